@@ -1,0 +1,135 @@
+"""The table of differentiable ops the gradient tests run over.
+
+Each case is ``(name, fn, shapes, domain)``: ``fn(lib, *tensors)`` is written against the
+PyTorch API so that the same line runs with ``lib = tinygrad_bn`` and, when it is installed,
+``lib = torch``; ``shapes`` are the input shapes; ``domain`` picks input values:
+
+- ``"any"``: magnitudes in [0.5, 1.5] with random signs, so no value sits on a kink (relu, abs,
+  clamp at +-1 excepted by construction) and ties are impossible;
+- ``"positive"``: values in [0.5, 2.0], for log, sqrt, division and powers.
+"""
+
+import numpy as np
+
+CASES = [
+    # arithmetic, with broadcasting on either side and Python scalars on either side
+    ("add", lambda lib, a, b: a + b, [(3, 4), (3, 4)], "any"),
+    ("add_broadcast_right", lambda lib, a, b: a + b, [(3, 4), (4,)], "any"),
+    ("add_broadcast_left", lambda lib, a, b: a + b, [(4,), (2, 3, 4)], "any"),
+    ("add_broadcast_both", lambda lib, a, b: a + b, [(3, 1), (1, 4)], "any"),
+    ("add_scalar", lambda lib, a: a + 2.5, [(3,)], "any"),
+    ("radd_scalar", lambda lib, a: 2.5 + a, [(3,)], "any"),
+    ("sub", lambda lib, a, b: a - b, [(2, 3), (2, 1)], "any"),
+    ("rsub_scalar", lambda lib, a: 1.5 - a, [(2, 3)], "any"),
+    ("mul", lambda lib, a, b: a * b, [(2, 3), (3,)], "any"),
+    ("mul_same_tensor", lambda lib, a: a * a, [(4,)], "any"),
+    ("rmul_scalar", lambda lib, a: 3.0 * a, [(2, 2)], "any"),
+    ("div", lambda lib, a, b: a / b, [(2, 3), (2, 3)], "positive"),
+    ("div_broadcast", lambda lib, a, b: a / b, [(2, 3), (1, 3)], "positive"),
+    ("rdiv_scalar", lambda lib, a: 2.0 / a, [(3,)], "positive"),
+    ("pow_scalar", lambda lib, a: a**3, [(2, 3)], "any"),
+    ("pow_fractional", lambda lib, a: a**0.5, [(2, 3)], "positive"),
+    ("pow_tensor", lambda lib, a, b: a**b, [(2, 3), (2, 3)], "positive"),
+    ("rpow_scalar", lambda lib, a: 2.0**a, [(3,)], "any"),
+    ("neg", lambda lib, a: -a, [(2, 3)], "any"),
+    # matrix products
+    ("matmul_2d", lambda lib, a, b: a @ b, [(3, 4), (4, 2)], "any"),
+    ("matmul_1d_1d", lambda lib, a, b: a @ b, [(4,), (4,)], "any"),
+    ("matmul_1d_2d", lambda lib, a, b: a @ b, [(4,), (4, 3)], "any"),
+    ("matmul_2d_1d", lambda lib, a, b: a @ b, [(3, 4), (4,)], "any"),
+    ("matmul_batched", lambda lib, a, b: a.matmul(b), [(2, 3, 4), (2, 4, 2)], "any"),
+    ("matmul_batch_broadcast", lambda lib, a, b: a @ b, [(3, 4), (2, 4, 2)], "any"),
+    ("matmul_batch_broadcast_1", lambda lib, a, b: a @ b, [(2, 1, 3, 4), (3, 4, 2)], "any"),
+    ("matmul_1d_batched", lambda lib, a, b: a @ b, [(4,), (2, 4, 3)], "any"),
+    ("matmul_batched_1d", lambda lib, a, b: a @ b, [(2, 3, 4), (4,)], "any"),
+    # elementwise math and activations
+    ("exp", lambda lib, a: a.exp(), [(2, 3)], "any"),
+    ("log", lambda lib, a: a.log(), [(2, 3)], "positive"),
+    ("sqrt", lambda lib, a: a.sqrt(), [(2, 3)], "positive"),
+    ("tanh", lambda lib, a: a.tanh(), [(2, 3)], "any"),
+    ("sigmoid", lambda lib, a: a.sigmoid(), [(2, 3)], "any"),
+    ("relu", lambda lib, a: a.relu(), [(3, 4)], "any"),
+    ("abs", lambda lib, a: a.abs(), [(3, 4)], "any"),
+    ("clamp", lambda lib, a: a.clamp(-1.0, 1.0), [(4, 5)], "any"),
+    ("clamp_min", lambda lib, a: a.clamp(min=0.0), [(4, 5)], "any"),
+    ("clamp_max", lambda lib, a: a.clamp(max=0.0), [(4, 5)], "any"),
+    ("maximum", lambda lib, a, b: lib.maximum(a, b), [(3, 4), (3, 4)], "any"),
+    ("maximum_broadcast", lambda lib, a, b: lib.maximum(a, b), [(3, 4), (4,)], "any"),
+    ("minimum", lambda lib, a, b: lib.minimum(a, b), [(3, 4), (3, 1)], "any"),
+    # reductions, over all dims, one dim, a tuple of dims, with and without keepdim
+    ("sum_all", lambda lib, a: a.sum(), [(3, 4)], "any"),
+    ("sum_dim", lambda lib, a: a.sum(dim=1), [(3, 4)], "any"),
+    ("sum_negative_dim_keepdim", lambda lib, a: a.sum(dim=-1, keepdim=True), [(3, 4)], "any"),
+    ("sum_tuple_dim", lambda lib, a: a.sum(dim=(0, 2)), [(2, 3, 4)], "any"),
+    ("sum_tuple_dim_keepdim", lambda lib, a: a.sum(dim=(0, 2), keepdim=True), [(2, 3, 4)], "any"),
+    ("mean_all", lambda lib, a: a.mean(), [(3, 4)], "any"),
+    ("mean_dim", lambda lib, a: a.mean(dim=0), [(3, 4)], "any"),
+    ("mean_tuple_keepdim", lambda lib, a: a.mean(dim=(1, 2), keepdim=True), [(2, 3, 4)], "any"),
+    ("var_all", lambda lib, a: a.var(), [(3, 4)], "any"),
+    ("var_dim_biased", lambda lib, a: a.var(dim=0, unbiased=False), [(5, 3)], "any"),
+    ("var_correction_keepdim", lambda lib, a: a.var(dim=1, keepdim=True, correction=0), [(3, 4)],
+     "any"),
+    ("var_tuple_dim", lambda lib, a: a.var(dim=(0, 2)), [(2, 3, 4)], "any"),
+    ("std_all", lambda lib, a: a.std(), [(3, 4)], "any"),
+    ("std_dim_keepdim", lambda lib, a: a.std(dim=0, keepdim=True), [(4, 3)], "any"),
+    ("max_all", lambda lib, a: a.max(), [(3, 4)], "any"),
+    ("max_dim", lambda lib, a: a.max(dim=1)[0], [(3, 4)], "any"),
+    ("max_dim_keepdim", lambda lib, a: a.max(dim=0, keepdim=True).values, [(3, 4)], "any"),
+    ("min_all", lambda lib, a: a.min(), [(3, 4)], "any"),
+    ("min_dim", lambda lib, a: a.min(dim=-1).values, [(2, 3, 4)], "any"),
+    ("amax_tuple", lambda lib, a: a.amax(dim=(0, 2)), [(2, 3, 4)], "any"),
+    ("amin_tuple_keepdim", lambda lib, a: a.amin(dim=(1, 2), keepdim=True), [(2, 3, 4)], "any"),
+    ("logsumexp_dim", lambda lib, a: a.logsumexp(dim=1), [(3, 4)], "any"),
+    ("logsumexp_tuple_keepdim", lambda lib, a: a.logsumexp(dim=(0, 1), keepdim=True), [(2, 3, 4)],
+     "any"),
+    ("softmax", lambda lib, a: a.softmax(dim=1), [(3, 4)], "any"),
+    ("softmax_dim0", lambda lib, a: a.softmax(dim=0), [(3, 4)], "any"),
+    ("log_softmax", lambda lib, a: a.log_softmax(dim=-1), [(3, 4)], "any"),
+    ("log_softmax_3d", lambda lib, a: a.log_softmax(dim=1), [(2, 3, 4)], "any"),
+    # shape changes and indexing
+    ("reshape", lambda lib, a: a.reshape(4, 3), [(3, 4)], "any"),
+    ("reshape_infer", lambda lib, a: a.reshape(-1, 2), [(3, 4)], "any"),
+    ("view", lambda lib, a: a.view(2, 6), [(3, 4)], "any"),
+    ("transpose", lambda lib, a: a.transpose(0, 2), [(2, 3, 4)], "any"),
+    ("T", lambda lib, a: a.T, [(3, 4)], "any"),
+    ("permute", lambda lib, a: a.permute(2, 0, 1), [(2, 3, 4)], "any"),
+    ("squeeze_all", lambda lib, a: a.squeeze(), [(1, 3, 1)], "any"),
+    ("squeeze_dim", lambda lib, a: a.squeeze(0), [(1, 3, 1)], "any"),
+    ("unsqueeze", lambda lib, a: a.unsqueeze(1), [(3, 4)], "any"),
+    ("unsqueeze_negative", lambda lib, a: a.unsqueeze(-1), [(3, 4)], "any"),
+    ("flatten", lambda lib, a: a.flatten(), [(2, 3, 4)], "any"),
+    ("flatten_range", lambda lib, a: a.flatten(1), [(2, 3, 4)], "any"),
+    ("expand", lambda lib, a: a.expand(3, 4), [(3, 1)], "any"),
+    ("expand_new_dims", lambda lib, a: a.expand(2, 3, -1), [(4,)], "any"),
+    ("getitem_int", lambda lib, a: a[1], [(3, 4)], "any"),
+    ("getitem_negative_int", lambda lib, a: a[-1, 2], [(3, 4)], "any"),
+    ("getitem_slice", lambda lib, a: a[1:, ::2], [(3, 4)], "any"),
+    ("getitem_none_ellipsis", lambda lib, a: a[None, ..., 1], [(3, 4)], "any"),
+    ("getitem_int_array_repeats", lambda lib, a: a[[0, 2, 0, 0]], [(3, 4)], "any"),
+    ("getitem_two_int_arrays", lambda lib, a: a[[0, 2, 2], [1, 1, 3]], [(3, 4)], "any"),
+    ("getitem_bool_mask", lambda lib, a: a[a.detach() > 0], [(3, 4)], "any"),
+    ("getitem_mixed", lambda lib, a: a[1:, [0, 0, 3]], [(3, 4)], "any"),
+    ("cat", lambda lib, a, b: lib.cat([a, b], dim=0), [(2, 3), (1, 3)], "any"),
+    ("cat_dim1_same_tensor", lambda lib, a, b: lib.cat([a, b, a], dim=1), [(2, 3), (2, 2)], "any"),
+    ("stack", lambda lib, a, b: lib.stack([a, b]), [(2, 3), (2, 3)], "any"),
+    ("stack_last", lambda lib, a, b: lib.stack([a, b], dim=-1), [(2, 3), (2, 3)], "any"),
+    ("where", lambda lib, a, b: lib.where(a.detach() > 0, a, b), [(3, 4), (3, 4)], "any"),
+    ("where_broadcast", lambda lib, a, b: lib.where(a.detach() > 0, a, b), [(3, 4), (4,)], "any"),
+    ("where_scalar", lambda lib, a: lib.where(a.detach() > 0, a, 0.0), [(3, 4)], "any"),
+    # a composite: the ops above chained, as a real model uses them
+    ("mlp_step", lambda lib, x, w, b: ((x @ w + b).relu() ** 2).mean(dim=0).sum(),
+     [(4, 3), (3, 5), (5,)], "any"),
+]
+
+
+def make_inputs(shapes, domain, dtype, seed=0):
+    """Deterministic input arrays for one case (see the module docstring for the domains)."""
+    rng = np.random.default_rng(seed)
+    arrays = []
+    for shape in shapes:
+        if domain == "positive":
+            values = rng.uniform(0.5, 2.0, shape)
+        else:
+            values = rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+        arrays.append(np.asarray(values, dtype=dtype))
+    return arrays

@@ -1,0 +1,54 @@
+"""tinygrad_bn: a small deep-learning framework on NumPy, with PyTorch's names and semantics.
+
+``import tinygrad_bn as torch`` gives tensors with reverse-mode autodiff (``tensor``, ``randn``,
+``Tensor.backward``), the four dtypes, gradient-mode switches, seeding and ``gradcheck``.
+"""
+
+from . import autograd, ops
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .creation import (
+    arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand, randint,
+    randn, randperm, tensor, zeros, zeros_like,
+)
+from .dtypes import bool, float32, float64, get_default_dtype, int64, set_default_dtype
+from .gradcheck import GradcheckError, gradcheck
+from .random import Generator, manual_seed
+from .tensor import Tensor, cat, stack, where
+
+float = float32
+double = float64
+long = int64
+
+# Module-level forms of the Tensor methods, as torch.exp(x), torch.sum(x, dim=1), ...
+exp = Tensor.exp
+log = Tensor.log
+sqrt = Tensor.sqrt
+tanh = Tensor.tanh
+sigmoid = Tensor.sigmoid
+relu = Tensor.relu
+abs = Tensor.abs
+clamp = Tensor.clamp
+maximum = Tensor.maximum
+minimum = Tensor.minimum
+matmul = Tensor.matmul
+sum = Tensor.sum
+mean = Tensor.mean
+var = Tensor.var
+std = Tensor.std
+max = Tensor.max
+min = Tensor.min
+amax = Tensor.amax
+amin = Tensor.amin
+argmax = Tensor.argmax
+argmin = Tensor.argmin
+logsumexp = Tensor.logsumexp
+softmax = Tensor.softmax
+log_softmax = Tensor.log_softmax
+reshape = Tensor.reshape
+flatten = Tensor.flatten
+squeeze = Tensor.squeeze
+unsqueeze = Tensor.unsqueeze
+transpose = Tensor.transpose
+permute = Tensor.permute
+
+__version__ = "0.1.0"

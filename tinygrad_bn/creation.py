@@ -1,0 +1,150 @@
+"""Functions that make new tensors: from data, filled with a value, ranges, and random draws.
+
+Signatures follow PyTorch (``zeros(2, 3)`` or ``zeros((2, 3))``, ``dtype=``, ``requires_grad=``).
+Floating results take the default dtype (float32) unless told otherwise; random ones draw from
+the generator ``manual_seed`` reseeds (see ``tinygrad_bn.random``).
+"""
+
+import numbers
+
+import numpy as np
+
+from . import dtypes
+from .random import numpy_generator
+from .tensor import Tensor, _size_args
+
+
+def tensor(data, dtype=None, requires_grad=False):
+    """A new tensor holding a copy of ``data`` (a number, nested lists, an array or a tensor).
+
+    Python floats become the default dtype, ints int64, bools bool; NumPy arrays keep their dtype
+    (narrower ints widen to int64).
+    """
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def from_numpy(array):
+    """A tensor sharing memory with ``array`` (no copy), as PyTorch's ``from_numpy``."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
+    if array.dtype not in dtypes.SUPPORTED:
+        raise TypeError(
+            f"can't convert np.ndarray of type {array.dtype}. The only supported types are: "
+            "float64, float32, int64 and bool."
+        )
+    return Tensor._make(array, None)
+
+
+def _new(array, dtype, requires_grad):
+    out = Tensor._make(array.astype(dtypes.canonical(dtype), copy=False), None)
+    if requires_grad:
+        out.requires_grad = True
+    return out
+
+
+def _float_dtype(dtype):
+    return dtypes.get_default_dtype() if dtype is None else dtype
+
+
+def zeros(*size, dtype=None, requires_grad=False):
+    return _new(np.zeros(_size_args(size)), _float_dtype(dtype), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad=False):
+    return _new(np.ones(_size_args(size)), _float_dtype(dtype), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad=False):
+    return _new(np.empty(_size_args(size)), _float_dtype(dtype), requires_grad)
+
+
+def full(size, fill_value, dtype=None, requires_grad=False):
+    """A tensor of shape ``size`` filled with ``fill_value``; the dtype follows the value (bool,
+    int64 or the default float) unless given."""
+    if dtype is None:
+        if isinstance(fill_value, (bool, np.bool_)):
+            dtype = dtypes.bool
+        elif isinstance(fill_value, numbers.Integral):
+            dtype = dtypes.int64
+        else:
+            dtype = dtypes.get_default_dtype()
+    return _new(np.full(_size_args((size,)), fill_value), dtype, requires_grad)
+
+
+def zeros_like(input, dtype=None, requires_grad=False):
+    return _new(np.zeros(input.shape), input.dtype if dtype is None else dtype, requires_grad)
+
+
+def ones_like(input, dtype=None, requires_grad=False):
+    return _new(np.ones(input.shape), input.dtype if dtype is None else dtype, requires_grad)
+
+
+def full_like(input, fill_value, dtype=None, requires_grad=False):
+    return _new(np.full(input.shape, fill_value), input.dtype if dtype is None else dtype,
+                requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+    """Values from ``start`` (default 0) up to but excluding ``end``, ``step`` apart. Integer
+    arguments give int64, any float argument the default float dtype."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(
+            f"upper bound and larger bound inconsistent with step sign (start={start}, "
+            f"end={end}, step={step})"
+        )
+    if dtype is None:
+        integral = all(isinstance(v, numbers.Integral) for v in (start, end, step))
+        dtype = dtypes.int64 if integral else dtypes.get_default_dtype()
+    return _new(np.arange(start, end, step), dtype, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False):
+    return _new(np.linspace(start, end, steps), _float_dtype(dtype), requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    return _new(np.eye(n, m), _float_dtype(dtype), requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad=False, generator=None):
+    """Samples from the standard normal distribution."""
+    shape = _size_args(size)
+    return _new(numpy_generator(generator).standard_normal(shape), _float_dtype(dtype), requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad=False, generator=None):
+    """Samples from the uniform distribution on ``[0, 1)``."""
+    shape = _size_args(size)
+    return _new(numpy_generator(generator).random(shape), _float_dtype(dtype), requires_grad)
+
+
+def randint(*args, size=None, dtype=None, generator=None, requires_grad=False):
+    """Integers drawn uniformly from ``[low, high)``: ``randint(high, size)`` or
+    ``randint(low, high, size)`` as in PyTorch; int64 unless ``dtype`` says otherwise."""
+    if size is not None:
+        args = args + (size,)
+    if len(args) == 2:
+        low, (high, size) = 0, args
+    elif len(args) == 3:
+        low, high, size = args
+    else:
+        raise TypeError("randint() expects (high, size) or (low, high, size)")
+    if not low < high:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
+    shape = _size_args((size,))
+    draws = numpy_generator(generator).integers(low, high, shape)
+    return _new(draws, dtypes.int64 if dtype is None else dtype, requires_grad)
+
+
+def randperm(n, generator=None, dtype=None):
+    """A random permutation of ``0 .. n-1`` (int64)."""
+    if n < 0:
+        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    return _new(numpy_generator(generator).permutation(n), dtypes.int64 if dtype is None else dtype,
+                False)

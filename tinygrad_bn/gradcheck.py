@@ -1,0 +1,107 @@
+"""``gradcheck``: compare the gradients backward computes with central finite differences.
+
+For a function ``fn`` of tensors, the analytic Jacobian comes from one backward pass per output
+element; the numeric one from perturbing each input element by ``+-eps``:
+``J[i, j] ~ (fn(x + eps*e_j)[i] - fn(x - eps*e_j)[i]) / (2 * eps)``. They must agree within
+``atol + rtol * |numeric|`` everywhere, as ``torch.autograd.gradcheck`` requires. Use float64
+inputs: float32 rounding swamps a finite difference.
+"""
+
+import warnings
+
+import numpy as np
+
+from .autograd import no_grad, run_backward
+from .tensor import Tensor
+
+
+class GradcheckError(RuntimeError):
+    """Raised by ``gradcheck`` when analytic and numeric gradients disagree."""
+
+
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+    """Check ``fn``'s gradients with respect to every input that requires grad.
+
+    ``inputs`` is a tensor or a tuple of them (non-tensors are passed through unchanged); ``fn``
+    returns a tensor or a tuple of tensors. Returns ``True`` when every Jacobian entry agrees;
+    otherwise raises ``GradcheckError`` naming the output, the input, the worst element's index
+    and both values (or returns ``False`` when ``raise_exception=False``).
+    """
+    inputs = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
+    checked = [(i, t) for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck expects at least one input tensor to require gradient, "
+                         "but none of the them have requires_grad=True.")
+    for i, t in checked:
+        if t.dtype != np.float64:
+            warnings.warn(
+                f"Input #{i} requires gradient and is not a double precision floating point "
+                f"({t.dtype}). This check will likely fail if all the inputs are not of double "
+                "precision floating point.",
+                UserWarning,
+                stacklevel=2,
+            )
+
+    outputs = _as_tuple(fn(*inputs))
+    for out_index, out in enumerate(outputs):
+        if not out.requires_grad:
+            continue  # an output that does not depend on the inputs has a zero Jacobian
+        analytic = _analytic_jacobians(out, [t for _, t in checked])
+        for (in_index, t), jacobian in zip(checked, analytic):
+            numeric = _numeric_jacobian(fn, inputs, out_index, t, eps)
+            failure = _compare(jacobian, numeric, atol, rtol, out_index, in_index, out, t)
+            if failure:
+                if raise_exception:
+                    raise GradcheckError(failure)
+                return False
+    return True
+
+
+def _as_tuple(outputs):
+    return (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+
+
+def _analytic_jacobians(out, tensors):
+    """One Jacobian of shape (out.numel(), t.numel()) per tensor, row by row via backward."""
+    jacobians = [np.zeros((out.numel(), t.numel())) for t in tensors]
+    for row in range(out.numel()):
+        seed = np.zeros(out.numel(), dtype=out.dtype)
+        seed[row] = 1
+        grads = run_backward((out,), (seed.reshape(out.shape),), retain_graph=True, inputs=tensors)
+        for jacobian, g in zip(jacobians, grads):
+            if g is not None:
+                jacobian[row] = g.reshape(-1)
+    return jacobians
+
+
+def _numeric_jacobian(fn, inputs, out_index, tensor, eps):
+    """Central differences of output ``out_index`` with respect to each element of ``tensor``."""
+    flat = tensor.data.flat  # writes through to the input, contiguous or not
+    columns = []
+    with no_grad():
+        for j in range(tensor.data.size):
+            original = flat[j]
+            flat[j] = original + eps
+            plus = _as_tuple(fn(*inputs))[out_index].data.astype(np.float64)
+            flat[j] = original - eps
+            minus = _as_tuple(fn(*inputs))[out_index].data.astype(np.float64)
+            flat[j] = original
+            columns.append(((plus - minus) / (2 * eps)).reshape(-1))
+    return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+
+
+def _compare(analytic, numeric, atol, rtol, out_index, in_index, out, tensor):
+    """A message about the worst mismatch, or None when all entries are within tolerance."""
+    excess = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
+    if not np.any(excess > 0) and np.all(np.isfinite(analytic) == np.isfinite(numeric)):
+        return None
+    row, column = np.unravel_index(np.nanargmax(np.where(np.isnan(excess), np.inf, excess)),
+                                   excess.shape)
+    in_position = np.unravel_index(column, tensor.shape) if tensor.ndim else ()
+    out_position = np.unravel_index(row, out.shape) if out.ndim else ()
+    return (
+        f"Jacobian mismatch for output {out_index} with respect to input {in_index}: worst at "
+        f"input element {tuple(int(i) for i in in_position)} (output element "
+        f"{tuple(int(i) for i in out_position)}), analytic {analytic[row, column]:.8g} vs "
+        f"numeric {numeric[row, column]:.8g} (atol={atol}, rtol={rtol})"
+    )

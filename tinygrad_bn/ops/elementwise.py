@@ -1,0 +1,324 @@
+"""Elementwise ops: arithmetic, the math functions, activations, selection and dtype casts.
+
+Binary ops broadcast like NumPy; their backward returns gradients of the broadcast shape and
+the engine sums them back to each input's shape (``autograd.reduce_to_shape``). Each backward
+computes only the gradients ``needs_input_grad`` asks for.
+"""
+
+import numpy as np
+
+from ..autograd import Function
+
+
+class Add(Function):
+    """``a + b``. Gradients: ``dL/da = dL/db = grad_output``."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, grad_output):
+        return grad_output, grad_output
+
+
+class Sub(Function):
+    """``a - b``. Gradients: ``grad_output`` and ``-grad_output``."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, grad_output):
+        needs_a, needs_b = self.needs_input_grad
+        return grad_output, (-grad_output if needs_b else None)
+
+
+class Mul(Function):
+    """``a * b``. Gradients: ``grad_output * b`` and ``grad_output * a``."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return a * b
+
+    def backward(self, grad_output):
+        a, b = self.saved
+        needs_a, needs_b = self.needs_input_grad
+        return (grad_output * b if needs_a else None, grad_output * a if needs_b else None)
+
+
+class Div(Function):
+    """``a / b``. Gradients: ``grad_output / b`` and ``-grad_output * a / b**2``."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return a / b
+
+    def backward(self, grad_output):
+        a, b = self.saved
+        needs_a, needs_b = self.needs_input_grad
+        grad_a = grad_output / b if needs_a else None
+        grad_b = -grad_output * a / (b * b) if needs_b else None
+        return grad_a, grad_b
+
+
+class Pow(Function):
+    """``base ** exponent``.
+
+    Gradients: ``exponent * base**(exponent - 1)`` for the base (0 where the exponent is 0, as in
+    PyTorch, rather than ``0 * inf``), and ``base**exponent * log(base)`` for the exponent (0 where
+    the base is 0 and the exponent non-negative).
+    """
+
+    __slots__ = ()
+
+    def forward(self, base, exponent):
+        out = base**exponent
+        self.saved = (base, exponent, out)
+        return out
+
+    def backward(self, grad_output):
+        base, exponent, out = self.saved
+        needs_base, needs_exponent = self.needs_input_grad
+        grad_base = grad_exponent = None
+        if needs_base:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                local = np.where(exponent == 0, 0, exponent * base ** (exponent - 1))
+            grad_base = grad_output * local
+        if needs_exponent:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                local = np.where((base == 0) & (exponent >= 0), 0, out * np.log(base))
+            grad_exponent = grad_output * local
+        return grad_base, grad_exponent
+
+
+class Neg(Function):
+    """``-a``. Gradient: ``-grad_output``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, grad_output):
+        return (-grad_output,)
+
+
+class Exp(Function):
+    """``exp(a)``. Gradient: ``grad_output * exp(a)``, reusing the output."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        out = np.exp(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad_output):
+        (out,) = self.saved
+        return (grad_output * out,)
+
+
+class Log(Function):
+    """Natural ``log(a)``. Gradient: ``grad_output / a``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        return np.log(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        return (grad_output / a,)
+
+
+class Sqrt(Function):
+    """``sqrt(a)``. Gradient: ``grad_output / (2 * sqrt(a))``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        out = np.sqrt(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad_output):
+        (out,) = self.saved
+        return (grad_output / (2 * out),)
+
+
+class Tanh(Function):
+    """``tanh(a)``. Gradient: ``grad_output * (1 - tanh(a)**2)``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        out = np.tanh(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad_output):
+        (out,) = self.saved
+        return (grad_output * (1 - out * out),)
+
+
+class Sigmoid(Function):
+    """``1 / (1 + exp(-a))``, computed without overflow for large ``|a|``.
+
+    Gradient: ``grad_output * s * (1 - s)`` with ``s`` the output.
+    """
+
+    __slots__ = ()
+
+    def forward(self, a):
+        e = np.exp(-np.abs(a))  # never overflows; sigmoid(a) = 1/(1+e) for a >= 0, e/(1+e) below
+        out = np.where(a >= 0, 1, e) / (1 + e)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad_output):
+        (out,) = self.saved
+        return (grad_output * out * (1 - out),)
+
+
+class ReLU(Function):
+    """``max(a, 0)``. Gradient: ``grad_output`` where ``a > 0``, else 0 (0 at ``a == 0``, as in
+    PyTorch)."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        out = np.maximum(a, 0)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad_output):
+        (out,) = self.saved
+        return (np.where(out > 0, grad_output, 0),)
+
+
+class Abs(Function):
+    """``|a|``. Gradient: ``grad_output * sign(a)`` (0 at ``a == 0``)."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        return np.abs(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        return (grad_output * np.sign(a),)
+
+
+class Clamp(Function):
+    """``min(max(a, min), max)`` with either bound optional.
+
+    Gradient: ``grad_output`` where ``min <= a <= max`` (bounds included, as in PyTorch), else 0.
+    """
+
+    __slots__ = ("min", "max")
+    arguments = ("min", "max")
+
+    def __init__(self, min=None, max=None):
+        self.min, self.max = min, max
+
+    def forward(self, a):
+        self.saved = (a,)
+        return np.clip(a, self.min, self.max).astype(a.dtype, copy=False)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        inside = np.ones(a.shape, dtype=bool)
+        if self.min is not None:
+            inside &= a >= self.min
+        if self.max is not None:
+            inside &= a <= self.max
+        return (np.where(inside, grad_output, 0),)
+
+
+class Maximum(Function):
+    """Elementwise ``max(a, b)``. The larger input gets ``grad_output``; on a tie each gets half
+    (PyTorch's convention)."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return np.maximum(a, b)
+
+    def backward(self, grad_output):
+        a, b = self.saved
+        return _split_between(grad_output, a > b, a == b, self.needs_input_grad)
+
+
+class Minimum(Function):
+    """Elementwise ``min(a, b)``. The smaller input gets ``grad_output``; on a tie each gets half."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return np.minimum(a, b)
+
+    def backward(self, grad_output):
+        a, b = self.saved
+        return _split_between(grad_output, a < b, a == b, self.needs_input_grad)
+
+
+def _split_between(grad_output, a_wins, tie, needs_input_grad):
+    """Route ``grad_output`` to ``a`` where it won, to ``b`` where it lost, half to each on a tie."""
+    share_a = np.where(tie, 0.5, a_wins).astype(grad_output.dtype, copy=False)
+    needs_a, needs_b = needs_input_grad
+    return (
+        grad_output * share_a if needs_a else None,
+        grad_output * (1 - share_a) if needs_b else None,
+    )
+
+
+class Where(Function):
+    """``where(condition, a, b)``: ``a`` where ``condition`` holds, ``b`` elsewhere.
+
+    The boolean condition is the first input and gets no gradient; ``a`` gets ``grad_output``
+    where the condition holds, ``b`` where it does not.
+    """
+
+    __slots__ = ()
+
+    def forward(self, condition, a, b):
+        self.saved = (condition,)
+        return np.where(condition, a, b)
+
+    def backward(self, grad_output):
+        (condition,) = self.saved
+        _, needs_a, needs_b = self.needs_input_grad
+        return (
+            None,
+            np.where(condition, grad_output, 0) if needs_a else None,
+            np.where(condition, 0, grad_output) if needs_b else None,
+        )
+
+
+class Cast(Function):
+    """Convert to another dtype. Gradient: ``grad_output`` converted back (by the engine).
+
+    A cast to an integer or bool dtype ends the graph: its result does not require grad.
+    """
+
+    __slots__ = ("dtype",)
+    arguments = ("dtype",)
+
+    def __init__(self, dtype):
+        self.dtype = dtype
+
+    def forward(self, a):
+        return a.astype(self.dtype)
+
+    def backward(self, grad_output):
+        return (grad_output,)

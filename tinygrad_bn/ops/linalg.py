@@ -1,0 +1,60 @@
+"""Matrix multiplication, with NumPy's ``matmul`` rules for 1-D, 2-D and batched operands."""
+
+import numpy as np
+
+from ..autograd import Function
+
+
+class MatMul(Function):
+    """``a @ b``.
+
+    Shapes follow ``numpy.matmul``: a 1-D ``a`` is a row vector and a 1-D ``b`` a column vector
+    (the added dim is removed from the result); leading batch dims broadcast. For the 2-D case
+    ``(n, k) @ (k, m) -> (n, m)`` the gradients are ``grad_output @ b.T`` and ``a.T @ grad_output``;
+    the general case promotes 1-D operands to 2-D first, and the engine sums gradients over
+    broadcast batch dims.
+    """
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        if a.ndim == 0 or b.ndim == 0:
+            raise RuntimeError(
+                f"both arguments to matmul need to be at least 1D, but they are {a.ndim}D and "
+                f"{b.ndim}D"
+            )
+        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
+            raise RuntimeError(_shape_error(a.shape, b.shape))
+        try:
+            out = np.matmul(a, b)
+        except ValueError:  # inner dims fit, so the batch dims do not broadcast
+            raise RuntimeError(_shape_error(a.shape, b.shape)) from None
+        self.saved = (a, b)
+        return out
+
+    def backward(self, grad_output):
+        a, b = self.saved
+        needs_a, needs_b = self.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:
+            return (grad_output @ b.T if needs_a else None, a.T @ grad_output if needs_b else None)
+        a2 = a[np.newaxis, :] if a.ndim == 1 else a
+        b2 = b[:, np.newaxis] if b.ndim == 1 else b
+        grad = grad_output
+        if a.ndim == 1:
+            grad = np.expand_dims(grad, -2 if b.ndim > 1 else -1)
+        if b.ndim == 1:
+            grad = np.expand_dims(grad, -1)
+        grad_a = grad @ np.swapaxes(b2, -1, -2) if needs_a else None
+        grad_b = np.swapaxes(a2, -1, -2) @ grad if needs_b else None
+        if needs_a and a.ndim == 1:
+            grad_a = grad_a.sum(axis=tuple(range(grad_a.ndim - 1)))
+        if needs_b and b.ndim == 1:
+            grad_b = grad_b.sum(axis=tuple(range(grad_b.ndim - 2)) + (grad_b.ndim - 1,))
+        return grad_a, grad_b
+
+
+def _shape_error(a_shape, b_shape):
+    """PyTorch's wording for operands whose shapes cannot be multiplied, naming both."""
+    a_text = "x".join(map(str, a_shape))
+    b_text = "x".join(map(str, b_shape))
+    return f"mat1 and mat2 shapes cannot be multiplied ({a_text} and {b_text})"

@@ -1,0 +1,127 @@
+"""Ops that move elements without computing new values: reshape, permute, expand, indexing,
+concatenation and stacking.
+
+Their backward passes only route gradients: reshape back, permute by the inverse order, sum
+over expanded dims, scatter-add into the indexed positions, split along the joined dim.
+"""
+
+import numpy as np
+
+from ..autograd import Function
+
+
+class Reshape(Function):
+    """View the input with another ``shape`` of the same size (``-1`` already resolved).
+    Gradient: ``grad_output`` reshaped to the input's shape. Also serves ``view``, ``flatten``,
+    ``squeeze`` and ``unsqueeze``."""
+
+    __slots__ = ("shape", "input_shape")
+    arguments = ("shape",)
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, a):
+        self.input_shape = a.shape
+        return a.reshape(self.shape)
+
+    def backward(self, grad_output):
+        return (grad_output.reshape(self.input_shape),)
+
+
+class Permute(Function):
+    """Reorder dims: output dim ``i`` is input dim ``dims[i]``. Also serves ``transpose`` and
+    ``.T``. Gradient: ``grad_output`` permuted by the inverse order."""
+
+    __slots__ = ("dims",)
+    arguments = ("dims",)
+
+    def __init__(self, dims):
+        self.dims = dims
+
+    def forward(self, a):
+        return a.transpose(self.dims)
+
+    def backward(self, grad_output):
+        return (grad_output.transpose(np.argsort(self.dims)),)
+
+
+class Expand(Function):
+    """Broadcast size-1 dims (and new leading dims) to ``shape`` without copying.
+    Gradient: ``grad_output`` summed over the expanded dims (done by the engine's
+    ``reduce_to_shape``, the one place broadcasting is undone)."""
+
+    __slots__ = ("shape",)
+    arguments = ("shape",)
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, a):
+        return np.broadcast_to(a, self.shape)
+
+    def backward(self, grad_output):
+        return (grad_output,)
+
+
+class GetItem(Function):
+    """``a[index]`` with ints, slices, ``None``, ``...``, integer arrays and boolean masks.
+
+    Gradient: zeros of the input's shape with ``grad_output`` added at the indexed positions.
+    With integer arrays a position can be picked twice, so the add is ``np.add.at`` (a
+    scatter-add that accumulates repeats); otherwise plain assignment is exact.
+    """
+
+    __slots__ = ("index", "input_shape")
+    arguments = ("index",)
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, a):
+        self.input_shape = a.shape
+        return np.asarray(a[self.index])
+
+    def backward(self, grad_output):
+        grad = np.zeros(self.input_shape, dtype=grad_output.dtype)
+        index = self.index if isinstance(self.index, tuple) else (self.index,)
+        if any(isinstance(i, np.ndarray) and i.dtype.kind in "iu" for i in index):
+            np.add.at(grad, self.index, grad_output)
+        else:
+            grad[self.index] = grad_output
+        return (grad,)
+
+
+class Cat(Function):
+    """Join the inputs along existing dim ``dim``. Gradient: ``grad_output`` split back into
+    pieces of the inputs' sizes along ``dim``."""
+
+    __slots__ = ("dim", "sizes")
+    arguments = ("dim",)
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, *arrays):
+        self.sizes = [a.shape[self.dim] for a in arrays]
+        return np.concatenate(arrays, axis=self.dim)
+
+    def backward(self, grad_output):
+        return tuple(np.split(grad_output, np.cumsum(self.sizes)[:-1], axis=self.dim))
+
+
+class Stack(Function):
+    """Join equally shaped inputs along a new dim ``dim``. Gradient: the slices of
+    ``grad_output`` at each position of ``dim``."""
+
+    __slots__ = ("dim",)
+    arguments = ("dim",)
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, *arrays):
+        return np.stack(arrays, axis=self.dim)
+
+    def backward(self, grad_output):
+        return tuple(np.moveaxis(grad_output, self.dim, 0))

@@ -1,0 +1,224 @@
+"""Reductions over dimensions (sum, mean, var, max, min, logsumexp) and the softmax family.
+
+A reduction takes ``dim`` (a tuple of non-negative dims, or ``None`` for all, already
+normalised by the Tensor method) and ``keepdim``. Backward first restores the reduced dims of
+``grad_output`` (``_unreduce``), then broadcasts it over the input.
+"""
+
+import numpy as np
+
+from ..autograd import Function
+
+
+def _unreduce(grad_output, dim, keepdim):
+    """Give ``grad_output`` back the reduced dims as size 1, so it broadcasts over the input."""
+    if dim is None or keepdim:
+        return grad_output
+    return np.expand_dims(grad_output, dim)
+
+
+def _drop_reduced(out, dim, keepdim):
+    """Remove the size-1 dims a ``keepdims=True`` reduction left, unless ``keepdim``."""
+    if keepdim:
+        return out
+    return out.reshape(()) if dim is None else np.squeeze(out, dim)
+
+
+def _count(shape, dim):
+    """How many elements each output element of a reduction over ``dim`` summarises."""
+    if dim is None:
+        return int(np.prod(shape))
+    return int(np.prod([shape[d] for d in dim]))
+
+
+class Sum(Function):
+    """Sum over ``dim``. Gradient: ``grad_output`` broadcast back over the summed dims."""
+
+    __slots__ = ("dim", "keepdim", "input_shape")
+    arguments = ("dim", "keepdim")
+
+    def __init__(self, dim=None, keepdim=False):
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, a):
+        self.input_shape = a.shape
+        return np.asarray(a.sum(axis=self.dim, keepdims=self.keepdim))
+
+    def backward(self, grad_output):
+        grad = _unreduce(grad_output, self.dim, self.keepdim)
+        return (np.broadcast_to(grad, self.input_shape),)
+
+
+class Mean(Function):
+    """Mean over ``dim``. Gradient: ``grad_output / n`` broadcast back, ``n`` the count averaged."""
+
+    __slots__ = ("dim", "keepdim", "input_shape")
+    arguments = ("dim", "keepdim")
+
+    def __init__(self, dim=None, keepdim=False):
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, a):
+        self.input_shape = a.shape
+        return np.asarray(a.mean(axis=self.dim, keepdims=self.keepdim))
+
+    def backward(self, grad_output):
+        grad = _unreduce(grad_output, self.dim, self.keepdim) / _count(self.input_shape, self.dim)
+        return (np.broadcast_to(grad, self.input_shape),)
+
+
+class Var(Function):
+    """Variance over ``dim``: ``sum((a - mean)**2) / (n - correction)``.
+
+    ``correction=1`` is the unbiased estimate (PyTorch's default), ``correction=0`` the biased
+    one batch norm normalises with. Gradient: ``grad_output * 2 * (a - mean) / (n - correction)``;
+    the mean's own dependence on ``a`` drops out because the centred values sum to zero.
+    """
+
+    __slots__ = ("dim", "correction", "keepdim")
+    arguments = ("dim", "correction", "keepdim")
+
+    def __init__(self, dim=None, correction=1, keepdim=False):
+        self.dim, self.correction, self.keepdim = dim, correction, keepdim
+
+    def forward(self, a):
+        centred = a - a.mean(axis=self.dim, keepdims=True)
+        divisor = max(_count(a.shape, self.dim) - self.correction, 0)
+        self.saved = (centred, divisor)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.asarray((centred * centred).sum(axis=self.dim, keepdims=self.keepdim) / divisor)
+
+    def backward(self, grad_output):
+        centred, divisor = self.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (_unreduce(grad_output, self.dim, self.keepdim) * centred * (2 / divisor),)
+
+
+class _Extremum(Function):
+    """Shared body of ``Max`` and ``Min``.
+
+    Over all of ``dim`` (``dim`` None or a tuple) the gradient is shared evenly between tied
+    extreme elements, as PyTorch does for ``amax``; along a single dim (an int, as in PyTorch's
+    ``max(dim)`` that also returns indices) it goes to the first extreme element, the one
+    ``argmax``/``argmin`` names.
+    """
+
+    __slots__ = ("dim", "keepdim")
+    arguments = ("dim", "keepdim")
+    reduce = staticmethod(np.max)
+    arg_reduce = staticmethod(np.argmax)
+
+    def __init__(self, dim=None, keepdim=False):
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, a):
+        if isinstance(self.dim, int):
+            index = self.arg_reduce(a, axis=self.dim, keepdims=True)
+            self.saved = (a.shape, index)
+            out = np.take_along_axis(a, index, axis=self.dim)
+            return _drop_reduced(out, self.dim, self.keepdim)
+        out = self.reduce(a, axis=self.dim, keepdims=True)
+        self.saved = (a, out)
+        return _drop_reduced(out, self.dim, self.keepdim)
+
+    def backward(self, grad_output):
+        if isinstance(self.dim, int):
+            shape, index = self.saved
+            grad = np.zeros(shape, dtype=grad_output.dtype)
+            g = grad_output if self.keepdim else np.expand_dims(grad_output, self.dim)
+            np.put_along_axis(grad, index, g, axis=self.dim)
+            return (grad,)
+        a, out = self.saved
+        is_extreme = a == out
+        ties = is_extreme.sum(axis=self.dim, keepdims=True)
+        grad = _unreduce(grad_output, self.dim, self.keepdim)
+        return (np.where(is_extreme, grad / ties, 0).astype(grad_output.dtype, copy=False),)
+
+
+class Max(_Extremum):
+    __doc__ = "Maximum over ``dim``. " + _Extremum.__doc__
+    __slots__ = ()
+
+
+class Min(_Extremum):
+    __doc__ = "Minimum over ``dim``. " + _Extremum.__doc__
+    __slots__ = ()
+    reduce = staticmethod(np.min)
+    arg_reduce = staticmethod(np.argmin)
+
+
+def _stable_logsumexp(a, dim):
+    """``log(sum(exp(a)))`` over ``dim`` with the dims kept, shifted by the maximum so that
+    nothing overflows; an all ``-inf`` slice gives ``-inf``."""
+    shift = np.max(a, axis=dim, keepdims=True)
+    shift = np.where(np.isfinite(shift), shift, 0)
+    with np.errstate(divide="ignore"):
+        return shift + np.log(np.exp(a - shift).sum(axis=dim, keepdims=True))
+
+
+class LogSumExp(Function):
+    """``log(sum(exp(a)))`` over ``dim``, stable for large ``|a|``.
+
+    Gradient: ``grad_output * softmax(a)``, i.e. ``grad_output * exp(a - out)``.
+    """
+
+    __slots__ = ("dim", "keepdim")
+    arguments = ("dim", "keepdim")
+
+    def __init__(self, dim=None, keepdim=False):
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, a):
+        out = _stable_logsumexp(a, self.dim)
+        self.saved = (a, out)
+        return _drop_reduced(out, self.dim, self.keepdim)
+
+    def backward(self, grad_output):
+        a, out = self.saved
+        grad = _unreduce(grad_output, self.dim, self.keepdim)
+        return (grad * np.exp(a - out),)
+
+
+class Softmax(Function):
+    """``exp(a) / sum(exp(a))`` along ``dim``.
+
+    Gradient (``s`` the output): ``s * (grad_output - sum(grad_output * s, dim))``.
+    """
+
+    __slots__ = ("dim",)
+    arguments = ("dim",)
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, a):
+        e = np.exp(a - np.max(a, axis=self.dim, keepdims=True))
+        out = e / e.sum(axis=self.dim, keepdims=True)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad_output):
+        (out,) = self.saved
+        return (out * (grad_output - (grad_output * out).sum(axis=self.dim, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    """``a - logsumexp(a)`` along ``dim``, stable for large ``|a|``.
+
+    Gradient (``out`` the output): ``grad_output - exp(out) * sum(grad_output, dim)``.
+    """
+
+    __slots__ = ("dim",)
+    arguments = ("dim",)
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, a):
+        out = a - _stable_logsumexp(a, self.dim)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad_output):
+        (out,) = self.saved
+        return (grad_output - np.exp(out) * grad_output.sum(axis=self.dim, keepdims=True),)

@@ -1,0 +1,843 @@
+"""``Tensor``: a NumPy array that records the operations applied to it, so ``backward()`` can
+compute gradients.
+
+Every differentiable method calls one op class from ``tinygrad_bn.ops`` explicitly, so reading
+this file tells you every op there is. Conventions follow PyTorch: names, defaults, dtype rules
+(float32 by default), ``dim``/``keepdim`` arguments and error wording.
+"""
+
+import numbers
+
+import numpy as np
+
+from . import autograd, dtypes
+from .autograd import run_backward
+from .ops import (
+    Abs, Add, Cast, Cat, Clamp, Div, Exp, Expand, GetItem, Log, LogSoftmax, LogSumExp, MatMul, Max,
+    Maximum, Mean, Min, Minimum, Mul, Neg, Permute, Pow, ReLU, Reshape, Sigmoid, Softmax, Sqrt,
+    Stack, Sub, Sum, Tanh, Var, Where,
+)
+
+
+class Tensor:
+    """An n-dimensional array with reverse-mode automatic differentiation.
+
+    ``data`` is the ``numpy.ndarray`` holding the values; ``grad`` is ``None`` until a backward
+    pass reaches this tensor, then a Tensor of the same shape that later passes add to until it
+    is zeroed; ``grad_fn`` is the op node that produced this tensor (``None`` for leaves).
+    ``Tensor(data)`` behaves like ``tinygrad_bn.tensor(data)``: Python floats become the default
+    dtype (float32), ints int64, NumPy arrays keep their dtype; the data is copied.
+    """
+
+    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "__weakref__")
+    __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
+
+    def __init__(self, data, dtype=None, requires_grad=False):
+        self.data = _to_array(data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self._requires_grad = False
+        if requires_grad:
+            self.requires_grad = True
+
+    @classmethod
+    def _make(cls, data, grad_fn):
+        """Wrap an array produced by an op without copying or checking it."""
+        tensor = object.__new__(Tensor)
+        tensor.data = data if type(data) is np.ndarray else np.asarray(data)
+        tensor.grad = None
+        tensor.grad_fn = grad_fn
+        tensor._requires_grad = grad_fn is not None
+        return tensor
+
+    # ------------------------------------------------------------------ autograd state
+
+    @property
+    def requires_grad(self):
+        """Whether gradients are computed for this tensor."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if value and not dtypes.is_floating(self.data.dtype):
+            raise RuntimeError(
+                "only Tensors of floating point dtype can require gradients "
+                f"(this tensor is {self.data.dtype})"
+            )
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` in place and return this tensor."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        """True for tensors no recorded op produced (created by the user, or needing no grad)."""
+        return self.grad_fn is None
+
+    def retain_grad(self):
+        """Keep ``.grad`` for this non-leaf tensor after backward (leaves keep it anyway)."""
+        if self.grad_fn is None:
+            if not self._requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        self.grad_fn.retained_output = _weak_reference(self)
+
+    @property
+    def retains_grad(self):
+        return self.grad_fn is not None and self.grad_fn.retained_output is not None
+
+    def backward(self, gradient=None, retain_graph=False):
+        """Accumulate the gradient of this tensor into ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` is dL/d(self); it may be omitted only for one-element tensors (it is then 1).
+        Saved arrays are freed afterwards unless ``retain_graph=True``, so a second backward
+        through the same graph raises.
+        """
+        (root_grad,) = autograd._root_grads((self,), None if gradient is None else (gradient,))
+        run_backward((self,), (root_grad,), retain_graph=retain_graph)
+
+    def detach(self):
+        """A tensor sharing this one's data, outside the graph (no grad_fn, no requires_grad)."""
+        return Tensor._make(self.data, None)
+
+    def detach_(self):
+        """Detach in place: make this tensor a leaf that requires no grad."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    # ------------------------------------------------------------------ array properties
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return "cpu"
+
+    def dim(self):
+        return self.data.ndim
+
+    def numel(self):
+        return self.data.size
+
+    def size(self, dim=None):
+        """The shape, or the size of one ``dim``."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_dim(dim, self.data.ndim)]
+
+    def item(self):
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
+            )
+        return self.data.item()
+
+    def numpy(self):
+        """The underlying array (shared, not copied), as PyTorch's ``Tensor.numpy()``."""
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(this one has {self.data.size})"
+            )
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return _format(self)
+
+    # ------------------------------------------------------------------ dtype conversion
+
+    def to(self, dtype_or_device=None, dtype=None):
+        """Convert to ``dtype`` (differentiable); ``"cpu"`` is accepted and changes nothing."""
+        target = dtype if dtype is not None else dtype_or_device
+        if target is None or target == "cpu":
+            return self
+        target = dtypes.canonical(target)
+        if target is self.data.dtype:
+            return self
+        return Cast.apply(self, dtype=target)
+
+    def type(self, dtype):
+        return self.to(dtype)
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def long(self):
+        return self.to(dtypes.int64)
+
+    def bool(self):
+        return self.to(dtypes.bool)
+
+    # ------------------------------------------------------------------ arithmetic
+
+    def add(self, other):
+        return Add.apply(*_operands(self, other))
+
+    def sub(self, other):
+        return Sub.apply(*_operands(self, other))
+
+    def mul(self, other):
+        return Mul.apply(*_operands(self, other))
+
+    def div(self, other):
+        return Div.apply(*_operands(self, other, true_division=True))
+
+    def pow(self, exponent):
+        return Pow.apply(*_operands(self, exponent))
+
+    def neg(self):
+        return Neg.apply(self)
+
+    def matmul(self, other):
+        if not isinstance(other, Tensor):
+            raise TypeError(f"matmul expected a Tensor, got {type(other).__name__}")
+        return MatMul.apply(*_operands(self, other, broadcast=False))
+
+    __add__ = add
+    __sub__ = sub
+    __mul__ = mul
+    __truediv__ = div
+    __pow__ = pow
+    __neg__ = neg
+    __matmul__ = matmul
+
+    def __radd__(self, other):
+        return Add.apply(*_operands(self, other, reflected=True))
+
+    def __rsub__(self, other):
+        return Sub.apply(*_operands(self, other, reflected=True))
+
+    def __rmul__(self, other):
+        return Mul.apply(*_operands(self, other, reflected=True))
+
+    def __rtruediv__(self, other):
+        return Div.apply(*_operands(self, other, true_division=True, reflected=True))
+
+    def __rpow__(self, other):
+        return Pow.apply(*_operands(self, other, reflected=True))
+
+    def __rmatmul__(self, other):
+        return MatMul.apply(*_operands(self, other, reflected=True, broadcast=False))
+
+    def __pos__(self):
+        return self
+
+    # ------------------------------------------------------------------ elementwise math
+
+    def exp(self):
+        return Exp.apply(self)
+
+    def log(self):
+        return Log.apply(self)
+
+    def sqrt(self):
+        return Sqrt.apply(self)
+
+    def tanh(self):
+        return Tanh.apply(self)
+
+    def sigmoid(self):
+        return Sigmoid.apply(self)
+
+    def relu(self):
+        return ReLU.apply(self)
+
+    def abs(self):
+        return Abs.apply(self)
+
+    __abs__ = abs
+
+    def clamp(self, min=None, max=None):
+        """Limit values to ``[min, max]``; either bound may be omitted, not both."""
+        if min is None and max is None:
+            raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+        for name, bound in (("min", min), ("max", max)):
+            if bound is not None and not isinstance(bound, numbers.Real):
+                raise TypeError(f"clamp: '{name}' must be a real number, got {bound!r}")
+        return Clamp.apply(self, min=min, max=max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return Maximum.apply(*_operands(self, other))
+
+    def minimum(self, other):
+        return Minimum.apply(*_operands(self, other))
+
+    # ------------------------------------------------------------------ comparisons (no grad)
+
+    def _compare(self, other, compare):
+        if not isinstance(other, (Tensor, numbers.Number, np.generic, np.ndarray, list, tuple)):
+            return NotImplemented  # so that `tensor == None` is False, as in PyTorch
+        a, b = _operands(self, other)
+        return Tensor._make(compare(a.data, b.data), None)
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def argmax(self, dim=None, keepdim=False):
+        """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
+        if dim is None:
+            return Tensor._make(np.asarray(np.argmax(self.data)), None)
+        return Tensor._make(np.argmax(self.data, axis=_dim(dim, self.ndim), keepdims=keepdim), None)
+
+    def argmin(self, dim=None, keepdim=False):
+        """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
+        if dim is None:
+            return Tensor._make(np.asarray(np.argmin(self.data)), None)
+        return Tensor._make(np.argmin(self.data, axis=_dim(dim, self.ndim), keepdims=keepdim), None)
+
+    # ------------------------------------------------------------------ reductions
+
+    def sum(self, dim=None, keepdim=False):
+        return Sum.apply(self, dim=_dims(dim, self.ndim), keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim=False):
+        if not dtypes.is_floating(self.data.dtype):
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {self.data.dtype}"
+            )
+        return Mean.apply(self, dim=_dims(dim, self.ndim), keepdim=keepdim)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Variance over ``dim``, divided by ``n - correction``.
+
+        ``correction=1`` (the default, same as ``unbiased=True``) is the unbiased estimate;
+        ``correction=0`` (``unbiased=False``) is the biased one batch norm normalises with.
+        """
+        if unbiased is not None and correction is not None:
+            raise ValueError("var: pass either unbiased or correction, not both")
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        dims = _dims(dim, self.ndim)
+        count = self.numel() if dims is None else int(np.prod([self.shape[d] for d in dims]))
+        if count - correction <= 0:
+            import warnings
+
+            warnings.warn(
+                f"var(): degrees of freedom is <= 0 ({count} values, correction={correction}); "
+                "the result is inf or nan",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        return Var.apply(self, dim=dims, correction=correction, keepdim=keepdim)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Standard deviation: the square root of ``var`` with the same arguments."""
+        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+
+    def max(self, dim=None, keepdim=False):
+        """The maximum of all elements, or, with an int ``dim``, the pair ``(values, indices)``
+        along it as PyTorch returns (a tuple of dims reduces all of them, like ``amax``)."""
+        return self._extremum(Max, dim, keepdim, Tensor.argmax)
+
+    def min(self, dim=None, keepdim=False):
+        """The minimum of all elements, or ``(values, indices)`` along an int ``dim``."""
+        return self._extremum(Min, dim, keepdim, Tensor.argmin)
+
+    def _extremum(self, op, dim, keepdim, arg):
+        if self.data.size == 0:
+            raise RuntimeError(
+                f"{op.__name__.lower()}(): Expected reduction dim to be specified for input.numel() "
+                "== 0. Specify the reduction dim with the 'dim' argument."
+            )
+        if isinstance(dim, (int, np.integer)):
+            d = _dim(dim, self.ndim)
+            values = op.apply(self, dim=d, keepdim=keepdim)
+            return MinMaxResult(values, arg(self, d, keepdim))
+        return op.apply(self, dim=_dims(dim, self.ndim), keepdim=keepdim)
+
+    def amax(self, dim=None, keepdim=False):
+        return Max.apply(self, dim=_dims(dim, self.ndim), keepdim=keepdim)
+
+    def amin(self, dim=None, keepdim=False):
+        return Min.apply(self, dim=_dims(dim, self.ndim), keepdim=keepdim)
+
+    def logsumexp(self, dim=None, keepdim=False):
+        """``log(sum(exp(self)))`` over ``dim``, computed stably."""
+        return LogSumExp.apply(self, dim=_dims(dim, self.ndim), keepdim=keepdim)
+
+    def softmax(self, dim):
+        return Softmax.apply(self, dim=_dim(dim, self.ndim))
+
+    def log_softmax(self, dim):
+        return LogSoftmax.apply(self, dim=_dim(dim, self.ndim))
+
+    # ------------------------------------------------------------------ shape
+
+    def reshape(self, *shape):
+        return Reshape.apply(self, shape=_resolve_shape(_size_args(shape), self.data.size))
+
+    view = reshape
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        """Merge dims ``start_dim`` to ``end_dim`` (inclusive) into one."""
+        if self.ndim == 0:
+            return self.reshape(1)
+        start, end = _dim(start_dim, self.ndim), _dim(end_dim, self.ndim)
+        if start > end:
+            raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+        shape = self.shape
+        return self.reshape(shape[:start] + (-1,) + shape[end + 1 :])
+
+    def squeeze(self, dim=None):
+        """Remove size-1 dims (all of them, or those in ``dim`` that have size 1)."""
+        dims = range(self.ndim) if dim is None else _dims(dim, self.ndim) or ()
+        shape = tuple(s for d, s in enumerate(self.shape) if not (d in dims and s == 1))
+        return self.reshape(shape)
+
+    def unsqueeze(self, dim):
+        """Insert a size-1 dim at position ``dim`` (in ``[-ndim - 1, ndim]``)."""
+        d = _dim(dim, self.ndim + 1)
+        return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
+
+    def permute(self, *dims):
+        dims = tuple(_size_args(dims))
+        if len(dims) != self.ndim:
+            raise RuntimeError(
+                "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+                "length of the desired ordering of dimensions i.e. input.dim() = "
+                f"{self.ndim} is not equal to len(dims) = {len(dims)}"
+            )
+        dims = tuple(_dim(d, self.ndim) for d in dims)
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"permute(): duplicate dims are not allowed (got {dims})")
+        return Permute.apply(self, dims=dims)
+
+    def transpose(self, dim0, dim1):
+        dims = list(range(self.ndim))
+        d0, d1 = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
+        dims[d0], dims[d1] = dims[d1], dims[d0]
+        return Permute.apply(self, dims=tuple(dims))
+
+    @property
+    def T(self):
+        """All dims reversed (the transpose, for a matrix)."""
+        return Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
+
+    def t(self):
+        if self.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return self.T
+
+    def expand(self, *sizes):
+        """Broadcast size-1 dims to ``sizes`` without copying; ``-1`` keeps a dim's size."""
+        sizes = tuple(_size_args(sizes))
+        if len(sizes) < self.ndim:
+            raise RuntimeError(
+                f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
+                f"the number of dimensions in the tensor ({self.ndim})"
+            )
+        lead = len(sizes) - self.ndim
+        target = list(sizes)
+        for i, size in enumerate(self.shape):
+            wanted = sizes[lead + i]
+            if wanted == -1:
+                target[lead + i] = size
+            elif size != 1 and wanted != size:
+                raise RuntimeError(
+                    f"The expanded size of the tensor ({wanted}) must match the existing size "
+                    f"({size}) at non-singleton dimension {lead + i}.  Target sizes: "
+                    f"{list(sizes)}.  Tensor sizes: {list(self.shape)}"
+                )
+        return Expand.apply(self, shape=tuple(target))
+
+    def expand_as(self, other):
+        return self.expand(*other.shape)
+
+    def __getitem__(self, index):
+        index = _index(index)
+        try:
+            return GetItem.apply(self, index=index)
+        except IndexError as error:
+            raise IndexError(_torch_index_message(error, self.shape)) from None
+
+    # ------------------------------------------------------------------ in-place, outside autograd
+
+    def zero_(self):
+        """Set every element to zero in place (used on ``.grad``)."""
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value):
+        self.data[...] = value
+        return self
+
+    def copy_(self, source):
+        """Copy ``source``'s values into this tensor in place (broadcasting)."""
+        self.data[...] = source.data if isinstance(source, Tensor) else source
+        return self
+
+
+class MinMaxResult(tuple):
+    """``(values, indices)`` returned by ``max(dim)``/``min(dim)``, as PyTorch's named tuple."""
+
+    __slots__ = ()
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+
+autograd.Tensor = Tensor
+
+
+# ---------------------------------------------------------------------- joining tensors
+
+
+def cat(tensors, dim=0):
+    """Concatenate tensors along an existing ``dim``; all other sizes must match."""
+    tensors = _tensor_list(tensors, "cat")
+    ndim = tensors[0].ndim
+    if ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    d = _dim(dim, ndim)
+    first = tensors[0].shape
+    for i, t in enumerate(tensors[1:], start=1):
+        if t.ndim != ndim:
+            raise RuntimeError(
+                f"Tensors must have same number of dimensions: got {ndim} and {t.ndim}"
+            )
+        for axis in range(ndim):
+            if axis != d and t.shape[axis] != first[axis]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {d}. Expected size "
+                    f"{first[axis]} but got size {t.shape[axis]} for tensor number {i} in the list."
+                )
+    return Cat.apply(*_common_dtype(tensors), dim=d)
+
+
+def stack(tensors, dim=0):
+    """Join equally shaped tensors along a new dim ``dim``."""
+    tensors = _tensor_list(tensors, "stack")
+    for i, t in enumerate(tensors[1:], start=1):
+        if t.shape != tensors[0].shape:
+            raise RuntimeError(
+                "stack expects each tensor to be equal size, but got "
+                f"{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at entry {i}"
+            )
+    return Stack.apply(*_common_dtype(tensors), dim=_dim(dim, tensors[0].ndim + 1))
+
+
+def where(condition, input, other):
+    """Elementwise ``input`` where ``condition`` holds, else ``other`` (either may be a scalar)."""
+    if not isinstance(condition, Tensor):
+        condition = Tensor(condition)
+    if condition.data.dtype is not dtypes.bool:
+        raise RuntimeError(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{condition.data.dtype}"
+        )
+    if isinstance(input, Tensor):
+        input, other = _operands(input, other, broadcast=False)
+    elif isinstance(other, Tensor):
+        input, other = _operands(other, input, reflected=True, broadcast=False)
+    else:
+        raise TypeError("where expected at least one of input and other to be a Tensor")
+    shapes = (condition.shape, input.shape, other.shape)
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(
+            f"where: the shapes of condition {shapes[0]}, input {shapes[1]} and other "
+            f"{shapes[2]} do not broadcast"
+        ) from None
+    return Where.apply(condition, input, other)
+
+
+def _tensor_list(tensors, name):
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(
+                f"{name}(): expected a sequence of Tensors, but element {i} is "
+                f"{type(t).__name__}"
+            )
+    return tensors
+
+
+def _common_dtype(tensors):
+    """Convert tensors to their promoted common dtype (ints only become floats, so no grad is lost)."""
+    common = tensors[0].data.dtype
+    for t in tensors[1:]:
+        common = dtypes.promote(common, t.data.dtype)
+    return [t if t.data.dtype is common else t.to(common) for t in tensors]
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _to_array(data, dtype=None):
+    """Build the array behind a new tensor: copied, of a supported dtype."""
+    if isinstance(data, Tensor):
+        array = np.array(data.data)
+    elif isinstance(data, np.ndarray) or isinstance(data, np.generic):
+        array = np.array(data)
+    else:
+        try:
+            array = np.array(data)
+        except ValueError as error:
+            raise ValueError(f"could not build a tensor from {data!r}: {error}") from None
+        if array.dtype == object:
+            raise TypeError(f"could not build a tensor from {data!r}: not numbers of one shape")
+        if array.dtype.kind == "f":
+            array = array.astype(dtypes.get_default_dtype())
+    target = dtypes.canonical(array.dtype if dtype is None else dtype)
+    return array if array.dtype is target else array.astype(target)
+
+
+def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=True):
+    """The two operands of a binary op as tensors whose dtypes NumPy combines as PyTorch would.
+
+    A Python scalar becomes a constant tensor of the dtype ``dtypes.scalar_dtype`` picks; an
+    integer operand meeting a floating one takes the floating dtype; ``true_division`` turns two
+    integer operands into the default float dtype. With ``broadcast``, shapes that do not
+    broadcast raise PyTorch's message naming both.
+    """
+    if not isinstance(other, Tensor):
+        other = _constant(other, tensor.data.dtype)
+    a, b = (other, tensor) if reflected else (tensor, other)
+    a_dtype, b_dtype = a.data.dtype, b.data.dtype
+    if true_division and not dtypes.is_floating(a_dtype) and not dtypes.is_floating(b_dtype):
+        default = dtypes.get_default_dtype()
+        a, b = a.to(default), b.to(default)
+    elif a_dtype is not b_dtype and dtypes.is_floating(a_dtype) != dtypes.is_floating(b_dtype):
+        common = dtypes.promote(a_dtype, b_dtype)
+        a, b = a.to(common), b.to(common)
+    if broadcast and not _broadcastable(a.data.shape, b.data.shape):
+        raise RuntimeError(_broadcast_error(a.data.shape, b.data.shape))
+    return a, b
+
+
+def _constant(value, tensor_dtype):
+    """A Python scalar, list or array met by a tensor op, as a tensor that requires no grad."""
+    if isinstance(value, (numbers.Number, np.generic)) and not isinstance(value, complex):
+        return Tensor._make(np.asarray(value, dtype=dtypes.scalar_dtype(value, tensor_dtype)), None)
+    if isinstance(value, (np.ndarray, list, tuple)):
+        return Tensor(value)
+    raise TypeError(f"unsupported operand type for a Tensor operation: {type(value).__name__}")
+
+
+def _broadcastable(a_shape, b_shape):
+    if a_shape == b_shape:
+        return True
+    for x, y in zip(reversed(a_shape), reversed(b_shape)):
+        if x != y and x != 1 and y != 1:
+            return False
+    return True
+
+
+def _broadcast_error(a_shape, b_shape):
+    """PyTorch's broadcasting message, with both shapes named."""
+    ndim = max(len(a_shape), len(b_shape))
+    a_full = (1,) * (ndim - len(a_shape)) + tuple(a_shape)
+    b_full = (1,) * (ndim - len(b_shape)) + tuple(b_shape)
+    for d in reversed(range(ndim)):
+        if a_full[d] != b_full[d] and a_full[d] != 1 and b_full[d] != 1:
+            return (
+                f"The size of tensor a ({a_full[d]}) must match the size of tensor b "
+                f"({b_full[d]}) at non-singleton dimension {d} (shapes {tuple(a_shape)} and "
+                f"{tuple(b_shape)} do not broadcast)"
+            )
+    return f"shapes {tuple(a_shape)} and {tuple(b_shape)} do not broadcast"
+
+
+def _dim(dim, ndim):
+    """Normalise one dim index to ``[0, ndim)``, with PyTorch's out-of-range message.
+
+    A 0-d tensor accepts dims -1 and 0, as in PyTorch.
+    """
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"dim must be an int, got {dim!r}")
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-size}, {size - 1}], but got "
+            f"{dim})"
+        )
+    return int(dim) % size if ndim else 0
+
+
+def _dims(dim, ndim):
+    """Normalise ``dim`` (None, an int, or a sequence of ints) to None or a sorted tuple."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if ndim == 0:
+        for d in dims:
+            _dim(d, 0)
+        return None
+    normalised = [_dim(d, ndim) for d in dims]
+    for d in normalised:
+        if normalised.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return tuple(sorted(normalised))
+
+
+def _size_args(args):
+    """Accept sizes given as ``f(2, 3)`` or ``f((2, 3))``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    for s in args:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"sizes must be ints, got {s!r} in {tuple(args)}")
+    return tuple(int(s) for s in args)
+
+
+def _resolve_shape(shape, numel):
+    """Fill in a ``-1`` in a reshape target; raise PyTorch's message when sizes do not fit."""
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = int(np.prod([s for s in shape if s != -1]))
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    if any(s < 0 for s in shape) or int(np.prod(shape)) != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def _index(index):
+    """Turn tensor and list components of an index into NumPy arrays, checking their dtypes."""
+    parts = index if isinstance(index, tuple) else (index,)
+    converted = []
+    for part in parts:
+        if isinstance(part, Tensor):
+            part = part.data
+        elif isinstance(part, list):
+            part = np.asarray(part)
+        if isinstance(part, np.ndarray):
+            if part.dtype.kind not in "iub":
+                raise IndexError(
+                    "tensors used as indices must be long, int, byte or bool tensors "
+                    f"(got {part.dtype})"
+                )
+            if part.ndim == 0 and part.dtype.kind in "iu":
+                part = int(part)
+        elif isinstance(part, float):
+            raise IndexError(f"only integers, slices, None, ... and integer or boolean tensors "
+                             f"are valid indices (got {part!r})")
+        converted.append(part)
+    return tuple(converted) if isinstance(index, tuple) or len(converted) != 1 else converted[0]
+
+
+def _torch_index_message(error, shape):
+    """NumPy's IndexError message in PyTorch's words (``dimension`` for ``axis``), with the shape."""
+    message = str(error).replace("axis", "dimension").replace("array", "tensor")
+    return f"{message} (indexing a tensor of shape {tuple(shape)})"
+
+
+def _weak_reference(tensor):
+    import weakref
+
+    return weakref.ref(tensor)
+
+
+def _format(tensor):
+    """``tensor([...], requires_grad=True)`` in PyTorch's style: 4 decimals for floats (none
+    when every value is whole), the dtype when it is not implied, then grad information."""
+    data = tensor.data
+    options = {"separator": ", ", "prefix": "tensor(", "threshold": 1000, "edgeitems": 3}
+    if dtypes.is_floating(data.dtype):
+        finite = data[np.isfinite(data)]
+        whole = finite.size == 0 or bool(np.all(finite == np.round(finite)))
+        options["floatmode"] = "maxprec" if whole else "fixed"
+        options["precision"] = 4
+        options["suppress_small"] = True
+    body = np.array2string(data, **options)
+    suffix = ""
+    if data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool) or data.size == 0:
+        suffix += f", dtype=tinygrad_bn.{data.dtype}"
+    if tensor.grad_fn is not None:
+        suffix += f", grad_fn=<{tensor.grad_fn.name}>"
+    elif tensor.requires_grad:
+        suffix += ", requires_grad=True"
+    return f"tensor({body}{suffix})"
