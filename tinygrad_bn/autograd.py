@@ -260,7 +260,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         elif node.retained_output is not None and wanted is None:
             retained = node.retained_output()
             if retained is not None:
-                retained.grad = Tensor._make(np.array(grad_output, copy=True), None)
+                deliver(retained, grad_output, False)
         input_grads = node.backward(grad_output)
         if not retain_graph:
             node.release()

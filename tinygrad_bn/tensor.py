@@ -749,7 +749,7 @@ def _dims(dim, ndim):
     """Normalise ``dim`` (None, an int, or a sequence of ints) to None or a sorted tuple."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     if ndim == 0:
         for d in dims:
             _dim(d, 0)

@@ -1,0 +1,209 @@
+"""Every error path of the core, with the message it must show: the bad value and what was
+expected, in PyTorch's wording where PyTorch has one."""
+
+import re
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+
+
+def x23():
+    return tg.randn(2, 3)
+
+
+def leaf():
+    return tg.randn(3, requires_grad=True)
+
+
+ERRORS = [
+    # shapes
+    ("broadcast", lambda: x23() + tg.randn(2, 4), RuntimeError,
+     "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1 "
+     "(shapes (2, 3) and (2, 4) do not broadcast)"),
+    ("broadcast_leading", lambda: tg.randn(3, 2, 3) * tg.randn(2, 2, 3), RuntimeError,
+     "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 0"),
+    ("compare_broadcast", lambda: x23() < tg.randn(4), RuntimeError,
+     "The size of tensor a (3) must match the size of tensor b (4)"),
+    ("matmul_2d", lambda: tg.randn(32, 19) @ tg.randn(20, 64), RuntimeError,
+     "mat1 and mat2 shapes cannot be multiplied (32x19 and 20x64)"),
+    ("matmul_1d", lambda: tg.randn(3) @ tg.randn(4), RuntimeError,
+     "mat1 and mat2 shapes cannot be multiplied (3 and 4)"),
+    ("matmul_batch", lambda: tg.randn(2, 3, 4) @ tg.randn(3, 4, 5), RuntimeError,
+     "mat1 and mat2 shapes cannot be multiplied (2x3x4 and 3x4x5)"),
+    ("matmul_0d", lambda: tg.tensor(2.0) @ tg.randn(3), RuntimeError,
+     "both arguments to matmul need to be at least 1D, but they are 0D and 1D"),
+    ("matmul_non_tensor", lambda: x23().matmul(3), TypeError, "matmul expected a Tensor, got int"),
+    ("reshape", lambda: x23().reshape(2, 5), RuntimeError,
+     "shape '[2, 5]' is invalid for input of size 6"),
+    ("reshape_infer", lambda: x23().reshape(-1, 4), RuntimeError,
+     "shape '[-1, 4]' is invalid for input of size 6"),
+    ("reshape_two_infers", lambda: x23().view(-1, -1), RuntimeError,
+     "only one dimension can be inferred"),
+    ("reshape_size_type", lambda: x23().reshape(2, 3.0), TypeError,
+     "sizes must be ints, got 3.0 in (2, 3.0)"),
+    ("expand", lambda: x23().expand(2, 4), RuntimeError,
+     "The expanded size of the tensor (4) must match the existing size (3) at non-singleton "
+     "dimension 1.  Target sizes: [2, 4].  Tensor sizes: [2, 3]"),
+    ("expand_too_few", lambda: x23().expand(3), RuntimeError,
+     "expand: the number of sizes provided (1) must be greater or equal to the number of "
+     "dimensions in the tensor (2)"),
+    ("permute_length", lambda: x23().permute(1, 0, 2), RuntimeError,
+     "input.dim() = 2 is not equal to len(dims) = 3"),
+    ("permute_duplicate", lambda: x23().permute(1, 1), RuntimeError,
+     "permute(): duplicate dims are not allowed (got (1, 1))"),
+    ("t_3d", lambda: tg.randn(2, 2, 2).t(), RuntimeError,
+     "t() expects a tensor with <= 2 dimensions, but self is 3D"),
+    ("flatten_order", lambda: tg.randn(2, 2, 2).flatten(2, 0), RuntimeError,
+     "flatten() has invalid args: start_dim cannot come after end_dim"),
+    ("cat_sizes", lambda: tg.cat([x23(), tg.randn(2, 4)]), RuntimeError,
+     "Sizes of tensors must match except in dimension 0. Expected size 3 but got size 4 for "
+     "tensor number 1 in the list."),
+    ("cat_ndim", lambda: tg.cat([x23(), tg.randn(3)]), RuntimeError,
+     "Tensors must have same number of dimensions: got 2 and 1"),
+    ("cat_empty", lambda: tg.cat([]), RuntimeError, "cat(): expected a non-empty list of Tensors"),
+    ("cat_0d", lambda: tg.cat([tg.tensor(1.0)]), RuntimeError,
+     "zero-dimensional tensor (at position 0) cannot be concatenated"),
+    ("cat_non_tensor", lambda: tg.cat([x23(), [1, 2, 3]]), TypeError,
+     "cat(): expected a sequence of Tensors, but element 1 is list"),
+    ("stack_shapes", lambda: tg.stack([x23(), tg.randn(2, 4)]), RuntimeError,
+     "stack expects each tensor to be equal size, but got [2, 3] at entry 0 and [2, 4] at entry 1"),
+    ("where_condition_dtype", lambda: tg.where(tg.ones(3), tg.ones(3), tg.zeros(3)), RuntimeError,
+     "where expected condition to be a boolean tensor, but got a tensor with dtype float32"),
+    ("where_shapes", lambda: tg.where(tg.ones(3).bool(), tg.ones(3), tg.zeros(4)), RuntimeError,
+     "where: the shapes of condition (3,), input (3,) and other (4,) do not broadcast"),
+    ("where_no_tensor", lambda: tg.where(tg.ones(3).bool(), 1.0, 0.0), TypeError,
+     "where expected at least one of input and other to be a Tensor"),
+    # dims
+    ("dim_range", lambda: x23().sum(dim=2), IndexError,
+     "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+    ("dim_range_negative", lambda: x23().softmax(dim=-3), IndexError,
+     "Dimension out of range (expected to be in range of [-2, 1], but got -3)"),
+    ("dim_range_unsqueeze", lambda: x23().unsqueeze(3), IndexError,
+     "Dimension out of range (expected to be in range of [-3, 2], but got 3)"),
+    ("dim_type", lambda: x23().mean(dim=1.0), TypeError, "dim must be an int, got 1.0"),
+    ("dim_repeated", lambda: x23().sum(dim=(1, -1)), RuntimeError,
+     "dim 1 appears multiple times in the list of dims"),
+    ("size_dim", lambda: x23().size(5), IndexError, "Dimension out of range"),
+    # indexing
+    ("index_out_of_range", lambda: x23()[5], IndexError,
+     "index 5 is out of bounds for dimension 0 with size 2 (indexing a tensor of shape (2, 3))"),
+    ("index_second_dim", lambda: x23()[:, 3], IndexError,
+     "index 3 is out of bounds for dimension 1 with size 3"),
+    ("index_array_out_of_range", lambda: x23()[[0, 7]], IndexError,
+     "index 7 is out of bounds for dimension 0 with size 2"),
+    ("index_too_many", lambda: tg.randn(3)[0, 0], IndexError,
+     "too many indices for tensor: tensor is 1-dimensional, but 2 were indexed"),
+    ("index_float_tensor", lambda: x23()[tg.tensor([0.0])], IndexError,
+     "tensors used as indices must be long, int, byte or bool tensors (got float32)"),
+    ("index_float", lambda: x23()[1.5], IndexError, "(got 1.5)"),
+    ("index_mask_shape", lambda: x23()[tg.ones(3).bool()], IndexError,
+     "boolean index did not match indexed tensor along dimension 0"),
+    # values and dtypes
+    ("item", lambda: x23().item(), RuntimeError,
+     "a Tensor with 6 elements cannot be converted to Scalar"),
+    ("bool_ambiguous", lambda: bool(x23()), RuntimeError,
+     "Boolean value of Tensor with more than one value is ambiguous (this one has 6)"),
+    ("len_0d", lambda: len(tg.tensor(1.0)), TypeError, "len() of a 0-d tensor"),
+    ("iter_0d", lambda: iter(tg.tensor(1.0)), TypeError, "iteration over a 0-d tensor"),
+    ("index_conversion", lambda: [1, 2][tg.tensor(1.5)], TypeError,
+     "only integer tensors of a single element can be converted to an index"),
+    ("numpy_requires_grad", lambda: leaf().numpy(), RuntimeError,
+     "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."),
+    ("int_requires_grad", lambda: tg.tensor([1, 2], requires_grad=True), RuntimeError,
+     "only Tensors of floating point dtype can require gradients (this tensor is int64)"),
+    ("bool_requires_grad", lambda: tg.ones(2).bool().requires_grad_(), RuntimeError,
+     "only Tensors of floating point dtype can require gradients (this tensor is bool)"),
+    ("non_leaf_requires_grad", lambda: (leaf() * 2).requires_grad_(False), RuntimeError,
+     "you can only change requires_grad flags of leaf variables."),
+    ("retain_grad_no_grad", lambda: tg.ones(2).retain_grad(), RuntimeError,
+     "can't retain_grad on Tensor that has requires_grad=False"),
+    ("ragged_data", lambda: tg.tensor([[1.0, 2.0], [3.0]]), ValueError,
+     "could not build a tensor from [[1.0, 2.0], [3.0]]"),
+    ("object_data", lambda: tg.tensor(["a", "b"]), TypeError,
+     "unsupported dtype <U1: tinygrad_bn tensors hold float32, float64, int64 or bool"),
+    ("object_mixed_data", lambda: tg.tensor([1.0, None]), TypeError,
+     "could not build a tensor from [1.0, None]: not numbers of one shape"),
+    ("complex_dtype", lambda: tg.tensor(np.ones(2, dtype=np.complex64)), TypeError,
+     "unsupported dtype complex64"),
+    ("complex_scalar", lambda: x23() * np.complex64(1), TypeError,
+     "unsupported operand type: complex64"),
+    ("operand_type", lambda: x23() + "a", TypeError,
+     "unsupported operand type for a Tensor operation: str"),
+    ("default_dtype", lambda: tg.set_default_dtype(tg.int64), TypeError,
+     "only floating-point types are supported as the default type, got int64"),
+    ("mean_of_ints", lambda: tg.tensor([1, 2]).mean(), RuntimeError,
+     "mean(): could not infer output dtype. Input dtype must be either a floating point or "
+     "complex dtype. Got: int64"),
+    ("var_both_conventions", lambda: x23().var(unbiased=True, correction=0), ValueError,
+     "var: pass either unbiased or correction, not both"),
+    ("max_of_empty", lambda: tg.zeros(0).max(), RuntimeError,
+     "max(): Expected reduction dim to be specified for input.numel() == 0."),
+    ("clamp_no_bounds", lambda: x23().clamp(), RuntimeError,
+     "clamp: At least one of 'min' or 'max' must not be None"),
+    ("clamp_bound_type", lambda: x23().clamp(min="0"), TypeError,
+     "clamp: 'min' must be a real number, got '0'"),
+    # creation
+    ("from_numpy_type", lambda: tg.from_numpy([1, 2]), TypeError, "expected np.ndarray (got list)"),
+    ("from_numpy_dtype", lambda: tg.from_numpy(np.ones(2, dtype=np.int32)), TypeError,
+     "can't convert np.ndarray of type int32. The only supported types are: float64, float32, "
+     "int64 and bool."),
+    ("arange_step", lambda: tg.arange(0, 5, 0), RuntimeError, "step must be nonzero"),
+    ("arange_sign", lambda: tg.arange(5, 0, 1), RuntimeError,
+     "upper bound and larger bound inconsistent with step sign (start=5, end=0, step=1)"),
+    ("randint_bounds", lambda: tg.randint(5, 5, (2,)), RuntimeError,
+     "random_ expects 'from' to be less than 'to', but got from=5 >= to=5"),
+    ("randint_arity", lambda: tg.randint(5), TypeError,
+     "randint() expects (high, size) or (low, high, size)"),
+    ("randperm_negative", lambda: tg.randperm(-1), RuntimeError,
+     "randperm: n must be non-negative, got -1"),
+    ("manual_seed_type", lambda: tg.manual_seed(1.5), TypeError,
+     "manual_seed expected an int seed, got 1.5"),
+    # backward
+    ("implicit_grad", lambda: (leaf() * 2).backward(), RuntimeError,
+     "grad can be implicitly created only for scalar outputs"),
+    ("backward_without_grad", lambda: tg.ones(2).sum().backward(), RuntimeError,
+     "element 0 of tensors does not require grad and does not have a grad_fn"),
+    ("gradient_shape", lambda: (leaf() * 2).backward(tg.ones(2)), RuntimeError,
+     "Mismatch in shape: grad_output[0] has a shape of (2,) and output[0] has a shape of (3,)."),
+    ("grad_count", lambda: tg.autograd.grad([leaf().sum()], [leaf()], [tg.ones(()), tg.ones(())]),
+     RuntimeError, "grad requires one gradient per output: got 2 gradients for 1 outputs"),
+    ("grad_input_without_grad", lambda: tg.autograd.grad(leaf().sum(), [tg.ones(2)]),
+     RuntimeError, "One of the differentiated Tensors (input 0) does not require grad"),
+    ("gradcheck_no_input", lambda: tg.gradcheck(lambda t: t * 2, tg.ones(2)), ValueError,
+     "gradcheck expects at least one input tensor to require gradient"),
+]
+
+
+@pytest.mark.parametrize("name, action, error, message", ERRORS, ids=[e[0] for e in ERRORS])
+def test_error_message(name, action, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        action()
+
+
+def test_an_op_without_forward_or_backward_says_so():
+    class Unfinished(tg.Function):
+        pass
+
+    with pytest.raises(NotImplementedError, match="Unfinished does not define forward"):
+        Unfinished.apply(tg.ones(2))
+    with pytest.raises(NotImplementedError, match="Unfinished does not define backward"):
+        Unfinished().backward(np.ones(2))
+
+
+def test_var_with_no_degrees_of_freedom_warns_and_gives_nan_like_pytorch():
+    with pytest.warns(RuntimeWarning, match=r"var\(\): degrees of freedom is <= 0 \(1 values"):
+        v = tg.tensor([3.0]).var()
+    assert np.isnan(v.item()) or np.isinf(v.item())
+
+
+def test_gradcheck_warns_on_float32_inputs():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.warns(UserWarning, match=r"Input #0 requires gradient and is not a double"):
+        tg.gradcheck(lambda t: t * 2, x, eps=1e-2, atol=1e-2)
+
+
+def test_equality_with_none_is_false_not_an_error():
+    assert (tg.ones(2) == None) is False  # noqa: E711
+    assert (tg.ones(2) != None) is True  # noqa: E711

@@ -1,0 +1,17 @@
+"""Project hygiene that CI relies on: the README's test command is the one .ci/run runs."""
+
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_readme_test_command_is_the_one_ci_runs():
+    readme = (ROOT / "README.md").read_text()
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```bash\n(.+?)\n```", quick_start, flags=re.S)
+    assert len(commands) == 2, "the Quick start has exactly two commands"
+    install, test_command = commands[1].split(" && ")
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert test_command in ci_lines
+    assert "python -m pip install --quiet -e \".[test]\"" in ci_lines and ".[test]" in install
