@@ -1,7 +1,9 @@
 """tinygrad_bn: a small deep-learning framework on NumPy, with PyTorch's names and semantics.
 
 ``import tinygrad_bn as torch`` gives tensors with reverse-mode autodiff (``tensor``, ``randn``,
-``Tensor.backward``), the four dtypes, gradient-mode switches, seeding and ``gradcheck``.
+``Tensor.backward``), the four dtypes, gradient-mode switches, seeding, ``gradcheck``,
+``save``/``load``, and the subpackages ``nn``, ``optim`` and ``data`` (also at
+``utils.data``).
 """
 
 from . import autograd, ops
@@ -13,7 +15,11 @@ from .creation import (
 from .dtypes import bool, float32, float64, get_default_dtype, int64, set_default_dtype
 from .gradcheck import GradcheckError, gradcheck
 from .random import Generator, manual_seed
+from .serialization import load, save
 from .tensor import Tensor, cat, stack, where
+
+# Subpackages that use the names above are imported last.
+from . import data, nn, optim, utils  # noqa: E402
 
 float = float32
 double = float64

@@ -58,3 +58,34 @@ def _shape_error(a_shape, b_shape):
     a_text = "x".join(map(str, a_shape))
     b_text = "x".join(map(str, b_shape))
     return f"mat1 and mat2 shapes cannot be multiplied ({a_text} and {b_text})"
+
+
+class Linear(Function):
+    """``x @ weight.T + bias``, the affine map of ``nn.Linear``, as one node.
+
+    Shapes: ``x`` ``(..., in)``, ``weight`` ``(out, in)``, ``bias`` ``(out,)``, result
+    ``(..., out)``. Gradients (``g`` = dL/dresult, leading dims flattened into rows)::
+
+        dL/dx = g @ weight      dL/dweight = g.T @ x      dL/dbias = sum of g over rows
+
+    A bias-free layer passes only ``(x, weight)``.
+    """
+
+    __slots__ = ()
+
+    def forward(self, x, weight, bias=None):
+        self.saved = (x, weight)
+        out = x @ weight.T
+        if bias is not None:
+            out += bias
+        return out
+
+    def backward(self, grad_output):
+        x, weight = self.saved
+        needs = self.needs_input_grad
+        rows_g = grad_output.reshape(-1, grad_output.shape[-1])
+        grad_x = grad_output @ weight if needs[0] else None
+        grad_weight = rows_g.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        if len(needs) == 2:
+            return grad_x, grad_weight
+        return grad_x, grad_weight, (rows_g.sum(axis=0) if needs[2] else None)

@@ -1,0 +1,291 @@
+"""Stateless layer functions, as ``torch.nn.functional``: the modules in ``nn`` call these.
+
+``batch_norm`` and ``cross_entropy`` run as one fused node each by default; ``fused=False``
+builds the same computation from primitive ops, so a student can see every step in the graph and
+the tests can check the fused backward against what autograd derives.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+
+from .. import dtypes
+from ..ops import BatchNorm, CrossEntropy, Linear
+from ..random import numpy_generator
+from ..tensor import Tensor
+
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def linear(input, weight, bias=None):
+    """``input @ weight.T + bias`` as one node. ``input`` ``(..., in)``, ``weight``
+    ``(out, in)``, ``bias`` ``(out,)``."""
+    out_features, in_features = weight.shape
+    if input.ndim == 0 or input.shape[-1] != in_features:
+        raise RuntimeError(
+            f"Linear({in_features} -> {out_features}) got input of shape {tuple(input.shape)}: "
+            f"expected the last dimension to be {in_features}"
+        )
+    if bias is None:
+        return Linear.apply(input, weight)
+    return Linear.apply(input, weight, bias)
+
+
+def relu(input):
+    return input.relu()
+
+
+def tanh(input):
+    return input.tanh()
+
+
+def sigmoid(input):
+    return input.sigmoid()
+
+
+def softmax(input, dim):
+    return input.softmax(dim)
+
+
+def log_softmax(input, dim):
+    return input.log_softmax(dim)
+
+
+# ---------------------------------------------------------------------- normalization
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5, fused=True):
+    """Batch normalization of ``input`` ``(N, C)`` or ``(N, C, L)`` per channel ``C``.
+
+    In training (or when no running statistics are given) the batch's statistics normalise, with
+    the biased variance, and ``running_mean``/``running_var`` (when given) are updated in place:
+    ``running = (1 - momentum) * running + momentum * batch``, unbiased variance for
+    ``running_var``. Otherwise the running statistics normalise. ``weight``/``bias`` (gamma and
+    beta, ``(C,)``) are optional. ``fused=False`` computes the same from primitive ops.
+    """
+    if input.ndim not in (2, 3):
+        raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
+    channels = input.shape[1]
+    for name, tensor in (("running_mean", running_mean), ("running_var", running_var),
+                         ("weight", weight), ("bias", bias)):
+        if tensor is not None and tensor.shape != (channels,):
+            raise RuntimeError(
+                f"batch_norm: {name} should contain {channels} elements (one per channel of "
+                f"input of shape {tuple(input.shape)}), not {tensor.numel()}"
+            )
+    use_batch_stats = training or running_mean is None or running_var is None
+    if use_batch_stats and input.numel() // channels <= 1:
+        raise ValueError(
+            "Expected more than 1 value per channel when training, got input size "
+            f"{tuple(input.shape)}"
+        )
+    if weight is None:
+        weight = Tensor._make(np.ones(channels, dtype=input.dtype), None)
+    if bias is None:
+        bias = Tensor._make(np.zeros(channels, dtype=input.dtype), None)
+    running = (None, None) if running_mean is None or running_var is None else (
+        running_mean.data, running_var.data)
+    if not fused:
+        return _batch_norm_composed(input, running, weight, bias, use_batch_stats, momentum, eps)
+    return BatchNorm.apply(input, weight, bias, eps=eps, momentum=momentum,
+                           training=use_batch_stats, running_mean=running[0],
+                           running_var=running[1])
+
+
+def _batch_norm_composed(input, running, weight, bias, use_batch_stats, momentum, eps):
+    """Batch norm from primitive ops, step by step as the article writes it."""
+    dims = (0,) if input.ndim == 2 else (0, 2)
+    shape = (1, -1) if input.ndim == 2 else (1, -1, 1)
+    running_mean, running_var = running
+    if use_batch_stats:
+        mean = input.mean(dim=dims, keepdim=True)             # step 1: batch mean
+        centred = input - mean                                # step 2: centre
+        var = (centred * centred).mean(dim=dims, keepdim=True)  # step 3: biased variance
+        if running_mean is not None:
+            m = input.numel() // input.shape[1]
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean.data.reshape(-1)
+            running_var *= 1 - momentum
+            running_var += momentum * var.data.reshape(-1) * (m / (m - 1))
+    else:
+        mean = Tensor._make(running_mean.reshape(shape), None)
+        var = Tensor._make(running_var.reshape(shape), None)
+        centred = input - mean
+    std = (var + eps).sqrt()                                  # step 4: standard deviation
+    x_hat = centred / std                                     # step 5: normalise
+    return x_hat * weight.reshape(shape) + bias.reshape(shape)  # step 6: scale and shift
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last ``len(normalized_shape)`` dims of each sample (biased variance),
+    then scale by ``weight`` and shift by ``bias``; built from primitive ops."""
+    normalized_shape = _shape_tuple(normalized_shape)
+    if tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
+            f"{list(input.shape)}"
+        )
+    dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
+    mean = input.mean(dim=dims, keepdim=True)
+    centred = input - mean
+    var = (centred * centred).mean(dim=dims, keepdim=True)
+    out = centred / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def _shape_tuple(shape):
+    return (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+
+
+def dropout(input, p=0.5, training=True, generator=None):
+    """Inverted dropout: in training, zero each element with probability ``p`` and scale the
+    rest by ``1 / (1 - p)`` so the expected value is unchanged; identity otherwise."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return input
+    keep = numpy_generator(generator).random(input.shape) >= p
+    scale = 0.0 if p == 1 else 1 / (1 - p)
+    return input * Tensor._make((keep * scale).astype(input.dtype), None)
+
+
+# ---------------------------------------------------------------------- losses
+
+
+def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0, fused=True):
+    """Cross-entropy between logits ``input`` ``(N, C)`` (or ``(C,)``) and ``target``: int64
+    class indices ``(N,)`` or float class probabilities ``(N, C)``. See ``ops.CrossEntropy``
+    for the formula, ``ignore_index``, weighting and smoothing rules (PyTorch's).
+    ``fused=False`` builds it from primitive ops."""
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+    single = input.ndim == 1
+    if single:
+        input, target = input.unsqueeze(0), target.unsqueeze(0)
+    if input.ndim != 2:
+        raise ValueError(
+            f"cross_entropy expects input of shape (N, C) or (C,), got {tuple(input.shape)}"
+        )
+    probabilities = _check_target(input, target, weight, ignore_index)
+    if fused:
+        out = CrossEntropy.apply(
+            input, target, weight=None if weight is None else weight.data.astype(input.dtype),
+            ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing,
+        )
+    else:
+        out = _cross_entropy_composed(input, target, weight, ignore_index, reduction,
+                                      label_smoothing, probabilities)
+    return out.squeeze(0) if single and reduction == "none" else out
+
+
+def _cross_entropy_composed(input, target, weight, ignore_index, reduction, label_smoothing,
+                            probabilities):
+    """The same loss as ``ops.CrossEntropy``, from ``log_softmax``, indexing and sums."""
+    n, classes = input.shape
+    log_p = input.log_softmax(dim=1)
+    w = Tensor._make(np.ones(classes, dtype=input.dtype), None) if weight is None else weight
+    if probabilities:
+        q = target * (1 - label_smoothing) + label_smoothing / classes
+        losses = -(log_p * q * w).sum(dim=1)
+        divisor = n
+    else:
+        valid = target.data != ignore_index
+        labels = np.where(valid, target.data, 0)
+        mask = Tensor._make(valid.astype(input.dtype), None)
+        picked_weight = w[labels] * mask
+        losses = -(log_p[np.arange(n), labels] * picked_weight) * (1 - label_smoothing)
+        if label_smoothing:
+            losses = losses - (log_p * w).sum(dim=1) * mask * (label_smoothing / classes)
+        divisor = picked_weight.sum()
+    return _reduce(losses, reduction, divisor)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of log-probabilities ``input`` ``(N, C)`` at int64 ``target``
+    ``(N,)``: ``-w[y_i] * input[i, y_i]``, ``"mean"`` dividing by the summed weights."""
+    _check_reduction(reduction)
+    if input.ndim != 2:
+        raise ValueError(f"nll_loss expects input of shape (N, C), got {tuple(input.shape)}")
+    if _check_target(input, target, weight, ignore_index):
+        raise RuntimeError(
+            f"nll_loss expects int64 class indices as target, got {target.dtype} of shape "
+            f"{tuple(target.shape)}"
+        )
+    n, classes = input.shape
+    valid = target.data != ignore_index
+    labels = np.where(valid, target.data, 0)
+    w = np.ones(classes, dtype=input.dtype) if weight is None else weight.data.astype(input.dtype)
+    picked_weight = Tensor._make(w[labels] * valid, None)
+    losses = -input[np.arange(n), labels] * picked_weight
+    return _reduce(losses, reduction, picked_weight.sum())
+
+
+def mse_loss(input, target, reduction="mean"):
+    """Mean squared error ``(input - target)**2``, reduced. Differently shaped operands
+    broadcast with a warning, as in PyTorch."""
+    _check_reduction(reduction)
+    if tuple(input.shape) != tuple(target.shape):
+        warnings.warn(
+            f"Using a target size ({tuple(target.shape)}) that is different to the input size "
+            f"({tuple(input.shape)}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.",
+            UserWarning,
+            stacklevel=2,
+        )
+    diff = input - target
+    return _reduce(diff * diff, reduction, None)
+
+
+def _reduce(losses, reduction, divisor):
+    if reduction == "none":
+        return losses
+    if reduction == "sum":
+        return losses.sum()
+    return losses.mean() if divisor is None else losses.sum() / divisor
+
+
+def _check_reduction(reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _check_target(input, target, weight, ignore_index):
+    """Validate a classification target against logits ``(N, C)``; True for probabilities."""
+    if not isinstance(target, Tensor):
+        raise TypeError(f"target must be a Tensor, got {type(target).__name__}")
+    n, classes = input.shape
+    if weight is not None and tuple(weight.shape) != (classes,):
+        raise RuntimeError(
+            f"weight tensor should be defined either for all {classes} classes or no classes "
+            f"but got weight tensor of shape: {list(weight.shape)}"
+        )
+    if target.ndim == 0 or target.shape[0] != n:
+        size = "a scalar" if target.ndim == 0 else target.shape[0]
+        raise ValueError(f"Expected input batch_size ({n}) to match target batch_size ({size}).")
+    if dtypes.is_floating(target.dtype):
+        if tuple(target.shape) != tuple(input.shape):
+            raise RuntimeError(
+                f"expected target dtype to be Long (int64 class indices of shape ({n},)), but got "
+                f"{target.dtype} of shape {tuple(target.shape)}; float targets are read as class "
+                f"probabilities only when shaped like the input {tuple(input.shape)}"
+            )
+        return True
+    if target.dtype != dtypes.int64 or target.ndim != 1:
+        raise RuntimeError(
+            f"expected target of int64 class indices of shape ({n},), got {target.dtype} of shape "
+            f"{tuple(target.shape)}"
+        )
+    labels = target.data[target.data != ignore_index]
+    bad = labels[(labels < 0) | (labels >= classes)]
+    if bad.size:
+        raise IndexError(f"Target {bad[0]} is out of bounds.")
+    return False

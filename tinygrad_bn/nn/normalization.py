@@ -1,0 +1,102 @@
+"""Normalization layers: ``BatchNorm1d`` (statistics over the batch) and ``LayerNorm``
+(statistics over each sample's features, the alternative the article names for small batches
+and sequence models)."""
+
+import numbers
+
+import numpy as np
+
+from .. import dtypes
+from ..tensor import Tensor
+from . import functional as F
+from .module import Module, Parameter
+
+
+class BatchNorm1d(Module):
+    """Batch normalization over a ``(N, C)`` or ``(N, C, L)`` input, PyTorch's semantics.
+
+    ``y = (x - mean) / sqrt(var + eps) * weight + bias`` per channel ``C``; ``weight`` (gamma)
+    starts at ones and ``bias`` (beta) at zeros. In training the batch's mean and biased
+    variance normalise, and the buffers follow
+    ``running = (1 - momentum) * running + momentum * batch`` with the **unbiased** batch
+    variance for ``running_var`` (``momentum=None``: the cumulative average over
+    ``num_batches_tracked``, an int64 count of training batches). In eval mode the running
+    statistics normalise. ``track_running_stats=False`` keeps no buffers and always uses the
+    batch's statistics; ``affine=False`` (or ``bias=False``) drops the learnable parameters.
+    The forward pass is one fused node (``ops.BatchNorm``) with the closed-form backward.
+    """
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True, bias=True, dtype=None):
+        super().__init__()
+        if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
+            raise ValueError(f"BatchNorm1d: num_features must be a positive int, got {num_features!r}")
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats, self.use_bias = affine, track_running_stats, bias
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
+        self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
+        self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None
+        if track_running_stats:
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self):
+        if self.track_running_stats:
+            self.running_mean.data[...] = 0
+            self.running_var.data[...] = 1
+            self.num_batches_tracked.data[...] = 0
+
+    def forward(self, input):
+        if input.ndim not in (2, 3):
+            raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
+        if input.shape[1] != self.num_features:
+            raise ValueError(
+                f"BatchNorm1d({self.num_features}) expected {self.num_features} channels in dim 1 "
+                f"of its input, got input of shape {tuple(input.shape)} with {input.shape[1]}"
+            )
+        momentum = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            if input.numel() // input.shape[1] > 1:  # else batch_norm raises before any update
+                self.num_batches_tracked.data += 1
+            if self.momentum is None:  # cumulative moving average
+                momentum = 1.0 / max(int(self.num_batches_tracked.data), 1)
+        use_running = not self.training and self.track_running_stats
+        return F.batch_norm(
+            input,
+            self.running_mean if self.track_running_stats else None,
+            self.running_var if self.track_running_stats else None,
+            self.weight, self.bias, training=not use_running, momentum=momentum, eps=self.eps,
+        )
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.use_bias}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class LayerNorm(Module):
+    """``y = (x - mean) / sqrt(var + eps) * weight + bias`` with the statistics taken over the
+    last ``len(normalized_shape)`` dims of each sample (biased variance), independent of the
+    batch; identical in training and eval. Built from primitive ops."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(int(s) for s in normalized_shape)
+        self.eps, self.elementwise_affine, self.use_bias = eps, elementwise_affine, bias
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
+        self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype)) if elementwise_affine else None
+        self.bias = (Parameter(np.zeros(self.normalized_shape, dtype=dtype))
+                     if elementwise_affine and bias else None)
+
+    def forward(self, input):
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}, bias={self.use_bias}")

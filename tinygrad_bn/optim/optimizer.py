@@ -1,0 +1,147 @@
+"""``Optimizer``: parameter groups, per-parameter state, ``zero_grad`` and ``state_dict``, shared
+by ``SGD``, ``Adam`` and ``AdamW``."""
+
+import copy
+
+import numpy as np
+
+from ..tensor import Tensor
+
+
+class Optimizer:
+    """Base class: holds ``param_groups`` (dicts with ``"params"`` and the hyperparameters,
+    missing ones filled from ``defaults``) and ``state`` (a dict per parameter, keyed by the
+    parameter). Subclasses implement ``step()``.
+
+    ``params`` is an iterable of tensors, or of dicts that each define a group with its own
+    options (``[{"params": model.fc1.parameters(), "lr": 0.1}, ...]``).
+    """
+
+    def __init__(self, params, defaults):
+        if isinstance(params, Tensor):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Tensors or dicts, "
+                "but got a Tensor"
+            )
+        self.defaults = defaults
+        self.param_groups = []
+        self.state = {}
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group):
+        group = dict(group)
+        params = group["params"]
+        group["params"] = [params] if isinstance(params, Tensor) else list(params)
+        for p in group["params"]:
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is "
+                                f"{type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        existing = {id(p) for g in self.param_groups for p in g["params"]}
+        if any(id(p) in existing for p in group["params"]):
+            raise ValueError("some parameters appear in more than one parameter group")
+        for name, default in self.defaults.items():
+            group.setdefault(name, default)
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none=True):
+        """Clear every parameter's gradient: to None (default), or to zeros in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.data[...] = 0
+
+    def step(self):
+        raise NotImplementedError(f"{type(self).__name__} does not define step")
+
+    def state_dict(self):
+        """PyTorch's layout: ``{"state": {index: {...}}, "param_groups": [{..., "params":
+        [indices]}]}``, parameters numbered in group order. State arrays are copies."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            entry = {k: v for k, v in group.items() if k != "params"}
+            entry["params"] = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                entry["params"].append(index[id(p)])
+            groups.append(entry)
+        state = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p in self.state:
+                    state[index[id(p)]] = {
+                        k: (Tensor(v) if isinstance(v, (Tensor, np.ndarray)) else v)
+                        for k, v in self.state[p].items()
+                    }
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Restore hyperparameters and state saved by ``state_dict`` (possibly through
+        ``tinygrad_bn.save``/``load``). The group structure and parameter shapes must match;
+        nothing changes unless everything fits."""
+        groups = state_dict["param_groups"]
+        if len(groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        params_by_index = {}
+        for saved, group in zip(groups, self.param_groups):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(
+                    "loaded state dict contains a parameter group that doesn't match the size of "
+                    "optimizer's group"
+                )
+            for i, p in zip(saved["params"], group["params"]):
+                params_by_index[int(i)] = p
+        new_state = {}
+        for key, values in state_dict["state"].items():
+            p = params_by_index.get(int(key))
+            if p is None:
+                raise ValueError(f"loaded state dict has state for parameter {key}, which no group "
+                                 "holds")
+            restored = {}
+            for name, value in values.items():
+                if isinstance(value, (Tensor, np.ndarray)):
+                    array = np.array(value.data if isinstance(value, Tensor) else value)
+                    if array.ndim and array.shape != p.shape:
+                        raise ValueError(
+                            f"loaded state '{name}' of parameter {key} has shape {array.shape}, "
+                            f"the parameter has shape {p.shape}"
+                        )
+                    restored[name] = array.astype(p.dtype) if array.ndim else array
+                else:
+                    restored[name] = value
+            new_state[p] = restored
+        for saved, group in zip(groups, self.param_groups):
+            for name, value in saved.items():
+                if name != "params":
+                    group[name] = copy.deepcopy(_as_python(value, group.get(name)))
+        self.state = new_state
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for name in sorted(k for k in group if k != "params"):
+                lines.append(f"    {name}: {group[name]}")
+        return "\n".join(lines) + "\n)"
+
+
+def _as_python(value, like):
+    """Hyperparameters come back from a checkpoint as arrays or lists; give them the type the
+    group had (a tuple for ``betas``, a float for ``lr``)."""
+    if isinstance(value, (Tensor, np.ndarray)):
+        value = np.asarray(value.data if isinstance(value, Tensor) else value).tolist()
+    if isinstance(like, tuple) and isinstance(value, list):
+        return tuple(value)
+    return value

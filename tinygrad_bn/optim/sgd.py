@@ -1,0 +1,53 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
+
+from ..autograd import no_grad
+from .optimizer import Optimizer
+
+
+class SGD(Optimizer):
+    """PyTorch's ``SGD``. For each parameter ``p`` with gradient ``g``::
+
+        g = g + weight_decay * p                          (if weight_decay)
+        b = g                       on the first step     (if momentum)
+        b = momentum * b + (1 - dampening) * g   after
+        g = g + momentum * b  if nesterov  else  b
+        p = p - lr * g
+
+    Parameters whose ``.grad`` is None are skipped.
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
+                 maximize=False):
+        if lr < 0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    @no_grad()
+    def step(self):
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = -p.grad.data if group["maximize"] else p.grad.data
+                if weight_decay:
+                    grad = grad + weight_decay * p.data
+                if momentum:
+                    state = self.state.setdefault(p, {})
+                    buffer = state.get("momentum_buffer")
+                    if buffer is None:
+                        buffer = state["momentum_buffer"] = grad.copy()
+                    else:
+                        buffer *= momentum
+                        buffer += (1 - dampening) * grad
+                    grad = grad + momentum * buffer if nesterov else buffer
+                p.data -= lr * grad
