@@ -32,7 +32,8 @@ class BatchNorm1d(Module):
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
             raise ValueError(f"BatchNorm1d: num_features must be a positive int, got {num_features!r}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats, self.use_bias = affine, track_running_stats, bias
+        self.affine, self.track_running_stats = affine, track_running_stats
+        self.use_bias = affine and bias
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
         self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None

@@ -1,0 +1,197 @@
+"""Losses: cross-entropy over every option against a NumPy reference, fused against composed
+against finite differences, stability, NLL and MSE, and the error messages."""
+
+import itertools
+import re
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn import nn
+from tinygrad_bn.nn import functional as F
+
+
+def reference_cross_entropy(x, target, weight=None, ignore_index=-100, reduction="mean",
+                            smoothing=0.0):
+    """Row by row, from the definitions in PyTorch's documentation."""
+    n, c = x.shape
+    w = np.ones(c) if weight is None else weight
+    log_p = x - np.log(np.exp(x - x.max(1, keepdims=True)).sum(1, keepdims=True)) - x.max(
+        1, keepdims=True)
+    losses, divisor = [], 0.0
+    for i in range(n):
+        if target.ndim == 2:
+            t = target[i] * (1 - smoothing) + smoothing / c
+            losses.append(-(w * t * log_p[i]).sum())
+            divisor += 1
+        elif target[i] == ignore_index:
+            losses.append(0.0)
+        else:
+            y = target[i]
+            nll = -w[y] * log_p[i, y]
+            smooth = -(w * log_p[i]).sum()
+            losses.append((1 - smoothing) * nll + smoothing / c * smooth)
+            divisor += w[y]
+    losses = np.array(losses)
+    if reduction == "none":
+        return losses
+    return losses.sum() / divisor if reduction == "mean" else losses.sum()
+
+
+OPTIONS = list(itertools.product(
+    ["mean", "sum", "none"],     # reduction
+    [False, True],               # class weights
+    [0.0, 0.2],                  # label smoothing
+    ["indices", "ignored", "probabilities"],
+))
+
+
+def _case(kind, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(6, 4))
+    if kind == "probabilities":
+        p = rng.random((6, 4))
+        return x, p / p.sum(1, keepdims=True)
+    target = rng.integers(0, 4, 6)
+    if kind == "ignored":
+        target[[1, 4]] = -100
+    return x, target
+
+
+@pytest.mark.parametrize("reduction, weighted, smoothing, kind", OPTIONS)
+def test_cross_entropy_matches_the_reference_fused_and_composed(reduction, weighted, smoothing,
+                                                                kind):
+    x, target = _case(kind)
+    weight = np.array([0.5, 2.0, 1.0, 3.0]) if weighted else None
+    expected = reference_cross_entropy(x, target, weight, reduction=reduction, smoothing=smoothing)
+    kwargs = dict(weight=None if weight is None else tg.tensor(weight), reduction=reduction,
+                  label_smoothing=smoothing)
+    grads = []
+    for fused in (True, False):
+        xt = tg.tensor(x, requires_grad=True)
+        out = F.cross_entropy(xt, tg.tensor(target), fused=fused, **kwargs)
+        np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+        out.sum().backward()
+        grads.append(xt.grad.data)
+    np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, atol=1e-12)
+    xt = tg.tensor(x, requires_grad=True)
+    assert tg.gradcheck(lambda t: F.cross_entropy(t, tg.tensor(target), **kwargs), xt)
+
+
+def test_gradient_with_respect_to_probability_targets():
+    x, p = _case("probabilities")
+    inputs = (tg.tensor(x, requires_grad=True), tg.tensor(p, requires_grad=True))
+    weight = tg.tensor([0.5, 2.0, 1.0, 3.0])
+    for reduction in ("mean", "sum", "none"):
+        assert tg.gradcheck(lambda a, b: F.cross_entropy(a, b, weight=weight, reduction=reduction,
+                                                         label_smoothing=0.1), inputs)
+
+
+def test_unweighted_gradient_is_softmax_minus_onehot_over_n():
+    x, target = _case("indices")
+    xt = tg.tensor(x, requires_grad=True)
+    F.cross_entropy(xt, tg.tensor(target)).backward()
+    softmax = np.exp(x) / np.exp(x).sum(1, keepdims=True)
+    np.testing.assert_allclose(xt.grad.data, (softmax - np.eye(4)[target]) / 6, rtol=1e-12)
+
+
+def test_custom_ignore_index():
+    x, target = _case("indices")
+    target[0] = 3
+    loss = F.cross_entropy(tg.tensor(x), tg.tensor(target), ignore_index=3)
+    kept = target != 3
+    expected = reference_cross_entropy(x[kept], target[kept])
+    np.testing.assert_allclose(loss.item(), expected, rtol=1e-12)
+
+
+def test_huge_logits_give_finite_loss_and_gradient():
+    x = tg.tensor([[1e4, -1e4, 0.0], [-1e4, 1e4, 5e3]], requires_grad=True)
+    loss = F.cross_entropy(x, tg.tensor([1, 1]))
+    assert np.isfinite(loss.item()) and loss.item() == pytest.approx(1e4, rel=1e-6)
+    loss.backward()
+    assert np.all(np.isfinite(x.grad.data))
+
+
+def test_single_sample_input():
+    x = np.array([1.0, 2.0, 0.5])
+    loss = F.cross_entropy(tg.tensor(x), tg.tensor(1))
+    np.testing.assert_allclose(loss.item(), reference_cross_entropy(x[None], np.array([1])))
+
+
+def test_module_is_one_fused_node_in_float32():
+    loss = nn.CrossEntropyLoss()(tg.randn(8, 5, requires_grad=True), tg.randint(0, 5, (8,)))
+    assert loss.grad_fn.name == "CrossEntropy" and repr(loss.grad_fn) == \
+        "CrossEntropy(reduction='mean')"
+    assert loss.dtype == tg.float32 and loss.shape == ()
+
+
+def test_nll_loss_matches_cross_entropy_of_log_softmax():
+    x, target = _case("ignored", seed=2)
+    weight = tg.tensor([0.5, 2.0, 1.0, 3.0])
+    for reduction in ("mean", "sum", "none"):
+        a = F.nll_loss(tg.tensor(x).log_softmax(dim=1), tg.tensor(target), weight=weight,
+                       reduction=reduction)
+        b = F.cross_entropy(tg.tensor(x), tg.tensor(target), weight=weight, reduction=reduction)
+        np.testing.assert_allclose(a.data, b.data, rtol=1e-12)
+    xt = tg.tensor(x, requires_grad=True)
+    assert tg.gradcheck(lambda t: nn.NLLLoss(weight=weight)(t.log_softmax(dim=1),
+                                                          tg.tensor(target)), xt)
+
+
+def test_mse_loss():
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(4, 3)), rng.normal(size=(4, 3))
+    np.testing.assert_allclose(nn.MSELoss()(tg.tensor(a), tg.tensor(b)).item(),
+                               ((a - b) ** 2).mean())
+    np.testing.assert_allclose(F.mse_loss(tg.tensor(a), tg.tensor(b), reduction="sum").item(),
+                               ((a - b) ** 2).sum())
+    assert F.mse_loss(tg.tensor(a), tg.tensor(b), reduction="none").shape == (4, 3)
+    at = tg.tensor(a, requires_grad=True)
+    assert tg.gradcheck(lambda t: F.mse_loss(t, tg.tensor(b)), at)
+    with pytest.warns(UserWarning, match=re.escape("Using a target size ((3,)) that is different "
+                                                   "to the input size ((4, 3))")):
+        F.mse_loss(tg.tensor(a), tg.tensor(b[0]))
+
+
+ERRORS = [
+    (lambda: F.cross_entropy(tg.randn(3, 5), tg.tensor([0, 7, 1])), IndexError,
+     "Target 7 is out of bounds."),
+    (lambda: F.cross_entropy(tg.randn(3, 5), tg.tensor([0, -1, 1])), IndexError,
+     "Target -1 is out of bounds."),
+    (lambda: F.cross_entropy(tg.randn(3, 5), tg.tensor([0.0, 1.0, 1.0])), RuntimeError,
+     "expected target dtype to be Long (int64 class indices of shape (3,)), but got float32 of "
+     "shape (3,); float targets are read as class probabilities only when shaped like the input "
+     "(3, 5)"),
+    (lambda: F.cross_entropy(tg.randn(3, 5), tg.tensor([0, 1])), ValueError,
+     "Expected input batch_size (3) to match target batch_size (2)."),
+    (lambda: F.cross_entropy(tg.randn(3, 5), tg.tensor([[0, 1, 1]] * 3)), RuntimeError,
+     "expected target of int64 class indices of shape (3,), got int64 of shape (3, 3)"),
+    (lambda: F.cross_entropy(tg.randn(3, 5), tg.tensor([0, 1, 1]), reduction="avg"), ValueError,
+     "avg is not a valid value for reduction"),
+    (lambda: nn.CrossEntropyLoss(reduction="avg"), ValueError,
+     "avg is not a valid value for reduction"),
+    (lambda: F.cross_entropy(tg.randn(3, 5), tg.tensor([0, 1, 1]), weight=tg.ones(3)),
+     RuntimeError, "weight tensor should be defined either for all 5 classes or no classes but "
+     "got weight tensor of shape: [3]"),
+    (lambda: F.cross_entropy(tg.randn(3, 5), tg.tensor([0, 1, 1]), label_smoothing=1.5),
+     RuntimeError, "label_smoothing must be between 0.0 and 1.0. Got: 1.5"),
+    (lambda: F.cross_entropy(tg.randn(3, 5, 2), tg.tensor([0, 1, 1])), ValueError,
+     "cross_entropy expects input of shape (N, C) or (C,), got (3, 5, 2)"),
+    (lambda: F.cross_entropy(tg.randn(3, 5), [0, 1, 1]), TypeError,
+     "target must be a Tensor, got list"),
+    (lambda: F.nll_loss(tg.randn(3, 5), tg.tensor([0, 5, 1])), IndexError,
+     "Target 5 is out of bounds."),
+    (lambda: F.nll_loss(tg.randn(3, 5), tg.rand(3, 5)), RuntimeError,
+     "nll_loss expects int64 class indices as target, got float32 of shape (3, 5)"),
+    (lambda: F.nll_loss(tg.randn(5), tg.tensor([1])), ValueError,
+     "nll_loss expects input of shape (N, C), got (5,)"),
+    (lambda: F.mse_loss(tg.randn(3), tg.randn(3), reduction="all"), ValueError,
+     "all is not a valid value for reduction"),
+]
+
+
+@pytest.mark.parametrize("action, error, message", ERRORS)
+def test_errors(action, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        action()

@@ -1,0 +1,213 @@
+"""Optimizers against the textbook form of their update rules, their options, state dicts and
+error messages."""
+
+import re
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn import nn, optim
+
+
+def _quadratic_problem(seed=0):
+    """A parameter and a fixed sequence of gradients to feed it."""
+    rng = np.random.default_rng(seed)
+    start = rng.normal(size=(3, 2))
+    grads = [rng.normal(size=(3, 2)) for _ in range(6)]
+    return start, grads
+
+
+def _run(optimizer_class, start, grads, **options):
+    p = nn.Parameter(tg.tensor(start))
+    opt = optimizer_class([p], **options)
+    history = []
+    for g in grads:
+        p.grad = tg.tensor(g)
+        opt.step()
+        history.append(p.data.copy())
+    return history, opt
+
+
+def reference_adam(start, grads, lr, betas, eps, weight_decay=0.0, amsgrad=False,
+                   decoupled=False):
+    """Kingma and Ba's Algorithm 1 with bias-corrected moments (and the AMSGrad and AdamW
+    variants), written independently of the package."""
+    p, m, v, v_max = start.copy(), np.zeros_like(start), np.zeros_like(start), np.zeros_like(start)
+    out = []
+    for t, g in enumerate(grads, start=1):
+        if decoupled:
+            p = p - lr * weight_decay * p
+        elif weight_decay:
+            g = g + weight_decay * p
+        m = betas[0] * m + (1 - betas[0]) * g
+        v = betas[1] * v + (1 - betas[1]) * g**2
+        v_max = np.maximum(v_max, v)
+        m_hat = m / (1 - betas[0] ** t)
+        v_hat = (v_max if amsgrad else v) / (1 - betas[1] ** t)
+        p = p - lr * m_hat / (np.sqrt(v_hat) + eps)
+        out.append(p)
+    return out
+
+
+@pytest.mark.parametrize("options", [
+    {},
+    {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6},
+    {"lr": 0.01, "weight_decay": 0.1},
+    {"lr": 0.01, "amsgrad": True},
+])
+def test_adam_matches_the_textbook_update(options):
+    start, grads = _quadratic_problem()
+    history, _ = _run(optim.Adam, start, grads, **options)
+    settings = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, **options}
+    for ours, expected in zip(history, reference_adam(start, grads, **settings)):
+        np.testing.assert_allclose(ours, expected, rtol=1e-12, atol=1e-15)
+
+
+def test_adamw_decouples_weight_decay():
+    start, grads = _quadratic_problem(1)
+    history, opt = _run(optim.AdamW, start, grads, lr=0.01)
+    assert opt.param_groups[0]["weight_decay"] == 1e-2
+    expected = reference_adam(start, grads, 0.01, (0.9, 0.999), 1e-8, 1e-2, decoupled=True)
+    np.testing.assert_allclose(history[-1], expected[-1], rtol=1e-12)
+
+
+def reference_sgd(start, grads, lr, momentum=0.0, dampening=0.0, weight_decay=0.0,
+                  nesterov=False):
+    p, velocity, out = start.copy(), None, []
+    for g in grads:
+        g = g + weight_decay * p
+        if momentum:
+            velocity = g if velocity is None else momentum * velocity + (1 - dampening) * g
+            g = g + momentum * velocity if nesterov else velocity
+        p = p - lr * g
+        out.append(p)
+    return out
+
+
+@pytest.mark.parametrize("options", [
+    {"lr": 0.1},
+    {"lr": 0.1, "momentum": 0.9},
+    {"lr": 0.1, "momentum": 0.9, "dampening": 0.5},
+    {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.01},
+])
+def test_sgd_matches_the_textbook_update(options):
+    start, grads = _quadratic_problem(2)
+    history, _ = _run(optim.SGD, start, grads, **options)
+    for ours, expected in zip(history, reference_sgd(start, grads, **options)):
+        np.testing.assert_allclose(ours, expected, rtol=1e-12)
+
+
+def test_default_learning_rates_are_pytorchs():
+    p = nn.Parameter(tg.ones(1))
+    assert optim.SGD([p]).param_groups[0]["lr"] == 1e-3
+    assert optim.Adam([p]).param_groups[0]["betas"] == (0.9, 0.999)
+
+
+def test_maximize_ascends():
+    start, grads = _quadratic_problem(3)
+    down, _ = _run(optim.SGD, start, grads, lr=0.1)
+    up, _ = _run(optim.SGD, start, grads, lr=0.1, maximize=True)
+    np.testing.assert_allclose(up[0] - start, -(down[0] - start))
+
+
+def test_parameters_updated_in_place_and_none_grads_skipped():
+    a, b = nn.Parameter(tg.ones(2)), nn.Parameter(tg.ones(2))
+    data = a.data
+    opt = optim.Adam([a, b], lr=0.1)
+    a.grad = tg.tensor([1.0, -1.0])
+    opt.step()
+    assert a.data is data and not np.all(a.data == 1)
+    assert np.all(b.data == 1) and b not in opt.state
+
+
+def test_param_groups_with_their_own_options():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    opt = optim.SGD([{"params": model[0].parameters()},
+                     {"params": model[1].parameters(), "lr": 0.5}], lr=0.1, momentum=0.9)
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5]
+    assert opt.param_groups[1]["momentum"] == 0.9
+    model(tg.randn(3, 2)).sum().backward()
+    before = model[1].bias.data.copy()
+    opt.step()
+    np.testing.assert_allclose(model[1].bias.data, before - 0.5 * 3, rtol=1e-6)
+    opt.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_zero_grad_to_zeros():
+    p = nn.Parameter(tg.ones(2))
+    p.grad = tg.ones(2)
+    optim.SGD([p], lr=0.1).zero_grad(set_to_none=False)
+    assert p.grad.tolist() == [0.0, 0.0]
+
+
+def test_state_dict_round_trip_continues_identically():
+    start, grads = _quadratic_problem(4)
+    full, _ = _run(optim.Adam, start, grads, lr=0.01, amsgrad=True)
+    first, opt = _run(optim.Adam, start, grads[:3], lr=0.01, amsgrad=True)
+    saved = opt.state_dict()
+    assert saved["param_groups"][0]["params"] == [0] and saved["state"][0]["step"] == 3
+    assert set(saved["state"][0]) == {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"}
+    p = nn.Parameter(tg.tensor(first[-1]))
+    resumed = optim.Adam([p], lr=0.5)
+    resumed.load_state_dict(saved)
+    assert resumed.param_groups[0]["lr"] == 0.01
+    for g in grads[3:]:
+        p.grad = tg.tensor(g)
+        resumed.step()
+    np.testing.assert_allclose(p.data, full[-1], rtol=1e-12)
+
+
+def test_load_state_dict_mismatches_raise():
+    p = nn.Parameter(tg.ones(2))
+    saved = optim.SGD([p, nn.Parameter(tg.ones(1))], lr=0.1).state_dict()
+    with pytest.raises(ValueError, match="parameter group that doesn't match the size"):
+        optim.SGD([p], lr=0.1).load_state_dict(saved)
+    two_groups = {"state": {}, "param_groups": [{"params": [0]}, {"params": [1]}]}
+    with pytest.raises(ValueError, match="different number of parameter groups"):
+        optim.SGD([p], lr=0.1).load_state_dict(two_groups)
+    q = nn.Parameter(tg.ones(3))
+    opt = optim.Adam([q])
+    q.grad = tg.ones(3)
+    opt.step()
+    with pytest.raises(ValueError, match=re.escape("loaded state 'exp_avg' of parameter 0 has "
+                                                   "shape (3,), the parameter has shape (2,)")):
+        optim.Adam([p]).load_state_dict(opt.state_dict())
+
+
+def test_repr():
+    text = repr(optim.SGD([nn.Parameter(tg.ones(1))], lr=0.1))
+    assert text.startswith("SGD (\nParameter Group 0\n") and "    lr: 0.1" in text
+
+
+P = [nn.Parameter(tg.ones(1))]
+ERRORS = [
+    (lambda: optim.Adam([], lr=0.1), ValueError, "optimizer got an empty parameter list"),
+    (lambda: optim.Adam(P, lr=-1), ValueError, "Invalid learning rate: -1"),
+    (lambda: optim.Adam(P, betas=(1.0, 0.9)), ValueError, "Invalid beta parameter at index 0: 1.0"),
+    (lambda: optim.Adam(P, betas=(0.9, -0.1)), ValueError,
+     "Invalid beta parameter at index 1: -0.1"),
+    (lambda: optim.Adam(P, eps=-1), ValueError, "Invalid epsilon value: -1"),
+    (lambda: optim.AdamW(P, weight_decay=-0.5), ValueError, "Invalid weight_decay value: -0.5"),
+    (lambda: optim.SGD(P, lr=-0.1), ValueError, "Invalid learning rate: -0.1"),
+    (lambda: optim.SGD(P, momentum=-1), ValueError, "Invalid momentum value: -1"),
+    (lambda: optim.SGD(P, weight_decay=-1), ValueError, "Invalid weight_decay value: -1"),
+    (lambda: optim.SGD(P, lr=0.1, nesterov=True), ValueError,
+     "Nesterov momentum requires a momentum and zero dampening"),
+    (lambda: optim.SGD(P[0], lr=0.1), TypeError,
+     "params argument given to the optimizer should be an iterable of Tensors or dicts, but got "
+     "a Tensor"),
+    (lambda: optim.SGD([1.0], lr=0.1), TypeError,
+     "optimizer can only optimize Tensors, but one of the params is float"),
+    (lambda: optim.SGD([P[0] * 2], lr=0.1), ValueError, "can't optimize a non-leaf Tensor"),
+    (lambda: optim.SGD([{"params": P}, {"params": P}], lr=0.1), ValueError,
+     "some parameters appear in more than one parameter group"),
+    (lambda: optim.Optimizer(P, {}).step(), NotImplementedError, "Optimizer does not define step"),
+]
+
+
+@pytest.mark.parametrize("action, error, message", ERRORS)
+def test_errors(action, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        action()

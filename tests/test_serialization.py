@@ -1,0 +1,138 @@
+"""save/load: exact round trips of model and optimizer state, a plain NumPy-readable layout,
+no pickle, and clear errors for damaged files that leave the model untouched."""
+
+import re
+import zipfile
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn import nn, optim
+from test_nn_modules import ArticleMLP
+
+
+def _trained(steps=3):
+    tg.manual_seed(0)
+    model = ArticleMLP()
+    opt = optim.Adam(model.parameters(), lr=0.01, amsgrad=True)
+    for _ in range(steps):
+        opt.zero_grad()
+        nn.CrossEntropyLoss()(model(tg.randn(8, 20)), tg.randint(0, 5, (8,))).backward()
+        opt.step()
+    return model, opt
+
+
+def test_model_state_round_trips_exactly_with_dtypes(tmp_path):
+    model, _ = _trained()
+    path = tmp_path / "model.npz"
+    tg.save(model.state_dict(), path)
+    loaded = tg.load(path)
+    assert isinstance(loaded, OrderedDict) and list(loaded) == list(model.state_dict())
+    for key, value in model.state_dict().items():
+        assert isinstance(loaded[key], tg.Tensor)
+        assert loaded[key].dtype == value.dtype and loaded[key].shape == value.shape
+        np.testing.assert_array_equal(loaded[key].data, value.data)
+    assert loaded["bn1.num_batches_tracked"].dtype == tg.int64
+    fresh = ArticleMLP()
+    fresh.load_state_dict(loaded)
+    x = tg.randn(4, 20)
+    model.eval(), fresh.eval()
+    np.testing.assert_array_equal(model(x).data, fresh(x).data)
+
+
+def test_optimizer_state_round_trips_and_training_resumes_identically(tmp_path):
+    model, opt = _trained()
+    tg.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": 3}, tmp_path / "c")
+    checkpoint = tg.load(tmp_path / "c")
+    assert checkpoint["epoch"] == 3
+    saved_groups = checkpoint["optimizer"]["param_groups"]
+    assert saved_groups[0]["betas"] == (0.9, 0.999) and saved_groups[0]["amsgrad"] is True
+    assert list(checkpoint["optimizer"]["state"]) == list(range(8))
+    resumed_model = ArticleMLP()
+    resumed_model.load_state_dict(checkpoint["model"])
+    resumed_opt = optim.Adam(resumed_model.parameters(), lr=0.5)
+    resumed_opt.load_state_dict(checkpoint["optimizer"])
+    tg.manual_seed(9)
+    batch = (tg.randn(8, 20), tg.randint(0, 5, (8,)))
+    for m, o in ((model, opt), (resumed_model, resumed_opt)):
+        o.zero_grad()
+        nn.CrossEntropyLoss()(m(batch[0]), batch[1]).backward()
+        o.step()
+    for a, b in zip(model.parameters(), resumed_model.parameters()):
+        np.testing.assert_array_equal(a.data, b.data)
+
+
+def test_nested_optimizer_state_is_flattened_to_dotted_keys_readable_by_numpy(tmp_path):
+    model, opt = _trained(1)
+    tg.save({"model": model.state_dict(), "optimizer": opt.state_dict()}, tmp_path / "c.npz")
+    with np.load(tmp_path / "c.npz", allow_pickle=False) as archive:
+        names = set(archive.files)
+        np.testing.assert_array_equal(archive["model.fc1.weight"], model.fc1.weight.data)
+    assert "optimizer.state.0.exp_avg" in names and "optimizer.state.7.max_exp_avg_sq" in names
+    tg.save(model.state_dict(), tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz", allow_pickle=False) as archive:
+        assert [n for n in archive.files if n != "__structure__"] == list(model.state_dict())
+
+
+def test_values_containers_and_plain_npz(tmp_path):
+    obj = {"a": [1, 2.5, None, "text", True], "b": (tg.ones(2), np.arange(3)), 3: {"x": -1}}
+    tg.save(obj, tmp_path / "o")
+    loaded = tg.load(tmp_path / "o")
+    assert loaded["a"] == [1, 2.5, None, "text", True] and loaded[3] == {"x": -1}
+    assert isinstance(loaded["b"], tuple) and isinstance(loaded["b"][0], tg.Tensor)
+    assert isinstance(loaded["b"][1], np.ndarray) and loaded["b"][1].tolist() == [0, 1, 2]
+    np.savez(tmp_path / "plain.npz", weight=np.ones((2, 2)))
+    plain = tg.load(tmp_path / "plain.npz")
+    assert list(plain) == ["weight"] and plain["weight"].dtype == tg.float64
+
+
+def test_saving_overwrites_atomically(tmp_path):
+    tg.save({"v": tg.ones(1)}, tmp_path / "c")
+    tg.save({"v": tg.zeros(1)}, tmp_path / "c")
+    assert tg.load(tmp_path / "c")["v"].tolist() == [0.0]
+    assert [p.name for p in tmp_path.iterdir()] == ["c"]
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "pickle"])
+def test_damaged_files_raise_and_leave_the_model_unchanged(tmp_path, damage):
+    model, _ = _trained(1)
+    path = tmp_path / "model.npz"
+    tg.save(model.state_dict(), path)
+    if damage == "truncate":
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    elif damage == "garbage":
+        path.write_bytes(b"not a checkpoint at all" * 10)
+    else:
+        np.save(path.with_suffix(".npy"), np.array([{"code": "object"}], dtype=object))
+        path = path.with_suffix(".npy")
+    before = {k: v.data.copy() for k, v in model.state_dict().items()}
+    with pytest.raises(RuntimeError, match=re.escape(f"{path} is not a readable tinygrad_bn "
+                                                     "checkpoint")):
+        model.load_state_dict(tg.load(path))
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value.data, before[key])
+
+
+def test_damaged_structure_entry(tmp_path):
+    path = tmp_path / "c.npz"
+    np.savez(path, __structure__=np.array('{"format": "something else", "root": {}}'))
+    with pytest.raises(RuntimeError, match="unknown format 'something else'"):
+        tg.load(path)
+    with zipfile.ZipFile(tmp_path / "d.npz", "w") as archive:
+        archive.writestr("__structure__.npy", b"\x93NUMPY broken")
+    with pytest.raises(RuntimeError, match="is not a readable tinygrad_bn checkpoint"):
+        tg.load(tmp_path / "d.npz")
+
+
+def test_missing_file_and_unsavable_objects(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        tg.load(tmp_path / "absent.npz")
+    with pytest.raises(TypeError, match="cannot save an object of type set at 'a'"):
+        tg.save({"a": {1, 2}}, tmp_path / "x")
+    with pytest.raises(TypeError, match=re.escape("cannot save a dict key of type tuple: (1, 2)")):
+        tg.save({(1, 2): 1}, tmp_path / "x")
+    with pytest.raises(ValueError, match="two entries would both be named 'a.b'"):
+        tg.save({"a.b": tg.ones(1), "a": {"b": tg.ones(1)}}, tmp_path / "x")
+    assert not (tmp_path / "x").exists()

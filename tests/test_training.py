@@ -1,0 +1,78 @@
+"""End to end: the article's training code, written for PyTorch with only the imports changed,
+learns a learnable problem with and without BatchNorm."""
+
+import numpy as np
+
+import tinygrad_bn as torch  # the article's code below runs with this one line changed
+import tinygrad_bn.nn as nn
+import tinygrad_bn.optim as optim
+from tinygrad_bn.utils.data import DataLoader, TensorDataset
+from test_nn_modules import ArticleMLP
+
+
+class MLPWithoutBatchNorm(nn.Module):
+    def __init__(self, input_dim, hidden_dim, output_dim):
+        super().__init__()
+        self.fc1 = nn.Linear(input_dim, hidden_dim)
+        self.fc2 = nn.Linear(hidden_dim, hidden_dim)
+        self.fc3 = nn.Linear(hidden_dim, output_dim)
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        x = self.relu(self.fc1(x))
+        x = self.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+def train_model(model, train_loader, epochs, lr=0.01):
+    optimizer = optim.Adam(model.parameters(), lr=lr)
+    criterion = nn.CrossEntropyLoss()
+    losses = []
+    for epoch in range(epochs):
+        model.train()
+        epoch_loss = 0
+        for batch_x, batch_y in train_loader:
+            optimizer.zero_grad()
+            outputs = model(batch_x)
+            loss = criterion(outputs, batch_y)
+            loss.backward()
+            optimizer.step()
+            epoch_loss += loss.item()
+        losses.append(epoch_loss / len(train_loader))
+    return losses
+
+
+def learnable_problem(n=1000, features=20, classes=5):
+    """Labels from a fixed random linear teacher, so a model can learn them (unlike the
+    article's random labels, which can only be memorised)."""
+    torch.manual_seed(42)
+    X = torch.randn(n, features)
+    teacher = torch.randn(features, classes)
+    y = (X @ teacher).argmax(dim=1)
+    return X, y
+
+
+def accuracy(model, X, y):
+    model.eval()
+    with torch.no_grad():
+        return (model(X).argmax(dim=1) == y).float().mean().item()
+
+
+def test_both_article_mlps_learn_a_learnable_problem():
+    X, y = learnable_problem()
+    loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True)
+    for model in (ArticleMLP(20, 64, 5), MLPWithoutBatchNorm(20, 64, 5)):
+        losses = train_model(model, loader, epochs=8)
+        assert losses[-1] < 0.5 * losses[0], losses
+        assert accuracy(model, X, y) > 0.9
+        assert all(np.isfinite(losses))
+
+
+def test_batchnorm_state_after_training_is_sane():
+    X, y = learnable_problem()
+    loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=True)
+    model = ArticleMLP(20, 64, 5)
+    train_model(model, loader, epochs=2)
+    assert model.bn1.num_batches_tracked.item() == 2 * len(loader)
+    assert np.all(model.bn1.running_var.data > 0)
+    assert not np.allclose(model.bn1.weight.data, 1)
