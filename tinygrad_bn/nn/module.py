@@ -35,6 +35,17 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+def clear_grads(params, set_to_none=True):
+    """Set each tensor's ``.grad`` to None, or fill it with zeros in place (``zero_grad``)."""
+    for param in params:
+        if param.grad is None:
+            continue
+        if set_to_none:
+            param.grad = None
+        else:
+            param.grad.data[...] = 0
+
+
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
@@ -187,13 +198,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's gradient: to None (default), or to zeros in place."""
-        for param in self.parameters():
-            if param.grad is None:
-                continue
-            if set_to_none:
-                param.grad = None
-            else:
-                param.grad.data[...] = 0
+        clear_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
         """Call ``fn`` on every submodule and then on this module; returns self."""

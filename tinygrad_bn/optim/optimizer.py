@@ -5,6 +5,7 @@ import copy
 
 import numpy as np
 
+from ..nn.module import clear_grads
 from ..tensor import Tensor
 
 
@@ -54,13 +55,7 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         """Clear every parameter's gradient: to None (default), or to zeros in place."""
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.data[...] = 0
+            clear_grads(group["params"], set_to_none)
 
     def step(self):
         raise NotImplementedError(f"{type(self).__name__} does not define step")
