@@ -19,7 +19,7 @@ from .serialization import load, save
 from .tensor import Tensor, cat, stack, where
 
 # Subpackages that use the names above are imported last.
-from . import data, nn, optim, utils  # noqa: E402
+from . import data, nn, optim, utils, viz  # noqa: E402
 
 float = float32
 double = float64

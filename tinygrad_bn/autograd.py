@@ -95,6 +95,37 @@ class set_grad_enabled:
         return False
 
 
+# --------------------------------------------------------------------------- module scope
+
+
+class ModuleCall:
+    """One running call of an ``nn.Module``: the module and the call it was made from.
+
+    ``Module.__call__`` makes the innermost call current for the duration of ``forward``;
+    ``Function.apply`` stamps it on every node it records (``node.module_call``), so the graph
+    drawer can group ops by the module call that ran them. A linked record keeps this O(1) per op.
+    """
+
+    __slots__ = ("module", "parent")
+
+    def __init__(self, module, parent):
+        self.module, self.parent = module, parent
+
+
+class _ModuleScope:
+    current = None
+
+
+def enter_module(module):
+    """Make a call of ``module`` current (from ``Module.__call__``); returns it for ``exit_module``."""
+    call = _ModuleScope.current = ModuleCall(module, _ModuleScope.current)
+    return call
+
+
+def exit_module(call):
+    _ModuleScope.current = call.parent
+
+
 # --------------------------------------------------------------------------- the op node
 
 NO_INPUT_NEEDS_GRAD = ()
@@ -118,7 +149,7 @@ class Function:
     reads like ``Sum(dim=(1,), keepdim=False)``.
     """
 
-    __slots__ = ("inputs", "saved", "needs_input_grad", "retained_output")
+    __slots__ = ("inputs", "saved", "needs_input_grad", "retained_output", "module_call")
     arguments = ()
 
     def forward(self, *arrays):
@@ -142,6 +173,7 @@ class Function:
         if needs and data.dtype.kind == "f":
             op.inputs = inputs
             op.retained_output = None
+            op.module_call = _ModuleScope.current
             return Tensor._make(data, op)
         return Tensor._make(data, None)
 

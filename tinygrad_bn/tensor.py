@@ -104,6 +104,13 @@ class Tensor:
         (root_grad,) = autograd._root_grads((self,), None if gradient is None else (gradient,))
         run_backward((self,), (root_grad,), retain_graph=retain_graph)
 
+    def draw(self, **kwargs):
+        """The graph that produced this tensor, as a ``graphviz.Digraph``: a shortcut for
+        ``tinygrad_bn.viz.draw_graph(self, **kwargs)``."""
+        from .viz import draw_graph  # imported here: drawing is optional at import time
+
+        return draw_graph(self, **kwargs)
+
     def detach(self):
         """A tensor sharing this one's data, outside the graph (no grad_fn, no requires_grad)."""
         return Tensor._make(self.data, None)

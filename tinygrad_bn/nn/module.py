@@ -13,6 +13,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .. import dtypes
+from ..autograd import enter_module, exit_module
 from ..tensor import Tensor, _to_array
 
 
@@ -68,7 +69,11 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        call = enter_module(self)  # lets the graph drawer group this call's ops as one cluster
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            exit_module(call)
 
     # ------------------------------------------------------------------ discovery
 

@@ -1,0 +1,430 @@
+"""Draw a computation graph with Graphviz: the picture a student learns backpropagation from.
+
+``draw_graph(loss, model=model)`` walks the same op nodes ``backward`` walks (iteratively, so
+any depth works) and returns a ``graphviz.Digraph``: one box per op (its math name and fixed
+arguments, e.g. ``Sum(dim=(1,))``), one ellipse per tensor (name, shape, dtype, optionally the
+values, and the gradient once backward has run), edges in the direction data flows and in input
+order. With a ``model`` each module call becomes a labelled cluster (``fc1: Linear``), its
+parameters and buffers drawn inside it. Graphs larger than ``max_nodes`` are summarised, never
+refused. ``render(graph, "loss.svg")`` writes SVG, PNG or PDF through Graphviz's ``dot``.
+"""
+
+import os
+import shutil
+from collections import Counter, deque
+
+import graphviz
+import numpy as np
+
+from .autograd import topological_order
+from .nn.module import Parameter
+from .tensor import Tensor
+
+STYLES = {
+    "op": dict(shape="box", style="rounded,filled", fillcolor="#dae8fc", color="#6c8ebf"),
+    "input": dict(shape="ellipse", style="filled", fillcolor="#f5f5f5", color="#666666"),
+    "leaf": dict(shape="ellipse", style="filled", fillcolor="#d5e8d4", color="#82b366"),
+    "parameter": dict(shape="ellipse", style="filled,bold", fillcolor="#ffe6cc", color="#d79b00"),
+    "buffer": dict(shape="ellipse", style="filled,dashed", fillcolor="#e1d5e7", color="#9673a6"),
+    "tensor": dict(shape="ellipse", style="filled", fillcolor="#ffffff", color="#999999"),
+    "output": dict(shape="ellipse", style="filled", fillcolor="#f8cecc", color="#b85450",
+                   peripheries="2"),
+    "collapsed": dict(shape="box3d", style="filled", fillcolor="#fff2cc", color="#d6b656"),
+}
+LEGEND = {
+    "input": "input (no grad)",
+    "leaf": "leaf that requires grad",
+    "parameter": "parameter",
+    "buffer": "buffer (state, not trained)",
+    "tensor": "intermediate result",
+    "output": "output",
+    "op": "op",
+    "collapsed": "collapsed part of the graph",
+}
+INSTALL_HINT = (
+    "Install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` "
+    "(macOS) or `conda install graphviz` (conda)."
+)
+
+
+class GraphvizNotFoundError(RuntimeError):
+    """Graphviz's ``dot`` program, which turns a graph's source into a picture, is missing."""
+
+
+def draw_graph(output, *, model=None, names=None, show_values=False, show_grads=True,
+               show_shapes=True, group_modules=True, rankdir="LR", max_nodes=300):
+    """The computation graph that produced ``output``, as a ``graphviz.Digraph``.
+
+    - ``model``: names parameters (``fc1.weight``) and buffers, and with ``group_modules`` draws
+      each module call as a cluster.
+    - ``names``: ``{"x": x}`` names other tensors; the output is called ``output`` unless named.
+    - ``show_values``: print values (small tensors in full, large ones as mean and std).
+    - ``show_grads``: print ``.grad`` where it exists (leaves after backward, and intermediate
+      tensors that called ``retain_grad()``; see ``retain_grads``).
+    - ``max_nodes``: above this many nodes, module clusters are collapsed to one node each and,
+      if that is not enough, the nodes farthest from the output into one; the graph's label
+      says what was collapsed.
+    """
+    if not isinstance(output, Tensor):
+        raise TypeError(f"draw_graph expects a Tensor, got {type(output).__name__}")
+    if max_nodes < 2:
+        raise ValueError(f"max_nodes must be at least 2, got {max_nodes}")
+    picture = _Picture(output, model, names or {}, show_values, show_grads, show_shapes,
+                       group_modules and model is not None)
+    notes = picture.summarise(max_nodes)
+    return picture.to_digraph(rankdir, notes)
+
+
+def retain_grads(output):
+    """Call ``retain_grad()`` on every intermediate tensor of ``output``'s graph, so that after
+    ``backward()`` the drawing shows every tensor's gradient, not only the leaves'."""
+    for tensor in _walk(output)[0]:
+        if tensor.grad_fn is not None:
+            tensor.retain_grad()
+
+
+def render(graph, path, format=None):
+    """Write ``graph`` to ``path`` as SVG, PNG or PDF (``format``, else the path's suffix, else
+    SVG) with Graphviz's ``dot``. If ``dot`` is missing, the DOT source is written next to
+    ``path`` (suffix ``.dot``) and ``GraphvizNotFoundError`` says how to install Graphviz."""
+    path = os.fspath(path)
+    fmt = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
+    if fmt not in ("svg", "png", "pdf"):
+        raise ValueError(f"render: format must be 'svg', 'png' or 'pdf', got {fmt!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    if shutil.which("dot") is None:
+        dot_path = os.path.splitext(path)[0] + ".dot"
+        with open(dot_path, "w", encoding="utf-8") as file:
+            file.write(graph.source)
+        raise GraphvizNotFoundError(
+            f"Graphviz's `dot` program was not found on PATH, so {path} was not rendered; the "
+            f"graph's DOT source was written to {dot_path} instead. {INSTALL_HINT}"
+        )
+    data = graph.pipe(format=fmt)
+    with open(path, "wb") as file:
+        file.write(data)
+    return path
+
+
+# ---------------------------------------------------------------------- walking the graph
+
+
+def _walk(output):
+    """Every tensor and op node that led to ``output``, without recursion: tensors in the order
+    first met, ops each once."""
+    tensors, ops, seen = [output], [], {id(output)}
+    seen_ops = set()
+    stack = [output]
+    while stack:
+        op = stack.pop().grad_fn
+        if op is None or id(op) in seen_ops:
+            continue
+        seen_ops.add(id(op))
+        ops.append(op)
+        for tensor in op.inputs:
+            if id(tensor) not in seen:
+                seen.add(id(tensor))
+                tensors.append(tensor)
+                stack.append(tensor)
+    return tensors, ops
+
+
+class _Picture:
+    """The graph as plain data (nodes, edges, clusters) before it becomes Graphviz source, so
+    that it can be summarised first."""
+
+    def __init__(self, output, model, names, show_values, show_grads, show_shapes, clusters):
+        self.show_values, self.show_grads, self.show_shapes = show_values, show_grads, show_shapes
+        self.nodes = {}      # node id -> {"kind", "label", "cluster"}
+        self.edges = []      # (tail id, head id, attributes)
+        self.clusters = {}   # cluster id -> {"label", "parent"}
+        tensors, ops = _walk(output)
+        tensor_ids = {id(t): f"t{i}" for i, t in enumerate(tensors)}
+        op_ids = {id(op): f"op{i}" for i, op in enumerate(ops)}
+
+        names_by_id = {id(t): name for name, t in names.items()}
+        module_names, owners, buffers = {}, {}, {}
+        if model is not None:
+            for name, module in model.named_modules():
+                module_names[id(module)] = name
+                for kind, member, value in module._members():
+                    if value is None:
+                        continue
+                    full = f"{name}.{member}" if name else member
+                    if kind == "parameter":
+                        names_by_id.setdefault(id(value), full)
+                        owners[id(value)] = module
+                    elif kind == "buffer":
+                        buffers[id(value.data)] = (full, value, module)
+        names_by_id.setdefault(id(output), "output")
+
+        forward_order = topological_order([output])
+        calls = self._clusters(forward_order, model, module_names) if clusters else {}
+        first_call = {}  # module id -> the first cluster drawn for it, home of its state
+        for call_id, info in self.clusters.items():
+            first_call.setdefault(info["module_id"], call_id)
+
+        def add_tensor(tensor):
+            node = tensor_ids[id(tensor)]
+            if node in self.nodes:
+                return
+            producer = tensor.grad_fn
+            if producer is not None:
+                cluster = calls.get(id(producer))
+            else:
+                owner = owners.get(id(tensor))
+                cluster = first_call.get(id(owner)) if owner is not None else None
+            self.nodes[node] = {
+                "kind": self._kind(tensor, output, owners),
+                "label": self._tensor_label(tensor, names_by_id.get(id(tensor))),
+                "cluster": cluster,
+            }
+
+        # Nodes in forward order, each op's inputs in argument order, so Graphviz lays input 0
+        # before input 1 and the picture reads in the direction the data flows.
+        outputs_of = {id(t.grad_fn): t for t in tensors if t.grad_fn is not None}
+        for op in forward_order:
+            for tensor in op.inputs:
+                add_tensor(tensor)
+            node = op_ids[id(op)]
+            self.nodes[node] = {"kind": "op", "label": _op_label(op), "cluster": calls.get(id(op))}
+            add_tensor(outputs_of[id(op)])
+            several = len(op.inputs) > 1
+            for position, tensor in enumerate(op.inputs):
+                attributes = {"label": str(position)} if several else {}
+                if tensor.grad_fn is not None:
+                    attributes["weight"] = "4"  # keep the forward data path straight
+                self.edges.append((tensor_ids[id(tensor)], node, attributes))
+            for array, role in _state_arrays(op):
+                if id(array) in buffers:
+                    self._buffer(buffers[id(array)], node, role, first_call)
+            self.edges.append((node, tensor_ids[id(outputs_of[id(op)])], {"weight": "4"}))
+        add_tensor(output)  # an output that no op produced (a leaf) is drawn alone
+
+    def _clusters(self, ops, model, module_names):
+        """One cluster per module call (nested as the calls were), skipping the model's own
+        call, numbered in forward order; returns op id -> innermost cluster id."""
+        by_op, call_ids = {}, {}
+        calls_per_module = Counter()
+        for op in ops:
+            chain, call = [], op.module_call
+            while call is not None and call.module is not model:
+                chain.append(call)
+                call = call.parent
+            parent = None
+            for call in reversed(chain):
+                if id(call) not in call_ids:
+                    module = call.module
+                    calls_per_module[id(module)] += 1
+                    call_ids[id(call)] = f"cluster_{len(call_ids)}"
+                    name = module_names.get(id(module))
+                    label = type(module).__name__ if name is None else (
+                        f"{name}: {type(module).__name__}")
+                    self.clusters[call_ids[id(call)]] = {
+                        "label": label, "parent": parent, "module_id": id(module),
+                        "call_number": calls_per_module[id(module)],
+                    }
+                parent = call_ids[id(call)]
+            if parent is not None:
+                by_op[id(op)] = parent
+        for info in self.clusters.values():
+            if calls_per_module[info["module_id"]] > 1:
+                info["label"] += f" (call {info['call_number']})"
+        return by_op
+
+    def _buffer(self, found, op_node, role, first_call):
+        """One node per buffer, with a dashed edge to each op that reads and updates it."""
+        name, buffer, module = found
+        node = f"b_{name}"
+        if node not in self.nodes:
+            self.nodes[node] = {"kind": "buffer", "label": self._tensor_label(buffer, name),
+                                "cluster": first_call.get(id(module))}
+        self.edges.append((node, op_node, {"style": "dashed", "label": role}))
+
+    @staticmethod
+    def _kind(tensor, output, owners):
+        if tensor is output:
+            return "output"
+        if isinstance(tensor, Parameter) or id(tensor) in owners:
+            return "parameter"
+        if tensor.grad_fn is None:
+            return "leaf" if tensor.requires_grad else "input"
+        return "tensor"
+
+    def _tensor_label(self, tensor, name):
+        lines = [name] if name else []
+        if self.show_shapes:
+            shape = "scalar" if tensor.ndim == 0 else str(tuple(tensor.shape))
+            lines.append(f"{shape} {tensor.dtype}")
+        constant = name is None and tensor.grad_fn is None and not tensor.requires_grad
+        if self.show_values or (constant and tensor.numel() == 1):
+            lines.append(_values(tensor.data))
+        if self.show_grads and tensor.grad is not None:
+            lines.append("grad " + _values(tensor.grad.data, gradient=True))
+        return "\\n".join(lines) if lines else "tensor"
+
+    # -------------------------------------------------------------- summarising
+
+    def summarise(self, max_nodes):
+        """Shrink the picture to at most ``max_nodes`` nodes; return notes on what went."""
+        notes = []
+        if len(self.nodes) > max_nodes and self.clusters:
+            notes.append(self._collapse_clusters())
+        if len(self.nodes) > max_nodes:
+            notes.append(self._collapse_far_nodes(max_nodes))
+        return notes
+
+    def _merge(self, members, new_node, kind, label, cluster=None):
+        """Replace the ``members`` nodes by one node; edges follow, internal ones vanish."""
+        for member in members:
+            del self.nodes[member]
+        self.nodes[new_node] = {"kind": kind, "label": label, "cluster": cluster}
+        merged, seen = [], set()
+        for tail, head, attributes in self.edges:
+            tail = new_node if tail in members else tail
+            head = new_node if head in members else head
+            if tail == head:
+                continue
+            key = (tail, head) if new_node in (tail, head) else (tail, head, id(attributes))
+            if key in seen:
+                continue
+            seen.add(key)
+            merged.append((tail, head, attributes if new_node not in (tail, head) else {}))
+        self.edges = merged
+
+    def _collapse_clusters(self):
+        top = [c for c, info in self.clusters.items() if info["parent"] is None]
+        collapsed = []
+        for cluster in top:
+            inside = {c for c in self.clusters if self._within(c, cluster)}
+            members = {n for n, info in self.nodes.items() if info["cluster"] in inside}
+            ops = sum(1 for n in members if self.nodes[n]["kind"] == "op")
+            label = (f"{self.clusters[cluster]['label']}\\n{ops} ops and "
+                     f"{len(members) - ops} tensors collapsed")
+            self._merge(members, f"c_{cluster}", "collapsed", label)
+            collapsed.append(self.clusters[cluster]["label"])
+        self.clusters = {}
+        return f"{len(collapsed)} module clusters collapsed to one node each"
+
+    def _within(self, cluster, ancestor):
+        while cluster is not None:
+            if cluster == ancestor:
+                return True
+            cluster = self.clusters[cluster]["parent"]
+        return False
+
+    def _collapse_far_nodes(self, max_nodes):
+        """Keep the ``max_nodes - 1`` nodes nearest the output (breadth first against the
+        edges) and merge the rest into one node listing the ops it holds."""
+        output = next(n for n, info in self.nodes.items() if info["kind"] == "output")
+        feeders = {}
+        for tail, head, _ in self.edges:
+            feeders.setdefault(head, []).append(tail)
+        kept, queue = {output}, deque([output])
+        while queue and len(kept) < max_nodes - 1:
+            for tail in feeders.get(queue.popleft(), ()):
+                if tail not in kept and len(kept) < max_nodes - 1:
+                    kept.add(tail)
+                    queue.append(tail)
+        far = [n for n in self.nodes if n not in kept]
+        op_names = Counter(self.nodes[n]["label"].split("(")[0].split("\\n")[0]
+                           for n in far if self.nodes[n]["kind"] == "op")
+        listing = ", ".join(f"{name} x{count}" for name, count in op_names.most_common(4))
+        label = f"{len(far)} earlier nodes collapsed\\nops: {listing or 'none'}"
+        self._merge(set(far), "c_far", "collapsed", label)
+        for info in self.nodes.values():
+            if info["cluster"] is not None and info["cluster"] not in self.clusters:
+                info["cluster"] = None
+        return f"{len(far)} nodes farthest from the output collapsed into one"
+
+    # -------------------------------------------------------------- emitting
+
+    def to_digraph(self, rankdir, notes):
+        graph = graphviz.Digraph(
+            "computation_graph",
+            graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
+                        "nodesep": "0.25", "ranksep": "0.35"},
+            node_attr={"fontname": "Helvetica", "fontsize": "10"},
+            edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": "#555555"},
+        )
+        if notes:
+            graph.attr(label="Summarised for size: " + "; ".join(notes), labelloc="t")
+        children = {}
+        for cluster, info in self.clusters.items():
+            children.setdefault(info["parent"], []).append(cluster)
+        members = {}
+        for node, info in self.nodes.items():
+            members.setdefault(info["cluster"], []).append(node)
+
+        def emit(container, cluster):
+            for node in members.get(cluster, ()):
+                info = self.nodes[node]
+                container.node(node, info["label"], **STYLES[info["kind"]])
+            for child in children.get(cluster, ()):
+                with container.subgraph(name=child) as sub:
+                    sub.attr(label=self.clusters[child]["label"], style="rounded,dashed",
+                             color="#888888", fontsize="11", labeljust="l")
+                    emit(sub, child)
+
+        emit(graph, None)
+        for tail, head, attributes in self.edges:
+            graph.edge(tail, head, **attributes)
+        self._legend(graph)
+        return graph
+
+    def _legend(self, graph):
+        kinds = [k for k in LEGEND if any(info["kind"] == k for info in self.nodes.values())]
+        with graph.subgraph(name="cluster_legend") as legend:
+            legend.attr(label="Legend", style="rounded", color="#bbbbbb", fontsize="10")
+            previous = None
+            for kind in kinds:
+                legend.node(f"legend_{kind}", LEGEND[kind], **STYLES[kind])
+                if previous is not None:
+                    legend.edge(previous, f"legend_{kind}", style="invis")
+                previous = f"legend_{kind}"
+
+
+# ---------------------------------------------------------------------- labels
+
+
+def _values(array, gradient=False):
+    """Small arrays in full; large ones as a summary (norm and mean for gradients)."""
+    if array.size <= 6:
+        flat = array if array.ndim <= 1 else array.reshape(-1)
+        text = np.array2string(np.asarray(flat), precision=4, separator=", ", suppress_small=True)
+        return text if array.ndim <= 1 else f"{text} (flattened)"
+    if array.dtype.kind in "iub":
+        return f"min {array.min()}, max {array.max()}"
+    if gradient:
+        return f"norm {np.linalg.norm(array):.4g}, mean {array.mean():.3g}"
+    return f"mean {array.mean():.4g}, std {array.std():.4g}"
+
+
+def _op_label(op):
+    arguments = ", ".join(f"{k}={_format_argument(v)}" for k, v in op.argument_values().items()
+                          if v is not None)
+    return f"{op.name}({arguments})" if arguments else op.name
+
+
+def _format_argument(value):
+    if isinstance(value, np.ndarray):
+        return f"array{tuple(value.shape)}" if value.size > 4 else str(value.tolist())
+    if isinstance(value, slice):
+        parts = ["" if v is None else str(v) for v in (value.start, value.stop, value.step)]
+        return ":".join(parts[:2]) + (f":{parts[2]}" if value.step is not None else "")
+    if isinstance(value, tuple) and any(isinstance(v, (np.ndarray, slice)) for v in value):
+        return "[" + ", ".join(_format_argument(v) for v in value) + "]"
+    if isinstance(value, np.dtype):
+        return str(value)
+    text = str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _state_arrays(op):
+    """Arrays an op holds as fixed arguments (BatchNorm's running statistics), with a role."""
+    for cls in type(op).__mro__:
+        for slot in getattr(cls, "__slots__", ()):
+            value = getattr(op, slot, None)
+            if isinstance(value, np.ndarray):
+                yield value, slot.replace("_", " ")
