@@ -8,24 +8,10 @@ import pytest
 
 import tinygrad_bn as tg
 from tinygrad_bn import nn
+from article_models import MLPWithBatchNorm
 
 
-class ArticleMLP(nn.Module):
-    """The article's model, as written for PyTorch."""
-
-    def __init__(self, input_dim=20, hidden_dim=64, output_dim=5):
-        super().__init__()
-        self.fc1 = nn.Linear(input_dim, hidden_dim, bias=False)
-        self.bn1 = nn.BatchNorm1d(hidden_dim)
-        self.fc2 = nn.Linear(hidden_dim, hidden_dim, bias=False)
-        self.bn2 = nn.BatchNorm1d(hidden_dim)
-        self.fc3 = nn.Linear(hidden_dim, output_dim)
-        self.relu = nn.ReLU()
-
-    def forward(self, x):
-        x = self.relu(self.bn1(self.fc1(x)))
-        x = self.relu(self.bn2(self.fc2(x)))
-        return self.fc3(x)
+ArticleMLP = MLPWithBatchNorm  # the article's model, as written for PyTorch (examples/)
 
 
 ARTICLE_KEYS = [
@@ -36,7 +22,7 @@ ARTICLE_KEYS = [
 
 
 def test_state_dict_keys_and_order_are_pytorchs():
-    model = ArticleMLP()
+    model = ArticleMLP(20, 64, 5)
     assert list(model.state_dict()) == ARTICLE_KEYS
     assert [name for name, _ in model.named_parameters()] == [
         "fc1.weight", "bn1.weight", "bn1.bias", "fc2.weight", "bn2.weight", "bn2.bias",
@@ -96,7 +82,7 @@ def test_zero_grad_to_none_or_zeros():
 
 
 def test_double_and_float_convert_parameters_and_buffers_in_place():
-    model = ArticleMLP()
+    model = ArticleMLP(20, 64, 5)
     weight = model.fc1.weight
     model.double()
     assert model.fc1.weight is weight and weight.dtype == tg.float64
@@ -111,28 +97,28 @@ def test_double_and_float_convert_parameters_and_buffers_in_place():
 
 
 def test_load_state_dict_round_trip_and_arrays():
-    a, b = ArticleMLP(), ArticleMLP()
+    a, b = ArticleMLP(20, 64, 5), ArticleMLP(20, 64, 5)
     a.bn1.running_mean.data[...] = 3.0
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     for (name, x), y in zip(a.state_dict().items(), b.state_dict().values()):
         np.testing.assert_array_equal(x.data, y.data, err_msg=name)
-    c = ArticleMLP()
+    c = ArticleMLP(20, 64, 5)
     c.load_state_dict({k: v.data.copy() for k, v in a.state_dict().items()})  # NumPy arrays
     np.testing.assert_array_equal(c.fc3.bias.data, a.fc3.bias.data)
 
 
 def test_load_state_dict_lists_every_problem_and_changes_nothing():
-    model = ArticleMLP()
+    model = ArticleMLP(20, 64, 5)
     before = {k: v.data.copy() for k, v in model.state_dict().items()}
-    state = ArticleMLP().state_dict()
+    state = ArticleMLP(20, 64, 5).state_dict()
     del state["fc3.bias"]
     state["fc4.weight"] = tg.ones(2)
     state["fc1.weight"] = tg.ones(64, 19)
     with pytest.raises(RuntimeError) as error:
         model.load_state_dict(state)
     assert str(error.value) == (
-        "Error(s) in loading state_dict for ArticleMLP:\n"
+        "Error(s) in loading state_dict for MLPWithBatchNorm:\n"
         '\tMissing key(s) in state_dict: "fc3.bias". \n'
         '\tUnexpected key(s) in state_dict: "fc4.weight". \n'
         "\tsize mismatch for fc1.weight: copying a param with shape (64, 19) from checkpoint, "
@@ -147,7 +133,7 @@ def test_load_state_dict_lists_every_problem_and_changes_nothing():
 
 def test_repr_is_pytorchs():
     assert repr(ArticleMLP(20, 64, 5)) == (
-        "ArticleMLP(\n"
+        "MLPWithBatchNorm(\n"
         "  (fc1): Linear(in_features=20, out_features=64, bias=False)\n"
         "  (bn1): BatchNorm1d(64, eps=1e-05, momentum=0.1, affine=True, bias=True, "
         "track_running_stats=True)\n"

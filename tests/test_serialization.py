@@ -15,7 +15,7 @@ from test_nn_modules import ArticleMLP
 
 def _trained(steps=3):
     tg.manual_seed(0)
-    model = ArticleMLP()
+    model = ArticleMLP(20, 64, 5)
     opt = optim.Adam(model.parameters(), lr=0.01, amsgrad=True)
     for _ in range(steps):
         opt.zero_grad()
@@ -35,7 +35,7 @@ def test_model_state_round_trips_exactly_with_dtypes(tmp_path):
         assert loaded[key].dtype == value.dtype and loaded[key].shape == value.shape
         np.testing.assert_array_equal(loaded[key].data, value.data)
     assert loaded["bn1.num_batches_tracked"].dtype == tg.int64
-    fresh = ArticleMLP()
+    fresh = ArticleMLP(20, 64, 5)
     fresh.load_state_dict(loaded)
     x = tg.randn(4, 20)
     model.eval(), fresh.eval()
@@ -50,7 +50,7 @@ def test_optimizer_state_round_trips_and_training_resumes_identically(tmp_path):
     saved_groups = checkpoint["optimizer"]["param_groups"]
     assert saved_groups[0]["betas"] == (0.9, 0.999) and saved_groups[0]["amsgrad"] is True
     assert list(checkpoint["optimizer"]["state"]) == list(range(8))
-    resumed_model = ArticleMLP()
+    resumed_model = ArticleMLP(20, 64, 5)
     resumed_model.load_state_dict(checkpoint["model"])
     resumed_opt = optim.Adam(resumed_model.parameters(), lr=0.5)
     resumed_opt.load_state_dict(checkpoint["optimizer"])

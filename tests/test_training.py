@@ -7,21 +7,7 @@ import tinygrad_bn as torch  # the article's code below runs with this one line 
 import tinygrad_bn.nn as nn
 import tinygrad_bn.optim as optim
 from tinygrad_bn.utils.data import DataLoader, TensorDataset
-from test_nn_modules import ArticleMLP
-
-
-class MLPWithoutBatchNorm(nn.Module):
-    def __init__(self, input_dim, hidden_dim, output_dim):
-        super().__init__()
-        self.fc1 = nn.Linear(input_dim, hidden_dim)
-        self.fc2 = nn.Linear(hidden_dim, hidden_dim)
-        self.fc3 = nn.Linear(hidden_dim, output_dim)
-        self.relu = nn.ReLU()
-
-    def forward(self, x):
-        x = self.relu(self.fc1(x))
-        x = self.relu(self.fc2(x))
-        return self.fc3(x)
+from article_models import MLPWithBatchNorm as ArticleMLP, MLPWithoutBatchNorm
 
 
 def train_model(model, train_loader, epochs, lr=0.01):

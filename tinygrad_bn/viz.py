@@ -300,8 +300,8 @@ class _Picture:
             inside = {c for c in self.clusters if self._within(c, cluster)}
             members = {n for n, info in self.nodes.items() if info["cluster"] in inside}
             ops = sum(1 for n in members if self.nodes[n]["kind"] == "op")
-            label = (f"{self.clusters[cluster]['label']}\\n{ops} ops and "
-                     f"{len(members) - ops} tensors collapsed")
+            label = (f"{self.clusters[cluster]['label']}\\n{_count(ops, 'op')} and "
+                     f"{_count(len(members) - ops, 'tensor')} collapsed")
             self._merge(members, f"c_{cluster}", "collapsed", label)
             collapsed.append(self.clusters[cluster]["label"])
         self.clusters = {}
@@ -399,6 +399,10 @@ def _values(array, gradient=False):
     if gradient:
         return f"norm {np.linalg.norm(array):.4g}, mean {array.mean():.3g}"
     return f"mean {array.mean():.4g}, std {array.std():.4g}"
+
+
+def _count(n, noun):
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _op_label(op):

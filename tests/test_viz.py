@@ -1,0 +1,200 @@
+"""Graph drawing: the DOT source is exactly the walked graph (one node per op and per tensor,
+edges in input order), labels carry names, shapes and gradients, clusters match modules, big
+graphs are summarised, and real renders to SVG and PNG go through the system's `dot`
+(CI installs Graphviz, so these run there)."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn import nn, viz
+from tinygrad_bn.autograd import topological_order
+from article_models import MLPWithBatchNorm
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def node_ids(source, prefix):
+    return re.findall(rf"^\s*({prefix}\d+) \[", source, flags=re.M)
+
+
+def edges(source):
+    return re.findall(r"^\s*(\S+) -> (\S+)(?: \[(.*)\])?$", source, flags=re.M)
+
+
+def label_of(source, node):
+    return re.search(rf'^\s*{node} \[label="?(.*?)"? (?:color|fillcolor|shape)', source,
+                     flags=re.M).group(1)
+
+
+def cluster_labels(source):
+    """The label of every module cluster (the legend excluded)."""
+    blocks = re.findall(r"subgraph cluster_\d+ \{\n\s*(.*)\n", source)
+    matches = [re.search(r'label=(?:"([^"]*)"|(\S+))', block) for block in blocks]
+    return [match.group(1) or match.group(2) for match in matches]
+
+
+def training_step(batch=8):
+    tg.manual_seed(0)
+    model = MLPWithBatchNorm(20, 16, 5)
+    x, y = tg.randn(batch, 20), tg.randint(0, 5, (batch,))
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    viz.retain_grads(loss)
+    loss.backward()
+    return model, x, y, loss
+
+
+def test_one_node_per_op_and_per_tensor():
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    b = tg.tensor([3.0, 4.0], requires_grad=True)
+    h = a * b
+    out = (h + h.exp() + 2.0).sum()
+    source = viz.draw_graph(out).source
+    ops = topological_order([out])
+    tensors = {id(out)} | {id(t) for op in ops for t in op.inputs}
+    assert len(node_ids(source, "op")) == len(ops) == 5
+    # a, b, h, exp(h), h + exp(h), the constant 2.0, that plus 2.0, and the sum
+    assert len(node_ids(source, "t")) == len(tensors) == 8
+    assert len(edges(source)) - source.count("style=invis") == sum(
+        len(op.inputs) + 1 for op in ops)
+
+
+def test_edges_follow_input_order_and_repeat_for_a_reused_tensor():
+    a = tg.tensor(3.0, requires_grad=True)
+    b = tg.tensor(2.0, requires_grad=True)
+    out = (a * a) - b
+    source = viz.draw_graph(out, names={"a": a, "b": b}).source
+    a_node = next(n for n in node_ids(source, "t") if label_of(source, n).startswith("a\\n"))
+    b_node = next(n for n in node_ids(source, "t") if label_of(source, n).startswith("b\\n"))
+    into_mul = [(t, attrs) for t, h, attrs in edges(source) if label_of(source, h) == "Mul"]
+    assert into_mul == [(a_node, "label=0"), (a_node, "label=1")]  # two edges for a * a
+    into_sub = [(t, attrs) for t, h, attrs in edges(source) if label_of(source, h) == "Sub"]
+    assert into_sub[1] == (b_node, "label=1") and "label=0" in into_sub[0][1]
+
+
+def test_labels_show_op_arguments_names_shapes_values_and_gradients():
+    x = tg.tensor([[1.0, -2.0, 3.0]], requires_grad=True)
+    out = x.sum(dim=1)
+    out.backward(tg.ones(1))
+    source = viz.draw_graph(out, names={"x": x}, show_values=True).source
+    assert "Sum(dim=(1,), keepdim=False)" in source
+    assert "x\\n(1, 3) float32\\n[ 1., -2.,  3.] (flattened)\\ngrad [1., 1., 1.] (flattened)" in (
+        source)
+    without = viz.draw_graph(out, show_grads=False, show_shapes=False).source
+    assert "\\ngrad" not in without and "float32" not in without
+
+
+def test_training_step_labels_and_clusters_match_the_model():
+    model, x, y, loss = training_step()
+    source = viz.draw_graph(loss, model=model, names={"x": x, "y": y, "loss": loss}).source
+    for name, param in model.named_parameters():
+        assert f'"{name}\\n{tuple(param.shape)} float32\\ngrad norm' in source or (
+            f'"{name}\\n{tuple(param.shape)} float32\\ngrad [' in source), name
+    assert "bn1.running_mean" in source and "running mean" in source  # buffer feeding BatchNorm
+    assert "BatchNorm(eps=1e-05, training=True)" in source
+    assert "CrossEntropy(reduction=mean)" in source
+    assert "loss\\nscalar float32\\ngrad 1." in source
+    labels = sorted(cluster_labels(source))
+    assert labels == sorted(["fc1: Linear", "bn1: BatchNorm1d", "relu: ReLU (call 1)",
+                             "fc2: Linear", "bn2: BatchNorm1d", "relu: ReLU (call 2)",
+                             "fc3: Linear", "CrossEntropyLoss"])
+    fc1 = source.split('label="fc1: Linear"')[1].split("}")[0]
+    assert "fc1.weight" in fc1 and "Linear" in fc1 and "bn1" not in fc1
+
+
+def test_nested_modules_nest_clusters():
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Sequential(nn.Linear(3, 3), nn.Tanh()), nn.Linear(3, 1))
+    source = viz.draw_graph(model(tg.randn(2, 3)).sum(), model=model).source
+    outer = source.index('label="0: Sequential"')
+    inner = source.index('label="0.0: Linear"')
+    assert outer < inner < source.index('label="1: Linear"')
+
+
+def test_without_a_model_there_are_no_module_clusters():
+    _, _, _, loss = training_step()
+    source = viz.draw_graph(loss).source
+    assert re.findall(r"subgraph (cluster_\d+)", source) == []
+    assert "cluster_legend" in source
+
+
+def test_large_graph_is_summarised_within_max_nodes():
+    x = tg.tensor([1.0], requires_grad=True)
+    y = x
+    for _ in range(5000):
+        y = y * 1.0001  # 5,000 ops and 10,001 tensors: over 10,000 nodes
+    graph = viz.draw_graph(y, max_nodes=300)
+    source = graph.source
+    drawn = len(re.findall(r"^\s*(?!legend_)\S+ \[label=", source, flags=re.M))
+    assert drawn <= 300
+    assert "Summarised for size:" in source and "nodes farthest from the output collapsed" in source
+    assert re.search(r"\d+ earlier nodes collapsed\\nops: Mul x\d+", source)
+    assert viz.draw_graph(y, max_nodes=50).source.count("->") < 60
+
+
+def test_module_clusters_collapse_first_when_the_graph_is_too_big():
+    model, x, y, loss = training_step()
+    source = viz.draw_graph(loss, model=model, max_nodes=20).source
+    assert "module clusters collapsed to one node each" in source
+    assert "bn1: BatchNorm1d\\n1 op and 5 tensors collapsed" in source  # gamma, beta, 2 buffers, out
+    assert len(re.findall(r"^\s*(?!legend_)\S+ \[label=", source, flags=re.M)) <= 20
+
+
+def test_tensor_draw_is_a_shortcut_and_bad_arguments_raise():
+    x = tg.tensor([1.0], requires_grad=True)
+    y = x * 2
+    assert y.draw().source == viz.draw_graph(y).source
+    assert "output" in x.draw().source  # a leaf alone is drawn as one node
+    with pytest.raises(TypeError, match="draw_graph expects a Tensor, got ndarray"):
+        viz.draw_graph(np.ones(2))
+    with pytest.raises(ValueError, match="max_nodes must be at least 2, got 1"):
+        viz.draw_graph(x, max_nodes=1)
+    with pytest.raises(ValueError, match="render: format must be 'svg', 'png' or 'pdf', got 'gif'"):
+        viz.render(x.draw(), "graph.gif")
+
+
+def test_render_svg_and_png_with_the_system_dot(tmp_path):
+    model, x, y, loss = training_step()
+    graph = viz.draw_graph(loss, model=model, names={"x": x}, rankdir="TB")
+    svg = viz.render(graph, tmp_path / "step.svg")
+    png = viz.render(graph, tmp_path / "step.png")
+    assert Path(svg).read_text().lstrip().startswith("<?xml") and "fc1.weight" in Path(
+        svg).read_text()
+    assert Path(png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and Path(png).stat().st_size > 10_000
+    pdf = viz.render(graph, tmp_path / "nested" / "step", format="pdf")
+    assert Path(pdf).read_bytes()[:4] == b"%PDF"
+
+
+def test_missing_dot_raises_with_install_hints_and_writes_the_source(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    graph = (tg.tensor([1.0], requires_grad=True) * 2).draw()
+    with pytest.raises(viz.GraphvizNotFoundError) as error:
+        viz.render(graph, tmp_path / "graph.svg")
+    message = str(error.value)
+    assert "Graphviz's `dot` program was not found on PATH" in message
+    for hint in ("apt-get install graphviz", "brew install graphviz", "conda install graphviz"):
+        assert hint in message
+    assert (tmp_path / "graph.dot").read_text() == graph.source
+    assert not (tmp_path / "graph.svg").exists()
+
+
+def test_example_script_writes_both_svgs(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "draw_graph.py"), "--out",
+                             str(tmp_path)], capture_output=True, text=True, check=True)
+    for name in ("scalar_graph.svg", "mlp_step.svg"):
+        text = (tmp_path / name).read_text()
+        assert text.lstrip().startswith("<?xml") and "</svg>" in text
+        assert f"wrote {tmp_path / name}" in result.stdout
+    assert "grad 6." in (tmp_path / "scalar_graph.svg").read_text()  # dL/da of micrograd's example
+    assert "bn2: BatchNorm1d" in (tmp_path / "mlp_step.svg").read_text()
+
+
+def test_dot_is_installed_here():
+    """The rendering tests above must really run in CI: .ci/run installs Graphviz."""
+    assert os.environ.get("CI") != "true" or subprocess.run(["dot", "-V"]).returncode == 0
