@@ -331,12 +331,12 @@ class _Picture:
         op_names = Counter(self.nodes[n]["label"].split("(")[0].split("\\n")[0]
                            for n in far if self.nodes[n]["kind"] == "op")
         listing = ", ".join(f"{name} x{count}" for name, count in op_names.most_common(4))
-        label = f"{len(far)} earlier nodes collapsed\\nops: {listing or 'none'}"
+        label = f"{len(far):,} earlier nodes collapsed\\nops: {listing or 'none'}"
         self._merge(set(far), "c_far", "collapsed", label)
         for info in self.nodes.values():
             if info["cluster"] is not None and info["cluster"] not in self.clusters:
                 info["cluster"] = None
-        return f"{len(far)} nodes farthest from the output collapsed into one"
+        return f"{len(far):,} nodes farthest from the output collapsed into one"
 
     # -------------------------------------------------------------- emitting
 
