@@ -1,0 +1,36 @@
+"""Figures for the example scripts: matplotlib (the ``examples`` extra) when it is installed; when
+it is not, the scripts still print every number and this module says what to install."""
+
+import os
+
+INSTALL_HINT = 'matplotlib is not installed, so no figure was drawn (pip install -e ".[examples]")'
+
+
+def pyplot():
+    """``matplotlib.pyplot`` on the file-only Agg backend, or None (after saying so)."""
+    try:
+        import matplotlib
+    except ImportError:
+        print(INSTALL_HINT)
+        return None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save(figure, out_dir, name):
+    """Write ``figure`` to ``out_dir/name``, close it, say where, and return the path."""
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, name)
+    figure.savefig(path, dpi=110, bbox_inches="tight")
+    figure.clf()
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+    print(f"wrote {path}")
+    return path
+
+
+def add_out_argument(parser):
+    parser.add_argument("--out", default="out", help="folder for figures (default: out/)")
