@@ -11,10 +11,12 @@ def test_readme_test_command_is_the_one_ci_runs():
     quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"```bash\n(.+?)\n```", quick_start, flags=re.S)
     assert len(commands) == 2, "the Quick start has exactly two commands"
-    install, test_command = commands[1].split(" && ")
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
-    assert test_command in ci_lines
-    assert "python -m pip install --quiet -e \".[test]\"" in ci_lines and ".[test]" in install
+    steps = commands[1].split(" && ")
+    assert steps == ["python3 -m venv .venv", '.venv/bin/pip install -e ".[test]"',
+                     ".venv/bin/python -m pytest"]
+    positions = [ci_lines.index(step) for step in steps]  # each step, in order, in .ci/run
+    assert positions == sorted(positions)
 
 
 def test_readme_python_examples_run(tmp_path, monkeypatch):
