@@ -155,10 +155,10 @@ def sweep(args):
         figure, axes = plt.subplots(1, len(sizes), figsize=(4.5 * len(sizes), 4), sharey=True,
                                     squeeze=False)
         axes = axes[0]
+        limit = max(max(abs(r[3] - r[4]) for r in rows), 1e-6)  # one colour scale for all
         for axis, batch_size in zip(axes, sizes):
             grid = np.array([[r[3] - r[4] for r in rows if r[0] == d and r[2] == batch_size]
                              for d in depths])
-            limit = max(np.abs(grid).max(), 1e-6)
             image = axis.imshow(grid, cmap="RdBu_r", vmin=-limit, vmax=limit)
             for (i, j), value in np.ndenumerate(grid):
                 axis.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=9)
@@ -166,7 +166,7 @@ def sweep(args):
             axis.set_yticks(range(len(depths)), [str(d) for d in depths])
             axis.set_xlabel("learning rate")
             axis.set_title(f"batch size {batch_size}")
-            figure.colorbar(image, ax=axis, shrink=0.8)
+        figure.colorbar(image, ax=list(axes), shrink=0.8)
         axes[0].set_ylabel("depth (hidden layers)")
         figure.suptitle(f"Final training loss with BN minus without BN after {args.epochs} epochs "
                         "(blue: BatchNorm fits better)")

@@ -3,29 +3,10 @@ learns a learnable problem with and without BatchNorm."""
 
 import numpy as np
 
-import tinygrad_bn as torch  # the article's code below runs with this one line changed
-import tinygrad_bn.nn as nn
-import tinygrad_bn.optim as optim
+import tinygrad_bn as torch  # the article's code runs with its import lines changed
 from tinygrad_bn.utils.data import DataLoader, TensorDataset
 from article_models import MLPWithBatchNorm as ArticleMLP, MLPWithoutBatchNorm
-
-
-def train_model(model, train_loader, epochs, lr=0.01):
-    optimizer = optim.Adam(model.parameters(), lr=lr)
-    criterion = nn.CrossEntropyLoss()
-    losses = []
-    for epoch in range(epochs):
-        model.train()
-        epoch_loss = 0
-        for batch_x, batch_y in train_loader:
-            optimizer.zero_grad()
-            outputs = model(batch_x)
-            loss = criterion(outputs, batch_y)
-            loss.backward()
-            optimizer.step()
-            epoch_loss += loss.item()
-        losses.append(epoch_loss / len(train_loader))
-    return losses
+from batchnorm_comparison import train_model  # the article's training loop, as PyTorch code
 
 
 def learnable_problem(n=1000, features=20, classes=5):
