@@ -1,0 +1,285 @@
+"""Benchmark tinygrad_bn against a hand-written NumPy floor and PyTorch (when installed).
+
+    python benchmarks/run.py [--workload W1|W1-noBN|W2|W3|all] [--steps N] [--repeats R]
+                             [--skip-memory] [--skip-article] [--skip-scaling]
+
+Each workload trains the same MLP the same way in every implementation (Adam lr 0.01, shuffled
+batches from a data loader). Steps are timed in one process, interleaved implementation by
+implementation, after a warm-up, over several repeats; the table shows the median ms per step
+and ratios. Peak memory is measured for each implementation in a subprocess of its own. Timings
+drift on a shared machine; ratios taken in one run hold better. This is not part of the test
+suite.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "examples"))
+
+from numpy_floor import NumpyMLP  # noqa: E402
+
+WORKLOADS = {
+    "W1": dict(sizes=(20, 64, 64, 5), batch=32, samples=1024, batchnorm=True, steps=300,
+               about="the article: 20-64-64-5 MLP with BatchNorm1d, batch 32"),
+    "W1-noBN": dict(sizes=(20, 64, 64, 5), batch=32, samples=1024, batchnorm=False, steps=300,
+                    about="the article's MLP without BatchNorm, batch 32"),
+    "W2": dict(sizes=(784, 512, 512, 10), batch=256, samples=8192, batchnorm=True, steps=20,
+               about="784-512-512-10 MLP with BatchNorm1d, batch 256"),
+    "W3": dict(sizes=(20, 64, 64, 5), batch=4096, samples=16384, batchnorm=True, steps=20,
+               about="the article's MLP at batch 4096"),
+}
+IMPLEMENTATIONS = ("numpy", "tinygrad_bn", "torch")
+
+
+def have_torch():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def make_data(spec, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((spec["samples"], spec["sizes"][0])).astype(np.float32)
+    y = rng.integers(0, spec["sizes"][-1], spec["samples"])
+    return X, y
+
+
+def make_step(implementation, spec, seed=0):
+    """A function running one training step, fetching its batch from a shuffling loader."""
+    X, y = make_data(spec, seed)
+    if implementation == "numpy":
+        model = NumpyMLP(spec["sizes"], spec["batchnorm"], np.random.default_rng(seed))
+        batches = _numpy_batches(X, y, spec["batch"], np.random.default_rng(seed))
+        return lambda: model.step(*next(batches))
+    lib = _import(implementation)
+    nn, optim = lib.nn, lib.optim
+    lib.manual_seed(seed)
+    model = _model(nn, spec)
+    dataset = lib.utils.data.TensorDataset(lib.tensor(X), lib.tensor(y))
+    if implementation == "torch":
+        # PyTorch at its best: whole-batch indexing. Its default DataLoader fetches and collates
+        # samples one by one, which alone costs ~60 ms per batch of 4096 here.
+        data = lib.utils.data
+        sampler = data.BatchSampler(data.RandomSampler(dataset), spec["batch"], drop_last=True)
+        loader = data.DataLoader(dataset, sampler=sampler, batch_size=None)
+    else:
+        loader = lib.utils.data.DataLoader(dataset, batch_size=spec["batch"], shuffle=True,
+                                           drop_last=True)
+    optimizer = optim.Adam(model.parameters(), lr=0.01)
+    criterion = nn.CrossEntropyLoss()
+    batches = _forever(loader)
+
+    def step():
+        batch_x, batch_y = next(batches)
+        optimizer.zero_grad()
+        loss = criterion(model(batch_x), batch_y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def _import(implementation):
+    if implementation == "torch":
+        import torch
+        import torch.utils.data  # noqa: F401
+
+        return torch
+    import tinygrad_bn
+
+    return tinygrad_bn
+
+
+def _model(nn, spec):
+    sizes, batchnorm = spec["sizes"], spec["batchnorm"]
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-2], sizes[1:-1]):
+        layers.append(nn.Linear(fan_in, fan_out, bias=not batchnorm))
+        if batchnorm:
+            layers.append(nn.BatchNorm1d(fan_out))
+        layers.append(nn.ReLU())
+    layers.append(nn.Linear(sizes[-2], sizes[-1]))
+    return nn.Sequential(*layers)
+
+
+def _forever(loader):
+    while True:
+        yield from loader
+
+
+def _numpy_batches(X, y, batch, rng):
+    while True:
+        order = rng.permutation(len(y))
+        for start in range(0, len(y) - batch + 1, batch):
+            index = order[start:start + batch]
+            yield X[index], y[index]
+
+
+def time_steps(workload, implementations, steps, repeats):
+    """Median ms per step for each implementation, measured interleaved."""
+    spec = WORKLOADS[workload]
+    step_functions = {name: make_step(name, spec) for name in implementations}
+    for step in step_functions.values():  # warm-up: first-call costs, caches, allocator
+        for _ in range(max(5, steps // 5)):
+            step()
+    samples = {name: [] for name in implementations}
+    for _ in range(repeats):
+        for name, step in step_functions.items():
+            start = time.perf_counter()
+            for _ in range(steps):
+                step()
+            samples[name].append((time.perf_counter() - start) / steps * 1e3)
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def peak_memory(workload, implementation, steps):
+    """Peak RSS (MiB) of a fresh process running the workload, and its growth from the moment
+    the model and data were ready to the end of training."""
+    result = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--child", implementation, "--workload",
+         workload, "--steps", str(steps)],
+        capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def child(implementation, workload, steps):
+    step = make_step(implementation, WORKLOADS[workload])
+    step()
+    ready = _memory_mib("VmRSS")
+    for _ in range(steps):
+        step()
+    print(json.dumps({"peak_mib": _memory_mib("VmHWM"), "growth_mib": _memory_mib("VmRSS") - ready}))
+
+
+def _memory_mib(field):
+    """Resident memory now (VmRSS) or at its peak (VmHWM) for this process's own address space
+    (``ru_maxrss`` would carry the parent's peak over from before the exec)."""
+    with open("/proc/self/status") as file:
+        for line in file:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"{field} not found in /proc/self/status")
+
+
+def article_comparison_seconds(implementation):
+    """The article's whole comparison (both MLPs, 50 epochs of 1,000 samples, batch 32)."""
+    lib = _import(implementation)
+    nn, optim = lib.nn, lib.optim
+    lib.manual_seed(42)
+    X, y = lib.randn(1000, 20), lib.randint(0, 5, (1000,))
+    loader = lib.utils.data.DataLoader(lib.utils.data.TensorDataset(X, y), batch_size=32,
+                                       shuffle=True)
+    start = time.perf_counter()
+    for batchnorm in (True, False):
+        lib.manual_seed(42)
+        model = _model(nn, dict(sizes=(20, 64, 64, 5), batchnorm=batchnorm))
+        optimizer = optim.Adam(model.parameters(), lr=0.01)
+        criterion = nn.CrossEntropyLoss()
+        for _ in range(50):
+            model.train()
+            for batch_x, batch_y in loader:
+                optimizer.zero_grad()
+                loss = criterion(model(batch_x), batch_y)
+                loss.backward()
+                optimizer.step()
+                loss.item()
+    return time.perf_counter() - start
+
+
+def chain_backward_ms(length):
+    """Backward time through a chain of ``length`` multiplications (graph-size scaling)."""
+    import tinygrad_bn as tg
+
+    x = tg.tensor([1.0], dtype=tg.float64, requires_grad=True)
+    y = x
+    for _ in range(length):
+        y = y * 1.0000001
+    start = time.perf_counter()
+    y.backward()
+    return (time.perf_counter() - start) * 1e3
+
+
+def machine_line():
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as file:
+            cpu = next(line.split(":", 1)[1].strip() for line in file if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    import numpy
+
+    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"NumPy {numpy.__version__}" + (f", PyTorch {_import('torch').__version__}"
+                                            if have_torch() else ", PyTorch not installed"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workload", default="all", choices=[*WORKLOADS, "all"])
+    parser.add_argument("--steps", type=int, default=None, help="steps per timed repeat")
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--skip-article", action="store_true")
+    parser.add_argument("--skip-scaling", action="store_true")
+    parser.add_argument("--child", choices=IMPLEMENTATIONS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        return child(args.child, args.workload, args.steps)
+
+    implementations = [i for i in IMPLEMENTATIONS if i != "torch" or have_torch()]
+    workloads = list(WORKLOADS) if args.workload == "all" else [args.workload]
+    print(f"# {time.strftime('%Y-%m-%d')} on {machine_line()}")
+    print(f"# median of {args.repeats} interleaved repeats; ms per training step")
+    header = "| workload | NumPy floor | tinygrad_bn | PyTorch | tinygrad_bn / floor | " \
+             "tinygrad_bn / PyTorch |"
+    print(header)
+    print("|---|---|---|---|---|---|")
+    for workload in workloads:
+        steps = args.steps or WORKLOADS[workload]["steps"]
+        ms = time_steps(workload, implementations, steps, args.repeats)
+        ours, floor, theirs = ms["tinygrad_bn"], ms["numpy"], ms.get("torch")
+        torch_cell = "-" if theirs is None else f"{theirs:.3f}"
+        torch_ratio = "-" if theirs is None else f"{ours / theirs:.2f}x"
+        print(f"| {workload} | {floor:.3f} | {ours:.3f} | {torch_cell} | {ours / floor:.2f}x | "
+              f"{torch_ratio} |", flush=True)
+
+    if not args.skip_memory:
+        print("\n| workload | implementation | peak RSS MiB | RSS growth over the run MiB |")
+        print("|---|---|---|---|")
+        for workload in workloads:
+            steps = args.steps or WORKLOADS[workload]["steps"] * 3
+            for name in implementations:
+                memory = peak_memory(workload, name, steps)
+                print(f"| {workload} | {name} | {memory['peak_mib']:.0f} | "
+                      f"{memory['growth_mib']:+.1f} |", flush=True)
+
+    if not args.skip_article:
+        print("\n| the article's whole comparison (2 x 50 epochs) | seconds |")
+        print("|---|---|")
+        for name in implementations:
+            if name != "numpy":
+                print(f"| {name} | {article_comparison_seconds(name):.2f} |", flush=True)
+
+    if not args.skip_scaling:
+        print("\n| chain length (ops) | backward ms | microseconds per op |")
+        print("|---|---|---|")
+        for length in (1_000, 10_000, 100_000):
+            ms = chain_backward_ms(length)
+            print(f"| {length:,} | {ms:.1f} | {ms * 1e3 / length:.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
