@@ -132,7 +132,7 @@ class _Extremum(Function):
         is_extreme = a == out
         ties = is_extreme.sum(axis=self.dim, keepdims=True)
         grad = _unreduce(grad_output, self.dim, self.keepdim)
-        return (np.where(is_extreme, grad / ties, 0).astype(grad_output.dtype, copy=False),)
+        return ((grad / ties.astype(grad.dtype)) * is_extreme,)
 
 
 class Max(_Extremum):
