@@ -211,3 +211,24 @@ ERRORS = [
 def test_errors(action, error, message):
     with pytest.raises(error, match=re.escape(message)):
         action()
+
+
+def test_parameters_that_skip_steps_keep_their_own_step_counts():
+    """Adam updates a group through flat buffers while every parameter steps together, and per
+    parameter once their step counts differ; both must give the textbook result."""
+    start_a, grads_a = _quadratic_problem(5)
+    start_b, grads_b = _quadratic_problem(6)
+    a, b = nn.Parameter(tg.tensor(start_a)), nn.Parameter(tg.tensor(start_b))
+    opt = optim.Adam([a, b], lr=0.01)
+    pattern = [(True, True), (True, False), (True, True), (True, True), (False, True)]
+    used_a, used_b = [], []
+    for (step_a, step_b), g_a, g_b in zip(pattern, grads_a, grads_b):
+        a.grad = tg.tensor(g_a) if step_a else None
+        b.grad = tg.tensor(g_b) if step_b else None
+        used_a += [g_a] if step_a else []
+        used_b += [g_b] if step_b else []
+        opt.step()
+    settings = dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8)
+    np.testing.assert_allclose(a.data, reference_adam(start_a, used_a, **settings)[-1], rtol=1e-12)
+    np.testing.assert_allclose(b.data, reference_adam(start_b, used_b, **settings)[-1], rtol=1e-12)
+    assert opt.state[a]["step"] == 4 and opt.state[b]["step"] == 4

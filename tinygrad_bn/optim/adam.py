@@ -36,45 +36,99 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize))
+        self._flat = {}  # group index -> flat moment arrays the per-parameter state views into
 
     @no_grad()
     def step(self):
-        for group in self.param_groups:
-            lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-            weight_decay, amsgrad = group["weight_decay"], group["amsgrad"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = -p.grad.data if group["maximize"] else p.grad.data
-                state = self.state.get(p)
-                if state is None:
-                    state = self.state[p] = {
-                        "step": 0,
-                        "exp_avg": np.zeros_like(p.data),
-                        "exp_avg_sq": np.zeros_like(p.data),
-                    }
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
-                state["step"] += 1
-                step = state["step"]
-                if weight_decay:
-                    if self.decoupled_weight_decay:
-                        p.data *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * p.data
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                exp_avg += (1 - beta1) * (grad - exp_avg)
-                exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * grad * grad
-                if amsgrad:
-                    np.maximum(state["max_exp_avg_sq"], exp_avg_sq, out=state["max_exp_avg_sq"])
-                    second_moment = state["max_exp_avg_sq"]
-                else:
-                    second_moment = exp_avg_sq
-                bias_correction1 = 1 - beta1**step
-                bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-                denom = np.sqrt(second_moment) / bias_correction2_sqrt + eps
-                p.data -= (lr / bias_correction1) * (exp_avg / denom)  # addcdiv_'s rounding
+        for index, group in enumerate(self.param_groups):
+            params = [p for p in group["params"] if p.grad is not None]
+            if not params:
+                continue
+            flat = self._flat_moments(index, group, params)
+            if flat is None:
+                for p in params:
+                    self._update(group, [p], self._state(p, group))
+            else:
+                self._update(group, params, flat)
+
+    def _state(self, p, group):
+        state = self.state.get(p)
+        if state is None:
+            state = self.state[p] = {"step": 0, "exp_avg": np.zeros_like(p.data),
+                                     "exp_avg_sq": np.zeros_like(p.data)}
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(p.data)
+        return state
+
+    def _flat_moments(self, index, group, params):
+        """The group's moments as flat arrays that each parameter's state views into, so one
+        step is a handful of vectorised calls instead of a dozen per parameter. None (per-
+        parameter updates instead) unless every parameter has a gradient, all share a dtype and
+        all have taken the same number of steps."""
+        if len(params) != len(group["params"]) or len({p.dtype for p in params}) != 1:
+            return None
+        states = [self._state(p, group) for p in params]
+        if len({state["step"] for state in states}) != 1:
+            return None
+        flat = self._flat.get(index)
+        names = [name for name in states[0] if name != "step"]
+        if flat is None or any(state[name].base is not flat[name]
+                               for state in states for name in names):
+            flat = {name: np.concatenate([state[name].reshape(-1) for state in states])
+                    for name in names}  # (re)built, e.g. after load_state_dict
+            offset = 0
+            for p, state in zip(params, states):
+                for name in names:
+                    state[name] = flat[name][offset:offset + p.data.size].reshape(p.shape)
+                offset += p.data.size
+            self._flat[index] = flat
+        flat["states"] = states
+        return flat
+
+    def _update(self, group, params, moments):
+        """One Adam step for ``params`` whose moments are ``moments`` (flat or per parameter)."""
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        weight_decay = group["weight_decay"]
+        flat = "states" in moments  # else one parameter with its own state
+        states = moments["states"] if flat else [moments]
+
+        def gather(arrays):
+            return np.concatenate([a.reshape(-1) for a in arrays]) if flat else arrays[0]
+
+        grad = gather([p.grad.data for p in params])
+        if group["maximize"]:
+            grad = -grad
+        if weight_decay:
+            if self.decoupled_weight_decay:
+                for p in params:
+                    p.data *= 1 - lr * weight_decay
+            else:
+                grad = grad + weight_decay * gather([p.data for p in params])
+        step = states[0]["step"] + 1
+        for state in states:
+            state["step"] = step
+        exp_avg, exp_avg_sq = moments["exp_avg"], moments["exp_avg_sq"]
+        exp_avg += (1 - beta1) * (grad - exp_avg)
+        exp_avg_sq *= beta2
+        exp_avg_sq += (1 - beta2) * grad * grad
+        second_moment = exp_avg_sq
+        if group["amsgrad"]:
+            np.maximum(moments["max_exp_avg_sq"], exp_avg_sq, out=moments["max_exp_avg_sq"])
+            second_moment = moments["max_exp_avg_sq"]
+        bias_correction1 = 1 - beta1**step
+        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+        denom = np.sqrt(second_moment)
+        denom /= bias_correction2_sqrt
+        denom += eps
+        update = exp_avg / denom  # addcdiv_'s rounding: value * (exp_avg / denom)
+        update *= lr / bias_correction1
+        if not flat:
+            params[0].data -= update
+            return
+        offset = 0
+        for p in params:
+            p.data -= update[offset:offset + p.data.size].reshape(p.shape)
+            offset += p.data.size
 
 
 class AdamW(Adam):
