@@ -299,7 +299,9 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         for tensor, grad in zip(node.inputs, input_grads):
             if grad is None or not tensor._requires_grad:
                 continue
-            grad = reduce_to_shape(grad, tensor.data.shape, tensor.data.dtype)
+            data = tensor.data
+            if grad.shape != data.shape or grad.dtype is not data.dtype:
+                grad = reduce_to_shape(grad, data.shape, data.dtype)
             fresh = _is_fresh(grad, grad_output)
             producer = tensor.grad_fn
             if producer is None:

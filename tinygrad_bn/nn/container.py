@@ -12,35 +12,40 @@ class Sequential(Module):
 
     def __init__(self, *modules):
         super().__init__()
-        for i, module in enumerate(modules):
-            if not isinstance(module, Module):
-                raise TypeError(f"{type(module).__name__} is not a Module subclass")
-            setattr(self, str(i), module)
+        self.layers = []
+        for module in modules:
+            self.append(module)
 
-    def _layers(self):
-        return [module for _, module in self.named_children()]
+    def _members(self):
+        """The layers, named by position (``0``, ``1``, ...) as in PyTorch, then anything else
+        assigned to this module."""
+        for i, module in enumerate(self.layers):
+            yield "module", str(i), module
+        for kind, name, value in super()._members():
+            if not name.startswith("layers."):
+                yield kind, name, value
 
     def forward(self, input):
-        for module in self._layers():
+        for module in self.layers:
             input = module(input)
         return input
 
     def __getitem__(self, index):
-        layers = self._layers()
         if isinstance(index, slice):
-            return Sequential(*layers[index])
-        if not -len(layers) <= index < len(layers):
-            raise IndexError(f"index {index} is out of range for Sequential of length {len(layers)}")
-        return layers[index]
+            return Sequential(*self.layers[index])
+        if not -len(self.layers) <= index < len(self.layers):
+            raise IndexError(
+                f"index {index} is out of range for Sequential of length {len(self.layers)}")
+        return self.layers[index]
 
     def __len__(self):
-        return len(self._layers())
+        return len(self.layers)
 
     def __iter__(self):
-        return iter(self._layers())
+        return iter(self.layers)
 
     def append(self, module):
         if not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        setattr(self, str(len(self)), module)
+        self.layers.append(module)
         return self

@@ -3,7 +3,6 @@
 import numpy as np
 
 from ..autograd import Function
-from .reduce import _stable_logsumexp
 
 
 class CrossEntropy(Function):
@@ -37,41 +36,63 @@ class CrossEntropy(Function):
 
     def forward(self, x, target):
         n, classes = x.shape
-        log_p = x - _stable_logsumexp(x, (1,))
+        shifted = x - x.max(axis=1, keepdims=True)  # the max subtracted: exp never overflows
+        exp = np.exp(shifted)
+        total = np.add.reduce(exp, axis=1, keepdims=True)
+        log_p = shifted - np.log(total)
+        probabilities = exp / total
+        plain = (target.dtype.kind != "f" and self.weight is None and not self.label_smoothing
+                 and not (target == self.ignore_index).any())
+        if plain:  # class labels only, the common case: no (N, C) target matrix is needed
+            rows = np.arange(n)
+            losses = -log_p[rows, target]
+            self.saved = (probabilities, (rows, target), n)
+        else:
+            q, divisor = self._target_weights(x, target)
+            losses = -np.add.reduce(q * log_p, axis=1)
+            self.saved = (probabilities, q, divisor, log_p)
+        if self.reduction == "none":
+            return losses
+        total_loss = np.add.reduce(losses)
+        divisor = self.saved[2]
+        return np.asarray(total_loss / divisor if self.reduction == "mean" else total_loss,
+                          dtype=x.dtype)
+
+    def _target_weights(self, x, target):
+        """``q``: each row's effective weight per class, and the divisor of ``"mean"``."""
+        n, classes = x.shape
         weight = np.ones(classes, dtype=x.dtype) if self.weight is None else self.weight
         eps = self.label_smoothing
         if target.dtype.kind == "f":
             smoothed = target * (1 - eps) + eps / classes if eps else target
-            q = weight * smoothed
-            divisor = n
-        else:
-            valid = target != self.ignore_index
-            labels = np.where(valid, target, 0)
-            q = np.zeros_like(x)
-            q[np.arange(n), labels] = (1 - eps) * weight[labels]
-            if eps:
-                q += eps / classes * weight
-            q *= valid[:, None]
-            divisor = weight[labels][valid].sum()
-        losses = -(q * log_p).sum(axis=1)
-        self.saved = (log_p, q, divisor)
+            return weight * smoothed, n
+        valid = target != self.ignore_index
+        labels = np.where(valid, target, 0)
+        q = np.zeros_like(x)
+        q[np.arange(n), labels] = (1 - eps) * weight[labels]
+        if eps:
+            q += eps / classes * weight
+        q *= valid[:, None]
+        return q, weight[labels][valid].sum()
+
+    def _scale(self, grad_output, divisor):
+        """How ``grad_output`` and the reduction scale each row's gradient."""
         if self.reduction == "none":
-            return losses
-        total = losses.sum()
-        return np.asarray(total / divisor if self.reduction == "mean" else total, dtype=x.dtype)
+            return grad_output[:, None]
+        return grad_output / divisor if self.reduction == "mean" else grad_output
 
     def backward(self, grad_output):
-        log_p, q, divisor = self.saved
-        grad = np.exp(log_p) * q.sum(axis=1, keepdims=True) - q
-        if self.reduction == "none":
-            grad *= grad_output[:, None]
+        probabilities, target_part, divisor = self.saved[:3]
+        if isinstance(target_part, tuple):  # plain labels: softmax - onehot
+            grad = probabilities.copy()
+            grad[target_part] -= 1
         else:
-            grad *= grad_output / divisor if self.reduction == "mean" else grad_output
+            q = target_part
+            grad = probabilities * np.add.reduce(q, axis=1, keepdims=True) - q
+        scale = self._scale(grad_output, divisor)
+        grad *= scale
         grad_target = None
         if self.needs_input_grad[1]:  # only float probabilities can require grad
             weight = 1.0 if self.weight is None else self.weight
-            scale = grad_output[:, None] if self.reduction == "none" else (
-                grad_output / divisor if self.reduction == "mean" else grad_output
-            )
-            grad_target = -(1 - self.label_smoothing) * weight * log_p * scale
+            grad_target = -(1 - self.label_smoothing) * weight * self.saved[3] * scale
         return grad, grad_target

@@ -45,10 +45,12 @@ class BatchNorm(Function):
         self.axes = (0,) if x.ndim == 2 else (0, 2)
         shape = (1, -1) if x.ndim == 2 else (1, -1, 1)  # per-channel arrays broadcast over x
         if self.training:
-            mean = x.mean(axis=self.axes, keepdims=True)
+            m = x.size // x.shape[1]
+            # np.add.reduce rather than .mean(): the same sums without mean's Python wrapper
+            mean = np.add.reduce(x, axis=self.axes, keepdims=True) / m
             centred = x - mean
-            var = (centred * centred).mean(axis=self.axes, keepdims=True)
-            self._update_running_statistics(mean, var, x.size // x.shape[1])
+            var = np.add.reduce(centred * centred, axis=self.axes, keepdims=True) / m
+            self._update_running_statistics(mean, var, m)
         else:
             mean = self.running_mean.reshape(shape)
             var = self.running_var.reshape(shape)
@@ -70,8 +72,8 @@ class BatchNorm(Function):
     def backward(self, grad_output):
         x_hat, inv_std, gamma = self.saved
         needs_x, needs_gamma, needs_beta = self.needs_input_grad
-        sum_g = grad_output.sum(axis=self.axes, keepdims=True)
-        sum_g_xhat = (grad_output * x_hat).sum(axis=self.axes, keepdims=True)
+        sum_g = np.add.reduce(grad_output, axis=self.axes, keepdims=True)
+        sum_g_xhat = np.add.reduce(grad_output * x_hat, axis=self.axes, keepdims=True)
         grad_x = None
         if needs_x:
             if self.training:
