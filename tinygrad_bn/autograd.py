@@ -113,17 +113,9 @@ class ModuleCall:
 
 
 class _ModuleScope:
+    """The innermost running module call, or None outside any (set by ``Module.__call__``)."""
+
     current = None
-
-
-def enter_module(module):
-    """Make a call of ``module`` current (from ``Module.__call__``); returns it for ``exit_module``."""
-    call = _ModuleScope.current = ModuleCall(module, _ModuleScope.current)
-    return call
-
-
-def exit_module(call):
-    _ModuleScope.current = call.parent
 
 
 # --------------------------------------------------------------------------- the op node

@@ -13,7 +13,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .. import dtypes
-from ..autograd import enter_module, exit_module
+from ..autograd import ModuleCall, _ModuleScope
 from ..tensor import Tensor, _to_array
 
 
@@ -69,11 +69,14 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        call = enter_module(self)  # lets the graph drawer group this call's ops as one cluster
+        # This call becomes the current module call while forward runs, so the ops it records
+        # carry it and the graph drawer can group them into one cluster (see autograd.ModuleCall).
+        parent = _ModuleScope.current
+        _ModuleScope.current = ModuleCall(self, parent)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            exit_module(call)
+            _ModuleScope.current = parent
 
     # ------------------------------------------------------------------ discovery
 
