@@ -12,6 +12,7 @@ suite.
 """
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -29,9 +30,9 @@ sys.path.insert(0, os.path.join(HERE, "..", "examples"))
 from numpy_floor import NumpyMLP  # noqa: E402
 
 WORKLOADS = {
-    "W1": dict(sizes=(20, 64, 64, 5), batch=32, samples=1024, batchnorm=True, steps=300,
+    "W1": dict(sizes=(20, 64, 64, 5), batch=32, samples=1024, batchnorm=True, steps=200,
                about="the article: 20-64-64-5 MLP with BatchNorm1d, batch 32"),
-    "W1-noBN": dict(sizes=(20, 64, 64, 5), batch=32, samples=1024, batchnorm=False, steps=300,
+    "W1-noBN": dict(sizes=(20, 64, 64, 5), batch=32, samples=1024, batchnorm=False, steps=200,
                     about="the article's MLP without BatchNorm, batch 32"),
     "W2": dict(sizes=(784, 512, 512, 10), batch=256, samples=8192, batchnorm=True, steps=20,
                about="784-512-512-10 MLP with BatchNorm1d, batch 256"),
@@ -129,7 +130,9 @@ def _numpy_batches(X, y, batch, rng):
 
 
 def time_steps(workload, implementations, steps, repeats):
-    """Median ms per step for each implementation, measured interleaved."""
+    """Median ms per step for each implementation, measured interleaved, and the median over
+    repeats of each one's ratio to the NumPy floor timed next to it (robust to the machine's
+    speed drifting between repeats)."""
     spec = WORKLOADS[workload]
     step_functions = {name: make_step(name, spec) for name in implementations}
     for step in step_functions.values():  # warm-up: first-call costs, caches, allocator
@@ -142,7 +145,10 @@ def time_steps(workload, implementations, steps, repeats):
             for _ in range(steps):
                 step()
             samples[name].append((time.perf_counter() - start) / steps * 1e3)
-    return {name: statistics.median(values) for name, values in samples.items()}
+    medians = {name: statistics.median(values) for name, values in samples.items()}
+    ratios = {name: statistics.median(a / b for a, b in zip(values, samples["numpy"]))
+              for name, values in samples.items()}
+    return medians, ratios
 
 
 def peak_memory(workload, implementation, steps):
@@ -159,9 +165,12 @@ def child(implementation, workload, steps):
     step = make_step(implementation, WORKLOADS[workload])
     step()
     ready = _memory_mib("VmRSS")
+    collections = []
+    gc.callbacks.append(lambda phase, info: collections.append(1) if phase == "start" else None)
     for _ in range(steps):
         step()
-    print(json.dumps({"peak_mib": _memory_mib("VmHWM"), "growth_mib": _memory_mib("VmRSS") - ready}))
+    print(json.dumps({"peak_mib": _memory_mib("VmHWM"), "growth_mib": _memory_mib("VmRSS") - ready,
+                      "gc_collections": len(collections)}))
 
 
 def _memory_mib(field):
@@ -230,7 +239,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workload", default="all", choices=[*WORKLOADS, "all"])
     parser.add_argument("--steps", type=int, default=None, help="steps per timed repeat")
-    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--repeats", type=int, default=11)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-article", action="store_true")
     parser.add_argument("--skip-scaling", action="store_true")
@@ -242,29 +251,32 @@ def main(argv=None):
     implementations = [i for i in IMPLEMENTATIONS if i != "torch" or have_torch()]
     workloads = list(WORKLOADS) if args.workload == "all" else [args.workload]
     print(f"# {time.strftime('%Y-%m-%d')} on {machine_line()}")
-    print(f"# median of {args.repeats} interleaved repeats; ms per training step")
+    print(f"# ms per training step: median of {args.repeats} interleaved repeats; ratios: median "
+          "of the per-repeat ratios")
     header = "| workload | NumPy floor | tinygrad_bn | PyTorch | tinygrad_bn / floor | " \
              "tinygrad_bn / PyTorch |"
     print(header)
     print("|---|---|---|---|---|---|")
     for workload in workloads:
         steps = args.steps or WORKLOADS[workload]["steps"]
-        ms = time_steps(workload, implementations, steps, args.repeats)
+        ms, to_floor = time_steps(workload, implementations, steps, args.repeats)
         ours, floor, theirs = ms["tinygrad_bn"], ms["numpy"], ms.get("torch")
         torch_cell = "-" if theirs is None else f"{theirs:.3f}"
-        torch_ratio = "-" if theirs is None else f"{ours / theirs:.2f}x"
-        print(f"| {workload} | {floor:.3f} | {ours:.3f} | {torch_cell} | {ours / floor:.2f}x | "
-              f"{torch_ratio} |", flush=True)
+        torch_ratio = "-" if theirs is None else (
+            f"{to_floor['tinygrad_bn'] / to_floor['torch']:.2f}x")
+        print(f"| {workload} | {floor:.3f} | {ours:.3f} | {torch_cell} | "
+              f"{to_floor['tinygrad_bn']:.2f}x | {torch_ratio} |", flush=True)
 
     if not args.skip_memory:
-        print("\n| workload | implementation | peak RSS MiB | RSS growth over the run MiB |")
-        print("|---|---|---|---|")
+        print("\n| workload | implementation | peak RSS MiB | RSS growth over the run MiB | "
+              "garbage collections during the run |")
+        print("|---|---|---|---|---|")
         for workload in workloads:
             steps = args.steps or WORKLOADS[workload]["steps"] * 3
             for name in implementations:
                 memory = peak_memory(workload, name, steps)
                 print(f"| {workload} | {name} | {memory['peak_mib']:.0f} | "
-                      f"{memory['growth_mib']:+.1f} |", flush=True)
+                      f"{memory['growth_mib']:+.1f} | {memory['gc_collections']} |", flush=True)
 
     if not args.skip_article:
         print("\n| the article's whole comparison (2 x 50 epochs) | seconds |")
