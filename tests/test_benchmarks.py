@@ -1,0 +1,52 @@
+"""The benchmark's pieces, checked without timing anything: the hand-written NumPy floor computes
+the same training steps as tinygrad_bn (so the ratios compare equal work), and the runner runs."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import run  # noqa: E402
+from numpy_floor import NumpyMLP  # noqa: E402
+
+
+@pytest.mark.parametrize("batchnorm", [True, False])
+def test_numpy_floor_trains_exactly_like_tinygrad_bn(batchnorm):
+    spec = dict(sizes=(20, 16, 16, 5), batchnorm=batchnorm)
+    floor = NumpyMLP(spec["sizes"], batchnorm, np.random.default_rng(0))
+    model = run._model(tg.nn, spec)
+    for param, value in zip(model.parameters(), floor.params):
+        param.data[...] = value
+    optimizer = tg.optim.Adam(model.parameters(), lr=0.01)
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        x = rng.standard_normal((32, 20)).astype(np.float32)
+        y = rng.integers(0, 5, 32)
+        floor_loss = floor.step(x, y)
+        optimizer.zero_grad()
+        loss = tg.nn.CrossEntropyLoss()(model(tg.tensor(x)), tg.tensor(y))
+        loss.backward()
+        optimizer.step()
+        assert loss.item() == pytest.approx(floor_loss, rel=1e-5)
+    for param, value in zip(model.parameters(), floor.params):
+        np.testing.assert_allclose(param.data, value, rtol=1e-4, atol=1e-5)
+    if batchnorm:
+        np.testing.assert_allclose(model[1].running_var.data, floor.running[0][1], rtol=1e-5)
+
+
+def test_runner_runs_a_tiny_configuration():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--workload", "W1", "--steps", "3",
+         "--repeats", "1", "--skip-article", "--skip-scaling"],
+        capture_output=True, text=True, check=True)
+    lines = result.stdout.splitlines()
+    assert lines[2].startswith("| workload | NumPy floor | tinygrad_bn | PyTorch |")
+    assert lines[4].startswith("| W1 |") and lines[4].count("x |") >= 1
+    assert any(line.startswith("| W1 | tinygrad_bn |") for line in lines)  # memory table
