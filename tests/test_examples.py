@@ -146,11 +146,16 @@ def test_digits_quick(tmp_path, capsys):
     assert_figures(tmp_path, "digits_accuracy.png")
 
 
-def test_without_matplotlib_scripts_print_numbers_and_say_what_to_install(tmp_path):
+def without_module(tmp_path, module):
+    """An environment in which importing ``module`` fails, as if it were not installed."""
     blocker = tmp_path / "blocker"
-    blocker.mkdir()
-    (blocker / "sitecustomize.py").write_text("import sys\nsys.modules['matplotlib'] = None\n")
-    env = {**os.environ, "PYTHONPATH": str(blocker)}
+    blocker.mkdir(exist_ok=True)
+    (blocker / "sitecustomize.py").write_text(f"import sys\nsys.modules[{module!r}] = None\n")
+    return {**os.environ, "PYTHONPATH": str(blocker)}
+
+
+def test_without_matplotlib_scripts_print_numbers_and_say_what_to_install(tmp_path):
+    env = without_module(tmp_path, "matplotlib")
     result = subprocess.run([sys.executable, str(EXAMPLES / "running_statistics.py"), "--out",
                              str(tmp_path / "figures")], capture_output=True, text=True, env=env,
                             check=True)
@@ -167,3 +172,21 @@ def test_main_command_line_runs_as_a_script(tmp_path):
     assert "final loss: with BN" in result.stdout
     assert (tmp_path / "loss_curves.png").stat().st_size > 5_000
     assert (tmp_path / "training_step.svg").stat().st_size > 5_000
+
+
+def test_digits_without_scikit_learn_says_what_to_install(tmp_path):
+    result = subprocess.run([sys.executable, str(EXAMPLES / "digits.py"), "--epochs", "1"],
+                            capture_output=True, text=True, env=without_module(tmp_path, "sklearn"))
+    assert result.returncode == 1
+    assert 'scikit-learn is not installed: pip install -e ".[examples]"' in result.stderr
+
+
+def test_comparison_without_dot_still_prints_and_plots_and_says_how_to_install(tmp_path):
+    env = {**os.environ, "PATH": ""}  # no `dot` on PATH
+    result = subprocess.run([sys.executable, str(EXAMPLES / "batchnorm_comparison.py"),
+                             "--epochs", "1", "--out", str(tmp_path)], capture_output=True,
+                            text=True, check=True, env=env)
+    assert "final loss: with BN" in result.stdout
+    assert "Graphviz's `dot` program was not found on PATH" in result.stdout
+    assert "apt-get install graphviz" in result.stdout
+    assert (tmp_path / "loss_curves.png").exists() and (tmp_path / "training_step.dot").exists()
