@@ -10,7 +10,6 @@ import argparse
 import numpy as np
 
 import plotting
-import tinygrad_bn as torch
 from article_models import MLPWithBatchNorm
 from batchnorm_comparison import make_loader, train_model
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import tinygrad_bn as tg
-from tinygrad_bn import nn, optim
+from tinygrad_bn import nn
 from tinygrad_bn.nn import functional as F
 
 torch = pytest.importorskip("torch")

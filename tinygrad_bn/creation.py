@@ -11,7 +11,8 @@ import numpy as np
 
 from . import dtypes
 from .random import numpy_generator
-from .tensor import Tensor, _size_args
+from .shapes import size_arguments
+from .tensor import Tensor
 
 
 def tensor(data, dtype=None, requires_grad=False):
@@ -47,15 +48,15 @@ def _float_dtype(dtype):
 
 
 def zeros(*size, dtype=None, requires_grad=False):
-    return _new(np.zeros(_size_args(size)), _float_dtype(dtype), requires_grad)
+    return _new(np.zeros(size_arguments(size)), _float_dtype(dtype), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad=False):
-    return _new(np.ones(_size_args(size)), _float_dtype(dtype), requires_grad)
+    return _new(np.ones(size_arguments(size)), _float_dtype(dtype), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad=False):
-    return _new(np.empty(_size_args(size)), _float_dtype(dtype), requires_grad)
+    return _new(np.empty(size_arguments(size)), _float_dtype(dtype), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
@@ -68,7 +69,7 @@ def full(size, fill_value, dtype=None, requires_grad=False):
             dtype = dtypes.int64
         else:
             dtype = dtypes.get_default_dtype()
-    return _new(np.full(_size_args((size,)), fill_value), dtype, requires_grad)
+    return _new(np.full(size_arguments((size,)), fill_value), dtype, requires_grad)
 
 
 def zeros_like(input, dtype=None, requires_grad=False):
@@ -112,13 +113,13 @@ def eye(n, m=None, dtype=None, requires_grad=False):
 
 def randn(*size, dtype=None, requires_grad=False, generator=None):
     """Samples from the standard normal distribution."""
-    shape = _size_args(size)
+    shape = size_arguments(size)
     return _new(numpy_generator(generator).standard_normal(shape), _float_dtype(dtype), requires_grad)
 
 
 def rand(*size, dtype=None, requires_grad=False, generator=None):
     """Samples from the uniform distribution on ``[0, 1)``."""
-    shape = _size_args(size)
+    shape = size_arguments(size)
     return _new(numpy_generator(generator).random(shape), _float_dtype(dtype), requires_grad)
 
 
@@ -137,7 +138,7 @@ def randint(*args, size=None, dtype=None, generator=None, requires_grad=False):
         raise RuntimeError(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )
-    shape = _size_args((size,))
+    shape = size_arguments((size,))
     draws = numpy_generator(generator).integers(low, high, shape)
     return _new(draws, dtypes.int64 if dtype is None else dtype, requires_grad)
 

@@ -12,6 +12,10 @@ import numpy as np
 
 from . import autograd, dtypes
 from .autograd import run_backward
+from .shapes import (
+    broadcast_error, broadcastable, index_error_message, normalize_dim, normalize_dims,
+    resolve_shape, size_arguments,
+)
 from .ops import (
     Abs, Add, Cast, Cat, Clamp, Div, Exp, Expand, GetItem, Log, LogSoftmax, LogSumExp, MatMul, Max,
     Maximum, Mean, Min, Minimum, Mul, Neg, Permute, Pow, ReLU, Reshape, Sigmoid, Softmax, Sqrt,
@@ -149,7 +153,7 @@ class Tensor:
         """The shape, or the size of one ``dim``."""
         if dim is None:
             return self.data.shape
-        return self.data.shape[_dim(dim, self.data.ndim)]
+        return self.data.shape[normalize_dim(dim, self.data.ndim)]
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
@@ -363,18 +367,20 @@ class Tensor:
         """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
         if dim is None:
             return Tensor._make(np.asarray(np.argmax(self.data)), None)
-        return Tensor._make(np.argmax(self.data, axis=_dim(dim, self.ndim), keepdims=keepdim), None)
+        index = np.argmax(self.data, axis=normalize_dim(dim, self.ndim), keepdims=keepdim)
+        return Tensor._make(index, None)
 
     def argmin(self, dim=None, keepdim=False):
         """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
         if dim is None:
             return Tensor._make(np.asarray(np.argmin(self.data)), None)
-        return Tensor._make(np.argmin(self.data, axis=_dim(dim, self.ndim), keepdims=keepdim), None)
+        index = np.argmin(self.data, axis=normalize_dim(dim, self.ndim), keepdims=keepdim)
+        return Tensor._make(index, None)
 
     # ------------------------------------------------------------------ reductions
 
     def sum(self, dim=None, keepdim=False):
-        return Sum.apply(self, dim=_dims(dim, self.ndim), keepdim=keepdim)
+        return Sum.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False):
         if not dtypes.is_floating(self.data.dtype):
@@ -382,7 +388,7 @@ class Tensor:
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
                 f"point or complex dtype. Got: {self.data.dtype}"
             )
-        return Mean.apply(self, dim=_dims(dim, self.ndim), keepdim=keepdim)
+        return Mean.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
         """Variance over ``dim``, divided by ``n - correction``.
@@ -394,7 +400,7 @@ class Tensor:
             raise ValueError("var: pass either unbiased or correction, not both")
         if correction is None:
             correction = 0 if unbiased is False else 1
-        dims = _dims(dim, self.ndim)
+        dims = normalize_dims(dim, self.ndim)
         count = self.numel() if dims is None else int(np.prod([self.shape[d] for d in dims]))
         if count - correction <= 0:
             import warnings
@@ -427,31 +433,31 @@ class Tensor:
                 "== 0. Specify the reduction dim with the 'dim' argument."
             )
         if isinstance(dim, (int, np.integer)):
-            d = _dim(dim, self.ndim)
+            d = normalize_dim(dim, self.ndim)
             values = op.apply(self, dim=d, keepdim=keepdim)
             return MinMaxResult(values, arg(self, d, keepdim))
-        return op.apply(self, dim=_dims(dim, self.ndim), keepdim=keepdim)
+        return op.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def amax(self, dim=None, keepdim=False):
-        return Max.apply(self, dim=_dims(dim, self.ndim), keepdim=keepdim)
+        return Max.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def amin(self, dim=None, keepdim=False):
-        return Min.apply(self, dim=_dims(dim, self.ndim), keepdim=keepdim)
+        return Min.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def logsumexp(self, dim=None, keepdim=False):
         """``log(sum(exp(self)))`` over ``dim``, computed stably."""
-        return LogSumExp.apply(self, dim=_dims(dim, self.ndim), keepdim=keepdim)
+        return LogSumExp.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def softmax(self, dim):
-        return Softmax.apply(self, dim=_dim(dim, self.ndim))
+        return Softmax.apply(self, dim=normalize_dim(dim, self.ndim))
 
     def log_softmax(self, dim):
-        return LogSoftmax.apply(self, dim=_dim(dim, self.ndim))
+        return LogSoftmax.apply(self, dim=normalize_dim(dim, self.ndim))
 
     # ------------------------------------------------------------------ shape
 
     def reshape(self, *shape):
-        return Reshape.apply(self, shape=_resolve_shape(_size_args(shape), self.data.size))
+        return Reshape.apply(self, shape=resolve_shape(size_arguments(shape), self.data.size))
 
     view = reshape
 
@@ -459,7 +465,7 @@ class Tensor:
         """Merge dims ``start_dim`` to ``end_dim`` (inclusive) into one."""
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = _dim(start_dim, self.ndim), _dim(end_dim, self.ndim)
+        start, end = normalize_dim(start_dim, self.ndim), normalize_dim(end_dim, self.ndim)
         if start > end:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         shape = self.shape
@@ -467,31 +473,31 @@ class Tensor:
 
     def squeeze(self, dim=None):
         """Remove size-1 dims (all of them, or those in ``dim`` that have size 1)."""
-        dims = range(self.ndim) if dim is None else _dims(dim, self.ndim) or ()
+        dims = range(self.ndim) if dim is None else normalize_dims(dim, self.ndim) or ()
         shape = tuple(s for d, s in enumerate(self.shape) if not (d in dims and s == 1))
         return self.reshape(shape)
 
     def unsqueeze(self, dim):
         """Insert a size-1 dim at position ``dim`` (in ``[-ndim - 1, ndim]``)."""
-        d = _dim(dim, self.ndim + 1)
+        d = normalize_dim(dim, self.ndim + 1)
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def permute(self, *dims):
-        dims = tuple(_size_args(dims))
+        dims = tuple(size_arguments(dims))
         if len(dims) != self.ndim:
             raise RuntimeError(
                 "permute(sparse_coo): number of dimensions in the tensor input does not match the "
                 "length of the desired ordering of dimensions i.e. input.dim() = "
                 f"{self.ndim} is not equal to len(dims) = {len(dims)}"
             )
-        dims = tuple(_dim(d, self.ndim) for d in dims)
+        dims = tuple(normalize_dim(d, self.ndim) for d in dims)
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"permute(): duplicate dims are not allowed (got {dims})")
         return Permute.apply(self, dims=dims)
 
     def transpose(self, dim0, dim1):
         dims = list(range(self.ndim))
-        d0, d1 = _dim(dim0, self.ndim), _dim(dim1, self.ndim)
+        d0, d1 = normalize_dim(dim0, self.ndim), normalize_dim(dim1, self.ndim)
         dims[d0], dims[d1] = dims[d1], dims[d0]
         return Permute.apply(self, dims=tuple(dims))
 
@@ -507,7 +513,7 @@ class Tensor:
 
     def expand(self, *sizes):
         """Broadcast size-1 dims to ``sizes`` without copying; ``-1`` keeps a dim's size."""
-        sizes = tuple(_size_args(sizes))
+        sizes = tuple(size_arguments(sizes))
         if len(sizes) < self.ndim:
             raise RuntimeError(
                 f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
@@ -535,7 +541,7 @@ class Tensor:
         try:
             return GetItem.apply(self, index=index)
         except IndexError as error:
-            raise IndexError(_torch_index_message(error, self.shape)) from None
+            raise IndexError(index_error_message(error, self.shape)) from None
 
     # ------------------------------------------------------------------ in-place, outside autograd
 
@@ -583,7 +589,7 @@ def cat(tensors, dim=0):
     ndim = tensors[0].ndim
     if ndim == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-    d = _dim(dim, ndim)
+    d = normalize_dim(dim, ndim)
     first = tensors[0].shape
     for i, t in enumerate(tensors[1:], start=1):
         if t.ndim != ndim:
@@ -608,7 +614,7 @@ def stack(tensors, dim=0):
                 "stack expects each tensor to be equal size, but got "
                 f"{list(tensors[0].shape)} at entry 0 and {list(t.shape)} at entry {i}"
             )
-    return Stack.apply(*_common_dtype(tensors), dim=_dim(dim, tensors[0].ndim + 1))
+    return Stack.apply(*_common_dtype(tensors), dim=normalize_dim(dim, tensors[0].ndim + 1))
 
 
 def where(condition, input, other):
@@ -651,7 +657,8 @@ def _tensor_list(tensors, name):
 
 
 def _common_dtype(tensors):
-    """Convert tensors to their promoted common dtype (ints only become floats, so no grad is lost)."""
+    """Convert tensors to their promoted common dtype (ints only ever become floats, so no
+    gradient is lost)."""
     common = tensors[0].data.dtype
     for t in tensors[1:]:
         common = dtypes.promote(common, t.data.dtype)
@@ -698,8 +705,8 @@ def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=
     elif a_dtype is not b_dtype and dtypes.is_floating(a_dtype) != dtypes.is_floating(b_dtype):
         common = dtypes.promote(a_dtype, b_dtype)
         a, b = a.to(common), b.to(common)
-    if broadcast and not _broadcastable(a.data.shape, b.data.shape):
-        raise RuntimeError(_broadcast_error(a.data.shape, b.data.shape))
+    if broadcast and not broadcastable(a.data.shape, b.data.shape):
+        raise RuntimeError(broadcast_error(a.data.shape, b.data.shape))
     return a, b
 
 
@@ -710,86 +717,6 @@ def _constant(value, tensor_dtype):
     if isinstance(value, (np.ndarray, list, tuple)):
         return Tensor(value)
     raise TypeError(f"unsupported operand type for a Tensor operation: {type(value).__name__}")
-
-
-def _broadcastable(a_shape, b_shape):
-    if a_shape == b_shape:
-        return True
-    for x, y in zip(reversed(a_shape), reversed(b_shape)):
-        if x != y and x != 1 and y != 1:
-            return False
-    return True
-
-
-def _broadcast_error(a_shape, b_shape):
-    """PyTorch's broadcasting message, with both shapes named."""
-    ndim = max(len(a_shape), len(b_shape))
-    a_full = (1,) * (ndim - len(a_shape)) + tuple(a_shape)
-    b_full = (1,) * (ndim - len(b_shape)) + tuple(b_shape)
-    for d in reversed(range(ndim)):
-        if a_full[d] != b_full[d] and a_full[d] != 1 and b_full[d] != 1:
-            return (
-                f"The size of tensor a ({a_full[d]}) must match the size of tensor b "
-                f"({b_full[d]}) at non-singleton dimension {d} (shapes {tuple(a_shape)} and "
-                f"{tuple(b_shape)} do not broadcast)"
-            )
-    return f"shapes {tuple(a_shape)} and {tuple(b_shape)} do not broadcast"
-
-
-def _dim(dim, ndim):
-    """Normalise one dim index to ``[0, ndim)``, with PyTorch's out-of-range message.
-
-    A 0-d tensor accepts dims -1 and 0, as in PyTorch.
-    """
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
-        raise TypeError(f"dim must be an int, got {dim!r}")
-    size = max(ndim, 1)
-    if not -size <= dim < size:
-        raise IndexError(
-            f"Dimension out of range (expected to be in range of [{-size}, {size - 1}], but got "
-            f"{dim})"
-        )
-    return int(dim) % size if ndim else 0
-
-
-def _dims(dim, ndim):
-    """Normalise ``dim`` (None, an int, or a sequence of ints) to None or a sorted tuple."""
-    if dim is None:
-        return None
-    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
-    if ndim == 0:
-        for d in dims:
-            _dim(d, 0)
-        return None
-    normalised = [_dim(d, ndim) for d in dims]
-    for d in normalised:
-        if normalised.count(d) > 1:
-            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
-    return tuple(sorted(normalised))
-
-
-def _size_args(args):
-    """Accept sizes given as ``f(2, 3)`` or ``f((2, 3))``."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        args = args[0]
-    for s in args:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
-            raise TypeError(f"sizes must be ints, got {s!r} in {tuple(args)}")
-    return tuple(int(s) for s in args)
-
-
-def _resolve_shape(shape, numel):
-    """Fill in a ``-1`` in a reshape target; raise PyTorch's message when sizes do not fit."""
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    known = int(np.prod([s for s in shape if s != -1]))
-    if -1 in shape:
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        shape = tuple(numel // known if s == -1 else s for s in shape)
-    if any(s < 0 for s in shape) or int(np.prod(shape)) != numel:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-    return shape
 
 
 def _index(index):
@@ -814,12 +741,6 @@ def _index(index):
                              f"are valid indices (got {part!r})")
         converted.append(part)
     return tuple(converted) if isinstance(index, tuple) or len(converted) != 1 else converted[0]
-
-
-def _torch_index_message(error, shape):
-    """NumPy's IndexError message in PyTorch's words (``dimension`` for ``axis``), with the shape."""
-    message = str(error).replace("axis", "dimension").replace("array", "tensor")
-    return f"{message} (indexing a tensor of shape {tuple(shape)})"
 
 
 def _weak_reference(tensor):

@@ -30,7 +30,8 @@ class BatchNorm1d(Module):
                  track_running_stats=True, bias=True, dtype=None):
         super().__init__()
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(f"BatchNorm1d: num_features must be a positive int, got {num_features!r}")
+            raise ValueError(
+                f"BatchNorm1d: num_features must be a positive int, got {num_features!r}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.use_bias = affine and bias
@@ -91,7 +92,8 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps, self.elementwise_affine, self.use_bias = eps, elementwise_affine, bias
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
-        self.weight = Parameter(np.ones(self.normalized_shape, dtype=dtype)) if elementwise_affine else None
+        self.weight = (Parameter(np.ones(self.normalized_shape, dtype=dtype))
+                       if elementwise_affine else None)
         self.bias = (Parameter(np.zeros(self.normalized_shape, dtype=dtype))
                      if elementwise_affine and bias else None)
 

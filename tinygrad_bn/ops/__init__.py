@@ -15,8 +15,9 @@ from .normalization import BatchNorm
 from .reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum, Var
 
 __all__ = [
-    "Abs", "Add", "BatchNorm", "Cast", "Cat", "Clamp", "CrossEntropy", "Div", "Exp", "Expand", "GetItem", "Linear", "Log", "LogSoftmax",
-    "LogSumExp", "MatMul", "Max", "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Permute",
-    "Pow", "ReLU", "Reshape", "Sigmoid", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tanh", "Var",
-    "Where",
+    "Abs", "Add", "BatchNorm", "Cast", "Cat", "Clamp", "CrossEntropy", "Div",
+    "Exp", "Expand", "GetItem", "Linear", "Log", "LogSoftmax", "LogSumExp", "MatMul",
+    "Max", "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Permute",
+    "Pow", "ReLU", "Reshape", "Sigmoid", "Softmax", "Sqrt", "Stack", "Sub",
+    "Sum", "Tanh", "Var", "Where",
 ]

@@ -1,0 +1,93 @@
+"""The rules for dims, sizes and broadcasting that Tensor methods apply to their arguments, with
+PyTorch's error messages for each way an argument can be wrong.
+
+Nothing here knows about tensors: these take and return ints, tuples and shapes.
+"""
+
+import numpy as np
+
+
+def normalize_dim(dim, ndim):
+    """Normalise one dim index to ``[0, ndim)``, with PyTorch's out-of-range message.
+
+    A 0-d tensor accepts dims -1 and 0, as in PyTorch.
+    """
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"dim must be an int, got {dim!r}")
+    size = max(ndim, 1)
+    if not -size <= dim < size:
+        raise IndexError(
+            f"Dimension out of range (expected to be in range of [{-size}, {size - 1}], but got "
+            f"{dim})"
+        )
+    return int(dim) % size if ndim else 0
+
+
+def normalize_dims(dim, ndim):
+    """Normalise ``dim`` (None, an int, or a sequence of ints) to None or a sorted tuple."""
+    if dim is None:
+        return None
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+    if ndim == 0:
+        for d in dims:
+            normalize_dim(d, 0)
+        return None
+    normalised = [normalize_dim(d, ndim) for d in dims]
+    for d in normalised:
+        if normalised.count(d) > 1:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+    return tuple(sorted(normalised))
+
+
+def size_arguments(args):
+    """Accept sizes given as ``f(2, 3)`` or ``f((2, 3))``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    for s in args:
+        if isinstance(s, bool) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"sizes must be ints, got {s!r} in {tuple(args)}")
+    return tuple(int(s) for s in args)
+
+
+def resolve_shape(shape, numel):
+    """Fill in a ``-1`` in a reshape target; raise PyTorch's message when sizes do not fit."""
+    if shape.count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = int(np.prod([s for s in shape if s != -1]))
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    if any(s < 0 for s in shape) or int(np.prod(shape)) != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def broadcastable(a_shape, b_shape):
+    if a_shape == b_shape:
+        return True
+    for x, y in zip(reversed(a_shape), reversed(b_shape)):
+        if x != y and x != 1 and y != 1:
+            return False
+    return True
+
+
+def broadcast_error(a_shape, b_shape):
+    """PyTorch's broadcasting message, with both shapes named."""
+    ndim = max(len(a_shape), len(b_shape))
+    a_full = (1,) * (ndim - len(a_shape)) + tuple(a_shape)
+    b_full = (1,) * (ndim - len(b_shape)) + tuple(b_shape)
+    for d in reversed(range(ndim)):
+        if a_full[d] != b_full[d] and a_full[d] != 1 and b_full[d] != 1:
+            return (
+                f"The size of tensor a ({a_full[d]}) must match the size of tensor b "
+                f"({b_full[d]}) at non-singleton dimension {d} (shapes {tuple(a_shape)} and "
+                f"{tuple(b_shape)} do not broadcast)"
+            )
+    return f"shapes {tuple(a_shape)} and {tuple(b_shape)} do not broadcast"
+
+
+def index_error_message(error, shape):
+    """NumPy's IndexError message in PyTorch's words (``dimension`` for ``axis``), with the shape."""
+    message = str(error).replace("axis", "dimension").replace("array", "tensor")
+    return f"{message} (indexing a tensor of shape {tuple(shape)})"
