@@ -78,7 +78,7 @@ def draw_graph(output, *, model=None, names=None, show_values=False, show_grads=
 def retain_grads(output):
     """Call ``retain_grad()`` on every intermediate tensor of ``output``'s graph, so that after
     ``backward()`` the drawing shows every tensor's gradient, not only the leaves'."""
-    for tensor in _walk(output)[0]:
+    for tensor in _tensors(output, topological_order([output])):
         if tensor.grad_fn is not None:
             tensor.retain_grad()
 
@@ -110,24 +110,15 @@ def render(graph, path, format=None):
 # ---------------------------------------------------------------------- walking the graph
 
 
-def _walk(output):
-    """Every tensor and op node that led to ``output``, without recursion: tensors in the order
-    first met, ops each once."""
-    tensors, ops, seen = [output], [], {id(output)}
-    seen_ops = set()
-    stack = [output]
-    while stack:
-        op = stack.pop().grad_fn
-        if op is None or id(op) in seen_ops:
-            continue
-        seen_ops.add(id(op))
-        ops.append(op)
+def _tensors(output, ops):
+    """The graph's tensors: ``output``, then the inputs of ``ops`` (in that order), each once."""
+    tensors, seen = [output], {id(output)}
+    for op in ops:
         for tensor in op.inputs:
             if id(tensor) not in seen:
                 seen.add(id(tensor))
                 tensors.append(tensor)
-                stack.append(tensor)
-    return tensors, ops
+    return tensors
 
 
 class _Picture:
@@ -138,10 +129,11 @@ class _Picture:
         self.show_values, self.show_grads, self.show_shapes = show_values, show_grads, show_shapes
         self.nodes = {}      # node id -> {"kind", "label", "cluster"}
         self.edges = []      # (tail id, head id, attributes)
-        self.clusters = {}   # cluster id -> {"label", "parent"}
-        tensors, ops = _walk(output)
+        self.clusters = {}   # cluster id -> {"label", "parent", "module_id", "call_number"}
+        forward_order = topological_order([output])  # the one walk; inputs before their ops
+        tensors = _tensors(output, forward_order)
         tensor_ids = {id(t): f"t{i}" for i, t in enumerate(tensors)}
-        op_ids = {id(op): f"op{i}" for i, op in enumerate(ops)}
+        op_ids = {id(op): f"op{i}" for i, op in enumerate(forward_order)}
 
         names_by_id = {id(t): name for name, t in names.items()}
         module_names, owners, buffers = {}, {}, {}
@@ -159,7 +151,6 @@ class _Picture:
                         buffers[id(value.data)] = (full, value, module)
         names_by_id.setdefault(id(output), "output")
 
-        forward_order = topological_order([output])
         calls = self._clusters(forward_order, model, module_names) if clusters else {}
         first_call = {}  # module id -> the first cluster drawn for it, home of its state
         for call_id, info in self.clusters.items():
@@ -275,11 +266,12 @@ class _Picture:
             notes.append(self._collapse_far_nodes(max_nodes))
         return notes
 
-    def _merge(self, members, new_node, kind, label, cluster=None):
-        """Replace the ``members`` nodes by one node; edges follow, internal ones vanish."""
+    def _merge(self, members, new_node, label):
+        """Replace the ``members`` nodes by one collapsed node, outside any cluster; edges
+        follow, internal ones vanish."""
         for member in members:
             del self.nodes[member]
-        self.nodes[new_node] = {"kind": kind, "label": label, "cluster": cluster}
+        self.nodes[new_node] = {"kind": "collapsed", "label": label, "cluster": None}
         merged, seen = [], set()
         for tail, head, attributes in self.edges:
             tail = new_node if tail in members else tail
@@ -295,17 +287,15 @@ class _Picture:
 
     def _collapse_clusters(self):
         top = [c for c, info in self.clusters.items() if info["parent"] is None]
-        collapsed = []
         for cluster in top:
             inside = {c for c in self.clusters if self._within(c, cluster)}
             members = {n for n, info in self.nodes.items() if info["cluster"] in inside}
             ops = sum(1 for n in members if self.nodes[n]["kind"] == "op")
             label = (f"{self.clusters[cluster]['label']}\\n{_count(ops, 'op')} and "
                      f"{_count(len(members) - ops, 'tensor')} collapsed")
-            self._merge(members, f"c_{cluster}", "collapsed", label)
-            collapsed.append(self.clusters[cluster]["label"])
+            self._merge(members, f"c_{cluster}", label)
         self.clusters = {}
-        return f"{len(collapsed)} module clusters collapsed to one node each"
+        return f"{len(top)} module clusters collapsed to one node each"
 
     def _within(self, cluster, ancestor):
         while cluster is not None:
@@ -332,10 +322,7 @@ class _Picture:
                            for n in far if self.nodes[n]["kind"] == "op")
         listing = ", ".join(f"{name} x{count}" for name, count in op_names.most_common(4))
         label = f"{len(far):,} earlier nodes collapsed\\nops: {listing or 'none'}"
-        self._merge(set(far), "c_far", "collapsed", label)
-        for info in self.nodes.values():
-            if info["cluster"] is not None and info["cluster"] not in self.clusters:
-                info["cluster"] = None
+        self._merge(set(far), "c_far", label)
         return f"{len(far):,} nodes farthest from the output collapsed into one"
 
     # -------------------------------------------------------------- emitting
