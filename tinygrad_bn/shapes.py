@@ -63,6 +63,13 @@ def resolve_shape(shape, numel):
     return shape
 
 
+def reduced_count(shape, dims):
+    """How many elements each result element of a reduction over ``dims`` (None: all) sums."""
+    if dims is None:
+        return int(np.prod(shape))
+    return int(np.prod([shape[d] for d in dims]))
+
+
 def broadcastable(a_shape, b_shape):
     if a_shape == b_shape:
         return True

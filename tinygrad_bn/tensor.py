@@ -7,6 +7,8 @@ this file tells you every op there is. Conventions follow PyTorch: names, defaul
 """
 
 import numbers
+import warnings
+import weakref
 
 import numpy as np
 
@@ -14,7 +16,7 @@ from . import autograd, dtypes
 from .autograd import run_backward
 from .shapes import (
     broadcast_error, broadcastable, index_error_message, normalize_dim, normalize_dims,
-    resolve_shape, size_arguments,
+    reduced_count, resolve_shape, size_arguments,
 )
 from .ops import (
     Abs, Add, Cast, Cat, Clamp, Div, Exp, Expand, GetItem, Log, LogSoftmax, LogSumExp, MatMul, Max,
@@ -92,7 +94,7 @@ class Tensor:
             if not self._requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
-        self.grad_fn.retained_output = _weak_reference(self)
+        self.grad_fn.retained_output = weakref.ref(self)
 
     @property
     def retains_grad(self):
@@ -401,10 +403,8 @@ class Tensor:
         if correction is None:
             correction = 0 if unbiased is False else 1
         dims = normalize_dims(dim, self.ndim)
-        count = self.numel() if dims is None else int(np.prod([self.shape[d] for d in dims]))
+        count = reduced_count(self.shape, dims)
         if count - correction <= 0:
-            import warnings
-
             warnings.warn(
                 f"var(): degrees of freedom is <= 0 ({count} values, correction={correction}); "
                 "the result is inf or nan",
@@ -741,12 +741,6 @@ def _index(index):
                              f"are valid indices (got {part!r})")
         converted.append(part)
     return tuple(converted) if isinstance(index, tuple) or len(converted) != 1 else converted[0]
-
-
-def _weak_reference(tensor):
-    import weakref
-
-    return weakref.ref(tensor)
 
 
 def _format(tensor):

@@ -8,6 +8,7 @@ normalised by the Tensor method) and ``keepdim``. Backward first restores the re
 import numpy as np
 
 from ..autograd import Function
+from ..shapes import reduced_count
 
 
 def _unreduce(grad_output, dim, keepdim):
@@ -22,13 +23,6 @@ def _drop_reduced(out, dim, keepdim):
     if keepdim:
         return out
     return out.reshape(()) if dim is None else np.squeeze(out, dim)
-
-
-def _count(shape, dim):
-    """How many elements each output element of a reduction over ``dim`` summarises."""
-    if dim is None:
-        return int(np.prod(shape))
-    return int(np.prod([shape[d] for d in dim]))
 
 
 class Sum(Function):
@@ -63,7 +57,8 @@ class Mean(Function):
         return np.asarray(a.mean(axis=self.dim, keepdims=self.keepdim))
 
     def backward(self, grad_output):
-        grad = _unreduce(grad_output, self.dim, self.keepdim) / _count(self.input_shape, self.dim)
+        count = reduced_count(self.input_shape, self.dim)
+        grad = _unreduce(grad_output, self.dim, self.keepdim) / count
         return (np.broadcast_to(grad, self.input_shape),)
 
 
@@ -83,7 +78,7 @@ class Var(Function):
 
     def forward(self, a):
         centred = a - a.mean(axis=self.dim, keepdims=True)
-        divisor = max(_count(a.shape, self.dim) - self.correction, 0)
+        divisor = max(reduced_count(a.shape, self.dim) - self.correction, 0)
         self.saved = (centred, divisor)
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.asarray((centred * centred).sum(axis=self.dim, keepdims=self.keepdim) / divisor)
