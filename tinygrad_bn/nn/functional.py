@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import dtypes
 from ..ops import BatchNorm, CrossEntropy, Linear
+from ..ops.normalization import update_running_statistics
 from ..random import numpy_generator
 from ..tensor import Tensor
 
@@ -104,11 +105,8 @@ def _batch_norm_composed(input, running, weight, bias, use_batch_stats, momentum
         centred = input - mean                                # step 2: centre
         var = (centred * centred).mean(dim=dims, keepdim=True)  # step 3: biased variance
         if running_mean is not None:
-            m = input.numel() // input.shape[1]
-            running_mean *= 1 - momentum
-            running_mean += momentum * mean.data.reshape(-1)
-            running_var *= 1 - momentum
-            running_var += momentum * var.data.reshape(-1) * (m / (m - 1))
+            update_running_statistics(running_mean, running_var, mean.data, var.data,
+                                      input.numel() // input.shape[1], momentum)
     else:
         mean = Tensor._make(running_mean.reshape(shape), None)
         var = Tensor._make(running_var.reshape(shape), None)

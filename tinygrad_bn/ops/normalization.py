@@ -9,6 +9,16 @@ import numpy as np
 from ..autograd import Function
 
 
+def update_running_statistics(running_mean, running_var, mean, var, m, momentum):
+    """PyTorch's update, in place: ``running = (1 - momentum) * running + momentum * batch``,
+    with the unbiased batch variance ``var * m / (m - 1)`` (``var`` is the biased one over ``m``
+    values) for ``running_var``. Shared by the fused op and the primitive-op version."""
+    running_mean *= 1 - momentum
+    running_mean += momentum * mean.reshape(-1)
+    running_var *= 1 - momentum
+    running_var += momentum * var.reshape(-1) * (m / (m - 1))
+
+
 class BatchNorm(Function):
     """``y = gamma * (x - mean) / sqrt(var + eps) + beta``, per channel.
 
@@ -50,7 +60,9 @@ class BatchNorm(Function):
             mean = np.add.reduce(x, axis=self.axes, keepdims=True) / m
             centred = x - mean
             var = np.add.reduce(centred * centred, axis=self.axes, keepdims=True) / m
-            self._update_running_statistics(mean, var, m)
+            if self.running_mean is not None:
+                update_running_statistics(self.running_mean, self.running_var, mean, var, m,
+                                          self.momentum)
         else:
             mean = self.running_mean.reshape(shape)
             var = self.running_var.reshape(shape)
@@ -59,15 +71,6 @@ class BatchNorm(Function):
         x_hat = centred * inv_std
         self.saved = (x_hat, inv_std, gamma.reshape(shape))
         return x_hat * gamma.reshape(shape) + beta.reshape(shape)
-
-    def _update_running_statistics(self, mean, var, m):
-        if self.running_mean is None:
-            return
-        momentum = self.momentum
-        self.running_mean *= 1 - momentum
-        self.running_mean += momentum * mean.reshape(-1)
-        self.running_var *= 1 - momentum
-        self.running_var += momentum * var.reshape(-1) * (m / (m - 1))
 
     def backward(self, grad_output):
         x_hat, inv_std, gamma = self.saved
