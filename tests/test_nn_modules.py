@@ -289,3 +289,16 @@ def test_registered_buffers_and_parameters_and_apply():
     assert visited == ["Linear", "Module"]
     module.requires_grad_(False)
     assert not any(p.requires_grad for p in module.parameters())
+
+
+def test_init_functions_and_their_error():
+    w = nn.Parameter(tg.zeros(30, 40))
+    nn.init.kaiming_uniform_(w, nonlinearity="relu")
+    bound = math.sqrt(2.0) * math.sqrt(3.0 / 40)
+    assert np.abs(w.data).max() <= bound and np.abs(w.data).max() > 0.9 * bound
+    nn.init.normal_(w, mean=2.0, std=0.1)
+    assert abs(w.data.mean() - 2.0) < 0.02
+    assert nn.init.ones_(w) is w and np.all(w.data == 1)
+    with pytest.raises(ValueError, match="Fan in and fan out can not be computed for tensor with "
+                                         "fewer than 2 dimensions"):
+        nn.init.kaiming_uniform_(nn.Parameter(tg.zeros(5)))

@@ -232,3 +232,11 @@ def test_parameters_that_skip_steps_keep_their_own_step_counts():
     np.testing.assert_allclose(a.data, reference_adam(start_a, used_a, **settings)[-1], rtol=1e-12)
     np.testing.assert_allclose(b.data, reference_adam(start_b, used_b, **settings)[-1], rtol=1e-12)
     assert opt.state[a]["step"] == 4 and opt.state[b]["step"] == 4
+
+
+def test_load_state_dict_rejects_state_for_a_parameter_no_group_holds():
+    p = nn.Parameter(tg.ones(2))
+    saved = {"state": {5: {"step": 1}}, "param_groups": [{"params": [0], "lr": 0.1}]}
+    with pytest.raises(ValueError, match="loaded state dict has state for parameter 5, which no "
+                                         "group holds"):
+        optim.SGD([p], lr=0.1).load_state_dict(saved)

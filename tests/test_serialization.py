@@ -136,3 +136,13 @@ def test_missing_file_and_unsavable_objects(tmp_path):
     with pytest.raises(ValueError, match="two entries would both be named 'a.b'"):
         tg.save({"a.b": tg.ones(1), "a": {"b": tg.ones(1)}}, tmp_path / "x")
     assert not (tmp_path / "x").exists()
+
+
+def test_a_single_array_file_or_an_unknown_entry_kind_is_not_a_checkpoint(tmp_path):
+    np.save(tmp_path / "weights.npy", np.ones(3))
+    with pytest.raises(RuntimeError, match="it holds a single array, not a checkpoint archive"):
+        tg.load(tmp_path / "weights.npy")
+    structure = '{"format": "tinygrad_bn.checkpoint/1", "root": {"kind": "pickle"}}'
+    np.savez(tmp_path / "odd.npz", __structure__=np.array(structure))
+    with pytest.raises(RuntimeError, match="unknown entry kind 'pickle'"):
+        tg.load(tmp_path / "odd.npz")

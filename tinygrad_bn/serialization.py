@@ -73,9 +73,10 @@ def load(path, map_location=None, weights_only=True):
     ``RuntimeError`` naming it."""
     path = os.fspath(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not hasattr(archive, "files"):
-                raise ValueError("it holds a single array, not a checkpoint archive")
+        archive = np.load(path, allow_pickle=False)
+        if not isinstance(archive, np.lib.npyio.NpzFile):  # a .npy file: one bare array
+            raise ValueError("it holds a single array, not a checkpoint archive")
+        with archive:
             arrays = {name: archive[name] for name in archive.files}
     except FileNotFoundError:
         raise
