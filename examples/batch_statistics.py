@@ -28,7 +28,7 @@ def main(argv=None):
     print("\nOutput statistics:")
     print("  Mean per feature:", np.round(out.mean(axis=0), 2))
     print("  Std per feature: ", np.round(out.std(axis=0), 6))
-    ours = F.batch_norm(tg.tensor(x), None, None, training=True).data
+    ours = F.batch_norm(tg.tensor(x), None, None, training=True).numpy()
     difference = np.abs(ours - out).max()
     print(f"\ntinygrad_bn's batch_norm gives the same output (largest difference {difference:.1e})")
 

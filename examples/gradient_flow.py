@@ -42,7 +42,9 @@ def main(argv=None):
     relative_error = abs(analytical - numerical) / max(abs(analytical), abs(numerical))
 
     layer = nn.BatchNorm1d(3).double()  # the fused node, closed-form backward
-    layer.weight.data[...], layer.bias.data[...] = gamma, beta
+    with tg.no_grad():  # set the parameters in place, outside the graph
+        layer.weight.copy_(tg.tensor(gamma))
+        layer.bias.copy_(tg.tensor(beta))
     x_fused = tg.tensor(x, requires_grad=True)
     layer(x_fused).backward(tg.tensor(grad_out))
     x_composed = tg.tensor(x, requires_grad=True)  # the same from primitive ops, autograd's chain
@@ -53,12 +55,12 @@ def main(argv=None):
     print(f"  Analytical: {analytical:.6f}")
     print(f"  Numerical:  {numerical:.6f}")
     print(f"  Relative error: {relative_error:.2e}")
-    print(f"  tinygrad_bn autograd, fused BatchNorm1d:  {x_fused.grad.data[0, 0]:.6f}")
-    print(f"  tinygrad_bn autograd, primitive ops:      {x_composed.grad.data[0, 0]:.6f}")
-    whole = np.abs(x_fused.grad.data - grad_x).max()
+    print(f"  tinygrad_bn autograd, fused BatchNorm1d:  {x_fused.grad[0, 0].item():.6f}")
+    print(f"  tinygrad_bn autograd, primitive ops:      {x_composed.grad[0, 0].item():.6f}")
+    whole = np.abs(x_fused.grad.numpy() - grad_x).max()
     print(f"  (all of dx agrees with the closed form to {whole:.1e})")
     return {"analytical": analytical, "numerical": numerical, "relative_error": relative_error,
-            "fused": x_fused.grad.data, "composed": x_composed.grad.data, "closed_form": grad_x}
+            "fused": x_fused.grad.numpy(), "composed": x_composed.grad.numpy(), "closed_form": grad_x}
 
 
 if __name__ == "__main__":

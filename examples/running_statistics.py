@@ -31,8 +31,8 @@ def simulate(num_batches, num_features, batch_size=32):
         history["batch_var"].append(batch[:, 0].var())
         history["article_mean"].append(article.running_mean[0])
         history["article_var"].append(article.running_var[0])
-        history["ours_mean"].append(ours.running_mean.data[0])
-        history["ours_var"].append(ours.running_var.data[0])
+        history["ours_mean"].append(ours.running_mean[0].item())
+        history["ours_var"].append(ours.running_var[0].item())
     return article, ours, history
 
 
@@ -50,8 +50,8 @@ def main(argv=None):
     print("  Var:  ~4.0")
     print("\ntinygrad_bn.nn.BatchNorm1d on the same batches (PyTorch's convention: momentum = 0.1,"
           " unbiased variance):")
-    print("  running_mean:", np.round(ours.running_mean.data, 3))
-    print("  running_var: ", np.round(ours.running_var.data, 3))
+    print("  running_mean:", np.round(ours.running_mean.numpy(), 3))
+    print("  running_var: ", np.round(ours.running_var.numpy(), 3))
     print("The means agree; the variances differ because running_var averages the unbiased batch"
           " variance (divided by m - 1 = 31, not m = 32), so it comes out about 32/31 larger.")
 
@@ -73,7 +73,7 @@ def main(argv=None):
             axis.legend(fontsize=8)
             plotting.save(figure, args.out, f"{name}.png")
     return {"article_mean": article.running_mean, "article_var": article.running_var,
-            "ours_mean": ours.running_mean.data, "ours_var": ours.running_var.data}
+            "ours_mean": ours.running_mean.numpy(), "ours_var": ours.running_var.numpy()}
 
 
 if __name__ == "__main__":

@@ -34,8 +34,10 @@ def main(argv=None):
     print("  Std per feature: ", np.round(out.std(axis=0), 2))
 
     layer = nn.BatchNorm1d(3).double()  # the same through tinygrad_bn's layer
-    layer.weight.data[...], layer.bias.data[...] = gamma, beta
-    ours = layer(tg.tensor(x)).data
+    with tg.no_grad():  # set the parameters in place, outside the graph
+        layer.weight.copy_(tg.tensor(gamma))
+        layer.bias.copy_(tg.tensor(beta))
+    ours = layer(tg.tensor(x)).detach().numpy()
     print(f"  tinygrad_bn.nn.BatchNorm1d with weight=gamma, bias=beta: mean "
           f"{np.round(ours.mean(axis=0), 2)}, std {np.round(ours.std(axis=0), 2)}")
 

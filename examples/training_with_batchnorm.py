@@ -29,9 +29,9 @@ def main(argv=None):
     model.eval()  # from here on BatchNorm uses its running statistics
     bn = model.bn1
     stats = {
-        "gamma_mean": bn.weight.data.mean(), "gamma_std": bn.weight.data.std(ddof=1),
-        "beta_mean": bn.bias.data.mean(), "beta_std": bn.bias.data.std(ddof=1),
-        "running_mean": bn.running_mean.data.mean(), "running_var": bn.running_var.data.mean(),
+        "gamma_mean": bn.weight.data.mean().item(), "gamma_std": bn.weight.data.std().item(),
+        "beta_mean": bn.bias.data.mean().item(), "beta_std": bn.bias.data.std().item(),
+        "running_mean": bn.running_mean.mean().item(), "running_var": bn.running_var.mean().item(),
     }
     print("Batch Normalization Layer 1 statistics:")
     print(f"  Gamma (scale): mean={stats['gamma_mean']:.3f}, std={stats['gamma_std']:.3f}")
@@ -47,8 +47,8 @@ def main(argv=None):
         left.set_xlabel("epoch")
         left.set_ylabel("training loss")
         left.set_title("MLP with BatchNorm1d")
-        right.hist(bn.weight.data, bins=20, alpha=0.7, label="gamma (scale)")
-        right.hist(bn.bias.data, bins=20, alpha=0.7, label="beta (shift)")
+        right.hist(bn.weight.detach().numpy(), bins=20, alpha=0.7, label="gamma (scale)")
+        right.hist(bn.bias.detach().numpy(), bins=20, alpha=0.7, label="beta (shift)")
         right.set_title("Learned parameters of bn1 (64 channels)")
         right.legend()
         plotting.save(figure, args.out, "training_with_batchnorm.png")

@@ -19,8 +19,8 @@ def _run(lib, fn, arrays):
     out = fn(lib, *inputs)
     seed = np.linspace(-1.0, 1.0, int(np.prod(out.shape))).reshape(out.shape)
     out.backward(torch.tensor(seed) if lib is torch else tg.tensor(seed))
-    grads = [np.asarray(x.grad.detach().numpy() if lib is torch else x.grad.data) for x in inputs]
-    values = out.detach().numpy() if lib is torch else out.data
+    grads = [np.asarray(x.grad.detach().numpy() if lib is torch else x.grad.detach().numpy()) for x in inputs]
+    values = out.detach().numpy() if lib is torch else out.detach().numpy()
     return np.asarray(values), grads
 
 
@@ -60,4 +60,4 @@ def test_tied_reductions_distribute_gradients_like_pytorch():
         theirs = torch.tensor(data, requires_grad=True)
         fn(ours).sum().backward()
         fn(theirs).sum().backward()
-        np.testing.assert_array_equal(ours.grad.data, theirs.grad.numpy())
+        np.testing.assert_array_equal(ours.grad.detach().numpy(), theirs.grad.numpy())

@@ -22,7 +22,7 @@ def article_model(lib, batchnorm=True):
 
 
 def copy_weights(ours, theirs):
-    theirs.load_state_dict({k: torch.from_numpy(np.array(v.data)) for k, v in
+    theirs.load_state_dict({k: torch.from_numpy(np.array(v.detach().numpy())) for k, v in
                             ours.state_dict().items()})
 
 
@@ -52,11 +52,11 @@ def test_training_steps_match_pytorch(batchnorm, make_optimizer):
             losses.append(loss.item())
         assert losses[0] == pytest.approx(losses[1], rel=1e-10, abs=1e-12), step
     for key, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[key].data, value.numpy(), rtol=1e-8,
+        np.testing.assert_allclose(ours.state_dict()[key].detach().numpy(), value.numpy(), rtol=1e-8,
                                    atol=1e-10, err_msg=key)
     ours.eval(), theirs.eval()
     x = rng.normal(size=(7, 20))
-    np.testing.assert_allclose(ours(tg.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(ours(tg.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-8, atol=1e-10)
 
 
@@ -74,12 +74,12 @@ def test_batchnorm_matches_pytorch(options, shape):
         g = rng.normal(size=shape)
         ours(xt).backward(tg.tensor(g))
         theirs(xp).backward(torch.tensor(g))
-        np.testing.assert_allclose(xt.grad.data, xp.grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(xt.grad.detach().numpy(), xp.grad.numpy(), rtol=1e-9, atol=1e-12)
     for key, value in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[key].data, value.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours.state_dict()[key].detach().numpy(), value.numpy(), rtol=1e-12)
     ours.eval(), theirs.eval()
     x = rng.normal(size=shape)
-    np.testing.assert_allclose(ours(tg.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(ours(tg.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-10, atol=1e-12)
     assert repr(ours) == repr(theirs)
 
@@ -104,8 +104,8 @@ def test_cross_entropy_matches_pytorch(reduction, smoothing, kind):
         loss = functional.cross_entropy(xt, lib.tensor(target), weight=lib.tensor(weight),
                                         reduction=reduction, label_smoothing=smoothing)
         loss.sum().backward()
-        results.append((np.asarray(loss.detach().numpy() if lib is torch else loss.data),
-                        np.asarray(xt.grad.numpy() if lib is torch else xt.grad.data)))
+        results.append((np.asarray(loss.detach().numpy() if lib is torch else loss.detach().numpy()),
+                        np.asarray(xt.grad.numpy() if lib is torch else xt.grad.detach().numpy())))
     for a, b in zip(*results):
         np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
 
@@ -113,7 +113,7 @@ def test_cross_entropy_matches_pytorch(reduction, smoothing, kind):
 def test_layer_norm_and_linear_init_shapes_match_pytorch():
     ours, theirs = nn.LayerNorm((3, 4)).double(), torch.nn.LayerNorm((3, 4)).double()
     x = np.random.default_rng(3).normal(size=(2, 3, 4))
-    np.testing.assert_allclose(ours(tg.tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(),
+    np.testing.assert_allclose(ours(tg.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                rtol=1e-10)
     assert repr(ours) == repr(theirs)
     assert repr(nn.Linear(3, 2)) == repr(torch.nn.Linear(3, 2))

@@ -27,11 +27,11 @@ def test_forward_and_backward_match_the_article_formulas(fused):
     dx, dgamma, dbeta = numpy_batchnorm.backward(dout, cache)
     xt, gt, bt = (tg.tensor(a, requires_grad=True) for a in (x, gamma, beta))
     out = F.batch_norm(xt, None, None, gt, bt, training=True, fused=fused)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-12, atol=1e-12)
     out.backward(tg.tensor(dout))
-    np.testing.assert_allclose(xt.grad.data, dx, rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(gt.grad.data, dgamma, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(bt.grad.data, dbeta, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(xt.grad.detach().numpy(), dx, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(gt.grad.detach().numpy(), dgamma, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(bt.grad.detach().numpy(), dbeta, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("shape", [(6, 3), (4, 3, 5), (2, 1)])
@@ -51,7 +51,7 @@ def test_fused_composed_and_finite_differences_agree(shape, training):
         xt, gt, bt = (tg.tensor(a, requires_grad=True) for a in (x, gamma, beta))
         out, rm, rv = run(fused, xt, gt, bt)
         out.backward(tg.tensor(dout))
-        results.append((out.data, xt.grad.data, gt.grad.data, bt.grad.data, rm.data, rv.data))
+        results.append((out.detach().numpy(), xt.grad.detach().numpy(), gt.grad.detach().numpy(), bt.grad.detach().numpy(), rm.detach().numpy(), rv.detach().numpy()))
     for fused_value, composed_value in zip(*results):
         np.testing.assert_allclose(fused_value, composed_value, rtol=1e-10, atol=1e-12)
     inputs = tuple(tg.tensor(a, requires_grad=True) for a in (x, gamma, beta))
@@ -64,7 +64,7 @@ def test_backward_with_only_some_inputs_needing_grad():
     out = F.batch_norm(xt, None, None, tg.tensor(gamma), tg.tensor(beta), training=True)
     out.backward(tg.tensor(dout))
     expected = numpy_batchnorm.backward(dout, numpy_batchnorm.forward(x, gamma, beta)[1])[0]
-    np.testing.assert_allclose(xt.grad.data, expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(xt.grad.detach().numpy(), expected, rtol=1e-9, atol=1e-12)
 
 
 def test_module_is_one_fused_node_and_normalises_each_channel():
@@ -74,8 +74,8 @@ def test_module_is_one_fused_node_and_normalises_each_channel():
     assert out.grad_fn.name == "BatchNorm" and out.grad_fn.argument_values() == {
         "eps": 1e-5, "training": True}
     assert out.dtype == tg.float32
-    np.testing.assert_allclose(out.data.mean(axis=0), 0, atol=1e-5)
-    np.testing.assert_allclose(out.data.std(axis=0), 1, atol=1e-4)
+    np.testing.assert_allclose(out.detach().numpy().mean(axis=0), 0, atol=1e-5)
+    np.testing.assert_allclose(out.detach().numpy().std(axis=0), 1, atol=1e-4)
 
 
 def test_running_statistics_follow_pytorch_convention():
@@ -87,8 +87,8 @@ def test_running_statistics_follow_pytorch_convention():
         bn(tg.tensor(batch))
         expected_mean = 0.9 * expected_mean + 0.1 * batch.mean(axis=0)
         expected_var = 0.9 * expected_var + 0.1 * batch.var(axis=0, ddof=1)  # unbiased
-    np.testing.assert_allclose(bn.running_mean.data, expected_mean, rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data, expected_var, rtol=1e-12)
+    np.testing.assert_allclose(bn.running_mean.detach().numpy(), expected_mean, rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var.detach().numpy(), expected_var, rtol=1e-12)
     assert bn.num_batches_tracked.item() == 5 and bn.num_batches_tracked.dtype == tg.int64
 
 
@@ -98,9 +98,9 @@ def test_momentum_none_is_the_cumulative_average():
     batches = [rng.normal(size=(10, 2)) for _ in range(4)]
     for b in batches:
         bn(tg.tensor(b))
-    np.testing.assert_allclose(bn.running_mean.data, np.mean([b.mean(axis=0) for b in batches], 0),
+    np.testing.assert_allclose(bn.running_mean.detach().numpy(), np.mean([b.mean(axis=0) for b in batches], 0),
                                rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data,
+    np.testing.assert_allclose(bn.running_var.detach().numpy(),
                                np.mean([b.var(axis=0, ddof=1) for b in batches], 0), rtol=1e-12)
 
 
@@ -111,8 +111,8 @@ def test_three_dimensional_input_takes_statistics_over_batch_and_length():
     out = bn(tg.tensor(x))
     flat = x.transpose(0, 2, 1).reshape(-1, 3)
     expected = (x - flat.mean(0)[None, :, None]) / np.sqrt(flat.var(0)[None, :, None] + 1e-5)
-    np.testing.assert_allclose(out.data, expected, rtol=1e-10)
-    np.testing.assert_allclose(bn.running_var.data, 0.9 + 0.1 * flat.var(0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-10)
+    np.testing.assert_allclose(bn.running_var.detach().numpy(), 0.9 + 0.1 * flat.var(0, ddof=1), rtol=1e-12)
 
 
 def test_eval_uses_running_statistics_and_changes_nothing():
@@ -124,7 +124,7 @@ def test_eval_uses_running_statistics_and_changes_nothing():
     bn.eval()
     x = tg.tensor([[3.0, -1.0]], dtype=tg.float64)  # a single sample is fine in eval
     out = bn(x)
-    np.testing.assert_allclose(out.data, [[2 * 2 / np.sqrt(4 + 1e-5) + 0.5, 0.0]])
+    np.testing.assert_allclose(out.detach().numpy(), [[2 * 2 / np.sqrt(4 + 1e-5) + 0.5, 0.0]])
     assert bn.num_batches_tracked.item() == 0
     assert bn.running_mean.tolist() == [1.0, -1.0]
 
@@ -135,7 +135,7 @@ def test_without_running_stats_batch_statistics_are_used_in_eval_too():
     assert "running_mean" not in bn.state_dict()
     bn.eval()
     x = tg.tensor([[1.0, 2.0], [3.0, 6.0]], dtype=tg.float64)
-    np.testing.assert_allclose(bn(x).data, [[-1, -1], [1, 1]], atol=1e-4)
+    np.testing.assert_allclose(bn(x).detach().numpy(), [[-1, -1], [1, 1]], atol=1e-4)
 
 
 def test_affine_false_has_no_parameters():

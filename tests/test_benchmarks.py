@@ -36,9 +36,9 @@ def test_numpy_floor_trains_exactly_like_tinygrad_bn(batchnorm):
         optimizer.step()
         assert loss.item() == pytest.approx(floor_loss, rel=1e-5)
     for param, value in zip(model.parameters(), floor.params):
-        np.testing.assert_allclose(param.data, value, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(param.detach().numpy(), value, rtol=1e-4, atol=1e-5)
     if batchnorm:
-        np.testing.assert_allclose(model[1].running_var.data, floor.running[0][1], rtol=1e-5)
+        np.testing.assert_allclose(model[1].running_var.detach().numpy(), floor.running[0][1], rtol=1e-5)
 
 
 def test_runner_runs_a_tiny_configuration():

@@ -27,18 +27,18 @@ def test_batches_in_order(batch_size, drop_last, sizes):
     batches = list(loader)
     assert [len(y) for _, y in batches] == sizes and len(loader) == len(sizes)
     if sizes:
-        seen = np.concatenate([y.data for _, y in batches])
+        seen = np.concatenate([y.detach().numpy() for _, y in batches])
         assert seen.tolist() == list(range(sum(sizes)))
 
 
 def test_shuffle_visits_every_sample_once_and_keeps_dtypes_and_pairs():
     loader = DataLoader(_dataset(), batch_size=3, shuffle=True)
     x_batches, y_batches = zip(*loader)
-    labels = np.concatenate([y.data for y in y_batches])
+    labels = np.concatenate([y.detach().numpy() for y in y_batches])
     assert sorted(labels.tolist()) == list(range(10)) and labels.tolist() != list(range(10))
     assert all(y.dtype == tg.int64 and x.dtype == tg.float32 for x, y in zip(x_batches, y_batches))
     for x, y in zip(x_batches, y_batches):
-        np.testing.assert_array_equal(x.data[:, 0], 2 * y.data)  # rows stay paired
+        np.testing.assert_array_equal(x.detach().numpy()[:, 0], 2 * y.detach().numpy())  # rows stay paired
 
 
 def test_shuffling_is_reproducible_under_manual_seed_and_differs_per_epoch():

@@ -183,7 +183,7 @@ def test_error_message(name, action, error, message):
 
 
 def test_an_op_without_forward_or_backward_says_so():
-    class Unfinished(tg.Function):
+    class Unfinished(tg.autograd.Op):
         pass
 
     with pytest.raises(NotImplementedError, match="Unfinished does not define forward"):

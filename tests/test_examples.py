@@ -133,7 +133,7 @@ def test_depth_two_mlp_is_exactly_the_articles_classes():
         article = article_class(20, 64, 5)
         assert list(general.state_dict()) == list(article.state_dict())
         for a, b in zip(general.state_dict().values(), article.state_dict().values()):
-            np.testing.assert_array_equal(a.data, b.data)
+            np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
     with pytest.raises(ValueError, match="depth must be at least 1, got 0"):
         MLP(20, 64, 5, depth=0)
 

@@ -71,9 +71,9 @@ def test_cross_entropy_matches_the_reference_fused_and_composed(reduction, weigh
     for fused in (True, False):
         xt = tg.tensor(x, requires_grad=True)
         out = F.cross_entropy(xt, tg.tensor(target), fused=fused, **kwargs)
-        np.testing.assert_allclose(out.data, expected, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-12, atol=1e-12)
         out.sum().backward()
-        grads.append(xt.grad.data)
+        grads.append(xt.grad.detach().numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=1e-10, atol=1e-12)
     xt = tg.tensor(x, requires_grad=True)
     assert tg.gradcheck(lambda t: F.cross_entropy(t, tg.tensor(target), **kwargs), xt)
@@ -93,7 +93,7 @@ def test_unweighted_gradient_is_softmax_minus_onehot_over_n():
     xt = tg.tensor(x, requires_grad=True)
     F.cross_entropy(xt, tg.tensor(target)).backward()
     softmax = np.exp(x) / np.exp(x).sum(1, keepdims=True)
-    np.testing.assert_allclose(xt.grad.data, (softmax - np.eye(4)[target]) / 6, rtol=1e-12)
+    np.testing.assert_allclose(xt.grad.detach().numpy(), (softmax - np.eye(4)[target]) / 6, rtol=1e-12)
 
 
 def test_custom_ignore_index():
@@ -110,7 +110,7 @@ def test_huge_logits_give_finite_loss_and_gradient():
     loss = F.cross_entropy(x, tg.tensor([1, 1]))
     assert np.isfinite(loss.item()) and loss.item() == pytest.approx(1e4, rel=1e-6)
     loss.backward()
-    assert np.all(np.isfinite(x.grad.data))
+    assert np.all(np.isfinite(x.grad.detach().numpy()))
 
 
 def test_single_sample_input():
@@ -133,7 +133,7 @@ def test_nll_loss_matches_cross_entropy_of_log_softmax():
         a = F.nll_loss(tg.tensor(x).log_softmax(dim=1), tg.tensor(target), weight=weight,
                        reduction=reduction)
         b = F.cross_entropy(tg.tensor(x), tg.tensor(target), weight=weight, reduction=reduction)
-        np.testing.assert_allclose(a.data, b.data, rtol=1e-12)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12)
     xt = tg.tensor(x, requires_grad=True)
     assert tg.gradcheck(lambda t: nn.NLLLoss(weight=weight)(t.log_softmax(dim=1),
                                                           tg.tensor(target)), xt)

@@ -76,7 +76,7 @@ def test_zero_grad_to_none_or_zeros():
     model = nn.Linear(3, 2)
     model(tg.randn(4, 3)).sum().backward()
     model.zero_grad(set_to_none=False)
-    assert all(np.all(p.grad.data == 0) for p in model.parameters())
+    assert all(np.all(p.grad.detach().numpy() == 0) for p in model.parameters())
     model.zero_grad()
     assert all(p.grad is None for p in model.parameters())
 
@@ -102,15 +102,15 @@ def test_load_state_dict_round_trip_and_arrays():
     result = b.load_state_dict(a.state_dict())
     assert result.missing_keys == [] and result.unexpected_keys == []
     for (name, x), y in zip(a.state_dict().items(), b.state_dict().values()):
-        np.testing.assert_array_equal(x.data, y.data, err_msg=name)
+        np.testing.assert_array_equal(x.detach().numpy(), y.detach().numpy(), err_msg=name)
     c = ArticleMLP(20, 64, 5)
-    c.load_state_dict({k: v.data.copy() for k, v in a.state_dict().items()})  # NumPy arrays
-    np.testing.assert_array_equal(c.fc3.bias.data, a.fc3.bias.data)
+    c.load_state_dict({k: v.detach().numpy().copy() for k, v in a.state_dict().items()})  # NumPy arrays
+    np.testing.assert_array_equal(c.fc3.bias.detach().numpy(), a.fc3.bias.detach().numpy())
 
 
 def test_load_state_dict_lists_every_problem_and_changes_nothing():
     model = ArticleMLP(20, 64, 5)
-    before = {k: v.data.copy() for k, v in model.state_dict().items()}
+    before = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
     state = ArticleMLP(20, 64, 5).state_dict()
     del state["fc3.bias"]
     state["fc4.weight"] = tg.ones(2)
@@ -124,11 +124,11 @@ def test_load_state_dict_lists_every_problem_and_changes_nothing():
         "\tsize mismatch for fc1.weight: copying a param with shape (64, 19) from checkpoint, "
         "the shape in current model is (64, 20).")
     for key, value in model.state_dict().items():
-        np.testing.assert_array_equal(value.data, before[key])
+        np.testing.assert_array_equal(value.detach().numpy(), before[key])
     state["fc1.weight"] = tg.ones(64, 20)
     result = model.load_state_dict(state, strict=False)
     assert result.missing_keys == ["fc3.bias"] and result.unexpected_keys == ["fc4.weight"]
-    assert np.all(model.fc1.weight.data == 1)
+    assert np.all(model.fc1.weight.detach().numpy() == 1)
 
 
 def test_repr_is_pytorchs():
@@ -169,17 +169,17 @@ def test_linear_matches_numpy_and_pytorchs_initialisation():
     layer = nn.Linear(400, 30)
     bound = 1 / math.sqrt(400)
     for p in (layer.weight, layer.bias):
-        assert p.data.min() >= -bound and p.data.max() <= bound
-        assert p.data.max() > 0.9 * bound and p.data.min() < -0.9 * bound  # the whole range
+        assert p.detach().numpy().min() >= -bound and p.detach().numpy().max() <= bound
+        assert p.detach().numpy().max() > 0.9 * bound and p.detach().numpy().min() < -0.9 * bound  # the whole range
     assert layer.weight.shape == (30, 400) and layer.weight.dtype == tg.float32
     x = tg.randn(7, 400)
-    np.testing.assert_allclose(layer(x).data, x.data @ layer.weight.data.T + layer.bias.data,
+    np.testing.assert_allclose(layer(x).detach().numpy(), x.detach().numpy() @ layer.weight.detach().numpy().T + layer.bias.detach().numpy(),
                                rtol=1e-5, atol=1e-6)
     out = layer(x)
     assert out.grad_fn.name == "Linear"
     tg.manual_seed(0)
     again = nn.Linear(400, 30)
-    np.testing.assert_array_equal(again.weight.data, layer.weight.data)
+    np.testing.assert_array_equal(again.weight.detach().numpy(), layer.weight.detach().numpy())
 
 
 @pytest.mark.parametrize("shape", [(5, 4), (4,), (2, 3, 4)])
@@ -205,7 +205,7 @@ def test_layer_norm_matches_numpy_and_gradchecks():
     x = rng.normal(3, 2, (4, 5))
     ln = nn.LayerNorm(5).double()
     expected = (x - x.mean(1, keepdims=True)) / np.sqrt(x.var(1, keepdims=True) + 1e-5)
-    np.testing.assert_allclose(ln(tg.tensor(x)).data, expected, rtol=1e-10)
+    np.testing.assert_allclose(ln(tg.tensor(x)).detach().numpy(), expected, rtol=1e-10)
     ln.weight.data[...] = rng.normal(size=5)
     xt = tg.tensor(x, requires_grad=True)
     assert tg.gradcheck(lambda t, w, b: ln(t), [xt, ln.weight, ln.bias])
@@ -222,15 +222,15 @@ def test_dropout_in_training_and_eval():
     drop = nn.Dropout(p=0.25)
     x = tg.ones(200, 100)
     y = drop(x)
-    kept = y.data != 0
+    kept = y.detach().numpy() != 0
     assert abs(kept.mean() - 0.75) < 0.01
-    np.testing.assert_allclose(y.data[kept], 1 / 0.75)
+    np.testing.assert_allclose(y.detach().numpy()[kept], 1 / 0.75)
     x = tg.ones(3, requires_grad=True)
     drop(x).sum().backward()
-    assert np.all(np.isclose(x.grad.data, 0) | np.isclose(x.grad.data, 1 / 0.75))
+    assert np.all(np.isclose(x.grad.detach().numpy(), 0) | np.isclose(x.grad.detach().numpy(), 1 / 0.75))
     drop.eval()
     assert drop(x) is x
-    assert np.all(nn.Dropout(1.0)(tg.ones(5)).data == 0)
+    assert np.all(nn.Dropout(1.0)(tg.ones(5)).detach().numpy() == 0)
     assert nn.Dropout(0.0)(x) is x
     with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1, but got "
                                          "1.5"):
@@ -239,11 +239,11 @@ def test_dropout_in_training_and_eval():
 
 def test_activation_modules_and_identity_flatten():
     x = tg.tensor([[-1.0, 0.5], [2.0, -3.0]])
-    np.testing.assert_array_equal(nn.ReLU()(x).data, x.relu().data)
-    np.testing.assert_array_equal(nn.Tanh()(x).data, x.tanh().data)
-    np.testing.assert_array_equal(nn.Sigmoid()(x).data, x.sigmoid().data)
-    np.testing.assert_array_equal(nn.Softmax(dim=1)(x).data, x.softmax(1).data)
-    np.testing.assert_array_equal(nn.LogSoftmax(dim=1)(x).data, x.log_softmax(1).data)
+    np.testing.assert_array_equal(nn.ReLU()(x).detach().numpy(), x.relu().detach().numpy())
+    np.testing.assert_array_equal(nn.Tanh()(x).detach().numpy(), x.tanh().detach().numpy())
+    np.testing.assert_array_equal(nn.Sigmoid()(x).detach().numpy(), x.sigmoid().detach().numpy())
+    np.testing.assert_array_equal(nn.Softmax(dim=1)(x).detach().numpy(), x.softmax(1).detach().numpy())
+    np.testing.assert_array_equal(nn.LogSoftmax(dim=1)(x).detach().numpy(), x.log_softmax(1).detach().numpy())
     assert nn.Identity(54, unused=1)(x) is x
     assert nn.Flatten()(tg.ones(2, 3, 4)).shape == (2, 12)
     assert repr(nn.Flatten()) == "Flatten(start_dim=1, end_dim=-1)"
@@ -295,10 +295,10 @@ def test_init_functions_and_their_error():
     w = nn.Parameter(tg.zeros(30, 40))
     nn.init.kaiming_uniform_(w, nonlinearity="relu")
     bound = math.sqrt(2.0) * math.sqrt(3.0 / 40)
-    assert np.abs(w.data).max() <= bound and np.abs(w.data).max() > 0.9 * bound
+    assert np.abs(w.detach().numpy()).max() <= bound and np.abs(w.detach().numpy()).max() > 0.9 * bound
     nn.init.normal_(w, mean=2.0, std=0.1)
-    assert abs(w.data.mean() - 2.0) < 0.02
-    assert nn.init.ones_(w) is w and np.all(w.data == 1)
+    assert abs(w.detach().numpy().mean() - 2.0) < 0.02
+    assert nn.init.ones_(w) is w and np.all(w.detach().numpy() == 1)
     with pytest.raises(ValueError, match="Fan in and fan out can not be computed for tensor with "
                                          "fewer than 2 dimensions"):
         nn.init.kaiming_uniform_(nn.Parameter(tg.zeros(5)))

@@ -25,7 +25,7 @@ def _run(optimizer_class, start, grads, **options):
     for g in grads:
         p.grad = tg.tensor(g)
         opt.step()
-        history.append(p.data.copy())
+        history.append(p.detach().numpy().copy())
     return history, opt
 
 
@@ -113,12 +113,12 @@ def test_maximize_ascends():
 
 def test_parameters_updated_in_place_and_none_grads_skipped():
     a, b = nn.Parameter(tg.ones(2)), nn.Parameter(tg.ones(2))
-    data = a.data
+    data = a.detach().numpy()
     opt = optim.Adam([a, b], lr=0.1)
     a.grad = tg.tensor([1.0, -1.0])
     opt.step()
-    assert a.data is data and not np.all(a.data == 1)
-    assert np.all(b.data == 1) and b not in opt.state
+    assert a.detach().numpy() is data and not np.all(a.detach().numpy() == 1)
+    assert np.all(b.detach().numpy() == 1) and b not in opt.state
 
 
 def test_param_groups_with_their_own_options():
@@ -128,9 +128,9 @@ def test_param_groups_with_their_own_options():
     assert [g["lr"] for g in opt.param_groups] == [0.1, 0.5]
     assert opt.param_groups[1]["momentum"] == 0.9
     model(tg.randn(3, 2)).sum().backward()
-    before = model[1].bias.data.copy()
+    before = model[1].bias.detach().numpy().copy()
     opt.step()
-    np.testing.assert_allclose(model[1].bias.data, before - 0.5 * 3, rtol=1e-6)
+    np.testing.assert_allclose(model[1].bias.detach().numpy(), before - 0.5 * 3, rtol=1e-6)
     opt.zero_grad()
     assert all(p.grad is None for p in model.parameters())
 
@@ -156,7 +156,7 @@ def test_state_dict_round_trip_continues_identically():
     for g in grads[3:]:
         p.grad = tg.tensor(g)
         resumed.step()
-    np.testing.assert_allclose(p.data, full[-1], rtol=1e-12)
+    np.testing.assert_allclose(p.detach().numpy(), full[-1], rtol=1e-12)
 
 
 def test_load_state_dict_mismatches_raise():
@@ -229,8 +229,8 @@ def test_parameters_that_skip_steps_keep_their_own_step_counts():
         used_b += [g_b] if step_b else []
         opt.step()
     settings = dict(lr=0.01, betas=(0.9, 0.999), eps=1e-8)
-    np.testing.assert_allclose(a.data, reference_adam(start_a, used_a, **settings)[-1], rtol=1e-12)
-    np.testing.assert_allclose(b.data, reference_adam(start_b, used_b, **settings)[-1], rtol=1e-12)
+    np.testing.assert_allclose(a.detach().numpy(), reference_adam(start_a, used_a, **settings)[-1], rtol=1e-12)
+    np.testing.assert_allclose(b.detach().numpy(), reference_adam(start_b, used_b, **settings)[-1], rtol=1e-12)
     assert opt.state[a]["step"] == 4 and opt.state[b]["step"] == 4
 
 

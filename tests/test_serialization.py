@@ -33,13 +33,13 @@ def test_model_state_round_trips_exactly_with_dtypes(tmp_path):
     for key, value in model.state_dict().items():
         assert isinstance(loaded[key], tg.Tensor)
         assert loaded[key].dtype == value.dtype and loaded[key].shape == value.shape
-        np.testing.assert_array_equal(loaded[key].data, value.data)
+        np.testing.assert_array_equal(loaded[key].detach().numpy(), value.detach().numpy())
     assert loaded["bn1.num_batches_tracked"].dtype == tg.int64
     fresh = ArticleMLP(20, 64, 5)
     fresh.load_state_dict(loaded)
     x = tg.randn(4, 20)
     model.eval(), fresh.eval()
-    np.testing.assert_array_equal(model(x).data, fresh(x).data)
+    np.testing.assert_array_equal(model(x).detach().numpy(), fresh(x).detach().numpy())
 
 
 def test_optimizer_state_round_trips_and_training_resumes_identically(tmp_path):
@@ -61,7 +61,7 @@ def test_optimizer_state_round_trips_and_training_resumes_identically(tmp_path):
         nn.CrossEntropyLoss()(m(batch[0]), batch[1]).backward()
         o.step()
     for a, b in zip(model.parameters(), resumed_model.parameters()):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.detach().numpy(), b.detach().numpy())
 
 
 def test_nested_optimizer_state_is_flattened_to_dotted_keys_readable_by_numpy(tmp_path):
@@ -69,7 +69,7 @@ def test_nested_optimizer_state_is_flattened_to_dotted_keys_readable_by_numpy(tm
     tg.save({"model": model.state_dict(), "optimizer": opt.state_dict()}, tmp_path / "c.npz")
     with np.load(tmp_path / "c.npz", allow_pickle=False) as archive:
         names = set(archive.files)
-        np.testing.assert_array_equal(archive["model.fc1.weight"], model.fc1.weight.data)
+        np.testing.assert_array_equal(archive["model.fc1.weight"], model.fc1.weight.detach().numpy())
     assert "optimizer.state.0.exp_avg" in names and "optimizer.state.7.max_exp_avg_sq" in names
     tg.save(model.state_dict(), tmp_path / "m.npz")
     with np.load(tmp_path / "m.npz", allow_pickle=False) as archive:
@@ -107,12 +107,12 @@ def test_damaged_files_raise_and_leave_the_model_unchanged(tmp_path, damage):
     else:
         np.save(path.with_suffix(".npy"), np.array([{"code": "object"}], dtype=object))
         path = path.with_suffix(".npy")
-    before = {k: v.data.copy() for k, v in model.state_dict().items()}
+    before = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
     with pytest.raises(RuntimeError, match=re.escape(f"{path} is not a readable tinygrad_bn "
                                                      "checkpoint")):
         model.load_state_dict(tg.load(path))
     for key, value in model.state_dict().items():
-        np.testing.assert_array_equal(value.data, before[key])
+        np.testing.assert_array_equal(value.detach().numpy(), before[key])
 
 
 def test_damaged_structure_entry(tmp_path):

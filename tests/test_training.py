@@ -41,5 +41,5 @@ def test_batchnorm_state_after_training_is_sane():
     model = ArticleMLP(20, 64, 5)
     train_model(model, loader, epochs=2)
     assert model.bn1.num_batches_tracked.item() == 2 * len(loader)
-    assert np.all(model.bn1.running_var.data > 0)
-    assert not np.allclose(model.bn1.weight.data, 1)
+    assert np.all(model.bn1.running_var.detach().numpy() > 0)
+    assert not np.allclose(model.bn1.weight.detach().numpy(), 1)

@@ -7,7 +7,10 @@
 """
 
 from . import autograd, ops
-from .autograd import Function, enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .autograd import (
+    enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled, is_inference_mode_enabled,
+    no_grad, set_grad_enabled,
+)
 from .creation import (
     arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand, randint,
     randn, randperm, tensor, zeros, zeros_like,

@@ -1,5 +1,5 @@
 """Datasets and batching: ``TensorDataset`` and ``DataLoader`` (PyTorch's
-``torch.utils.data``, single process)."""
+``torch.utils._array``, single process)."""
 
 import math
 
@@ -75,7 +75,7 @@ class DataLoader:
             else:
                 indices = order[start:stop]
             if isinstance(self.dataset, TensorDataset):
-                yield [Tensor._make(t.data[indices], None) for t in self.dataset.tensors]
+                yield [Tensor._make(t._array[indices], None) for t in self.dataset.tensors]
             else:
                 positions = range(start, stop) if order is None else indices
                 yield self.collate_fn([self.dataset[int(i)] for i in positions])

@@ -83,3 +83,19 @@ def promote(a, b):
     if b_float:
         return b
     return int64  # int64 with bool
+
+
+_CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
+_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+
+
+def can_store(result, destination):
+    """Whether an in-place op may write a ``result`` dtype into a ``destination`` dtype:
+    PyTorch allows the same or a lower category (bool < integer < floating), never a float into
+    an integer tensor or an integer into a bool one."""
+    return _CATEGORY[np.dtype(result).kind] <= _CATEGORY[np.dtype(destination).kind]
+
+
+def scalar_type_name(dtype):
+    """PyTorch's short name of a dtype in error messages: ``Float``, ``Long``, ..."""
+    return _SCALAR_TYPE_NAMES.get(str(dtype), str(dtype))

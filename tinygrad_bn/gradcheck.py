@@ -76,15 +76,15 @@ def _analytic_jacobians(out, tensors):
 
 def _numeric_jacobian(fn, inputs, out_index, tensor, eps):
     """Central differences of output ``out_index`` with respect to each element of ``tensor``."""
-    flat = tensor.data.flat  # writes through to the input, contiguous or not
+    flat = tensor._array.flat  # writes through to the input, contiguous or not
     columns = []
     with no_grad():
-        for j in range(tensor.data.size):
+        for j in range(tensor._array.size):
             original = flat[j]
             flat[j] = original + eps
-            plus = _as_tuple(fn(*inputs))[out_index].data.astype(np.float64)
+            plus = _as_tuple(fn(*inputs))[out_index]._array.astype(np.float64)
             flat[j] = original - eps
-            minus = _as_tuple(fn(*inputs))[out_index].data.astype(np.float64)
+            minus = _as_tuple(fn(*inputs))[out_index]._array.astype(np.float64)
             flat[j] = original
             columns.append(((plus - minus) / (2 * eps)).reshape(-1))
     return np.stack(columns, axis=1) if columns else np.zeros((0, 0))

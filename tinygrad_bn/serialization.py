@@ -45,7 +45,7 @@ def _describe(obj, key, arrays):
     if isinstance(obj, (Tensor, np.ndarray)):
         if key in arrays or key == STRUCTURE_KEY:
             raise ValueError(f"cannot save: two entries would both be named '{key}'")
-        arrays[key] = np.array(obj.data if isinstance(obj, Tensor) else obj)
+        arrays[key] = np.array(obj._array if isinstance(obj, Tensor) else obj)
         return {"kind": "tensor" if isinstance(obj, Tensor) else "ndarray", "key": key}
     if isinstance(obj, dict):
         items = []

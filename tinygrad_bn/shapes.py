@@ -79,6 +79,14 @@ def broadcastable(a_shape, b_shape):
     return True
 
 
+def broadcastable_into(shape, target):
+    """Whether an array of ``shape`` broadcasts to exactly ``target`` (as an in-place write
+    needs: the destination's shape cannot grow)."""
+    if len(shape) > len(target):
+        return False
+    return all(s == t or s == 1 for s, t in zip(reversed(shape), reversed(target)))
+
+
 def broadcast_error(a_shape, b_shape):
     """PyTorch's broadcasting message, with both shapes named."""
     ndim = max(len(a_shape), len(b_shape))

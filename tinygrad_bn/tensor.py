@@ -12,11 +12,17 @@ import weakref
 
 import numpy as np
 
-from . import autograd, dtypes
-from .autograd import run_backward
+from . import dtypes
+from .autograd import graph
+from .autograd.engine import root_grads, run_backward
+from .autograd.grad_mode import thread_state
+from .autograd.graph import VersionCounter, _node_hooks, version_counter
+from .autograd.hooks import RemovableHandle
+from .ops.assignment import Copy, Fill, ReadView, SetItem, WriteThroughView, view_positions
+from .random import numpy_generator
 from .shapes import (
-    broadcast_error, broadcastable, index_error_message, normalize_dim, normalize_dims,
-    reduced_count, resolve_shape, size_arguments,
+    broadcast_error, broadcastable, broadcastable_into, index_error_message, normalize_dim,
+    normalize_dims, reduced_count, resolve_shape, size_arguments,
 )
 from .ops import (
     Abs, Add, Cast, Cat, Clamp, Div, Exp, Expand, GetItem, Log, LogSoftmax, LogSumExp, MatMul, Max,
@@ -28,21 +34,29 @@ from .ops import (
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
 
-    ``data`` is the ``numpy.ndarray`` holding the values; ``grad`` is ``None`` until a backward
-    pass reaches this tensor, then a Tensor of the same shape that later passes add to until it
-    is zeroed; ``grad_fn`` is the op node that produced this tensor (``None`` for leaves).
-    ``Tensor(data)`` behaves like ``tinygrad_bn.tensor(data)``: Python floats become the default
-    dtype (float32), ints int64, NumPy arrays keep their dtype; the data is copied.
+    The values live in one NumPy array, the private field ``_array``; ``.numpy()`` returns it
+    and ``.data`` is another Tensor over it, outside the graph, as in PyTorch. ``grad`` is
+    ``None`` until a backward pass reaches this tensor, then a Tensor of the same shape that
+    later passes add to until it is zeroed; ``grad_fn`` is the op node that produced this tensor
+    (``None`` for leaves). ``Tensor(data)`` behaves like ``tinygrad_bn.tensor(data)``: Python
+    floats become the default dtype (float32), ints int64, NumPy arrays keep their dtype; the
+    data is copied.
+
+    Tensors that share an array (``.data``, ``detach()``, views such as ``reshape`` or basic
+    indexing) share a version counter (``_version``) that every in-place write bumps; ``_base``
+    is the tensor a view was taken from.
     """
 
-    __slots__ = ("data", "grad", "grad_fn", "_requires_grad", "__weakref__")
+    __slots__ = ("_array", "grad", "grad_fn", "_requires_grad", "_version_counter", "_base",
+                 "_hooks", "__weakref__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, dtype=None, requires_grad=False):
-        self.data = _to_array(data, dtype)
+        self._array = _to_array(data, dtype)
         self.grad = None
         self.grad_fn = None
         self._requires_grad = False
+        self._version_counter = self._base = self._hooks = None
         if requires_grad:
             self.requires_grad = True
 
@@ -50,13 +64,60 @@ class Tensor:
     def _make(cls, data, grad_fn):
         """Wrap an array produced by an op without copying or checking it."""
         tensor = object.__new__(Tensor)
-        tensor.data = data if type(data) is np.ndarray else np.asarray(data)
+        tensor._array = data if type(data) is np.ndarray else np.asarray(data)
         tensor.grad = None
         tensor.grad_fn = grad_fn
         tensor._requires_grad = grad_fn is not None
+        tensor._version_counter = tensor._base = tensor._hooks = None
         return tensor
 
-    # ------------------------------------------------------------------ autograd state
+    # ------------------------------------------------------------------ storage and versions
+
+    @property
+    def data(self):
+        """This tensor's values as a Tensor outside the graph: it shares the array (writes
+        through it change this tensor and are not recorded), requires no grad, has no
+        ``grad_fn``. ``t.data = other`` makes ``t`` use ``other``'s array (any shape)."""
+        return self._shared_handle()
+
+    @data.setter
+    def data(self, value):
+        if not isinstance(value, Tensor):
+            raise TypeError(
+                f"data must be a Tensor, got {type(value).__name__}; use "
+                "tinygrad_bn.from_numpy(array) for a NumPy array"
+            )
+        if dtypes.is_floating(self._array.dtype) != dtypes.is_floating(value._array.dtype) and \
+                self._requires_grad:
+            raise RuntimeError(
+                f"data set to a tensor that requires gradients must be floating point or complex "
+                f"dtype (got {value._array.dtype})"
+            )
+        self._array = value._array
+
+    def _shared_handle(self):
+        """A new leaf Tensor over this tensor's array, sharing its version counter."""
+        handle = Tensor._make(self._array, None)
+        handle._version_counter = version_counter(self)
+        return handle
+
+    @property
+    def _version(self):
+        """How many in-place writes this tensor's array has had (shared with its views)."""
+        counter = self._version_counter
+        return 0 if counter is None else counter.value
+
+    def _bump_version(self):
+        counter = self._version_counter
+        if counter is None:
+            counter = self._version_counter = VersionCounter()
+        counter.bump()
+
+    def data_ptr(self):
+        """The address of this tensor's first element."""
+        return self._array.__array_interface__["data"][0]
+
+        # ------------------------------------------------------------------ autograd state
 
     @property
     def requires_grad(self):
@@ -71,10 +132,10 @@ class Tensor:
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach()."
             )
-        if value and not dtypes.is_floating(self.data.dtype):
+        if value and not dtypes.is_floating(self._array.dtype):
             raise RuntimeError(
                 "only Tensors of floating point dtype can require gradients "
-                f"(this tensor is {self.data.dtype})"
+                f"(this tensor is {self._array.dtype})"
             )
         self._requires_grad = bool(value)
 
@@ -100,15 +161,38 @@ class Tensor:
     def retains_grad(self):
         return self.grad_fn is not None and self.grad_fn.retained_output is not None
 
-    def backward(self, gradient=None, retain_graph=False):
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` each time this tensor's gradient is computed; if it returns a
+        Tensor, that replaces the gradient flowing on (and into ``.grad``). Returns a handle
+        whose ``remove()`` takes the hook out again."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = {}
+            return RemovableHandle.append(self._hooks, hook)
+        if self.grad_fn.num_outputs != 1:
+            raise RuntimeError(
+                "register_hook on an output of a custom Function with several outputs is not "
+                "supported by tinygrad_bn"
+            )
+        return RemovableHandle.append(_node_hooks(self.grad_fn, "tensor"), hook)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate the gradient of this tensor into ``.grad`` of every leaf that requires grad.
 
         ``gradient`` is dL/d(self); it may be omitted only for one-element tensors (it is then 1).
         Saved arrays are freed afterwards unless ``retain_graph=True``, so a second backward
         through the same graph raises.
         """
-        (root_grad,) = autograd._root_grads((self,), None if gradient is None else (gradient,))
-        run_backward((self,), (root_grad,), retain_graph=retain_graph)
+        if create_graph:
+            raise NotImplementedError(
+                "create_graph=True (gradients of gradients) is not supported by tinygrad_bn"
+            )
+        if inputs is not None:
+            raise NotImplementedError("backward(inputs=...) is not supported; use autograd.grad")
+        (root_grad,) = root_grads((self,), None if gradient is None else (gradient,))
+        run_backward((self,), (root_grad,), retain_graph=bool(retain_graph))
 
     def draw(self, **kwargs):
         """The graph that produced this tensor, as a ``graphviz.Digraph``: a shortcut for
@@ -118,11 +202,14 @@ class Tensor:
         return draw_graph(self, **kwargs)
 
     def detach(self):
-        """A tensor sharing this one's data, outside the graph (no grad_fn, no requires_grad)."""
-        return Tensor._make(self.data, None)
+        """A tensor sharing this one's array and version counter, outside the graph (no
+        ``grad_fn``, no ``requires_grad``)."""
+        return self._shared_handle()
 
     def detach_(self):
         """Detach in place: make this tensor a leaf that requires no grad."""
+        if self._base is not None and self._base._requires_grad:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
         self._requires_grad = False
         return self
@@ -131,39 +218,39 @@ class Tensor:
 
     @property
     def shape(self):
-        return self.data.shape
+        return self._array.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._array.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._array.dtype
 
     @property
     def device(self):
         return "cpu"
 
     def dim(self):
-        return self.data.ndim
+        return self._array.ndim
 
     def numel(self):
-        return self.data.size
+        return self._array.size
 
     def size(self, dim=None):
         """The shape, or the size of one ``dim``."""
         if dim is None:
-            return self.data.shape
-        return self.data.shape[normalize_dim(dim, self.data.ndim)]
+            return self._array.shape
+        return self._array.shape[normalize_dim(dim, self._array.ndim)]
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar"
+                f"a Tensor with {self._array.size} elements cannot be converted to Scalar"
             )
-        return self.data.item()
+        return self._array.item()
 
     def numpy(self):
         """The underlying array (shared, not copied), as PyTorch's ``Tensor.numpy()``."""
@@ -172,31 +259,31 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
-        return self.data
+        return self._array
 
     def tolist(self):
-        return self.data.tolist()
+        return self._array.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._array if dtype is None else self._array.astype(dtype)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._array.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._array.shape[0]))
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._array.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous "
-                f"(this one has {self.data.size})"
+                f"(this one has {self._array.size})"
             )
-        return bool(self.data)
+        return bool(self._array)
 
     def __float__(self):
         return float(self.item())
@@ -205,9 +292,9 @@ class Tensor:
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self._array.dtype.kind not in "iu" or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data)
+        return int(self._array)
 
     __hash__ = object.__hash__
 
@@ -222,7 +309,7 @@ class Tensor:
         if target is None or target == "cpu":
             return self
         target = dtypes.canonical(target)
-        if target is self.data.dtype:
+        if target is self._array.dtype:
             return self
         return Cast.apply(self, dtype=target)
 
@@ -243,10 +330,16 @@ class Tensor:
 
     # ------------------------------------------------------------------ arithmetic
 
-    def add(self, other):
+    def add(self, other, *, alpha=1):
+        """``self + alpha * other``."""
+        if alpha != 1:
+            other = other * alpha
         return Add.apply(*_operands(self, other))
 
-    def sub(self, other):
+    def sub(self, other, *, alpha=1):
+        """``self - alpha * other``."""
+        if alpha != 1:
+            other = other * alpha
         return Sub.apply(*_operands(self, other))
 
     def mul(self, other):
@@ -266,8 +359,12 @@ class Tensor:
             raise TypeError(f"matmul expected a Tensor, got {type(other).__name__}")
         return MatMul.apply(*_operands(self, other, broadcast=False))
 
-    __add__ = add
-    __sub__ = sub
+    def __add__(self, other):
+        return Add.apply(*_operands(self, other))
+
+    def __sub__(self, other):
+        return Sub.apply(*_operands(self, other))
+
     __mul__ = mul
     __truediv__ = div
     __pow__ = pow
@@ -343,7 +440,7 @@ class Tensor:
         if not isinstance(other, (Tensor, numbers.Number, np.generic, np.ndarray, list, tuple)):
             return NotImplemented  # so that `tensor == None` is False, as in PyTorch
         a, b = _operands(self, other)
-        return Tensor._make(compare(a.data, b.data), None)
+        return Tensor._make(compare(a._array, b._array), None)
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -368,15 +465,15 @@ class Tensor:
     def argmax(self, dim=None, keepdim=False):
         """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
         if dim is None:
-            return Tensor._make(np.asarray(np.argmax(self.data)), None)
-        index = np.argmax(self.data, axis=normalize_dim(dim, self.ndim), keepdims=keepdim)
+            return Tensor._make(np.asarray(np.argmax(self._array)), None)
+        index = np.argmax(self._array, axis=normalize_dim(dim, self.ndim), keepdims=keepdim)
         return Tensor._make(index, None)
 
     def argmin(self, dim=None, keepdim=False):
         """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
         if dim is None:
-            return Tensor._make(np.asarray(np.argmin(self.data)), None)
-        index = np.argmin(self.data, axis=normalize_dim(dim, self.ndim), keepdims=keepdim)
+            return Tensor._make(np.asarray(np.argmin(self._array)), None)
+        index = np.argmin(self._array, axis=normalize_dim(dim, self.ndim), keepdims=keepdim)
         return Tensor._make(index, None)
 
     # ------------------------------------------------------------------ reductions
@@ -385,10 +482,10 @@ class Tensor:
         return Sum.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False):
-        if not dtypes.is_floating(self.data.dtype):
+        if not dtypes.is_floating(self._array.dtype):
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {self.data.dtype}"
+                f"point or complex dtype. Got: {self._array.dtype}"
             )
         return Mean.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
@@ -427,7 +524,7 @@ class Tensor:
         return self._extremum(Min, dim, keepdim, Tensor.argmin)
 
     def _extremum(self, op, dim, keepdim, arg):
-        if self.data.size == 0:
+        if self._array.size == 0:
             raise RuntimeError(
                 f"{op.__name__.lower()}(): Expected reduction dim to be specified for input.numel() "
                 "== 0. Specify the reduction dim with the 'dim' argument."
@@ -457,7 +554,7 @@ class Tensor:
     # ------------------------------------------------------------------ shape
 
     def reshape(self, *shape):
-        return Reshape.apply(self, shape=resolve_shape(size_arguments(shape), self.data.size))
+        return Reshape.apply(self, shape=resolve_shape(size_arguments(shape), self._array.size))
 
     view = reshape
 
@@ -543,21 +640,268 @@ class Tensor:
         except IndexError as error:
             raise IndexError(index_error_message(error, self.shape)) from None
 
-    # ------------------------------------------------------------------ in-place, outside autograd
+    # ------------------------------------------------------------------ in-place operations
+
+    def _write(self, method, *args, **kwargs):
+        """The in-place form of ``method``: ``method(self, *args, **kwargs)`` stored back into
+        this tensor's own array (every handle on the array sees it), bumping its version.
+
+        Under ``no_grad``, or when nothing involved requires grad, that is all. When autograd
+        records the write, PyTorch's rules hold: a leaf that requires grad (or a view of one)
+        refuses; otherwise the old value (a copy, keeping the old ``grad_fn``) becomes the op's
+        input and the op's node becomes this tensor's ``grad_fn``. Written through a view, the
+        base tensor is rebased too, so both differentiate through the write.
+        """
+        if not (thread_state.grad_enabled and (self._requires_grad or _any_requires_grad(args))):
+            self._store(method(self, *args, **kwargs)._array)
+            return self
+        self._check_recorded_write()
+        result = method(_old_value(self), *args, **kwargs)
+        base = self._base
+        if base is None:
+            self._store(result._array)
+            self.grad_fn, self._requires_grad = result.grad_fn, result.grad_fn is not None
+            return self
+        positions = view_positions(base._array, self._array)
+        old_base = _old_value(base)
+        self._store(result._array)  # writes into the base's memory
+        new_base = WriteThroughView.apply(old_base, result, positions=positions)
+        base.grad_fn, base._requires_grad = new_base.grad_fn, True
+        self.grad_fn = ReadView.apply(base, positions=positions).grad_fn
+        self._requires_grad = True
+        return self
+
+    def _check_recorded_write(self):
+        if self.grad_fn is None and self._requires_grad:
+            raise RuntimeError(
+                "a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        base = self._base
+        if base is not None and base.grad_fn is None and base._requires_grad:
+            raise RuntimeError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation."
+            )
+
+    def _store(self, array):
+        """Write ``array`` (the result of an in-place op) into this tensor's array."""
+        target = self._array
+        if array.shape != target.shape:
+            raise RuntimeError(
+                f"output with shape {list(target.shape)} doesn't match the broadcast shape "
+                f"{list(array.shape)}"
+            )
+        if array.dtype is not target.dtype and not dtypes.can_store(array.dtype, target.dtype):
+            raise RuntimeError(
+                f"result type {dtypes.scalar_type_name(array.dtype)} can't be cast to the "
+                f"desired output type {dtypes.scalar_type_name(target.dtype)}"
+            )
+        self._check_writeable()
+        np.copyto(target, array, casting="unsafe")
+        self._bump_version()
+
+    def _check_writeable(self):
+        if not self._array.flags.writeable:
+            raise RuntimeError(
+                "unsupported operation: more than one element of the written-to tensor refers "
+                "to a single memory location. Please clone() the tensor before performing the "
+                "operation."
+            )
+
+    def _fill(self, value):
+        """Set every element to ``value`` (a number), recorded when this tensor is in the graph."""
+        if thread_state.grad_enabled and self._requires_grad:
+            return self._write(Fill.apply, value=value)
+        self._check_writeable()
+        self._array[...] = value
+        self._bump_version()
+        return self
+
+    def add_(self, other, *, alpha=1):
+        """In place: ``self += alpha * other``."""
+        return self._write(Tensor.add, other, alpha=alpha)
+
+    def sub_(self, other, *, alpha=1):
+        """In place: ``self -= alpha * other``."""
+        return self._write(Tensor.sub, other, alpha=alpha)
+
+    def mul_(self, other):
+        return self._write(Tensor.mul, other)
+
+    def div_(self, other):
+        return self._write(Tensor.div, other)
+
+    def pow_(self, exponent):
+        return self._write(Tensor.pow, exponent)
+
+    def matmul_(self, other):
+        return self._write(Tensor.matmul, other)
+
+    def neg_(self):
+        return self._write(Tensor.neg)
+
+    def exp_(self):
+        return self._write(Tensor.exp)
+
+    def log_(self):
+        return self._write(Tensor.log)
+
+    def sqrt_(self):
+        return self._write(Tensor.sqrt)
+
+    def abs_(self):
+        return self._write(Tensor.abs)
+
+    def tanh_(self):
+        return self._write(Tensor.tanh)
+
+    def sigmoid_(self):
+        return self._write(Tensor.sigmoid)
+
+    def relu_(self):
+        return self._write(Tensor.relu)
+
+    def clamp_(self, min=None, max=None):
+        return self._write(Tensor.clamp, min, max)
+
+    clip_ = clamp_
+
+    def clamp_min_(self, min):
+        return self._write(Tensor.clamp, min, None)
+
+    def clamp_max_(self, max):
+        return self._write(Tensor.clamp, None, max)
+
+    def masked_fill_(self, mask, value):
+        """In place: ``value`` where the boolean ``mask`` (broadcast to this shape) holds."""
+        return self._write(Tensor.masked_fill, mask, value)
+
+    def masked_fill(self, mask, value):
+        """A copy with ``value`` (a number or a 0-d tensor) where the boolean ``mask`` holds."""
+        if not isinstance(mask, Tensor) or mask._array.dtype is not dtypes.bool:
+            got = mask._array.dtype if isinstance(mask, Tensor) else type(mask).__name__
+            raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
+        if isinstance(value, Tensor) and value.ndim != 0:
+            raise RuntimeError(
+                "masked_fill_ only supports a 0-dimensional value tensor, but got tensor with "
+                f"{value.ndim} dimension(s)."
+            )
+        if not isinstance(value, Tensor):
+            value = Tensor._make(np.asarray(value, dtype=self._array.dtype), None)
+        return where(mask, value.to(self._array.dtype), self)
+
+    __iadd__ = add_
+    __isub__ = sub_
+    __imul__ = mul_
+    __itruediv__ = div_
+    __ipow__ = pow_
+    __imatmul__ = matmul_
 
     def zero_(self):
         """Set every element to zero in place (used on ``.grad``)."""
-        self.data[...] = 0
-        return self
+        return self._fill(0)
 
     def fill_(self, value):
-        self.data[...] = value
-        return self
+        """Set every element to ``value`` (a number or a one-element tensor) in place."""
+        if isinstance(value, Tensor):
+            if value._array.size != 1:
+                raise RuntimeError(
+                    "fill_ only supports 0-dimension value tensor but got tensor with "
+                    f"{value.ndim} dimensions."
+                )
+            if value._requires_grad and thread_state.grad_enabled:
+                return self.copy_(value.reshape(()))
+            value = value.item()
+        return self._fill(value)
 
     def copy_(self, source):
-        """Copy ``source``'s values into this tensor in place (broadcasting)."""
-        self.data[...] = source.data if isinstance(source, Tensor) else source
+        """Copy ``source``'s values into this tensor in place (broadcast to this shape, cast to
+        this dtype); recorded, so gradients reach ``source``."""
+        if not isinstance(source, Tensor):
+            source = Tensor(source)
+        if not broadcastable_into(source._array.shape, self._array.shape):
+            raise RuntimeError(_broadcast_into_error(source._array.shape, self._array.shape))
+        return self._write(_copy_from, source)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill in place with draws from U(a, b)."""
+        return self._write_random(numpy_generator(generator).uniform, a, b)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill in place with draws from N(mean, std**2)."""
+        return self._write_random(numpy_generator(generator).normal, mean, std)
+
+    def _write_random(self, draw, first, second):
+        values = draw(first, second, self._array.shape).astype(self._array.dtype)
+        if thread_state.grad_enabled and self._requires_grad:
+            return self._write(_copy_from, Tensor._make(values, None))
+        self._check_writeable()
+        self._array[...] = values
+        self._bump_version()
         return self
+
+    def __setitem__(self, index, value):
+        """``self[index] = value`` in place, for every index form ``__getitem__`` accepts;
+        ``value`` (a number, array or Tensor) broadcasts to the indexed shape and is cast to
+        this tensor's dtype. Recorded when this tensor or ``value`` is in the graph."""
+        index = _index(index)
+        if isinstance(value, Tensor) and thread_state.grad_enabled and (
+                self._requires_grad or value._requires_grad):
+            self._write(_set_item, index, value)
+            return
+        array = value._array if isinstance(value, Tensor) else value
+        self._check_writeable()
+        try:
+            self._array[index] = array
+        except IndexError as error:
+            raise IndexError(index_error_message(error, self.shape)) from None
+        except ValueError:
+            target = self._array[index]
+            raise RuntimeError(
+                f"shape mismatch: value tensor of shape {list(np.shape(array))} cannot be "
+                f"broadcast to indexing result of shape {list(np.shape(target))}"
+            ) from None
+        except TypeError as error:
+            raise TypeError(f"can't assign a {type(value).__name__} to a tensor: {error}") from None
+        self._bump_version()
+
+
+def _any_requires_grad(args):
+    for arg in args:
+        if isinstance(arg, Tensor) and arg._requires_grad:
+            return True
+    return False
+
+
+def _old_value(tensor):
+    """A copy of ``tensor``'s values carrying its history: the input of a recorded write."""
+    old = Tensor._make(tensor._array.copy(), tensor.grad_fn)
+    old._requires_grad = tensor._requires_grad
+    return old
+
+
+def _copy_from(destination, source):
+    return Copy.apply(destination, source)
+
+
+def _set_item(destination, index, value):
+    indexed_shape = np.shape(destination._array[index])
+    if not broadcastable_into(value._array.shape, indexed_shape):
+        raise RuntimeError(
+            f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
+            f"indexing result of shape {list(indexed_shape)}"
+        )
+    if value._array.dtype is not destination._array.dtype:
+        value = value.to(destination._array.dtype)
+    return SetItem.apply(destination, value, index=index)
+
+
+def _broadcast_into_error(shape, target):
+    if broadcastable(shape, target):
+        broadcast = np.broadcast_shapes(shape, target)
+        return (f"output with shape {list(target)} doesn't match the broadcast shape "
+                f"{list(broadcast)}")
+    return broadcast_error(target, shape)
 
 
 class MinMaxResult(tuple):
@@ -577,7 +921,7 @@ class MinMaxResult(tuple):
         return self[1]
 
 
-autograd.Tensor = Tensor
+graph.Tensor = Tensor
 
 
 # ---------------------------------------------------------------------- joining tensors
@@ -621,10 +965,10 @@ def where(condition, input, other):
     """Elementwise ``input`` where ``condition`` holds, else ``other`` (either may be a scalar)."""
     if not isinstance(condition, Tensor):
         condition = Tensor(condition)
-    if condition.data.dtype is not dtypes.bool:
+    if condition._array.dtype is not dtypes.bool:
         raise RuntimeError(
             "where expected condition to be a boolean tensor, but got a tensor with dtype "
-            f"{condition.data.dtype}"
+            f"{condition._array.dtype}"
         )
     if isinstance(input, Tensor):
         input, other = _operands(input, other, broadcast=False)
@@ -659,10 +1003,10 @@ def _tensor_list(tensors, name):
 def _common_dtype(tensors):
     """Convert tensors to their promoted common dtype (ints only ever become floats, so no
     gradient is lost)."""
-    common = tensors[0].data.dtype
+    common = tensors[0]._array.dtype
     for t in tensors[1:]:
-        common = dtypes.promote(common, t.data.dtype)
-    return [t if t.data.dtype is common else t.to(common) for t in tensors]
+        common = dtypes.promote(common, t._array.dtype)
+    return [t if t._array.dtype is common else t.to(common) for t in tensors]
 
 
 # ---------------------------------------------------------------------- helpers
@@ -671,7 +1015,7 @@ def _common_dtype(tensors):
 def _to_array(data, dtype=None):
     """Build the array behind a new tensor: copied, of a supported dtype."""
     if isinstance(data, Tensor):
-        array = np.array(data.data)
+        array = np.array(data._array)
     elif isinstance(data, np.ndarray) or isinstance(data, np.generic):
         array = np.array(data)
     else:
@@ -681,7 +1025,9 @@ def _to_array(data, dtype=None):
             raise ValueError(f"could not build a tensor from {data!r}: {error}") from None
         if array.dtype == object:
             raise TypeError(f"could not build a tensor from {data!r}: not numbers of one shape")
-        if array.dtype.kind == "f":
+        if array.dtype.kind == "f" and dtype is None:
+            # Python floats become the default dtype; with an explicit dtype the value goes
+            # straight from float64 to it (never through float32).
             array = array.astype(dtypes.get_default_dtype())
     target = dtypes.canonical(array.dtype if dtype is None else dtype)
     return array if array.dtype is target else array.astype(target)
@@ -696,17 +1042,17 @@ def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=
     broadcast raise PyTorch's message naming both.
     """
     if not isinstance(other, Tensor):
-        other = _constant(other, tensor.data.dtype)
+        other = _constant(other, tensor._array.dtype)
     a, b = (other, tensor) if reflected else (tensor, other)
-    a_dtype, b_dtype = a.data.dtype, b.data.dtype
+    a_dtype, b_dtype = a._array.dtype, b._array.dtype
     if true_division and not dtypes.is_floating(a_dtype) and not dtypes.is_floating(b_dtype):
         default = dtypes.get_default_dtype()
         a, b = a.to(default), b.to(default)
     elif a_dtype is not b_dtype and dtypes.is_floating(a_dtype) != dtypes.is_floating(b_dtype):
         common = dtypes.promote(a_dtype, b_dtype)
         a, b = a.to(common), b.to(common)
-    if broadcast and not broadcastable(a.data.shape, b.data.shape):
-        raise RuntimeError(broadcast_error(a.data.shape, b.data.shape))
+    if broadcast and not broadcastable(a._array.shape, b._array.shape):
+        raise RuntimeError(broadcast_error(a._array.shape, b._array.shape))
     return a, b
 
 
@@ -725,7 +1071,7 @@ def _index(index):
     converted = []
     for part in parts:
         if isinstance(part, Tensor):
-            part = part.data
+            part = part._array
         elif isinstance(part, list):
             part = np.asarray(part)
         if isinstance(part, np.ndarray):
@@ -746,7 +1092,7 @@ def _index(index):
 def _format(tensor):
     """``tensor([...], requires_grad=True)`` in PyTorch's style: 4 decimals for floats (none
     when every value is whole), the dtype when it is not implied, then grad information."""
-    data = tensor.data
+    data = tensor._array
     options = {"separator": ", ", "prefix": "tensor(", "threshold": 1000, "edgeitems": 3}
     if dtypes.is_floating(data.dtype):
         finite = data[np.isfinite(data)]

@@ -11,6 +11,7 @@ refused. ``render(graph, "loss.svg")`` writes SVG, PNG or PDF through Graphviz's
 
 import os
 import shutil
+import weakref
 from collections import Counter, deque
 
 import graphviz
@@ -78,8 +79,8 @@ def draw_graph(output, *, model=None, names=None, show_values=False, show_grads=
 def retain_grads(output):
     """Call ``retain_grad()`` on every intermediate tensor of ``output``'s graph, so that after
     ``backward()`` the drawing shows every tensor's gradient, not only the leaves'."""
-    for tensor in _tensors(output, topological_order([output])):
-        if tensor.grad_fn is not None:
+    for tensor in _produced(output, topological_order([output])).values():
+        if isinstance(tensor, Tensor) and tensor.grad_fn is not None:
             tensor.retain_grad()
 
 
@@ -110,15 +111,38 @@ def render(graph, path, format=None):
 # ---------------------------------------------------------------------- walking the graph
 
 
-def _tensors(output, ops):
-    """The graph's tensors: ``output``, then the inputs of ``ops`` (in that order), each once."""
-    tensors, seen = [output], {id(output)}
-    for op in ops:
-        for tensor in op.inputs:
-            if id(tensor) not in seen:
-                seen.add(id(tensor))
-                tensors.append(tensor)
+class _FreedTensor:
+    """Stands in for an intermediate tensor that backward let go of (see ``Op.release``): its
+    shape and dtype are known from the node that produced it, its values are gone."""
+
+    grad = None
+    requires_grad = True
+
+    def __init__(self, producer):
+        self.shape, self.dtype = producer.output_meta
+
+
+def _input_tensors(op):
+    """``op``'s inputs as tensors: after backward, an intermediate input is held weakly; it
+    comes back while someone else still holds it, else as a ``_FreedTensor``."""
+    tensors = []
+    for entry, producer in zip(op.inputs, op.producers):
+        if isinstance(entry, weakref.ref):
+            entry = entry() or _FreedTensor(producer)
+        tensors.append(entry)
     return tensors
+
+
+def _produced(output, ops):
+    """Each op's result, by ``id(op)``, as found among its consumers' inputs."""
+    produced = {}
+    if output.grad_fn is not None:
+        produced[id(output.grad_fn)] = output
+    for op in ops:
+        for tensor, producer in zip(_input_tensors(op), op.producers):
+            if producer is not None and id(producer) not in produced:
+                produced[id(producer)] = tensor
+    return produced
 
 
 class _Picture:
@@ -131,9 +155,13 @@ class _Picture:
         self.edges = []      # (tail id, head id, attributes)
         self.clusters = {}   # cluster id -> {"label", "parent", "module_id", "call_number"}
         forward_order = topological_order([output])  # the one walk; inputs before their ops
-        tensors = _tensors(output, forward_order)
-        tensor_ids = {id(t): f"t{i}" for i, t in enumerate(tensors)}
+        produced = _produced(output, forward_order)
         op_ids = {id(op): f"op{i}" for i, op in enumerate(forward_order)}
+        tensor_ids = {}  # an op's result is known by its op, a leaf by itself
+
+        def tensor_node(tensor, producer):
+            key = id(tensor) if producer is None else ("result of", id(producer))
+            return tensor_ids.setdefault(key, f"t{len(tensor_ids)}")
 
         names_by_id = {id(t): name for name, t in names.items()}
         module_names, owners, buffers = {}, {}, {}
@@ -148,7 +176,7 @@ class _Picture:
                         names_by_id.setdefault(id(value), full)
                         owners[id(value)] = module
                     elif kind == "buffer":
-                        buffers[id(value.data)] = (full, value, module)
+                        buffers[id(value._array)] = (full, value, module)
         names_by_id.setdefault(id(output), "output")
 
         calls = self._clusters(forward_order, model, module_names) if clusters else {}
@@ -156,42 +184,41 @@ class _Picture:
         for call_id, info in self.clusters.items():
             first_call.setdefault(info["module_id"], call_id)
 
-        def add_tensor(tensor):
-            node = tensor_ids[id(tensor)]
+        def add_tensor(tensor, producer):
+            node = tensor_node(tensor, producer)
             if node in self.nodes:
-                return
-            producer = tensor.grad_fn
+                return node
             if producer is not None:
                 cluster = calls.get(id(producer))
             else:
                 owner = owners.get(id(tensor))
                 cluster = first_call.get(id(owner)) if owner is not None else None
             self.nodes[node] = {
-                "kind": self._kind(tensor, output, owners),
-                "label": self._tensor_label(tensor, names_by_id.get(id(tensor))),
+                "kind": self._kind(tensor, producer, output, owners),
+                "label": self._tensor_label(tensor, producer, names_by_id.get(id(tensor))),
                 "cluster": cluster,
             }
+            return node
 
         # Nodes in forward order, each op's inputs in argument order, so Graphviz lays input 0
         # before input 1 and the picture reads in the direction the data flows.
-        outputs_of = {id(t.grad_fn): t for t in tensors if t.grad_fn is not None}
         for op in forward_order:
-            for tensor in op.inputs:
-                add_tensor(tensor)
+            inputs = _input_tensors(op)
+            input_nodes = [add_tensor(t, p) for t, p in zip(inputs, op.producers)]
             node = op_ids[id(op)]
             self.nodes[node] = {"kind": "op", "label": _op_label(op), "cluster": calls.get(id(op))}
-            add_tensor(outputs_of[id(op)])
-            several = len(op.inputs) > 1
-            for position, tensor in enumerate(op.inputs):
+            result = add_tensor(produced[id(op)], op)
+            several = len(inputs) > 1
+            for position, (tensor_id, producer) in enumerate(zip(input_nodes, op.producers)):
                 attributes = {"label": str(position)} if several else {}
-                if tensor.grad_fn is not None:
+                if producer is not None:
                     attributes["weight"] = "4"  # keep the forward data path straight
-                self.edges.append((tensor_ids[id(tensor)], node, attributes))
+                self.edges.append((tensor_id, node, attributes))
             for array, role in _state_arrays(op):
                 if id(array) in buffers:
                     self._buffer(buffers[id(array)], node, role, first_call)
-            self.edges.append((node, tensor_ids[id(outputs_of[id(op)])], {"weight": "4"}))
-        add_tensor(output)  # an output that no op produced (a leaf) is drawn alone
+            self.edges.append((node, result, {"weight": "4"}))
+        add_tensor(output, output.grad_fn)  # an output that no op produced (a leaf) is drawn alone
 
     def _clusters(self, ops, model, module_names):
         """One cluster per module call (nested as the calls were), skipping the model's own
@@ -229,30 +256,33 @@ class _Picture:
         name, buffer, module = found
         node = f"b_{name}"
         if node not in self.nodes:
-            self.nodes[node] = {"kind": "buffer", "label": self._tensor_label(buffer, name),
+            self.nodes[node] = {"kind": "buffer", "label": self._tensor_label(buffer, None, name),
                                 "cluster": first_call.get(id(module))}
         self.edges.append((node, op_node, {"style": "dashed", "label": role}))
 
     @staticmethod
-    def _kind(tensor, output, owners):
+    def _kind(tensor, producer, output, owners):
         if tensor is output:
             return "output"
         if isinstance(tensor, Parameter) or id(tensor) in owners:
             return "parameter"
-        if tensor.grad_fn is None:
+        if producer is None:
             return "leaf" if tensor.requires_grad else "input"
         return "tensor"
 
-    def _tensor_label(self, tensor, name):
+    def _tensor_label(self, tensor, producer, name):
         lines = [name] if name else []
+        shape = tuple(tensor.shape)
         if self.show_shapes:
-            shape = "scalar" if tensor.ndim == 0 else str(tuple(tensor.shape))
-            lines.append(f"{shape} {tensor.dtype}")
-        constant = name is None and tensor.grad_fn is None and not tensor.requires_grad
-        if self.show_values or (constant and tensor.numel() == 1):
-            lines.append(_values(tensor.data))
+            lines.append(f"{'scalar' if not shape else str(shape)} {tensor.dtype}")
+        freed = isinstance(tensor, _FreedTensor)
+        constant = name is None and producer is None and not tensor.requires_grad
+        if freed and self.show_values:
+            lines.append("(values freed by backward)")
+        elif self.show_values or (constant and int(np.prod(shape)) == 1):
+            lines.append(_values(tensor._array))
         if self.show_grads and tensor.grad is not None:
-            lines.append("grad " + _values(tensor.grad.data, gradient=True))
+            lines.append("grad " + _values(tensor.grad._array, gradient=True))
         return "\\n".join(lines) if lines else "tensor"
 
     # -------------------------------------------------------------- summarising

@@ -87,7 +87,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if bias is None:
         bias = Tensor._make(np.zeros(channels, dtype=input.dtype), None)
     running = (None, None) if running_mean is None or running_var is None else (
-        running_mean.data, running_var.data)
+        running_mean._array, running_var._array)
     if not fused:
         return _batch_norm_composed(input, running, weight, bias, use_batch_stats, momentum, eps)
     return BatchNorm.apply(input, weight, bias, eps=eps, momentum=momentum,
@@ -105,7 +105,7 @@ def _batch_norm_composed(input, running, weight, bias, use_batch_stats, momentum
         centred = input - mean                                # step 2: centre
         var = (centred * centred).mean(dim=dims, keepdim=True)  # step 3: biased variance
         if running_mean is not None:
-            update_running_statistics(running_mean, running_var, mean.data, var.data,
+            update_running_statistics(running_mean, running_var, mean._array, var._array,
                                       input.numel() // input.shape[1], momentum)
     else:
         mean = Tensor._make(running_mean.reshape(shape), None)
@@ -176,7 +176,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     probabilities = _check_target(input, target, weight, ignore_index)
     if fused:
         out = CrossEntropy.apply(
-            input, target, weight=None if weight is None else weight.data.astype(input.dtype),
+            input, target, weight=None if weight is None else weight._array.astype(input.dtype),
             ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing,
         )
     else:
@@ -196,8 +196,8 @@ def _cross_entropy_composed(input, target, weight, ignore_index, reduction, labe
         losses = -(log_p * q * w).sum(dim=1)
         divisor = n
     else:
-        valid = target.data != ignore_index
-        labels = np.where(valid, target.data, 0)
+        valid = target._array != ignore_index
+        labels = np.where(valid, target._array, 0)
         mask = Tensor._make(valid.astype(input.dtype), None)
         picked_weight = w[labels] * mask
         losses = -(log_p[np.arange(n), labels] * picked_weight) * (1 - label_smoothing)
@@ -219,9 +219,9 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
             f"{tuple(target.shape)}"
         )
     n, classes = input.shape
-    valid = target.data != ignore_index
-    labels = np.where(valid, target.data, 0)
-    w = np.ones(classes, dtype=input.dtype) if weight is None else weight.data.astype(input.dtype)
+    valid = target._array != ignore_index
+    labels = np.where(valid, target._array, 0)
+    w = np.ones(classes, dtype=input.dtype) if weight is None else weight._array.astype(input.dtype)
     picked_weight = Tensor._make(w[labels] * valid, None)
     losses = -input[np.arange(n), labels] * picked_weight
     return _reduce(losses, reduction, picked_weight.sum())
@@ -282,7 +282,7 @@ def _check_target(input, target, weight, ignore_index):
             f"expected target of int64 class indices of shape ({n},), got {target.dtype} of shape "
             f"{tuple(target.shape)}"
         )
-    labels = target.data[target.data != ignore_index]
+    labels = target._array[target._array != ignore_index]
     bad = labels[(labels < 0) | (labels >= classes)]
     if bad.size:
         raise IndexError(f"Target {bad[0]} is out of bounds.")

@@ -4,27 +4,24 @@ import math
 
 import numpy as np
 
-from ..random import numpy_generator
 from ..autograd import no_grad
 
 
 @no_grad()
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill ``tensor`` with draws from U(a, b)."""
-    tensor.data[...] = numpy_generator(generator).uniform(a, b, tensor.shape)
-    return tensor
+    return tensor.uniform_(a, b, generator=generator)
 
 
 @no_grad()
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill ``tensor`` with draws from N(mean, std**2)."""
-    tensor.data[...] = numpy_generator(generator).normal(mean, std, tensor.shape)
-    return tensor
+    return tensor.normal_(mean, std, generator=generator)
 
 
+@no_grad()
 def constant_(tensor, val):
-    tensor.data[...] = val
-    return tensor
+    return tensor.fill_(val)
 
 
 def zeros_(tensor):

@@ -13,7 +13,10 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .. import dtypes
-from ..autograd import ModuleCall, _ModuleScope
+from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled, no_grad, thread_state
+from ..autograd.graph import ModuleCall, version_counter
+from ..autograd.hooks import RemovableHandle
 from ..tensor import Tensor, _to_array
 
 
@@ -26,10 +29,12 @@ class Parameter(Tensor):
     def __init__(self, data=None, requires_grad=True):
         if data is None:
             data = np.zeros(0, dtype=dtypes.get_default_dtype())
-        self.data = data.data if isinstance(data, Tensor) else _to_array(data)
+        self._array = data._array if isinstance(data, Tensor) else _to_array(data)
         self.grad = None
         self.grad_fn = None
         self._requires_grad = False
+        self._version_counter = version_counter(data) if isinstance(data, Tensor) else None
+        self._base = self._hooks = None
         self.requires_grad = requires_grad
 
     def __repr__(self):
@@ -44,7 +49,7 @@ def clear_grads(params, set_to_none=True):
         if set_to_none:
             param.grad = None
         else:
-            param.grad.data[...] = 0
+            param.grad.zero_()
 
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -69,16 +74,62 @@ class Module:
         )
 
     def __call__(self, *args, **kwargs):
-        # This call becomes the current module call while forward runs, so the ops it records
-        # carry it and the graph drawer can group them into one cluster (see autograd.ModuleCall).
-        parent = _ModuleScope.current
-        _ModuleScope.current = ModuleCall(self, parent)
+        hooks = self.__dict__.get("_module_hooks")
+        if hooks is not None:
+            return _call_with_hooks(self, hooks, args, kwargs)
+        # What _run_forward does, inlined: this runs on every layer call.
+        state = thread_state
+        parent = state.module_call
+        state.module_call = ModuleCall(self, parent)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            _ModuleScope.current = parent
+            state.module_call = parent
 
-    # ------------------------------------------------------------------ discovery
+    def _run_forward(self, args, kwargs):
+        # This call becomes the current module call (in this thread) while forward runs, so the
+        # ops it records carry it and the graph drawer can group them into one cluster.
+        state = thread_state
+        parent = state.module_call
+        state.module_call = ModuleCall(self, parent)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            state.module_call = parent
+
+    # ------------------------------------------------------------------ hooks
+
+    def _hooks(self):
+        hooks = self.__dict__.get("_module_hooks")
+        if hooks is None:
+            hooks = self.__dict__["_module_hooks"] = ModuleHooks()
+        return hooks
+
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args)`` runs before ``forward``; it may return new ``args`` (a tuple,
+        or a single value). With ``with_kwargs=True`` it is ``hook(module, args, kwargs)`` and
+        may return ``(args, kwargs)``. Returns a handle whose ``remove()`` unregisters it."""
+        return self._hooks().add("forward_pre", hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+        """``hook(module, args, output)`` runs after ``forward``; it may return a replacement
+        output. With ``with_kwargs=True`` it is ``hook(module, args, kwargs, output)``."""
+        return self._hooks().add("forward", hook, prepend, with_kwargs)
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` runs when the gradients of the module's output are
+        known, before they flow into the module; it may return replacements."""
+        return self._hooks().add("backward_pre", hook, prepend, False)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` runs once the gradients with respect to the
+        module's tensor arguments are computed (``None`` for those that need none); it may
+        return a replacement ``grad_input``."""
+        return self._hooks().add("backward", hook, prepend, False)
+
+    register_backward_hook = register_full_backward_hook
+
+        # ------------------------------------------------------------------ discovery
 
     def _members(self):
         """This module's own ``(kind, name, value)`` in assignment order; kind is
@@ -226,10 +277,10 @@ class Module:
             raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired "
                             f"dtype={target}")
         for tensor in list(self.parameters()) + list(self.buffers()):
-            if dtypes.is_floating(tensor.data.dtype):
-                tensor.data = tensor.data.astype(target)
+            if dtypes.is_floating(tensor.dtype):
+                tensor._array = tensor._array.astype(target)
                 if tensor.grad is not None:
-                    tensor.grad.data = tensor.grad.data.astype(target)
+                    tensor.grad._array = tensor.grad._array.astype(target)
         return self
 
     def float(self):
@@ -283,7 +334,7 @@ class Module:
             if key not in state_dict:
                 continue
             value = state_dict[key]
-            array = np.asarray(value.data if isinstance(value, Tensor) else value)
+            array = np.asarray(value._array if isinstance(value, Tensor) else value)
             if array.shape != target.shape:
                 problems.append(
                     f"size mismatch for {key}: copying a param with shape {array.shape} from "
@@ -297,7 +348,8 @@ class Module:
                 + "\n\t".join(problems)
             )
         for target, array in updates:
-            target.data[...] = array
+            with no_grad():
+                target.copy_(Tensor._make(array, None))
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing
@@ -316,3 +368,131 @@ class Module:
             child_text = repr(child).replace("\n", "\n  ")
             lines.append(f"({name}): {child_text}")
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+
+# ---------------------------------------------------------------------- hooks
+
+
+class ModuleHooks:
+    """A module's registered hooks, by kind, each an ordered dict keyed by handle id."""
+
+    def __init__(self):
+        self.forward_pre, self.forward = {}, {}
+        self.backward_pre, self.backward = {}, {}
+        self.with_kwargs = set()
+
+    def add(self, kind, hook, prepend, with_kwargs):
+        hooks = getattr(self, kind)
+        handle = RemovableHandle.append(hooks, hook)
+        if prepend:
+            hooks_in_order = {handle.id: hooks.pop(handle.id), **hooks}
+            hooks.clear()
+            hooks.update(hooks_in_order)
+        if with_kwargs:
+            self.with_kwargs.add(handle.id)
+        return handle
+
+
+def _call_with_hooks(module, hooks, args, kwargs):
+    """``Module.__call__`` when hooks are registered: pre-hooks, backward-hook wrapping of the
+    tensor arguments, ``forward``, forward hooks, backward-hook wrapping of the output."""
+    for key, hook in list(hooks.forward_pre.items()):
+        if key in hooks.with_kwargs:
+            result = hook(module, args, kwargs)
+            if result is not None:
+                args, kwargs = result
+        else:
+            result = hook(module, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+    backward = None
+    if (hooks.backward or hooks.backward_pre) and is_grad_enabled():
+        backward = _BackwardHookState(module, hooks)
+        args = backward.wrap_inputs(args)
+    output = module._run_forward(args, kwargs)
+    for key, hook in list(hooks.forward.items()):
+        result = hook(module, args, kwargs, output) if key in hooks.with_kwargs else \
+            hook(module, args, output)
+        if result is not None:
+            output = result
+    if backward is not None:
+        output = backward.wrap_output(output)
+    return output
+
+
+class _BackwardHookState:
+    """Connects a module call's backward hooks to the graph, as PyTorch does: identity
+    functions on the tensor arguments and on the output. The output's backward records
+    ``grad_output`` (after the pre-hooks); the arguments' backward, reached once the module's
+    own gradients are done, calls the hooks with ``grad_input``."""
+
+    def __init__(self, module, hooks):
+        self.module, self.hooks = module, hooks
+        self.grad_output = None
+        self.tensor_args, self.wrapped = [], []  # positions of tensor args; those wrapped
+
+    def wrap_inputs(self, args):
+        self.tensor_args = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        positions = [i for i in self.tensor_args if args[i].requires_grad]
+        self.wrapped = positions
+        if not positions:
+            return args
+        wrapped = BackwardHookFunction.apply(self, "input", *[args[i] for i in positions])
+        wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
+        args = list(args)
+        for position, tensor in zip(positions, wrapped):
+            args[position] = tensor
+        return tuple(args)
+
+    def wrap_output(self, output):
+        outputs = output if isinstance(output, tuple) else (output,)
+        positions = [i for i, o in enumerate(outputs) if isinstance(o, Tensor) and o.requires_grad]
+        if not positions:
+            return output
+        wrapped = BackwardHookFunction.apply(self, "output", *[outputs[i] for i in positions])
+        wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
+        outputs = list(outputs)
+        for position, tensor in zip(positions, wrapped):
+            outputs[position] = tensor
+        return tuple(outputs) if isinstance(output, tuple) else outputs[0]
+
+    def output_gradients(self, grads):
+        for hook in list(self.hooks.backward_pre.values()):
+            result = hook(self.module, grads)
+            if result is not None:
+                grads = result if isinstance(result, tuple) else (result,)
+        self.grad_output = grads
+        if not self.wrapped:  # no argument needs a gradient: the hooks run now
+            self._call_hooks((None,) * max(len(self.tensor_args), 1))
+        return grads
+
+    def input_gradients(self, grads):
+        by_position = dict(zip(self.wrapped, grads))
+        grad_input = tuple(by_position.get(i) for i in self.tensor_args)
+        grad_input = self._call_hooks(grad_input)
+        by_position = dict(zip(self.tensor_args, grad_input))
+        return tuple(by_position[i] for i in self.wrapped)
+
+    def _call_hooks(self, grad_input):
+        for hook in list(self.hooks.backward.values()):
+            result = hook(self.module, grad_input, self.grad_output)
+            if result is not None:
+                grad_input = result if isinstance(result, tuple) else (result,)
+        return grad_input
+
+
+class BackwardHookFunction(Function):
+    """Identity on a module call's tensors whose backward runs the module's backward hooks."""
+
+    @staticmethod
+    def forward(ctx, state, side, *tensors):
+        ctx.state, ctx.side = state, side
+        return tuple(t.detach() for t in tensors) if len(tensors) > 1 else tensors[0].detach()
+
+    @staticmethod
+    def backward(ctx, *grads):
+        if ctx.side == "output":
+            grads = ctx.state.output_gradients(grads)
+        else:
+            grads = ctx.state.input_gradients(grads)
+        return (None, None) + tuple(grads)

@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from .. import dtypes
+from ..autograd import no_grad
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
@@ -48,9 +49,10 @@ class BatchNorm1d(Module):
 
     def reset_running_stats(self):
         if self.track_running_stats:
-            self.running_mean.data[...] = 0
-            self.running_var.data[...] = 1
-            self.num_batches_tracked.data[...] = 0
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
 
     def forward(self, input):
         if input.ndim not in (2, 3):
@@ -63,9 +65,11 @@ class BatchNorm1d(Module):
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             if input.numel() // input.shape[1] > 1:  # else batch_norm raises before any update
-                self.num_batches_tracked.data += 1
+                # The array directly, as for the running statistics: this runs every step, and
+                # no op saves a buffer, so its version is never checked.
+                self.num_batches_tracked._array += 1
             if self.momentum is None:  # cumulative moving average
-                momentum = 1.0 / max(int(self.num_batches_tracked.data), 1)
+                momentum = 1.0 / max(int(self.num_batches_tracked._array), 1)
         use_running = not self.training and self.track_running_stats
         return F.batch_norm(
             input,

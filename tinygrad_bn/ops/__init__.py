@@ -1,6 +1,6 @@
 """The differentiable operations, one class each, grouped by kind.
 
-``Tensor`` methods call these explicitly; see ``autograd.Function`` for the contract every op
+``Tensor`` methods call these explicitly; see ``autograd.graph.Op`` for the contract every op
 follows.
 """
 

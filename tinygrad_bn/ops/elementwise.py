@@ -12,10 +12,10 @@ masked-out position becomes NaN rather than 0.
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.graph import Op
 
 
-class Add(Function):
+class Add(Op):
     """``a + b``. Gradients: ``dL/da = dL/db = grad_output``."""
 
     __slots__ = ()
@@ -27,7 +27,7 @@ class Add(Function):
         return grad_output, grad_output
 
 
-class Sub(Function):
+class Sub(Op):
     """``a - b``. Gradients: ``grad_output`` and ``-grad_output``."""
 
     __slots__ = ()
@@ -40,13 +40,14 @@ class Sub(Function):
         return grad_output, (-grad_output if needs_b else None)
 
 
-class Mul(Function):
+class Mul(Op):
     """``a * b``. Gradients: ``grad_output * b`` and ``grad_output * a``."""
 
     __slots__ = ()
 
     def forward(self, a, b):
-        self.saved = (a, b)
+        needs_a, needs_b = self.needs_input_grad or (False, False)
+        self.saved = (a if needs_b else None, b if needs_a else None)
         return a * b
 
     def backward(self, grad_output):
@@ -55,13 +56,14 @@ class Mul(Function):
         return (grad_output * b if needs_a else None, grad_output * a if needs_b else None)
 
 
-class Div(Function):
+class Div(Op):
     """``a / b``. Gradients: ``grad_output / b`` and ``-grad_output * a / b**2``."""
 
     __slots__ = ()
 
     def forward(self, a, b):
-        self.saved = (a, b)
+        needs_b = self.needs_input_grad[1] if self.needs_input_grad else False
+        self.saved = (a if needs_b else None, b)
         return a / b
 
     def backward(self, grad_output):
@@ -72,7 +74,7 @@ class Div(Function):
         return grad_a, grad_b
 
 
-class Pow(Function):
+class Pow(Op):
     """``base ** exponent``.
 
     Gradients: ``exponent * base**(exponent - 1)`` for the base (0 where the exponent is 0, as in
@@ -81,6 +83,7 @@ class Pow(Function):
     """
 
     __slots__ = ()
+    saves_output = True
 
     def forward(self, base, exponent):
         out = base**exponent
@@ -102,7 +105,7 @@ class Pow(Function):
         return grad_base, grad_exponent
 
 
-class Neg(Function):
+class Neg(Op):
     """``-a``. Gradient: ``-grad_output``."""
 
     __slots__ = ()
@@ -114,10 +117,11 @@ class Neg(Function):
         return (-grad_output,)
 
 
-class Exp(Function):
+class Exp(Op):
     """``exp(a)``. Gradient: ``grad_output * exp(a)``, reusing the output."""
 
     __slots__ = ()
+    saves_output = True
 
     def forward(self, a):
         out = np.exp(a)
@@ -129,7 +133,7 @@ class Exp(Function):
         return (grad_output * out,)
 
 
-class Log(Function):
+class Log(Op):
     """Natural ``log(a)``. Gradient: ``grad_output / a``."""
 
     __slots__ = ()
@@ -143,10 +147,11 @@ class Log(Function):
         return (grad_output / a,)
 
 
-class Sqrt(Function):
+class Sqrt(Op):
     """``sqrt(a)``. Gradient: ``grad_output / (2 * sqrt(a))``."""
 
     __slots__ = ()
+    saves_output = True
 
     def forward(self, a):
         out = np.sqrt(a)
@@ -158,10 +163,11 @@ class Sqrt(Function):
         return (grad_output / (2 * out),)
 
 
-class Tanh(Function):
+class Tanh(Op):
     """``tanh(a)``. Gradient: ``grad_output * (1 - tanh(a)**2)``."""
 
     __slots__ = ()
+    saves_output = True
 
     def forward(self, a):
         out = np.tanh(a)
@@ -173,13 +179,14 @@ class Tanh(Function):
         return (grad_output * (1 - out * out),)
 
 
-class Sigmoid(Function):
+class Sigmoid(Op):
     """``1 / (1 + exp(-a))``, computed without overflow for large ``|a|``.
 
     Gradient: ``grad_output * s * (1 - s)`` with ``s`` the output.
     """
 
     __slots__ = ()
+    saves_output = True
 
     def forward(self, a):
         e = np.exp(-np.abs(a))  # never overflows; sigmoid(a) = 1/(1+e) for a >= 0, e/(1+e) below
@@ -192,11 +199,12 @@ class Sigmoid(Function):
         return (grad_output * out * (1 - out),)
 
 
-class ReLU(Function):
+class ReLU(Op):
     """``max(a, 0)``. Gradient: ``grad_output`` where ``a > 0``, else 0 (0 at ``a == 0``, as in
     PyTorch)."""
 
     __slots__ = ()
+    saves_output = True
 
     def forward(self, a):
         out = np.maximum(a, 0)
@@ -208,7 +216,7 @@ class ReLU(Function):
         return (grad_output * (out > 0),)
 
 
-class Abs(Function):
+class Abs(Op):
     """``|a|``. Gradient: ``grad_output * sign(a)`` (0 at ``a == 0``)."""
 
     __slots__ = ()
@@ -222,7 +230,7 @@ class Abs(Function):
         return (grad_output * np.sign(a),)
 
 
-class Clamp(Function):
+class Clamp(Op):
     """``min(max(a, min), max)`` with either bound optional.
 
     Gradient: ``grad_output`` where ``min <= a <= max`` (bounds included, as in PyTorch), else 0.
@@ -248,7 +256,7 @@ class Clamp(Function):
         return (grad_output * inside,)
 
 
-class Maximum(Function):
+class Maximum(Op):
     """Elementwise ``max(a, b)``. The larger input gets ``grad_output``; on a tie each gets half
     (PyTorch's convention)."""
 
@@ -263,7 +271,7 @@ class Maximum(Function):
         return _split_between(grad_output, a > b, a == b, self.needs_input_grad)
 
 
-class Minimum(Function):
+class Minimum(Op):
     """Elementwise ``min(a, b)``. The smaller input gets ``grad_output``; on a tie each gets half."""
 
     __slots__ = ()
@@ -287,7 +295,7 @@ def _split_between(grad_output, a_wins, tie, needs_input_grad):
     )
 
 
-class Where(Function):
+class Where(Op):
     """``where(condition, a, b)``: ``a`` where ``condition`` holds, ``b`` elsewhere.
 
     The boolean condition is the first input and gets no gradient; ``a`` gets ``grad_output``
@@ -310,7 +318,7 @@ class Where(Function):
         )
 
 
-class Cast(Function):
+class Cast(Op):
     """Convert to another dtype. Gradient: ``grad_output`` converted back (by the engine).
 
     A cast to an integer or bool dtype ends the graph: its result does not require grad.

@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.graph import Op
 
 
-class MatMul(Function):
+class MatMul(Op):
     """``a @ b``.
 
     Shapes follow ``numpy.matmul``: a 1-D ``a`` is a row vector and a 1-D ``b`` a column vector
@@ -29,26 +29,29 @@ class MatMul(Function):
             out = np.matmul(a, b)
         except ValueError:  # inner dims fit, so the batch dims do not broadcast
             raise RuntimeError(_shape_error(a.shape, b.shape)) from None
-        self.saved = (a, b)
+        # Each operand is saved only for the other's gradient (as PyTorch does), so writing in
+        # place to an operand whose partner needs no gradient is not an error.
+        needs_a, needs_b = self.needs_input_grad or (False, False)
+        self.saved = (a if needs_b else None, b if needs_a else None, a.ndim, b.ndim)
         return out
 
     def backward(self, grad_output):
-        a, b = self.saved
+        a, b, a_ndim, b_ndim = self.saved
         needs_a, needs_b = self.needs_input_grad
-        if a.ndim == 2 and b.ndim == 2:
+        if a_ndim == 2 and b_ndim == 2:
             return (grad_output @ b.T if needs_a else None, a.T @ grad_output if needs_b else None)
-        a2 = a[np.newaxis, :] if a.ndim == 1 else a
-        b2 = b[:, np.newaxis] if b.ndim == 1 else b
+        a2 = a[np.newaxis, :] if a is not None and a_ndim == 1 else a
+        b2 = b[:, np.newaxis] if b is not None and b_ndim == 1 else b
         grad = grad_output
-        if a.ndim == 1:
-            grad = np.expand_dims(grad, -2 if b.ndim > 1 else -1)
-        if b.ndim == 1:
+        if a_ndim == 1:
+            grad = np.expand_dims(grad, -2 if b_ndim > 1 else -1)
+        if b_ndim == 1:
             grad = np.expand_dims(grad, -1)
         grad_a = grad @ np.swapaxes(b2, -1, -2) if needs_a else None
         grad_b = np.swapaxes(a2, -1, -2) @ grad if needs_b else None
-        if needs_a and a.ndim == 1:
+        if needs_a and a_ndim == 1:
             grad_a = grad_a.sum(axis=tuple(range(grad_a.ndim - 1)))
-        if needs_b and b.ndim == 1:
+        if needs_b and b_ndim == 1:
             grad_b = grad_b.sum(axis=tuple(range(grad_b.ndim - 2)) + (grad_b.ndim - 1,))
         return grad_a, grad_b
 
@@ -60,7 +63,7 @@ def _shape_error(a_shape, b_shape):
     return f"mat1 and mat2 shapes cannot be multiplied ({a_text} and {b_text})"
 
 
-class Linear(Function):
+class Linear(Op):
     """``x @ weight.T + bias``, the affine map of ``nn.Linear``, as one node.
 
     Shapes: ``x`` ``(..., in)``, ``weight`` ``(out, in)``, ``bias`` ``(out,)``, result
@@ -74,7 +77,8 @@ class Linear(Function):
     __slots__ = ()
 
     def forward(self, x, weight, bias=None):
-        self.saved = (x, weight)
+        needs = self.needs_input_grad
+        self.saved = (x if needs and needs[1] else None, weight if needs and needs[0] else None)
         out = x @ weight.T
         if bias is not None:
             out += bias

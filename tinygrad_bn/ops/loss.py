@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.graph import Op
 
 
-class CrossEntropy(Function):
+class CrossEntropy(Op):
     """Cross-entropy of logits ``x`` ``(N, C)`` against class indices ``(N,)`` or class
     probabilities ``(N, C)``, PyTorch's ``F.cross_entropy`` semantics.
 

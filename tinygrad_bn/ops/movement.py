@@ -7,15 +7,16 @@ over expanded dims, scatter-add into the indexed positions, split along the join
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.graph import Op
 
 
-class Reshape(Function):
+class Reshape(Op):
     """View the input with another ``shape`` of the same size (``-1`` already resolved).
     Gradient: ``grad_output`` reshaped to the input's shape. Also serves ``view``, ``flatten``,
     ``squeeze`` and ``unsqueeze``."""
 
     __slots__ = ("shape", "input_shape")
+    is_view = True
     arguments = ("shape",)
 
     def __init__(self, shape):
@@ -29,11 +30,12 @@ class Reshape(Function):
         return (grad_output.reshape(self.input_shape),)
 
 
-class Permute(Function):
+class Permute(Op):
     """Reorder dims: output dim ``i`` is input dim ``dims[i]``. Also serves ``transpose`` and
     ``.T``. Gradient: ``grad_output`` permuted by the inverse order."""
 
     __slots__ = ("dims",)
+    is_view = True
     arguments = ("dims",)
 
     def __init__(self, dims):
@@ -46,12 +48,13 @@ class Permute(Function):
         return (grad_output.transpose(np.argsort(self.dims)),)
 
 
-class Expand(Function):
+class Expand(Op):
     """Broadcast size-1 dims (and new leading dims) to ``shape`` without copying.
     Gradient: ``grad_output`` summed over the expanded dims (done by the engine's
     ``reduce_to_shape``, the one place broadcasting is undone)."""
 
     __slots__ = ("shape",)
+    is_view = True
     arguments = ("shape",)
 
     def __init__(self, shape):
@@ -64,7 +67,7 @@ class Expand(Function):
         return (grad_output,)
 
 
-class GetItem(Function):
+class GetItem(Op):
     """``a[index]`` with ints, slices, ``None``, ``...``, integer arrays and boolean masks.
 
     Gradient: zeros of the input's shape with ``grad_output`` added at the indexed positions.
@@ -73,6 +76,7 @@ class GetItem(Function):
     """
 
     __slots__ = ("index", "input_shape")
+    is_view = True
     arguments = ("index",)
 
     def __init__(self, index):
@@ -80,6 +84,11 @@ class GetItem(Function):
 
     def forward(self, a):
         self.input_shape = a.shape
+        if _is_basic(self.index):
+            # Ints, slices, None and ... select a view, as in PyTorch; the trailing ... keeps
+            # NumPy from returning a copied scalar when every dim is indexed by an int.
+            parts = self.index if isinstance(self.index, tuple) else (self.index,)
+            return a[parts if Ellipsis in parts else parts + (Ellipsis,)]
         return np.asarray(a[self.index])
 
     def backward(self, grad_output):
@@ -92,7 +101,14 @@ class GetItem(Function):
         return (grad,)
 
 
-class Cat(Function):
+def _is_basic(index):
+    """Whether an index selects a view: only ints, slices, None and Ellipsis."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(part is None or part is Ellipsis or isinstance(part, (int, slice))
+               for part in parts)
+
+
+class Cat(Op):
     """Join the inputs along existing dim ``dim``. Gradient: ``grad_output`` split back into
     pieces of the inputs' sizes along ``dim``."""
 
@@ -110,7 +126,7 @@ class Cat(Function):
         return tuple(np.split(grad_output, np.cumsum(self.sizes)[:-1], axis=self.dim))
 
 
-class Stack(Function):
+class Stack(Op):
     """Join equally shaped inputs along a new dim ``dim``. Gradient: the slices of
     ``grad_output`` at each position of ``dim``."""
 

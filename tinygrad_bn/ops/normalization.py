@@ -6,7 +6,7 @@ the tests show the two agree with each other and with finite differences.
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.graph import Op
 
 
 def update_running_statistics(running_mean, running_var, mean, var, m, momentum):
@@ -19,7 +19,7 @@ def update_running_statistics(running_mean, running_var, mean, var, m, momentum)
     running_var += momentum * var.reshape(-1) * (m / (m - 1))
 
 
-class BatchNorm(Function):
+class BatchNorm(Op):
     """``y = gamma * (x - mean) / sqrt(var + eps) + beta``, per channel.
 
     Shapes: ``x`` is ``(N, C)`` or ``(N, C, L)``; ``gamma``/``beta`` are ``(C,)``. Statistics are

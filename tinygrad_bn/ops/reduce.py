@@ -7,7 +7,7 @@ normalised by the Tensor method) and ``keepdim``. Backward first restores the re
 
 import numpy as np
 
-from ..autograd import Function
+from ..autograd.graph import Op
 from ..shapes import reduced_count
 
 
@@ -25,7 +25,7 @@ def _drop_reduced(out, dim, keepdim):
     return out.reshape(()) if dim is None else np.squeeze(out, dim)
 
 
-class Sum(Function):
+class Sum(Op):
     """Sum over ``dim``. Gradient: ``grad_output`` broadcast back over the summed dims."""
 
     __slots__ = ("dim", "keepdim", "input_shape")
@@ -43,7 +43,7 @@ class Sum(Function):
         return (np.broadcast_to(grad, self.input_shape),)
 
 
-class Mean(Function):
+class Mean(Op):
     """Mean over ``dim``. Gradient: ``grad_output / n`` broadcast back, ``n`` the count averaged."""
 
     __slots__ = ("dim", "keepdim", "input_shape")
@@ -62,7 +62,7 @@ class Mean(Function):
         return (np.broadcast_to(grad, self.input_shape),)
 
 
-class Var(Function):
+class Var(Op):
     """Variance over ``dim``: ``sum((a - mean)**2) / (n - correction)``.
 
     ``correction=1`` is the unbiased estimate (PyTorch's default), ``correction=0`` the biased
@@ -89,7 +89,7 @@ class Var(Function):
             return (_unreduce(grad_output, self.dim, self.keepdim) * centred * (2 / divisor),)
 
 
-class _Extremum(Function):
+class _Extremum(Op):
     """Shared body of ``Max`` and ``Min``.
 
     Over all of ``dim`` (``dim`` None or a tuple) the gradient is shared evenly between tied
@@ -99,6 +99,7 @@ class _Extremum(Function):
     """
 
     __slots__ = ("dim", "keepdim")
+    saves_output = True
     arguments = ("dim", "keepdim")
     reduce = staticmethod(np.max)
     arg_reduce = staticmethod(np.argmax)
@@ -151,13 +152,14 @@ def _stable_logsumexp(a, dim):
         return shift + np.log(np.exp(a - shift).sum(axis=dim, keepdims=True))
 
 
-class LogSumExp(Function):
+class LogSumExp(Op):
     """``log(sum(exp(a)))`` over ``dim``, stable for large ``|a|``.
 
     Gradient: ``grad_output * softmax(a)``, i.e. ``grad_output * exp(a - out)``.
     """
 
     __slots__ = ("dim", "keepdim")
+    saves_output = True
     arguments = ("dim", "keepdim")
 
     def __init__(self, dim=None, keepdim=False):
@@ -174,13 +176,14 @@ class LogSumExp(Function):
         return (grad * np.exp(a - out),)
 
 
-class Softmax(Function):
+class Softmax(Op):
     """``exp(a) / sum(exp(a))`` along ``dim``.
 
     Gradient (``s`` the output): ``s * (grad_output - sum(grad_output * s, dim))``.
     """
 
     __slots__ = ("dim",)
+    saves_output = True
     arguments = ("dim",)
 
     def __init__(self, dim):
@@ -197,13 +200,14 @@ class Softmax(Function):
         return (out * (grad_output - (grad_output * out).sum(axis=self.dim, keepdims=True)),)
 
 
-class LogSoftmax(Function):
+class LogSoftmax(Op):
     """``a - logsumexp(a)`` along ``dim``, stable for large ``|a|``.
 
     Gradient (``out`` the output): ``grad_output - exp(out) * sum(grad_output, dim)``.
     """
 
     __slots__ = ("dim",)
+    saves_output = True
     arguments = ("dim",)
 
     def __init__(self, dim):

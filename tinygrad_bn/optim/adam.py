@@ -4,6 +4,7 @@ operations."""
 import numpy as np
 
 from ..autograd import no_grad
+from ..autograd.graph import bump_versions
 from .optimizer import Optimizer
 
 
@@ -54,10 +55,10 @@ class Adam(Optimizer):
     def _state(self, p, group):
         state = self.state.get(p)
         if state is None:
-            state = self.state[p] = {"step": 0, "exp_avg": np.zeros_like(p.data),
-                                     "exp_avg_sq": np.zeros_like(p.data)}
+            state = self.state[p] = {"step": 0, "exp_avg": np.zeros_like(p._array),
+                                     "exp_avg_sq": np.zeros_like(p._array)}
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                state["max_exp_avg_sq"] = np.zeros_like(p._array)
         return state
 
     def _flat_moments(self, index, group, params):
@@ -79,8 +80,8 @@ class Adam(Optimizer):
             offset = 0
             for p, state in zip(params, states):
                 for name in names:
-                    state[name] = flat[name][offset:offset + p.data.size].reshape(p.shape)
-                offset += p.data.size
+                    state[name] = flat[name][offset:offset + p._array.size].reshape(p.shape)
+                offset += p._array.size
             self._flat[index] = flat
         flat["states"] = states
         return flat
@@ -95,15 +96,15 @@ class Adam(Optimizer):
         def gather(arrays):
             return np.concatenate([a.reshape(-1) for a in arrays]) if flat else arrays[0]
 
-        grad = gather([p.grad.data for p in params])
+        grad = gather([p.grad._array for p in params])
         if group["maximize"]:
             grad = -grad
         if weight_decay:
             if self.decoupled_weight_decay:
                 for p in params:
-                    p.data *= 1 - lr * weight_decay
+                    p._array *= 1 - lr * weight_decay
             else:
-                grad = grad + weight_decay * gather([p.data for p in params])
+                grad = grad + weight_decay * gather([p._array for p in params])
         step = states[0]["step"] + 1
         for state in states:
             state["step"] = step
@@ -123,12 +124,14 @@ class Adam(Optimizer):
         update = exp_avg / denom  # addcdiv_'s rounding: value * (exp_avg / denom)
         update *= lr / bias_correction1
         if not flat:
-            params[0].data -= update
+            params[0]._array -= update
+            params[0]._bump_version()
             return
         offset = 0
         for p in params:
-            p.data -= update[offset:offset + p.data.size].reshape(p.shape)
-            offset += p.data.size
+            p._array -= update[offset:offset + p._array.size].reshape(p.shape)
+            offset += p._array.size
+        bump_versions(params)  # as PyTorch's in-place update: a graph that saved p now refuses
 
 
 class AdamW(Adam):

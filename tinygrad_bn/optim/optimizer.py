@@ -107,7 +107,7 @@ class Optimizer:
             restored = {}
             for name, value in values.items():
                 if isinstance(value, (Tensor, np.ndarray)):
-                    array = np.array(value.data if isinstance(value, Tensor) else value)
+                    array = np.array(value._array if isinstance(value, Tensor) else value)
                     if array.ndim and array.shape != p.shape:
                         raise ValueError(
                             f"loaded state '{name}' of parameter {key} has shape {array.shape}, "
@@ -136,7 +136,7 @@ def _as_python(value, like):
     """Hyperparameters come back from a checkpoint as arrays or lists; give them the type the
     group had (a tuple for ``betas``, a float for ``lr``)."""
     if isinstance(value, (Tensor, np.ndarray)):
-        value = np.asarray(value.data if isinstance(value, Tensor) else value).tolist()
+        value = np.asarray(value._array if isinstance(value, Tensor) else value).tolist()
     if isinstance(like, tuple) and isinstance(value, list):
         return tuple(value)
     return value

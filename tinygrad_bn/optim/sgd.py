@@ -38,9 +38,9 @@ class SGD(Optimizer):
             for p in group["params"]:
                 if p.grad is None:
                     continue
-                grad = -p.grad.data if group["maximize"] else p.grad.data
+                grad = -p.grad._array if group["maximize"] else p.grad._array
                 if weight_decay:
-                    grad = grad + weight_decay * p.data
+                    grad = grad + weight_decay * p._array
                 if momentum:
                     state = self.state.setdefault(p, {})
                     buffer = state.get("momentum_buffer")
@@ -50,4 +50,5 @@ class SGD(Optimizer):
                         buffer *= momentum
                         buffer += (1 - dampening) * grad
                     grad = grad + momentum * buffer if nesterov else buffer
-                p.data -= lr * grad
+                p._array -= lr * grad
+                p._bump_version()

@@ -1,0 +1,32 @@
+"""Reverse-mode automatic differentiation, laid out as PyTorch's ``torch.autograd``.
+
+- ``graph.py``: ``Op``, the base of every built-in operation (an op instance *is* the graph
+  node), version counters, and the iterative topological walk.
+- ``engine.py``: the backward pass (``backward``, ``grad``), hooks and anomaly checks.
+- ``function.py``: ``Function``, PyTorch's protocol for user-defined differentiable functions.
+- ``grad_mode.py``: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``
+  (per thread) and anomaly detection.
+- ``hooks.py``: the handle every ``register_*hook`` returns.
+"""
+
+from . import graph
+from .engine import backward, grad, root_grads, run_backward
+from .function import Function, FunctionCtx, once_differentiable
+from .grad_mode import (
+    detect_anomaly, enable_grad, inference_mode, is_anomaly_check_nan_enabled,
+    is_anomaly_enabled, is_grad_enabled, is_inference_mode_enabled, no_grad, set_detect_anomaly,
+    set_grad_enabled,
+)
+from .graph import (
+    RELEASED_GRAPH_MESSAGE, ModuleCall, Op, reduce_to_shape, topological_order,
+)
+from .hooks import RemovableHandle
+
+
+def __getattr__(name):
+    # gradcheck imports the Tensor API, which imports this package: bind it lazily.
+    if name in ("gradcheck", "GradcheckError"):
+        from .. import gradcheck as module
+
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

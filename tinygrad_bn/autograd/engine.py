@@ -1,0 +1,302 @@
+"""The backward pass: walk the graph in reverse topological order, call each node's
+``backward``, route each gradient along the recorded edges and accumulate it.
+
+Gradients are accumulated into a per-node buffer for intermediate results (one ``+=`` in one
+place) and, once the walk is over, into ``tensor.grad`` for leaves, after the leaf's hooks have
+seen the total. Before a node runs, its tensor hooks see (and may replace) its output's
+gradient, ``retain_grad()`` keeps it, and the versions of the arrays it saved are checked.
+"""
+
+import traceback
+import warnings
+
+import numpy as np
+
+from . import graph
+from .grad_mode import _AnomalyMode
+from .graph import RELEASED_GRAPH_MESSAGE, _Writes, reduce_to_shape, topological_order
+
+
+def _as_array(grad):
+    """NumPy turns 0-d results into scalars; the engine adds into arrays in place."""
+    return grad if type(grad) is np.ndarray else np.asarray(grad)
+
+
+def _run_tensor_hooks(hooks, grad):
+    """Call each hook with the gradient as a Tensor; a hook may return a replacement."""
+    Tensor = graph.Tensor
+    for hook in list(hooks.values()):
+        result = hook(Tensor._make(grad, None))
+        if result is not None:
+            if not isinstance(result, Tensor):
+                raise TypeError(
+                    f"a tensor hook must return a Tensor or None, got {type(result).__name__}"
+                )
+            if result.shape != grad.shape:
+                raise RuntimeError(
+                    f"hook returned a gradient of shape {tuple(result.shape)} for a tensor of "
+                    f"shape {tuple(grad.shape)}"
+                )
+            grad = result._array
+    return grad
+
+
+def run_backward(roots, root_grads, retain_graph=False, inputs=None):
+    """Backpropagate ``root_grads`` (arrays) from the ``roots`` (tensors).
+
+    Without ``inputs``, gradients of leaves that require grad are accumulated into their
+    ``.grad`` (and into the ``.grad`` of intermediate tensors that called ``retain_grad()``).
+    With ``inputs`` (a sequence of tensors), nothing is accumulated: their gradients are returned
+    in order, ``None`` where an input does not influence the roots.
+    Unless ``retain_graph``, every node frees its saved arrays once it has run.
+    """
+    Tensor = graph.Tensor
+    wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
+    wanted_nodes = {} if inputs is None else {
+        id(t.grad_fn): t for t in inputs if t.grad_fn is not None
+    }
+    results = None if inputs is None else [None] * len(inputs)
+    node_grads, owned = {}, set()  # gradient w.r.t. each node's output; ids we may add into
+    leaf_grads = {}                # id(leaf) -> [leaf, summed gradient, fresh]
+
+    def deliver(tensor, grad, fresh):
+        if wanted is not None:
+            index = wanted.get(id(tensor))
+            if index is not None:
+                previous = results[index]
+                results[index] = grad if previous is None else previous + grad
+            return
+        entry = leaf_grads.get(id(tensor))
+        if entry is None:
+            leaf_grads[id(tensor)] = [tensor, grad, fresh]
+        elif entry[2]:
+            entry[1] += grad
+        else:
+            entry[1] = _as_array(entry[1] + grad)
+            entry[2] = True
+
+    def add_to_outputs(producer, tensor, grad):
+        """A gradient for one output of a node with several (a custom Function's)."""
+        slots = node_grads.setdefault(id(producer), [None] * producer.num_outputs)
+        slot = producer.output_numbers[id(tensor)]
+        slots[slot] = grad if slots[slot] is None else _as_array(slots[slot] + grad)
+
+    for root, grad in zip(roots, root_grads):
+        producer = root.grad_fn
+        if producer is None:
+            deliver(root, grad, False)
+        elif producer.num_outputs != 1:
+            add_to_outputs(producer, root, grad)
+        else:
+            key = id(producer)
+            node_grads[key] = grad if key not in node_grads else _as_array(node_grads[key] + grad)
+
+    anomaly = _AnomalyMode.enabled
+    for node in reversed(topological_order(roots)):
+        grad_output = node_grads.pop(id(node), None)
+        if grad_output is None:
+            continue
+        if node.saved is None:
+            raise RuntimeError(RELEASED_GRAPH_MESSAGE)
+        if node.write_stamp != _Writes.count:  # something was written in place since
+            node.check_saved_versions()
+        hooks = node.hooks
+        if hooks is not None:
+            grad_output = _run_pre_hooks(node, hooks, grad_output)
+        if wanted_nodes and id(node) in wanted_nodes:
+            deliver(wanted_nodes[id(node)], grad_output, False)
+        elif node.retained_output is not None and wanted is None:
+            retained = node.retained_output()
+            if retained is not None:
+                _retain(retained, grad_output)
+        if anomaly:
+            input_grads = _backward_with_anomaly_checks(node, grad_output)
+        else:
+            input_grads = node.backward(grad_output)
+        if hooks is not None and hooks["post"]:
+            input_grads = _run_post_hooks(node, hooks, input_grads, grad_output)
+        edges = zip(node.inputs, node.producers, node.needs_input_grad, input_grads)
+        if not retain_graph:
+            node.release()
+        for tensor, producer, needed, grad in edges:
+            if grad is None or not needed:
+                continue
+            # An intermediate input's shape is its producer's output_meta (the tensor itself may
+            # be gone); a leaf's, or an output of a node with several, is read from the tensor.
+            meta = None if producer is None else producer.output_meta
+            if meta is None:
+                data = tensor._array
+                meta = data.shape, data.dtype
+            if type(grad) is not np.ndarray:
+                grad = np.asarray(grad)
+            if grad.shape != meta[0] or grad.dtype is not meta[1]:
+                grad = reduce_to_shape(grad, *meta)
+            fresh = grad is not grad_output and grad.base is None and grad.flags.writeable
+            if producer is None:
+                if wanted is None and id(tensor) not in leaf_grads:  # the common case, inline
+                    leaf_grads[id(tensor)] = [tensor, grad, fresh]
+                else:
+                    deliver(tensor, grad, fresh)
+                continue
+            if producer.num_outputs != 1:
+                add_to_outputs(producer, tensor, grad)
+                continue
+            key = id(producer)
+            previous = node_grads.get(key)
+            if previous is None:
+                node_grads[key] = grad
+                if fresh:
+                    owned.add(key)
+            elif key in owned:
+                previous += grad
+            else:
+                node_grads[key] = _as_array(previous + grad)
+                owned.add(key)
+
+    for tensor, grad, fresh in leaf_grads.values():
+        if tensor._hooks:
+            grad = _run_tensor_hooks(tensor._hooks, grad)
+            fresh = False
+        if tensor.grad is None:
+            tensor.grad = Tensor._make(grad if fresh else grad.copy(), None)
+        else:
+            tensor.grad._array += grad
+    return results
+
+
+def _retain(tensor, grad):
+    """Accumulate a non-leaf's gradient into its ``.grad`` (after ``retain_grad()``)."""
+    if tensor.grad is None:
+        tensor.grad = graph.Tensor._make(np.array(grad, copy=True), None)
+    else:
+        tensor.grad._array += grad
+
+
+def _run_pre_hooks(node, hooks, grad_output):
+    """The output tensor's hooks, then the node's pre-hooks, each may replace the gradient."""
+    if hooks["tensor"]:
+        grad_output = _run_tensor_hooks(hooks["tensor"], grad_output)
+    Tensor = graph.Tensor
+    for hook in list(hooks["pre"].values()):
+        result = hook((Tensor._make(grad_output, None),))
+        if result is not None:
+            grad_output = result[0]._array
+    return grad_output
+
+
+def _run_post_hooks(node, hooks, input_grads, grad_output):
+    Tensor = graph.Tensor
+
+    def wrap(grads):
+        return tuple(None if g is None else Tensor._make(_as_array(g), None) for g in grads)
+
+    for hook in list(hooks["post"].values()):
+        result = hook(wrap(input_grads), wrap((grad_output,)))
+        if result is not None:
+            input_grads = tuple(None if g is None else g._array for g in result)
+    return input_grads
+
+
+def _backward_with_anomaly_checks(node, grad_output):
+    """``node.backward`` under anomaly mode: an error, or a NaN in a returned gradient, comes
+    with the forward traceback of the line that created the node."""
+    try:
+        input_grads = node.backward(grad_output)
+        if _AnomalyMode.check_nan:
+            for position, grad in enumerate(input_grads):
+                if grad is not None and np.isnan(grad).any():
+                    raise RuntimeError(
+                        f"Function '{node.name}' returned nan values in its {position}th output."
+                    )
+    except Exception as error:
+        trace = getattr(node, "creation_trace", None)
+        if trace is not None:
+            text = "".join(traceback.format_list(trace))
+            warnings.warn(
+                f"Error detected in {node.name}. Traceback of forward call that caused the "
+                f"error:\n{text}",
+                stacklevel=2,
+            )
+            error.add_note(f"Traceback of forward call that created {node.name}:\n{text}")
+        raise
+    return input_grads
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated
+    (PyTorch's ``torch.autograd.grad``). ``grad_outputs`` default to ones for one-element
+    outputs. An input the outputs do not depend on raises unless ``allow_unused=True``, in which
+    case its gradient is ``None`` (zeros with ``materialize_grads=True``).
+    """
+    if create_graph:
+        raise NotImplementedError(
+            "create_graph=True (gradients of gradients) is not supported by tinygrad_bn"
+        )
+    if allow_unused is None:
+        allow_unused = materialize_grads
+    outputs = _as_tuple(outputs)
+    inputs = _as_tuple(inputs)
+    for i, t in enumerate(inputs):
+        if not t.requires_grad:
+            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
+    grads_in = root_grads(outputs, grad_outputs)
+    results = run_backward(outputs, grads_in, retain_graph=bool(retain_graph), inputs=inputs)
+    wrapped = []
+    Tensor = graph.Tensor
+    for i, (t, g) in enumerate(zip(inputs, results)):
+        if g is None and materialize_grads:
+            g = np.zeros_like(t._array)
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"One of the differentiated Tensors (input {i}) appears to not have been used in "
+                "the graph. Set allow_unused=True if this is the desired behavior."
+            )
+        wrapped.append(None if g is None else Tensor._make(np.array(g, copy=True), None))
+    return tuple(wrapped)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, inputs=None):
+    """PyTorch's ``torch.autograd.backward``: ``backward()`` on several outputs at once."""
+    tensors = _as_tuple(tensors)
+    run_backward(tensors, root_grads(tensors, grad_tensors), retain_graph=bool(retain_graph))
+
+
+def _as_tuple(tensors):
+    return (tensors,) if isinstance(tensors, graph.Tensor) else tuple(tensors)
+
+
+def root_grads(outputs, grad_outputs):
+    """Check the outputs can start a backward pass and build their starting gradients."""
+    Tensor = graph.Tensor
+    if grad_outputs is None:
+        grad_outputs = (None,) * len(outputs)
+    else:
+        grad_outputs = _as_tuple(grad_outputs) if not isinstance(grad_outputs, np.ndarray) else (
+            grad_outputs,
+        )
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(
+            f"grad requires one gradient per output: got {len(grad_outputs)} gradients for "
+            f"{len(outputs)} outputs"
+        )
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out.requires_grad:
+            raise RuntimeError(
+                f"element {i} of tensors does not require grad and does not have a grad_fn"
+            )
+        array = out._array
+        if g is None:
+            if array.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            grads.append(np.ones_like(array))
+            continue
+        g = np.asarray(g._array if isinstance(g, Tensor) else g)
+        if g.shape != array.shape:
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+                f"has a shape of {array.shape}."
+            )
+        grads.append(g.astype(array.dtype, copy=False))
+    return grads

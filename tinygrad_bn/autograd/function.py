@@ -1,0 +1,259 @@
+"""PyTorch's protocol for user-defined differentiable functions: subclass ``Function``, write
+``forward(ctx, ...)`` and ``backward(ctx, ...)`` as static methods on Tensors, call ``.apply``.
+
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            (x,) = ctx.saved_tensors
+            return 3 * x ** 2 * grad_output
+
+    y = Cube.apply(x)
+
+``apply`` runs ``forward`` with recording off, then records one node (a ``CustomFunctionNode``)
+whose name is the subclass's name, so the graph drawer shows ``Cube``. ``ctx`` is a plain object
+for the user's own attributes; the node keeps it as ``node.ctx``.
+"""
+
+import functools
+
+import numpy as np
+
+from . import graph
+from .grad_mode import _AnomalyMode, no_grad, thread_state
+from .graph import (
+    RELEASED_GRAPH_MESSAGE, Op, _Writes, modified_error, tensor_type_name, user_stack,
+    version_counter,
+)
+
+
+class FunctionCtx:
+    """The ``ctx`` passed to ``forward`` and ``backward``: holds what backward needs.
+
+    - ``save_for_backward(*tensors)`` / ``saved_tensors``: tensors kept for backward; reading
+      them checks that none was modified in place since it was saved.
+    - ``needs_input_grad``: one bool per argument of ``forward`` (False for non-tensors).
+    - ``mark_non_differentiable(*outputs)``: outputs that get no gradient (indices, masks).
+    - ``set_materialize_grads(False)``: pass ``None`` instead of zeros for outputs that
+      received no gradient.
+    Any other attribute (``ctx.constant = 2``) is the user's.
+    """
+
+    def __init__(self):
+        self.needs_input_grad = ()
+        self._saved = ()
+        self._saved_versions = ()
+        self._non_differentiable = set()
+        self._materialize_grads = True
+        self._released = False
+
+    def save_for_backward(self, *tensors):
+        Tensor = graph.Tensor
+        for position, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(
+                    f"save_for_backward can only save variables, but argument {position} is of "
+                    f"type {type(t).__name__}"
+                )
+        self._saved = tensors
+        self._saved_versions = tuple(
+            None if t is None else version_counter(t).value for t in tensors
+        )
+
+    @property
+    def saved_tensors(self):
+        if self._released:
+            raise RuntimeError(RELEASED_GRAPH_MESSAGE)
+        for t, version in zip(self._saved, self._saved_versions):
+            if t is not None and t._version_counter.value != version:
+                description = f"{tensor_type_name(t.dtype)} {list(t.shape)}"
+                producer = None if t.grad_fn is None else t.grad_fn.name
+                raise modified_error(description, producer, t._version_counter.value, version)
+        return self._saved
+
+    def mark_non_differentiable(self, *outputs):
+        self._non_differentiable.update(id(t) for t in outputs)
+
+    def set_materialize_grads(self, value):
+        self._materialize_grads = bool(value)
+
+    def mark_dirty(self, *tensors):
+        raise NotImplementedError(
+            "mark_dirty (in-place custom Functions) is not supported by tinygrad_bn: return a new "
+            "tensor from forward instead of modifying an input"
+        )
+
+
+class Function:
+    """Base class for user-defined differentiable functions (PyTorch's
+    ``torch.autograd.Function``); see the module docstring for an example.
+
+    ``forward(ctx, *args, **kwargs)`` gets the arguments as given (Tensors and anything else)
+    and runs with recording off; it returns a Tensor or a tuple of them. ``backward(ctx,
+    *grad_outputs)`` gets one gradient per output and returns one gradient per argument of
+    ``forward`` (``None`` for non-tensors and for inputs that need none). PyTorch 2's split form,
+    ``forward(*args)`` plus ``setup_context(ctx, inputs, output)``, works too.
+    """
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        raise NotImplementedError("setup_context is not implemented.")
+
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError(
+            "Legacy autograd function with non-static forward method is deprecated. Please use "
+            "new-style autograd function with static forward method. (Example: "
+            "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)"
+        )
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        Tensor = graph.Tensor
+        ctx = FunctionCtx()
+        positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        inputs = tuple(args[i] for i in positions)
+        recording = thread_state.grad_enabled and any(t._requires_grad for t in inputs)
+        ctx.needs_input_grad = tuple(
+            recording and isinstance(a, Tensor) and a._requires_grad for a in args
+        )
+        split = cls.setup_context is not Function.setup_context
+        with no_grad():
+            if split:
+                output = cls.forward(*args, **kwargs)
+                cls.setup_context(ctx, args, output)
+            else:
+                output = cls.forward(ctx, *args, **kwargs)
+        is_tuple = isinstance(output, tuple)
+        outputs = output if is_tuple else (output,)
+        node = CustomFunctionNode(cls, ctx, positions, len(args)) if recording else None
+        results, output_numbers = [], {}
+        for number, out in enumerate(outputs):
+            if not isinstance(out, Tensor):
+                results.append(out)
+                continue
+            differentiable = (node is not None and id(out) not in ctx._non_differentiable
+                              and out._array.dtype.kind == "f")
+            if differentiable or any(out is t for t in inputs) or out.grad_fn is not None:
+                # A new handle: an input returned as-is, or a result built with recording on,
+                # must not be rewired; the values (and version counter) stay shared.
+                fresh = Tensor._make(out._array, None)
+                fresh._version_counter = version_counter(out)
+                out = fresh
+            if differentiable:
+                out.grad_fn, out._requires_grad = node, True
+                output_numbers[id(out)] = number
+            results.append(out)
+        if node is not None:
+            node.inputs = inputs
+            node.producers = tuple(t.grad_fn for t in inputs)
+            node.needs_input_grad = tuple(ctx.needs_input_grad[i] for i in positions)
+            node.outputs_meta = [(o.shape, o.dtype) if isinstance(o, Tensor) else None
+                                 for o in outputs]
+            # A single output's shape and dtype; None tells the engine to read them from the
+            # tensor, as for a node with several outputs.
+            node.output_meta = node.outputs_meta[0] if len(outputs) == 1 else None
+            node.num_outputs = len(outputs)
+            node.output_numbers = output_numbers
+            node.module_call = thread_state.module_call
+            if _AnomalyMode.enabled:
+                node.creation_trace = user_stack()
+        return tuple(results) if is_tuple else results[0]
+
+
+class CustomFunctionNode(Op):
+    """The graph node of one ``Function.apply`` call: its ``name`` is the Function's class name,
+    ``ctx`` is what forward stored, ``backward`` calls the user's ``backward`` on Tensors."""
+
+    arguments = ()
+
+    def __init__(self, function, ctx, positions, num_args):
+        self.function, self.ctx = function, ctx
+        self.positions, self.num_args = positions, num_args
+        self.saved = ()
+        self.write_stamp = _Writes.count
+        self.output_counter = None
+        self.retained_output = self.hooks = None
+
+    @property
+    def name(self):
+        return self.function.__name__
+
+    def release(self):
+        self.ctx._released = True
+        self.ctx._saved = ()
+        self.saved = None
+
+    def backward(self, grad_output):
+        Tensor = graph.Tensor
+        grads = grad_output if self.num_outputs != 1 else [grad_output]
+        wrapped = []
+        for grad, meta in zip(grads, self.outputs_meta):
+            if grad is None and meta is not None and self.ctx._materialize_grads:
+                grad = np.zeros(meta[0], dtype=meta[1])
+            wrapped.append(None if grad is None else Tensor._make(grad, None))
+        with no_grad():
+            result = self.function.backward(self.ctx, *wrapped)
+        result = result if isinstance(result, tuple) else (result,)
+        if len(result) != self.num_args:
+            if len(result) > self.num_args and all(r is None for r in result[self.num_args:]):
+                result = result[:self.num_args]
+            else:
+                raise RuntimeError(
+                    f"function {self.name}Backward returned an incorrect number of gradients "
+                    f"(expected {self.num_args}, got {len(result)})"
+                )
+        input_grads = []
+        incoming = {id(g) for g in grads if g is not None}
+        for index, position in enumerate(self.positions):
+            grad = result[position]
+            if grad is None:
+                input_grads.append(None)
+                continue
+            if not isinstance(grad, Tensor):
+                raise TypeError(
+                    f"function {self.name}Backward returned a gradient of type "
+                    f"{type(grad).__name__} at index {position}; expected a Tensor or None"
+                )
+            array = grad._array
+            expected = self.inputs[index].shape
+            try:
+                fits = np.broadcast_shapes(expected, array.shape) == array.shape
+            except ValueError:
+                fits = False
+            if not fits:
+                raise RuntimeError(
+                    f"Function {self.name}Backward returned an invalid gradient at index "
+                    f"{position} - got {list(array.shape)} but expected shape compatible with "
+                    f"{list(expected)}"
+                )
+            # A gradient passed straight through must not be added into in place later.
+            input_grads.append(array.view() if id(array) in incoming else array)
+        return tuple(input_grads)
+
+
+def once_differentiable(backward):
+    """PyTorch's decorator for a ``backward`` that is not itself differentiable. tinygrad_bn
+    never differentiates a backward pass, so it returns ``backward`` unchanged."""
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grad_outputs):
+        return backward(ctx, *grad_outputs)
+
+    return wrapper

@@ -1,0 +1,409 @@
+"""The graph's building blocks: the op node (``Op``), version counters, the walk over nodes.
+
+Every differentiable operation is a subclass of ``Op`` with ``forward(*arrays)`` and
+``backward(grad_output)`` on NumPy arrays. Calling ``SomeOp.apply(*tensors, **arguments)`` runs
+the forward pass and, when any input requires grad, records the op instance as the result's
+``grad_fn``. That instance is the graph node: it holds the op's fixed arguments, its inputs in
+order, the node that produced each input (its edges, fixed when it was recorded) and the arrays
+it saved for backward. Nothing hides in closures, so the graph drawer, the error messages and a
+student all read the same fields.
+
+In-place writes are checked with version counters, as in PyTorch: every tensor sharing one
+array (the tensor, its ``.data``, ``detach()`` and its views) shares one counter, and each
+in-place write bumps it. A node that saved an input's array (or its own output's) records the
+version it saw, and backward refuses to use an array that has changed since.
+"""
+
+import operator
+import traceback
+import weakref
+
+import numpy as np
+
+from .grad_mode import _AnomalyMode, thread_state
+from .hooks import RemovableHandle
+
+# tensor.py binds the Tensor class here once it exists, so that apply() can wrap its results
+# without a circular import.
+Tensor = None
+
+RELEASED_GRAPH_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors after "
+    "they have already been freed). Saved intermediate values of the graph are freed when you call "
+    ".backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the "
+    "graph a second time or if you need to access saved tensors after calling backward."
+)
+
+
+# --------------------------------------------------------------------------- version counters
+
+
+class _Writes:
+    """How many in-place writes the process has made: the clock that write stamps read."""
+
+    count = 0
+
+
+class VersionCounter:
+    """How many in-place writes an array has had (``value``), shared by every tensor that uses
+    the array, and the write clock's reading at its recent writes (``stamps``, the last 64).
+
+    A node notes the clock when it is recorded; if the clock has not moved by its backward,
+    nothing was written anywhere and no check is needed. Otherwise a saved array whose counter
+    has a later stamp was written after it was saved. (Class attributes are the starting
+    values, so that making a counter, which happens on every op that saves its output, is
+    nothing but an allocation.)
+    """
+
+    value = 0
+    stamps = ()
+
+    def bump(self):
+        _Writes.count += 1
+        self.value += 1
+        _stamp(self, _Writes.count)
+
+    def writes_since(self, stamp):
+        """How many writes this counter had after the clock read ``stamp``."""
+        return sum(1 for s in self.stamps if s > stamp)
+
+
+def bump_versions(tensors):
+    """``bump()`` each tensor's counter (an optimizer's in-place update of its parameters), in
+    one loop: this runs every training step."""
+    count = _Writes.count
+    for tensor in tensors:
+        counter = tensor._version_counter or version_counter(tensor)
+        count += 1
+        counter.value += 1
+        _stamp(counter, count)
+    _Writes.count = count
+
+
+def _stamp(counter, count):
+    """Append a write's clock reading to the counter's recent stamps (at most 64 kept)."""
+    stamps = counter.stamps
+    if type(stamps) is tuple:  # the class default: this counter's first write
+        stamps = counter.stamps = []
+    stamps.append(count)
+    if len(stamps) > 64:
+        del stamps[:32]
+
+
+def version_counter(tensor):
+    """The tensor's counter, created on first use (most tensors are never written in place)."""
+    counter = tensor._version_counter
+    if counter is None:
+        counter = tensor._version_counter = VersionCounter()
+    return counter
+
+
+def tensor_type_name(dtype):
+    """PyTorch's legacy type name for a dtype, as its error messages print it."""
+    names = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "LongTensor",
+             "bool": "BoolTensor"}
+    return "tinygrad_bn." + names.get(str(dtype), f"Tensor[{dtype}]")
+
+
+def modified_error(tensor_description, producer_name, version, expected):
+    """PyTorch's error for a saved tensor written in place between forward and backward."""
+    which = f", which is output 0 of {producer_name}" if producer_name else ""
+    return RuntimeError(
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [{tensor_description}]{which}, is at version {version}; expected version "
+        f"{expected} instead. Hint: enable anomaly detection to find the operation that failed "
+        "to compute its gradient, with tinygrad_bn.autograd.set_detect_anomaly(True)."
+    )
+
+
+# --------------------------------------------------------------------------- module scope
+
+
+class ModuleCall:
+    """One running call of an ``nn.Module``: the module and the call it was made from.
+
+    ``Module.__call__`` makes the innermost call current (per thread) for the duration of
+    ``forward``; ``Op.apply`` stamps it on every node it records (``node.module_call``), so the
+    graph drawer can group ops by the module call that ran them. A linked record keeps this O(1)
+    per op.
+    """
+
+    __slots__ = ("module", "parent")
+
+    def __init__(self, module, parent):
+        self.module, self.parent = module, parent
+
+
+# --------------------------------------------------------------------------- the op node
+
+NO_INPUT_NEEDS_GRAD = ()
+
+
+class Op:
+    """Base class of every built-in differentiable operation; an instance is one graph node.
+
+    A subclass implements:
+
+    - ``forward(self, *arrays) -> ndarray``: compute the result from the inputs' arrays, storing
+      in ``self.saved`` (a tuple) the arrays backward will need. ``self.needs_input_grad`` (one
+      bool per input) is already set, so work (and saving) for unneeded gradients can be skipped.
+    - ``backward(self, grad_output) -> tuple``: one gradient per input, in input order, or
+      ``None`` for an input that needs none. A gradient may have the result's broadcast shape and
+      any floating dtype: the engine reduces it to the input's shape and dtype. It must be a fresh
+      array or a view of ``grad_output``, never an array the op keeps elsewhere.
+
+    Fixed arguments (a ``dim``, an ``eps``) are keyword arguments of ``__init__`` stored as
+    attributes and listed by name in the class attribute ``arguments``, so that ``repr(node)``
+    reads like ``Sum(dim=(1,), keepdim=False)``. An op whose result may share the input's memory
+    (reshape, permute, indexing) sets ``is_view = True``: the result then shares the input's
+    version counter, as views do in PyTorch. An op that saves its own result (or an array sharing
+    its memory) for backward sets ``saves_output = True``, so that writing to the result in place
+    is caught; saved inputs are found by the engine itself.
+
+    Fields of a recorded node: ``inputs`` (tensors, in order), ``producers`` (each input's
+    ``grad_fn`` when this node was recorded, ``None`` for leaves: the graph's edges),
+    ``needs_input_grad``, ``saved``, ``write_stamp`` (the write clock when it was recorded),
+    ``output_meta`` (the output's shape and dtype), ``output_counter`` (the output's version
+    counter, when the output is saved), ``module_call``,
+    ``hooks`` (gradient hooks of the output tensor) and
+    ``retained_output`` (a weak reference to the output, after ``retain_grad()``).
+    """
+
+    __slots__ = ("inputs", "producers", "saved", "write_stamp", "output_meta", "output_counter",
+                 "needs_input_grad", "retained_output", "module_call", "hooks", "creation_trace",
+                 "__weakref__")
+    arguments = ()
+    is_view = False
+    saves_output = False
+    num_outputs = 1
+
+    def forward(self, *arrays):
+        raise NotImplementedError(f"{type(self).__name__} does not define forward")
+
+    def backward(self, grad_output):
+        raise NotImplementedError(f"{type(self).__name__} does not define backward")
+
+    @classmethod
+    def apply(cls, *inputs, **arguments):
+        """Run the op on tensors; record it in the graph when an input requires grad."""
+        op = cls(**arguments)
+        state = thread_state
+        needs = NO_INPUT_NEEDS_GRAD
+        if state.grad_enabled:
+            needs = tuple(map(_requires_grad_of, inputs))
+            if True not in needs:
+                needs = NO_INPUT_NEEDS_GRAD
+        op.needs_input_grad = needs
+        op.saved = ()
+        arrays = list(map(_array_of, inputs))
+        data = op.forward(*arrays)
+        if needs and data.dtype.kind == "f":
+            op.inputs = inputs
+            op.producers = tuple(map(_grad_fn_of, inputs))
+            op.retained_output = op.hooks = None
+            op.module_call = state.module_call
+            op.write_stamp = _Writes.count
+            op.output_meta = (data.shape, data.dtype)
+            out = Tensor._make(data, op)
+            op.output_counter = version_counter(out) if cls.saves_output else None
+            if _AnomalyMode.enabled:
+                op.creation_trace = user_stack()
+        else:
+            out = Tensor._make(data, None)
+        if cls.is_view:
+            share_storage(inputs[0], out, arrays[0])
+        return out
+
+    @property
+    def name(self):
+        """The op's math name, e.g. ``MatMul``."""
+        return type(self).__name__
+
+    def argument_values(self):
+        """The fixed arguments as a dict, in declaration order."""
+        return {name: getattr(self, name) for name in self.arguments}
+
+    def check_saved_versions(self):
+        """Raise PyTorch's error if an array this node saved (an input's or its output's) was
+        written in place after the node was recorded. Called by backward only when the write
+        clock has moved since then."""
+        stamp = self.write_stamp
+        counter = self.output_counter
+        if counter is not None and counter.stamps and counter.stamps[-1] > stamp:
+            raise _modified(counter, stamp, *self.output_meta, self.name)
+        for position in _saved_input_positions(self.saved, self.inputs):
+            tensor = self.inputs[position]
+            counter = tensor._version_counter
+            if counter is not None and counter.stamps and counter.stamps[-1] > stamp:
+                producer = self.producers[position]
+                raise _modified(counter, stamp, tensor.shape, tensor.dtype,
+                                None if producer is None else producer.name)
+
+    def release(self):
+        """After a backward without ``retain_graph``: free the saved arrays, and hold the
+        intermediate input tensors only weakly (``weakref.ref``), so that a kept ``loss`` keeps
+        the graph's structure (nodes, edges, leaves, each result's shape in ``output_meta``) but
+        not the step's activations. Tensors that retain their grad stay."""
+        if self.saved:
+            self.saved = None
+        producers = self.producers
+        if producers.count(None) == len(producers):  # only leaves: nothing to let go of
+            return
+        inputs = list(self.inputs)
+        position = 0
+        for producer in producers:
+            if producer is not None and producer.retained_output is None and \
+                    producer.num_outputs == 1 and type(inputs[position]) is Tensor:
+                inputs[position] = weakref.ref(inputs[position])
+            position += 1
+        self.inputs = tuple(inputs)
+
+    @property
+    def next_functions(self):
+        """PyTorch's view of the edges: ``((node, 0), ...)`` per input, an ``AccumulateGrad``
+        for a leaf that requires grad, ``(None, 0)`` for an input that needs no gradient."""
+        edges = []
+        for tensor, producer, needed in zip(self.inputs, self.producers, self.needs_input_grad):
+            if not needed:
+                edges.append((None, 0))
+            elif producer is None:
+                edges.append((AccumulateGrad(tensor), 0))
+            else:
+                edges.append((producer, 0))
+        return tuple(edges)
+
+    def register_hook(self, hook):
+        """PyTorch's ``Node.register_hook``: ``hook(grad_inputs, grad_outputs)`` runs after this
+        node's backward; it may return replacement ``grad_inputs``."""
+        return RemovableHandle.append(_node_hooks(self, "post"), hook)
+
+    def register_prehook(self, hook):
+        """``hook(grad_outputs)`` runs before this node's backward; it may return replacements."""
+        return RemovableHandle.append(_node_hooks(self, "pre"), hook)
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.argument_values().items())
+        return f"{self.name}({args})"
+
+
+def _node_hooks(node, kind):
+    """The ordered dict of a node's tensor ("tensor"), pre or post hooks, created on first use."""
+    if node.hooks is None:
+        node.hooks = {"tensor": {}, "pre": {}, "post": {}}
+    return node.hooks[kind]
+
+
+_requires_grad_of = operator.attrgetter("_requires_grad")
+_array_of = operator.attrgetter("_array")
+_grad_fn_of = operator.attrgetter("grad_fn")
+
+
+def _saved_input_positions(saved, inputs):
+    """Positions of the inputs whose array (or a view of it) the op saved."""
+    positions = []
+    for item in saved:
+        if type(item) is not np.ndarray:
+            continue
+        base = item.base
+        for position, tensor in enumerate(inputs):
+            array = tensor._array
+            if item is array or (base is not None and (base is array or base is array.base)):
+                positions.append(position)
+                break
+    return positions
+
+
+def _modified(counter, stamp, shape, dtype, producer_name):
+    expected = counter.value - counter.writes_since(stamp)
+    return modified_error(f"{tensor_type_name(dtype)} {list(shape)}", producer_name,
+                          counter.value, expected)
+
+
+def share_storage(source, view, source_array):
+    """Make ``view`` (the result of a view op on ``source``) share ``source``'s version counter
+    when its array really shares memory, and remember its base for in-place checks."""
+    array = view._array
+    base = array.base
+    if not (array is source_array or (base is not None and (base is source_array
+                                                             or base is source_array.base))):
+        return
+    counter = version_counter(source)
+    view._version_counter = counter
+    view._base = source._base if source._base is not None else source
+
+
+def user_stack():
+    """The creating call stack without the frames inside tinygrad_bn (for anomaly mode)."""
+    package = __name__.rsplit(".", 2)[0].replace(".", "/")
+    frames = traceback.extract_stack()[:-2]
+    return [f for f in frames if f"/{package}/" not in f.filename.replace("\\", "/")]
+
+
+class AccumulateGrad:
+    """PyTorch's leaf node in ``next_functions``: where a leaf's gradient is accumulated."""
+
+    __slots__ = ("variable",)
+    name = "AccumulateGrad"
+    next_functions = ()
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def __eq__(self, other):
+        return isinstance(other, AccumulateGrad) and other.variable is self.variable
+
+    def __hash__(self):
+        return id(self.variable)
+
+    def __repr__(self):
+        return f"AccumulateGrad(variable of shape {tuple(self.variable.shape)})"
+
+
+# --------------------------------------------------------------------------- the graph walk
+
+
+def reduce_to_shape(grad, shape, dtype):
+    """Sum a gradient over the dimensions broadcasting added or stretched, so that it has the
+    input's ``shape``, and cast it to the input's ``dtype``. The one place broadcasting is undone.
+
+    A grad of shape ``(4, 3)`` for an input of shape ``(3,)`` is summed over dim 0; for an input
+    of shape ``(4, 1)`` it is summed over dim 1 with the dim kept.
+    """
+    if grad.shape != shape:
+        leading = grad.ndim - len(shape)
+        stretched = tuple(
+            leading + i for i, size in enumerate(shape) if size == 1 and grad.shape[leading + i] != 1
+        )
+        grad = grad.sum(axis=tuple(range(leading)) + stretched, keepdims=True)
+        grad = grad.reshape(shape)
+    if grad.dtype is not dtype:
+        grad = grad.astype(dtype)
+    return grad
+
+
+def topological_order(roots):
+    """Every node reachable from the ``roots`` tensors, each listed after the nodes feeding it.
+
+    An iterative depth-first search over the recorded edges (``node.producers``) keyed by
+    ``id()``: each stack entry is a node and an iterator over its producers, and a node is
+    listed once its producers are exhausted. No recursion, so graph depth is unlimited, and each
+    node is visited once however many paths reach it.
+    """
+    order, visited = [], set()
+    for root in roots:
+        node = root.grad_fn
+        if node is None or id(node) in visited:
+            continue
+        visited.add(id(node))
+        stack = [(node, iter(node.producers))]
+        while stack:
+            node, producers = stack[-1]
+            for producer in producers:
+                if producer is not None and id(producer) not in visited:
+                    visited.add(id(producer))
+                    stack.append((producer, iter(producer.producers)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    return order

@@ -1,0 +1,33 @@
+"""``RemovableHandle``: what every ``register_*hook`` returns, so a hook can be taken out again."""
+
+import itertools
+
+
+class RemovableHandle:
+    """Removes one hook from the ordered dict it was registered in: ``handle.remove()``, or
+    leaving a ``with handle:`` block. Removing twice is harmless."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict):
+        self.hooks_dict = hooks_dict
+        self.id = next(RemovableHandle._ids)
+
+    @classmethod
+    def append(cls, hooks_dict, hook):
+        """Register ``hook`` at the end of ``hooks_dict`` and return its handle."""
+        if not callable(hook):
+            raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+        handle = cls(hooks_dict)
+        hooks_dict[handle.id] = hook
+        return handle
+
+    def remove(self):
+        self.hooks_dict.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.remove()
+        return False
