@@ -116,10 +116,58 @@ CASES = [
     ("where", lambda lib, a, b: lib.where(a.detach() > 0, a, b), [(3, 4), (3, 4)], "any"),
     ("where_broadcast", lambda lib, a, b: lib.where(a.detach() > 0, a, b), [(3, 4), (4,)], "any"),
     ("where_scalar", lambda lib, a: lib.where(a.detach() > 0, a, 0.0), [(3, 4)], "any"),
+    # in-place ops recorded in the graph (the tensor's grad_fn is rebased onto the write)
+    ("iadd", lambda lib, a, b: _inplace(a, lambda y: y.__iadd__(b)), [(3, 4), (4,)], "any"),
+    ("sub_alpha_", lambda lib, a, b: _inplace(a, lambda y: y.sub_(b, alpha=2.0)), [(3, 4), (3, 4)],
+     "any"),
+    ("imul", lambda lib, a, b: _inplace(a, lambda y: y.__imul__(b)), [(3, 4), (3, 1)], "any"),
+    ("idiv", lambda lib, a, b: _inplace(a, lambda y: y.__itruediv__(b)), [(3, 4), (4,)],
+     "positive"),
+    ("pow_", lambda lib, a: _inplace(a, lambda y: y.pow_(3)), [(3, 4)], "any"),
+    ("mul_then_exp_", lambda lib, a, b: _inplace(a, lambda y: y.mul_(b).exp_()), [(3, 4), (3, 4)],
+     "any"),
+    ("log_", lambda lib, a: _inplace(a, lambda y: y.log_()), [(3, 4)], "positive"),
+    ("sqrt_", lambda lib, a: _inplace(a, lambda y: y.sqrt_()), [(3, 4)], "positive"),
+    ("abs_", lambda lib, a: _inplace(a, lambda y: y.abs_()), [(3, 4)], "any"),
+    ("tanh_", lambda lib, a: _inplace(a, lambda y: y.tanh_()), [(3, 4)], "any"),
+    ("sigmoid_", lambda lib, a: _inplace(a, lambda y: y.sigmoid_()), [(3, 4)], "any"),
+    ("relu_", lambda lib, a: _inplace(a, lambda y: y.relu_()), [(3, 4)], "any"),
+    ("clamp_", lambda lib, a: _inplace(a, lambda y: y.clamp_(-1.0, 1.0)), [(4, 5)], "any"),
+    ("neg_zero_fill_", lambda lib, a, b: _inplace(a, lambda y: y.neg_().mul_(b)[0].zero_()),
+     [(3, 4), (3, 4)], "any"),
+    ("copy_", lambda lib, a, b: _inplace(a, lambda y: y.copy_(b)), [(3, 4), (4,)], "any"),
+    ("masked_fill_", lambda lib, a: _inplace(a, lambda y: y.masked_fill_(a.detach() > 0, 0.5)),
+     [(3, 4)], "any"),
+    ("setitem_row", lambda lib, a, b: _inplace(a, lambda y: y.__setitem__(1, b)), [(3, 4), (4,)],
+     "any"),
+    ("setitem_mask", lambda lib, a, b: _inplace(a, lambda y: y.__setitem__(a.detach() > 0, b)),
+     [(3, 4), ()], "any"),
+    ("setitem_int_array", lambda lib, a, b: _inplace(a, lambda y: y.__setitem__(([0, 2], [1, 3]), b)),
+     [(3, 4), (2,)], "any"),
+    ("mul_through_view", lambda lib, a, b: _inplace(a, lambda y: y[1:, ::2].mul_(b)),
+     [(3, 4), (2, 2)], "any"),
+    ("add_through_transposed_view", lambda lib, a, b: _inplace(a, lambda y: y.T[0].add_(b)),
+     [(3, 4), (3,)], "any"),
+    ("view_used_after_write", lambda lib, a: _view_used_after_write(a), [(3, 4)], "any"),
     # a composite: the ops above chained, as a real model uses them
     ("mlp_step", lambda lib, x, w, b: ((x @ w + b).relu() ** 2).mean(dim=0).sum(),
      [(4, 3), (3, 5), (5,)], "any"),
 ]
+
+
+def _inplace(a, write):
+    """``write`` applied in place to a non-leaf copy of ``a``; the copy (rebased) is returned."""
+    y = a * 1.0
+    write(y)
+    return y
+
+
+def _view_used_after_write(a):
+    """A view written in place, then its base and the view both used: both carry the write."""
+    y = a * 1.0
+    row = y[0]
+    row.mul_(3.0)
+    return y.sum(dim=0) * row
 
 
 def make_inputs(shapes, domain, dtype, seed=0):

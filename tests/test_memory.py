@@ -39,3 +39,38 @@ def test_two_thousand_training_steps_do_not_grow_memory():
     assert grown < 4.0, f"memory grew by {grown:.1f} MiB over 2,016 steps"
     assert unreachable_cycles == 0, f"{unreachable_cycles} objects were only freeable by the GC"
     assert np.isfinite(losses).all()
+
+
+def test_keeping_each_steps_loss_keeps_kilobytes_not_activations():
+    """``losses.append(loss)`` keeps every step's graph alive. After backward a node holds its
+    intermediate inputs only weakly, so what stays is the graph's structure, not its arrays.
+    PyTorch 2.13 grows by 12.8 KB per step on this loop (measured once with the same model,
+    batch and RSS reading); the bound is ten times that. Before nodes let go of their inputs,
+    tinygrad_bn grew by 393 KB per step here (batch 256: each step's activations)."""
+    tg.manual_seed(0)
+    model = tg.nn.Sequential(
+        tg.nn.Linear(20, 64), tg.nn.BatchNorm1d(64), tg.nn.ReLU(),
+        tg.nn.Linear(64, 64), tg.nn.BatchNorm1d(64), tg.nn.ReLU(), tg.nn.Linear(64, 5))
+    optimizer = tg.optim.Adam(model.parameters(), lr=0.01)
+    criterion = tg.nn.CrossEntropyLoss()
+    x, y = tg.randn(256, 20), tg.randint(0, 5, (256,))
+    losses = []
+
+    def step():
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss)
+
+    for _ in range(50):  # warm-up: optimizer state, allocator pools
+        step()
+    gc.collect()
+    before = resident_mib()
+    for _ in range(200):
+        step()
+    gc.collect()
+    per_step_kib = (resident_mib() - before) * 1024 / 200
+    assert per_step_kib < 10 * 12.8, f"memory grew by {per_step_kib:.0f} KiB per kept loss"
+    assert losses[-1].grad_fn is not None  # the kept graphs are still there to inspect
+    assert losses[-1].item() < losses[0].item()

@@ -558,6 +558,12 @@ class Tensor:
 
     view = reshape
 
+    def view_as(self, other):
+        """This tensor with ``other``'s shape (a view when the memory allows, as ``view``)."""
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
     def flatten(self, start_dim=0, end_dim=-1):
         """Merge dims ``start_dim`` to ``end_dim`` (inclusive) into one."""
         if self.ndim == 0:
@@ -660,11 +666,13 @@ class Tensor:
         base = self._base
         if base is None:
             self._store(result._array)
+            _saved_output_is(result.grad_fn, self)
             self.grad_fn, self._requires_grad = result.grad_fn, result.grad_fn is not None
             return self
         positions = view_positions(base._array, self._array)
         old_base = _old_value(base)
         self._store(result._array)  # writes into the base's memory
+        _saved_output_is(result.grad_fn, self)
         new_base = WriteThroughView.apply(old_base, result, positions=positions)
         base.grad_fn, base._requires_grad = new_base.grad_fn, True
         self.grad_fn = ReadView.apply(base, positions=positions).grad_fn
@@ -845,8 +853,10 @@ class Tensor:
         ``value`` (a number, array or Tensor) broadcasts to the indexed shape and is cast to
         this tensor's dtype. Recorded when this tensor or ``value`` is in the graph."""
         index = _index(index)
-        if isinstance(value, Tensor) and thread_state.grad_enabled and (
-                self._requires_grad or value._requires_grad):
+        value_requires_grad = isinstance(value, Tensor) and value._requires_grad
+        if thread_state.grad_enabled and (self._requires_grad or value_requires_grad):
+            if not isinstance(value, Tensor):
+                value = Tensor._make(np.asarray(value, dtype=self._array.dtype), None)
             self._write(_set_item, index, value)
             return
         array = value._array if isinstance(value, Tensor) else value
@@ -878,6 +888,14 @@ def _old_value(tensor):
     old = Tensor._make(tensor._array.copy(), tensor.grad_fn)
     old._requires_grad = tensor._requires_grad
     return old
+
+
+def _saved_output_is(node, tensor):
+    """An in-place op that saves its result (``exp_``) saved, in PyTorch, the tensor it wrote:
+    make a later write to ``tensor`` an error for ``node`` too, as it is there."""
+    if node is not None and node.output_counter is not None:
+        node.output_counter = version_counter(tensor)
+        node.write_stamp = graph._Writes.count
 
 
 def _copy_from(destination, source):

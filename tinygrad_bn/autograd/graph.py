@@ -235,7 +235,8 @@ class Op:
             tensor = self.inputs[position]
             counter = tensor._version_counter
             if counter is not None and counter.stamps and counter.stamps[-1] > stamp:
-                producer = self.producers[position]
+                # As PyTorch, name the tensor's grad_fn now (the in-place op that wrote it).
+                producer = tensor.grad_fn
                 raise _modified(counter, stamp, tensor.shape, tensor.dtype,
                                 None if producer is None else producer.name)
 

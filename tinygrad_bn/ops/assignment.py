@@ -13,7 +13,7 @@ from ..autograd.graph import Op
 
 class Fill(Op):
     """Every element set to ``value`` (``fill_``, ``zero_``, the random in-place fills).
-    Gradient: none for the old value, which no longer matters."""
+    Gradient: zeros for the old value, which no longer matters (as PyTorch gives)."""
 
     __slots__ = ("value",)
     arguments = ("value",)
@@ -25,12 +25,12 @@ class Fill(Op):
         return np.full(old.shape, self.value, dtype=old.dtype)
 
     def backward(self, grad_output):
-        return (None,)
+        return (np.zeros_like(grad_output),)
 
 
 class Copy(Op):
     """``source`` broadcast to the destination's shape and cast to its dtype (``copy_``).
-    Gradient: none for the old value; ``grad_output`` for ``source`` (the engine sums it back
+    Gradient: zeros for the old value; ``grad_output`` for ``source`` (the engine sums it back
     over broadcast dims and casts it to the source's dtype)."""
 
     __slots__ = ()
@@ -39,7 +39,9 @@ class Copy(Op):
         return np.broadcast_to(source, old.shape).astype(old.dtype)
 
     def backward(self, grad_output):
-        return None, grad_output
+        needs_old, needs_source = self.needs_input_grad
+        return (np.zeros_like(grad_output) if needs_old else None,
+                grad_output if needs_source else None)
 
 
 class SetItem(Op):
