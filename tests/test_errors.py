@@ -119,6 +119,25 @@ ERRORS = [
      "you can only change requires_grad flags of leaf variables."),
     ("retain_grad_no_grad", lambda: tg.ones(2).retain_grad(), RuntimeError,
      "can't retain_grad on Tensor that has requires_grad=False"),
+    # autograd engine surface
+    ("detach_view_in_place", lambda: leaf()[0].detach_(), RuntimeError,
+     "Can't detach views in-place. Use detach() instead."),
+    ("data_dtype_category", lambda: setattr(leaf(), "data", tg.tensor([1, 2])), RuntimeError,
+     "data set to a tensor that requires gradients must be floating point or complex dtype "
+     "(got int64)"),
+    ("create_graph", lambda: (leaf() * 2).sum().backward(create_graph=True), NotImplementedError,
+     "create_graph=True (gradients of gradients) is not supported by tinygrad_bn"),
+    ("grad_create_graph", lambda: tg.autograd.grad((leaf() * 2).sum(), leaf(), create_graph=True),
+     NotImplementedError, "create_graph=True (gradients of gradients) is not supported"),
+    ("backward_inputs", lambda: (leaf() * 2).sum().backward(inputs=[leaf()]), NotImplementedError,
+     "backward(inputs=...) is not supported; use autograd.grad"),
+    ("hook_on_one_of_several_outputs", lambda: _two_outputs()[0].register_hook(print),
+     RuntimeError, "register_hook on an output of a custom Function with several outputs is not "
+     "supported by tinygrad_bn"),
+    ("mark_dirty", lambda: tg.autograd.FunctionCtx().mark_dirty(leaf()), NotImplementedError,
+     "mark_dirty (in-place custom Functions) is not supported by tinygrad_bn"),
+    ("version_view_of_rebased_base", lambda: _stale_view_backward(), RuntimeError,
+     "modified by an inplace operation"),
     ("ragged_data", lambda: tg.tensor([[1.0, 2.0], [3.0]]), ValueError,
      "could not build a tensor from [[1.0, 2.0], [3.0]]"),
     ("object_data", lambda: tg.tensor(["a", "b"]), TypeError,
@@ -174,6 +193,28 @@ ERRORS = [
     ("gradcheck_no_input", lambda: tg.gradcheck(lambda t: t * 2, tg.ones(2)), ValueError,
      "gradcheck expects at least one input tensor to require gradient"),
 ]
+
+
+def _two_outputs():
+    class Pair(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1, x * 2
+
+        @staticmethod
+        def backward(ctx, a, b):
+            return a + 2 * b
+
+    return Pair.apply(leaf())
+
+
+def _stale_view_backward():
+    """A view saved by an op, then its base written in place: the saved view is refused."""
+    y = leaf() * 1
+    row = y[0]
+    z = row * row  # saves row
+    y.mul_(2)
+    z.sum().backward()
 
 
 @pytest.mark.parametrize("name, action, error, message", ERRORS, ids=[e[0] for e in ERRORS])

@@ -330,3 +330,18 @@ def test_error_messages_match_pytorchs(name):
     ours, theirs = _errors_of(tg, name), _errors_of(torch, name)
     assert ours[0] is theirs[0]
     assert ours[1].split(" Hint:")[0] == theirs[1].split(" Hint:")[0]
+
+
+def test_views_taken_before_a_recorded_write_differentiate_through_it():
+    a = tg.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    y = a * 1
+    row, column = y[0], y[:, 1]
+    y.mul_(2)  # row and column now hold doubled values: their history must say so
+    (row * 1 + column * 10).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [[2.0, 22.0], [0.0, 20.0]])  # PyTorch's
+    plain = tg.zeros(2, 2)
+    first_row = plain[0]
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+    plain[0] = w * 3  # a write that puts the plain tensor (and its view) in the graph
+    first_row.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])

@@ -668,6 +668,7 @@ class Tensor:
             self._store(result._array)
             _saved_output_is(result.grad_fn, self)
             self.grad_fn, self._requires_grad = result.grad_fn, result.grad_fn is not None
+            _replay_views(self)
             return self
         positions = view_positions(base._array, self._array)
         old_base = _old_value(base)
@@ -675,8 +676,7 @@ class Tensor:
         _saved_output_is(result.grad_fn, self)
         new_base = WriteThroughView.apply(old_base, result, positions=positions)
         base.grad_fn, base._requires_grad = new_base.grad_fn, True
-        self.grad_fn = ReadView.apply(base, positions=positions).grad_fn
-        self._requires_grad = True
+        _replay_views(base)  # this view among them
         return self
 
     def _check_recorded_write(self):
@@ -888,6 +888,25 @@ def _old_value(tensor):
     old = Tensor._make(tensor._array.copy(), tensor.grad_fn)
     old._requires_grad = tensor._requires_grad
     return old
+
+
+def _replay_views(base):
+    """After a recorded write rebased ``base``, every live view of it reads its values from the
+    new base: its ``grad_fn`` becomes a ``ReadView`` of ``base`` (PyTorch regenerates a view's
+    grad_fn the same way), so a view taken before the write differentiates through it."""
+    counter = base._version_counter
+    if not counter.views:
+        return
+    live = []
+    for ref in counter.views:
+        view = ref()
+        if view is None or view._base is not base:
+            continue
+        live.append(ref)
+        positions = view_positions(base._array, view._array)
+        view.grad_fn = ReadView.apply(base, positions=positions).grad_fn
+        view._requires_grad = True
+    counter.views[:] = live
 
 
 def _saved_output_is(node, tensor):

@@ -57,6 +57,7 @@ class VersionCounter:
 
     value = 0
     stamps = ()
+    views = ()  # weak references to the views made of the array (see share_storage)
 
     def bump(self):
         _Writes.count += 1
@@ -331,6 +332,10 @@ def share_storage(source, view, source_array):
     counter = version_counter(source)
     view._version_counter = counter
     view._base = source._base if source._base is not None else source
+    views = counter.views  # weakly, so a recorded write to the base can update their history
+    if type(views) is tuple:
+        views = counter.views = []
+    views.append(weakref.ref(view))
 
 
 def user_stack():
