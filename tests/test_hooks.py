@@ -107,6 +107,11 @@ def test_a_kept_graph_still_shows_its_structure_after_backward():
     assert names == ["Exp", "Mul", "Sum"]
     source = loss.draw(show_values=True).source
     assert "(values freed by backward)" in source and "(2,) float32" in source
+    kept = x * 3  # an intermediate the user still holds is drawn with its values and name
+    loss = (kept.exp()).sum()
+    loss.backward()
+    source = loss.draw(names={"kept": kept}, show_values=True).source
+    assert "kept\\n(2,) float32\\n[3., 6.]" in source
 
 
 # ---------------------------------------------------------------------- module hooks

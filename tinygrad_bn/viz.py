@@ -128,7 +128,8 @@ def _input_tensors(op):
     tensors = []
     for entry, producer in zip(op.inputs, op.producers):
         if isinstance(entry, weakref.ref):
-            entry = entry() or _FreedTensor(producer)
+            alive = entry()
+            entry = _FreedTensor(producer) if alive is None else alive
         tensors.append(entry)
     return tensors
 
