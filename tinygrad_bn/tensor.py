@@ -478,10 +478,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
 
-    def sum(self, dim=None, keepdim=False):
+    def sum(self, dim=None, keepdim=False, *, keepdims=None):
+        """Sum over ``dim`` (all dims when None); ``keepdims`` is NumPy's spelling of
+        ``keepdim``, which PyTorch accepts too."""
+        keepdim = keepdim if keepdims is None else keepdims
         return Sum.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
-    def mean(self, dim=None, keepdim=False):
+    def mean(self, dim=None, keepdim=False, *, keepdims=None):
+        keepdim = keepdim if keepdims is None else keepdims
         if not dtypes.is_floating(self._array.dtype):
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
@@ -514,13 +518,15 @@ class Tensor:
         """Standard deviation: the square root of ``var`` with the same arguments."""
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
 
-    def max(self, dim=None, keepdim=False):
+    def max(self, dim=None, keepdim=False, *, keepdims=None):
         """The maximum of all elements, or, with an int ``dim``, the pair ``(values, indices)``
         along it as PyTorch returns (a tuple of dims reduces all of them, like ``amax``)."""
+        keepdim = keepdim if keepdims is None else keepdims
         return self._extremum(Max, dim, keepdim, Tensor.argmax)
 
-    def min(self, dim=None, keepdim=False):
+    def min(self, dim=None, keepdim=False, *, keepdims=None):
         """The minimum of all elements, or ``(values, indices)`` along an int ``dim``."""
+        keepdim = keepdim if keepdims is None else keepdims
         return self._extremum(Min, dim, keepdim, Tensor.argmin)
 
     def _extremum(self, op, dim, keepdim, arg):

@@ -9,6 +9,8 @@
 - ``hooks.py``: the handle every ``register_*hook`` returns.
 """
 
+import importlib
+
 from . import graph
 from .engine import backward, grad, root_grads, run_backward
 from .function import Function, FunctionCtx, once_differentiable
@@ -24,9 +26,8 @@ from .hooks import RemovableHandle
 
 
 def __getattr__(name):
-    # gradcheck imports the Tensor API, which imports this package: bind it lazily.
+    # torch.autograd.gradcheck: the gradcheck module imports the Tensor API, which imports this
+    # package, so it is found lazily (by module name: the package's `gradcheck` is the function).
     if name in ("gradcheck", "GradcheckError"):
-        from .. import gradcheck as module
-
-        return getattr(module, name)
+        return getattr(importlib.import_module("tinygrad_bn.gradcheck"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
