@@ -76,26 +76,19 @@ class Module:
     def __call__(self, *args, **kwargs):
         hooks = self.__dict__.get("_module_hooks")
         if hooks is not None:
-            return _call_with_hooks(self, hooks, args, kwargs)
-        # What _run_forward does, inlined: this runs on every layer call.
-        state = thread_state
-        parent = state.module_call
-        state.module_call = ModuleCall(self, parent)
-        try:
-            return self.forward(*args, **kwargs)
-        finally:
-            state.module_call = parent
-
-    def _run_forward(self, args, kwargs):
+            args, kwargs, backward = _before_forward(self, hooks, args, kwargs)
         # This call becomes the current module call (in this thread) while forward runs, so the
         # ops it records carry it and the graph drawer can group them into one cluster.
         state = thread_state
         parent = state.module_call
         state.module_call = ModuleCall(self, parent)
         try:
-            return self.forward(*args, **kwargs)
+            output = self.forward(*args, **kwargs)
         finally:
             state.module_call = parent
+        if hooks is not None:
+            output = _after_forward(self, hooks, args, kwargs, output, backward)
+        return output
 
     # ------------------------------------------------------------------ hooks
 
@@ -393,9 +386,9 @@ class ModuleHooks:
         return handle
 
 
-def _call_with_hooks(module, hooks, args, kwargs):
-    """``Module.__call__`` when hooks are registered: pre-hooks, backward-hook wrapping of the
-    tensor arguments, ``forward``, forward hooks, backward-hook wrapping of the output."""
+def _before_forward(module, hooks, args, kwargs):
+    """What ``Module.__call__`` does before ``forward`` when hooks are registered: the forward
+    pre-hooks, then (for backward hooks) an identity node on the tensor arguments."""
     for key, hook in list(hooks.forward_pre.items()):
         if key in hooks.with_kwargs:
             result = hook(module, args, kwargs)
@@ -409,7 +402,11 @@ def _call_with_hooks(module, hooks, args, kwargs):
     if (hooks.backward or hooks.backward_pre) and is_grad_enabled():
         backward = _BackwardHookState(module, hooks)
         args = backward.wrap_inputs(args)
-    output = module._run_forward(args, kwargs)
+    return args, kwargs, backward
+
+
+def _after_forward(module, hooks, args, kwargs, output, backward):
+    """The forward hooks, then (for backward hooks) an identity node on the output."""
     for key, hook in list(hooks.forward.items()):
         result = hook(module, args, kwargs, output) if key in hooks.with_kwargs else \
             hook(module, args, output)
