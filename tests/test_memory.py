@@ -74,3 +74,12 @@ def test_keeping_each_steps_loss_keeps_kilobytes_not_activations():
     assert per_step_kib < 10 * 12.8, f"memory grew by {per_step_kib:.0f} KiB per kept loss"
     assert losses[-1].grad_fn is not None  # the kept graphs are still there to inspect
     assert losses[-1].item() < losses[0].item()
+
+
+def test_taking_a_view_of_a_parameter_every_step_does_not_pile_up_bookkeeping():
+    """Each view is noted (weakly) beside the array's version counter, so that a recorded write
+    can update the views' history; dead notes are dropped as they accumulate."""
+    w = tg.randn(3, 4, requires_grad=True)
+    for _ in range(5000):
+        (tg.ones(2, 4) @ w.T).sum().backward()
+    assert len(w._version_counter.views) <= 200

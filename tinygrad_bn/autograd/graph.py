@@ -58,6 +58,7 @@ class VersionCounter:
     value = 0
     stamps = ()
     views = ()  # weak references to the views made of the array (see share_storage)
+    views_limit = 64
 
     def bump(self):
         _Writes.count += 1
@@ -336,6 +337,9 @@ def share_storage(source, view, source_array):
     if type(views) is tuple:
         views = counter.views = []
     views.append(weakref.ref(view))
+    if len(views) > counter.views_limit:  # drop dead ones now and then (x.T every step...)
+        views[:] = [ref for ref in views if ref() is not None]
+        counter.views_limit = 2 * len(views) + 64
 
 
 def user_stack():
