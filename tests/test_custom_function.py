@@ -254,3 +254,74 @@ def test_matches_pytorch_for_a_tutorial_function():
         return x.grad.numpy()
 
     np.testing.assert_allclose(run(tg), run(torch), rtol=1e-12, atol=1e-14)
+
+
+class TwoOutputs(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x * 2, x * 3
+
+    @staticmethod
+    def backward(ctx, grad_a, grad_b):
+        return grad_a * 2 + grad_b * 3
+
+
+class FirstHalf(Function):
+    """Returns a view of its input."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x[:2]
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        grad = tg.zeros(4, dtype=grad_output.dtype)
+        grad[:2] = grad_output
+        return grad
+
+
+def test_autograd_grad_and_retain_grad_on_each_of_several_outputs():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    a, b = TwoOutputs.apply(x)
+    loss = (a * 5 + b * 7).sum()
+    (grad_b,) = tg.autograd.grad(loss, [b], retain_graph=True)
+    np.testing.assert_array_equal(grad_b.numpy(), [7.0, 7.0])
+    grad_a, grad_b = tg.autograd.grad(loss, [a, b], retain_graph=True)
+    np.testing.assert_array_equal(grad_a.numpy(), [5.0, 5.0])
+    a.retain_grad()
+    b.retain_grad()
+    assert a.retains_grad and b.retains_grad
+    loss.backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [5.0, 5.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [7.0, 7.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [31.0, 31.0])
+
+
+def test_writing_in_place_to_one_of_several_outputs():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    a, b = TwoOutputs.apply(x)
+    a.mul_(2)
+    (a + b).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [7.0, 7.0])  # PyTorch's
+
+
+def test_an_output_that_is_a_view_of_an_input_refuses_in_place_writes():
+    x = tg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    v = FirstHalf.apply(x * 1)
+    with pytest.raises(RuntimeError, match=re.escape(
+            "Output 0 of a custom Function is a view and is being modified inplace.")):
+        v.mul_(10)
+    FirstHalf.apply(x * 1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 0.0, 0.0])
+
+
+def test_a_kept_output_does_not_keep_a_custom_functions_inputs_alive():
+    import weakref
+
+    x = tg.ones(1000, requires_grad=True)
+    hidden = x * 2
+    watcher = weakref.ref(hidden)
+    loss = Cube.apply(hidden).sum()
+    del hidden
+    loss.backward()
+    assert watcher() is None  # freed once backward is done, though `loss` is kept

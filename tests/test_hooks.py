@@ -204,3 +204,35 @@ def test_anomaly_mode_is_off_by_default_and_restored():
         y = x.log()
         (y * y).sum().backward()  # no check, no warning: nan gradients pass as in PyTorch
     assert np.isnan(x.grad.item())
+
+
+def test_autograd_grad_sees_hooks_as_pytorch_does():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda grad: grad * 10)
+    (grad_x,) = tg.autograd.grad((x * x).sum(), [x])
+    np.testing.assert_array_equal(grad_x.numpy(), [20.0, 40.0])  # a leaf's hooks run
+    y = x * 1
+    y.register_hook(lambda grad: grad * 10)
+    y.retain_grad()
+    (grad_y,) = tg.autograd.grad((y * y).sum(), [y])
+    np.testing.assert_array_equal(grad_y.numpy(), [20.0, 40.0])  # y's node need not run: hooked
+    np.testing.assert_array_equal(y.grad.numpy(), [20.0, 40.0])  # retain_grad filled, after them
+    x.grad = None
+    z = x * 2
+    z.register_hook(lambda grad: grad * 10)
+    grad_z, grad_x = tg.autograd.grad((z * z).sum(), [z, x])
+    np.testing.assert_array_equal(grad_z.numpy(), [4.0, 8.0])  # z's node runs: taken before
+    np.testing.assert_array_equal(grad_x.numpy(), [800.0, 1600.0])  # PyTorch's numbers
+
+
+def test_a_hook_may_not_change_the_gradients_dtype():
+    x = tg.ones(2, requires_grad=True)
+
+    def widen(grad):
+        return grad.double()
+
+    x.register_hook(widen)
+    with pytest.raises(RuntimeError, match=re.escape(
+            "hook 'widen' has changed the type of value (was tinygrad_bn.FloatTensor got "
+            "tinygrad_bn.DoubleTensor)")):
+        (x * 2).sum().backward()

@@ -188,15 +188,27 @@ def test_writes_through_data_are_not_recorded():
 # ---------------------------------------------------------------------- version counters
 
 
-def test_every_handle_on_an_array_shares_one_version_counter():
+def test_every_handle_on_an_array_shares_one_version_counter_except_data():
     x = tg.zeros(2, 3)
-    handles = [x, x.data, x.detach(), x[0], x.view(3, 2), x.T]
-    assert [h._version for h in handles] == [0] * 6
+    handles = [x, x.detach(), x[0], x.view(3, 2), x.T]
+    assert [h._version for h in handles] == [0] * 5
     x[0].add_(1)
-    x.data.mul_(2)
-    assert [h._version for h in handles] == [2] * 6
+    x.detach().mul_(2)
+    assert [h._version for h in handles] == [2] * 5
+    x.data.add_(1)  # as in PyTorch, writes through .data are invisible to autograd: not counted
+    assert [h._version for h in handles] == [2] * 5
+    np.testing.assert_array_equal(x.numpy(), [[3, 3, 3], [1, 1, 1]])
     fresh = x * 1
     assert fresh._version == 0
+
+
+def test_writing_through_data_between_forward_and_backward_is_not_caught_as_in_pytorch():
+    a = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = a * 1
+    z = y * y  # saves y
+    y.data.add_(1)  # PyTorch computes with the new values, without an error
+    z.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [4.0, 6.0])
 
 
 def test_backward_refuses_a_saved_input_modified_in_place():
@@ -246,7 +258,7 @@ def test_writing_an_input_that_no_gradient_needs_is_allowed():
     w2 = w * 1
     s = w2 + x  # Add saves nothing
     w2.mul_(5)
-    x_view = x.data
+    x_view = x.detach()  # shares the version counter (.data would not)
     (y.sum() + s.sum()).backward()
     np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])
     x_view.add_(1)
@@ -345,3 +357,53 @@ def test_views_taken_before_a_recorded_write_differentiate_through_it():
     plain[0] = w * 3  # a write that puts the plain tensor (and its view) in the graph
     first_row.sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), [3.0, 3.0])
+
+
+# ---------------------------------------------------------------------- review findings, fixed
+
+
+def test_a_view_taken_under_no_grad_or_before_requires_grad_refuses_in_place_writes():
+    x = tg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    y = x * 1
+    with tg.no_grad():
+        v = y[:2]
+    with pytest.raises(RuntimeError, match=re.escape(
+            "A view was created in no_grad mode and is being modified inplace with grad mode "
+            "enabled.")):
+        v.mul_(2)
+    leaf = tg.tensor([1.0, 2.0])
+    early_view = leaf[:1]
+    leaf.requires_grad_()
+    with pytest.raises(RuntimeError, match=re.escape(
+            "a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation.")):
+        early_view.add_(1)
+    with tg.no_grad():
+        v.mul_(2)  # inside no_grad both are untracked: allowed, as in PyTorch
+
+
+def test_retain_grad_follows_the_tensor_through_an_in_place_write():
+    x = tg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    y = x * 1
+    y.retain_grad()
+    y.mul_(3)
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [6.0, 12.0, 18.0, 24.0])  # PyTorch's
+    np.testing.assert_array_equal(x.grad.numpy(), [18.0, 36.0, 54.0, 72.0])
+
+
+def test_a_second_backward_through_a_replayed_view():
+    x = tg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    y = x + 0
+    v = y[:2]
+    y.add_(1)
+    v.sum().backward()
+    (v + 2).sum().backward()  # nothing saved: a second backward is allowed, as in PyTorch
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 0.0, 0.0])
+
+
+def test_fill_takes_only_a_zero_dimensional_tensor():
+    with pytest.raises(RuntimeError, match=re.escape(
+            "fill_ only supports 0-dimension value tensor but got tensor with 1 dimensions.")):
+        tg.zeros(3).fill_(tg.ones(1))
+    assert tg.zeros(2).fill_(tg.tensor(4.0)).tolist() == [4.0, 4.0]

@@ -17,6 +17,7 @@ from .autograd import graph
 from .autograd.engine import root_grads, run_backward
 from .autograd.grad_mode import thread_state
 from .autograd.graph import VersionCounter, _node_hooks, version_counter
+from .autograd.function import CUSTOM_FUNCTION_VIEWS
 from .autograd.hooks import RemovableHandle
 from .ops.assignment import Copy, Fill, ReadView, SetItem, WriteThroughView, view_positions
 from .random import numpy_generator
@@ -76,9 +77,11 @@ class Tensor:
     @property
     def data(self):
         """This tensor's values as a Tensor outside the graph: it shares the array (writes
-        through it change this tensor and are not recorded), requires no grad, has no
-        ``grad_fn``. ``t.data = other`` makes ``t`` use ``other``'s array (any shape)."""
-        return self._shared_handle()
+        through it change this tensor), requires no grad, has no ``grad_fn``. As in PyTorch,
+        writes through it are invisible to autograd: they do not even count in this tensor's
+        version (``detach()`` is the handle whose writes do). ``t.data = other`` makes ``t``
+        use ``other``'s array (any shape)."""
+        return Tensor._make(self._array, None)
 
     @data.setter
     def data(self, value):
@@ -95,11 +98,6 @@ class Tensor:
             )
         self._array = value._array
 
-    def _shared_handle(self):
-        """A new leaf Tensor over this tensor's array, sharing its version counter."""
-        handle = Tensor._make(self._array, None)
-        handle._version_counter = version_counter(self)
-        return handle
 
     @property
     def _version(self):
@@ -151,15 +149,26 @@ class Tensor:
 
     def retain_grad(self):
         """Keep ``.grad`` for this non-leaf tensor after backward (leaves keep it anyway)."""
-        if self.grad_fn is None:
+        node = self.grad_fn
+        if node is None:
             if not self._requires_grad:
                 raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
             return
-        self.grad_fn.retained_output = weakref.ref(self)
+        if node.num_outputs == 1:
+            node.retained_output = weakref.ref(self)
+            return
+        if node.retained_output is None:  # one of several outputs: kept by output number
+            node.retained_output = {}
+        node.retained_output[node.output_numbers[id(self)]] = weakref.ref(self)
 
     @property
     def retains_grad(self):
-        return self.grad_fn is not None and self.grad_fn.retained_output is not None
+        node = self.grad_fn
+        if node is None or node.retained_output is None:
+            return False
+        if type(node.retained_output) is dict:
+            return node.output_numbers[id(self)] in node.retained_output
+        return node.retained_output() is self
 
     def register_hook(self, hook):
         """Call ``hook(grad)`` each time this tensor's gradient is computed; if it returns a
@@ -204,7 +213,9 @@ class Tensor:
     def detach(self):
         """A tensor sharing this one's array and version counter, outside the graph (no
         ``grad_fn``, no ``requires_grad``)."""
-        return self._shared_handle()
+        handle = Tensor._make(self._array, None)
+        handle._version_counter = version_counter(self)
+        return handle
 
     def detach_(self):
         """Detach in place: make this tensor a leaf that requires no grad."""
@@ -664,15 +675,19 @@ class Tensor:
         input and the op's node becomes this tensor's ``grad_fn``. Written through a view, the
         base tensor is rebased too, so both differentiate through the write.
         """
-        if not (thread_state.grad_enabled and (self._requires_grad or _any_requires_grad(args))):
+        base = self._base
+        if not (thread_state.grad_enabled and (
+                self._requires_grad or _any_requires_grad(args)
+                or (base is not None and base._requires_grad))):
             self._store(method(self, *args, **kwargs)._array)
             return self
         self._check_recorded_write()
-        result = method(_old_value(self), *args, **kwargs)
-        base = self._base
+        old = _old_value(self)
+        result = method(old, *args, **kwargs)
         if base is None:
             self._store(result._array)
             _saved_output_is(result.grad_fn, self)
+            _move_retained_grad(old.grad_fn, result.grad_fn, self)
             self.grad_fn, self._requires_grad = result.grad_fn, result.grad_fn is not None
             _replay_views(self)
             return self
@@ -686,15 +701,35 @@ class Tensor:
         return self
 
     def _check_recorded_write(self):
+        """PyTorch's refusals of an in-place write that autograd would have to record."""
         if self.grad_fn is None and self._requires_grad:
             raise RuntimeError(
                 "a leaf Variable that requires grad is being used in an in-place operation."
             )
         base = self._base
-        if base is not None and base.grad_fn is None and base._requires_grad:
+        if base is None:
+            return
+        if base.grad_fn is None and base._requires_grad:
             raise RuntimeError(
                 "a view of a leaf Variable that requires grad is being used in an in-place "
                 "operation."
+            )
+        if CUSTOM_FUNCTION_VIEWS.get(id(self)) is self:
+            raise RuntimeError(
+                "Output 0 of a custom Function is a view and is being modified inplace. This "
+                "view was created inside a custom Function (or because an input was returned "
+                "as-is) and the autograd logic to handle view+inplace would override the custom "
+                "backward associated with the custom Function, leading to incorrect gradients. "
+                "This behavior is forbidden. You can fix this by cloning the output of the "
+                "custom Function."
+            )
+        if base._requires_grad and not self._requires_grad:
+            raise RuntimeError(
+                "A view was created in no_grad mode and is being modified inplace with grad mode "
+                "enabled. Given that this use case is ambiguous and error-prone, it is "
+                "forbidden. You can clarify your code by moving both the view and the inplace "
+                "either both inside the no_grad block (if you don't want the inplace to be "
+                "tracked) or both outside (if you want the inplace to be tracked)."
             )
 
     def _store(self, array):
@@ -818,13 +853,13 @@ class Tensor:
     def fill_(self, value):
         """Set every element to ``value`` (a number or a one-element tensor) in place."""
         if isinstance(value, Tensor):
-            if value._array.size != 1:
+            if value.ndim != 0:
                 raise RuntimeError(
                     "fill_ only supports 0-dimension value tensor but got tensor with "
                     f"{value.ndim} dimensions."
                 )
             if value._requires_grad and thread_state.grad_enabled:
-                return self.copy_(value.reshape(()))
+                return self.copy_(value)
             value = value.item()
         return self._fill(value)
 
@@ -891,9 +926,20 @@ def _any_requires_grad(args):
 
 def _old_value(tensor):
     """A copy of ``tensor``'s values carrying its history: the input of a recorded write."""
-    old = Tensor._make(tensor._array.copy(), tensor.grad_fn)
+    node = tensor.grad_fn
+    old = Tensor._make(tensor._array.copy(), node)
     old._requires_grad = tensor._requires_grad
+    if node is not None and node.num_outputs != 1:  # the copy is the same output of its node
+        node.output_numbers[id(old)] = node.output_numbers[id(tensor)]
     return old
+
+
+def _move_retained_grad(old_node, new_node, tensor):
+    """``retain_grad()`` follows the tensor to its new grad_fn (PyTorch keeps the gradient of
+    the tensor's current value)."""
+    if old_node is not None and old_node.num_outputs == 1 and new_node is not None and \
+            old_node.retained_output is not None and old_node.retained_output() is tensor:
+        new_node.retained_output, old_node.retained_output = old_node.retained_output, None
 
 
 def _replay_views(base):

@@ -37,6 +37,12 @@ def _run_tensor_hooks(hooks, grad):
                     f"hook returned a gradient of shape {tuple(result.shape)} for a tensor of "
                     f"shape {tuple(grad.shape)}"
                 )
+            if result.dtype != grad.dtype:
+                raise RuntimeError(
+                    f"hook '{getattr(hook, '__name__', 'hook')}' has changed the type of value "
+                    f"(was {graph.tensor_type_name(grad.dtype)} got "
+                    f"{graph.tensor_type_name(result.dtype)})"
+                )
             grad = result._array
     return grad
 
@@ -52,9 +58,11 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
     """
     Tensor = graph.Tensor
     wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
-    wanted_nodes = {} if inputs is None else {
-        id(t.grad_fn): t for t in inputs if t.grad_fn is not None
-    }
+    wanted_nodes = {}  # id(node) -> [(wanted tensor, its output number or None)]
+    for t in inputs or ():
+        if t.grad_fn is not None:
+            number = None if t.grad_fn.num_outputs == 1 else t.grad_fn.output_numbers[id(t)]
+            wanted_nodes.setdefault(id(t.grad_fn), []).append((t, number))
     results = None if inputs is None else [None] * len(inputs)
     node_grads, owned = {}, set()  # gradient w.r.t. each node's output; ids we may add into
     leaf_grads = {}                # id(leaf) -> [leaf, summed gradient, fresh]
@@ -92,7 +100,9 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             node_grads[key] = grad if key not in node_grads else _as_array(node_grads[key] + grad)
 
     anomaly = _AnomalyMode.enabled
-    for node in reversed(topological_order(roots)):
+    order = topological_order(roots)
+    must_run = _needed_nodes(order, wanted, wanted_nodes) if wanted is not None else None
+    for node in reversed(order):
         grad_output = node_grads.pop(id(node), None)
         if grad_output is None:
             continue
@@ -101,14 +111,19 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         if node.write_stamp != _Writes.count:  # something was written in place since
             node.check_saved_versions()
         hooks = node.hooks
+        if wanted_nodes and id(node) in wanted_nodes:
+            # PyTorch's order: a wanted tensor's gradient is taken after its hooks when its
+            # node need not run (nothing wanted lies upstream), else before them.
+            if hooks is not None and id(node) not in must_run:
+                grad_output, hooks = _run_pre_hooks(node, hooks, grad_output), None
+            for tensor, number in wanted_nodes[id(node)]:
+                grad = grad_output if number is None else grad_output[number]
+                if grad is not None:
+                    deliver(tensor, grad, False)
         if hooks is not None:
             grad_output = _run_pre_hooks(node, hooks, grad_output)
-        if wanted_nodes and id(node) in wanted_nodes:
-            deliver(wanted_nodes[id(node)], grad_output, False)
-        elif node.retained_output is not None and wanted is None:
-            retained = node.retained_output()
-            if retained is not None:
-                _retain(retained, grad_output)
+        if node.retained_output is not None:
+            _retain(node.retained_output, grad_output)
         if anomaly:
             input_grads = _backward_with_anomaly_checks(node, grad_output)
         else:
@@ -153,6 +168,10 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
                 node_grads[key] = _as_array(previous + grad)
                 owned.add(key)
 
+    if wanted is not None:  # autograd.grad: a leaf's hooks see its gradient too
+        for index, tensor in enumerate(inputs):
+            if tensor.grad_fn is None and tensor._hooks and results[index] is not None:
+                results[index] = _run_tensor_hooks(tensor._hooks, results[index])
     for tensor, grad, fresh in leaf_grads.values():
         if tensor._hooks:
             grad = _run_tensor_hooks(tensor._hooks, grad)
@@ -164,12 +183,38 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
     return results
 
 
-def _retain(tensor, grad):
-    """Accumulate a non-leaf's gradient into its ``.grad`` (after ``retain_grad()``)."""
-    if tensor.grad is None:
-        tensor.grad = graph.Tensor._make(np.array(grad, copy=True), None)
+def _needed_nodes(order, wanted, wanted_nodes):
+    """For ``autograd.grad``: ids of the nodes that lead to something wanted (a wanted leaf
+    among their inputs, or a producer that is wanted or itself needed). ``order`` lists
+    producers before their consumers."""
+    needed = set()
+    for node in order:
+        for tensor, producer in zip(node.inputs, node.producers):
+            if producer is None:
+                if id(tensor) in wanted:
+                    needed.add(id(node))
+                    break
+            elif id(producer) in needed or id(producer) in wanted_nodes:
+                needed.add(id(node))
+                break
+    return needed
+
+
+def _retain(retained_output, grad_output):
+    """Accumulate a non-leaf's gradient into its ``.grad`` (after ``retain_grad()``).
+    ``retained_output`` is a weak reference to the node's output, or for a node with several
+    outputs a dict of them by output number."""
+    if type(retained_output) is dict:
+        pairs = [(ref(), grad_output[number]) for number, ref in retained_output.items()]
     else:
-        tensor.grad._array += grad
+        pairs = [(retained_output(), grad_output)]
+    for tensor, grad in pairs:
+        if tensor is None or grad is None:
+            continue
+        if tensor.grad is None:
+            tensor.grad = graph.Tensor._make(np.array(grad, copy=True), None)
+        else:
+            tensor.grad._array += grad
 
 
 def _run_pre_hooks(node, hooks, grad_output):

@@ -20,6 +20,7 @@ for the user's own attributes; the node keeps it as ``node.ctx``.
 """
 
 import functools
+import weakref
 
 import numpy as np
 
@@ -29,6 +30,11 @@ from .graph import (
     RELEASED_GRAPH_MESSAGE, Op, _Writes, modified_error, tensor_type_name, user_stack,
     version_counter,
 )
+
+
+# Outputs of custom Functions that share memory with an input, by id: PyTorch refuses to write
+# to them in place (the write would bypass the Function's own backward).
+CUSTOM_FUNCTION_VIEWS = weakref.WeakValueDictionary()
 
 
 class FunctionCtx:
@@ -155,6 +161,10 @@ class Function:
                 # must not be rewired; the values (and version counter) stay shared.
                 fresh = Tensor._make(out._array, None)
                 fresh._version_counter = version_counter(out)
+                shared = next((t for t in inputs if np.shares_memory(t._array, out._array)), None)
+                if shared is not None:  # a view of an input: writing to it in place is refused
+                    fresh._base = shared._base if shared._base is not None else shared
+                    CUSTOM_FUNCTION_VIEWS[id(fresh)] = fresh
                 out = fresh
             if differentiable:
                 out.grad_fn, out._requires_grad = node, True
@@ -196,8 +206,10 @@ class CustomFunctionNode(Op):
         return self.function.__name__
 
     def release(self):
+        """Free what ``ctx`` saved and, as every node does, let go of intermediate inputs."""
         self.ctx._released = True
         self.ctx._saved = ()
+        super().release()
         self.saved = None
 
     def backward(self, grad_output):

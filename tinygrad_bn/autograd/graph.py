@@ -14,7 +14,6 @@ in-place write bumps it. A node that saved an input's array (or its own output's
 version it saw, and backward refuses to use an array that has changed since.
 """
 
-import operator
 import traceback
 import weakref
 
@@ -192,16 +191,16 @@ class Op:
         state = thread_state
         needs = NO_INPUT_NEEDS_GRAD
         if state.grad_enabled:
-            needs = tuple(map(_requires_grad_of, inputs))
+            needs = tuple([t._requires_grad for t in inputs])
             if True not in needs:
                 needs = NO_INPUT_NEEDS_GRAD
         op.needs_input_grad = needs
         op.saved = ()
-        arrays = list(map(_array_of, inputs))
+        arrays = [t._array for t in inputs]
         data = op.forward(*arrays)
         if needs and data.dtype.kind == "f":
             op.inputs = inputs
-            op.producers = tuple(map(_grad_fn_of, inputs))
+            op.producers = tuple([t.grad_fn for t in inputs])
             op.retained_output = op.hooks = None
             op.module_call = state.module_call
             op.write_stamp = _Writes.count
@@ -294,11 +293,6 @@ def _node_hooks(node, kind):
     if node.hooks is None:
         node.hooks = {"tensor": {}, "pre": {}, "post": {}}
     return node.hooks[kind]
-
-
-_requires_grad_of = operator.attrgetter("_requires_grad")
-_array_of = operator.attrgetter("_array")
-_grad_fn_of = operator.attrgetter("grad_fn")
 
 
 def _saved_input_positions(saved, inputs):

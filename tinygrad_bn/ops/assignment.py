@@ -97,17 +97,18 @@ class ReadView(Op):
     in-place write through it). Gradient: ``grad_output`` added into zeros of the base's shape
     at those positions."""
 
-    __slots__ = ("positions",)
+    __slots__ = ("positions", "base_shape")
     arguments = ()
 
     def __init__(self, positions):
         self.positions = positions
 
     def forward(self, base):
+        self.base_shape = base.shape
         return np.take(base, self.positions)
 
     def backward(self, grad_output):
-        grad = np.zeros(self.inputs[0].shape, dtype=grad_output.dtype)
+        grad = np.zeros(self.base_shape, dtype=grad_output.dtype)
         np.add.at(grad.reshape(-1), self.positions, grad_output)
         return (grad,)
 
