@@ -111,19 +111,8 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         if node.write_stamp != _Writes.count:  # something was written in place since
             node.check_saved_versions()
         hooks = node.hooks
-        if wanted_nodes and id(node) in wanted_nodes:
-            # PyTorch's order: a wanted tensor's gradient is taken after its hooks when its
-            # node need not run (nothing wanted lies upstream), else before them.
-            if hooks is not None and id(node) not in must_run:
-                grad_output, hooks = _run_pre_hooks(node, hooks, grad_output), None
-            for tensor, number in wanted_nodes[id(node)]:
-                grad = grad_output if number is None else grad_output[number]
-                if grad is not None:
-                    deliver(tensor, grad, False)
-        if hooks is not None:
-            grad_output = _run_pre_hooks(node, hooks, grad_output)
-        if node.retained_output is not None:
-            _retain(node.retained_output, grad_output)
+        if hooks is not None or node.retained_output is not None or wanted_nodes:
+            grad_output = _before_node(node, grad_output, wanted_nodes, must_run, deliver)
         if anomaly:
             input_grads = _backward_with_anomaly_checks(node, grad_output)
         else:
@@ -136,23 +125,24 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         for tensor, producer, needed, grad in edges:
             if grad is None or not needed:
                 continue
-            # An intermediate input's shape is its producer's output_meta (the tensor itself may
-            # be gone); a leaf's, or an output of a node with several, is read from the tensor.
-            meta = None if producer is None else producer.output_meta
-            if meta is None:
-                data = tensor._array
-                meta = data.shape, data.dtype
             if type(grad) is not np.ndarray:
                 grad = np.asarray(grad)
-            if grad.shape != meta[0] or grad.dtype is not meta[1]:
-                grad = reduce_to_shape(grad, *meta)
-            fresh = grad is not grad_output and grad.base is None and grad.flags.writeable
-            if producer is None:
+            if producer is None:  # a leaf: its gradient is summed here, stored after the walk
+                data = tensor._array
+                if grad.shape != data.shape or grad.dtype is not data.dtype:
+                    grad = reduce_to_shape(grad, data.shape, data.dtype)
+                fresh = grad is not grad_output and grad.base is None and grad.flags.writeable
                 if wanted is None and id(tensor) not in leaf_grads:  # the common case, inline
                     leaf_grads[id(tensor)] = [tensor, grad, fresh]
                 else:
                     deliver(tensor, grad, fresh)
                 continue
+            # An intermediate input's shape is its producer's output_meta (the tensor itself may
+            # be gone); an output of a node with several is read from the tensor.
+            shape, dtype = producer.output_meta or (tensor._array.shape, tensor._array.dtype)
+            if grad.shape != shape or grad.dtype is not dtype:
+                grad = reduce_to_shape(grad, shape, dtype)
+            fresh = grad is not grad_output and grad.base is None and grad.flags.writeable
             if producer.num_outputs != 1:
                 add_to_outputs(producer, tensor, grad)
                 continue
@@ -181,6 +171,27 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         else:
             tensor.grad._array += grad
     return results
+
+
+def _before_node(node, grad_output, wanted_nodes, must_run, deliver):
+    """The rarer work before a node runs: ``autograd.grad`` taking a wanted tensor's gradient,
+    the output tensor's hooks and the node's pre-hooks (which may replace the gradient), and
+    ``retain_grad()``. Returns the gradient the node's backward gets."""
+    hooks = node.hooks
+    if wanted_nodes and id(node) in wanted_nodes:
+        # PyTorch's order: a wanted tensor's gradient is taken after its hooks when its node
+        # need not run (nothing wanted lies upstream), else before them.
+        if hooks is not None and id(node) not in must_run:
+            grad_output, hooks = _run_pre_hooks(node, hooks, grad_output), None
+        for tensor, number in wanted_nodes[id(node)]:
+            grad = grad_output if number is None else grad_output[number]
+            if grad is not None:
+                deliver(tensor, grad, False)
+    if hooks is not None:
+        grad_output = _run_pre_hooks(node, hooks, grad_output)
+    if node.retained_output is not None:
+        _retain(node.retained_output, grad_output)
+    return grad_output
 
 
 def _needed_nodes(order, wanted, wanted_nodes):

@@ -45,7 +45,8 @@ class _Writes:
 
 class VersionCounter:
     """How many in-place writes an array has had (``value``), shared by every tensor that uses
-    the array, and the write clock's reading at its recent writes (``stamps``, the last 64).
+    the array, and the write clock's reading at its recent writes (``stamps``, the last 64 at
+    least).
 
     A node notes the clock when it is recorded; if the clock has not moved by its backward,
     nothing was written anywhere and no check is needed. Otherwise a saved array whose counter
@@ -73,22 +74,27 @@ def bump_versions(tensors):
     """``bump()`` each tensor's counter (an optimizer's in-place update of its parameters), in
     one loop: this runs every training step."""
     count = _Writes.count
-    for tensor in tensors:
+    for tensor in tensors:  # what bump() and _stamp() do, inlined
         counter = tensor._version_counter or version_counter(tensor)
         count += 1
         counter.value += 1
-        _stamp(counter, count)
+        if counter.stamps:
+            counter.stamps.append(count)
+            if len(counter.stamps) > 128:
+                del counter.stamps[:64]
+        else:
+            counter.stamps = [count]
     _Writes.count = count
 
 
 def _stamp(counter, count):
-    """Append a write's clock reading to the counter's recent stamps (at most 64 kept)."""
-    stamps = counter.stamps
-    if type(stamps) is tuple:  # the class default: this counter's first write
-        stamps = counter.stamps = []
-    stamps.append(count)
-    if len(stamps) > 64:
-        del stamps[:32]
+    """Append a write's clock reading to the counter's recent stamps (64 to 128 kept)."""
+    if counter.stamps:
+        counter.stamps.append(count)
+        if len(counter.stamps) > 128:
+            del counter.stamps[:64]
+    else:  # the class default, an empty tuple: this counter's first write
+        counter.stamps = [count]
 
 
 def version_counter(tensor):
@@ -249,16 +255,13 @@ class Op:
         if self.saved:
             self.saved = None
         producers = self.producers
-        if producers.count(None) == len(producers):  # only leaves: nothing to let go of
-            return
-        inputs = list(self.inputs)
-        position = 0
-        for producer in producers:
-            if producer is not None and producer.retained_output is None and \
-                    producer.num_outputs == 1 and type(inputs[position]) is Tensor:
-                inputs[position] = weakref.ref(inputs[position])
-            position += 1
-        self.inputs = tuple(inputs)
+        if producers.count(None) != len(producers):  # some inputs are intermediate results
+            self.inputs = tuple([
+                tensor if producer is None or producer.retained_output is not None
+                or producer.num_outputs != 1 or type(tensor) is not Tensor
+                else weakref.ref(tensor)
+                for tensor, producer in zip(self.inputs, producers)
+            ])
 
     @property
     def next_functions(self):
