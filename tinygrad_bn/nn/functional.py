@@ -282,8 +282,10 @@ def _check_target(input, target, weight, ignore_index):
             f"expected target of int64 class indices of shape ({n},), got {target.dtype} of shape "
             f"{tuple(target.shape)}"
         )
-    labels = target._array[target._array != ignore_index]
-    bad = labels[(labels < 0) | (labels >= classes)]
-    if bad.size:
-        raise IndexError(f"Target {bad[0]} is out of bounds.")
+    labels = target._array
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):  # rare: look closer
+        labels = labels[labels != ignore_index]
+        bad = labels[(labels < 0) | (labels >= classes)]
+        if bad.size:
+            raise IndexError(f"Target {bad[0]} is out of bounds.")
     return False
