@@ -430,28 +430,25 @@ class _BackwardHookState:
 
     def wrap_inputs(self, args):
         self.tensor_args = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        positions = [i for i in self.tensor_args if args[i].requires_grad]
-        self.wrapped = positions
-        if not positions:
-            return args
-        wrapped = BackwardHookFunction.apply(self, "input", *[args[i] for i in positions])
-        wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
-        args = list(args)
-        for position, tensor in zip(positions, wrapped):
-            args[position] = tensor
-        return tuple(args)
+        self.wrapped = [i for i in self.tensor_args if args[i].requires_grad]
+        return tuple(self._through_identity("input", args, self.wrapped))
 
     def wrap_output(self, output):
         outputs = output if isinstance(output, tuple) else (output,)
         positions = [i for i, o in enumerate(outputs) if isinstance(o, Tensor) and o.requires_grad]
-        if not positions:
-            return output
-        wrapped = BackwardHookFunction.apply(self, "output", *[outputs[i] for i in positions])
-        wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
-        outputs = list(outputs)
-        for position, tensor in zip(positions, wrapped):
-            outputs[position] = tensor
+        outputs = self._through_identity("output", outputs, positions)
         return tuple(outputs) if isinstance(output, tuple) else outputs[0]
+
+    def _through_identity(self, side, values, positions):
+        """``values`` as a list, those at ``positions`` passed through one identity node whose
+        backward reports to this state."""
+        values = list(values)
+        if positions:
+            wrapped = BackwardHookFunction.apply(self, side, *[values[i] for i in positions])
+            wrapped = wrapped if isinstance(wrapped, tuple) else (wrapped,)
+            for position, tensor in zip(positions, wrapped):
+                values[position] = tensor
+        return values
 
     def output_gradients(self, grads):
         for hook in list(self.hooks.backward_pre.values()):
