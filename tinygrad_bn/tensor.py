@@ -26,9 +26,10 @@ from .shapes import (
     normalize_dims, reduced_count, resolve_shape, size_arguments,
 )
 from .ops import (
-    Abs, Add, Cast, Cat, Clamp, Div, Exp, Expand, GetItem, Log, LogSoftmax, LogSumExp, MatMul, Max,
-    Maximum, Mean, Min, Minimum, Mul, Neg, Permute, Pow, ReLU, Reshape, Sigmoid, Softmax, Sqrt,
-    Stack, Sub, Sum, Tanh, Var, Where,
+    Abs, Add, Cast, Cat, Ceil, Clamp, Clone, Cos, Div, Exp, Expand, Expm1, Floor, GetItem, Log,
+    Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg,
+    Permute, Pow, ReLU, Reshape, Round, Rsqrt, Sigmoid, Sign, Sin, Softmax, Sqrt, Stack, Sub, Sum,
+    Tanh, Trunc, Var, Where,
 )
 
 
@@ -249,6 +250,23 @@ class Tensor:
     def numel(self):
         return self._array.size
 
+    nelement = numel
+
+    def clone(self):
+        """A copy in new memory that stays in the graph (its gradient flows back unchanged)."""
+        return Clone.apply(self)
+
+    def contiguous(self):
+        """This tensor if its memory is in row-major order, else a row-major copy."""
+        return self if self._array.flags.c_contiguous else Clone.apply(self)
+
+    def is_contiguous(self):
+        return self._array.flags.c_contiguous
+
+    def cpu(self):
+        """This tensor: tinygrad_bn keeps every tensor in the CPU's memory."""
+        return self
+
     def size(self, dim=None):
         """The shape, or the size of one ``dim``."""
         if dim is None:
@@ -327,6 +345,10 @@ class Tensor:
     def type(self, dtype):
         return self.to(dtype)
 
+    def type_as(self, other):
+        """This tensor converted to ``other``'s dtype."""
+        return self.to(other.dtype)
+
     def float(self):
         return self.to(dtypes.float32)
 
@@ -370,6 +392,29 @@ class Tensor:
             raise TypeError(f"matmul expected a Tensor, got {type(other).__name__}")
         return MatMul.apply(*_operands(self, other, broadcast=False))
 
+    def mm(self, other):
+        """Matrix product of two 2-D tensors (``matmul`` without broadcasting or 1-D rules)."""
+        if self.ndim != 2:
+            raise RuntimeError(f"self must be a matrix (got a {self.ndim}-D tensor)")
+        if not isinstance(other, Tensor) or other.ndim != 2:
+            got = f"a {other.ndim}-D tensor" if isinstance(other, Tensor) else type(other).__name__
+            raise RuntimeError(f"mat2 must be a matrix (got {got})")
+        return self.matmul(other)
+
+    def bmm(self, other):
+        """Batched matrix product: ``(b, n, k) @ (b, k, m) -> (b, n, m)``, same ``b``."""
+        if self.ndim != 3:
+            raise RuntimeError(f"batch1 must be a 3D tensor (got a {self.ndim}-D tensor)")
+        if not isinstance(other, Tensor) or other.ndim != 3:
+            got = f"a {other.ndim}-D tensor" if isinstance(other, Tensor) else type(other).__name__
+            raise RuntimeError(f"batch2 must be a 3D tensor (got {got})")
+        if self.shape[0] != other.shape[0]:
+            raise RuntimeError(
+                f"batch1 and batch2 must have same number of batches, got {self.shape[0]} and "
+                f"{other.shape[0]}"
+            )
+        return self.matmul(other)
+
     def __add__(self, other):
         return Add.apply(*_operands(self, other))
 
@@ -405,20 +450,76 @@ class Tensor:
 
     # ------------------------------------------------------------------ elementwise math
 
+    def _floating(self):
+        """This tensor, or for an integer or bool one its values in the default float dtype:
+        PyTorch's float functions (``exp``, ``sin``, ...) give floats for any input."""
+        if dtypes.is_floating(self._array.dtype):
+            return self
+        return self.to(dtypes.get_default_dtype())
+
     def exp(self):
-        return Exp.apply(self)
+        return Exp.apply(self._floating())
 
     def log(self):
-        return Log.apply(self)
+        return Log.apply(self._floating())
 
     def sqrt(self):
-        return Sqrt.apply(self)
+        return Sqrt.apply(self._floating())
 
     def tanh(self):
-        return Tanh.apply(self)
+        return Tanh.apply(self._floating())
 
     def sigmoid(self):
-        return Sigmoid.apply(self)
+        return Sigmoid.apply(self._floating())
+
+    def sin(self):
+        return Sin.apply(self._floating())
+
+    def cos(self):
+        return Cos.apply(self._floating())
+
+    def log2(self):
+        return Log2.apply(self._floating())
+
+    def log10(self):
+        return Log10.apply(self._floating())
+
+    def log1p(self):
+        """``log(1 + x)``, accurate when ``x`` is small."""
+        return Log1p.apply(self._floating())
+
+    def expm1(self):
+        """``exp(x) - 1``, accurate when ``x`` is small."""
+        return Expm1.apply(self._floating())
+
+    def rsqrt(self):
+        """``1 / sqrt(x)``."""
+        return Rsqrt.apply(self._floating())
+
+    def _stepwise(self, op):
+        """floor, ceil, round, trunc, sign: an integer or bool tensor comes back as a copy of
+        itself (its dtype kept, as in PyTorch), a floating one through the op (zero gradient)."""
+        if dtypes.is_floating(self._array.dtype):
+            return op.apply(self)
+        if op is Sign and self._array.dtype is not dtypes.bool:
+            return Tensor._make(np.sign(self._array), None)
+        return Tensor._make(self._array.copy(), None)
+
+    def floor(self):
+        return self._stepwise(Floor)
+
+    def ceil(self):
+        return self._stepwise(Ceil)
+
+    def round(self):
+        """Round to the nearest integer, halves to even (as PyTorch)."""
+        return self._stepwise(Round)
+
+    def trunc(self):
+        return self._stepwise(Trunc)
+
+    def sign(self):
+        return self._stepwise(Sign)
 
     def relu(self):
         return ReLU.apply(self)
@@ -472,6 +573,39 @@ class Tensor:
         return self._compare(other, np.greater_equal)
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def isnan(self):
+        return Tensor._make(np.isnan(self._array), None)
+
+    def isinf(self):
+        return Tensor._make(np.isinf(self._array), None)
+
+    def isfinite(self):
+        return Tensor._make(np.isfinite(self._array), None)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Elementwise ``|self - other| <= atol + rtol * |other|`` (PyTorch's and NumPy's rule)."""
+        a, b = _operands(self, other)
+        return Tensor._make(np.isclose(a._array, b._array, rtol=rtol, atol=atol,
+                                       equal_nan=equal_nan), None)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Whether ``isclose`` holds everywhere, as a Python bool."""
+        return bool(self.isclose(other, rtol, atol, equal_nan)._array.all())
+
+    def equal(self, other):
+        """Whether ``other`` has the same shape and the same values, as a Python bool."""
+        return self.shape == other.shape and bool((self._array == other._array).all())
+
+    def all(self, dim=None, keepdim=False):
+        """Whether every element is nonzero (over ``dim``), as a bool tensor."""
+        dims = normalize_dims(dim, self.ndim)
+        return Tensor._make(np.asarray(np.all(self._array, axis=dims, keepdims=keepdim)), None)
+
+    def any(self, dim=None, keepdim=False):
+        """Whether any element is nonzero (over ``dim``), as a bool tensor."""
+        dims = normalize_dims(dim, self.ndim)
+        return Tensor._make(np.asarray(np.any(self._array, axis=dims, keepdims=keepdim)), None)
 
     def argmax(self, dim=None, keepdim=False):
         """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
@@ -531,12 +665,18 @@ class Tensor:
 
     def max(self, dim=None, keepdim=False, *, keepdims=None):
         """The maximum of all elements, or, with an int ``dim``, the pair ``(values, indices)``
-        along it as PyTorch returns (a tuple of dims reduces all of them, like ``amax``)."""
+        along it as PyTorch returns (a tuple of dims reduces all of them, like ``amax``).
+        ``torch.max(a, b)`` with a tensor ``b`` is the elementwise ``maximum``."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
         keepdim = keepdim if keepdims is None else keepdims
         return self._extremum(Max, dim, keepdim, Tensor.argmax)
 
     def min(self, dim=None, keepdim=False, *, keepdims=None):
-        """The minimum of all elements, or ``(values, indices)`` along an int ``dim``."""
+        """The minimum of all elements, or ``(values, indices)`` along an int ``dim``;
+        ``torch.min(a, b)`` with a tensor ``b`` is the elementwise ``minimum``."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
         keepdim = keepdim if keepdims is None else keepdims
         return self._extremum(Min, dim, keepdim, Tensor.argmin)
 

@@ -5,19 +5,19 @@ follows.
 """
 
 from .elementwise import (
-    Abs, Add, Cast, Clamp, Div, Exp, Log, Maximum, Minimum, Mul, Neg, Pow, ReLU, Sigmoid, Sqrt,
-    Sub, Tanh, Where,
+    Abs, Add, Cast, Ceil, Clamp, Cos, Div, Exp, Expm1, Floor, Log, Log1p, Log2, Log10, Maximum,
+    Minimum, Mul, Neg, Pow, ReLU, Round, Rsqrt, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Trunc, Where,
 )
 from .linalg import Linear, MatMul
 from .loss import CrossEntropy
-from .movement import Cat, Expand, GetItem, Permute, Reshape, Stack
+from .movement import Cat, Clone, Expand, GetItem, Permute, Reshape, Stack
 from .normalization import BatchNorm
 from .reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum, Var
 
 __all__ = [
-    "Abs", "Add", "BatchNorm", "Cast", "Cat", "Clamp", "CrossEntropy", "Div",
-    "Exp", "Expand", "GetItem", "Linear", "Log", "LogSoftmax", "LogSumExp", "MatMul",
-    "Max", "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Permute",
-    "Pow", "ReLU", "Reshape", "Sigmoid", "Softmax", "Sqrt", "Stack", "Sub",
-    "Sum", "Tanh", "Var", "Where",
+    "Abs", "Add", "BatchNorm", "Cast", "Cat", "Clone", "Ceil", "Clamp", "Cos", "CrossEntropy", "Div", "Exp",
+    "Expand", "Expm1", "Floor", "GetItem", "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax",
+    "LogSumExp", "MatMul", "Max", "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Permute",
+    "Pow", "ReLU", "Reshape", "Round", "Rsqrt", "Sigmoid", "Sign", "Sin", "Softmax", "Sqrt",
+    "Stack", "Sub", "Sum", "Tanh", "Trunc", "Var", "Where",
 ]

@@ -335,3 +335,155 @@ class Cast(Op):
 
     def backward(self, grad_output):
         return (grad_output,)
+
+
+class Sin(Op):
+    """``sin(a)``. Gradient: ``grad_output * cos(a)``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        return np.sin(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        return (grad_output * np.cos(a),)
+
+
+class Cos(Op):
+    """``cos(a)``. Gradient: ``-grad_output * sin(a)``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        return np.cos(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        return (-grad_output * np.sin(a),)
+
+
+class Log2(Op):
+    """``log2(a)``. Gradient: ``grad_output / (a * ln 2)``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        return np.log2(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        return (grad_output / (a * np.log(2.0)),)
+
+
+class Log10(Op):
+    """``log10(a)``. Gradient: ``grad_output / (a * ln 10)``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        return np.log10(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        return (grad_output / (a * np.log(10.0)),)
+
+
+class Log1p(Op):
+    """``log(1 + a)``, accurate for small ``a``. Gradient: ``grad_output / (1 + a)``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        return np.log1p(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        return (grad_output / (1 + a),)
+
+
+class Expm1(Op):
+    """``exp(a) - 1``, accurate for small ``a``. Gradient: ``grad_output * (out + 1)``."""
+
+    __slots__ = ()
+    saves_output = True
+
+    def forward(self, a):
+        out = np.expm1(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad_output):
+        (out,) = self.saved
+        return (grad_output * (out + 1),)
+
+
+class Rsqrt(Op):
+    """``1 / sqrt(a)``. Gradient: ``-grad_output * out**3 / 2``."""
+
+    __slots__ = ()
+    saves_output = True
+
+    def forward(self, a):
+        out = 1 / np.sqrt(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad_output):
+        (out,) = self.saved
+        return (-0.5 * grad_output * out * out * out,)
+
+
+class _Stepwise(Op):
+    """An op that is piecewise constant (floor, ceil, round, trunc, sign): its gradient is zero
+    everywhere it exists, and PyTorch returns zeros."""
+
+    __slots__ = ()
+    function = None
+
+    def forward(self, a):
+        return type(self).function(a)
+
+    def backward(self, grad_output):
+        return (np.zeros_like(grad_output),)
+
+
+class Floor(_Stepwise):
+    """``floor(a)``. Gradient: zero."""
+
+    __slots__ = ()
+    function = staticmethod(np.floor)
+
+
+class Ceil(_Stepwise):
+    """``ceil(a)``. Gradient: zero."""
+
+    __slots__ = ()
+    function = staticmethod(np.ceil)
+
+
+class Round(_Stepwise):
+    """``a`` rounded to the nearest integer, halves to even (as PyTorch and NumPy). Gradient:
+    zero."""
+
+    __slots__ = ()
+    function = staticmethod(np.round)
+
+
+class Trunc(_Stepwise):
+    """``a`` rounded toward zero. Gradient: zero."""
+
+    __slots__ = ()
+    function = staticmethod(np.trunc)
+
+
+class Sign(_Stepwise):
+    """``-1``, ``0`` or ``1`` by the sign of ``a``. Gradient: zero."""
+
+    __slots__ = ()
+    function = staticmethod(np.sign)

@@ -141,3 +141,16 @@ class Stack(Op):
 
     def backward(self, grad_output):
         return tuple(np.moveaxis(grad_output, self.dim, 0))
+
+
+class Clone(Op):
+    """A copy of the input in new memory (``clone()``, ``contiguous()`` of a strided view).
+    Gradient: ``grad_output`` unchanged."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        return np.array(a, copy=True, order="C")
+
+    def backward(self, grad_output):
+        return (grad_output,)
