@@ -15,6 +15,7 @@ from .creation import (
     arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand, randint,
     randn, randperm, tensor, zeros, zeros_like,
 )
+from .device import backends, cuda, device, get_default_device, set_default_device
 from .dtypes import bool, float32, float64, get_default_dtype, int64, set_default_dtype
 from .gradcheck import GradcheckError, gradcheck
 from .random import Generator, manual_seed

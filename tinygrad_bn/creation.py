@@ -12,15 +12,17 @@ import numpy as np
 from . import dtypes
 from .random import numpy_generator
 from .shapes import size_arguments
+from .device import check_device
 from .tensor import Tensor
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (a number, nested lists, an array or a tensor).
 
     Python floats become the default dtype, ints int64, bools bool; NumPy arrays keep their dtype
-    (narrower ints widen to int64).
+    (narrower ints widen to int64). ``device`` must be the CPU (see ``tinygrad_bn.device``).
     """
+    check_device(device)
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 
@@ -36,7 +38,8 @@ def from_numpy(array):
     return Tensor._make(array, None)
 
 
-def _new(array, dtype, requires_grad):
+def _new(array, dtype, requires_grad, device=None):
+    check_device(device)
     out = Tensor._make(array.astype(dtypes.canonical(dtype), copy=False), None)
     if requires_grad:
         out.requires_grad = True
@@ -47,19 +50,19 @@ def _float_dtype(dtype):
     return dtypes.get_default_dtype() if dtype is None else dtype
 
 
-def zeros(*size, dtype=None, requires_grad=False):
-    return _new(np.zeros(size_arguments(size)), _float_dtype(dtype), requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad=False):
+    return _new(np.zeros(size_arguments(size)), _float_dtype(dtype), requires_grad, device)
 
 
-def ones(*size, dtype=None, requires_grad=False):
-    return _new(np.ones(size_arguments(size)), _float_dtype(dtype), requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _new(np.ones(size_arguments(size)), _float_dtype(dtype), requires_grad, device)
 
 
-def empty(*size, dtype=None, requires_grad=False):
-    return _new(np.empty(size_arguments(size)), _float_dtype(dtype), requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    return _new(np.empty(size_arguments(size)), _float_dtype(dtype), requires_grad, device)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     """A tensor of shape ``size`` filled with ``fill_value``; the dtype follows the value (bool,
     int64 or the default float) unless given."""
     if dtype is None:
@@ -69,23 +72,25 @@ def full(size, fill_value, dtype=None, requires_grad=False):
             dtype = dtypes.int64
         else:
             dtype = dtypes.get_default_dtype()
-    return _new(np.full(size_arguments((size,)), fill_value), dtype, requires_grad)
+    return _new(np.full(size_arguments((size,)), fill_value), dtype, requires_grad, device)
 
 
-def zeros_like(input, dtype=None, requires_grad=False):
-    return _new(np.zeros(input.shape), input.dtype if dtype is None else dtype, requires_grad)
+def zeros_like(input, dtype=None, device=None, requires_grad=False):
+    return _new(np.zeros(input.shape), input.dtype if dtype is None else dtype, requires_grad,
+                device)
 
 
-def ones_like(input, dtype=None, requires_grad=False):
-    return _new(np.ones(input.shape), input.dtype if dtype is None else dtype, requires_grad)
+def ones_like(input, dtype=None, device=None, requires_grad=False):
+    return _new(np.ones(input.shape), input.dtype if dtype is None else dtype, requires_grad,
+                device)
 
 
-def full_like(input, fill_value, dtype=None, requires_grad=False):
+def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
     return _new(np.full(input.shape, fill_value), input.dtype if dtype is None else dtype,
-                requires_grad)
+                requires_grad, device)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
     """Values from ``start`` (default 0) up to but excluding ``end``, ``step`` apart. Integer
     arguments give int64, any float argument the default float dtype."""
     if end is None:
@@ -100,30 +105,32 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     if dtype is None:
         integral = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.int64 if integral else dtypes.get_default_dtype()
-    return _new(np.arange(start, end, step), dtype, requires_grad)
+    return _new(np.arange(start, end, step), dtype, requires_grad, device)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
-    return _new(np.linspace(start, end, steps), _float_dtype(dtype), requires_grad)
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    return _new(np.linspace(start, end, steps), _float_dtype(dtype), requires_grad, device)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
-    return _new(np.eye(n, m), _float_dtype(dtype), requires_grad)
+def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    return _new(np.eye(n, m), _float_dtype(dtype), requires_grad, device)
 
 
-def randn(*size, dtype=None, requires_grad=False, generator=None):
+def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
     """Samples from the standard normal distribution."""
     shape = size_arguments(size)
-    return _new(numpy_generator(generator).standard_normal(shape), _float_dtype(dtype), requires_grad)
+    return _new(numpy_generator(generator).standard_normal(shape), _float_dtype(dtype),
+                requires_grad, device)
 
 
-def rand(*size, dtype=None, requires_grad=False, generator=None):
+def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
     """Samples from the uniform distribution on ``[0, 1)``."""
     shape = size_arguments(size)
-    return _new(numpy_generator(generator).random(shape), _float_dtype(dtype), requires_grad)
+    return _new(numpy_generator(generator).random(shape), _float_dtype(dtype), requires_grad,
+                device)
 
 
-def randint(*args, size=None, dtype=None, generator=None, requires_grad=False):
+def randint(*args, size=None, dtype=None, device=None, generator=None, requires_grad=False):
     """Integers drawn uniformly from ``[low, high)``: ``randint(high, size)`` or
     ``randint(low, high, size)`` as in PyTorch; int64 unless ``dtype`` says otherwise."""
     if size is not None:
@@ -140,12 +147,12 @@ def randint(*args, size=None, dtype=None, generator=None, requires_grad=False):
         )
     shape = size_arguments((size,))
     draws = numpy_generator(generator).integers(low, high, shape)
-    return _new(draws, dtypes.int64 if dtype is None else dtype, requires_grad)
+    return _new(draws, dtypes.int64 if dtype is None else dtype, requires_grad, device)
 
 
-def randperm(n, generator=None, dtype=None):
+def randperm(n, generator=None, dtype=None, device=None):
     """A random permutation of ``0 .. n-1`` (int64)."""
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
     return _new(numpy_generator(generator).permutation(n), dtypes.int64 if dtype is None else dtype,
-                False)
+                False, device)

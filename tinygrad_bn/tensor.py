@@ -19,6 +19,7 @@ from .autograd.grad_mode import thread_state
 from .autograd.graph import VersionCounter, _node_hooks, version_counter
 from .autograd.function import CUSTOM_FUNCTION_VIEWS
 from .autograd.hooks import RemovableHandle
+from .device import CPU, check_device, parse_to_arguments
 from .ops.assignment import Copy, Fill, ReadView, SetItem, WriteThroughView, view_positions
 from .random import numpy_generator
 from .shapes import (
@@ -242,7 +243,8 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        """Always ``device(type='cpu')``."""
+        return CPU
 
     def dim(self):
         return self._array.ndim
@@ -332,15 +334,26 @@ class Tensor:
 
     # ------------------------------------------------------------------ dtype conversion
 
-    def to(self, dtype_or_device=None, dtype=None):
-        """Convert to ``dtype`` (differentiable); ``"cpu"`` is accepted and changes nothing."""
-        target = dtype if dtype is not None else dtype_or_device
-        if target is None or target == "cpu":
-            return self
-        target = dtypes.canonical(target)
-        if target is self._array.dtype:
-            return self
-        return Cast.apply(self, dtype=target)
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """Convert to a dtype (differentiable): ``to(float64)``, ``to(other)`` (its dtype),
+        ``to(device, dtype)``; the device must be the CPU (``"cpu"``, ``device("cpu")``).
+        Returns this tensor when nothing changes, unless ``copy=True``."""
+        target = parse_to_arguments(args, dtype, device)
+        result = self
+        if target is not None:
+            target = dtypes.canonical(target)
+            if target is not self._array.dtype:
+                result = Cast.apply(self, dtype=target)
+        return result.clone() if copy and result is self else result
+
+    def cuda(self, device=None, non_blocking=False):
+        """Refused: tinygrad_bn runs on the CPU only (the error says so)."""
+        check_device("cuda" if device is None else device)
+        return self
+
+    @property
+    def is_cuda(self):
+        return False
 
     def type(self, dtype):
         return self.to(dtype)

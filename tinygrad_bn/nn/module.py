@@ -13,6 +13,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from .. import dtypes
+from ..device import check_device, parse_to_arguments
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad, thread_state
 from ..autograd.graph import ModuleCall, version_counter
@@ -260,10 +261,11 @@ class Module:
 
     # ------------------------------------------------------------------ dtype
 
-    def to(self, dtype_or_device=None, dtype=None):
-        """Convert floating parameters and buffers to ``dtype`` in place; ``"cpu"`` is a no-op."""
-        target = dtype if dtype is not None else dtype_or_device
-        if target is None or target == "cpu":
+    def to(self, *args, dtype=None, device=None, non_blocking=False):
+        """Convert floating parameters and buffers to a dtype in place (``to(float64)``,
+        ``to(device, dtype)``); the device must be the CPU, which changes nothing."""
+        target = parse_to_arguments(args, dtype, device)
+        if target is None:
             return self
         target = dtypes.canonical(target)
         if not dtypes.is_floating(target):
@@ -283,6 +285,11 @@ class Module:
         return self.to(dtypes.float64)
 
     def cpu(self):
+        return self
+
+    def cuda(self, device=None):
+        """Refused: tinygrad_bn runs on the CPU only (the error says so)."""
+        check_device("cuda" if device is None else device)
         return self
 
     # ------------------------------------------------------------------ state
