@@ -47,6 +47,7 @@ log10 = Tensor.log10
 log1p = Tensor.log1p
 expm1 = Tensor.expm1
 rsqrt = Tensor.rsqrt
+erf = Tensor.erf
 floor = Tensor.floor
 ceil = Tensor.ceil
 round = Tensor.round

@@ -27,7 +27,7 @@ from .shapes import (
     normalize_dims, reduced_count, resolve_shape, size_arguments,
 )
 from .ops import (
-    Abs, Add, Cast, Cat, Ceil, Clamp, Clone, Cos, Div, Exp, Expand, Expm1, Floor, GetItem, Log,
+    Abs, Add, Cast, Cat, Ceil, Clamp, Clone, Cos, Div, Erf, Exp, Expand, Expm1, Floor, GetItem, Log,
     Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg,
     Permute, Pow, ReLU, Reshape, Round, Rsqrt, Sigmoid, Sign, Sin, Softmax, Sqrt, Stack, Sub, Sum,
     Tanh, Trunc, Var, Where,
@@ -509,6 +509,10 @@ class Tensor:
         """``1 / sqrt(x)``."""
         return Rsqrt.apply(self._floating())
 
+    def erf(self):
+        """The error function (as ``math.erf``, elementwise)."""
+        return Erf.apply(self._floating())
+
     def _stepwise(self, op):
         """floor, ceil, round, trunc, sign: an integer or bool tensor comes back as a copy of
         itself (its dtype kept, as in PyTorch), a floating one through the op (zero gradient)."""
@@ -586,6 +590,33 @@ class Tensor:
         return self._compare(other, np.greater_equal)
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    def _bitwise(self, other, function, name):
+        """``& | ^`` on bool or integer tensors (no gradient), as PyTorch's bitwise ops."""
+        a, b = _operands(self, other)
+        for t in (a, b):
+            if t._array.dtype.kind not in "biu":
+                raise TypeError(f'"{name}_cpu" not implemented for '
+                                f"'{dtypes.scalar_type_name(t._array.dtype)}'")
+        return Tensor._make(function(a._array, b._array), None)
+
+    def __and__(self, other):
+        return self._bitwise(other, np.bitwise_and, "bitwise_and")
+
+    def __or__(self, other):
+        return self._bitwise(other, np.bitwise_or, "bitwise_or")
+
+    def __xor__(self, other):
+        return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+    logical_and, logical_or = __and__, __or__
+
+    def __invert__(self):
+        if self._array.dtype.kind not in "biu":
+            raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors, got "
+                            f"{self._array.dtype}")
+        return Tensor._make(np.invert(self._array), None)
 
     def isnan(self):
         return Tensor._make(np.isnan(self._array), None)

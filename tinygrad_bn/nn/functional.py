@@ -5,6 +5,7 @@ builds the same computation from primitive ops, so a student can see every step 
 the tests can check the fused backward against what autograd derives.
 """
 
+import math
 import numbers
 import warnings
 
@@ -14,7 +15,7 @@ from .. import dtypes
 from ..ops import BatchNorm, CrossEntropy, Linear
 from ..ops.normalization import update_running_statistics
 from ..random import numpy_generator
-from ..tensor import Tensor
+from ..tensor import Tensor, where
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -35,6 +36,81 @@ def linear(input, weight, bias=None):
 
 def relu(input):
     return input.relu()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """``x`` where ``x > 0``, else ``negative_slope * x`` (slope at 0, as PyTorch)."""
+    return _maybe_inplace(input, where(input > 0, input, input * negative_slope), inplace)
+
+
+def relu6(input, inplace=False):
+    """``min(max(x, 0), 6)``."""
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """``x`` clamped to ``[min_val, max_val]``; the gradient is 1 strictly inside, 0 at and
+    beyond the bounds (PyTorch's ``hardtanh_backward``)."""
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+    inside = (input > min_val) & (input < max_val)
+    return _maybe_inplace(input, where(inside, input, input.detach().clamp(min_val, max_val)),
+                          inplace)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
+    return _maybe_inplace(input, where(input > 0, input, alpha * input.expm1()), inplace)
+
+
+def silu(input, inplace=False):
+    """``x * sigmoid(x)`` (also called swish)."""
+    return _maybe_inplace(input, input * input.sigmoid(), inplace)
+
+
+def gelu(input, approximate="none"):
+    """``x * Phi(x)`` with Phi the standard normal CDF: ``0.5 * x * (1 + erf(x / sqrt(2)))``,
+    or with ``approximate="tanh"`` ``0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))``."""
+    if approximate == "none":
+        return 0.5 * input * (1 + (input * (1 / math.sqrt(2))).erf())
+    if approximate == "tanh":
+        inner = math.sqrt(2 / math.pi) * (input + 0.044715 * input * input * input)
+        return 0.5 * input * (1 + inner.tanh())
+    raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``
+    (where the two agree to float precision), as PyTorch."""
+    scaled = input * beta
+    smooth = (scaled.clamp(max=threshold)).exp().log1p() / beta
+    return where(scaled > threshold, input, smooth)
+
+
+def _maybe_inplace(input, result, inplace):
+    """``inplace=True`` writes the result into ``input`` (recorded, as PyTorch's in-place
+    activations are), else returns it."""
+    return input.copy_(result) if inplace else result
+
+
+def embedding(input, weight, padding_idx=None):
+    """Rows of ``weight`` ``(num_embeddings, dim)`` picked by the int64 indices ``input`` (any
+    shape); the result has shape ``input.shape + (dim,)``. The row at ``padding_idx`` gets no
+    gradient."""
+    if not isinstance(input, Tensor) or input.dtype != dtypes.int64:
+        got = input.dtype if isinstance(input, Tensor) else type(input).__name__
+        raise RuntimeError(
+            "Expected tensor for argument #1 'indices' to have one of the following scalar "
+            f"types: Long, Int; but got {got} instead (while checking arguments for embedding)"
+        )
+    indices = input._array
+    if indices.size and (indices.min() < 0 or indices.max() >= weight.shape[0]):
+        raise IndexError("index out of range in self")
+    rows = weight[input]
+    if padding_idx is not None and weight.requires_grad:
+        keep = Tensor._make((indices != padding_idx)[..., None].astype(weight.dtype), None)
+        rows = rows * keep + rows.detach() * (1 - keep)  # same values, no gradient at padding
+    return rows
 
 
 def tanh(input):

@@ -5,7 +5,7 @@ follows.
 """
 
 from .elementwise import (
-    Abs, Add, Cast, Ceil, Clamp, Cos, Div, Exp, Expm1, Floor, Log, Log1p, Log2, Log10, Maximum,
+    Abs, Add, Cast, Ceil, Clamp, Cos, Div, Erf, Exp, Expm1, Floor, Log, Log1p, Log2, Log10, Maximum,
     Minimum, Mul, Neg, Pow, ReLU, Round, Rsqrt, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Trunc, Where,
 )
 from .linalg import Linear, MatMul
@@ -15,7 +15,7 @@ from .normalization import BatchNorm
 from .reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum, Var
 
 __all__ = [
-    "Abs", "Add", "BatchNorm", "Cast", "Cat", "Clone", "Ceil", "Clamp", "Cos", "CrossEntropy", "Div", "Exp",
+    "Abs", "Add", "BatchNorm", "Cast", "Cat", "Clone", "Ceil", "Clamp", "Cos", "CrossEntropy", "Div", "Erf", "Exp",
     "Expand", "Expm1", "Floor", "GetItem", "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax",
     "LogSumExp", "MatMul", "Max", "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Permute",
     "Pow", "ReLU", "Reshape", "Round", "Rsqrt", "Sigmoid", "Sign", "Sin", "Softmax", "Sqrt",
