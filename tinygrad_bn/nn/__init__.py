@@ -1,7 +1,7 @@
 """Neural-network building blocks with PyTorch's names: ``Module`` and ``Parameter``, layers,
 losses, ``functional`` and ``init``."""
 
-from . import functional, init
+from . import functional, init, utils
 from .activation import (
     ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Tanh,
 )
@@ -17,5 +17,5 @@ __all__ = [
     "ELU", "Embedding", "GELU", "Hardtanh", "LeakyReLU", "ReLU6", "SiLU", "Softplus",
     "BatchNorm1d", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "LayerNorm", "Linear",
     "LogSoftmax", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter", "ReLU", "Sequential", "Sigmoid",
-    "Softmax", "Tanh", "functional", "init",
+    "Softmax", "Tanh", "functional", "init", "utils",
 ]

@@ -1,0 +1,49 @@
+"""Gradient clipping, as ``torch.nn.utils.clip_grad_norm_`` and ``clip_grad_value_``."""
+
+import math
+
+import numpy as np
+
+from ...tensor import Tensor
+
+
+def _with_grads(parameters):
+    parameters = [parameters] if isinstance(parameters, Tensor) else list(parameters)
+    return [p for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """Scale all gradients together so that their joint ``norm_type``-norm (the norm of the
+    per-parameter norms) is at most ``max_norm``: each is multiplied by
+    ``min(1, max_norm / (total_norm + 1e-6))``. Returns the total norm before clipping, as a
+    0-d tensor."""
+    params = _with_grads(parameters)
+    if not params:
+        return Tensor(0.0)
+    norm_type = float(norm_type)
+    if norm_type == math.inf:
+        norms = [np.abs(p.grad._array).max() for p in params]
+        total = max(norms)
+    else:
+        norms = [np.linalg.norm(p.grad._array.ravel(), norm_type) for p in params]
+        total = np.linalg.norm(np.asarray(norms), norm_type)
+    dtype = params[0].grad._array.dtype
+    total = np.asarray(total, dtype=dtype)
+    if error_if_nonfinite and not np.isfinite(total):
+        raise RuntimeError(
+            f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
+            "so it cannot be clipped. To disable this error and scale the gradients by the "
+            "non-finite norm anyway, set `error_if_nonfinite=False`"
+        )
+    coefficient = np.minimum(np.asarray(max_norm, dtype=dtype) / (total + dtype.type(1e-6)), 1.0)
+    for p in params:
+        p.grad._array *= coefficient.astype(p.grad._array.dtype)
+        p.grad._bump_version()
+    return Tensor._make(total, None)
+
+
+def clip_grad_value_(parameters, clip_value, foreach=None):
+    """Clamp every gradient element to ``[-clip_value, clip_value]`` in place."""
+    for p in _with_grads(parameters):
+        np.clip(p.grad._array, -clip_value, clip_value, out=p.grad._array)
+        p.grad._bump_version()
