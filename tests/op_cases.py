@@ -80,6 +80,22 @@ CASES = [
      [(3, 4)], "any"),
     ("embedding", lambda lib, w: lib.nn.functional.embedding(lib.tensor([[0, 2], [2, 3]]), w),
      [(4, 3)], "any"),
+    ("l1_loss", lambda lib, a, b: lib.nn.functional.l1_loss(a, b), [(3, 4), (3, 4)], "any"),
+    ("smooth_l1_loss", lambda lib, a, b: lib.nn.functional.smooth_l1_loss(a, b, beta=0.5),
+     [(3, 4), (3, 4)], "any"),
+    ("huber_loss_sum", lambda lib, a, b: lib.nn.functional.huber_loss(a, b, "sum", delta=0.7),
+     [(3, 4), (3, 4)], "any"),
+    ("binary_cross_entropy", lambda lib, a, b: lib.nn.functional.binary_cross_entropy(
+        a.sigmoid(), b.sigmoid()), [(3, 4), (3, 4)], "any"),
+    ("bce_with_logits_pos_weight", lambda lib, a, b: lib.nn.functional.
+     binary_cross_entropy_with_logits(a, b.sigmoid(), pos_weight=lib.tensor([1.0, 2.0, 0.5, 3.0],
+                                                                           dtype=a.dtype)),
+     [(3, 4), (3, 4)], "any"),
+    ("kl_div_batchmean", lambda lib, a, b: lib.nn.functional.kl_div(
+        a.log_softmax(1), b.softmax(1), reduction="batchmean"), [(3, 4), (3, 4)], "any"),
+    ("kl_div_log_target", lambda lib, a, b: lib.nn.functional.kl_div(
+        a.log_softmax(1), b.log_softmax(1), reduction="none", log_target=True), [(3, 4), (3, 4)],
+     "any"),
     ("maximum", lambda lib, a, b: lib.maximum(a, b), [(3, 4), (3, 4)], "any"),
     ("maximum_broadcast", lambda lib, a, b: lib.maximum(a, b), [(3, 4), (4,)], "any"),
     ("minimum", lambda lib, a, b: lib.minimum(a, b), [(3, 4), (3, 1)], "any"),

@@ -195,3 +195,71 @@ ERRORS = [
 def test_errors(action, error, message):
     with pytest.raises(error, match=re.escape(message)):
         action()
+
+
+# ---------------------------------------------------------------------- the other losses
+
+
+def test_loss_modules_match_their_functions_and_reprs():
+    x, t = tg.tensor([[0.2, -1.0], [2.0, 0.5]]), tg.tensor([[0.0, 1.0], [1.0, 0.0]])
+    pairs = [(nn.L1Loss(), F.l1_loss(x, t)), (nn.SmoothL1Loss(beta=0.5),
+                                              F.smooth_l1_loss(x, t, beta=0.5)),
+             (nn.HuberLoss(delta=2.0), F.huber_loss(x, t, delta=2.0)),
+             (nn.BCEWithLogitsLoss(), F.binary_cross_entropy_with_logits(x, t)),
+             (nn.BCELoss(), F.binary_cross_entropy(x.sigmoid(), t)),
+             (nn.KLDivLoss(reduction="batchmean"), F.kl_div(x.log_softmax(1), t, "batchmean"))]
+    inputs = [x, x, x, x, x.sigmoid(), x.log_softmax(1)]
+    for (module, expected), given in zip(pairs, inputs):
+        assert module(given, t).item() == expected.item()
+    assert repr(nn.SmoothL1Loss()) == "SmoothL1Loss()" and repr(nn.KLDivLoss()) == "KLDivLoss()"
+
+
+def test_bce_clamps_its_logs_at_minus_100_as_pytorch():
+    loss = F.binary_cross_entropy(tg.tensor([0.0, 1.0]), tg.tensor([1.0, 0.0]), reduction="none")
+    assert loss.tolist() == [100.0, 100.0]
+
+
+@pytest.mark.parametrize("action, error, message", [
+    (lambda: F.binary_cross_entropy(tg.tensor([0.5]), tg.tensor([[1.0]])), ValueError,
+     "Using a target size (torch.Size([1, 1])) that is different to the input size "
+     "(torch.Size([1])) is deprecated. Please ensure they have the same size."),
+    (lambda: F.binary_cross_entropy(tg.tensor([1.5]), tg.tensor([1.0])), RuntimeError,
+     "all elements of input should be between 0 and 1"),
+    (lambda: F.binary_cross_entropy_with_logits(tg.ones(3), tg.ones(3, 1)), ValueError,
+     "Target size (torch.Size([3, 1])) must be the same as input size (torch.Size([3]))"),
+    (lambda: F.binary_cross_entropy_with_logits(
+        tg.ones(2), tg.ones(2), pos_weight=tg.ones(2, requires_grad=True)), RuntimeError,
+     "is not differentiable with respect to argument 'pos_weight'"),
+    (lambda: F.smooth_l1_loss(tg.ones(2), tg.ones(2), beta=-1.0), RuntimeError,
+     "smooth_l1_loss does not support negative values for beta."),
+    (lambda: F.huber_loss(tg.ones(2), tg.ones(2), delta=0.0), RuntimeError,
+     "huber_loss does not support non-positive values for delta."),
+    (lambda: nn.KLDivLoss(reduction="average"), ValueError,
+     "average is not a valid value for reduction"),
+    (lambda: nn.L1Loss(reduction="avg"), ValueError, "avg is not a valid value for reduction"),
+])
+def test_other_loss_errors(action, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        action()
+
+
+def test_l1_loss_warns_when_shapes_broadcast():
+    with pytest.warns(UserWarning, match=re.escape("Using a target size ((2, 1)) that is "
+                                                   "different to the input size ((2,))")):
+        F.l1_loss(tg.ones(2), tg.ones(2, 1))
+
+
+def test_bce_gradients_at_zero_and_one_are_pytorchs_not_nan():
+    def run(lib):
+        x = lib.tensor([0.0, 1.0, 0.5, 0.3], requires_grad=True)
+        t = lib.tensor([1.0, 0.0, 1.0, 0.2], requires_grad=True)
+        lib.nn.functional.binary_cross_entropy(x, t).backward()
+        return x.grad.numpy(), t.grad.numpy()
+
+    grad_x, grad_t = run(tg)
+    assert np.isfinite(grad_x).all() and grad_x[0] == pytest.approx(-1 / 4 / 1e-12)
+    assert np.isinf(grad_t[:2]).all()
+    torch = pytest.importorskip("torch")
+    their_x, their_t = run(torch)
+    np.testing.assert_allclose(grad_x, their_x, rtol=1e-6)
+    np.testing.assert_allclose(grad_t, their_t, rtol=1e-6)

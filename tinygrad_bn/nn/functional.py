@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import dtypes
 from ..ops import BatchNorm, CrossEntropy, Linear
+from ..ops.loss import BinaryCrossEntropy
 from ..ops.normalization import update_running_statistics
 from ..random import numpy_generator
 from ..tensor import Tensor, where
@@ -307,16 +308,118 @@ def mse_loss(input, target, reduction="mean"):
     """Mean squared error ``(input - target)**2``, reduced. Differently shaped operands
     broadcast with a warning, as in PyTorch."""
     _check_reduction(reduction)
+    _warn_if_broadcast(input, target)
+    diff = input - target
+    return _reduce(diff * diff, reduction, None)
+
+
+def _warn_if_broadcast(input, target):
     if tuple(input.shape) != tuple(target.shape):
         warnings.warn(
             f"Using a target size ({tuple(target.shape)}) that is different to the input size "
             f"({tuple(input.shape)}). This will likely lead to incorrect results due to "
             "broadcasting. Please ensure they have the same size.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    diff = input - target
-    return _reduce(diff * diff, reduction, None)
+
+
+def l1_loss(input, target, reduction="mean"):
+    """Mean absolute error ``|input - target|``, reduced."""
+    _check_reduction(reduction)
+    _warn_if_broadcast(input, target)
+    return _reduce((input - target).abs(), reduction, None)
+
+
+def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+    """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input -
+    target``); ``beta=0`` is the L1 loss."""
+    _check_reduction(reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    _warn_if_broadcast(input, target)
+    distance = (input - target).abs()
+    if beta == 0:
+        return _reduce(distance, reduction, None)
+    losses = where(distance < beta, 0.5 * distance * distance / beta, distance - 0.5 * beta)
+    return _reduce(losses, reduction, None)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """``0.5 d**2`` where ``|d| <= delta``, else ``delta * (|d| - 0.5 delta)``."""
+    _check_reduction(reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    _warn_if_broadcast(input, target)
+    distance = (input - target).abs()
+    losses = where(distance < delta, 0.5 * distance * distance, delta * (distance - 0.5 * delta))
+    return _reduce(losses, reduction, None)
+
+
+def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+    """``-w * (t log(x) + (1 - t) log(1 - x))`` for probabilities ``x`` in ``[0, 1]``; each log
+    is clamped at -100 (as PyTorch), so a confident wrong answer costs 100, not infinity."""
+    _check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Using a target size ({_size(target)}) that is different to the input size "
+            f"({_size(input)}) is deprecated. Please ensure they have the same size."
+        )
+    values = input._array
+    if values.size and (values.min() < 0 or values.max() > 1 or np.isnan(values).any()):
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    losses = BinaryCrossEntropy.apply(input, target.to(input.dtype))
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction, None)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
+                                     pos_weight=None):
+    """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits:
+    ``(1 - t) x + (1 + (p - 1) t) * log(1 + exp(-x))``, with ``log(1 + exp(-x))`` written as
+    ``log1p(exp(-|x|)) + max(-x, 0)``; ``pos_weight`` ``p`` (one per class) weighs the positive
+    term."""
+    _check_reduction(reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"Target size ({_size(target)}) must be the same as input size ({_size(input)})"
+        )
+    if pos_weight is not None and pos_weight.requires_grad:
+        raise RuntimeError(
+            "The function 'binary_cross_entropy_with_logits' is not differentiable with respect "
+            "to argument 'pos_weight'. This input cannot have requires_grad True."
+        )
+    softplus_negative = (-input.abs()).exp().log1p() + (-input).clamp(min=0)
+    if pos_weight is None:
+        losses = (1 - target) * input + softplus_negative
+    else:
+        losses = (1 - target) * input + (1 + (pos_weight - 1) * target) * softplus_negative
+    if weight is not None:
+        losses = losses * weight
+    return _reduce(losses, reduction, None)
+
+
+def kl_div(input, target, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence of ``target`` from the log-probabilities ``input``:
+    pointwise ``t * (log t - input)`` (0 where ``t`` is 0), or ``exp(t) * (t - input)`` with
+    ``log_target``. ``reduction="batchmean"`` divides the sum by the batch size, which is the
+    true KL divergence; ``"mean"`` divides by the number of elements."""
+    if reduction not in REDUCTIONS + ("batchmean",):
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    if log_target:
+        losses = target.exp() * (target - input)
+    else:
+        positive = target > 0
+        safe_log = where(positive, target, 1.0).log()
+        losses = where(positive, target * (safe_log - input), 0.0)
+    if reduction == "batchmean":
+        return losses.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce(losses, reduction, None)
+
+
+def _size(tensor):
+    return f"torch.Size({list(tensor.shape)})"
 
 
 def _reduce(losses, reduction, divisor):

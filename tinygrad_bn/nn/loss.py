@@ -48,3 +48,86 @@ class MSELoss(Module):
 
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class _ElementwiseLoss(Module):
+    """A loss with only ``reduction`` (and a fixed parameter of its own, if any)."""
+
+    function = None
+    parameter = None  # the name of the loss's own keyword (beta, delta), if it has one
+
+    def __init__(self, reduction="mean", **parameter):
+        super().__init__()
+        F._check_reduction(reduction)
+        self.reduction = reduction
+        self.__dict__.update(parameter)
+
+    def forward(self, input, target):
+        extra = {} if self.parameter is None else {self.parameter: getattr(self, self.parameter)}
+        return type(self).function(input, target, reduction=self.reduction, **extra)
+
+
+class L1Loss(_ElementwiseLoss):
+    """Mean absolute error ``|input - target|``."""
+
+    function = staticmethod(F.l1_loss)
+
+
+class SmoothL1Loss(_ElementwiseLoss):
+    """Quadratic below ``beta``, linear above (see ``functional.smooth_l1_loss``)."""
+
+    function = staticmethod(F.smooth_l1_loss)
+    parameter = "beta"
+
+    def __init__(self, reduction="mean", beta=1.0):
+        super().__init__(reduction, beta=beta)
+
+
+class HuberLoss(_ElementwiseLoss):
+    """Quadratic up to ``delta``, linear beyond (see ``functional.huber_loss``)."""
+
+    function = staticmethod(F.huber_loss)
+    parameter = "delta"
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction, delta=delta)
+
+
+class BCELoss(Module):
+    """Binary cross-entropy of probabilities (see ``functional.binary_cross_entropy``)."""
+
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__()
+        F._check_reduction(reduction)
+        self.weight, self.reduction = weight, reduction
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy(input, target, self.weight, self.reduction)
+
+
+class BCEWithLogitsLoss(Module):
+    """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits, with an
+    optional ``pos_weight`` per class (see ``functional.binary_cross_entropy_with_logits``)."""
+
+    def __init__(self, weight=None, reduction="mean", pos_weight=None):
+        super().__init__()
+        F._check_reduction(reduction)
+        self.weight, self.reduction, self.pos_weight = weight, reduction, pos_weight
+
+    def forward(self, input, target):
+        return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
+                                                  self.pos_weight)
+
+
+class KLDivLoss(Module):
+    """KL divergence of ``target`` from the log-probabilities ``input`` (see
+    ``functional.kl_div``); ``reduction="batchmean"`` gives the true KL divergence."""
+
+    def __init__(self, reduction="mean", log_target=False):
+        super().__init__()
+        if reduction not in F.REDUCTIONS + ("batchmean",):
+            raise ValueError(f"{reduction} is not a valid value for reduction")
+        self.reduction, self.log_target = reduction, log_target
+
+    def forward(self, input, target):
+        return F.kl_div(input, target, self.reduction, self.log_target)

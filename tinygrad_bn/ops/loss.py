@@ -96,3 +96,33 @@ class CrossEntropy(Op):
             weight = 1.0 if self.weight is None else self.weight
             grad_target = -(1 - self.label_smoothing) * weight * self.saved[3] * scale
         return grad, grad_target
+
+
+class BinaryCrossEntropy(Op):
+    """Elementwise ``-(t log(x) + (1 - t) log(1 - x))`` for probabilities ``x``, each log clamped
+    at -100 (PyTorch's), so that ``x = 0`` or ``1`` costs at most 100.
+
+    Gradients (PyTorch's closed forms, finite at ``x = 0`` and ``1``)::
+
+        dL/dx = grad_output * (x - t) / max(x (1 - x), 1e-12)
+        dL/dt = grad_output * (log(1 - x) - log(x))      (unclamped: infinite at 0 and 1)
+    """
+
+    __slots__ = ()
+
+    def forward(self, x, t):
+        with np.errstate(divide="ignore"):  # log(0) = -inf, clamped at once
+            log_x = np.maximum(np.log(x), -100.0)
+            log_not_x = np.maximum(np.log1p(-x), -100.0)
+        self.saved = (x, t)
+        return -(t * log_x + (1 - t) * log_not_x)
+
+    def backward(self, grad_output):
+        x, t = self.saved
+        needs_x, needs_t = self.needs_input_grad
+        grad_x = grad_output * (x - t) / np.maximum(x * (1 - x), 1e-12) if needs_x else None
+        grad_t = None
+        if needs_t:
+            with np.errstate(divide="ignore"):
+                grad_t = grad_output * (np.log1p(-x) - np.log(x))
+        return grad_x, grad_t
