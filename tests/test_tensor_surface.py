@@ -42,6 +42,20 @@ CASES = {
                                      lib.arange(6).reshape(2, 3).T.is_contiguous(),
                                      lib.ones(2).clone(), lib.ones(2, 3).nelement()],
     "type_as": lambda lib: lib.tensor([1, 2]).type_as(lib.ones(1, dtype=lib.float64)),
+    "sort_argsort_topk_indices": lambda lib: [
+        lib.tensor([[3, 1, 2], [0, 5, 4]]).sort(dim=1)[1],
+        lib.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]]).argsort(dim=0, descending=True),
+        lib.tensor([1.0, 9.0, 3.0, 7.0]).topk(3).indices,
+        lib.tensor([1.0, 9.0, 3.0, 7.0]).topk(2, largest=False).values],
+    "cumsum_prod_of_ints": lambda lib: [lib.tensor([1, 2, 3]).cumsum(0),
+                                        lib.tensor([[1, 2], [3, 4]]).prod(),
+                                        lib.tensor([True, True, False]).cumsum(0),
+                                        lib.tensor([[1, 2], [3, 4]]).prod(1)],
+    "one_hot": lambda lib: [lib.nn.functional.one_hot(lib.tensor([0, 2, 1])),
+                            lib.nn.functional.one_hot(lib.tensor([[1], [0]]), num_classes=4)],
+    "split_chunk_shapes": lambda lib: [list(p.shape) for p in lib.arange(10).split(3)]
+    + [list(p.shape) for p in lib.arange(10).chunk(4)] + [list(p.shape) for p in
+                                                          lib.ones(2, 5).split([1, 4], dim=1)],
     "module_level_arithmetic": lambda lib: [
         lib.add(lib.ones(2), lib.ones(2), alpha=3), lib.sub(lib.ones(2), 2.0),
         lib.mul(lib.ones(2), 3), lib.div(lib.ones(2), 4), lib.pow(lib.ones(2) * 2, 3),
@@ -98,6 +112,20 @@ def test_results_without_pytorch():
 
 
 @pytest.mark.parametrize("action, message", [
+    (lambda: tg.ones(2, 3).gather(1, tg.tensor([[0], [3]])),
+     "index 3 is out of bounds for dimension 1 with size 3"),
+    (lambda: tg.ones(2, 3).gather(1, tg.tensor([0, 1])),
+     "Index tensor must have the same number of dimensions as input tensor"),
+    (lambda: tg.ones(2, 3).gather(1, tg.tensor([[0.0]])), "gather(): Expected dtype int64 for index"),
+    (lambda: tg.ones(3).topk(4), "selected index k out of range"),
+    (lambda: tg.ones(5).split([2, 2]), "split_with_sizes expects split_sizes to sum exactly to 5"),
+    (lambda: tg.ones(5).chunk(0), "chunk expects `chunks` to be greater than 0, got: 0"),
+    (lambda: tg.ones(3).tril(), "tril: input tensor must have at least 2 dimensions"),
+    (lambda: tg.ones(2, 2).repeat(2), "Number of dimensions of repeat dims can not be smaller"),
+    (lambda: tg.nn.functional.one_hot(tg.tensor([0.0])),
+     "one_hot is only applicable to index tensor of type LongTensor."),
+    (lambda: tg.nn.functional.one_hot(tg.tensor([3]), 3),
+     "Class values must be smaller than num_classes."),
     (lambda: tg.ones(3).mm(tg.ones(3, 2)), "self must be a matrix (got a 1-D tensor)"),
     (lambda: tg.ones(2, 3).mm(tg.ones(3)), "mat2 must be a matrix (got a 1-D tensor)"),
     (lambda: tg.ones(2, 3).bmm(tg.ones(2, 3, 4)), "batch1 must be a 3D tensor (got a 2-D tensor)"),

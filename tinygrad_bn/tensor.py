@@ -27,6 +27,7 @@ from .shapes import (
     normalize_dims, reduced_count, resolve_shape, size_arguments,
 )
 from .ops import (
+    Cumsum, Flip, Gather, Prod, Repeat, ScatterAdd,
     Abs, Add, Cast, Cat, Ceil, Clamp, Clone, Cos, Div, Erf, Exp, Expand, Expm1, Floor, GetItem, Log,
     Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg,
     Permute, Pow, ReLU, Reshape, Round, Rsqrt, Sigmoid, Sign, Sin, Softmax, Sqrt, Stack, Sub, Sum,
@@ -840,6 +841,132 @@ class Tensor:
     def expand_as(self, other):
         return self.expand(*other.shape)
 
+    def flip(self, *dims):
+        """The order of the elements along ``dims`` reversed (a copy, as in PyTorch)."""
+        dims = normalize_dims(tuple(size_arguments(dims)), self.ndim)
+        return Flip.apply(self, dims=dims)
+
+    def repeat(self, *repeats):
+        """Tile the tensor ``repeats[i]`` times along dim ``i`` (new leading dims when
+        ``repeats`` is longer than ``ndim``)."""
+        repeats = tuple(size_arguments(repeats))
+        if len(repeats) < self.ndim:
+            raise RuntimeError(
+                "Number of dimensions of repeat dims can not be smaller than number of dimensions "
+                "of tensor"
+            )
+        return Repeat.apply(self, repeats=repeats)
+
+    def split(self, split_size_or_sections, dim=0):
+        """Views of consecutive pieces along ``dim``: of ``split_size`` each (the last may be
+        smaller), or of the given list of sizes."""
+        d = normalize_dim(dim, self.ndim)
+        length = self.shape[d]
+        if isinstance(split_size_or_sections, int):
+            step = split_size_or_sections
+            sizes = [min(step, length - start) for start in range(0, length, step)] or [0]
+        else:
+            sizes = list(split_size_or_sections)
+            if sum(sizes) != length:
+                raise RuntimeError(
+                    f"split_with_sizes expects split_sizes to sum exactly to {length} (input "
+                    f"tensor's size at dimension {d}), but got split_sizes={sizes}"
+                )
+        pieces, start = [], 0
+        for size in sizes:
+            index = (slice(None),) * d + (slice(start, start + size),)
+            pieces.append(self[index])
+            start += size
+        return tuple(pieces)
+
+    def chunk(self, chunks, dim=0):
+        """At most ``chunks`` views of (nearly) equal size along ``dim``."""
+        if chunks <= 0:
+            raise RuntimeError("chunk expects `chunks` to be greater than 0, got: "
+                               f"{chunks}")
+        length = self.shape[normalize_dim(dim, self.ndim)]
+        return self.split(max(-(-length // chunks), 1), dim)
+
+    def tril(self, diagonal=0):
+        """The lower triangle (on and below the ``diagonal``) of the last two dims; zeros
+        elsewhere."""
+        return self._triangle(np.tril, diagonal, "tril")
+
+    def triu(self, diagonal=0):
+        """The upper triangle (on and above the ``diagonal``) of the last two dims."""
+        return self._triangle(np.triu, diagonal, "triu")
+
+    def _triangle(self, pick, diagonal, name):
+        if self.ndim < 2:
+            raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
+        keep = pick(np.ones(self.shape[-2:], dtype=bool), diagonal)
+        return where(Tensor._make(keep, None), self, 0)
+
+    def gather(self, dim, index):
+        """``out[i][j] = self[index[i][j]][j]`` for ``dim=0`` (and likewise along any dim);
+        ``index`` is int64 with the same number of dims."""
+        d = normalize_dim(dim, self.ndim)
+        index_array = _gather_index(self, d, index, "gather")
+        return Gather.apply(self, dim=d, index=index_array)
+
+    def scatter_add(self, dim, index, src):
+        """A copy with ``src`` added at the positions ``index`` names along ``dim``
+        (repeated positions add up)."""
+        return self._scatter(dim, index, src, overwrite=False, name="scatter_add")
+
+    def scatter(self, dim, index, src):
+        """A copy with ``src`` (a tensor or a number) written at the positions ``index`` names
+        along ``dim``."""
+        return self._scatter(dim, index, src, overwrite=True, name="scatter")
+
+    def _scatter(self, dim, index, src, overwrite, name):
+        d = normalize_dim(dim, self.ndim)
+        index_array = _gather_index(self, d, index, name)
+        if not isinstance(src, Tensor):
+            src = Tensor._make(np.full(index_array.shape, src, dtype=self._array.dtype), None)
+        elif src._array.dtype is not self._array.dtype:
+            raise RuntimeError(
+                f"{name}(): Expected self.dtype to be equal to src.dtype")
+        return ScatterAdd.apply(self, src, dim=d, index=index_array, overwrite=overwrite)
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        """``(values, indices)`` along ``dim``, ascending unless ``descending`` (ties keep
+        their order); values are differentiable (a gather)."""
+        d = normalize_dim(dim, self.ndim)
+        indices = self.argsort(d, descending)
+        return SortResult(self.gather(d, indices), indices)
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        """The indices that sort the tensor along ``dim`` (a stable sort)."""
+        d = normalize_dim(dim, self.ndim)
+        keys = -self._array if descending and self._array.dtype.kind != "b" else self._array
+        if descending and self._array.dtype.kind == "b":
+            keys = ~self._array
+        return Tensor._make(np.argsort(keys, axis=d, kind="stable"), None)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+        d = normalize_dim(dim, self.ndim)
+        if not 0 <= k <= self.shape[d]:
+            raise RuntimeError("selected index k out of range")
+        order = self.argsort(d, descending=largest)
+        indices = Tensor._make(np.take(order._array, range(k), axis=d), None)
+        return SortResult(self.gather(d, indices), indices)
+
+    def cumsum(self, dim):
+        """Running sums along ``dim`` (integer and bool inputs give int64, as in PyTorch)."""
+        d = normalize_dim(dim, self.ndim)
+        source = self if dtypes.is_floating(self._array.dtype) else self.to(dtypes.int64)
+        return Cumsum.apply(source, dim=d)
+
+    def prod(self, dim=None, keepdim=False, *, dtype=None):
+        """The product of all elements, or over one ``dim``."""
+        source = self if dtype is None else self.to(dtype)
+        if not dtypes.is_floating(source._array.dtype):
+            source = source.to(dtypes.int64)
+        d = None if dim is None else normalize_dim(dim, self.ndim)
+        return Prod.apply(source, dim=d, keepdim=keepdim)
+
     def __getitem__(self, index):
         index = _index(index)
         try:
@@ -1175,6 +1302,45 @@ def _broadcast_into_error(shape, target):
         return (f"output with shape {list(target)} doesn't match the broadcast shape "
                 f"{list(broadcast)}")
     return broadcast_error(target, shape)
+
+
+def _gather_index(tensor, dim, index, name):
+    """``index`` as an int64 array fit to pick along ``dim`` of ``tensor`` (PyTorch's checks)."""
+    if not isinstance(index, Tensor) or index._array.dtype is not dtypes.int64:
+        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    array = index._array
+    if array.ndim != tensor.ndim:
+        raise RuntimeError(
+            f"Index tensor must have the same number of dimensions as input tensor")
+    if array.size and (array.min() < -tensor.shape[dim] or array.max() >= tensor.shape[dim]):
+        raise RuntimeError(
+            f"index {int(array.max() if array.max() >= tensor.shape[dim] else array.min())} is "
+            f"out of bounds for dimension {dim} with size {tensor.shape[dim]}"
+        )
+    for axis, size in enumerate(array.shape):
+        if axis != dim and size > tensor.shape[axis]:
+            raise RuntimeError(
+                f"Size does not match at dimension {axis} expected index {list(array.shape)} to "
+                f"be smaller than self {list(tensor.shape)} apart from dimension {dim}"
+            )
+    return np.where(array < 0, array + tensor.shape[dim], array)
+
+
+class SortResult(tuple):
+    """``(values, indices)`` returned by ``sort`` and ``topk``, as PyTorch's named tuple."""
+
+    __slots__ = ()
+
+    def __new__(cls, values, indices):
+        return super().__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
 
 
 class MinMaxResult(tuple):

@@ -94,6 +94,21 @@ def _maybe_inplace(input, result, inplace):
     return input.copy_(result) if inplace else result
 
 
+def one_hot(tensor, num_classes=-1):
+    """int64 class indices ``(...)`` as int64 one-hot rows ``(..., num_classes)``; with
+    ``num_classes=-1`` the number of classes is the largest index plus one."""
+    if not isinstance(tensor, Tensor) or tensor.dtype != dtypes.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
+    labels = tensor._array
+    if labels.size and labels.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    elif labels.size and labels.max() >= num_classes:
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    return Tensor._make((labels[..., None] == np.arange(num_classes)).astype(np.int64), None)
+
+
 def embedding(input, weight, padding_idx=None):
     """Rows of ``weight`` ``(num_embeddings, dim)`` picked by the int64 indices ``input`` (any
     shape); the result has shape ``input.shape + (dim,)``. The row at ``padding_idx`` gets no

@@ -10,14 +10,17 @@ from .elementwise import (
 )
 from .linalg import Linear, MatMul
 from .loss import CrossEntropy
-from .movement import Cat, Clone, Expand, GetItem, Permute, Reshape, Stack
+from .movement import (
+    Cat, Clone, Expand, Flip, Gather, GetItem, Permute, Repeat, Reshape, ScatterAdd, Stack,
+)
 from .normalization import BatchNorm
-from .reduce import LogSoftmax, LogSumExp, Max, Mean, Min, Softmax, Sum, Var
+from .reduce import Cumsum, LogSoftmax, LogSumExp, Max, Mean, Min, Prod, Softmax, Sum, Var
 
 __all__ = [
-    "Abs", "Add", "BatchNorm", "Cast", "Cat", "Clone", "Ceil", "Clamp", "Cos", "CrossEntropy", "Div", "Erf", "Exp",
-    "Expand", "Expm1", "Floor", "GetItem", "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax",
-    "LogSumExp", "MatMul", "Max", "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Permute",
-    "Pow", "ReLU", "Reshape", "Round", "Rsqrt", "Sigmoid", "Sign", "Sin", "Softmax", "Sqrt",
-    "Stack", "Sub", "Sum", "Tanh", "Trunc", "Var", "Where",
+    "Abs", "Add", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp", "Clone", "Cos", "CrossEntropy",
+    "Cumsum", "Div", "Erf", "Exp", "Expand", "Expm1", "Flip", "Floor", "Gather", "GetItem",
+    "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax", "LogSumExp", "MatMul", "Max",
+    "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Permute", "Pow", "Prod", "ReLU", "Repeat",
+    "Reshape", "Round", "Rsqrt", "ScatterAdd", "Sigmoid", "Sign", "Sin", "Softmax", "Sqrt", "Stack",
+    "Sub", "Sum", "Tanh", "Trunc", "Var", "Where",
 ]

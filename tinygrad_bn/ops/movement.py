@@ -154,3 +154,105 @@ class Clone(Op):
 
     def backward(self, grad_output):
         return (grad_output,)
+
+
+class Flip(Op):
+    """The input with the order of ``dims`` reversed. Gradient: ``grad_output`` flipped back."""
+
+    __slots__ = ("dims",)
+    arguments = ("dims",)
+
+    def __init__(self, dims):
+        self.dims = dims
+
+    def forward(self, a):
+        return np.flip(a, self.dims).copy()  # a copy, as PyTorch's flip
+
+    def backward(self, grad_output):
+        return (np.flip(grad_output, self.dims),)
+
+
+class Repeat(Op):
+    """The input tiled ``repeats`` times along each dim (``Tensor.repeat``; leading new dims
+    when ``repeats`` is longer). Gradient: ``grad_output`` summed over the tiles."""
+
+    __slots__ = ("repeats", "input_shape")
+    arguments = ("repeats",)
+
+    def __init__(self, repeats):
+        self.repeats = repeats
+
+    def forward(self, a):
+        self.input_shape = a.shape
+        return np.tile(a, self.repeats)
+
+    def backward(self, grad_output):
+        shape = (1,) * (len(self.repeats) - len(self.input_shape)) + self.input_shape
+        split = []
+        for count, size in zip(self.repeats, shape):
+            split += [count, size]
+        grad = grad_output.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return (grad.reshape(self.input_shape),)
+
+
+class Gather(Op):
+    """``out[i][j] = a[index[i][j]][j]`` for ``dim`` 0 (and likewise for any ``dim``), as
+    ``torch.gather``. Gradient: ``grad_output`` added back at the gathered positions."""
+
+    __slots__ = ("dim", "index", "input_shape")
+    arguments = ("dim",)
+
+    def __init__(self, dim, index):
+        self.dim, self.index = dim, index
+
+    def forward(self, a):
+        self.input_shape = a.shape
+        return np.take_along_axis(a, self.index, axis=self.dim)
+
+    def backward(self, grad_output):
+        grad = np.zeros(self.input_shape, dtype=grad_output.dtype)
+        np.add.at(grad, _along(self.index, self.dim), grad_output)
+        return (grad,)
+
+
+class ScatterAdd(Op):
+    """A copy of ``a`` with ``src`` added (``reduce="add"``) or written at the positions
+    ``index`` names along ``dim`` (``scatter_add``/``scatter``). Gradients: ``grad_output`` for
+    ``a`` (zeroed where ``scatter`` overwrote), ``grad_output`` gathered for ``src``."""
+
+    __slots__ = ("dim", "index", "overwrite", "src_shape")
+    arguments = ("dim",)
+
+    def __init__(self, dim, index, overwrite=False):
+        self.dim, self.index, self.overwrite = dim, index, overwrite
+
+    def forward(self, a, src):
+        self.src_shape = src.shape
+        out = a.copy()
+        positions = _along(self.index, self.dim)
+        values = src[tuple(slice(0, n) for n in self.index.shape)]
+        if self.overwrite:
+            out[positions] = values
+        else:
+            np.add.at(out, positions, values)
+        return out
+
+    def backward(self, grad_output):
+        needs_a, needs_src = self.needs_input_grad
+        positions = _along(self.index, self.dim)
+        grad_a = grad_src = None
+        if needs_a:
+            grad_a = grad_output.copy()
+            if self.overwrite:
+                grad_a[positions] = 0
+        if needs_src:
+            grad_src = np.zeros(self.src_shape, dtype=grad_output.dtype)
+            grad_src[tuple(slice(0, n) for n in self.index.shape)] = grad_output[positions]
+        return grad_a, grad_src
+
+
+def _along(index, dim):
+    """The full index tuple that picks ``index`` along ``dim`` and every position elsewhere."""
+    positions = list(np.indices(index.shape, sparse=True))
+    positions[dim] = index
+    return tuple(positions)

@@ -221,3 +221,55 @@ class LogSoftmax(Op):
     def backward(self, grad_output):
         (out,) = self.saved
         return (grad_output - np.exp(out) * grad_output.sum(axis=self.dim, keepdims=True),)
+
+
+class Cumsum(Op):
+    """Running sums along ``dim``. Gradient: the running sums of ``grad_output`` taken from
+    the end."""
+
+    __slots__ = ("dim",)
+    arguments = ("dim",)
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, a):
+        return np.cumsum(a, axis=self.dim)
+
+    def backward(self, grad_output):
+        reversed_grad = np.flip(grad_output, self.dim)
+        return (np.flip(np.cumsum(reversed_grad, axis=self.dim), self.dim),)
+
+
+class Prod(Op):
+    """The product over ``dim`` (all elements when None). Gradient: ``grad_output`` times the
+    product of the *other* elements, found from products before and after each position, so
+    zeros in the input are handled exactly (no division)."""
+
+    __slots__ = ("dim", "keepdim")
+    arguments = ("dim", "keepdim")
+
+    def __init__(self, dim=None, keepdim=False):
+        self.dim, self.keepdim = dim, keepdim
+
+    def forward(self, a):
+        self.saved = (a,)
+        if self.dim is None:
+            return np.asarray(np.prod(a))
+        return np.prod(a, axis=self.dim, keepdims=self.keepdim)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        axis = self.dim
+        values = a.reshape(-1) if axis is None else a
+        axis = 0 if axis is None else axis
+        ones = np.ones_like(np.take(values, [0], axis=axis))
+        before = np.cumprod(np.concatenate([ones, values], axis=axis), axis=axis)
+        before = np.take(before, range(values.shape[axis]), axis=axis)
+        after = np.flip(np.cumprod(np.flip(np.concatenate([values, ones], axis=axis), axis),
+                                   axis=axis), axis)
+        after = np.take(after, range(1, values.shape[axis] + 1), axis=axis)
+        others = (before * after).reshape(a.shape)
+        grad = grad_output if self.dim is None or self.keepdim else np.expand_dims(grad_output,
+                                                                                  self.dim)
+        return (grad * others,)
