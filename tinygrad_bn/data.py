@@ -1,5 +1,5 @@
 """Datasets and batching: ``TensorDataset`` and ``DataLoader`` (PyTorch's
-``torch.utils._array``, single process)."""
+``torch.utils.data``, single process)."""
 
 import math
 

@@ -32,17 +32,71 @@ def ones_(tensor):
     return constant_(tensor, 1.0)
 
 
-def _fan_in(tensor):
+def _fans(tensor):
+    """``(fan_in, fan_out)``: inputs and outputs per unit, times the receptive field size."""
     if tensor.ndim < 2:
         raise ValueError(
             "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"
         )
-    return tensor.shape[1] * int(np.prod(tensor.shape[2:]))
+    receptive = int(np.prod(tensor.shape[2:]))
+    return tensor.shape[1] * receptive, tensor.shape[0] * receptive
 
 
-def kaiming_uniform_(tensor, a=0.0, nonlinearity="leaky_relu", generator=None):
-    """He initialisation: U(-bound, bound) with ``bound = gain * sqrt(3 / fan_in)``, ``gain =
+def _fan(tensor, mode):
+    if mode not in ("fan_in", "fan_out"):
+        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+    fan_in, fan_out = _fans(tensor)
+    return fan_in if mode == "fan_in" else fan_out
+
+
+def calculate_gain(nonlinearity, param=None):
+    """The recommended scale of initial weights for a nonlinearity (PyTorch's table): 1 for
+    linear and sigmoid, 5/3 for tanh, sqrt(2) for ReLU, sqrt(2 / (1 + slope**2)) for leaky ReLU
+    (slope ``param``, default 0.01), 3/4 for SELU."""
+    if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
+                        "conv_transpose2d", "conv_transpose3d", "sigmoid"):
+        return 1
+    if nonlinearity == "tanh":
+        return 5.0 / 3
+    if nonlinearity == "relu":
+        return math.sqrt(2.0)
+    if nonlinearity == "leaky_relu":
+        if param is None:
+            slope = 0.01
+        elif isinstance(param, (int, float)) and not isinstance(param, bool):
+            slope = param
+        else:
+            raise ValueError(f"negative_slope {param} not a valid number")
+        return math.sqrt(2.0 / (1 + slope**2))
+    if nonlinearity == "selu":
+        return 3.0 / 4
+    raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """He initialisation: U(-bound, bound) with ``bound = gain * sqrt(3 / fan)``, ``gain =
     sqrt(2 / (1 + a**2))`` for leaky ReLU (``a`` its slope), ``sqrt(2)`` for ReLU."""
-    gain = math.sqrt(2.0) if nonlinearity == "relu" else math.sqrt(2.0 / (1 + a * a))
-    bound = gain * math.sqrt(3.0 / _fan_in(tensor))
+    gain = math.sqrt(2.0) if nonlinearity == "relu" else (
+        math.sqrt(2.0 / (1 + a * a)) if nonlinearity == "leaky_relu"
+        else calculate_gain(nonlinearity, a))
+    bound = gain * math.sqrt(3.0 / _fan(tensor, mode))
     return uniform_(tensor, -bound, bound, generator)
+
+
+def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
+    """He initialisation: N(0, std**2) with ``std = gain / sqrt(fan)``."""
+    std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
+    return normal_(tensor, 0.0, std, generator)
+
+
+def xavier_uniform_(tensor, gain=1.0, generator=None):
+    """Glorot initialisation: U(-a, a) with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _fans(tensor)
+    bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
+    return uniform_(tensor, -bound, bound, generator)
+
+
+def xavier_normal_(tensor, gain=1.0, generator=None):
+    """Glorot initialisation: N(0, std**2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
+    fan_in, fan_out = _fans(tensor)
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
