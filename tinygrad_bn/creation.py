@@ -59,7 +59,9 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False):
-    return _new(np.empty(size_arguments(size)), _float_dtype(dtype), requires_grad, device)
+    """Uninitialised memory (made in its final dtype: casting garbage could overflow)."""
+    dtype = dtypes.canonical(_float_dtype(dtype))
+    return _new(np.empty(size_arguments(size), dtype=dtype), dtype, requires_grad, device)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
