@@ -32,7 +32,14 @@ def copy_weights(ours, theirs):
     lambda lib, params: lib.optim.Adam(params, lr=0.01, weight_decay=0.01, amsgrad=True),
     lambda lib, params: lib.optim.AdamW(params, lr=0.01),
     lambda lib, params: lib.optim.SGD(params, lr=0.1, momentum=0.9, nesterov=True),
-], ids=["adam", "adam_l2_amsgrad", "adamw", "sgd_nesterov"])
+    lambda lib, params: lib.optim.RMSprop(params, lr=0.01),
+    lambda lib, params: lib.optim.RMSprop(params, lr=0.01, momentum=0.9, centered=True,
+                                          weight_decay=0.01),
+    lambda lib, params: lib.optim.Adagrad(params, lr=0.1),
+    lambda lib, params: lib.optim.Adagrad(params, lr=0.1, lr_decay=0.01, weight_decay=0.01,
+                                          initial_accumulator_value=0.1),
+], ids=["adam", "adam_l2_amsgrad", "adamw", "sgd_nesterov", "rmsprop", "rmsprop_centered_momentum",
+        "adagrad", "adagrad_decay"])
 def test_training_steps_match_pytorch(batchnorm, make_optimizer):
     tg.manual_seed(0)
     ours = article_model(tg, batchnorm).double()

@@ -240,3 +240,38 @@ def test_load_state_dict_rejects_state_for_a_parameter_no_group_holds():
     with pytest.raises(ValueError, match="loaded state dict has state for parameter 5, which no "
                                          "group holds"):
         optim.SGD([p], lr=0.1).load_state_dict(saved)
+
+
+def test_rmsprop_and_adagrad_follow_their_textbook_updates():
+    g = np.array([0.5, -2.0])
+    p = tg.tensor([1.0, 1.0], dtype=tg.float64, requires_grad=True)
+    opt = tg.optim.RMSprop([p], lr=0.1, alpha=0.9)
+    for _ in range(2):
+        p.grad = tg.tensor(g)
+        opt.step()
+    v1 = 0.1 * g * g
+    v2 = 0.9 * v1 + 0.1 * g * g
+    expected = 1.0 - 0.1 * g / (np.sqrt(v1) + 1e-8) - 0.1 * g / (np.sqrt(v2) + 1e-8)
+    np.testing.assert_allclose(p.detach().numpy(), expected, rtol=1e-12)
+    q = tg.tensor([1.0, 1.0], dtype=tg.float64, requires_grad=True)
+    opt = tg.optim.Adagrad([q], lr=0.1, lr_decay=0.5)
+    for _ in range(2):
+        q.grad = tg.tensor(g)
+        opt.step()
+    expected = 1.0 - 0.1 * g / (np.sqrt(g * g) + 1e-10) - 0.1 / 1.5 * g / (np.sqrt(2 * g * g)
+                                                                          + 1e-10)
+    np.testing.assert_allclose(q.detach().numpy(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("action, message", [
+    (lambda: tg.optim.RMSprop([tg.zeros(1, requires_grad=True)], lr=-1), "Invalid learning rate: -1"),
+    (lambda: tg.optim.RMSprop([tg.zeros(1, requires_grad=True)], alpha=-0.5),
+     "Invalid alpha value: -0.5"),
+    (lambda: tg.optim.Adagrad([tg.zeros(1, requires_grad=True)], eps=-1.0),
+     "Invalid epsilon value: -1.0"),
+    (lambda: tg.optim.Adagrad([tg.zeros(1, requires_grad=True)], lr_decay=-1),
+     "Invalid lr_decay value: -1"),
+])
+def test_rmsprop_and_adagrad_errors(action, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        action()

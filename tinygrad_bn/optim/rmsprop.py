@@ -1,0 +1,107 @@
+"""RMSprop and Adagrad: steps scaled by a running measure of each weight's gradient size."""
+
+import numpy as np
+
+from ..autograd import no_grad
+from ..autograd.graph import bump_versions
+from .optimizer import Optimizer
+
+
+def _check(lr, eps, weight_decay, **others):
+    if lr < 0:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if eps < 0:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if weight_decay < 0:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    for name, value in others.items():
+        if value < 0:
+            raise ValueError(f"Invalid {name} value: {value}")
+
+
+class RMSprop(Optimizer):
+    """PyTorch's ``RMSprop``. For each parameter ``p`` with gradient ``g``::
+
+        g = g + weight_decay * p                                  (if weight_decay)
+        v = alpha * v + (1 - alpha) * g**2
+        m = alpha * m + (1 - alpha) * g;  v_hat = v - m**2        (if centered; else v_hat = v)
+        step = g / (sqrt(v_hat) + eps)
+        b = momentum * b + step;  p = p - lr * b                  (if momentum; else p -= lr * step)
+    """
+
+    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+                 centered=False, maximize=False):
+        _check(lr, eps, weight_decay, momentum=momentum, alpha=alpha)
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered, maximize=maximize))
+
+    @no_grad()
+    def step(self):
+        for group in self.param_groups:
+            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+            updated = []
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = -p.grad._array if group["maximize"] else p.grad._array
+                if group["weight_decay"]:
+                    grad = grad + group["weight_decay"] * p._array
+                state = self.state.setdefault(p, {"step": 0,
+                                                  "square_avg": np.zeros_like(p._array)})
+                state["step"] += 1
+                square_avg = state["square_avg"]
+                square_avg *= alpha
+                square_avg += (1 - alpha) * grad * grad
+                if group["centered"]:
+                    grad_avg = state.setdefault("grad_avg", np.zeros_like(p._array))
+                    grad_avg += (1 - alpha) * (grad - grad_avg)
+                    avg = np.sqrt(square_avg - grad_avg * grad_avg)
+                else:
+                    avg = np.sqrt(square_avg)
+                avg += eps
+                if group["momentum"] > 0:
+                    buffer = state.setdefault("momentum_buffer", np.zeros_like(p._array))
+                    buffer *= group["momentum"]
+                    buffer += grad / avg
+                    p._array -= lr * buffer
+                else:
+                    p._array -= lr * (grad / avg)
+                updated.append(p)
+            bump_versions(updated)
+
+
+class Adagrad(Optimizer):
+    """PyTorch's ``Adagrad``. For each parameter ``p`` with gradient ``g`` at step ``t``::
+
+        g = g + weight_decay * p                        (if weight_decay)
+        s = s + g**2                                    (s starts at initial_accumulator_value)
+        p = p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
+    """
+
+    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
+                 eps=1e-10, maximize=False):
+        _check(lr, eps, weight_decay, lr_decay=lr_decay,
+               initial_accumulator_value=initial_accumulator_value)
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+                                      initial_accumulator_value=initial_accumulator_value,
+                                      eps=eps, maximize=maximize))
+
+    @no_grad()
+    def step(self):
+        for group in self.param_groups:
+            updated = []
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = -p.grad._array if group["maximize"] else p.grad._array
+                if group["weight_decay"]:
+                    grad = grad + group["weight_decay"] * p._array
+                state = self.state.setdefault(p, {
+                    "step": 0,
+                    "sum": np.full_like(p._array, group["initial_accumulator_value"])})
+                state["step"] += 1
+                rate = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
+                state["sum"] += grad * grad
+                p._array -= rate * (grad / (np.sqrt(state["sum"]) + group["eps"]))
+                updated.append(p)
+            bump_versions(updated)
