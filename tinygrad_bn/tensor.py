@@ -934,7 +934,7 @@ class Tensor:
         their order); values are differentiable (a gather)."""
         d = normalize_dim(dim, self.ndim)
         indices = self.argsort(d, descending)
-        return SortResult(self.gather(d, indices), indices)
+        return MinMaxResult(self.gather(d, indices), indices)
 
     def argsort(self, dim=-1, descending=False, stable=False):
         """The indices that sort the tensor along ``dim`` (a stable sort)."""
@@ -951,7 +951,7 @@ class Tensor:
             raise RuntimeError("selected index k out of range")
         order = self.argsort(d, descending=largest)
         indices = Tensor._make(np.take(order._array, range(k), axis=d), None)
-        return SortResult(self.gather(d, indices), indices)
+        return MinMaxResult(self.gather(d, indices), indices)
 
     def cumsum(self, dim):
         """Running sums along ``dim`` (integer and bool inputs give int64, as in PyTorch)."""
@@ -1326,25 +1326,9 @@ def _gather_index(tensor, dim, index, name):
     return np.where(array < 0, array + tensor.shape[dim], array)
 
 
-class SortResult(tuple):
-    """``(values, indices)`` returned by ``sort`` and ``topk``, as PyTorch's named tuple."""
-
-    __slots__ = ()
-
-    def __new__(cls, values, indices):
-        return super().__new__(cls, (values, indices))
-
-    @property
-    def values(self):
-        return self[0]
-
-    @property
-    def indices(self):
-        return self[1]
-
-
 class MinMaxResult(tuple):
-    """``(values, indices)`` returned by ``max(dim)``/``min(dim)``, as PyTorch's named tuple."""
+    """``(values, indices)`` returned by ``max(dim)``, ``min(dim)``, ``sort`` and ``topk``, as
+    PyTorch's named tuples."""
 
     __slots__ = ()
 

@@ -240,10 +240,11 @@ class OneCycleLR(LRScheduler):
         return rates
 
 
-class ReduceLROnPlateau:
+class ReduceLROnPlateau(LRScheduler):
     """Multiply the rate by ``factor`` when the metric given to ``step(metric)`` has not
     improved (by more than ``threshold``, relative or absolute) for ``patience`` epochs, then
-    wait ``cooldown`` epochs; never below ``min_lr``."""
+    wait ``cooldown`` epochs; never below ``min_lr``. (It shares ``get_last_lr`` and the state
+    methods with the other schedulers, not their construction: it takes no step 0.)"""
 
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
@@ -262,7 +263,7 @@ class ReduceLROnPlateau:
         self.last_epoch = 0
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs = self.cooldown_counter = 0
-        self._last_lr = [group["lr"] for group in optimizer.param_groups]
+        self._last_lr = self.current_lrs()
 
     def _is_better(self, value):
         if self.mode == "min":
@@ -290,16 +291,7 @@ class ReduceLROnPlateau:
                 if old - new > self.eps:
                     group["lr"] = new
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
-
-    def get_last_lr(self):
-        return self._last_lr
-
-    def state_dict(self):
-        return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
-
-    def load_state_dict(self, state_dict):
-        self.__dict__.update(state_dict)
+        self._last_lr = self.current_lrs()
 
 
 def _per_group(name, optimizer, value):

@@ -19,6 +19,18 @@ def _check(lr, eps, weight_decay, **others):
             raise ValueError(f"Invalid {name} value: {value}")
 
 
+def _gradients(group):
+    """``(parameter, gradient)`` for each parameter of ``group`` that has a gradient, negated
+    for ``maximize`` and with ``weight_decay * p`` added (L2 regularisation)."""
+    for p in group["params"]:
+        if p.grad is None:
+            continue
+        grad = -p.grad._array if group["maximize"] else p.grad._array
+        if group["weight_decay"]:
+            grad = grad + group["weight_decay"] * p._array
+        yield p, grad
+
+
 class RMSprop(Optimizer):
     """PyTorch's ``RMSprop``. For each parameter ``p`` with gradient ``g``::
 
@@ -40,12 +52,7 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             updated = []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = -p.grad._array if group["maximize"] else p.grad._array
-                if group["weight_decay"]:
-                    grad = grad + group["weight_decay"] * p._array
+            for p, grad in _gradients(group):
                 state = self.state.setdefault(p, {"step": 0,
                                                   "square_avg": np.zeros_like(p._array)})
                 state["step"] += 1
@@ -90,12 +97,7 @@ class Adagrad(Optimizer):
     def step(self):
         for group in self.param_groups:
             updated = []
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = -p.grad._array if group["maximize"] else p.grad._array
-                if group["weight_decay"]:
-                    grad = grad + group["weight_decay"] * p._array
+            for p, grad in _gradients(group):
                 state = self.state.setdefault(p, {
                     "step": 0,
                     "sum": np.full_like(p._array, group["initial_accumulator_value"])})
