@@ -96,3 +96,65 @@ def test_pytorch_import_path_works():
     from tinygrad_bn.utils.data import DataLoader as AliasLoader
 
     assert AliasLoader is DataLoader and tg.utils.data.TensorDataset is TensorDataset
+
+
+# ---------------------------------------------------------------------- more of torch.utils.data
+
+
+def test_batches_are_copies_so_writing_to_one_keeps_the_data_set():
+    x = tg.arange(6).reshape(3, 2).float()
+    for shuffle in (False, True):
+        for (batch,) in DataLoader(TensorDataset(x), batch_size=2, shuffle=shuffle):
+            batch.zero_()
+            batch += 5
+    assert x.tolist() == [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]]
+
+
+def test_subset_concat_and_random_split():
+    from tinygrad_bn.utils.data import ConcatDataset, Subset, random_split
+
+    data = TensorDataset(tg.arange(10))
+    subset = Subset(data, [7, 2, 5])
+    assert len(subset) == 3 and subset[1][0].item() == 2
+    both = ConcatDataset([subset, TensorDataset(tg.arange(100, 103))])
+    assert len(both) == 6 and both[3][0].item() == 100 and both[-1][0].item() == 102
+    first, second = random_split(data, [0.7, 0.3], generator=tg.Generator().manual_seed(1))
+    assert (len(first), len(second)) == (7, 3)
+    seen = sorted(int(s[0].item()) for part in (first, second) for s in part)
+    assert seen == list(range(10))
+    parts = random_split(data, [0.34, 0.33, 0.33])
+    assert [len(p) for p in parts] == [4, 3, 3]  # the remainder handed out from the first
+
+
+def test_loader_options_sampler_collate_fn_unbatched_and_dict_samples():
+    data = TensorDataset(tg.arange(5), tg.arange(5) * 10)
+    order = [b[0].tolist() for b in DataLoader(data, batch_size=2, sampler=[4, 0, 3, 1, 2])]
+    assert order == [[4, 0], [3, 1], [2]]
+    summed = list(DataLoader(data, batch_size=2, collate_fn=lambda s: sum(x.item() for x, _ in s)))
+    assert summed == [1, 5, 4]
+    assert [x.item() for x, _ in DataLoader(data, batch_size=None)] == [0, 1, 2, 3, 4]
+
+    class Records(tg.utils.data.Dataset):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return {"x": tg.tensor([float(i)]), "label": i}
+
+    batch = next(iter(DataLoader(Records(), batch_size=3)))
+    assert batch["x"].shape == (3, 1) and batch["label"].tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize("action, error, message", [
+    (lambda: DataLoader(TensorDataset(tg.ones(2)), sampler=[0, 1], shuffle=True), ValueError,
+     "sampler option is mutually exclusive with shuffle"),
+    (lambda: tg.utils.data.random_split(TensorDataset(tg.ones(5)), [2, 2]), ValueError,
+     "Sum of input lengths does not equal the length of the input dataset!"),
+    (lambda: tg.utils.data.ConcatDataset([]), AssertionError,
+     "datasets should not be an empty iterable"),
+    (lambda: tg.utils.data.ConcatDataset([TensorDataset(tg.ones(2))])[-3], ValueError,
+     "absolute value of index should not exceed dataset length"),
+])
+def test_more_data_errors(action, error, message):
+    with pytest.raises(error, match=re.escape(message)):
+        action()

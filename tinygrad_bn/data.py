@@ -1,5 +1,5 @@
-"""Datasets and batching: ``TensorDataset`` and ``DataLoader`` (PyTorch's
-``torch.utils.data``, single process)."""
+"""Datasets and batching (PyTorch's ``torch.utils.data``, single process): ``TensorDataset``,
+``Subset``, ``ConcatDataset``, ``random_split`` and ``DataLoader``."""
 
 import math
 
@@ -40,53 +40,128 @@ class TensorDataset(Dataset):
         return self.tensors[0].shape[0]
 
 
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order."""
+
+    def __init__(self, dataset, indices):
+        self.dataset, self.indices = dataset, list(indices)
+
+    def __getitem__(self, index):
+        if isinstance(index, list):
+            return self.dataset[[self.indices[i] for i in index]]
+        return self.dataset[self.indices[index]]
+
+    def __len__(self):
+        return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """The datasets one after another: index ``len(first)`` is the second's sample 0."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise AssertionError("datasets should not be an empty iterable")
+        self.cumulative_sizes = list(np.cumsum([len(d) for d in self.datasets]))
+
+    def __len__(self):
+        return int(self.cumulative_sizes[-1])
+
+    def __getitem__(self, index):
+        if index < 0:
+            if -index > len(self):
+                raise ValueError("absolute value of index should not exceed dataset length")
+            index += len(self)
+        which = int(np.searchsorted(self.cumulative_sizes, index, side="right"))
+        start = 0 if which == 0 else int(self.cumulative_sizes[which - 1])
+        return self.datasets[which][index - start]
+
+
+def random_split(dataset, lengths, generator=None):
+    """Split ``dataset`` into non-overlapping ``Subset``s of the given lengths (or fractions
+    summing to 1, the remainder handed out one by one), in a random order drawn from
+    ``generator``."""
+    n = len(dataset)
+    lengths = list(lengths)
+    if math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        counts = [int(math.floor(n * fraction)) for fraction in lengths]
+        for i in range(n - sum(counts)):
+            counts[i % len(counts)] += 1
+        lengths = counts
+    if sum(lengths) != n:
+        raise ValueError(
+            "Sum of input lengths does not equal the length of the input dataset!")
+    order = numpy_generator(generator).permutation(n).tolist()
+    subsets, start = [], 0
+    for length in lengths:
+        subsets.append(Subset(dataset, order[start:start + length]))
+        start += length
+    return subsets
+
+
 class DataLoader:
     """Iterate over ``dataset`` in batches of ``batch_size``.
 
     Every sample appears once per epoch; ``shuffle=True`` draws a new order each epoch from
-    ``generator`` (or the global one ``manual_seed`` sets), so runs are reproducible. The last
-    short batch is kept unless ``drop_last``. A ``TensorDataset`` is batched by slicing whole
-    rows at once (dtypes kept: labels stay int64); other datasets by stacking samples.
+    ``generator`` (or the global one ``manual_seed`` sets), so runs are reproducible, and a
+    ``sampler`` (any iterable of indices) gives the order instead. The last short batch is kept
+    unless ``drop_last``. ``batch_size=None`` yields samples one by one, unbatched. Batches are
+    new tensors (writing to one never changes the data set). A ``TensorDataset`` with the
+    default ``collate_fn`` is batched by picking whole rows at once (dtypes kept: labels stay
+    int64); anything else by collating samples (``collate_fn``, default ``default_collate``).
     ``num_workers`` is accepted for compatibility; loading always runs in this process.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, generator=None,
-                 num_workers=0, collate_fn=None):
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
+    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False,
+                 generator=None, num_workers=0, collate_fn=None):
+        if batch_size is not None and (isinstance(batch_size, bool) or
+                                       not isinstance(batch_size, int) or batch_size <= 0):
             raise ValueError(
                 f"batch_size should be a positive integer value, but got batch_size={batch_size}"
             )
-        self.dataset, self.batch_size = dataset, batch_size
+        if sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        self.dataset, self.batch_size, self.sampler = dataset, batch_size, sampler
         self.shuffle, self.drop_last, self.generator = shuffle, drop_last, generator
         self.num_workers = num_workers
         self.collate_fn = collate_fn or default_collate
+        self._rows_at_once = collate_fn is None and isinstance(dataset, TensorDataset)
 
     def __len__(self):
-        n = len(self.dataset)
+        n = len(self.sampler) if self.sampler is not None else len(self.dataset)
+        if self.batch_size is None:
+            return n
         return n // self.batch_size if self.drop_last else math.ceil(n / self.batch_size)
 
-    def __iter__(self):
+    def _order(self):
+        if self.sampler is not None:
+            return np.asarray(list(self.sampler), dtype=np.int64)
         n = len(self.dataset)
-        order = numpy_generator(self.generator).permutation(n) if self.shuffle else None
+        return numpy_generator(self.generator).permutation(n) if self.shuffle else np.arange(n)
+
+    def __iter__(self):
+        order = self._order()
+        if self.batch_size is None:
+            for i in order:
+                yield self.dataset[int(i)]
+            return
         for start in range(0, len(self) * self.batch_size, self.batch_size):
-            stop = min(start + self.batch_size, n)
-            if order is None:
-                indices = slice(start, stop)
-            else:
-                indices = order[start:stop]
-            if isinstance(self.dataset, TensorDataset):
+            indices = order[start:start + self.batch_size]
+            if self._rows_at_once:
+                # Fancy indexing copies, so a batch never shares memory with the data set.
                 yield [Tensor._make(t._array[indices], None) for t in self.dataset.tensors]
             else:
-                positions = range(start, stop) if order is None else indices
-                yield self.collate_fn([self.dataset[int(i)] for i in positions])
+                yield self.collate_fn([self.dataset[int(i)] for i in indices])
 
 
 def default_collate(samples):
     """Stack a list of samples into a batch: tensors are stacked along a new dim 0, tuples and
-    lists element by element, numbers become a tensor."""
+    lists element by element, dicts key by key, numbers become a tensor."""
     first = samples[0]
     if isinstance(first, Tensor):
         return stack(samples)
+    if isinstance(first, dict):
+        return {key: default_collate([sample[key] for sample in samples]) for key in first}
     if isinstance(first, (tuple, list)):
         return [default_collate(list(items)) for items in zip(*samples)]
     if isinstance(first, np.ndarray):

@@ -1,5 +1,8 @@
 """Alias of ``tinygrad_bn.data`` at PyTorch's path ``torch.utils.data``."""
 
-from ..data import DataLoader, Dataset, TensorDataset, default_collate
+from ..data import (
+    ConcatDataset, DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split,
+)
 
-__all__ = ["DataLoader", "Dataset", "TensorDataset", "default_collate"]
+__all__ = ["ConcatDataset", "DataLoader", "Dataset", "Subset", "TensorDataset",
+           "default_collate", "random_split"]
