@@ -112,6 +112,11 @@ CASES = [
      [(3, 4), (3, 2)], "any"),
     ("sort_values", lambda lib, a: a.sort(dim=1, descending=True).values, [(3, 4)], "any"),
     ("topk_values", lambda lib, a: a.topk(2, dim=0).values, [(4, 3)], "any"),
+    ("div_rounding_modes", lambda lib, a, b: a * 2 + lib.div(a * 3, b, rounding_mode="floor")
+     + a.div(b * 5, rounding_mode="trunc"), [(3, 4), (3, 4)], "positive"),
+    ("remainder", lambda lib, a, b: lib.remainder(a * 3, b) + (a * 5) % 1.5, [(3, 4), (3, 4)],
+     "positive"),
+    ("fmod", lambda lib, a, b: lib.fmod(a * 3, b), [(3, 4), (3, 4)], "positive"),
     ("maximum", lambda lib, a, b: lib.maximum(a, b), [(3, 4), (3, 4)], "any"),
     ("maximum_broadcast", lambda lib, a, b: lib.maximum(a, b), [(3, 4), (4,)], "any"),
     ("minimum", lambda lib, a, b: lib.minimum(a, b), [(3, 4), (3, 1)], "any"),

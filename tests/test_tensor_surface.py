@@ -42,6 +42,14 @@ CASES = {
                                      lib.arange(6).reshape(2, 3).T.is_contiguous(),
                                      lib.ones(2).clone(), lib.ones(2, 3).nelement()],
     "type_as": lambda lib: lib.tensor([1, 2]).type_as(lib.ones(1, dtype=lib.float64)),
+    "integer_division_and_remainder": lambda lib: [
+        lib.tensor([7, -7]) // 2, lib.tensor([7, -7]) % 3, 7 // lib.tensor([2.0, -2.0]),
+        lib.div(lib.tensor([7, -7]), 2, rounding_mode="trunc"), lib.tensor([5]) / 2,
+        lib.fmod(lib.tensor([7, -7]), 3), 10 % lib.tensor([3, -3]),
+        lib.tensor([-7.5, 7.5]).div(2, rounding_mode="floor")],
+    "where_with_numbers_and_sum_dtype": lambda lib: [
+        lib.where(lib.tensor([True, False]), 1.0, 0.0), lib.where(lib.tensor([True, False]), 1, 0),
+        lib.tensor([1, 2]).sum(dtype=lib.float64), lib.tensor([True, True]).sum()],
     "sort_argsort_topk_indices": lambda lib: [
         lib.tensor([[3, 1, 2], [0, 5, 4]]).sort(dim=1)[1],
         lib.tensor([[3.0, 1.0, 2.0], [0.0, 5.0, 4.0]]).argsort(dim=0, descending=True),
@@ -112,6 +120,10 @@ def test_results_without_pytorch():
 
 
 @pytest.mark.parametrize("action, message", [
+    (lambda: tg.ones(2).div(1, rounding_mode="round"),
+     "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found 'round'"),
+    (lambda: tg.tensor([1]) // 0, "ZeroDivisionError"),
+    (lambda: tg.tensor([1]) % tg.tensor([0]), "ZeroDivisionError"),
     (lambda: tg.ones(2, 3).gather(1, tg.tensor([[0], [3]])),
      "index 3 is out of bounds for dimension 1 with size 3"),
     (lambda: tg.ones(2, 3).gather(1, tg.tensor([0, 1])),

@@ -34,6 +34,10 @@ add = Tensor.add
 sub = Tensor.sub
 mul = Tensor.mul
 div = Tensor.div
+divide = true_divide = Tensor.div
+floor_divide = Tensor.floor_divide
+remainder = Tensor.remainder
+fmod = Tensor.fmod
 pow = Tensor.pow
 neg = Tensor.neg
 mm = Tensor.mm

@@ -27,7 +27,7 @@ from .shapes import (
     normalize_dims, reduced_count, resolve_shape, size_arguments,
 )
 from .ops import (
-    Cumsum, Flip, Gather, Prod, Repeat, ScatterAdd,
+    Cumsum, Flip, Gather, Prod, Remainder, Repeat, RoundedDiv, ScatterAdd,
     Abs, Add, Cast, Cat, Ceil, Clamp, Clone, Cos, Div, Erf, Exp, Expand, Expm1, Floor, GetItem, Log,
     Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg,
     Permute, Pow, ReLU, Reshape, Round, Rsqrt, Sigmoid, Sign, Sin, Softmax, Sqrt, Stack, Sub, Sum,
@@ -392,8 +392,43 @@ class Tensor:
     def mul(self, other):
         return Mul.apply(*_operands(self, other))
 
-    def div(self, other):
-        return Div.apply(*_operands(self, other, true_division=True))
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``: true division (integers give the default float dtype), or rounded
+        toward zero (``rounding_mode="trunc"``) or down (``"floor"``), integers kept."""
+        if rounding_mode is None:
+            return Div.apply(*_operands(self, other, true_division=True))
+        if rounding_mode not in ("trunc", "floor"):
+            raise RuntimeError(
+                "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                f"'{rounding_mode}'"
+            )
+        return RoundedDiv.apply(*_operands(self, other), mode=rounding_mode)
+
+    divide = true_divide = div
+
+    def floor_divide(self, other):
+        return self.div(other, rounding_mode="floor")
+
+    def remainder(self, other):
+        """The remainder with the sign of ``other`` (Python's ``%``)."""
+        return Remainder.apply(*_operands(self, other))
+
+    def fmod(self, other):
+        """The remainder with the sign of ``self`` (C's ``fmod``): ``self - trunc(self/other)
+        * other``."""
+        return self - self.div(other, rounding_mode="trunc") * other
+
+    def __floordiv__(self, other):
+        return self.floor_divide(other)
+
+    def __rfloordiv__(self, other):
+        return RoundedDiv.apply(*_operands(self, other, reflected=True), mode="floor")
+
+    def __mod__(self, other):
+        return self.remainder(other)
+
+    def __rmod__(self, other):
+        return Remainder.apply(*_operands(self, other, reflected=True))
 
     def pow(self, exponent):
         return Pow.apply(*_operands(self, exponent))
@@ -668,11 +703,15 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
 
-    def sum(self, dim=None, keepdim=False, *, keepdims=None):
-        """Sum over ``dim`` (all dims when None); ``keepdims`` is NumPy's spelling of
-        ``keepdim``, which PyTorch accepts too."""
+    def sum(self, dim=None, keepdim=False, *, dtype=None, keepdims=None):
+        """Sum over ``dim`` (all dims when None), in ``dtype`` when given; ``keepdims`` is
+        NumPy's spelling of ``keepdim``, which PyTorch accepts too. Bool and integer tensors
+        sum to int64, as in PyTorch."""
         keepdim = keepdim if keepdims is None else keepdims
-        return Sum.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
+        source = self if dtype is None else self.to(dtype)
+        if source._array.dtype is dtypes.bool:
+            source = source.to(dtypes.int64)
+        return Sum.apply(source, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False, *, keepdims=None):
         keepdim = keepdim if keepdims is None else keepdims
@@ -1397,8 +1436,16 @@ def where(condition, input, other):
         input, other = _operands(input, other, broadcast=False)
     elif isinstance(other, Tensor):
         input, other = _operands(other, input, reflected=True, broadcast=False)
-    else:
-        raise TypeError("where expected at least one of input and other to be a Tensor")
+    else:  # two numbers: PyTorch's scalar type rules pick the dtype
+        for value in (input, other):
+            if not isinstance(value, numbers.Number):
+                raise TypeError(
+                    f"where(): expected a Tensor or a number, got {type(value).__name__}")
+        kind = bool if all(isinstance(v, bool) for v in (input, other)) else (
+            int if all(isinstance(v, numbers.Integral) for v in (input, other)) else float)
+        dtype = {bool: dtypes.bool, int: dtypes.int64}.get(kind, dtypes.get_default_dtype())
+        input = Tensor._make(np.asarray(input, dtype=dtype), None)
+        other = Tensor._make(np.asarray(other, dtype=dtype), None)
     shapes = (condition.shape, input.shape, other.shape)
     try:
         np.broadcast_shapes(*shapes)

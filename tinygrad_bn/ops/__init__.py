@@ -6,7 +6,7 @@ follows.
 
 from .elementwise import (
     Abs, Add, Cast, Ceil, Clamp, Cos, Div, Erf, Exp, Expm1, Floor, Log, Log1p, Log2, Log10, Maximum,
-    Minimum, Mul, Neg, Pow, ReLU, Round, Rsqrt, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Trunc, Where,
+    Minimum, Mul, Neg, Pow, ReLU, Remainder, Round, RoundedDiv, Rsqrt, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Trunc, Where,
 )
 from .linalg import Linear, MatMul
 from .loss import CrossEntropy
@@ -20,7 +20,7 @@ __all__ = [
     "Abs", "Add", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp", "Clone", "Cos", "CrossEntropy",
     "Cumsum", "Div", "Erf", "Exp", "Expand", "Expm1", "Flip", "Floor", "Gather", "GetItem",
     "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax", "LogSumExp", "MatMul", "Max",
-    "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Permute", "Pow", "Prod", "ReLU", "Repeat",
-    "Reshape", "Round", "Rsqrt", "ScatterAdd", "Sigmoid", "Sign", "Sin", "Softmax", "Sqrt", "Stack",
-    "Sub", "Sum", "Tanh", "Trunc", "Var", "Where",
+    "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Permute", "Pow", "Prod", "ReLU",
+    "Remainder", "Repeat", "Reshape", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd", "Sigmoid",
+    "Sign", "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tanh", "Trunc", "Var", "Where",
 ]

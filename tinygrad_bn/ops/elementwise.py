@@ -507,3 +507,52 @@ class Erf(Op):
     def backward(self, grad_output):
         (a,) = self.saved
         return (grad_output * (2 / math.sqrt(math.pi)) * np.exp(-a * a),)
+
+
+class RoundedDiv(Op):
+    """``a / b`` rounded toward zero (``mode="trunc"``) or down (``"floor"``); integer operands
+    stay integers. Gradient: zero for both (the result is piecewise constant), as PyTorch."""
+
+    __slots__ = ("mode",)
+    arguments = ("mode",)
+
+    def __init__(self, mode):
+        self.mode = mode
+
+    def forward(self, a, b):
+        if a.dtype.kind == "f":
+            with np.errstate(divide="ignore", invalid="ignore"):
+                quotient = a / b
+            return np.trunc(quotient) if self.mode == "trunc" else np.floor(quotient)
+        if (b == 0).any():
+            raise RuntimeError("ZeroDivisionError")
+        if self.mode == "floor":
+            return np.floor_divide(a, b)
+        quotient = np.abs(a) // np.abs(b)
+        return np.where((a < 0) != (b < 0), -quotient, quotient)
+
+    def backward(self, grad_output):
+        needs_a, needs_b = self.needs_input_grad
+        zeros = np.zeros_like(grad_output)
+        return (zeros if needs_a else None, zeros if needs_b else None)
+
+
+class Remainder(Op):
+    """``a - floor(a / b) * b``: the remainder with the divisor's sign (Python's ``%``).
+    Gradients: ``grad_output`` for ``a``, ``-grad_output * floor(a / b)`` for ``b``."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        if a.dtype.kind != "f" and (b == 0).any():
+            raise RuntimeError("ZeroDivisionError")
+        self.saved = (a, b) if self.needs_input_grad and self.needs_input_grad[1] else ()
+        return np.mod(a, b)
+
+    def backward(self, grad_output):
+        needs_a, needs_b = self.needs_input_grad
+        grad_b = None
+        if needs_b:
+            a, b = self.saved
+            grad_b = -grad_output * np.floor(a / b)
+        return grad_output if needs_a else None, grad_b
