@@ -73,8 +73,8 @@ ERRORS = [
      "where expected condition to be a boolean tensor, but got a tensor with dtype float32"),
     ("where_shapes", lambda: tg.where(tg.ones(3).bool(), tg.ones(3), tg.zeros(4)), RuntimeError,
      "where: the shapes of condition (3,), input (3,) and other (4,) do not broadcast"),
-    ("where_no_tensor", lambda: tg.where(tg.ones(3).bool(), 1.0, 0.0), TypeError,
-     "where expected at least one of input and other to be a Tensor"),
+    ("where_no_tensor_or_number", lambda: tg.where(tg.ones(3).bool(), "a", 0.0), TypeError,
+     "where(): expected a Tensor or a number, got str"),
     # dims
     ("dim_range", lambda: x23().sum(dim=2), IndexError,
      "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
