@@ -117,6 +117,8 @@ CASES = [
     ("remainder", lambda lib, a, b: lib.remainder(a * 3, b) + (a * 5) % 1.5, [(3, 4), (3, 4)],
      "positive"),
     ("fmod", lambda lib, a, b: lib.fmod(a * 3, b), [(3, 4), (3, 4)], "positive"),
+    ("clamp_tensor_bounds", lambda lib, a, lo, hi: a.clamp(min=lo * 0.5, max=hi.abs() + 0.5),
+     [(3, 4), (3, 4), (4,)], "any"),
     ("maximum", lambda lib, a, b: lib.maximum(a, b), [(3, 4), (3, 4)], "any"),
     ("maximum_broadcast", lambda lib, a, b: lib.maximum(a, b), [(3, 4), (4,)], "any"),
     ("minimum", lambda lib, a, b: lib.minimum(a, b), [(3, 4), (3, 1)], "any"),

@@ -47,6 +47,12 @@ CASES = {
         lib.div(lib.tensor([7, -7]), 2, rounding_mode="trunc"), lib.tensor([5]) / 2,
         lib.fmod(lib.tensor([7, -7]), 3), 10 % lib.tensor([3, -3]),
         lib.tensor([-7.5, 7.5]).div(2, rounding_mode="floor")],
+    "var_std_positional_unbiased": lambda lib: [
+        lib.tensor([1.0, 2.0, 4.0], dtype=lib.float64).var(True),
+        lib.var(lib.tensor([1.0, 2.0, 4.0], dtype=lib.float64), False),
+        lib.tensor([1.0, 2.0, 4.0], dtype=lib.float64).std(False)],
+    "randint_keywords": lambda lib: [list(lib.randint(low=2, high=5, size=(3,)).shape),
+                                     lib.randint(high=3, size=(2,)).dtype == lib.int64],
     "where_with_numbers_and_sum_dtype": lambda lib: [
         lib.where(lib.tensor([True, False]), 1.0, 0.0), lib.where(lib.tensor([True, False]), 1, 0),
         lib.tensor([1, 2]).sum(dtype=lib.float64), lib.tensor([True, True]).sum()],

@@ -132,9 +132,13 @@ def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
                 device)
 
 
-def randint(*args, size=None, dtype=None, device=None, generator=None, requires_grad=False):
-    """Integers drawn uniformly from ``[low, high)``: ``randint(high, size)`` or
-    ``randint(low, high, size)`` as in PyTorch; int64 unless ``dtype`` says otherwise."""
+def randint(*args, low=None, high=None, size=None, dtype=None, device=None, generator=None,
+            requires_grad=False):
+    """Integers drawn uniformly from ``[low, high)``: ``randint(high, size)``,
+    ``randint(low, high, size)`` or with keywords, as in PyTorch; int64 unless ``dtype`` says
+    otherwise."""
+    if low is not None or high is not None:
+        args = (0 if low is None else low, high) + args
     if size is not None:
         args = args + (size,)
     if len(args) == 2:

@@ -583,9 +583,17 @@ class Tensor:
     __abs__ = abs
 
     def clamp(self, min=None, max=None):
-        """Limit values to ``[min, max]``; either bound may be omitted, not both."""
+        """Limit values to ``[min, max]``; either bound may be omitted, not both. A bound may
+        be a tensor (broadcast), which then gets the gradient where it is the result."""
         if min is None and max is None:
             raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            result = self
+            if min is not None:
+                result = where(result < min, min, result)
+            if max is not None:
+                result = where(result > max, max, result)
+            return result
         for name, bound in (("min", min), ("max", max)):
             if bound is not None and not isinstance(bound, numbers.Real):
                 raise TypeError(f"clamp: '{name}' must be a real number, got {bound!r}")
@@ -728,6 +736,8 @@ class Tensor:
         ``correction=1`` (the default, same as ``unbiased=True``) is the unbiased estimate;
         ``correction=0`` (``unbiased=False``) is the biased one batch norm normalises with.
         """
+        if isinstance(dim, bool):  # var(True): PyTorch's positional unbiased
+            dim, unbiased = None, dim
         if unbiased is not None and correction is not None:
             raise ValueError("var: pass either unbiased or correction, not both")
         if correction is None:
