@@ -1244,9 +1244,7 @@ class Tensor:
         values = draw(first, second, self._array.shape).astype(self._array.dtype)
         if thread_state.grad_enabled and self._requires_grad:
             return self._write(_copy_from, Tensor._make(values, None))
-        self._check_writeable()
-        self._array[...] = values
-        self._bump_version()
+        self._store(values)
         return self
 
     def __setitem__(self, index, value):
@@ -1359,8 +1357,7 @@ def _gather_index(tensor, dim, index, name):
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
     array = index._array
     if array.ndim != tensor.ndim:
-        raise RuntimeError(
-            f"Index tensor must have the same number of dimensions as input tensor")
+        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
     if array.size and (array.min() < -tensor.shape[dim] or array.max() >= tensor.shape[dim]):
         raise RuntimeError(
             f"index {int(array.max() if array.max() >= tensor.shape[dim] else array.min())} is "

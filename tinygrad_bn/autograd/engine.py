@@ -56,7 +56,6 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
     in order, ``None`` where an input does not influence the roots.
     Unless ``retain_graph``, every node frees its saved arrays once it has run.
     """
-    Tensor = graph.Tensor
     wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
     wanted_nodes = {}  # id(node) -> [(wanted tensor, its output number or None)]
     for t in inputs or ():
@@ -166,11 +165,17 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         if tensor._hooks:
             grad = _run_tensor_hooks(tensor._hooks, grad)
             fresh = False
-        if tensor.grad is None:
-            tensor.grad = Tensor._make(grad if fresh else grad.copy(), None)
-        else:
-            tensor.grad._array += grad
+        _accumulate(tensor, grad, fresh)
     return results
+
+
+def _accumulate(tensor, grad, fresh):
+    """Add ``grad`` into ``tensor.grad`` in place, or make it ``.grad`` (itself when ``fresh``,
+    an array no one else holds, else a copy)."""
+    if tensor.grad is None:
+        tensor.grad = graph.Tensor._make(grad if fresh else grad.copy(), None)
+    else:
+        tensor.grad._array += grad
 
 
 def _before_node(node, grad_output, wanted_nodes, must_run, deliver):
@@ -220,12 +225,8 @@ def _retain(retained_output, grad_output):
     else:
         pairs = [(retained_output(), grad_output)]
     for tensor, grad in pairs:
-        if tensor is None or grad is None:
-            continue
-        if tensor.grad is None:
-            tensor.grad = graph.Tensor._make(np.array(grad, copy=True), None)
-        else:
-            tensor.grad._array += grad
+        if tensor is not None and grad is not None:
+            _accumulate(tensor, grad, False)
 
 
 def _run_pre_hooks(node, hooks, grad_output):

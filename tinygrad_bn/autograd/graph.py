@@ -9,9 +9,10 @@ it saved for backward. Nothing hides in closures, so the graph drawer, the error
 student all read the same fields.
 
 In-place writes are checked with version counters, as in PyTorch: every tensor sharing one
-array (the tensor, its ``.data``, ``detach()`` and its views) shares one counter, and each
-in-place write bumps it. A node that saved an input's array (or its own output's) records the
-version it saw, and backward refuses to use an array that has changed since.
+array (the tensor, ``detach()`` and its views) shares one counter, and each in-place write
+bumps it and notes the time on a process-wide write clock. A node notes the clock when it is
+recorded; backward refuses an array the node saved (an input's or its own output's) whose
+counter was written after that.
 """
 
 import traceback
@@ -65,6 +66,10 @@ class VersionCounter:
         self.value += 1
         _stamp(self, _Writes.count)
 
+    def written_after(self, stamp):
+        """Whether this counter had a write after the clock read ``stamp``."""
+        return bool(self.stamps) and self.stamps[-1] > stamp
+
     def writes_since(self, stamp):
         """How many writes this counter had after the clock read ``stamp``."""
         return sum(1 for s in self.stamps if s > stamp)
@@ -74,16 +79,11 @@ def bump_versions(tensors):
     """``bump()`` each tensor's counter (an optimizer's in-place update of its parameters), in
     one loop: this runs every training step."""
     count = _Writes.count
-    for tensor in tensors:  # what bump() and _stamp() do, inlined
+    for tensor in tensors:
         counter = tensor._version_counter or version_counter(tensor)
         count += 1
         counter.value += 1
-        if counter.stamps:
-            counter.stamps.append(count)
-            if len(counter.stamps) > 128:
-                del counter.stamps[:64]
-        else:
-            counter.stamps = [count]
+        _stamp(counter, count)
     _Writes.count = count
 
 
@@ -236,12 +236,12 @@ class Op:
         clock has moved since then."""
         stamp = self.write_stamp
         counter = self.output_counter
-        if counter is not None and counter.stamps and counter.stamps[-1] > stamp:
+        if counter is not None and counter.written_after(stamp):
             raise _modified(counter, stamp, *self.output_meta, self.name)
         for position in _saved_input_positions(self.saved, self.inputs):
             tensor = self.inputs[position]
             counter = tensor._version_counter
-            if counter is not None and counter.stamps and counter.stamps[-1] > stamp:
+            if counter is not None and counter.written_after(stamp):
                 # As PyTorch, name the tensor's grad_fn now (the in-place op that wrote it).
                 producer = tensor.grad_fn
                 raise _modified(counter, stamp, tensor.shape, tensor.dtype,
@@ -304,13 +304,18 @@ def _saved_input_positions(saved, inputs):
     for item in saved:
         if type(item) is not np.ndarray:
             continue
-        base = item.base
         for position, tensor in enumerate(inputs):
-            array = tensor._array
-            if item is array or (base is not None and (base is array or base is array.base)):
+            if _same_memory(item, tensor._array):
                 positions.append(position)
                 break
     return positions
+
+
+def _same_memory(array, other):
+    """Whether ``array`` is ``other`` or a view of it (or of the array ``other`` views): a
+    pointer test, not ``np.shares_memory``'s overlap search."""
+    base = array.base
+    return array is other or (base is not None and (base is other or base is other.base))
 
 
 def _modified(counter, stamp, shape, dtype, producer_name):
@@ -322,10 +327,7 @@ def _modified(counter, stamp, shape, dtype, producer_name):
 def share_storage(source, view, source_array):
     """Make ``view`` (the result of a view op on ``source``) share ``source``'s version counter
     when its array really shares memory, and remember its base for in-place checks."""
-    array = view._array
-    base = array.base
-    if not (array is source_array or (base is not None and (base is source_array
-                                                             or base is source_array.base))):
+    if not _same_memory(view._array, source_array):
         return
     counter = version_counter(source)
     view._version_counter = counter

@@ -9,6 +9,17 @@ from ..nn.module import clear_grads
 from ..tensor import Tensor
 
 
+_ARGUMENT_WORDS = {"lr": "learning rate", "eps": "epsilon value"}
+
+
+def check_non_negative(**hyperparameters):
+    """Raise PyTorch's ``ValueError("Invalid <name> value: <value>")`` for the first negative
+    one, checked in the order given (``lr`` is "learning rate", ``eps`` "epsilon value")."""
+    for name, value in hyperparameters.items():
+        if value < 0:
+            raise ValueError(f"Invalid {_ARGUMENT_WORDS.get(name, name + ' value')}: {value}")
+
+
 class Optimizer:
     """Base class: holds ``param_groups`` (dicts with ``"params"`` and the hyperparameters,
     missing ones filled from ``defaults``) and ``state`` (a dict per parameter, keyed by the

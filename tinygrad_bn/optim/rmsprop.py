@@ -4,19 +4,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
-from .optimizer import Optimizer
-
-
-def _check(lr, eps, weight_decay, **others):
-    if lr < 0:
-        raise ValueError(f"Invalid learning rate: {lr}")
-    if eps < 0:
-        raise ValueError(f"Invalid epsilon value: {eps}")
-    if weight_decay < 0:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-    for name, value in others.items():
-        if value < 0:
-            raise ValueError(f"Invalid {name} value: {value}")
+from .optimizer import Optimizer, check_non_negative
 
 
 def _gradients(group):
@@ -43,7 +31,8 @@ class RMSprop(Optimizer):
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
                  centered=False, maximize=False):
-        _check(lr, eps, weight_decay, momentum=momentum, alpha=alpha)
+        check_non_negative(lr=lr, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                           alpha=alpha)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 
@@ -87,8 +76,8 @@ class Adagrad(Optimizer):
 
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
                  eps=1e-10, maximize=False):
-        _check(lr, eps, weight_decay, lr_decay=lr_decay,
-               initial_accumulator_value=initial_accumulator_value)
+        check_non_negative(lr=lr, eps=eps, weight_decay=weight_decay, lr_decay=lr_decay,
+                           initial_accumulator_value=initial_accumulator_value)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       eps=eps, maximize=maximize))
