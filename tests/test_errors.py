@@ -131,6 +131,9 @@ ERRORS = [
      NotImplementedError, "create_graph=True (gradients of gradients) is not supported"),
     ("backward_inputs", lambda: (leaf() * 2).sum().backward(inputs=[leaf()]), NotImplementedError,
      "backward(inputs=...) is not supported; use autograd.grad"),
+    ("autograd_backward_inputs", lambda: tg.autograd.backward((leaf() * 2).sum(),
+                                                              inputs=[leaf()]),
+     NotImplementedError, "backward(inputs=...) is not supported; use autograd.grad"),
     ("hook_on_one_of_several_outputs", lambda: _two_outputs()[0].register_hook(print),
      RuntimeError, "register_hook on an output of a custom Function with several outputs is not "
      "supported by tinygrad_bn"),

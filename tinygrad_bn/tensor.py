@@ -14,7 +14,7 @@ import numpy as np
 
 from . import dtypes
 from .autograd import graph
-from .autograd.engine import root_grads, run_backward
+from .autograd.engine import backward as autograd_backward
 from .autograd.grad_mode import thread_state
 from .autograd.graph import VersionCounter, _node_hooks, version_counter
 from .autograd.function import CUSTOM_FUNCTION_VIEWS
@@ -197,14 +197,8 @@ class Tensor:
         Saved arrays are freed afterwards unless ``retain_graph=True``, so a second backward
         through the same graph raises.
         """
-        if create_graph:
-            raise NotImplementedError(
-                "create_graph=True (gradients of gradients) is not supported by tinygrad_bn"
-            )
-        if inputs is not None:
-            raise NotImplementedError("backward(inputs=...) is not supported; use autograd.grad")
-        (root_grad,) = root_grads((self,), None if gradient is None else (gradient,))
-        run_backward((self,), (root_grad,), retain_graph=bool(retain_graph))
+        autograd_backward(self, None if gradient is None else (gradient,), retain_graph,
+                          create_graph, inputs)
 
     def draw(self, **kwargs):
         """The graph that produced this tensor, as a ``graphviz.Digraph``: a shortcut for

@@ -313,8 +313,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(wrapped)
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, inputs=None):
-    """PyTorch's ``torch.autograd.backward``: ``backward()`` on several outputs at once."""
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
+    """PyTorch's ``torch.autograd.backward``: ``backward()`` on several outputs at once (and
+    what ``Tensor.backward`` runs)."""
+    if create_graph:
+        raise NotImplementedError(
+            "create_graph=True (gradients of gradients) is not supported by tinygrad_bn"
+        )
+    if inputs is not None:
+        raise NotImplementedError("backward(inputs=...) is not supported; use autograd.grad")
     tensors = _as_tuple(tensors)
     run_backward(tensors, root_grads(tensors, grad_tensors), retain_graph=bool(retain_graph))
 
