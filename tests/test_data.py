@@ -48,7 +48,7 @@ def test_shuffling_is_reproducible_under_manual_seed_and_differs_per_epoch():
     tg.manual_seed(1)
     assert next(iter(loader))[1].tolist() == first_epoch
     assert first_epoch != second_epoch
-    g = tg.Generator(5)
+    g = tg.Generator().manual_seed(5)
     with_generator = DataLoader(_dataset(50), batch_size=50, shuffle=True, generator=g)
     order = next(iter(with_generator))[1].tolist()
     g.manual_seed(5)

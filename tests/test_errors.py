@@ -144,7 +144,8 @@ ERRORS = [
     ("ragged_data", lambda: tg.tensor([[1.0, 2.0], [3.0]]), ValueError,
      "could not build a tensor from [[1.0, 2.0], [3.0]]"),
     ("object_data", lambda: tg.tensor(["a", "b"]), TypeError,
-     "unsupported dtype <U1: tinygrad_bn tensors hold float32, float64, int64 or bool"),
+     "unsupported dtype <U1: tinygrad_bn tensors hold float16, float32, float64, uint8, int8, "
+     "int16, int32, int64 or bool"),
     ("object_mixed_data", lambda: tg.tensor([1.0, None]), TypeError,
      "could not build a tensor from [1.0, None]: not numbers of one shape"),
     ("complex_dtype", lambda: tg.tensor(np.ones(2, dtype=np.complex64)), TypeError,
@@ -168,9 +169,9 @@ ERRORS = [
      "clamp: 'min' must be a real number, got '0'"),
     # creation
     ("from_numpy_type", lambda: tg.from_numpy([1, 2]), TypeError, "expected np.ndarray (got list)"),
-    ("from_numpy_dtype", lambda: tg.from_numpy(np.ones(2, dtype=np.int32)), TypeError,
-     "can't convert np.ndarray of type int32. The only supported types are: float64, float32, "
-     "int64 and bool."),
+    ("from_numpy_dtype", lambda: tg.from_numpy(np.ones(2, dtype=np.complex64)), TypeError,
+     "can't convert np.ndarray of type numpy.complex64. The only supported types are: float16, "
+     "float32, float64, uint8, int8, int16, int32, int64 or bool."),
     ("arange_step", lambda: tg.arange(0, 5, 0), RuntimeError, "step must be nonzero"),
     ("arange_sign", lambda: tg.arange(5, 0, 1), RuntimeError,
      "upper bound and larger bound inconsistent with step sign (start=5, end=0, step=1)"),
@@ -188,7 +189,8 @@ ERRORS = [
     ("backward_without_grad", lambda: tg.ones(2).sum().backward(), RuntimeError,
      "element 0 of tensors does not require grad and does not have a grad_fn"),
     ("gradient_shape", lambda: (leaf() * 2).backward(tg.ones(2)), RuntimeError,
-     "Mismatch in shape: grad_output[0] has a shape of (2,) and output[0] has a shape of (3,)."),
+     "Mismatch in shape: grad_output[0] has a shape of torch.Size([2]) and output[0] has a shape "
+     "of torch.Size([3])."),
     ("grad_count", lambda: tg.autograd.grad([leaf().sum()], [leaf()], [tg.ones(()), tg.ones(())]),
      RuntimeError, "grad requires one gradient per output: got 2 gradients for 1 outputs"),
     ("grad_input_without_grad", lambda: tg.autograd.grad(leaf().sum(), [tg.ones(2)]),

@@ -83,7 +83,7 @@ def test_labels_show_op_arguments_names_shapes_values_and_gradients():
     out.backward(tg.ones(1))
     source = viz.draw_graph(out, names={"x": x}, show_values=True).source
     assert "Sum(dim=(1,), keepdim=False)" in source
-    assert "x\\n(1, 3) float32\\n[ 1., -2.,  3.] (flattened)\\ngrad [1., 1., 1.] (flattened)" in (
+    assert "x\\n(1, 3) float32\\n[1., -2., 3.] (flattened)\\ngrad [1., 1., 1.] (flattened)" in (
         source)
     without = viz.draw_graph(out, show_grads=False, show_shapes=False).source
     assert "\\ngrad" not in without and "float32" not in without
@@ -192,3 +192,10 @@ def test_example_script_writes_both_svgs(tmp_path):
         assert f"wrote {tmp_path / name}" in result.stdout
     assert "grad 6." in (tmp_path / "scalar_graph.svg").read_text()  # dL/da of micrograd's example
     assert "bn2: BatchNorm1d" in (tmp_path / "mlp_step.svg").read_text()
+
+
+def test_labels_print_small_values_as_pytorch_does():
+    x = tg.tensor([1e-5, 3e-6], requires_grad=True)
+    (x * 2).sum().backward()
+    source = viz.draw_graph(x * 2, names={"x": x}, show_values=True).source
+    assert "[1.0000e-05, 3.0000e-06]" in source and "[2., 2.]" in source

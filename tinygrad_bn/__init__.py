@@ -16,17 +16,34 @@ from .creation import (
     randn, randperm, tensor, zeros, zeros_like,
 )
 from .device import backends, cuda, device, get_default_device, set_default_device
-from .dtypes import bool, float32, float64, get_default_dtype, int64, set_default_dtype
+from .dtypes import (
+    bool, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
+    set_default_dtype, uint8,
+)
 from .gradcheck import GradcheckError, gradcheck
-from .random import Generator, manual_seed
+from .printing import Size, get_printoptions, printoptions, return_types, set_printoptions
+from .random import (
+    Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
+)
 from .serialization import load, save
 from .tensor import Tensor, cat, stack, where
+from .counting import histc, histogram, unique
+from .sampling import (
+    bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
+)
+from .tensor_types import (
+    BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
+    LongTensor, ShortTensor,
+)
 
 # Subpackages that use the names above are imported last.
 from . import data, nn, optim, utils, viz  # noqa: E402
 
+half = float16
 float = float32
 double = float64
+short = int16
+int = int32
 long = int64
 
 # Module-level forms of the Tensor methods, as torch.exp(x), torch.sum(x, dim=1), ...

@@ -20,7 +20,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     """A new tensor holding a copy of ``data`` (a number, nested lists, an array or a tensor).
 
     Python floats become the default dtype, ints int64, bools bool; NumPy arrays keep their dtype
-    (narrower ints widen to int64). ``device`` must be the CPU (see ``tinygrad_bn.device``).
+    (unsigned ints wider than a byte become int64). ``device`` must be the CPU (see ``tinygrad_bn.device``).
     """
     check_device(device)
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
@@ -32,8 +32,8 @@ def from_numpy(array):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
     if array.dtype not in dtypes.SUPPORTED:
         raise TypeError(
-            f"can't convert np.ndarray of type {array.dtype}. The only supported types are: "
-            "float64, float32, int64 and bool."
+            f"can't convert np.ndarray of type numpy.{array.dtype.type.__name__}. The only "
+            f"supported types are: {dtypes.SUPPORTED_NAMES}."
         )
     return Tensor._make(array, None)
 

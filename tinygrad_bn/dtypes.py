@@ -1,23 +1,35 @@
-"""The four dtypes a Tensor can hold, the default floating dtype, and the promotion rule.
+"""The dtypes a Tensor can hold, the default floating dtype, and PyTorch's promotion rule.
 
 Dtypes are NumPy's own dtype objects, so ``tensor.dtype == numpy.float32`` holds and arrays pass
-between tinygrad_bn and NumPy without conversion. Promotion follows PyTorch's categories
-(bool < integer < floating): an integer or bool operand takes the floating operand's dtype, two
-floating operands follow NumPy (float32 with float64 gives float64), and a Python scalar never
-widens a tensor (``float32_tensor * 2.5`` stays float32).
+between tinygrad_bn and NumPy without conversion. Nine are supported: ``float16``/``half``,
+``float32``/``float``, ``float64``/``double``, ``uint8``, ``int8``, ``int16``/``short``,
+``int32``/``int``, ``int64``/``long`` and ``bool``. Only the floating ones take gradients.
+
+Promotion follows PyTorch's ``result_type``. Categories are ordered bool < integer < floating;
+operands come in three priorities: tensors with dimensions, 0-d tensors, Python scalars. The
+result is the promoted dtype of the highest-priority operands, unless a lower-priority operand
+is of a higher category: then it joins (a Python float turns an int32 tensor into the default
+float, a Python int never widens an int32 tensor, a 0-d float64 tensor never widens a float32
+one). Within a category, the wider dtype wins and uint8 with int8 gives int16; an integer
+meeting a float takes the float's dtype (int16 with float16 is float16, unlike NumPy).
 """
 
 import builtins
 
 import numpy as np
 
+float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
+uint8 = np.dtype(np.uint8)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
+int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 bool = np.dtype(np.bool_)  # noqa: A001 - the public name, as in PyTorch
 
-SUPPORTED = (float32, float64, int64, bool)
-FLOATING = (float32, float64)
+SUPPORTED = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
+FLOATING = (float16, float32, float64)
 
 _default_float = float32
 
@@ -37,22 +49,22 @@ def get_default_dtype():
 
 
 def is_floating(dtype):
-    return dtype is float32 or dtype is float64
+    return dtype.kind == "f"
+
+
+SUPPORTED_NAMES = "float16, float32, float64, uint8, int8, int16, int32, int64 or bool"
 
 
 def canonical(dtype):
-    """Map any NumPy dtype onto the four supported ones (ints widen to int64, small floats to
-    float32); anything else raises ``TypeError`` naming it."""
+    """The supported dtype equal to ``dtype``; unsigned integers wider than a byte become int64
+    (PyTorch has no arithmetic on them); anything else raises ``TypeError`` naming it."""
     dtype = np.dtype(dtype)
-    if dtype in SUPPORTED:
-        return dtype
-    if dtype.kind in "iu":
+    for supported in SUPPORTED:
+        if dtype == supported:
+            return supported
+    if dtype.kind == "u":
         return int64
-    if dtype.kind == "f" and dtype.itemsize < 4:
-        return float32
-    raise TypeError(
-        f"unsupported dtype {dtype}: tinygrad_bn tensors hold float32, float64, int64 or bool"
-    )
+    raise TypeError(f"unsupported dtype {dtype}: tinygrad_bn tensors hold {SUPPORTED_NAMES}")
 
 
 def scalar_dtype(value, other_dtype):
@@ -72,21 +84,34 @@ def scalar_dtype(value, other_dtype):
 
 
 def promote(a, b):
-    """The result dtype of a binary op on two tensors of dtypes ``a`` and ``b``."""
+    """PyTorch's ``promote_types``: the dtype that holds values of both ``a`` and ``b``."""
     if a is b:
         return a
     a_float, b_float = is_floating(a), is_floating(b)
-    if a_float and b_float:
-        return float64
-    if a_float:
-        return a
-    if b_float:
-        return b
-    return int64  # int64 with bool
+    if a_float != b_float:
+        return a if a_float else b
+    return canonical(np.promote_types(a, b))
+
+
+def result_type(a, b):
+    """The dtype of a binary op's result on arrays ``a`` and ``b`` (PyTorch's ``result_type``
+    for two tensors, a 0-d one counting below one with dimensions; see the module docstring).
+    Python scalars arrive here already as 0-d arrays of the dtype ``scalar_dtype`` chose."""
+    if a.dtype is b.dtype:
+        return a.dtype
+    if (a.ndim == 0) == (b.ndim == 0):
+        return promote(a.dtype, b.dtype)
+    higher, lower = (b.dtype, a.dtype) if a.ndim == 0 else (a.dtype, b.dtype)
+    if _CATEGORY[lower.kind] > _CATEGORY[higher.kind]:
+        return promote(higher, lower)
+    return higher
 
 
 _CATEGORY = {"b": 0, "i": 1, "u": 1, "f": 2}
-_SCALAR_TYPE_NAMES = {"float32": "Float", "float64": "Double", "int64": "Long", "bool": "Bool"}
+_SCALAR_TYPE_NAMES = {
+    "float16": "Half", "float32": "Float", "float64": "Double", "uint8": "Byte", "int8": "Char",
+    "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool",
+}
 
 
 def can_store(result, destination):

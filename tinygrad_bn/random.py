@@ -7,31 +7,83 @@ PyTorch. The streams are NumPy's PCG64, so the numbers differ from PyTorch's for
 
 import numpy as np
 
+from .device import CPU, check_device
+
+# PyTorch's seed of a new Generator; the default generator starts from 0 until manual_seed.
+_NEW_GENERATOR_SEED = 67280421310721
+
 
 class Generator:
-    """A seedable source of random numbers (PyTorch's ``torch.Generator``, backed by NumPy)."""
+    """A seedable source of random numbers (PyTorch's ``torch.Generator``, backed by NumPy's
+    PCG64): ``Generator().manual_seed(42)``; every random function takes it as
+    ``generator=``."""
 
-    def __init__(self, seed=None):
-        self.manual_seed(np.random.SeedSequence().entropy if seed is None else seed)
+    def __init__(self, device="cpu"):
+        check_device(device)
+        self.manual_seed(_NEW_GENERATOR_SEED)
+
+    @property
+    def device(self):
+        return CPU
 
     def manual_seed(self, seed):
+        """Restart the stream from ``seed`` (an int); returns this generator."""
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise TypeError(f"manual_seed expected an int seed, got {seed!r}")
         self.initial_seed_value = int(seed)
         self.numpy = np.random.Generator(np.random.PCG64(int(seed) % 2**128))
         return self
 
+    def seed(self):
+        """Reseed from the operating system's entropy; returns the new seed."""
+        seed = int(np.random.SeedSequence().entropy % 2**63)
+        self.manual_seed(seed)
+        return seed
+
     def initial_seed(self):
+        """The seed this generator was last started from."""
         return self.initial_seed_value
 
+    def get_state(self):
+        """A snapshot of the stream, for ``set_state`` to resume from."""
+        return {"seed": self.initial_seed_value, "state": self.numpy.bit_generator.state}
 
-default_generator = Generator(0)
+    def set_state(self, state):
+        """Resume the stream from a ``get_state`` snapshot; returns this generator."""
+        if not isinstance(state, dict) or "state" not in state:
+            raise TypeError("set_state expects a state returned by Generator.get_state()")
+        self.initial_seed_value = state["seed"]
+        self.numpy.bit_generator.state = state["state"]
+        return self
+
+
+default_generator = Generator().manual_seed(0)
 
 
 def manual_seed(seed):
     """Reseed the default generator that ``randn``, ``rand``, ``randint``, ``randperm``, weight
     initialisation and shuffling draw from. Returns the generator."""
     return default_generator.manual_seed(seed)
+
+
+def seed():
+    """Reseed the default generator from the operating system's entropy; returns the seed."""
+    return default_generator.seed()
+
+
+def initial_seed():
+    """The seed the default generator was last started from."""
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    """A snapshot of the default generator (``set_rng_state`` resumes it)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(state):
+    """Resume the default generator from a ``get_rng_state`` snapshot."""
+    default_generator.set_state(state)
 
 
 def numpy_generator(generator=None):

@@ -6,6 +6,8 @@ this file tells you every op there is. Conventions follow PyTorch: names, defaul
 (float32 by default), ``dim``/``keepdim`` arguments and error wording.
 """
 
+import functools
+import inspect
 import numbers
 import warnings
 import weakref
@@ -21,6 +23,7 @@ from .autograd.function import CUSTOM_FUNCTION_VIEWS
 from .autograd.hooks import RemovableHandle
 from .device import CPU, check_device, parse_to_arguments
 from .ops.assignment import Copy, Fill, ReadView, SetItem, WriteThroughView, view_positions
+from .printing import Size, format_tensor, return_types
 from .random import numpy_generator
 from .shapes import (
     broadcast_error, broadcastable, broadcastable_into, index_error_message, normalize_dim,
@@ -226,7 +229,8 @@ class Tensor:
 
     @property
     def shape(self):
-        return self._array.shape
+        """The sizes of the dimensions, as a ``Size`` (a tuple)."""
+        return Size(self._array.shape)
 
     @property
     def ndim(self):
@@ -267,7 +271,7 @@ class Tensor:
     def size(self, dim=None):
         """The shape, or the size of one ``dim``."""
         if dim is None:
-            return self._array.shape
+            return Size(self._array.shape)
         return self._array.shape[normalize_dim(dim, self._array.ndim)]
 
     def item(self):
@@ -325,7 +329,14 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __repr__(self):
-        return _format(self)
+        return format_tensor(self)
+
+    def __format__(self, format_spec):
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``); any other tensor only with
+        an empty spec, as in PyTorch."""
+        if self._array.ndim == 0:
+            return self._array.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
 
     # ------------------------------------------------------------------ dtype conversion
 
@@ -350,8 +361,19 @@ class Tensor:
     def is_cuda(self):
         return False
 
-    def type(self, dtype):
-        return self.to(dtype)
+    def type(self, dtype=None, non_blocking=False):
+        """Without an argument, the legacy type name (``"torch.FloatTensor"``); with a dtype, a
+        name like ``"torch.LongTensor"`` or a class like ``LongTensor``, this tensor
+        converted to it."""
+        from .tensor_types import BY_DTYPE, BY_NAME  # they build on Tensor
+
+        if dtype is None:
+            return BY_DTYPE[self._array.dtype]
+        if isinstance(dtype, str):
+            if dtype not in BY_NAME:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = BY_NAME[dtype]
+        return self.to(getattr(dtype, "dtype", dtype))
 
     def type_as(self, other):
         """This tensor converted to ``other``'s dtype."""
@@ -365,6 +387,21 @@ class Tensor:
 
     def long(self):
         return self.to(dtypes.int64)
+
+    def int(self):
+        return self.to(dtypes.int32)
+
+    def short(self):
+        return self.to(dtypes.int16)
+
+    def char(self):
+        return self.to(dtypes.int8)
+
+    def byte(self):
+        return self.to(dtypes.uint8)
+
+    def half(self):
+        return self.to(dtypes.float16)
 
     def bool(self):
         return self.to(dtypes.bool)
@@ -381,7 +418,7 @@ class Tensor:
         """``self - alpha * other``."""
         if alpha != 1:
             other = other * alpha
-        return Sub.apply(*_operands(self, other))
+        return Sub.apply(*_subtraction_operands(self, other))
 
     def mul(self, other):
         return Mul.apply(*_operands(self, other))
@@ -428,6 +465,11 @@ class Tensor:
         return Pow.apply(*_operands(self, exponent))
 
     def neg(self):
+        if self._array.dtype is dtypes.bool:
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
         return Neg.apply(self)
 
     def matmul(self, other):
@@ -462,7 +504,7 @@ class Tensor:
         return Add.apply(*_operands(self, other))
 
     def __sub__(self, other):
-        return Sub.apply(*_operands(self, other))
+        return Sub.apply(*_subtraction_operands(self, other))
 
     __mul__ = mul
     __truediv__ = div
@@ -474,7 +516,7 @@ class Tensor:
         return Add.apply(*_operands(self, other, reflected=True))
 
     def __rsub__(self, other):
-        return Sub.apply(*_operands(self, other, reflected=True))
+        return Sub.apply(*_subtraction_operands(self, other, reflected=True))
 
     def __rmul__(self, other):
         return Mul.apply(*_operands(self, other, reflected=True))
@@ -705,18 +747,15 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
 
-    def sum(self, dim=None, keepdim=False, *, dtype=None, keepdims=None):
-        """Sum over ``dim`` (all dims when None), in ``dtype`` when given; ``keepdims`` is
-        NumPy's spelling of ``keepdim``, which PyTorch accepts too. Bool and integer tensors
-        sum to int64, as in PyTorch."""
-        keepdim = keepdim if keepdims is None else keepdims
+    def sum(self, dim=None, keepdim=False, *, dtype=None):
+        """Sum over ``dim`` (all dims when None), in ``dtype`` when given. Bool and integer
+        tensors sum to int64, as in PyTorch."""
         source = self if dtype is None else self.to(dtype)
-        if source._array.dtype is dtypes.bool:
+        if not dtypes.is_floating(source._array.dtype) and source._array.dtype is not dtypes.int64:
             source = source.to(dtypes.int64)
         return Sum.apply(source, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
-    def mean(self, dim=None, keepdim=False, *, keepdims=None):
-        keepdim = keepdim if keepdims is None else keepdims
+    def mean(self, dim=None, keepdim=False):
         if not dtypes.is_floating(self._array.dtype):
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
@@ -730,6 +769,8 @@ class Tensor:
         ``correction=1`` (the default, same as ``unbiased=True``) is the unbiased estimate;
         ``correction=0`` (``unbiased=False``) is the biased one batch norm normalises with.
         """
+        if not dtypes.is_floating(self._array.dtype):
+            raise RuntimeError("std and var only support floating point and complex dtypes")
         if isinstance(dim, bool):  # var(True): PyTorch's positional unbiased
             dim, unbiased = None, dim
         if unbiased is not None and correction is not None:
@@ -751,21 +792,19 @@ class Tensor:
         """Standard deviation: the square root of ``var`` with the same arguments."""
         return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
 
-    def max(self, dim=None, keepdim=False, *, keepdims=None):
+    def max(self, dim=None, keepdim=False):
         """The maximum of all elements, or, with an int ``dim``, the pair ``(values, indices)``
         along it as PyTorch returns (a tuple of dims reduces all of them, like ``amax``).
         ``torch.max(a, b)`` with a tensor ``b`` is the elementwise ``maximum``."""
         if isinstance(dim, Tensor):
             return self.maximum(dim)
-        keepdim = keepdim if keepdims is None else keepdims
         return self._extremum(Max, dim, keepdim, Tensor.argmax)
 
-    def min(self, dim=None, keepdim=False, *, keepdims=None):
+    def min(self, dim=None, keepdim=False):
         """The minimum of all elements, or ``(values, indices)`` along an int ``dim``;
         ``torch.min(a, b)`` with a tensor ``b`` is the elementwise ``minimum``."""
         if isinstance(dim, Tensor):
             return self.minimum(dim)
-        keepdim = keepdim if keepdims is None else keepdims
         return self._extremum(Min, dim, keepdim, Tensor.argmin)
 
     def _extremum(self, op, dim, keepdim, arg):
@@ -777,7 +816,8 @@ class Tensor:
         if isinstance(dim, (int, np.integer)):
             d = normalize_dim(dim, self.ndim)
             values = op.apply(self, dim=d, keepdim=keepdim)
-            return MinMaxResult(values, arg(self, d, keepdim))
+            pair = return_types.max if op is Max else return_types.min
+            return pair(values, arg(self, d, keepdim))
         return op.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def amax(self, dim=None, keepdim=False):
@@ -790,11 +830,24 @@ class Tensor:
         """``log(sum(exp(self)))`` over ``dim``, computed stably."""
         return LogSumExp.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
-    def softmax(self, dim):
-        return Softmax.apply(self, dim=normalize_dim(dim, self.ndim))
+    def softmax(self, dim, dtype=None):
+        """``exp(x) / sum(exp(x))`` along ``dim``, computed in ``dtype`` when given."""
+        source = self._softmax_input("softmax", dtype)
+        return Softmax.apply(source, dim=normalize_dim(dim, self.ndim))
 
-    def log_softmax(self, dim):
-        return LogSoftmax.apply(self, dim=normalize_dim(dim, self.ndim))
+    def log_softmax(self, dim, dtype=None):
+        """``x - logsumexp(x)`` along ``dim``, computed in ``dtype`` when given."""
+        source = self._softmax_input("log_softmax", dtype)
+        return LogSoftmax.apply(source, dim=normalize_dim(dim, self.ndim))
+
+    def _softmax_input(self, name, dtype):
+        source = self if dtype is None else self.to(dtype)
+        if not dtypes.is_floating(source._array.dtype):
+            raise NotImplementedError(
+                f"{name}(): not implemented for '{dtypes.scalar_type_name(source.dtype)}' "
+                f"tensors; convert with .float() or pass dtype=torch.float32"
+            )
+        return source
 
     # ------------------------------------------------------------------ shape
 
@@ -977,7 +1030,7 @@ class Tensor:
         their order); values are differentiable (a gather)."""
         d = normalize_dim(dim, self.ndim)
         indices = self.argsort(d, descending)
-        return MinMaxResult(self.gather(d, indices), indices)
+        return return_types.sort(self.gather(d, indices), indices)
 
     def argsort(self, dim=-1, descending=False, stable=False):
         """The indices that sort the tensor along ``dim`` (a stable sort)."""
@@ -994,7 +1047,31 @@ class Tensor:
             raise RuntimeError("selected index k out of range")
         order = self.argsort(d, descending=largest)
         indices = Tensor._make(np.take(order._array, range(k), axis=d), None)
-        return MinMaxResult(self.gather(d, indices), indices)
+        return return_types.topk(self.gather(d, indices), indices)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        """The distinct values, sorted (see ``tinygrad_bn.counting.unique``)."""
+        from .counting import unique  # counting builds on Tensor
+
+        return unique(self, sorted, return_inverse, return_counts, dim)
+
+    def histc(self, bins=100, min=0, max=0):
+        """Counts in equal-width bins (see ``tinygrad_bn.counting.histc``)."""
+        from .counting import histc
+
+        return histc(self, bins, min, max)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        """Category indices drawn with these weights (see ``tinygrad_bn.sampling``)."""
+        from .sampling import multinomial  # sampling builds on Tensor
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli(self, p=None, *, generator=None):
+        """Ones with probability ``self`` (or ``p``), else zeros."""
+        from .sampling import bernoulli
+
+        return bernoulli(self, p, generator=generator)
 
     def cumsum(self, dim):
         """Running sums along ``dim`` (integer and bool inputs give int64, as in PyTorch)."""
@@ -1366,23 +1443,29 @@ def _gather_index(tensor, dim, index, name):
     return np.where(array < 0, array + tensor.shape[dim], array)
 
 
-class MinMaxResult(tuple):
-    """``(values, indices)`` returned by ``max(dim)``, ``min(dim)``, ``sort`` and ``topk``, as
-    PyTorch's named tuples."""
+def accept_numpy_names(function):
+    """Let ``function`` take NumPy's ``axis=`` and ``keepdims=`` for ``dim=`` and ``keepdim=``,
+    as every PyTorch function with those parameters does."""
 
-    __slots__ = ()
+    @functools.wraps(function)
+    def with_numpy_names(*args, **kwargs):
+        if "axis" in kwargs or "keepdims" in kwargs:
+            for alias, name in (("axis", "dim"), ("keepdims", "keepdim")):
+                if alias in kwargs:
+                    if name in kwargs:
+                        raise TypeError(f"{function.__name__}() got both '{name}' and its NumPy "
+                                        f"alias '{alias}'")
+                    kwargs[name] = kwargs.pop(alias)
+        return function(*args, **kwargs)
 
-    def __new__(cls, values, indices):
-        return super().__new__(cls, (values, indices))
+    return with_numpy_names
 
-    @property
-    def values(self):
-        return self[0]
 
-    @property
-    def indices(self):
-        return self[1]
-
+for _name, _method in list(vars(Tensor).items()):
+    if inspect.isfunction(_method) and not _name.startswith("_"):
+        _parameters = inspect.signature(_method).parameters
+        if "dim" in _parameters or "keepdim" in _parameters:
+            setattr(Tensor, _name, accept_numpy_names(_method))
 
 graph.Tensor = Tensor
 
@@ -1390,6 +1473,7 @@ graph.Tensor = Tensor
 # ---------------------------------------------------------------------- joining tensors
 
 
+@accept_numpy_names
 def cat(tensors, dim=0):
     """Concatenate tensors along an existing ``dim``; all other sizes must match."""
     tensors = _tensor_list(tensors, "cat")
@@ -1412,6 +1496,7 @@ def cat(tensors, dim=0):
     return Cat.apply(*_common_dtype(tensors), dim=d)
 
 
+@accept_numpy_names
 def stack(tensors, dim=0):
     """Join equally shaped tensors along a new dim ``dim``."""
     tensors = _tensor_list(tensors, "stack")
@@ -1447,7 +1532,7 @@ def where(condition, input, other):
         dtype = {bool: dtypes.bool, int: dtypes.int64}.get(kind, dtypes.get_default_dtype())
         input = Tensor._make(np.asarray(input, dtype=dtype), None)
         other = Tensor._make(np.asarray(other, dtype=dtype), None)
-    shapes = (condition.shape, input.shape, other.shape)
+    shapes = (condition._array.shape, input._array.shape, other._array.shape)
     try:
         np.broadcast_shapes(*shapes)
     except ValueError:
@@ -1472,8 +1557,7 @@ def _tensor_list(tensors, name):
 
 
 def _common_dtype(tensors):
-    """Convert tensors to their promoted common dtype (ints only ever become floats, so no
-    gradient is lost)."""
+    """Convert tensors to their promoted common dtype (``dtypes.promote``)."""
     common = tensors[0]._array.dtype
     for t in tensors[1:]:
         common = dtypes.promote(common, t._array.dtype)
@@ -1505,11 +1589,11 @@ def _to_array(data, dtype=None):
 
 
 def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=True):
-    """The two operands of a binary op as tensors whose dtypes NumPy combines as PyTorch would.
+    """The two operands of a binary op as tensors of one dtype, PyTorch's result type.
 
-    A Python scalar becomes a constant tensor of the dtype ``dtypes.scalar_dtype`` picks; an
-    integer operand meeting a floating one takes the floating dtype; ``true_division`` turns two
-    integer operands into the default float dtype. With ``broadcast``, shapes that do not
+    A Python scalar becomes a constant tensor of the dtype ``dtypes.scalar_dtype`` picks; two
+    dtypes that differ both become ``dtypes.result_type`` of the pair; ``true_division`` turns
+    two integer operands into the default float dtype. With ``broadcast``, shapes that do not
     broadcast raise PyTorch's message naming both.
     """
     if not isinstance(other, Tensor):
@@ -1519,12 +1603,23 @@ def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=
     if true_division and not dtypes.is_floating(a_dtype) and not dtypes.is_floating(b_dtype):
         default = dtypes.get_default_dtype()
         a, b = a.to(default), b.to(default)
-    elif a_dtype is not b_dtype and dtypes.is_floating(a_dtype) != dtypes.is_floating(b_dtype):
-        common = dtypes.promote(a_dtype, b_dtype)
+    elif a_dtype is not b_dtype:
+        common = dtypes.result_type(a._array, b._array)
         a, b = a.to(common), b.to(common)
     if broadcast and not broadcastable(a._array.shape, b._array.shape):
         raise RuntimeError(broadcast_error(a._array.shape, b._array.shape))
     return a, b
+
+
+def _subtraction_operands(tensor, other, reflected=False):
+    """``_operands`` of a subtraction, which PyTorch refuses for bool operands."""
+    if tensor._array.dtype is dtypes.bool or isinstance(other, (bool, np.bool_)) or (
+            isinstance(other, Tensor) and other._array.dtype is dtypes.bool):
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+            "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+    return _operands(tensor, other, reflected=reflected)
 
 
 def _constant(value, tensor_dtype):
@@ -1558,25 +1653,3 @@ def _index(index):
                              f"are valid indices (got {part!r})")
         converted.append(part)
     return tuple(converted) if isinstance(index, tuple) or len(converted) != 1 else converted[0]
-
-
-def _format(tensor):
-    """``tensor([...], requires_grad=True)`` in PyTorch's style: 4 decimals for floats (none
-    when every value is whole), the dtype when it is not implied, then grad information."""
-    data = tensor._array
-    options = {"separator": ", ", "prefix": "tensor(", "threshold": 1000, "edgeitems": 3}
-    if dtypes.is_floating(data.dtype):
-        finite = data[np.isfinite(data)]
-        whole = finite.size == 0 or bool(np.all(finite == np.round(finite)))
-        options["floatmode"] = "maxprec" if whole else "fixed"
-        options["precision"] = 4
-        options["suppress_small"] = True
-    body = np.array2string(data, **options)
-    suffix = ""
-    if data.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool) or data.size == 0:
-        suffix += f", dtype=tinygrad_bn.{data.dtype}"
-    if tensor.grad_fn is not None:
-        suffix += f", grad_fn=<{tensor.grad_fn.name}>"
-    elif tensor.requires_grad:
-        suffix += ", requires_grad=True"
-    return f"tensor({body}{suffix})"

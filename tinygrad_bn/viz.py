@@ -19,6 +19,7 @@ import numpy as np
 
 from .autograd import topological_order
 from .nn.module import Parameter
+from .printing import format_number, format_numbers
 from .tensor import Tensor
 
 STYLES = {
@@ -409,14 +410,14 @@ class _Picture:
 def _values(array, gradient=False):
     """Small arrays in full; large ones as a summary (norm and mean for gradients)."""
     if array.size <= 6:
-        flat = array if array.ndim <= 1 else array.reshape(-1)
-        text = np.array2string(np.asarray(flat), precision=4, separator=", ", suppress_small=True)
+        text = ", ".join(format_numbers(array))
+        text = text if array.ndim == 0 else f"[{text}]"
         return text if array.ndim <= 1 else f"{text} (flattened)"
     if array.dtype.kind in "iub":
         return f"min {array.min()}, max {array.max()}"
     if gradient:
-        return f"norm {np.linalg.norm(array):.4g}, mean {array.mean():.3g}"
-    return f"mean {array.mean():.4g}, std {array.std():.4g}"
+        return f"norm {format_number(np.linalg.norm(array))}, mean {format_number(array.mean())}"
+    return f"mean {format_number(array.mean())}, std {format_number(array.std())}"
 
 
 def _count(n, noun):

@@ -15,6 +15,7 @@ import numpy as np
 from . import graph
 from .grad_mode import _AnomalyMode
 from .graph import RELEASED_GRAPH_MESSAGE, _Writes, reduce_to_shape, topological_order
+from ..printing import Size
 
 
 def _as_array(grad):
@@ -359,8 +360,8 @@ def root_grads(outputs, grad_outputs):
         g = np.asarray(g._array if isinstance(g, Tensor) else g)
         if g.shape != array.shape:
             raise RuntimeError(
-                f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
-                f"has a shape of {array.shape}."
+                f"Mismatch in shape: grad_output[{i}] has a shape of {Size(g.shape)} and "
+                f"output[{i}] has a shape of {Size(array.shape)}."
             )
         grads.append(g.astype(array.dtype, copy=False))
     return grads

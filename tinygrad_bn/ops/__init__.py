@@ -8,6 +8,7 @@ from .elementwise import (
     Abs, Add, Cast, Ceil, Clamp, Cos, Div, Erf, Exp, Expm1, Floor, Log, Log1p, Log2, Log10, Maximum,
     Minimum, Mul, Neg, Pow, ReLU, Remainder, Round, RoundedDiv, Rsqrt, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Trunc, Where,
 )
+from .counting import Unique
 from .linalg import Linear, MatMul
 from .loss import CrossEntropy
 from .movement import (
@@ -22,5 +23,6 @@ __all__ = [
     "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax", "LogSumExp", "MatMul", "Max",
     "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Permute", "Pow", "Prod", "ReLU",
     "Remainder", "Repeat", "Reshape", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd", "Sigmoid",
-    "Sign", "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tanh", "Trunc", "Var", "Where",
+    "Sign", "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tanh", "Trunc", "Unique", "Var",
+    "Where",
 ]

@@ -122,7 +122,7 @@ class Optimizer:
                     if array.ndim and array.shape != p.shape:
                         raise ValueError(
                             f"loaded state '{name}' of parameter {key} has shape {array.shape}, "
-                            f"the parameter has shape {p.shape}"
+                            f"the parameter has shape {tuple(p.shape)}"
                         )
                     restored[name] = array.astype(p.dtype) if array.ndim else array
                 else:

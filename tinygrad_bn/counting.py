@@ -1,0 +1,102 @@
+"""Counting values: ``unique``, ``histc`` and ``histogram``, with PyTorch's signatures,
+result dtypes and errors.
+
+- ``unique(x)`` returns the distinct values sorted ascending, with ``return_inverse`` (for each
+  element of ``x``, the position of its value in the result: ``result[inverse] == x``) and
+  ``return_counts``; with ``dim``, the distinct slices along that dim.
+- ``histc(x, bins=100, min=0, max=0)`` counts values into ``bins`` equal-width bins over
+  ``[min, max]`` (the data's own range when ``min == max``, widened by 1 each side when the data
+  is constant); values outside are ignored, the last bin includes ``max``. The result has
+  ``x``'s dtype.
+- ``histogram(x, bins, range=None, weight=None, density=False)`` returns the named tuple
+  ``(hist, bin_edges)``; ``bins`` is a count or a tensor of increasing edges.
+"""
+
+import numpy as np
+
+from . import dtypes
+from .ops import Unique
+from .printing import return_types
+from .shapes import normalize_dim
+from .tensor import Tensor
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (or slices along ``dim``) of ``input``, sorted; see the module
+    docstring for ``return_inverse`` and ``return_counts``. Returns a tensor, or a tuple
+    ``(output, inverse?, counts?)`` when either is asked for."""
+    array = input._array
+    axis = None if dim is None else normalize_dim(dim, array.ndim)
+    output = Unique.apply(input, dim=axis)
+    if not (return_inverse or return_counts):
+        return output
+    _, inverse, counts = np.unique(array, return_inverse=True, return_counts=True, axis=axis)
+    results = [output]
+    if return_inverse:
+        shape = array.shape if axis is None else (array.shape[axis],)
+        results.append(Tensor._make(inverse.reshape(shape).astype(np.int64), None))
+    if return_counts:
+        results.append(Tensor._make(counts.astype(np.int64), None))
+    return tuple(results)
+
+
+def _check_floating(input, kernel):
+    if not dtypes.is_floating(input._array.dtype):
+        raise NotImplementedError(
+            f'"{kernel}" not implemented for \'{dtypes.scalar_type_name(input.dtype)}\''
+        )
+
+
+def _check_bins(bins):
+    if bins <= 0:
+        raise RuntimeError(
+            f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0"
+        )
+
+
+def histc(input, bins=100, min=0, max=0):
+    """Counts of ``input``'s values in ``bins`` equal-width bins over ``[min, max]`` (see the
+    module docstring); the result has ``input``'s dtype and requires no grad."""
+    _check_floating(input, "histogram_cpu")
+    _check_bins(bins)
+    low, high = float(min), float(max)
+    if low > high:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    array = input._array
+    if low == high and array.size:
+        low, high = float(array.min()), float(array.max())
+    if low == high:
+        low, high = low - 1, high + 1
+    counts, _ = np.histogram(array, bins=bins, range=(low, high))
+    return Tensor._make(counts.astype(array.dtype), None)
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
+    """``(hist, bin_edges)`` of ``input``'s values: ``bins`` equal-width bins over ``range``
+    (default: the data's range) or the given edges; ``weight`` weighs each element,
+    ``density`` normalises the histogram to integrate to 1."""
+    _check_floating(input, "histogramdd")
+    if isinstance(bins, Tensor):
+        edges = bins._array
+        if edges.ndim != 1 or edges.size < 2:
+            raise RuntimeError(
+                "torch.histogram(): bins tensor should have one dimension and at least 2 "
+                f"elements, but got {edges.ndim} dimension(s) and {edges.size} element(s)"
+            )
+        if np.any(np.diff(edges) < 0):
+            raise RuntimeError("torch.histogram(): bin edges must be increasing")
+        bins_argument = edges
+    else:
+        _check_bins(bins)
+        bins_argument = bins
+    weights = None if weight is None else weight._array.reshape(-1)
+    if weights is not None and weight._array.shape != input._array.shape:
+        raise RuntimeError(
+            "torch.histogram(): if weight tensor is provided it should have the same shape as "
+            f"the input tensor, got {tuple(weight.shape)} and {tuple(input.shape)}"
+        )
+    hist, edges = np.histogram(input._array.reshape(-1), bins=bins_argument, range=range,
+                               weights=weights, density=density)
+    dtype = input._array.dtype
+    return return_types.histogram(Tensor._make(hist.astype(dtype), None),
+                                  Tensor._make(edges.astype(dtype), None))

@@ -1,0 +1,109 @@
+"""Drawing from distributions given by tensors: ``multinomial``, ``bernoulli``, ``normal``, and
+the ``*_like`` factories. Every function takes ``generator=`` (a ``tinygrad_bn.Generator``) and
+otherwise draws from the default one that ``manual_seed`` seeds.
+
+``multinomial(weights, num_samples, replacement=False)`` draws category indices (int64) from each
+row of non-negative ``weights`` (1-D, or 2-D for one distribution per row; they need not sum to
+1). With replacement, each draw inverts the cumulative weights at a uniform number. Without, it
+is a race: every category gets the time ``Exponential(1) / weight`` and the ``num_samples``
+earliest finish, which draws each next category with probability proportional to its weight
+among those not yet drawn (categories of weight 0 come last, as in PyTorch).
+"""
+
+import numpy as np
+
+from . import dtypes
+from .creation import _new, randint
+from .random import numpy_generator
+from .tensor import Tensor
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """``num_samples`` category indices drawn from each row of ``input`` (see the module
+    docstring). Shape ``(num_samples,)`` for 1-D input, ``(rows, num_samples)`` for 2-D."""
+    weights = input._array
+    if not dtypes.is_floating(weights.dtype):
+        raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
+                           f"{dtypes.scalar_type_name(weights.dtype)}")
+    if weights.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
+    if num_samples <= 0:
+        raise RuntimeError("cannot sample n_sample <= 0 samples")
+    categories = weights.shape[-1]
+    if not replacement and num_samples > categories:
+        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                           "replacement")
+    rows = np.atleast_2d(weights).astype(np.float64)
+    if not np.all(np.isfinite(rows)) or np.any(rows < 0):
+        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    totals = rows.sum(axis=1)
+    if np.any(totals <= 0):
+        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+    rng = numpy_generator(generator)
+    if replacement:
+        cumulative = np.cumsum(rows, axis=1)
+        draws = rng.random((rows.shape[0], num_samples)) * totals[:, None]
+        samples = np.stack([np.searchsorted(c, d, side="right") for c, d in zip(cumulative, draws)])
+        # A draw that rounds up to the total falls past the end: give it the last category
+        # with weight (never one of weight 0).
+        last_positive = categories - 1 - np.argmax(rows[:, ::-1] > 0, axis=1)
+        samples = np.minimum(samples, last_positive[:, None])
+    else:
+        with np.errstate(divide="ignore"):
+            finish_times = rng.standard_exponential(rows.shape) / rows
+        samples = np.argsort(finish_times, axis=1, kind="stable")[:, :num_samples]
+    samples = samples.astype(np.int64)
+    return Tensor._make(samples if weights.ndim == 2 else samples[0], None)
+
+
+def bernoulli(input, p=None, *, generator=None):
+    """Zeros and ones, each one with probability ``input`` (or the number ``p``), in
+    ``input``'s dtype."""
+    probabilities = input._array if p is None else np.full(input.shape, p)
+    if np.any((probabilities < 0) | (probabilities > 1)) or np.any(np.isnan(probabilities)):
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    draws = numpy_generator(generator).random(probabilities.shape) < probabilities
+    return Tensor._make(draws.astype(input._array.dtype), None)
+
+
+def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
+           requires_grad=False):
+    """Draws from N(mean, std**2): ``normal(mean_tensor, std_tensor)`` elementwise (their shapes
+    broadcast), or ``normal(mean, std, size)`` with two numbers."""
+    rng = numpy_generator(generator)
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        means = mean._array if isinstance(mean, Tensor) else np.asarray(mean)
+        stds = std._array if isinstance(std, Tensor) else np.asarray(std)
+        if np.any(stds < 0):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        dtype = (mean if isinstance(mean, Tensor) else std)._array.dtype
+        return Tensor._make(rng.normal(means, stds).astype(dtype), None)
+    if size is None:
+        raise TypeError("normal() with a number mean and std needs size=")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    shape = tuple(size)
+    dtype = dtypes.get_default_dtype() if dtype is None else dtype
+    return _new(rng.normal(mean, std, shape), dtype, requires_grad, device)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+    """Uniform draws on ``[0, 1)`` in ``input``'s shape and (unless given) dtype."""
+    values = numpy_generator(generator).random(input.shape)
+    return _new(values, input.dtype if dtype is None else dtype, requires_grad, device)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+    """Standard normal draws in ``input``'s shape and (unless given) dtype."""
+    values = numpy_generator(generator).standard_normal(input.shape)
+    return _new(values, input.dtype if dtype is None else dtype, requires_grad, device)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
+                 generator=None):
+    """Integers uniform on ``[low, high)`` (``randint_like(x, high)`` means low 0) in
+    ``input``'s shape and (unless given) dtype."""
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(input.shape), dtype=input.dtype if dtype is None else dtype,
+                   device=device, generator=generator, requires_grad=requires_grad)
