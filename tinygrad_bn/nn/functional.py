@@ -251,35 +251,59 @@ def dropout(input, p=0.5, training=True, generator=None):
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
                   label_smoothing=0.0, fused=True):
-    """Cross-entropy between logits ``input`` ``(N, C)`` (or ``(C,)``) and ``target``: int64
-    class indices ``(N,)`` or float class probabilities ``(N, C)``. See ``ops.CrossEntropy``
-    for the formula, ``ignore_index``, weighting and smoothing rules (PyTorch's).
-    ``fused=False`` builds it from primitive ops."""
+    """Cross-entropy between logits ``input`` and ``target``, in PyTorch's three layouts:
+
+    =========================  ===========================================  ====================
+    ``input``                  ``target``                                   ``"none"`` returns
+    =========================  ===========================================  ====================
+    ``(C,)``                   ``()`` or ``(1,)`` index, or ``(C,)``        ``()``
+    ``(N, C)``                 ``(N,)`` indices, or ``(N, C)``              ``(N,)``
+    ``(N, C, d1, ..., dK)``    ``(N, d1, ..., dK)`` indices, or as input    ``(N, d1, ..., dK)``
+    =========================  ===========================================  ====================
+
+    Indices are int64; a float target shaped like the input holds class probabilities (dim 1
+    the class dim, as in the input). Every position ``(n, d1, ..., dK)`` is one row of
+    ``ops.CrossEntropy``: the class dim is moved last and the rest flattened to ``(M, C)``,
+    ``M = N * d1 * ... * dK``. See there for the formula and the ``ignore_index``, weighting and
+    smoothing rules (PyTorch's): ``"mean"`` divides by the summed weights ``w[y]`` of the
+    positions not ignored (indices) or by ``M`` (probabilities). ``fused=False`` builds the same
+    loss from primitive ops.
+    """
     _check_reduction(reduction)
+    _check_is_tensor(target)
+    probabilities = tuple(target.shape) == tuple(input.shape)
+    if probabilities:  # PyTorch's checks in PyTorch's order, so a bad call fails as it would there
+        if not dtypes.is_floating(target.dtype):
+            raise RuntimeError("Expected floating point type for target with class probabilities, "
+                               f"got {dtypes.scalar_type_name(target.dtype)}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        if input.ndim == 0:
+            raise IndexError("Dimension specified as 1 but tensor has no dimensions")
+        _check_weight(weight, input.shape[1 if input.ndim > 1 else 0], "cross_entropy: ")
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
-    single = input.ndim == 1
-    if single:
-        input, target = input.unsqueeze(0), target.unsqueeze(0)
-    if input.ndim != 2:
-        raise ValueError(
-            f"cross_entropy expects input of shape (N, C) or (C,), got {tuple(input.shape)}"
-        )
-    probabilities = _check_target(input, target, weight, ignore_index)
+    if not probabilities:
+        if input.ndim == 0:
+            raise IndexError(
+                "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
+        _check_class_target(input, target, weight, ignore_index, probabilities_hint=True)
+    rows, target_rows, shape = _classes_last(input, target, probabilities)
     if fused:
         out = CrossEntropy.apply(
-            input, target, weight=None if weight is None else weight._array.astype(input.dtype),
+            rows, target_rows, weight=None if weight is None else weight._array.astype(input.dtype),
             ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing,
         )
     else:
-        out = _cross_entropy_composed(input, target, weight, ignore_index, reduction,
+        out = _cross_entropy_composed(rows, target_rows, weight, ignore_index, reduction,
                                       label_smoothing, probabilities)
-    return out.squeeze(0) if single and reduction == "none" else out
+    return _unflatten(out, shape, reduction)
 
 
 def _cross_entropy_composed(input, target, weight, ignore_index, reduction, label_smoothing,
                             probabilities):
-    """The same loss as ``ops.CrossEntropy``, from ``log_softmax``, indexing and sums."""
+    """The same loss as ``ops.CrossEntropy`` on rows ``(M, C)``, from ``log_softmax``, indexing
+    and sums."""
     n, classes = input.shape
     log_p = input.log_softmax(dim=1)
     w = Tensor._make(np.ones(classes, dtype=input.dtype), None) if weight is None else weight
@@ -300,23 +324,51 @@ def _cross_entropy_composed(input, target, weight, ignore_index, reduction, labe
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
-    """Negative log-likelihood of log-probabilities ``input`` ``(N, C)`` at int64 ``target``
-    ``(N,)``: ``-w[y_i] * input[i, y_i]``, ``"mean"`` dividing by the summed weights."""
+    """Negative log-likelihood of log-probabilities ``input`` at int64 class indices
+    ``target``: ``-w[y] * input[n, y, d1, ..., dK]`` at each position, in the layouts of
+    ``cross_entropy`` (``(C,)`` with ``()``, ``(N, C)`` with ``(N,)``, ``(N, C, d1, ..., dK)``
+    with ``(N, d1, ..., dK)``; ``"none"`` returns the target's shape, ``()`` for ``(1,)``).
+    Positions whose label is ``ignore_index`` count zero; ``"mean"`` divides by the summed
+    weights ``w[y]`` of the others."""
     _check_reduction(reduction)
-    if input.ndim != 2:
-        raise ValueError(f"nll_loss expects input of shape (N, C), got {tuple(input.shape)}")
-    if _check_target(input, target, weight, ignore_index):
-        raise RuntimeError(
-            f"nll_loss expects int64 class indices as target, got {target.dtype} of shape "
-            f"{tuple(target.shape)}"
-        )
-    n, classes = input.shape
-    valid = target._array != ignore_index
-    labels = np.where(valid, target._array, 0)
+    _check_is_tensor(target)
+    _check_class_target(input, target, weight, ignore_index)
+    rows, target_rows, shape = _classes_last(input, target, probabilities=False)
+    n, classes = rows.shape
+    valid = target_rows._array != ignore_index
+    labels = np.where(valid, target_rows._array, 0)
     w = np.ones(classes, dtype=input.dtype) if weight is None else weight._array.astype(input.dtype)
     picked_weight = Tensor._make(w[labels] * valid, None)
-    losses = -input[np.arange(n), labels] * picked_weight
-    return _reduce(losses, reduction, picked_weight.sum())
+    losses = -rows[np.arange(n), labels] * picked_weight
+    return _unflatten(_reduce(losses, reduction, picked_weight.sum()), shape, reduction)
+
+
+def _classes_last(input, target, probabilities):
+    """``input`` ``(N, C, d1, ..., dK)`` as rows ``(M, C)``, one per position (``M = N * d1 *
+    ... * dK``), the target likewise (``(M,)`` indices or ``(M, C)`` probabilities), and the
+    shape ``(N, d1, ..., dK)`` of the unreduced loss. ``(C,)`` is one row; ``(N, C)`` already
+    is rows. Permute and reshape are differentiable, so gradients flow back unchanged."""
+    if input.ndim == 1:
+        classes = input.shape[0]
+        return (input.reshape(1, classes),
+                target.reshape((1, classes) if probabilities else (1,)), ())
+    if input.ndim == 2:
+        return input, target, (input.shape[0],)
+    classes, shape = input.shape[1], (input.shape[0], *input.shape[2:])
+    last = (0, *range(2, input.ndim), 1)
+    rows = math.prod(shape)
+    if probabilities:
+        target = target.permute(*last).reshape(rows, classes)
+    else:
+        target = target.reshape(rows)
+    return input.permute(*last).reshape(rows, classes), target, shape
+
+
+def _unflatten(losses, shape, reduction):
+    """The per-row losses of ``_classes_last``'s rows in the target's layout, for ``"none"``."""
+    if reduction != "none" or tuple(losses.shape) == shape:
+        return losses
+    return losses.reshape(shape)
 
 
 def mse_loss(input, target, reduction="mean"):
@@ -450,36 +502,60 @@ def _check_reduction(reduction):
         raise ValueError(f"{reduction} is not a valid value for reduction")
 
 
-def _check_target(input, target, weight, ignore_index):
-    """Validate a classification target against logits ``(N, C)``; True for probabilities."""
+def _check_is_tensor(target):
     if not isinstance(target, Tensor):
         raise TypeError(f"target must be a Tensor, got {type(target).__name__}")
-    n, classes = input.shape
+
+
+def _check_weight(weight, classes, prefix=""):
+    """Class weights: one per class, ``(C,)``."""
     if weight is not None and tuple(weight.shape) != (classes,):
         raise RuntimeError(
-            f"weight tensor should be defined either for all {classes} classes or no classes "
-            f"but got weight tensor of shape: {list(weight.shape)}"
+            f"{prefix}weight tensor should be defined either for all {classes} classes or no "
+            f"classes but got weight tensor of shape: {list(weight.shape)}"
         )
-    if target.ndim == 0 or target.shape[0] != n:
+
+
+def _check_class_target(input, target, weight, ignore_index, probabilities_hint=False):
+    """Validate int64 class indices against ``input`` ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...,
+    dK)``: PyTorch's checks with PyTorch's messages, in PyTorch's order (its 2-D, 4-D and other
+    kernels each check a little differently). ``probabilities_hint`` adds, for a float target,
+    when cross_entropy would have read it as probabilities."""
+    if input.ndim == 0:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    n, classes = input.shape[0], input.shape[1 if input.ndim > 1 else 0]
+    if input.ndim > 1 and (target.ndim == 0 or target.shape[0] != n):
         size = "a scalar" if target.ndim == 0 else target.shape[0]
         raise ValueError(f"Expected input batch_size ({n}) to match target batch_size ({size}).")
-    if dtypes.is_floating(target.dtype):
-        if tuple(target.shape) != tuple(input.shape):
-            raise RuntimeError(
-                f"expected target dtype to be Long (int64 class indices of shape ({n},)), but got "
-                f"{target.dtype} of shape {tuple(target.shape)}; float targets are read as class "
-                f"probabilities only when shaped like the input {tuple(input.shape)}"
-            )
-        return True
-    if target.dtype != dtypes.int64 or target.ndim != 1:
-        raise RuntimeError(
-            f"expected target of int64 class indices of shape ({n},), got {target.dtype} of shape "
-            f"{tuple(target.shape)}"
-        )
+    spatial = tuple(input.shape[2:])
+    expected = (n, *spatial) if input.ndim > 1 else ()
+    if input.ndim <= 2 and target.ndim > 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if input.ndim == 4 and target.ndim != 3:
+        raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
+                           f"targets of dimension: {target.ndim}")
+    if input.ndim not in (1, 2, 4) and tuple(target.shape[1:]) != spatial:
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
+    if target.dtype != dtypes.int64:
+        message = (f"expected target dtype to be Long (int64 class indices of shape {expected}), "
+                   f"but got {target.dtype} of shape {tuple(target.shape)}")
+        if probabilities_hint and dtypes.is_floating(target.dtype):
+            message += ("; float targets are read as class probabilities only when shaped like "
+                        f"the input {tuple(input.shape)}")
+        raise RuntimeError(message)
+    if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
+        raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
+                         f"{target.shape[0]}")
+    if input.ndim <= 2:
+        _check_weight(weight, classes)
+    elif weight is not None and tuple(weight.shape) != (classes,):
+        raise RuntimeError("weight tensor should be defined either for all or no classes")
+    if input.ndim == 4 and tuple(target.shape[1:]) != spatial:
+        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: "
+                           f"{list(target.shape)}")  # sic: PyTorch's message has no ")"
     labels = target._array
     if labels.size and (labels.min() < 0 or labels.max() >= classes):  # rare: look closer
         labels = labels[labels != ignore_index]
         bad = labels[(labels < 0) | (labels >= classes)]
         if bad.size:
             raise IndexError(f"Target {bad[0]} is out of bounds.")
-    return False

@@ -7,7 +7,9 @@ from .module import Module
 
 class CrossEntropyLoss(Module):
     """Softmax cross-entropy of logits ``(N, C)`` against int64 class indices ``(N,)`` or float
-    class probabilities ``(N, C)``; one fused, numerically stable node. See
+    class probabilities ``(N, C)``, and likewise of ``(C,)`` against ``()`` or ``(C,)`` and of
+    ``(N, C, d1, ..., dK)`` against ``(N, d1, ..., dK)`` or ``(N, C, d1, ..., dK)`` (one loss
+    per position, e.g. per pixel); one fused, numerically stable node. See
     ``nn.functional.cross_entropy`` for ``weight``, ``ignore_index``, ``reduction`` and
     ``label_smoothing``."""
 
@@ -24,7 +26,9 @@ class CrossEntropyLoss(Module):
 
 
 class NLLLoss(Module):
-    """Negative log-likelihood of log-probabilities ``(N, C)`` at int64 targets ``(N,)``."""
+    """Negative log-likelihood of log-probabilities ``(N, C)`` at int64 targets ``(N,)``, of
+    ``(C,)`` at ``()`` and of ``(N, C, d1, ..., dK)`` at ``(N, d1, ..., dK)``. See
+    ``nn.functional.nll_loss``."""
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
         super().__init__()

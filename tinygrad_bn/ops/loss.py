@@ -7,7 +7,10 @@ from ..autograd.graph import Op
 
 class CrossEntropy(Op):
     """Cross-entropy of logits ``x`` ``(N, C)`` against class indices ``(N,)`` or class
-    probabilities ``(N, C)``, PyTorch's ``F.cross_entropy`` semantics.
+    probabilities ``(N, C)``, PyTorch's ``F.cross_entropy`` semantics. The other layouts,
+    ``(C,)`` and ``(N, C, d1, ..., dK)``, arrive here as rows: ``nn.functional.cross_entropy``
+    moves the class dim last and flattens every position ``(n, d1, ..., dK)`` into one row, so
+    ``N`` below counts positions and ``"mean"`` divides by the same sums as PyTorch's.
 
     With ``log_p = x - logsumexp(x)`` (the max subtracted first, so logits of magnitude 1e4 give
     finite losses), weights ``w`` (ones by default) and label smoothing ``eps``:
@@ -27,7 +30,7 @@ class CrossEntropy(Op):
     ``grad_output`` and the reduction's divisor.
     """
 
-    __slots__ = ("weight", "ignore_index", "reduction", "label_smoothing")
+    __slots__ = ("ignore_index", "label_smoothing", "reduction", "weight")
     arguments = ("reduction",)
 
     def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
@@ -35,7 +38,7 @@ class CrossEntropy(Op):
         self.reduction, self.label_smoothing = reduction, label_smoothing
 
     def forward(self, x, target):
-        n, classes = x.shape
+        n = x.shape[0]
         shifted = x - x.max(axis=1, keepdims=True)  # the max subtracted: exp never overflows
         exp = np.exp(shifted)
         total = np.add.reduce(exp, axis=1, keepdims=True)
