@@ -1,7 +1,11 @@
 """save/load: exact round trips of model and optimizer state, a plain NumPy-readable layout,
 no pickle, and clear errors for damaged files that leave the model untouched."""
 
+import io
+import json
+import os
 import re
+import stat
 import zipfile
 from collections import OrderedDict
 
@@ -146,3 +150,144 @@ def test_a_single_array_file_or_an_unknown_entry_kind_is_not_a_checkpoint(tmp_pa
     np.savez(tmp_path / "odd.npz", __structure__=np.array(structure))
     with pytest.raises(RuntimeError, match="unknown entry kind 'pickle'"):
         tg.load(tmp_path / "odd.npz")
+
+
+# ---------------------------------------------------------------------- files and hostile input
+
+
+@pytest.fixture
+def umask():
+    """Run a test under a chosen umask, restoring the process's own afterwards."""
+    saved = os.umask(0o022)
+    os.umask(saved)
+    yield lambda mask: os.umask(mask)
+    os.umask(saved)
+
+
+@pytest.mark.parametrize("mask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_new_files_follow_the_umask(tmp_path, umask, mask, mode):
+    umask(mask)
+    tg.save({"w": tg.ones(2)}, tmp_path / "c.npz")
+    assert stat.S_IMODE(os.stat(tmp_path / "c.npz").st_mode) == mode
+
+
+def test_overwriting_keeps_the_mode_and_writes_through_symlinks(tmp_path):
+    target = tmp_path / "real.npz"
+    tg.save({"w": tg.ones(2)}, target)
+    os.chmod(target, 0o640)
+    link = tmp_path / "link.npz"
+    link.symlink_to(target)
+    tg.save({"w": tg.zeros(3)}, link)
+    assert link.is_symlink() and stat.S_IMODE(os.stat(target).st_mode) == 0o640
+    assert tg.load(target)["w"].tolist() == [0.0, 0.0, 0.0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.npz", "real.npz"]
+
+
+def test_save_flushes_to_disk_before_renaming(tmp_path, monkeypatch):
+    events = []
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append("fsync"))
+    real_replace = os.replace
+    monkeypatch.setattr(os, "replace", lambda a, b: (events.append("replace"), real_replace(a, b)))
+    tg.save({"w": tg.ones(2)}, tmp_path / "c.npz")
+    assert events[:2] == ["fsync", "replace"]
+
+
+def test_errors_name_the_target_not_a_temporary_file(tmp_path):
+    missing_folder = tmp_path / "no" / "such" / "c.npz"
+    with pytest.raises(FileNotFoundError) as raised:
+        tg.save({"w": tg.ones(2)}, missing_folder)
+    assert raised.value.filename == str(missing_folder) and ".tmp-" not in str(raised.value)
+    with pytest.raises(IsADirectoryError) as raised:
+        tg.save({"w": tg.ones(2)}, tmp_path)
+    assert raised.value.filename == str(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value, message", [
+    (np.array([{"a": 1}], dtype=object), "cannot save 'bad': arrays of dtype object"),
+    (np.array(["text"]), "cannot save 'bad': arrays of dtype <U4"),
+    (np.ones(2, dtype=np.complex64), "cannot save 'bad': arrays of dtype complex64"),
+])
+def test_save_refuses_what_load_would_refuse_before_writing(tmp_path, value, message):
+    path = tmp_path / "c.npz"
+    tg.save({"w": tg.ones(2)}, path)
+    before = path.read_bytes()
+    with pytest.raises(TypeError, match=re.escape(message)):
+        tg.save({"w": tg.zeros(2), "bad": value}, path)
+    assert path.read_bytes() == before and sorted(tmp_path.iterdir()) == [path]
+
+
+def test_save_refuses_excessive_nesting(tmp_path):
+    deep = []
+    for _ in range(150):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nested deeper than 100 levels"):
+        tg.save(deep, tmp_path / "c.npz")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_file_objects(tmp_path):
+    buffer = io.BytesIO()
+    model, opt = _trained(1)
+    tg.save({"model": model.state_dict(), "step": 1}, buffer)
+    buffer.seek(0)
+    loaded = tg.load(buffer)
+    assert loaded["step"] == 1
+    np.testing.assert_array_equal(loaded["model"]["fc1.weight"].numpy(),
+                                  model.fc1.weight.detach().numpy())
+    with open(tmp_path / "c.npz", "wb") as file:
+        tg.save([tg.ones(2)], file)
+    with open(tmp_path / "c.npz", "rb") as file:
+        assert tg.load(file)[0].tolist() == [1.0, 1.0]
+    with pytest.raises(RuntimeError, match="the file object is not a readable tinygrad_bn"):
+        tg.load(io.BytesIO(b"garbage"))
+
+
+def test_a_zip_bomb_is_refused(tmp_path):
+    path = tmp_path / "bomb.npz"
+    np.savez_compressed(path, w=np.zeros(40 * 2**20, dtype=np.uint8))  # 40 MiB in about 40 kB
+    assert path.stat().st_size < 200_000
+    with pytest.raises(RuntimeError, match=re.escape(f"{path} is not a readable tinygrad_bn "
+                                                     "checkpoint: entry 'w.npy' would inflate")):
+        tg.load(path)
+    ordinary = tmp_path / "ordinary.npz"
+    np.savez_compressed(ordinary, w=np.random.default_rng(0).standard_normal(1000))
+    assert tg.load(ordinary)["w"].shape == (1000,)
+
+
+def _npz_with_entry(path, name, payload):
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(name, payload)
+
+
+def test_an_oversized_npy_header_is_refused(tmp_path):
+    header = ("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }" + " " * 60000) + "\n"
+    payload = b"\x93NUMPY\x02\x00" + len(header).to_bytes(4, "little") + header.encode()
+    _npz_with_entry(tmp_path / "c.npz", "w.npy", payload + b"\x00" * 8)
+    with pytest.raises(RuntimeError, match="is not a readable tinygrad_bn checkpoint: Header"):
+        tg.load(tmp_path / "c.npz")
+
+
+def test_deeply_nested_structure_is_refused(tmp_path):
+    for depth in (150, 100_000):
+        root = {"kind": "value", "value": 1}
+        text = '{"kind": "list", "items": [' * depth + json.dumps(root) + "]}" * depth
+        structure = '{"format": "tinygrad_bn.checkpoint/1", "root": ' + text + "}"
+        np.savez(tmp_path / "c.npz", __structure__=np.array(structure))
+        with pytest.raises(RuntimeError, match="nested"):
+            tg.load(tmp_path / "c.npz")
+
+
+def test_load_converts_or_refuses_dtypes_tensors_cannot_hold(tmp_path):
+    np.savez(tmp_path / "c.npz", w=np.arange(3, dtype=np.uint32), b=np.ones(2, dtype=">f8"))
+    with pytest.warns(UserWarning, match="checkpoint entry 'w' of dtype uint32 loaded as int64"):
+        loaded = tg.load(tmp_path / "c.npz")
+    assert loaded["w"].dtype == tg.int64 and loaded["b"].dtype == tg.float64
+    assert loaded["b"].tolist() == [1.0, 1.0]
+    np.savez(tmp_path / "d.npz", w=np.ones(2, dtype=np.complex128))
+    with pytest.raises(RuntimeError, match=re.escape(
+            "d.npz is not a readable tinygrad_bn checkpoint: entry 'w' has dtype complex128")):
+        tg.load(tmp_path / "d.npz")
+    np.savez(tmp_path / "e.npz", w=np.array([2**64 - 1], dtype=np.uint64))
+    with pytest.raises(RuntimeError, match="entry 'w' holds uint64 values beyond int64"):
+        tg.load(tmp_path / "e.npz")

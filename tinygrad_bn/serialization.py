@@ -3,49 +3,117 @@
 Every array is one entry named by its dotted path (``fc1.weight``, ``state.0.exp_avg``), so a
 PyTorch user can read a model checkpoint with ``numpy.load`` and ``torch.from_numpy``. The
 nesting (dicts, lists, tuples, Python numbers, which entries were tensors) is recorded as JSON
-text in one more entry, ``__structure__``. Files are read with ``allow_pickle=False``: loading
-never executes code. Writes go to a temporary file first, so an interrupted save never leaves a
-half-written checkpoint under the real name.
+text in one more entry, ``__structure__``.
+
+Safety, for files and for the data in them:
+
+- ``load`` reads with ``allow_pickle=False``: loading never executes code. It refuses, with a
+  ``RuntimeError`` naming the file, anything that is not a checkpoint: a damaged archive, an
+  oversized ``.npy`` header, a structure nested deeper than ``MAX_NESTING``, an entry that would
+  inflate beyond ``MAX_INFLATION`` times its stored size (a zip bomb), or a dtype tensors cannot
+  hold. Unsigned integers wider than a byte and non-native byte orders are converted, with a
+  warning.
+- ``save`` checks everything before writing anything, writes to a temporary file in the target's
+  folder, flushes it to disk (``fsync``) and renames it over the target, so an interrupted save
+  never leaves a half-written checkpoint. A new file gets the permissions the user's umask
+  allows (0644 under umask 022), an overwritten one keeps its mode, and a symlink is written
+  through to its target. Errors name the target, never the temporary file.
+- Both accept an open binary file object (``io.BytesIO``) instead of a path, as PyTorch's do.
 """
 
 import json
 import os
+import stat
 import tempfile
+import warnings
 import zipfile
 from collections import OrderedDict
 
 import numpy as np
 
+from . import dtypes
 from .tensor import Tensor
 
 STRUCTURE_KEY = "__structure__"
 FORMAT = "tinygrad_bn.checkpoint/1"
+MAX_NESTING = 100
+MAX_INFLATION = 100  # an entry's size over its stored size, beyond a first MiB
+_FREE_INFLATION_BYTES = 2**20
 
 
-def save(obj, path):
+def save(obj, f):
     """Write ``obj`` (a state dict, or any nesting of dicts, lists and tuples holding tensors,
-    arrays, numbers, strings, bools and None) to ``path``."""
+    arrays, numbers, strings, bools and None) to ``f``, a path or a binary file object (see
+    the module docstring for how a path is written)."""
     arrays = {}
-    structure = {"format": FORMAT, "root": _describe(obj, "", arrays)}
+    structure = {"format": FORMAT, "root": _describe(obj, "", arrays, depth=0)}
     arrays[STRUCTURE_KEY] = np.array(json.dumps(structure))
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    if hasattr(f, "write"):
+        np.savez(f, **arrays)
+        return
+    target = os.path.realpath(os.fspath(f))
+    try:
+        _write_atomically(target, arrays)
+    except OSError as error:
+        raise type(error)(error.errno, error.strerror, target) from None
+
+
+def _write_atomically(target, arrays):
+    if os.path.isdir(target):
+        raise IsADirectoryError(21, "Is a directory", target)
+    mode = stat.S_IMODE(os.stat(target).st_mode) if os.path.exists(target) else _new_file_mode()
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-",
+                                         suffix=".npz")
     try:
         with os.fdopen(handle, "wb") as file:
             np.savez(file, **arrays)
-        os.replace(temporary, path)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
     except BaseException:
-        os.unlink(temporary)
+        if os.path.exists(temporary):
+            os.unlink(temporary)
         raise
+    _sync_folder(os.path.dirname(target))
 
 
-def _describe(obj, key, arrays):
+def _new_file_mode():
+    """The mode ``open`` would give a new file: 0o666 less the process's umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _sync_folder(folder):
+    """Flush the rename to disk too, where the platform allows opening a folder."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def _describe(obj, key, arrays, depth):
     """The JSON description of ``obj``; arrays found inside are added to ``arrays``."""
+    if depth > MAX_NESTING:
+        raise ValueError(f"cannot save: containers are nested deeper than {MAX_NESTING} levels "
+                         f"at '{key}'")
     if isinstance(obj, (Tensor, np.ndarray)):
         if key in arrays or key == STRUCTURE_KEY:
             raise ValueError(f"cannot save: two entries would both be named '{key}'")
-        arrays[key] = np.array(obj._array if isinstance(obj, Tensor) else obj)
+        array = np.array(obj._array if isinstance(obj, Tensor) else obj)
+        if array.dtype not in dtypes.SUPPORTED:
+            raise TypeError(
+                f"cannot save '{key or 'top level'}': arrays of dtype {array.dtype} cannot be "
+                f"loaded back (tensors hold {dtypes.SUPPORTED_NAMES})"
+            )
+        arrays[key] = array
         return {"kind": "tensor" if isinstance(obj, Tensor) else "ndarray", "key": key}
     if isinstance(obj, dict):
         items = []
@@ -53,10 +121,11 @@ def _describe(obj, key, arrays):
             if not isinstance(k, (str, int)) or isinstance(k, bool):
                 raise TypeError(f"cannot save a dict key of type {type(k).__name__}: {k!r}")
             child = f"{key}.{k}" if key else str(k)
-            items.append([k, isinstance(k, int), _describe(v, child, arrays)])
+            items.append([k, isinstance(k, int), _describe(v, child, arrays, depth + 1)])
         return {"kind": "ordereddict" if isinstance(obj, OrderedDict) else "dict", "items": items}
     if isinstance(obj, (list, tuple)):
-        items = [_describe(v, f"{key}.{i}" if key else str(i), arrays) for i, v in enumerate(obj)]
+        items = [_describe(v, f"{key}.{i}" if key else str(i), arrays, depth + 1)
+                 for i, v in enumerate(obj)]
         return {"kind": type(obj).__name__ if type(obj) in (list, tuple) else "list",
                 "items": items}
     if obj is None or isinstance(obj, (bool, int, float, str)):
@@ -66,34 +135,86 @@ def _describe(obj, key, arrays):
     raise TypeError(f"cannot save an object of type {type(obj).__name__} at '{key or 'top level'}'")
 
 
-def load(path, map_location=None, weights_only=True):
-    """Read what ``save`` wrote. ``map_location`` and ``weights_only`` are accepted for
-    PyTorch compatibility (everything is on the CPU, and no code is ever run). A plain ``.npz``
-    without structure loads as a dict of tensors. A corrupt or truncated file raises
-    ``RuntimeError`` naming it."""
-    path = os.fspath(path)
+def load(f, map_location=None, weights_only=True):
+    """Read what ``save`` wrote, from a path or a binary file object. ``map_location`` and
+    ``weights_only`` are accepted for PyTorch compatibility (everything is on the CPU, and no
+    code is ever run). A plain ``.npz`` without structure loads as a dict of tensors. Anything
+    that is not a readable checkpoint raises ``RuntimeError`` naming the file (see the module
+    docstring); a missing file raises ``FileNotFoundError``."""
+    if hasattr(f, "read"):
+        source, name = f, getattr(f, "name", None) or "the file object"
+    else:
+        source = name = os.fspath(f)
     try:
-        archive = np.load(path, allow_pickle=False)
+        _check_inflation(source)
+        archive = np.load(source, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):  # a .npy file: one bare array
             raise ValueError("it holds a single array, not a checkpoint archive")
         with archive:
-            arrays = {name: archive[name] for name in archive.files}
+            arrays = {key: _checked(archive[key], key) for key in archive.files}
     except FileNotFoundError:
         raise
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as error:
-        raise RuntimeError(f"{path} is not a readable tinygrad_bn checkpoint: {error}") from None
+    except (zipfile.BadZipFile, ValueError, TypeError, OSError, EOFError, KeyError) as error:
+        raise RuntimeError(f"{name} is not a readable tinygrad_bn checkpoint: {error}") from None
     if STRUCTURE_KEY not in arrays:
-        return OrderedDict((name, Tensor._make(array, None)) for name, array in arrays.items())
+        return OrderedDict((key, Tensor._make(array, None)) for key, array in arrays.items())
     try:
         structure = json.loads(str(arrays.pop(STRUCTURE_KEY)))
-        if structure.get("format") != FORMAT:
+        if not isinstance(structure, dict) or structure.get("format") != FORMAT:
             raise ValueError(f"unknown format {structure.get('format')!r}")
-        return _rebuild(structure["root"], arrays)
-    except (ValueError, KeyError, TypeError) as error:
-        raise RuntimeError(f"{path} is not a readable tinygrad_bn checkpoint: {error}") from None
+        return _rebuild(structure["root"], arrays, depth=0)
+    except RecursionError:
+        raise RuntimeError(f"{name} is not a readable tinygrad_bn checkpoint: its structure is "
+                           f"nested too deeply") from None
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise RuntimeError(f"{name} is not a readable tinygrad_bn checkpoint: {error}") from None
 
 
-def _rebuild(node, arrays):
+def _check_inflation(source):
+    """Refuse a zip archive whose entries declare sizes far beyond their stored bytes (reading
+    an entry never goes past its declared size, so this bounds the memory a load takes)."""
+    if hasattr(source, "read"):
+        start = source.tell()
+    if not zipfile.is_zipfile(source):
+        if hasattr(source, "read"):
+            source.seek(start)
+        return
+    if hasattr(source, "read"):
+        source.seek(start)
+    with zipfile.ZipFile(source) as archive:
+        for entry in archive.infolist():
+            limit = MAX_INFLATION * entry.compress_size + _FREE_INFLATION_BYTES
+            if entry.file_size > limit:
+                raise ValueError(
+                    f"entry {entry.filename!r} would inflate from {entry.compress_size} to "
+                    f"{entry.file_size} bytes, more than {MAX_INFLATION} times its stored size"
+                )
+    if hasattr(source, "read"):
+        source.seek(start)
+
+
+def _checked(array, key):
+    """``array`` in a dtype tensors hold: native byte order, wide unsigned ints as int64 (with
+    a warning); other dtypes raise ``TypeError`` naming the entry."""
+    if key == STRUCTURE_KEY:
+        return array
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
+    if array.dtype in dtypes.SUPPORTED:
+        return array
+    if array.dtype.kind == "u":
+        if array.size and array.max() > np.iinfo(np.int64).max:
+            raise TypeError(f"entry '{key}' holds {array.dtype} values beyond int64")
+        warnings.warn(f"checkpoint entry '{key}' of dtype {array.dtype} loaded as int64",
+                      stacklevel=3)
+        return array.astype(np.int64)
+    raise TypeError(f"entry '{key}' has dtype {array.dtype}, which tensors cannot hold "
+                    f"({dtypes.SUPPORTED_NAMES})")
+
+
+def _rebuild(node, arrays, depth):
+    if depth > MAX_NESTING:
+        raise ValueError(f"its structure is nested deeper than {MAX_NESTING} levels")
     kind = node["kind"]
     if kind == "tensor":
         return Tensor._make(arrays[node["key"]], None)
@@ -102,10 +223,10 @@ def _rebuild(node, arrays):
     if kind in ("dict", "ordereddict"):
         container = OrderedDict() if kind == "ordereddict" else {}
         for key, key_is_int, child in node["items"]:
-            container[int(key) if key_is_int else key] = _rebuild(child, arrays)
+            container[int(key) if key_is_int else key] = _rebuild(child, arrays, depth + 1)
         return container
     if kind in ("list", "tuple"):
-        items = [_rebuild(child, arrays) for child in node["items"]]
+        items = [_rebuild(child, arrays, depth + 1) for child in node["items"]]
         return items if kind == "list" else tuple(items)
     if kind == "value":
         return node["value"]
