@@ -183,6 +183,17 @@ def test_missing_dot_raises_with_install_hints_and_writes_the_source(tmp_path, m
     assert not (tmp_path / "graph.svg").exists()
 
 
+def test_missing_dot_never_overwrites_an_existing_dot_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", "")
+    (tmp_path / "graph.dot").write_text("my own notes")
+    graph = (tg.tensor([1.0], requires_grad=True) * 2).draw()
+    for expected in ("graph.1.dot", "graph.2.dot"):
+        with pytest.raises(viz.GraphvizNotFoundError, match=re.escape(str(tmp_path / expected))):
+            viz.render(graph, tmp_path / "graph.svg")
+        assert (tmp_path / expected).read_text() == graph.source
+    assert (tmp_path / "graph.dot").read_text() == "my own notes"
+
+
 def test_example_script_writes_both_svgs(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "draw_graph.py"), "--out",
                              str(tmp_path)], capture_output=True, text=True, check=True)
@@ -199,3 +210,74 @@ def test_labels_print_small_values_as_pytorch_does():
     (x * 2).sum().backward()
     source = viz.draw_graph(x * 2, names={"x": x}, show_values=True).source
     assert "[1.0000e-05, 3.0000e-06]" in source and "[2., 2.]" in source
+
+
+HOSTILE_NAMES = [
+    '<<TABLE><TR><TD HREF="javascript:alert(1)">x</TD></TR></TABLE>>',
+    '<<TABLE><TR><TD><IMG SRC="/etc/passwd"/></TD></TR></TABLE>>',
+    "ends with a backslash\\",
+    "bold <b>text</b> and a \"quote\" and \\n",
+    "nul\x00byte and a tab\t",
+    "long " + "x" * 16_000,
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_hostile_names_are_shown_as_text_and_render(tmp_path, name):
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    # without shapes the name is the whole label, which Graphviz would read as HTML
+    graph = viz.draw_graph((x * 2).sum(), names={name: x}, show_shapes=False)
+    svg_path = viz.render(graph, tmp_path / "g.svg")
+    svg = Path(svg_path).read_text()
+    assert "<a " not in svg and "<image" not in svg and "xlink:href" not in svg
+    visible = name if len(name) <= viz.MAX_LINE_CHARACTERS else \
+        name[:viz.MAX_LINE_CHARACTERS - 1] + "\u2026"
+    visible = visible.replace("\x00", "\\x00").replace("\t", "\\x09")
+    expected = (visible.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                .replace('"', "&quot;"))
+    assert expected in svg
+
+
+def test_module_names_and_custom_op_names_are_escaped(tmp_path):
+    class Evil(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad
+
+    Evil.__name__ = "<<B>evil</B>>"
+    model = nn.ModuleDict({'<<I>x</I>>': nn.Linear(2, 2)})
+    out = Evil.apply(model['<<I>x</I>>'](tg.ones(1, 2))).sum()
+    source = viz.draw_graph(out, model=model).source
+    assert "label=<<" not in source and 'label="<<I>x</I>>: Linear"' in source
+    svg = Path(viz.render(viz.draw_graph(out, model=model), tmp_path / "m.svg")).read_text()
+    assert "&lt;&lt;I&gt;x&lt;/I&gt;&gt;: Linear" in svg and "&lt;&lt;B&gt;evil" in svg
+
+
+def test_huge_graphs_keep_the_nodes_nearest_the_output():
+    x = tg.ones(2, requires_grad=True)
+    w = tg.ones(2, requires_grad=True)
+    y = x
+    for _ in range(300):
+        y = (y * w + x).relu()
+    graph = viz.draw_graph(y, max_nodes=20)
+    node_lines = [line for line in graph.body
+                  if "[label=" in line and "->" not in line and "legend_" not in line]
+    assert len(node_lines) == 20
+    assert "1,783 earlier nodes collapsed" in graph.source
+    assert "ops: Mul x298, Add x297, ReLU x297" in graph.source
+    assert "c_far -> t0" in graph.source  # the kept input made by a collapsed op
+    assert 'label="Summarised for size: 1,783 nodes farthest' in graph.source
+
+
+def test_collapsing_many_module_calls_keeps_one_node_per_top_module():
+    model = nn.Sequential(*[nn.Sequential(nn.Linear(2, 2), nn.ReLU()) for _ in range(50)])
+    out = model(tg.ones(1, 2)).sum()
+    graph = viz.draw_graph(out, model=model, max_nodes=120)
+    assert graph.source.count("shape=box3d") == 50 + 1  # one per block, plus the legend's
+    assert "50 module clusters collapsed to one node each" in graph.source
+    # inside each block: Linear and ReLU; weight, bias and both results
+    assert "2 ops and 4 tensors collapsed" in graph.source

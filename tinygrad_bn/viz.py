@@ -72,7 +72,7 @@ def draw_graph(output, *, model=None, names=None, show_values=False, show_grads=
     if max_nodes < 2:
         raise ValueError(f"max_nodes must be at least 2, got {max_nodes}")
     picture = _Picture(output, model, names or {}, show_values, show_grads, show_shapes,
-                       group_modules and model is not None)
+                       group_modules and model is not None, max_nodes)
     notes = picture.summarise(max_nodes)
     return picture.to_digraph(rankdir, notes)
 
@@ -88,7 +88,8 @@ def retain_grads(output):
 def render(graph, path, format=None):
     """Write ``graph`` to ``path`` as SVG, PNG or PDF (``format``, else the path's suffix, else
     SVG) with Graphviz's ``dot``. If ``dot`` is missing, the DOT source is written next to
-    ``path`` (suffix ``.dot``) and ``GraphvizNotFoundError`` says how to install Graphviz."""
+    ``path`` (suffix ``.dot``, or ``.1.dot``, ... rather than overwrite a file) and
+    ``GraphvizNotFoundError`` names that file and says how to install Graphviz."""
     path = os.fspath(path)
     fmt = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
     if fmt not in ("svg", "png", "pdf"):
@@ -96,9 +97,7 @@ def render(graph, path, format=None):
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     if shutil.which("dot") is None:
-        dot_path = os.path.splitext(path)[0] + ".dot"
-        with open(dot_path, "w", encoding="utf-8") as file:
-            file.write(graph.source)
+        dot_path = _write_new_file(os.path.splitext(path)[0], ".dot", graph.source)
         raise GraphvizNotFoundError(
             f"Graphviz's `dot` program was not found on PATH, so {path} was not rendered; the "
             f"graph's DOT source was written to {dot_path} instead. {INSTALL_HINT}"
@@ -107,6 +106,20 @@ def render(graph, path, format=None):
     with open(path, "wb") as file:
         file.write(data)
     return path
+
+
+def _write_new_file(stem, suffix, text):
+    """Write ``text`` to ``stem + suffix``, or, when that exists, to the first free
+    ``stem.1 + suffix``, ``stem.2 + suffix``, ...: an existing file is never overwritten."""
+    attempt = 0
+    while True:
+        path = stem + (f".{attempt}" if attempt else "") + suffix
+        try:
+            with open(path, "x", encoding="utf-8") as file:
+                file.write(text)
+            return path
+        except FileExistsError:
+            attempt += 1
 
 
 # ---------------------------------------------------------------------- walking the graph
@@ -135,6 +148,37 @@ def _input_tensors(op):
     return tensors
 
 
+def _tensor_key(tensor, producer):
+    """What identifies a tensor node: an op's result is known by its op, a leaf by itself."""
+    return id(tensor) if producer is None else ("result of", id(producer))
+
+
+def _node_count(ops):
+    """How many nodes drawing ``ops`` takes: each op, its result, and each distinct leaf."""
+    leaves = {id(entry) for op in ops for entry, producer in zip(op.inputs, op.producers)
+              if producer is None}
+    return 2 * len(ops) + len(leaves)
+
+
+def _nearest(output, ops, limit):
+    """The keys (``id(op)`` and ``_tensor_key``) of the ``limit`` nodes nearest ``output``,
+    breadth first against the data flow; None when the whole graph has at most ``limit + 1``
+    nodes and is drawn in full."""
+    if _node_count(ops) + (output.grad_fn is None) <= limit + 1:
+        return None
+    near, queue = set(), deque([(output, output.grad_fn)])
+    while queue and len(near) < limit:
+        tensor, producer = queue.popleft()
+        key = _tensor_key(tensor, producer)
+        if key in near:
+            continue
+        near.add(key)
+        if producer is not None and id(producer) not in near and len(near) < limit:
+            near.add(id(producer))
+            queue.extend(zip(_input_tensors(producer), producer.producers))
+    return near
+
+
 def _produced(output, ops):
     """Each op's result, by ``id(op)``, as found among its consumers' inputs."""
     produced = {}
@@ -151,18 +195,27 @@ class _Picture:
     """The graph as plain data (nodes, edges, clusters) before it becomes Graphviz source, so
     that it can be summarised first."""
 
-    def __init__(self, output, model, names, show_values, show_grads, show_shapes, clusters):
+    def __init__(self, output, model, names, show_values, show_grads, show_shapes, clusters,
+                 max_nodes):
         self.show_values, self.show_grads, self.show_shapes = show_values, show_grads, show_shapes
-        self.nodes = {}      # node id -> {"kind", "label", "cluster"}
+        self.nodes = {}      # node id -> {"kind", "cluster", "lines" (label lines, raw text)}
         self.edges = []      # (tail id, head id, attributes)
         self.clusters = {}   # cluster id -> {"label", "parent", "module_id", "call_number"}
+        self.notes = []      # what was summarised already while walking
         forward_order = topological_order([output])  # the one walk; inputs before their ops
         produced = _produced(output, forward_order)
         op_ids = {id(op): f"op{i}" for i, op in enumerate(forward_order)}
         tensor_ids = {}  # an op's result is known by its op, a leaf by itself
+        # Without modules to collapse first, a graph too big to draw keeps only the nodes
+        # nearest the output; they are chosen before any node is built.
+        near = None if model is not None else _nearest(output, forward_order, max_nodes - 1)
+        if near is not None:
+            self._far_node(forward_order, near)
 
         def tensor_node(tensor, producer):
-            key = id(tensor) if producer is None else ("result of", id(producer))
+            key = _tensor_key(tensor, producer)
+            if near is not None and key not in near:
+                return "c_far"
             return tensor_ids.setdefault(key, f"t{len(tensor_ids)}")
 
         names_by_id = {id(t): name for name, t in names.items()}
@@ -188,37 +241,55 @@ class _Picture:
 
         def add_tensor(tensor, producer):
             node = tensor_node(tensor, producer)
-            if node in self.nodes:
+            if node in self.nodes:  # drawn already, or part of the collapsed far node
                 return node
             if producer is not None:
                 cluster = calls.get(id(producer))
             else:
                 owner = owners.get(id(tensor))
                 cluster = first_call.get(id(owner)) if owner is not None else None
+            name = names_by_id.get(id(tensor))
             self.nodes[node] = {
                 "kind": self._kind(tensor, producer, output, owners),
-                "label": self._tensor_label(tensor, producer, names_by_id.get(id(tensor))),
+                # built when drawn: most nodes of a huge graph are collapsed before that
+                "lines": lambda: self._tensor_lines(tensor, producer, name),
                 "cluster": cluster,
             }
             return node
 
+        far_heads = set()
+
+        def far_edge(head):
+            if head not in far_heads:
+                far_heads.add(head)
+                self.edges.append(("c_far", head, {}))
+
         # Nodes in forward order, each op's inputs in argument order, so Graphviz lays input 0
         # before input 1 and the picture reads in the direction the data flows.
         for op in forward_order:
+            if near is not None and id(op) not in near:
+                continue
             inputs = _input_tensors(op)
             input_nodes = [add_tensor(t, p) for t, p in zip(inputs, op.producers)]
             node = op_ids[id(op)]
-            self.nodes[node] = {"kind": "op", "label": _op_label(op), "cluster": calls.get(id(op))}
+            self.nodes[node] = {"kind": "op", "lines": lambda op=op: [_op_label(op)],
+                                "op_name": op.name, "cluster": calls.get(id(op))}
             result = add_tensor(produced[id(op)], op)
             several = len(inputs) > 1
             for position, (tensor_id, producer) in enumerate(zip(input_nodes, op.producers)):
+                if tensor_id == "c_far":  # an input among the collapsed nodes
+                    far_edge(node)
+                    continue
+                if near is not None and producer is not None and id(producer) not in near:
+                    far_edge(tensor_id)  # an input made by a collapsed op
                 attributes = {"label": str(position)} if several else {}
                 if producer is not None:
                     attributes["weight"] = "4"  # keep the forward data path straight
                 self.edges.append((tensor_id, node, attributes))
-            for array, role in _state_arrays(op):
-                if id(array) in buffers:
-                    self._buffer(buffers[id(array)], node, role, first_call)
+            if buffers:
+                for array, role in _state_arrays(op):
+                    if id(array) in buffers:
+                        self._buffer(buffers[id(array)], node, role, first_call)
             self.edges.append((node, result, {"weight": "4"}))
         add_tensor(output, output.grad_fn)  # an output that no op produced (a leaf) is drawn alone
 
@@ -258,7 +329,8 @@ class _Picture:
         name, buffer, module = found
         node = f"b_{name}"
         if node not in self.nodes:
-            self.nodes[node] = {"kind": "buffer", "label": self._tensor_label(buffer, None, name),
+            self.nodes[node] = {"kind": "buffer",
+                                "lines": lambda: self._tensor_lines(buffer, None, name),
                                 "cluster": first_call.get(id(module))}
         self.edges.append((node, op_node, {"style": "dashed", "label": role}))
 
@@ -272,7 +344,9 @@ class _Picture:
             return "leaf" if tensor.requires_grad else "input"
         return "tensor"
 
-    def _tensor_label(self, tensor, producer, name):
+    def _tensor_lines(self, tensor, producer, name):
+        """The label of a tensor node, one line a string: name, shape and dtype, values,
+        gradient."""
         lines = [name] if name else []
         shape = tuple(tensor.shape)
         if self.show_shapes:
@@ -285,56 +359,81 @@ class _Picture:
             lines.append(_values(tensor._array))
         if self.show_grads and tensor.grad is not None:
             lines.append("grad " + _values(tensor.grad._array, gradient=True))
-        return "\\n".join(lines) if lines else "tensor"
+        return lines or ["tensor"]
 
     # -------------------------------------------------------------- summarising
 
+    def _far_node(self, ops, near):
+        """The one node that stands for everything outside ``near``, listing its ops."""
+        far_ops = Counter(op.name for op in ops if id(op) not in near)
+        total = _node_count(ops)
+        listing = ", ".join(f"{name} x{count}" for name, count in far_ops.most_common(4))
+        lines = [f"{total - len(near):,} earlier nodes collapsed", f"ops: {listing or 'none'}"]
+        self.nodes["c_far"] = {"kind": "collapsed", "lines": lines, "cluster": None}
+        self.notes.append(f"{total - len(near):,} nodes farthest from the output collapsed "
+                          "into one")
+
     def summarise(self, max_nodes):
         """Shrink the picture to at most ``max_nodes`` nodes; return notes on what went."""
-        notes = []
+        notes = list(self.notes)
         if len(self.nodes) > max_nodes and self.clusters:
             notes.append(self._collapse_clusters())
         if len(self.nodes) > max_nodes:
             notes.append(self._collapse_far_nodes(max_nodes))
         return notes
 
-    def _merge(self, members, new_node, label):
-        """Replace the ``members`` nodes by one collapsed node, outside any cluster; edges
-        follow, internal ones vanish."""
-        for member in members:
-            del self.nodes[member]
-        self.nodes[new_node] = {"kind": "collapsed", "label": label, "cluster": None}
+    def _merge(self, groups):
+        """Replace each group of nodes by one collapsed node outside any cluster, in one pass
+        over the edges: ``groups`` maps a member node to ``(new node, label lines)``. Edges
+        follow their ends; edges inside a group vanish, parallel ones are drawn once."""
+        nodes = {}
+        for node, info in self.nodes.items():
+            if node not in groups:
+                nodes[node] = info
+                continue
+            new_node, lines = groups[node]
+            nodes.setdefault(new_node, {"kind": "collapsed", "lines": lines, "cluster": None})
+        self.nodes = nodes
         merged, seen = [], set()
         for tail, head, attributes in self.edges:
-            tail = new_node if tail in members else tail
-            head = new_node if head in members else head
-            if tail == head:
+            new_tail, new_head = groups.get(tail, (tail,))[0], groups.get(head, (head,))[0]
+            if new_tail == new_head:
                 continue
-            key = (tail, head) if new_node in (tail, head) else (tail, head, id(attributes))
-            if key in seen:
-                continue
-            seen.add(key)
-            merged.append((tail, head, attributes if new_node not in (tail, head) else {}))
+            if new_tail == tail and new_head == head:
+                merged.append((tail, head, attributes))
+            elif (new_tail, new_head) not in seen:
+                seen.add((new_tail, new_head))
+                merged.append((new_tail, new_head, {}))
         self.edges = merged
 
     def _collapse_clusters(self):
-        top = [c for c, info in self.clusters.items() if info["parent"] is None]
-        for cluster in top:
-            inside = {c for c in self.clusters if self._within(c, cluster)}
-            members = {n for n, info in self.nodes.items() if info["cluster"] in inside}
-            ops = sum(1 for n in members if self.nodes[n]["kind"] == "op")
-            label = (f"{self.clusters[cluster]['label']}\\n{_count(ops, 'op')} and "
-                     f"{_count(len(members) - ops, 'tensor')} collapsed")
-            self._merge(members, f"c_{cluster}", label)
-        self.clusters = {}
-        return f"{len(top)} module clusters collapsed to one node each"
+        outermost = {}  # cluster -> its outermost enclosing cluster, each path walked once
 
-    def _within(self, cluster, ancestor):
-        while cluster is not None:
-            if cluster == ancestor:
-                return True
-            cluster = self.clusters[cluster]["parent"]
-        return False
+        def top_of(cluster):
+            path = []
+            while cluster not in outermost and self.clusters[cluster]["parent"] is not None:
+                path.append(cluster)
+                cluster = self.clusters[cluster]["parent"]
+            top = outermost.get(cluster, cluster)
+            for member in path + [cluster]:
+                outermost[member] = top
+            return top
+
+        members = {}
+        for node, info in self.nodes.items():
+            if info["cluster"] is not None:
+                members.setdefault(top_of(info["cluster"]), []).append(node)
+        groups = {}
+        for cluster, nodes in members.items():
+            ops = sum(1 for n in nodes if self.nodes[n]["kind"] == "op")
+            lines = [self.clusters[cluster]["label"],
+                     f"{_count(ops, 'op')} and {_count(len(nodes) - ops, 'tensor')} collapsed"]
+            for node in nodes:
+                groups[node] = (f"c_{cluster}", lines)
+        self._merge(groups)
+        tops = sum(1 for info in self.clusters.values() if info["parent"] is None)
+        self.clusters = {}
+        return f"{tops} module clusters collapsed to one node each"
 
     def _collapse_far_nodes(self, max_nodes):
         """Keep the ``max_nodes - 1`` nodes nearest the output (breadth first against the
@@ -350,11 +449,11 @@ class _Picture:
                     kept.add(tail)
                     queue.append(tail)
         far = [n for n in self.nodes if n not in kept]
-        op_names = Counter(self.nodes[n]["label"].split("(")[0].split("\\n")[0]
-                           for n in far if self.nodes[n]["kind"] == "op")
+        op_names = Counter(self.nodes[n]["op_name"] for n in far
+                           if self.nodes[n]["kind"] == "op")
         listing = ", ".join(f"{name} x{count}" for name, count in op_names.most_common(4))
-        label = f"{len(far):,} earlier nodes collapsed\\nops: {listing or 'none'}"
-        self._merge(set(far), "c_far", label)
+        lines = [f"{len(far):,} earlier nodes collapsed", f"ops: {listing or 'none'}"]
+        self._merge({node: ("c_far", lines) for node in far})
         return f"{len(far):,} nodes farthest from the output collapsed into one"
 
     # -------------------------------------------------------------- emitting
@@ -368,7 +467,7 @@ class _Picture:
             edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": "#555555"},
         )
         if notes:
-            graph.attr(label="Summarised for size: " + "; ".join(notes), labelloc="t")
+            graph.attr(label=_label(["Summarised for size: " + "; ".join(notes)]), labelloc="t")
         children = {}
         for cluster, info in self.clusters.items():
             children.setdefault(info["parent"], []).append(cluster)
@@ -379,15 +478,19 @@ class _Picture:
         def emit(container, cluster):
             for node in members.get(cluster, ()):
                 info = self.nodes[node]
-                container.node(node, info["label"], **STYLES[info["kind"]])
+                lines = info["lines"]
+                container.node(node, _label(lines() if callable(lines) else lines),
+                               **STYLES[info["kind"]])
             for child in children.get(cluster, ()):
                 with container.subgraph(name=child) as sub:
-                    sub.attr(label=self.clusters[child]["label"], style="rounded,dashed",
+                    sub.attr(label=_label([self.clusters[child]["label"]]), style="rounded,dashed",
                              color="#888888", fontsize="11", labeljust="l")
                     emit(sub, child)
 
         emit(graph, None)
         for tail, head, attributes in self.edges:
+            if "label" in attributes:
+                attributes = {**attributes, "label": _label([attributes["label"]])}
             graph.edge(tail, head, **attributes)
         self._legend(graph)
         return graph
@@ -405,6 +508,25 @@ class _Picture:
 
 
 # ---------------------------------------------------------------------- labels
+
+MAX_LINE_CHARACTERS = 120
+
+
+def _label(lines):
+    """Label text for Graphviz from raw lines: every line shown as the text it is. Backslashes
+    are doubled (so ``\\n`` or a final backslash stays text), control characters such as NUL
+    become visible escapes, lines longer than ``MAX_LINE_CHARACTERS`` end in an ellipsis, and
+    the result is marked as never HTML, so a name like ``<<TABLE>...>>`` cannot become markup,
+    a link or an image."""
+    escaped = []
+    for line in lines:
+        line = str(line)
+        if len(line) > MAX_LINE_CHARACTERS:
+            line = line[:MAX_LINE_CHARACTERS - 1] + "\u2026"
+        line = "".join(f"\\x{ord(c):02x}" if ord(c) < 32 or ord(c) == 127 else c for c in line)
+        escaped.append(line.replace("\\", "\\\\"))
+    return graphviz.nohtml("\\n".join(escaped))
+
 
 
 def _values(array, gradient=False):
