@@ -193,3 +193,23 @@ def test_sums_of_small_integers_are_int64():
     assert tg.ones(3, dtype=tg.uint8).sum().dtype == tg.int64
     assert tg.tensor([200, 100], dtype=tg.uint8).sum().item() == 300
     assert tg.ones(3, dtype=tg.int32).cumsum(0).dtype == tg.int64
+
+
+def test_softmax_dtype_and_implicit_dim_match_pytorch():
+    x = tg.tensor([[1, 2], [3, 5]])
+    assert x.softmax(1, dtype=tg.float64).dtype == tg.float64
+    assert tg.nn.functional.log_softmax(x, dim=0, dtype=tg.float32).dtype == tg.float32
+    message = "Implicit dimension choice for softmax has been deprecated"
+    with pytest.warns(UserWarning, match=message):
+        implicit = tg.nn.functional.softmax(x.float())
+    assert implicit.tolist() == x.float().softmax(1).tolist()
+    with pytest.warns(UserWarning, match=message):
+        assert tg.nn.Softmax()(tg.ones(3)).tolist() == pytest.approx([1 / 3] * 3)
+    torch = pytest.importorskip("torch")
+    for shape in [(3,), (2, 3), (2, 3, 4)]:
+        data = np.arange(np.prod(shape), dtype=np.float32).reshape(shape) / 7
+        with pytest.warns(UserWarning):
+            ours = tg.nn.functional.log_softmax(tg.tensor(data)).numpy()
+        with pytest.warns(UserWarning):
+            theirs = torch.nn.functional.log_softmax(torch.tensor(data)).numpy()
+        np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)

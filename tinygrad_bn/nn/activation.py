@@ -131,14 +131,15 @@ class Sigmoid(Module):
 
 
 class Softmax(Module):
-    """``exp(x) / sum(exp(x))`` along ``dim``."""
+    """``exp(x) / sum(exp(x))`` along ``dim`` (without one, PyTorch's deprecated implicit
+    choice, with its warning: see ``functional.softmax``)."""
 
-    def __init__(self, dim):
+    def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
 
     def forward(self, input):
-        return input.softmax(self.dim)
+        return F.softmax(input, self.dim, _stacklevel=5)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -148,4 +149,4 @@ class LogSoftmax(Softmax):
     """``x - logsumexp(x)`` along ``dim``."""
 
     def forward(self, input):
-        return input.log_softmax(self.dim)
+        return F.log_softmax(input, self.dim, _stacklevel=5)

@@ -137,12 +137,25 @@ def sigmoid(input):
     return input.sigmoid()
 
 
-def softmax(input, dim):
-    return input.softmax(dim)
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """``exp(x) / sum(exp(x))`` along ``dim``, in ``dtype`` when given. Without ``dim``,
+    PyTorch's deprecated implicit choice (dim 0 for 0-, 1- and 3-D input, else 1), with its
+    warning."""
+    return input.softmax(_implicit_dim("softmax", input, dim, _stacklevel), dtype=dtype)
 
 
-def log_softmax(input, dim):
-    return input.log_softmax(dim)
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """``x - logsumexp(x)`` along ``dim``, in ``dtype`` when given; ``dim`` as in
+    ``softmax``."""
+    return input.log_softmax(_implicit_dim("log_softmax", input, dim, _stacklevel), dtype=dtype)
+
+
+def _implicit_dim(name, input, dim, stacklevel):
+    if dim is not None:
+        return dim
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", UserWarning, stacklevel=stacklevel)
+    return 0 if input.ndim in (0, 1, 3) else 1
 
 
 # ---------------------------------------------------------------------- normalization
