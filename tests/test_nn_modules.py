@@ -46,20 +46,21 @@ def test_parameter_counts_of_the_articles_placement_models():
     assert "0.weight" in before.state_dict() and "1.running_var" in before.state_dict()
 
 
-def test_parameters_inside_lists_and_dicts_and_shared_ones_once():
+def test_parameters_inside_containers_and_shared_ones_once():
     class Model(nn.Module):
         def __init__(self):
             super().__init__()
-            self.layers = [nn.Linear(2, 2), nn.Linear(2, 1)]
-            self.extra = {"scale": nn.Parameter(tg.ones(1))}
+            self.layers = nn.ModuleList([nn.Linear(2, 2), nn.Linear(2, 1)])
+            self.extra = nn.ParameterDict({"scale": nn.Parameter(tg.ones(1))})
             self.tied = self.layers[0]  # the same module under two names
+            self.offset = nn.Parameter(tg.zeros(1))
 
     model = Model()
     names = [n for n, _ in model.named_parameters()]
     # a module's own parameters come before its children's, as in PyTorch
-    assert names == ["extra.scale", "layers.0.weight", "layers.0.bias", "layers.1.weight",
-                     "layers.1.bias"]
-    assert len(list(model.parameters())) == 5
+    assert names == ["offset", "layers.0.weight", "layers.0.bias", "layers.1.weight",
+                     "layers.1.bias", "extra.scale"]
+    assert len(list(model.parameters())) == 6
 
 
 def test_train_and_eval_recurse():
@@ -121,8 +122,8 @@ def test_load_state_dict_lists_every_problem_and_changes_nothing():
         "Error(s) in loading state_dict for MLPWithBatchNorm:\n"
         '\tMissing key(s) in state_dict: "fc3.bias". \n'
         '\tUnexpected key(s) in state_dict: "fc4.weight". \n'
-        "\tsize mismatch for fc1.weight: copying a param with shape (64, 19) from checkpoint, "
-        "the shape in current model is (64, 20).")
+        "\tsize mismatch for fc1.weight: copying a param with shape torch.Size([64, 19]) from "
+        "checkpoint, the shape in current model is torch.Size([64, 20]).")
     for key, value in model.state_dict().items():
         np.testing.assert_array_equal(value.detach().numpy(), before[key])
     state["fc1.weight"] = tg.ones(64, 20)

@@ -1,7 +1,20 @@
-"""Containers of modules, named as PyTorch names them: ``Sequential`` (applied one after another),
-``ModuleList`` and ``ModuleDict``."""
+"""Containers, named as PyTorch names them: ``Sequential`` (modules applied one after another),
+``ModuleList`` and ``ModuleDict`` of modules, ``ParameterList`` and ``ParameterDict`` of
+parameters.
 
-from .module import Module
+They exist because a module registers only attributes that are themselves a Parameter or a
+Module (as PyTorch does): a plain list of layers is invisible to ``parameters()``,
+``state_dict()``, ``to()`` and ``train()``. A container is a Module that registers what it holds
+under its position or key, so ``self.blocks = ModuleList(...)`` gives ``blocks.0.weight``.
+"""
+
+import operator
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping
+
+from ..printing import dtype_name
+from ..tensor import Tensor
+from .module import Module, Parameter
 
 
 class ModuleList(Module):
@@ -17,9 +30,7 @@ class ModuleList(Module):
     def _members(self):
         for i, module in enumerate(self.layers):
             yield "module", str(i), module
-        for kind, name, value in super()._members():
-            if not name.startswith("layers."):
-                yield kind, name, value
+        yield from super()._members()
 
     def _index(self, index):
         if not -len(self.layers) <= index < len(self.layers):
@@ -76,9 +87,7 @@ class ModuleDict(Module):
     def _members(self):
         for key, module in self.entries.items():
             yield "module", key, module
-        for kind, name, value in super()._members():
-            if not name.startswith("entries."):
-                yield kind, name, value
+        yield from super()._members()
 
     def __getitem__(self, key):
         return self.entries[key]
@@ -143,6 +152,239 @@ class Sequential(ModuleList):
         if isinstance(index, slice):
             return Sequential(*self.layers[index])
         return super().__getitem__(index)
+
+
+class ParameterList(Module):
+    """A list of parameters that belong to the owner, named ``0``, ``1``, ... (``params.0`` in
+    the owner's ``state_dict``), as PyTorch's.
+
+    A Tensor that is not yet a Parameter is wrapped into one as it enters (through the
+    constructor, ``append``, ``extend``, ``+=`` or item assignment), sharing its data and
+    requiring grad. Other values are kept as they are, as PyTorch keeps them: a Module among
+    them becomes a submodule, anything else is stored but not registered. Indexing (a slice
+    gives a new ParameterList), ``len`` and iteration work as on a list; there is no ``del``
+    or ``insert``, and calling it raises, as in PyTorch.
+    """
+
+    def __init__(self, values=None):
+        super().__init__()
+        self._values = []
+        if values is not None:
+            self.extend(values)
+
+    def _members(self):
+        for i, value in enumerate(self._values):
+            if isinstance(value, Parameter):
+                yield "parameter", str(i), value
+            elif isinstance(value, Module):
+                yield "module", str(i), value
+        yield from super()._members()
+
+    def _index(self, index):
+        index = operator.index(index)
+        if not -len(self._values) <= index < len(self._values):
+            raise IndexError(f"index {index} is out of range")
+        return index % len(self._values)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return type(self)().extend(self._values[index])
+        return self._values[self._index(index)]
+
+    def __setitem__(self, index, value):
+        self._values[self._index(index)] = _as_parameter(value)
+
+    def __len__(self):
+        return len(self._values)
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __iadd__(self, values):
+        return self.extend(values)
+
+    def append(self, value):
+        self._values.append(_as_parameter(value))
+        return self
+
+    def extend(self, values):
+        # a Tensor iterates over its rows, but is never meant to be unpacked here
+        if not isinstance(values, Iterable) or isinstance(values, Tensor):
+            raise TypeError("ParameterList.extend should be called with an iterable, but got "
+                            + type(values).__name__)
+        for value in list(values):  # a copy first: ``params += params`` ends
+            self.append(value)
+        return self
+
+    def extra_repr(self):
+        """One line per entry: ``  (0): Parameter containing: [torch.float32 of size 2x3]``."""
+        return "\n".join(f"  ({i}): " + _describe(value, lambda p: dtype_name(p.dtype))
+                         for i, value in enumerate(self._values))
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterList should not be called.")
+
+
+class ParameterDict(Module):
+    """An ordered dict of parameters that belong to the owner, named by their (string) keys, as
+    PyTorch's.
+
+    Tensors are wrapped into Parameters as they enter, as in ``ParameterList``. A plain
+    ``dict`` given to the constructor or ``update`` enters in sorted key order (PyTorch's rule);
+    an ``OrderedDict``, a ParameterDict or a sequence of ``(key, value)`` pairs keeps its order.
+    ``d[key]`` (a missing key raises ``AttributeError``, as in PyTorch), ``d.key``, ``in``,
+    ``len``, iteration over keys, ``keys``, ``values``, ``items``, ``get``, ``pop``,
+    ``popitem``, ``setdefault``, ``clear``, ``copy``, ``fromkeys`` and ``|`` work as on a dict.
+    """
+
+    def __init__(self, parameters=None):
+        super().__init__()
+        self._values = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    def _members(self):
+        for key, value in self._values.items():
+            if isinstance(value, Parameter):
+                yield "parameter", key, value
+            elif isinstance(value, Module):
+                yield "module", key, value
+        yield from super()._members()
+
+    def __getattr__(self, name):
+        # only reached when ordinary lookup fails: entries read as attributes, as in PyTorch
+        values = self.__dict__.get("_values")
+        if values is not None and name in values:
+            return values[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __getitem__(self, key):
+        _check_key(key)
+        if key not in self._values:
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{key}'")
+        return self._values[key]
+
+    def __setitem__(self, key, value):
+        _check_key(key)
+        self._values[key] = _as_parameter(value)
+
+    def __delitem__(self, key):
+        del self._values[key]
+
+    def __contains__(self, key):
+        return key in self._values
+
+    def __len__(self):
+        return len(self._values)
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __reversed__(self):
+        return reversed(self._values)
+
+    def keys(self):
+        return self._values.keys()
+
+    def values(self):
+        return self._values.values()
+
+    def items(self):
+        return self._values.items()
+
+    def get(self, key, default=None):
+        return self._values.get(key, default)
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def pop(self, key):
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self):
+        return self._values.popitem()
+
+    def clear(self):
+        self._values.clear()
+
+    def copy(self):
+        return ParameterDict(OrderedDict(self._values))
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict((key, default) for key in keys)
+
+    def update(self, parameters):
+        """Add or overwrite entries from a mapping or from ``(key, value)`` pairs."""
+        if not isinstance(parameters, Iterable):
+            raise TypeError("ParametersDict.update should be called with an iterable of "
+                            "key/value pairs, but got " + type(parameters).__name__)
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs = parameters.items()
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = []
+            for j, pair in enumerate(parameters):
+                if not isinstance(pair, Iterable):
+                    raise TypeError(f"ParameterDict update sequence element #{j} should be "
+                                    f"Iterable; is{type(pair).__name__}")
+                if len(pair) != 2:
+                    raise ValueError(f"ParameterDict update sequence element #{j} has length "
+                                     f"{len(pair)}; 2 is required")
+                pairs.append(pair)
+        for key, value in pairs:
+            self[key] = value
+
+    def __or__(self, other):
+        merged = self.copy()
+        merged.update(other)
+        return merged
+
+    def __ror__(self, other):
+        merged = other.copy()
+        merged.update(self)
+        return merged
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def extra_repr(self):
+        """One line per entry: ``  (key): Parameter containing: [torch.FloatTensor of size 3]``
+        (PyTorch names the type here, where ParameterList names the dtype)."""
+        return "\n".join(f"  ({key}): " + _describe(value, Tensor.type)
+                         for key, value in self._values.items())
+
+    def __call__(self, *args, **kwargs):
+        raise RuntimeError("ParameterDict should not be called.")
+
+
+def _as_parameter(value):
+    """A Tensor enters a parameter container as a Parameter (sharing its data), as in PyTorch."""
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
+
+
+def _describe(value, type_text):
+    """How a parameter container prints one entry, in PyTorch's words: ``type_text(tensor)``
+    and the sizes joined by ``x`` (nothing for a 0-d one), or the type of a non-tensor."""
+    if not isinstance(value, Tensor):
+        return f"Object of type: {type(value).__name__}"
+    kind = "Parameter" if isinstance(value, Parameter) else "Tensor"
+    size = "x".join(str(s) for s in value.shape)
+    return f"{kind} containing: [{type_text(value)} of size {size}]"
+
+
+def _check_key(key):
+    if not isinstance(key, str):
+        raise TypeError("Index given to ParameterDict cannot be used as a key as it is not a "
+                        f"string (type is '{type(key).__name__}'). Open an issue on github if "
+                        "you need non-string keys.")
 
 
 def _module(value):

@@ -1,11 +1,12 @@
 """Layers that map or reshape features without a nonlinearity: ``Linear``, ``Identity``,
-``Flatten``."""
+``Flatten`` and its inverse ``Unflatten``."""
 
 import math
 
 import numpy as np
 
 from .. import dtypes
+from ..shapes import normalize_dim
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -67,3 +68,68 @@ class Flatten(Module):
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+class Unflatten(Module):
+    """Expand dim ``dim`` of the input into the sizes ``unflattened_size``: input
+    ``(*, S_dim, *)`` gives ``(*, U_1, ..., U_n, *)`` where ``U_1 * ... * U_n == S_dim``; one
+    ``U_i`` may be -1, inferred from the others. The inverse of ``Flatten``, as PyTorch's.
+
+    ``unflattened_size`` is a tuple, list or ``Size`` of ints, kept (and printed) as given.
+    The output is a reshape of the input, so it shares the input's data.
+    """
+
+    def __init__(self, dim, unflattened_size):
+        super().__init__()
+        if not isinstance(unflattened_size, (tuple, list)):
+            raise TypeError("unflattened_size must be a tuple of ints, but found type "
+                            f"{type(unflattened_size).__name__}")
+        for position, size in enumerate(unflattened_size):
+            if not isinstance(size, int):
+                raise TypeError("unflattened_size must be tuple of ints, but found element of "
+                                f"type {type(size).__name__} at pos {position}")
+        self.dim, self.unflattened_size = dim, unflattened_size
+
+    def forward(self, input):
+        return input.reshape(unflattened_shape(input.shape, self.dim, self.unflattened_size))
+
+    def extra_repr(self):
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+def unflattened_shape(shape, dim, sizes):
+    """The shape ``Tensor.unflatten(dim, sizes)`` gives an input of ``shape``, with PyTorch's
+    error for each way ``dim`` or ``sizes`` can be wrong (checked in PyTorch's order)."""
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"unflatten(): argument 'dim' (position 1) must be int, not "
+                        f"{type(dim).__name__}")
+    for position, size in enumerate(sizes):
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+            raise TypeError("unflatten(): argument 'sizes' (position 2) must be tuple of ints, "
+                            f"but found element of type {type(size).__name__} at pos {position}")
+    dim = normalize_dim(dim, len(shape))
+    if not shape:
+        raise RuntimeError(f"Dimension specified as {dim} but tensor has no dimensions")
+    sizes = [int(size) for size in sizes]
+    numel, known, inferred = shape[dim], 1, None
+    for position, size in enumerate(sizes):
+        if size == -1:
+            if inferred is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            inferred = position
+        elif size >= 0:
+            known *= size
+        else:
+            raise RuntimeError(f"invalid shape dimension {size} at index {position} of shape "
+                               f"{sizes}")
+    if inferred is not None and known == 0 and numel == 0:
+        raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {sizes} because "
+                           "the unspecified dimension size -1 can be any value and is ambiguous")
+    if inferred is not None and known > 0 and numel % known == 0:
+        sizes[inferred] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of "
+                           f"dim {dim} ({numel}) in the input tensor")
+    return tuple(shape[:dim]) + tuple(sizes) + tuple(shape[dim + 1:])

@@ -2,12 +2,16 @@
 tensor.
 
 A module finds its parameters, buffers and submodules by walking its own attributes in the order
-they were assigned (also inside lists, tuples and dicts, named ``layers.0``), so a model is plain
-Python: no registration calls except ``register_buffer`` for the state that is not trained
-(BatchNorm's running statistics). Names, ``state_dict`` keys and their order, ``train``/``eval``
-and the ``repr`` follow PyTorch.
+they were assigned, so a model is plain Python: no registration calls except ``register_buffer``
+for the state that is not trained (BatchNorm's running statistics). As in PyTorch, only an
+attribute that *is* a Parameter, a buffer or a Module counts: a plain list, tuple or dict of
+modules is not looked into (``nn.ModuleList``, ``nn.ModuleDict``, ``nn.ParameterList`` and
+``nn.ParameterDict`` are the containers that register what they hold), and assigning one warns
+once. Names, ``state_dict`` keys and their order, ``train``/``eval`` and the ``repr`` follow
+PyTorch.
 """
 
+import warnings
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -18,6 +22,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad, thread_state
 from ..autograd.graph import ModuleCall, version_counter
 from ..autograd.hooks import RemovableHandle
+from ..printing import Size
 from ..tensor import Tensor, _to_array
 
 
@@ -61,7 +66,9 @@ class Module:
 
     Subclasses call ``super().__init__()``, assign parameters, submodules and buffers as
     attributes, and define ``forward``; calling the module calls ``forward``. ``training``
-    (True after construction) is what ``train()``/``eval()`` switch, recursively.
+    (True after construction) is what ``train()``/``eval()`` switch, recursively. Layers kept
+    in a plain list or dict are not registered (PyTorch's rule, with a warning here): hold them
+    in a ``ModuleList`` or ``ModuleDict``.
     """
 
     def __init__(self):
@@ -123,11 +130,17 @@ class Module:
 
     register_backward_hook = register_full_backward_hook
 
-        # ------------------------------------------------------------------ discovery
+    # ------------------------------------------------------------------ discovery
+
+    def __setattr__(self, name, value):
+        if isinstance(value, (list, tuple, dict)) and value:
+            _warn_if_unregistered(self, name, value)
+        object.__setattr__(self, name, value)
 
     def _members(self):
         """This module's own ``(kind, name, value)`` in assignment order; kind is
-        ``"parameter"``, ``"buffer"`` or ``"module"``. Containers are opened one level."""
+        ``"parameter"``, ``"buffer"`` or ``"module"``. Only the attribute itself counts, not
+        what a list or dict in it holds (as in PyTorch); containers override this."""
         buffers = self.__dict__.get("_buffer_names", ())
         for name, value in self.__dict__.items():
             if name in buffers:
@@ -136,13 +149,6 @@ class Module:
                 yield "parameter", name, value
             elif isinstance(value, Module):
                 yield "module", name, value
-            elif isinstance(value, (list, tuple, dict)) and value:
-                items = value.items() if isinstance(value, dict) else enumerate(value)
-                for key, item in items:
-                    if isinstance(item, Parameter):
-                        yield "parameter", f"{name}.{key}", item
-                    elif isinstance(item, Module):
-                        yield "module", f"{name}.{key}", item
 
     def named_children(self):
         """``(name, module)`` for each direct submodule."""
@@ -337,8 +343,8 @@ class Module:
             array = np.asarray(value._array if isinstance(value, Tensor) else value)
             if array.shape != target.shape:
                 problems.append(
-                    f"size mismatch for {key}: copying a param with shape {array.shape} from "
-                    f"checkpoint, the shape in current model is {target.shape}."
+                    f"size mismatch for {key}: copying a param with shape {Size(array.shape)} "
+                    f"from checkpoint, the shape in current model is {target.shape}."
                 )
                 continue
             updates.append((target, array))
@@ -359,15 +365,45 @@ class Module:
         return ""
 
     def __repr__(self):
-        children = list(self.named_children())
+        """PyTorch's layout: ``Name(extra)`` when the extra text is one line and there are no
+        submodules, otherwise one line per extra line and per ``(name): child``, indented."""
         extra = self.extra_repr()
-        if not children:
+        lines = extra.split("\n") if extra else []
+        children = [f"({name}): " + repr(child).replace("\n", "\n  ")
+                    for name, child in self.named_children()]
+        if not children and len(lines) <= 1:
             return f"{type(self).__name__}({extra})"
-        lines = [extra] if extra else []
-        for name, child in children:
-            child_text = repr(child).replace("\n", "\n  ")
-            lines.append(f"({name}): {child_text}")
-        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines + children) + "\n)"
+
+
+_warned_unregistered = set()  # (module class, attribute name) pairs already warned about
+
+
+def _warn_if_unregistered(module, name, value):
+    """Warn, once per class and attribute name, that a plain list, tuple or dict of modules or
+    parameters assigned to ``module.name`` is not registered, and name the container that
+    would register it. PyTorch stays silent here; the silence costs a model its parameters."""
+    key = (type(module), name)
+    if key in _warned_unregistered:
+        return
+    items = value.values() if isinstance(value, dict) else value
+    has_modules = any(isinstance(item, Module) for item in items)
+    has_parameters = any(isinstance(item, Parameter) for item in items)
+    if not (has_modules or has_parameters):
+        return
+    _warned_unregistered.add(key)
+    suffix = "Dict" if isinstance(value, dict) else "List"
+    held = " and ".join(what for what, present in (("modules", has_modules),
+                                                    ("parameters", has_parameters)) if present)
+    containers = " / ".join(f"nn.{kind}{suffix}" for kind, present in (
+        ("Module", has_modules), ("Parameter", has_parameters)) if present)
+    warnings.warn(
+        f"{type(module).__name__}.{name} is a plain {type(value).__name__} of {held}, which is "
+        f"not registered (as in PyTorch): what it holds is not in parameters(), state_dict(), "
+        f"children() or modules(), and .to()/.double() and train()/eval() do not reach it. "
+        f"Use {containers} to register them.",
+        UserWarning, stacklevel=3,
+    )
 
 
 # ---------------------------------------------------------------------- hooks
