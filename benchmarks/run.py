@@ -221,6 +221,31 @@ def chain_backward_ms(length):
     return (time.perf_counter() - start) * 1e3
 
 
+def draw_chain_seconds(length):
+    """Time to draw (build the DOT source of) a chain of ``length`` multiplications; above
+    ``max_nodes`` the drawing keeps the nodes nearest the output."""
+    import tinygrad_bn as tg
+
+    y = tg.tensor([1.0], requires_grad=True)
+    for _ in range(length):
+        y = y * 1.0000001
+    start = time.perf_counter()
+    tg.viz.draw_graph(y).source  # noqa: B018 - building the source is the work timed
+    return time.perf_counter() - start
+
+
+def draw_module_calls_seconds(calls):
+    """Time to draw a model of ``calls`` Linear module calls, each a cluster, collapsed to one
+    node per module for size."""
+    import tinygrad_bn as tg
+
+    model = tg.nn.Sequential(*[tg.nn.Linear(2, 2) for _ in range(calls)])
+    out = model(tg.ones(1, 2)).sum()
+    start = time.perf_counter()
+    tg.viz.draw_graph(out, model=model).source  # noqa: B018
+    return time.perf_counter() - start
+
+
 def machine_line():
     cpu = platform.processor() or platform.machine()
     try:
@@ -291,6 +316,17 @@ def main(argv=None):
         for length in (1_000, 10_000, 100_000):
             ms = chain_backward_ms(length)
             print(f"| {length:,} | {ms:.1f} | {ms * 1e3 / length:.2f} |", flush=True)
+        draw_chain_seconds(10)  # imports and first-call costs out of the table
+        print("\n| graph drawn | size | seconds | microseconds per unit |")
+        print("|---|---|---|---|")
+        for length in (12_500, 25_000, 50_000, 100_000):
+            seconds = draw_chain_seconds(length)
+            print(f"| chain of ops | {length:,} | {seconds:.2f} | {seconds * 1e6 / length:.1f} |",
+                  flush=True)
+        for calls in (300, 600, 1_200, 2_400):
+            seconds = draw_module_calls_seconds(calls)
+            print(f"| module calls | {calls:,} | {seconds:.2f} | {seconds * 1e6 / calls:.1f} |",
+                  flush=True)
 
 
 if __name__ == "__main__":

@@ -50,3 +50,8 @@ def test_runner_runs_a_tiny_configuration():
     assert lines[2].startswith("| workload | NumPy floor | tinygrad_bn | PyTorch |")
     assert lines[4].startswith("| W1 |") and lines[4].count("x |") >= 1
     assert any(line.startswith("| W1 | tinygrad_bn |") for line in lines)  # memory table
+
+
+def test_graph_drawing_scaling_lines_run():
+    assert run.draw_chain_seconds(500) > 0
+    assert run.draw_module_calls_seconds(20) > 0
