@@ -161,7 +161,11 @@ def test_reset_running_stats():
          "expected 2D or 3D input (got 4D input)"),
         (lambda: nn.BatchNorm1d(4)(tg.randn(4)), ValueError, "expected 2D or 3D input (got 1D input)"),
         (lambda: nn.BatchNorm1d(4)(tg.randn(1, 4)), ValueError,
-         "Expected more than 1 value per channel when training, got input size (1, 4)"),
+         "Expected more than 1 value per channel when training, got input size torch.Size([1, 4])"),
+        (lambda: nn.BatchNorm1d(4, eps=0)(tg.randn(3, 4)), ValueError,
+         "batch_norm eps must be positive during training, but got 0"),
+        (lambda: F.batch_norm(tg.randn(3, 4), None, None, training=True, eps=-1e-5), ValueError,
+         "batch_norm eps must be positive during training, but got -1e-05"),
         (lambda: nn.BatchNorm1d(64)(tg.randn(32, 3)), ValueError,
          "BatchNorm1d(64) expected 64 channels in dim 1 of its input, got input of shape (32, 3) "
          "with 3"),
@@ -181,3 +185,21 @@ def test_a_rejected_batch_leaves_the_buffers_untouched():
     with pytest.raises(ValueError):
         bn(tg.randn(1, 3))
     assert bn.num_batches_tracked.item() == 0 and bn.running_mean.tolist() == [0, 0, 0]
+
+
+def test_an_empty_training_batch_gives_an_empty_output_as_pytorch():
+    bn = nn.BatchNorm1d(3)
+    x = tg.randn(0, 3, requires_grad=True)
+    out = bn(x)
+    assert out.shape == (0, 3) and out.requires_grad
+    out.sum().backward()
+    assert x.grad.shape == (0, 3) and bn.weight.grad.tolist() == [0.0, 0.0, 0.0]
+    assert bn.running_mean.tolist() == [0.0] * 3 and bn.running_var.tolist() == [1.0] * 3
+    assert bn.num_batches_tracked.item() == 1  # PyTorch counts the empty batch
+    bn.eval()
+    assert bn(tg.randn(0, 3, 5)).shape == (0, 3, 5)
+
+
+def test_eps_zero_is_allowed_with_running_statistics():
+    bn = nn.BatchNorm1d(2, eps=0.0).eval()
+    assert bn(tg.ones(3, 2)).tolist() == [[1.0, 1.0]] * 3

@@ -15,6 +15,7 @@ from .. import dtypes
 from ..ops import BatchNorm, CrossEntropy, Linear
 from ..ops.loss import BinaryCrossEntropy
 from ..ops.normalization import update_running_statistics
+from ..printing import Size
 from ..random import numpy_generator
 from ..tensor import Tensor, where
 
@@ -182,15 +183,20 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 f"input of shape {tuple(input.shape)}), not {tensor.numel()}"
             )
     use_batch_stats = training or running_mean is None or running_var is None
-    if use_batch_stats and input.numel() // channels <= 1:
+    if use_batch_stats and input.numel() // channels == 1:
         raise ValueError(
             "Expected more than 1 value per channel when training, got input size "
-            f"{tuple(input.shape)}"
+            f"{Size(input.shape)}"
         )
+    if use_batch_stats and not eps > 0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if weight is None:
         weight = Tensor._make(np.ones(channels, dtype=input.dtype), None)
     if bias is None:
         bias = Tensor._make(np.zeros(channels, dtype=input.dtype), None)
+    if input.numel() == 0:  # an empty batch: nothing to normalise, statistics untouched
+        shape = (1, -1) if input.ndim == 2 else (1, -1, 1)
+        return input * weight.reshape(shape) + bias.reshape(shape)
     running = (None, None) if running_mean is None or running_var is None else (
         running_mean._array, running_var._array)
     if not fused:

@@ -64,7 +64,7 @@ class BatchNorm1d(Module):
             )
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            if input.numel() // input.shape[1] > 1:  # else batch_norm raises before any update
+            if input.numel() // input.shape[1] != 1:  # else batch_norm raises before any update
                 # The array directly, as for the running statistics: this runs every step, and
                 # no op saves a buffer, so its version is never checked.
                 self.num_batches_tracked._array += 1
