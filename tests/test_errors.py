@@ -197,6 +197,15 @@ ERRORS = [
      RuntimeError, "One of the differentiated Tensors (input 0) does not require grad"),
     ("gradcheck_no_input", lambda: tg.gradcheck(lambda t: t * 2, tg.ones(2)), ValueError,
      "gradcheck expects at least one input tensor to require gradient"),
+    ("linear_ndarray", lambda: tg.nn.Linear(3, 2)(np.ones((1, 3))), TypeError,
+     "linear(): argument 'input' (position 1) must be Tensor, not numpy.ndarray"),
+    ("linear_list", lambda: tg.nn.Linear(3, 2)([[1.0, 2.0, 3.0]]), TypeError,
+     "linear(): argument 'input' (position 1) must be Tensor, not list"),
+    ("linear_dtype", lambda: tg.nn.Linear(3, 2)(tg.ones(1, 3, dtype=tg.float64)), RuntimeError,
+     "mat1 and mat2 must have the same dtype, but got Double and Float"),
+    ("linear_bias_dtype", lambda: tg.nn.functional.linear(
+        tg.ones(1, 3), tg.ones(2, 3), tg.ones(2, dtype=tg.float64)), RuntimeError,
+     "self and mat2 must have the same dtype, but got Double and Float"),
 ]
 
 

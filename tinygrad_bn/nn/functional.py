@@ -25,7 +25,20 @@ REDUCTIONS = ("none", "mean", "sum")
 def linear(input, weight, bias=None):
     """``input @ weight.T + bias`` as one node. ``input`` ``(..., in)``, ``weight``
     ``(out, in)``, ``bias`` ``(out,)``."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not "
+                        f"{_type_name(input)}")
     out_features, in_features = weight.shape
+    if input.dtype != weight.dtype:
+        raise RuntimeError(
+            f"mat1 and mat2 must have the same dtype, but got "
+            f"{dtypes.scalar_type_name(input.dtype)} and {dtypes.scalar_type_name(weight.dtype)}"
+        )
+    if bias is not None and bias.dtype != weight.dtype:
+        raise RuntimeError(
+            f"self and mat2 must have the same dtype, but got "
+            f"{dtypes.scalar_type_name(bias.dtype)} and {dtypes.scalar_type_name(weight.dtype)}"
+        )
     if input.ndim == 0 or input.shape[-1] != in_features:
         raise RuntimeError(
             f"Linear({in_features} -> {out_features}) got input of shape {tuple(input.shape)}: "
@@ -34,6 +47,13 @@ def linear(input, weight, bias=None):
     if bias is None:
         return Linear.apply(input, weight)
     return Linear.apply(input, weight, bias)
+
+
+def _type_name(value):
+    """``numpy.ndarray``, ``list``: a type as PyTorch's argument errors name it."""
+    kind = type(value)
+    return kind.__qualname__ if kind.__module__ == "builtins" else \
+        f"{kind.__module__}.{kind.__qualname__}"
 
 
 def relu(input):

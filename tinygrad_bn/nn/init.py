@@ -1,6 +1,7 @@
 """In-place initialisers for parameters (``torch.nn.init``), drawing from the seeded generator."""
 
 import math
+import warnings
 
 import numpy as np
 
@@ -73,18 +74,30 @@ def calculate_gain(nonlinearity, param=None):
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
 
 
+def _zero_element(tensor):
+    """A tensor with no elements has no fan to scale by: PyTorch warns and leaves it."""
+    if 0 in tensor.shape:
+        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+        return True
+    return False
+
+
 def kaiming_uniform_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He initialisation: U(-bound, bound) with ``bound = gain * sqrt(3 / fan)``, ``gain =
     sqrt(2 / (1 + a**2))`` for leaky ReLU (``a`` its slope), ``sqrt(2)`` for ReLU."""
     gain = math.sqrt(2.0) if nonlinearity == "relu" else (
         math.sqrt(2.0 / (1 + a * a)) if nonlinearity == "leaky_relu"
         else calculate_gain(nonlinearity, a))
+    if _zero_element(tensor):
+        return tensor
     bound = gain * math.sqrt(3.0 / _fan(tensor, mode))
     return uniform_(tensor, -bound, bound, generator)
 
 
 def kaiming_normal_(tensor, a=0.0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He initialisation: N(0, std**2) with ``std = gain / sqrt(fan)``."""
+    if _zero_element(tensor):
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)
 
