@@ -132,6 +132,27 @@ def test_load_state_dict_lists_every_problem_and_changes_nothing():
     assert np.all(model.fc1.weight.detach().numpy() == 1)
 
 
+def test_load_state_dict_converts_dtypes_and_is_atomic_on_values_that_are_not_numbers():
+    model = ArticleMLP(20, 64, 5)
+    before = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+    state = {k: v.detach().numpy().astype(np.float64) for k, v in
+             ArticleMLP(20, 64, 5).state_dict().items()}
+    state["bn1.num_batches_tracked"] = np.float64(7.0)
+    good = dict(state)
+    state["fc3.bias"] = np.array(["a"] * 5)  # after fc1..., so a loop that writes as it goes
+    with pytest.raises(RuntimeError) as error:  # would already have changed fc1
+        model.load_state_dict(state)
+    assert 'While copying the parameter named "fc3.bias", expected a tensor of numbers from ' \
+        "checkpoint but received ndarray of dtype <U1." in str(error.value)
+    for key, value in model.state_dict().items():
+        np.testing.assert_array_equal(value.detach().numpy(), before[key])
+    model.load_state_dict(good)
+    assert model.fc1.weight.dtype == tg.float32 and model.bn1.num_batches_tracked.item() == 7
+    assert model.bn1.num_batches_tracked.dtype == tg.int64
+    np.testing.assert_array_equal(model.fc1.weight.detach().numpy(),
+                                  good["fc1.weight"].astype(np.float32))
+
+
 def test_repr_is_pytorchs():
     assert repr(ArticleMLP(20, 64, 5)) == (
         "MLPWithBatchNorm(\n"

@@ -318,9 +318,10 @@ class Module:
     def load_state_dict(self, state_dict, strict=True):
         """Copy values from ``state_dict`` (Tensors or NumPy arrays) into this module in place.
 
-        Everything is checked before anything is copied, so a failed load leaves the module as
-        it was: shape mismatches always raise, and with ``strict`` missing and unexpected keys
-        raise too, all listed in one ``RuntimeError`` worded as PyTorch's. Returns
+        Everything is checked and converted to the destination's dtype before anything is
+        copied, so a failed load leaves the module as it was: shape mismatches and values that
+        are not numbers always raise, and with ``strict`` missing and unexpected keys raise too,
+        all listed in one ``RuntimeError`` worded as PyTorch's, each naming its key. Returns
         ``(missing_keys, unexpected_keys)``.
         """
         own = self.state_dict()
@@ -341,13 +342,20 @@ class Module:
                 continue
             value = state_dict[key]
             array = np.asarray(value._array if isinstance(value, Tensor) else value)
+            if array.dtype.kind not in "biuf":
+                problems.append(
+                    f'While copying the parameter named "{key}", expected a tensor of numbers '
+                    f"from checkpoint but received {type(value).__name__} of dtype {array.dtype}."
+                )
+                continue
             if array.shape != target.shape:
                 problems.append(
                     f"size mismatch for {key}: copying a param with shape {Size(array.shape)} "
                     f"from checkpoint, the shape in current model is {target.shape}."
                 )
                 continue
-            updates.append((target, array))
+            # converted now, as copy_ would (any number dtype casts), so writing cannot fail
+            updates.append((target, array.astype(target.dtype, copy=False)))
         if problems:
             raise RuntimeError(
                 f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
