@@ -206,6 +206,16 @@ ERRORS = [
     ("linear_bias_dtype", lambda: tg.nn.functional.linear(
         tg.ones(1, 3), tg.ones(2, 3), tg.ones(2, dtype=tg.float64)), RuntimeError,
      "self and mat2 must have the same dtype, but got Double and Float"),
+    ("cross_entropy_int_logits", lambda: tg.nn.functional.cross_entropy(
+        tg.tensor([[1, 2]]), tg.tensor([0])), NotImplementedError,
+     "\"log_softmax_lastdim_kernel_impl\" not implemented for 'Long'"),
+    ("nll_loss_int_input", lambda: tg.nn.functional.nll_loss(tg.tensor([[1, 2]]), tg.tensor([0])),
+     NotImplementedError, "\"nll_loss_out_frame\" not implemented for 'Long'"),
+    ("backward_string_gradient", lambda: (leaf() * 2).sum().backward(gradient="abc"), TypeError,
+     "gradients can be either Tensors or None, but got str"),
+    ("grad_string_outputs", lambda: tg.autograd.grad((leaf() * 2).sum(), [leaf()],
+                                                     grad_outputs="abc"),
+     TypeError, "gradients can be either Tensors or None, but got str"),
 ]
 
 

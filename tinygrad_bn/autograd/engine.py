@@ -336,10 +336,17 @@ def root_grads(outputs, grad_outputs):
     Tensor = graph.Tensor
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
+    elif isinstance(grad_outputs, (Tensor, np.ndarray)):
+        grad_outputs = (grad_outputs,)
+    elif isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = tuple(grad_outputs)
     else:
-        grad_outputs = _as_tuple(grad_outputs) if not isinstance(grad_outputs, np.ndarray) else (
-            grad_outputs,
-        )
+        grad_outputs = (grad_outputs,)  # refused below, naming its type
+    for g in grad_outputs:
+        if g is not None and not isinstance(g, (Tensor, np.ndarray)):
+            raise TypeError(
+                f"gradients can be either Tensors or None, but got {type(g).__name__}"
+            )
     if len(grad_outputs) != len(outputs):
         raise RuntimeError(
             f"grad requires one gradient per output: got {len(grad_outputs)} gradients for "

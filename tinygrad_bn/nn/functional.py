@@ -310,6 +310,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """
     _check_reduction(reduction)
     _check_is_tensor(target)
+    _check_floating_input(input, "log_softmax_lastdim_kernel_impl")
     probabilities = tuple(target.shape) == tuple(input.shape)
     if probabilities:  # PyTorch's checks in PyTorch's order, so a bad call fails as it would there
         if not dtypes.is_floating(target.dtype):
@@ -378,6 +379,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     weights ``w[y]`` of the others."""
     _check_reduction(reduction)
     _check_is_tensor(target)
+    _check_floating_input(input, "nll_loss_out_frame")
     _check_class_target(input, target, weight, ignore_index)
     rows, target_rows, shape = _classes_last(input, target, probabilities=False)
     n, classes = rows.shape
@@ -551,6 +553,14 @@ def _reduce(losses, reduction, divisor):
 def _check_reduction(reduction):
     if reduction not in REDUCTIONS:
         raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def _check_floating_input(input, kernel):
+    """Logits and log-probabilities must be floating: PyTorch has no integer kernel."""
+    if not dtypes.is_floating(input.dtype):
+        raise NotImplementedError(
+            f'"{kernel}" not implemented for \'{dtypes.scalar_type_name(input.dtype)}\''
+        )
 
 
 def _check_is_tensor(target):
