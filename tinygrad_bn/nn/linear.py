@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from .. import dtypes
+from ..device import check_device
 from ..shapes import normalize_dim
 from . import functional as F
 from . import init
@@ -21,8 +22,9 @@ class Linear(Module):
     ``kaiming_uniform_`` with ``a = sqrt(5)``, which gives that same bound).
     """
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
+        check_device(device)
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative int, got {value!r}")

@@ -1,11 +1,50 @@
-"""Loss modules: ``CrossEntropyLoss``, ``NLLLoss``, ``MSELoss`` (wrappers that hold the options
-of the functions in ``nn.functional``)."""
+"""Loss modules: wrappers that hold the options of the loss functions in ``nn.functional``,
+with PyTorch's signatures (including the deprecated ``size_average``/``reduce`` flags, which
+become a ``reduction`` with PyTorch's warning)."""
+
+import warnings
 
 from . import functional as F
 from .module import Module
 
 
-class CrossEntropyLoss(Module):
+def legacy_reduction(size_average, reduce):
+    """The ``reduction`` that PyTorch's deprecated ``size_average`` and ``reduce`` flags mean
+    (either left None counts as True): both true ``"mean"``, only ``reduce`` ``"sum"``, else
+    ``"none"``; with PyTorch's deprecation warning."""
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "mean" if size_average and reduce else "sum" if reduce else "none"
+    warnings.warn(f"size_average and reduce args will be deprecated, please use "
+                  f"reduction='{reduction}' instead.", UserWarning, stacklevel=3)
+    return reduction
+
+
+class _Loss(Module):
+    """A loss module's options: ``reduction``, or the legacy ``size_average``/``reduce``."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean"):
+        super().__init__()
+        if size_average is not None or reduce is not None:
+            reduction = legacy_reduction(size_average, reduce)
+        self._check(reduction)
+        self.reduction = reduction
+
+    @staticmethod
+    def _check(reduction):
+        F._check_reduction(reduction)
+
+
+class _WeightedLoss(_Loss):
+    """A loss with a per-class ``weight``, kept as a buffer (so ``.to`` and ``state_dict`` see
+    it, as in PyTorch)."""
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+
+
+class CrossEntropyLoss(_WeightedLoss):
     """Softmax cross-entropy of logits ``(N, C)`` against int64 class indices ``(N,)`` or float
     class probabilities ``(N, C)``, and likewise of ``(C,)`` against ``()`` or ``(C,)`` and of
     ``(N, C, d1, ..., dK)`` against ``(N, d1, ..., dK)`` or ``(N, C, d1, ..., dK)`` (one loss
@@ -13,125 +52,104 @@ class CrossEntropyLoss(Module):
     ``nn.functional.cross_entropy`` for ``weight``, ``ignore_index``, ``reduction`` and
     ``label_smoothing``."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        super().__init__()
-        F._check_reduction(reduction)
-        self.register_buffer("weight", weight)
-        self.ignore_index, self.reduction = ignore_index, reduction
-        self.label_smoothing = label_smoothing
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean", label_smoothing=0.0):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
     def forward(self, input, target):
         return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
 
 
-class NLLLoss(Module):
+class NLLLoss(_WeightedLoss):
     """Negative log-likelihood of log-probabilities ``(N, C)`` at int64 targets ``(N,)``, of
     ``(C,)`` at ``()`` and of ``(N, C, d1, ..., dK)`` at ``(N, d1, ..., dK)``. See
     ``nn.functional.nll_loss``."""
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean"):
-        super().__init__()
-        F._check_reduction(reduction)
-        self.register_buffer("weight", weight)
-        self.ignore_index, self.reduction = ignore_index, reduction
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean"):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
 
     def forward(self, input, target):
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
 
 
-class MSELoss(Module):
+class MSELoss(_Loss):
     """Mean squared error ``(input - target)**2`` with ``reduction`` ``"mean"``, ``"sum"`` or
     ``"none"``."""
-
-    def __init__(self, reduction="mean"):
-        super().__init__()
-        F._check_reduction(reduction)
-        self.reduction = reduction
 
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
-class _ElementwiseLoss(Module):
-    """A loss with only ``reduction`` (and a fixed parameter of its own, if any)."""
-
-    function = None
-    parameter = None  # the name of the loss's own keyword (beta, delta), if it has one
-
-    def __init__(self, reduction="mean", **parameter):
-        super().__init__()
-        F._check_reduction(reduction)
-        self.reduction = reduction
-        self.__dict__.update(parameter)
-
-    def forward(self, input, target):
-        extra = {} if self.parameter is None else {self.parameter: getattr(self, self.parameter)}
-        return type(self).function(input, target, reduction=self.reduction, **extra)
-
-
-class L1Loss(_ElementwiseLoss):
+class L1Loss(_Loss):
     """Mean absolute error ``|input - target|``."""
 
-    function = staticmethod(F.l1_loss)
+    def forward(self, input, target):
+        return F.l1_loss(input, target, reduction=self.reduction)
 
 
-class SmoothL1Loss(_ElementwiseLoss):
+class SmoothL1Loss(_Loss):
     """Quadratic below ``beta``, linear above (see ``functional.smooth_l1_loss``)."""
 
-    function = staticmethod(F.smooth_l1_loss)
-    parameter = "beta"
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
 
-    def __init__(self, reduction="mean", beta=1.0):
-        super().__init__(reduction, beta=beta)
+    def forward(self, input, target):
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
-class HuberLoss(_ElementwiseLoss):
-    """Quadratic up to ``delta``, linear beyond (see ``functional.huber_loss``)."""
-
-    function = staticmethod(F.huber_loss)
-    parameter = "delta"
+class HuberLoss(_Loss):
+    """Quadratic up to ``delta``, linear beyond (see ``functional.huber_loss``). PyTorch's
+    has no legacy flags."""
 
     def __init__(self, reduction="mean", delta=1.0):
-        super().__init__(reduction, delta=delta)
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
-class BCELoss(Module):
+class BCELoss(_WeightedLoss):
     """Binary cross-entropy of probabilities (see ``functional.binary_cross_entropy``)."""
-
-    def __init__(self, weight=None, reduction="mean"):
-        super().__init__()
-        F._check_reduction(reduction)
-        self.weight, self.reduction = weight, reduction
 
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, self.weight, self.reduction)
 
 
-class BCEWithLogitsLoss(Module):
+class BCEWithLogitsLoss(_Loss):
     """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits, with an
-    optional ``pos_weight`` per class (see ``functional.binary_cross_entropy_with_logits``)."""
+    optional ``pos_weight`` per class (see ``functional.binary_cross_entropy_with_logits``);
+    ``weight`` and ``pos_weight`` are buffers."""
 
-    def __init__(self, weight=None, reduction="mean", pos_weight=None):
-        super().__init__()
-        F._check_reduction(reduction)
-        self.weight, self.reduction, self.pos_weight = weight, reduction, pos_weight
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
+                 pos_weight=None):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
 
     def forward(self, input, target):
         return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
                                                   self.pos_weight)
 
 
-class KLDivLoss(Module):
+class KLDivLoss(_Loss):
     """KL divergence of ``target`` from the log-probabilities ``input`` (see
     ``functional.kl_div``); ``reduction="batchmean"`` gives the true KL divergence."""
 
-    def __init__(self, reduction="mean", log_target=False):
-        super().__init__()
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    @staticmethod
+    def _check(reduction):
         if reduction not in F.REDUCTIONS + ("batchmean",):
             raise ValueError(f"{reduction} is not a valid value for reduction")
-        self.reduction, self.log_target = reduction, log_target
 
     def forward(self, input, target):
         return F.kl_div(input, target, self.reduction, self.log_target)

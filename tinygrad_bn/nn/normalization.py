@@ -8,6 +8,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import no_grad
+from ..device import check_device
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
@@ -24,12 +25,17 @@ class BatchNorm1d(Module):
     ``num_batches_tracked``, an int64 count of training batches). In eval mode the running
     statistics normalise. ``track_running_stats=False`` keeps no buffers and always uses the
     batch's statistics; ``affine=False`` (or ``bias=False``) drops the learnable parameters.
-    The forward pass is one fused node (``ops.BatchNorm``) with the closed-form backward.
+    The forward pass is one fused node (``ops.BatchNorm``) with the closed-form backward;
+    ``fused=False`` (not in PyTorch) builds it from primitive ops instead, the article's six
+    steps, so a drawing shows how every input reaches every output through the shared batch
+    statistics. Both give the same values and gradients.
     """
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, bias=True, dtype=None):
+                 track_running_stats=True, device=None, dtype=None, *, bias=True, fused=True):
         super().__init__()
+        check_device(device)
+        self.fused = fused
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
             raise ValueError(
                 f"BatchNorm1d: num_features must be a positive int, got {num_features!r}")
@@ -76,6 +82,7 @@ class BatchNorm1d(Module):
             self.running_mean if self.track_running_stats else None,
             self.running_var if self.track_running_stats else None,
             self.weight, self.bias, training=not use_running, momentum=momentum, eps=self.eps,
+            fused=self.fused,
         )
 
     def extra_repr(self):
@@ -89,8 +96,10 @@ class LayerNorm(Module):
     last ``len(normalized_shape)`` dims of each sample (biased variance), independent of the
     batch; identical in training and eval. Built from primitive ops."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
+                 device=None, dtype=None):
         super().__init__()
+        check_device(device)
         if isinstance(normalized_shape, numbers.Integral):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(int(s) for s in normalized_shape)

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import no_grad
+from ..device import check_device
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -15,9 +16,18 @@ class Embedding(Module):
     int64 indices: input of any shape ``S`` gives ``S + (embedding_dim,)``. The row at
     ``padding_idx`` starts at zero and gets no gradient."""
 
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, _weight=None,
-                 dtype=None):
+    def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
+                 norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
+                 _freeze=False, device=None, dtype=None):
         super().__init__()
+        check_device(device)
+        for name, value, default in (("max_norm", max_norm, None),
+                                     ("scale_grad_by_freq", scale_grad_by_freq, False),
+                                     ("sparse", sparse, False)):
+            if value != default:
+                raise NotImplementedError(
+                    f"Embedding({name}={value!r}) is not supported by tinygrad_bn; leave "
+                    f"{name} at its default ({default!r})")
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise AssertionError("Padding_idx must be within num_embeddings")
@@ -33,6 +43,18 @@ class Embedding(Module):
             if padding_idx is not None:
                 with no_grad():
                     self.weight[padding_idx] = 0.0
+        self.weight.requires_grad = not _freeze  # from_pretrained's freeze
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
+                        norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+        """An Embedding whose weight is ``embeddings`` ``(num_embeddings, embedding_dim)``,
+        frozen (no gradient) unless ``freeze=False``."""
+        if embeddings.ndim != 2:
+            raise AssertionError("Embeddings parameter is expected to be 2-dimensional")
+        rows, columns = embeddings.shape
+        return cls(rows, columns, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
+                   _weight=embeddings, _freeze=freeze)
 
     def forward(self, input):
         return F.embedding(input, self.weight, self.padding_idx)
