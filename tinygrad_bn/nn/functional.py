@@ -28,18 +28,18 @@ def linear(input, weight, bias=None):
     if not isinstance(input, Tensor):
         raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not "
                         f"{_type_name(input)}")
-    out_features, in_features = weight.shape
-    if input.dtype != weight.dtype:
+    out_features, in_features = weight._array.shape
+    if input._array.dtype != weight._array.dtype:
         raise RuntimeError(
             f"mat1 and mat2 must have the same dtype, but got "
             f"{dtypes.scalar_type_name(input.dtype)} and {dtypes.scalar_type_name(weight.dtype)}"
         )
-    if bias is not None and bias.dtype != weight.dtype:
+    if bias is not None and bias._array.dtype != weight._array.dtype:
         raise RuntimeError(
             f"self and mat2 must have the same dtype, but got "
             f"{dtypes.scalar_type_name(bias.dtype)} and {dtypes.scalar_type_name(weight.dtype)}"
         )
-    if input.ndim == 0 or input.shape[-1] != in_features:
+    if input.ndim == 0 or input._array.shape[-1] != in_features:
         raise RuntimeError(
             f"Linear({in_features} -> {out_features}) got input of shape {tuple(input.shape)}: "
             f"expected the last dimension to be {in_features}"
@@ -194,10 +194,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """
     if input.ndim not in (2, 3):
         raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
-    channels = input.shape[1]
+    channels = input._array.shape[1]
     for name, tensor in (("running_mean", running_mean), ("running_var", running_var),
                          ("weight", weight), ("bias", bias)):
-        if tensor is not None and tensor.shape != (channels,):
+        if tensor is not None and tensor._array.shape != (channels,):
             raise RuntimeError(
                 f"batch_norm: {name} should contain {channels} elements (one per channel of "
                 f"input of shape {tuple(input.shape)}), not {tensor.numel()}"
@@ -311,7 +311,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     _check_reduction(reduction)
     _check_is_tensor(target)
     _check_floating_input(input, "log_softmax_lastdim_kernel_impl")
-    probabilities = tuple(target.shape) == tuple(input.shape)
+    probabilities = target._array.shape == input._array.shape
     if probabilities:  # PyTorch's checks in PyTorch's order, so a bad call fails as it would there
         if not dtypes.is_floating(target.dtype):
             raise RuntimeError("Expected floating point type for target with class probabilities, "
@@ -397,12 +397,12 @@ def _classes_last(input, target, probabilities):
     shape ``(N, d1, ..., dK)`` of the unreduced loss. ``(C,)`` is one row; ``(N, C)`` already
     is rows. Permute and reshape are differentiable, so gradients flow back unchanged."""
     if input.ndim == 1:
-        classes = input.shape[0]
+        classes = input._array.shape[0]
         return (input.reshape(1, classes),
                 target.reshape((1, classes) if probabilities else (1,)), ())
     if input.ndim == 2:
-        return input, target, (input.shape[0],)
-    classes, shape = input.shape[1], (input.shape[0], *input.shape[2:])
+        return input, target, (input._array.shape[0],)
+    classes, shape = input._array.shape[1], (input._array.shape[0], *input._array.shape[2:])
     last = (0, *range(2, input.ndim), 1)
     rows = math.prod(shape)
     if probabilities:
@@ -414,7 +414,7 @@ def _classes_last(input, target, probabilities):
 
 def _unflatten(losses, shape, reduction):
     """The per-row losses of ``_classes_last``'s rows in the target's layout, for ``"none"``."""
-    if reduction != "none" or tuple(losses.shape) == shape:
+    if reduction != "none" or losses._array.shape == shape:
         return losses
     return losses.reshape(shape)
 
@@ -570,7 +570,7 @@ def _check_is_tensor(target):
 
 def _check_weight(weight, classes, prefix=""):
     """Class weights: one per class, ``(C,)``."""
-    if weight is not None and tuple(weight.shape) != (classes,):
+    if weight is not None and weight._array.shape != (classes,):
         raise RuntimeError(
             f"{prefix}weight tensor should be defined either for all {classes} classes or no "
             f"classes but got weight tensor of shape: {list(weight.shape)}"
@@ -584,36 +584,36 @@ def _check_class_target(input, target, weight, ignore_index, probabilities_hint=
     when cross_entropy would have read it as probabilities."""
     if input.ndim == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    n, classes = input.shape[0], input.shape[1 if input.ndim > 1 else 0]
-    if input.ndim > 1 and (target.ndim == 0 or target.shape[0] != n):
-        size = "a scalar" if target.ndim == 0 else target.shape[0]
+    n, classes = input._array.shape[0], input._array.shape[1 if input.ndim > 1 else 0]
+    if input.ndim > 1 and (target.ndim == 0 or target._array.shape[0] != n):
+        size = "a scalar" if target.ndim == 0 else target._array.shape[0]
         raise ValueError(f"Expected input batch_size ({n}) to match target batch_size ({size}).")
-    spatial = tuple(input.shape[2:])
+    spatial = tuple(input._array.shape[2:])
     expected = (n, *spatial) if input.ndim > 1 else ()
     if input.ndim <= 2 and target.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if input.ndim == 4 and target.ndim != 3:
         raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
                            f"targets of dimension: {target.ndim}")
-    if input.ndim not in (1, 2, 4) and tuple(target.shape[1:]) != spatial:
-        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target.shape)}")
-    if target.dtype != dtypes.int64:
+    if input.ndim not in (1, 2, 4) and tuple(target._array.shape[1:]) != spatial:
+        raise RuntimeError(f"Expected target size {list(expected)}, got {list(target._array.shape)}")
+    if target._array.dtype != dtypes.int64:
         message = (f"expected target dtype to be Long (int64 class indices of shape {expected}), "
-                   f"but got {target.dtype} of shape {tuple(target.shape)}")
+                   f"but got {target.dtype} of shape {tuple(target._array.shape)}")
         if probabilities_hint and dtypes.is_floating(target.dtype):
             message += ("; float targets are read as class probabilities only when shaped like "
-                        f"the input {tuple(input.shape)}")
+                        f"the input {tuple(input._array.shape)}")
         raise RuntimeError(message)
-    if input.ndim == 1 and target.ndim == 1 and target.shape[0] != 1:
+    if input.ndim == 1 and target.ndim == 1 and target._array.shape[0] != 1:
         raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
-                         f"{target.shape[0]}")
+                         f"{target._array.shape[0]}")
     if input.ndim <= 2:
         _check_weight(weight, classes)
-    elif weight is not None and tuple(weight.shape) != (classes,):
+    elif weight is not None and tuple(weight._array.shape) != (classes,):
         raise RuntimeError("weight tensor should be defined either for all or no classes")
-    if input.ndim == 4 and tuple(target.shape[1:]) != spatial:
-        raise RuntimeError(f"size mismatch (got input: {list(input.shape)} , target: "
-                           f"{list(target.shape)}")  # sic: PyTorch's message has no ")"
+    if input.ndim == 4 and tuple(target._array.shape[1:]) != spatial:
+        raise RuntimeError(f"size mismatch (got input: {list(input._array.shape)} , target: "
+                           f"{list(target._array.shape)}")  # sic: PyTorch's message has no ")"
     labels = target._array
     if labels.size and (labels.min() < 0 or labels.max() >= classes):  # rare: look closer
         labels = labels[labels != ignore_index]

@@ -63,14 +63,14 @@ class BatchNorm1d(Module):
     def forward(self, input):
         if input.ndim not in (2, 3):
             raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
-        if input.shape[1] != self.num_features:
+        if input._array.shape[1] != self.num_features:
             raise ValueError(
                 f"BatchNorm1d({self.num_features}) expected {self.num_features} channels in dim 1 "
                 f"of its input, got input of shape {tuple(input.shape)} with {input.shape[1]}"
             )
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            if input.numel() // input.shape[1] != 1:  # else batch_norm raises before any update
+            if input.numel() // input._array.shape[1] != 1:  # else batch_norm raises first
                 # The array directly, as for the running statistics: this runs every step, and
                 # no op saves a buffer, so its version is never checked.
                 self.num_batches_tracked._array += 1
