@@ -126,3 +126,15 @@ def test_bitwise_and_logical_ops_on_masks():
     a, b = tg.tensor([True, True, False]), tg.tensor([True, False, False])
     assert (a & b).tolist() == [True, False, False] and (a | b).tolist() == [True, True, False]
     assert (a ^ b).tolist() == [False, True, False] and (~a).tolist() == [False, False, True]
+
+
+def test_linear_with_zero_features_works_as_pytorch():
+    with pytest.warns(UserWarning, match="Initializing zero-element tensors is a no-op"):
+        layer = tg.nn.Linear(0, 4)
+    out = layer(tg.ones(2, 0))
+    assert out.shape == (2, 4) and layer.weight.shape == (4, 0)
+    assert out.tolist() == [layer.bias.tolist()] * 2  # the bias alone, from U(0, 0) = 0
+    assert layer.bias.tolist() == [0.0] * 4
+    out.sum().backward()
+    assert layer.bias.grad.tolist() == [2.0] * 4
+    assert tg.nn.Linear(4, 0)(tg.ones(2, 4)).shape == (2, 0)

@@ -2,8 +2,8 @@
 
 ``import tinygrad_bn as torch`` gives tensors with reverse-mode autodiff (``tensor``, ``randn``,
 ``Tensor.backward``), the four dtypes, gradient-mode switches, seeding, ``gradcheck``,
-``save``/``load``, and the subpackages ``nn``, ``optim`` and ``data`` (also at
-``utils.data``).
+``save``/``load``, and the subpackages ``nn``, ``optim``, ``data`` (also at
+``utils.data``) and ``linalg`` (its norms).
 """
 
 from . import autograd, ops
@@ -12,8 +12,8 @@ from .autograd import (
     no_grad, set_grad_enabled,
 )
 from .creation import (
-    arange, empty, eye, from_numpy, full, full_like, linspace, ones, ones_like, rand, randint,
-    randn, randperm, tensor, zeros, zeros_like,
+    arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace,
+    ones, ones_like, rand, randint, randn, randperm, tensor, zeros, zeros_like,
 )
 from .device import backends, cuda, device, get_default_device, set_default_device
 from .dtypes import (
@@ -26,7 +26,10 @@ from .random import (
     Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
 )
 from .serialization import load, save
-from .tensor import Tensor, cat, stack, where
+from .tensor import (
+    Tensor, broadcast_shapes, broadcast_tensors, cat, einsum, hstack, is_tensor, meshgrid, stack,
+    std_mean, var_mean, vstack, where,
+)
 from .counting import histc, histogram, unique
 from .sampling import (
     bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
@@ -37,7 +40,7 @@ from .tensor_types import (
 )
 
 # Subpackages that use the names above are imported last.
-from . import data, nn, optim, utils, viz  # noqa: E402
+from . import data, linalg, nn, optim, utils, viz  # noqa: E402
 
 half = float16
 float = float32
@@ -131,5 +134,57 @@ squeeze = Tensor.squeeze
 unsqueeze = Tensor.unsqueeze
 transpose = Tensor.transpose
 permute = Tensor.permute
+concat = concatenate = cat
+row_stack = vstack
+square = Tensor.square
+dot = Tensor.dot
+outer = ger = Tensor.outer
+norm = Tensor.norm
+logical_not = Tensor.logical_not
+logical_and = Tensor.logical_and
+logical_or = Tensor.logical_or
+logical_xor = Tensor.logical_xor
+masked_select = Tensor.masked_select
+nonzero = Tensor.nonzero
+argwhere = Tensor.argwhere
+index_select = Tensor.index_select
+unbind = Tensor.unbind
+narrow = Tensor.narrow
+is_floating_point = Tensor.is_floating_point
+clamp_min = Tensor.clamp_min
+clamp_max = Tensor.clamp_max
+clip = Tensor.clip
+tan = Tensor.tan
+asin = arcsin = Tensor.asin
+acos = arccos = Tensor.acos
+atan = arctan = Tensor.atan
+sinh = Tensor.sinh
+cosh = Tensor.cosh
+atan2 = arctan2 = Tensor.atan2
+hypot = Tensor.hypot
+logit = Tensor.logit
+lerp = Tensor.lerp
+addmm = Tensor.addmm
+addcmul = Tensor.addcmul
+addcdiv = Tensor.addcdiv
+cumprod = Tensor.cumprod
+diff = Tensor.diff
+tile = Tensor.tile
+movedim = moveaxis = Tensor.movedim
+swapaxes = Tensor.swapaxes
+swapdims = Tensor.swapdims
+unflatten = Tensor.unflatten
+repeat_interleave = Tensor.repeat_interleave
+roll = Tensor.roll
+broadcast_to = Tensor.broadcast_to
+diag = Tensor.diag
+trace = Tensor.trace
+median = Tensor.median
+kthvalue = Tensor.kthvalue
+mode = Tensor.mode
+cummax = Tensor.cummax
+cummin = Tensor.cummin
+aminmax = Tensor.aminmax
+count_nonzero = Tensor.count_nonzero
 
 __version__ = "0.1.0"

@@ -38,6 +38,38 @@ def from_numpy(array):
     return Tensor._make(array, None)
 
 
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor, without copying when it can: a Tensor of the wanted dtype is
+    returned itself (another dtype: ``data.to(dtype)``, still differentiable), a NumPy array of
+    a supported dtype is shared as by ``from_numpy`` (writes to either show in both); anything
+    else is copied as by ``tensor``."""
+    check_device(device)
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and data.dtype in dtypes.SUPPORTED and (
+            dtype is None or dtypes.canonical(dtype) == data.dtype):
+        return Tensor._make(data, None)
+    return Tensor(data, dtype=dtype)
+
+
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+    """``as_tensor`` with PyTorch's ``asarray`` switches: ``copy=True`` always copies,
+    ``copy=False`` refuses to (raises when a copy is needed), ``None`` shares when it can;
+    ``requires_grad`` marks the result."""
+    result = as_tensor(obj, dtype=dtype, device=device)
+    source = obj._array if isinstance(obj, Tensor) else obj
+    shares = isinstance(source, np.ndarray) and np.shares_memory(result._array, source)
+    if copy and shares:
+        result = Tensor._make(result._array.copy(), None)
+    elif copy is False and not shares:
+        raise ValueError(f"asarray(copy=False): {type(obj).__name__} of dtype "
+                         f"{getattr(obj, 'dtype', None)} cannot be turned into a tensor of dtype "
+                         f"{result.dtype} without a copy")
+    if requires_grad:
+        result.requires_grad = True
+    return result
+
+
 def _new(array, dtype, requires_grad, device=None):
     check_device(device)
     out = Tensor._make(array.astype(dtypes.canonical(dtype), copy=False), None)
@@ -85,6 +117,12 @@ def zeros_like(input, dtype=None, device=None, requires_grad=False):
 def ones_like(input, dtype=None, device=None, requires_grad=False):
     return _new(np.ones(input.shape), input.dtype if dtype is None else dtype, requires_grad,
                 device)
+
+
+def empty_like(input, dtype=None, device=None, requires_grad=False):
+    """Uninitialised memory of ``input``'s shape and (unless given) dtype."""
+    return empty(*input.shape, dtype=input.dtype if dtype is None else dtype, device=device,
+                 requires_grad=requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):

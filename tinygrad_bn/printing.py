@@ -142,6 +142,12 @@ class return_types:
     sort = _result_tuple("sort")
     topk = _result_tuple("topk")
     histogram = _result_tuple("histogram", ("hist", "bin_edges"))
+    median = _result_tuple("median")
+    kthvalue = _result_tuple("kthvalue")
+    mode = _result_tuple("mode")
+    cummax = _result_tuple("cummax")
+    cummin = _result_tuple("cummin")
+    aminmax = _result_tuple("aminmax", ("min", "max"))
 
 
 # ---------------------------------------------------------------------- tensors

@@ -35,7 +35,10 @@ from .ops import (
     Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg,
     Permute, Pow, ReLU, Reshape, Round, Rsqrt, Sigmoid, Sign, Sin, Softmax, Sqrt, Stack, Sub, Sum,
     Tanh, Trunc, Var, Where,
+    Acos, Asin, Atan, Atan2, Cosh, Cumprod, Diag, Einsum, Hypot, IndexSelect, Lerp, Logit, Norm,
+    Roll, Sinh, Tan,
 )
+from .ops.linalg import einsum_subscripts
 
 
 class Tensor:
@@ -253,9 +256,87 @@ class Tensor:
 
     nelement = numel
 
+    def ndimension(self):
+        return self._array.ndim
+
+    def element_size(self):
+        """The bytes one element takes (4 for float32)."""
+        return self._array.itemsize
+
+    @property
+    def itemsize(self):
+        """The bytes one element takes, as ``element_size()``."""
+        return self._array.itemsize
+
+    @property
+    def nbytes(self):
+        """``numel() * element_size()``: the bytes of the elements this tensor shows (a
+        broadcast view counts each element it shows, as in PyTorch)."""
+        return self._array.size * self._array.itemsize
+
+    def stride(self, dim=None):
+        """How many elements apart neighbours are in memory along each dim (0 along a broadcast
+        one), as a tuple, or along one ``dim``."""
+        strides = tuple(step // self._array.itemsize for step in self._array.strides)
+        if dim is None:
+            return strides
+        if self._array.ndim == 0:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        return strides[normalize_dim(dim, self._array.ndim)]
+
+    def is_floating_point(self):
+        """Whether the dtype is float16, float32 or float64."""
+        return dtypes.is_floating(self._array.dtype)
+
     def clone(self):
         """A copy in new memory that stays in the graph (its gradient flows back unchanged)."""
         return Clone.apply(self)
+
+    # ------------------------------------------------------------------ new tensors like this one
+
+    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+        """A new tensor holding a copy of ``data``, in this tensor's dtype unless ``dtype`` is
+        given (``tinygrad_bn.tensor`` with a different default dtype)."""
+        from . import creation  # creation builds on Tensor
+
+        if isinstance(data, Tensor):
+            warnings.warn(
+                "To copy construct from a tensor, it is recommended to use "
+                "sourceTensor.detach().clone() or sourceTensor.detach().clone()"
+                ".requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+                UserWarning, stacklevel=2)
+        return creation.tensor(data, self._array.dtype if dtype is None else dtype, device,
+                               requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+        """Zeros of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
+        from . import creation
+
+        return creation.zeros(*size, dtype=self._array.dtype if dtype is None else dtype,
+                              device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+        """Ones of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
+        from . import creation
+
+        return creation.ones(*size, dtype=self._array.dtype if dtype is None else dtype,
+                             device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+        """Uninitialised memory of shape ``size``, in this tensor's dtype unless ``dtype`` is
+        given."""
+        from . import creation
+
+        return creation.empty(*size, dtype=self._array.dtype if dtype is None else dtype,
+                              device=device, requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+        """Shape ``size`` filled with ``fill_value``, converted to this tensor's dtype unless
+        ``dtype`` is given (``3.7`` in an int64 tensor's ``new_full`` is 3, as in PyTorch)."""
+        from . import creation
+
+        return creation.full(size, fill_value, dtype=self._array.dtype if dtype is None else dtype,
+                             device=device, requires_grad=requires_grad)
 
     def contiguous(self):
         """This tensor if its memory is in row-major order, else a row-major copy."""
@@ -500,6 +581,108 @@ class Tensor:
             )
         return self.matmul(other)
 
+    def dot(self, other):
+        """The inner product of two 1-D tensors of one dtype and length."""
+        other = _tensor_argument(other, "dot", "tensor", 2)
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(
+                f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
+        if self._array.dtype is not other._array.dtype:
+            raise RuntimeError(
+                "dot : expected both vectors to have same dtype, but found "
+                f"{dtypes.scalar_type_name(self.dtype)} and {dtypes.scalar_type_name(other.dtype)}")
+        if self._array.dtype is dtypes.bool:
+            raise NotImplementedError("\"dot\" not implemented for 'Bool'")
+        if self.shape[0] != other.shape[0]:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src "
+                f"[{other.shape[0]}] to have the same number of elements, but got "
+                f"{self.shape[0]} and {other.shape[0]} elements respectively")
+        return MatMul.apply(self, other)
+
+    def outer(self, vec2):
+        """The outer product of two 1-D tensors: ``out[i, j] = self[i] * vec2[j]``, shape
+        ``(n, m)`` (dtypes promote as in ``*``)."""
+        vec2 = _tensor_argument(vec2, "outer", "vec2", 1)
+        for name, t in (("self", self), ("vec2", vec2)):
+            if t.ndim != 1:
+                raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
+        return self.reshape(-1, 1) * vec2
+
+    ger = outer
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        """``beta * self + alpha * (mat1 @ mat2)``: ``mat1`` ``(n, k)``, ``mat2`` ``(k, m)``,
+        ``self`` broadcastable to ``(n, m)``; all three of one dtype. With ``beta=0`` ``self``
+        is ignored (even its NaNs), as in PyTorch; integer tensors truncate ``alpha``/``beta``."""
+        mat1 = _tensor_argument(mat1, "addmm", "mat1", 1)
+        mat2 = _tensor_argument(mat2, "addmm", "mat2", 2)
+        name = dtypes.scalar_type_name
+        for label, t in (("self", self), ("mat1", mat1)):
+            if t._array.dtype is not mat2._array.dtype:
+                raise RuntimeError(f"{label} and mat2 must have the same dtype, but got "
+                                   f"{name(t.dtype)} and {name(mat2.dtype)}")
+        for label, t in (("mat1", mat1), ("mat2", mat2)):
+            if t.ndim != 2:
+                raise RuntimeError(f"{label} must be a matrix, got {t.ndim}-D tensor")
+        product = mat1.matmul(mat2)
+        self.expand(*product.shape)  # PyTorch's error when self does not broadcast to it
+        if not dtypes.is_floating(self._array.dtype):
+            alpha, beta = int(alpha), int(beta)
+        if alpha != 1:
+            product = product * alpha
+        if beta == 0:
+            return product
+        return product + (self if beta == 1 else self * beta)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        """``self + value * tensor1 * tensor2``, elementwise with broadcasting (integer tensors
+        truncate ``value``, as in PyTorch)."""
+        product = _tensor_argument(tensor1, "addcmul", "tensor1", 1) * \
+            _tensor_argument(tensor2, "addcmul", "tensor2", 2)
+        if not dtypes.is_floating(product._array.dtype) and \
+                not dtypes.is_floating(self._array.dtype):
+            value = int(value)
+        return self + (product if value == 1 else product * value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        """``self + value * tensor1 / tensor2``, elementwise with broadcasting; PyTorch refuses
+        two integer ``tensor1``/``tensor2`` (its old integer division), and so does this."""
+        tensor1 = _tensor_argument(tensor1, "addcdiv", "tensor1", 1)
+        tensor2 = _tensor_argument(tensor2, "addcdiv", "tensor2", 2)
+        if not tensor1.is_floating_point() and not tensor2.is_floating_point():
+            raise RuntimeError(
+                "Integer division with addcdiv is no longer supported, and in a future  release "
+                "addcdiv will perform a true division of tensor1 and tensor2. The historic "
+                "addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+                "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+                "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+                "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+        quotient = tensor1 / tensor2
+        return self + (quotient if value == 1 else quotient * value)
+
+    def lerp(self, end, weight):
+        """Linear interpolation ``self + weight * (end - self)``, with ``weight`` a number or a
+        tensor; all broadcast together. ``self``, ``end`` (and a tensor ``weight``) must share
+        one floating dtype, as in PyTorch."""
+        end = _tensor_argument(end, "lerp", "end", 1)
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        if not dtypes.is_floating(self._array.dtype):
+            raise NotImplementedError(f'"{kernel}" not implemented for '
+                                      f"'{dtypes.scalar_type_name(self._array.dtype)}'")
+        if not isinstance(weight, Tensor):
+            weight = Tensor._make(np.asarray(weight, dtype=self._array.dtype), None)
+        for name, t in (("end", end), ("weight", weight)):
+            if t._array.dtype is not self._array.dtype:
+                raise RuntimeError(f"expected dtype {_c_type_name(self.dtype)} for `{name}` but "
+                                   f"got dtype {_c_type_name(t.dtype)}")
+        shape = self._array.shape
+        for t in (end, weight):
+            if not broadcastable(shape, t._array.shape):
+                raise RuntimeError(broadcast_error(shape, t._array.shape))
+            shape = np.broadcast_shapes(shape, t._array.shape)
+        return Lerp.apply(self, end, weight)
+
     def __add__(self, other):
         return Add.apply(*_operands(self, other))
 
@@ -585,6 +768,54 @@ class Tensor:
         """The error function (as ``math.erf``, elementwise)."""
         return Erf.apply(self._floating())
 
+    def tan(self):
+        return Tan.apply(self._floating())
+
+    def asin(self):
+        """The inverse sine, in ``[-pi/2, pi/2]`` (NaN outside ``[-1, 1]``)."""
+        return Asin.apply(self._floating())
+
+    def acos(self):
+        """The inverse cosine, in ``[0, pi]`` (NaN outside ``[-1, 1]``)."""
+        return Acos.apply(self._floating())
+
+    def atan(self):
+        """The inverse tangent, in ``(-pi/2, pi/2)``."""
+        return Atan.apply(self._floating())
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def sinh(self):
+        return Sinh.apply(self._floating())
+
+    def cosh(self):
+        return Cosh.apply(self._floating())
+
+    def atan2(self, other):
+        """The angle of the point ``(other, self)`` from the positive x axis, in ``(-pi, pi]``,
+        elementwise with broadcasting; integer operands give the default float dtype."""
+        a, b = _operands(self, _tensor_argument(other, "atan2", "other", 2))
+        return Atan2.apply(a._floating(), b._floating())
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        """``sqrt(self**2 + other**2)`` elementwise (without overflow), for floating tensors."""
+        a, b = _operands(self, _tensor_argument(other, "hypot", "other", 2))
+        if not dtypes.is_floating(a._array.dtype):
+            raise NotImplementedError(
+                f'"hypot_cpu" not implemented for \'{dtypes.scalar_type_name(a._array.dtype)}\'')
+        return Hypot.apply(a, b)
+
+    def logit(self, eps=None):
+        """``log(p / (1 - p))``, the inverse of ``sigmoid``; with ``eps``, ``p`` is first clamped
+        to ``[eps, 1 - eps]`` so the result stays finite at 0 and 1."""
+        return Logit.apply(self._floating(), eps=eps)
+
+    def square(self):
+        """``self ** 2`` (integer and bool tensors give integers, as in PyTorch)."""
+        return self.pow(2)
+
     def _stepwise(self, op):
         """floor, ceil, round, trunc, sign: an integer or bool tensor comes back as a copy of
         itself (its dtype kept, as in PyTorch), a floating one through the op (zero gradient)."""
@@ -633,9 +864,20 @@ class Tensor:
         for name, bound in (("min", min), ("max", max)):
             if bound is not None and not isinstance(bound, numbers.Real):
                 raise TypeError(f"clamp: '{name}' must be a real number, got {bound!r}")
+        if not dtypes.is_floating(self._array.dtype) and (
+                isinstance(min, (float, np.floating)) or isinstance(max, (float, np.floating))):
+            return Clamp.apply(self._floating(), min=min, max=max)  # a float bound promotes
         return Clamp.apply(self, min=min, max=max)
 
     clip = clamp
+
+    def clamp_min(self, min):
+        """``max(self, min)``: ``clamp`` with a lower bound only."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max):
+        """``min(self, max)``: ``clamp`` with an upper bound only."""
+        return self.clamp(max=max)
 
     def maximum(self, other):
         return Maximum.apply(*_operands(self, other))
@@ -690,7 +932,28 @@ class Tensor:
         return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
-    logical_and, logical_or = __and__, __or__
+
+    def logical_not(self):
+        """Whether each element is zero, as a bool tensor (for any dtype)."""
+        return Tensor._make(np.logical_not(self._array), None)
+
+    def logical_and(self, other):
+        """Whether both elements are nonzero, as a bool tensor (any dtypes, broadcast)."""
+        return self._logical(other, np.logical_and, "logical_and")
+
+    def logical_or(self, other):
+        """Whether either element is nonzero, as a bool tensor."""
+        return self._logical(other, np.logical_or, "logical_or")
+
+    def logical_xor(self, other):
+        """Whether exactly one of the two elements is nonzero, as a bool tensor."""
+        return self._logical(other, np.logical_xor, "logical_xor")
+
+    def _logical(self, other, function, name):
+        other = _tensor_argument(other, name, "other", 2)
+        if not broadcastable(self._array.shape, other._array.shape):
+            raise RuntimeError(broadcast_error(self._array.shape, other._array.shape))
+        return Tensor._make(np.asarray(function(self._array, other._array)), None)
 
     def __invert__(self):
         if self._array.dtype.kind not in "biu":
@@ -826,6 +1089,130 @@ class Tensor:
     def amin(self, dim=None, keepdim=False):
         return Min.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
+    def aminmax(self, *, dim=None, keepdim=False):
+        """``(min, max)`` over ``dim`` (an int, or all elements when None), as the named tuple
+        ``return_types.aminmax``; both differentiable like ``amin``/``amax``."""
+        if dim is not None and not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
+        if reduced_count(self.shape, normalize_dims(dim, self.ndim)) == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                               "operation has no identity.")
+        return return_types.aminmax(self.amin(dim, keepdim), self.amax(dim, keepdim))
+
+    def count_nonzero(self, dim=None):
+        """How many elements are nonzero over ``dim`` (an int, a tuple, or all when None), as
+        int64."""
+        dims = normalize_dims(dim, self.ndim)
+        return Tensor._make(np.asarray(np.count_nonzero(self._array, axis=dims), dtype=np.int64),
+                            None)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        """The vector ``p``-norm over ``dim`` (all elements when None): ``sum(|x|**p) ** (1/p)``,
+        ``max |x|`` for ``p=inf``, ``min |x|`` for ``-inf``, the count of nonzeros for 0.
+
+        ``"fro"`` (the default) is the 2-norm; over two dims it is the Frobenius norm of those
+        matrices. Computed in ``dtype`` when given. Floating tensors only, as in PyTorch. The
+        nuclear norm (``"nuc"``) is not implemented.
+        """
+        if p is None:
+            p = "fro"
+        if isinstance(p, str):
+            dims = () if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+            if p == "fro" and len(dims) <= 2:
+                p = 2
+            elif p in ("fro", "nuc") and len(dims) > 2:
+                raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
+                                   + " ".join(map(str, dims)))
+            elif p == "nuc":
+                raise NotImplementedError(
+                    "norm(p='nuc'): the nuclear norm (the sum of singular values) is not "
+                    "implemented in tinygrad_bn")
+            else:
+                raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        return self._vector_norm(p, dim, keepdim, dtype)
+
+    def _vector_norm(self, ord, dim, keepdim, dtype):
+        """PyTorch's ``linalg.vector_norm`` (see ``norm``)."""
+        source = self._norm_input(dtype, "linalg.vector_norm")
+        ord = float(ord)
+        dims = normalize_dims(dim, self.ndim)
+        if np.isinf(ord) and reduced_count(self.shape, dims) == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an empty "
+                               "tensor because the operation does not have an identity")
+        return Norm.apply(source, p=ord, dim=dims, keepdim=keepdim)
+
+    def _norm_input(self, dtype, name):
+        """This tensor in the dtype a norm is computed in, with PyTorch's checks: a floating
+        tensor, and a ``dtype`` it converts to without narrowing."""
+        scalar_name = dtypes.scalar_type_name
+        if not dtypes.is_floating(self._array.dtype):
+            raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
+                               f"Got {scalar_name(self._array.dtype)}")
+        if dtype is None:
+            return self
+        dtype = dtypes.canonical(dtype)
+        if dtypes.promote(self._array.dtype, dtype) is not dtype:
+            raise RuntimeError(
+                f"{name}: the dtype of the input ({scalar_name(self.dtype)}) should be "
+                f"convertible without narrowing to the specified dtype ({scalar_name(dtype)})")
+        return self.to(dtype)
+
+    def median(self, dim=None, keepdim=False):
+        """The median: without ``dim``, of all elements, as a 0-d tensor; with ``dim``, the named
+        tuple ``(values, indices)`` along it. With an even count it is the lower of the two
+        middle values (PyTorch's convention, not their mean); a slice holding NaN gives NaN (at
+        its first NaN). The gradient goes to the element picked."""
+        self._check_sortable("median")
+        if dim is None:
+            flat = self.reshape(-1)
+            if flat._array.size == 0:
+                empty = np.nan if self.is_floating_point() else np.iinfo(self._array.dtype).min
+                return Tensor._make(np.asarray(empty, dtype=self._array.dtype), None)
+            return flat[int(_median_positions(flat._array, 0)[0])]
+        return self._pick_along(dim, keepdim, _median_positions, return_types.median, "median")
+
+    def kthvalue(self, k, dim=-1, keepdim=False):
+        """The ``k``-th smallest value along ``dim`` (``k`` counts from 1) and its index, as the
+        named tuple ``(values, indices)``; NaN counts as the largest value. Among tied values
+        the index is the one a stable sort puts ``k``-th, which may differ from PyTorch's (its
+        quickselect leaves the choice unspecified)."""
+        self._check_sortable("kthvalue")
+        d = normalize_dim(dim, self.ndim)
+        size = self.shape[d] if self.ndim else 1
+        if not 1 <= k <= size:
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+
+        def kth_positions(array, axis):
+            order = np.argsort(array, axis=axis, kind="stable")
+            return np.take(order, [k - 1], axis=axis)
+
+        return self._pick_along(dim, keepdim, kth_positions, return_types.kthvalue, "kthvalue")
+
+    def mode(self, dim=-1, keepdim=False):
+        """The most frequent value along ``dim`` (the smallest of equally frequent ones) and
+        the index of its last occurrence, as the named tuple ``(values, indices)``."""
+        return self._pick_along(dim, keepdim, _mode_positions, return_types.mode, "mode")
+
+    def _check_sortable(self, name):
+        if self._array.dtype is dtypes.bool:
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+
+    def _pick_along(self, dim, keepdim, positions, result_type, name):
+        """``(values, indices)`` of one element per slice along ``dim``: ``positions(array, d)``
+        returns its index in each slice (with ``d`` kept as size 1); the values are a ``gather``
+        of it, so they are differentiable."""
+        d = normalize_dim(dim, self.ndim)
+        source = self.reshape(1) if self.ndim == 0 else self
+        if source.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        index = Tensor._make(positions(source._array, d).astype(np.int64), None)
+        values = source.gather(d, index)
+        if self.ndim == 0:
+            return result_type(values.reshape(()), index.reshape(()))
+        if not keepdim:
+            values, index = values.squeeze(d), index.squeeze(d)
+        return result_type(values, index)
+
     def logsumexp(self, dim=None, keepdim=False):
         """``log(sum(exp(self)))`` over ``dim``, computed stably."""
         return LogSumExp.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
@@ -951,7 +1338,60 @@ class Tensor:
                 "Number of dimensions of repeat dims can not be smaller than number of dimensions "
                 "of tensor"
             )
+        if any(r < 0 for r in repeats):
+            padded = (1,) * (len(repeats) - self.ndim) + tuple(self.shape)
+            shape = [r * size for r, size in zip(repeats, padded)]
+            negative = next(size for size in shape if size < 0)
+            raise RuntimeError(
+                f"Trying to create tensor with negative dimension {negative}: {shape}")
         return Repeat.apply(self, repeats=repeats)
+
+    def tile(self, *dims):
+        """``repeat`` with ``dims`` padded with leading 1s when it is shorter than ``ndim``:
+        ``x.tile(2)`` of a matrix repeats its columns."""
+        dims = tuple(size_arguments(dims))
+        return self.repeat((1,) * (self.ndim - len(dims)) + dims)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        """Each element repeated ``repeats`` times along ``dim`` (an int for all, or a tensor of
+        one count per element), over the flattened tensor when ``dim`` is None:
+        ``[1, 2] -> [1, 1, 2, 2]``. Without ``repeats``, this tensor holds the counts and the
+        result repeats the indices ``0, 1, ...`` (``torch.repeat_interleave(counts)``)."""
+        if repeats is None:
+            counts = self._repeat_counts(self, 0, -1)
+            return Tensor._make(np.repeat(np.arange(self.numel()), counts), None)
+        source = self.reshape(-1) if dim is None else self
+        d = normalize_dim(0 if dim is None else dim, source.ndim)
+        size = source.shape[d] if source.ndim else 1
+        counts = self._repeat_counts(repeats, d, size)
+        index = np.repeat(np.arange(size), counts)
+        if output_size is not None and output_size != len(index):
+            raise RuntimeError(f"repeat_interleave: output_size ({output_size}) does not match "
+                               f"the sum of repeats ({len(index)})")
+        if source.ndim == 0:
+            source = source.reshape(1)
+        return IndexSelect.apply(source, dim=d, index=index)
+
+    @staticmethod
+    def _repeat_counts(repeats, dim, size):
+        """``repeats`` (an int or an integer tensor) checked as ``repeat_interleave`` counts."""
+        if not isinstance(repeats, Tensor):
+            if repeats < 0:
+                raise RuntimeError("Repeats must be non-negative")
+            return int(repeats)
+        counts = repeats._array
+        if counts.dtype.kind not in "iu":
+            raise NotImplementedError('"repeat_interleave_cpu" not implemented for '
+                                      f"'{dtypes.scalar_type_name(counts.dtype)}'")
+        if counts.ndim > 1:
+            raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
+        if (counts < 0).any():
+            raise RuntimeError("repeats can not be negative")
+        if counts.ndim == 1 and size >= 0 and len(counts) != size:
+            raise RuntimeError(
+                "repeats must have the same size as input along dim, but got repeats.size(0) = "
+                f"{len(counts)} and input.size({dim}) = {size}")
+        return counts
 
     def split(self, split_size_or_sections, dim=0):
         """Views of consecutive pieces along ``dim``: of ``split_size`` each (the last may be
@@ -982,6 +1422,224 @@ class Tensor:
                                f"{chunks}")
         length = self.shape[normalize_dim(dim, self.ndim)]
         return self.split(max(-(-length // chunks), 1), dim)
+
+    def unbind(self, dim=0):
+        """The slices along ``dim``, as a tuple of views with that dim removed."""
+        if self.ndim == 0:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+        d = normalize_dim(dim, self.ndim)
+        return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
+
+    def narrow(self, dim, start, length):
+        """The view ``self[..., start:start + length, ...]`` along ``dim`` (``start`` may be
+        negative, counting from the end, or a 0-d tensor)."""
+        if self.ndim == 0:
+            raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+        d = normalize_dim(dim, self.ndim)
+        size, start = self.shape[d], int(start)
+        if not -size <= start <= size:
+            raise IndexError(
+                f"start out of range (expected to be in range of [{-size}, {size}], but got "
+                f"{start})")
+        if length < 0:
+            raise RuntimeError("narrow(): length must be non-negative.")
+        start = start + size if start < 0 else start
+        if start + length > size:
+            raise RuntimeError(
+                f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
+        return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def movedim(self, source, destination):
+        """The view with dims ``source`` (an int or a sequence) moved to positions
+        ``destination``, the other dims keeping their order (NumPy's ``moveaxis``)."""
+        sources = tuple(source) if isinstance(source, (tuple, list)) else (source,)
+        targets = tuple(destination) if isinstance(destination, (tuple, list)) else (destination,)
+        if len(sources) != len(targets):
+            raise RuntimeError(
+                "movedim: Invalid source or destination dims: source "
+                f"({list(sources)} dims) should contain the same number of dims as destination "
+                f"({list(targets)} dims)")
+        moved = [normalize_dim(d, self.ndim) for d in sources]
+        placed = [normalize_dim(d, self.ndim) for d in targets]
+        for name, given, normalised in (("source", sources, moved),
+                                        ("destination", targets, placed)):
+            if len(set(normalised)) != len(normalised):
+                raise RuntimeError(f"movedim: repeated dim in `{name}` ({list(given)})")
+        if self.ndim == 0:
+            return Permute.apply(self, dims=())
+        order = [d for d in range(self.ndim) if d not in moved]
+        for target, d in sorted(zip(placed, moved)):
+            order.insert(target, d)
+        return Permute.apply(self, dims=tuple(order))
+
+    moveaxis = movedim
+
+    def swapaxes(self, axis0, axis1):
+        """``transpose(axis0, axis1)``, NumPy's name."""
+        return self.transpose(axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        """``transpose(dim0, dim1)``."""
+        return self.transpose(dim0, dim1)
+
+    def unflatten(self, dim, sizes):
+        """Split ``dim`` into dims of ``sizes`` (their product must be its size; one may be
+        -1): the inverse of ``flatten``, a view."""
+        if self.ndim == 0:
+            raise RuntimeError("unflatten: a 0-dim tensor has no dim to unflatten")
+        d = normalize_dim(dim, self.ndim)
+        sizes = tuple(size_arguments((sizes,)))
+        if not sizes:
+            raise RuntimeError("unflatten: sizes must be non-empty")
+        size = self.shape[d]
+        if sizes.count(-1) > 1:
+            raise RuntimeError("only one dimension can be inferred")
+        known = int(np.prod([s for s in sizes if s != -1]))
+        resolved = sizes
+        if -1 in sizes and known > 0 and size % known == 0:
+            resolved = tuple(size // known if s == -1 else s for s in sizes)
+        if -1 in resolved or int(np.prod(resolved)) != size:
+            raise RuntimeError(
+                f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim "
+                f"{d} ({size}) in the input tensor")
+        return self.reshape(self.shape[:d] + resolved + self.shape[d + 1:])
+
+    def broadcast_to(self, size):
+        """The view of this tensor broadcast to shape ``size`` (``expand``; -1 keeps a size)."""
+        return self.expand(*size)
+
+    @property
+    def mT(self):
+        """The last two dims swapped (the transpose of each matrix in a batch), a view."""
+        return self._matrix_transpose("mT")
+
+    @property
+    def mH(self):
+        """``mT``: the conjugate transpose of real matrices is their transpose."""
+        return self._matrix_transpose("mH")
+
+    def _matrix_transpose(self, name):
+        if self.ndim < 2:
+            raise RuntimeError(f"tensor.{name} is only supported on matrices or batches of "
+                               f"matrices. Got {self.ndim}-D tensor.")
+        return self.transpose(-2, -1)
+
+    def roll(self, shifts, dims=None):
+        """The elements moved ``shifts`` places along ``dims`` (an int or a sequence, one shift
+        each), those pushed off the end coming back at the start; along the flattened tensor
+        when ``dims`` is None (the shape is kept)."""
+        shift_list = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
+        dim_list = () if dims is None else tuple(dims) if isinstance(dims, (tuple, list)) \
+            else (dims,)
+        if len(shift_list) != max(len(dim_list), 1) or (dims is not None and not dim_list):
+            raise RuntimeError("shifts and dimensions must align. shifts: "
+                               f"{len(shift_list)}, dims:{len(dim_list)}")
+        if dims is None:
+            return Roll.apply(self, shifts=int(shift_list[0]), dims=None)
+        dim_list = tuple(normalize_dim(d, self.ndim) for d in dim_list)
+        return Roll.apply(self, shifts=tuple(int(s) for s in shift_list), dims=dim_list)
+
+    def diag(self, diagonal=0):
+        """A 1-D tensor becomes the square matrix with it on diagonal ``diagonal`` (0 the main
+        one, positive above it, negative below); a matrix gives that diagonal, as a copy."""
+        if self.ndim not in (1, 2):
+            raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
+        return Diag.apply(self, diagonal=int(diagonal))
+
+    def trace(self):
+        """The sum of a matrix's main diagonal (integers sum to int64)."""
+        if self.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
+        if self._array.dtype is dtypes.bool:
+            raise NotImplementedError("\"trace\" not implemented for 'Bool'")
+        return self.diag().sum()
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        """The ``n``-th forward difference along ``dim``: ``out[i] = x[i + 1] - x[i]``, applied
+        ``n`` times, after joining ``prepend`` and ``append`` (tensors) to either end. Bool
+        tensors give ``x[i + 1] != x[i]``, as in PyTorch."""
+        if self.ndim == 0:
+            raise RuntimeError("diff expects input to be at least one-dimensional")
+        if n < 0:
+            raise RuntimeError(f"order must be non-negative but got {n}")
+        d = normalize_dim(dim, self.ndim)
+        pieces = [self]
+        for name, extra in (("prepend", prepend), ("append", append)):
+            if extra is None:
+                continue
+            _tensor_argument(extra, "diff", name, None)
+            if extra.ndim != self.ndim:
+                raise RuntimeError(
+                    "diff expects prepend or append to be the same dimension as input")
+            for axis in range(self.ndim):
+                if axis != d and extra.shape[axis] != self.shape[axis]:
+                    raise RuntimeError(
+                        "diff expects the shape of tensor to prepend or append to match that of "
+                        "input except along the differencing dimension; input.size("
+                        f"{axis}) = {self.shape[axis]}, but got tensor.size({axis}) = "
+                        f"{extra.shape[axis]}")
+            pieces.insert(0 if name == "prepend" else len(pieces), extra)
+        result = cat(pieces, d) if len(pieces) > 1 else self
+        for _ in range(n):
+            length = result.shape[d]
+            if length == 0:
+                break
+            later = result.narrow(d, 1, length - 1)
+            earlier = result.narrow(d, 0, length - 1)
+            result = later.logical_xor(earlier) if result._array.dtype is dtypes.bool \
+                else later - earlier
+        return result
+
+    def index_select(self, dim, index):
+        """The slices at positions ``index`` (a 1-D int64 or int32 tensor; repeats allowed)
+        along ``dim``, as a copy; the gradient is added back at those positions."""
+        _tensor_argument(index, "index_select", "index", 2)
+        if index._array.dtype not in (dtypes.int32, dtypes.int64):
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
+        if index.ndim > 1:
+            raise IndexError("index_select(): Index is supposed to be a vector")
+        d = normalize_dim(dim, self.ndim)
+        positions = index._array.reshape(-1).astype(np.int64)
+        if self.ndim == 0:  # a scalar's only element, picked once
+            if positions.size != 1:
+                raise RuntimeError("index_select(): Index to scalar can have only 1 value, got "
+                                   f"{positions.size} value(s)")
+            if positions[0] != 0:
+                raise IndexError("index out of range in self")
+            return self.reshape(1).index_select(0, index.reshape(1)).reshape(())
+        size = self.shape[d]
+        outside = positions[(positions < 0) | (positions >= size)]
+        if outside.size:
+            raise RuntimeError(
+                f"INDICES element is out of DATA bounds, id={outside[0]} axis_dim={size}")
+        return IndexSelect.apply(self, dim=d, index=positions)
+
+    def masked_select(self, mask):
+        """The elements where the boolean ``mask`` holds (the two broadcast together), as a
+        1-D tensor in row-major order; the gradient flows back to those positions."""
+        _tensor_argument(mask, "masked_select", "mask", 1)
+        if mask._array.dtype is not dtypes.bool:
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        if not broadcastable(mask._array.shape, self._array.shape):
+            raise RuntimeError(broadcast_error(mask._array.shape, self._array.shape))
+        shape = np.broadcast_shapes(mask._array.shape, self._array.shape)
+        source = self if self._array.shape == shape else self.expand(*shape)
+        return source[np.broadcast_to(mask._array, shape)]
+
+    def nonzero(self, *, as_tuple=False):
+        """The indices of the nonzero elements: an int64 tensor of shape ``(count, ndim)``, one
+        row per element in row-major order, or with ``as_tuple`` one 1-D tensor per dim (ready
+        to index with)."""
+        array = self._array
+        if not as_tuple:
+            return Tensor._make(np.argwhere(array).astype(np.int64), None)
+        if array.ndim == 0:
+            return (Tensor._make(np.zeros(int(bool(array)), dtype=np.int64), None),)
+        return tuple(Tensor._make(i.astype(np.int64), None) for i in np.nonzero(array))
+
+    def argwhere(self):
+        """``nonzero()``: the ``(count, ndim)`` indices of the nonzero elements."""
+        return self.nonzero()
 
     def tril(self, diagonal=0):
         """The lower triangle (on and below the ``diagonal``) of the last two dims; zeros
@@ -1078,6 +1736,43 @@ class Tensor:
         d = normalize_dim(dim, self.ndim)
         source = self if dtypes.is_floating(self._array.dtype) else self.to(dtypes.int64)
         return Cumsum.apply(source, dim=d)
+
+    def cumprod(self, dim, *, dtype=None):
+        """Running products along ``dim``, in ``dtype`` when given (integer and bool inputs give
+        int64, as in PyTorch). The gradient is exact with zeros in the input."""
+        d = normalize_dim(dim, self.ndim)
+        source = self if dtype is None else self.to(dtype)
+        if not dtypes.is_floating(source._array.dtype):
+            source = source.to(dtypes.int64)
+        if self.ndim == 0:
+            return Cumprod.apply(source.reshape(1), dim=0).reshape(())
+        return Cumprod.apply(source, dim=d)
+
+    def cummax(self, dim):
+        """The running maximum along ``dim`` and where it was found, as the named tuple
+        ``(values, indices)``; a tie moves the index to the later element, NaN propagates.
+        The values are differentiable (the gradient goes to the indexed element)."""
+        return self._cumulative_extremum(dim, np.maximum, return_types.cummax)
+
+    def cummin(self, dim):
+        """The running minimum along ``dim`` and where it was found (see ``cummax``)."""
+        return self._cumulative_extremum(dim, np.minimum, return_types.cummin)
+
+    def _cumulative_extremum(self, dim, pick, result_type):
+        d = normalize_dim(dim, self.ndim)
+        source = self.reshape(1) if self.ndim == 0 else self
+        array = source._array
+        running = pick.accumulate(array, axis=d)
+        is_new = array == running  # the element reached (or tied) the running extremum
+        if dtypes.is_floating(array.dtype):
+            is_new |= np.isnan(array)
+        positions = np.arange(array.shape[d]).reshape((-1,) + (1,) * (array.ndim - d - 1))
+        index = np.maximum.accumulate(np.where(is_new, positions, 0), axis=d).astype(np.int64)
+        index = Tensor._make(index, None)
+        values = source.gather(d, index)
+        if self.ndim == 0:
+            return result_type(values.reshape(()), index.reshape(()))
+        return result_type(values, index)
 
     def prod(self, dim=None, keepdim=False, *, dtype=None):
         """The product of all elements, or over one ``dim``."""
@@ -1311,11 +2006,125 @@ class Tensor:
         """Fill in place with draws from N(mean, std**2)."""
         return self._write_random(numpy_generator(generator).normal, mean, std)
 
+    def exponential_(self, lambd=1.0, *, generator=None):
+        """Fill in place with draws from the exponential distribution of rate ``lambd`` (mean
+        ``1 / lambd``)."""
+        if not dtypes.is_floating(self._array.dtype):
+            raise RuntimeError(
+                "Exponential distribution is a continuous probability distribution. dtype must "
+                f"be a floating point but you specified {dtypes.scalar_type_name(self.dtype)}")
+        if not lambd > 0:
+            raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
+        return self._write_values(numpy_generator(generator).exponential(1 / lambd, self.shape))
+
+    def random_(self, *args, generator=None, **bounds):
+        """Fill in place with integers drawn uniformly from ``[from, to)``: ``random_(to)``,
+        ``random_(from, to)`` (also as keywords ``from=``, ``to=``), or ``random_()`` for
+        ``[0, 2**mantissa]`` in a floating tensor and the dtype's non-negative range in an
+        integer one."""
+        if len(args) > 2 or set(bounds) - {"from", "to"}:
+            raise TypeError("random_() takes (to), (from, to) or (from=, to=) as bounds")
+        if len(args) == 1:
+            bounds["to"] = args[0]
+        elif len(args) == 2:
+            bounds["from"], bounds["to"] = args
+        low, high = bounds.get("from", 0), bounds.get("to")
+        for value in (low, high):
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, (int, np.integer))):
+                raise TypeError(f"random_() expects integer bounds, got {value!r}")
+        dtype = self._array.dtype
+        if dtype is dtypes.bool:
+            limits = (0, 1)
+        elif dtypes.is_floating(dtype):
+            digits = np.finfo(dtype).nmant + 1
+            limits = (-(2**digits), 2**digits)
+        else:
+            limits = (int(np.iinfo(dtype).min), int(np.iinfo(dtype).max))
+        if high is None:
+            high = limits[1] + 1
+        if low >= high:
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                               f">= to={high}")
+        for name, value in (("from", low), ("to - 1", high - 1)):
+            if limits[0] <= value <= limits[1]:
+                continue
+            if not dtypes.is_floating(dtype):
+                raise RuntimeError(f"{name} is out of bounds for {_c_type_name(dtype)}")
+            warnings.warn(
+                f"{name} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision "
+                f"limitations {_c_type_name(dtype)} can support discrete uniform distribution "
+                "only within this range. This warning will become an error in version 1.7 "
+                "release, please fix the code in advance", UserWarning, stacklevel=2)
+        return self._write_values(numpy_generator(generator).integers(low, high, self.shape))
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        """Fill in place with ones drawn with probability ``p`` (a number, or a floating tensor
+        that broadcasts to this shape) and zeros otherwise."""
+        if isinstance(p, Tensor):
+            if not dtypes.is_floating(p._array.dtype):
+                raise NotImplementedError('"bernoulli_tensor_cpu_p_" not implemented for '
+                                          f"'{dtypes.scalar_type_name(p._array.dtype)}'")
+            probabilities = p.expand(*self.shape)._array
+            if np.any((probabilities < 0) | (probabilities > 1) | np.isnan(probabilities)):
+                raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+        else:
+            if not 0 <= p <= 1:
+                raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p:g}")
+            probabilities = p
+        return self._write_values(numpy_generator(generator).random(self.shape) < probabilities)
+
     def _write_random(self, draw, first, second):
-        values = draw(first, second, self._array.shape).astype(self._array.dtype)
+        return self._write_values(draw(first, second, self._array.shape))
+
+    def _write_values(self, values):
+        """Write freshly drawn ``values`` (an array of this shape) into this tensor in place:
+        the path every random fill takes. Recorded in the graph when this tensor is in it (the
+        gradient through a fill is zero, as in PyTorch)."""
+        values = values.astype(self._array.dtype, copy=False)
         if thread_state.grad_enabled and self._requires_grad:
             return self._write(_copy_from, Tensor._make(values, None))
         self._store(values)
+        return self
+
+    def squeeze_(self, dim=None):
+        """``squeeze`` in place: this tensor takes the new shape (same memory)."""
+        return self._view_in_place(Tensor.squeeze, dim)
+
+    def unsqueeze_(self, dim):
+        """``unsqueeze`` in place: this tensor takes the new shape (same memory)."""
+        return self._view_in_place(Tensor.unsqueeze, dim)
+
+    def t_(self):
+        """``t`` in place: a matrix becomes its transpose (same memory)."""
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"t_() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
+        return self._view_in_place(Tensor.t)
+
+    def transpose_(self, dim0, dim1):
+        """``transpose`` in place (same memory)."""
+        return self._view_in_place(Tensor.transpose, dim0, dim1)
+
+    def _view_in_place(self, view, *args):
+        """Make this tensor ``view(self, *args)``: the same memory seen with another shape or
+        order. As in PyTorch this counts as an in-place write (the version goes up, a leaf that
+        requires grad refuses), and when recorded the view's node becomes this tensor's
+        ``grad_fn``, its input a handle on the old shape."""
+        if thread_state.grad_enabled and self._requires_grad:
+            self._check_recorded_write()
+            old = Tensor._make(self._array, self.grad_fn)
+            old._requires_grad = True
+            node = self.grad_fn
+            if node is not None and node.num_outputs != 1:  # the same output of its node
+                node.output_numbers[id(old)] = node.output_numbers[id(self)]
+            result = view(old, *args)
+            _move_retained_grad(node, result.grad_fn, self)
+            self.grad_fn = result.grad_fn
+        else:
+            result = view(self, *args)
+        self._array = result._array
+        self._bump_version()
         return self
 
     def __setitem__(self, index, value):
@@ -1443,6 +2252,31 @@ def _gather_index(tensor, dim, index, name):
     return np.where(array < 0, array + tensor.shape[dim], array)
 
 
+def _median_positions(array, dim):
+    """The index of each slice's median along ``dim`` (kept as size 1): the lower middle of a
+    stable sort, or the first NaN of a slice that has one."""
+    order = np.argsort(array, axis=dim, kind="stable")  # NaNs last, in their original order
+    count = array.shape[dim]
+    middle = np.full(order.shape[:dim] + (1,) + order.shape[dim + 1:], (count - 1) // 2)
+    if dtypes.is_floating(array.dtype):
+        nans = np.isnan(array).sum(axis=dim, keepdims=True)
+        middle = np.where(nans > 0, count - nans, middle)
+    return np.take_along_axis(order, middle, axis=dim)
+
+
+def _mode_positions(array, dim):
+    """The index of each slice's mode along ``dim`` (kept as size 1): the most frequent value,
+    the smallest of equally frequent ones, at its last occurrence (PyTorch's choice)."""
+    rows = np.moveaxis(array, dim, -1)
+    flat = rows.reshape(-1, rows.shape[-1])
+    positions = np.empty(len(flat), dtype=np.int64)
+    for r, row in enumerate(flat):
+        values, counts = np.unique(row, return_counts=True)
+        reversed_hits = row[::-1] == values[np.argmax(counts)]  # argmax: the first, smallest
+        positions[r] = len(row) - 1 - np.argmax(reversed_hits)
+    return np.expand_dims(positions.reshape(rows.shape[:-1]), dim)
+
+
 def accept_numpy_names(function):
     """Let ``function`` take NumPy's ``axis=`` and ``keepdims=`` for ``dim=`` and ``keepdim=``,
     as every PyTorch function with those parameters does."""
@@ -1509,6 +2343,149 @@ def stack(tensors, dim=0):
     return Stack.apply(*_common_dtype(tensors), dim=normalize_dim(dim, tensors[0].ndim + 1))
 
 
+def hstack(tensors):
+    """Join tensors column-wise: 1-D (and 0-d) tensors end to end, others along dim 1."""
+    tensors = [_at_least(t, 1) for t in _tensor_list(tensors, "hstack", "a non-empty TensorList")]
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    """Join tensors row-wise: 1-D (and 0-d) tensors become rows of a matrix; others are
+    joined along dim 0."""
+    tensors = [_at_least(t, 2) for t in _tensor_list(tensors, "vstack", "a non-empty TensorList")]
+    return cat(tensors, 0)
+
+
+def _at_least(tensor, ndim):
+    """``atleast_1d``/``atleast_2d``: a 0-d tensor as ``(1,)`` or ``(1, 1)``, a 1-D one of
+    length ``n`` as ``(1, n)`` for 2 (views)."""
+    if tensor.ndim >= ndim:
+        return tensor
+    return tensor.reshape((1,) * (ndim - tensor.ndim) + tuple(tensor.shape))
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 1-D tensors of sizes ``n0, n1, ...``: one tensor of shape
+    ``(n0, n1, ...)`` each, the ``i``-th varying along dim ``i`` (``indexing="ij"``, matrix
+    indexing) or with the first two dims swapped (``"xy"``, Cartesian, as NumPy's default).
+    The results are broadcast views. Without ``indexing`` PyTorch warns and uses ``"ij"``;
+    so does this."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    tensors = _tensor_list(tensors, "meshgrid", "a non-empty TensorList")
+    if any(t._array.dtype is not tensors[0]._array.dtype for t in tensors):
+        raise RuntimeError("meshgrid expects all tensors to have the same dtype")
+    for t in tensors:
+        if t.ndim > 1:
+            raise RuntimeError("torch.meshgrid: Expected 0D or 1D tensor in the tensor list but "
+                               f"got: a {t.ndim}-D tensor of shape {tuple(t.shape)}")
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError('torch.meshgrid: indexing must be one of "xy" or "ij", but received: '
+                           f"{indexing}")
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) > 1:
+        axes[0], axes[1] = 1, 0
+    shape = [0] * len(tensors)
+    for axis, t in zip(axes, tensors):
+        shape[axis] = t.numel()
+    grids = []
+    for axis, t in zip(axes, tensors):
+        along = [1] * len(tensors)
+        along[axis] = -1
+        grids.append(t.reshape(along).expand(*shape))
+    return tuple(grids)
+
+
+def broadcast_shapes(*shapes):
+    """The shape that tensors of ``shapes`` broadcast to, as a ``Size``."""
+    result = []
+    for index, shape in enumerate(shapes):
+        shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+        result = [1] * (len(shape) - len(result)) + result
+        for k in range(-1, -len(shape) - 1, -1):  # from the last dim, as PyTorch reports
+            size = shape[k]
+            if size != 1 and result[k] not in (1, size):
+                raise RuntimeError(
+                    f"Attempting to broadcast a dimension of length {size} at {k}! Mismatching "
+                    f"argument at index {index} had {shape}; but expected shape should be "
+                    f"broadcastable to {result}")
+            if size != 1:
+                result[k] = size
+    return Size(result)
+
+
+def broadcast_tensors(*tensors):
+    """The tensors expanded to their common broadcast shape (views), as a tuple."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    shape = ()
+    for t in tensors:
+        _tensor_argument(t, "broadcast_tensors", "tensors", None)
+        if not broadcastable(shape, t._array.shape):
+            raise RuntimeError(broadcast_error(shape, t._array.shape))
+        shape = np.broadcast_shapes(shape, t._array.shape)
+    return tuple(t if t._array.shape == shape else t.expand(*shape) for t in tensors)
+
+
+def einsum(equation, *operands):
+    """Einstein summation: ``einsum("ij,jk->ik", a, b)`` is ``a @ b``. Each operand gets one
+    letter per dim; letters shared by operands are multiplied along, letters missing from the
+    output (after ``->``) are summed over, a letter repeated in one operand takes its diagonal,
+    ``...`` stands for the remaining (broadcast) dims. Without ``->`` the output is the letters
+    used once, in alphabetical order, as in PyTorch. Operands may also come as one list. All
+    operands must share a dtype. Differentiable with respect to every operand."""
+    if not isinstance(equation, str):
+        raise TypeError("einsum(): the equation must be a string such as 'ij,jk->ik' (the "
+                        "sublist format is not supported)")
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    for position, t in enumerate(operands):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {position} in argument 1, but got "
+                            f"{type(t).__name__}")
+    if not operands:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, "
+                         "or at least one operand and its subscripts list")
+    first = operands[0]._array.dtype
+    for t in operands[1:]:
+        if t._array.dtype is not first:
+            raise RuntimeError(f"expected scalar type {dtypes.scalar_type_name(first)} but found "
+                               f"{dtypes.scalar_type_name(t._array.dtype)}")
+    inputs, output = einsum_subscripts(equation, [t._array.shape for t in operands])
+    return Einsum.apply(*operands, equation=",".join(inputs) + "->" + output)
+
+
+@accept_numpy_names
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(var, mean)`` over ``dim`` in one call, with ``var``'s arguments (``correction=1``,
+    the unbiased estimate, unless told otherwise)."""
+    return _spread_and_mean(input, Tensor.var, "var_mean", dim, unbiased, keepdim, correction)
+
+
+@accept_numpy_names
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """``(std, mean)`` over ``dim`` in one call, with ``std``'s arguments."""
+    return _spread_and_mean(input, Tensor.std, "std_mean", dim, unbiased, keepdim, correction)
+
+
+def _spread_and_mean(input, spread, name, dim, unbiased, keepdim, correction):
+    if not dtypes.is_floating(input._array.dtype):
+        raise RuntimeError(f"{name} only support floating point and complex dtypes")
+    if isinstance(dim, bool):  # var_mean(x, False): PyTorch's positional unbiased
+        dim, unbiased = None, dim
+    return (spread(input, dim, unbiased, keepdim, correction=correction),
+            input.mean(dim, keepdim))
+
+
+def is_tensor(obj):
+    """Whether ``obj`` is a ``Tensor``."""
+    return isinstance(obj, Tensor)
+
+
 def where(condition, input, other):
     """Elementwise ``input`` where ``condition`` holds, else ``other`` (either may be a scalar)."""
     if not isinstance(condition, Tensor):
@@ -1543,9 +2520,27 @@ def where(condition, input, other):
     return Where.apply(condition, input, other)
 
 
-def _tensor_list(tensors, name):
+def _c_type_name(dtype):
+    """The C++ name PyTorch's kernels print for a dtype (``float``, ``double``, ``c10::Half``)."""
+    return {"float16": "c10::Half", "float32": "float", "float64": "double", "uint8":
+            "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
+            "int64": "long int", "bool": "bool"}[str(dtype)]
+
+
+def _tensor_argument(value, function, name, position):
+    """``value`` if it is a Tensor, else PyTorch's ``TypeError`` for a non-tensor argument."""
+    if not isinstance(value, Tensor):
+        where = f" (position {position})" if position is not None else ""
+        raise TypeError(f"{function}(): argument '{name}'{where} must be Tensor, not "
+                        f"{type(value).__name__}")
+    return value
+
+
+def _tensor_list(tensors, name, empty_message=None):
     tensors = list(tensors)
     if not tensors:
+        if empty_message is not None:  # the wording of PyTorch's functions written in C++
+            raise RuntimeError(f"{name} expects {empty_message}")
         raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):

@@ -5,24 +5,29 @@ follows.
 """
 
 from .elementwise import (
-    Abs, Add, Cast, Ceil, Clamp, Cos, Div, Erf, Exp, Expm1, Floor, Log, Log1p, Log2, Log10, Maximum,
-    Minimum, Mul, Neg, Pow, ReLU, Remainder, Round, RoundedDiv, Rsqrt, Sigmoid, Sign, Sin, Sqrt, Sub, Tanh, Trunc, Where,
+    Abs, Acos, Add, Asin, Atan, Atan2, Cast, Ceil, Clamp, Cos, Cosh, Div, Erf, Exp, Expm1, Floor,
+    Hypot, Lerp, Log, Log1p, Log2, Log10, Logit, Maximum, Minimum, Mul, Neg, Pow, ReLU, Remainder,
+    Round, RoundedDiv, Rsqrt, Sigmoid, Sign, Sin, Sinh, Sqrt, Sub, Tan, Tanh, Trunc, Where,
 )
 from .counting import Unique
-from .linalg import Linear, MatMul
+from .linalg import Einsum, Linear, MatMul
 from .loss import CrossEntropy
 from .movement import (
-    Cat, Clone, Expand, Flip, Gather, GetItem, Permute, Repeat, Reshape, ScatterAdd, Stack,
+    Cat, Clone, Diag, Expand, Flip, Gather, GetItem, IndexSelect, Permute, Repeat, Reshape, Roll,
+    ScatterAdd, Stack,
 )
 from .normalization import BatchNorm
-from .reduce import Cumsum, LogSoftmax, LogSumExp, Max, Mean, Min, Prod, Softmax, Sum, Var
+from .reduce import (
+    Cumprod, Cumsum, LogSoftmax, LogSumExp, Max, Mean, Min, Norm, Prod, Softmax, Sum, Var,
+)
 
 __all__ = [
-    "Abs", "Add", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp", "Clone", "Cos", "CrossEntropy",
-    "Cumsum", "Div", "Erf", "Exp", "Expand", "Expm1", "Flip", "Floor", "Gather", "GetItem",
-    "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax", "LogSumExp", "MatMul", "Max",
-    "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Permute", "Pow", "Prod", "ReLU",
-    "Remainder", "Repeat", "Reshape", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd", "Sigmoid",
-    "Sign", "Sin", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tanh", "Trunc", "Unique", "Var",
-    "Where",
+    "Abs", "Acos", "Add", "Asin", "Atan", "Atan2", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp",
+    "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Diag", "Div", "Einsum", "Erf",
+    "Exp", "Expand", "Expm1", "Flip", "Floor", "Gather", "GetItem", "Hypot", "IndexSelect", "Lerp",
+    "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax", "LogSumExp", "Logit", "MatMul", "Max",
+    "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU",
+    "Remainder", "Repeat", "Reshape", "Roll", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd",
+    "Sigmoid", "Sign", "Sin", "Sinh", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tan", "Tanh",
+    "Trunc", "Unique", "Var", "Where",
 ]

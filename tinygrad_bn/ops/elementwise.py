@@ -556,3 +556,188 @@ class Remainder(Op):
             a, b = self.saved
             grad_b = -grad_output * np.floor(a / b)
         return grad_output if needs_a else None, grad_b
+
+
+class Tan(Op):
+    """``tan(a)``. Gradient: ``grad_output * (1 + tan(a)**2)``, reusing the output."""
+
+    __slots__ = ()
+    saves_output = True
+
+    def forward(self, a):
+        out = np.tan(a)
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad_output):
+        (out,) = self.saved
+        return (grad_output * (1 + out * out),)
+
+
+class Asin(Op):
+    """``asin(a)`` (NaN outside ``[-1, 1]``). Gradient: ``grad_output / sqrt(1 - a**2)``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        with np.errstate(invalid="ignore"):
+            return np.arcsin(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad_output / np.sqrt(1 - a * a),)
+
+
+class Acos(Op):
+    """``acos(a)`` (NaN outside ``[-1, 1]``). Gradient: ``-grad_output / sqrt(1 - a**2)``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        with np.errstate(invalid="ignore"):
+            return np.arccos(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (-grad_output / np.sqrt(1 - a * a),)
+
+
+class Atan(Op):
+    """``atan(a)``. Gradient: ``grad_output / (1 + a**2)``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        return np.arctan(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        return (grad_output / (1 + a * a),)
+
+
+class Sinh(Op):
+    """``sinh(a)``. Gradient: ``grad_output * cosh(a)``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        return np.sinh(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        return (grad_output * np.cosh(a),)
+
+
+class Cosh(Op):
+    """``cosh(a)``. Gradient: ``grad_output * sinh(a)``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        return np.cosh(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        return (grad_output * np.sinh(a),)
+
+
+class Atan2(Op):
+    """``atan2(a, b)``: the angle of the point ``(b, a)``, in ``(-pi, pi]``.
+
+    Gradients: ``grad_output * b / (a**2 + b**2)`` for ``a`` and ``-grad_output * a / (a**2 +
+    b**2)`` for ``b``; both 0 at the origin, as in PyTorch.
+    """
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return np.arctan2(a, b)
+
+    def backward(self, grad_output):
+        a, b = self.saved
+        needs_a, needs_b = self.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where((a == 0) & (b == 0), 0, grad_output / (a * a + b * b))
+        return (scale * b if needs_a else None, -scale * a if needs_b else None)
+
+
+class Hypot(Op):
+    """``sqrt(a**2 + b**2)`` without overflow. Gradients: ``grad_output * a / out`` and
+    ``grad_output * b / out`` (NaN at the origin, as in PyTorch)."""
+
+    __slots__ = ()
+    saves_output = True
+
+    def forward(self, a, b):
+        out = np.hypot(a, b)
+        self.saved = (a, b, out)
+        return out
+
+    def backward(self, grad_output):
+        a, b, out = self.saved
+        needs_a, needs_b = self.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = grad_output / out
+        return (scale * a if needs_a else None, scale * b if needs_b else None)
+
+
+class Logit(Op):
+    """``log(p / (1 - p))``, the inverse of the sigmoid, with ``p`` first clamped to ``[eps, 1 -
+    eps]`` when ``eps`` is given.
+
+    Gradient: ``grad_output / (p * (1 - p))``; with ``eps``, 0 where ``p`` lies outside
+    ``[eps, 1 - eps]`` (the clamp is flat there), as PyTorch.
+    """
+
+    __slots__ = ("eps",)
+    arguments = ("eps",)
+
+    def __init__(self, eps=None):
+        self.eps = eps
+
+    def forward(self, a):
+        self.saved = (a,)
+        p = a if self.eps is None else np.clip(a, self.eps, 1 - self.eps).astype(a.dtype)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(p / (1 - p))
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad = grad_output / (a * (1 - a))
+        if self.eps is not None and self.eps >= 0:  # np.where: the infinities at 0 and 1 drop
+            grad = np.where((a >= self.eps) & (a <= 1 - self.eps), grad, 0)
+        return (grad,)
+
+
+class Lerp(Op):
+    """``start + weight * (end - start)``, computed as PyTorch does: from ``end`` backwards
+    (``end - (end - start) * (1 - weight)``) where ``weight >= 0.5``, which is exact at
+    ``weight = 1``.
+
+    Gradients: ``grad_output * (1 - weight)`` for ``start``, ``grad_output * weight`` for
+    ``end``, ``grad_output * (end - start)`` for ``weight``.
+    """
+
+    __slots__ = ()
+
+    def forward(self, start, end, weight):
+        difference = end - start
+        self.saved = (weight, difference)
+        return np.where(weight < 0.5, start + weight * difference,
+                        end - difference * (1 - weight))
+
+    def backward(self, grad_output):
+        weight, difference = self.saved
+        needs_start, needs_end, needs_weight = self.needs_input_grad
+        return (grad_output * (1 - weight) if needs_start else None,
+                grad_output * weight if needs_end else None,
+                grad_output * difference if needs_weight else None)

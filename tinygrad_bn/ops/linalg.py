@@ -1,5 +1,7 @@
 """Matrix multiplication, with NumPy's ``matmul`` rules for 1-D, 2-D and batched operands."""
 
+import math
+
 import numpy as np
 
 from ..autograd.graph import Op
@@ -87,9 +89,160 @@ class Linear(Op):
     def backward(self, grad_output):
         x, weight = self.saved
         needs = self.needs_input_grad
-        rows_g = grad_output.reshape(-1, grad_output.shape[-1])
+        rows = math.prod(grad_output.shape[:-1])  # not -1: a layer may have zero features
+        rows_g = grad_output.reshape(rows, grad_output.shape[-1])
         grad_x = grad_output @ weight if needs[0] else None
-        grad_weight = rows_g.T @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        grad_weight = rows_g.T @ x.reshape(rows, x.shape[-1]) if needs[1] else None
         if len(needs) == 2:
             return grad_x, grad_weight
         return grad_x, grad_weight, (rows_g.sum(axis=0) if needs[2] else None)
+
+
+class Einsum(Op):
+    """``torch.einsum`` on an explicit equation of letters only (``"ij,jk->ik"``; the Tensor
+    function expands ``...`` and implicit outputs into letters first, see ``einsum_subscripts``).
+
+    A letter in several operands is multiplied along; one missing from the output is summed
+    over; a size-1 dim broadcasts against the same letter's size elsewhere; a letter repeated
+    in one operand takes its diagonal. The gradient for operand ``k`` is itself an einsum: of
+    ``grad_output`` with the other operands, onto ``k``'s letters. Letters only ``k`` has (summed
+    away by the forward) get the gradient broadcast along them, size-1 dims that broadcast get
+    it summed, and a repeated letter's gradient is written onto the diagonal it read.
+    """
+
+    __slots__ = ("equation", "inputs_subscripts", "output_subscripts")
+    arguments = ("equation",)
+
+    def __init__(self, equation):
+        self.equation = equation
+        inputs, self.output_subscripts = equation.split("->")
+        self.inputs_subscripts = inputs.split(",")
+
+    def forward(self, *arrays):
+        if self.needs_input_grad:
+            self.saved = arrays
+        return np.asarray(np.einsum(self.equation, *arrays, optimize=len(arrays) > 2))
+
+    def backward(self, grad_output):
+        arrays = self.saved
+        grads = []
+        for position, (subscripts, needed) in enumerate(zip(self.inputs_subscripts,
+                                                            self.needs_input_grad)):
+            grads.append(self._operand_grad(position, arrays, grad_output) if needed else None)
+        return tuple(grads)
+
+    def _operand_grad(self, position, arrays, grad_output):
+        subscripts = self.inputs_subscripts[position]
+        shape = arrays[position].shape
+        others = [(s, a) for k, (s, a) in enumerate(zip(self.inputs_subscripts, arrays))
+                  if k != position]
+        letters = list(dict.fromkeys(subscripts))  # each letter once, in order
+        sizes = {letter: size for letter, size in zip(subscripts, shape)}
+        available = set(self.output_subscripts).union(*(set(s) for s, _ in others))
+        produced = "".join(letter for letter in letters if letter in available)
+        equation = ",".join([self.output_subscripts] + [s for s, _ in others]) + "->" + produced
+        grad = np.einsum(equation, grad_output, *[a for _, a in others],
+                         optimize=len(others) > 1)
+        grad = np.expand_dims(grad, [k for k, letter in enumerate(letters)
+                                     if letter not in available])
+        stretched = tuple(k for k, letter in enumerate(letters)
+                          if sizes[letter] == 1 and grad.shape[k] != 1)
+        if stretched:  # this operand's size-1 dim broadcast against a larger one
+            grad = grad.sum(axis=stretched, keepdims=True)
+        grad = np.broadcast_to(grad, [sizes[letter] for letter in letters])
+        if len(letters) == len(subscripts):
+            return grad
+        full = np.zeros(shape, dtype=grad.dtype)  # a repeated letter read a diagonal
+        grid = np.indices(grad.shape, sparse=True)
+        full[tuple(grid[letters.index(letter)] for letter in subscripts)] = grad
+        return full
+
+
+def einsum_subscripts(equation, shapes):
+    """Check an einsum ``equation`` against the operands' ``shapes`` with PyTorch's messages,
+    and return it explicit: ``(inputs, output)``, one string of letters per operand and one for
+    the result. ``...`` becomes unused letters (right-aligned, broadcasting like the shapes), and
+    an equation without ``->`` gets PyTorch's implicit output: the ellipsis dims, then the
+    letters used once, in alphabetical order (capitals first)."""
+    text = equation.replace(" ", "")
+    left, arrow, right = text.partition("->")
+    for index, char in enumerate(equation):
+        if char in " ,.":
+            continue
+        if char.isascii() and char.isalpha():
+            continue
+        if char in "->" and equation.find("->") in (index, index - 1):
+            continue
+        raise RuntimeError(f"einsum(): invalid subscript given at index {index} in the equation "
+                           "string, subscripts must be in [a-zA-Z]")
+    terms = left.split(",")
+    if len(terms) > len(shapes):
+        raise RuntimeError("einsum(): fewer operands were provided than specified in the equation")
+    if len(terms) < len(shapes):
+        raise RuntimeError("einsum(): more operands were provided than specified in the equation")
+    unused = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in text]
+    parsed = [_ellipsis_split(term, k) for k, term in enumerate(terms)]
+    ellipsis_ndim = 0
+    for k, ((before, after, has_ellipsis), shape) in enumerate(zip(parsed, shapes)):
+        count = len(before) + len(after)
+        if not has_ellipsis and count != len(shape):
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({count}) does not match "
+                f"the number of dimensions ({len(shape)}) for operand {k} and no ellipsis was "
+                "given")
+        if has_ellipsis and count > len(shape):
+            raise RuntimeError(
+                f"einsum(): the number of subscripts in the equation ({count}) is more than the "
+                f"number of dimensions ({len(shape)}) for operand {k}")
+        if has_ellipsis:
+            ellipsis_ndim = max(ellipsis_ndim, len(shape) - count)
+    ellipsis_letters = "".join(unused[:ellipsis_ndim])
+    inputs = []
+    for (before, after, has_ellipsis), shape in zip(parsed, shapes):
+        covered = len(shape) - len(before) - len(after) if has_ellipsis else 0
+        inputs.append(before + ellipsis_letters[ellipsis_ndim - covered:] + after)
+    _check_einsum_sizes(inputs, shapes)
+    used = "".join(inputs)
+    if not arrow:
+        once = sorted(c for c in set(used) if c not in ellipsis_letters and used.count(c) == 1)
+        return inputs, ellipsis_letters + "".join(once)
+    before, after, has_ellipsis = _ellipsis_split(right, None)
+    output = before + (ellipsis_letters if has_ellipsis else "") + after
+    for letter in before + after:
+        if letter not in used:
+            raise RuntimeError(f"einsum(): output subscript {letter} does not appear in the "
+                               "equation for any input operand")
+        if output.count(letter) > 1:
+            raise RuntimeError(f"einsum(): output subscript {letter} appears more than once in "
+                               "the output")
+    return inputs, output
+
+
+def _ellipsis_split(term, operand):
+    """``(letters before ..., letters after ..., whether there was an ellipsis)``."""
+    before, dots, after = term.partition("...")
+    where = "the output" if operand is None else f"operand {operand}"
+    if "." in after:
+        raise RuntimeError(f"einsum(): found '.' for {where} for which an ellipsis was already "
+                           "found")
+    if "." in before:
+        raise RuntimeError(f"einsum(): found '.' for {where} that is not part of any ellipsis")
+    return before, after, bool(dots)
+
+
+def _check_einsum_sizes(inputs, shapes):
+    seen = {}
+    for k, (subscripts, shape) in enumerate(zip(inputs, shapes)):
+        mine = {}
+        for letter, size in zip(subscripts, shape):
+            if letter in mine and mine[letter] != size:
+                raise RuntimeError(f"einsum(): subscript {letter} is repeated for operand {k} but "
+                                   f"the sizes don't match, {size} != {mine[letter]}")
+            mine[letter] = size
+        for letter, size in mine.items():
+            previous = seen.get(letter, 1)
+            if size != 1 and previous != 1 and size != previous:
+                raise RuntimeError(f"einsum(): subscript {letter} has size {size} for operand {k} "
+                                   "which does not broadcast with previously seen size "
+                                   f"{previous}")
+            seen[letter] = max(previous, size) if size != 1 else previous

@@ -256,3 +256,68 @@ def _along(index, dim):
     positions = list(np.indices(index.shape, sparse=True))
     positions[dim] = index
     return tuple(positions)
+
+
+class IndexSelect(Op):
+    """The entries at positions ``index`` (a 1-D int64 array, repeats allowed) along ``dim``,
+    as ``torch.index_select``. Gradient: ``grad_output`` added back at those positions (a
+    scatter-add, so repeated positions accumulate)."""
+
+    __slots__ = ("dim", "index", "input_shape")
+    arguments = ("dim",)
+
+    def __init__(self, dim, index):
+        self.dim, self.index = dim, index
+
+    def forward(self, a):
+        self.input_shape = a.shape
+        return np.take(a, self.index, axis=self.dim)
+
+    def backward(self, grad_output):
+        grad = np.zeros(self.input_shape, dtype=grad_output.dtype)
+        np.add.at(grad, (slice(None),) * self.dim + (self.index,), grad_output)
+        return (grad,)
+
+
+class Roll(Op):
+    """The elements shifted ``shifts`` places along ``dims``, those pushed off the end coming
+    back at the start (``dims`` None: along the flattened tensor, shape kept). Gradient:
+    ``grad_output`` rolled back by ``-shifts``."""
+
+    __slots__ = ("dims", "shifts")
+    arguments = ("shifts", "dims")
+
+    def __init__(self, shifts, dims):
+        self.shifts, self.dims = shifts, dims
+
+    def forward(self, a):
+        return np.roll(a, self.shifts, axis=self.dims)
+
+    def backward(self, grad_output):
+        back = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
+        return (np.roll(grad_output, back, axis=self.dims),)
+
+
+class Diag(Op):
+    """``torch.diag``: a 1-D input becomes the square matrix with it on diagonal ``diagonal``
+    (0 the main one, positive above, negative below) and zeros elsewhere; a 2-D input gives
+    that diagonal as a 1-D copy. Gradient: the other direction applied to ``grad_output``."""
+
+    __slots__ = ("diagonal", "input_shape")
+    arguments = ("diagonal",)
+
+    def __init__(self, diagonal=0):
+        self.diagonal = diagonal
+
+    def forward(self, a):
+        self.input_shape = a.shape
+        return np.diag(a, self.diagonal).copy()  # NumPy's diagonal of a matrix is read-only
+
+    def backward(self, grad_output):
+        if len(self.input_shape) == 1:
+            return (np.diagonal(grad_output, self.diagonal).copy(),)
+        grad = np.zeros(self.input_shape, dtype=grad_output.dtype)
+        positions = np.arange(grad_output.shape[0])
+        k = self.diagonal
+        grad[positions + max(-k, 0), positions + max(k, 0)] = grad_output
+        return (grad,)

@@ -273,3 +273,101 @@ class Prod(Op):
         grad = grad_output if self.dim is None or self.keepdim else np.expand_dims(grad_output,
                                                                                   self.dim)
         return (grad * others,)
+
+
+class Cumprod(Op):
+    """Running products along ``dim``.
+
+    Gradient: ``dL/da_k = sum over i >= k of grad_output_i * prod(a_j for j <= i, j != k)``.
+    Without zeros in the input that is ``reverse_cumsum(grad_output * out) / a``; with zeros the
+    sum is formed position by position (products before ``k`` times products after it), so the
+    result stays exact, as PyTorch's.
+    """
+
+    __slots__ = ("dim",)
+    saves_output = True
+    arguments = ("dim",)
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, a):
+        out = np.cumprod(a, axis=self.dim)
+        self.saved = (a, out)
+        return out
+
+    def backward(self, grad_output):
+        a, out = self.saved
+        dim = self.dim
+        if not (a == 0).any():
+            reversed_sums = np.flip(np.cumsum(np.flip(grad_output * out, dim), axis=dim), dim)
+            return (reversed_sums / a,)
+        values = np.moveaxis(a, dim, -1)
+        grads = np.moveaxis(grad_output, dim, -1)
+        before = np.cumprod(np.concatenate([np.ones_like(values[..., :1]), values[..., :-1]],
+                                           axis=-1), axis=-1)  # products of the a_j, j < k
+        grad = np.empty_like(grads)
+        for k in range(values.shape[-1]):
+            after = np.cumprod(values[..., k + 1:], axis=-1)  # products of a_(k+1) .. a_i
+            tail = grads[..., k + 1:] * after
+            grad[..., k] = before[..., k] * (grads[..., k] + tail.sum(axis=-1))
+        return (np.moveaxis(grad, -1, dim),)
+
+
+class Norm(Op):
+    """The vector ``p``-norm over ``dim``: ``sum(|a|**p) ** (1/p)``; ``p = inf`` is ``max |a|``,
+    ``-inf`` is ``min |a|`` and ``0`` counts the non-zero elements (PyTorch's
+    ``linalg.vector_norm``).
+
+    Gradient (PyTorch's, with ``n`` the norm): ``grad_output * a * |a|**(p-2) / n**(p-1)``; 0
+    where ``n`` is 0, so the norm of a zero vector has gradient 0 rather than NaN; ``sign(a)``
+    for ``p = 1``; shared evenly between the elements of largest (smallest) magnitude for
+    ``p = +-inf``; 0 for ``p = 0``.
+    """
+
+    __slots__ = ("dim", "keepdim", "p")
+    saves_output = True
+    arguments = ("p", "dim", "keepdim")
+
+    def __init__(self, p=2.0, dim=None, keepdim=False):
+        self.p, self.dim, self.keepdim = p, dim, keepdim
+
+    def forward(self, a):
+        p, dim = self.p, self.dim
+        magnitude = np.abs(a)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if p == 0:
+                out = (a != 0).sum(axis=dim, keepdims=True).astype(a.dtype)
+            elif p == np.inf:
+                out = magnitude.max(axis=dim, keepdims=True)
+            elif p == -np.inf:
+                out = magnitude.min(axis=dim, keepdims=True)
+            elif p == 1:
+                out = magnitude.sum(axis=dim, keepdims=True)
+            elif p == 2:
+                out = np.sqrt((a * a).sum(axis=dim, keepdims=True))
+            else:
+                out = (magnitude**p).sum(axis=dim, keepdims=True) ** (1 / p)
+        self.saved = (a, out)
+        return _drop_reduced(out, dim, self.keepdim)
+
+    def backward(self, grad_output):
+        a, norm = self.saved
+        p = self.p
+        grad = _unreduce(grad_output, self.dim, self.keepdim)
+        if p == 0:
+            return (np.zeros(a.shape, dtype=grad.dtype),)
+        if p == 1:
+            return (grad * np.sign(a),)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if np.isinf(p):
+                extreme = (np.abs(a) == norm) | np.isnan(a)
+                shares = extreme.sum(axis=self.dim, keepdims=True)
+                return (np.sign(a) * (grad / shares) * extreme,)
+            if p == 2:
+                return (grad * np.where(norm == 0, 0, a / norm),)
+            if p < 1:
+                scaled = np.sign(a) * np.where(a == 0, 0, np.abs(a) ** (p - 1))
+                return (scaled * grad * norm ** (1 - p),)
+            scaled = np.sign(a) * np.abs(a) ** (p - 1)
+            return (scaled * np.where(norm == 0, 0, grad / norm ** (p - 1)),)
