@@ -3,6 +3,7 @@ answer: cross-entropy with ``-inf`` logits, weights and ignored rows (never ``0 
 batches with every row ignored, zero variance, and BatchNorm's edge cases. The expected values
 are PyTorch 2.13's; with PyTorch installed each case is also compared live."""
 
+import re
 import warnings
 
 import numpy as np
@@ -58,3 +59,54 @@ def test_nll_loss_with_ignored_minus_inf_rows_is_finite():
     loss = tg.nn.functional.nll_loss(log_p, tg.tensor([0, -100]))
     loss.backward()
     assert loss.item() == 0.5 and log_p.grad.tolist() == [[-1.0, 0.0], [0.0, 0.0]]
+
+
+# ---------------------------------------------------------------------- zero variance
+
+# (shape of a constant input, std/var keywords, PyTorch's gradient of the result's sum)
+SPREAD = [
+    ("std", 3, {}, [0.0, 0.0, 0.0]),
+    ("std", 3, {"unbiased": False}, [0.0, 0.0, 0.0]),
+    ("std", 1, {}, [float("nan")]),
+    ("std", 1, {"unbiased": False}, [0.0]),
+    ("var", 1, {}, [float("nan")]),
+    ("var", 3, {}, [0.0, 0.0, 0.0]),
+    ("std", 3, {"dim": 0}, [0.0, 0.0, 0.0]),
+]
+
+
+@pytest.mark.parametrize("name, n, keywords, grad", SPREAD)
+def test_gradients_of_a_constant_spread_as_pytorch(name, n, keywords, grad):
+    x = tg.full((n,), 2.0, dtype=tg.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # no degrees of freedom: PyTorch warns too
+        getattr(x, name)(**keywords).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), grad)
+
+
+def test_std_gradient_elsewhere_is_unchanged():
+    data = np.array([[1.0, 2.0, 4.0], [3.0, 3.0, 3.0]])
+    x = tg.tensor(data, requires_grad=True)
+    x.std(dim=1).sum().backward()
+    centred = data[0] - data[0].mean()
+    expected_row = centred / (data[0].std(ddof=1) * 2)
+    np.testing.assert_allclose(x.grad.numpy()[0], expected_row, rtol=1e-12)
+    assert x.grad.numpy()[1].tolist() == [0.0, 0.0, 0.0]
+    assert tg.gradcheck(lambda t: t.std(dim=1), (tg.tensor(data[:1] * 1.5, requires_grad=True),))
+
+
+def test_no_degrees_of_freedom_warns_as_pytorch():
+    with pytest.warns(UserWarning, match=re.escape(
+            "std(): degrees of freedom is <= 0. Correction should be strictly less than the "
+            "reduction factor (input numel divided by output numel).")):
+        assert np.isnan(tg.ones(1).std().item())
+
+
+@pytest.mark.parametrize("name, n, keywords, grad", SPREAD)
+def test_spread_gradients_live(name, n, keywords, grad):
+    torch = pytest.importorskip("torch")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        x = torch.full((n,), 2.0, dtype=torch.float64, requires_grad=True)
+        getattr(x, name)(**keywords).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), grad)

@@ -121,6 +121,18 @@ def can_store(result, destination):
     return _CATEGORY[np.dtype(result).kind] <= _CATEGORY[np.dtype(destination).kind]
 
 
+_CPP_TYPE_NAMES = {
+    "float16": "c10::Half", "float32": "float", "float64": "double", "uint8": "unsigned char",
+    "int8": "signed char", "int16": "short int", "int32": "int", "int64": "long int",
+    "bool": "bool",
+}
+
+
+def cpp_type_name(dtype):
+    """The C++ name PyTorch's lower-level messages use for a dtype: ``double``, ``long int``."""
+    return _CPP_TYPE_NAMES.get(str(dtype), str(dtype))
+
+
 def scalar_type_name(dtype):
     """PyTorch's short name of a dtype in error messages: ``Float``, ``Long``, ..."""
     return _SCALAR_TYPE_NAMES.get(str(dtype), str(dtype))

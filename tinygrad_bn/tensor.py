@@ -34,7 +34,7 @@ from .ops import (
     Abs, Add, Cast, Cat, Ceil, Clamp, Clone, Cos, Div, Erf, Exp, Expand, Expm1, Floor, GetItem, Log,
     Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg,
     Permute, Pow, ReLU, Reshape, Round, Rsqrt, Sigmoid, Sign, Sin, Softmax, Sqrt, Stack, Sub, Sum,
-    Tanh, Trunc, Var, Where,
+    Std, Tanh, Trunc, Var, Where,
     Acos, Asin, Atan, Atan2, Cosh, Cumprod, Diag, Einsum, Hypot, IndexSelect, Lerp, Logit, Norm,
     Roll, Sinh, Tan,
 )
@@ -57,13 +57,13 @@ class Tensor:
     is the tensor a view was taken from.
     """
 
-    __slots__ = ("_array", "grad", "grad_fn", "_requires_grad", "_version_counter", "_base",
+    __slots__ = ("_array", "_grad", "grad_fn", "_requires_grad", "_version_counter", "_base",
                  "_hooks", "__weakref__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data, dtype=None, requires_grad=False):
         self._array = _to_array(data, dtype)
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._requires_grad = False
         self._version_counter = self._base = self._hooks = None
@@ -75,11 +75,40 @@ class Tensor:
         """Wrap an array produced by an op without copying or checking it."""
         tensor = object.__new__(Tensor)
         tensor._array = data if type(data) is np.ndarray else np.asarray(data)
-        tensor.grad = None
+        tensor._grad = None
         tensor.grad_fn = grad_fn
         tensor._requires_grad = grad_fn is not None
         tensor._version_counter = tensor._base = tensor._hooks = None
         return tensor
+
+    # ------------------------------------------------------------------ gradient
+
+    @property
+    def grad(self):
+        """The gradient accumulated by backward (a Tensor of this tensor's shape and dtype), or
+        None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        """Assign a gradient; as in PyTorch it must be None or a Tensor of this tensor's shape
+        and dtype, so that the next backward can accumulate into it."""
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {_qualified_type_name(value)}")
+            if value._array.shape != self._array.shape:
+                raise RuntimeError(
+                    f"attempting to assign a gradient of size '{list(value._array.shape)}' to a "
+                    f"tensor of size '{list(self._array.shape)}'. Please ensure that the "
+                    "gradient and the tensor are the same size")
+            if value._array.dtype != self._array.dtype:
+                raise RuntimeError(
+                    f"attempting to assign a gradient with dtype "
+                    f"'{dtypes.cpp_type_name(value._array.dtype)}' to a tensor with grad_dtype "
+                    f"'{dtypes.scalar_type_name(self._array.dtype)}'. The gradient must match "
+                    "the tensor's grad_dtype (defaults to the tensor's dtype).")
+        self._grad = value
 
     # ------------------------------------------------------------------ storage and versions
 
@@ -996,6 +1025,7 @@ class Tensor:
 
     def argmax(self, dim=None, keepdim=False):
         """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
+        self._check_reducible("argmax", dim, IndexError)
         if dim is None:
             return Tensor._make(np.asarray(np.argmax(self._array)), None)
         index = np.argmax(self._array, axis=normalize_dim(dim, self.ndim), keepdims=keepdim)
@@ -1003,6 +1033,7 @@ class Tensor:
 
     def argmin(self, dim=None, keepdim=False):
         """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
+        self._check_reducible("argmin", dim, IndexError)
         if dim is None:
             return Tensor._make(np.asarray(np.argmin(self._array)), None)
         index = np.argmin(self._array, axis=normalize_dim(dim, self.ndim), keepdims=keepdim)
@@ -1032,28 +1063,34 @@ class Tensor:
         ``correction=1`` (the default, same as ``unbiased=True``) is the unbiased estimate;
         ``correction=0`` (``unbiased=False``) is the biased one batch norm normalises with.
         """
+        dims, correction = self._spread_arguments("var", dim, unbiased, correction)
+        return Var.apply(self, dim=dims, correction=correction, keepdim=keepdim)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        """Standard deviation: the square root of ``var`` with the same arguments, one node
+        whose gradient is 0 for a constant input (PyTorch's convention; see ``ops.Std``)."""
+        dims, correction = self._spread_arguments("std", dim, unbiased, correction)
+        return Std.apply(self, dim=dims, correction=correction, keepdim=keepdim)
+
+    def _spread_arguments(self, name, dim, unbiased, correction):
+        """``(dims, correction)`` of ``var``/``std``, PyTorch's ways of saying them."""
         if not dtypes.is_floating(self._array.dtype):
             raise RuntimeError("std and var only support floating point and complex dtypes")
         if isinstance(dim, bool):  # var(True): PyTorch's positional unbiased
             dim, unbiased = None, dim
         if unbiased is not None and correction is not None:
-            raise ValueError("var: pass either unbiased or correction, not both")
+            raise ValueError(f"{name}: pass either unbiased or correction, not both")
         if correction is None:
             correction = 0 if unbiased is False else 1
         dims = normalize_dims(dim, self.ndim)
-        count = reduced_count(self.shape, dims)
-        if count - correction <= 0:
+        if reduced_count(self._array.shape, dims) - correction <= 0:
             warnings.warn(
-                f"var(): degrees of freedom is <= 0 ({count} values, correction={correction}); "
-                "the result is inf or nan",
-                RuntimeWarning,
-                stacklevel=2,
+                f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
+                "the reduction factor (input numel divided by output numel).",
+                UserWarning,
+                stacklevel=4,
             )
-        return Var.apply(self, dim=dims, correction=correction, keepdim=keepdim)
-
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        """Standard deviation: the square root of ``var`` with the same arguments."""
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        return dims, correction
 
     def max(self, dim=None, keepdim=False):
         """The maximum of all elements, or, with an int ``dim``, the pair ``(values, indices)``
@@ -1071,11 +1108,7 @@ class Tensor:
         return self._extremum(Min, dim, keepdim, Tensor.argmin)
 
     def _extremum(self, op, dim, keepdim, arg):
-        if self._array.size == 0:
-            raise RuntimeError(
-                f"{op.__name__.lower()}(): Expected reduction dim to be specified for input.numel() "
-                "== 0. Specify the reduction dim with the 'dim' argument."
-            )
+        self._check_reducible(op.__name__.lower(), dim)
         if isinstance(dim, (int, np.integer)):
             d = normalize_dim(dim, self.ndim)
             values = op.apply(self, dim=d, keepdim=keepdim)
@@ -1084,10 +1117,26 @@ class Tensor:
         return op.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def amax(self, dim=None, keepdim=False):
+        self._check_reducible("amax", dim)
         return Max.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def amin(self, dim=None, keepdim=False):
+        self._check_reducible("amin", dim)
         return Min.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
+
+    def _check_reducible(self, name, dim, no_dim_error=RuntimeError):
+        """Max, min and their indices have no value over nothing: an empty tensor needs a
+        ``dim``, and the dims reduced must not be empty (PyTorch's errors)."""
+        if self._array.size:
+            return
+        if dim is None:
+            message = f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+            if no_dim_error is RuntimeError:
+                message += " Specify the reduction dim with the 'dim' argument."
+            raise no_dim_error(message)
+        for d in normalize_dims(dim, self.ndim):
+            if self._array.shape[d] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
     def aminmax(self, *, dim=None, keepdim=False):
         """``(min, max)`` over ``dim`` (an int, or all elements when None), as the named tuple
@@ -2563,24 +2612,59 @@ def _common_dtype(tensors):
 
 
 def _to_array(data, dtype=None):
-    """Build the array behind a new tensor: copied, of a supported dtype."""
+    """Build the array behind a new tensor: copied, of a supported dtype. Integers that do not
+    fit the dtype raise instead of wrapping around."""
+    from_python = not isinstance(data, (Tensor, np.ndarray, np.generic))
     if isinstance(data, Tensor):
         array = np.array(data._array)
-    elif isinstance(data, np.ndarray) or isinstance(data, np.generic):
+    elif not from_python:
         array = np.array(data)
     else:
         try:
             array = np.array(data)
-        except ValueError as error:
+        except (ValueError, OverflowError) as error:
             raise ValueError(f"could not build a tensor from {data!r}: {error}") from None
         if array.dtype == object:
+            _refuse_huge_integers(data)
             raise TypeError(f"could not build a tensor from {data!r}: not numbers of one shape")
+        if array.dtype == np.uint64:  # Python ints from 2**63 to 2**64 - 1
+            _refuse_huge_integers(data)
         if array.dtype.kind == "f" and dtype is None:
             # Python floats become the default dtype; with an explicit dtype the value goes
             # straight from float64 to it (never through float32).
             array = array.astype(dtypes.get_default_dtype())
     target = dtypes.canonical(array.dtype if dtype is None else dtype)
+    if array.dtype.kind in "iu" and target.kind in "iu" and array.size \
+            and array.dtype is not target:
+        _check_integer_range(array, target, from_python)
     return array if array.dtype is target else array.astype(target)
+
+
+def _refuse_huge_integers(data):
+    """PyTorch's error for a Python int that no tensor dtype holds (beyond int64)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, int) and not -2**63 <= item < 2**63:
+            raise ValueError(f"Overflow when unpacking long long: {item} does not fit in int64, "
+                             "the widest integer dtype of tensors")
+
+
+def _check_integer_range(array, target, from_python):
+    """Integers converted to a narrower integer dtype must fit: Python numbers as PyTorch
+    checks them, NumPy's unsigned 64-bit ones (which have no tensor dtype) into int64."""
+    limits = np.iinfo(target)
+    if not from_python and array.dtype != np.uint64:
+        return  # an array converted to another dtype casts as NumPy and PyTorch do
+    low, high = int(array.min()), int(array.max())
+    # unsigned targets take negatives down to -max, wrapping as two's complement (PyTorch's)
+    lowest = -int(limits.max) if limits.min == 0 and from_python else int(limits.min)
+    if low < lowest or high > limits.max:
+        value = high if high > limits.max else low
+        raise RuntimeError(f"value cannot be converted to type {target} without overflow: "
+                           f"{value}")
 
 
 def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=True):
@@ -2604,6 +2688,13 @@ def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=
     if broadcast and not broadcastable(a._array.shape, b._array.shape):
         raise RuntimeError(broadcast_error(a._array.shape, b._array.shape))
     return a, b
+
+
+def _qualified_type_name(value):
+    """``numpy.ndarray``, ``list``: a type as PyTorch's messages name it."""
+    kind = type(value)
+    return kind.__qualname__ if kind.__module__ == "builtins" else \
+        f"{kind.__module__}.{kind.__qualname__}"
 
 
 def _subtraction_operands(tensor, other, reflected=False):

@@ -173,10 +173,10 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
 def _accumulate(tensor, grad, fresh):
     """Add ``grad`` into ``tensor.grad`` in place, or make it ``.grad`` (itself when ``fresh``,
     an array no one else holds, else a copy)."""
-    if tensor.grad is None:
-        tensor.grad = graph.Tensor._make(grad if fresh else grad.copy(), None)
+    if tensor._grad is None:
+        tensor._grad = graph.Tensor._make(grad if fresh else grad.copy(), None)
     else:
-        tensor.grad._array += grad
+        tensor._grad._array += grad
 
 
 def _before_node(node, grad_output, wanted_nodes, must_run, deliver):

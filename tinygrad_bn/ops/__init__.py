@@ -18,7 +18,7 @@ from .movement import (
 )
 from .normalization import BatchNorm
 from .reduce import (
-    Cumprod, Cumsum, LogSoftmax, LogSumExp, Max, Mean, Min, Norm, Prod, Softmax, Sum, Var,
+    Cumprod, Cumsum, LogSoftmax, LogSumExp, Max, Mean, Min, Norm, Prod, Softmax, Std, Sum, Var,
 )
 
 __all__ = [
@@ -29,5 +29,5 @@ __all__ = [
     "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU",
     "Remainder", "Repeat", "Reshape", "Roll", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd",
     "Sigmoid", "Sign", "Sin", "Sinh", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tan", "Tanh",
-    "Trunc", "Unique", "Var", "Where",
+    "Std", "Trunc", "Unique", "Var", "Where",
 ]

@@ -84,9 +84,34 @@ class Var(Op):
             return np.asarray((centred * centred).sum(axis=self.dim, keepdims=self.keepdim) / divisor)
 
     def backward(self, grad_output):
-        centred, divisor = self.saved
+        centred, divisor = self.saved[:2]
+        with np.errstate(divide="ignore", invalid="ignore"):  # no degrees of freedom: nan
+            scale = np.float64(2) / divisor
+            return (_unreduce(grad_output, self.dim, self.keepdim) * centred * scale,)
+
+
+class Std(Var):
+    """Standard deviation over ``dim``: ``sqrt(var)``, one node.
+
+    Gradient: the variance's, fed ``grad_output / (2 * std)``, which is taken as 0 where the
+    standard deviation is 0 (a constant input: PyTorch's convention, where ``sqrt``'s own
+    derivative would be infinite and give nan). Without degrees of freedom (one value,
+    unbiased) it is nan, as in PyTorch.
+    """
+
+    __slots__ = ()
+    saves_output = True
+
+    def forward(self, a):
+        out = np.sqrt(super().forward(a))
+        self.saved = self.saved + (out,)
+        return out
+
+    def backward(self, grad_output):
+        out = self.saved[2]
         with np.errstate(divide="ignore", invalid="ignore"):
-            return (_unreduce(grad_output, self.dim, self.keepdim) * centred * (2 / divisor),)
+            grad_var = np.where(out == 0, 0, grad_output / (2 * out)).astype(out.dtype, copy=False)
+        return super().backward(grad_var)
 
 
 class _Extremum(Op):
