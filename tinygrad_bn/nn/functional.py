@@ -192,8 +192,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     ``running_var``. Otherwise the running statistics normalise. ``weight``/``bias`` (gamma and
     beta, ``(C,)``) are optional. ``fused=False`` computes the same from primitive ops.
     """
-    if input.ndim not in (2, 3):
-        raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
+    if input._array.ndim not in (2, 3):
+        raise ValueError(f"expected 2D or 3D input (got {input._array.ndim}D input)")
     channels = input._array.shape[1]
     for name, tensor in (("running_mean", running_mean), ("running_var", running_var),
                          ("weight", weight), ("bias", bias)):
@@ -203,7 +203,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                 f"input of shape {tuple(input.shape)}), not {tensor.numel()}"
             )
     use_batch_stats = training or running_mean is None or running_var is None
-    if use_batch_stats and input.numel() // channels == 1:
+    if use_batch_stats and input._array.size // channels == 1:
         raise ValueError(
             "Expected more than 1 value per channel when training, got input size "
             f"{Size(input.shape)}"
@@ -214,8 +214,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         weight = Tensor._make(np.ones(channels, dtype=input.dtype), None)
     if bias is None:
         bias = Tensor._make(np.zeros(channels, dtype=input.dtype), None)
-    if input.numel() == 0:  # an empty batch: nothing to normalise, statistics untouched
-        shape = (1, -1) if input.ndim == 2 else (1, -1, 1)
+    if input._array.size == 0:  # an empty batch: nothing to normalise, statistics untouched
+        shape = (1, -1) if input._array.ndim == 2 else (1, -1, 1)
         return input * weight.reshape(shape) + bias.reshape(shape)
     running = (None, None) if running_mean is None or running_var is None else (
         running_mean._array, running_var._array)
@@ -318,13 +318,13 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
                                f"got {dtypes.scalar_type_name(target.dtype)}")
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
-        if input.ndim == 0:
+        if input._array.ndim == 0:
             raise IndexError("Dimension specified as 1 but tensor has no dimensions")
-        _check_weight(weight, input.shape[1 if input.ndim > 1 else 0], "cross_entropy: ")
+        _check_weight(weight, input.shape[1 if input._array.ndim > 1 else 0], "cross_entropy: ")
     if not 0.0 <= label_smoothing <= 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     if not probabilities:
-        if input.ndim == 0:
+        if input._array.ndim == 0:
             raise IndexError(
                 "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
         _check_class_target(input, target, weight, ignore_index, probabilities_hint=True)
@@ -396,14 +396,14 @@ def _classes_last(input, target, probabilities):
     ... * dK``), the target likewise (``(M,)`` indices or ``(M, C)`` probabilities), and the
     shape ``(N, d1, ..., dK)`` of the unreduced loss. ``(C,)`` is one row; ``(N, C)`` already
     is rows. Permute and reshape are differentiable, so gradients flow back unchanged."""
-    if input.ndim == 1:
+    if input._array.ndim == 1:
         classes = input._array.shape[0]
         return (input.reshape(1, classes),
                 target.reshape((1, classes) if probabilities else (1,)), ())
-    if input.ndim == 2:
+    if input._array.ndim == 2:
         return input, target, (input._array.shape[0],)
     classes, shape = input._array.shape[1], (input._array.shape[0], *input._array.shape[2:])
-    last = (0, *range(2, input.ndim), 1)
+    last = (0, *range(2, input._array.ndim), 1)
     rows = math.prod(shape)
     if probabilities:
         target = target.permute(*last).reshape(rows, classes)
@@ -582,20 +582,20 @@ def _check_class_target(input, target, weight, ignore_index, probabilities_hint=
     dK)``: PyTorch's checks with PyTorch's messages, in PyTorch's order (its 2-D, 4-D and other
     kernels each check a little differently). ``probabilities_hint`` adds, for a float target,
     when cross_entropy would have read it as probabilities."""
-    if input.ndim == 0:
-        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
-    n, classes = input._array.shape[0], input._array.shape[1 if input.ndim > 1 else 0]
-    if input.ndim > 1 and (target.ndim == 0 or target._array.shape[0] != n):
-        size = "a scalar" if target.ndim == 0 else target._array.shape[0]
+    if input._array.ndim == 0:
+        raise ValueError(f"Expected 1 or more dimensions (got {input._array.ndim})")
+    n, classes = input._array.shape[0], input._array.shape[1 if input._array.ndim > 1 else 0]
+    if input._array.ndim > 1 and (target._array.ndim == 0 or target._array.shape[0] != n):
+        size = "a scalar" if target._array.ndim == 0 else target._array.shape[0]
         raise ValueError(f"Expected input batch_size ({n}) to match target batch_size ({size}).")
     spatial = tuple(input._array.shape[2:])
-    expected = (n, *spatial) if input.ndim > 1 else ()
-    if input.ndim <= 2 and target.ndim > 1:
+    expected = (n, *spatial) if input._array.ndim > 1 else ()
+    if input._array.ndim <= 2 and target._array.ndim > 1:
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if input.ndim == 4 and target.ndim != 3:
+    if input._array.ndim == 4 and target._array.ndim != 3:
         raise RuntimeError("only batches of spatial targets supported (3D tensors) but got "
-                           f"targets of dimension: {target.ndim}")
-    if input.ndim not in (1, 2, 4) and tuple(target._array.shape[1:]) != spatial:
+                           f"targets of dimension: {target._array.ndim}")
+    if input._array.ndim not in (1, 2, 4) and tuple(target._array.shape[1:]) != spatial:
         raise RuntimeError(f"Expected target size {list(expected)}, got {list(target._array.shape)}")
     if target._array.dtype != dtypes.int64:
         message = (f"expected target dtype to be Long (int64 class indices of shape {expected}), "
@@ -604,14 +604,14 @@ def _check_class_target(input, target, weight, ignore_index, probabilities_hint=
             message += ("; float targets are read as class probabilities only when shaped like "
                         f"the input {tuple(input._array.shape)}")
         raise RuntimeError(message)
-    if input.ndim == 1 and target.ndim == 1 and target._array.shape[0] != 1:
+    if input._array.ndim == 1 and target._array.ndim == 1 and target._array.shape[0] != 1:
         raise ValueError("For 1D input, 1D target must have size 1, but got target size: "
                          f"{target._array.shape[0]}")
-    if input.ndim <= 2:
+    if input._array.ndim <= 2:
         _check_weight(weight, classes)
     elif weight is not None and tuple(weight._array.shape) != (classes,):
         raise RuntimeError("weight tensor should be defined either for all or no classes")
-    if input.ndim == 4 and tuple(target._array.shape[1:]) != spatial:
+    if input._array.ndim == 4 and tuple(target._array.shape[1:]) != spatial:
         raise RuntimeError(f"size mismatch (got input: {list(input._array.shape)} , target: "
                            f"{list(target._array.shape)}")  # sic: PyTorch's message has no ")"
     labels = target._array

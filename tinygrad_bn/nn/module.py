@@ -36,7 +36,7 @@ class Parameter(Tensor):
         if data is None:
             data = np.zeros(0, dtype=dtypes.get_default_dtype())
         self._array = data._array if isinstance(data, Tensor) else _to_array(data)
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._requires_grad = False
         self._version_counter = version_counter(data) if isinstance(data, Tensor) else None
@@ -49,13 +49,13 @@ class Parameter(Tensor):
 
 def clear_grads(params, set_to_none=True):
     """Set each tensor's ``.grad`` to None, or fill it with zeros in place (``zero_grad``)."""
-    for param in params:
-        if param.grad is None:
+    for param in params:  # the private field: this runs every step
+        if param._grad is None:
             continue
         if set_to_none:
-            param.grad = None
+            param._grad = None
         else:
-            param.grad.zero_()
+            param._grad.zero_()
 
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])

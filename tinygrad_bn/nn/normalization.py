@@ -61,7 +61,7 @@ class BatchNorm1d(Module):
                 self.num_batches_tracked.zero_()
 
     def forward(self, input):
-        if input.ndim not in (2, 3):
+        if input._array.ndim not in (2, 3):
             raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
         if input._array.shape[1] != self.num_features:
             raise ValueError(
@@ -70,7 +70,7 @@ class BatchNorm1d(Module):
             )
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            if input.numel() // input._array.shape[1] != 1:  # else batch_norm raises first
+            if input._array.size // input._array.shape[1] != 1:  # else batch_norm raises first
                 # The array directly, as for the running statistics: this runs every step, and
                 # no op saves a buffer, so its version is never checked.
                 self.num_batches_tracked._array += 1

@@ -42,7 +42,7 @@ class Adam(Optimizer):
     @no_grad()
     def step(self):
         for index, group in enumerate(self.param_groups):
-            params = [p for p in group["params"] if p.grad is not None]
+            params = [p for p in group["params"] if p._grad is not None]
             if not params:
                 continue
             flat = self._flat_moments(index, group, params)
@@ -96,7 +96,7 @@ class Adam(Optimizer):
         def gather(arrays):
             return np.concatenate([a.reshape(-1) for a in arrays]) if flat else arrays[0]
 
-        grad = gather([p.grad._array for p in params])
+        grad = gather([p._grad._array for p in params])
         if group["maximize"]:
             grad = -grad
         if weight_decay:

@@ -11,9 +11,9 @@ def _gradients(group):
     """``(parameter, gradient)`` for each parameter of ``group`` that has a gradient, negated
     for ``maximize`` and with ``weight_decay * p`` added (L2 regularisation)."""
     for p in group["params"]:
-        if p.grad is None:
+        if p._grad is None:
             continue
-        grad = -p.grad._array if group["maximize"] else p.grad._array
+        grad = -p._grad._array if group["maximize"] else p._grad._array
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * p._array
         yield p, grad

@@ -31,9 +31,9 @@ class SGD(Optimizer):
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
             for p in group["params"]:
-                if p.grad is None:
+                if p._grad is None:
                     continue
-                grad = -p.grad._array if group["maximize"] else p.grad._array
+                grad = -p._grad._array if group["maximize"] else p._grad._array
                 if weight_decay:
                     grad = grad + weight_decay * p._array
                 if momentum:
