@@ -110,3 +110,9 @@ def test_spread_gradients_live(name, n, keywords, grad):
         x = torch.full((n,), 2.0, dtype=torch.float64, requires_grad=True)
         getattr(x, name)(**keywords).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), grad)
+
+
+def test_clamp_of_integers_with_float_bounds_promotes_as_pytorch():
+    clamped = tg.tensor([1, 5, 9]).clamp(2.5, 7.5)
+    assert clamped.dtype == tg.float32 and clamped.tolist() == [2.5, 5.0, 7.5]
+    assert tg.tensor([1, 5, 9]).clamp(min=2).dtype == tg.int64

@@ -154,3 +154,10 @@ def test_results_without_pytorch():
 def test_matrix_product_errors(action, message):
     with pytest.raises(RuntimeError, match=re.escape(message)):
         action()
+
+
+def test_module_level_forms_of_masked_fill_t_detach():
+    mask = tg.tensor([True, False, True])
+    assert tg.masked_fill(tg.ones(3), mask, 0.0).tolist() == [0.0, 1.0, 0.0]
+    assert tg.t(tg.ones(2, 3)).shape == (3, 2)
+    assert not tg.detach(tg.ones(2, requires_grad=True)).requires_grad
