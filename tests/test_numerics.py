@@ -116,3 +116,24 @@ def test_clamp_of_integers_with_float_bounds_promotes_as_pytorch():
     clamped = tg.tensor([1, 5, 9]).clamp(2.5, 7.5)
     assert clamped.dtype == tg.float32 and clamped.tolist() == [2.5, 5.0, 7.5]
     assert tg.tensor([1, 5, 9]).clamp(min=2).dtype == tg.int64
+
+
+def test_out_of_domain_values_are_silent_as_in_pytorch():
+    """nan and inf come out without NumPy's RuntimeWarnings, even under ``-W error``; the
+    user's own NumPy calls still warn. (In a fresh interpreter: the test runner's own warning
+    filters would hide the difference.)"""
+    import subprocess
+    import sys
+
+    program = (
+        "import numpy as np, tinygrad_bn as tg\n"
+        "x = tg.tensor([-1.0, 0.0, 1000.0], requires_grad=True)\n"
+        "y = x.log().sum() + x.sqrt().sum() + x.exp().sum() + (1 / x).sum() + x.rsqrt().sum()\n"
+        "y.backward()\n"
+        "print(x.log().tolist())\n"
+        "try:\n    np.log(np.array([-1.0]))\nexcept RuntimeWarning:\n    print('numpy warns')\n"
+    )
+    result = subprocess.run([sys.executable, "-W", "error", "-c", program], capture_output=True,
+                            text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["[nan, -inf, 6.907755374908447]", "numpy warns"]

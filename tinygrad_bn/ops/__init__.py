@@ -2,7 +2,20 @@
 
 ``Tensor`` methods call these explicitly; see ``autograd.graph.Op`` for the contract every op
 follows.
+
+Floating-point results outside a function's domain are PyTorch's, silently: ``log(-1)`` is nan,
+``log(0)`` is -inf, ``1 / 0`` is inf. NumPy would also warn ("invalid value encountered in
+log") from inside these modules; the filter below keeps those warnings out of the user's
+output, as PyTorch does (``autograd.detect_anomaly`` is the tool that reports where a nan
+appeared). It matches only warnings raised by code in ``tinygrad_bn.ops`` and
+``tinygrad_bn.autograd`` (where gradients add up), costs nothing when nothing is out of range,
+and leaves warnings from the user's own NumPy calls alone.
 """
+
+import warnings
+
+warnings.filterwarnings("ignore", category=RuntimeWarning,
+                        module=r"tinygrad_bn\.(ops|autograd)\.")
 
 from .elementwise import (
     Abs, Acos, Add, Asin, Atan, Atan2, Cast, Ceil, Clamp, Cos, Cosh, Div, Erf, Exp, Expm1, Floor,
