@@ -213,3 +213,31 @@ def test_softmax_dtype_and_implicit_dim_match_pytorch():
         with pytest.warns(UserWarning):
             theirs = torch.nn.functional.log_softmax(torch.tensor(data)).numpy()
         np.testing.assert_allclose(ours, theirs, rtol=1e-6, atol=1e-6)
+
+
+def test_integer_constants_wrap_as_in_pytorch():
+    """A Python int beyond an integer tensor's dtype wraps in arithmetic and comparisons,
+    negatives wrap into unsigned dtypes, and floats truncate; big floats into float dtypes are
+    fine."""
+    small = tg.tensor([44, 1], dtype=tg.uint8)
+    assert (small + 300).tolist() == [88, 45] and (small + 300).dtype == tg.uint8
+    assert (small == 300).tolist() == [True, False] and (small * -1).tolist() == [212, 255]
+    assert (tg.tensor([1], dtype=tg.int32) < 2**40).tolist() == [False]
+    assert tg.tensor([-1], dtype=tg.uint8).tolist() == [255]
+    written = tg.ones(2, dtype=tg.uint8)
+    written[0] = -1
+    assert written.tolist() == [255, 1]
+    assert tg.tensor([2.7, -3.2], dtype=tg.int32).tolist() == [2, -3]
+    assert tg.tensor(2**63, dtype=tg.float32).item() == float(2**63)
+    assert tg.tensor([2**64], dtype=tg.float64).tolist() == [float(2**64)]
+    assert tg.full((2,), 2.5, dtype=tg.int64).tolist() == [2, 2]
+
+
+def test_integer_wrapping_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    for expression in ("T.tensor([44, 1], dtype=T.uint8) + 300",
+                       "T.tensor([44, 1], dtype=T.uint8) == 300",
+                       "T.tensor([44, 1], dtype=T.uint8) * -1",
+                       "T.tensor([-1, 5], dtype=T.uint8)", "T.tensor([7], dtype=T.int16) * 5000"):
+        ours, theirs = eval(expression, {"T": tg}), eval(expression, {"T": torch})
+        assert ours.tolist() == theirs.tolist(), expression

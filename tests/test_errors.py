@@ -246,6 +246,25 @@ ERRORS = [
      "argmin(): Expected reduction dim 0 to have non-zero size."),
     ("amin_empty_dim", lambda: tg.ones(2, 0).amin(1), IndexError,
      "amin(): Expected reduction dim 1 to have non-zero size."),
+    ("float_into_uint8", lambda: tg.tensor(300.5, dtype=tg.uint8), RuntimeError,
+     "value cannot be converted to type uint8 without overflow: 300.5"),
+    ("nan_into_int32", lambda: tg.tensor(float("nan"), dtype=tg.int32), RuntimeError,
+     "value cannot be converted to type int32 without overflow: nan"),
+    ("negative_float_into_uint8", lambda: tg.tensor([-1.5], dtype=tg.uint8), RuntimeError,
+     "value cannot be converted to type uint8 without overflow: -1.5"),
+    ("numpy_scalar_into_uint8", lambda: tg.tensor(np.int64(300), dtype=tg.uint8), RuntimeError,
+     "value cannot be converted to type uint8 without overflow: 300"),
+    ("full_overflow", lambda: tg.full((2,), 300, dtype=tg.uint8), RuntimeError,
+     "value cannot be converted to type uint8 without overflow: 300"),
+    ("full_beyond_int64", lambda: tg.full((2,), 2**63), RuntimeError,
+     "value cannot be converted to type int64 without overflow: 9223372036854775808"),
+    ("fill_overflow", lambda: tg.ones(2, dtype=tg.int8).fill_(1000), RuntimeError,
+     "value cannot be converted to type int8 without overflow: 1000"),
+    ("masked_fill_overflow", lambda: tg.ones(2, dtype=tg.int8).masked_fill(
+        tg.tensor([True, False]), 200), RuntimeError,
+     "value cannot be converted to type int8 without overflow: 200"),
+    ("setitem_overflow", lambda: tg.ones(2, dtype=tg.int8).__setitem__(0, 300), RuntimeError,
+     "value cannot be converted to type int8 without overflow: 300"),
 ]
 
 

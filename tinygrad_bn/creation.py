@@ -13,7 +13,7 @@ from . import dtypes
 from .random import numpy_generator
 from .shapes import size_arguments
 from .device import check_device
-from .tensor import Tensor
+from .tensor import Tensor, scalar_for
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False):
@@ -106,17 +106,18 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
             dtype = dtypes.int64
         else:
             dtype = dtypes.get_default_dtype()
-    return _new(np.full(size_arguments((size,)), fill_value), dtype, requires_grad, device)
+    value = scalar_for(fill_value, dtypes.canonical(dtype))  # PyTorch's overflow check
+    return _new(np.full(size_arguments((size,)), value), dtype, requires_grad, device)
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False):
-    return _new(np.zeros(input.shape), input.dtype if dtype is None else dtype, requires_grad,
-                device)
+    dtype = input.dtype if dtype is None else dtypes.canonical(dtype)
+    return _new(np.zeros(input._array.shape, dtype=dtype), dtype, requires_grad, device)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False):
-    return _new(np.ones(input.shape), input.dtype if dtype is None else dtype, requires_grad,
-                device)
+    dtype = input.dtype if dtype is None else dtypes.canonical(dtype)
+    return _new(np.ones(input._array.shape, dtype=dtype), dtype, requires_grad, device)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False):

@@ -8,6 +8,7 @@ this file tells you every op there is. Conventions follow PyTorch: names, defaul
 
 import functools
 import inspect
+import math
 import numbers
 import warnings
 import weakref
@@ -1937,7 +1938,7 @@ class Tensor:
         if thread_state.grad_enabled and self._requires_grad:
             return self._write(Fill.apply, value=value)
         self._check_writeable()
-        self._array[...] = value
+        self._array[...] = scalar_for(value, self._array.dtype)
         self._bump_version()
         return self
 
@@ -2011,7 +2012,8 @@ class Tensor:
                 f"{value.ndim} dimension(s)."
             )
         if not isinstance(value, Tensor):
-            value = Tensor._make(np.asarray(value, dtype=self._array.dtype), None)
+            value = Tensor._make(np.asarray(scalar_for(value, self._array.dtype),
+                                            dtype=self._array.dtype), None)
         return where(mask, value.to(self._array.dtype), self)
 
     __iadd__ = add_
@@ -2184,10 +2186,11 @@ class Tensor:
         value_requires_grad = isinstance(value, Tensor) and value._requires_grad
         if thread_state.grad_enabled and (self._requires_grad or value_requires_grad):
             if not isinstance(value, Tensor):
-                value = Tensor._make(np.asarray(value, dtype=self._array.dtype), None)
+                value = Tensor._make(np.asarray(scalar_for(value, self._array.dtype),
+                                                dtype=self._array.dtype), None)
             self._write(_set_item, index, value)
             return
-        array = value._array if isinstance(value, Tensor) else value
+        array = value._array if isinstance(value, Tensor) else scalar_for(value, self._array.dtype)
         self._check_writeable()
         try:
             self._array[index] = array
@@ -2612,17 +2615,19 @@ def _common_dtype(tensors):
 
 
 def _to_array(data, dtype=None):
-    """Build the array behind a new tensor: copied, of a supported dtype. Integers that do not
-    fit the dtype raise instead of wrapping around."""
-    from_python = not isinstance(data, (Tensor, np.ndarray, np.generic))
+    """Build the array behind a new tensor: copied, of a supported dtype. Python numbers (and
+    NumPy scalars) that do not fit the dtype raise instead of wrapping around, as in PyTorch;
+    arrays convert as NumPy casts them."""
+    from_python = not isinstance(data, (Tensor, np.ndarray))
+    floating_target = dtype is not None and dtypes.is_floating(dtypes.canonical(dtype))
     if isinstance(data, Tensor):
         array = np.array(data._array)
-    elif not from_python:
+    elif isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data)
     else:
         try:
-            array = np.array(data)
-        except (ValueError, OverflowError) as error:
+            array = np.array(data, dtype=np.float64 if floating_target else None)
+        except (ValueError, OverflowError, TypeError) as error:
             raise ValueError(f"could not build a tensor from {data!r}: {error}") from None
         if array.dtype == object:
             _refuse_huge_integers(data)
@@ -2634,10 +2639,38 @@ def _to_array(data, dtype=None):
             # straight from float64 to it (never through float32).
             array = array.astype(dtypes.get_default_dtype())
     target = dtypes.canonical(array.dtype if dtype is None else dtype)
-    if array.dtype.kind in "iu" and target.kind in "iu" and array.size \
+    if target.kind in "iu" and array.dtype.kind in "iuf" and array.size \
             and array.dtype is not target:
         _check_integer_range(array, target, from_python)
     return array if array.dtype is target else array.astype(target)
+
+
+def _check_integer_range(array, target, from_python):
+    """Numbers converted to an integer dtype must fit: Python numbers as PyTorch checks them
+    (nan and inf never fit), NumPy's unsigned 64-bit integers (which have no tensor dtype)
+    into int64."""
+    if not from_python and array.dtype != np.uint64:
+        return  # an array converted to another dtype casts as NumPy and PyTorch do
+    for value in (array.min(), array.max()):  # nan propagates into both
+        scalar_for(value.item(), target)
+
+
+def scalar_for(value, dtype):
+    """A number about to be written into a tensor of ``dtype`` (a fill, a masked fill, an
+    indexed write, ``full``), as a NumPy scalar of that dtype. Into an integer dtype it must
+    fit, as PyTorch checks: ``RuntimeError`` otherwise (nan and inf never fit; negative
+    integers wrap into unsigned dtypes down to ``-max``, as in PyTorch; floats truncate toward
+    zero). Anything else passes unchanged."""
+    if dtype.kind not in "iu" or isinstance(value, (bool, np.bool_)) or \
+            not isinstance(value, (numbers.Real, np.generic)):
+        return value
+    limits = np.iinfo(dtype)
+    integer = isinstance(value, (int, np.integer))
+    lowest = -int(limits.max) if limits.min == 0 and integer else int(limits.min)
+    finite = integer or math.isfinite(value)
+    if not finite or not lowest <= value <= limits.max:
+        raise RuntimeError(f"value cannot be converted to type {dtype} without overflow: {value}")
+    return np.asarray(int(value)).astype(dtype)[()]
 
 
 def _refuse_huge_integers(data):
@@ -2650,21 +2683,6 @@ def _refuse_huge_integers(data):
         elif isinstance(item, int) and not -2**63 <= item < 2**63:
             raise ValueError(f"Overflow when unpacking long long: {item} does not fit in int64, "
                              "the widest integer dtype of tensors")
-
-
-def _check_integer_range(array, target, from_python):
-    """Integers converted to a narrower integer dtype must fit: Python numbers as PyTorch
-    checks them, NumPy's unsigned 64-bit ones (which have no tensor dtype) into int64."""
-    limits = np.iinfo(target)
-    if not from_python and array.dtype != np.uint64:
-        return  # an array converted to another dtype casts as NumPy and PyTorch do
-    low, high = int(array.min()), int(array.max())
-    # unsigned targets take negatives down to -max, wrapping as two's complement (PyTorch's)
-    lowest = -int(limits.max) if limits.min == 0 and from_python else int(limits.min)
-    if low < lowest or high > limits.max:
-        value = high if high > limits.max else low
-        raise RuntimeError(f"value cannot be converted to type {target} without overflow: "
-                           f"{value}")
 
 
 def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=True):
@@ -2709,9 +2727,16 @@ def _subtraction_operands(tensor, other, reflected=False):
 
 
 def _constant(value, tensor_dtype):
-    """A Python scalar, list or array met by a tensor op, as a tensor that requires no grad."""
+    """A Python scalar, list or array met by a tensor op, as a tensor that requires no grad.
+    An integer that does not fit an integer tensor's dtype wraps around, as in PyTorch
+    (``uint8_tensor + 300`` adds 44)."""
     if isinstance(value, (numbers.Number, np.generic)) and not isinstance(value, complex):
-        return Tensor._make(np.asarray(value, dtype=dtypes.scalar_dtype(value, tensor_dtype)), None)
+        dtype = dtypes.scalar_dtype(value, tensor_dtype)
+        if dtype.kind in "iu" and isinstance(value, (int, np.integer)) and \
+                not isinstance(value, (bool, np.bool_)):
+            _refuse_huge_integers(value)
+            return Tensor._make(np.asarray(int(value), dtype=np.int64).astype(dtype), None)
+        return Tensor._make(np.asarray(value, dtype=dtype), None)
     if isinstance(value, (np.ndarray, list, tuple)):
         return Tensor(value)
     raise TypeError(f"unsupported operand type for a Tensor operation: {type(value).__name__}")
