@@ -1,7 +1,11 @@
-"""Draw two computation graphs as SVG files: a few scalar operations with their values and
-gradients, and one training step of the article's MLP with BatchNorm, grouped by module.
+"""Draw the computation graphs in ``docs/``: a few scalar operations with their values and
+gradients, the README's training step (its snippet, line for line), and one training step of
+the article's MLP with BatchNorm in the slide style (fits a 1920 x 1080 slide).
 
-    python examples/draw_graph.py [--out DIR]      # writes DIR/scalar_graph.svg, DIR/mlp_step.svg
+    python examples/draw_graph.py [--out DIR] [--png]
+
+writes DIR/scalar_graph.svg, DIR/training_step.svg and DIR/article_mlp_slide.svg (default
+DIR: out/); ``--png`` adds a PNG of each.
 """
 
 import argparse
@@ -10,9 +14,10 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import tinygrad_bn as tg  # noqa: E402
-from tinygrad_bn import nn, optim, viz  # noqa: E402
-from article_models import MLPWithBatchNorm  # noqa: E402
+from article_models import MLPWithBatchNorm
+
+import tinygrad_bn as tg
+from tinygrad_bn import nn, optim, viz
 
 
 def scalar_graph():
@@ -24,34 +29,53 @@ def scalar_graph():
     e = a * b
     d = e + c
     L = d.relu() * f
-    viz.retain_grads(L)  # keep the intermediate gradients for the picture
-    L.backward()
     return viz.draw_graph(L, names={"a": a, "b": b, "c": c, "f": f, "e": e, "d": d, "L": L},
-                          show_values=True)
+                          show_values=True, backward=True)
 
 
-def training_step_graph():
-    """One Adam step of the article's MLP on a batch of 32, drawn after backward."""
+def readme_graph():
+    """The README's snippet, line for line (a test keeps the two the same)."""
+    import tinygrad_bn as torch
+    from tinygrad_bn import nn
+
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(20, 64, bias=False), nn.BatchNorm1d(64), nn.ReLU(),
+                          nn.Linear(64, 5))
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    x, y = torch.randn(32, 20), torch.randint(0, 5, (32,))
+
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    graph = viz.draw_graph(loss, model=model, names={"x": x, "y": y, "loss": loss},
+                           style="slide", backward=True)
+    optimizer.step()
+    return graph
+
+
+def article_mlp_graph(style="slide"):
+    """One Adam step of the article's MLP (20 -> 64 -> 64 -> 5, BatchNorm) on a batch of 32."""
     tg.manual_seed(42)
     model = MLPWithBatchNorm(input_dim=20, hidden_dim=64, output_dim=5)
     optimizer = optim.Adam(model.parameters(), lr=0.01)
     x, y = tg.randn(32, 20), tg.randint(0, 5, (32,))
     optimizer.zero_grad()
     loss = nn.CrossEntropyLoss()(model(x), y)
-    viz.retain_grads(loss)
-    loss.backward()
+    graph = viz.draw_graph(loss, model=model, names={"x": x, "y": y, "loss": loss},
+                           style=style, backward=True)
     optimizer.step()
-    return viz.draw_graph(loss, model=model, names={"x": x, "y": y, "loss": loss},
-                          rankdir="TB")
+    return graph
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="out", help="folder for the SVG files (default: out/)")
+    parser.add_argument("--out", default="out", help="folder for the pictures (default: out/)")
+    parser.add_argument("--png", action="store_true", help="also write a PNG of each picture")
     args = parser.parse_args(argv)
-    for name, graph in (("scalar_graph", scalar_graph()), ("mlp_step", training_step_graph())):
-        path = viz.render(graph, os.path.join(args.out, f"{name}.svg"))
-        print(f"wrote {path}")
+    graphs = (("scalar_graph", scalar_graph()), ("training_step", readme_graph()),
+              ("article_mlp_slide", article_mlp_graph()))
+    for name, graph in graphs:
+        for fmt in ("svg", "png") if args.png else ("svg",):
+            path = viz.render(graph, os.path.join(args.out, name), format=fmt)
+            print(f"wrote {path}")
 
 
 if __name__ == "__main__":

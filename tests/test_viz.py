@@ -10,26 +10,26 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from article_models import MLPWithBatchNorm
 
 import tinygrad_bn as tg
 from tinygrad_bn import nn, viz
 from tinygrad_bn.autograd import topological_order
-from article_models import MLPWithBatchNorm
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def node_ids(source, prefix):
-    return re.findall(rf"^\s*({prefix}\d+) \[", source, flags=re.M)
+    return re.findall(rf"^\s*({prefix}\d+) \[", source, flags=re.MULTILINE)
 
 
 def edges(source):
-    return re.findall(r"^\s*(\S+) -> (\S+)(?: \[(.*)\])?$", source, flags=re.M)
+    return re.findall(r"^\s*(\S+) -> (\S+)(?: \[(.*)\])?$", source, flags=re.MULTILINE)
 
 
 def label_of(source, node):
     return re.search(rf'^\s*{node} \[label="?(.*?)"? (?:color|fillcolor|shape)', source,
-                     flags=re.M).group(1)
+                     flags=re.MULTILINE).group(1)
 
 
 def cluster_labels(source):
@@ -130,7 +130,7 @@ def test_large_graph_is_summarised_within_max_nodes():
         y = y * 1.0001  # 5,000 ops and 10,001 tensors: over 10,000 nodes
     graph = viz.draw_graph(y, max_nodes=300)
     source = graph.source
-    drawn = len(re.findall(r"^\s*(?!legend_)\S+ \[label=", source, flags=re.M))
+    drawn = len(re.findall(r"^\s*(?!legend_)\S+ \[label=", source, flags=re.MULTILINE))
     assert drawn <= 300
     assert "Summarised for size:" in source and "nodes farthest from the output collapsed" in source
     assert re.search(r"\d+ earlier nodes collapsed\\nops: Mul x\d+", source)
@@ -138,11 +138,11 @@ def test_large_graph_is_summarised_within_max_nodes():
 
 
 def test_module_clusters_collapse_first_when_the_graph_is_too_big():
-    model, x, y, loss = training_step()
+    model, _, _, loss = training_step()
     source = viz.draw_graph(loss, model=model, max_nodes=20).source
     assert "module clusters collapsed to one node each" in source
     assert "bn1: BatchNorm1d\\n1 op and 5 tensors collapsed" in source  # gamma, beta, 2 buffers, out
-    assert len(re.findall(r"^\s*(?!legend_)\S+ \[label=", source, flags=re.M)) <= 20
+    assert len(re.findall(r"^\s*(?!legend_)\S+ \[label=", source, flags=re.MULTILINE)) <= 20
 
 
 def test_tensor_draw_is_a_shortcut_and_bad_arguments_raise():
@@ -154,12 +154,13 @@ def test_tensor_draw_is_a_shortcut_and_bad_arguments_raise():
         viz.draw_graph(np.ones(2))
     with pytest.raises(ValueError, match="max_nodes must be at least 2, got 1"):
         viz.draw_graph(x, max_nodes=1)
-    with pytest.raises(ValueError, match="render: format must be 'svg', 'png' or 'pdf', got 'gif'"):
-        viz.render(x.draw(), "graph.gif")
+    with pytest.raises(ValueError, match="render: format must be one Graphviz's dot writes "
+                       r"\(e.g. 'svg', 'png', 'pdf'\), got 'xyz'"):
+        viz.render(x.draw(), "graph", format="xyz")
 
 
 def test_render_svg_and_png_with_the_system_dot(tmp_path):
-    model, x, y, loss = training_step()
+    model, x, _, loss = training_step()
     graph = viz.draw_graph(loss, model=model, names={"x": x}, rankdir="TB")
     svg = viz.render(graph, tmp_path / "step.svg")
     png = viz.render(graph, tmp_path / "step.png")
@@ -194,15 +195,16 @@ def test_missing_dot_never_overwrites_an_existing_dot_file(tmp_path, monkeypatch
     assert (tmp_path / "graph.dot").read_text() == "my own notes"
 
 
-def test_example_script_writes_both_svgs(tmp_path):
+def test_example_script_writes_the_docs_pictures(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "draw_graph.py"), "--out",
-                             str(tmp_path)], capture_output=True, text=True, check=True)
-    for name in ("scalar_graph.svg", "mlp_step.svg"):
-        text = (tmp_path / name).read_text()
+                             str(tmp_path), "--png"], capture_output=True, text=True, check=True)
+    for name in ("scalar_graph", "training_step", "article_mlp_slide"):
+        text = (tmp_path / f"{name}.svg").read_text()
         assert text.lstrip().startswith("<?xml") and "</svg>" in text
-        assert f"wrote {tmp_path / name}" in result.stdout
+        assert f"wrote {tmp_path / name}.svg" in result.stdout
+        assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
     assert "grad 6." in (tmp_path / "scalar_graph.svg").read_text()  # dL/da of micrograd's example
-    assert "bn2: BatchNorm1d" in (tmp_path / "mlp_step.svg").read_text()
+    assert "bn2: BatchNorm1d" in (tmp_path / "article_mlp_slide.svg").read_text()
 
 
 def test_labels_print_small_values_as_pytorch_does():
@@ -281,3 +283,185 @@ def test_collapsing_many_module_calls_keeps_one_node_per_top_module():
     assert "50 module clusters collapsed to one node each" in graph.source
     # inside each block: Linear and ReLU; weight, bias and both results
     assert "2 ops and 4 tensors collapsed" in graph.source
+
+
+# ---------------------------------------------------------------------- styles and options
+
+
+def small_model_step(**kwargs):
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 2))
+    x, y = tg.randn(5, 3), tg.randint(0, 2, (5,))
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    return model, x, y, loss, viz.draw_graph(loss, model=model, names={"x": x, "loss": loss},
+                                             **kwargs)
+
+
+@pytest.mark.parametrize("style", sorted(viz.PRESETS))
+def test_every_style_draws_and_show_legend_overrides_it(style):
+    *_, graph = small_model_step(style=style)
+    assert ("cluster_legend" in graph.source) == viz.PRESETS[style].legend
+    for shown in (True, False):
+        *_, graph = small_model_step(style=style, show_legend=shown)
+        assert ("cluster_legend" in graph.source) == shown
+
+
+def test_bad_style_and_rankdir_name_the_value():
+    x = tg.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match=re.escape("draw_graph: style must be one of ['default', "
+                                                  "'slide', 'steps'], got 'poster'")):
+        viz.draw_graph(x * 2, style="poster")
+    with pytest.raises(ValueError, match=re.escape("draw_graph: rankdir must be one of ['TB', "
+                                                  "'LR', 'BT', 'RL'], got 'up'")):
+        viz.draw_graph(x * 2, rankdir="up")
+
+
+def test_slide_labels_use_data_and_grad_with_max_abs_and_merge_op_with_result():
+    *_, graph = small_model_step(style="slide", backward=True)
+    source = graph.source
+    assert re.search(r"0.weight\\n\(4, 3\)\\ndata max abs [\d.]+\\ngrad max abs", source)
+    assert "Linear\\n\u2192 (5, 4)\\ndata max abs" in source  # an op and its result, one node
+    assert "BatchNorm\\neps=1e-05, training=True\\n\u2192 (5, 4)" in source
+    assert "float32" not in source and "int64" in source  # y's dtype is the odd one out
+    assert "label=0" not in source  # no position labels: the names say which input is which
+
+
+def test_a_graph_of_one_dtype_shows_no_dtype_in_the_slide_style():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    source = viz.draw_graph((x * 3).sum(), names={"x": x}, style="slide").source
+    assert "float32" not in source and "x\\n(2,)\\ndata [1., 2.]" in source
+
+
+def test_backward_true_runs_backward_and_shows_every_intermediate_gradient():
+    x = tg.tensor([1.0, -2.0], requires_grad=True)
+    h = x * 3
+    out = h.relu().sum()
+    source = viz.draw_graph(out, names={"x": x, "h": h}, backward=True).source
+    assert x.grad is not None and x.grad.tolist() == [3.0, 0.0]
+    assert "h\\n(2,) float32\\ngrad [1., 0.]" in source  # an intermediate, never retained by hand
+    assert source.count("\\ngrad ") == 4  # x, h, relu(h) and the sum: every tensor but the 3
+
+
+def test_backward_true_refuses_what_it_cannot_run():
+    x = tg.tensor([1.0])
+    with pytest.raises(RuntimeError, match=re.escape("draw_graph(backward=True): the output "
+                                                     "does not require grad")):
+        viz.draw_graph(x * 2, backward=True)
+    w = tg.tensor([1.0], requires_grad=True)
+    out = (w * 2).sum()
+    out.backward()
+    with pytest.raises(RuntimeError, match=re.escape("backward() has already run through this")):
+        viz.draw_graph(out, backward=True)
+
+
+def test_show_saved_draws_what_each_op_saved_and_says_when_it_was_freed():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    out = (x.exp() * x).sum()
+    source = viz.draw_graph(out, names={"x": x}, show_saved=True).source
+    assert "saved[0]\\n(2,) float32\\n= output" in source  # Exp saves its result
+    assert "saved[1]\\n(2,) float32\\n= input 1" in source  # Mul saves the other factor, x
+    assert source.count("arrowhead=odot") == source.count('"saved[')
+    out.backward()
+    freed = viz.draw_graph(out, show_saved=True).source
+    assert "saved[" not in freed and "saved tensors not shown: backward() freed them" in freed
+
+
+def test_small_constants_show_their_values_and_buffer_views_their_names():
+    x = tg.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 7.0]], requires_grad=True)
+    out = (x * tg.tensor([0.5, 2.0, 1.0])).sum() + 1e-5
+    source = viz.draw_graph(out).source
+    assert "[0.5000, 2.0000, 1.0000]" in source and "1.0000e-05" in source
+    bn = nn.BatchNorm1d(3, fused=False)
+    bn(tg.randn(4, 3))
+    bn.eval()
+    drawn = viz.draw_graph(bn(x).sum(), model=bn).source
+    assert '"running_mean\\n(1, 3) float32' in drawn  # read through a reshape, named
+    std = np.sqrt(bn.running_var.numpy() + bn.eps).reshape(1, 3)  # a constant here, shown
+    assert "[" + ", ".join(f"{v:.4f}" for v in std.ravel()) + "] (flattened)" in drawn
+
+
+def test_the_derived_batchnorm_graph_shows_eps():
+    bn = nn.BatchNorm1d(3, eps=1e-3, fused=False)
+    out = bn(tg.randn(4, 3, requires_grad=True)).sum()
+    source = viz.draw_graph(out, model=bn, style="slide").source
+    assert "scalar\\ndata 0.0010" in source  # PyTorch prints tensor(1e-3) as 0.0010
+
+
+def test_inputs_inside_a_cluster_keep_their_order():
+    *_, graph = small_model_step()
+    source = graph.source
+    rows = re.findall(r"\{\s*rank=same\s*((?:\S+ -> \S+ \[style=invis\]\s*)+)\}", source)
+    chains = [re.findall(r"(\S+) -> ", row) + [re.findall(r"-> (\S+) ", row)[-1]]
+              for row in rows]
+    labels = {node: label_of(source, node).split("\\n")[0] for chain in chains
+              for node in chain[1:]}
+    named = [[labels[node] for node in chain[1:]] for chain in chains]
+    assert ["1.weight", "1.bias", "1.running_mean", "1.running_var"] in [
+        [name.strip('"') for name in row] for row in named]
+    assert ["3.weight", "3.bias"] in [[name.strip('"') for name in row] for row in named]
+
+
+def test_render_follows_graphvizs_suffix_convention(tmp_path, monkeypatch):
+    graph = (tg.tensor([1.0], requires_grad=True) * 2).draw()
+    assert viz.render(graph, tmp_path / "step", format="svg") == str(tmp_path / "step.svg")
+    assert (tmp_path / "step.svg").read_text().lstrip().startswith("<?xml")
+    assert viz.render(graph, tmp_path / "step") == str(tmp_path / "step.svg")  # SVG by default
+    assert viz.render(graph, tmp_path / "v1.2", format="png") == str(tmp_path / "v1.2.png")
+    assert viz.render(graph, tmp_path / "g.gif") == str(tmp_path / "g.gif")  # any dot format
+    assert (tmp_path / "g.gif").read_bytes()[:3] == b"GIF"
+    with pytest.raises(ValueError, match=r"render: the path '.*step.png' ends in '.png' but "
+                       "format is 'svg'"):
+        viz.render(graph, tmp_path / "step.png", format="svg")
+    with pytest.raises(ValueError, match=r"render: cannot tell the format of '.*step.v1': "
+                       "'.v1' is not a format Graphviz writes"):
+        viz.render(graph, tmp_path / "step.v1")
+    opened = []
+    monkeypatch.setattr(viz.graphviz, "view", opened.append)
+    path = viz.render(graph, tmp_path / "shown.svg", view=True)
+    assert opened == [path]
+
+
+def test_notebook_display_without_dot_gives_the_install_hint(monkeypatch):
+    graph = (tg.tensor([1.0], requires_grad=True) * 2).draw()
+    assert "image/svg+xml" in graph._repr_mimebundle_()
+    monkeypatch.setenv("PATH", "")
+    shown = graph._repr_mimebundle_()
+    assert list(shown) == ["text/plain"]
+    assert "Graphviz's `dot` program was not found" in shown["text/plain"]
+    assert "apt-get install graphviz" in shown["text/plain"]
+
+
+def test_the_readme_snippet_draws_the_readme_picture(tmp_path, monkeypatch):
+    readme = (ROOT / "README.md").read_text()
+    snippet = re.search(r"```python\n(.*?)```", readme, flags=re.DOTALL).group(1)
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)  # noqa: S102 - our own README
+    sys.path.insert(0, str(ROOT / "examples"))
+    import draw_graph
+
+    assert namespace["graph"].source == draw_graph.readme_graph().source
+    assert "docs/training_step.svg" in readme
+
+    def texts(svg):
+        return sorted(re.findall(r"<text[^>]*>([^<]*)</text>", svg))
+
+    drawn = (tmp_path / "step.svg").read_text()
+    assert texts((ROOT / "docs" / "training_step.svg").read_text()) == texts(drawn), (
+        "docs/training_step.svg is out of date: python examples/draw_graph.py --out docs")
+
+
+def test_batchnorm_graphs_example_draws_fused_and_derived_with_the_same_gradients(tmp_path):
+    sys.path.insert(0, str(ROOT / "examples"))
+    import batchnorm_graphs
+
+    result = batchnorm_graphs.main(["--out", str(tmp_path)])
+    assert result["difference"] < 1e-5
+    fused = (tmp_path / "batchnorm_fused.svg").read_text()
+    derived = (tmp_path / "batchnorm_derived.svg").read_text()
+    assert "BatchNorm" in fused and "Sqrt" not in fused
+    for op in ("Mean", "Sub", "Sqrt", "Div"):
+        assert f">{op}</text>" in derived
+    assert "data 1.0000e&#45;05" in derived  # eps, a constant, shows its value
+    combined = (tmp_path / "batchnorm_fused_vs_derived.svg").read_text()
+    assert combined.count("<svg") == 3 and "every input reaches every output" in combined

@@ -6,13 +6,32 @@ arguments, e.g. ``Sum(dim=(1,))``), one ellipse per tensor (name, shape, dtype, 
 values, and the gradient once backward has run), edges in the direction data flows and in input
 order. With a ``model`` each module call becomes a labelled cluster (``fc1: Linear``), its
 parameters and buffers drawn inside it. Graphs larger than ``max_nodes`` are summarised, never
-refused. ``render(graph, "loss.svg")`` writes SVG, PNG or PDF through Graphviz's ``dot``.
+refused. ``render(graph, "loss.svg")`` writes any format Graphviz's ``dot`` writes.
+
+How the layout stays readable at any depth:
+
+- The **main data path** (from the output back through each op's deepest input, down to the
+  first input) is one Graphviz ``group``, so it runs straight down (``rankdir="TB"``) or right
+  (``"LR"``) through every module.
+- Each op's **parameters, buffers** and other single-use leaf inputs sit in one row beside the
+  path, in input order, on their own rank inside the op's module cluster (an invisible point
+  carries the path through that row). Two consecutive clusters therefore never share a rank,
+  which is what used to push every layer sideways into a staircase.
+
+Two styles (``style=``): ``"default"`` (dtypes on every tensor, large tensors as mean and std,
+gradients as norm and mean, a legend, left to right) and ``"slide"`` (larger text, top to
+bottom, ``data``/``grad`` lines as the largest magnitude, dtypes only where the graph mixes
+them, no legend). ``show_legend`` overrides either.
+
+``backward_steps``/``render_steps`` (from ``viz_steps``) draw the backward pass one op at a
+time; they build on the picture made here.
 """
 
 import os
 import shutil
 import weakref
 from collections import Counter, deque
+from dataclasses import dataclass
 
 import graphviz
 import numpy as np
@@ -23,15 +42,23 @@ from .printing import format_number, format_numbers
 from .tensor import Tensor
 
 STYLES = {
-    "op": dict(shape="box", style="rounded,filled", fillcolor="#dae8fc", color="#6c8ebf"),
-    "input": dict(shape="ellipse", style="filled", fillcolor="#f5f5f5", color="#666666"),
-    "leaf": dict(shape="ellipse", style="filled", fillcolor="#d5e8d4", color="#82b366"),
-    "parameter": dict(shape="ellipse", style="filled,bold", fillcolor="#ffe6cc", color="#d79b00"),
-    "buffer": dict(shape="ellipse", style="filled,dashed", fillcolor="#e1d5e7", color="#9673a6"),
-    "tensor": dict(shape="ellipse", style="filled", fillcolor="#ffffff", color="#999999"),
-    "output": dict(shape="ellipse", style="filled", fillcolor="#f8cecc", color="#b85450",
-                   peripheries="2"),
-    "collapsed": dict(shape="box3d", style="filled", fillcolor="#fff2cc", color="#d6b656"),
+    "op": {"shape": "box", "style": "rounded,filled", "fillcolor": "#dae8fc",
+           "color": "#6c8ebf"},
+    "input": {"shape": "ellipse", "style": "filled", "fillcolor": "#f5f5f5",
+              "color": "#666666"},
+    "leaf": {"shape": "ellipse", "style": "filled", "fillcolor": "#d5e8d4",
+             "color": "#82b366"},
+    "parameter": {"shape": "ellipse", "style": "filled,bold", "fillcolor": "#ffe6cc",
+                  "color": "#d79b00"},
+    "buffer": {"shape": "ellipse", "style": "filled,dashed", "fillcolor": "#e1d5e7",
+               "color": "#9673a6"},
+    "tensor": {"shape": "ellipse", "style": "filled", "fillcolor": "#ffffff",
+               "color": "#999999"},
+    "output": {"shape": "ellipse", "style": "filled", "fillcolor": "#f8cecc",
+               "color": "#b85450", "peripheries": "2"},
+    "saved": {"shape": "note", "style": "filled", "fillcolor": "#fffbe6", "color": "#b8a04a"},
+    "collapsed": {"shape": "box3d", "style": "filled", "fillcolor": "#fff2cc",
+                  "color": "#d6b656"},
 }
 LEGEND = {
     "input": "input (no grad)",
@@ -41,28 +68,102 @@ LEGEND = {
     "tensor": "intermediate result",
     "output": "output",
     "op": "op",
+    "saved": "saved for backward",
     "collapsed": "collapsed part of the graph",
 }
+TENSOR_KINDS = ("input", "leaf", "parameter", "buffer", "tensor", "output")
 INSTALL_HINT = (
     "Install Graphviz: `apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` "
     "(macOS) or `conda install graphviz` (conda)."
 )
+RANKDIRS = ("TB", "LR", "BT", "RL")
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a drawing looks; ``PRESETS`` holds the two that ``draw_graph(style=...)`` names.
+
+    - ``fontsize``: points for node text (edge labels are 1 point smaller, cluster labels 1
+      larger).
+    - ``rankdir``: where the main path runs when the call does not say: ``"TB"`` (down) or
+      ``"LR"`` (right).
+    - ``show_values``: whether tensors print their values when the call does not say.
+    - ``full_values``: tensors with at most this many elements print every value.
+    - ``summary``: a larger tensor prints as ``"mean"`` (values: mean and std; gradients: norm
+      and mean) or ``"max_abs"`` (its largest magnitude).
+    - ``data_prefix``: the word before printed values (``"data"``), or ``""`` for none.
+    - ``dtypes``: ``"always"`` or ``"mixed"`` (only on a tensor whose dtype is not the most
+      common one among the drawn tensors).
+    - ``legend``: whether a legend is drawn when ``show_legend`` does not say.
+    - ``compact``: each op and its result are one node (the op's arguments on a second line),
+      and parameters and buffers sit just outside their module's cluster, beside the op that
+      reads them, instead of in a row of their own inside it: half the ranks, for a slide.
+    - ``nodesep``, ``ranksep``: Graphviz's spacing within and between ranks, in inches.
+    """
+
+    fontsize: int
+    rankdir: str
+    show_values: bool
+    full_values: int
+    summary: str
+    data_prefix: str
+    dtypes: str
+    legend: bool
+    compact: bool
+    nodesep: float
+    ranksep: float
+
+
+PRESETS = {
+    "default": Style(fontsize=10, rankdir="LR", show_values=False, full_values=6,
+                     summary="mean", data_prefix="", dtypes="always", legend=True,
+                     compact=False, nodesep=0.25, ranksep=0.35),
+    "slide": Style(fontsize=16, rankdir="LR", show_values=True, full_values=3,
+                   summary="max_abs", data_prefix="data ", dtypes="mixed", legend=False,
+                   compact=True, nodesep=0.2, ranksep=0.3),
+    "steps": Style(fontsize=14, rankdir="LR", show_values=True, full_values=6,
+                   summary="max_abs", data_prefix="data ", dtypes="mixed", legend=False,
+                   compact=False, nodesep=0.25, ranksep=0.35),
+}
 
 
 class GraphvizNotFoundError(RuntimeError):
     """Graphviz's ``dot`` program, which turns a graph's source into a picture, is missing."""
 
 
-def draw_graph(output, *, model=None, names=None, show_values=False, show_grads=True,
-               show_shapes=True, group_modules=True, rankdir="LR", max_nodes=300):
-    """The computation graph that produced ``output``, as a ``graphviz.Digraph``.
+class Graph(graphviz.Digraph):
+    """The ``graphviz.Digraph`` that ``draw_graph`` returns. In a notebook it shows as a picture;
+    where Graphviz's ``dot`` is missing it shows the same install hint as ``render`` instead of
+    graphviz's traceback."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        try:
+            return super()._repr_mimebundle_(include, exclude, **kwargs)
+        except graphviz.ExecutableNotFound:
+            return {"text/plain": (
+                "Graphviz's `dot` program was not found on PATH, so this graph cannot be shown "
+                f"as a picture (its DOT source is in `.source`). {INSTALL_HINT}")}
+
+
+def draw_graph(output, *, model=None, names=None, style="default", show_values=None,
+               show_grads=True, show_shapes=True, show_saved=False, show_legend=None,
+               group_modules=True, rankdir=None, max_nodes=300, backward=False):
+    """The computation graph that produced ``output``, as a ``graphviz.Digraph`` (a ``Graph``).
 
     - ``model``: names parameters (``fc1.weight``) and buffers, and with ``group_modules`` draws
       each module call as a cluster.
     - ``names``: ``{"x": x}`` names other tensors; the output is called ``output`` unless named.
-    - ``show_values``: print values (small tensors in full, large ones as mean and std).
+    - ``style``: ``"default"`` or ``"slide"`` (see ``PRESETS``); ``show_values``,
+      ``show_legend`` and ``rankdir`` (``"TB"``, ``"LR"``, ``"BT"``, ``"RL"``) override it.
+    - ``show_values``: print values (small tensors in full, large ones summarised). Unnamed
+      constants small enough to print in full (an ``eps``) always show their values.
     - ``show_grads``: print ``.grad`` where it exists (leaves after backward, and intermediate
-      tensors that called ``retain_grad()``; see ``retain_grads``).
+      tensors that retain their gradient; see ``backward``).
+    - ``show_saved``: draw what each op saved for backward (beside it, dotted); after a
+      ``backward()`` without ``retain_graph=True`` they are freed, and a note says so.
+    - ``backward``: run ``output.backward()`` first, with every intermediate gradient retained
+      (``retain_grads``), so the picture shows the gradient of every tensor. The graph must not
+      have been through backward already.
     - ``max_nodes``: above this many nodes, module clusters are collapsed to one node each and,
       if that is not enough, the nodes farthest from the output into one; the graph's label
       says what was collapsed.
@@ -71,10 +172,17 @@ def draw_graph(output, *, model=None, names=None, show_values=False, show_grads=
         raise TypeError(f"draw_graph expects a Tensor, got {type(output).__name__}")
     if max_nodes < 2:
         raise ValueError(f"max_nodes must be at least 2, got {max_nodes}")
-    picture = _Picture(output, model, names or {}, show_values, show_grads, show_shapes,
+    look = _preset(style, "draw_graph")
+    rankdir = _rankdir(look.rankdir if rankdir is None else rankdir, "draw_graph")
+    if backward:
+        _backward_keeping_grads(output)
+    picture = _Picture(output, model, names or {}, look,
+                       look.show_values if show_values is None else show_values,
+                       show_grads, show_shapes, show_saved,
                        group_modules and model is not None, max_nodes)
     notes = picture.summarise(max_nodes)
-    return picture.to_digraph(rankdir, notes)
+    legend = look.legend if show_legend is None else show_legend
+    return picture.to_digraph(rankdir, notes, legend=legend)
 
 
 def retain_grads(output):
@@ -85,15 +193,20 @@ def retain_grads(output):
             tensor.retain_grad()
 
 
-def render(graph, path, format=None):
-    """Write ``graph`` to ``path`` as SVG, PNG or PDF (``format``, else the path's suffix, else
-    SVG) with Graphviz's ``dot``. If ``dot`` is missing, the DOT source is written next to
-    ``path`` (suffix ``.dot``, or ``.1.dot``, ... rather than overwrite a file) and
-    ``GraphvizNotFoundError`` names that file and says how to install Graphviz."""
-    path = os.fspath(path)
-    fmt = (format or os.path.splitext(path)[1].lstrip(".") or "svg").lower()
-    if fmt not in ("svg", "png", "pdf"):
-        raise ValueError(f"render: format must be 'svg', 'png' or 'pdf', got {fmt!r}")
+def render(graph, path, format=None, view=False):
+    """Write ``graph`` to ``path`` with Graphviz's ``dot`` and return the path written.
+
+    Graphviz's convention: ``format`` (any format ``dot`` writes: ``"svg"``, ``"png"``,
+    ``"pdf"``, ...) is added as the suffix when ``path`` has none (``render(g, "step",
+    format="svg")`` writes ``step.svg``); without ``format`` the path's suffix says it, and a
+    path with no suffix is SVG. A suffix that names another format than ``format`` raises.
+    ``view=True`` opens the result with the system's viewer, as ``graphviz`` does.
+
+    If ``dot`` is missing, the DOT source is written next to the path (suffix ``.dot``, or
+    ``.1.dot``, ... rather than overwrite a file) and ``GraphvizNotFoundError`` names that
+    file and says how to install Graphviz.
+    """
+    path, fmt = _output_path(os.fspath(path), format)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     if shutil.which("dot") is None:
@@ -105,7 +218,33 @@ def render(graph, path, format=None):
     data = graph.pipe(format=fmt)
     with open(path, "wb") as file:
         file.write(data)
+    if view:
+        graphviz.view(path)
     return path
+
+
+def _output_path(path, format):
+    """The path ``render`` writes and its format, by Graphviz's suffix convention."""
+    suffix = os.path.splitext(path)[1].lstrip(".").lower()
+    if format is None:
+        if not suffix:
+            return path + ".svg", "svg"
+        if suffix not in graphviz.FORMATS:
+            raise ValueError(
+                f"render: cannot tell the format of {path!r}: '.{suffix}' is not a format "
+                "Graphviz writes; pass format= (e.g. 'svg', 'png' or 'pdf')")
+        return path, suffix
+    if not isinstance(format, str) or format.lower() not in graphviz.FORMATS:
+        raise ValueError(
+            f"render: format must be one Graphviz's dot writes (e.g. 'svg', 'png', 'pdf'), "
+            f"got {format!r}")
+    fmt = format.lower()
+    if suffix == fmt:
+        return path, fmt
+    if suffix in graphviz.FORMATS:
+        raise ValueError(
+            f"render: the path {path!r} ends in '.{suffix}' but format is {format!r}")
+    return f"{path}.{fmt}", fmt
 
 
 def _write_new_file(stem, suffix, text):
@@ -120,6 +259,34 @@ def _write_new_file(stem, suffix, text):
             return path
         except FileExistsError:
             attempt += 1
+
+
+def _preset(style, caller):
+    if style not in PRESETS:
+        raise ValueError(f"{caller}: style must be one of {sorted(PRESETS)}, got {style!r}")
+    return PRESETS[style]
+
+
+def _rankdir(rankdir, caller):
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"{caller}: rankdir must be one of {list(RANKDIRS)}, got {rankdir!r}")
+    return rankdir
+
+
+def _backward_keeping_grads(output):
+    """``output.backward()`` with every intermediate gradient retained, for ``backward=True``."""
+    if not output.requires_grad:
+        raise RuntimeError(
+            "draw_graph(backward=True): the output does not require grad, so there is no "
+            "backward pass to run")
+    ops = topological_order([output])
+    if any(op.saved is None for op in ops):
+        raise RuntimeError(
+            "draw_graph(backward=True): backward() has already run through this graph and "
+            "freed it; draw with backward=True instead of calling backward(), or call "
+            "viz.retain_grads(output) before backward()")
+    retain_grads(output)
+    output.backward()
 
 
 # ---------------------------------------------------------------------- walking the graph
@@ -191,21 +358,50 @@ def _produced(output, ops):
     return produced
 
 
+def main_inputs(ops):
+    """Each op's main input, as a position by ``id(op)``: the input with the longest chain of
+    ops behind it (the first such input on a tie). Following main inputs back from the output
+    traces the main data path. ``ops`` lists producers before their consumers."""
+    depth, main = {}, {}
+    for op in ops:
+        best, best_depth = 0, -1
+        for position, producer in enumerate(op.producers):
+            behind = 0 if producer is None else depth.get(id(producer), 0)
+            if behind > best_depth:
+                best, best_depth = position, behind
+        main[id(op)] = best
+        depth[id(op)] = best_depth + 1
+    return main
+
+
 class _Picture:
     """The graph as plain data (nodes, edges, clusters) before it becomes Graphviz source, so
-    that it can be summarised first."""
+    that it can be summarised first.
 
-    def __init__(self, output, model, names, show_values, show_grads, show_shapes, clusters,
-                 max_nodes):
+    ``nodes`` maps a node id to a dict: ``kind`` (a key of ``STYLES``), ``cluster`` and
+    ``main`` (on the main path), and what its label is made of: ``tensor``/``producer``/
+    ``name`` for tensors, ``op`` for ops, ``lines`` (raw text) for the rest. Labels are built
+    only when the picture is emitted, so the nodes of a huge graph that get collapsed never
+    build one. ``op_nodes`` and ``tensor_nodes`` map ops (by id) and tensors (by
+    ``_tensor_key``) to their node ids, for ``viz_steps``.
+    """
+
+    def __init__(self, output, model, names, look, show_values, show_grads, show_shapes,
+                 show_saved, clusters, max_nodes):
+        self.look = look
         self.show_values, self.show_grads, self.show_shapes = show_values, show_grads, show_shapes
-        self.nodes = {}      # node id -> {"kind", "cluster", "lines" (label lines, raw text)}
+        self.nodes = {}      # node id -> see the class docstring
         self.edges = []      # (tail id, head id, attributes)
         self.clusters = {}   # cluster id -> {"label", "parent", "module_id", "call_number"}
+        self.rows = {}       # op node -> (main input node, [side input nodes in order])
+        self.results = {}    # op node -> its result's node
         self.notes = []      # what was summarised already while walking
+        self.common_dtype = None
         forward_order = topological_order([output])  # the one walk; inputs before their ops
         produced = _produced(output, forward_order)
-        op_ids = {id(op): f"op{i}" for i, op in enumerate(forward_order)}
-        tensor_ids = {}  # an op's result is known by its op, a leaf by itself
+        mains = main_inputs(forward_order)
+        self.op_nodes = {id(op): f"op{i}" for i, op in enumerate(forward_order)}
+        self.tensor_nodes = {}  # an op's result is known by its op, a leaf by itself
         # Without modules to collapse first, a graph too big to draw keeps only the nodes
         # nearest the output; they are chosen before any node is built.
         near = None if model is not None else _nearest(output, forward_order, max_nodes - 1)
@@ -216,7 +412,7 @@ class _Picture:
             key = _tensor_key(tensor, producer)
             if near is not None and key not in near:
                 return "c_far"
-            return tensor_ids.setdefault(key, f"t{len(tensor_ids)}")
+            return self.tensor_nodes.setdefault(key, f"t{len(self.tensor_nodes)}")
 
         names_by_id = {id(t): name for name, t in names.items()}
         module_names, owners, buffers = {}, {}, {}
@@ -243,17 +439,25 @@ class _Picture:
             node = tensor_node(tensor, producer)
             if node in self.nodes:  # drawn already, or part of the collapsed far node
                 return node
+            name, kind = names_by_id.get(id(tensor)), None
             if producer is not None:
                 cluster = calls.get(id(producer))
             else:
                 owner = owners.get(id(tensor))
                 cluster = first_call.get(id(owner)) if owner is not None else None
-            name = names_by_id.get(id(tensor))
+                if look.compact:
+                    cluster = None
+                if name is None and buffers and isinstance(tensor, Tensor):
+                    # a leaf viewing a buffer (composed batch norm in eval mode reads the
+                    # running statistics through a reshape) is that buffer
+                    found = buffers.get(id(tensor._array)) or buffers.get(id(tensor._array.base))
+                    if found is not None:
+                        name, kind = found[0], "buffer"
+                        cluster = None if look.compact else first_call.get(id(found[2]))
             self.nodes[node] = {
-                "kind": self._kind(tensor, producer, output, owners),
-                # built when drawn: most nodes of a huge graph are collapsed before that
-                "lines": lambda: self._tensor_lines(tensor, producer, name),
-                "cluster": cluster,
+                "kind": kind or self._kind(tensor, producer, output, owners),
+                "tensor": tensor, "producer": producer, "name": name, "cluster": cluster,
+                "main": False,
             }
             return node
 
@@ -271,11 +475,12 @@ class _Picture:
                 continue
             inputs = _input_tensors(op)
             input_nodes = [add_tensor(t, p) for t, p in zip(inputs, op.producers)]
-            node = op_ids[id(op)]
-            self.nodes[node] = {"kind": "op", "lines": lambda op=op: [_op_label(op)],
-                                "op_name": op.name, "cluster": calls.get(id(op))}
+            node = self.op_nodes[id(op)]
+            self.nodes[node] = {"kind": "op", "op": op, "cluster": calls.get(id(op)),
+                                "main": False}
             result = add_tensor(produced[id(op)], op)
             several = len(inputs) > 1
+            main = mains[id(op)]
             for position, (tensor_id, producer) in enumerate(zip(input_nodes, op.producers)):
                 if tensor_id == "c_far":  # an input among the collapsed nodes
                     far_edge(node)
@@ -286,12 +491,36 @@ class _Picture:
                 if producer is not None:
                     attributes["weight"] = "4"  # keep the forward data path straight
                 self.edges.append((tensor_id, node, attributes))
+            sides = [n for i, (n, p) in enumerate(zip(input_nodes, op.producers))
+                     if i != main and p is None]
             if buffers:
                 for array, role in _state_arrays(op):
                     if id(array) in buffers:
-                        self._buffer(buffers[id(array)], node, role, first_call)
+                        sides.append(self._buffer(buffers[id(array)], node, role, first_call))
+            if show_saved:
+                sides.extend(self._saved(op, node, inputs, produced[id(op)]))
+            self.rows[node] = (input_nodes[main], sides)
+            self.results[node] = result
             self.edges.append((node, result, {"weight": "4"}))
         add_tensor(output, output.grad_fn)  # an output that no op produced (a leaf) is drawn alone
+        self._mark_main_path(output, mains, produced, tensor_node)
+
+    def _mark_main_path(self, output, mains, produced, tensor_node):
+        """Flag the nodes of the main data path: from the output, each op and its result, back
+        through main inputs to the first input."""
+        self.nodes[tensor_node(output, output.grad_fn)]["main"] = True
+        op = output.grad_fn
+        while op is not None and self.op_nodes[id(op)] in self.nodes:
+            self.nodes[self.op_nodes[id(op)]]["main"] = True
+            position = mains[id(op)]
+            producer = op.producers[position]
+            if producer is None:
+                leaf = tensor_node(_input_tensors(op)[position], None)
+            else:
+                leaf = tensor_node(produced[id(producer)], producer)
+            if leaf in self.nodes:
+                self.nodes[leaf]["main"] = True
+            op = producer
 
     def _clusters(self, ops, model, module_names):
         """One cluster per module call (nested as the calls were), skipping the model's own
@@ -325,14 +554,40 @@ class _Picture:
         return by_op
 
     def _buffer(self, found, op_node, role, first_call):
-        """One node per buffer, with a dashed edge to each op that reads and updates it."""
+        """One node per buffer, with a dashed edge to each op that reads and updates it;
+        returns the node."""
         name, buffer, module = found
         node = f"b_{name}"
         if node not in self.nodes:
-            self.nodes[node] = {"kind": "buffer",
-                                "lines": lambda: self._tensor_lines(buffer, None, name),
-                                "cluster": first_call.get(id(module))}
+            cluster = None if self.look.compact else first_call.get(id(module))
+            self.nodes[node] = {"kind": "buffer", "tensor": buffer, "producer": None,
+                                "name": name, "cluster": cluster, "main": False}
         self.edges.append((node, op_node, {"style": "dashed", "label": role}))
+        return node
+
+    def _saved(self, op, op_node, inputs, result):
+        """Nodes for the arrays ``op`` saved for backward (``show_saved``), each with a dotted
+        edge to the op; returns them. A freed graph gets a note instead."""
+        entries = _saved_arrays(op)
+        if entries is None:
+            note = ("saved tensors not shown: backward() freed them (draw before backward, or "
+                     "call backward(retain_graph=True))")
+            if note not in self.notes:
+                self.notes.append(note)
+            return []
+        nodes = []
+        for index, array in entries:
+            node = f"s_{op_node}_{index}"
+            lines = [f"saved[{index}]", f"{_shape_text(array.shape)} {array.dtype}"]
+            origin = _array_origin(array, inputs, result)
+            if origin:
+                lines.append(origin)
+            cluster = None if self.look.compact else self.nodes[op_node]["cluster"]
+            self.nodes[node] = {"kind": "saved", "lines": lines, "cluster": cluster,
+                                "main": False}
+            self.edges.append((node, op_node, {"style": "dotted", "arrowhead": "odot"}))
+            nodes.append(node)
+        return nodes
 
     @staticmethod
     def _kind(tensor, producer, output, owners):
@@ -344,21 +599,40 @@ class _Picture:
             return "leaf" if tensor.requires_grad else "input"
         return "tensor"
 
-    def _tensor_lines(self, tensor, producer, name):
-        """The label of a tensor node, one line a string: name, shape and dtype, values,
-        gradient."""
+    # -------------------------------------------------------------- labels
+
+    def node_lines(self, node, grad=None):
+        """The label of ``node`` as raw lines. ``grad`` replaces a tensor's gradient line:
+        ``None`` uses ``.grad``, an array shows that array, ``""`` shows no gradient line and
+        any other string is shown after ``grad `` as it is (``viz_steps`` uses these)."""
+        info = self.nodes[node]
+        if info["kind"] == "op":
+            return _op_lines(info["op"], wrap=self.look.compact)
+        if "lines" in info:
+            return info["lines"]
+        return self._tensor_lines(info, grad)
+
+    def _tensor_lines(self, info, grad=None):
+        """A tensor node's label, one line a string: name, shape and dtype, values, gradient."""
+        tensor, name, look = info["tensor"], info["name"], self.look
         lines = [name] if name else []
         shape = tuple(tensor.shape)
         if self.show_shapes:
-            lines.append(f"{'scalar' if not shape else str(shape)} {tensor.dtype}")
+            dtype = tensor.dtype
+            shown = look.dtypes == "always" or dtype != self.common_dtype
+            lines.append(_shape_text(shape) + (f" {dtype}" if shown else ""))
         freed = isinstance(tensor, _FreedTensor)
-        constant = name is None and producer is None and not tensor.requires_grad
+        constant = name is None and info["producer"] is None and not tensor.requires_grad
         if freed and self.show_values:
             lines.append("(values freed by backward)")
-        elif self.show_values or (constant and int(np.prod(shape)) == 1):
-            lines.append(_values(tensor._array))
-        if self.show_grads and tensor.grad is not None:
-            lines.append("grad " + _values(tensor.grad._array, gradient=True))
+        elif self.show_values or (constant and int(np.prod(shape)) <= look.full_values):
+            lines.append(look.data_prefix + _values(tensor._array, look))
+        if grad is None and self.show_grads and tensor.grad is not None:
+            grad = tensor.grad._array
+        if isinstance(grad, np.ndarray):
+            lines.append("grad " + _values(grad, look, gradient=True))
+        elif grad:
+            lines.append("grad " + grad)
         return lines or ["tensor"]
 
     # -------------------------------------------------------------- summarising
@@ -369,7 +643,8 @@ class _Picture:
         total = _node_count(ops)
         listing = ", ".join(f"{name} x{count}" for name, count in far_ops.most_common(4))
         lines = [f"{total - len(near):,} earlier nodes collapsed", f"ops: {listing or 'none'}"]
-        self.nodes["c_far"] = {"kind": "collapsed", "lines": lines, "cluster": None}
+        self.nodes["c_far"] = {"kind": "collapsed", "lines": lines, "cluster": None,
+                               "main": False}
         self.notes.append(f"{total - len(near):,} nodes farthest from the output collapsed "
                           "into one")
 
@@ -385,14 +660,17 @@ class _Picture:
     def _merge(self, groups):
         """Replace each group of nodes by one collapsed node outside any cluster, in one pass
         over the edges: ``groups`` maps a member node to ``(new node, label lines)``. Edges
-        follow their ends; edges inside a group vanish, parallel ones are drawn once."""
+        follow their ends; edges inside a group vanish, parallel ones are drawn once. A
+        collapsed node that swallowed part of the main path stays on it."""
         nodes = {}
         for node, info in self.nodes.items():
             if node not in groups:
                 nodes[node] = info
                 continue
             new_node, lines = groups[node]
-            nodes.setdefault(new_node, {"kind": "collapsed", "lines": lines, "cluster": None})
+            merged = nodes.setdefault(new_node, {"kind": "collapsed", "lines": lines,
+                                                 "cluster": None, "main": False})
+            merged["main"] = merged["main"] or info["main"]
         self.nodes = nodes
         merged, seen = [], set()
         for tail, head, attributes in self.edges:
@@ -449,7 +727,7 @@ class _Picture:
                     kept.add(tail)
                     queue.append(tail)
         far = [n for n in self.nodes if n not in kept]
-        op_names = Counter(self.nodes[n]["op_name"] for n in far
+        op_names = Counter(self.nodes[n]["op"].name for n in far
                            if self.nodes[n]["kind"] == "op")
         listing = ", ".join(f"{name} x{count}" for name, count in op_names.most_common(4))
         lines = [f"{len(far):,} earlier nodes collapsed", f"ops: {listing or 'none'}"]
@@ -458,47 +736,132 @@ class _Picture:
 
     # -------------------------------------------------------------- emitting
 
-    def to_digraph(self, rankdir, notes):
-        graph = graphviz.Digraph(
+    def to_digraph(self, rankdir, notes, legend=True, node_attributes=None, edge_attributes=None,
+                   grads=None):
+        """The picture as Graphviz source. ``node_attributes`` (node id -> attributes, a
+        ``label`` among them replacing the label), ``edge_attributes`` ((tail, head) -> attributes)
+        and ``grads`` (node id -> a ``node_lines`` gradient override) restyle single nodes and
+        edges: ``viz_steps`` redraws one picture many times this way."""
+        look = self.look
+        node_attributes, grads = node_attributes or {}, grads or {}
+        edge_attributes = edge_attributes or {}
+        dtypes = Counter(info["tensor"].dtype for info in self.nodes.values() if "tensor" in info)
+        self.common_dtype = dtypes.most_common(1)[0][0] if dtypes else None
+        graph = Graph(
             "computation_graph",
-            graph_attr={"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
-                        "nodesep": "0.25", "ranksep": "0.35"},
-            node_attr={"fontname": "Helvetica", "fontsize": "10"},
-            edge_attr={"fontname": "Helvetica", "fontsize": "9", "color": "#555555"},
+            graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
+                        "fontsize": str(look.fontsize + 1), "nodesep": str(look.nodesep),
+                        "ranksep": str(look.ranksep)},
+            node_attr={"fontname": "Helvetica", "fontsize": str(look.fontsize)},
+            edge_attr={"fontname": "Helvetica", "fontsize": str(look.fontsize - 1),
+                       "color": "#555555"},
         )
         if notes:
             graph.attr(label=_label(["Summarised for size: " + "; ".join(notes)]), labelloc="t")
+        merged = self._merged_results() if look.compact else {}
         children = {}
         for cluster, info in self.clusters.items():
             children.setdefault(info["parent"], []).append(cluster)
         members = {}
         for node, info in self.nodes.items():
-            members.setdefault(info["cluster"], []).append(node)
+            if node not in merged:
+                members.setdefault(info["cluster"], []).append(node)
+        rows = self._rows_to_draw()
+        rows_in = {}
+        for op_node, (_, pass_node, sides) in rows.items():
+            rows_in.setdefault(self.nodes[op_node]["cluster"], []).append((pass_node, sides))
+        results = {op: result for result, op in merged.items()}
 
         def emit(container, cluster):
             for node in members.get(cluster, ()):
                 info = self.nodes[node]
-                lines = info["lines"]
-                container.node(node, _label(lines() if callable(lines) else lines),
-                               **STYLES[info["kind"]])
+                attributes = dict(STYLES[info["kind"]])
+                if look.compact and info["kind"] in TENSOR_KINDS:
+                    # a box fits its text in less width than an ellipse
+                    attributes["shape"] = "box"
+                    attributes["style"] = attributes["style"].replace("filled", "rounded,filled")
+                lines = self.node_lines(node, grads.get(node))
+                result = results.get(node)
+                if result is not None:  # an op and its result in one node
+                    result_lines = self.node_lines(result, grads.get(result))
+                    lines = lines + ["\u2192 " + result_lines[0]] + result_lines[1:]
+                    if self.nodes[result]["kind"] == "output":
+                        attributes = dict(STYLES["output"], shape="box",
+                                          style="rounded,filled")
+                    attributes.update(node_attributes.get(result, {}))
+                if info["main"]:
+                    attributes["group"] = "main"
+                attributes.update(node_attributes.get(node, {}))
+                label = attributes.pop("label", None) or _label(lines)
+                container.node(node, label, **attributes)
+            for pass_node, sides in rows_in.get(cluster, ()):
+                # the main path crosses the row of side inputs through a point the size of
+                # the line, and invisible edges on one rank keep the row in input order
+                container.node(pass_node, "", shape="point", width="0.02", height="0.02",
+                               color="#555555", group="main")
+                with container.subgraph() as row:
+                    row.attr(rank="same")
+                    for tail, head in zip([pass_node] + sides, sides):
+                        row.edge(tail, head, style="invis")
             for child in children.get(cluster, ()):
                 with container.subgraph(name=child) as sub:
                     sub.attr(label=_label([self.clusters[child]["label"]]), style="rounded,dashed",
-                             color="#888888", fontsize="11", labeljust="l")
+                             color="#888888", fontsize=str(look.fontsize + 1), labeljust="l")
                     emit(sub, child)
 
         emit(graph, None)
         for tail, head, attributes in self.edges:
+            if merged.get(head) == tail:
+                continue  # an op's edge to its result, which is drawn inside the op's node
+            if (tail, head) in edge_attributes:
+                attributes = {**attributes, **edge_attributes[(tail, head)]}
+            tail = merged.get(tail, tail)
+            if look.compact:  # names say which input is which; labels would widen every gap
+                attributes = {k: v for k, v in attributes.items() if k != "label"}
             if "label" in attributes:
                 attributes = {**attributes, "label": _label([attributes["label"]])}
+            row = rows.get(head)
+            if row is not None and row[0] == tail:
+                rows[head] = (None,) + row[1:]  # one edge through the point, not a repeat
+                through = {k: v for k, v in attributes.items() if k in ("color", "penwidth")}
+                graph.edge(tail, row[1], arrowhead="none", weight="4", **through)
+                tail, attributes = row[1], {**attributes, "weight": "4"}
             graph.edge(tail, head, **attributes)
-        self._legend(graph)
+        if legend:
+            self._legend(graph, merged)
         return graph
 
-    def _legend(self, graph):
-        kinds = [k for k in LEGEND if any(info["kind"] == k for info in self.nodes.values())]
+    def _merged_results(self):
+        """result node -> op node, for each op whose result is drawn inside it (``compact``)."""
+        return {result: op for op, result in self.results.items()
+                if op in self.nodes and result in self.nodes
+                and self.nodes[result]["kind"] in ("tensor", "output")}
+
+    def _rows_to_draw(self):
+        """op node -> (main input node, point node, side nodes) for each op in a module cluster
+        whose single-use leaf inputs (and buffers, saved tensors) get a row of their own.
+        Outside clusters Graphviz keeps input order by itself and no row is needed."""
+        uses = Counter(tail for tail, _, _ in self.edges)
+        rows = {}
+        for op_node, (main, sides) in self.rows.items():
+            info = self.nodes.get(op_node)
+            if info is None or info["cluster"] is None or main not in self.nodes:
+                continue
+            kept = []
+            for node in sides:
+                if node in self.nodes and node not in kept and node != main and \
+                        uses[node] == 1 and self.nodes[node]["cluster"] == info["cluster"]:
+                    kept.append(node)
+            if kept:
+                rows[op_node] = (main, f"p_{op_node}", kept)
+        return rows
+
+    def _legend(self, graph, merged):
+        kinds = [k for k in LEGEND if any(info["kind"] == k for node, info in self.nodes.items()
+                                          if node not in merged)]
         with graph.subgraph(name="cluster_legend") as legend:
-            legend.attr(label="Legend", style="rounded", color="#bbbbbb", fontsize="10")
+            legend.attr(label="Legend", style="rounded", color="#bbbbbb",
+                        fontsize=str(self.look.fontsize))
             previous = None
             for kind in kinds:
                 legend.node(f"legend_{kind}", LEGEND[kind], **STYLES[kind])
@@ -528,28 +891,39 @@ def _label(lines):
     return graphviz.nohtml("\\n".join(escaped))
 
 
-
-def _values(array, gradient=False):
-    """Small arrays in full; large ones as a summary (norm and mean for gradients)."""
-    if array.size <= 6:
+def _values(array, look, gradient=False):
+    """Small arrays in full (PyTorch's number format); larger ones summarised as the style
+    says: ``"mean"`` gives mean and std (norm and mean for gradients), ``"max_abs"`` the
+    largest magnitude."""
+    if array.size <= look.full_values:
         text = ", ".join(format_numbers(array))
         text = text if array.ndim == 0 else f"[{text}]"
         return text if array.ndim <= 1 else f"{text} (flattened)"
     if array.dtype.kind in "iub":
         return f"min {array.min()}, max {array.max()}"
+    if look.summary == "max_abs":
+        return f"max abs {format_number(np.abs(array).max())}"
     if gradient:
         return f"norm {format_number(np.linalg.norm(array))}, mean {format_number(array.mean())}"
     return f"mean {format_number(array.mean())}, std {format_number(array.std())}"
+
+
+def _shape_text(shape):
+    return "scalar" if not tuple(shape) else str(tuple(shape))
 
 
 def _count(n, noun):
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def _op_label(op):
+def _op_lines(op, wrap=False):
+    """An op's label: its name with its fixed arguments, ``Sum(dim=(1,), keepdim=False)``, or
+    with ``wrap`` the arguments on a second line."""
     arguments = ", ".join(f"{k}={_format_argument(v)}" for k, v in op.argument_values().items()
                           if v is not None)
-    return f"{op.name}({arguments})" if arguments else op.name
+    if not arguments:
+        return [op.name]
+    return [op.name, arguments] if wrap else [f"{op.name}({arguments})"]
 
 
 def _format_argument(value):
@@ -573,3 +947,38 @@ def _state_arrays(op):
             value = getattr(op, slot, None)
             if isinstance(value, np.ndarray):
                 yield value, slot.replace("_", " ")
+
+
+def _saved_arrays(op):
+    """``(index, array)`` for each array ``op`` saved for backward (a custom Function's
+    ``ctx.save_for_backward`` tensors included), or None once backward has freed them.
+    Bookkeeping entries that are not arrays (sizes, index tuples) are left out."""
+    if op.saved is None:
+        return None
+    ctx = getattr(op, "ctx", None)
+    if ctx is not None:
+        if getattr(ctx, "_released", False):
+            return None
+        return [(i, t._array) for i, t in enumerate(getattr(ctx, "_saved", ()))
+                if isinstance(t, Tensor)]
+    return [(i, a) for i, a in enumerate(op.saved) if isinstance(a, np.ndarray)]
+
+
+def _array_origin(array, inputs, result):
+    """Which tensor's values a saved array holds: an input's, the output's, or neither."""
+
+    def holds(tensor):
+        other = getattr(tensor, "_array", None)
+        return other is not None and (array is other or array.base is other or (
+            other.base is not None and array.base is other.base and array.shape == other.shape))
+
+    for position, tensor in enumerate(inputs):
+        if holds(tensor):
+            return f"= input {position}"
+    if holds(result):
+        return "= output"
+    return ""
+
+
+# The step-by-step backward pass lives beside the drawing it builds on.
+from .viz_steps import backward_steps, render_steps  # noqa: F401

@@ -1,0 +1,262 @@
+"""Backpropagation step by step: the frames follow the engine's own order, their gradients are
+the engine's (and what a plain backward leaves in ``.grad``), the user's ``.grad`` fields are
+untouched, the captions state upstream x local for each input, every frame has one layout, and
+the HTML page and SVG frames are self-contained and escaped. (The page in a real browser:
+test_viz_browser.py.)"""
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from article_models import MLPWithBatchNorm
+
+import tinygrad_bn as tg
+from tinygrad_bn import nn, viz
+
+
+def micrograd():
+    """micrograd's classic, L = relu(a * b + c) * f, with its tensors."""
+    a = tg.tensor(2.0, requires_grad=True)
+    b = tg.tensor(-3.0, requires_grad=True)
+    c = tg.tensor(10.0, requires_grad=True)
+    f = tg.tensor(-2.0, requires_grad=True)
+    e = a * b
+    d = e + c
+    L = d.relu() * f
+    return {"a": a, "b": b, "c": c, "f": f, "e": e, "d": d, "L": L}
+
+
+def mlp_step():
+    tg.manual_seed(0)
+    model = MLPWithBatchNorm(20, 16, 5)
+    x, y = tg.randn(8, 20), tg.randint(0, 5, (8,))
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    return model, x, y, loss
+
+
+def engine_order(output):
+    """The ops in the order the engine runs them, seen by post-hooks on a real backward."""
+    order, handles = [], []
+    for op in tg.autograd.topological_order([output]):
+        handles.append(op.register_hook(lambda grads_in, grads_out, op=op: order.append(op)))
+    output.backward(retain_graph=True)
+    for handle in handles:
+        handle.remove()
+    return order
+
+
+def test_one_step_per_op_in_the_engines_order():
+    model, _, _, loss = mlp_step()
+    steps = viz.backward_steps(loss, model=model)
+    expected = engine_order(loss)
+    assert [step.op for step in steps] == expected and len(steps) == 8
+    assert [step.number for step in steps] == list(range(1, 9))
+    assert steps[0].title == "Step 1 of 8: CrossEntropy(reduction=mean)"
+    assert steps[3].title == "Step 4 of 8: BatchNorm(eps=1e-05, training=True)"
+
+
+def test_gradients_are_the_engines_and_no_grad_changes():
+    model, _, _, loss = mlp_step()
+    model.fc1.weight.grad = tg.ones(16, 20)  # a gradient the user already has stays as it is
+    h = model.bn1.running_mean  # buffers have no grad; parameters below
+    steps = viz.backward_steps(loss, model=model)
+    assert model.fc1.weight.grad.tolist() == np.ones((16, 20)).tolist()
+    assert all(p.grad is None for name, p in model.named_parameters() if name != "fc1.weight")
+    assert h.grad is None
+    model.zero_grad()
+    loss.backward()  # the graph was kept: backward still runs, and agrees with every step
+    sent = {id(step.op): step for step in steps}
+    for name, param in model.named_parameters():
+        received = [grad for step in steps for tensor, grad in zip(step.op.inputs, step.sent)
+                    if tensor is param and grad is not None]
+        np.testing.assert_allclose(sum(received), param.grad.numpy(), rtol=1e-6, err_msg=name)
+    assert len(sent) == len(steps)
+
+
+def test_retained_gradients_of_intermediates_are_left_alone():
+    t = micrograd()
+    t["e"].retain_grad()
+    viz.backward_steps(t["L"])
+    assert t["e"].grad is None and t["a"].grad is None
+    t["L"].backward()
+    assert t["e"].grad.item() == -2.0 and t["a"].grad.item() == 6.0
+
+
+def test_captions_show_upstream_times_local_for_micrograd():
+    t = micrograd()
+    steps = viz.backward_steps(t["L"], names=t)
+    assert [s.op.name for s in steps] == ["Mul", "ReLU", "Add", "Mul"]
+    last = steps[3]
+    assert last.lines == [
+        "from above: g = \u2202L/\u2202e = -2.",
+        ("to a (input 0): local \u2202e/\u2202a = b = -3.  \u2192  sends g \u00b7 b = -2. "
+         "\u00d7 -3. = 6."),
+        ("to b (input 1): local \u2202e/\u2202b = a = 2.  \u2192  sends g \u00b7 a = -2. "
+         "\u00d7 2. = -4."),
+    ]
+    assert last.upstream.item() == -2.0
+    assert [g.item() for g in last.sent] == [6.0, -4.0] and [v.item() for v in last.local] == [
+        -3.0, 2.0]
+    relu = steps[1]  # an unnamed tensor gets a name the caption can use
+    assert relu.lines[0] == "from above: g = \u2202L/\u2202t1 = -2."
+    add = steps[2]
+    assert "local \u2202d/\u2202c = 1  \u2192  sends g = -2." in add.lines[2]
+
+
+def test_a_tensor_used_twice_receives_its_gradient_in_parts():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    out = (x * x.exp()).sum()
+    steps = viz.backward_steps(out, names={"x": x})
+    mul = next(s for s in steps if s.op.name == "Mul")
+    assert "(part 1 of 2: the gradients from every use add up)" in mul.lines[1]
+    frame = mul.graph.source
+    assert re.search(r"x\\n\(2,\)\\ndata \[1., 2.\]\\ngrad \[[^\]]*\] \(part 1 of 2\)", frame)
+    final = steps[-1].graph.source
+    expected = (np.exp([1.0, 2.0]) * (1 + np.array([1.0, 2.0])))
+    assert f"grad [{expected[0]:.4f}, {expected[1]:.4f}]" in final
+
+
+def test_frames_highlight_the_op_and_grey_what_backward_has_not_reached():
+    t = micrograd()
+    steps = viz.backward_steps(t["L"], names=t)
+    first = steps[0].graph.source
+    assert re.search(r'op3 \[label=Mul[^\]]*fillcolor="#ffe599"', first)  # the last Mul
+    assert re.search(r'op0 \[label=Mul[^\]]*fillcolor="#f2f2f2"', first)  # not reached yet
+    assert re.search(r'label="a\\n[^"]*\\ngrad \?"[^\]]*fontcolor="#a0a0a0"', first)
+    last = steps[-1].graph.source
+    assert "grad ?" not in last and 'fillcolor="#f2f2f2"' not in last
+
+
+def test_every_frame_has_the_same_layout():
+    model, _, _, loss = mlp_step()
+    steps = viz.backward_steps(loss, model=model, style="slide")
+    sizes = steps.sizes()
+
+    def positions(index):
+        layout = json.loads(steps.frame(index, sizes).pipe(format="json"))
+        return {o["name"]: o["pos"] for o in layout["objects"] if "pos" in o}
+
+    first = positions(0)
+    assert len(first) > 10
+    for index in (3, len(steps) - 1):
+        assert positions(index) == first
+
+
+def test_backward_steps_refuses_what_it_cannot_show():
+    with pytest.raises(TypeError, match="backward_steps expects a Tensor, got list"):
+        viz.backward_steps([1.0])
+    leaf = tg.tensor([1.0], requires_grad=True)
+    with pytest.raises(ValueError, match="backward_steps: the output was not produced by an op"):
+        viz.backward_steps(leaf)
+    out = (leaf * 2).sum()
+    with pytest.raises(ValueError, match=re.escape("backward_steps: style must be one of")):
+        viz.backward_steps(out, style="poster")
+    chain = leaf
+    for _ in range(5):
+        chain = chain * 1.5
+    with pytest.raises(ValueError, match="the graph has 6 ops, more than max_ops=4"):
+        viz.backward_steps(chain.sum(), max_ops=4)
+    out.backward()
+    with pytest.raises(RuntimeError, match=re.escape("backward() has already run through this "
+                                                     "graph and freed what its ops saved")):
+        viz.backward_steps(out)
+
+
+def test_custom_functions_with_several_outputs_are_refused_by_name():
+    class Split(tg.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1, x * 2
+
+        @staticmethod
+        def backward(ctx, first, second):
+            return first + 2 * second
+
+    x = tg.tensor([1.0], requires_grad=True)
+    first, second = Split.apply(x)
+    with pytest.raises(NotImplementedError, match="Split has 2 outputs"):
+        viz.backward_steps((first + second).sum())
+
+
+def test_render_steps_writes_one_self_contained_page(tmp_path):
+    t = micrograd()
+    steps = viz.backward_steps(t["L"], names=t)
+    page = viz.render_steps(steps, tmp_path / "backprop.html")
+    assert page.files == [str(tmp_path / "backprop.html")]
+    text = (tmp_path / "backprop.html").read_text()
+    assert text.startswith("<!DOCTYPE html>") and text.count('<section class="frame"') == 4
+    assert text.count("<svg") == 4 and "<script>" in text and 'id="slider"' in text
+    assert not re.search(r'(src|href)="(https?:)?//', text)  # nothing fetched: no CDN, no link
+    assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
+        'xmlns:xlink="http://www.w3.org/1999/xlink"', "")
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert len(ids) == len(set(ids)), "element ids are unique across frames"
+    shown = page._repr_html_()
+    assert shown.startswith("<iframe srcdoc=\"&lt;!DOCTYPE html&gt;") and "<script>" not in shown
+
+
+def test_render_steps_writes_numbered_svg_frames_with_captions(tmp_path):
+    t = micrograd()
+    steps = viz.backward_steps(t["L"], names=t)
+    page = viz.render_steps(steps, tmp_path / "frames")
+    names = sorted(p.name for p in (tmp_path / "frames").iterdir())
+    assert names == ["step_01.svg", "step_02.svg", "step_03.svg", "step_04.svg"]
+    assert page.files == [str(tmp_path / "frames" / name) for name in names]
+    frame = (tmp_path / "frames" / "step_04.svg").read_text()
+    assert frame.startswith("<?xml") and "Step 4 of 4: Mul" in frame
+    assert "sends g \u00b7 b = -2. \u00d7 -3. = 6." in frame
+    assert viz.render_steps(steps[1:3], str(tmp_path / "two") + "/").files[-1].endswith(
+        "step_03.svg")
+
+
+def test_render_steps_refuses_bad_arguments(tmp_path):
+    t = micrograd()
+    steps = viz.backward_steps(t["L"], names=t)
+    with pytest.raises(ValueError, match=r"render_steps: path must end in .html \(one page\) or "
+                       r"name a folder \(numbered SVG files\), got '.*frames.png'"):
+        viz.render_steps(steps, tmp_path / "frames.png")
+    with pytest.raises(ValueError, match="render_steps: there are no steps to render"):
+        viz.render_steps([])
+    with pytest.raises(TypeError, match="render_steps expects the steps from backward_steps, "
+                       "got int"):
+        viz.render_steps([1, 2])
+    other = viz.backward_steps(micrograd()["L"])
+    with pytest.raises(ValueError, match="the steps come from different backward_steps calls"):
+        viz.render_steps([steps[0], other[1]])
+
+
+def test_render_steps_without_dot_says_how_to_install_it(monkeypatch):
+    steps = viz.backward_steps(micrograd()["L"])
+    monkeypatch.setenv("PATH", "")
+    with pytest.raises(viz.GraphvizNotFoundError, match="apt-get install graphviz"):
+        viz.render_steps(steps)
+
+
+def test_hostile_names_stay_text_in_the_page(tmp_path):
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    name = '</li><script>alert(1)</script><img src=x onerror=alert(2)>'
+    steps = viz.backward_steps((x * 2).sum(), names={name: x})
+    text = Path(viz.render_steps(steps, tmp_path / "page.html").files[0]).read_text()
+    assert "<script>alert(1)" not in text and "<img src=x" not in text
+    assert "&lt;/li&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in text
+
+
+def test_example_script_writes_both_pages(tmp_path):
+    import backprop_steps
+
+    pages = backprop_steps.main(["--out", str(tmp_path), "--frames"])
+    assert len(pages["backprop_scalar"].steps) == 4 and len(pages["backprop_mlp"].steps) == 8
+    for name in ("backprop_scalar", "backprop_mlp"):
+        assert (tmp_path / f"{name}.html").read_text().startswith("<!DOCTYPE html>")
+        assert (tmp_path / name / "step_01.svg").exists()
+
+
+def test_a_tensor_output_takes_its_gradient_as_backward_does():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    steps = viz.backward_steps(y, names={"x": x, "y": y}, gradient=tg.tensor([1.0, -1.0]))
+    assert steps[0].upstream.tolist() == [1.0, -1.0] and steps[0].sent[0].tolist() == [3.0, -3.0]
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar"):
+        viz.backward_steps(y)
