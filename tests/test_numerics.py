@@ -137,3 +137,21 @@ def test_out_of_domain_values_are_silent_as_in_pytorch():
                             text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["[nan, -inf, 6.907755374908447]", "numpy warns"]
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("smoothing", [0.0, 0.1])
+def test_counted_rows_of_zero_total_weight_give_nan_as_pytorch(fused, smoothing):
+    x = tg.tensor([[0.5, 1.0], [2.0, -1.0]], requires_grad=True)
+    loss = tg.nn.functional.cross_entropy(x, tg.tensor([0, 0]), weight=tg.tensor([0.0, 1.0]),
+                                          label_smoothing=smoothing, fused=fused)
+    loss.backward()
+    assert np.isnan(loss.item()) and np.all(np.isnan(x.grad.numpy()))
+
+
+def test_nll_counted_rows_of_zero_total_weight_give_nan():
+    log_p = tg.tensor([[-0.5, -1.0]], requires_grad=True)
+    loss = tg.nn.functional.nll_loss(log_p, tg.tensor([0]), weight=tg.tensor([0.0, 1.0]))
+    loss.backward()  # PyTorch: nan where the label picked, 0 elsewhere
+    assert np.isnan(loss.item()) and np.isnan(log_p.grad.numpy()[0, 0])
+    assert log_p.grad.numpy()[0, 1] == 0

@@ -97,7 +97,7 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError("assigned grad expected to be a Tensor or None but got grad of "
-                                f"type {_qualified_type_name(value)}")
+                                f"type {qualified_type_name(value)}")
             if value._array.shape != self._array.shape:
                 raise RuntimeError(
                     f"attempting to assign a gradient of size '{list(value._array.shape)}' to a "
@@ -704,8 +704,9 @@ class Tensor:
             weight = Tensor._make(np.asarray(weight, dtype=self._array.dtype), None)
         for name, t in (("end", end), ("weight", weight)):
             if t._array.dtype is not self._array.dtype:
-                raise RuntimeError(f"expected dtype {_c_type_name(self.dtype)} for `{name}` but "
-                                   f"got dtype {_c_type_name(t.dtype)}")
+                raise RuntimeError(
+                    f"expected dtype {dtypes.cpp_type_name(self.dtype)} for `{name}` but got "
+                    f"dtype {dtypes.cpp_type_name(t.dtype)}")
         shape = self._array.shape
         for t in (end, weight):
             if not broadcastable(shape, t._array.shape):
@@ -2101,12 +2102,12 @@ class Tensor:
             if limits[0] <= value <= limits[1]:
                 continue
             if not dtypes.is_floating(dtype):
-                raise RuntimeError(f"{name} is out of bounds for {_c_type_name(dtype)}")
+                raise RuntimeError(f"{name} is out of bounds for {dtypes.cpp_type_name(dtype)}")
             warnings.warn(
                 f"{name} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision "
-                f"limitations {_c_type_name(dtype)} can support discrete uniform distribution "
-                "only within this range. This warning will become an error in version 1.7 "
-                "release, please fix the code in advance", UserWarning, stacklevel=2)
+                f"limitations {dtypes.cpp_type_name(dtype)} can support discrete uniform "
+                "distribution only within this range. This warning will become an error in "
+                "version 1.7 release, please fix the code in advance", UserWarning, stacklevel=2)
         return self._write_values(numpy_generator(generator).integers(low, high, self.shape))
 
     def bernoulli_(self, p=0.5, *, generator=None):
@@ -2572,13 +2573,6 @@ def where(condition, input, other):
     return Where.apply(condition, input, other)
 
 
-def _c_type_name(dtype):
-    """The C++ name PyTorch's kernels print for a dtype (``float``, ``double``, ``c10::Half``)."""
-    return {"float16": "c10::Half", "float32": "float", "float64": "double", "uint8":
-            "unsigned char", "int8": "signed char", "int16": "short int", "int32": "int",
-            "int64": "long int", "bool": "bool"}[str(dtype)]
-
-
 def _tensor_argument(value, function, name, position):
     """``value`` if it is a Tensor, else PyTorch's ``TypeError`` for a non-tensor argument."""
     if not isinstance(value, Tensor):
@@ -2708,7 +2702,7 @@ def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=
     return a, b
 
 
-def _qualified_type_name(value):
+def qualified_type_name(value):
     """``numpy.ndarray``, ``list``: a type as PyTorch's messages name it."""
     kind = type(value)
     return kind.__qualname__ if kind.__module__ == "builtins" else \

@@ -17,7 +17,7 @@ from ..ops.loss import BinaryCrossEntropy
 from ..ops.normalization import update_running_statistics
 from ..printing import Size
 from ..random import numpy_generator
-from ..tensor import Tensor, where
+from ..tensor import Tensor, qualified_type_name, where
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -27,7 +27,7 @@ def linear(input, weight, bias=None):
     ``(out, in)``, ``bias`` ``(out,)``."""
     if not isinstance(input, Tensor):
         raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not "
-                        f"{_type_name(input)}")
+                        f"{qualified_type_name(input)}")
     out_features, in_features = weight._array.shape
     if input._array.dtype != weight._array.dtype:
         raise RuntimeError(
@@ -47,13 +47,6 @@ def linear(input, weight, bias=None):
     if bias is None:
         return Linear.apply(input, weight)
     return Linear.apply(input, weight, bias)
-
-
-def _type_name(value):
-    """``numpy.ndarray``, ``list``: a type as PyTorch's argument errors name it."""
-    kind = type(value)
-    return kind.__qualname__ if kind.__module__ == "builtins" else \
-        f"{kind.__module__}.{kind.__qualname__}"
 
 
 def relu(input):
@@ -360,6 +353,7 @@ def _cross_entropy_composed(input, target, weight, ignore_index, reduction, labe
             smoothed = (log_p * w).sum(dim=1) * (label_smoothing / classes)
             losses = losses - where(Tensor._make(valid, None), smoothed, 0.0)
         divisor = picked_weight.sum()
+        return _reduce(losses, reduction, divisor, counted=bool(valid.any()))
     return _reduce(losses, reduction, divisor)
 
 
@@ -388,7 +382,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     w = np.ones(classes, dtype=input.dtype) if weight is None else weight._array.astype(input.dtype)
     picked_weight = Tensor._make(w[labels] * valid, None)
     losses = -_picked(rows, labels, valid) * picked_weight
-    return _unflatten(_reduce(losses, reduction, picked_weight.sum()), shape, reduction)
+    reduced = _reduce(losses, reduction, picked_weight.sum(), counted=bool(valid.any()))
+    return _unflatten(reduced, shape, reduction)
 
 
 def _classes_last(input, target, probabilities):
@@ -537,16 +532,20 @@ def _size(tensor):
     return f"torch.Size({list(tensor.shape)})"
 
 
-def _reduce(losses, reduction, divisor):
+def _reduce(losses, reduction, divisor, counted=True):
+    """``losses`` reduced: as they are, summed, or summed over ``divisor`` (the mean when it is
+    None). ``counted=False`` (every row ignored) gives a nan mean with a zero gradient, as
+    PyTorch's; rows that count but weigh 0 in total give nan, gradients included."""
     if reduction == "none":
         return losses
     if reduction == "sum":
         return losses.sum()
     if divisor is None:
         return losses.mean()
-    if isinstance(divisor, Tensor) and divisor.item() == 0:
-        # nothing counted (every row ignored): nan, with a zero gradient, as PyTorch's
+    if not counted:
         return losses.sum() * 0.0 + float("nan")
+    if isinstance(divisor, Tensor) and divisor.item() == 0:
+        return losses.sum() * float("nan")  # 0 / 0: nan, and nan reaches every input
     return losses.sum() / divisor
 
 

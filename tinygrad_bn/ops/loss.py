@@ -65,7 +65,7 @@ class CrossEntropy(Op):
             return losses
         total_loss = np.add.reduce(losses)
         if self.reduction == "mean":
-            divisor = self.saved[2]  # 0 when every row is ignored: the mean is nan, as PyTorch's
+            divisor = self.saved[2]  # nothing counted, or zero total weight: nan, as PyTorch's
             total_loss = total_loss / divisor if divisor else np.nan
         return np.asarray(total_loss, dtype=x.dtype)
 
@@ -85,7 +85,8 @@ class CrossEntropy(Op):
         return np.where(valid, losses, 0).astype(log_p.dtype, copy=False)
 
     def _target_weights(self, x, target):
-        """``q``: each row's effective weight per class, and the divisor of ``"mean"``."""
+        """``q``: each row's effective weight per class, and the divisor of ``"mean"`` (None
+        when every row is ignored; 0 when rows count but their weights sum to 0)."""
         n, classes = x.shape
         weight = np.ones(classes, dtype=x.dtype) if self.weight is None else self.weight
         eps = self.label_smoothing
@@ -99,14 +100,18 @@ class CrossEntropy(Op):
         if eps:
             q += eps / classes * weight
         q *= valid[:, None]
-        return q, weight[labels][valid].sum()
+        return q, weight[labels][valid].sum() if valid.any() else None
 
     def _scale(self, grad_output, divisor):
         """How ``grad_output`` and the reduction scale each row's gradient."""
         if self.reduction == "none":
             return grad_output[:, None]
-        if self.reduction == "mean":  # no rows counted: a zero gradient, as PyTorch's
-            return grad_output / divisor if divisor else np.zeros_like(grad_output)
+        if self.reduction == "mean":
+            if divisor is None:  # every row ignored: a zero gradient, as PyTorch's
+                return np.zeros_like(grad_output)
+            if divisor == 0:  # rows count but weigh 0 in total: nan everywhere, as PyTorch's
+                return np.full_like(grad_output, np.nan)
+            return grad_output / divisor
         return grad_output
 
     def backward(self, grad_output):
