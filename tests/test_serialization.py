@@ -291,3 +291,31 @@ def test_load_converts_or_refuses_dtypes_tensors_cannot_hold(tmp_path):
     np.savez(tmp_path / "e.npz", w=np.array([2**64 - 1], dtype=np.uint64))
     with pytest.raises(RuntimeError, match="entry 'w' holds uint64 values beyond int64"):
         tg.load(tmp_path / "e.npz")
+
+
+def test_any_key_saves_even_numpys_own_argument_names(tmp_path):
+    state = {"file": tg.ones(2), "allow_pickle": tg.zeros(1), "w": tg.arange(3)}
+    tg.save(state, tmp_path / "c.npz")
+    loaded = tg.load(tmp_path / "c.npz")
+    assert list(loaded) == ["file", "allow_pickle", "w"]
+    assert loaded["file"].tolist() == [1.0, 1.0] and loaded["w"].tolist() == [0, 1, 2]
+    with np.load(tmp_path / "c.npz", allow_pickle=False) as archive:
+        assert archive["allow_pickle"].tolist() == [0.0]
+
+
+def test_a_pytorch_checkpoint_is_refused_with_a_clear_message(tmp_path):
+    path = tmp_path / "model.pt"
+    with zipfile.ZipFile(path, "w") as archive:  # the layout torch.save writes
+        archive.writestr("model/data.pkl", b"\x80\x02}q\x00.")
+        archive.writestr("model/version", b"3\n")
+    with pytest.raises(RuntimeError, match=re.escape(
+            f"{path} is not a readable tinygrad_bn checkpoint: it holds 'model/data.pkl', which "
+            "is not a NumPy array (a PyTorch .pt file?")):
+        tg.load(path)
+
+
+def test_a_real_torch_save_file_is_refused(tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "real.pt")
+    with pytest.raises(RuntimeError, match="which is not a NumPy array .a PyTorch .pt file"):
+        tg.load(tmp_path / "real.pt")

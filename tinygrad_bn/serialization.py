@@ -49,7 +49,7 @@ def save(obj, f):
     structure = {"format": FORMAT, "root": _describe(obj, "", arrays, depth=0)}
     arrays[STRUCTURE_KEY] = np.array(json.dumps(structure))
     if hasattr(f, "write"):
-        np.savez(f, **arrays)
+        _write_npz(f, arrays)
         return
     target = os.path.realpath(os.fspath(f))
     try:
@@ -66,7 +66,7 @@ def _write_atomically(target, arrays):
                                          suffix=".npz")
     try:
         with os.fdopen(handle, "wb") as file:
-            np.savez(file, **arrays)
+            _write_npz(file, arrays)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, mode)
@@ -76,6 +76,16 @@ def _write_atomically(target, arrays):
             os.unlink(temporary)
         raise
     _sync_folder(os.path.dirname(target))
+
+
+def _write_npz(file, arrays):
+    """``arrays`` as an ``.npz`` archive (what ``numpy.savez`` writes, entry ``name.npy`` per
+    array), written entry by entry so that any key works, ``file`` and ``allow_pickle``
+    included (``savez`` takes those as its own arguments)."""
+    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+        for name, array in arrays.items():
+            with zf.open(name + ".npy", mode="w", force_zip64=True) as entry:
+                np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
 
 
 def _new_file_mode():
@@ -151,6 +161,11 @@ def load(f, map_location=None, weights_only=True):
         if not isinstance(archive, np.lib.npyio.NpzFile):  # a .npy file: one bare array
             raise ValueError("it holds a single array, not a checkpoint archive")
         with archive:
+            foreign = [name for name in archive.zip.namelist() if not name.endswith(".npy")]
+            if foreign:
+                raise ValueError(
+                    f"it holds {foreign[0]!r}, which is not a NumPy array (a PyTorch .pt file? "
+                    "tinygrad_bn checkpoints are .npz archives written by tinygrad_bn.save)")
             arrays = {key: _checked(archive[key], key) for key in archive.files}
     except FileNotFoundError:
         raise
