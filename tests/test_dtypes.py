@@ -241,3 +241,16 @@ def test_integer_wrapping_matches_pytorch():
                        "T.tensor([-1, 5], dtype=T.uint8)", "T.tensor([7], dtype=T.int16) * 5000"):
         ours, theirs = eval(expression, {"T": tg}), eval(expression, {"T": torch})
         assert ours.tolist() == theirs.tolist(), expression
+
+
+def test_float16_sums_accumulate_in_float32_as_pytorch():
+    x = tg.tensor([0.1] * 3000, dtype=tg.float16)
+    assert x.cumsum(0)[-1].item() == 300.0 and x.sum().item() == 300.0
+    assert x.sum().dtype == tg.float16 and x.cumsum(0).dtype == tg.float16
+    assert abs(x.mean().item() - 0.1) < 1e-3
+
+
+def test_variance_gradient_stays_in_the_input_dtype():
+    x = tg.randn(4, requires_grad=True)
+    (grad,) = x.var().grad_fn.backward(np.ones((), dtype=np.float32))
+    assert grad.dtype == np.float32

@@ -25,6 +25,12 @@ def _drop_reduced(out, dim, keepdim):
     return out.reshape(()) if dim is None else np.squeeze(out, dim)
 
 
+def _accumulator(a):
+    """The dtype sums of ``a`` add up in: float32 for float16 (PyTorch's), else ``a``'s own
+    (None)."""
+    return np.float32 if a.dtype == np.float16 else None
+
+
 class Sum(Op):
     """Sum over ``dim``. Gradient: ``grad_output`` broadcast back over the summed dims."""
 
@@ -36,7 +42,8 @@ class Sum(Op):
 
     def forward(self, a):
         self.input_shape = a.shape
-        return np.asarray(a.sum(axis=self.dim, keepdims=self.keepdim))
+        total = np.add.reduce(a, axis=self.dim, keepdims=self.keepdim, dtype=_accumulator(a))
+        return np.asarray(total, dtype=a.dtype)
 
     def backward(self, grad_output):
         grad = _unreduce(grad_output, self.dim, self.keepdim)
@@ -54,7 +61,8 @@ class Mean(Op):
 
     def forward(self, a):
         self.input_shape = a.shape
-        return np.asarray(a.mean(axis=self.dim, keepdims=self.keepdim))
+        total = np.add.reduce(a, axis=self.dim, keepdims=self.keepdim, dtype=_accumulator(a))
+        return np.asarray(total / reduced_count(a.shape, self.dim), dtype=a.dtype)
 
     def backward(self, grad_output):
         count = reduced_count(self.input_shape, self.dim)
@@ -86,7 +94,7 @@ class Var(Op):
     def backward(self, grad_output):
         centred, divisor = self.saved[:2]
         with np.errstate(divide="ignore", invalid="ignore"):  # no degrees of freedom: nan
-            scale = np.float64(2) / divisor
+            scale = centred.dtype.type(np.float64(2) / divisor)  # in the input's precision
             return (_unreduce(grad_output, self.dim, self.keepdim) * centred * scale,)
 
 
@@ -259,7 +267,7 @@ class Cumsum(Op):
         self.dim = dim
 
     def forward(self, a):
-        return np.cumsum(a, axis=self.dim)
+        return np.cumsum(a, axis=self.dim, dtype=_accumulator(a)).astype(a.dtype, copy=False)
 
     def backward(self, grad_output):
         reversed_grad = np.flip(grad_output, self.dim)
