@@ -265,6 +265,14 @@ ERRORS = [
      "value cannot be converted to type int8 without overflow: 200"),
     ("setitem_overflow", lambda: tg.ones(2, dtype=tg.int8).__setitem__(0, 300), RuntimeError,
      "value cannot be converted to type int8 without overflow: 300"),
+    ("matmul_mixed_dtypes", lambda: tg.ones(2, 3) @ tg.ones(3, 2, dtype=tg.float64),
+     RuntimeError, "expected m1 and m2 to have the same dtype, but got: float != double"),
+    ("matmul_int_float", lambda: tg.ones(2, 3) @ tg.ones(3, 2, dtype=tg.int64), RuntimeError,
+     "expected m1 and m2 to have the same dtype, but got: float != long int"),
+    ("histc_nan", lambda: tg.histc(tg.tensor([1.0, float("nan")])), RuntimeError,
+     "torch.histc: range of [nan, nan] is not finite"),
+    ("histogram_inf", lambda: tg.histogram(tg.tensor([1.0, float("inf")]), bins=2), RuntimeError,
+     "torch.histogram(): range of [1.0, inf] is not finite"),
 ]
 
 

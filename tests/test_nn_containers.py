@@ -465,9 +465,11 @@ def test_no_warning_without_modules_or_parameters():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         model = Model()
-        model.empty.append(nn.Linear(2, 2))  # filled later: not seen, and not registered
+        assert list(model.state_dict()) == ["blocks.0.weight", "blocks.0.bias"]
     assert caught == []
-    assert list(model.state_dict()) == ["blocks.0.weight", "blocks.0.bias"]
+    model.empty.append(nn.Linear(2, 2))  # filled later: still not registered, and now it warns
+    with pytest.warns(UserWarning, match=r"Model\.empty is a plain list of modules"):
+        assert list(model.state_dict()) == ["blocks.0.weight", "blocks.0.bias"]
 
 
 def test_repr_of_a_multi_line_extra_repr_with_children_is_pytorchs():
@@ -607,3 +609,50 @@ def test_container_reprs_are_pytorchs():
         return [repr(Model())] + [repr(m) for m in empty]
 
     assert reprs(tg) == reprs(torch)
+
+
+def test_a_list_filled_after_assignment_warns_when_first_walked():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = []
+            for _ in range(2):
+                self.blocks.append(nn.Linear(2, 2))
+            self.head = nn.Linear(2, 1)
+
+    with pytest.warns(UserWarning, match=r"Net\.blocks is a plain list of modules, which is not "
+                                         r"registered"):
+        names = [name for name, _ in Net().named_parameters()]
+    assert names == ["head.weight", "head.bias"]
+
+
+def test_containers_do_not_warn_about_their_own_storage():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        layers = nn.ModuleList([nn.Linear(2, 2)])
+        layers.append(nn.ReLU())
+        table = nn.ModuleDict({"a": nn.Linear(2, 2)})
+        params = nn.ParameterList([nn.Parameter(tg.ones(2))])
+        named = nn.ParameterDict({"w": nn.Parameter(tg.ones(1))})
+        model = nn.Sequential(layers[0], layers[1])
+        for module in (layers, table, params, named, model):
+            module.state_dict()
+            list(module.parameters())
+
+
+def test_sequential_of_an_ordered_dict_names_its_modules():
+    from collections import OrderedDict
+
+    model = nn.Sequential(OrderedDict([("fc1", nn.Linear(2, 3)), ("act", nn.ReLU()),
+                                       ("fc2", nn.Linear(3, 1))]))
+    assert list(model.state_dict()) == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+    assert model.fc1 is model[0] and isinstance(model.act, nn.ReLU)
+    assert "(fc1): Linear(in_features=2, out_features=3, bias=True)" in repr(model)
+    assert [name for name, _ in model[1:].named_children()] == ["act", "fc2"]
+    model.append(nn.Tanh())
+    assert [name for name, _ in model.named_children()] == ["fc1", "act", "fc2", "3"]
+    assert model(tg.ones(4, 2)).shape == (4, 1)
+    with pytest.raises(AttributeError, match="'Sequential' object has no attribute 'fc9'"):
+        model.fc9

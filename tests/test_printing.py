@@ -176,3 +176,9 @@ def test_graph_labels_use_the_same_number_format():
     assert format_number(0.25) == "0.2500"
     assert format_number(3.0) == "3."
     assert format_number(np.float32(2.5e9)) == "2.5000e+09"
+
+
+def test_size_arithmetic_keeps_the_type():
+    size = tg.Size([2, 3])
+    assert repr(size * 2) == "torch.Size([2, 3, 2, 3])" and repr(2 * size) == repr(size * 2)
+    assert repr((1,) + size) == "torch.Size([1, 2, 3])"

@@ -67,6 +67,8 @@ def histc(input, bins=100, min=0, max=0):
         low, high = float(array.min()), float(array.max())
     if low == high:
         low, high = low - 1, high + 1
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise RuntimeError(f"torch.histc: range of [{low}, {high}] is not finite")
     counts, _ = np.histogram(array, bins=bins, range=(low, high))
     return Tensor._make(counts.astype(array.dtype), None)
 
@@ -95,8 +97,13 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
             "torch.histogram(): if weight tensor is provided it should have the same shape as "
             f"the input tensor, got {tuple(weight.shape)} and {tuple(input.shape)}"
         )
-    hist, edges = np.histogram(input._array.reshape(-1), bins=bins_argument, range=range,
-                               weights=weights, density=density)
+    values = input._array.reshape(-1)
+    if range is None and values.size and not isinstance(bins, Tensor):
+        low, high = float(values.min()), float(values.max())
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise RuntimeError(f"torch.histogram(): range of [{low}, {high}] is not finite")
+    hist, edges = np.histogram(values, bins=bins_argument, range=range, weights=weights,
+                               density=density)
     dtype = input._array.dtype
     return return_types.histogram(Tensor._make(hist.astype(dtype), None),
                                   Tensor._make(edges.astype(dtype), None))

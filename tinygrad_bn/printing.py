@@ -87,8 +87,8 @@ def printoptions(**options):
 
 
 class Size(tuple):
-    """A tensor's shape: a tuple of ints that prints as ``torch.Size([2, 3])``. Adding or
-    slicing gives a ``Size`` again."""
+    """A tensor's shape: a tuple of ints that prints as ``torch.Size([2, 3])``. Adding,
+    repeating or slicing gives a ``Size`` again."""
 
     __slots__ = ()
 
@@ -110,6 +110,13 @@ class Size(tuple):
         if not isinstance(other, tuple):
             return NotImplemented
         return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, count):
+        if not isinstance(count, int):
+            return NotImplemented
+        return Size(tuple(self) * count)
+
+    __rmul__ = __mul__
 
     def numel(self):
         """The number of elements a tensor of this shape holds (1 for ``Size([])``)."""

@@ -584,9 +584,17 @@ class Tensor:
         return Neg.apply(self)
 
     def matmul(self, other):
+        """Matrix product with NumPy's rules for 1-D, 2-D and batched operands. Both must have
+        one dtype: PyTorch promotes nothing here (a float32 weight times float64 data is an
+        error, not a silent float64 result)."""
         if not isinstance(other, Tensor):
             raise TypeError(f"matmul expected a Tensor, got {type(other).__name__}")
-        return MatMul.apply(*_operands(self, other, broadcast=False))
+        if self._array.dtype is not other._array.dtype:
+            raise RuntimeError(
+                "expected m1 and m2 to have the same dtype, but got: "
+                f"{dtypes.cpp_type_name(self._array.dtype)} != "
+                f"{dtypes.cpp_type_name(other._array.dtype)}")
+        return MatMul.apply(self, other)
 
     def mm(self, other):
         """Matrix product of two 2-D tensors (``matmul`` without broadcasting or 1-D rules)."""

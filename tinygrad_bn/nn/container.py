@@ -22,6 +22,8 @@ class ModuleList(Module):
     PyTorch. Indexing, slicing (a new ModuleList), ``len``, iteration, ``append``, ``extend``,
     ``insert`` and item assignment work as on a list; it has no ``forward``."""
 
+    _holds = ("layers",)
+
     def __init__(self, modules=None):
         super().__init__()
         self.layers = []
@@ -77,6 +79,8 @@ class ModuleDict(Module):
     """An ordered dict of modules whose parameters belong to the owner, named by their keys (as
     PyTorch's). ``d[key]``, ``d[key] = module``, ``in``, ``len``, iteration over keys, ``keys``,
     ``values``, ``items``, ``update`` and ``pop`` work as on a dict."""
+
+    _holds = ("entries",)
 
     def __init__(self, modules=None):
         super().__init__()
@@ -137,11 +141,40 @@ class Sequential(ModuleList):
 
     A ``ModuleList`` that is also a layer: indexing (an int gives a module, a slice a new
     Sequential), ``len``, iteration and ``append``; parameters are named ``0.weight``,
-    ``1.bias``, ... as in PyTorch.
+    ``1.bias``, ... as in PyTorch, or by the keys of an ``OrderedDict`` given instead
+    (``Sequential(OrderedDict(fc=Linear(2, 3)))`` has ``fc.weight`` and an attribute ``fc``).
     """
 
+    _holds = ("layers", "_names")
+
     def __init__(self, *modules):
+        names = None
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            names, modules = list(modules[0]), list(modules[0].values())
         super().__init__(modules)
+        self._names = names
+
+    def _members(self):
+        names = self.__dict__.get("_names")
+        if names is None:
+            yield from super()._members()
+            return
+        for name, module in zip(names, self.layers):
+            yield "module", name, module
+        yield from Module._members(self)
+
+    def append(self, module):
+        names = self.__dict__.get("_names")
+        if names is not None:
+            names.append(str(len(self.layers)))
+        return super().append(module)
+
+    def __getattr__(self, name):
+        """A module by its ``OrderedDict`` key (called only when normal lookup fails)."""
+        names = self.__dict__.get("_names")
+        if names is not None and name in names:
+            return self.layers[names.index(name)]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def forward(self, input):
         for module in self.layers:
@@ -150,6 +183,9 @@ class Sequential(ModuleList):
 
     def __getitem__(self, index):
         if isinstance(index, slice):
+            names = self.__dict__.get("_names")
+            if names is not None:
+                return Sequential(OrderedDict(zip(names[index], self.layers[index])))
             return Sequential(*self.layers[index])
         return super().__getitem__(index)
 
@@ -165,6 +201,8 @@ class ParameterList(Module):
     gives a new ParameterList), ``len`` and iteration work as on a list; there is no ``del``
     or ``insert``, and calling it raises, as in PyTorch.
     """
+
+    _holds = ("_values",)
 
     def __init__(self, values=None):
         super().__init__()
@@ -236,6 +274,8 @@ class ParameterDict(Module):
     ``len``, iteration over keys, ``keys``, ``values``, ``items``, ``get``, ``pop``,
     ``popitem``, ``setdefault``, ``clear``, ``copy``, ``fromkeys`` and ``|`` work as on a dict.
     """
+
+    _holds = ("_values",)
 
     def __init__(self, parameters=None):
         super().__init__()

@@ -137,10 +137,14 @@ class Module:
             _warn_if_unregistered(self, name, value)
         object.__setattr__(self, name, value)
 
+    _holds = ()  # a container's own storage attributes, which it registers itself
+
     def _members(self):
         """This module's own ``(kind, name, value)`` in assignment order; kind is
         ``"parameter"``, ``"buffer"`` or ``"module"``. Only the attribute itself counts, not
-        what a list or dict in it holds (as in PyTorch); containers override this."""
+        what a list or dict in it holds (as in PyTorch); containers override this. A list or
+        dict that has come to hold modules since it was assigned (``self.layers = []``, then
+        ``append``) gets the unregistered warning here, the first time it is walked."""
         buffers = self.__dict__.get("_buffer_names", ())
         for name, value in self.__dict__.items():
             if name in buffers:
@@ -149,6 +153,8 @@ class Module:
                 yield "parameter", name, value
             elif isinstance(value, Module):
                 yield "module", name, value
+            elif isinstance(value, (list, tuple, dict)) and value and name not in self._holds:
+                _warn_if_unregistered(self, name, value)
 
     def named_children(self):
         """``(name, module)`` for each direct submodule."""
