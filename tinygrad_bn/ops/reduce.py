@@ -85,11 +85,13 @@ class Var(Op):
         self.dim, self.correction, self.keepdim = dim, correction, keepdim
 
     def forward(self, a):
-        centred = a - a.mean(axis=self.dim, keepdims=True)
+        count = reduced_count(a.shape, self.dim)
+        centred = a - np.add.reduce(a, axis=self.dim, keepdims=True) / max(count, 1)
         divisor = max(reduced_count(a.shape, self.dim) - self.correction, 0)
         self.saved = (centred, divisor)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.asarray((centred * centred).sum(axis=self.dim, keepdims=self.keepdim) / divisor)
+            squares = np.add.reduce(centred * centred, axis=self.dim, keepdims=self.keepdim)
+            return np.asarray(squares / divisor)
 
     def backward(self, grad_output):
         centred, divisor = self.saved[:2]
@@ -288,8 +290,8 @@ class Prod(Op):
     def forward(self, a):
         self.saved = (a,)
         if self.dim is None:
-            return np.asarray(np.prod(a))
-        return np.prod(a, axis=self.dim, keepdims=self.keepdim)
+            return np.asarray(np.multiply.reduce(a, axis=None))
+        return np.multiply.reduce(a, axis=self.dim, keepdims=self.keepdim)
 
     def backward(self, grad_output):
         (a,) = self.saved
@@ -325,7 +327,7 @@ class Cumprod(Op):
         self.dim = dim
 
     def forward(self, a):
-        out = np.cumprod(a, axis=self.dim)
+        out = np.multiply.accumulate(a, axis=self.dim)
         self.saved = (a, out)
         return out
 
