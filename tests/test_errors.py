@@ -273,6 +273,14 @@ ERRORS = [
      "torch.histc: range of [nan, nan] is not finite"),
     ("histogram_inf", lambda: tg.histogram(tg.tensor([1.0, float("inf")]), bins=2), RuntimeError,
      "torch.histogram(): range of [1.0, inf] is not finite"),
+    ("bool_floor_divide", lambda: tg.tensor([True]) // tg.tensor([True]), NotImplementedError,
+     "\"div_floor_cpu\" not implemented for 'Bool'"),
+    ("bool_remainder", lambda: tg.tensor([True]) % tg.tensor([True]), NotImplementedError,
+     "\"remainder_cpu\" not implemented for 'Bool'"),
+    ("bool_pow", lambda: tg.tensor([True]) ** tg.tensor([True]), NotImplementedError,
+     "\"pow\" not implemented for 'Bool'"),
+    ("bool_fmod", lambda: tg.fmod(tg.tensor([True]), tg.tensor([True])), NotImplementedError,
+     "\"fmod_cpu\" not implemented for 'Bool'"),
 ]
 
 

@@ -94,9 +94,11 @@ def promote(a, b):
 
 
 def result_type(a, b):
-    """The dtype of a binary op's result on arrays ``a`` and ``b`` (PyTorch's ``result_type``
-    for two tensors, a 0-d one counting below one with dimensions; see the module docstring).
-    Python scalars arrive here already as 0-d arrays of the dtype ``scalar_dtype`` chose."""
+    """The dtype of a binary op's result on arrays ``a`` and ``b``: PyTorch's ``result_type``
+    for two tensors, a 0-d one counting below one with dimensions (see the module docstring).
+    A Python scalar arrives here as a 0-d array too, but already of the dtype ``scalar_dtype``
+    chose for it: the tensor's own unless the scalar is of a higher category, so it never
+    widens the tensor (it ranks below 0-d tensors, which this rule alone would not give)."""
     if a.dtype is b.dtype:
         return a.dtype
     if (a.ndim == 0) == (b.ndim == 0):

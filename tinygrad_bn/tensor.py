@@ -544,7 +544,8 @@ class Tensor:
                 "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                 f"'{rounding_mode}'"
             )
-        return RoundedDiv.apply(*_operands(self, other), mode=rounding_mode)
+        operands = _no_bool(f"div_{rounding_mode}_cpu", _operands(self, other))
+        return RoundedDiv.apply(*operands, mode=rounding_mode)
 
     divide = true_divide = div
 
@@ -553,27 +554,29 @@ class Tensor:
 
     def remainder(self, other):
         """The remainder with the sign of ``other`` (Python's ``%``)."""
-        return Remainder.apply(*_operands(self, other))
+        return Remainder.apply(*_no_bool("remainder_cpu", _operands(self, other)))
 
     def fmod(self, other):
         """The remainder with the sign of ``self`` (C's ``fmod``): ``self - trunc(self/other)
-        * other``."""
-        return self - self.div(other, rounding_mode="trunc") * other
+        * other``, in the operands' promoted dtype."""
+        a, b = _no_bool("fmod_cpu", _operands(self, other))
+        return a - RoundedDiv.apply(a, b, mode="trunc") * b
 
     def __floordiv__(self, other):
         return self.floor_divide(other)
 
     def __rfloordiv__(self, other):
-        return RoundedDiv.apply(*_operands(self, other, reflected=True), mode="floor")
+        operands = _no_bool("div_floor_cpu", _operands(self, other, reflected=True))
+        return RoundedDiv.apply(*operands, mode="floor")
 
     def __mod__(self, other):
         return self.remainder(other)
 
     def __rmod__(self, other):
-        return Remainder.apply(*_operands(self, other, reflected=True))
+        return Remainder.apply(*_no_bool("remainder_cpu", _operands(self, other, reflected=True)))
 
     def pow(self, exponent):
-        return Pow.apply(*_operands(self, exponent))
+        return Pow.apply(*_no_bool("pow", _operands(self, exponent)))
 
     def neg(self):
         if self._array.dtype is dtypes.bool:
@@ -2715,6 +2718,14 @@ def qualified_type_name(value):
     kind = type(value)
     return kind.__qualname__ if kind.__module__ == "builtins" else \
         f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _no_bool(kernel, operands):
+    """``operands`` of an op PyTorch has no bool kernel for, refused when both are bool (after
+    promotion: a bool with a number is computed in the number's dtype)."""
+    if operands[0]._array.dtype is dtypes.bool:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+    return operands
 
 
 def _subtraction_operands(tensor, other, reflected=False):
