@@ -16,6 +16,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from article_models import MLPWithBatchNorm
+from micrograd_expression import micrograd_expression
 
 import tinygrad_bn as tg
 from tinygrad_bn import nn, viz
@@ -23,15 +24,8 @@ from tinygrad_bn import nn, viz
 
 def scalar_steps():
     """micrograd's expression: four ops, every value and gradient a number."""
-    a = tg.tensor(2.0, requires_grad=True)
-    b = tg.tensor(-3.0, requires_grad=True)
-    c = tg.tensor(10.0, requires_grad=True)
-    f = tg.tensor(-2.0, requires_grad=True)
-    e = a * b
-    d = e + c
-    L = d.relu() * f
-    return viz.backward_steps(L, names={"a": a, "b": b, "c": c, "f": f, "e": e, "d": d,
-                                        "L": L})
+    names = micrograd_expression()
+    return viz.backward_steps(names["L"], names=names)
 
 
 def mlp_steps():

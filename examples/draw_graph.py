@@ -15,6 +15,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from article_models import MLPWithBatchNorm
+from micrograd_expression import micrograd_expression
 
 import tinygrad_bn as tg
 from tinygrad_bn import nn, optim, viz
@@ -22,15 +23,8 @@ from tinygrad_bn import nn, optim, viz
 
 def scalar_graph():
     """micrograd's classic: L = relu(a * b + c) * f, every value and gradient shown."""
-    a = tg.tensor(2.0, requires_grad=True)
-    b = tg.tensor(-3.0, requires_grad=True)
-    c = tg.tensor(10.0, requires_grad=True)
-    f = tg.tensor(-2.0, requires_grad=True)
-    e = a * b
-    d = e + c
-    L = d.relu() * f
-    return viz.draw_graph(L, names={"a": a, "b": b, "c": c, "f": f, "e": e, "d": d, "L": L},
-                          show_values=True, backward=True)
+    names = micrograd_expression()
+    return viz.draw_graph(names["L"], names=names, show_values=True, backward=True)
 
 
 def readme_graph():

@@ -5,6 +5,7 @@ shows, and a screenshot of it is taken."""
 
 import pytest
 from article_models import MLPWithBatchNorm
+from micrograd_expression import micrograd_expression
 from chromium import Browser, find_browser
 
 import tinygrad_bn as tg
@@ -29,15 +30,8 @@ VISIBLE = ("(function () { var shown = Array.prototype.filter.call("
 
 
 def micrograd_page(tmp_path):
-    a = tg.tensor(2.0, requires_grad=True)
-    b = tg.tensor(-3.0, requires_grad=True)
-    c = tg.tensor(10.0, requires_grad=True)
-    f = tg.tensor(-2.0, requires_grad=True)
-    e = a * b
-    d = e + c
-    L = d.relu() * f
-    steps = viz.backward_steps(L, names={"a": a, "b": b, "c": c, "f": f, "e": e, "d": d,
-                                             "L": L})
+    names = micrograd_expression()
+    steps = viz.backward_steps(names["L"], names=names)
     return viz.render_steps(steps, tmp_path / "backprop.html").files[0]
 
 

@@ -11,21 +11,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from article_models import MLPWithBatchNorm
+from micrograd_expression import micrograd_expression
 
 import tinygrad_bn as tg
 from tinygrad_bn import nn, viz
 
 
-def micrograd():
-    """micrograd's classic, L = relu(a * b + c) * f, with its tensors."""
-    a = tg.tensor(2.0, requires_grad=True)
-    b = tg.tensor(-3.0, requires_grad=True)
-    c = tg.tensor(10.0, requires_grad=True)
-    f = tg.tensor(-2.0, requires_grad=True)
-    e = a * b
-    d = e + c
-    L = d.relu() * f
-    return {"a": a, "b": b, "c": c, "f": f, "e": e, "d": d, "L": L}
+micrograd = micrograd_expression  # L = relu(a * b + c) * f, with its tensors by name
 
 
 def mlp_step():
