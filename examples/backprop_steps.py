@@ -9,12 +9,12 @@ that opens offline in any browser; ``--frames`` also writes the frames as number
 into DIR/backprop_scalar/ and DIR/backprop_mlp/.
 """
 
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import cli
 from article_models import MLPWithBatchNorm
 from micrograd_expression import micrograd_expression
 
@@ -40,8 +40,8 @@ def mlp_steps():
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="out", help="folder for the pages (default: out/)")
+    parser = cli.make_parser(__doc__)
+    parser.add_argument("--out", default="out", metavar="DIR", help="folder for the pages")
     parser.add_argument("--frames", action="store_true",
                         help="also write each frame as a numbered SVG file")
     args = parser.parse_args(argv)

@@ -4,10 +4,9 @@ out with mean 0 and standard deviation 1; histograms of a larger batch before an
     python examples/batch_statistics.py [--out DIR]
 """
 
-import argparse
-
 import numpy as np
 
+import cli
 import numpy_batchnorm
 import plotting
 import tinygrad_bn as tg
@@ -15,7 +14,7 @@ from tinygrad_bn.nn import functional as F
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli.make_parser(__doc__)
     plotting.add_out_argument(parser)
     args = parser.parse_args(argv)
 

@@ -14,13 +14,13 @@ BN against 0.003 without after 50 epochs), contrary to the article's caption; se
 examples/digits.py for a comparison on real data with held-out accuracy.
 """
 
-import argparse
 import itertools
 import os
 import time
 
 import numpy as np
 
+import cli
 import plotting
 import tinygrad_bn as torch  # the training code below is the article's PyTorch code
 import tinygrad_bn.nn as nn
@@ -32,11 +32,17 @@ from tinygrad_bn.utils.data import DataLoader, TensorDataset
 SWEEP = {"depth": (2, 4, 8), "lr": (0.001, 0.01, 0.1), "batch_size": (4, 32, 256)}
 
 
-def make_loader(seed, batch_size, n_samples=1000, n_features=20, n_classes=5):
+N_SAMPLES = 1000
+
+
+def make_loader(seed, batch_size, n_samples=N_SAMPLES, n_features=20, n_classes=5):
+    """The article's data and loader. A batch size that would leave one sample in the last batch
+    drops that batch (``drop_last=True``), which BatchNorm1d could not normalise in training."""
     torch.manual_seed(seed)
     X = torch.randn(n_samples, n_features)
     y = torch.randint(0, n_classes, (n_samples,))
-    return DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True)
+    return DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True,
+                      drop_last=cli.last_batch_of_one(n_samples, batch_size))
 
 
 def train_model(model, train_loader, epochs=50, lr=0.01):
@@ -105,7 +111,8 @@ def plot_losses(result, args):
     axis.set_xlabel("epoch")
     axis.set_ylabel("training loss (cross-entropy)")
     axis.set_title(f"Depth {args.depth}, Adam lr {args.lr}, batch {args.batch_size}")
-    axis.legend()
+    plotting.integer_ticks(axis)
+    plotting.legend_beside(axis)
     axis.grid(alpha=0.3)
     return plotting.save(figure, args.out, "loss_curves.png")
 
@@ -134,14 +141,20 @@ def sweep(args):
     """Every combination of depth, learning rate and batch size in SWEEP; a summary table
     (printed and written as CSV) and heat maps of final losses."""
     rows = []
+    for batch_size in SWEEP["batch_size"]:
+        if cli.last_batch_of_one(N_SAMPLES, batch_size):
+            print(cli.drop_last_note(N_SAMPLES, batch_size))
     print(f"{'depth':>5} {'lr':>6} {'batch':>5}  {'with BN':>8} {'without BN':>10} "
-          f"{'BN - plain':>10}")
-    for depth, lr, batch_size in itertools.product(*SWEEP.values()):
-        result = compare(depth, lr, batch_size, args.epochs, args.seed)
-        row = (depth, lr, batch_size, result["with_bn"][-1], result["without_bn"][-1])
-        rows.append(row)
-        print(f"{depth:>5} {lr:>6} {batch_size:>5}  {row[3]:>8.4f} {row[4]:>10.4f} "
-              f"{row[3] - row[4]:>+10.4f}", flush=True)
+          f"{'BN - plain':>10}", flush=True)
+    grid = list(itertools.product(*SWEEP.values()))
+    with cli.progress(len(grid), "sweep") as bar:
+        for depth, lr, batch_size in grid:
+            result = compare(depth, lr, batch_size, args.epochs, args.seed)
+            row = (depth, lr, batch_size, result["with_bn"][-1], result["without_bn"][-1])
+            rows.append(row)
+            bar.update()
+            bar.write(f"{depth:>5} {lr:>6} {batch_size:>5}  {row[3]:>8.4f} {row[4]:>10.4f} "
+                      f"{row[3] - row[4]:>+10.4f}")
     os.makedirs(args.out, exist_ok=True)
     table = os.path.join(args.out, "sweep.csv")
     with open(table, "w") as file:
@@ -161,35 +174,43 @@ def sweep(args):
                              for d in depths])
             image = axis.imshow(grid, cmap="RdBu_r", vmin=-limit, vmax=limit)
             for (i, j), value in np.ndenumerate(grid):
-                axis.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=9)
+                axis.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=9,
+                          color="white" if abs(value) > 0.6 * limit else "black")
             axis.set_xticks(range(len(rates)), [str(lr) for lr in rates])
             axis.set_yticks(range(len(depths)), [str(d) for d in depths])
             axis.set_xlabel("learning rate")
             axis.set_title(f"batch size {batch_size}")
-        figure.colorbar(image, ax=list(axes), shrink=0.8)
+        colorbar = figure.colorbar(image, ax=list(axes), shrink=0.8)
+        colorbar.set_label("final loss with BN minus without BN")
         axes[0].set_ylabel("depth (hidden layers)")
-        figure.suptitle(f"Final training loss with BN minus without BN after {args.epochs} epochs "
+        figure.suptitle(f"Final training loss with BN minus without BN after {args.epochs} "
+                        f"epoch{'s' if args.epochs > 1 else ''} "
                         "(blue: BatchNorm fits better)")
         plotting.save(figure, args.out, "sweep_heatmap.png")
     return rows
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--depth", type=int, default=2, help="hidden layers (default 2)")
-    parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate (0.01)")
-    parser.add_argument("--batch-size", type=int, default=32, help="batch size (32)")
+    parser = cli.make_parser(__doc__)
+    parser.add_argument("--depth", type=int, default=2, help="hidden layers")
+    parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate")
+    parser.add_argument("--batch-size", type=int, default=32, help="batch size")
     parser.add_argument("--epochs", type=int, default=None,
-                        help="epochs per run (50; 10 per run with --sweep)")
-    parser.add_argument("--seed", type=int, default=42, help="seed for data and weights (42)")
+                        help="epochs per run (default: 50, or 10 per run with --sweep)")
+    parser.add_argument("--seed", type=int, default=42, help="seed for data and weights")
     parser.add_argument("--sweep", action="store_true",
-                        help="run the depth x lr x batch-size grid instead of one comparison")
+                        help="run the depth x lr x batch-size grid (27 runs of 10 epochs, about a "
+                             "minute) instead of one comparison; --depth, --lr and --batch-size "
+                             "are then ignored")
     plotting.add_out_argument(parser)
     args = parser.parse_args(argv)
+    cli.require_positive(parser, args, "depth", "lr", "batch-size", "epochs")
     if args.epochs is None:
         args.epochs = 10 if args.sweep else 50
     if args.sweep:
         return {"sweep": sweep(args)}
+    if cli.last_batch_of_one(N_SAMPLES, args.batch_size):
+        print(cli.drop_last_note(N_SAMPLES, args.batch_size))
     result = compare(args.depth, args.lr, args.batch_size, args.epochs, args.seed)
     print_table(result, args)
     result["plot"] = plot_losses(result, args)

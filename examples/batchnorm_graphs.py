@@ -14,7 +14,6 @@ writes DIR/batchnorm_fused.svg, DIR/batchnorm_derived.svg and DIR/batchnorm_fuse
 (both side by side) and prints the largest difference between the two gradients.
 """
 
-import argparse
 import html
 import os
 import re
@@ -24,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
 
+import cli
 import tinygrad_bn as tg
 from tinygrad_bn import nn, viz
 
@@ -79,8 +79,8 @@ def side_by_side(svgs, titles, footer):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="out", help="folder for the pictures (default: out/)")
+    parser = cli.make_parser(__doc__)
+    parser.add_argument("--out", default="out", metavar="DIR", help="folder for the pictures")
     args = parser.parse_args(argv)
     fused_graph, fused_grad = step(fused=True)
     derived_graph, derived_grad = step(fused=False)

@@ -6,10 +6,9 @@ with held-out accuracy after every epoch.
     python examples/digits.py [--epochs 20] [--lr 0.01] [--batch-size 32] [--seed 0] [--out DIR]
 """
 
-import argparse
-
 import numpy as np
 
+import cli
 import plotting
 import tinygrad_bn as torch
 import tinygrad_bn.nn as nn
@@ -41,23 +40,29 @@ def accuracy(model, X, y):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--lr", type=float, default=0.01)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=0)
+    parser = cli.make_parser(__doc__)
+    parser.add_argument("--epochs", type=int, default=20, help="epochs per network")
+    parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate")
+    parser.add_argument("--batch-size", type=int, default=32, help="batch size")
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed for the train/test split, the weights and the shuffling")
     plotting.add_out_argument(parser)
     args = parser.parse_args(argv)
+    cli.require_positive(parser, args, "epochs", "lr", "batch-size")
 
     (X_train, y_train), (X_test, y_test) = load_split(args.seed)
     print(f"digits: {len(y_train)} training and {len(y_test)} held-out images of 64 pixels, "
           f"10 classes")
+    drop_last = cli.last_batch_of_one(len(y_train), args.batch_size)
+    if drop_last:
+        print(cli.drop_last_note(len(y_train), args.batch_size))
     curves = {}
+    bar = cli.progress(2 * args.epochs, "training", unit="epoch")
     for name, batchnorm in (("with BN", True), ("without BN", False)):
         torch.manual_seed(args.seed)
         model = MLP(64, 64, 10, depth=2, batchnorm=batchnorm)
         loader = DataLoader(TensorDataset(X_train, y_train), batch_size=args.batch_size,
-                            shuffle=True)
+                            shuffle=True, drop_last=drop_last)
         optimizer = optim.Adam(model.parameters(), lr=args.lr)
         criterion = nn.CrossEntropyLoss()
         curves[name] = []
@@ -68,6 +73,8 @@ def main(argv=None):
                 criterion(model(batch_x), batch_y).backward()
                 optimizer.step()
             curves[name].append(accuracy(model, X_test, y_test))
+            bar.update()
+    bar.close()
     print(f"{'epoch':>5}  {'with BN':>8}  {'without BN':>10}   (held-out accuracy)")
     for epoch, (a, b) in enumerate(zip(curves["with BN"], curves["without BN"]), start=1):
         print(f"{epoch:>5}  {a:>8.3f}  {b:>10.3f}")
@@ -80,7 +87,8 @@ def main(argv=None):
         axis.set_xlabel("epoch")
         axis.set_ylabel("held-out accuracy")
         axis.set_title("8x8 digits: MLP with and without BatchNorm1d")
-        axis.legend()
+        plotting.integer_ticks(axis)
+        plotting.legend_beside(axis)
         axis.grid(alpha=0.3)
         plotting.save(figure, args.out, "digits_accuracy.png")
     return curves

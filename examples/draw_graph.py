@@ -8,12 +8,12 @@ writes DIR/scalar_graph.svg, DIR/training_step.svg and DIR/article_mlp_slide.svg
 DIR: out/); ``--png`` adds a PNG of each.
 """
 
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import cli
 from article_models import MLPWithBatchNorm
 from micrograd_expression import micrograd_expression
 
@@ -60,8 +60,8 @@ def article_mlp_graph(style="slide"):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", default="out", help="folder for the pictures (default: out/)")
+    parser = cli.make_parser(__doc__)
+    parser.add_argument("--out", default="out", metavar="DIR", help="folder for the pictures")
     parser.add_argument("--png", action="store_true", help="also write a PNG of each picture")
     args = parser.parse_args(argv)
     graphs = (("scalar_graph", scalar_graph()), ("training_step", readme_graph()),

@@ -2,23 +2,20 @@
 central finite difference at x[0, 0], and against tinygrad_bn's autograd through BatchNorm1d
 (the fused node) and through primitive ops: the numbers agree.
 
-    python examples/gradient_flow.py [--out DIR]
+    python examples/gradient_flow.py
 """
-
-import argparse
 
 import numpy as np
 
+import cli
 import numpy_batchnorm
-import plotting
 import tinygrad_bn as tg
 from tinygrad_bn import nn
 from tinygrad_bn.nn import functional as F
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    plotting.add_out_argument(parser)  # accepted like every example's; this one draws no figure
+    parser = cli.make_parser(__doc__)
     parser.parse_args(argv)
 
     np.random.seed(42)

@@ -1,12 +1,10 @@
 """Placement: BatchNorm before the activation (with bias-free Linear layers, its beta doing the
 bias's job) or after it; the two models' parameter counts, layer by layer.
 
-    python examples/placement.py [--out DIR]
+    python examples/placement.py
 """
 
-import argparse
-
-import plotting
+import cli
 import tinygrad_bn as tg
 from tinygrad_bn import nn
 
@@ -30,8 +28,7 @@ def count(model):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    plotting.add_out_argument(parser)  # accepted like every example's; this one draws no figure
+    parser = cli.make_parser(__doc__)
     parser.parse_args(argv)
     before, after = models()
     print("Parameter count comparison:")

@@ -33,4 +33,16 @@ def save(figure, out_dir, name):
 
 
 def add_out_argument(parser):
-    parser.add_argument("--out", default="out", help="folder for figures (default: out/)")
+    parser.add_argument("--out", default="out", metavar="DIR", help="folder for the figures")
+
+
+def integer_ticks(axis):
+    """Whole numbers only on the x axis (epochs, batches): no tick at epoch 2.5."""
+    from matplotlib.ticker import MaxNLocator
+
+    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def legend_beside(axis, **kwargs):
+    """The legend to the right of the axes, where it cannot cover a curve."""
+    axis.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0, **kwargs)

@@ -5,10 +5,9 @@ convention and in tinygrad_bn's (PyTorch's) side by side.
     python examples/running_statistics.py [--out DIR]
 """
 
-import argparse
-
 import numpy as np
 
+import cli
 import numpy_batchnorm
 import plotting
 import tinygrad_bn as tg
@@ -37,7 +36,7 @@ def simulate(num_batches, num_features, batch_size=32):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli.make_parser(__doc__)
     plotting.add_out_argument(parser)
     args = parser.parse_args(argv)
 
@@ -69,8 +68,10 @@ def main(argv=None):
             axis.axhline(truth, color="black", linewidth=0.8, linestyle=":",
                          label=f"population {stat} {truth}")
             axis.set_xlabel("training batch")
+            axis.set_ylabel(stat)
             axis.set_title(f"Running {stat} convergence over 200 batches")
-            axis.legend(fontsize=8)
+            plotting.integer_ticks(axis)
+            plotting.legend_beside(axis, fontsize=8)
             plotting.save(figure, args.out, f"{name}.png")
     return {"article_mean": article.running_mean, "article_var": article.running_var,
             "ours_mean": ours.running_mean.numpy(), "ours_var": ours.running_var.numpy()}

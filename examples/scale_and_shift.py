@@ -4,10 +4,9 @@ and standard deviation ``|gamma|``; a figure of four gamma/beta settings.
     python examples/scale_and_shift.py [--out DIR]
 """
 
-import argparse
-
 import numpy as np
 
+import cli
 import numpy_batchnorm
 import plotting
 import tinygrad_bn as tg
@@ -18,7 +17,7 @@ CONFIGS = [(1.0, 0.0, "Identity (γ=1, β=0)"), (2.0, 0.0, "Scale only (γ=2, β
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = cli.make_parser(__doc__)
     plotting.add_out_argument(parser)
     args = parser.parse_args(argv)
 
@@ -51,7 +50,7 @@ def main(argv=None):
             axis.hist((g * x_demo + b).ravel(), bins=60, alpha=0.45, color=colour, label=label)
         axis.set_xlabel("activation")
         axis.set_title("γ stretches the normalised distribution, β moves it")
-        axis.legend()
+        plotting.legend_beside(axis)
         plotting.save(figure, args.out, "scale_and_shift.png")
     return {"output_mean": out.mean(axis=0), "output_std": out.std(axis=0), "module_output": ours}
 

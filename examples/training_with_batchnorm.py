@@ -5,21 +5,21 @@ learned scale (gamma), shift (beta) and running statistics.
     python examples/training_with_batchnorm.py [--epochs 50] [--seed 42] [--out DIR]
 """
 
-import argparse
-
 import numpy as np
 
+import cli
 import plotting
 from article_models import MLPWithBatchNorm
 from batchnorm_comparison import make_loader, train_model
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=50)
-    parser.add_argument("--seed", type=int, default=42)
+    parser = cli.make_parser(__doc__)
+    parser.add_argument("--epochs", type=int, default=50, help="training epochs")
+    parser.add_argument("--seed", type=int, default=42, help="seed for the data, the weights and the shuffling")
     plotting.add_out_argument(parser)
     args = parser.parse_args(argv)
+    cli.require_positive(parser, args, "epochs")
 
     train_loader = make_loader(args.seed, batch_size=32)
     model = MLPWithBatchNorm(input_dim=20, hidden_dim=64, output_dim=5)
@@ -47,10 +47,13 @@ def main(argv=None):
         left.set_xlabel("epoch")
         left.set_ylabel("training loss")
         left.set_title("MLP with BatchNorm1d")
+        plotting.integer_ticks(left)
         right.hist(bn.weight.detach().numpy(), bins=20, alpha=0.7, label="gamma (scale)")
         right.hist(bn.bias.detach().numpy(), bins=20, alpha=0.7, label="beta (shift)")
         right.set_title("Learned parameters of bn1 (64 channels)")
-        right.legend()
+        right.set_xlabel("value")
+        right.set_ylabel("channels")
+        plotting.legend_beside(right)
         plotting.save(figure, args.out, "training_with_batchnorm.png")
     return {"losses": losses, **stats}
 
