@@ -83,10 +83,18 @@ def _float_dtype(dtype):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of zeros with shape ``size`` (ints or one tuple: ``zeros(2, 3)``, ``zeros((2,
+    3))``), as PyTorch's ``zeros``. ``dtype`` defaults to the default float dtype (float32 unless
+    ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
+    ``requires_grad=False`` by default."""
     return _new(np.zeros(size_arguments(size)), _float_dtype(dtype), requires_grad, device)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
+    """A tensor of ones with shape ``size`` (ints or one tuple: ``ones(2, 3)``, ``ones((2, 3))``),
+    as PyTorch's ``ones``. ``dtype`` defaults to the default float dtype (float32 unless
+    ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
+    ``requires_grad=False`` by default."""
     return _new(np.ones(size_arguments(size)), _float_dtype(dtype), requires_grad, device)
 
 
@@ -111,11 +119,17 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False):
+    """Zeros with ``input``'s shape and, unless ``dtype`` is given, its dtype (PyTorch's ``*_like``
+    rule); ``requires_grad=False`` by default and the result is a new leaf, outside ``input``'s
+    graph."""
     dtype = input.dtype if dtype is None else dtypes.canonical(dtype)
     return _new(np.zeros(input._array.shape, dtype=dtype), dtype, requires_grad, device)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False):
+    """Ones with ``input``'s shape and, unless ``dtype`` is given, its dtype (PyTorch's ``*_like``
+    rule); ``requires_grad=False`` by default and the result is a new leaf, outside ``input``'s
+    graph."""
     dtype = input.dtype if dtype is None else dtypes.canonical(dtype)
     return _new(np.ones(input._array.shape, dtype=dtype), dtype, requires_grad, device)
 
@@ -127,6 +141,9 @@ def empty_like(input, dtype=None, device=None, requires_grad=False):
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+    """A tensor filled with ``fill_value`` with ``input``'s shape and, unless ``dtype`` is given,
+    its dtype (PyTorch's ``*_like`` rule); ``requires_grad=False`` by default and the result is a
+    new leaf, outside ``input``'s graph."""
     return _new(np.full(input.shape, fill_value), input.dtype if dtype is None else dtype,
                 requires_grad, device)
 
@@ -150,10 +167,18 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+    """``steps`` evenly spaced values from ``start`` to ``end``, both included (a 1-D tensor of
+    length ``steps``), as PyTorch's ``linspace``. ``dtype`` defaults to the default float dtype
+    (float32 unless ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
+    ``requires_grad=False`` by default."""
     return _new(np.linspace(start, end, steps), _float_dtype(dtype), requires_grad, device)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+    """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``): ones on the main diagonal,
+    zeros elsewhere. ``dtype`` defaults to the default float dtype (float32 unless
+    ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
+    ``requires_grad=False`` by default."""
     return _new(np.eye(n, m), _float_dtype(dtype), requires_grad, device)
 
 

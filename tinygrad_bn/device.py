@@ -99,6 +99,8 @@ def set_default_device(requested):
 
 
 def get_default_device():
+    """The device new tensors are made on: always ``device("cpu")``, the only one tinygrad_bn has
+    (PyTorch's ``get_default_device``)."""
     return _default[0]
 
 

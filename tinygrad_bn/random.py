@@ -24,6 +24,7 @@ class Generator:
 
     @property
     def device(self):
+        """The generator's device: always the CPU."""
         return CPU
 
     def manual_seed(self, seed):

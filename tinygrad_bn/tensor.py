@@ -202,6 +202,8 @@ class Tensor:
 
     @property
     def retains_grad(self):
+        """Whether ``retain_grad()`` was called on this non-leaf tensor, so that backward fills its
+        ``.grad``. Always False for leaves, which keep their gradient anyway."""
         node = self.grad_fn
         if node is None or node.retained_output is None:
             return False
@@ -267,10 +269,13 @@ class Tensor:
 
     @property
     def ndim(self):
+        """The number of dimensions (0 for a scalar tensor), as PyTorch's ``Tensor.ndim``."""
         return self._array.ndim
 
     @property
     def dtype(self):
+        """The element type, a NumPy dtype (``tinygrad_bn.float32`` is ``numpy.float32``'s dtype).
+        Python floats default to float32 and ints to int64, as in PyTorch."""
         return self._array.dtype
 
     @property
@@ -279,14 +284,18 @@ class Tensor:
         return CPU
 
     def dim(self):
+        """The number of dimensions (0 for a scalar tensor); the same as ``ndim``."""
         return self._array.ndim
 
     def numel(self):
+        """The number of elements: the product of the shape (1 for a scalar tensor). ``nelement``
+        is the same method."""
         return self._array.size
 
     nelement = numel
 
     def ndimension(self):
+        """The number of dimensions; PyTorch's older spelling of ``dim()``."""
         return self._array.ndim
 
     def element_size(self):
@@ -373,6 +382,8 @@ class Tensor:
         return self if self._array.flags.c_contiguous else Clone.apply(self)
 
     def is_contiguous(self):
+        """Whether the values are stored in row-major (C) order with no gaps; views such as ``t()``
+        are not. ``contiguous()`` makes a copy that is."""
         return self._array.flags.c_contiguous
 
     def cpu(self):
@@ -403,6 +414,8 @@ class Tensor:
         return self._array
 
     def tolist(self):
+        """The values as nested Python lists of Python numbers (a single number for a 0-D tensor),
+        outside the graph."""
         return self._array.tolist()
 
     def __array__(self, dtype=None, copy=None):
@@ -470,6 +483,8 @@ class Tensor:
 
     @property
     def is_cuda(self):
+        """Always False: tinygrad_bn runs on the CPU only. Kept so that PyTorch code that checks it
+        runs."""
         return False
 
     def type(self, dtype=None, non_blocking=False):
@@ -491,30 +506,43 @@ class Tensor:
         return self.to(other.dtype)
 
     def float(self):
+        """``self.to(tinygrad_bn.float32)`` (differentiable). Returns this tensor if it is already
+        float32."""
         return self.to(dtypes.float32)
 
     def double(self):
+        """``self.to(tinygrad_bn.float64)`` (differentiable; what ``gradcheck`` wants). Returns
+        this tensor if it is already float64."""
         return self.to(dtypes.float64)
 
     def long(self):
+        """``self.to(tinygrad_bn.int64)``. Returns this tensor if it is already int64."""
         return self.to(dtypes.int64)
 
     def int(self):
+        """``self.to(tinygrad_bn.int32)``. Returns this tensor if it is already int32."""
         return self.to(dtypes.int32)
 
     def short(self):
+        """``self.to(tinygrad_bn.int16)``. Returns this tensor if it is already int16."""
         return self.to(dtypes.int16)
 
     def char(self):
+        """``self.to(tinygrad_bn.int8)``. Returns this tensor if it is already int8."""
         return self.to(dtypes.int8)
 
     def byte(self):
+        """``self.to(tinygrad_bn.uint8)``. Returns this tensor if it is already uint8."""
         return self.to(dtypes.uint8)
 
     def half(self):
+        """``self.to(tinygrad_bn.float16)`` (differentiable). Returns this tensor if it is already
+        float16."""
         return self.to(dtypes.float16)
 
     def bool(self):
+        """``self.to(tinygrad_bn.bool)``: nonzero becomes True. Returns this tensor if it is
+        already bool."""
         return self.to(dtypes.bool)
 
     # ------------------------------------------------------------------ arithmetic
@@ -532,6 +560,8 @@ class Tensor:
         return Sub.apply(*_subtraction_operands(self, other))
 
     def mul(self, other):
+        """``self * other``, elementwise; the shapes broadcast and the dtypes promote as in PyTorch
+        (``other`` may be a Python number)."""
         return Mul.apply(*_operands(self, other))
 
     def div(self, other, *, rounding_mode=None):
@@ -550,6 +580,8 @@ class Tensor:
     divide = true_divide = div
 
     def floor_divide(self, other):
+        """``self // other`` rounded toward minus infinity, as PyTorch's ``floor_divide`` since
+        1.13 (``div(other, rounding_mode="floor")``); broadcasts. The gradient is zero."""
         return self.div(other, rounding_mode="floor")
 
     def remainder(self, other):
@@ -576,9 +608,13 @@ class Tensor:
         return Remainder.apply(*_no_bool("remainder_cpu", _operands(self, other, reflected=True)))
 
     def pow(self, exponent):
+        """``self ** exponent``, elementwise; ``exponent`` is a number or a tensor that broadcasts
+        with ``self``, and the dtypes promote as in PyTorch. Bool tensors raise."""
         return Pow.apply(*_no_bool("pow", _operands(self, exponent)))
 
     def neg(self):
+        """``-self``, elementwise, same shape and dtype. A bool tensor raises (PyTorch asks for
+        ``~`` or ``logical_not()`` instead)."""
         if self._array.dtype is dtypes.bool:
             raise RuntimeError(
                 "Negation, the `-` operator, on a bool tensor is not supported. If you are "
@@ -768,30 +804,50 @@ class Tensor:
         return self.to(dtypes.get_default_dtype())
 
     def exp(self):
+        """``e ** self``, elementwise, same shape; integer and bool inputs give the default float
+        dtype, as in PyTorch."""
         return Exp.apply(self._floating())
 
     def log(self):
+        """Natural logarithm, elementwise, same shape; integer and bool inputs give the default
+        float dtype, as in PyTorch. ``log(0)`` is ``-inf`` and a negative input gives nan, as in
+        PyTorch."""
         return Log.apply(self._floating())
 
     def sqrt(self):
+        """``self ** 0.5``, elementwise, same shape; integer and bool inputs give the default float
+        dtype, as in PyTorch. A negative input gives nan."""
         return Sqrt.apply(self._floating())
 
     def tanh(self):
+        """Hyperbolic tangent, elementwise, same shape; integer and bool inputs give the default
+        float dtype, as in PyTorch. The gradient is ``1 - tanh(self)**2``."""
         return Tanh.apply(self._floating())
 
     def sigmoid(self):
+        """The logistic function ``1 / (1 + exp(-self))``, elementwise, same shape; integer and
+        bool inputs give the default float dtype, as in PyTorch. The gradient is ``sigmoid(self) *
+        (1 - sigmoid(self))``."""
         return Sigmoid.apply(self._floating())
 
     def sin(self):
+        """``sin(self)`` in radians, elementwise, same shape; integer and bool inputs give the
+        default float dtype, as in PyTorch."""
         return Sin.apply(self._floating())
 
     def cos(self):
+        """``cos(self)`` in radians, elementwise, same shape; integer and bool inputs give the
+        default float dtype, as in PyTorch."""
         return Cos.apply(self._floating())
 
     def log2(self):
+        """Base-2 logarithm, elementwise, same shape; integer and bool inputs give the default
+        float dtype, as in PyTorch."""
         return Log2.apply(self._floating())
 
     def log10(self):
+        """Base-10 logarithm, elementwise, same shape; integer and bool inputs give the default
+        float dtype, as in PyTorch."""
         return Log10.apply(self._floating())
 
     def log1p(self):
@@ -811,6 +867,8 @@ class Tensor:
         return Erf.apply(self._floating())
 
     def tan(self):
+        """``tan(self)`` in radians, elementwise, same shape; integer and bool inputs give the
+        default float dtype, as in PyTorch."""
         return Tan.apply(self._floating())
 
     def asin(self):
@@ -828,9 +886,13 @@ class Tensor:
     arcsin, arccos, arctan = asin, acos, atan
 
     def sinh(self):
+        """Hyperbolic sine, elementwise, same shape; integer and bool inputs give the default float
+        dtype, as in PyTorch."""
         return Sinh.apply(self._floating())
 
     def cosh(self):
+        """Hyperbolic cosine, elementwise, same shape; integer and bool inputs give the default
+        float dtype, as in PyTorch."""
         return Cosh.apply(self._floating())
 
     def atan2(self, other):
@@ -868,9 +930,13 @@ class Tensor:
         return Tensor._make(self._array.copy(), None)
 
     def floor(self):
+        """Round down to the nearest integer: elementwise, same shape; integer and bool tensors
+        come back unchanged with their dtype (PyTorch's rule), and the gradient is zero."""
         return self._stepwise(Floor)
 
     def ceil(self):
+        """Round up to the nearest integer: elementwise, same shape; integer and bool tensors come
+        back unchanged with their dtype (PyTorch's rule), and the gradient is zero."""
         return self._stepwise(Ceil)
 
     def round(self):
@@ -878,15 +944,23 @@ class Tensor:
         return self._stepwise(Round)
 
     def trunc(self):
+        """Round toward zero: elementwise, same shape; integer and bool tensors come back unchanged
+        with their dtype (PyTorch's rule), and the gradient is zero."""
         return self._stepwise(Trunc)
 
     def sign(self):
+        """-1, 0 or 1 by the sign of each element, same shape and dtype (a bool tensor comes back
+        unchanged, as in PyTorch); the gradient is zero."""
         return self._stepwise(Sign)
 
     def relu(self):
+        """``max(self, 0)``, elementwise, same shape and dtype. The gradient is 1 where ``self >
+        0`` and 0 elsewhere (including at 0, as in PyTorch)."""
         return ReLU.apply(self)
 
     def abs(self):
+        """``|self|``, elementwise, same shape and dtype. The gradient is ``sign(self)`` (0 at 0,
+        as in PyTorch)."""
         return Abs.apply(self)
 
     __abs__ = abs
@@ -922,9 +996,13 @@ class Tensor:
         return self.clamp(max=max)
 
     def maximum(self, other):
+        """The larger of ``self`` and ``other`` elementwise; the shapes broadcast and the dtypes
+        promote as in PyTorch. Where the two are equal each receives half the gradient."""
         return Maximum.apply(*_operands(self, other))
 
     def minimum(self, other):
+        """The smaller of ``self`` and ``other`` elementwise; the shapes broadcast and the dtypes
+        promote as in PyTorch. Where the two are equal each receives half the gradient."""
         return Minimum.apply(*_operands(self, other))
 
     # ------------------------------------------------------------------ comparisons (no grad)
@@ -1004,12 +1082,18 @@ class Tensor:
         return Tensor._make(np.invert(self._array), None)
 
     def isnan(self):
+        """A bool tensor of the same shape, True where the value is nan. Not differentiable
+        (outside the graph), as in PyTorch."""
         return Tensor._make(np.isnan(self._array), None)
 
     def isinf(self):
+        """A bool tensor of the same shape, True where the value is ``+inf`` or ``-inf``. Not
+        differentiable (outside the graph), as in PyTorch."""
         return Tensor._make(np.isinf(self._array), None)
 
     def isfinite(self):
+        """A bool tensor of the same shape, True where the value is neither inf nor nan. Not
+        differentiable (outside the graph), as in PyTorch."""
         return Tensor._make(np.isfinite(self._array), None)
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -1063,6 +1147,9 @@ class Tensor:
         return Sum.apply(source, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def mean(self, dim=None, keepdim=False):
+        """Average over ``dim`` (an int, a tuple of ints, or None for every element; the default);
+        ``keepdim=False`` drops the reduced dimensions, ``keepdim=True`` keeps them with size 1.
+        Floating tensors only: an integer tensor raises, as in PyTorch."""
         if not dtypes.is_floating(self._array.dtype):
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
@@ -1130,10 +1217,16 @@ class Tensor:
         return op.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def amax(self, dim=None, keepdim=False):
+        """Largest value over ``dim`` (an int, a tuple of ints, or None for all dimensions; the
+        default), without indices; ``keepdim=False`` drops the reduced dimensions. As PyTorch's
+        ``amax``, the gradient is split evenly between tied maxima."""
         self._check_reducible("amax", dim)
         return Max.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def amin(self, dim=None, keepdim=False):
+        """Smallest value over ``dim`` (an int, a tuple of ints, or None for all dimensions; the
+        default), without indices; ``keepdim=False`` drops the reduced dimensions. As PyTorch's
+        ``amin``, the gradient is split evenly between tied minima."""
         self._check_reducible("amin", dim)
         return Min.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
@@ -1301,6 +1394,10 @@ class Tensor:
     # ------------------------------------------------------------------ shape
 
     def reshape(self, *shape):
+        """The same elements in a new shape, given as ints or one tuple (``reshape(4, -1)``,
+        ``reshape((4, -1))``); one dimension may be -1 and is then inferred. As PyTorch's
+        ``reshape``, the result shares the data (a view) when the layout allows and is a copy
+        otherwise (a transposed tensor); ``view`` is the same method here."""
         return Reshape.apply(self, shape=resolve_shape(size_arguments(shape), self._array.size))
 
     view = reshape
@@ -1333,6 +1430,9 @@ class Tensor:
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
     def permute(self, *dims):
+        """A view with the dimensions reordered: ``x.permute(2, 0, 1)`` or ``x.permute((2, 0,
+        1))``; ``dims`` must name every dimension once (negative indices allowed). Shares the data.
+        """
         dims = tuple(size_arguments(dims))
         if len(dims) != self.ndim:
             raise RuntimeError(
@@ -1346,6 +1446,8 @@ class Tensor:
         return Permute.apply(self, dims=dims)
 
     def transpose(self, dim0, dim1):
+        """A view with dimensions ``dim0`` and ``dim1`` swapped (negative indices allowed); shares
+        the data, as PyTorch's ``transpose``."""
         dims = list(range(self.ndim))
         d0, d1 = normalize_dim(dim0, self.ndim), normalize_dim(dim1, self.ndim)
         dims[d0], dims[d1] = dims[d1], dims[d0]
@@ -1357,6 +1459,8 @@ class Tensor:
         return Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
 
     def t(self):
+        """The transpose of a matrix: a 2-D tensor gets its two dimensions swapped (a view); 0-D
+        and 1-D tensors come back as they are. More than 2 dimensions raise, as in PyTorch."""
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
         return self.T
@@ -1384,6 +1488,8 @@ class Tensor:
         return Expand.apply(self, shape=tuple(target))
 
     def expand_as(self, other):
+        """``self.expand(*other.shape)``: a broadcast view with ``other``'s shape (no copy); the
+        gradient is summed back over the broadcast dimensions."""
         return self.expand(*other.shape)
 
     def flip(self, *dims):
@@ -1963,50 +2069,99 @@ class Tensor:
         return self._write(Tensor.sub, other, alpha=alpha)
 
     def mul_(self, other):
+        """In-place ``mul``: writes the result into this tensor's array and returns ``self``.
+        ``other`` must broadcast to this tensor's shape, and the result is stored in this tensor's
+        dtype (a float result into an integer tensor raises, as in PyTorch). As in PyTorch it bumps
+        the version counter, and a leaf that requires grad refuses unless under ``no_grad()``."""
         return self._write(Tensor.mul, other)
 
     def div_(self, other):
+        """In-place ``div``: writes the result into this tensor's array and returns ``self``.
+        ``other`` must broadcast to this tensor's shape, and the result is stored in this tensor's
+        dtype (a float result into an integer tensor raises, as in PyTorch). As in PyTorch it bumps
+        the version counter, and a leaf that requires grad refuses unless under ``no_grad()``."""
         return self._write(Tensor.div, other)
 
     def pow_(self, exponent):
+        """In-place ``pow``: writes the result into this tensor's array and returns ``self``.
+        ``other`` must broadcast to this tensor's shape, and the result is stored in this tensor's
+        dtype (a float result into an integer tensor raises, as in PyTorch). As in PyTorch it bumps
+        the version counter, and a leaf that requires grad refuses unless under ``no_grad()``."""
         return self._write(Tensor.pow, exponent)
 
     def matmul_(self, other):
+        """In-place ``matmul``: ``self @ other`` written into this tensor and ``self`` returned;
+        the product must have this tensor's shape (so ``other`` is square in its last two
+        dimensions). Bumps the version counter; a leaf that requires grad refuses unless under
+        ``no_grad()``."""
         return self._write(Tensor.matmul, other)
 
     def neg_(self):
+        """In-place ``neg``: writes the result into this tensor's array and returns ``self``. As in
+        PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
+        ``no_grad()``."""
         return self._write(Tensor.neg)
 
     def exp_(self):
+        """In-place ``exp``: writes the result into this tensor's array and returns ``self``. As in
+        PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
+        ``no_grad()``."""
         return self._write(Tensor.exp)
 
     def log_(self):
+        """In-place ``log``: writes the result into this tensor's array and returns ``self``. As in
+        PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
+        ``no_grad()``."""
         return self._write(Tensor.log)
 
     def sqrt_(self):
+        """In-place ``sqrt``: writes the result into this tensor's array and returns ``self``. As
+        in PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
+        ``no_grad()``."""
         return self._write(Tensor.sqrt)
 
     def abs_(self):
+        """In-place ``abs``: writes the result into this tensor's array and returns ``self``. As in
+        PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
+        ``no_grad()``."""
         return self._write(Tensor.abs)
 
     def tanh_(self):
+        """In-place ``tanh``: writes the result into this tensor's array and returns ``self``. As
+        in PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
+        ``no_grad()``."""
         return self._write(Tensor.tanh)
 
     def sigmoid_(self):
+        """In-place ``sigmoid``: writes the result into this tensor's array and returns ``self``.
+        As in PyTorch it bumps the version counter, and a leaf that requires grad refuses unless
+        under ``no_grad()``."""
         return self._write(Tensor.sigmoid)
 
     def relu_(self):
+        """In-place ``relu``: writes the result into this tensor's array and returns ``self``. As
+        in PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
+        ``no_grad()``."""
         return self._write(Tensor.relu)
 
     def clamp_(self, min=None, max=None):
+        """In-place ``clamp``: limits each element to ``[min, max]`` (either may be None; the
+        defaults) and returns ``self``. Bumps the version counter; a leaf that requires grad
+        refuses unless under ``no_grad()``. ``clip_`` is the same method."""
         return self._write(Tensor.clamp, min, max)
 
     clip_ = clamp_
 
     def clamp_min_(self, min):
+        """In-place ``clamp_min``: writes the result into this tensor's array and returns ``self``.
+        As in PyTorch it bumps the version counter, and a leaf that requires grad refuses unless
+        under ``no_grad()``."""
         return self._write(Tensor.clamp, min, None)
 
     def clamp_max_(self, max):
+        """In-place ``clamp_max``: writes the result into this tensor's array and returns ``self``.
+        As in PyTorch it bumps the version counter, and a leaf that requires grad refuses unless
+        under ``no_grad()``."""
         return self._write(Tensor.clamp, None, max)
 
     def masked_fill_(self, mask, value):

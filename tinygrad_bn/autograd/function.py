@@ -58,6 +58,9 @@ class FunctionCtx:
         self._released = False
 
     def save_for_backward(self, *tensors):
+        """Keep ``tensors`` (or None) for ``backward``, which reads them back from
+        ``saved_tensors``; each one's version is recorded so that an in-place change before
+        backward is caught, as in PyTorch. Call it at most once, from ``forward``."""
         Tensor = graph.Tensor
         for position, t in enumerate(tensors):
             if t is not None and not isinstance(t, Tensor):
@@ -72,6 +75,9 @@ class FunctionCtx:
 
     @property
     def saved_tensors(self):
+        """The tensors given to ``save_for_backward``, as a tuple in the same order. Raises if one
+        was modified in place since, or if the graph was already freed by a backward without
+        ``retain_graph=True``."""
         if self._released:
             raise RuntimeError(RELEASED_GRAPH_MESSAGE)
         for t, version in zip(self._saved, self._saved_versions):
@@ -82,12 +88,18 @@ class FunctionCtx:
         return self._saved
 
     def mark_non_differentiable(self, *outputs):
+        """Declare outputs (indices, masks) that get no gradient: they come out with
+        ``requires_grad=False`` and no ``grad_fn``, as in PyTorch."""
         self._non_differentiable.update(id(t) for t in outputs)
 
     def set_materialize_grads(self, value):
+        """With ``False``, ``backward`` receives None instead of a tensor of zeros for an output
+        that got no gradient (True by default, as in PyTorch)."""
         self._materialize_grads = bool(value)
 
     def mark_dirty(self, *tensors):
+        """Not supported: in-place custom Functions raise ``NotImplementedError``. Return a new
+        tensor from ``forward`` instead."""
         raise NotImplementedError(
             "mark_dirty (in-place custom Functions) is not supported by tinygrad_bn: return a new "
             "tensor from forward instead of modifying an input"
@@ -107,12 +119,18 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
+        """The forward computation, to override as a ``@staticmethod``: ``forward(ctx, *args,
+        **kwargs)`` returns a Tensor or a tuple of them and runs with gradient recording off (or
+        ``forward(*args)`` together with ``setup_context``)."""
         raise NotImplementedError(
             "You must implement the forward function for custom autograd.Function."
         )
 
     @staticmethod
     def backward(ctx, *grad_outputs):
+        """The gradient computation, to override as a ``@staticmethod``: ``backward(ctx,
+        *grad_outputs)`` gets one gradient per output of ``forward`` and returns one per argument
+        of ``forward`` (None for non-tensors and inputs that need none)."""
         raise NotImplementedError(
             "You must implement either the backward or vjp method for your custom "
             "autograd.Function to use it with backward mode AD."
@@ -120,6 +138,8 @@ class Function:
 
     @staticmethod
     def setup_context(ctx, inputs, output):
+        """PyTorch 2's split form: override it (as a ``@staticmethod``) to fill ``ctx`` from the
+        ``inputs`` tuple and the ``output`` of a ``forward`` that takes no ``ctx``."""
         raise NotImplementedError("setup_context is not implemented.")
 
     def __init__(self, *args, **kwargs):
@@ -131,6 +151,9 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        """Run the Function on ``args``: call ``forward`` and, when a tensor argument requires grad
+        and recording is on, record one graph node whose backward calls ``backward``. Call it on
+        the class (``Cube.apply(x)``), never on an instance."""
         Tensor = graph.Tensor
         ctx = FunctionCtx()
         positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]

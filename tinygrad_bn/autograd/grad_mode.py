@@ -150,10 +150,14 @@ class _AnomalyMode:
 
 
 def is_anomaly_enabled():
+    """Whether anomaly detection is on (``set_detect_anomaly`` / ``detect_anomaly``); off by
+    default, process-wide as in PyTorch."""
     return _AnomalyMode.enabled
 
 
 def is_anomaly_check_nan_enabled():
+    """Whether anomaly detection also checks every gradient backward computes for nan (True by
+    default, the ``check_nan`` argument of ``set_detect_anomaly``)."""
     return _AnomalyMode.check_nan
 
 

@@ -185,9 +185,14 @@ class Op:
     num_outputs = 1
 
     def forward(self, *arrays):
+        """Compute the result from the inputs' NumPy arrays (in input order) and store in
+        ``self.saved`` what backward needs; returns an ndarray."""
         raise NotImplementedError(f"{type(self).__name__} does not define forward")
 
     def backward(self, grad_output):
+        """Given ``grad_output`` (the gradient of the result, an ndarray of its shape), return one
+        gradient per input in input order, or None for an input that needs none. The engine reduces
+        broadcast gradients to each input's shape."""
         raise NotImplementedError(f"{type(self).__name__} does not define backward")
 
     @classmethod

@@ -23,6 +23,8 @@ class RemovableHandle:
         return handle
 
     def remove(self):
+        """Unregister the hook this handle was returned for; removing it twice does nothing. Using
+        the handle as a ``with`` block removes it on exit."""
         self.hooks_dict.pop(self.id, None)
 
     def __enter__(self):

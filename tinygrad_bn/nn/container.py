@@ -58,15 +58,18 @@ class ModuleList(Module):
         return iter(self.layers)
 
     def append(self, module):
+        """Add ``module`` at the end; returns the list."""
         self.layers.append(_module(module))
         return self
 
     def extend(self, modules):
+        """Append every module of an iterable, in order; returns the list."""
         for module in modules:
             self.append(module)
         return self
 
     def insert(self, index, module):
+        """Insert ``module`` before position ``index`` (as ``list.insert``)."""
         self.layers.insert(index, _module(module))
 
     def forward(self, *args, **kwargs):
@@ -114,20 +117,26 @@ class ModuleDict(Module):
         return iter(self.entries)
 
     def keys(self):
+        """The keys, in insertion order."""
         return self.entries.keys()
 
     def values(self):
+        """The modules, in insertion order."""
         return self.entries.values()
 
     def items(self):
+        """``(key, module)`` pairs, in insertion order."""
         return self.entries.items()
 
     def update(self, modules):
+        """Add or replace modules from a mapping or an iterable of ``(key, module)`` pairs, in
+        their order."""
         pairs = modules.items() if hasattr(modules, "items") else modules
         for key, module in pairs:
             self[key] = module
 
     def pop(self, key):
+        """Remove the module under ``key`` and return it (``KeyError`` if absent)."""
         return self.entries.pop(key)
 
     def forward(self, *args, **kwargs):
@@ -164,6 +173,7 @@ class Sequential(ModuleList):
         yield from Module._members(self)
 
     def append(self, module):
+        """Add ``module`` as the last step (named by its position); returns the Sequential."""
         names = self.__dict__.get("_names")
         if names is not None:
             names.append(str(len(self.layers)))
@@ -242,11 +252,15 @@ class ParameterList(Module):
         return self.extend(values)
 
     def append(self, value):
+        """Add ``value`` at the end (a tensor that is not yet a ``Parameter`` is wrapped in one, as
+        in PyTorch); returns the list."""
         self._values.append(_as_parameter(value))
         return self
 
     def extend(self, values):
         # a Tensor iterates over its rows, but is never meant to be unpacked here
+        """Append every value of an iterable (not a single tensor), wrapping tensors as
+        ``Parameter``; returns the list."""
         if not isinstance(values, Iterable) or isinstance(values, Tensor):
             raise TypeError("ParameterList.extend should be called with an iterable, but got "
                             + type(values).__name__)
@@ -324,37 +338,50 @@ class ParameterDict(Module):
         return reversed(self._values)
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._values.keys()
 
     def values(self):
+        """The parameters, in insertion order."""
         return self._values.values()
 
     def items(self):
+        """``(key, parameter)`` pairs, in insertion order."""
         return self._values.items()
 
     def get(self, key, default=None):
+        """The parameter under ``key``, or ``default`` (None) if absent."""
         return self._values.get(key, default)
 
     def setdefault(self, key, default=None):
+        """The parameter under ``key``; if absent, first store ``default`` there (wrapped as a
+        ``Parameter`` when it is a tensor)."""
         if key not in self:
             self[key] = default
         return self[key]
 
     def pop(self, key):
+        """Remove the parameter under ``key`` and return it (``KeyError`` if absent)."""
         value = self[key]
         del self[key]
         return value
 
     def popitem(self):
+        """Remove and return the last inserted ``(key, parameter)`` pair."""
         return self._values.popitem()
 
     def clear(self):
+        """Remove every parameter."""
         self._values.clear()
 
     def copy(self):
+        """A new ParameterDict holding the same parameters (not copies of them), in the same order.
+        """
         return ParameterDict(OrderedDict(self._values))
 
     def fromkeys(self, keys, default=None):
+        """A new ParameterDict with every key of ``keys`` mapped to ``default``, as PyTorch's
+        ``fromkeys``."""
         return ParameterDict((key, default) for key in keys)
 
     def update(self, parameters):

@@ -50,6 +50,8 @@ def linear(input, weight, bias=None):
 
 
 def relu(input):
+    """``max(input, 0)`` elementwise, same shape and dtype (``input.relu()``); the gradient at 0 is
+    0, as in PyTorch."""
     return input.relu()
 
 
@@ -144,10 +146,14 @@ def embedding(input, weight, padding_idx=None):
 
 
 def tanh(input):
+    """Hyperbolic tangent elementwise, same shape (``input.tanh()``); integer inputs give the
+    default float dtype, as in PyTorch."""
     return input.tanh()
 
 
 def sigmoid(input):
+    """``1 / (1 + exp(-input))`` elementwise, same shape (``input.sigmoid()``); integer inputs give
+    the default float dtype, as in PyTorch."""
     return input.sigmoid()
 
 

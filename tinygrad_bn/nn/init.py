@@ -22,14 +22,20 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 @no_grad()
 def constant_(tensor, val):
+    """Fill ``tensor`` with ``val`` in place, without recording the write in the graph (under
+    ``no_grad``); returns ``tensor``."""
     return tensor.fill_(val)
 
 
 def zeros_(tensor):
+    """Fill ``tensor`` with 0 in place, without recording the write in the graph (under
+    ``no_grad``); returns ``tensor``."""
     return constant_(tensor, 0.0)
 
 
 def ones_(tensor):
+    """Fill ``tensor`` with 1 in place, without recording the write in the graph (under
+    ``no_grad``); returns ``tensor``."""
     return constant_(tensor, 1.0)
 
 

@@ -35,6 +35,9 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
+        """Draw new initial values as PyTorch does: the weight from
+        ``kaiming_uniform_(a=sqrt(5))``, which is ``U(-1/sqrt(in_features), 1/sqrt(in_features))``,
+        and the bias (if any) from the same range. The constructor calls it."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0

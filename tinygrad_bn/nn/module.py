@@ -77,6 +77,8 @@ class Module:
         self._non_persistent_buffers = set()
 
     def forward(self, *args, **kwargs):
+        """The computation of this module, called by ``module(*args)`` (which also runs the hooks).
+        Every subclass defines it; the subclass's docstring states the input and output shapes."""
         raise NotImplementedError(
             f'Module [{type(self).__name__}] is missing the required "forward" function'
         )
@@ -163,6 +165,7 @@ class Module:
                 yield name, value
 
     def children(self):
+        """The direct submodules, in registration order (not recursive; ``modules()`` is)."""
         for _, module in self.named_children():
             yield module
 
@@ -180,6 +183,8 @@ class Module:
                 stack.append((f"{name}.{child_name}" if name else child_name, child))
 
     def modules(self):
+        """This module and every submodule below it, each once, depth first in registration order
+        (this module first)."""
         for _, module in self.named_modules():
             yield module
 
@@ -198,14 +203,21 @@ class Module:
             yield (f"{prefix}.{name}" if prefix else name), param
 
     def parameters(self, recurse=True):
+        """Every parameter of this module and (with ``recurse=True``, the default) its submodules,
+        each once even if shared, in registration order: what an optimizer takes."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
     def named_buffers(self, prefix="", recurse=True):
+        """``(dotted name, buffer)`` for every buffer, each once: the names ``state_dict`` uses
+        (``bn1.running_mean``); ``prefix`` is prepended with a dot."""
         for name, buffer in self._named_members("buffer", recurse):
             yield (f"{prefix}.{name}" if prefix else name), buffer
 
     def buffers(self, recurse=True):
+        """Every buffer (a tensor that is state but not trained, such as BatchNorm's
+        ``running_mean``) of this module and, with ``recurse=True`` (the default), its submodules,
+        each once."""
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
@@ -229,6 +241,8 @@ class Module:
         setattr(self, name, tensor)
 
     def register_parameter(self, name, param):
+        """Register ``param`` (a ``Parameter``, or None) under ``name``, the same as assigning the
+        attribute; anything else raises ``TypeError`` as in PyTorch."""
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
@@ -237,6 +251,8 @@ class Module:
         setattr(self, name, param)
 
     def add_module(self, name, module):
+        """Register ``module`` (a Module, or None) as the submodule ``name``, the same as assigning
+        the attribute. ``register_module`` is the same method."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         setattr(self, name, module)
@@ -254,9 +270,13 @@ class Module:
         return self
 
     def eval(self):
+        """``train(False)``: switch this module and every submodule to evaluation mode (BatchNorm
+        then uses its running statistics, Dropout does nothing); returns ``self``."""
         return self.train(False)
 
     def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` on every parameter (True by default; False freezes the module);
+        returns ``self``."""
         for param in self.parameters():
             param.requires_grad_(requires_grad)
         return self
@@ -291,12 +311,17 @@ class Module:
         return self
 
     def float(self):
+        """``to(float32)``: convert the floating parameters and buffers in place; returns ``self``.
+        """
         return self.to(dtypes.float32)
 
     def double(self):
+        """``to(float64)``: convert the floating parameters and buffers in place (what
+        ``gradcheck`` wants); returns ``self``."""
         return self.to(dtypes.float64)
 
     def cpu(self):
+        """Returns ``self``: everything already lives on the CPU."""
         return self
 
     def cuda(self, device=None):

@@ -54,6 +54,9 @@ class BatchNorm1d(Module):
                 self.register_buffer(name, None)
 
     def reset_running_stats(self):
+        """Set ``running_mean`` to 0, ``running_var`` to 1 and ``num_batches_tracked`` to 0, in
+        place (nothing without ``track_running_stats``); the affine ``weight`` and ``bias`` are
+        left as they are."""
         if self.track_running_stats:
             with no_grad():
                 self.running_mean.zero_()

@@ -39,9 +39,13 @@ class LRScheduler:
         self._initial = False
 
     def get_lr(self):
+        """The learning rates for step ``last_epoch``, one per parameter group, computed from the
+        current ones (PyTorch's recursive form); ``step()`` calls it and each subclass defines it.
+        """
         raise NotImplementedError
 
     def current_lrs(self):
+        """The optimizer's current learning rates, one per parameter group."""
         return [group["lr"] for group in self.optimizer.param_groups]
 
     def step(self):
@@ -56,9 +60,12 @@ class LRScheduler:
         return self._last_lr
 
     def state_dict(self):
+        """The scheduler's state (``last_epoch``, ``base_lrs``, ...) as a dict, everything except
+        the optimizer, for ``load_state_dict``."""
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
+        """Restore the state a ``state_dict()`` returned."""
         self.__dict__.update(state_dict)
 
 

@@ -47,6 +47,9 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group):
+        """Add a parameter group: a dict with ``"params"`` (a tensor or an iterable of leaf
+        tensors) and any hyperparameters, the missing ones taken from the optimizer's defaults. A
+        parameter already in another group raises ``ValueError``."""
         group = dict(group)
         params = group["params"]
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
@@ -69,6 +72,9 @@ class Optimizer:
             clear_grads(group["params"], set_to_none)
 
     def step(self):
+        """Update every parameter that has a gradient by one step of this algorithm (the subclass's
+        docstring gives the formula), without recording anything in the graph; parameters whose
+        ``.grad`` is None are skipped, as in PyTorch."""
         raise NotImplementedError(f"{type(self).__name__} does not define step")
 
     def state_dict(self):
