@@ -41,15 +41,17 @@ EXPECTED = {
 
 
 def outputs_text(notebook):
-    """Every stream and text/plain output of the executed notebook, joined."""
+    """Every stream and text/plain output of the executed notebook, joined. Stream chunks are
+    joined as they are: one print can arrive in several chunks when the machine is busy, and a
+    separator between them would split its line."""
     parts = []
     for cell in notebook.cells:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "stream":
                 parts.append(output["text"])
             elif "data" in output:
-                parts.append(output["data"].get("text/plain", ""))
-    return "\n".join(parts)
+                parts.append(output["data"].get("text/plain", "") + "\n")
+    return "".join(parts)
 
 
 def tree_snapshot():
@@ -92,7 +94,7 @@ def test_notebook_runs(name, monkeypatch, tmp_path):
     seconds = time.perf_counter() - start
     printed = outputs_text(notebook)
     missing = [text for text in EXPECTED[name] if text not in printed]
-    assert not missing, f"{name}.ipynb did not print {missing}"
+    assert not missing, f"{name}.ipynb did not print {missing}; it printed:\n{printed}"
     assert tree_snapshot() == before, f"{name}.ipynb wrote into the repository"
     assert seconds < 60, f"{name}.ipynb took {seconds:.0f} s"
     print(f"{name}.ipynb ran in {seconds:.1f} s")
