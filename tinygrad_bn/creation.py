@@ -5,18 +5,24 @@ Floating results take the default dtype (float32) unless told otherwise; random 
 the generator ``manual_seed`` reseeds (see ``tinygrad_bn.random``).
 """
 
+from __future__ import annotations
+
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from . import dtypes
-from .random import numpy_generator
-from .shapes import size_arguments
-from .device import check_device
+from .dtypes import DTypeLike, Number
+from .random import Generator, numpy_generator
+from .shapes import ShapeLike, size_arguments
+from .device import DeviceLike, check_device
 from .tensor import Tensor, scalar_for
 
 
-def tensor(data, dtype=None, device=None, requires_grad=False):
+def tensor(data: Any, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+           requires_grad: bool = False) -> Tensor:
     """A new tensor holding a copy of ``data`` (a number, nested lists, an array or a tensor).
 
     Python floats become the default dtype, ints int64, bools bool; NumPy arrays keep their dtype
@@ -26,7 +32,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False):
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 
-def from_numpy(array):
+def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array`` (no copy), as PyTorch's ``from_numpy``."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"expected np.ndarray (got {type(array).__name__})")
@@ -38,7 +44,8 @@ def from_numpy(array):
     return Tensor._make(array, None)
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data: Any, dtype: DTypeLike | None = None,
+              device: DeviceLike | None = None) -> Tensor:
     """``data`` as a tensor, without copying when it can: a Tensor of the wanted dtype is
     returned itself (another dtype: ``data.to(dtype)``, still differentiable), a NumPy array of
     a supported dtype is shared as by ``from_numpy`` (writes to either show in both); anything
@@ -52,7 +59,8 @@ def as_tensor(data, dtype=None, device=None):
     return Tensor(data, dtype=dtype)
 
 
-def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
+def asarray(obj: Any, *, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+            copy: bool | None = None, requires_grad: bool = False) -> Tensor:
     """``as_tensor`` with PyTorch's ``asarray`` switches: ``copy=True`` always copies,
     ``copy=False`` refuses to (raises when a copy is needed), ``None`` shares when it can;
     ``requires_grad`` marks the result."""
@@ -82,7 +90,8 @@ def _float_dtype(dtype):
     return dtypes.get_default_dtype() if dtype is None else dtype
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False):
+def zeros(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+          requires_grad: bool = False) -> Tensor:
     """A tensor of zeros with shape ``size`` (ints or one tuple: ``zeros(2, 3)``, ``zeros((2,
     3))``), as PyTorch's ``zeros``. ``dtype`` defaults to the default float dtype (float32 unless
     ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
@@ -90,7 +99,8 @@ def zeros(*size, dtype=None, device=None, requires_grad=False):
     return _new(np.zeros(size_arguments(size)), _float_dtype(dtype), requires_grad, device)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False):
+def ones(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+         requires_grad: bool = False) -> Tensor:
     """A tensor of ones with shape ``size`` (ints or one tuple: ``ones(2, 3)``, ``ones((2, 3))``),
     as PyTorch's ``ones``. ``dtype`` defaults to the default float dtype (float32 unless
     ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
@@ -98,13 +108,15 @@ def ones(*size, dtype=None, device=None, requires_grad=False):
     return _new(np.ones(size_arguments(size)), _float_dtype(dtype), requires_grad, device)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False):
+def empty(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+          requires_grad: bool = False) -> Tensor:
     """Uninitialised memory (made in its final dtype: casting garbage could overflow)."""
     dtype = dtypes.canonical(_float_dtype(dtype))
     return _new(np.empty(size_arguments(size), dtype=dtype), dtype, requires_grad, device)
 
 
-def full(size, fill_value, dtype=None, device=None, requires_grad=False):
+def full(size: ShapeLike, fill_value: Number | Tensor, dtype: DTypeLike | None = None,
+         device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value``; the dtype follows the value (bool,
     int64 or the default float) unless given."""
     if dtype is None:
@@ -118,7 +130,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     return _new(np.full(size_arguments((size,)), value), dtype, requires_grad, device)
 
 
-def zeros_like(input, dtype=None, device=None, requires_grad=False):
+def zeros_like(input: Tensor, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+               requires_grad: bool = False) -> Tensor:
     """Zeros with ``input``'s shape and, unless ``dtype`` is given, its dtype (PyTorch's ``*_like``
     rule); ``requires_grad=False`` by default and the result is a new leaf, outside ``input``'s
     graph."""
@@ -126,7 +139,8 @@ def zeros_like(input, dtype=None, device=None, requires_grad=False):
     return _new(np.zeros(input._array.shape, dtype=dtype), dtype, requires_grad, device)
 
 
-def ones_like(input, dtype=None, device=None, requires_grad=False):
+def ones_like(input: Tensor, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+              requires_grad: bool = False) -> Tensor:
     """Ones with ``input``'s shape and, unless ``dtype`` is given, its dtype (PyTorch's ``*_like``
     rule); ``requires_grad=False`` by default and the result is a new leaf, outside ``input``'s
     graph."""
@@ -134,13 +148,15 @@ def ones_like(input, dtype=None, device=None, requires_grad=False):
     return _new(np.ones(input._array.shape, dtype=dtype), dtype, requires_grad, device)
 
 
-def empty_like(input, dtype=None, device=None, requires_grad=False):
+def empty_like(input: Tensor, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+               requires_grad: bool = False) -> Tensor:
     """Uninitialised memory of ``input``'s shape and (unless given) dtype."""
     return empty(*input.shape, dtype=input.dtype if dtype is None else dtype, device=device,
                  requires_grad=requires_grad)
 
 
-def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
+def full_like(input: Tensor, fill_value: Number | Tensor, dtype: DTypeLike | None = None,
+              device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor filled with ``fill_value`` with ``input``'s shape and, unless ``dtype`` is given,
     its dtype (PyTorch's ``*_like`` rule); ``requires_grad=False`` by default and the result is a
     new leaf, outside ``input``'s graph."""
@@ -148,7 +164,9 @@ def full_like(input, fill_value, dtype=None, device=None, requires_grad=False):
                 requires_grad, device)
 
 
-def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False):
+def arange(start: Number, end: Number | None = None, step: Number = 1,
+           dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+           requires_grad: bool = False) -> Tensor:
     """Values from ``start`` (default 0) up to but excluding ``end``, ``step`` apart. Integer
     arguments give int64, any float argument the default float dtype."""
     if end is None:
@@ -166,7 +184,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     return _new(np.arange(start, end, step), dtype, requires_grad, device)
 
 
-def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
+def linspace(start: Number, end: Number, steps: int, dtype: DTypeLike | None = None,
+             device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included (a 1-D tensor of
     length ``steps``), as PyTorch's ``linspace``. ``dtype`` defaults to the default float dtype
     (float32 unless ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
@@ -174,7 +193,8 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     return _new(np.linspace(start, end, steps), _float_dtype(dtype), requires_grad, device)
 
 
-def eye(n, m=None, dtype=None, device=None, requires_grad=False):
+def eye(n: int, m: int | None = None, dtype: DTypeLike | None = None,
+        device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``): ones on the main diagonal,
     zeros elsewhere. ``dtype`` defaults to the default float dtype (float32 unless
     ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
@@ -182,22 +202,26 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     return _new(np.eye(n, m), _float_dtype(dtype), requires_grad, device)
 
 
-def randn(*size, dtype=None, device=None, requires_grad=False, generator=None):
+def randn(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+          requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
     """Samples from the standard normal distribution."""
     shape = size_arguments(size)
     return _new(numpy_generator(generator).standard_normal(shape), _float_dtype(dtype),
                 requires_grad, device)
 
 
-def rand(*size, dtype=None, device=None, requires_grad=False, generator=None):
+def rand(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+         requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
     """Samples from the uniform distribution on ``[0, 1)``."""
     shape = size_arguments(size)
     return _new(numpy_generator(generator).random(shape), _float_dtype(dtype), requires_grad,
                 device)
 
 
-def randint(*args, low=None, high=None, size=None, dtype=None, device=None, generator=None,
-            requires_grad=False):
+def randint(*args: int | Sequence[int], low: int | None = None, high: int | None = None,
+            size: Sequence[int] | None = None, dtype: DTypeLike | None = None,
+            device: DeviceLike | None = None, generator: Generator | None = None,
+            requires_grad: bool = False) -> Tensor:
     """Integers drawn uniformly from ``[low, high)``: ``randint(high, size)``,
     ``randint(low, high, size)`` or with keywords, as in PyTorch; int64 unless ``dtype`` says
     otherwise."""
@@ -220,7 +244,8 @@ def randint(*args, low=None, high=None, size=None, dtype=None, device=None, gene
     return _new(draws, dtypes.int64 if dtype is None else dtype, requires_grad, device)
 
 
-def randperm(n, generator=None, dtype=None, device=None):
+def randperm(n: int, generator: Generator | None = None, dtype: DTypeLike | None = None,
+             device: DeviceLike | None = None) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64)."""
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")

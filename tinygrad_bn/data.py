@@ -1,11 +1,15 @@
 """Datasets and batching (PyTorch's ``torch.utils.data``, single process): ``TensorDataset``,
 ``Subset``, ``ConcatDataset``, ``random_split`` and ``DataLoader``."""
 
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
-from .random import numpy_generator
+from .random import Generator, numpy_generator
 from .tensor import Tensor, stack
 
 
@@ -21,7 +25,7 @@ class TensorDataset(Dataset):
     """Samples are rows of the given tensors: ``dataset[i] == (t[i] for t in tensors)``. All
     tensors must have the same size in dim 0."""
 
-    def __init__(self, *tensors):
+    def __init__(self, *tensors: Tensor) -> None:
         if not tensors:
             raise ValueError("TensorDataset needs at least one tensor")
         for i, t in enumerate(tensors):
@@ -43,7 +47,7 @@ class TensorDataset(Dataset):
 class Subset(Dataset):
     """The samples of ``dataset`` at ``indices``, in that order."""
 
-    def __init__(self, dataset, indices):
+    def __init__(self, dataset: Dataset, indices: Sequence[int]) -> None:
         self.dataset, self.indices = dataset, list(indices)
 
     def __getitem__(self, index):
@@ -58,7 +62,7 @@ class Subset(Dataset):
 class ConcatDataset(Dataset):
     """The datasets one after another: index ``len(first)`` is the second's sample 0."""
 
-    def __init__(self, datasets):
+    def __init__(self, datasets: Iterable[Dataset]) -> None:
         self.datasets = list(datasets)
         if not self.datasets:
             raise AssertionError("datasets should not be an empty iterable")
@@ -77,7 +81,8 @@ class ConcatDataset(Dataset):
         return self.datasets[which][index - start]
 
 
-def random_split(dataset, lengths, generator=None):
+def random_split(dataset: Dataset, lengths: Sequence[int | float],
+                 generator: Generator | None = None) -> list[Subset]:
     """Split ``dataset`` into non-overlapping ``Subset``s of the given lengths (or fractions
     summing to 1, the remainder handed out one by one), in a random order drawn from
     ``generator``."""
@@ -112,8 +117,10 @@ class DataLoader:
     ``num_workers`` is accepted for compatibility; loading always runs in this process.
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False,
-                 generator=None, num_workers=0, collate_fn=None):
+    def __init__(self, dataset: Dataset, batch_size: int | None = 1, shuffle: bool = False,
+                 sampler: Iterable[int] | None = None, drop_last: bool = False,
+                 generator: Generator | None = None, num_workers: int = 0,
+                 collate_fn: Callable[[list[Any]], Any] | None = None) -> None:
         if batch_size is not None and (isinstance(batch_size, bool) or
                                        not isinstance(batch_size, int) or batch_size <= 0):
             raise ValueError(
@@ -154,7 +161,7 @@ class DataLoader:
                 yield self.collate_fn([self.dataset[int(i)] for i in indices])
 
 
-def default_collate(samples):
+def default_collate(samples: Sequence[Any]) -> Any:
     """Stack a list of samples into a batch: tensors are stacked along a new dim 0, tuples and
     lists element by element, dicts key by key, numbers become a tensor."""
     first = samples[0]

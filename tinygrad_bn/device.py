@@ -6,7 +6,10 @@ say False, so the usual ``"cuda" if torch.cuda.is_available() else "cpu"`` picks
 for another device raises an error that says so.
 """
 
+from __future__ import annotations
+
 import types
+from typing import Union
 
 
 class device:
@@ -49,6 +52,9 @@ class device:
             return f"device(type='{self.type}')"
         return f"device(type='{self.type}', index={self.index})"
 
+
+# A ``device=`` argument: a device or its name.
+DeviceLike = Union[device, str]
 
 KNOWN_TYPES = ("cpu", "cuda", "mps", "xpu", "meta")
 CPU = device("cpu")

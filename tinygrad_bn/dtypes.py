@@ -14,9 +14,17 @@ one). Within a category, the wider dtype wins and uint8 with int8 gives int16; a
 meeting a float takes the float's dtype (int16 with float16 is float16, unlike NumPy).
 """
 
+from __future__ import annotations
+
 import builtins
+from typing import Union
 
 import numpy as np
+
+# What ``dtype=`` arguments accept: a NumPy dtype, a scalar type (``float``, ``np.int64``) or
+# a name (``"float32"``); and the Python numbers tensors mix with.
+DTypeLike = Union[np.dtype, type, str]
+Number = Union[int, float, builtins.bool]
 
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
@@ -34,7 +42,7 @@ FLOATING = (float16, float32, float64)
 _default_float = float32
 
 
-def set_default_dtype(dtype):
+def set_default_dtype(dtype: DTypeLike) -> None:
     """Set the dtype of floating tensors made from Python floats (float32 unless changed)."""
     global _default_float
     dtype = np.dtype(dtype)
@@ -43,19 +51,19 @@ def set_default_dtype(dtype):
     _default_float = dtype
 
 
-def get_default_dtype():
+def get_default_dtype() -> np.dtype:
     """The dtype of floating tensors made from Python floats."""
     return _default_float
 
 
-def is_floating(dtype):
+def is_floating(dtype: np.dtype) -> builtins.bool:
     return dtype.kind == "f"
 
 
 SUPPORTED_NAMES = "float16, float32, float64, uint8, int8, int16, int32, int64 or bool"
 
 
-def canonical(dtype):
+def canonical(dtype: DTypeLike) -> np.dtype:
     """The supported dtype equal to ``dtype``; unsigned integers wider than a byte become int64
     (PyTorch has no arithmetic on them); anything else raises ``TypeError`` naming it."""
     dtype = np.dtype(dtype)
@@ -67,7 +75,7 @@ def canonical(dtype):
     raise TypeError(f"unsupported dtype {dtype}: tinygrad_bn tensors hold {SUPPORTED_NAMES}")
 
 
-def scalar_dtype(value, other_dtype):
+def scalar_dtype(value: Number, other_dtype: np.dtype) -> np.dtype:
     """The dtype a Python scalar takes when it meets a tensor of ``other_dtype``.
 
     As in PyTorch, a scalar adopts the tensor's dtype when it is of the same or a lower category,
@@ -83,7 +91,7 @@ def scalar_dtype(value, other_dtype):
     raise TypeError(f"unsupported operand type: {type(value).__name__}")
 
 
-def promote(a, b):
+def promote(a: np.dtype, b: np.dtype) -> np.dtype:
     """PyTorch's ``promote_types``: the dtype that holds values of both ``a`` and ``b``."""
     if a is b:
         return a
@@ -93,7 +101,7 @@ def promote(a, b):
     return canonical(np.promote_types(a, b))
 
 
-def result_type(a, b):
+def result_type(a: np.ndarray, b: np.ndarray) -> np.dtype:
     """The dtype of a binary op's result on arrays ``a`` and ``b``: PyTorch's ``result_type``
     for two tensors, a 0-d one counting below one with dimensions (see the module docstring).
     A Python scalar arrives here as a 0-d array too, but already of the dtype ``scalar_dtype``
@@ -116,7 +124,7 @@ _SCALAR_TYPE_NAMES = {
 }
 
 
-def can_store(result, destination):
+def can_store(result: DTypeLike, destination: DTypeLike) -> builtins.bool:
     """Whether an in-place op may write a ``result`` dtype into a ``destination`` dtype:
     PyTorch allows the same or a lower category (bool < integer < floating), never a float into
     an integer tensor or an integer into a bool one."""
@@ -130,11 +138,11 @@ _CPP_TYPE_NAMES = {
 }
 
 
-def cpp_type_name(dtype):
+def cpp_type_name(dtype: DTypeLike) -> str:
     """The C++ name PyTorch's lower-level messages use for a dtype: ``double``, ``long int``."""
     return _CPP_TYPE_NAMES.get(str(dtype), str(dtype))
 
 
-def scalar_type_name(dtype):
+def scalar_type_name(dtype: DTypeLike) -> str:
     """PyTorch's short name of a dtype in error messages: ``Float``, ``Long``, ..."""
     return _SCALAR_TYPE_NAMES.get(str(dtype), str(dtype))

@@ -5,9 +5,17 @@ run. A ``Generator`` object can also be passed explicitly (``DataLoader(generato
 PyTorch. The streams are NumPy's PCG64, so the numbers differ from PyTorch's for the same seed.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
-from .device import CPU, check_device
+from .device import CPU, DeviceLike, check_device
+from .device import device as _device
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11 on
 
 # PyTorch's seed of a new Generator; the default generator starts from 0 until manual_seed.
 _NEW_GENERATOR_SEED = 67280421310721
@@ -18,16 +26,16 @@ class Generator:
     PCG64): ``Generator().manual_seed(42)``; every random function takes it as
     ``generator=``."""
 
-    def __init__(self, device="cpu"):
+    def __init__(self, device: DeviceLike = "cpu") -> None:
         check_device(device)
         self.manual_seed(_NEW_GENERATOR_SEED)
 
     @property
-    def device(self):
+    def device(self) -> _device:
         """The generator's device: always the CPU."""
         return CPU
 
-    def manual_seed(self, seed):
+    def manual_seed(self, seed: int) -> Self:
         """Restart the stream from ``seed`` (an int); returns this generator."""
         if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
             raise TypeError(f"manual_seed expected an int seed, got {seed!r}")
@@ -35,21 +43,21 @@ class Generator:
         self.numpy = np.random.Generator(np.random.PCG64(int(seed) % 2**128))
         return self
 
-    def seed(self):
+    def seed(self) -> int:
         """Reseed from the operating system's entropy; returns the new seed."""
         seed = int(np.random.SeedSequence().entropy % 2**63)
         self.manual_seed(seed)
         return seed
 
-    def initial_seed(self):
+    def initial_seed(self) -> int:
         """The seed this generator was last started from."""
         return self.initial_seed_value
 
-    def get_state(self):
+    def get_state(self) -> dict[str, Any]:
         """A snapshot of the stream, for ``set_state`` to resume from."""
         return {"seed": self.initial_seed_value, "state": self.numpy.bit_generator.state}
 
-    def set_state(self, state):
+    def set_state(self, state: dict[str, Any]) -> Self:
         """Resume the stream from a ``get_state`` snapshot; returns this generator."""
         if not isinstance(state, dict) or "state" not in state:
             raise TypeError("set_state expects a state returned by Generator.get_state()")
@@ -61,32 +69,32 @@ class Generator:
 default_generator = Generator().manual_seed(0)
 
 
-def manual_seed(seed):
+def manual_seed(seed: int) -> Generator:
     """Reseed the default generator that ``randn``, ``rand``, ``randint``, ``randperm``, weight
     initialisation and shuffling draw from. Returns the generator."""
     return default_generator.manual_seed(seed)
 
 
-def seed():
+def seed() -> int:
     """Reseed the default generator from the operating system's entropy; returns the seed."""
     return default_generator.seed()
 
 
-def initial_seed():
+def initial_seed() -> int:
     """The seed the default generator was last started from."""
     return default_generator.initial_seed()
 
 
-def get_rng_state():
+def get_rng_state() -> dict[str, Any]:
     """A snapshot of the default generator (``set_rng_state`` resumes it)."""
     return default_generator.get_state()
 
 
-def set_rng_state(state):
+def set_rng_state(state: dict[str, Any]) -> None:
     """Resume the default generator from a ``get_rng_state`` snapshot."""
     default_generator.set_state(state)
 
 
-def numpy_generator(generator=None):
+def numpy_generator(generator: Generator | None = None) -> np.random.Generator:
     """The ``numpy.random.Generator`` to draw from: the given one's, or the default one's."""
     return (generator or default_generator).numpy

@@ -21,6 +21,8 @@ Safety, for files and for the data in them:
 - Both accept an open binary file object (``io.BytesIO``) instead of a path, as PyTorch's do.
 """
 
+from __future__ import annotations
+
 import json
 import os
 import stat
@@ -28,6 +30,7 @@ import tempfile
 import warnings
 import zipfile
 from collections import OrderedDict
+from typing import IO, Any
 
 import numpy as np
 
@@ -41,7 +44,7 @@ MAX_INFLATION = 100  # an entry's size over its stored size, beyond a first MiB
 _FREE_INFLATION_BYTES = 2**20
 
 
-def save(obj, f):
+def save(obj: Any, f: str | os.PathLike[str] | IO[bytes]) -> None:
     """Write ``obj`` (a state dict, or any nesting of dicts, lists and tuples holding tensors,
     arrays, numbers, strings, bools and None) to ``f``, a path or a binary file object (see
     the module docstring for how a path is written)."""
@@ -145,7 +148,8 @@ def _describe(obj, key, arrays, depth):
     raise TypeError(f"cannot save an object of type {type(obj).__name__} at '{key or 'top level'}'")
 
 
-def load(f, map_location=None, weights_only=True):
+def load(f: str | os.PathLike[str] | IO[bytes], map_location: Any = None,
+         weights_only: bool = True) -> Any:
     """Read what ``save`` wrote, from a path or a binary file object. ``map_location`` and
     ``weights_only`` are accepted for PyTorch compatibility (everything is on the CPU, and no
     code is ever run). A plain ``.npz`` without structure loads as a dict of tensors. Anything

@@ -4,7 +4,15 @@ PyTorch's error messages for each way an argument can be wrong.
 Nothing here knows about tensors: these take and return ints, tuples and shapes.
 """
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Union
+
 import numpy as np
+
+# A shape argument: ints one by one (``zeros(2, 3)``) or one sequence (``zeros((2, 3))``).
+ShapeLike = Union[int, Sequence[int]]
 
 
 def normalize_dim(dim, ndim):

@@ -6,12 +6,18 @@ this file tells you every op there is. Conventions follow PyTorch: names, defaul
 (float32 by default), ``dim``/``keepdim`` arguments and error wording.
 """
 
+from __future__ import annotations
+
 import functools
 import inspect
 import math
 import numbers
 import warnings
 import weakref
+# Inside Tensor, ``bool``, ``int`` and ``float`` name methods, so annotations there use these:
+from builtins import bool as _bool, float as _float, int as _int
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -22,13 +28,15 @@ from .autograd.grad_mode import thread_state
 from .autograd.graph import VersionCounter, _node_hooks, version_counter
 from .autograd.function import CUSTOM_FUNCTION_VIEWS
 from .autograd.hooks import RemovableHandle
-from .device import CPU, check_device, parse_to_arguments
+from .device import CPU, DeviceLike, check_device, parse_to_arguments
+from .device import device as _device
+from .dtypes import DTypeLike, Number
 from .ops.assignment import Copy, Fill, ReadView, SetItem, WriteThroughView, view_positions
 from .printing import Size, format_tensor, return_types
-from .random import numpy_generator
+from .random import Generator, numpy_generator
 from .shapes import (
     broadcast_error, broadcastable, broadcastable_into, index_error_message, normalize_dim,
-    normalize_dims, reduced_count, resolve_shape, size_arguments,
+    normalize_dims, reduced_count, resolve_shape, size_arguments, ShapeLike,
 )
 from .ops import (
     Cumsum, Flip, Gather, Prod, Remainder, Repeat, RoundedDiv, ScatterAdd,
@@ -62,7 +70,8 @@ class Tensor:
                  "_hooks", "__weakref__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
 
-    def __init__(self, data, dtype=None, requires_grad=False):
+    def __init__(self, data: Any, dtype: DTypeLike | None = None,
+                 requires_grad: _bool = False) -> None:
         self._array = _to_array(data, dtype)
         self._grad = None
         self.grad_fn = None
@@ -85,13 +94,13 @@ class Tensor:
     # ------------------------------------------------------------------ gradient
 
     @property
-    def grad(self):
+    def grad(self) -> Tensor | None:
         """The gradient accumulated by backward (a Tensor of this tensor's shape and dtype), or
         None."""
         return self._grad
 
     @grad.setter
-    def grad(self, value):
+    def grad(self, value: Tensor | None) -> None:
         """Assign a gradient; as in PyTorch it must be None or a Tensor of this tensor's shape
         and dtype, so that the next backward can accumulate into it."""
         if value is not None:
@@ -114,7 +123,7 @@ class Tensor:
     # ------------------------------------------------------------------ storage and versions
 
     @property
-    def data(self):
+    def data(self) -> Tensor:
         """This tensor's values as a Tensor outside the graph: it shares the array (writes
         through it change this tensor), requires no grad, has no ``grad_fn``. As in PyTorch,
         writes through it are invisible to autograd: they do not even count in this tensor's
@@ -123,7 +132,7 @@ class Tensor:
         return Tensor._make(self._array, None)
 
     @data.setter
-    def data(self, value):
+    def data(self, value: Tensor) -> None:
         if not isinstance(value, Tensor):
             raise TypeError(
                 f"data must be a Tensor, got {type(value).__name__}; use "
@@ -150,19 +159,19 @@ class Tensor:
             counter = self._version_counter = VersionCounter()
         counter.bump()
 
-    def data_ptr(self):
+    def data_ptr(self) -> _int:
         """The address of this tensor's first element."""
         return self._array.__array_interface__["data"][0]
 
         # ------------------------------------------------------------------ autograd state
 
     @property
-    def requires_grad(self):
+    def requires_grad(self) -> _bool:
         """Whether gradients are computed for this tensor."""
         return self._requires_grad
 
     @requires_grad.setter
-    def requires_grad(self, value):
+    def requires_grad(self, value: _bool) -> None:
         if self.grad_fn is not None and not value:
             raise RuntimeError(
                 "you can only change requires_grad flags of leaf variables. If you want to use a "
@@ -176,17 +185,17 @@ class Tensor:
             )
         self._requires_grad = bool(value)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: _bool = True) -> Tensor:
         """Set ``requires_grad`` in place and return this tensor."""
         self.requires_grad = requires_grad
         return self
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> _bool:
         """True for tensors no recorded op produced (created by the user, or needing no grad)."""
         return self.grad_fn is None
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor after backward (leaves keep it anyway)."""
         node = self.grad_fn
         if node is None:
@@ -201,7 +210,7 @@ class Tensor:
         node.retained_output[node.output_numbers[id(self)]] = weakref.ref(self)
 
     @property
-    def retains_grad(self):
+    def retains_grad(self) -> _bool:
         """Whether ``retain_grad()`` was called on this non-leaf tensor, so that backward fills its
         ``.grad``. Always False for leaves, which keep their gradient anyway."""
         node = self.grad_fn
@@ -211,7 +220,7 @@ class Tensor:
             return node.output_numbers[id(self)] in node.retained_output
         return node.retained_output() is self
 
-    def register_hook(self, hook):
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """Call ``hook(grad)`` each time this tensor's gradient is computed; if it returns a
         Tensor, that replaces the gradient flowing on (and into ``.grad``). Returns a handle
         whose ``remove()`` takes the hook out again."""
@@ -228,7 +237,9 @@ class Tensor:
             )
         return RemovableHandle.append(_node_hooks(self.grad_fn, "tensor"), hook)
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    def backward(self, gradient: Tensor | None = None, retain_graph: _bool | None = None,
+                 create_graph: _bool = False,
+                 inputs: Tensor | Sequence[Tensor] | None = None) -> None:
         """Accumulate the gradient of this tensor into ``.grad`` of every leaf that requires grad.
 
         ``gradient`` is dL/d(self); it may be omitted only for one-element tensors (it is then 1).
@@ -238,21 +249,21 @@ class Tensor:
         autograd_backward(self, None if gradient is None else (gradient,), retain_graph,
                           create_graph, inputs)
 
-    def draw(self, **kwargs):
+    def draw(self, **kwargs: Any) -> Any:
         """The graph that produced this tensor, as a ``graphviz.Digraph``: a shortcut for
         ``tinygrad_bn.viz.draw_graph(self, **kwargs)``."""
         from .viz import draw_graph  # imported here: drawing is optional at import time
 
         return draw_graph(self, **kwargs)
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """A tensor sharing this one's array and version counter, outside the graph (no
         ``grad_fn``, no ``requires_grad``)."""
         handle = Tensor._make(self._array, None)
         handle._version_counter = version_counter(self)
         return handle
 
-    def detach_(self):
+    def detach_(self) -> Tensor:
         """Detach in place: make this tensor a leaf that requires no grad."""
         if self._base is not None and self._base._requires_grad:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
@@ -263,57 +274,57 @@ class Tensor:
     # ------------------------------------------------------------------ array properties
 
     @property
-    def shape(self):
+    def shape(self) -> Size:
         """The sizes of the dimensions, as a ``Size`` (a tuple)."""
         return Size(self._array.shape)
 
     @property
-    def ndim(self):
+    def ndim(self) -> _int:
         """The number of dimensions (0 for a scalar tensor), as PyTorch's ``Tensor.ndim``."""
         return self._array.ndim
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         """The element type, a NumPy dtype (``tinygrad_bn.float32`` is ``numpy.float32``'s dtype).
         Python floats default to float32 and ints to int64, as in PyTorch."""
         return self._array.dtype
 
     @property
-    def device(self):
+    def device(self) -> _device:
         """Always ``device(type='cpu')``."""
         return CPU
 
-    def dim(self):
+    def dim(self) -> _int:
         """The number of dimensions (0 for a scalar tensor); the same as ``ndim``."""
         return self._array.ndim
 
-    def numel(self):
+    def numel(self) -> _int:
         """The number of elements: the product of the shape (1 for a scalar tensor). ``nelement``
         is the same method."""
         return self._array.size
 
     nelement = numel
 
-    def ndimension(self):
+    def ndimension(self) -> _int:
         """The number of dimensions; PyTorch's older spelling of ``dim()``."""
         return self._array.ndim
 
-    def element_size(self):
+    def element_size(self) -> _int:
         """The bytes one element takes (4 for float32)."""
         return self._array.itemsize
 
     @property
-    def itemsize(self):
+    def itemsize(self) -> _int:
         """The bytes one element takes, as ``element_size()``."""
         return self._array.itemsize
 
     @property
-    def nbytes(self):
+    def nbytes(self) -> _int:
         """``numel() * element_size()``: the bytes of the elements this tensor shows (a
         broadcast view counts each element it shows, as in PyTorch)."""
         return self._array.size * self._array.itemsize
 
-    def stride(self, dim=None):
+    def stride(self, dim: _int | None = None) -> tuple[_int, ...] | _int:
         """How many elements apart neighbours are in memory along each dim (0 along a broadcast
         one), as a tuple, or along one ``dim``."""
         strides = tuple(step // self._array.itemsize for step in self._array.strides)
@@ -323,17 +334,18 @@ class Tensor:
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         return strides[normalize_dim(dim, self._array.ndim)]
 
-    def is_floating_point(self):
+    def is_floating_point(self) -> _bool:
         """Whether the dtype is float16, float32 or float64."""
         return dtypes.is_floating(self._array.dtype)
 
-    def clone(self):
+    def clone(self) -> Tensor:
         """A copy in new memory that stays in the graph (its gradient flows back unchanged)."""
         return Clone.apply(self)
 
     # ------------------------------------------------------------------ new tensors like this one
 
-    def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    def new_tensor(self, data: Any, dtype: DTypeLike | None = None,
+                   device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
         """A new tensor holding a copy of ``data``, in this tensor's dtype unless ``dtype`` is
         given (``tinygrad_bn.tensor`` with a different default dtype)."""
         from . import creation  # creation builds on Tensor
@@ -347,21 +359,24 @@ class Tensor:
         return creation.tensor(data, self._array.dtype if dtype is None else dtype, device,
                                requires_grad)
 
-    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_zeros(self, *size: ShapeLike, dtype: DTypeLike | None = None,
+                  device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
         """Zeros of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
         from . import creation
 
         return creation.zeros(*size, dtype=self._array.dtype if dtype is None else dtype,
                               device=device, requires_grad=requires_grad)
 
-    def new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_ones(self, *size: ShapeLike, dtype: DTypeLike | None = None,
+                 device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
         """Ones of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
         from . import creation
 
         return creation.ones(*size, dtype=self._array.dtype if dtype is None else dtype,
                              device=device, requires_grad=requires_grad)
 
-    def new_empty(self, *size, dtype=None, device=None, requires_grad=False):
+    def new_empty(self, *size: ShapeLike, dtype: DTypeLike | None = None,
+                  device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
         """Uninitialised memory of shape ``size``, in this tensor's dtype unless ``dtype`` is
         given."""
         from . import creation
@@ -369,7 +384,8 @@ class Tensor:
         return creation.empty(*size, dtype=self._array.dtype if dtype is None else dtype,
                               device=device, requires_grad=requires_grad)
 
-    def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    def new_full(self, size: ShapeLike, fill_value: Number, dtype: DTypeLike | None = None,
+                 device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
         """Shape ``size`` filled with ``fill_value``, converted to this tensor's dtype unless
         ``dtype`` is given (``3.7`` in an int64 tensor's ``new_full`` is 3, as in PyTorch)."""
         from . import creation
@@ -377,26 +393,26 @@ class Tensor:
         return creation.full(size, fill_value, dtype=self._array.dtype if dtype is None else dtype,
                              device=device, requires_grad=requires_grad)
 
-    def contiguous(self):
+    def contiguous(self) -> Tensor:
         """This tensor if its memory is in row-major order, else a row-major copy."""
         return self if self._array.flags.c_contiguous else Clone.apply(self)
 
-    def is_contiguous(self):
+    def is_contiguous(self) -> _bool:
         """Whether the values are stored in row-major (C) order with no gaps; views such as ``t()``
         are not. ``contiguous()`` makes a copy that is."""
         return self._array.flags.c_contiguous
 
-    def cpu(self):
+    def cpu(self) -> Tensor:
         """This tensor: tinygrad_bn keeps every tensor in the CPU's memory."""
         return self
 
-    def size(self, dim=None):
+    def size(self, dim: _int | None = None) -> Size | _int:
         """The shape, or the size of one ``dim``."""
         if dim is None:
             return Size(self._array.shape)
         return self._array.shape[normalize_dim(dim, self._array.ndim)]
 
-    def item(self):
+    def item(self) -> Number:
         """The value of a one-element tensor as a Python number."""
         if self._array.size != 1:
             raise RuntimeError(
@@ -404,7 +420,7 @@ class Tensor:
             )
         return self._array.item()
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied), as PyTorch's ``Tensor.numpy()``."""
         if self._requires_grad:
             raise RuntimeError(
@@ -413,7 +429,7 @@ class Tensor:
             )
         return self._array
 
-    def tolist(self):
+    def tolist(self) -> Any:
         """The values as nested Python lists of Python numbers (a single number for a 0-D tensor),
         outside the graph."""
         return self._array.tolist()
@@ -464,7 +480,8 @@ class Tensor:
 
     # ------------------------------------------------------------------ dtype conversion
 
-    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+    def to(self, *args: Any, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+           non_blocking: _bool = False, copy: _bool = False) -> Tensor:
         """Convert to a dtype (differentiable): ``to(float64)``, ``to(other)`` (its dtype),
         ``to(device, dtype)``; the device must be the CPU (``"cpu"``, ``device("cpu")``).
         Returns this tensor when nothing changes, unless ``copy=True``."""
@@ -476,18 +493,18 @@ class Tensor:
                 result = Cast.apply(self, dtype=target)
         return result.clone() if copy and result is self else result
 
-    def cuda(self, device=None, non_blocking=False):
+    def cuda(self, device: DeviceLike | None = None, non_blocking: _bool = False) -> Tensor:
         """Refused: tinygrad_bn runs on the CPU only (the error says so)."""
         check_device("cuda" if device is None else device)
         return self
 
     @property
-    def is_cuda(self):
+    def is_cuda(self) -> _bool:
         """Always False: tinygrad_bn runs on the CPU only. Kept so that PyTorch code that checks it
         runs."""
         return False
 
-    def type(self, dtype=None, non_blocking=False):
+    def type(self, dtype: Any = None, non_blocking: _bool = False) -> Any:
         """Without an argument, the legacy type name (``"torch.FloatTensor"``); with a dtype, a
         name like ``"torch.LongTensor"`` or a class like ``LongTensor``, this tensor
         converted to it."""
@@ -501,70 +518,70 @@ class Tensor:
             dtype = BY_NAME[dtype]
         return self.to(getattr(dtype, "dtype", dtype))
 
-    def type_as(self, other):
+    def type_as(self, other: Tensor) -> Tensor:
         """This tensor converted to ``other``'s dtype."""
         return self.to(other.dtype)
 
-    def float(self):
+    def float(self) -> Tensor:
         """``self.to(tinygrad_bn.float32)`` (differentiable). Returns this tensor if it is already
         float32."""
         return self.to(dtypes.float32)
 
-    def double(self):
+    def double(self) -> Tensor:
         """``self.to(tinygrad_bn.float64)`` (differentiable; what ``gradcheck`` wants). Returns
         this tensor if it is already float64."""
         return self.to(dtypes.float64)
 
-    def long(self):
+    def long(self) -> Tensor:
         """``self.to(tinygrad_bn.int64)``. Returns this tensor if it is already int64."""
         return self.to(dtypes.int64)
 
-    def int(self):
+    def int(self) -> Tensor:
         """``self.to(tinygrad_bn.int32)``. Returns this tensor if it is already int32."""
         return self.to(dtypes.int32)
 
-    def short(self):
+    def short(self) -> Tensor:
         """``self.to(tinygrad_bn.int16)``. Returns this tensor if it is already int16."""
         return self.to(dtypes.int16)
 
-    def char(self):
+    def char(self) -> Tensor:
         """``self.to(tinygrad_bn.int8)``. Returns this tensor if it is already int8."""
         return self.to(dtypes.int8)
 
-    def byte(self):
+    def byte(self) -> Tensor:
         """``self.to(tinygrad_bn.uint8)``. Returns this tensor if it is already uint8."""
         return self.to(dtypes.uint8)
 
-    def half(self):
+    def half(self) -> Tensor:
         """``self.to(tinygrad_bn.float16)`` (differentiable). Returns this tensor if it is already
         float16."""
         return self.to(dtypes.float16)
 
-    def bool(self):
+    def bool(self) -> Tensor:
         """``self.to(tinygrad_bn.bool)``: nonzero becomes True. Returns this tensor if it is
         already bool."""
         return self.to(dtypes.bool)
 
     # ------------------------------------------------------------------ arithmetic
 
-    def add(self, other, *, alpha=1):
+    def add(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
         """``self + alpha * other``."""
         if alpha != 1:
             other = other * alpha
         return Add.apply(*_operands(self, other))
 
-    def sub(self, other, *, alpha=1):
+    def sub(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
         """``self - alpha * other``."""
         if alpha != 1:
             other = other * alpha
         return Sub.apply(*_subtraction_operands(self, other))
 
-    def mul(self, other):
+    def mul(self, other: Tensor | Number) -> Tensor:
         """``self * other``, elementwise; the shapes broadcast and the dtypes promote as in PyTorch
         (``other`` may be a Python number)."""
         return Mul.apply(*_operands(self, other))
 
-    def div(self, other, *, rounding_mode=None):
+    def div(self, other: Tensor | Number, *, rounding_mode: str | None = None) -> Tensor:
         """``self / other``: true division (integers give the default float dtype), or rounded
         toward zero (``rounding_mode="trunc"``) or down (``"floor"``), integers kept."""
         if rounding_mode is None:
@@ -579,16 +596,16 @@ class Tensor:
 
     divide = true_divide = div
 
-    def floor_divide(self, other):
+    def floor_divide(self, other: Tensor | Number) -> Tensor:
         """``self // other`` rounded toward minus infinity, as PyTorch's ``floor_divide`` since
         1.13 (``div(other, rounding_mode="floor")``); broadcasts. The gradient is zero."""
         return self.div(other, rounding_mode="floor")
 
-    def remainder(self, other):
+    def remainder(self, other: Tensor | Number) -> Tensor:
         """The remainder with the sign of ``other`` (Python's ``%``)."""
         return Remainder.apply(*_no_bool("remainder_cpu", _operands(self, other)))
 
-    def fmod(self, other):
+    def fmod(self, other: Tensor | Number) -> Tensor:
         """The remainder with the sign of ``self`` (C's ``fmod``): ``self - trunc(self/other)
         * other``, in the operands' promoted dtype."""
         a, b = _no_bool("fmod_cpu", _operands(self, other))
@@ -607,12 +624,12 @@ class Tensor:
     def __rmod__(self, other):
         return Remainder.apply(*_no_bool("remainder_cpu", _operands(self, other, reflected=True)))
 
-    def pow(self, exponent):
+    def pow(self, exponent: Tensor | Number) -> Tensor:
         """``self ** exponent``, elementwise; ``exponent`` is a number or a tensor that broadcasts
         with ``self``, and the dtypes promote as in PyTorch. Bool tensors raise."""
         return Pow.apply(*_no_bool("pow", _operands(self, exponent)))
 
-    def neg(self):
+    def neg(self) -> Tensor:
         """``-self``, elementwise, same shape and dtype. A bool tensor raises (PyTorch asks for
         ``~`` or ``logical_not()`` instead)."""
         if self._array.dtype is dtypes.bool:
@@ -622,7 +639,7 @@ class Tensor:
             )
         return Neg.apply(self)
 
-    def matmul(self, other):
+    def matmul(self, other: Tensor) -> Tensor:
         """Matrix product with NumPy's rules for 1-D, 2-D and batched operands. Both must have
         one dtype: PyTorch promotes nothing here (a float32 weight times float64 data is an
         error, not a silent float64 result)."""
@@ -635,7 +652,7 @@ class Tensor:
                 f"{dtypes.cpp_type_name(other._array.dtype)}")
         return MatMul.apply(self, other)
 
-    def mm(self, other):
+    def mm(self, other: Tensor) -> Tensor:
         """Matrix product of two 2-D tensors (``matmul`` without broadcasting or 1-D rules)."""
         if self.ndim != 2:
             raise RuntimeError(f"self must be a matrix (got a {self.ndim}-D tensor)")
@@ -644,7 +661,7 @@ class Tensor:
             raise RuntimeError(f"mat2 must be a matrix (got {got})")
         return self.matmul(other)
 
-    def bmm(self, other):
+    def bmm(self, other: Tensor) -> Tensor:
         """Batched matrix product: ``(b, n, k) @ (b, k, m) -> (b, n, m)``, same ``b``."""
         if self.ndim != 3:
             raise RuntimeError(f"batch1 must be a 3D tensor (got a {self.ndim}-D tensor)")
@@ -658,7 +675,7 @@ class Tensor:
             )
         return self.matmul(other)
 
-    def dot(self, other):
+    def dot(self, other: Tensor) -> Tensor:
         """The inner product of two 1-D tensors of one dtype and length."""
         other = _tensor_argument(other, "dot", "tensor", 2)
         if self.ndim != 1 or other.ndim != 1:
@@ -677,7 +694,7 @@ class Tensor:
                 f"{self.shape[0]} and {other.shape[0]} elements respectively")
         return MatMul.apply(self, other)
 
-    def outer(self, vec2):
+    def outer(self, vec2: Tensor) -> Tensor:
         """The outer product of two 1-D tensors: ``out[i, j] = self[i] * vec2[j]``, shape
         ``(n, m)`` (dtypes promote as in ``*``)."""
         vec2 = _tensor_argument(vec2, "outer", "vec2", 1)
@@ -688,7 +705,7 @@ class Tensor:
 
     ger = outer
 
-    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Number = 1, alpha: Number = 1) -> Tensor:
         """``beta * self + alpha * (mat1 @ mat2)``: ``mat1`` ``(n, k)``, ``mat2`` ``(k, m)``,
         ``self`` broadcastable to ``(n, m)``; all three of one dtype. With ``beta=0`` ``self``
         is ignored (even its NaNs), as in PyTorch; integer tensors truncate ``alpha``/``beta``."""
@@ -712,7 +729,7 @@ class Tensor:
             return product
         return product + (self if beta == 1 else self * beta)
 
-    def addcmul(self, tensor1, tensor2, *, value=1):
+    def addcmul(self, tensor1: Tensor, tensor2: Tensor, *, value: Number = 1) -> Tensor:
         """``self + value * tensor1 * tensor2``, elementwise with broadcasting (integer tensors
         truncate ``value``, as in PyTorch)."""
         product = _tensor_argument(tensor1, "addcmul", "tensor1", 1) * \
@@ -722,7 +739,7 @@ class Tensor:
             value = int(value)
         return self + (product if value == 1 else product * value)
 
-    def addcdiv(self, tensor1, tensor2, *, value=1):
+    def addcdiv(self, tensor1: Tensor, tensor2: Tensor, *, value: Number = 1) -> Tensor:
         """``self + value * tensor1 / tensor2``, elementwise with broadcasting; PyTorch refuses
         two integer ``tensor1``/``tensor2`` (its old integer division), and so does this."""
         tensor1 = _tensor_argument(tensor1, "addcdiv", "tensor1", 1)
@@ -738,7 +755,7 @@ class Tensor:
         quotient = tensor1 / tensor2
         return self + (quotient if value == 1 else quotient * value)
 
-    def lerp(self, end, weight):
+    def lerp(self, end: Tensor, weight: Tensor | Number) -> Tensor:
         """Linear interpolation ``self + weight * (end - self)``, with ``weight`` a number or a
         tensor; all broadcast together. ``self``, ``end`` (and a tensor ``weight``) must share
         one floating dtype, as in PyTorch."""
@@ -803,99 +820,99 @@ class Tensor:
             return self
         return self.to(dtypes.get_default_dtype())
 
-    def exp(self):
+    def exp(self) -> Tensor:
         """``e ** self``, elementwise, same shape; integer and bool inputs give the default float
         dtype, as in PyTorch."""
         return Exp.apply(self._floating())
 
-    def log(self):
+    def log(self) -> Tensor:
         """Natural logarithm, elementwise, same shape; integer and bool inputs give the default
         float dtype, as in PyTorch. ``log(0)`` is ``-inf`` and a negative input gives nan, as in
         PyTorch."""
         return Log.apply(self._floating())
 
-    def sqrt(self):
+    def sqrt(self) -> Tensor:
         """``self ** 0.5``, elementwise, same shape; integer and bool inputs give the default float
         dtype, as in PyTorch. A negative input gives nan."""
         return Sqrt.apply(self._floating())
 
-    def tanh(self):
+    def tanh(self) -> Tensor:
         """Hyperbolic tangent, elementwise, same shape; integer and bool inputs give the default
         float dtype, as in PyTorch. The gradient is ``1 - tanh(self)**2``."""
         return Tanh.apply(self._floating())
 
-    def sigmoid(self):
+    def sigmoid(self) -> Tensor:
         """The logistic function ``1 / (1 + exp(-self))``, elementwise, same shape; integer and
         bool inputs give the default float dtype, as in PyTorch. The gradient is ``sigmoid(self) *
         (1 - sigmoid(self))``."""
         return Sigmoid.apply(self._floating())
 
-    def sin(self):
+    def sin(self) -> Tensor:
         """``sin(self)`` in radians, elementwise, same shape; integer and bool inputs give the
         default float dtype, as in PyTorch."""
         return Sin.apply(self._floating())
 
-    def cos(self):
+    def cos(self) -> Tensor:
         """``cos(self)`` in radians, elementwise, same shape; integer and bool inputs give the
         default float dtype, as in PyTorch."""
         return Cos.apply(self._floating())
 
-    def log2(self):
+    def log2(self) -> Tensor:
         """Base-2 logarithm, elementwise, same shape; integer and bool inputs give the default
         float dtype, as in PyTorch."""
         return Log2.apply(self._floating())
 
-    def log10(self):
+    def log10(self) -> Tensor:
         """Base-10 logarithm, elementwise, same shape; integer and bool inputs give the default
         float dtype, as in PyTorch."""
         return Log10.apply(self._floating())
 
-    def log1p(self):
+    def log1p(self) -> Tensor:
         """``log(1 + x)``, accurate when ``x`` is small."""
         return Log1p.apply(self._floating())
 
-    def expm1(self):
+    def expm1(self) -> Tensor:
         """``exp(x) - 1``, accurate when ``x`` is small."""
         return Expm1.apply(self._floating())
 
-    def rsqrt(self):
+    def rsqrt(self) -> Tensor:
         """``1 / sqrt(x)``."""
         return Rsqrt.apply(self._floating())
 
-    def erf(self):
+    def erf(self) -> Tensor:
         """The error function (as ``math.erf``, elementwise)."""
         return Erf.apply(self._floating())
 
-    def tan(self):
+    def tan(self) -> Tensor:
         """``tan(self)`` in radians, elementwise, same shape; integer and bool inputs give the
         default float dtype, as in PyTorch."""
         return Tan.apply(self._floating())
 
-    def asin(self):
+    def asin(self) -> Tensor:
         """The inverse sine, in ``[-pi/2, pi/2]`` (NaN outside ``[-1, 1]``)."""
         return Asin.apply(self._floating())
 
-    def acos(self):
+    def acos(self) -> Tensor:
         """The inverse cosine, in ``[0, pi]`` (NaN outside ``[-1, 1]``)."""
         return Acos.apply(self._floating())
 
-    def atan(self):
+    def atan(self) -> Tensor:
         """The inverse tangent, in ``(-pi/2, pi/2)``."""
         return Atan.apply(self._floating())
 
     arcsin, arccos, arctan = asin, acos, atan
 
-    def sinh(self):
+    def sinh(self) -> Tensor:
         """Hyperbolic sine, elementwise, same shape; integer and bool inputs give the default float
         dtype, as in PyTorch."""
         return Sinh.apply(self._floating())
 
-    def cosh(self):
+    def cosh(self) -> Tensor:
         """Hyperbolic cosine, elementwise, same shape; integer and bool inputs give the default
         float dtype, as in PyTorch."""
         return Cosh.apply(self._floating())
 
-    def atan2(self, other):
+    def atan2(self, other: Tensor) -> Tensor:
         """The angle of the point ``(other, self)`` from the positive x axis, in ``(-pi, pi]``,
         elementwise with broadcasting; integer operands give the default float dtype."""
         a, b = _operands(self, _tensor_argument(other, "atan2", "other", 2))
@@ -903,7 +920,7 @@ class Tensor:
 
     arctan2 = atan2
 
-    def hypot(self, other):
+    def hypot(self, other: Tensor) -> Tensor:
         """``sqrt(self**2 + other**2)`` elementwise (without overflow), for floating tensors."""
         a, b = _operands(self, _tensor_argument(other, "hypot", "other", 2))
         if not dtypes.is_floating(a._array.dtype):
@@ -911,12 +928,12 @@ class Tensor:
                 f'"hypot_cpu" not implemented for \'{dtypes.scalar_type_name(a._array.dtype)}\'')
         return Hypot.apply(a, b)
 
-    def logit(self, eps=None):
+    def logit(self, eps: _float | None = None) -> Tensor:
         """``log(p / (1 - p))``, the inverse of ``sigmoid``; with ``eps``, ``p`` is first clamped
         to ``[eps, 1 - eps]`` so the result stays finite at 0 and 1."""
         return Logit.apply(self._floating(), eps=eps)
 
-    def square(self):
+    def square(self) -> Tensor:
         """``self ** 2`` (integer and bool tensors give integers, as in PyTorch)."""
         return self.pow(2)
 
@@ -929,43 +946,44 @@ class Tensor:
             return Tensor._make(np.sign(self._array), None)
         return Tensor._make(self._array.copy(), None)
 
-    def floor(self):
+    def floor(self) -> Tensor:
         """Round down to the nearest integer: elementwise, same shape; integer and bool tensors
         come back unchanged with their dtype (PyTorch's rule), and the gradient is zero."""
         return self._stepwise(Floor)
 
-    def ceil(self):
+    def ceil(self) -> Tensor:
         """Round up to the nearest integer: elementwise, same shape; integer and bool tensors come
         back unchanged with their dtype (PyTorch's rule), and the gradient is zero."""
         return self._stepwise(Ceil)
 
-    def round(self):
+    def round(self) -> Tensor:
         """Round to the nearest integer, halves to even (as PyTorch)."""
         return self._stepwise(Round)
 
-    def trunc(self):
+    def trunc(self) -> Tensor:
         """Round toward zero: elementwise, same shape; integer and bool tensors come back unchanged
         with their dtype (PyTorch's rule), and the gradient is zero."""
         return self._stepwise(Trunc)
 
-    def sign(self):
+    def sign(self) -> Tensor:
         """-1, 0 or 1 by the sign of each element, same shape and dtype (a bool tensor comes back
         unchanged, as in PyTorch); the gradient is zero."""
         return self._stepwise(Sign)
 
-    def relu(self):
+    def relu(self) -> Tensor:
         """``max(self, 0)``, elementwise, same shape and dtype. The gradient is 1 where ``self >
         0`` and 0 elsewhere (including at 0, as in PyTorch)."""
         return ReLU.apply(self)
 
-    def abs(self):
+    def abs(self) -> Tensor:
         """``|self|``, elementwise, same shape and dtype. The gradient is ``sign(self)`` (0 at 0,
         as in PyTorch)."""
         return Abs.apply(self)
 
     __abs__ = abs
 
-    def clamp(self, min=None, max=None):
+    def clamp(self, min: Tensor | Number | None = None,
+              max: Tensor | Number | None = None) -> Tensor:
         """Limit values to ``[min, max]``; either bound may be omitted, not both. A bound may
         be a tensor (broadcast), which then gets the gradient where it is the result."""
         if min is None and max is None:
@@ -987,20 +1005,20 @@ class Tensor:
 
     clip = clamp
 
-    def clamp_min(self, min):
+    def clamp_min(self, min: Tensor | Number) -> Tensor:
         """``max(self, min)``: ``clamp`` with a lower bound only."""
         return self.clamp(min=min)
 
-    def clamp_max(self, max):
+    def clamp_max(self, max: Tensor | Number) -> Tensor:
         """``min(self, max)``: ``clamp`` with an upper bound only."""
         return self.clamp(max=max)
 
-    def maximum(self, other):
+    def maximum(self, other: Tensor) -> Tensor:
         """The larger of ``self`` and ``other`` elementwise; the shapes broadcast and the dtypes
         promote as in PyTorch. Where the two are equal each receives half the gradient."""
         return Maximum.apply(*_operands(self, other))
 
-    def minimum(self, other):
+    def minimum(self, other: Tensor) -> Tensor:
         """The smaller of ``self`` and ``other`` elementwise; the shapes broadcast and the dtypes
         promote as in PyTorch. Where the two are equal each receives half the gradient."""
         return Minimum.apply(*_operands(self, other))
@@ -1053,19 +1071,19 @@ class Tensor:
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
-    def logical_not(self):
+    def logical_not(self) -> Tensor:
         """Whether each element is zero, as a bool tensor (for any dtype)."""
         return Tensor._make(np.logical_not(self._array), None)
 
-    def logical_and(self, other):
+    def logical_and(self, other: Tensor | Number) -> Tensor:
         """Whether both elements are nonzero, as a bool tensor (any dtypes, broadcast)."""
         return self._logical(other, np.logical_and, "logical_and")
 
-    def logical_or(self, other):
+    def logical_or(self, other: Tensor | Number) -> Tensor:
         """Whether either element is nonzero, as a bool tensor."""
         return self._logical(other, np.logical_or, "logical_or")
 
-    def logical_xor(self, other):
+    def logical_xor(self, other: Tensor | Number) -> Tensor:
         """Whether exactly one of the two elements is nonzero, as a bool tensor."""
         return self._logical(other, np.logical_xor, "logical_xor")
 
@@ -1081,46 +1099,48 @@ class Tensor:
                             f"{self._array.dtype}")
         return Tensor._make(np.invert(self._array), None)
 
-    def isnan(self):
+    def isnan(self) -> Tensor:
         """A bool tensor of the same shape, True where the value is nan. Not differentiable
         (outside the graph), as in PyTorch."""
         return Tensor._make(np.isnan(self._array), None)
 
-    def isinf(self):
+    def isinf(self) -> Tensor:
         """A bool tensor of the same shape, True where the value is ``+inf`` or ``-inf``. Not
         differentiable (outside the graph), as in PyTorch."""
         return Tensor._make(np.isinf(self._array), None)
 
-    def isfinite(self):
+    def isfinite(self) -> Tensor:
         """A bool tensor of the same shape, True where the value is neither inf nor nan. Not
         differentiable (outside the graph), as in PyTorch."""
         return Tensor._make(np.isfinite(self._array), None)
 
-    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    def isclose(self, other: Tensor | Number, rtol: _float = 1e-05, atol: _float = 1e-08,
+                equal_nan: _bool = False) -> Tensor:
         """Elementwise ``|self - other| <= atol + rtol * |other|`` (PyTorch's and NumPy's rule)."""
         a, b = _operands(self, other)
         return Tensor._make(np.isclose(a._array, b._array, rtol=rtol, atol=atol,
                                        equal_nan=equal_nan), None)
 
-    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    def allclose(self, other: Tensor | Number, rtol: _float = 1e-05, atol: _float = 1e-08,
+                 equal_nan: _bool = False) -> _bool:
         """Whether ``isclose`` holds everywhere, as a Python bool."""
         return bool(self.isclose(other, rtol, atol, equal_nan)._array.all())
 
-    def equal(self, other):
+    def equal(self, other: Tensor) -> _bool:
         """Whether ``other`` has the same shape and the same values, as a Python bool."""
         return self.shape == other.shape and bool((self._array == other._array).all())
 
-    def all(self, dim=None, keepdim=False):
+    def all(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
         """Whether every element is nonzero (over ``dim``), as a bool tensor."""
         dims = normalize_dims(dim, self.ndim)
         return Tensor._make(np.asarray(np.all(self._array, axis=dims, keepdims=keepdim)), None)
 
-    def any(self, dim=None, keepdim=False):
+    def any(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
         """Whether any element is nonzero (over ``dim``), as a bool tensor."""
         dims = normalize_dims(dim, self.ndim)
         return Tensor._make(np.asarray(np.any(self._array, axis=dims, keepdims=keepdim)), None)
 
-    def argmax(self, dim=None, keepdim=False):
+    def argmax(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
         self._check_reducible("argmax", dim, IndexError)
         if dim is None:
@@ -1128,7 +1148,7 @@ class Tensor:
         index = np.argmax(self._array, axis=normalize_dim(dim, self.ndim), keepdims=keepdim)
         return Tensor._make(index, None)
 
-    def argmin(self, dim=None, keepdim=False):
+    def argmin(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
         self._check_reducible("argmin", dim, IndexError)
         if dim is None:
@@ -1138,7 +1158,8 @@ class Tensor:
 
     # ------------------------------------------------------------------ reductions
 
-    def sum(self, dim=None, keepdim=False, *, dtype=None):
+    def sum(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False, *,
+            dtype: DTypeLike | None = None) -> Tensor:
         """Sum over ``dim`` (all dims when None), in ``dtype`` when given. Bool and integer
         tensors sum to int64, as in PyTorch."""
         source = self if dtype is None else self.to(dtype)
@@ -1146,7 +1167,7 @@ class Tensor:
             source = source.to(dtypes.int64)
         return Sum.apply(source, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
-    def mean(self, dim=None, keepdim=False):
+    def mean(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
         """Average over ``dim`` (an int, a tuple of ints, or None for every element; the default);
         ``keepdim=False`` drops the reduced dimensions, ``keepdim=True`` keeps them with size 1.
         Floating tensors only: an integer tensor raises, as in PyTorch."""
@@ -1157,7 +1178,8 @@ class Tensor:
             )
         return Mean.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def var(self, dim: _int | Sequence[_int] | None = None, unbiased: _bool | None = None,
+            keepdim: _bool = False, *, correction: Number | None = None) -> Tensor:
         """Variance over ``dim``, divided by ``n - correction``.
 
         ``correction=1`` (the default, same as ``unbiased=True``) is the unbiased estimate;
@@ -1166,7 +1188,8 @@ class Tensor:
         dims, correction = self._spread_arguments("var", dim, unbiased, correction)
         return Var.apply(self, dim=dims, correction=correction, keepdim=keepdim)
 
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    def std(self, dim: _int | Sequence[_int] | None = None, unbiased: _bool | None = None,
+            keepdim: _bool = False, *, correction: Number | None = None) -> Tensor:
         """Standard deviation: the square root of ``var`` with the same arguments, one node
         whose gradient is 0 for a constant input (PyTorch's convention; see ``ops.Std``)."""
         dims, correction = self._spread_arguments("std", dim, unbiased, correction)
@@ -1192,7 +1215,8 @@ class Tensor:
             )
         return dims, correction
 
-    def max(self, dim=None, keepdim=False):
+    def max(self, dim: _int | Sequence[_int] | Tensor | None = None,
+            keepdim: _bool = False) -> Tensor | tuple[Tensor, Tensor]:
         """The maximum of all elements, or, with an int ``dim``, the pair ``(values, indices)``
         along it as PyTorch returns (a tuple of dims reduces all of them, like ``amax``).
         ``torch.max(a, b)`` with a tensor ``b`` is the elementwise ``maximum``."""
@@ -1200,7 +1224,8 @@ class Tensor:
             return self.maximum(dim)
         return self._extremum(Max, dim, keepdim, Tensor.argmax)
 
-    def min(self, dim=None, keepdim=False):
+    def min(self, dim: _int | Sequence[_int] | Tensor | None = None,
+            keepdim: _bool = False) -> Tensor | tuple[Tensor, Tensor]:
         """The minimum of all elements, or ``(values, indices)`` along an int ``dim``;
         ``torch.min(a, b)`` with a tensor ``b`` is the elementwise ``minimum``."""
         if isinstance(dim, Tensor):
@@ -1216,14 +1241,14 @@ class Tensor:
             return pair(values, arg(self, d, keepdim))
         return op.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
-    def amax(self, dim=None, keepdim=False):
+    def amax(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
         """Largest value over ``dim`` (an int, a tuple of ints, or None for all dimensions; the
         default), without indices; ``keepdim=False`` drops the reduced dimensions. As PyTorch's
         ``amax``, the gradient is split evenly between tied maxima."""
         self._check_reducible("amax", dim)
         return Max.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
-    def amin(self, dim=None, keepdim=False):
+    def amin(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
         """Smallest value over ``dim`` (an int, a tuple of ints, or None for all dimensions; the
         default), without indices; ``keepdim=False`` drops the reduced dimensions. As PyTorch's
         ``amin``, the gradient is split evenly between tied minima."""
@@ -1244,7 +1269,7 @@ class Tensor:
             if self._array.shape[d] == 0:
                 raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
-    def aminmax(self, *, dim=None, keepdim=False):
+    def aminmax(self, *, dim: _int | None = None, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
         """``(min, max)`` over ``dim`` (an int, or all elements when None), as the named tuple
         ``return_types.aminmax``; both differentiable like ``amin``/``amax``."""
         if dim is not None and not isinstance(dim, (int, np.integer)):
@@ -1254,14 +1279,15 @@ class Tensor:
                                "operation has no identity.")
         return return_types.aminmax(self.amin(dim, keepdim), self.amax(dim, keepdim))
 
-    def count_nonzero(self, dim=None):
+    def count_nonzero(self, dim: _int | Sequence[_int] | None = None) -> Tensor:
         """How many elements are nonzero over ``dim`` (an int, a tuple, or all when None), as
         int64."""
         dims = normalize_dims(dim, self.ndim)
         return Tensor._make(np.asarray(np.count_nonzero(self._array, axis=dims), dtype=np.int64),
                             None)
 
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    def norm(self, p: Number | str | None = "fro", dim: _int | Sequence[_int] | None = None,
+             keepdim: _bool = False, dtype: DTypeLike | None = None) -> Tensor:
         """The vector ``p``-norm over ``dim`` (all elements when None): ``sum(|x|**p) ** (1/p)``,
         ``max |x|`` for ``p=inf``, ``min |x|`` for ``-inf``, the count of nonzeros for 0.
 
@@ -1312,7 +1338,8 @@ class Tensor:
                 f"convertible without narrowing to the specified dtype ({scalar_name(dtype)})")
         return self.to(dtype)
 
-    def median(self, dim=None, keepdim=False):
+    def median(self, dim: _int | None = None,
+               keepdim: _bool = False) -> Tensor | tuple[Tensor, Tensor]:
         """The median: without ``dim``, of all elements, as a 0-d tensor; with ``dim``, the named
         tuple ``(values, indices)`` along it. With an even count it is the lower of the two
         middle values (PyTorch's convention, not their mean); a slice holding NaN gives NaN (at
@@ -1326,7 +1353,7 @@ class Tensor:
             return flat[int(_median_positions(flat._array, 0)[0])]
         return self._pick_along(dim, keepdim, _median_positions, return_types.median, "median")
 
-    def kthvalue(self, k, dim=-1, keepdim=False):
+    def kthvalue(self, k: _int, dim: _int = -1, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
         """The ``k``-th smallest value along ``dim`` (``k`` counts from 1) and its index, as the
         named tuple ``(values, indices)``; NaN counts as the largest value. Among tied values
         the index is the one a stable sort puts ``k``-th, which may differ from PyTorch's (its
@@ -1343,7 +1370,7 @@ class Tensor:
 
         return self._pick_along(dim, keepdim, kth_positions, return_types.kthvalue, "kthvalue")
 
-    def mode(self, dim=-1, keepdim=False):
+    def mode(self, dim: _int = -1, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
         """The most frequent value along ``dim`` (the smallest of equally frequent ones) and
         the index of its last occurrence, as the named tuple ``(values, indices)``."""
         return self._pick_along(dim, keepdim, _mode_positions, return_types.mode, "mode")
@@ -1368,16 +1395,16 @@ class Tensor:
             values, index = values.squeeze(d), index.squeeze(d)
         return result_type(values, index)
 
-    def logsumexp(self, dim=None, keepdim=False):
+    def logsumexp(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
         """``log(sum(exp(self)))`` over ``dim``, computed stably."""
         return LogSumExp.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
-    def softmax(self, dim, dtype=None):
+    def softmax(self, dim: _int, dtype: DTypeLike | None = None) -> Tensor:
         """``exp(x) / sum(exp(x))`` along ``dim``, computed in ``dtype`` when given."""
         source = self._softmax_input("softmax", dtype)
         return Softmax.apply(source, dim=normalize_dim(dim, self.ndim))
 
-    def log_softmax(self, dim, dtype=None):
+    def log_softmax(self, dim: _int, dtype: DTypeLike | None = None) -> Tensor:
         """``x - logsumexp(x)`` along ``dim``, computed in ``dtype`` when given."""
         source = self._softmax_input("log_softmax", dtype)
         return LogSoftmax.apply(source, dim=normalize_dim(dim, self.ndim))
@@ -1393,7 +1420,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ shape
 
-    def reshape(self, *shape):
+    def reshape(self, *shape: ShapeLike) -> Tensor:
         """The same elements in a new shape, given as ints or one tuple (``reshape(4, -1)``,
         ``reshape((4, -1))``); one dimension may be -1 and is then inferred. As PyTorch's
         ``reshape``, the result shares the data (a view) when the layout allows and is a copy
@@ -1402,13 +1429,13 @@ class Tensor:
 
     view = reshape
 
-    def view_as(self, other):
+    def view_as(self, other: Tensor) -> Tensor:
         """This tensor with ``other``'s shape (a view when the memory allows, as ``view``)."""
         return self.reshape(other.shape)
 
     reshape_as = view_as
 
-    def flatten(self, start_dim=0, end_dim=-1):
+    def flatten(self, start_dim: _int = 0, end_dim: _int = -1) -> Tensor:
         """Merge dims ``start_dim`` to ``end_dim`` (inclusive) into one."""
         if self.ndim == 0:
             return self.reshape(1)
@@ -1418,18 +1445,18 @@ class Tensor:
         shape = self.shape
         return self.reshape(shape[:start] + (-1,) + shape[end + 1 :])
 
-    def squeeze(self, dim=None):
+    def squeeze(self, dim: _int | Sequence[_int] | None = None) -> Tensor:
         """Remove size-1 dims (all of them, or those in ``dim`` that have size 1)."""
         dims = range(self.ndim) if dim is None else normalize_dims(dim, self.ndim) or ()
         shape = tuple(s for d, s in enumerate(self.shape) if not (d in dims and s == 1))
         return self.reshape(shape)
 
-    def unsqueeze(self, dim):
+    def unsqueeze(self, dim: _int) -> Tensor:
         """Insert a size-1 dim at position ``dim`` (in ``[-ndim - 1, ndim]``)."""
         d = normalize_dim(dim, self.ndim + 1)
         return self.reshape(self.shape[:d] + (1,) + self.shape[d:])
 
-    def permute(self, *dims):
+    def permute(self, *dims: ShapeLike) -> Tensor:
         """A view with the dimensions reordered: ``x.permute(2, 0, 1)`` or ``x.permute((2, 0,
         1))``; ``dims`` must name every dimension once (negative indices allowed). Shares the data.
         """
@@ -1445,7 +1472,7 @@ class Tensor:
             raise RuntimeError(f"permute(): duplicate dims are not allowed (got {dims})")
         return Permute.apply(self, dims=dims)
 
-    def transpose(self, dim0, dim1):
+    def transpose(self, dim0: _int, dim1: _int) -> Tensor:
         """A view with dimensions ``dim0`` and ``dim1`` swapped (negative indices allowed); shares
         the data, as PyTorch's ``transpose``."""
         dims = list(range(self.ndim))
@@ -1454,18 +1481,18 @@ class Tensor:
         return Permute.apply(self, dims=tuple(dims))
 
     @property
-    def T(self):
+    def T(self) -> Tensor:
         """All dims reversed (the transpose, for a matrix)."""
         return Permute.apply(self, dims=tuple(reversed(range(self.ndim))))
 
-    def t(self):
+    def t(self) -> Tensor:
         """The transpose of a matrix: a 2-D tensor gets its two dimensions swapped (a view); 0-D
         and 1-D tensors come back as they are. More than 2 dimensions raise, as in PyTorch."""
         if self.ndim > 2:
             raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
         return self.T
 
-    def expand(self, *sizes):
+    def expand(self, *sizes: ShapeLike) -> Tensor:
         """Broadcast size-1 dims to ``sizes`` without copying; ``-1`` keeps a dim's size."""
         sizes = tuple(size_arguments(sizes))
         if len(sizes) < self.ndim:
@@ -1487,17 +1514,17 @@ class Tensor:
                 )
         return Expand.apply(self, shape=tuple(target))
 
-    def expand_as(self, other):
+    def expand_as(self, other: Tensor) -> Tensor:
         """``self.expand(*other.shape)``: a broadcast view with ``other``'s shape (no copy); the
         gradient is summed back over the broadcast dimensions."""
         return self.expand(*other.shape)
 
-    def flip(self, *dims):
+    def flip(self, *dims: ShapeLike) -> Tensor:
         """The order of the elements along ``dims`` reversed (a copy, as in PyTorch)."""
         dims = normalize_dims(tuple(size_arguments(dims)), self.ndim)
         return Flip.apply(self, dims=dims)
 
-    def repeat(self, *repeats):
+    def repeat(self, *repeats: ShapeLike) -> Tensor:
         """Tile the tensor ``repeats[i]`` times along dim ``i`` (new leading dims when
         ``repeats`` is longer than ``ndim``)."""
         repeats = tuple(size_arguments(repeats))
@@ -1514,13 +1541,14 @@ class Tensor:
                 f"Trying to create tensor with negative dimension {negative}: {shape}")
         return Repeat.apply(self, repeats=repeats)
 
-    def tile(self, *dims):
+    def tile(self, *dims: ShapeLike) -> Tensor:
         """``repeat`` with ``dims`` padded with leading 1s when it is shorter than ``ndim``:
         ``x.tile(2)`` of a matrix repeats its columns."""
         dims = tuple(size_arguments(dims))
         return self.repeat((1,) * (self.ndim - len(dims)) + dims)
 
-    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+    def repeat_interleave(self, repeats: Tensor | _int | None = None, dim: _int | None = None, *,
+                          output_size: _int | None = None) -> Tensor:
         """Each element repeated ``repeats`` times along ``dim`` (an int for all, or a tensor of
         one count per element), over the flattened tensor when ``dim`` is None:
         ``[1, 2] -> [1, 1, 2, 2]``. Without ``repeats``, this tensor holds the counts and the
@@ -1561,7 +1589,8 @@ class Tensor:
                 f"{len(counts)} and input.size({dim}) = {size}")
         return counts
 
-    def split(self, split_size_or_sections, dim=0):
+    def split(self, split_size_or_sections: _int | Sequence[_int],
+              dim: _int = 0) -> tuple[Tensor, ...]:
         """Views of consecutive pieces along ``dim``: of ``split_size`` each (the last may be
         smaller), or of the given list of sizes."""
         d = normalize_dim(dim, self.ndim)
@@ -1583,7 +1612,7 @@ class Tensor:
             start += size
         return tuple(pieces)
 
-    def chunk(self, chunks, dim=0):
+    def chunk(self, chunks: _int, dim: _int = 0) -> tuple[Tensor, ...]:
         """At most ``chunks`` views of (nearly) equal size along ``dim``."""
         if chunks <= 0:
             raise RuntimeError("chunk expects `chunks` to be greater than 0, got: "
@@ -1591,14 +1620,14 @@ class Tensor:
         length = self.shape[normalize_dim(dim, self.ndim)]
         return self.split(max(-(-length // chunks), 1), dim)
 
-    def unbind(self, dim=0):
+    def unbind(self, dim: _int = 0) -> tuple[Tensor, ...]:
         """The slices along ``dim``, as a tuple of views with that dim removed."""
         if self.ndim == 0:
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         d = normalize_dim(dim, self.ndim)
         return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
 
-    def narrow(self, dim, start, length):
+    def narrow(self, dim: _int, start: _int | Tensor, length: _int) -> Tensor:
         """The view ``self[..., start:start + length, ...]`` along ``dim`` (``start`` may be
         negative, counting from the end, or a 0-d tensor)."""
         if self.ndim == 0:
@@ -1617,7 +1646,7 @@ class Tensor:
                 f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
         return self[(slice(None),) * d + (slice(start, start + length),)]
 
-    def movedim(self, source, destination):
+    def movedim(self, source: _int | Sequence[_int], destination: _int | Sequence[_int]) -> Tensor:
         """The view with dims ``source`` (an int or a sequence) moved to positions
         ``destination``, the other dims keeping their order (NumPy's ``moveaxis``)."""
         sources = tuple(source) if isinstance(source, (tuple, list)) else (source,)
@@ -1642,15 +1671,15 @@ class Tensor:
 
     moveaxis = movedim
 
-    def swapaxes(self, axis0, axis1):
+    def swapaxes(self, axis0: _int, axis1: _int) -> Tensor:
         """``transpose(axis0, axis1)``, NumPy's name."""
         return self.transpose(axis0, axis1)
 
-    def swapdims(self, dim0, dim1):
+    def swapdims(self, dim0: _int, dim1: _int) -> Tensor:
         """``transpose(dim0, dim1)``."""
         return self.transpose(dim0, dim1)
 
-    def unflatten(self, dim, sizes):
+    def unflatten(self, dim: _int, sizes: Sequence[_int]) -> Tensor:
         """Split ``dim`` into dims of ``sizes`` (their product must be its size; one may be
         -1): the inverse of ``flatten``, a view."""
         if self.ndim == 0:
@@ -1672,17 +1701,17 @@ class Tensor:
                 f"{d} ({size}) in the input tensor")
         return self.reshape(self.shape[:d] + resolved + self.shape[d + 1:])
 
-    def broadcast_to(self, size):
+    def broadcast_to(self, size: Sequence[_int]) -> Tensor:
         """The view of this tensor broadcast to shape ``size`` (``expand``; -1 keeps a size)."""
         return self.expand(*size)
 
     @property
-    def mT(self):
+    def mT(self) -> Tensor:
         """The last two dims swapped (the transpose of each matrix in a batch), a view."""
         return self._matrix_transpose("mT")
 
     @property
-    def mH(self):
+    def mH(self) -> Tensor:
         """``mT``: the conjugate transpose of real matrices is their transpose."""
         return self._matrix_transpose("mH")
 
@@ -1692,7 +1721,8 @@ class Tensor:
                                f"matrices. Got {self.ndim}-D tensor.")
         return self.transpose(-2, -1)
 
-    def roll(self, shifts, dims=None):
+    def roll(self, shifts: _int | Sequence[_int],
+             dims: _int | Sequence[_int] | None = None) -> Tensor:
         """The elements moved ``shifts`` places along ``dims`` (an int or a sequence, one shift
         each), those pushed off the end coming back at the start; along the flattened tensor
         when ``dims`` is None (the shape is kept)."""
@@ -1707,14 +1737,14 @@ class Tensor:
         dim_list = tuple(normalize_dim(d, self.ndim) for d in dim_list)
         return Roll.apply(self, shifts=tuple(int(s) for s in shift_list), dims=dim_list)
 
-    def diag(self, diagonal=0):
+    def diag(self, diagonal: _int = 0) -> Tensor:
         """A 1-D tensor becomes the square matrix with it on diagonal ``diagonal`` (0 the main
         one, positive above it, negative below); a matrix gives that diagonal, as a copy."""
         if self.ndim not in (1, 2):
             raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
         return Diag.apply(self, diagonal=int(diagonal))
 
-    def trace(self):
+    def trace(self) -> Tensor:
         """The sum of a matrix's main diagonal (integers sum to int64)."""
         if self.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
@@ -1722,7 +1752,8 @@ class Tensor:
             raise NotImplementedError("\"trace\" not implemented for 'Bool'")
         return self.diag().sum()
 
-    def diff(self, n=1, dim=-1, prepend=None, append=None):
+    def diff(self, n: _int = 1, dim: _int = -1, prepend: Tensor | None = None,
+             append: Tensor | None = None) -> Tensor:
         """The ``n``-th forward difference along ``dim``: ``out[i] = x[i + 1] - x[i]``, applied
         ``n`` times, after joining ``prepend`` and ``append`` (tensors) to either end. Bool
         tensors give ``x[i + 1] != x[i]``, as in PyTorch."""
@@ -1758,7 +1789,7 @@ class Tensor:
                 else later - earlier
         return result
 
-    def index_select(self, dim, index):
+    def index_select(self, dim: _int, index: Tensor) -> Tensor:
         """The slices at positions ``index`` (a 1-D int64 or int32 tensor; repeats allowed)
         along ``dim``, as a copy; the gradient is added back at those positions."""
         _tensor_argument(index, "index_select", "index", 2)
@@ -1782,7 +1813,7 @@ class Tensor:
                 f"INDICES element is out of DATA bounds, id={outside[0]} axis_dim={size}")
         return IndexSelect.apply(self, dim=d, index=positions)
 
-    def masked_select(self, mask):
+    def masked_select(self, mask: Tensor) -> Tensor:
         """The elements where the boolean ``mask`` holds (the two broadcast together), as a
         1-D tensor in row-major order; the gradient flows back to those positions."""
         _tensor_argument(mask, "masked_select", "mask", 1)
@@ -1794,7 +1825,7 @@ class Tensor:
         source = self if self._array.shape == shape else self.expand(*shape)
         return source[np.broadcast_to(mask._array, shape)]
 
-    def nonzero(self, *, as_tuple=False):
+    def nonzero(self, *, as_tuple: _bool = False) -> Tensor | tuple[Tensor, ...]:
         """The indices of the nonzero elements: an int64 tensor of shape ``(count, ndim)``, one
         row per element in row-major order, or with ``as_tuple`` one 1-D tensor per dim (ready
         to index with)."""
@@ -1805,16 +1836,16 @@ class Tensor:
             return (Tensor._make(np.zeros(int(bool(array)), dtype=np.int64), None),)
         return tuple(Tensor._make(i.astype(np.int64), None) for i in np.nonzero(array))
 
-    def argwhere(self):
+    def argwhere(self) -> Tensor:
         """``nonzero()``: the ``(count, ndim)`` indices of the nonzero elements."""
         return self.nonzero()
 
-    def tril(self, diagonal=0):
+    def tril(self, diagonal: _int = 0) -> Tensor:
         """The lower triangle (on and below the ``diagonal``) of the last two dims; zeros
         elsewhere."""
         return self._triangle(np.tril, diagonal, "tril")
 
-    def triu(self, diagonal=0):
+    def triu(self, diagonal: _int = 0) -> Tensor:
         """The upper triangle (on and above the ``diagonal``) of the last two dims."""
         return self._triangle(np.triu, diagonal, "triu")
 
@@ -1824,19 +1855,19 @@ class Tensor:
         keep = pick(np.ones(self.shape[-2:], dtype=bool), diagonal)
         return where(Tensor._make(keep, None), self, 0)
 
-    def gather(self, dim, index):
+    def gather(self, dim: _int, index: Tensor) -> Tensor:
         """``out[i][j] = self[index[i][j]][j]`` for ``dim=0`` (and likewise along any dim);
         ``index`` is int64 with the same number of dims."""
         d = normalize_dim(dim, self.ndim)
         index_array = _gather_index(self, d, index, "gather")
         return Gather.apply(self, dim=d, index=index_array)
 
-    def scatter_add(self, dim, index, src):
+    def scatter_add(self, dim: _int, index: Tensor, src: Tensor) -> Tensor:
         """A copy with ``src`` added at the positions ``index`` names along ``dim``
         (repeated positions add up)."""
         return self._scatter(dim, index, src, overwrite=False, name="scatter_add")
 
-    def scatter(self, dim, index, src):
+    def scatter(self, dim: _int, index: Tensor, src: Tensor | Number) -> Tensor:
         """A copy with ``src`` (a tensor or a number) written at the positions ``index`` names
         along ``dim``."""
         return self._scatter(dim, index, src, overwrite=True, name="scatter")
@@ -1851,14 +1882,15 @@ class Tensor:
                 f"{name}(): Expected self.dtype to be equal to src.dtype")
         return ScatterAdd.apply(self, src, dim=d, index=index_array, overwrite=overwrite)
 
-    def sort(self, dim=-1, descending=False, stable=False):
+    def sort(self, dim: _int = -1, descending: _bool = False,
+             stable: _bool = False) -> tuple[Tensor, Tensor]:
         """``(values, indices)`` along ``dim``, ascending unless ``descending`` (ties keep
         their order); values are differentiable (a gather)."""
         d = normalize_dim(dim, self.ndim)
         indices = self.argsort(d, descending)
         return return_types.sort(self.gather(d, indices), indices)
 
-    def argsort(self, dim=-1, descending=False, stable=False):
+    def argsort(self, dim: _int = -1, descending: _bool = False, stable: _bool = False) -> Tensor:
         """The indices that sort the tensor along ``dim`` (a stable sort)."""
         d = normalize_dim(dim, self.ndim)
         keys = -self._array if descending and self._array.dtype.kind != "b" else self._array
@@ -1866,7 +1898,8 @@ class Tensor:
             keys = ~self._array
         return Tensor._make(np.argsort(keys, axis=d, kind="stable"), None)
 
-    def topk(self, k, dim=-1, largest=True, sorted=True):
+    def topk(self, k: _int, dim: _int = -1, largest: _bool = True,
+             sorted: _bool = True) -> tuple[Tensor, Tensor]:
         """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
         d = normalize_dim(dim, self.ndim)
         if not 0 <= k <= self.shape[d]:
@@ -1875,37 +1908,40 @@ class Tensor:
         indices = Tensor._make(np.take(order._array, range(k), axis=d), None)
         return return_types.topk(self.gather(d, indices), indices)
 
-    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    def unique(self, sorted: _bool = True, return_inverse: _bool = False,
+               return_counts: _bool = False,
+               dim: _int | None = None) -> Tensor | tuple[Tensor, ...]:
         """The distinct values, sorted (see ``tinygrad_bn.counting.unique``)."""
         from .counting import unique  # counting builds on Tensor
 
         return unique(self, sorted, return_inverse, return_counts, dim)
 
-    def histc(self, bins=100, min=0, max=0):
+    def histc(self, bins: _int = 100, min: Number = 0, max: Number = 0) -> Tensor:
         """Counts in equal-width bins (see ``tinygrad_bn.counting.histc``)."""
         from .counting import histc
 
         return histc(self, bins, min, max)
 
-    def multinomial(self, num_samples, replacement=False, *, generator=None):
+    def multinomial(self, num_samples: _int, replacement: _bool = False, *,
+                    generator: Generator | None = None) -> Tensor:
         """Category indices drawn with these weights (see ``tinygrad_bn.sampling``)."""
         from .sampling import multinomial  # sampling builds on Tensor
 
         return multinomial(self, num_samples, replacement, generator=generator)
 
-    def bernoulli(self, p=None, *, generator=None):
+    def bernoulli(self, p: Number | None = None, *, generator: Generator | None = None) -> Tensor:
         """Ones with probability ``self`` (or ``p``), else zeros."""
         from .sampling import bernoulli
 
         return bernoulli(self, p, generator=generator)
 
-    def cumsum(self, dim):
+    def cumsum(self, dim: _int) -> Tensor:
         """Running sums along ``dim`` (integer and bool inputs give int64, as in PyTorch)."""
         d = normalize_dim(dim, self.ndim)
         source = self if dtypes.is_floating(self._array.dtype) else self.to(dtypes.int64)
         return Cumsum.apply(source, dim=d)
 
-    def cumprod(self, dim, *, dtype=None):
+    def cumprod(self, dim: _int, *, dtype: DTypeLike | None = None) -> Tensor:
         """Running products along ``dim``, in ``dtype`` when given (integer and bool inputs give
         int64, as in PyTorch). The gradient is exact with zeros in the input."""
         d = normalize_dim(dim, self.ndim)
@@ -1916,13 +1952,13 @@ class Tensor:
             return Cumprod.apply(source.reshape(1), dim=0).reshape(())
         return Cumprod.apply(source, dim=d)
 
-    def cummax(self, dim):
+    def cummax(self, dim: _int) -> tuple[Tensor, Tensor]:
         """The running maximum along ``dim`` and where it was found, as the named tuple
         ``(values, indices)``; a tie moves the index to the later element, NaN propagates.
         The values are differentiable (the gradient goes to the indexed element)."""
         return self._cumulative_extremum(dim, np.maximum, return_types.cummax)
 
-    def cummin(self, dim):
+    def cummin(self, dim: _int) -> tuple[Tensor, Tensor]:
         """The running minimum along ``dim`` and where it was found (see ``cummax``)."""
         return self._cumulative_extremum(dim, np.minimum, return_types.cummin)
 
@@ -1942,7 +1978,8 @@ class Tensor:
             return result_type(values.reshape(()), index.reshape(()))
         return result_type(values, index)
 
-    def prod(self, dim=None, keepdim=False, *, dtype=None):
+    def prod(self, dim: _int | None = None, keepdim: _bool = False, *,
+             dtype: DTypeLike | None = None) -> Tensor:
         """The product of all elements, or over one ``dim``."""
         source = self if dtype is None else self.to(dtype)
         if not dtypes.is_floating(source._array.dtype):
@@ -2060,91 +2097,92 @@ class Tensor:
         self._bump_version()
         return self
 
-    def add_(self, other, *, alpha=1):
+    def add_(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
         """In place: ``self += alpha * other``."""
         return self._write(Tensor.add, other, alpha=alpha)
 
-    def sub_(self, other, *, alpha=1):
+    def sub_(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
         """In place: ``self -= alpha * other``."""
         return self._write(Tensor.sub, other, alpha=alpha)
 
-    def mul_(self, other):
+    def mul_(self, other: Tensor | Number) -> Tensor:
         """In-place ``mul``: writes the result into this tensor's array and returns ``self``.
         ``other`` must broadcast to this tensor's shape, and the result is stored in this tensor's
         dtype (a float result into an integer tensor raises, as in PyTorch). As in PyTorch it bumps
         the version counter, and a leaf that requires grad refuses unless under ``no_grad()``."""
         return self._write(Tensor.mul, other)
 
-    def div_(self, other):
+    def div_(self, other: Tensor | Number) -> Tensor:
         """In-place ``div``: writes the result into this tensor's array and returns ``self``.
         ``other`` must broadcast to this tensor's shape, and the result is stored in this tensor's
         dtype (a float result into an integer tensor raises, as in PyTorch). As in PyTorch it bumps
         the version counter, and a leaf that requires grad refuses unless under ``no_grad()``."""
         return self._write(Tensor.div, other)
 
-    def pow_(self, exponent):
+    def pow_(self, exponent: Tensor | Number) -> Tensor:
         """In-place ``pow``: writes the result into this tensor's array and returns ``self``.
         ``other`` must broadcast to this tensor's shape, and the result is stored in this tensor's
         dtype (a float result into an integer tensor raises, as in PyTorch). As in PyTorch it bumps
         the version counter, and a leaf that requires grad refuses unless under ``no_grad()``."""
         return self._write(Tensor.pow, exponent)
 
-    def matmul_(self, other):
+    def matmul_(self, other: Tensor) -> Tensor:
         """In-place ``matmul``: ``self @ other`` written into this tensor and ``self`` returned;
         the product must have this tensor's shape (so ``other`` is square in its last two
         dimensions). Bumps the version counter; a leaf that requires grad refuses unless under
         ``no_grad()``."""
         return self._write(Tensor.matmul, other)
 
-    def neg_(self):
+    def neg_(self) -> Tensor:
         """In-place ``neg``: writes the result into this tensor's array and returns ``self``. As in
         PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
         ``no_grad()``."""
         return self._write(Tensor.neg)
 
-    def exp_(self):
+    def exp_(self) -> Tensor:
         """In-place ``exp``: writes the result into this tensor's array and returns ``self``. As in
         PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
         ``no_grad()``."""
         return self._write(Tensor.exp)
 
-    def log_(self):
+    def log_(self) -> Tensor:
         """In-place ``log``: writes the result into this tensor's array and returns ``self``. As in
         PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
         ``no_grad()``."""
         return self._write(Tensor.log)
 
-    def sqrt_(self):
+    def sqrt_(self) -> Tensor:
         """In-place ``sqrt``: writes the result into this tensor's array and returns ``self``. As
         in PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
         ``no_grad()``."""
         return self._write(Tensor.sqrt)
 
-    def abs_(self):
+    def abs_(self) -> Tensor:
         """In-place ``abs``: writes the result into this tensor's array and returns ``self``. As in
         PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
         ``no_grad()``."""
         return self._write(Tensor.abs)
 
-    def tanh_(self):
+    def tanh_(self) -> Tensor:
         """In-place ``tanh``: writes the result into this tensor's array and returns ``self``. As
         in PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
         ``no_grad()``."""
         return self._write(Tensor.tanh)
 
-    def sigmoid_(self):
+    def sigmoid_(self) -> Tensor:
         """In-place ``sigmoid``: writes the result into this tensor's array and returns ``self``.
         As in PyTorch it bumps the version counter, and a leaf that requires grad refuses unless
         under ``no_grad()``."""
         return self._write(Tensor.sigmoid)
 
-    def relu_(self):
+    def relu_(self) -> Tensor:
         """In-place ``relu``: writes the result into this tensor's array and returns ``self``. As
         in PyTorch it bumps the version counter, and a leaf that requires grad refuses unless under
         ``no_grad()``."""
         return self._write(Tensor.relu)
 
-    def clamp_(self, min=None, max=None):
+    def clamp_(self, min: Tensor | Number | None = None,
+               max: Tensor | Number | None = None) -> Tensor:
         """In-place ``clamp``: limits each element to ``[min, max]`` (either may be None; the
         defaults) and returns ``self``. Bumps the version counter; a leaf that requires grad
         refuses unless under ``no_grad()``. ``clip_`` is the same method."""
@@ -2152,23 +2190,23 @@ class Tensor:
 
     clip_ = clamp_
 
-    def clamp_min_(self, min):
+    def clamp_min_(self, min: Tensor | Number) -> Tensor:
         """In-place ``clamp_min``: writes the result into this tensor's array and returns ``self``.
         As in PyTorch it bumps the version counter, and a leaf that requires grad refuses unless
         under ``no_grad()``."""
         return self._write(Tensor.clamp, min, None)
 
-    def clamp_max_(self, max):
+    def clamp_max_(self, max: Tensor | Number) -> Tensor:
         """In-place ``clamp_max``: writes the result into this tensor's array and returns ``self``.
         As in PyTorch it bumps the version counter, and a leaf that requires grad refuses unless
         under ``no_grad()``."""
         return self._write(Tensor.clamp, None, max)
 
-    def masked_fill_(self, mask, value):
+    def masked_fill_(self, mask: Tensor, value: Tensor | Number) -> Tensor:
         """In place: ``value`` where the boolean ``mask`` (broadcast to this shape) holds."""
         return self._write(Tensor.masked_fill, mask, value)
 
-    def masked_fill(self, mask, value):
+    def masked_fill(self, mask: Tensor, value: Tensor | Number) -> Tensor:
         """A copy with ``value`` (a number or a 0-d tensor) where the boolean ``mask`` holds."""
         if not isinstance(mask, Tensor) or mask._array.dtype is not dtypes.bool:
             got = mask._array.dtype if isinstance(mask, Tensor) else type(mask).__name__
@@ -2190,11 +2228,11 @@ class Tensor:
     __ipow__ = pow_
     __imatmul__ = matmul_
 
-    def zero_(self):
+    def zero_(self) -> Tensor:
         """Set every element to zero in place (used on ``.grad``)."""
         return self._fill(0)
 
-    def fill_(self, value):
+    def fill_(self, value: Tensor | Number) -> Tensor:
         """Set every element to ``value`` (a number or a one-element tensor) in place."""
         if isinstance(value, Tensor):
             if value.ndim != 0:
@@ -2207,7 +2245,7 @@ class Tensor:
             value = value.item()
         return self._fill(value)
 
-    def copy_(self, source):
+    def copy_(self, source: Tensor | Any) -> Tensor:
         """Copy ``source``'s values into this tensor in place (broadcast to this shape, cast to
         this dtype); recorded, so gradients reach ``source``."""
         if not isinstance(source, Tensor):
@@ -2216,15 +2254,17 @@ class Tensor:
             raise RuntimeError(_broadcast_into_error(source._array.shape, self._array.shape))
         return self._write(_copy_from, source)
 
-    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    def uniform_(self, a: _float = 0.0, b: _float = 1.0, *,
+                 generator: Generator | None = None) -> Tensor:
         """Fill in place with draws from U(a, b)."""
         return self._write_random(numpy_generator(generator).uniform, a, b)
 
-    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    def normal_(self, mean: _float = 0.0, std: _float = 1.0, *,
+                generator: Generator | None = None) -> Tensor:
         """Fill in place with draws from N(mean, std**2)."""
         return self._write_random(numpy_generator(generator).normal, mean, std)
 
-    def exponential_(self, lambd=1.0, *, generator=None):
+    def exponential_(self, lambd: _float = 1.0, *, generator: Generator | None = None) -> Tensor:
         """Fill in place with draws from the exponential distribution of rate ``lambd`` (mean
         ``1 / lambd``)."""
         if not dtypes.is_floating(self._array.dtype):
@@ -2235,7 +2275,7 @@ class Tensor:
             raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
         return self._write_values(numpy_generator(generator).exponential(1 / lambd, self.shape))
 
-    def random_(self, *args, generator=None, **bounds):
+    def random_(self, *args: _int, generator: Generator | None = None, **bounds: _int) -> Tensor:
         """Fill in place with integers drawn uniformly from ``[from, to)``: ``random_(to)``,
         ``random_(from, to)`` (also as keywords ``from=``, ``to=``), or ``random_()`` for
         ``[0, 2**mantissa]`` in a floating tensor and the dtype's non-negative range in an
@@ -2276,7 +2316,7 @@ class Tensor:
                 "version 1.7 release, please fix the code in advance", UserWarning, stacklevel=2)
         return self._write_values(numpy_generator(generator).integers(low, high, self.shape))
 
-    def bernoulli_(self, p=0.5, *, generator=None):
+    def bernoulli_(self, p: Tensor | _float = 0.5, *, generator: Generator | None = None) -> Tensor:
         """Fill in place with ones drawn with probability ``p`` (a number, or a floating tensor
         that broadcasts to this shape) and zeros otherwise."""
         if isinstance(p, Tensor):
@@ -2305,22 +2345,22 @@ class Tensor:
         self._store(values)
         return self
 
-    def squeeze_(self, dim=None):
+    def squeeze_(self, dim: _int | Sequence[_int] | None = None) -> Tensor:
         """``squeeze`` in place: this tensor takes the new shape (same memory)."""
         return self._view_in_place(Tensor.squeeze, dim)
 
-    def unsqueeze_(self, dim):
+    def unsqueeze_(self, dim: _int) -> Tensor:
         """``unsqueeze`` in place: this tensor takes the new shape (same memory)."""
         return self._view_in_place(Tensor.unsqueeze, dim)
 
-    def t_(self):
+    def t_(self) -> Tensor:
         """``t`` in place: a matrix becomes its transpose (same memory)."""
         if self.ndim > 2:
             raise RuntimeError(
                 f"t_() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
         return self._view_in_place(Tensor.t)
 
-    def transpose_(self, dim0, dim1):
+    def transpose_(self, dim0: _int, dim1: _int) -> Tensor:
         """``transpose`` in place (same memory)."""
         return self._view_in_place(Tensor.transpose, dim0, dim1)
 
@@ -2496,7 +2536,7 @@ def _mode_positions(array, dim):
     return np.expand_dims(positions.reshape(rows.shape[:-1]), dim)
 
 
-def accept_numpy_names(function):
+def accept_numpy_names(function: Callable[..., Any]) -> Callable[..., Any]:
     """Let ``function`` take NumPy's ``axis=`` and ``keepdims=`` for ``dim=`` and ``keepdim=``,
     as every PyTorch function with those parameters does."""
 
@@ -2527,7 +2567,7 @@ graph.Tensor = Tensor
 
 
 @accept_numpy_names
-def cat(tensors, dim=0):
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Concatenate tensors along an existing ``dim``; all other sizes must match."""
     tensors = _tensor_list(tensors, "cat")
     ndim = tensors[0].ndim
@@ -2550,7 +2590,7 @@ def cat(tensors, dim=0):
 
 
 @accept_numpy_names
-def stack(tensors, dim=0):
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join equally shaped tensors along a new dim ``dim``."""
     tensors = _tensor_list(tensors, "stack")
     for i, t in enumerate(tensors[1:], start=1):
@@ -2562,13 +2602,13 @@ def stack(tensors, dim=0):
     return Stack.apply(*_common_dtype(tensors), dim=normalize_dim(dim, tensors[0].ndim + 1))
 
 
-def hstack(tensors):
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join tensors column-wise: 1-D (and 0-d) tensors end to end, others along dim 1."""
     tensors = [_at_least(t, 1) for t in _tensor_list(tensors, "hstack", "a non-empty TensorList")]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
-def vstack(tensors):
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join tensors row-wise: 1-D (and 0-d) tensors become rows of a matrix; others are
     joined along dim 0."""
     tensors = [_at_least(t, 2) for t in _tensor_list(tensors, "vstack", "a non-empty TensorList")]
@@ -2583,7 +2623,8 @@ def _at_least(tensor, ndim):
     return tensor.reshape((1,) * (ndim - tensor.ndim) + tuple(tensor.shape))
 
 
-def meshgrid(*tensors, indexing=None):
+def meshgrid(*tensors: Tensor | Sequence[Tensor],
+             indexing: str | None = None) -> tuple[Tensor, ...]:
     """Coordinate grids from 1-D tensors of sizes ``n0, n1, ...``: one tensor of shape
     ``(n0, n1, ...)`` each, the ``i``-th varying along dim ``i`` (``indexing="ij"``, matrix
     indexing) or with the first two dims swapped (``"xy"``, Cartesian, as NumPy's default).
@@ -2619,7 +2660,7 @@ def meshgrid(*tensors, indexing=None):
     return tuple(grids)
 
 
-def broadcast_shapes(*shapes):
+def broadcast_shapes(*shapes: ShapeLike) -> Size:
     """The shape that tensors of ``shapes`` broadcast to, as a ``Size``."""
     result = []
     for index, shape in enumerate(shapes):
@@ -2637,7 +2678,7 @@ def broadcast_shapes(*shapes):
     return Size(result)
 
 
-def broadcast_tensors(*tensors):
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
     """The tensors expanded to their common broadcast shape (views), as a tuple."""
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
@@ -2650,7 +2691,7 @@ def broadcast_tensors(*tensors):
     return tuple(t if t._array.shape == shape else t.expand(*shape) for t in tensors)
 
 
-def einsum(equation, *operands):
+def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     """Einstein summation: ``einsum("ij,jk->ik", a, b)`` is ``a @ b``. Each operand gets one
     letter per dim; letters shared by operands are multiplied along, letters missing from the
     output (after ``->``) are summed over, a letter repeated in one operand takes its diagonal,
@@ -2679,14 +2720,16 @@ def einsum(equation, *operands):
 
 
 @accept_numpy_names
-def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var_mean(input: Tensor, dim: int | Sequence[int] | None = None, unbiased: bool | None = None,
+             keepdim: bool = False, *, correction: Number | None = None) -> tuple[Tensor, Tensor]:
     """``(var, mean)`` over ``dim`` in one call, with ``var``'s arguments (``correction=1``,
     the unbiased estimate, unless told otherwise)."""
     return _spread_and_mean(input, Tensor.var, "var_mean", dim, unbiased, keepdim, correction)
 
 
 @accept_numpy_names
-def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(input: Tensor, dim: int | Sequence[int] | None = None, unbiased: bool | None = None,
+             keepdim: bool = False, *, correction: Number | None = None) -> tuple[Tensor, Tensor]:
     """``(std, mean)`` over ``dim`` in one call, with ``std``'s arguments."""
     return _spread_and_mean(input, Tensor.std, "std_mean", dim, unbiased, keepdim, correction)
 
@@ -2700,12 +2743,12 @@ def _spread_and_mean(input, spread, name, dim, unbiased, keepdim, correction):
             input.mean(dim, keepdim))
 
 
-def is_tensor(obj):
+def is_tensor(obj: object) -> bool:
     """Whether ``obj`` is a ``Tensor``."""
     return isinstance(obj, Tensor)
 
 
-def where(condition, input, other):
+def where(condition: Tensor | Any, input: Tensor | Number, other: Tensor | Number) -> Tensor:
     """Elementwise ``input`` where ``condition`` holds, else ``other`` (either may be a scalar)."""
     if not isinstance(condition, Tensor):
         condition = Tensor(condition)
@@ -2815,7 +2858,7 @@ def _check_integer_range(array, target, from_python):
         scalar_for(value.item(), target)
 
 
-def scalar_for(value, dtype):
+def scalar_for(value: Any, dtype: np.dtype) -> Any:
     """A number about to be written into a tensor of ``dtype`` (a fill, a masked fill, an
     indexed write, ``full``), as a NumPy scalar of that dtype. Into an integer dtype it must
     fit, as PyTorch checks: ``RuntimeError`` otherwise (nan and inf never fit; negative
@@ -2868,7 +2911,7 @@ def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=
     return a, b
 
 
-def qualified_type_name(value):
+def qualified_type_name(value: object) -> str:
     """``numpy.ndarray``, ``list``: a type as PyTorch's messages name it."""
     kind = type(value)
     return kind.__qualname__ if kind.__module__ == "builtins" else \

@@ -27,17 +27,20 @@ them, no legend). ``show_legend`` overrides either.
 time; they build on the picture made here.
 """
 
+from __future__ import annotations
+
 import os
 import shutil
 import weakref
 from collections import Counter, deque
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import graphviz
 import numpy as np
 
 from .autograd import topological_order
-from .nn.module import Parameter
+from .nn.module import Module, Parameter
 from .printing import format_number, format_numbers
 from .tensor import Tensor
 
@@ -145,9 +148,12 @@ class Graph(graphviz.Digraph):
                 f"as a picture (its DOT source is in `.source`). {INSTALL_HINT}")}
 
 
-def draw_graph(output, *, model=None, names=None, style="default", show_values=None,
-               show_grads=True, show_shapes=True, show_saved=False, show_legend=None,
-               group_modules=True, rankdir=None, max_nodes=300, backward=False):
+def draw_graph(output: Tensor, *, model: Module | None = None,
+               names: Mapping[str, Tensor] | None = None, style: str = "default",
+               show_values: bool | None = None, show_grads: bool = True, show_shapes: bool = True,
+               show_saved: bool = False, show_legend: bool | None = None,
+               group_modules: bool = True, rankdir: str | None = None, max_nodes: int = 300,
+               backward: bool = False) -> Graph:
     """The computation graph that produced ``output``, as a ``graphviz.Digraph`` (a ``Graph``).
 
     - ``model``: names parameters (``fc1.weight``) and buffers, and with ``group_modules`` draws
@@ -185,7 +191,7 @@ def draw_graph(output, *, model=None, names=None, style="default", show_values=N
     return picture.to_digraph(rankdir, notes, legend=legend)
 
 
-def retain_grads(output):
+def retain_grads(output: Tensor) -> None:
     """Call ``retain_grad()`` on every intermediate tensor of ``output``'s graph, so that after
     ``backward()`` the drawing shows every tensor's gradient, not only the leaves'."""
     for tensor in _produced(output, topological_order([output])).values():
@@ -193,7 +199,8 @@ def retain_grads(output):
             tensor.retain_grad()
 
 
-def render(graph, path, format=None, view=False):
+def render(graph: graphviz.Digraph, path: str | os.PathLike[str], format: str | None = None,
+           view: bool = False) -> str:
     """Write ``graph`` to ``path`` with Graphviz's ``dot`` and return the path written.
 
     Graphviz's convention: ``format`` (any format ``dot`` writes: ``"svg"``, ``"png"``,

@@ -16,18 +16,23 @@ Both return a ``StepsPage``, which a notebook shows inline. Every frame has the 
 the nodes are sized once for the longest label they ever get and then drawn at that size.
 """
 
+from __future__ import annotations
+
 import html
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import graphviz
 import numpy as np
 
 from . import viz
 from .autograd import grad as autograd_grad
 from .autograd import topological_order
 from .autograd.graph import reduce_to_shape
+from .nn.module import Module
 from .tensor import Tensor
 
 # Per op name, for each input: (its local derivative, the gradient it is sent), written with
@@ -98,7 +103,7 @@ class Step:
     steps: "BackwardSteps" = field(repr=False)
 
     @property
-    def graph(self):
+    def graph(self) -> graphviz.Digraph:
         return self.steps.frame(self.number - 1)
 
 
@@ -110,7 +115,8 @@ class BackwardSteps(list):
         self.picture, self.rankdir, self._frames = picture, rankdir, frames
         self._sizes = None
 
-    def frame(self, index, sizes=None):
+    def frame(self, index: int,
+              sizes: dict[str, tuple[float, float]] | None = None) -> graphviz.Digraph:
         """Frame ``index`` as a ``graphviz.Digraph``; with ``sizes`` (node -> (width, height)
         in inches) every node is drawn at that fixed size, so all frames share one layout."""
         attributes, edges, grads = self._frames[index]
@@ -122,7 +128,7 @@ class BackwardSteps(list):
                                        node_attributes=attributes, edge_attributes=edges,
                                        grads=grads)
 
-    def sizes(self):
+    def sizes(self) -> dict[str, tuple[float, float]]:
         """Each node's size, the largest its label ever needs: Graphviz lays out one graph
         whose every gradient line is the longest it gets in any frame (the other lines do not
         change from frame to frame)."""
@@ -139,8 +145,11 @@ class BackwardSteps(list):
         return self._sizes
 
 
-def backward_steps(output, *, model=None, names=None, gradient=None, style="steps",
-                   show_values=None, rankdir=None, group_modules=True, max_ops=200):
+def backward_steps(output: Tensor, *, model: Module | None = None,
+                   names: Mapping[str, Tensor] | None = None, gradient: Tensor | None = None,
+                   style: str = "steps", show_values: bool | None = None,
+                   rankdir: str | None = None, group_modules: bool = True,
+                   max_ops: int = 200) -> BackwardSteps:
     """The backward pass of ``output`` one op at a time, in the engine's order: a list of
     ``Step`` (see the module docstring).
 
@@ -386,7 +395,7 @@ def _frame(picture, op, op_node, result, input_nodes, receiving, done_ops, sums,
 # ---------------------------------------------------------------------- rendering
 
 
-def render_steps(steps, path=None):
+def render_steps(steps: BackwardSteps, path: str | os.PathLike[str] | None = None) -> StepsPage:
     """Render ``steps`` (from ``backward_steps``): ``path`` ending in ``.html`` writes one
     self-contained page; any other path (``"frames/"``, ``"frames"``) is a folder that gets
     ``step_01.svg``, ``step_02.svg``, ... with the caption above each frame. Returns a
@@ -450,7 +459,7 @@ class StepsPage:
         self.steps, self.svgs, self.files = steps, svgs, []
         self.html = _page(steps, svgs)
 
-    def write_frames(self, folder):
+    def write_frames(self, folder: str | os.PathLike[str]) -> list[str]:
         """Write ``step_01.svg``, ... (caption above the frame) into ``folder``; returns the
         paths."""
         os.makedirs(folder, exist_ok=True)

@@ -8,13 +8,22 @@ Module (as PyTorch does): a plain list of layers is invisible to ``parameters()`
 under its position or key, so ``self.blocks = ModuleList(...)`` gives ``blocks.0.weight``.
 """
 
+from __future__ import annotations
+
 import operator
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import ItemsView, Iterable, KeysView, Mapping, ValuesView
+from typing import TYPE_CHECKING, Any, Union
 
 from ..printing import dtype_name
 from ..tensor import Tensor
 from .module import Module, Parameter
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11 on
+
+# What ModuleDict accepts: a mapping, or (name, module) pairs.
+NamedModules = Union[Mapping[str, Module], Iterable[tuple[str, Module]]]
 
 
 class ModuleList(Module):
@@ -24,7 +33,7 @@ class ModuleList(Module):
 
     _holds = ("layers",)
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
         self.layers = []
         self.extend(modules or [])
@@ -57,22 +66,22 @@ class ModuleList(Module):
     def __iter__(self):
         return iter(self.layers)
 
-    def append(self, module):
+    def append(self, module: Module) -> Self:
         """Add ``module`` at the end; returns the list."""
         self.layers.append(_module(module))
         return self
 
-    def extend(self, modules):
+    def extend(self, modules: Iterable[Module]) -> Self:
         """Append every module of an iterable, in order; returns the list."""
         for module in modules:
             self.append(module)
         return self
 
-    def insert(self, index, module):
+    def insert(self, index: int, module: Module) -> None:
         """Insert ``module`` before position ``index`` (as ``list.insert``)."""
         self.layers.insert(index, _module(module))
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
             "ModuleList is a container, not a layer: call the modules it holds"
         )
@@ -85,7 +94,7 @@ class ModuleDict(Module):
 
     _holds = ("entries",)
 
-    def __init__(self, modules=None):
+    def __init__(self, modules: NamedModules | None = None) -> None:
         super().__init__()
         self.entries = {}
         if modules is not None:
@@ -116,30 +125,30 @@ class ModuleDict(Module):
     def __iter__(self):
         return iter(self.entries)
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:
         """The keys, in insertion order."""
         return self.entries.keys()
 
-    def values(self):
+    def values(self) -> ValuesView[Module]:
         """The modules, in insertion order."""
         return self.entries.values()
 
-    def items(self):
+    def items(self) -> ItemsView[str, Module]:
         """``(key, module)`` pairs, in insertion order."""
         return self.entries.items()
 
-    def update(self, modules):
+    def update(self, modules: NamedModules) -> None:
         """Add or replace modules from a mapping or an iterable of ``(key, module)`` pairs, in
         their order."""
         pairs = modules.items() if hasattr(modules, "items") else modules
         for key, module in pairs:
             self[key] = module
 
-    def pop(self, key):
+    def pop(self, key: str) -> Module:
         """Remove the module under ``key`` and return it (``KeyError`` if absent)."""
         return self.entries.pop(key)
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
             "ModuleDict is a container, not a layer: call the modules it holds"
         )
@@ -156,7 +165,7 @@ class Sequential(ModuleList):
 
     _holds = ("layers", "_names")
 
-    def __init__(self, *modules):
+    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
         names = None
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             names, modules = list(modules[0]), list(modules[0].values())
@@ -172,7 +181,7 @@ class Sequential(ModuleList):
             yield "module", name, module
         yield from Module._members(self)
 
-    def append(self, module):
+    def append(self, module: Module) -> Self:
         """Add ``module`` as the last step (named by its position); returns the Sequential."""
         names = self.__dict__.get("_names")
         if names is not None:
@@ -186,7 +195,7 @@ class Sequential(ModuleList):
             return self.layers[names.index(name)]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
-    def forward(self, input):
+    def forward(self, input: Any) -> Any:
         for module in self.layers:
             input = module(input)
         return input
@@ -214,7 +223,7 @@ class ParameterList(Module):
 
     _holds = ("_values",)
 
-    def __init__(self, values=None):
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
         super().__init__()
         self._values = []
         if values is not None:
@@ -251,13 +260,13 @@ class ParameterList(Module):
     def __iadd__(self, values):
         return self.extend(values)
 
-    def append(self, value):
+    def append(self, value: Any) -> Self:
         """Add ``value`` at the end (a tensor that is not yet a ``Parameter`` is wrapped in one, as
         in PyTorch); returns the list."""
         self._values.append(_as_parameter(value))
         return self
 
-    def extend(self, values):
+    def extend(self, values: Iterable[Any]) -> Self:
         # a Tensor iterates over its rows, but is never meant to be unpacked here
         """Append every value of an iterable (not a single tensor), wrapping tensors as
         ``Parameter``; returns the list."""
@@ -268,7 +277,7 @@ class ParameterList(Module):
             self.append(value)
         return self
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """One line per entry: ``  (0): Parameter containing: [torch.float32 of size 2x3]``."""
         return "\n".join(f"  ({i}): " + _describe(value, lambda p: dtype_name(p.dtype))
                          for i, value in enumerate(self._values))
@@ -291,7 +300,8 @@ class ParameterDict(Module):
 
     _holds = ("_values",)
 
-    def __init__(self, parameters=None):
+    def __init__(self,
+                 parameters: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None) -> None:
         super().__init__()
         self._values = {}
         if parameters is not None:
@@ -337,54 +347,55 @@ class ParameterDict(Module):
     def __reversed__(self):
         return reversed(self._values)
 
-    def keys(self):
+    def keys(self) -> KeysView[str]:
         """The keys, in insertion order."""
         return self._values.keys()
 
-    def values(self):
+    def values(self) -> ValuesView[Any]:
         """The parameters, in insertion order."""
         return self._values.values()
 
-    def items(self):
+    def items(self) -> ItemsView[str, Any]:
         """``(key, parameter)`` pairs, in insertion order."""
         return self._values.items()
 
-    def get(self, key, default=None):
+    def get(self, key: str, default: Any = None) -> Any:
         """The parameter under ``key``, or ``default`` (None) if absent."""
         return self._values.get(key, default)
 
-    def setdefault(self, key, default=None):
+    def setdefault(self, key: str, default: Any = None) -> Any:
         """The parameter under ``key``; if absent, first store ``default`` there (wrapped as a
         ``Parameter`` when it is a tensor)."""
         if key not in self:
             self[key] = default
         return self[key]
 
-    def pop(self, key):
+    def pop(self, key: str) -> Any:
         """Remove the parameter under ``key`` and return it (``KeyError`` if absent)."""
         value = self[key]
         del self[key]
         return value
 
-    def popitem(self):
+    def popitem(self) -> tuple[str, Any]:
         """Remove and return the last inserted ``(key, parameter)`` pair."""
         return self._values.popitem()
 
-    def clear(self):
+    def clear(self) -> None:
         """Remove every parameter."""
         self._values.clear()
 
-    def copy(self):
+    def copy(self) -> ParameterDict:
         """A new ParameterDict holding the same parameters (not copies of them), in the same order.
         """
         return ParameterDict(OrderedDict(self._values))
 
-    def fromkeys(self, keys, default=None):
+    def fromkeys(self, keys: Iterable[str], default: Any = None) -> ParameterDict:
         """A new ParameterDict with every key of ``keys`` mapped to ``default``, as PyTorch's
         ``fromkeys``."""
         return ParameterDict((key, default) for key in keys)
 
-    def update(self, parameters):
+    def update(self,
+               parameters: Mapping[str, Any] | ParameterDict | Iterable[tuple[str, Any]]) -> None:
         """Add or overwrite entries from a mapping or from ``(key, value)`` pairs."""
         if not isinstance(parameters, Iterable):
             raise TypeError("ParametersDict.update should be called with an iterable of "
@@ -420,7 +431,7 @@ class ParameterDict(Module):
         self.update(other)
         return self
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """One line per entry: ``  (key): Parameter containing: [torch.FloatTensor of size 3]``
         (PyTorch names the type here, where ParameterList names the dtype)."""
         return "\n".join(f"  ({key}): " + _describe(value, Tensor.type)

@@ -5,6 +5,8 @@ builds the same computation from primitive ops, so a student can see every step 
 the tests can check the fused backward against what autograd derives.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
 import warnings
@@ -12,17 +14,19 @@ import warnings
 import numpy as np
 
 from .. import dtypes
+from ..dtypes import DTypeLike
 from ..ops import BatchNorm, CrossEntropy, Linear
 from ..ops.loss import BinaryCrossEntropy
 from ..ops.normalization import update_running_statistics
 from ..printing import Size
-from ..random import numpy_generator
+from ..random import Generator, numpy_generator
+from ..shapes import ShapeLike
 from ..tensor import Tensor, qualified_type_name, where
 
 REDUCTIONS = ("none", "mean", "sum")
 
 
-def linear(input, weight, bias=None):
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``input @ weight.T + bias`` as one node. ``input`` ``(..., in)``, ``weight``
     ``(out, in)``, ``bias`` ``(out,)``."""
     if not isinstance(input, Tensor):
@@ -49,23 +53,24 @@ def linear(input, weight, bias=None):
     return Linear.apply(input, weight, bias)
 
 
-def relu(input):
+def relu(input: Tensor) -> Tensor:
     """``max(input, 0)`` elementwise, same shape and dtype (``input.relu()``); the gradient at 0 is
     0, as in PyTorch."""
     return input.relu()
 
 
-def leaky_relu(input, negative_slope=0.01, inplace=False):
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``negative_slope * x`` (slope at 0, as PyTorch)."""
     return _maybe_inplace(input, where(input > 0, input, input * negative_slope), inplace)
 
 
-def relu6(input, inplace=False):
+def relu6(input: Tensor, inplace: bool = False) -> Tensor:
     """``min(max(x, 0), 6)``."""
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Tensor:
     """``x`` clamped to ``[min_val, max_val]``; the gradient is 1 strictly inside, 0 at and
     beyond the bounds (PyTorch's ``hardtanh_backward``)."""
     if min_val > max_val:
@@ -75,17 +80,17 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
                           inplace)
 
 
-def elu(input, alpha=1.0, inplace=False):
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
     return _maybe_inplace(input, where(input > 0, input, alpha * input.expm1()), inplace)
 
 
-def silu(input, inplace=False):
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * sigmoid(x)`` (also called swish)."""
     return _maybe_inplace(input, input * input.sigmoid(), inplace)
 
 
-def gelu(input, approximate="none"):
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """``x * Phi(x)`` with Phi the standard normal CDF: ``0.5 * x * (1 + erf(x / sqrt(2)))``,
     or with ``approximate="tanh"`` ``0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))``."""
     if approximate == "none":
@@ -96,7 +101,7 @@ def gelu(input, approximate="none"):
     raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
 
 
-def softplus(input, beta=1.0, threshold=20.0):
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``
     (where the two agree to float precision), as PyTorch."""
     scaled = input * beta
@@ -110,7 +115,7 @@ def _maybe_inplace(input, result, inplace):
     return input.copy_(result) if inplace else result
 
 
-def one_hot(tensor, num_classes=-1):
+def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 class indices ``(...)`` as int64 one-hot rows ``(..., num_classes)``; with
     ``num_classes=-1`` the number of classes is the largest index plus one."""
     if not isinstance(tensor, Tensor) or tensor.dtype != dtypes.int64:
@@ -125,7 +130,7 @@ def one_hot(tensor, num_classes=-1):
     return Tensor._make((labels[..., None] == np.arange(num_classes)).astype(np.int64), None)
 
 
-def embedding(input, weight, padding_idx=None):
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` ``(num_embeddings, dim)`` picked by the int64 indices ``input`` (any
     shape); the result has shape ``input.shape + (dim,)``. The row at ``padding_idx`` gets no
     gradient."""
@@ -145,26 +150,28 @@ def embedding(input, weight, padding_idx=None):
     return rows
 
 
-def tanh(input):
+def tanh(input: Tensor) -> Tensor:
     """Hyperbolic tangent elementwise, same shape (``input.tanh()``); integer inputs give the
     default float dtype, as in PyTorch."""
     return input.tanh()
 
 
-def sigmoid(input):
+def sigmoid(input: Tensor) -> Tensor:
     """``1 / (1 + exp(-input))`` elementwise, same shape (``input.sigmoid()``); integer inputs give
     the default float dtype, as in PyTorch."""
     return input.sigmoid()
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: DTypeLike | None = None) -> Tensor:
     """``exp(x) / sum(exp(x))`` along ``dim``, in ``dtype`` when given. Without ``dim``,
     PyTorch's deprecated implicit choice (dim 0 for 0-, 1- and 3-D input, else 1), with its
     warning."""
     return input.softmax(_implicit_dim("softmax", input, dim, _stacklevel), dtype=dtype)
 
 
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype: DTypeLike | None = None) -> Tensor:
     """``x - logsumexp(x)`` along ``dim``, in ``dtype`` when given; ``dim`` as in
     ``softmax``."""
     return input.log_softmax(_implicit_dim("log_softmax", input, dim, _stacklevel), dtype=dtype)
@@ -181,8 +188,9 @@ def _implicit_dim(name, input, dim, stacklevel):
 # ---------------------------------------------------------------------- normalization
 
 
-def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
-               momentum=0.1, eps=1e-5, fused=True):
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
+               momentum: float = 0.1, eps: float = 1e-5, fused: bool = True) -> Tensor:
     """Batch normalization of ``input`` ``(N, C)`` or ``(N, C, L)`` per channel ``C``.
 
     In training (or when no running statistics are given) the batch's statistics normalise, with
@@ -246,7 +254,8 @@ def _batch_norm_composed(input, running, weight, bias, use_batch_stats, momentum
     return x_hat * weight.reshape(shape) + bias.reshape(shape)  # step 6: scale and shift
 
 
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+def layer_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
     """Normalise over the last ``len(normalized_shape)`` dims of each sample (biased variance),
     then scale by ``weight`` and shift by ``bias``; built from primitive ops."""
     normalized_shape = _shape_tuple(normalized_shape)
@@ -272,7 +281,8 @@ def _shape_tuple(shape):
     return (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
 
 
-def dropout(input, p=0.5, training=True, generator=None):
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            generator: Generator | None = None) -> Tensor:
     """Inverted dropout: in training, zero each element with probability ``p`` and scale the
     rest by ``1 / (1 - p)`` so the expected value is unchanged; identity otherwise."""
     if not 0 <= p <= 1:
@@ -287,8 +297,9 @@ def dropout(input, p=0.5, training=True, generator=None):
 # ---------------------------------------------------------------------- losses
 
 
-def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean",
-                  label_smoothing=0.0, fused=True):
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0,
+                  fused: bool = True) -> Tensor:
     """Cross-entropy between logits ``input`` and ``target``, in PyTorch's three layouts:
 
     =========================  ===========================================  ====================
@@ -370,7 +381,8 @@ def _picked(log_p, labels, valid):
     return picked if valid.all() else where(Tensor._make(valid, None), picked, 0.0)
 
 
-def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
+             reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` at int64 class indices
     ``target``: ``-w[y] * input[n, y, d1, ..., dK]`` at each position, in the layouts of
     ``cross_entropy`` (``(C,)`` with ``()``, ``(N, C)`` with ``(N,)``, ``(N, C, d1, ..., dK)``
@@ -420,7 +432,7 @@ def _unflatten(losses, shape, reduction):
     return losses.reshape(shape)
 
 
-def mse_loss(input, target, reduction="mean"):
+def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error ``(input - target)**2``, reduced. Differently shaped operands
     broadcast with a warning, as in PyTorch."""
     _check_reduction(reduction)
@@ -440,14 +452,15 @@ def _warn_if_broadcast(input, target):
         )
 
 
-def l1_loss(input, target, reduction="mean"):
+def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean absolute error ``|input - target|``, reduced."""
     _check_reduction(reduction)
     _warn_if_broadcast(input, target)
     return _reduce((input - target).abs(), reduction, None)
 
 
-def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
+def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
     """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input -
     target``); ``beta=0`` is the L1 loss."""
     _check_reduction(reduction)
@@ -461,7 +474,8 @@ def smooth_l1_loss(input, target, reduction="mean", beta=1.0):
     return _reduce(losses, reduction, None)
 
 
-def huber_loss(input, target, reduction="mean", delta=1.0):
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
+               delta: float = 1.0) -> Tensor:
     """``0.5 d**2`` where ``|d| <= delta``, else ``delta * (|d| - 0.5 delta)``."""
     _check_reduction(reduction)
     if delta <= 0:
@@ -472,7 +486,8 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     return _reduce(losses, reduction, None)
 
 
-def binary_cross_entropy(input, target, weight=None, reduction="mean"):
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         reduction: str = "mean") -> Tensor:
     """``-w * (t log(x) + (1 - t) log(1 - x))`` for probabilities ``x`` in ``[0, 1]``; each log
     is clamped at -100 (as PyTorch), so a confident wrong answer costs 100, not infinity."""
     _check_reduction(reduction)
@@ -490,8 +505,9 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return _reduce(losses, reduction, None)
 
 
-def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean",
-                                     pos_weight=None):
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                                     reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
     """Binary cross-entropy of ``sigmoid(input)``, computed stably from the logits:
     ``(1 - t) x + (1 + (p - 1) t) * log(1 + exp(-x))``, with ``log(1 + exp(-x))`` written as
     ``log1p(exp(-|x|)) + max(-x, 0)``; ``pos_weight`` ``p`` (one per class) weighs the positive
@@ -516,7 +532,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     return _reduce(losses, reduction, None)
 
 
-def kl_div(input, target, reduction="mean", log_target=False):
+def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence of ``target`` from the log-probabilities ``input``:
     pointwise ``t * (log t - input)`` (0 where ``t`` is 0), or ``exp(t) * (t - input)`` with
     ``log_target``. ``reduction="batchmean"`` divides the sum by the batch size, which is the

@@ -1,13 +1,19 @@
 """Layers that map or reshape features without a nonlinearity: ``Linear``, ``Identity``,
 ``Flatten`` and its inverse ``Unflatten``."""
 
+from __future__ import annotations
+
 import math
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from .. import dtypes
-from ..device import check_device
+from ..device import DeviceLike, check_device
+from ..dtypes import DTypeLike
 from ..shapes import normalize_dim
+from ..tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module, Parameter
@@ -22,7 +28,8 @@ class Linear(Module):
     ``kaiming_uniform_`` with ``a = sqrt(5)``, which gives that same bound).
     """
 
-    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
         super().__init__()
         check_device(device)
         for name, value in (("in_features", in_features), ("out_features", out_features)):
@@ -34,7 +41,7 @@ class Linear(Module):
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
         self.reset_parameters()
 
-    def reset_parameters(self):
+    def reset_parameters(self) -> None:
         """Draw new initial values as PyTorch does: the weight from
         ``kaiming_uniform_(a=sqrt(5))``, which is ``U(-1/sqrt(in_features), 1/sqrt(in_features))``,
         and the bias (if any) from the same range. The constructor calls it."""
@@ -43,10 +50,10 @@ class Linear(Module):
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
             init.uniform_(self.bias, -bound, bound)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.linear(input, self.weight, self.bias)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
 
@@ -54,24 +61,24 @@ class Linear(Module):
 class Identity(Module):
     """Returns its input unchanged (a placeholder, e.g. where a norm layer is switched off)."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__()
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return input
 
 
 class Flatten(Module):
     """Flatten dims ``start_dim`` to ``end_dim`` (default: all but the batch dim)."""
 
-    def __init__(self, start_dim=1, end_dim=-1):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return input.flatten(self.start_dim, self.end_dim)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
 
 
@@ -84,7 +91,7 @@ class Unflatten(Module):
     The output is a reshape of the input, so it shares the input's data.
     """
 
-    def __init__(self, dim, unflattened_size):
+    def __init__(self, dim: int, unflattened_size: Sequence[int]) -> None:
         super().__init__()
         if not isinstance(unflattened_size, (tuple, list)):
             raise TypeError("unflattened_size must be a tuple of ints, but found type "
@@ -95,14 +102,14 @@ class Unflatten(Module):
                                 f"type {type(size).__name__} at pos {position}")
         self.dim, self.unflattened_size = dim, unflattened_size
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return input.reshape(unflattened_shape(input.shape, self.dim, self.unflattened_size))
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
-def unflattened_shape(shape, dim, sizes):
+def unflattened_shape(shape: Sequence[int], dim: int, sizes: Sequence[int]) -> tuple[int, ...]:
     """The shape ``Tensor.unflatten(dim, sizes)`` gives an input of ``shape``, with PyTorch's
     error for each way ``dim`` or ``sizes`` can be wrong (checked in PyTorch's order)."""
     if not sizes:

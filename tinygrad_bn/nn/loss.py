@@ -2,13 +2,16 @@
 with PyTorch's signatures (including the deprecated ``size_average``/``reduce`` flags, which
 become a ``reduction`` with PyTorch's warning)."""
 
+from __future__ import annotations
+
 import warnings
 
+from ..tensor import Tensor
 from . import functional as F
 from .module import Module
 
 
-def legacy_reduction(size_average, reduce):
+def legacy_reduction(size_average: bool | None, reduce: bool | None) -> str:
     """The ``reduction`` that PyTorch's deprecated ``size_average`` and ``reduce`` flags mean
     (either left None counts as True): both true ``"mean"``, only ``reduce`` ``"sum"``, else
     ``"none"``; with PyTorch's deprecation warning."""
@@ -23,7 +26,8 @@ def legacy_reduction(size_average, reduce):
 class _Loss(Module):
     """A loss module's options: ``reduction``, or the legacy ``size_average``/``reduce``."""
 
-    def __init__(self, size_average=None, reduce=None, reduction="mean"):
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
             reduction = legacy_reduction(size_average, reduce)
@@ -39,7 +43,8 @@ class _WeightedLoss(_Loss):
     """A loss with a per-class ``weight``, kept as a buffer (so ``.to`` and ``state_dict`` see
     it, as in PyTorch)."""
 
-    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean") -> None:
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
 
@@ -52,12 +57,13 @@ class CrossEntropyLoss(_WeightedLoss):
     ``nn.functional.cross_entropy`` for ``weight``, ``ignore_index``, ``reduction`` and
     ``label_smoothing``."""
 
-    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                 reduction="mean", label_smoothing=0.0):
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 ignore_index: int = -100, reduce: bool | None = None, reduction: str = "mean",
+                 label_smoothing: float = 0.0) -> None:
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(input, target, weight=self.weight, ignore_index=self.ignore_index,
                                reduction=self.reduction, label_smoothing=self.label_smoothing)
 
@@ -67,12 +73,13 @@ class NLLLoss(_WeightedLoss):
     ``(C,)`` at ``()`` and of ``(N, C, d1, ..., dK)`` at ``(N, d1, ..., dK)``. See
     ``nn.functional.nll_loss``."""
 
-    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
-                 reduction="mean"):
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 ignore_index: int = -100, reduce: bool | None = None,
+                 reduction: str = "mean") -> None:
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
 
@@ -81,25 +88,26 @@ class MSELoss(_Loss):
     """Mean squared error ``(input - target)**2`` with ``reduction`` ``"mean"``, ``"sum"`` or
     ``"none"``."""
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class L1Loss(_Loss):
     """Mean absolute error ``|input - target|``."""
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class SmoothL1Loss(_Loss):
     """Quadratic below ``beta``, linear above (see ``functional.smooth_l1_loss``)."""
 
-    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(size_average, reduce, reduction)
         self.beta = beta
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
 
 
@@ -107,18 +115,18 @@ class HuberLoss(_Loss):
     """Quadratic up to ``delta``, linear beyond (see ``functional.huber_loss``). PyTorch's
     has no legacy flags."""
 
-    def __init__(self, reduction="mean", delta=1.0):
+    def __init__(self, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
         self.delta = delta
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
 
 
 class BCELoss(_WeightedLoss):
     """Binary cross-entropy of probabilities (see ``functional.binary_cross_entropy``)."""
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy(input, target, self.weight, self.reduction)
 
 
@@ -127,13 +135,14 @@ class BCEWithLogitsLoss(_Loss):
     optional ``pos_weight`` per class (see ``functional.binary_cross_entropy_with_logits``);
     ``weight`` and ``pos_weight`` are buffers."""
 
-    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
-                 pos_weight=None):
+    def __init__(self, weight: Tensor | None = None, size_average: bool | None = None,
+                 reduce: bool | None = None, reduction: str = "mean",
+                 pos_weight: Tensor | None = None) -> None:
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
         self.register_buffer("pos_weight", pos_weight)
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.binary_cross_entropy_with_logits(input, target, self.weight, self.reduction,
                                                   self.pos_weight)
 
@@ -142,7 +151,8 @@ class KLDivLoss(_Loss):
     """KL divergence of ``target`` from the log-probabilities ``input`` (see
     ``functional.kl_div``); ``reduction="batchmean"`` gives the true KL divergence."""
 
-    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+    def __init__(self, size_average: bool | None = None, reduce: bool | None = None,
+                 reduction: str = "mean", log_target: bool = False) -> None:
         super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
 
@@ -151,5 +161,5 @@ class KLDivLoss(_Loss):
         if reduction not in F.REDUCTIONS + ("batchmean",):
             raise ValueError(f"{reduction} is not a valid value for reduction")
 
-    def forward(self, input, target):
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.kl_div(input, target, self.reduction, self.log_target)

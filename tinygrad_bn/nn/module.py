@@ -11,19 +11,27 @@ once. Names, ``state_dict`` keys and their order, ``train``/``eval`` and the ``r
 PyTorch.
 """
 
+from __future__ import annotations
+
 import warnings
 from collections import OrderedDict, namedtuple
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import dtypes
-from ..device import check_device, parse_to_arguments
+from ..device import DeviceLike, check_device, parse_to_arguments
+from ..dtypes import DTypeLike
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad, thread_state
 from ..autograd.graph import ModuleCall, version_counter
 from ..autograd.hooks import RemovableHandle
 from ..printing import Size
 from ..tensor import Tensor, _to_array
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # typing.Self from Python 3.11 on
 
 
 class Parameter(Tensor):
@@ -32,7 +40,7 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, data=None, requires_grad=True):
+    def __init__(self, data: Any = None, requires_grad: bool = True) -> None:
         if data is None:
             data = np.zeros(0, dtype=dtypes.get_default_dtype())
         self._array = data._array if isinstance(data, Tensor) else _to_array(data)
@@ -47,7 +55,7 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
-def clear_grads(params, set_to_none=True):
+def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
     """Set each tensor's ``.grad`` to None, or fill it with zeros in place (``zero_grad``)."""
     for param in params:  # the private field: this runs every step
         if param._grad is None:
@@ -71,12 +79,12 @@ class Module:
     in a ``ModuleList`` or ``ModuleDict``.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.training = True
         self._buffer_names = []
         self._non_persistent_buffers = set()
 
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of this module, called by ``module(*args)`` (which also runs the hooks).
         Every subclass defines it; the subclass's docstring states the input and output shapes."""
         raise NotImplementedError(
@@ -108,23 +116,28 @@ class Module:
             hooks = self.__dict__["_module_hooks"] = ModuleHooks()
         return hooks
 
-    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
         """``hook(module, args)`` runs before ``forward``; it may return new ``args`` (a tuple,
         or a single value). With ``with_kwargs=True`` it is ``hook(module, args, kwargs)`` and
         may return ``(args, kwargs)``. Returns a handle whose ``remove()`` unregisters it."""
         return self._hooks().add("forward_pre", hook, prepend, with_kwargs)
 
-    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
         """``hook(module, args, output)`` runs after ``forward``; it may return a replacement
         output. With ``with_kwargs=True`` it is ``hook(module, args, kwargs, output)``."""
         return self._hooks().add("forward", hook, prepend, with_kwargs)
 
-    def register_full_backward_pre_hook(self, hook, prepend=False):
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any],
+                                        prepend: bool = False) -> RemovableHandle:
         """``hook(module, grad_output)`` runs when the gradients of the module's output are
         known, before they flow into the module; it may return replacements."""
         return self._hooks().add("backward_pre", hook, prepend, False)
 
-    def register_full_backward_hook(self, hook, prepend=False):
+    def register_full_backward_hook(self, hook: Callable[..., Any],
+                                    prepend: bool = False) -> RemovableHandle:
         """``hook(module, grad_input, grad_output)`` runs once the gradients with respect to the
         module's tensor arguments are computed (``None`` for those that need none); it may
         return a replacement ``grad_input``."""
@@ -158,18 +171,18 @@ class Module:
             elif isinstance(value, (list, tuple, dict)) and value and name not in self._holds:
                 _warn_if_unregistered(self, name, value)
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         """``(name, module)`` for each direct submodule."""
         for kind, name, value in self._members():
             if kind == "module":
                 yield name, value
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         """The direct submodules, in registration order (not recursive; ``modules()`` is)."""
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, prefix=""):
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
         """This module and every submodule, depth first, each once, with dotted names."""
         seen, stack = set(), [(prefix, self)]
         while stack:
@@ -182,7 +195,7 @@ class Module:
             for child_name, child in reversed(children):
                 stack.append((f"{name}.{child_name}" if name else child_name, child))
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         """This module and every submodule below it, each once, depth first in registration order
         (this module first)."""
         for _, module in self.named_modules():
@@ -197,24 +210,25 @@ class Module:
                     seen.add(id(value))
                     yield (f"{prefix}.{name}" if prefix else name), value
 
-    def named_parameters(self, prefix="", recurse=True):
+    def named_parameters(self, prefix: str = "",
+                         recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
         """``(dotted name, parameter)`` for every parameter, each once (shared ones too)."""
         for name, param in self._named_members("parameter", recurse):
             yield (f"{prefix}.{name}" if prefix else name), param
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every parameter of this module and (with ``recurse=True``, the default) its submodules,
         each once even if shared, in registration order: what an optimizer takes."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix="", recurse=True):
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
         """``(dotted name, buffer)`` for every buffer, each once: the names ``state_dict`` uses
         (``bn1.running_mean``); ``prefix`` is prepended with a dot."""
         for name, buffer in self._named_members("buffer", recurse):
             yield (f"{prefix}.{name}" if prefix else name), buffer
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         """Every buffer (a tensor that is state but not trained, such as BatchNorm's
         ``running_mean``) of this module and, with ``recurse=True`` (the default), its submodules,
         each once."""
@@ -223,7 +237,7 @@ class Module:
 
     # ------------------------------------------------------------------ registration
 
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Add state that is saved in ``state_dict`` but not trained (``tensor`` may be None)."""
         if "_buffer_names" not in self.__dict__:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
@@ -240,7 +254,7 @@ class Module:
             self._non_persistent_buffers.add(name)
         setattr(self, name, tensor)
 
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (a ``Parameter``, or None) under ``name``, the same as assigning the
         attribute; anything else raises ``TypeError`` as in PyTorch."""
         if param is not None and not isinstance(param, Parameter):
@@ -250,7 +264,7 @@ class Module:
             )
         setattr(self, name, param)
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` (a Module, or None) as the submodule ``name``, the same as assigning
         the attribute. ``register_module`` is the same method."""
         if module is not None and not isinstance(module, Module):
@@ -261,7 +275,7 @@ class Module:
 
     # ------------------------------------------------------------------ modes and gradients
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Self:
         """Set ``training`` on this module and every submodule; returns self."""
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
@@ -269,23 +283,23 @@ class Module:
             module.training = mode
         return self
 
-    def eval(self):
+    def eval(self) -> Self:
         """``train(False)``: switch this module and every submodule to evaluation mode (BatchNorm
         then uses its running statistics, Dropout does nothing); returns ``self``."""
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Self:
         """Set ``requires_grad`` on every parameter (True by default; False freezes the module);
         returns ``self``."""
         for param in self.parameters():
             param.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: to None (default), or to zeros in place."""
         clear_grads(self.parameters(), set_to_none)
 
-    def apply(self, fn):
+    def apply(self, fn: Callable[[Module], Any]) -> Self:
         """Call ``fn`` on every submodule and then on this module; returns self."""
         for module in reversed(list(self.modules())):
             fn(module)
@@ -293,7 +307,8 @@ class Module:
 
     # ------------------------------------------------------------------ dtype
 
-    def to(self, *args, dtype=None, device=None, non_blocking=False):
+    def to(self, *args: Any, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+           non_blocking: bool = False) -> Self:
         """Convert floating parameters and buffers to a dtype in place (``to(float64)``,
         ``to(device, dtype)``); the device must be the CPU, which changes nothing."""
         target = parse_to_arguments(args, dtype, device)
@@ -310,28 +325,28 @@ class Module:
                     tensor.grad._array = tensor.grad._array.astype(target)
         return self
 
-    def float(self):
+    def float(self) -> Self:
         """``to(float32)``: convert the floating parameters and buffers in place; returns ``self``.
         """
         return self.to(dtypes.float32)
 
-    def double(self):
+    def double(self) -> Self:
         """``to(float64)``: convert the floating parameters and buffers in place (what
         ``gradcheck`` wants); returns ``self``."""
         return self.to(dtypes.float64)
 
-    def cpu(self):
+    def cpu(self) -> Self:
         """Returns ``self``: everything already lives on the CPU."""
         return self
 
-    def cuda(self, device=None):
+    def cuda(self, device: DeviceLike | None = None) -> Self:
         """Refused: tinygrad_bn runs on the CPU only (the error says so)."""
         check_device("cuda" if device is None else device)
         return self
 
     # ------------------------------------------------------------------ state
 
-    def state_dict(self, prefix=""):
+    def state_dict(self, prefix: str = "") -> OrderedDict[str, Tensor]:
         """Every parameter and persistent buffer by dotted name, PyTorch's order: each module's
         own parameters, then its own buffers, then its submodules'. Values share memory with
         the module (detached tensors)."""
@@ -346,7 +361,8 @@ class Module:
                         state[key] = value.detach()
         return state
 
-    def load_state_dict(self, state_dict, strict=True):
+    def load_state_dict(self, state_dict: Mapping[str, Any],
+                        strict: bool = True) -> IncompatibleKeys:
         """Copy values from ``state_dict`` (Tensors or NumPy arrays) into this module in place.
 
         Everything is checked and converted to the destination's dtype before anything is
@@ -399,7 +415,7 @@ class Module:
 
     # ------------------------------------------------------------------ printing
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         """The text inside this module's parentheses, e.g. ``in_features=20, out_features=64``."""
         return ""
 

@@ -2,13 +2,17 @@
 (statistics over each sample's features, the alternative the article names for small batches
 and sequence models)."""
 
+from __future__ import annotations
+
 import numbers
 
 import numpy as np
 
 from .. import dtypes
 from ..autograd import no_grad
-from ..device import check_device
+from ..device import DeviceLike, check_device
+from ..dtypes import DTypeLike
+from ..shapes import ShapeLike
 from ..tensor import Tensor
 from . import functional as F
 from .module import Module, Parameter
@@ -31,8 +35,10 @@ class BatchNorm1d(Module):
     statistics. Both give the same values and gradients.
     """
 
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True, device=None, dtype=None, *, bias=True, fused=True):
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None, *,
+                 bias: bool = True, fused: bool = True) -> None:
         super().__init__()
         check_device(device)
         self.fused = fused
@@ -53,7 +59,7 @@ class BatchNorm1d(Module):
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)
 
-    def reset_running_stats(self):
+    def reset_running_stats(self) -> None:
         """Set ``running_mean`` to 0, ``running_var`` to 1 and ``num_batches_tracked`` to 0, in
         place (nothing without ``track_running_stats``); the affine ``weight`` and ``bias`` are
         left as they are."""
@@ -63,7 +69,7 @@ class BatchNorm1d(Module):
                 self.running_var.fill_(1)
                 self.num_batches_tracked.zero_()
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         if input._array.ndim not in (2, 3):
             raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
         if input._array.shape[1] != self.num_features:
@@ -88,7 +94,7 @@ class BatchNorm1d(Module):
             fused=self.fused,
         )
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.use_bias}, "
                 f"track_running_stats={self.track_running_stats}")
@@ -99,8 +105,9 @@ class LayerNorm(Module):
     last ``len(normalized_shape)`` dims of each sample (biased variance), independent of the
     batch; identical in training and eval. Built from primitive ops."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
-                 device=None, dtype=None):
+    def __init__(self, normalized_shape: ShapeLike, eps: float = 1e-5,
+                 elementwise_affine: bool = True, bias: bool = True,
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
         super().__init__()
         check_device(device)
         if isinstance(normalized_shape, numbers.Integral):
@@ -113,9 +120,9 @@ class LayerNorm(Module):
         self.bias = (Parameter(np.zeros(self.normalized_shape, dtype=dtype))
                      if elementwise_affine and bias else None)
 
-    def forward(self, input):
+    def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.use_bias}")

@@ -1,11 +1,13 @@
 """Adam and AdamW: adaptive moment estimation, with PyTorch's bias correction and order of
 operations."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
-from .optimizer import Optimizer
+from .optimizer import Optimizer, Params
 
 
 class Adam(Optimizer):
@@ -24,8 +26,9 @@ class Adam(Optimizer):
 
     decoupled_weight_decay = False
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, maximize=False):
+    def __init__(self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
         if not 0.0 <= lr:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not 0.0 <= eps:
@@ -40,7 +43,7 @@ class Adam(Optimizer):
         self._flat = {}  # group index -> flat moment arrays the per-parameter state views into
 
     @no_grad()
-    def step(self):
+    def step(self) -> None:
         for index, group in enumerate(self.param_groups):
             params = [p for p in group["params"] if p._grad is not None]
             if not params:
@@ -141,6 +144,7 @@ class AdamW(Adam):
 
     decoupled_weight_decay = True
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, maximize=False):
+    def __init__(self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False,
+                 maximize: bool = False) -> None:
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)

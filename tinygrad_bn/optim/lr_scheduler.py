@@ -7,9 +7,14 @@ scheduler records ``initial_lr`` in each group and takes step 0; call ``schedule
 ``optimizer.step()``, once per epoch (or per batch for ``OneCycleLR``).
 """
 
+from __future__ import annotations
+
 import math
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
+from ..tensor import Tensor
 from .optimizer import Optimizer
 
 
@@ -18,7 +23,7 @@ class LRScheduler:
     after construction), ``get_last_lr()``. Subclasses define ``get_lr()``, the rates for the
     step ``last_epoch`` from the current ones."""
 
-    def __init__(self, optimizer, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
@@ -38,33 +43,33 @@ class LRScheduler:
         self.step()
         self._initial = False
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         """The learning rates for step ``last_epoch``, one per parameter group, computed from the
         current ones (PyTorch's recursive form); ``step()`` calls it and each subclass defines it.
         """
         raise NotImplementedError
 
-    def current_lrs(self):
+    def current_lrs(self) -> list[float]:
         """The optimizer's current learning rates, one per parameter group."""
         return [group["lr"] for group in self.optimizer.param_groups]
 
-    def step(self):
+    def step(self) -> None:
         """Advance one step and set every group's ``lr``."""
         self.last_epoch += 1
         for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
             group["lr"] = lr
         self._last_lr = self.current_lrs()
 
-    def get_last_lr(self):
+    def get_last_lr(self) -> list[float]:
         """The rates the last ``step()`` set, one per parameter group."""
         return self._last_lr
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """The scheduler's state (``last_epoch``, ``base_lrs``, ...) as a dict, everything except
         the optimizer, for ``load_state_dict``."""
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the state a ``state_dict()`` returned."""
         self.__dict__.update(state_dict)
 
@@ -72,7 +77,9 @@ class LRScheduler:
 class LambdaLR(LRScheduler):
     """``lr = base_lr * lr_lambda(epoch)`` (one function, or one per group)."""
 
-    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer,
+                 lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
         groups = len(optimizer.param_groups)
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != groups:
@@ -82,15 +89,15 @@ class LambdaLR(LRScheduler):
             self.lr_lambdas = [lr_lambda] * groups
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         state = super().state_dict()
         state["lr_lambdas"] = [None] * len(self.lr_lambdas)  # functions are not state
         return state
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         state = dict(state_dict)
         state.pop("lr_lambdas", None)
         super().load_state_dict(state)
@@ -99,11 +106,12 @@ class LambdaLR(LRScheduler):
 class StepLR(LRScheduler):
     """Multiply the rate by ``gamma`` every ``step_size`` epochs."""
 
-    def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         self.step_size, self.gamma = step_size, gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self.current_lrs()
         return [lr * self.gamma for lr in self.current_lrs()]
@@ -113,11 +121,12 @@ class MultiStepLR(LRScheduler):
     """Multiply the rate by ``gamma`` at each epoch listed in ``milestones`` (by ``gamma**n``
     for an epoch listed ``n`` times)."""
 
-    def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, milestones: Iterable[int], gamma: float = 0.1,
+                 last_epoch: int = -1) -> None:
         self.milestones, self.gamma = Counter(milestones), gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self.last_epoch not in self.milestones:
             return self.current_lrs()
         factor = self.gamma ** self.milestones[self.last_epoch]
@@ -127,11 +136,11 @@ class MultiStepLR(LRScheduler):
 class ExponentialLR(LRScheduler):
     """Multiply the rate by ``gamma`` every epoch."""
 
-    def __init__(self, optimizer, gamma, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         if self._initial:
             return self.current_lrs()
         return [lr * self.gamma for lr in self.current_lrs()]
@@ -142,11 +151,12 @@ class CosineAnnealingLR(LRScheduler):
     PyTorch's recurrence (each step rescales the previous rate), which also restarts smoothly
     after ``T_max``."""
 
-    def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
         self.T_max, self.eta_min = T_max, eta_min
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         epoch, T_max, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._initial:
             return self.current_lrs()
@@ -163,10 +173,14 @@ class OneCycleLR(LRScheduler):
     then anneals to ``initial_lr / final_div_factor``; momentum (or Adam's beta1) moves the other
     way between ``max_momentum`` and ``base_momentum``. Step it once per batch."""
 
-    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
-                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85,
-                 max_momentum=0.95, div_factor=25.0, final_div_factor=1e4, three_phase=False,
-                 last_epoch=-1):
+    def __init__(self, optimizer: Optimizer, max_lr: float | Sequence[float],
+                 total_steps: int | None = None, epochs: int | None = None,
+                 steps_per_epoch: int | None = None, pct_start: float = 0.3,
+                 anneal_strategy: str = "cos", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.85,
+                 max_momentum: float | Sequence[float] = 0.95, div_factor: float = 25.0,
+                 final_div_factor: float = 1e4, three_phase: bool = False,
+                 last_epoch: int = -1) -> None:
         if total_steps is not None:
             if not isinstance(total_steps, int) or total_steps <= 0:
                 raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
@@ -225,7 +239,7 @@ class OneCycleLR(LRScheduler):
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
-    def get_lr(self):
+    def get_lr(self) -> list[float]:
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(
@@ -253,8 +267,9 @@ class ReduceLROnPlateau(LRScheduler):
     wait ``cooldown`` epochs; never below ``min_lr``. (It shares ``get_last_lr`` and the state
     methods with the other schedulers, not their construction: it takes no step 0.)"""
 
-    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
-                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+    def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
+                 patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
+                 cooldown: int = 0, min_lr: float | Sequence[float] = 0, eps: float = 1e-8) -> None:
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         if not isinstance(optimizer, Optimizer):
@@ -281,7 +296,7 @@ class ReduceLROnPlateau(LRScheduler):
             self.best + self.threshold
         return value > limit
 
-    def step(self, metrics):
+    def step(self, metrics: float | Tensor) -> None:
         current = float(metrics)
         self.last_epoch += 1
         if self._is_better(current):

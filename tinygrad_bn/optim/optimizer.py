@@ -1,18 +1,25 @@
 """``Optimizer``: parameter groups, per-parameter state, ``zero_grad`` and ``state_dict``, shared
 by ``SGD``, ``Adam`` and ``AdamW``."""
 
+from __future__ import annotations
+
 import copy
+from collections.abc import Iterable
+from typing import Any, Union
 
 import numpy as np
 
 from ..nn.module import clear_grads
 from ..tensor import Tensor
 
+# What optimizers take: tensors, or parameter groups (dicts with "params" and options).
+Params = Union[Iterable[Tensor], Iterable[dict[str, Any]]]
+
 
 _ARGUMENT_WORDS = {"lr": "learning rate", "eps": "epsilon value"}
 
 
-def check_non_negative(**hyperparameters):
+def check_non_negative(**hyperparameters: float) -> None:
     """Raise PyTorch's ``ValueError("Invalid <name> value: <value>")`` for the first negative
     one, checked in the order given (``lr`` is "learning rate", ``eps`` "epsilon value")."""
     for name, value in hyperparameters.items():
@@ -29,7 +36,7 @@ class Optimizer:
     options (``[{"params": model.fc1.parameters(), "lr": 0.1}, ...]``).
     """
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Tensors or dicts, "
@@ -46,7 +53,7 @@ class Optimizer:
         for group in groups:
             self.add_param_group(group)
 
-    def add_param_group(self, group):
+    def add_param_group(self, group: dict[str, Any]) -> None:
         """Add a parameter group: a dict with ``"params"`` (a tensor or an iterable of leaf
         tensors) and any hyperparameters, the missing ones taken from the optimizer's defaults. A
         parameter already in another group raises ``ValueError``."""
@@ -66,18 +73,18 @@ class Optimizer:
             group.setdefault(name, default)
         self.param_groups.append(group)
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: to None (default), or to zeros in place."""
         for group in self.param_groups:
             clear_grads(group["params"], set_to_none)
 
-    def step(self):
+    def step(self) -> None:
         """Update every parameter that has a gradient by one step of this algorithm (the subclass's
         docstring gives the formula), without recording anything in the graph; parameters whose
         ``.grad`` is None are skipped, as in PyTorch."""
         raise NotImplementedError(f"{type(self).__name__} does not define step")
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """PyTorch's layout: ``{"state": {index: {...}}, "param_groups": [{..., "params":
         [indices]}]}``, parameters numbered in group order. State arrays are copies."""
         index = {}
@@ -99,7 +106,7 @@ class Optimizer:
                     }
         return {"state": state, "param_groups": groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore hyperparameters and state saved by ``state_dict`` (possibly through
         ``tinygrad_bn.save``/``load``). The group structure and parameter shapes must match;
         nothing changes unless everything fits."""

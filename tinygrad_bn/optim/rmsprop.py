@@ -1,10 +1,12 @@
 """RMSprop and Adagrad: steps scaled by a running measure of each weight's gradient size."""
 
+from __future__ import annotations
+
 import numpy as np
 
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
-from .optimizer import Optimizer, check_non_negative
+from .optimizer import Optimizer, Params, check_non_negative
 
 
 def _gradients(group):
@@ -29,15 +31,16 @@ class RMSprop(Optimizer):
         b = momentum * b + step;  p = p - lr * b                  (if momentum; else p -= lr * step)
     """
 
-    def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, maximize=False):
+    def __init__(self, params: Params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 maximize: bool = False) -> None:
         check_non_negative(lr=lr, eps=eps, weight_decay=weight_decay, momentum=momentum,
                            alpha=alpha)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize))
 
     @no_grad()
-    def step(self):
+    def step(self) -> None:
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             updated = []
@@ -74,8 +77,9 @@ class Adagrad(Optimizer):
         p = p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
     """
 
-    def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0,
-                 eps=1e-10, maximize=False):
+    def __init__(self, params: Params, lr: float = 1e-2, lr_decay: float = 0,
+                 weight_decay: float = 0, initial_accumulator_value: float = 0, eps: float = 1e-10,
+                 maximize: bool = False) -> None:
         check_non_negative(lr=lr, eps=eps, weight_decay=weight_decay, lr_decay=lr_decay,
                            initial_accumulator_value=initial_accumulator_value)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
@@ -83,7 +87,7 @@ class Adagrad(Optimizer):
                                       eps=eps, maximize=maximize))
 
     @no_grad()
-    def step(self):
+    def step(self) -> None:
         for group in self.param_groups:
             updated = []
             for p, grad in _gradients(group):

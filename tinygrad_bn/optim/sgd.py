@@ -1,7 +1,9 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay."""
 
+from __future__ import annotations
+
 from ..autograd import no_grad
-from .optimizer import Optimizer, check_non_negative
+from .optimizer import Optimizer, Params, check_non_negative
 
 
 class SGD(Optimizer):
@@ -16,8 +18,8 @@ class SGD(Optimizer):
     Parameters whose ``.grad`` is None are skipped.
     """
 
-    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
-                 maximize=False):
+    def __init__(self, params: Params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, maximize: bool = False) -> None:
         check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
@@ -26,7 +28,7 @@ class SGD(Optimizer):
                                       maximize=maximize))
 
     @no_grad()
-    def step(self):
+    def step(self) -> None:
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
