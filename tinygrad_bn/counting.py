@@ -40,13 +40,6 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return tuple(results)
 
 
-def _check_floating(input, kernel):
-    if not dtypes.is_floating(input._array.dtype):
-        raise NotImplementedError(
-            f'"{kernel}" not implemented for \'{dtypes.scalar_type_name(input.dtype)}\''
-        )
-
-
 def _check_bins(bins):
     if bins <= 0:
         raise RuntimeError(
@@ -57,7 +50,8 @@ def _check_bins(bins):
 def histc(input, bins=100, min=0, max=0):
     """Counts of ``input``'s values in ``bins`` equal-width bins over ``[min, max]`` (see the
     module docstring); the result has ``input``'s dtype and requires no grad."""
-    _check_floating(input, "histogram_cpu")
+    if not dtypes.is_floating(input._array.dtype):
+        raise dtypes.not_implemented("histogram_cpu", input._array.dtype)
     _check_bins(bins)
     low, high = float(min), float(max)
     if low > high:
@@ -77,7 +71,8 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     """``(hist, bin_edges)`` of ``input``'s values: ``bins`` equal-width bins over ``range``
     (default: the data's range) or the given edges; ``weight`` weighs each element,
     ``density`` normalises the histogram to integrate to 1."""
-    _check_floating(input, "histogramdd")
+    if not dtypes.is_floating(input._array.dtype):
+        raise dtypes.not_implemented("histogramdd", input._array.dtype)
     if isinstance(bins, Tensor):
         edges = bins._array
         if edges.ndim != 1 or edges.size < 2:

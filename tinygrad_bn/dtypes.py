@@ -143,6 +143,12 @@ def cpp_type_name(dtype: DTypeLike) -> str:
     return _CPP_TYPE_NAMES.get(str(dtype), str(dtype))
 
 
+def not_implemented(kernel: str, dtype: DTypeLike) -> NotImplementedError:
+    """PyTorch's error for an op without a kernel for ``dtype``, to raise:
+    ``"histogram_cpu" not implemented for 'Long'``."""
+    return NotImplementedError(f'"{kernel}" not implemented for \'{scalar_type_name(dtype)}\'')
+
+
 def scalar_type_name(dtype: DTypeLike) -> str:
     """PyTorch's short name of a dtype in error messages: ``Float``, ``Long``, ..."""
     return _SCALAR_TYPE_NAMES.get(str(dtype), str(dtype))

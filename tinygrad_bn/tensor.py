@@ -686,7 +686,7 @@ class Tensor:
                 "dot : expected both vectors to have same dtype, but found "
                 f"{dtypes.scalar_type_name(self.dtype)} and {dtypes.scalar_type_name(other.dtype)}")
         if self._array.dtype is dtypes.bool:
-            raise NotImplementedError("\"dot\" not implemented for 'Bool'")
+            raise dtypes.not_implemented("dot", self._array.dtype)
         if self.shape[0] != other.shape[0]:
             raise RuntimeError(
                 f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src "
@@ -762,8 +762,7 @@ class Tensor:
         end = _tensor_argument(end, "lerp", "end", 1)
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
         if not dtypes.is_floating(self._array.dtype):
-            raise NotImplementedError(f'"{kernel}" not implemented for '
-                                      f"'{dtypes.scalar_type_name(self._array.dtype)}'")
+            raise dtypes.not_implemented(kernel, self._array.dtype)
         if not isinstance(weight, Tensor):
             weight = Tensor._make(np.asarray(weight, dtype=self._array.dtype), None)
         for name, t in (("end", end), ("weight", weight)):
@@ -924,8 +923,7 @@ class Tensor:
         """``sqrt(self**2 + other**2)`` elementwise (without overflow), for floating tensors."""
         a, b = _operands(self, _tensor_argument(other, "hypot", "other", 2))
         if not dtypes.is_floating(a._array.dtype):
-            raise NotImplementedError(
-                f'"hypot_cpu" not implemented for \'{dtypes.scalar_type_name(a._array.dtype)}\'')
+            raise dtypes.not_implemented("hypot_cpu", a._array.dtype)
         return Hypot.apply(a, b)
 
     def logit(self, eps: _float | None = None) -> Tensor:
@@ -1377,7 +1375,7 @@ class Tensor:
 
     def _check_sortable(self, name):
         if self._array.dtype is dtypes.bool:
-            raise NotImplementedError(f'"{name}_cpu" not implemented for \'Bool\'')
+            raise dtypes.not_implemented(f"{name}_cpu", self._array.dtype)
 
     def _pick_along(self, dim, keepdim, positions, result_type, name):
         """``(values, indices)`` of one element per slice along ``dim``: ``positions(array, d)``
@@ -1577,8 +1575,7 @@ class Tensor:
             return int(repeats)
         counts = repeats._array
         if counts.dtype.kind not in "iu":
-            raise NotImplementedError('"repeat_interleave_cpu" not implemented for '
-                                      f"'{dtypes.scalar_type_name(counts.dtype)}'")
+            raise dtypes.not_implemented("repeat_interleave_cpu", counts.dtype)
         if counts.ndim > 1:
             raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
         if (counts < 0).any():
@@ -1749,7 +1746,7 @@ class Tensor:
         if self.ndim != 2:
             raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {self.ndim}")
         if self._array.dtype is dtypes.bool:
-            raise NotImplementedError("\"trace\" not implemented for 'Bool'")
+            raise dtypes.not_implemented("trace", self._array.dtype)
         return self.diag().sum()
 
     def diff(self, n: _int = 1, dim: _int = -1, prepend: Tensor | None = None,
@@ -2321,8 +2318,7 @@ class Tensor:
         that broadcasts to this shape) and zeros otherwise."""
         if isinstance(p, Tensor):
             if not dtypes.is_floating(p._array.dtype):
-                raise NotImplementedError('"bernoulli_tensor_cpu_p_" not implemented for '
-                                          f"'{dtypes.scalar_type_name(p._array.dtype)}'")
+                raise dtypes.not_implemented("bernoulli_tensor_cpu_p_", p._array.dtype)
             probabilities = p.expand(*self.shape)._array
             if np.any((probabilities < 0) | (probabilities > 1) | np.isnan(probabilities)):
                 raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
@@ -2922,7 +2918,7 @@ def _no_bool(kernel, operands):
     """``operands`` of an op PyTorch has no bool kernel for, refused when both are bool (after
     promotion: a bool with a number is computed in the number's dtype)."""
     if operands[0]._array.dtype is dtypes.bool:
-        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+        raise dtypes.not_implemented(kernel, dtypes.bool)
     return operands
 
 

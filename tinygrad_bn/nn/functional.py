@@ -580,9 +580,7 @@ def _check_reduction(reduction):
 def _check_floating_input(input, kernel):
     """Logits and log-probabilities must be floating: PyTorch has no integer kernel."""
     if not dtypes.is_floating(input.dtype):
-        raise NotImplementedError(
-            f'"{kernel}" not implemented for \'{dtypes.scalar_type_name(input.dtype)}\''
-        )
+        raise dtypes.not_implemented(kernel, input.dtype)
 
 
 def _check_is_tensor(target):
