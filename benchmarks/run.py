@@ -39,7 +39,7 @@ WORKLOADS = {
     "W3": dict(sizes=(20, 64, 64, 5), batch=4096, samples=16384, batchnorm=True, steps=20,
                about="the article's MLP at batch 4096"),
 }
-IMPLEMENTATIONS = ("numpy", "tinygrad_bn", "torch")
+IMPLEMENTATIONS = ("numpy", "tinygrad_bn", "tinygrad_bn (jit)", "torch")
 
 
 def have_torch():
@@ -82,18 +82,24 @@ def make_step(implementation, spec, seed=0):
     criterion = nn.CrossEntropyLoss()
     batches = _forever(loader)
 
-    def step():
-        batch_x, batch_y = next(batches)
+    def train(batch_x, batch_y):
         optimizer.zero_grad()
         loss = criterion(model(batch_x), batch_y)
         loss.backward()
         optimizer.step()
-        return loss.item()
+        return loss
+
+    if implementation.endswith("(jit)"):
+        train = lib.jit(train)
+
+    def step():
+        return train(*next(batches)).item()
 
     return step
 
 
 def _import(implementation):
+    """The library an implementation runs on (``tinygrad_bn (jit)`` is tinygrad_bn)."""
     if implementation == "torch":
         import torch
         import torch.utils.data  # noqa: F401
@@ -197,14 +203,20 @@ def article_comparison_seconds(implementation):
         model = _model(nn, dict(sizes=(20, 64, 64, 5), batchnorm=batchnorm))
         optimizer = optim.Adam(model.parameters(), lr=0.01)
         criterion = nn.CrossEntropyLoss()
+
+        def train(batch_x, batch_y):
+            optimizer.zero_grad()
+            loss = criterion(model(batch_x), batch_y)
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        if implementation.endswith("(jit)"):  # two plans: batches of 32 and the last of 8
+            train = lib.jit(train)
         for _ in range(50):
             model.train()
             for batch_x, batch_y in loader:
-                optimizer.zero_grad()
-                loss = criterion(model(batch_x), batch_y)
-                loss.backward()
-                optimizer.step()
-                loss.item()
+                train(batch_x, batch_y).item()
     return time.perf_counter() - start
 
 
@@ -269,28 +281,31 @@ def main(argv=None):
     parser.add_argument("--skip-article", action="store_true")
     parser.add_argument("--skip-scaling", action="store_true")
     parser.add_argument("--child", choices=IMPLEMENTATIONS, help=argparse.SUPPRESS)
+    parser.add_argument("--implementations", nargs="+", choices=IMPLEMENTATIONS,
+                        default=list(IMPLEMENTATIONS), help="which to time (the floor always)")
     args = parser.parse_args(argv)
     if args.child:
         return child(args.child, args.workload, args.steps)
 
-    implementations = [i for i in IMPLEMENTATIONS if i != "torch" or have_torch()]
+    implementations = [i for i in IMPLEMENTATIONS if (i != "torch" or have_torch())
+                       and (i in args.implementations or i == "numpy")]
     workloads = list(WORKLOADS) if args.workload == "all" else [args.workload]
     print(f"# {time.strftime('%Y-%m-%d')} on {machine_line()}")
     print(f"# ms per training step: median of {args.repeats} interleaved repeats; ratios: median "
           "of the per-repeat ratios")
-    header = "| workload | NumPy floor | tinygrad_bn | PyTorch | tinygrad_bn / floor | " \
-             "tinygrad_bn / PyTorch |"
-    print(header)
-    print("|---|---|---|---|---|---|")
+    print("| workload | NumPy floor | tinygrad_bn | tinygrad_bn (jit) | PyTorch | "
+          "tinygrad_bn / floor | jit / floor | tinygrad_bn / PyTorch | jit / PyTorch |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for workload in workloads:
         steps = args.steps or WORKLOADS[workload]["steps"]
         ms, to_floor = time_steps(workload, implementations, steps, args.repeats)
-        ours, floor, theirs = ms["tinygrad_bn"], ms["numpy"], ms.get("torch")
-        torch_cell = "-" if theirs is None else f"{theirs:.3f}"
-        torch_ratio = "-" if theirs is None else (
-            f"{to_floor['tinygrad_bn'] / to_floor['torch']:.2f}x")
-        print(f"| {workload} | {floor:.3f} | {ours:.3f} | {torch_cell} | "
-              f"{to_floor['tinygrad_bn']:.2f}x | {torch_ratio} |", flush=True)
+        cells = [f"{ms[name]:.3f}" if name in ms else "-" for name in
+                 ("numpy", "tinygrad_bn", "tinygrad_bn (jit)", "torch")]
+        ratios = [f"{to_floor[name]:.2f}x" for name in ("tinygrad_bn", "tinygrad_bn (jit)")]
+        for name in ("tinygrad_bn", "tinygrad_bn (jit)"):
+            ratios.append("-" if "torch" not in ms else
+                          f"{to_floor[name] / to_floor['torch']:.2f}x")
+        print(f"| {workload} | " + " | ".join(cells + ratios) + " |", flush=True)
 
     if not args.skip_memory:
         print("\n| workload | implementation | peak RSS MiB | RSS growth over the run MiB | "

@@ -47,9 +47,24 @@ def test_runner_runs_a_tiny_configuration():
          "--repeats", "1", "--skip-article", "--skip-scaling"],
         capture_output=True, text=True, check=True)
     lines = result.stdout.splitlines()
-    assert lines[2].startswith("| workload | NumPy floor | tinygrad_bn | PyTorch |")
-    assert lines[4].startswith("| W1 |") and lines[4].count("x |") >= 1
+    assert lines[2].startswith("| workload | NumPy floor | tinygrad_bn | tinygrad_bn (jit) |")
+    assert lines[4].startswith("| W1 |") and lines[4].count("x |") >= 2
     assert any(line.startswith("| W1 | tinygrad_bn |") for line in lines)  # memory table
+    assert any(line.startswith("| W1 | tinygrad_bn (jit) |") for line in lines)
+
+
+def test_jit_step_of_the_runner_trains_like_eager():
+    """The benchmark's jitted step replays (no warning, a plan exists) and gives eager's
+    losses: both implementations start from the same seed and batches."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        losses = []
+        for implementation in ("tinygrad_bn", "tinygrad_bn (jit)"):  # one after the other: the
+            step = run.make_step(implementation, run.WORKLOADS["W1"])  # loaders share the seed
+            losses.append([step() for _ in range(6)])
+    assert losses[0] == losses[1]
 
 
 def test_graph_drawing_scaling_lines_run():

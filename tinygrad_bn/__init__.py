@@ -34,6 +34,7 @@ from .counting import histc, histogram, unique
 from .sampling import (
     bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
 )
+from .tracing import TracerWarning, jit
 from .tensor_types import (
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
     LongTensor, ShortTensor,

@@ -229,6 +229,7 @@ class Tensor:
         if self.grad_fn is None:
             if self._hooks is None:
                 self._hooks = {}
+            graph._Structure.count += 1  # a jit plan would not run the hook: it captures again
             return RemovableHandle.append(self._hooks, hook)
         if self.grad_fn.num_outputs != 1:
             raise RuntimeError(
@@ -418,6 +419,8 @@ class Tensor:
             raise RuntimeError(
                 f"a Tensor with {self._array.size} elements cannot be converted to Scalar"
             )
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "Tensor.item()")
         return self._array.item()
 
     def numpy(self) -> np.ndarray:
@@ -427,14 +430,20 @@ class Tensor:
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead."
             )
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "Tensor.numpy()")
         return self._array
 
     def tolist(self) -> Any:
         """The values as nested Python lists of Python numbers (a single number for a 0-D tensor),
         outside the graph."""
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "Tensor.tolist()")
         return self._array.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "numpy.asarray(tensor)")
         return self._array if dtype is None else self._array.astype(dtype)
 
     def __len__(self):
@@ -453,6 +462,8 @@ class Tensor:
                 f"Boolean value of Tensor with more than one value is ambiguous "
                 f"(this one has {self._array.size})"
             )
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "bool(tensor)")
         return bool(self._array)
 
     def __float__(self):
@@ -464,16 +475,22 @@ class Tensor:
     def __index__(self):
         if self._array.dtype.kind not in "iu" or self._array.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "a tensor used as an index")
         return int(self._array)
 
     __hash__ = object.__hash__
 
     def __repr__(self):
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "printing a tensor")
         return format_tensor(self)
 
     def __format__(self, format_spec):
         """A 0-d tensor formats as its number (``f"{loss:.4f}"``); any other tensor only with
         an empty spec, as in PyTorch."""
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "formatting a tensor")
         if self._array.ndim == 0:
             return self._array.item().__format__(format_spec)
         return object.__format__(self, format_spec)

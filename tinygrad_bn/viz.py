@@ -948,10 +948,13 @@ def _format_argument(value):
 
 
 def _state_arrays(op):
-    """Arrays an op holds as fixed arguments (BatchNorm's running statistics), with a role."""
+    """Arrays an op holds as fixed arguments (BatchNorm's running statistics, held as tensors),
+    with a role."""
     for cls in type(op).__mro__:
         for slot in getattr(cls, "__slots__", ()):
             value = getattr(op, slot, None)
+            if isinstance(value, Tensor):
+                value = value._array
             if isinstance(value, np.ndarray):
                 yield value, slot.replace("_", " ")
 

@@ -155,6 +155,8 @@ class Function:
         and recording is on, record one graph node whose backward calls ``backward``. Call it on
         the class (``Cube.apply(x)``), never on an instance."""
         Tensor = graph.Tensor
+        graph.untraceable(f"custom autograd.Function {cls.__name__} (its Python forward and "
+                          "backward are not recorded)")
         ctx = FunctionCtx()
         positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         inputs = tuple(args[i] for i in positions)

@@ -15,6 +15,7 @@ recorded; backward refuses an array the node saved (an input's or its own output
 counter was written after that.
 """
 
+import functools
 import traceback
 import weakref
 
@@ -26,6 +27,11 @@ from .hooks import RemovableHandle
 # tensor.py binds the Tensor class here once it exists, so that apply() can wrap its results
 # without a circular import.
 Tensor = None
+
+# The capture in progress (``jit.Capture``) while a jitted function runs eagerly to be recorded,
+# else None. Op.apply, the backward engine, ``effect``, ``replayable`` calls and Tensor's reads
+# of values into Python report to it; with no capture this costs one global read per op.
+tracer = None
 
 RELEASED_GRAPH_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
@@ -40,6 +46,13 @@ RELEASED_GRAPH_MESSAGE = (
 
 class _Writes:
     """How many in-place writes the process has made: the clock that write stamps read."""
+
+    count = 0
+
+
+class _Structure:
+    """How many times a module had a parameter, buffer, submodule or hook assigned, or a tensor
+    a hook registered: a jit plan notes the count and captures again once it has moved."""
 
     count = 0
 
@@ -121,6 +134,41 @@ def modified_error(tensor_description, producer_name, version, expected):
         f"{expected} instead. Hint: enable anomaly detection to find the operation that failed "
         "to compute its gradient, with tinygrad_bn.autograd.set_detect_anomaly(True)."
     )
+
+
+# --------------------------------------------------------------------------- jit capture
+
+
+def effect(function, *args):
+    """Run ``function`` on ``args`` with every Tensor replaced by its array: an in-place update
+    of state outside the graph (BatchNorm's running statistics, its batch count). A jit capture
+    records the call, so that replays make the same update; code that writes arrays directly,
+    bypassing this, would be lost by a replay."""
+    function(*[a._array if isinstance(a, Tensor) else a for a in args])
+    if tracer is not None:
+        tracer.record_effect(function, args)
+
+
+def replayable(method):
+    """Decorate a method that changes Python-side training state (``Optimizer.step``,
+    ``zero_grad``, a scheduler's ``step``): a jit capture records the call whole, and replays
+    call the method itself again, so it reads the current learning rate, step count and
+    ``.grad`` each time."""
+
+    @functools.wraps(method)
+    def recorded(self, *args, **kwargs):
+        if tracer is None:
+            return method(self, *args, **kwargs)
+        return tracer.record_call(method, self, args, kwargs)
+
+    return recorded
+
+
+def untraceable(reason):
+    """Tell a jit capture in progress that what is running now cannot be replayed (``reason``
+    says what and why): the jitted function then runs eagerly, with a warning."""
+    if tracer is not None:
+        tracer.refuse(reason)
 
 
 # --------------------------------------------------------------------------- module scope
@@ -224,6 +272,8 @@ class Op:
             out = Tensor._make(data, None)
         if cls.is_view:
             share_storage(inputs[0], out, arrays[0])
+        if tracer is not None:
+            tracer.record_op(op, inputs, out)
         return out
 
     @property

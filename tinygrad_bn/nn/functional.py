@@ -14,9 +14,10 @@ import warnings
 import numpy as np
 
 from .. import dtypes
+from ..autograd import graph
 from ..dtypes import DTypeLike
 from ..ops import BatchNorm, CrossEntropy, Linear
-from ..ops.loss import BinaryCrossEntropy
+from ..ops.loss import BinaryCrossEntropy, check_labels_in_range
 from ..ops.normalization import update_running_statistics
 from ..printing import Size
 from ..random import Generator, numpy_generator
@@ -225,7 +226,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         shape = (1, -1) if input._array.ndim == 2 else (1, -1, 1)
         return input * weight.reshape(shape) + bias.reshape(shape)
     running = (None, None) if running_mean is None or running_var is None else (
-        running_mean._array, running_var._array)
+        running_mean, running_var)
     if not fused:
         return _batch_norm_composed(input, running, weight, bias, use_batch_stats, momentum, eps)
     return BatchNorm.apply(input, weight, bias, eps=eps, momentum=momentum,
@@ -243,11 +244,11 @@ def _batch_norm_composed(input, running, weight, bias, use_batch_stats, momentum
         centred = input - mean                                # step 2: centre
         var = (centred * centred).mean(dim=dims, keepdim=True)  # step 3: biased variance
         if running_mean is not None:
-            update_running_statistics(running_mean, running_var, mean._array, var._array,
-                                      input.numel() // input.shape[1], momentum)
+            graph.effect(update_running_statistics, running_mean, running_var, mean, var,
+                         input.numel() // input.shape[1], momentum)
     else:
-        mean = Tensor._make(running_mean.reshape(shape), None)
-        var = Tensor._make(running_var.reshape(shape), None)
+        mean = running_mean.reshape(shape)
+        var = running_var.reshape(shape)
         centred = input - mean
     std = (var + eps).sqrt()                                  # step 4: standard deviation
     x_hat = centred / std                                     # step 5: normalise
@@ -337,7 +338,8 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         if input._array.ndim == 0:
             raise IndexError(
                 "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
-        _check_class_target(input, target, weight, ignore_index, probabilities_hint=True)
+        _check_class_target(input, target, weight, ignore_index, probabilities_hint=True,
+                            check_labels=not fused)
     rows, target_rows, shape = _classes_last(input, target, probabilities)
     if fused:
         out = CrossEntropy.apply(
@@ -597,11 +599,13 @@ def _check_weight(weight, classes, prefix=""):
         )
 
 
-def _check_class_target(input, target, weight, ignore_index, probabilities_hint=False):
+def _check_class_target(input, target, weight, ignore_index, probabilities_hint=False,
+                        check_labels=True):
     """Validate int64 class indices against ``input`` ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...,
     dK)``: PyTorch's checks with PyTorch's messages, in PyTorch's order (its 2-D, 4-D and other
     kernels each check a little differently). ``probabilities_hint`` adds, for a float target,
-    when cross_entropy would have read it as probabilities."""
+    when cross_entropy would have read it as probabilities. ``check_labels=False`` leaves the
+    labels' range to the fused op, which checks it at every forward (jit replays included)."""
     if input._array.ndim == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input._array.ndim})")
     n, classes = input._array.shape[0], input._array.shape[1 if input._array.ndim > 1 else 0]
@@ -634,9 +638,5 @@ def _check_class_target(input, target, weight, ignore_index, probabilities_hint=
     if input._array.ndim == 4 and tuple(target._array.shape[1:]) != spatial:
         raise RuntimeError(f"size mismatch (got input: {list(input._array.shape)} , target: "
                            f"{list(target._array.shape)}")  # sic: PyTorch's message has no ")"
-    labels = target._array
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):  # rare: look closer
-        labels = labels[labels != ignore_index]
-        bad = labels[(labels < 0) | (labels >= classes)]
-        if bad.size:
-            raise IndexError(f"Target {bad[0]} is out of bounds.")
+    if check_labels:
+        check_labels_in_range(target._array, classes, ignore_index)

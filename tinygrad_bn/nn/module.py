@@ -25,7 +25,8 @@ from ..device import DeviceLike, check_device, parse_to_arguments
 from ..dtypes import DTypeLike
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled, no_grad, thread_state
-from ..autograd.graph import ModuleCall, version_counter
+from ..autograd import graph
+from ..autograd.graph import ModuleCall, replayable, version_counter
 from ..autograd.hooks import RemovableHandle
 from ..printing import Size
 from ..tensor import Tensor, _to_array
@@ -93,6 +94,8 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         hooks = self.__dict__.get("_module_hooks")
+        if graph.tracer is not None:  # a jit capture notes the module, its mode and hooks
+            graph.tracer.record_module(self, hooks)
         if hooks is not None:
             args, kwargs, backward = _before_forward(self, hooks, args, kwargs)
         # This call becomes the current module call (in this thread) while forward runs, so the
@@ -150,6 +153,8 @@ class Module:
     def __setattr__(self, name, value):
         if isinstance(value, (list, tuple, dict)) and value:
             _warn_if_unregistered(self, name, value)
+        elif value is None or isinstance(value, (Tensor, Module)):
+            graph._Structure.count += 1  # jit plans hold the tensors they were captured with
         object.__setattr__(self, name, value)
 
     _holds = ()  # a container's own storage attributes, which it registers itself
@@ -295,6 +300,7 @@ class Module:
             param.requires_grad_(requires_grad)
         return self
 
+    @replayable
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: to None (default), or to zeros in place."""
         clear_grads(self.parameters(), set_to_none)
@@ -473,6 +479,7 @@ class ModuleHooks:
         self.with_kwargs = set()
 
     def add(self, kind, hook, prepend, with_kwargs):
+        graph._Structure.count += 1  # a jit plan would not run the hook: it captures again
         hooks = getattr(self, kind)
         handle = RemovableHandle.append(hooks, hook)
         if prepend:

@@ -9,7 +9,7 @@ import numbers
 import numpy as np
 
 from .. import dtypes
-from ..autograd import no_grad
+from ..autograd import graph, no_grad
 from ..device import DeviceLike, check_device
 from ..dtypes import DTypeLike
 from ..shapes import ShapeLike
@@ -80,10 +80,12 @@ class BatchNorm1d(Module):
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             if input._array.size // input._array.shape[1] != 1:  # else batch_norm raises first
-                # The array directly, as for the running statistics: this runs every step, and
-                # no op saves a buffer, so its version is never checked.
-                self.num_batches_tracked._array += 1
+                # The array in place, as for the running statistics (no op saves a buffer, so
+                # its version is never checked), as an effect that a jit replay repeats.
+                graph.effect(_count_batch, self.num_batches_tracked)
             if self.momentum is None:  # cumulative moving average
+                graph.untraceable("BatchNorm1d(momentum=None) computes its momentum in Python "
+                                  "from the batch count")
                 momentum = 1.0 / max(int(self.num_batches_tracked._array), 1)
         use_running = not self.training and self.track_running_stats
         return F.batch_norm(
@@ -98,6 +100,11 @@ class BatchNorm1d(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.use_bias}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+def _count_batch(num_batches_tracked):
+    """One more training batch for ``num_batches_tracked`` (a 0-d int64 array), in place."""
+    num_batches_tracked += 1
 
 
 class LayerNorm(Module):

@@ -5,6 +5,16 @@ import numpy as np
 from ..autograd.graph import Op
 
 
+def check_labels_in_range(labels, classes, ignore_index):
+    """PyTorch's ``IndexError("Target 7 is out of bounds.")`` for the first class index outside
+    ``[0, classes)`` that is not ``ignore_index``."""
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):  # rare: look closer
+        labels = labels[labels != ignore_index]
+        bad = labels[(labels < 0) | (labels >= classes)]
+        if bad.size:
+            raise IndexError(f"Target {bad[0]} is out of bounds.")
+
+
 class CrossEntropy(Op):
     """Cross-entropy of logits ``x`` ``(N, C)`` against class indices ``(N,)`` or class
     probabilities ``(N, C)``, PyTorch's ``F.cross_entropy`` semantics. The other layouts,
@@ -42,6 +52,8 @@ class CrossEntropy(Op):
 
     def forward(self, x, target):
         n = x.shape[0]
+        if target.dtype.kind != "f":
+            check_labels_in_range(target, x.shape[1], self.ignore_index)
         shifted = x - x.max(axis=1, keepdims=True)  # the max subtracted: exp never overflows
         exp = np.exp(shifted)
         total = np.add.reduce(exp, axis=1, keepdims=True)

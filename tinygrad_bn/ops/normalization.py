@@ -26,7 +26,8 @@ class BatchNorm(Op):
     taken over every dim but the channel dim 1 (``m = N`` or ``N * L`` values per channel).
 
     Training (``training=True``): ``mean`` and ``var`` are the batch's, ``var`` biased (divided by
-    ``m``). When ``running_mean``/``running_var`` arrays are given they are updated in place,
+    ``m``). When ``running_mean``/``running_var`` tensors are given their arrays are updated in
+    place (read at every forward, so a jit replay updates the buffers the module holds now),
     PyTorch's way: ``running = (1 - momentum) * running + momentum * batch``, with the
     **unbiased** batch variance (``var * m / (m - 1)``) for ``running_var``.
     Evaluation (``training=False``): ``mean``/``var`` are the running statistics, constants.
@@ -61,11 +62,11 @@ class BatchNorm(Op):
             centred = x - mean
             var = np.add.reduce(centred * centred, axis=self.axes, keepdims=True) / m
             if self.running_mean is not None:
-                update_running_statistics(self.running_mean, self.running_var, mean, var, m,
-                                          self.momentum)
+                update_running_statistics(self.running_mean._array, self.running_var._array,
+                                          mean, var, m, self.momentum)
         else:
-            mean = self.running_mean.reshape(shape)
-            var = self.running_var.reshape(shape)
+            mean = self.running_mean._array.reshape(shape)
+            var = self.running_var._array.reshape(shape)
             centred = x - mean
         inv_std = 1 / np.sqrt(var + self.eps)
         x_hat = centred * inv_std

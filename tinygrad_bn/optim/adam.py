@@ -69,7 +69,7 @@ class Adam(Optimizer):
         step is a handful of vectorised calls instead of a dozen per parameter. None (per-
         parameter updates instead) unless every parameter has a gradient, all share a dtype and
         all have taken the same number of steps."""
-        if len(params) != len(group["params"]) or len({p.dtype for p in params}) != 1:
+        if len(params) != len(group["params"]) or len({p._array.dtype for p in params}) != 1:
             return None
         states = [self._state(p, group) for p in params]
         if len({state["step"] for state in states}) != 1:
@@ -80,10 +80,15 @@ class Adam(Optimizer):
                                for state in states for name in names):
             flat = {name: np.concatenate([state[name].reshape(-1) for state in states])
                     for name in names}  # (re)built, e.g. after load_state_dict
-            offset = 0
+            # The update is computed into one buffer too; each parameter subtracts its view.
+            flat["update"] = np.empty_like(flat[names[0]])
+            flat["update_views"], offset = [], 0
             for p, state in zip(params, states):
+                shape = p._array.shape
                 for name in names:
-                    state[name] = flat[name][offset:offset + p._array.size].reshape(p.shape)
+                    state[name] = flat[name][offset:offset + p._array.size].reshape(shape)
+                flat["update_views"].append(
+                    flat["update"][offset:offset + p._array.size].reshape(shape))
                 offset += p._array.size
             self._flat[index] = flat
         flat["states"] = states
@@ -124,16 +129,15 @@ class Adam(Optimizer):
         denom = np.sqrt(second_moment)
         denom /= bias_correction2_sqrt
         denom += eps
-        update = exp_avg / denom  # addcdiv_'s rounding: value * (exp_avg / denom)
+        # addcdiv_'s rounding: value * (exp_avg / denom)
+        update = np.divide(exp_avg, denom, out=moments["update"]) if flat else exp_avg / denom
         update *= lr / bias_correction1
         if not flat:
             params[0]._array -= update
             params[0]._bump_version()
             return
-        offset = 0
-        for p in params:
-            p._array -= update[offset:offset + p._array.size].reshape(p.shape)
-            offset += p._array.size
+        for p, part in zip(params, moments["update_views"]):
+            p._array -= part
         bump_versions(params)  # as PyTorch's in-place update: a graph that saved p now refuses
 
 

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from ..autograd.graph import replayable
 from ..tensor import Tensor
 from .optimizer import Optimizer
 
@@ -22,6 +23,12 @@ class LRScheduler:
     """Base class: ``base_lrs`` (each group's ``initial_lr``), ``last_epoch`` (steps taken, 0
     after construction), ``get_last_lr()``. Subclasses define ``get_lr()``, the rates for the
     step ``last_epoch`` from the current ones."""
+
+    def __init_subclass__(cls, **kwargs):
+        """Every ``step`` is ``replayable``: a jit capture records the call and replays make it."""
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = replayable(cls.__dict__["step"])
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -53,6 +60,7 @@ class LRScheduler:
         """The optimizer's current learning rates, one per parameter group."""
         return [group["lr"] for group in self.optimizer.param_groups]
 
+    @replayable
     def step(self) -> None:
         """Advance one step and set every group's ``lr``."""
         self.last_epoch += 1

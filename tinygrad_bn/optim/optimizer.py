@@ -9,6 +9,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from ..autograd.graph import replayable
 from ..nn.module import clear_grads
 from ..tensor import Tensor
 
@@ -35,6 +36,13 @@ class Optimizer:
     ``params`` is an iterable of tensors, or of dicts that each define a group with its own
     options (``[{"params": model.fc1.parameters(), "lr": 0.1}, ...]``).
     """
+
+    def __init_subclass__(cls, **kwargs):
+        """Each subclass's own ``step`` is ``replayable``: a jit capture records the call whole
+        and replays run it again, with the hyperparameters of the moment."""
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:
+            cls.step = replayable(cls.__dict__["step"])
 
     def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor):
@@ -73,6 +81,7 @@ class Optimizer:
             group.setdefault(name, default)
         self.param_groups.append(group)
 
+    @replayable
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: to None (default), or to zeros in place."""
         for group in self.param_groups:
