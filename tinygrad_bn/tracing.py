@@ -87,7 +87,8 @@ _GRAPH_FIELDS = frozenset({"inputs", "producers", "saved", "write_stamp", "outpu
 class JitFunction:
     """A function under ``jit``: calls it eagerly twice per argument signature while capturing,
     then replays the plan. ``plan`` is the plan of the latest call (None before one exists);
-    ``plans`` maps each argument signature to its plan; ``reset()`` forgets them all."""
+    ``plans`` maps each argument signature to its plan; ``replays`` counts the calls a plan
+    answered; ``reset()`` forgets them all."""
 
     def __init__(self, function: Callable[..., Any]) -> None:
         functools.update_wrapper(self, function)
@@ -96,6 +97,7 @@ class JitFunction:
         self.plan: Plan | None = None
         self._first_capture: dict[Any, Trace] = {}
         self._eager: dict[Any, str] = {}  # signatures that run eagerly, and why
+        self.replays = 0
 
     def reset(self) -> None:
         """Forget every plan and capture: the next calls capture again."""
@@ -103,6 +105,7 @@ class JitFunction:
         self._first_capture.clear()
         self._eager.clear()
         self.plan = None
+        self.replays = 0
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if graph.tracer is not None:  # called inside another capture: part of that one
@@ -117,6 +120,7 @@ class JitFunction:
             result = plan.replay(*tensors)
             if result is not MISS:
                 self.plan = plan
+                self.replays += 1
                 return result
             del self.plans[key]  # a guard failed: capture again
         if key in self._eager:
@@ -354,6 +358,10 @@ class Capture:
                         "(call backward() inside the function)")
         self.trace.output = self._output(result)
         self.keep = None
+        if self.trace.modules:  # names as the outermost module calls them (``0.weight``)
+            outermost = next(iter(self.trace.modules.values()))[0]
+            for name, tensor in [*outermost.named_parameters(), *outermost.named_buffers()]:
+                self.trace.names[id(tensor)] = name
         return result
 
     def refuse(self, reason):
@@ -423,9 +431,6 @@ class Capture:
             self.refuse(f"the {type(module).__name__} module has hooks (Python code that a "
                         "replay would not run)")
         self.trace.modules[id(module)] = (module, module.training)
-        for name, tensor in module.__dict__.items():
-            if isinstance(tensor, Tensor):
-                self.trace.names.setdefault(id(tensor), f"{type(module).__name__}.{name}")
 
     def read_value(self, tensor, what):
         self.refuse(f"{what} reads a tensor's values into Python, which a replay cannot do "
@@ -512,6 +517,7 @@ class Plan:
         self.kernels: list[tuple[str, str]] = []
         self._names = {}      # namespace of the generated function
         self._tensors = {}    # id(tensor) -> local name of its array
+        self._labels = {}     # local name -> what the kernel listing calls it (``0.weight``)
         self._trace = trace
         lines = self._generate(trace)
         self.source = "\n".join(lines) + "\n"
@@ -546,8 +552,8 @@ class Plan:
             self._names[name + "_array"] = target._array
             guards.append(f"{name.upper()}._array is not {name}_array")
             guards.append(f"{name.upper()}._requires_grad is not {target._requires_grad}")
-            lines.append(f"    {name} = {name}_array  # "
-                         f"{self._trace.names.get(id(target), 'tensor')} "
+            self._labels[name] = self._trace.names.get(id(target), name)
+            lines.append(f"    {name} = {name}_array  # {self._labels[name]} "
                          f"{_describe(target._array.shape, target._array.dtype)}")
         self._tensors[id(target)] = name
         return name
@@ -587,7 +593,7 @@ class Plan:
         call = f"{forward}({', '.join(arrays)})"
         if shape == ():
             call = f"_asarray({call})"
-        described = ", ".join(arrays)
+        described = ", ".join(self._labels.get(a, a) for a in arrays)
         self.kernels.append(("forward", f"v{number} = {op!r}({described}) -> "
                                         f"{_describe(shape, dtype)}"))
         lines.append(f"    v{number} = {call}  # {op!r} -> {_describe(shape, dtype)}")
@@ -601,7 +607,8 @@ class Plan:
             else:
                 arguments.append(self._array_of(ref, guards, lines))
         name = self._constant(function, "e")
-        self.kernels.append(("effect", f"{function.__name__}({', '.join(arguments)})"))
+        self.kernels.append(("effect", f"{function.__name__}("
+                                       f"{', '.join(self._labels.get(a, a) for a in arguments)})"))
         lines.append(f"    {name}({', '.join(arguments)})  # {function.__name__}")
 
     def _emit_call(self, event, guards, lines):
@@ -622,8 +629,7 @@ class Plan:
             lines.append(f"    g{root} = {self._constant(grad, 'c')}  # d(root)/d(root)")
             received[root] = True
         for number, edges in steps:
-            self.kernels.append(("backward", f"{self._names[f'op{number}']!r}.backward(g{number})"
-                                 f" -> " + ", ".join(_edge_text(e) for e in edges)))
+            targets = []
             lines.append(f"    r = op{number}.backward(g{number})")
             lines.append(f"    op{number}.saved = None")
             for position, (kind, target) in edges:
@@ -635,6 +641,7 @@ class Plan:
                     else:
                         lines.append(f"    g{target} = {fitted}")
                         received[target] = True
+                    targets.append(f"g{target}")
                     continue
                 tensor = self._tensor_of((kind, target), guards, lines)
                 array = target._array if kind == "tensor" else None
@@ -652,9 +659,13 @@ class Plan:
                     leaves[tensor] = (grad_name, fresh_name)
                     lines.append(f"    {grad_name} = {fitted}")
                     lines.append(f"    {fresh_name} = _fresh({grad_name}, g{number})")
+                targets.append(f"{grad_name} (for {self._labels.get(tensor.lower(), tensor)})")
+            self.kernels.append(("backward", f"{self._names[f'op{number}']!r}.backward(g{number})"
+                                 f" -> {', '.join(targets)}"))
         for tensor, (grad_name, fresh_name) in leaves.items():
             lines.append(f"    _accumulate({tensor}, {grad_name}, {fresh_name})")
-            self.kernels.append(("grad", f"{tensor}.grad += {grad_name}"))
+            label = self._labels.get(tensor.lower(), tensor)
+            self.kernels.append(("grad", f"{label}.grad <- {grad_name}"))
 
     def _output_expression(self, template, guards, lines):
         if isinstance(template, tuple) and len(template) == 2 and template[0] in (
@@ -692,12 +703,3 @@ class Plan:
 
     def __repr__(self):
         return f"<Plan of {self.name}: {len(self.kernels)} kernels>"
-
-
-def _edge_text(edge):
-    position, (kind, target) = edge
-    if kind == "value":
-        return f"g{target}"
-    if kind == "arg":
-        return f"grad of argument {target}"
-    return "grad of a parameter"
