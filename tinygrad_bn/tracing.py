@@ -163,24 +163,25 @@ def _flatten(value):
     the whole: each tensor as its shape, dtype and autograd state, anything else as itself
     (None when something is unhashable)."""
     tensors = []
-
-    def walk(item):
-        if isinstance(item, Tensor):
-            tensors.append(item)
-            array = item._array
-            return ("tensor", array.shape, array.dtype.str, item._requires_grad,
-                    item.grad_fn is None)
-        if isinstance(item, (list, tuple)):
-            return (type(item).__name__, tuple(walk(i) for i in item))
-        if isinstance(item, dict):
-            return ("dict", tuple((k, walk(v)) for k, v in item.items()))
-        hash(item)
-        return ("value", type(item), item)
-
     try:
-        return tensors, walk(value)
+        return tensors, _signature(value, tensors)
     except TypeError:
         return tensors, None
+
+
+def _signature(item, tensors):
+    """``_flatten``'s walk (a module-level function: a nested one that calls itself would make a
+    reference cycle per call, holding the arguments until the garbage collector runs)."""
+    if isinstance(item, Tensor):
+        tensors.append(item)
+        array = item._array
+        return ("tensor", array.shape, array.dtype.str, item._requires_grad, item.grad_fn is None)
+    if isinstance(item, (list, tuple)):
+        return (type(item).__name__, tuple([_signature(i, tensors) for i in item]))
+    if isinstance(item, dict):
+        return ("dict", tuple([(k, _signature(v, tensors)) for k, v in item.items()]))
+    hash(item)
+    return ("value", type(item), item)
 
 
 # --------------------------------------------------------------------------- capture
