@@ -81,6 +81,18 @@ def make_step(implementation, spec, seed=0):
     optimizer = optim.Adam(model.parameters(), lr=0.01)
     criterion = nn.CrossEntropyLoss()
     batches = _forever(loader)
+    train = _training_step(model, optimizer, criterion)
+    if implementation.endswith("(jit)"):
+        train = lib.jit(train)
+
+    def step():
+        return train(*next(batches)).item()
+
+    return step
+
+
+def _training_step(model, optimizer, criterion):
+    """One training step on a batch, as a user writes it; returns the loss tensor."""
 
     def train(batch_x, batch_y):
         optimizer.zero_grad()
@@ -89,13 +101,7 @@ def make_step(implementation, spec, seed=0):
         optimizer.step()
         return loss
 
-    if implementation.endswith("(jit)"):
-        train = lib.jit(train)
-
-    def step():
-        return train(*next(batches)).item()
-
-    return step
+    return train
 
 
 def _import(implementation):
@@ -202,15 +208,7 @@ def article_comparison_seconds(implementation):
         lib.manual_seed(42)
         model = _model(nn, dict(sizes=(20, 64, 64, 5), batchnorm=batchnorm))
         optimizer = optim.Adam(model.parameters(), lr=0.01)
-        criterion = nn.CrossEntropyLoss()
-
-        def train(batch_x, batch_y):
-            optimizer.zero_grad()
-            loss = criterion(model(batch_x), batch_y)
-            loss.backward()
-            optimizer.step()
-            return loss
-
+        train = _training_step(model, optimizer, nn.CrossEntropyLoss())
         if implementation.endswith("(jit)"):  # two plans: batches of 32 and the last of 8
             train = lib.jit(train)
         for _ in range(50):
