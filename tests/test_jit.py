@@ -385,3 +385,42 @@ def test_reset_forgets_the_plans():
     assert step.plan is not None and "1 plan" in repr(step)
     step.reset()
     assert step.plan is None and not step.plans and step.replays == 0
+
+
+def test_losses_that_read_labels_in_python_run_eagerly():
+    def make(loss):
+        def build():
+            tg.manual_seed(1)
+            layer = nn.Linear(20, 5)
+            optimizer = optim.SGD(layer.parameters(), lr=0.1)
+
+            def step(x, y):
+                optimizer.zero_grad()
+                out = loss(layer(x), y)
+                out.backward()
+                optimizer.step()
+                return out
+            return step, tg.Tensor.item
+        return build
+    check_eager_fallback(make(lambda out, y: nn.functional.nll_loss(out.log_softmax(1), y)),
+                         "nll_loss builds its label masks in Python", X8, Y8)
+    check_eager_fallback(make(lambda out, y: nn.functional.cross_entropy(out, y, fused=False)),
+                         "cross_entropy(fused=False) builds its label masks", X8, Y8)
+
+
+def test_batchnorm_from_primitive_ops_replays_its_running_statistics():
+    results = []
+    for use_jit in (False, True):
+        tg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(20, 8), nn.BatchNorm1d(8, fused=False), nn.ReLU(),
+                              nn.Linear(8, 3)).double()
+        step = make_step(model, optim.Adam(model.parameters()), nn.CrossEntropyLoss())
+        if use_jit:
+            step = tg.jit(step)
+        x, y = tg.randn(16, 20).double(), tg.randint(0, 3, (16,))
+        losses = [step(x, y).item() for _ in range(6)]
+        results.append((losses, model[1].running_var.numpy().copy(),
+                        int(model[1].num_batches_tracked)))
+    assert step.replays == 4
+    assert results[0][0] == results[1][0] and results[0][2] == results[1][2] == 6
+    assert np.array_equal(results[0][1], results[1][1])

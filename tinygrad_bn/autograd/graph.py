@@ -28,7 +28,7 @@ from .hooks import RemovableHandle
 # without a circular import.
 Tensor = None
 
-# The capture in progress (``jit.Capture``) while a jitted function runs eagerly to be recorded,
+# The capture in progress (``tracing.Capture``) while a jitted function runs eagerly to be recorded,
 # else None. Op.apply, the backward engine, ``effect``, ``replayable`` calls and Tensor's reads
 # of values into Python report to it; with no capture this costs one global read per op.
 tracer = None

@@ -364,6 +364,7 @@ def _cross_entropy_composed(input, target, weight, ignore_index, reduction, labe
         losses = -(log_p * q * w).sum(dim=1)
         divisor = n
     else:
+        graph.untraceable("cross_entropy(fused=False) builds its label masks in Python")
         valid = target._array != ignore_index
         labels = np.where(valid, target._array, 0)
         picked_weight = w[labels] * Tensor._make(valid.astype(input.dtype), None)
@@ -396,6 +397,7 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     _check_floating_input(input, "nll_loss_out_frame")
     _check_class_target(input, target, weight, ignore_index)
     rows, target_rows, shape = _classes_last(input, target, probabilities=False)
+    graph.untraceable("nll_loss builds its label masks in Python")
     n, classes = rows.shape
     valid = target_rows._array != ignore_index
     labels = np.where(valid, target_rows._array, 0)
