@@ -112,8 +112,11 @@ class JitFunction:
             return self.function(*args, **kwargs)
         tensors, signature = _flatten((args, kwargs))
         if signature is None:
-            return self._run_eagerly(("unhashable",), "an argument that is neither a tensor nor "
-                                     "hashable (its value cannot key a plan)", args, kwargs)
+            key = ("unhashable",)
+            if key not in self._eager:
+                self._give_up(key, "an argument that is neither a tensor nor hashable (its value "
+                                   "cannot key a plan)", stacklevel=3)
+            return self.function(*args, **kwargs)
         key = (thread_state.grad_enabled, signature)
         plan = self.plans.get(key)
         if plan is not None:
@@ -127,12 +130,13 @@ class JitFunction:
             return self.function(*args, **kwargs)
         return self._capture(key, tensors, args, kwargs)
 
-    def _run_eagerly(self, key, reason, args, kwargs):
-        if key not in self._eager:
-            self._eager[key] = reason
-            warnings.warn(f"jit: {self.__name__} runs eagerly: {reason}", TracerWarning,
-                          stacklevel=3)
-        return self.function(*args, **kwargs)
+    def _give_up(self, key, reason, stacklevel=4):
+        """Run the function eagerly from now on for arguments with this key, and say why (once;
+        ``stacklevel`` makes the warning point at the caller of the jitted function)."""
+        self._first_capture.pop(key, None)
+        self._eager[key] = reason
+        warnings.warn(f"jit: {self.__name__} runs eagerly for these arguments: {reason}",
+                      TracerWarning, stacklevel=stacklevel)
 
     def _capture(self, key, tensors, args, kwargs):
         capture = Capture(tensors)
@@ -148,10 +152,7 @@ class JitFunction:
                 self.plans[key] = self.plan = Plan(trace, self.__name__)
                 return result
             capture.refusal = difference
-        self._first_capture.pop(key, None)
-        self._eager[key] = capture.refusal
-        warnings.warn(f"jit: {self.__name__} runs eagerly for these argument shapes: "
-                      f"{capture.refusal}", TracerWarning, stacklevel=3)
+        self._give_up(key, capture.refusal)
         return result
 
     def __repr__(self):
