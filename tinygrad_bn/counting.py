@@ -15,7 +15,8 @@ result dtypes and errors.
 import numpy as np
 
 from . import dtypes
-from .ops import Unique
+from .autograd import graph
+from .ops import Derived, Unique
 from .printing import return_types
 from .shapes import normalize_dim
 from .tensor import Tensor
@@ -25,6 +26,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     """The distinct values (or slices along ``dim``) of ``input``, sorted; see the module
     docstring for ``return_inverse`` and ``return_counts``. Returns a tensor, or a tuple
     ``(output, inverse?, counts?)`` when either is asked for."""
+    graph.untraceable("unique returns a shape that depends on the tensor's values")
     array = input._array
     axis = None if dim is None else normalize_dim(dim, array.ndim)
     output = Unique.apply(input, dim=axis)
@@ -56,7 +58,12 @@ def histc(input, bins=100, min=0, max=0):
     low, high = float(min), float(max)
     if low > high:
         raise RuntimeError("torch.histc: max must be larger than min")
-    array = input._array
+    return Derived.apply(input, function=_histc, keywords={"bins": bins, "low": low, "high": high})
+
+
+def _histc(array, bins, low, high):
+    """``histc``'s counts, in ``array``'s dtype (the range taken from the data when
+    ``low == high``)."""
     if low == high and array.size:
         low, high = float(array.min()), float(array.max())
     if low == high:
@@ -64,7 +71,7 @@ def histc(input, bins=100, min=0, max=0):
     if not (np.isfinite(low) and np.isfinite(high)):
         raise RuntimeError(f"torch.histc: range of [{low}, {high}] is not finite")
     counts, _ = np.histogram(array, bins=bins, range=(low, high))
-    return Tensor._make(counts.astype(array.dtype), None)
+    return counts.astype(array.dtype)
 
 
 def histogram(input, bins=100, *, range=None, weight=None, density=False):
@@ -73,32 +80,44 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
     ``density`` normalises the histogram to integrate to 1."""
     if not dtypes.is_floating(input._array.dtype):
         raise dtypes.not_implemented("histogramdd", input._array.dtype)
+    inputs = [input]
     if isinstance(bins, Tensor):
-        edges = bins._array
-        if edges.ndim != 1 or edges.size < 2:
+        shape = bins._array.shape
+        if len(shape) != 1 or bins._array.size < 2:
             raise RuntimeError(
                 "torch.histogram(): bins tensor should have one dimension and at least 2 "
-                f"elements, but got {edges.ndim} dimension(s) and {edges.size} element(s)"
+                f"elements, but got {len(shape)} dimension(s) and {bins._array.size} element(s)"
             )
-        if np.any(np.diff(edges) < 0):
-            raise RuntimeError("torch.histogram(): bin edges must be increasing")
-        bins_argument = edges
+        inputs.append(bins)
+        bins = None
     else:
         _check_bins(bins)
-        bins_argument = bins
-    weights = None if weight is None else weight._array.reshape(-1)
-    if weights is not None and weight._array.shape != input._array.shape:
-        raise RuntimeError(
-            "torch.histogram(): if weight tensor is provided it should have the same shape as "
-            f"the input tensor, got {tuple(weight.shape)} and {tuple(input.shape)}"
-        )
-    values = input._array.reshape(-1)
-    if range is None and values.size and not isinstance(bins, Tensor):
+    if weight is not None:
+        if weight._array.shape != input._array.shape:
+            raise RuntimeError(
+                "torch.histogram(): if weight tensor is provided it should have the same shape "
+                f"as the input tensor, got {tuple(weight.shape)} and {tuple(input.shape)}"
+            )
+        inputs.append(weight)
+    keywords = {"bins": bins, "range": None if range is None else tuple(range),
+                "density": density, "weighted": weight is not None}
+    return return_types.histogram(
+        Derived.apply(*inputs, function=_histogram, keywords={**keywords, "part": 0}),
+        Derived.apply(*inputs, function=_histogram, keywords={**keywords, "part": 1}))
+
+
+def _histogram(values, *given, bins, range, density, weighted, part):
+    """``histogram``'s counts (``part`` 0) or bin edges (1), in ``values``' dtype. ``given``:
+    the edges when ``bins`` is None, then the weights when ``weighted``."""
+    weights = given[-1].reshape(-1) if weighted else None
+    if bins is None:
+        bins = given[0]
+        if np.any(np.diff(bins) < 0):
+            raise RuntimeError("torch.histogram(): bin edges must be increasing")
+    elif range is None and values.size:
         low, high = float(values.min()), float(values.max())
         if not (np.isfinite(low) and np.isfinite(high)):
             raise RuntimeError(f"torch.histogram(): range of [{low}, {high}] is not finite")
-    hist, edges = np.histogram(values, bins=bins_argument, range=range, weights=weights,
-                               density=density)
-    dtype = input._array.dtype
-    return return_types.histogram(Tensor._make(hist.astype(dtype), None),
-                                  Tensor._make(edges.astype(dtype), None))
+    result = np.histogram(values.reshape(-1), bins=bins, range=range, weights=weights,
+                          density=density)[part]
+    return result.astype(values.dtype)

@@ -2,7 +2,9 @@
 
 Signatures follow PyTorch (``zeros(2, 3)`` or ``zeros((2, 3))``, ``dtype=``, ``requires_grad=``).
 Floating results take the default dtype (float32) unless told otherwise; random ones draw from
-the generator ``manual_seed`` reseeds (see ``tinygrad_bn.random``).
+the generator ``manual_seed`` reseeds (see ``tinygrad_bn.random``). A jit capture may rebuild
+tensors made from Python values alone (``zeros``, ``arange``) as constants; it refuses random
+draws, which a replay would repeat.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from typing import Any
 import numpy as np
 
 from . import dtypes
+from .autograd import graph
 from .dtypes import DTypeLike, Number
 from .random import Generator, numpy_generator
 from .shapes import ShapeLike, size_arguments
 from .device import DeviceLike, check_device
+from .ops import Derived
 from .tensor import Tensor, scalar_for
 
 
@@ -67,8 +71,8 @@ def asarray(obj: Any, *, dtype: DTypeLike | None = None, device: DeviceLike | No
     result = as_tensor(obj, dtype=dtype, device=device)
     source = obj._array if isinstance(obj, Tensor) else obj
     shares = isinstance(source, np.ndarray) and np.shares_memory(result._array, source)
-    if copy and shares:
-        result = Tensor._make(result._array.copy(), None)
+    if copy and shares:  # a copy made by an op, so that a jit capture sees where it comes from
+        result = Derived.apply(result, function=_copy)
     elif copy is False and not shares:
         raise ValueError(f"asarray(copy=False): {type(obj).__name__} of dtype "
                          f"{getattr(obj, 'dtype', None)} cannot be turned into a tensor of dtype "
@@ -78,7 +82,25 @@ def asarray(obj: Any, *, dtype: DTypeLike | None = None, device: DeviceLike | No
     return result
 
 
+def _copy(array):
+    """A C-ordered copy of ``array`` (``asarray(copy=True)``)."""
+    return array.copy()
+
+
 def _new(array, dtype, requires_grad, device=None):
+    """A new tensor holding ``array`` (made from Python values and shapes alone: a constant to a
+    jit capture) in ``dtype``."""
+    return graph.constant(_wrap(array, dtype, requires_grad, device))
+
+
+def _drawn(name, draws, dtype, requires_grad, device=None):
+    """A new tensor holding random ``draws``: a jit capture refuses it (a replay would repeat
+    the draw)."""
+    graph.untraceable(f"a random draw ({name}) cannot be replayed")
+    return _wrap(draws, dtype, requires_grad, device)
+
+
+def _wrap(array, dtype, requires_grad, device):
     check_device(device)
     out = Tensor._make(array.astype(dtypes.canonical(dtype), copy=False), None)
     if requires_grad:
@@ -127,7 +149,16 @@ def full(size: ShapeLike, fill_value: Number | Tensor, dtype: DTypeLike | None =
         else:
             dtype = dtypes.get_default_dtype()
     value = scalar_for(fill_value, dtypes.canonical(dtype))  # PyTorch's overflow check
-    return _new(np.full(size_arguments((size,)), value), dtype, requires_grad, device)
+    return _filled(np.full(size_arguments((size,)), value), fill_value, dtype, requires_grad,
+                   device)
+
+
+def _filled(array, fill_value, dtype, requires_grad, device):
+    """``full``'s tensor: a constant unless ``fill_value`` is a tensor (whose value NumPy read,
+    which a jit capture refuses)."""
+    if isinstance(fill_value, Tensor):
+        return _wrap(array, dtype, requires_grad, device)
+    return _new(array, dtype, requires_grad, device)
 
 
 def zeros_like(input: Tensor, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
@@ -160,8 +191,8 @@ def full_like(input: Tensor, fill_value: Number | Tensor, dtype: DTypeLike | Non
     """A tensor filled with ``fill_value`` with ``input``'s shape and, unless ``dtype`` is given,
     its dtype (PyTorch's ``*_like`` rule); ``requires_grad=False`` by default and the result is a
     new leaf, outside ``input``'s graph."""
-    return _new(np.full(input.shape, fill_value), input.dtype if dtype is None else dtype,
-                requires_grad, device)
+    return _filled(np.full(input.shape, fill_value), fill_value,
+                   input.dtype if dtype is None else dtype, requires_grad, device)
 
 
 def arange(start: Number, end: Number | None = None, step: Number = 1,
@@ -206,16 +237,16 @@ def randn(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike |
           requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
     """Samples from the standard normal distribution."""
     shape = size_arguments(size)
-    return _new(numpy_generator(generator).standard_normal(shape), _float_dtype(dtype),
-                requires_grad, device)
+    return _drawn("randn", numpy_generator(generator).standard_normal(shape), _float_dtype(dtype),
+                  requires_grad, device)
 
 
 def rand(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
          requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
     """Samples from the uniform distribution on ``[0, 1)``."""
     shape = size_arguments(size)
-    return _new(numpy_generator(generator).random(shape), _float_dtype(dtype), requires_grad,
-                device)
+    return _drawn("rand", numpy_generator(generator).random(shape), _float_dtype(dtype),
+                  requires_grad, device)
 
 
 def randint(*args: int | Sequence[int], low: int | None = None, high: int | None = None,
@@ -241,7 +272,8 @@ def randint(*args: int | Sequence[int], low: int | None = None, high: int | None
         )
     shape = size_arguments((size,))
     draws = numpy_generator(generator).integers(low, high, shape)
-    return _new(draws, dtypes.int64 if dtype is None else dtype, requires_grad, device)
+    return _drawn("randint", draws, dtypes.int64 if dtype is None else dtype, requires_grad,
+                  device)
 
 
 def randperm(n: int, generator: Generator | None = None, dtype: DTypeLike | None = None,
@@ -249,5 +281,5 @@ def randperm(n: int, generator: Generator | None = None, dtype: DTypeLike | None
     """A random permutation of ``0 .. n-1`` (int64)."""
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
-    return _new(numpy_generator(generator).permutation(n), dtypes.int64 if dtype is None else dtype,
-                False, device)
+    return _drawn("randperm", numpy_generator(generator).permutation(n),
+                  dtypes.int64 if dtype is None else dtype, False, device)

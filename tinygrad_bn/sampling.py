@@ -13,7 +13,8 @@ among those not yet drawn (categories of weight 0 come last, as in PyTorch).
 import numpy as np
 
 from . import dtypes
-from .creation import _new, randint
+from .autograd import graph
+from .creation import _drawn, randint
 from .random import numpy_generator
 from .tensor import Tensor
 
@@ -21,6 +22,7 @@ from .tensor import Tensor
 def multinomial(input, num_samples, replacement=False, *, generator=None):
     """``num_samples`` category indices drawn from each row of ``input`` (see the module
     docstring). Shape ``(num_samples,)`` for 1-D input, ``(rows, num_samples)`` for 2-D."""
+    graph.untraceable("a random draw (multinomial) cannot be replayed")
     weights = input._array
     if not dtypes.is_floating(weights.dtype):
         raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
@@ -59,6 +61,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
 def bernoulli(input, p=None, *, generator=None):
     """Zeros and ones, each one with probability ``input`` (or the number ``p``), in
     ``input``'s dtype."""
+    graph.untraceable("a random draw (bernoulli) cannot be replayed")
     probabilities = input._array if p is None else np.full(input.shape, p)
     if np.any((probabilities < 0) | (probabilities > 1)) or np.any(np.isnan(probabilities)):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
@@ -70,6 +73,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False):
     """Draws from N(mean, std**2): ``normal(mean_tensor, std_tensor)`` elementwise (their shapes
     broadcast), or ``normal(mean, std, size)`` with two numbers."""
+    graph.untraceable("a random draw (normal) cannot be replayed")
     rng = numpy_generator(generator)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         means = mean._array if isinstance(mean, Tensor) else np.asarray(mean)
@@ -84,19 +88,21 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     shape = tuple(size)
     dtype = dtypes.get_default_dtype() if dtype is None else dtype
-    return _new(rng.normal(mean, std, shape), dtype, requires_grad, device)
+    return _drawn("normal", rng.normal(mean, std, shape), dtype, requires_grad, device)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
     """Uniform draws on ``[0, 1)`` in ``input``'s shape and (unless given) dtype."""
     values = numpy_generator(generator).random(input.shape)
-    return _new(values, input.dtype if dtype is None else dtype, requires_grad, device)
+    return _drawn("rand_like", values, input.dtype if dtype is None else dtype, requires_grad,
+                  device)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
     """Standard normal draws in ``input``'s shape and (unless given) dtype."""
     values = numpy_generator(generator).standard_normal(input.shape)
-    return _new(values, input.dtype if dtype is None else dtype, requires_grad, device)
+    return _drawn("randn_like", values, input.dtype if dtype is None else dtype, requires_grad,
+                  device)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,

@@ -39,7 +39,7 @@ from .shapes import (
     normalize_dims, reduced_count, resolve_shape, size_arguments, ShapeLike,
 )
 from .ops import (
-    Cumsum, Flip, Gather, Prod, Remainder, Repeat, RoundedDiv, ScatterAdd,
+    Cumsum, Derived, Flip, Gather, Prod, Remainder, Repeat, RoundedDiv, ScatterAdd,
     Abs, Add, Cast, Cat, Ceil, Clamp, Clone, Cos, Div, Erf, Exp, Expand, Expm1, Floor, GetItem, Log,
     Log1p, Log2, Log10, LogSoftmax, LogSumExp, MatMul, Max, Maximum, Mean, Min, Minimum, Mul, Neg,
     Permute, Pow, ReLU, Reshape, Round, Rsqrt, Sigmoid, Sign, Sin, Softmax, Sqrt, Stack, Sub, Sum,
@@ -48,6 +48,11 @@ from .ops import (
     Roll, Sinh, Tan,
 )
 from .ops.linalg import einsum_subscripts
+from .ops.movement import INDEX_TENSOR, resolve_index
+from .ops.positions import (
+    cumulative_extremum_positions, kth_positions, median_positions, mode_positions,
+    repeated_positions, sort_positions, topk_positions,
+)
 
 
 class Tensor:
@@ -77,6 +82,8 @@ class Tensor:
         self.grad_fn = None
         self._requires_grad = False
         self._version_counter = self._base = self._hooks = None
+        if graph.tracer is not None:  # a jit capture classifies where the values came from
+            graph.tracer.record_created(self, data)
         if requires_grad:
             self.requires_grad = True
 
@@ -89,6 +96,8 @@ class Tensor:
         tensor.grad_fn = grad_fn
         tensor._requires_grad = grad_fn is not None
         tensor._version_counter = tensor._base = tensor._hooks = None
+        if graph.tracer is not None:  # a jit capture notes every tensor made while it runs
+            graph.tracer.record_made(tensor)
         return tensor
 
     # ------------------------------------------------------------------ gradient
@@ -118,6 +127,8 @@ class Tensor:
                     f"'{dtypes.cpp_type_name(value._array.dtype)}' to a tensor with grad_dtype "
                     f"'{dtypes.scalar_type_name(self._array.dtype)}'. The gradient must match "
                     "the tensor's grad_dtype (defaults to the tensor's dtype).")
+        if graph.tracer is not None:  # a jit capture replays the assignment
+            graph.tracer.record_grad_set(self, value)
         self._grad = value
 
     # ------------------------------------------------------------------ storage and versions
@@ -144,6 +155,9 @@ class Tensor:
                 f"data set to a tensor that requires gradients must be floating point or complex "
                 f"dtype (got {value._array.dtype})"
             )
+        if graph.tracer is not None:
+            graph.untraceable("assigning .data inside the function (a replay holds the arrays "
+                              "it was captured with)")
         self._array = value._array
 
 
@@ -781,7 +795,8 @@ class Tensor:
         if not dtypes.is_floating(self._array.dtype):
             raise dtypes.not_implemented(kernel, self._array.dtype)
         if not isinstance(weight, Tensor):
-            weight = Tensor._make(np.asarray(weight, dtype=self._array.dtype), None)
+            weight = graph.constant(Tensor._make(np.asarray(weight, dtype=self._array.dtype),
+                                                 None), weight)
         for name, t in (("end", end), ("weight", weight)):
             if t._array.dtype is not self._array.dtype:
                 raise RuntimeError(
@@ -958,8 +973,8 @@ class Tensor:
         if dtypes.is_floating(self._array.dtype):
             return op.apply(self)
         if op is Sign and self._array.dtype is not dtypes.bool:
-            return Tensor._make(np.sign(self._array), None)
-        return Tensor._make(self._array.copy(), None)
+            return Derived.apply(self, function=np.sign)
+        return Clone.apply(self)
 
     def floor(self) -> Tensor:
         """Round down to the nearest integer: elementwise, same shape; integer and bool tensors
@@ -1039,12 +1054,13 @@ class Tensor:
         return Minimum.apply(*_operands(self, other))
 
     # ------------------------------------------------------------------ comparisons (no grad)
+    # Comparisons, logical and bitwise ops, and the indices below are ``Derived`` ops: results
+    # without a gradient, computed as recorded ops so that a jit replay recomputes them.
 
     def _compare(self, other, compare):
         if not isinstance(other, (Tensor, numbers.Number, np.generic, np.ndarray, list, tuple)):
             return NotImplemented  # so that `tensor == None` is False, as in PyTorch
-        a, b = _operands(self, other)
-        return Tensor._make(compare(a._array, b._array), None)
+        return Derived.apply(*_operands(self, other), function=compare)
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -1073,7 +1089,7 @@ class Tensor:
             if t._array.dtype.kind not in "biu":
                 raise TypeError(f'"{name}_cpu" not implemented for '
                                 f"'{dtypes.scalar_type_name(t._array.dtype)}'")
-        return Tensor._make(function(a._array, b._array), None)
+        return Derived.apply(a, b, function=function)
 
     def __and__(self, other):
         return self._bitwise(other, np.bitwise_and, "bitwise_and")
@@ -1088,7 +1104,7 @@ class Tensor:
 
     def logical_not(self) -> Tensor:
         """Whether each element is zero, as a bool tensor (for any dtype)."""
-        return Tensor._make(np.logical_not(self._array), None)
+        return Derived.apply(self, function=np.logical_not)
 
     def logical_and(self, other: Tensor | Number) -> Tensor:
         """Whether both elements are nonzero, as a bool tensor (any dtypes, broadcast)."""
@@ -1106,70 +1122,75 @@ class Tensor:
         other = _tensor_argument(other, name, "other", 2)
         if not broadcastable(self._array.shape, other._array.shape):
             raise RuntimeError(broadcast_error(self._array.shape, other._array.shape))
-        return Tensor._make(np.asarray(function(self._array, other._array)), None)
+        return Derived.apply(self, other, function=function)
 
     def __invert__(self):
         if self._array.dtype.kind not in "biu":
             raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors, got "
                             f"{self._array.dtype}")
-        return Tensor._make(np.invert(self._array), None)
+        return Derived.apply(self, function=np.invert)
 
     def isnan(self) -> Tensor:
         """A bool tensor of the same shape, True where the value is nan. Not differentiable
         (outside the graph), as in PyTorch."""
-        return Tensor._make(np.isnan(self._array), None)
+        return Derived.apply(self, function=np.isnan)
 
     def isinf(self) -> Tensor:
         """A bool tensor of the same shape, True where the value is ``+inf`` or ``-inf``. Not
         differentiable (outside the graph), as in PyTorch."""
-        return Tensor._make(np.isinf(self._array), None)
+        return Derived.apply(self, function=np.isinf)
 
     def isfinite(self) -> Tensor:
         """A bool tensor of the same shape, True where the value is neither inf nor nan. Not
         differentiable (outside the graph), as in PyTorch."""
-        return Tensor._make(np.isfinite(self._array), None)
+        return Derived.apply(self, function=np.isfinite)
 
     def isclose(self, other: Tensor | Number, rtol: _float = 1e-05, atol: _float = 1e-08,
                 equal_nan: _bool = False) -> Tensor:
         """Elementwise ``|self - other| <= atol + rtol * |other|`` (PyTorch's and NumPy's rule)."""
-        a, b = _operands(self, other)
-        return Tensor._make(np.isclose(a._array, b._array, rtol=rtol, atol=atol,
-                                       equal_nan=equal_nan), None)
+        return Derived.apply(*_operands(self, other), function=np.isclose,
+                             keywords={"rtol": rtol, "atol": atol, "equal_nan": equal_nan})
 
     def allclose(self, other: Tensor | Number, rtol: _float = 1e-05, atol: _float = 1e-08,
                  equal_nan: _bool = False) -> _bool:
-        """Whether ``isclose`` holds everywhere, as a Python bool."""
-        return bool(self.isclose(other, rtol, atol, equal_nan)._array.all())
+        """Whether ``isclose`` holds everywhere, as a Python bool (read from the values: a jit
+        capture refuses it)."""
+        return bool(self.isclose(other, rtol, atol, equal_nan).all())
 
     def equal(self, other: Tensor) -> _bool:
-        """Whether ``other`` has the same shape and the same values, as a Python bool."""
-        return self.shape == other.shape and bool((self._array == other._array).all())
+        """Whether ``other`` has the same shape and the same values, as a Python bool (read
+        from the values: a jit capture refuses it)."""
+        if self.shape != other.shape:
+            return False
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "Tensor.equal()")
+        return bool((self._array == other._array).all())
 
     def all(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
         """Whether every element is nonzero (over ``dim``), as a bool tensor."""
         dims = normalize_dims(dim, self.ndim)
-        return Tensor._make(np.asarray(np.all(self._array, axis=dims, keepdims=keepdim)), None)
+        return Derived.apply(self, function=np.all, keywords={"axis": dims, "keepdims": keepdim})
 
     def any(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
         """Whether any element is nonzero (over ``dim``), as a bool tensor."""
         dims = normalize_dims(dim, self.ndim)
-        return Tensor._make(np.asarray(np.any(self._array, axis=dims, keepdims=keepdim)), None)
+        return Derived.apply(self, function=np.any, keywords={"axis": dims, "keepdims": keepdim})
 
     def argmax(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
         self._check_reducible("argmax", dim, IndexError)
         if dim is None:
-            return Tensor._make(np.asarray(np.argmax(self._array)), None)
-        index = np.argmax(self._array, axis=normalize_dim(dim, self.ndim), keepdims=keepdim)
-        return Tensor._make(index, None)
+            return Derived.apply(self, function=np.argmax)
+        return Derived.apply(self, function=np.argmax,
+                             keywords={"axis": normalize_dim(dim, self.ndim), "keepdims": keepdim})
 
     def argmin(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
         self._check_reducible("argmin", dim, IndexError)
         if dim is None:
-            return Tensor._make(np.asarray(np.argmin(self._array)), None)
-        index = np.argmin(self._array, axis=normalize_dim(dim, self.ndim), keepdims=keepdim)
-        return Tensor._make(index, None)
+            return Derived.apply(self, function=np.argmin)
+        return Derived.apply(self, function=np.argmin,
+                             keywords={"axis": normalize_dim(dim, self.ndim), "keepdims": keepdim})
 
     # ------------------------------------------------------------------ reductions
 
@@ -1297,9 +1318,8 @@ class Tensor:
     def count_nonzero(self, dim: _int | Sequence[_int] | None = None) -> Tensor:
         """How many elements are nonzero over ``dim`` (an int, a tuple, or all when None), as
         int64."""
-        dims = normalize_dims(dim, self.ndim)
-        return Tensor._make(np.asarray(np.count_nonzero(self._array, axis=dims), dtype=np.int64),
-                            None)
+        return Derived.apply(self, function=_count_nonzero,
+                             keywords={"axis": normalize_dims(dim, self.ndim)})
 
     def norm(self, p: Number | str | None = "fro", dim: _int | Sequence[_int] | None = None,
              keepdim: _bool = False, dtype: DTypeLike | None = None) -> Tensor:
@@ -1364,9 +1384,12 @@ class Tensor:
             flat = self.reshape(-1)
             if flat._array.size == 0:
                 empty = np.nan if self.is_floating_point() else np.iinfo(self._array.dtype).min
-                return Tensor._make(np.asarray(empty, dtype=self._array.dtype), None)
-            return flat[int(_median_positions(flat._array, 0)[0])]
-        return self._pick_along(dim, keepdim, _median_positions, return_types.median, "median")
+                return graph.constant(Tensor._make(np.asarray(empty, dtype=self._array.dtype),
+                                                   None))
+            position = Derived.apply(flat, function=median_positions, keywords={"dim": 0})
+            return flat[position.reshape(())]
+        return self._pick_along(dim, keepdim, median_positions, {}, return_types.median,
+                                "median")
 
     def kthvalue(self, k: _int, dim: _int = -1, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
         """The ``k``-th smallest value along ``dim`` (``k`` counts from 1) and its index, as the
@@ -1378,31 +1401,28 @@ class Tensor:
         size = self.shape[d] if self.ndim else 1
         if not 1 <= k <= size:
             raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
-
-        def kth_positions(array, axis):
-            order = np.argsort(array, axis=axis, kind="stable")
-            return np.take(order, [k - 1], axis=axis)
-
-        return self._pick_along(dim, keepdim, kth_positions, return_types.kthvalue, "kthvalue")
+        return self._pick_along(dim, keepdim, kth_positions, {"k": int(k)},
+                                return_types.kthvalue, "kthvalue")
 
     def mode(self, dim: _int = -1, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
         """The most frequent value along ``dim`` (the smallest of equally frequent ones) and
         the index of its last occurrence, as the named tuple ``(values, indices)``."""
-        return self._pick_along(dim, keepdim, _mode_positions, return_types.mode, "mode")
+        return self._pick_along(dim, keepdim, mode_positions, {}, return_types.mode, "mode")
 
     def _check_sortable(self, name):
         if self._array.dtype is dtypes.bool:
             raise dtypes.not_implemented(f"{name}_cpu", self._array.dtype)
 
-    def _pick_along(self, dim, keepdim, positions, result_type, name):
-        """``(values, indices)`` of one element per slice along ``dim``: ``positions(array, d)``
-        returns its index in each slice (with ``d`` kept as size 1); the values are a ``gather``
-        of it, so they are differentiable."""
+    def _pick_along(self, dim, keepdim, positions, keywords, result_type, name):
+        """``(values, indices)`` of one element per slice along ``dim``:
+        ``positions(array, dim=d, **keywords)`` (a function of ``ops.positions``) returns its
+        int64 index in each slice (with ``d`` kept as size 1); the values are a ``gather`` of
+        it, so they are differentiable."""
         d = normalize_dim(dim, self.ndim)
         source = self.reshape(1) if self.ndim == 0 else self
         if source.shape[d] == 0:
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
-        index = Tensor._make(positions(source._array, d).astype(np.int64), None)
+        index = Derived.apply(source, function=positions, keywords={"dim": d, **keywords})
         values = source.gather(d, index)
         if self.ndim == 0:
             return result_type(values.reshape(()), index.reshape(()))
@@ -1569,39 +1589,43 @@ class Tensor:
         ``[1, 2] -> [1, 1, 2, 2]``. Without ``repeats``, this tensor holds the counts and the
         result repeats the indices ``0, 1, ...`` (``torch.repeat_interleave(counts)``)."""
         if repeats is None:
-            counts = self._repeat_counts(self, 0, -1)
-            return Tensor._make(np.repeat(np.arange(self.numel()), counts), None)
+            self._check_repeat_counts(self, 0, -1, None)
+            return Derived.apply(self, function=repeated_positions,
+                                 keywords={"size": self.numel(), "output_size": None})
         source = self.reshape(-1) if dim is None else self
         d = normalize_dim(0 if dim is None else dim, source.ndim)
         size = source.shape[d] if source.ndim else 1
-        counts = self._repeat_counts(repeats, d, size)
-        index = np.repeat(np.arange(size), counts)
-        if output_size is not None and output_size != len(index):
-            raise RuntimeError(f"repeat_interleave: output_size ({output_size}) does not match "
-                               f"the sum of repeats ({len(index)})")
-        if source.ndim == 0:
-            source = source.reshape(1)
-        return IndexSelect.apply(source, dim=d, index=index)
-
-    @staticmethod
-    def _repeat_counts(repeats, dim, size):
-        """``repeats`` (an int or an integer tensor) checked as ``repeat_interleave`` counts."""
-        if not isinstance(repeats, Tensor):
+        if isinstance(repeats, Tensor):  # the positions are computed from the counts' values
+            self._check_repeat_counts(repeats, d, size, output_size)
+            index = Derived.apply(repeats, function=repeated_positions,
+                                  keywords={"size": size, "output_size": output_size})
+        else:
             if repeats < 0:
                 raise RuntimeError("Repeats must be non-negative")
-            return int(repeats)
+            index = repeated_positions(np.asarray(int(repeats)), size, output_size)
+            index = graph.constant(Tensor._make(index, None))
+        if source.ndim == 0:
+            source = source.reshape(1)
+        return IndexSelect.apply(source, index, dim=d)
+
+    @staticmethod
+    def _check_repeat_counts(repeats, dim, size, output_size):
+        """PyTorch's checks of the dtype and shape of ``repeat_interleave``'s tensor of counts
+        (``repeated_positions`` checks their values). Unless ``output_size`` is given, the
+        result's shape depends on the counts' values: a jit capture refuses it (without
+        ``repeats``, ``output_size`` is ignored, so it always does)."""
+        if output_size is None:
+            graph.untraceable("repeat_interleave returns a shape that depends on the tensor's "
+                              "values")
         counts = repeats._array
         if counts.dtype.kind not in "iu":
             raise dtypes.not_implemented("repeat_interleave_cpu", counts.dtype)
         if counts.ndim > 1:
             raise RuntimeError("repeats must be 0-dim or 1-dim tensor")
-        if (counts < 0).any():
-            raise RuntimeError("repeats can not be negative")
         if counts.ndim == 1 and size >= 0 and len(counts) != size:
             raise RuntimeError(
                 "repeats must have the same size as input along dim, but got repeats.size(0) = "
                 f"{len(counts)} and input.size({dim}) = {size}")
-        return counts
 
     def split(self, split_size_or_sections: _int | Sequence[_int],
               dim: _int = 0) -> tuple[Tensor, ...]:
@@ -1812,20 +1836,12 @@ class Tensor:
         if index.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
         d = normalize_dim(dim, self.ndim)
-        positions = index._array.reshape(-1).astype(np.int64)
         if self.ndim == 0:  # a scalar's only element, picked once
-            if positions.size != 1:
+            if index._array.size != 1:
                 raise RuntimeError("index_select(): Index to scalar can have only 1 value, got "
-                                   f"{positions.size} value(s)")
-            if positions[0] != 0:
-                raise IndexError("index out of range in self")
-            return self.reshape(1).index_select(0, index.reshape(1)).reshape(())
-        size = self.shape[d]
-        outside = positions[(positions < 0) | (positions >= size)]
-        if outside.size:
-            raise RuntimeError(
-                f"INDICES element is out of DATA bounds, id={outside[0]} axis_dim={size}")
-        return IndexSelect.apply(self, dim=d, index=positions)
+                                   f"{index._array.size} value(s)")
+            return IndexSelect.apply(self.reshape(1), index, dim=0, scalar=True).reshape(())
+        return IndexSelect.apply(self, index, dim=d)
 
     def masked_select(self, mask: Tensor) -> Tensor:
         """The elements where the boolean ``mask`` holds (the two broadcast together), as a
@@ -1835,14 +1851,16 @@ class Tensor:
             raise RuntimeError("masked_select: expected BoolTensor for mask")
         if not broadcastable(mask._array.shape, self._array.shape):
             raise RuntimeError(broadcast_error(mask._array.shape, self._array.shape))
+        graph.untraceable("masked_select returns a shape that depends on the tensor's values")
         shape = np.broadcast_shapes(mask._array.shape, self._array.shape)
         source = self if self._array.shape == shape else self.expand(*shape)
-        return source[np.broadcast_to(mask._array, shape)]
+        return source[mask if mask._array.shape == shape else mask.expand(*shape)]
 
     def nonzero(self, *, as_tuple: _bool = False) -> Tensor | tuple[Tensor, ...]:
         """The indices of the nonzero elements: an int64 tensor of shape ``(count, ndim)``, one
         row per element in row-major order, or with ``as_tuple`` one 1-D tensor per dim (ready
         to index with)."""
+        graph.untraceable("nonzero returns a shape that depends on the tensor's values")
         array = self._array
         if not as_tuple:
             return Tensor._make(np.argwhere(array).astype(np.int64), None)
@@ -1867,14 +1885,14 @@ class Tensor:
         if self.ndim < 2:
             raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
         keep = pick(np.ones(self.shape[-2:], dtype=bool), diagonal)
-        return where(Tensor._make(keep, None), self, 0)
+        return where(graph.constant(Tensor._make(keep, None)), self, 0)
 
     def gather(self, dim: _int, index: Tensor) -> Tensor:
         """``out[i][j] = self[index[i][j]][j]`` for ``dim=0`` (and likewise along any dim);
         ``index`` is int64 with the same number of dims."""
         d = normalize_dim(dim, self.ndim)
-        index_array = _gather_index(self, d, index, "gather")
-        return Gather.apply(self, dim=d, index=index_array)
+        _check_gather_index(self, d, index, "gather")
+        return Gather.apply(self, index, dim=d)
 
     def scatter_add(self, dim: _int, index: Tensor, src: Tensor) -> Tensor:
         """A copy with ``src`` added at the positions ``index`` names along ``dim``
@@ -1888,13 +1906,14 @@ class Tensor:
 
     def _scatter(self, dim, index, src, overwrite, name):
         d = normalize_dim(dim, self.ndim)
-        index_array = _gather_index(self, d, index, name)
+        _check_gather_index(self, d, index, name)
         if not isinstance(src, Tensor):
-            src = Tensor._make(np.full(index_array.shape, src, dtype=self._array.dtype), None)
+            src = graph.constant(Tensor._make(
+                np.full(index._array.shape, src, dtype=self._array.dtype), None))
         elif src._array.dtype is not self._array.dtype:
             raise RuntimeError(
                 f"{name}(): Expected self.dtype to be equal to src.dtype")
-        return ScatterAdd.apply(self, src, dim=d, index=index_array, overwrite=overwrite)
+        return ScatterAdd.apply(self, src, index, dim=d, overwrite=overwrite)
 
     def sort(self, dim: _int = -1, descending: _bool = False,
              stable: _bool = False) -> tuple[Tensor, Tensor]:
@@ -1906,11 +1925,8 @@ class Tensor:
 
     def argsort(self, dim: _int = -1, descending: _bool = False, stable: _bool = False) -> Tensor:
         """The indices that sort the tensor along ``dim`` (a stable sort)."""
-        d = normalize_dim(dim, self.ndim)
-        keys = -self._array if descending and self._array.dtype.kind != "b" else self._array
-        if descending and self._array.dtype.kind == "b":
-            keys = ~self._array
-        return Tensor._make(np.argsort(keys, axis=d, kind="stable"), None)
+        return Derived.apply(self, function=sort_positions, keywords={
+            "dim": normalize_dim(dim, self.ndim), "descending": bool(descending)})
 
     def topk(self, k: _int, dim: _int = -1, largest: _bool = True,
              sorted: _bool = True) -> tuple[Tensor, Tensor]:
@@ -1918,8 +1934,8 @@ class Tensor:
         d = normalize_dim(dim, self.ndim)
         if not 0 <= k <= self.shape[d]:
             raise RuntimeError("selected index k out of range")
-        order = self.argsort(d, descending=largest)
-        indices = Tensor._make(np.take(order._array, range(k), axis=d), None)
+        indices = Derived.apply(self, function=topk_positions,
+                                keywords={"dim": d, "k": int(k), "largest": bool(largest)})
         return return_types.topk(self.gather(d, indices), indices)
 
     def unique(self, sorted: _bool = True, return_inverse: _bool = False,
@@ -1970,23 +1986,17 @@ class Tensor:
         """The running maximum along ``dim`` and where it was found, as the named tuple
         ``(values, indices)``; a tie moves the index to the later element, NaN propagates.
         The values are differentiable (the gradient goes to the indexed element)."""
-        return self._cumulative_extremum(dim, np.maximum, return_types.cummax)
+        return self._cumulative_extremum(dim, True, return_types.cummax)
 
     def cummin(self, dim: _int) -> tuple[Tensor, Tensor]:
         """The running minimum along ``dim`` and where it was found (see ``cummax``)."""
-        return self._cumulative_extremum(dim, np.minimum, return_types.cummin)
+        return self._cumulative_extremum(dim, False, return_types.cummin)
 
-    def _cumulative_extremum(self, dim, pick, result_type):
+    def _cumulative_extremum(self, dim, largest, result_type):
         d = normalize_dim(dim, self.ndim)
         source = self.reshape(1) if self.ndim == 0 else self
-        array = source._array
-        running = pick.accumulate(array, axis=d)
-        is_new = array == running  # the element reached (or tied) the running extremum
-        if dtypes.is_floating(array.dtype):
-            is_new |= np.isnan(array)
-        positions = np.arange(array.shape[d]).reshape((-1,) + (1,) * (array.ndim - d - 1))
-        index = np.maximum.accumulate(np.where(is_new, positions, 0), axis=d).astype(np.int64)
-        index = Tensor._make(index, None)
+        index = Derived.apply(source, function=cumulative_extremum_positions,
+                              keywords={"dim": d, "largest": largest})
         values = source.gather(d, index)
         if self.ndim == 0:
             return result_type(values.reshape(()), index.reshape(()))
@@ -2002,11 +2012,8 @@ class Tensor:
         return Prod.apply(source, dim=d, keepdim=keepdim)
 
     def __getitem__(self, index):
-        index = _index(index)
-        try:
-            return GetItem.apply(self, index=index)
-        except IndexError as error:
-            raise IndexError(index_error_message(error, self.shape)) from None
+        template, tensors = _index(index)
+        return GetItem.apply(self, *tensors, index=template)
 
     # ------------------------------------------------------------------ in-place operations
 
@@ -2231,8 +2238,8 @@ class Tensor:
                 f"{value.ndim} dimension(s)."
             )
         if not isinstance(value, Tensor):
-            value = Tensor._make(np.asarray(scalar_for(value, self._array.dtype),
-                                            dtype=self._array.dtype), None)
+            value = graph.constant(Tensor._make(np.asarray(scalar_for(value, self._array.dtype),
+                                                           dtype=self._array.dtype), None))
         return where(mask, value.to(self._array.dtype), self)
 
     __iadd__ = add_
@@ -2271,11 +2278,13 @@ class Tensor:
     def uniform_(self, a: _float = 0.0, b: _float = 1.0, *,
                  generator: Generator | None = None) -> Tensor:
         """Fill in place with draws from U(a, b)."""
+        graph.untraceable("a random draw (uniform_) cannot be replayed")
         return self._write_random(numpy_generator(generator).uniform, a, b)
 
     def normal_(self, mean: _float = 0.0, std: _float = 1.0, *,
                 generator: Generator | None = None) -> Tensor:
         """Fill in place with draws from N(mean, std**2)."""
+        graph.untraceable("a random draw (normal_) cannot be replayed")
         return self._write_random(numpy_generator(generator).normal, mean, std)
 
     def exponential_(self, lambd: _float = 1.0, *, generator: Generator | None = None) -> Tensor:
@@ -2287,6 +2296,7 @@ class Tensor:
                 f"be a floating point but you specified {dtypes.scalar_type_name(self.dtype)}")
         if not lambd > 0:
             raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd:g}")
+        graph.untraceable("a random draw (exponential_) cannot be replayed")
         return self._write_values(numpy_generator(generator).exponential(1 / lambd, self.shape))
 
     def random_(self, *args: _int, generator: Generator | None = None, **bounds: _int) -> Tensor:
@@ -2328,11 +2338,13 @@ class Tensor:
                 f"limitations {dtypes.cpp_type_name(dtype)} can support discrete uniform "
                 "distribution only within this range. This warning will become an error in "
                 "version 1.7 release, please fix the code in advance", UserWarning, stacklevel=2)
+        graph.untraceable("a random draw (random_) cannot be replayed")
         return self._write_values(numpy_generator(generator).integers(low, high, self.shape))
 
     def bernoulli_(self, p: Tensor | _float = 0.5, *, generator: Generator | None = None) -> Tensor:
         """Fill in place with ones drawn with probability ``p`` (a number, or a floating tensor
         that broadcasts to this shape) and zeros otherwise."""
+        graph.untraceable("a random draw (bernoulli_) cannot be replayed")
         if isinstance(p, Tensor):
             if not dtypes.is_floating(p._array.dtype):
                 raise dtypes.not_implemented("bernoulli_tensor_cpu_p_", p._array.dtype)
@@ -2402,14 +2414,15 @@ class Tensor:
         """``self[index] = value`` in place, for every index form ``__getitem__`` accepts;
         ``value`` (a number, array or Tensor) broadcasts to the indexed shape and is cast to
         this tensor's dtype. Recorded when this tensor or ``value`` is in the graph."""
-        index = _index(index)
+        template, tensors = _index(index)
         value_requires_grad = isinstance(value, Tensor) and value._requires_grad
         if thread_state.grad_enabled and (self._requires_grad or value_requires_grad):
             if not isinstance(value, Tensor):
-                value = Tensor._make(np.asarray(scalar_for(value, self._array.dtype),
-                                                dtype=self._array.dtype), None)
-            self._write(_set_item, index, value)
+                value = graph.constant(Tensor._make(np.asarray(
+                    scalar_for(value, self._array.dtype), dtype=self._array.dtype), None))
+            self._write(_set_item, template, tensors, value)
             return
+        index = resolve_index(template, [t._array for t in tensors]) if tensors else template
         array = value._array if isinstance(value, Tensor) else scalar_for(value, self._array.dtype)
         self._check_writeable()
         try:
@@ -2483,7 +2496,8 @@ def _copy_from(destination, source):
     return Copy.apply(destination, source)
 
 
-def _set_item(destination, index, value):
+def _set_item(destination, template, tensors, value):
+    index = resolve_index(template, [t._array for t in tensors]) if tensors else template
     indexed_shape = np.shape(destination._array[index])
     if not broadcastable_into(value._array.shape, indexed_shape):
         raise RuntimeError(
@@ -2492,7 +2506,7 @@ def _set_item(destination, index, value):
         )
     if value._array.dtype is not destination._array.dtype:
         value = value.to(destination._array.dtype)
-    return SetItem.apply(destination, value, index=index)
+    return SetItem.apply(destination, value, *tensors, index=template)
 
 
 def _broadcast_into_error(shape, target):
@@ -2503,50 +2517,25 @@ def _broadcast_into_error(shape, target):
     return broadcast_error(target, shape)
 
 
-def _gather_index(tensor, dim, index, name):
-    """``index`` as an int64 array fit to pick along ``dim`` of ``tensor`` (PyTorch's checks)."""
+def _check_gather_index(tensor, dim, index, name):
+    """PyTorch's checks of the dtype and shape of an index to pick along ``dim`` of ``tensor``
+    (``Gather``/``ScatterAdd`` check its values, at every forward)."""
     if not isinstance(index, Tensor) or index._array.dtype is not dtypes.int64:
         raise RuntimeError(f"{name}(): Expected dtype int64 for index")
-    array = index._array
-    if array.ndim != tensor.ndim:
+    shape = index._array.shape
+    if len(shape) != tensor.ndim:
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    if array.size and (array.min() < -tensor.shape[dim] or array.max() >= tensor.shape[dim]):
-        raise RuntimeError(
-            f"index {int(array.max() if array.max() >= tensor.shape[dim] else array.min())} is "
-            f"out of bounds for dimension {dim} with size {tensor.shape[dim]}"
-        )
-    for axis, size in enumerate(array.shape):
+    for axis, size in enumerate(shape):
         if axis != dim and size > tensor.shape[axis]:
             raise RuntimeError(
-                f"Size does not match at dimension {axis} expected index {list(array.shape)} to "
+                f"Size does not match at dimension {axis} expected index {list(shape)} to "
                 f"be smaller than self {list(tensor.shape)} apart from dimension {dim}"
             )
-    return np.where(array < 0, array + tensor.shape[dim], array)
 
 
-def _median_positions(array, dim):
-    """The index of each slice's median along ``dim`` (kept as size 1): the lower middle of a
-    stable sort, or the first NaN of a slice that has one."""
-    order = np.argsort(array, axis=dim, kind="stable")  # NaNs last, in their original order
-    count = array.shape[dim]
-    middle = np.full(order.shape[:dim] + (1,) + order.shape[dim + 1:], (count - 1) // 2)
-    if dtypes.is_floating(array.dtype):
-        nans = np.isnan(array).sum(axis=dim, keepdims=True)
-        middle = np.where(nans > 0, count - nans, middle)
-    return np.take_along_axis(order, middle, axis=dim)
-
-
-def _mode_positions(array, dim):
-    """The index of each slice's mode along ``dim`` (kept as size 1): the most frequent value,
-    the smallest of equally frequent ones, at its last occurrence (PyTorch's choice)."""
-    rows = np.moveaxis(array, dim, -1)
-    flat = rows.reshape(-1, rows.shape[-1])
-    positions = np.empty(len(flat), dtype=np.int64)
-    for r, row in enumerate(flat):
-        values, counts = np.unique(row, return_counts=True)
-        reversed_hits = row[::-1] == values[np.argmax(counts)]  # argmax: the first, smallest
-        positions[r] = len(row) - 1 - np.argmax(reversed_hits)
-    return np.expand_dims(positions.reshape(rows.shape[:-1]), dim)
+def _count_nonzero(array, axis):
+    """``count_nonzero``'s result: how many elements are nonzero over ``axis``, as int64."""
+    return np.asarray(np.count_nonzero(array, axis=axis), dtype=np.int64)
 
 
 def accept_numpy_names(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -2782,8 +2771,8 @@ def where(condition: Tensor | Any, input: Tensor | Number, other: Tensor | Numbe
         kind = bool if all(isinstance(v, bool) for v in (input, other)) else (
             int if all(isinstance(v, numbers.Integral) for v in (input, other)) else float)
         dtype = {bool: dtypes.bool, int: dtypes.int64}.get(kind, dtypes.get_default_dtype())
-        input = Tensor._make(np.asarray(input, dtype=dtype), None)
-        other = Tensor._make(np.asarray(other, dtype=dtype), None)
+        input = graph.constant(Tensor._make(np.asarray(input, dtype=dtype), None))
+        other = graph.constant(Tensor._make(np.asarray(other, dtype=dtype), None))
     shapes = (condition._array.shape, input._array.shape, other._array.shape)
     try:
         np.broadcast_shapes(*shapes)
@@ -2959,32 +2948,45 @@ def _constant(value, tensor_dtype):
         if dtype.kind in "iu" and isinstance(value, (int, np.integer)) and \
                 not isinstance(value, (bool, np.bool_)):
             _refuse_huge_integers(value)
-            return Tensor._make(np.asarray(int(value), dtype=np.int64).astype(dtype), None)
-        return Tensor._make(np.asarray(value, dtype=dtype), None)
+            return graph.constant(
+                Tensor._make(np.asarray(int(value), dtype=np.int64).astype(dtype), None))
+        return graph.constant(Tensor._make(np.asarray(value, dtype=dtype), None), value)
     if isinstance(value, (np.ndarray, list, tuple)):
         return Tensor(value)
     raise TypeError(f"unsupported operand type for a Tensor operation: {type(value).__name__}")
 
 
 def _index(index):
-    """Turn tensor and list components of an index into NumPy arrays, checking their dtypes."""
+    """An index as ``(template, tensors)`` for ``GetItem``/``SetItem``: each tensor in it is
+    replaced by ``INDEX_TENSOR`` in the template and becomes an input of the op (so that a jit
+    capture replays it from the data); Python lists become NumPy arrays. Dtypes are checked.
+    A boolean tensor selects as many elements as it holds True: a jit capture refuses it."""
     parts = index if isinstance(index, tuple) else (index,)
-    converted = []
+    converted, tensors = [], []
     for part in parts:
         if isinstance(part, Tensor):
-            part = part._array
+            _check_index_dtype(part._array.dtype)
+            if part._array.dtype is dtypes.bool:
+                graph.untraceable("indexing with a boolean mask returns a shape that depends on "
+                                  "the tensor's values")
+            tensors.append(part)
+            part = INDEX_TENSOR
         elif isinstance(part, list):
             part = np.asarray(part)
         if isinstance(part, np.ndarray):
-            if part.dtype.kind not in "iub":
-                raise IndexError(
-                    "tensors used as indices must be long, int, byte or bool tensors "
-                    f"(got {part.dtype})"
-                )
+            _check_index_dtype(part.dtype)
             if part.ndim == 0 and part.dtype.kind in "iu":
                 part = int(part)
         elif isinstance(part, float):
             raise IndexError(f"only integers, slices, None, ... and integer or boolean tensors "
                              f"are valid indices (got {part!r})")
         converted.append(part)
-    return tuple(converted) if isinstance(index, tuple) or len(converted) != 1 else converted[0]
+    if isinstance(index, tuple) or len(converted) != 1:
+        return tuple(converted), tensors
+    return converted[0], tensors
+
+
+def _check_index_dtype(dtype):
+    if dtype.kind not in "iub":
+        raise IndexError(
+            f"tensors used as indices must be long, int, byte or bool tensors (got {dtype})")

@@ -58,7 +58,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
     Unless ``retain_graph``, every node frees its saved arrays once it has run.
     """
     if graph.tracer is not None:  # a jit capture compiles this walk before it runs
-        graph.tracer.record_backward(roots, root_grads, inputs)
+        graph.tracer.record_backward(roots, root_grads, inputs, retain_graph)
     wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
     wanted_nodes = {}  # id(node) -> [(wanted tensor, its output number or None)]
     for t in inputs or ():

@@ -17,6 +17,7 @@ class _ThreadState(threading.local):
     grad_enabled = True
     inference_mode = False
     module_call = None  # the innermost running nn.Module call (see ModuleCall)
+    capture = None      # the jit capture this thread is recording (see tinygrad_bn.tracing)
 
 
 thread_state = _ThreadState()

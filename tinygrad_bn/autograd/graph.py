@@ -28,9 +28,11 @@ from .hooks import RemovableHandle
 # without a circular import.
 Tensor = None
 
-# The capture in progress (``tracing.Capture``) while a jitted function runs eagerly to be recorded,
-# else None. Op.apply, the backward engine, ``effect``, ``replayable`` calls and Tensor's reads
-# of values into Python report to it; with no capture this costs one global read per op.
+# The jit's listener (``tracing.capture.Listener``) while any thread captures a jitted function,
+# else None. Op.apply, the backward engine, ``effect``, ``replayable`` calls, the places tensors
+# are made and Tensor's reads of values into Python report to it, and it passes each report on
+# to the capture of the thread that made it (threads capture independently). With no capture
+# this costs one global read per op.
 tracer = None
 
 RELEASED_GRAPH_MESSAGE = (
@@ -57,6 +59,14 @@ class _Structure:
     count = 0
 
 
+class _Settings:
+    """How many times a module had a plain attribute assigned (``bn.momentum = 0.2``, ``loss.
+    label_smoothing = 0.1``; not ``training``, which plans check directly): when it has moved,
+    a jit plan compares the settings of the modules it calls with those it was captured with."""
+
+    count = 0
+
+
 class VersionCounter:
     """How many in-place writes an array has had (``value``), shared by every tensor that uses
     the array, and the write clock's reading at its recent writes (``stamps``, the last 64 at
@@ -78,6 +88,8 @@ class VersionCounter:
         _Writes.count += 1
         self.value += 1
         _stamp(self, _Writes.count)
+        if tracer is not None:  # a jit capture refuses writes it cannot replay
+            tracer.record_write()
 
     def written_after(self, stamp):
         """Whether this counter had a write after the clock read ``stamp``."""
@@ -98,6 +110,8 @@ def bump_versions(tensors):
         counter.value += 1
         _stamp(counter, count)
     _Writes.count = count
+    if tracer is not None and tensors:
+        tracer.record_write()
 
 
 def _stamp(counter, count):
@@ -164,6 +178,26 @@ def replayable(method):
     return recorded
 
 
+def constant(tensor, value=None):
+    """Tell a jit capture in progress that ``tensor`` was just made from Python values alone
+    (``zeros``, ``arange``, the ``2`` of ``x * 2``), not from any tensor's values: a replay may
+    rebuild it as a constant. ``value``, the Python number it was made of, lets a capture see
+    a learning rate read from an optimizer (which a replay reads afresh). Every other tensor
+    made outside an op is refused by a capture when it is used. Returns ``tensor``."""
+    if tracer is not None:
+        tracer.record_constant(tensor, value)
+    return tensor
+
+
+def live_read(obj, value):
+    """Tell a jit capture in progress that ``value`` was just read from ``obj``'s changing state
+    (``scheduler.get_last_lr()``), so that a replay returns what ``obj`` holds then. Returns
+    ``value``."""
+    if tracer is not None:
+        tracer.record_live_read(obj, value)
+    return value
+
+
 def untraceable(reason):
     """Tell a jit capture in progress that what is running now cannot be replayed (``reason``
     says what and why): the jitted function then runs eagerly, with a warning."""
@@ -213,7 +247,15 @@ class Op:
     (reshape, permute, indexing) sets ``is_view = True``: the result then shares the input's
     version counter, as views do in PyTorch. An op that saves its own result (or an array sharing
     its memory) for backward sets ``saves_output = True``, so that writing to the result in place
-    is caught; saved inputs are found by the engine itself.
+    is caught; saved inputs are found by the engine itself. An op that carries no gradient (a
+    comparison, an index: ``ops.Derived``) sets ``differentiable = False`` and is never recorded
+    in the graph.
+
+    An array computed from a tensor's values is never a fixed argument: tensors the op reads
+    (indices, masks, weights) are inputs, so that a jit capture replays them from the data of
+    each call. An op whose fixed arguments include arrays built from Python values or shapes
+    alone (an index given as a Python list) names those fields in ``array_arguments``; a
+    capture refuses an op holding an array anywhere else.
 
     Fields of a recorded node: ``inputs`` (tensors, in order), ``producers`` (each input's
     ``grad_fn`` when this node was recorded, ``None`` for leaves: the graph's edges),
@@ -228,8 +270,10 @@ class Op:
                  "needs_input_grad", "retained_output", "module_call", "hooks", "creation_trace",
                  "__weakref__")
     arguments = ()
+    array_arguments = ()
     is_view = False
     saves_output = False
+    differentiable = True
     num_outputs = 1
 
     def forward(self, *arrays):
@@ -257,7 +301,7 @@ class Op:
         op.saved = ()
         arrays = [t._array for t in inputs]
         data = op.forward(*arrays)
-        if needs and data.dtype.kind == "f":
+        if needs and data.dtype.kind == "f" and cls.differentiable:
             op.inputs = inputs
             op.producers = tuple([t.grad_fn for t in inputs])
             op.retained_output = op.hooks = None

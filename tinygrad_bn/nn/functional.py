@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import graph
 from ..dtypes import DTypeLike
-from ..ops import BatchNorm, CrossEntropy, Linear
+from ..ops import BatchNorm, CrossEntropy, Derived, Linear
 from ..ops.loss import BinaryCrossEntropy, check_labels_in_range
 from ..ops.normalization import update_running_statistics
 from ..printing import Size
@@ -121,14 +121,21 @@ def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     ``num_classes=-1`` the number of classes is the largest index plus one."""
     if not isinstance(tensor, Tensor) or tensor.dtype != dtypes.int64:
         raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
-    labels = tensor._array
+    if num_classes == -1:
+        graph.untraceable("one_hot with num_classes=-1 returns a shape that depends on the "
+                          "tensor's values")
+        labels = tensor._array
+        num_classes = int(labels.max()) + 1 if labels.size else 0
+    return Derived.apply(tensor, function=_one_hot, keywords={"num_classes": num_classes})
+
+
+def _one_hot(labels, num_classes):
+    """``one_hot``'s rows, with PyTorch's errors for labels outside ``[0, num_classes)``."""
     if labels.size and labels.min() < 0:
         raise RuntimeError("Class values must be non-negative.")
-    if num_classes == -1:
-        num_classes = int(labels.max()) + 1 if labels.size else 0
-    elif labels.size and labels.max() >= num_classes:
+    if labels.size and labels.max() >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    return Tensor._make((labels[..., None] == np.arange(num_classes)).astype(np.int64), None)
+    return (labels[..., None] == np.arange(num_classes)).astype(np.int64)
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
@@ -141,14 +148,20 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
             f"types: Long, Int; but got {got} instead (while checking arguments for embedding)"
         )
-    indices = input._array
-    if indices.size and (indices.min() < 0 or indices.max() >= weight.shape[0]):
-        raise IndexError("index out of range in self")
-    rows = weight[input]
+    ids = Derived.apply(input, function=_embedding_ids,
+                        keywords={"num_embeddings": weight.shape[0]})
+    rows = weight[ids]
     if padding_idx is not None and weight.requires_grad:
-        keep = Tensor._make((indices != padding_idx)[..., None].astype(weight.dtype), None)
+        keep = (input != padding_idx).unsqueeze(-1).to(weight.dtype)
         rows = rows * keep + rows.detach() * (1 - keep)  # same values, no gradient at padding
     return rows
+
+
+def _embedding_ids(indices, num_embeddings):
+    """``indices`` themselves, after PyTorch's error for one outside ``[0, num_embeddings)``."""
+    if indices.size and (indices.min() < 0 or indices.max() >= num_embeddings):
+        raise IndexError("index out of range in self")
+    return indices
 
 
 def tanh(input: Tensor) -> Tensor:
@@ -219,9 +232,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if use_batch_stats and not eps > 0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if weight is None:
-        weight = Tensor._make(np.ones(channels, dtype=input.dtype), None)
+        weight = graph.constant(Tensor._make(np.ones(channels, dtype=input.dtype), None))
     if bias is None:
-        bias = Tensor._make(np.zeros(channels, dtype=input.dtype), None)
+        bias = graph.constant(Tensor._make(np.zeros(channels, dtype=input.dtype), None))
     if input._array.size == 0:  # an empty batch: nothing to normalise, statistics untouched
         shape = (1, -1) if input._array.ndim == 2 else (1, -1, 1)
         return input * weight.reshape(shape) + bias.reshape(shape)
@@ -290,6 +303,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
+    graph.untraceable("a random draw (dropout) cannot be replayed")
     keep = numpy_generator(generator).random(input.shape) >= p
     scale = 0.0 if p == 1 else 1 / (1 - p)
     return input * Tensor._make((keep * scale).astype(input.dtype), None)
@@ -338,14 +352,12 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
         if input._array.ndim == 0:
             raise IndexError(
                 "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
-        _check_class_target(input, target, weight, ignore_index, probabilities_hint=True,
-                            check_labels=not fused)
+        _check_class_target(input, target, weight, probabilities_hint=True)
     rows, target_rows, shape = _classes_last(input, target, probabilities)
-    if fused:
-        out = CrossEntropy.apply(
-            rows, target_rows, weight=None if weight is None else weight._array.astype(input.dtype),
-            ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing,
-        )
+    if fused:  # the class weights, when given, are a third input
+        weights = () if weight is None else (weight.to(input.dtype),)
+        out = CrossEntropy.apply(rows, target_rows, *weights, ignore_index=ignore_index,
+                                 reduction=reduction, label_smoothing=label_smoothing)
     else:
         out = _cross_entropy_composed(rows, target_rows, weight, ignore_index, reduction,
                                       label_smoothing, probabilities)
@@ -358,30 +370,46 @@ def _cross_entropy_composed(input, target, weight, ignore_index, reduction, labe
     and sums."""
     n, classes = input.shape
     log_p = input.log_softmax(dim=1)
-    w = Tensor._make(np.ones(classes, dtype=input.dtype), None) if weight is None else weight
+    w = _ones(classes, input.dtype) if weight is None else weight
     if probabilities:
         q = target * (1 - label_smoothing) + label_smoothing / classes
         losses = -(log_p * q * w).sum(dim=1)
-        divisor = n
-    else:
-        graph.untraceable("cross_entropy(fused=False) builds its label masks in Python")
-        valid = target._array != ignore_index
-        labels = np.where(valid, target._array, 0)
-        picked_weight = w[labels] * Tensor._make(valid.astype(input.dtype), None)
-        losses = -_picked(log_p, labels, valid) * picked_weight * (1 - label_smoothing)
-        if label_smoothing:
-            smoothed = (log_p * w).sum(dim=1) * (label_smoothing / classes)
-            losses = losses - where(Tensor._make(valid, None), smoothed, 0.0)
-        divisor = picked_weight.sum()
-        return _reduce(losses, reduction, divisor, counted=bool(valid.any()))
-    return _reduce(losses, reduction, divisor)
+        return _reduce(losses, reduction, n)
+    valid, labels = _counted_labels(target, classes, ignore_index)
+    picked_weight = w[labels] * valid.to(input.dtype)
+    losses = -_picked(log_p, labels, valid) * picked_weight * (1 - label_smoothing)
+    if label_smoothing:
+        smoothed = (log_p * w).sum(dim=1) * (label_smoothing / classes)
+        losses = losses - where(valid, smoothed, 0.0)
+    return _reduce(losses, reduction, picked_weight.sum(), counted=valid)
+
+
+def _ones(classes, dtype):
+    """The class weights of a loss given none: ones, a constant."""
+    return graph.constant(Tensor._make(np.ones(classes, dtype=dtype), None))
+
+
+def _counted_labels(target, classes, ignore_index):
+    """``(valid, labels)`` of int64 class indices ``target`` ``(M,)``: which rows count (their
+    label is not ``ignore_index``), and the labels with 0 in the rows that do not, ready to
+    index with. Computed as ops, so that a jit replay recomputes them from each call's labels;
+    a label outside ``[0, classes)`` raises PyTorch's ``IndexError`` (replays included)."""
+    valid = Derived.apply(target, function=_valid_labels,
+                          keywords={"classes": classes, "ignore_index": ignore_index})
+    return valid, where(valid, target, 0)
+
+
+def _valid_labels(labels, classes, ignore_index):
+    """Whether each label counts (is not ``ignore_index``), after checking the others are class
+    indices."""
+    check_labels_in_range(labels, classes, ignore_index)
+    return labels != ignore_index
 
 
 def _picked(log_p, labels, valid):
     """``log_p[i, labels[i]]`` for each row, 0 in rows that are not ``valid`` (selected, not
     multiplied by 0: a ``-inf`` there would make ``0 * -inf = nan``)."""
-    picked = log_p[np.arange(log_p.shape[0]), labels]
-    return picked if valid.all() else where(Tensor._make(valid, None), picked, 0.0)
+    return where(valid, log_p[np.arange(log_p.shape[0]), labels], 0.0)
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
@@ -395,16 +423,15 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     _check_reduction(reduction)
     _check_is_tensor(target)
     _check_floating_input(input, "nll_loss_out_frame")
-    _check_class_target(input, target, weight, ignore_index)
+    _check_class_target(input, target, weight)
     rows, target_rows, shape = _classes_last(input, target, probabilities=False)
-    graph.untraceable("nll_loss builds its label masks in Python")
-    n, classes = rows.shape
-    valid = target_rows._array != ignore_index
-    labels = np.where(valid, target_rows._array, 0)
-    w = np.ones(classes, dtype=input.dtype) if weight is None else weight._array.astype(input.dtype)
-    picked_weight = Tensor._make(w[labels] * valid, None)
+    classes = rows.shape[1]
+    valid, labels = _counted_labels(target_rows, classes, ignore_index)
+    # The weights get no gradient here (PyTorch's nll_loss has none for them).
+    w = _ones(classes, input.dtype) if weight is None else weight.detach().to(input.dtype)
+    picked_weight = w[labels] * valid.to(input.dtype)
     losses = -_picked(rows, labels, valid) * picked_weight
-    reduced = _reduce(losses, reduction, picked_weight.sum(), counted=bool(valid.any()))
+    reduced = _reduce(losses, reduction, picked_weight.sum(), counted=valid)
     return _unflatten(reduced, shape, reduction)
 
 
@@ -500,10 +527,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
             f"Using a target size ({_size(target)}) that is different to the input size "
             f"({_size(input)}) is deprecated. Please ensure they have the same size."
         )
-    values = input._array
-    if values.size and (values.min() < 0 or values.max() > 1 or np.isnan(values).any()):
-        raise RuntimeError("all elements of input should be between 0 and 1")
-    losses = BinaryCrossEntropy.apply(input, target.to(input.dtype))
+    losses = BinaryCrossEntropy.apply(input, target.to(input.dtype))  # checks 0 <= input <= 1
     if weight is not None:
         losses = losses * weight
     return _reduce(losses, reduction, None)
@@ -559,21 +583,25 @@ def _size(tensor):
     return f"torch.Size({list(tensor.shape)})"
 
 
-def _reduce(losses, reduction, divisor, counted=True):
+def _reduce(losses, reduction, divisor, counted=None):
     """``losses`` reduced: as they are, summed, or summed over ``divisor`` (the mean when it is
-    None). ``counted=False`` (every row ignored) gives a nan mean with a zero gradient, as
-    PyTorch's; rows that count but weigh 0 in total give nan, gradients included."""
+    None). ``counted`` (a bool tensor: which rows count), when given, brings PyTorch's edge
+    cases, as ops rather than Python branches on values (a jit replay meets them too): no row
+    counted gives a nan mean with a zero gradient; rows that count but weigh 0 in total give
+    nan, gradients included."""
     if reduction == "none":
         return losses
     if reduction == "sum":
         return losses.sum()
     if divisor is None:
         return losses.mean()
-    if not counted:
-        return losses.sum() * 0.0 + float("nan")
-    if isinstance(divisor, Tensor) and divisor.item() == 0:
-        return losses.sum() * float("nan")  # 0 / 0: nan, and nan reaches every input
-    return losses.sum() / divisor
+    if counted is None:
+        return losses.sum() / divisor
+    any_counted = counted.any()
+    # nan for 0 / 0 (it then reaches every input); 1 when nothing counts, so that the zero
+    # gradient the final where sends back stays zero through the division.
+    divisor = where(any_counted, where(divisor == 0, math.nan, divisor), 1.0)
+    return where(any_counted, losses.sum() / divisor, math.nan)
 
 
 def _check_reduction(reduction):
@@ -601,13 +629,12 @@ def _check_weight(weight, classes, prefix=""):
         )
 
 
-def _check_class_target(input, target, weight, ignore_index, probabilities_hint=False,
-                        check_labels=True):
+def _check_class_target(input, target, weight, probabilities_hint=False):
     """Validate int64 class indices against ``input`` ``(C,)``, ``(N, C)`` or ``(N, C, d1, ...,
     dK)``: PyTorch's checks with PyTorch's messages, in PyTorch's order (its 2-D, 4-D and other
     kernels each check a little differently). ``probabilities_hint`` adds, for a float target,
-    when cross_entropy would have read it as probabilities. ``check_labels=False`` leaves the
-    labels' range to the fused op, which checks it at every forward (jit replays included)."""
+    when cross_entropy would have read it as probabilities. The labels' values are checked by
+    the ops that read them, at every forward (jit replays included)."""
     if input._array.ndim == 0:
         raise ValueError(f"Expected 1 or more dimensions (got {input._array.ndim})")
     n, classes = input._array.shape[0], input._array.shape[1 if input._array.ndim > 1 else 0]
@@ -640,5 +667,3 @@ def _check_class_target(input, target, weight, ignore_index, probabilities_hint=
     if input._array.ndim == 4 and tuple(target._array.shape[1:]) != spatial:
         raise RuntimeError(f"size mismatch (got input: {list(input._array.shape)} , target: "
                            f"{list(target._array.shape)}")  # sic: PyTorch's message has no ")"
-    if check_labels:
-        check_labels_in_range(target._array, classes, ignore_index)

@@ -51,6 +51,8 @@ class Parameter(Tensor):
         self._version_counter = version_counter(data) if isinstance(data, Tensor) else None
         self._base = self._hooks = None
         self.requires_grad = requires_grad
+        if graph.tracer is not None:  # a jit capture refuses parameters made inside the step
+            graph.tracer.record_made(self)
 
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
@@ -84,6 +86,8 @@ class Module:
         self.training = True
         self._buffer_names = []
         self._non_persistent_buffers = set()
+        if graph.tracer is not None:  # a module made inside a jitted function is not guarded
+            graph.tracer.record_module_made(self)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of this module, called by ``module(*args)`` (which also runs the hooks).
@@ -153,8 +157,10 @@ class Module:
     def __setattr__(self, name, value):
         if isinstance(value, (list, tuple, dict)) and value:
             _warn_if_unregistered(self, name, value)
-        elif value is None or isinstance(value, (Tensor, Module)):
+        if value is None or isinstance(value, (Tensor, Module)):
             graph._Structure.count += 1  # jit plans hold the tensors they were captured with
+        elif name != "training":  # plans check the mode directly, and train() runs often
+            graph._Settings.count += 1  # jit plans compare the settings they were captured with
         object.__setattr__(self, name, value)
 
     _holds = ()  # a container's own storage attributes, which it registers itself

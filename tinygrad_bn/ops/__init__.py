@@ -25,6 +25,7 @@ from .elementwise import (
     Round, RoundedDiv, Rsqrt, Sigmoid, Sign, Sin, Sinh, Sqrt, Sub, Tan, Tanh, Trunc, Where,
 )
 from .counting import Unique
+from .derived import Derived
 from .linalg import Einsum, Linear, MatMul
 from .loss import CrossEntropy
 from .movement import (
@@ -37,7 +38,7 @@ from .reduce import (
 )
 
 __all__ = [
-    "Abs", "Acos", "Add", "Asin", "Atan", "Atan2", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp",
+    "Abs", "Acos", "Add", "Asin", "Atan", "Atan2", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp", "Derived",
     "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Diag", "Div", "Einsum", "Erf",
     "Exp", "Expand", "Expm1", "Flip", "Floor", "Gather", "GetItem", "Hypot", "IndexSelect", "Lerp",
     "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax", "LogSumExp", "Logit", "MatMul", "Max",

@@ -9,6 +9,7 @@ e.g. ``Add`` for ``add_``) whose first input is the tensor's old value; see
 import numpy as np
 
 from ..autograd.graph import Op
+from .movement import resolve_index
 
 
 class Fill(Op):
@@ -45,29 +46,37 @@ class Copy(Op):
 
 
 class SetItem(Op):
-    """``old`` with ``old[index] = value`` (``__setitem__``). Gradients: ``grad_output`` with
-    the assigned positions zeroed for ``old``; ``grad_output[index]`` for ``value``."""
+    """``old`` with ``old[index] = value`` (``__setitem__``). ``index`` is a template, as
+    ``GetItem``'s: the tensors used in the index follow ``value`` as inputs, in order, and get
+    no gradient. Gradients: ``grad_output`` with the assigned positions zeroed for ``old``;
+    ``grad_output[index]`` for ``value``."""
 
     __slots__ = ("index",)
     arguments = ("index",)
+    array_arguments = ("index",)  # arrays the user gave as Python lists or NumPy arrays
 
     def __init__(self, index):
         self.index = index
 
-    def forward(self, old, value):
+    def forward(self, old, value, *index_arrays):
+        index = self.index
+        if index_arrays:  # the resolved index is kept for backward (freed with the graph)
+            index = resolve_index(index, index_arrays)
+            self.saved = (index,)
         out = old.copy()
-        out[self.index] = value
+        out[index] = value
         return out
 
     def backward(self, grad_output):
-        needs_old, needs_value = self.needs_input_grad
+        needs_old, needs_value = self.needs_input_grad[:2]
+        index = self.saved[0] if self.saved else self.index
         grad_old = grad_value = None
         if needs_old:
             grad_old = grad_output.copy()
-            grad_old[self.index] = 0
+            grad_old[index] = 0
         if needs_value:
-            grad_value = grad_output[self.index]
-        return grad_old, grad_value
+            grad_value = grad_output[index]
+        return (grad_old, grad_value) + (None,) * (len(self.needs_input_grad) - 2)
 
 
 class WriteThroughView(Op):
@@ -77,6 +86,7 @@ class WriteThroughView(Op):
 
     __slots__ = ("positions",)
     arguments = ()
+    array_arguments = ("positions",)  # from the arrays' layout (``view_positions``), not values
 
     def __init__(self, positions):
         self.positions = positions
@@ -99,6 +109,7 @@ class ReadView(Op):
 
     __slots__ = ("positions", "base_shape")
     arguments = ()
+    array_arguments = ("positions",)  # from the arrays' layout (``view_positions``), not values
 
     def __init__(self, positions):
         self.positions = positions

@@ -17,7 +17,8 @@ def check_labels_in_range(labels, classes, ignore_index):
 
 class CrossEntropy(Op):
     """Cross-entropy of logits ``x`` ``(N, C)`` against class indices ``(N,)`` or class
-    probabilities ``(N, C)``, PyTorch's ``F.cross_entropy`` semantics. The other layouts,
+    probabilities ``(N, C)``, PyTorch's ``F.cross_entropy`` semantics; class weights ``w``
+    ``(C,)``, when given, are a third input (no gradient, as in PyTorch). The other layouts,
     ``(C,)`` and ``(N, C, d1, ..., dK)``, arrive here as rows: ``nn.functional.cross_entropy``
     moves the class dim last and flattens every position ``(n, d1, ..., dK)`` into one row, so
     ``N`` below counts positions and ``"mean"`` divides by the same sums as PyTorch's.
@@ -43,14 +44,14 @@ class CrossEntropy(Op):
     ``grad_output`` and the reduction's divisor.
     """
 
-    __slots__ = ("ignore_index", "label_smoothing", "reduction", "weight")
+    __slots__ = ("ignore_index", "label_smoothing", "reduction")
     arguments = ("reduction",)
 
-    def __init__(self, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-        self.weight, self.ignore_index = weight, ignore_index
+    def __init__(self, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+        self.ignore_index = ignore_index
         self.reduction, self.label_smoothing = reduction, label_smoothing
 
-    def forward(self, x, target):
+    def forward(self, x, target, weight=None):
         n = x.shape[0]
         if target.dtype.kind != "f":
             check_labels_in_range(target, x.shape[1], self.ignore_index)
@@ -59,20 +60,25 @@ class CrossEntropy(Op):
         total = np.add.reduce(exp, axis=1, keepdims=True)
         log_p = shifted - np.log(total)
         probabilities = exp / total
-        plain = (target.dtype.kind != "f" and self.weight is None and not self.label_smoothing
+        plain = (target.dtype.kind != "f" and weight is None and not self.label_smoothing
                  and not (target == self.ignore_index).any())
         if plain:  # class labels only, the common case: no (N, C) target matrix is needed
             rows = np.arange(n)
             losses = -log_p[rows, target]
             self.saved = (probabilities, (rows, target), n)
         else:
-            q, divisor = self._target_weights(x, target)
+            if weight is None:
+                weight = np.ones(x.shape[1], dtype=x.dtype)
+            q, divisor = self._target_weights(x, target, weight)
             if target.dtype.kind == "f":
                 with np.errstate(invalid="ignore"):  # 0 * -inf is nan, as in PyTorch
                     losses = -np.add.reduce(q * log_p, axis=1)
             else:
-                losses = self._label_losses(log_p, target)
-            self.saved = (probabilities, q, divisor, log_p)
+                losses = self._label_losses(log_p, target, weight)
+            # Backward reads the weights only for a target that requires grad: a copy, so that
+            # the weights stay free to change in place once the loss is computed.
+            kept = weight.copy() if self.needs_input_grad[1:2] == (True,) else None
+            self.saved = (probabilities, q, divisor, log_p, kept)
         if self.reduction == "none":
             return losses
         total_loss = np.add.reduce(losses)
@@ -81,12 +87,11 @@ class CrossEntropy(Op):
             total_loss = total_loss / divisor if divisor else np.nan
         return np.asarray(total_loss, dtype=x.dtype)
 
-    def _label_losses(self, log_p, target):
+    def _label_losses(self, log_p, target, weight):
         """Per-row losses for class labels, computed from the picked log-probabilities only, so
         that a ``-inf`` logit of another class (or of an ignored row) never meets a zero weight
         (``0 * -inf`` would be nan where PyTorch's loss is finite)."""
         n, classes = log_p.shape
-        weight = np.ones(classes, dtype=log_p.dtype) if self.weight is None else self.weight
         valid = target != self.ignore_index
         labels = np.where(valid, target, 0)
         picked = np.where(valid, log_p[np.arange(n), labels], 0)
@@ -96,11 +101,10 @@ class CrossEntropy(Op):
                 losses = losses - self.label_smoothing / classes * (log_p * weight).sum(axis=1)
         return np.where(valid, losses, 0).astype(log_p.dtype, copy=False)
 
-    def _target_weights(self, x, target):
+    def _target_weights(self, x, target, weight):
         """``q``: each row's effective weight per class, and the divisor of ``"mean"`` (None
         when every row is ignored; 0 when rows count but their weights sum to 0)."""
         n, classes = x.shape
-        weight = np.ones(classes, dtype=x.dtype) if self.weight is None else self.weight
         eps = self.label_smoothing
         if target.dtype.kind == "f":
             smoothed = target * (1 - eps) + eps / classes if eps else target
@@ -138,8 +142,10 @@ class CrossEntropy(Op):
         grad *= scale
         grad_target = None
         if self.needs_input_grad[1]:  # only float probabilities can require grad
-            weight = 1.0 if self.weight is None else self.weight
-            grad_target = -(1 - self.label_smoothing) * weight * self.saved[3] * scale
+            log_p, weight = self.saved[3:]
+            grad_target = -(1 - self.label_smoothing) * weight * log_p * scale
+        if len(self.needs_input_grad) == 3:  # the class weights get none
+            return grad, grad_target, None
         return grad, grad_target
 
 
@@ -156,6 +162,8 @@ class BinaryCrossEntropy(Op):
     __slots__ = ()
 
     def forward(self, x, t):
+        if x.size and (x.min() < 0 or x.max() > 1 or np.isnan(x).any()):
+            raise RuntimeError("all elements of input should be between 0 and 1")
         with np.errstate(divide="ignore"):  # log(0) = -inf, clamped at once
             log_x = np.maximum(np.log(x), -100.0)
             log_not_x = np.maximum(np.log1p(-x), -100.0)

@@ -8,6 +8,7 @@ over expanded dims, scatter-add into the indexed positions, split along the join
 import numpy as np
 
 from ..autograd.graph import Op
+from ..shapes import index_error_message
 
 
 class Reshape(Op):
@@ -67,38 +68,79 @@ class Expand(Op):
         return (grad_output,)
 
 
+class IndexTensor:
+    """The place of a tensor in an indexing template (``GetItem``, ``SetItem``): the op's next
+    index input goes there. Tensors in an index are inputs of the op, never fixed arguments, so
+    that a jit capture replays them from each call's data; the template keeps the rest (ints,
+    slices, None, ``...``, and arrays the user gave as Python lists or NumPy arrays)."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "tensor"
+
+
+INDEX_TENSOR = IndexTensor()
+
+
+def resolve_index(template, arrays):
+    """``template`` with the index inputs' ``arrays`` in the places of ``INDEX_TENSOR``, as a
+    tuple (one item per dim indexed). A 0-d integer array becomes a Python int, so that it
+    selects a view as an int does (not a copy, as a 0-d NumPy array would)."""
+    arrays = iter(arrays)
+    parts = []
+    for part in template if isinstance(template, tuple) else (template,):
+        if part is INDEX_TENSOR:
+            part = next(arrays)
+            if part.ndim == 0 and part.dtype.kind in "iu":
+                part = int(part)
+        parts.append(part)
+    return tuple(parts)
+
+
 class GetItem(Op):
     """``a[index]`` with ints, slices, ``None``, ``...``, integer arrays and boolean masks.
 
-    Gradient: zeros of the input's shape with ``grad_output`` added at the indexed positions.
-    With integer arrays a position can be picked twice, so the add is ``np.add.at`` (a
-    scatter-add that accumulates repeats); otherwise plain assignment is exact.
+    ``index`` is a template (see ``IndexTensor``): the tensors used in the index follow ``a``
+    as inputs, in order, and get no gradient. Gradient for ``a``: zeros of its shape with
+    ``grad_output`` added at the indexed positions. With integer arrays a position can be
+    picked twice, so the add is ``np.add.at`` (a scatter-add that accumulates repeats);
+    otherwise plain assignment is exact.
     """
 
     __slots__ = ("index", "input_shape")
     is_view = True
     arguments = ("index",)
+    array_arguments = ("index",)  # arrays the user gave as Python lists or NumPy arrays
 
     def __init__(self, index):
         self.index = index
 
-    def forward(self, a):
+    def forward(self, a, *index_arrays):
         self.input_shape = a.shape
-        if _is_basic(self.index):
-            # Ints, slices, None and ... select a view, as in PyTorch; the trailing ... keeps
-            # NumPy from returning a copied scalar when every dim is indexed by an int.
-            parts = self.index if isinstance(self.index, tuple) else (self.index,)
-            return a[parts if Ellipsis in parts else parts + (Ellipsis,)]
-        return np.asarray(a[self.index])
+        index = self.index
+        if index_arrays:  # the resolved index is kept for backward (freed with the graph)
+            index = resolve_index(index, index_arrays)
+            self.saved = (index,)
+        try:
+            if _is_basic(index):
+                # Ints, slices, None and ... select a view, as in PyTorch; the trailing ...
+                # keeps NumPy from returning a copied scalar when every dim is indexed by an int.
+                parts = index if isinstance(index, tuple) else (index,)
+                return a[parts if Ellipsis in parts else parts + (Ellipsis,)]
+            return np.asarray(a[index])
+        except IndexError as error:
+            raise IndexError(index_error_message(error, a.shape)) from None
 
     def backward(self, grad_output):
         grad = np.zeros(self.input_shape, dtype=grad_output.dtype)
-        index = self.index if isinstance(self.index, tuple) else (self.index,)
-        if any(isinstance(i, np.ndarray) and i.dtype.kind in "iu" for i in index):
-            np.add.at(grad, self.index, grad_output)
+        index = self.saved[0] if self.saved else self.index
+        parts = index if isinstance(index, tuple) else (index,)
+        if any(isinstance(i, np.ndarray) and i.dtype.kind in "iu" for i in parts):
+            np.add.at(grad, index, grad_output)
         else:
-            grad[self.index] = grad_output
-        return (grad,)
+            grad[index] = grad_output
+        return (grad,) + (None,) * (len(self.needs_input_grad) - 1)
 
 
 def _is_basic(index):
@@ -197,40 +239,57 @@ class Repeat(Op):
 
 class Gather(Op):
     """``out[i][j] = a[index[i][j]][j]`` for ``dim`` 0 (and likewise for any ``dim``), as
-    ``torch.gather``. Gradient: ``grad_output`` added back at the gathered positions."""
+    ``torch.gather``; the int64 ``index`` (an input, no gradient) may count from the end.
+    Gradient for ``a``: ``grad_output`` added back at the gathered positions."""
 
-    __slots__ = ("dim", "index", "input_shape")
+    __slots__ = ("dim", "input_shape")
     arguments = ("dim",)
 
-    def __init__(self, dim, index):
-        self.dim, self.index = dim, index
+    def __init__(self, dim):
+        self.dim = dim
 
-    def forward(self, a):
+    def forward(self, a, index):
         self.input_shape = a.shape
-        return np.take_along_axis(a, self.index, axis=self.dim)
+        index = positions_along(index, a.shape[self.dim], self.dim)
+        self.saved = (index,)
+        return np.take_along_axis(a, index, axis=self.dim)
 
     def backward(self, grad_output):
         grad = np.zeros(self.input_shape, dtype=grad_output.dtype)
-        np.add.at(grad, _along(self.index, self.dim), grad_output)
-        return (grad,)
+        np.add.at(grad, _along(self.saved[0], self.dim), grad_output)
+        return grad, None
+
+
+def positions_along(index, size, dim):
+    """``index`` (picking along a dim of ``size``) with negative positions counted from the
+    end, as a new array; PyTorch's error for a position outside ``[-size, size)``."""
+    if index.size:
+        low, high = index.min(), index.max()
+        if low < -size or high >= size:
+            raise RuntimeError(f"index {int(high if high >= size else low)} is out of bounds "
+                               f"for dimension {dim} with size {size}")
+    return np.where(index < 0, index + size, index)
 
 
 class ScatterAdd(Op):
-    """A copy of ``a`` with ``src`` added (``reduce="add"``) or written at the positions
-    ``index`` names along ``dim`` (``scatter_add``/``scatter``). Gradients: ``grad_output`` for
-    ``a`` (zeroed where ``scatter`` overwrote), ``grad_output`` gathered for ``src``."""
+    """A copy of ``a`` with ``src`` added (``reduce="add"``) or written at the positions the
+    int64 ``index`` (an input, no gradient) names along ``dim`` (``scatter_add``/``scatter``).
+    Gradients: ``grad_output`` for ``a`` (zeroed where ``scatter`` overwrote), ``grad_output``
+    gathered for ``src``."""
 
-    __slots__ = ("dim", "index", "overwrite", "src_shape")
+    __slots__ = ("dim", "overwrite", "src_shape")
     arguments = ("dim",)
 
-    def __init__(self, dim, index, overwrite=False):
-        self.dim, self.index, self.overwrite = dim, index, overwrite
+    def __init__(self, dim, overwrite=False):
+        self.dim, self.overwrite = dim, overwrite
 
-    def forward(self, a, src):
+    def forward(self, a, src, index):
         self.src_shape = src.shape
+        index = positions_along(index, a.shape[self.dim], self.dim)
+        self.saved = (index,)
         out = a.copy()
-        positions = _along(self.index, self.dim)
-        values = src[tuple(slice(0, n) for n in self.index.shape)]
+        positions = _along(index, self.dim)
+        values = src[tuple(slice(0, n) for n in index.shape)]
         if self.overwrite:
             out[positions] = values
         else:
@@ -238,8 +297,9 @@ class ScatterAdd(Op):
         return out
 
     def backward(self, grad_output):
-        needs_a, needs_src = self.needs_input_grad
-        positions = _along(self.index, self.dim)
+        needs_a, needs_src = self.needs_input_grad[:2]
+        (index,) = self.saved
+        positions = _along(index, self.dim)
         grad_a = grad_src = None
         if needs_a:
             grad_a = grad_output.copy()
@@ -247,8 +307,8 @@ class ScatterAdd(Op):
                 grad_a[positions] = 0
         if needs_src:
             grad_src = np.zeros(self.src_shape, dtype=grad_output.dtype)
-            grad_src[tuple(slice(0, n) for n in self.index.shape)] = grad_output[positions]
-        return grad_a, grad_src
+            grad_src[tuple(slice(0, n) for n in index.shape)] = grad_output[positions]
+        return grad_a, grad_src, None
 
 
 def _along(index, dim):
@@ -259,24 +319,35 @@ def _along(index, dim):
 
 
 class IndexSelect(Op):
-    """The entries at positions ``index`` (a 1-D int64 array, repeats allowed) along ``dim``,
-    as ``torch.index_select``. Gradient: ``grad_output`` added back at those positions (a
-    scatter-add, so repeated positions accumulate)."""
+    """The entries at positions ``index`` (an input: a 0-d or 1-D int32/int64 array, repeats
+    allowed, no gradient) along ``dim``, as ``torch.index_select``. Gradient: ``grad_output``
+    added back at those positions (a scatter-add, so repeated positions accumulate).
+    ``scalar``: the input was a 0-d tensor seen as ``(1,)``, whose only position is 0 (a
+    position outside raises PyTorch's ``IndexError`` for scalars)."""
 
-    __slots__ = ("dim", "index", "input_shape")
+    __slots__ = ("dim", "scalar", "input_shape")
     arguments = ("dim",)
 
-    def __init__(self, dim, index):
-        self.dim, self.index = dim, index
+    def __init__(self, dim, scalar=False):
+        self.dim, self.scalar = dim, scalar
 
-    def forward(self, a):
+    def forward(self, a, index):
         self.input_shape = a.shape
-        return np.take(a, self.index, axis=self.dim)
+        positions = index.reshape(-1).astype(np.int64)
+        size = a.shape[self.dim]
+        outside = positions[(positions < 0) | (positions >= size)]
+        if outside.size:
+            if self.scalar:
+                raise IndexError("index out of range in self")
+            raise RuntimeError(
+                f"INDICES element is out of DATA bounds, id={outside[0]} axis_dim={size}")
+        self.saved = (positions,)
+        return np.take(a, positions, axis=self.dim)
 
     def backward(self, grad_output):
         grad = np.zeros(self.input_shape, dtype=grad_output.dtype)
-        np.add.at(grad, (slice(None),) * self.dim + (self.index,), grad_output)
-        return (grad,)
+        np.add.at(grad, (slice(None),) * self.dim + (self.saved[0],), grad_output)
+        return grad, None
 
 
 class Roll(Op):

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from ..autograd import graph
 from ..autograd.graph import replayable
 from ..tensor import Tensor
 from .optimizer import Optimizer
@@ -70,7 +71,7 @@ class LRScheduler:
 
     def get_last_lr(self) -> list[float]:
         """The rates the last ``step()`` set, one per parameter group."""
-        return self._last_lr
+        return graph.live_read(self, self._last_lr)
 
     def state_dict(self) -> dict[str, Any]:
         """The scheduler's state (``last_epoch``, ``base_lrs``, ...) as a dict, everything except

@@ -1,0 +1,380 @@
+"""A ``Plan``: one captured function for one argument signature, as straight-line Python that
+calls each op's ``forward`` and ``backward`` on arrays, routes and sums gradients in the
+engine's order, makes the recorded state updates and method calls and stores ``.grad`` as the
+engine would. The same NumPy calls in the same order: results are bit-identical to eager mode.
+
+The generated function starts with its guards: everything the plan took as given when it was
+captured and that could have changed since (a parameter's array, a module's mode or settings,
+a name the function reads, anomaly mode, whether a ``.grad`` exists). If any fails it returns
+``MISS`` before doing anything, and the caller captures again. ``print(plan)`` lists the
+kernels; ``plan.source`` shows the generated code.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+import numpy as np
+
+from ..autograd.engine import _accumulate
+from ..autograd.grad_mode import _AnomalyMode
+from ..autograd.graph import _Settings, _Structure, reduce_to_shape
+from ..tensor import Tensor
+from .capture import is_ref, same, settings_of
+
+
+class _Miss:
+    def __repr__(self):
+        return "MISS"
+
+
+MISS = _Miss()  # what a replay returns when a guard fails
+_MISSING = object()  # a watched name that is no longer bound
+
+
+def _fit(grad, shape, dtype):
+    """A gradient as the engine passes it on: an ndarray, reduced to its input's shape and
+    dtype when broadcasting stretched it."""
+    if type(grad) is not np.ndarray:
+        grad = np.asarray(grad)
+    if grad.shape != shape or grad.dtype is not dtype:
+        grad = reduce_to_shape(grad, shape, dtype)
+    return grad
+
+
+def _fresh(grad, grad_output):
+    """The engine's test for a gradient no one else holds (it may become ``.grad`` as is)."""
+    return grad is not grad_output and grad.base is None and grad.flags.writeable
+
+
+def _copy_as(array, dtype):
+    """``tensor(t)``: a copy of ``t``'s array in ``dtype`` (as ``Tensor.__init__`` makes it)."""
+    copied = np.array(array)
+    return copied if copied.dtype is dtype else copied.astype(dtype)
+
+
+def _detached(array, owner):
+    """A new handle on ``array`` outside the graph, sharing ``owner``'s version counter (what
+    ``detach()``, ``.data`` and ``state_dict()`` return)."""
+    if owner is not None:
+        return owner.detach()
+    return Tensor._make(array, None)
+
+
+def _describe(shape, dtype):
+    return f"{np.dtype(dtype).name}[{', '.join(map(str, shape))}]"
+
+
+def _comment(text, limit=110):
+    """``text`` made safe for a comment in generated code: one line, bounded (a repr may hold
+    newlines, which would end the comment and break the source)."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+class Plan:
+    """One captured function for one argument signature. ``kernels`` lists ``(kind,
+    description)`` in order, ``source`` is the generated Python, ``replay(*tensors)`` runs it
+    (or returns ``MISS``), ``why_missed()`` names the first guard that fails now."""
+
+    def __init__(self, trace, name: str, watched=()) -> None:
+        self.name = name
+        self.kernels: list[tuple[str, str]] = []
+        self.lock = threading.Lock()  # one replay at a time: the op objects hold saved arrays
+        self._names = {}      # namespace of the generated function
+        self._locals = {}     # id(tensor or array) -> local name
+        self._labels = {}     # local name -> what the kernel listing calls it (``0.weight``)
+        self._guards = []     # (expression, what it checks)
+        self._trace = trace
+        self._settings_count = [_Settings.count]
+        self._modules = [(module, settings) for module, _, settings in trace.modules.values()]
+        lines = self._generate(trace, watched)
+        self.source = "\n".join(lines) + "\n"
+        namespace = dict(self._names)
+        exec(compile(self.source, f"<jit plan of {name}>", "exec"), namespace)  # noqa: S102
+        self.replay = namespace["replay"]
+        self._namespace = namespace
+        self._trace = None
+
+    # ------------------------------------------------------------------ guards
+
+    def _settings_changed(self):
+        """The slow half of the settings guard, run when some module's attribute was assigned
+        since the last check: whether a module this plan calls has other settings now."""
+        for module, settings in self._modules:
+            if not same(settings_of(module), settings):
+                return True
+        self._settings_count[0] = _Settings.count
+        return False
+
+    def why_missed(self) -> str | None:
+        """What the first failing guard checks (for the warning when captures repeat)."""
+        for expression, description in self._guards:
+            if eval(expression, self._namespace):  # noqa: S307 - our own generated guard
+                return description
+        return None
+
+    def _guard(self, expression, description):
+        self._guards.append((expression, description))
+
+    # ------------------------------------------------------------------ names in the namespace
+
+    def _constant(self, value, stem="k"):
+        name = f"{stem}{len(self._names)}"
+        self._names[name] = value
+        return name
+
+    def _object(self, tensor, lines):
+        """The name of a tensor from before the call (a parameter, a buffer, a leaf), guarded:
+        it must still hold the same array and ``requires_grad``."""
+        name = self._locals.get(id(tensor))
+        if name is not None:
+            return name
+        number = len([n for n in self._locals.values() if n.startswith("S")])
+        name = f"S{number}"
+        self._locals[id(tensor)] = name
+        self._names[name] = tensor
+        self._names[f"s{number}_array"] = tensor._array
+        self._labels[name] = self._trace.names.get(id(tensor), f"s{number}")
+        label = self._labels[name]
+        self._guard(f"{name}._array is not s{number}_array",
+                    f"the array of {label} was replaced")
+        self._guard(f"{name}._requires_grad is not {tensor._requires_grad}",
+                    f"requires_grad of {label} changed")
+        lines.append(f"    s{number} = s{number}_array  # "
+                     + _comment(f"{label} {_describe(tensor._array.shape, tensor._array.dtype)}"))
+        return name
+
+    def _leaf(self, leaf, lines):
+        """The expression for the leaf tensor object a reference names."""
+        kind, target = leaf
+        if kind == "arg_tensor":
+            return f"A{target}"
+        return self._object(target, lines)
+
+    def _array(self, ref, lines):
+        """The expression for the array a reference names."""
+        kind, target = ref
+        if kind == "value":
+            return f"v{target}"
+        if kind == "arg":
+            return f"a{target}"
+        if kind == "state":
+            return self._object(target, lines).lower()
+        if kind == "grad":
+            return f"{self._leaf(target, lines)}._grad._array"
+        if kind == "constant":
+            name = self._locals.get(id(target))
+            if name is None:
+                frozen = target.copy()
+                frozen.flags.writeable = False
+                name = self._locals[id(target)] = self._constant(frozen, "c")
+            return name
+        if kind == "live_scalar":  # a learning rate in arithmetic: read as the step runs
+            *live, dtype = target
+            return f"_asarray({self._live(live)}, {self._constant(dtype, 'd')})"
+        raise AssertionError(f"not an array reference: {ref!r}")
+
+    def _live(self, target):
+        """The expression reading optimizer or scheduler state: ``("live", target)``."""
+        obj, key, index = target
+        name = self._constant(obj, "o")
+        if key == "get_last_lr":
+            return f"{name}.get_last_lr()" + ("" if index is None else f"[{index}]")
+        return f"{name}.param_groups[{index}][{key!r}]"
+
+    def _label(self, expression):
+        return self._labels.get(expression.upper(), expression)
+
+    # ------------------------------------------------------------------ code generation
+
+    def _generate(self, trace, watched):
+        self._guard(f"_Structure.count != {_Structure.count}",
+                    "a module had a parameter, buffer, submodule or hook assigned")
+        self._guard("_AnomalyMode.enabled", "anomaly detection is on")
+        if self._modules:
+            self._guard("_Settings.count != _settings_count[0] and _settings_changed()",
+                        "a module's settings (momentum, eps, p, reduction, ...) changed")
+        for number, (module, training, _) in enumerate(trace.modules.values()):
+            self._names[f"M{number}"] = module
+            self._guard(f"M{number}.training is not {training}",
+                        f"the {type(module).__name__} module switched between train and eval")
+        for number, (where, key, value, description) in enumerate(watched):
+            self._names[f"W{number}"], self._names[f"w{number}"] = where, value
+            if key is None:  # a closure cell
+                self._guard(f"W{number}.cell_contents is not w{number}",
+                            f"{description} was rebound")
+            else:
+                self._guard(f"W{number}.get({key!r}, _MISSING) is not w{number}",
+                            f"{description} was rebound")
+        for number, (target, value) in enumerate(trace.unchanged):
+            # A number written in the function that an optimizer also held (the same object,
+            # say lr=0.01 and 0.01 * penalty): replayed as the literal while the optimizer
+            # still holds it; once it holds another, the capture tells the two apart.
+            self._names[f"u{number}"] = value
+            self._guard(f"{self._live(target)} is not u{number}",
+                        f"a learning rate (or another optimizer setting) changed")
+        body = []
+        for leaf, _ in trace.grads_read.values():
+            name = self._leaf(leaf, body)
+            self._guard(f"{name}._grad is None", f"{self._label(name)}.grad is None")
+        for event in trace.events:
+            getattr(self, "_emit_" + event[0])(event, body)
+        output = self._output(trace.output, body)
+        self._names.update(
+            _Structure=_Structure, _Settings=_Settings, _AnomalyMode=_AnomalyMode, MISS=MISS,
+            _MISSING=_MISSING, _fit=_fit, _fresh=_fresh, _accumulate=_accumulate,
+            _make=Tensor._make, _asarray=np.asarray, _copy_as=_copy_as, _detached=_detached,
+            _settings_count=self._settings_count, _settings_changed=self._settings_changed)
+        arguments = [f"A{i}" for i in range(trace.arguments)]
+        guards = "\n            or ".join(expression for expression, _ in self._guards)
+        lines = [f"def replay({', '.join(arguments)}):  # " + _comment(f"{self.name}, as captured"),
+                 f"    if ({guards}):",
+                 "        return MISS"]
+        lines += [f"    a{i} = A{i}" if i in trace.array_arguments else f"    a{i} = A{i}._array"
+                  for i in range(trace.arguments)]
+        return lines + body + [f"    return {output}"]
+
+    def _emit_op(self, event, lines):
+        _, op, refs, number = event
+        arrays = [self._array(r, lines) for r in refs]
+        forward = self._constant(op.forward, "f")
+        self._names[f"op{number}"] = op
+        shape, dtype = self._trace.values[number]
+        call = f"{forward}({', '.join(arrays)})"
+        if shape == ():
+            call = f"_asarray({call})"
+        described = ", ".join(self._label(a) for a in arrays)
+        self.kernels.append(("forward", f"v{number} = {op!r}({described}) -> "
+                                        f"{_describe(shape, dtype)}"))
+        lines.append(f"    v{number} = {call}  # " + _comment(f"{op!r} -> {_describe(shape, dtype)}"))
+
+    def _emit_copy(self, event, lines):
+        _, ref, dtype, number = event
+        source = self._array(ref, lines)
+        self.kernels.append(("copy", f"v{number} = tensor({self._label(source)})"))
+        lines.append(f"    v{number} = _copy_as({source}, {self._constant(dtype, 'd')})"
+                     "  # tensor(t): a copy")
+
+    def _emit_effect(self, event, lines):
+        _, function, refs = event
+        arguments = [self._constant(ref[1]) if ref[0] == "python" else self._array(ref, lines)
+                     for ref in refs]
+        name = self._constant(function, "e")
+        self.kernels.append(("effect", f"{function.__name__}("
+                                       f"{', '.join(self._label(a) for a in arguments)})"))
+        lines.append(f"    {name}({', '.join(arguments)})  # " + _comment(function.__name__))
+
+    def _emit_call(self, event, lines):
+        _, method, obj, args, kwargs = event
+        bound = self._constant(functools.partial(method, obj, *args, **kwargs), "m")
+        text = f"{type(obj).__name__}.{method.__name__}()"
+        self.kernels.append(("call", text))
+        lines.append(f"    {bound}()  # " + _comment(text))
+
+    def _emit_grad_none(self, event, lines):
+        leaf = self._leaf(event[1], lines)
+        self.kernels.append(("grad", f"{self._label(leaf)}.grad = None"))
+        lines.append(f"    {leaf}._grad = None")
+
+    def _emit_backward(self, event, lines):
+        _, roots, root_grads, steps, retain_graph = event
+        values = self._trace.values
+        received = set()   # value numbers whose gradient variable exists
+        leaves = {}        # leaf expression -> (gradient variable, freshness variable)
+        for root, grad in zip(roots, root_grads):
+            lines.append(f"    g{root} = {self._array(grad, lines)}  # d(root)/d(root)")
+            received.add(root)
+        for number, edges in steps:
+            targets = []
+            lines.append(f"    r = op{number}.backward(g{number})")
+            if not retain_graph:
+                lines.append(f"    op{number}.saved = None")
+            for position, (kind, target) in edges:
+                if kind == "value":
+                    shape, dtype = values[target]
+                    fitted = f"_fit(r[{position}], {shape!r}, {self._constant(dtype, 'd')})"
+                    if target in received:
+                        lines.append(f"    g{target} = g{target} + {fitted}")
+                    else:
+                        lines.append(f"    g{target} = {fitted}")
+                        received.add(target)
+                    targets.append(f"g{target}")
+                    continue
+                tensor = self._leaf((kind, target), lines)
+                fitted = (f"_fit(r[{position}], {tensor}._array.shape, {tensor}._array.dtype)"
+                          if kind == "arg_tensor" else
+                          f"_fit(r[{position}], {target._array.shape!r}, "
+                          f"{self._constant(target._array.dtype, 'd')})")
+                if tensor in leaves:
+                    grad_name, fresh_name = leaves[tensor]
+                    lines.append(f"    {grad_name} = {grad_name} + {fitted}")
+                    lines.append(f"    {fresh_name} = True")
+                else:
+                    grad_name, fresh_name = f"G{len(leaves)}", f"F{len(leaves)}"
+                    leaves[tensor] = (grad_name, fresh_name)
+                    lines.append(f"    {grad_name} = {fitted}")
+                    lines.append(f"    {fresh_name} = _fresh({grad_name}, g{number})")
+                targets.append(f"{grad_name} (for {self._label(tensor)})")
+            self.kernels.append(("backward", f"{self._names[f'op{number}']!r}.backward(g{number})"
+                                 f" -> {', '.join(targets)}"))
+        for tensor, (grad_name, fresh_name) in leaves.items():
+            lines.append(f"    _accumulate({tensor}, {grad_name}, {fresh_name})")
+            self.kernels.append(("grad", f"{self._label(tensor)}.grad <- {grad_name}"))
+
+    def _output(self, template, lines):
+        """The expression that rebuilds the returned structure."""
+        if is_ref(template):
+            kind, target = template
+            if kind == "value":
+                return f"_make(v{target}, None)"
+            if kind == "arg_tensor":
+                return f"A{target}"
+            if kind == "object":
+                return self._constant(target, "o")
+            if kind == "python":
+                return self._constant(target)
+            if kind == "grad":
+                return f"{self._leaf(target, lines)}._grad"
+            if kind == "constant":
+                return f"_make({self._array(template, lines)}.copy(), None)"
+            if kind == "live":
+                return self._live(target)
+            if kind == "detached":
+                return self._detached(target, lines)
+            raise AssertionError(f"not an output reference: {template!r}")
+        if isinstance(template, dict):
+            items = ", ".join(f"{self._constant(k)}: {self._output(v, lines)}"
+                              for k, v in template.items())
+            return "{" + items + "}"
+        parts = [self._output(v, lines) for v in template]
+        if type(template) is list:
+            return "[" + ", ".join(parts) + "]"
+        if type(template) is tuple:
+            return "(" + "".join(p + ", " for p in parts) + ")"
+        return f"{self._constant(type(template))}(" + ", ".join(parts) + ")"  # a named tuple
+
+    def _detached(self, ref, lines):
+        kind, target = ref
+        if kind == "arg":
+            return f"A{target}.detach()"
+        if kind == "state":
+            return f"{self._object(target, lines)}.detach()"
+        if kind == "grad":
+            return f"{self._leaf(target, lines)}._grad.detach()"
+        if kind == "constant":
+            return f"_make({self._array(ref, lines)}.copy(), None)"
+        return f"_make({self._array(ref, lines)}, None)"
+
+    # ------------------------------------------------------------------ printing
+
+    def __str__(self):
+        width = len(str(len(self.kernels)))
+        lines = [f"Plan of {self.name}: {len(self.kernels)} kernels"]
+        for number, (kind, text) in enumerate(self.kernels, 1):
+            lines.append(f"  {number:>{width}}  {kind:<8}  {text}")
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return f"<Plan of {self.name}: {len(self.kernels)} kernels>"
