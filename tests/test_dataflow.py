@@ -130,6 +130,9 @@ class Audit:
     def record_live_read(self, obj, value):
         pass
 
+    def record_alias(self, handle, source):
+        pass
+
     def record_module_made(self, module):
         pass
 
@@ -142,8 +145,8 @@ class Audit:
             if isinstance(arg, tg.Tensor):
                 self.known(arg, function.__name__)
 
-    def record_call(self, method, obj, args, kwargs):
-        return method(obj, *args, **kwargs)
+    def record_call(self, function, args, kwargs):
+        return function(*args, **kwargs)
 
     def record_module(self, module, hooks):
         pass

@@ -622,3 +622,46 @@ def test_a_python_float_changing_every_call_is_bounded_and_named():
             out = scaled(x, 0.5 + i)
             assert np.array_equal(out.numpy(), (layer(x) * (0.5 + i)).detach().numpy())
     assert len(scaled.plans) <= 3 and len(scaled._first_capture) <= 3
+
+
+# --------------------------------------------------------------------------- calls made whole
+
+
+def test_gradient_clipping_and_a_plateau_scheduler_inside_the_step_replay():
+    def build():
+        model, optimizer = model_and_optimizer()
+        scheduler = optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=0)
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            norm = nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.5)
+            nn.utils.clip_grad_value_(model.parameters(), 0.03)
+            optimizer.step()
+            scheduler.step(loss)  # reads this call's loss
+            return loss, norm, optimizer.param_groups[0]["lr"]
+        return step, {"state": lambda: snapshot(model, optimizer)}
+
+    step, texts = run_both(build, batches(8))
+    assert_replayed(step, texts, 8)
+    assert "clip_grad_norm_()" in str(step.plan) and "ReduceLROnPlateau.step()" in str(step.plan)
+
+
+def test_optimizer_step_with_a_closure_returns_each_calls_loss():
+    def build():
+        model, optimizer = model_and_optimizer(batchnorm=False)
+        batch = {}
+
+        def closure():
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(batch["x"]), batch["y"])
+            loss.backward()
+            return loss
+
+        def step(x, y):
+            batch.update(x=x, y=y)
+            return optimizer.step(closure)
+        return step, {"state": lambda: snapshot(model, optimizer)}
+
+    step, texts = run_both(build, batches(6))  # equal results, replayed or not

@@ -140,7 +140,10 @@ class Tensor:
         writes through it are invisible to autograd: they do not even count in this tensor's
         version (``detach()`` is the handle whose writes do). ``t.data = other`` makes ``t``
         use ``other``'s array (any shape)."""
-        return Tensor._make(self._array, None)
+        handle = Tensor._make(self._array, None)
+        if graph.tracer is not None:  # a jit capture reads the array through this tensor
+            graph.tracer.record_alias(handle, self)
+        return handle
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -276,6 +279,8 @@ class Tensor:
         ``grad_fn``, no ``requires_grad``)."""
         handle = Tensor._make(self._array, None)
         handle._version_counter = version_counter(self)
+        if graph.tracer is not None:  # a jit capture reads the array through this tensor
+            graph.tracer.record_alias(handle, self)
         return handle
 
     def detach_(self) -> Tensor:

@@ -163,17 +163,18 @@ def effect(function, *args):
         tracer.record_effect(function, args)
 
 
-def replayable(method):
-    """Decorate a method that changes Python-side training state (``Optimizer.step``,
-    ``zero_grad``, a scheduler's ``step``): a jit capture records the call whole, and replays
-    call the method itself again, so it reads the current learning rate, step count and
-    ``.grad`` each time."""
+def replayable(function):
+    """Decorate a function or method that changes Python-side training state
+    (``Optimizer.step``, ``zero_grad``, a scheduler's ``step``, ``clip_grad_norm_``): a jit
+    capture records the call whole, and replays make the call again with the arguments of the
+    moment (the current ``.grad`` tensors, the tensors an earlier op made), so it reads the
+    current learning rate, step count and gradients each time."""
 
-    @functools.wraps(method)
-    def recorded(self, *args, **kwargs):
+    @functools.wraps(function)
+    def recorded(*args, **kwargs):
         if tracer is None:
-            return method(self, *args, **kwargs)
-        return tracer.record_call(method, self, args, kwargs)
+            return function(*args, **kwargs)
+        return tracer.record_call(function, args, kwargs)
 
     return recorded
 

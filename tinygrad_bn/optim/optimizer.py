@@ -4,11 +4,13 @@ by ``SGD``, ``Adam`` and ``AdamW``."""
 from __future__ import annotations
 
 import copy
+import weakref
 from collections.abc import Iterable
 from typing import Any, Union
 
 import numpy as np
 
+from ..autograd import graph
 from ..autograd.graph import replayable
 from ..nn.module import clear_grads
 from ..tensor import Tensor
@@ -26,6 +28,44 @@ def check_non_negative(**hyperparameters: float) -> None:
     for name, value in hyperparameters.items():
         if value < 0:
             raise ValueError(f"Invalid {_ARGUMENT_WORDS.get(name, name + ' value')}: {value}")
+
+
+class ParamGroup(dict):
+    """One parameter group: a dict of ``"params"`` and the hyperparameters, as in PyTorch. Its
+    own class only so that a jit capture can watch it (``watch_param_groups``)."""
+
+    __slots__ = ()
+
+
+class _WatchedParamGroup(ParamGroup):
+    """What a ``ParamGroup`` is while a jit capture runs: a read of a setting is reported, so
+    that a replay reads the same setting afresh (``lr`` changes under a scheduler), and an
+    assignment refuses the capture, since a replay would not make it."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key):
+        return graph.live_read((self, key), dict.__getitem__(self, key))
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def __setitem__(self, key, value):
+        graph.untraceable(f"a parameter group's {key!r} is assigned inside the function, which "
+                          "a replay would not do (change it between calls)")
+        dict.__setitem__(self, key, value)
+
+
+_optimizers = weakref.WeakSet()
+
+
+def watch_param_groups(on: bool) -> None:
+    """Make every optimizer's parameter groups report reads to jit captures (``on``), or stop
+    (the class of each group is switched, so that the optimizers pay nothing otherwise)."""
+    for optimizer in list(_optimizers):
+        for group in optimizer.param_groups:
+            if isinstance(group, ParamGroup):
+                group.__class__ = _WatchedParamGroup if on else ParamGroup
 
 
 class Optimizer:
@@ -53,6 +93,7 @@ class Optimizer:
         self.defaults = defaults
         self.param_groups = []
         self.state = {}
+        _optimizers.add(self)
         groups = list(params)
         if not groups:
             raise ValueError("optimizer got an empty parameter list")
@@ -65,7 +106,7 @@ class Optimizer:
         """Add a parameter group: a dict with ``"params"`` (a tensor or an iterable of leaf
         tensors) and any hyperparameters, the missing ones taken from the optimizer's defaults. A
         parameter already in another group raises ``ValueError``."""
-        group = dict(group)
+        group = ParamGroup(group)
         params = group["params"]
         group["params"] = [params] if isinstance(params, Tensor) else list(params)
         for p in group["params"]:

@@ -25,6 +25,7 @@ import copy
 import os
 import sys
 import threading
+import types
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from ..autograd import graph
 from ..autograd.grad_mode import _AnomalyMode, thread_state
 from ..autograd.graph import topological_order
 from ..nn.module import Module
+from ..optim.optimizer import watch_param_groups
 from ..tensor import Tensor
 
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -69,15 +71,20 @@ class Listener:
         if capture is not None:
             capture.record_created(tensor, data)
 
+    def record_alias(self, handle, source):
+        capture = thread_state.capture
+        if capture is not None:
+            capture.aliases[id(handle)] = source
+
     def record_constant(self, tensor, value=None):
         capture = thread_state.capture
         if capture is not None:
             capture.record_constant(tensor, value)
 
-    def record_live_read(self, obj, value):
+    def record_live_read(self, source, value):
         capture = thread_state.capture
         if capture is not None:
-            capture.live_reads.append((obj, value))
+            capture.live_reads.append((source, value))
             capture.keep.append(value)
 
     def record_module_made(self, module):
@@ -91,11 +98,11 @@ class Listener:
         if capture is not None:
             capture.record_effect(function, args)
 
-    def record_call(self, method, obj, args, kwargs):
+    def record_call(self, function, args, kwargs):
         capture = thread_state.capture
         if capture is None:
-            return method(obj, *args, **kwargs)
-        return capture.record_call(method, obj, args, kwargs)
+            return function(*args, **kwargs)
+        return capture.record_call(function, args, kwargs)
 
     def record_write(self):
         capture = thread_state.capture
@@ -140,6 +147,7 @@ def _install(capture):
     with _install_lock:
         _installed[0] += 1
         graph.tracer = LISTENER
+        watch_param_groups(True)
 
 
 def _uninstall():
@@ -148,6 +156,7 @@ def _uninstall():
         _installed[0] -= 1
         if not _installed[0]:
             graph.tracer = None
+            watch_param_groups(False)
 
 
 def user_frame():
@@ -194,8 +203,9 @@ class Trace:
     - ``("backward", roots, root_grads, steps, retain_graph)``: a backward walk, compiled;
     - ``("effect", function, refs)``: an update of state outside the graph (BatchNorm's
       running statistics), ``function`` called on arrays;
-    - ``("call", method, obj, args, kwargs)``: a ``replayable`` method called whole
-      (``optimizer.step()``, ``zero_grad``, a scheduler's ``step``);
+    - ``("call", function, args, kwargs, n)``: a ``replayable`` function or method called
+      whole (``optimizer.step()``, ``zero_grad``, a scheduler's ``step``, ``clip_grad_norm_``),
+      its arguments as references; its result is call result ``n``;
     - ``("grad_none", ref)``: ``t.grad = None`` for the tensor ``ref`` names.
 
     ``values[k]`` is the shape and dtype of value ``k``; ``output`` the returned structure with
@@ -203,8 +213,7 @@ class Trace:
     existed before the call, with their mode and settings; ``names`` the parameter names of the
     outermost one (for the kernel listing); ``grads_read`` the leaves whose ``.grad`` the plan
     reads before anything recorded sets it (it must exist when a replay begins);
-    ``unchanged`` the optimizer settings that held a number the function also writes as a
-    literal (a replay needs them to hold the same object); ``array_arguments`` the positions
+    ``array_arguments`` the positions
     of arguments that are NumPy arrays.
     """
 
@@ -217,7 +226,6 @@ class Trace:
         self.modules = {}
         self.names = {}
         self.grads_read = {}
-        self.unchanged = []
 
     def difference(self, other: Trace) -> str | None:
         """Why two captures of one function cannot share a plan, or None if they agree. This is
@@ -243,7 +251,7 @@ def event_name(event):
     if kind == "op":
         return type(event[1]).__name__
     if kind == "call":
-        return f"{type(event[2]).__name__}.{event[1].__name__}"
+        return call_name(event[1], event[2])
     if kind == "effect":
         return event[1].__name__
     return kind
@@ -266,12 +274,22 @@ def _event_difference(mine, theirs):
                         "(computed in Python from something that changes)")
         return None if _same_refs(mine[2], theirs[2]) else "its inputs changed"
     if kind == "call":
-        if mine[1] is not theirs[1] or mine[2] is not theirs[2]:
-            return "a different method or object"
-        return None if same(mine[3:], theirs[3:]) else "its arguments changed"
+        if mine[1] is not theirs[1]:
+            return "a different function"
+        return None if _same_refs(mine[2:], theirs[2:]) else "its arguments changed"
     if kind == "effect" and mine[1] is not theirs[1]:
         return "a different update"
     return None if _same_refs(mine[1:], theirs[1:]) else "its inputs changed"
+
+
+def call_name(function, args_template):
+    """``Adam.step`` for a method (the class of its object), ``clip_grad_norm_`` for a
+    function."""
+    name = function.__name__
+    if "." in function.__qualname__ and args_template and args_template[0][0] in (
+            "python", "object"):
+        return f"{type(args_template[0][1]).__name__}.{name}"
+    return name
 
 
 def op_fields(op):
@@ -312,7 +330,7 @@ def is_ref(item):
 
 
 REF_KINDS = frozenset({"arg", "value", "state", "grad", "constant", "arg_tensor", "object",
-                       "detached", "live", "live_scalar", "python"})
+                       "detached", "live", "live_scalar", "python", "call_result"})
 
 
 def _same_refs(a, b):
@@ -350,10 +368,14 @@ class Capture:
         self.made_arrays = set()
         self.nodes = {}         # id(graph node) -> value number
         self.states = {}        # id(tensor) -> tensor: tensors from before the call
+        self.aliases = {}       # id(handle) -> the tensor detach() or .data was taken of
         self.modules_made = set()
         self.constant_values = {}  # id(array of a constant) -> the Python float it was made of
-        self.live_reads = []    # (object, value) read from changing state: get_last_lr()
+        self.frame_literals = set()  # ids of such floats written as literals where they were used
+        self.live_reads = []    # (source, value) read from optimizer or scheduler state
         self.calls = []         # objects whose replayable methods were called
+        self.call_results = []  # what each recorded call returned
+        self.results_of_calls = {}  # id(object a call returned) -> ("call_result", where)
         self.keep = []          # everything whose id() is a key above, alive until the end
         self.refusal = None
         self.grads_decided = set()  # ids of leaves whose .grad the recorded events decide
@@ -402,6 +424,9 @@ class Capture:
         owner = self._grad_owner(tensor)
         if owner is not None:
             return owner
+        source = self.aliases.get(id(tensor))
+        if source is not None and source._array is array:  # detach(), .data
+            return self.ref(source)
         line = self.made.get(id(tensor))
         if line is not None:
             if id(array) not in self.made_arrays:  # a new handle on an older array
@@ -482,8 +507,9 @@ class Capture:
         self.keep.append(tensor)
         if type(value) is float:  # perhaps a learning rate: see _live_constants
             frame = user_frame()
-            literal = frame is not None and any(c is value for c in frame.f_code.co_consts)
-            self.constant_values[id(tensor._array)] = (value, literal)
+            if frame is not None and any(c is value for c in frame.f_code.co_consts):
+                self.frame_literals.add(id(value))
+            self.constant_values[id(tensor._array)] = value
             self.keep.append(value)
 
     def _new_value(self, array):
@@ -519,21 +545,47 @@ class Capture:
         refs = tuple(self.ref(a) if isinstance(a, Tensor) else ("python", a) for a in args)
         self.trace.events.append(("effect", function, refs))
 
-    def record_call(self, method, obj, args, kwargs):
-        if _tensors_in((args, kwargs)):
-            self.refuse(f"{type(obj).__name__}.{method.__name__} was given a tensor argument")
+    def record_call(self, function, args, kwargs):
+        """A ``replayable`` call, recorded whole: its arguments as references (tensors as the
+        objects or values they are, iterators listed), its result noted so that later ops and
+        the output read it from the replay's own call."""
+        args = [list(a) if isinstance(a, types.GeneratorType) else a for a in args]
+        templates = (self._call_argument(args), self._call_argument(kwargs))
         thread_state.capture = None  # the call is recorded whole, not what runs inside it
         try:
-            result = method(obj, *args, **kwargs)
+            result = function(*args, **kwargs)
         finally:
             thread_state.capture = self
-        if method.__name__ == "zero_grad":  # (set_to_none=False keeps None as None: undecided)
-            set_to_none = kwargs.get("set_to_none", args[0] if args else True)
+        obj = args[0] if args else None
+        if function.__name__ == "zero_grad":  # (set_to_none=False keeps None as None: undecided)
+            set_to_none = kwargs.get("set_to_none", args[1] if len(args) > 1 else True)
             if set_to_none:
                 self.grads_decided.update(id(p) for p in _parameters_of(obj))
         self.calls.append(obj)
-        self.trace.events.append(("call", method, obj, args, kwargs))
+        number = len(self.call_results)
+        self.call_results.append(result)
+        self._note_call_result(result, (number, ()))
+        self.trace.events.append(("call", function, *templates, number))
         return result
+
+    def _call_argument(self, value):
+        if isinstance(value, Tensor):
+            return self._output_tensor(value)
+        if isinstance(value, (list, tuple)) and not hasattr(value, "_fields"):
+            return type(value)(self._call_argument(item) for item in value)
+        if isinstance(value, dict):
+            return {k: self._call_argument(v) for k, v in value.items()}
+        return ("python", value)
+
+    def _note_call_result(self, value, where):
+        """Remember the tensors a call returned (and the result itself) by identity."""
+        self.keep.append(value)
+        self.results_of_calls[id(value)] = ("call_result", where)
+        if isinstance(value, Tensor):
+            self.sources[id(value._array)] = ("call_result", where)
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                self._note_call_result(item, (where[0], where[1] + (index,)))
 
     def record_module(self, module, hooks):
         if hooks is not None and (hooks.forward_pre or hooks.forward or hooks.backward_pre
@@ -621,6 +673,8 @@ class Capture:
 
     def _output(self, value):
         """The returned structure with references in place of tensors and live values."""
+        if id(value) in self.results_of_calls:  # what optimizer.step(closure) returned
+            return self.results_of_calls[id(value)]
         if isinstance(value, Tensor):
             return self._output_tensor(value)
         if isinstance(value, np.ndarray):
@@ -640,11 +694,10 @@ class Capture:
             return {k: self._output(v) for k, v in value.items()}
         if value is None:
             return ("python", value)
+        if id(value) in self.results_of_calls:
+            return self.results_of_calls[id(value)]
         literal = id(value) in self.literals
         live = self._live(value)
-        if live is not None and literal:
-            self.trace.unchanged.append((live[1], value))
-            return ("python", value)
         if live is not None:
             return live
         if literal and isinstance(value, (float, str, bytes)):  # written in the function
@@ -659,6 +712,8 @@ class Capture:
         return ("python", value)
 
     def _output_tensor(self, tensor):
+        if id(tensor) in self.results_of_calls:
+            return self.results_of_calls[id(tensor)]
         for position, argument in enumerate(self.arguments):
             if argument is tensor:
                 return ("arg_tensor", position)
@@ -675,57 +730,48 @@ class Capture:
         return ("detached", ref)  # a new handle: x.detach(), p.data, state_dict() values
 
     def _live(self, value):
-        """A reference to optimizer or scheduler state that ``value`` is (by identity): what
-        ``get_last_lr()`` returned or an item of it, a learning rate (or another float) read
-        from ``param_groups``. A value read both ways is taken as the read that was reported
-        (``get_last_lr``)."""
-        for obj, read in self.live_reads:
-            if value is read:
-                return ("live", (obj, "get_last_lr", None))
-            if type(value) is float and isinstance(read, list):
-                for index, item in enumerate(read):
-                    if item is value:
-                        return ("live", (obj, "get_last_lr", index))
-        if type(value) is not float:
-            return None
-        for obj in self._stateful():
-            for index, group in enumerate(getattr(obj, "param_groups", ())):
-                for key, item in group.items():
-                    if item is value:
-                        return ("live", (obj, key, index))
+        """A reference to optimizer or scheduler state that ``value`` was read from, by
+        identity, among the reads reported while the function ran: ``("group", group, key)``
+        for ``param_groups[i][key]`` (see ``optim.optimizer.ParamGroup``), ``("last_lr",
+        scheduler, index)`` for ``get_last_lr()`` or an item of it. A number that is also
+        written as a literal in the function is ambiguous (the same object), and refused."""
+        for source, read in self.live_reads:
+            if isinstance(source, tuple):
+                target = ("group", *source) if read is value else None
+            elif read is value:
+                target = ("last_lr", source, None)
+            else:
+                target = next((("last_lr", source, index) for index, item in
+                               enumerate(read if isinstance(read, list) else ())
+                               if item is value and type(item) is float), None)
+            if target is not None:
+                if id(value) in self.literals or id(value) in self.frame_literals:
+                    self.refuse(f"the number {value!r} was read from an optimizer or scheduler "
+                                "and is also written in the function (the same object), so a "
+                                "replay cannot tell whether to read it afresh")
+                return ("live", target)
         return None
 
     def _live_constants(self):
-        """Constants made of a float that is optimizer or scheduler state (``loss * lr``)
+        """Constants made of a float read from optimizer or scheduler state (``loss * lr``)
         become reads of that state at replay."""
         live = {}
-        for key, (value, literal) in self.constant_values.items():
+        for key, value in self.constant_values.items():
             ref = self._live(value)
-            if ref is not None and literal:
-                self.trace.unchanged.append((ref[1], value))
-            elif ref is not None:
+            if ref is not None:
                 live[key] = ref[1]
         if not live:
             return
 
         def resolve(ref):
             if is_ref(ref) and ref[0] == "constant" and id(ref[1]) in live:
-                return ("live_scalar", (*live[id(ref[1])], ref[1].dtype))
+                return ("live_scalar", (live[id(ref[1])], ref[1].dtype))
             if type(ref) is tuple and not is_ref(ref):
                 return tuple(resolve(item) for item in ref)
             return ref
 
         self.trace.events = [(event[0], *[resolve(item) for item in event[1:]])
                              for event in self.trace.events]
-
-    def _stateful(self):
-        """The optimizers and schedulers the function called or read, and their optimizers."""
-        found = []
-        for obj in self.calls + [obj for obj, _ in self.live_reads]:
-            for candidate in (obj, getattr(obj, "optimizer", None)):
-                if candidate is not None and not any(candidate is f for f in found):
-                    found.append(candidate)
-        return found
 
 
 def settings_of(module):

@@ -12,7 +12,6 @@ kernels; ``plan.source`` shows the generated code.
 
 from __future__ import annotations
 
-import functools
 import threading
 
 import numpy as np
@@ -21,7 +20,7 @@ from ..autograd.engine import _accumulate
 from ..autograd.grad_mode import _AnomalyMode
 from ..autograd.graph import _Settings, _Structure, reduce_to_shape
 from ..tensor import Tensor
-from .capture import is_ref, same, settings_of
+from .capture import call_name, is_ref, same, settings_of
 
 
 class _Miss:
@@ -171,18 +170,25 @@ class Plan:
                 frozen.flags.writeable = False
                 name = self._locals[id(target)] = self._constant(frozen, "c")
             return name
+        if kind == "call_result":
+            return f"{self._call_result(target)}._array"
         if kind == "live_scalar":  # a learning rate in arithmetic: read as the step runs
-            *live, dtype = target
+            live, dtype = target
             return f"_asarray({self._live(live)}, {self._constant(dtype, 'd')})"
         raise AssertionError(f"not an array reference: {ref!r}")
 
+    @staticmethod
+    def _call_result(where):
+        number, path = where
+        return f"c{number}" + "".join(f"[{index}]" for index in path)
+
     def _live(self, target):
         """The expression reading optimizer or scheduler state: ``("live", target)``."""
-        obj, key, index = target
+        kind, obj, item = target
         name = self._constant(obj, "o")
-        if key == "get_last_lr":
-            return f"{name}.get_last_lr()" + ("" if index is None else f"[{index}]")
-        return f"{name}.param_groups[{index}][{key!r}]"
+        if kind == "last_lr":
+            return f"{name}.get_last_lr()" + ("" if item is None else f"[{item}]")
+        return f"{name}[{self._constant(item)}]"  # a parameter group, read as the step runs
 
     def _label(self, expression):
         return self._labels.get(expression.upper(), expression)
@@ -208,13 +214,6 @@ class Plan:
             else:
                 self._guard(f"W{number}.get({key!r}, _MISSING) is not w{number}",
                             f"{description} was rebound")
-        for number, (target, value) in enumerate(trace.unchanged):
-            # A number written in the function that an optimizer also held (the same object,
-            # say lr=0.01 and 0.01 * penalty): replayed as the literal while the optimizer
-            # still holds it; once it holds another, the capture tells the two apart.
-            self._names[f"u{number}"] = value
-            self._guard(f"{self._live(target)} is not u{number}",
-                        f"a learning rate (or another optimizer setting) changed")
         body = []
         for leaf, _ in trace.grads_read.values():
             name = self._leaf(leaf, body)
@@ -267,11 +266,13 @@ class Plan:
         lines.append(f"    {name}({', '.join(arguments)})  # " + _comment(function.__name__))
 
     def _emit_call(self, event, lines):
-        _, method, obj, args, kwargs = event
-        bound = self._constant(functools.partial(method, obj, *args, **kwargs), "m")
-        text = f"{type(obj).__name__}.{method.__name__}()"
+        _, function, args, kwargs, number = event
+        name = self._constant(function, "e")
+        parts = [self._output(a, lines) for a in args]
+        parts += [f"{key}={self._output(value, lines)}" for key, value in kwargs.items()]
+        text = f"{call_name(function, args)}()"
         self.kernels.append(("call", text))
-        lines.append(f"    {bound}()  # " + _comment(text))
+        lines.append(f"    c{number} = {name}({', '.join(parts)})  # " + _comment(text))
 
     def _emit_grad_none(self, event, lines):
         leaf = self._leaf(event[1], lines)
@@ -341,6 +342,8 @@ class Plan:
                 return f"_make({self._array(template, lines)}.copy(), None)"
             if kind == "live":
                 return self._live(target)
+            if kind == "call_result":
+                return self._call_result(target)
             if kind == "detached":
                 return self._detached(target, lines)
             raise AssertionError(f"not an output reference: {template!r}")

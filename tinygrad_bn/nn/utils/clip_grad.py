@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from ...autograd.graph import replayable
 from ...tensor import Tensor
 
 
@@ -12,6 +13,7 @@ def _with_grads(parameters):
     return [p for p in parameters if p.grad is not None]
 
 
+@replayable  # a jit replay calls it again, on the gradients of that call
 def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     """Scale all gradients together so that their joint ``norm_type``-norm (the norm of the
     per-parameter norms) is at most ``max_norm``: each is multiplied by
@@ -42,6 +44,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     return Tensor._make(total, None)
 
 
+@replayable
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient element to ``[-clip_value, clip_value]`` in place."""
     for p in _with_grads(parameters):
