@@ -69,69 +69,96 @@ class Adam(Optimizer):
         step is a handful of vectorised calls instead of a dozen per parameter. None (per-
         parameter updates instead) unless every parameter has a gradient, all share a dtype and
         all have taken the same number of steps."""
+        flat = self._flat.get(index)
+        if flat is not None and self._still_flat(flat, params):
+            return flat
         if len(params) != len(group["params"]) or len({p._array.dtype for p in params}) != 1:
             return None
         states = [self._state(p, group) for p in params]
         if len({state["step"] for state in states}) != 1:
             return None
-        flat = self._flat.get(index)
         names = [name for name in states[0] if name != "step"]
-        if flat is None or any(state[name].base is not flat[name]
-                               for state in states for name in names):
-            flat = {name: np.concatenate([state[name].reshape(-1) for state in states])
-                    for name in names}  # (re)built, e.g. after load_state_dict
-            # The update is computed into one buffer too; each parameter subtracts its view.
-            flat["update"] = np.empty_like(flat[names[0]])
-            flat["update_views"], offset = [], 0
-            for p, state in zip(params, states):
-                shape = p._array.shape
-                for name in names:
-                    state[name] = flat[name][offset:offset + p._array.size].reshape(shape)
-                flat["update_views"].append(
-                    flat["update"][offset:offset + p._array.size].reshape(shape))
-                offset += p._array.size
-            self._flat[index] = flat
-        flat["states"] = states
+        flat = {name: np.concatenate([state[name].reshape(-1) for state in states])
+                for name in names}  # (re)built, e.g. after load_state_dict
+        # The update is computed into one buffer too, each parameter subtracting its view; the
+        # scratch buffer holds the intermediate results, so that a step allocates nothing.
+        flat["update"] = np.empty_like(flat[names[0]])
+        flat["scratch"] = np.empty_like(flat[names[0]])
+        flat["update_views"], flat["views"], offset = [], [], 0
+        for p, state in zip(params, states):
+            shape = p._array.shape
+            for name in names:
+                state[name] = flat[name][offset:offset + p._array.size].reshape(shape)
+                flat["views"].append((state, name, state[name]))
+            flat["update_views"].append(flat["update"][offset:offset + p._array.size].reshape(shape))
+            offset += p._array.size
+        flat["params"], flat["states"] = params, states
+        self._flat[index] = flat
         return flat
 
+    def _still_flat(self, flat, params):
+        """Whether the flat moments built for a step still serve this one: the same parameters
+        with the same state dicts, still holding the views (``load_state_dict`` replaces them),
+        all at the same step."""
+        known, states = flat["params"], flat["states"]
+        if len(known) != len(params):
+            return False
+        state = self.state
+        for p, q, p_state in zip(params, known, states):
+            if p is not q or state.get(p) is not p_state or p._array.dtype != p_state["exp_avg"].dtype:
+                return False
+        for p_state, name, view in flat["views"]:
+            if p_state[name] is not view:
+                return False
+        step = states[0]["step"]
+        return all(p_state["step"] == step for p_state in states)
+
     def _update(self, group, params, moments):
-        """One Adam step for ``params`` whose moments are ``moments`` (flat or per parameter)."""
+        """One Adam step for ``params`` whose moments are ``moments`` (flat or per parameter),
+        in PyTorch's order of operations, in place: scalars are NumPy scalars of the
+        parameters' dtype (what NumPy would convert a Python float to on every call)."""
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         weight_decay = group["weight_decay"]
         flat = "states" in moments  # else one parameter with its own state
         states = moments["states"] if flat else [moments]
 
         def gather(arrays):
-            return np.concatenate([a.reshape(-1) for a in arrays]) if flat else arrays[0]
+            return np.concatenate(arrays, axis=None) if flat else arrays[0]  # None: flattened
 
         grad = gather([p._grad._array for p in params])
+        scalar = grad.dtype.type
         if group["maximize"]:
             grad = -grad
         if weight_decay:
             if self.decoupled_weight_decay:
                 for p in params:
-                    p._array *= 1 - lr * weight_decay
+                    p._array *= scalar(1 - lr * weight_decay)
             else:
                 grad = grad + weight_decay * gather([p._array for p in params])
         step = states[0]["step"] + 1
         for state in states:
             state["step"] = step
         exp_avg, exp_avg_sq = moments["exp_avg"], moments["exp_avg_sq"]
-        exp_avg += (1 - beta1) * (grad - exp_avg)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        scratch = moments["scratch"] if flat else np.empty_like(exp_avg)
+        np.subtract(grad, exp_avg, out=scratch)          # m = m + (1 - beta1) * (g - m)
+        scratch *= scalar(1 - beta1)
+        exp_avg += scratch
+        exp_avg_sq *= scalar(beta2)                       # v = beta2 * v + (1 - beta2) * g * g
+        np.multiply(grad, scalar(1 - beta2), out=scratch)
+        scratch *= grad
+        exp_avg_sq += scratch
         second_moment = exp_avg_sq
         if group["amsgrad"]:
             np.maximum(moments["max_exp_avg_sq"], exp_avg_sq, out=moments["max_exp_avg_sq"])
             second_moment = moments["max_exp_avg_sq"]
         bias_correction1 = 1 - beta1**step
         bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-        denom = np.sqrt(second_moment)
-        denom /= bias_correction2_sqrt
-        denom += eps
+        denom = np.sqrt(second_moment, out=scratch)
+        denom /= scalar(bias_correction2_sqrt)
+        denom += scalar(eps)
         # addcdiv_'s rounding: value * (exp_avg / denom)
-        update = np.divide(exp_avg, denom, out=moments["update"]) if flat else exp_avg / denom
-        update *= lr / bias_correction1
+        update = np.divide(exp_avg, denom, out=moments["update"] if flat else scratch)
+        update *= scalar(lr / bias_correction1)
         if not flat:
             params[0]._array -= update
             params[0]._bump_version()

@@ -16,7 +16,6 @@ import threading
 
 import numpy as np
 
-from ..autograd.engine import _accumulate
 from ..autograd.grad_mode import _AnomalyMode
 from ..autograd.graph import _Settings, _Structure, reduce_to_shape
 from ..tensor import Tensor
@@ -40,11 +39,6 @@ def _fit(grad, shape, dtype):
     if grad.shape != shape or grad.dtype is not dtype:
         grad = reduce_to_shape(grad, shape, dtype)
     return grad
-
-
-def _fresh(grad, grad_output):
-    """The engine's test for a gradient no one else holds (it may become ``.grad`` as is)."""
-    return grad is not grad_output and grad.base is None and grad.flags.writeable
 
 
 def _copy_as(array, dtype):
@@ -223,7 +217,7 @@ class Plan:
         output = self._output(trace.output, body)
         self._names.update(
             _Structure=_Structure, _Settings=_Settings, _AnomalyMode=_AnomalyMode, MISS=MISS,
-            _MISSING=_MISSING, _fit=_fit, _fresh=_fresh, _accumulate=_accumulate,
+            _MISSING=_MISSING, _fit=_fit, _ndarray=np.ndarray,
             _make=Tensor._make, _asarray=np.asarray, _copy_as=_copy_as, _detached=_detached,
             _settings_count=self._settings_count, _settings_changed=self._settings_changed)
         arguments = [f"A{i}" for i in range(trace.arguments)]
@@ -280,6 +274,9 @@ class Plan:
         lines.append(f"    {leaf}._grad = None")
 
     def _emit_backward(self, event, lines):
+        """The engine's walk, unrolled: each node's backward, its gradients fitted to their
+        inputs' shapes and dtypes, summed per value, and the leaves' totals stored as
+        ``.grad`` (``engine._accumulate``'s rule, written out inline)."""
         _, roots, root_grads, steps, retain_graph = event
         values = self._trace.values
         received = set()   # value numbers whose gradient variable exists
@@ -295,34 +292,51 @@ class Plan:
             for position, (kind, target) in edges:
                 if kind == "value":
                     shape, dtype = values[target]
-                    fitted = f"_fit(r[{position}], {shape!r}, {self._constant(dtype, 'd')})"
                     if target in received:
-                        lines.append(f"    g{target} = g{target} + {fitted}")
+                        self._fitted("t", position, repr(shape), self._constant(dtype, "d"),
+                                     lines)
+                        lines.append(f"    g{target} = g{target} + t")
                     else:
-                        lines.append(f"    g{target} = {fitted}")
+                        self._fitted(f"g{target}", position, repr(shape),
+                                     self._constant(dtype, "d"), lines)
                         received.add(target)
                     targets.append(f"g{target}")
                     continue
                 tensor = self._leaf((kind, target), lines)
-                fitted = (f"_fit(r[{position}], {tensor}._array.shape, {tensor}._array.dtype)"
-                          if kind == "arg_tensor" else
-                          f"_fit(r[{position}], {target._array.shape!r}, "
-                          f"{self._constant(target._array.dtype, 'd')})")
+                shape, dtype = ((f"{tensor}._array.shape", f"{tensor}._array.dtype")
+                                if kind == "arg_tensor" else
+                                (repr(target._array.shape),
+                                 self._constant(target._array.dtype, "d")))
                 if tensor in leaves:
                     grad_name, fresh_name = leaves[tensor]
-                    lines.append(f"    {grad_name} = {grad_name} + {fitted}")
+                    self._fitted("t", position, shape, dtype, lines)
+                    lines.append(f"    {grad_name} = {grad_name} + t")
                     lines.append(f"    {fresh_name} = True")
                 else:
                     grad_name, fresh_name = f"G{len(leaves)}", f"F{len(leaves)}"
                     leaves[tensor] = (grad_name, fresh_name)
-                    lines.append(f"    {grad_name} = {fitted}")
-                    lines.append(f"    {fresh_name} = _fresh({grad_name}, g{number})")
+                    self._fitted(grad_name, position, shape, dtype, lines)
+                    lines.append(f"    {fresh_name} = ({grad_name} is not g{number} and "
+                                 f"{grad_name}.base is None and {grad_name}.flags.writeable)")
                 targets.append(f"{grad_name} (for {self._label(tensor)})")
             self.kernels.append(("backward", f"{self._names[f'op{number}']!r}.backward(g{number})"
                                  f" -> {', '.join(targets)}"))
         for tensor, (grad_name, fresh_name) in leaves.items():
-            lines.append(f"    _accumulate({tensor}, {grad_name}, {fresh_name})")
+            lines.append(f"    if {tensor}._grad is None:")
+            lines.append(f"        {tensor}._grad = _make({grad_name} if {fresh_name} else "
+                         f"{grad_name}.copy(), None)")
+            lines.append("    else:")
+            lines.append(f"        {tensor}._grad._array += {grad_name}")
             self.kernels.append(("grad", f"{self._label(tensor)}.grad <- {grad_name}"))
+
+    @staticmethod
+    def _fitted(name, position, shape, dtype, lines):
+        """``name = r[position]`` as the engine passes a gradient on: an ndarray of its input's
+        shape and dtype, reduced (``_fit``) only when broadcasting stretched it."""
+        lines.append(f"    {name} = r[{position}]")
+        lines.append(f"    if type({name}) is not _ndarray or {name}.shape != {shape} "
+                     f"or {name}.dtype is not {dtype}:")
+        lines.append(f"        {name} = _fit({name}, {shape}, {dtype})")
 
     def _output(self, template, lines):
         """The expression that rebuilds the returned structure."""
