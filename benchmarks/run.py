@@ -28,6 +28,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "examples"))
 
 from numpy_floor import NumpyMLP  # noqa: E402
+from numpy_plain import PlainNumpyMLP  # noqa: E402
 
 WORKLOADS = {
     "W1": dict(sizes=(20, 64, 64, 5), batch=32, samples=1024, batchnorm=True, steps=200,
@@ -39,7 +40,7 @@ WORKLOADS = {
     "W3": dict(sizes=(20, 64, 64, 5), batch=4096, samples=16384, batchnorm=True, steps=20,
                about="the article's MLP at batch 4096"),
 }
-IMPLEMENTATIONS = ("numpy", "tinygrad_bn", "tinygrad_bn (jit)", "torch")
+IMPLEMENTATIONS = ("numpy", "numpy (plain)", "tinygrad_bn", "tinygrad_bn (jit)", "torch")
 
 
 def have_torch():
@@ -60,8 +61,9 @@ def make_data(spec, seed=0):
 def make_step(implementation, spec, seed=0):
     """A function running one training step, fetching its batch from a shuffling loader."""
     X, y = make_data(spec, seed)
-    if implementation == "numpy":
-        model = NumpyMLP(spec["sizes"], spec["batchnorm"], np.random.default_rng(seed))
+    if implementation.startswith("numpy"):
+        floor = NumpyMLP if implementation == "numpy" else PlainNumpyMLP
+        model = floor(spec["sizes"], spec["batchnorm"], np.random.default_rng(seed))
         batches = _numpy_batches(X, y, spec["batch"], np.random.default_rng(seed))
         return lambda: model.step(*next(batches))
     lib = _import(implementation)
@@ -291,17 +293,21 @@ def main(argv=None):
     print(f"# {time.strftime('%Y-%m-%d')} on {machine_line()}")
     print(f"# ms per training step: median of {args.repeats} interleaved repeats; ratios: median "
           "of the per-repeat ratios")
-    print("| workload | NumPy floor | tinygrad_bn | tinygrad_bn (jit) | PyTorch | "
-          "tinygrad_bn / floor | jit / floor | tinygrad_bn / PyTorch | jit / PyTorch |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| workload | NumPy floor | NumPy (plain) | tinygrad_bn | tinygrad_bn (jit) | PyTorch | "
+          "tinygrad_bn / floor | jit / floor | jit / plain NumPy | tinygrad_bn / PyTorch | "
+          "jit / PyTorch |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for workload in workloads:
         steps = args.steps or WORKLOADS[workload]["steps"]
         ms, to_floor = time_steps(workload, implementations, steps, args.repeats)
         cells = [f"{ms[name]:.3f}" if name in ms else "-" for name in
-                 ("numpy", "tinygrad_bn", "tinygrad_bn (jit)", "torch")]
-        ratios = [f"{to_floor[name]:.2f}x" for name in ("tinygrad_bn", "tinygrad_bn (jit)")]
+                 ("numpy", "numpy (plain)", "tinygrad_bn", "tinygrad_bn (jit)", "torch")]
+        ratios = [f"{to_floor[name]:.2f}x" if name in ms else "-"
+                  for name in ("tinygrad_bn", "tinygrad_bn (jit)")]
+        ratios.append("-" if "numpy (plain)" not in ms or "tinygrad_bn (jit)" not in ms else
+                      f"{to_floor['tinygrad_bn (jit)'] / to_floor['numpy (plain)']:.2f}x")
         for name in ("tinygrad_bn", "tinygrad_bn (jit)"):
-            ratios.append("-" if "torch" not in ms else
+            ratios.append("-" if "torch" not in ms or name not in ms else
                           f"{to_floor[name] / to_floor['torch']:.2f}x")
         print(f"| {workload} | " + " | ".join(cells + ratios) + " |", flush=True)
 
@@ -320,7 +326,7 @@ def main(argv=None):
         print("\n| the article's whole comparison (2 x 50 epochs) | seconds |")
         print("|---|---|")
         for name in implementations:
-            if name != "numpy":
+            if not name.startswith("numpy"):
                 print(f"| {name} | {article_comparison_seconds(name):.2f} |", flush=True)
 
     if not args.skip_scaling:
