@@ -665,3 +665,25 @@ def test_optimizer_step_with_a_closure_returns_each_calls_loss():
         return step, {"state": lambda: snapshot(model, optimizer)}
 
     step, texts = run_both(build, batches(6))  # equal results, replayed or not
+
+
+# --------------------------------------------------------------------------- what to pass
+
+
+def test_numpy_arrays_as_arguments_are_inputs_of_the_plan():
+    """A step given NumPy arrays (made into tensors inside) replays, reading each call's
+    arrays: from_numpy shares them, tensor() copies them."""
+    def build():
+        model, optimizer = model_and_optimizer()
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(tg.from_numpy(x)), tg.tensor(y))
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step, {"state": lambda: snapshot(model, optimizer)}
+
+    calls = [(x.numpy(), y.numpy()) for x, y in batches(7)]
+    step, texts = run_both(build, calls)
+    assert_replayed(step, texts, 7)

@@ -138,34 +138,55 @@ class Adam(Optimizer):
         step = states[0]["step"] + 1
         for state in states:
             state["step"] = step
-        exp_avg, exp_avg_sq = moments["exp_avg"], moments["exp_avg_sq"]
-        scratch = moments["scratch"] if flat else np.empty_like(exp_avg)
-        np.subtract(grad, exp_avg, out=scratch)          # m = m + (1 - beta1) * (g - m)
-        scratch *= scalar(1 - beta1)
-        exp_avg += scratch
-        exp_avg_sq *= scalar(beta2)                       # v = beta2 * v + (1 - beta2) * g * g
-        np.multiply(grad, scalar(1 - beta2), out=scratch)
-        scratch *= grad
-        exp_avg_sq += scratch
-        second_moment = exp_avg_sq
-        if group["amsgrad"]:
-            np.maximum(moments["max_exp_avg_sq"], exp_avg_sq, out=moments["max_exp_avg_sq"])
-            second_moment = moments["max_exp_avg_sq"]
         bias_correction1 = 1 - beta1**step
         bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-        denom = np.sqrt(second_moment, out=scratch)
-        denom /= scalar(bias_correction2_sqrt)
-        denom += scalar(eps)
-        # addcdiv_'s rounding: value * (exp_avg / denom)
-        update = np.divide(exp_avg, denom, out=moments["update"] if flat else scratch)
-        update *= scalar(lr / bias_correction1)
+        constants = (scalar(1 - beta1), scalar(beta2), scalar(1 - beta2),
+                     scalar(bias_correction2_sqrt), scalar(eps), scalar(lr / bias_correction1))
+        arrays = [grad, moments["exp_avg"], moments["exp_avg_sq"],
+                  moments.get("max_exp_avg_sq") if group["amsgrad"] else None,
+                  moments["scratch"] if flat else np.empty(grad.shape, grad.dtype)]
+        arrays.append(moments["update"] if flat else arrays[-1])
+        if grad.size <= _CHUNK:  # a small model: one pass over everything
+            _adam_passes(*arrays, *constants)
+        else:  # in chunks that stay in the CPU's cache through the ten passes (W2: -40%)
+            arrays = [None if a is None else a.reshape(-1) for a in arrays]
+            for start in range(0, grad.size, _CHUNK):
+                _adam_passes(*[None if a is None else a[start:start + _CHUNK] for a in arrays],
+                             *constants)
         if not flat:
-            params[0]._array -= update
+            params[0]._array -= arrays[-1].reshape(grad.shape)
             params[0]._bump_version()
             return
         for p, part in zip(params, moments["update_views"]):
             p._array -= part
         bump_versions(params)  # as PyTorch's in-place update: a graph that saved p now refuses
+
+
+_CHUNK = 65536  # elements: 256 KiB of float32 per array, so that a chunk's arrays fit in L2
+
+
+def _adam_passes(grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch, update, one_minus_beta1,
+                 beta2, one_minus_beta2, bias_correction2_sqrt, eps, step_size):
+    """Adam's element-wise update on flat arrays, in place and in PyTorch's order:
+    ``m += (1 - beta1) * (g - m)``, ``v = beta2 * v + (1 - beta2) * g * g``,
+    ``update = step_size * (m / (sqrt(v) / sqrt(1 - beta2**t) + eps))`` into ``update``."""
+    np.subtract(grad, exp_avg, out=scratch)
+    scratch *= one_minus_beta1
+    exp_avg += scratch
+    exp_avg_sq *= beta2
+    np.multiply(grad, one_minus_beta2, out=scratch)
+    scratch *= grad
+    exp_avg_sq += scratch
+    second_moment = exp_avg_sq
+    if max_exp_avg_sq is not None:  # AMSGrad
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+        second_moment = max_exp_avg_sq
+    denom = np.sqrt(second_moment, out=scratch)
+    denom /= bias_correction2_sqrt
+    denom += eps
+    # addcdiv_'s rounding: value * (exp_avg / denom)
+    np.divide(exp_avg, denom, out=update)
+    update *= step_size
 
 
 class AdamW(Adam):
