@@ -458,7 +458,7 @@ class Capture:
                 if leaf is None:
                     return None
                 if id(candidate) not in self.grads_decided:
-                    self.trace.grads_read[id(candidate)] = (leaf, False)
+                    self.trace.grads_read[id(candidate)] = leaf
                 return ("grad", leaf)
         return None
 

@@ -209,7 +209,7 @@ class Plan:
                 self._guard(f"W{number}.get({key!r}, _MISSING) is not w{number}",
                             f"{description} was rebound")
         body = []
-        for leaf, _ in trace.grads_read.values():
+        for leaf in trace.grads_read.values():
             name = self._leaf(leaf, body)
             self._guard(f"{name}._grad is None", f"{self._label(name)}.grad is None")
         for event in trace.events:
