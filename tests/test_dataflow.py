@@ -27,29 +27,7 @@ from tinygrad_bn.autograd import graph
 from tinygrad_bn.nn import functional as F
 from tinygrad_bn.ops import Derived
 from tinygrad_bn.ops.movement import INDEX_TENSOR
-
-# Op fields that belong to one graph (the capture clears them), not fixed arguments.
-GRAPH_FIELDS = frozenset({"inputs", "producers", "saved", "write_stamp", "output_meta",
-                          "output_counter", "needs_input_grad", "retained_output", "module_call",
-                          "hooks", "creation_trace", "__weakref__"})
-
-
-def _holds_array(value):
-    if isinstance(value, (np.ndarray, tg.Tensor)):
-        return True
-    if isinstance(value, (tuple, list)):
-        return any(_holds_array(item) for item in value)
-    if isinstance(value, dict):
-        return any(_holds_array(item) for item in value.values())
-    return False
-
-
-def _python_values(data):
-    if isinstance(data, (bool, int, float, complex, np.generic)):
-        return True
-    if isinstance(data, (list, tuple)):
-        return all(_python_values(item) for item in data)
-    return False
+from tinygrad_bn.tracing.capture import GRAPH_FIELDS, holds_array, python_values
 
 
 def _module_level(function):
@@ -103,13 +81,13 @@ class Audit:
                 value = getattr(op, field, None)
                 if isinstance(value, tg.Tensor):  # BatchNorm's running statistics
                     self.known(value, f"{name}.{field}")
-                elif _holds_array(value) and field not in type(op).array_arguments:
+                elif holds_array(value) and field not in type(op).array_arguments:
                     self.problems.append(f"{name} holds an array in its field {field!r}")
         if isinstance(op, Derived):
             if not _module_level(op.function):
                 self.problems.append(f"{op!r} computes with {op.function!r}, not a module-level "
                                      "function or ufunc")
-            if _holds_array(op.keywords):
+            if holds_array(op.keywords):
                 self.problems.append(f"{op!r} has an array among its keywords")
         self.ops.append((op, inputs, out))
         self.sources[id(out._array)] = "op"
@@ -124,7 +102,7 @@ class Audit:
         if isinstance(data, tg.Tensor):  # a copy of a tensor: the capture traces it
             self.known(data, "Tensor(tensor)")
             self.sources[id(tensor._array)] = "copy"
-        elif _python_values(data):
+        elif python_values(data):
             self.record_constant(tensor)
 
     def record_live_read(self, obj, value):

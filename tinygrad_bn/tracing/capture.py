@@ -499,7 +499,7 @@ class Capture:
             self._new_value(tensor._array)  # tensor(array argument): a traced copy
             self.trace.events.append(("copy", self.sources[id(data)], tensor._array.dtype,
                                       len(self.trace.values) - 1))
-        elif _python_values(data):
+        elif python_values(data):
             self.record_constant(tensor)
 
     def record_constant(self, tensor, value=None):
@@ -531,7 +531,7 @@ class Capture:
                                 "function")
                 elif ref is not None:
                     self._state(value)
-            elif _holds_array(value) and name not in type(op).array_arguments:
+            elif holds_array(value) and name not in type(op).array_arguments:
                 self.refuse(f"{type(op).__name__} holds an array in {name!r}, which a replay "
                             "would freeze")
         plan_op.inputs = plan_op.producers = plan_op.hooks = plan_op.module_call = None
@@ -789,20 +789,24 @@ def _parameters_of(obj):
     return [p for group in getattr(obj, "param_groups", ()) for p in group["params"]]
 
 
-def _holds_array(value):
-    if isinstance(value, np.ndarray):
+def holds_array(value):
+    """Whether ``value`` is an array or a tensor, or holds one (in tuples, lists and dicts: an
+    index, a ``Derived`` op's keywords)."""
+    if isinstance(value, (np.ndarray, Tensor)):
         return True
     if isinstance(value, (tuple, list)):
-        return any(_holds_array(item) for item in value)
+        return any(holds_array(item) for item in value)
+    if isinstance(value, dict):
+        return any(holds_array(item) for item in value.values())
     return False
 
 
-def _python_values(data):
+def python_values(data):
     """Whether ``data`` is made of Python (or NumPy scalar) numbers alone, in nested lists."""
     if isinstance(data, (bool, int, float, complex, np.generic)):
         return True
     if isinstance(data, (list, tuple)):
-        return all(_python_values(item) for item in data)
+        return all(python_values(item) for item in data)
     return False
 
 
