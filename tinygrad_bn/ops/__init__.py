@@ -38,7 +38,8 @@ from .reduce import (
 )
 
 __all__ = [
-    "Abs", "Acos", "Add", "Asin", "Atan", "Atan2", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp", "Derived",
+    "Abs", "Acos", "Add", "Asin", "Atan", "Atan2", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp",
+    "Derived",
     "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Diag", "Div", "Einsum", "Erf",
     "Exp", "Expand", "Expm1", "Flip", "Floor", "Gather", "GetItem", "Hypot", "IndexSelect", "Lerp",
     "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax", "LogSumExp", "Logit", "MatMul", "Max",

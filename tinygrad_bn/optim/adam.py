@@ -90,7 +90,8 @@ class Adam(Optimizer):
             for name in names:
                 state[name] = flat[name][offset:offset + p._array.size].reshape(shape)
                 flat["views"].append((state, name, state[name]))
-            flat["update_views"].append(flat["update"][offset:offset + p._array.size].reshape(shape))
+            flat["update_views"].append(
+                flat["update"][offset:offset + p._array.size].reshape(shape))
             offset += p._array.size
         flat["params"], flat["states"] = params, states
         self._flat[index] = flat
@@ -105,7 +106,8 @@ class Adam(Optimizer):
             return False
         state = self.state
         for p, q, p_state in zip(params, known, states):
-            if p is not q or state.get(p) is not p_state or p._array.dtype != p_state["exp_avg"].dtype:
+            if (p is not q or state.get(p) is not p_state
+                    or p._array.dtype != p_state["exp_avg"].dtype):
                 return False
         for p_state, name, view in flat["views"]:
             if p_state[name] is not view:

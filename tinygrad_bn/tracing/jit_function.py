@@ -249,7 +249,7 @@ def _describe_change(old, new):
     return "changes type or structure between calls"
 
 
-# --------------------------------------------------------------------------- names the function reads
+# --------------------------------------------------------------------------- names read
 
 
 def watched_names(function):

@@ -12,7 +12,6 @@ kernels; ``plan.source`` shows the generated code.
 
 from __future__ import annotations
 
-import threading
 
 import numpy as np
 
@@ -74,7 +73,6 @@ class Plan:
     def __init__(self, trace, name: str, watched=()) -> None:
         self.name = name
         self.kernels: list[tuple[str, str]] = []
-        self.lock = threading.Lock()  # one replay at a time: the op objects hold saved arrays
         self._names = {}      # namespace of the generated function
         self._locals = {}     # id(tensor or array) -> local name
         self._labels = {}     # local name -> what the kernel listing calls it (``0.weight``)
@@ -241,7 +239,8 @@ class Plan:
         described = ", ".join(self._label(a) for a in arrays)
         self.kernels.append(("forward", f"v{number} = {op!r}({described}) -> "
                                         f"{_describe(shape, dtype)}"))
-        lines.append(f"    v{number} = {call}  # " + _comment(f"{op!r} -> {_describe(shape, dtype)}"))
+        lines.append(f"    v{number} = {call}  # "
+                     + _comment(f"{op!r} -> {_describe(shape, dtype)}"))
 
     def _emit_copy(self, event, lines):
         _, ref, dtype, number = event
