@@ -687,3 +687,13 @@ def test_numpy_arrays_as_arguments_are_inputs_of_the_plan():
     calls = [(x.numpy(), y.numpy()) for x, y in batches(7)]
     step, texts = run_both(build, calls)
     assert_replayed(step, texts, 7)
+
+
+def test_a_setting_changed_between_the_two_captures_is_captured_again_not_refused():
+    def change(env):
+        env["model"][1].eps = 1e-3
+
+    calls = batches(7)
+    calls.insert(1, change)  # after the first capture
+    step, texts = run_both(training_build(lambda m, x, y, e: F.cross_entropy(m(x), y)), calls)
+    assert texts == [] and step.replays >= 3

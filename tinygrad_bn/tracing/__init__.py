@@ -29,7 +29,9 @@ How it works (tinygrad's ``TinyJit`` and CUDA graphs do the same with GPU kernel
    a ``TracerWarning`` naming the line: a replay never reuses one call's data on another.
 2. **Check.** The two records must agree: the same ops with the same arguments, constants with
    the same values, the same modules. This second line of defence catches Python-side
-   behaviour that changed between the calls (a counter, a branch on a Python value).
+   behaviour that changed between the calls (a counter, a branch on a Python value). A record
+   that differs from the one before is checked against the next call's, twice (a setting
+   changed once, a new optimizer), before the function runs eagerly for good.
 3. **Replay** (``plan.py``). The second record becomes a ``Plan``: straight-line Python,
    generated and compiled once, that calls each op's ``forward`` and ``backward`` on arrays,
    sums gradients in the engine's order, makes the recorded updates and calls, and stores

@@ -29,6 +29,7 @@ from .capture import Capture, TracerWarning
 from .plan import MISS, Plan
 
 DEFAULT_MAX_PLANS = 8
+RETRIES = 2  # captures that differ from the one before, per key, before running eagerly
 
 
 def jit(function: Callable[..., Any] | None = None, *,
@@ -61,6 +62,7 @@ class JitFunction:
         self._first_capture: OrderedDict[Any, Any] = OrderedDict()
         self._lock = threading.RLock()
         self._misses = 0
+        self._retries = {}  # key -> how many times its two captures differed
         self._warned = set()
         self._side_effect = _python_side_effect(function)
 
@@ -69,6 +71,7 @@ class JitFunction:
         with self._lock:
             self.plans.clear()
             self._first_capture.clear()
+            self._retries.clear()
             self.eager_reasons.clear()
             self.plan = None
             self.replays = self._misses = 0
@@ -114,8 +117,17 @@ class JitFunction:
             return result
         difference = first.difference(capture.trace)
         if difference is not None:
+            # Something changed between the two calls: perhaps once (a new optimizer, a setting
+            # changed), so the latest capture is checked against the next call's, twice, before
+            # the function is taken to differ every call.
+            retries = self._retries.get(key, 0)
+            if retries < RETRIES:
+                self._retries[key] = retries + 1
+                self._bounded(self._first_capture, key, capture.trace)
+                return result
             self._give_up(key, difference)
             return result
+        self._retries.pop(key, None)
         try:
             plan = Plan(capture.trace, self.__name__, watched_names(self.function))
         except Exception as error:  # noqa: BLE001 - a plan that cannot be built is not used
@@ -132,6 +144,7 @@ class JitFunction:
         table.move_to_end(key)
         if len(table) > self.max_plans:
             old_key, _ = table.popitem(last=False)
+            self._retries.pop(old_key, None)
             if "too many" not in self._warned:
                 self._warned.add("too many")
                 self._warn(f"more than max_plans={self.max_plans} argument signatures, so the "
@@ -153,6 +166,7 @@ class JitFunction:
         """Run the function eagerly from now on for arguments with this key, and say why
         (once per reason)."""
         self._first_capture.pop(key, None)
+        self._retries.pop(key, None)
         self.eager_reasons[key] = reason
         self.eager_reasons.move_to_end(key)
         while len(self.eager_reasons) > 4 * self.max_plans:
