@@ -155,13 +155,16 @@ def test_item_inside_the_function_runs_eagerly():
     check_eager_fallback(make, "Tensor.item() reads a tensor's values into Python", X8, Y8)
 
 
-def test_dropout_masks_differ_between_captures_so_it_runs_eagerly():
+def test_dropout_replays_drawing_each_calls_mask_as_eager_mode_does():
     def make():
         tg.manual_seed(1)
         model = nn.Sequential(nn.Linear(20, 16), nn.Dropout(0.5), nn.Linear(16, 5))
         return make_step(model, optim.SGD(model.parameters(), lr=0.1),
                          nn.CrossEntropyLoss()), tg.Tensor.item
-    check_eager_fallback(make, "a random draw (dropout) cannot be replayed", X8, Y8)
+    (eager, jitted), tracer_warnings, step = run_both(make, 6, X8, Y8)
+    assert jitted == eager and len(set(eager)) == 6  # a new mask every call
+    assert not tracer_warnings and step.replays == 4
+    assert "Dropout(p=0.5)" in str(step.plan)
 
 
 def test_custom_function_runs_eagerly():

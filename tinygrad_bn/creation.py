@@ -18,10 +18,11 @@ import numpy as np
 from . import dtypes
 from .autograd import graph
 from .dtypes import DTypeLike, Number
-from .random import Generator, numpy_generator
+from .random import Generator
 from .shapes import ShapeLike, size_arguments
 from .device import DeviceLike, check_device
 from .ops import Derived
+from .ops.random import RandomDraw
 from .tensor import Tensor, scalar_for
 
 
@@ -93,11 +94,15 @@ def _new(array, dtype, requires_grad, device=None):
     return graph.constant(_wrap(array, dtype, requires_grad, device))
 
 
-def _drawn(name, draws, dtype, requires_grad, device=None):
-    """A new tensor holding random ``draws``: a jit capture refuses it (a replay would repeat
-    the draw)."""
-    graph.untraceable(f"a random draw ({name}) cannot be replayed")
-    return _wrap(draws, dtype, requires_grad, device)
+def _drawn(method, draw_arguments, generator, dtype, requires_grad, device=None):
+    """A new tensor of random numbers, ``generator.<method>(*draw_arguments)`` in ``dtype``,
+    drawn by a ``RandomDraw`` op (which a jit replay draws again, from the same generator)."""
+    check_device(device)
+    out = RandomDraw.apply(method=method, draw_arguments=draw_arguments,
+                           dtype=dtypes.canonical(dtype), generator=generator)
+    if requires_grad:
+        out.requires_grad = True
+    return out
 
 
 def _wrap(array, dtype, requires_grad, device):
@@ -237,16 +242,15 @@ def randn(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike |
           requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
     """Samples from the standard normal distribution."""
     shape = size_arguments(size)
-    return _drawn("randn", numpy_generator(generator).standard_normal(shape), _float_dtype(dtype),
-                  requires_grad, device)
+    return _drawn("standard_normal", (shape,), generator, _float_dtype(dtype), requires_grad,
+                  device)
 
 
 def rand(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
          requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
     """Samples from the uniform distribution on ``[0, 1)``."""
     shape = size_arguments(size)
-    return _drawn("rand", numpy_generator(generator).random(shape), _float_dtype(dtype),
-                  requires_grad, device)
+    return _drawn("random", (shape,), generator, _float_dtype(dtype), requires_grad, device)
 
 
 def randint(*args: int | Sequence[int], low: int | None = None, high: int | None = None,
@@ -271,9 +275,8 @@ def randint(*args: int | Sequence[int], low: int | None = None, high: int | None
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )
     shape = size_arguments((size,))
-    draws = numpy_generator(generator).integers(low, high, shape)
-    return _drawn("randint", draws, dtypes.int64 if dtype is None else dtype, requires_grad,
-                  device)
+    return _drawn("integers", (low, high, shape), generator,
+                  dtypes.int64 if dtype is None else dtype, requires_grad, device)
 
 
 def randperm(n: int, generator: Generator | None = None, dtype: DTypeLike | None = None,
@@ -281,5 +284,5 @@ def randperm(n: int, generator: Generator | None = None, dtype: DTypeLike | None
     """A random permutation of ``0 .. n-1`` (int64)."""
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got {n}")
-    return _drawn("randperm", numpy_generator(generator).permutation(n),
-                  dtypes.int64 if dtype is None else dtype, False, device)
+    return _drawn("permutation", (n,), generator, dtypes.int64 if dtype is None else dtype,
+                  False, device)

@@ -73,9 +73,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False):
     """Draws from N(mean, std**2): ``normal(mean_tensor, std_tensor)`` elementwise (their shapes
     broadcast), or ``normal(mean, std, size)`` with two numbers."""
-    graph.untraceable("a random draw (normal) cannot be replayed")
-    rng = numpy_generator(generator)
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        graph.untraceable("a random draw (normal of tensors) cannot be replayed")
+        rng = numpy_generator(generator)
         means = mean._array if isinstance(mean, Tensor) else np.asarray(mean)
         stds = std._array if isinstance(std, Tensor) else np.asarray(std)
         if np.any(stds < 0):
@@ -88,21 +88,19 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     shape = tuple(size)
     dtype = dtypes.get_default_dtype() if dtype is None else dtype
-    return _drawn("normal", rng.normal(mean, std, shape), dtype, requires_grad, device)
+    return _drawn("normal", (mean, std, shape), generator, dtype, requires_grad, device)
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
     """Uniform draws on ``[0, 1)`` in ``input``'s shape and (unless given) dtype."""
-    values = numpy_generator(generator).random(input.shape)
-    return _drawn("rand_like", values, input.dtype if dtype is None else dtype, requires_grad,
-                  device)
+    return _drawn("random", (input.shape,), generator, input.dtype if dtype is None else dtype,
+                  requires_grad, device)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
     """Standard normal draws in ``input``'s shape and (unless given) dtype."""
-    values = numpy_generator(generator).standard_normal(input.shape)
-    return _drawn("randn_like", values, input.dtype if dtype is None else dtype, requires_grad,
-                  device)
+    return _drawn("standard_normal", (input.shape,), generator,
+                  input.dtype if dtype is None else dtype, requires_grad, device)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,

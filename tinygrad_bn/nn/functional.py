@@ -17,10 +17,11 @@ from .. import dtypes
 from ..autograd import graph
 from ..dtypes import DTypeLike
 from ..ops import BatchNorm, CrossEntropy, Derived, Linear
+from ..ops.random import Dropout
 from ..ops.loss import BinaryCrossEntropy, check_labels_in_range
 from ..ops.normalization import update_running_statistics
 from ..printing import Size
-from ..random import Generator, numpy_generator
+from ..random import Generator
 from ..shapes import ShapeLike
 from ..tensor import Tensor, qualified_type_name, where
 
@@ -303,10 +304,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return input
-    graph.untraceable("a random draw (dropout) cannot be replayed")
-    keep = numpy_generator(generator).random(input.shape) >= p
-    scale = 0.0 if p == 1 else 1 / (1 - p)
-    return input * Tensor._make((keep * scale).astype(input.dtype), None)
+    return Dropout.apply(input, p=p, generator=generator)
 
 
 # ---------------------------------------------------------------------- losses

@@ -24,9 +24,10 @@ How it works (tinygrad's ``TinyJit`` and CUDA graphs do the same with GPU kernel
    reads is classified by where it comes from: an argument, a parameter or other tensor from
    before the call (read afresh by each replay), ``.grad`` (read afresh), the result of a
    recorded op, or a constant made from Python values alone. Indices, masks, class weights and
-   bounds are op inputs like any other. A tensor made any other way (from a NumPy array, a
-   random draw, a value read into Python with ``.item()``) makes the function run eagerly, with
-   a ``TracerWarning`` naming the line: a replay never reuses one call's data on another.
+   bounds are op inputs like any other, and random draws are ops that draw again from the
+   generator at each replay. A tensor made any other way (from a NumPy array, a value read into
+   Python with ``.item()``) makes the function run eagerly, with a ``TracerWarning`` naming the
+   line: a replay never reuses one call's data on another.
 2. **Check.** The two records must agree: the same ops with the same arguments, constants with
    the same values, the same modules. This second line of defence catches Python-side
    behaviour that changed between the calls (a counter, a branch on a Python value). A record

@@ -14,7 +14,7 @@ is classified, by the identity of the array object, as one of:
 - ``("constant", array)``: a tensor made inside the function from Python values alone
   (``zeros``, ``arange``, the ``2`` of ``x * 2``; see ``autograd.graph.constant``).
 
-Anything else (a tensor made from a NumPy array, a random draw, a mask computed in Python) is
+Anything else (a tensor made from a NumPy array, a mask computed in Python) is
 refused, naming the line that made it: the function then runs eagerly with a ``TracerWarning``.
 Nothing is ever copied into a plan from the data of the calls it was captured on.
 """
@@ -434,7 +434,7 @@ class Capture:
                 if holder is not None:
                     return self._state(holder)
             self.refuse(f"the tensor made at {line} holds values computed outside the recorded "
-                        "ops (from a NumPy array, a random draw, or data read into Python), "
+                        "ops (from a NumPy array, or data read into Python), "
                         "which a replay would freeze")
             return None
         return self._state(tensor)
