@@ -327,26 +327,22 @@ def test_grad_set_to_none_inside_the_step_is_replayed():
 
 
 def test_gradients_accumulate_without_zero_grad_as_in_eager():
+    """The step only accumulates; between calls the gradients are zeroed in place, then set to
+    None: each replay adds to whatever .grad holds at that moment."""
     def build():
         model, optimizer = model_and_optimizer()
 
         def step(x, y):
             loss = F.cross_entropy(model(x), y)
             loss.backward()
-            return loss
-        return step, {"state": lambda: snapshot(model, optimizer)}
+            return loss, model[0].weight.grad
+        return step, {"state": lambda: snapshot(model, optimizer), "optimizer": optimizer}
 
-    def zero(env):
-        env["optimizer"].zero_grad(set_to_none=False)
-
-    def build_with_env():
-        step, env = build()
-        return step, env
-
-    calls = batches(7)
-    calls.insert(4, lambda env: None)
-    step, texts = run_both(build_with_env, calls)
-    assert_replayed(step, texts, 7)
+    calls = batches(8)
+    calls.insert(4, lambda env: env["optimizer"].zero_grad(set_to_none=False))
+    calls.insert(7, lambda env: env["optimizer"].zero_grad())
+    step, texts = run_both(build, calls)
+    assert_replayed(step, texts, 8)
 
 
 def test_learning_rates_returned_are_the_current_ones():
