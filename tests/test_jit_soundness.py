@@ -696,3 +696,17 @@ def test_a_setting_changed_between_the_two_captures_is_captured_again_not_refuse
     calls.insert(1, change)  # after the first capture
     step, texts = run_both(training_build(lambda m, x, y, e: F.cross_entropy(m(x), y)), calls)
     assert texts == [] and step.replays >= 3
+
+
+def test_every_tracer_warning_points_at_the_line_that_called_the_function():
+    item_read = tg.jit(lambda x: x * float(x.sum().item()))
+    varying = tg.jit(lambda x, scale: x * scale, max_plans=1)
+    x = tg.ones(3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(3):
+            item_read(x)
+            varying(x, float(i))
+    found = [w for w in caught if issubclass(w.category, TracerWarning)]
+    assert len(found) == 2
+    assert all(w.filename == __file__ for w in found), [(w.filename, w.lineno) for w in found]

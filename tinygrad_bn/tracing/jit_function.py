@@ -13,6 +13,7 @@ from __future__ import annotations
 import dis
 import functools
 import inspect
+import sys
 import threading
 import types
 import warnings
@@ -176,7 +177,11 @@ class JitFunction:
             self._warn(f"runs eagerly for these arguments: {reason}")
 
     def _warn(self, text):
-        warnings.warn(f"jit: {self.__name__} {text}", TracerWarning, stacklevel=4)
+        """Warn once, pointing at the line that called the jitted function."""
+        frame, level = sys._getframe(0), 1  # stacklevel 1 is this frame
+        while frame is not None and frame.f_code.co_filename == __file__:
+            frame, level = frame.f_back, level + 1
+        warnings.warn(f"jit: {self.__name__} {text}", TracerWarning, stacklevel=level)
 
     def _what_varies(self, old_key, new_key):
         """Which argument differs between two keys, in words."""
