@@ -275,3 +275,24 @@ def test_rmsprop_and_adagrad_follow_their_textbook_updates():
 def test_rmsprop_and_adagrad_errors(action, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         action()
+
+
+def test_adam_updates_a_large_column_major_parameter_like_a_row_major_one():
+    """A parameter over 65,536 elements, stored column-major, updated alone (another parameter
+    has no gradient, so the group is not one flat buffer): its moments must be updated in place,
+    not in a copy."""
+    rng = np.random.default_rng(0)
+    values = rng.standard_normal((300, 300)).astype(np.float32)
+    grads = [rng.standard_normal((300, 300)).astype(np.float32) for _ in range(3)]
+    results = []
+    for layout in (np.asfortranarray, np.ascontiguousarray):
+        big = tg.nn.Parameter(tg.from_numpy(layout(values)))
+        idle = tg.nn.Parameter(tg.zeros(3))
+        optimizer = tg.optim.Adam([big, idle], lr=0.01)
+        for grad in grads:
+            big.grad = tg.from_numpy(layout(grad))
+            optimizer.step()
+        results.append((big.detach().numpy().copy(), optimizer.state[big]["exp_avg"].copy()))
+    assert np.abs(results[0][1]).max() > 0
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
