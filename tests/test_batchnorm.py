@@ -203,3 +203,25 @@ def test_an_empty_training_batch_gives_an_empty_output_as_pytorch():
 def test_eps_zero_is_allowed_with_running_statistics():
     bn = nn.BatchNorm1d(2, eps=0.0).eval()
     assert bn(tg.ones(3, 2)).tolist() == [[1.0, 1.0]] * 3
+
+
+@pytest.mark.parametrize("input_dtype, running_dtype, weight_dtype, expected", [
+    ("float32", "float32", "float64", "mixed dtype (CPU): expect parameter to have scalar type "
+                                      "of Float"),
+    ("float32", "float64", None, "mixed dtype (CPU): expect parameter to have scalar type of "
+                                 "Float"),
+    ("float64", "float32", None, "mixed dtype (CPU): all inputs must share same datatype."),
+    ("float16", "float32", "float16", "expected scalar type Half but found Float"),
+    ("float16", "float32", "float32", None),  # half input, float32 parameters: allowed
+])
+def test_batch_norm_parameters_share_the_input_dtype_as_in_pytorch(input_dtype, running_dtype,
+                                                                   weight_dtype, expected):
+    x = tg.randn(4, 3).to(getattr(tg, input_dtype))
+    running = [tg.zeros(3).to(getattr(tg, running_dtype)),
+               tg.ones(3).to(getattr(tg, running_dtype))]
+    weight = None if weight_dtype is None else tg.ones(3).to(getattr(tg, weight_dtype))
+    if expected is None:
+        assert F.batch_norm(x, *running, weight, training=True).dtype == tg.float16
+        return
+    with pytest.raises(RuntimeError, match=re.escape(expected)):
+        F.batch_norm(x, *running, weight, training=True)

@@ -23,7 +23,7 @@ from ..ops.normalization import update_running_statistics
 from ..printing import Size
 from ..random import Generator
 from ..shapes import ShapeLike
-from ..tensor import Tensor, qualified_type_name, where
+from ..tensor import Tensor, constant_tensor, qualified_type_name, where
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -224,6 +224,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 f"batch_norm: {name} should contain {channels} elements (one per channel of "
                 f"input of shape {tuple(input.shape)}), not {tensor.numel()}"
             )
+    _check_batch_norm_dtypes(input, running_mean, running_var, weight, bias)
     use_batch_stats = training or running_mean is None or running_var is None
     if use_batch_stats and input._array.size // channels == 1:
         raise ValueError(
@@ -233,9 +234,9 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if use_batch_stats and not eps > 0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if weight is None:
-        weight = graph.constant(Tensor._make(np.ones(channels, dtype=input.dtype), None))
+        weight = _ones(channels, input.dtype)
     if bias is None:
-        bias = graph.constant(Tensor._make(np.zeros(channels, dtype=input.dtype), None))
+        bias = constant_tensor(np.zeros(channels, dtype=input.dtype))
     if input._array.size == 0:  # an empty batch: nothing to normalise, statistics untouched
         shape = (1, -1) if input._array.ndim == 2 else (1, -1, 1)
         return input * weight.reshape(shape) + bias.reshape(shape)
@@ -246,6 +247,21 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     return BatchNorm.apply(input, weight, bias, eps=eps, momentum=momentum,
                            training=use_batch_stats, running_mean=running[0],
                            running_var=running[1])
+
+
+def _check_batch_norm_dtypes(input, *parameters):
+    """PyTorch's CPU rule: the parameters and running statistics given share the input's dtype,
+    or, for a float16 input, are all float32."""
+    dtypes_given = {t._array.dtype for t in parameters if t is not None}
+    if not dtypes_given or dtypes_given == {input._array.dtype}:
+        return
+    if input._array.dtype == np.float16 and len(dtypes_given) > 1:
+        raise RuntimeError("expected scalar type Half but found Float")
+    if input._array.dtype == np.float16 and dtypes_given == {np.dtype(np.float32)}:
+        return
+    if input._array.dtype == np.float64:
+        raise RuntimeError("mixed dtype (CPU): all inputs must share same datatype.")
+    raise RuntimeError("mixed dtype (CPU): expect parameter to have scalar type of Float")
 
 
 def _batch_norm_composed(input, running, weight, bias, use_batch_stats, momentum, eps):
@@ -383,8 +399,8 @@ def _cross_entropy_composed(input, target, weight, ignore_index, reduction, labe
 
 
 def _ones(classes, dtype):
-    """The class weights of a loss given none: ones, a constant."""
-    return graph.constant(Tensor._make(np.ones(classes, dtype=dtype), None))
+    """Ones, a constant: the class weights of a loss given none, BatchNorm's default weight."""
+    return constant_tensor(np.ones(classes, dtype=dtype))
 
 
 def _counted_labels(target, classes, ignore_index):

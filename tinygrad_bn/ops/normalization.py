@@ -7,7 +7,7 @@ the tests show the two agree with each other and with finite differences.
 import numpy as np
 
 from ..autograd.graph import Op
-from .reduce import column_sums
+from .reduce import _accumulator, column_sums
 
 
 def update_running_statistics(running_mean, running_var, mean, var, m, momentum):
@@ -94,7 +94,8 @@ class BatchNorm(Op):
         """Per-channel sums over the batch (and length), keeping the broadcast shape."""
         if array.ndim == 2:
             return column_sums(array)
-        return np.add.reduce(array, axis=self.axes, keepdims=True)
+        return np.add.reduce(array, axis=self.axes, keepdims=True,
+                             dtype=_accumulator(array)).astype(array.dtype, copy=False)
 
     def backward(self, grad_output):
         x_hat, inv_std, gamma = self.saved
