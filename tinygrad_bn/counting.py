@@ -118,6 +118,9 @@ def _histogram(values, *given, bins, range, density, weighted, part):
         low, high = float(values.min()), float(values.max())
         if not (np.isfinite(low) and np.isfinite(high)):
             raise RuntimeError(f"torch.histogram(): range of [{low}, {high}] is not finite")
+    if part == 1:  # the edges alone, without counting
+        return np.histogram_bin_edges(values.reshape(-1), bins=bins, range=range,
+                                      weights=weights).astype(values.dtype)
     result = np.histogram(values.reshape(-1), bins=bins, range=range, weights=weights,
-                          density=density)[part]
+                          density=density)[0]
     return result.astype(values.dtype)

@@ -3,8 +3,8 @@
 Signatures follow PyTorch (``zeros(2, 3)`` or ``zeros((2, 3))``, ``dtype=``, ``requires_grad=``).
 Floating results take the default dtype (float32) unless told otherwise; random ones draw from
 the generator ``manual_seed`` reseeds (see ``tinygrad_bn.random``). A jit capture may rebuild
-tensors made from Python values alone (``zeros``, ``arange``) as constants; it refuses random
-draws, which a replay would repeat.
+tensors made from Python values alone (``zeros``, ``arange``) as constants; random draws are
+``RandomDraw`` ops, which a replay draws again from the same generator.
 """
 
 from __future__ import annotations

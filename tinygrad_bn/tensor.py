@@ -800,8 +800,7 @@ class Tensor:
         if not dtypes.is_floating(self._array.dtype):
             raise dtypes.not_implemented(kernel, self._array.dtype)
         if not isinstance(weight, Tensor):
-            weight = graph.constant(Tensor._make(np.asarray(weight, dtype=self._array.dtype),
-                                                 None), weight)
+            weight = constant_tensor(np.asarray(weight, dtype=self._array.dtype), weight)
         for name, t in (("end", end), ("weight", weight)):
             if t._array.dtype is not self._array.dtype:
                 raise RuntimeError(
@@ -1389,8 +1388,7 @@ class Tensor:
             flat = self.reshape(-1)
             if flat._array.size == 0:
                 empty = np.nan if self.is_floating_point() else np.iinfo(self._array.dtype).min
-                return graph.constant(Tensor._make(np.asarray(empty, dtype=self._array.dtype),
-                                                   None))
+                return constant_tensor(np.asarray(empty, dtype=self._array.dtype))
             position = Derived.apply(flat, function=median_positions, keywords={"dim": 0})
             return flat[position.reshape(())]
         return self._pick_along(dim, keepdim, median_positions, {}, return_types.median,
@@ -1608,7 +1606,7 @@ class Tensor:
             if repeats < 0:
                 raise RuntimeError("Repeats must be non-negative")
             index = repeated_positions(np.asarray(int(repeats)), size, output_size)
-            index = graph.constant(Tensor._make(index, None))
+            index = constant_tensor(index)
         if source.ndim == 0:
             source = source.reshape(1)
         return IndexSelect.apply(source, index, dim=d)
@@ -1890,7 +1888,7 @@ class Tensor:
         if self.ndim < 2:
             raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
         keep = pick(np.ones(self.shape[-2:], dtype=bool), diagonal)
-        return where(graph.constant(Tensor._make(keep, None)), self, 0)
+        return where(constant_tensor(keep), self, 0)
 
     def gather(self, dim: _int, index: Tensor) -> Tensor:
         """``out[i][j] = self[index[i][j]][j]`` for ``dim=0`` (and likewise along any dim);
@@ -1913,8 +1911,7 @@ class Tensor:
         d = normalize_dim(dim, self.ndim)
         _check_gather_index(self, d, index, name)
         if not isinstance(src, Tensor):
-            src = graph.constant(Tensor._make(
-                np.full(index._array.shape, src, dtype=self._array.dtype), None))
+            src = constant_tensor(np.full(index._array.shape, src, dtype=self._array.dtype))
         elif src._array.dtype is not self._array.dtype:
             raise RuntimeError(
                 f"{name}(): Expected self.dtype to be equal to src.dtype")
@@ -2243,8 +2240,7 @@ class Tensor:
                 f"{value.ndim} dimension(s)."
             )
         if not isinstance(value, Tensor):
-            value = graph.constant(Tensor._make(np.asarray(scalar_for(value, self._array.dtype),
-                                                           dtype=self._array.dtype), None))
+            value = _scalar_tensor(value, self._array.dtype)
         return where(mask, value.to(self._array.dtype), self)
 
     __iadd__ = add_
@@ -2423,8 +2419,7 @@ class Tensor:
         value_requires_grad = isinstance(value, Tensor) and value._requires_grad
         if thread_state.grad_enabled and (self._requires_grad or value_requires_grad):
             if not isinstance(value, Tensor):
-                value = graph.constant(Tensor._make(np.asarray(
-                    scalar_for(value, self._array.dtype), dtype=self._array.dtype), None))
+                value = _scalar_tensor(value, self._array.dtype)
             self._write(_set_item, template, tensors, value)
             return
         index = resolve_index(template, [t._array for t in tensors]) if tensors else template
@@ -2776,8 +2771,8 @@ def where(condition: Tensor | Any, input: Tensor | Number, other: Tensor | Numbe
         kind = bool if all(isinstance(v, bool) for v in (input, other)) else (
             int if all(isinstance(v, numbers.Integral) for v in (input, other)) else float)
         dtype = {bool: dtypes.bool, int: dtypes.int64}.get(kind, dtypes.get_default_dtype())
-        input = graph.constant(Tensor._make(np.asarray(input, dtype=dtype), None))
-        other = graph.constant(Tensor._make(np.asarray(other, dtype=dtype), None))
+        input = constant_tensor(np.asarray(input, dtype=dtype), input)
+        other = constant_tensor(np.asarray(other, dtype=dtype), other)
     shapes = (condition._array.shape, input._array.shape, other._array.shape)
     try:
         np.broadcast_shapes(*shapes)
@@ -2944,6 +2939,19 @@ def _subtraction_operands(tensor, other, reflected=False):
     return _operands(tensor, other, reflected=reflected)
 
 
+def constant_tensor(array, value=None):
+    """A tensor over ``array``, made from Python values and shapes alone: a jit capture replays
+    it as a constant (``graph.constant``; ``value`` is the Python number it was made of, if
+    any)."""
+    return graph.constant(Tensor._make(array, None), value)
+
+
+def _scalar_tensor(value, dtype):
+    """A Python number written into a tensor of ``dtype`` (``masked_fill``, ``x[i] = 3``), as a
+    0-d constant, with PyTorch's overflow check."""
+    return constant_tensor(np.asarray(scalar_for(value, dtype), dtype=dtype))
+
+
 def _constant(value, tensor_dtype):
     """A Python scalar, list or array met by a tensor op, as a tensor that requires no grad.
     An integer that does not fit an integer tensor's dtype wraps around, as in PyTorch
@@ -2953,9 +2961,8 @@ def _constant(value, tensor_dtype):
         if dtype.kind in "iu" and isinstance(value, (int, np.integer)) and \
                 not isinstance(value, (bool, np.bool_)):
             _refuse_huge_integers(value)
-            return graph.constant(
-                Tensor._make(np.asarray(int(value), dtype=np.int64).astype(dtype), None))
-        return graph.constant(Tensor._make(np.asarray(value, dtype=dtype), None), value)
+            return constant_tensor(np.asarray(int(value), dtype=np.int64).astype(dtype))
+        return constant_tensor(np.asarray(value, dtype=dtype), value)
     if isinstance(value, (np.ndarray, list, tuple)):
         return Tensor(value)
     raise TypeError(f"unsupported operand type for a Tensor operation: {type(value).__name__}")

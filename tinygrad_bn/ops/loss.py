@@ -8,12 +8,19 @@ from .reduce import column_sums
 
 def check_labels_in_range(labels, classes, ignore_index):
     """PyTorch's ``IndexError("Target 7 is out of bounds.")`` for the first class index outside
-    ``[0, classes)`` that is not ``ignore_index``."""
-    if labels.size and (labels.min() < 0 or labels.max() >= classes):  # rare: look closer
-        labels = labels[labels != ignore_index]
-        bad = labels[(labels < 0) | (labels >= classes)]
-        if bad.size:
-            raise IndexError(f"Target {bad[0]} is out of bounds.")
+    ``[0, classes)`` that is not ``ignore_index``. Returns whether every label is in range
+    (False also when some are out of range but ignored)."""
+    if not labels.size:
+        return True
+    # int64 labels seen as unsigned: a negative one is huge, so one max checks both ends
+    if labels.view(np.uint64).max() < classes if labels.dtype == np.int64 else (
+            labels.min() >= 0 and labels.max() < classes):
+        return True
+    labels = labels[labels != ignore_index]  # rare: look closer
+    bad = labels[(labels < 0) | (labels >= classes)]
+    if bad.size:
+        raise IndexError(f"Target {bad[0]} is out of bounds.")
+    return False
 
 
 def row_max(x):
@@ -34,8 +41,9 @@ def row_sums(x):
 class CrossEntropy(Op):
     """Cross-entropy of logits ``x`` ``(N, C)`` against class indices ``(N,)`` or class
     probabilities ``(N, C)``, PyTorch's ``F.cross_entropy`` semantics; class weights ``w``
-    ``(C,)``, when given, are a third input (no gradient, as in PyTorch). The other layouts,
-    ``(C,)`` and ``(N, C, d1, ..., dK)``, arrive here as rows: ``nn.functional.cross_entropy``
+    ``(C,)``, when given, are a third input that gets no gradient (PyTorch refuses to
+    differentiate them). The other layouts, ``(C,)`` and ``(N, C, d1, ..., dK)``, arrive here
+    as rows: ``nn.functional.cross_entropy``
     moves the class dim last and flattens every position ``(n, d1, ..., dK)`` into one row, so
     ``N`` below counts positions and ``"mean"`` divides by the same sums as PyTorch's.
 
@@ -70,17 +78,11 @@ class CrossEntropy(Op):
     def forward(self, x, target, weight=None):
         n, classes = x.shape
         labels = target.dtype.kind != "f"
-        in_range = True
-        if labels and target.size:  # PyTorch's error for a label out of range (not ignored)
-            # int64 labels seen as unsigned: a negative one is huge, so one max checks both ends
-            in_range = (target.view(np.uint64).max() < classes if target.dtype == np.int64
-                        else target.min() >= 0 and target.max() < classes)
-            if not in_range:
-                check_labels_in_range(target, classes, self.ignore_index)
+        in_range = labels and check_labels_in_range(target, classes, self.ignore_index)
         shifted = x - row_max(x)  # the max subtracted: exp never overflows
         exp = np.exp(shifted)
         total = row_sums(exp)
-        plain = (labels and in_range and weight is None and not self.label_smoothing and not (
+        plain = (in_range and weight is None and not self.label_smoothing and not (
             0 <= self.ignore_index < classes and (target == self.ignore_index).any()))
         if plain:  # class labels only, the common case: no (N, C) target matrix is needed
             rows = np.arange(n)

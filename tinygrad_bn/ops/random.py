@@ -17,6 +17,7 @@ class RandomDraw(Op):
 
     __slots__ = ("method", "draw_arguments", "generator", "dtype")
     arguments = ("method",)
+    differentiable = False
 
     def __init__(self, method, draw_arguments, dtype, generator=None):
         self.method, self.draw_arguments = method, draw_arguments
@@ -25,9 +26,6 @@ class RandomDraw(Op):
     def forward(self):
         draws = getattr(numpy_generator(self.generator), self.method)(*self.draw_arguments)
         return np.asarray(draws).astype(self.dtype, copy=False)
-
-    def backward(self, grad_output):
-        return ()
 
 
 class Dropout(Op):
