@@ -285,8 +285,11 @@ def test_random_draws_inside_the_function_are_drawn_again_by_each_replay():
 
 
 def test_returned_grads_and_state_dict_values_are_the_current_ones():
+    models = []
+
     def build():
         model, optimizer = model_and_optimizer()
+        models.append(model)
 
         def step(x, y):
             optimizer.zero_grad()
@@ -299,9 +302,11 @@ def test_returned_grads_and_state_dict_values_are_the_current_ones():
 
     step, texts = run_both(build, batches(6))
     assert_replayed(step, texts)
-    loss, grad, running_mean, bias = step(*batches(1)[0])
-    model = step.function.__closure__[0].cell_contents if False else None  # noqa: F841
-    assert grad is not None and grad.shape == (8, 6)
+    loss, grad, running_mean, bias = step(*batches(1)[0])  # a replay: the live objects
+    model = models[-1]
+    assert grad is model[0].weight.grad
+    assert np.array_equal(running_mean.numpy(), model[1].running_mean.numpy())
+    assert running_mean.data_ptr() == model[1].running_mean.data_ptr()
 
 
 # --------------------------------------------------------------------------- Python-side state

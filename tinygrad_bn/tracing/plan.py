@@ -46,14 +46,6 @@ def _copy_as(array, dtype):
     return copied if copied.dtype is dtype else copied.astype(dtype)
 
 
-def _detached(array, owner):
-    """A new handle on ``array`` outside the graph, sharing ``owner``'s version counter (what
-    ``detach()``, ``.data`` and ``state_dict()`` return)."""
-    if owner is not None:
-        return owner.detach()
-    return Tensor._make(array, None)
-
-
 def _describe(shape, dtype):
     return f"{np.dtype(dtype).name}[{', '.join(map(str, shape))}]"
 
@@ -216,7 +208,7 @@ class Plan:
         self._names.update(
             _Structure=_Structure, _Settings=_Settings, _AnomalyMode=_AnomalyMode, MISS=MISS,
             _MISSING=_MISSING, _fit=_fit, _ndarray=np.ndarray,
-            _make=Tensor._make, _asarray=np.asarray, _copy_as=_copy_as, _detached=_detached,
+            _make=Tensor._make, _asarray=np.asarray, _copy_as=_copy_as,
             _settings_count=self._settings_count, _settings_changed=self._settings_changed)
         arguments = [f"A{i}" for i in range(trace.arguments)]
         guards = "\n            or ".join(expression for expression, _ in self._guards)
