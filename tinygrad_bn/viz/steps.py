@@ -1,4 +1,4 @@
-"""Backpropagation shown one op at a time: the frames a student steps through.
+"""Backpropagation shown one op at a time: the steps a student clicks through.
 
 ``backward_steps(loss)`` runs the engine's own backward pass (``autograd.grad`` with
 ``retain_graph=True``, which fills no ``.grad``) with a post-hook on every node, so it sees, in
@@ -9,31 +9,29 @@ above ``g``, the op's local derivative for each input and the gradient it sends,
 that local derivative), and a frame of the graph with the op highlighted, every gradient
 computed so far printed and everything backward has not reached yet greyed.
 
-``render_steps(steps, "backprop.html")`` writes one self-contained page (the SVG frames and the
-script inline, nothing fetched) with a slider, previous/next buttons and arrow keys;
-``render_steps(steps, "frames/")`` writes numbered SVG files with the caption above each frame.
-Both return a ``StepsPage``, which a notebook shows inline. Every frame has the same layout:
-the nodes are sized once for the longest label they ever get and then drawn at that size.
+Every frame is the same picture model (``model._Picture``), drawn by the Graphviz writer with
+per-frame node and edge styles and gradient lines; ``step_page`` renders the frames.
 """
 
 from __future__ import annotations
 
-import html
 import json
-import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import graphviz
 import numpy as np
 
-from . import viz
-from .autograd import grad as autograd_grad
-from .autograd import topological_order
-from .autograd.graph import reduce_to_shape
-from .nn.module import Module
-from .tensor import Tensor
+from ..autograd import grad as autograd_grad
+from ..autograd import topological_order
+from ..autograd.graph import reduce_to_shape
+from ..nn.module import Module
+from ..tensor import Tensor
+from .graphviz_writer import to_digraph
+from .labels import _op_lines, _shape_text, _values
+from .model import _Picture
+from .styles import CURRENT_EDGE, CURRENT_OP, FROM_ABOVE, NOT_YET, RECEIVING, _preset, _rankdir
+from .walk import _input_tensors, _produced, _tensor_key
 
 # Per op name, for each input: (its local derivative, the gradient it is sent), written with
 # {g} (the gradient from above), {out} (the op's result) and {a}, {b}, {c} (its inputs).
@@ -74,13 +72,6 @@ RULES = {
 # ``backward(ones)`` is exactly d(out)/d(input), element by element.
 ELEMENTWISE = {"Add", "Sub", "Mul", "Div", "Pow", "Neg", "Exp", "Log", "Sqrt", "Tanh",
                "Sigmoid", "ReLU", "Abs"}
-
-# How a frame marks what backward has and has not reached.
-NOT_YET = {"fillcolor": "#f2f2f2", "color": "#c8c8c8", "fontcolor": "#a0a0a0"}
-CURRENT_OP = {"fillcolor": "#ffe599", "color": "#bf9000", "penwidth": "3"}
-FROM_ABOVE = {"color": "#1f77b4", "penwidth": "3"}
-RECEIVING = {"color": "#d62728", "penwidth": "3"}
-CURRENT_EDGE = {"color": "#d62728", "penwidth": "2.5"}
 PENDING = "?"  # the gradient line of a tensor backward has not reached yet
 
 
@@ -104,6 +95,7 @@ class Step:
 
     @property
     def graph(self) -> graphviz.Digraph:
+        """This step's frame (``BackwardSteps.frame``)."""
         return self.steps.frame(self.number - 1)
 
 
@@ -124,9 +116,8 @@ class BackwardSteps(list):
             attributes = {node: {**attributes.get(node, {}), "fixedsize": "true",
                                  "width": width, "height": height}
                           for node, (width, height) in sizes.items()}
-        return self.picture.to_digraph(self.rankdir, [], legend=False,
-                                       node_attributes=attributes, edge_attributes=edges,
-                                       grads=grads)
+        return to_digraph(self.picture, self.rankdir, [], legend=False,
+                          node_attributes=attributes, edge_attributes=edges, grads=grads)
 
     def sizes(self) -> dict[str, tuple[float, float]]:
         """Each node's size, the largest its label ever needs: Graphviz lays out one graph
@@ -137,7 +128,7 @@ class BackwardSteps(list):
             for _, _, grads in self._frames:
                 for node, text in grads.items():
                     longest[node] = max(longest.get(node, ""), text, key=len)
-            graph = self.picture.to_digraph(self.rankdir, [], legend=False, grads=longest)
+            graph = to_digraph(self.picture, self.rankdir, [], legend=False, grads=longest)
             layout = json.loads(graph.pipe(format="json"))
             self._sizes = {item["name"]: (item["width"], item["height"])
                            for item in layout.get("objects", ()) if "width" in item
@@ -167,8 +158,8 @@ def backward_steps(output: Tensor, *, model: Module | None = None,
     """
     if not isinstance(output, Tensor):
         raise TypeError(f"backward_steps expects a Tensor, got {type(output).__name__}")
-    look = viz._preset(style, "backward_steps")
-    rankdir = viz._rankdir(look.rankdir if rankdir is None else rankdir, "backward_steps")
+    look = _preset(style, "backward_steps")
+    rankdir = _rankdir(look.rankdir if rankdir is None else rankdir, "backward_steps")
     if output.grad_fn is None:
         raise ValueError(
             "backward_steps: the output was not produced by an op that records a graph (it is "
@@ -189,10 +180,10 @@ def backward_steps(output: Tensor, *, model: Module | None = None,
                 f"backward_steps: {op.name} has {op.num_outputs} outputs; custom Functions "
                 "with several outputs are not supported")
     records = _run_engine(output, ops, gradient)
-    picture = viz._Picture(output, model, names or {}, look,
-                           look.show_values if show_values is None else show_values,
-                           True, True, False, group_modules and model is not None,
-                           max_nodes=10 ** 9)
+    picture = _Picture(output, model, names or {}, look,
+                       look.show_values if show_values is None else show_values,
+                       True, True, False, group_modules and model is not None,
+                       max_nodes=10 ** 9)
     _name_the_unnamed(picture)
     return _make_steps(output, ops, records, picture, rankdir)
 
@@ -246,15 +237,15 @@ def _name_the_unnamed(picture):
 
 def _make_steps(output, ops, records, picture, rankdir):
     """The steps and their frames from the engine's records."""
-    produced = viz._produced(output, ops)
-    result_node = {id(op): picture.tensor_nodes[viz._tensor_key(produced[id(op)], op)]
+    produced = _produced(output, ops)
+    result_node = {id(op): picture.tensor_nodes[_tensor_key(produced[id(op)], op)]
                    for op in ops}
     # which tensor nodes get a gradient at all, and from how many consumers
     expected = {}
     for op in ops:
         for tensor, producer, needed in zip(op.inputs, op.producers, op.needs_input_grad):
             if needed:
-                node = picture.tensor_nodes[viz._tensor_key(tensor, producer)]
+                node = picture.tensor_nodes[_tensor_key(tensor, producer)]
                 expected[node] = expected.get(node, 0) + 1
     output_node = result_node[id(output.grad_fn)]
     root = picture.nodes[output_node]["name"]
@@ -266,8 +257,8 @@ def _make_steps(output, ops, records, picture, rankdir):
         if number == 1:
             sums[output_node], arrivals[output_node] = upstream, 1
         op_node = picture.op_nodes[id(op)]
-        inputs = viz._input_tensors(op)
-        input_nodes = [picture.tensor_nodes[viz._tensor_key(t, p)]
+        inputs = _input_tensors(op)
+        input_nodes = [picture.tensor_nodes[_tensor_key(t, p)]
                        for t, p in zip(inputs, op.producers)]
         sent, receiving = [], []
         for tensor, producer, node, grad in zip(inputs, op.producers, input_nodes, raw_sent):
@@ -286,7 +277,7 @@ def _make_steps(output, ops, records, picture, rankdir):
         out_name = picture.nodes[result_node[id(op)]]["name"]
         lines = _caption(op, root, out_name, names, upstream, local, sent, arrivals, expected,
                          input_nodes, look)
-        title = f"Step {number} of {len(records)}: {viz._op_lines(op)[0]}"
+        title = f"Step {number} of {len(records)}: {_op_lines(op)[0]}"
         steps.append(Step(number, len(records), op, title, lines, upstream, sent, local,
                           steps=None))
         done_ops.add(op_node)
@@ -350,8 +341,8 @@ def _is_number(text):
 def _text(array, look):
     """A value for a caption: in full when small, else its shape and the style's summary."""
     array = np.asarray(array)
-    text = viz._values(array, look, gradient=True)
-    return text if array.size <= look.full_values else f"{viz._shape_text(array.shape)}, {text}"
+    text = _values(array, look, gradient=True)
+    return text if array.size <= look.full_values else f"{_shape_text(array.shape)}, {text}"
 
 
 def _frame(picture, op, op_node, result, input_nodes, receiving, done_ops, sums, arrivals,
@@ -368,9 +359,9 @@ def _frame(picture, op, op_node, result, input_nodes, receiving, done_ops, sums,
         if node not in expected:
             grads[node] = ""  # an input that needs no gradient
         elif node in sums and arrivals[node] >= expected[node]:
-            grads[node] = viz._values(sums[node], picture.look, gradient=True)
+            grads[node] = _values(sums[node], picture.look, gradient=True)
         elif node in sums:  # some of the tensor's uses have sent their part, not all
-            grads[node] = (viz._values(sums[node], picture.look, gradient=True)
+            grads[node] = (_values(sums[node], picture.look, gradient=True)
                            + f" (part {arrivals[node]} of {expected[node]})")
         else:
             grads[node] = PENDING
@@ -391,222 +382,3 @@ def _frame(picture, op, op_node, result, input_nodes, receiving, done_ops, sums,
     edges[(op_node, result)] = CURRENT_EDGE
     return attributes, edges, grads
 
-
-# ---------------------------------------------------------------------- rendering
-
-
-def render_steps(steps: BackwardSteps, path: str | os.PathLike[str] | None = None) -> StepsPage:
-    """Render ``steps`` (from ``backward_steps``): ``path`` ending in ``.html`` writes one
-    self-contained page; any other path (``"frames/"``, ``"frames"``) is a folder that gets
-    ``step_01.svg``, ``step_02.svg``, ... with the caption above each frame. Returns a
-    ``StepsPage`` (a notebook shows it inline), whose ``files`` lists what was written."""
-    steps = list(steps) if not isinstance(steps, BackwardSteps) else steps
-    if not steps:
-        raise ValueError("render_steps: there are no steps to render")
-    for step in steps:
-        if not isinstance(step, Step):
-            raise TypeError(
-                f"render_steps expects the steps from backward_steps, got {type(step).__name__}")
-    owner = steps[0].steps
-    if any(step.steps is not owner for step in steps):
-        raise ValueError("render_steps: the steps come from different backward_steps calls")
-    if path is not None:
-        path = os.fspath(path)
-        suffix = os.path.splitext(path.rstrip("/\\"))[1].lower()
-        if suffix not in ("", ".html", ".htm") and not os.path.isdir(path):
-            raise ValueError(
-                f"render_steps: path must end in .html (one page) or name a folder (numbered "
-                f"SVG files), got {path!r}")
-    _require_dot()
-    sizes = owner.sizes()
-    svgs = [_svg_element(owner.frame(step.number - 1, sizes).pipe(format="svg").decode())
-            for step in steps]
-    page = StepsPage(steps, svgs)
-    if path is not None:
-        if os.path.splitext(path.rstrip("/\\"))[1].lower() in (".html", ".htm") and \
-                not os.path.isdir(path):
-            folder = os.path.dirname(os.path.abspath(path))
-            os.makedirs(folder, exist_ok=True)
-            with open(path, "w", encoding="utf-8") as file:
-                file.write(page.html)
-            page.files = [path]
-        else:
-            page.files = page.write_frames(path)
-    return page
-
-
-def _require_dot():
-    import shutil
-
-    if shutil.which("dot") is None:
-        raise viz.GraphvizNotFoundError(
-            f"Graphviz's `dot` program was not found on PATH, so the frames cannot be drawn. "
-            f"{viz.INSTALL_HINT}")
-
-
-def _svg_element(svg):
-    """Graphviz's SVG document without its XML prologue and comments: the ``<svg>`` element."""
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
-    return svg[svg.index("<svg"):].strip()
-
-
-class StepsPage:
-    """The rendered steps: ``html`` (the self-contained page), ``files`` (what was written) and
-    ``_repr_html_``, which shows the page inline in a notebook (in an iframe, so that several
-    pages and their keys do not interfere)."""
-
-    def __init__(self, steps, svgs):
-        self.steps, self.svgs, self.files = steps, svgs, []
-        self.html = _page(steps, svgs)
-
-    def write_frames(self, folder: str | os.PathLike[str]) -> list[str]:
-        """Write ``step_01.svg``, ... (caption above the frame) into ``folder``; returns the
-        paths."""
-        os.makedirs(folder, exist_ok=True)
-        digits = max(2, len(str(len(self.steps))))
-        paths = []
-        for step, svg in zip(self.steps, self.svgs):
-            path = os.path.join(folder, f"step_{step.number:0{digits}d}.svg")
-            with open(path, "w", encoding="utf-8") as file:
-                file.write(_captioned_svg(step, svg))
-            paths.append(path)
-        return paths
-
-    def _repr_html_(self):
-        height = min(900, 260 + max(_svg_size(svg)[1] for svg in self.svgs))
-        return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
-                f'style="width: 100%; height: {height:.0f}px; border: 1px solid #ddd"></iframe>')
-
-
-def _svg_size(svg):
-    """An SVG element's width and height in CSS pixels (Graphviz writes points)."""
-    match = re.search(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"', svg)
-    return (float(match.group(1)) * 4 / 3, float(match.group(2)) * 4 / 3) if match else (0, 0)
-
-
-def _captioned_svg(step, svg):
-    """A frame as a standalone SVG: the title and caption lines, then the graph below."""
-    width, height = (value * 3 / 4 for value in _svg_size(svg))  # in points, as Graphviz's
-    size, leading = 14, 20
-    texts = [(step.title, "bold")] + [(line, "normal") for line in step.lines]
-    caption = len(texts) * leading + 16
-    total_width = max(width, max(len(text) for text, _ in texts) * size * 0.6 + 32)
-    body = ['<rect width="100%" height="100%" fill="white"/>']
-    for row, (text, weight) in enumerate(texts):
-        body.append(f'<text x="16" y="{24 + row * leading}" font-family="Helvetica, Arial, '
-                    f'sans-serif" font-size="{size}" font-weight="{weight}">'
-                    f'{html.escape(text)}</text>')
-    inner = re.sub(r'^<svg([^>]*?width="[\d.]+)pt("[^>]*?height="[\d.]+)pt"',
-                   rf'<svg x="0" y="{caption}"\1\2"', svg, count=1)
-    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
-            f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
-            f' width="{total_width:.0f}pt" height="{caption + height:.0f}pt"'
-            f' viewBox="0 0 {total_width:.0f} {caption + height:.0f}">\n'
-            + "\n".join(body) + "\n" + inner + "\n</svg>\n")
-
-
-PAGE_STYLE = """
-body { font-family: Helvetica, Arial, sans-serif; margin: 0; color: #222; }
-header { position: sticky; top: 0; background: #fff; border-bottom: 1px solid #ddd;
-         padding: 10px 16px; z-index: 1; }
-h1 { font-size: 18px; margin: 0 0 8px 0; }
-.controls { display: flex; align-items: center; gap: 12px; }
-.controls button { font-size: 15px; padding: 4px 12px; }
-.controls input[type=range] { flex: 1; max-width: 480px; }
-#counter { font-weight: bold; min-width: 110px; }
-.help { color: #777; font-size: 13px; }
-.frame { padding: 8px 16px; }
-.frame h2 { font-size: 17px; margin: 4px 0; }
-.caption { font-size: 15px; line-height: 1.45; margin: 0 0 8px 0; padding: 0; list-style: none; }
-.caption li { margin: 0; }
-.legend { font-size: 13px; color: #555; }
-.legend span { display: inline-block; width: 12px; height: 12px; margin: 0 4px -2px 10px;
-               border: 3px solid; }
-.picture { overflow: auto; }
-.picture svg { display: block; height: auto; max-width: none; }
-"""
-
-PAGE_SCRIPT = """
-(function () {
-  var frames = document.querySelectorAll('.frame');
-  var slider = document.getElementById('slider');
-  var previous = document.getElementById('previous');
-  var next = document.getElementById('next');
-  var counter = document.getElementById('counter');
-  var current = 0;
-  // A frame fits the window's width unless its text would shrink below 60%: then it keeps
-  // its own size and scrolls, the op being processed scrolled into view.
-  function fit() {
-    var pictures = document.querySelectorAll('.picture svg');
-    for (var i = 0; i < pictures.length; i++) {
-      var natural = parseFloat(pictures[i].getAttribute('width')) * 4 / 3;
-      var room = document.body.clientWidth - 32;
-      pictures[i].style.width = Math.max(Math.min(natural, room), 0.6 * natural) + 'px';
-    }
-  }
-  function show(index) {
-    current = Math.max(0, Math.min(frames.length - 1, index));
-    for (var i = 0; i < frames.length; i++) { frames[i].hidden = i !== current; }
-    slider.value = current + 1;
-    counter.textContent = 'Step ' + (current + 1) + ' of ' + frames.length;
-    previous.disabled = current === 0;
-    next.disabled = current === frames.length - 1;
-    var focus = frames[current].getAttribute('data-node');
-    var titles = frames[current].querySelectorAll('g.node > title');
-    for (var k = 0; k < titles.length; k++) {
-      if (titles[k].textContent === focus) {
-        titles[k].parentNode.scrollIntoView({block: 'nearest', inline: 'nearest'});
-      }
-    }
-  }
-  previous.addEventListener('click', function () { show(current - 1); });
-  next.addEventListener('click', function () { show(current + 1); });
-  slider.addEventListener('input', function () { show(slider.value - 1); });
-  document.addEventListener('keydown', function (event) {
-    if (event.target === slider) { return; }  // the slider moves itself with the arrows
-    if (event.key === 'ArrowRight') { show(current + 1); event.preventDefault(); }
-    if (event.key === 'ArrowLeft') { show(current - 1); event.preventDefault(); }
-    if (event.key === 'Home') { show(0); event.preventDefault(); }
-    if (event.key === 'End') { show(frames.length - 1); event.preventDefault(); }
-  });
-  window.addEventListener('resize', fit);
-  fit();
-  show(0);
-})();
-"""
-
-
-def _page(steps, svgs):
-    """The self-contained HTML page: every frame inline, one shown at a time."""
-    total = len(steps)
-    title = f"Backpropagation step by step: {total} ops"
-    sections = []
-    for step, svg in zip(steps, svgs):
-        node = step.steps.picture.op_nodes[id(step.op)]
-        svg = re.sub(r'\bid="', f'id="s{step.number}_', svg)  # ids unique across frames
-        items = "".join(f"<li>{html.escape(line)}</li>" for line in step.lines)
-        sections.append(
-            f'<section class="frame" id="step-{step.number}" data-node="{node}" '
-            f'data-op="{html.escape(step.op.name)}" hidden>\n'
-            f"<h2>{html.escape(step.title)}</h2>\n<ul class=\"caption\">{items}</ul>\n"
-            f'<div class="picture">{svg}</div>\n</section>')
-    compact = steps[0].steps.picture.look.compact
-    legend = ('<div class="legend">'
-              '<span style="border-color:#bf9000;background:#ffe599"></span>the op being '
-              'processed' + (" (with its output, where g arrives)" if compact else
-                             ' <span style="border-color:#1f77b4"></span>its output (g '
-                             'arrives here)')
-              + ' <span style="border-color:#d62728"></span>inputs receiving a gradient '
-              '<span style="border-color:#c8c8c8;background:#f2f2f2"></span>not reached yet'
-              '</div>')
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{html.escape(title)}</title>\n<style>{PAGE_STYLE}</style>\n</head>\n<body>\n"
-        f"<header>\n<h1>{html.escape(title)}</h1>\n<div class=\"controls\">\n"
-        '<button id="previous" type="button">&#9664; Previous</button>\n'
-        f'<input id="slider" type="range" min="1" max="{total}" value="1" '
-        'aria-label="step">\n<button id="next" type="button">Next &#9654;</button>\n'
-        f'<span id="counter">Step 1 of {total}</span>\n'
-        '<span class="help">arrow keys step, Home/End jump</span>\n</div>\n'
-        f"{legend}\n</header>\n<main>\n" + "\n".join(sections) + "\n</main>\n"
-        f"<script>{PAGE_SCRIPT}</script>\n</body>\n</html>\n")

@@ -1,0 +1,127 @@
+"""Draw a computation graph with Graphviz: the picture a student learns backpropagation from.
+
+``draw_graph(loss, model=model)`` walks the same op nodes ``backward`` walks (iteratively, so
+any depth works) and returns a ``graphviz.Digraph``: one box per op (its math name and fixed
+arguments, e.g. ``Sum(dim=(1,))``), one ellipse per tensor (name, shape, dtype, optionally the
+values, and the gradient once backward has run), edges in the direction data flows and in input
+order. With a ``model`` each module call becomes a labelled cluster (``fc1: Linear``), its
+parameters and buffers drawn inside it. Graphs larger than ``max_nodes`` are summarised, never
+refused. ``render(graph, "loss.svg")`` writes any format Graphviz's ``dot`` writes.
+
+Two styles (``style=``): ``"default"`` (dtypes on every tensor, large tensors as mean and std,
+gradients as norm and mean, a legend, left to right) and ``"slide"`` (larger text, top to
+bottom, ``data``/``grad`` lines as the largest magnitude, dtypes only where the graph mixes
+them, no legend). ``show_legend`` overrides either.
+
+``backward_steps``/``render_steps`` draw the backward pass one op at a time; they build on the
+picture made here.
+
+The package, in the order a drawing is made (each module imports only those above it):
+
+- ``styles``: colours and shapes of each kind of node, the named styles (``PRESETS``).
+- ``walk``: what a drawing reads from the op graph (inputs, results, the main data path).
+- ``labels``: the text of values, shapes and ops.
+- ``model``: the picture model (``_Picture``): nodes, edges, clusters and label lines, as
+  plain data with no Graphviz import in it; ``folding``: how a picture too big to draw shrinks.
+- ``rendering``: Graphviz's ``dot`` makes files in any format, and pictures in a notebook.
+- ``graphviz_writer``: the model as a ``graphviz.Digraph``, and how its layout stays
+  readable.
+- ``steps``: the backward pass one op at a time; ``step_page``: its page and frame files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import graphviz  # noqa: F401 - still reachable as ``viz.graphviz`` (tests patch its ``view``)
+
+from ..autograd import topological_order
+from ..nn.module import Module
+from ..tensor import Tensor
+from .folding import summarise
+from .graphviz_writer import MAX_LINE_CHARACTERS, to_digraph
+from .model import _Picture
+from .rendering import INSTALL_HINT, Graph, GraphvizNotFoundError, render
+from .step_page import PAGE_SCRIPT, PAGE_STYLE, StepsPage, render_steps
+from .steps import ELEMENTWISE, PENDING, RULES, BackwardSteps, Step, backward_steps
+from .styles import (
+    CURRENT_EDGE, CURRENT_OP, FROM_ABOVE, LEGEND, NOT_YET, PRESETS, RANKDIRS, RECEIVING,
+    STYLES, TENSOR_KINDS, Style, _preset, _rankdir,
+)
+from .walk import _produced, main_inputs
+
+__all__ = [
+    "draw_graph", "retain_grads", "render", "backward_steps", "render_steps",
+    "Graph", "GraphvizNotFoundError", "Style", "Step", "BackwardSteps", "StepsPage",
+    "PRESETS", "STYLES", "LEGEND", "TENSOR_KINDS", "RANKDIRS", "INSTALL_HINT",
+    "MAX_LINE_CHARACTERS", "main_inputs", "RULES", "ELEMENTWISE", "PENDING", "NOT_YET",
+    "CURRENT_OP", "FROM_ABOVE", "RECEIVING", "CURRENT_EDGE", "PAGE_STYLE", "PAGE_SCRIPT",
+]
+
+
+def draw_graph(output: Tensor, *, model: Module | None = None,
+               names: Mapping[str, Tensor] | None = None, style: str = "default",
+               show_values: bool | None = None, show_grads: bool = True, show_shapes: bool = True,
+               show_saved: bool = False, show_legend: bool | None = None,
+               group_modules: bool = True, rankdir: str | None = None, max_nodes: int = 300,
+               backward: bool = False) -> Graph:
+    """The computation graph that produced ``output``, as a ``graphviz.Digraph`` (a ``Graph``).
+
+    - ``model``: names parameters (``fc1.weight``) and buffers, and with ``group_modules`` draws
+      each module call as a cluster.
+    - ``names``: ``{"x": x}`` names other tensors; the output is called ``output`` unless named.
+    - ``style``: ``"default"`` or ``"slide"`` (see ``PRESETS``); ``show_values``,
+      ``show_legend`` and ``rankdir`` (``"TB"``, ``"LR"``, ``"BT"``, ``"RL"``) override it.
+    - ``show_values``: print values (small tensors in full, large ones summarised). Unnamed
+      constants small enough to print in full (an ``eps``) always show their values.
+    - ``show_grads``: print ``.grad`` where it exists (leaves after backward, and intermediate
+      tensors that retain their gradient; see ``backward``).
+    - ``show_saved``: draw what each op saved for backward (beside it, dotted); after a
+      ``backward()`` without ``retain_graph=True`` they are freed, and a note says so.
+    - ``backward``: run ``output.backward()`` first, with every intermediate gradient retained
+      (``retain_grads``), so the picture shows the gradient of every tensor. The graph must not
+      have been through backward already.
+    - ``max_nodes``: above this many nodes, module clusters are collapsed to one node each and,
+      if that is not enough, the nodes farthest from the output into one; the graph's label
+      says what was collapsed.
+    """
+    if not isinstance(output, Tensor):
+        raise TypeError(f"draw_graph expects a Tensor, got {type(output).__name__}")
+    if max_nodes < 2:
+        raise ValueError(f"max_nodes must be at least 2, got {max_nodes}")
+    look = _preset(style, "draw_graph")
+    rankdir = _rankdir(look.rankdir if rankdir is None else rankdir, "draw_graph")
+    if backward:
+        _backward_keeping_grads(output)
+    picture = _Picture(output, model, names or {}, look,
+                       look.show_values if show_values is None else show_values,
+                       show_grads, show_shapes, show_saved,
+                       group_modules and model is not None, max_nodes)
+    notes = summarise(picture, max_nodes)
+    legend = look.legend if show_legend is None else show_legend
+    return to_digraph(picture, rankdir, notes, legend=legend)
+
+
+def retain_grads(output: Tensor) -> None:
+    """Call ``retain_grad()`` on every intermediate tensor of ``output``'s graph, so that after
+    ``backward()`` the drawing shows every tensor's gradient, not only the leaves'."""
+    for tensor in _produced(output, topological_order([output])).values():
+        if isinstance(tensor, Tensor) and tensor.grad_fn is not None:
+            tensor.retain_grad()
+
+
+def _backward_keeping_grads(output):
+    """``output.backward()`` with every intermediate gradient retained, for ``backward=True``."""
+    if not output.requires_grad:
+        raise RuntimeError(
+            "draw_graph(backward=True): the output does not require grad, so there is no "
+            "backward pass to run")
+    ops = topological_order([output])
+    if any(op.saved is None for op in ops):
+        raise RuntimeError(
+            "draw_graph(backward=True): backward() has already run through this graph and "
+            "freed it; draw with backward=True instead of calling backward(), or call "
+            "viz.retain_grads(output) before backward()")
+    retain_grads(output)
+    output.backward()
+
