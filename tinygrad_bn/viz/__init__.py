@@ -18,11 +18,11 @@ picture made here.
 
 The package, in the order a drawing is made (each module imports only those above it):
 
-- ``styles``: colours and shapes of each kind of node, the named styles (``PRESETS``).
+- ``styles``: colours and shapes of each kind of node and edge, the named styles (``PRESETS``).
 - ``walk``: what a drawing reads from the op graph (inputs, results, the main data path).
 - ``labels``: the text of values, shapes and ops.
 - ``model``: the picture model (``_Picture``): nodes, edges, clusters and label lines, as
-  plain data with no Graphviz import in it; ``folding``: how a picture too big to draw shrinks.
+  plain data with no Graphviz in it; ``folding``: how a picture too big to draw shrinks.
 - ``rendering``: Graphviz's ``dot`` makes files in any format, and pictures in a notebook.
 - ``graphviz_writer``: the model as a ``graphviz.Digraph``, and how its layout stays
   readable.
@@ -45,15 +45,15 @@ from .rendering import INSTALL_HINT, Graph, GraphvizNotFoundError, render
 from .step_page import PAGE_SCRIPT, PAGE_STYLE, StepsPage, render_steps
 from .steps import ELEMENTWISE, PENDING, RULES, BackwardSteps, Step, backward_steps
 from .styles import (
-    CURRENT_EDGE, CURRENT_OP, FROM_ABOVE, LEGEND, NOT_YET, PRESETS, RANKDIRS, RECEIVING,
-    STYLES, TENSOR_KINDS, Style, _preset, _rankdir,
+    CURRENT_EDGE, CURRENT_OP, EDGE_STYLES, FROM_ABOVE, LEGEND, NOT_YET, PRESETS, RANKDIRS,
+    RECEIVING, STYLES, TENSOR_KINDS, Style, _preset, _rankdir,
 )
 from .walk import _produced, main_inputs
 
 __all__ = [
     "draw_graph", "retain_grads", "render", "backward_steps", "render_steps",
     "Graph", "GraphvizNotFoundError", "Style", "Step", "BackwardSteps", "StepsPage",
-    "PRESETS", "STYLES", "LEGEND", "TENSOR_KINDS", "RANKDIRS", "INSTALL_HINT",
+    "PRESETS", "STYLES", "EDGE_STYLES", "LEGEND", "TENSOR_KINDS", "RANKDIRS", "INSTALL_HINT",
     "MAX_LINE_CHARACTERS", "main_inputs", "RULES", "ELEMENTWISE", "PENDING", "NOT_YET",
     "CURRENT_OP", "FROM_ABOVE", "RECEIVING", "CURRENT_EDGE", "PAGE_STYLE", "PAGE_SCRIPT",
 ]

@@ -41,16 +41,18 @@ def _merge(picture, groups):
         merged["main"] = merged["main"] or info["main"]
     picture.nodes = nodes
     merged, seen = [], set()
-    for tail, head, attributes in picture.edges:
+    for edge in picture.edges:
+        tail, head = edge[:2]
         new_tail, new_head = groups.get(tail, (tail,))[0], groups.get(head, (head,))[0]
         if new_tail == new_head:
             continue
         if new_tail == tail and new_head == head:
-            merged.append((tail, head, attributes))
+            merged.append(edge)
         elif (new_tail, new_head) not in seen:
             seen.add((new_tail, new_head))
-            merged.append((new_tail, new_head, {}))
+            merged.append((new_tail, new_head, "collapsed", None))
     picture.edges = merged
+    picture.find_common_dtype()
 
 
 def _collapse_clusters(picture):
@@ -90,7 +92,7 @@ def _collapse_far_nodes(picture, max_nodes):
     edges) and merge the rest into one node listing the ops it holds."""
     output = next(n for n, info in picture.nodes.items() if info["kind"] == "output")
     feeders = {}
-    for tail, head, _ in picture.edges:
+    for tail, head, _, _ in picture.edges:
         feeders.setdefault(head, []).append(tail)
     kept, queue = {output}, deque([output])
     while queue and len(kept) < max_nodes - 1:

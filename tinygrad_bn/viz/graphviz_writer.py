@@ -17,12 +17,10 @@ characters, never as Graphviz's HTML-like markup.
 
 from __future__ import annotations
 
-from collections import Counter
-
 import graphviz
 
 from .rendering import Graph
-from .styles import LEGEND, STYLES, TENSOR_KINDS
+from .styles import EDGE_STYLES, LEGEND, STYLES, TENSOR_KINDS
 
 
 def to_digraph(picture, rankdir, notes, legend=True, node_attributes=None,
@@ -35,8 +33,6 @@ def to_digraph(picture, rankdir, notes, legend=True, node_attributes=None,
     look = picture.look
     node_attributes, grads = node_attributes or {}, grads or {}
     edge_attributes = edge_attributes or {}
-    dtypes = Counter(info["tensor"].dtype for info in picture.nodes.values() if "tensor" in info)
-    picture.common_dtype = dtypes.most_common(1)[0][0] if dtypes else None
     graph = Graph(
         "computation_graph",
         graph_attr={"rankdir": rankdir, "fontname": "Helvetica",
@@ -102,9 +98,10 @@ def to_digraph(picture, rankdir, notes, legend=True, node_attributes=None,
                 emit(sub, child)
 
     emit(graph, None)
-    for tail, head, attributes in picture.edges:
+    for tail, head, kind, label in picture.edges:
         if merged.get(head) == tail:
             continue  # an op's edge to its result, which is drawn inside the op's node
+        attributes = _edge_attributes(kind, label)
         if (tail, head) in edge_attributes:
             attributes = {**attributes, **edge_attributes[(tail, head)]}
         tail = merged.get(tail, tail)
@@ -122,6 +119,16 @@ def to_digraph(picture, rankdir, notes, legend=True, node_attributes=None,
     if legend:
         _legend(graph, picture, merged)
     return graph
+
+
+def _edge_attributes(kind, label):
+    """An edge's Graphviz attributes: its kind's look (``EDGE_STYLES``) and its label, written
+    in one order: the line's style, the label, the rest."""
+    look = EDGE_STYLES[kind]
+    if label is None:
+        return dict(look)
+    line = {key: value for key, value in look.items() if key == "style"}
+    return {**line, "label": label, **look}
 
 
 def _legend(graph, picture, merged):

@@ -3,7 +3,7 @@ into Graphviz source (``graphviz_writer``).
 
 ``_Picture`` walks the graph once and keeps plain data: nodes (one per op and per tensor, with
 their kind, module cluster and whether they are on the main data path), edges (in input order,
-each with its attributes), module clusters (one per module call, nested) and rows
+each with a kind and an optional label), module clusters (one per module call, nested) and rows
 of side inputs. Labels are raw lines of text built from the nodes when a writer asks for them.
 A picture too big to draw is folded (``folding``) before it is written. Nothing here knows
 Graphviz.
@@ -26,14 +26,16 @@ from .walk import (
 
 
 class _Picture:
-    """The graph as plain data (nodes, edges, clusters) before it becomes Graphviz source, so
-    that it can be summarised first.
+    """The graph as plain data (nodes, edges, clusters) before a writer turns it into Graphviz
+    source, so that it can be summarised first.
 
     ``nodes`` maps a node id to a dict: ``kind`` (a key of ``STYLES``), ``cluster`` and
     ``main`` (on the main path), and what its label is made of: ``tensor``/``producer``/
     ``name`` for tensors, ``op`` for ops, ``lines`` (raw text) for the rest. Labels are built
     only when a writer asks (``node_lines``), so the nodes of a huge graph that get collapsed
-    never build one. ``op_nodes`` and ``tensor_nodes`` map ops (by id) and tensors (by
+    never build one. ``edges`` are ``(tail, head, kind, label)``: ``kind`` a key of
+    ``EDGE_STYLES``, ``label`` the input's position (for an op of several inputs), a buffer's
+    role, or None. ``op_nodes`` and ``tensor_nodes`` map ops (by id) and tensors (by
     ``_tensor_key``) to their node ids, for the step player (``steps``).
     """
 
@@ -42,12 +44,12 @@ class _Picture:
         self.look = look
         self.show_values, self.show_grads, self.show_shapes = show_values, show_grads, show_shapes
         self.nodes = {}      # node id -> see the class docstring
-        self.edges = []      # (tail id, head id, attributes)
+        self.edges = []      # (tail id, head id, kind, label or None)
         self.clusters = {}   # cluster id -> {"label", "parent", "module_id", "call_number"}
         self.rows = {}       # op node -> (main input node, [side input nodes in order])
         self.results = {}    # op node -> its result's node
         self.notes = []      # what was summarised already while walking
-        self.common_dtype = None
+        self.common_dtype = None  # the drawn tensors' most common dtype (``Style.dtypes``)
         forward_order = topological_order([output])  # the one walk; inputs before their ops
         produced = _produced(output, forward_order)
         mains = main_inputs(forward_order)
@@ -117,7 +119,7 @@ class _Picture:
         def far_edge(head):
             if head not in far_heads:
                 far_heads.add(head)
-                self.edges.append(("c_far", head, {}))
+                self.edges.append(("c_far", head, "collapsed", None))
 
         # Nodes in forward order, each op's inputs in argument order, so Graphviz lays input 0
         # before input 1 and the picture reads in the direction the data flows.
@@ -138,10 +140,8 @@ class _Picture:
                     continue
                 if near is not None and producer is not None and id(producer) not in near:
                     far_edge(tensor_id)  # an input made by a collapsed op
-                attributes = {"label": str(position)} if several else {}
-                if producer is not None:
-                    attributes["weight"] = "4"  # keep the forward data path straight
-                self.edges.append((tensor_id, node, attributes))
+                self.edges.append((tensor_id, node, "input" if producer is None else "data",
+                                   str(position) if several else None))
             sides = [n for i, (n, p) in enumerate(zip(input_nodes, op.producers))
                      if i != main and p is None]
             if buffers:
@@ -152,9 +152,10 @@ class _Picture:
                 sides.extend(self._saved(op, node, inputs, produced[id(op)]))
             self.rows[node] = (input_nodes[main], sides)
             self.results[node] = result
-            self.edges.append((node, result, {"weight": "4"}))
+            self.edges.append((node, result, "result", None))
         add_tensor(output, output.grad_fn)  # an output that no op produced (a leaf) is drawn alone
         self._mark_main_path(output, mains, produced, tensor_node)
+        self.find_common_dtype()
 
     def _mark_main_path(self, output, mains, produced, tensor_node):
         """Flag the nodes of the main data path: from the output, each op and its result, back
@@ -213,7 +214,7 @@ class _Picture:
             cluster = None if self.look.compact else first_call.get(id(module))
             self.nodes[node] = {"kind": "buffer", "tensor": buffer, "producer": None,
                                 "name": name, "cluster": cluster, "main": False}
-        self.edges.append((node, op_node, {"style": "dashed", "label": role}))
+        self.edges.append((node, op_node, "state", role))
         return node
 
     def _saved(self, op, op_node, inputs, result):
@@ -236,7 +237,7 @@ class _Picture:
             cluster = None if self.look.compact else self.nodes[op_node]["cluster"]
             self.nodes[node] = {"kind": "saved", "lines": lines, "cluster": cluster,
                                 "main": False}
-            self.edges.append((node, op_node, {"style": "dotted", "arrowhead": "odot"}))
+            self.edges.append((node, op_node, "saved", None))
             nodes.append(node)
         return nodes
 
@@ -251,6 +252,12 @@ class _Picture:
         return "tensor"
 
     # -------------------------------------------------------------- labels
+
+    def find_common_dtype(self):
+        """Note the most common dtype among the drawn tensors: with ``Style.dtypes`` ``"mixed"``
+        a label names only the dtypes that differ from it."""
+        dtypes = Counter(info["tensor"].dtype for info in self.nodes.values() if "tensor" in info)
+        self.common_dtype = dtypes.most_common(1)[0][0] if dtypes else None
 
     def node_lines(self, node, grad=None):
         """The label of ``node`` as raw lines. ``grad`` replaces a tensor's gradient line:
@@ -311,7 +318,7 @@ class _Picture:
         """op node -> (main input node, side nodes) for each op in a module cluster whose
         single-use leaf inputs (and buffers, saved tensors) get a row of their own beside the
         main path. Outside clusters Graphviz keeps input order by itself and no row is needed."""
-        uses = Counter(tail for tail, _, _ in self.edges)
+        uses = Counter(edge[0] for edge in self.edges)
         rows = {}
         for op_node, (main, sides) in self.rows.items():
             info = self.nodes.get(op_node)

@@ -1,9 +1,9 @@
-"""How a drawing looks: the colours and shapes of each kind of node, the named styles
+"""How a drawing looks: the colours and shapes of each kind of node and edge, the named styles
 (``PRESETS``) that set sizes and what a label shows, and the marks a backward-step frame puts on
 what backward has and has not reached.
 
 Everything here is plain data: the Graphviz writer turns it into attributes, and the picture
-model only names the kinds (``"parameter"``, ``"buffer"``, ...) that index these tables.
+model only names the kinds (``"parameter"``, ``"state"``, ...) that index these tables.
 """
 
 from __future__ import annotations
@@ -41,6 +41,16 @@ LEGEND = {
     "collapsed": "collapsed part of the graph",
 }
 TENSOR_KINDS = ("input", "leaf", "parameter", "buffer", "tensor", "output")
+# Per kind of edge, how it is drawn. A weight of 4 pulls the forward data path (an op's
+# result into the next op, an op into its result) straight.
+EDGE_STYLES = {
+    "input": {},                                       # a leaf into an op
+    "data": {"weight": "4"},                           # an op's result into another op
+    "result": {"weight": "4"},                         # an op to its result
+    "state": {"style": "dashed"},                      # a buffer an op reads and updates
+    "saved": {"style": "dotted", "arrowhead": "odot"},  # what an op saved for backward
+    "collapsed": {},                                   # to or from a collapsed node
+}
 RANKDIRS = ("TB", "LR", "BT", "RL")
 
 
