@@ -25,7 +25,7 @@ The package, in the order a drawing is made (each module imports only those abov
   plain data with no Graphviz in it; ``folding``: how a picture too big to draw shrinks.
 - ``rendering``: Graphviz's ``dot`` makes files in any format, and pictures in a notebook.
 - ``graphviz_writer``: the model as a ``graphviz.Digraph``, and how its layout stays
-  readable.
+  readable; ``text_writer``: the model as plain text.
 - ``steps``: the backward pass one op at a time; ``step_page``: its page and frame files.
 """
 

@@ -1,5 +1,5 @@
-"""The picture model: what a drawing of a computation graph holds, before the writer turns it
-into Graphviz source (``graphviz_writer``).
+"""The picture model: what a drawing of a computation graph holds, before any writer turns it
+into Graphviz source (``graphviz_writer``) or text (``text_writer``).
 
 ``_Picture`` walks the graph once and keeps plain data: nodes (one per op and per tensor, with
 their kind, module cluster and whether they are on the main data path), edges (in input order,
@@ -27,7 +27,7 @@ from .walk import (
 
 class _Picture:
     """The graph as plain data (nodes, edges, clusters) before a writer turns it into Graphviz
-    source, so that it can be summarised first.
+    source or text, so that it can be summarised first.
 
     ``nodes`` maps a node id to a dict: ``kind`` (a key of ``STYLES``), ``cluster`` and
     ``main`` (on the main path), and what its label is made of: ``tensor``/``producer``/
