@@ -8,8 +8,8 @@
 
 from . import autograd, ops
 from .autograd import (
-    enable_grad, inference_mode, is_anomaly_enabled, is_grad_enabled, is_inference_mode_enabled,
-    no_grad, set_grad_enabled,
+    GradcheckError, enable_grad, gradcheck, inference_mode, is_anomaly_enabled, is_grad_enabled,
+    is_inference_mode_enabled, no_grad, set_grad_enabled,
 )
 from .creation import (
     arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace,
@@ -20,7 +20,6 @@ from .dtypes import (
     bool, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
     set_default_dtype, uint8,
 )
-from .gradcheck import GradcheckError, gradcheck
 from .printing import Size, get_printoptions, printoptions, return_types, set_printoptions
 from .random import (
     Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,

@@ -7,13 +7,13 @@
 - ``grad_mode.py``: ``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode``
   (per thread) and anomaly detection.
 - ``hooks.py``: the handle every ``register_*hook`` returns.
+- ``gradcheck.py``: ``gradcheck``, backward's gradients held against finite differences.
 """
-
-import importlib
 
 from . import graph
 from .engine import backward, grad, root_grads, run_backward
 from .function import Function, FunctionCtx, once_differentiable
+from .gradcheck import GradcheckError, gradcheck
 from .grad_mode import (
     detect_anomaly, enable_grad, inference_mode, is_anomaly_check_nan_enabled,
     is_anomaly_enabled, is_grad_enabled, is_inference_mode_enabled, no_grad, set_detect_anomaly,
@@ -24,10 +24,3 @@ from .graph import (
 )
 from .hooks import RemovableHandle
 
-
-def __getattr__(name):
-    # torch.autograd.gradcheck: the gradcheck module imports the Tensor API, which imports this
-    # package, so it is found lazily (by module name: the package's `gradcheck` is the function).
-    if name in ("gradcheck", "GradcheckError"):
-        return getattr(importlib.import_module("tinygrad_bn.gradcheck"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

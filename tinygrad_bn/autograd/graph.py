@@ -24,7 +24,7 @@ import numpy as np
 from .grad_mode import _AnomalyMode, thread_state
 from .hooks import RemovableHandle
 
-# tensor.py binds the Tensor class here once it exists, so that apply() can wrap its results
+# tensor/core.py binds the Tensor class here once it exists, so that apply() can wrap its results
 # without a circular import.
 Tensor = None
 

@@ -11,8 +11,9 @@ import warnings
 
 import numpy as np
 
-from .autograd import no_grad, run_backward
-from .tensor import Tensor
+from . import graph
+from .engine import run_backward
+from .grad_mode import no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -28,7 +29,7 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     and both values (or returns ``False`` when ``raise_exception=False``).
     """
     inputs = inputs if isinstance(inputs, (tuple, list)) else (inputs,)
-    checked = [(i, t) for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    checked = [(i, t) for i, t in enumerate(inputs) if _is_tensor(t) and t.requires_grad]
     if not checked:
         raise ValueError("gradcheck expects at least one input tensor to require gradient, "
                          "but none of the them have requires_grad=True.")
@@ -57,8 +58,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     return True
 
 
+def _is_tensor(value):
+    """Whether ``value`` is a Tensor: the class the tensor package binds in ``graph`` (it builds
+    on autograd, so autograd does not import it)."""
+    return isinstance(value, graph.Tensor)
+
+
 def _as_tuple(outputs):
-    return (outputs,) if isinstance(outputs, Tensor) else tuple(outputs)
+    return (outputs,) if _is_tensor(outputs) else tuple(outputs)
 
 
 def _analytic_jacobians(out, tensors):

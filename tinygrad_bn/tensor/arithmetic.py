@@ -1,0 +1,298 @@
+"""Arithmetic: ``+ - * / // % **``, their named forms (``add``, ``div`` with a rounding mode,
+``fmod``, ...), the products (``matmul``, ``mm``, ``bmm``, ``dot``, ``outer``, ``addmm``) and
+``einsum``, with PyTorch's dtype promotion and broadcasting."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .. import dtypes
+from ..dtypes import Number
+from ..ops import Add, Div, Einsum, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
+from ..ops.linalg import einsum_subscripts
+from ..shapes import broadcast_error, broadcastable
+from .arguments import (
+    _no_bool, _operands, _subtraction_operands, _tensor_argument, constant_tensor,
+)
+from .core import Tensor
+
+
+class ArithmeticMethods:
+    """The arithmetic methods and operators of ``Tensor``, which takes them as its own (see
+    ``tinygrad_bn/tensor/__init__.py``)."""
+
+    def add(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
+        """``self + alpha * other``."""
+        if alpha != 1:
+            other = other * alpha
+        return Add.apply(*_operands(self, other))
+
+    def sub(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
+        """``self - alpha * other``."""
+        if alpha != 1:
+            other = other * alpha
+        return Sub.apply(*_subtraction_operands(self, other))
+
+    def mul(self, other: Tensor | Number) -> Tensor:
+        """``self * other``, elementwise; the shapes broadcast and the dtypes promote as in PyTorch
+        (``other`` may be a Python number)."""
+        return Mul.apply(*_operands(self, other))
+
+    def div(self, other: Tensor | Number, *, rounding_mode: str | None = None) -> Tensor:
+        """``self / other``: true division (integers give the default float dtype), or rounded
+        toward zero (``rounding_mode="trunc"``) or down (``"floor"``), integers kept."""
+        if rounding_mode is None:
+            return Div.apply(*_operands(self, other, true_division=True))
+        if rounding_mode not in ("trunc", "floor"):
+            raise RuntimeError(
+                "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                f"'{rounding_mode}'"
+            )
+        operands = _no_bool(f"div_{rounding_mode}_cpu", _operands(self, other))
+        return RoundedDiv.apply(*operands, mode=rounding_mode)
+
+    divide = true_divide = div
+
+    def floor_divide(self, other: Tensor | Number) -> Tensor:
+        """``self // other`` rounded toward minus infinity, as PyTorch's ``floor_divide`` since
+        1.13 (``div(other, rounding_mode="floor")``); broadcasts. The gradient is zero."""
+        return self.div(other, rounding_mode="floor")
+
+    def remainder(self, other: Tensor | Number) -> Tensor:
+        """The remainder with the sign of ``other`` (Python's ``%``)."""
+        return Remainder.apply(*_no_bool("remainder_cpu", _operands(self, other)))
+
+    def fmod(self, other: Tensor | Number) -> Tensor:
+        """The remainder with the sign of ``self`` (C's ``fmod``): ``self - trunc(self/other)
+        * other``, in the operands' promoted dtype."""
+        a, b = _no_bool("fmod_cpu", _operands(self, other))
+        return a - RoundedDiv.apply(a, b, mode="trunc") * b
+
+    def __floordiv__(self, other):
+        return self.floor_divide(other)
+
+    def __rfloordiv__(self, other):
+        operands = _no_bool("div_floor_cpu", _operands(self, other, reflected=True))
+        return RoundedDiv.apply(*operands, mode="floor")
+
+    def __mod__(self, other):
+        return self.remainder(other)
+
+    def __rmod__(self, other):
+        return Remainder.apply(*_no_bool("remainder_cpu", _operands(self, other, reflected=True)))
+
+    def pow(self, exponent: Tensor | Number) -> Tensor:
+        """``self ** exponent``, elementwise; ``exponent`` is a number or a tensor that broadcasts
+        with ``self``, and the dtypes promote as in PyTorch. Bool tensors raise."""
+        return Pow.apply(*_no_bool("pow", _operands(self, exponent)))
+
+    def neg(self) -> Tensor:
+        """``-self``, elementwise, same shape and dtype. A bool tensor raises (PyTorch asks for
+        ``~`` or ``logical_not()`` instead)."""
+        if self._array.dtype is dtypes.bool:
+            raise RuntimeError(
+                "Negation, the `-` operator, on a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
+        return Neg.apply(self)
+
+    def matmul(self, other: Tensor) -> Tensor:
+        """Matrix product with NumPy's rules for 1-D, 2-D and batched operands. Both must have
+        one dtype: PyTorch promotes nothing here (a float32 weight times float64 data is an
+        error, not a silent float64 result)."""
+        if not isinstance(other, Tensor):
+            raise TypeError(f"matmul expected a Tensor, got {type(other).__name__}")
+        if self._array.dtype is not other._array.dtype:
+            raise RuntimeError(
+                "expected m1 and m2 to have the same dtype, but got: "
+                f"{dtypes.cpp_type_name(self._array.dtype)} != "
+                f"{dtypes.cpp_type_name(other._array.dtype)}")
+        return MatMul.apply(self, other)
+
+    def mm(self, other: Tensor) -> Tensor:
+        """Matrix product of two 2-D tensors (``matmul`` without broadcasting or 1-D rules)."""
+        if self.ndim != 2:
+            raise RuntimeError(f"self must be a matrix (got a {self.ndim}-D tensor)")
+        if not isinstance(other, Tensor) or other.ndim != 2:
+            got = f"a {other.ndim}-D tensor" if isinstance(other, Tensor) else type(other).__name__
+            raise RuntimeError(f"mat2 must be a matrix (got {got})")
+        return self.matmul(other)
+
+    def bmm(self, other: Tensor) -> Tensor:
+        """Batched matrix product: ``(b, n, k) @ (b, k, m) -> (b, n, m)``, same ``b``."""
+        if self.ndim != 3:
+            raise RuntimeError(f"batch1 must be a 3D tensor (got a {self.ndim}-D tensor)")
+        if not isinstance(other, Tensor) or other.ndim != 3:
+            got = f"a {other.ndim}-D tensor" if isinstance(other, Tensor) else type(other).__name__
+            raise RuntimeError(f"batch2 must be a 3D tensor (got {got})")
+        if self.shape[0] != other.shape[0]:
+            raise RuntimeError(
+                f"batch1 and batch2 must have same number of batches, got {self.shape[0]} and "
+                f"{other.shape[0]}"
+            )
+        return self.matmul(other)
+
+    def dot(self, other: Tensor) -> Tensor:
+        """The inner product of two 1-D tensors of one dtype and length."""
+        other = _tensor_argument(other, "dot", "tensor", 2)
+        if self.ndim != 1 or other.ndim != 1:
+            raise RuntimeError(
+                f"1D tensors expected, but got {self.ndim}D and {other.ndim}D tensors")
+        if self._array.dtype is not other._array.dtype:
+            raise RuntimeError(
+                "dot : expected both vectors to have same dtype, but found "
+                f"{dtypes.scalar_type_name(self.dtype)} and {dtypes.scalar_type_name(other.dtype)}")
+        if self._array.dtype is dtypes.bool:
+            raise dtypes.not_implemented("dot", self._array.dtype)
+        if self.shape[0] != other.shape[0]:
+            raise RuntimeError(
+                f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src "
+                f"[{other.shape[0]}] to have the same number of elements, but got "
+                f"{self.shape[0]} and {other.shape[0]} elements respectively")
+        return MatMul.apply(self, other)
+
+    def outer(self, vec2: Tensor) -> Tensor:
+        """The outer product of two 1-D tensors: ``out[i, j] = self[i] * vec2[j]``, shape
+        ``(n, m)`` (dtypes promote as in ``*``)."""
+        vec2 = _tensor_argument(vec2, "outer", "vec2", 1)
+        for name, t in (("self", self), ("vec2", vec2)):
+            if t.ndim != 1:
+                raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
+        return self.reshape(-1, 1) * vec2
+
+    ger = outer
+
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Number = 1, alpha: Number = 1) -> Tensor:
+        """``beta * self + alpha * (mat1 @ mat2)``: ``mat1`` ``(n, k)``, ``mat2`` ``(k, m)``,
+        ``self`` broadcastable to ``(n, m)``; all three of one dtype. With ``beta=0`` ``self``
+        is ignored (even its NaNs), as in PyTorch; integer tensors truncate ``alpha``/``beta``."""
+        mat1 = _tensor_argument(mat1, "addmm", "mat1", 1)
+        mat2 = _tensor_argument(mat2, "addmm", "mat2", 2)
+        name = dtypes.scalar_type_name
+        for label, t in (("self", self), ("mat1", mat1)):
+            if t._array.dtype is not mat2._array.dtype:
+                raise RuntimeError(f"{label} and mat2 must have the same dtype, but got "
+                                   f"{name(t.dtype)} and {name(mat2.dtype)}")
+        for label, t in (("mat1", mat1), ("mat2", mat2)):
+            if t.ndim != 2:
+                raise RuntimeError(f"{label} must be a matrix, got {t.ndim}-D tensor")
+        product = mat1.matmul(mat2)
+        self.expand(*product.shape)  # PyTorch's error when self does not broadcast to it
+        if not dtypes.is_floating(self._array.dtype):
+            alpha, beta = int(alpha), int(beta)
+        if alpha != 1:
+            product = product * alpha
+        if beta == 0:
+            return product
+        return product + (self if beta == 1 else self * beta)
+
+    def addcmul(self, tensor1: Tensor, tensor2: Tensor, *, value: Number = 1) -> Tensor:
+        """``self + value * tensor1 * tensor2``, elementwise with broadcasting (integer tensors
+        truncate ``value``, as in PyTorch)."""
+        product = _tensor_argument(tensor1, "addcmul", "tensor1", 1) * \
+            _tensor_argument(tensor2, "addcmul", "tensor2", 2)
+        if not dtypes.is_floating(product._array.dtype) and \
+                not dtypes.is_floating(self._array.dtype):
+            value = int(value)
+        return self + (product if value == 1 else product * value)
+
+    def addcdiv(self, tensor1: Tensor, tensor2: Tensor, *, value: Number = 1) -> Tensor:
+        """``self + value * tensor1 / tensor2``, elementwise with broadcasting; PyTorch refuses
+        two integer ``tensor1``/``tensor2`` (its old integer division), and so does this."""
+        tensor1 = _tensor_argument(tensor1, "addcdiv", "tensor1", 1)
+        tensor2 = _tensor_argument(tensor2, "addcdiv", "tensor2", 2)
+        if not tensor1.is_floating_point() and not tensor2.is_floating_point():
+            raise RuntimeError(
+                "Integer division with addcdiv is no longer supported, and in a future  release "
+                "addcdiv will perform a true division of tensor1 and tensor2. The historic "
+                "addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / "
+                "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
+                "tensor2) for float inputs. The future addcdiv behavior is just the latter "
+                "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
+        quotient = tensor1 / tensor2
+        return self + (quotient if value == 1 else quotient * value)
+
+    def lerp(self, end: Tensor, weight: Tensor | Number) -> Tensor:
+        """Linear interpolation ``self + weight * (end - self)``, with ``weight`` a number or a
+        tensor; all broadcast together. ``self``, ``end`` (and a tensor ``weight``) must share
+        one floating dtype, as in PyTorch."""
+        end = _tensor_argument(end, "lerp", "end", 1)
+        kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
+        if not dtypes.is_floating(self._array.dtype):
+            raise dtypes.not_implemented(kernel, self._array.dtype)
+        if not isinstance(weight, Tensor):
+            weight = constant_tensor(np.asarray(weight, dtype=self._array.dtype), weight)
+        for name, t in (("end", end), ("weight", weight)):
+            if t._array.dtype is not self._array.dtype:
+                raise RuntimeError(
+                    f"expected dtype {dtypes.cpp_type_name(self.dtype)} for `{name}` but got "
+                    f"dtype {dtypes.cpp_type_name(t.dtype)}")
+        shape = self._array.shape
+        for t in (end, weight):
+            if not broadcastable(shape, t._array.shape):
+                raise RuntimeError(broadcast_error(shape, t._array.shape))
+            shape = np.broadcast_shapes(shape, t._array.shape)
+        return Lerp.apply(self, end, weight)
+
+    def __add__(self, other):
+        return Add.apply(*_operands(self, other))
+
+    def __sub__(self, other):
+        return Sub.apply(*_subtraction_operands(self, other))
+
+    __mul__ = mul
+    __truediv__ = div
+    __pow__ = pow
+    __neg__ = neg
+    __matmul__ = matmul
+
+    def __radd__(self, other):
+        return Add.apply(*_operands(self, other, reflected=True))
+
+    def __rsub__(self, other):
+        return Sub.apply(*_subtraction_operands(self, other, reflected=True))
+
+    def __rmul__(self, other):
+        return Mul.apply(*_operands(self, other, reflected=True))
+
+    def __rtruediv__(self, other):
+        return Div.apply(*_operands(self, other, true_division=True, reflected=True))
+
+    def __rpow__(self, other):
+        return Pow.apply(*_operands(self, other, reflected=True))
+
+    def __rmatmul__(self, other):
+        return MatMul.apply(*_operands(self, other, reflected=True, broadcast=False))
+
+    def __pos__(self):
+        return self
+
+
+def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
+    """Einstein summation: ``einsum("ij,jk->ik", a, b)`` is ``a @ b``. Each operand gets one
+    letter per dim; letters shared by operands are multiplied along, letters missing from the
+    output (after ``->``) are summed over, a letter repeated in one operand takes its diagonal,
+    ``...`` stands for the remaining (broadcast) dims. Without ``->`` the output is the letters
+    used once, in alphabetical order, as in PyTorch. Operands may also come as one list. All
+    operands must share a dtype. Differentiable with respect to every operand."""
+    if not isinstance(equation, str):
+        raise TypeError("einsum(): the equation must be a string such as 'ij,jk->ik' (the "
+                        "sublist format is not supported)")
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    for position, t in enumerate(operands):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"expected Tensor as element {position} in argument 1, but got "
+                            f"{type(t).__name__}")
+    if not operands:
+        raise ValueError("einsum(): must specify the equation string and at least one operand, "
+                         "or at least one operand and its subscripts list")
+    first = operands[0]._array.dtype
+    for t in operands[1:]:
+        if t._array.dtype is not first:
+            raise RuntimeError(f"expected scalar type {dtypes.scalar_type_name(first)} but found "
+                               f"{dtypes.scalar_type_name(t._array.dtype)}")
+    inputs, output = einsum_subscripts(equation, [t._array.shape for t in operands])
+    return Einsum.apply(*operands, equation=",".join(inputs) + "->" + output)

@@ -1,0 +1,174 @@
+"""Comparisons (``== != < <= > >=``), logical and bitwise ops, the float tests (``isnan``,
+``isclose``, ...) and ``where``, which picks between two tensors by a condition.
+
+They are ``Derived`` ops: results without a gradient, computed as recorded ops so that a jit
+replay recomputes them. ``allclose`` and ``equal`` answer with a Python bool, read from the
+values (a jit capture refuses them)."""
+
+from __future__ import annotations
+
+import numbers
+# ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
+from builtins import bool as _bool, float as _float
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd import graph
+from ..dtypes import Number
+from ..ops import Derived, Where
+from ..shapes import broadcast_error, broadcastable
+from .arguments import _operands, _tensor_argument, constant_tensor
+from .core import Tensor
+
+
+class ComparisonMethods:
+    """The comparisons, logical and bitwise ops of ``Tensor``, which takes them as its own (see
+    ``tinygrad_bn/tensor/__init__.py``)."""
+
+    def _compare(self, other, compare):
+        if not isinstance(other, (Tensor, numbers.Number, np.generic, np.ndarray, list, tuple)):
+            return NotImplemented  # so that `tensor == None` is False, as in PyTorch
+        return Derived.apply(*_operands(self, other), function=compare)
+
+    def __eq__(self, other):
+        return self._compare(other, np.equal)
+
+    def __ne__(self, other):
+        return self._compare(other, np.not_equal)
+
+    def __lt__(self, other):
+        return self._compare(other, np.less)
+
+    def __le__(self, other):
+        return self._compare(other, np.less_equal)
+
+    def __gt__(self, other):
+        return self._compare(other, np.greater)
+
+    def __ge__(self, other):
+        return self._compare(other, np.greater_equal)
+
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    # Tensors are hashed by identity (as dict keys, in sets) although ``==`` compares values.
+    __hash__ = object.__hash__
+
+    def _bitwise(self, other, function, name):
+        """``& | ^`` on bool or integer tensors (no gradient), as PyTorch's bitwise ops."""
+        a, b = _operands(self, other)
+        for t in (a, b):
+            if t._array.dtype.kind not in "biu":
+                raise TypeError(f'"{name}_cpu" not implemented for '
+                                f"'{dtypes.scalar_type_name(t._array.dtype)}'")
+        return Derived.apply(a, b, function=function)
+
+    def __and__(self, other):
+        return self._bitwise(other, np.bitwise_and, "bitwise_and")
+
+    def __or__(self, other):
+        return self._bitwise(other, np.bitwise_or, "bitwise_or")
+
+    def __xor__(self, other):
+        return self._bitwise(other, np.bitwise_xor, "bitwise_xor")
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
+
+    def logical_not(self) -> Tensor:
+        """Whether each element is zero, as a bool tensor (for any dtype)."""
+        return Derived.apply(self, function=np.logical_not)
+
+    def logical_and(self, other: Tensor | Number) -> Tensor:
+        """Whether both elements are nonzero, as a bool tensor (any dtypes, broadcast)."""
+        return self._logical(other, np.logical_and, "logical_and")
+
+    def logical_or(self, other: Tensor | Number) -> Tensor:
+        """Whether either element is nonzero, as a bool tensor."""
+        return self._logical(other, np.logical_or, "logical_or")
+
+    def logical_xor(self, other: Tensor | Number) -> Tensor:
+        """Whether exactly one of the two elements is nonzero, as a bool tensor."""
+        return self._logical(other, np.logical_xor, "logical_xor")
+
+    def _logical(self, other, function, name):
+        other = _tensor_argument(other, name, "other", 2)
+        if not broadcastable(self._array.shape, other._array.shape):
+            raise RuntimeError(broadcast_error(self._array.shape, other._array.shape))
+        return Derived.apply(self, other, function=function)
+
+    def __invert__(self):
+        if self._array.dtype.kind not in "biu":
+            raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors, got "
+                            f"{self._array.dtype}")
+        return Derived.apply(self, function=np.invert)
+
+    def isnan(self) -> Tensor:
+        """A bool tensor of the same shape, True where the value is nan. Not differentiable
+        (outside the graph), as in PyTorch."""
+        return Derived.apply(self, function=np.isnan)
+
+    def isinf(self) -> Tensor:
+        """A bool tensor of the same shape, True where the value is ``+inf`` or ``-inf``. Not
+        differentiable (outside the graph), as in PyTorch."""
+        return Derived.apply(self, function=np.isinf)
+
+    def isfinite(self) -> Tensor:
+        """A bool tensor of the same shape, True where the value is neither inf nor nan. Not
+        differentiable (outside the graph), as in PyTorch."""
+        return Derived.apply(self, function=np.isfinite)
+
+    def isclose(self, other: Tensor | Number, rtol: _float = 1e-05, atol: _float = 1e-08,
+                equal_nan: _bool = False) -> Tensor:
+        """Elementwise ``|self - other| <= atol + rtol * |other|`` (PyTorch's and NumPy's rule)."""
+        return Derived.apply(*_operands(self, other), function=np.isclose,
+                             keywords={"rtol": rtol, "atol": atol, "equal_nan": equal_nan})
+
+    def allclose(self, other: Tensor | Number, rtol: _float = 1e-05, atol: _float = 1e-08,
+                 equal_nan: _bool = False) -> _bool:
+        """Whether ``isclose`` holds everywhere, as a Python bool (read from the values: a jit
+        capture refuses it)."""
+        return bool(self.isclose(other, rtol, atol, equal_nan).all())
+
+    def equal(self, other: Tensor) -> _bool:
+        """Whether ``other`` has the same shape and the same values, as a Python bool (read
+        from the values: a jit capture refuses it)."""
+        if self.shape != other.shape:
+            return False
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "Tensor.equal()")
+        return bool((self._array == other._array).all())
+
+
+def where(condition: Tensor | Any, input: Tensor | Number, other: Tensor | Number) -> Tensor:
+    """Elementwise ``input`` where ``condition`` holds, else ``other`` (either may be a scalar)."""
+    if not isinstance(condition, Tensor):
+        condition = Tensor(condition)
+    if condition._array.dtype is not dtypes.bool:
+        raise RuntimeError(
+            "where expected condition to be a boolean tensor, but got a tensor with dtype "
+            f"{condition._array.dtype}"
+        )
+    if isinstance(input, Tensor):
+        input, other = _operands(input, other, broadcast=False)
+    elif isinstance(other, Tensor):
+        input, other = _operands(other, input, reflected=True, broadcast=False)
+    else:  # two numbers: PyTorch's scalar type rules pick the dtype
+        for value in (input, other):
+            if not isinstance(value, numbers.Number):
+                raise TypeError(
+                    f"where(): expected a Tensor or a number, got {type(value).__name__}")
+        kind = bool if all(isinstance(v, bool) for v in (input, other)) else (
+            int if all(isinstance(v, numbers.Integral) for v in (input, other)) else float)
+        dtype = {bool: dtypes.bool, int: dtypes.int64}.get(kind, dtypes.get_default_dtype())
+        input = constant_tensor(np.asarray(input, dtype=dtype), input)
+        other = constant_tensor(np.asarray(other, dtype=dtype), other)
+    shapes = (condition._array.shape, input._array.shape, other._array.shape)
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise RuntimeError(
+            f"where: the shapes of condition {shapes[0]}, input {shapes[1]} and other "
+            f"{shapes[2]} do not broadcast"
+        ) from None
+    return Where.apply(condition, input, other)

@@ -1,0 +1,290 @@
+"""Conversions: copies (``clone``, ``contiguous``), other dtypes and devices (``to``,
+``float()``, ``type()``, ...), Python and NumPy values (``item``, ``numpy``, ``tolist``,
+``bool(t)``, ``len(t)``, ...), new tensors like this one (``new_zeros``, ...) or drawn from its
+probabilities (``multinomial``, ``bernoulli``), and the printing hooks (``repr``, ``format``,
+``draw``).
+
+Some of these hand over to modules that build on ``Tensor`` (``creation``, ``sampling``,
+``tensor_types``, ``viz``): each method that calls up to them imports them inside itself."""
+
+from __future__ import annotations
+
+import warnings
+# ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
+from builtins import bool as _bool, int as _int
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd import graph
+from ..device import DeviceLike, check_device, parse_to_arguments
+from ..dtypes import DTypeLike, Number
+from ..ops import Cast, Clone
+from ..printing import format_tensor
+from ..random import Generator
+from ..shapes import ShapeLike
+from .core import Tensor
+
+
+class ConversionMethods:
+    """The conversions and printing hooks of ``Tensor``, which takes them as its own (see
+    ``tinygrad_bn/tensor/__init__.py``)."""
+
+    # ------------------------------------------------------------------ copies
+
+    def clone(self) -> Tensor:
+        """A copy in new memory that stays in the graph (its gradient flows back unchanged)."""
+        return Clone.apply(self)
+
+    def contiguous(self) -> Tensor:
+        """This tensor if its memory is in row-major order, else a row-major copy."""
+        return self if self._array.flags.c_contiguous else Clone.apply(self)
+
+    def is_contiguous(self) -> _bool:
+        """Whether the values are stored in row-major (C) order with no gaps; views such as ``t()``
+        are not. ``contiguous()`` makes a copy that is."""
+        return self._array.flags.c_contiguous
+
+    def cpu(self) -> Tensor:
+        """This tensor: tinygrad_bn keeps every tensor in the CPU's memory."""
+        return self
+
+    # ------------------------------------------------------------------ dtype and device
+
+    def to(self, *args: Any, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+           non_blocking: _bool = False, copy: _bool = False) -> Tensor:
+        """Convert to a dtype (differentiable): ``to(float64)``, ``to(other)`` (its dtype),
+        ``to(device, dtype)``; the device must be the CPU (``"cpu"``, ``device("cpu")``).
+        Returns this tensor when nothing changes, unless ``copy=True``."""
+        target = parse_to_arguments(args, dtype, device)
+        result = self
+        if target is not None:
+            target = dtypes.canonical(target)
+            if target is not self._array.dtype:
+                result = Cast.apply(self, dtype=target)
+        return result.clone() if copy and result is self else result
+
+    def cuda(self, device: DeviceLike | None = None, non_blocking: _bool = False) -> Tensor:
+        """Refused: tinygrad_bn runs on the CPU only (the error says so)."""
+        check_device("cuda" if device is None else device)
+        return self
+
+    @property
+    def is_cuda(self) -> _bool:
+        """Always False: tinygrad_bn runs on the CPU only. Kept so that PyTorch code that checks it
+        runs."""
+        return False
+
+    def type(self, dtype: Any = None, non_blocking: _bool = False) -> Any:
+        """Without an argument, the legacy type name (``"torch.FloatTensor"``); with a dtype, a
+        name like ``"torch.LongTensor"`` or a class like ``LongTensor``, this tensor
+        converted to it."""
+        from ..tensor_types import BY_DTYPE, BY_NAME  # they build on the tensor: a layer up
+
+        if dtype is None:
+            return BY_DTYPE[self._array.dtype]
+        if isinstance(dtype, str):
+            if dtype not in BY_NAME:
+                raise ValueError(f"invalid type: '{dtype}'")
+            dtype = BY_NAME[dtype]
+        return self.to(getattr(dtype, "dtype", dtype))
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """This tensor converted to ``other``'s dtype."""
+        return self.to(other.dtype)
+
+    def float(self) -> Tensor:
+        """``self.to(tinygrad_bn.float32)`` (differentiable). Returns this tensor if it is already
+        float32."""
+        return self.to(dtypes.float32)
+
+    def double(self) -> Tensor:
+        """``self.to(tinygrad_bn.float64)`` (differentiable; what ``gradcheck`` wants). Returns
+        this tensor if it is already float64."""
+        return self.to(dtypes.float64)
+
+    def long(self) -> Tensor:
+        """``self.to(tinygrad_bn.int64)``. Returns this tensor if it is already int64."""
+        return self.to(dtypes.int64)
+
+    def int(self) -> Tensor:
+        """``self.to(tinygrad_bn.int32)``. Returns this tensor if it is already int32."""
+        return self.to(dtypes.int32)
+
+    def short(self) -> Tensor:
+        """``self.to(tinygrad_bn.int16)``. Returns this tensor if it is already int16."""
+        return self.to(dtypes.int16)
+
+    def char(self) -> Tensor:
+        """``self.to(tinygrad_bn.int8)``. Returns this tensor if it is already int8."""
+        return self.to(dtypes.int8)
+
+    def byte(self) -> Tensor:
+        """``self.to(tinygrad_bn.uint8)``. Returns this tensor if it is already uint8."""
+        return self.to(dtypes.uint8)
+
+    def half(self) -> Tensor:
+        """``self.to(tinygrad_bn.float16)`` (differentiable). Returns this tensor if it is already
+        float16."""
+        return self.to(dtypes.float16)
+
+    def bool(self) -> Tensor:
+        """``self.to(tinygrad_bn.bool)``: nonzero becomes True. Returns this tensor if it is
+        already bool."""
+        return self.to(dtypes.bool)
+
+    # ------------------------------------------------------------------ Python and NumPy values
+
+    def item(self) -> Number:
+        """The value of a one-element tensor as a Python number."""
+        if self._array.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self._array.size} elements cannot be converted to Scalar"
+            )
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "Tensor.item()")
+        return self._array.item()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied), as PyTorch's ``Tensor.numpy()``."""
+        if self._requires_grad:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead."
+            )
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "Tensor.numpy()")
+        return self._array
+
+    def tolist(self) -> Any:
+        """The values as nested Python lists of Python numbers (a single number for a 0-D tensor),
+        outside the graph."""
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "Tensor.tolist()")
+        return self._array.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "numpy.asarray(tensor)")
+        return self._array if dtype is None else self._array.astype(dtype)
+
+    def __len__(self):
+        if self._array.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._array.shape[0]
+
+    def __iter__(self):
+        if self._array.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._array.shape[0]))
+
+    def __bool__(self):
+        if self._array.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous "
+                f"(this one has {self._array.size})"
+            )
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "bool(tensor)")
+        return bool(self._array)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self._array.dtype.kind not in "iu" or self._array.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "a tensor used as an index")
+        return int(self._array)
+
+    # ------------------------------------------------------------------ new tensors like this one
+
+    def new_tensor(self, data: Any, dtype: DTypeLike | None = None,
+                   device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
+        """A new tensor holding a copy of ``data``, in this tensor's dtype unless ``dtype`` is
+        given (``tinygrad_bn.tensor`` with a different default dtype)."""
+        from .. import creation  # creation builds on the tensor: a layer up
+
+        if isinstance(data, Tensor):
+            warnings.warn(
+                "To copy construct from a tensor, it is recommended to use "
+                "sourceTensor.detach().clone() or sourceTensor.detach().clone()"
+                ".requires_grad_(True), rather than tensor.new_tensor(sourceTensor).",
+                UserWarning, stacklevel=2)
+        return creation.tensor(data, self._array.dtype if dtype is None else dtype, device,
+                               requires_grad)
+
+    def new_zeros(self, *size: ShapeLike, dtype: DTypeLike | None = None,
+                  device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
+        """Zeros of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
+        from .. import creation  # creation builds on the tensor: a layer up
+
+        return creation.zeros(*size, dtype=self._array.dtype if dtype is None else dtype,
+                              device=device, requires_grad=requires_grad)
+
+    def new_ones(self, *size: ShapeLike, dtype: DTypeLike | None = None,
+                 device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
+        """Ones of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
+        from .. import creation  # creation builds on the tensor: a layer up
+
+        return creation.ones(*size, dtype=self._array.dtype if dtype is None else dtype,
+                             device=device, requires_grad=requires_grad)
+
+    def new_empty(self, *size: ShapeLike, dtype: DTypeLike | None = None,
+                  device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
+        """Uninitialised memory of shape ``size``, in this tensor's dtype unless ``dtype`` is
+        given."""
+        from .. import creation  # creation builds on the tensor: a layer up
+
+        return creation.empty(*size, dtype=self._array.dtype if dtype is None else dtype,
+                              device=device, requires_grad=requires_grad)
+
+    def new_full(self, size: ShapeLike, fill_value: Number, dtype: DTypeLike | None = None,
+                 device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
+        """Shape ``size`` filled with ``fill_value``, converted to this tensor's dtype unless
+        ``dtype`` is given (``3.7`` in an int64 tensor's ``new_full`` is 3, as in PyTorch)."""
+        from .. import creation  # creation builds on the tensor: a layer up
+
+        return creation.full(size, fill_value, dtype=self._array.dtype if dtype is None else dtype,
+                             device=device, requires_grad=requires_grad)
+
+    def multinomial(self, num_samples: _int, replacement: _bool = False, *,
+                    generator: Generator | None = None) -> Tensor:
+        """Category indices drawn with these weights (see ``tinygrad_bn.sampling``)."""
+        from ..sampling import multinomial  # sampling builds on the tensor: a layer up
+
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    def bernoulli(self, p: Number | None = None, *, generator: Generator | None = None) -> Tensor:
+        """Ones with probability ``self`` (or ``p``), else zeros."""
+        from ..sampling import bernoulli  # sampling builds on the tensor: a layer up
+
+        return bernoulli(self, p, generator=generator)
+
+    # ------------------------------------------------------------------ printing and drawing
+
+    def __repr__(self):
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "printing a tensor")
+        return format_tensor(self)
+
+    def __format__(self, format_spec):
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``); any other tensor only with
+        an empty spec, as in PyTorch."""
+        if graph.tracer is not None:
+            graph.tracer.read_value(self, "formatting a tensor")
+        if self._array.ndim == 0:
+            return self._array.item().__format__(format_spec)
+        return object.__format__(self, format_spec)
+
+    def draw(self, **kwargs: Any) -> Any:
+        """The graph that produced this tensor, as a ``graphviz.Digraph``: a shortcut for
+        ``tinygrad_bn.viz.draw_graph(self, **kwargs)``."""
+        from ..viz import draw_graph  # viz draws tensors: a layer up (and optional)
+
+        return draw_graph(self, **kwargs)

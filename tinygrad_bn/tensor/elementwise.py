@@ -1,0 +1,236 @@
+"""Elementwise math: ``exp``, ``log``, the trigonometric and hyperbolic functions, rounding,
+``relu``, ``abs``, ``clamp``, ``maximum``/``minimum``. Integer and bool inputs of the float
+functions give the default float dtype, as in PyTorch."""
+
+from __future__ import annotations
+
+import numbers
+# ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
+from builtins import float as _float
+
+import numpy as np
+
+from .. import dtypes
+from ..dtypes import Number
+from ..ops import (
+    Abs, Acos, Asin, Atan, Atan2, Ceil, Clamp, Clone, Cos, Cosh, Derived, Erf, Exp, Expm1,
+    Floor, Hypot, Log, Log1p, Log2, Log10, Logit, Maximum, Minimum, ReLU, Round, Rsqrt, Sigmoid,
+    Sign, Sin, Sinh, Sqrt, Tan, Tanh, Trunc,
+)
+from .arguments import _operands, _tensor_argument
+from .comparison import where
+from .core import Tensor
+
+
+class ElementwiseMethods:
+    """The elementwise math of ``Tensor``, which takes these methods as its own (see
+    ``tinygrad_bn/tensor/__init__.py``)."""
+
+    def _floating(self):
+        """This tensor, or for an integer or bool one its values in the default float dtype:
+        PyTorch's float functions (``exp``, ``sin``, ...) give floats for any input."""
+        if dtypes.is_floating(self._array.dtype):
+            return self
+        return self.to(dtypes.get_default_dtype())
+
+    def exp(self) -> Tensor:
+        """``e ** self``, elementwise, same shape; integer and bool inputs give the default float
+        dtype, as in PyTorch."""
+        return Exp.apply(self._floating())
+
+    def log(self) -> Tensor:
+        """Natural logarithm, elementwise, same shape; integer and bool inputs give the default
+        float dtype, as in PyTorch. ``log(0)`` is ``-inf`` and a negative input gives nan, as in
+        PyTorch."""
+        return Log.apply(self._floating())
+
+    def sqrt(self) -> Tensor:
+        """``self ** 0.5``, elementwise, same shape; integer and bool inputs give the default float
+        dtype, as in PyTorch. A negative input gives nan."""
+        return Sqrt.apply(self._floating())
+
+    def tanh(self) -> Tensor:
+        """Hyperbolic tangent, elementwise, same shape; integer and bool inputs give the default
+        float dtype, as in PyTorch. The gradient is ``1 - tanh(self)**2``."""
+        return Tanh.apply(self._floating())
+
+    def sigmoid(self) -> Tensor:
+        """The logistic function ``1 / (1 + exp(-self))``, elementwise, same shape; integer and
+        bool inputs give the default float dtype, as in PyTorch. The gradient is ``sigmoid(self) *
+        (1 - sigmoid(self))``."""
+        return Sigmoid.apply(self._floating())
+
+    def sin(self) -> Tensor:
+        """``sin(self)`` in radians, elementwise, same shape; integer and bool inputs give the
+        default float dtype, as in PyTorch."""
+        return Sin.apply(self._floating())
+
+    def cos(self) -> Tensor:
+        """``cos(self)`` in radians, elementwise, same shape; integer and bool inputs give the
+        default float dtype, as in PyTorch."""
+        return Cos.apply(self._floating())
+
+    def log2(self) -> Tensor:
+        """Base-2 logarithm, elementwise, same shape; integer and bool inputs give the default
+        float dtype, as in PyTorch."""
+        return Log2.apply(self._floating())
+
+    def log10(self) -> Tensor:
+        """Base-10 logarithm, elementwise, same shape; integer and bool inputs give the default
+        float dtype, as in PyTorch."""
+        return Log10.apply(self._floating())
+
+    def log1p(self) -> Tensor:
+        """``log(1 + x)``, accurate when ``x`` is small."""
+        return Log1p.apply(self._floating())
+
+    def expm1(self) -> Tensor:
+        """``exp(x) - 1``, accurate when ``x`` is small."""
+        return Expm1.apply(self._floating())
+
+    def rsqrt(self) -> Tensor:
+        """``1 / sqrt(x)``."""
+        return Rsqrt.apply(self._floating())
+
+    def erf(self) -> Tensor:
+        """The error function (as ``math.erf``, elementwise)."""
+        return Erf.apply(self._floating())
+
+    def tan(self) -> Tensor:
+        """``tan(self)`` in radians, elementwise, same shape; integer and bool inputs give the
+        default float dtype, as in PyTorch."""
+        return Tan.apply(self._floating())
+
+    def asin(self) -> Tensor:
+        """The inverse sine, in ``[-pi/2, pi/2]`` (NaN outside ``[-1, 1]``)."""
+        return Asin.apply(self._floating())
+
+    def acos(self) -> Tensor:
+        """The inverse cosine, in ``[0, pi]`` (NaN outside ``[-1, 1]``)."""
+        return Acos.apply(self._floating())
+
+    def atan(self) -> Tensor:
+        """The inverse tangent, in ``(-pi/2, pi/2)``."""
+        return Atan.apply(self._floating())
+
+    arcsin, arccos, arctan = asin, acos, atan
+
+    def sinh(self) -> Tensor:
+        """Hyperbolic sine, elementwise, same shape; integer and bool inputs give the default float
+        dtype, as in PyTorch."""
+        return Sinh.apply(self._floating())
+
+    def cosh(self) -> Tensor:
+        """Hyperbolic cosine, elementwise, same shape; integer and bool inputs give the default
+        float dtype, as in PyTorch."""
+        return Cosh.apply(self._floating())
+
+    def atan2(self, other: Tensor) -> Tensor:
+        """The angle of the point ``(other, self)`` from the positive x axis, in ``(-pi, pi]``,
+        elementwise with broadcasting; integer operands give the default float dtype."""
+        a, b = _operands(self, _tensor_argument(other, "atan2", "other", 2))
+        return Atan2.apply(a._floating(), b._floating())
+
+    arctan2 = atan2
+
+    def hypot(self, other: Tensor) -> Tensor:
+        """``sqrt(self**2 + other**2)`` elementwise (without overflow), for floating tensors."""
+        a, b = _operands(self, _tensor_argument(other, "hypot", "other", 2))
+        if not dtypes.is_floating(a._array.dtype):
+            raise dtypes.not_implemented("hypot_cpu", a._array.dtype)
+        return Hypot.apply(a, b)
+
+    def logit(self, eps: _float | None = None) -> Tensor:
+        """``log(p / (1 - p))``, the inverse of ``sigmoid``; with ``eps``, ``p`` is first clamped
+        to ``[eps, 1 - eps]`` so the result stays finite at 0 and 1."""
+        return Logit.apply(self._floating(), eps=eps)
+
+    def square(self) -> Tensor:
+        """``self ** 2`` (integer and bool tensors give integers, as in PyTorch)."""
+        return self.pow(2)
+
+    def _stepwise(self, op):
+        """floor, ceil, round, trunc, sign: an integer or bool tensor comes back as a copy of
+        itself (its dtype kept, as in PyTorch), a floating one through the op (zero gradient)."""
+        if dtypes.is_floating(self._array.dtype):
+            return op.apply(self)
+        if op is Sign and self._array.dtype is not dtypes.bool:
+            return Derived.apply(self, function=np.sign)
+        return Clone.apply(self)
+
+    def floor(self) -> Tensor:
+        """Round down to the nearest integer: elementwise, same shape; integer and bool tensors
+        come back unchanged with their dtype (PyTorch's rule), and the gradient is zero."""
+        return self._stepwise(Floor)
+
+    def ceil(self) -> Tensor:
+        """Round up to the nearest integer: elementwise, same shape; integer and bool tensors come
+        back unchanged with their dtype (PyTorch's rule), and the gradient is zero."""
+        return self._stepwise(Ceil)
+
+    def round(self) -> Tensor:
+        """Round to the nearest integer, halves to even (as PyTorch)."""
+        return self._stepwise(Round)
+
+    def trunc(self) -> Tensor:
+        """Round toward zero: elementwise, same shape; integer and bool tensors come back unchanged
+        with their dtype (PyTorch's rule), and the gradient is zero."""
+        return self._stepwise(Trunc)
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 by the sign of each element, same shape and dtype (a bool tensor comes back
+        unchanged, as in PyTorch); the gradient is zero."""
+        return self._stepwise(Sign)
+
+    def relu(self) -> Tensor:
+        """``max(self, 0)``, elementwise, same shape and dtype. The gradient is 1 where ``self >
+        0`` and 0 elsewhere (including at 0, as in PyTorch)."""
+        return ReLU.apply(self)
+
+    def abs(self) -> Tensor:
+        """``|self|``, elementwise, same shape and dtype. The gradient is ``sign(self)`` (0 at 0,
+        as in PyTorch)."""
+        return Abs.apply(self)
+
+    __abs__ = abs
+
+    def clamp(self, min: Tensor | Number | None = None,
+              max: Tensor | Number | None = None) -> Tensor:
+        """Limit values to ``[min, max]``; either bound may be omitted, not both. A bound may
+        be a tensor (broadcast), which then gets the gradient where it is the result."""
+        if min is None and max is None:
+            raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+        if isinstance(min, Tensor) or isinstance(max, Tensor):
+            result = self
+            if min is not None:
+                result = where(result < min, min, result)
+            if max is not None:
+                result = where(result > max, max, result)
+            return result
+        for name, bound in (("min", min), ("max", max)):
+            if bound is not None and not isinstance(bound, numbers.Real):
+                raise TypeError(f"clamp: '{name}' must be a real number, got {bound!r}")
+        if not dtypes.is_floating(self._array.dtype) and (
+                isinstance(min, (float, np.floating)) or isinstance(max, (float, np.floating))):
+            return Clamp.apply(self._floating(), min=min, max=max)  # a float bound promotes
+        return Clamp.apply(self, min=min, max=max)
+
+    clip = clamp
+
+    def clamp_min(self, min: Tensor | Number) -> Tensor:
+        """``max(self, min)``: ``clamp`` with a lower bound only."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: Tensor | Number) -> Tensor:
+        """``min(self, max)``: ``clamp`` with an upper bound only."""
+        return self.clamp(max=max)
+
+    def maximum(self, other: Tensor) -> Tensor:
+        """The larger of ``self`` and ``other`` elementwise; the shapes broadcast and the dtypes
+        promote as in PyTorch. Where the two are equal each receives half the gradient."""
+        return Maximum.apply(*_operands(self, other))
+
+    def minimum(self, other: Tensor) -> Tensor:
+        """The smaller of ``self`` and ``other`` elementwise; the shapes broadcast and the dtypes
+        promote as in PyTorch. Where the two are equal each receives half the gradient."""
+        return Minimum.apply(*_operands(self, other))

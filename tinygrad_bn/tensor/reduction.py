@@ -1,0 +1,446 @@
+"""Reductions and scans: ``sum``, ``mean``, ``var``/``std``, ``max``/``min`` with their indices,
+``norm``, the order statistics (``median``, ``kthvalue``, ``mode``, ``sort``, ``topk``), the
+running ops (``cumsum``, ``cummax``, ...), ``softmax`` and ``logsumexp``, and ``var_mean``/
+``std_mean``. ``dim`` may be an int, a tuple of ints or None (every dim), ``keepdim`` keeps the
+reduced dims with size 1, as in PyTorch."""
+
+from __future__ import annotations
+
+import warnings
+# ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
+from builtins import bool as _bool, int as _int
+from collections.abc import Sequence
+
+import numpy as np
+
+from .. import dtypes
+from ..dtypes import DTypeLike, Number
+from ..ops import (
+    Cumprod, Cumsum, Derived, LogSoftmax, LogSumExp, Max, Mean, Min, Norm, Prod, Softmax, Std,
+    Sum, Var,
+)
+from ..ops.positions import (
+    cumulative_extremum_positions, kth_positions, median_positions, mode_positions,
+    sort_positions, topk_positions,
+)
+from ..printing import return_types
+from ..shapes import normalize_dim, normalize_dims, reduced_count
+from .arguments import accept_numpy_names, constant_tensor
+from .core import Tensor
+
+
+class ReductionMethods:
+    """The reductions, scans and sorts of ``Tensor``, which takes them as its own (see
+    ``tinygrad_bn/tensor/__init__.py``)."""
+
+    # ------------------------------------------------------------------ any, all, argmax, argmin
+
+    def all(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
+        """Whether every element is nonzero (over ``dim``), as a bool tensor."""
+        dims = normalize_dims(dim, self.ndim)
+        return Derived.apply(self, function=np.all, keywords={"axis": dims, "keepdims": keepdim})
+
+    def any(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
+        """Whether any element is nonzero (over ``dim``), as a bool tensor."""
+        dims = normalize_dims(dim, self.ndim)
+        return Derived.apply(self, function=np.any, keywords={"axis": dims, "keepdims": keepdim})
+
+    def argmax(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
+        """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
+        self._check_reducible("argmax", dim, IndexError)
+        if dim is None:
+            return Derived.apply(self, function=np.argmax)
+        return Derived.apply(self, function=np.argmax,
+                             keywords={"axis": normalize_dim(dim, self.ndim), "keepdims": keepdim})
+
+    def argmin(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
+        """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
+        self._check_reducible("argmin", dim, IndexError)
+        if dim is None:
+            return Derived.apply(self, function=np.argmin)
+        return Derived.apply(self, function=np.argmin,
+                             keywords={"axis": normalize_dim(dim, self.ndim), "keepdims": keepdim})
+
+    # ------------------------------------------------------------------ sums, means, spreads
+
+    def sum(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False, *,
+            dtype: DTypeLike | None = None) -> Tensor:
+        """Sum over ``dim`` (all dims when None), in ``dtype`` when given. Bool and integer
+        tensors sum to int64, as in PyTorch."""
+        source = self if dtype is None else self.to(dtype)
+        if not dtypes.is_floating(source._array.dtype) and source._array.dtype is not dtypes.int64:
+            source = source.to(dtypes.int64)
+        return Sum.apply(source, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
+
+    def mean(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
+        """Average over ``dim`` (an int, a tuple of ints, or None for every element; the default);
+        ``keepdim=False`` drops the reduced dimensions, ``keepdim=True`` keeps them with size 1.
+        Floating tensors only: an integer tensor raises, as in PyTorch."""
+        if not dtypes.is_floating(self._array.dtype):
+            raise RuntimeError(
+                "mean(): could not infer output dtype. Input dtype must be either a floating "
+                f"point or complex dtype. Got: {self._array.dtype}"
+            )
+        return Mean.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
+
+    def prod(self, dim: _int | None = None, keepdim: _bool = False, *,
+             dtype: DTypeLike | None = None) -> Tensor:
+        """The product of all elements, or over one ``dim``."""
+        source = self if dtype is None else self.to(dtype)
+        if not dtypes.is_floating(source._array.dtype):
+            source = source.to(dtypes.int64)
+        d = None if dim is None else normalize_dim(dim, self.ndim)
+        return Prod.apply(source, dim=d, keepdim=keepdim)
+
+    def var(self, dim: _int | Sequence[_int] | None = None, unbiased: _bool | None = None,
+            keepdim: _bool = False, *, correction: Number | None = None) -> Tensor:
+        """Variance over ``dim``, divided by ``n - correction``.
+
+        ``correction=1`` (the default, same as ``unbiased=True``) is the unbiased estimate;
+        ``correction=0`` (``unbiased=False``) is the biased one batch norm normalises with.
+        """
+        dims, correction = self._spread_arguments("var", dim, unbiased, correction)
+        return Var.apply(self, dim=dims, correction=correction, keepdim=keepdim)
+
+    def std(self, dim: _int | Sequence[_int] | None = None, unbiased: _bool | None = None,
+            keepdim: _bool = False, *, correction: Number | None = None) -> Tensor:
+        """Standard deviation: the square root of ``var`` with the same arguments, one node
+        whose gradient is 0 for a constant input (PyTorch's convention; see ``ops.Std``)."""
+        dims, correction = self._spread_arguments("std", dim, unbiased, correction)
+        return Std.apply(self, dim=dims, correction=correction, keepdim=keepdim)
+
+    def _spread_arguments(self, name, dim, unbiased, correction):
+        """``(dims, correction)`` of ``var``/``std``, PyTorch's ways of saying them."""
+        if not dtypes.is_floating(self._array.dtype):
+            raise RuntimeError("std and var only support floating point and complex dtypes")
+        if isinstance(dim, bool):  # var(True): PyTorch's positional unbiased
+            dim, unbiased = None, dim
+        if unbiased is not None and correction is not None:
+            raise ValueError(f"{name}: pass either unbiased or correction, not both")
+        if correction is None:
+            correction = 0 if unbiased is False else 1
+        dims = normalize_dims(dim, self.ndim)
+        if reduced_count(self._array.shape, dims) - correction <= 0:
+            warnings.warn(
+                f"{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
+                "the reduction factor (input numel divided by output numel).",
+                UserWarning,
+                stacklevel=4,
+            )
+        return dims, correction
+
+    # ------------------------------------------------------------------ extremes
+
+    def max(self, dim: _int | Sequence[_int] | Tensor | None = None,
+            keepdim: _bool = False) -> Tensor | tuple[Tensor, Tensor]:
+        """The maximum of all elements, or, with an int ``dim``, the pair ``(values, indices)``
+        along it as PyTorch returns (a tuple of dims reduces all of them, like ``amax``).
+        ``torch.max(a, b)`` with a tensor ``b`` is the elementwise ``maximum``."""
+        if isinstance(dim, Tensor):
+            return self.maximum(dim)
+        return self._extremum(Max, dim, keepdim, Tensor.argmax)
+
+    def min(self, dim: _int | Sequence[_int] | Tensor | None = None,
+            keepdim: _bool = False) -> Tensor | tuple[Tensor, Tensor]:
+        """The minimum of all elements, or ``(values, indices)`` along an int ``dim``;
+        ``torch.min(a, b)`` with a tensor ``b`` is the elementwise ``minimum``."""
+        if isinstance(dim, Tensor):
+            return self.minimum(dim)
+        return self._extremum(Min, dim, keepdim, Tensor.argmin)
+
+    def _extremum(self, op, dim, keepdim, arg):
+        self._check_reducible(op.__name__.lower(), dim)
+        if isinstance(dim, (int, np.integer)):
+            d = normalize_dim(dim, self.ndim)
+            values = op.apply(self, dim=d, keepdim=keepdim)
+            pair = return_types.max if op is Max else return_types.min
+            return pair(values, arg(self, d, keepdim))
+        return op.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
+
+    def amax(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
+        """Largest value over ``dim`` (an int, a tuple of ints, or None for all dimensions; the
+        default), without indices; ``keepdim=False`` drops the reduced dimensions. As PyTorch's
+        ``amax``, the gradient is split evenly between tied maxima."""
+        self._check_reducible("amax", dim)
+        return Max.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
+
+    def amin(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
+        """Smallest value over ``dim`` (an int, a tuple of ints, or None for all dimensions; the
+        default), without indices; ``keepdim=False`` drops the reduced dimensions. As PyTorch's
+        ``amin``, the gradient is split evenly between tied minima."""
+        self._check_reducible("amin", dim)
+        return Min.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
+
+    def _check_reducible(self, name, dim, no_dim_error=RuntimeError):
+        """Max, min and their indices have no value over nothing: an empty tensor needs a
+        ``dim``, and the dims reduced must not be empty (PyTorch's errors)."""
+        if self._array.size:
+            return
+        if dim is None:
+            message = f"{name}(): Expected reduction dim to be specified for input.numel() == 0."
+            if no_dim_error is RuntimeError:
+                message += " Specify the reduction dim with the 'dim' argument."
+            raise no_dim_error(message)
+        for d in normalize_dims(dim, self.ndim):
+            if self._array.shape[d] == 0:
+                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+
+    def aminmax(self, *, dim: _int | None = None, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
+        """``(min, max)`` over ``dim`` (an int, or all elements when None), as the named tuple
+        ``return_types.aminmax``; both differentiable like ``amin``/``amax``."""
+        if dim is not None and not isinstance(dim, (int, np.integer)):
+            raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
+        if reduced_count(self.shape, normalize_dims(dim, self.ndim)) == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
+                               "operation has no identity.")
+        return return_types.aminmax(self.amin(dim, keepdim), self.amax(dim, keepdim))
+
+    # ------------------------------------------------------------------ counts and norms
+
+    def count_nonzero(self, dim: _int | Sequence[_int] | None = None) -> Tensor:
+        """How many elements are nonzero over ``dim`` (an int, a tuple, or all when None), as
+        int64."""
+        return Derived.apply(self, function=_count_nonzero,
+                             keywords={"axis": normalize_dims(dim, self.ndim)})
+
+    def norm(self, p: Number | str | None = "fro", dim: _int | Sequence[_int] | None = None,
+             keepdim: _bool = False, dtype: DTypeLike | None = None) -> Tensor:
+        """The vector ``p``-norm over ``dim`` (all elements when None): ``sum(|x|**p) ** (1/p)``,
+        ``max |x|`` for ``p=inf``, ``min |x|`` for ``-inf``, the count of nonzeros for 0.
+
+        ``"fro"`` (the default) is the 2-norm; over two dims it is the Frobenius norm of those
+        matrices. Computed in ``dtype`` when given. Floating tensors only, as in PyTorch. The
+        nuclear norm (``"nuc"``) is not implemented.
+        """
+        if p is None:
+            p = "fro"
+        if isinstance(p, str):
+            dims = () if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+            if p == "fro" and len(dims) <= 2:
+                p = 2
+            elif p in ("fro", "nuc") and len(dims) > 2:
+                raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
+                                   + " ".join(map(str, dims)))
+            elif p == "nuc":
+                raise NotImplementedError(
+                    "norm(p='nuc'): the nuclear norm (the sum of singular values) is not "
+                    "implemented in tinygrad_bn")
+            else:
+                raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+        return self._vector_norm(p, dim, keepdim, dtype)
+
+    def _vector_norm(self, ord, dim, keepdim, dtype):
+        """PyTorch's ``linalg.vector_norm`` (see ``norm``)."""
+        source = self._norm_input(dtype, "linalg.vector_norm")
+        ord = float(ord)
+        dims = normalize_dims(dim, self.ndim)
+        if np.isinf(ord) and reduced_count(self.shape, dims) == 0:
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an empty "
+                               "tensor because the operation does not have an identity")
+        return Norm.apply(source, p=ord, dim=dims, keepdim=keepdim)
+
+    def _norm_input(self, dtype, name):
+        """This tensor in the dtype a norm is computed in, with PyTorch's checks: a floating
+        tensor, and a ``dtype`` it converts to without narrowing."""
+        scalar_name = dtypes.scalar_type_name
+        if not dtypes.is_floating(self._array.dtype):
+            raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
+                               f"Got {scalar_name(self._array.dtype)}")
+        if dtype is None:
+            return self
+        dtype = dtypes.canonical(dtype)
+        if dtypes.promote(self._array.dtype, dtype) is not dtype:
+            raise RuntimeError(
+                f"{name}: the dtype of the input ({scalar_name(self.dtype)}) should be "
+                f"convertible without narrowing to the specified dtype ({scalar_name(dtype)})")
+        return self.to(dtype)
+
+    # ------------------------------------------------------------------ order statistics, sorting
+
+    def median(self, dim: _int | None = None,
+               keepdim: _bool = False) -> Tensor | tuple[Tensor, Tensor]:
+        """The median: without ``dim``, of all elements, as a 0-d tensor; with ``dim``, the named
+        tuple ``(values, indices)`` along it. With an even count it is the lower of the two
+        middle values (PyTorch's convention, not their mean); a slice holding NaN gives NaN (at
+        its first NaN). The gradient goes to the element picked."""
+        self._check_sortable("median")
+        if dim is None:
+            flat = self.reshape(-1)
+            if flat._array.size == 0:
+                empty = np.nan if self.is_floating_point() else np.iinfo(self._array.dtype).min
+                return constant_tensor(np.asarray(empty, dtype=self._array.dtype))
+            position = Derived.apply(flat, function=median_positions, keywords={"dim": 0})
+            return flat[position.reshape(())]
+        return self._pick_along(dim, keepdim, median_positions, {}, return_types.median,
+                                "median")
+
+    def kthvalue(self, k: _int, dim: _int = -1, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
+        """The ``k``-th smallest value along ``dim`` (``k`` counts from 1) and its index, as the
+        named tuple ``(values, indices)``; NaN counts as the largest value. Among tied values
+        the index is the one a stable sort puts ``k``-th, which may differ from PyTorch's (its
+        quickselect leaves the choice unspecified)."""
+        self._check_sortable("kthvalue")
+        d = normalize_dim(dim, self.ndim)
+        size = self.shape[d] if self.ndim else 1
+        if not 1 <= k <= size:
+            raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d}")
+        return self._pick_along(dim, keepdim, kth_positions, {"k": int(k)},
+                                return_types.kthvalue, "kthvalue")
+
+    def mode(self, dim: _int = -1, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
+        """The most frequent value along ``dim`` (the smallest of equally frequent ones) and
+        the index of its last occurrence, as the named tuple ``(values, indices)``."""
+        return self._pick_along(dim, keepdim, mode_positions, {}, return_types.mode, "mode")
+
+    def _check_sortable(self, name):
+        if self._array.dtype is dtypes.bool:
+            raise dtypes.not_implemented(f"{name}_cpu", self._array.dtype)
+
+    def _pick_along(self, dim, keepdim, positions, keywords, result_type, name):
+        """``(values, indices)`` of one element per slice along ``dim``:
+        ``positions(array, dim=d, **keywords)`` (a function of ``ops.positions``) returns its
+        int64 index in each slice (with ``d`` kept as size 1); the values are a ``gather`` of
+        it, so they are differentiable."""
+        d = normalize_dim(dim, self.ndim)
+        source = self.reshape(1) if self.ndim == 0 else self
+        if source.shape[d] == 0:
+            raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        index = Derived.apply(source, function=positions, keywords={"dim": d, **keywords})
+        values = source.gather(d, index)
+        if self.ndim == 0:
+            return result_type(values.reshape(()), index.reshape(()))
+        if not keepdim:
+            values, index = values.squeeze(d), index.squeeze(d)
+        return result_type(values, index)
+
+    def sort(self, dim: _int = -1, descending: _bool = False,
+             stable: _bool = False) -> tuple[Tensor, Tensor]:
+        """``(values, indices)`` along ``dim``, ascending unless ``descending`` (ties keep
+        their order); values are differentiable (a gather)."""
+        d = normalize_dim(dim, self.ndim)
+        indices = self.argsort(d, descending)
+        return return_types.sort(self.gather(d, indices), indices)
+
+    def argsort(self, dim: _int = -1, descending: _bool = False, stable: _bool = False) -> Tensor:
+        """The indices that sort the tensor along ``dim`` (a stable sort)."""
+        return Derived.apply(self, function=sort_positions, keywords={
+            "dim": normalize_dim(dim, self.ndim), "descending": bool(descending)})
+
+    def topk(self, k: _int, dim: _int = -1, largest: _bool = True,
+             sorted: _bool = True) -> tuple[Tensor, Tensor]:
+        """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
+        d = normalize_dim(dim, self.ndim)
+        if not 0 <= k <= self.shape[d]:
+            raise RuntimeError("selected index k out of range")
+        indices = Derived.apply(self, function=topk_positions,
+                                keywords={"dim": d, "k": int(k), "largest": bool(largest)})
+        return return_types.topk(self.gather(d, indices), indices)
+
+    # ------------------------------------------------------------------ distinct values, histograms
+
+    def unique(self, sorted: _bool = True, return_inverse: _bool = False,
+               return_counts: _bool = False,
+               dim: _int | None = None) -> Tensor | tuple[Tensor, ...]:
+        """The distinct values, sorted (see ``tinygrad_bn.counting.unique``)."""
+        from ..counting import unique  # counting builds on the tensor: a layer up
+
+        return unique(self, sorted, return_inverse, return_counts, dim)
+
+    def histc(self, bins: _int = 100, min: Number = 0, max: Number = 0) -> Tensor:
+        """Counts in equal-width bins (see ``tinygrad_bn.counting.histc``)."""
+        from ..counting import histc  # counting builds on the tensor: a layer up
+
+        return histc(self, bins, min, max)
+
+    # ------------------------------------------------------------------ running sums and extremes
+
+    def cumsum(self, dim: _int) -> Tensor:
+        """Running sums along ``dim`` (integer and bool inputs give int64, as in PyTorch)."""
+        d = normalize_dim(dim, self.ndim)
+        source = self if dtypes.is_floating(self._array.dtype) else self.to(dtypes.int64)
+        return Cumsum.apply(source, dim=d)
+
+    def cumprod(self, dim: _int, *, dtype: DTypeLike | None = None) -> Tensor:
+        """Running products along ``dim``, in ``dtype`` when given (integer and bool inputs give
+        int64, as in PyTorch). The gradient is exact with zeros in the input."""
+        d = normalize_dim(dim, self.ndim)
+        source = self if dtype is None else self.to(dtype)
+        if not dtypes.is_floating(source._array.dtype):
+            source = source.to(dtypes.int64)
+        if self.ndim == 0:
+            return Cumprod.apply(source.reshape(1), dim=0).reshape(())
+        return Cumprod.apply(source, dim=d)
+
+    def cummax(self, dim: _int) -> tuple[Tensor, Tensor]:
+        """The running maximum along ``dim`` and where it was found, as the named tuple
+        ``(values, indices)``; a tie moves the index to the later element, NaN propagates.
+        The values are differentiable (the gradient goes to the indexed element)."""
+        return self._cumulative_extremum(dim, True, return_types.cummax)
+
+    def cummin(self, dim: _int) -> tuple[Tensor, Tensor]:
+        """The running minimum along ``dim`` and where it was found (see ``cummax``)."""
+        return self._cumulative_extremum(dim, False, return_types.cummin)
+
+    def _cumulative_extremum(self, dim, largest, result_type):
+        d = normalize_dim(dim, self.ndim)
+        source = self.reshape(1) if self.ndim == 0 else self
+        index = Derived.apply(source, function=cumulative_extremum_positions,
+                              keywords={"dim": d, "largest": largest})
+        values = source.gather(d, index)
+        if self.ndim == 0:
+            return result_type(values.reshape(()), index.reshape(()))
+        return result_type(values, index)
+
+    # ------------------------------------------------------------------ softmax
+
+    def logsumexp(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
+        """``log(sum(exp(self)))`` over ``dim``, computed stably."""
+        return LogSumExp.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
+
+    def softmax(self, dim: _int, dtype: DTypeLike | None = None) -> Tensor:
+        """``exp(x) / sum(exp(x))`` along ``dim``, computed in ``dtype`` when given."""
+        source = self._softmax_input("softmax", dtype)
+        return Softmax.apply(source, dim=normalize_dim(dim, self.ndim))
+
+    def log_softmax(self, dim: _int, dtype: DTypeLike | None = None) -> Tensor:
+        """``x - logsumexp(x)`` along ``dim``, computed in ``dtype`` when given."""
+        source = self._softmax_input("log_softmax", dtype)
+        return LogSoftmax.apply(source, dim=normalize_dim(dim, self.ndim))
+
+    def _softmax_input(self, name, dtype):
+        source = self if dtype is None else self.to(dtype)
+        if not dtypes.is_floating(source._array.dtype):
+            raise NotImplementedError(
+                f"{name}(): not implemented for '{dtypes.scalar_type_name(source.dtype)}' "
+                f"tensors; convert with .float() or pass dtype=torch.float32"
+            )
+        return source
+
+
+def _count_nonzero(array, axis):
+    """``count_nonzero``'s result: how many elements are nonzero over ``axis``, as int64."""
+    return np.asarray(np.count_nonzero(array, axis=axis), dtype=np.int64)
+
+
+@accept_numpy_names
+def var_mean(input: Tensor, dim: int | Sequence[int] | None = None, unbiased: bool | None = None,
+             keepdim: bool = False, *, correction: Number | None = None) -> tuple[Tensor, Tensor]:
+    """``(var, mean)`` over ``dim`` in one call, with ``var``'s arguments (``correction=1``,
+    the unbiased estimate, unless told otherwise)."""
+    return _spread_and_mean(input, Tensor.var, "var_mean", dim, unbiased, keepdim, correction)
+
+
+@accept_numpy_names
+def std_mean(input: Tensor, dim: int | Sequence[int] | None = None, unbiased: bool | None = None,
+             keepdim: bool = False, *, correction: Number | None = None) -> tuple[Tensor, Tensor]:
+    """``(std, mean)`` over ``dim`` in one call, with ``std``'s arguments."""
+    return _spread_and_mean(input, Tensor.std, "std_mean", dim, unbiased, keepdim, correction)
+
+
+def _spread_and_mean(input, spread, name, dim, unbiased, keepdim, correction):
+    if not dtypes.is_floating(input._array.dtype):
+        raise RuntimeError(f"{name} only support floating point and complex dtypes")
+    if isinstance(dim, bool):  # var_mean(x, False): PyTorch's positional unbiased
+        dim, unbiased = None, dim
+    return (spread(input, dim, unbiased, keepdim, correction=correction),
+            input.mean(dim, keepdim))
