@@ -190,6 +190,18 @@ class NotATensor(Function):
         return np.ones(2)
 
 
+class GradForANumber(Function):
+    """Scales by a Python number, and wrongly returns a gradient for that number too."""
+
+    @staticmethod
+    def forward(ctx, x, factor):
+        return x * factor
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        return grad_output * 2, tg.ones(())
+
+
 class NoBackward(Function):
     @staticmethod
     def forward(ctx, x):
@@ -219,6 +231,9 @@ ONES = tg.ones(2, requires_grad=True)
     (_backward(NotATensor, ONES), TypeError,
      "function NotATensorBackward returned a gradient of type ndarray at index 0; expected a "
      "Tensor or None"),
+    (_backward(GradForANumber, ONES, 2.0), RuntimeError,
+     "function GradForANumberBackward returned a gradient different than None at position 2, but "
+     "the corresponding forward input was not a Variable"),
     (_backward(NoBackward, ONES), NotImplementedError,
      "You must implement either the backward or vjp method for your custom autograd.Function to "
      "use it with backward mode AD."),

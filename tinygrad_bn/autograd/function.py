@@ -256,6 +256,14 @@ class CustomFunctionNode(Op):
                     f"function {self.name}Backward returned an incorrect number of gradients "
                     f"(expected {self.num_args}, got {len(result)})"
                 )
+        tensor_positions = set(self.positions)
+        for position, grad in enumerate(result):
+            if grad is not None and position not in tensor_positions:
+                raise RuntimeError(
+                    f"function {self.name}Backward returned a gradient different than None at "
+                    f"position {position + 1}, but the corresponding forward input was not a "
+                    "Variable"
+                )
         input_grads = []
         incoming = {id(g) for g in grads if g is not None}
         for index, position in enumerate(self.positions):
