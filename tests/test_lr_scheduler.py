@@ -4,6 +4,7 @@ otherwise."""
 
 import math
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -114,6 +115,19 @@ def test_gradient_clipping_matches_pytorch(norm_type):
     np.testing.assert_allclose(vector, their_vector, rtol=1e-12)
     for a, b in zip(grads, their_grads):
         np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+@pytest.mark.parametrize("norm_type", [2.0, float("inf")])
+def test_clipping_an_infinite_gradient_gives_nan_without_a_warning(norm_type):
+    """PyTorch: the total norm is inf, the coefficient 0, and inf * 0 = nan, silently. The test
+    turns warnings into errors itself, so it holds under pytest's own warning capture."""
+    p = tg.nn.Parameter(tg.ones(2))
+    p.grad = tg.tensor([float("inf"), 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        total = tg.nn.utils.clip_grad_norm_([p], 1.0, norm_type=norm_type)
+    assert total.item() == math.inf
+    assert np.isnan(p.grad[0].item()) and p.grad[1].item() == 0.0
 
 
 def test_vector_to_parameters_round_trip():

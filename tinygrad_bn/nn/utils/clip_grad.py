@@ -38,9 +38,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
             "non-finite norm anyway, set `error_if_nonfinite=False`"
         )
     coefficient = np.minimum(np.asarray(max_norm, dtype=dtype) / (total + dtype.type(1e-6)), 1.0)
-    for p in params:
-        p.grad._array *= coefficient.astype(p.grad._array.dtype)
-        p.grad._bump_version()
+    # An infinite norm makes the coefficient 0 and inf * 0 = nan, as in PyTorch, which computes
+    # it without a warning: NumPy's "invalid value" is silenced here, not by a warnings filter.
+    with np.errstate(invalid="ignore", over="ignore"):
+        for p in params:
+            p.grad._array *= coefficient.astype(p.grad._array.dtype)
+            p.grad._bump_version()
     return Tensor._make(total, None)
 
 
