@@ -236,3 +236,71 @@ def test_a_hook_may_not_change_the_gradients_dtype():
             "hook 'widen' has changed the type of value (was tinygrad_bn.FloatTensor got "
             "tinygrad_bn.DoubleTensor)")):
         (x * 2).sum().backward()
+
+
+class Raises(tg.nn.Module):
+    def forward(self, x):
+        raise ValueError("forward failed")
+
+
+def test_forward_hook_with_always_call_runs_when_forward_raises():
+    module, calls = Raises(), []
+    module.register_forward_hook(lambda m, args, out: calls.append(("always", out)),
+                                 always_call=True)
+    module.register_forward_hook(lambda m, args, out: calls.append(("plain", out)))
+    with pytest.raises(ValueError, match="forward failed"):
+        module(tg.ones(1))
+    assert calls == [("always", None)]
+
+
+def test_always_call_hook_runs_once_when_a_later_forward_hook_raises():
+    module, calls = tg.nn.Identity(), []
+    module.register_forward_hook(lambda m, args, out: calls.append("always"), always_call=True)
+
+    def failing(m, args, out):
+        raise KeyError("hook failed")
+
+    module.register_forward_hook(failing)
+    with pytest.raises(KeyError, match="hook failed"):
+        module(tg.ones(1))
+    assert calls == ["always"]
+
+
+def test_an_always_call_hook_that_raises_too_becomes_a_warning():
+    module = Raises()
+
+    def failing(m, args, out):
+        raise RuntimeError("cleanup failed")
+
+    module.register_forward_hook(failing, always_call=True)
+    with pytest.warns(UserWarning, match=re.escape(
+            "module forward hook with ``always_call=True`` raised an exception that was silenced "
+            "as another error was raised in forward: cleanup failed")):
+        with pytest.raises(ValueError, match="forward failed"):
+            module(tg.ones(1))
+
+
+@pytest.mark.parametrize("register, returned, message", [
+    ("register_full_backward_hook", lambda gi, go: (gi[0], gi[0]),
+     "Backward hook returned an invalid number of grad_input, got 2, but expected 1"),
+    ("register_full_backward_hook", lambda gi, go: (),
+     "Backward hook returned an invalid number of grad_input, got 0, but expected 1"),
+    ("register_full_backward_pre_hook", lambda go: (go[0], go[0]),
+     "Backward pre hook returned an invalid number of grad_output, got 2, but expected 1"),
+])
+def test_backward_hook_returning_the_wrong_number_of_gradients_raises(register, returned,
+                                                                      message):
+    layer = tg.nn.Linear(2, 2)
+    getattr(layer, register)(lambda m, *grads: returned(*grads))
+    out = layer(tg.ones(1, 2, requires_grad=True)).sum()
+    with pytest.raises(RuntimeError, match=re.escape(message)):
+        out.backward()
+
+
+def test_backward_hook_may_return_a_list():
+    layer = tg.nn.Linear(2, 2)
+    layer.register_full_backward_hook(lambda m, gi, go: [gi[0] * 2])
+    x = tg.ones(1, 2, requires_grad=True)
+    layer(x).sum().backward()
+    expected = 2 * layer.weight.detach().numpy().sum(0, keepdims=True)
+    np.testing.assert_allclose(x.grad.numpy(), expected)

@@ -101,19 +101,19 @@ class Module:
         if graph.tracer is not None:  # a jit capture notes the module, its mode and hooks
             graph.tracer.record_module(self, hooks)
         if hooks is not None:
-            args, kwargs, backward = _before_forward(self, hooks, args, kwargs)
+            return _call_with_hooks(self, hooks, args, kwargs)
+        return self._forward_in_its_call(args, kwargs)
+
+    def _forward_in_its_call(self, args, kwargs):
         # This call becomes the current module call (in this thread) while forward runs, so the
         # ops it records carry it and the graph drawer can group them into one cluster.
         state = thread_state
         parent = state.module_call
         state.module_call = ModuleCall(self, parent)
         try:
-            output = self.forward(*args, **kwargs)
+            return self.forward(*args, **kwargs)
         finally:
             state.module_call = parent
-        if hooks is not None:
-            output = _after_forward(self, hooks, args, kwargs, output, backward)
-        return output
 
     # ------------------------------------------------------------------ hooks
 
@@ -134,8 +134,11 @@ class Module:
                               with_kwargs: bool = False,
                               always_call: bool = False) -> RemovableHandle:
         """``hook(module, args, output)`` runs after ``forward``; it may return a replacement
-        output. With ``with_kwargs=True`` it is ``hook(module, args, kwargs, output)``."""
-        return self._hooks().add("forward", hook, prepend, with_kwargs)
+        output. With ``with_kwargs=True`` it is ``hook(module, args, kwargs, output)``. With
+        ``always_call=True`` it also runs when a pre-hook, ``forward`` or another forward hook
+        raises, with ``output=None`` (an error it raises then becomes a warning, and the first
+        error propagates)."""
+        return self._hooks().add("forward", hook, prepend, with_kwargs, always_call)
 
     def register_full_backward_pre_hook(self, hook: Callable[..., Any],
                                         prepend: bool = False) -> RemovableHandle:
@@ -483,8 +486,9 @@ class ModuleHooks:
         self.forward_pre, self.forward = {}, {}
         self.backward_pre, self.backward = {}, {}
         self.with_kwargs = set()
+        self.always_called = set()  # ids of forward hooks registered with always_call=True
 
-    def add(self, kind, hook, prepend, with_kwargs):
+    def add(self, kind, hook, prepend, with_kwargs, always_call=False):
         graph._Structure.count += 1  # a jit plan would not run the hook: it captures again
         hooks = getattr(self, kind)
         handle = RemovableHandle.append(hooks, hook)
@@ -494,7 +498,34 @@ class ModuleHooks:
             hooks.update(hooks_in_order)
         if with_kwargs:
             self.with_kwargs.add(handle.id)
+        if always_call:
+            self.always_called.add(handle.id)
         return handle
+
+
+def _call_with_hooks(module, hooks, args, kwargs):
+    """``Module.__call__`` when hooks are registered: pre-hooks, ``forward``, forward hooks; if
+    any of them raises, the forward hooks registered with ``always_call=True`` that have not run
+    yet still run (with ``output=None``) before the error propagates, as in PyTorch."""
+    called, output = set(), None
+    try:
+        args, kwargs, backward = _before_forward(module, hooks, args, kwargs)
+        output = module._forward_in_its_call(args, kwargs)
+        return _after_forward(module, hooks, args, kwargs, output, backward, called)
+    except Exception:
+        for key, hook in list(hooks.forward.items()):
+            if key not in hooks.always_called or key in called:
+                continue
+            try:
+                result = hook(module, args, kwargs, output) if key in hooks.with_kwargs else \
+                    hook(module, args, output)
+                if result is not None:
+                    output = result
+            except Exception as error:
+                warnings.warn("module forward hook with ``always_call=True`` raised an exception "
+                              f"that was silenced as another error was raised in forward: {error}",
+                              stacklevel=2)
+        raise
 
 
 def _before_forward(module, hooks, args, kwargs):
@@ -516,9 +547,11 @@ def _before_forward(module, hooks, args, kwargs):
     return args, kwargs, backward
 
 
-def _after_forward(module, hooks, args, kwargs, output, backward):
-    """The forward hooks, then (for backward hooks) an identity node on the output."""
+def _after_forward(module, hooks, args, kwargs, output, backward, called):
+    """The forward hooks, then (for backward hooks) an identity node on the output. The ids of
+    the hooks that ran are added to ``called``."""
     for key, hook in list(hooks.forward.items()):
+        called.add(key)
         result = hook(module, args, kwargs, output) if key in hooks.with_kwargs else \
             hook(module, args, output)
         if result is not None:
@@ -565,7 +598,11 @@ class _BackwardHookState:
         for hook in list(self.hooks.backward_pre.values()):
             result = hook(self.module, grads)
             if result is not None:
-                grads = result if isinstance(result, tuple) else (result,)
+                result = _as_gradient_tuple(result)
+                if len(result) != len(grads):
+                    raise RuntimeError("Backward pre hook returned an invalid number of "
+                                       f"grad_output, got {len(result)}, but expected {len(grads)}")
+                grads = result
         self.grad_output = grads
         if not self.wrapped:  # no argument needs a gradient: the hooks run now
             self._call_hooks((None,) * max(len(self.tensor_args), 1))
@@ -582,8 +619,18 @@ class _BackwardHookState:
         for hook in list(self.hooks.backward.values()):
             result = hook(self.module, grad_input, self.grad_output)
             if result is not None:
-                grad_input = result if isinstance(result, tuple) else (result,)
+                result = _as_gradient_tuple(result)
+                if len(result) != len(grad_input):
+                    raise RuntimeError("Backward hook returned an invalid number of grad_input, "
+                                       f"got {len(result)}, but expected {len(grad_input)}")
+                grad_input = result
         return grad_input
+
+
+def _as_gradient_tuple(result):
+    """What a backward hook returned, as a tuple of gradients: a tuple or list as it is, a
+    single tensor as a tuple of one."""
+    return tuple(result) if isinstance(result, (tuple, list)) else (result,)
 
 
 class BackwardHookFunction(Function):
