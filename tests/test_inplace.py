@@ -96,6 +96,42 @@ def test_writes_through_a_view_change_the_base_and_its_gradient():
     np.testing.assert_array_equal(a.grad.numpy(), [[1.0, 10.0], [1.0, 10.0]])
 
 
+VIEW_REFUSED = ("view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+
+
+@pytest.mark.parametrize("make_view", [
+    lambda x: x.t().view(6),
+    lambda x: x.t().view(-1),
+    lambda x: x.t().view_as(tg.zeros(6)),
+    lambda x: x.unsqueeze(0).expand(2, 2, 3).view(12),
+])
+def test_view_refuses_a_shape_the_layout_cannot_give_without_a_copy(make_view):
+    """PyTorch refuses rather than copying: writes through the result would be lost."""
+    x = tg.arange(6.0).reshape(2, 3)
+    with pytest.raises(RuntimeError, match=re.escape(VIEW_REFUSED)):
+        make_view(x)
+
+
+def test_view_of_a_viewable_layout_shares_writes_and_reshape_still_copies():
+    x = tg.arange(6.0).reshape(2, 3)
+    x.t().contiguous().view(6)  # a copy first: allowed
+    v = x.view(3, 2)
+    v[0, 0] = 100.0
+    assert x[0, 0].item() == 100.0
+    assert x.t().reshape(6).tolist() == [100.0, 3.0, 1.0, 4.0, 2.0, 5.0]
+    q = tg.zeros(2, 3, 8)[:, :, :4]  # a slice of the last dim, as an attention head split
+    assert q.view(2, 3, 2, 2).shape == (2, 3, 2, 2)
+
+
+@pytest.mark.parametrize("shape, start, expected", [
+    ((0, 3, 4), 1, (0, 12)), ((0, 0, 4), 1, (0, 0)), ((2, 0, 4), 1, (2, 0)), ((0, 3), 0, (0,)),
+])
+def test_flatten_of_an_empty_batch(shape, start, expected):
+    assert tg.zeros(*shape).flatten(start).shape == expected
+    assert nn.Flatten(start)(tg.zeros(*shape)).shape == expected
+
+
 def test_an_element_picked_by_ints_is_a_view_too():
     x = tg.zeros(2, 3)
     x[1, 2].add_(5)

@@ -29,6 +29,21 @@ from .arguments import (
 from .core import Tensor
 
 
+def _viewable(array, shape):
+    """Whether ``array`` can take ``shape`` without copying (its strides allow it)."""
+    try:
+        np.reshape(array, shape, copy=False)
+    except ValueError:  # a copy would be needed
+        return False
+    except TypeError:  # NumPy before 2.1 has no copy=: setting the shape of a view never copies
+        view = array.view()
+        try:
+            view.shape = shape
+        except AttributeError:
+            return False
+    return True
+
+
 class ShapeMethods:
     """The shape methods of ``Tensor``, which takes them as its own (see
     ``tinygrad_bn/tensor/__init__.py``)."""
@@ -39,16 +54,29 @@ class ShapeMethods:
         """The same elements in a new shape, given as ints or one tuple (``reshape(4, -1)``,
         ``reshape((4, -1))``); one dimension may be -1 and is then inferred. As PyTorch's
         ``reshape``, the result shares the data (a view) when the layout allows and is a copy
-        otherwise (a transposed tensor); ``view`` is the same method here."""
+        otherwise (a transposed tensor)."""
         return Reshape.apply(self, shape=resolve_shape(size_arguments(shape), self._array.size))
 
-    view = reshape
+    def view(self, *shape: ShapeLike) -> Tensor:
+        """The same elements in a new shape, always sharing the data: as PyTorch's ``view``, a
+        shape that the memory layout cannot give without a copy (``x.t().view(-1)``) is an error,
+        so writes through the result always reach this tensor. ``reshape`` copies instead."""
+        target = resolve_shape(size_arguments(shape), self._array.size)
+        if not _viewable(self._array, target):
+            raise RuntimeError(
+                "view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead."
+            )
+        return Reshape.apply(self, shape=target)
 
     def view_as(self, other: Tensor) -> Tensor:
-        """This tensor with ``other``'s shape (a view when the memory allows, as ``view``)."""
-        return self.reshape(other.shape)
+        """``self.view(other.shape)``: a view in ``other``'s shape, an error if the layout needs a
+        copy."""
+        return self.view(other.shape)
 
-    reshape_as = view_as
+    def reshape_as(self, other: Tensor) -> Tensor:
+        """``self.reshape(other.shape)``: a view when the layout allows, else a copy."""
+        return self.reshape(other.shape)
 
     def flatten(self, start_dim: _int = 0, end_dim: _int = -1) -> Tensor:
         """Merge dims ``start_dim`` to ``end_dim`` (inclusive) into one."""
@@ -58,7 +86,10 @@ class ShapeMethods:
         if start > end:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         shape = self.shape
-        return self.reshape(shape[:start] + (-1,) + shape[end + 1 :])
+        merged = 1  # not -1: with a zero-size dim elsewhere, -1 could be any size
+        for size in shape[start:end + 1]:
+            merged *= size
+        return self.reshape(shape[:start] + (merged,) + shape[end + 1 :])
 
     def squeeze(self, dim: _int | Sequence[_int] | None = None) -> Tensor:
         """Remove size-1 dims (all of them, or those in ``dim`` that have size 1)."""
