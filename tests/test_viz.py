@@ -145,6 +145,21 @@ def test_module_clusters_collapse_first_when_the_graph_is_too_big():
     assert len(re.findall(r"^\s*(?!legend_)\S+ \[label=", source, flags=re.MULTILINE)) <= 20
 
 
+@pytest.mark.parametrize("style", ["default", "slide"])
+def test_every_max_nodes_works_with_a_model_when_a_loss_module_makes_the_output(style):
+    """The loss comes out of a module call (``CrossEntropyLoss``), so folding the clusters must
+    keep the output node: it used to be folded away and the far-node pass then stopped with a
+    bare StopIteration."""
+    tg.manual_seed(0)
+    model = MLPWithBatchNorm(20, 16, 5)
+    loss = nn.CrossEntropyLoss()(model(tg.randn(8, 20)), tg.randint(0, 5, (8,)))
+    for max_nodes in range(2, 61):
+        source = viz.draw_graph(loss, model=model, max_nodes=max_nodes, style=style).source
+        drawn = len(re.findall(r"^\s*(?!legend_|p_)\S+ \[label=", source, flags=re.MULTILINE))
+        assert drawn <= max_nodes, (max_nodes, drawn)  # p_ nodes are the writer's layout points
+        assert len(re.findall(r"^\s*(?!legend_)\S+ \[.*peripheries=2", source, re.MULTILINE)) == 1
+
+
 def test_tensor_draw_is_a_shortcut_and_bad_arguments_raise():
     x = tg.tensor([1.0], requires_grad=True)
     y = x * 2

@@ -56,8 +56,8 @@ def _merge(picture, groups):
 
 
 def _collapse_clusters(picture):
-    """Merge each outermost module cluster, and every cluster inside it, into one node;
-    returns the note."""
+    """Merge each outermost module cluster, and every cluster inside it, into one node (all
+    but the output node); returns the note."""
     outermost = {}  # cluster -> its outermost enclosing cluster, each path walked once
 
     def top_of(cluster):
@@ -72,7 +72,8 @@ def _collapse_clusters(picture):
 
     members = {}
     for node, info in picture.nodes.items():
-        if info["cluster"] is not None:
+        # the output stays a node of its own, even when a module (a loss) produced it
+        if info["cluster"] is not None and info["kind"] != "output":
             members.setdefault(top_of(info["cluster"]), []).append(node)
     groups = {}
     for cluster, nodes in members.items():
@@ -84,6 +85,8 @@ def _collapse_clusters(picture):
     _merge(picture, groups)
     tops = sum(1 for info in picture.clusters.values() if info["parent"] is None)
     picture.clusters = {}
+    for info in picture.nodes.values():  # the output, kept out of its cluster
+        info["cluster"] = None
     return f"{tops} module clusters collapsed to one node each"
 
 
