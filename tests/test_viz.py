@@ -369,6 +369,36 @@ def test_backward_true_refuses_what_it_cannot_run():
         viz.draw_graph(out, backward=True)
 
 
+def test_backward_true_refuses_to_add_to_a_gradient_left_from_training():
+    """After a training step the parameters hold gradients; backward would add to them and the
+    picture would show the sum (0.0762 drawn as 0.1524). It names the tensor and what to do."""
+    model, x, y, _ = training_step()
+    before = model.fc1.weight.grad.numpy().copy()
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    with pytest.raises(RuntimeError, match=re.escape(
+            "draw_graph(backward=True): 'fc1.weight' already has a gradient from an earlier "
+            "backward, and backward would add to it, so the picture would show the sum; zero the "
+            "gradients first")):
+        viz.draw_graph(loss, model=model, backward=True)
+    np.testing.assert_array_equal(model.fc1.weight.grad.numpy(), before)  # untouched
+    model.zero_grad()
+    viz.draw_graph(loss, model=model, backward=True)
+    np.testing.assert_allclose(model.fc1.weight.grad.numpy(), before, rtol=1e-5, atol=1e-7)
+    w = tg.tensor([1.0], requires_grad=True)
+    w.grad = tg.zeros(1)  # zeroed, not None: nothing to add to
+    viz.draw_graph((w * 2).sum(), backward=True)
+    assert w.grad.tolist() == [2.0]
+
+
+def test_show_saved_works_with_backward_true():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    out = (x.exp() * x).sum()
+    source = viz.draw_graph(out, names={"x": x}, show_saved=True, backward=True).source
+    assert "saved tensors not shown" not in source
+    assert "style=dotted" in source
+    assert x.grad is not None
+
+
 def test_show_saved_draws_what_each_op_saved_and_says_when_it_was_freed():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     out = (x.exp() * x).sum()

@@ -80,7 +80,10 @@ def draw_graph(output: Tensor, *, model: Module | None = None,
       ``backward()`` without ``retain_graph=True`` they are freed, and a note says so.
     - ``backward``: run ``output.backward()`` first, with every intermediate gradient retained
       (``retain_grads``), so the picture shows the gradient of every tensor. The graph must not
-      have been through backward already.
+      have been through backward already, and no leaf may hold a non-zero ``.grad`` from an
+      earlier backward (it would be added to, and the picture would show the sum): zero the
+      gradients first. With ``show_saved`` the graph is kept (``retain_graph=True``) so that
+      the saved tensors can be drawn.
     - ``max_nodes``: above this many nodes, module clusters are collapsed to one node each and,
       if that is not enough, the nodes farthest from the output into one; the graph's label
       says what was collapsed.
@@ -92,7 +95,7 @@ def draw_graph(output: Tensor, *, model: Module | None = None,
     look = _preset(style, "draw_graph")
     rankdir = _rankdir(look.rankdir if rankdir is None else rankdir, "draw_graph")
     if backward:
-        _backward_keeping_grads(output)
+        _backward_keeping_grads(output, model, names or {}, keep_saved=show_saved)
     picture = _Picture(output, model, names or {}, look,
                        look.show_values if show_values is None else show_values,
                        show_grads, show_shapes, show_saved,
@@ -110,8 +113,9 @@ def retain_grads(output: Tensor) -> None:
             tensor.retain_grad()
 
 
-def _backward_keeping_grads(output):
-    """``output.backward()`` with every intermediate gradient retained, for ``backward=True``."""
+def _backward_keeping_grads(output, model, names, keep_saved):
+    """``output.backward()`` with every intermediate gradient retained, for ``backward=True``;
+    refused when a leaf already holds a non-zero gradient, which backward would add to."""
     if not output.requires_grad:
         raise RuntimeError(
             "draw_graph(backward=True): the output does not require grad, so there is no "
@@ -122,6 +126,32 @@ def _backward_keeping_grads(output):
             "draw_graph(backward=True): backward() has already run through this graph and "
             "freed it; draw with backward=True instead of calling backward(), or call "
             "viz.retain_grads(output) before backward()")
+    _refuse_accumulated_grads(ops, model, names)
     retain_grads(output)
-    output.backward()
+    output.backward(retain_graph=keep_saved)
+
+
+def _refuse_accumulated_grads(ops, model, names):
+    """Raise if a leaf of the graph holds a non-zero ``.grad``, naming it."""
+    for op in ops:
+        for tensor, producer in zip(op.inputs, op.producers):
+            grad = tensor.grad if producer is None else None  # leaves are held, never weakly
+            if grad is not None and grad._array.any():
+                raise RuntimeError(
+                    f"draw_graph(backward=True): {_leaf_name(tensor, model, names)} already has "
+                    "a gradient from an earlier backward, and backward would add to it, so the "
+                    "picture would show the sum; zero the gradients first "
+                    "(optimizer.zero_grad() or model.zero_grad()), or draw without backward=True "
+                    "to show the gradients as they are")
+
+
+def _leaf_name(tensor, model, names):
+    for name, named in names.items():
+        if named is tensor:
+            return f"'{name}'"
+    if model is not None:
+        for name, parameter in model.named_parameters():
+            if parameter is tensor:
+                return f"'{name}'"
+    return f"a leaf of shape {tuple(tensor.shape)}"
 
