@@ -27,6 +27,7 @@ EXPECTED = {
         "Step 4 of 4: Mul",
         "sends g · b = -2. × -3. = 6.",
         "gradients: {'a': 0.0, 'b': 0.0, 'c': 0.0, 'f': 0.0}",
+        ">2.</text>", ">&#45;3.</text>",  # the picture shows the values of a and b, as it says
     ],
     "batch_normalization": [
         "Input  mean per feature: [15.18  9.91  9.35]",
@@ -41,7 +42,7 @@ EXPECTED = {
 
 
 def outputs_text(notebook):
-    """Every stream and text/plain output of the executed notebook, joined. Stream chunks are
+    """Every stream, text/plain and SVG output of the executed notebook, joined. Stream chunks are
     joined as they are: one print can arrive in several chunks when the machine is busy, and a
     separator between them would split its line."""
     parts = []
@@ -51,6 +52,7 @@ def outputs_text(notebook):
                 parts.append(output["text"])
             elif "data" in output:
                 parts.append(output["data"].get("text/plain", "") + "\n")
+                parts.append(output["data"].get("image/svg+xml", ""))  # drawn graphs' labels
     return "".join(parts)
 
 
