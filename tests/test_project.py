@@ -75,7 +75,9 @@ def test_python_m_tinygrad_bn_reports_the_environment():
 
 
 def test_python_m_tinygrad_bn_says_what_is_missing(tmp_path):
-    env = {**os.environ, "PATH": str(tmp_path), "OMP_NUM_THREADS": "1"}  # no dot, no chromium
+    # no dot, no chromium; of the thread settings the caller may have exported, only this one
+    env = {name: value for name, value in os.environ.items() if not name.endswith("_NUM_THREADS")}
+    env.update(PATH=str(tmp_path), OMP_NUM_THREADS="1")
     printed = run_module("-m", "tinygrad_bn", env=env).stdout
     assert "Graphviz dot: not found on PATH: graphs are written as .dot source only" in printed
     assert "Chromium:     not found on PATH" in printed
