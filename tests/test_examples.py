@@ -136,6 +136,7 @@ def test_training_with_batchnorm_quick(tmp_path, capsys):
     assert_figures(tmp_path, "training_with_batchnorm.png")
 
 
+@pytest.mark.needs("dot")
 def test_comparison_quick(tmp_path, capsys):
     result = run("batchnorm_comparison", "--epochs", "2", "--out", str(tmp_path))
     printed = capsys.readouterr().out
@@ -210,6 +211,7 @@ def test_without_matplotlib_scripts_print_numbers_and_say_what_to_install(tmp_pa
     assert not (tmp_path / "figures").exists()
 
 
+@pytest.mark.needs("dot")
 def test_main_command_line_runs_as_a_script(tmp_path):
     result = subprocess.run([sys.executable, str(EXAMPLES / "batchnorm_comparison.py"),
                              "--epochs", "1", "--out", str(tmp_path)], capture_output=True,

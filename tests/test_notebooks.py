@@ -72,6 +72,7 @@ def test_notebook_is_stored_without_outputs(name):
                 f"{name}.ipynb is stored with outputs; strip them before committing"
 
 
+@pytest.mark.needs("dot")
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs(name, monkeypatch, tmp_path):
     nbformat = pytest.importorskip("nbformat")

@@ -31,6 +31,7 @@ def test_readme_test_command_is_the_one_ci_runs():
     assert positions == sorted(positions)
 
 
+@pytest.mark.needs("dot")
 def test_readme_python_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples may write files
     blocks = re.findall(r"```python\n(.+?)\n```", (ROOT / "README.md").read_text(), flags=re.S)

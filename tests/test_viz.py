@@ -174,6 +174,7 @@ def test_tensor_draw_is_a_shortcut_and_bad_arguments_raise():
         viz.render(x.draw(), "graph", format="xyz")
 
 
+@pytest.mark.needs("dot")
 def test_render_svg_and_png_with_the_system_dot(tmp_path):
     model, x, _, loss = training_step()
     graph = viz.draw_graph(loss, model=model, names={"x": x}, rankdir="TB")
@@ -210,6 +211,7 @@ def test_missing_dot_never_overwrites_an_existing_dot_file(tmp_path, monkeypatch
     assert (tmp_path / "graph.dot").read_text() == "my own notes"
 
 
+@pytest.mark.needs("dot")
 def test_example_script_writes_the_docs_pictures(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "draw_graph.py"), "--out",
                              str(tmp_path), "--png"], capture_output=True, text=True, check=True)
@@ -239,6 +241,7 @@ HOSTILE_NAMES = [
 ]
 
 
+@pytest.mark.needs("dot")
 @pytest.mark.parametrize("name", HOSTILE_NAMES)
 def test_hostile_names_are_shown_as_text_and_render(tmp_path, name):
     x = tg.tensor([1.0, 2.0], requires_grad=True)
@@ -255,6 +258,7 @@ def test_hostile_names_are_shown_as_text_and_render(tmp_path, name):
     assert expected in svg
 
 
+@pytest.mark.needs("dot")
 def test_module_names_and_custom_op_names_are_escaped(tmp_path):
     class Evil(tg.autograd.Function):
         @staticmethod
@@ -446,6 +450,7 @@ def test_inputs_inside_a_cluster_keep_their_order():
     assert ["3.weight", "3.bias"] in [[name.strip('"') for name in row] for row in named]
 
 
+@pytest.mark.needs("dot")
 def test_render_follows_graphvizs_suffix_convention(tmp_path, monkeypatch):
     graph = (tg.tensor([1.0], requires_grad=True) * 2).draw()
     assert viz.render(graph, tmp_path / "step", format="svg") == str(tmp_path / "step.svg")
@@ -466,6 +471,7 @@ def test_render_follows_graphvizs_suffix_convention(tmp_path, monkeypatch):
     assert opened == [path]
 
 
+@pytest.mark.needs("dot")
 def test_notebook_display_without_dot_gives_the_install_hint(monkeypatch):
     graph = (tg.tensor([1.0], requires_grad=True) * 2).draw()
     assert "image/svg+xml" in graph._repr_mimebundle_()
@@ -476,6 +482,7 @@ def test_notebook_display_without_dot_gives_the_install_hint(monkeypatch):
     assert "apt-get install graphviz" in shown["text/plain"]
 
 
+@pytest.mark.needs("dot")
 def test_the_readme_snippet_draws_the_readme_picture(tmp_path, monkeypatch):
     readme = (ROOT / "README.md").read_text()
     snippet = re.search(r"```python\n(.*?)```", readme, flags=re.DOTALL).group(1)
@@ -496,6 +503,7 @@ def test_the_readme_snippet_draws_the_readme_picture(tmp_path, monkeypatch):
         "docs/training_step.svg is out of date: python examples/draw_graph.py --out docs")
 
 
+@pytest.mark.needs("dot")
 def test_batchnorm_graphs_example_draws_fused_and_derived_with_the_same_gradients(tmp_path):
     sys.path.insert(0, str(ROOT / "examples"))
     import batchnorm_graphs

@@ -47,6 +47,7 @@ def main_path_spread(nodes, across):
 @pytest.mark.parametrize("style, rankdir", [("default", "TB"), ("default", "LR"),
                                             ("slide", "TB"), ("slide", "LR"),
                                             ("steps", "TB")])
+@pytest.mark.needs("dot")
 def test_the_main_path_of_a_depth_8_mlp_is_one_straight_line(style, rankdir):
     _, nodes = layout(mlp_step(8, style, rankdir))
     spread, count = main_path_spread(nodes, 0 if rankdir == "TB" else 1)
@@ -55,6 +56,7 @@ def test_the_main_path_of_a_depth_8_mlp_is_one_straight_line(style, rankdir):
     assert spread <= TOLERANCE, f"main path spread over {spread:.1f} points"
 
 
+@pytest.mark.needs("dot")
 def test_depth_does_not_push_the_path_sideways():
     """The old layout drifted one module's width per layer (a 7245 px diagonal band at depth
     8): the picture's width must not grow with depth."""
@@ -62,6 +64,7 @@ def test_depth_does_not_push_the_path_sideways():
     assert widths[1] <= widths[0] + 50
 
 
+@pytest.mark.needs("dot")
 def test_parameters_sit_beside_their_op_in_input_order():
     (_, _), nodes = layout(mlp_step(2, "default", "TB"))
     by_label = {node["label"].split("\\n")[0]: node for node in nodes.values()
@@ -76,6 +79,7 @@ def test_parameters_sit_beside_their_op_in_input_order():
     assert linear[0] < linear[1]  # weight left of bias, as Linear takes them
 
 
+@pytest.mark.needs("dot")
 def test_the_article_mlp_fits_a_1080p_slide_with_14px_text():
     (width, height), _ = layout(mlp_step(2, "slide"))
     scale = min(SLIDE[0] / width, SLIDE[1] / height)
