@@ -6,6 +6,7 @@ import json
 import os
 import re
 import stat
+import threading
 import zipfile
 from collections import OrderedDict
 
@@ -319,3 +320,56 @@ def test_a_real_torch_save_file_is_refused(tmp_path):
     torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "real.pt")
     with pytest.raises(RuntimeError, match="which is not a NumPy array .a PyTorch .pt file"):
         tg.load(tmp_path / "real.pt")
+
+
+def _read_fifo_in_thread(path, collected):
+    """Start a thread that reads the named pipe ``path`` to its end into ``collected``."""
+    def read():
+        with open(path, "rb") as pipe:
+            collected.append(pipe.read())
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return reader
+
+
+@pytest.mark.parametrize("through_symlink", [False, True])
+@pytest.mark.parametrize("obj, suffix", [({"w": tg.arange(3)}, ".npz"),
+                                         ({"w": tg.arange(3)}, ".safetensors"),
+                                         ({"w": tg.arange(3), "plan": [1, {"x": 2.5}]}, ".npz")])
+def test_a_named_pipe_is_written_through_not_replaced(tmp_path, obj, suffix, through_symlink):
+    if suffix == ".safetensors":
+        pytest.importorskip("safetensors")
+    fifo = tmp_path / ("pipe" + suffix)
+    os.mkfifo(fifo)
+    target = fifo
+    if through_symlink:
+        target = tmp_path / ("link" + suffix)
+        target.symlink_to(fifo)
+    collected = []
+    reader = _read_fifo_in_thread(fifo, collected)
+    tg.save(obj, target)  # blocks until the reader opens the pipe, as open() would
+    reader.join(timeout=30)
+    assert not reader.is_alive() and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert target.is_symlink() == through_symlink
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({fifo.name, target.name})
+    loaded = tg.load(io.BytesIO(collected[0]))
+    assert loaded["w"].tolist() == [0, 1, 2]
+    if "plan" in obj:
+        assert loaded["plan"] == [1, {"x": 2.5}]
+
+
+def test_a_pickled_object_goes_through_a_named_pipe(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    collected = []
+    reader = _read_fifo_in_thread(tmp_path / "pipe", collected)
+    tg.save(nn.Linear(2, 3), tmp_path / "pipe")
+    reader.join(timeout=30)
+    assert tg.load(io.BytesIO(collected[0]), weights_only=False).out_features == 3
+    assert stat.S_ISFIFO(os.stat(tmp_path / "pipe").st_mode)
+
+
+def test_a_symlink_to_a_missing_file_creates_its_target(tmp_path):
+    link = tmp_path / "link.npz"
+    link.symlink_to(tmp_path / "target.npz")
+    tg.save({"w": tg.ones(1)}, link)
+    assert link.is_symlink() and tg.load(tmp_path / "target.npz")["w"].tolist() == [1.0]
