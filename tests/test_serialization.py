@@ -373,3 +373,30 @@ def test_a_symlink_to_a_missing_file_creates_its_target(tmp_path):
     link.symlink_to(tmp_path / "target.npz")
     tg.save({"w": tg.ones(1)}, link)
     assert link.is_symlink() and tg.load(tmp_path / "target.npz")["w"].tolist() == [1.0]
+
+
+def test_parameters_and_requires_grad_come_back_as_torch_load_gives_them(tmp_path):
+    state = {"p": nn.Parameter(tg.ones(2)), "frozen": nn.Parameter(tg.ones(1), requires_grad=False),
+             "leaf": tg.zeros(2, requires_grad=True), "plain": tg.zeros(1)}
+    tg.save(state, tmp_path / "c.npz")
+    loaded = tg.load(tmp_path / "c.npz")
+    kinds = {key: (type(value).__name__, value.requires_grad) for key, value in loaded.items()}
+    assert kinds == {"p": ("Parameter", True), "frozen": ("Parameter", False),
+                     "leaf": ("Tensor", True), "plain": ("Tensor", False)}
+    torch = pytest.importorskip("torch")
+    theirs = {"p": torch.nn.Parameter(torch.ones(2)),
+              "frozen": torch.nn.Parameter(torch.ones(1), requires_grad=False),
+              "leaf": torch.zeros(2, requires_grad=True), "plain": torch.zeros(1)}
+    torch.save(theirs, tmp_path / "c.pt")
+    kinds_in_torch = {key: (type(value).__name__, value.requires_grad)
+                      for key, value in torch.load(tmp_path / "c.pt").items()}
+    assert kinds_in_torch == kinds
+
+
+def test_a_structure_asking_an_integer_tensor_to_require_grad_is_refused(tmp_path):
+    structure = json.dumps({"format": "tinygrad_bn.checkpoint/1", "root": {
+        "kind": "tensor", "key": "w", "requires_grad": True}})
+    np.savez(tmp_path / "c.npz", w=np.arange(3), __structure__=np.array(structure))
+    with pytest.raises(RuntimeError, match="c.npz is not a readable tinygrad_bn checkpoint: "
+                                           "only Tensors of floating point"):
+        tg.load(tmp_path / "c.npz")

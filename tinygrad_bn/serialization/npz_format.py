@@ -6,7 +6,8 @@ state dict (names to tensors, as ``Module.state_dict()`` returns) is written as 
 and nothing else, so ``numpy.load`` gives back exactly the state dict and
 ``{k: torch.from_numpy(v) for k, v in numpy.load(path).items()}`` loads into a PyTorch model. Any
 other object also gets one more entry, ``__structure__``: a 0-d string array holding, as JSON
-text, the nesting (dicts, lists, tuples, Python values, which entries were tensors).
+text, the nesting (dicts, lists, tuples, Python values, which entries were tensors, which of
+those were Parameters or required grad, which ``torch.load`` restores too).
 
 Reading never executes code (``allow_pickle=False``). It refuses, with a ``RuntimeError`` naming
 the file, anything that is not a checkpoint: a damaged archive, an oversized ``.npy`` header, a
@@ -43,7 +44,8 @@ def npz_entries(obj: Any) -> dict[str, np.ndarray]:
     arrays = {}
     root = _describe(obj, "", arrays, depth=0)
     is_state_dict = isinstance(obj, dict) and all(
-        isinstance(key, str) and type(value) is Tensor for key, value in obj.items())
+        isinstance(key, str) and type(value) is Tensor and not value.requires_grad
+        for key, value in obj.items())
     if not is_state_dict:
         arrays[STRUCTURE_KEY] = np.array(json.dumps({"format": FORMAT, "root": root}))
     return arrays
@@ -74,7 +76,12 @@ def _describe(obj, key, arrays, depth):
                 f"loaded back (tensors hold {dtypes.SUPPORTED_NAMES})"
             )
         arrays[key] = array
-        return {"kind": "tensor" if isinstance(obj, Tensor) else "ndarray", "key": key}
+        node = {"kind": "tensor" if isinstance(obj, Tensor) else "ndarray", "key": key}
+        if isinstance(obj, Tensor) and obj.requires_grad:
+            node["requires_grad"] = True
+        if isinstance(obj, _parameter_class()):
+            node["parameter"] = True
+        return node
     if isinstance(obj, dict):
         items = []
         for k, v in obj.items():
@@ -127,7 +134,7 @@ def read_npz(source: Any, name: str) -> Any:
     except RecursionError:
         raise RuntimeError(f"{name} is not a readable tinygrad_bn checkpoint: its structure is "
                            f"nested too deeply") from None
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, RuntimeError) as error:
         raise RuntimeError(f"{name} is not a readable tinygrad_bn checkpoint: {error}") from None
 
 
@@ -173,12 +180,23 @@ def checked_array(array: np.ndarray, key: str) -> np.ndarray:
                     f"({dtypes.SUPPORTED_NAMES})")
 
 
+def _parameter_class():
+    """``nn.Parameter``, imported when first needed: nn sits above serialization, which the
+    package face imports before it."""
+    from ..nn.module import Parameter
+    return Parameter
+
+
 def _rebuild(node, arrays, depth):
     if depth > MAX_NESTING:
         raise ValueError(f"its structure is nested deeper than {MAX_NESTING} levels")
     kind = node["kind"]
     if kind == "tensor":
-        return Tensor._make(arrays[node["key"]], None)
+        tensor = Tensor._make(arrays[node["key"]], None)
+        requires_grad = node.get("requires_grad", False) is True
+        if node.get("parameter", False) is True:
+            return _parameter_class()(tensor, requires_grad=requires_grad)
+        return tensor.requires_grad_() if requires_grad else tensor
     if kind == "ndarray":
         return arrays[node["key"]]
     if kind in ("dict", "ordereddict"):
