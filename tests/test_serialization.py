@@ -400,3 +400,19 @@ def test_a_structure_asking_an_integer_tensor_to_require_grad_is_refused(tmp_pat
     with pytest.raises(RuntimeError, match="c.npz is not a readable tinygrad_bn checkpoint: "
                                            "only Tensors of floating point"):
         tg.load(tmp_path / "c.npz")
+
+
+@pytest.mark.parametrize("content", [b"", b"not a checkpoint at all", b"abcdefgh{not json"])
+def test_a_file_of_no_known_format_says_which_formats_load_reads(tmp_path, content):
+    (tmp_path / "c.bin").write_bytes(content)
+    with pytest.raises(RuntimeError, match=re.escape(
+            f"{tmp_path / 'c.bin'} is not a readable tinygrad_bn checkpoint: it is neither a zip "
+            "archive (.npz, or a pickled object from tinygrad_bn.save) nor a .npy or "
+            ".safetensors file")):
+        tg.load(tmp_path / "c.bin")
+
+
+def test_an_empty_state_dict_round_trips(tmp_path):
+    tg.save({}, tmp_path / "c.npz")
+    assert tg.load(tmp_path / "c.npz") == OrderedDict()
+    assert tg.load(tmp_path / "c.npz", weights_only=False) == {}

@@ -58,10 +58,14 @@ def safetensors_bytes(obj: Any) -> bytes:
     return _safetensors_numpy("saving as safetensors").save(arrays, metadata=METADATA)
 
 
+MAX_HEADER_BYTES = 100_000_000  # the safetensors package's own limit
+
+
 def is_safetensors(head: bytes) -> bool:
     """Whether a file starting with ``head`` (its first 9 bytes or more) looks like safetensors:
     an 8-byte little-endian header length, then the JSON header's ``{``."""
-    return len(head) >= 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") > 1
+    return (len(head) >= 9 and head[8:9] == b"{"
+            and 1 < int.from_bytes(head[:8], "little") <= MAX_HEADER_BYTES)
 
 
 def read_safetensors(source: str | IO[bytes], name: str) -> OrderedDict[str, Tensor]:
