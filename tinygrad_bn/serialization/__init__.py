@@ -34,6 +34,7 @@ import numpy as np
 
 from ..tensor import Tensor
 from . import files
+# FORMAT, MAX_INFLATION and STRUCTURE_KEY stay importable from here, as before the split
 from .npz_format import (
     FORMAT, MAX_INFLATION, MAX_NESTING, STRUCTURE_KEY, check_zip_inflation, npz_entries,
     read_npz, write_npz,
