@@ -6,6 +6,7 @@ import json
 import os
 import re
 import stat
+import threading
 import zipfile
 from collections import OrderedDict
 
@@ -319,3 +320,99 @@ def test_a_real_torch_save_file_is_refused(tmp_path):
     torch.save(torch.nn.Linear(2, 2).state_dict(), tmp_path / "real.pt")
     with pytest.raises(RuntimeError, match="which is not a NumPy array .a PyTorch .pt file"):
         tg.load(tmp_path / "real.pt")
+
+
+def _read_fifo_in_thread(path, collected):
+    """Start a thread that reads the named pipe ``path`` to its end into ``collected``."""
+    def read():
+        with open(path, "rb") as pipe:
+            collected.append(pipe.read())
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return reader
+
+
+@pytest.mark.parametrize("through_symlink", [False, True])
+@pytest.mark.parametrize("obj, suffix", [({"w": tg.arange(3)}, ".npz"),
+                                         ({"w": tg.arange(3)}, ".safetensors"),
+                                         ({"w": tg.arange(3), "plan": [1, {"x": 2.5}]}, ".npz")])
+def test_a_named_pipe_is_written_through_not_replaced(tmp_path, obj, suffix, through_symlink):
+    if suffix == ".safetensors":
+        pytest.importorskip("safetensors")
+    fifo = tmp_path / ("pipe" + suffix)
+    os.mkfifo(fifo)
+    target = fifo
+    if through_symlink:
+        target = tmp_path / ("link" + suffix)
+        target.symlink_to(fifo)
+    collected = []
+    reader = _read_fifo_in_thread(fifo, collected)
+    tg.save(obj, target)  # blocks until the reader opens the pipe, as open() would
+    reader.join(timeout=30)
+    assert not reader.is_alive() and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert target.is_symlink() == through_symlink
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted({fifo.name, target.name})
+    loaded = tg.load(io.BytesIO(collected[0]))
+    assert loaded["w"].tolist() == [0, 1, 2]
+    if "plan" in obj:
+        assert loaded["plan"] == [1, {"x": 2.5}]
+
+
+def test_a_pickled_object_goes_through_a_named_pipe(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    collected = []
+    reader = _read_fifo_in_thread(tmp_path / "pipe", collected)
+    tg.save(nn.Linear(2, 3), tmp_path / "pipe")
+    reader.join(timeout=30)
+    assert tg.load(io.BytesIO(collected[0]), weights_only=False).out_features == 3
+    assert stat.S_ISFIFO(os.stat(tmp_path / "pipe").st_mode)
+
+
+def test_a_symlink_to_a_missing_file_creates_its_target(tmp_path):
+    link = tmp_path / "link.npz"
+    link.symlink_to(tmp_path / "target.npz")
+    tg.save({"w": tg.ones(1)}, link)
+    assert link.is_symlink() and tg.load(tmp_path / "target.npz")["w"].tolist() == [1.0]
+
+
+def test_parameters_and_requires_grad_come_back_as_torch_load_gives_them(tmp_path):
+    state = {"p": nn.Parameter(tg.ones(2)), "frozen": nn.Parameter(tg.ones(1), requires_grad=False),
+             "leaf": tg.zeros(2, requires_grad=True), "plain": tg.zeros(1)}
+    tg.save(state, tmp_path / "c.npz")
+    loaded = tg.load(tmp_path / "c.npz")
+    kinds = {key: (type(value).__name__, value.requires_grad) for key, value in loaded.items()}
+    assert kinds == {"p": ("Parameter", True), "frozen": ("Parameter", False),
+                     "leaf": ("Tensor", True), "plain": ("Tensor", False)}
+    torch = pytest.importorskip("torch")
+    theirs = {"p": torch.nn.Parameter(torch.ones(2)),
+              "frozen": torch.nn.Parameter(torch.ones(1), requires_grad=False),
+              "leaf": torch.zeros(2, requires_grad=True), "plain": torch.zeros(1)}
+    torch.save(theirs, tmp_path / "c.pt")
+    kinds_in_torch = {key: (type(value).__name__, value.requires_grad)
+                      for key, value in torch.load(tmp_path / "c.pt").items()}
+    assert kinds_in_torch == kinds
+
+
+def test_a_structure_asking_an_integer_tensor_to_require_grad_is_refused(tmp_path):
+    structure = json.dumps({"format": "tinygrad_bn.checkpoint/1", "root": {
+        "kind": "tensor", "key": "w", "requires_grad": True}})
+    np.savez(tmp_path / "c.npz", w=np.arange(3), __structure__=np.array(structure))
+    with pytest.raises(RuntimeError, match="c.npz is not a readable tinygrad_bn checkpoint: "
+                                           "only Tensors of floating point"):
+        tg.load(tmp_path / "c.npz")
+
+
+@pytest.mark.parametrize("content", [b"", b"not a checkpoint at all", b"abcdefgh{not json"])
+def test_a_file_of_no_known_format_says_which_formats_load_reads(tmp_path, content):
+    (tmp_path / "c.bin").write_bytes(content)
+    with pytest.raises(RuntimeError, match=re.escape(
+            f"{tmp_path / 'c.bin'} is not a readable tinygrad_bn checkpoint: it is neither a zip "
+            "archive (.npz, or a pickled object from tinygrad_bn.save) nor a .npy or "
+            ".safetensors file")):
+        tg.load(tmp_path / "c.bin")
+
+
+def test_an_empty_state_dict_round_trips(tmp_path):
+    tg.save({}, tmp_path / "c.npz")
+    assert tg.load(tmp_path / "c.npz") == OrderedDict()
+    assert tg.load(tmp_path / "c.npz", weights_only=False) == {}

@@ -167,6 +167,9 @@ class Module:
         object.__setattr__(self, name, value)
 
     _holds = ()  # a container's own storage attributes, which it registers itself
+    # Buffers a state dict may leave out: loading keeps their current value, as PyTorch's
+    # _load_from_state_dict does for entries added after older checkpoints were written.
+    _optional_state = ()
 
     def _members(self):
         """This module's own ``(kind, name, value)`` in assignment order; kind is
@@ -383,11 +386,16 @@ class Module:
         Everything is checked and converted to the destination's dtype before anything is
         copied, so a failed load leaves the module as it was: shape mismatches and values that
         are not numbers always raise, and with ``strict`` missing and unexpected keys raise too,
-        all listed in one ``RuntimeError`` worded as PyTorch's, each naming its key. Returns
+        all listed in one ``RuntimeError`` worded as PyTorch's, each naming its key. A buffer
+        that may be left out (BatchNorm's ``num_batches_tracked``) keeps its value, as PyTorch
+        keeps it for a state dict without version metadata. Returns
         ``(missing_keys, unexpected_keys)``.
         """
         own = self.state_dict()
-        missing = [key for key in own if key not in state_dict]
+        optional = {f"{module_prefix}.{name}" if module_prefix else name
+                    for module_prefix, module in self.named_modules()
+                    for name in module._optional_state}
+        missing = [key for key in own if key not in state_dict and key not in optional]
         unexpected = [key for key in state_dict if key not in own]
         problems = []
         if strict and unexpected:

@@ -35,6 +35,10 @@ class BatchNorm1d(Module):
     statistics. Both give the same values and gradients.
     """
 
+    # A state dict without num_batches_tracked (as written before PyTorch 0.4.1) keeps the
+    # module's own count, as PyTorch's BatchNorm loads it.
+    _optional_state = ("num_batches_tracked",)
+
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
                  device: DeviceLike | None = None, dtype: DTypeLike | None = None, *,

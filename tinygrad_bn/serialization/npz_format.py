@@ -1,32 +1,25 @@
-"""``save`` and ``load`` for state dicts (models and optimizers) as NumPy ``.npz`` files.
+"""The ``.npz`` format for data: state dicts (models and optimizers) and any nesting of dicts,
+lists and tuples holding tensors, arrays and Python values, as NumPy ``.npz`` archives.
 
-Every array is one entry named by its dotted path (``fc1.weight``, ``state.0.exp_avg``), so a
-PyTorch user can read a model checkpoint with ``numpy.load`` and ``torch.from_numpy``. The
-nesting (dicts, lists, tuples, Python numbers, which entries were tensors) is recorded as JSON
-text in one more entry, ``__structure__``.
+Every array is one entry named by its dotted path (``fc1.weight``, ``state.0.exp_avg``). A flat
+state dict (names to tensors, as ``Module.state_dict()`` returns) is written as those entries
+and nothing else, so ``numpy.load`` gives back exactly the state dict and
+``{k: torch.from_numpy(v) for k, v in numpy.load(path).items()}`` loads into a PyTorch model. Any
+other object also gets one more entry, ``__structure__``: a 0-d string array holding, as JSON
+text, the nesting (dicts, lists, tuples, Python values, which entries were tensors, which of
+those were Parameters or required grad, which ``torch.load`` restores too).
 
-Safety, for files and for the data in them:
-
-- ``load`` reads with ``allow_pickle=False``: loading never executes code. It refuses, with a
-  ``RuntimeError`` naming the file, anything that is not a checkpoint: a damaged archive, an
-  oversized ``.npy`` header, a structure nested deeper than ``MAX_NESTING``, an entry that would
-  inflate beyond ``MAX_INFLATION`` times its stored size (a zip bomb), or a dtype tensors cannot
-  hold. Unsigned integers wider than a byte and non-native byte orders are converted, with a
-  warning.
-- ``save`` checks everything before writing anything, writes to a temporary file in the target's
-  folder, flushes it to disk (``fsync``) and renames it over the target, so an interrupted save
-  never leaves a half-written checkpoint. A new file gets the permissions the user's umask
-  allows (0644 under umask 022), an overwritten one keeps its mode, and a symlink is written
-  through to its target. Errors name the target, never the temporary file.
-- Both accept an open binary file object (``io.BytesIO``) instead of a path, as PyTorch's do.
+Reading never executes code (``allow_pickle=False``). It refuses, with a ``RuntimeError`` naming
+the file, anything that is not a checkpoint: a damaged archive, an oversized ``.npy`` header, a
+structure nested deeper than ``MAX_NESTING``, an entry that would inflate beyond
+``MAX_INFLATION`` times its stored size (a zip bomb), or a dtype tensors cannot hold. Unsigned
+integers wider than a byte and non-native byte orders are converted, with a warning. Writing
+checks everything before the first byte is written.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import stat
-import tempfile
 import warnings
 import zipfile
 from collections import OrderedDict
@@ -34,8 +27,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from . import dtypes
-from .tensor import Tensor
+from .. import dtypes
+from ..tensor import Tensor
 
 STRUCTURE_KEY = "__structure__"
 FORMAT = "tinygrad_bn.checkpoint/1"
@@ -44,44 +37,21 @@ MAX_INFLATION = 100  # an entry's size over its stored size, beyond a first MiB
 _FREE_INFLATION_BYTES = 2**20
 
 
-def save(obj: Any, f: str | os.PathLike[str] | IO[bytes]) -> None:
-    """Write ``obj`` (a state dict, or any nesting of dicts, lists and tuples holding tensors,
-    arrays, numbers, strings, bools and None) to ``f``, a path or a binary file object (see
-    the module docstring for how a path is written)."""
+def npz_entries(obj: Any) -> dict[str, np.ndarray]:
+    """The arrays ``obj`` is written as, by entry name, ``__structure__`` included unless
+    ``obj`` is a flat state dict (a dict of names to tensors). Raises ``TypeError`` or
+    ``ValueError`` naming the first thing the format cannot hold."""
     arrays = {}
-    structure = {"format": FORMAT, "root": _describe(obj, "", arrays, depth=0)}
-    arrays[STRUCTURE_KEY] = np.array(json.dumps(structure))
-    if hasattr(f, "write"):
-        _write_npz(f, arrays)
-        return
-    target = os.path.realpath(os.fspath(f))
-    try:
-        _write_atomically(target, arrays)
-    except OSError as error:
-        raise type(error)(error.errno, error.strerror, target) from None
+    root = _describe(obj, "", arrays, depth=0)
+    is_state_dict = isinstance(obj, dict) and all(
+        isinstance(key, str) and type(value) is Tensor and not value.requires_grad
+        for key, value in obj.items())
+    if not is_state_dict:
+        arrays[STRUCTURE_KEY] = np.array(json.dumps({"format": FORMAT, "root": root}))
+    return arrays
 
 
-def _write_atomically(target, arrays):
-    if os.path.isdir(target):
-        raise IsADirectoryError(21, "Is a directory", target)
-    mode = stat.S_IMODE(os.stat(target).st_mode) if os.path.exists(target) else _new_file_mode()
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".tmp-",
-                                         suffix=".npz")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            _write_npz(file, arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
-    _sync_folder(os.path.dirname(target))
-
-
-def _write_npz(file, arrays):
+def write_npz(file: IO[bytes], arrays: dict[str, np.ndarray]) -> None:
     """``arrays`` as an ``.npz`` archive (what ``numpy.savez`` writes, entry ``name.npy`` per
     array), written entry by entry so that any key works, ``file`` and ``allow_pickle``
     included (``savez`` takes those as its own arguments)."""
@@ -89,27 +59,6 @@ def _write_npz(file, arrays):
         for name, array in arrays.items():
             with zf.open(name + ".npy", mode="w", force_zip64=True) as entry:
                 np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
-
-
-def _new_file_mode():
-    """The mode ``open`` would give a new file: 0o666 less the process's umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-def _sync_folder(folder):
-    """Flush the rename to disk too, where the platform allows opening a folder."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
 
 
 def _describe(obj, key, arrays, depth):
@@ -127,7 +76,12 @@ def _describe(obj, key, arrays, depth):
                 f"loaded back (tensors hold {dtypes.SUPPORTED_NAMES})"
             )
         arrays[key] = array
-        return {"kind": "tensor" if isinstance(obj, Tensor) else "ndarray", "key": key}
+        node = {"kind": "tensor" if isinstance(obj, Tensor) else "ndarray", "key": key}
+        if isinstance(obj, Tensor) and obj.requires_grad:
+            node["requires_grad"] = True
+        if isinstance(obj, _parameter_class()):
+            node["parameter"] = True
+        return node
     if isinstance(obj, dict):
         items = []
         for k, v in obj.items():
@@ -148,29 +102,24 @@ def _describe(obj, key, arrays, depth):
     raise TypeError(f"cannot save an object of type {type(obj).__name__} at '{key or 'top level'}'")
 
 
-def load(f: str | os.PathLike[str] | IO[bytes], map_location: Any = None,
-         weights_only: bool = True) -> Any:
-    """Read what ``save`` wrote, from a path or a binary file object. ``map_location`` and
-    ``weights_only`` are accepted for PyTorch compatibility (everything is on the CPU, and no
-    code is ever run). A plain ``.npz`` without structure loads as a dict of tensors. Anything
-    that is not a readable checkpoint raises ``RuntimeError`` naming the file (see the module
-    docstring); a missing file raises ``FileNotFoundError``."""
-    if hasattr(f, "read"):
-        source, name = f, getattr(f, "name", None) or "the file object"
-    else:
-        source = name = os.fspath(f)
+def read_npz(source: Any, name: str) -> Any:
+    """The object an ``.npz`` archive holds, read from ``source`` (a path or a binary file
+    object, called ``name`` in errors). An archive without ``__structure__`` (a flat state
+    dict, or any ``numpy.savez`` file) loads as an ``OrderedDict`` of tensors in entry order."""
     try:
-        _check_inflation(source)
+        check_zip_inflation(source)
         archive = np.load(source, allow_pickle=False)
         if not isinstance(archive, np.lib.npyio.NpzFile):  # a .npy file: one bare array
             raise ValueError("it holds a single array, not a checkpoint archive")
         with archive:
-            foreign = [name for name in archive.zip.namelist() if not name.endswith(".npy")]
+            foreign = [entry for entry in archive.zip.namelist() if not entry.endswith(".npy")]
             if foreign:
                 raise ValueError(
                     f"it holds {foreign[0]!r}, which is not a NumPy array (a PyTorch .pt file? "
-                    "tinygrad_bn checkpoints are .npz archives written by tinygrad_bn.save)")
-            arrays = {key: _checked(archive[key], key) for key in archive.files}
+                    "tinygrad_bn cannot read the pickles torch.save writes: in PyTorch, save the "
+                    "state dict with safetensors.torch.save_file(model.state_dict(), "
+                    "'model.safetensors') and load that file)")
+            arrays = {key: checked_array(archive[key], key) for key in archive.files}
     except FileNotFoundError:
         raise
     except (zipfile.BadZipFile, ValueError, TypeError, OSError, EOFError, KeyError) as error:
@@ -185,11 +134,11 @@ def load(f: str | os.PathLike[str] | IO[bytes], map_location: Any = None,
     except RecursionError:
         raise RuntimeError(f"{name} is not a readable tinygrad_bn checkpoint: its structure is "
                            f"nested too deeply") from None
-    except (ValueError, KeyError, TypeError, AttributeError) as error:
+    except (ValueError, KeyError, TypeError, AttributeError, RuntimeError) as error:
         raise RuntimeError(f"{name} is not a readable tinygrad_bn checkpoint: {error}") from None
 
 
-def _check_inflation(source):
+def check_zip_inflation(source: Any) -> None:
     """Refuse a zip archive whose entries declare sizes far beyond their stored bytes (reading
     an entry never goes past its declared size, so this bounds the memory a load takes)."""
     if hasattr(source, "read"):
@@ -212,7 +161,7 @@ def _check_inflation(source):
         source.seek(start)
 
 
-def _checked(array, key):
+def checked_array(array: np.ndarray, key: str) -> np.ndarray:
     """``array`` in a dtype tensors hold: native byte order, wide unsigned ints as int64 (with
     a warning); other dtypes raise ``TypeError`` naming the entry."""
     if key == STRUCTURE_KEY:
@@ -231,12 +180,23 @@ def _checked(array, key):
                     f"({dtypes.SUPPORTED_NAMES})")
 
 
+def _parameter_class():
+    """``nn.Parameter``, imported when first needed: nn sits above serialization, which the
+    package face imports before it."""
+    from ..nn.module import Parameter
+    return Parameter
+
+
 def _rebuild(node, arrays, depth):
     if depth > MAX_NESTING:
         raise ValueError(f"its structure is nested deeper than {MAX_NESTING} levels")
     kind = node["kind"]
     if kind == "tensor":
-        return Tensor._make(arrays[node["key"]], None)
+        tensor = Tensor._make(arrays[node["key"]], None)
+        requires_grad = node.get("requires_grad", False) is True
+        if node.get("parameter", False) is True:
+            return _parameter_class()(tensor, requires_grad=requires_grad)
+        return tensor.requires_grad_() if requires_grad else tensor
     if kind == "ndarray":
         return arrays[node["key"]]
     if kind in ("dict", "ordereddict"):
