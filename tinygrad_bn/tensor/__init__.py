@@ -17,6 +17,7 @@ its family:
 - ``shape``: views and reshaping, pieces, ``cat``, ``stack``;
 - ``indexing``: ``tensor[index]``, ``gather``, ``scatter``, masks;
 - ``inplace``: ``add_`` and the other in-place writes, ``tensor[index] = value``;
+- ``inplace_forms``: the in-place forms of the other ops (``sin_``, ``eq_``, ``scatter_``, ...);
 - ``conversion``: dtypes, devices, Python and NumPy values, new tensors, the printing hooks;
 - ``arguments``: how the methods take their arguments (numbers, promotion, NumPy's names).
 
@@ -35,13 +36,14 @@ from .core import Tensor, _to_array, is_tensor, qualified_type_name, scalar_for
 from .elementwise import ElementwiseMethods
 from .indexing import IndexingMethods
 from .inplace import InPlaceMethods
+from .inplace_forms import InPlaceFormsMethods
 from .reduction import ReductionMethods, std_mean, var_mean
 from .shape import (
     ShapeMethods, broadcast_shapes, broadcast_tensors, cat, hstack, meshgrid, stack, vstack,
 )
 
 FAMILIES = (ArithmeticMethods, ElementwiseMethods, ComparisonMethods, ReductionMethods,
-            ShapeMethods, IndexingMethods, InPlaceMethods, ConversionMethods)
+            ShapeMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods, ConversionMethods)
 
 
 class _Empty:
