@@ -115,22 +115,42 @@ def _set_attributes(tensor, attributes):
 
 
 def _deepcopy_array(array, memo):
-    """A copy of ``array`` for ``deepcopy``: when it views a larger array (its ``base``), the
-    same view of that array's copy, made once per ``deepcopy`` call (kept in ``memo``), so that
-    views copied together still share memory."""
-    root = array
-    while isinstance(root.base, np.ndarray):
-        root = root.base
-    if root is array or not (root.flags.c_contiguous or root.flags.f_contiguous):
+    """A copy of ``array`` for ``deepcopy``: when it views a larger array, the same view of
+    that array's copy, made once per ``deepcopy`` call (kept in ``memo``), so that views copied
+    together still share memory."""
+    storage = storage_of(array)
+    if storage is None:
         return array.copy(order="K")
+    root, offset = storage
     root_copy = memo.get(id(root))
     if root_copy is None:
         root_copy = memo[id(root)] = root.copy(order="K")
         memo.setdefault(id(memo), []).append(root)  # copy's keep-alive list: ids stay unique
-    buffer = root_copy.ravel(order="K").view(np.uint8)
-    offset = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
-    view = np.ndarray(array.shape, array.dtype, buffer=buffer, offset=offset,
-                      strides=array.strides)
-    if not array.flags.writeable:
+    return view_into(root_copy, offset, array)
+
+
+def storage_of(array: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """``(root, offset)`` when ``array`` views a larger array: the array at the end of its chain
+    of ``base``s, whose memory is one contiguous block (C or Fortran order), and the byte
+    offset of ``array``'s first element in it. None for an array that owns its memory (or
+    views memory of another kind, or a root with gaps)."""
+    root = array
+    while isinstance(root.base, np.ndarray):
+        root = root.base
+    if root is array or not (root.flags.c_contiguous or root.flags.f_contiguous):
+        return None
+    return root, array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+
+
+def view_into(root: np.ndarray, offset: int, like: np.ndarray | tuple) -> np.ndarray:
+    """The view of ``root`` (a copy of the root ``storage_of`` found, in the same memory
+    order) that ``like`` was of the original: ``like`` is that array, or its ``(shape, dtype,
+    strides, writeable)``."""
+    if isinstance(like, np.ndarray):
+        like = (like.shape, like.dtype, like.strides, like.flags.writeable)
+    shape, dtype, strides, writeable = like
+    buffer = root.ravel(order="K").view(np.uint8)
+    view = np.ndarray(shape, dtype, buffer=buffer, offset=offset, strides=strides)
+    if not writeable:
         view.flags.writeable = False
     return view
