@@ -18,7 +18,7 @@ def test_attributes_of_a_leaf():
     assert x.T.shape == (3, 2)
     assert x.detach().numpy() is x.detach().numpy()
     assert x.tolist() == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
-    assert np.asarray(x) is x.detach().numpy()
+    assert np.asarray(x.detach()) is x.detach().numpy()
     assert x.to("cpu") is x and str(x.device) == "cpu" and x.device == tg.device("cpu")
 
 

@@ -3,7 +3,8 @@
 ``import tinygrad_bn as torch`` gives tensors with reverse-mode autodiff (``tensor``, ``randn``,
 ``Tensor.backward``), the four dtypes, gradient-mode switches, seeding, ``gradcheck``,
 ``save``/``load``, and the subpackages ``nn``, ``optim``, ``data`` (also at
-``utils.data``) and ``linalg`` (its norms).
+``utils.data``), ``linalg`` (its norms) and ``multiprocessing`` (Python's, with tensors that
+travel between processes).
 """
 
 from . import autograd, ops
@@ -40,7 +41,7 @@ from .tensor_types import (
 )
 
 # Subpackages that use the names above are imported last.
-from . import data, linalg, nn, optim, utils, viz  # noqa: E402
+from . import data, linalg, multiprocessing, nn, optim, utils, viz  # noqa: E402
 
 half = float16
 float = float32

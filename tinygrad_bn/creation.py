@@ -153,9 +153,18 @@ def full(size: ShapeLike, fill_value: Number | Tensor, dtype: DTypeLike | None =
             dtype = dtypes.int64
         else:
             dtype = dtypes.get_default_dtype()
+    _check_fill_tensor("full", fill_value)
     value = scalar_for(fill_value, dtypes.canonical(dtype))  # PyTorch's overflow check
     return _filled(np.full(size_arguments((size,)), value), fill_value, dtype, requires_grad,
                    device)
+
+
+def _check_fill_tensor(name, fill_value):
+    """A tensor passes for a number only when it is 0-d and requires no grad, as in PyTorch's
+    argument parser."""
+    if isinstance(fill_value, Tensor) and (fill_value.ndim != 0 or fill_value.requires_grad):
+        raise TypeError(f"{name}(): argument 'fill_value' (position 2) must be Number, not "
+                        "Tensor")
 
 
 def _filled(array, fill_value, dtype, requires_grad, device):
@@ -196,6 +205,7 @@ def full_like(input: Tensor, fill_value: Number | Tensor, dtype: DTypeLike | Non
     """A tensor filled with ``fill_value`` with ``input``'s shape and, unless ``dtype`` is given,
     its dtype (PyTorch's ``*_like`` rule); ``requires_grad=False`` by default and the result is a
     new leaf, outside ``input``'s graph."""
+    _check_fill_tensor("full_like", fill_value)
     return _filled(np.full(input.shape, fill_value), fill_value,
                    input.dtype if dtype is None else dtype, requires_grad, device)
 

@@ -54,6 +54,14 @@ class Parameter(Tensor):
         if graph.tracer is not None:  # a jit capture refuses parameters made inside the step
             graph.tracer.record_made(self)
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Parameter:
+        """A Parameter of the same class over a copy of the values, with ``requires_grad``:
+        as PyTorch's, it keeps neither ``grad`` nor the Python attributes (a deep-copied
+        model starts with no gradients)."""
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(Tensor(self._array), self._requires_grad)
+        return memo[id(self)]
+
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
 

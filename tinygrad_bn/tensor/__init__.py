@@ -17,7 +17,9 @@ its family:
 - ``shape``: views and reshaping, pieces, ``cat``, ``stack``;
 - ``indexing``: ``tensor[index]``, ``gather``, ``scatter``, masks;
 - ``inplace``: ``add_`` and the other in-place writes, ``tensor[index] = value``;
+- ``inplace_forms``: the in-place forms of the other ops (``sin_``, ``eq_``, ``scatter_``, ...);
 - ``conversion``: dtypes, devices, Python and NumPy values, new tensors, the printing hooks;
+- ``copying``: ``pickle``, ``copy.copy`` and ``copy.deepcopy`` (the data, never the graph);
 - ``arguments``: how the methods take their arguments (numbers, promotion, NumPy's names).
 
 Each family is a plain class of methods. Below they become ``Tensor``'s own methods: set on the
@@ -31,17 +33,20 @@ from .arguments import accept_numpy_names, constant_tensor
 from .arithmetic import ArithmeticMethods, einsum
 from .comparison import ComparisonMethods, where
 from .conversion import ConversionMethods
+from .copying import CopyingMethods, rebuild_tensor
 from .core import Tensor, _to_array, is_tensor, qualified_type_name, scalar_for
 from .elementwise import ElementwiseMethods
 from .indexing import IndexingMethods
 from .inplace import InPlaceMethods
+from .inplace_forms import InPlaceFormsMethods
 from .reduction import ReductionMethods, std_mean, var_mean
 from .shape import (
     ShapeMethods, broadcast_shapes, broadcast_tensors, cat, hstack, meshgrid, stack, vstack,
 )
 
 FAMILIES = (ArithmeticMethods, ElementwiseMethods, ComparisonMethods, ReductionMethods,
-            ShapeMethods, IndexingMethods, InPlaceMethods, ConversionMethods)
+            ShapeMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods, ConversionMethods,
+            CopyingMethods)
 
 
 class _Empty:

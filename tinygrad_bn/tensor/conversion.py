@@ -27,6 +27,13 @@ from ..shapes import ShapeLike
 from .core import Tensor
 
 
+_NUMPY_OF_GRAD_ERROR = ("Can't call numpy() on Tensor that requires grad. Use "
+                        "tensor.detach().numpy() instead.")
+
+# Warnings that PyTorch gives once per process (its TORCH_WARN_ONCE), and whether they were.
+_warned = {"float of grad": False}
+
+
 class ConversionMethods:
     """The conversions and printing hooks of ``Tensor``, which takes them as its own (see
     ``tinygrad_bn/tensor/__init__.py``)."""
@@ -149,10 +156,7 @@ class ConversionMethods:
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied), as PyTorch's ``Tensor.numpy()``."""
         if self._requires_grad:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
-                "instead."
-            )
+            raise RuntimeError(_NUMPY_OF_GRAD_ERROR)
         if graph.tracer is not None:
             graph.tracer.read_value(self, "Tensor.numpy()")
         return self._array
@@ -165,9 +169,18 @@ class ConversionMethods:
         return self._array.tolist()
 
     def __array__(self, dtype=None, copy=None):
+        """``numpy.asarray(tensor)`` is the array itself, shared as ``numpy()`` shares it (so, as
+        in PyTorch, a tensor that requires grad refuses); ``numpy.array(tensor)`` is a copy."""
+        if self._requires_grad:
+            raise RuntimeError(_NUMPY_OF_GRAD_ERROR)
         if graph.tracer is not None:
             graph.tracer.read_value(self, "numpy.asarray(tensor)")
-        return self._array if dtype is None else self._array.astype(dtype)
+        array = self._array
+        if dtype is not None and np.dtype(dtype) != array.dtype:
+            if copy is False:
+                raise ValueError("Unable to avoid copy while creating an array as requested.")
+            return array.astype(dtype)
+        return array.copy() if copy else array
 
     def __len__(self):
         if self._array.ndim == 0:
@@ -190,6 +203,14 @@ class ConversionMethods:
         return bool(self._array)
 
     def __float__(self):
+        """``float(t)``, and so ``"%.4f" % t`` and ``math.exp(t)``. As in PyTorch, the first
+        conversion in a process of a tensor that requires grad warns that the number leaves the
+        graph (``f"{t:.4f}"``, ``int(t)`` and ``item()`` do not warn)."""
+        if self._requires_grad and not _warned["float of grad"]:
+            _warned["float of grad"] = True
+            warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                          "unexpected behavior.\nConsider using tensor.detach() first.",
+                          UserWarning, stacklevel=2)
         return float(self.item())
 
     def __int__(self):

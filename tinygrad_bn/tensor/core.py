@@ -46,10 +46,14 @@ class Tensor:
     Tensors that share an array (``.data``, ``detach()``, views such as ``reshape`` or basic
     indexing) share a version counter (``_version``) that every in-place write bumps; ``_base``
     is the tensor a view was taken from.
+
+    Python attributes can be set on a tensor (``x.g = grad``), as in PyTorch; they live in its
+    ``__dict__``, which pickling and ``copy`` carry along (see ``copying``). The autograd fields
+    are slots, so reading them never looks in that dict.
     """
 
     __slots__ = ("_array", "_grad", "grad_fn", "_requires_grad", "_version_counter", "_base",
-                 "_hooks", "__weakref__")
+                 "_hooks", "__weakref__", "__dict__")
     __array_ufunc__ = None  # ndarray <op> Tensor defers to Tensor's reflected operators
 
     def __init__(self, data: Any, dtype: DTypeLike | None = None,
