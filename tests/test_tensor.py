@@ -1,6 +1,8 @@
 """Tensor attributes, dtype inference and promotion, conversions, printing, creation functions
 and seeding."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -233,3 +235,13 @@ def test_ops_on_tensors_without_grad_build_no_graph():
     x, y = tg.randn(3), tg.randn(3)
     out = (x * y).exp().sum()
     assert out.grad_fn is None and not out.requires_grad
+
+
+@pytest.mark.parametrize("data", [1e6, [1e6, 1.0], np.array([1e6]), -1e300])
+def test_a_value_too_large_for_float16_becomes_inf_without_a_warning(data):
+    """PyTorch gives inf silently; NumPy's cast warns. The test turns warnings into errors
+    itself, so the silence holds under pytest's own warning capture."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t = tg.tensor(data, dtype=tg.float16)
+    assert np.isinf(t.numpy()).any()

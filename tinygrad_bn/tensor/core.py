@@ -379,7 +379,10 @@ def _to_array(data, dtype=None):
     if target.kind in "iu" and array.dtype.kind in "iuf" and array.size \
             and array.dtype is not target:
         _check_integer_range(array, target, from_python)
-    return array if array.dtype is target else array.astype(target)
+    if array.dtype is target:
+        return array
+    with np.errstate(over="ignore"):  # 1e6 into float16 is inf, without a warning, as in PyTorch
+        return array.astype(target)
 
 
 def _check_integer_range(array, target, from_python):
