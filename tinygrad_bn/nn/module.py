@@ -69,6 +69,8 @@ def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
             param._grad.zero_()
 
 
+_MISSING = object()  # getattr's default where None is a value
+
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
@@ -188,23 +190,40 @@ class Module:
             if kind == "module":
                 yield name, value
 
+    def __dir__(self):
+        """PyTorch's: the class's and the instance's attributes and the registered names, sorted,
+        without those that start with a digit (``ModuleList`` positions)."""
+        names = set(dir(type(self))) | set(self.__dict__)
+        names.update(name for _, name, _ in self._members())
+        return sorted(name for name in names if not name[0].isdigit())
+
     def children(self) -> Iterator[Module]:
         """The direct submodules, in registration order (not recursive; ``modules()`` is)."""
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every submodule, depth first, each once, with dotted names."""
-        seen, stack = set(), [(prefix, self)]
+    def named_modules(self, memo: set[Module] | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """This module and every submodule, depth first, with dotted names: each once (a module
+        in ``memo`` is skipped, and ``memo`` gains those yielded), or, with
+        ``remove_duplicate=False``, once under every name it is registered by (what
+        ``state_dict`` lists; a module that contains itself is not entered again)."""
+        if memo is None:
+            memo = set()
+        stack = [(prefix, self, ())]
         while stack:
-            name, module = stack.pop()
-            if id(module) in seen:
+            name, module, ancestors = stack.pop()
+            if remove_duplicate:
+                if module in memo:
+                    continue
+                memo.add(module)
+            elif id(module) in ancestors:
                 continue
-            seen.add(id(module))
             yield name, module
+            ancestors = (*ancestors, id(module))
             children = list(module.named_children())
             for child_name, child in reversed(children):
-                stack.append((f"{name}.{child_name}" if name else child_name, child))
+                stack.append((f"{name}.{child_name}" if name else child_name, child, ancestors))
 
     def modules(self) -> Iterator[Module]:
         """This module and every submodule below it, each once, depth first in registration order
@@ -277,12 +296,27 @@ class Module:
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` (a Module, or None) as the submodule ``name``, the same as assigning
-        the attribute. ``register_module`` is the same method."""
-        if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        the attribute. ``name`` must be a non-empty string without ``.`` that names no other
+        attribute (a method, a setting, a parameter), PyTorch's rules and errors.
+        ``register_module`` is the same method."""
+        self._check_submodule(name, module)
         setattr(self, name, module)
 
     register_module = add_module
+
+    def _check_submodule(self, name, module):
+        """``add_module``'s checks, in PyTorch's order and words."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        if not isinstance(name, str):
+            raise TypeError(f"module name should be a string. Got {type(name).__name__}")
+        current = getattr(self, name, _MISSING)
+        if current is not _MISSING and current is not None and not isinstance(current, Module):
+            raise KeyError(f"attribute '{name}' already exists")
+        if "." in name:
+            raise KeyError(f'module name can\'t contain ".", got: {name}')
+        if name == "":
+            raise KeyError('module name can\'t be empty string ""')
 
     # ------------------------------------------------------------------ modes and gradients
 
@@ -360,10 +394,12 @@ class Module:
 
     def state_dict(self, prefix: str = "") -> OrderedDict[str, Tensor]:
         """Every parameter and persistent buffer by dotted name, PyTorch's order: each module's
-        own parameters, then its own buffers, then its submodules'. Values share memory with
-        the module (detached tensors)."""
+        own parameters, then its own buffers, then its submodules'. A module or tensor held
+        under two names is listed under both, as in PyTorch (tied weights load either way).
+        Values share memory with the module (detached tensors)."""
         state = OrderedDict()
-        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+        for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."),
+                                                        remove_duplicate=False):
             names = module.__dict__.get("_non_persistent_buffers", set())
             members = list(module._members())
             for wanted in ("parameter", "buffer"):
