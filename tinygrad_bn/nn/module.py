@@ -6,14 +6,18 @@ they were assigned, so a model is plain Python: no registration calls except ``r
 for the state that is not trained (BatchNorm's running statistics). As in PyTorch, only an
 attribute that *is* a Parameter, a buffer or a Module counts: a plain list, tuple or dict of
 modules is not looked into (``nn.ModuleList``, ``nn.ModuleDict``, ``nn.ParameterList`` and
-``nn.ParameterDict`` are the containers that register what they hold), and assigning one warns
-once. Names, ``state_dict`` keys and their order, ``train``/``eval`` and the ``repr`` follow
+``nn.ParameterDict`` are the containers that register what they hold), and one holding a module
+or parameter that is not registered some other way warns once, when the model is walked. Names, ``state_dict`` keys and their order, ``train``/``eval`` and the ``repr`` follow
 PyTorch.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import warnings
+import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -157,8 +161,8 @@ class Module:
     # ------------------------------------------------------------------ discovery
 
     def __setattr__(self, name, value):
-        if isinstance(value, (list, tuple, dict)) and value:
-            _warn_if_unregistered(self, name, value)
+        if isinstance(value, (list, tuple, dict)) and name not in self._holds:
+            _note_plain_container(self, name, value)
         if value is None or isinstance(value, (Tensor, Module)):
             graph._Structure.count += 1  # jit plans hold the tensors they were captured with
         elif name != "training":  # plans check the mode directly, and train() runs often
@@ -170,9 +174,9 @@ class Module:
     def _members(self):
         """This module's own ``(kind, name, value)`` in assignment order; kind is
         ``"parameter"``, ``"buffer"`` or ``"module"``. Only the attribute itself counts, not
-        what a list or dict in it holds (as in PyTorch); containers override this. A list or
-        dict that has come to hold modules since it was assigned (``self.layers = []``, then
-        ``append``) gets the unregistered warning here, the first time it is walked."""
+        what a list or dict in it holds (as in PyTorch); containers override this. A plain
+        list, tuple or dict holding a module or parameter that is not also registered gets the
+        unregistered warning here, when the module is first walked with it."""
         buffers = self.__dict__.get("_buffer_names", ())
         for name, value in self.__dict__.items():
             if name in buffers:
@@ -181,7 +185,8 @@ class Module:
                 yield "parameter", name, value
             elif isinstance(value, Module):
                 yield "module", name, value
-            elif isinstance(value, (list, tuple, dict)) and value and name not in self._holds:
+            elif (isinstance(value, (list, tuple, dict)) and value and name not in self._holds
+                  and not getattr(_quiet, "walking", False)):
                 _warn_if_unregistered(self, name, value)
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -479,34 +484,113 @@ class Module:
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines + children) + "\n)"
 
 
+# ---------------------------------------------------------------------- plain containers
+
+# A plain list, tuple or dict of modules is not registered (PyTorch's rule), which silently
+# costs a model its parameters, so it gets a warning; PyTorch stays silent. It is decided when
+# the module is walked (``parameters()``, ``state_dict()``, ``train()``...), not when the list
+# is assigned, because the modules in it may be registered after (``self.layers = []``, then
+# ``add_module(f"l{i}", layer)`` and ``self.layers.append(layer)`` for each): only a module or
+# parameter that is not reachable through registered attributes makes it warn. The warning
+# points at the line that assigned the list when it held modules then, otherwise at the
+# user's line that started the walk: the first frame outside this package.
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _warned_unregistered = set()  # (module class, attribute name) pairs already warned about
+# module -> {attribute name: (id of the list, filename, lineno, globals)} where it was assigned
+_assignment_sites = weakref.WeakKeyDictionary()
+_quiet = threading.local()  # walking=True while a check walks the tree: no warnings inside it
+
+
+def _held(value):
+    """The modules and parameters a plain list, tuple or dict holds."""
+    items = value.values() if isinstance(value, dict) else value
+    return [item for item in items if isinstance(item, (Module, Parameter))]
+
+
+def _user_frame():
+    """The innermost frame whose code lives outside tinygrad_bn: the user's line."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    return frame
+
+
+def _note_plain_container(module, name, value):
+    """Remember where ``module.name`` was assigned a plain container that holds modules or
+    parameters, for the warning a later walk may give; forget an older assignment."""
+    sites = _assignment_sites.get(module)
+    if sites is not None:
+        sites.pop(name, None)
+    if value and _held(value):
+        frame = _user_frame()
+        if frame is not None:
+            site = (id(value), frame.f_code.co_filename, frame.f_lineno, frame.f_globals)
+            _assignment_sites.setdefault(module, {})[name] = site
+
+
+def _registered(module):
+    """The ids of every module and parameter reachable from ``module`` through registered
+    attributes (``module`` included), found without warning."""
+    found, stack = set(), [module]
+    previous, _quiet.walking = getattr(_quiet, "walking", False), True
+    try:
+        while stack:
+            current = stack.pop()
+            if id(current) in found:
+                continue
+            found.add(id(current))
+            for kind, _, value in current._members():
+                if kind == "module":
+                    stack.append(value)
+                elif kind == "parameter" and value is not None:
+                    found.add(id(value))
+    finally:
+        _quiet.walking = previous
+    return found
 
 
 def _warn_if_unregistered(module, name, value):
-    """Warn, once per class and attribute name, that a plain list, tuple or dict of modules or
-    parameters assigned to ``module.name`` is not registered, and name the container that
-    would register it. PyTorch stays silent here; the silence costs a model its parameters."""
+    """Warn, once per class and attribute name, that the plain list, tuple or dict in
+    ``module.name`` holds modules or parameters that are not registered, and name the container
+    that would register them. Nothing is said when every one of them is also registered."""
     key = (type(module), name)
     if key in _warned_unregistered:
         return
-    items = value.values() if isinstance(value, dict) else value
-    has_modules = any(isinstance(item, Module) for item in items)
-    has_parameters = any(isinstance(item, Parameter) for item in items)
-    if not (has_modules or has_parameters):
+    held = _held(value)
+    if not held:
+        return
+    registered = _registered(module)
+    if all(id(item) in registered for item in held):
         return
     _warned_unregistered.add(key)
+    has_modules = any(isinstance(item, Module) for item in held)
+    has_parameters = any(isinstance(item, Parameter) for item in held)
     suffix = "Dict" if isinstance(value, dict) else "List"
-    held = " and ".join(what for what, present in (("modules", has_modules),
+    what = " and ".join(kind for kind, present in (("modules", has_modules),
                                                     ("parameters", has_parameters)) if present)
     containers = " / ".join(f"nn.{kind}{suffix}" for kind, present in (
         ("Module", has_modules), ("Parameter", has_parameters)) if present)
-    warnings.warn(
-        f"{type(module).__name__}.{name} is a plain {type(value).__name__} of {held}, which is "
+    message = (
+        f"{type(module).__name__}.{name} is a plain {type(value).__name__} of {what}, which is "
         f"not registered (as in PyTorch): what it holds is not in parameters(), state_dict(), "
         f"children() or modules(), and .to()/.double() and train()/eval() do not reach it. "
-        f"Use {containers} to register them.",
-        UserWarning, stacklevel=3,
+        f"Use {containers} to register them."
     )
+    site = _assignment_sites.get(module, {}).get(name)
+    if site is not None and site[0] == id(value):
+        _, filename, lineno, module_globals = site
+    else:
+        frame = _user_frame()
+        if frame is None:  # walked from inside the package only: ordinary attribution
+            warnings.warn(message, UserWarning, stacklevel=2)
+            return
+        filename, lineno, module_globals = (frame.f_code.co_filename, frame.f_lineno,
+                                            frame.f_globals)
+    warnings.warn_explicit(message, UserWarning, filename, lineno,
+                           module=module_globals.get("__name__"),
+                           registry=module_globals.setdefault("__warningregistry__", {}),
+                           module_globals=module_globals)
 
 
 # ---------------------------------------------------------------------- hooks
