@@ -7,8 +7,8 @@ for the state that is not trained (BatchNorm's running statistics). As in PyTorc
 attribute that *is* a Parameter, a buffer or a Module counts: a plain list, tuple or dict of
 modules is not looked into (``nn.ModuleList``, ``nn.ModuleDict``, ``nn.ParameterList`` and
 ``nn.ParameterDict`` are the containers that register what they hold), and one holding a module
-or parameter that is not registered some other way warns once, when the model is walked. Names, ``state_dict`` keys and their order, ``train``/``eval`` and the ``repr`` follow
-PyTorch.
+or parameter that is not registered some other way warns once, when the model is walked.
+Names, ``state_dict`` keys and their order, ``train``/``eval`` and the ``repr`` follow PyTorch.
 """
 
 from __future__ import annotations
