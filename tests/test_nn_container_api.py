@@ -199,7 +199,8 @@ CASES = {
         lambda t, nn: nn.ModuleList([lin(nn)]).__delitem__(5),
         ("IndexError", "index 5 is out of range")),
     "list insert": (
-        lambda t, nn: after(lambda m: m.insert(1, nn.Tanh()), lambda m: (names(m), list(m._modules)))(
+        lambda t, nn: after(lambda m: m.insert(1, nn.Tanh()),
+                            lambda m: (names(m), list(m._modules)))(
             nn.ModuleList([lin(nn), nn.ReLU()])),
         (OK, (["Linear", "Tanh", "ReLU"], ["0", "1", "2"]))),
     "list insert at the end": (
@@ -407,6 +408,9 @@ CASES = {
     "parameter list missing digit name": (
         lambda t, nn: getattr(nn.ParameterList([t.ones(1)]), "1"),
         ("AttributeError", "'ParameterList' object has no attribute '1'")),
+    "parameter list superscript name": (
+        lambda t, nn: getattr(nn.ParameterList([t.ones(1)]), "\u00b2"),
+        ("AttributeError", "'ParameterList' object has no attribute '\u00b2'")),
     "parameter list dir hides the digits": (
         lambda t, nn: [k for k in dir(nn.ParameterList([t.ones(1)])) if k[0].isdigit()],
         (OK, [])),

@@ -197,3 +197,35 @@ def test_warnings_as_errors_raise_at_the_walk():
         warnings.simplefilter("error")
         with pytest.raises(UserWarning, match=r"^Net\.layers is a plain list of modules"):
             net.state_dict()
+
+
+def test_a_model_that_is_not_hashable_is_walked_and_warned_about():
+    class Net(nn.Module):  # __eq__ without __hash__: instances cannot go in a set or dict
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+            self.layers = [nn.Linear(2, 2)]
+
+        def __eq__(self, other):
+            return self is other
+
+    net = Net()
+    caught = caught_while(lambda: [n for n, _ in net.named_modules()])
+    assert [str(w.message)[:38] for w in caught] == ["Net.layers is a plain list of modules,"]
+    assert [n for n, _ in net.named_modules()] == ["", "fc"]
+    assert list(net.state_dict()) == ["fc.weight", "fc.bias"]
+
+
+def test_the_assignment_record_goes_with_the_module():
+    from tinygrad_bn.nn import module as module_file
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = [nn.Linear(2, 2)]
+
+    before = len(module_file._assignment_sites)
+    net = Net()
+    assert len(module_file._assignment_sites) == before + 1
+    del net
+    assert len(module_file._assignment_sites) == before

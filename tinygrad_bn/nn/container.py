@@ -417,7 +417,7 @@ class ParameterList(Module):
     def __getattr__(self, name):
         # only reached when ordinary lookup fails: ``getattr(params, "0")``, as in PyTorch
         values = self.__dict__.get("_values")
-        if values is not None and name.isdigit() and int(name) < len(values):
+        if values is not None and name.isascii() and name.isdigit() and int(name) < len(values):
             return values[int(name)]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 

@@ -213,15 +213,16 @@ class Module:
         in ``memo`` is skipped, and ``memo`` gains those yielded), or, with
         ``remove_duplicate=False``, once under every name it is registered by (what
         ``state_dict`` lists; a module that contains itself is not entered again)."""
-        if memo is None:
-            memo = set()
+        seen = set()  # ids: a module need not be hashable (one may define __eq__ only)
         stack = [(prefix, self, ())]
         while stack:
             name, module, ancestors = stack.pop()
             if remove_duplicate:
-                if module in memo:
+                if id(module) in seen or (memo is not None and module in memo):
                     continue
-                memo.add(module)
+                seen.add(id(module))
+                if memo is not None:
+                    memo.add(module)
             elif id(module) in ancestors:
                 continue
             yield name, module
@@ -497,8 +498,10 @@ class Module:
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _warned_unregistered = set()  # (module class, attribute name) pairs already warned about
-# module -> {attribute name: (id of the list, filename, lineno, globals)} where it was assigned
-_assignment_sites = weakref.WeakKeyDictionary()
+# id(module) -> {attribute name: (id of the list, filename, lineno, globals)}: where it was
+# assigned. Keyed by id, not by the module (which need not be hashable); a weak reference to
+# the module removes the entry when the module goes.
+_assignment_sites = {}
 _quiet = threading.local()  # walking=True while a check walks the tree: no warnings inside it
 
 
@@ -519,14 +522,18 @@ def _user_frame():
 def _note_plain_container(module, name, value):
     """Remember where ``module.name`` was assigned a plain container that holds modules or
     parameters, for the warning a later walk may give; forget an older assignment."""
-    sites = _assignment_sites.get(module)
+    sites = _assignment_sites.get(id(module))
     if sites is not None:
         sites.pop(name, None)
     if value and _held(value):
         frame = _user_frame()
-        if frame is not None:
-            site = (id(value), frame.f_code.co_filename, frame.f_lineno, frame.f_globals)
-            _assignment_sites.setdefault(module, {})[name] = site
+        if frame is None:
+            return
+        if sites is None:
+            key = id(module)
+            sites = _assignment_sites[key] = {}
+            sites[None] = weakref.ref(module, lambda _, key=key: _assignment_sites.pop(key, None))
+        sites[name] = (id(value), frame.f_code.co_filename, frame.f_lineno, frame.f_globals)
 
 
 def _registered(module):
@@ -577,7 +584,7 @@ def _warn_if_unregistered(module, name, value):
         f"children() or modules(), and .to()/.double() and train()/eval() do not reach it. "
         f"Use {containers} to register them."
     )
-    site = _assignment_sites.get(module, {}).get(name)
+    site = _assignment_sites.get(id(module), {}).get(name)
     if site is not None and site[0] == id(value):
         _, filename, lineno, module_globals = site
     else:
