@@ -282,6 +282,22 @@ CASES = {
                                   [n for n, _ in nn.ModuleList([a, a]).named_modules()],
                                   len(list(nn.ModuleList([a, a]).parameters()))))(lin(nn)),
         (OK, (["0.weight", "0.bias", "1.weight", "1.bias"], ["", "0"], 2))),
+    "list holding one module twice, every name": (
+        lambda t, nn: (lambda a: (
+            [n for n, _ in nn.ModuleList([a, a]).named_modules(remove_duplicate=False)],
+            [n for n, _ in nn.ModuleList([a, a]).named_modules(prefix="x")],
+            [n for n, _ in nn.ModuleList([a, a]).named_parameters(remove_duplicate=False)],
+            [n for n, _ in nn.ModuleList([a, a]).named_buffers(remove_duplicate=False)]))(
+            lin(nn)),
+        (OK, (["", "0", "1"], ["x", "x.0"], ["0.weight", "0.bias", "1.weight", "1.bias"],
+              []))),
+    "tied parameters, every name": (
+        lambda t, nn: (lambda m: (m[0].__setattr__("weight", m[1].weight),
+                                  [n for n, _ in m.named_parameters()],
+                                  [n for n, _ in m.named_parameters(remove_duplicate=False)],
+                                  list(m.state_dict()))[1:])(
+            nn.Sequential(nn.Linear(2, 2, bias=False), nn.Linear(2, 2, bias=False))),
+        (OK, (["0.weight"], ["0.weight", "1.weight"], ["0.weight", "1.weight"]))),
     "list is not a Sequential": (
         lambda t, nn: isinstance(nn.Sequential(), nn.ModuleList), (OK, False)),
     # ------------------------------------------------------------------ Sequential

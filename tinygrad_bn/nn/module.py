@@ -237,19 +237,22 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def _named_members(self, kind, recurse=True):
+    def _named_members(self, kind, recurse=True, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules() if recurse else [("", self)]
+        modules = self.named_modules(remove_duplicate=remove_duplicate) if recurse else \
+            [("", self)]
         for prefix, module in modules:
             for member_kind, name, value in module._members():
                 if member_kind == kind and value is not None and id(value) not in seen:
-                    seen.add(id(value))
+                    if remove_duplicate:
+                        seen.add(id(value))
                     yield (f"{prefix}.{name}" if prefix else name), value
 
-    def named_parameters(self, prefix: str = "",
-                         recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """``(dotted name, parameter)`` for every parameter, each once (shared ones too)."""
-        for name, param in self._named_members("parameter", recurse):
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """``(dotted name, parameter)`` for every parameter, each once (shared ones too), or
+        with ``remove_duplicate=False`` under every name it has (tied weights twice)."""
+        for name, param in self._named_members("parameter", recurse, remove_duplicate):
             yield (f"{prefix}.{name}" if prefix else name), param
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
@@ -258,10 +261,12 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """``(dotted name, buffer)`` for every buffer, each once: the names ``state_dict`` uses
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """``(dotted name, buffer)`` for every buffer, each once (or, with
+        ``remove_duplicate=False``, under every name it has): the names ``state_dict`` uses
         (``bn1.running_mean``); ``prefix`` is prepended with a dot."""
-        for name, buffer in self._named_members("buffer", recurse):
+        for name, buffer in self._named_members("buffer", recurse, remove_duplicate):
             yield (f"{prefix}.{name}" if prefix else name), buffer
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
