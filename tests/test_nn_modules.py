@@ -180,7 +180,7 @@ def test_sequential_container_behaviour():
     assert len(seq[:2]) == 2
     assert seq(tg.randn(5, 4)).shape == (5, 2)
     assert list(seq.state_dict())[-1] == "2.bias"
-    with pytest.raises(IndexError, match="index 3 is out of range for Sequential of length 3"):
+    with pytest.raises(IndexError, match="^index 3 is out of range$"):  # PyTorch's words
         seq[3]
     with pytest.raises(TypeError, match="int is not a Module subclass"):
         nn.Sequential(nn.ReLU(), 3)

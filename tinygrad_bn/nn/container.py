@@ -6,15 +6,21 @@ They exist because a module registers only attributes that are themselves a Para
 Module (as PyTorch does): a plain list of layers is invisible to ``parameters()``,
 ``state_dict()``, ``to()`` and ``train()``. A container is a Module that registers what it holds
 under its position or key, so ``self.blocks = ModuleList(...)`` gives ``blocks.0.weight``.
+
+The three module containers keep their modules in one ordered dict, name to module, as PyTorch
+keeps ``_modules``; their list and dict methods follow PyTorch's, quirks included where they are
+not errors (a slice of a ``Sequential`` keeps the names it had; ``del`` renumbers).
 """
 
 from __future__ import annotations
 
 import operator
 from collections import OrderedDict
-from collections.abc import ItemsView, Iterable, KeysView, Mapping, ValuesView
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, ValuesView
+from itertools import chain, islice
 from typing import TYPE_CHECKING, Any, Union
 
+from ..autograd import graph
 from ..printing import dtype_name
 from ..tensor import Tensor
 from .module import Module, Parameter
@@ -26,187 +32,352 @@ if TYPE_CHECKING:
 NamedModules = Union[Mapping[str, Module], Iterable[tuple[str, Module]]]
 
 
-class ModuleList(Module):
-    """A list of modules whose parameters belong to the owner, named ``0``, ``1``, ... as in
-    PyTorch. Indexing, slicing (a new ModuleList), ``len``, iteration, ``append``, ``extend``,
-    ``insert`` and item assignment work as on a list; it has no ``forward``."""
+class _ModuleTable(Module):
+    """What ``ModuleList``, ``Sequential`` and ``ModuleDict`` share: ``_modules``, an ordered
+    dict of name to module (or None), which is what they register, as PyTorch's ``_modules``.
 
-    _holds = ("layers",)
+    As in PyTorch, a module assigned as an attribute joins it (``d.head = Linear(2, 2)`` is
+    ``d["head"] = ...`` on a ModuleDict, and one more entry on a list), an attribute that is not
+    found otherwise is looked up in it (``d.head``, ``getattr(seq, "0")``), ``del d.head``
+    takes it out, and assigning anything else than a module or None to one of its names raises.
+    """
+
+    _holds = ("_modules",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.__dict__["_modules"] = {}
+
+    def _members(self):
+        for name, module in self._modules.items():
+            if module is not None:
+                yield "module", name, module
+        yield from super()._members()
+
+    def __getattr__(self, name):
+        # only reached when ordinary lookup fails: the entries read as attributes, as in PyTorch
+        modules = self.__dict__.get("_modules")
+        if modules is not None and name in modules:
+            return modules[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __setattr__(self, name, value):
+        modules = self.__dict__.get("_modules")
+        if modules is None:
+            super().__setattr__(name, value)
+        elif isinstance(value, Module) or (value is None and name in modules):
+            self.__dict__.pop(name, None)
+            self._set_entry(name, value)
+        elif name in modules:
+            raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                            "(torch.nn.Module or None expected)")
+        else:
+            super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        if name in self.__dict__.get("_modules", ()):
+            graph._Structure.count += 1
+            del self._modules[name]
+        else:
+            super().__delattr__(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Register ``module`` (or None, kept as a placeholder) under ``name``, with
+        ``Module.add_module``'s checks."""
+        self._check_submodule(name, module)
+        self.__dict__.pop(name, None)
+        self._set_entry(name, module)
+
+    register_module = add_module
+
+    def _set_entry(self, name, module):
+        graph._Structure.count += 1  # jit plans hold the modules they were captured with
+        self._modules[name] = module
+
+    def _renumber(self):
+        """Name the entries by their positions again, as PyTorch does after ``del``."""
+        graph._Structure.count += 1
+        self.__dict__["_modules"] = {str(i): module
+                                     for i, module in enumerate(self._modules.values())}
+
+    def _key_at(self, index) -> str:
+        """The name of the entry at position ``index`` (negative counts from the end), with
+        PyTorch's errors: ``TypeError`` for a non-integer, ``IndexError`` out of range."""
+        index = operator.index(index)
+        size = len(self._modules)
+        if not -size <= index < size:
+            raise IndexError(f"index {index} is out of range")
+        return next(islice(self._modules, index % size, None))
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+
+class ModuleList(_ModuleTable):
+    """A list of modules whose parameters belong to the owner, named ``0``, ``1``, ... as in
+    PyTorch. Indexing (negative too), slicing (a new ModuleList), ``len``, iteration, ``in``,
+    ``append``, ``extend``, ``insert``, ``pop``, ``del``, item assignment, ``+`` and ``+=``
+    work as on a list (``del`` and ``insert`` renumber); it has no ``forward``. Its repr
+    groups consecutive equal entries as PyTorch's does: ``(0-2): 3 x Linear(...)``."""
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
         super().__init__()
-        self.layers = []
-        self.extend(modules or [])
-
-    def _members(self):
-        for i, module in enumerate(self.layers):
-            yield "module", str(i), module
-        yield from super()._members()
-
-    def _index(self, index):
-        if not -len(self.layers) <= index < len(self.layers):
-            raise IndexError(f"index {index} is out of range for {type(self).__name__} of "
-                             f"length {len(self.layers)}")
-        return index % len(self.layers)
+        if modules is not None:
+            self += modules
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return ModuleList(self.layers[index])
-        return self.layers[self._index(index)]
+            return type(self)(list(self._modules.values())[index])
+        return self._modules[self._key_at(index)]
 
     def __setitem__(self, index, module):
-        self.layers[self._index(index)] = _module(module)
+        setattr(self, self._key_at(index), module)
 
     def __delitem__(self, index):
-        del self.layers[index if isinstance(index, slice) else self._index(index)]
+        if isinstance(index, slice):
+            for key in list(self._modules)[index]:
+                delattr(self, key)
+        else:
+            delattr(self, self._key_at(index))
+        self._renumber()
 
-    def __len__(self):
-        return len(self.layers)
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
 
-    def __iter__(self):
-        return iter(self.layers)
+    def __iadd__(self, modules: Iterable[Module]) -> Self:
+        return self.extend(modules)
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        combined = ModuleList()
+        for i, module in enumerate(chain(self, other)):
+            combined.add_module(str(i), module)
+        return combined
 
     def append(self, module: Module) -> Self:
         """Add ``module`` at the end; returns the list."""
-        self.layers.append(_module(module))
+        self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules: Iterable[Module]) -> Self:
         """Append every module of an iterable, in order; returns the list."""
-        for module in modules:
+        if not isinstance(modules, Iterable):
+            raise TypeError("ModuleList.extend should be called with an iterable, but got "
+                            + type(modules).__name__)
+        for module in list(modules):  # a copy first: ``layers += layers`` ends
             self.append(module)
         return self
 
     def insert(self, index: int, module: Module) -> None:
-        """Insert ``module`` before position ``index`` (as ``list.insert``)."""
-        self.layers.insert(index, _module(module))
+        """Insert ``module`` before position ``index``, as ``list.insert`` (a negative index
+        counts from the end, a large one appends); the entries after it move up one name."""
+        modules = list(self._modules.values())
+        modules.insert(operator.index(index), _module(module))
+        self.__dict__["_modules"] = {}
+        self.extend(modules)
 
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(
-            "ModuleList is a container, not a layer: call the modules it holds"
-        )
+    def pop(self, key: int | slice) -> Module | ModuleList:
+        """Remove the entry (or a slice of them) at ``key`` and return it; the rest renumber."""
+        value = self[key]
+        del self[key]
+        return value
+
+    def __repr__(self):
+        """PyTorch's: one line per entry, runs of equal reprs as ``(i-j): n x repr``."""
+        if not self._modules:
+            return f"{type(self).__name__}()"
+        runs = []  # [first index, last index, repr]
+        for i, module in enumerate(self):
+            text = repr(module)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = [(f"({first}): {text}" if first == last else
+                  f"({first}-{last}): {last - first + 1} x {text}").replace("\n", "\n  ")
+                 for first, last, text in runs]
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
-class ModuleDict(Module):
-    """An ordered dict of modules whose parameters belong to the owner, named by their keys (as
-    PyTorch's). ``d[key]``, ``d[key] = module``, ``in``, ``len``, iteration over keys, ``keys``,
-    ``values``, ``items``, ``update`` and ``pop`` work as on a dict."""
+class ModuleDict(_ModuleTable):
+    """An ordered dict of modules whose parameters belong to the owner, named by their keys, as
+    PyTorch's: ``self.transformer = ModuleDict(dict(wte=Embedding(...), h=ModuleList(...)))``
+    gives ``transformer.wte.weight`` and ``self.transformer.wte`` reads the entry.
 
-    _holds = ("entries",)
+    ``d[key]``, ``d[key] = module``, ``del d[key]``, ``in``, ``len``, iteration over keys in
+    insertion order, ``keys``, ``values``, ``items``, ``update`` (a mapping or ``(key,
+    module)`` pairs), ``pop`` and ``clear`` work as on a dict. A key must be a string naming no
+    other attribute (``"keys"``, ``"training"`` and ``"forward"`` are taken), with no ``.``,
+    and not empty: PyTorch's ``add_module`` rules and errors.
+    """
 
     def __init__(self, modules: NamedModules | None = None) -> None:
         super().__init__()
-        self.entries = {}
         if modules is not None:
             self.update(modules)
 
-    def _members(self):
-        for key, module in self.entries.items():
-            yield "module", key, module
-        yield from super()._members()
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
 
-    def __getitem__(self, key):
-        return self.entries[key]
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
 
-    def __setitem__(self, key, module):
-        if not isinstance(key, str):
-            raise TypeError(f"module name should be a string. Got {type(key).__name__}")
-        self.entries[key] = _module(module)
+    def __delitem__(self, key: str) -> None:
+        graph._Structure.count += 1
+        del self._modules[key]
 
-    def __delitem__(self, key):
-        del self.entries[key]
+    def __contains__(self, key) -> bool:
+        return key in self._modules
 
-    def __contains__(self, key):
-        return key in self.entries
-
-    def __len__(self):
-        return len(self.entries)
-
-    def __iter__(self):
-        return iter(self.entries)
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._modules)
 
     def keys(self) -> KeysView[str]:
         """The keys, in insertion order."""
-        return self.entries.keys()
+        return self._modules.keys()
 
     def values(self) -> ValuesView[Module]:
         """The modules, in insertion order."""
-        return self.entries.values()
+        return self._modules.values()
 
     def items(self) -> ItemsView[str, Module]:
         """``(key, module)`` pairs, in insertion order."""
-        return self.entries.items()
+        return self._modules.items()
 
-    def update(self, modules: NamedModules) -> None:
-        """Add or replace modules from a mapping or an iterable of ``(key, module)`` pairs, in
-        their order."""
-        pairs = modules.items() if hasattr(modules, "items") else modules
-        for key, module in pairs:
-            self[key] = module
+    def update(self, modules: NamedModules | ModuleDict) -> None:
+        """Add or replace modules from a mapping (a ModuleDict too) or an iterable of
+        ``(key, module)`` pairs, in their order (a key already present keeps its place)."""
+        if not isinstance(modules, Iterable):
+            raise TypeError("ModuleDict.update should be called with an iterable of key/value "
+                            "pairs, but got " + type(modules).__name__)
+        if isinstance(modules, (Mapping, ModuleDict)):
+            for key, module in modules.items():
+                self[key] = module
+            return
+        for j, pair in enumerate(modules):
+            if not isinstance(pair, Iterable):
+                raise TypeError(f"ModuleDict update sequence element #{j} should be Iterable; "
+                                f"is{type(pair).__name__}")
+            if len(pair) != 2:
+                raise ValueError(f"ModuleDict update sequence element #{j} has length "
+                                 f"{len(pair)}; 2 is required")
+            self[pair[0]] = pair[1]
 
     def pop(self, key: str) -> Module:
         """Remove the module under ``key`` and return it (``KeyError`` if absent)."""
-        return self.entries.pop(key)
+        module = self[key]
+        del self[key]
+        return module
 
-    def forward(self, *args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError(
-            "ModuleDict is a container, not a layer: call the modules it holds"
-        )
+    def clear(self) -> None:
+        """Remove every module."""
+        graph._Structure.count += 1
+        self._modules.clear()
 
 
-class Sequential(ModuleList):
+class Sequential(_ModuleTable):
     """Apply the given modules in order: ``Sequential(a, b)(x) == b(a(x))``.
 
-    A ``ModuleList`` that is also a layer: indexing (an int gives a module, a slice a new
-    Sequential), ``len``, iteration and ``append``; parameters are named ``0.weight``,
-    ``1.bias``, ... as in PyTorch, or by the keys of an ``OrderedDict`` given instead
-    (``Sequential(OrderedDict(fc=Linear(2, 3)))`` has ``fc.weight`` and an attribute ``fc``).
+    Modules are named ``0``, ``1``, ... (``0.weight`` in ``state_dict``), or by the keys of an
+    ``OrderedDict`` given instead (``Sequential(OrderedDict(fc=Linear(2, 3)))`` has
+    ``fc.weight`` and an attribute ``fc``), as in PyTorch. Indexing (an int gives a module, a
+    slice a new Sequential that keeps the names), ``len``, iteration, ``append``, ``extend``,
+    ``insert``, ``pop``, ``del`` (which renames the rest by position), ``+`` and ``+=`` (with
+    another Sequential), ``*`` and ``*=`` (by a positive int, repeating the same modules) work
+    as in PyTorch.
     """
 
-    _holds = ("layers", "_names")
-
-    def __init__(self, *modules: Module | Mapping[str, Module]) -> None:
-        names = None
+    def __init__(self, *modules: Module | OrderedDict[str, Module]) -> None:
+        super().__init__()
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            names, modules = list(modules[0]), list(modules[0].values())
-        super().__init__(modules)
-        self._names = names
-
-    def _members(self):
-        names = self.__dict__.get("_names")
-        if names is None:
-            yield from super()._members()
-            return
-        for name, module in zip(names, self.layers):
-            yield "module", name, module
-        yield from Module._members(self)
-
-    def append(self, module: Module) -> Self:
-        """Add ``module`` as the last step (named by its position); returns the Sequential."""
-        names = self.__dict__.get("_names")
-        if names is not None:
-            names.append(str(len(self.layers)))
-        return super().append(module)
-
-    def __getattr__(self, name):
-        """A module by its ``OrderedDict`` key (called only when normal lookup fails)."""
-        names = self.__dict__.get("_names")
-        if names is not None and name in names:
-            return self.layers[names.index(name)]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+            for key, module in modules[0].items():
+                self.add_module(key, module)
+        else:
+            for index, module in enumerate(modules):
+                self.add_module(str(index), module)
 
     def forward(self, input: Any) -> Any:
-        for module in self.layers:
+        for module in self:
             input = module(input)
         return input
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            names = self.__dict__.get("_names")
-            if names is not None:
-                return Sequential(OrderedDict(zip(names[index], self.layers[index])))
-            return Sequential(*self.layers[index])
-        return super().__getitem__(index)
+            return type(self)(OrderedDict(list(self._modules.items())[index]))
+        return self._modules[self._key_at(index)]
+
+    def __setitem__(self, index, module):
+        setattr(self, self._key_at(index), module)
+
+    def __delitem__(self, index):
+        if isinstance(index, slice):
+            for key in list(self._modules)[index]:
+                delattr(self, key)
+        else:
+            delattr(self, self._key_at(index))
+        self._renumber()
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __add__(self, other: Sequential) -> Sequential:
+        _check_sequential(other)
+        return Sequential().extend(chain(self, other))
+
+    def __iadd__(self, other: Sequential) -> Self:
+        _check_sequential(other)
+        return self.extend(list(other))
+
+    def __mul__(self, times: int) -> Sequential:
+        self._check_factor(times)
+        return Sequential().extend(list(self) * times)
+
+    __rmul__ = __mul__
+
+    def __imul__(self, times: int) -> Self:
+        self._check_factor(times)
+        return self.extend(list(self) * (times - 1))
+
+    def _check_factor(self, times):
+        if not isinstance(times, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(times)}")
+        if times <= 0:
+            raise ValueError(f"Non-positive multiplication factor {times} for {type(self)}")
+
+    def append(self, module: Module) -> Self:
+        """Add ``module`` as the last step, named by its position; returns the Sequential."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules: Iterable[Module]) -> Self:
+        """Append every module of an iterable, in order; returns the Sequential."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> Self:
+        """Insert ``module`` before position ``index`` (``-len <= index <= len``); the steps
+        after it move up one position, and every step is then named by its position."""
+        if not isinstance(module, Module):
+            raise AssertionError(f"module should be of type: {Module}")
+        size = len(self._modules)
+        if not -size <= index <= size:
+            raise IndexError(f"Index out of range: {index}")
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self.__dict__["_modules"] = {}
+        return self.extend(modules)
+
+    def pop(self, key: int | slice) -> Module | Sequential:
+        """Remove the step (or slice of steps) at ``key`` and return it; the rest renumber."""
+        value = self[key]
+        del self[key]
+        return value
+
+
+def _check_sequential(other):
+    if not isinstance(other, Sequential):
+        raise ValueError("add operator supports only objects of Sequential class, but "
+                         f"{type(other)} is given.")
 
 
 class ParameterList(Module):
@@ -242,6 +413,13 @@ class ParameterList(Module):
         if not -len(self._values) <= index < len(self._values):
             raise IndexError(f"index {index} is out of range")
         return index % len(self._values)
+
+    def __getattr__(self, name):
+        # only reached when ordinary lookup fails: ``getattr(params, "0")``, as in PyTorch
+        values = self.__dict__.get("_values")
+        if values is not None and name.isascii() and name.isdigit() and int(name) < len(values):
+            return values[int(name)]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __getitem__(self, index):
         if isinstance(index, slice):
@@ -321,6 +499,12 @@ class ParameterDict(Module):
         if values is not None and name in values:
             return values[name]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        if name in self.__dict__.get("_values", ()):
+            del self[name]
+        else:
+            super().__delattr__(name)
 
     def __getitem__(self, key):
         _check_key(key)

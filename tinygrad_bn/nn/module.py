@@ -6,14 +6,18 @@ they were assigned, so a model is plain Python: no registration calls except ``r
 for the state that is not trained (BatchNorm's running statistics). As in PyTorch, only an
 attribute that *is* a Parameter, a buffer or a Module counts: a plain list, tuple or dict of
 modules is not looked into (``nn.ModuleList``, ``nn.ModuleDict``, ``nn.ParameterList`` and
-``nn.ParameterDict`` are the containers that register what they hold), and assigning one warns
-once. Names, ``state_dict`` keys and their order, ``train``/``eval`` and the ``repr`` follow
-PyTorch.
+``nn.ParameterDict`` are the containers that register what they hold), and one holding a module
+or parameter that is not registered some other way warns once, when the model is walked.
+Names, ``state_dict`` keys and their order, ``train``/``eval`` and the ``repr`` follow PyTorch.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import warnings
+import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -76,6 +80,8 @@ def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
         else:
             param._grad.zero_()
 
+
+_MISSING = object()  # getattr's default where None is a value
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -166,8 +172,8 @@ class Module:
     # ------------------------------------------------------------------ discovery
 
     def __setattr__(self, name, value):
-        if isinstance(value, (list, tuple, dict)) and value:
-            _warn_if_unregistered(self, name, value)
+        if isinstance(value, (list, tuple, dict)) and name not in self._holds:
+            _note_plain_container(self, name, value)
         if value is None or isinstance(value, (Tensor, Module)):
             graph._Structure.count += 1  # jit plans hold the tensors they were captured with
         elif name != "training":  # plans check the mode directly, and train() runs often
@@ -182,9 +188,9 @@ class Module:
     def _members(self):
         """This module's own ``(kind, name, value)`` in assignment order; kind is
         ``"parameter"``, ``"buffer"`` or ``"module"``. Only the attribute itself counts, not
-        what a list or dict in it holds (as in PyTorch); containers override this. A list or
-        dict that has come to hold modules since it was assigned (``self.layers = []``, then
-        ``append``) gets the unregistered warning here, the first time it is walked."""
+        what a list or dict in it holds (as in PyTorch); containers override this. A plain
+        list, tuple or dict holding a module or parameter that is not also registered gets the
+        unregistered warning here, when the module is first walked with it."""
         buffers = self.__dict__.get("_buffer_names", ())
         for name, value in self.__dict__.items():
             if name in buffers:
@@ -193,7 +199,8 @@ class Module:
                 yield "parameter", name, value
             elif isinstance(value, Module):
                 yield "module", name, value
-            elif isinstance(value, (list, tuple, dict)) and value and name not in self._holds:
+            elif (isinstance(value, (list, tuple, dict)) and value and name not in self._holds
+                  and not getattr(_quiet, "walking", False)):
                 _warn_if_unregistered(self, name, value)
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
@@ -202,23 +209,41 @@ class Module:
             if kind == "module":
                 yield name, value
 
+    def __dir__(self):
+        """PyTorch's: the class's and the instance's attributes and the registered names, sorted,
+        without those that start with a digit (``ModuleList`` positions)."""
+        names = set(dir(type(self))) | set(self.__dict__)
+        names.update(name for _, name, _ in self._members())
+        return sorted(name for name in names if not name[0].isdigit())
+
     def children(self) -> Iterator[Module]:
         """The direct submodules, in registration order (not recursive; ``modules()`` is)."""
         for _, module in self.named_children():
             yield module
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
-        """This module and every submodule, depth first, each once, with dotted names."""
-        seen, stack = set(), [(prefix, self)]
+    def named_modules(self, memo: set[Module] | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """This module and every submodule, depth first, with dotted names: each once (a module
+        in ``memo`` is skipped, and ``memo`` gains those yielded), or, with
+        ``remove_duplicate=False``, once under every name it is registered by (what
+        ``state_dict`` lists; a module that contains itself is not entered again)."""
+        seen = set()  # ids: a module need not be hashable (one may define __eq__ only)
+        stack = [(prefix, self, ())]
         while stack:
-            name, module = stack.pop()
-            if id(module) in seen:
+            name, module, ancestors = stack.pop()
+            if remove_duplicate:
+                if id(module) in seen or (memo is not None and module in memo):
+                    continue
+                seen.add(id(module))
+                if memo is not None:
+                    memo.add(module)
+            elif id(module) in ancestors:
                 continue
-            seen.add(id(module))
             yield name, module
+            ancestors = (*ancestors, id(module))
             children = list(module.named_children())
             for child_name, child in reversed(children):
-                stack.append((f"{name}.{child_name}" if name else child_name, child))
+                stack.append((f"{name}.{child_name}" if name else child_name, child, ancestors))
 
     def modules(self) -> Iterator[Module]:
         """This module and every submodule below it, each once, depth first in registration order
@@ -226,19 +251,22 @@ class Module:
         for _, module in self.named_modules():
             yield module
 
-    def _named_members(self, kind, recurse=True):
+    def _named_members(self, kind, recurse=True, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules() if recurse else [("", self)]
+        modules = self.named_modules(remove_duplicate=remove_duplicate) if recurse else \
+            [("", self)]
         for prefix, module in modules:
             for member_kind, name, value in module._members():
                 if member_kind == kind and value is not None and id(value) not in seen:
-                    seen.add(id(value))
+                    if remove_duplicate:
+                        seen.add(id(value))
                     yield (f"{prefix}.{name}" if prefix else name), value
 
-    def named_parameters(self, prefix: str = "",
-                         recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """``(dotted name, parameter)`` for every parameter, each once (shared ones too)."""
-        for name, param in self._named_members("parameter", recurse):
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """``(dotted name, parameter)`` for every parameter, each once (shared ones too), or
+        with ``remove_duplicate=False`` under every name it has (tied weights twice)."""
+        for name, param in self._named_members("parameter", recurse, remove_duplicate):
             yield (f"{prefix}.{name}" if prefix else name), param
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
@@ -247,10 +275,12 @@ class Module:
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """``(dotted name, buffer)`` for every buffer, each once: the names ``state_dict`` uses
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """``(dotted name, buffer)`` for every buffer, each once (or, with
+        ``remove_duplicate=False``, under every name it has): the names ``state_dict`` uses
         (``bn1.running_mean``); ``prefix`` is prepended with a dot."""
-        for name, buffer in self._named_members("buffer", recurse):
+        for name, buffer in self._named_members("buffer", recurse, remove_duplicate):
             yield (f"{prefix}.{name}" if prefix else name), buffer
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
@@ -291,12 +321,27 @@ class Module:
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` (a Module, or None) as the submodule ``name``, the same as assigning
-        the attribute. ``register_module`` is the same method."""
-        if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        the attribute. ``name`` must be a non-empty string without ``.`` that names no other
+        attribute (a method, a setting, a parameter), PyTorch's rules and errors.
+        ``register_module`` is the same method."""
+        self._check_submodule(name, module)
         setattr(self, name, module)
 
     register_module = add_module
+
+    def _check_submodule(self, name, module):
+        """``add_module``'s checks, in PyTorch's order and words."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        if not isinstance(name, str):
+            raise TypeError(f"module name should be a string. Got {type(name).__name__}")
+        current = getattr(self, name, _MISSING)
+        if current is not _MISSING and current is not None and not isinstance(current, Module):
+            raise KeyError(f"attribute '{name}' already exists")
+        if "." in name:
+            raise KeyError(f'module name can\'t contain ".", got: {name}')
+        if name == "":
+            raise KeyError('module name can\'t be empty string ""')
 
     # ------------------------------------------------------------------ modes and gradients
 
@@ -374,10 +419,12 @@ class Module:
 
     def state_dict(self, prefix: str = "") -> OrderedDict[str, Tensor]:
         """Every parameter and persistent buffer by dotted name, PyTorch's order: each module's
-        own parameters, then its own buffers, then its submodules'. Values share memory with
-        the module (detached tensors)."""
+        own parameters, then its own buffers, then its submodules'. A module or tensor held
+        under two names is listed under both, as in PyTorch (tied weights load either way).
+        Values share memory with the module (detached tensors)."""
         state = OrderedDict()
-        for module_prefix, module in self.named_modules(prefix=prefix.rstrip(".")):
+        for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."),
+                                                        remove_duplicate=False):
             names = module.__dict__.get("_non_persistent_buffers", set())
             members = list(module._members())
             for wanted in ("parameter", "buffer"):
@@ -462,34 +509,119 @@ class Module:
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines + children) + "\n)"
 
 
+# ---------------------------------------------------------------------- plain containers
+
+# A plain list, tuple or dict of modules is not registered (PyTorch's rule), which silently
+# costs a model its parameters, so it gets a warning; PyTorch stays silent. It is decided when
+# the module is walked (``parameters()``, ``state_dict()``, ``train()``...), not when the list
+# is assigned, because the modules in it may be registered after (``self.layers = []``, then
+# ``add_module(f"l{i}", layer)`` and ``self.layers.append(layer)`` for each): only a module or
+# parameter that is not reachable through registered attributes makes it warn. The warning
+# points at the line that assigned the list when it held modules then, otherwise at the
+# user's line that started the walk: the first frame outside this package.
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _warned_unregistered = set()  # (module class, attribute name) pairs already warned about
+# id(module) -> {attribute name: (id of the list, filename, lineno, globals)}: where it was
+# assigned. Keyed by id, not by the module (which need not be hashable); a weak reference to
+# the module removes the entry when the module goes.
+_assignment_sites = {}
+_quiet = threading.local()  # walking=True while a check walks the tree: no warnings inside it
+
+
+def _held(value):
+    """The modules and parameters a plain list, tuple or dict holds."""
+    items = value.values() if isinstance(value, dict) else value
+    return [item for item in items if isinstance(item, (Module, Parameter))]
+
+
+def _user_frame():
+    """The innermost frame whose code lives outside tinygrad_bn: the user's line."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    return frame
+
+
+def _note_plain_container(module, name, value):
+    """Remember where ``module.name`` was assigned a plain container that holds modules or
+    parameters, for the warning a later walk may give; forget an older assignment."""
+    sites = _assignment_sites.get(id(module))
+    if sites is not None:
+        sites.pop(name, None)
+    if value and _held(value):
+        frame = _user_frame()
+        if frame is None:
+            return
+        if sites is None:
+            key = id(module)
+            sites = _assignment_sites[key] = {}
+            sites[None] = weakref.ref(module, lambda _, key=key: _assignment_sites.pop(key, None))
+        sites[name] = (id(value), frame.f_code.co_filename, frame.f_lineno, frame.f_globals)
+
+
+def _registered(module):
+    """The ids of every module and parameter reachable from ``module`` through registered
+    attributes (``module`` included), found without warning."""
+    found, stack = set(), [module]
+    previous, _quiet.walking = getattr(_quiet, "walking", False), True
+    try:
+        while stack:
+            current = stack.pop()
+            if id(current) in found:
+                continue
+            found.add(id(current))
+            for kind, _, value in current._members():
+                if kind == "module":
+                    stack.append(value)
+                elif kind == "parameter" and value is not None:
+                    found.add(id(value))
+    finally:
+        _quiet.walking = previous
+    return found
 
 
 def _warn_if_unregistered(module, name, value):
-    """Warn, once per class and attribute name, that a plain list, tuple or dict of modules or
-    parameters assigned to ``module.name`` is not registered, and name the container that
-    would register it. PyTorch stays silent here; the silence costs a model its parameters."""
+    """Warn, once per class and attribute name, that the plain list, tuple or dict in
+    ``module.name`` holds modules or parameters that are not registered, and name the container
+    that would register them. Nothing is said when every one of them is also registered."""
     key = (type(module), name)
     if key in _warned_unregistered:
         return
-    items = value.values() if isinstance(value, dict) else value
-    has_modules = any(isinstance(item, Module) for item in items)
-    has_parameters = any(isinstance(item, Parameter) for item in items)
-    if not (has_modules or has_parameters):
+    held = _held(value)
+    if not held:
+        return
+    registered = _registered(module)
+    if all(id(item) in registered for item in held):
         return
     _warned_unregistered.add(key)
+    has_modules = any(isinstance(item, Module) for item in held)
+    has_parameters = any(isinstance(item, Parameter) for item in held)
     suffix = "Dict" if isinstance(value, dict) else "List"
-    held = " and ".join(what for what, present in (("modules", has_modules),
+    what = " and ".join(kind for kind, present in (("modules", has_modules),
                                                     ("parameters", has_parameters)) if present)
     containers = " / ".join(f"nn.{kind}{suffix}" for kind, present in (
         ("Module", has_modules), ("Parameter", has_parameters)) if present)
-    warnings.warn(
-        f"{type(module).__name__}.{name} is a plain {type(value).__name__} of {held}, which is "
+    message = (
+        f"{type(module).__name__}.{name} is a plain {type(value).__name__} of {what}, which is "
         f"not registered (as in PyTorch): what it holds is not in parameters(), state_dict(), "
         f"children() or modules(), and .to()/.double() and train()/eval() do not reach it. "
-        f"Use {containers} to register them.",
-        UserWarning, stacklevel=3,
+        f"Use {containers} to register them."
     )
+    site = _assignment_sites.get(id(module), {}).get(name)
+    if site is not None and site[0] == id(value):
+        _, filename, lineno, module_globals = site
+    else:
+        frame = _user_frame()
+        if frame is None:  # walked from inside the package only: ordinary attribution
+            warnings.warn(message, UserWarning, stacklevel=2)
+            return
+        filename, lineno, module_globals = (frame.f_code.co_filename, frame.f_lineno,
+                                            frame.f_globals)
+    warnings.warn_explicit(message, UserWarning, filename, lineno,
+                           module=module_globals.get("__name__"),
+                           registry=module_globals.setdefault("__warningregistry__", {}),
+                           module_globals=module_globals)
 
 
 # ---------------------------------------------------------------------- hooks
