@@ -28,6 +28,9 @@ CASES = [
     ("div_broadcast", lambda lib, a, b: a / b, [(2, 3), (1, 3)], "positive"),
     ("rdiv_scalar", lambda lib, a: 2.0 / a, [(3,)], "positive"),
     ("pow_scalar", lambda lib, a: a**3, [(2, 3)], "any"),
+    ("pow_square", lambda lib, a: a**2, [(2, 3)], "any"),  # by multiplication
+    ("pow_cube_float", lambda lib, a: lib.pow(a, 3.0), [(2, 3)], "any"),
+    ("pow_cube_broadcast_exponent", lambda lib, a, b: a**b, [(2, 3), (3,)], "positive"),
     ("pow_fractional", lambda lib, a: a**0.5, [(2, 3)], "positive"),
     ("pow_tensor", lambda lib, a, b: a**b, [(2, 3), (2, 3)], "positive"),
     ("rpow_scalar", lambda lib, a: 2.0**a, [(3,)], "any"),
@@ -74,6 +77,10 @@ CASES = [
     ("hardtanh", lambda lib, a: lib.nn.functional.hardtanh(a * 1.3, -1.0, 1.0), [(3, 4)], "any"),
     ("elu", lambda lib, a: lib.nn.functional.elu(a, alpha=0.7), [(3, 4)], "any"),
     ("gelu", lambda lib, a: lib.nn.functional.gelu(a), [(3, 4)], "any"),
+    ("linear_3d", lambda lib, x, w, b: lib.nn.functional.linear(x, w, b),
+     [(2, 3, 4), (5, 4), (5,)], "any"),
+    ("linear_3d_transposed_input", lambda lib, x, w: lib.nn.functional.linear(
+        x.transpose(0, 1), w), [(3, 2, 4), (5, 4)], "any"),
     ("gelu_tanh", lambda lib, a: lib.nn.functional.gelu(a, approximate="tanh"), [(3, 4)], "any"),
     ("silu", lambda lib, a: lib.nn.functional.silu(a), [(3, 4)], "any"),
     ("softplus", lambda lib, a: lib.nn.functional.softplus(a * 10, beta=2.0, threshold=15.0),

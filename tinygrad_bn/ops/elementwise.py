@@ -95,13 +95,24 @@ class Pow(Op):
     Gradients: ``exponent * base**(exponent - 1)`` for the base (0 where the exponent is 0, as in
     PyTorch, rather than ``0 * inf``), and ``base**exponent * log(base)`` for the exponent (0 where
     the base is 0 and the exponent non-negative).
+
+    A 0-d floating exponent of 2 or 3 with the base's dtype (``x ** 2``, ``torch.pow(x, 3.0)``)
+    is computed by multiplication, ``x * x`` and ``x * x * x``, as PyTorch's CPU kernel does (same
+    rounding); NumPy's ``power`` calls ``powf`` for 3, about thirty times slower.
     """
 
     __slots__ = ()
     saves_output = True
 
     def forward(self, base, exponent):
-        out = base**exponent
+        n = _small_power(base, exponent)
+        if n == 2:
+            out = base * base
+        elif n == 3:
+            out = base * base
+            out *= base
+        else:
+            out = base**exponent
         self.saved = (base, exponent, out)
         return out
 
@@ -109,7 +120,11 @@ class Pow(Op):
         base, exponent, out = self.saved
         needs_base, needs_exponent = self.needs_input_grad
         grad_base = grad_exponent = None
-        if needs_base:
+        n = _small_power(base, exponent)
+        if needs_base and n:  # n * base ** (n - 1), by multiplication
+            local = base * exponent if n == 2 else (base * base) * exponent
+            grad_base = grad_output * local
+        elif needs_base:
             with np.errstate(divide="ignore", invalid="ignore"):
                 local = np.where(exponent == 0, 0, exponent * base ** (exponent - 1))
             grad_base = grad_output * local
@@ -118,6 +133,15 @@ class Pow(Op):
                 local = np.where((base == 0) & (exponent >= 0), 0, out * np.log(base))
             grad_exponent = grad_output * local
         return grad_base, grad_exponent
+
+
+def _small_power(base, exponent):
+    """2 or 3 when ``exponent`` is a 0-d floating array of ``base``'s dtype holding that value
+    (``Pow`` then multiplies), else 0."""
+    if (exponent.ndim == 0 and exponent.dtype == base.dtype and exponent.dtype.kind == "f"
+            and (exponent == 2 or exponent == 3)):
+        return int(exponent)
+    return 0
 
 
 class Neg(Op):
