@@ -19,6 +19,10 @@ import warnings
 warnings.filterwarnings("ignore", category=RuntimeWarning,
                         module=r"tinygrad_bn\.(ops|autograd)\.")
 
+from .allocator import keep_freed_memory
+
+keep_freed_memory()  # see allocator.py: a training step's arrays reuse the last step's memory
+
 from .elementwise import (
     Abs, Acos, Add, Asin, Atan, Atan2, Cast, Ceil, Clamp, Cos, Cosh, Div, Erf, Exp, Expm1, Floor,
     Hypot, Lerp, Log, Log1p, Log2, Log10, Logit, Maximum, Minimum, Mul, Neg, Pow, ReLU, Remainder,
