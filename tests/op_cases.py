@@ -81,6 +81,12 @@ CASES = [
      [(2, 3, 4), (5, 4), (5,)], "any"),
     ("linear_3d_transposed_input", lambda lib, x, w: lib.nn.functional.linear(
         x.transpose(0, 1), w), [(3, 2, 4), (5, 4)], "any"),
+    ("layer_norm", lambda lib, x, w, b: lib.nn.functional.layer_norm(x, (4,), w, b),
+     [(2, 3, 4), (4,), (4,)], "any"),
+    ("layer_norm_2d_shape", lambda lib, x, w: lib.nn.functional.layer_norm(x, (3, 4), w),
+     [(2, 3, 4), (3, 4)], "any"),
+    ("layer_norm_no_affine", lambda lib, x: lib.nn.functional.layer_norm(x.transpose(0, 1), (2,)),
+     [(2, 3, 2)], "any"),
     ("gelu_tanh", lambda lib, a: lib.nn.functional.gelu(a, approximate="tanh"), [(3, 4)], "any"),
     ("silu", lambda lib, a: lib.nn.functional.silu(a), [(3, 4)], "any"),
     ("softplus", lambda lib, a: lib.nn.functional.softplus(a * 10, beta=2.0, threshold=15.0),

@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import graph
 from ..dtypes import DTypeLike
-from ..ops import BatchNorm, CrossEntropy, Derived, Linear
+from ..ops import BatchNorm, CrossEntropy, Derived, LayerNorm, Linear
 from ..ops.random import Dropout
 from ..ops.loss import BinaryCrossEntropy, check_labels_in_range
 from ..ops.normalization import update_running_statistics
@@ -286,9 +286,11 @@ def _batch_norm_composed(input, running, weight, bias, use_batch_stats, momentum
 
 
 def layer_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None = None,
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+               bias: Tensor | None = None, eps: float = 1e-5, fused: bool = True) -> Tensor:
     """Normalise over the last ``len(normalized_shape)`` dims of each sample (biased variance),
-    then scale by ``weight`` and shift by ``bias``; built from primitive ops."""
+    then scale by ``weight`` and shift by ``bias`` (both of the normalised shape, optional).
+    One ``ops.LayerNorm`` node (see there for the backward); ``fused=False`` builds the same
+    from primitive ops."""
     normalized_shape = _shape_tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape:
         raise RuntimeError(
@@ -296,6 +298,15 @@ def layer_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None
             f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
             f"{list(input.shape)}"
         )
+    dtype = input._array.dtype
+    if (fused and input._array.size and dtypes.is_floating(dtype)
+            and all(p is None or (p._array.dtype == dtype and p._array.shape == normalized_shape)
+                    for p in (weight, bias))):
+        if weight is None:
+            weight = constant_tensor(np.ones(normalized_shape, dtype=dtype))
+        if bias is None:
+            bias = constant_tensor(np.zeros(normalized_shape, dtype=dtype))
+        return LayerNorm.apply(input, weight, bias, eps=eps)
     dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
     mean = input.mean(dim=dims, keepdim=True)
     centred = input - mean
