@@ -91,6 +91,8 @@ CASES = [
     ("silu", lambda lib, a: lib.nn.functional.silu(a), [(3, 4)], "any"),
     ("softplus", lambda lib, a: lib.nn.functional.softplus(a * 10, beta=2.0, threshold=15.0),
      [(3, 4)], "any"),
+    ("embedding_repeats", lambda lib, w: lib.nn.functional.embedding(
+        lib.tensor([[[0, 2, 2], [3, 1, 2]]]), w), [(4, 3)], "any"),
     ("embedding", lambda lib, w: lib.nn.functional.embedding(lib.tensor([[0, 2], [2, 3]]), w),
      [(4, 3)], "any"),
     ("l1_loss", lambda lib, a, b: lib.nn.functional.l1_loss(a, b), [(3, 4), (3, 4)], "any"),

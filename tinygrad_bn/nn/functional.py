@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import graph
 from ..dtypes import DTypeLike
-from ..ops import BatchNorm, CrossEntropy, Derived, LayerNorm, Linear
+from ..ops import BatchNorm, CrossEntropy, Derived, Embedding, LayerNorm, Linear
 from ..ops.random import Dropout
 from ..ops.loss import BinaryCrossEntropy, check_labels_in_range
 from ..ops.normalization import update_running_statistics
@@ -142,7 +142,7 @@ def _one_hot(labels, num_classes):
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` ``(num_embeddings, dim)`` picked by the int64 indices ``input`` (any
     shape); the result has shape ``input.shape + (dim,)``. The row at ``padding_idx`` gets no
-    gradient."""
+    gradient. One ``ops.Embedding`` node (its backward a sort-based scatter-add)."""
     if not isinstance(input, Tensor) or input.dtype != dtypes.int64:
         got = input.dtype if isinstance(input, Tensor) else type(input).__name__
         raise RuntimeError(
@@ -151,11 +151,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
         )
     ids = Derived.apply(input, function=_embedding_ids,
                         keywords={"num_embeddings": weight.shape[0]})
-    rows = weight[ids]
-    if padding_idx is not None and weight.requires_grad:
-        keep = (input != padding_idx).unsqueeze(-1).to(weight.dtype)
-        rows = rows * keep + rows.detach() * (1 - keep)  # same values, no gradient at padding
-    return rows
+    if weight.ndim != 2:  # PyTorch's 'weight' must be 2-D; index as NumPy would
+        return weight[ids]
+    if padding_idx is not None:
+        padding_idx %= weight.shape[0]
+    return Embedding.apply(weight, ids, padding_idx=padding_idx)
 
 
 def _embedding_ids(indices, num_embeddings):

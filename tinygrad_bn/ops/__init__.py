@@ -33,7 +33,7 @@ from .derived import Derived
 from .linalg import Einsum, Linear, MatMul
 from .loss import CrossEntropy
 from .movement import (
-    Cat, Clone, Diag, Expand, Flip, Gather, GetItem, IndexSelect, Permute, Repeat, Reshape, Roll,
+    Cat, Clone, Diag, Embedding, Expand, Flip, Gather, GetItem, IndexSelect, Permute, Repeat, Reshape, Roll,
     ScatterAdd, Stack,
 )
 from .normalization import BatchNorm, LayerNorm
@@ -44,7 +44,7 @@ from .reduce import (
 __all__ = [
     "Abs", "Acos", "Add", "Asin", "Atan", "Atan2", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp",
     "Derived",
-    "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Diag", "Div", "Einsum", "Erf",
+    "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Diag", "Div", "Einsum", "Embedding", "Erf",
     "Exp", "Expand", "Expm1", "Flip", "Floor", "Gather", "GetItem", "Hypot", "IndexSelect", "Lerp",
     "LayerNorm", "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax", "LogSumExp", "Logit", "MatMul", "Max",
     "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU",

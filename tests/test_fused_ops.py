@@ -1,6 +1,7 @@
-"""The fused ``ops.LayerNorm`` node against the same computation from primitive ops
-(``layer_norm(..., fused=False)``): values and every gradient, float64 and float32. Finite
-differences check it in ``test_op_gradients.py`` (the ``layer_norm`` cases of ``op_cases``)."""
+"""Fused ops against the same computation from primitive ops: ``ops.LayerNorm`` against
+``layer_norm(..., fused=False)`` (values and every gradient, float64 and float32), the sort-based
+scatter-add of ``ops.Embedding`` against ``np.add.at``. Finite differences check both in
+``test_op_gradients.py`` (the ``layer_norm`` and ``embedding`` cases of ``op_cases``)."""
 
 import numpy as np
 import pytest
@@ -35,3 +36,15 @@ def test_layer_norm_weight_of_another_dtype_takes_the_primitive_ops():
     x = tg.randn(3, 4, dtype=tg.float64)
     out = F.layer_norm(x, (4,), tg.ones(4, requires_grad=True))
     assert type(out.grad_fn).__name__ != "LayerNorm" and out.dtype == tg.float64
+
+
+@pytest.mark.parametrize("count, rows", [(27, 512), (5, 0), (3, 1), (1000, 64)])
+def test_embedding_scatter_add_by_sorting_equals_add_at(count, rows):
+    from tinygrad_bn.ops.movement import scatter_add_rows
+
+    rng = np.random.default_rng(0)
+    positions = rng.integers(0, count, rows)
+    values = rng.normal(size=(rows, 4))
+    expected = np.zeros((count, 4))
+    np.add.at(expected, positions, values)
+    np.testing.assert_allclose(scatter_add_rows(values, positions, count), expected, atol=1e-12)
