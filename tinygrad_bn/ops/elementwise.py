@@ -121,9 +121,11 @@ class Pow(Op):
         needs_base, needs_exponent = self.needs_input_grad
         grad_base = grad_exponent = None
         n = _small_power(base, exponent)
-        if needs_base and n:  # n * base ** (n - 1), by multiplication
-            local = base * exponent if n == 2 else (base * base) * exponent
-            grad_base = grad_output * local
+        if needs_base and n:  # n * base ** (n - 1), by multiplication, in one fresh array
+            grad_base = base * exponent if n == 2 else np.multiply(base, base)
+            if n == 3:
+                grad_base *= exponent
+            grad_base = _times(grad_base, grad_output)
         elif needs_base:
             with np.errstate(divide="ignore", invalid="ignore"):
                 local = np.where(exponent == 0, 0, exponent * base ** (exponent - 1))
@@ -133,6 +135,15 @@ class Pow(Op):
                 local = np.where((base == 0) & (exponent >= 0), 0, out * np.log(base))
             grad_exponent = grad_output * local
         return grad_base, grad_exponent
+
+
+def _times(local, grad_output):
+    """``local * grad_output``, written into ``local`` (a fresh array of the op's) when the two
+    have one shape and dtype."""
+    if local.shape == grad_output.shape and local.dtype == grad_output.dtype:
+        local *= grad_output
+        return local
+    return local * grad_output
 
 
 def _small_power(base, exponent):
@@ -215,7 +226,9 @@ class Tanh(Op):
 
     def backward(self, grad_output):
         (out,) = self.saved
-        return (grad_output * (1 - out * out),)
+        local = np.multiply(out, out)  # 1 - out**2, then times grad_output, in one fresh array
+        np.subtract(out.dtype.type(1), local, out=local)
+        return (_times(local, grad_output),)
 
 
 class Sigmoid(Op):

@@ -46,7 +46,9 @@ class Permute(Op):
         return a.transpose(self.dims)
 
     def backward(self, grad_output):
-        return (grad_output.transpose(np.argsort(self.dims)),)
+        # the inverse order in Python: np.argsort on a tuple costs several times more
+        dims = self.dims
+        return (grad_output.transpose(sorted(range(len(dims)), key=dims.__getitem__)),)
 
 
 class Expand(Op):
