@@ -29,6 +29,8 @@ CASES = [
     ("rdiv_scalar", lambda lib, a: 2.0 / a, [(3,)], "positive"),
     ("pow_scalar", lambda lib, a: a**3, [(2, 3)], "any"),
     ("pow_square", lambda lib, a: a**2, [(2, 3)], "any"),  # by multiplication
+    ("pow_square_0d", lambda lib, a: a**2, [()], "any"),
+    ("pow_cube_0d", lambda lib, a: a**3, [()], "any"),
     ("pow_cube_float", lambda lib, a: lib.pow(a, 3.0), [(2, 3)], "any"),
     ("pow_cube_broadcast_exponent", lambda lib, a, b: a**b, [(2, 3), (3,)], "positive"),
     ("pow_fractional", lambda lib, a: a**0.5, [(2, 3)], "positive"),
@@ -87,6 +89,9 @@ CASES = [
      [(2, 3, 4), (3, 4)], "any"),
     ("layer_norm_no_affine", lambda lib, x: lib.nn.functional.layer_norm(x.transpose(0, 1), (2,)),
      [(2, 3, 2)], "any"),
+    ("gelu_0d", lambda lib, a: lib.nn.functional.gelu(a), [()], "any"),
+    ("gelu_tanh_0d", lambda lib, a: lib.nn.functional.gelu(a, approximate="tanh"), [()], "any"),
+    ("tanh_0d", lambda lib, a: a.tanh(), [()], "any"),
     ("gelu_tanh", lambda lib, a: lib.nn.functional.gelu(a, approximate="tanh"), [(3, 4)], "any"),
     ("silu", lambda lib, a: lib.nn.functional.silu(a), [(3, 4)], "any"),
     ("softplus", lambda lib, a: lib.nn.functional.softplus(a * 10, beta=2.0, threshold=15.0),

@@ -1,7 +1,7 @@
 """Fused ops against the same computation from primitive ops: ``ops.LayerNorm`` against
-``layer_norm(..., fused=False)`` (values and every gradient, float64 and float32), the sort-based
-scatter-add of ``ops.Embedding`` against ``np.add.at``. Finite differences check both in
-``test_op_gradients.py`` (the ``layer_norm`` and ``embedding`` cases of ``op_cases``)."""
+``layer_norm(..., fused=False)`` and ``ops.GELU`` against ``gelu(..., fused=False)`` (values and
+every gradient, float64 and float32), the sort-based scatter-add of ``ops.Embedding`` against
+``np.add.at``. Finite differences check all three in ``test_op_gradients.py`` (``op_cases``)."""
 
 import numpy as np
 import pytest
@@ -48,3 +48,21 @@ def test_embedding_scatter_add_by_sorting_equals_add_at(count, rows):
     expected = np.zeros((count, 4))
     np.add.at(expected, positions, values)
     np.testing.assert_allclose(scatter_add_rows(values, positions, count), expected, atol=1e-12)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("dtype, tolerance", [(tg.float64, 1e-12), (tg.float32, 1e-6)])
+def test_fused_gelu_equals_primitive_ops(approximate, dtype, tolerance):
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 3, (64, 16))
+    g = rng.normal(size=x.shape)
+    results = []
+    for fused in (True, False):
+        xt = tg.tensor(x, dtype=dtype, requires_grad=True)
+        out = F.gelu(xt, approximate=approximate, fused=fused)
+        assert (type(out.grad_fn).__name__ == "GELU") == fused
+        out.backward(tg.tensor(g, dtype=dtype))
+        results.append((out.detach().numpy(), xt.grad.numpy()))
+    for fused_array, composed_array in zip(*results):
+        np.testing.assert_allclose(fused_array, composed_array, rtol=0,
+                                   atol=tolerance * np.abs(composed_array).max())
