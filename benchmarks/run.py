@@ -1,10 +1,11 @@
 """Benchmark tinygrad_bn against a hand-written NumPy floor and PyTorch (when installed).
 
-    python benchmarks/run.py [--workload W1|W1-noBN|W2|W3|all] [--steps N] [--repeats R]
+    python benchmarks/run.py [--workload W1|W1-noBN|W2|W3|W4|all] [--steps N] [--repeats R]
                              [--skip-memory] [--skip-article] [--skip-scaling]
 
-Each workload trains the same MLP the same way in every implementation (Adam lr 0.01, shuffled
-batches from a data loader). Steps are timed in one process, interleaved implementation by
+W1-W3 train the same MLP the same way in every implementation (Adam lr 0.01, shuffled batches
+from a data loader); W4 trains makemore's Transformer (``gpt.py``, AdamW) on batches of 32
+made-up words, the same model code in tinygrad_bn and PyTorch and ``numpy_gpt.py`` by hand. Steps are timed in one process, interleaved implementation by
 implementation, after a warm-up, over several repeats; the table shows the median ms per step
 and ratios. Peak memory is measured for each implementation in a subprocess of its own. Timings
 drift on a shared machine; ratios taken in one run hold better. This is not part of the test
@@ -26,8 +27,11 @@ import numpy as np
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "examples"))
+sys.path.insert(0, os.path.join(HERE, ".."))  # the checkout's tinygrad_bn, not an installed one
 
+from gpt import W4_CONFIG, gpt_model, gpt_optimizer, make_words  # noqa: E402
 from numpy_floor import NumpyMLP  # noqa: E402
+from numpy_gpt import NumpyGPT  # noqa: E402
 from numpy_plain import PlainNumpyMLP  # noqa: E402
 
 WORKLOADS = {
@@ -39,6 +43,9 @@ WORKLOADS = {
                about="784-512-512-10 MLP with BatchNorm1d, batch 256"),
     "W3": dict(sizes=(20, 64, 64, 5), batch=4096, samples=16384, batchnorm=True, steps=20,
                about="the article's MLP at batch 4096"),
+    "W4": dict(gpt=W4_CONFIG, batch=32, samples=4096, steps=20,
+               about="makemore's Transformer: 4 layers, width 64, 4 heads, block 16, vocab 27, "
+                     "batch 32, AdamW"),
 }
 IMPLEMENTATIONS = ("numpy", "numpy (plain)", "tinygrad_bn", "tinygrad_bn (jit)", "torch")
 
@@ -60,6 +67,8 @@ def make_data(spec, seed=0):
 
 def make_step(implementation, spec, seed=0):
     """A function running one training step, fetching its batch from a shuffling loader."""
+    if "gpt" in spec:
+        return _gpt_step(implementation, spec, seed)
     X, y = make_data(spec, seed)
     if implementation.startswith("numpy"):
         floor = NumpyMLP if implementation == "numpy" else PlainNumpyMLP
@@ -93,6 +102,39 @@ def make_step(implementation, spec, seed=0):
     return step
 
 
+def _gpt_step(implementation, spec, seed):
+    """W4's step, as makemore's training loop writes it, on batches of words drawn from a
+    shuffled order (NumPy arrays, made into tensors for the libraries)."""
+    config = spec["gpt"]
+    X, Y = make_words(spec["samples"], config["block_size"], config["vocab_size"], seed)
+    batches = _numpy_batches(X, Y, spec["batch"], np.random.default_rng(seed))
+    if implementation == "numpy":
+        model = NumpyGPT(**config, rng=np.random.default_rng(seed))
+        return lambda: model.step(*next(batches))
+    if implementation == "numpy (plain)":
+        return None
+    lib = _import(implementation)
+    lib.manual_seed(seed)
+    model = gpt_model(lib, **config)
+    optimizer = gpt_optimizer(lib, model)
+
+    def train(x, y):
+        logits, loss = model(x, y)
+        model.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    if implementation.endswith("(jit)"):
+        train = lib.jit(train)
+
+    def step():
+        x, y = next(batches)
+        return train(lib.tensor(x), lib.tensor(y)).item()
+
+    return step
+
+
 def _training_step(model, optimizer, criterion):
     """One training step on a batch, as a user writes it; returns the loss tensor."""
 
@@ -112,6 +154,8 @@ def _import(implementation):
         import torch
         import torch.utils.data  # noqa: F401
 
+        if os.environ.get("OMP_NUM_THREADS", "").isdigit():  # as for NumPy's BLAS
+            torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
         return torch
     import tinygrad_bn
 
@@ -149,10 +193,11 @@ def time_steps(workload, implementations, steps, repeats):
     speed drifting between repeats)."""
     spec = WORKLOADS[workload]
     step_functions = {name: make_step(name, spec) for name in implementations}
+    step_functions = {name: step for name, step in step_functions.items() if step is not None}
     for step in step_functions.values():  # warm-up: first-call costs, caches, allocator
         for _ in range(max(5, steps // 5)):
             step()
-    samples = {name: [] for name in implementations}
+    samples = {name: [] for name in step_functions}
     for _ in range(repeats):
         for name, step in step_functions.items():
             start = time.perf_counter()
@@ -318,6 +363,8 @@ def main(argv=None):
         for workload in workloads:
             steps = args.steps or WORKLOADS[workload]["steps"] * 3
             for name in implementations:
+                if name == "numpy (plain)" and "gpt" in WORKLOADS[workload]:
+                    continue  # W4 has only the floor
                 memory = peak_memory(workload, name, steps)
                 print(f"| {workload} | {name} | {memory['peak_mib']:.0f} | "
                       f"{memory['growth_mib']:+.1f} | {memory['gc_collections']} |", flush=True)

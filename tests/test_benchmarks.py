@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import run  # noqa: E402
+from gpt import W4_CONFIG, gpt_model, gpt_optimizer, make_words  # noqa: E402
 from numpy_floor import NumpyMLP  # noqa: E402
+from numpy_gpt import NumpyGPT  # noqa: E402
 from numpy_plain import PlainNumpyMLP  # noqa: E402
 
 
@@ -44,6 +46,42 @@ def test_numpy_floors_train_exactly_like_tinygrad_bn(floor_class, batchnorm, bat
         np.testing.assert_allclose(param.detach().numpy(), value, rtol=1e-4, atol=1e-5)
     if batchnorm:
         np.testing.assert_allclose(model[1].running_var.detach().numpy(), floor.running[0][1], rtol=1e-5)
+
+
+# AdamW moves each weight by about lr = 5e-4 whatever its gradient's size, so a gradient that
+# is rounding noise in one implementation moves it differently: a few percent of lr, no more.
+ATOL_STEP = 2.5e-5
+
+
+@pytest.mark.parametrize("block_size, T", [(16, 16), (8, 5)])  # T < block: wpe rows unused
+def test_w4_numpy_floor_computes_tinygrad_bns_loss_gradients_and_steps(block_size, T):
+    config = dict(W4_CONFIG, block_size=block_size)
+    tg.manual_seed(0)
+    model = gpt_model(tg, **config)
+    floor = NumpyGPT(**config, rng=np.random.default_rng(0))
+    named = list(model.named_parameters())
+    assert [tuple(p.shape) for _, p in named] == [value.shape for value in floor.params]
+    for (_, param), value in zip(named, floor.params):
+        value[...] = param.detach().numpy()  # the floor starts from the model's values
+    optimizer = gpt_optimizer(tg, model)
+    X, Y = make_words(64, block_size, config["vocab_size"], seed=1)
+    X, Y = X[:, :T], Y[:, :T]
+    for step in range(3):
+        x, y = X[32 * (step % 2):32 * (step % 2 + 1)], Y[32 * (step % 2):32 * (step % 2 + 1)]
+        _, loss = model(tg.tensor(x), tg.tensor(y))
+        model.zero_grad(set_to_none=True)
+        loss.backward()
+        floor_loss = floor.loss_and_grads(x, y)
+        assert loss.item() == pytest.approx(floor_loss, rel=1e-5)
+        for (name, param), grad in zip(named, floor.grads):
+            scale = np.abs(grad).max()
+            np.testing.assert_allclose(param.grad.numpy(), grad, rtol=0,
+                                       atol=1e-5 * scale + 1e-9, err_msg=name)
+        optimizer.step()
+        floor._adamw()
+        for (name, param), value in zip(named, floor.params):
+            np.testing.assert_allclose(param.detach().numpy(), value, rtol=0, atol=ATOL_STEP,
+                                       err_msg=name)
 
 
 def test_runner_runs_a_tiny_configuration():

@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import graph
 from ..dtypes import DTypeLike
-from ..ops import BatchNorm, CrossEntropy, Derived, Linear
+from ..ops import GELU, BatchNorm, CrossEntropy, Derived, Embedding, LayerNorm, Linear
 from ..ops.random import Dropout
 from ..ops.loss import BinaryCrossEntropy, check_labels_in_range
 from ..ops.normalization import update_running_statistics
@@ -92,15 +92,19 @@ def silu(input: Tensor, inplace: bool = False) -> Tensor:
     return _maybe_inplace(input, input * input.sigmoid(), inplace)
 
 
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+def gelu(input: Tensor, approximate: str = "none", fused: bool = True) -> Tensor:
     """``x * Phi(x)`` with Phi the standard normal CDF: ``0.5 * x * (1 + erf(x / sqrt(2)))``,
-    or with ``approximate="tanh"`` ``0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))``."""
+    or with ``approximate="tanh"`` ``0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))``.
+    One ``ops.GELU`` node for floating input; ``fused=False`` builds it from primitive ops."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(
+            f"approximate argument must be either none or tanh, got {approximate!r}")
+    if fused and dtypes.is_floating(input.dtype):
+        return GELU.apply(input, approximate=approximate)
     if approximate == "none":
         return 0.5 * input * (1 + (input * (1 / math.sqrt(2))).erf())
-    if approximate == "tanh":
-        inner = math.sqrt(2 / math.pi) * (input + 0.044715 * input * input * input)
-        return 0.5 * input * (1 + inner.tanh())
-    raise RuntimeError(f"approximate argument must be either none or tanh, got {approximate!r}")
+    inner = math.sqrt(2 / math.pi) * (input + 0.044715 * input * input * input)
+    return 0.5 * input * (1 + inner.tanh())
 
 
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
@@ -142,7 +146,7 @@ def _one_hot(labels, num_classes):
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` ``(num_embeddings, dim)`` picked by the int64 indices ``input`` (any
     shape); the result has shape ``input.shape + (dim,)``. The row at ``padding_idx`` gets no
-    gradient."""
+    gradient. One ``ops.Embedding`` node (its backward a sort-based scatter-add)."""
     if not isinstance(input, Tensor) or input.dtype != dtypes.int64:
         got = input.dtype if isinstance(input, Tensor) else type(input).__name__
         raise RuntimeError(
@@ -151,11 +155,11 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> 
         )
     ids = Derived.apply(input, function=_embedding_ids,
                         keywords={"num_embeddings": weight.shape[0]})
-    rows = weight[ids]
-    if padding_idx is not None and weight.requires_grad:
-        keep = (input != padding_idx).unsqueeze(-1).to(weight.dtype)
-        rows = rows * keep + rows.detach() * (1 - keep)  # same values, no gradient at padding
-    return rows
+    if weight.ndim != 2:  # PyTorch's 'weight' must be 2-D; index as NumPy would
+        return weight[ids]
+    if padding_idx is not None:
+        padding_idx %= weight.shape[0]
+    return Embedding.apply(weight, ids, padding_idx=padding_idx)
 
 
 def _embedding_ids(indices, num_embeddings):
@@ -286,9 +290,11 @@ def _batch_norm_composed(input, running, weight, bias, use_batch_stats, momentum
 
 
 def layer_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None = None,
-               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+               bias: Tensor | None = None, eps: float = 1e-5, fused: bool = True) -> Tensor:
     """Normalise over the last ``len(normalized_shape)`` dims of each sample (biased variance),
-    then scale by ``weight`` and shift by ``bias``; built from primitive ops."""
+    then scale by ``weight`` and shift by ``bias`` (both of the normalised shape, optional).
+    One ``ops.LayerNorm`` node (see there for the backward); ``fused=False`` builds the same
+    from primitive ops."""
     normalized_shape = _shape_tuple(normalized_shape)
     if tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape:
         raise RuntimeError(
@@ -296,6 +302,15 @@ def layer_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None
             f"[*, {', '.join(map(str, normalized_shape))}], but got input of size"
             f"{list(input.shape)}"
         )
+    dtype = input._array.dtype
+    if (fused and input._array.size and dtypes.is_floating(dtype)
+            and all(p is None or (p._array.dtype == dtype and p._array.shape == normalized_shape)
+                    for p in (weight, bias))):
+        if weight is None:
+            weight = constant_tensor(np.ones(normalized_shape, dtype=dtype))
+        if bias is None:
+            bias = constant_tensor(np.zeros(normalized_shape, dtype=dtype))
+        return LayerNorm.apply(input, weight, bias, eps=eps)
     dims = tuple(range(input.ndim - len(normalized_shape), input.ndim))
     mean = input.mean(dim=dims, keepdim=True)
     centred = input - mean

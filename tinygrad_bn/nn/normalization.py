@@ -114,7 +114,7 @@ def _count_batch(num_batches_tracked):
 class LayerNorm(Module):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` with the statistics taken over the
     last ``len(normalized_shape)`` dims of each sample (biased variance), independent of the
-    batch; identical in training and eval. Built from primitive ops."""
+    batch; identical in training and eval. One fused node (``ops.LayerNorm``)."""
 
     def __init__(self, normalized_shape: ShapeLike, eps: float = 1e-5,
                  elementwise_affine: bool = True, bias: bool = True,

@@ -19,8 +19,12 @@ import warnings
 warnings.filterwarnings("ignore", category=RuntimeWarning,
                         module=r"tinygrad_bn\.(ops|autograd)\.")
 
+from .allocator import keep_freed_memory
+
+keep_freed_memory()  # see allocator.py: a training step's arrays reuse the last step's memory
+
 from .elementwise import (
-    Abs, Acos, Add, Asin, Atan, Atan2, Cast, Ceil, Clamp, Cos, Cosh, Div, Erf, Exp, Expm1, Floor,
+    Abs, Acos, Add, Asin, Atan, Atan2, Cast, Ceil, Clamp, Cos, Cosh, Div, Erf, Exp, Expm1, Floor, GELU,
     Hypot, Lerp, Log, Log1p, Log2, Log10, Logit, Maximum, Minimum, Mul, Neg, Pow, ReLU, Remainder,
     Round, RoundedDiv, Rsqrt, Sigmoid, Sign, Sin, Sinh, Sqrt, Sub, Tan, Tanh, Trunc, Where,
 )
@@ -29,10 +33,10 @@ from .derived import Derived
 from .linalg import Einsum, Linear, MatMul
 from .loss import CrossEntropy
 from .movement import (
-    Cat, Clone, Diag, Expand, Flip, Gather, GetItem, IndexSelect, Permute, Repeat, Reshape, Roll,
+    Cat, Clone, Diag, Embedding, Expand, Flip, Gather, GetItem, IndexSelect, Permute, Repeat, Reshape, Roll,
     ScatterAdd, Stack,
 )
-from .normalization import BatchNorm
+from .normalization import BatchNorm, LayerNorm
 from .reduce import (
     Cumprod, Cumsum, LogSoftmax, LogSumExp, Max, Mean, Min, Norm, Prod, Softmax, Std, Sum, Var,
 )
@@ -40,9 +44,9 @@ from .reduce import (
 __all__ = [
     "Abs", "Acos", "Add", "Asin", "Atan", "Atan2", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp",
     "Derived",
-    "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Diag", "Div", "Einsum", "Erf",
-    "Exp", "Expand", "Expm1", "Flip", "Floor", "Gather", "GetItem", "Hypot", "IndexSelect", "Lerp",
-    "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax", "LogSumExp", "Logit", "MatMul", "Max",
+    "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Diag", "Div", "Einsum", "Embedding", "Erf",
+    "Exp", "Expand", "GELU", "Expm1", "Flip", "Floor", "Gather", "GetItem", "Hypot", "IndexSelect", "Lerp",
+    "LayerNorm", "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax", "LogSumExp", "Logit", "MatMul", "Max",
     "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU",
     "Remainder", "Repeat", "Reshape", "Roll", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd",
     "Sigmoid", "Sign", "Sin", "Sinh", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tan", "Tanh",

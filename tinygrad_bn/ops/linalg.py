@@ -82,8 +82,15 @@ class Linear(Op):
     def forward(self, x, weight, bias=None):
         needs = self.needs_input_grad
         self.saved = (x if needs and needs[1] else None, weight if needs and needs[0] else None)
-        # np.dot: the same BLAS product as @, with less of NumPy's dispatch per call
-        out = np.dot(x, weight.T) if x.ndim == 2 else x @ weight.T
+        # np.dot: the same BLAS product as @, with less of NumPy's dispatch per call. Leading
+        # dims are flattened into rows: one GEMM, where matmul would make one per batch entry.
+        if x.ndim == 2:
+            out = np.dot(x, weight.T)
+        elif x.ndim > 2 and x.flags.c_contiguous:
+            out = np.dot(x.reshape(math.prod(x.shape[:-1]), x.shape[-1]), weight.T).reshape(
+                *x.shape[:-1], weight.shape[0])
+        else:
+            out = x @ weight.T
         if bias is not None:
             out += bias
         return out

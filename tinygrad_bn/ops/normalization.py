@@ -1,7 +1,8 @@
-"""Batch normalization as one fused op, with the closed-form backward pass.
+"""Batch and layer normalization as one fused op each, with the closed-form backward pass.
 
-``nn.functional.batch_norm(..., fused=False)`` builds the same computation from primitive ops;
-the tests show the two agree with each other and with finite differences.
+``nn.functional.batch_norm(..., fused=False)`` and ``layer_norm(..., fused=False)`` build the
+same computations from primitive ops; the tests show each pair agrees with each other and with
+finite differences.
 """
 
 import numpy as np
@@ -118,3 +119,88 @@ class BatchNorm(Op):
             sum_g_xhat.reshape(-1) if needs_gamma else None,
             sum_g.reshape(-1) if needs_beta else None,
         )
+
+
+class LayerNorm(Op):
+    """``y = (x - mean) / sqrt(var + eps) * weight + bias`` over the last dims of each sample.
+
+    Shapes: ``x`` is ``(*, D1, ..., Dk)``, seen as rows ``(R, D)`` with ``D = D1 ... Dk`` the
+    normalised elements of each of the ``R`` samples; ``weight`` and ``bias`` have the
+    normalised shape ``(D1, ..., Dk)`` (``nn.functional.layer_norm`` passes ones and zeros,
+    constants, when the layer has none). Each row's ``mean`` and biased ``var`` (divided by
+    ``D``) are its own, as in PyTorch, so training and evaluation agree.
+
+    Backward, with ``x_hat = (x - mean) * rstd``, ``rstd = 1 / sqrt(var + eps)``, ``g = dL/dy``
+    and ``d = g * weight`` (means over the ``D`` elements of a row, sums over the rows)::
+
+        dL/dbias   = sum over rows of g
+        dL/dweight = sum over rows of g * x_hat
+        dL/dx      = rstd * (d - mean(d) - x_hat * mean(d * x_hat))
+
+    BatchNorm's closed form with the roles of rows and columns exchanged: each element reaches
+    every output of its row through the row's mean and variance. Per-row means are
+    matrix-vector products with a vector of ``1/D`` (BLAS), several times faster than NumPy's
+    reduction along a short last axis.
+    """
+
+    __slots__ = ("eps",)
+    arguments = ("eps",)
+
+    def __init__(self, eps=1e-5):
+        self.eps = eps
+
+    def forward(self, x, weight, bias):
+        size = weight.size
+        rows = x.reshape(x.size // size, size)
+        scalar = x.dtype.type
+        centred = rows - _row_means(rows)
+        out = np.multiply(centred, centred)  # the result's buffer holds the squares first
+        rstd = _row_means(out)
+        rstd += scalar(self.eps)
+        np.sqrt(rstd, out=rstd)
+        np.divide(scalar(1), rstd, out=rstd)
+        x_hat = np.multiply(centred, rstd, out=centred)
+        np.multiply(x_hat, weight.reshape(size), out=out)
+        out += bias.reshape(size)
+        self.saved = (x_hat, rstd, weight)
+        return out.reshape(x.shape)
+
+    def backward(self, grad_output):
+        x_hat, rstd, weight = self.saved
+        needs_x, needs_weight, needs_bias = self.needs_input_grad
+        size = weight.size
+        g = grad_output.reshape(x_hat.shape)
+        product = g * x_hat
+        grad_weight = column_sums(product).reshape(weight.shape) if needs_weight else None
+        grad_bias = column_sums(g).reshape(weight.shape) if needs_bias else None
+        grad_x = None
+        if needs_x:
+            d = g * weight.reshape(size)
+            np.multiply(d, x_hat, out=product)
+            grad_x = d
+            grad_x -= _row_means(d)
+            grad_x -= np.multiply(x_hat, _row_means(product), out=product)
+            grad_x *= rstd
+            grad_x = grad_x.reshape(grad_output.shape)
+        return grad_x, grad_weight, grad_bias
+
+
+_INVERSE_SIZES = {}
+
+
+def _row_means(rows):
+    """The means of the rows of ``(R, D)``, as ``(R, 1)``: for float32 and float64 a
+    matrix-vector product with a vector of ``1/D``; otherwise NumPy's mean (float16 summed in
+    float32, as ``Mean``)."""
+    if rows.dtype != np.float32 and rows.dtype != np.float64:
+        means = np.add.reduce(rows, axis=1, keepdims=True, dtype=_accumulator(rows))
+        return (means / rows.shape[1]).astype(rows.dtype, copy=False)
+    key = (rows.shape[1], rows.dtype)
+    inverse = _INVERSE_SIZES.get(key)
+    if inverse is None:
+        if len(_INVERSE_SIZES) > 64:  # many widths: keep the memory bounded
+            _INVERSE_SIZES.clear()
+        inverse = _INVERSE_SIZES[key] = np.full((rows.shape[1], 1), 1 / rows.shape[1],
+                                                dtype=rows.dtype)
+        inverse.flags.writeable = False
+    return np.dot(rows, inverse)

@@ -52,6 +52,23 @@ def column_sums(array):
     return np.dot(ones, array)
 
 
+def row_max(x):
+    """The largest value of each row of ``(N, C)``, as ``(N, 1)``: reduced along the columns of
+    a transposed copy for up to 64 columns. NumPy reduces along a short contiguous axis one
+    row at a time (at 8,192 rows of 16, 180 us against 23 us for the copy and the column-wise
+    reduction)."""
+    if x.shape[1] > 64 or not x.shape[0]:
+        return x.max(axis=1, keepdims=True)
+    return np.ascontiguousarray(x.T).max(axis=0)[:, None]
+
+
+def row_sums(x):
+    """The sums of the rows of ``(N, C)``, as ``(N, 1)`` (a matrix-vector product with ones for
+    float32 and float64, see ``column_sums``: at 8,192 rows of 16, 4 us against 80 us for
+    ``x.sum(axis=1)``)."""
+    return column_sums(x.T)[:, None]
+
+
 class Sum(Op):
     """Sum over ``dim``. Gradient: ``grad_output`` broadcast back over the summed dims."""
 
@@ -233,9 +250,15 @@ class LogSumExp(Op):
 
 
 class Softmax(Op):
-    """``exp(a) / sum(exp(a))`` along ``dim``.
+    """``exp(a) / sum(exp(a))`` along ``dim``, shifted by the maximum along ``dim`` so that
+    ``exp`` never overflows.
 
     Gradient (``s`` the output): ``s * (grad_output - sum(grad_output * s, dim))``.
+
+    Along the last dim of a float32/float64 array (attention scores), the rows are one
+    ``(rows, n)`` matrix: the maximum and the sums come from ``row_max`` and ``row_sums``
+    (NumPy's own reductions along a short last axis take ten times as long), and both passes
+    work in place on one fresh array.
     """
 
     __slots__ = ("dim",)
@@ -246,14 +269,32 @@ class Softmax(Op):
         self.dim = dim
 
     def forward(self, a):
-        e = np.exp(a - np.max(a, axis=self.dim, keepdims=True))
-        out = e / e.sum(axis=self.dim, keepdims=True)
+        if _rows_along_last(a, self.dim):
+            rows = a.reshape(-1, a.shape[-1])
+            out = rows - row_max(rows)
+            np.exp(out, out=out)
+            out /= row_sums(out)
+            out = out.reshape(a.shape)
+        else:
+            e = np.exp(a - np.max(a, axis=self.dim, keepdims=True))
+            out = e / e.sum(axis=self.dim, keepdims=True)
         self.saved = (out,)
         return out
 
     def backward(self, grad_output):
         (out,) = self.saved
+        if _rows_along_last(out, self.dim) and grad_output.dtype == out.dtype:
+            n = out.shape[-1]
+            grad = grad_output * out
+            grad -= out * row_sums(grad.reshape(-1, n)).reshape(*out.shape[:-1], 1)
+            return (grad,)
         return (out * (grad_output - (grad_output * out).sum(axis=self.dim, keepdims=True)),)
+
+
+def _rows_along_last(a, dim):
+    """Whether a softmax of ``a`` along ``dim`` can take ``Softmax``'s row-matrix path."""
+    return (a.ndim >= 2 and dim == a.ndim - 1 and a.size > 0
+            and (a.dtype == np.float32 or a.dtype == np.float64))
 
 
 class LogSoftmax(Op):
