@@ -1,9 +1,7 @@
 """W4's model: makemore's Transformer (a small GPT), written once for any library with
 PyTorch's API, so tinygrad_bn and PyTorch run the very same code with only the import swapped.
 
-The classes follow karpathy/makemore's ``makemore.py`` line by line (itself minGPT's), except
-that ``ModuleDict`` entries are read as ``d["key"]`` rather than ``d.key`` (tinygrad_bn's
-``ModuleDict`` has no attribute access yet):
+The classes follow karpathy/makemore's ``makemore.py`` line by line (itself minGPT's):
 token and position embeddings, blocks of causal self-attention written with ``matmul``,
 ``masked_fill`` and ``softmax`` and an MLP with ``NewGELU`` (the tanh approximation from
 primitives), ``LayerNorm`` before each, a final ``LayerNorm`` and a bias-free head; the loss is
@@ -61,7 +59,7 @@ def gpt_model(lib, vocab_size, block_size, n_layer, n_head, n_embd):
             self.mlp = nn.ModuleDict(dict(c_fc=nn.Linear(n_embd, 4 * n_embd),
                                           c_proj=nn.Linear(4 * n_embd, n_embd), act=NewGELU()))
             m = self.mlp
-            self.mlpf = lambda x: m["c_proj"](m["act"](m["c_fc"](x)))
+            self.mlpf = lambda x: m.c_proj(m.act(m.c_fc(x)))  # MLP forward
 
         def forward(self, x):
             x = x + self.attn(self.ln_1(x))
@@ -81,12 +79,12 @@ def gpt_model(lib, vocab_size, block_size, n_layer, n_head, n_embd):
             b, t = idx.size()
             assert t <= self.block_size, f"Cannot forward sequence of length {t}"
             pos = torch.arange(0, t, dtype=torch.long).unsqueeze(0)  # (1, t)
-            tok_emb = self.transformer["wte"](idx)
-            pos_emb = self.transformer["wpe"](pos)
+            tok_emb = self.transformer.wte(idx)
+            pos_emb = self.transformer.wpe(pos)
             x = tok_emb + pos_emb
-            for block in self.transformer["h"]:
+            for block in self.transformer.h:
                 x = block(x)
-            x = self.transformer["ln_f"](x)
+            x = self.transformer.ln_f(x)
             logits = self.lm_head(x)
             loss = None
             if targets is not None:
