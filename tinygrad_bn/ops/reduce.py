@@ -218,8 +218,9 @@ class Min(_Extremum):
 
 def _stable_logsumexp(a, dim):
     """``log(sum(exp(a)))`` over ``dim`` with the dims kept, shifted by the maximum so that
-    nothing overflows; an all ``-inf`` slice gives ``-inf``."""
-    shift = np.max(a, axis=dim, keepdims=True)
+    nothing overflows; an all ``-inf`` slice gives ``-inf``, and so does an empty one (the sum of
+    no terms is 0), as in PyTorch."""
+    shift = np.max(a, axis=dim, keepdims=True, initial=-np.inf)  # initial: empty slices
     shift = np.where(np.isfinite(shift), shift, 0)
     with np.errstate(divide="ignore"):
         return shift + np.log(np.exp(a - shift).sum(axis=dim, keepdims=True))
@@ -276,7 +277,7 @@ class Softmax(Op):
             out /= row_sums(out)
             out = out.reshape(a.shape)
         else:
-            e = np.exp(a - np.max(a, axis=self.dim, keepdims=True))
+            e = np.exp(a - np.max(a, axis=self.dim, keepdims=True, initial=-np.inf))
             out = e / e.sum(axis=self.dim, keepdims=True)
         self.saved = (out,)
         return out
