@@ -2,6 +2,7 @@
 error messages."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -296,3 +297,51 @@ def test_adam_updates_a_large_column_major_parameter_like_a_row_major_one():
     assert np.abs(results[0][1]).max() > 0
     np.testing.assert_array_equal(results[0][0], results[1][0])
     np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+OPTIMIZERS_WITH_STATE = [("SGD", {"lr": 0.1, "momentum": 0.9}), ("Adam", {}),
+                         ("Adam", {"amsgrad": True}), ("AdamW", {}), ("RMSprop", {}),
+                         ("RMSprop", {"centered": True, "momentum": 0.5}), ("Adagrad", {})]
+
+
+@pytest.mark.parametrize("name, options", OPTIMIZERS_WITH_STATE)
+@pytest.mark.parametrize("bad", [float("inf"), float("nan")])
+def test_a_nonfinite_gradient_makes_nonfinite_weights_without_a_warning(name, options, bad):
+    """As PyTorch: inf or nan in, inf or nan out, silently. The test turns warnings into errors
+    itself, so the silence cannot come from a filter that pytest's capture would reset."""
+    p = nn.Parameter(tg.ones(2))
+    optimizer = getattr(optim, name)([p], **{"lr": 0.1, **options})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(2):
+            p.grad = tg.tensor([bad, 1.0])
+            optimizer.step()
+    assert not np.isfinite(p[0].item()) and np.isfinite(p[1].item())
+
+
+def test_nonfinite_steps_match_pytorch():
+    torch = pytest.importorskip("torch")
+    for name, options in OPTIMIZERS_WITH_STATE:
+        results = []
+        for lib in (tg, torch):
+            p = lib.nn.Parameter(lib.ones(2))
+            optimizer = getattr(lib.optim, name)([p], **{"lr": 0.1, **options})
+            for _ in range(2):
+                p.grad = lib.tensor([float("inf"), 1.0])
+                optimizer.step()
+            results.append(p.detach().numpy())
+        np.testing.assert_allclose(*results, rtol=1e-6, err_msg=f"{name} {options}")
+
+
+@pytest.mark.parametrize("name, options", OPTIMIZERS_WITH_STATE)
+def test_a_parameter_whose_data_changed_shape_gives_pytorchs_error(name, options):
+    p = nn.Parameter(tg.ones(3))
+    optimizer = getattr(optim, name)([p], **{"lr": 0.1, **options})
+    p.grad = tg.ones(3)
+    optimizer.step()
+    p.data = tg.ones(4)
+    p.grad = tg.ones(4)
+    with pytest.raises(RuntimeError, match=re.escape(
+            "The size of tensor a (3) must match the size of tensor b (4) at non-singleton "
+            "dimension 0")):
+        optimizer.step()

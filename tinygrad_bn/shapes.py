@@ -95,18 +95,19 @@ def broadcastable_into(shape, target):
     return all(s == t or s == 1 for s, t in zip(reversed(shape), reversed(target)))
 
 
-def broadcast_error(a_shape, b_shape):
-    """PyTorch's broadcasting message, with both shapes named."""
+def broadcast_error(a_shape, b_shape, name_shapes=True):
+    """PyTorch's broadcasting message, with both shapes named (unless ``name_shapes`` is
+    False: then it is PyTorch's message exactly)."""
     ndim = max(len(a_shape), len(b_shape))
     a_full = (1,) * (ndim - len(a_shape)) + tuple(a_shape)
     b_full = (1,) * (ndim - len(b_shape)) + tuple(b_shape)
     for d in reversed(range(ndim)):
         if a_full[d] != b_full[d] and a_full[d] != 1 and b_full[d] != 1:
-            return (
-                f"The size of tensor a ({a_full[d]}) must match the size of tensor b "
-                f"({b_full[d]}) at non-singleton dimension {d} (shapes {tuple(a_shape)} and "
-                f"{tuple(b_shape)} do not broadcast)"
-            )
+            message = (f"The size of tensor a ({a_full[d]}) must match the size of tensor b "
+                       f"({b_full[d]}) at non-singleton dimension {d}")
+            if name_shapes:
+                message += f" (shapes {tuple(a_shape)} and {tuple(b_shape)} do not broadcast)"
+            return message
     return f"shapes {tuple(a_shape)} and {tuple(b_shape)} do not broadcast"
 
 

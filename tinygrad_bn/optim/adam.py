@@ -7,7 +7,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
-from .optimizer import Optimizer, Params
+from .optimizer import Optimizer, Params, check_state_shape, silent_on_nonfinite
 
 
 class Adam(Optimizer):
@@ -43,6 +43,7 @@ class Adam(Optimizer):
         self._flat = {}  # group index -> flat moment arrays the per-parameter state views into
 
     @no_grad()
+    @silent_on_nonfinite
     def step(self) -> None:
         for index, group in enumerate(self.param_groups):
             params = [p for p in group["params"] if p._grad is not None]
@@ -62,6 +63,8 @@ class Adam(Optimizer):
                                      "exp_avg_sq": np.zeros_like(p._array)}
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = np.zeros_like(p._array)
+        else:
+            check_state_shape(p, state["exp_avg"])
         return state
 
     def _flat_moments(self, index, group, params):
@@ -106,7 +109,8 @@ class Adam(Optimizer):
         state = self.state
         for p, q, p_state in zip(params, known, states):
             if (p is not q or state.get(p) is not p_state
-                    or p._array.dtype != p_state["exp_avg"].dtype):
+                    or p._array.dtype != p_state["exp_avg"].dtype
+                    or p._array.shape != p_state["exp_avg"].shape):
                 return False
         for p_state, name, view in flat["views"]:
             if p_state[name] is not view:

@@ -4,6 +4,7 @@ by ``SGD``, ``Adam`` and ``AdamW``."""
 from __future__ import annotations
 
 import copy
+import functools
 import weakref
 from collections.abc import Iterable
 from typing import Any, Union
@@ -13,6 +14,7 @@ import numpy as np
 from ..autograd import graph
 from ..autograd.graph import replayable
 from ..nn.module import clear_grads
+from ..shapes import broadcast_error
 from ..tensor import Tensor
 
 # What optimizers take: tensors, or parameter groups (dicts with "params" and options).
@@ -28,6 +30,26 @@ def check_non_negative(**hyperparameters: float) -> None:
     for name, value in hyperparameters.items():
         if value < 0:
             raise ValueError(f"Invalid {_ARGUMENT_WORDS.get(name, name + ' value')}: {value}")
+
+
+def silent_on_nonfinite(step):
+    """Run an optimizer's ``step`` under ``np.errstate`` that ignores inf and nan arithmetic: an
+    inf or nan gradient makes inf or nan weights, as in PyTorch, without NumPy's
+    RuntimeWarnings (silenced here at the arithmetic, never by a warnings filter, so it holds
+    under pytest's warning capture too)."""
+    @functools.wraps(step)
+    def quiet_step(self, *args, **kwargs):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return step(self, *args, **kwargs)
+    return quiet_step
+
+
+def check_state_shape(p: Tensor, moment: np.ndarray) -> None:
+    """A parameter whose ``.data`` was replaced by one of another shape no longer matches the
+    state kept for it: PyTorch's broadcasting error (state first, parameter second), not
+    NumPy's."""
+    if moment.shape != p._array.shape:
+        raise RuntimeError(broadcast_error(moment.shape, p._array.shape, name_shapes=False))
 
 
 class ParamGroup(dict):

@@ -6,7 +6,9 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
-from .optimizer import Optimizer, Params, check_non_negative
+from .optimizer import (
+    Optimizer, Params, check_non_negative, check_state_shape, silent_on_nonfinite,
+)
 
 
 def _gradients(group):
@@ -40,6 +42,7 @@ class RMSprop(Optimizer):
                                       momentum=momentum, centered=centered, maximize=maximize))
 
     @no_grad()
+    @silent_on_nonfinite
     def step(self) -> None:
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
@@ -47,6 +50,7 @@ class RMSprop(Optimizer):
             for p, grad in _gradients(group):
                 state = self.state.setdefault(p, {"step": 0,
                                                   "square_avg": np.zeros_like(p._array)})
+                check_state_shape(p, state["square_avg"])
                 state["step"] += 1
                 square_avg = state["square_avg"]
                 square_avg *= alpha
@@ -87,6 +91,7 @@ class Adagrad(Optimizer):
                                       eps=eps, maximize=maximize))
 
     @no_grad()
+    @silent_on_nonfinite
     def step(self) -> None:
         for group in self.param_groups:
             updated = []
@@ -94,6 +99,7 @@ class Adagrad(Optimizer):
                 state = self.state.setdefault(p, {
                     "step": 0,
                     "sum": np.full_like(p._array, group["initial_accumulator_value"])})
+                check_state_shape(p, state["sum"])
                 state["step"] += 1
                 rate = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
                 state["sum"] += grad * grad

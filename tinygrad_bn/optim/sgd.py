@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ..autograd import no_grad
-from .optimizer import Optimizer, Params, check_non_negative
+from .optimizer import (
+    Optimizer, Params, check_non_negative, check_state_shape, silent_on_nonfinite,
+)
 
 
 class SGD(Optimizer):
@@ -28,6 +30,7 @@ class SGD(Optimizer):
                                       maximize=maximize))
 
     @no_grad()
+    @silent_on_nonfinite
     def step(self) -> None:
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
@@ -44,6 +47,7 @@ class SGD(Optimizer):
                     if buffer is None:
                         buffer = state["momentum_buffer"] = grad.copy()
                     else:
+                        check_state_shape(p, buffer)
                         buffer *= momentum
                         buffer += (1 - dampening) * grad
                     grad = grad + momentum * buffer if nesterov else buffer
