@@ -179,7 +179,8 @@ class DataLoader:
         if context is not None:
             if self.num_workers == 0:
                 raise ValueError("multiprocessing_context can only be used with multi-process "
-                                 f"loading (num_workers > 0), but got num_workers={self.num_workers}")
+                                 "loading (num_workers > 0), but got "
+                                 f"num_workers={self.num_workers}")
             if isinstance(context, str):
                 methods = multiprocessing.get_all_start_methods()
                 if context not in methods:
@@ -389,7 +390,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 for worker in failed:
                     self._mark_worker_as_unavailable(self._workers.index(worker))
                 pids = ", ".join(str(w.pid) for w in failed)
-                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly") from None
+                raise RuntimeError(
+                    f"DataLoader worker (pid(s) {pids}) exited unexpectedly") from None
             return False, None
         return True, pickle.loads(payload)
 

@@ -28,8 +28,11 @@ from ..tensor import Tensor
 from .collate import default_collate
 from .dataset import TensorDataset
 
-# How long a blocked queue read waits before checking that the other side is still alive.
+# How long a blocked queue read waits before checking that the other side is still alive
+# (the main process; a worker, which also checks whether it has been told to stop, checks
+# more often).
 MP_STATUS_CHECK_INTERVAL = 1.0
+_WORKER_POLL_INTERVAL = 0.1
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class ExceptionWrapper:
         raise exception
 
 
-# ---------------------------------------------------------------------- crossing the process boundary
+# ---------------------------------------------------------------------- crossing processes
 
 
 def _rebuild_tensor(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -280,8 +283,14 @@ def _worker_loop(iterable: bool, dataset, index_queue, result_queue, done_event,
         parent = os.getppid()
         while os.getppid() == parent:  # a worker whose main process died exits
             try:
-                request = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
+                request = index_queue.get(timeout=_WORKER_POLL_INTERVAL)
             except queue.Empty:
+                # The main process stops workers by setting done_event and sending None; the
+                # None can be lost when the loader dies in a garbage-collected cycle (its index
+                # queue's finalizer stops the queue's sending thread first), so the event alone
+                # is enough to stop an idle worker.
+                if done_event.is_set():
+                    break
                 continue
             if isinstance(request, _ResumeIteration):
                 result_queue.put(_dumps_reply(request, None, worker_id))
