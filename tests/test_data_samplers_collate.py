@@ -439,3 +439,23 @@ def test_random_split_fraction_errors_and_warnings():
         parts = data.random_split(TensorDataset(tg.ones(1)), [0.5, 0.5])
     assert [len(p) for p in parts] == [1, 0]
     assert "Length of split at index 1 is 0." in str(caught[0].message)
+
+
+@pytest.mark.parametrize("n, batch_size, drop_last", [
+    (n, b, d) for n in (1, 5, 12) for b in (1, 4, 5, 13) for d in (False, True)])
+def test_sequential_batches_match_pytorch(n, batch_size, drop_last):
+    ours = [describe(b) for b in DataLoader(TensorDataset(tg.arange(n), tg.arange(n) * 0.5),
+                                            batch_size=batch_size, drop_last=drop_last)]
+    assert sum(len(b[1][0][3]) for b in ours) == (n // batch_size * batch_size if drop_last else n)
+    torch = pytest.importorskip("torch")
+    dataset = torch.utils.data.TensorDataset(torch.arange(n), torch.arange(n) * 0.5)
+    theirs = [describe(b) for b in torch.utils.data.DataLoader(dataset, batch_size=batch_size,
+                                                               drop_last=drop_last)]
+    assert ours == theirs
+
+
+def test_plain_python_sequences_are_datasets_too():
+    assert describe(next(iter(DataLoader([1.0, 2.0, 3.0], batch_size=2)))) == (
+        "tensor", "float64", (2,), [1.0, 2.0])
+    assert [b.tolist() for b in DataLoader(range(5), batch_size=2, drop_last=True)] == [[0, 1],
+                                                                                      [2, 3]]
