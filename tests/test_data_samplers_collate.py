@@ -53,6 +53,14 @@ def test_random_sampler_is_a_permutation_drawn_from_its_generator():
     assert order == expected  # the stream the loader has always shuffled with
 
 
+def test_random_sampler_draws_when_iteration_starts_not_before():
+    generator, untouched = tg.Generator().manual_seed(1), tg.Generator().manual_seed(1)
+    iterator = iter(RandomSampler(range(5), generator=generator))
+    assert generator.get_state()["state"] == untouched.get_state()["state"]
+    next(iterator)
+    assert generator.get_state()["state"] != untouched.get_state()["state"]
+
+
 def test_random_sampler_num_samples_without_replacement_chains_permutations():
     drawn = list(RandomSampler(range(4), num_samples=10))
     assert len(drawn) == 10

@@ -68,21 +68,26 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self) -> Iterator[int]:
+        # The chunks are drawn one at a time as iteration reaches them (the first on the first
+        # next()); chaining them keeps the per-index cost in C.
+        return itertools.chain.from_iterable(self._chunks())
+
+    def _chunks(self) -> Iterator[list[int]]:
         n, rng = len(self.data_source), numpy_generator(self.generator)
         if self.replacement:
             full_chunks, rest = divmod(self.num_samples, 32)
             for _ in range(full_chunks):
-                yield from rng.integers(0, n, size=32).tolist()
-            yield from rng.integers(0, n, size=rest).tolist()
+                yield rng.integers(0, n, size=32).tolist()
+            yield rng.integers(0, n, size=rest).tolist()
             return
         # One permutation for each full pass; the draw for a partial pass only when there is
         # one (PyTorch draws it regardless), so a plain shuffle draws exactly one permutation
         # per epoch and keeps the order that seeded runs have always had.
         full_passes, rest = divmod(self.num_samples, n)
         for _ in range(full_passes):
-            yield from rng.permutation(n).tolist()
+            yield rng.permutation(n).tolist()
         if rest:
-            yield from rng.permutation(n)[:rest].tolist()
+            yield rng.permutation(n)[:rest].tolist()
 
     def __len__(self) -> int:
         return self.num_samples
