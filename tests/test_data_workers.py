@@ -8,6 +8,7 @@ import faulthandler
 import gc
 import math
 import os
+import pickle
 import random
 import sys
 import time
@@ -361,6 +362,21 @@ def test_makemore_style_endless_sampler_with_workers():
 def test_spawn_start_method():
     loader = DataLoader(Pairs(4), batch_size=2, num_workers=1, multiprocessing_context="spawn")
     assert [y.tolist() for _, y in loader] == [[0, 1], [2, 3]]
+
+
+class HoldsALambda(Pairs):
+    def __init__(self):
+        super().__init__(4)
+        self.transform = lambda x: x
+
+
+def test_spawn_with_an_unpicklable_dataset_warns_as_pytorch_and_raises():
+    loader = DataLoader(HoldsALambda(), num_workers=1, multiprocessing_context="spawn")
+    with pytest.warns(UserWarning, match="^Got pickle error when attempting to start a worker "
+                                         "Process. This might be because the worker Process "
+                                         "arguments are not picklable."):
+        with pytest.raises((AttributeError, pickle.PicklingError)):
+            iter(loader)
 
 
 def test_views_and_requires_grad_cross_the_boundary():

@@ -349,7 +349,18 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     self._iterable, self._dataset, index_queue, self._result_queue,
                     self._done_event, self._auto_collation, self._collate_fn, self._drop_last,
                     base_seed, loader.worker_init_fn, worker_id, self._num_workers))
-                worker.start()
+                try:
+                    worker.start()
+                except (TypeError, AttributeError, pickle.PicklingError):
+                    # spawn and forkserver pickle the dataset, collate_fn and worker_init_fn.
+                    warnings.warn(
+                        "Got pickle error when attempting to start a worker Process. This might "
+                        "be because the worker Process arguments are not picklable. Python "
+                        "3.14+ changed the multiprocessing start method in non-Mac POSIX "
+                        "platforms to 'forkserver', which requires the worker Process arguments "
+                        "to be picklable. You can also try multiprocessing.set_start_method("
+                        "'fork').", stacklevel=3)
+                    raise
                 self._index_queues.append(index_queue)
                 self._workers.append(worker)
             self._reset(loader, first_iter=True)
