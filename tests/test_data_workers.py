@@ -408,3 +408,12 @@ def test_too_many_workers_warns_as_pytorch_does():
                                          f"in total. Our suggested max number of worker in current "
                                          f"system is {cpus}"):
         DataLoader(Pairs(), num_workers=cpus + 1)
+
+
+def test_with_workers_the_base_seed_is_drawn_before_the_shuffle_as_in_pytorch():
+    loader = DataLoader(Pairs(), batch_size=10, shuffle=True, num_workers=2,
+                        generator=tg.Generator().manual_seed(11))
+    stream = np.random.Generator(np.random.PCG64(11))
+    for _ in range(2):  # each epoch: the workers' base seed, then the permutation
+        stream.integers(0, 2**63, dtype=np.uint64)
+        assert next(iter(loader))[1].tolist() == stream.permutation(10).tolist()

@@ -77,9 +77,12 @@ class DataLoader:
     whole batch when the dataset defines it. An ``IterableDataset`` is read in its own order.
 
     Workers: ``num_workers`` processes (0: read in this process), each seeded from a base seed
-    drawn from ``generator`` at the start of each epoch (Python's ``random`` and this package
-    with ``base_seed + worker_id``, NumPy's global generator with PyTorch's hash of both), then
-    ``worker_init_fn(worker_id)``; ``get_worker_info()`` inside tells a worker who it is.
+    drawn from ``generator`` when they start, each epoch or, with ``persistent_workers``, once
+    (Python's ``random`` and this package with ``base_seed + worker_id``, NumPy's global
+    generator with PyTorch's hash of both), then ``worker_init_fn(worker_id)``;
+    ``get_worker_info()`` inside tells a worker who it is. As in PyTorch that draw comes before
+    the shuffle's, so a shuffled order with workers is not the one without (which draws no base
+    seed, unlike PyTorch, keeping the orders seeded runs have always had).
     ``prefetch_factor`` (default 2) batches per worker in flight; ``timeout`` seconds (0:
     forever) to wait for one; ``persistent_workers`` keeps the processes between epochs;
     ``in_order=False`` yields batches as they arrive; ``multiprocessing_context`` is a start
