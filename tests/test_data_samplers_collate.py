@@ -467,3 +467,33 @@ def test_plain_python_sequences_are_datasets_too():
         "tensor", "float64", (2,), [1.0, 2.0])
     assert [b.tolist() for b in DataLoader(range(5), batch_size=2, drop_last=True)] == [[0, 1],
                                                                                       [2, 3]]
+
+
+class Span:
+    """A type default_collate does not know, for the collate_fn_map extension point."""
+
+    def __init__(self, start, stop):
+        self.start, self.stop = start, stop
+
+
+def _collate_spans(batch, *, collate_fn_map=None):
+    return [(span.start, span.stop) for span in batch]
+
+
+def test_collate_fn_map_extends_the_rules_as_in_pytorch():
+    from tinygrad_bn.utils.data._utils.collate import collate, default_collate_fn_map
+
+    samples = [{"span": Span(0, 2), "x": 1.5}, {"span": Span(3, 4), "x": 2.5}]
+    with pytest.raises(TypeError, match="found <class '.*Span'>"):
+        default_collate(samples)
+    extended = {**default_collate_fn_map, Span: _collate_spans}
+    ours = describe(collate(samples, collate_fn_map=extended))
+    assert ours == ("dict", {"span": ("list", [("tuple", [("int", 0), ("int", 2)]),
+                                               ("tuple", [("int", 3), ("int", 4)])]),
+                             "x": ("tensor", "float64", (2,), [1.5, 2.5])})
+    torch = pytest.importorskip("torch")
+    from torch.utils.data._utils.collate import collate as torch_collate
+    from torch.utils.data._utils.collate import default_collate_fn_map as torch_map
+
+    assert describe(torch_collate(samples, collate_fn_map={**torch_map, Span: _collate_spans})) \
+        == ours
