@@ -497,3 +497,23 @@ def test_collate_fn_map_extends_the_rules_as_in_pytorch():
 
     assert describe(torch_collate(samples, collate_fn_map={**torch_map, Span: _collate_spans})) \
         == ours
+
+
+def test_datasets_and_samplers_are_generic_as_in_pytorch():
+    class Squares(Dataset[int]):
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return i * i
+
+    class Backwards(data.Sampler[int]):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter(range(self.n - 1, -1, -1))
+
+    batches = DataLoader(Squares(), batch_size=2, sampler=Backwards(3))
+    assert [b.tolist() for b in batches] == [[4, 1], [0]]
+    assert issubclass(Stream, IterableDataset) and IterableDataset[int] is not None

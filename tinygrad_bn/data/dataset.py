@@ -10,19 +10,23 @@ import itertools
 import math
 import warnings
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from ..random import Generator, numpy_generator
 from ..tensor import Tensor
 
 
-class Dataset:
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class Dataset(Generic[_T_co]):
     """A map from keys (usually ``0 .. len - 1``) to samples: subclasses define
     ``__getitem__(index)`` and usually ``__len__``, which samplers and ``DataLoader`` read.
 
     A subclass may also define ``__getitems__(indices)`` returning the list of samples of a
     whole batch; ``DataLoader`` then passes it each batch's list of indices at once (PyTorch's
-    convention). ``a + b`` is ``ConcatDataset([a, b])``."""
+    convention). ``a + b`` is ``ConcatDataset([a, b])``. Generic in the sample type, as in
+    PyTorch: ``class Pairs(Dataset[tuple[Tensor, int]])``."""
 
     def __getitem__(self, index):
         raise NotImplementedError("Subclasses of Dataset should implement __getitem__.")
@@ -31,7 +35,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[_T_co]):
     """A stream of samples: subclasses define ``__iter__``. ``DataLoader`` draws samples from
     it in order (no sampler, no shuffle). With ``num_workers > 0`` every worker process iterates
     its own copy of the dataset, so ``__iter__`` should read ``get_worker_info()`` (``id``,

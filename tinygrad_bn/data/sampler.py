@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Iterator, Sequence, Sized
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -20,15 +21,19 @@ from ..sampling import multinomial
 from ..tensor import Tensor
 
 
-class Sampler:
+_T_co = TypeVar("_T_co", covariant=True)
+
+
+class Sampler(Generic[_T_co]):
     """Base class of samplers: ``__iter__`` yields indices (or lists of indices, for a batch
-    sampler); ``__len__``, when defined, says how many."""
+    sampler); ``__len__``, when defined, says how many. Generic in what it yields, as in
+    PyTorch: ``class BySize(Sampler[int])``."""
 
     def __iter__(self) -> Iterator:
         raise NotImplementedError
 
 
-class SequentialSampler(Sampler):
+class SequentialSampler(Sampler[int]):
     """``0, 1, ..., len(data_source) - 1``, always in that order."""
 
     def __init__(self, data_source: Sized) -> None:
@@ -41,7 +46,7 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
-class RandomSampler(Sampler):
+class RandomSampler(Sampler[int]):
     """Indices of ``data_source`` in random order.
 
     Without replacement (the default) every epoch is a fresh permutation of
@@ -93,7 +98,7 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
-class SubsetRandomSampler(Sampler):
+class SubsetRandomSampler(Sampler[int]):
     """The given ``indices`` in a random order, without replacement: each pass yields
     ``indices[p]`` for a fresh permutation ``p``."""
 
@@ -108,7 +113,7 @@ class SubsetRandomSampler(Sampler):
         return len(self.indices)
 
 
-class WeightedRandomSampler(Sampler):
+class WeightedRandomSampler(Sampler[int]):
     """``num_samples`` indices of ``range(len(weights))``, index ``i`` drawn with probability
     ``weights[i] / sum(weights)`` (weights need not sum to 1); without replacement an index
     comes at most once. The draw is ``multinomial(weights, num_samples, replacement)``."""
@@ -139,7 +144,7 @@ class WeightedRandomSampler(Sampler):
         return self.num_samples
 
 
-class BatchSampler(Sampler):
+class BatchSampler(Sampler[list[int]]):
     """Groups the indices of ``sampler`` (any iterable) into lists of ``batch_size``; the last
     shorter list is kept unless ``drop_last``. Lazy: it pulls ``batch_size`` indices per batch.
 
