@@ -417,3 +417,16 @@ def test_with_workers_the_base_seed_is_drawn_before_the_shuffle_as_in_pytorch():
     for _ in range(2):  # each epoch: the workers' base seed, then the permutation
         stream.integers(0, 2**63, dtype=np.uint64)
         assert next(iter(loader))[1].tolist() == stream.permutation(10).tolist()
+
+
+def test_two_loaders_with_workers_iterated_together():
+    train = DataLoader(Pairs(10), batch_size=2, shuffle=True, num_workers=2,
+                       persistent_workers=True)
+    val = DataLoader(Pairs(6), batch_size=3, num_workers=1)
+    for _ in range(2):
+        seen = []
+        for (x, y), (vx, vy) in zip(train, val):  # val runs out first: its workers stop then
+            seen += y.tolist()
+            assert vx.shape == (3, 2)
+        assert len(seen) == 4
+    assert sorted(i for _, y in train for i in y.tolist()) == list(range(10))
