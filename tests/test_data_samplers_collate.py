@@ -101,29 +101,46 @@ def test_subset_random_and_weighted_samplers():
     assert len(WeightedRandomSampler([1, 2], 7)) == 7
 
 
-@pytest.mark.parametrize("action, error, message", [
-    (lambda: RandomSampler(range(3), replacement=1), TypeError,
+SAMPLER_ERRORS = [  # (sampler class name, args, kwargs, iterate it?, error, message)
+    ("RandomSampler", (range(3),), {"replacement": 1}, False, TypeError,
      "replacement should be a boolean value, but got replacement=1"),
-    (lambda: RandomSampler(range(3), num_samples=0), ValueError,
+    ("RandomSampler", (range(3),), {"num_samples": 0}, False, ValueError,
      "num_samples should be a positive integer value, but got num_samples=0"),
-    (lambda: RandomSampler([]), ValueError,
+    ("RandomSampler", ([],), {}, False, ValueError,
      "num_samples should be a positive integer value, but got num_samples=0"),
-    (lambda: WeightedRandomSampler([1.0], num_samples=True), ValueError,
+    ("WeightedRandomSampler", ([1.0],), {"num_samples": True}, False, ValueError,
      "num_samples should be a positive integer value, but got num_samples=True"),
-    (lambda: WeightedRandomSampler([1.0], 1, replacement=None), ValueError,
+    ("WeightedRandomSampler", ([1.0], 1), {"replacement": None}, False, ValueError,
      "replacement should be a boolean value, but got replacement=None"),
-    (lambda: WeightedRandomSampler([[1.0, 2.0]], 1), ValueError,
+    ("WeightedRandomSampler", ([[1.0, 2.0]], 1), {}, False, ValueError,
      "weights should be a 1d sequence but given weights have shape (1, 2)"),
-    (lambda: list(WeightedRandomSampler([1.0, 2.0], 3, replacement=False)), RuntimeError,
+    ("WeightedRandomSampler", ([1.0, 2.0], 3), {"replacement": False}, True, RuntimeError,
      "cannot sample n_sample > prob_dist.size(-1) samples without replacement"),
-    (lambda: BatchSampler(range(3), 0, False), ValueError,
+    ("BatchSampler", (range(3), 0, False), {}, False, ValueError,
      "batch_size should be a positive integer value, but got batch_size=0"),
-    (lambda: BatchSampler(range(3), 2, drop_last=1), ValueError,
+    ("BatchSampler", (range(3), 2), {"drop_last": 1}, False, ValueError,
      "drop_last should be a boolean value, but got drop_last=1"),
-])
-def test_sampler_errors(action, error, message):
-    with pytest.raises(error, match=re.escape(message)):
-        action()
+]
+
+
+def _make_sampler(module, name, args, kwargs, iterate):
+    sampler = getattr(module, name)(*args, **kwargs)
+    return list(sampler) if iterate else sampler
+
+
+@pytest.mark.parametrize("name, args, kwargs, iterate, error, message", SAMPLER_ERRORS)
+def test_sampler_errors(name, args, kwargs, iterate, error, message):
+    with pytest.raises(error) as raised:
+        _make_sampler(data, name, args, kwargs, iterate)
+    assert str(raised.value) == message
+
+
+@pytest.mark.parametrize("name, args, kwargs, iterate, error, message", SAMPLER_ERRORS)
+def test_sampler_errors_are_pytorchs(name, args, kwargs, iterate, error, message):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(error) as raised:
+        _make_sampler(torch.utils.data, name, args, kwargs, iterate)
+    assert str(raised.value) == message
 
 
 # ---------------------------------------------------------------------- what the dataset receives
