@@ -74,7 +74,7 @@ def test_batches_are_plain_tensors_that_training_can_use():
 
 
 @pytest.mark.parametrize("action, error, message", [
-    (lambda: TensorDataset(tg.ones(3), tg.ones(4)), ValueError,
+    (lambda: TensorDataset(tg.ones(3), tg.ones(4)), AssertionError,  # as PyTorch
      "Size mismatch between tensors: first dims are [3, 4]"),
     (lambda: TensorDataset(), ValueError, "TensorDataset needs at least one tensor"),
     (lambda: TensorDataset(tg.tensor(1.0)), TypeError,
@@ -85,7 +85,7 @@ def test_batches_are_plain_tensors_that_training_can_use():
      "batch_size should be a positive integer value, but got batch_size=0"),
     (lambda: DataLoader(_dataset(), batch_size=2.5), ValueError,
      "batch_size should be a positive integer value, but got batch_size=2.5"),
-    (lambda: Dataset()[0], NotImplementedError, "Dataset does not define __getitem__"),
+    (lambda: Dataset()[0], NotImplementedError, "Subclasses of Dataset should implement __getitem__."),
 ])
 def test_errors(action, error, message):
     with pytest.raises(error, match=re.escape(message)):
