@@ -136,6 +136,25 @@ def test_every_frame_has_the_same_layout():
         assert positions(index) == first
 
 
+def chain(ops):
+    """A chain of ``ops`` ops, alternately Mul and Tanh, ending in Sum."""
+    h = tg.tensor([0.5, -0.3], requires_grad=True)
+    for index in range(ops - 1):
+        h = h * 1.01 if index % 2 == 0 else h.tanh()
+    return h.sum()
+
+
+def test_frames_are_kept_as_changes_that_grow_with_the_graph_not_its_square():
+    small, large = (viz.backward_steps(chain(ops)) for ops in (20, 40))
+    for steps in (small, large):
+        # after the first frame (everything greyed), a step changes a few nodes and edges
+        assert max(sum(map(len, changes)) for changes in steps.changes[1:]) <= 12
+
+    def entries(steps):
+        return sum(len(part) for changes in steps.changes for part in changes)
+    assert entries(large) <= 2.1 * entries(small)
+
+
 def test_backward_steps_refuses_what_it_cannot_show():
     with pytest.raises(TypeError, match="backward_steps expects a Tensor, got list"):
         viz.backward_steps([1.0])
