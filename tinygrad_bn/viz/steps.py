@@ -9,8 +9,10 @@ above ``g``, the op's local derivative for each input and the gradient it sends,
 that local derivative), and a frame of the graph with the op highlighted, every gradient
 computed so far printed and everything backward has not reached yet greyed.
 
-Every frame is the same picture model (``model._Picture``), drawn by the Graphviz writer with
-per-frame node and edge styles and gradient lines; ``step_page`` renders the frames.
+Every frame is the same picture model (``model._Picture``) with per-frame node and edge styles
+and gradient lines, kept as the changes from the frame before (a step touches a few nodes);
+``frame(i)`` is one frame for the Graphviz writer, ``step_drawing`` draws the picture once
+and turns the changes into changes of that drawing, and ``step_page`` renders the page.
 """
 
 from __future__ import annotations
