@@ -177,6 +177,12 @@ def test_backward_steps_refuses_what_it_cannot_show():
         viz.backward_steps(out)
 
 
+def test_a_thousand_ops_are_accepted_by_default_and_more_refused():
+    assert len(viz.backward_steps(chain(1000))) == 1000
+    with pytest.raises(ValueError, match="the graph has 1,001 ops, more than max_ops=1000"):
+        viz.backward_steps(chain(1001))
+
+
 def test_custom_functions_with_several_outputs_are_refused_by_name():
     class Split(tg.autograd.Function):
         @staticmethod

@@ -162,7 +162,7 @@ def backward_steps(output: Tensor, *, model: Module | None = None,
                    names: Mapping[str, Tensor] | None = None, gradient: Tensor | None = None,
                    style: str = "steps", show_values: bool | None = None,
                    rankdir: str | None = None, group_modules: bool = True,
-                   max_ops: int = 200) -> BackwardSteps:
+                   max_ops: int = 1000) -> BackwardSteps:
     """The backward pass of ``output`` one op at a time, in the engine's order: a list of
     ``Step`` (see the module docstring).
 
@@ -176,7 +176,10 @@ def backward_steps(output: Tensor, *, model: Module | None = None,
     for its duration. The graph is kept (``retain_graph=True``), so ``output.backward()`` can
     run afterwards; it must not have run before (without ``retain_graph=True``), since that
     frees what the ops saved. Hooks registered on tensors and nodes run as in any backward.
-    Graphs of more than ``max_ops`` ops are refused: a frame per op is for small graphs.
+    Graphs of more than ``max_ops`` ops are refused. The page grows with the graph (one
+    drawing, and per op only its changes), but Graphviz's layout of a 1,000-op graph takes
+    seconds, and a thousand frames is more than anyone clicks through
+    (``benchmarks/step_page_scaling.py`` measures it).
     """
     if not isinstance(output, Tensor):
         raise TypeError(f"backward_steps expects a Tensor, got {type(output).__name__}")
@@ -190,7 +193,8 @@ def backward_steps(output: Tensor, *, model: Module | None = None,
     if len(ops) > max_ops:
         raise ValueError(
             f"backward_steps: the graph has {len(ops):,} ops, more than max_ops={max_ops}; "
-            "a frame per op is for small graphs (raise max_ops, or draw_graph the whole)")
+            "Graphviz's layout alone takes seconds at 1,000 ops, and a frame per op is for "
+            "graphs a student clicks through (raise max_ops, or draw_graph the whole)")
     for op in ops:
         if op.saved is None:
             raise RuntimeError(
