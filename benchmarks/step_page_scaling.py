@@ -9,8 +9,8 @@ cluster), with Graphviz's ``dot`` timed on its own.
 Each size runs in a fresh process, twice: once timed, once under ``tracemalloc`` (which slows
 Python down) for the peak of Python's allocations. ``dot`` runs as a subprocess: its wall time
 is measured around ``graphviz``'s ``pipe``, its CPU time and peak resident size are those of
-the process's children (on a shared machine, CPU seconds are the steadier figure). Prints one Markdown table; a size that does not finish within
-``--timeout`` seconds is reported as such.
+the process's children (on a shared machine, CPU seconds are the steadier figure). Prints one
+Markdown table; a size that does not finish within ``--timeout`` seconds is reported as such.
 """
 
 import argparse
