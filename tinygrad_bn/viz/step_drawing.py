@@ -14,6 +14,7 @@ the elements that changed in between to their latest change up to that frame.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -29,7 +30,7 @@ _TITLE, _TEXT, _GROUP = (f"{{{SVG_NAMESPACE}}}{tag}" for tag in ("title", "text"
 PAINT = ("fill", "stroke", "stroke-width")
 TEXT_PAINT = ("fill",)
 # The Graphviz attributes a frame may change (styles.NOT_YET, CURRENT_OP, ...): how Graphviz
-# paints them is what ``_paint`` writes.
+# paints them is what ``_Restyler.paint`` writes.
 RESTYLED = {"fillcolor", "color", "penwidth", "fontcolor"}
 # How many edges Graphviz's network simplex looks at for each pivot (its default is 30). The
 # pivots that place nodes across the ranks dominate the layout of a large graph; at 200 a
@@ -58,28 +59,11 @@ class SharedDrawing:
                            grads=steps.longest_grads())
         graph.attr(searchsize=SEARCH_SIZE)
         self.svg = _svg_element(graph.pipe(format="svg").decode())
-        self._picture = picture
-        self._merged = picture.merged_results() if picture.look.compact else {}
-        self._results = {op: result for result, op in self._merged.items()}
-        self._rows = picture.rows_to_draw()
-        self._groups, self._edge_groups, self._base = {}, {}, {}  # by title; by SVG id
-        for group in ET.fromstring(self.svg).iter(_GROUP):
-            kind, title = group.get("class"), group.findtext(_TITLE)
-            if kind == "node":
-                self._groups[title] = group.get("id")
-            elif kind == "edge":
-                self._edge_groups.setdefault(title, []).append(group.get("id"))
-            if kind in ("node", "edge"):
-                self._base[group.get("id")] = [
-                    (part.tag == _TEXT, {name: part.get(name) for name in
-                                         (TEXT_PAINT if part.tag == _TEXT else PAINT)})
-                    for part in group if part.tag != _TITLE]
-        self._edge_ids_drawn = {svg_id for ids in self._edge_groups.values() for svg_id in ids}
         self.elements, self.looks, self.changes = [], [], []
         self.focus = [picture.op_nodes[id(step.op)] for step in steps]
-        self._make_changes(steps)
+        self._make_changes(steps, _Restyler(picture, self.svg))
 
-    def _make_changes(self, steps):
+    def _make_changes(self, steps, restyler):
         """Each frame's entries, from the frames' changes to the picture (``steps.changes``)."""
         element_numbers, look_numbers, shown = {}, {}, {}
 
@@ -97,12 +81,9 @@ class SharedDrawing:
             grads.update(grad_changes)
             restyled = {}  # SVG id -> (look, gradient line or None)
             for node in {*node_changes, *grad_changes}:
-                drawn = self._merged.get(node, node)
-                if drawn in self._groups:
-                    restyled[self._groups[drawn]] = self._node_state(drawn, attributes, grads)
-            for tail, head in edge_changes:
-                for svg_id in self._edge_ids(tail, head):
-                    restyled[svg_id] = (self._paint(svg_id, edges.get((tail, head), {})), None)
+                restyled.update(restyler.node_states(node, attributes, grads))
+            for edge in edge_changes:
+                restyled.update(restyler.edge_states(edge, edges.get(edge, {})))
             entries = []
             for svg_id, (look, text) in sorted(restyled.items()):
                 if shown.get(svg_id) == (look, text):
@@ -116,65 +97,9 @@ class SharedDrawing:
             self.changes.append(entries)
         # an element that the first frame leaves alone shows in it as the drawing has it
         first = {entry[0] for entry in self.changes[0]}
-        self.changes[0] += [[element, look_number(self._paint(svg_id, {}))]
+        self.changes[0] += [[element, look_number(restyler.paint(svg_id, {}))]
                             for element, svg_id in enumerate(self.elements)
                             if element not in first]
-
-    def _node_state(self, drawn, attributes, grads):
-        """A drawn node's look and gradient line, as ``to_digraph`` draws it: an op drawn
-        with its result takes the result's attributes, then its own, and shows the result's
-        gradient line last."""
-        tensor = self._results.get(drawn, drawn)
-        marks = {**attributes.get(tensor, {}), **attributes.get(drawn, {})}
-        look = self._paint(self._groups[drawn], marks)
-        grad = grads.get(tensor)
-        if not grad:
-            return look, None
-        return look, _shown_line(self._picture.node_lines(tensor, grad)[-1])
-
-    def _edge_ids(self, tail, head):
-        """The SVG groups that draw the picture's edge ``tail -> head``: none for an op's edge
-        to the result drawn inside it, two where the edge runs through the point of a row of
-        side inputs (``graphviz_writer``), else one (or more: ``a * a`` draws two)."""
-        if self._merged.get(head) == tail:
-            return []
-        tail = self._merged.get(tail, tail)
-        ids = list(self._edge_groups.get(f"{tail}->{head}", ()))
-        row = self._rows.get(head)
-        if row is not None and row[0] == tail:
-            point = f"p_{head}"
-            ids += self._edge_groups.get(f"{tail}->{point}", [])
-            ids += self._edge_groups.get(f"{point}->{head}", [])
-        return ids
-
-    def _paint(self, svg_id, marks):
-        """The look Graphviz gives group ``svg_id`` with the attributes ``marks`` on top of its
-        own: ``color`` strokes every shape (and fills an edge's arrowhead), ``fillcolor`` fills
-        a node's filled shape, ``penwidth`` is every shape's ``stroke-width`` and
-        ``fontcolor`` fills the text."""
-        unknown = set(marks) - RESTYLED
-        if unknown:
-            raise NotImplementedError(
-                f"the step player cannot restyle {sorted(unknown)} over its shared drawing; "
-                f"frames may change {sorted(RESTYLED)}")
-        look, edge = [], svg_id in self._edge_ids_drawn
-        for is_text, paint in self._base[svg_id]:
-            paint = dict(paint)
-            if is_text:
-                if "fontcolor" in marks:
-                    paint["fill"] = marks["fontcolor"]
-            else:
-                filled = paint["fill"] not in (None, "none")
-                if "color" in marks:
-                    paint["stroke"] = marks["color"]
-                    if edge and filled:
-                        paint["fill"] = marks["color"]
-                if "fillcolor" in marks and filled and not edge:
-                    paint["fill"] = marks["fillcolor"]
-                if "penwidth" in marks:
-                    paint["stroke-width"] = marks["penwidth"]
-            look.append(paint)
-        return look
 
     def frame_svgs(self):
         """Each frame's whole ``<svg>`` element, in order: the drawing with the changes up to
@@ -202,6 +127,94 @@ class SharedDrawing:
                            "changes": self.changes, "focus": self.focus},
                           separators=(",", ":"))
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+class _Restyler:
+    """How marks on the picture (a frame's node and edge attributes and gradient lines) become
+    the paint and text of the drawing's SVG groups: which groups draw a node or an edge, as
+    the Graphviz writer emits them, and each group's own paint. Needed only while the changes
+    are made."""
+
+    def __init__(self, picture, svg):
+        self.picture = picture
+        self.merged = picture.merged_results() if picture.look.compact else {}
+        self.results = {op: result for result, op in self.merged.items()}
+        self.rows = picture.rows_to_draw()
+        self.nodes, self.edges = {}, {}  # title -> SVG id; title -> SVG ids
+        self.base = {}  # SVG id -> per part (title left out): (is text, its paint)
+        for _, group in ET.iterparse(io.StringIO(svg)):
+            kind = group.get("class") if group.tag == _GROUP else None
+            if kind not in ("node", "edge"):
+                continue
+            svg_id, title = group.get("id"), group.findtext(_TITLE)
+            if kind == "node":
+                self.nodes[title] = svg_id
+            else:
+                self.edges.setdefault(title, []).append(svg_id)
+            self.base[svg_id] = [
+                (part.tag == _TEXT, {name: part.get(name) for name in
+                                     (TEXT_PAINT if part.tag == _TEXT else PAINT)})
+                for part in group if part.tag != _TITLE]
+            group.clear()
+        self.edge_ids = {svg_id for ids in self.edges.values() for svg_id in ids}
+
+    def node_states(self, node, attributes, grads):
+        """SVG id -> (look, gradient line or None) of the group drawing ``node``, as
+        ``to_digraph`` draws it: an op drawn with its result takes the result's attributes,
+        then its own, and shows the result's gradient line last."""
+        drawn = self.merged.get(node, node)
+        if drawn not in self.nodes:
+            return {}
+        tensor = self.results.get(drawn, drawn)
+        marks = {**attributes.get(tensor, {}), **attributes.get(drawn, {})}
+        look, grad = self.paint(self.nodes[drawn], marks), grads.get(tensor)
+        text = _shown_line(self.picture.node_lines(tensor, grad)[-1]) if grad else None
+        return {self.nodes[drawn]: (look, text)}
+
+    def edge_states(self, edge, marks):
+        """SVG id -> (look, None) of each group that draws the picture's edge ``(tail,
+        head)``: none for an op's edge to the result drawn inside it, two where the edge runs
+        through the point of a row of side inputs (``graphviz_writer``), else one (or more:
+        ``a * a`` draws two)."""
+        tail, head = edge
+        if self.merged.get(head) == tail:
+            return {}
+        tail = self.merged.get(tail, tail)
+        ids = list(self.edges.get(f"{tail}->{head}", ()))
+        row = self.rows.get(head)
+        if row is not None and row[0] == tail:
+            point = f"p_{head}"
+            ids += self.edges.get(f"{tail}->{point}", []) + self.edges.get(f"{point}->{head}", [])
+        return {svg_id: (self.paint(svg_id, marks), None) for svg_id in ids}
+
+    def paint(self, svg_id, marks):
+        """The look Graphviz gives group ``svg_id`` with the attributes ``marks`` on top of its
+        own: ``color`` strokes every shape (and fills an edge's arrowhead), ``fillcolor`` fills
+        a node's filled shape, ``penwidth`` is every shape's ``stroke-width`` and
+        ``fontcolor`` fills the text."""
+        unknown = set(marks) - RESTYLED
+        if unknown:
+            raise NotImplementedError(
+                f"the step player cannot restyle {sorted(unknown)} over its shared drawing; "
+                f"frames may change {sorted(RESTYLED)}")
+        look, edge = [], svg_id in self.edge_ids
+        for is_text, paint in self.base[svg_id]:
+            paint = dict(paint)
+            if is_text:
+                if "fontcolor" in marks:
+                    paint["fill"] = marks["fontcolor"]
+            else:
+                filled = paint["fill"] not in (None, "none")
+                if "color" in marks:
+                    paint["stroke"] = marks["color"]
+                    if edge and filled:
+                        paint["fill"] = marks["color"]
+                if "fillcolor" in marks and filled and not edge:
+                    paint["fill"] = marks["fillcolor"]
+                if "penwidth" in marks:
+                    paint["stroke-width"] = marks["penwidth"]
+            look.append(paint)
+        return look
 
 
 def _shown_line(line):
