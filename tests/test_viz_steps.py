@@ -273,6 +273,16 @@ def test_the_page_grows_with_the_graph_not_with_its_square(tmp_path):
     assert sizes[80] - sizes[40] <= 2.1 * (sizes[40] - sizes[20])
 
 
+def test_a_mark_the_shared_drawing_cannot_restyle_is_refused_by_name():
+    t = micrograd()
+    steps = viz.backward_steps(t["L"], names=t)
+    steps.changes[1][0]["op0"] = {"style": "dashed"}  # not a colour or a width
+    with pytest.raises(NotImplementedError, match=re.escape(
+            "the step player cannot restyle ['style'] over its shared drawing; frames may "
+            "change ['color', 'fillcolor', 'fontcolor', 'penwidth']")):
+        viz.render_steps(steps)
+
+
 def test_frame_changes_cannot_end_their_script_element():
     t = micrograd()
     drawing = viz.render_steps(viz.backward_steps(t["L"], names=t)).drawing
