@@ -1,8 +1,9 @@
 """Backpropagation step by step: the frames follow the engine's own order, their gradients are
 the engine's (and what a plain backward leaves in ``.grad``), the user's ``.grad`` fields are
-untouched, the captions state upstream x local for each input, every frame has one layout, and
-the HTML page and SVG frames are self-contained and escaped. (The page in a real browser:
-test_viz_browser.py.)"""
+untouched, the captions state upstream x local for each input, every frame has one layout and
+shows what Graphviz draws for it on its own, the frames are kept as changes and the page grows
+with the graph (not its square), and the HTML page and SVG frames are self-contained and
+escaped. (The page in a real browser: test_viz_browser.py.)"""
 
 import json
 import re

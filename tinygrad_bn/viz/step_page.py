@@ -67,9 +67,10 @@ def _require_dot():
 
 
 class StepsPage:
-    """The rendered steps: ``html`` (the self-contained page), ``files`` (what was written) and
-    ``_repr_html_``, which shows the page inline in a notebook (in an iframe, so that several
-    pages and their keys do not interfere)."""
+    """The rendered steps: ``html`` (the self-contained page), ``drawing`` (the
+    ``SharedDrawing`` and its changes), ``files`` (what was written) and ``_repr_html_``, which
+    shows the page inline in a notebook (in an iframe, so that several pages and their keys do
+    not interfere)."""
 
     def __init__(self, steps, drawing):
         self.steps, self.drawing, self.files = steps, drawing, []
