@@ -1,9 +1,11 @@
 """The step-by-step page in a real browser (Debian's headless Chromium, which ``.ci/run``
 installs; without it these tests fail rather than skip): it loads from a file with nothing
 fetched, the Next button, the arrow keys and the slider move between frames, exactly one frame
-shows, and a screenshot of it is taken."""
+shows, the page's script draws each frame as the SVG frame files show it (forwards, backwards
+and jumping), and a screenshot of it is taken."""
 
 import pytest
+from test_viz_steps import drawn_content
 from article_models import MLPWithBatchNorm
 from micrograd_expression import micrograd_expression
 from chromium import Browser, find_browser
@@ -85,10 +87,49 @@ def test_the_mlp_page_loads_with_every_frame_drawn(browser, tmp_path):
         # the highlighted op is scrolled into view
         visible = browser.evaluate(
             "(function () { var f = document.querySelector('.frame:not([hidden])');"
-            " var titles = f.querySelectorAll('g.node > title'); for (var i = 0; i <"
+            " var titles = document.querySelectorAll('g.node > title'); for (var i = 0; i <"
             " titles.length; i++) { if (titles[i].textContent === f.getAttribute('data-node'))"
             " { var r = titles[i].parentNode.getBoundingClientRect(); return r.right > 0 &&"
             " r.left < window.innerWidth; } } return false; })()")
         assert visible is True
         browser.screenshot(tmp_path / f"mlp_{number}.png")
         browser.click("#next")
+
+
+# The page's drawing as ``test_viz_steps.drawn_content`` reads an SVG: per node and edge group,
+# by title and which of that title, each part's tag, attributes aside from geometry, and text.
+DRAWN = ("(function () { var geometry = " + repr(sorted(
+    ["x", "y", "cx", "cy", "rx", "ry", "d", "points", "width", "height", "viewBox",
+     "transform"])) + "; var seen = {}, out = [];"
+    " document.querySelectorAll('.picture g.node, .picture g.edge').forEach(function (g) {"
+    " var title = g.querySelector('title').textContent; seen[title] = (seen[title] || 0) + 1;"
+    " out.push([title, seen[title], Array.prototype.map.call(g.children, function (part) {"
+    " var attributes = {}; Array.prototype.forEach.call(part.attributes, function (a) {"
+    " if (geometry.indexOf(a.name) < 0) { attributes[a.name] = a.value; } });"
+    " return [part.tagName, attributes, part.textContent]; })]); }); return out; })()")
+
+
+def page_drawing(browser):
+    return {(title, count): parts for title, count, parts in browser.evaluate(DRAWN)}
+
+
+@pytest.mark.parametrize("style", ["steps", "slide"])
+def test_the_script_draws_every_frame_as_the_frame_files_show_it(browser, tmp_path, style):
+    tg.manual_seed(0)
+    model = MLPWithBatchNorm(20, 16, 5)
+    x, y = tg.randn(8, 20), tg.randint(0, 5, (8,))
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    steps = viz.backward_steps(loss, model=model, names={"x": x, "y": y, "loss": loss},
+                               style=style)
+    page = viz.render_steps(steps, tmp_path / "mlp.html")
+    expected = [drawn_content(svg) for svg in page.drawing.frame_svgs()]
+    browser.open(f"file://{page.files[0]}")
+    assert page_drawing(browser) == expected[0]
+    for number in range(2, len(steps) + 1):
+        browser.click("#next")
+        assert page_drawing(browser) == expected[number - 1], f"step {number}"
+    for number in (3, 1, len(steps), 2):  # back, to the start, to the end, a jump back
+        browser.evaluate("(function () { var s = document.getElementById('slider');"
+                         f" s.value = {number}; s.dispatchEvent(new Event('input')); }})()")
+        assert browser.evaluate(VISIBLE)[0][0] == f"step-{number}"
+        assert page_drawing(browser) == expected[number - 1], f"step {number}"

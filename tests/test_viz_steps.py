@@ -1,11 +1,13 @@
 """Backpropagation step by step: the frames follow the engine's own order, their gradients are
 the engine's (and what a plain backward leaves in ``.grad``), the user's ``.grad`` fields are
-untouched, the captions state upstream x local for each input, every frame has one layout, and
-the HTML page and SVG frames are self-contained and escaped. (The page in a real browser:
-test_viz_browser.py.)"""
+untouched, the captions state upstream x local for each input, every frame has one layout and
+shows what Graphviz draws for it on its own, the frames are kept as changes and the page grows
+with the graph (not its square), and the HTML page and SVG frames are self-contained and
+escaped. (The page in a real browser: test_viz_browser.py.)"""
 
 import json
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +19,7 @@ import tinygrad_bn as tg
 from tinygrad_bn import nn, viz
 
 
+SVG = "http://www.w3.org/2000/svg"
 micrograd = micrograd_expression  # L = relu(a * b + c) * f, with its tensors by name
 
 
@@ -136,6 +139,25 @@ def test_every_frame_has_the_same_layout():
         assert positions(index) == first
 
 
+def chain(ops):
+    """A chain of ``ops`` ops, alternately Mul and Tanh, ending in Sum."""
+    h = tg.tensor([0.5, -0.3], requires_grad=True)
+    for index in range(ops - 1):
+        h = h * 1.01 if index % 2 == 0 else h.tanh()
+    return h.sum()
+
+
+def test_frames_are_kept_as_changes_that_grow_with_the_graph_not_its_square():
+    small, large = (viz.backward_steps(chain(ops)) for ops in (20, 40))
+    for steps in (small, large):
+        # after the first frame (everything greyed), a step changes a few nodes and edges
+        assert max(sum(map(len, changes)) for changes in steps.changes[1:]) <= 12
+
+    def entries(steps):
+        return sum(len(part) for changes in steps.changes for part in changes)
+    assert entries(large) <= 2.1 * entries(small)
+
+
 def test_backward_steps_refuses_what_it_cannot_show():
     with pytest.raises(TypeError, match="backward_steps expects a Tensor, got list"):
         viz.backward_steps([1.0])
@@ -154,6 +176,12 @@ def test_backward_steps_refuses_what_it_cannot_show():
     with pytest.raises(RuntimeError, match=re.escape("backward() has already run through this "
                                                      "graph and freed what its ops saved")):
         viz.backward_steps(out)
+
+
+def test_a_thousand_ops_are_accepted_by_default_and_more_refused():
+    assert len(viz.backward_steps(chain(1000))) == 1000
+    with pytest.raises(ValueError, match="the graph has 1,001 ops, more than max_ops=1000"):
+        viz.backward_steps(chain(1001))
 
 
 def test_custom_functions_with_several_outputs_are_refused_by_name():
@@ -179,14 +207,90 @@ def test_render_steps_writes_one_self_contained_page(tmp_path):
     assert page.files == [str(tmp_path / "backprop.html")]
     text = (tmp_path / "backprop.html").read_text()
     assert text.startswith("<!DOCTYPE html>") and text.count('<section class="frame"') == 4
-    assert text.count("<svg") == 4 and "<script>" in text and 'id="slider"' in text
+    assert text.count("<svg") == 1 and "<script>" in text and 'id="slider"' in text
+    assert text.count('<script type="application/json" id="frame-changes">') == 1
     assert not re.search(r'(src|href)="(https?:)?//', text)  # nothing fetched: no CDN, no link
     assert "http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "").replace(
         'xmlns:xlink="http://www.w3.org/1999/xlink"', "")
     ids = re.findall(r'\bid="([^"]+)"', text)
-    assert len(ids) == len(set(ids)), "element ids are unique across frames"
+    assert len(ids) == len(set(ids)), "element ids are unique"
     shown = page._repr_html_()
     assert shown.startswith("<iframe srcdoc=\"&lt;!DOCTYPE html&gt;") and "<script>" not in shown
+
+
+GEOMETRY = {"x", "y", "cx", "cy", "rx", "ry", "d", "points", "width", "height", "viewBox",
+            "transform"}
+
+
+def drawn_content(svg):
+    """What an SVG drawing shows, where things are aside: per node and edge group (by its
+    title, and which of that title), each part's tag, attributes (colours, widths, fonts) and
+    text."""
+    content, seen = {}, {}
+    for group in ET.fromstring(svg).iter(f"{{{SVG}}}g"):
+        if group.get("class") in ("node", "edge"):
+            title = group.findtext(f"{{{SVG}}}title")
+            seen[title] = seen.get(title, 0) + 1
+            content[title, seen[title]] = [
+                [part.tag.split("}")[1],
+                 {k: v for k, v in part.attrib.items() if k not in GEOMETRY}, part.text or ""]
+                for part in group]
+    return content
+
+
+def graphviz_frames(steps):
+    """Each frame as Graphviz draws it, on its own: the reference the shared drawing with a
+    frame's changes must show."""
+    return [drawn_content(steps.frame(index).pipe(format="svg").decode())
+            for index in range(len(steps))]
+
+
+@pytest.mark.parametrize("style", ["steps", "slide", "default"])
+def test_every_frame_shows_what_graphviz_draws_for_it(style, tmp_path):
+    # the article's MLP (clusters, rows of parameters, BatchNorm buffers; slide draws each op
+    # with its result) and micrograd's expression
+    model, x, y, loss = mlp_step()
+    mlp = viz.backward_steps(loss, model=model, names={"x": x, "y": y, "loss": loss},
+                             style=style)
+    t = micrograd()
+    for steps in (mlp, viz.backward_steps(t["L"], names=t, style=style)):
+        expected = graphviz_frames(steps)
+        files = viz.render_steps(steps, tmp_path / style).files
+        shown = [drawn_content(Path(file).read_text()) for file in files]
+        assert len(shown) == len(steps)
+        for index, (frame, reference) in enumerate(zip(shown, expected)):
+            assert frame == reference, f"frame {index + 1} of {len(steps)}"
+        assert shown[0] != shown[1]  # the comparison sees a frame's changes
+
+
+def test_the_page_grows_with_the_graph_not_with_its_square(tmp_path):
+    sizes = {}
+    for ops in (20, 40, 80):
+        page = viz.render_steps(viz.backward_steps(chain(ops)), tmp_path / f"{ops}.html")
+        sizes[ops] = len(page.html.encode())
+        assert page.html.count("<svg") == 1
+    # twice the ops, at most twice the bytes (a fixed part does not double)
+    assert sizes[40] <= 2 * sizes[20] and sizes[80] <= 2 * sizes[40]
+    assert sizes[80] - sizes[40] <= 2.1 * (sizes[40] - sizes[20])
+
+
+def test_a_mark_the_shared_drawing_cannot_restyle_is_refused_by_name():
+    t = micrograd()
+    steps = viz.backward_steps(t["L"], names=t)
+    steps.changes[1][0]["op0"] = {"style": "dashed"}  # not a colour or a width
+    with pytest.raises(NotImplementedError, match=re.escape(
+            "the step player cannot restyle ['style'] over its shared drawing; frames may "
+            "change ['color', 'fillcolor', 'fontcolor', 'penwidth']")):
+        viz.render_steps(steps)
+
+
+def test_frame_changes_cannot_end_their_script_element():
+    t = micrograd()
+    drawing = viz.render_steps(viz.backward_steps(t["L"], names=t)).drawing
+    drawing.changes[0][0] = drawing.changes[0][0][:2] + ["</script><script>alert(1)</script>&"]
+    data = drawing.script_data()
+    assert "<" not in data and ">" not in data and "&" not in data
+    assert json.loads(data)["changes"][0][0][2] == "</script><script>alert(1)</script>&"
 
 
 def test_render_steps_writes_numbered_svg_frames_with_captions(tmp_path):

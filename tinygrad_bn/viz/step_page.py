@@ -1,11 +1,13 @@
 """The backward steps rendered: one self-contained HTML page to click through, or numbered SVG
 files.
 
-``render_steps(steps, "backprop.html")`` writes one self-contained page (the SVG frames and the
-script inline, nothing fetched) with a slider, previous/next buttons and arrow keys;
-``render_steps(steps, "frames/")`` writes numbered SVG files with the caption above each frame.
-Both return a ``StepsPage``, which a notebook shows inline. Every frame has the same layout:
-the nodes are sized once for the longest label they ever get and then drawn at that size.
+``render_steps(steps, "backprop.html")`` writes one self-contained page (the drawing, the
+captions, each frame's changes and the script inline, nothing fetched) with a slider,
+previous/next buttons and arrow keys; ``render_steps(steps, "frames/")`` writes numbered SVG
+files with the caption above each frame. Both return a ``StepsPage``, which a notebook shows
+inline. Every frame is one drawing (``step_drawing.SharedDrawing``: Graphviz runs once) with
+that frame's changes applied, so the page grows with the graph, not with the graph times its
+ops.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 import shutil
 
 from .rendering import INSTALL_HINT, GraphvizNotFoundError
+from .step_drawing import SharedDrawing
 from .steps import BackwardSteps, Step
 
 
@@ -42,10 +45,7 @@ def render_steps(steps: BackwardSteps, path: str | os.PathLike[str] | None = Non
                 f"render_steps: path must end in .html (one page) or name a folder (numbered "
                 f"SVG files), got {path!r}")
     _require_dot()
-    sizes = owner.sizes()
-    svgs = [_svg_element(owner.frame(step.number - 1, sizes).pipe(format="svg").decode())
-            for step in steps]
-    page = StepsPage(steps, svgs)
+    page = StepsPage(steps, SharedDrawing(owner))
     if path is not None:
         if os.path.splitext(path.rstrip("/\\"))[1].lower() in (".html", ".htm") and \
                 not os.path.isdir(path):
@@ -66,36 +66,36 @@ def _require_dot():
             f"{INSTALL_HINT}")
 
 
-def _svg_element(svg):
-    """Graphviz's SVG document without its XML prologue and comments: the ``<svg>`` element."""
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
-    return svg[svg.index("<svg"):].strip()
-
-
 class StepsPage:
-    """The rendered steps: ``html`` (the self-contained page), ``files`` (what was written) and
-    ``_repr_html_``, which shows the page inline in a notebook (in an iframe, so that several
-    pages and their keys do not interfere)."""
+    """The rendered steps: ``html`` (the self-contained page), ``drawing`` (the
+    ``SharedDrawing`` and its changes), ``files`` (what was written) and ``_repr_html_``, which
+    shows the page inline in a notebook (in an iframe, so that several pages and their keys do
+    not interfere)."""
 
-    def __init__(self, steps, svgs):
-        self.steps, self.svgs, self.files = steps, svgs, []
-        self.html = _page(steps, svgs)
+    def __init__(self, steps, drawing):
+        self.steps, self.drawing, self.files = steps, drawing, []
+        self.html = _page(steps, drawing)
 
     def write_frames(self, folder: str | os.PathLike[str]) -> list[str]:
-        """Write ``step_01.svg``, ... (caption above the frame) into ``folder``; returns the
-        paths."""
+        """Write ``step_01.svg``, ... (caption above the frame) into ``folder``, each the
+        shared drawing with its frame's changes applied; returns the paths."""
         os.makedirs(folder, exist_ok=True)
         digits = max(2, len(str(len(self.steps))))
+        wanted = {step.number - 1: step for step in self.steps}
         paths = []
-        for step, svg in zip(self.steps, self.svgs):
-            path = os.path.join(folder, f"step_{step.number:0{digits}d}.svg")
-            with open(path, "w", encoding="utf-8") as file:
-                file.write(_captioned_svg(step, svg))
-            paths.append(path)
+        for index, svg in enumerate(self.drawing.frame_svgs()):
+            if index in wanted:
+                step = wanted[index]
+                path = os.path.join(folder, f"step_{step.number:0{digits}d}.svg")
+                with open(path, "w", encoding="utf-8") as file:
+                    file.write(_captioned_svg(step, svg))
+                paths.append(path)
+            if index >= max(wanted):
+                break
         return paths
 
     def _repr_html_(self):
-        height = min(900, 260 + max(_svg_size(svg)[1] for svg in self.svgs))
+        height = min(900, 260 + _svg_size(self.drawing.svg)[1])
         return (f'<iframe srcdoc="{html.escape(self.html, quote=True)}" '
                 f'style="width: 100%; height: {height:.0f}px; border: 1px solid #ddd"></iframe>')
 
@@ -144,42 +144,77 @@ h1 { font-size: 18px; margin: 0 0 8px 0; }
 .legend { font-size: 13px; color: #555; }
 .legend span { display: inline-block; width: 12px; height: 12px; margin: 0 4px -2px 10px;
                border: 3px solid; }
-.picture { overflow: auto; }
+.picture { overflow: auto; padding: 0 16px 16px 16px; }
 .picture svg { display: block; height: auto; max-width: none; }
 """
 
 PAGE_SCRIPT = """
 (function () {
+  var data = JSON.parse(document.getElementById('frame-changes').textContent);
   var frames = document.querySelectorAll('.frame');
   var slider = document.getElementById('slider');
   var previous = document.getElementById('previous');
   var next = document.getElementById('next');
   var counter = document.getElementById('counter');
+  var picture = document.querySelector('.picture svg');
   var current = 0;
-  // A frame fits the window's width unless its text would shrink below 60%: then it keeps
-  // its own size and scrolls, the op being processed scrolled into view.
-  function fit() {
-    var pictures = document.querySelectorAll('.picture svg');
-    for (var i = 0; i < pictures.length; i++) {
-      var natural = parseFloat(pictures[i].getAttribute('width')) * 4 / 3;
-      var room = document.body.clientWidth - 32;
-      pictures[i].style.width = Math.max(Math.min(natural, room), 0.6 * natural) + 'px';
+  // The drawing's groups that frames change, their shapes and texts (title left out), and
+  // every change to each, in frame order: an element's state at a frame is its latest change.
+  var groups = [], parts = [], history = [];
+  for (var e = 0; e < data.elements.length; e++) {
+    groups.push(document.getElementById(data.elements[e]));
+    parts.push(Array.prototype.filter.call(groups[e].children,
+      function (part) { return part.tagName !== 'title'; }));
+    history.push([]);
+  }
+  data.changes.forEach(function (entries, frame) {
+    entries.forEach(function (entry) { history[entry[0]].push([frame, entry]); });
+  });
+  var nodes = {};
+  var titles = picture.querySelectorAll('g.node > title');
+  for (var t = 0; t < titles.length; t++) { nodes[titles[t].textContent] = titles[t].parentNode; }
+  function restyle(element, entry) {
+    var look = data.looks[entry[1]], texts = [];
+    for (var i = 0; i < parts[element].length; i++) {
+      var part = parts[element][i];
+      for (var name in look[i]) {
+        if (look[i][name] === null) { part.removeAttribute(name); }
+        else { part.setAttribute(name, look[i][name]); }
+      }
+      if (part.tagName === 'text') { texts.push(part); }
     }
+    if (entry.length > 2) { texts[texts.length - 1].textContent = entry[2]; }
+  }
+  var drawn = -1;  // the frame the drawing shows
+  function draw(frame) {
+    var touched = {};
+    for (var f = Math.min(drawn, frame) + 1; f <= Math.max(drawn, frame); f++) {
+      data.changes[f].forEach(function (entry) { touched[entry[0]] = true; });
+    }
+    for (var element in touched) {
+      var changes = history[element], latest = changes[0][1];
+      for (var k = 1; k < changes.length && changes[k][0] <= frame; k++) { latest = changes[k][1]; }
+      restyle(+element, latest);
+    }
+    drawn = frame;
+  }
+  // The drawing fits the window's width unless its text would shrink below 60%: then it
+  // keeps its own size and scrolls, the op being processed scrolled into view.
+  function fit() {
+    var natural = parseFloat(picture.getAttribute('width')) * 4 / 3;
+    var room = document.body.clientWidth - 32;
+    picture.style.width = Math.max(Math.min(natural, room), 0.6 * natural) + 'px';
   }
   function show(index) {
     current = Math.max(0, Math.min(frames.length - 1, index));
     for (var i = 0; i < frames.length; i++) { frames[i].hidden = i !== current; }
+    draw(+frames[current].getAttribute('data-frame'));
     slider.value = current + 1;
     counter.textContent = 'Step ' + (current + 1) + ' of ' + frames.length;
     previous.disabled = current === 0;
     next.disabled = current === frames.length - 1;
-    var focus = frames[current].getAttribute('data-node');
-    var titles = frames[current].querySelectorAll('g.node > title');
-    for (var k = 0; k < titles.length; k++) {
-      if (titles[k].textContent === focus) {
-        titles[k].parentNode.scrollIntoView({block: 'nearest', inline: 'nearest'});
-      }
-    }
+    var focus = nodes[frames[current].getAttribute('data-node')];
+    if (focus) { focus.scrollIntoView({block: 'nearest', inline: 'nearest'}); }
   }
   previous.addEventListener('click', function () { show(current - 1); });
   next.addEventListener('click', function () { show(current + 1); });
@@ -198,20 +233,20 @@ PAGE_SCRIPT = """
 """
 
 
-def _page(steps, svgs):
-    """The self-contained HTML page: every frame inline, one shown at a time."""
+def _page(steps, drawing):
+    """The self-contained HTML page: the drawing, every caption and every frame's changes
+    inline, one caption shown at a time over the drawing as that frame changes it."""
     total = len(steps)
     title = f"Backpropagation step by step: {total} ops"
     sections = []
-    for step, svg in zip(steps, svgs):
-        node = step.steps.picture.op_nodes[id(step.op)]
-        svg = re.sub(r'\bid="', f'id="s{step.number}_', svg)  # ids unique across frames
+    for step in steps:
         items = "".join(f"<li>{html.escape(line)}</li>" for line in step.lines)
         sections.append(
-            f'<section class="frame" id="step-{step.number}" data-node="{node}" '
+            f'<section class="frame" id="step-{step.number}" data-frame="{step.number - 1}" '
+            f'data-node="{html.escape(drawing.focus[step.number - 1])}" '
             f'data-op="{html.escape(step.op.name)}" hidden>\n'
             f"<h2>{html.escape(step.title)}</h2>\n<ul class=\"caption\">{items}</ul>\n"
-            f'<div class="picture">{svg}</div>\n</section>')
+            "</section>")
     compact = steps[0].steps.picture.look.compact
     legend = ('<div class="legend">'
               '<span style="border-color:#bf9000;background:#ffe599"></span>the op being '
@@ -230,5 +265,8 @@ def _page(steps, svgs):
         'aria-label="step">\n<button id="next" type="button">Next &#9654;</button>\n'
         f'<span id="counter">Step 1 of {total}</span>\n'
         '<span class="help">arrow keys step, Home/End jump</span>\n</div>\n'
-        f"{legend}\n</header>\n<main>\n" + "\n".join(sections) + "\n</main>\n"
+        f"{legend}\n</header>\n<main>\n" + "\n".join(sections) + "\n"
+        f'<div class="picture">{drawing.svg}</div>\n</main>\n'
+        '<script type="application/json" id="frame-changes">'
+        f"{drawing.script_data()}</script>\n"
         f"<script>{PAGE_SCRIPT}</script>\n</body>\n</html>\n")

@@ -9,8 +9,10 @@ above ``g``, the op's local derivative for each input and the gradient it sends,
 that local derivative), and a frame of the graph with the op highlighted, every gradient
 computed so far printed and everything backward has not reached yet greyed.
 
-Every frame is the same picture model (``model._Picture``), drawn by the Graphviz writer with
-per-frame node and edge styles and gradient lines; ``step_page`` renders the frames.
+Every frame is the same picture model (``model._Picture``) with per-frame node and edge styles
+and gradient lines, kept as the changes from the frame before (a step touches a few nodes);
+``frame(i)`` is one frame for the Graphviz writer, ``step_drawing`` draws the picture once
+and turns the changes into changes of that drawing, and ``step_page`` renders the page.
 """
 
 from __future__ import annotations
@@ -100,18 +102,33 @@ class Step:
 
 
 class BackwardSteps(list):
-    """The ``Step`` of every op, in the engine's order (a list), and the picture they share."""
+    """The ``Step`` of every op, in the engine's order (a list), and the picture they share.
 
-    def __init__(self, steps, picture, rankdir, frames):
+    Each frame is kept as its changes from the frame before (``changes``), the first as its
+    changes from the picture ``draw_graph`` would draw: so many ops cost as much memory as
+    their graph, not the graph once per op."""
+
+    def __init__(self, steps, picture, rankdir, changes):
         super().__init__(steps)
-        self.picture, self.rankdir, self._frames = picture, rankdir, frames
+        self.picture, self.rankdir, self.changes = picture, rankdir, changes
         self._sizes = None
+
+    def marks(self, index: int) -> tuple[dict, dict, dict]:
+        """Frame ``index``'s restyling, in full: node -> attributes, (tail, head) ->
+        attributes and node -> gradient line (``to_digraph``'s ``node_attributes``,
+        ``edge_attributes`` and ``grads``)."""
+        attributes, edges, grads = {}, {}, {}
+        for node_changes, edge_changes, grad_changes in self.changes[:index + 1]:
+            _apply(attributes, node_changes)
+            _apply(edges, edge_changes)
+            grads.update(grad_changes)
+        return attributes, edges, grads
 
     def frame(self, index: int,
               sizes: dict[str, tuple[float, float]] | None = None) -> graphviz.Digraph:
         """Frame ``index`` as a ``graphviz.Digraph``; with ``sizes`` (node -> (width, height)
         in inches) every node is drawn at that fixed size, so all frames share one layout."""
-        attributes, edges, grads = self._frames[index]
+        attributes, edges, grads = self.marks(index)
         if sizes is not None:
             attributes = {node: {**attributes.get(node, {}), "fixedsize": "true",
                                  "width": width, "height": height}
@@ -119,16 +136,21 @@ class BackwardSteps(list):
         return to_digraph(self.picture, self.rankdir, [], legend=False,
                           node_attributes=attributes, edge_attributes=edges, grads=grads)
 
+    def longest_grads(self) -> dict[str, str]:
+        """Each node's longest gradient line over all frames: drawn with these, every node is
+        as large as any frame needs (the other lines do not change from frame to frame)."""
+        longest = {}
+        for _, _, grads in self.changes:
+            for node, text in grads.items():
+                longest[node] = max(longest.get(node, ""), text, key=len)
+        return longest
+
     def sizes(self) -> dict[str, tuple[float, float]]:
-        """Each node's size, the largest its label ever needs: Graphviz lays out one graph
-        whose every gradient line is the longest it gets in any frame (the other lines do not
-        change from frame to frame)."""
+        """Each node's size, the largest its label ever needs (``longest_grads``), as
+        Graphviz lays it out."""
         if self._sizes is None:
-            longest = {}
-            for _, _, grads in self._frames:
-                for node, text in grads.items():
-                    longest[node] = max(longest.get(node, ""), text, key=len)
-            graph = to_digraph(self.picture, self.rankdir, [], legend=False, grads=longest)
+            graph = to_digraph(self.picture, self.rankdir, [], legend=False,
+                               grads=self.longest_grads())
             layout = json.loads(graph.pipe(format="json"))
             self._sizes = {item["name"]: (item["width"], item["height"])
                            for item in layout.get("objects", ()) if "width" in item
@@ -140,7 +162,7 @@ def backward_steps(output: Tensor, *, model: Module | None = None,
                    names: Mapping[str, Tensor] | None = None, gradient: Tensor | None = None,
                    style: str = "steps", show_values: bool | None = None,
                    rankdir: str | None = None, group_modules: bool = True,
-                   max_ops: int = 200) -> BackwardSteps:
+                   max_ops: int = 1000) -> BackwardSteps:
     """The backward pass of ``output`` one op at a time, in the engine's order: a list of
     ``Step`` (see the module docstring).
 
@@ -154,7 +176,10 @@ def backward_steps(output: Tensor, *, model: Module | None = None,
     for its duration. The graph is kept (``retain_graph=True``), so ``output.backward()`` can
     run afterwards; it must not have run before (without ``retain_graph=True``), since that
     frees what the ops saved. Hooks registered on tensors and nodes run as in any backward.
-    Graphs of more than ``max_ops`` ops are refused: a frame per op is for small graphs.
+    Graphs of more than ``max_ops`` ops are refused. The page grows with the graph (one
+    drawing, and per op only its changes), but Graphviz's layout of a 1,000-op graph takes
+    seconds, and a thousand frames is more than anyone clicks through
+    (``benchmarks/step_page_scaling.py`` measures it).
     """
     if not isinstance(output, Tensor):
         raise TypeError(f"backward_steps expects a Tensor, got {type(output).__name__}")
@@ -168,7 +193,8 @@ def backward_steps(output: Tensor, *, model: Module | None = None,
     if len(ops) > max_ops:
         raise ValueError(
             f"backward_steps: the graph has {len(ops):,} ops, more than max_ops={max_ops}; "
-            "a frame per op is for small graphs (raise max_ops, or draw_graph the whole)")
+            "Graphviz's layout alone takes seconds at 1,000 ops, and a frame per op is for "
+            "graphs a student clicks through (raise max_ops, or draw_graph the whole)")
     for op in ops:
         if op.saved is None:
             raise RuntimeError(
@@ -251,6 +277,7 @@ def _make_steps(output, ops, records, picture, rankdir):
     root = picture.nodes[output_node]["name"]
     expected[output_node] = expected.get(output_node, 0) + 1  # the seed gradient
     sums, arrivals, done_ops = {}, {}, set()
+    marks = _FrameMarks(picture, sums, arrivals, expected, done_ops)
     steps, frames = [], []
     look = picture.look
     for number, (op, upstream, raw_sent) in enumerate(records, start=1):
@@ -281,8 +308,7 @@ def _make_steps(output, ops, records, picture, rankdir):
         steps.append(Step(number, len(records), op, title, lines, upstream, sent, local,
                           steps=None))
         done_ops.add(op_node)
-        frames.append(_frame(picture, op, op_node, result_node[id(op)], input_nodes,
-                             receiving, done_ops, sums, arrivals, expected))
+        frames.append(marks.advance(op_node, result_node[id(op)], input_nodes, receiving))
     result = BackwardSteps(steps, picture, rankdir, frames)
     for step in result:
         step.steps = result
@@ -345,40 +371,91 @@ def _text(array, look):
     return text if array.size <= look.full_values else f"{_shape_text(array.shape)}, {text}"
 
 
-def _frame(picture, op, op_node, result, input_nodes, receiving, done_ops, sums, arrivals,
-           expected):
-    """One frame's restyling: node attributes, edge attributes and gradient lines."""
-    attributes, grads = {}, {}
-    for node, info in picture.nodes.items():
-        if info["kind"] == "op":
-            if node not in done_ops:
-                attributes[node] = NOT_YET
-            continue
-        if "tensor" not in info:
-            continue
-        if node not in expected:
-            grads[node] = ""  # an input that needs no gradient
-        elif node in sums and arrivals[node] >= expected[node]:
-            grads[node] = _values(sums[node], picture.look, gradient=True)
-        elif node in sums:  # some of the tensor's uses have sent their part, not all
-            grads[node] = (_values(sums[node], picture.look, gradient=True)
-                           + f" (part {arrivals[node]} of {expected[node]})")
-        else:
-            grads[node] = PENDING
-            attributes[node] = NOT_YET
-    attributes[op_node] = CURRENT_OP
-    attributes[result] = FROM_ABOVE
-    for node in receiving:
-        attributes[node] = RECEIVING
-    if picture.look.compact:  # an op drawn with its result: the result's state shows too
-        for op_box, result_node in picture.results.items():
-            if op_box == op_node:
-                continue
-            if result_node in receiving:
-                attributes[op_box] = {**NOT_YET, **RECEIVING, "fontcolor": "#000000"}
-            elif result_node in sums and op_box not in done_ops:
-                attributes[op_box] = {**NOT_YET, "fontcolor": "#000000"}
-    edges = {(node, op_node): CURRENT_EDGE for node in input_nodes}
-    edges[(op_node, result)] = CURRENT_EDGE
-    return attributes, edges, grads
+class _FrameMarks:
+    """What each frame marks, kept up to date as the steps are made, and returned as the
+    change from the frame before (``advance``), so that the frames cost in all as much as the
+    graph has nodes, not nodes times ops.
 
+    A frame's marks are node attributes (the op processed, its result, the inputs receiving,
+    what backward has not reached), edge attributes (the op's edges) and gradient lines. Only
+    the nodes of this step and of the step before can change; each is recomputed from the
+    backward bookkeeping (``sums``, ``arrivals``, ``expected``, ``done_ops``, shared with
+    ``_make_steps``, which updates them) by ``_node_marks``."""
+
+    def __init__(self, picture, sums, arrivals, expected, done_ops):
+        self.picture, self.sums, self.arrivals = picture, sums, arrivals
+        self.expected, self.done_ops = expected, done_ops
+        self.attributes, self.edges, self.grads = {}, {}, {}
+        self.previous_nodes, self.previous_edges = None, set()
+        # in a compact drawing an op box shows its result's state, so a result's change
+        # reaches its op
+        self.op_of = {result: op for op, result in picture.results.items()}
+
+    def advance(self, op_node, result, input_nodes, receiving):
+        """The next frame, as ``(attributes, edges, grads)`` changes: node -> attributes,
+        (tail, head) -> attributes and node -> gradient line; attributes of ``None`` are
+        removed (the node or edge is drawn as it is in ``draw_graph``)."""
+        nodes = {op_node, result, *input_nodes}
+        if self.picture.look.compact:
+            nodes |= {self.op_of[node] for node in list(nodes) if node in self.op_of}
+        changed_nodes = (self.picture.nodes.keys() if self.previous_nodes is None
+                         else nodes | self.previous_nodes)
+        self.previous_nodes = nodes
+        attributes, grads = {}, {}
+        for node in changed_nodes:
+            marks, grad = self._node_marks(node, op_node, result, receiving)
+            if self.attributes.get(node) != marks:
+                attributes[node] = marks
+            if grad is not None and self.grads.get(node) != grad:
+                grads[node] = grad
+        current = {(node, op_node) for node in input_nodes} | {(op_node, result)}
+        edges = {edge: None for edge in self.previous_edges - current}
+        edges.update((edge, CURRENT_EDGE) for edge in current)
+        self.previous_edges = current
+        _apply(self.attributes, attributes)
+        _apply(self.edges, edges)
+        self.grads.update(grads)
+        return attributes, edges, grads
+
+    def _node_marks(self, node, op_node, result, receiving):
+        """One node's attributes (or None) and gradient line (None for a node without one)
+        in the frame of the step that processes ``op_node``."""
+        info, look = self.picture.nodes[node], self.picture.look
+        marks, grad = None, None
+        if info["kind"] == "op":
+            if node not in self.done_ops:
+                marks = NOT_YET
+        elif "tensor" in info:
+            sums, arrivals, expected = self.sums, self.arrivals, self.expected
+            if node not in expected:
+                grad = ""  # an input that needs no gradient
+            elif node in sums and arrivals[node] >= expected[node]:
+                grad = _values(sums[node], look, gradient=True)
+            elif node in sums:  # some of the tensor's uses have sent their part, not all
+                grad = (_values(sums[node], look, gradient=True)
+                        + f" (part {arrivals[node]} of {expected[node]})")
+            else:
+                grad, marks = PENDING, NOT_YET
+        if node == op_node:
+            marks = CURRENT_OP
+        elif node == result:
+            marks = FROM_ABOVE
+        elif node in receiving:
+            marks = RECEIVING
+        elif look.compact and node in self.picture.results:
+            # an op drawn with its result: the result's state shows too
+            result_node = self.picture.results[node]
+            if result_node in receiving:
+                marks = {**NOT_YET, **RECEIVING, "fontcolor": "#000000"}
+            elif result_node in self.sums and node not in self.done_ops:
+                marks = {**NOT_YET, "fontcolor": "#000000"}
+        return marks, grad
+
+
+def _apply(state, changes):
+    """Apply ``changes`` (key -> value, None to remove) to ``state`` in place."""
+    for key, value in changes.items():
+        if value is None:
+            state.pop(key, None)
+        else:
+            state[key] = value
