@@ -5,11 +5,12 @@
 
 W1-W3 train the same MLP the same way in every implementation (Adam lr 0.01, shuffled batches
 from a data loader); W4 trains makemore's Transformer (``gpt.py``, AdamW) on batches of 32
-made-up words, the same model code in tinygrad_bn and PyTorch and ``numpy_gpt.py`` by hand. Steps are timed in one process, interleaved implementation by
-implementation, after a warm-up, over several repeats; the table shows the median ms per step
-and ratios. Peak memory is measured for each implementation in a subprocess of its own. Timings
-drift on a shared machine; ratios taken in one run hold better. This is not part of the test
-suite.
+made-up words, the same model code in tinygrad_bn and PyTorch and ``numpy_gpt.py`` by hand.
+Steps are timed in one process, interleaved implementation by implementation, after a warm-up,
+over several repeats; the table shows the median ms per step and ratios. Peak memory is
+measured for each implementation in a subprocess of its own. Timings drift on a shared machine;
+ratios taken in one run hold better. This is not part of the test suite. ``--skip-scaling`` also skips the step page's scaling table (``step_page_scaling.py``,
+which runs each size in a fresh process).
 """
 
 import argparse
@@ -393,6 +394,9 @@ def main(argv=None):
             seconds = draw_module_calls_seconds(calls)
             print(f"| module calls | {calls:,} | {seconds:.2f} | {seconds * 1e6 / calls:.1f} |",
                   flush=True)
+        print("\nThe step-by-step page (step_page_scaling.py):", flush=True)
+        import step_page_scaling  # noqa: PLC0415 - a sibling script, run only here
+        step_page_scaling.main([])
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """The step-by-step page in a real browser (Debian's headless Chromium, which ``.ci/run``
-installs; without it these tests fail rather than skip): it loads from a file with nothing
+installs; without it these tests skip, naming the install command, and in CI they fail): it loads from a file with nothing
 fetched, the Next button, the arrow keys and the slider move between frames, exactly one frame
 shows, the page's script draws each frame as the SVG frame files show it (forwards, backwards
 and jumping), and a screenshot of it is taken."""
@@ -14,11 +14,12 @@ import tinygrad_bn as tg
 from tinygrad_bn import nn, viz
 
 
+pytestmark = [pytest.mark.needs("chromium"), pytest.mark.needs("dot")]
+
+
 @pytest.fixture
 def browser(tmp_path):
     executable = find_browser()
-    if executable is None:
-        pytest.fail("Chromium is not installed: `apt-get install chromium` (.ci/run does it)")
     profile = tmp_path / "profile"
     profile.mkdir()
     with Browser(executable, str(profile)) as opened:

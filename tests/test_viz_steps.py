@@ -124,6 +124,7 @@ def test_frames_highlight_the_op_and_grey_what_backward_has_not_reached():
     assert "grad ?" not in last and 'fillcolor="#f2f2f2"' not in last
 
 
+@pytest.mark.needs("dot")
 def test_every_frame_has_the_same_layout():
     model, _, _, loss = mlp_step()
     steps = viz.backward_steps(loss, model=model, style="slide")
@@ -200,6 +201,7 @@ def test_custom_functions_with_several_outputs_are_refused_by_name():
         viz.backward_steps((first + second).sum())
 
 
+@pytest.mark.needs("dot")
 def test_render_steps_writes_one_self_contained_page(tmp_path):
     t = micrograd()
     steps = viz.backward_steps(t["L"], names=t)
@@ -245,6 +247,7 @@ def graphviz_frames(steps):
             for index in range(len(steps))]
 
 
+@pytest.mark.needs("dot")
 @pytest.mark.parametrize("style", ["steps", "slide", "default"])
 def test_every_frame_shows_what_graphviz_draws_for_it(style, tmp_path):
     # the article's MLP (clusters, rows of parameters, BatchNorm buffers; slide draws each op
@@ -263,6 +266,7 @@ def test_every_frame_shows_what_graphviz_draws_for_it(style, tmp_path):
         assert shown[0] != shown[1]  # the comparison sees a frame's changes
 
 
+@pytest.mark.needs("dot")
 def test_the_page_grows_with_the_graph_not_with_its_square(tmp_path):
     sizes = {}
     for ops in (20, 40, 80):
@@ -274,6 +278,7 @@ def test_the_page_grows_with_the_graph_not_with_its_square(tmp_path):
     assert sizes[80] - sizes[40] <= 2.1 * (sizes[40] - sizes[20])
 
 
+@pytest.mark.needs("dot")
 def test_a_mark_the_shared_drawing_cannot_restyle_is_refused_by_name():
     t = micrograd()
     steps = viz.backward_steps(t["L"], names=t)
@@ -284,6 +289,7 @@ def test_a_mark_the_shared_drawing_cannot_restyle_is_refused_by_name():
         viz.render_steps(steps)
 
 
+@pytest.mark.needs("dot")
 def test_frame_changes_cannot_end_their_script_element():
     t = micrograd()
     drawing = viz.render_steps(viz.backward_steps(t["L"], names=t)).drawing
@@ -293,6 +299,7 @@ def test_frame_changes_cannot_end_their_script_element():
     assert json.loads(data)["changes"][0][0][2] == "</script><script>alert(1)</script>&"
 
 
+@pytest.mark.needs("dot")
 def test_render_steps_writes_numbered_svg_frames_with_captions(tmp_path):
     t = micrograd()
     steps = viz.backward_steps(t["L"], names=t)
@@ -330,6 +337,7 @@ def test_render_steps_without_dot_says_how_to_install_it(monkeypatch):
         viz.render_steps(steps)
 
 
+@pytest.mark.needs("dot")
 def test_hostile_names_stay_text_in_the_page(tmp_path):
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     name = '</li><script>alert(1)</script><img src=x onerror=alert(2)>'
@@ -339,6 +347,7 @@ def test_hostile_names_stay_text_in_the_page(tmp_path):
     assert "&lt;/li&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in text
 
 
+@pytest.mark.needs("dot")
 def test_example_script_writes_both_pages(tmp_path):
     import backprop_steps
 

@@ -26,7 +26,8 @@ The package, in the order a drawing is made (each module imports only those abov
 - ``rendering``: Graphviz's ``dot`` makes files in any format, and pictures in a notebook.
 - ``graphviz_writer``: the model as a ``graphviz.Digraph``, and how its layout stays
   readable; ``text_writer``: the model as plain text.
-- ``steps``: the backward pass one op at a time; ``step_page``: its page and frame files.
+- ``steps``: the backward pass one op at a time; ``step_drawing``: the step player's one
+  drawing and each frame's changes to it; ``step_page``: its page and frame files.
 """
 
 from __future__ import annotations
