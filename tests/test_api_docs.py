@@ -93,3 +93,14 @@ def test_api_reference_builds_without_warnings(tmp_path):
         assert (tmp_path / page).stat().st_size > 1_000, page
     tensor_page = (tmp_path / "tinygrad_bn/tensor.html").read_text(encoding="utf-8")
     assert "one dimension may be -1 and is then inferred" in tensor_page  # Tensor.reshape's
+
+
+def test_the_nn_reference_is_in_pytorchs_order_layers_before_losses():
+    """pdoc lists a module's members in ``__all__`` order; PyTorch's torch.nn reference puts
+    containers first, then layers, then losses, then utilities."""
+    order = tinygrad_bn.nn.__all__
+    assert order.index("Module") < order.index("Linear") < order.index("CrossEntropyLoss")
+    assert order.index("BatchNorm1d") < order.index("MSELoss")
+    losses = [i for i, name in enumerate(order) if name.endswith("Loss")]
+    layers = [order.index(name) for name in ("Linear", "ReLU", "BatchNorm1d", "Embedding")]
+    assert max(layers) < min(losses)

@@ -90,3 +90,15 @@ def test_neither_the_package_nor_its_report_imports_pytorch():
             "runpy.run_module('tinygrad_bn', run_name='__main__'); "
             "assert 'torch' not in sys.modules, 'python -m tinygrad_bn imported torch'")
     run_module("-c", code)
+
+
+def test_every_extra_the_readme_names_exists_and_the_reference_folder_is_ignored():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+    named = set(re.findall(r'pip install -e "\.\[(\w+)\]"', (ROOT / "README.md").read_text()))
+    assert {"examples", "test", "notebooks", "docs"} <= named
+    assert named <= set(extras), f"README names extras pyproject lacks: {named - set(extras)}"
+    assert "jupyterlab>=4" in extras["notebooks"] and "pdoc>=14" in extras["docs"]
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert "docs/api/" in ignored  # python -m pdoc tinygrad_bn -o docs/api writes 17 MB there

@@ -1,7 +1,8 @@
 """tinygrad_bn: a small deep-learning framework on NumPy, with PyTorch's names and semantics.
 
 ``import tinygrad_bn as torch`` gives tensors with reverse-mode autodiff (``tensor``, ``randn``,
-``Tensor.backward``), the four dtypes, gradient-mode switches, seeding, ``gradcheck``,
+``Tensor.backward``), the nine dtypes (``float16``/``32``/``64``, ``uint8``,
+``int8``/``16``/``32``/``64``, ``bool``) with PyTorch's promotion, gradient-mode switches, seeding, ``gradcheck``,
 ``save``/``load``, and the subpackages ``nn``, ``optim``, ``data`` (also at
 ``utils.data``), ``linalg`` (its norms) and ``multiprocessing`` (Python's, with tensors that
 travel between processes).

@@ -16,11 +16,19 @@ from .loss import (
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, LayerNorm
 
+# In the order of PyTorch's torch.nn reference: parameters and containers, activations,
+# normalization, linear layers, dropout, sparse layers, losses, utilities; then the submodules.
 __all__ = [
-    "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "KLDivLoss", "L1Loss", "SmoothL1Loss",
-    "ELU", "Embedding", "GELU", "Hardtanh", "LeakyReLU", "ReLU6", "SiLU", "Softplus",
-    "BatchNorm1d", "CrossEntropyLoss", "Dropout", "Flatten", "Identity", "LayerNorm", "Linear",
-    "LogSoftmax", "MSELoss", "Module", "ModuleDict", "ModuleList", "NLLLoss", "Parameter",
-    "ParameterDict", "ParameterList", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh",
-    "Unflatten", "functional", "init", "utils",
+    "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+    "ParameterDict",
+    "ELU", "Hardtanh", "LeakyReLU", "ReLU", "ReLU6", "SiLU", "GELU", "Sigmoid", "Softplus", "Tanh",
+    "Softmax", "LogSoftmax",
+    "BatchNorm1d", "LayerNorm",
+    "Identity", "Linear",
+    "Dropout",
+    "Embedding",
+    "L1Loss", "MSELoss", "CrossEntropyLoss", "NLLLoss", "KLDivLoss", "BCELoss", "BCEWithLogitsLoss",
+    "HuberLoss", "SmoothL1Loss",
+    "Flatten", "Unflatten",
+    "functional", "init", "utils",
 ]
