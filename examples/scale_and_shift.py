@@ -45,9 +45,15 @@ def main(argv=None):
     plt = plotting.pyplot()
     if plt is not None:
         figure, axis = plt.subplots(figsize=(8, 4.5))
+        series = [(g * x_demo + b).ravel() for g, b, _ in CONFIGS]
+        bins = np.linspace(min(map(np.min, series)), max(map(np.max, series)), 91)  # shared
         for (g, b, label), colour in zip(CONFIGS, ["tab:blue", "tab:red", "tab:green",
                                                     "tab:purple"]):
-            axis.hist((g * x_demo + b).ravel(), bins=60, alpha=0.45, color=colour, label=label)
+            values = (g * x_demo + b).ravel()
+            # a light fill and a solid outline: where the series overlap every outline stays
+            # visible (filled bars alone hid the identity behind the others)
+            axis.hist(values, bins=bins, histtype="stepfilled", alpha=0.12, color=colour)
+            axis.hist(values, bins=bins, histtype="step", linewidth=1.8, color=colour, label=label)
         axis.set_xlabel("activation")
         axis.set_title("γ stretches the normalised distribution, β moves it")
         plotting.legend_beside(axis)
