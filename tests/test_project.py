@@ -23,12 +23,16 @@ def test_readme_test_command_is_the_one_ci_runs():
     quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     commands = re.findall(r"```bash\n(.+?)\n```", quick_start, flags=re.S)
     assert len(commands) == 2, "the Quick start has exactly two commands"
+    assert commands[0] == ("bash setup.sh examples && "
+                           ".venv/bin/python examples/batchnorm_comparison.py")
     ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     steps = commands[1].split(" && ")
-    assert steps == ["python3 -m venv .venv", '.venv/bin/pip install -e ".[test]"',
-                     ".venv/bin/python -m pytest"]
+    assert steps == ["bash setup.sh test", ".venv/bin/python -m pytest"]
     positions = [ci_lines.index(step) for step in steps]  # each step, in order, in .ci/run
     assert positions == sorted(positions)
+    setup_lines = [line.strip() for line in (ROOT / "setup.sh").read_text().splitlines()]
+    venv, install = 'python3 -m venv .venv', '.venv/bin/pip install -e ".[$extra]"'
+    assert setup_lines.index(venv) < setup_lines.index(install)  # what the README says it is
 
 
 @pytest.mark.needs("dot")
@@ -97,6 +101,7 @@ def test_every_extra_the_readme_names_exists_and_the_reference_folder_is_ignored
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"]
     named = set(re.findall(r'pip install -e "\.\[(\w+)\]"', (ROOT / "README.md").read_text()))
+    named.discard("EXTRA")  # setup.sh EXTRA, the placeholder
     assert {"examples", "test", "notebooks", "docs"} <= named
     assert named <= set(extras), f"README names extras pyproject lacks: {named - set(extras)}"
     assert "jupyterlab>=4" in extras["notebooks"] and "pdoc>=14" in extras["docs"]
