@@ -132,8 +132,9 @@ def fold_repeats(picture, min_repeats=MIN_REPEATS):
 
     The main data path is cut into *units*: one per outermost module call on it, and one per
     op on it outside any module. Two units are alike when they call the same module type and
-    run the same ops, with the same arguments, into results of the same shapes (a first block
-    may read a different width: ``Linear(20 -> 64)`` is alike ``Linear(64 -> 64)``). A
+    run the same ops, with the same arguments and the same scalar constants, into results of
+    the same shapes (a first block may read a different width: ``Linear(20 -> 64)`` is alike
+    ``Linear(64 -> 64)``). A
     *block* is a sequence of units that holds at least one module call; a run is a block
     repeated back to back, found left to right, the longest first (and of those, the shortest
     block). A unit's members are its cluster's nodes (or its op and result) and the leaves
@@ -142,7 +143,12 @@ def fold_repeats(picture, min_repeats=MIN_REPEATS):
     if min_repeats < MIN_REPEATS:
         raise ValueError(f"min_repeats must be at least {MIN_REPEATS}, got {min_repeats}")
     units = _units(picture)
-    signatures = [_signature(picture, unit) for unit in units]
+    constants = {}
+    for tail, head, kind, _ in picture.edges:
+        if kind == "input" and picture.nodes[tail]["kind"] == "input" \
+                and picture.rows[head][0] != tail:  # the data a first block reads is no constant
+            constants.setdefault(head, []).append(tail)
+    signatures = [_signature(picture, unit, constants) for unit in units]
     notes, groups, folded_clusters = [], {}, set()
     start = 0
     while start < len(units):
@@ -158,7 +164,7 @@ def fold_repeats(picture, min_repeats=MIN_REPEATS):
         for node in members:
             groups[node] = (fold_node, lines)
         folded_clusters.update(unit["cluster"] for block in folded for unit in block)
-        notes.append(f"{len(folded)} repeated blocks {lines[-1]} folded into one node")
+        notes.append(f"{_count(len(folded), 'repeated block')} {lines[-1]} folded into one node")
         start += repeats * period
     if groups:
         _merge(picture, groups, kind="folded", edge_kind="data")
@@ -187,9 +193,11 @@ def _outermost(picture, cluster):
     return cluster
 
 
-def _signature(picture, unit):
+def _signature(picture, unit, constants):
     """What must match for two units to be alike: the module type, and every op of the
-    unit's cluster (on the main path or not) with its arguments and its result's shape."""
+    unit's cluster (on the main path or not) with its arguments, its result's shape and its
+    constant inputs (``constants``: op node -> their nodes): their shapes, and the value of
+    a scalar (``LeakyReLU(0.1)`` multiplies by a constant 0.1)."""
     cluster = unit["cluster"]
     if cluster is None:
         ops = unit["ops"]
@@ -200,7 +208,12 @@ def _signature(picture, unit):
     for node in ops:
         result = picture.nodes.get(picture.results.get(node), {})
         shape = tuple(result["tensor"].shape) if "tensor" in result else None
-        described.append((tuple(_op_lines(picture.nodes[node]["op"])), shape))
+        fixed = []
+        for constant in constants.get(node, ()):
+            tensor = picture.nodes[constant]["tensor"]
+            value = tensor._array.tobytes() if tensor.ndim == 0 else None
+            fixed.append((tuple(tensor.shape), tensor.dtype, value))
+        described.append((tuple(_op_lines(picture.nodes[node]["op"])), shape, tuple(fixed)))
     module_type = None if cluster is None else picture.clusters[cluster]["type"]
     return module_type, tuple(described)
 

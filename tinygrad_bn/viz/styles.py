@@ -30,7 +30,7 @@ STYLES = {
                   "color": "#d6b656"},
     # a stack of pages: the blocks drawn in full before and after it, repeated
     "folded": {"shape": "box3d", "style": "filled,dashed", "fillcolor": "#dae8fc",
-               "color": "#6c8ebf"},
+               "color": "#6c8ebf", "margin": "0.2,0.1"},
 }
 LEGEND = {
     "input": "input (no grad)",
