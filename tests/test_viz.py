@@ -337,7 +337,10 @@ def test_the_slide_style_folds_repeated_blocks_and_the_default_style_draws_every
     assert "more blocks" not in default and "fc3: Linear" in cluster_labels(default)
     assert "more blocks" not in viz.draw_graph(loss, model=model, style="slide",
                                                fold_repeats=False).source
-    assert FOLDED_DEPTH_5 in viz.draw_graph(loss, model=model, fold_repeats=True).source
+    folded_default = viz.draw_graph(loss, model=model, fold_repeats=True).source
+    assert FOLDED_DEPTH_5 in folded_default
+    # the default style's row of fc5's inputs: the path comes from the folded node through it
+    assert re.search(r"^\s*f_op\d+ -> p_op\d+ \[arrowhead=none", folded_default, re.MULTILINE)
     assert "more blocks" not in viz.draw_graph(loss, model=model, fold_repeats=6).source
     assert FOLDED_DEPTH_5 in viz.draw_graph(loss, model=model, fold_repeats=5).source
     for bad in (2, 0, -1, 2.5, "yes"):

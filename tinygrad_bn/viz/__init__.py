@@ -9,9 +9,12 @@ parameters and buffers drawn inside it. Graphs larger than ``max_nodes`` are sum
 refused. ``render(graph, "loss.svg")`` writes any format Graphviz's ``dot`` writes.
 
 Two styles (``style=``): ``"default"`` (dtypes on every tensor, large tensors as mean and std,
-gradients as norm and mean, a legend, left to right) and ``"slide"`` (larger text, top to
-bottom, ``data``/``grad`` lines as the largest magnitude, dtypes only where the graph mixes
-them, no legend). ``show_legend`` overrides either.
+gradients as norm and mean, a legend, left to right, every op drawn) and ``"slide"`` (larger
+text, ``data``/``grad`` lines as the largest magnitude, dtypes only where the graph mixes them,
+no legend, and repeated blocks folded: eight ``Linear -> BatchNorm1d -> ReLU`` blocks are the
+first and the last in full with one node between, ``\u00d7 6 more blocks like these (fc2
+\u2026 fc7)``, and the path goes on in a second line after it, so a deep network fits a
+1920 x 1080 slide with 17 px text). ``show_legend`` and ``fold_repeats`` override either.
 
 ``backward_steps``/``render_steps`` draw the backward pass one op at a time; they build on the
 picture made here.
@@ -22,7 +25,8 @@ The package, in the order a drawing is made (each module imports only those abov
 - ``walk``: what a drawing reads from the op graph (inputs, results, the main data path).
 - ``labels``: the text of values, shapes and ops.
 - ``model``: the picture model (``_Picture``): nodes, edges, clusters and label lines, as
-  plain data with no Graphviz in it; ``folding``: how a picture too big to draw shrinks.
+  plain data with no Graphviz in it; ``folding``: how repeated blocks fold, and how a picture
+  too big to draw shrinks.
 - ``rendering``: Graphviz's ``dot`` makes files in any format, and pictures in a notebook.
 - ``graphviz_writer``: the model as a ``graphviz.Digraph``, and how its layout stays
   readable; ``text_writer``: the model as plain text.

@@ -169,6 +169,9 @@ def fold_repeats(picture, min_repeats=MIN_REPEATS):
     if groups:
         _merge(picture, groups, kind="folded", edge_kind="data")
         _drop_clusters(picture, folded_clusters - {None})
+        # the op after a folded node reads its main input from it, beside its row of inputs
+        picture.rows = {op: (groups.get(main, (main,))[0], sides)
+                        for op, (main, sides) in picture.rows.items() if op not in groups}
     return notes
 
 

@@ -10,6 +10,11 @@ How the layout stays readable at any depth:
   path, in input order, on their own rank inside the op's module cluster (an invisible point
   carries the path through that row). Two consecutive clusters therefore never share a rank,
   which is what used to push every layer sideways into a staircase.
+- A picture whose repeated blocks were folded (``folding.fold_repeats``) is, in a style that
+  says ``wrap_at_folds`` (the slide style), **cut into lines** after each folded node: each
+  line is an invisible cluster, the edge out of the folded node sets no rank, so the next
+  line starts over below the first (beside it, top to bottom), and edges are straight lines,
+  the one from the folded node a carriage return to the next line's start.
 
 Every label is escaped text (``_label``): a name like ``<<TABLE>...>>`` shows as those
 characters, never as Graphviz's HTML-like markup.
