@@ -1,11 +1,13 @@
 """Draw the computation graphs in ``docs/``: a few scalar operations with their values and
-gradients, the README's training step (its snippet, line for line), and one training step of
-the article's MLP with BatchNorm in the slide style (fits a 1920 x 1080 slide).
+gradients, the README's training step (its snippet, line for line), one training step of the
+article's MLP with BatchNorm in the slide style (fits a 1920 x 1080 slide), and the same MLP
+8 and 32 blocks deep, whose repeated blocks fold so that they fit a slide too.
 
     python examples/draw_graph.py [--out DIR] [--png]
 
-writes DIR/scalar_graph.svg, DIR/training_step.svg and DIR/article_mlp_slide.svg (default
-DIR: out/); ``--png`` adds a PNG of each.
+writes DIR/scalar_graph.svg, DIR/training_step.svg, DIR/article_mlp_slide.svg,
+DIR/mlp_depth8_slide.svg and DIR/mlp_depth32_slide.svg (default DIR: out/); ``--png`` adds a
+PNG of each.
 """
 
 import os
@@ -14,7 +16,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import cli
-from article_models import MLPWithBatchNorm
+from article_models import MLP, MLPWithBatchNorm
 from micrograd_expression import micrograd_expression
 
 import tinygrad_bn as tg
@@ -59,13 +61,30 @@ def article_mlp_graph(style="slide"):
     return graph
 
 
+def deep_mlp_graph(depth, style="slide"):
+    """One Adam step of the article's MLP ``depth`` blocks deep (Linear -> BatchNorm1d -> ReLU,
+    20 -> 64 -> ... -> 64 -> 5) on a batch of 32; the slide style folds the blocks between
+    the first and the last into one node."""
+    tg.manual_seed(42)
+    model = MLP(input_dim=20, hidden_dim=64, output_dim=5, depth=depth)
+    optimizer = optim.Adam(model.parameters(), lr=0.01)
+    x, y = tg.randn(32, 20), tg.randint(0, 5, (32,))
+    optimizer.zero_grad()
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    graph = viz.draw_graph(loss, model=model, names={"x": x, "y": y, "loss": loss},
+                           style=style, backward=True)
+    optimizer.step()
+    return graph
+
+
 def main(argv=None):
     parser = cli.make_parser(__doc__)
     parser.add_argument("--out", default="out", metavar="DIR", help="folder for the pictures")
     parser.add_argument("--png", action="store_true", help="also write a PNG of each picture")
     args = parser.parse_args(argv)
     graphs = (("scalar_graph", scalar_graph()), ("training_step", readme_graph()),
-              ("article_mlp_slide", article_mlp_graph()))
+              ("article_mlp_slide", article_mlp_graph()),
+              ("mlp_depth8_slide", deep_mlp_graph(8)), ("mlp_depth32_slide", deep_mlp_graph(32)))
     for name, graph in graphs:
         for fmt in ("svg", "png") if args.png else ("svg",):
             path = viz.render(graph, os.path.join(args.out, name), format=fmt)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from article_models import MLPWithBatchNorm
+from article_models import MLP, MLPWithBatchNorm
 
 import tinygrad_bn as tg
 from tinygrad_bn import nn, viz
@@ -215,13 +215,17 @@ def test_missing_dot_never_overwrites_an_existing_dot_file(tmp_path, monkeypatch
 def test_example_script_writes_the_docs_pictures(tmp_path):
     result = subprocess.run([sys.executable, str(ROOT / "examples" / "draw_graph.py"), "--out",
                              str(tmp_path), "--png"], capture_output=True, text=True, check=True)
-    for name in ("scalar_graph", "training_step", "article_mlp_slide"):
+    for name in ("scalar_graph", "training_step", "article_mlp_slide", "mlp_depth8_slide",
+                 "mlp_depth32_slide"):
         text = (tmp_path / f"{name}.svg").read_text()
         assert text.lstrip().startswith("<?xml") and "</svg>" in text
         assert f"wrote {tmp_path / name}.svg" in result.stdout
         assert (tmp_path / f"{name}.png").read_bytes()[:4] == b"\x89PNG"
     assert "grad 6." in (tmp_path / "scalar_graph.svg").read_text()  # dL/da of micrograd's example
     assert "bn2: BatchNorm1d" in (tmp_path / "article_mlp_slide.svg").read_text()
+    for depth in (8, 32):
+        text = (tmp_path / f"mlp_depth{depth}_slide.svg").read_text()
+        assert f"\u00d7 {depth - 2} more blocks" in text and f"fc{depth}: Linear" in text
 
 
 def test_labels_print_small_values_as_pytorch_does():
@@ -302,6 +306,79 @@ def test_collapsing_many_module_calls_keeps_one_node_per_top_module():
     assert "50 module clusters collapsed to one node each" in graph.source
     # inside each block: Linear and ReLU; weight, bias and both results
     assert "2 ops and 4 tensors collapsed" in graph.source
+
+
+def deep_mlp_step(depth=5, batch=8):
+    tg.manual_seed(0)
+    model = MLP(20, 16, 5, depth=depth)
+    x, y = tg.randn(batch, 20), tg.randint(0, 5, (batch,))
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    return model, x, y, loss
+
+
+def drawn_nodes(source):
+    """Node ids with a label (the legend's and the writer's layout points excluded)."""
+    return re.findall(r"^\s*(?!legend_|p_)(\S+) \[label=", source, flags=re.MULTILINE)
+
+
+FOLDED_DEPTH_5 = "\u00d7 3 more blocks\\nlike these\\n(fc2 \u2026 fc4)"
+
+
+def test_the_slide_style_folds_repeated_blocks_and_the_default_style_draws_every_op():
+    model, x, y, loss = deep_mlp_step()
+    slide = viz.draw_graph(loss, model=model, style="slide").source
+    assert FOLDED_DEPTH_5 in slide and "shape=box3d" in slide
+    # the first and last blocks stay whole, the three between are gone
+    for cluster in ("fc1: Linear", "bn1: BatchNorm1d", "fc5: Linear", "bn5: BatchNorm1d",
+                    "relu: ReLU (call 1)", "relu: ReLU (call 5)", "fc6: Linear"):
+        assert cluster in cluster_labels(slide), cluster
+    assert not any(name in slide for name in ("fc2:", "bn3", "fc4.weight", "(call 2)"))
+    default = viz.draw_graph(loss, model=model).source
+    assert "more blocks" not in default and "fc3: Linear" in cluster_labels(default)
+    assert "more blocks" not in viz.draw_graph(loss, model=model, style="slide",
+                                               fold_repeats=False).source
+    folded_default = viz.draw_graph(loss, model=model, fold_repeats=True).source
+    assert FOLDED_DEPTH_5 in folded_default
+    # the default style's row of fc5's inputs: the path comes from the folded node through it
+    assert re.search(r"^\s*f_op\d+ -> p_op\d+ \[arrowhead=none", folded_default, re.MULTILINE)
+    assert "more blocks" not in viz.draw_graph(loss, model=model, fold_repeats=6).source
+    assert FOLDED_DEPTH_5 in viz.draw_graph(loss, model=model, fold_repeats=5).source
+    for bad in (2, 0, -1, 2.5, "yes"):
+        with pytest.raises(ValueError, match=re.escape(
+                "draw_graph: fold_repeats must be True, False or a number of blocks of at least "
+                f"3 (the first and last are drawn, the rest folded), got {bad!r}")):
+            viz.draw_graph(loss, model=model, fold_repeats=bad)
+
+
+def test_folding_keeps_the_gradient_path_and_the_shown_blocks_values_and_gradients():
+    model, x, y, loss = deep_mlp_step()
+    source = viz.draw_graph(loss, model=model, names={"x": x, "y": y, "loss": loss},
+                            style="slide", backward=True).source
+    folded = re.search(r"^\s*(f_op\d+) \[label=", source, flags=re.MULTILINE).group(1)
+    into, out_of = ([tail for tail, head, _ in edges(source) if head == folded],
+                    [head for tail, head, _ in edges(source) if tail == folded])
+    assert len(into) == len(out_of) == 1  # one path in, one path out: nothing else was cut
+    assert "group=main" in re.search(rf"^\s*{folded} \[.*$", source, re.MULTILINE).group(0)
+    # into it: block 1's ReLU; out of it: block 5's Linear, which shows its gradient
+    assert label_of(source, into[0]).startswith("ReLU\\n\u2192 (8, 16)\\ndata max abs")
+    assert re.match(r"Linear\\n\u2192 \(8, 16\)\\ndata max abs [\d.]+\\ngrad max abs [\d.]+",
+                    label_of(source, out_of[0]))
+    for name in ("fc1.weight", "bn1.bias", "fc5.weight", "bn5.weight", "fc6.bias"):
+        assert re.search(rf"{name}\\n\(\d+(, \d+)?,?\)\\ndata max abs [\d.]+\\ngrad max abs",
+                         source), name
+    assert len(re.findall(r"peripheries=2", source)) == 1  # the loss, with its gradient
+    assert "loss\\nscalar\\ndata" in source and "grad 1." in source
+
+
+@pytest.mark.parametrize("style", ["default", "slide"])
+def test_every_max_nodes_works_after_folding(style):
+    """Folding comes first, then the size limit: every limit holds, the output stays one node."""
+    model, _, _, loss = deep_mlp_step()
+    for max_nodes in range(2, 70):
+        source = viz.draw_graph(loss, model=model, max_nodes=max_nodes, style=style,
+                                fold_repeats=True).source
+        assert len(drawn_nodes(source)) <= max_nodes, max_nodes
+        assert len(re.findall(r"^\s*(?!legend_)\S+ \[.*peripheries=2", source, re.MULTILINE)) == 1
 
 
 # ---------------------------------------------------------------------- styles and options

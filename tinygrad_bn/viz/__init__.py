@@ -9,9 +9,12 @@ parameters and buffers drawn inside it. Graphs larger than ``max_nodes`` are sum
 refused. ``render(graph, "loss.svg")`` writes any format Graphviz's ``dot`` writes.
 
 Two styles (``style=``): ``"default"`` (dtypes on every tensor, large tensors as mean and std,
-gradients as norm and mean, a legend, left to right) and ``"slide"`` (larger text, top to
-bottom, ``data``/``grad`` lines as the largest magnitude, dtypes only where the graph mixes
-them, no legend). ``show_legend`` overrides either.
+gradients as norm and mean, a legend, left to right, every op drawn) and ``"slide"`` (larger
+text, ``data``/``grad`` lines as the largest magnitude, dtypes only where the graph mixes them,
+no legend, and repeated blocks folded: eight ``Linear -> BatchNorm1d -> ReLU`` blocks are the
+first and the last in full with one node between, ``\u00d7 6 more blocks like these (fc2
+\u2026 fc7)``, and the path goes on in a second line after it, so a deep network fits a
+1920 x 1080 slide with 17 px text). ``show_legend`` and ``fold_repeats`` override either.
 
 ``backward_steps``/``render_steps`` draw the backward pass one op at a time; they build on the
 picture made here.
@@ -22,7 +25,8 @@ The package, in the order a drawing is made (each module imports only those abov
 - ``walk``: what a drawing reads from the op graph (inputs, results, the main data path).
 - ``labels``: the text of values, shapes and ops.
 - ``model``: the picture model (``_Picture``): nodes, edges, clusters and label lines, as
-  plain data with no Graphviz in it; ``folding``: how a picture too big to draw shrinks.
+  plain data with no Graphviz in it; ``folding``: how repeated blocks fold, and how a picture
+  too big to draw shrinks.
 - ``rendering``: Graphviz's ``dot`` makes files in any format, and pictures in a notebook.
 - ``graphviz_writer``: the model as a ``graphviz.Digraph``, and how its layout stays
   readable; ``text_writer``: the model as plain text.
@@ -39,7 +43,8 @@ import graphviz  # noqa: F401 - still reachable as ``viz.graphviz`` (tests patch
 from ..autograd import topological_order
 from ..nn.module import Module
 from ..tensor import Tensor
-from .folding import summarise
+from .folding import MIN_REPEATS, summarise
+from .folding import fold_repeats as fold_repeats_in
 from .graphviz_writer import MAX_LINE_CHARACTERS, to_digraph
 from .model import _Picture
 from .rendering import INSTALL_HINT, Graph, GraphvizNotFoundError, render
@@ -65,7 +70,7 @@ def draw_graph(output: Tensor, *, model: Module | None = None,
                show_values: bool | None = None, show_grads: bool = True, show_shapes: bool = True,
                show_saved: bool = False, show_legend: bool | None = None,
                group_modules: bool = True, rankdir: str | None = None, max_nodes: int = 300,
-               backward: bool = False) -> Graph:
+               backward: bool = False, fold_repeats: bool | int | None = None) -> Graph:
     """The computation graph that produced ``output``, as a ``graphviz.Digraph`` (a ``Graph``).
 
     - ``model``: names parameters (``fc1.weight``) and buffers, and with ``group_modules`` draws
@@ -88,12 +93,25 @@ def draw_graph(output: Tensor, *, model: Module | None = None,
     - ``max_nodes``: above this many nodes, module clusters are collapsed to one node each and,
       if that is not enough, the nodes farthest from the output into one; the graph's label
       says what was collapsed.
+    - ``fold_repeats``: fold repeated blocks, so that a deep network reads at the size of a
+      shallow one. A run of consecutive alike blocks of module calls (eight
+      ``fc_i: Linear -> bn_i: BatchNorm1d -> relu: ReLU``) keeps its first and last block in
+      full, with their values and gradients, and becomes one node between them that says
+      what it stands for: ``\u00d7 6 more blocks like these (fc2 \u2026 fc7)``. Blocks are
+      alike when they call the same module types and run the same ops, with the same
+      arguments, into results of the same shapes (the first block may read a different
+      width). The output and the main data path (the gradient path) are never folded away.
+      ``True`` folds runs of at least 3 blocks, an int ``n >= 3`` runs of at least ``n``,
+      ``False`` never folds; ``None`` (the default) folds in the ``"slide"`` style (runs of
+      3 or more) and not in ``"default"``, which draws every op. Folding needs module
+      clusters (``model`` and ``group_modules``) and comes before ``max_nodes``.
     """
     if not isinstance(output, Tensor):
         raise TypeError(f"draw_graph expects a Tensor, got {type(output).__name__}")
     if max_nodes < 2:
         raise ValueError(f"max_nodes must be at least 2, got {max_nodes}")
     look = _preset(style, "draw_graph")
+    min_repeats = look.fold_repeats if fold_repeats is None else _min_repeats(fold_repeats)
     rankdir = _rankdir(look.rankdir if rankdir is None else rankdir, "draw_graph")
     if backward:
         _backward_keeping_grads(output, model, names or {}, keep_saved=show_saved)
@@ -101,9 +119,24 @@ def draw_graph(output: Tensor, *, model: Module | None = None,
                        look.show_values if show_values is None else show_values,
                        show_grads, show_shapes, show_saved,
                        group_modules and model is not None, max_nodes)
+    if min_repeats:
+        fold_repeats_in(picture, min_repeats)  # each folded node says what it stands for
     notes = summarise(picture, max_nodes)
     legend = look.legend if show_legend is None else show_legend
     return to_digraph(picture, rankdir, notes, legend=legend)
+
+
+def _min_repeats(fold_repeats):
+    """``draw_graph``'s ``fold_repeats`` as the shortest run that folds (0: none)."""
+    if fold_repeats is True:
+        return MIN_REPEATS
+    if fold_repeats is False:
+        return 0
+    if type(fold_repeats) is not int or fold_repeats < MIN_REPEATS:
+        raise ValueError(
+            "draw_graph: fold_repeats must be True, False or a number of blocks of at least "
+            f"{MIN_REPEATS} (the first and last are drawn, the rest folded), got {fold_repeats!r}")
+    return fold_repeats
 
 
 def retain_grads(output: Tensor) -> None:

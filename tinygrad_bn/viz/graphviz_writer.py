@@ -10,6 +10,11 @@ How the layout stays readable at any depth:
   path, in input order, on their own rank inside the op's module cluster (an invisible point
   carries the path through that row). Two consecutive clusters therefore never share a rank,
   which is what used to push every layer sideways into a staircase.
+- A picture whose repeated blocks were folded (``folding.fold_repeats``) is, in a style that
+  says ``wrap_at_folds`` (the slide style), **cut into lines** after each folded node: each
+  line is an invisible cluster, the edge out of the folded node sets no rank, so the next
+  line starts over below the first (beside it, top to bottom), and edges are straight lines,
+  the one from the folded node a carriage return to the next line's start.
 
 Every label is escaped text (``_label``): a name like ``<<TABLE>...>>`` shows as those
 characters, never as Graphviz's HTML-like markup.
@@ -60,8 +65,10 @@ def to_digraph(picture, rankdir, notes, legend=True, node_attributes=None,
         rows_in.setdefault(picture.nodes[op_node]["cluster"], []).append((pass_node, sides))
     results = {op: result for result, op in merged.items()}
 
-    def emit(container, cluster):
+    def emit(container, cluster, only=None):
         for node in members.get(cluster, ()):
+            if only is not None and node not in only:
+                continue
             info = picture.nodes[node]
             attributes = dict(STYLES[info["kind"]])
             if look.compact and info["kind"] in TENSOR_KINDS:
@@ -82,7 +89,7 @@ def to_digraph(picture, rankdir, notes, legend=True, node_attributes=None,
             attributes.update(node_attributes.get(node, {}))
             label = attributes.pop("label", None) or _label(lines)
             container.node(node, label, **attributes)
-        for pass_node, sides in rows_in.get(cluster, ()):
+        for pass_node, sides in rows_in.get(cluster, ()) if only is None else ():
             # the main path crosses the row of side inputs through a point the size of
             # the line, and invisible edges on one rank keep the row in input order
             container.node(pass_node, "", shape="point", width="0.02", height="0.02",
@@ -92,12 +99,27 @@ def to_digraph(picture, rankdir, notes, legend=True, node_attributes=None,
                 for tail, head in zip([pass_node] + sides, sides):
                     row.edge(tail, head, style="invis")
         for child in children.get(cluster, ()):
+            if only is not None and child not in only:
+                continue
             with container.subgraph(name=child) as sub:
                 sub.attr(label=_label([picture.clusters[child]["label"]]), style="rounded,dashed",
                          color="#888888", fontsize=str(look.fontsize + 1), labeljust="l")
                 emit(sub, child)
 
-    emit(graph, None)
+    lines = _lines(picture) if look.wrap_at_folds else []
+    lines = lines if len(lines) > 1 else [None]
+    if len(lines) > 1:
+        # Graphviz routes the edge back to the start of a line through every rank between,
+        # around the nodes of the line below; a straight line reads as a carriage return
+        graph.attr(splines="line", ranksep=str(max(look.ranksep, WRAPPED_RANKSEP)))
+    for number, line in enumerate(lines):
+        if line is None:
+            emit(graph, None)
+            continue
+        # each line is an invisible cluster, so that Graphviz keeps the lines apart
+        with graph.subgraph(name=f"cluster_line_{number}") as sub:
+            sub.attr(label="", style="invis")
+            emit(sub, None, only=line)
     for tail, head, kind, label in picture.edges:
         if merged.get(head) == tail:
             continue  # an op's edge to its result, which is drawn inside the op's node
@@ -109,6 +131,8 @@ def to_digraph(picture, rankdir, notes, legend=True, node_attributes=None,
             attributes = {k: v for k, v in attributes.items() if k != "label"}
         if "label" in attributes:
             attributes = {**attributes, "label": _label([attributes["label"]])}
+        if len(lines) > 1:
+            attributes = {**attributes, **_wrapped_edge(picture, tail, kind, rankdir)}
         row = rows.get(head)
         if row is not None and row[0] == tail:
             rows[head] = (None,) + row[1:]  # one edge through the point, not a repeat
@@ -119,6 +143,46 @@ def to_digraph(picture, rankdir, notes, legend=True, node_attributes=None,
     if legend:
         _legend(graph, picture, merged)
     return graph
+
+
+def _lines(picture):
+    """The picture cut into lines after each folded node on the main path (``Style.
+    wrap_at_folds``): for each line, the outermost clusters and the nodes outside clusters
+    that it holds, in forward order; a node joins the line of the op it was drawn for."""
+    lines, line = [], set()
+    for node, info in picture.nodes.items():
+        top = info["cluster"]
+        while top is not None and picture.clusters[top]["parent"] is not None:
+            top = picture.clusters[top]["parent"]
+        line.add(node if top is None else top)
+        if info["kind"] == "folded" and info["main"]:
+            lines.append(line)
+            line = set()
+    if line:
+        lines.append(line)
+    return lines
+
+
+# Inches between ranks in a picture cut into lines: room for the straight edges of side inputs
+# to fan out into their op. Such a picture is about as high as it is wide, so on a 16:9 slide
+# the extra width costs no scale.
+WRAPPED_RANKSEP = 0.7
+# Where an edge runs from a side input to its op in a picture of straight edges: from the side
+# of the input facing the op into the side of the op facing back, through the gap between two
+# ranks, so that it never crosses the nodes stacked beside either.
+_FACING = {"LR": ("e", "w"), "RL": ("w", "e"), "TB": ("s", "n"), "BT": ("n", "s")}
+
+
+def _wrapped_edge(picture, tail, kind, rankdir):
+    """An edge's extra attributes in a picture cut into lines: the edge from a folded node on
+    to the main path starts the next line (it sets no rank), and side inputs leave their node
+    on the side facing their op."""
+    tail_kind = picture.nodes[tail]["kind"]
+    if tail_kind == "folded" and kind == "data":
+        return {"constraint": "false", "weight": "0"}
+    if tail_kind in ("input", "leaf", "parameter", "buffer", "saved"):
+        return dict(zip(("tailport", "headport"), _FACING[rankdir]))
+    return {}
 
 
 def _edge_attributes(kind, label):

@@ -45,7 +45,8 @@ class _Picture:
         self.show_values, self.show_grads, self.show_shapes = show_values, show_grads, show_shapes
         self.nodes = {}      # node id -> see the class docstring
         self.edges = []      # (tail id, head id, kind, label or None)
-        self.clusters = {}   # cluster id -> {"label", "parent", "module_id", "call_number"}
+        self.clusters = {}   # cluster id -> {"label", "parent", "module_id", "call_number",
+        #                      "name" (in the model, or None), "type" (the module's class)}
         self.rows = {}       # op node -> (main input node, [side input nodes in order])
         self.results = {}    # op node -> its result's node
         self.notes = []      # what was summarised already while walking
@@ -196,6 +197,7 @@ class _Picture:
                     self.clusters[call_ids[id(call)]] = {
                         "label": label, "parent": parent, "module_id": id(module),
                         "call_number": calls_per_module[id(module)],
+                        "name": name, "type": type(module).__name__,
                     }
                 parent = call_ids[id(call)]
             if parent is not None:

@@ -28,6 +28,9 @@ STYLES = {
     "saved": {"shape": "note", "style": "filled", "fillcolor": "#fffbe6", "color": "#b8a04a"},
     "collapsed": {"shape": "box3d", "style": "filled", "fillcolor": "#fff2cc",
                   "color": "#d6b656"},
+    # a stack of pages: the blocks drawn in full before and after it, repeated
+    "folded": {"shape": "box3d", "style": "filled,dashed", "fillcolor": "#dae8fc",
+               "color": "#6c8ebf", "margin": "0.2,0.1"},
 }
 LEGEND = {
     "input": "input (no grad)",
@@ -39,6 +42,7 @@ LEGEND = {
     "op": "op",
     "saved": "saved for backward",
     "collapsed": "collapsed part of the graph",
+    "folded": "repeated blocks, folded",
 }
 TENSOR_KINDS = ("input", "leaf", "parameter", "buffer", "tensor", "output")
 # Per kind of edge, how it is drawn. A weight of 4 pulls the forward data path (an op's
@@ -74,6 +78,11 @@ class Style:
       and parameters and buffers sit just outside their module's cluster, beside the op that
       reads them, instead of in a row of their own inside it: half the ranks, for a slide.
     - ``nodesep``, ``ranksep``: Graphviz's spacing within and between ranks, in inches.
+    - ``fold_repeats``: when ``draw_graph(fold_repeats=...)`` does not say, runs of at least
+      this many alike blocks of module calls fold to their first and last block and one node
+      between (``folding.fold_repeats``); 0 never folds.
+    - ``wrap_at_folds``: the main path goes on in a new line (a new column top to bottom)
+      after each folded node, so that a folded deep network is about as wide as it is high.
     """
 
     fontsize: int
@@ -87,6 +96,8 @@ class Style:
     compact: bool
     nodesep: float
     ranksep: float
+    fold_repeats: int = 0
+    wrap_at_folds: bool = False
 
 
 PRESETS = {
@@ -95,7 +106,8 @@ PRESETS = {
                      compact=False, nodesep=0.25, ranksep=0.35),
     "slide": Style(fontsize=16, rankdir="LR", show_values=True, full_values=3,
                    summary="max_abs", data_prefix="data ", dtypes="mixed", legend=False,
-                   compact=True, nodesep=0.2, ranksep=0.3),
+                   compact=True, nodesep=0.2, ranksep=0.3, fold_repeats=3,
+                   wrap_at_folds=True),
     "steps": Style(fontsize=14, rankdir="LR", show_values=True, full_values=6,
                    summary="max_abs", data_prefix="data ", dtypes="mixed", legend=False,
                    compact=False, nodesep=0.25, ranksep=0.35),
