@@ -50,15 +50,7 @@ def readme_graph():
 def article_mlp_graph(style="slide"):
     """One Adam step of the article's MLP (20 -> 64 -> 64 -> 5, BatchNorm) on a batch of 32."""
     tg.manual_seed(42)
-    model = MLPWithBatchNorm(input_dim=20, hidden_dim=64, output_dim=5)
-    optimizer = optim.Adam(model.parameters(), lr=0.01)
-    x, y = tg.randn(32, 20), tg.randint(0, 5, (32,))
-    optimizer.zero_grad()
-    loss = nn.CrossEntropyLoss()(model(x), y)
-    graph = viz.draw_graph(loss, model=model, names={"x": x, "y": y, "loss": loss},
-                           style=style, backward=True)
-    optimizer.step()
-    return graph
+    return training_step_graph(MLPWithBatchNorm(input_dim=20, hidden_dim=64, output_dim=5), style)
 
 
 def deep_mlp_graph(depth, style="slide"):
@@ -66,7 +58,12 @@ def deep_mlp_graph(depth, style="slide"):
     20 -> 64 -> ... -> 64 -> 5) on a batch of 32; the slide style folds the blocks between
     the first and the last into one node."""
     tg.manual_seed(42)
-    model = MLP(input_dim=20, hidden_dim=64, output_dim=5, depth=depth)
+    return training_step_graph(MLP(input_dim=20, hidden_dim=64, output_dim=5, depth=depth), style)
+
+
+def training_step_graph(model, style):
+    """The graph of one Adam step of ``model`` on a random batch of 32 (20 features, 5
+    classes), drawn with ``backward=True`` before the step."""
     optimizer = optim.Adam(model.parameters(), lr=0.01)
     x, y = tg.randn(32, 20), tg.randint(0, 5, (32,))
     optimizer.zero_grad()

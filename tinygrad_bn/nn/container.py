@@ -113,21 +113,17 @@ class _ModuleTable(Module):
         return len(self._modules)
 
 
-class ModuleList(_ModuleTable):
-    """A list of modules whose parameters belong to the owner, named ``0``, ``1``, ... as in
-    PyTorch. Indexing (negative too), slicing (a new ModuleList), ``len``, iteration, ``in``,
-    ``append``, ``extend``, ``insert``, ``pop``, ``del``, item assignment, ``+`` and ``+=``
-    work as on a list (``del`` and ``insert`` renumber); it has no ``forward``. Its repr
-    groups consecutive equal entries as PyTorch's does: ``(0-2): 3 x Linear(...)``."""
+class _ModuleSequence(_ModuleTable):
+    """What ``ModuleList`` and ``Sequential`` share: entries read, written and deleted by
+    position (negative too), slices, iteration over the modules. (Neither is a subclass of the
+    other, as in PyTorch.) A subclass says what a slice of it is, in ``_sliced``."""
 
-    def __init__(self, modules: Iterable[Module] | None = None) -> None:
-        super().__init__()
-        if modules is not None:
-            self += modules
+    def _sliced(self, index: slice):
+        raise NotImplementedError
 
     def __getitem__(self, index):
         if isinstance(index, slice):
-            return type(self)(list(self._modules.values())[index])
+            return self._sliced(index)
         return self._modules[self._key_at(index)]
 
     def __setitem__(self, index, module):
@@ -143,6 +139,22 @@ class ModuleList(_ModuleTable):
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
+
+
+class ModuleList(_ModuleSequence):
+    """A list of modules whose parameters belong to the owner, named ``0``, ``1``, ... as in
+    PyTorch. Indexing (negative too), slicing (a new ModuleList), ``len``, iteration, ``in``,
+    ``append``, ``extend``, ``insert``, ``pop``, ``del``, item assignment, ``+`` and ``+=``
+    work as on a list (``del`` and ``insert`` renumber); it has no ``forward``. Its repr
+    groups consecutive equal entries as PyTorch's does: ``(0-2): 3 x Linear(...)``."""
+
+    def __init__(self, modules: Iterable[Module] | None = None) -> None:
+        super().__init__()
+        if modules is not None:
+            self += modules
+
+    def _sliced(self, index):
+        return type(self)(list(self._modules.values())[index])
 
     def __iadd__(self, modules: Iterable[Module]) -> Self:
         return self.extend(modules)
@@ -274,7 +286,7 @@ class ModuleDict(_ModuleTable):
         self._modules.clear()
 
 
-class Sequential(_ModuleTable):
+class Sequential(_ModuleSequence):
     """Apply the given modules in order: ``Sequential(a, b)(x) == b(a(x))``.
 
     Modules are named ``0``, ``1``, ... (``0.weight`` in ``state_dict``), or by the keys of an
@@ -300,24 +312,8 @@ class Sequential(_ModuleTable):
             input = module(input)
         return input
 
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return type(self)(OrderedDict(list(self._modules.items())[index]))
-        return self._modules[self._key_at(index)]
-
-    def __setitem__(self, index, module):
-        setattr(self, self._key_at(index), module)
-
-    def __delitem__(self, index):
-        if isinstance(index, slice):
-            for key in list(self._modules)[index]:
-                delattr(self, key)
-        else:
-            delattr(self, self._key_at(index))
-        self._renumber()
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+    def _sliced(self, index):
+        return type(self)(OrderedDict(list(self._modules.items())[index]))  # keeps the names
 
     def __add__(self, other: Sequential) -> Sequential:
         _check_sequential(other)
