@@ -114,7 +114,8 @@ def test_caption_numbers_read_as_the_drawings_labels():
     b = tg.tensor(3.0, requires_grad=True)
     steps = viz.backward_steps(a * b, names={"a": a, "b": b})
     assert steps[0].lines[1:] == [
-        "to a (input 0): local \u2202output/\u2202a = b = 3  \u2192  sends g \u00b7 b = 1 \u00d7 3 = 3",
+        ("to a (input 0): local \u2202output/\u2202a = b = 3  \u2192  sends g \u00b7 b = 1 "
+         "\u00d7 3 = 3"),
         ("to b (input 1): local \u2202output/\u2202b = a = 0.5000  \u2192  sends g \u00b7 a = "
          "1 \u00d7 0.5000 = 0.5000")]
     drawn = viz.draw_graph(a * b, names={"a": a, "b": b}, style="steps", backward=True).source
@@ -169,8 +170,8 @@ def test_the_article_mlp_captions_name_and_explain_every_input():
     assert steps[0].lines == [
         "from above: g = \u2202loss/\u2202loss = 1",
         ("to Linear's result (input 0): local \u2202loss/\u2202(Linear's result) = "
-         "(softmax(Linear's result) - one-hot(y)) / N, row by row  \u2192  sends g \u00b7 "
-         "(softmax(Linear's result) - one-hot(y)) / N = (32, 5), max abs 0.0289"),
+         "softmax(Linear's result) - one-hot(y) in each row, / N for the mean  \u2192  sends "
+         "g \u00b7 (softmax(Linear's result) - one-hot(y)) / N = (32, 5), max abs 0.0289"),
         "to y (input 1): receives no gradient (y does not require grad)"]
     assert steps[7].lines[1] == "to x (input 0): receives no gradient (x does not require grad)"
     # the Linear with a bias adds it, the one without does not
@@ -178,6 +179,16 @@ def test_the_article_mlp_captions_name_and_explain_every_input():
         "to ReLU's result (input 0): local \u2202(Linear's result)/\u2202(ReLU's result) = "
         "fc3.weight, as (Linear's result) = (ReLU's result) @ fc3.weight\u1d40 + fc3.bias  ")
     assert "(ReLU's result) @ fc2.weight\u1d40  \u2192" in steps[4].lines[1]
+    assert steps[4].lines[2].startswith(  # a role opening a rule needs no brackets
+        "to fc2.weight (input 1): local \u2202(Linear's result)/\u2202fc2.weight = ReLU's result, "
+        "row by row  \u2192  sends g\u1d40 @ (ReLU's result) = (64, 64)")
+    # the batch statistics are said, and every symbol is defined
+    assert steps[3].lines[1].startswith(
+        "to Linear's result (input 0): local \u2202(BatchNorm's result)/\u2202(Linear's result) "
+        "= through x\u0302 = (input - mean) / \u03c3, with the batch's mean and \u03c3 = "
+        "\u221a(var + eps) shared by every row (every row reaches every output row)  \u2192  "
+        "sends (bn2.weight / \u03c3) \u00b7 (g - mean(g) - x\u0302 \u00b7 mean(g \u00b7 x\u0302)), "
+        "means over the batch = (32, 64)")
     assert all("bias" not in line for line in steps[4].lines)
 
 
@@ -188,7 +199,8 @@ def test_a_sum_loss_is_not_divided_by_n():
     assert "(softmax(Linear's result)" not in line and "/ N" not in line
     assert "local \u2202output/\u2202tensor" not in line
     assert line.startswith("to a leaf (input 0): local \u2202output/\u2202(a leaf) = "
-                           "(softmax(a leaf) - one-hot(the constant [1])), row by row")
+                           "softmax(a leaf) - one-hot([1]) in each row  \u2192  "
+                           "sends g \u00b7 (softmax(a leaf) - one-hot([1])) = ")
 
 
 def marked_edges(steps, index):
@@ -529,3 +541,20 @@ def test_a_tensor_output_takes_its_gradient_as_backward_does():
     assert steps[0].upstream.tolist() == [1.0, -1.0] and steps[0].sent[0].tolist() == [3.0, -3.0]
     with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar"):
         viz.backward_steps(y)
+
+
+def test_rules_write_a_constant_as_its_value_and_a_role_in_brackets_where_needed():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    out = ((x ** 2 / 2).exp().abs()).sum()
+    lines = {step.op.name: step.lines[1] for step in viz.backward_steps(out, names={"x": x})}
+    assert lines["Pow"].startswith(
+        "to x (input 0): local \u2202(Pow's result)/\u2202x = 2 \u00b7 x^(2 - 1) = [2, 4]  "
+        "\u2192  sends g \u00b7 2 \u00b7 x^(2 - 1) = ")
+    assert lines["Div"].startswith("to Pow's result (input 0): local \u2202(Div's result)/"
+                                   "\u2202(Pow's result) = 1 / 2 = [0.5000, 0.5000]  \u2192  "
+                                   "sends g / 2 = ")
+    assert lines["Exp"].startswith("to Div's result (input 0): local \u2202(Exp's result)/"
+                                   "\u2202(Div's result) = exp(Div's result) = Exp's result = ")
+    assert "sends g \u00b7 (Exp's result) = " in lines["Exp"]
+    assert lines["Abs"].startswith("to Exp's result (input 0): local \u2202(Abs's result)/"
+                                   "\u2202(Exp's result) = sign(Exp's result) = [1, 1]  ")

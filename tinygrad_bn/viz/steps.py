@@ -38,8 +38,8 @@ from .walk import _input_tensors, _produced, _tensor_key
 
 # Per op name, for each input: (its local derivative, the gradient it is sent), written with
 # {g} (the gradient from above), {out} (the op's result), {a}, {b}, {c} (its inputs), {bias}
-# (`` + c`` when there is a third input, else nothing) and {per_row} (`` / N`` when a loss
-# takes the mean over N rows).
+# (`` + c`` when there is a third input, else nothing), {per_row} and {mean} (`` / N`` and
+# ``, / N for the mean`` when a loss takes the mean over N rows, else nothing).
 RULES = {
     "Add": (("1", "{g}"), ("1", "{g}")),
     "Sub": (("1", "{g}"), ("-1", "-{g}")),
@@ -64,20 +64,21 @@ RULES = {
     "Linear": (("{b}, as {out} = {a} @ {b}\u1d40{bias}", "{g} @ {b}"),
                ("{a}, row by row", "{g}\u1d40 @ {a}"),
                ("1 for every row", "{g} summed over the rows")),
-    "BatchNorm": ((("through x\u0302 and the batch's shared mean and \u03c3 (every row "
-                    "reaches every output row)"),
+    "BatchNorm": ((("through x\u0302 = (input - mean) / \u03c3, with the batch's mean and "
+                    "\u03c3 = \u221a(var + eps) shared by every row (every row reaches every "
+                    "output row)"),
                    ("({b} / \u03c3) \u00b7 ({g} - mean({g}) - x\u0302 \u00b7 mean({g} \u00b7 "
                     "x\u0302)), means over the batch")),
                   ("x\u0302", "sum over the batch of {g} \u00b7 x\u0302"),
                   ("1", "sum over the batch of {g}")),
-    "CrossEntropy": (("(softmax({a}) - one-hot({b})){per_row}, row by row",
+    "CrossEntropy": (("softmax({a}) - one-hot({b}) in each row{mean}",
                       "{g} \u00b7 (softmax({a}) - one-hot({b})){per_row}"),),
 }
 # BatchNorm in evaluation (``training=False``) normalises with the running statistics,
 # constants: each element's derivative is its own, with no path through a batch statistic.
 EVAL_BATCHNORM = (("{b} / \u221a(running_var + eps), element by element",
                    "{g} \u00b7 {b} / \u221a(running_var + eps)"),
-                  ("x\u0302 = (x - running_mean) / \u221a(running_var + eps)",
+                  ("x\u0302 = (input - running_mean) / \u221a(running_var + eps)",
                    "sum over the batch of {g} \u00b7 x\u0302"),
                   ("1", "sum over the batch of {g}"))
 # Ops whose local derivative is elementwise, so that it has values to print: for these,
@@ -182,8 +183,8 @@ def backward_steps(output: Tensor, *, model: Module | None = None,
     ``model``, ``names``, ``style``, ``show_values``, ``rankdir`` and ``group_modules`` are
     ``draw_graph``'s, and the frames name tensors as ``draw_graph`` does (``names``, the
     model's parameter and buffer names, ``output``); the captions call an unnamed tensor by
-    its role (``ReLU's result``, ``the constant 2``, ``an input (8, 20)``). ``gradient`` is ``d(root)/d(output)``
-    for a tensor of more than one element (as ``backward``'s).
+    its role (``ReLU's result``, ``the constant 2``, ``an input (8, 20)``). ``gradient`` is
+    ``d(root)/d(output)`` for a tensor of more than one element (as ``backward``'s).
 
     The user's ``.grad`` fields are left as they were: the pass runs through
     ``autograd.grad``, and intermediate tensors that retain their gradient are switched off
@@ -280,7 +281,6 @@ def _make_steps(output, ops, records, picture, rankdir):
     sums, arrivals, done_ops = {}, {}, set()
     marks = _FrameMarks(picture, sums, arrivals, expected, done_ops)
     steps, frames = [], []
-    look = picture.look
     for number, (op, upstream, raw_sent) in enumerate(records, start=1):
         if number == 1:
             sums[output_node], arrivals[output_node] = upstream, 1
@@ -302,8 +302,8 @@ def _make_steps(output, ops, records, picture, rankdir):
             arrivals[node] = arrivals.get(node, 0) + 1
         local = _local_derivatives(op, upstream)
         out_name, names = _descriptions(picture, op, result_node[id(op)], input_nodes)
-        lines = _caption(op, root, out_name, names, inputs, upstream, local, sent, arrivals,
-                         expected, input_nodes, look)
+        lines = _caption(picture, op, root, out_name, names, input_nodes, upstream, local,
+                         sent, arrivals, expected)
         title = f"Step {number} of {len(records)}: {_op_lines(op)[0]}"
         steps.append(Step(number, len(records), op, title, lines, upstream, sent, local,
                           steps=None))
@@ -328,8 +328,9 @@ def _local_derivatives(op, upstream):
 def _descriptions(picture, op, result_node, input_nodes):
     """What a caption calls ``op``'s result and each of its inputs: the name the drawing shows
     (``draw_graph``'s), else the tensor's role: ``ReLU's result``, ``the constant 2`` (a
-    constant small enough that the drawing prints it), ``an input (8, 20)``, ``a leaf``. An input whose role reads the same as the result's or another input's also says
-    which input it is (``Mul's result, input 0``)."""
+    constant small enough that the drawing prints it), ``an input (8, 20)``, ``a leaf``. An
+    input whose role reads the same as the result's or another input's also says which input
+    it is (``Mul's result, input 0``)."""
     out = picture.nodes[result_node]["name"] or f"{op.name}'s result"
     roles = [_description(picture, node) for node in input_nodes]
     names = list(roles)
@@ -352,9 +353,21 @@ def _description(picture, node):
     tensor = info["tensor"]
     if tensor.requires_grad:
         return "a leaf"
-    if tensor._array.size <= picture.look.full_values:
-        return f"the constant {_values(tensor._array, picture.look)}"
+    constant = _constant_text(picture, node)
+    if constant is not None:
+        return f"the constant {constant}"
     return f"an input {_shape_text(tensor.shape)}"
+
+
+def _constant_text(picture, node):
+    """The values of an unnamed constant small enough that the drawing prints them (as
+    ``draw_graph`` does for an ``eps``), else None."""
+    info = picture.nodes[node]
+    tensor = info["tensor"]
+    if info["name"] or info["producer"] is not None or tensor.requires_grad or \
+            tensor._array.size > picture.look.full_values:
+        return None
+    return _values(tensor._array, picture.look)
 
 
 def _symbol(text):
@@ -362,23 +375,29 @@ def _symbol(text):
     return f"({text})" if " " in text else text
 
 
-def _caption(op, root, out_name, names, inputs, upstream, local, sent, arrivals, expected,
-             input_nodes, look):
+def _caption(picture, op, root, out_name, names, input_nodes, upstream, local, sent, arrivals,
+             expected):
     """The plain-text lines under a frame's title: the gradient from above, then per input
     its local derivative and what it is sent, or why it is sent nothing."""
+    look = picture.look
     rules = RULES.get(op.name)
     if op.name == "BatchNorm" and not op.argument_values().get("training", True):
         rules = EVAL_BATCHNORM
     symbols = {"g": "g", "out": _symbol(out_name),
                "bias": f" + {_symbol(names[2])}" if len(names) > 2 else "",
-               "per_row": " / N" if op.argument_values().get("reduction") == "mean" else ""}
-    symbols.update(zip("abc", map(_symbol, names)))
+               "per_row": "", "mean": ""}
+    if op.argument_values().get("reduction") == "mean":
+        symbols.update(per_row=" / N", mean=", / N for the mean")
+    for letter, node, name in zip("abc", input_nodes, names):
+        constant = _constant_text(picture, node)  # a constant reads as its value: 1 / 2
+        symbols[letter] = _symbol(name) if constant is None else constant
     lines = [f"from above: g = \u2202{root}/\u2202{_symbol(out_name)} = {_text(upstream, look)}"]
     for position, (name, grad) in enumerate(zip(names, sent)):
         heading = f"to {name}" + ("" if name.endswith(f"input {position}")
                                   else f" (input {position})")
         if grad is None:
-            lines.append(f"{heading}: receives no gradient ({_why_none(op, name, inputs[position])})")
+            why = _why_none(picture, input_nodes[position], op, name)
+            lines.append(f"{heading}: receives no gradient ({why})")
             continue
         derivative = f"\u2202{_symbol(out_name)}/\u2202{_symbol(name)}"
         if rules is not None and position < len(rules):
@@ -402,27 +421,33 @@ def _caption(op, root, out_name, names, inputs, upstream, local, sent, arrivals,
 
 
 def _fill(rule, symbols):
-    """A rule with its symbols put in (``{a}`` -> ``(ReLU's result)``); a symbol that stands
-    alone or already inside brackets (``softmax({a})``) takes no brackets of its own."""
+    """A rule with its symbols put in (``{a}`` -> ``(ReLU's result)``); a symbol that is a
+    whole term already (the whole rule, ``{a}, row by row``, ``... = {out}``, or inside
+    brackets, ``softmax({a})``) takes no brackets of its own."""
 
     def put(match):
         value = symbols[match.group(1)]
-        alone = match.span() == (0, len(rule)) or (
-            rule[match.start() - 1:match.start()] == "(" and rule[match.end():match.end() + 1]
-            == ")")
+        before, after = rule[:match.start()], rule[match.end():]
+        if before.endswith("(") or after.startswith(")"):
+            alone = before.endswith("(") and after.startswith(")")
+        else:
+            alone = before in ("", "= ") or before.endswith(" = ")
+            alone = alone and (after == "" or after.startswith(","))
         return value[1:-1] if alone and value.startswith("(") and value.endswith(")") else value
 
     return re.sub(r"\{(\w+)\}", put, rule)
 
 
-def _why_none(op, name, tensor):
-    """Why an input of ``op`` is sent no gradient."""
-    if name.startswith("the constant"):
+def _why_none(picture, node, op, name):
+    """Why ``op`` sends its input ``node`` (called ``name``) no gradient."""
+    info = picture.nodes[node]
+    if info["tensor"].requires_grad:
+        return f"{op.name} has no gradient for this input"
+    if info["name"]:
+        return f"{name} does not require grad"
+    if _constant_text(picture, node) is not None:
         return "a constant needs none"
-    if not tensor.requires_grad:
-        return "it does not require grad" if name.startswith("an input") else (
-            f"{name} does not require grad")
-    return f"{op.name} has no gradient for this input"
+    return "it does not require grad"
 
 
 def _is_number(text):
