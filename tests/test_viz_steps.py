@@ -83,21 +83,197 @@ def test_captions_show_upstream_times_local_for_micrograd():
     t = micrograd()
     steps = viz.backward_steps(t["L"], names=t)
     assert [s.op.name for s in steps] == ["Mul", "ReLU", "Add", "Mul"]
-    last = steps[3]
-    assert last.lines == [
-        "from above: g = \u2202L/\u2202e = -2.",
-        ("to a (input 0): local \u2202e/\u2202a = b = -3.  \u2192  sends g \u00b7 b = -2. "
-         "\u00d7 -3. = 6."),
-        ("to b (input 1): local \u2202e/\u2202b = a = 2.  \u2192  sends g \u00b7 a = -2. "
-         "\u00d7 2. = -4."),
+    # numbers read as the drawing's labels (whole ones without PyTorch's point); the unnamed
+    # relu(d), which draw_graph leaves blank, is called by its role
+    assert [step.lines for step in steps] == [
+        ["from above: g = \u2202L/\u2202L = 1",
+         ("to ReLU's result (input 0): local \u2202L/\u2202(ReLU's result) = f = -2  \u2192  "
+          "sends g \u00b7 f = 1 \u00d7 -2 = -2"),
+         ("to f (input 1): local \u2202L/\u2202f = ReLU's result = 4  \u2192  sends g \u00b7 "
+          "(ReLU's result) = 1 \u00d7 4 = 4")],
+        ["from above: g = \u2202L/\u2202(ReLU's result) = -2",
+         ("to d (input 0): local \u2202(ReLU's result)/\u2202d = 1 where d > 0, else 0 = 1  "
+          "\u2192  sends g where d > 0, else 0 = -2 \u00d7 1 = -2")],
+        ["from above: g = \u2202L/\u2202d = -2",
+         "to e (input 0): local \u2202d/\u2202e = 1  \u2192  sends g = -2",
+         "to c (input 1): local \u2202d/\u2202c = 1  \u2192  sends g = -2"],
+        ["from above: g = \u2202L/\u2202e = -2",
+         ("to a (input 0): local \u2202e/\u2202a = b = -3  \u2192  sends g \u00b7 b = -2 "
+          "\u00d7 -3 = 6"),
+         ("to b (input 1): local \u2202e/\u2202b = a = 2  \u2192  sends g \u00b7 a = -2 "
+          "\u00d7 2 = -4")],
     ]
+    last = steps[3]
     assert last.upstream.item() == -2.0
     assert [g.item() for g in last.sent] == [6.0, -4.0] and [v.item() for v in last.local] == [
         -3.0, 2.0]
-    relu = steps[1]  # an unnamed tensor gets a name the caption can use
-    assert relu.lines[0] == "from above: g = \u2202L/\u2202t1 = -2."
-    add = steps[2]
-    assert "local \u2202d/\u2202c = 1  \u2192  sends g = -2." in add.lines[2]
+
+
+def test_caption_numbers_read_as_the_drawings_labels():
+    a = tg.tensor(0.5, requires_grad=True)
+    b = tg.tensor(3.0, requires_grad=True)
+    steps = viz.backward_steps(a * b, names={"a": a, "b": b})
+    assert steps[0].lines[1:] == [
+        ("to a (input 0): local \u2202output/\u2202a = b = 3  \u2192  sends g \u00b7 b = 1 "
+         "\u00d7 3 = 3"),
+        ("to b (input 1): local \u2202output/\u2202b = a = 0.5000  \u2192  sends g \u00b7 a = "
+         "1 \u00d7 0.5000 = 0.5000")]
+    drawn = viz.draw_graph(a * b, names={"a": a, "b": b}, style="steps", backward=True).source
+    frame = steps[0].graph.source
+    for label in ("a\\nscalar\\ndata 0.5000\\ngrad 3", "b\\nscalar\\ndata 3\\ngrad 0.5000"):
+        assert label in drawn and label in frame
+
+
+def labels(source):
+    """Node id -> label lines of a DOT source, gradient lines left out."""
+    found = {}
+    for node, label in re.findall(r'^\t+(\w+) \[label="((?:[^"\\]|\\.)*)"', source, re.M):
+        found[node] = [line for line in label.split("\\n") if not line.startswith("grad ")]
+    return found
+
+
+@pytest.mark.parametrize("style", ["steps", "slide"])
+def test_frames_name_tensors_as_draw_graph_does(style):
+    t = micrograd()
+    model, x, y, loss = mlp_step()
+    cases = [(t["L"], dict(names=t)), (t["L"], {}),
+             (loss, dict(model=model, names={"x": x, "y": y})), (loss, dict(model=model))]
+    for output, arguments in cases:
+        steps = viz.backward_steps(output, style=style, **arguments)
+        drawn = labels(viz.draw_graph(output, style=style, show_values=True, show_legend=False,
+                                      **arguments).source)
+        assert len(drawn) > 5
+        for index in (0, len(steps) - 1):
+            assert labels(steps.frame(index).source) == drawn
+        text = "\n".join(line for step in steps for line in step.lines)
+        assert not re.search(r"\bt\d", text)  # no name draw_graph does not show
+
+
+def test_the_article_mlp_captions_name_and_explain_every_input():
+    tg.manual_seed(42)  # as examples/backprop_steps.py
+    model = MLPWithBatchNorm(input_dim=20, hidden_dim=64, output_dim=5)
+    x, y = tg.randn(32, 20), tg.randint(0, 5, (32,))
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    steps = viz.backward_steps(loss, model=model, names={"x": x, "y": y, "loss": loss},
+                               style="slide")
+    heads = [[line.split(":")[0] for line in step.lines[1:]] for step in steps]
+    assert heads == [
+        ["to Linear's result (input 0)", "to y (input 1)"],
+        ["to ReLU's result (input 0)", "to fc3.weight (input 1)", "to fc3.bias (input 2)"],
+        ["to BatchNorm's result (input 0)"],
+        ["to Linear's result (input 0)", "to bn2.weight (input 1)", "to bn2.bias (input 2)"],
+        ["to ReLU's result (input 0)", "to fc2.weight (input 1)"],
+        ["to BatchNorm's result (input 0)"],
+        ["to Linear's result (input 0)", "to bn1.weight (input 1)", "to bn1.bias (input 2)"],
+        ["to x (input 0)", "to fc1.weight (input 1)"],
+    ]
+    assert steps[0].lines == [
+        "from above: g = \u2202loss/\u2202loss = 1",
+        ("to Linear's result (input 0): local \u2202loss/\u2202(Linear's result) = "
+         "softmax(Linear's result) - one-hot(y) in each row, / N for the mean  \u2192  sends "
+         "g \u00b7 (softmax(Linear's result) - one-hot(y)) / N = (32, 5), max abs 0.0289"),
+        "to y (input 1): receives no gradient (y does not require grad)"]
+    assert steps[7].lines[1] == "to x (input 0): receives no gradient (x does not require grad)"
+    # the Linear with a bias adds it, the one without does not
+    assert steps[1].lines[1].startswith(
+        "to ReLU's result (input 0): local \u2202(Linear's result)/\u2202(ReLU's result) = "
+        "fc3.weight, as (Linear's result) = (ReLU's result) @ fc3.weight\u1d40 + fc3.bias  ")
+    assert "(ReLU's result) @ fc2.weight\u1d40  \u2192" in steps[4].lines[1]
+    assert steps[4].lines[2].startswith(  # a role opening a rule needs no brackets
+        "to fc2.weight (input 1): local \u2202(Linear's result)/\u2202fc2.weight = ReLU's result, "
+        "row by row  \u2192  sends g\u1d40 @ (ReLU's result) = (64, 64)")
+    # the batch statistics are said, and every symbol is defined
+    assert steps[3].lines[1].startswith(
+        "to Linear's result (input 0): local \u2202(BatchNorm's result)/\u2202(Linear's result) "
+        "= through x\u0302 = (input - mean) / \u03c3, with the batch's mean and \u03c3 = "
+        "\u221a(var + eps) shared by every row (every row reaches every output row)  \u2192  "
+        "sends (bn2.weight / \u03c3) \u00b7 (g - mean(g) - x\u0302 \u00b7 mean(g \u00b7 x\u0302)), "
+        "means over the batch = (32, 64)")
+    assert all("bias" not in line for line in steps[4].lines)
+
+
+def test_a_sum_loss_is_not_divided_by_n():
+    logits = tg.tensor([[1.0, 2.0]], requires_grad=True)
+    loss = nn.functional.cross_entropy(logits, tg.tensor([1]), reduction="sum")
+    line = viz.backward_steps(loss)[0].lines[1]
+    assert "(softmax(Linear's result)" not in line and "/ N" not in line
+    assert "local \u2202output/\u2202tensor" not in line
+    assert line.startswith("to a leaf (input 0): local \u2202output/\u2202(a leaf) = "
+                           "softmax(a leaf) - one-hot([1]) in each row  \u2192  "
+                           "sends g \u00b7 (softmax(a leaf) - one-hot([1])) = ")
+
+
+def marked_edges(steps, index):
+    """Frame ``index``'s highlighted edges: (tail label, head label) -> colour."""
+    picture = steps.picture
+
+    def label(node):
+        info = picture.nodes[node]
+        return info["op"].name if info["kind"] == "op" else (info["name"] or info["kind"])
+
+    _, edges, _ = steps.marks(index)
+    return {(label(tail), label(head)): marks["color"] for (tail, head), marks in edges.items()}
+
+
+RED, BLUE = "#d62728", "#1f77b4"
+
+
+def test_only_inputs_that_receive_a_gradient_have_red_edges():
+    t = micrograd()
+    steps = viz.backward_steps(t["L"], names=t)
+    # g arrives along the op's edge to its result (blue), and leaves to each input (red)
+    assert marked_edges(steps, 0) == {("tensor", "Mul"): RED, ("f", "Mul"): RED,
+                                      ("Mul", "L"): BLUE}
+    assert marked_edges(steps, 3) == {("a", "Mul"): RED, ("b", "Mul"): RED, ("Mul", "e"): BLUE}
+    x = tg.tensor([1.0, 2.0])  # an input, and a constant: neither receives a gradient
+    w = tg.tensor([3.0, 4.0], requires_grad=True)
+    out = (x * w * 2).sum()
+    steps = viz.backward_steps(out, names={"x": x, "w": w})
+    assert marked_edges(steps, 2) == {("w", "Mul"): RED, ("Mul", "tensor"): BLUE}
+    assert marked_edges(steps, 1) == {("tensor", "Mul"): RED, ("Mul", "tensor"): BLUE}
+    assert steps[2].lines[1] == "to x (input 0): receives no gradient (x does not require grad)"
+    assert steps[1].lines[2] == ("to the constant 2 (input 1): receives no gradient (a constant "
+                                 "needs none)")
+    frame = steps[2].graph.source
+    assert re.search(r"t\d+ -> op0 \[[^\]]*color=\"#d62728\"", frame)  # w
+    assert len(re.findall(r'color="#d62728"', frame)) == 2  # w's edge and w itself
+
+
+def test_the_mlp_marks_no_edge_from_x_y_or_a_running_statistic():
+    model, x, y, loss = mlp_step()
+    for style in ("steps", "slide"):
+        steps = viz.backward_steps(loss, model=model, names={"x": x, "y": y}, style=style)
+        receiving = set()
+        for index in range(len(steps)):
+            receiving |= {tail for (tail, _), colour in marked_edges(steps, index).items()
+                          if colour == RED}
+        assert {"x", "y", "bn1.running_mean", "bn1.running_var"}.isdisjoint(receiving)
+        assert {"fc1.weight", "bn1.weight", "fc3.bias"} <= receiving
+        assert marked_edges(steps, len(steps) - 1).get(("x", "Linear")) is None
+    model.eval()  # eval-mode batch norm reads its running statistics as inputs
+    out = model(x).sum()
+    steps = viz.backward_steps(out, model=model)
+    tails = {tail for index in range(len(steps)) for (tail, _), colour
+             in marked_edges(steps, index).items() if colour == RED}
+    assert not any("running" in tail for tail in tails)
+    # with the running statistics, each element's derivative is its own
+    assert steps[3].title == "Step 4 of 8: BatchNorm(eps=1e-05, training=False)"
+    assert steps[3].lines[1].startswith(
+        "to Linear's result (input 0): local \u2202(BatchNorm's result)/\u2202(Linear's result) "
+        "= bn2.weight / \u221a(running_var + eps), element by element  \u2192  sends g \u00b7 "
+        "bn2.weight / \u221a(running_var + eps) = ")
+    assert steps[7].lines[1] == ("to an input (8, 20) (input 0): receives no gradient (it does "
+                                 "not require grad)")
+
+
+def test_an_input_used_twice_is_told_apart_from_its_twin():
+    a = tg.tensor([1.0], requires_grad=True)
+    out = (a * 2) + (a * 3)
+    steps = viz.backward_steps(out.sum())
+    add = next(step for step in steps if step.op.name == "Add")
+    assert add.lines[1].startswith("to Mul's result, input 0: local \u2202(Add's result)/"
+                                   "\u2202(Mul's result, input 0) = 1")
+    assert add.lines[2].startswith("to Mul's result, input 1: ")
 
 
 def test_a_tensor_used_twice_receives_its_gradient_in_parts():
@@ -107,7 +283,7 @@ def test_a_tensor_used_twice_receives_its_gradient_in_parts():
     mul = next(s for s in steps if s.op.name == "Mul")
     assert "(part 1 of 2: the gradients from every use add up)" in mul.lines[1]
     frame = mul.graph.source
-    assert re.search(r"x\\n\(2,\)\\ndata \[1., 2.\]\\ngrad \[[^\]]*\] \(part 1 of 2\)", frame)
+    assert re.search(r"x\\n\(2,\)\\ndata \[1, 2\]\\ngrad \[[^\]]*\] \(part 1 of 2\)", frame)
     final = steps[-1].graph.source
     expected = (np.exp([1.0, 2.0]) * (1 + np.array([1.0, 2.0])))
     assert f"grad [{expected[0]:.4f}, {expected[1]:.4f}]" in final
@@ -309,7 +485,7 @@ def test_render_steps_writes_numbered_svg_frames_with_captions(tmp_path):
     assert page.files == [str(tmp_path / "frames" / name) for name in names]
     frame = (tmp_path / "frames" / "step_04.svg").read_text()
     assert frame.startswith("<?xml") and "Step 4 of 4: Mul" in frame
-    assert "sends g \u00b7 b = -2. \u00d7 -3. = 6." in frame
+    assert "sends g \u00b7 b = -2 \u00d7 -3 = 6" in frame
     assert viz.render_steps(steps[1:3], str(tmp_path / "two") + "/").files[-1].endswith(
         "step_03.svg")
 
@@ -365,3 +541,20 @@ def test_a_tensor_output_takes_its_gradient_as_backward_does():
     assert steps[0].upstream.tolist() == [1.0, -1.0] and steps[0].sent[0].tolist() == [3.0, -3.0]
     with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar"):
         viz.backward_steps(y)
+
+
+def test_rules_write_a_constant_as_its_value_and_a_role_in_brackets_where_needed():
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    out = ((x ** 2 / 2).exp().abs()).sum()
+    lines = {step.op.name: step.lines[1] for step in viz.backward_steps(out, names={"x": x})}
+    assert lines["Pow"].startswith(
+        "to x (input 0): local \u2202(Pow's result)/\u2202x = 2 \u00b7 x^(2 - 1) = [2, 4]  "
+        "\u2192  sends g \u00b7 2 \u00b7 x^(2 - 1) = ")
+    assert lines["Div"].startswith("to Pow's result (input 0): local \u2202(Div's result)/"
+                                   "\u2202(Pow's result) = 1 / 2 = [0.5000, 0.5000]  \u2192  "
+                                   "sends g / 2 = ")
+    assert lines["Exp"].startswith("to Div's result (input 0): local \u2202(Exp's result)/"
+                                   "\u2202(Div's result) = exp(Div's result) = Exp's result = ")
+    assert "sends g \u00b7 (Exp's result) = " in lines["Exp"]
+    assert lines["Abs"].startswith("to Exp's result (input 0): local \u2202(Abs's result)/"
+                                   "\u2202(Exp's result) = sign(Exp's result) = [1, 1]  ")

@@ -1,28 +1,45 @@
 """Label text: how a tensor's values, a shape, a count and an op with its fixed arguments read in
-a drawing. Plain strings, for any writer; escaping them for Graphviz is the writer's job."""
+a drawing. Plain strings, for any writer; escaping them for Graphviz is the writer's job.
+
+Numbers read as PyTorch prints them (``printing.format_numbers``: 4 decimals, or scientific,
+one mode for all of a tensor's elements), except that whole numbers drop the point PyTorch
+writes after them (``tensor(2.)``): a label reads ``grad 2``, and a step caption
+``-2 \u00d7 -3 = 6``, where ``2.`` would read as the end of a sentence. The drawing prints
+a tensor's dtype when it differs from the rest, which is what the point told apart."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..printing import format_number, format_numbers
+from ..printing import format_numbers
+
+
+def _numbers(array):
+    """The elements of ``array`` (flattened) as text, in one shared mode: PyTorch's, with the
+    point after whole numbers dropped (``["1", "-2"]``, ``["0.5000", "2.0000"]``)."""
+    return [text[:-1] if text.endswith(".") else text for text in format_numbers(array)]
+
+
+def _number(value):
+    """One number as a label shows it (``_numbers``): ``2``, ``0.2500``, ``1.0000e-05``."""
+    return _numbers(value)[0]
 
 
 def _values(array, look, gradient=False):
-    """Small arrays in full (PyTorch's number format); larger ones summarised as the style
+    """Small arrays in full (``_numbers``); larger ones summarised as the style
     says: ``"mean"`` gives mean and std (norm and mean for gradients), ``"max_abs"`` the
     largest magnitude."""
     if array.size <= look.full_values:
-        text = ", ".join(format_numbers(array))
+        text = ", ".join(_numbers(array))
         text = text if array.ndim == 0 else f"[{text}]"
         return text if array.ndim <= 1 else f"{text} (flattened)"
     if array.dtype.kind in "iub":
         return f"min {array.min()}, max {array.max()}"
     if look.summary == "max_abs":
-        return f"max abs {format_number(np.abs(array).max())}"
+        return f"max abs {_number(np.abs(array).max())}"
     if gradient:
-        return f"norm {format_number(np.linalg.norm(array))}, mean {format_number(array.mean())}"
-    return f"mean {format_number(array.mean())}, std {format_number(array.std())}"
+        return f"norm {_number(np.linalg.norm(array))}, mean {_number(array.mean())}"
+    return f"mean {_number(array.mean())}, std {_number(array.std())}"
 
 
 def _shape_text(shape):

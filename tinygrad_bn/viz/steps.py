@@ -18,6 +18,7 @@ and turns the changes into changes of that drawing, and ``step_page`` renders th
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -36,7 +37,9 @@ from .styles import CURRENT_EDGE, CURRENT_OP, FROM_ABOVE, NOT_YET, RECEIVING, _p
 from .walk import _input_tensors, _produced, _tensor_key
 
 # Per op name, for each input: (its local derivative, the gradient it is sent), written with
-# {g} (the gradient from above), {out} (the op's result) and {a}, {b}, {c} (its inputs).
+# {g} (the gradient from above), {out} (the op's result), {a}, {b}, {c} (its inputs), {bias}
+# (`` + c`` when there is a third input, else nothing), {per_row} and {mean} (`` / N`` and
+# ``, / N for the mean`` when a loss takes the mean over N rows, else nothing).
 RULES = {
     "Add": (("1", "{g}"), ("1", "{g}")),
     "Sub": (("1", "{g}"), ("-1", "-{g}")),
@@ -58,22 +61,33 @@ RULES = {
     "Expand": (("1 for every copy", "{g} summed over the copies"),),
     "MatMul": (("{b}\u1d40, on the right", "{g} @ {b}\u1d40"),
                ("{a}\u1d40, on the left", "{a}\u1d40 @ {g}")),
-    "Linear": (("{b}: {out} = {a} @ {b}\u1d40 + bias", "{g} @ {b}"),
+    "Linear": (("{b}, as {out} = {a} @ {b}\u1d40{bias}", "{g} @ {b}"),
                ("{a}, row by row", "{g}\u1d40 @ {a}"),
                ("1 for every row", "{g} summed over the rows")),
-    "BatchNorm": ((("through x\u0302 and the batch's shared mean and \u03c3 (every row "
-                    "reaches every output row)"),
+    "BatchNorm": ((("through x\u0302 = (input - mean) / \u03c3, with the batch's mean and "
+                    "\u03c3 = \u221a(var + eps) shared by every row (every row reaches every "
+                    "output row)"),
                    ("({b} / \u03c3) \u00b7 ({g} - mean({g}) - x\u0302 \u00b7 mean({g} \u00b7 "
                     "x\u0302)), means over the batch")),
                   ("x\u0302", "sum over the batch of {g} \u00b7 x\u0302"),
                   ("1", "sum over the batch of {g}")),
-    "CrossEntropy": (("softmax({a}) - one-hot({b}), / N for the mean",
-                      "{g} \u00b7 (softmax({a}) - one-hot({b})) / N"),),
+    "CrossEntropy": (("softmax({a}) - one-hot({b}) in each row{mean}",
+                      "{g} \u00b7 (softmax({a}) - one-hot({b})){per_row}"),),
 }
+# BatchNorm in evaluation (``training=False``) normalises with the running statistics,
+# constants: each element's derivative is its own, with no path through a batch statistic.
+EVAL_BATCHNORM = (("{b} / \u221a(running_var + eps), element by element",
+                   "{g} \u00b7 {b} / \u221a(running_var + eps)"),
+                  ("x\u0302 = (input - running_mean) / \u221a(running_var + eps)",
+                   "sum over the batch of {g} \u00b7 x\u0302"),
+                  ("1", "sum over the batch of {g}"))
 # Ops whose local derivative is elementwise, so that it has values to print: for these,
 # ``backward(ones)`` is exactly d(out)/d(input), element by element.
 ELEMENTWISE = {"Add", "Sub", "Mul", "Div", "Pow", "Neg", "Exp", "Log", "Sqrt", "Tanh",
                "Sigmoid", "ReLU", "Abs"}
+# The op's edge from its result in a frame: blue, as the result where g arrives (FROM_ABOVE);
+# the red CURRENT_EDGE is for the edges to the inputs that receive a gradient.
+ARRIVING_EDGE = {**CURRENT_EDGE, "color": FROM_ABOVE["color"]}
 PENDING = "?"  # the gradient line of a tensor backward has not reached yet
 
 
@@ -167,9 +181,10 @@ def backward_steps(output: Tensor, *, model: Module | None = None,
     ``Step`` (see the module docstring).
 
     ``model``, ``names``, ``style``, ``show_values``, ``rankdir`` and ``group_modules`` are
-    ``draw_graph``'s. ``gradient`` is ``d(root)/d(output)`` for a tensor of more than one
-    element (as ``backward``'s). Tensors without a name are called ``t1``, ``t2``, ... in the
-    frames, so that the captions can refer to them.
+    ``draw_graph``'s, and the frames name tensors as ``draw_graph`` does (``names``, the
+    model's parameter and buffer names, ``output``); the captions call an unnamed tensor by
+    its role (``ReLU's result``, ``the constant 2``, ``an input (8, 20)``). ``gradient`` is
+    ``d(root)/d(output)`` for a tensor of more than one element (as ``backward``'s).
 
     The user's ``.grad`` fields are left as they were: the pass runs through
     ``autograd.grad``, and intermediate tensors that retain their gradient are switched off
@@ -210,7 +225,6 @@ def backward_steps(output: Tensor, *, model: Module | None = None,
                        look.show_values if show_values is None else show_values,
                        True, True, False, group_modules and model is not None,
                        max_nodes=10 ** 9)
-    _name_the_unnamed(picture)
     return _make_steps(output, ops, records, picture, rankdir)
 
 
@@ -249,18 +263,6 @@ def _run_engine(output, ops, gradient):
     return records
 
 
-def _name_the_unnamed(picture):
-    """Call unnamed tensors ``t1``, ``t2``, ... (in drawing order), so captions can name them."""
-    taken = {info["name"] for info in picture.nodes.values() if info.get("name")}
-    count = 0
-    for info in picture.nodes.values():
-        if "tensor" in info and not info["name"]:
-            count += 1
-            while f"t{count}" in taken:
-                count += 1
-            info["name"] = f"t{count}"
-
-
 def _make_steps(output, ops, records, picture, rankdir):
     """The steps and their frames from the engine's records."""
     produced = _produced(output, ops)
@@ -279,7 +281,6 @@ def _make_steps(output, ops, records, picture, rankdir):
     sums, arrivals, done_ops = {}, {}, set()
     marks = _FrameMarks(picture, sums, arrivals, expected, done_ops)
     steps, frames = [], []
-    look = picture.look
     for number, (op, upstream, raw_sent) in enumerate(records, start=1):
         if number == 1:
             sums[output_node], arrivals[output_node] = upstream, 1
@@ -300,10 +301,9 @@ def _make_steps(output, ops, records, picture, rankdir):
             sums[node] = grad if node not in sums else sums[node] + grad
             arrivals[node] = arrivals.get(node, 0) + 1
         local = _local_derivatives(op, upstream)
-        names = [picture.nodes[node]["name"] for node in input_nodes]
-        out_name = picture.nodes[result_node[id(op)]]["name"]
-        lines = _caption(op, root, out_name, names, upstream, local, sent, arrivals, expected,
-                         input_nodes, look)
+        out_name, names = _descriptions(picture, op, result_node[id(op)], input_nodes)
+        lines = _caption(picture, op, root, out_name, names, input_nodes, upstream, local,
+                         sent, arrivals, expected)
         title = f"Step {number} of {len(records)}: {_op_lines(op)[0]}"
         steps.append(Step(number, len(records), op, title, lines, upstream, sent, local,
                           steps=None))
@@ -325,22 +325,86 @@ def _local_derivatives(op, upstream):
             for g in grads]
 
 
-def _caption(op, root, out_name, names, upstream, local, sent, arrivals, expected, input_nodes,
-             look):
-    """The plain-text lines under a frame's title."""
-    rules = RULES.get(op.name)
-    symbols = {"g": "g", "out": out_name}
-    symbols.update(zip("abc", names))
-    lines = [f"from above: g = \u2202{root}/\u2202{out_name} = {_text(upstream, look)}"]
-    for position, (name, grad) in enumerate(zip(names, sent)):
-        if grad is None:
-            lines.append(f"to {name} (input {position}): no gradient needed")
+def _descriptions(picture, op, result_node, input_nodes):
+    """What a caption calls ``op``'s result and each of its inputs: the name the drawing shows
+    (``draw_graph``'s), else the tensor's role: ``ReLU's result``, ``the constant 2`` (a
+    constant small enough that the drawing prints it), ``an input (8, 20)``, ``a leaf``. An
+    input whose role reads the same as the result's or another input's also says which input
+    it is (``Mul's result, input 0``)."""
+    out = picture.nodes[result_node]["name"] or f"{op.name}'s result"
+    roles = [_description(picture, node) for node in input_nodes]
+    names = list(roles)
+    for position, (node, role) in enumerate(zip(input_nodes, roles)):
+        if picture.nodes[node]["name"]:
             continue
+        if role == out or any(other == role and other_node != node for other_node, other
+                              in zip(input_nodes, roles)):
+            names[position] = f"{role}, input {position}"
+    return out, names
+
+
+def _description(picture, node):
+    """A tensor node's name, or its role when it has none (see ``_descriptions``)."""
+    info = picture.nodes[node]
+    if info["name"]:
+        return info["name"]
+    if info["producer"] is not None:
+        return f"{info['producer'].name}'s result"
+    tensor = info["tensor"]
+    if tensor.requires_grad:
+        return "a leaf"
+    constant = _constant_text(picture, node)
+    if constant is not None:
+        return f"the constant {constant}"
+    return f"an input {_shape_text(tensor.shape)}"
+
+
+def _constant_text(picture, node):
+    """The values of an unnamed constant small enough that the drawing prints them (as
+    ``draw_graph`` does for an ``eps``), else None."""
+    info = picture.nodes[node]
+    tensor = info["tensor"]
+    if info["name"] or info["producer"] is not None or tensor.requires_grad or \
+            tensor._array.size > picture.look.full_values:
+        return None
+    return _values(tensor._array, picture.look)
+
+
+def _symbol(text):
+    """A name or role as a term of a formula: in parentheses when it is several words."""
+    return f"({text})" if " " in text else text
+
+
+def _caption(picture, op, root, out_name, names, input_nodes, upstream, local, sent, arrivals,
+             expected):
+    """The plain-text lines under a frame's title: the gradient from above, then per input
+    its local derivative and what it is sent, or why it is sent nothing."""
+    look = picture.look
+    rules = RULES.get(op.name)
+    if op.name == "BatchNorm" and not op.argument_values().get("training", True):
+        rules = EVAL_BATCHNORM
+    symbols = {"g": "g", "out": _symbol(out_name),
+               "bias": f" + {_symbol(names[2])}" if len(names) > 2 else "",
+               "per_row": "", "mean": ""}
+    if op.argument_values().get("reduction") == "mean":
+        symbols.update(per_row=" / N", mean=", / N for the mean")
+    for letter, node, name in zip("abc", input_nodes, names):
+        constant = _constant_text(picture, node)  # a constant reads as its value: 1 / 2
+        symbols[letter] = _symbol(name) if constant is None else constant
+    lines = [f"from above: g = \u2202{root}/\u2202{_symbol(out_name)} = {_text(upstream, look)}"]
+    for position, (name, grad) in enumerate(zip(names, sent)):
+        heading = f"to {name}" + ("" if name.endswith(f"input {position}")
+                                  else f" (input {position})")
+        if grad is None:
+            why = _why_none(picture, input_nodes[position], op, name)
+            lines.append(f"{heading}: receives no gradient ({why})")
+            continue
+        derivative = f"\u2202{_symbol(out_name)}/\u2202{_symbol(name)}"
         if rules is not None and position < len(rules):
-            local_rule, sent_rule = (part.format(**symbols) for part in rules[position])
+            local_rule, sent_rule = (_fill(part, symbols) for part in rules[position])
         else:
-            local_rule, sent_rule = f"\u2202{out_name}/\u2202{name}", f"{op.name}.backward(g)"
-        text = f"to {name} (input {position}): local \u2202{out_name}/\u2202{name} = {local_rule}"
+            local_rule, sent_rule = derivative, f"{op.name}.backward(g)"
+        text = f"{heading}: local {derivative} = {local_rule}"
         factor = local[position]
         if factor is not None and not _is_number(local_rule):
             text += f" = {_text(factor, look)}"
@@ -354,6 +418,36 @@ def _caption(op, root, out_name, names, upstream, local, sent, arrivals, expecte
                      "use add up)")
         lines.append(text)
     return lines
+
+
+def _fill(rule, symbols):
+    """A rule with its symbols put in (``{a}`` -> ``(ReLU's result)``); a symbol that is a
+    whole term already (the whole rule, ``{a}, row by row``, ``... = {out}``, or inside
+    brackets, ``softmax({a})``) takes no brackets of its own."""
+
+    def put(match):
+        value = symbols[match.group(1)]
+        before, after = rule[:match.start()], rule[match.end():]
+        if before.endswith("(") or after.startswith(")"):
+            alone = before.endswith("(") and after.startswith(")")
+        else:
+            alone = before in ("", "= ") or before.endswith(" = ")
+            alone = alone and (after == "" or after.startswith(","))
+        return value[1:-1] if alone and value.startswith("(") and value.endswith(")") else value
+
+    return re.sub(r"\{(\w+)\}", put, rule)
+
+
+def _why_none(picture, node, op, name):
+    """Why ``op`` sends its input ``node`` (called ``name``) no gradient."""
+    info = picture.nodes[node]
+    if info["tensor"].requires_grad:
+        return f"{op.name} has no gradient for this input"
+    if info["name"]:
+        return f"{name} does not require grad"
+    if _constant_text(picture, node) is not None:
+        return "a constant needs none"
+    return "it does not require grad"
 
 
 def _is_number(text):
@@ -377,7 +471,8 @@ class _FrameMarks:
     graph has nodes, not nodes times ops.
 
     A frame's marks are node attributes (the op processed, its result, the inputs receiving,
-    what backward has not reached), edge attributes (the op's edges) and gradient lines. Only
+    what backward has not reached), edge attributes (the op's edge from its result, and its
+    edges to the inputs that receive a gradient) and gradient lines. Only
     the nodes of this step and of the step before can change; each is recomputed from the
     backward bookkeeping (``sums``, ``arrivals``, ``expected``, ``done_ops``, shared with
     ``_make_steps``, which updates them) by ``_node_marks``."""
@@ -408,10 +503,13 @@ class _FrameMarks:
                 attributes[node] = marks
             if grad is not None and self.grads.get(node) != grad:
                 grads[node] = grad
-        current = {(node, op_node) for node in input_nodes} | {(op_node, result)}
-        edges = {edge: None for edge in self.previous_edges - current}
-        edges.update((edge, CURRENT_EDGE) for edge in current)
-        self.previous_edges = current
+        # the gradient runs back along the op's edge from its result (g arriving) and along
+        # the edges to the inputs that receive one; an input that needs none keeps its edge
+        current = {(node, op_node): CURRENT_EDGE for node in input_nodes if node in receiving}
+        current[(op_node, result)] = ARRIVING_EDGE
+        edges = {edge: None for edge in self.previous_edges - current.keys()}
+        edges.update(current)
+        self.previous_edges = set(current)
         _apply(self.attributes, attributes)
         _apply(self.edges, edges)
         self.grads.update(grads)
