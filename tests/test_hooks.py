@@ -111,7 +111,7 @@ def test_a_kept_graph_still_shows_its_structure_after_backward():
     loss = (kept.exp()).sum()
     loss.backward()
     source = loss.draw(names={"kept": kept}, show_values=True).source
-    assert "kept\\n(2,) float32\\n[3, 6]" in source
+    assert "kept\\n(2,) float32\\n[3., 6.]" in source
 
 
 # ---------------------------------------------------------------------- module hooks

@@ -25,10 +25,10 @@ EXPECTED = {
         "gradcheck on scalars: True",
         "gradcheck on vectors: True",
         "Step 4 of 4: Mul",
-        "sends g · b = -2 × -3 = 6",
-        "from above: g = ∂L/∂(ReLU's result) = -2",
+        "sends g · b = -2. × -3. = 6.",
+        "from above: g = ∂L/∂(ReLU's result) = -2.",
         "gradients: {'a': 0.0, 'b': 0.0, 'c': 0.0, 'f': 0.0}",
-        ">2</text>", ">&#45;3</text>",  # the picture shows the values of a and b, as it says
+        ">2.</text>", ">&#45;3.</text>",  # the picture shows the values of a and b, as it says
     ],
     "batch_normalization": [
         "Input  mean per feature: [15.18  9.91  9.35]",

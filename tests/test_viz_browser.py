@@ -50,7 +50,7 @@ def test_next_three_times_shows_the_fourth_frame(browser, tmp_path):
     assert browser.evaluate("document.getElementById('slider').value") == "4"
     # the fourth frame: the first Mul highlighted, a and b receiving 6 and -4
     caption = browser.evaluate("document.querySelector('#step-4 .caption').innerText")
-    assert "sends g \u00b7 b = -2 \u00d7 -3 = 6" in caption
+    assert "sends g \u00b7 b = -2. \u00d7 -3. = 6." in caption
     shot = browser.screenshot(tmp_path / "fourth_frame.png")
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
 

@@ -83,25 +83,25 @@ def test_captions_show_upstream_times_local_for_micrograd():
     t = micrograd()
     steps = viz.backward_steps(t["L"], names=t)
     assert [s.op.name for s in steps] == ["Mul", "ReLU", "Add", "Mul"]
-    # numbers read as the drawing's labels (whole ones without PyTorch's point); the unnamed
-    # relu(d), which draw_graph leaves blank, is called by its role
+    # numbers read as the drawing's labels, which print as tensors print (PyTorch's format);
+    # the unnamed relu(d), which draw_graph leaves blank, is called by its role
     assert [step.lines for step in steps] == [
-        ["from above: g = \u2202L/\u2202L = 1",
-         ("to ReLU's result (input 0): local \u2202L/\u2202(ReLU's result) = f = -2  \u2192  "
-          "sends g \u00b7 f = 1 \u00d7 -2 = -2"),
-         ("to f (input 1): local \u2202L/\u2202f = ReLU's result = 4  \u2192  sends g \u00b7 "
-          "(ReLU's result) = 1 \u00d7 4 = 4")],
-        ["from above: g = \u2202L/\u2202(ReLU's result) = -2",
-         ("to d (input 0): local \u2202(ReLU's result)/\u2202d = 1 where d > 0, else 0 = 1  "
-          "\u2192  sends g where d > 0, else 0 = -2 \u00d7 1 = -2")],
-        ["from above: g = \u2202L/\u2202d = -2",
-         "to e (input 0): local \u2202d/\u2202e = 1  \u2192  sends g = -2",
-         "to c (input 1): local \u2202d/\u2202c = 1  \u2192  sends g = -2"],
-        ["from above: g = \u2202L/\u2202e = -2",
-         ("to a (input 0): local \u2202e/\u2202a = b = -3  \u2192  sends g \u00b7 b = -2 "
-          "\u00d7 -3 = 6"),
-         ("to b (input 1): local \u2202e/\u2202b = a = 2  \u2192  sends g \u00b7 a = -2 "
-          "\u00d7 2 = -4")],
+        ["from above: g = \u2202L/\u2202L = 1.",
+         ("to ReLU's result (input 0): local \u2202L/\u2202(ReLU's result) = f = -2.  \u2192  "
+          "sends g \u00b7 f = 1. \u00d7 -2. = -2."),
+         ("to f (input 1): local \u2202L/\u2202f = ReLU's result = 4.  \u2192  sends g \u00b7 "
+          "(ReLU's result) = 1. \u00d7 4. = 4.")],
+        ["from above: g = \u2202L/\u2202(ReLU's result) = -2.",
+         ("to d (input 0): local \u2202(ReLU's result)/\u2202d = 1 where d > 0, else 0 = 1.  "
+          "\u2192  sends g where d > 0, else 0 = -2. \u00d7 1. = -2.")],
+        ["from above: g = \u2202L/\u2202d = -2.",
+         "to e (input 0): local \u2202d/\u2202e = 1  \u2192  sends g = -2.",
+         "to c (input 1): local \u2202d/\u2202c = 1  \u2192  sends g = -2."],
+        ["from above: g = \u2202L/\u2202e = -2.",
+         ("to a (input 0): local \u2202e/\u2202a = b = -3.  \u2192  sends g \u00b7 b = -2. "
+          "\u00d7 -3. = 6."),
+         ("to b (input 1): local \u2202e/\u2202b = a = 2.  \u2192  sends g \u00b7 a = -2. "
+          "\u00d7 2. = -4.")],
     ]
     last = steps[3]
     assert last.upstream.item() == -2.0
@@ -114,13 +114,13 @@ def test_caption_numbers_read_as_the_drawings_labels():
     b = tg.tensor(3.0, requires_grad=True)
     steps = viz.backward_steps(a * b, names={"a": a, "b": b})
     assert steps[0].lines[1:] == [
-        ("to a (input 0): local \u2202output/\u2202a = b = 3  \u2192  sends g \u00b7 b = 1 "
-         "\u00d7 3 = 3"),
+        ("to a (input 0): local \u2202output/\u2202a = b = 3.  \u2192  sends g \u00b7 b = 1. "
+         "\u00d7 3. = 3."),
         ("to b (input 1): local \u2202output/\u2202b = a = 0.5000  \u2192  sends g \u00b7 a = "
-         "1 \u00d7 0.5000 = 0.5000")]
+         "1. \u00d7 0.5000 = 0.5000")]
     drawn = viz.draw_graph(a * b, names={"a": a, "b": b}, style="steps", backward=True).source
     frame = steps[0].graph.source
-    for label in ("a\\nscalar\\ndata 0.5000\\ngrad 3", "b\\nscalar\\ndata 3\\ngrad 0.5000"):
+    for label in ("a\\nscalar\\ndata 0.5000\\ngrad 3.", "b\\nscalar\\ndata 3.\\ngrad 0.5000"):
         assert label in drawn and label in frame
 
 
@@ -168,7 +168,7 @@ def test_the_article_mlp_captions_name_and_explain_every_input():
         ["to x (input 0)", "to fc1.weight (input 1)"],
     ]
     assert steps[0].lines == [
-        "from above: g = \u2202loss/\u2202loss = 1",
+        "from above: g = \u2202loss/\u2202loss = 1.",
         ("to Linear's result (input 0): local \u2202loss/\u2202(Linear's result) = "
          "softmax(Linear's result) - one-hot(y) in each row, / N for the mean  \u2192  sends "
          "g \u00b7 (softmax(Linear's result) - one-hot(y)) / N = (32, 5), max abs 0.0289"),
@@ -232,7 +232,7 @@ def test_only_inputs_that_receive_a_gradient_have_red_edges():
     assert marked_edges(steps, 2) == {("w", "Mul"): RED, ("Mul", "tensor"): BLUE}
     assert marked_edges(steps, 1) == {("tensor", "Mul"): RED, ("Mul", "tensor"): BLUE}
     assert steps[2].lines[1] == "to x (input 0): receives no gradient (x does not require grad)"
-    assert steps[1].lines[2] == ("to the constant 2 (input 1): receives no gradient (a constant "
+    assert steps[1].lines[2] == ("to the constant 2. (input 1): receives no gradient (a constant "
                                  "needs none)")
     frame = steps[2].graph.source
     assert re.search(r"t\d+ -> op0 \[[^\]]*color=\"#d62728\"", frame)  # w
@@ -283,7 +283,7 @@ def test_a_tensor_used_twice_receives_its_gradient_in_parts():
     mul = next(s for s in steps if s.op.name == "Mul")
     assert "(part 1 of 2: the gradients from every use add up)" in mul.lines[1]
     frame = mul.graph.source
-    assert re.search(r"x\\n\(2,\)\\ndata \[1, 2\]\\ngrad \[[^\]]*\] \(part 1 of 2\)", frame)
+    assert re.search(r"x\\n\(2,\)\\ndata \[1., 2.\]\\ngrad \[[^\]]*\] \(part 1 of 2\)", frame)
     final = steps[-1].graph.source
     expected = (np.exp([1.0, 2.0]) * (1 + np.array([1.0, 2.0])))
     assert f"grad [{expected[0]:.4f}, {expected[1]:.4f}]" in final
@@ -485,7 +485,7 @@ def test_render_steps_writes_numbered_svg_frames_with_captions(tmp_path):
     assert page.files == [str(tmp_path / "frames" / name) for name in names]
     frame = (tmp_path / "frames" / "step_04.svg").read_text()
     assert frame.startswith("<?xml") and "Step 4 of 4: Mul" in frame
-    assert "sends g \u00b7 b = -2 \u00d7 -3 = 6" in frame
+    assert "sends g \u00b7 b = -2. \u00d7 -3. = 6." in frame
     assert viz.render_steps(steps[1:3], str(tmp_path / "two") + "/").files[-1].endswith(
         "step_03.svg")
 
@@ -548,13 +548,13 @@ def test_rules_write_a_constant_as_its_value_and_a_role_in_brackets_where_needed
     out = ((x ** 2 / 2).exp().abs()).sum()
     lines = {step.op.name: step.lines[1] for step in viz.backward_steps(out, names={"x": x})}
     assert lines["Pow"].startswith(
-        "to x (input 0): local \u2202(Pow's result)/\u2202x = 2 \u00b7 x^(2 - 1) = [2, 4]  "
-        "\u2192  sends g \u00b7 2 \u00b7 x^(2 - 1) = ")
+        "to x (input 0): local \u2202(Pow's result)/\u2202x = 2. \u00b7 x^(2. - 1) = [2., 4.]  "
+        "\u2192  sends g \u00b7 2. \u00b7 x^(2. - 1) = ")
     assert lines["Div"].startswith("to Pow's result (input 0): local \u2202(Div's result)/"
-                                   "\u2202(Pow's result) = 1 / 2 = [0.5000, 0.5000]  \u2192  "
-                                   "sends g / 2 = ")
+                                   "\u2202(Pow's result) = 1 / 2. = [0.5000, 0.5000]  \u2192  "
+                                   "sends g / 2. = ")
     assert lines["Exp"].startswith("to Div's result (input 0): local \u2202(Exp's result)/"
                                    "\u2202(Div's result) = exp(Div's result) = Exp's result = ")
     assert "sends g \u00b7 (Exp's result) = " in lines["Exp"]
     assert lines["Abs"].startswith("to Exp's result (input 0): local \u2202(Abs's result)/"
-                                   "\u2202(Exp's result) = sign(Exp's result) = [1, 1]  ")
+                                   "\u2202(Exp's result) = sign(Exp's result) = [1., 1.]  ")

@@ -15,13 +15,14 @@ from ..printing import format_numbers
 
 
 def _numbers(array):
-    """The elements of ``array`` (flattened) as text, in one shared mode: PyTorch's, with the
-    point after whole numbers dropped (``["1", "-2"]``, ``["0.5000", "2.0000"]``)."""
-    return [text[:-1] if text.endswith(".") else text for text in format_numbers(array)]
+    """The elements of ``array`` (flattened) as text, in one shared mode, exactly as PyTorch
+    prints a tensor's elements (``["1.", "-2."]``, ``["0.5000", "2.0000"]``). Labels and the
+    step page's captions both print through it, so they always agree."""
+    return list(format_numbers(array))
 
 
 def _number(value):
-    """One number as a label shows it (``_numbers``): ``2``, ``0.2500``, ``1.0000e-05``."""
+    """One number as a label shows it (``_numbers``): ``2.``, ``0.2500``, ``1.0000e-05``."""
     return _numbers(value)[0]
 
 
