@@ -1,19 +1,27 @@
-"""The article's experiment: identical MLPs with and without BatchNorm1d, trained from the same
-seed with Adam on 1,000 random samples (20 features, 5 classes). Prints both loss curves as a
-table, writes the loss-curve plot and the graph of one training step.
+"""The article's experiment: identical MLPs with and without BatchNorm1d, trained with Adam on
+1,000 random samples (20 features, 5 classes), each seed drawing the data, the weights and the
+shuffling, the seed reset before each network as in the article. Runs 5 seeds (42 to 46) one after
+another and prints the mean and spread of both loss curves per epoch, of the final and eval-mode
+losses, and each seed's final losses; plots the mean curves with their min-max band; draws the
+graph of one training step.
 
     python examples/batchnorm_comparison.py [--depth 2] [--lr 0.01] [--batch-size 32]
-                                            [--epochs 50] [--seed 42] [--out DIR]
+                                            [--epochs 50] [--seeds 5] [--seed 42] [--out DIR]
+    python examples/batchnorm_comparison.py --article    # the article's one run: seed 42 alone
     python examples/batchnorm_comparison.py --sweep      # depth x lr x batch-size grid
 
-The flags test the article's claims: BatchNorm's benefit grows with depth and learning rate,
-and it degrades with small batches. The labels are random, so "training loss" here measures
-how easily each network fits (memorises) them. With the article's settings the network without
-BatchNorm memorises faster (PyTorch 2.13 running the article's own code agrees: about 0.35 with
-BN against 0.003 without after 50 epochs), contrary to the article's caption; see
-examples/digits.py for a comparison on real data with held-out accuracy.
+One seed of a float32 training run is not evidence: its last digits, and at times which network
+ends lower, change with the BLAS kernel the CPU gets (OpenBLAS picks one per CPU model), so the
+conclusions rest on the means and their spread; --article (or --seeds 1) prints one seed's curves,
+labelled as such. The flags test the article's claims: BatchNorm's benefit grows with depth and
+learning rate, and it degrades with small batches. The labels are random, so "training loss"
+here measures how easily each network fits (memorises) them. With the article's settings the
+network without BatchNorm memorises faster on every seed, contrary to the article's caption
+(PyTorch 2.13 running the article's own code agrees); see examples/digits.py for a comparison on
+real data with held-out accuracy.
 """
 
+import contextlib
 import itertools
 import os
 import time
@@ -29,6 +37,8 @@ from article_models import MLP
 from tinygrad_bn import viz
 from tinygrad_bn.utils.data import DataLoader, TensorDataset
 
+# The article's settings and seed: the defaults, and what --article runs.
+ARTICLE = {"depth": 2, "lr": 0.01, "batch_size": 32, "epochs": 50, "seed": 42}
 SWEEP = {"depth": (2, 4, 8), "lr": (0.001, 0.01, 0.1), "batch_size": (4, 32, 256)}
 
 
@@ -78,6 +88,19 @@ def compare(depth=2, lr=0.01, batch_size=32, epochs=50, seed=42, hidden=64):
     return result
 
 
+def compare_seeds(seeds, depth=2, lr=0.01, batch_size=32, epochs=50, progress=None):
+    """``compare`` once per seed, one after another; every entry of its result becomes an array
+    over the seeds (the curves of shape (seeds, epochs))."""
+    runs = []
+    for seed in seeds:
+        runs.append(compare(depth, lr, batch_size, epochs, seed))
+        if progress is not None:
+            progress.update()
+    result = {key: np.array([run[key] for run in runs]) for key in runs[0]}
+    result["seeds"] = list(seeds)
+    return result
+
+
 def eval_loss(model, dataset):
     """Loss over the whole data set in eval mode (BatchNorm using its running statistics)."""
     model.eval()
@@ -86,34 +109,76 @@ def eval_loss(model, dataset):
         return nn.CrossEntropyLoss()(model(X), y).item()
 
 
+def describe_run(args, seeds):
+    """What the numbers are: one seed's run (the article's, when it is) or a mean over seeds."""
+    if len(seeds) > 1:
+        return (f"mean and standard deviation over {cli.describe_seeds(seeds)}; each seed draws "
+                f"the data, the weights and the shuffling")
+    article = " (the article's run, --article)" if args.article else ""
+    return (f"one run, {cli.describe_seeds(seeds)}{article}: a single seed, whose digits change "
+            f"with the BLAS kernel; the default runs {cli.DEFAULT_SEEDS} seeds")
+
+
 def print_table(result, args):
+    seeds = result["seeds"]
     print(f"Training loss per epoch: MLP with vs without BatchNorm1d (depth {args.depth}, hidden "
-          f"64, Adam lr {args.lr}, batch {args.batch_size}, {args.epochs} epochs, seed {args.seed})")
-    print(f"{'epoch':>5}  {'with BN':>8}  {'without BN':>10}")
-    for epoch, (a, b) in enumerate(zip(result["with_bn"], result["without_bn"]), start=1):
-        print(f"{epoch:>5}  {a:>8.4f}  {b:>10.4f}")
-    print(f"final loss: with BN {result['with_bn'][-1]:.4f}, without BN "
-          f"{result['without_bn'][-1]:.4f}")
-    print(f"loss on all 1,000 samples in eval mode: with BN {result['with_bn_eval_loss']:.4f}, "
-          f"without BN {result['without_bn_eval_loss']:.4f}")
-    print(f"wall time:  with BN {result['with_bn_seconds']:.2f} s, without BN "
-          f"{result['without_bn_seconds']:.2f} s")
+          f"64, Adam lr {args.lr}, batch {args.batch_size}, {args.epochs} epochs)")
+    print(f"  {describe_run(args, seeds)}")
+    with_bn, without_bn = result["with_bn"], result["without_bn"]
+    if len(seeds) == 1:
+        print(f"{'epoch':>5}  {'with BN':>8}  {'without BN':>10}")
+        for epoch, (a, b) in enumerate(zip(with_bn[0], without_bn[0]), start=1):
+            print(f"{epoch:>5}  {a:>8.4f}  {b:>10.4f}")
+        print(f"final loss ({cli.describe_seeds(seeds)}): with BN {with_bn[0, -1]:.4f}, "
+              f"without BN {without_bn[0, -1]:.4f}")
+        print(f"loss on all 1,000 samples in eval mode: with BN "
+              f"{result['with_bn_eval_loss'][0]:.4f}, without BN "
+              f"{result['without_bn_eval_loss'][0]:.4f}")
+        print(f"wall time:  with BN {result['with_bn_seconds'][0]:.2f} s, without BN "
+              f"{result['without_bn_seconds'][0]:.2f} s")
+        return
+    a, b = cli.spread(with_bn), cli.spread(without_bn)
+    print(f"{'epoch':>5}  {'with BN':>8} {'(std)':>8}  {'without BN':>10} {'(std)':>8}")
+    for epoch in range(with_bn.shape[1]):
+        print(f"{epoch + 1:>5}  {a['mean'][epoch]:>8.4f} {a['std'][epoch]:>8.4f}  "
+              f"{b['mean'][epoch]:>10.4f} {b['std'][epoch]:>8.4f}")
+    cli.print_spread_table(f"final training loss over {cli.describe_seeds(seeds)}:",
+                           [("with BN", with_bn[:, -1]), ("without BN", without_bn[:, -1])])
+    cli.print_spread_table("loss on all 1,000 samples in eval mode:",
+                           [("with BN", result["with_bn_eval_loss"]),
+                            ("without BN", result["without_bn_eval_loss"])])
+    print(f"{'seed':>6}  {'with BN':>8}  {'without BN':>10}   (final training loss per seed)")
+    for seed, x, y in zip(seeds, with_bn[:, -1], without_bn[:, -1]):
+        print(f"{seed:>6}  {x:>8.4f}  {y:>10.4f}")
+    lower = int(np.sum(without_bn[:, -1] < with_bn[:, -1]))
+    print(f"without BN ends lower in {lower} of {len(seeds)} seeds")
+    print(f"wall time:  {len(seeds)} seeds in {result['seconds']:.1f} s; per run with BN "
+          f"{result['with_bn_seconds'].mean():.2f} s, without BN "
+          f"{result['without_bn_seconds'].mean():.2f} s")
 
 
 def plot_losses(result, args):
     plt = plotting.pyplot()
     if plt is None:
         return None
+    seeds = result["seeds"]
     figure, axis = plt.subplots(figsize=(7, 4))
-    epochs = np.arange(1, len(result["with_bn"]) + 1)
-    axis.plot(epochs, result["with_bn"], label="with BatchNorm1d", color="tab:blue")
-    axis.plot(epochs, result["without_bn"], label="without BatchNorm", color="tab:orange")
+    epochs = np.arange(1, result["with_bn"].shape[1] + 1)
+    plotting.mean_and_band(axis, epochs, result["with_bn"], "with BatchNorm1d", "tab:blue")
+    plotting.mean_and_band(axis, epochs, result["without_bn"], "without BatchNorm", "tab:orange")
+    axis.set_yscale("log")
     axis.set_xlabel("epoch")
-    axis.set_ylabel("training loss (cross-entropy)")
-    axis.set_title(f"Depth {args.depth}, Adam lr {args.lr}, batch {args.batch_size}")
+    axis.set_ylabel("training loss (cross-entropy, log scale)")
+    if len(seeds) > 1:
+        over = f"mean and min-max over {cli.describe_seeds(seeds)}"
+    else:
+        article = " (the article's)" if args.article else ""
+        over = f"one run, {cli.describe_seeds(seeds)}{article}"
+    axis.set_title(f"Depth {args.depth}, Adam lr {args.lr}, batch {args.batch_size}: {over}",
+                   fontsize=10)
     plotting.integer_ticks(axis)
     plotting.legend_beside(axis)
-    axis.grid(alpha=0.3)
+    axis.grid(alpha=0.3, which="both")
     return plotting.save(figure, args.out, "loss_curves.png")
 
 
@@ -138,29 +203,41 @@ def draw_training_step(args):
 
 
 def sweep(args):
-    """Every combination of depth, learning rate and batch size in SWEEP; a summary table
-    (printed and written as CSV) and heat maps of final losses."""
+    """Every combination of depth, learning rate and batch size in SWEEP, each over the seeds; a
+    summary table of mean final losses (printed, and written as CSV with their spread) and heat
+    maps of the mean difference."""
+    seeds = cli.seed_list(args)
     rows = []
     for batch_size in SWEEP["batch_size"]:
         if cli.last_batch_of_one(N_SAMPLES, batch_size):
             print(cli.drop_last_note(N_SAMPLES, batch_size))
+    print(f"Final training loss after {args.epochs} epochs, mean over "
+          f"{cli.describe_seeds(seeds)}; 'BN wins' counts the seeds where BN ends lower")
     print(f"{'depth':>5} {'lr':>6} {'batch':>5}  {'with BN':>8} {'without BN':>10} "
-          f"{'BN - plain':>10}", flush=True)
+          f"{'BN - plain':>10} {'BN wins':>8}", flush=True)
     grid = list(itertools.product(*SWEEP.values()))
-    with cli.progress(len(grid), "sweep") as bar:
+    with cli.progress(len(grid) * len(seeds), "sweep") as bar:
         for depth, lr, batch_size in grid:
-            result = compare(depth, lr, batch_size, args.epochs, args.seed)
-            row = (depth, lr, batch_size, result["with_bn"][-1], result["without_bn"][-1])
+            result = compare_seeds(seeds, depth, lr, batch_size, args.epochs, progress=bar)
+            with_bn, without_bn = result["with_bn"][:, -1], result["without_bn"][:, -1]
+            wins = int(np.sum(with_bn < without_bn))
+            row = (depth, lr, batch_size, with_bn.mean(), without_bn.mean(), cli.spread(with_bn),
+                   cli.spread(without_bn), wins)
             rows.append(row)
-            bar.update()
             bar.write(f"{depth:>5} {lr:>6} {batch_size:>5}  {row[3]:>8.4f} {row[4]:>10.4f} "
-                      f"{row[3] - row[4]:>+10.4f}")
+                      f"{row[3] - row[4]:>+10.4f} {wins:>4}/{len(seeds)}")
     os.makedirs(args.out, exist_ok=True)
     table = os.path.join(args.out, "sweep.csv")
+    stats = ("mean", "std", "min", "max")
     with open(table, "w") as file:
-        file.write("depth,lr,batch_size,final_loss_with_bn,final_loss_without_bn\n")
-        for row in rows:
-            file.write(",".join(str(v) for v in row) + "\n")
+        file.write("depth,lr,batch_size,seeds,"
+                   + ",".join(f"final_loss_{net}_{stat}" for net in ("with_bn", "without_bn")
+                              for stat in stats)
+                   + ",seeds_bn_lower\n")
+        for depth, lr, batch_size, _, _, with_bn, without_bn, wins in rows:
+            values = [with_bn[stat] for stat in stats] + [without_bn[stat] for stat in stats]
+            file.write(f"{depth},{lr},{batch_size},{len(seeds)},"
+                       + ",".join(f"{value:.6g}" for value in values) + f",{wins}\n")
     print(f"wrote {table}")
     plt = plotting.pyplot()
     if plt is not None:
@@ -170,11 +247,12 @@ def sweep(args):
         axes = axes[0]
         limit = max(max(abs(r[3] - r[4]) for r in rows), 1e-6)  # one colour scale for all
         for axis, batch_size in zip(axes, sizes):
-            grid = np.array([[r[3] - r[4] for r in rows if r[0] == d and r[2] == batch_size]
-                             for d in depths])
+            cells = [[r for r in rows if r[0] == d and r[2] == batch_size] for d in depths]
+            grid = np.array([[r[3] - r[4] for r in line] for line in cells])
             image = axis.imshow(grid, cmap="RdBu_r", vmin=-limit, vmax=limit)
             for (i, j), value in np.ndenumerate(grid):
-                axis.text(j, i, f"{value:+.2f}", ha="center", va="center", fontsize=9,
+                wins = f"\n{cells[i][j][7]}/{len(seeds)}" if len(seeds) > 1 else ""
+                axis.text(j, i, f"{value:+.2f}{wins}", ha="center", va="center", fontsize=9,
                           color="white" if abs(value) > 0.6 * limit else "black")
             axis.set_xticks(range(len(rates)), [str(lr) for lr in rates])
             axis.set_yticks(range(len(depths)), [str(d) for d in depths])
@@ -183,35 +261,63 @@ def sweep(args):
         colorbar = figure.colorbar(image, ax=list(axes), shrink=0.8)
         colorbar.set_label("final loss with BN minus without BN")
         axes[0].set_ylabel("depth (hidden layers)")
+        over = (f"mean over {cli.describe_seeds(seeds)}, below it the seeds where BN ends lower"
+                if len(seeds) > 1 else cli.describe_seeds(seeds))
         figure.suptitle(f"Final training loss with BN minus without BN after {args.epochs} "
-                        f"epoch{'s' if args.epochs > 1 else ''} "
-                        "(blue: BatchNorm fits better)")
+                        f"epoch{'s' if args.epochs > 1 else ''} ({over}; "
+                        "blue: BatchNorm fits better)", fontsize=10)
         plotting.save(figure, args.out, "sweep_heatmap.png")
     return rows
 
 
+def check_article_flags(parser, args):
+    """``--article`` is the article's one run: its seed and settings, no sweep."""
+    if args.sweep:
+        parser.error("--article runs the article's single comparison, not the --sweep")
+    if args.seeds not in (1, cli.DEFAULT_SEEDS):
+        parser.error(f"--article runs one seed, got --seeds {args.seeds}")
+    for name, value in ARTICLE.items():
+        if getattr(args, name) != value:
+            flag = "--" + name.replace("_", "-")
+            parser.error(f"--article runs the article's {flag} {value}, got {flag} "
+                         f"{getattr(args, name)} (one run with other settings: --seeds 1)")
+
+
 def main(argv=None):
     parser = cli.make_parser(__doc__)
-    parser.add_argument("--depth", type=int, default=2, help="hidden layers")
-    parser.add_argument("--lr", type=float, default=0.01, help="Adam learning rate")
-    parser.add_argument("--batch-size", type=int, default=32, help="batch size")
+    parser.add_argument("--depth", type=int, default=ARTICLE["depth"], help="hidden layers")
+    parser.add_argument("--lr", type=float, default=ARTICLE["lr"], help="Adam learning rate")
+    parser.add_argument("--batch-size", type=int, default=ARTICLE["batch_size"],
+                        help="batch size")
     parser.add_argument("--epochs", type=int, default=None,
                         help="epochs per run (default: 50, or 10 per run with --sweep)")
-    parser.add_argument("--seed", type=int, default=42, help="seed for data and weights")
+    cli.add_seed_arguments(parser, ARTICLE["seed"], "the data, the weights and the shuffling")
+    parser.add_argument("--article", action="store_true",
+                        help="the article's exact run: one seed (42) with its settings, the "
+                             "per-epoch losses of that seed alone (same as --seeds 1)")
     parser.add_argument("--sweep", action="store_true",
-                        help="run the depth x lr x batch-size grid (27 runs of 10 epochs, about a "
-                             "minute) instead of one comparison; --depth, --lr and --batch-size "
-                             "are then ignored")
+                        help="run the depth x lr x batch-size grid (27 settings of 10 epochs, "
+                             "about 30 s per seed) instead of one comparison; --depth, --lr and "
+                             "--batch-size are then ignored")
     plotting.add_out_argument(parser)
     args = parser.parse_args(argv)
-    cli.require_positive(parser, args, "depth", "lr", "batch-size", "epochs")
+    cli.require_positive(parser, args, "depth", "lr", "batch-size", "epochs", "seeds")
     if args.epochs is None:
-        args.epochs = 10 if args.sweep else 50
+        args.epochs = 10 if args.sweep else ARTICLE["epochs"]
+    if args.article:
+        check_article_flags(parser, args)
+        args.seeds = 1
     if args.sweep:
         return {"sweep": sweep(args)}
     if cli.last_batch_of_one(N_SAMPLES, args.batch_size):
         print(cli.drop_last_note(N_SAMPLES, args.batch_size))
-    result = compare(args.depth, args.lr, args.batch_size, args.epochs, args.seed)
+    seeds = cli.seed_list(args)
+    start = time.perf_counter()
+    with cli.progress(len(seeds), "seeds", unit="seed") if len(seeds) > 1 else (
+            contextlib.nullcontext()) as bar:
+        result = compare_seeds(seeds, args.depth, args.lr, args.batch_size, args.epochs,
+                               progress=bar)
+    result["seconds"] = time.perf_counter() - start
     print_table(result, args)
     result["plot"] = plot_losses(result, args)
     result["graph"] = draw_training_step(args)

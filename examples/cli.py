@@ -1,11 +1,18 @@
 """Command-line plumbing shared by the example scripts: a parser whose ``--help`` shows the
 script's whole docstring and every flag's default, checks that turn a bad flag value into one
 line of error (``parser.error``) instead of a traceback, and progress (a count and the time
-left) for the long runs, through tqdm when it is installed (the ``examples`` extra)."""
+left) for the long runs, through tqdm when it is installed (the ``examples`` extra), and the
+``--seeds``/``--seed`` flags with the mean, standard deviation and min-max the scripts report over
+the seeds (one seed of a float32 training run is not evidence: its last digits, and sometimes
+which network wins, change with the BLAS kernel the CPU gets)."""
 
 import argparse
 import sys
 import time
+
+import numpy as np
+
+DEFAULT_SEEDS = 5
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
@@ -23,6 +30,53 @@ def make_parser(doc):
     """An ``ArgumentParser`` described by the script's whole docstring ``doc``."""
     return argparse.ArgumentParser(description=doc, formatter_class=HelpFormatter)
 
+
+
+def add_seed_arguments(parser, first_seed, what):
+    """``--seeds N`` (how many runs, default DEFAULT_SEEDS) and ``--seed S`` (the first): the
+    runs use seeds S, S + 1, ..., S + N - 1, one after another in this process; ``what`` says
+    what a seed draws."""
+    parser.add_argument("--seeds", type=int, default=DEFAULT_SEEDS, metavar="N",
+                        help="how many seeds to run (--seed, --seed + 1, ...), one after another; "
+                             "the tables and plots give the mean and spread over them, and "
+                             "--seeds 1 gives one seed's run")
+    parser.add_argument("--seed", type=int, default=first_seed,
+                        help=f"the first seed (each seed draws {what})")
+
+
+def seed_list(args):
+    """The seeds ``add_seed_arguments``' flags ask for: ``[seed, seed + 1, ...]``."""
+    return list(range(args.seed, args.seed + args.seeds))
+
+
+def describe_seeds(seeds):
+    """``"seed 42"`` or ``"5 seeds (42 to 46)"``."""
+    if len(seeds) == 1:
+        return f"seed {seeds[0]}"
+    return f"{len(seeds)} seeds ({seeds[0]} to {seeds[-1]})"
+
+
+def spread(values):
+    """Mean, standard deviation (the sample's, ``ddof=1``; 0 for one value), min and max of
+    ``values`` over the seeds (the first axis): a dict of floats, or of arrays when each seed
+    gave a curve."""
+    values = np.asarray(values, dtype=np.float64)
+    std = values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros_like(values[0])
+    return {"mean": values.mean(axis=0), "std": std, "min": values.min(axis=0),
+            "max": values.max(axis=0)}
+
+
+def print_spread_table(title, rows, digits=4):
+    """One line per configuration: mean, std and min-max of its per-seed ``values``.
+    ``rows`` is ``[(label, values), ...]``."""
+    width = max(len(label) for label, _ in rows)
+    print(title)
+    print(f"  {'':<{width}}  {'mean':>{digits + 4}}  {'std':>{digits + 4}}  "
+          f"{'min':>{digits + 4}}  {'max':>{digits + 4}}")
+    for label, values in rows:
+        stats = spread(values)
+        print(f"  {label:<{width}}  " + "  ".join(
+            f"{stats[key]:>{digits + 4}.{digits}f}" for key in ("mean", "std", "min", "max")))
 
 
 def require_positive(parser, args, *names):

@@ -3,6 +3,8 @@ it is not, the scripts still print every number and this module says what to ins
 
 import os
 
+import numpy as np
+
 INSTALL_HINT = 'matplotlib is not installed, so no figure was drawn (pip install -e ".[examples]")'
 
 
@@ -46,3 +48,15 @@ def integer_ticks(axis):
 def legend_beside(axis, **kwargs):
     """The legend to the right of the axes, where it cannot cover a curve."""
     axis.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0, **kwargs)
+
+
+def mean_and_band(axis, x, runs, label, color):
+    """One configuration's runs (an array of shape (seeds, len(x))): their mean as a line and
+    their min-max as a shaded band; a single run is drawn as a plain line."""
+    runs = np.asarray(runs, dtype=np.float64)
+    if len(runs) == 1:
+        axis.plot(x, runs[0], label=label, color=color)
+        return
+    axis.plot(x, runs.mean(axis=0), label=f"{label}: mean", color=color)
+    axis.fill_between(x, runs.min(axis=0), runs.max(axis=0), color=color, alpha=0.2, linewidth=0,
+                      label=f"{label}: min-max")
