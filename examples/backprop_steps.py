@@ -14,9 +14,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import cli
-from article_models import MLPWithBatchNorm
-from micrograd_expression import micrograd_expression
+from _shared import cli
+from _shared.article_models import MLPWithBatchNorm
+from _shared.micrograd_expression import micrograd_expression
 
 import tinygrad_bn as tg
 from tinygrad_bn import nn, viz

@@ -6,9 +6,9 @@ out with mean 0 and standard deviation 1; histograms of a larger batch before an
 
 import numpy as np
 
-import cli
-import numpy_batchnorm
-import plotting
+from _shared import cli
+from _shared import numpy_batchnorm
+from _shared import plotting
 import tinygrad_bn as tg
 from tinygrad_bn.nn import functional as F
 

@@ -28,12 +28,12 @@ import time
 
 import numpy as np
 
-import cli
-import plotting
+from _shared import cli
+from _shared import plotting
 import tinygrad_bn as torch  # the training code below is the article's PyTorch code
 import tinygrad_bn.nn as nn
 import tinygrad_bn.optim as optim
-from article_models import MLP
+from _shared.article_models import MLP
 from tinygrad_bn import viz
 from tinygrad_bn.utils.data import DataLoader, TensorDataset
 

@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np
 
-import cli
+from _shared import cli
 import tinygrad_bn as tg
 from tinygrad_bn import nn, viz
 

@@ -7,8 +7,8 @@ central finite difference at x[0, 0], and against tinygrad_bn's autograd through
 
 import numpy as np
 
-import cli
-import numpy_batchnorm
+from _shared import cli
+from _shared import numpy_batchnorm
 import tinygrad_bn as tg
 from tinygrad_bn import nn
 from tinygrad_bn.nn import functional as F

@@ -4,7 +4,7 @@ bias's job) or after it; the two models' parameter counts, layer by layer.
     python examples/placement.py
 """
 
-import cli
+from _shared import cli
 import tinygrad_bn as tg
 from tinygrad_bn import nn
 

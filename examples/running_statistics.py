@@ -7,9 +7,9 @@ convention and in tinygrad_bn's (PyTorch's) side by side.
 
 import numpy as np
 
-import cli
-import numpy_batchnorm
-import plotting
+from _shared import cli
+from _shared import numpy_batchnorm
+from _shared import plotting
 import tinygrad_bn as tg
 from tinygrad_bn import nn
 

@@ -6,9 +6,9 @@ and standard deviation ``|gamma|``; a figure of four gamma/beta settings.
 
 import numpy as np
 
-import cli
-import numpy_batchnorm
-import plotting
+from _shared import cli
+from _shared import numpy_batchnorm
+from _shared import plotting
 import tinygrad_bn as tg
 from tinygrad_bn import nn
 

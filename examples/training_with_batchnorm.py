@@ -7,9 +7,9 @@ learned scale (gamma), shift (beta) and running statistics.
 
 import numpy as np
 
-import cli
-import plotting
-from article_models import MLPWithBatchNorm
+from _shared import cli
+from _shared import plotting
+from _shared.article_models import MLPWithBatchNorm
 from batchnorm_comparison import make_loader, train_model
 
 

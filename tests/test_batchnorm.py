@@ -1,5 +1,5 @@
 """BatchNorm1d and functional.batch_norm: forward and backward against the from-scratch NumPy
-version of the article's formulas (examples/numpy_batchnorm.py), the fused node against the
+version of the article's formulas (examples/_shared/numpy_batchnorm.py), the fused node against the
 primitive-op version and finite differences, running statistics, modes and options, errors."""
 
 import re
@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-import numpy_batchnorm
+from _shared import numpy_batchnorm
 import tinygrad_bn as tg
 from tinygrad_bn import nn
 from tinygrad_bn.nn import functional as F

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import tinygrad_bn as tg
-from article_models import MLP, MLPWithBatchNorm, MLPWithoutBatchNorm
+from _shared.article_models import MLP, MLPWithBatchNorm, MLPWithoutBatchNorm
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -245,8 +245,7 @@ def test_article_flag_refuses_other_settings(args, message, capsys):
 
 
 def test_spread_is_mean_sample_std_min_and_max_over_seeds():
-    import cli
-
+    from _shared import cli
     stats = cli.spread([[1.0, 4.0], [3.0, 8.0]])  # two seeds' curves of two epochs
     np.testing.assert_array_equal(stats["mean"], [2, 6])
     np.testing.assert_allclose(stats["std"], [np.sqrt(2), np.sqrt(8)])  # ddof=1
@@ -259,8 +258,7 @@ def test_spread_is_mean_sample_std_min_and_max_over_seeds():
 
 def test_mean_and_band_draws_a_mean_line_and_a_min_max_band():
     plt = pytest.importorskip("matplotlib.pyplot")
-    import plotting
-
+    from _shared import plotting
     figure, axis = plt.subplots()
     runs = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [2.0, 5.0, 2.0]])
     plotting.mean_and_band(axis, [1, 2, 3], runs, "net", "tab:blue")
@@ -473,3 +471,16 @@ def test_progress_without_tqdm_prints_a_count_and_the_time_left(tmp_path):
         f"training: {n}/8 epochs done" for n in range(1, 9)]  # 2 seeds x 2 networks x 2 epochs
     assert lines[-1].endswith("about 0 s left")
     assert "   2 " in result.stdout  # the per-epoch table still prints
+
+
+def test_every_file_at_the_top_of_examples_is_a_script_to_run():
+    """What the scripts share lives in examples/_shared/, so a reader who lists examples/ sees
+    only programs that do something when run."""
+    folder = Path(__file__).resolve().parent.parent / "examples"
+    scripts = sorted(folder.glob("*.py"))
+    assert len(scripts) >= 10
+    for script in scripts:
+        assert 'if __name__ == "__main__":' in script.read_text(), f"{script.name} is not a script"
+    shared = {p.stem for p in (folder / "_shared").glob("*.py")}
+    assert {"article_models", "cli", "micrograd_expression", "numpy_batchnorm",
+            "plotting"} <= shared

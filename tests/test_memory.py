@@ -16,7 +16,7 @@ import numpy as np
 
 import tinygrad_bn as tg
 from tinygrad_bn.data import DataLoader, TensorDataset
-from article_models import MLPWithBatchNorm
+from _shared.article_models import MLPWithBatchNorm
 from batchnorm_comparison import train_model  # the article's training loop
 
 

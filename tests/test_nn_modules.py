@@ -8,7 +8,7 @@ import pytest
 
 import tinygrad_bn as tg
 from tinygrad_bn import nn
-from article_models import MLPWithBatchNorm
+from _shared.article_models import MLPWithBatchNorm
 
 
 ArticleMLP = MLPWithBatchNorm  # the article's model, as written for PyTorch (examples/)

@@ -14,7 +14,7 @@ torch = pytest.importorskip("torch")
 
 
 def torch_article_model(torch):
-    """The article's model (examples/article_models.py) with PyTorch's nn: same names."""
+    """The article's model (examples/_shared/article_models.py) with PyTorch's nn: same names."""
     class MLPWithBatchNorm(torch.nn.Module):
         def __init__(self):
             super().__init__()

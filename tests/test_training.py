@@ -5,7 +5,7 @@ import numpy as np
 
 import tinygrad_bn as torch  # the article's code runs with its import lines changed
 from tinygrad_bn.utils.data import DataLoader, TensorDataset
-from article_models import MLPWithBatchNorm as ArticleMLP, MLPWithoutBatchNorm
+from _shared.article_models import MLPWithBatchNorm as ArticleMLP, MLPWithoutBatchNorm
 from batchnorm_comparison import train_model  # the article's training loop, as PyTorch code
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from article_models import MLP, MLPWithBatchNorm
+from _shared.article_models import MLP, MLPWithBatchNorm
 
 import tinygrad_bn as tg
 from tinygrad_bn import nn, viz

@@ -6,8 +6,8 @@ and jumping), and a screenshot of it is taken."""
 
 import pytest
 from test_viz_steps import drawn_content
-from article_models import MLPWithBatchNorm
-from micrograd_expression import micrograd_expression
+from _shared.article_models import MLPWithBatchNorm
+from _shared.micrograd_expression import micrograd_expression
 from chromium import Browser, find_browser
 
 import tinygrad_bn as tg

@@ -7,7 +7,7 @@ whose repeated blocks fold and whose main path wraps into a second line."""
 import json
 
 import pytest
-from article_models import MLP, MLPWithBatchNorm
+from _shared.article_models import MLP, MLPWithBatchNorm
 
 import tinygrad_bn as tg
 from tinygrad_bn import nn, viz

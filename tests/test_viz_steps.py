@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from article_models import MLPWithBatchNorm
-from micrograd_expression import micrograd_expression
+from _shared.article_models import MLPWithBatchNorm
+from _shared.micrograd_expression import micrograd_expression
 
 import tinygrad_bn as tg
 from tinygrad_bn import nn, viz
