@@ -113,7 +113,8 @@ def test_safe_globals_allow_a_class_inside_the_block_only(tmp_path):
         loaded = tg.load(tmp_path / "model.pt")
     assert serialization.get_safe_globals() == []
     np.testing.assert_array_equal(loaded.bn1.running_mean.numpy(), model.bn1.running_mean.numpy())
-    with pytest.raises(pickle.UnpicklingError, match="Unsupported global: GLOBAL article_models"):
+    with pytest.raises(pickle.UnpicklingError,
+                       match="Unsupported global: GLOBAL _shared.article_models"):
         tg.load(tmp_path / "model.pt")
 
 
