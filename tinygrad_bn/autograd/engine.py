@@ -67,6 +67,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             wanted_nodes.setdefault(id(t.grad_fn), []).append((t, number))
     results = None if inputs is None else [None] * len(inputs)
     node_grads, owned = {}, set()  # gradient w.r.t. each node's output; ids we may add into
+    not_passed_through = set()     # ids whose gradient no backward passed on as it got it
     leaf_grads = {}                # id(leaf) -> [leaf, summed gradient, fresh]
 
     def deliver(tensor, grad, fresh):
@@ -104,6 +105,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
     anomaly = _AnomalyMode.enabled
     order = topological_order(roots)
     must_run = _needed_nodes(order, wanted, wanted_nodes) if wanted is not None else None
+    ndarray = np.ndarray
     for node in reversed(order):
         grad_output = node_grads.pop(id(node), None)
         if grad_output is None:
@@ -127,7 +129,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         for tensor, producer, needed, grad in edges:
             if grad is None or not needed:
                 continue
-            if type(grad) is not np.ndarray:
+            if type(grad) is not ndarray:
                 grad = np.asarray(grad)
             if producer is None:  # a leaf: its gradient is summed here, stored after the walk
                 data = tensor._array
@@ -144,7 +146,6 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             shape, dtype = producer.output_meta or (tensor._array.shape, tensor._array.dtype)
             if grad.shape != shape or grad.dtype is not dtype:
                 grad = reduce_to_shape(grad, shape, dtype)
-            fresh = grad is not grad_output and grad.base is None and grad.flags.writeable
             if producer.num_outputs != 1:
                 add_to_outputs(producer, tensor, grad)
                 continue
@@ -152,9 +153,15 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             previous = node_grads.get(key)
             if previous is None:
                 node_grads[key] = grad
-                if fresh:
-                    owned.add(key)
+                # Whether it may be added into in place later: not this node's own grad_output
+                # (which other inputs may have got too); the rest is checked if a second
+                # gradient comes, as most results feed only one op.
+                if grad is not grad_output:
+                    not_passed_through.add(key)
             elif key in owned:
+                previous += grad
+            elif key in not_passed_through and previous.base is None and previous.flags.writeable:
+                owned.add(key)
                 previous += grad
             else:
                 node_grads[key] = _as_array(previous + grad)
