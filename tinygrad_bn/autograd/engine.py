@@ -163,6 +163,10 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             elif key in not_passed_through and previous.base is None and previous.flags.writeable:
                 owned.add(key)
                 previous += grad
+            elif grad is not grad_output and grad.base is None and grad.flags.writeable:
+                grad += previous  # the same sum (addition commutes), with no new array
+                node_grads[key] = grad
+                owned.add(key)
             else:
                 node_grads[key] = _as_array(previous + grad)
                 owned.add(key)
