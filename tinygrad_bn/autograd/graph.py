@@ -245,7 +245,8 @@ class Op:
     - ``backward(self, grad_output) -> tuple``: one gradient per input, in input order, or
       ``None`` for an input that needs none. A gradient may have the result's broadcast shape and
       any floating dtype: the engine reduces it to the input's shape and dtype. It must be a fresh
-      array or a view of ``grad_output``, never an array the op keeps elsewhere.
+      array (one per input: the engine may add into it in place) or ``grad_output`` or a view
+      of it, never an array the op keeps elsewhere.
 
     Fixed arguments (a ``dim``, an ``eps``) are keyword arguments of ``__init__`` stored as
     attributes and listed by name in the class attribute ``arguments``, so that ``repr(node)``
@@ -443,9 +444,14 @@ def _modified(counter, stamp, shape, dtype, producer_name):
 def share_storage(source, view, source_array):
     """Make ``view`` (the result of a view op on ``source``) share ``source``'s version counter
     when its array really shares memory, and remember its base for in-place checks."""
-    if not _same_memory(view._array, source_array):
+    array = view._array
+    base = array.base  # _same_memory, inline: this runs for every view op
+    if not (array is source_array or (base is not None and (base is source_array
+                                                              or base is source_array.base))):
         return
-    counter = version_counter(source)
+    counter = source._version_counter
+    if counter is None:
+        counter = source._version_counter = VersionCounter()
     view._version_counter = counter
     view._base = source._base if source._base is not None else source
     views = counter.views  # weakly, so a recorded write to the base can update their history
