@@ -490,6 +490,30 @@ class AccumulateGrad:
         return f"AccumulateGrad(variable of shape {tuple(self.variable.shape)})"
 
 
+class PartialGradient:
+    """A gradient that is zero outside ``index`` of an array of ``shape``: ``values`` (the
+    gradient of ``array[index]``) is all it holds. ``GetItem``'s backward returns one for a
+    basic index (ints and slices), so that the engine adds ``values`` into the input's
+    gradient at ``index`` rather than a whole array of zeros: ``q, k, v = qkv.split(C, 2)``
+    leaves one buffer of ``qkv``'s shape, not three added up. Anything else that reads the
+    gradient gets ``materialize()``: hooks, anomaly mode, leaves, a jit replay."""
+
+    __slots__ = ("index", "values", "shape")
+
+    def __init__(self, index, values, shape):
+        self.index, self.values, self.shape = index, values, shape
+
+    def materialize(self):
+        """The whole gradient, an array of ``shape``: zeros with ``values`` at ``index``."""
+        grad = np.zeros(self.shape, dtype=self.values.dtype)
+        grad[self.index] = self.values
+        return grad
+
+    def add_into(self, grad):
+        """Add ``values`` into ``grad`` (an array of ``shape``) at ``index``, in place."""
+        grad[self.index] += self.values
+
+
 # --------------------------------------------------------------------------- the graph walk
 
 
