@@ -16,7 +16,6 @@ counter was written after that.
 """
 
 import functools
-import operator
 import traceback
 import weakref
 
@@ -228,9 +227,6 @@ class ModuleCall:
 # --------------------------------------------------------------------------- the op node
 
 NO_INPUT_NEEDS_GRAD = ()
-_array_of = operator.attrgetter("_array")
-_requires_grad_of = operator.attrgetter("_requires_grad")
-_grad_fn_of = operator.attrgetter("grad_fn")
 _new_object = object.__new__
 
 
@@ -297,18 +293,20 @@ class Op:
     @classmethod
     def apply(cls, *inputs, **arguments):
         """Run the op on tensors; record it in the graph when an input requires grad."""
-        # The hottest path of eager mode: the tuples are built by map() in C, and the result
-        # tensor is made here rather than by Tensor._make (one call fewer per op).
+        # The hottest path of eager mode: the result tensor is made here rather than by
+        # Tensor._make (one call fewer per op). Tuples come from lists, not tuple(map(...)):
+        # a tuple resized as it grows is counted as a new object by the garbage collector but
+        # never as freed, which made the collector run once every W4 step.
         op = cls(**arguments)
         state = thread_state
         needs = NO_INPUT_NEEDS_GRAD
         if state.grad_enabled:
-            needs = tuple(map(_requires_grad_of, inputs))
+            needs = tuple([t._requires_grad for t in inputs])
             if True not in needs:
                 needs = NO_INPUT_NEEDS_GRAD
         op.needs_input_grad = needs
         op.saved = ()
-        arrays = tuple(map(_array_of, inputs))
+        arrays = [t._array for t in inputs]
         data = op.forward(*arrays)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
@@ -317,7 +315,7 @@ class Op:
         out._grad = out._version_counter = out._base = out._hooks = None
         if needs and cls.differentiable and data.dtype.kind == "f":
             op.inputs = inputs
-            op.producers = tuple(map(_grad_fn_of, inputs))
+            op.producers = tuple([t.grad_fn for t in inputs])
             op.retained_output = op.hooks = op.output_counter = None
             op.module_call = state.module_call
             op.write_stamp = _Writes.count
