@@ -138,7 +138,8 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
                 continue
             if type(grad) is not ndarray:
                 if type(grad) is PartialGradient and producer is not None and \
-                        producer.num_outputs == 1 and grad.values.dtype is producer.output_meta[1]:
+                        producer.num_outputs == 1 and (grad.shape, grad.values.dtype) == \
+                        producer.output_meta:
                     _add_partial(grad, id(producer), node_grads, owned, not_passed_through)
                     continue
                 grad = grad.materialize() if type(grad) is PartialGradient else np.asarray(grad)
