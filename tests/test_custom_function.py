@@ -340,3 +340,41 @@ def test_a_kept_output_does_not_keep_a_custom_functions_inputs_alive():
     del hidden
     loss.backward()
     assert watcher() is None  # freed once backward is done, though `loss` is kept
+
+
+class _SumTwice(Function):
+    """``2 a + 2 b``, whose backward returns one tensor for both inputs."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return 2 * a + 2 * b
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        shared = grad_output * 2
+        return shared, shared
+
+
+@pytest.mark.parametrize("order", ["function first", "function last"])
+def test_one_gradient_returned_for_two_inputs_is_not_added_into_in_place(order):
+    """The engine adds a later gradient into a fresh one in place; a tensor a backward returns
+    for two inputs must reach each input unchanged all the same."""
+    x = tg.tensor([0.5, -1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    u, v = x.exp(), x.sin()
+    if order == "function first":
+        y = _SumTwice.apply(u, v) + u * 3 + v * 5
+    else:
+        y = u * 3 + v * 5 + _SumTwice.apply(u, v)
+    y.sum().backward()
+    data = x.detach().numpy()
+    np.testing.assert_allclose(x.grad.numpy(), 5 * np.exp(data) + 7 * np.cos(data))
+
+
+def test_a_passed_through_gradient_and_a_fresh_one_add_up():
+    """``h`` gets ``grad_output`` itself (from the sum) and a fresh gradient (from exp): their sum
+    is written into the fresh one, never into the shared one."""
+    x = tg.tensor([0.5, -1.0, 2.0], dtype=tg.float64, requires_grad=True)
+    h = x * 2
+    (h + h.exp()).sum().backward()
+    data = x.detach().numpy()
+    np.testing.assert_allclose(x.grad.numpy(), 2 * (1 + np.exp(2 * data)))

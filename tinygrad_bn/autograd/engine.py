@@ -14,13 +14,20 @@ import numpy as np
 
 from . import graph
 from .grad_mode import _AnomalyMode
-from .graph import RELEASED_GRAPH_MESSAGE, _Writes, reduce_to_shape, topological_order
+from .graph import (
+    RELEASED_GRAPH_MESSAGE, PartialGradient, _Writes, reduce_to_shape, topological_order,
+)
 from ..printing import Size
 
 
 def _as_array(grad):
     """NumPy turns 0-d results into scalars; the engine adds into arrays in place."""
     return grad if type(grad) is np.ndarray else np.asarray(grad)
+
+
+def _whole(grad):
+    """A gradient a backward returned, as a whole array (a ``PartialGradient`` materialized)."""
+    return grad.materialize() if type(grad) is PartialGradient else _as_array(grad)
 
 
 def _run_tensor_hooks(hooks, grad):
@@ -67,6 +74,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             wanted_nodes.setdefault(id(t.grad_fn), []).append((t, number))
     results = None if inputs is None else [None] * len(inputs)
     node_grads, owned = {}, set()  # gradient w.r.t. each node's output; ids we may add into
+    not_passed_through = set()     # ids whose gradient no backward passed on as it got it
     leaf_grads = {}                # id(leaf) -> [leaf, summed gradient, fresh]
 
     def deliver(tensor, grad, fresh):
@@ -104,6 +112,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
     anomaly = _AnomalyMode.enabled
     order = topological_order(roots)
     must_run = _needed_nodes(order, wanted, wanted_nodes) if wanted is not None else None
+    ndarray = np.ndarray
     for node in reversed(order):
         grad_output = node_grads.pop(id(node), None)
         if grad_output is None:
@@ -127,8 +136,13 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         for tensor, producer, needed, grad in edges:
             if grad is None or not needed:
                 continue
-            if type(grad) is not np.ndarray:
-                grad = np.asarray(grad)
+            if type(grad) is not ndarray:
+                if type(grad) is PartialGradient and producer is not None and \
+                        producer.num_outputs == 1 and (grad.shape, grad.values.dtype) == \
+                        producer.output_meta:
+                    _add_partial(grad, id(producer), node_grads, owned, not_passed_through)
+                    continue
+                grad = grad.materialize() if type(grad) is PartialGradient else np.asarray(grad)
             if producer is None:  # a leaf: its gradient is summed here, stored after the walk
                 data = tensor._array
                 if grad.shape != data.shape or grad.dtype is not data.dtype:
@@ -144,7 +158,6 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             shape, dtype = producer.output_meta or (tensor._array.shape, tensor._array.dtype)
             if grad.shape != shape or grad.dtype is not dtype:
                 grad = reduce_to_shape(grad, shape, dtype)
-            fresh = grad is not grad_output and grad.base is None and grad.flags.writeable
             if producer.num_outputs != 1:
                 add_to_outputs(producer, tensor, grad)
                 continue
@@ -152,10 +165,20 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             previous = node_grads.get(key)
             if previous is None:
                 node_grads[key] = grad
-                if fresh:
-                    owned.add(key)
+                # Whether it may be added into in place later: not this node's own grad_output
+                # (which other inputs may have got too); the rest is checked if a second
+                # gradient comes, as most results feed only one op.
+                if grad is not grad_output:
+                    not_passed_through.add(key)
             elif key in owned:
                 previous += grad
+            elif key in not_passed_through and previous.base is None and previous.flags.writeable:
+                owned.add(key)
+                previous += grad
+            elif grad is not grad_output and grad.base is None and grad.flags.writeable:
+                grad += previous  # the same sum (addition commutes), with no new array
+                node_grads[key] = grad
+                owned.add(key)
             else:
                 node_grads[key] = _as_array(previous + grad)
                 owned.add(key)
@@ -170,6 +193,21 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             fresh = False
         _accumulate(tensor, grad, fresh)
     return results
+
+
+def _add_partial(partial, key, node_grads, owned, not_passed_through):
+    """Add a ``PartialGradient`` into the gradient of the node ``key``: into a buffer of its own
+    at ``partial.index`` (made of zeros for the first gradient, copied from a shared one)."""
+    previous = node_grads.get(key)
+    if previous is None:
+        node_grads[key] = partial.materialize()
+    elif key in owned or (key in not_passed_through and previous.base is None
+                          and previous.flags.writeable):
+        partial.add_into(previous)
+    else:
+        previous = node_grads[key] = np.array(previous, copy=True)
+        partial.add_into(previous)
+    owned.add(key)
 
 
 def _accumulate(tensor, grad, fresh):
@@ -248,7 +286,7 @@ def _run_post_hooks(node, hooks, input_grads, grad_output):
     Tensor = graph.Tensor
 
     def wrap(grads):
-        return tuple(None if g is None else Tensor._make(_as_array(g), None) for g in grads)
+        return tuple(None if g is None else Tensor._make(_whole(g), None) for g in grads)
 
     for hook in list(hooks["post"].values()):
         result = hook(wrap(input_grads), wrap((grad_output,)))
@@ -262,6 +300,8 @@ def _backward_with_anomaly_checks(node, grad_output):
     with the forward traceback of the line that created the node."""
     try:
         input_grads = node.backward(grad_output)
+        if any(type(grad) is PartialGradient for grad in input_grads):  # what the user sees
+            input_grads = tuple(None if grad is None else _whole(grad) for grad in input_grads)
         if _AnomalyMode.check_nan:
             for position, grad in enumerate(input_grads):
                 if grad is not None and np.isnan(grad).any():

@@ -288,8 +288,10 @@ class CustomFunctionNode(Op):
                     f"{position} - got {list(array.shape)} but expected shape compatible with "
                     f"{list(expected)}"
                 )
-            # A gradient passed straight through must not be added into in place later.
+            # A gradient passed straight through, or returned for two inputs, must not be
+            # added into in place later (the engine adds into fresh arrays).
             input_grads.append(array.view() if id(array) in incoming else array)
+            incoming.add(id(array))
         return tuple(input_grads)
 
 

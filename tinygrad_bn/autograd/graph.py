@@ -227,6 +227,7 @@ class ModuleCall:
 # --------------------------------------------------------------------------- the op node
 
 NO_INPUT_NEEDS_GRAD = ()
+_new_object = object.__new__
 
 
 class Op:
@@ -240,7 +241,8 @@ class Op:
     - ``backward(self, grad_output) -> tuple``: one gradient per input, in input order, or
       ``None`` for an input that needs none. A gradient may have the result's broadcast shape and
       any floating dtype: the engine reduces it to the input's shape and dtype. It must be a fresh
-      array or a view of ``grad_output``, never an array the op keeps elsewhere.
+      array (one per input: the engine may add into it in place) or ``grad_output`` or a view
+      of it, never an array the op keeps elsewhere.
 
     Fixed arguments (a ``dim``, an ``eps``) are keyword arguments of ``__init__`` stored as
     attributes and listed by name in the class attribute ``arguments``, so that ``repr(node)``
@@ -291,6 +293,10 @@ class Op:
     @classmethod
     def apply(cls, *inputs, **arguments):
         """Run the op on tensors; record it in the graph when an input requires grad."""
+        # The hottest path of eager mode: the result tensor is made here rather than by
+        # Tensor._make (one call fewer per op). Tuples come from lists, not tuple(map(...)):
+        # a tuple resized as it grows is counted as a new object by the garbage collector but
+        # never as freed, which made the collector run once every W4 step.
         op = cls(**arguments)
         state = thread_state
         needs = NO_INPUT_NEEDS_GRAD
@@ -302,22 +308,31 @@ class Op:
         op.saved = ()
         arrays = [t._array for t in inputs]
         data = op.forward(*arrays)
-        if needs and data.dtype.kind == "f" and cls.differentiable:
+        if type(data) is not np.ndarray:
+            data = np.asarray(data)
+        out = _new_object(Tensor)
+        out._array = data
+        out._grad = out._version_counter = out._base = out._hooks = None
+        if needs and cls.differentiable and data.dtype.kind == "f":
             op.inputs = inputs
             op.producers = tuple([t.grad_fn for t in inputs])
-            op.retained_output = op.hooks = None
+            op.retained_output = op.hooks = op.output_counter = None
             op.module_call = state.module_call
             op.write_stamp = _Writes.count
             op.output_meta = (data.shape, data.dtype)
-            out = Tensor._make(data, op)
-            op.output_counter = version_counter(out) if cls.saves_output else None
+            out.grad_fn = op
+            out._requires_grad = True
+            if cls.saves_output:
+                op.output_counter = out._version_counter = VersionCounter()
             if _AnomalyMode.enabled:
                 op.creation_trace = user_stack()
         else:
-            out = Tensor._make(data, None)
+            out.grad_fn = None
+            out._requires_grad = False
         if cls.is_view:
             share_storage(inputs[0], out, arrays[0])
         if tracer is not None:
+            tracer.record_made(out)
             tracer.record_op(op, inputs, out)
         return out
 
@@ -427,9 +442,14 @@ def _modified(counter, stamp, shape, dtype, producer_name):
 def share_storage(source, view, source_array):
     """Make ``view`` (the result of a view op on ``source``) share ``source``'s version counter
     when its array really shares memory, and remember its base for in-place checks."""
-    if not _same_memory(view._array, source_array):
+    array = view._array
+    base = array.base  # _same_memory, inline: this runs for every view op
+    if not (array is source_array or (base is not None and (base is source_array
+                                                              or base is source_array.base))):
         return
-    counter = version_counter(source)
+    counter = source._version_counter
+    if counter is None:
+        counter = source._version_counter = VersionCounter()
     view._version_counter = counter
     view._base = source._base if source._base is not None else source
     views = counter.views  # weakly, so a recorded write to the base can update their history
@@ -466,6 +486,30 @@ class AccumulateGrad:
 
     def __repr__(self):
         return f"AccumulateGrad(variable of shape {tuple(self.variable.shape)})"
+
+
+class PartialGradient:
+    """A gradient that is zero outside ``index`` of an array of ``shape``: ``values`` (the
+    gradient of ``array[index]``) is all it holds. ``GetItem``'s backward returns one for a
+    basic index (ints and slices), so that the engine adds ``values`` into the input's
+    gradient at ``index`` rather than a whole array of zeros: ``q, k, v = qkv.split(C, 2)``
+    leaves one buffer of ``qkv``'s shape, not three added up. Anything else that reads the
+    gradient gets ``materialize()``: hooks, anomaly mode, leaves, a jit replay."""
+
+    __slots__ = ("index", "values", "shape")
+
+    def __init__(self, index, values, shape):
+        self.index, self.values, self.shape = index, values, shape
+
+    def materialize(self):
+        """The whole gradient, an array of ``shape``: zeros with ``values`` at ``index``."""
+        grad = np.zeros(self.shape, dtype=self.values.dtype)
+        grad[self.index] = self.values
+        return grad
+
+    def add_into(self, grad):
+        """Add ``values`` into ``grad`` (an array of ``shape``) at ``index``, in place."""
+        grad[self.index] += self.values
 
 
 # --------------------------------------------------------------------------- the graph walk

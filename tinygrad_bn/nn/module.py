@@ -70,6 +70,40 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+def _every_parameter(root: Module) -> list[Parameter]:
+    """The parameters ``root.parameters()`` finds, for ``zero_grad``, which runs every step and
+    needs neither their names nor their order: a plain loop over each module's attributes (the
+    members ``Module._members`` yields, and its warning), with no generators or dotted names.
+    A shared parameter may be listed twice."""
+    params, stack, seen = [], [root], set()
+    while stack:
+        module = stack.pop()
+        if id(module) in seen:
+            continue
+        seen.add(id(module))
+        if type(module)._members is not Module._members:  # a container: what it registers
+            for kind, _, value in module._members():
+                if kind == "module":
+                    stack.append(value)
+                elif kind == "parameter" and value is not None:
+                    params.append(value)
+            continue
+        attributes = module.__dict__
+        buffers = attributes.get("_buffer_names", ())
+        for name, value in attributes.items():
+            if isinstance(value, Parameter):
+                if name not in buffers:
+                    params.append(value)
+            elif isinstance(value, Module):
+                if name not in buffers:
+                    stack.append(value)
+            elif isinstance(value, (list, tuple, dict)) and value:
+                if name not in buffers and name not in module._holds and \
+                        not getattr(_quiet, "walking", False):
+                    _warn_if_unregistered(module, name, value)
+    return params
+
+
 def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
     """Set each tensor's ``.grad`` to None, or fill it with zeros in place (``zero_grad``)."""
     for param in params:  # the private field: this runs every step
@@ -368,7 +402,7 @@ class Module:
     @replayable
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clear every parameter's gradient: to None (default), or to zeros in place."""
-        clear_grads(self.parameters(), set_to_none)
+        clear_grads(_every_parameter(self), set_to_none)
 
     def apply(self, fn: Callable[[Module], Any]) -> Self:
         """Call ``fn`` on every submodule and then on this module; returns self."""

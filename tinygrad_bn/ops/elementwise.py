@@ -653,8 +653,9 @@ class RoundedDiv(Op):
 
     def backward(self, grad_output):
         needs_a, needs_b = self.needs_input_grad
-        zeros = np.zeros_like(grad_output)
-        return (zeros if needs_a else None, zeros if needs_b else None)
+        # one array each: the engine may add into a fresh gradient in place
+        return (np.zeros_like(grad_output) if needs_a else None,
+                np.zeros_like(grad_output) if needs_b else None)
 
 
 class Remainder(Op):

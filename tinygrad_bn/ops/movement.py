@@ -7,7 +7,7 @@ over expanded dims, scatter-add into the indexed positions, split along the join
 
 import numpy as np
 
-from ..autograd.graph import Op
+from ..autograd.graph import Op, PartialGradient
 from ..shapes import index_error_message
 
 
@@ -107,7 +107,8 @@ class GetItem(Op):
     as inputs, in order, and get no gradient. Gradient for ``a``: zeros of its shape with
     ``grad_output`` added at the indexed positions. With integer arrays a position can be
     picked twice, so the add is ``np.add.at`` (a scatter-add that accumulates repeats);
-    otherwise plain assignment is exact.
+    otherwise plain assignment is exact. For a basic index (ints, slices, None, ``...``) the
+    gradient is a ``PartialGradient`` saying just that, which the engine adds in place.
     """
 
     __slots__ = ("index", "input_shape")
@@ -135,14 +136,24 @@ class GetItem(Op):
             raise IndexError(index_error_message(error, a.shape)) from None
 
     def backward(self, grad_output):
-        grad = np.zeros(self.input_shape, dtype=grad_output.dtype)
         index = self.saved[0] if self.saved else self.index
+        if not self.saved and _is_basic(index):  # a view's gradient: the engine adds it in place
+            return (PartialGradient(_view_index(index), grad_output, self.input_shape),) + \
+                (None,) * (len(self.needs_input_grad) - 1)
+        grad = np.zeros(self.input_shape, dtype=grad_output.dtype)
         parts = index if isinstance(index, tuple) else (index,)
         if any(isinstance(i, np.ndarray) and i.dtype.kind in "iu" for i in parts):
             np.add.at(grad, index, grad_output)
         else:
             grad[index] = grad_output
         return (grad,) + (None,) * (len(self.needs_input_grad) - 1)
+
+
+def _view_index(index):
+    """A basic index as forward used it (a tuple ending in ``...``), so that writing through it
+    reaches the same elements as a view, even when every dim is indexed by an int."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return parts if Ellipsis in parts else parts + (Ellipsis,)
 
 
 def _is_basic(index):

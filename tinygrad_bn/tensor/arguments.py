@@ -26,6 +26,11 @@ def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=
     two integer operands into the default float dtype. With ``broadcast``, shapes that do not
     broadcast raise PyTorch's message naming both.
     """
+    if type(other) is float and tensor._array.dtype.kind == "f":
+        # x * 0.5, the common case: the scalar takes the tensor's dtype (so nothing promotes),
+        # and a 0-d array broadcasts with any shape.
+        other = constant_tensor(np.asarray(other, dtype=tensor._array.dtype), other)
+        return (other, tensor) if reflected else (tensor, other)
     if not isinstance(other, Tensor):
         other = _constant(other, tensor._array.dtype)
     a, b = (other, tensor) if reflected else (tensor, other)

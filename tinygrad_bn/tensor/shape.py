@@ -15,7 +15,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import graph
 from ..ops import (
-    Cat, Derived, Diag, Expand, Flip, IndexSelect, Permute, Repeat, Reshape, Roll, Stack,
+    Cat, Derived, Diag, Expand, Flip, GetItem, IndexSelect, Permute, Repeat, Reshape, Roll, Stack,
 )
 from ..ops.positions import repeated_positions
 from ..printing import Size
@@ -31,6 +31,8 @@ from .core import Tensor
 
 def _viewable(array, shape):
     """Whether ``array`` can take ``shape`` without copying (its strides allow it)."""
+    if array.flags.c_contiguous:  # any shape of the same size is a view
+        return True
     try:
         np.reshape(array, shape, copy=False)
     except ValueError:  # a copy would be needed
@@ -259,9 +261,9 @@ class ShapeMethods:
                     f"tensor's size at dimension {d}), but got split_sizes={sizes}"
                 )
         pieces, start = [], 0
-        for size in sizes:
+        for size in sizes:  # slices only: the index is its own template (see tensor[index])
             index = (slice(None),) * d + (slice(start, start + size),)
-            pieces.append(self[index])
+            pieces.append(GetItem.apply(self, index=index))
             start += size
         return tuple(pieces)
 

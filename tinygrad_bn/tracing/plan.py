@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd.grad_mode import _AnomalyMode
-from ..autograd.graph import _Settings, _Structure, reduce_to_shape
+from ..autograd.graph import PartialGradient, _Settings, _Structure, reduce_to_shape
 from ..tensor import Tensor
 from .capture import call_name, is_ref, same, settings_of
 
@@ -33,7 +33,9 @@ _MISSING = object()  # a watched name that is no longer bound
 def _fit(grad, shape, dtype):
     """A gradient as the engine passes it on: an ndarray, reduced to its input's shape and
     dtype when broadcasting stretched it."""
-    if type(grad) is not np.ndarray:
+    if type(grad) is PartialGradient:
+        grad = grad.materialize()
+    elif type(grad) is not np.ndarray:
         grad = np.asarray(grad)
     if grad.shape != shape or grad.dtype is not dtype:
         grad = reduce_to_shape(grad, shape, dtype)
