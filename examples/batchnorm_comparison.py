@@ -137,11 +137,7 @@ def print_table(result, args):
         print(f"wall time:  with BN {result['with_bn_seconds'][0]:.2f} s, without BN "
               f"{result['without_bn_seconds'][0]:.2f} s")
         return
-    a, b = cli.spread(with_bn), cli.spread(without_bn)
-    print(f"{'epoch':>5}  {'with BN':>8} {'(std)':>8}  {'without BN':>10} {'(std)':>8}")
-    for epoch in range(with_bn.shape[1]):
-        print(f"{epoch + 1:>5}  {a['mean'][epoch]:>8.4f} {a['std'][epoch]:>8.4f}  "
-              f"{b['mean'][epoch]:>10.4f} {b['std'][epoch]:>8.4f}")
+    cli.print_epoch_table(with_bn, without_bn, digits=4)
     cli.print_spread_table(f"final training loss over {cli.describe_seeds(seeds)}:",
                            [("with BN", with_bn[:, -1]), ("without BN", without_bn[:, -1])])
     cli.print_spread_table("loss on all 1,000 samples in eval mode:",

@@ -86,11 +86,7 @@ def print_results(curves, seeds):
         return
     print(f"held-out accuracy, mean and standard deviation over {cli.describe_seeds(seeds)}; each "
           f"seed draws the train/test split, the weights and the shuffling")
-    a, b = cli.spread(with_bn), cli.spread(without_bn)
-    print(f"{'epoch':>5}  {'with BN':>8} {'(std)':>6}  {'without BN':>10} {'(std)':>6}")
-    for epoch in range(with_bn.shape[1]):
-        print(f"{epoch + 1:>5}  {a['mean'][epoch]:>8.3f} {a['std'][epoch]:>6.3f}  "
-              f"{b['mean'][epoch]:>10.3f} {b['std'][epoch]:>6.3f}")
+    cli.print_epoch_table(with_bn, without_bn, digits=3, std_width=6)
     cli.print_spread_table(f"final held-out accuracy over {cli.describe_seeds(seeds)}:",
                            [("with BN", with_bn[:, -1]), ("without BN", without_bn[:, -1])],
                            digits=3)

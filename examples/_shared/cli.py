@@ -79,6 +79,18 @@ def print_spread_table(title, rows, digits=4):
             f"{stats[key]:>{digits + 4}.{digits}f}" for key in ("mean", "std", "min", "max")))
 
 
+def print_epoch_table(with_bn, without_bn, digits=4, std_width=8):
+    """Per epoch, the mean and std over seeds of both networks' numbers (``with_bn`` and
+    ``without_bn`` are ``(seeds, epochs)`` arrays), with ``digits`` decimals."""
+    a, b = spread(with_bn), spread(without_bn)
+    print(f"{'epoch':>5}  {'with BN':>8} {'(std)':>{std_width}}  {'without BN':>10} "
+          f"{'(std)':>{std_width}}")
+    for epoch in range(with_bn.shape[1]):
+        print(f"{epoch + 1:>5}  {a['mean'][epoch]:>8.{digits}f} "
+              f"{a['std'][epoch]:>{std_width}.{digits}f}  {b['mean'][epoch]:>10.{digits}f} "
+              f"{b['std'][epoch]:>{std_width}.{digits}f}")
+
+
 def require_positive(parser, args, *names):
     """``parser.error`` (exit status 2, one line on stderr) unless each named flag is > 0."""
     for name in names:

@@ -210,6 +210,19 @@ class ModuleList(_ModuleSequence):
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
 
+def _key_value_pairs(container, pairs):
+    """The ``(key, value)`` pairs of an ``update`` argument that is not a mapping, each checked
+    with PyTorch's messages (``container`` names the class in them)."""
+    for j, pair in enumerate(pairs):
+        if not isinstance(pair, Iterable):
+            raise TypeError(f"{container} update sequence element #{j} should be Iterable; "
+                            f"is{type(pair).__name__}")
+        if len(pair) != 2:
+            raise ValueError(f"{container} update sequence element #{j} has length "
+                             f"{len(pair)}; 2 is required")
+        yield pair[0], pair[1]
+
+
 class ModuleDict(_ModuleTable):
     """An ordered dict of modules whose parameters belong to the owner, named by their keys, as
     PyTorch's: ``self.transformer = ModuleDict(dict(wte=Embedding(...), h=ModuleList(...)))``
@@ -265,14 +278,8 @@ class ModuleDict(_ModuleTable):
             for key, module in modules.items():
                 self[key] = module
             return
-        for j, pair in enumerate(modules):
-            if not isinstance(pair, Iterable):
-                raise TypeError(f"ModuleDict update sequence element #{j} should be Iterable; "
-                                f"is{type(pair).__name__}")
-            if len(pair) != 2:
-                raise ValueError(f"ModuleDict update sequence element #{j} has length "
-                                 f"{len(pair)}; 2 is required")
-            self[pair[0]] = pair[1]
+        for key, module in _key_value_pairs("ModuleDict", modules):
+            self[key] = module
 
     def pop(self, key: str) -> Module:
         """Remove the module under ``key`` and return it (``KeyError`` if absent)."""
@@ -585,15 +592,7 @@ class ParameterDict(Module):
         elif isinstance(parameters, Mapping):
             pairs = sorted(parameters.items())
         else:
-            pairs = []
-            for j, pair in enumerate(parameters):
-                if not isinstance(pair, Iterable):
-                    raise TypeError(f"ParameterDict update sequence element #{j} should be "
-                                    f"Iterable; is{type(pair).__name__}")
-                if len(pair) != 2:
-                    raise ValueError(f"ParameterDict update sequence element #{j} has length "
-                                     f"{len(pair)}; 2 is required")
-                pairs.append(pair)
+            pairs = list(_key_value_pairs("ParameterDict", parameters))
         for key, value in pairs:
             self[key] = value
 
