@@ -13,6 +13,14 @@ import torch
 
 import tinygrad_bn as tg
 
+
+def restore_torch_flags():
+    """Undoes what importing PyTorch's test helpers does to the process: common_utils calls
+    ``torch.backends.disable_global_flags()``, after which setting
+    ``torch.backends.cudnn.deterministic`` raises, and other test files here set it."""
+    torch.backends.flags_frozen.__globals__["__allow_nonbracketed_mutation_flag"] = True
+
+
 # PyTorch's dtypes that tinygrad_bn has, and back.
 DTYPES = {
     torch.float16: tg.float16, torch.float32: tg.float32, torch.float64: tg.float64,

@@ -26,8 +26,11 @@ from torch.testing._internal.common_modules import module_db  # noqa: E402
 
 import tinygrad_bn as tg  # noqa: E402
 from opinfo_compare import (  # noqa: E402
-    DTYPES, Converter, Mismatch, OutOfScope, compare, grad_outputs, seeded_grad,
+    DTYPES, Converter, Mismatch, OutOfScope, compare, grad_outputs, restore_torch_flags,
+    seeded_grad,
 )
+
+restore_torch_flags()
 
 DEVICE = "cpu"
 SCOPE = Counter()

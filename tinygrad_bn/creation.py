@@ -258,7 +258,26 @@ def linspace(start: Number, end: Number, steps: int, dtype: DTypeLike | None = N
     length ``steps``), as PyTorch's ``linspace``. ``dtype`` defaults to the default float dtype
     (float32 unless ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
     ``requires_grad=False`` by default."""
-    return _new(np.linspace(start, end, steps), _float_dtype(dtype), requires_grad, device)
+    if isinstance(steps, numbers.Integral) and steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dtype = _float_dtype(dtype)
+    if np.dtype(dtype).kind in "iu":
+        return _new(_integer_linspace(start, end, steps, np.dtype(dtype)), dtype, requires_grad,
+                    device)
+    return _new(np.linspace(start, end, steps), dtype, requires_grad, device)
+
+
+def _integer_linspace(start, end, steps, dtype):
+    """``linspace`` in an integer ``dtype``, PyTorch's rule: ``start`` and ``end`` truncated to
+    integers, ``step = (end - start) / (steps - 1)``, the first half ``start + step * i`` and
+    the second half ``end - step * (steps - 1 - i)`` (one step: ``start``), each truncated toward
+    zero."""
+    first, last = int(start), int(end)
+    index = np.arange(steps)
+    step = (last - first) / (steps - 1) if steps > 1 else 0.0
+    values = np.where(index < max(steps // 2, 1), first + step * index,
+                      last - step * (steps - 1 - index))
+    return np.trunc(values).astype(np.int64).astype(dtype)
 
 
 def eye(n: int, m: int | None = None, dtype: DTypeLike | None = None,

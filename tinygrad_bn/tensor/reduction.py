@@ -414,8 +414,11 @@ class ReductionMethods:
     # ------------------------------------------------------------------ softmax
 
     def logsumexp(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
-        """``log(sum(exp(self)))`` over ``dim``, computed stably."""
-        return LogSumExp.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
+        """``log(sum(exp(self)))`` over ``dim``, computed stably; integer and bool inputs are
+        computed in the default float dtype, as in PyTorch."""
+        source = self if dtypes.is_floating(self._array.dtype) else self.to(
+            dtypes.get_default_dtype())
+        return LogSumExp.apply(source, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def softmax(self, dim: _int, dtype: DTypeLike | None = None) -> Tensor:
         """``exp(x) / sum(exp(x))`` along ``dim``, computed in ``dtype`` when given."""
