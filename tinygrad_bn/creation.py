@@ -214,20 +214,42 @@ def arange(start: Number, end: Number | None = None, step: Number = 1,
            dtype: DTypeLike | None = None, device: DeviceLike | None = None,
            requires_grad: bool = False) -> Tensor:
     """Values from ``start`` (default 0) up to but excluding ``end``, ``step`` apart. Integer
-    arguments give int64, any float argument the default float dtype."""
+    arguments give int64, any float argument the default float dtype.
+
+    An integer ``dtype`` follows PyTorch's rule: the values are ``int(start) + i * int(step)``
+    (each argument truncated toward zero, then wrapped into ``dtype``); the length is
+    ``ceil((end - start) / step)`` from the arguments as given, except for int64, whose length
+    is the integer quotient ``(int(end) - int(start) + int(step) - sign(step)) / int(step)``
+    truncated toward zero."""
     if end is None:
         start, end = 0, start
     if step == 0:
         raise RuntimeError("step must be nonzero")
+    for bound in (start, end):
+        if not np.isfinite(bound):
+            raise RuntimeError(f"unsupported range: {start} -> {end}")
     if (end - start) * step < 0:
-        raise RuntimeError(
-            f"upper bound and larger bound inconsistent with step sign (start={start}, "
-            f"end={end}, step={step})"
-        )
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
     if dtype is None:
         integral = all(isinstance(v, numbers.Integral) for v in (start, end, step))
         dtype = dtypes.int64 if integral else dtypes.get_default_dtype()
+    if np.dtype(dtype).kind in "iu":
+        return _new(_integer_range(start, end, step, np.dtype(dtype)), dtype, requires_grad,
+                    device)
     return _new(np.arange(start, end, step), dtype, requires_grad, device)
+
+
+def _integer_range(start, end, step, dtype):
+    """``arange``'s values in an integer ``dtype`` (the rule in ``arange``'s docstring)."""
+    first, last, stride = int(start), int(end), int(step)
+    if dtype == np.int64:
+        if stride == 0:
+            raise RuntimeError("step must be nonzero")
+        span = last - first + stride - (1 if stride > 0 else -1)
+        size = abs(span) // abs(stride) * (1 if (span >= 0) == (stride > 0) else -1)
+    else:
+        size = int(np.ceil((float(end) - float(start)) / float(step)))
+    return (first + np.arange(max(size, 0), dtype=np.int64) * stride).astype(dtype)
 
 
 def linspace(start: Number, end: Number, steps: int, dtype: DTypeLike | None = None,
@@ -236,7 +258,26 @@ def linspace(start: Number, end: Number, steps: int, dtype: DTypeLike | None = N
     length ``steps``), as PyTorch's ``linspace``. ``dtype`` defaults to the default float dtype
     (float32 unless ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
     ``requires_grad=False`` by default."""
-    return _new(np.linspace(start, end, steps), _float_dtype(dtype), requires_grad, device)
+    if isinstance(steps, numbers.Integral) and steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    dtype = _float_dtype(dtype)
+    if np.dtype(dtype).kind in "iu":
+        return _new(_integer_linspace(start, end, steps, np.dtype(dtype)), dtype, requires_grad,
+                    device)
+    return _new(np.linspace(start, end, steps), dtype, requires_grad, device)
+
+
+def _integer_linspace(start, end, steps, dtype):
+    """``linspace`` in an integer ``dtype``, PyTorch's rule: ``start`` and ``end`` truncated to
+    integers, ``step = (end - start) / (steps - 1)``, the first half ``start + step * i`` and
+    the second half ``end - step * (steps - 1 - i)`` (one step: ``start``), each truncated toward
+    zero."""
+    first, last = int(start), int(end)
+    index = np.arange(steps)
+    step = (last - first) / (steps - 1) if steps > 1 else 0.0
+    values = np.where(index < max(steps // 2, 1), first + step * index,
+                      last - step * (steps - 1 - index))
+    return np.trunc(values).astype(np.int64).astype(dtype)
 
 
 def eye(n: int, m: int | None = None, dtype: DTypeLike | None = None,

@@ -12,11 +12,17 @@ import numpy as np
 
 def sort_positions(array, dim, descending):
     """The indices that sort ``array`` along ``dim``, a stable sort (ties keep their order),
-    largest first when ``descending``."""
-    keys = array
-    if descending:
-        keys = ~array if array.dtype.kind == "b" else -array
-    return np.argsort(keys, axis=dim, kind="stable")
+    largest first when ``descending``; NaN counts as the largest value (last ascending, first
+    descending), as in PyTorch. Descending sorts the reversed slice ascending and reads it
+    backwards, which keeps ties in order without negating (that wraps unsigned and minimum
+    integers and leaves NaN last). A 0-d tensor's only index is 0, itself 0-d."""
+    if array.ndim == 0:
+        return np.zeros((), np.int64)
+    if not descending:
+        return np.argsort(array, axis=dim, kind="stable")
+    count = array.shape[dim]
+    backwards = np.argsort(np.flip(array, dim), axis=dim, kind="stable")
+    return (count - 1) - np.flip(backwards, dim)
 
 
 def topk_positions(array, dim, k, largest):

@@ -101,7 +101,8 @@ class IndexingMethods:
         if self.ndim < 2:
             raise RuntimeError(f"{name}: input tensor must have at least 2 dimensions")
         keep = pick(np.ones(self.shape[-2:], dtype=bool), diagonal)
-        return where(constant_tensor(keep), self, 0)
+        zero = False if self._array.dtype == np.bool_ else 0  # keeps a bool tensor bool
+        return where(constant_tensor(keep), self, zero)
 
     def gather(self, dim: _int, index: Tensor) -> Tensor:
         """``out[i][j] = self[index[i][j]][j]`` for ``dim=0`` (and likewise along any dim);

@@ -36,14 +36,18 @@ class ReductionMethods:
     # ------------------------------------------------------------------ any, all, argmax, argmin
 
     def all(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
-        """Whether every element is nonzero (over ``dim``), as a bool tensor."""
+        """Whether every element is nonzero (over ``dim``), as a bool tensor (uint8 for a uint8
+        input, as in PyTorch)."""
         dims = normalize_dims(dim, self.ndim)
-        return Derived.apply(self, function=np.all, keywords={"axis": dims, "keepdims": keepdim})
+        result = Derived.apply(self, function=np.all, keywords={"axis": dims, "keepdims": keepdim})
+        return result.to(dtypes.uint8) if self._array.dtype == np.uint8 else result
 
     def any(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
-        """Whether any element is nonzero (over ``dim``), as a bool tensor."""
+        """Whether any element is nonzero (over ``dim``), as a bool tensor (uint8 for a uint8
+        input, as in PyTorch)."""
         dims = normalize_dims(dim, self.ndim)
-        return Derived.apply(self, function=np.any, keywords={"axis": dims, "keepdims": keepdim})
+        result = Derived.apply(self, function=np.any, keywords={"axis": dims, "keepdims": keepdim})
+        return result.to(dtypes.uint8) if self._array.dtype == np.uint8 else result
 
     def argmax(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
@@ -85,12 +89,15 @@ class ReductionMethods:
 
     def prod(self, dim: _int | None = None, keepdim: _bool = False, *,
              dtype: DTypeLike | None = None) -> Tensor:
-        """The product of all elements, or over one ``dim``."""
+        """The product of all elements, or over one ``dim``; integer and bool inputs give int64
+        unless ``dtype`` says otherwise (an integer product is computed in int64 and wrapped
+        into ``dtype``, the same numbers as multiplying in it)."""
         source = self if dtype is None else self.to(dtype)
         if not dtypes.is_floating(source._array.dtype):
             source = source.to(dtypes.int64)
         d = None if dim is None else normalize_dim(dim, self.ndim)
-        return Prod.apply(source, dim=d, keepdim=keepdim)
+        result = Prod.apply(source, dim=d, keepdim=keepdim)
+        return result if dtype is None else result.to(dtype)
 
     def var(self, dim: _int | Sequence[_int] | None = None, unbiased: _bool | None = None,
             keepdim: _bool = False, *, correction: Number | None = None) -> Tensor:
@@ -319,6 +326,8 @@ class ReductionMethods:
         their order); values are differentiable (a gather)."""
         d = normalize_dim(dim, self.ndim)
         indices = self.argsort(d, descending)
+        if self.ndim == 0:  # one element: itself, at index 0
+            return return_types.sort(self.clone(), indices)
         return return_types.sort(self.gather(d, indices), indices)
 
     def argsort(self, dim: _int = -1, descending: _bool = False, stable: _bool = False) -> Tensor:
@@ -330,8 +339,10 @@ class ReductionMethods:
              sorted: _bool = True) -> tuple[Tensor, Tensor]:
         """The ``k`` largest (or smallest) values along ``dim`` and their indices."""
         d = normalize_dim(dim, self.ndim)
-        if not 0 <= k <= self.shape[d]:
+        if not 0 <= k <= (self.shape[d] if self.ndim else 1):
             raise RuntimeError("selected index k out of range")
+        if self.ndim == 0 and k == 1:  # one element: itself, at index 0
+            return return_types.topk(self.clone(), self.argsort())
         indices = Derived.apply(self, function=topk_positions,
                                 keywords={"dim": d, "k": int(k), "largest": bool(largest)})
         return return_types.topk(self.gather(d, indices), indices)
@@ -354,11 +365,18 @@ class ReductionMethods:
 
     # ------------------------------------------------------------------ running sums and extremes
 
-    def cumsum(self, dim: _int) -> Tensor:
-        """Running sums along ``dim`` (integer and bool inputs give int64, as in PyTorch)."""
+    def cumsum(self, dim: _int, *, dtype: DTypeLike | None = None) -> Tensor:
+        """Running sums along ``dim``, in ``dtype`` when given (integer and bool inputs give
+        int64 otherwise, as in PyTorch)."""
         d = normalize_dim(dim, self.ndim)
-        source = self if dtypes.is_floating(self._array.dtype) else self.to(dtypes.int64)
-        return Cumsum.apply(source, dim=d)
+        source = self if dtype is None else self.to(dtype)
+        if not dtypes.is_floating(source._array.dtype):
+            source = source.to(dtypes.int64)
+        if self.ndim == 0:
+            result = Cumsum.apply(source.reshape(1), dim=0).reshape(())
+        else:
+            result = Cumsum.apply(source, dim=d)
+        return result if dtype is None else result.to(dtype)
 
     def cumprod(self, dim: _int, *, dtype: DTypeLike | None = None) -> Tensor:
         """Running products along ``dim``, in ``dtype`` when given (integer and bool inputs give
@@ -368,8 +386,10 @@ class ReductionMethods:
         if not dtypes.is_floating(source._array.dtype):
             source = source.to(dtypes.int64)
         if self.ndim == 0:
-            return Cumprod.apply(source.reshape(1), dim=0).reshape(())
-        return Cumprod.apply(source, dim=d)
+            result = Cumprod.apply(source.reshape(1), dim=0).reshape(())
+        else:
+            result = Cumprod.apply(source, dim=d)
+        return result if dtype is None else result.to(dtype)
 
     def cummax(self, dim: _int) -> tuple[Tensor, Tensor]:
         """The running maximum along ``dim`` and where it was found, as the named tuple
@@ -394,8 +414,11 @@ class ReductionMethods:
     # ------------------------------------------------------------------ softmax
 
     def logsumexp(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
-        """``log(sum(exp(self)))`` over ``dim``, computed stably."""
-        return LogSumExp.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
+        """``log(sum(exp(self)))`` over ``dim``, computed stably; integer and bool inputs are
+        computed in the default float dtype, as in PyTorch."""
+        source = self if dtypes.is_floating(self._array.dtype) else self.to(
+            dtypes.get_default_dtype())
+        return LogSumExp.apply(source, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def softmax(self, dim: _int, dtype: DTypeLike | None = None) -> Tensor:
         """``exp(x) / sum(exp(x))`` along ``dim``, computed in ``dtype`` when given."""

@@ -437,6 +437,8 @@ class ShapeMethods:
                         f"{axis}) = {self.shape[axis]}, but got tensor.size({axis}) = "
                         f"{extra.shape[axis]}")
             pieces.insert(0 if name == "prepend" else len(pieces), extra)
+        if n == 0:  # PyTorch returns a copy of the input, without prepend and append
+            return self.clone()
         result = cat(pieces, d) if len(pieces) > 1 else self
         for _ in range(n):
             length = result.shape[d]

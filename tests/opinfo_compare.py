@@ -1,0 +1,205 @@
+"""What tests/test_opinfo.py and tests/test_module_db.py share: turning PyTorch's sample inputs
+into tinygrad_bn's, comparing results with ``torch.testing.assert_close``'s default tolerances
+per dtype, and sorting a disagreement into "silent" (a different value, dtype, shape,
+requires_grad or gradient without an error) or "error" (tinygrad_bn raised where PyTorch did
+not).
+
+Imported only by those two files, after they have checked that PyTorch is installed."""
+
+import types
+
+import numpy as np
+import torch
+
+import tinygrad_bn as tg
+
+
+def restore_torch_flags():
+    """Undoes what importing PyTorch's test helpers does to the process: common_utils calls
+    ``torch.backends.disable_global_flags()``, after which setting
+    ``torch.backends.cudnn.deterministic`` raises, and other test files here set it."""
+    torch.backends.flags_frozen.__globals__["__allow_nonbracketed_mutation_flag"] = True
+
+
+# PyTorch's dtypes that tinygrad_bn has, and back.
+DTYPES = {
+    torch.float16: tg.float16, torch.float32: tg.float32, torch.float64: tg.float64,
+    torch.uint8: tg.uint8, torch.int8: tg.int8, torch.int16: tg.int16, torch.int32: tg.int32,
+    torch.int64: tg.int64, torch.bool: tg.bool,
+}
+TORCH_DTYPES = {str(ours): theirs for theirs, ours in DTYPES.items()}
+
+
+class OutOfScope(Exception):
+    """A sample uses something tinygrad_bn does not model (complex numbers, bfloat16, sparse
+    layouts, memory formats, generators); the message is the category counted in the summary."""
+
+
+class Converter:
+    """Turns a sample's PyTorch objects into tinygrad_bn's, keeping aliasing (the same torch
+    tensor twice becomes the same tinygrad_bn tensor twice) and remembering which leaves
+    require grad, in order, so that gradients can be compared pair by pair."""
+
+    def __init__(self):
+        self.tensors = {}
+        self.leaves = []  # (torch leaf, tinygrad_bn leaf)
+
+    def __call__(self, x):
+        if isinstance(x, torch.Tensor):
+            return self.tensor(x)
+        if isinstance(x, torch.dtype):
+            if x not in DTYPES:
+                raise OutOfScope(f"dtype {x}")
+            return DTYPES[x]
+        if isinstance(x, torch.Size):
+            return tuple(x)
+        if isinstance(x, torch.device):
+            return str(x)
+        if isinstance(x, torch.memory_format):
+            raise OutOfScope("memory formats")
+        if isinstance(x, torch.layout):
+            raise OutOfScope("layouts")
+        if isinstance(x, torch.Generator):
+            raise OutOfScope("torch.Generator arguments")
+        if isinstance(x, complex):
+            raise OutOfScope("complex numbers")
+        if isinstance(x, tuple) and hasattr(x, "_fields"):
+            return type(x)(*map(self, x))
+        if isinstance(x, (list, tuple)):
+            return type(x)(map(self, x))
+        if isinstance(x, dict):
+            return {k: self(v) for k, v in x.items()}
+        return x
+
+    def tensor(self, x):
+        if id(x) in self.tensors:
+            return self.tensors[id(x)][1]
+        if x.layout != torch.strided:
+            raise OutOfScope("sparse layouts")
+        if x.dtype not in DTYPES:
+            raise OutOfScope("complex numbers" if x.is_complex() else f"dtype {x.dtype}")
+        if x.dim() > 64:
+            raise OutOfScope("more than 64 dimensions (NumPy's limit)")
+        ours = tg.tensor(x.detach().cpu().numpy().copy(), dtype=DTYPES[x.dtype])
+        if x.requires_grad:
+            ours.requires_grad_(True)
+            if x.is_leaf:
+                self.leaves.append((x, ours))
+        self.tensors[id(x)] = (x, ours)  # keep x alive so that its id stays unique
+        return ours
+
+
+def to_numpy(x):
+    """tinygrad_bn's result as NumPy/Python values, with its dtype kept."""
+    if isinstance(x, tg.Tensor):
+        return x.detach().numpy()
+    return x
+
+
+class Mismatch(AssertionError):
+    """A silent difference; ``kind`` is value, dtype, shape, requires_grad, type or grad."""
+
+    def __init__(self, kind, message):
+        super().__init__(f"silent {kind} difference: {message}")
+        self.kind = kind
+
+
+def compare(ours, theirs, where="output", values=True, loose=False):
+    """Raises Mismatch unless ``ours`` (tinygrad_bn) equals ``theirs`` (PyTorch) in structure,
+    shape, dtype, requires_grad and (when ``values``) value within assert_close's defaults
+    (``loose``: within 100 times them)."""
+    if isinstance(theirs, torch.Tensor):
+        if not isinstance(ours, tg.Tensor):
+            raise Mismatch("type", f"{where}: a {type(ours).__name__}, PyTorch gives a Tensor")
+        if tuple(ours.shape) != tuple(theirs.shape):
+            raise Mismatch("shape", f"{where}: shape {tuple(ours.shape)}, PyTorch "
+                                    f"{tuple(theirs.shape)}")
+        if TORCH_DTYPES.get(str(ours.dtype)) != theirs.dtype:
+            raise Mismatch("dtype", f"{where}: dtype {ours.dtype}, PyTorch {theirs.dtype}")
+        if ours.requires_grad != theirs.requires_grad:
+            raise Mismatch("requires_grad", f"{where}: requires_grad={ours.requires_grad}, "
+                                            f"PyTorch {theirs.requires_grad}")
+        if values:
+            _close(torch.from_numpy(np.array(ours.detach().numpy(), copy=True)),
+                   theirs.detach(), where, loose)
+        return
+    if isinstance(theirs, (tuple, list)):
+        if not isinstance(ours, (tuple, list)) or len(ours) != len(theirs):
+            raise Mismatch("type", f"{where}: {type(ours).__name__} of "
+                                   f"{len(ours) if isinstance(ours, (tuple, list)) else '-'}, "
+                                   f"PyTorch {type(theirs).__name__} of {len(theirs)}")
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            compare(a, b, f"{where}[{i}]", values, loose)
+        return
+    if isinstance(ours, tg.Tensor):
+        raise Mismatch("type", f"{where}: a Tensor, PyTorch gives {type(theirs).__name__}")
+    if isinstance(theirs, torch.dtype):
+        if ours != DTYPES.get(theirs):
+            raise Mismatch("value", f"{where}: {ours}, PyTorch {theirs}")
+        return
+    if type(ours) is not type(theirs) and not (isinstance(ours, (int, float, bool, np.generic))
+                                               and isinstance(theirs, (int, float, bool))):
+        raise Mismatch("type", f"{where}: {type(ours).__name__}, PyTorch "
+                               f"{type(theirs).__name__}")
+    if values:
+        if isinstance(ours, np.generic):
+            ours = ours.item()
+        if type(ours) is not type(theirs) and isinstance(theirs, (int, float, bool)):
+            raise Mismatch("type", f"{where}: {type(ours).__name__}, PyTorch "
+                                   f"{type(theirs).__name__}")
+        if isinstance(theirs, (int, float, bool)):
+            _close(ours, theirs, where, loose)
+        elif ours != theirs:
+            raise Mismatch("value", f"{where}: {ours!r}, PyTorch {theirs!r}")
+
+
+# assert_close's default (rtol, atol) per floating dtype; exact for the others.
+TOLERANCES = {torch.float16: (1e-3, 1e-5), torch.float32: (1.3e-6, 1e-5),
+              torch.float64: (1e-7, 1e-7)}
+
+
+def _close(actual, expected, where, loose=False):
+    tolerance = {}
+    if loose and isinstance(expected, torch.Tensor) and expected.dtype in TOLERANCES:
+        rtol, atol = TOLERANCES[expected.dtype]
+        tolerance = {"rtol": 100 * rtol, "atol": 100 * atol}
+    try:
+        torch.testing.assert_close(actual, expected, equal_nan=True, check_device=False,
+                                   check_layout=False, check_stride=False, **tolerance)
+    except AssertionError as error:
+        raise Mismatch("value", f"{where}: {error}") from None
+
+
+def grad_outputs(outputs):
+    """The tensors of an output structure that carry gradients, in order."""
+    if isinstance(outputs, (torch.Tensor, tg.Tensor)):
+        floating = (outputs.dtype.is_floating_point if isinstance(outputs, torch.Tensor)
+                    else outputs.dtype.kind == "f")
+        return [outputs] if outputs.requires_grad and floating else []
+    if isinstance(outputs, (tuple, list)):
+        return [t for o in outputs for t in grad_outputs(o)]
+    return []
+
+
+def seeded_grad(shape, dtype):
+    """A fixed, non-constant grad_output: -1 .. 1 evenly over the elements."""
+    n = int(np.prod(shape))
+    return np.linspace(-1.0, 1.0, n).reshape(tuple(shape)).astype(dtype)
+
+
+def shim_function(fn, namespace):
+    """``fn`` (a lambda in PyTorch's OpInfo table, such as ``lambda x, c, y: torch.where(c, x,
+    y)``) with its global ``torch`` replaced by ``namespace``, so that it calls tinygrad_bn."""
+    if not isinstance(fn, types.FunctionType) or "torch" not in fn.__code__.co_names:
+        return None
+    globals_ = dict(fn.__globals__, torch=namespace)
+    return types.FunctionType(fn.__code__, globals_, fn.__name__, fn.__defaults__,
+                              fn.__closure__)
+
+
+class TorchNames:
+    """``torch.X`` spelled against tinygrad_bn: tg.X, tg.nn.functional.X, tg.linalg.X; a name
+    tinygrad_bn lacks raises AttributeError naming it (the sample then counts as an error)."""
+
+    def __getattr__(self, name):
+        return getattr(tg, name)

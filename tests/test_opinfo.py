@@ -1,0 +1,755 @@
+"""PyTorch's own op tests as tinygrad_bn's conformance suite (issue 24).
+
+PyTorch ships, inside its wheel, the sample inputs its own tests run every op on:
+``torch.testing._internal.common_methods_invocations.op_db``, a list of OpInfos. At collection
+time this file takes every OpInfo whose name tinygrad_bn provides (``torch.X`` -> ``tg.X`` or the
+Tensor method ``X``; ``torch.nn.functional.X`` -> ``tg.nn.functional.X``; ``torch.linalg.X`` ->
+``tg.linalg.X``; an OpInfo whose ``op`` is a lambda runs with its ``torch`` rebound to
+tinygrad_bn), draws its samples once per dtype in each of tinygrad_bn's nine dtypes that PyTorch
+supports for it on CPU, and checks for each sample (test id ``op-dtype-index``):
+
+- values with ``torch.testing.assert_close``'s default tolerances for the dtype (values are not
+  compared for the ops in VALUES_UNDEFINED: random draws and uninitialised memory), and the
+  dtype, shape, requires_grad and Python type of every output;
+- in float64, the dtype PyTorch's own gradient tests use, the gradients of every input that
+  requires grad, for the grad_output -1..1 (``opinfo_compare.seeded_grad``);
+- for each of the OpInfo's ``error_inputs`` (test id ``op-error-index``): the same exception
+  type and a message matching PyTorch's regex.
+
+Out of scope, counted and printed in the summary at the end of the run (never silently
+dropped): OpInfos whose name tinygrad_bn does not provide; devices other than the CPU; complex
+and bfloat16 dtypes and samples holding them; sparse layouts; memory formats; torch.Generator
+arguments; the in-place (``x.op_()``) and method forms of an op that is run as a function (the
+same code in tinygrad_bn: tests/test_inplace_forms.py covers the in-place forms).
+
+A sample that does not agree today is an expected failure (``xfail(strict=True)``, so that a
+fix flips it to XPASS and fails until its row is removed) listed in XFAILS at the end of this
+file, grouped by op and kind: "silent ..." (a different value, dtype, shape, requires_grad,
+type or gradient without an error), "precision" (values beyond PyTorch's tolerance but within
+100 times it: float16/float32 accumulation order), and "error ..." (tinygrad_bn raises where
+PyTorch does not: a missing argument or overload, NotImplementedError, a NumPy error, or a
+valid input refused). ``python tests/test_opinfo.py`` runs every sample and prints the table
+anew.
+"""
+
+import re
+import sys
+import traceback
+from collections import Counter, defaultdict
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="the OpInfo conformance suite compares with PyTorch")
+pytest.importorskip("expecttest", reason="PyTorch's op_db imports expecttest (pip install "
+                                         "expecttest, in the test extra)")
+
+from torch.testing._internal import common_utils  # noqa: E402
+from torch.testing._internal.common_methods_invocations import op_db  # noqa: E402
+from torch.testing._internal.opinfo import core as opinfo_core  # noqa: E402
+
+import tinygrad_bn as tg  # noqa: E402
+from opinfo_compare import (  # noqa: E402
+    DTYPES, Converter, Mismatch, OutOfScope, TorchNames, compare, grad_outputs,
+    restore_torch_flags, seeded_grad,
+    shim_function,
+)
+
+restore_torch_flags()
+
+DEVICE = "cpu"
+GRAD_DTYPE = torch.float64
+
+# Ops whose values are random draws or uninitialised memory: their dtype, shape and
+# requires_grad are compared, their values are not.
+VALUES_UNDEFINED = {
+    "bernoulli", "normal", "multinomial", "rand_like", "randn_like", "randint_like", "randint",
+    "randn", "nn.functional.dropout", "empty", "empty_like", "new_empty",
+}
+
+
+def _namespace(name):
+    for prefix, theirs, ours in (("nn.functional.", torch.nn.functional, tg.nn.functional),
+                                 ("linalg.", torch.linalg, tg.linalg), ("", torch, tg)):
+        if name.startswith(prefix):
+            return name[len(prefix):], theirs, ours
+    raise AssertionError(name)
+
+
+def our_callable(op):
+    """tinygrad_bn's form of ``op`` (called like ``op.op``), or None when we do not provide the
+    name. Module functions first; a name only on Tensor runs as the unbound method."""
+    short, theirs, ours = _namespace(op.name)
+    if "." in short:
+        return None
+    function = getattr(ours, short, None)
+    function = function if callable(function) and not isinstance(function, np.dtype) else None
+    method = getattr(tg.Tensor, short, None) if ours is tg else None
+    if function is None and method is None:
+        return None
+    if op.op is getattr(theirs, short, None):
+        return function or method
+    if op.op is getattr(torch.Tensor, short, None):
+        return method or function
+    return shim_function(op.op, TorchNames()) or op.op  # a lambda such as `lambda x: x.T`
+
+
+def _dtype_name(dtype):
+    return str(dtype).replace("torch.", "")
+
+
+def _case_name(op):
+    return op.name + (f".{op.variant_test_name}" if op.variant_test_name else "")
+
+
+class Case:
+    """One sample of one OpInfo in one dtype (``dtype`` None: an error input)."""
+
+    def __init__(self, op, ours, dtype, index, sample, error=None):
+        self.op, self.ours, self.dtype, self.index, self.sample, self.error = (
+            op, ours, dtype, index, sample, error)
+        kind = "error" if error is not None else _dtype_name(dtype)
+        self.id = f"{_case_name(op)}-{kind}-{index}"
+
+
+SCOPE = Counter()      # out-of-scope category -> count
+NOT_PROVIDED = []      # OpInfo names tinygrad_bn does not provide
+
+
+def _in_scope(sample):
+    try:
+        Converter()((sample.input, sample.args, sample.kwargs))
+    except OutOfScope as reason:
+        return str(reason)
+    return None
+
+
+def collect():
+    """Every in-scope case, drawing samples with PyTorch's test-function lookup switched off:
+    it walks the whole call stack with inspect.stack() for each draw (to find a unittest
+    method, which a pytest function is not), and under pytest that takes minutes."""
+    saved = common_utils.extract_test_fn, opinfo_core.extract_test_fn
+    common_utils.extract_test_fn = opinfo_core.extract_test_fn = lambda: None
+    try:
+        return _collect()
+    finally:
+        common_utils.extract_test_fn, opinfo_core.extract_test_fn = saved
+
+
+def _collect():
+    cases = []
+    for op in op_db:
+        ours = our_callable(op)
+        if ours is None:
+            NOT_PROVIDED.append(_case_name(op))
+            continue
+        supported = op.supported_dtypes(DEVICE)
+        SCOPE["(op, dtype) pairs in complex/bfloat16 (dtypes tinygrad_bn lacks)"] += len(
+            [d for d in supported if d not in DTYPES])
+        SCOPE["(op, dtype) pairs PyTorch does not support on CPU"] += len(
+            [d for d in DTYPES if d not in supported])
+        if op.inplace_variant is not None:
+            SCOPE["in-place variants (x.op_()) not run"] += 1
+        for dtype in DTYPES:
+            if dtype not in supported:
+                continue
+            torch.manual_seed(0)
+            requires_grad = dtype == GRAD_DTYPE and op.supports_autograd
+            for index, sample in enumerate(op.sample_inputs(DEVICE, dtype,
+                                                            requires_grad=requires_grad)):
+                reason = _in_scope(sample)
+                if reason:
+                    SCOPE[f"samples with {reason}"] += 1
+                    continue
+                cases.append(Case(op, ours, dtype, index, sample))
+        if op.error_inputs_func is not None:
+            torch.manual_seed(0)
+            for index, error in enumerate(op.error_inputs(DEVICE)):
+                reason = _in_scope(error.sample_input)
+                if reason:
+                    SCOPE[f"error inputs with {reason}"] += 1
+                    continue
+                cases.append(Case(op, ours, None, index, error.sample_input, error))
+    return cases
+
+
+def _call(function, sample):
+    return function(sample.input, *sample.args, **sample.kwargs)
+
+
+def run_case(case, loose=False):
+    """Raises Mismatch for a silent difference, tinygrad_bn's exception for an error."""
+    convert = Converter()
+    ours_sample = type("Sample", (), {})()
+    ours_sample.input, ours_sample.args, ours_sample.kwargs = convert(
+        (case.sample.input, case.sample.args, case.sample.kwargs))
+    if case.error is not None:
+        return _run_error_input(case, ours_sample)
+    torch.manual_seed(0)
+    try:
+        theirs = _call(case.op, case.sample)
+        their_error = None
+    except Exception as error:  # PyTorch refuses the sample: we must refuse it the same way
+        their_error = error
+    tg.manual_seed(0)
+    if their_error is not None:
+        try:
+            _call(case.ours, ours_sample)
+        except type(their_error):
+            return
+        raise Mismatch("value", f"PyTorch raises {type(their_error).__name__}: {their_error}")
+    ours = _call(case.ours, ours_sample)
+    if case.op.name in UNSTABLE_ORDER and not case.sample.kwargs.get("stable", False):
+        ours, theirs = _indices_as_values(case, ours, theirs)
+    compare(ours, theirs, values=_case_name(case.op) not in VALUES_UNDEFINED
+            and case.op.name not in VALUES_UNDEFINED, loose=loose)
+    if case.dtype == GRAD_DTYPE and convert.leaves:
+        _compare_grads(case, convert.leaves, ours, theirs, loose)
+
+
+# Sorts whose order among equal elements PyTorch leaves unspecified (stable=False): its CPU
+# order of ties comes from its sorting algorithm, so the indices are compared by the values
+# they pick (equal values, NaN equal to NaN); the order itself is compared exactly for
+# stable=True samples here and in test_sort_order_matches_pytorch.
+UNSTABLE_ORDER = {"sort": 0, "argsort": 0, "topk": 1}  # op -> position of dim in args
+
+
+def _indices_as_values(case, ours, theirs):
+    position = UNSTABLE_ORDER[case.op.name]
+    args, source = case.sample.args, case.sample.input.detach()
+    dim = args[position] if len(args) > position else case.sample.kwargs.get("dim", -1)
+    as_tuple = case.op.name != "argsort"
+    our_index = ours[1] if as_tuple else ours
+    their_index = theirs[1] if as_tuple else theirs
+    if (source.ndim == 0 or not isinstance(our_index, tg.Tensor)
+            or tuple(our_index.shape) != tuple(their_index.shape)
+            or str(our_index.dtype) != "int64"):
+        return ours, theirs  # compared as they are: the difference is not about ties
+    picked = torch.gather(source, dim, torch.from_numpy(our_index.numpy().copy()))
+    our_values = tg.tensor(picked.numpy().copy())
+    their_values = torch.gather(source, dim, their_index)
+    if as_tuple:
+        return (ours[0], our_values), (theirs[0], their_values)
+    return our_values, their_values
+
+
+def _compare_grads(case, leaves, ours, theirs, loose):
+    process = case.sample.output_process_fn_grad
+    their_outs, our_outs = grad_outputs(process(theirs)), grad_outputs(process(ours))
+    if len(their_outs) != len(our_outs):
+        raise Mismatch("requires_grad", f"{len(our_outs)} outputs carry gradients, PyTorch "
+                                        f"{len(their_outs)}")
+    if not their_outs:
+        return
+    seeds = [seeded_grad(t.shape, np.float64) for t in their_outs]
+    their_grads = torch.autograd.grad(their_outs, [t for t, _ in leaves],
+                                      [torch.from_numpy(s) for s in seeds], allow_unused=True)
+    our_grads = tg.autograd.grad(our_outs, [o for _, o in leaves],
+                                 [tg.tensor(s) for s in seeds], allow_unused=True)
+    for i, ((their_leaf, our_leaf), a, b) in enumerate(zip(leaves, our_grads, their_grads)):
+        a = tg.zeros_like(our_leaf) if a is None else a
+        b = torch.zeros_like(their_leaf) if b is None else b
+        try:
+            compare(a.detach(), b.detach(), f"gradient of input {i}", loose=loose)
+        except Mismatch as error:
+            raise Mismatch("grad", str(error)) from None
+
+
+def _run_error_input(case, ours_sample):
+    expected = case.error
+    try:
+        _call(case.ours, ours_sample)
+    except Exception as error:
+        if not isinstance(error, expected.error_type):
+            raise Mismatch("error type", f"{type(error).__name__}({error}), PyTorch "
+                                         f"{expected.error_type.__name__} matching "
+                                         f"{expected.error_regex!r}") from error
+        if not re.search(expected.error_regex, str(error)):
+            raise Mismatch("error message", f"{error!r} does not match PyTorch's "
+                                            f"{expected.error_regex!r}") from error
+        return
+    raise Mismatch("accepted", f"no error; PyTorch raises {expected.error_type.__name__} "
+                               f"matching {expected.error_regex!r}")
+
+
+def classify(case):
+    """None when the case agrees, else the XFAILS kind of its difference."""
+    try:
+        run_case(case)
+        return None
+    except Mismatch as mismatch:
+        if mismatch.kind in ("value", "grad") and case.dtype in (torch.float16, torch.float32):
+            try:
+                run_case(case, loose=True)
+                return "precision"
+            except Exception:
+                pass
+        return f"silent {mismatch.kind}"
+    except NotImplementedError:
+        return "error NotImplementedError"
+    except Exception as error:
+        frames = traceback.extract_tb(error.__traceback__)
+        if any("/numpy/" in frame.filename for frame in frames[-2:]):
+            return "error NumPy's"
+        message = str(error)
+        if isinstance(error, (TypeError, AttributeError)) and re.search(
+                r"argument|has no attribute|takes|positional|keyword|not callable", message):
+            return "error missing argument or overload"
+        return f"error refused ({type(error).__name__})"
+
+
+CASES = collect()
+
+
+def _expected_failures():
+    table = {}
+    for op_name, groups in XFAILS.items():
+        for kind, spec in groups.items():
+            for dtype_part in spec.split():
+                dtype, indices = dtype_part.split(":")
+                for index in _expand(indices):
+                    table[f"{op_name}-{dtype}-{index}"] = kind
+    return table
+
+
+def _expand(indices):
+    for part in indices.split(","):
+        low, _, high = part.partition("-")
+        yield from range(int(low), int(high or low) + 1)
+
+
+def _compact(indices):
+    runs, indices = [], sorted(indices)
+    start = prev = indices[0]
+    for i in indices[1:] + [None]:
+        if i is not None and i == prev + 1:
+            prev = i
+            continue
+        runs.append(f"{start}" if start == prev else f"{start}-{prev}")
+        if i is not None:
+            start = prev = i
+    return ",".join(runs)
+
+
+def pytest_generate_tests(metafunc):
+    if "case" not in metafunc.fixturenames:
+        return
+    expected = _expected_failures()
+    params = []
+    for case in CASES:
+        kind = expected.pop(case.id, None)
+        marks = [pytest.mark.xfail(strict=True, reason=f"{kind}: {REASONS.get(kind, '')}")] \
+            if kind else []
+        params.append(pytest.param(case, id=case.id, marks=marks))
+    SCOPE["XFAILS rows that match no sample (stale)"] = len(expected)
+    metafunc.parametrize("case", params)
+
+
+def test_sample(case):
+    run_case(case)
+
+
+class _Summary:
+    def pytest_terminal_summary(self, terminalreporter):
+        write = terminalreporter.write_line
+        write(f"OpInfo conformance: {len(CASES)} samples run ({len(_expected_failures())} "
+              f"expected to fail); out of scope:")
+        write(f"  {len(NOT_PROVIDED)} OpInfos whose name tinygrad_bn does not provide")
+        write("  devices other than the CPU (tinygrad_bn has only the CPU)")
+        for reason, count in sorted(SCOPE.items()):
+            write(f"  {count} {reason}")
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _print_summary(request):
+    if not request.config.pluginmanager.has_plugin("opinfo-summary"):
+        request.config.pluginmanager.register(_Summary(), "opinfo-summary")
+
+
+def test_every_xfails_row_matches_a_sample():
+    stale = set(_expected_failures()) - {case.id for case in CASES}
+    assert not stale, f"XFAILS rows that match no sample: {sorted(stale)[:20]}"
+
+
+SORT_ORDER_INPUTS = [
+    ([0, 3, 255, 0, 7, 3], "uint8"),                      # negation would wrap 0 and 255
+    ([-128, 5, 127, -128, 0, 5], "int8"),                 # -(-128) wraps to -128
+    ([1.0, float("nan"), -2.0, 1.0, float("nan"), 0.0], "float64"),  # NaN is the largest
+    ([True, False, True, True, False], "bool"),
+]
+
+
+@pytest.mark.parametrize("values, dtype", SORT_ORDER_INPUTS, ids=[d for _, d in SORT_ORDER_INPUTS])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sort_order_matches_pytorch(values, dtype, descending):
+    """Stable sorts give PyTorch's exact order, ties in input order and NaN as the largest;
+    topk picks the same elements."""
+    ours = tg.tensor(values, dtype=getattr(tg, dtype))
+    theirs = torch.tensor(values, dtype=getattr(torch, dtype))
+    for fn in (lambda t: t.sort(descending=descending, stable=True).indices,
+               lambda t: t.argsort(descending=descending, stable=True),
+               lambda t: t.sort(descending=descending, stable=True).values):
+        compare(fn(ours), fn(theirs))
+    if dtype != "bool":
+        compare(ours.topk(3, largest=descending).values, theirs.topk(3, largest=descending).values)
+
+
+# What each kind of expected failure means.
+REASONS = {
+    "silent value": "a different value without an error",
+    "silent dtype": "a different result dtype without an error",
+    "silent shape": "a different result shape without an error",
+    "silent requires_grad": "a different requires_grad without an error",
+    "silent type": "a different Python type or structure without an error",
+    "silent grad": "a different gradient without an error",
+    "silent accepted": "an input PyTorch refuses is accepted",
+    "silent error type": "refused with a different exception type",
+    "silent error message": "refused with a message that does not match PyTorch's",
+    "precision": "values beyond PyTorch's tolerance for the dtype but within 100 times it "
+                 "(float16/float32 accumulation order)",
+    "error NotImplementedError": "tinygrad_bn raises NotImplementedError",
+    "error NumPy's": "tinygrad_bn crashes with NumPy's error",
+    "error missing argument or overload": "an argument or overload tinygrad_bn lacks",
+}
+for _kind in ("RuntimeError", "ValueError", "TypeError", "IndexError", "AttributeError",
+              "KeyError", "OverflowError", "ZeroDivisionError", "AssertionError"):
+    REASONS[f"error refused ({_kind})"] = f"a valid input refused with {_kind}"
+
+
+def print_table():
+    """Runs every case and prints XFAILS anew, grouped by op and kind."""
+    groups = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    kinds = Counter()
+    for case in CASES:
+        kind = classify(case)
+        if kind is None:
+            continue
+        kinds[kind] += 1
+        dtype = "error" if case.error is not None else _dtype_name(case.dtype)
+        groups[_case_name(case.op)][kind][dtype].append(case.index)
+    print("XFAILS = {")
+    for op_name in sorted(groups):
+        print(f"    {op_name!r}: {{")
+        for kind in sorted(groups[op_name]):
+            specs = [f"{d}:{_compact(i)}" for d, i in groups[op_name][kind].items()]
+            lines, line = [], ""
+            for spec in specs:  # wrapped into adjacent string literals under 100 columns
+                if line and len(line) + len(spec) > 70:
+                    lines.append(line + " ")
+                    line = ""
+                line += (" " if line else "") + spec
+            lines.append(line)
+            if len(lines) == 1:
+                print(f"        {kind!r}: {lines[0]!r},")
+            else:
+                print(f"        {kind!r}: (")
+                for text in lines:
+                    print(f"            {text!r}")
+                print("        ),")
+        print("    },")
+    print("}")
+    print(f"# {len(CASES)} cases, {sum(kinds.values())} disagree: {dict(kinds)}",
+          file=sys.stderr)
+
+
+# Generated by `python tests/test_opinfo.py` (PyTorch 2.13); one row per op and kind:
+# "dtype:sample indices" separated by spaces. A fix removes its rows.
+XFAILS = {
+    '__rmatmul__': {
+        'precision': 'float32:13',
+    },
+    '__rpow__': {
+        'error refused (ValueError)': 'int8:0-7 int16:0-7 int32:0-7 int64:0-7',
+    },
+    'addcdiv': {
+        'precision': 'float16:0-5,8-11',
+    },
+    'addcmul': {
+        'precision': 'float16:0,3-6,8-11',
+    },
+    'addmm.decomposed': {
+        'precision': 'float16:1',
+    },
+    'amax': {
+        'silent error type': 'error:5',
+    },
+    'amin': {
+        'silent error type': 'error:5',
+    },
+    'aminmax': {
+        'silent error type': 'error:3-4',
+    },
+    'arange': {
+        'silent error type': 'error:6',
+    },
+    'bernoulli': {
+        'silent error type': 'error:0',
+        'silent requires_grad': 'float64:0-3',
+    },
+    'cat': {
+        'error refused (IndexError)': (
+            'float16:5 float32:5 float64:5 uint8:5 int8:5 int16:5 int32:5 int64:5 '
+            'bool:5'
+        ),
+        'silent error message': 'error:11,13',
+        'silent error type': 'error:0-1,6-8',
+    },
+    'clamp_max': {
+        'silent accepted': 'error:0',
+    },
+    'clamp_min': {
+        'silent accepted': 'error:0',
+    },
+    'div.floor_rounding': {
+        'precision': 'float16:6-7',
+    },
+    'einsum': {
+        'precision': 'float16:5',
+        'silent dtype': 'uint8:0,2,8-10 int8:0,2,8-10 int16:0,2,8-10 int32:0,2,8-10',
+    },
+    'eye': {
+        'silent error type': 'error:0-2',
+    },
+    'flip': {
+        'error missing argument or overload': (
+            'float16:0-9 float32:0-9 float64:0-9 uint8:0-9 int8:0-9 int16:0-9 '
+            'int32:0-9 int64:0-9 bool:0-9'
+        ),
+    },
+    'floor_divide': {
+        'precision': 'float16:6-7',
+    },
+    'fmod': {
+        'precision': 'float16:2,4-5',
+        'silent value': 'float16:6-7',
+    },
+    'gather': {
+        'error refused (IndexError)': (
+            'float16:6 float32:6 float64:6 uint8:6 int8:6 int16:6 int32:6 int64:6 '
+            'bool:6'
+        ),
+        'error refused (RuntimeError)': (
+            'float16:1,3-5 float32:1,3-5 float64:1,3-5 uint8:1,3-5 int8:1,3-5 '
+            'int16:1,3-5 int32:1,3-5 int64:1,3-5 bool:1,3-5'
+        ),
+        'silent error type': 'error:1,5-7',
+    },
+    'histc': {
+        'silent value': 'float16:56,60,63',
+    },
+    'histogram': {
+        'precision': 'float32:100,126',
+    },
+    'index_select': {
+        'silent error type': 'error:0',
+    },
+    'isclose': {
+        'silent accepted': 'error:0-2',
+    },
+    'kthvalue': {
+        'silent error type': 'error:0',
+        'silent value': 'uint8:0-6 int8:0-4 int16:0-4 int32:0-4 int64:0-4',
+    },
+    'lerp': {
+        'precision': 'float16:0-1,3,5-9,12-13',
+    },
+    'linalg.matrix_norm': {
+        'error NotImplementedError': 'float32:4-7,24-31,36-39,56-63 float64:4-7,24-31,36-39,56-63',
+    },
+    'linalg.norm': {
+        'error NotImplementedError': (
+            'float32:44-45,50-51,56-57,62-63,66-67,70,73-74,77,81-82,86,90-91,95,98-99,103,106-107,111 '
+            'float64:44-45,50-51,56-57,62-63,66-67,70-71,75-76,82-83,88-89,94-95'
+        ),
+        'error refused (IndexError)': 'float16:56-57,60-61,66,71,74,79 float32:68-69,75-76,85,94,100,108',
+        'precision': 'float16:8,21',
+    },
+    'linalg.norm.subgradients_at_zero': {
+        'error NotImplementedError': (
+            'float32:38,43-44,47,52-53,55,58,60,63,66,70,73,77,79,83,85,89 '
+            'float64:38,43-44,47,52-53,55,57,60,65,69,73'
+        ),
+        'error refused (IndexError)': 'float16:47-48,50-51,55,59,61,65 float32:56-57,61-62,69,76,80,86',
+    },
+    'linalg.vector_norm': {
+        'precision': 'float16:41,50,59,68,95,140,176',
+        'silent value': 'float16:0,9,18,27,36,45,54,63,72,81,90,99,108,117,126,135,144,153,162,171',
+    },
+    'linspace': {
+        'precision': 'float16:8,11,14,32,47',
+        'silent accepted': 'error:2',
+        'silent error message': 'error:1',
+    },
+    'linspace.tensor_overload': {
+        'precision': 'float16:24-26,33-35,42-44,96-98,141-143',
+        'silent accepted': 'error:2',
+        'silent error message': 'error:1',
+        'silent value': 'float64:97,106',
+    },
+    'log_softmax': {
+        'precision': 'float16:1',
+        'silent value': 'float16:2-4',
+    },
+    'masked_select': {
+        'silent error type': 'error:0-2',
+    },
+    'matmul': {
+        'precision': 'float32:13',
+    },
+    'max.reduction_with_dim': {
+        "error NumPy's": (
+            'float16:2-3 float32:2-3 float64:2-3 uint8:2-3 int8:2-3 int16:2-3 '
+            'int32:2-3 int64:2-3 bool:2-3'
+        ),
+    },
+    'maximum': {
+        'silent accepted': 'error:0',
+    },
+    'mean': {
+        'silent error message': 'error:0',
+        'silent error type': 'error:1',
+    },
+    'min.reduction_with_dim': {
+        "error NumPy's": (
+            'float16:2-3 float32:2-3 float64:2-3 uint8:2-3 int8:2-3 int16:2-3 '
+            'int32:2-3 int64:2-3 bool:2-3'
+        ),
+    },
+    'minimum': {
+        'silent accepted': 'error:0',
+    },
+    'mode': {
+        'silent value': 'float16:6 uint8:6 int8:6 int16:6 int32:6 int64:6 bool:6',
+    },
+    'multinomial': {
+        'silent error message': 'error:6,14-17',
+        'silent error type': 'error:2',
+    },
+    'narrow': {
+        'silent accepted': 'error:8',
+        'silent error message': 'error:7',
+    },
+    'nn.functional.batch_norm': {
+        'error refused (ValueError)': 'float16:3-6 float32:3-6 float64:3-6',
+        'precision': 'float16:0-2,11',
+    },
+    'nn.functional.cross_entropy': {
+        'precision': 'float16:19',
+    },
+    'nn.functional.dropout': {
+        'silent grad': 'float64:2,8',
+    },
+    'nn.functional.embedding': {
+        'error missing argument or overload': 'float16:5-9 float32:5-9',
+        'silent accepted': 'error:1',
+        'silent error type': 'error:0',
+    },
+    'nn.functional.gelu': {
+        'precision': 'float16:0-7',
+    },
+    'nn.functional.hardtanh': {
+        'silent dtype': 'int8:0-4 int16:0-4 int32:0-4 int64:0-4',
+    },
+    'nn.functional.huber_loss': {
+        'precision': 'float16:0,3,6',
+    },
+    'nn.functional.layer_norm': {
+        'precision': 'float16:1',
+    },
+    'nn.functional.linear': {
+        'precision': 'float16:2-3,6-7',
+    },
+    'nn.functional.nll_loss': {
+        'precision': 'float16:33-34,53',
+    },
+    'nn.functional.relu6': {
+        'silent dtype': 'uint8:0-2 int8:0-2 int16:0-2 int32:0-2 int64:0-2',
+    },
+    'norm': {
+        'precision': 'float16:38-41',
+    },
+    'norm.nuc': {
+        'error NotImplementedError': 'float32:0-1 float64:0-1',
+    },
+    'normal': {
+        'error missing argument or overload': 'float16:0 float32:0 float64:0',
+        'silent requires_grad': 'float64:1-4',
+    },
+    'normal.in_place': {
+        'silent error type': 'error:0',
+    },
+    'normal.number_mean': {
+        'silent requires_grad': 'float64:2',
+    },
+    'prod': {
+        "error NumPy's": 'float64:10-11,25,33-34',
+        'error refused (ValueError)': 'float64:7,23,37-38',
+    },
+    'reshape': {
+        'silent error message': 'error:7',
+    },
+    'roll': {
+        'silent error message': 'error:0,3',
+    },
+    'round.decimals_0': {
+        'error missing argument or overload': 'float16:0-2 float32:0-2 float64:0-2',
+    },
+    'round.decimals_3': {
+        'error missing argument or overload': 'float32:0-2 float64:0-2',
+    },
+    'round.decimals_neg_3': {
+        'error missing argument or overload': 'float32:0-2 float64:0-2',
+    },
+    'scatter': {
+        'error missing argument or overload': (
+            'float16:1-2,4-5,7-8,10-11,13-14,16-17,19-20,22-23,25-26 '
+            'float32:1-2,4-5,7-8,10-11,13-14,16-17,19-20,22-23,25-26 '
+            'uint8:1,3,5,7,9,11,13,15,17 int8:1,3,5,7,9,11,13,15,17 '
+            'int16:1,3,5,7,9,11,13,15,17 int32:1,3,5,7,9,11,13,15,17 '
+            'int64:1,3,5,7,9,11,13,15,17 bool:1,3,5,7,9,11,13,15,17'
+        ),
+        'error refused (IndexError)': (
+            'float16:21,24 float32:21,24 float64:7-8 uint8:14,16 int8:14,16 '
+            'int16:14,16 int32:14,16 int64:14,16 bool:14,16'
+        ),
+        'error refused (RuntimeError)': (
+            'float16:3 float32:3 float64:1 uint8:2 int8:2 int16:2 int32:2 int64:2 '
+            'bool:2'
+        ),
+        'silent error message': 'error:1-2',
+    },
+    'scatter_add': {
+        'error refused (IndexError)': (
+            'float16:6 float32:6 float64:6 uint8:6 int8:6 int16:6 int32:6 int64:6 '
+            'bool:6'
+        ),
+        'silent error message': 'error:1-2',
+    },
+    'softmax': {
+        'precision': 'float16:4',
+    },
+    'transpose': {
+        'error refused (IndexError)': (
+            'float16:4 float32:4 float64:4 uint8:4 int8:4 int16:4 int32:4 int64:4 '
+            'bool:4'
+        ),
+    },
+    'var': {
+        'precision': 'float16:5-6',
+    },
+    'var_mean': {
+        'precision': 'float16:5-6',
+    },
+    'view': {
+        'silent error message': 'error:7',
+    },
+    'zero_': {
+        'error missing argument or overload': (
+            'float16:0-2 float32:0-2 float64:0-2 uint8:0-2 int8:0-2 int16:0-2 '
+            'int32:0-2 int64:0-2 bool:0-2'
+        ),
+    },
+}
+
+if __name__ == "__main__":
+    print_table()
