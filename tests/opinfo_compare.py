@@ -203,3 +203,23 @@ class TorchNames:
 
     def __getattr__(self, name):
         return getattr(tg, name)
+
+
+def register_scope_summary(request, name, headline, not_provided, scope):
+    """Have pytest print, once at the end of the run, a suite's ``headline()`` (called then),
+    how many of PyTorch's entries tinygrad_bn does not provide (``not_provided``: a sentence
+    with the count) and every out-of-scope count in ``scope`` (a Counter): nothing skipped goes
+    unsaid. ``name`` keys the plugin, so a module's tests register it once."""
+
+    class Summary:
+        def pytest_terminal_summary(self, terminalreporter):
+            write = terminalreporter.write_line
+            write(headline())
+            write(f"  {not_provided}")
+            write("  devices other than the CPU (tinygrad_bn has only the CPU)")
+            for reason, count in sorted(scope.items()):
+                write(f"  {count} {reason}")
+
+    if not request.config.pluginmanager.has_plugin(name):
+        request.config.pluginmanager.register(Summary(), name)
+

@@ -26,8 +26,8 @@ from torch.testing._internal.common_modules import module_db  # noqa: E402
 
 import tinygrad_bn as tg  # noqa: E402
 from opinfo_compare import (  # noqa: E402
-    DTYPES, Converter, Mismatch, OutOfScope, compare, grad_outputs, restore_torch_flags,
-    seeded_grad,
+    DTYPES, Converter, Mismatch, OutOfScope, compare, grad_outputs, register_scope_summary,
+    restore_torch_flags, seeded_grad,
 )
 
 restore_torch_flags()
@@ -140,21 +140,13 @@ def test_every_xfails_row_matches_a_module_input():
     assert not set(XFAILS) - {case.id for case in CASES}
 
 
-class _Summary:
-    def pytest_terminal_summary(self, terminalreporter):
-        write = terminalreporter.write_line
-        write(f"module_db conformance: {len(CASES)} module inputs run ({len(XFAILS)} expected "
-              f"to fail); out of scope:")
-        write(f"  {len(NOT_PROVIDED)} ModuleInfos whose class tinygrad_bn.nn does not provide")
-        write("  devices other than the CPU (tinygrad_bn has only the CPU)")
-        for reason, count in sorted(SCOPE.items()):
-            write(f"  {count} {reason}")
-
-
 @pytest.fixture(autouse=True, scope="module")
 def _print_summary(request):
-    if not request.config.pluginmanager.has_plugin("module-db-summary"):
-        request.config.pluginmanager.register(_Summary(), "module-db-summary")
+    register_scope_summary(
+        request, "module-db-summary",
+        lambda: (f"module_db conformance: {len(CASES)} module inputs run ({len(XFAILS)} "
+                 f"expected to fail); out of scope:"),
+        f"{len(NOT_PROVIDED)} ModuleInfos whose class tinygrad_bn.nn does not provide", SCOPE)
 
 
 # Module inputs that disagree today, with the difference.

@@ -51,8 +51,7 @@ from torch.testing._internal.opinfo import core as opinfo_core  # noqa: E402
 import tinygrad_bn as tg  # noqa: E402
 from opinfo_compare import (  # noqa: E402
     DTYPES, Converter, Mismatch, OutOfScope, TorchNames, compare, grad_outputs,
-    restore_torch_flags, seeded_grad,
-    shim_function,
+    register_scope_summary, restore_torch_flags, seeded_grad, shim_function,
 )
 
 restore_torch_flags()
@@ -349,21 +348,13 @@ def test_sample(case):
     run_case(case)
 
 
-class _Summary:
-    def pytest_terminal_summary(self, terminalreporter):
-        write = terminalreporter.write_line
-        write(f"OpInfo conformance: {len(CASES)} samples run ({len(_expected_failures())} "
-              f"expected to fail); out of scope:")
-        write(f"  {len(NOT_PROVIDED)} OpInfos whose name tinygrad_bn does not provide")
-        write("  devices other than the CPU (tinygrad_bn has only the CPU)")
-        for reason, count in sorted(SCOPE.items()):
-            write(f"  {count} {reason}")
-
-
 @pytest.fixture(autouse=True, scope="module")
 def _print_summary(request):
-    if not request.config.pluginmanager.has_plugin("opinfo-summary"):
-        request.config.pluginmanager.register(_Summary(), "opinfo-summary")
+    register_scope_summary(
+        request, "opinfo-summary",
+        lambda: (f"OpInfo conformance: {len(CASES)} samples run ({len(_expected_failures())} "
+                 f"expected to fail); out of scope:"),
+        f"{len(NOT_PROVIDED)} OpInfos whose name tinygrad_bn does not provide", SCOPE)
 
 
 def test_every_xfails_row_matches_a_sample():
