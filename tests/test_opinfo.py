@@ -638,9 +638,6 @@ XFAILS = {
     'nn.functional.gelu': {
         'precision': 'float16:0-7',
     },
-    'nn.functional.hardtanh': {
-        'silent dtype': 'int8:0-4 int16:0-4 int32:0-4 int64:0-4',
-    },
     'nn.functional.huber_loss': {
         'precision': 'float16:0,3,6',
     },
@@ -652,9 +649,6 @@ XFAILS = {
     },
     'nn.functional.nll_loss': {
         'precision': 'float16:33-34,53',
-    },
-    'nn.functional.relu6': {
-        'silent dtype': 'uint8:0-2 int8:0-2 int16:0-2 int32:0-2 int64:0-2',
     },
     'norm': {
         'precision': 'float16:38-41',

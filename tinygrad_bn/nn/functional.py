@@ -77,6 +77,8 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     beyond the bounds (PyTorch's ``hardtanh_backward``)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if not input.is_floating_point():  # integers stay integers, as in PyTorch (no gradient)
+        return _maybe_inplace(input, input.clamp(min_val, max_val).to(input.dtype), inplace)
     inside = (input > min_val) & (input < max_val)
     return _maybe_inplace(input, where(inside, input, input.detach().clamp(min_val, max_val)),
                           inplace)
