@@ -14,7 +14,6 @@ not model (opinfo_compare.OutOfScope). Disagreements are strict xfails listed in
 
 from collections import Counter
 
-import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="the module conformance suite compares with PyTorch")
@@ -26,8 +25,8 @@ from torch.testing._internal.common_modules import module_db  # noqa: E402
 
 import tinygrad_bn as tg  # noqa: E402
 from opinfo_compare import (  # noqa: E402
-    DTYPES, Converter, Mismatch, OutOfScope, compare, grad_outputs, register_scope_summary,
-    restore_torch_flags, seeded_grad,
+    DTYPES, Converter, OutOfScope, compare, compare_gradients, grad_outputs,
+    register_scope_summary, restore_torch_flags,
 )
 
 restore_torch_flags()
@@ -110,18 +109,7 @@ def run_case(case):
     their_params = dict(theirs_module.named_parameters())
     our_params = dict(ours_module.named_parameters())
     leaves = convert.leaves + [(their_params[n], our_params[n]) for n in their_params]
-    seeds = [seeded_grad(t.shape, np.float64) for t in their_outs]
-    their_grads = torch.autograd.grad(their_outs, [t for t, _ in leaves],
-                                      [torch.from_numpy(s) for s in seeds], allow_unused=True)
-    our_grads = tg.autograd.grad(our_outs, [o for _, o in leaves],
-                                 [tg.tensor(s) for s in seeds], allow_unused=True)
-    for i, ((their_leaf, our_leaf), a, b) in enumerate(zip(leaves, our_grads, their_grads)):
-        a = tg.zeros_like(our_leaf) if a is None else a
-        b = torch.zeros_like(their_leaf) if b is None else b
-        try:
-            compare(a.detach(), b.detach(), f"gradient of leaf {i}")
-        except Mismatch as error:
-            raise Mismatch("grad", str(error)) from None
+    compare_gradients(their_outs, our_outs, leaves, "leaf")
 
 
 def pytest_generate_tests(metafunc):

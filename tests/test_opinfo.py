@@ -50,8 +50,8 @@ from torch.testing._internal.opinfo import core as opinfo_core  # noqa: E402
 
 import tinygrad_bn as tg  # noqa: E402
 from opinfo_compare import (  # noqa: E402
-    DTYPES, Converter, Mismatch, OutOfScope, TorchNames, compare, grad_outputs,
-    register_scope_summary, restore_torch_flags, seeded_grad, shim_function,
+    DTYPES, Converter, Mismatch, OutOfScope, TorchNames, compare, compare_gradients,
+    grad_outputs, register_scope_summary, restore_torch_flags, shim_function,
 )
 
 restore_torch_flags()
@@ -240,18 +240,7 @@ def _compare_grads(case, leaves, ours, theirs, loose):
                                         f"{len(their_outs)}")
     if not their_outs:
         return
-    seeds = [seeded_grad(t.shape, np.float64) for t in their_outs]
-    their_grads = torch.autograd.grad(their_outs, [t for t, _ in leaves],
-                                      [torch.from_numpy(s) for s in seeds], allow_unused=True)
-    our_grads = tg.autograd.grad(our_outs, [o for _, o in leaves],
-                                 [tg.tensor(s) for s in seeds], allow_unused=True)
-    for i, ((their_leaf, our_leaf), a, b) in enumerate(zip(leaves, our_grads, their_grads)):
-        a = tg.zeros_like(our_leaf) if a is None else a
-        b = torch.zeros_like(their_leaf) if b is None else b
-        try:
-            compare(a.detach(), b.detach(), f"gradient of input {i}", loose=loose)
-        except Mismatch as error:
-            raise Mismatch("grad", str(error)) from None
+    compare_gradients(their_outs, our_outs, leaves, "input", loose=loose)
 
 
 def _run_error_input(case, ours_sample):
