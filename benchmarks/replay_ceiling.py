@@ -32,6 +32,10 @@ pieces (BatchNorm's statistics as ``dot(1/n, a)``, its output as ``c * (gamma / 
 the closed-form backward of ``numpy_floor.py``; Adam's moments kept rescaled, ten passes): the
 same layouts, other rounding. Timing them against the ceiling and the floor splits the gap
 between eager-identical arithmetic and the floor into arithmetic and layout.
+``preallocated=False`` runs eager's op bodies as they are written, straight-line (every result a
+new array, NumPy scalars, the softmax copied, gradients concatenated, one subtraction per
+parameter), still bit-identical: between it and the jit lies the cost of the op objects,
+tensors and plan glue; between it and the ceiling, what planning buffers buys.
 """
 
 import argparse
@@ -95,9 +99,12 @@ class CeilingMLP:
     each BatchNorm1d does."""
 
     def __init__(self, sizes, rng=None, params=None, dtype=np.float32, lr=0.01,
-                 betas=(0.9, 0.999), eps=1e-8, floor_batchnorm=False, floor_adam=False):
+                 betas=(0.9, 0.999), eps=1e-8, floor_batchnorm=False, floor_adam=False,
+                 preallocated=True):
         self.sizes, self.dtype = tuple(sizes), np.dtype(dtype)
         self.floor_batchnorm, self.floor_adam = floor_batchnorm, floor_adam
+        if not preallocated:
+            self.step = self._step_allocating
         shapes = []
         for fan_in, fan_out in zip(self.sizes[:-2], self.sizes[1:-1]):
             shapes += [((fan_out, fan_in), fan_in, None), ((fan_out,), None, 1),
@@ -158,6 +165,9 @@ class CeilingMLP:
         self._zero, self._one = _constant(0, dtype), _constant(1, dtype)
         self._bn_eps = _constant(1e-5, dtype)  # BatchNorm1d's default eps
         self._plans = {}
+        self._update_views = [self._scratch[offset:offset + p.size].reshape(p.shape) for
+                              offset, p in zip(np.cumsum([0] + [p.size for p in self.params]),
+                                               self.params)]
 
     def _plan(self, n):
         """The buffers (and views of them) for batches of ``n``."""
@@ -292,6 +302,110 @@ class CeilingMLP:
             self._adam()
         return float(loss)
 
+    def _step_allocating(self, x, y):
+        """The same step as ``step`` with eager's calls as its ops write them: every result a
+        new array, constants NumPy scalars, the loss gradient a copy of the softmax, gradients
+        gathered for Adam by one ``concatenate`` and one subtraction per parameter. What an
+        ideal replay of eager's op bodies costs with no buffer planning (and no op objects,
+        tensors or plan glue either); bit-identical to ``step``."""
+        scalar, n, classes = self.dtype.type, len(y), self.sizes[-1]
+        ones = self._plans.get(("ones", n))
+        if ones is None:
+            ones = self._plans[("ones", n)] = np.ones(n, self.dtype)
+            self._plans[("ones", classes)] = np.ones(classes, self.dtype)
+        ones_classes = self._plans[("ones", classes)]
+        zero = self._zero
+        inverse_m = scalar(1 / n)
+        hidden, saved, a = len(self.sizes) - 2, [], x
+        for i in range(hidden):
+            W, gamma, beta = self.params[3 * i:3 * i + 3]
+            h = np.dot(a, W.T)                                   # ops.Linear
+            mean = np.dot(ones, h)                               # ops.BatchNorm, training
+            mean *= inverse_m
+            centred = h - mean
+            out = np.multiply(centred, centred)
+            var = np.dot(ones, out)
+            var *= inverse_m
+            running_mean, running_var = self.running[i]
+            keep = scalar(1 - 0.1)
+            running_mean *= keep
+            running_mean += mean.reshape(-1) * scalar(0.1)
+            running_var *= keep
+            running_var += var.reshape(-1) * scalar(0.1 * n / (n - 1))
+            inv_std = np.add(var, scalar(1e-5), out=var)
+            np.sqrt(inv_std, out=inv_std)
+            np.divide(scalar(1), inv_std, out=inv_std)
+            x_hat = np.multiply(centred, inv_std, out=centred)
+            out = np.multiply(x_hat, gamma, out=out)
+            out += beta
+            relu = np.maximum(out, zero)                         # ops.ReLU
+            saved.append((a, x_hat, inv_std, relu))
+            a = relu
+        self.num_batches_tracked += 1
+        W, b = self.params[-2:]
+        logits = np.dot(a, W.T)
+        logits += b
+        if y.view(np.uint64).max() >= classes:                   # ops.CrossEntropy
+            bad = y[(y < 0) | (y >= classes)]
+            raise IndexError(f"Target {bad[0]} is out of bounds.")
+        shifted = logits - (np.ascontiguousarray(logits.T).max(axis=0)[:, None]
+                            if classes <= 64 else logits.max(axis=1, keepdims=True))
+        exp_ = np.exp(shifted)
+        total = np.dot(ones_classes, exp_.T)[:, None]
+        rows = np.arange(n)
+        losses = np.log(total).reshape(n) - shifted[rows, y]
+        probabilities = np.divide(exp_, total, out=exp_)
+        loss = np.asarray(np.add.reduce(losses) / n, dtype=self.dtype)
+        g = probabilities.copy()                                 # its backward
+        g[rows, y] -= 1
+        g *= np.ones_like(loss) / n
+        grads = [None] * len(self.params)
+        ga = np.dot(g, W)
+        grads[-2], grads[-1] = np.dot(g.T, a), np.dot(ones, g)
+        for i in reversed(range(hidden)):
+            a_prev, x_hat, inv_std, relu = saved[i]
+            W, gamma, _ = self.params[3 * i:3 * i + 3]
+            gz = ga * (relu > zero)
+            sum_g = np.dot(ones, gz)
+            product = gz * x_hat
+            sum_g_xhat = np.dot(ones, product)
+            scale = gamma * inv_std
+            grad_x = gz - sum_g * inverse_m
+            grad_x -= np.multiply(x_hat, sum_g_xhat * inverse_m, out=product)
+            grad_x *= scale
+            if i:
+                ga = np.dot(grad_x, W)
+            grads[3 * i:3 * i + 3] = np.dot(grad_x.T, a_prev), sum_g_xhat, sum_g
+        # optim.Adam; (eager's concatenate makes a new array: here it fills ``flat_grad``, so
+        # that ``grads`` show this step's gradients as they do for ``step``)
+        grad = np.concatenate(grads, axis=None, out=self.flat_grad)
+        self.t += 1
+        step = self.t
+        bias_correction1 = 1 - self.beta1**step
+        bias_correction2_sqrt = (1 - self.beta2**step) ** 0.5
+        one_minus_beta1, beta2, one_minus_beta2, bc2, eps, step_size = (
+            scalar(1 - self.beta1), scalar(self.beta2), scalar(1 - self.beta2),
+            scalar(bias_correction2_sqrt), scalar(self.eps), scalar(self.lr / bias_correction1))
+        for start in range(0, grad.size, ADAM_CHUNK):
+            end = start + ADAM_CHUNK
+            g, m, v, s = (grad[start:end], self.exp_avg[start:end], self.exp_avg_sq[start:end],
+                          self._scratch[start:end])
+            np.subtract(g, m, out=s)
+            s *= one_minus_beta1
+            m += s
+            v *= beta2
+            np.multiply(g, one_minus_beta2, out=s)
+            s *= g
+            v += s
+            np.sqrt(v, out=s)
+            s /= bc2
+            s += eps
+            np.divide(m, s, out=s)
+            s *= step_size
+        for p, part in zip(self.params, self._update_views):
+            p -= part
+        return float(loss)
+
     @staticmethod
     def _batchnorm_backward(layer, g, ones, inverse_m):
         """``ops.BatchNorm.backward`` in training, call for call; ``g`` (the ReLU's gradient,
@@ -394,6 +508,7 @@ class CeilingMLP:
 
 CEILINGS = {
     "ceiling": {},
+    "eager's calls, straight-line": dict(preallocated=False),
     "ceiling (floor BatchNorm)": dict(floor_batchnorm=True),
     "ceiling (floor Adam)": dict(floor_adam=True),
     "ceiling (floor arithmetic)": dict(floor_batchnorm=True, floor_adam=True),

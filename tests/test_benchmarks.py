@@ -85,15 +85,18 @@ def _arrays(model, ceiling):
     return pairs
 
 
+@pytest.mark.parametrize("preallocated", [True, False])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("sizes, batch_sizes", [
     ((20, 64, 64, 5), (32, 32, 8, 32, 17, 32, 32)),  # W1, batches of other sizes between
     ((20, 300, 300, 70), (64, 40, 64))])  # Adam in chunks; over 64 classes: another row max
-def test_replay_ceiling_trains_bit_for_bit_like_tinygrad_bn_eager(dtype, sizes, batch_sizes):
-    """The ceiling makes eager's NumPy calls on the same values: every loss, gradient,
-    parameter and running statistic equals eager's bitwise, step after step."""
-    for model, ceiling, loss, ceiling_loss in _eager_and_ceiling_steps(sizes, dtype,
-                                                                        batch_sizes):
+def test_replay_ceiling_trains_bit_for_bit_like_tinygrad_bn_eager(dtype, sizes, batch_sizes,
+                                                                  preallocated):
+    """The ceiling makes eager's NumPy calls on the same values (into its own buffers, or
+    allocating as eager does): every loss, gradient, parameter and running statistic equals
+    eager's bitwise, step after step."""
+    for model, ceiling, loss, ceiling_loss in _eager_and_ceiling_steps(
+            sizes, dtype, batch_sizes, preallocated=preallocated):
         assert ceiling_loss == loss
         for name, eager, ceiling_array in _arrays(model, ceiling):
             assert eager.dtype == ceiling_array.dtype, name
