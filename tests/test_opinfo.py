@@ -457,7 +457,7 @@ XFAILS = {
         'silent error type': 'error:5',
     },
     'aminmax': {
-        'silent error type': 'error:3-4',
+        'silent error type': 'error:3',
     },
     'arange': {
         'silent error type': 'error:6',
@@ -576,24 +576,8 @@ XFAILS = {
     'matmul': {
         'precision': 'float32:13',
     },
-    'max.reduction_with_dim': {
-        "error NumPy's": (
-            'float16:2-3 float32:2-3 float64:2-3 uint8:2-3 int8:2-3 int16:2-3 '
-            'int32:2-3 int64:2-3 bool:2-3'
-        ),
-    },
     'maximum': {
         'silent accepted': 'error:0',
-    },
-    'mean': {
-        'silent error message': 'error:0',
-        'silent error type': 'error:1',
-    },
-    'min.reduction_with_dim': {
-        "error NumPy's": (
-            'float16:2-3 float32:2-3 float64:2-3 uint8:2-3 int8:2-3 int16:2-3 '
-            'int32:2-3 int64:2-3 bool:2-3'
-        ),
     },
     'minimum': {
         'silent accepted': 'error:0',
@@ -655,15 +639,8 @@ XFAILS = {
     'normal.number_mean': {
         'silent requires_grad': 'float64:2',
     },
-    'prod': {
-        "error NumPy's": 'float64:10-11,25,33-34',
-        'error refused (ValueError)': 'float64:7,23,37-38',
-    },
     'reshape': {
         'silent error message': 'error:7',
-    },
-    'roll': {
-        'silent error message': 'error:0,3',
     },
     'round.decimals_0': {
         'error missing argument or overload': 'float16:0-2 float32:0-2 float64:0-2',
@@ -701,12 +678,6 @@ XFAILS = {
     },
     'softmax': {
         'precision': 'float16:4',
-    },
-    'transpose': {
-        'error refused (IndexError)': (
-            'float16:4 float32:4 float64:4 uint8:4 int8:4 int16:4 int32:4 int64:4 '
-            'bool:4'
-        ),
     },
     'var': {
         'precision': 'float16:5-6',

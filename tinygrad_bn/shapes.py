@@ -16,15 +16,19 @@ import numpy as np
 ShapeLike = Union[int, Sequence[int]]
 
 
-def normalize_dim(dim, ndim):
+def normalize_dim(dim, ndim, wrap_scalar=True):
     """Normalise one dim index to ``[0, ndim)``, with PyTorch's out-of-range message.
 
-    A 0-d tensor accepts dims -1 and 0, as in PyTorch.
+    PyTorch's ``maybe_wrap_dim`` rules: a 0-d tensor accepts dims -1 and 0 (and 0 is returned)
+    unless ``wrap_scalar`` is False, for the ops that need a real dim to work along (``size``,
+    ``stride``, ``roll``): those raise "Dimension specified as 0 but tensor has no dimensions".
     """
     if type(dim) is int and 0 <= dim < ndim:  # the common case, first
         return dim
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"dim must be an int, got {dim!r}")
+    if ndim == 0 and not wrap_scalar:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     size = max(ndim, 1)
     if not -size <= dim < size:
         raise IndexError(

@@ -82,9 +82,9 @@ class ShapeMethods:
 
     def flatten(self, start_dim: _int = 0, end_dim: _int = -1) -> Tensor:
         """Merge dims ``start_dim`` to ``end_dim`` (inclusive) into one."""
+        start, end = normalize_dim(start_dim, self.ndim), normalize_dim(end_dim, self.ndim)
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = normalize_dim(start_dim, self.ndim), normalize_dim(end_dim, self.ndim)
         if start > end:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         shape = self.shape
@@ -125,7 +125,8 @@ class ShapeMethods:
         the data, as PyTorch's ``transpose``."""
         dims = list(range(self.ndim))
         d0, d1 = normalize_dim(dim0, self.ndim), normalize_dim(dim1, self.ndim)
-        dims[d0], dims[d1] = dims[d1], dims[d0]
+        if dims:  # a 0-d tensor accepts dims 0 and -1 and comes back as it is, as in PyTorch
+            dims[d0], dims[d1] = dims[d1], dims[d0]
         return Permute.apply(self, dims=tuple(dims))
 
     @property
@@ -248,6 +249,8 @@ class ShapeMethods:
               dim: _int = 0) -> tuple[Tensor, ...]:
         """Views of consecutive pieces along ``dim``: of ``split_size`` each (the last may be
         smaller), or of the given list of sizes."""
+        if self.ndim == 0:
+            raise RuntimeError("split expects at least a 1-dimensional tensor")
         d = normalize_dim(dim, self.ndim)
         length = self.shape[d]
         if isinstance(split_size_or_sections, int):
@@ -269,6 +272,8 @@ class ShapeMethods:
 
     def chunk(self, chunks: _int, dim: _int = 0) -> tuple[Tensor, ...]:
         """At most ``chunks`` views of (nearly) equal size along ``dim``."""
+        if self.ndim == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
         if chunks <= 0:
             raise RuntimeError("chunk expects `chunks` to be greater than 0, got: "
                                f"{chunks}")
@@ -277,9 +282,9 @@ class ShapeMethods:
 
     def unbind(self, dim: _int = 0) -> tuple[Tensor, ...]:
         """The slices along ``dim``, as a tuple of views with that dim removed."""
+        d = normalize_dim(dim, self.ndim)  # a 0-d tensor: dims -1 and 0 wrap, then refuse
         if self.ndim == 0:
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-        d = normalize_dim(dim, self.ndim)
         return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
 
     def narrow(self, dim: _int, start: _int | Tensor, length: _int) -> Tensor:
@@ -388,12 +393,14 @@ class ShapeMethods:
         shift_list = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
         dim_list = () if dims is None else tuple(dims) if isinstance(dims, (tuple, list)) \
             else (dims,)
-        if len(shift_list) != max(len(dim_list), 1) or (dims is not None and not dim_list):
+        if not shift_list:
+            raise RuntimeError("`shifts` required")
+        if len(shift_list) != max(len(dim_list), 1):
             raise RuntimeError("shifts and dimensions must align. shifts: "
                                f"{len(shift_list)}, dims:{len(dim_list)}")
-        if dims is None:
+        if not dim_list:  # None or (): along the flattened tensor
             return Roll.apply(self, shifts=int(shift_list[0]), dims=None)
-        dim_list = tuple(normalize_dim(d, self.ndim) for d in dim_list)
+        dim_list = tuple(normalize_dim(d, self.ndim, wrap_scalar=False) for d in dim_list)
         return Roll.apply(self, shifts=tuple(int(s) for s in shift_list), dims=dim_list)
 
     def diag(self, diagonal: _int = 0) -> Tensor:
