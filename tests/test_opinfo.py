@@ -467,12 +467,8 @@ XFAILS = {
         'silent requires_grad': 'float64:0-3',
     },
     'cat': {
-        'error refused (IndexError)': (
-            'float16:5 float32:5 float64:5 uint8:5 int8:5 int16:5 int32:5 int64:5 '
-            'bool:5'
-        ),
-        'silent error message': 'error:11,13',
-        'silent error type': 'error:0-1,6-8',
+        'silent error message': 'error:13',
+        'silent error type': 'error:0,6-8',
     },
     'clamp_max': {
         'silent accepted': 'error:0',
@@ -589,10 +585,6 @@ XFAILS = {
         'silent error message': 'error:6,14-17',
         'silent error type': 'error:2',
     },
-    'narrow': {
-        'silent accepted': 'error:8',
-        'silent error message': 'error:7',
-    },
     'nn.functional.batch_norm': {
         'error refused (ValueError)': 'float16:3-6 float32:3-6 float64:3-6',
         'precision': 'float16:0-2,11',
@@ -639,9 +631,6 @@ XFAILS = {
     'normal.number_mean': {
         'silent requires_grad': 'float64:2',
     },
-    'reshape': {
-        'silent error message': 'error:7',
-    },
     'round.decimals_0': {
         'error missing argument or overload': 'float16:0-2 float32:0-2 float64:0-2',
     },
@@ -684,9 +673,6 @@ XFAILS = {
     },
     'var_mean': {
         'precision': 'float16:5-6',
-    },
-    'view': {
-        'silent error message': 'error:7',
     },
     'zero_': {
         'error missing argument or overload': (

@@ -289,7 +289,16 @@ class ShapeMethods:
 
     def narrow(self, dim: _int, start: _int | Tensor, length: _int) -> Tensor:
         """The view ``self[..., start:start + length, ...]`` along ``dim`` (``start`` may be
-        negative, counting from the end, or a 0-d tensor)."""
+        negative, counting from the end, or a 0-d integer tensor)."""
+        if isinstance(start, Tensor):
+            if start.ndim or start.dtype.kind not in "iu":
+                raise RuntimeError("start must be an 0-dim integral Tensor.")
+        elif isinstance(start, bool) or not isinstance(start, (int, np.integer)):
+            got = type(start).__name__
+            raise TypeError(
+                f"narrow() received an invalid combination of arguments - got (int, {got}, int), "
+                "but expected one of:\n * (int dim, Tensor start, int length)\n"
+                " * (int dim, int start, int length)")
         if self.ndim == 0:
             raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         d = normalize_dim(dim, self.ndim)
@@ -463,14 +472,23 @@ class ShapeMethods:
 
 @accept_numpy_names
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Concatenate tensors along an existing ``dim``; all other sizes must match."""
+    """Concatenate tensors along an existing ``dim``; all other sizes must match.
+
+    As in PyTorch, 1-D empty tensors (shape ``(0,)``, the legacy empty tensor) are skipped
+    whatever the others' number of dims (they still count in the result's dtype, and get an
+    empty gradient); ``dim`` is checked against the first tensor that is not one of them."""
     tensors = _tensor_list(tensors, "cat")
-    ndim = tensors[0].ndim
-    if ndim == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
+    joined = [(i, t) for i, t in enumerate(tensors) if t.shape != (0,)]
+    if not joined:  # only legacy empty tensors: an empty (0,) result, dim left unchecked
+        return Cat.apply(*_common_dtype(tensors), dim=0)
+    ndim = joined[0][1].ndim
     d = normalize_dim(dim, ndim)
-    first = tensors[0].shape
-    for i, t in enumerate(tensors[1:], start=1):
+    first = joined[0][1].shape
+    for i, t in joined[1:]:
         if t.ndim != ndim:
             raise RuntimeError(
                 f"Tensors must have same number of dimensions: got {ndim} and {t.ndim}"
@@ -499,14 +517,14 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join tensors column-wise: 1-D (and 0-d) tensors end to end, others along dim 1."""
-    tensors = [_at_least(t, 1) for t in _tensor_list(tensors, "hstack", "a non-empty TensorList")]
+    tensors = [_at_least(t, 1) for t in _tensor_list(tensors, "hstack")]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join tensors row-wise: 1-D (and 0-d) tensors become rows of a matrix; others are
     joined along dim 0."""
-    tensors = [_at_least(t, 2) for t in _tensor_list(tensors, "vstack", "a non-empty TensorList")]
+    tensors = [_at_least(t, 2) for t in _tensor_list(tensors, "vstack")]
     return cat(tensors, 0)
 
 
@@ -531,7 +549,7 @@ def meshgrid(*tensors: Tensor | Sequence[Tensor],
         warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
                       "indexing argument.", UserWarning, stacklevel=2)
         indexing = "ij"
-    tensors = _tensor_list(tensors, "meshgrid", "a non-empty TensorList")
+    tensors = _tensor_list(tensors, "meshgrid")
     if any(t._array.dtype is not tensors[0]._array.dtype for t in tensors):
         raise RuntimeError("meshgrid expects all tensors to have the same dtype")
     for t in tensors:
