@@ -457,7 +457,7 @@ XFAILS = {
         'silent error type': 'error:5',
     },
     'aminmax': {
-        'silent error type': 'error:3-4',
+        'silent error type': 'error:3',
     },
     'arange': {
         'silent error type': 'error:6',
@@ -467,12 +467,8 @@ XFAILS = {
         'silent requires_grad': 'float64:0-3',
     },
     'cat': {
-        'error refused (IndexError)': (
-            'float16:5 float32:5 float64:5 uint8:5 int8:5 int16:5 int32:5 int64:5 '
-            'bool:5'
-        ),
-        'silent error message': 'error:11,13',
-        'silent error type': 'error:0-1,6-8',
+        'silent error message': 'error:13',
+        'silent error type': 'error:0,6-8',
     },
     'clamp_max': {
         'silent accepted': 'error:0',
@@ -576,24 +572,8 @@ XFAILS = {
     'matmul': {
         'precision': 'float32:13',
     },
-    'max.reduction_with_dim': {
-        "error NumPy's": (
-            'float16:2-3 float32:2-3 float64:2-3 uint8:2-3 int8:2-3 int16:2-3 '
-            'int32:2-3 int64:2-3 bool:2-3'
-        ),
-    },
     'maximum': {
         'silent accepted': 'error:0',
-    },
-    'mean': {
-        'silent error message': 'error:0',
-        'silent error type': 'error:1',
-    },
-    'min.reduction_with_dim': {
-        "error NumPy's": (
-            'float16:2-3 float32:2-3 float64:2-3 uint8:2-3 int8:2-3 int16:2-3 '
-            'int32:2-3 int64:2-3 bool:2-3'
-        ),
     },
     'minimum': {
         'silent accepted': 'error:0',
@@ -604,10 +584,6 @@ XFAILS = {
     'multinomial': {
         'silent error message': 'error:6,14-17',
         'silent error type': 'error:2',
-    },
-    'narrow': {
-        'silent accepted': 'error:8',
-        'silent error message': 'error:7',
     },
     'nn.functional.batch_norm': {
         'error refused (ValueError)': 'float16:3-6 float32:3-6 float64:3-6',
@@ -655,16 +631,6 @@ XFAILS = {
     'normal.number_mean': {
         'silent requires_grad': 'float64:2',
     },
-    'prod': {
-        "error NumPy's": 'float64:10-11,25,33-34',
-        'error refused (ValueError)': 'float64:7,23,37-38',
-    },
-    'reshape': {
-        'silent error message': 'error:7',
-    },
-    'roll': {
-        'silent error message': 'error:0,3',
-    },
     'round.decimals_0': {
         'error missing argument or overload': 'float16:0-2 float32:0-2 float64:0-2',
     },
@@ -702,20 +668,11 @@ XFAILS = {
     'softmax': {
         'precision': 'float16:4',
     },
-    'transpose': {
-        'error refused (IndexError)': (
-            'float16:4 float32:4 float64:4 uint8:4 int8:4 int16:4 int32:4 int64:4 '
-            'bool:4'
-        ),
-    },
     'var': {
         'precision': 'float16:5-6',
     },
     'var_mean': {
         'precision': 'float16:5-6',
-    },
-    'view': {
-        'silent error message': 'error:7',
     },
     'zero_': {
         'error missing argument or overload': (

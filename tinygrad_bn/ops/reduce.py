@@ -358,6 +358,8 @@ class Prod(Op):
 
     def backward(self, grad_output):
         (a,) = self.saved
+        if not a.size:  # an empty product (1) depends on no element
+            return (np.zeros(a.shape, dtype=grad_output.dtype),)
         axis = self.dim
         values = a.reshape(-1) if axis is None else a
         axis = 0 if axis is None else axis
