@@ -530,9 +530,6 @@ XFAILS = {
         'silent error type': 'error:0',
         'silent value': 'uint8:0-6 int8:0-4 int16:0-4 int32:0-4 int64:0-4',
     },
-    'lerp': {
-        'precision': 'float16:0-1,3,5-9,12-13',
-    },
     'linalg.matrix_norm': {
         'error NotImplementedError': 'float32:4-7,24-31,36-39,56-63 float64:4-7,24-31,36-39,56-63',
     },
@@ -565,10 +562,6 @@ XFAILS = {
         'silent accepted': 'error:2',
         'silent error message': 'error:1',
         'silent value': 'float64:97,106',
-    },
-    'log_softmax': {
-        'precision': 'float16:1',
-        'silent value': 'float16:2-4',
     },
     'masked_select': {
         'silent error type': 'error:0-2',
@@ -623,9 +616,6 @@ XFAILS = {
         'error missing argument or overload': 'float16:5-9 float32:5-9',
         'silent accepted': 'error:1',
         'silent error type': 'error:0',
-    },
-    'nn.functional.gelu': {
-        'precision': 'float16:0-7',
     },
     'nn.functional.huber_loss': {
         'precision': 'float16:0,3,6',
@@ -699,20 +689,11 @@ XFAILS = {
         ),
         'silent error message': 'error:1-2',
     },
-    'softmax': {
-        'precision': 'float16:4',
-    },
     'transpose': {
         'error refused (IndexError)': (
             'float16:4 float32:4 float64:4 uint8:4 int8:4 int16:4 int32:4 int64:4 '
             'bool:4'
         ),
-    },
-    'var': {
-        'precision': 'float16:5-6',
-    },
-    'var_mean': {
-        'precision': 'float16:5-6',
     },
     'view': {
         'silent error message': 'error:7',
