@@ -488,8 +488,8 @@ XFAILS = {
     },
     'flip': {
         'error missing argument or overload': (
-            'float16:0-9 float32:0-9 float64:0-9 uint8:0-9 int8:0-9 int16:0-9 '
-            'int32:0-9 int64:0-9 bool:0-9'
+            'bool:0-9 uint8:0-9 int8:0-9 int16:0-9 int32:0-9 int64:0-9 float16:0-9 '
+            'float32:0-9 float64:0-9'
         ),
     },
     'floor_divide': {
@@ -501,12 +501,12 @@ XFAILS = {
     },
     'gather': {
         'error refused (IndexError)': (
-            'float16:6 float32:6 float64:6 uint8:6 int8:6 int16:6 int32:6 int64:6 '
-            'bool:6'
+            'bool:6 uint8:6 int8:6 int16:6 int32:6 int64:6 float16:6 float32:6 '
+            'float64:6'
         ),
         'error refused (RuntimeError)': (
-            'float16:1,3-5 float32:1,3-5 float64:1,3-5 uint8:1,3-5 int8:1,3-5 '
-            'int16:1,3-5 int32:1,3-5 int64:1,3-5 bool:1,3-5'
+            'bool:1,3-5 uint8:1,3-5 int8:1,3-5 int16:1,3-5 int32:1,3-5 int64:1,3-5 '
+            'float16:1,3-5 float32:1,3-5 float64:1,3-5'
         ),
         'silent error type': 'error:1,5-7',
     },
@@ -525,9 +525,6 @@ XFAILS = {
     'kthvalue': {
         'silent error type': 'error:0',
         'silent value': 'uint8:0-6 int8:0-4 int16:0-4 int32:0-4 int64:0-4',
-    },
-    'lerp': {
-        'precision': 'float16:0-1,3,5-9,12-13',
     },
     'linalg.matrix_norm': {
         'error NotImplementedError': 'float32:4-7,24-31,36-39,56-63 float64:4-7,24-31,36-39,56-63',
@@ -562,10 +559,6 @@ XFAILS = {
         'silent error message': 'error:1',
         'silent value': 'float64:97,106',
     },
-    'log_softmax': {
-        'precision': 'float16:1',
-        'silent value': 'float16:2-4',
-    },
     'masked_select': {
         'silent error type': 'error:0-2',
     },
@@ -579,7 +572,7 @@ XFAILS = {
         'silent accepted': 'error:0',
     },
     'mode': {
-        'silent value': 'float16:6 uint8:6 int8:6 int16:6 int32:6 int64:6 bool:6',
+        'silent value': 'bool:6 uint8:6 int8:6 int16:6 int32:6 int64:6 float16:6',
     },
     'multinomial': {
         'silent error message': 'error:6,14-17',
@@ -599,9 +592,6 @@ XFAILS = {
         'error missing argument or overload': 'float16:5-9 float32:5-9',
         'silent accepted': 'error:1',
         'silent error type': 'error:0',
-    },
-    'nn.functional.gelu': {
-        'precision': 'float16:0-7',
     },
     'nn.functional.huber_loss': {
         'precision': 'float16:0,3,6',
@@ -642,42 +632,33 @@ XFAILS = {
     },
     'scatter': {
         'error missing argument or overload': (
+            'bool:1,3,5,7,9,11,13,15,17 uint8:1,3,5,7,9,11,13,15,17 '
+            'int8:1,3,5,7,9,11,13,15,17 int16:1,3,5,7,9,11,13,15,17 '
+            'int32:1,3,5,7,9,11,13,15,17 int64:1,3,5,7,9,11,13,15,17 '
             'float16:1-2,4-5,7-8,10-11,13-14,16-17,19-20,22-23,25-26 '
-            'float32:1-2,4-5,7-8,10-11,13-14,16-17,19-20,22-23,25-26 '
-            'uint8:1,3,5,7,9,11,13,15,17 int8:1,3,5,7,9,11,13,15,17 '
-            'int16:1,3,5,7,9,11,13,15,17 int32:1,3,5,7,9,11,13,15,17 '
-            'int64:1,3,5,7,9,11,13,15,17 bool:1,3,5,7,9,11,13,15,17'
+            'float32:1-2,4-5,7-8,10-11,13-14,16-17,19-20,22-23,25-26'
         ),
         'error refused (IndexError)': (
-            'float16:21,24 float32:21,24 float64:7-8 uint8:14,16 int8:14,16 '
-            'int16:14,16 int32:14,16 int64:14,16 bool:14,16'
+            'bool:14,16 uint8:14,16 int8:14,16 int16:14,16 int32:14,16 int64:14,16 '
+            'float16:21,24 float32:21,24 float64:7-8'
         ),
         'error refused (RuntimeError)': (
-            'float16:3 float32:3 float64:1 uint8:2 int8:2 int16:2 int32:2 int64:2 '
-            'bool:2'
+            'bool:2 uint8:2 int8:2 int16:2 int32:2 int64:2 float16:3 float32:3 '
+            'float64:1'
         ),
         'silent error message': 'error:1-2',
     },
     'scatter_add': {
         'error refused (IndexError)': (
-            'float16:6 float32:6 float64:6 uint8:6 int8:6 int16:6 int32:6 int64:6 '
-            'bool:6'
+            'bool:6 uint8:6 int8:6 int16:6 int32:6 int64:6 float16:6 float32:6 '
+            'float64:6'
         ),
         'silent error message': 'error:1-2',
     },
-    'softmax': {
-        'precision': 'float16:4',
-    },
-    'var': {
-        'precision': 'float16:5-6',
-    },
-    'var_mean': {
-        'precision': 'float16:5-6',
-    },
     'zero_': {
         'error missing argument or overload': (
-            'float16:0-2 float32:0-2 float64:0-2 uint8:0-2 int8:0-2 int16:0-2 '
-            'int32:0-2 int64:0-2 bool:0-2'
+            'bool:0-2 uint8:0-2 int8:0-2 int16:0-2 int32:0-2 int64:0-2 float16:0-2 '
+            'float32:0-2 float64:0-2'
         ),
     },
 }

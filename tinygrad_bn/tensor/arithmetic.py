@@ -12,6 +12,7 @@ from .. import dtypes
 from ..dtypes import Number
 from ..ops import Add, Div, Einsum, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
 from ..ops.linalg import einsum_subscripts
+from ..ops.opmath import opmath_dtype
 from ..shapes import broadcast_error, broadcastable
 from .arguments import (
     _no_bool, _operands, _subtraction_operands, _tensor_argument, constant_tensor,
@@ -217,18 +218,20 @@ class ArithmeticMethods:
     def lerp(self, end: Tensor, weight: Tensor | Number) -> Tensor:
         """Linear interpolation ``self + weight * (end - self)``, with ``weight`` a number or a
         tensor; all broadcast together. ``self``, ``end`` (and a tensor ``weight``) must share
-        one floating dtype, as in PyTorch."""
+        one floating dtype, as in PyTorch; a number ``weight`` of a float16 ``self`` is taken in
+        float32, as PyTorch's kernel takes it (not rounded to float16 first)."""
         end = _tensor_argument(end, "lerp", "end", 1)
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
         if not dtypes.is_floating(self._array.dtype):
             raise dtypes.not_implemented(kernel, self._array.dtype)
-        if not isinstance(weight, Tensor):
-            weight = constant_tensor(np.asarray(weight, dtype=self._array.dtype), weight)
         for name, t in (("end", end), ("weight", weight)):
-            if t._array.dtype is not self._array.dtype:
+            if isinstance(t, Tensor) and t._array.dtype is not self._array.dtype:
                 raise RuntimeError(
                     f"expected dtype {dtypes.cpp_type_name(self.dtype)} for `{name}` but got "
                     f"dtype {dtypes.cpp_type_name(t.dtype)}")
+        if not isinstance(weight, Tensor):  # a number is kept in the opmath dtype, as PyTorch's
+            weight = constant_tensor(np.asarray(weight, dtype=opmath_dtype(self._array.dtype)),
+                                     weight)
         shape = self._array.shape
         for t in (end, weight):
             if not broadcastable(shape, t._array.shape):
