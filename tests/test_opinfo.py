@@ -490,12 +490,6 @@ XFAILS = {
     'eye': {
         'silent error type': 'error:0-2',
     },
-    'flip': {
-        'error missing argument or overload': (
-            'float16:0-9 float32:0-9 float64:0-9 uint8:0-9 int8:0-9 int16:0-9 '
-            'int32:0-9 int64:0-9 bool:0-9'
-        ),
-    },
     'floor_divide': {
         'precision': 'float16:6-7',
     },
