@@ -498,14 +498,6 @@ XFAILS = {
         'silent value': 'float16:6-7',
     },
     'gather': {
-        'error refused (IndexError)': (
-            'float16:6 float32:6 float64:6 uint8:6 int8:6 int16:6 int32:6 int64:6 '
-            'bool:6'
-        ),
-        'error refused (RuntimeError)': (
-            'float16:1,3-5 float32:1,3-5 float64:1,3-5 uint8:1,3-5 int8:1,3-5 '
-            'int16:1,3-5 int32:1,3-5 int64:1,3-5 bool:1,3-5'
-        ),
         'silent error type': 'error:1,5-7',
     },
     'histc': {
@@ -667,31 +659,6 @@ XFAILS = {
     },
     'round.decimals_neg_3': {
         'error missing argument or overload': 'float32:0-2 float64:0-2',
-    },
-    'scatter': {
-        'error missing argument or overload': (
-            'float16:1-2,4-5,7-8,10-11,13-14,16-17,19-20,22-23,25-26 '
-            'float32:1-2,4-5,7-8,10-11,13-14,16-17,19-20,22-23,25-26 '
-            'uint8:1,3,5,7,9,11,13,15,17 int8:1,3,5,7,9,11,13,15,17 '
-            'int16:1,3,5,7,9,11,13,15,17 int32:1,3,5,7,9,11,13,15,17 '
-            'int64:1,3,5,7,9,11,13,15,17 bool:1,3,5,7,9,11,13,15,17'
-        ),
-        'error refused (IndexError)': (
-            'float16:21,24 float32:21,24 float64:7-8 uint8:14,16 int8:14,16 '
-            'int16:14,16 int32:14,16 int64:14,16 bool:14,16'
-        ),
-        'error refused (RuntimeError)': (
-            'float16:3 float32:3 float64:1 uint8:2 int8:2 int16:2 int32:2 int64:2 '
-            'bool:2'
-        ),
-        'silent error message': 'error:1-2',
-    },
-    'scatter_add': {
-        'error refused (IndexError)': (
-            'float16:6 float32:6 float64:6 uint8:6 int8:6 int16:6 int32:6 int64:6 '
-            'bool:6'
-        ),
-        'silent error message': 'error:1-2',
     },
     'softmax': {
         'precision': 'float16:4',

@@ -2,6 +2,9 @@
 against PyTorch when it is installed, its gradient checked in float64 by finite differences,
 and each error path it adds asserting PyTorch's message."""
 
+import re
+import warnings
+
 import numpy as np
 import pytest
 
@@ -53,3 +56,138 @@ def test_flip_refuses_missing_and_repeated_dims():
         x.flip(0, dims=(1,))
     with pytest.raises(RuntimeError, match="dim 0 appears multiple times in the list of dims"):
         x.flip(dims=(0, -2))
+
+
+# ---------------------------------------------------------------- gather, scatter, scatter_add
+
+INDEX = [[1, 0, 4], [3, 3, 0]]  # repeated positions along dim 0 of a (5, 3) tensor
+
+
+def _index(lib, values, dtype="int64"):
+    return lib.tensor(values, dtype=getattr(lib, dtype))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+@pytest.mark.parametrize("call", [
+    lambda lib, x, i, s: lib.gather(x, 0, i),
+    lambda lib, x, i, s: x.gather(1, i[:, :2] % 3, sparse_grad=True),
+    lambda lib, x, i, s: lib.scatter(x, 0, i, s),
+    lambda lib, x, i, s: x.scatter(0, i, value=-2.5),
+    lambda lib, x, i, s: lib.scatter_add(x, 0, i, s),
+])
+def test_gather_and_scatter_take_int32_and_int64_indices_as_pytorch(dtype, call):
+    torch = _torch()
+    values = np.random.default_rng(0).standard_normal((5, 3))
+    ours, theirs = _both(values, requires_grad=True)
+    src = np.random.default_rng(1).standard_normal((2, 3))
+    our_src, their_src = _both(src, requires_grad=True)
+    args = (_index(tg, INDEX, dtype), our_src)
+    _assert_same(call(tg, ours, *args), call(torch, theirs, _index(torch, INDEX, dtype), their_src))
+    assert tg.gradcheck(lambda x, s: call(tg, x, args[0], s), (ours, our_src))
+
+
+@pytest.mark.parametrize("self_shape, index, src_shape", [
+    ((), 0, ()), ((), [0], (1,)), ((), [0, 0], (2,)), ((1,), 0, ()),
+])
+def test_zero_dim_tensors_count_as_one_dim_of_size_one(self_shape, index, src_shape):
+    torch = _torch()
+    ours, theirs = _both(np.full(self_shape, 1.5), requires_grad=True)
+    our_src, their_src = _both(np.full(src_shape, -3.0), requires_grad=True)
+    our_index, their_index = tg.tensor(index), torch.tensor(index)
+    _assert_same(tg.gather(ours, 0, our_index), torch.gather(theirs, 0, their_index))
+    _assert_same(tg.scatter(ours, -1, our_index, 7.0), torch.scatter(theirs, -1, their_index, 7.0))
+    assert tg.gradcheck(lambda x: x.gather(0, our_index), ours)
+    if len(np.shape(index)) <= len(src_shape) or np.size(index) == 1:
+        _assert_same(ours.scatter_add(0, our_index, our_src),
+                     theirs.scatter_add(0, their_index, their_src))
+        assert tg.gradcheck(lambda x, s: x.scatter_add(0, our_index, s), (ours, our_src))
+
+
+def test_an_empty_index_of_any_dtype_is_not_checked_further():
+    torch = _torch()
+    ours, theirs = _both(np.arange(6.0).reshape(2, 3))
+    for dtype in ("uint8", "int16", "float32", "bool"):
+        _assert_same(ours.gather(0, tg.zeros((0, 7), dtype=getattr(tg, dtype))),
+                     theirs.gather(0, torch.zeros((0, 7), dtype=getattr(torch, dtype))))
+        _assert_same(ours.scatter(0, tg.zeros(0, dtype=getattr(tg, dtype)), 1.0),
+                     theirs.scatter(0, torch.zeros(0, dtype=getattr(torch, dtype)), 1.0))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "uint8", "bool"])
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+@pytest.mark.parametrize("tensor_src", [False, True])
+def test_scatter_reduce_adds_or_multiplies_repeated_positions_as_pytorch(dtype, reduce,
+                                                                         tensor_src):
+    torch = _torch()
+    rng = np.random.default_rng(2)
+    ours, theirs = _both(rng.integers(0, 3, (5, 3)), dtype=dtype)
+    src = rng.integers(0, 3, (2, 4)) if tensor_src else 2.5
+    our_src, their_src = _both(src, dtype=dtype) if tensor_src else (src, src)
+    with warnings.catch_warnings():  # PyTorch's deprecation of a tensor src: tested below
+        warnings.simplefilter("ignore")
+        ours_result = tg.scatter(ours, 0, tg.tensor(INDEX), our_src, reduce=reduce)
+        theirs_result = torch.scatter(theirs, 0, torch.tensor(INDEX), their_src, reduce=reduce)
+    _assert_same(ours_result, theirs_result)
+
+
+def test_scatter_reduce_has_no_derivative_as_in_pytorch():
+    x = tg.ones(5, 3, dtype=tg.float64, requires_grad=True)
+    y = x.scatter(0, tg.tensor(INDEX), 2.0, reduce="multiply")
+    assert y.requires_grad
+    with pytest.raises(RuntimeError, match="^derivative for aten::scatter is not implemented$"):
+        y.sum().backward()
+
+
+def test_scatter_reduce_with_a_tensor_src_warns_as_pytorch(monkeypatch):
+    from tinygrad_bn.tensor import indexing
+    monkeypatch.setitem(indexing._warned, "scatter reduce", False)
+    with pytest.warns(UserWarning, match="The reduce argument of torch.scatter with Tensor src "
+                                         "is deprecated") as record:
+        tg.zeros(5, 3).scatter(0, tg.tensor(INDEX), tg.ones(2, 3), reduce="add")
+    assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.zeros(5, 3).gather(0, lib.tensor([[-1, 0]])), RuntimeError,
+     "index -1 is out of bounds for dimension 0 with size 5"),
+    (lambda lib: lib.zeros(5, 3).scatter(0, lib.tensor([[0, 5]]), 1.0), RuntimeError,
+     "index 5 is out of bounds for dimension 0 with size 5"),
+    (lambda lib: lib.zeros(5, 3).gather(0, lib.tensor([[1]], dtype=lib.int16)), RuntimeError,
+     "gather(): Expected dtype int32/int64 for index"),
+    (lambda lib: lib.zeros(5, 3).scatter_add(0, lib.tensor([[1]], dtype=lib.uint8),
+                                             lib.ones(1, 1)), RuntimeError,
+     "scatter(): Expected dtype int32/int64 for index"),
+    (lambda lib: lib.zeros(5, 3).gather(0, lib.tensor([1])), RuntimeError,
+     "Index tensor must have the same number of dimensions as input tensor"),
+    (lambda lib: lib.zeros(5, 3).scatter(0, lib.tensor([1]), 1.0), RuntimeError,
+     "Index tensor must have the same number of dimensions as self tensor"),
+    (lambda lib: lib.zeros(5, 3).scatter(0, lib.tensor([[1]]), lib.ones(1, 1, 1)), RuntimeError,
+     "Index tensor must have the same number of dimensions as src tensor"),
+    (lambda lib: lib.zeros(5, 3).gather(0, lib.tensor([[1, 1, 1, 1]])), RuntimeError,
+     "Size does not match at dimension 1 expected index [1, 4] to be no larger than self [5, 3] "
+     "apart from dimension 0"),
+    (lambda lib: lib.zeros(5, 3).scatter_add(0, lib.tensor([[1, 1]]), lib.ones(2, 1)),
+     RuntimeError, "Expected index [1, 2] to be no larger than self [5, 3] apart from dimension "
+                   "0 and to be no larger size than src [2, 1]"),
+    (lambda lib: lib.zeros(5, 3).scatter(0, lib.tensor([[1, 1, 1, 1]]), 1.0), RuntimeError,
+     "Expected index [1, 4] to be no larger than self [5, 3] apart from dimension 0"),
+    (lambda lib: lib.zeros(5, 3).scatter(0, lib.tensor([[1]]), 1.0, reduce="mean"),
+     RuntimeError, "reduce argument must be either add or multiply."),
+    (lambda lib: lib.zeros(5, 3).scatter(0, lib.tensor([[1]]), lib.ones(1, 1, dtype=lib.int64)),
+     RuntimeError, "scatter(): Expected self.dtype to be equal to src.dtype"),
+])
+def test_gather_and_scatter_errors_are_pytorchs(call, error, message):
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(tg)
+    torch = _torch()
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(torch)
+
+
+def test_scatter_takes_exactly_one_of_src_and_value():
+    with pytest.raises(TypeError, match="^scatter\\(\\) received an invalid combination of "
+                                        "arguments"):
+        tg.zeros(5, 3).scatter(0, tg.tensor([[1]]))
+    with pytest.raises(TypeError, match="^gather\\(\\): argument 'index' \\(position 3\\) must be "
+                                        "Tensor, not list$"):
+        tg.zeros(5, 3).gather(0, [[1]])
