@@ -519,28 +519,6 @@ XFAILS = {
     'lerp': {
         'precision': 'float16:0-1,3,5-9,12-13',
     },
-    'linalg.matrix_norm': {
-        'error NotImplementedError': 'float32:4-7,24-31,36-39,56-63 float64:4-7,24-31,36-39,56-63',
-    },
-    'linalg.norm': {
-        'error NotImplementedError': (
-            'float32:44-45,50-51,56-57,62-63,66-67,70,73-74,77,81-82,86,90-91,95,98-99,103,106-107,111 '
-            'float64:44-45,50-51,56-57,62-63,66-67,70-71,75-76,82-83,88-89,94-95'
-        ),
-        'error refused (IndexError)': 'float16:56-57,60-61,66,71,74,79 float32:68-69,75-76,85,94,100,108',
-        'precision': 'float16:8,21',
-    },
-    'linalg.norm.subgradients_at_zero': {
-        'error NotImplementedError': (
-            'float32:38,43-44,47,52-53,55,58,60,63,66,70,73,77,79,83,85,89 '
-            'float64:38,43-44,47,52-53,55,57,60,65,69,73'
-        ),
-        'error refused (IndexError)': 'float16:47-48,50-51,55,59,61,65 float32:56-57,61-62,69,76,80,86',
-    },
-    'linalg.vector_norm': {
-        'precision': 'float16:41,50,59,68,95,140,176',
-        'silent value': 'float16:0,9,18,27,36,45,54,63,72,81,90,99,108,117,126,135,144,153,162,171',
-    },
     'linspace': {
         'precision': 'float16:8,11,14,32,47',
         'silent accepted': 'error:2',
@@ -624,12 +602,6 @@ XFAILS = {
     },
     'nn.functional.nll_loss': {
         'precision': 'float16:33-34,53',
-    },
-    'norm': {
-        'precision': 'float16:38-41',
-    },
-    'norm.nuc': {
-        'error NotImplementedError': 'float32:0-1 float64:0-1',
     },
     'normal': {
         'error missing argument or overload': 'float16:0 float32:0 float64:0',

@@ -2,6 +2,7 @@
 against PyTorch when it is installed, its gradient checked in float64 by finite differences,
 and each error path it adds asserting PyTorch's message."""
 
+import math
 import re
 import warnings
 
@@ -191,3 +192,98 @@ def test_scatter_takes_exactly_one_of_src_and_value():
     with pytest.raises(TypeError, match="^gather\\(\\): argument 'index' \\(position 3\\) must be "
                                         "Tensor, not list$"):
         tg.zeros(5, 3).gather(0, [[1]])
+
+
+# ---------------------------------------------------------------- singular values and norms
+
+def _matrices(*shape, seed=3):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 3), (3, 5), (2, 1, 5, 2)])
+def test_svdvals_matches_pytorch_and_its_gradient_is_u_diag_g_vh(shape):
+    torch = _torch()
+    ours, theirs = _both(_matrices(*shape), requires_grad=True)
+    _assert_same(tg.linalg.svdvals(ours), torch.linalg.svdvals(theirs), rtol=1e-10)
+    assert tg.gradcheck(tg.linalg.svdvals, ours)
+    g = np.random.default_rng(4).standard_normal(tuple(tg.linalg.svdvals(ours).shape))
+    tg.linalg.svdvals(ours).backward(tg.tensor(g))
+    torch.linalg.svdvals(theirs).backward(torch.tensor(g))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("ord", [2, -2, "nuc"])
+@pytest.mark.parametrize("dim, keepdim", [((-2, -1), False), ((0, 2), True), ((2, 0), False)])
+def test_matrix_norms_of_singular_values_match_pytorch(ord, dim, keepdim):
+    torch = _torch()
+    ours, theirs = _both(_matrices(3, 2, 4), requires_grad=True)
+    call = lambda lib, x: lib.linalg.matrix_norm(x, ord, dim, keepdim)  # noqa: E731
+    _assert_same(call(tg, ours), call(torch, theirs), rtol=1e-10)
+    assert tg.gradcheck(lambda x: call(tg, x), ours)
+    _assert_same(tg.linalg.norm(ours, ord, dim, keepdim), torch.linalg.norm(theirs, ord, dim,
+                                                                            keepdim), rtol=1e-10)
+
+
+@pytest.mark.parametrize("ord", [2, -2, "nuc"])
+def test_matrix_norm_subgradient_at_zero_is_pytorchs(ord):
+    torch = _torch()
+    ours, theirs = _both(np.zeros((2, 3, 3)), requires_grad=True)
+    tg.linalg.matrix_norm(ours, ord).sum().backward()
+    torch.linalg.matrix_norm(theirs, ord).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (5, 0), (0, 5)])
+@pytest.mark.parametrize("ord", [1, math.inf, 2, "nuc", "fro"])
+def test_largest_matrix_norms_of_no_entries_are_zero(shape, ord):
+    torch = _torch()
+    ours, theirs = _both(np.zeros(shape))
+    _assert_same(tg.linalg.matrix_norm(ours, ord), torch.linalg.matrix_norm(theirs, ord))
+
+
+def test_torch_norm_with_a_string_p_is_a_matrix_norm():
+    torch = _torch()
+    ours, theirs = _both(_matrices(2, 3, 4), requires_grad=True)
+    for p, dim in (("nuc", (1, 2)), ("nuc", (0, -1)), ("fro", (0, 1)), ("fro", None)):
+        _assert_same(ours.norm(p, dim), theirs.norm(p, dim), rtol=1e-10)
+    assert tg.gradcheck(lambda x: x.norm("nuc", (0, 2), keepdim=True), ours)
+
+
+def test_float16_vector_norms_sum_in_float32():
+    torch = _torch()
+    values = np.full(600, 20.0)  # the sum of squares, 240000, overflows float16
+    ours, theirs = _both(values, dtype="float16")
+    for ord in (2, 3, 1, math.inf):
+        _assert_same(tg.linalg.vector_norm(ours, ord), torch.linalg.vector_norm(theirs, ord))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2, dtype=lib.float16), "nuc"), RuntimeError,
+     "linalg.matrix_norm: Low precision dtypes not supported. Got Half"),
+    (lambda lib: lib.linalg.svdvals(lib.ones(2, 2, dtype=lib.float16)), NotImplementedError,
+     "\"linalg_svd_cpu\" not implemented for 'Half'"),
+    (lambda lib: lib.linalg.svdvals(lib.ones(2, 2, dtype=lib.int64)), RuntimeError,
+     "linalg.svd: Expected a floating point or complex tensor as input. Got Long"),
+    (lambda lib: lib.linalg.svdvals(lib.ones(2)), RuntimeError,
+     "linalg.svd: The input tensor A must have at least 2 dimensions."),
+    (lambda lib: lib.linalg.svdvals(lib.ones(2, 2), driver="gesvd"), RuntimeError,
+     "torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
+     "cuSOLVER backend."),
+    (lambda lib: lib.ones(2, 2, 2).norm("nuc"), RuntimeError,
+     "linalg.matrix_norm: dim must be a 2-tuple. Got 0 1 2"),
+    (lambda lib: lib.ones(2, 2).norm("abc"), RuntimeError,
+     "linalg.matrix_norm: Order abc not supported."),
+])
+def test_norm_errors_are_pytorchs(call, error, message):
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(tg)
+    torch = _torch()
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(torch)
+
+
+def test_smallest_matrix_norm_of_no_entries_is_refused():
+    """PyTorch names the dim as given (-1) where tinygrad_bn's amin names it normalised."""
+    with pytest.raises(IndexError, match=r"^amin\(\): Expected reduction dim (-1|0) to have "
+                                         r"non-zero size\.$"):
+        tg.linalg.matrix_norm(tg.ones(0, 3), -2)
