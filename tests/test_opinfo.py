@@ -486,12 +486,6 @@ XFAILS = {
     'eye': {
         'silent error type': 'error:0-2',
     },
-    'flip': {
-        'error missing argument or overload': (
-            'bool:0-9 uint8:0-9 int8:0-9 int16:0-9 int32:0-9 int64:0-9 float16:0-9 '
-            'float32:0-9 float64:0-9'
-        ),
-    },
     'floor_divide': {
         'precision': 'float16:6-7',
     },
@@ -500,14 +494,6 @@ XFAILS = {
         'silent value': 'float16:6-7',
     },
     'gather': {
-        'error refused (IndexError)': (
-            'bool:6 uint8:6 int8:6 int16:6 int32:6 int64:6 float16:6 float32:6 '
-            'float64:6'
-        ),
-        'error refused (RuntimeError)': (
-            'bool:1,3-5 uint8:1,3-5 int8:1,3-5 int16:1,3-5 int32:1,3-5 int64:1,3-5 '
-            'float16:1,3-5 float32:1,3-5 float64:1,3-5'
-        ),
         'silent error type': 'error:1,5-7',
     },
     'histc': {
@@ -525,28 +511,6 @@ XFAILS = {
     'kthvalue': {
         'silent error type': 'error:0',
         'silent value': 'uint8:0-6 int8:0-4 int16:0-4 int32:0-4 int64:0-4',
-    },
-    'linalg.matrix_norm': {
-        'error NotImplementedError': 'float32:4-7,24-31,36-39,56-63 float64:4-7,24-31,36-39,56-63',
-    },
-    'linalg.norm': {
-        'error NotImplementedError': (
-            'float32:44-45,50-51,56-57,62-63,66-67,70,73-74,77,81-82,86,90-91,95,98-99,103,106-107,111 '
-            'float64:44-45,50-51,56-57,62-63,66-67,70-71,75-76,82-83,88-89,94-95'
-        ),
-        'error refused (IndexError)': 'float16:56-57,60-61,66,71,74,79 float32:68-69,75-76,85,94,100,108',
-        'precision': 'float16:8,21',
-    },
-    'linalg.norm.subgradients_at_zero': {
-        'error NotImplementedError': (
-            'float32:38,43-44,47,52-53,55,58,60,63,66,70,73,77,79,83,85,89 '
-            'float64:38,43-44,47,52-53,55,57,60,65,69,73'
-        ),
-        'error refused (IndexError)': 'float16:47-48,50-51,55,59,61,65 float32:56-57,61-62,69,76,80,86',
-    },
-    'linalg.vector_norm': {
-        'precision': 'float16:41,50,59,68,95,140,176',
-        'silent value': 'float16:0,9,18,27,36,45,54,63,72,81,90,99,108,117,126,135,144,153,162,171',
     },
     'linspace': {
         'precision': 'float16:8,11,14,32,47',
@@ -605,12 +569,6 @@ XFAILS = {
     'nn.functional.nll_loss': {
         'precision': 'float16:33-34,53',
     },
-    'norm': {
-        'precision': 'float16:38-41',
-    },
-    'norm.nuc': {
-        'error NotImplementedError': 'float32:0-1 float64:0-1',
-    },
     'normal': {
         'error missing argument or overload': 'float16:0 float32:0 float64:0',
         'silent requires_grad': 'float64:1-4',
@@ -629,31 +587,6 @@ XFAILS = {
     },
     'round.decimals_neg_3': {
         'error missing argument or overload': 'float32:0-2 float64:0-2',
-    },
-    'scatter': {
-        'error missing argument or overload': (
-            'bool:1,3,5,7,9,11,13,15,17 uint8:1,3,5,7,9,11,13,15,17 '
-            'int8:1,3,5,7,9,11,13,15,17 int16:1,3,5,7,9,11,13,15,17 '
-            'int32:1,3,5,7,9,11,13,15,17 int64:1,3,5,7,9,11,13,15,17 '
-            'float16:1-2,4-5,7-8,10-11,13-14,16-17,19-20,22-23,25-26 '
-            'float32:1-2,4-5,7-8,10-11,13-14,16-17,19-20,22-23,25-26'
-        ),
-        'error refused (IndexError)': (
-            'bool:14,16 uint8:14,16 int8:14,16 int16:14,16 int32:14,16 int64:14,16 '
-            'float16:21,24 float32:21,24 float64:7-8'
-        ),
-        'error refused (RuntimeError)': (
-            'bool:2 uint8:2 int8:2 int16:2 int32:2 int64:2 float16:3 float32:3 '
-            'float64:1'
-        ),
-        'silent error message': 'error:1-2',
-    },
-    'scatter_add': {
-        'error refused (IndexError)': (
-            'bool:6 uint8:6 int8:6 int16:6 int32:6 int64:6 float16:6 float32:6 '
-            'float64:6'
-        ),
-        'silent error message': 'error:1-2',
     },
     'zero_': {
         'error missing argument or overload': (

@@ -30,11 +30,11 @@ from .elementwise import (
 )
 from .counting import Unique
 from .derived import Derived
-from .linalg import Einsum, Linear, MatMul
+from .linalg import Einsum, Linear, MatMul, SingularValues
 from .loss import CrossEntropy
 from .movement import (
     Cat, Clone, Diag, Embedding, Expand, Flip, Gather, GetItem, IndexSelect, Permute, Repeat, Reshape, Roll,
-    ScatterAdd, Stack,
+    ScatterAdd, ScatterReduce, Stack,
 )
 from .normalization import BatchNorm, LayerNorm
 from .reduce import (
@@ -49,6 +49,7 @@ __all__ = [
     "LayerNorm", "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax", "LogSumExp", "Logit", "MatMul", "Max",
     "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU",
     "Remainder", "Repeat", "Reshape", "Roll", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd",
-    "Sigmoid", "Sign", "Sin", "Sinh", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tan", "Tanh",
+    "ScatterReduce", "Sigmoid", "SingularValues", "Sign", "Sin", "Sinh", "Softmax", "Sqrt",
+    "Stack", "Sub", "Sum", "Tan", "Tanh",
     "Std", "Trunc", "Unique", "Var", "Where",
 ]

@@ -59,6 +59,36 @@ class MatMul(Op):
         return grad_a, grad_b
 
 
+class SingularValues(Op):
+    """The singular values of the matrices in the last two dims of ``a``, in descending order
+    (``torch.linalg.svdvals``): shape ``(..., m, n) -> (..., min(m, n))``.
+
+    With the thin SVD ``a = U diag(s) Vh`` (``U`` ``(..., m, k)``, ``Vh`` ``(..., k, n)``), each
+    ``s_i = u_i^T a v_i`` and ``ds_i/da = u_i v_i^T``, so ``dL/da = U diag(grad_output) Vh``
+    (PyTorch's ``svd_backward`` when only ``S`` is used). Where singular values repeat (a zero
+    matrix has all of them 0) ``U`` and ``V`` are not unique; the gradient is then the
+    subgradient given by the ``U`` and ``V`` LAPACK's ``gesdd`` returns, as in PyTorch.
+    """
+
+    __slots__ = ()
+
+    def forward(self, a):
+        *batch, m, n = a.shape
+        k = min(m, n)
+        if k == 0:  # LAPACK refuses empty matrices; they have no singular values
+            self.saved = (np.zeros((*batch, m, 0), a.dtype), np.zeros((*batch, 0, n), a.dtype))
+            return np.zeros((*batch, 0), dtype=a.dtype)
+        if not self.needs_input_grad:
+            return np.linalg.svd(a, compute_uv=False)
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        self.saved = (u, vh)
+        return s
+
+    def backward(self, grad_output):
+        u, vh = self.saved
+        return ((u * grad_output[..., np.newaxis, :]) @ vh,)
+
+
 def _shape_error(a_shape, b_shape):
     """PyTorch's wording for operands whose shapes cannot be multiplied, naming both."""
     a_text = "x".join(map(str, a_shape))

@@ -261,8 +261,9 @@ class Repeat(Op):
 
 class Gather(Op):
     """``out[i][j] = a[index[i][j]][j]`` for ``dim`` 0 (and likewise for any ``dim``), as
-    ``torch.gather``; the int64 ``index`` (an input, no gradient) may count from the end.
-    Gradient for ``a``: ``grad_output`` added back at the gathered positions."""
+    ``torch.gather``; the int32/int64 ``index`` (an input, no gradient) holds positions in
+    ``[0, size)``, a negative one is refused as in PyTorch. Gradient for ``a``: ``grad_output``
+    added back at the gathered positions."""
 
     __slots__ = ("dim", "input_shape")
     arguments = ("dim",)
@@ -274,7 +275,10 @@ class Gather(Op):
         self.input_shape = a.shape
         index = positions_along(index, a.shape[self.dim], self.dim)
         self.saved = (index,)
-        return np.take_along_axis(a, index, axis=self.dim)
+        # The index may be smaller than ``a`` in the other dims: only that corner is read.
+        corner = tuple(slice(None) if k == self.dim else slice(0, n)
+                       for k, n in enumerate(index.shape))
+        return np.take_along_axis(a[corner], index, axis=self.dim)
 
     def backward(self, grad_output):
         grad = np.zeros(self.input_shape, dtype=grad_output.dtype)
@@ -283,19 +287,19 @@ class Gather(Op):
 
 
 def positions_along(index, size, dim):
-    """``index`` (picking along a dim of ``size``) with negative positions counted from the
-    end, as a new array; PyTorch's error for a position outside ``[-size, size)``."""
-    if index.size:
-        low, high = index.min(), index.max()
-        if low < -size or high >= size:
-            raise RuntimeError(f"index {int(high if high >= size else low)} is out of bounds "
-                               f"for dimension {dim} with size {size}")
-    return np.where(index < 0, index + size, index)
+    """``index`` (picking along a dim of ``size``), checked: PyTorch's error naming the first
+    position (in memory order) outside ``[0, size)``. Unlike tensor indexing, gather and
+    scatter do not count negative positions from the end."""
+    if index.size and (index.min() < 0 or index.max() >= size):
+        first = index[(index < 0) | (index >= size)].flat[0]
+        raise RuntimeError(f"index {int(first)} is out of bounds for dimension {dim} with size "
+                           f"{size}")
+    return index
 
 
 class ScatterAdd(Op):
-    """A copy of ``a`` with ``src`` added (``reduce="add"``) or written at the positions the
-    int64 ``index`` (an input, no gradient) names along ``dim`` (``scatter_add``/``scatter``).
+    """A copy of ``a`` with ``src`` added (``scatter_add``) or written (``scatter``) at the
+    positions the int32/int64 ``index`` (an input, no gradient) names along ``dim``.
     Gradients: ``grad_output`` for ``a`` (zeroed where ``scatter`` overwrote), ``grad_output``
     gathered for ``src``."""
 
@@ -331,6 +335,35 @@ class ScatterAdd(Op):
             grad_src = np.zeros(self.src_shape, dtype=grad_output.dtype)
             grad_src[tuple(slice(0, n) for n in index.shape)] = grad_output[positions]
         return grad_a, grad_src, None
+
+
+class ScatterReduce(Op):
+    """``scatter(dim, index, src, reduce=...)``: a copy of ``a`` with each ``src[i][j]``
+    added (``"add"``) or multiplied (``"multiply"``) into ``a[index[i][j]][j]`` for ``dim`` 0
+    (likewise along any dim); repeated positions accumulate, in index order. For bool tensors
+    add is logical or and multiply logical and. ``src`` has at least ``index``'s extent in
+    every dim (only that corner is read).
+
+    PyTorch defines no derivative for this form (a deprecated overload; ``scatter_reduce`` is
+    its successor): as there, the node is recorded and backward raises its error.
+    """
+
+    __slots__ = ("dim", "reduce")
+    arguments = ("dim", "reduce")
+
+    def __init__(self, dim, reduce):
+        self.dim, self.reduce = dim, reduce
+
+    def forward(self, a, src, index):
+        index = positions_along(index, a.shape[self.dim], self.dim)
+        out = a.copy()
+        values = src[tuple(slice(0, n) for n in index.shape)]
+        ufunc = np.add if self.reduce == "add" else np.multiply
+        ufunc.at(out, _along(index, self.dim), values)
+        return out
+
+    def backward(self, grad_output):
+        raise RuntimeError("derivative for aten::scatter is not implemented")
 
 
 def _along(index, dim):

@@ -457,7 +457,9 @@ class Norm(Op):
 
     def forward(self, a):
         p, dim = self.p, self.dim
-        magnitude = np.abs(a)
+        # float16 sums in float32, as PyTorch's (its squares overflow from |a| > 256 on)
+        wide = a.astype(np.float32) if a.dtype == np.float16 else a
+        magnitude = np.abs(wide)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 0:
                 out = (a != 0).sum(axis=dim, keepdims=True).astype(a.dtype)
@@ -468,9 +470,10 @@ class Norm(Op):
             elif p == 1:
                 out = magnitude.sum(axis=dim, keepdims=True)
             elif p == 2:
-                out = np.sqrt((a * a).sum(axis=dim, keepdims=True))
+                out = np.sqrt((wide * wide).sum(axis=dim, keepdims=True))
             else:
                 out = (magnitude**p).sum(axis=dim, keepdims=True) ** (1 / p)
+        out = out.astype(a.dtype, copy=False)
         self.saved = (a, out)
         return _drop_reduced(out, dim, self.keepdim)
 

@@ -230,28 +230,26 @@ class ReductionMethods:
 
     def norm(self, p: Number | str | None = "fro", dim: _int | Sequence[_int] | None = None,
              keepdim: _bool = False, dtype: DTypeLike | None = None) -> Tensor:
-        """The vector ``p``-norm over ``dim`` (all elements when None): ``sum(|x|**p) ** (1/p)``,
-        ``max |x|`` for ``p=inf``, ``min |x|`` for ``-inf``, the count of nonzeros for 0.
+        """PyTorch's ``torch.norm``: the vector ``p``-norm over ``dim`` (all elements when
+        None), ``sum(|x|**p) ** (1/p)``, ``max |x|`` for ``p=inf``, ``min |x|`` for ``-inf``,
+        the count of nonzeros for 0.
 
-        ``"fro"`` (the default) is the 2-norm; over two dims it is the Frobenius norm of those
-        matrices. Computed in ``dtype`` when given. Floating tensors only, as in PyTorch. The
-        nuclear norm (``"nuc"``) is not implemented.
+        A string ``p`` is a matrix norm: ``"fro"`` (the default) is the 2-norm of the elements
+        over at most two dims; ``"nuc"`` (and ``"fro"`` over more dims, which it refuses) goes
+        to ``linalg.matrix_norm`` over ``dim`` (all dims when None). Computed in ``dtype`` when
+        given. Floating tensors only, as in PyTorch.
         """
         if p is None:
-            p = "fro"
+            p = 2
         if isinstance(p, str):
-            dims = () if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
-            if p == "fro" and len(dims) <= 2:
-                p = 2
-            elif p in ("fro", "nuc") and len(dims) > 2:
-                raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
-                                   + " ".join(map(str, dims)))
-            elif p == "nuc":
-                raise NotImplementedError(
-                    "norm(p='nuc'): the nuclear norm (the sum of singular values) is not "
-                    "implemented in tinygrad_bn")
-            else:
-                raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+            dims = None if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) \
+                else (dim,)
+            if p == "fro" and (dims is None or len(dims) <= 2):
+                return self._vector_norm(2, dims, keepdim, dtype)
+            # tg.linalg is written with the Tensor methods (a layer above them): looked up here
+            from ..linalg import matrix_norm
+            return matrix_norm(self, p, tuple(range(self.ndim)) if dims is None else dims,
+                               keepdim, dtype=dtype)
         return self._vector_norm(p, dim, keepdim, dtype)
 
     def _vector_norm(self, ord, dim, keepdim, dtype):

@@ -170,10 +170,16 @@ class ShapeMethods:
 
     # ------------------------------------------------------------------ copies that move elements
 
-    def flip(self, *dims: ShapeLike) -> Tensor:
-        """The order of the elements along ``dims`` reversed (a copy, as in PyTorch)."""
-        dims = normalize_dims(tuple(size_arguments(dims)), self.ndim)
-        return Flip.apply(self, dims=dims)
+    def flip(self, *positional_dims: ShapeLike, dims: ShapeLike | None = None) -> Tensor:
+        """The order of the elements along ``dims`` reversed (a copy, as in PyTorch). The dims
+        come as ints, one tuple, or the keyword ``dims=`` (``x.flip(0, 1)``, ``x.flip((0, 1))``,
+        ``torch.flip(x, dims=(0, 1))``); they are required, and ``()`` flips nothing."""
+        if dims is not None and positional_dims:
+            raise TypeError("flip() got multiple values for argument 'dims'")
+        if dims is None and not positional_dims:
+            raise TypeError('flip() missing 1 required positional arguments: "dims"')
+        given = size_arguments(positional_dims if dims is None else (dims,))
+        return Flip.apply(self, dims=normalize_dims(given, self.ndim))
 
     def repeat(self, *repeats: ShapeLike) -> Tensor:
         """Tile the tensor ``repeats[i]`` times along dim ``i`` (new leading dims when

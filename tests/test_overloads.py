@@ -1,0 +1,289 @@
+"""The argument forms and overloads real programs use (issue 24, item 4): each one checked
+against PyTorch when it is installed, its gradient checked in float64 by finite differences,
+and each error path it adds asserting PyTorch's message."""
+
+import math
+import re
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def _both(values, dtype="float64", requires_grad=False):
+    """The same values as a tinygrad_bn tensor and (when installed) a PyTorch tensor."""
+    torch = _torch()
+    array = np.asarray(values, dtype=dtype)
+    ours = tg.tensor(array, requires_grad=requires_grad)
+    theirs = torch.tensor(array, requires_grad=requires_grad)
+    return ours, theirs
+
+
+def _assert_same(ours, theirs, **tolerances):
+    assert str(ours.dtype).replace("tinygrad_bn.", "") == str(theirs.dtype).replace("torch.", "")
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), **tolerances)
+
+
+# ---------------------------------------------------------------- flip
+
+@pytest.mark.parametrize("call", [
+    lambda lib, x: lib.flip(x, dims=(0, 2)),
+    lambda lib, x: x.flip(dims=[-1]),
+    lambda lib, x: x.flip((1, 0)),
+    lambda lib, x: x.flip(2, 0),
+    lambda lib, x: x.flip(dims=()),
+])
+def test_flip_dims_forms_match_pytorch(call):
+    torch = _torch()
+    values = np.arange(24.0).reshape(2, 3, 4)
+    ours, theirs = _both(values, requires_grad=True)
+    _assert_same(call(tg, ours), call(torch, theirs))
+    assert tg.gradcheck(lambda t: call(tg, t), ours)
+
+
+def test_flip_refuses_missing_and_repeated_dims():
+    x = tg.ones(2, 3)
+    with pytest.raises(TypeError, match='flip\\(\\) missing 1 required positional arguments: '
+                                        '"dims"'):
+        x.flip()
+    with pytest.raises(TypeError, match="flip\\(\\) got multiple values for argument 'dims'"):
+        x.flip(0, dims=(1,))
+    with pytest.raises(RuntimeError, match="dim 0 appears multiple times in the list of dims"):
+        x.flip(dims=(0, -2))
+
+
+# ---------------------------------------------------------------- gather, scatter, scatter_add
+
+INDEX = [[1, 0, 4], [3, 3, 0]]  # repeated positions along dim 0 of a (5, 3) tensor
+
+
+def _index(lib, values, dtype="int64"):
+    return lib.tensor(values, dtype=getattr(lib, dtype))
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64"])
+@pytest.mark.parametrize("call", [
+    lambda lib, x, i, s: lib.gather(x, 0, i),
+    lambda lib, x, i, s: x.gather(1, i[:, :2] % 3, sparse_grad=True),
+    lambda lib, x, i, s: lib.scatter(x, 0, i, s),
+    lambda lib, x, i, s: x.scatter(0, i, value=-2.5),
+    lambda lib, x, i, s: lib.scatter_add(x, 0, i, s),
+])
+def test_gather_and_scatter_take_int32_and_int64_indices_as_pytorch(dtype, call):
+    torch = _torch()
+    values = np.random.default_rng(0).standard_normal((5, 3))
+    ours, theirs = _both(values, requires_grad=True)
+    src = np.random.default_rng(1).standard_normal((2, 3))
+    our_src, their_src = _both(src, requires_grad=True)
+    args = (_index(tg, INDEX, dtype), our_src)
+    _assert_same(call(tg, ours, *args), call(torch, theirs, _index(torch, INDEX, dtype), their_src))
+    assert tg.gradcheck(lambda x, s: call(tg, x, args[0], s), (ours, our_src))
+
+
+@pytest.mark.parametrize("self_shape, index, src_shape", [
+    ((), 0, ()), ((), [0], (1,)), ((), [0, 0], (2,)), ((1,), 0, ()),
+])
+def test_zero_dim_tensors_count_as_one_dim_of_size_one(self_shape, index, src_shape):
+    torch = _torch()
+    ours, theirs = _both(np.full(self_shape, 1.5), requires_grad=True)
+    our_src, their_src = _both(np.full(src_shape, -3.0), requires_grad=True)
+    our_index, their_index = tg.tensor(index), torch.tensor(index)
+    _assert_same(tg.gather(ours, 0, our_index), torch.gather(theirs, 0, their_index))
+    _assert_same(tg.scatter(ours, -1, our_index, 7.0), torch.scatter(theirs, -1, their_index, 7.0))
+    assert tg.gradcheck(lambda x: x.gather(0, our_index), ours)
+    if len(np.shape(index)) <= len(src_shape) or np.size(index) == 1:
+        _assert_same(ours.scatter_add(0, our_index, our_src),
+                     theirs.scatter_add(0, their_index, their_src))
+        assert tg.gradcheck(lambda x, s: x.scatter_add(0, our_index, s), (ours, our_src))
+
+
+def test_an_empty_index_of_any_dtype_is_not_checked_further():
+    torch = _torch()
+    ours, theirs = _both(np.arange(6.0).reshape(2, 3))
+    for dtype in ("uint8", "int16", "float32", "bool"):
+        _assert_same(ours.gather(0, tg.zeros((0, 7), dtype=getattr(tg, dtype))),
+                     theirs.gather(0, torch.zeros((0, 7), dtype=getattr(torch, dtype))))
+        _assert_same(ours.scatter(0, tg.zeros(0, dtype=getattr(tg, dtype)), 1.0),
+                     theirs.scatter(0, torch.zeros(0, dtype=getattr(torch, dtype)), 1.0))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "int64", "uint8", "bool"])
+@pytest.mark.parametrize("reduce", ["add", "multiply"])
+@pytest.mark.parametrize("tensor_src", [False, True])
+def test_scatter_reduce_adds_or_multiplies_repeated_positions_as_pytorch(dtype, reduce,
+                                                                         tensor_src):
+    torch = _torch()
+    rng = np.random.default_rng(2)
+    ours, theirs = _both(rng.integers(0, 3, (5, 3)), dtype=dtype)
+    src = rng.integers(0, 3, (2, 4)) if tensor_src else 2.5
+    our_src, their_src = _both(src, dtype=dtype) if tensor_src else (src, src)
+    with warnings.catch_warnings():  # PyTorch's deprecation of a tensor src: tested below
+        warnings.simplefilter("ignore")
+        ours_result = tg.scatter(ours, 0, tg.tensor(INDEX), our_src, reduce=reduce)
+        theirs_result = torch.scatter(theirs, 0, torch.tensor(INDEX), their_src, reduce=reduce)
+    _assert_same(ours_result, theirs_result)
+
+
+def test_scatter_reduce_has_no_derivative_as_in_pytorch():
+    x = tg.ones(5, 3, dtype=tg.float64, requires_grad=True)
+    y = x.scatter(0, tg.tensor(INDEX), 2.0, reduce="multiply")
+    assert y.requires_grad
+    with pytest.raises(RuntimeError, match="^derivative for aten::scatter is not implemented$"):
+        y.sum().backward()
+
+
+def test_scatter_reduce_with_a_tensor_src_warns_as_pytorch(monkeypatch):
+    from tinygrad_bn.tensor import indexing
+    monkeypatch.setitem(indexing._warned, "scatter reduce", False)
+    with pytest.warns(UserWarning, match="The reduce argument of torch.scatter with Tensor src "
+                                         "is deprecated") as record:
+        tg.zeros(5, 3).scatter(0, tg.tensor(INDEX), tg.ones(2, 3), reduce="add")
+    assert record[0].filename == __file__
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.zeros(5, 3).gather(0, lib.tensor([[-1, 0]])), RuntimeError,
+     "index -1 is out of bounds for dimension 0 with size 5"),
+    (lambda lib: lib.zeros(5, 3).scatter(0, lib.tensor([[0, 5]]), 1.0), RuntimeError,
+     "index 5 is out of bounds for dimension 0 with size 5"),
+    (lambda lib: lib.zeros(5, 3).gather(0, lib.tensor([[1]], dtype=lib.int16)), RuntimeError,
+     "gather(): Expected dtype int32/int64 for index"),
+    (lambda lib: lib.zeros(5, 3).scatter_add(0, lib.tensor([[1]], dtype=lib.uint8),
+                                             lib.ones(1, 1)), RuntimeError,
+     "scatter(): Expected dtype int32/int64 for index"),
+    (lambda lib: lib.zeros(5, 3).gather(0, lib.tensor([1])), RuntimeError,
+     "Index tensor must have the same number of dimensions as input tensor"),
+    (lambda lib: lib.zeros(5, 3).scatter(0, lib.tensor([1]), 1.0), RuntimeError,
+     "Index tensor must have the same number of dimensions as self tensor"),
+    (lambda lib: lib.zeros(5, 3).scatter(0, lib.tensor([[1]]), lib.ones(1, 1, 1)), RuntimeError,
+     "Index tensor must have the same number of dimensions as src tensor"),
+    (lambda lib: lib.zeros(5, 3).gather(0, lib.tensor([[1, 1, 1, 1]])), RuntimeError,
+     "Size does not match at dimension 1 expected index [1, 4] to be no larger than self [5, 3] "
+     "apart from dimension 0"),
+    (lambda lib: lib.zeros(5, 3).scatter_add(0, lib.tensor([[1, 1]]), lib.ones(2, 1)),
+     RuntimeError, "Expected index [1, 2] to be no larger than self [5, 3] apart from dimension "
+                   "0 and to be no larger size than src [2, 1]"),
+    (lambda lib: lib.zeros(5, 3).scatter(0, lib.tensor([[1, 1, 1, 1]]), 1.0), RuntimeError,
+     "Expected index [1, 4] to be no larger than self [5, 3] apart from dimension 0"),
+    (lambda lib: lib.zeros(5, 3).scatter(0, lib.tensor([[1]]), 1.0, reduce="mean"),
+     RuntimeError, "reduce argument must be either add or multiply."),
+    (lambda lib: lib.zeros(5, 3).scatter(0, lib.tensor([[1]]), lib.ones(1, 1, dtype=lib.int64)),
+     RuntimeError, "scatter(): Expected self.dtype to be equal to src.dtype"),
+])
+def test_gather_and_scatter_errors_are_pytorchs(call, error, message):
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(tg)
+    torch = _torch()
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(torch)
+
+
+def test_scatter_takes_exactly_one_of_src_and_value():
+    with pytest.raises(TypeError, match="^scatter\\(\\) received an invalid combination of "
+                                        "arguments"):
+        tg.zeros(5, 3).scatter(0, tg.tensor([[1]]))
+    with pytest.raises(TypeError, match="^gather\\(\\): argument 'index' \\(position 3\\) must be "
+                                        "Tensor, not list$"):
+        tg.zeros(5, 3).gather(0, [[1]])
+
+
+# ---------------------------------------------------------------- singular values and norms
+
+def _matrices(*shape, seed=3):
+    return np.random.default_rng(seed).standard_normal(shape)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 3), (3, 5), (2, 1, 5, 2)])
+def test_svdvals_matches_pytorch_and_its_gradient_is_u_diag_g_vh(shape):
+    torch = _torch()
+    ours, theirs = _both(_matrices(*shape), requires_grad=True)
+    _assert_same(tg.linalg.svdvals(ours), torch.linalg.svdvals(theirs), rtol=1e-10)
+    assert tg.gradcheck(tg.linalg.svdvals, ours)
+    g = np.random.default_rng(4).standard_normal(tuple(tg.linalg.svdvals(ours).shape))
+    tg.linalg.svdvals(ours).backward(tg.tensor(g))
+    torch.linalg.svdvals(theirs).backward(torch.tensor(g))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("ord", [2, -2, "nuc"])
+@pytest.mark.parametrize("dim, keepdim", [((-2, -1), False), ((0, 2), True), ((2, 0), False)])
+def test_matrix_norms_of_singular_values_match_pytorch(ord, dim, keepdim):
+    torch = _torch()
+    ours, theirs = _both(_matrices(3, 2, 4), requires_grad=True)
+    call = lambda lib, x: lib.linalg.matrix_norm(x, ord, dim, keepdim)  # noqa: E731
+    _assert_same(call(tg, ours), call(torch, theirs), rtol=1e-10)
+    assert tg.gradcheck(lambda x: call(tg, x), ours)
+    _assert_same(tg.linalg.norm(ours, ord, dim, keepdim), torch.linalg.norm(theirs, ord, dim,
+                                                                            keepdim), rtol=1e-10)
+
+
+@pytest.mark.parametrize("ord", [2, -2, "nuc"])
+def test_matrix_norm_subgradient_at_zero_is_pytorchs(ord):
+    torch = _torch()
+    ours, theirs = _both(np.zeros((2, 3, 3)), requires_grad=True)
+    tg.linalg.matrix_norm(ours, ord).sum().backward()
+    torch.linalg.matrix_norm(theirs, ord).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("shape", [(0, 0), (5, 0), (0, 5)])
+@pytest.mark.parametrize("ord", [1, math.inf, 2, "nuc", "fro"])
+def test_largest_matrix_norms_of_no_entries_are_zero(shape, ord):
+    torch = _torch()
+    ours, theirs = _both(np.zeros(shape))
+    _assert_same(tg.linalg.matrix_norm(ours, ord), torch.linalg.matrix_norm(theirs, ord))
+
+
+def test_torch_norm_with_a_string_p_is_a_matrix_norm():
+    torch = _torch()
+    ours, theirs = _both(_matrices(2, 3, 4), requires_grad=True)
+    for p, dim in (("nuc", (1, 2)), ("nuc", (0, -1)), ("fro", (0, 1)), ("fro", None)):
+        _assert_same(ours.norm(p, dim), theirs.norm(p, dim), rtol=1e-10)
+    assert tg.gradcheck(lambda x: x.norm("nuc", (0, 2), keepdim=True), ours)
+
+
+def test_float16_vector_norms_sum_in_float32():
+    torch = _torch()
+    values = np.full(600, 20.0)  # the sum of squares, 240000, overflows float16
+    ours, theirs = _both(values, dtype="float16")
+    for ord in (2, 3, 1, math.inf):
+        _assert_same(tg.linalg.vector_norm(ours, ord), torch.linalg.vector_norm(theirs, ord))
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.linalg.matrix_norm(lib.ones(2, 2, dtype=lib.float16), "nuc"), RuntimeError,
+     "linalg.matrix_norm: Low precision dtypes not supported. Got Half"),
+    (lambda lib: lib.linalg.svdvals(lib.ones(2, 2, dtype=lib.float16)), NotImplementedError,
+     "\"linalg_svd_cpu\" not implemented for 'Half'"),
+    (lambda lib: lib.linalg.svdvals(lib.ones(2, 2, dtype=lib.int64)), RuntimeError,
+     "linalg.svd: Expected a floating point or complex tensor as input. Got Long"),
+    (lambda lib: lib.linalg.svdvals(lib.ones(2)), RuntimeError,
+     "linalg.svd: The input tensor A must have at least 2 dimensions."),
+    (lambda lib: lib.linalg.svdvals(lib.ones(2, 2), driver="gesvd"), RuntimeError,
+     "torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
+     "cuSOLVER backend."),
+    (lambda lib: lib.ones(2, 2, 2).norm("nuc"), RuntimeError,
+     "linalg.matrix_norm: dim must be a 2-tuple. Got 0 1 2"),
+    (lambda lib: lib.ones(2, 2).norm("abc"), RuntimeError,
+     "linalg.matrix_norm: Order abc not supported."),
+])
+def test_norm_errors_are_pytorchs(call, error, message):
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(tg)
+    torch = _torch()
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(torch)
+
+
+def test_smallest_matrix_norm_of_no_entries_is_refused():
+    """PyTorch names the dim as given (-1) where tinygrad_bn's amin names it normalised."""
+    with pytest.raises(IndexError, match=r"^amin\(\): Expected reduction dim (-1|0) to have "
+                                         r"non-zero size\.$"):
+        tg.linalg.matrix_norm(tg.ones(0, 3), -2)
