@@ -528,7 +528,6 @@ XFAILS = {
     },
     'kthvalue': {
         'silent error type': 'error:0',
-        'silent value': 'uint8:0-6 int8:0-4 int16:0-4 int32:0-4 int64:0-4',
     },
     'lerp': {
         'precision': 'float16:0-1,3,5-9,12-13',
@@ -597,9 +596,6 @@ XFAILS = {
     },
     'minimum': {
         'silent accepted': 'error:0',
-    },
-    'mode': {
-        'silent value': 'float16:6 uint8:6 int8:6 int16:6 int32:6 int64:6 bool:6',
     },
     'multinomial': {
         'silent error message': 'error:6,14-17',
