@@ -483,10 +483,6 @@ XFAILS = {
     'div.floor_rounding': {
         'precision': 'float16:6-7',
     },
-    'einsum': {
-        'precision': 'float16:5',
-        'silent dtype': 'uint8:0,2,8-10 int8:0,2,8-10 int16:0,2,8-10 int32:0,2,8-10',
-    },
     'eye': {
         'silent error type': 'error:0-2',
     },
