@@ -479,10 +479,6 @@ XFAILS = {
     'div.floor_rounding': {
         'precision': 'float16:6-7',
     },
-    'einsum': {
-        'precision': 'float16:5',
-        'silent dtype': 'uint8:0,2,8-10 int8:0,2,8-10 int16:0,2,8-10 int32:0,2,8-10',
-    },
     'eye': {
         'silent error type': 'error:0-2',
     },
@@ -510,7 +506,6 @@ XFAILS = {
     },
     'kthvalue': {
         'silent error type': 'error:0',
-        'silent value': 'uint8:0-6 int8:0-4 int16:0-4 int32:0-4 int64:0-4',
     },
     'linspace': {
         'precision': 'float16:8,11,14,32,47',
@@ -534,9 +529,6 @@ XFAILS = {
     },
     'minimum': {
         'silent accepted': 'error:0',
-    },
-    'mode': {
-        'silent value': 'bool:6 uint8:6 int8:6 int16:6 int32:6 int64:6 float16:6',
     },
     'multinomial': {
         'silent error message': 'error:6,14-17',

@@ -300,8 +300,8 @@ class ReductionMethods:
     def kthvalue(self, k: _int, dim: _int = -1, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
         """The ``k``-th smallest value along ``dim`` (``k`` counts from 1) and its index, as the
         named tuple ``(values, indices)``; NaN counts as the largest value. Among tied values
-        the index is the one a stable sort puts ``k``-th, which may differ from PyTorch's (its
-        quickselect leaves the choice unspecified)."""
+        the index is the one PyTorch's CPU quickselect picks (which PyTorch documents as
+        unspecified; see ``ops.tie_order``)."""
         self._check_sortable("kthvalue")
         d = normalize_dim(dim, self.ndim)
         size = self.shape[d] if self.ndim else 1
@@ -312,7 +312,9 @@ class ReductionMethods:
 
     def mode(self, dim: _int = -1, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
         """The most frequent value along ``dim`` (the smallest of equally frequent ones) and
-        the index of its last occurrence, as the named tuple ``(values, indices)``."""
+        an index of it, as the named tuple ``(values, indices)``: the last occurrence in a
+        slice of up to 16 elements, beyond that the one PyTorch's CPU sort leaves last among
+        the ties (see ``ops.tie_order``)."""
         return self._pick_along(dim, keepdim, mode_positions, {}, return_types.mode, "mode")
 
     def _check_sortable(self, name):
