@@ -113,11 +113,11 @@ class ArithmeticMethods:
 
     def mm(self, other: Tensor) -> Tensor:
         """Matrix product of two 2-D tensors (``matmul`` without broadcasting or 1-D rules)."""
+        other = _tensor_argument(other, "mm", "mat2", 2)
         if self.ndim != 2:
             raise RuntimeError(f"self must be a matrix (got a {self.ndim}-D tensor)")
-        if not isinstance(other, Tensor) or other.ndim != 2:
-            got = f"a {other.ndim}-D tensor" if isinstance(other, Tensor) else type(other).__name__
-            raise RuntimeError(f"mat2 must be a matrix (got {got})")
+        if other.ndim != 2:
+            raise RuntimeError(f"mat2 must be a matrix (got a {other.ndim}-D tensor)")
         return self.matmul(other)
 
     def bmm(self, other: Tensor) -> Tensor:
