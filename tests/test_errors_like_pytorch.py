@@ -132,6 +132,16 @@ ERRORS = [
      RuntimeError, "atol must be greater than or equal to zero, but got -1e-12"),
     ("allclose_negative_rtol", lambda m: m.allclose(m.ones(2), m.ones(2), rtol=-1.0),
      RuntimeError, "rtol must be greater than or equal to zero, but got -1"),
+    # integer powers: a negative Python integer exponent is refused, a tensor's is computed
+    ("integer_to_negative_integer_power", lambda m: m.tensor([1, 2]) ** -2, RuntimeError,
+     "Integers to negative integer powers are not allowed."),
+    ("bool_to_negative_integer_power", lambda m: m.tensor([True]).pow(-1), RuntimeError,
+     "Integers to negative integer powers are not allowed."),
+    ("uint8_to_negative_integer_power_in_place", lambda m: m.tensor([2], dtype=m.uint8).pow_(-1),
+     RuntimeError, "Integers to negative integer powers are not allowed."),
+    ("pow_of_a_number_to_a_number", lambda m: m.pow(2, 3), TypeError,
+     "pow() received an invalid combination of arguments - got (int, int), but expected one "
+     "of:"),
     # roll
     ("roll_no_shifts", lambda m: m.ones(5).roll(()), RuntimeError, "`shifts` required"),
     ("roll_no_shifts_with_dims", lambda m: m.ones(5).roll((), ()), RuntimeError,
@@ -203,6 +213,15 @@ RESULTS = [
     ("maximum_of_a_0d_tensor", lambda m: m.maximum(m.tensor([1, 2]), m.tensor(1.5)), (2,)),
     ("isclose_integers", lambda m: m.isclose(m.tensor([100, 5]), m.tensor([101, 6]), rtol=0.01,
                                              atol=0), (2,)),
+    ("number_to_negative_tensor_powers", lambda m: 6 ** m.tensor([-3, -1, 0, 2]), (4,)),
+    ("minus_one_to_negative_tensor_powers", lambda m: (-1) ** m.tensor([-3, -2, 0, 3]), (4,)),
+    ("integers_to_negative_tensor_powers", lambda m: m.tensor([-3, -1, 0, 1, 2]).pow(
+        m.tensor([-1, -3, -2, -5, -1])), (5,)),
+    ("int8_base_to_0d_negative_power", lambda m: m.tensor([-1, 2], dtype=m.int8)
+     ** m.tensor(-1), (2,)),
+    ("uint8_to_int8_negative_powers", lambda m: m.tensor([1, 2, 3], dtype=m.uint8)
+     ** m.tensor([-1], dtype=m.int8), (3,)),
+    ("number_to_tensor_power_function", lambda m: m.pow(2, m.tensor([1, 2])), (2,)),
     ("mean_dtype_of_integers", lambda m: m.arange(6).reshape(2, 3).mean(1, dtype=m.float64),
      (2,)),
     ("mean_dtype_widens", lambda m: m.ones(2, 3, dtype=m.float16).mean(0, True,

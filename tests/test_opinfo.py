@@ -458,9 +458,6 @@ XFAILS = {
     '__rmatmul__': {
         'precision': 'float32:13',
     },
-    '__rpow__': {
-        'error refused (ValueError)': 'int8:0-7 int16:0-7 int32:0-7 int64:0-7',
-    },
     'addcdiv': {
         'precision': 'float16:0-5,8-11',
     },
