@@ -7,6 +7,7 @@ from PyTorch's own OpInfo ``error_inputs`` (tests/test_opinfo.py), the rest from
 rules applied to the neighbouring ops.
 """
 
+import numpy as np
 import pytest
 
 import tinygrad_bn as tg
@@ -142,6 +143,20 @@ ERRORS = [
     ("pow_of_a_number_to_a_number", lambda m: m.pow(2, 3), TypeError,
      "pow() received an invalid combination of arguments - got (int, int), but expected one "
      "of:"),
+    # batch_norm
+    ("batch_norm_1d_input", lambda m: m.nn.functional.batch_norm(
+        m.ones(5), m.zeros(0), m.ones(0)), IndexError,
+     "Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+    ("batch_norm_eval_without_running_mean", lambda m: m.nn.functional.batch_norm(
+        m.ones(4, 3), None, None), RuntimeError,
+     "running_mean must be defined in evaluation mode"),
+    ("batch_norm_eval_without_running_var", lambda m: m.nn.functional.batch_norm(
+        m.ones(4, 3), m.zeros(3), None), RuntimeError,
+     "running_var must be defined in evaluation mode"),
+    ("batch_norm_one_value_per_channel_4d", lambda m: m.nn.functional.batch_norm(
+        m.ones(1, 3, 1, 1), None, None, training=True), ValueError,
+     "Expected more than 1 value per channel when training, got input size "
+     "torch.Size([1, 3, 1, 1])"),
     # roll
     ("roll_no_shifts", lambda m: m.ones(5).roll(()), RuntimeError, "`shifts` required"),
     ("roll_no_shifts_with_dims", lambda m: m.ones(5).roll((), ()), RuntimeError,
@@ -267,3 +282,44 @@ def test_cat_gives_a_skipped_legacy_empty_tensor_an_empty_gradient():
     assert tg.autograd.gradcheck(lambda a, b: tg.cat([a, b, a], 1), (empty, x))
     tg.cat([empty, x], 1).sum().backward()
     assert empty.grad.shape == (0,) and x.grad.tolist() == [[1.0] * 3] * 2
+
+
+@pytest.mark.parametrize("shape, training", [((2, 3, 4, 5), True), ((2, 3, 4, 5), False),
+                                             ((2, 3, 2, 2, 2), True), ((0,), True),
+                                             ((0, 3, 2), False), ((2, 3, 0, 2), True)])
+def test_batch_norm_of_n_c_star_and_empty_inputs_like_pytorch(shape, training):
+    """(N, C, *) inputs normalise per channel over N and every trailing dim (they were
+    refused beyond 3 dims); an input without elements comes back as a copy, statistics
+    untouched. Gradients by finite differences in float64; values, running statistics and
+    gradients against PyTorch when it is installed."""
+    channels = shape[1] if len(shape) > 1 else 0
+    x = tg.randn(*shape, dtype=tg.float64, requires_grad=True)
+    weight = tg.randn(channels, dtype=tg.float64, requires_grad=True) if channels else None
+    bias = tg.randn(channels, dtype=tg.float64, requires_grad=True) if channels else None
+    mean, var = tg.randn(channels, dtype=tg.float64), tg.rand(channels, dtype=tg.float64) + 0.5
+
+    def ours(x, weight, bias, mean=mean.clone(), var=var.clone()):
+        return tg.nn.functional.batch_norm(x, mean, var, weight, bias, training=training,
+                                           momentum=0.3, eps=0.5)
+
+    leaves = (x, weight, bias) if channels else (x, None, None)
+    if x.numel():
+        assert tg.autograd.gradcheck(ours, leaves)
+    torch = pytest.importorskip("torch")
+    as_torch = [None if t is None else torch.tensor(t.detach().numpy(), requires_grad=True)
+                for t in leaves]
+    their_mean, their_var = (torch.tensor(t.numpy()) for t in (mean, var))
+    our_mean, our_var = mean.clone(), var.clone()
+    theirs = torch.nn.functional.batch_norm(as_torch[0], their_mean, their_var, *as_torch[1:],
+                                            training=training, momentum=0.3, eps=0.5)
+    ours_out = tg.nn.functional.batch_norm(x, our_mean, our_var, weight, bias,
+                                           training=training, momentum=0.3, eps=0.5)
+    np.testing.assert_allclose(ours_out.detach().numpy(), theirs.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(our_mean.numpy(), their_mean.numpy(), atol=1e-12)
+    np.testing.assert_allclose(our_var.numpy(), their_var.numpy(), atol=1e-12)
+    theirs.sum().backward()
+    ours_out.sum().backward()
+    for our_leaf, their_leaf in zip(leaves, as_torch):
+        if our_leaf is not None and their_leaf.grad is not None:
+            np.testing.assert_allclose(our_leaf.grad.numpy(), their_leaf.grad.numpy(),
+                                       atol=1e-10)

@@ -585,8 +585,7 @@ XFAILS = {
         'silent error type': 'error:2',
     },
     'nn.functional.batch_norm': {
-        'error refused (ValueError)': 'float16:3-6 float32:3-6 float64:3-6',
-        'precision': 'float16:0-2,11',
+        'precision': 'float16:0-2,5-6,11',
     },
     'nn.functional.cross_entropy': {
         'precision': 'float16:19',
