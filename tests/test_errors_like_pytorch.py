@@ -171,6 +171,12 @@ ERRORS = [
     ("aminmax_empty", lambda m: m.zeros(5, 0).aminmax(), RuntimeError,
      "aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
      "identity."),
+    ("amax_empty_dim_as_given", lambda m: m.zeros(0, 3).amax((1, -2)), IndexError,
+     "amax(): Expected reduction dim -2 to have non-zero size."),
+    ("amin_empty_dim_as_given", lambda m: m.zeros(0, 3).amin(-2), IndexError,
+     "amin(): Expected reduction dim -2 to have non-zero size."),
+    ("max_empty_dim_normalised", lambda m: m.zeros(0, 3).max(-2), IndexError,
+     "max(): Expected reduction dim 0 to have non-zero size."),
     ("mean_of_integers", lambda m: m.arange(6).mean(), RuntimeError,
      "mean(): could not infer output dtype. Input dtype must be either a floating point or "
      "complex dtype. Got: Long"),
@@ -215,6 +221,7 @@ RESULTS = [
     ("0d_prod_dim", lambda m: m.tensor(1.5).prod(0), ()),
     ("0d_aminmax_dim", lambda m: m.tensor(1.5).aminmax(dim=0), [(), ()]),
     ("roll_empty_dims", lambda m: m.arange(6.0).reshape(2, 3).roll(1, ()), (2, 3)),
+    ("roll_of_empty_ignores_dims", lambda m: m.zeros(0, 3).roll(1, 5), (0, 3)),
     ("aminmax_empty_other_dim", lambda m: m.zeros(5, 0, 5).aminmax(dim=0), [(0, 5), (0, 5)]),
     ("reshape_infers_with_zero_elements", lambda m: m.zeros(0).reshape(2, -1), (2, 0)),
     ("narrow_start_int_tensor", lambda m: m.arange(20.0).reshape(4, 5).narrow(
