@@ -7,6 +7,7 @@ from PyTorch's own OpInfo ``error_inputs`` (tests/test_opinfo.py), the rest from
 rules applied to the neighbouring ops.
 """
 
+import numpy as np
 import pytest
 
 import tinygrad_bn as tg
@@ -90,6 +91,72 @@ ERRORS = [
      "stack(): argument 'tensors' (position 1) must be tuple of Tensors, not Tensor"),
     ("vstack_none_element", lambda m: m.vstack([None]), TypeError,
      "expected Tensor as element 0 in argument 0, but got NoneType"),
+    # sizes of new tensors
+    ("eye_negative_n", lambda m: m.eye(-1), RuntimeError,
+     "n must be greater or equal to 0, got -1"),
+    ("eye_negative_m", lambda m: m.eye(2, -3), RuntimeError,
+     "m must be greater or equal to 0, got -3"),
+    ("eye_float_n", lambda m: m.eye(2.0), TypeError,
+     "eye(): argument 'n' (position 1) must be int, not float"),
+    ("zeros_negative", lambda m: m.zeros(2, -1), RuntimeError,
+     "zeros: Dimension size must be non-negative."),
+    ("ones_negative", lambda m: m.ones(2, -1), RuntimeError,
+     "Trying to create tensor with negative dimension -1: [2, -1]"),
+    ("empty_negative", lambda m: m.empty(-1, 2), RuntimeError,
+     "Trying to create tensor with negative dimension -1: [-1, 2]"),
+    ("full_negative", lambda m: m.full((-1,), 2.0), RuntimeError,
+     "Trying to create tensor with negative dimension -1: [-1]"),
+    ("randn_negative", lambda m: m.randn(-1), RuntimeError,
+     "Trying to create tensor with negative dimension -1: [-1]"),
+    ("randint_negative", lambda m: m.randint(3, (-1,)), RuntimeError,
+     "Trying to create tensor with negative dimension -1: [-1]"),
+    ("randperm_negative", lambda m: m.randperm(-1), RuntimeError,
+     "Trying to create tensor with negative dimension -1: [-1]"),
+    ("new_zeros_negative", lambda m: m.ones(2).new_zeros(2, -1), RuntimeError,
+     "Trying to create tensor with negative dimension -1: [2, -1]"),
+    # binary functions that take only tensors
+    ("maximum_of_a_number", lambda m: m.maximum(m.tensor([1, 2, 3]), 2), TypeError,
+     "maximum(): argument 'other' (position 2) must be Tensor, not int"),
+    ("minimum_of_a_number", lambda m: m.minimum(m.tensor([1, 2, 3]), 2.5), TypeError,
+     "minimum(): argument 'other' (position 2) must be Tensor, not float"),
+    ("isclose_to_a_number", lambda m: m.isclose(m.tensor([1, 2, 3]), 2), TypeError,
+     "isclose(): argument 'other' (position 2) must be Tensor, not int"),
+    ("allclose_to_a_number", lambda m: m.allclose(m.tensor([1.0]), 1.0), TypeError,
+     "allclose(): argument 'other' (position 2) must be Tensor, not float"),
+    ("mm_with_a_number", lambda m: m.mm(m.ones(2, 2), 2), TypeError,
+     "mm(): argument 'mat2' (position 2) must be Tensor, not int"),
+    ("isclose_dtypes", lambda m: m.isclose(m.tensor([1, 2]), m.tensor([1.0, 2.0])), RuntimeError,
+     "Long did not match Float"),
+    ("isclose_negative_rtol", lambda m: m.isclose(m.ones(2), m.ones(2), rtol=-0.4),
+     RuntimeError, "rtol must be greater than or equal to zero, but got -0.4"),
+    ("isclose_negative_atol", lambda m: m.isclose(m.ones(2), m.ones(2), atol=-1e-12),
+     RuntimeError, "atol must be greater than or equal to zero, but got -1e-12"),
+    ("allclose_negative_rtol", lambda m: m.allclose(m.ones(2), m.ones(2), rtol=-1.0),
+     RuntimeError, "rtol must be greater than or equal to zero, but got -1"),
+    # integer powers: a negative Python integer exponent is refused, a tensor's is computed
+    ("integer_to_negative_integer_power", lambda m: m.tensor([1, 2]) ** -2, RuntimeError,
+     "Integers to negative integer powers are not allowed."),
+    ("bool_to_negative_integer_power", lambda m: m.tensor([True]).pow(-1), RuntimeError,
+     "Integers to negative integer powers are not allowed."),
+    ("uint8_to_negative_integer_power_in_place", lambda m: m.tensor([2], dtype=m.uint8).pow_(-1),
+     RuntimeError, "Integers to negative integer powers are not allowed."),
+    ("pow_of_a_number_to_a_number", lambda m: m.pow(2, 3), TypeError,
+     "pow() received an invalid combination of arguments - got (int, int), but expected one "
+     "of:"),
+    # batch_norm
+    ("batch_norm_1d_input", lambda m: m.nn.functional.batch_norm(
+        m.ones(5), m.zeros(0), m.ones(0)), IndexError,
+     "Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+    ("batch_norm_eval_without_running_mean", lambda m: m.nn.functional.batch_norm(
+        m.ones(4, 3), None, None), RuntimeError,
+     "running_mean must be defined in evaluation mode"),
+    ("batch_norm_eval_without_running_var", lambda m: m.nn.functional.batch_norm(
+        m.ones(4, 3), m.zeros(3), None), RuntimeError,
+     "running_var must be defined in evaluation mode"),
+    ("batch_norm_one_value_per_channel_4d", lambda m: m.nn.functional.batch_norm(
+        m.ones(1, 3, 1, 1), None, None, training=True), ValueError,
+     "Expected more than 1 value per channel when training, got input size "
+     "torch.Size([1, 3, 1, 1])"),
     # roll
     ("roll_no_shifts", lambda m: m.ones(5).roll(()), RuntimeError, "`shifts` required"),
     ("roll_no_shifts_with_dims", lambda m: m.ones(5).roll((), ()), RuntimeError,
@@ -104,6 +171,12 @@ ERRORS = [
     ("aminmax_empty", lambda m: m.zeros(5, 0).aminmax(), RuntimeError,
      "aminmax(): cannot compute aminmax over an empty dimension as the operation has no "
      "identity."),
+    ("amax_empty_dim_as_given", lambda m: m.zeros(0, 3).amax((1, -2)), IndexError,
+     "amax(): Expected reduction dim -2 to have non-zero size."),
+    ("amin_empty_dim_as_given", lambda m: m.zeros(0, 3).amin(-2), IndexError,
+     "amin(): Expected reduction dim -2 to have non-zero size."),
+    ("max_empty_dim_normalised", lambda m: m.zeros(0, 3).max(-2), IndexError,
+     "max(): Expected reduction dim 0 to have non-zero size."),
     ("mean_of_integers", lambda m: m.arange(6).mean(), RuntimeError,
      "mean(): could not infer output dtype. Input dtype must be either a floating point or "
      "complex dtype. Got: Long"),
@@ -148,6 +221,7 @@ RESULTS = [
     ("0d_prod_dim", lambda m: m.tensor(1.5).prod(0), ()),
     ("0d_aminmax_dim", lambda m: m.tensor(1.5).aminmax(dim=0), [(), ()]),
     ("roll_empty_dims", lambda m: m.arange(6.0).reshape(2, 3).roll(1, ()), (2, 3)),
+    ("roll_of_empty_ignores_dims", lambda m: m.zeros(0, 3).roll(1, 5), (0, 3)),
     ("aminmax_empty_other_dim", lambda m: m.zeros(5, 0, 5).aminmax(dim=0), [(0, 5), (0, 5)]),
     ("reshape_infers_with_zero_elements", lambda m: m.zeros(0).reshape(2, -1), (2, 0)),
     ("narrow_start_int_tensor", lambda m: m.arange(20.0).reshape(4, 5).narrow(
@@ -157,6 +231,19 @@ RESULTS = [
     ("cat_legacy_empty_in_dtype", lambda m: m.cat([m.zeros(0, dtype=m.float64),
                                                    m.ones(2, 3)], 1), (2, 3)),
     ("cat_only_legacy_empties", lambda m: m.cat([m.zeros(0), m.zeros(0)], 1), (0,)),
+    ("eye_empty", lambda m: m.eye(2, 0), (2, 0)),
+    ("maximum_of_a_0d_tensor", lambda m: m.maximum(m.tensor([1, 2]), m.tensor(1.5)), (2,)),
+    ("isclose_integers", lambda m: m.isclose(m.tensor([100, 5]), m.tensor([101, 6]), rtol=0.01,
+                                             atol=0), (2,)),
+    ("number_to_negative_tensor_powers", lambda m: 6 ** m.tensor([-3, -1, 0, 2]), (4,)),
+    ("minus_one_to_negative_tensor_powers", lambda m: (-1) ** m.tensor([-3, -2, 0, 3]), (4,)),
+    ("integers_to_negative_tensor_powers", lambda m: m.tensor([-3, -1, 0, 1, 2]).pow(
+        m.tensor([-1, -3, -2, -5, -1])), (5,)),
+    ("int8_base_to_0d_negative_power", lambda m: m.tensor([-1, 2], dtype=m.int8)
+     ** m.tensor(-1), (2,)),
+    ("uint8_to_int8_negative_powers", lambda m: m.tensor([1, 2, 3], dtype=m.uint8)
+     ** m.tensor([-1], dtype=m.int8), (3,)),
+    ("number_to_tensor_power_function", lambda m: m.pow(2, m.tensor([1, 2])), (2,)),
     ("mean_dtype_of_integers", lambda m: m.arange(6).reshape(2, 3).mean(1, dtype=m.float64),
      (2,)),
     ("mean_dtype_widens", lambda m: m.ones(2, 3, dtype=m.float16).mean(0, True,
@@ -202,3 +289,44 @@ def test_cat_gives_a_skipped_legacy_empty_tensor_an_empty_gradient():
     assert tg.autograd.gradcheck(lambda a, b: tg.cat([a, b, a], 1), (empty, x))
     tg.cat([empty, x], 1).sum().backward()
     assert empty.grad.shape == (0,) and x.grad.tolist() == [[1.0] * 3] * 2
+
+
+@pytest.mark.parametrize("shape, training", [((2, 3, 4, 5), True), ((2, 3, 4, 5), False),
+                                             ((2, 3, 2, 2, 2), True), ((0,), True),
+                                             ((0, 3, 2), False), ((2, 3, 0, 2), True)])
+def test_batch_norm_of_n_c_star_and_empty_inputs_like_pytorch(shape, training):
+    """(N, C, *) inputs normalise per channel over N and every trailing dim (they were
+    refused beyond 3 dims); an input without elements comes back as a copy, statistics
+    untouched. Gradients by finite differences in float64; values, running statistics and
+    gradients against PyTorch when it is installed."""
+    channels = shape[1] if len(shape) > 1 else 0
+    x = tg.randn(*shape, dtype=tg.float64, requires_grad=True)
+    weight = tg.randn(channels, dtype=tg.float64, requires_grad=True) if channels else None
+    bias = tg.randn(channels, dtype=tg.float64, requires_grad=True) if channels else None
+    mean, var = tg.randn(channels, dtype=tg.float64), tg.rand(channels, dtype=tg.float64) + 0.5
+
+    def ours(x, weight, bias, mean=mean.clone(), var=var.clone()):
+        return tg.nn.functional.batch_norm(x, mean, var, weight, bias, training=training,
+                                           momentum=0.3, eps=0.5)
+
+    leaves = (x, weight, bias) if channels else (x, None, None)
+    if x.numel():
+        assert tg.autograd.gradcheck(ours, leaves)
+    torch = pytest.importorskip("torch")
+    as_torch = [None if t is None else torch.tensor(t.detach().numpy(), requires_grad=True)
+                for t in leaves]
+    their_mean, their_var = (torch.tensor(t.numpy()) for t in (mean, var))
+    our_mean, our_var = mean.clone(), var.clone()
+    theirs = torch.nn.functional.batch_norm(as_torch[0], their_mean, their_var, *as_torch[1:],
+                                            training=training, momentum=0.3, eps=0.5)
+    ours_out = tg.nn.functional.batch_norm(x, our_mean, our_var, weight, bias,
+                                           training=training, momentum=0.3, eps=0.5)
+    np.testing.assert_allclose(ours_out.detach().numpy(), theirs.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(our_mean.numpy(), their_mean.numpy(), atol=1e-12)
+    np.testing.assert_allclose(our_var.numpy(), their_var.numpy(), atol=1e-12)
+    theirs.sum().backward()
+    ours_out.sum().backward()
+    for our_leaf, their_leaf in zip(leaves, as_torch):
+        if our_leaf is not None and their_leaf.grad is not None:
+            np.testing.assert_allclose(our_leaf.grad.numpy(), their_leaf.grad.numpy(),
+                                       atol=1e-10)

@@ -19,7 +19,7 @@ from . import dtypes
 from .autograd import graph
 from .dtypes import DTypeLike, Number
 from .random import Generator
-from .shapes import ShapeLike, size_arguments
+from .shapes import ShapeLike, new_shape
 from .device import DeviceLike, check_device
 from .ops import Derived
 from .ops.random import RandomDraw
@@ -123,7 +123,7 @@ def zeros(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike |
     3))``), as PyTorch's ``zeros``. ``dtype`` defaults to the default float dtype (float32 unless
     ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
     ``requires_grad=False`` by default."""
-    return _new(np.zeros(size_arguments(size)), _float_dtype(dtype), requires_grad, device)
+    return _new(np.zeros(new_shape(size, "zeros")), _float_dtype(dtype), requires_grad, device)
 
 
 def ones(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
@@ -132,14 +132,14 @@ def ones(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | 
     as PyTorch's ``ones``. ``dtype`` defaults to the default float dtype (float32 unless
     ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
     ``requires_grad=False`` by default."""
-    return _new(np.ones(size_arguments(size)), _float_dtype(dtype), requires_grad, device)
+    return _new(np.ones(new_shape(size)), _float_dtype(dtype), requires_grad, device)
 
 
 def empty(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
           requires_grad: bool = False) -> Tensor:
     """Uninitialised memory (made in its final dtype: casting garbage could overflow)."""
     dtype = dtypes.canonical(_float_dtype(dtype))
-    return _new(np.empty(size_arguments(size), dtype=dtype), dtype, requires_grad, device)
+    return _new(np.empty(new_shape(size), dtype=dtype), dtype, requires_grad, device)
 
 
 def full(size: ShapeLike, fill_value: Number | Tensor, dtype: DTypeLike | None = None,
@@ -155,7 +155,7 @@ def full(size: ShapeLike, fill_value: Number | Tensor, dtype: DTypeLike | None =
             dtype = dtypes.get_default_dtype()
     _check_fill_tensor("full", fill_value)
     value = scalar_for(fill_value, dtypes.canonical(dtype))  # PyTorch's overflow check
-    return _filled(np.full(size_arguments((size,)), value), fill_value, dtype, requires_grad,
+    return _filled(np.full(new_shape((size,)), value), fill_value, dtype, requires_grad,
                    device)
 
 
@@ -285,14 +285,22 @@ def eye(n: int, m: int | None = None, dtype: DTypeLike | None = None,
     """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``): ones on the main diagonal,
     zeros elsewhere. ``dtype`` defaults to the default float dtype (float32 unless
     ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
-    ``requires_grad=False`` by default."""
+    ``requires_grad=False`` by default. Negative sizes raise PyTorch's RuntimeError."""
+    for name, position, size in (("n", 1, n), ("m", 2, m)):
+        if size is None:
+            continue
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+            raise TypeError(f"eye(): argument '{name}' (position {position}) must be int, not "
+                            f"{type(size).__name__}")
+        if size < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {size}")
     return _new(np.eye(n, m), _float_dtype(dtype), requires_grad, device)
 
 
 def randn(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
           requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
     """Samples from the standard normal distribution."""
-    shape = size_arguments(size)
+    shape = new_shape(size)
     return _drawn("standard_normal", (shape,), generator, _float_dtype(dtype), requires_grad,
                   device)
 
@@ -300,7 +308,7 @@ def randn(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike |
 def rand(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
          requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
     """Samples from the uniform distribution on ``[0, 1)``."""
-    shape = size_arguments(size)
+    shape = new_shape(size)
     return _drawn("random", (shape,), generator, _float_dtype(dtype), requires_grad, device)
 
 
@@ -325,7 +333,7 @@ def randint(*args: int | Sequence[int], low: int | None = None, high: int | None
         raise RuntimeError(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )
-    shape = size_arguments((size,))
+    shape = new_shape((size,))
     return _drawn("integers", (low, high, shape), generator,
                   dtypes.int64 if dtype is None else dtype, requires_grad, device)
 
@@ -333,7 +341,6 @@ def randint(*args: int | Sequence[int], low: int | None = None, high: int | None
 def randperm(n: int, generator: Generator | None = None, dtype: DTypeLike | None = None,
              device: DeviceLike | None = None) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64)."""
-    if n < 0:
-        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    new_shape((n,))
     return _drawn("permutation", (n,), generator, dtypes.int64 if dtype is None else dtype,
                   False, device)

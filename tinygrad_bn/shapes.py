@@ -64,6 +64,20 @@ def size_arguments(args):
     return tuple(int(s) for s in args)
 
 
+def new_shape(args, function=None):
+    """``size_arguments`` for the shape of a new tensor, which PyTorch refuses with a negative
+    size: "Trying to create tensor with negative dimension -1: [2, -1]" (``zeros`` words it
+    its own way: pass ``function="zeros"``)."""
+    shape = size_arguments(args)
+    for size in shape:
+        if size < 0:
+            if function == "zeros":
+                raise RuntimeError("zeros: Dimension size must be non-negative.")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {size}: "
+                               f"{list(shape)}")
+    return shape
+
+
 def resolve_shape(shape, numel):
     """Fill in a ``-1`` in a reshape target; raise PyTorch's message when sizes do not fit
     (its ``infer_size``: the sizes are read left to right, so a second ``-1`` or a negative

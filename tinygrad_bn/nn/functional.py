@@ -22,7 +22,7 @@ from ..ops.loss import BinaryCrossEntropy, check_labels_in_range
 from ..ops.normalization import update_running_statistics
 from ..printing import Size
 from ..random import Generator
-from ..shapes import ShapeLike
+from ..shapes import ShapeLike, normalize_dim
 from ..tensor import Tensor, constant_tensor, qualified_type_name, where
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -212,16 +212,40 @@ def _implicit_dim(name, input, dim, stacklevel):
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5, fused: bool = True) -> Tensor:
-    """Batch normalization of ``input`` ``(N, C)`` or ``(N, C, L)`` per channel ``C``.
+    """Batch normalization of ``input`` ``(N, C, *)`` per channel ``C`` (``(N, C)``,
+    ``(N, C, L)``, ``(N, C, H, W)``, ...).
 
-    In training (or when no running statistics are given) the batch's statistics normalise, with
-    the biased variance, and ``running_mean``/``running_var`` (when given) are updated in place:
+    In training the batch's statistics normalise, with the biased variance, and
+    ``running_mean``/``running_var`` (when given) are updated in place:
     ``running = (1 - momentum) * running + momentum * batch``, unbiased variance for
-    ``running_var``. Otherwise the running statistics normalise. ``weight``/``bias`` (gamma and
-    beta, ``(C,)``) are optional. ``fused=False`` computes the same from primitive ops.
+    ``running_var``. Otherwise the running statistics normalise (they must be given, as in
+    PyTorch). ``weight``/``bias`` (gamma and beta, ``(C,)``) are optional. ``fused=False``
+    computes the same from primitive ops.
+
+    An input without elements comes back as a copy, times ``weight[0]`` plus ``bias[0]`` when
+    given, statistics untouched (PyTorch's early return, whatever the shapes); an input of more
+    than three dims is normalised as ``(N, C, L)`` with its trailing dims flattened.
     """
-    if input._array.ndim not in (2, 3):
-        raise ValueError(f"expected 2D or 3D input (got {input._array.ndim}D input)")
+    shape = input._array.shape
+    if training and shape and shape[0] * math.prod(shape[2:]) == 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input size "
+                         f"{Size(shape)}")
+    if input._array.size == 0:
+        out = input.clone()
+        if weight is not None:
+            out = out * weight[0]
+        return out if bias is None else out + bias[0]
+    if not training:
+        for name, tensor in (("running_mean", running_mean), ("running_var", running_var)):
+            if tensor is None:
+                raise RuntimeError(f"{name} must be defined in evaluation mode")
+    if input._array.ndim < 2:
+        normalize_dim(1, input._array.ndim)  # PyTorch reads the channels of dim 1: IndexError
+    if input._array.ndim > 3:
+        n, channels = input._array.shape[:2]
+        flat = input.reshape(n, channels, input._array.size // (n * channels))
+        return batch_norm(flat, running_mean, running_var, weight, bias, training, momentum, eps,
+                          fused).reshape(input.shape)
     channels = input._array.shape[1]
     for name, tensor in (("running_mean", running_mean), ("running_var", running_var),
                          ("weight", weight), ("bias", bias)):
@@ -231,21 +255,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 f"input of shape {tuple(input.shape)}), not {tensor.numel()}"
             )
     _check_batch_norm_dtypes(input, running_mean, running_var, weight, bias)
-    use_batch_stats = training or running_mean is None or running_var is None
-    if use_batch_stats and input._array.size // channels == 1:
-        raise ValueError(
-            "Expected more than 1 value per channel when training, got input size "
-            f"{Size(input.shape)}"
-        )
+    use_batch_stats = training
     if use_batch_stats and not eps > 0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if weight is None:
         weight = _ones(channels, input.dtype)
     if bias is None:
         bias = constant_tensor(np.zeros(channels, dtype=input.dtype))
-    if input._array.size == 0:  # an empty batch: nothing to normalise, statistics untouched
-        shape = (1, -1) if input._array.ndim == 2 else (1, -1, 1)
-        return input * weight.reshape(shape) + bias.reshape(shape)
     running = (None, None) if running_mean is None or running_var is None else (
         running_mean, running_var)
     if not fused:

@@ -112,6 +112,8 @@ class Pow(Op):
         elif n == 3:
             out = base * base
             out *= base
+        elif exponent.dtype.kind == "i" and base.dtype.kind in "iu" and (exponent < 0).any():
+            out = _integer_power(base, exponent)
         else:
             out = base**exponent
         self.saved = (base, exponent, out)
@@ -136,6 +138,16 @@ class Pow(Op):
                 local = np.where((base == 0) & (exponent >= 0), 0, out * np.log(base))
             grad_exponent = grad_output * local
         return grad_base, grad_exponent
+
+
+def _integer_power(base, exponent):
+    """``base ** exponent`` for integers with some negative exponents, as PyTorch's integer
+    kernel computes them (NumPy refuses): the truncated ``1 / base**-e``, i.e. 1 for base 1,
+    +-1 for base -1 by the exponent's parity, and 0 for every other base (0 included)."""
+    negative = exponent < 0
+    out = base ** np.where(negative, 0, exponent)
+    reciprocal = np.where(base == 1, 1, np.where(base == -1, 1 - 2 * (exponent % 2), 0))
+    return np.where(negative, reciprocal, out).astype(out.dtype, copy=False)
 
 
 def _square(a):

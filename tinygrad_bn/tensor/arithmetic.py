@@ -86,7 +86,12 @@ class ArithmeticMethods:
 
     def pow(self, exponent: Tensor | Number) -> Tensor:
         """``self ** exponent``, elementwise; ``exponent`` is a number or a tensor that broadcasts
-        with ``self``, and the dtypes promote as in PyTorch. Bool tensors raise."""
+        with ``self``, and the dtypes promote as in PyTorch. Bool tensors raise.
+
+        As in PyTorch, an integer (or bool) tensor to a negative Python integer power raises,
+        while negative exponents in an integer tensor give the truncated ``1 / base**-e`` (0
+        except for the bases 1 and -1)."""
+        _check_integer_power(self, exponent)
         return Pow.apply(*_no_bool("pow", _operands(self, exponent)))
 
     def neg(self) -> Tensor:
@@ -114,11 +119,11 @@ class ArithmeticMethods:
 
     def mm(self, other: Tensor) -> Tensor:
         """Matrix product of two 2-D tensors (``matmul`` without broadcasting or 1-D rules)."""
+        other = _tensor_argument(other, "mm", "mat2", 2)
         if self.ndim != 2:
             raise RuntimeError(f"self must be a matrix (got a {self.ndim}-D tensor)")
-        if not isinstance(other, Tensor) or other.ndim != 2:
-            got = f"a {other.ndim}-D tensor" if isinstance(other, Tensor) else type(other).__name__
-            raise RuntimeError(f"mat2 must be a matrix (got {got})")
+        if other.ndim != 2:
+            raise RuntimeError(f"mat2 must be a matrix (got a {other.ndim}-D tensor)")
         return self.matmul(other)
 
     def bmm(self, other: Tensor) -> Tensor:
@@ -271,6 +276,27 @@ class ArithmeticMethods:
 
     def __pos__(self):
         return self
+
+
+def _check_integer_power(base, exponent):
+    """PyTorch's refusal of an integral tensor to a negative Python integer power."""
+    if (isinstance(exponent, (int, np.integer)) and not isinstance(exponent, bool)
+            and exponent < 0 and base._array.dtype.kind in "biu"):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+def pow(input: Tensor | Number, exponent: Tensor | Number) -> Tensor:  # noqa: A001 - torch's
+    """``input ** exponent`` (``Tensor.pow``); ``input`` may be a Python number when
+    ``exponent`` is a tensor, as in ``torch.pow(2, t)``."""
+    if isinstance(input, Tensor):
+        return input.pow(exponent)
+    if not isinstance(exponent, Tensor):
+        raise TypeError(
+            "pow() received an invalid combination of arguments - got "
+            f"({type(input).__name__}, {type(exponent).__name__}), but expected one of:\n"
+            " * (Tensor input, Tensor exponent)\n * (Number self, Tensor exponent)\n"
+            " * (Tensor input, Number exponent)")
+    return exponent.__rpow__(input)
 
 
 def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:

@@ -120,7 +120,17 @@ class ComparisonMethods:
 
     def isclose(self, other: Tensor | Number, rtol: _float = 1e-05, atol: _float = 1e-08,
                 equal_nan: _bool = False) -> Tensor:
-        """Elementwise ``|self - other| <= atol + rtol * |other|`` (PyTorch's and NumPy's rule)."""
+        """Elementwise ``|self - other| <= atol + rtol * |other|`` (PyTorch's and NumPy's rule).
+        As in PyTorch, ``other`` is a tensor of this tensor's dtype (a number is refused) and
+        the tolerances are not negative."""
+        other = _tensor_argument(other, "isclose", "other", 2)
+        if other._array.dtype is not self._array.dtype:
+            raise RuntimeError(f"{dtypes.scalar_type_name(self._array.dtype)} did not match "
+                               f"{dtypes.scalar_type_name(other._array.dtype)}")
+        for name, value in (("rtol", rtol), ("atol", atol)):
+            if value < 0:
+                raise RuntimeError(f"{name} must be greater than or equal to zero, but got "
+                                   f"{value:g}")
         return Derived.apply(*_operands(self, other), function=np.isclose,
                              keywords={"rtol": rtol, "atol": atol, "equal_nan": equal_nan})
 
@@ -128,6 +138,7 @@ class ComparisonMethods:
                  equal_nan: _bool = False) -> _bool:
         """Whether ``isclose`` holds everywhere, as a Python bool (read from the values: a jit
         capture refuses it)."""
+        _tensor_argument(other, "allclose", "other", 2)
         return bool(self.isclose(other, rtol, atol, equal_nan).all())
 
     def equal(self, other: Tensor) -> _bool:

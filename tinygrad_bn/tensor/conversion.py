@@ -23,7 +23,7 @@ from ..dtypes import DTypeLike, Number
 from ..ops import Cast, Clone
 from ..printing import format_tensor
 from ..random import Generator
-from ..shapes import ShapeLike
+from ..shapes import ShapeLike, new_shape
 from .core import Tensor
 
 
@@ -244,6 +244,8 @@ class ConversionMethods:
                   device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
         """Zeros of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
         from .. import creation  # creation builds on the tensor: a layer up
+
+        new_shape(size)  # PyTorch's message for a negative size here is not zeros' own
 
         return creation.zeros(*size, dtype=self._array.dtype if dtype is None else dtype,
                               device=device, requires_grad=requires_grad)

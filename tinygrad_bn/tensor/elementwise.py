@@ -226,11 +226,13 @@ class ElementwiseMethods:
         return self.clamp(max=max)
 
     def maximum(self, other: Tensor) -> Tensor:
-        """The larger of ``self`` and ``other`` elementwise; the shapes broadcast and the dtypes
-        promote as in PyTorch. Where the two are equal each receives half the gradient."""
-        return Maximum.apply(*_operands(self, other))
+        """The larger of ``self`` and ``other`` (a tensor: PyTorch refuses a number here)
+        elementwise; the shapes broadcast and the dtypes promote as in PyTorch. Where the two
+        are equal each receives half the gradient."""
+        return Maximum.apply(*_operands(self, _tensor_argument(other, "maximum", "other", 2)))
 
     def minimum(self, other: Tensor) -> Tensor:
-        """The smaller of ``self`` and ``other`` elementwise; the shapes broadcast and the dtypes
-        promote as in PyTorch. Where the two are equal each receives half the gradient."""
-        return Minimum.apply(*_operands(self, other))
+        """The smaller of ``self`` and ``other`` (a tensor: PyTorch refuses a number here)
+        elementwise; the shapes broadcast and the dtypes promote as in PyTorch. Where the two
+        are equal each receives half the gradient."""
+        return Minimum.apply(*_operands(self, _tensor_argument(other, "minimum", "other", 2)))

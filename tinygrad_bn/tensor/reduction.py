@@ -194,7 +194,8 @@ class ReductionMethods:
 
     def _check_reducible(self, name, dim, no_dim_error=RuntimeError):
         """Max, min and their indices have no value over nothing: an empty tensor needs a
-        ``dim``, and the dims reduced must not be empty (PyTorch's errors)."""
+        ``dim``, and the dims reduced must not be empty (PyTorch's errors; ``amax``/``amin``
+        name the dim as given, the others as normalised)."""
         if self._array.size:
             return
         if dim is None:
@@ -202,9 +203,13 @@ class ReductionMethods:
             if no_dim_error is RuntimeError:
                 message += " Specify the reduction dim with the 'dim' argument."
             raise no_dim_error(message)
-        for d in normalize_dims(dim, self.ndim):
-            if self._array.shape[d] == 0:
-                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        normalize_dims(dim, self.ndim)  # out-of-range and repeated dims first
+        for given in (dim if isinstance(dim, (tuple, list)) else (dim,)):
+            d = normalize_dim(given, self.ndim)
+            if self.ndim and self._array.shape[d] == 0:
+                named = given if name in ("amax", "amin") else d
+                raise IndexError(f"{name}(): Expected reduction dim {named} to have non-zero "
+                                 "size.")
 
     def aminmax(self, *, dim: _int | None = None, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
         """``(min, max)`` over ``dim`` (an int, or all elements when None), as the named tuple

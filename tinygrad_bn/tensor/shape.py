@@ -413,7 +413,8 @@ class ShapeMethods:
         if len(shift_list) != max(len(dim_list), 1):
             raise RuntimeError("shifts and dimensions must align. shifts: "
                                f"{len(shift_list)}, dims:{len(dim_list)}")
-        if not dim_list:  # None or (): along the flattened tensor
+        if not dim_list or not self._array.size:  # None or (): along the flattened tensor;
+            # an empty tensor comes back as it is, its dims unchecked (PyTorch's early return)
             return Roll.apply(self, shifts=int(shift_list[0]), dims=None)
         dim_list = tuple(normalize_dim(d, self.ndim, wrap_scalar=False) for d in dim_list)
         return Roll.apply(self, shifts=tuple(int(s) for s in shift_list), dims=dim_list)
