@@ -441,15 +441,6 @@ XFAILS = {
     '__rpow__': {
         'error refused (ValueError)': 'int8:0-7 int16:0-7 int32:0-7 int64:0-7',
     },
-    'addcdiv': {
-        'precision': 'float16:0-5,8-11',
-    },
-    'addcmul': {
-        'precision': 'float16:0,3-6,8-11',
-    },
-    'addmm.decomposed': {
-        'precision': 'float16:1',
-    },
     'amax': {
         'silent error type': 'error:5',
     },
@@ -617,14 +608,8 @@ XFAILS = {
         'silent accepted': 'error:1',
         'silent error type': 'error:0',
     },
-    'nn.functional.huber_loss': {
-        'precision': 'float16:0,3,6',
-    },
     'nn.functional.layer_norm': {
         'precision': 'float16:1',
-    },
-    'nn.functional.linear': {
-        'precision': 'float16:2-3,6-7',
     },
     'nn.functional.nll_loss': {
         'precision': 'float16:33-34,53',

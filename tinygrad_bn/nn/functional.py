@@ -23,7 +23,7 @@ from ..ops.normalization import update_running_statistics
 from ..printing import Size
 from ..random import Generator
 from ..shapes import ShapeLike
-from ..tensor import Tensor, constant_tensor, qualified_type_name, where
+from ..tensor import Tensor, constant_tensor, in_opmath, qualified_type_name, where
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -538,14 +538,20 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
                delta: float = 1.0) -> Tensor:
-    """``0.5 d**2`` where ``|d| <= delta``, else ``delta * (|d| - 0.5 delta)``."""
+    """``0.5 d**2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 delta)``, ``d = input -
+    target``. The elementwise losses of float16 are computed in float32 and rounded once (the
+    reduction then sums the rounded losses), as PyTorch's kernel."""
     _check_reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_if_broadcast(input, target)
-    distance = (input - target).abs()
-    losses = where(distance < delta, 0.5 * distance * distance, delta * (distance - 0.5 * delta))
-    return _reduce(losses, reduction, None)
+
+    def losses(input, target):
+        distance = (input - target).abs()
+        return where(distance < delta, 0.5 * distance * distance,
+                     delta * (distance - 0.5 * delta))
+
+    return _reduce(in_opmath(losses, input, target), reduction, None)
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,

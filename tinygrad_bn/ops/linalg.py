@@ -5,6 +5,7 @@ import math
 import numpy as np
 
 from ..autograd.graph import Op
+from .opmath import opmath
 from .reduce import column_sums
 
 
@@ -66,6 +67,7 @@ def _shape_error(a_shape, b_shape):
     return f"mat1 and mat2 shapes cannot be multiplied ({a_text} and {b_text})"
 
 
+@opmath
 class Linear(Op):
     """``x @ weight.T + bias``, the affine map of ``nn.Linear``, as one node.
 
