@@ -597,9 +597,6 @@ XFAILS = {
         'error refused (ValueError)': 'float16:3-6 float32:3-6 float64:3-6',
         'precision': 'float16:0-2,11',
     },
-    'nn.functional.cross_entropy': {
-        'precision': 'float16:19',
-    },
     'nn.functional.dropout': {
         'silent grad': 'float64:2,8',
     },
@@ -610,9 +607,6 @@ XFAILS = {
     },
     'nn.functional.layer_norm': {
         'precision': 'float16:1',
-    },
-    'nn.functional.nll_loss': {
-        'precision': 'float16:33-34,53',
     },
     'norm': {
         'precision': 'float16:38-41',

@@ -8,8 +8,9 @@ once at the end. For each op of the table:
   untouched by the decorator).
 
 Also: the float32 path copies nothing, an in-place write to a saved float16 input is still
-caught, and PyTorch's own last-dim float16 log_softmax (its sum rounded to float16) is matched
-bit for bit."""
+caught, and where PyTorch's float16 kernels round more often than once (the last-dim
+log_softmax, nll_loss's float16 cascade sum, cross_entropy composed of those) its results are
+matched bit for bit."""
 
 import numpy as np
 import pytest
@@ -157,3 +158,86 @@ def test_composites_widen_float16_only():
     assert out.dtype == tg.float16 and out.grad_fn.name == "Cast"
     out = tg.addcmul(*leaves(tg.float16, tg.float32))
     assert out.dtype == tg.float32 and out.grad_fn.name == "Add"
+
+
+def _cascade_sum_by_hand(values, counted):
+    """PyTorch's nll_loss reduction written as its kernel's loop: 8 levels of float16 partial
+    sums, level j closed into level j+1 at counted positions that are multiples of 16**(j+1)."""
+    partial = [np.float16(0)] * 8
+    for index, (value, count) in enumerate(zip(values, counted)):
+        if not count:
+            continue
+        partial[0] = np.float16(partial[0] + value)
+        for level in range(7):
+            if index % 16 ** (level + 1):
+                break
+            partial[level + 1] = np.float16(partial[level + 1] + partial[level])
+            partial[level] = np.float16(0)
+    total = np.float16(0)
+    for value in partial:
+        total = np.float16(total + value)
+    return total
+
+
+@pytest.mark.parametrize("n", [0, 1, 16, 17, 300, 5000])
+def test_cascade_sum_is_pytorchs_nll_loss_loop(n):
+    from tinygrad_bn.ops.loss import CascadeSum
+
+    rng = np.random.default_rng(n)
+    values = rng.normal(0, 3, n).astype(np.float16)
+    counted = rng.random(n) > 0.2
+    counted[16:32] = False  # a closing position ignored: level 0 runs on to the next one
+    for mask in (np.ones(n, dtype=bool), counted):
+        ours = CascadeSum.apply(tg.tensor(values), tg.tensor(mask)).numpy()
+        assert ours.dtype == np.float16 and ours == _cascade_sum_by_hand(values, mask)
+
+
+LOSS_CALLS = [  # (input shape, kwargs); targets are class indices unless "probabilities"
+    ((300, 5), {}), ((40, 7), {"reduction": "sum", "weight": True}),
+    ((4, 5, 10, 10), {"ignore_index": 1}), ((2, 3, 50), {"weight": True}),
+    ((40, 7), {"reduction": "none", "label_smoothing": 0.15}),
+    ((4, 5, 6, 6), {"label_smoothing": 0.15, "ignore_index": 1, "weight": True}),
+    ((40, 7), {"probabilities": True, "label_smoothing": 0.15, "reduction": "none"}),
+    ((2, 3, 50), {"probabilities": True, "weight": True}), ((7,), {}),
+]
+
+
+@pytest.mark.parametrize("function, shape, kwargs", [
+    (function, shape, kwargs) for function in ("cross_entropy", "nll_loss")
+    for shape, kwargs in LOSS_CALLS  # nll_loss: class indices, no label smoothing
+    if function == "cross_entropy" or not {"probabilities", "label_smoothing"} & set(kwargs)])
+def test_float16_losses_are_pytorchs_bit_for_bit(function, shape, kwargs):
+    """PyTorch's float16 cross_entropy is log_softmax, then nll_loss (a float16 cascade sum),
+    or its probability and label-smoothing formulas op by op: the same roundings here."""
+    torch = pytest.importorskip("torch")
+    kwargs = dict(kwargs)
+    probabilities, weighted = kwargs.pop("probabilities", False), kwargs.pop("weight", False)
+    rng = np.random.default_rng(0)
+    classes = shape[0] if len(shape) == 1 else shape[1]
+    x = rng.normal(0, 2, shape).astype(np.float16)
+    if probabilities:
+        target = rng.random(shape).astype(np.float16)
+    else:
+        target = np.asarray(rng.integers(0, classes, () if len(shape) == 1 else
+                                         (shape[0], *shape[2:])))
+    weight = rng.random(classes).astype(np.float16) if weighted else None
+    results = []
+    for lib in (tg, torch):
+        convert = tg.tensor if lib is tg else torch.from_numpy
+        loss = getattr(lib.nn.functional, function)(
+            convert(x), convert(target), weight=None if weight is None else convert(weight),
+            **kwargs)
+        results.append(loss.numpy())
+    assert results[0].dtype == results[1].dtype == np.float16
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"label_smoothing": 0.2, "reduction": "sum"},
+                                    {"ignore_index": 1, "weight": True}])
+def test_loss_gradients_in_float64_pass_finite_differences(kwargs):
+    kwargs = dict(kwargs)
+    weight = tg.tensor([0.5, 2.0, 1.0], dtype=tg.float64) if kwargs.pop("weight", False) else None
+    x = tg.randn(4, 3, 2, dtype=tg.float64, requires_grad=True)
+    target = tg.tensor([[0, 1], [2, 1], [1, 0], [2, 2]])
+    assert tg.gradcheck(lambda t: F.cross_entropy(t, target, weight=weight, **kwargs), (x,))
+    assert tg.gradcheck(lambda t: F.nll_loss(t.log_softmax(1), target, weight=weight), (x,))
