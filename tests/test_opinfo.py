@@ -595,7 +595,6 @@ XFAILS = {
     },
     'nn.functional.batch_norm': {
         'error refused (ValueError)': 'float16:3-6 float32:3-6 float64:3-6',
-        'precision': 'float16:0-2,11',
     },
     'nn.functional.dropout': {
         'silent grad': 'float64:2,8',
@@ -604,9 +603,6 @@ XFAILS = {
         'error missing argument or overload': 'float16:5-9 float32:5-9',
         'silent accepted': 'error:1',
         'silent error type': 'error:0',
-    },
-    'nn.functional.layer_norm': {
-        'precision': 'float16:1',
     },
     'norm': {
         'precision': 'float16:38-41',
