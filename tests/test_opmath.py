@@ -265,3 +265,41 @@ def test_float16_batch_norm_and_running_statistics_are_pytorchs(shape, training)
     for ours, theirs in zip(*results):  # the output, then the running mean and variance
         assert ours.dtype == np.float16
         np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_floor_division_and_fmod_are_pytorchs_bit_for_bit(dtype):
+    """PyTorch floors a quotient from the exact remainder ``fmod(a, b)``, in the operands' own
+    dtype (its float16 kernel does not widen), and ``fmod`` is exact."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    a = (rng.normal(0, 50, 20000)).astype(dtype)
+    b = (rng.normal(0, 3, 20000)).astype(dtype)
+    b[:3] = 0  # a / 0: inf or nan, as IEEE
+    for ours, theirs in (
+            (tg.tensor(a).div(tg.tensor(b), rounding_mode="floor"),
+             torch.from_numpy(a).div(torch.from_numpy(b), rounding_mode="floor")),
+            (tg.tensor(a) // tg.tensor(b), torch.from_numpy(a) // torch.from_numpy(b)),
+            (tg.fmod(tg.tensor(a), tg.tensor(b)), torch.fmod(torch.from_numpy(a),
+                                                             torch.from_numpy(b)))):
+        assert ours.dtype == getattr(tg, dtype)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_fmod_gradients():
+    """``d fmod(a, b) = da - trunc(a / b) db``, against finite differences and PyTorch."""
+    a = tg.tensor([5.3, -7.1, 2.2, -0.4], dtype=tg.float64, requires_grad=True)
+    b = tg.tensor([2.0, 3.5, -0.7, 0.3], dtype=tg.float64, requires_grad=True)
+    assert tg.gradcheck(tg.fmod, (a, b))
+    torch = pytest.importorskip("torch")
+    tg.fmod(a, b).sum().backward()
+    ta, tb = (torch.tensor(t.detach().numpy(), requires_grad=True) for t in (a, b))
+    torch.fmod(ta, tb).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy())
+
+
+def test_integer_fmod_by_zero_raises():
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        tg.fmod(tg.tensor([3, 4]), tg.tensor([1, 0]))
+    assert tg.fmod(tg.tensor([-7, 7]), tg.tensor([3, -3])).tolist() == [-1, 1]

@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import dtypes
 from ..dtypes import Number
-from ..ops import Add, Div, Einsum, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
+from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
 from ..ops.linalg import einsum_subscripts
 from ..ops.opmath import opmath_dtype
 from ..shapes import broadcast_error, broadcastable
@@ -68,9 +68,8 @@ class ArithmeticMethods:
 
     def fmod(self, other: Tensor | Number) -> Tensor:
         """The remainder with the sign of ``self`` (C's ``fmod``): ``self - trunc(self/other)
-        * other``, in the operands' promoted dtype."""
-        a, b = _no_bool("fmod_cpu", _operands(self, other))
-        return a - RoundedDiv.apply(a, b, mode="trunc") * b
+        * other``, computed exactly, in the operands' promoted dtype."""
+        return Fmod.apply(*_no_bool("fmod_cpu", _operands(self, other)))
 
     def __floordiv__(self, other):
         return self.floor_divide(other)
