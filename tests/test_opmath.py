@@ -303,3 +303,15 @@ def test_integer_fmod_by_zero_raises():
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         tg.fmod(tg.tensor([3, 4]), tg.tensor([1, 0]))
     assert tg.fmod(tg.tensor([-7, 7]), tg.tensor([3, -3])).tolist() == [-1, 1]
+
+
+@pytest.mark.parametrize("start, end, steps", [(-2.0, 1, 50), (4.3, -3, 50), (50, -3, 50),
+                                               (-3.3, 10.7, 3000), (0, 1, 2), (5, 5, 7)])
+def test_float16_linspace_is_pytorchs_bit_for_bit(start, end, steps):
+    """PyTorch's float16 linspace computes in float16 (step, products and sums each rounded),
+    from the start for the first half and from the end for the rest."""
+    torch = pytest.importorskip("torch")
+    ours = tg.linspace(start, end, steps, dtype=tg.float16).numpy()
+    theirs = torch.linspace(start, end, steps, dtype=torch.float16).numpy()
+    assert ours.dtype == np.float16 and ours[0] == np.float16(start) and ours[-1] == np.float16(end)
+    np.testing.assert_array_equal(ours, theirs)
