@@ -458,15 +458,6 @@ XFAILS = {
     '__rmatmul__': {
         'precision': 'float32:13',
     },
-    'addcdiv': {
-        'precision': 'float16:0-5,8-11',
-    },
-    'addcmul': {
-        'precision': 'float16:0,3-6,8-11',
-    },
-    'addmm.decomposed': {
-        'precision': 'float16:1',
-    },
     'amax': {
         'silent error type': 'error:5',
     },
@@ -487,16 +478,6 @@ XFAILS = {
         'silent error message': 'error:13',
         'silent error type': 'error:0,6-8',
     },
-    'div.floor_rounding': {
-        'precision': 'float16:6-7',
-    },
-    'floor_divide': {
-        'precision': 'float16:6-7',
-    },
-    'fmod': {
-        'precision': 'float16:2,4-5',
-        'silent value': 'float16:6-7',
-    },
     'gather': {
         'silent error type': 'error:1,5-7',
     },
@@ -513,12 +494,10 @@ XFAILS = {
         'silent error type': 'error:0',
     },
     'linspace': {
-        'precision': 'float16:8,11,14,32,47',
         'silent accepted': 'error:2',
         'silent error message': 'error:1',
     },
     'linspace.tensor_overload': {
-        'precision': 'float16:24-26,33-35,42-44,96-98,141-143',
         'silent accepted': 'error:2',
         'silent error message': 'error:1',
         'silent value': 'float64:97,106',
@@ -534,10 +513,7 @@ XFAILS = {
         'silent error type': 'error:2',
     },
     'nn.functional.batch_norm': {
-        'precision': 'float16:0-2,5-6,11',
-    },
-    'nn.functional.cross_entropy': {
-        'precision': 'float16:19',
+        'precision': 'float16:5-6',
     },
     'nn.functional.dropout': {
         'silent grad': 'float64:2,8',
@@ -546,18 +522,6 @@ XFAILS = {
         'error missing argument or overload': 'float16:5-9 float32:5-9',
         'silent accepted': 'error:1',
         'silent error type': 'error:0',
-    },
-    'nn.functional.huber_loss': {
-        'precision': 'float16:0,3,6',
-    },
-    'nn.functional.layer_norm': {
-        'precision': 'float16:1',
-    },
-    'nn.functional.linear': {
-        'precision': 'float16:2-3,6-7',
-    },
-    'nn.functional.nll_loss': {
-        'precision': 'float16:33-34,53',
     },
     'normal': {
         'error missing argument or overload': 'float16:0 float32:0 float64:0',

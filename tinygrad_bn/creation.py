@@ -264,7 +264,24 @@ def linspace(start: Number, end: Number, steps: int, dtype: DTypeLike | None = N
     if np.dtype(dtype).kind in "iu":
         return _new(_integer_linspace(start, end, steps, np.dtype(dtype)), dtype, requires_grad,
                     device)
+    if np.dtype(dtype) == np.float16 and steps > 1:
+        return _new(_float16_linspace(start, end, steps), dtype, requires_grad, device)
     return _new(np.linspace(start, end, steps), dtype, requires_grad, device)
+
+
+def _float16_linspace(start, end, steps):
+    """PyTorch's float16 linspace, whose kernel computes in float16, each operation rounded:
+    ``step = (end - start) / (steps - 1)``, then ``start + step * i`` for the first half of the
+    indices and ``end - step * (steps - 1 - i)`` for the rest (each index rounded to float16
+    too), so that both ends are exact."""
+    half = np.float16
+    start, end = half(start), half(end)
+    with np.errstate(over="ignore", invalid="ignore"):
+        step = (end - start) / half(steps - 1)
+        index = np.arange(steps)
+        from_start = start + step * index.astype(half)
+        from_end = end - step * (steps - 1 - index).astype(half)
+    return np.where(index < steps // 2, from_start, from_end)
 
 
 def _integer_linspace(start, end, steps, dtype):

@@ -18,12 +18,12 @@ from ..autograd import graph
 from ..dtypes import DTypeLike
 from ..ops import GELU, BatchNorm, CrossEntropy, Derived, Embedding, LayerNorm, Linear
 from ..ops.random import Dropout
-from ..ops.loss import BinaryCrossEntropy, check_labels_in_range
+from ..ops.loss import BinaryCrossEntropy, CascadeSum, check_labels_in_range
 from ..ops.normalization import update_running_statistics
 from ..printing import Size
 from ..random import Generator
 from ..shapes import ShapeLike, normalize_dim
-from ..tensor import Tensor, constant_tensor, qualified_type_name, where
+from ..tensor import Tensor, constant_tensor, in_opmath, qualified_type_name, where
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -400,6 +400,9 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
             raise IndexError(
                 "Dimension out of range (expected to be in range of [-1, 0], but got 1)")
         _check_class_target(input, target, weight, probabilities_hint=True)
+    if input._array.dtype is dtypes.float16:
+        return _cross_entropy_float16(input, target, weight, ignore_index, reduction,
+                                      label_smoothing, probabilities)
     rows, target_rows, shape = _classes_last(input, target, probabilities)
     if fused:  # the class weights, when given, are a third input
         weights = () if weight is None else (weight.to(input.dtype),)
@@ -429,6 +432,60 @@ def _cross_entropy_composed(input, target, weight, ignore_index, reduction, labe
         smoothed = (log_p * w).sum(dim=1) * (label_smoothing / classes)
         losses = losses - where(valid, smoothed, 0.0)
     return _reduce(losses, reduction, picked_weight.sum(), counted=valid)
+
+
+def _cross_entropy_float16(input, target, weight, ignore_index, reduction, label_smoothing,
+                           probabilities):
+    """float16 cross-entropy composed as PyTorch composes it, op by op, so that every float16
+    rounding is PyTorch's: ``log_softmax`` over the class dim of the input as given (PyTorch's
+    last-dim kernel rounds its sum to float16, the others do not), then ``nll_loss`` (its
+    float16 cascade sum) for class indices, ``-(log_p * target * weight)`` summed for
+    probabilities, and ``(1 - eps) * nll + eps / C * smoothing term`` with label smoothing."""
+    class_dim = 0 if input._array.ndim == 1 else 1
+    classes = input._array.shape[class_dim]
+    log_p = input.log_softmax(class_dim)
+    if weight is not None and input._array.ndim > 1:  # the class weights along the class dim
+        weight_view = weight.reshape(classes, *([1] * (input._array.ndim - 2)))
+    else:
+        weight_view = weight
+    if probabilities:
+        if label_smoothing > 0:
+            # PyTorch multiplies by a number in float32 but adds one rounded to float16
+            target = _by_number(target, lambda t: t * (1 - label_smoothing)) + \
+                label_smoothing / classes
+        product = log_p * target if weight is None else log_p * target * weight_view
+        if reduction == "none":
+            return -product.sum(class_dim)
+        if reduction == "sum":
+            return -product.sum()
+        rows = input._array.size // classes if classes else 0
+        return -product.sum() / rows if rows else -product.sum() * math.nan
+    nll = nll_loss(log_p, target, weight, ignore_index, reduction)
+    if not label_smoothing:
+        return nll
+    smooth = -(log_p.sum(class_dim) if weight is None else (log_p * weight_view).sum(class_dim))
+    ignored = target == ignore_index
+    smooth = where(ignored, 0.0, smooth)
+    if reduction == "mean":
+        if weight is None:
+            smooth = smooth.sum() / (~ignored).sum()
+        else:
+            labels = where(ignored, 0, target)
+            smooth = smooth.sum() / where(ignored, 0.0, weight[labels]).sum()
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    return (_by_number(nll, lambda t: t * (1 - label_smoothing))
+            + _by_number(smooth, lambda t: t * (label_smoothing / classes)))
+
+
+def _by_number(tensor, operation):
+    """``operation(tensor)``, a product with a Python number, as PyTorch computes it for a
+    float16 tensor: the number in float32 (not rounded to float16 first), the result rounded
+    to float16 once. (PyTorch's sum with a number rounds the number to float16, as ``+``
+    does here.)"""
+    if tensor._array.dtype is not dtypes.float16:
+        return operation(tensor)
+    return operation(tensor.float()).half()
 
 
 def _ones(classes, dtype):
@@ -478,7 +535,15 @@ def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore
     w = _ones(classes, input.dtype) if weight is None else weight.detach().to(input.dtype)
     picked_weight = w[labels] * valid.to(input.dtype)
     losses = -_picked(rows, labels, valid) * picked_weight
-    reduced = _reduce(losses, reduction, picked_weight.sum(), counted=valid)
+    total = divisor = None
+    if reduction != "none" and input._array.dtype is dtypes.float16:
+        # PyTorch's kernel sums float16 losses (and weights) in float16, in its cascade order
+        total = CascadeSum.apply(losses, valid)
+        if weight is not None:
+            divisor = CascadeSum.apply(picked_weight, valid)
+    if divisor is None:
+        divisor = picked_weight.sum()
+    reduced = _reduce(losses, reduction, divisor, counted=valid, total=total)
     return _unflatten(reduced, shape, reduction)
 
 
@@ -554,14 +619,20 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
 
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
                delta: float = 1.0) -> Tensor:
-    """``0.5 d**2`` where ``|d| <= delta``, else ``delta * (|d| - 0.5 delta)``."""
+    """``0.5 d**2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 delta)``, ``d = input -
+    target``. The elementwise losses of float16 are computed in float32 and rounded once (the
+    reduction then sums the rounded losses), as PyTorch's kernel."""
     _check_reduction(reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
     _warn_if_broadcast(input, target)
-    distance = (input - target).abs()
-    losses = where(distance < delta, 0.5 * distance * distance, delta * (distance - 0.5 * delta))
-    return _reduce(losses, reduction, None)
+
+    def losses(input, target):
+        distance = (input - target).abs()
+        return where(distance < delta, 0.5 * distance * distance,
+                     delta * (distance - 0.5 * delta))
+
+    return _reduce(in_opmath(losses, input, target), reduction, None)
 
 
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -630,25 +701,27 @@ def _size(tensor):
     return f"torch.Size({list(tensor.shape)})"
 
 
-def _reduce(losses, reduction, divisor, counted=None):
+def _reduce(losses, reduction, divisor, counted=None, total=None):
     """``losses`` reduced: as they are, summed, or summed over ``divisor`` (the mean when it is
-    None). ``counted`` (a bool tensor: which rows count), when given, brings PyTorch's edge
-    cases, as ops rather than Python branches on values (a jit replay meets them too): no row
-    counted gives a nan mean with a zero gradient; rows that count but weigh 0 in total give
-    nan, gradients included."""
+    None); ``total``, when given, is their sum, computed already. ``counted`` (a bool tensor:
+    which rows count), when given, brings PyTorch's edge cases, as ops rather than Python
+    branches on values (a jit replay meets them too): no row counted gives a nan mean with a
+    zero gradient; rows that count but weigh 0 in total give nan, gradients included."""
     if reduction == "none":
         return losses
+    if total is None:
+        total = losses.sum()
     if reduction == "sum":
-        return losses.sum()
+        return total
     if divisor is None:
         return losses.mean()
     if counted is None:
-        return losses.sum() / divisor
+        return total / divisor
     any_counted = counted.any()
     # nan for 0 / 0 (it then reaches every input); 1 when nothing counts, so that the zero
     # gradient the final where sends back stays zero through the division.
     divisor = where(any_counted, where(divisor == 0, math.nan, divisor), 1.0)
-    return where(any_counted, losses.sum() / divisor, math.nan)
+    return where(any_counted, total / divisor, math.nan)
 
 
 def _check_reduction(reduction):

@@ -24,7 +24,7 @@ from .allocator import keep_freed_memory
 keep_freed_memory()  # see allocator.py: a training step's arrays reuse the last step's memory
 
 from .elementwise import (
-    Abs, Acos, Add, Asin, Atan, Atan2, Cast, Ceil, Clamp, Cos, Cosh, Div, Erf, Exp, Expm1, Floor, GELU,
+    Abs, Acos, Add, Asin, Atan, Atan2, Cast, Ceil, Clamp, Cos, Cosh, Div, Erf, Exp, Expm1, Floor, Fmod, GELU,
     Hypot, Lerp, Log, Log1p, Log2, Log10, Logit, Maximum, Minimum, Mul, Neg, Pow, ReLU, Remainder,
     Round, RoundedDiv, Rsqrt, Sigmoid, Sign, Sin, Sinh, Sqrt, Sub, Tan, Tanh, Trunc, Where,
 )
@@ -45,7 +45,7 @@ __all__ = [
     "Abs", "Acos", "Add", "Asin", "Atan", "Atan2", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp",
     "Derived",
     "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Diag", "Div", "Einsum", "Embedding", "Erf",
-    "Exp", "Expand", "GELU", "Expm1", "Flip", "Floor", "Gather", "GetItem", "Hypot", "IndexSelect", "Lerp",
+    "Exp", "Expand", "GELU", "Expm1", "Flip", "Floor", "Fmod", "Gather", "GetItem", "Hypot", "IndexSelect", "Lerp",
     "LayerNorm", "Linear", "Log", "Log10", "Log1p", "Log2", "LogSoftmax", "LogSumExp", "Logit", "MatMul", "Max",
     "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU",
     "Remainder", "Repeat", "Reshape", "Roll", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd",

@@ -655,9 +655,10 @@ class RoundedDiv(Op):
 
     def forward(self, a, b):
         if a.dtype.kind == "f":
-            with np.errstate(divide="ignore", invalid="ignore"):
-                quotient = a / b
-            return np.trunc(quotient) if self.mode == "trunc" else np.floor(quotient)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                if self.mode == "trunc":
+                    return np.trunc(a / b)
+                return _floor_divide_floating(a, b)
         if (b == 0).any():
             raise RuntimeError("ZeroDivisionError")
         if self.mode == "floor":
@@ -670,6 +671,43 @@ class RoundedDiv(Op):
         # one array each: the engine may add into a fresh gradient in place
         return (np.zeros_like(grad_output) if needs_a else None,
                 np.zeros_like(grad_output) if needs_b else None)
+
+
+def _floor_divide_floating(a, b):
+    """``floor(a / b)`` as PyTorch's ``div_floor_floating`` computes it, in the operands' own
+    dtype (float16 too: PyTorch's float16 kernel rounds each step): from the exact remainder
+    ``fmod(a, b)``, so that a quotient ``a / b`` that rounds up to an integer does not floor
+    to one too many; ``a / b`` where ``b`` is 0, a signed 0 where the quotient is 0."""
+    remainder = np.fmod(a, b)
+    quotient = (a - remainder) / b
+    quotient -= (remainder != 0) & ((b < 0) != (remainder < 0))
+    floored = np.floor(quotient)
+    floored += (quotient - floored) > 0.5
+    floored = np.where(quotient == 0, np.copysign(zero_of(floored.dtype), a / b), floored)
+    return np.where(b == 0, a / b, floored)
+
+
+class Fmod(Op):
+    """The remainder of ``a / b`` with the sign of ``a`` (C's ``fmod``), exact for floating
+    operands. Gradients: ``grad_output`` for ``a`` and ``-grad_output * trunc(a / b)`` for
+    ``b``, as PyTorch. An integer division by zero raises, as PyTorch's."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        if a.dtype.kind != "f" and (b == 0).any():
+            raise RuntimeError("ZeroDivisionError")
+        self.saved = (a, b) if self.needs_input_grad and self.needs_input_grad[1] else ()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.fmod(a, b)
+
+    def backward(self, grad_output):
+        needs_a, needs_b = self.needs_input_grad
+        grad_b = None
+        if needs_b:
+            a, b = self.saved
+            grad_b = -grad_output * np.trunc(a / b)
+        return grad_output if needs_a else None, grad_b
 
 
 class Remainder(Op):

@@ -7,6 +7,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.graph import Op
 from ..dtypes import scalar_type_name
+from .opmath import opmath
 from .reduce import column_sums
 
 
@@ -98,6 +99,7 @@ def _shape_error(a_shape, b_shape):
     return f"mat1 and mat2 shapes cannot be multiplied ({a_text} and {b_text})"
 
 
+@opmath
 class Linear(Op):
     """``x @ weight.T + bias``, the affine map of ``nn.Linear``, as one node.
 

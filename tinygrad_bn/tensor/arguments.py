@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import graph
+from ..ops.opmath import FLOAT, HALF
 from ..shapes import broadcast_error, broadcastable
 from .core import Tensor, _refuse_huge_integers, scalar_for
 
@@ -44,6 +45,30 @@ def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=
     if broadcast and not broadcastable(a._array.shape, b._array.shape):
         raise RuntimeError(broadcast_error(a._array.shape, b._array.shape))
     return a, b
+
+
+def in_opmath(function, *tensors):
+    """``function(*tensors)`` computed as PyTorch's fused kernel for it computes float16
+    (``ops/opmath.py``): with float16 among ``tensors`` and no float32 or float64 (which would
+    promote the result anyway), each float16 tensor is widened to float32 (``Tensor.float``,
+    so gradients flow back through the cast), ``function`` runs on those, and its float32 result
+    is rounded to float16 once. For a function of several ops (``addcmul``, ``addmm``,
+    ``huber_loss``) whose intermediate results PyTorch never rounds to float16. Any other
+    dtypes call ``function(*tensors)`` as it is, after one dtype test per tensor. ``None``
+    entries (an absent bias) pass through."""
+    half = False
+    for t in tensors:
+        if t is not None:
+            dtype = t._array.dtype
+            if dtype is HALF:
+                half = True
+            elif dtype.kind == "f":
+                return function(*tensors)
+    if not half:
+        return function(*tensors)
+    out = function(*[t.float() if t is not None and t._array.dtype is HALF else t
+                     for t in tensors])
+    return out.half() if out._array.dtype is FLOAT else out
 
 
 def _no_bool(kernel, operands):

@@ -4,18 +4,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
 
 from .. import dtypes
 from ..dtypes import Number
-from ..ops import Add, Div, Einsum, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
+from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
 from ..ops.linalg import einsum_result_dtype, einsum_subscripts
 from ..ops.opmath import opmath_dtype
 from ..shapes import broadcast_error, broadcastable
 from .arguments import (
-    _no_bool, _operands, _subtraction_operands, _tensor_argument, constant_tensor,
+    _no_bool, _operands, _subtraction_operands, _tensor_argument, constant_tensor, in_opmath,
 )
 from .core import Tensor
 
@@ -67,9 +68,8 @@ class ArithmeticMethods:
 
     def fmod(self, other: Tensor | Number) -> Tensor:
         """The remainder with the sign of ``self`` (C's ``fmod``): ``self - trunc(self/other)
-        * other``, in the operands' promoted dtype."""
-        a, b = _no_bool("fmod_cpu", _operands(self, other))
-        return a - RoundedDiv.apply(a, b, mode="trunc") * b
+        * other``, computed exactly, in the operands' promoted dtype."""
+        return Fmod.apply(*_no_bool("fmod_cpu", _operands(self, other)))
 
     def __floordiv__(self, other):
         return self.floor_divide(other)
@@ -173,7 +173,8 @@ class ArithmeticMethods:
     def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Number = 1, alpha: Number = 1) -> Tensor:
         """``beta * self + alpha * (mat1 @ mat2)``: ``mat1`` ``(n, k)``, ``mat2`` ``(k, m)``,
         ``self`` broadcastable to ``(n, m)``; all three of one dtype. With ``beta=0`` ``self``
-        is ignored (even its NaNs), as in PyTorch; integer tensors truncate ``alpha``/``beta``."""
+        is ignored (even its NaNs), as in PyTorch; integer tensors truncate ``alpha``/``beta``.
+        float16 is computed in float32 and rounded once, as PyTorch's kernel."""
         mat1 = _tensor_argument(mat1, "addmm", "mat1", 1)
         mat2 = _tensor_argument(mat2, "addmm", "mat2", 2)
         name = dtypes.scalar_type_name
@@ -184,29 +185,19 @@ class ArithmeticMethods:
         for label, t in (("mat1", mat1), ("mat2", mat2)):
             if t.ndim != 2:
                 raise RuntimeError(f"{label} must be a matrix, got {t.ndim}-D tensor")
-        product = mat1.matmul(mat2)
-        self.expand(*product.shape)  # PyTorch's error when self does not broadcast to it
-        if not dtypes.is_floating(self._array.dtype):
-            alpha, beta = int(alpha), int(beta)
-        if alpha != 1:
-            product = product * alpha
-        if beta == 0:
-            return product
-        return product + (self if beta == 1 else self * beta)
+        return in_opmath(functools.partial(_addmm, beta=beta, alpha=alpha), self, mat1, mat2)
 
     def addcmul(self, tensor1: Tensor, tensor2: Tensor, *, value: Number = 1) -> Tensor:
         """``self + value * tensor1 * tensor2``, elementwise with broadcasting (integer tensors
-        truncate ``value``, as in PyTorch)."""
-        product = _tensor_argument(tensor1, "addcmul", "tensor1", 1) * \
-            _tensor_argument(tensor2, "addcmul", "tensor2", 2)
-        if not dtypes.is_floating(product._array.dtype) and \
-                not dtypes.is_floating(self._array.dtype):
-            value = int(value)
-        return self + (product if value == 1 else product * value)
+        truncate ``value``, as in PyTorch); float16 in float32, rounded once, as PyTorch."""
+        tensor1 = _tensor_argument(tensor1, "addcmul", "tensor1", 1)
+        tensor2 = _tensor_argument(tensor2, "addcmul", "tensor2", 2)
+        return in_opmath(functools.partial(_addcmul, value=value), self, tensor1, tensor2)
 
     def addcdiv(self, tensor1: Tensor, tensor2: Tensor, *, value: Number = 1) -> Tensor:
         """``self + value * tensor1 / tensor2``, elementwise with broadcasting; PyTorch refuses
-        two integer ``tensor1``/``tensor2`` (its old integer division), and so does this."""
+        two integer ``tensor1``/``tensor2`` (its old integer division), and so does this.
+        float16 is computed in float32 and rounded once, as PyTorch's kernel."""
         tensor1 = _tensor_argument(tensor1, "addcdiv", "tensor1", 1)
         tensor2 = _tensor_argument(tensor2, "addcdiv", "tensor2", 2)
         if not tensor1.is_floating_point() and not tensor2.is_floating_point():
@@ -217,8 +208,7 @@ class ArithmeticMethods:
                 "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
                 "tensor2) for float inputs. The future addcdiv behavior is just the latter "
                 "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
-        quotient = tensor1 / tensor2
-        return self + (quotient if value == 1 else quotient * value)
+        return in_opmath(functools.partial(_addcdiv, value=value), self, tensor1, tensor2)
 
     def lerp(self, end: Tensor, weight: Tensor | Number) -> Tensor:
         """Linear interpolation ``self + weight * (end - self)``, with ``weight`` a number or a
@@ -297,6 +287,45 @@ def pow(input: Tensor | Number, exponent: Tensor | Number) -> Tensor:  # noqa: A
             " * (Tensor input, Tensor exponent)\n * (Number self, Tensor exponent)\n"
             " * (Tensor input, Number exponent)")
     return exponent.__rpow__(input)
+
+
+def _addmm(input, mat1, mat2, beta, alpha):
+    """``addmm``'s computation, on arguments it has checked."""
+    product = mat1.matmul(mat2)
+    input.expand(*product.shape)  # PyTorch's error when input does not broadcast to it
+    if not dtypes.is_floating(input._array.dtype):
+        alpha, beta = int(alpha), int(beta)
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product
+    return product + (input if beta == 1 else input * beta)
+
+
+def _addcmul(input, tensor1, tensor2, value):
+    """``addcmul``'s computation, on arguments it has checked: ``value * tensor1`` first, as
+    PyTorch's kernel, when all three share a floating dtype (the same rounding)."""
+    if value != 1 and _one_floating_dtype(input, tensor1, tensor2):
+        return input + tensor1 * value * tensor2
+    product = tensor1 * tensor2
+    if not dtypes.is_floating(product._array.dtype) and \
+            not dtypes.is_floating(input._array.dtype):
+        value = int(value)
+    return input + (product if value == 1 else product * value)
+
+
+def _addcdiv(input, tensor1, tensor2, value):
+    """``addcdiv``'s computation, on arguments it has checked: ``value * tensor1`` first, as
+    PyTorch's kernel, when all three share a floating dtype (the same rounding)."""
+    if value != 1 and _one_floating_dtype(input, tensor1, tensor2):
+        return input + tensor1 * value / tensor2
+    quotient = tensor1 / tensor2
+    return input + (quotient if value == 1 else quotient * value)
+
+
+def _one_floating_dtype(*tensors):
+    dtype = tensors[0]._array.dtype
+    return dtype.kind == "f" and all(t._array.dtype is dtype for t in tensors)
 
 
 def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
