@@ -116,3 +116,72 @@ def test_einsum_mixed_dtype_product_is_differentiable():
     assert tg.autograd.gradcheck(lambda a, b: tg.einsum("ij,jk->ik", a, b),
                                  (tg.tensor(np.random.rand(2, 3), requires_grad=True),
                                   tg.tensor(np.random.rand(3, 4), requires_grad=True)))
+
+
+# --- random ops in the graph: requires_grad and (zero) gradients as PyTorch's -------------
+
+def _leaf(values):
+    return tg.tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+
+
+def test_bernoulli_and_normal_results_require_grad_with_zero_gradients():
+    probabilities, mean, std = _leaf([0.2, 0.9]), _leaf([1.0, -1.0]), _leaf([0.5, 2.0])
+    for out, leaves in ((tg.bernoulli(probabilities), [probabilities]),
+                        (tg.normal(mean, std), [mean, std]), (tg.normal(mean, 2.0), [mean]),
+                        (tg.normal(3.0, std), [std]), (probabilities.bernoulli(), [probabilities])):
+        assert out.requires_grad and out.grad_fn is not None
+        grads = tg.autograd.grad(out, leaves, tg.ones_like(out))
+        for grad in grads:
+            np.testing.assert_array_equal(grad.numpy(), 0.0)
+    with pytest.raises(RuntimeError, match="derivative for aten::bernoulli is not implemented"):
+        tg.bernoulli(probabilities, 0.5).sum().backward()
+
+
+def test_normal_of_zero_dim_tensors_and_its_checks():
+    out = tg.normal(tg.tensor(2.0), tg.tensor(0.5))
+    assert out.shape == () and out.dtype == tg.float32
+    assert tg.normal(tg.zeros(2, 1), tg.ones(3)).shape == (2, 3)
+    with pytest.raises(RuntimeError, match=r"normal expects std >= 0.0, but found std -1$"):
+        tg.normal(tg.zeros(2), -1.0)
+    with pytest.raises(RuntimeError, match="normal expects all elements of std >= 0.0"):
+        tg.normal(tg.zeros(2), -tg.ones(2))
+    with pytest.raises(RuntimeError, match=r"normal expects std >= 0.0, but found std -1.5"):
+        tg.zeros(2).normal_(0.0, -1.5)
+    with pytest.raises(RuntimeError, match="The size of tensor a \\(2\\) must match the size of "
+                                           "tensor b \\(3\\) at non-singleton dimension 0"):
+        tg.normal(tg.zeros(2), tg.ones(3))
+    with pytest.raises(NotImplementedError, match="\"normal_kernel_cpu\" not implemented for 'Long'"):
+        tg.normal(tg.zeros(2, dtype=tg.int64), 1.0)
+
+
+@pytest.mark.parametrize("weights, replacement, message", [
+    ([1.0, -1.0, 1.0], True, r"invalid multinomial distribution \(encountering probability entry < 0\)"),
+    ([1.0, float("inf"), 1.0], True, r"entry = infinity or NaN\)"),
+    ([1.0, 1.0, float("nan")], True, r"entry < 0\)"),
+    ([[0.0, 0.0], [1.0, -1.0]], True, r"\(sum of probabilities <= 0\)"),
+    ([1.0, float("nan"), 1.0], False, "probability tensor contains either `inf`, `nan` or element < 0"),
+    ([0.0, 0.0, 0.0], False, r"invalid multinomial distribution \(sum of probabilities <= 0\)"),
+])
+def test_multinomial_refuses_bad_weights_with_pytorchs_message(weights, replacement, message):
+    with pytest.raises(RuntimeError, match=message):
+        tg.multinomial(tg.tensor(weights), 2, replacement)
+
+
+def test_multinomial_category_limit():
+    with pytest.raises(RuntimeError, match=r"number of categories cannot exceed 2\^24"):
+        tg.multinomial(tg.zeros(2 ** 24 + 1, dtype=tg.float16), 3)
+
+
+def test_random_ops_replay_in_the_jit_like_eager():
+    def step(p, m, s):
+        return tg.bernoulli(p) + tg.normal(m, s)
+
+    jitted = tg.jit(step) if hasattr(tg, "jit") else None
+    if jitted is None:
+        pytest.skip("no tg.jit")
+    inputs = [tg.tensor([0.3, 0.7]), tg.tensor([0.0, 1.0]), tg.tensor([1.0, 2.0])]
+    for seed in range(3):
+        tg.manual_seed(seed)
+        eager = step(*inputs).numpy()
+        tg.manual_seed(seed)
+        np.testing.assert_array_equal(jitted(*inputs).numpy(), eager)
