@@ -576,17 +576,6 @@ XFAILS = {
         'precision': 'float16:41,50,59,68,95,140,176',
         'silent value': 'float16:0,9,18,27,36,45,54,63,72,81,90,99,108,117,126,135,144,153,162,171',
     },
-    'linspace': {
-        'precision': 'float16:8,11,14,32,47',
-        'silent accepted': 'error:2',
-        'silent error message': 'error:1',
-    },
-    'linspace.tensor_overload': {
-        'precision': 'float16:24-26,33-35,42-44,96-98,141-143',
-        'silent accepted': 'error:2',
-        'silent error message': 'error:1',
-        'silent value': 'float64:97,106',
-    },
     'log_softmax': {
         'precision': 'float16:1',
         'silent value': 'float16:2-4',

@@ -185,3 +185,49 @@ def test_random_ops_replay_in_the_jit_like_eager():
         eager = step(*inputs).numpy()
         tg.manual_seed(seed)
         np.testing.assert_array_equal(jitted(*inputs).numpy(), eager)
+
+
+# --- linspace: PyTorch's values to the bit, tensor bounds, its refusals ---------------------
+
+LINSPACE_CASES = [(-2.0, 1, 50), (4.3, -3, 50), (0.1, 0.7, 33), (-7.25, 1.5, 101), (0, 1, 5000),
+                  (1.1, 1.3, 4097), (3, 3, 4), (5, -5, 1), (2, 9, 0), (-85.74, 63.6, 293)]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "uint8", "int16", "int32",
+                                   "int64"])
+def test_linspace_is_bit_exact_with_pytorch(dtype):
+    torch = pytest.importorskip("torch")
+    for start, end, steps in LINSPACE_CASES:
+        if dtype == "uint8":
+            start, end = abs(start), abs(end)
+        theirs = torch.linspace(start, end, steps, dtype=getattr(torch, dtype))
+        ours = tg.linspace(start, end, steps, dtype=getattr(tg, dtype))
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy(), err_msg=str((start, end, steps)))
+
+
+def test_linspace_takes_zero_dim_tensor_bounds_at_their_value():
+    start = tg.tensor(4.3, dtype=tg.float32)  # 4.300000190734863 as a float64
+    out = tg.linspace(start, tg.tensor(-3), 50, dtype=tg.float64)
+    assert out.dtype == tg.float64 and out[0].item() == float(np.float32(4.3))
+    torch = pytest.importorskip("torch")
+    theirs = torch.linspace(torch.tensor(4.3), torch.tensor(-3), 50, dtype=torch.float64)
+    np.testing.assert_array_equal(out.numpy(), theirs.numpy())
+
+
+def test_linspace_refusals():
+    with pytest.raises(RuntimeError, match=r"linspace only supports 0-dimensional start and end "
+                                           r"tensors, but got start with 1 dimension\(s\) and end "
+                                           r"with 0 dimension\(s\)\."):
+        tg.linspace(tg.tensor([1, 1]), tg.tensor(3), 4)
+    with pytest.raises(TypeError, match=r"linspace\(\) received an invalid combination of "
+                                        r"arguments - got \(int, int, float\)"):
+        tg.linspace(0, 3, 1.0)
+    with pytest.raises(RuntimeError, match="number of steps must be non-negative"):
+        tg.linspace(0, 3, -1)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type c10::Half without "
+                                           "overflow"):
+        tg.linspace(0, 7e4, 5, dtype=tg.float16)
+    with pytest.raises(RuntimeError, match="value cannot be converted to type int8_t without "
+                                           "overflow"):
+        tg.linspace(0, 300, 5, dtype=tg.int8)
+    assert tg.linspace(-5, 3, 5, dtype=tg.uint8).tolist() == [251, 189, 127, 65, 3]  # wraps
