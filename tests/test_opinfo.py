@@ -506,9 +506,6 @@ XFAILS = {
     'clamp_min': {
         'silent accepted': 'error:0',
     },
-    'div.floor_rounding': {
-        'precision': 'float16:6-7',
-    },
     'eye': {
         'silent error type': 'error:0-2',
     },
@@ -517,13 +514,6 @@ XFAILS = {
             'float16:0-9 float32:0-9 float64:0-9 uint8:0-9 int8:0-9 int16:0-9 '
             'int32:0-9 int64:0-9 bool:0-9'
         ),
-    },
-    'floor_divide': {
-        'precision': 'float16:6-7',
-    },
-    'fmod': {
-        'precision': 'float16:2,4-5',
-        'silent value': 'float16:6-7',
     },
     'gather': {
         'error refused (IndexError)': (

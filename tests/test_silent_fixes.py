@@ -231,3 +231,40 @@ def test_linspace_refusals():
                                            "overflow"):
         tg.linspace(0, 300, 5, dtype=tg.int8)
     assert tg.linspace(-5, 3, 5, dtype=tg.uint8).tolist() == [251, 189, 127, 65, 3]  # wraps
+
+
+# --- fmod and rounded division: C's fmod, PyTorch's floor division, float16 as PyTorch ------
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64", "int8", "int32", "int64"])
+def test_fmod_and_rounded_division_match_pytorch(dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    if dtype.startswith("float"):
+        a = (rng.standard_normal(4000) * 20).astype(dtype)
+        b = (rng.standard_normal(4000) * 3).astype(dtype)
+        b[:50] = 0.0
+        b[50:100] = a[50:100] / 3  # quotients close to integers
+    else:
+        a = rng.integers(-100, 100, 4000).astype(dtype)
+        b = rng.integers(1, 9, 4000).astype(dtype) * rng.choice([-1, 1], 4000).astype(dtype)
+    pairs = [(a, b), (a, b[100:101]), (a[:1], b[100:101]), (a[7:8], b)]  # single-element paths
+    for fn in (lambda x, y: x.fmod(y), lambda x, y: x.div(y, rounding_mode="floor"),
+               lambda x, y: x.div(y, rounding_mode="trunc"), lambda x, y: x.floor_divide(y),
+               lambda x, y: x.remainder(y)):
+        for x, y in pairs:
+            np.testing.assert_array_equal(fn(tg.tensor(x), tg.tensor(y)).numpy(),
+                                          fn(torch.from_numpy(x), torch.from_numpy(y)).numpy())
+
+
+def test_fmod_gradients():
+    a = tg.tensor(np.array([5.3, -5.3, 2.0, -7.9]), requires_grad=True)
+    b = tg.tensor(np.array([2.0, 2.0, -0.7, 3.1]), requires_grad=True)
+    assert tg.autograd.gradcheck(lambda x, y: x.fmod(y), (a, b))
+    torch = pytest.importorskip("torch")
+    ta, tb = (torch.tensor(t.detach().numpy(), requires_grad=True) for t in (a, b))
+    ta.fmod(tb).sum().backward()
+    a.fmod(b).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), ta.grad.numpy())
+    np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy())
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        tg.tensor([3, 4]).fmod(tg.tensor([1, 0]))

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import dtypes
 from ..dtypes import Number
-from ..ops import Add, Div, Einsum, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
+from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
 from ..ops.linalg import einsum_result_dtype, einsum_subscripts
 from ..shapes import broadcast_error, broadcastable
 from .arguments import (
@@ -65,10 +65,9 @@ class ArithmeticMethods:
         return Remainder.apply(*_no_bool("remainder_cpu", _operands(self, other)))
 
     def fmod(self, other: Tensor | Number) -> Tensor:
-        """The remainder with the sign of ``self`` (C's ``fmod``): ``self - trunc(self/other)
-        * other``, in the operands' promoted dtype."""
-        a, b = _no_bool("fmod_cpu", _operands(self, other))
-        return a - RoundedDiv.apply(a, b, mode="trunc") * b
+        """The remainder with the sign of ``self`` (C's ``fmod``, exact): ``self -
+        trunc(self/other) * other``, in the operands' promoted dtype (``ops.Fmod``)."""
+        return Fmod.apply(*_no_bool("fmod_cpu", _operands(self, other)))
 
     def __floordiv__(self, other):
         return self.floor_divide(other)
