@@ -526,9 +526,6 @@ XFAILS = {
         ),
         'silent error type': 'error:1,5-7',
     },
-    'histc': {
-        'silent value': 'float16:56,60,63',
-    },
     'histogram': {
         'precision': 'float32:100,126',
     },

@@ -268,3 +268,22 @@ def test_fmod_gradients():
     np.testing.assert_allclose(b.grad.numpy(), tb.grad.numpy())
     with pytest.raises(RuntimeError, match="ZeroDivisionError"):
         tg.tensor([3, 4]).fmod(tg.tensor([1, 0]))
+
+
+# --- histc: PyTorch's bins, edges in the input's dtype --------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_histc_matches_pytorch_bin_for_bin(dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    for trial in range(120):
+        size, bins = int(rng.integers(0, 300)), int(rng.integers(1, 130))
+        x = (rng.standard_normal(size) * rng.uniform(0.1, 50)).round(int(rng.integers(0, 3)))
+        x = x.astype(dtype)
+        if trial % 4 == 1 and size:
+            x[rng.random(size) < 0.05] = np.nan  # NaN falls in no bin
+        low, high = [(0, 0), (-1.3, 2.7), (-5, 5), (0.1, 0.1)][trial % 4]
+        np.testing.assert_array_equal(tg.histc(tg.tensor(x), bins, low, high).numpy(),
+                                      torch.histc(torch.from_numpy(x), bins, low, high).numpy())
+    with pytest.raises(RuntimeError, match=r"torch.histc: range of \[nan, nan\] is not finite"):
+        tg.histc(tg.tensor(np.array([1.0, np.nan], dtype=dtype)))

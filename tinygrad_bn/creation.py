@@ -287,11 +287,16 @@ def linspace(start: Number | Tensor, end: Number | Tensor, steps: int,
     dtype = _float_dtype(dtype)
     for bound in (start, end):
         _check_convertible(bound, np.dtype(dtype))
-    if np.dtype(dtype).kind in "iub":
-        return _new(_integer_linspace(start, end, steps, np.dtype(dtype)), dtype, requires_grad,
-                    device)
-    return _new(_float_linspace(start, end, steps, np.dtype(dtype)), dtype, requires_grad,
+    return _new(linspace_values(start, end, steps, np.dtype(dtype)), dtype, requires_grad,
                 device)
+
+
+def linspace_values(start, end, steps, dtype):
+    """The array ``linspace(start, end, steps, dtype=dtype)`` holds, for numbers ``start`` and
+    ``end`` (also the bin edges of ``histc``)."""
+    if dtype.kind in "iub":
+        return _integer_linspace(start, end, steps, dtype)
+    return _float_linspace(start, end, steps, dtype)
 
 
 # The C++ names PyTorch's Scalar conversion prints in its overflow message.
