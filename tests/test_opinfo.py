@@ -563,10 +563,6 @@ XFAILS = {
         'precision': 'float16:41,50,59,68,95,140,176',
         'silent value': 'float16:0,9,18,27,36,45,54,63,72,81,90,99,108,117,126,135,144,153,162,171',
     },
-    'log_softmax': {
-        'precision': 'float16:1',
-        'silent value': 'float16:2-4',
-    },
     'masked_select': {
         'silent error type': 'error:0-2',
     },

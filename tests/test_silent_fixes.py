@@ -287,3 +287,23 @@ def test_histc_matches_pytorch_bin_for_bin(dtype):
                                       torch.histc(torch.from_numpy(x), bins, low, high).numpy())
     with pytest.raises(RuntimeError, match=r"torch.histc: range of \[nan, nan\] is not finite"):
         tg.histc(tg.tensor(np.array([1.0, np.nan], dtype=dtype)))
+
+
+# --- log_softmax in float16: PyTorch's roundings --------------------------------------------
+
+def test_float16_log_softmax_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    for trial in range(150):
+        # rows up to 12 long: longer ones PyTorch sums in vector lanes, in another order
+        shape = tuple(int(v) for v in rng.integers(1, 13, int(rng.integers(1, 4))))
+        dim = int(rng.integers(0, len(shape)))
+        x = (rng.standard_normal(shape) * 4).astype(np.float16)
+        np.testing.assert_array_equal(tg.tensor(x).log_softmax(dim).numpy(),
+                                      torch.from_numpy(x).log_softmax(dim).numpy())
+
+
+def test_log_softmax_gradient_unchanged_in_float64():
+    x = tg.tensor(np.random.default_rng(2).standard_normal((3, 4)), requires_grad=True)
+    assert tg.autograd.gradcheck(lambda t: t.log_softmax(1), (x,))
+    assert tg.autograd.gradcheck(lambda t: t.log_softmax(0), (x,))

@@ -5,6 +5,8 @@ normalised by the Tensor method) and ``keepdim``. Backward first restores the re
 ``grad_output`` (``_unreduce``), then broadcasts it over the input.
 """
 
+import math
+
 import numpy as np
 
 from ..autograd.graph import Op
@@ -299,7 +301,12 @@ def _rows_along_last(a, dim):
 
 
 class LogSoftmax(Op):
-    """``a - logsumexp(a)`` along ``dim``, stable for large ``|a|``.
+    """``a - logsumexp(a)`` along ``dim``, stable for large ``|a|``: ``(a - max) -
+    log(sum(exp(a - max)))``. float16 is computed in float32 as PyTorch's CPU kernels do: along
+    the innermost dim (nothing after ``dim`` but size 1) its kernel stores the sum and then its
+    log as float16 before subtracting, elsewhere everything stays float32 until the result.
+    (PyTorch adds the sum in vector lanes: a float16 sum at a rounding boundary can round the
+    other way, one float16 step in the result.)
 
     Gradient (``out`` the output): ``grad_output - exp(out) * sum(grad_output, dim)``.
     """
@@ -312,13 +319,27 @@ class LogSoftmax(Op):
         self.dim = dim
 
     def forward(self, a):
-        out = a - _stable_logsumexp(a, self.dim)
+        x = a.astype(np.float32) if a.dtype == np.float16 else a
+        shift = np.max(x, axis=self.dim, keepdims=True, initial=-np.inf)
+        shift = np.where(np.isfinite(shift), shift, 0)
+        innermost = math.prod(a.shape[self.dim + 1:]) == 1
+        with np.errstate(divide="ignore"):
+            shifted = x - shift
+            total = np.exp(shifted).sum(axis=self.dim, keepdims=True)
+            if a.dtype == np.float16 and innermost:  # PyTorch keeps the sum and its log in float16
+                total = total.astype(np.float16).astype(np.float32)
+                out = shifted - np.log(total).astype(np.float16).astype(np.float32)
+            else:
+                out = shifted - np.log(total)
+        out = out.astype(a.dtype, copy=False)
         self.saved = (out,)
         return out
 
     def backward(self, grad_output):
         (out,) = self.saved
-        return (grad_output - np.exp(out) * grad_output.sum(axis=self.dim, keepdims=True),)
+        grad = grad_output.astype(np.float32) if grad_output.dtype == np.float16 else grad_output
+        result = grad - np.exp(out.astype(grad.dtype)) * grad.sum(axis=self.dim, keepdims=True)
+        return (result.astype(grad_output.dtype, copy=False),)
 
 
 class Cumsum(Op):
