@@ -5,6 +5,8 @@ normalised by the Tensor method) and ``keepdim``. Backward first restores the re
 ``grad_output`` (``_unreduce``), then broadcasts it over the input.
 """
 
+import math
+
 import numpy as np
 
 from ..autograd.graph import Op
@@ -304,13 +306,12 @@ def _rows_along_last(a, dim):
 
 @opmath_backward
 class LogSoftmax(Op):
-    """``(a - m) - log(sum(exp(a - m)))`` along ``dim``, ``m`` the maximum along ``dim`` (0 where
-    it is infinite): stable for large ``|a|``, and subtracted in PyTorch's order, which keeps the
-    small values of a row dominated by one element exact.
-
-    float16 is computed in float32 (``opmath``) and, along the last dim, with the sum and its
-    log rounded to float16 before the subtraction, as PyTorch's last-dim CPU kernel keeps them
-    (its float16 results, bit for bit; ``F.cross_entropy`` of float16 logits inherits them).
+    """``a - logsumexp(a)`` along ``dim``, stable for large ``|a|``: ``(a - max) -
+    log(sum(exp(a - max)))``. float16 is computed in float32 as PyTorch's CPU kernels do: along
+    the innermost dim (nothing after ``dim`` but size 1) its kernel stores the sum and then its
+    log as float16 before subtracting, elsewhere everything stays float32 until the result.
+    (PyTorch adds the sum in vector lanes: a float16 sum at a rounding boundary can round the
+    other way, one float16 step in the result.)
 
     Gradient (``out`` the output): ``grad_output - exp(out) * sum(grad_output, dim)``.
     """
@@ -323,25 +324,27 @@ class LogSoftmax(Op):
         self.dim = dim
 
     def forward(self, a):
-        half = a.dtype is HALF
-        x = widen(a)
-        shift = np.max(x, axis=self.dim, keepdims=True, initial=-np.inf)  # initial: empty slices
-        out = x - np.where(np.isfinite(shift), shift, 0)
-        total = np.exp(out).sum(axis=self.dim, keepdims=True)
-        last = half and self.dim == a.ndim - 1
-        if last:
-            total = widen(total.astype(HALF))
+        x = a.astype(np.float32) if a.dtype == np.float16 else a
+        shift = np.max(x, axis=self.dim, keepdims=True, initial=-np.inf)
+        shift = np.where(np.isfinite(shift), shift, 0)
+        innermost = math.prod(a.shape[self.dim + 1:]) == 1
         with np.errstate(divide="ignore"):
-            log_total = np.log(total)
-        out -= widen(log_total.astype(HALF)) if last else log_total
-        if half:
-            out = out.astype(HALF)
+            shifted = x - shift
+            total = np.exp(shifted).sum(axis=self.dim, keepdims=True)
+            if a.dtype == np.float16 and innermost:  # PyTorch keeps the sum and its log in float16
+                total = total.astype(np.float16).astype(np.float32)
+                out = shifted - np.log(total).astype(np.float16).astype(np.float32)
+            else:
+                out = shifted - np.log(total)
+        out = out.astype(a.dtype, copy=False)
         self.saved = (out,)
         return out
 
     def backward(self, grad_output):
         (out,) = self.saved
-        return (grad_output - np.exp(out) * grad_output.sum(axis=self.dim, keepdims=True),)
+        grad = grad_output.astype(np.float32) if grad_output.dtype == np.float16 else grad_output
+        result = grad - np.exp(out.astype(grad.dtype)) * grad.sum(axis=self.dim, keepdims=True)
+        return (result.astype(grad_output.dtype, copy=False),)
 
 
 class Cumsum(Op):

@@ -67,8 +67,8 @@ class ArithmeticMethods:
         return Remainder.apply(*_no_bool("remainder_cpu", _operands(self, other)))
 
     def fmod(self, other: Tensor | Number) -> Tensor:
-        """The remainder with the sign of ``self`` (C's ``fmod``): ``self - trunc(self/other)
-        * other``, computed exactly, in the operands' promoted dtype."""
+        """The remainder with the sign of ``self`` (C's ``fmod``, exact): ``self -
+        trunc(self/other) * other``, in the operands' promoted dtype (``ops.Fmod``)."""
         return Fmod.apply(*_no_bool("fmod_cpu", _operands(self, other)))
 
     def __floordiv__(self, other):

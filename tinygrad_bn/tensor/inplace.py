@@ -293,6 +293,8 @@ class InPlaceMethods:
     def normal_(self, mean: _float = 0.0, std: _float = 1.0, *,
                 generator: Generator | None = None) -> Tensor:
         """Fill in place with draws from N(mean, std**2)."""
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         graph.untraceable("a random draw (normal_) cannot be replayed")
         return self._write_random(numpy_generator(generator).normal, mean, std)
 
