@@ -540,24 +540,12 @@ XFAILS = {
     'matmul': {
         'precision': 'float32:13',
     },
-    'max.reduction_with_dim': {
-        "error NumPy's": (
-            'float16:2-3 float32:2-3 float64:2-3 uint8:2-3 int8:2-3 int16:2-3 '
-            'int32:2-3 int64:2-3 bool:2-3'
-        ),
-    },
     'maximum': {
         'silent accepted': 'error:0',
     },
     'mean': {
         'silent error message': 'error:0',
         'silent error type': 'error:1',
-    },
-    'min.reduction_with_dim': {
-        "error NumPy's": (
-            'float16:2-3 float32:2-3 float64:2-3 uint8:2-3 int8:2-3 int16:2-3 '
-            'int32:2-3 int64:2-3 bool:2-3'
-        ),
     },
     'minimum': {
         'silent accepted': 'error:0',
@@ -623,23 +611,8 @@ XFAILS = {
     'roll': {
         'silent error message': 'error:0,3',
     },
-    'round.decimals_0': {
-        'error missing argument or overload': 'float16:0-2 float32:0-2 float64:0-2',
-    },
-    'round.decimals_3': {
-        'error missing argument or overload': 'float32:0-2 float64:0-2',
-    },
-    'round.decimals_neg_3': {
-        'error missing argument or overload': 'float32:0-2 float64:0-2',
-    },
     'softmax': {
         'precision': 'float16:4',
-    },
-    'transpose': {
-        'error refused (IndexError)': (
-            'float16:4 float32:4 float64:4 uint8:4 int8:4 int16:4 int32:4 int64:4 '
-            'bool:4'
-        ),
     },
     'var': {
         'precision': 'float16:5-6',
@@ -649,12 +622,6 @@ XFAILS = {
     },
     'view': {
         'silent error message': 'error:7',
-    },
-    'zero_': {
-        'error missing argument or overload': (
-            'float16:0-2 float32:0-2 float64:0-2 uint8:0-2 int8:0-2 int16:0-2 '
-            'int32:0-2 int64:0-2 bool:0-2'
-        ),
     },
 }
 

@@ -287,3 +287,66 @@ def test_smallest_matrix_norm_of_no_entries_is_refused():
     with pytest.raises(IndexError, match=r"^amin\(\): Expected reduction dim (-1|0) to have "
                                          r"non-zero size\.$"):
         tg.linalg.matrix_norm(tg.ones(0, 3), -2)
+
+
+# ---------------------------------------------------------------- round(decimals=), zero_, 0-d dims
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("decimals", [0, 2, 3, -1, -3, 10, -40])
+def test_round_decimals_matches_pytorch(dtype, decimals):
+    torch = _torch()
+    values = [1.2345, 2.5, -2.5, 1234.5, 1500.0, 2500.0, 0.0125, -0.0125, 1e30, 0.0]
+    if dtype == "float16":  # 1e30 is inf there
+        values = values[:8]
+    ours, theirs = _both(values, dtype=dtype, requires_grad=True)
+    _assert_same(tg.round(ours, decimals=decimals), torch.round(theirs, decimals=decimals),
+                 rtol=1e-6 if dtype != "float16" else 1e-3)
+    if dtype == "float64":
+        ours.round(decimals=decimals).sum().backward()
+        assert not ours.grad.numpy().any()  # piecewise constant: zero, as PyTorch's
+        assert tg.gradcheck(lambda x: x.round(decimals=2) + x, tg.tensor([0.123, -4.5678],
+                                                                         dtype=tg.float64,
+                                                                         requires_grad=True))
+
+
+def test_round_decimals_refuses_integers_and_the_in_place_form_takes_it():
+    for dtype, name in ((tg.int64, "Long"), (tg.uint8, "Byte"), (tg.bool, "Bool")):
+        with pytest.raises(NotImplementedError,
+                           match=f"^\"round_vml_cpu\" not implemented for '{name}'$"):
+            tg.ones(2, dtype=dtype).round(decimals=0)
+        with pytest.raises(NotImplementedError, match=f"^\"round_cpu\" not implemented for "
+                                                      f"'{name}'$"):
+            tg.ones(2, dtype=dtype).round(decimals=2)
+    assert tg.tensor([3, 4]).round().tolist() == [3, 4]
+    x = tg.tensor([1.26, -3.14159])
+    assert x.round_(decimals=1) is x and np.allclose(x.numpy(), [1.3, -3.1])
+
+
+def test_zero_function_form_writes_in_place():
+    torch = _torch()
+    ours, theirs = _both(np.arange(6.0).reshape(2, 3))
+    assert tg.zero_(ours) is ours and ours._version == 1
+    _assert_same(ours, torch.zero_(theirs))
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_max_min_and_argmax_over_dim_of_a_0d_tensor(dim, keepdim):
+    torch = _torch()
+    ours, theirs = _both(2.5, requires_grad=True)
+    for name in ("max", "min"):
+        our_pair = getattr(ours, name)(dim, keepdim)
+        their_pair = getattr(theirs, name)(dim, keepdim)
+        _assert_same(our_pair.values, their_pair.values)
+        _assert_same(our_pair.indices, their_pair.indices)
+        assert tg.gradcheck(lambda x: getattr(x, name)(dim, keepdim).values, ours)
+    _assert_same(ours.argmax(dim, keepdim), theirs.argmax(dim, keepdim))
+    _assert_same(ours.argmin(dim, keepdim), theirs.argmin(dim, keepdim))
+    _assert_same(ours.transpose(dim, 0), theirs.transpose(dim, 0))
+    assert tg.gradcheck(lambda x: x.transpose(0, dim) * 2, ours)
+    with pytest.raises(IndexError, match=re.escape("Dimension out of range (expected to be in "
+                                                   "range of [-1, 0], but got 1)")):
+        ours.max(1)
+    with pytest.raises(IndexError, match=re.escape("Dimension out of range (expected to be in "
+                                                   "range of [-1, 0], but got -2)")):
+        ours.transpose(0, -2)

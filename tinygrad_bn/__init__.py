@@ -191,5 +191,6 @@ cummax = Tensor.cummax
 cummin = Tensor.cummin
 aminmax = Tensor.aminmax
 count_nonzero = Tensor.count_nonzero
+zero_ = Tensor.zero_
 
 __version__ = "0.1.0"

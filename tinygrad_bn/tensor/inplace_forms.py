@@ -114,9 +114,10 @@ class InPlaceFormsMethods:
         """In-place ``trunc`` (its gradient is zero)."""
         return self._write(Tensor.trunc)
 
-    def round_(self) -> Tensor:
-        """In-place ``round``: halves to even, as ``round`` (its gradient is zero)."""
-        return self._write(Tensor.round)
+    def round_(self, *, decimals: _int | None = None) -> Tensor:
+        """In-place ``round``: halves to even, to ``decimals`` places when given, as ``round``
+        (its gradient is zero)."""
+        return self._write(Tensor.round, decimals=decimals)
 
     # ------------------------------------------------------------------ two arguments and more
 

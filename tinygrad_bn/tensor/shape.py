@@ -125,6 +125,8 @@ class ShapeMethods:
         the data, as PyTorch's ``transpose``."""
         dims = list(range(self.ndim))
         d0, d1 = normalize_dim(dim0, self.ndim), normalize_dim(dim1, self.ndim)
+        if not dims:  # a 0-d tensor: dims 0 and -1 name its one (absent) dim
+            return Permute.apply(self, dims=())
         dims[d0], dims[d1] = dims[d1], dims[d0]
         return Permute.apply(self, dims=tuple(dims))
 
