@@ -571,11 +571,6 @@ XFAILS = {
     'nn.functional.dropout': {
         'silent grad': 'float64:2,8',
     },
-    'nn.functional.embedding': {
-        'error missing argument or overload': 'float16:5-9 float32:5-9',
-        'silent accepted': 'error:1',
-        'silent error type': 'error:0',
-    },
     'nn.functional.gelu': {
         'precision': 'float16:0-7',
     },

@@ -350,3 +350,80 @@ def test_max_min_and_argmax_over_dim_of_a_0d_tensor(dim, keepdim):
     with pytest.raises(IndexError, match=re.escape("Dimension out of range (expected to be in "
                                                    "range of [-1, 0], but got -2)")):
         ours.transpose(0, -2)
+
+
+# ---------------------------------------------------------------- embedding options
+
+EMBEDDING_IDS = [[1, 1, 4], [0, 1, 4], [2, 0, 0]]
+
+
+@pytest.mark.parametrize("options", [
+    {"max_norm": 1.0}, {"max_norm": 1.5, "norm_type": 1.0}, {"max_norm": 0.5, "norm_type": 3.0},
+    {"scale_grad_by_freq": True}, {"sparse": True},
+    {"sparse": True, "scale_grad_by_freq": True, "padding_idx": 0, "max_norm": 1.0},
+    {"padding_idx": -1, "scale_grad_by_freq": True},
+])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_embedding_options_match_pytorch(options, dtype):
+    torch = _torch()
+    values = np.random.default_rng(5).standard_normal((5, 4))
+    ours, theirs = _both(values, dtype=dtype, requires_grad=True)
+    our_ids, their_ids = tg.tensor(EMBEDDING_IDS), torch.tensor(EMBEDDING_IDS)
+    our_out = tg.nn.functional.embedding(our_ids, ours, **options)
+    # PyTorch's sparse gradient refuses scale_grad_by_freq; ours is dense, and so is the
+    # reference then
+    their_options = dict(options, sparse=options.get("sparse", False)
+                         and not options.get("scale_grad_by_freq", False))
+    their_out = torch.nn.functional.embedding(their_ids, theirs, **their_options)
+    _assert_same(our_out, their_out, rtol=1e-6)
+    _assert_same(ours, theirs, rtol=1e-6)  # max_norm rescaled the same rows in place
+    assert ours._version == theirs._version
+    g = np.random.default_rng(6).standard_normal(tuple(our_out.shape))
+    our_out.backward(tg.tensor(g.astype(dtype)))
+    their_out.backward(torch.tensor(g.astype(dtype)))
+    their_grad = theirs.grad.to_dense() if theirs.grad.is_sparse else theirs.grad
+    np.testing.assert_allclose(ours.grad.numpy(), their_grad.numpy(), rtol=1e-6)
+
+
+def test_embedding_gradient_scaled_by_frequency_is_the_gradient_over_the_counts():
+    """scale_grad_by_freq is no derivative (gradcheck would refuse it by design): it is the
+    true gradient, which gradcheck checks, divided by how often each row is picked."""
+    weight = tg.tensor(np.random.default_rng(7).standard_normal((5, 3)), requires_grad=True)
+    ids = tg.tensor(EMBEDDING_IDS, dtype=tg.int32)
+    assert tg.gradcheck(lambda w: tg.nn.functional.embedding(ids, w), weight)
+    g = tg.tensor(np.random.default_rng(8).standard_normal((3, 3, 3)))
+    tg.nn.functional.embedding(ids, weight).backward(g)
+    true_grad = weight.grad.numpy().copy()
+    weight.grad = None
+    tg.nn.functional.embedding(ids, weight, scale_grad_by_freq=True).backward(g)
+    counts = np.maximum(np.bincount(np.ravel(EMBEDDING_IDS), minlength=5), 1)
+    np.testing.assert_allclose(weight.grad.numpy(), true_grad / counts[:, None])
+
+
+def test_nn_embedding_passes_its_options_to_the_function():
+    torch = _torch()
+    tg.manual_seed(0)
+    ours = tg.nn.Embedding(5, 4, max_norm=1.0, scale_grad_by_freq=True, sparse=True).double()
+    theirs = torch.nn.Embedding(5, 4, max_norm=1.0, scale_grad_by_freq=True, sparse=True).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(ours.weight.detach().numpy().copy()))
+    _assert_same(ours(tg.tensor(EMBEDDING_IDS)), theirs(torch.tensor(EMBEDDING_IDS)))
+    assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.nn.functional.embedding(lib.tensor([[0]]), lib.zeros(3, 2, 2)),
+     RuntimeError, "'weight' must be 2-D"),
+    (lambda lib: lib.nn.functional.embedding(lib.tensor([[0]]), lib.zeros(3)),
+     RuntimeError, "'weight' must be 2-D"),
+    (lambda lib: lib.nn.functional.embedding(lib.tensor([[0]]), lib.zeros(3, 2), padding_idx=3),
+     AssertionError, "Padding_idx must be within num_embeddings"),
+    (lambda lib: lib.nn.functional.embedding(lib.tensor([[0]]), lib.zeros(3, 2), padding_idx=-4),
+     AssertionError, "Padding_idx must be within num_embeddings"),
+])
+def test_embedding_errors_are_pytorchs(call, error, message):
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(tg)
+    torch = _torch()
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(torch)

@@ -403,16 +403,17 @@ class Embedding(Op):
     gradient (PyTorch's ``nn.Embedding``).
 
     Gradient for ``weight``: the rows of ``grad_output`` added up by index,
-    ``dL/dweight[v] = sum of grad_output[i] over the positions i with indices[i] == v``. A
-    scatter-add, made by sorting (``scatter_add_rows``): ``np.add.at``, the obvious one, takes
-    290 us for 512 rows of 64 (makemore's batch), this 45 us.
+    ``dL/dweight[v] = sum of grad_output[i] over the positions i with indices[i] == v``, and
+    with ``scale_grad_by_freq`` divided by the number of such positions. A scatter-add, made by
+    sorting (``scatter_add_rows``): ``np.add.at``, the obvious one, takes 290 us for 512 rows
+    of 64 (makemore's batch), this 45 us.
     """
 
-    __slots__ = ("padding_idx", "num_embeddings")
-    arguments = ("padding_idx",)
+    __slots__ = ("padding_idx", "scale_grad_by_freq", "num_embeddings")
+    arguments = ("padding_idx", "scale_grad_by_freq")
 
-    def __init__(self, padding_idx=None):
-        self.padding_idx = padding_idx
+    def __init__(self, padding_idx=None, scale_grad_by_freq=False):
+        self.padding_idx, self.scale_grad_by_freq = padding_idx, scale_grad_by_freq
 
     def forward(self, weight, indices):
         self.num_embeddings = weight.shape[0]
@@ -424,6 +425,9 @@ class Embedding(Op):
         dim = grad_output.shape[-1]
         grad = scatter_add_rows(grad_output.reshape(indices.size, dim), indices.reshape(-1),
                                 self.num_embeddings)
+        if self.scale_grad_by_freq:
+            counts = np.bincount(indices.reshape(-1), minlength=self.num_embeddings)
+            grad /= np.maximum(counts, 1).astype(grad.dtype)[:, np.newaxis]
         if self.padding_idx is not None:
             grad[self.padding_idx] = 0
         return grad, None
