@@ -427,3 +427,87 @@ def test_embedding_errors_are_pytorchs(call, error, message):
     torch = _torch()
     with pytest.raises(error, match="^" + re.escape(message) + "$"):
         call(torch)
+
+
+# ---------------------------------------------------------------- scatter_reduce
+
+REDUCE_INDEX = [[0, 2, 2], [2, 2, 0], [3, 1, 2]]  # repeats along dim 0 of a (4, 3) tensor
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_matches_pytorch_and_passes_gradcheck(reduce, include_self):
+    torch = _torch()
+    rng = np.random.default_rng(9)
+    ours, theirs = _both(rng.uniform(0.5, 2, (4, 3)), requires_grad=True)
+    our_src, their_src = _both(rng.uniform(0.5, 2, (3, 4)), requires_grad=True)
+    call = lambda lib, x, s, i: lib.scatter_reduce(x, 0, i, s, reduce,  # noqa: E731
+                                                   include_self=include_self)
+    our_index = tg.tensor(REDUCE_INDEX)
+    _assert_same(call(tg, ours, our_src, our_index),
+                 call(torch, theirs, their_src, torch.tensor(REDUCE_INDEX)), rtol=1e-12)
+    assert tg.gradcheck(lambda x, s: call(tg, x, s, our_index), (ours, our_src))
+
+
+@pytest.mark.parametrize("reduce, self_values, src_values", [
+    ("prod", [[0.0, 2, 3], [1, 0, 2], [2, 2, 2], [1, 1, 1]],
+     [[0.0, 3, 0], [2, 0, 0], [5, 1, 4]]),  # one zero and two zeros at a position
+    ("amax", [[1.0, 2, 3], [1, 2, 3], [2, 2, 2], [1, 1, 1]],
+     [[2.0, 2, 3], [2, 2, 3], [2, 2, 1]]),  # ties between self and src
+    ("amin", [[1.0, 2, 3], [1, 2, 3], [2, 2, 2], [1, 1, 1]],
+     [[1.0, 2, 3], [1, 2, 3], [1, 2, 3]]),
+])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_gradients_at_zeros_and_ties_are_pytorchs(reduce, self_values,
+                                                                 src_values, include_self):
+    torch = _torch()
+    ours, theirs = _both(self_values, requires_grad=True)
+    our_src, their_src = _both(src_values, requires_grad=True)
+    g = np.random.default_rng(10).standard_normal((4, 3))
+    tg.scatter_reduce(ours, 0, tg.tensor(REDUCE_INDEX), our_src, reduce,
+                      include_self=include_self).backward(tg.tensor(g))
+    torch.scatter_reduce(theirs, 0, torch.tensor(REDUCE_INDEX), their_src, reduce,
+                         include_self=include_self).backward(torch.tensor(g))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(our_src.grad.numpy(), their_src.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "bool", "float16"])
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+def test_scatter_reduce_on_other_dtypes_matches_pytorch(dtype, reduce):
+    torch = _torch()
+    if dtype == "bool" and reduce == "mean":
+        with pytest.raises(NotImplementedError, match=re.escape(
+                '"scatter_gather_tensor_cpu_reduce_mean" not implemented for \'Bool\'')):
+            tg.ones(4, 3, dtype=tg.bool).scatter_reduce(0, tg.tensor(REDUCE_INDEX),
+                                                        tg.ones(3, 3, dtype=tg.bool), "mean")
+        return
+    rng = np.random.default_rng(11)
+    ours, theirs = _both(rng.integers(0, 7, (4, 3)), dtype=dtype)
+    our_src, their_src = _both(rng.integers(0, 7, (3, 3)), dtype=dtype)
+    for include_self in (True, False):
+        _assert_same(ours.scatter_reduce(0, tg.tensor(REDUCE_INDEX), our_src, reduce,
+                                         include_self=include_self),
+                     theirs.scatter_reduce(0, torch.tensor(REDUCE_INDEX), their_src, reduce,
+                                           include_self=include_self))
+
+
+def test_scatter_reduce_in_place_and_its_errors():
+    torch = _torch()
+    ours, theirs = _both(np.ones((4, 3)))
+    our_src, their_src = _both(np.full((3, 3), 2.0))
+    assert ours.scatter_reduce_(0, tg.tensor(REDUCE_INDEX), our_src, "prod") is ours
+    _assert_same(ours, theirs.scatter_reduce_(0, torch.tensor(REDUCE_INDEX), their_src, "prod"))
+    for lib in (tg, torch):
+        with pytest.raises(RuntimeError, match="^reduce argument must be either sum, prod, mean, "
+                                               "amax or amin, got foo$"):
+            lib.ones(2).scatter_reduce(0, lib.tensor([0]), lib.ones(1), "foo")
+        _assert_same(tg.ones(2).scatter_reduce(0, tg.tensor([0]), tg.tensor([3.0]), "max"),
+                     torch.ones(2).scatter_reduce(0, torch.tensor([0]), torch.tensor([3.0]),
+                                                  "max"))  # an alias of amax
+        with pytest.raises(TypeError, match=re.escape(
+                "scatter_reduce(): argument 'src' (position 3) must be Tensor, not float")):
+            lib.ones(2).scatter_reduce(0, lib.tensor([0]), 2.0, "sum")
+        with pytest.raises(RuntimeError, match="^reduce argument must be either add or "
+                                               "multiply.$"):
+            lib.ones(2).scatter(0, lib.tensor([0]), 2.0, reduce="sum")

@@ -101,6 +101,7 @@ triu = Tensor.triu
 gather = Tensor.gather
 scatter = Tensor.scatter
 scatter_add = Tensor.scatter_add
+scatter_reduce = Tensor.scatter_reduce
 sort = Tensor.sort
 argsort = Tensor.argsort
 topk = Tensor.topk
