@@ -457,7 +457,7 @@ XFAILS = {
         'silent error type': 'error:5',
     },
     'aminmax': {
-        'silent error type': 'error:3-4',
+        'silent error type': 'error:3',
     },
     'arange': {
         'silent error type': 'error:6',
@@ -467,12 +467,8 @@ XFAILS = {
         'silent requires_grad': 'float64:0-3',
     },
     'cat': {
-        'error refused (IndexError)': (
-            'float16:5 float32:5 float64:5 uint8:5 int8:5 int16:5 int32:5 int64:5 '
-            'bool:5'
-        ),
-        'silent error message': 'error:11,13',
-        'silent error type': 'error:0-1,6-8',
+        'silent error message': 'error:13',
+        'silent error type': 'error:0,6-8',
     },
     'clamp_max': {
         'silent accepted': 'error:0',
@@ -482,10 +478,6 @@ XFAILS = {
     },
     'div.floor_rounding': {
         'precision': 'float16:6-7',
-    },
-    'einsum': {
-        'precision': 'float16:5',
-        'silent dtype': 'uint8:0,2,8-10 int8:0,2,8-10 int16:0,2,8-10 int32:0,2,8-10',
     },
     'eye': {
         'silent error type': 'error:0-2',
@@ -514,10 +506,6 @@ XFAILS = {
     },
     'kthvalue': {
         'silent error type': 'error:0',
-        'silent value': 'uint8:0-6 int8:0-4 int16:0-4 int32:0-4 int64:0-4',
-    },
-    'lerp': {
-        'precision': 'float16:0-1,3,5-9,12-13',
     },
     'linspace': {
         'precision': 'float16:8,11,14,32,47',
@@ -530,10 +518,6 @@ XFAILS = {
         'silent error message': 'error:1',
         'silent value': 'float64:97,106',
     },
-    'log_softmax': {
-        'precision': 'float16:1',
-        'silent value': 'float16:2-4',
-    },
     'masked_select': {
         'silent error type': 'error:0-2',
     },
@@ -543,23 +527,12 @@ XFAILS = {
     'maximum': {
         'silent accepted': 'error:0',
     },
-    'mean': {
-        'silent error message': 'error:0',
-        'silent error type': 'error:1',
-    },
     'minimum': {
         'silent accepted': 'error:0',
-    },
-    'mode': {
-        'silent value': 'float16:6 uint8:6 int8:6 int16:6 int32:6 int64:6 bool:6',
     },
     'multinomial': {
         'silent error message': 'error:6,14-17',
         'silent error type': 'error:2',
-    },
-    'narrow': {
-        'silent accepted': 'error:8',
-        'silent error message': 'error:7',
     },
     'nn.functional.batch_norm': {
         'error refused (ValueError)': 'float16:3-6 float32:3-6 float64:3-6',
@@ -570,9 +543,6 @@ XFAILS = {
     },
     'nn.functional.dropout': {
         'silent grad': 'float64:2,8',
-    },
-    'nn.functional.gelu': {
-        'precision': 'float16:0-7',
     },
     'nn.functional.huber_loss': {
         'precision': 'float16:0,3,6',
@@ -595,28 +565,6 @@ XFAILS = {
     },
     'normal.number_mean': {
         'silent requires_grad': 'float64:2',
-    },
-    'prod': {
-        "error NumPy's": 'float64:10-11,25,33-34',
-        'error refused (ValueError)': 'float64:7,23,37-38',
-    },
-    'reshape': {
-        'silent error message': 'error:7',
-    },
-    'roll': {
-        'silent error message': 'error:0,3',
-    },
-    'softmax': {
-        'precision': 'float16:4',
-    },
-    'var': {
-        'precision': 'float16:5-6',
-    },
-    'var_mean': {
-        'precision': 'float16:5-6',
-    },
-    'view': {
-        'silent error message': 'error:7',
     },
 }
 

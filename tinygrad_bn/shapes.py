@@ -16,15 +16,19 @@ import numpy as np
 ShapeLike = Union[int, Sequence[int]]
 
 
-def normalize_dim(dim, ndim):
+def normalize_dim(dim, ndim, wrap_scalar=True):
     """Normalise one dim index to ``[0, ndim)``, with PyTorch's out-of-range message.
 
-    A 0-d tensor accepts dims -1 and 0, as in PyTorch.
+    PyTorch's ``maybe_wrap_dim`` rules: a 0-d tensor accepts dims -1 and 0 (and 0 is returned)
+    unless ``wrap_scalar`` is False, for the ops that need a real dim to work along (``size``,
+    ``stride``, ``roll``): those raise "Dimension specified as 0 but tensor has no dimensions".
     """
     if type(dim) is int and 0 <= dim < ndim:  # the common case, first
         return dim
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"dim must be an int, got {dim!r}")
+    if ndim == 0 and not wrap_scalar:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
     size = max(ndim, 1)
     if not -size <= dim < size:
         raise IndexError(
@@ -61,17 +65,30 @@ def size_arguments(args):
 
 
 def resolve_shape(shape, numel):
-    """Fill in a ``-1`` in a reshape target; raise PyTorch's message when sizes do not fit."""
-    if shape.count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred")
-    known = math.prod([s for s in shape if s != -1])  # exact ints: NumPy's prod is 20x slower
-    if -1 in shape:
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        shape = tuple(numel // known if s == -1 else s for s in shape)
-    if any(s < 0 for s in shape) or math.prod(shape) != numel:
-        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-    return shape
+    """Fill in a ``-1`` in a reshape target; raise PyTorch's message when sizes do not fit
+    (its ``infer_size``: the sizes are read left to right, so a second ``-1`` or a negative
+    size is named by the first one met)."""
+    infer = None
+    known = 1  # exact ints: NumPy's prod is 20x slower
+    for i, size in enumerate(shape):
+        if size == -1:
+            if infer is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            infer = i
+        elif size >= 0:
+            known *= size
+        else:
+            raise RuntimeError(f"invalid shape dimension {size} at index {i} of shape "
+                               f"{list(shape)}")
+    if numel == known or (infer is not None and known > 0 and numel % known == 0):
+        if infer is None:
+            return shape
+        if known == 0:  # 0 elements: any size fits the -1
+            raise RuntimeError(
+                f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                "unspecified dimension size -1 can be any value and is ambiguous")
+        return shape[:infer] + (numel // known,) + shape[infer + 1:]
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
 
 
 def reduced_count(shape, dims):

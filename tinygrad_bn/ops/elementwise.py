@@ -15,6 +15,7 @@ import math
 import numpy as np
 
 from ..autograd.graph import Op
+from .opmath import opmath
 
 
 _ZEROS = {}
@@ -585,6 +586,7 @@ class Erf(Op):
         return (grad_output * (2 / math.sqrt(math.pi)) * np.exp(-a * a),)
 
 
+@opmath
 class GELU(Op):
     """``x * Phi(x)``, Phi the standard normal CDF, as one node (``nn.GELU``, ``F.gelu``):
 
@@ -859,10 +861,11 @@ class Logit(Op):
         return (grad,)
 
 
+@opmath
 class Lerp(Op):
     """``start + weight * (end - start)``, computed as PyTorch does: from ``end`` backwards
-    (``end - (end - start) * (1 - weight)``) where ``weight >= 0.5``, which is exact at
-    ``weight = 1``.
+    (``end - (end - start) * (1 - weight)``) where ``|weight| >= 0.5``, which is exact at
+    ``weight = 1``; float16 in float32 (``@opmath``).
 
     Gradients: ``grad_output * (1 - weight)`` for ``start``, ``grad_output * weight`` for
     ``end``, ``grad_output * (end - start)`` for ``weight``.
@@ -873,7 +876,7 @@ class Lerp(Op):
     def forward(self, start, end, weight):
         difference = end - start
         self.saved = (weight, difference)
-        return np.where(weight < 0.5, start + weight * difference,
+        return np.where(np.abs(weight) < 0.5, start + weight * difference,
                         end - difference * (1 - weight))
 
     def backward(self, grad_output):

@@ -165,20 +165,29 @@ def _is_basic(index):
 
 class Cat(Op):
     """Join the inputs along existing dim ``dim``. Gradient: ``grad_output`` split back into
-    pieces of the inputs' sizes along ``dim``."""
+    pieces of the inputs' sizes along ``dim``.
 
-    __slots__ = ("dim", "sizes")
+    Inputs of shape ``(0,)`` (PyTorch's legacy empty tensor) are left out whatever the other
+    inputs' number of dims, as PyTorch's ``cat`` does; their gradient is empty."""
+
+    __slots__ = ("dim", "sizes", "skipped")
     arguments = ("dim",)
 
     def __init__(self, dim):
         self.dim = dim
 
     def forward(self, *arrays):
-        self.sizes = [a.shape[self.dim] for a in arrays]
-        return np.concatenate(arrays, axis=self.dim)
+        self.skipped = [a.shape == (0,) for a in arrays]
+        if all(self.skipped):  # nothing else: they are joined, into a (0,) result
+            self.skipped = [False] * len(arrays)
+        joined = [a for a, skip in zip(arrays, self.skipped) if not skip]
+        self.sizes = [a.shape[self.dim] for a in joined]
+        return np.concatenate(joined, axis=self.dim)
 
     def backward(self, grad_output):
-        return tuple(np.split(grad_output, np.cumsum(self.sizes)[:-1], axis=self.dim))
+        pieces = iter(np.split(grad_output, np.cumsum(self.sizes)[:-1], axis=self.dim))
+        return tuple(np.zeros((0,), grad_output.dtype) if skip else next(pieces)
+                     for skip in self.skipped)
 
 
 class Stack(Op):

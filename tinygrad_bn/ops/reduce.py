@@ -8,6 +8,7 @@ normalised by the Tensor method) and ``keepdim``. Backward first restores the re
 import numpy as np
 
 from ..autograd.graph import Op
+from .opmath import HALF, opmath, opmath_backward, widen
 from ..shapes import reduced_count
 
 
@@ -108,6 +109,7 @@ class Mean(Op):
         return (np.broadcast_to(grad, self.input_shape),)
 
 
+@opmath
 class Var(Op):
     """Variance over ``dim``: ``sum((a - mean)**2) / (n - correction)``.
 
@@ -138,6 +140,7 @@ class Var(Op):
             return (_unreduce(grad_output, self.dim, self.keepdim) * centred * scale,)
 
 
+@opmath
 class Std(Var):
     """Standard deviation over ``dim``: ``sqrt(var)``, one node.
 
@@ -250,6 +253,7 @@ class LogSumExp(Op):
         return (grad * np.exp(a - out),)
 
 
+@opmath
 class Softmax(Op):
     """``exp(a) / sum(exp(a))`` along ``dim``, shifted by the maximum along ``dim`` so that
     ``exp`` never overflows.
@@ -298,8 +302,15 @@ def _rows_along_last(a, dim):
             and (a.dtype == np.float32 or a.dtype == np.float64))
 
 
+@opmath_backward
 class LogSoftmax(Op):
-    """``a - logsumexp(a)`` along ``dim``, stable for large ``|a|``.
+    """``(a - m) - log(sum(exp(a - m)))`` along ``dim``, ``m`` the maximum along ``dim`` (0 where
+    it is infinite): stable for large ``|a|``, and subtracted in PyTorch's order, which keeps the
+    small values of a row dominated by one element exact.
+
+    float16 is computed in float32 (``opmath``) and, along the last dim, with the sum and its
+    log rounded to float16 before the subtraction, as PyTorch's last-dim CPU kernel keeps them
+    (its float16 results, bit for bit; ``F.cross_entropy`` of float16 logits inherits them).
 
     Gradient (``out`` the output): ``grad_output - exp(out) * sum(grad_output, dim)``.
     """
@@ -312,7 +323,19 @@ class LogSoftmax(Op):
         self.dim = dim
 
     def forward(self, a):
-        out = a - _stable_logsumexp(a, self.dim)
+        half = a.dtype is HALF
+        x = widen(a)
+        shift = np.max(x, axis=self.dim, keepdims=True, initial=-np.inf)  # initial: empty slices
+        out = x - np.where(np.isfinite(shift), shift, 0)
+        total = np.exp(out).sum(axis=self.dim, keepdims=True)
+        last = half and self.dim == a.ndim - 1
+        if last:
+            total = widen(total.astype(HALF))
+        with np.errstate(divide="ignore"):
+            log_total = np.log(total)
+        out -= widen(log_total.astype(HALF)) if last else log_total
+        if half:
+            out = out.astype(HALF)
         self.saved = (out,)
         return out
 
@@ -358,6 +381,8 @@ class Prod(Op):
 
     def backward(self, grad_output):
         (a,) = self.saved
+        if not a.size:  # an empty product (1) depends on no element
+            return (np.zeros(a.shape, dtype=grad_output.dtype),)
         axis = self.dim
         values = a.reshape(-1) if axis is None else a
         axis = 0 if axis is None else axis

@@ -103,19 +103,22 @@ def _tensor_argument(value, function, name, position):
     return value
 
 
-def _tensor_list(tensors, name, empty_message=None):
-    tensors = list(tensors)
-    if not tensors:
-        if empty_message is not None:  # the wording of PyTorch's functions written in C++
-            raise RuntimeError(f"{name} expects {empty_message}")
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+def _tensor_list(tensors, name):
+    """The ``tensors`` argument of ``cat``, ``stack`` and their kin, checked with PyTorch's
+    messages: a list or tuple (not a Tensor, not a generator), of Tensors only, not empty
+    (``cat`` raises ValueError for that, the others RuntimeError)."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        f"not {type(tensors).__name__}")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(
-                f"{name}(): expected a sequence of Tensors, but element {i} is "
-                f"{type(t).__name__}"
-            )
-    return tensors
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    if not tensors:
+        if name == "cat":
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return list(tensors)
 
 
 def _common_dtype(tensors):

@@ -11,7 +11,8 @@ import numpy as np
 from .. import dtypes
 from ..dtypes import Number
 from ..ops import Add, Div, Einsum, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
-from ..ops.linalg import einsum_subscripts
+from ..ops.linalg import einsum_result_dtype, einsum_subscripts
+from ..ops.opmath import opmath_dtype
 from ..shapes import broadcast_error, broadcastable
 from .arguments import (
     _no_bool, _operands, _subtraction_operands, _tensor_argument, constant_tensor,
@@ -217,18 +218,20 @@ class ArithmeticMethods:
     def lerp(self, end: Tensor, weight: Tensor | Number) -> Tensor:
         """Linear interpolation ``self + weight * (end - self)``, with ``weight`` a number or a
         tensor; all broadcast together. ``self``, ``end`` (and a tensor ``weight``) must share
-        one floating dtype, as in PyTorch."""
+        one floating dtype, as in PyTorch; a number ``weight`` of a float16 ``self`` is taken in
+        float32, as PyTorch's kernel takes it (not rounded to float16 first)."""
         end = _tensor_argument(end, "lerp", "end", 1)
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
         if not dtypes.is_floating(self._array.dtype):
             raise dtypes.not_implemented(kernel, self._array.dtype)
-        if not isinstance(weight, Tensor):
-            weight = constant_tensor(np.asarray(weight, dtype=self._array.dtype), weight)
         for name, t in (("end", end), ("weight", weight)):
-            if t._array.dtype is not self._array.dtype:
+            if isinstance(t, Tensor) and t._array.dtype is not self._array.dtype:
                 raise RuntimeError(
                     f"expected dtype {dtypes.cpp_type_name(self.dtype)} for `{name}` but got "
                     f"dtype {dtypes.cpp_type_name(t.dtype)}")
+        if not isinstance(weight, Tensor):  # a number is kept in the opmath dtype, as PyTorch's
+            weight = constant_tensor(np.asarray(weight, dtype=opmath_dtype(self._array.dtype)),
+                                     weight)
         shape = self._array.shape
         for t in (end, weight):
             if not broadcastable(shape, t._array.shape):
@@ -275,8 +278,11 @@ def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     letter per dim; letters shared by operands are multiplied along, letters missing from the
     output (after ``->``) are summed over, a letter repeated in one operand takes its diagonal,
     ``...`` stands for the remaining (broadcast) dims. Without ``->`` the output is the letters
-    used once, in alphabetical order, as in PyTorch. Operands may also come as one list. All
-    operands must share a dtype. Differentiable with respect to every operand."""
+    used once, in alphabetical order, as in PyTorch. Operands may also come as one list. The
+    result dtype is PyTorch's, which follows from how it contracts (``einsum_result_dtype``):
+    a sum over a letter of one operand makes integers int64, and a contraction of two operands
+    is a matrix product that wants equal dtypes and refuses bool. Differentiable with respect
+    to every operand."""
     if not isinstance(equation, str):
         raise TypeError("einsum(): the equation must be a string such as 'ij,jk->ik' (the "
                         "sublist format is not supported)")
@@ -289,10 +295,7 @@ def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     if not operands:
         raise ValueError("einsum(): must specify the equation string and at least one operand, "
                          "or at least one operand and its subscripts list")
-    first = operands[0]._array.dtype
-    for t in operands[1:]:
-        if t._array.dtype is not first:
-            raise RuntimeError(f"expected scalar type {dtypes.scalar_type_name(first)} but found "
-                               f"{dtypes.scalar_type_name(t._array.dtype)}")
-    inputs, output = einsum_subscripts(equation, [t._array.shape for t in operands])
-    return Einsum.apply(*operands, equation=",".join(inputs) + "->" + output)
+    shapes = [t._array.shape for t in operands]
+    inputs, output = einsum_subscripts(equation, shapes)
+    dtype = einsum_result_dtype(inputs, output, shapes, [t._array.dtype for t in operands])
+    return Einsum.apply(*operands, equation=",".join(inputs) + "->" + output, dtype=dtype)

@@ -323,15 +323,13 @@ class Tensor:
         strides = tuple(step // self._array.itemsize for step in self._array.strides)
         if dim is None:
             return strides
-        if self._array.ndim == 0:
-            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-        return strides[normalize_dim(dim, self._array.ndim)]
+        return strides[normalize_dim(dim, self._array.ndim, wrap_scalar=False)]
 
     def size(self, dim: _int | None = None) -> Size | _int:
         """The shape, or the size of one ``dim``."""
         if dim is None:
             return Size(self._array.shape)
-        return self._array.shape[normalize_dim(dim, self._array.ndim)]
+        return self._array.shape[normalize_dim(dim, self._array.ndim, wrap_scalar=False)]
 
     def is_floating_point(self) -> _bool:
         """Whether the dtype is float16, float32 or float64."""

@@ -78,16 +78,27 @@ class ReductionMethods:
             source = source.to(dtypes.int64)
         return Sum.apply(source, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
-    def mean(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
+    def mean(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False, *,
+             dtype: DTypeLike | None = None) -> Tensor:
         """Average over ``dim`` (an int, a tuple of ints, or None for every element; the default);
         ``keepdim=False`` drops the reduced dimensions, ``keepdim=True`` keeps them with size 1.
-        Floating tensors only: an integer tensor raises, as in PyTorch."""
-        if not dtypes.is_floating(self._array.dtype):
+        With ``dtype`` (a floating dtype) the input is cast to it first, as PyTorch's
+        ``mean(dtype=)``, so an integer tensor can be averaged; without it, floating tensors
+        only (an integer tensor raises, as in PyTorch)."""
+        if dtype is not None:
+            if not dtypes.is_floating(dtypes.canonical(dtype)):
+                raise RuntimeError(
+                    "mean(): could not infer output dtype. Optional dtype must be either a "
+                    f"floating point or complex dtype. Got: {dtypes.scalar_type_name(dtype)}")
+            source = self.to(dtype)
+        elif not dtypes.is_floating(self._array.dtype):
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {self._array.dtype}"
+                f"point or complex dtype. Got: {dtypes.scalar_type_name(self._array.dtype)}"
             )
-        return Mean.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
+        else:
+            source = self
+        return Mean.apply(source, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def prod(self, dim: _int | None = None, keepdim: _bool = False, *,
              dtype: DTypeLike | None = None) -> Tensor:
@@ -98,6 +109,8 @@ class ReductionMethods:
         if not dtypes.is_floating(source._array.dtype):
             source = source.to(dtypes.int64)
         d = None if dim is None else normalize_dim(dim, self.ndim)
+        if self.ndim == 0:  # dims 0 and -1 of a 0-d tensor: the product of its one element
+            d = None
         result = Prod.apply(source, dim=d, keepdim=keepdim)
         return result if dtype is None else result.to(dtype)
 
@@ -161,8 +174,8 @@ class ReductionMethods:
         self._check_reducible(op.__name__.lower(), dim)
         if isinstance(dim, (int, np.integer)):
             d = normalize_dim(dim, self.ndim)
-            d = d if self.ndim else None  # a 0-d tensor (dim 0 or -1): its one element
-            values = op.apply(self, dim=d, keepdim=keepdim)
+            # a 0-d tensor (dim 0 or -1) is its own maximum: reduced over nothing, as a whole
+            values = op.apply(self, dim=d if self.ndim else None, keepdim=keepdim)
             pair = return_types.max if op is Max else return_types.min
             return pair(values, arg(self, dim, keepdim))
         return op.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
@@ -200,7 +213,11 @@ class ReductionMethods:
         ``return_types.aminmax``; both differentiable like ``amin``/``amax``."""
         if dim is not None and not isinstance(dim, (int, np.integer)):
             raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
-        if reduced_count(self.shape, normalize_dims(dim, self.ndim)) == 0:
+        if dim is not None:
+            d = normalize_dim(dim, self.ndim)
+            if self.ndim and self.shape[d] == 0:
+                raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
+        elif self._array.size == 0:
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                                "operation has no identity.")
         return return_types.aminmax(self.amin(dim, keepdim), self.amax(dim, keepdim))
@@ -285,8 +302,8 @@ class ReductionMethods:
     def kthvalue(self, k: _int, dim: _int = -1, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
         """The ``k``-th smallest value along ``dim`` (``k`` counts from 1) and its index, as the
         named tuple ``(values, indices)``; NaN counts as the largest value. Among tied values
-        the index is the one a stable sort puts ``k``-th, which may differ from PyTorch's (its
-        quickselect leaves the choice unspecified)."""
+        the index is the one PyTorch's CPU quickselect picks (which PyTorch documents as
+        unspecified; see ``ops.tie_order``)."""
         self._check_sortable("kthvalue")
         d = normalize_dim(dim, self.ndim)
         size = self.shape[d] if self.ndim else 1
@@ -297,7 +314,9 @@ class ReductionMethods:
 
     def mode(self, dim: _int = -1, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
         """The most frequent value along ``dim`` (the smallest of equally frequent ones) and
-        the index of its last occurrence, as the named tuple ``(values, indices)``."""
+        an index of it, as the named tuple ``(values, indices)``: the last occurrence in a
+        slice of up to 16 elements, beyond that the one PyTorch's CPU sort leaves last among
+        the ties (see ``ops.tie_order``)."""
         return self._pick_along(dim, keepdim, mode_positions, {}, return_types.mode, "mode")
 
     def _check_sortable(self, name):
