@@ -511,3 +511,30 @@ def test_scatter_reduce_in_place_and_its_errors():
         with pytest.raises(RuntimeError, match="^reduce argument must be either add or "
                                                "multiply.$"):
             lib.ones(2).scatter(0, lib.tensor([0]), 2.0, reduce="sum")
+
+
+def test_scatter_reduce_refuses_a_backward_through_its_result_written_in_place():
+    x = tg.ones(4, 3, dtype=tg.float64, requires_grad=True)
+    src = tg.full((3, 3), 2.0, dtype=tg.float64, requires_grad=True)
+    out = x.scatter_reduce(0, tg.tensor(REDUCE_INDEX), src, "prod")
+    out.mul_(3)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+    out = x.scatter_reduce(0, tg.tensor(REDUCE_INDEX), src, "amax")
+    src.detach().add_(1)  # an input it saved
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
+def test_scatter_reduce_sum_keeps_no_input_so_later_writes_to_them_are_fine():
+    torch = _torch()
+    grads = []
+    for lib in (tg, torch):
+        x = lib.ones(4, 3, dtype=lib.float64, requires_grad=True)
+        src = lib.full((3, 3), 2.0, dtype=lib.float64, requires_grad=True)
+        out = x.scatter_reduce(0, lib.tensor(REDUCE_INDEX), src, "mean", include_self=False)
+        src.detach().add_(1)
+        out.sum().backward()
+        grads.append((x.grad.numpy(), src.grad.numpy()))
+    np.testing.assert_allclose(grads[0][0], grads[1][0])
+    np.testing.assert_allclose(grads[0][1], grads[1][1])

@@ -358,6 +358,7 @@ class ScatterReduce(Op):
 
     __slots__ = ("dim", "reduce", "include_self", "deprecated_form", "src_shape")
     arguments = ("dim", "reduce", "include_self")
+    saves_output = True  # prod, amax and amin read the result in backward (None for sums)
 
     def __init__(self, dim, reduce, include_self=True, deprecated_form=False):
         self.dim, self.reduce, self.include_self = dim, reduce, include_self
@@ -370,7 +371,10 @@ class ScatterReduce(Op):
         out = self._reduce(a, values, positions)
         self.src_shape = src.shape
         if self.needs_input_grad and not self.deprecated_form:
-            self.saved = (a, values, positions, out)
+            # sums and means need only where the values went (as PyTorch, so that a later
+            # in-place write to ``a`` or ``src`` does not spoil their backward)
+            kept = (a, values, out) if self.reduce in ("prod", "amax", "amin") else (None,) * 3
+            self.saved = (positions, a.shape, values.shape, *kept)
         return out
 
     def _reduce(self, a, values, positions):
@@ -391,12 +395,12 @@ class ScatterReduce(Op):
     def backward(self, grad_output):
         if self.deprecated_form:
             raise RuntimeError("derivative for aten::scatter is not implemented")
-        a, values, positions, out = self.saved
+        positions, a_shape, values_shape, a, values, out = self.saved
         g = grad_output
         with np.errstate(divide="ignore", invalid="ignore"):
             if self.reduce in ("sum", "mean"):
                 if self.reduce == "mean":
-                    g = g / _counts(a.shape, positions, self.include_self).astype(g.dtype)
+                    g = g / _counts(a_shape, positions, self.include_self).astype(g.dtype)
                 grad_a, grad_values = g.copy(), g[positions]
             elif self.reduce == "prod":
                 grad_a, grad_values = self._product_grads(a, values, positions, out, g)
@@ -411,7 +415,7 @@ class ScatterReduce(Op):
         if not self.include_self:
             grad_a[positions] = 0
         grad_src = np.zeros(self.src_shape, dtype=g.dtype)
-        grad_src[tuple(slice(0, n) for n in values.shape)] = grad_values
+        grad_src[tuple(slice(0, n) for n in values_shape)] = grad_values
         return grad_a, grad_src, None
 
     def _product_grads(self, a, values, positions, out, g):
