@@ -526,15 +526,12 @@ def test_scatter_reduce_refuses_a_backward_through_its_result_written_in_place()
         out.sum().backward()
 
 
-def test_scatter_reduce_sum_keeps_no_input_so_later_writes_to_them_are_fine():
+def test_scatter_reduce_refuses_writes_to_its_inputs_before_backward_as_pytorch():
     torch = _torch()
-    grads = []
     for lib in (tg, torch):
         x = lib.ones(4, 3, dtype=lib.float64, requires_grad=True)
         src = lib.full((3, 3), 2.0, dtype=lib.float64, requires_grad=True)
         out = x.scatter_reduce(0, lib.tensor(REDUCE_INDEX), src, "mean", include_self=False)
         src.detach().add_(1)
-        out.sum().backward()
-        grads.append((x.grad.numpy(), src.grad.numpy()))
-    np.testing.assert_allclose(grads[0][0], grads[1][0])
-    np.testing.assert_allclose(grads[0][1], grads[1][1])
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            out.sum().backward()

@@ -358,7 +358,7 @@ class ScatterReduce(Op):
 
     __slots__ = ("dim", "reduce", "include_self", "deprecated_form", "src_shape")
     arguments = ("dim", "reduce", "include_self")
-    saves_output = True  # prod, amax and amin read the result in backward (None for sums)
+    saves_output = True
 
     def __init__(self, dim, reduce, include_self=True, deprecated_form=False):
         self.dim, self.reduce, self.include_self = dim, reduce, include_self
@@ -371,10 +371,9 @@ class ScatterReduce(Op):
         out = self._reduce(a, values, positions)
         self.src_shape = src.shape
         if self.needs_input_grad and not self.deprecated_form:
-            # sums and means need only where the values went (as PyTorch, so that a later
-            # in-place write to ``a`` or ``src`` does not spoil their backward)
-            kept = (a, values, out) if self.reduce in ("prod", "amax", "amin") else (None,) * 3
-            self.saved = (positions, a.shape, values.shape, *kept)
+            # all of them for every reduction, as PyTorch saves them: an in-place write to
+            # ``a``, ``src`` or the result before backward is refused the same way
+            self.saved = (positions, a.shape, values.shape, a, values, out)
         return out
 
     def _reduce(self, a, values, positions):
