@@ -525,26 +525,6 @@ XFAILS = {
     'multinomial': {
         'silent error type': 'error:2',
     },
-    'nn.functional.embedding': {
-        'error missing argument or overload': 'float16:5-9 float32:5-9',
-        'silent accepted': 'error:1',
-        'silent error type': 'error:0',
-    },
-    'round.decimals_0': {
-        'error missing argument or overload': 'float16:0-2 float32:0-2 float64:0-2',
-    },
-    'round.decimals_3': {
-        'error missing argument or overload': 'float32:0-2 float64:0-2',
-    },
-    'round.decimals_neg_3': {
-        'error missing argument or overload': 'float32:0-2 float64:0-2',
-    },
-    'zero_': {
-        'error missing argument or overload': (
-            'bool:0-2 uint8:0-2 int8:0-2 int16:0-2 int32:0-2 int64:0-2 float16:0-2 '
-            'float32:0-2 float64:0-2'
-        ),
-    },
 }
 
 if __name__ == "__main__":

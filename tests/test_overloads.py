@@ -287,3 +287,251 @@ def test_smallest_matrix_norm_of_no_entries_is_refused():
     with pytest.raises(IndexError, match=r"^amin\(\): Expected reduction dim (-1|0) to have "
                                          r"non-zero size\.$"):
         tg.linalg.matrix_norm(tg.ones(0, 3), -2)
+
+
+# ---------------------------------------------------------------- round(decimals=), zero_, 0-d dims
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("decimals", [0, 2, 3, -1, -3, 10, -40])
+def test_round_decimals_matches_pytorch(dtype, decimals):
+    torch = _torch()
+    values = [1.2345, 2.5, -2.5, 1234.5, 1500.0, 2500.0, 0.0125, -0.0125, 1e30, 0.0]
+    if dtype == "float16":  # 1e30 is inf there
+        values = values[:8]
+    ours, theirs = _both(values, dtype=dtype, requires_grad=True)
+    _assert_same(tg.round(ours, decimals=decimals), torch.round(theirs, decimals=decimals),
+                 rtol=1e-6 if dtype != "float16" else 1e-3)
+    if dtype == "float64":
+        ours.round(decimals=decimals).sum().backward()
+        assert not ours.grad.numpy().any()  # piecewise constant: zero, as PyTorch's
+        assert tg.gradcheck(lambda x: x.round(decimals=2) + x, tg.tensor([0.123, -4.5678],
+                                                                         dtype=tg.float64,
+                                                                         requires_grad=True))
+
+
+def test_round_decimals_refuses_integers_and_the_in_place_form_takes_it():
+    for dtype, name in ((tg.int64, "Long"), (tg.uint8, "Byte"), (tg.bool, "Bool")):
+        with pytest.raises(NotImplementedError,
+                           match=f"^\"round_vml_cpu\" not implemented for '{name}'$"):
+            tg.ones(2, dtype=dtype).round(decimals=0)
+        with pytest.raises(NotImplementedError, match=f"^\"round_cpu\" not implemented for "
+                                                      f"'{name}'$"):
+            tg.ones(2, dtype=dtype).round(decimals=2)
+    assert tg.tensor([3, 4]).round().tolist() == [3, 4]
+    x = tg.tensor([1.26, -3.14159])
+    assert x.round_(decimals=1) is x and np.allclose(x.numpy(), [1.3, -3.1])
+
+
+def test_zero_function_form_writes_in_place():
+    torch = _torch()
+    ours, theirs = _both(np.arange(6.0).reshape(2, 3))
+    assert tg.zero_(ours) is ours and ours._version == 1
+    _assert_same(ours, torch.zero_(theirs))
+
+
+@pytest.mark.parametrize("dim", [0, -1])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_max_min_and_argmax_over_dim_of_a_0d_tensor(dim, keepdim):
+    torch = _torch()
+    ours, theirs = _both(2.5, requires_grad=True)
+    for name in ("max", "min"):
+        our_pair = getattr(ours, name)(dim, keepdim)
+        their_pair = getattr(theirs, name)(dim, keepdim)
+        _assert_same(our_pair.values, their_pair.values)
+        _assert_same(our_pair.indices, their_pair.indices)
+        assert tg.gradcheck(lambda x: getattr(x, name)(dim, keepdim).values, ours)
+    _assert_same(ours.argmax(dim, keepdim), theirs.argmax(dim, keepdim))
+    _assert_same(ours.argmin(dim, keepdim), theirs.argmin(dim, keepdim))
+    _assert_same(ours.transpose(dim, 0), theirs.transpose(dim, 0))
+    assert tg.gradcheck(lambda x: x.transpose(0, dim) * 2, ours)
+    with pytest.raises(IndexError, match=re.escape("Dimension out of range (expected to be in "
+                                                   "range of [-1, 0], but got 1)")):
+        ours.max(1)
+    with pytest.raises(IndexError, match=re.escape("Dimension out of range (expected to be in "
+                                                   "range of [-1, 0], but got -2)")):
+        ours.transpose(0, -2)
+
+
+# ---------------------------------------------------------------- embedding options
+
+EMBEDDING_IDS = [[1, 1, 4], [0, 1, 4], [2, 0, 0]]
+
+
+@pytest.mark.parametrize("options", [
+    {"max_norm": 1.0}, {"max_norm": 1.5, "norm_type": 1.0}, {"max_norm": 0.5, "norm_type": 3.0},
+    {"scale_grad_by_freq": True}, {"sparse": True},
+    {"sparse": True, "scale_grad_by_freq": True, "padding_idx": 0, "max_norm": 1.0},
+    {"padding_idx": -1, "scale_grad_by_freq": True},
+])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_embedding_options_match_pytorch(options, dtype):
+    torch = _torch()
+    values = np.random.default_rng(5).standard_normal((5, 4))
+    ours, theirs = _both(values, dtype=dtype, requires_grad=True)
+    our_ids, their_ids = tg.tensor(EMBEDDING_IDS), torch.tensor(EMBEDDING_IDS)
+    our_out = tg.nn.functional.embedding(our_ids, ours, **options)
+    # PyTorch's sparse gradient refuses scale_grad_by_freq; ours is dense, and so is the
+    # reference then
+    their_options = dict(options, sparse=options.get("sparse", False)
+                         and not options.get("scale_grad_by_freq", False))
+    their_out = torch.nn.functional.embedding(their_ids, theirs, **their_options)
+    _assert_same(our_out, their_out, rtol=1e-6)
+    _assert_same(ours, theirs, rtol=1e-6)  # max_norm rescaled the same rows in place
+    assert ours._version == theirs._version
+    g = np.random.default_rng(6).standard_normal(tuple(our_out.shape))
+    our_out.backward(tg.tensor(g.astype(dtype)))
+    their_out.backward(torch.tensor(g.astype(dtype)))
+    their_grad = theirs.grad.to_dense() if theirs.grad.is_sparse else theirs.grad
+    np.testing.assert_allclose(ours.grad.numpy(), their_grad.numpy(), rtol=1e-6)
+
+
+def test_embedding_gradient_scaled_by_frequency_is_the_gradient_over_the_counts():
+    """scale_grad_by_freq is no derivative (gradcheck would refuse it by design): it is the
+    true gradient, which gradcheck checks, divided by how often each row is picked."""
+    weight = tg.tensor(np.random.default_rng(7).standard_normal((5, 3)), requires_grad=True)
+    ids = tg.tensor(EMBEDDING_IDS, dtype=tg.int32)
+    assert tg.gradcheck(lambda w: tg.nn.functional.embedding(ids, w), weight)
+    g = tg.tensor(np.random.default_rng(8).standard_normal((3, 3, 3)))
+    tg.nn.functional.embedding(ids, weight).backward(g)
+    true_grad = weight.grad.numpy().copy()
+    weight.grad = None
+    tg.nn.functional.embedding(ids, weight, scale_grad_by_freq=True).backward(g)
+    counts = np.maximum(np.bincount(np.ravel(EMBEDDING_IDS), minlength=5), 1)
+    np.testing.assert_allclose(weight.grad.numpy(), true_grad / counts[:, None])
+
+
+def test_nn_embedding_passes_its_options_to_the_function():
+    torch = _torch()
+    tg.manual_seed(0)
+    ours = tg.nn.Embedding(5, 4, max_norm=1.0, scale_grad_by_freq=True, sparse=True).double()
+    theirs = torch.nn.Embedding(5, 4, max_norm=1.0, scale_grad_by_freq=True, sparse=True).double()
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(ours.weight.detach().numpy().copy()))
+    _assert_same(ours(tg.tensor(EMBEDDING_IDS)), theirs(torch.tensor(EMBEDDING_IDS)))
+    assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda lib: lib.nn.functional.embedding(lib.tensor([[0]]), lib.zeros(3, 2, 2)),
+     RuntimeError, "'weight' must be 2-D"),
+    (lambda lib: lib.nn.functional.embedding(lib.tensor([[0]]), lib.zeros(3)),
+     RuntimeError, "'weight' must be 2-D"),
+    (lambda lib: lib.nn.functional.embedding(lib.tensor([[0]]), lib.zeros(3, 2), padding_idx=3),
+     AssertionError, "Padding_idx must be within num_embeddings"),
+    (lambda lib: lib.nn.functional.embedding(lib.tensor([[0]]), lib.zeros(3, 2), padding_idx=-4),
+     AssertionError, "Padding_idx must be within num_embeddings"),
+])
+def test_embedding_errors_are_pytorchs(call, error, message):
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(tg)
+    torch = _torch()
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(torch)
+
+
+# ---------------------------------------------------------------- scatter_reduce
+
+REDUCE_INDEX = [[0, 2, 2], [2, 2, 0], [3, 1, 2]]  # repeats along dim 0 of a (4, 3) tensor
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_matches_pytorch_and_passes_gradcheck(reduce, include_self):
+    torch = _torch()
+    rng = np.random.default_rng(9)
+    ours, theirs = _both(rng.uniform(0.5, 2, (4, 3)), requires_grad=True)
+    our_src, their_src = _both(rng.uniform(0.5, 2, (3, 4)), requires_grad=True)
+    call = lambda lib, x, s, i: lib.scatter_reduce(x, 0, i, s, reduce,  # noqa: E731
+                                                   include_self=include_self)
+    our_index = tg.tensor(REDUCE_INDEX)
+    _assert_same(call(tg, ours, our_src, our_index),
+                 call(torch, theirs, their_src, torch.tensor(REDUCE_INDEX)), rtol=1e-12)
+    assert tg.gradcheck(lambda x, s: call(tg, x, s, our_index), (ours, our_src))
+
+
+@pytest.mark.parametrize("reduce, self_values, src_values", [
+    ("prod", [[0.0, 2, 3], [1, 0, 2], [2, 2, 2], [1, 1, 1]],
+     [[0.0, 3, 0], [2, 0, 0], [5, 1, 4]]),  # one zero and two zeros at a position
+    ("amax", [[1.0, 2, 3], [1, 2, 3], [2, 2, 2], [1, 1, 1]],
+     [[2.0, 2, 3], [2, 2, 3], [2, 2, 1]]),  # ties between self and src
+    ("amin", [[1.0, 2, 3], [1, 2, 3], [2, 2, 2], [1, 1, 1]],
+     [[1.0, 2, 3], [1, 2, 3], [1, 2, 3]]),
+])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_gradients_at_zeros_and_ties_are_pytorchs(reduce, self_values,
+                                                                 src_values, include_self):
+    torch = _torch()
+    ours, theirs = _both(self_values, requires_grad=True)
+    our_src, their_src = _both(src_values, requires_grad=True)
+    g = np.random.default_rng(10).standard_normal((4, 3))
+    tg.scatter_reduce(ours, 0, tg.tensor(REDUCE_INDEX), our_src, reduce,
+                      include_self=include_self).backward(tg.tensor(g))
+    torch.scatter_reduce(theirs, 0, torch.tensor(REDUCE_INDEX), their_src, reduce,
+                         include_self=include_self).backward(torch.tensor(g))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(our_src.grad.numpy(), their_src.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", ["int64", "uint8", "bool", "float16"])
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+def test_scatter_reduce_on_other_dtypes_matches_pytorch(dtype, reduce):
+    torch = _torch()
+    if dtype == "bool" and reduce == "mean":
+        with pytest.raises(NotImplementedError, match=re.escape(
+                '"scatter_gather_tensor_cpu_reduce_mean" not implemented for \'Bool\'')):
+            tg.ones(4, 3, dtype=tg.bool).scatter_reduce(0, tg.tensor(REDUCE_INDEX),
+                                                        tg.ones(3, 3, dtype=tg.bool), "mean")
+        return
+    rng = np.random.default_rng(11)
+    ours, theirs = _both(rng.integers(0, 7, (4, 3)), dtype=dtype)
+    our_src, their_src = _both(rng.integers(0, 7, (3, 3)), dtype=dtype)
+    for include_self in (True, False):
+        _assert_same(ours.scatter_reduce(0, tg.tensor(REDUCE_INDEX), our_src, reduce,
+                                         include_self=include_self),
+                     theirs.scatter_reduce(0, torch.tensor(REDUCE_INDEX), their_src, reduce,
+                                           include_self=include_self))
+
+
+def test_scatter_reduce_in_place_and_its_errors():
+    torch = _torch()
+    ours, theirs = _both(np.ones((4, 3)))
+    our_src, their_src = _both(np.full((3, 3), 2.0))
+    assert ours.scatter_reduce_(0, tg.tensor(REDUCE_INDEX), our_src, "prod") is ours
+    _assert_same(ours, theirs.scatter_reduce_(0, torch.tensor(REDUCE_INDEX), their_src, "prod"))
+    for lib in (tg, torch):
+        with pytest.raises(RuntimeError, match="^reduce argument must be either sum, prod, mean, "
+                                               "amax or amin, got foo$"):
+            lib.ones(2).scatter_reduce(0, lib.tensor([0]), lib.ones(1), "foo")
+        _assert_same(tg.ones(2).scatter_reduce(0, tg.tensor([0]), tg.tensor([3.0]), "max"),
+                     torch.ones(2).scatter_reduce(0, torch.tensor([0]), torch.tensor([3.0]),
+                                                  "max"))  # an alias of amax
+        with pytest.raises(TypeError, match=re.escape(
+                "scatter_reduce(): argument 'src' (position 3) must be Tensor, not float")):
+            lib.ones(2).scatter_reduce(0, lib.tensor([0]), 2.0, "sum")
+        with pytest.raises(RuntimeError, match="^reduce argument must be either add or "
+                                               "multiply.$"):
+            lib.ones(2).scatter(0, lib.tensor([0]), 2.0, reduce="sum")
+
+
+def test_scatter_reduce_refuses_a_backward_through_its_result_written_in_place():
+    x = tg.ones(4, 3, dtype=tg.float64, requires_grad=True)
+    src = tg.full((3, 3), 2.0, dtype=tg.float64, requires_grad=True)
+    out = x.scatter_reduce(0, tg.tensor(REDUCE_INDEX), src, "prod")
+    out.mul_(3)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+    out = x.scatter_reduce(0, tg.tensor(REDUCE_INDEX), src, "amax")
+    src.detach().add_(1)  # an input it saved
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
+def test_scatter_reduce_refuses_writes_to_its_inputs_before_backward_as_pytorch():
+    torch = _torch()
+    for lib in (tg, torch):
+        x = lib.ones(4, 3, dtype=lib.float64, requires_grad=True)
+        src = lib.full((3, 3), 2.0, dtype=lib.float64, requires_grad=True)
+        out = x.scatter_reduce(0, lib.tensor(REDUCE_INDEX), src, "mean", include_self=False)
+        src.detach().add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            out.sum().backward()

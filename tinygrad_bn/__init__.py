@@ -100,6 +100,7 @@ triu = Tensor.triu
 gather = Tensor.gather
 scatter = Tensor.scatter
 scatter_add = Tensor.scatter_add
+scatter_reduce = Tensor.scatter_reduce
 sort = Tensor.sort
 argsort = Tensor.argsort
 topk = Tensor.topk
@@ -190,5 +191,6 @@ cummax = Tensor.cummax
 cummin = Tensor.cummin
 aminmax = Tensor.aminmax
 count_nonzero = Tensor.count_nonzero
+zero_ = Tensor.zero_
 
 __version__ = "0.1.0"

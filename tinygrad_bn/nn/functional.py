@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes
-from ..autograd import graph
+from ..autograd import graph, no_grad
 from ..dtypes import DTypeLike
 from ..ops import GELU, BatchNorm, CrossEntropy, Derived, Embedding, LayerNorm, Linear
 from ..ops.random import Dropout
@@ -145,23 +145,58 @@ def _one_hot(labels, num_classes):
     return (labels[..., None] == np.arange(num_classes)).astype(np.int64)
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
-    """Rows of ``weight`` ``(num_embeddings, dim)`` picked by the int64 indices ``input`` (any
-    shape); the result has shape ``input.shape + (dim,)``. The row at ``padding_idx`` gets no
-    gradient. One ``ops.Embedding`` node (its backward a sort-based scatter-add)."""
-    if not isinstance(input, Tensor) or input.dtype != dtypes.int64:
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of ``weight`` ``(num_embeddings, dim)`` picked by the int64 or int32 indices
+    ``input`` (any shape); the result has shape ``input.shape + (dim,)``. One ``ops.Embedding``
+    node (its backward a sort-based scatter-add).
+
+    As PyTorch's: the row at ``padding_idx`` (negative counts from the end) gets no gradient;
+    with ``max_norm``, each row ``input`` picks whose ``norm_type``-norm exceeds it is first
+    rescaled in place to norm ``max_norm`` (``row * max_norm / (norm + 1e-7)``, no gradient:
+    ``weight``'s version goes up); ``scale_grad_by_freq`` divides each row's gradient by how
+    often ``input`` picks it. ``sparse=True`` is accepted, but the gradient is dense: this
+    framework has no sparse tensors.
+    """
+    del sparse  # a layout for the gradient only: it is the same values, dense here
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    if not isinstance(input, Tensor) or input.dtype not in (dtypes.int64, dtypes.int32):
         got = input.dtype if isinstance(input, Tensor) else type(input).__name__
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
             f"types: Long, Int; but got {got} instead (while checking arguments for embedding)"
         )
+    if padding_idx is not None:
+        if not -weight.shape[0] <= padding_idx < weight.shape[0]:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx %= weight.shape[0]
     ids = Derived.apply(input, function=_embedding_ids,
                         keywords={"num_embeddings": weight.shape[0]})
-    if weight.ndim != 2:  # PyTorch's 'weight' must be 2-D; index as NumPy would
-        return weight[ids]
-    if padding_idx is not None:
-        padding_idx %= weight.shape[0]
-    return Embedding.apply(weight, ids, padding_idx=padding_idx)
+    if max_norm is not None:
+        _renormalise_rows(weight, ids, max_norm, norm_type)
+    return Embedding.apply(weight, ids, padding_idx=padding_idx,
+                           scale_grad_by_freq=bool(scale_grad_by_freq))
+
+
+def _renormalise_rows(weight, ids, max_norm, norm_type):
+    """PyTorch's ``embedding_renorm_``: each distinct row ``ids`` picks whose ``norm_type``-norm
+    (in the row's dtype, float32 for float16) exceeds ``max_norm`` is scaled in place by
+    ``max_norm / (norm + 1e-7)``, outside autograd."""
+    graph.untraceable("embedding(max_norm=...) rescales the rows its indices pick, in place: "
+                      "which rows depends on the indices' values")
+    rows = np.unique(ids.numpy())
+    values = weight.detach().numpy()[rows]
+    wide = np.promote_types(values.dtype, np.float32)
+    norms = np.linalg.norm(values.astype(wide), ord=norm_type, axis=1).astype(np.float64)
+    over = norms > max_norm
+    if not over.any():
+        return
+    scale = (max_norm / (norms[over] + 1e-7)).astype(wide)[:, np.newaxis]
+    rescaled = (values[over].astype(wide) * scale).astype(values.dtype)
+    with no_grad():
+        weight[constant_tensor(rows[over])] = constant_tensor(rescaled)
 
 
 def _embedding_ids(indices, num_embeddings):

@@ -539,11 +539,31 @@ class Ceil(_Stepwise):
 
 
 class Round(_Stepwise):
-    """``a`` rounded to the nearest integer, halves to even (as PyTorch and NumPy). Gradient:
-    zero."""
+    """``a`` rounded to the nearest integer, halves to even (as PyTorch and NumPy); with
+    ``decimals`` to that many decimal places (negative: to tens, hundreds, ...) by PyTorch's
+    formula, ``round(a * 10**d) / 10**d`` for ``d > 0`` and ``round(a / 10**-d) * 10**-d``
+    otherwise, in ``a``'s dtype (float32 for float16, PyTorch's compute type): a scale beyond
+    that range gives inf or nan as there. Gradient: zero."""
 
-    __slots__ = ()
+    __slots__ = ("decimals",)
+    arguments = ("decimals",)
     function = staticmethod(np.round)
+
+    def __init__(self, decimals=0):
+        self.decimals = decimals
+
+    def forward(self, a):
+        if self.decimals == 0:
+            return np.round(a)
+        wide = a.astype(np.float32) if a.dtype == np.float16 else a
+        with np.errstate(over="ignore", invalid="ignore"):
+            # PyTorch computes 10**|d| in double, then casts it to the compute type
+            scale = np.asarray(np.float64(10.0) ** abs(self.decimals)).astype(wide.dtype)
+            if self.decimals > 0:
+                out = np.round(wide * scale) / scale
+            else:
+                out = np.round(wide / scale) * scale
+        return out.astype(a.dtype, copy=False)
 
 
 class Trunc(_Stepwise):

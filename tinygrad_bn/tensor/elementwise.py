@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numbers
 # ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
-from builtins import float as _float
+from builtins import float as _float, int as _int
 
 import numpy as np
 
@@ -168,9 +168,17 @@ class ElementwiseMethods:
         back unchanged with their dtype (PyTorch's rule), and the gradient is zero."""
         return self._stepwise(Ceil)
 
-    def round(self) -> Tensor:
-        """Round to the nearest integer, halves to even (as PyTorch)."""
-        return self._stepwise(Round)
+    def round(self, *, decimals: _int | None = None) -> Tensor:
+        """Round to the nearest integer, halves to even (as PyTorch); with ``decimals``, to that
+        many decimal places (negative: to tens, hundreds, ...; see ``ops.Round`` for the
+        formula). Integer and bool tensors come back unchanged without ``decimals`` and are
+        refused with it, as in PyTorch. The gradient is zero."""
+        if decimals is None:
+            return self._stepwise(Round)
+        if not dtypes.is_floating(self._array.dtype):
+            kernel = "round_vml_cpu" if decimals == 0 else "round_cpu"
+            raise dtypes.not_implemented(kernel, self._array.dtype)
+        return Round.apply(self, decimals=int(decimals))
 
     def trunc(self) -> Tensor:
         """Round toward zero: elementwise, same shape; integer and bool tensors come back unchanged

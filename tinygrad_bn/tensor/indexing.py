@@ -142,9 +142,29 @@ class IndexingMethods:
             warn_reduce_with_tensor_src(stacklevel=4)  # the caller, under accept_numpy_names
         return result
 
-    def _scatter(self, dim, index, src, overwrite, reduce):
-        """``scatter``/``scatter_add``; PyTorch's messages name ``scatter()`` for both."""
-        if reduce is not None and reduce not in ("add", "multiply"):
+    def scatter_reduce(self, dim: _int, index: Tensor, src: Tensor, reduce: str, *,
+                       include_self: _bool = True) -> Tensor:
+        """A copy with each ``src[i][j]`` reduced into ``self[index[i][j]][j]`` for ``dim=0``
+        (likewise along any dim) by ``reduce``: ``"sum"``, ``"prod"``, ``"mean"``, ``"amax"``
+        or ``"amin"``; ``include_self=False`` leaves this tensor's values at the positions
+        written out of the reduction. ``index`` as for ``scatter``. Differentiable, with
+        PyTorch's gradients (see ``ops.ScatterReduce``)."""
+        if not isinstance(src, Tensor):
+            raise TypeError(f"scatter_reduce(): argument 'src' (position 3) must be Tensor, not "
+                            f"{type(src).__name__}")
+        reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch's aliases
+        if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+            raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, "
+                               f"got {reduce}")
+        if reduce == "mean" and self._array.dtype is dtypes.bool:
+            raise dtypes.not_implemented("scatter_gather_tensor_cpu_reduce_mean", dtypes.bool)
+        return self._scatter(dim, index, src, False, reduce, include_self)
+
+    def _scatter(self, dim, index, src, overwrite, reduce, include_self=True):
+        """``scatter``/``scatter_add``/``scatter_reduce``; PyTorch's messages name
+        ``scatter()`` for all. ``reduce`` "add"/"multiply" is ``scatter``'s deprecated form."""
+        deprecated_form = reduce in ("add", "multiply")
+        if overwrite and reduce is not None and not deprecated_form:
             raise RuntimeError("reduce argument must be either add or multiply.")
         d = normalize_dim(dim, self.ndim)
         is_tensor = isinstance(src, Tensor)
@@ -156,10 +176,13 @@ class IndexingMethods:
             src = constant_tensor(np.full(index._array.shape, src, dtype=self._array.dtype))
         if self.ndim == 0 or index.ndim == 0:  # 0-d and 1-D of size 1 are interchangeable
             flat = self.reshape(-1)._scatter(0, index.reshape(-1), src.reshape(-1), overwrite,
-                                             reduce)
+                                             reduce, include_self)
             return flat.reshape(self.shape)
         if reduce is not None:
-            return ScatterReduce.apply(self, src, index, dim=d, reduce=reduce)
+            if deprecated_form:
+                reduce = "sum" if reduce == "add" else "prod"
+            return ScatterReduce.apply(self, src, index, dim=d, reduce=reduce,
+                                       include_self=include_self, deprecated_form=deprecated_form)
         return ScatterAdd.apply(self, src, index, dim=d, overwrite=overwrite)
 
 

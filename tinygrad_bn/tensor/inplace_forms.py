@@ -12,7 +12,7 @@ requires grad refuses, and autograd differentiates through the write."""
 from __future__ import annotations
 
 # ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
-from builtins import float as _float, int as _int
+from builtins import bool as _bool, float as _float, int as _int
 
 import numpy as np
 
@@ -114,9 +114,10 @@ class InPlaceFormsMethods:
         """In-place ``trunc`` (its gradient is zero)."""
         return self._write(Tensor.trunc)
 
-    def round_(self) -> Tensor:
-        """In-place ``round``: halves to even, as ``round`` (its gradient is zero)."""
-        return self._write(Tensor.round)
+    def round_(self, *, decimals: _int | None = None) -> Tensor:
+        """In-place ``round``: halves to even, to ``decimals`` places when given, as ``round``
+        (its gradient is zero)."""
+        return self._write(Tensor.round, decimals=decimals)
 
     # ------------------------------------------------------------------ two arguments and more
 
@@ -256,6 +257,13 @@ class InPlaceFormsMethods:
         """In-place ``scatter_add``: ``src`` added at the positions ``index`` names along
         ``dim`` (repeated positions add up)."""
         return self._write(Tensor.scatter_add, dim, index, src)
+
+    def scatter_reduce_(self, dim: _int, index: Tensor, src: Tensor, reduce: str, *,
+                        include_self: _bool = True) -> Tensor:
+        """In-place ``scatter_reduce``: ``src`` reduced into the positions ``index`` names
+        along ``dim`` by ``reduce`` (differentiable, as the out-of-place form)."""
+        return self._write(Tensor.scatter_reduce, dim, index, src, reduce,
+                           include_self=include_self)
 
     def _scatter_reduce_(self, dim, index, src, reduce):
         result = self.detach()._scatter(dim, index, src, True, reduce)  # checks, computes

@@ -54,16 +54,18 @@ class ReductionMethods:
         self._check_reducible("argmax", dim, IndexError)
         if dim is None:
             return Derived.apply(self, function=np.argmax)
-        return Derived.apply(self, function=np.argmax,
-                             keywords={"axis": normalize_dim(dim, self.ndim), "keepdims": keepdim})
+        axis = normalize_dim(dim, self.ndim)
+        axis = axis if self.ndim else None  # a 0-d tensor (dim 0 or -1): its one element
+        return Derived.apply(self, function=np.argmax, keywords={"axis": axis, "keepdims": keepdim})
 
     def argmin(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
         self._check_reducible("argmin", dim, IndexError)
         if dim is None:
             return Derived.apply(self, function=np.argmin)
-        return Derived.apply(self, function=np.argmin,
-                             keywords={"axis": normalize_dim(dim, self.ndim), "keepdims": keepdim})
+        axis = normalize_dim(dim, self.ndim)
+        axis = axis if self.ndim else None  # a 0-d tensor (dim 0 or -1): its one element
+        return Derived.apply(self, function=np.argmin, keywords={"axis": axis, "keepdims": keepdim})
 
     # ------------------------------------------------------------------ sums, means, spreads
 
@@ -175,7 +177,7 @@ class ReductionMethods:
             # a 0-d tensor (dim 0 or -1) is its own maximum: reduced over nothing, as a whole
             values = op.apply(self, dim=d if self.ndim else None, keepdim=keepdim)
             pair = return_types.max if op is Max else return_types.min
-            return pair(values, arg(self, d, keepdim))
+            return pair(values, arg(self, dim, keepdim))
         return op.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def amax(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
