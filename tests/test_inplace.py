@@ -180,7 +180,7 @@ def test_setitem_accepts_every_index_form_and_casts_to_the_tensors_dtype():
      "shape [3]"),
     (lambda: tg.zeros(3).__setitem__(5, 1.0), IndexError, "index 5 is out of bounds"),
     (lambda: tg.zeros(3).masked_fill_(tg.tensor([1, 0, 1]), 1.0), RuntimeError,
-     "masked_fill_ only supports boolean masks, but got mask with dtype int64"),
+     "masked_fill_ only supports boolean masks, but got mask with dtype long int"),
     (lambda: tg.zeros(3).fill_(tg.ones(2)), RuntimeError,
      "fill_ only supports 0-dimension value tensor but got tensor with 1 dimensions."),
     (lambda: setattr(tg.zeros(3), "data", np.zeros(3)), TypeError, "data must be a Tensor"),

@@ -61,7 +61,8 @@ class IndexingMethods:
     def masked_fill(self, mask: Tensor, value: Tensor | Number) -> Tensor:
         """A copy with ``value`` (a number or a 0-d tensor) where the boolean ``mask`` holds."""
         if not isinstance(mask, Tensor) or mask._array.dtype is not dtypes.bool:
-            got = mask._array.dtype if isinstance(mask, Tensor) else type(mask).__name__
+            got = (dtypes.cpp_type_name(mask._array.dtype) if isinstance(mask, Tensor)
+                   else type(mask).__name__)
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
         if isinstance(value, Tensor) and value.ndim != 0:
             raise RuntimeError(
