@@ -95,10 +95,10 @@ ERRORS = [
     ("index_array_out_of_range", lambda: x23()[[0, 7]], IndexError,
      "index 7 is out of bounds for dimension 0 with size 2"),
     ("index_too_many", lambda: tg.randn(3)[0, 0], IndexError,
-     "too many indices for tensor: tensor is 1-dimensional, but 2 were indexed"),
+     "too many indices for tensor of dimension 1 (indexing a tensor of shape (3,))"),
     ("index_float_tensor", lambda: x23()[tg.tensor([0.0])], IndexError,
      "tensors used as indices must be long, int, byte or bool tensors (got float32)"),
-    ("index_float", lambda: x23()[1.5], IndexError, "(got 1.5)"),
+    ("index_float", lambda: x23()[1.5], IndexError, "(got float)"),
     ("index_mask_shape", lambda: x23()[tg.ones(3).bool()], IndexError,
      "boolean index did not match indexed tensor along dimension 0"),
     # values and dtypes

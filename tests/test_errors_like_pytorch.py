@@ -213,6 +213,21 @@ ERRORS = [
     ("new_zeros_of_integers_requires_grad", lambda m: m.tensor([1]).new_zeros(
         2, requires_grad=True), RuntimeError,
      "Only Tensors of floating point and complex dtype can require gradients"),
+    # indexing
+    ("index_with_a_float", lambda m: m.ones(2, 3)[0, 1.5], IndexError,
+     "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+     "indices (got float)"),
+    ("assign_to_a_view_of_other_shape", lambda m: m.ones(2, 3).__setitem__(0, m.ones(4)),
+     RuntimeError, "The expanded size of the tensor (3) must match the existing size (4) at "
+     "non-singleton dimension 0.  Target sizes: [3].  Tensor sizes: [4]"),
+    ("assign_through_a_recorded_view", lambda m: m.ones(2, 3, requires_grad=True).clone()
+     .__setitem__((slice(None),), m.ones(2, 2)), RuntimeError,
+     "The expanded size of the tensor (3) must match the existing size (2) at non-singleton "
+     "dimension 1.  Target sizes: [2, 3].  Tensor sizes: [2, 2]"),
+    ("assign_through_an_index_tensor", lambda m: m.ones(2, 3).__setitem__(
+        m.tensor([0]), m.ones(4)), RuntimeError,
+     "shape mismatch: value tensor of shape [4] cannot be broadcast to indexing result of shape "
+     "[1, 3]"),
     # roll
     ("roll_no_shifts", lambda m: m.ones(5).roll(()), RuntimeError, "`shifts` required"),
     ("roll_no_shifts_with_dims", lambda m: m.ones(5).roll((), ()), RuntimeError,
@@ -387,3 +402,26 @@ def test_batch_norm_of_n_c_star_and_empty_inputs_like_pytorch(shape, training):
         if our_leaf is not None and their_leaf.grad is not None:
             np.testing.assert_allclose(our_leaf.grad.numpy(), their_leaf.grad.numpy(),
                                        atol=1e-10)
+
+
+# PyTorch's message, then the indexed shape tinygrad_bn adds (its errors name the bad value).
+PREFIXED = [
+    ("too_many_indices", lambda m: m.ones(2, 3)[0, 0, 0], IndexError,
+     "too many indices for tensor of dimension 2"),
+    ("index_a_0d_tensor", lambda m: m.tensor(1.0)[0], IndexError,
+     "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+     "C++ to convert a 0-dim tensor to a number"),
+    ("index_out_of_range", lambda m: m.ones(2, 3)[:, -4], IndexError,
+     "index -4 is out of bounds for dimension 1 with size 3"),
+]
+
+
+@pytest.mark.parametrize("name, call, error, message", PREFIXED, ids=_ids(PREFIXED))
+def test_error_message_starts_as_pytorchs(name, call, error, message):
+    with pytest.raises(error) as raised:
+        call(tg)
+    assert str(raised.value).startswith(message + " (indexing a tensor of shape ")
+    torch = pytest.importorskip("torch")
+    with pytest.raises(error) as raised:
+        call(torch)
+    assert str(raised.value).split("\n")[0] == message

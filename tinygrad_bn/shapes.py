@@ -146,6 +146,28 @@ def broadcast_error(a_shape, b_shape, name_shapes=True):
 
 
 def index_error_message(error, shape):
-    """NumPy's IndexError message in PyTorch's words (``dimension`` for ``axis``), with the shape."""
-    message = str(error).replace("axis", "dimension").replace("array", "tensor")
+    """NumPy's IndexError message in PyTorch's words (``dimension`` for ``axis``, PyTorch's
+    sentence for too many indices), with the shape."""
+    message = str(error)
+    if message.startswith("too many indices"):
+        message = (f"too many indices for tensor of dimension {len(shape)}" if shape else
+                   "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                   "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    message = message.replace("axis", "dimension").replace("array", "tensor")
     return f"{message} (indexing a tensor of shape {tuple(shape)})"
+
+
+def assignment_shape_error(value_shape, indexed_shape, basic):
+    """PyTorch's message for ``t[index] = value`` when ``value`` does not broadcast to what the
+    index selects: the message of ``expand`` for an index of ints and slices (PyTorch copies
+    into the view), the "shape mismatch" one for an index holding tensors."""
+    value_shape, indexed_shape = list(value_shape), list(indexed_shape)
+    if basic and len(value_shape) <= len(indexed_shape):
+        lead = len(indexed_shape) - len(value_shape)
+        for i, size in reversed(list(enumerate(value_shape))):
+            if size != 1 and size != indexed_shape[lead + i]:
+                return (f"The expanded size of the tensor ({indexed_shape[lead + i]}) must match "
+                        f"the existing size ({size}) at non-singleton dimension {lead + i}.  "
+                        f"Target sizes: {indexed_shape}.  Tensor sizes: {value_shape}")
+    return (f"shape mismatch: value tensor of shape {value_shape} cannot be broadcast to "
+            f"indexing result of shape {indexed_shape}")

@@ -155,8 +155,8 @@ def _index(index):
             if part.ndim == 0 and part.dtype.kind in "iu":
                 part = int(part)
         elif isinstance(part, float):
-            raise IndexError(f"only integers, slices, None, ... and integer or boolean tensors "
-                             f"are valid indices (got {part!r})")
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             f"byte Variables are valid indices (got {type(part).__name__})")
         converted.append(part)
     if isinstance(index, tuple) or len(converted) != 1:
         return tuple(converted), tensors
