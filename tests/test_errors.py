@@ -47,8 +47,8 @@ ERRORS = [
      "The expanded size of the tensor (4) must match the existing size (3) at non-singleton "
      "dimension 1.  Target sizes: [2, 4].  Tensor sizes: [2, 3]"),
     ("expand_too_few", lambda: x23().expand(3), RuntimeError,
-     "expand: the number of sizes provided (1) must be greater or equal to the number of "
-     "dimensions in the tensor (2)"),
+     "expand(torch.FloatTensor{[2, 3]}, size=[3]): the number of sizes provided (1) must be "
+     "greater or equal to the number of dimensions in the tensor (2)"),
     ("permute_length", lambda: x23().permute(1, 0, 2), RuntimeError,
      "input.dim() = 2 is not equal to len(dims) = 3"),
     ("permute_duplicate", lambda: x23().permute(1, 1), RuntimeError,
@@ -100,7 +100,8 @@ ERRORS = [
      "tensors used as indices must be long, int, byte or bool tensors (got float32)"),
     ("index_float", lambda: x23()[1.5], IndexError, "(got float)"),
     ("index_mask_shape", lambda: x23()[tg.ones(3).bool()], IndexError,
-     "boolean index did not match indexed tensor along dimension 0"),
+     "The shape of the mask [3] at index 0 does not match the shape of the indexed tensor "
+     "[2, 3] at index 0"),
     # values and dtypes
     ("item", lambda: x23().item(), RuntimeError,
      "a Tensor with 6 elements cannot be converted to Scalar"),

@@ -160,6 +160,12 @@ ERRORS = [
     # views and pieces
     ("expand_minus_one_in_a_new_dim", lambda m: m.ones(2, 3).expand(-1, 2, 3), RuntimeError,
      "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 0"),
+    ("expand_to_fewer_dims", lambda m: m.ones(2, 3).expand(3), RuntimeError,
+     "expand(torch.FloatTensor{[2, 3]}, size=[3]): the number of sizes provided (1) must be "
+     "greater or equal to the number of dimensions in the tensor (2)"),
+    ("broadcast_to_fewer_dims", lambda m: m.ones(2, 3, dtype=m.int64).broadcast_to((4,)),
+     RuntimeError, "expand(torch.LongTensor{[2, 3]}, size=[4]): the number of sizes provided "
+     "(1) must be greater or equal to the number of dimensions in the tensor (2)"),
     ("split_size_zero", lambda m: m.ones(2, 3).split(0, 1), RuntimeError,
      "split_size can only be 0 if dimension size is 0, but got dimension size of 3"),
     ("split_size_negative", lambda m: m.ones(2, 3).split(-1, 1), RuntimeError,
@@ -217,6 +223,22 @@ ERRORS = [
     ("index_with_a_float", lambda m: m.ones(2, 3)[0, 1.5], IndexError,
      "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
      "indices (got float)"),
+    ("mask_of_other_shape", lambda m: m.ones(2, 3)[m.ones(3, 3, dtype=m.bool)], IndexError,
+     "The shape of the mask [3, 3] at index 0 does not match the shape of the indexed tensor "
+     "[2, 3] at index 0"),
+    ("mask_after_an_int", lambda m: m.ones(2, 3)[0, m.ones(2, dtype=m.bool)], IndexError,
+     "The shape of the mask [2] at index 0 does not match the shape of the indexed tensor [3] "
+     "at index 0"),
+    ("mask_after_a_slice_and_none", lambda m: m.ones(2, 3, 4)[None, 1:, m.ones(3, 5,
+                                                                               dtype=m.bool)],
+     IndexError, "The shape of the mask [3, 5] at index 1 does not match the shape of the "
+     "indexed tensor [1, 1, 3, 4] at index 3"),
+    ("second_mask_after_ellipsis", lambda m: m.ones(2, 3)[..., m.ones(4, dtype=m.bool)],
+     IndexError, "The shape of the mask [4] at index 0 does not match the shape of the indexed "
+     "tensor [2, 3] at index 1"),
+    ("assign_through_a_mask", lambda m: m.ones(2, 3).__setitem__(m.ones(3, dtype=m.bool), 1.0),
+     IndexError, "The shape of the mask [3] at index 0 does not match the shape of the indexed "
+     "tensor [2, 3] at index 0"),
     ("assign_to_a_view_of_other_shape", lambda m: m.ones(2, 3).__setitem__(0, m.ones(4)),
      RuntimeError, "The expanded size of the tensor (3) must match the existing size (4) at "
      "non-singleton dimension 0.  Target sizes: [3].  Tensor sizes: [4]"),

@@ -133,7 +133,7 @@ class GetItem(Op):
                 return a[parts if Ellipsis in parts else parts + (Ellipsis,)]
             return np.asarray(a[index])
         except IndexError as error:
-            raise IndexError(index_error_message(error, a.shape)) from None
+            raise IndexError(index_error_message(error, a.shape, index)) from None
 
     def backward(self, grad_output):
         index = self.saved[0] if self.saved else self.index

@@ -443,7 +443,7 @@ class InPlaceMethods:
         try:
             self._array[index] = array
         except IndexError as error:
-            raise IndexError(index_error_message(error, self.shape)) from None
+            raise IndexError(index_error_message(error, self.shape, index)) from None
         except ValueError:
             raise RuntimeError(assignment_shape_error(
                 np.shape(array), np.shape(self._array[index]), _is_basic(template))) from None

@@ -146,8 +146,9 @@ class ShapeMethods:
         sizes = tuple(size_arguments(sizes))
         if len(sizes) < self.ndim:
             raise RuntimeError(
-                f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
-                f"the number of dimensions in the tensor ({self.ndim})"
+                f"expand({self.type()}{{{list(self.shape)}}}, size={list(sizes)}): the number of "
+                f"sizes provided ({len(sizes)}) must be greater or equal to the number of "
+                f"dimensions in the tensor ({self.ndim})"
             )
         lead = len(sizes) - self.ndim
         for i, wanted in enumerate(sizes[:lead]):
