@@ -157,6 +157,99 @@ ERRORS = [
         m.ones(1, 3, 1, 1), None, None, training=True), ValueError,
      "Expected more than 1 value per channel when training, got input size "
      "torch.Size([1, 3, 1, 1])"),
+    # views and pieces
+    ("expand_minus_one_in_a_new_dim", lambda m: m.ones(2, 3).expand(-1, 2, 3), RuntimeError,
+     "The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension 0"),
+    ("expand_to_fewer_dims", lambda m: m.ones(2, 3).expand(3), RuntimeError,
+     "expand(torch.FloatTensor{[2, 3]}, size=[3]): the number of sizes provided (1) must be "
+     "greater or equal to the number of dimensions in the tensor (2)"),
+    ("broadcast_to_fewer_dims", lambda m: m.ones(2, 3, dtype=m.int64).broadcast_to((4,)),
+     RuntimeError, "expand(torch.LongTensor{[2, 3]}, size=[4]): the number of sizes provided "
+     "(1) must be greater or equal to the number of dimensions in the tensor (2)"),
+    ("split_size_zero", lambda m: m.ones(2, 3).split(0, 1), RuntimeError,
+     "split_size can only be 0 if dimension size is 0, but got dimension size of 3"),
+    ("split_size_negative", lambda m: m.ones(2, 3).split(-1, 1), RuntimeError,
+     "split expects split_size be non-negative, but got split_size=-1"),
+    ("split_sizes_negative", lambda m: m.ones(2, 3).split([1, -1, 3], 1), RuntimeError,
+     "split_with_sizes expects split_sizes have only non-negative entries, but got "
+     "split_sizes=[1, -1, 3]"),
+    ("index_select_dim0_out_of_range", lambda m: m.ones(3, 4).index_select(0, m.tensor([0, 3])),
+     IndexError, "index out of range in self"),
+    ("index_select_last_dim_out_of_range", lambda m: m.ones(2, 3, 4).index_select(
+        2, m.tensor([-9])), IndexError, "index out of range in self"),
+    ("index_select_dim1_out_of_range", lambda m: m.ones(3, 4).index_select(1, m.tensor([4])),
+     RuntimeError, "INDICES element is out of DATA bounds, id=4 axis_dim=4"),
+    # Python values of tensors
+    ("float_of_several_elements", lambda m: float(m.ones(2, 3)), ValueError,
+     "only one element tensors can be converted to Python scalars"),
+    ("int_of_no_element", lambda m: int(m.ones(0)), ValueError,
+     "only one element tensors can be converted to Python scalars"),
+    ("item_of_several_elements", lambda m: m.ones(2, 3).item(), RuntimeError,
+     "a Tensor with 6 elements cannot be converted to Scalar"),
+    ("bool_of_no_element", lambda m: bool(m.ones(0)), RuntimeError,
+     "Boolean value of Tensor with no values is ambiguous"),
+    # dtypes an op refuses
+    ("bitwise_and_of_floats", lambda m: m.ones(2) & m.ones(2), NotImplementedError,
+     "\"bitwise_and_cpu\" not implemented for 'Float'"),
+    ("bitwise_xor_of_floats", lambda m: m.ones(2) ^ m.ones(2), NotImplementedError,
+     "\"bitwise_xor_cpu\" not implemented for 'Float'"),
+    ("invert_floats", lambda m: ~m.ones(2), TypeError,
+     "~ (operator.invert) is only implemented on integer and Boolean-type tensors"),
+    ("subtract_two_bool_tensors", lambda m: m.ones(2, dtype=m.bool) - m.ones(2, dtype=m.bool),
+     RuntimeError, "Subtraction, the `-` operator, with two bool tensors is not supported. Use "
+     "the `^` or `logical_xor()` operator instead."),
+    ("subtract_a_bool_tensor", lambda m: m.ones(2) - m.ones(2, dtype=m.bool), RuntimeError,
+     "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+     "invert a mask, use the `~` or `logical_not()` operator instead."),
+    ("where_integer_condition", lambda m: m.where(m.ones(2, dtype=m.int64), m.ones(2),
+                                                  m.ones(2)), RuntimeError,
+     "where expected condition to be a boolean tensor, but got a tensor with dtype Long"),
+    ("masked_fill_integer_mask", lambda m: m.ones(2).masked_fill(m.ones(2, dtype=m.int64), 0.0),
+     RuntimeError, "masked_fill_ only supports boolean masks, but got mask with dtype long int"),
+    ("masked_fill_half_mask", lambda m: m.ones(2).masked_fill(m.ones(2, dtype=m.float16), 0.0),
+     RuntimeError, "masked_fill_ only supports boolean masks, but got mask with dtype c10::Half"),
+    ("argmax_of_a_dim_tuple", lambda m: m.ones(2, 3).argmax((0, 1)), TypeError,
+     "argmax(): argument 'dim' (position 1) must be int, not tuple"),
+    ("clamp_without_bounds", lambda m: m.ones(2).clamp(), RuntimeError,
+     "torch.clamp: At least one of 'min' or 'max' must not be None"),
+    ("tensor_of_integers_requires_grad", lambda m: m.tensor([1, 2], requires_grad=True),
+     RuntimeError, "Only Tensors of floating point and complex dtype can require gradients"),
+    ("arange_requires_grad", lambda m: m.arange(3, requires_grad=True), RuntimeError,
+     "Only Tensors of floating point and complex dtype can require gradients"),
+    ("new_zeros_of_integers_requires_grad", lambda m: m.tensor([1]).new_zeros(
+        2, requires_grad=True), RuntimeError,
+     "Only Tensors of floating point and complex dtype can require gradients"),
+    # indexing
+    ("index_with_a_float", lambda m: m.ones(2, 3)[0, 1.5], IndexError,
+     "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+     "indices (got float)"),
+    ("mask_of_other_shape", lambda m: m.ones(2, 3)[m.ones(3, 3, dtype=m.bool)], IndexError,
+     "The shape of the mask [3, 3] at index 0 does not match the shape of the indexed tensor "
+     "[2, 3] at index 0"),
+    ("mask_after_an_int", lambda m: m.ones(2, 3)[0, m.ones(2, dtype=m.bool)], IndexError,
+     "The shape of the mask [2] at index 0 does not match the shape of the indexed tensor [3] "
+     "at index 0"),
+    ("mask_after_a_slice_and_none", lambda m: m.ones(2, 3, 4)[None, 1:, m.ones(3, 5,
+                                                                               dtype=m.bool)],
+     IndexError, "The shape of the mask [3, 5] at index 1 does not match the shape of the "
+     "indexed tensor [1, 1, 3, 4] at index 3"),
+    ("second_mask_after_ellipsis", lambda m: m.ones(2, 3)[..., m.ones(4, dtype=m.bool)],
+     IndexError, "The shape of the mask [4] at index 0 does not match the shape of the indexed "
+     "tensor [2, 3] at index 1"),
+    ("assign_through_a_mask", lambda m: m.ones(2, 3).__setitem__(m.ones(3, dtype=m.bool), 1.0),
+     IndexError, "The shape of the mask [3] at index 0 does not match the shape of the indexed "
+     "tensor [2, 3] at index 0"),
+    ("assign_to_a_view_of_other_shape", lambda m: m.ones(2, 3).__setitem__(0, m.ones(4)),
+     RuntimeError, "The expanded size of the tensor (3) must match the existing size (4) at "
+     "non-singleton dimension 0.  Target sizes: [3].  Tensor sizes: [4]"),
+    ("assign_through_a_recorded_view", lambda m: m.ones(2, 3, requires_grad=True).clone()
+     .__setitem__((slice(None),), m.ones(2, 2)), RuntimeError,
+     "The expanded size of the tensor (3) must match the existing size (2) at non-singleton "
+     "dimension 1.  Target sizes: [2, 3].  Tensor sizes: [2, 2]"),
+    ("assign_through_an_index_tensor", lambda m: m.ones(2, 3).__setitem__(
+        m.tensor([0]), m.ones(4)), RuntimeError,
+     "shape mismatch: value tensor of shape [4] cannot be broadcast to indexing result of shape "
+     "[1, 3]"),
     # roll
     ("roll_no_shifts", lambda m: m.ones(5).roll(()), RuntimeError, "`shifts` required"),
     ("roll_no_shifts_with_dims", lambda m: m.ones(5).roll((), ()), RuntimeError,
@@ -244,6 +337,7 @@ RESULTS = [
     ("uint8_to_int8_negative_powers", lambda m: m.tensor([1, 2, 3], dtype=m.uint8)
      ** m.tensor([-1], dtype=m.int8), (3,)),
     ("number_to_tensor_power_function", lambda m: m.pow(2, m.tensor([1, 2])), (2,)),
+    ("split_size_zero_of_an_empty_dim", lambda m: m.ones(0, 3).split(0, 0), [(0, 3)]),
     ("mean_dtype_of_integers", lambda m: m.arange(6).reshape(2, 3).mean(1, dtype=m.float64),
      (2,)),
     ("mean_dtype_widens", lambda m: m.ones(2, 3, dtype=m.float16).mean(0, True,
@@ -330,3 +424,26 @@ def test_batch_norm_of_n_c_star_and_empty_inputs_like_pytorch(shape, training):
         if our_leaf is not None and their_leaf.grad is not None:
             np.testing.assert_allclose(our_leaf.grad.numpy(), their_leaf.grad.numpy(),
                                        atol=1e-10)
+
+
+# PyTorch's message, then the indexed shape tinygrad_bn adds (its errors name the bad value).
+PREFIXED = [
+    ("too_many_indices", lambda m: m.ones(2, 3)[0, 0, 0], IndexError,
+     "too many indices for tensor of dimension 2"),
+    ("index_a_0d_tensor", lambda m: m.tensor(1.0)[0], IndexError,
+     "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in "
+     "C++ to convert a 0-dim tensor to a number"),
+    ("index_out_of_range", lambda m: m.ones(2, 3)[:, -4], IndexError,
+     "index -4 is out of bounds for dimension 1 with size 3"),
+]
+
+
+@pytest.mark.parametrize("name, call, error, message", PREFIXED, ids=_ids(PREFIXED))
+def test_error_message_starts_as_pytorchs(name, call, error, message):
+    with pytest.raises(error) as raised:
+        call(tg)
+    assert str(raised.value).startswith(message + " (indexing a tensor of shape ")
+    torch = pytest.importorskip("torch")
+    with pytest.raises(error) as raised:
+        call(torch)
+    assert str(raised.value).split("\n")[0] == message

@@ -564,7 +564,7 @@ def test_einsum_matches_numpy_and_its_gradient_reaches_every_operand():
 
 def test_new_zeros_requires_grad_only_for_floats():
     with pytest.raises(RuntimeError, match=re.escape(
-            "only Tensors of floating point dtype can require gradients")):
+            "Only Tensors of floating point and complex dtype can require gradients")):
         tg.tensor([1]).new_zeros(2, requires_grad=True)
 
 

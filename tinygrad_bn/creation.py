@@ -81,7 +81,7 @@ def asarray(obj: Any, *, dtype: DTypeLike | None = None, device: DeviceLike | No
                          f"{getattr(obj, 'dtype', None)} cannot be turned into a tensor of dtype "
                          f"{result.dtype} without a copy")
     if requires_grad:
-        result.requires_grad = True
+        result._require_grad_at_creation()
     return result
 
 
@@ -103,7 +103,7 @@ def _drawn(method, draw_arguments, generator, dtype, requires_grad, device=None)
     out = RandomDraw.apply(method=method, draw_arguments=draw_arguments,
                            dtype=dtypes.canonical(dtype), generator=generator)
     if requires_grad:
-        out.requires_grad = True
+        out._require_grad_at_creation()
     return out
 
 
@@ -111,7 +111,7 @@ def _wrap(array, dtype, requires_grad, device):
     check_device(device)
     out = Tensor._make(array.astype(dtypes.canonical(dtype), copy=False), None)
     if requires_grad:
-        out.requires_grad = True
+        out._require_grad_at_creation()
     return out
 
 

@@ -145,7 +145,69 @@ def broadcast_error(a_shape, b_shape, name_shapes=True):
     return f"shapes {tuple(a_shape)} and {tuple(b_shape)} do not broadcast"
 
 
-def index_error_message(error, shape):
-    """NumPy's IndexError message in PyTorch's words (``dimension`` for ``axis``), with the shape."""
-    message = str(error).replace("axis", "dimension").replace("array", "tensor")
+def index_error_message(error, shape, index=None):
+    """NumPy's IndexError message in PyTorch's words (``dimension`` for ``axis``, PyTorch's
+    sentences for too many indices and for a boolean mask that does not fit ``index``), with
+    the shape."""
+    message = str(error)
+    if message.startswith("boolean index did not match") and index is not None:
+        mask_message = _mask_mismatch(shape, index if isinstance(index, tuple) else (index,))
+        if mask_message:
+            return mask_message
+    if message.startswith("too many indices"):
+        message = (f"too many indices for tensor of dimension {len(shape)}" if shape else
+                   "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                   "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+    message = message.replace("axis", "dimension").replace("array", "tensor")
     return f"{message} (indexing a tensor of shape {tuple(shape)})"
+
+
+def _mask_mismatch(shape, parts):
+    """PyTorch's message for the first boolean mask in ``parts`` (an index: ints, slices,
+    None, ..., arrays) whose shape differs from the dims it covers, or None. PyTorch applies
+    the parts in order, so a mask is matched against the tensor left by those before it (ints
+    removed a dim, None added one, slices shortened one), from the dim it has reached."""
+    def covers(part):
+        if part is None or part is Ellipsis:
+            return 0
+        return part.ndim if isinstance(part, np.ndarray) and part.dtype == np.bool_ else 1
+
+    shape, dim = list(shape), 0
+    span = len(shape) - sum(covers(part) for part in parts)
+    for part in parts:
+        if part is None:
+            shape.insert(dim, 1)
+            dim += 1
+        elif part is Ellipsis:
+            dim += span
+        elif isinstance(part, (int, np.integer)):
+            del shape[dim]
+        elif isinstance(part, slice):
+            if dim < len(shape):
+                shape[dim] = len(range(*part.indices(shape[dim])))
+            dim += 1
+        elif isinstance(part, np.ndarray) and part.dtype == np.bool_:
+            for k, size in enumerate(part.shape):
+                if dim + k < len(shape) and shape[dim + k] != size:
+                    return (f"The shape of the mask {list(part.shape)} at index {k} does not "
+                            f"match the shape of the indexed tensor {shape} at index {dim + k}")
+            dim += part.ndim
+        else:
+            dim += 1
+    return None
+
+
+def assignment_shape_error(value_shape, indexed_shape, basic):
+    """PyTorch's message for ``t[index] = value`` when ``value`` does not broadcast to what the
+    index selects: the message of ``expand`` for an index of ints and slices (PyTorch copies
+    into the view), the "shape mismatch" one for an index holding tensors."""
+    value_shape, indexed_shape = list(value_shape), list(indexed_shape)
+    if basic and len(value_shape) <= len(indexed_shape):
+        lead = len(indexed_shape) - len(value_shape)
+        for i, size in reversed(list(enumerate(value_shape))):
+            if size != 1 and size != indexed_shape[lead + i]:
+                return (f"The expanded size of the tensor ({indexed_shape[lead + i]}) must match "
+                        f"the existing size ({size}) at non-singleton dimension {lead + i}.  "
+                        f"Target sizes: {indexed_shape}.  Tensor sizes: {value_shape}")
+    return (f"shape mismatch: value tensor of shape {value_shape} cannot be broadcast to "
+            f"indexing result of shape {indexed_shape}")

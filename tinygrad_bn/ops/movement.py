@@ -133,7 +133,7 @@ class GetItem(Op):
                 return a[parts if Ellipsis in parts else parts + (Ellipsis,)]
             return np.asarray(a[index])
         except IndexError as error:
-            raise IndexError(index_error_message(error, a.shape)) from None
+            raise IndexError(index_error_message(error, a.shape, index)) from None
 
     def backward(self, grad_output):
         index = self.saved[0] if self.saved else self.index
@@ -480,7 +480,9 @@ class IndexSelect(Op):
         size = a.shape[self.dim]
         outside = positions[(positions < 0) | (positions >= size)]
         if outside.size:
-            if self.scalar:
+            # PyTorch's CPU kernels: its special case for dim 1 of a tensor of 2+ dims says
+            # so in a RuntimeError, every other path raises IndexError
+            if self.dim != 1 or a.ndim < 2 or self.scalar:
                 raise IndexError("index out of range in self")
             raise RuntimeError(
                 f"INDICES element is out of DATA bounds, id={outside[0]} axis_dim={size}")

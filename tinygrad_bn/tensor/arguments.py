@@ -81,8 +81,13 @@ def _no_bool(kernel, operands):
 
 def _subtraction_operands(tensor, other, reflected=False):
     """``_operands`` of a subtraction, which PyTorch refuses for bool operands."""
-    if tensor._array.dtype is dtypes.bool or isinstance(other, (bool, np.bool_)) or (
-            isinstance(other, Tensor) and other._array.dtype is dtypes.bool):
+    other_is_bool = isinstance(other, (bool, np.bool_)) or (
+        isinstance(other, Tensor) and other._array.dtype is dtypes.bool)
+    if tensor._array.dtype is dtypes.bool and isinstance(other, Tensor) and other_is_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead.")
+    if tensor._array.dtype is dtypes.bool or other_is_bool:
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."

@@ -60,8 +60,7 @@ class ComparisonMethods:
         a, b = _operands(self, other)
         for t in (a, b):
             if t._array.dtype.kind not in "biu":
-                raise TypeError(f'"{name}_cpu" not implemented for '
-                                f"'{dtypes.scalar_type_name(t._array.dtype)}'")
+                raise dtypes.not_implemented(f"{name}_cpu", t._array.dtype)
         return Derived.apply(a, b, function=function)
 
     def __and__(self, other):
@@ -99,8 +98,8 @@ class ComparisonMethods:
 
     def __invert__(self):
         if self._array.dtype.kind not in "biu":
-            raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors, got "
-                            f"{self._array.dtype}")
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                            "tensors")
         return Derived.apply(self, function=np.invert)
 
     def isnan(self) -> Tensor:
@@ -158,7 +157,7 @@ def where(condition: Tensor | Any, input: Tensor | Number, other: Tensor | Numbe
     if condition._array.dtype is not dtypes.bool:
         raise RuntimeError(
             "where expected condition to be a boolean tensor, but got a tensor with dtype "
-            f"{condition._array.dtype}"
+            f"{dtypes.scalar_type_name(condition._array.dtype)}"
         )
     if isinstance(input, Tensor):
         input, other = _operands(input, other, broadcast=False)

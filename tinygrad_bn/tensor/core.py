@@ -66,7 +66,15 @@ class Tensor:
         if graph.tracer is not None:  # a jit capture classifies where the values came from
             graph.tracer.record_created(self, data)
         if requires_grad:
-            self.requires_grad = True
+            self._require_grad_at_creation()
+
+    def _require_grad_at_creation(self):
+        """``requires_grad=True`` given when the tensor is made (``tensor``, ``zeros``, ...):
+        PyTorch refuses a non-floating dtype there in its own words."""
+        if not dtypes.is_floating(self._array.dtype):
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        self.requires_grad = True
 
     @classmethod
     def _make(cls, data, grad_fn):

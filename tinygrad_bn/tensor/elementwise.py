@@ -207,7 +207,7 @@ class ElementwiseMethods:
         """Limit values to ``[min, max]``; either bound may be omitted, not both. A bound may
         be a tensor (broadcast), which then gets the gradient where it is the result."""
         if min is None and max is None:
-            raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             result = self
             if min is not None:

@@ -63,7 +63,8 @@ class IndexingMethods:
     def masked_fill(self, mask: Tensor, value: Tensor | Number) -> Tensor:
         """A copy with ``value`` (a number or a 0-d tensor) where the boolean ``mask`` holds."""
         if not isinstance(mask, Tensor) or mask._array.dtype is not dtypes.bool:
-            got = mask._array.dtype if isinstance(mask, Tensor) else type(mask).__name__
+            got = (dtypes.cpp_type_name(mask._array.dtype) if isinstance(mask, Tensor)
+                   else type(mask).__name__)
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
         if isinstance(value, Tensor) and value.ndim != 0:
             raise RuntimeError(
@@ -222,8 +223,8 @@ def _index(index):
             if part.ndim == 0 and part.dtype.kind in "iu":
                 part = int(part)
         elif isinstance(part, float):
-            raise IndexError(f"only integers, slices, None, ... and integer or boolean tensors "
-                             f"are valid indices (got {part!r})")
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             f"byte Variables are valid indices (got {type(part).__name__})")
         converted.append(part)
     if isinstance(index, tuple) or len(converted) != 1:
         return tuple(converted), tensors

@@ -51,6 +51,9 @@ class ReductionMethods:
 
     def argmax(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
+            raise TypeError(f"argmax(): argument 'dim' (position 1) must be int, not "
+                            f"{type(dim).__name__}")
         self._check_reducible("argmax", dim, IndexError)
         if dim is None:
             return Derived.apply(self, function=np.argmax)
@@ -60,6 +63,9 @@ class ReductionMethods:
 
     def argmin(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
+            raise TypeError(f"argmin(): argument 'dim' (position 1) must be int, not "
+                            f"{type(dim).__name__}")
         self._check_reducible("argmin", dim, IndexError)
         if dim is None:
             return Derived.apply(self, function=np.argmin)

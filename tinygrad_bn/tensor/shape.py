@@ -146,10 +146,15 @@ class ShapeMethods:
         sizes = tuple(size_arguments(sizes))
         if len(sizes) < self.ndim:
             raise RuntimeError(
-                f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
-                f"the number of dimensions in the tensor ({self.ndim})"
+                f"expand({self.type()}{{{list(self.shape)}}}, size={list(sizes)}): the number of "
+                f"sizes provided ({len(sizes)}) must be greater or equal to the number of "
+                f"dimensions in the tensor ({self.ndim})"
             )
         lead = len(sizes) - self.ndim
+        for i, wanted in enumerate(sizes[:lead]):
+            if wanted < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({wanted}) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
         target = list(sizes)
         for i, size in enumerate(self.shape):
             wanted = sizes[lead + i]
@@ -261,9 +266,18 @@ class ShapeMethods:
         length = self.shape[d]
         if isinstance(split_size_or_sections, int):
             step = split_size_or_sections
-            sizes = [min(step, length - start) for start in range(0, length, step)] or [0]
+            if step < 0:
+                raise RuntimeError(f"split expects split_size be non-negative, but got "
+                                   f"split_size={step}")
+            if step == 0 and length:
+                raise RuntimeError("split_size can only be 0 if dimension size is 0, but got "
+                                   f"dimension size of {length}")
+            sizes = [min(step, length - start) for start in range(0, length, step or 1)] or [0]
         else:
             sizes = list(split_size_or_sections)
+            if any(size < 0 for size in sizes):
+                raise RuntimeError("split_with_sizes expects split_sizes have only non-negative "
+                                   f"entries, but got split_sizes={sizes}")
             if sum(sizes) != length:
                 raise RuntimeError(
                     f"split_with_sizes expects split_sizes to sum exactly to {length} (input "
