@@ -498,9 +498,6 @@ XFAILS = {
     'histc': {
         'silent value': 'float16:56,60,63',
     },
-    'histogram': {
-        'precision': 'float32:100,126',
-    },
     'index_select': {
         'silent error type': 'error:0',
     },

@@ -315,3 +315,18 @@ def test_float16_linspace_is_pytorchs_bit_for_bit(start, end, steps):
     theirs = torch.linspace(start, end, steps, dtype=torch.float16).numpy()
     assert ours.dtype == np.float16 and ours[0] == np.float16(start) and ours[-1] == np.float16(end)
     np.testing.assert_array_equal(ours, theirs)
+
+
+def test_histogram_adds_weights_one_by_one_in_the_input_dtype():
+    """PyTorch's kernel adds each weight into its bin in the input's dtype, in element order:
+    float32 weights give float32's sequential sums (not float64's, rounded once)."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=5000).astype(np.float32)
+    weights = rng.random(5000).astype(np.float32)
+    hist = tg.histogram(tg.tensor(values), 7, weight=tg.tensor(weights)).hist.numpy()
+    edges = np.histogram_bin_edges(values, 7)
+    index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, 6)
+    expected = np.zeros(7, dtype=np.float32)
+    for bin_index, weight in zip(index, weights):
+        expected[bin_index] += weight
+    np.testing.assert_array_equal(hist, expected)
