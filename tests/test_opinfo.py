@@ -472,7 +472,6 @@ XFAILS = {
         'silent accepted': 'error:0',
     },
     'einsum': {
-        'precision': 'float16:5',
         'silent dtype': 'uint8:0,2,8-10 int8:0,2,8-10 int16:0,2,8-10 int32:0,2,8-10',
     },
     'eye': {

@@ -50,6 +50,7 @@ CASES = {
                       [(20, 30), (20, 30), (20, 30)]),
     "addcdiv_value": (lambda lib, s, a, b: lib.addcdiv(s, a, b, value=3.14),
                       [(20, 30), (20, 30), (20, 30)], 2),
+    "einsum_bmm": (lambda lib, a, b: lib.einsum("aij,ajk->aik", a, b), [(4, 6, 30), (4, 30, 5)]),
     "layer_norm": (lambda lib, x, w, b: lib.nn.functional.layer_norm(x, w.shape, w, b),
                    [(20, 30), (30,), (30,)]),
     "huber_loss": (lambda lib, a, b: lib.nn.functional.huber_loss(a, b, reduction="none",

@@ -110,6 +110,7 @@ class Linear(Op):
         return grad_x, grad_weight, (column_sums(rows_g) if needs[2] else None)
 
 
+@opmath
 class Einsum(Op):
     """``torch.einsum`` on an explicit equation of letters only (``"ij,jk->ik"``; the Tensor
     function expands ``...`` and implicit outputs into letters first, see ``einsum_subscripts``).
@@ -120,6 +121,10 @@ class Einsum(Op):
     ``grad_output`` with the other operands, onto ``k``'s letters. Letters only ``k`` has (summed
     away by the forward) get the gradient broadcast along them, size-1 dims that broadcast get
     it summed, and a repeated letter's gradient is written onto the diagonal it read.
+
+    float16 is computed in float32 and rounded once (``@opmath``), as PyTorch's float16
+    products accumulate in float32 (with three or more operands PyTorch rounds each pairwise
+    contraction to float16; this rounds once).
     """
 
     __slots__ = ("equation", "inputs_subscripts", "output_subscripts")
