@@ -494,9 +494,6 @@ XFAILS = {
         ),
         'silent error type': 'error:1,5-7',
     },
-    'histc': {
-        'silent value': 'float16:56,60,63',
-    },
     'index_select': {
         'silent error type': 'error:0',
     },

@@ -331,3 +331,17 @@ def test_histogram_adds_weights_one_by_one_in_the_input_dtype():
     for bin_index, weight in zip(index, weights):
         expected[bin_index] += weight
     np.testing.assert_array_equal(hist, expected)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("bins, low, high", [(100, -10, 10), (10, -10, 0), (37, -3.3, 2.9),
+                                             (50, 0, 0)])
+def test_histc_bins_values_as_pytorch_does(dtype, bins, low, high):
+    """PyTorch's histc puts ``x`` in bin ``trunc((x - min) * bins / (max - min))`` computed in
+    the input's dtype: in float16 a value near an edge lands where PyTorch's lands."""
+    torch = pytest.importorskip("torch")
+    x = (np.random.default_rng(0).normal(0, 5, 20000)).astype(dtype)
+    ours = tg.histc(tg.tensor(x), bins, low, high).numpy()
+    theirs = torch.histc(torch.from_numpy(x), bins, low, high).numpy()
+    assert ours.dtype == theirs.dtype
+    np.testing.assert_array_equal(ours, theirs)

@@ -63,15 +63,26 @@ def histc(input, bins=100, min=0, max=0):
 
 def _histc(array, bins, low, high):
     """``histc``'s counts, in ``array``'s dtype (the range taken from the data when
-    ``low == high``)."""
+    ``low == high``). Each value in ``[low, high]`` goes to bin ``trunc((x - low) * bins /
+    (high - low))`` (``high`` itself to the last), computed in ``array``'s dtype as PyTorch's
+    kernel does: in float16 the rounding of each step moves values near a bin's edge as it
+    moves PyTorch's."""
     if low == high and array.size:
         low, high = float(array.min()), float(array.max())
     if low == high:
         low, high = low - 1, high + 1
     if not (np.isfinite(low) and np.isfinite(high)):
         raise RuntimeError(f"torch.histc: range of [{low}, {high}] is not finite")
-    counts, _ = np.histogram(array, bins=bins, range=(low, high))
-    return counts.astype(array.dtype)
+    scalar = array.dtype.type
+    low, high = scalar(low), scalar(high)
+    values = array.reshape(-1)
+    values = values[(values >= low) & (values <= high)]  # NaN fails both
+    with np.errstate(over="ignore", invalid="ignore"):
+        position = np.trunc((values - low) * scalar(bins) / (high - low))
+    position = np.minimum(position.astype(np.int64), bins - 1)
+    counts = np.zeros(bins, dtype=array.dtype)
+    np.add.at(counts, position, 1)
+    return counts
 
 
 def histogram(input, bins=100, *, range=None, weight=None, density=False):
