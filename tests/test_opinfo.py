@@ -507,9 +507,6 @@ XFAILS = {
     'gather': {
         'silent error type': 'error:1,5-7',
     },
-    'histogram': {
-        'precision': 'float32:100,126',
-    },
     'index_select': {
         'silent error type': 'error:0',
     },

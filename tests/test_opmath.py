@@ -50,6 +50,7 @@ CASES = {
                       [(20, 30), (20, 30), (20, 30)]),
     "addcdiv_value": (lambda lib, s, a, b: lib.addcdiv(s, a, b, value=3.14),
                       [(20, 30), (20, 30), (20, 30)], 2),
+    "einsum_bmm": (lambda lib, a, b: lib.einsum("aij,ajk->aik", a, b), [(4, 6, 30), (4, 30, 5)]),
     "layer_norm": (lambda lib, x, w, b: lib.nn.functional.layer_norm(x, w.shape, w, b),
                    [(20, 30), (30,), (30,)]),
     "huber_loss": (lambda lib, a, b: lib.nn.functional.huber_loss(a, b, reduction="none",
@@ -314,4 +315,33 @@ def test_float16_linspace_is_pytorchs_bit_for_bit(start, end, steps):
     ours = tg.linspace(start, end, steps, dtype=tg.float16).numpy()
     theirs = torch.linspace(start, end, steps, dtype=torch.float16).numpy()
     assert ours.dtype == np.float16 and ours[0] == np.float16(start) and ours[-1] == np.float16(end)
+    np.testing.assert_array_equal(ours, theirs)
+
+
+def test_histogram_adds_weights_one_by_one_in_the_input_dtype():
+    """PyTorch's kernel adds each weight into its bin in the input's dtype, in element order:
+    float32 weights give float32's sequential sums (not float64's, rounded once)."""
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=5000).astype(np.float32)
+    weights = rng.random(5000).astype(np.float32)
+    hist = tg.histogram(tg.tensor(values), 7, weight=tg.tensor(weights)).hist.numpy()
+    edges = np.histogram_bin_edges(values, 7)
+    index = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, 6)
+    expected = np.zeros(7, dtype=np.float32)
+    for bin_index, weight in zip(index, weights):
+        expected[bin_index] += weight
+    np.testing.assert_array_equal(hist, expected)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("bins, low, high", [(100, -10, 10), (10, -10, 0), (37, -3.3, 2.9),
+                                             (50, 0, 0)])
+def test_histc_bins_values_as_pytorch_does(dtype, bins, low, high):
+    """PyTorch's histc puts ``x`` in bin ``trunc((x - min) * bins / (max - min))`` computed in
+    the input's dtype: in float16 a value near an edge lands where PyTorch's lands."""
+    torch = pytest.importorskip("torch")
+    x = (np.random.default_rng(0).normal(0, 5, 20000)).astype(dtype)
+    ours = tg.histc(tg.tensor(x), bins, low, high).numpy()
+    theirs = torch.histc(torch.from_numpy(x), bins, low, high).numpy()
+    assert ours.dtype == theirs.dtype
     np.testing.assert_array_equal(ours, theirs)

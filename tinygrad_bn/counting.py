@@ -119,7 +119,8 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
 
 def _histogram(values, *given, bins, range, density, weighted, part):
     """``histogram``'s counts (``part`` 0) or bin edges (1), in ``values``' dtype. ``given``:
-    the edges when ``bins`` is None, then the weights when ``weighted``."""
+    the edges when ``bins`` is None, then the weights when ``weighted``. The counts are added
+    up in ``values``' dtype, one element after the other, as PyTorch's kernel does."""
     weights = given[-1].reshape(-1) if weighted else None
     if bins is None:
         bins = given[0]
@@ -129,9 +130,18 @@ def _histogram(values, *given, bins, range, density, weighted, part):
         low, high = float(values.min()), float(values.max())
         if not (np.isfinite(low) and np.isfinite(high)):
             raise RuntimeError(f"torch.histogram(): range of [{low}, {high}] is not finite")
+    values = values.reshape(-1)
+    edges = np.histogram_bin_edges(values, bins=bins, range=range, weights=weights)
     if part == 1:  # the edges alone, without counting
-        return np.histogram_bin_edges(values.reshape(-1), bins=bins, range=range,
-                                      weights=weights).astype(values.dtype)
-    result = np.histogram(values.reshape(-1), bins=bins, range=range, weights=weights,
-                          density=density)[0]
-    return result.astype(values.dtype)
+        return edges.astype(values.dtype)
+    # PyTorch's kernel adds each weight (or 1) into its bin one by one, in the input's dtype
+    index = np.searchsorted(edges, values, side="right") - 1
+    index[values == edges[-1]] = edges.size - 2  # the last bin includes its right edge
+    counted = (index >= 0) & (index < edges.size - 1)
+    hist = np.zeros(edges.size - 1, dtype=values.dtype)
+    np.add.at(hist, index[counted], 1 if weights is None else weights[counted])
+    if density:  # divided by the total, then by each bin's width, as PyTorch
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hist /= hist.sum()
+            hist /= np.diff(edges).astype(values.dtype)
+    return hist

@@ -142,6 +142,7 @@ class Linear(Op):
         return grad_x, grad_weight, (column_sums(rows_g) if needs[2] else None)
 
 
+@opmath
 class Einsum(Op):
     """``torch.einsum`` on an explicit equation of letters only (``"ij,jk->ik"``; the Tensor
     function expands ``...`` and implicit outputs into letters first, see ``einsum_subscripts``).
