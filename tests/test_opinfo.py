@@ -631,10 +631,6 @@ XFAILS = {
     'norm.nuc': {
         'error NotImplementedError': 'float32:0-1 float64:0-1',
     },
-    'prod': {
-        "error NumPy's": 'float64:10-11,25,33-34',
-        'error refused (ValueError)': 'float64:7,23,37-38',
-    },
     'reshape': {
         'silent error message': 'error:7',
     },

@@ -307,3 +307,21 @@ def test_log_softmax_gradient_unchanged_in_float64():
     x = tg.tensor(np.random.default_rng(2).standard_normal((3, 4)), requires_grad=True)
     assert tg.autograd.gradcheck(lambda t: t.log_softmax(1), (x,))
     assert tg.autograd.gradcheck(lambda t: t.log_softmax(0), (x,))
+
+
+# --- prod's gradient for a 0-d input and empty slices ---------------------------------------
+
+def test_prod_gradient_of_zero_dim_and_empty_inputs():
+    x = tg.tensor(np.float64(-0.5), requires_grad=True)
+    x.prod(0).backward()
+    assert x.grad.item() == 1.0
+    assert tg.autograd.gradcheck(lambda t: t.prod(0, keepdim=True), (x,))
+    for shape, dim in (((0,), None), ((0,), 0), ((2, 0), 1), ((0, 3), 0)):
+        empty = tg.zeros(*shape, dtype=tg.float64, requires_grad=True)
+        out = empty.prod() if dim is None else empty.prod(dim, keepdim=True)
+        out.sum().backward()
+        assert empty.grad.shape == shape
+    torch = pytest.importorskip("torch")
+    their = torch.zeros(2, 0, dtype=torch.float64, requires_grad=True)
+    their.prod(1).sum().backward()
+    assert tuple(their.grad.shape) == (2, 0)
