@@ -138,18 +138,9 @@ def _print_summary(request):
 
 
 # Module inputs that disagree today, with the difference.
-NEGATIVE_TARGET = ("silent value: a negative target gives NaN in PyTorch (target * (log target - "
-                   "input)), 0 here")
 FLOAT16_LOSS = ("precision: a float16 loss beyond assert_close's float16 tolerance (PyTorch "
                 "accumulates in float32)")
 XFAILS = {
-    "KLDivLoss-float32-train-1": NEGATIVE_TARGET,
-    "KLDivLoss-float32-train-3": NEGATIVE_TARGET,
-    "KLDivLoss-float32-train-5": NEGATIVE_TARGET,
-    "KLDivLoss-float32-train-6": NEGATIVE_TARGET,
-    "KLDivLoss-float64-train-3": NEGATIVE_TARGET,
-    "KLDivLoss-float64-train-6": NEGATIVE_TARGET,
-    "KLDivLoss-float64-train-7": NEGATIVE_TARGET,
     "CrossEntropyLoss-float16-train-10": FLOAT16_LOSS,
     "CrossEntropyLoss-float16-train-12": FLOAT16_LOSS,
     "CrossEntropyLoss-float16-train-44": FLOAT16_LOSS,

@@ -27,6 +27,7 @@ from .elementwise import (
     Abs, Acos, Add, Asin, Atan, Atan2, Cast, Ceil, Clamp, Cos, Cosh, Div, Erf, Exp, Expm1, Floor, GELU,
     Hypot, Lerp, Log, Log1p, Log2, Log10, Logit, Maximum, Minimum, Mul, Neg, Pow, ReLU, Remainder,
     Fmod, Round, RoundedDiv, Rsqrt, Sigmoid, Sign, Sin, Sinh, Sqrt, Sub, Tan, Tanh, Trunc, Where,
+    XLogY,
 )
 from .counting import Unique
 from .derived import Derived
@@ -50,5 +51,5 @@ __all__ = [
     "Maximum", "Mean", "Min", "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU",
     "Fmod", "Remainder", "Repeat", "Reshape", "Roll", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd",
     "Sigmoid", "Sign", "Sin", "Sinh", "Softmax", "Sqrt", "Stack", "Sub", "Sum", "Tan", "Tanh",
-    "Std", "Trunc", "Unique", "Var", "Where",
+    "Std", "Trunc", "Unique", "Var", "Where", "XLogY",
 ]
