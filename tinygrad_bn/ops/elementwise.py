@@ -727,7 +727,8 @@ class Remainder(Op):
         if a.dtype.kind != "f" and (b == 0).any():
             raise RuntimeError("ZeroDivisionError")
         self.saved = (a, b) if self.needs_input_grad and self.needs_input_grad[1] else ()
-        return np.mod(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x % 0.0 is NaN, silently
+            return np.mod(a, b)
 
     def backward(self, grad_output):
         needs_a, needs_b = self.needs_input_grad
