@@ -2,6 +2,7 @@
 checked against PyTorch where it is installed and against their definitions where not."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -307,3 +308,49 @@ def test_log_softmax_gradient_unchanged_in_float64():
     x = tg.tensor(np.random.default_rng(2).standard_normal((3, 4)), requires_grad=True)
     assert tg.autograd.gradcheck(lambda t: t.log_softmax(1), (x,))
     assert tg.autograd.gradcheck(lambda t: t.log_softmax(0), (x,))
+
+
+# --- prod's gradient for a 0-d input and empty slices ---------------------------------------
+
+def test_prod_gradient_of_zero_dim_and_empty_inputs():
+    x = tg.tensor(np.float64(-0.5), requires_grad=True)
+    x.prod(0).backward()
+    assert x.grad.item() == 1.0
+    assert tg.autograd.gradcheck(lambda t: t.prod(0, keepdim=True), (x,))
+    for shape, dim in (((0,), None), ((0,), 0), ((2, 0), 1), ((0, 3), 0)):
+        empty = tg.zeros(*shape, dtype=tg.float64, requires_grad=True)
+        out = empty.prod() if dim is None else empty.prod(dim, keepdim=True)
+        out.sum().backward()
+        assert empty.grad.shape == shape
+    torch = pytest.importorskip("torch")
+    their = torch.zeros(2, 0, dtype=torch.float64, requires_grad=True)
+    their.prod(1).sum().backward()
+    assert tuple(their.grad.shape) == (2, 0)
+
+
+# --- kl_div: xlogy(target, target) - target * input, as PyTorch -----------------------------
+
+def test_kl_div_matches_pytorch_for_zero_negative_and_nan_targets():
+    torch = pytest.importorskip("torch")
+    x = np.array([0.3, -0.2, 0.5, 0.1, -1.0])
+    t = np.array([0.0, 0.4, -0.3, np.nan, 0.7])
+    for reduction in ("none", "sum", "mean", "batchmean"):
+        ours_x, ours_t = (tg.tensor(a, requires_grad=True) for a in (x, t))
+        their_x, their_t = (torch.tensor(a, requires_grad=True) for a in (x, t))
+        ours = tg.nn.functional.kl_div(ours_x, ours_t, reduction=reduction)
+        with warnings.catch_warnings():  # PyTorch's notice that "mean" is not "batchmean"
+            warnings.simplefilter("ignore", UserWarning)
+            theirs = torch.nn.functional.kl_div(their_x, their_t, reduction=reduction)
+        np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+        ours.sum().backward()
+        theirs.sum().backward()
+        # the same NaNs; values may differ in the last bit (order of accumulation)
+        np.testing.assert_allclose(ours_x.grad.numpy(), their_x.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours_t.grad.numpy(), their_t.grad.numpy(), rtol=1e-12)
+
+
+def test_kl_div_gradcheck_for_positive_targets():
+    rng = np.random.default_rng(3)
+    x = tg.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    t = tg.tensor(rng.uniform(0.1, 1.0, (3, 4)), requires_grad=True)
+    assert tg.autograd.gradcheck(lambda a, b: tg.nn.functional.kl_div(a, b, reduction="sum"), (x, t))

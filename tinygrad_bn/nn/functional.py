@@ -16,7 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import graph, no_grad
 from ..dtypes import DTypeLike
-from ..ops import GELU, BatchNorm, CrossEntropy, Derived, Embedding, LayerNorm, Linear
+from ..ops import GELU, BatchNorm, CrossEntropy, Derived, Embedding, LayerNorm, Linear, XLogY
 from ..ops.random import Dropout
 from ..ops.loss import BinaryCrossEntropy, CascadeSum, check_labels_in_range
 from ..ops.normalization import update_running_statistics
@@ -716,7 +716,8 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence of ``target`` from the log-probabilities ``input``:
-    pointwise ``t * (log t - input)`` (0 where ``t`` is 0), or ``exp(t) * (t - input)`` with
+    pointwise ``xlogy(t, t) - t * input`` (``t log t``, 0 where ``t`` is 0, NaN for a negative
+    ``t``; PyTorch's formula, gradients included), or ``exp(t) * (t - input)`` with
     ``log_target``. ``reduction="batchmean"`` divides the sum by the batch size, which is the
     true KL divergence; ``"mean"`` divides by the number of elements."""
     if reduction not in REDUCTIONS + ("batchmean",):
@@ -724,9 +725,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
     if log_target:
         losses = target.exp() * (target - input)
     else:
-        positive = target > 0
-        safe_log = where(positive, target, 1.0).log()
-        losses = where(positive, target * (safe_log - input), 0.0)
+        losses = XLogY.apply(target, target) - target * input
     if reduction == "batchmean":
         return losses.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(losses, reduction, None)

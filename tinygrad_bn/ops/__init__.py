@@ -27,7 +27,7 @@ from .elementwise import (
     Abs, Acos, Add, Asin, Atan, Atan2, Cast, Ceil, Clamp, Cos, Cosh, Div, Erf, Exp, Expm1, Floor,
     Fmod, GELU, Hypot, Lerp, Log, Log1p, Log2, Log10, Logit, Maximum, Minimum, Mul, Neg, Pow, ReLU,
     Remainder, Round, RoundedDiv, Rsqrt, Sigmoid, Sign, Sin, Sinh, Sqrt, Sub, Tan, Tanh, Trunc,
-    Where,
+    Where, XLogY,
 )
 from .counting import Unique
 from .derived import Derived
@@ -51,5 +51,5 @@ __all__ = [
     "Min", "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU", "Remainder",
     "Repeat", "Reshape", "Roll", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd", "ScatterReduce",
     "Sigmoid", "Sign", "Sin", "SingularValues", "Sinh", "Softmax", "Sqrt", "Stack", "Std",
-    "Sub", "Sum", "Tan", "Tanh", "Trunc", "Unique", "Var", "Where",
+    "Sub", "Sum", "Tan", "Tanh", "Trunc", "Unique", "Var", "Where", "XLogY",
 ]

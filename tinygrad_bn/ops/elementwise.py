@@ -216,6 +216,30 @@ class Log(Op):
         return (grad_output / a,)
 
 
+class XLogY(Op):
+    """``x * log(y)``, 0 where ``x`` is 0 (even for ``y`` 0 or infinite) unless ``y`` is NaN:
+    PyTorch's ``xlogy``, as ``kl_div`` computes ``target * log(target)``. Gradients (PyTorch's
+    formulas): ``grad_output * xlogy(x != 0, y)`` for ``x``, ``grad_output * x / y`` for ``y``
+    (NaN for ``x = y = 0``, as PyTorch's)."""
+
+    __slots__ = ()
+
+    def forward(self, x, y):
+        self.saved = (x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where((x == 0) & ~np.isnan(y), 0, x * np.log(y)).astype(
+                np.result_type(x, y), copy=False)
+
+    def backward(self, grad_output):
+        x, y = self.saved
+        needs_x, needs_y = self.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_x = grad_output * np.where((x == 0) & ~np.isnan(y), 0, np.log(y)) \
+                if needs_x else None
+            grad_y = grad_output * x / y if needs_y else None
+        return grad_x, grad_y
+
+
 class Sqrt(Op):
     """``sqrt(a)``. Gradient: ``grad_output / (2 * sqrt(a))``."""
 
@@ -737,7 +761,7 @@ class Remainder(Op):
         if a.dtype.kind != "f" and (b == 0).any():
             raise RuntimeError("ZeroDivisionError")
         self.saved = (a, b) if self.needs_input_grad and self.needs_input_grad[1] else ()
-        with np.errstate(divide="ignore", invalid="ignore"):  # x % 0 is NaN, silently
+        with np.errstate(divide="ignore", invalid="ignore"):  # x % 0.0 is NaN, silently
             return np.mod(a, b)
 
     def backward(self, grad_output):

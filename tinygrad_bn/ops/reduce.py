@@ -384,11 +384,11 @@ class Prod(Op):
 
     def backward(self, grad_output):
         (a,) = self.saved
-        if not a.size:  # an empty product (1) depends on no element
+        if a.size == 0:  # nothing to differentiate (an empty product is the constant 1)
             return (np.zeros(a.shape, dtype=grad_output.dtype),)
-        axis = self.dim
-        values = a.reshape(-1) if axis is None else a
-        axis = 0 if axis is None else axis
+        flat = self.dim is None or a.ndim == 0  # a 0-d input reduces over its one element
+        values = a.reshape(-1) if flat else a
+        axis = 0 if flat else self.dim
         ones = np.ones_like(np.take(values, [0], axis=axis))
         before = np.cumprod(np.concatenate([ones, values], axis=axis), axis=axis)
         before = np.take(before, range(values.shape[axis]), axis=axis)
@@ -396,8 +396,7 @@ class Prod(Op):
                                    axis=axis), axis)
         after = np.take(after, range(1, values.shape[axis] + 1), axis=axis)
         others = (before * after).reshape(a.shape)
-        grad = grad_output if self.dim is None or self.keepdim else np.expand_dims(grad_output,
-                                                                                  self.dim)
+        grad = grad_output if flat or self.keepdim else np.expand_dims(grad_output, self.dim)
         return (grad * others,)
 
 
