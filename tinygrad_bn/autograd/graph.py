@@ -392,14 +392,26 @@ class Op:
         if self.saved:
             self.saved = None
         producers = self.producers
-        if len(producers) == 1:  # most nodes: no list to build
+        count = len(producers)
+        if count == 1:  # most nodes have one or two inputs: no list to build
             producer = producers[0]
             if producer is not None and producer.retained_output is None and \
                     producer.num_outputs == 1:
                 tensor = self.inputs[0]
                 if type(tensor) is Tensor:
                     self.inputs = (_weak_reference(tensor),)
-        elif producers.count(None) != len(producers):  # some inputs are intermediate results
+        elif count == 2:
+            first_producer, second_producer = producers
+            if first_producer is not None or second_producer is not None:
+                first, second = self.inputs
+                if first_producer is not None and first_producer.retained_output is None and \
+                        first_producer.num_outputs == 1 and type(first) is Tensor:
+                    first = _weak_reference(first)
+                if second_producer is not None and second_producer.retained_output is None \
+                        and second_producer.num_outputs == 1 and type(second) is Tensor:
+                    second = _weak_reference(second)
+                self.inputs = (first, second)
+        elif producers.count(None) != count:  # some inputs are intermediate results
             self.inputs = tuple([
                 tensor if producer is None or producer.retained_output is not None
                 or producer.num_outputs != 1 or type(tensor) is not Tensor

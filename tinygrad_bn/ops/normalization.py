@@ -221,13 +221,14 @@ class LayerNorm(Op):
         grad_bias = column_sums(g).reshape(weight.shape) if needs_bias else None
         grad_x = None
         if needs_x:
-            d = g * weight.reshape(size)
+            # Computed through a (R, D) view of an array of the input's shape, which is returned:
+            # an array of its own (not a view), the engine may add another gradient into it.
+            grad_x = np.empty(grad_output.shape, np.promote_types(g.dtype, weight.dtype))
+            d = np.multiply(g, weight.reshape(size), out=grad_x.reshape(x_hat.shape))
             np.multiply(d, x_hat, out=product)
-            grad_x = d
-            grad_x -= _row_means(d)
-            grad_x -= np.multiply(x_hat, _row_means(product), out=product)
-            grad_x *= rstd
-            grad_x = grad_x.reshape(grad_output.shape)
+            d -= _row_means(d)
+            d -= np.multiply(x_hat, _row_means(product), out=product)
+            d *= rstd
         return grad_x, grad_weight, grad_bias
 
 
