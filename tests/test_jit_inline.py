@@ -93,3 +93,40 @@ def test_inlined_forward_without_grad_and_in_eval_mode(training):
     assert texts == [] and step.replays == 3
     assert ("BatchNorm (training), inline" in step.plan.source) is training
     assert "Linear, inline" in step.plan.source and "ReLU, inline" in step.plan.source
+
+
+def test_running_statistics_of_another_dtype_between_calls():
+    """Running statistics converted to another dtype between calls make eager raise (batch
+    norm's check of its inputs' dtypes, Python that a replay does not run): the replay must
+    raise too. The op's running-statistics tensors are guarded like any state, so the call
+    captures again and raises as eager does; the same conversion back replays again."""
+    rng = np.random.default_rng(2)
+    calls = [(tg.tensor(rng.standard_normal((12, 6))), tg.tensor(rng.integers(0, 3, 12)))
+             for _ in range(7)]
+
+    def to_float32(env):
+        norm = env["model"][1]
+        norm.running_mean.data = norm.running_mean.data.float()
+        norm.running_var.data = norm.running_var.data.float()
+
+    def build():
+        tg.manual_seed(4)
+        model = _mlp(tg.float64, True, True, True, True, True)
+        optimizer = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step, {"state": lambda: snapshot(model, optimizer), "model": model}
+
+    def to_float64(env):
+        norm = env["model"][1]
+        norm.running_mean.data = norm.running_mean.data.double()
+        norm.running_var.data = norm.running_var.data.double()
+
+    step, texts = run_both(build, calls[:4] + [to_float32] + calls[4:6] + [to_float64]
+                           + calls[4:])
+    assert texts == [] and step.replays >= 3

@@ -105,8 +105,9 @@ def forward(plan, op, arrays, number, metas, lines):
         return Inlined(_linear_backward, (x, weight, out_shape, needs,
                                           len(names), metas[1]))
     if kind is BatchNorm:
-        if (not op.training or len(out_shape) != 2 or len(names) != 3
+        if (not op.training or len(out_shape) != 2 or len(names) != 3 or out_shape[0] < 2
                 or (op.running_mean is None) != (op.running_var is None)
+                or type(op.momentum) not in (int, float)
                 or any(meta is None or meta[1] is not out_dtype for meta in metas)):
             return None
         scalar = out_dtype.type
@@ -125,9 +126,7 @@ def forward(plan, op, arrays, number, metas, lines):
             f"    i{n} *= {inverse_m}",
         ]
         if op.running_mean is not None:
-            lines.append(f"    _update_running_statistics(op{n}.running_mean._array, "
-                         f"op{n}.running_var._array, m{n}, i{n}, {m}, "
-                         f"{plan._constant(op.momentum, 'k')})")
+            _running_statistics(plan, op, n, m, lines)
         lines += [
             f"    _add(i{n}, {eps}, out=i{n})",
             f"    _sqrt(i{n}, out=i{n})",
@@ -140,6 +139,31 @@ def forward(plan, op, arrays, number, metas, lines):
         return Inlined(_batchnorm_backward, (f"c{n}_", f"i{n}", gamma, out_shape, needs,
                                              plan._constant(scalar(1 / m), "k")))
     return None
+
+
+def _running_statistics(plan, op, n, m, lines):
+    """``update_running_statistics`` of op ``n``'s running buffers, inline with its scalars made
+    once, for buffers of the dtypes they have now; buffers of other dtypes by the function (the
+    op reads them afresh each forward: a module's buffer converted or replaced is not a guard
+    failure)."""
+    momentum = op.momentum
+    mean_dtype, var_dtype = op.running_mean._array.dtype, op.running_var._array.dtype
+    keep = plan._constant(mean_dtype.type(1 - momentum), "k")
+    mean_weight = plan._constant(mean_dtype.type(momentum), "k")
+    var_weight = plan._constant(var_dtype.type(momentum * m / (m - 1)), "k")
+    lines += [
+        f"    rm = op{n}.running_mean._array",
+        f"    rv = op{n}.running_var._array",
+        f"    if rm.dtype is {plan._constant(mean_dtype, 'd')} and "
+        f"rv.dtype is {plan._constant(var_dtype, 'd')}:",
+        f"        rm *= {keep}",
+        f"        rm += m{n}.reshape(-1) * {mean_weight}",
+        f"        rv *= {keep}",
+        f"        rv += i{n}.reshape(-1) * {var_weight}",
+        "    else:",
+        f"        _update_running_statistics(rm, rv, m{n}, i{n}, {m}, "
+        f"{plan._constant(momentum, 'k')})",
+    ]
 
 
 def _relu_backward(g, saved, lines):

@@ -21,7 +21,7 @@ from ..autograd.grad_mode import _AnomalyMode
 from ..autograd.graph import PartialGradient, _Settings, _Structure, reduce_to_shape
 from ..tensor import Tensor
 from . import inline
-from .capture import call_name, is_ref, same, settings_of
+from .capture import call_name, is_ref, op_fields, same, settings_of
 
 
 class _Miss:
@@ -230,6 +230,13 @@ class Plan:
     def _emit_op(self, event, lines):
         _, op, refs, number = event
         arrays = [self._array(r, lines) for r in refs]
+        for name in op_fields(op):
+            value = getattr(op, name, None)
+            if isinstance(value, Tensor):
+                # BatchNorm's running statistics, which the op reads afresh at each forward:
+                # guarded like any state, since the Python that checked them when the op was
+                # made (their dtype against the input's) does not run in a replay.
+                self._object(value, lines)
         self._names[f"op{number}"] = op
         shape, dtype = self._trace.values[number]
         described = ", ".join(self._label(a) for a in arrays)
