@@ -32,8 +32,10 @@ import tinygrad_bn as lib  # noqa: E402
 from gpt import W4_CONFIG, gpt_model, gpt_optimizer, make_words  # noqa: E402
 
 
-def old_definition(old_tree, spec):
-    """``(owner, name, current, old)`` for ``spec`` (``module:Name`` or ``module:Class.name``)."""
+def old_definition(old_tree, spec, namespaces):
+    """``(owner, name, current, old)`` for ``spec`` (``module:Name`` or ``module:Class.name``).
+    Old definitions from one module share one namespace (``namespaces[module]``), so that an
+    old function calls the old versions of the other functions named from its module."""
     module_name, qualified = spec.split(":")
     module = importlib.import_module(module_name)
     path = os.path.join(old_tree, *module_name.split(".")) + ".py"
@@ -46,7 +48,7 @@ def old_definition(old_tree, spec):
             owner = getattr(owner, name)
     first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
     text = textwrap.dedent("\n".join(source.splitlines()[first - 1:node.end_lineno]))
-    namespace = dict(vars(module))
+    namespace = namespaces.setdefault(module_name, dict(vars(module)))
     exec(text, namespace)
     current = vars(owner)[parts[-1]]
     return owner, parts[-1], current, namespace[parts[-1]]
@@ -58,7 +60,8 @@ def main(argv=None):
     parser.add_argument("functions", nargs="+")
     parser.add_argument("--steps", type=int, default=100, help="steps of each of A and B")
     args = parser.parse_args(argv)
-    swaps = [old_definition(args.old_tree, spec) for spec in args.functions]
+    namespaces = {}
+    swaps = [old_definition(args.old_tree, spec, namespaces) for spec in args.functions]
 
     X, Y = make_words(4096, W4_CONFIG["block_size"], W4_CONFIG["vocab_size"])
     rng = np.random.default_rng(0)
