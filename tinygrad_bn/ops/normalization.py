@@ -217,8 +217,10 @@ class LayerNorm(Op):
         size = weight.size
         g = grad_output.reshape(x_hat.shape)
         product = g * x_hat
-        grad_weight = column_sums(product).reshape(weight.shape) if needs_weight else None
-        grad_bias = column_sums(g).reshape(weight.shape) if needs_bias else None
+        # Reshaped only when the shape differs: a reshape makes a view, which the engine must
+        # copy before it becomes ``.grad`` (it cannot know no one else holds the array).
+        grad_weight = _shaped(column_sums(product), weight.shape) if needs_weight else None
+        grad_bias = _shaped(column_sums(g), weight.shape) if needs_bias else None
         grad_x = None
         if needs_x:
             # Computed through a (R, D) view of an array of the input's shape, which is returned:
@@ -230,6 +232,11 @@ class LayerNorm(Op):
             d -= np.multiply(x_hat, _row_means(product), out=product)
             d *= rstd
         return grad_x, grad_weight, grad_bias
+
+
+def _shaped(array, shape):
+    """``array`` with ``shape``: itself when it has it already, else a reshaped view."""
+    return array if array.shape == shape else array.reshape(shape)
 
 
 _INVERSE_SIZES = {}
