@@ -179,7 +179,13 @@ ERRORS = [
         2, m.tensor([-9])), IndexError, "index out of range in self"),
     ("index_select_dim1_out_of_range", lambda m: m.ones(3, 4).index_select(1, m.tensor([4])),
      RuntimeError, "INDICES element is out of DATA bounds, id=4 axis_dim=4"),
-    # Python values of tensors
+    # Python values of tensors, and tensors of Python values
+    ("tensor_of_ragged_lists", lambda m: m.tensor([[1, 2], [3, 4, 5]]), ValueError,
+     "expected sequence of length 2 at dim 1 (got 3)"),
+    ("tensor_of_ragged_inner_lists", lambda m: m.tensor([[[1], [2]], [[3], [4, 5]]]), ValueError,
+     "expected sequence of length 1 at dim 2 (got 2)"),
+    ("tensor_of_ragged_tuples", lambda m: m.tensor([(1, 2), (3,)]), ValueError,
+     "expected sequence of length 2 at dim 1 (got 1)"),
     ("float_of_several_elements", lambda m: float(m.ones(2, 3)), ValueError,
      "only one element tensors can be converted to Python scalars"),
     ("int_of_no_element", lambda m: int(m.ones(0)), ValueError,
