@@ -256,6 +256,32 @@ ERRORS = [
         m.tensor([0]), m.ones(4)), RuntimeError,
      "shape mismatch: value tensor of shape [4] cannot be broadcast to indexing result of shape "
      "[1, 3]"),
+    # nn.functional
+    ("linear_bias_of_other_size", lambda m: m.nn.functional.linear(
+        m.ones(5, 4, 3), m.ones(2, 3), m.ones(3)), RuntimeError,
+     "The expanded size of the tensor (2) must match the existing size (3) at non-singleton "
+     "dimension 1.  Target sizes: [20, 2].  Tensor sizes: [3]"),
+    ("layer_norm_weight_shape", lambda m: m.nn.functional.layer_norm(
+        m.ones(4, 3), (3,), weight=m.ones(4)), RuntimeError,
+     "Expected weight to be of same shape as normalized_shape, but got weight of shape [4] and "
+     "normalized_shape = [3]"),
+    ("layer_norm_bias_shape", lambda m: m.nn.functional.layer_norm(
+        m.ones(4, 3), (3,), bias=m.ones(1, 3)), RuntimeError,
+     "Expected bias to be of same shape as normalized_shape, but got bias of shape [1, 3] and "
+     "normalized_shape = [3]"),
+    ("layer_norm_of_integers", lambda m: m.nn.functional.layer_norm(
+        m.ones(2, 3, dtype=m.int64), (3,)), NotImplementedError,
+     "\"LayerNormKernelImpl\" not implemented for 'Long'"),
+    ("gelu_of_integers", lambda m: m.nn.functional.gelu(m.ones(2, dtype=m.int64)),
+     NotImplementedError, "\"GeluKernelImpl\" not implemented for 'Long'"),
+    ("leaky_relu_of_bools", lambda m: m.nn.functional.leaky_relu(m.ones(2, dtype=m.bool)),
+     NotImplementedError, "\"leaky_relu_cpu\" not implemented for 'Bool'"),
+    ("elu_of_bytes", lambda m: m.nn.functional.elu(m.ones(2, dtype=m.uint8)),
+     NotImplementedError, "\"elu_cpu\" not implemented for 'Byte'"),
+    ("silu_of_integers", lambda m: m.nn.functional.silu(m.ones(2, dtype=m.int32)),
+     NotImplementedError, "\"silu_cpu\" not implemented for 'Int'"),
+    ("softplus_of_integers", lambda m: m.nn.functional.softplus(m.ones(2, dtype=m.int64)),
+     NotImplementedError, "\"softplus_cpu\" not implemented for 'Long'"),
     # roll
     ("roll_no_shifts", lambda m: m.ones(5).roll(()), RuntimeError, "`shifts` required"),
     ("roll_no_shifts_with_dims", lambda m: m.ones(5).roll((), ()), RuntimeError,
