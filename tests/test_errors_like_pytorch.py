@@ -282,6 +282,13 @@ ERRORS = [
      NotImplementedError, "\"silu_cpu\" not implemented for 'Int'"),
     ("softplus_of_integers", lambda m: m.nn.functional.softplus(m.ones(2, dtype=m.int64)),
      NotImplementedError, "\"softplus_cpu\" not implemented for 'Long'"),
+    ("relu_of_bools", lambda m: m.ones(2, dtype=m.bool).relu(), RuntimeError,
+     "Boolean inputs not supported for relu"),
+    ("relu6_of_bools", lambda m: m.nn.functional.relu6(m.ones(2, dtype=m.bool)), RuntimeError,
+     "Bool inputs not supported for hardtanh"),
+    ("hardtanh_of_bytes_below_zero", lambda m: m.nn.functional.hardtanh(
+        m.ones(2, dtype=m.uint8)), RuntimeError,
+     "cannot do hardtanh on an unsigned type with negative limits"),
     # roll
     ("roll_no_shifts", lambda m: m.ones(5).roll(()), RuntimeError, "`shifts` required"),
     ("roll_no_shifts_with_dims", lambda m: m.ones(5).roll((), ()), RuntimeError,
@@ -370,6 +377,8 @@ RESULTS = [
      ** m.tensor([-1], dtype=m.int8), (3,)),
     ("number_to_tensor_power_function", lambda m: m.pow(2, m.tensor([1, 2])), (2,)),
     ("split_size_zero_of_an_empty_dim", lambda m: m.ones(0, 3).split(0, 0), [(0, 3)]),
+    ("hardtanh_of_bytes_within_zero_and_two", lambda m: m.nn.functional.hardtanh(
+        m.tensor([0, 1, 3], dtype=m.uint8), 0.0, 2.0), (3,)),
     ("mean_dtype_of_integers", lambda m: m.arange(6).reshape(2, 3).mean(1, dtype=m.float64),
      (2,)),
     ("mean_dtype_widens", lambda m: m.ones(2, 3, dtype=m.float16).mean(0, True,

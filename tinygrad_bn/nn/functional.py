@@ -91,6 +91,10 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     beyond the bounds (PyTorch's ``hardtanh_backward``)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input._array.dtype is dtypes.bool:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input._array.dtype.kind == "u" and (min_val < 0 or max_val < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     if not input.is_floating_point():  # integers stay integers, as in PyTorch (no gradient)
         return _maybe_inplace(input, input.clamp(min_val, max_val).to(input.dtype), inplace)
     inside = (input > min_val) & (input < max_val)
