@@ -179,7 +179,13 @@ ERRORS = [
         2, m.tensor([-9])), IndexError, "index out of range in self"),
     ("index_select_dim1_out_of_range", lambda m: m.ones(3, 4).index_select(1, m.tensor([4])),
      RuntimeError, "INDICES element is out of DATA bounds, id=4 axis_dim=4"),
-    # Python values of tensors
+    # Python values of tensors, and tensors of Python values
+    ("tensor_of_ragged_lists", lambda m: m.tensor([[1, 2], [3, 4, 5]]), ValueError,
+     "expected sequence of length 2 at dim 1 (got 3)"),
+    ("tensor_of_ragged_inner_lists", lambda m: m.tensor([[[1], [2]], [[3], [4, 5]]]), ValueError,
+     "expected sequence of length 1 at dim 2 (got 2)"),
+    ("tensor_of_ragged_tuples", lambda m: m.tensor([(1, 2), (3,)]), ValueError,
+     "expected sequence of length 2 at dim 1 (got 1)"),
     ("float_of_several_elements", lambda m: float(m.ones(2, 3)), ValueError,
      "only one element tensors can be converted to Python scalars"),
     ("int_of_no_element", lambda m: int(m.ones(0)), ValueError,
@@ -250,6 +256,39 @@ ERRORS = [
         m.tensor([0]), m.ones(4)), RuntimeError,
      "shape mismatch: value tensor of shape [4] cannot be broadcast to indexing result of shape "
      "[1, 3]"),
+    # nn.functional
+    ("linear_bias_of_other_size", lambda m: m.nn.functional.linear(
+        m.ones(5, 4, 3), m.ones(2, 3), m.ones(3)), RuntimeError,
+     "The expanded size of the tensor (2) must match the existing size (3) at non-singleton "
+     "dimension 1.  Target sizes: [20, 2].  Tensor sizes: [3]"),
+    ("layer_norm_weight_shape", lambda m: m.nn.functional.layer_norm(
+        m.ones(4, 3), (3,), weight=m.ones(4)), RuntimeError,
+     "Expected weight to be of same shape as normalized_shape, but got weight of shape [4] and "
+     "normalized_shape = [3]"),
+    ("layer_norm_bias_shape", lambda m: m.nn.functional.layer_norm(
+        m.ones(4, 3), (3,), bias=m.ones(1, 3)), RuntimeError,
+     "Expected bias to be of same shape as normalized_shape, but got bias of shape [1, 3] and "
+     "normalized_shape = [3]"),
+    ("layer_norm_of_integers", lambda m: m.nn.functional.layer_norm(
+        m.ones(2, 3, dtype=m.int64), (3,)), NotImplementedError,
+     "\"LayerNormKernelImpl\" not implemented for 'Long'"),
+    ("gelu_of_integers", lambda m: m.nn.functional.gelu(m.ones(2, dtype=m.int64)),
+     NotImplementedError, "\"GeluKernelImpl\" not implemented for 'Long'"),
+    ("leaky_relu_of_bools", lambda m: m.nn.functional.leaky_relu(m.ones(2, dtype=m.bool)),
+     NotImplementedError, "\"leaky_relu_cpu\" not implemented for 'Bool'"),
+    ("elu_of_bytes", lambda m: m.nn.functional.elu(m.ones(2, dtype=m.uint8)),
+     NotImplementedError, "\"elu_cpu\" not implemented for 'Byte'"),
+    ("silu_of_integers", lambda m: m.nn.functional.silu(m.ones(2, dtype=m.int32)),
+     NotImplementedError, "\"silu_cpu\" not implemented for 'Int'"),
+    ("softplus_of_integers", lambda m: m.nn.functional.softplus(m.ones(2, dtype=m.int64)),
+     NotImplementedError, "\"softplus_cpu\" not implemented for 'Long'"),
+    ("relu_of_bools", lambda m: m.ones(2, dtype=m.bool).relu(), RuntimeError,
+     "Boolean inputs not supported for relu"),
+    ("relu6_of_bools", lambda m: m.nn.functional.relu6(m.ones(2, dtype=m.bool)), RuntimeError,
+     "Bool inputs not supported for hardtanh"),
+    ("hardtanh_of_bytes_below_zero", lambda m: m.nn.functional.hardtanh(
+        m.ones(2, dtype=m.uint8)), RuntimeError,
+     "cannot do hardtanh on an unsigned type with negative limits"),
     # roll
     ("roll_no_shifts", lambda m: m.ones(5).roll(()), RuntimeError, "`shifts` required"),
     ("roll_no_shifts_with_dims", lambda m: m.ones(5).roll((), ()), RuntimeError,
@@ -338,6 +377,8 @@ RESULTS = [
      ** m.tensor([-1], dtype=m.int8), (3,)),
     ("number_to_tensor_power_function", lambda m: m.pow(2, m.tensor([1, 2])), (2,)),
     ("split_size_zero_of_an_empty_dim", lambda m: m.ones(0, 3).split(0, 0), [(0, 3)]),
+    ("hardtanh_of_bytes_within_zero_and_two", lambda m: m.nn.functional.hardtanh(
+        m.tensor([0, 1, 3], dtype=m.uint8), 0.0, 2.0), (3,)),
     ("mean_dtype_of_integers", lambda m: m.arange(6).reshape(2, 3).mean(1, dtype=m.float64),
      (2,)),
     ("mean_dtype_widens", lambda m: m.ones(2, 3, dtype=m.float16).mean(0, True,

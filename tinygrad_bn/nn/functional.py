@@ -50,6 +50,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"Linear({in_features} -> {out_features}) got input of shape {tuple(input.shape)}: "
             f"expected the last dimension to be {in_features}"
         )
+    if bias is not None and bias.ndim == 1 and bias._array.shape[0] not in (1, out_features):
+        rows = math.prod(input._array.shape[:-1])  # PyTorch's addmm on the input as a matrix
+        raise RuntimeError(
+            f"The expanded size of the tensor ({out_features}) must match the existing size "
+            f"({bias._array.shape[0]}) at non-singleton dimension 1.  Target sizes: "
+            f"[{rows}, {out_features}].  Tensor sizes: {list(bias.shape)}")
     if bias is None:
         return Linear.apply(input, weight)
     return Linear.apply(input, weight, bias)
@@ -61,8 +67,16 @@ def relu(input: Tensor) -> Tensor:
     return input.relu()
 
 
+def _floating_only(input, kernel):
+    """PyTorch's NotImplementedError for an activation without an integer or bool kernel."""
+    if not dtypes.is_floating(input._array.dtype):
+        raise dtypes.not_implemented(kernel, input._array.dtype)
+
+
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """``x`` where ``x > 0``, else ``negative_slope * x`` (slope at 0, as PyTorch)."""
+    """``x`` where ``x > 0``, else ``negative_slope * x`` (slope at 0, as PyTorch). Floating
+    tensors only, as in PyTorch (the same for ``elu``, ``silu``, ``gelu``, ``softplus``)."""
+    _floating_only(input, "leaky_relu_cpu")
     return _maybe_inplace(input, where(input > 0, input, input * negative_slope), inplace)
 
 
@@ -77,6 +91,10 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     beyond the bounds (PyTorch's ``hardtanh_backward``)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input._array.dtype is dtypes.bool:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input._array.dtype.kind == "u" and (min_val < 0 or max_val < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     if not input.is_floating_point():  # integers stay integers, as in PyTorch (no gradient)
         return _maybe_inplace(input, input.clamp(min_val, max_val).to(input.dtype), inplace)
     inside = (input > min_val) & (input < max_val)
@@ -86,22 +104,25 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
+    _floating_only(input, "elu_cpu")
     return _maybe_inplace(input, where(input > 0, input, alpha * input.expm1()), inplace)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * sigmoid(x)`` (also called swish)."""
+    _floating_only(input, "silu_cpu")
     return _maybe_inplace(input, input * input.sigmoid(), inplace)
 
 
 def gelu(input: Tensor, approximate: str = "none", fused: bool = True) -> Tensor:
     """``x * Phi(x)`` with Phi the standard normal CDF: ``0.5 * x * (1 + erf(x / sqrt(2)))``,
     or with ``approximate="tanh"`` ``0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))``.
-    One ``ops.GELU`` node for floating input; ``fused=False`` builds it from primitive ops."""
+    One ``ops.GELU`` node; ``fused=False`` builds it from primitive ops."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError(
             f"approximate argument must be either none or tanh, got {approximate!r}")
-    if fused and dtypes.is_floating(input.dtype):
+    _floating_only(input, "GeluKernelImpl")
+    if fused:
         return GELU.apply(input, approximate=approximate)
     if approximate == "none":
         return 0.5 * input * (1 + (input * (1 / math.sqrt(2))).erf())
@@ -112,6 +133,7 @@ def gelu(input: Tensor, approximate: str = "none", fused: bool = True) -> Tensor
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``
     (where the two agree to float precision), as PyTorch."""
+    _floating_only(input, "softplus_cpu")
     scaled = input * beta
     smooth = (scaled.clamp(max=threshold)).exp().log1p() / beta
     return where(scaled > threshold, input, smooth)
@@ -349,6 +371,11 @@ def layer_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None
     One ``ops.LayerNorm`` node (see there for the backward); ``fused=False`` builds the same
     from primitive ops."""
     normalized_shape = _shape_tuple(normalized_shape)
+    for name, parameter in (("weight", weight), ("bias", bias)):
+        if parameter is not None and tuple(parameter.shape) != normalized_shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                f"shape {list(parameter.shape)} and normalized_shape = {list(normalized_shape)}")
     if tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape:
         raise RuntimeError(
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
@@ -356,6 +383,7 @@ def layer_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None
             f"{list(input.shape)}"
         )
     dtype = input._array.dtype
+    _floating_only(input, "LayerNormKernelImpl")
     if (fused and input._array.size and dtypes.is_floating(dtype)
             and all(p is None or (p._array.dtype == dtype and p._array.shape == normalized_shape)
                     for p in (weight, bias))):

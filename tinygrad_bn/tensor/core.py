@@ -357,6 +357,31 @@ def is_tensor(obj: object) -> bool:
     return isinstance(obj, Tensor)
 
 
+def _ragged_message(data):
+    """PyTorch's message for nested sequences of unequal lengths, or None: the shape is read
+    from the first element at each depth, then every sequence is checked against it, depth
+    first ("expected sequence of length 2 at dim 1 (got 1)")."""
+    def is_sequence(value):
+        return isinstance(value, (list, tuple))
+
+    shape, first = [], data
+    while is_sequence(first):
+        shape.append(len(first))
+        first = first[0] if len(first) else None
+    if 0 in shape:  # PyTorch stores no element then, and checks no length (it accepts)
+        return None
+    pending = [(data, 0)]
+    while pending:
+        sequence, dim = pending.pop()
+        if not is_sequence(sequence) or dim >= len(shape):
+            continue
+        if len(sequence) != shape[dim]:
+            return (f"expected sequence of length {shape[dim]} at dim {dim} (got "
+                    f"{len(sequence)})")
+        pending.extend((item, dim + 1) for item in reversed(sequence))
+    return None
+
+
 def _to_array(data, dtype=None):
     """Build the array behind a new tensor: copied, of a supported dtype. Python numbers (and
     NumPy scalars) that do not fit the dtype raise instead of wrapping around, as in PyTorch;
@@ -371,6 +396,9 @@ def _to_array(data, dtype=None):
         try:
             array = np.array(data, dtype=np.float64 if floating_target else None)
         except (ValueError, OverflowError, TypeError) as error:
+            ragged = _ragged_message(data)
+            if ragged:
+                raise ValueError(ragged) from None
             raise ValueError(f"could not build a tensor from {data!r}: {error}") from None
         if array.dtype == object:
             _refuse_huge_integers(data)

@@ -192,7 +192,9 @@ class ElementwiseMethods:
 
     def relu(self) -> Tensor:
         """``max(self, 0)``, elementwise, same shape and dtype. The gradient is 1 where ``self >
-        0`` and 0 elsewhere (including at 0, as in PyTorch)."""
+        0`` and 0 elsewhere (including at 0, as in PyTorch). Bool tensors raise, as in PyTorch."""
+        if self._array.dtype is dtypes.bool:
+            raise RuntimeError("Boolean inputs not supported for relu")
         return ReLU.apply(self)
 
     def abs(self) -> Tensor:
