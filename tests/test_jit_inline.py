@@ -7,6 +7,7 @@ import pytest
 
 import tinygrad_bn as tg
 from tinygrad_bn import nn, optim
+from tinygrad_bn.nn.normalization import _count_batch
 from tinygrad_bn.ops.elementwise import ReLU
 from tinygrad_bn.ops.linalg import Linear
 from tinygrad_bn.ops.normalization import BatchNorm
@@ -15,7 +16,7 @@ from tinygrad_bn.tracing import inline
 from test_jit_soundness import assert_same, run_both, snapshot
 
 
-@pytest.mark.parametrize("op_type", [Linear, ReLU, BatchNorm])
+@pytest.mark.parametrize("op_type", [Linear, ReLU, BatchNorm, _count_batch])
 def test_the_templates_transcribe_the_ops_as_they_are(op_type):
     """Fails when the op's code (or a helper it calls) changed since its template was written:
     read the template against the new code, fix it, and record the new fingerprint in
@@ -74,6 +75,7 @@ def test_inlined_replays_equal_eager_bitwise(case):
     step, texts = run_both(build, calls)
     assert texts == [] and step.replays >= 4
     assert "inline" in step.plan.source  # the templates ran, not the methods
+    assert ("_count_batch, inline" in step.plan.source) is (case[2] and case[3])
 
 
 @pytest.mark.parametrize("training", [True, False])

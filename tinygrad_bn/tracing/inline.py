@@ -1,13 +1,15 @@
-"""Inline templates: a few small ops' ``forward`` and ``backward`` written straight into a plan's
-code (Linear, ReLU, training BatchNorm on ``(N, C)``), so that a replay makes the same NumPy
-calls on the same values in the same order as the op's methods, without the method calls, the
-op's fields, ``saved`` and the NumPy scalars converted on every call.
+"""Inline templates: a few small ops' ``forward`` and ``backward`` written straight into a
+plan's code (Linear, ReLU, training BatchNorm on ``(N, C)`` and its batch count), so that a
+replay makes the same NumPy calls on the same values in the same order as the op's methods,
+without the method calls, the op's fields, ``saved`` and the NumPy scalars converted on every
+call.
 
 A template transcribes one version of its op's code. It is used only while that code is the one
 transcribed: the source of the op's methods and of the helpers they call is fingerprinted when
 a plan is built, and any other source (the op was edited) makes the plan call the methods as
-usual. ``tests/test_jit.py`` checks that the fingerprints match the ops as they are (else the
-templates need reading against the new code) and that each template gives the methods' bits.
+usual. ``tests/test_jit_inline.py`` checks that the fingerprints match the ops as they are
+(else the templates need reading against the new code) and that the templates give eager's
+bits.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import inspect
 
 import numpy as np
 
+from ..nn.normalization import _count_batch
 from ..ops.elementwise import ReLU, zero_of
 from ..ops.linalg import Linear
 from ..ops.normalization import BatchNorm, update_running_statistics
@@ -28,18 +31,21 @@ _SOURCES = {
     ReLU: (ReLU.forward, ReLU.backward, zero_of),
     BatchNorm: (BatchNorm.forward, BatchNorm._sums, BatchNorm.backward, column_sums,
                 update_running_statistics),
+    _count_batch: (_count_batch,),
 }
 EXPECTED = {
     Linear: "2c8e6f0cdea0626dc62fa2252576d04de766d62aef3b7b8c04e1205731c0ac7e",
     ReLU: "33224a63fdd6141bb522a7e036d4f122502e30edd9e2b51657366fad8c6604c7",
     BatchNorm: "e8a80146291dbdb56ebcbf702fd5f3e1b10d7c82c6a03b76290cdfcd3da9c8a6",
+    _count_batch: "8f25c90bbf83ae6ac984d26c2a85021dfe7008cccc35240c8f5d1ea5e84eef54",
 }
 _checked = {}
 
 
 def fingerprint(op_type) -> str | None:
-    """The sha256 of the source of the functions ``op_type``'s template transcribes, or None
-    when there is no template or a source cannot be read."""
+    """The sha256 of the source of the functions ``op_type``'s template transcribes (an op
+    class, or the effect function ``_count_batch``), or None when there is no template or a
+    source cannot be read."""
     functions = _SOURCES.get(op_type)
     if functions is None:
         return None
@@ -164,6 +170,18 @@ def _running_statistics(plan, op, n, m, lines):
         f"        _update_running_statistics(rm, rv, m{n}, i{n}, {m}, "
         f"{plan._constant(momentum, 'k')})",
     ]
+
+
+def effect(plan, function, arguments, refs, lines):
+    """Write an effect inline (BatchNorm's batch count: ``num_batches_tracked += 1`` on its
+    guarded int64 array, the 1 made once) and return True, or return False (the plan calls
+    ``function``)."""
+    if (function is not _count_batch or not transcribed(_count_batch) or len(refs) != 1
+            or refs[0][0] != "state" or refs[0][1]._array.dtype != np.int64
+            or not arguments[0].isidentifier()):
+        return False
+    lines.append(f"    {arguments[0]} += {plan._constant(np.int64(1), 'k')}  # _count_batch, inline")
+    return True
 
 
 def _relu_backward(g, saved, lines):

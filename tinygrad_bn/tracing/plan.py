@@ -278,9 +278,11 @@ class Plan:
         _, function, refs = event
         arguments = [self._constant(ref[1]) if ref[0] == "python" else self._array(ref, lines)
                      for ref in refs]
-        name = self._constant(function, "e")
         self.kernels.append(("effect", f"{function.__name__}("
                                        f"{', '.join(self._label(a) for a in arguments)})"))
+        if inline.effect(self, function, arguments, refs, lines):
+            return
+        name = self._constant(function, "e")
         lines.append(f"    {name}({', '.join(arguments)})  # " + _comment(function.__name__))
 
     def _emit_call(self, event, lines):
