@@ -22,22 +22,29 @@ import numpy as np
 from ..nn.normalization import _count_batch
 from ..ops.elementwise import ReLU, zero_of
 from ..ops.linalg import Linear
+from ..ops.loss import CrossEntropy, check_labels_in_range
 from ..ops.normalization import BatchNorm, update_running_statistics
-from ..ops.reduce import column_sums
+from ..ops.reduce import column_sums, row_max, row_sums
 
 # The functions each template transcribes, and the sha256 of their source (``fingerprint``).
+# (The locals a template writes are named so as never to meet the plan's own names: ``v``,
+# ``g``, ``G``, ``F``, ``a``, ``s``, ``c`` and ``r`` locals, ``k``, ``c``, ``d``, ``e``, ``f``,
+# ``o``, ``w`` constants, all followed by digits.)
 _SOURCES = {
     Linear: (Linear.forward, Linear.backward, column_sums),
     ReLU: (ReLU.forward, ReLU.backward, zero_of),
     BatchNorm: (BatchNorm.forward, BatchNorm._sums, BatchNorm.backward, column_sums,
                 update_running_statistics),
     _count_batch: (_count_batch,),
+    CrossEntropy: (CrossEntropy.forward, CrossEntropy._scale, CrossEntropy.backward,
+                   check_labels_in_range, row_max, row_sums, column_sums),
 }
 EXPECTED = {
     Linear: "2c8e6f0cdea0626dc62fa2252576d04de766d62aef3b7b8c04e1205731c0ac7e",
     ReLU: "33224a63fdd6141bb522a7e036d4f122502e30edd9e2b51657366fad8c6604c7",
     BatchNorm: "e8a80146291dbdb56ebcbf702fd5f3e1b10d7c82c6a03b76290cdfcd3da9c8a6",
     _count_batch: "8f25c90bbf83ae6ac984d26c2a85021dfe7008cccc35240c8f5d1ea5e84eef54",
+    CrossEntropy: "ff416c6ddfeb9a217e664b2e2fccdb5606a9bece6e025e3dd1bef18720b39e75",
 }
 _checked = {}
 
@@ -75,13 +82,13 @@ class Inlined:
         self.backward, self.saved = backward, saved
 
 
-def forward(plan, op, arrays, number, metas, lines):
+def forward(plan, op, arrays, number, metas, root, lines):
     """Write op ``number``'s forward inline (``v{number} = ...``) and return an ``Inlined`` for
     its backward, or return None (the plan calls ``op.forward``). ``arrays`` are the input
     expressions, ``metas`` their ``(shape, dtype)`` (None when not known when the plan is
-    built)."""
+    built); ``root``: a backward starts at this op's result, with a gradient of any shape."""
     kind = type(op)
-    if kind not in _SOURCES or not transcribed(kind):
+    if kind not in _SOURCES or not transcribed(kind) or (root and kind is not CrossEntropy):
         return None
     out_shape, out_dtype = plan._trace.values[number]
     # Saved inputs must be what the forward read: expressions that read an attribute
@@ -110,6 +117,8 @@ def forward(plan, op, arrays, number, metas, lines):
             lines.append(f"    {v} += {names[2]}")
         return Inlined(_linear_backward, (x, weight, out_shape, needs,
                                           len(names), metas[1]))
+    if kind is CrossEntropy:
+        return _cross_entropy(plan, op, names, number, metas, out_dtype, lines)
     if kind is BatchNorm:
         if (not op.training or len(out_shape) != 2 or len(names) != 3 or out_shape[0] < 2
                 or (op.running_mean is None) != (op.running_var is None)
@@ -184,6 +193,54 @@ def effect(plan, function, arguments, refs, lines):
     return True
 
 
+def _cross_entropy(plan, op, names, n, metas, out_dtype, lines):
+    """``CrossEntropy`` with class labels, mean reduction, no weights, no smoothing and an
+    ``ignore_index`` outside the classes: its forward's plain path when every label is in
+    range (checked as the method checks, the same IndexError), else the method itself."""
+    if len(names) != 2 or metas[0] is None or metas[1] is None:
+        return None
+    (x_shape, x_dtype), (t_shape, t_dtype) = metas
+    if (op.reduction != "mean" or op.label_smoothing or t_dtype.kind not in "iu"
+            or len(x_shape) != 2 or x_shape[0] < 1 or t_shape != x_shape[:1]
+            or x_dtype is not out_dtype or type(op.ignore_index) is not int
+            or 0 <= op.ignore_index < x_shape[1]):
+        return None
+    rows_count, classes = x_shape
+    rows = np.arange(rows_count)
+    rows.flags.writeable = False
+    rows = plan._constant(rows, "k")
+    x, target = names
+    lines += [
+        f"    if _check_labels_in_range({target}, {classes}, {op.ignore_index}):"
+        "  # CrossEntropy (labels, mean), inline",
+        f"        x{n} = {x} - _row_max({x})",
+        f"        pr{n} = _exp(x{n})",
+        f"        q{n} = _row_sums(pr{n})",
+        f"        l{n} = _log(q{n}).reshape({rows_count}) - x{n}[{rows}, {target}]",
+        f"        _divide(pr{n}, q{n}, out=pr{n})",
+        f"        v{n} = _asarray(_add_reduce(l{n}) / {rows_count}, "
+        f"dtype={plan._constant(out_dtype, 'd')})",
+        f"        del x{n}, q{n}, l{n}",
+        "    else:  # labels out of range but ignored: the method",
+        f"        v{n} = _asarray({plan._constant(op.forward, 'f')}({x}, {target}))",
+        f"        pr{n} = None",
+    ]
+    return Inlined(_cross_entropy_backward, (n, f"pr{n}", rows, target, rows_count))
+
+
+def _cross_entropy_backward(g, saved, lines):
+    n, probabilities, rows, target, rows_count = saved
+    lines += [
+        f"    if {probabilities} is not None:  # CrossEntropy backward, inline",
+        f"        r = {probabilities}.copy()",
+        f"        r[{rows}, {target}] -= 1",
+        f"        r *= {g} / {rows_count}",
+        "        r = (r, None)",
+        "    else:",
+        f"        r = op{n}.backward({g})",
+    ]
+
+
 def _relu_backward(g, saved, lines):
     out, zero = saved
     lines.append(f"    r = ({g} * ({out} > {zero}),)  # ReLU backward, inline")
@@ -217,6 +274,8 @@ def _batchnorm_backward(g, saved, lines):
                  f"{'sg.reshape(-1)' if needs_beta else 'None'})")
 
 
-NAMES = dict(_maximum=np.maximum, _dot=np.dot, _multiply=np.multiply, _add=np.add,
+NAMES = dict(_check_labels_in_range=check_labels_in_range, _row_max=row_max,
+             _row_sums=row_sums, _exp=np.exp, _log=np.log, _add_reduce=np.add.reduce,
+             _maximum=np.maximum, _dot=np.dot, _multiply=np.multiply, _add=np.add,
              _sqrt=np.sqrt, _divide=np.divide, _column_sums=column_sums,
              _update_running_statistics=update_running_statistics)

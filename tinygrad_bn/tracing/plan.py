@@ -242,12 +242,11 @@ class Plan:
         described = ", ".join(self._label(a) for a in arrays)
         self.kernels.append(("forward", f"v{number} = {op!r}({described}) -> "
                                         f"{_describe(shape, dtype)}"))
-        if number not in self._roots:  # (a root's backward gets a gradient of any shape)
-            inlined = inline.forward(self, op, arrays, number, [self._meta(r) for r in refs],
-                                     lines)
-            if inlined is not None:
-                self._inlined[number] = inlined
-                return
+        inlined = inline.forward(self, op, arrays, number, [self._meta(r) for r in refs],
+                                 number in self._roots, lines)
+        if inlined is not None:
+            self._inlined[number] = inlined
+            return
         forward = self._constant(op.forward, "f")
         call = f"{forward}({', '.join(arrays)})"
         if shape == ():
@@ -261,6 +260,8 @@ class Plan:
         kind, target = ref
         if kind == "value":
             return self._trace.values[target]
+        if kind == "arg":
+            return self._trace.argument_metas[target]
         if kind == "state":
             return target._array.shape, target._array.dtype
         if kind == "constant":
