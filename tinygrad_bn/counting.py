@@ -16,6 +16,7 @@ import numpy as np
 
 from . import dtypes
 from .autograd import graph
+from .creation import linspace_values
 from .ops import Derived, Unique
 from .printing import return_types
 from .shapes import normalize_dim
@@ -62,16 +63,26 @@ def histc(input, bins=100, min=0, max=0):
 
 
 def _histc(array, bins, low, high):
-    """``histc``'s counts, in ``array``'s dtype (the range taken from the data when
-    ``low == high``)."""
+    """``histc``'s counts, in ``array``'s dtype, as PyTorch's CPU kernel finds them: the range
+    taken from the data when ``low == high`` (widened by 1 each way if still equal), the edges
+    ``linspace(low, high, bins + 1)`` in ``array``'s dtype, and each element in
+    ``[edges[0], edges[-1]]`` (NaN is not) counted in bin ``trunc((x - edges[0]) * bins /
+    (edges[-1] - edges[0]))``, each operation rounded to the dtype, the last bin taking its
+    right edge. So an element next to an edge may land in the neighbouring bin, as in PyTorch."""
     if low == high and array.size:
         low, high = float(array.min()), float(array.max())
-    if low == high:
-        low, high = low - 1, high + 1
     if not (np.isfinite(low) and np.isfinite(high)):
         raise RuntimeError(f"torch.histc: range of [{low}, {high}] is not finite")
-    counts, _ = np.histogram(array, bins=bins, range=(low, high))
-    return counts.astype(array.dtype)
+    if low == high:
+        low, high = low - 1, high + 1
+    edges = linspace_values(low, high, bins + 1, array.dtype)
+    left, right = edges[0], edges[-1]
+    values = array.reshape(-1)
+    values = values[(values >= left) & (values <= right)]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        scaled = (values - left) * array.dtype.type(bins) / (right - left)
+    positions = np.minimum(np.trunc(scaled).astype(np.int64), bins - 1)
+    return np.bincount(positions, minlength=bins).astype(array.dtype)
 
 
 def histogram(input, bins=100, *, range=None, weight=None, density=False):
@@ -108,7 +119,8 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
 
 def _histogram(values, *given, bins, range, density, weighted, part):
     """``histogram``'s counts (``part`` 0) or bin edges (1), in ``values``' dtype. ``given``:
-    the edges when ``bins`` is None, then the weights when ``weighted``."""
+    the edges when ``bins`` is None, then the weights when ``weighted``. The counts are added
+    up in ``values``' dtype, one element after the other, as PyTorch's kernel does."""
     weights = given[-1].reshape(-1) if weighted else None
     if bins is None:
         bins = given[0]
@@ -118,9 +130,18 @@ def _histogram(values, *given, bins, range, density, weighted, part):
         low, high = float(values.min()), float(values.max())
         if not (np.isfinite(low) and np.isfinite(high)):
             raise RuntimeError(f"torch.histogram(): range of [{low}, {high}] is not finite")
+    values = values.reshape(-1)
+    edges = np.histogram_bin_edges(values, bins=bins, range=range, weights=weights)
     if part == 1:  # the edges alone, without counting
-        return np.histogram_bin_edges(values.reshape(-1), bins=bins, range=range,
-                                      weights=weights).astype(values.dtype)
-    result = np.histogram(values.reshape(-1), bins=bins, range=range, weights=weights,
-                          density=density)[0]
-    return result.astype(values.dtype)
+        return edges.astype(values.dtype)
+    # PyTorch's kernel adds each weight (or 1) into its bin one by one, in the input's dtype
+    index = np.searchsorted(edges, values, side="right") - 1
+    index[values == edges[-1]] = edges.size - 2  # the last bin includes its right edge
+    counted = (index >= 0) & (index < edges.size - 1)
+    hist = np.zeros(edges.size - 1, dtype=values.dtype)
+    np.add.at(hist, index[counted], 1 if weights is None else weights[counted])
+    if density:  # divided by the total, then by each bin's width, as PyTorch
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hist /= hist.sum()
+            hist /= np.diff(edges).astype(values.dtype)
+    return hist

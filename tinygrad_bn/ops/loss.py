@@ -1,4 +1,5 @@
-"""Softmax cross-entropy as one fused, numerically stable op."""
+"""Softmax cross-entropy as one fused, numerically stable op, and the sum ``nll_loss`` reduces
+float16 losses with (PyTorch's cascade, rounded as PyTorch's)."""
 
 import numpy as np
 
@@ -190,3 +191,66 @@ class BinaryCrossEntropy(Op):
             with np.errstate(divide="ignore"):
                 grad_t = grad_output * (np.log1p(-x) - np.log(x))
         return grad_x, grad_t
+
+
+class CascadeSum(Op):
+    """The sum of a 1-D array of losses in the order and precision of PyTorch's CPU
+    ``nll_loss`` (and ``nll_loss2d``) kernels, for float16 (whose every partial sum there is a
+    float16, rounded at each addition): ``counted`` (bool, same shape; an input that gets no
+    gradient) says which positions add their value (the others, ignored targets, add nothing).
+
+    The kernel keeps 8 levels of partial sums. Each counted position ``i`` (its index among all
+    positions) adds its value to level 0; when ``i`` is a multiple of ``16`` level 0 is added
+    into level 1 and cleared, when it is a multiple of ``16**2`` level 1 into level 2, and so on
+    (16 is ``2**max(4, ceil(log2(n)) // 8)``, ``n`` all positions). The result is
+    ``((0 + level0) + level1) + ... + level7``. Every addition is rounded to the array's dtype.
+
+    Gradient: ``grad_output`` at every position (the kernel's backward ignores the rounding).
+    """
+
+    __slots__ = ("input_shape",)
+    levels = 8
+
+    def forward(self, values, counted):
+        self.input_shape = values.shape
+        n = values.shape[0]
+        power = max(4, (n - 1).bit_length() // self.levels) if n > 1 else 4
+        index = np.flatnonzero(counted)  # ignored positions add nothing and close no level
+        items = values[index]
+        total = np.zeros((), dtype=values.dtype)
+        for level in range(self.levels):
+            if level == self.levels - 1:  # the top level is never closed
+                closed = np.zeros(0, dtype=np.int64)
+            else:
+                closed = np.flatnonzero(index % (1 << (power * (level + 1))) == 0)
+            rest = items[closed[-1] + 1 if closed.size else 0:]
+            if rest.size:  # what stays at this level, added into the total in level order
+                remaining = _sequential_sums(rest, np.array([rest.size - 1]))[0]
+                total = (total + remaining).astype(values.dtype)
+            items, index = _sequential_sums(items, closed), index[closed]
+        return total
+
+    def backward(self, grad_output):
+        return np.broadcast_to(grad_output, self.input_shape), None
+
+
+def _sequential_sums(values, ends):
+    """The sums of the runs of ``values`` that end at the positions ``ends`` (ascending; each
+    run starts after the previous end), each added from left to right with every addition
+    rounded to ``values``' dtype (NumPy's own sums of float16 add in float32 and round once).
+    Vectorised across runs, one step per position within a run, longest runs first."""
+    if not ends.size:
+        return values[:0]
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    lengths = ends - starts + 1
+    order = np.argsort(-lengths, kind="stable")
+    starts, lengths = starts[order], lengths[order]
+    sums = np.zeros(ends.size, dtype=values.dtype)
+    active = ends.size
+    for step in range(int(lengths[0])):
+        while lengths[active - 1] <= step:  # runs sorted longest first: the done ones are last
+            active -= 1
+        sums[:active] += values[starts[:active] + step]
+    result = np.empty_like(sums)
+    result[order] = sums
+    return result

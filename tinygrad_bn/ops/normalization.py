@@ -8,13 +8,22 @@ finite differences.
 import numpy as np
 
 from ..autograd.graph import Op
+from .opmath import FLOAT, HALF, opmath, opmath_backward, widen
 from .reduce import _accumulator, column_sums
 
 
 def update_running_statistics(running_mean, running_var, mean, var, m, momentum):
     """PyTorch's update, in place: ``running = (1 - momentum) * running + momentum * batch``,
     with the unbiased batch variance ``var * m / (m - 1)`` (``var`` is the biased one over ``m``
-    values) for ``running_var``. Shared by the fused op and the primitive-op version."""
+    values) for ``running_var``; float16 statistics are updated in float32 and rounded once, as
+    PyTorch's. Shared by the fused op and the primitive-op version."""
+    if running_mean.dtype is HALF:  # in float32, rounded once, as PyTorch's kernel
+        keep, scalar = FLOAT.type(1 - momentum), FLOAT.type
+        running_mean[...] = mean.reshape(-1).astype(FLOAT) * scalar(momentum) + \
+            running_mean.astype(FLOAT) * keep
+        running_var[...] = var.reshape(-1).astype(FLOAT) * scalar(momentum * m / (m - 1)) + \
+            running_var.astype(FLOAT) * keep
+        return
     keep = running_mean.dtype.type(1 - momentum)
     running_mean *= keep
     running_mean += mean.reshape(-1) * running_mean.dtype.type(momentum)
@@ -22,6 +31,7 @@ def update_running_statistics(running_mean, running_var, mean, var, m, momentum)
     running_var += var.reshape(-1) * running_var.dtype.type(momentum * m / (m - 1))
 
 
+@opmath_backward
 class BatchNorm(Op):
     """``y = gamma * (x - mean) / sqrt(var + eps) + beta``, per channel.
 
@@ -48,6 +58,8 @@ class BatchNorm(Op):
     (Sums over a ``(N, C)`` batch are matrix-vector products with a vector of ones, which BLAS
     does several times faster than NumPy's reduction at a training batch's size.)
     In evaluation the statistics are constants and ``dL/dx = g * gamma / sqrt(var + eps)``.
+
+    float16 follows PyTorch's kernel (``_forward_float16``); its backward runs in float32.
     """
 
     __slots__ = ("eps", "momentum", "training", "running_mean", "running_var", "axes")
@@ -58,6 +70,8 @@ class BatchNorm(Op):
         self.running_mean, self.running_var = running_mean, running_var
 
     def forward(self, x, gamma, beta):
+        if x.dtype is HALF:
+            return self._forward_float16(x, gamma, beta)
         self.axes = (0,) if x.ndim == 2 else (0, 2)
         scalar = x.dtype.type
         if x.ndim == 2:  # (N, C): per-channel arrays broadcast over the rows as they are
@@ -91,6 +105,37 @@ class BatchNorm(Op):
         self.saved = (x_hat, inv_std, gamma)
         return out
 
+    def _forward_float16(self, x, gamma, beta):
+        """float16 as PyTorch's CPU kernel computes it: statistics in float32, the batch's mean
+        and ``1/std`` then rounded to float16 (the statistics it saves), and the output
+        ``x * alpha + shift`` (``alpha = gamma / std``, ``shift = beta - mean * alpha``) as one
+        fused multiply-add in float32, rounded to float16 once. Saves float32 ``x_hat`` and
+        ``1/std`` and the float16 ``gamma`` for the float32 backward (``@opmath_backward``)."""
+        shape = (-1,) if x.ndim == 2 else (1, -1, 1)
+        self.axes = (0,) if x.ndim == 2 else (0, 2)
+        wide = widen(x)
+        if self.training:
+            m = x.size // x.shape[1]
+            mean = np.add.reduce(wide, axis=self.axes, keepdims=True) / FLOAT.type(m)
+            centred = wide - mean
+            var = np.add.reduce(centred * centred, axis=self.axes, keepdims=True) / FLOAT.type(m)
+            if self.running_mean is not None:
+                update_running_statistics(self.running_mean._array, self.running_var._array,
+                                          mean, var, m, self.momentum)
+            mean = widen(mean.astype(HALF))
+            inv_std = widen((FLOAT.type(1) / np.sqrt(var + FLOAT.type(self.eps))).astype(HALF))
+        else:
+            mean = widen(self.running_mean._array).reshape(shape)
+            inv_std = FLOAT.type(1) / np.sqrt(widen(self.running_var._array).reshape(shape)
+                                              + FLOAT.type(self.eps))
+        inv_std = inv_std.reshape(shape)
+        alpha = inv_std * widen(gamma).reshape(shape)
+        shift = widen(beta).reshape(shape) - mean.reshape(shape) * alpha
+        # float64 holds x * alpha exactly: one rounding of the sum, as a fused multiply-add
+        out = (wide.astype(np.float64) * alpha + shift).astype(FLOAT).astype(HALF)
+        self.saved = ((wide - mean.reshape(shape)) * inv_std, inv_std, gamma.reshape(shape))
+        return out
+
     def _sums(self, array):
         """Per-channel sums over the batch (and length), keeping the broadcast shape."""
         if array.ndim == 2:
@@ -121,6 +166,7 @@ class BatchNorm(Op):
         )
 
 
+@opmath
 class LayerNorm(Op):
     """``y = (x - mean) / sqrt(var + eps) * weight + bias`` over the last dims of each sample.
 
@@ -171,18 +217,26 @@ class LayerNorm(Op):
         size = weight.size
         g = grad_output.reshape(x_hat.shape)
         product = g * x_hat
-        grad_weight = column_sums(product).reshape(weight.shape) if needs_weight else None
-        grad_bias = column_sums(g).reshape(weight.shape) if needs_bias else None
+        # Reshaped only when the shape differs: a reshape makes a view, which the engine must
+        # copy before it becomes ``.grad`` (it cannot know no one else holds the array).
+        grad_weight = _shaped(column_sums(product), weight.shape) if needs_weight else None
+        grad_bias = _shaped(column_sums(g), weight.shape) if needs_bias else None
         grad_x = None
         if needs_x:
-            d = g * weight.reshape(size)
+            # Computed through a (R, D) view of an array of the input's shape, which is returned:
+            # an array of its own (not a view), the engine may add another gradient into it.
+            grad_x = np.empty(grad_output.shape, np.promote_types(g.dtype, weight.dtype))
+            d = np.multiply(g, weight.reshape(size), out=grad_x.reshape(x_hat.shape))
             np.multiply(d, x_hat, out=product)
-            grad_x = d
-            grad_x -= _row_means(d)
-            grad_x -= np.multiply(x_hat, _row_means(product), out=product)
-            grad_x *= rstd
-            grad_x = grad_x.reshape(grad_output.shape)
+            d -= _row_means(d)
+            d -= np.multiply(x_hat, _row_means(product), out=product)
+            d *= rstd
         return grad_x, grad_weight, grad_bias
+
+
+def _shaped(array, shape):
+    """``array`` with ``shape``: itself when it has it already, else a reshaped view."""
+    return array if array.shape == shape else array.reshape(shape)
 
 
 _INVERSE_SIZES = {}

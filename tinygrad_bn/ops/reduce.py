@@ -5,9 +5,12 @@ normalised by the Tensor method) and ``keepdim``. Backward first restores the re
 ``grad_output`` (``_unreduce``), then broadcasts it over the input.
 """
 
+import math
+
 import numpy as np
 
 from ..autograd.graph import Op
+from .opmath import HALF, opmath, opmath_backward, widen
 from ..shapes import reduced_count
 
 
@@ -108,6 +111,7 @@ class Mean(Op):
         return (np.broadcast_to(grad, self.input_shape),)
 
 
+@opmath
 class Var(Op):
     """Variance over ``dim``: ``sum((a - mean)**2) / (n - correction)``.
 
@@ -138,6 +142,7 @@ class Var(Op):
             return (_unreduce(grad_output, self.dim, self.keepdim) * centred * scale,)
 
 
+@opmath
 class Std(Var):
     """Standard deviation over ``dim``: ``sqrt(var)``, one node.
 
@@ -250,6 +255,7 @@ class LogSumExp(Op):
         return (grad * np.exp(a - out),)
 
 
+@opmath
 class Softmax(Op):
     """``exp(a) / sum(exp(a))`` along ``dim``, shifted by the maximum along ``dim`` so that
     ``exp`` never overflows.
@@ -298,8 +304,14 @@ def _rows_along_last(a, dim):
             and (a.dtype == np.float32 or a.dtype == np.float64))
 
 
+@opmath_backward
 class LogSoftmax(Op):
-    """``a - logsumexp(a)`` along ``dim``, stable for large ``|a|``.
+    """``a - logsumexp(a)`` along ``dim``, stable for large ``|a|``: ``(a - max) -
+    log(sum(exp(a - max)))``. float16 is computed in float32 as PyTorch's CPU kernels do: along
+    the innermost dim (nothing after ``dim`` but size 1) its kernel stores the sum and then its
+    log as float16 before subtracting, elsewhere everything stays float32 until the result.
+    (PyTorch adds the sum in vector lanes: a float16 sum at a rounding boundary can round the
+    other way, one float16 step in the result.)
 
     Gradient (``out`` the output): ``grad_output - exp(out) * sum(grad_output, dim)``.
     """
@@ -312,13 +324,27 @@ class LogSoftmax(Op):
         self.dim = dim
 
     def forward(self, a):
-        out = a - _stable_logsumexp(a, self.dim)
+        x = a.astype(np.float32) if a.dtype == np.float16 else a
+        shift = np.max(x, axis=self.dim, keepdims=True, initial=-np.inf)
+        shift = np.where(np.isfinite(shift), shift, 0)
+        innermost = math.prod(a.shape[self.dim + 1:]) == 1
+        with np.errstate(divide="ignore"):
+            shifted = x - shift
+            total = np.exp(shifted).sum(axis=self.dim, keepdims=True)
+            if a.dtype == np.float16 and innermost:  # PyTorch keeps the sum and its log in float16
+                total = total.astype(np.float16).astype(np.float32)
+                out = shifted - np.log(total).astype(np.float16).astype(np.float32)
+            else:
+                out = shifted - np.log(total)
+        out = out.astype(a.dtype, copy=False)
         self.saved = (out,)
         return out
 
     def backward(self, grad_output):
         (out,) = self.saved
-        return (grad_output - np.exp(out) * grad_output.sum(axis=self.dim, keepdims=True),)
+        grad = grad_output.astype(np.float32) if grad_output.dtype == np.float16 else grad_output
+        result = grad - np.exp(out.astype(grad.dtype)) * grad.sum(axis=self.dim, keepdims=True)
+        return (result.astype(grad_output.dtype, copy=False),)
 
 
 class Cumsum(Op):
@@ -358,9 +384,11 @@ class Prod(Op):
 
     def backward(self, grad_output):
         (a,) = self.saved
-        axis = self.dim
-        values = a.reshape(-1) if axis is None else a
-        axis = 0 if axis is None else axis
+        if a.size == 0:  # nothing to differentiate (an empty product is the constant 1)
+            return (np.zeros(a.shape, dtype=grad_output.dtype),)
+        flat = self.dim is None or a.ndim == 0  # a 0-d input reduces over its one element
+        values = a.reshape(-1) if flat else a
+        axis = 0 if flat else self.dim
         ones = np.ones_like(np.take(values, [0], axis=axis))
         before = np.cumprod(np.concatenate([ones, values], axis=axis), axis=axis)
         before = np.take(before, range(values.shape[axis]), axis=axis)
@@ -368,8 +396,7 @@ class Prod(Op):
                                    axis=axis), axis)
         after = np.take(after, range(1, values.shape[axis] + 1), axis=axis)
         others = (before * after).reshape(a.shape)
-        grad = grad_output if self.dim is None or self.keepdim else np.expand_dims(grad_output,
-                                                                                  self.dim)
+        grad = grad_output if flat or self.keepdim else np.expand_dims(grad_output, self.dim)
         return (grad * others,)
 
 
@@ -432,7 +459,9 @@ class Norm(Op):
 
     def forward(self, a):
         p, dim = self.p, self.dim
-        magnitude = np.abs(a)
+        # float16 sums in float32, as PyTorch's (its squares overflow from |a| > 256 on)
+        wide = a.astype(np.float32) if a.dtype == np.float16 else a
+        magnitude = np.abs(wide)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 0:
                 out = (a != 0).sum(axis=dim, keepdims=True).astype(a.dtype)
@@ -443,9 +472,10 @@ class Norm(Op):
             elif p == 1:
                 out = magnitude.sum(axis=dim, keepdims=True)
             elif p == 2:
-                out = np.sqrt((a * a).sum(axis=dim, keepdims=True))
+                out = np.sqrt((wide * wide).sum(axis=dim, keepdims=True))
             else:
                 out = (magnitude**p).sum(axis=dim, keepdims=True) ** (1 / p)
+        out = out.astype(a.dtype, copy=False)
         self.saved = (a, out)
         return _drop_reduced(out, dim, self.keepdim)
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import graph
+from ..ops.opmath import FLOAT, HALF
 from ..shapes import broadcast_error, broadcastable
 from .core import Tensor, _refuse_huge_integers, scalar_for
 
@@ -46,6 +47,30 @@ def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=
     return a, b
 
 
+def in_opmath(function, *tensors):
+    """``function(*tensors)`` computed as PyTorch's fused kernel for it computes float16
+    (``ops/opmath.py``): with float16 among ``tensors`` and no float32 or float64 (which would
+    promote the result anyway), each float16 tensor is widened to float32 (``Tensor.float``,
+    so gradients flow back through the cast), ``function`` runs on those, and its float32 result
+    is rounded to float16 once. For a function of several ops (``addcmul``, ``addmm``,
+    ``huber_loss``) whose intermediate results PyTorch never rounds to float16. Any other
+    dtypes call ``function(*tensors)`` as it is, after one dtype test per tensor. ``None``
+    entries (an absent bias) pass through."""
+    half = False
+    for t in tensors:
+        if t is not None:
+            dtype = t._array.dtype
+            if dtype is HALF:
+                half = True
+            elif dtype.kind == "f":
+                return function(*tensors)
+    if not half:
+        return function(*tensors)
+    out = function(*[t.float() if t is not None and t._array.dtype is HALF else t
+                     for t in tensors])
+    return out.half() if out._array.dtype is FLOAT else out
+
+
 def _no_bool(kernel, operands):
     """``operands`` of an op PyTorch has no bool kernel for, refused when both are bool (after
     promotion: a bool with a number is computed in the number's dtype)."""
@@ -56,8 +81,13 @@ def _no_bool(kernel, operands):
 
 def _subtraction_operands(tensor, other, reflected=False):
     """``_operands`` of a subtraction, which PyTorch refuses for bool operands."""
-    if tensor._array.dtype is dtypes.bool or isinstance(other, (bool, np.bool_)) or (
-            isinstance(other, Tensor) and other._array.dtype is dtypes.bool):
+    other_is_bool = isinstance(other, (bool, np.bool_)) or (
+        isinstance(other, Tensor) and other._array.dtype is dtypes.bool)
+    if tensor._array.dtype is dtypes.bool and isinstance(other, Tensor) and other_is_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead.")
+    if tensor._array.dtype is dtypes.bool or other_is_bool:
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."
@@ -103,19 +133,22 @@ def _tensor_argument(value, function, name, position):
     return value
 
 
-def _tensor_list(tensors, name, empty_message=None):
-    tensors = list(tensors)
-    if not tensors:
-        if empty_message is not None:  # the wording of PyTorch's functions written in C++
-            raise RuntimeError(f"{name} expects {empty_message}")
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+def _tensor_list(tensors, name):
+    """The ``tensors`` argument of ``cat``, ``stack`` and their kin, checked with PyTorch's
+    messages: a list or tuple (not a Tensor, not a generator), of Tensors only, not empty
+    (``cat`` raises ValueError for that, the others RuntimeError)."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        f"not {type(tensors).__name__}")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(
-                f"{name}(): expected a sequence of Tensors, but element {i} is "
-                f"{type(t).__name__}"
-            )
-    return tensors
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    if not tensors:
+        if name == "cat":
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return list(tensors)
 
 
 def _common_dtype(tensors):

@@ -4,17 +4,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
 
 from .. import dtypes
 from ..dtypes import Number
-from ..ops import Add, Div, Einsum, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
-from ..ops.linalg import einsum_subscripts
+from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
+from ..ops.linalg import einsum_result_dtype, einsum_subscripts
+from ..ops.opmath import opmath_dtype
 from ..shapes import broadcast_error, broadcastable
 from .arguments import (
-    _no_bool, _operands, _subtraction_operands, _tensor_argument, constant_tensor,
+    _no_bool, _operands, _subtraction_operands, _tensor_argument, constant_tensor, in_opmath,
 )
 from .core import Tensor
 
@@ -65,10 +67,9 @@ class ArithmeticMethods:
         return Remainder.apply(*_no_bool("remainder_cpu", _operands(self, other)))
 
     def fmod(self, other: Tensor | Number) -> Tensor:
-        """The remainder with the sign of ``self`` (C's ``fmod``): ``self - trunc(self/other)
-        * other``, in the operands' promoted dtype."""
-        a, b = _no_bool("fmod_cpu", _operands(self, other))
-        return a - RoundedDiv.apply(a, b, mode="trunc") * b
+        """The remainder with the sign of ``self`` (C's ``fmod``, exact): ``self -
+        trunc(self/other) * other``, in the operands' promoted dtype (``ops.Fmod``)."""
+        return Fmod.apply(*_no_bool("fmod_cpu", _operands(self, other)))
 
     def __floordiv__(self, other):
         return self.floor_divide(other)
@@ -85,7 +86,12 @@ class ArithmeticMethods:
 
     def pow(self, exponent: Tensor | Number) -> Tensor:
         """``self ** exponent``, elementwise; ``exponent`` is a number or a tensor that broadcasts
-        with ``self``, and the dtypes promote as in PyTorch. Bool tensors raise."""
+        with ``self``, and the dtypes promote as in PyTorch. Bool tensors raise.
+
+        As in PyTorch, an integer (or bool) tensor to a negative Python integer power raises,
+        while negative exponents in an integer tensor give the truncated ``1 / base**-e`` (0
+        except for the bases 1 and -1)."""
+        _check_integer_power(self, exponent)
         return Pow.apply(*_no_bool("pow", _operands(self, exponent)))
 
     def neg(self) -> Tensor:
@@ -113,11 +119,11 @@ class ArithmeticMethods:
 
     def mm(self, other: Tensor) -> Tensor:
         """Matrix product of two 2-D tensors (``matmul`` without broadcasting or 1-D rules)."""
+        other = _tensor_argument(other, "mm", "mat2", 2)
         if self.ndim != 2:
             raise RuntimeError(f"self must be a matrix (got a {self.ndim}-D tensor)")
-        if not isinstance(other, Tensor) or other.ndim != 2:
-            got = f"a {other.ndim}-D tensor" if isinstance(other, Tensor) else type(other).__name__
-            raise RuntimeError(f"mat2 must be a matrix (got {got})")
+        if other.ndim != 2:
+            raise RuntimeError(f"mat2 must be a matrix (got a {other.ndim}-D tensor)")
         return self.matmul(other)
 
     def bmm(self, other: Tensor) -> Tensor:
@@ -167,7 +173,8 @@ class ArithmeticMethods:
     def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Number = 1, alpha: Number = 1) -> Tensor:
         """``beta * self + alpha * (mat1 @ mat2)``: ``mat1`` ``(n, k)``, ``mat2`` ``(k, m)``,
         ``self`` broadcastable to ``(n, m)``; all three of one dtype. With ``beta=0`` ``self``
-        is ignored (even its NaNs), as in PyTorch; integer tensors truncate ``alpha``/``beta``."""
+        is ignored (even its NaNs), as in PyTorch; integer tensors truncate ``alpha``/``beta``.
+        float16 is computed in float32 and rounded once, as PyTorch's kernel."""
         mat1 = _tensor_argument(mat1, "addmm", "mat1", 1)
         mat2 = _tensor_argument(mat2, "addmm", "mat2", 2)
         name = dtypes.scalar_type_name
@@ -178,29 +185,19 @@ class ArithmeticMethods:
         for label, t in (("mat1", mat1), ("mat2", mat2)):
             if t.ndim != 2:
                 raise RuntimeError(f"{label} must be a matrix, got {t.ndim}-D tensor")
-        product = mat1.matmul(mat2)
-        self.expand(*product.shape)  # PyTorch's error when self does not broadcast to it
-        if not dtypes.is_floating(self._array.dtype):
-            alpha, beta = int(alpha), int(beta)
-        if alpha != 1:
-            product = product * alpha
-        if beta == 0:
-            return product
-        return product + (self if beta == 1 else self * beta)
+        return in_opmath(functools.partial(_addmm, beta=beta, alpha=alpha), self, mat1, mat2)
 
     def addcmul(self, tensor1: Tensor, tensor2: Tensor, *, value: Number = 1) -> Tensor:
         """``self + value * tensor1 * tensor2``, elementwise with broadcasting (integer tensors
-        truncate ``value``, as in PyTorch)."""
-        product = _tensor_argument(tensor1, "addcmul", "tensor1", 1) * \
-            _tensor_argument(tensor2, "addcmul", "tensor2", 2)
-        if not dtypes.is_floating(product._array.dtype) and \
-                not dtypes.is_floating(self._array.dtype):
-            value = int(value)
-        return self + (product if value == 1 else product * value)
+        truncate ``value``, as in PyTorch); float16 in float32, rounded once, as PyTorch."""
+        tensor1 = _tensor_argument(tensor1, "addcmul", "tensor1", 1)
+        tensor2 = _tensor_argument(tensor2, "addcmul", "tensor2", 2)
+        return in_opmath(functools.partial(_addcmul, value=value), self, tensor1, tensor2)
 
     def addcdiv(self, tensor1: Tensor, tensor2: Tensor, *, value: Number = 1) -> Tensor:
         """``self + value * tensor1 / tensor2``, elementwise with broadcasting; PyTorch refuses
-        two integer ``tensor1``/``tensor2`` (its old integer division), and so does this."""
+        two integer ``tensor1``/``tensor2`` (its old integer division), and so does this.
+        float16 is computed in float32 and rounded once, as PyTorch's kernel."""
         tensor1 = _tensor_argument(tensor1, "addcdiv", "tensor1", 1)
         tensor2 = _tensor_argument(tensor2, "addcdiv", "tensor2", 2)
         if not tensor1.is_floating_point() and not tensor2.is_floating_point():
@@ -211,24 +208,25 @@ class ArithmeticMethods:
                 "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
                 "tensor2) for float inputs. The future addcdiv behavior is just the latter "
                 "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
-        quotient = tensor1 / tensor2
-        return self + (quotient if value == 1 else quotient * value)
+        return in_opmath(functools.partial(_addcdiv, value=value), self, tensor1, tensor2)
 
     def lerp(self, end: Tensor, weight: Tensor | Number) -> Tensor:
         """Linear interpolation ``self + weight * (end - self)``, with ``weight`` a number or a
         tensor; all broadcast together. ``self``, ``end`` (and a tensor ``weight``) must share
-        one floating dtype, as in PyTorch."""
+        one floating dtype, as in PyTorch; a number ``weight`` of a float16 ``self`` is taken in
+        float32, as PyTorch's kernel takes it (not rounded to float16 first)."""
         end = _tensor_argument(end, "lerp", "end", 1)
         kernel = "lerp_kernel_tensor" if isinstance(weight, Tensor) else "lerp_kernel_scalar"
         if not dtypes.is_floating(self._array.dtype):
             raise dtypes.not_implemented(kernel, self._array.dtype)
-        if not isinstance(weight, Tensor):
-            weight = constant_tensor(np.asarray(weight, dtype=self._array.dtype), weight)
         for name, t in (("end", end), ("weight", weight)):
-            if t._array.dtype is not self._array.dtype:
+            if isinstance(t, Tensor) and t._array.dtype is not self._array.dtype:
                 raise RuntimeError(
                     f"expected dtype {dtypes.cpp_type_name(self.dtype)} for `{name}` but got "
                     f"dtype {dtypes.cpp_type_name(t.dtype)}")
+        if not isinstance(weight, Tensor):  # a number is kept in the opmath dtype, as PyTorch's
+            weight = constant_tensor(np.asarray(weight, dtype=opmath_dtype(self._array.dtype)),
+                                     weight)
         shape = self._array.shape
         for t in (end, weight):
             if not broadcastable(shape, t._array.shape):
@@ -270,13 +268,76 @@ class ArithmeticMethods:
         return self
 
 
+def _check_integer_power(base, exponent):
+    """PyTorch's refusal of an integral tensor to a negative Python integer power."""
+    if (isinstance(exponent, (int, np.integer)) and not isinstance(exponent, bool)
+            and exponent < 0 and base._array.dtype.kind in "biu"):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+def pow(input: Tensor | Number, exponent: Tensor | Number) -> Tensor:  # noqa: A001 - torch's
+    """``input ** exponent`` (``Tensor.pow``); ``input`` may be a Python number when
+    ``exponent`` is a tensor, as in ``torch.pow(2, t)``."""
+    if isinstance(input, Tensor):
+        return input.pow(exponent)
+    if not isinstance(exponent, Tensor):
+        raise TypeError(
+            "pow() received an invalid combination of arguments - got "
+            f"({type(input).__name__}, {type(exponent).__name__}), but expected one of:\n"
+            " * (Tensor input, Tensor exponent)\n * (Number self, Tensor exponent)\n"
+            " * (Tensor input, Number exponent)")
+    return exponent.__rpow__(input)
+
+
+def _addmm(input, mat1, mat2, beta, alpha):
+    """``addmm``'s computation, on arguments it has checked."""
+    product = mat1.matmul(mat2)
+    input.expand(*product.shape)  # PyTorch's error when input does not broadcast to it
+    if not dtypes.is_floating(input._array.dtype):
+        alpha, beta = int(alpha), int(beta)
+    if alpha != 1:
+        product = product * alpha
+    if beta == 0:
+        return product
+    return product + (input if beta == 1 else input * beta)
+
+
+def _addcmul(input, tensor1, tensor2, value):
+    """``addcmul``'s computation, on arguments it has checked: ``value * tensor1`` first, as
+    PyTorch's kernel, when all three share a floating dtype (the same rounding)."""
+    if value != 1 and _one_floating_dtype(input, tensor1, tensor2):
+        return input + tensor1 * value * tensor2
+    product = tensor1 * tensor2
+    if not dtypes.is_floating(product._array.dtype) and \
+            not dtypes.is_floating(input._array.dtype):
+        value = int(value)
+    return input + (product if value == 1 else product * value)
+
+
+def _addcdiv(input, tensor1, tensor2, value):
+    """``addcdiv``'s computation, on arguments it has checked: ``value * tensor1`` first, as
+    PyTorch's kernel, when all three share a floating dtype (the same rounding)."""
+    if value != 1 and _one_floating_dtype(input, tensor1, tensor2):
+        return input + tensor1 * value / tensor2
+    quotient = tensor1 / tensor2
+    return input + (quotient if value == 1 else quotient * value)
+
+
+def _one_floating_dtype(*tensors):
+    dtype = tensors[0]._array.dtype
+    return dtype.kind == "f" and all(t._array.dtype is dtype for t in tensors)
+
+
 def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     """Einstein summation: ``einsum("ij,jk->ik", a, b)`` is ``a @ b``. Each operand gets one
     letter per dim; letters shared by operands are multiplied along, letters missing from the
     output (after ``->``) are summed over, a letter repeated in one operand takes its diagonal,
     ``...`` stands for the remaining (broadcast) dims. Without ``->`` the output is the letters
-    used once, in alphabetical order, as in PyTorch. Operands may also come as one list. All
-    operands must share a dtype. Differentiable with respect to every operand."""
+    used once, in alphabetical order, as in PyTorch. Operands may also come as one list. The
+    result dtype is PyTorch's, which follows from how it contracts (``einsum_result_dtype``):
+    a sum over a letter of one operand makes integers int64, and a contraction of two operands
+    is a matrix product that wants equal dtypes and refuses bool. Differentiable with respect
+    to every operand."""
     if not isinstance(equation, str):
         raise TypeError("einsum(): the equation must be a string such as 'ij,jk->ik' (the "
                         "sublist format is not supported)")
@@ -289,10 +350,7 @@ def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     if not operands:
         raise ValueError("einsum(): must specify the equation string and at least one operand, "
                          "or at least one operand and its subscripts list")
-    first = operands[0]._array.dtype
-    for t in operands[1:]:
-        if t._array.dtype is not first:
-            raise RuntimeError(f"expected scalar type {dtypes.scalar_type_name(first)} but found "
-                               f"{dtypes.scalar_type_name(t._array.dtype)}")
-    inputs, output = einsum_subscripts(equation, [t._array.shape for t in operands])
-    return Einsum.apply(*operands, equation=",".join(inputs) + "->" + output)
+    shapes = [t._array.shape for t in operands]
+    inputs, output = einsum_subscripts(equation, shapes)
+    dtype = einsum_result_dtype(inputs, output, shapes, [t._array.dtype for t in operands])
+    return Einsum.apply(*operands, equation=",".join(inputs) + "->" + output, dtype=dtype)
