@@ -7,15 +7,17 @@ import pytest
 
 import tinygrad_bn as tg
 from tinygrad_bn import nn, optim
+from tinygrad_bn.nn.normalization import _count_batch
 from tinygrad_bn.ops.elementwise import ReLU
 from tinygrad_bn.ops.linalg import Linear
+from tinygrad_bn.ops.loss import CrossEntropy
 from tinygrad_bn.ops.normalization import BatchNorm
 from tinygrad_bn.tracing import inline
 
 from test_jit_soundness import assert_same, run_both, snapshot
 
 
-@pytest.mark.parametrize("op_type", [Linear, ReLU, BatchNorm])
+@pytest.mark.parametrize("op_type", [Linear, ReLU, BatchNorm, _count_batch, CrossEntropy])
 def test_the_templates_transcribe_the_ops_as_they_are(op_type):
     """Fails when the op's code (or a helper it calls) changed since its template was written:
     read the template against the new code, fix it, and record the new fingerprint in
@@ -45,6 +47,7 @@ CASES = [  # dtype, bias, batchnorm, track_running_stats, affine, first weight r
     (tg.float64, False, True, True, False, True),
     (tg.float32, True, False, True, True, False),
     (tg.float64, False, True, True, True, False),
+    (tg.float16, True, True, True, True, True),  # float16 (ops.opmath): the methods
 ]
 
 
@@ -73,7 +76,12 @@ def test_inlined_replays_equal_eager_bitwise(case):
 
     step, texts = run_both(build, calls)
     assert texts == [] and step.replays >= 4
+    if dtype == tg.float16:  # computed in float32 by the methods (ops.opmath)
+        assert "Linear, inline" not in step.plan.source
+        assert "BatchNorm (training), inline" not in step.plan.source
+        return
     assert "inline" in step.plan.source  # the templates ran, not the methods
+    assert ("_count_batch, inline" in step.plan.source) is (case[2] and case[3])
 
 
 @pytest.mark.parametrize("training", [True, False])
@@ -130,3 +138,38 @@ def test_running_statistics_of_another_dtype_between_calls():
     step, texts = run_both(build, calls[:4] + [to_float32] + calls[4:6] + [to_float64]
                            + calls[4:])
     assert texts == [] and step.replays >= 3
+
+
+def test_cross_entropy_inline_with_ignored_and_bad_labels():
+    """The inline cross-entropy takes the plain path only when every label is in range; a
+    batch with ignored labels (-100) runs the op's own methods inside the same plan, and a
+    label out of range raises eager's IndexError."""
+    rng = np.random.default_rng(5)
+
+    def labels(kind):
+        y = rng.integers(0, 4, 9)
+        if kind == "ignored":
+            y[[1, 4]] = -100
+        elif kind == "bad":
+            y[2] = 7
+        return tg.tensor(y)
+
+    kinds = ["plain", "plain", "plain", "ignored", "plain", "bad", "ignored", "plain"]
+    calls = [(tg.tensor(rng.standard_normal((9, 6))), labels(kind)) for kind in kinds]
+
+    def build():
+        tg.manual_seed(6)
+        model = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 4)).double()
+        optimizer = optim.Adam(model.parameters(), lr=0.05)
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step, {"state": lambda: snapshot(model, optimizer)}
+
+    step, texts = run_both(build, calls)
+    assert texts == [] and step.replays >= 4
+    assert "CrossEntropy (labels, mean), inline" in step.plan.source

@@ -220,6 +220,7 @@ class Trace:
     def __init__(self, arguments=0):
         self.arguments = arguments
         self.array_arguments = []  # positions of the arguments that are NumPy arrays
+        self.argument_metas = []   # each argument's (shape, dtype), fixed by the plan's key
         self.events = []
         self.values = []
         self.output = None
@@ -380,6 +381,8 @@ class Capture:
         self.refusal = None
         self.grads_decided = set()  # ids of leaves whose .grad the recorded events decide
         for position, argument in enumerate(arguments):
+            array = argument if isinstance(argument, np.ndarray) else argument._array
+            self.trace.argument_metas.append((array.shape, array.dtype))
             if isinstance(argument, np.ndarray):
                 self.trace.array_arguments.append(position)
                 self.sources.setdefault(id(argument), ("arg", position))

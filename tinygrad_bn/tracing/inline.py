@@ -1,13 +1,15 @@
-"""Inline templates: a few small ops' ``forward`` and ``backward`` written straight into a plan's
-code (Linear, ReLU, training BatchNorm on ``(N, C)``), so that a replay makes the same NumPy
-calls on the same values in the same order as the op's methods, without the method calls, the
-op's fields, ``saved`` and the NumPy scalars converted on every call.
+"""Inline templates: a few small ops' ``forward`` and ``backward`` written straight into a
+plan's code (Linear, ReLU, training BatchNorm on ``(N, C)`` and its batch count), so that a
+replay makes the same NumPy calls on the same values in the same order as the op's methods,
+without the method calls, the op's fields, ``saved`` and the NumPy scalars converted on every
+call.
 
 A template transcribes one version of its op's code. It is used only while that code is the one
 transcribed: the source of the op's methods and of the helpers they call is fingerprinted when
 a plan is built, and any other source (the op was edited) makes the plan call the methods as
-usual. ``tests/test_jit.py`` checks that the fingerprints match the ops as they are (else the
-templates need reading against the new code) and that each template gives the methods' bits.
+usual. ``tests/test_jit_inline.py`` checks that the fingerprints match the ops as they are
+(else the templates need reading against the new code) and that the templates give eager's
+bits.
 """
 
 from __future__ import annotations
@@ -17,39 +19,64 @@ import inspect
 
 import numpy as np
 
+from ..nn.normalization import _count_batch
 from ..ops.elementwise import ReLU, zero_of
 from ..ops.linalg import Linear
+from ..ops.loss import CrossEntropy, check_labels_in_range
 from ..ops.normalization import BatchNorm, update_running_statistics
-from ..ops.reduce import column_sums
+from ..ops.reduce import column_sums, row_max, row_sums
 
 # The functions each template transcribes, and the sha256 of their source (``fingerprint``).
+# (The locals a template writes are named so as never to meet the plan's own names: ``v``,
+# ``g``, ``G``, ``F``, ``a``, ``s``, ``c`` and ``r`` locals, ``k``, ``c``, ``d``, ``e``, ``f``,
+# ``o``, ``w`` constants, all followed by digits.)
 _SOURCES = {
     Linear: (Linear.forward, Linear.backward, column_sums),
     ReLU: (ReLU.forward, ReLU.backward, zero_of),
     BatchNorm: (BatchNorm.forward, BatchNorm._sums, BatchNorm.backward, column_sums,
                 update_running_statistics),
+    _count_batch: (_count_batch,),
+    CrossEntropy: (CrossEntropy.forward, CrossEntropy._scale, CrossEntropy.backward,
+                   check_labels_in_range, row_max, row_sums, column_sums),
 }
 EXPECTED = {
-    Linear: "2c8e6f0cdea0626dc62fa2252576d04de766d62aef3b7b8c04e1205731c0ac7e",
+    Linear: "1dd68370b6a5579cad3894f2b03e0bd0c80d694c81e794a656cb0f4d146632b7",
     ReLU: "33224a63fdd6141bb522a7e036d4f122502e30edd9e2b51657366fad8c6604c7",
-    BatchNorm: "e8a80146291dbdb56ebcbf702fd5f3e1b10d7c82c6a03b76290cdfcd3da9c8a6",
+    BatchNorm: "b4179adb10b219845ab3461ba4041b8420c69a9f9ae634b1abcea382fae14def",
+    _count_batch: "8f25c90bbf83ae6ac984d26c2a85021dfe7008cccc35240c8f5d1ea5e84eef54",
+    CrossEntropy: "ff416c6ddfeb9a217e664b2e2fccdb5606a9bece6e025e3dd1bef18720b39e75",
 }
 _checked = {}
 
 
 def fingerprint(op_type) -> str | None:
-    """The sha256 of the source of the functions ``op_type``'s template transcribes, or None
-    when there is no template or a source cannot be read."""
+    """The sha256 of the source of the functions ``op_type``'s template transcribes (an op
+    class, or the effect function ``_count_batch``), or None when there is no template or a
+    source cannot be read."""
     functions = _SOURCES.get(op_type)
     if functions is None:
         return None
     digest = hashlib.sha256()
     try:
         for function in functions:
-            digest.update(inspect.getsource(function).encode())
+            for source in _sources(function):
+                digest.update(source.encode())
     except (OSError, TypeError):
         return None
     return digest.hexdigest()
+
+
+def _sources(function):
+    """The source of ``function`` and of the functions its closure holds (a method wrapped by
+    a decorator such as ``ops.opmath``: the wrapper and the method it calls)."""
+    yield inspect.getsource(function)
+    for cell in getattr(function, "__closure__", None) or ():
+        try:
+            inner = cell.cell_contents
+        except ValueError:
+            continue
+        if inspect.isfunction(inner):
+            yield from _sources(inner)
 
 
 def transcribed(op_type) -> bool:
@@ -69,15 +96,18 @@ class Inlined:
         self.backward, self.saved = backward, saved
 
 
-def forward(plan, op, arrays, number, metas, lines):
+def forward(plan, op, arrays, number, metas, root, lines):
     """Write op ``number``'s forward inline (``v{number} = ...``) and return an ``Inlined`` for
     its backward, or return None (the plan calls ``op.forward``). ``arrays`` are the input
     expressions, ``metas`` their ``(shape, dtype)`` (None when not known when the plan is
-    built)."""
+    built); ``root``: a backward starts at this op's result, with a gradient of any shape."""
     kind = type(op)
-    if kind not in _SOURCES or not transcribed(kind):
+    if kind not in _SOURCES or not transcribed(kind) or (root and kind is not CrossEntropy):
         return None
     out_shape, out_dtype = plan._trace.values[number]
+    if out_dtype == np.float16 or any(meta is not None and meta[1] == np.float16
+                                      for meta in metas):
+        return None  # float16 runs in float32 (ops.opmath): left to the methods
     # Saved inputs must be what the forward read: expressions that read an attribute
     # (``S0._grad._array``) are bound to a local first.
     names = []
@@ -96,7 +126,7 @@ def forward(plan, op, arrays, number, metas, lines):
         lines.append(f"    {v} = _maximum({names[0]}, {zero})  # ReLU, inline")
         return Inlined(_relu_backward, (v, zero))
     if kind is Linear:
-        if len(out_shape) != 2:
+        if len(out_shape) != 2 or metas[0] is None:  # (x's dtype: opmath's test)
             return None
         x, weight = names[0], names[1]
         lines.append(f"    {v} = _dot({x}, {weight}.T)  # Linear, inline")
@@ -104,6 +134,8 @@ def forward(plan, op, arrays, number, metas, lines):
             lines.append(f"    {v} += {names[2]}")
         return Inlined(_linear_backward, (x, weight, out_shape, needs,
                                           len(names), metas[1]))
+    if kind is CrossEntropy:
+        return _cross_entropy(plan, op, names, number, metas, out_dtype, lines)
     if kind is BatchNorm:
         if (not op.training or len(out_shape) != 2 or len(names) != 3 or out_shape[0] < 2
                 or (op.running_mean is None) != (op.running_var is None)
@@ -148,6 +180,11 @@ def _running_statistics(plan, op, n, m, lines):
     failure)."""
     momentum = op.momentum
     mean_dtype, var_dtype = op.running_mean._array.dtype, op.running_var._array.dtype
+    if mean_dtype == np.float16:  # updated in float32 and rounded once: the function's
+        lines.append(f"    _update_running_statistics(op{n}.running_mean._array, "
+                     f"op{n}.running_var._array, m{n}, i{n}, {m}, "
+                     f"{plan._constant(momentum, 'k')})")
+        return
     keep = plan._constant(mean_dtype.type(1 - momentum), "k")
     mean_weight = plan._constant(mean_dtype.type(momentum), "k")
     var_weight = plan._constant(var_dtype.type(momentum * m / (m - 1)), "k")
@@ -163,6 +200,66 @@ def _running_statistics(plan, op, n, m, lines):
         "    else:",
         f"        _update_running_statistics(rm, rv, m{n}, i{n}, {m}, "
         f"{plan._constant(momentum, 'k')})",
+    ]
+
+
+def effect(plan, function, arguments, refs, lines):
+    """Write an effect inline (BatchNorm's batch count: ``num_batches_tracked += 1`` on its
+    guarded int64 array, the 1 made once) and return True, or return False (the plan calls
+    ``function``)."""
+    if (function is not _count_batch or not transcribed(_count_batch) or len(refs) != 1
+            or refs[0][0] != "state" or refs[0][1]._array.dtype != np.int64
+            or not arguments[0].isidentifier()):
+        return False
+    lines.append(f"    {arguments[0]} += {plan._constant(np.int64(1), 'k')}  # _count_batch, inline")
+    return True
+
+
+def _cross_entropy(plan, op, names, n, metas, out_dtype, lines):
+    """``CrossEntropy`` with class labels, mean reduction, no weights, no smoothing and an
+    ``ignore_index`` outside the classes: its forward's plain path when every label is in
+    range (checked as the method checks, the same IndexError), else the method itself."""
+    if len(names) != 2 or metas[0] is None or metas[1] is None:
+        return None
+    (x_shape, x_dtype), (t_shape, t_dtype) = metas
+    if (op.reduction != "mean" or op.label_smoothing or t_dtype.kind not in "iu"
+            or len(x_shape) != 2 or x_shape[0] < 1 or t_shape != x_shape[:1]
+            or x_dtype is not out_dtype or type(op.ignore_index) is not int
+            or 0 <= op.ignore_index < x_shape[1]):
+        return None
+    rows_count, classes = x_shape
+    rows = np.arange(rows_count)
+    rows.flags.writeable = False
+    rows = plan._constant(rows, "k")
+    x, target = names
+    lines += [
+        f"    if _check_labels_in_range({target}, {classes}, {op.ignore_index}):"
+        "  # CrossEntropy (labels, mean), inline",
+        f"        x{n} = {x} - _row_max({x})",
+        f"        pr{n} = _exp(x{n})",
+        f"        q{n} = _row_sums(pr{n})",
+        f"        l{n} = _log(q{n}).reshape({rows_count}) - x{n}[{rows}, {target}]",
+        f"        _divide(pr{n}, q{n}, out=pr{n})",
+        f"        v{n} = _asarray(_add_reduce(l{n}) / {rows_count}, "
+        f"dtype={plan._constant(out_dtype, 'd')})",
+        f"        del x{n}, q{n}, l{n}",
+        "    else:  # labels out of range but ignored: the method",
+        f"        v{n} = _asarray({plan._constant(op.forward, 'f')}({x}, {target}))",
+        f"        pr{n} = None",
+    ]
+    return Inlined(_cross_entropy_backward, (n, f"pr{n}", rows, target, rows_count))
+
+
+def _cross_entropy_backward(g, saved, lines):
+    n, probabilities, rows, target, rows_count = saved
+    lines += [
+        f"    if {probabilities} is not None:  # CrossEntropy backward, inline",
+        f"        r = {probabilities}.copy()",
+        f"        r[{rows}, {target}] -= 1",
+        f"        r *= {g} / {rows_count}",
+        "        r = (r, None)",
+        "    else:",
+        f"        r = op{n}.backward({g})",
     ]
 
 
@@ -199,6 +296,8 @@ def _batchnorm_backward(g, saved, lines):
                  f"{'sg.reshape(-1)' if needs_beta else 'None'})")
 
 
-NAMES = dict(_maximum=np.maximum, _dot=np.dot, _multiply=np.multiply, _add=np.add,
+NAMES = dict(_check_labels_in_range=check_labels_in_range, _row_max=row_max,
+             _row_sums=row_sums, _exp=np.exp, _log=np.log, _add_reduce=np.add.reduce,
+             _maximum=np.maximum, _dot=np.dot, _multiply=np.multiply, _add=np.add,
              _sqrt=np.sqrt, _divide=np.divide, _column_sums=column_sums,
              _update_running_statistics=update_running_statistics)

@@ -242,12 +242,11 @@ class Plan:
         described = ", ".join(self._label(a) for a in arrays)
         self.kernels.append(("forward", f"v{number} = {op!r}({described}) -> "
                                         f"{_describe(shape, dtype)}"))
-        if number not in self._roots:  # (a root's backward gets a gradient of any shape)
-            inlined = inline.forward(self, op, arrays, number, [self._meta(r) for r in refs],
-                                     lines)
-            if inlined is not None:
-                self._inlined[number] = inlined
-                return
+        inlined = inline.forward(self, op, arrays, number, [self._meta(r) for r in refs],
+                                 number in self._roots, lines)
+        if inlined is not None:
+            self._inlined[number] = inlined
+            return
         forward = self._constant(op.forward, "f")
         call = f"{forward}({', '.join(arrays)})"
         if shape == ():
@@ -261,6 +260,8 @@ class Plan:
         kind, target = ref
         if kind == "value":
             return self._trace.values[target]
+        if kind == "arg":
+            return self._trace.argument_metas[target]
         if kind == "state":
             return target._array.shape, target._array.dtype
         if kind == "constant":
@@ -278,9 +279,11 @@ class Plan:
         _, function, refs = event
         arguments = [self._constant(ref[1]) if ref[0] == "python" else self._array(ref, lines)
                      for ref in refs]
-        name = self._constant(function, "e")
         self.kernels.append(("effect", f"{function.__name__}("
                                        f"{', '.join(self._label(a) for a in arguments)})"))
+        if inline.effect(self, function, arguments, refs, lines):
+            return
+        name = self._constant(function, "e")
         lines.append(f"    {name}({', '.join(arguments)})  # " + _comment(function.__name__))
 
     def _emit_call(self, event, lines):
