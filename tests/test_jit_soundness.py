@@ -331,6 +331,24 @@ def test_grad_set_to_none_inside_the_step_is_replayed():
     assert_replayed(step, texts)
 
 
+def test_grad_of_an_argument_set_to_none_inside_the_step_is_replayed():
+    """``x.grad = None`` on an argument (input gradients, as for adversarial examples): the
+    plan sets the argument's own ``.grad``, and each replay returns that call's gradient."""
+    def build():
+        model, _ = model_and_optimizer(batchnorm=False)
+
+        def step(x, y):
+            x.grad = None
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            return loss, x.grad
+        return step, {"state": lambda: snapshot(model)}
+
+    calls = [(x.detach().requires_grad_(), y) for x, y in batches(6)]
+    step, texts = run_both(build, calls)
+    assert_replayed(step, texts)
+
+
 def test_gradients_accumulate_without_zero_grad_as_in_eager():
     """The step only accumulates; between calls the gradients are zeroed in place, then set to
     None: each replay adds to whatever .grad holds at that moment."""

@@ -602,12 +602,13 @@ class Capture:
         if value is not None:
             self.refuse("assigning a tensor to .grad inside the function")
             return
-        ref = self.ref(tensor)
-        if ref is not None and ref[0] not in ("arg", "state"):
+        if id(tensor) in self.made:
             self.refuse("assigning .grad of a tensor made inside the function")
-        elif ref is not None:
+            return
+        leaf = self._leaf(tensor)  # the argument itself or the tensor from before the call
+        if leaf is not None:
             self.grads_decided.add(id(tensor))
-            self.trace.events.append(("grad_none", ref))
+            self.trace.events.append(("grad_none", leaf))
 
     def record_backward(self, roots, root_grads, inputs, retain_graph):
         if inputs is not None:
