@@ -56,9 +56,10 @@ def opmath(cls):
     ``backward`` wrapped."""
     forward = cls.forward
 
-    def forward_in_opmath(self, *arrays):
-        if not arrays or arrays[0].dtype is not HALF:
-            return forward(self, *arrays)
+    def forward_in_opmath(self, first, *rest):
+        if first.dtype is not HALF:  # float32/float64: straight through, nothing copied
+            return forward(self, first, *rest)
+        arrays = (first, *rest)
         wide = [widen(a) if isinstance(a, np.ndarray) else a for a in arrays]
         out = forward(self, *wide)
         out16 = narrow(np.asarray(out))
