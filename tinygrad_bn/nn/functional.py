@@ -428,6 +428,8 @@ def _cross_entropy_float16(input, target, weight, ignore_index, reduction, label
     class_dim = 0 if input._array.ndim == 1 else 1
     classes = input._array.shape[class_dim]
     log_p = input.log_softmax(class_dim)
+    if weight is not None:  # no gradient, in the input's dtype, as the fused op takes them
+        weight = weight.detach().to(input.dtype)
     if weight is not None and input._array.ndim > 1:  # the class weights along the class dim
         weight_view = weight.reshape(classes, *([1] * (input._array.ndim - 2)))
     else:
