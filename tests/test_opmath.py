@@ -32,6 +32,12 @@ def _inputs(shapes, seed=0, scale=3.0, divisor=None):
 CASES = {
     "gelu": (lambda lib, x: lib.nn.functional.gelu(x), [(40, 50)]),
     "gelu_tanh": (lambda lib, x: lib.nn.functional.gelu(x, approximate="tanh"), [(40, 50)]),
+    "sigmoid": (lambda lib, x: x.sigmoid(), [(40, 50)]),
+    "rsqrt": (lambda lib, x: x.rsqrt(), [(40, 50)], 0),
+    "silu": (lambda lib, x: lib.nn.functional.silu(x), [(40, 50)]),
+    "softplus": (lambda lib, x: lib.nn.functional.softplus(x, beta=2.0, threshold=5.0),
+                 [(40, 50)]),
+    "leaky_relu": (lambda lib, x: lib.nn.functional.leaky_relu(x, 0.1), [(40, 50)]),
     "lerp_tensor": (lambda lib, a, b, w: lib.lerp(a, b, w), [(30, 40), (30, 40), (30, 40)]),
     "lerp_scalar": (lambda lib, a, b: lib.lerp(a, b, 0.4), [(30, 40), (40,)]),
     "lerp_scalar_large": (lambda lib, a, b: lib.lerp(a, b, 0.7), [(30, 40), (30, 40)]),

@@ -63,7 +63,12 @@ def relu(input: Tensor) -> Tensor:
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``negative_slope * x`` (slope at 0, as PyTorch)."""
-    return _maybe_inplace(input, where(input > 0, input, input * negative_slope), inplace)
+    return _maybe_inplace(input, in_opmath(_leaky_relu, input, negative_slope=negative_slope),
+                          inplace)
+
+
+def _leaky_relu(input, negative_slope):
+    return where(input > 0, input, input * negative_slope)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -91,7 +96,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * sigmoid(x)`` (also called swish)."""
-    return _maybe_inplace(input, input * input.sigmoid(), inplace)
+    return _maybe_inplace(input, in_opmath(lambda x: x * x.sigmoid(), input), inplace)
 
 
 def gelu(input: Tensor, approximate: str = "none", fused: bool = True) -> Tensor:
@@ -112,6 +117,10 @@ def gelu(input: Tensor, approximate: str = "none", fused: bool = True) -> Tensor
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``
     (where the two agree to float precision), as PyTorch."""
+    return in_opmath(_softplus, input, beta=beta, threshold=threshold)
+
+
+def _softplus(input, beta, threshold):
     scaled = input * beta
     smooth = (scaled.clamp(max=threshold)).exp().log1p() / beta
     return where(scaled > threshold, input, smooth)

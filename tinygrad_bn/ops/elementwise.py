@@ -238,6 +238,7 @@ class Tanh(Op):
         return (_times(local, grad_output),)
 
 
+@opmath
 class Sigmoid(Op):
     """``1 / (1 + exp(-a))``, computed without overflow for large ``|a|``.
 
@@ -482,6 +483,7 @@ class Expm1(Op):
         return (grad_output * (out + 1),)
 
 
+@opmath
 class Rsqrt(Op):
     """``1 / sqrt(a)``. Gradient: ``-grad_output * out**3 / 2``."""
 
