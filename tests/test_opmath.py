@@ -38,6 +38,7 @@ CASES = {
     "softplus": (lambda lib, x: lib.nn.functional.softplus(x, beta=2.0, threshold=5.0),
                  [(40, 50)]),
     "leaky_relu": (lambda lib, x: lib.nn.functional.leaky_relu(x, 0.1), [(40, 50)]),
+    "cube": (lambda lib, x: x ** 3, [(40, 50)]),
     "lerp_tensor": (lambda lib, a, b, w: lib.lerp(a, b, w), [(30, 40), (30, 40), (30, 40)]),
     "lerp_scalar": (lambda lib, a, b: lib.lerp(a, b, 0.4), [(30, 40), (40,)]),
     "lerp_scalar_large": (lambda lib, a, b: lib.lerp(a, b, 0.7), [(30, 40), (30, 40)]),
@@ -351,3 +352,23 @@ def test_histc_bins_values_as_pytorch_does(dtype, bins, low, high):
     theirs = torch.histc(torch.from_numpy(x), bins, low, high).numpy()
     assert ours.dtype == theirs.dtype
     np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("pos_weight", [False, True])
+def test_float16_bce_with_logits_is_pytorchs_bit_for_bit(pos_weight):
+    """PyTorch's float16 binary_cross_entropy_with_logits: log_sigmoid rounded once (opmath),
+    then ``(1 - t) * x - log_sigmoid(x)`` (weighted by ``1 + (p - 1) t``) op by op."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 2, (200, 250)).astype(np.float16)
+    target = rng.random((200, 250)).astype(np.float16)
+    weight = (rng.random(250) * 3).astype(np.float16) if pos_weight else None
+    results = []
+    for lib, convert in ((tg, tg.tensor), (torch, torch.from_numpy)):
+        results.append(lib.nn.functional.binary_cross_entropy_with_logits(
+            convert(x), convert(target), reduction="none",
+            pos_weight=None if weight is None else convert(weight)).numpy())
+    np.testing.assert_array_equal(*results)
+    logits = tg.tensor(rng.normal(0, 2, (3, 4)), requires_grad=True)
+    probabilities = tg.tensor(rng.random((3, 4)))
+    assert tg.gradcheck(lambda t: F.binary_cross_entropy_with_logits(t, probabilities), (logits,))

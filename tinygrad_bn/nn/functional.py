@@ -663,7 +663,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
             "The function 'binary_cross_entropy_with_logits' is not differentiable with respect "
             "to argument 'pos_weight'. This input cannot have requires_grad True."
         )
-    softplus_negative = (-input.abs()).exp().log1p() + (-input).clamp(min=0)
+    # -log(sigmoid(x)), computed as one op (float16 in float32, rounded once), as PyTorch's
+    # log_sigmoid; the rest op by op, as PyTorch composes it
+    softplus_negative = in_opmath(_softplus_negative, input)
     if pos_weight is None:
         losses = (1 - target) * input + softplus_negative
     else:
@@ -671,6 +673,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     if weight is not None:
         losses = losses * weight
     return _reduce(losses, reduction, None)
+
+
+def _softplus_negative(input):
+    """``log(1 + exp(-x)) = log1p(exp(-|x|)) + max(-x, 0)``, which never overflows."""
+    return (-input.abs()).exp().log1p() + (-input).clamp(min=0)
 
 
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
