@@ -187,11 +187,11 @@ def seeded_grad(shape, dtype):
     return np.linspace(-1.0, 1.0, n).reshape(tuple(shape)).astype(dtype)
 
 
-def compare_gradients(their_outs, our_outs, leaves, leaf_name, loose=False):
+def compare_gradients(their_outs, our_outs, leaves, leaf_name, loose=False, values=True):
     """Backpropagate the same seeded gradients (``seeded_grad``, float64) from both libraries'
     outputs to each ``(their_leaf, our_leaf)`` pair of ``leaves`` and compare the gradients
-    (a missing one counts as zeros); a difference is a ``Mismatch("grad", ...)`` naming
-    ``leaf_name`` and the leaf's index."""
+    (a missing one counts as zeros; their values only when ``values``); a difference is a
+    ``Mismatch("grad", ...)`` naming ``leaf_name`` and the leaf's index."""
     seeds = [seeded_grad(t.shape, np.float64) for t in their_outs]
     their_grads = torch.autograd.grad(their_outs, [t for t, _ in leaves],
                                       [torch.from_numpy(s) for s in seeds], allow_unused=True)
@@ -201,7 +201,8 @@ def compare_gradients(their_outs, our_outs, leaves, leaf_name, loose=False):
         a = tg.zeros_like(our_leaf) if a is None else a
         b = torch.zeros_like(their_leaf) if b is None else b
         try:
-            compare(a.detach(), b.detach(), f"gradient of {leaf_name} {i}", loose=loose)
+            compare(a.detach(), b.detach(), f"gradient of {leaf_name} {i}", values=values,
+                    loose=loose)
         except Mismatch as error:
             raise Mismatch("grad", str(error)) from None
 

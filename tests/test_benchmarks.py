@@ -18,6 +18,7 @@ from gpt import W4_CONFIG, gpt_model, gpt_optimizer, make_words  # noqa: E402
 from numpy_floor import NumpyMLP  # noqa: E402
 from numpy_gpt import NumpyGPT  # noqa: E402
 from numpy_plain import PlainNumpyMLP  # noqa: E402
+from replay_ceiling import CeilingMLP  # noqa: E402
 
 
 @pytest.mark.parametrize("floor_class", [NumpyMLP, PlainNumpyMLP])
@@ -46,6 +47,91 @@ def test_numpy_floors_train_exactly_like_tinygrad_bn(floor_class, batchnorm, bat
         np.testing.assert_allclose(param.detach().numpy(), value, rtol=1e-4, atol=1e-5)
     if batchnorm:
         np.testing.assert_allclose(model[1].running_var.detach().numpy(), floor.running[0][1], rtol=1e-5)
+
+
+def _eager_and_ceiling_steps(sizes, dtype, batch_sizes, **arithmetic):
+    """tinygrad_bn eager (``run._model``, CrossEntropyLoss, Adam lr 0.01) and a ``CeilingMLP``
+    started from its parameters, trained side by side on fresh batches of ``batch_sizes``;
+    yields both after each step with the two losses."""
+    tg.manual_seed(0)
+    model = run._model(tg.nn, dict(sizes=sizes, batchnorm=True))
+    if dtype == np.float64:
+        model = model.double()
+    ceiling = CeilingMLP(sizes, params=[p.detach().numpy() for p in model.parameters()],
+                         dtype=dtype, **arithmetic)
+    optimizer = tg.optim.Adam(model.parameters(), lr=0.01)
+    criterion = tg.nn.CrossEntropyLoss()
+    rng = np.random.default_rng(1)
+    for n in batch_sizes:
+        x = rng.standard_normal((n, sizes[0])).astype(dtype)
+        y = rng.integers(0, sizes[-1], n)
+        optimizer.zero_grad()
+        loss = criterion(model(tg.tensor(x)), tg.tensor(y))
+        loss.backward()
+        optimizer.step()
+        yield model, ceiling, loss.item(), ceiling.step(x, y)
+
+
+def _arrays(model, ceiling):
+    """Each pair compared: (name, eager's array, the ceiling's)."""
+    pairs = []
+    for i, (p, value, grad) in enumerate(zip(model.parameters(), ceiling.params, ceiling.grads)):
+        pairs += [(f"parameter {i}", p.detach().numpy(), value),
+                  (f"gradient {i}", p.grad.numpy(), grad)]
+    batchnorms = [m for m in model.modules() if isinstance(m, tg.nn.BatchNorm1d)]
+    for i, (bn, (mean, var)) in enumerate(zip(batchnorms, ceiling.running)):
+        pairs += [(f"running_mean {i}", bn.running_mean.numpy(), mean),
+                  (f"running_var {i}", bn.running_var.numpy(), var)]
+    return pairs
+
+
+@pytest.mark.parametrize("preallocated", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sizes, batch_sizes", [
+    ((20, 64, 64, 5), (32, 32, 8, 32, 17, 32, 32)),  # W1, batches of other sizes between
+    ((20, 300, 300, 70), (64, 40, 64))])  # Adam in chunks; over 64 classes: another row max
+def test_replay_ceiling_trains_bit_for_bit_like_tinygrad_bn_eager(dtype, sizes, batch_sizes,
+                                                                  preallocated):
+    """The ceiling makes eager's NumPy calls on the same values (into its own buffers, or
+    allocating as eager does): every loss, gradient, parameter and running statistic equals
+    eager's bitwise, step after step."""
+    for model, ceiling, loss, ceiling_loss in _eager_and_ceiling_steps(
+            sizes, dtype, batch_sizes, preallocated=preallocated):
+        assert ceiling_loss == loss
+        for name, eager, ceiling_array in _arrays(model, ceiling):
+            assert eager.dtype == ceiling_array.dtype, name
+            assert eager.tobytes() == ceiling_array.tobytes(), name  # bitwise, -0.0 included
+        for bn in [m for m in model.modules() if isinstance(m, tg.nn.BatchNorm1d)]:
+            assert int(bn.num_batches_tracked.item()) == ceiling.num_batches_tracked
+
+
+@pytest.mark.parametrize("arithmetic", [dict(floor_batchnorm=True), dict(floor_adam=True)])
+def test_replay_ceiling_with_the_floors_arithmetic_agrees_to_rounding_only(arithmetic):
+    """The variants with the floor's BatchNorm or Adam train the same model (equal to
+    rounding) but not bit for bit: the bitwise check above tells a reordered formula apart."""
+    differing = set()
+    for model, ceiling, loss, ceiling_loss in _eager_and_ceiling_steps(
+            (20, 64, 64, 5), np.float32, (32, 32, 32), **arithmetic):
+        assert ceiling_loss == pytest.approx(loss, rel=1e-5)
+        for name, eager, ceiling_array in _arrays(model, ceiling):
+            np.testing.assert_allclose(ceiling_array, eager, rtol=1e-4, atol=1e-6, err_msg=name)
+            if eager.tobytes() != ceiling_array.tobytes():
+                differing.add(name.split()[0])
+    assert "parameter" in differing
+
+
+def test_replay_ceiling_timing_and_profile_run():
+    script = str(ROOT / "benchmarks" / "replay_ceiling.py")
+    result = subprocess.run(
+        [sys.executable, script, "--steps", "2", "--repeats", "1", "--implementations",
+         "numpy", "ceiling", "ceiling (floor arithmetic)", "tinygrad_bn (jit)"],
+        capture_output=True, text=True, check=True)
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| ")]
+    assert [row.split(" | ")[0] for row in rows[1:]] == [
+        "| NumPy floor", "| ceiling", "| ceiling (floor arithmetic)", "| tinygrad_bn (jit)"]
+    result = subprocess.run([sys.executable, script, "--steps", "2", "--profile"],
+                            capture_output=True, text=True, check=True)
+    assert "| BLAS (dot) |" in result.stdout and "| elementwise ufuncs |" in result.stdout
 
 
 # AdamW moves each weight by about lr = 5e-4 whatever its gradient's size, so a gradient that

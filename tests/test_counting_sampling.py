@@ -108,7 +108,7 @@ def test_unique_has_no_derivative():
     (lambda: tg.normal(tg.zeros(2), tg.tensor([1.0, -1.0])), RuntimeError,
      "normal expects all elements of std >= 0.0"),
     (lambda: tg.normal(0.0, -1.0, size=(2,)), RuntimeError,
-     "normal expects std >= 0.0, but found std -1.0"),
+     "normal expects std >= 0.0, but found std -1"),  # PyTorch prints -1.0 as -1
     (lambda: tg.normal(0.0, 1.0), TypeError, "normal() with a number mean and std needs size="),
     (lambda: tg.Generator(device="cuda"), RuntimeError, "runs on the CPU"),
     (lambda: tg.Generator().manual_seed(1.5), TypeError, "manual_seed expected an int seed"),

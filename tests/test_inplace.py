@@ -176,11 +176,14 @@ def test_setitem_accepts_every_index_form_and_casts_to_the_tensors_dtype():
      "unsupported operation: more than one element of the written-to tensor refers to a single "
      "memory location. Please clone() the tensor before performing the operation."),
     (lambda: tg.zeros(3).__setitem__(slice(None), tg.ones(2)), RuntimeError,
-     "shape mismatch: value tensor of shape [2] cannot be broadcast to indexing result of "
-     "shape [3]"),
+     "The expanded size of the tensor (3) must match the existing size (2) at non-singleton "
+     "dimension 0.  Target sizes: [3].  Tensor sizes: [2]"),
+    (lambda: tg.zeros(3).__setitem__(tg.tensor([0, 1]), tg.ones(3)), RuntimeError,
+     "shape mismatch: value tensor of shape [3] cannot be broadcast to indexing result of "
+     "shape [2]"),
     (lambda: tg.zeros(3).__setitem__(5, 1.0), IndexError, "index 5 is out of bounds"),
     (lambda: tg.zeros(3).masked_fill_(tg.tensor([1, 0, 1]), 1.0), RuntimeError,
-     "masked_fill_ only supports boolean masks, but got mask with dtype int64"),
+     "masked_fill_ only supports boolean masks, but got mask with dtype long int"),
     (lambda: tg.zeros(3).fill_(tg.ones(2)), RuntimeError,
      "fill_ only supports 0-dimension value tensor but got tensor with 1 dimensions."),
     (lambda: setattr(tg.zeros(3), "data", np.zeros(3)), TypeError, "data must be a Tensor"),

@@ -715,3 +715,23 @@ def test_every_tracer_warning_points_at_the_line_that_called_the_function():
     found = [w for w in caught if issubclass(w.category, TracerWarning)]
     assert len(found) == 2
     assert all(w.filename == __file__ for w in found), [(w.filename, w.lineno) for w in found]
+
+
+def test_the_tensor_arguments_signature_is_flattens():
+    """The fast signature of calls with tensors only (``_tensors_signature``) keys plans exactly
+    as ``_flatten``'s general walk does: each alias pattern (the same tensor twice, two handles
+    on one array, a parameter, requires_grad, a non-leaf) gives the same key, and anything but
+    tensors is left to ``_flatten``."""
+    from tinygrad_bn.tracing.jit_function import _flatten, _tensors_signature
+
+    x, y = tg.randn(4, 6), tg.randn(4, 6).double()
+    w = nn.Parameter(tg.randn(4, 6))
+    leaf = tg.randn(4, 6, requires_grad=True)
+    calls = [(), (x,), (x, y), (x, x), (x, x.detach()), (x.detach(), x, x), (y, x, y, x),
+             (w, w.data, leaf, leaf * 2), (x, tg.randint(0, 5, (4,)))]
+    for args in calls:
+        assert _tensors_signature(args) == _flatten(args, {})[1], args
+    keys = {_tensors_signature(args) for args in calls}
+    assert len(keys) == len(calls)  # every pattern its own plan
+    for args in [(x, 1.5), (x, x._array), ([x],), (x, x, x, x, x)]:
+        assert _tensors_signature(args) is None

@@ -137,15 +137,6 @@ def _print_summary(request):
         f"{len(NOT_PROVIDED)} ModuleInfos whose class tinygrad_bn.nn does not provide", SCOPE)
 
 
-# Module inputs that disagree today, with the difference.
-NEGATIVE_TARGET = ("silent value: a negative target gives NaN in PyTorch (target * (log target - "
-                   "input)), 0 here")
-XFAILS = {
-    "KLDivLoss-float32-train-1": NEGATIVE_TARGET,
-    "KLDivLoss-float32-train-3": NEGATIVE_TARGET,
-    "KLDivLoss-float32-train-5": NEGATIVE_TARGET,
-    "KLDivLoss-float32-train-6": NEGATIVE_TARGET,
-    "KLDivLoss-float64-train-3": NEGATIVE_TARGET,
-    "KLDivLoss-float64-train-6": NEGATIVE_TARGET,
-    "KLDivLoss-float64-train-7": NEGATIVE_TARGET,
-}
+# Module inputs that disagree today, with the difference (none today: a new one is listed here
+# as "Module-dtype-mode-index": "kind: what differs").
+XFAILS = {}

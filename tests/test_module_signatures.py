@@ -71,14 +71,14 @@ def test_device_arguments():
         nn.Linear(2, 3, device="cuda")
 
 
-def test_embedding_from_pretrained_and_unsupported_options():
+def test_embedding_from_pretrained_and_its_options():
     weights = tg.tensor([[1.0, 2.0], [3.0, 4.0]])
     frozen = nn.Embedding.from_pretrained(weights)
     assert not frozen.weight.requires_grad and frozen(tg.tensor([1])).tolist() == [[3.0, 4.0]]
     assert nn.Embedding.from_pretrained(weights, freeze=False).weight.requires_grad
-    with pytest.raises(NotImplementedError, match=re.escape(
-            "Embedding(max_norm=1.0) is not supported by tinygrad_bn")):
-        nn.Embedding(3, 2, max_norm=1.0)
+    capped = nn.Embedding.from_pretrained(weights.clone(), max_norm=1.0, norm_type=1.0)
+    assert np.allclose(capped(tg.tensor([1])).numpy(), [[3 / 7, 4 / 7]], atol=1e-6)
+    assert repr(capped) == "Embedding(2, 2, max_norm=1.0, norm_type=1.0)"
     with pytest.raises(AssertionError, match="Embeddings parameter is expected to be 2-dimensional"):
         nn.Embedding.from_pretrained(tg.ones(3))
 

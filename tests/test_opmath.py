@@ -372,3 +372,31 @@ def test_float16_bce_with_logits_is_pytorchs_bit_for_bit(pos_weight):
     logits = tg.tensor(rng.normal(0, 2, (3, 4)), requires_grad=True)
     probabilities = tg.tensor(rng.random((3, 4)))
     assert tg.gradcheck(lambda t: F.binary_cross_entropy_with_logits(t, probabilities), (logits,))
+
+
+def test_jit_replays_float16_linear_and_batch_norm_as_eager():
+    """The jit's inline templates transcribe the float32/float64 code of Linear and BatchNorm;
+    a float16 plan calls the ops (which compute in float32), so a replay gives eager's bits
+    (a template computing in float16 did not)."""
+    from tinygrad_bn import nn
+
+    def make():
+        tg.manual_seed(0)
+        return nn.Sequential(nn.Linear(8, 6), nn.BatchNorm1d(6), nn.ReLU(),
+                             nn.Linear(6, 3)).to(tg.float16)
+
+    model, twin = make(), make()
+
+    def step(module, x):
+        loss = module(x).sum()
+        loss.backward()
+        return loss
+
+    replay = tg.jit(lambda x: step(model, x))
+    rng = np.random.default_rng(0)
+    for _ in range(4):  # new data each call: captured once, then replayed
+        x = tg.tensor(rng.normal(size=(5, 8)), dtype=tg.float16)
+        assert replay(x).item() == step(twin, x).item()
+        for ours, eager in zip(model.parameters(), twin.parameters()):
+            np.testing.assert_array_equal(ours.grad.numpy(), eager.grad.numpy())
+            ours.grad = eager.grad = None

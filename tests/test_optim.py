@@ -345,3 +345,48 @@ def test_a_parameter_whose_data_changed_shape_gives_pytorchs_error(name, options
             "The size of tensor a (3) must match the size of tensor b (4) at non-singleton "
             "dimension 0")):
         optimizer.step()
+
+
+@pytest.mark.parametrize("change", ["moment replaced", "state dict replaced", "step count",
+                                    "dtype", "loaded"])
+def test_adam_flat_moments_are_rebuilt_whenever_the_state_changes(change):
+    """Adam keeps a group's moments in flat buffers between steps and checks each step that
+    they still serve (``_still_flat``). After each kind of change to the state it must step
+    exactly (bitwise) as a twin whose flat buffers are rebuilt before every step."""
+    rng = np.random.default_rng(0)
+    values = [rng.standard_normal(shape) for shape in ((3, 4), (4,), (2,))]
+    grads = [[rng.standard_normal(v.shape) for v in values] for _ in range(5)]
+    runs = []
+    for rebuild_always in (False, True):
+        params = [nn.Parameter(tg.tensor(v)) for v in values]
+        opt = optim.Adam(params, lr=0.01)
+        for number, step_grads in enumerate(grads):
+            if number == 2:
+                a = params[0]
+                if change == "moment replaced":
+                    opt.state[a]["exp_avg"] = opt.state[a]["exp_avg"] * 2
+                elif change == "state dict replaced":
+                    opt.state[a] = {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                    for k, v in opt.state[a].items()}
+                elif change == "step count":
+                    opt.state[a]["step"] += 3
+                elif change == "dtype":
+                    for p in params:
+                        p.data = p.data.float()
+                    for state in opt.state.values():
+                        for k in ("exp_avg", "exp_avg_sq"):
+                            state[k] = state[k].astype(np.float32)
+                elif change == "loaded":
+                    saved = opt.state_dict()
+                    saved["state"][0]["exp_avg"] = saved["state"][0]["exp_avg"] + 1
+                    opt.load_state_dict(saved)
+            for p, g in zip(params, step_grads):
+                p.grad = tg.tensor(g).to(p.dtype)
+            if rebuild_always:
+                opt._flat.clear()
+            opt.step()
+        runs.append([p.detach().numpy().copy() for p in params]
+                    + [np.array(s["step"]) for s in opt.state.values()])
+    for mine, reference in zip(*runs):
+        assert mine.dtype == reference.dtype
+        np.testing.assert_array_equal(mine, reference)

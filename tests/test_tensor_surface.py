@@ -134,7 +134,7 @@ def test_results_without_pytorch():
      "index 3 is out of bounds for dimension 1 with size 3"),
     (lambda: tg.ones(2, 3).gather(1, tg.tensor([0, 1])),
      "Index tensor must have the same number of dimensions as input tensor"),
-    (lambda: tg.ones(2, 3).gather(1, tg.tensor([[0.0]])), "gather(): Expected dtype int64 for index"),
+    (lambda: tg.ones(2, 3).gather(1, tg.tensor([[0.0]])), "gather(): Expected dtype int32/int64 for index"),
     (lambda: tg.ones(3).topk(4), "selected index k out of range"),
     (lambda: tg.ones(5).split([2, 2]), "split_with_sizes expects split_sizes to sum exactly to 5"),
     (lambda: tg.ones(5).chunk(0), "chunk expects `chunks` to be greater than 0, got: 0"),

@@ -27,9 +27,9 @@ from .random import (
     Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
 )
 from .serialization import load, save
-from .tensor import (
-    Tensor, broadcast_shapes, broadcast_tensors, cat, einsum, hstack, is_tensor, meshgrid, stack,
-    std_mean, var_mean, vstack, where,
+from .tensor import (  # noqa: A004 - pow is torch.pow
+    Tensor, broadcast_shapes, broadcast_tensors, cat, einsum, hstack, is_tensor, meshgrid, pow,
+    stack, std_mean, var_mean, vstack, where,
 )
 from .counting import histc, histogram, unique
 from .sampling import (
@@ -60,7 +60,6 @@ divide = true_divide = Tensor.div
 floor_divide = Tensor.floor_divide
 remainder = Tensor.remainder
 fmod = Tensor.fmod
-pow = Tensor.pow
 neg = Tensor.neg
 mm = Tensor.mm
 bmm = Tensor.bmm
@@ -101,6 +100,7 @@ triu = Tensor.triu
 gather = Tensor.gather
 scatter = Tensor.scatter
 scatter_add = Tensor.scatter_add
+scatter_reduce = Tensor.scatter_reduce
 sort = Tensor.sort
 argsort = Tensor.argsort
 topk = Tensor.topk
@@ -191,5 +191,6 @@ cummax = Tensor.cummax
 cummin = Tensor.cummin
 aminmax = Tensor.aminmax
 count_nonzero = Tensor.count_nonzero
+zero_ = Tensor.zero_
 
 __version__ = "0.1.0"

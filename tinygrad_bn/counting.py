@@ -16,6 +16,7 @@ import numpy as np
 
 from . import dtypes
 from .autograd import graph
+from .creation import linspace_values
 from .ops import Derived, Unique
 from .printing import return_types
 from .shapes import normalize_dim
@@ -62,27 +63,26 @@ def histc(input, bins=100, min=0, max=0):
 
 
 def _histc(array, bins, low, high):
-    """``histc``'s counts, in ``array``'s dtype (the range taken from the data when
-    ``low == high``). Each value in ``[low, high]`` goes to bin ``trunc((x - low) * bins /
-    (high - low))`` (``high`` itself to the last), computed in ``array``'s dtype as PyTorch's
-    kernel does: in float16 the rounding of each step moves values near a bin's edge as it
-    moves PyTorch's."""
+    """``histc``'s counts, in ``array``'s dtype, as PyTorch's CPU kernel finds them: the range
+    taken from the data when ``low == high`` (widened by 1 each way if still equal), the edges
+    ``linspace(low, high, bins + 1)`` in ``array``'s dtype, and each element in
+    ``[edges[0], edges[-1]]`` (NaN is not) counted in bin ``trunc((x - edges[0]) * bins /
+    (edges[-1] - edges[0]))``, each operation rounded to the dtype, the last bin taking its
+    right edge. So an element next to an edge may land in the neighbouring bin, as in PyTorch."""
     if low == high and array.size:
         low, high = float(array.min()), float(array.max())
-    if low == high:
-        low, high = low - 1, high + 1
     if not (np.isfinite(low) and np.isfinite(high)):
         raise RuntimeError(f"torch.histc: range of [{low}, {high}] is not finite")
-    scalar = array.dtype.type
-    low, high = scalar(low), scalar(high)
+    if low == high:
+        low, high = low - 1, high + 1
+    edges = linspace_values(low, high, bins + 1, array.dtype)
+    left, right = edges[0], edges[-1]
     values = array.reshape(-1)
-    values = values[(values >= low) & (values <= high)]  # NaN fails both
-    with np.errstate(over="ignore", invalid="ignore"):
-        position = np.trunc((values - low) * scalar(bins) / (high - low))
-    position = np.minimum(position.astype(np.int64), bins - 1)
-    counts = np.zeros(bins, dtype=array.dtype)
-    np.add.at(counts, position, 1)
-    return counts
+    values = values[(values >= left) & (values <= right)]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        scaled = (values - left) * array.dtype.type(bins) / (right - left)
+    positions = np.minimum(np.trunc(scaled).astype(np.int64), bins - 1)
+    return np.bincount(positions, minlength=bins).astype(array.dtype)
 
 
 def histogram(input, bins=100, *, range=None, weight=None, density=False):

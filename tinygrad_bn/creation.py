@@ -9,7 +9,9 @@ tensors made from Python values alone (``zeros``, ``arange``) as constants; rand
 
 from __future__ import annotations
 
+import math
 import numbers
+from fractions import Fraction
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +21,7 @@ from . import dtypes
 from .autograd import graph
 from .dtypes import DTypeLike, Number
 from .random import Generator
-from .shapes import ShapeLike, size_arguments
+from .shapes import ShapeLike, new_shape
 from .device import DeviceLike, check_device
 from .ops import Derived
 from .ops.random import RandomDraw
@@ -79,7 +81,7 @@ def asarray(obj: Any, *, dtype: DTypeLike | None = None, device: DeviceLike | No
                          f"{getattr(obj, 'dtype', None)} cannot be turned into a tensor of dtype "
                          f"{result.dtype} without a copy")
     if requires_grad:
-        result.requires_grad = True
+        result._require_grad_at_creation()
     return result
 
 
@@ -101,7 +103,7 @@ def _drawn(method, draw_arguments, generator, dtype, requires_grad, device=None)
     out = RandomDraw.apply(method=method, draw_arguments=draw_arguments,
                            dtype=dtypes.canonical(dtype), generator=generator)
     if requires_grad:
-        out.requires_grad = True
+        out._require_grad_at_creation()
     return out
 
 
@@ -109,7 +111,7 @@ def _wrap(array, dtype, requires_grad, device):
     check_device(device)
     out = Tensor._make(array.astype(dtypes.canonical(dtype), copy=False), None)
     if requires_grad:
-        out.requires_grad = True
+        out._require_grad_at_creation()
     return out
 
 
@@ -123,7 +125,7 @@ def zeros(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike |
     3))``), as PyTorch's ``zeros``. ``dtype`` defaults to the default float dtype (float32 unless
     ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
     ``requires_grad=False`` by default."""
-    return _new(np.zeros(size_arguments(size)), _float_dtype(dtype), requires_grad, device)
+    return _new(np.zeros(new_shape(size, "zeros")), _float_dtype(dtype), requires_grad, device)
 
 
 def ones(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
@@ -132,14 +134,14 @@ def ones(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | 
     as PyTorch's ``ones``. ``dtype`` defaults to the default float dtype (float32 unless
     ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
     ``requires_grad=False`` by default."""
-    return _new(np.ones(size_arguments(size)), _float_dtype(dtype), requires_grad, device)
+    return _new(np.ones(new_shape(size)), _float_dtype(dtype), requires_grad, device)
 
 
 def empty(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
           requires_grad: bool = False) -> Tensor:
     """Uninitialised memory (made in its final dtype: casting garbage could overflow)."""
     dtype = dtypes.canonical(_float_dtype(dtype))
-    return _new(np.empty(size_arguments(size), dtype=dtype), dtype, requires_grad, device)
+    return _new(np.empty(new_shape(size), dtype=dtype), dtype, requires_grad, device)
 
 
 def full(size: ShapeLike, fill_value: Number | Tensor, dtype: DTypeLike | None = None,
@@ -155,7 +157,7 @@ def full(size: ShapeLike, fill_value: Number | Tensor, dtype: DTypeLike | None =
             dtype = dtypes.get_default_dtype()
     _check_fill_tensor("full", fill_value)
     value = scalar_for(fill_value, dtypes.canonical(dtype))  # PyTorch's overflow check
-    return _filled(np.full(size_arguments((size,)), value), fill_value, dtype, requires_grad,
+    return _filled(np.full(new_shape((size,)), value), fill_value, dtype, requires_grad,
                    device)
 
 
@@ -252,48 +254,144 @@ def _integer_range(start, end, step, dtype):
     return (first + np.arange(max(size, 0), dtype=np.int64) * stride).astype(dtype)
 
 
-def linspace(start: Number, end: Number, steps: int, dtype: DTypeLike | None = None,
-             device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
+def linspace(start: Number | Tensor, end: Number | Tensor, steps: int,
+             dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+             requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, both included (a 1-D tensor of
-    length ``steps``), as PyTorch's ``linspace``. ``dtype`` defaults to the default float dtype
-    (float32 unless ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
-    ``requires_grad=False`` by default."""
-    if isinstance(steps, numbers.Integral) and steps < 0:
+    length ``steps``), as PyTorch's ``linspace``; ``start`` and ``end`` may be numbers or 0-d
+    tensors (their values are read). ``dtype`` defaults to the default float dtype (float32
+    unless ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
+    ``requires_grad=False`` by default.
+
+    The values are PyTorch's CPU kernel's, to the bit: with ``step = (end - start) / (steps -
+    1)`` computed in ``dtype``, the first ``steps // 2`` are ``start + step * i`` and the rest
+    ``end - step * (steps - 1 - i)``, so that both ends are exact. In float32 and float64 each
+    is one fused multiply-add (one rounding, as the compiled kernel contracts it), in float16
+    each operation rounds to float16 (c10::Half's arithmetic)."""
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, bool):
+        names = ", ".join(_argument_type_name(v) for v in (start, end, steps))
+        raise TypeError(f"linspace() received an invalid combination of arguments - got "
+                        f"({names}), but expected one of:\n"
+                        " * (Tensor start, Tensor end, int steps, *, torch.dtype dtype = None, ...)\n"
+                        " * (Number start, Number end, int steps, *, torch.dtype dtype = None, "
+                        "...)")
+    if isinstance(start, Tensor) or isinstance(end, Tensor):
+        ndims = [v.ndim if isinstance(v, Tensor) else 0 for v in (start, end)]
+        if ndims != [0, 0]:
+            raise RuntimeError("linspace only supports 0-dimensional start and end tensors, but "
+                               f"got start with {ndims[0]} dimension(s) and end with {ndims[1]} "
+                               "dimension(s).")
+        start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
+    if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype = _float_dtype(dtype)
-    if np.dtype(dtype).kind in "iu":
-        return _new(_integer_linspace(start, end, steps, np.dtype(dtype)), dtype, requires_grad,
-                    device)
-    if np.dtype(dtype) == np.float16 and steps > 1:
-        return _new(_float16_linspace(start, end, steps), dtype, requires_grad, device)
-    return _new(np.linspace(start, end, steps), dtype, requires_grad, device)
+    for bound in (start, end):
+        _check_convertible(bound, np.dtype(dtype))
+    return _new(linspace_values(start, end, steps, np.dtype(dtype)), dtype, requires_grad,
+                device)
 
 
-def _float16_linspace(start, end, steps):
-    """PyTorch's float16 linspace, whose kernel computes in float16, each operation rounded:
-    ``step = (end - start) / (steps - 1)``, then ``start + step * i`` for the first half of the
-    indices and ``end - step * (steps - 1 - i)`` for the rest (each index rounded to float16
-    too), so that both ends are exact."""
-    half = np.float16
-    start, end = half(start), half(end)
+def linspace_values(start, end, steps, dtype):
+    """The array ``linspace(start, end, steps, dtype=dtype)`` holds, for numbers ``start`` and
+    ``end`` (also the bin edges of ``histc``)."""
+    if dtype.kind in "iub":
+        return _integer_linspace(start, end, steps, dtype)
+    return _float_linspace(start, end, steps, dtype)
+
+
+# The C++ names PyTorch's Scalar conversion prints in its overflow message.
+_CONVERTED_TYPE_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
+                         "uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int",
+                         "int64": "int64_t"}
+
+
+def _check_convertible(value, dtype):
+    """PyTorch's check when a Python number becomes a ``dtype`` scalar: a finite float beyond
+    a floating dtype's range, and NaN, infinity or a number beyond an integer dtype's range
+    (an unsigned one takes negatives down to minus its maximum) do not convert."""
+    if dtype.kind == "b":
+        return
+    if dtype.kind == "f":
+        fits = not math.isfinite(value) or abs(value) <= float(np.finfo(dtype).max)
+    else:
+        limits = np.iinfo(dtype)
+        lowest = -int(limits.max) if limits.min == 0 else int(limits.min)
+        fits = math.isfinite(value) and lowest <= value <= int(limits.max)
+    if not fits:
+        raise RuntimeError(f"value cannot be converted to type {_CONVERTED_TYPE_NAMES[str(dtype)]} "
+                           "without overflow")
+
+
+def _argument_type_name(value):
+    """How PyTorch's argument parser names a value's type in its messages."""
+    return "Tensor" if isinstance(value, Tensor) else type(value).__name__
+
+
+def _float_linspace(start, end, steps, dtype):
+    """``linspace``'s values in a floating ``dtype`` (the rule in its docstring)."""
+    kind = dtype.type
+    first, last = kind(start), kind(end)
+    if steps <= 1:
+        return np.full(steps, first, dtype)
     with np.errstate(over="ignore", invalid="ignore"):
-        step = (end - start) / half(steps - 1)
+        step = (last - first) / kind(steps - 1)
         index = np.arange(steps)
-        from_start = start + step * index.astype(half)
-        from_end = end - step * (steps - 1 - index).astype(half)
-    return np.where(index < steps // 2, from_start, from_end)
+        from_end = steps - 1 - index
+        if dtype == np.float16:
+            values = np.where(index < steps // 2, first + step * index.astype(dtype),
+                              last - step * from_end.astype(dtype))
+        else:
+            values = np.where(index < steps // 2, _fused_multiply_add(step, index, first),
+                              _fused_multiply_add(-step, from_end, last))
+    return values.astype(dtype, copy=False)
+
+
+def _fused_multiply_add(a, counts, c):
+    """``a * counts + c`` rounded once to ``a``'s dtype (float32 or float64), for a scalar ``a``
+    and ``c`` and an array of non-negative integers ``counts``: computed in a wider dtype
+    (float64 for float32, x87 long double for float64), then rounded; where that wider value
+    is exactly halfway between two results (the only place where rounding twice can differ
+    from rounding once, when the wider sum is exact), the sum is redone exactly with
+    fractions. For float64 beyond 2**11 the long double product rounds too: the result may
+    then differ in the last bit, which only PyTorch's own fused instruction would avoid."""
+    dtype = np.asarray(a).dtype
+    wide = np.float64 if dtype == np.float32 else np.longdouble
+    exact = wide(a) * counts.astype(wide) + wide(c)
+    result = exact.astype(dtype)
+    if not np.all(np.isfinite(result)):
+        return result
+    above = exact > result.astype(wide)
+    neighbour = np.where(above, np.nextafter(result, dtype.type(np.inf)),
+                         np.nextafter(result, dtype.type(-np.inf)))
+    ties = np.nonzero(result.astype(wide) + neighbour.astype(wide) == 2 * exact)[0]
+    for i in ties:
+        total = Fraction(float(a)) * int(counts[i]) + Fraction(float(c))
+        result[i] = _round_fraction(total, dtype)
+    return result
+
+
+def _round_fraction(value, dtype):
+    """The ``dtype`` number nearest ``value`` (a Fraction), ties to even."""
+    guess = np.asarray(float(value), dtype=np.float64).astype(dtype)  # within one step
+    candidates = [np.nextafter(guess, dtype.type(-np.inf)), guess,
+                  np.nextafter(guess, dtype.type(np.inf))]
+    bits = np.int32 if dtype == np.float32 else np.int64
+    return min(candidates, key=lambda x: (abs(Fraction(float(x)) - value),
+                                          int(np.asarray(x).view(bits)) & 1))
 
 
 def _integer_linspace(start, end, steps, dtype):
     """``linspace`` in an integer ``dtype``, PyTorch's rule: ``start`` and ``end`` truncated to
-    integers, ``step = (end - start) / (steps - 1)``, the first half ``start + step * i`` and
-    the second half ``end - step * (steps - 1 - i)`` (one step: ``start``), each truncated toward
-    zero."""
-    first, last = int(start), int(end)
+    integers, ``step = (end - start) / (steps - 1)`` in float64, the first half ``start + step
+    * i`` and the second half ``end - step * (steps - 1 - i)`` (one step: ``start``), each a
+    fused multiply-add in float64 truncated toward zero."""
+    first, last = (int(np.asarray(int(v)).astype(dtype)) for v in (start, end))  # -5: 251
+    if steps <= 1:
+        return np.full(steps, first).astype(dtype)
     index = np.arange(steps)
-    step = (last - first) / (steps - 1) if steps > 1 else 0.0
-    values = np.where(index < max(steps // 2, 1), first + step * index,
-                      last - step * (steps - 1 - index))
+    step = np.float64((float(last) - float(first)) / (steps - 1))
+    values = np.where(index < steps // 2, _fused_multiply_add(step, index, np.float64(first)),
+                      _fused_multiply_add(-step, steps - 1 - index, np.float64(last)))
     return np.trunc(values).astype(np.int64).astype(dtype)
 
 
@@ -302,14 +400,22 @@ def eye(n: int, m: int | None = None, dtype: DTypeLike | None = None,
     """The ``n`` x ``m`` identity matrix (``m`` defaults to ``n``): ones on the main diagonal,
     zeros elsewhere. ``dtype`` defaults to the default float dtype (float32 unless
     ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
-    ``requires_grad=False`` by default."""
+    ``requires_grad=False`` by default. Negative sizes raise PyTorch's RuntimeError."""
+    for name, position, size in (("n", 1, n), ("m", 2, m)):
+        if size is None:
+            continue
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+            raise TypeError(f"eye(): argument '{name}' (position {position}) must be int, not "
+                            f"{type(size).__name__}")
+        if size < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {size}")
     return _new(np.eye(n, m), _float_dtype(dtype), requires_grad, device)
 
 
 def randn(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
           requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
     """Samples from the standard normal distribution."""
-    shape = size_arguments(size)
+    shape = new_shape(size)
     return _drawn("standard_normal", (shape,), generator, _float_dtype(dtype), requires_grad,
                   device)
 
@@ -317,7 +423,7 @@ def randn(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike |
 def rand(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
          requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
     """Samples from the uniform distribution on ``[0, 1)``."""
-    shape = size_arguments(size)
+    shape = new_shape(size)
     return _drawn("random", (shape,), generator, _float_dtype(dtype), requires_grad, device)
 
 
@@ -342,7 +448,7 @@ def randint(*args: int | Sequence[int], low: int | None = None, high: int | None
         raise RuntimeError(
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )
-    shape = size_arguments((size,))
+    shape = new_shape((size,))
     return _drawn("integers", (low, high, shape), generator,
                   dtypes.int64 if dtype is None else dtype, requires_grad, device)
 
@@ -350,7 +456,6 @@ def randint(*args: int | Sequence[int], low: int | None = None, high: int | None
 def randperm(n: int, generator: Generator | None = None, dtype: DTypeLike | None = None,
              device: DeviceLike | None = None) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64)."""
-    if n < 0:
-        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
+    new_shape((n,))
     return _drawn("permutation", (n,), generator, dtypes.int64 if dtype is None else dtype,
                   False, device)

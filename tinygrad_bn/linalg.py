@@ -1,16 +1,37 @@
-"""``tinygrad_bn.linalg``: PyTorch's norms, ``vector_norm``, ``matrix_norm`` and ``norm``.
+"""``tinygrad_bn.linalg``: PyTorch's norms, ``vector_norm``, ``matrix_norm`` and ``norm``, and
+the singular values ``svdvals`` the spectral and nuclear norms are made of.
 
 Vector norms are one ``Norm`` op (see ``ops.reduce.Norm``); the matrix norms of order
 ``"fro"``, ``1``, ``-1``, ``inf`` and ``-inf`` are compositions of ``abs``, ``sum`` and
-``amax``/``amin``, so they are differentiable. The norms defined by singular values (``2``,
-``-2``, ``"nuc"``) are not implemented: they raise ``NotImplementedError``.
+``amax``/``amin``; those of order ``2``, ``-2`` and ``"nuc"`` are the largest, the smallest
+and the sum of the singular values (``ops.linalg.SingularValues``). All are differentiable,
+with PyTorch's subgradients where the norm is not differentiable (at zero, at ties).
 """
 
 import math
 
+from . import dtypes
+from .ops import SingularValues
 from .shapes import normalize_dim
 
 _SINGULAR_VALUE_ORDERS = (2, -2, "nuc")
+
+
+def svdvals(A, *, driver=None):
+    """The singular values of the matrices in the last two dims of ``A``, in descending order:
+    shape ``(..., m, n) -> (..., min(m, n))``. Floating tensors of 32 or 64 bits, as PyTorch on
+    the CPU; ``driver`` is for CUDA there and is refused here too."""
+    if driver is not None:
+        raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on "
+                           "CUDA inputs with cuSOLVER backend.")
+    if not dtypes.is_floating(A._array.dtype):
+        raise RuntimeError("linalg.svd: Expected a floating point or complex tensor as input. "
+                           f"Got {dtypes.scalar_type_name(A._array.dtype)}")
+    if A._array.dtype == dtypes.float16:
+        raise dtypes.not_implemented("linalg_svd_cpu", dtypes.float16)
+    if A.ndim < 2:
+        raise RuntimeError("linalg.svd: The input tensor A must have at least 2 dimensions.")
+    return SingularValues.apply(A)
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
@@ -24,8 +45,10 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """The norm of the matrices in dims ``dim`` of ``A``: ``"fro"`` (the square root of the sum
-    of squares), ``1``/``-1`` (the largest/smallest column sum of ``|A|``), ``inf``/``-inf``
-    (the largest/smallest row sum)."""
+    of squares), ``"nuc"`` (the sum of the singular values), ``2``/``-2`` (the largest/smallest
+    singular value), ``1``/``-1`` (the largest/smallest column sum of ``|A|``), ``inf``/``-inf``
+    (the largest/smallest row sum). A largest value over no matrix entries is 0; a smallest one
+    is refused, as in PyTorch. The orders of singular values refuse float16, as PyTorch's."""
     if ord not in ("fro", 1, -1, math.inf, -math.inf) + _SINGULAR_VALUE_ORDERS:
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     source = A._norm_input(dtype, "linalg.matrix_norm")
@@ -40,18 +63,35 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     if rows == columns:
         raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dims[0]}, "
                            f"{dims[1]})")
-    if ord in _SINGULAR_VALUE_ORDERS:
-        raise NotImplementedError(
-            f"linalg.matrix_norm: ord={ord!r} needs singular values, which tinygrad_bn does not "
-            "compute; ord 'fro', 1, -1, inf and -inf are implemented")
     if ord == "fro":
         return vector_norm(source, 2, (rows, columns), keepdim)
+    if ord in _SINGULAR_VALUE_ORDERS:
+        if A._array.dtype == dtypes.float16:
+            raise RuntimeError("linalg.matrix_norm: Low precision dtypes not supported. Got Half")
+        rest = [d for d in range(A.ndim) if d not in (rows, columns)]
+        singular_values = svdvals(source.permute(*rest, rows, columns))
+        if ord == "nuc":
+            result = singular_values.sum(dim=-1)
+        else:
+            result = _largest_or_smallest(singular_values, -1, ord > 0)
+        if keepdim:  # the two dims come back as size 1 where they were
+            for d in sorted((rows, columns)):
+                result = result.unsqueeze(d)
+        return result
     if math.isinf(ord):  # row sums instead of column sums
         rows, columns = columns, rows
     sums = source.abs().sum(dim=rows, keepdim=True)
-    result = sums.amax(dim=columns, keepdim=True) if ord > 0 else sums.amin(dim=columns,
-                                                                           keepdim=True)
+    result = _largest_or_smallest(sums, columns, ord > 0, keepdim=True)
     return result if keepdim else result.squeeze((rows, columns))
+
+
+def _largest_or_smallest(values, dim, largest, keepdim=False):
+    """``amax`` or ``amin`` over ``dim``: for a norm, the largest of no values is 0 (PyTorch's
+    ``matrix_norm``), the smallest is refused by ``amin``."""
+    if largest and values.shape[dim] == 0:
+        return values.sum(dim=dim, keepdim=keepdim)  # zeros, in the graph
+    return values.amax(dim=dim, keepdim=keepdim) if largest else values.amin(dim=dim,
+                                                                            keepdim=keepdim)
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):

@@ -8,6 +8,10 @@ row of non-negative ``weights`` (1-D, or 2-D for one distribution per row; they 
 is a race: every category gets the time ``Exponential(1) / weight`` and the ``num_samples``
 earliest finish, which draws each next category with probability proportional to its weight
 among those not yet drawn (categories of weight 0 come last, as in PyTorch).
+
+``bernoulli`` and ``normal`` of tensors are graph ops (``ops.random``): their result requires
+grad when an input does and their gradient is zero, as PyTorch's; ``multinomial``'s int64
+indices have none.
 """
 
 import numpy as np
@@ -15,8 +19,14 @@ import numpy as np
 from . import dtypes
 from .autograd import graph
 from .creation import _drawn, randint
+from .ops.random import Bernoulli, Normal
 from .random import numpy_generator
+from .shapes import broadcast_error, broadcastable
 from .tensor import Tensor
+from .tensor.arguments import constant_tensor
+
+# PyTorch keeps category indices in float32 while sampling: 2**24 is the last exact integer.
+MAX_CATEGORIES = 2 ** 24
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):
@@ -24,23 +34,22 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     docstring). Shape ``(num_samples,)`` for 1-D input, ``(rows, num_samples)`` for 2-D."""
     graph.untraceable("a random draw (multinomial) cannot be replayed")
     weights = input._array
+    if weights.ndim not in (1, 2):
+        raise RuntimeError("prob_dist must be 1 or 2 dim")
     if not dtypes.is_floating(weights.dtype):
         raise RuntimeError("multinomial only supports floating-point dtypes for input, got: "
                            f"{dtypes.scalar_type_name(weights.dtype)}")
-    if weights.ndim not in (1, 2):
-        raise RuntimeError("prob_dist must be 1 or 2 dim")
     if num_samples <= 0:
         raise RuntimeError("cannot sample n_sample <= 0 samples")
     categories = weights.shape[-1]
     if not replacement and num_samples > categories:
         raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
                            "replacement")
+    if categories > MAX_CATEGORIES:
+        raise RuntimeError("number of categories cannot exceed 2^24")
     rows = np.atleast_2d(weights).astype(np.float64)
-    if not np.all(np.isfinite(rows)) or np.any(rows < 0):
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+    _check_distributions(rows, replacement and num_samples > 1)
     totals = rows.sum(axis=1)
-    if np.any(totals <= 0):
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
     rng = numpy_generator(generator)
     if replacement:
         cumulative = np.cumsum(rows, axis=1)
@@ -58,34 +67,54 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     return Tensor._make(samples if weights.ndim == 2 else samples[0], None)
 
 
+def _check_distributions(rows, per_entry):
+    """PyTorch's checks of multinomial weights, which differ by path: drawing several samples
+    with replacement, its kernel walks each row and names the first bad entry (NaN fails
+    ``>= 0`` first); otherwise it checks the whole tensor at once."""
+    if not per_entry:
+        if not np.all(np.isfinite(rows)) or np.any(rows < 0):
+            raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        if np.any(rows.sum(axis=1) <= 0):
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        return
+    for row in rows:  # row by row: a row summing to 0 fails before a later row's bad entry
+        bad = ~(row >= 0) | ~np.isfinite(row)
+        if bad.any():
+            if not row[np.argmax(bad)] >= 0:
+                raise RuntimeError("invalid multinomial distribution (encountering probability "
+                                   "entry < 0)")
+            raise RuntimeError("invalid multinomial distribution (encountering probability "
+                               "entry = infinity or NaN)")
+        if not row.sum() > 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+
+
 def bernoulli(input, p=None, *, generator=None):
     """Zeros and ones, each one with probability ``input`` (or the number ``p``), in
-    ``input``'s dtype."""
-    graph.untraceable("a random draw (bernoulli) cannot be replayed")
-    probabilities = input._array if p is None else np.full(input.shape, p)
-    if np.any((probabilities < 0) | (probabilities > 1)) or np.any(np.isnan(probabilities)):
-        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
-    draws = numpy_generator(generator).random(probabilities.shape) < probabilities
-    return Tensor._make(draws.astype(input._array.dtype), None)
+    ``input``'s dtype (``ops.random.Bernoulli``)."""
+    return Bernoulli.apply(input, p=p, generator=generator)
 
 
 def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
            requires_grad=False):
     """Draws from N(mean, std**2): ``normal(mean_tensor, std_tensor)`` elementwise (their shapes
-    broadcast), or ``normal(mean, std, size)`` with two numbers."""
+    broadcast; a number for one of them is a constant; the dtype is the tensor's, mean's if
+    both are), or ``normal(mean, std, size)`` with two numbers (``RandomDraw``)."""
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
-        graph.untraceable("a random draw (normal of tensors) cannot be replayed")
-        rng = numpy_generator(generator)
-        means = mean._array if isinstance(mean, Tensor) else np.asarray(mean)
-        stds = std._array if isinstance(std, Tensor) else np.asarray(std)
-        if np.any(stds < 0):
-            raise RuntimeError("normal expects all elements of std >= 0.0")
         dtype = (mean if isinstance(mean, Tensor) else std)._array.dtype
-        return Tensor._make(rng.normal(means, stds).astype(dtype), None)
+        if not dtypes.is_floating(dtype):
+            raise dtypes.not_implemented("normal_kernel_cpu", dtype)
+        if not isinstance(std, Tensor) and std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
+        mean, std = (x if isinstance(x, Tensor) else constant_tensor(np.asarray(x, dtype), x)
+                     for x in (mean, std))
+        if not broadcastable(mean.shape, std.shape):
+            raise RuntimeError(broadcast_error(mean.shape, std.shape, name_shapes=False))
+        return Normal.apply(mean, std, dtype=dtype, generator=generator)
     if size is None:
         raise TypeError("normal() with a number mean and std needs size=")
     if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
     shape = tuple(size)
     dtype = dtypes.get_default_dtype() if dtype is None else dtype
     return _drawn("normal", (mean, std, shape), generator, dtype, requires_grad, device)

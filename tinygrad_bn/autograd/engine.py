@@ -74,7 +74,10 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             wanted_nodes.setdefault(id(t.grad_fn), []).append((t, number))
     results = None if inputs is None else [None] * len(inputs)
     node_grads, owned = {}, set()  # gradient w.r.t. each node's output; ids we may add into
-    not_passed_through = set()     # ids whose gradient no backward passed on as it got it
+    # ids whose gradient may be held elsewhere (a root's, or a grad_output a backward passed on
+    # as it got it): never added into in place. Listing these, not the others, keeps the set
+    # small: most gradients are new arrays.
+    shared = set()
     leaf_grads = {}                # id(leaf) -> [leaf, summed gradient, fresh]
 
     def deliver(tensor, grad, fresh):
@@ -108,6 +111,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         else:
             key = id(producer)
             node_grads[key] = grad if key not in node_grads else _as_array(node_grads[key] + grad)
+            shared.add(key)
 
     anomaly = _AnomalyMode.enabled
     order = topological_order(roots)
@@ -140,7 +144,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
                 if type(grad) is PartialGradient and producer is not None and \
                         producer.num_outputs == 1 and (grad.shape, grad.values.dtype) == \
                         producer.output_meta:
-                    _add_partial(grad, id(producer), node_grads, owned, not_passed_through)
+                    _add_partial(grad, id(producer), node_grads, owned, shared)
                     continue
                 grad = grad.materialize() if type(grad) is PartialGradient else np.asarray(grad)
             if producer is None:  # a leaf: its gradient is summed here, stored after the walk
@@ -153,14 +157,17 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
                 else:
                     deliver(tensor, grad, fresh)
                 continue
-            # An intermediate input's shape is its producer's output_meta (the tensor itself may
-            # be gone); an output of a node with several is read from the tensor.
-            shape, dtype = producer.output_meta or (tensor._array.shape, tensor._array.dtype)
-            if grad.shape != shape or grad.dtype is not dtype:
-                grad = reduce_to_shape(grad, shape, dtype)
-            if producer.num_outputs != 1:
+            if producer.num_outputs != 1:  # an output of a node with several: read its tensor
+                data = tensor._array
+                if grad.shape != data.shape or grad.dtype is not data.dtype:
+                    grad = reduce_to_shape(grad, data.shape, data.dtype)
                 add_to_outputs(producer, tensor, grad)
                 continue
+            # An intermediate input's shape is its producer's output_meta (the tensor itself may
+            # be gone).
+            shape, dtype = producer.output_meta
+            if grad.shape != shape or grad.dtype is not dtype:
+                grad = reduce_to_shape(grad, shape, dtype)
             key = id(producer)
             previous = node_grads.get(key)
             if previous is None:
@@ -168,11 +175,11 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
                 # Whether it may be added into in place later: not this node's own grad_output
                 # (which other inputs may have got too); the rest is checked if a second
                 # gradient comes, as most results feed only one op.
-                if grad is not grad_output:
-                    not_passed_through.add(key)
+                if grad is grad_output:
+                    shared.add(key)
             elif key in owned:
                 previous += grad
-            elif key in not_passed_through and previous.base is None and previous.flags.writeable:
+            elif key not in shared and previous.base is None and previous.flags.writeable:
                 owned.add(key)
                 previous += grad
             elif grad is not grad_output and grad.base is None and grad.flags.writeable:
@@ -195,13 +202,13 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
     return results
 
 
-def _add_partial(partial, key, node_grads, owned, not_passed_through):
+def _add_partial(partial, key, node_grads, owned, shared):
     """Add a ``PartialGradient`` into the gradient of the node ``key``: into a buffer of its own
     at ``partial.index`` (made of zeros for the first gradient, copied from a shared one)."""
     previous = node_grads.get(key)
     if previous is None:
         node_grads[key] = partial.materialize()
-    elif key in owned or (key in not_passed_through and previous.base is None
+    elif key in owned or (key not in shared and previous.base is None
                           and previous.flags.writeable):
         partial.add_into(previous)
     else:

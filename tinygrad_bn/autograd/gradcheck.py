@@ -94,7 +94,9 @@ def _numeric_jacobian(fn, inputs, out_index, tensor, eps):
             minus = _as_tuple(fn(*inputs))[out_index]._array.astype(np.float64)
             flat[j] = original
             columns.append(((plus - minus) / (2 * eps)).reshape(-1))
-    return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+        if not columns:  # an empty input: no columns, one row per output element
+            return np.zeros((_as_tuple(fn(*inputs))[out_index]._array.size, 0))
+    return np.stack(columns, axis=1)
 
 
 def _compare(analytic, numeric, atol, rtol, out_index, in_index, out, tensor):

@@ -227,7 +227,9 @@ class ModuleCall:
 # --------------------------------------------------------------------------- the op node
 
 NO_INPUT_NEEDS_GRAD = ()
+_ONE_NEEDS = (True,)
 _new_object = object.__new__
+_weak_reference = weakref.ref
 
 
 class Op:
@@ -297,16 +299,31 @@ class Op:
         # Tensor._make (one call fewer per op). Tuples come from lists, not tuple(map(...)):
         # a tuple resized as it grows is counted as a new object by the garbage collector but
         # never as freed, which made the collector run once every W4 step.
-        op = cls(**arguments)
+        op = cls(**arguments) if arguments else cls()
         state = thread_state
-        needs = NO_INPUT_NEEDS_GRAD
-        if state.grad_enabled:
-            needs = tuple([t._requires_grad for t in inputs])
-            if True not in needs:
-                needs = NO_INPUT_NEEDS_GRAD
+        # One and two inputs (nearly every op) build their tuples as literals: a list
+        # comprehension is a function call of its own in Python 3.11.
+        count = len(inputs)
+        if count == 1:
+            first = inputs[0]
+            arrays = (first._array,)
+            needs = _ONE_NEEDS if first._requires_grad and state.grad_enabled else \
+                NO_INPUT_NEEDS_GRAD
+        elif count == 2:
+            first, second = inputs
+            arrays = (first._array, second._array)
+            needs = NO_INPUT_NEEDS_GRAD
+            if state.grad_enabled and (first._requires_grad or second._requires_grad):
+                needs = (first._requires_grad, second._requires_grad)
+        else:
+            arrays = [t._array for t in inputs]
+            needs = NO_INPUT_NEEDS_GRAD
+            if state.grad_enabled:
+                needs = tuple([t._requires_grad for t in inputs])
+                if True not in needs:
+                    needs = NO_INPUT_NEEDS_GRAD
         op.needs_input_grad = needs
         op.saved = ()
-        arrays = [t._array for t in inputs]
         data = op.forward(*arrays)
         if type(data) is not np.ndarray:
             data = np.asarray(data)
@@ -315,7 +332,12 @@ class Op:
         out._grad = out._version_counter = out._base = out._hooks = None
         if needs and cls.differentiable and data.dtype.kind == "f":
             op.inputs = inputs
-            op.producers = tuple([t.grad_fn for t in inputs])
+            if count == 1:
+                op.producers = (first.grad_fn,)
+            elif count == 2:
+                op.producers = (first.grad_fn, second.grad_fn)
+            else:
+                op.producers = tuple([t.grad_fn for t in inputs])
             op.retained_output = op.hooks = op.output_counter = None
             op.module_call = state.module_call
             op.write_stamp = _Writes.count
@@ -370,11 +392,30 @@ class Op:
         if self.saved:
             self.saved = None
         producers = self.producers
-        if producers.count(None) != len(producers):  # some inputs are intermediate results
+        count = len(producers)
+        if count == 1:  # most nodes have one or two inputs: no list to build
+            producer = producers[0]
+            if producer is not None and producer.retained_output is None and \
+                    producer.num_outputs == 1:
+                tensor = self.inputs[0]
+                if type(tensor) is Tensor:
+                    self.inputs = (_weak_reference(tensor),)
+        elif count == 2:
+            first_producer, second_producer = producers
+            if first_producer is not None or second_producer is not None:
+                first, second = self.inputs
+                if first_producer is not None and first_producer.retained_output is None and \
+                        first_producer.num_outputs == 1 and type(first) is Tensor:
+                    first = _weak_reference(first)
+                if second_producer is not None and second_producer.retained_output is None \
+                        and second_producer.num_outputs == 1 and type(second) is Tensor:
+                    second = _weak_reference(second)
+                self.inputs = (first, second)
+        elif producers.count(None) != count:  # some inputs are intermediate results
             self.inputs = tuple([
                 tensor if producer is None or producer.retained_output is not None
                 or producer.num_outputs != 1 or type(tensor) is not Tensor
-                else weakref.ref(tensor)
+                else _weak_reference(tensor)
                 for tensor, producer in zip(self.inputs, producers)
             ])
 

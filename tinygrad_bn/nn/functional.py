@@ -14,15 +14,15 @@ import warnings
 import numpy as np
 
 from .. import dtypes
-from ..autograd import graph
+from ..autograd import graph, no_grad
 from ..dtypes import DTypeLike
-from ..ops import GELU, BatchNorm, CrossEntropy, Derived, Embedding, LayerNorm, Linear
+from ..ops import GELU, BatchNorm, CrossEntropy, Derived, Embedding, LayerNorm, Linear, XLogY
 from ..ops.random import Dropout
 from ..ops.loss import BinaryCrossEntropy, CascadeSum, check_labels_in_range
 from ..ops.normalization import update_running_statistics
 from ..printing import Size
 from ..random import Generator
-from ..shapes import ShapeLike
+from ..shapes import ShapeLike, normalize_dim
 from ..tensor import Tensor, constant_tensor, in_opmath, qualified_type_name, where
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -50,6 +50,12 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"Linear({in_features} -> {out_features}) got input of shape {tuple(input.shape)}: "
             f"expected the last dimension to be {in_features}"
         )
+    if bias is not None and bias.ndim == 1 and bias._array.shape[0] not in (1, out_features):
+        rows = math.prod(input._array.shape[:-1])  # PyTorch's addmm on the input as a matrix
+        raise RuntimeError(
+            f"The expanded size of the tensor ({out_features}) must match the existing size "
+            f"({bias._array.shape[0]}) at non-singleton dimension 1.  Target sizes: "
+            f"[{rows}, {out_features}].  Tensor sizes: {list(bias.shape)}")
     if bias is None:
         return Linear.apply(input, weight)
     return Linear.apply(input, weight, bias)
@@ -61,8 +67,17 @@ def relu(input: Tensor) -> Tensor:
     return input.relu()
 
 
+def _floating_only(input, kernel):
+    """PyTorch's NotImplementedError for an activation without an integer or bool kernel."""
+    if not dtypes.is_floating(input._array.dtype):
+        raise dtypes.not_implemented(kernel, input._array.dtype)
+
+
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """``x`` where ``x > 0``, else ``negative_slope * x`` (slope at 0, as PyTorch)."""
+    """``x`` where ``x > 0``, else ``negative_slope * x`` (slope at 0, as PyTorch). Floating
+    tensors only, as in PyTorch (the same for ``elu``, ``silu``, ``gelu``, ``softplus``);
+    float16 in float32, rounded once, as PyTorch's kernel."""
+    _floating_only(input, "leaky_relu_cpu")
     return _maybe_inplace(input, in_opmath(_leaky_relu, input, negative_slope=negative_slope),
                           inplace)
 
@@ -82,6 +97,10 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     beyond the bounds (PyTorch's ``hardtanh_backward``)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input._array.dtype is dtypes.bool:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input._array.dtype.kind == "u" and (min_val < 0 or max_val < 0):
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     if not input.is_floating_point():  # integers stay integers, as in PyTorch (no gradient)
         return _maybe_inplace(input, input.clamp(min_val, max_val).to(input.dtype), inplace)
     inside = (input > min_val) & (input < max_val)
@@ -91,22 +110,25 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
+    _floating_only(input, "elu_cpu")
     return _maybe_inplace(input, where(input > 0, input, alpha * input.expm1()), inplace)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * sigmoid(x)`` (also called swish)."""
+    _floating_only(input, "silu_cpu")
     return _maybe_inplace(input, in_opmath(lambda x: x * x.sigmoid(), input), inplace)
 
 
 def gelu(input: Tensor, approximate: str = "none", fused: bool = True) -> Tensor:
     """``x * Phi(x)`` with Phi the standard normal CDF: ``0.5 * x * (1 + erf(x / sqrt(2)))``,
     or with ``approximate="tanh"`` ``0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 x^3)))``.
-    One ``ops.GELU`` node for floating input; ``fused=False`` builds it from primitive ops."""
+    One ``ops.GELU`` node; ``fused=False`` builds it from primitive ops."""
     if approximate not in ("none", "tanh"):
         raise RuntimeError(
             f"approximate argument must be either none or tanh, got {approximate!r}")
-    if fused and dtypes.is_floating(input.dtype):
+    _floating_only(input, "GeluKernelImpl")
+    if fused:
         return GELU.apply(input, approximate=approximate)
     if approximate == "none":
         return 0.5 * input * (1 + (input * (1 / math.sqrt(2))).erf())
@@ -117,6 +139,7 @@ def gelu(input: Tensor, approximate: str = "none", fused: bool = True) -> Tensor
 def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
     """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``
     (where the two agree to float precision), as PyTorch."""
+    _floating_only(input, "softplus_cpu")
     return in_opmath(_softplus, input, beta=beta, threshold=threshold)
 
 
@@ -154,23 +177,58 @@ def _one_hot(labels, num_classes):
     return (labels[..., None] == np.arange(num_classes)).astype(np.int64)
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:
-    """Rows of ``weight`` ``(num_embeddings, dim)`` picked by the int64 indices ``input`` (any
-    shape); the result has shape ``input.shape + (dim,)``. The row at ``padding_idx`` gets no
-    gradient. One ``ops.Embedding`` node (its backward a sort-based scatter-add)."""
-    if not isinstance(input, Tensor) or input.dtype != dtypes.int64:
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of ``weight`` ``(num_embeddings, dim)`` picked by the int64 or int32 indices
+    ``input`` (any shape); the result has shape ``input.shape + (dim,)``. One ``ops.Embedding``
+    node (its backward a sort-based scatter-add).
+
+    As PyTorch's: the row at ``padding_idx`` (negative counts from the end) gets no gradient;
+    with ``max_norm``, each row ``input`` picks whose ``norm_type``-norm exceeds it is first
+    rescaled in place to norm ``max_norm`` (``row * max_norm / (norm + 1e-7)``, no gradient:
+    ``weight``'s version goes up); ``scale_grad_by_freq`` divides each row's gradient by how
+    often ``input`` picks it. ``sparse=True`` is accepted, but the gradient is dense: this
+    framework has no sparse tensors.
+    """
+    del sparse  # a layout for the gradient only: it is the same values, dense here
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    if not isinstance(input, Tensor) or input.dtype not in (dtypes.int64, dtypes.int32):
         got = input.dtype if isinstance(input, Tensor) else type(input).__name__
         raise RuntimeError(
             "Expected tensor for argument #1 'indices' to have one of the following scalar "
             f"types: Long, Int; but got {got} instead (while checking arguments for embedding)"
         )
+    if padding_idx is not None:
+        if not -weight.shape[0] <= padding_idx < weight.shape[0]:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+        padding_idx %= weight.shape[0]
     ids = Derived.apply(input, function=_embedding_ids,
                         keywords={"num_embeddings": weight.shape[0]})
-    if weight.ndim != 2:  # PyTorch's 'weight' must be 2-D; index as NumPy would
-        return weight[ids]
-    if padding_idx is not None:
-        padding_idx %= weight.shape[0]
-    return Embedding.apply(weight, ids, padding_idx=padding_idx)
+    if max_norm is not None:
+        _renormalise_rows(weight, ids, max_norm, norm_type)
+    return Embedding.apply(weight, ids, padding_idx=padding_idx,
+                           scale_grad_by_freq=bool(scale_grad_by_freq))
+
+
+def _renormalise_rows(weight, ids, max_norm, norm_type):
+    """PyTorch's ``embedding_renorm_``: each distinct row ``ids`` picks whose ``norm_type``-norm
+    (in the row's dtype, float32 for float16) exceeds ``max_norm`` is scaled in place by
+    ``max_norm / (norm + 1e-7)``, outside autograd."""
+    graph.untraceable("embedding(max_norm=...) rescales the rows its indices pick, in place: "
+                      "which rows depends on the indices' values")
+    rows = np.unique(ids.numpy())
+    values = weight.detach().numpy()[rows]
+    wide = np.promote_types(values.dtype, np.float32)
+    norms = np.linalg.norm(values.astype(wide), ord=norm_type, axis=1).astype(np.float64)
+    over = norms > max_norm
+    if not over.any():
+        return
+    scale = (max_norm / (norms[over] + 1e-7)).astype(wide)[:, np.newaxis]
+    rescaled = (values[over].astype(wide) * scale).astype(values.dtype)
+    with no_grad():
+        weight[constant_tensor(rows[over])] = constant_tensor(rescaled)
 
 
 def _embedding_ids(indices, num_embeddings):
@@ -221,16 +279,40 @@ def _implicit_dim(name, input, dim, stacklevel):
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5, fused: bool = True) -> Tensor:
-    """Batch normalization of ``input`` ``(N, C)`` or ``(N, C, L)`` per channel ``C``.
+    """Batch normalization of ``input`` ``(N, C, *)`` per channel ``C`` (``(N, C)``,
+    ``(N, C, L)``, ``(N, C, H, W)``, ...).
 
-    In training (or when no running statistics are given) the batch's statistics normalise, with
-    the biased variance, and ``running_mean``/``running_var`` (when given) are updated in place:
+    In training the batch's statistics normalise, with the biased variance, and
+    ``running_mean``/``running_var`` (when given) are updated in place:
     ``running = (1 - momentum) * running + momentum * batch``, unbiased variance for
-    ``running_var``. Otherwise the running statistics normalise. ``weight``/``bias`` (gamma and
-    beta, ``(C,)``) are optional. ``fused=False`` computes the same from primitive ops.
+    ``running_var``. Otherwise the running statistics normalise (they must be given, as in
+    PyTorch). ``weight``/``bias`` (gamma and beta, ``(C,)``) are optional. ``fused=False``
+    computes the same from primitive ops.
+
+    An input without elements comes back as a copy, times ``weight[0]`` plus ``bias[0]`` when
+    given, statistics untouched (PyTorch's early return, whatever the shapes); an input of more
+    than three dims is normalised as ``(N, C, L)`` with its trailing dims flattened.
     """
-    if input._array.ndim not in (2, 3):
-        raise ValueError(f"expected 2D or 3D input (got {input._array.ndim}D input)")
+    shape = input._array.shape
+    if training and shape and shape[0] * math.prod(shape[2:]) == 1:
+        raise ValueError("Expected more than 1 value per channel when training, got input size "
+                         f"{Size(shape)}")
+    if input._array.size == 0:
+        out = input.clone()
+        if weight is not None:
+            out = out * weight[0]
+        return out if bias is None else out + bias[0]
+    if not training:
+        for name, tensor in (("running_mean", running_mean), ("running_var", running_var)):
+            if tensor is None:
+                raise RuntimeError(f"{name} must be defined in evaluation mode")
+    if input._array.ndim < 2:
+        normalize_dim(1, input._array.ndim)  # PyTorch reads the channels of dim 1: IndexError
+    if input._array.ndim > 3:
+        n, channels = input._array.shape[:2]
+        flat = input.reshape(n, channels, input._array.size // (n * channels))
+        return batch_norm(flat, running_mean, running_var, weight, bias, training, momentum, eps,
+                          fused).reshape(input.shape)
     channels = input._array.shape[1]
     for name, tensor in (("running_mean", running_mean), ("running_var", running_var),
                          ("weight", weight), ("bias", bias)):
@@ -240,21 +322,13 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
                 f"input of shape {tuple(input.shape)}), not {tensor.numel()}"
             )
     _check_batch_norm_dtypes(input, running_mean, running_var, weight, bias)
-    use_batch_stats = training or running_mean is None or running_var is None
-    if use_batch_stats and input._array.size // channels == 1:
-        raise ValueError(
-            "Expected more than 1 value per channel when training, got input size "
-            f"{Size(input.shape)}"
-        )
+    use_batch_stats = training
     if use_batch_stats and not eps > 0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if weight is None:
         weight = _ones(channels, input.dtype)
     if bias is None:
         bias = constant_tensor(np.zeros(channels, dtype=input.dtype))
-    if input._array.size == 0:  # an empty batch: nothing to normalise, statistics untouched
-        shape = (1, -1) if input._array.ndim == 2 else (1, -1, 1)
-        return input * weight.reshape(shape) + bias.reshape(shape)
     running = (None, None) if running_mean is None or running_var is None else (
         running_mean, running_var)
     if not fused:
@@ -307,6 +381,11 @@ def layer_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None
     One ``ops.LayerNorm`` node (see there for the backward); ``fused=False`` builds the same
     from primitive ops."""
     normalized_shape = _shape_tuple(normalized_shape)
+    for name, parameter in (("weight", weight), ("bias", bias)):
+        if parameter is not None and tuple(parameter.shape) != normalized_shape:
+            raise RuntimeError(
+                f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
+                f"shape {list(parameter.shape)} and normalized_shape = {list(normalized_shape)}")
     if tuple(input.shape[input.ndim - len(normalized_shape):]) != normalized_shape:
         raise RuntimeError(
             f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
@@ -314,6 +393,7 @@ def layer_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None
             f"{list(input.shape)}"
         )
     dtype = input._array.dtype
+    _floating_only(input, "LayerNormKernelImpl")
     if (fused and input._array.size and dtypes.is_floating(dtype)
             and all(p is None or (p._array.dtype == dtype and p._array.shape == normalized_shape)
                     for p in (weight, bias))):
@@ -683,7 +763,8 @@ def _softplus_negative(input):
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence of ``target`` from the log-probabilities ``input``:
-    pointwise ``t * (log t - input)`` (0 where ``t`` is 0), or ``exp(t) * (t - input)`` with
+    pointwise ``xlogy(t, t) - t * input`` (``t log t``, 0 where ``t`` is 0, NaN for a negative
+    ``t``; PyTorch's formula, gradients included), or ``exp(t) * (t - input)`` with
     ``log_target``. ``reduction="batchmean"`` divides the sum by the batch size, which is the
     true KL divergence; ``"mean"`` divides by the number of elements."""
     if reduction not in REDUCTIONS + ("batchmean",):
@@ -691,9 +772,7 @@ def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
     if log_target:
         losses = target.exp() * (target - input)
     else:
-        positive = target > 0
-        safe_log = where(positive, target, 1.0).log()
-        losses = where(positive, target * (safe_log - input), 0.0)
+        losses = XLogY.apply(target, target) - target * input
     if reduction == "batchmean":
         return losses.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce(losses, reduction, None)

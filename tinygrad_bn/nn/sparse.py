@@ -14,26 +14,23 @@ from .module import Module, Parameter
 class Embedding(Module):
     """Rows of ``weight`` ``(num_embeddings, embedding_dim)``, initialised N(0, 1), picked by
     int64 indices: input of any shape ``S`` gives ``S + (embedding_dim,)``. The row at
-    ``padding_idx`` starts at zero and gets no gradient."""
+    ``padding_idx`` starts at zero and gets no gradient. ``max_norm``, ``norm_type``,
+    ``scale_grad_by_freq`` and ``sparse`` go to ``F.embedding`` at each call (``sparse=True``
+    gives a dense gradient: there are no sparse tensors here)."""
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
                  _freeze=False, device=None, dtype=None):
         super().__init__()
         check_device(device)
-        for name, value, default in (("max_norm", max_norm, None),
-                                     ("scale_grad_by_freq", scale_grad_by_freq, False),
-                                     ("sparse", sparse, False)):
-            if value != default:
-                raise NotImplementedError(
-                    f"Embedding({name}={value!r}) is not supported by tinygrad_bn; leave "
-                    f"{name} at its default ({default!r})")
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise AssertionError("Padding_idx must be within num_embeddings")
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         self.padding_idx = padding_idx
+        self.max_norm, self.norm_type = max_norm, norm_type
+        self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
         if _weight is not None:
             self.weight = Parameter(_weight)
         else:
@@ -57,8 +54,20 @@ class Embedding(Module):
                    _weight=embeddings, _freeze=freeze)
 
     def forward(self, input):
-        return F.embedding(input, self.weight, self.padding_idx)
+        return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
+                           self.scale_grad_by_freq, self.sparse)
 
     def extra_repr(self):
+        """PyTorch's: the sizes, then each option that differs from its default."""
         text = f"{self.num_embeddings}, {self.embedding_dim}"
-        return text if self.padding_idx is None else text + f", padding_idx={self.padding_idx}"
+        if self.padding_idx is not None:
+            text += f", padding_idx={self.padding_idx}"
+        if self.max_norm is not None:
+            text += f", max_norm={self.max_norm}"
+        if self.norm_type != 2:
+            text += f", norm_type={self.norm_type}"
+        if self.scale_grad_by_freq is not False:
+            text += f", scale_grad_by_freq={self.scale_grad_by_freq}"
+        if self.sparse is not False:
+            text += ", sparse=True"
+        return text

@@ -115,6 +115,8 @@ class Pow(Op):
         elif n == 3:
             out = base * base
             out *= base
+        elif exponent.dtype.kind == "i" and base.dtype.kind in "iu" and (exponent < 0).any():
+            out = _integer_power(base, exponent)
         else:
             out = base**exponent
         self.saved = (base, exponent, out)
@@ -139,6 +141,16 @@ class Pow(Op):
                 local = np.where((base == 0) & (exponent >= 0), 0, out * np.log(base))
             grad_exponent = grad_output * local
         return grad_base, grad_exponent
+
+
+def _integer_power(base, exponent):
+    """``base ** exponent`` for integers with some negative exponents, as PyTorch's integer
+    kernel computes them (NumPy refuses): the truncated ``1 / base**-e``, i.e. 1 for base 1,
+    +-1 for base -1 by the exponent's parity, and 0 for every other base (0 included)."""
+    negative = exponent < 0
+    out = base ** np.where(negative, 0, exponent)
+    reciprocal = np.where(base == 1, 1, np.where(base == -1, 1 - 2 * (exponent % 2), 0))
+    return np.where(negative, reciprocal, out).astype(out.dtype, copy=False)
 
 
 def _square(a):
@@ -205,6 +217,30 @@ class Log(Op):
     def backward(self, grad_output):
         (a,) = self.saved
         return (grad_output / a,)
+
+
+class XLogY(Op):
+    """``x * log(y)``, 0 where ``x`` is 0 (even for ``y`` 0 or infinite) unless ``y`` is NaN:
+    PyTorch's ``xlogy``, as ``kl_div`` computes ``target * log(target)``. Gradients (PyTorch's
+    formulas): ``grad_output * xlogy(x != 0, y)`` for ``x``, ``grad_output * x / y`` for ``y``
+    (NaN for ``x = y = 0``, as PyTorch's)."""
+
+    __slots__ = ()
+
+    def forward(self, x, y):
+        self.saved = (x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where((x == 0) & ~np.isnan(y), 0, x * np.log(y)).astype(
+                np.result_type(x, y), copy=False)
+
+    def backward(self, grad_output):
+        x, y = self.saved
+        needs_x, needs_y = self.needs_input_grad
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad_x = grad_output * np.where((x == 0) & ~np.isnan(y), 0, np.log(y)) \
+                if needs_x else None
+            grad_y = grad_output * x / y if needs_y else None
+        return grad_x, grad_y
 
 
 class Sqrt(Op):
@@ -532,11 +568,31 @@ class Ceil(_Stepwise):
 
 
 class Round(_Stepwise):
-    """``a`` rounded to the nearest integer, halves to even (as PyTorch and NumPy). Gradient:
-    zero."""
+    """``a`` rounded to the nearest integer, halves to even (as PyTorch and NumPy); with
+    ``decimals`` to that many decimal places (negative: to tens, hundreds, ...) by PyTorch's
+    formula, ``round(a * 10**d) / 10**d`` for ``d > 0`` and ``round(a / 10**-d) * 10**-d``
+    otherwise, in ``a``'s dtype (float32 for float16, PyTorch's compute type): a scale beyond
+    that range gives inf or nan as there. Gradient: zero."""
 
-    __slots__ = ()
+    __slots__ = ("decimals",)
+    arguments = ("decimals",)
     function = staticmethod(np.round)
+
+    def __init__(self, decimals=0):
+        self.decimals = decimals
+
+    def forward(self, a):
+        if self.decimals == 0:
+            return np.round(a)
+        wide = a.astype(np.float32) if a.dtype == np.float16 else a
+        with np.errstate(over="ignore", invalid="ignore"):
+            # PyTorch computes 10**|d| in double, then casts it to the compute type
+            scale = np.asarray(np.float64(10.0) ** abs(self.decimals)).astype(wide.dtype)
+            if self.decimals > 0:
+                out = np.round(wide * scale) / scale
+            else:
+                out = np.round(wide / scale) * scale
+        return out.astype(a.dtype, copy=False)
 
 
 class Trunc(_Stepwise):
@@ -636,9 +692,34 @@ class GELU(Op):
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 
 
+def _opmath(array):
+    """``array`` in the dtype PyTorch's CPU kernels compute it in: float16 in float32 (rounded
+    back once at the end), any other dtype as it is."""
+    return array.astype(np.float32) if array.dtype == np.float16 else array
+
+
+def _floor_divide_rounding_each_step(a, b):
+    """PyTorch's floor division (``div_floor_floating``) with every operation rounded to
+    ``a``'s dtype, as its vectorised float16 kernel computes it (NumPy's own float16
+    ``floor_divide`` works in float32 instead)."""
+    a, b = np.broadcast_arrays(a, b)
+    one, half = a.dtype.type(1), a.dtype.type(0.5)
+    remainder = np.fmod(a, b)  # exact
+    quotient = (a - remainder) / b
+    quotient = np.where((remainder != 0) & ((b < 0) != (remainder < 0)), quotient - one, quotient)
+    floor = np.floor(quotient)
+    floor = np.where(quotient - floor > half, floor + one, floor)
+    floor = np.where(quotient == 0, np.copysign(a.dtype.type(0), a / b), floor)
+    return np.where(b == 0, a / b, floor)
+
+
 class RoundedDiv(Op):
-    """``a / b`` rounded toward zero (``mode="trunc"``) or down (``"floor"``); integer operands
-    stay integers. Gradient: zero for both (the result is piecewise constant), as PyTorch."""
+    """``a / b`` rounded toward zero (``mode="trunc"``: the quotient in the dtype, truncated) or
+    down (``"floor"``: ``(a - fmod(a, b)) / b`` corrected to the floor, as Python and PyTorch);
+    integer operands stay integers. float16 follows PyTorch's CPU kernels: computed in float32
+    when the divisor is a single element (its scalar-divisor path), otherwise each step
+    rounded to float16 (its vectorised path). Gradient: zero for both (the result is
+    piecewise constant), as PyTorch."""
 
     __slots__ = ("mode",)
     arguments = ("mode",)
@@ -649,9 +730,18 @@ class RoundedDiv(Op):
     def forward(self, a, b):
         if a.dtype.kind == "f":
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                if self.mode == "trunc":
+                if a.dtype == np.float16 and b.size == 1:  # PyTorch's scalar-divisor path
+                    x, y = _opmath(a), _opmath(b)
+                    quotient = np.trunc(x / y) if self.mode == "trunc" else np.floor_divide(x, y)
+                    return quotient.astype(a.dtype)
+                if self.mode == "trunc":  # the quotient rounded to the dtype, then truncated
                     return np.trunc(a / b)
-                return _floor_divide_floating(a, b)
+                if a.dtype == np.float16:
+                    return _floor_divide_rounding_each_step(a, b)
+                # (a - fmod(a, b)) / b, corrected to the floor: PyTorch's div_floor_floating,
+                # which NumPy's floor_divide also runs (never floor(a / b), whose rounding can
+                # reach the next integer)
+                return np.floor_divide(a, b)
         if (b == 0).any():
             raise RuntimeError("ZeroDivisionError")
         if self.mode == "floor":
@@ -666,43 +756,6 @@ class RoundedDiv(Op):
                 np.zeros_like(grad_output) if needs_b else None)
 
 
-def _floor_divide_floating(a, b):
-    """``floor(a / b)`` as PyTorch's ``div_floor_floating`` computes it, in the operands' own
-    dtype (float16 too: PyTorch's float16 kernel rounds each step): from the exact remainder
-    ``fmod(a, b)``, so that a quotient ``a / b`` that rounds up to an integer does not floor
-    to one too many; ``a / b`` where ``b`` is 0, a signed 0 where the quotient is 0."""
-    remainder = np.fmod(a, b)
-    quotient = (a - remainder) / b
-    quotient -= (remainder != 0) & ((b < 0) != (remainder < 0))
-    floored = np.floor(quotient)
-    floored += (quotient - floored) > 0.5
-    floored = np.where(quotient == 0, np.copysign(zero_of(floored.dtype), a / b), floored)
-    return np.where(b == 0, a / b, floored)
-
-
-class Fmod(Op):
-    """The remainder of ``a / b`` with the sign of ``a`` (C's ``fmod``), exact for floating
-    operands. Gradients: ``grad_output`` for ``a`` and ``-grad_output * trunc(a / b)`` for
-    ``b``, as PyTorch. An integer division by zero raises, as PyTorch's."""
-
-    __slots__ = ()
-
-    def forward(self, a, b):
-        if a.dtype.kind != "f" and (b == 0).any():
-            raise RuntimeError("ZeroDivisionError")
-        self.saved = (a, b) if self.needs_input_grad and self.needs_input_grad[1] else ()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.fmod(a, b)
-
-    def backward(self, grad_output):
-        needs_a, needs_b = self.needs_input_grad
-        grad_b = None
-        if needs_b:
-            a, b = self.saved
-            grad_b = -grad_output * np.trunc(a / b)
-        return grad_output if needs_a else None, grad_b
-
-
 class Remainder(Op):
     """``a - floor(a / b) * b``: the remainder with the divisor's sign (Python's ``%``).
     Gradients: ``grad_output`` for ``a``, ``-grad_output * floor(a / b)`` for ``b``."""
@@ -713,7 +766,8 @@ class Remainder(Op):
         if a.dtype.kind != "f" and (b == 0).any():
             raise RuntimeError("ZeroDivisionError")
         self.saved = (a, b) if self.needs_input_grad and self.needs_input_grad[1] else ()
-        return np.mod(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # x % 0.0 is NaN, silently
+            return np.mod(a, b)
 
     def backward(self, grad_output):
         needs_a, needs_b = self.needs_input_grad
@@ -721,6 +775,31 @@ class Remainder(Op):
         if needs_b:
             a, b = self.saved
             grad_b = -grad_output * np.floor(a / b)
+        return grad_output if needs_a else None, grad_b
+
+
+class Fmod(Op):
+    """C's ``fmod(a, b)``: ``a - trunc(a / b) * b`` computed exactly, the remainder with the
+    sign of ``a`` (float16 through float32, as PyTorch; an integer division by zero is
+    refused). Gradients: ``grad_output`` for ``a``, ``-grad_output * trunc(a / b)`` for ``b``
+    (PyTorch's formula)."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        if a.dtype.kind != "f" and (b == 0).any():
+            raise RuntimeError("ZeroDivisionError")
+        self.saved = (a, b) if self.needs_input_grad and self.needs_input_grad[1] else ()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.fmod(_opmath(a), _opmath(b)).astype(a.dtype, copy=False)
+
+    def backward(self, grad_output):
+        needs_a, needs_b = self.needs_input_grad
+        grad_b = None
+        if needs_b:
+            a, b = self.saved
+            with np.errstate(divide="ignore", invalid="ignore"):
+                grad_b = -grad_output * np.trunc(a / b)
         return grad_output if needs_a else None, grad_b
 
 

@@ -4,7 +4,9 @@ import math
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd.graph import Op
+from ..dtypes import scalar_type_name
 from .opmath import opmath
 from .reduce import column_sums
 
@@ -58,6 +60,36 @@ class MatMul(Op):
         if needs_b and b_ndim == 1:
             grad_b = grad_b.sum(axis=tuple(range(grad_b.ndim - 2)) + (grad_b.ndim - 1,))
         return grad_a, grad_b
+
+
+class SingularValues(Op):
+    """The singular values of the matrices in the last two dims of ``a``, in descending order
+    (``torch.linalg.svdvals``): shape ``(..., m, n) -> (..., min(m, n))``.
+
+    With the thin SVD ``a = U diag(s) Vh`` (``U`` ``(..., m, k)``, ``Vh`` ``(..., k, n)``), each
+    ``s_i = u_i^T a v_i`` and ``ds_i/da = u_i v_i^T``, so ``dL/da = U diag(grad_output) Vh``
+    (PyTorch's ``svd_backward`` when only ``S`` is used). Where singular values repeat (a zero
+    matrix has all of them 0) ``U`` and ``V`` are not unique; the gradient is then the
+    subgradient given by the ``U`` and ``V`` LAPACK's ``gesdd`` returns, as in PyTorch.
+    """
+
+    __slots__ = ()
+
+    def forward(self, a):
+        *batch, m, n = a.shape
+        k = min(m, n)
+        if k == 0:  # LAPACK refuses empty matrices; they have no singular values
+            self.saved = (np.zeros((*batch, m, 0), a.dtype), np.zeros((*batch, 0, n), a.dtype))
+            return np.zeros((*batch, 0), dtype=a.dtype)
+        if not self.needs_input_grad:
+            return np.linalg.svd(a, compute_uv=False)
+        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        self.saved = (u, vh)
+        return s
+
+    def backward(self, grad_output):
+        u, vh = self.saved
+        return ((u * grad_output[..., np.newaxis, :]) @ vh,)
 
 
 def _shape_error(a_shape, b_shape):
@@ -122,23 +154,30 @@ class Einsum(Op):
     away by the forward) get the gradient broadcast along them, size-1 dims that broadcast get
     it summed, and a repeated letter's gradient is written onto the diagonal it read.
 
-    float16 is computed in float32 and rounded once (``@opmath``), as PyTorch's float16
-    products accumulate in float32 (with three or more operands PyTorch rounds each pairwise
-    contraction to float16; this rounds once).
+    The result has ``dtype`` (PyTorch's, see ``einsum_result_dtype``). It is computed in a wider
+    dtype and rounded once: float16 in float32 (as PyTorch's CPU matrix products accumulate),
+    integers and bool in int64, so an integer result is the exact sum of products wrapped to
+    ``dtype`` (PyTorch multiplies some pairs in the input dtype first: it can wrap differently
+    only when those partial sums overflow it).
     """
 
-    __slots__ = ("equation", "inputs_subscripts", "output_subscripts")
-    arguments = ("equation",)
+    __slots__ = ("equation", "dtype", "inputs_subscripts", "output_subscripts")
+    arguments = ("equation", "dtype")
 
-    def __init__(self, equation):
-        self.equation = equation
+    def __init__(self, equation, dtype):
+        self.equation, self.dtype = equation, str(np.dtype(dtype))  # a name: a readable repr
         inputs, self.output_subscripts = equation.split("->")
         self.inputs_subscripts = inputs.split(",")
 
     def forward(self, *arrays):
         if self.needs_input_grad:
             self.saved = arrays
-        return np.asarray(np.einsum(self.equation, *arrays, optimize=len(arrays) > 2))
+        dtype = np.dtype(self.dtype)
+        wide = (np.dtype(np.float32) if dtype == np.float16
+                else np.dtype(np.int64) if dtype.kind in "biu" else dtype)
+        result = np.einsum(self.equation, *[a.astype(wide, copy=False) for a in arrays],
+                           optimize=len(arrays) > 2)
+        return np.asarray(result).astype(dtype, copy=False)
 
     def backward(self, grad_output):
         arrays = self.saved
@@ -233,6 +272,67 @@ def einsum_subscripts(equation, shapes):
             raise RuntimeError(f"einsum(): output subscript {letter} appears more than once in "
                                "the output")
     return inputs, output
+
+
+def einsum_result_dtype(inputs, output, shapes, dtypes_):
+    """The dtype of ``torch.einsum``'s result for operands of ``shapes`` and ``dtypes_`` on the
+    explicit equation ``inputs`` -> ``output``, and PyTorch's error where it refuses them.
+
+    PyTorch (``at::native::einsum``) contracts the operands left to right, each pair by
+    ``sumproduct_pair``: a letter to sum that only one operand of the pair holds at a size
+    other than 1 (and no later operand does) is summed out of it first with ``sum`` (integers
+    and bool become int64); a pair with letters left to contract over both is a batched matrix
+    product (``bmm``: both dtypes must be equal, and not bool, unless it is empty: then it takes
+    the right one's dtype), a pair without is a ``mul`` (dtypes promote). A single operand is summed over its contracted letters. This replays that
+    bookkeeping on the shapes alone."""
+    contracted = sorted(set("".join(inputs)) - set(output))
+    operands = []
+    for subscripts, shape, dtype in zip(inputs, shapes, dtypes_):
+        operands.append(({letter: size for letter, size in zip(subscripts, shape)}, dtype))
+    if len(operands) == 1:
+        dtype = operands[0][1]
+        return _summed_dtype(dtype) if contracted else dtype
+    holders = {letter: sum(sizes.get(letter, 1) != 1 for sizes, _ in operands)
+               for letter in contracted}
+    while len(operands) > 1:
+        (a, a_dtype), (b, b_dtype) = operands[0], operands[1]
+        del operands[:2]
+        a, b, together = dict(a), dict(b), []
+        for letter in contracted:
+            in_a, in_b = a.get(letter, 1) != 1, b.get(letter, 1) != 1
+            if in_a and in_b:
+                holders[letter] -= 1
+                if holders[letter] == 1:
+                    together.append(letter)
+                    holders[letter] = 0
+            elif holders[letter] == 1 and (in_a or in_b):
+                side = a if in_a else b
+                side[letter] = 1
+                holders[letter] = 0
+                if in_a:
+                    a_dtype = _summed_dtype(a_dtype)
+                else:
+                    b_dtype = _summed_dtype(b_dtype)
+        if together and 0 in a.values() or together and 0 in b.values():
+            dtype = b_dtype  # an empty bmm runs no kernel: no dtype check, the right's dtype
+        elif together:
+            if a_dtype == dtypes.bool:
+                raise dtypes.not_implemented("bmm", a_dtype)
+            if a_dtype != b_dtype:
+                raise RuntimeError(f"expected scalar type {scalar_type_name(a_dtype)} but found "
+                                   f"{scalar_type_name(b_dtype)}")
+            dtype = a_dtype
+        else:
+            dtype = dtypes.promote(a_dtype, b_dtype)
+        sizes = {letter: max(a.get(letter, 1), b.get(letter, 1)) for letter in {**a, **b}}
+        sizes.update({letter: 1 for letter in together})
+        operands.insert(0, (sizes, dtype))
+    return operands[0][1]
+
+
+def _summed_dtype(dtype):
+    """``sum``'s result dtype: integers and bool accumulate into int64."""
+    return dtype if dtypes.is_floating(dtype) else dtypes.int64
 
 
 def _ellipsis_split(term, operand):

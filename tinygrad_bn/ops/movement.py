@@ -133,7 +133,7 @@ class GetItem(Op):
                 return a[parts if Ellipsis in parts else parts + (Ellipsis,)]
             return np.asarray(a[index])
         except IndexError as error:
-            raise IndexError(index_error_message(error, a.shape)) from None
+            raise IndexError(index_error_message(error, a.shape, index)) from None
 
     def backward(self, grad_output):
         index = self.saved[0] if self.saved else self.index
@@ -165,20 +165,29 @@ def _is_basic(index):
 
 class Cat(Op):
     """Join the inputs along existing dim ``dim``. Gradient: ``grad_output`` split back into
-    pieces of the inputs' sizes along ``dim``."""
+    pieces of the inputs' sizes along ``dim``.
 
-    __slots__ = ("dim", "sizes")
+    Inputs of shape ``(0,)`` (PyTorch's legacy empty tensor) are left out whatever the other
+    inputs' number of dims, as PyTorch's ``cat`` does; their gradient is empty."""
+
+    __slots__ = ("dim", "sizes", "skipped")
     arguments = ("dim",)
 
     def __init__(self, dim):
         self.dim = dim
 
     def forward(self, *arrays):
-        self.sizes = [a.shape[self.dim] for a in arrays]
-        return np.concatenate(arrays, axis=self.dim)
+        self.skipped = [a.shape == (0,) for a in arrays]
+        if all(self.skipped):  # nothing else: they are joined, into a (0,) result
+            self.skipped = [False] * len(arrays)
+        joined = [a for a, skip in zip(arrays, self.skipped) if not skip]
+        self.sizes = [a.shape[self.dim] for a in joined]
+        return np.concatenate(joined, axis=self.dim)
 
     def backward(self, grad_output):
-        return tuple(np.split(grad_output, np.cumsum(self.sizes)[:-1], axis=self.dim))
+        pieces = iter(np.split(grad_output, np.cumsum(self.sizes)[:-1], axis=self.dim))
+        return tuple(np.zeros((0,), grad_output.dtype) if skip else next(pieces)
+                     for skip in self.skipped)
 
 
 class Stack(Op):
@@ -252,8 +261,9 @@ class Repeat(Op):
 
 class Gather(Op):
     """``out[i][j] = a[index[i][j]][j]`` for ``dim`` 0 (and likewise for any ``dim``), as
-    ``torch.gather``; the int64 ``index`` (an input, no gradient) may count from the end.
-    Gradient for ``a``: ``grad_output`` added back at the gathered positions."""
+    ``torch.gather``; the int32/int64 ``index`` (an input, no gradient) holds positions in
+    ``[0, size)``, a negative one is refused as in PyTorch. Gradient for ``a``: ``grad_output``
+    added back at the gathered positions."""
 
     __slots__ = ("dim", "input_shape")
     arguments = ("dim",)
@@ -265,7 +275,10 @@ class Gather(Op):
         self.input_shape = a.shape
         index = positions_along(index, a.shape[self.dim], self.dim)
         self.saved = (index,)
-        return np.take_along_axis(a, index, axis=self.dim)
+        # The index may be smaller than ``a`` in the other dims: only that corner is read.
+        corner = tuple(slice(None) if k == self.dim else slice(0, n)
+                       for k, n in enumerate(index.shape))
+        return np.take_along_axis(a[corner], index, axis=self.dim)
 
     def backward(self, grad_output):
         grad = np.zeros(self.input_shape, dtype=grad_output.dtype)
@@ -274,19 +287,19 @@ class Gather(Op):
 
 
 def positions_along(index, size, dim):
-    """``index`` (picking along a dim of ``size``) with negative positions counted from the
-    end, as a new array; PyTorch's error for a position outside ``[-size, size)``."""
-    if index.size:
-        low, high = index.min(), index.max()
-        if low < -size or high >= size:
-            raise RuntimeError(f"index {int(high if high >= size else low)} is out of bounds "
-                               f"for dimension {dim} with size {size}")
-    return np.where(index < 0, index + size, index)
+    """``index`` (picking along a dim of ``size``), checked: PyTorch's error naming the first
+    position (in memory order) outside ``[0, size)``. Unlike tensor indexing, gather and
+    scatter do not count negative positions from the end."""
+    if index.size and (index.min() < 0 or index.max() >= size):
+        first = index[(index < 0) | (index >= size)].flat[0]
+        raise RuntimeError(f"index {int(first)} is out of bounds for dimension {dim} with size "
+                           f"{size}")
+    return index
 
 
 class ScatterAdd(Op):
-    """A copy of ``a`` with ``src`` added (``reduce="add"``) or written at the positions the
-    int64 ``index`` (an input, no gradient) names along ``dim`` (``scatter_add``/``scatter``).
+    """A copy of ``a`` with ``src`` added (``scatter_add``) or written (``scatter``) at the
+    positions the int32/int64 ``index`` (an input, no gradient) names along ``dim``.
     Gradients: ``grad_output`` for ``a`` (zeroed where ``scatter`` overwrote), ``grad_output``
     gathered for ``src``."""
 
@@ -324,6 +337,123 @@ class ScatterAdd(Op):
         return grad_a, grad_src, None
 
 
+class ScatterReduce(Op):
+    """``torch.scatter_reduce``: a copy of ``a`` into which each ``src[i][j]`` is reduced at
+    ``a[index[i][j]][j]`` for ``dim`` 0 (likewise along any dim) by ``reduce``: ``"sum"``,
+    ``"prod"``, ``"mean"``, ``"amax"`` or ``"amin"`` (NaN wins, as in PyTorch). With
+    ``include_self=False`` the positions written start from the reduction's identity instead
+    of ``a``'s value; ``"mean"`` divides by the count of values reduced (``a``'s included),
+    rounding down for integers. Bool tensors sum by or and multiply by and. ``src`` has at
+    least ``index``'s extent in every dim (only that corner is read).
+
+    Gradients (PyTorch's ``scatter_reduce_backward``, ``g`` = grad_output, ``P`` = the index
+    positions, ``out`` the result): sum, ``g`` for ``a`` and ``g[P]`` for ``src``; mean, the
+    same divided by the counts; prod, ``g * out / a`` and ``g[P] * out[P] / src``, with zeros
+    handled exactly (the product of the others); amax/amin, ``g`` shared evenly between the
+    values equal to the result. ``a``'s gradient is 0 where ``include_self=False`` wrote.
+
+    ``deprecated_form``: ``scatter(..., reduce="add"/"multiply")``, sum and prod with
+    ``include_self``, for which PyTorch defines no derivative: as there, backward raises.
+    """
+
+    __slots__ = ("dim", "reduce", "include_self", "deprecated_form", "src_shape")
+    arguments = ("dim", "reduce", "include_self")
+    saves_output = True
+
+    def __init__(self, dim, reduce, include_self=True, deprecated_form=False):
+        self.dim, self.reduce, self.include_self = dim, reduce, include_self
+        self.deprecated_form = deprecated_form
+
+    def forward(self, a, src, index):
+        index = positions_along(index, a.shape[self.dim], self.dim)
+        positions = _along(index, self.dim)
+        values = src[tuple(slice(0, n) for n in index.shape)]
+        out = self._reduce(a, values, positions)
+        self.src_shape = src.shape
+        if self.needs_input_grad and not self.deprecated_form:
+            # all of them for every reduction, as PyTorch saves them: an in-place write to
+            # ``a``, ``src`` or the result before backward is refused the same way
+            self.saved = (positions, a.shape, values.shape, a, values, out)
+        return out
+
+    def _reduce(self, a, values, positions):
+        out = a.copy()
+        if not self.include_self:
+            out[positions] = _identity(self.reduce, a.dtype)
+        ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
+                 "amin": np.minimum}[self.reduce]
+        ufunc.at(out, positions, values)
+        if self.reduce == "mean":
+            counts = _counts(a.shape, positions, self.include_self)
+            if out.dtype.kind == "f":
+                out /= counts.astype(out.dtype)
+            else:
+                out //= counts.astype(out.dtype)
+        return out
+
+    def backward(self, grad_output):
+        if self.deprecated_form:
+            raise RuntimeError("derivative for aten::scatter is not implemented")
+        positions, a_shape, values_shape, a, values, out = self.saved
+        g = grad_output
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if self.reduce in ("sum", "mean"):
+                if self.reduce == "mean":
+                    g = g / _counts(a_shape, positions, self.include_self).astype(g.dtype)
+                grad_a, grad_values = g.copy(), g[positions]
+            elif self.reduce == "prod":
+                grad_a, grad_values = self._product_grads(a, values, positions, out, g)
+            else:
+                self_is_result = (a == out).astype(g.dtype)
+                values_are_result = (values == out[positions]).astype(g.dtype)
+                shares = self_is_result.copy()
+                np.add.at(shares, positions, values_are_result)
+                distributed = g / shares
+                grad_a = self_is_result * distributed
+                grad_values = values_are_result * distributed[positions]
+        if not self.include_self:
+            grad_a[positions] = 0
+        grad_src = np.zeros(self.src_shape, dtype=g.dtype)
+        grad_src[tuple(slice(0, n) for n in values_shape)] = grad_values
+        return grad_a, grad_src, None
+
+    def _product_grads(self, a, values, positions, out, g):
+        """The gradients of a product, exact where factors are 0: each factor's gradient is
+        ``g`` times the product of the others, computed without dividing by a zero."""
+        ones = np.ones((), dtype=a.dtype)
+        masked_a = np.where(a == 0, ones, a)
+        grad_a = g * self._reduce(masked_a, values, positions) / masked_a
+        zero = values == 0
+        zeros_per_position = np.zeros(a.shape, dtype=np.int64)
+        np.add.at(zeros_per_position, positions, zero)
+        single_zero = zero & (zeros_per_position[positions] == 1)
+        without_that_zero = self._reduce(a, np.where(single_zero, ones, values), positions)
+        grad_values = np.where(single_zero, (g * without_that_zero)[positions],
+                               (g * out)[positions] / np.where(zero, ones, values))
+        return grad_a, grad_values
+
+
+def _identity(reduce, dtype):
+    """The value a reduction starts from: 0 for sums, 1 for products, the lowest (highest)
+    value of ``dtype`` for amax (amin)."""
+    if reduce in ("sum", "mean"):
+        return 0
+    if reduce == "prod":
+        return 1
+    if dtype.kind == "b":
+        return reduce == "amin"
+    if dtype.kind == "f":
+        return -np.inf if reduce == "amax" else np.inf
+    return np.iinfo(dtype).min if reduce == "amax" else np.iinfo(dtype).max
+
+
+def _counts(shape, positions, include_self):
+    """How many values a mean reduces at each position (1 where there are none)."""
+    counts = np.full(shape, int(include_self), dtype=np.int64)
+    np.add.at(counts, positions, 1)
+    return np.maximum(counts, 1)
+
+
 def _along(index, dim):
     """The full index tuple that picks ``index`` along ``dim`` and every position elsewhere."""
     positions = list(np.indices(index.shape, sparse=True))
@@ -350,7 +480,9 @@ class IndexSelect(Op):
         size = a.shape[self.dim]
         outside = positions[(positions < 0) | (positions >= size)]
         if outside.size:
-            if self.scalar:
+            # PyTorch's CPU kernels: its special case for dim 1 of a tensor of 2+ dims says
+            # so in a RuntimeError, every other path raises IndexError
+            if self.dim != 1 or a.ndim < 2 or self.scalar:
                 raise IndexError("index out of range in self")
             raise RuntimeError(
                 f"INDICES element is out of DATA bounds, id={outside[0]} axis_dim={size}")
@@ -370,16 +502,17 @@ class Embedding(Op):
     gradient (PyTorch's ``nn.Embedding``).
 
     Gradient for ``weight``: the rows of ``grad_output`` added up by index,
-    ``dL/dweight[v] = sum of grad_output[i] over the positions i with indices[i] == v``. A
-    scatter-add, made by sorting (``scatter_add_rows``): ``np.add.at``, the obvious one, takes
-    290 us for 512 rows of 64 (makemore's batch), this 45 us.
+    ``dL/dweight[v] = sum of grad_output[i] over the positions i with indices[i] == v``, and
+    with ``scale_grad_by_freq`` divided by the number of such positions. A scatter-add, made by
+    sorting (``scatter_add_rows``): ``np.add.at``, the obvious one, takes 290 us for 512 rows
+    of 64 (makemore's batch), this 45 us.
     """
 
-    __slots__ = ("padding_idx", "num_embeddings")
-    arguments = ("padding_idx",)
+    __slots__ = ("padding_idx", "scale_grad_by_freq", "num_embeddings")
+    arguments = ("padding_idx", "scale_grad_by_freq")
 
-    def __init__(self, padding_idx=None):
-        self.padding_idx = padding_idx
+    def __init__(self, padding_idx=None, scale_grad_by_freq=False):
+        self.padding_idx, self.scale_grad_by_freq = padding_idx, scale_grad_by_freq
 
     def forward(self, weight, indices):
         self.num_embeddings = weight.shape[0]
@@ -391,6 +524,9 @@ class Embedding(Op):
         dim = grad_output.shape[-1]
         grad = scatter_add_rows(grad_output.reshape(indices.size, dim), indices.reshape(-1),
                                 self.num_embeddings)
+        if self.scale_grad_by_freq:
+            counts = np.bincount(indices.reshape(-1), minlength=self.num_embeddings)
+            grad /= np.maximum(counts, 1).astype(grad.dtype)[:, np.newaxis]
         if self.padding_idx is not None:
             grad[self.padding_idx] = 0
         return grad, None

@@ -217,18 +217,26 @@ class LayerNorm(Op):
         size = weight.size
         g = grad_output.reshape(x_hat.shape)
         product = g * x_hat
-        grad_weight = column_sums(product).reshape(weight.shape) if needs_weight else None
-        grad_bias = column_sums(g).reshape(weight.shape) if needs_bias else None
+        # Reshaped only when the shape differs: a reshape makes a view, which the engine must
+        # copy before it becomes ``.grad`` (it cannot know no one else holds the array).
+        grad_weight = _shaped(column_sums(product), weight.shape) if needs_weight else None
+        grad_bias = _shaped(column_sums(g), weight.shape) if needs_bias else None
         grad_x = None
         if needs_x:
-            d = g * weight.reshape(size)
+            # Computed through a (R, D) view of an array of the input's shape, which is returned:
+            # an array of its own (not a view), the engine may add another gradient into it.
+            grad_x = np.empty(grad_output.shape, np.promote_types(g.dtype, weight.dtype))
+            d = np.multiply(g, weight.reshape(size), out=grad_x.reshape(x_hat.shape))
             np.multiply(d, x_hat, out=product)
-            grad_x = d
-            grad_x -= _row_means(d)
-            grad_x -= np.multiply(x_hat, _row_means(product), out=product)
-            grad_x *= rstd
-            grad_x = grad_x.reshape(grad_output.shape)
+            d -= _row_means(d)
+            d -= np.multiply(x_hat, _row_means(product), out=product)
+            d *= rstd
         return grad_x, grad_weight, grad_bias
+
+
+def _shaped(array, shape):
+    """``array`` with ``shape``: itself when it has it already, else a reshaped view."""
+    return array if array.shape == shape else array.reshape(shape)
 
 
 _INVERSE_SIZES = {}

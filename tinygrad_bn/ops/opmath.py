@@ -95,9 +95,11 @@ def opmath_backward(cls):
 
 def _rename(wrapper, method, cls):
     """Give ``wrapper`` the name and docstring (its own or the one it inherits) of the
-    ``method`` of ``cls`` it wraps."""
+    ``method`` of ``cls`` it wraps, and ``__wrapped__``: ``inspect.getsource`` then reads the
+    op's own code (the jit's inline templates fingerprint it)."""
     name = method.__name__
     wrapper.__name__ = name
+    wrapper.__wrapped__ = method
     wrapper.__doc__ = next((vars(c)[name].__doc__ for c in cls.__mro__
                             if name in vars(c) and vars(c)[name].__doc__), None)
     wrapper.__qualname__ = f"{cls.__qualname__}.{method.__name__}"

@@ -9,6 +9,8 @@ per slice along ``dim`` return its index with ``dim`` kept as size 1.
 
 import numpy as np
 
+from .tie_order import mode_index, quickselect_index
+
 
 def sort_positions(array, dim, descending):
     """The indices that sort ``array`` along ``dim``, a stable sort (ties keep their order),
@@ -31,10 +33,24 @@ def topk_positions(array, dim, k, largest):
 
 
 def kth_positions(array, dim, k):
-    """The index of each slice's ``k``-th smallest element along ``dim`` (``k`` counts from 1):
-    the one a stable sort puts ``k``-th; NaN counts as the largest value."""
+    """The index of each slice's ``k``-th smallest element along ``dim`` (``k`` counts from 1),
+    NaN the largest value. Where that value occurs more than once in its slice (NaN equal to
+    NaN), the index is the one PyTorch's CPU quickselect picks (``tie_order``); elsewhere it
+    is the only one."""
     order = np.argsort(array, axis=dim, kind="stable")
-    return np.take(order, [k - 1], axis=dim).astype(np.int64, copy=False)
+    positions = np.take(order, [k - 1], axis=dim).astype(np.int64, copy=False)
+    kth = np.take_along_axis(array, positions, axis=dim)
+    same = array == kth
+    if array.dtype.kind == "f":
+        same |= np.isnan(array) & np.isnan(kth)
+    tied = (same.sum(axis=dim, keepdims=True) > 1).reshape(-1)
+    if tied.any():
+        rows = np.moveaxis(array, dim, -1).reshape(-1, array.shape[dim])
+        flat = np.moveaxis(positions, dim, -1).reshape(-1)  # a copy: written back below
+        for r in np.nonzero(tied)[0]:
+            flat[r] = quickselect_index(rows[r].tolist(), k - 1)
+        positions = np.moveaxis(flat.reshape(np.moveaxis(positions, dim, -1).shape), -1, dim)
+    return positions
 
 
 def median_positions(array, dim):
@@ -51,14 +67,23 @@ def median_positions(array, dim):
 
 def mode_positions(array, dim):
     """The index of each slice's mode along ``dim``: the most frequent value, the smallest of
-    equally frequent ones, at its last occurrence (PyTorch's choice)."""
+    equally frequent ones. PyTorch's CPU kernel sorts the slice with ``std::sort`` and takes
+    the last element of the winning run; up to 16 elements that sort is an insertion sort,
+    which keeps ties in order (the last occurrence wins), beyond it the order of ties is the
+    introsort's, replayed by ``tie_order.mode_index`` (as are slices holding NaN, each NaN
+    a value of its own)."""
     rows = np.moveaxis(array, dim, -1)
     flat = rows.reshape(-1, rows.shape[-1])
+    has_nan = np.isnan(flat).any(axis=-1) if flat.dtype.kind == "f" else np.zeros(len(flat), bool)
     positions = np.empty(len(flat), dtype=np.int64)
     for r, row in enumerate(flat):
-        values, counts = np.unique(row, return_counts=True)
-        reversed_hits = row[::-1] == values[np.argmax(counts)]  # argmax: the first, smallest
-        positions[r] = len(row) - 1 - np.argmax(reversed_hits)
+        if not has_nan[r]:
+            values, counts = np.unique(row, return_counts=True)
+            if len(row) <= 16 or counts.max() == 1:
+                reversed_hits = row[::-1] == values[np.argmax(counts)]  # argmax: the smallest
+                positions[r] = len(row) - 1 - np.argmax(reversed_hits)
+                continue
+        positions[r] = mode_index(row.tolist())
     return np.expand_dims(positions.reshape(rows.shape[:-1]), dim)
 
 

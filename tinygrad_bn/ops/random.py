@@ -49,3 +49,55 @@ class Dropout(Op):
     def backward(self, grad_output):
         (mask,) = self.saved
         return (grad_output * mask,)
+
+
+class Bernoulli(Op):
+    """Zeros and ones in ``probabilities``' dtype and shape, each a one when a uniform draw from
+    the generator falls below its probability (or below the number ``p`` for every element,
+    when given). Probabilities outside ``[0, 1]`` (or NaN) are refused when drawn.
+
+    Gradient: zero, PyTorch's (a draw does not move with its probability); with a number ``p``
+    PyTorch defines none, and backward raises its error."""
+
+    __slots__ = ("p", "generator")
+    arguments = ("p",)
+
+    def __init__(self, p=None, generator=None):
+        self.p, self.generator = p, generator
+
+    def forward(self, probabilities):
+        chances = probabilities if self.p is None else np.full(probabilities.shape, self.p)
+        if np.any((chances < 0) | (chances > 1)) or np.any(np.isnan(chances)):
+            raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+        draws = numpy_generator(self.generator).random(probabilities.shape) < chances
+        return draws.astype(probabilities.dtype)
+
+    def backward(self, grad_output):
+        if self.p is not None:
+            raise RuntimeError("derivative for aten::bernoulli is not implemented")
+        return (np.zeros_like(grad_output),)
+
+
+class Normal(Op):
+    """Draws from N(mean, std**2) elementwise, ``mean`` and ``std`` broadcast together, in
+    ``dtype``; a negative ``std`` is refused when drawn.
+
+    Gradient: zero for both, PyTorch's (its ``normal`` is not reparameterised: ``mean + std *
+    noise`` written out is, and is the way to differentiate through a draw)."""
+
+    __slots__ = ("dtype", "generator")
+    arguments = ("dtype",)
+
+    def __init__(self, dtype, generator=None):
+        self.dtype, self.generator = str(np.dtype(dtype)), generator
+
+    def forward(self, mean, std):
+        if np.any(std < 0):
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        draws = numpy_generator(self.generator).normal(mean, std)
+        return np.asarray(draws).astype(self.dtype, copy=False)
+
+    def backward(self, grad_output):
+        zeros = np.zeros_like(grad_output)
+        return (zeros if self.needs_input_grad[0] else None,
+                zeros if self.needs_input_grad[1] else None)

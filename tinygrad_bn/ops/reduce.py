@@ -5,6 +5,8 @@ normalised by the Tensor method) and ``keepdim``. Backward first restores the re
 ``grad_output`` (``_unreduce``), then broadcasts it over the input.
 """
 
+import math
+
 import numpy as np
 
 from ..autograd.graph import Op
@@ -304,13 +306,12 @@ def _rows_along_last(a, dim):
 
 @opmath_backward
 class LogSoftmax(Op):
-    """``(a - m) - log(sum(exp(a - m)))`` along ``dim``, ``m`` the maximum along ``dim`` (0 where
-    it is infinite): stable for large ``|a|``, and subtracted in PyTorch's order, which keeps the
-    small values of a row dominated by one element exact.
-
-    float16 is computed in float32 (``opmath``) and, along the last dim, with the sum and its
-    log rounded to float16 before the subtraction, as PyTorch's last-dim CPU kernel keeps them
-    (its float16 results, bit for bit; ``F.cross_entropy`` of float16 logits inherits them).
+    """``a - logsumexp(a)`` along ``dim``, stable for large ``|a|``: ``(a - max) -
+    log(sum(exp(a - max)))``. float16 is computed in float32 as PyTorch's CPU kernels do: along
+    the innermost dim (nothing after ``dim`` but size 1) its kernel stores the sum and then its
+    log as float16 before subtracting, elsewhere everything stays float32 until the result.
+    (PyTorch adds the sum in vector lanes: a float16 sum at a rounding boundary can round the
+    other way, one float16 step in the result.)
 
     Gradient (``out`` the output): ``grad_output - exp(out) * sum(grad_output, dim)``.
     """
@@ -323,25 +324,27 @@ class LogSoftmax(Op):
         self.dim = dim
 
     def forward(self, a):
-        half = a.dtype is HALF
-        x = widen(a)
-        shift = np.max(x, axis=self.dim, keepdims=True, initial=-np.inf)  # initial: empty slices
-        out = x - np.where(np.isfinite(shift), shift, 0)
-        total = np.exp(out).sum(axis=self.dim, keepdims=True)
-        last = half and self.dim == a.ndim - 1
-        if last:
-            total = widen(total.astype(HALF))
+        x = a.astype(np.float32) if a.dtype == np.float16 else a
+        shift = np.max(x, axis=self.dim, keepdims=True, initial=-np.inf)
+        shift = np.where(np.isfinite(shift), shift, 0)
+        innermost = math.prod(a.shape[self.dim + 1:]) == 1
         with np.errstate(divide="ignore"):
-            log_total = np.log(total)
-        out -= widen(log_total.astype(HALF)) if last else log_total
-        if half:
-            out = out.astype(HALF)
+            shifted = x - shift
+            total = np.exp(shifted).sum(axis=self.dim, keepdims=True)
+            if a.dtype == np.float16 and innermost:  # PyTorch keeps the sum and its log in float16
+                total = total.astype(np.float16).astype(np.float32)
+                out = shifted - np.log(total).astype(np.float16).astype(np.float32)
+            else:
+                out = shifted - np.log(total)
+        out = out.astype(a.dtype, copy=False)
         self.saved = (out,)
         return out
 
     def backward(self, grad_output):
         (out,) = self.saved
-        return (grad_output - np.exp(out) * grad_output.sum(axis=self.dim, keepdims=True),)
+        grad = grad_output.astype(np.float32) if grad_output.dtype == np.float16 else grad_output
+        result = grad - np.exp(out.astype(grad.dtype)) * grad.sum(axis=self.dim, keepdims=True)
+        return (result.astype(grad_output.dtype, copy=False),)
 
 
 class Cumsum(Op):
@@ -381,9 +384,11 @@ class Prod(Op):
 
     def backward(self, grad_output):
         (a,) = self.saved
-        axis = self.dim
-        values = a.reshape(-1) if axis is None else a
-        axis = 0 if axis is None else axis
+        if a.size == 0:  # nothing to differentiate (an empty product is the constant 1)
+            return (np.zeros(a.shape, dtype=grad_output.dtype),)
+        flat = self.dim is None or a.ndim == 0  # a 0-d input reduces over its one element
+        values = a.reshape(-1) if flat else a
+        axis = 0 if flat else self.dim
         ones = np.ones_like(np.take(values, [0], axis=axis))
         before = np.cumprod(np.concatenate([ones, values], axis=axis), axis=axis)
         before = np.take(before, range(values.shape[axis]), axis=axis)
@@ -391,8 +396,7 @@ class Prod(Op):
                                    axis=axis), axis)
         after = np.take(after, range(1, values.shape[axis] + 1), axis=axis)
         others = (before * after).reshape(a.shape)
-        grad = grad_output if self.dim is None or self.keepdim else np.expand_dims(grad_output,
-                                                                                  self.dim)
+        grad = grad_output if flat or self.keepdim else np.expand_dims(grad_output, self.dim)
         return (grad * others,)
 
 
@@ -455,7 +459,9 @@ class Norm(Op):
 
     def forward(self, a):
         p, dim = self.p, self.dim
-        magnitude = np.abs(a)
+        # float16 sums in float32, as PyTorch's (its squares overflow from |a| > 256 on)
+        wide = a.astype(np.float32) if a.dtype == np.float16 else a
+        magnitude = np.abs(wide)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 0:
                 out = (a != 0).sum(axis=dim, keepdims=True).astype(a.dtype)
@@ -466,9 +472,10 @@ class Norm(Op):
             elif p == 1:
                 out = magnitude.sum(axis=dim, keepdims=True)
             elif p == 2:
-                out = np.sqrt((a * a).sum(axis=dim, keepdims=True))
+                out = np.sqrt((wide * wide).sum(axis=dim, keepdims=True))
             else:
                 out = (magnitude**p).sum(axis=dim, keepdims=True) ** (1 / p)
+        out = out.astype(a.dtype, copy=False)
         self.saved = (a, out)
         return _drop_reduced(out, dim, self.keepdim)
 

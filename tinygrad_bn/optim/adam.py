@@ -86,12 +86,12 @@ class Adam(Optimizer):
         # One scratch buffer holds the intermediate results and then the update, which each
         # parameter subtracts its view of: a step allocates nothing.
         flat["scratch"] = np.empty_like(flat[names[0]])
-        flat["update_views"], flat["views"], offset = [], [], 0
+        flat["update_views"], flat["checks"], offset = [], [], 0
         for p, state in zip(params, states):
             shape = p._array.shape
             for name in names:
                 state[name] = flat[name][offset:offset + p._array.size].reshape(shape)
-                flat["views"].append((state, name, state[name]))
+            flat["checks"].append((p, state, tuple((name, state[name]) for name in names)))
             flat["update_views"].append(
                 flat["scratch"][offset:offset + p._array.size].reshape(shape))
             offset += p._array.size
@@ -101,22 +101,26 @@ class Adam(Optimizer):
 
     def _still_flat(self, flat, params):
         """Whether the flat moments built for a step still serve this one: the same parameters
-        with the same state dicts, still holding the views (``load_state_dict`` replaces them),
-        all at the same step."""
-        known, states = flat["params"], flat["states"]
-        if len(known) != len(params):
+        with the same state dicts, still holding the views (``load_state_dict`` replaces them)
+        and matching their parameters' dtype and shape, all at the same step. One pass over
+        the parameters: this runs every step."""
+        checks = flat["checks"]
+        if len(checks) != len(params):
             return False
         state = self.state
-        for p, q, p_state in zip(params, known, states):
-            if (p is not q or state.get(p) is not p_state
-                    or p._array.dtype != p_state["exp_avg"].dtype
-                    or p._array.shape != p_state["exp_avg"].shape):
+        step = flat["states"][0]["step"]
+        for p, (q, p_state, views) in zip(params, checks):
+            if p is not q or state.get(p) is not p_state:
                 return False
-        for p_state, name, view in flat["views"]:
-            if p_state[name] is not view:
+            array, exp_avg = p._array, p_state["exp_avg"]
+            if array.dtype != exp_avg.dtype or array.shape != exp_avg.shape:
                 return False
-        step = states[0]["step"]
-        return all(p_state["step"] == step for p_state in states)
+            for name, view in views:
+                if p_state[name] is not view:
+                    return False
+            if p_state["step"] != step:
+                return False
+        return True
 
     def _update(self, group, params, moments):
         """One Adam step for ``params`` whose moments are ``moments`` (flat or per parameter),
@@ -126,11 +130,9 @@ class Adam(Optimizer):
         weight_decay = group["weight_decay"]
         flat = "states" in moments  # else one parameter with its own state
         states = moments["states"] if flat else [moments]
-
-        def gather(arrays):
-            return np.concatenate(arrays, axis=None) if flat else arrays[0]  # None: flattened
-
-        grad = gather([p._grad._array for p in params])
+        # (concatenate with axis=None flattens: the group's gradients as one vector)
+        grad = (np.concatenate([p._grad._array for p in params], axis=None) if flat
+                else params[0]._grad._array)
         scalar = grad.dtype.type
         if group["maximize"]:
             grad = -grad
@@ -139,7 +141,9 @@ class Adam(Optimizer):
                 for p in params:
                     p._array *= scalar(1 - lr * weight_decay)
             else:
-                grad = grad + weight_decay * gather([p._array for p in params])
+                grad = grad + weight_decay * (
+                    np.concatenate([p._array for p in params], axis=None) if flat
+                    else params[0]._array)
         step = states[0]["step"] + 1
         for state in states:
             state["step"] = step

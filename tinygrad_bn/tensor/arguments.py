@@ -81,8 +81,13 @@ def _no_bool(kernel, operands):
 
 def _subtraction_operands(tensor, other, reflected=False):
     """``_operands`` of a subtraction, which PyTorch refuses for bool operands."""
-    if tensor._array.dtype is dtypes.bool or isinstance(other, (bool, np.bool_)) or (
-            isinstance(other, Tensor) and other._array.dtype is dtypes.bool):
+    other_is_bool = isinstance(other, (bool, np.bool_)) or (
+        isinstance(other, Tensor) and other._array.dtype is dtypes.bool)
+    if tensor._array.dtype is dtypes.bool and isinstance(other, Tensor) and other_is_bool:
+        raise RuntimeError(
+            "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
+            "or `logical_xor()` operator instead.")
+    if tensor._array.dtype is dtypes.bool or other_is_bool:
         raise RuntimeError(
             "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
             "trying to invert a mask, use the `~` or `logical_not()` operator instead."
@@ -128,19 +133,22 @@ def _tensor_argument(value, function, name, position):
     return value
 
 
-def _tensor_list(tensors, name, empty_message=None):
-    tensors = list(tensors)
-    if not tensors:
-        if empty_message is not None:  # the wording of PyTorch's functions written in C++
-            raise RuntimeError(f"{name} expects {empty_message}")
-        raise RuntimeError(f"{name}(): expected a non-empty list of Tensors")
+def _tensor_list(tensors, name):
+    """The ``tensors`` argument of ``cat``, ``stack`` and their kin, checked with PyTorch's
+    messages: a list or tuple (not a Tensor, not a generator), of Tensors only, not empty
+    (``cat`` raises ValueError for that, the others RuntimeError)."""
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        f"not {type(tensors).__name__}")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(
-                f"{name}(): expected a sequence of Tensors, but element {i} is "
-                f"{type(t).__name__}"
-            )
-    return tensors
+            raise TypeError(f"expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    if not tensors:
+        if name == "cat":
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return list(tensors)
 
 
 def _common_dtype(tensors):

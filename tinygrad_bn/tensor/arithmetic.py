@@ -11,7 +11,7 @@ import numpy as np
 from .. import dtypes
 from ..dtypes import Number
 from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
-from ..ops.linalg import einsum_subscripts
+from ..ops.linalg import einsum_result_dtype, einsum_subscripts
 from ..ops.opmath import opmath_dtype
 from ..shapes import broadcast_error, broadcastable
 from .arguments import (
@@ -66,8 +66,8 @@ class ArithmeticMethods:
         return Remainder.apply(*_no_bool("remainder_cpu", _operands(self, other)))
 
     def fmod(self, other: Tensor | Number) -> Tensor:
-        """The remainder with the sign of ``self`` (C's ``fmod``): ``self - trunc(self/other)
-        * other``, computed exactly, in the operands' promoted dtype."""
+        """The remainder with the sign of ``self`` (C's ``fmod``, exact): ``self -
+        trunc(self/other) * other``, in the operands' promoted dtype (``ops.Fmod``)."""
         return Fmod.apply(*_no_bool("fmod_cpu", _operands(self, other)))
 
     def __floordiv__(self, other):
@@ -85,7 +85,12 @@ class ArithmeticMethods:
 
     def pow(self, exponent: Tensor | Number) -> Tensor:
         """``self ** exponent``, elementwise; ``exponent`` is a number or a tensor that broadcasts
-        with ``self``, and the dtypes promote as in PyTorch. Bool tensors raise."""
+        with ``self``, and the dtypes promote as in PyTorch. Bool tensors raise.
+
+        As in PyTorch, an integer (or bool) tensor to a negative Python integer power raises,
+        while negative exponents in an integer tensor give the truncated ``1 / base**-e`` (0
+        except for the bases 1 and -1)."""
+        _check_integer_power(self, exponent)
         return Pow.apply(*_no_bool("pow", _operands(self, exponent)))
 
     def neg(self) -> Tensor:
@@ -113,11 +118,11 @@ class ArithmeticMethods:
 
     def mm(self, other: Tensor) -> Tensor:
         """Matrix product of two 2-D tensors (``matmul`` without broadcasting or 1-D rules)."""
+        other = _tensor_argument(other, "mm", "mat2", 2)
         if self.ndim != 2:
             raise RuntimeError(f"self must be a matrix (got a {self.ndim}-D tensor)")
-        if not isinstance(other, Tensor) or other.ndim != 2:
-            got = f"a {other.ndim}-D tensor" if isinstance(other, Tensor) else type(other).__name__
-            raise RuntimeError(f"mat2 must be a matrix (got {got})")
+        if other.ndim != 2:
+            raise RuntimeError(f"mat2 must be a matrix (got a {other.ndim}-D tensor)")
         return self.matmul(other)
 
     def bmm(self, other: Tensor) -> Tensor:
@@ -262,6 +267,27 @@ class ArithmeticMethods:
         return self
 
 
+def _check_integer_power(base, exponent):
+    """PyTorch's refusal of an integral tensor to a negative Python integer power."""
+    if (isinstance(exponent, (int, np.integer)) and not isinstance(exponent, bool)
+            and exponent < 0 and base._array.dtype.kind in "biu"):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+
+
+def pow(input: Tensor | Number, exponent: Tensor | Number) -> Tensor:  # noqa: A001 - torch's
+    """``input ** exponent`` (``Tensor.pow``); ``input`` may be a Python number when
+    ``exponent`` is a tensor, as in ``torch.pow(2, t)``."""
+    if isinstance(input, Tensor):
+        return input.pow(exponent)
+    if not isinstance(exponent, Tensor):
+        raise TypeError(
+            "pow() received an invalid combination of arguments - got "
+            f"({type(input).__name__}, {type(exponent).__name__}), but expected one of:\n"
+            " * (Tensor input, Tensor exponent)\n * (Number self, Tensor exponent)\n"
+            " * (Tensor input, Number exponent)")
+    return exponent.__rpow__(input)
+
+
 def _addmm(input, mat1, mat2, beta, alpha):
     """``addmm``'s computation, on arguments it has checked."""
     product = mat1.matmul(mat2)
@@ -306,8 +332,11 @@ def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     letter per dim; letters shared by operands are multiplied along, letters missing from the
     output (after ``->``) are summed over, a letter repeated in one operand takes its diagonal,
     ``...`` stands for the remaining (broadcast) dims. Without ``->`` the output is the letters
-    used once, in alphabetical order, as in PyTorch. Operands may also come as one list. All
-    operands must share a dtype. Differentiable with respect to every operand."""
+    used once, in alphabetical order, as in PyTorch. Operands may also come as one list. The
+    result dtype is PyTorch's, which follows from how it contracts (``einsum_result_dtype``):
+    a sum over a letter of one operand makes integers int64, and a contraction of two operands
+    is a matrix product that wants equal dtypes and refuses bool. Differentiable with respect
+    to every operand."""
     if not isinstance(equation, str):
         raise TypeError("einsum(): the equation must be a string such as 'ij,jk->ik' (the "
                         "sublist format is not supported)")
@@ -320,10 +349,7 @@ def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     if not operands:
         raise ValueError("einsum(): must specify the equation string and at least one operand, "
                          "or at least one operand and its subscripts list")
-    first = operands[0]._array.dtype
-    for t in operands[1:]:
-        if t._array.dtype is not first:
-            raise RuntimeError(f"expected scalar type {dtypes.scalar_type_name(first)} but found "
-                               f"{dtypes.scalar_type_name(t._array.dtype)}")
-    inputs, output = einsum_subscripts(equation, [t._array.shape for t in operands])
-    return Einsum.apply(*operands, equation=",".join(inputs) + "->" + output)
+    shapes = [t._array.shape for t in operands]
+    inputs, output = einsum_subscripts(equation, shapes)
+    dtype = einsum_result_dtype(inputs, output, shapes, [t._array.dtype for t in operands])
+    return Einsum.apply(*operands, equation=",".join(inputs) + "->" + output, dtype=dtype)

@@ -60,8 +60,7 @@ class ComparisonMethods:
         a, b = _operands(self, other)
         for t in (a, b):
             if t._array.dtype.kind not in "biu":
-                raise TypeError(f'"{name}_cpu" not implemented for '
-                                f"'{dtypes.scalar_type_name(t._array.dtype)}'")
+                raise dtypes.not_implemented(f"{name}_cpu", t._array.dtype)
         return Derived.apply(a, b, function=function)
 
     def __and__(self, other):
@@ -99,8 +98,8 @@ class ComparisonMethods:
 
     def __invert__(self):
         if self._array.dtype.kind not in "biu":
-            raise TypeError("~ (bitwise_not) is only supported for integer and bool tensors, got "
-                            f"{self._array.dtype}")
+            raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                            "tensors")
         return Derived.apply(self, function=np.invert)
 
     def isnan(self) -> Tensor:
@@ -120,7 +119,17 @@ class ComparisonMethods:
 
     def isclose(self, other: Tensor | Number, rtol: _float = 1e-05, atol: _float = 1e-08,
                 equal_nan: _bool = False) -> Tensor:
-        """Elementwise ``|self - other| <= atol + rtol * |other|`` (PyTorch's and NumPy's rule)."""
+        """Elementwise ``|self - other| <= atol + rtol * |other|`` (PyTorch's and NumPy's rule).
+        As in PyTorch, ``other`` is a tensor of this tensor's dtype (a number is refused) and
+        the tolerances are not negative."""
+        other = _tensor_argument(other, "isclose", "other", 2)
+        if other._array.dtype is not self._array.dtype:
+            raise RuntimeError(f"{dtypes.scalar_type_name(self._array.dtype)} did not match "
+                               f"{dtypes.scalar_type_name(other._array.dtype)}")
+        for name, value in (("rtol", rtol), ("atol", atol)):
+            if value < 0:
+                raise RuntimeError(f"{name} must be greater than or equal to zero, but got "
+                                   f"{value:g}")
         return Derived.apply(*_operands(self, other), function=np.isclose,
                              keywords={"rtol": rtol, "atol": atol, "equal_nan": equal_nan})
 
@@ -128,6 +137,7 @@ class ComparisonMethods:
                  equal_nan: _bool = False) -> _bool:
         """Whether ``isclose`` holds everywhere, as a Python bool (read from the values: a jit
         capture refuses it)."""
+        _tensor_argument(other, "allclose", "other", 2)
         return bool(self.isclose(other, rtol, atol, equal_nan).all())
 
     def equal(self, other: Tensor) -> _bool:
@@ -147,7 +157,7 @@ def where(condition: Tensor | Any, input: Tensor | Number, other: Tensor | Numbe
     if condition._array.dtype is not dtypes.bool:
         raise RuntimeError(
             "where expected condition to be a boolean tensor, but got a tensor with dtype "
-            f"{condition._array.dtype}"
+            f"{dtypes.scalar_type_name(condition._array.dtype)}"
         )
     if isinstance(input, Tensor):
         input, other = _operands(input, other, broadcast=False)

@@ -23,7 +23,7 @@ from ..dtypes import DTypeLike, Number
 from ..ops import Cast, Clone
 from ..printing import format_tensor
 from ..random import Generator
-from ..shapes import ShapeLike
+from ..shapes import ShapeLike, new_shape
 from .core import Tensor
 
 
@@ -193,6 +193,8 @@ class ConversionMethods:
         return (self[i] for i in range(self._array.shape[0]))
 
     def __bool__(self):
+        if self._array.size == 0:
+            raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
         if self._array.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous "
@@ -211,10 +213,17 @@ class ConversionMethods:
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
                           UserWarning, stacklevel=2)
-        return float(self.item())
+        return float(self._python_scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._python_scalar())
+
+    def _python_scalar(self):
+        """``item()`` for ``float(t)`` and ``int(t)``, which PyTorch refuses for several
+        elements with a ValueError (``item()`` raises RuntimeError)."""
+        if self._array.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
 
     def __index__(self):
         if self._array.dtype.kind not in "iu" or self._array.size != 1:
@@ -244,6 +253,8 @@ class ConversionMethods:
                   device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
         """Zeros of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
         from .. import creation  # creation builds on the tensor: a layer up
+
+        new_shape(size)  # PyTorch's message for a negative size here is not zeros' own
 
         return creation.zeros(*size, dtype=self._array.dtype if dtype is None else dtype,
                               device=device, requires_grad=requires_grad)

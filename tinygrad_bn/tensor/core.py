@@ -66,7 +66,15 @@ class Tensor:
         if graph.tracer is not None:  # a jit capture classifies where the values came from
             graph.tracer.record_created(self, data)
         if requires_grad:
-            self.requires_grad = True
+            self._require_grad_at_creation()
+
+    def _require_grad_at_creation(self):
+        """``requires_grad=True`` given when the tensor is made (``tensor``, ``zeros``, ...):
+        PyTorch refuses a non-floating dtype there in its own words."""
+        if not dtypes.is_floating(self._array.dtype):
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                               "gradients")
+        self.requires_grad = True
 
     @classmethod
     def _make(cls, data, grad_fn):
@@ -323,15 +331,13 @@ class Tensor:
         strides = tuple(step // self._array.itemsize for step in self._array.strides)
         if dim is None:
             return strides
-        if self._array.ndim == 0:
-            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-        return strides[normalize_dim(dim, self._array.ndim)]
+        return strides[normalize_dim(dim, self._array.ndim, wrap_scalar=False)]
 
     def size(self, dim: _int | None = None) -> Size | _int:
         """The shape, or the size of one ``dim``."""
         if dim is None:
             return Size(self._array.shape)
-        return self._array.shape[normalize_dim(dim, self._array.ndim)]
+        return self._array.shape[normalize_dim(dim, self._array.ndim, wrap_scalar=False)]
 
     def is_floating_point(self) -> _bool:
         """Whether the dtype is float16, float32 or float64."""
@@ -351,6 +357,31 @@ def is_tensor(obj: object) -> bool:
     return isinstance(obj, Tensor)
 
 
+def _ragged_message(data):
+    """PyTorch's message for nested sequences of unequal lengths, or None: the shape is read
+    from the first element at each depth, then every sequence is checked against it, depth
+    first ("expected sequence of length 2 at dim 1 (got 1)")."""
+    def is_sequence(value):
+        return isinstance(value, (list, tuple))
+
+    shape, first = [], data
+    while is_sequence(first):
+        shape.append(len(first))
+        first = first[0] if len(first) else None
+    if 0 in shape:  # PyTorch stores no element then, and checks no length (it accepts)
+        return None
+    pending = [(data, 0)]
+    while pending:
+        sequence, dim = pending.pop()
+        if not is_sequence(sequence) or dim >= len(shape):
+            continue
+        if len(sequence) != shape[dim]:
+            return (f"expected sequence of length {shape[dim]} at dim {dim} (got "
+                    f"{len(sequence)})")
+        pending.extend((item, dim + 1) for item in reversed(sequence))
+    return None
+
+
 def _to_array(data, dtype=None):
     """Build the array behind a new tensor: copied, of a supported dtype. Python numbers (and
     NumPy scalars) that do not fit the dtype raise instead of wrapping around, as in PyTorch;
@@ -365,6 +396,9 @@ def _to_array(data, dtype=None):
         try:
             array = np.array(data, dtype=np.float64 if floating_target else None)
         except (ValueError, OverflowError, TypeError) as error:
+            ragged = _ragged_message(data)
+            if ragged:
+                raise ValueError(ragged) from None
             raise ValueError(f"could not build a tensor from {data!r}: {error}") from None
         if array.dtype == object:
             _refuse_huge_integers(data)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numbers
 # ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
-from builtins import float as _float
+from builtins import float as _float, int as _int
 
 import numpy as np
 
@@ -168,9 +168,17 @@ class ElementwiseMethods:
         back unchanged with their dtype (PyTorch's rule), and the gradient is zero."""
         return self._stepwise(Ceil)
 
-    def round(self) -> Tensor:
-        """Round to the nearest integer, halves to even (as PyTorch)."""
-        return self._stepwise(Round)
+    def round(self, *, decimals: _int | None = None) -> Tensor:
+        """Round to the nearest integer, halves to even (as PyTorch); with ``decimals``, to that
+        many decimal places (negative: to tens, hundreds, ...; see ``ops.Round`` for the
+        formula). Integer and bool tensors come back unchanged without ``decimals`` and are
+        refused with it, as in PyTorch. The gradient is zero."""
+        if decimals is None:
+            return self._stepwise(Round)
+        if not dtypes.is_floating(self._array.dtype):
+            kernel = "round_vml_cpu" if decimals == 0 else "round_cpu"
+            raise dtypes.not_implemented(kernel, self._array.dtype)
+        return Round.apply(self, decimals=int(decimals))
 
     def trunc(self) -> Tensor:
         """Round toward zero: elementwise, same shape; integer and bool tensors come back unchanged
@@ -184,7 +192,9 @@ class ElementwiseMethods:
 
     def relu(self) -> Tensor:
         """``max(self, 0)``, elementwise, same shape and dtype. The gradient is 1 where ``self >
-        0`` and 0 elsewhere (including at 0, as in PyTorch)."""
+        0`` and 0 elsewhere (including at 0, as in PyTorch). Bool tensors raise, as in PyTorch."""
+        if self._array.dtype is dtypes.bool:
+            raise RuntimeError("Boolean inputs not supported for relu")
         return ReLU.apply(self)
 
     def abs(self) -> Tensor:
@@ -199,7 +209,7 @@ class ElementwiseMethods:
         """Limit values to ``[min, max]``; either bound may be omitted, not both. A bound may
         be a tensor (broadcast), which then gets the gradient where it is the result."""
         if min is None and max is None:
-            raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
         if isinstance(min, Tensor) or isinstance(max, Tensor):
             result = self
             if min is not None:
@@ -226,11 +236,13 @@ class ElementwiseMethods:
         return self.clamp(max=max)
 
     def maximum(self, other: Tensor) -> Tensor:
-        """The larger of ``self`` and ``other`` elementwise; the shapes broadcast and the dtypes
-        promote as in PyTorch. Where the two are equal each receives half the gradient."""
-        return Maximum.apply(*_operands(self, other))
+        """The larger of ``self`` and ``other`` (a tensor: PyTorch refuses a number here)
+        elementwise; the shapes broadcast and the dtypes promote as in PyTorch. Where the two
+        are equal each receives half the gradient."""
+        return Maximum.apply(*_operands(self, _tensor_argument(other, "maximum", "other", 2)))
 
     def minimum(self, other: Tensor) -> Tensor:
-        """The smaller of ``self`` and ``other`` elementwise; the shapes broadcast and the dtypes
-        promote as in PyTorch. Where the two are equal each receives half the gradient."""
-        return Minimum.apply(*_operands(self, other))
+        """The smaller of ``self`` and ``other`` (a tensor: PyTorch refuses a number here)
+        elementwise; the shapes broadcast and the dtypes promote as in PyTorch. Where the two
+        are equal each receives half the gradient."""
+        return Minimum.apply(*_operands(self, _tensor_argument(other, "minimum", "other", 2)))

@@ -8,12 +8,14 @@ from __future__ import annotations
 # ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
 from builtins import bool as _bool, int as _int
 
+import warnings
+
 import numpy as np
 
 from .. import dtypes
 from ..autograd import graph
 from ..dtypes import Number
-from ..ops import Gather, GetItem, IndexSelect, ScatterAdd
+from ..ops import Gather, GetItem, IndexSelect, ScatterAdd, ScatterReduce
 from ..ops.movement import INDEX_TENSOR
 from ..shapes import broadcast_error, broadcastable, normalize_dim
 from .arguments import _scalar_tensor, _tensor_argument, constant_tensor
@@ -61,7 +63,8 @@ class IndexingMethods:
     def masked_fill(self, mask: Tensor, value: Tensor | Number) -> Tensor:
         """A copy with ``value`` (a number or a 0-d tensor) where the boolean ``mask`` holds."""
         if not isinstance(mask, Tensor) or mask._array.dtype is not dtypes.bool:
-            got = mask._array.dtype if isinstance(mask, Tensor) else type(mask).__name__
+            got = (dtypes.cpp_type_name(mask._array.dtype) if isinstance(mask, Tensor)
+                   else type(mask).__name__)
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype {got}")
         if isinstance(value, Tensor) and value.ndim != 0:
             raise RuntimeError(
@@ -104,32 +107,98 @@ class IndexingMethods:
         zero = False if self._array.dtype == np.bool_ else 0  # keeps a bool tensor bool
         return where(constant_tensor(keep), self, zero)
 
-    def gather(self, dim: _int, index: Tensor) -> Tensor:
-        """``out[i][j] = self[index[i][j]][j]`` for ``dim=0`` (and likewise along any dim);
-        ``index`` is int64 with the same number of dims."""
+    def gather(self, dim: _int, index: Tensor, *, sparse_grad: _bool = False) -> Tensor:
+        """``out[i][j] = self[index[i][j]][j]`` for ``dim=0`` (and likewise along any dim); the
+        result has ``index``'s shape. ``index`` is int32 or int64 with as many dims as ``self``
+        (a 0-d tensor counts as 1-D of size 1) and positions in ``[0, size)``: a negative one
+        is refused, as in PyTorch. An empty index is not checked further. ``sparse_grad=True``
+        is accepted; the gradient is dense all the same."""
         d = normalize_dim(dim, self.ndim)
-        _check_gather_index(self, d, index, "gather")
+        if not _check_gather_index(self, d, index, "gather"):
+            return self.reshape(-1)[0:0].reshape(index.shape)
+        if self.ndim == 0 or index.ndim == 0:  # 0-d and 1-D of size 1 are interchangeable
+            return Gather.apply(self.reshape(-1), index.reshape(-1), dim=0).reshape(index.shape)
         return Gather.apply(self, index, dim=d)
 
     def scatter_add(self, dim: _int, index: Tensor, src: Tensor) -> Tensor:
         """A copy with ``src`` added at the positions ``index`` names along ``dim``
-        (repeated positions add up)."""
-        return self._scatter(dim, index, src, overwrite=False, name="scatter_add")
+        (repeated positions add up); ``index`` as for ``scatter``."""
+        return self._scatter(dim, index, src, overwrite=False, reduce=None)
 
-    def scatter(self, dim: _int, index: Tensor, src: Tensor | Number) -> Tensor:
-        """A copy with ``src`` (a tensor or a number) written at the positions ``index`` names
-        along ``dim``."""
-        return self._scatter(dim, index, src, overwrite=True, name="scatter")
+    def scatter(self, dim: _int, index: Tensor, src: Tensor | Number | None = None, *,
+                value: Number | None = None, reduce: str | None = None) -> Tensor:
+        """A copy with ``src`` (a tensor of this dtype, or a number; or the keyword ``value=``)
+        written at the positions ``index`` names along ``dim``: ``out[index[i][j]][j] =
+        src[i][j]`` for ``dim=0``. ``index`` is int32 or int64, has as many dims as ``self``
+        and ``src`` (0-d counting as 1-D of size 1), no larger than ``src`` in any dim and no
+        larger than ``self`` in the other dims, with positions in ``[0, size)`` (a negative one
+        is refused, as in PyTorch). ``reduce="add"``/``"multiply"`` adds or multiplies the
+        values in instead (see ``ScatterReduce``: no gradient, as in PyTorch)."""
+        if (src is None) == (value is None):
+            raise TypeError("scatter() received an invalid combination of arguments: give "
+                            "exactly one of src and value")
+        result = self._scatter(dim, index, src if value is None else value, overwrite=True,
+                               reduce=reduce)
+        if reduce is not None and isinstance(src, Tensor):
+            warn_reduce_with_tensor_src(stacklevel=4)  # the caller, under accept_numpy_names
+        return result
 
-    def _scatter(self, dim, index, src, overwrite, name):
-        d = normalize_dim(dim, self.ndim)
-        _check_gather_index(self, d, index, name)
+    def scatter_reduce(self, dim: _int, index: Tensor, src: Tensor, reduce: str, *,
+                       include_self: _bool = True) -> Tensor:
+        """A copy with each ``src[i][j]`` reduced into ``self[index[i][j]][j]`` for ``dim=0``
+        (likewise along any dim) by ``reduce``: ``"sum"``, ``"prod"``, ``"mean"``, ``"amax"``
+        or ``"amin"``; ``include_self=False`` leaves this tensor's values at the positions
+        written out of the reduction. ``index`` as for ``scatter``. Differentiable, with
+        PyTorch's gradients (see ``ops.ScatterReduce``)."""
         if not isinstance(src, Tensor):
+            raise TypeError(f"scatter_reduce(): argument 'src' (position 3) must be Tensor, not "
+                            f"{type(src).__name__}")
+        reduce = {"max": "amax", "min": "amin"}.get(reduce, reduce)  # PyTorch's aliases
+        if reduce not in ("sum", "prod", "mean", "amax", "amin"):
+            raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, "
+                               f"got {reduce}")
+        if reduce == "mean" and self._array.dtype is dtypes.bool:
+            raise dtypes.not_implemented("scatter_gather_tensor_cpu_reduce_mean", dtypes.bool)
+        return self._scatter(dim, index, src, False, reduce, include_self)
+
+    def _scatter(self, dim, index, src, overwrite, reduce, include_self=True):
+        """``scatter``/``scatter_add``/``scatter_reduce``; PyTorch's messages name
+        ``scatter()`` for all. ``reduce`` "add"/"multiply" is ``scatter``'s deprecated form."""
+        deprecated_form = reduce in ("add", "multiply")
+        if overwrite and reduce is not None and not deprecated_form:
+            raise RuntimeError("reduce argument must be either add or multiply.")
+        d = normalize_dim(dim, self.ndim)
+        is_tensor = isinstance(src, Tensor)
+        if is_tensor and src._array.dtype is not self._array.dtype:
+            raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+        if not _check_gather_index(self, d, index, "scatter", src if is_tensor else None):
+            return self.clone()
+        if not is_tensor:
             src = constant_tensor(np.full(index._array.shape, src, dtype=self._array.dtype))
-        elif src._array.dtype is not self._array.dtype:
-            raise RuntimeError(
-                f"{name}(): Expected self.dtype to be equal to src.dtype")
+        if self.ndim == 0 or index.ndim == 0:  # 0-d and 1-D of size 1 are interchangeable
+            flat = self.reshape(-1)._scatter(0, index.reshape(-1), src.reshape(-1), overwrite,
+                                             reduce, include_self)
+            return flat.reshape(self.shape)
+        if reduce is not None:
+            if deprecated_form:
+                reduce = "sum" if reduce == "add" else "prod"
+            return ScatterReduce.apply(self, src, index, dim=d, reduce=reduce,
+                                       include_self=include_self, deprecated_form=deprecated_form)
         return ScatterAdd.apply(self, src, index, dim=d, overwrite=overwrite)
+
+
+_warned = {"scatter reduce": False}
+
+
+def warn_reduce_with_tensor_src(stacklevel):
+    """PyTorch's deprecation warning for ``scatter``/``scatter_`` with ``reduce=`` and a tensor
+    ``src``, given once per process as there; ``stacklevel`` counts from this function."""
+    if not _warned["scatter reduce"]:
+        _warned["scatter reduce"] = True
+        warnings.warn(
+            "The reduce argument of torch.scatter with Tensor src is deprecated and will be "
+            "removed in a future PyTorch release. Use torch.scatter_reduce instead for more "
+            "reduction options.", UserWarning, stacklevel=stacklevel)
 
 
 def _index(index):
@@ -154,8 +223,8 @@ def _index(index):
             if part.ndim == 0 and part.dtype.kind in "iu":
                 part = int(part)
         elif isinstance(part, float):
-            raise IndexError(f"only integers, slices, None, ... and integer or boolean tensors "
-                             f"are valid indices (got {part!r})")
+            raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                             f"byte Variables are valid indices (got {type(part).__name__})")
         converted.append(part)
     if isinstance(index, tuple) or len(converted) != 1:
         return tuple(converted), tensors
@@ -168,17 +237,34 @@ def _check_index_dtype(dtype):
             f"tensors used as indices must be long, int, byte or bool tensors (got {dtype})")
 
 
-def _check_gather_index(tensor, dim, index, name):
+def _check_gather_index(tensor, dim, index, name, src=None):
     """PyTorch's checks of the dtype and shape of an index to pick along ``dim`` of ``tensor``
-    (``Gather``/``ScatterAdd`` check its values, at every forward)."""
-    if not isinstance(index, Tensor) or index._array.dtype is not dtypes.int64:
-        raise RuntimeError(f"{name}(): Expected dtype int64 for index")
+    (and of the ``src`` a scatter reads), in PyTorch's order and words; False when the index
+    is empty, which PyTorch does not check further. ``Gather``/``ScatterAdd`` check its
+    values, at every forward. A 0-d tensor counts as 1-D of size 1."""
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{name}(): argument 'index' (position 3) must be Tensor, not "
+                        f"{type(index).__name__}")
     shape = index._array.shape
-    if len(shape) != tensor.ndim:
-        raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
-    for axis, size in enumerate(shape):
-        if axis != dim and size > tensor.shape[axis]:
-            raise RuntimeError(
-                f"Size does not match at dimension {axis} expected index {list(shape)} to "
-                f"be smaller than self {list(tensor.shape)} apart from dimension {dim}"
-            )
+    if index._array.size == 0:
+        return False
+    if index._array.dtype not in (dtypes.int32, dtypes.int64):
+        raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index")
+    scatter = name != "gather"
+    if max(len(shape), 1) != max(tensor.ndim, 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as "
+                           f"{'self' if scatter else 'input'} tensor")
+    if src is not None and max(src.ndim, 1) != max(len(shape), 1):
+        raise RuntimeError("Index tensor must have the same number of dimensions as src tensor")
+    self_sizes, src_sizes = tensor.shape or (1,), (src.shape or (1,)) if src is not None else ()
+    for axis, size in enumerate(shape or (1,)):
+        if (axis != dim and size > self_sizes[axis]) or (src_sizes and size > src_sizes[axis]):
+            if not scatter:
+                raise RuntimeError(
+                    f"Size does not match at dimension {axis} expected index {list(shape)} to "
+                    f"be no larger than self {list(tensor.shape)} apart from dimension {dim}")
+            against_src = f" and to be no larger size than src {list(src.shape)}" if src_sizes \
+                else ""
+            raise RuntimeError(f"Expected index {list(shape)} to be no larger than self "
+                               f"{list(tensor.shape)} apart from dimension {dim}{against_src}")
+    return True

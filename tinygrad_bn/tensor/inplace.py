@@ -23,9 +23,12 @@ from ..autograd.grad_mode import thread_state
 from ..autograd.graph import version_counter
 from ..dtypes import Number
 from ..ops.assignment import Copy, Fill, ReadView, SetItem, WriteThroughView, view_positions
-from ..ops.movement import resolve_index
+from ..ops.movement import _is_basic, resolve_index
 from ..random import Generator, numpy_generator
-from ..shapes import broadcast_error, broadcastable, broadcastable_into, index_error_message
+from ..shapes import (
+    assignment_shape_error, broadcast_error, broadcastable, broadcastable_into,
+    index_error_message,
+)
 from .arguments import _scalar_tensor
 from .core import Tensor, scalar_for
 from .indexing import _index
@@ -293,6 +296,8 @@ class InPlaceMethods:
     def normal_(self, mean: _float = 0.0, std: _float = 1.0, *,
                 generator: Generator | None = None) -> Tensor:
         """Fill in place with draws from N(mean, std**2)."""
+        if std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std:g}")
         graph.untraceable("a random draw (normal_) cannot be replayed")
         return self._write_random(numpy_generator(generator).normal, mean, std)
 
@@ -440,13 +445,10 @@ class InPlaceMethods:
         try:
             self._array[index] = array
         except IndexError as error:
-            raise IndexError(index_error_message(error, self.shape)) from None
+            raise IndexError(index_error_message(error, self.shape, index)) from None
         except ValueError:
-            target = self._array[index]
-            raise RuntimeError(
-                f"shape mismatch: value tensor of shape {list(np.shape(array))} cannot be "
-                f"broadcast to indexing result of shape {list(np.shape(target))}"
-            ) from None
+            raise RuntimeError(assignment_shape_error(
+                np.shape(array), np.shape(self._array[index]), _is_basic(template))) from None
         except TypeError as error:
             raise TypeError(f"can't assign a {type(value).__name__} to a tensor: {error}") from None
         self._bump_version()
@@ -512,10 +514,8 @@ def _set_item(destination, template, tensors, value):
     index = resolve_index(template, [t._array for t in tensors]) if tensors else template
     indexed_shape = np.shape(destination._array[index])
     if not broadcastable_into(value._array.shape, indexed_shape):
-        raise RuntimeError(
-            f"shape mismatch: value tensor of shape {list(value.shape)} cannot be broadcast to "
-            f"indexing result of shape {list(indexed_shape)}"
-        )
+        raise RuntimeError(assignment_shape_error(value.shape, indexed_shape,
+                                                  _is_basic(template)))
     if value._array.dtype is not destination._array.dtype:
         value = value.to(destination._array.dtype)
     return SetItem.apply(destination, value, *tensors, index=template)

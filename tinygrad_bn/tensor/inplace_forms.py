@@ -11,24 +11,18 @@ requires grad refuses, and autograd differentiates through the write."""
 
 from __future__ import annotations
 
-import warnings
 # ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
-from builtins import float as _float, int as _int
+from builtins import bool as _bool, float as _float, int as _int
 
 import numpy as np
 
 from .. import dtypes
 from ..autograd.grad_mode import thread_state
 from ..dtypes import DTypeLike, Number
-from ..ops.movement import positions_along
-from ..shapes import normalize_dim
 from .arguments import constant_tensor
 from .comparison import where
 from .core import Tensor
-from .indexing import _check_gather_index
-
-# Warnings that PyTorch gives once per process, and whether they were.
-_warned = {"scatter reduce": False}
+from .indexing import _warned, warn_reduce_with_tensor_src  # noqa: F401 (_warned: tests)
 
 
 class InPlaceFormsMethods:
@@ -120,9 +114,10 @@ class InPlaceFormsMethods:
         """In-place ``trunc`` (its gradient is zero)."""
         return self._write(Tensor.trunc)
 
-    def round_(self) -> Tensor:
-        """In-place ``round``: halves to even, as ``round`` (its gradient is zero)."""
-        return self._write(Tensor.round)
+    def round_(self, *, decimals: _int | None = None) -> Tensor:
+        """In-place ``round``: halves to even, to ``decimals`` places when given, as ``round``
+        (its gradient is zero)."""
+        return self._write(Tensor.round, decimals=decimals)
 
     # ------------------------------------------------------------------ two arguments and more
 
@@ -263,33 +258,22 @@ class InPlaceFormsMethods:
         ``dim`` (repeated positions add up)."""
         return self._write(Tensor.scatter_add, dim, index, src)
 
+    def scatter_reduce_(self, dim: _int, index: Tensor, src: Tensor, reduce: str, *,
+                        include_self: _bool = True) -> Tensor:
+        """In-place ``scatter_reduce``: ``src`` reduced into the positions ``index`` names
+        along ``dim`` by ``reduce`` (differentiable, as the out-of-place form)."""
+        return self._write(Tensor.scatter_reduce, dim, index, src, reduce,
+                           include_self=include_self)
+
     def _scatter_reduce_(self, dim, index, src, reduce):
-        if reduce not in ("add", "multiply"):
-            raise RuntimeError("reduce argument must be either add or multiply.")
-        d = normalize_dim(dim, self.ndim)
-        _check_gather_index(self, d, index, "scatter")
+        result = self.detach()._scatter(dim, index, src, True, reduce)  # checks, computes
         if isinstance(src, Tensor):
-            if src._array.dtype is not self._array.dtype:
-                raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
-            if not _warned["scatter reduce"]:
-                _warned["scatter reduce"] = True
-                warnings.warn(
-                    "The reduce argument of torch.scatter with Tensor src is deprecated and will "
-                    "be removed in a future PyTorch release. Use torch.scatter_reduce instead "
-                    "for more reduction options.", UserWarning,
-                    stacklevel=4)  # the caller of scatter_, under accept_numpy_names
-            values = src._array[tuple(slice(0, n) for n in index._array.shape)]
-        else:
-            values = np.full(index._array.shape, src, dtype=self._array.dtype)
+            warn_reduce_with_tensor_src(stacklevel=5)  # the caller of scatter_
         if thread_state.grad_enabled and (
                 self._requires_grad or (isinstance(src, Tensor) and src._requires_grad)):
             self._check_recorded_write()
             raise RuntimeError("derivative for aten::scatter_ is not implemented")
-        positions = list(np.indices(index._array.shape, sparse=True))
-        positions[d] = positions_along(index._array, self._array.shape[d], d)
-        result = self._array.copy()
-        (np.add if reduce == "add" else np.multiply).at(result, tuple(positions), values)
-        self._store(result)
+        self._store(result._array)
         return self
 
 

@@ -51,19 +51,27 @@ class ReductionMethods:
 
     def argmax(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         """Index of the largest value (in the flattened tensor when ``dim`` is None)."""
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
+            raise TypeError(f"argmax(): argument 'dim' (position 1) must be int, not "
+                            f"{type(dim).__name__}")
         self._check_reducible("argmax", dim, IndexError)
         if dim is None:
             return Derived.apply(self, function=np.argmax)
-        return Derived.apply(self, function=np.argmax,
-                             keywords={"axis": normalize_dim(dim, self.ndim), "keepdims": keepdim})
+        axis = normalize_dim(dim, self.ndim)
+        axis = axis if self.ndim else None  # a 0-d tensor (dim 0 or -1): its one element
+        return Derived.apply(self, function=np.argmax, keywords={"axis": axis, "keepdims": keepdim})
 
     def argmin(self, dim: _int | None = None, keepdim: _bool = False) -> Tensor:
         """Index of the smallest value (in the flattened tensor when ``dim`` is None)."""
+        if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
+            raise TypeError(f"argmin(): argument 'dim' (position 1) must be int, not "
+                            f"{type(dim).__name__}")
         self._check_reducible("argmin", dim, IndexError)
         if dim is None:
             return Derived.apply(self, function=np.argmin)
-        return Derived.apply(self, function=np.argmin,
-                             keywords={"axis": normalize_dim(dim, self.ndim), "keepdims": keepdim})
+        axis = normalize_dim(dim, self.ndim)
+        axis = axis if self.ndim else None  # a 0-d tensor (dim 0 or -1): its one element
+        return Derived.apply(self, function=np.argmin, keywords={"axis": axis, "keepdims": keepdim})
 
     # ------------------------------------------------------------------ sums, means, spreads
 
@@ -76,16 +84,27 @@ class ReductionMethods:
             source = source.to(dtypes.int64)
         return Sum.apply(source, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
-    def mean(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
+    def mean(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False, *,
+             dtype: DTypeLike | None = None) -> Tensor:
         """Average over ``dim`` (an int, a tuple of ints, or None for every element; the default);
         ``keepdim=False`` drops the reduced dimensions, ``keepdim=True`` keeps them with size 1.
-        Floating tensors only: an integer tensor raises, as in PyTorch."""
-        if not dtypes.is_floating(self._array.dtype):
+        With ``dtype`` (a floating dtype) the input is cast to it first, as PyTorch's
+        ``mean(dtype=)``, so an integer tensor can be averaged; without it, floating tensors
+        only (an integer tensor raises, as in PyTorch)."""
+        if dtype is not None:
+            if not dtypes.is_floating(dtypes.canonical(dtype)):
+                raise RuntimeError(
+                    "mean(): could not infer output dtype. Optional dtype must be either a "
+                    f"floating point or complex dtype. Got: {dtypes.scalar_type_name(dtype)}")
+            source = self.to(dtype)
+        elif not dtypes.is_floating(self._array.dtype):
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
-                f"point or complex dtype. Got: {self._array.dtype}"
+                f"point or complex dtype. Got: {dtypes.scalar_type_name(self._array.dtype)}"
             )
-        return Mean.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
+        else:
+            source = self
+        return Mean.apply(source, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def prod(self, dim: _int | None = None, keepdim: _bool = False, *,
              dtype: DTypeLike | None = None) -> Tensor:
@@ -96,6 +115,8 @@ class ReductionMethods:
         if not dtypes.is_floating(source._array.dtype):
             source = source.to(dtypes.int64)
         d = None if dim is None else normalize_dim(dim, self.ndim)
+        if self.ndim == 0:  # dims 0 and -1 of a 0-d tensor: the product of its one element
+            d = None
         result = Prod.apply(source, dim=d, keepdim=keepdim)
         return result if dtype is None else result.to(dtype)
 
@@ -159,9 +180,10 @@ class ReductionMethods:
         self._check_reducible(op.__name__.lower(), dim)
         if isinstance(dim, (int, np.integer)):
             d = normalize_dim(dim, self.ndim)
-            values = op.apply(self, dim=d, keepdim=keepdim)
+            # a 0-d tensor (dim 0 or -1) is its own maximum: reduced over nothing, as a whole
+            values = op.apply(self, dim=d if self.ndim else None, keepdim=keepdim)
             pair = return_types.max if op is Max else return_types.min
-            return pair(values, arg(self, d, keepdim))
+            return pair(values, arg(self, dim, keepdim))
         return op.apply(self, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def amax(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False) -> Tensor:
@@ -180,7 +202,8 @@ class ReductionMethods:
 
     def _check_reducible(self, name, dim, no_dim_error=RuntimeError):
         """Max, min and their indices have no value over nothing: an empty tensor needs a
-        ``dim``, and the dims reduced must not be empty (PyTorch's errors)."""
+        ``dim``, and the dims reduced must not be empty (PyTorch's errors; ``amax``/``amin``
+        name the dim as given, the others as normalised)."""
         if self._array.size:
             return
         if dim is None:
@@ -188,16 +211,24 @@ class ReductionMethods:
             if no_dim_error is RuntimeError:
                 message += " Specify the reduction dim with the 'dim' argument."
             raise no_dim_error(message)
-        for d in normalize_dims(dim, self.ndim):
-            if self._array.shape[d] == 0:
-                raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
+        normalize_dims(dim, self.ndim)  # out-of-range and repeated dims first
+        for given in (dim if isinstance(dim, (tuple, list)) else (dim,)):
+            d = normalize_dim(given, self.ndim)
+            if self.ndim and self._array.shape[d] == 0:
+                named = given if name in ("amax", "amin") else d
+                raise IndexError(f"{name}(): Expected reduction dim {named} to have non-zero "
+                                 "size.")
 
     def aminmax(self, *, dim: _int | None = None, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
         """``(min, max)`` over ``dim`` (an int, or all elements when None), as the named tuple
         ``return_types.aminmax``; both differentiable like ``amin``/``amax``."""
         if dim is not None and not isinstance(dim, (int, np.integer)):
             raise TypeError(f"aminmax(): argument 'dim' must be int, not {type(dim).__name__}")
-        if reduced_count(self.shape, normalize_dims(dim, self.ndim)) == 0:
+        if dim is not None:
+            d = normalize_dim(dim, self.ndim)
+            if self.ndim and self.shape[d] == 0:
+                raise IndexError(f"aminmax: Expected reduction dim {d} to have non-zero size.")
+        elif self._array.size == 0:
             raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the "
                                "operation has no identity.")
         return return_types.aminmax(self.amin(dim, keepdim), self.amax(dim, keepdim))
@@ -212,28 +243,26 @@ class ReductionMethods:
 
     def norm(self, p: Number | str | None = "fro", dim: _int | Sequence[_int] | None = None,
              keepdim: _bool = False, dtype: DTypeLike | None = None) -> Tensor:
-        """The vector ``p``-norm over ``dim`` (all elements when None): ``sum(|x|**p) ** (1/p)``,
-        ``max |x|`` for ``p=inf``, ``min |x|`` for ``-inf``, the count of nonzeros for 0.
+        """PyTorch's ``torch.norm``: the vector ``p``-norm over ``dim`` (all elements when
+        None), ``sum(|x|**p) ** (1/p)``, ``max |x|`` for ``p=inf``, ``min |x|`` for ``-inf``,
+        the count of nonzeros for 0.
 
-        ``"fro"`` (the default) is the 2-norm; over two dims it is the Frobenius norm of those
-        matrices. Computed in ``dtype`` when given. Floating tensors only, as in PyTorch. The
-        nuclear norm (``"nuc"``) is not implemented.
+        A string ``p`` is a matrix norm: ``"fro"`` (the default) is the 2-norm of the elements
+        over at most two dims; ``"nuc"`` (and ``"fro"`` over more dims, which it refuses) goes
+        to ``linalg.matrix_norm`` over ``dim`` (all dims when None). Computed in ``dtype`` when
+        given. Floating tensors only, as in PyTorch.
         """
         if p is None:
-            p = "fro"
+            p = 2
         if isinstance(p, str):
-            dims = () if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
-            if p == "fro" and len(dims) <= 2:
-                p = 2
-            elif p in ("fro", "nuc") and len(dims) > 2:
-                raise RuntimeError("linalg.matrix_norm: dim must be a 2-tuple. Got "
-                                   + " ".join(map(str, dims)))
-            elif p == "nuc":
-                raise NotImplementedError(
-                    "norm(p='nuc'): the nuclear norm (the sum of singular values) is not "
-                    "implemented in tinygrad_bn")
-            else:
-                raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
+            dims = None if dim is None else tuple(dim) if isinstance(dim, (tuple, list)) \
+                else (dim,)
+            if p == "fro" and (dims is None or len(dims) <= 2):
+                return self._vector_norm(2, dims, keepdim, dtype)
+            # tg.linalg is written with the Tensor methods (a layer above them): looked up here
+            from ..linalg import matrix_norm
+            return matrix_norm(self, p, tuple(range(self.ndim)) if dims is None else dims,
+                               keepdim, dtype=dtype)
         return self._vector_norm(p, dim, keepdim, dtype)
 
     def _vector_norm(self, ord, dim, keepdim, dtype):
@@ -284,8 +313,8 @@ class ReductionMethods:
     def kthvalue(self, k: _int, dim: _int = -1, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
         """The ``k``-th smallest value along ``dim`` (``k`` counts from 1) and its index, as the
         named tuple ``(values, indices)``; NaN counts as the largest value. Among tied values
-        the index is the one a stable sort puts ``k``-th, which may differ from PyTorch's (its
-        quickselect leaves the choice unspecified)."""
+        the index is the one PyTorch's CPU quickselect picks (which PyTorch documents as
+        unspecified; see ``ops.tie_order``)."""
         self._check_sortable("kthvalue")
         d = normalize_dim(dim, self.ndim)
         size = self.shape[d] if self.ndim else 1
@@ -296,7 +325,9 @@ class ReductionMethods:
 
     def mode(self, dim: _int = -1, keepdim: _bool = False) -> tuple[Tensor, Tensor]:
         """The most frequent value along ``dim`` (the smallest of equally frequent ones) and
-        the index of its last occurrence, as the named tuple ``(values, indices)``."""
+        an index of it, as the named tuple ``(values, indices)``: the last occurrence in a
+        slice of up to 16 elements, beyond that the one PyTorch's CPU sort leaves last among
+        the ties (see ``ops.tie_order``)."""
         return self._pick_along(dim, keepdim, mode_positions, {}, return_types.mode, "mode")
 
     def _check_sortable(self, name):

@@ -82,9 +82,9 @@ class ShapeMethods:
 
     def flatten(self, start_dim: _int = 0, end_dim: _int = -1) -> Tensor:
         """Merge dims ``start_dim`` to ``end_dim`` (inclusive) into one."""
+        start, end = normalize_dim(start_dim, self.ndim), normalize_dim(end_dim, self.ndim)
         if self.ndim == 0:
             return self.reshape(1)
-        start, end = normalize_dim(start_dim, self.ndim), normalize_dim(end_dim, self.ndim)
         if start > end:
             raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
         shape = self.shape
@@ -125,7 +125,8 @@ class ShapeMethods:
         the data, as PyTorch's ``transpose``."""
         dims = list(range(self.ndim))
         d0, d1 = normalize_dim(dim0, self.ndim), normalize_dim(dim1, self.ndim)
-        dims[d0], dims[d1] = dims[d1], dims[d0]
+        if dims:  # a 0-d tensor accepts dims 0 and -1 and comes back as it is, as in PyTorch
+            dims[d0], dims[d1] = dims[d1], dims[d0]
         return Permute.apply(self, dims=tuple(dims))
 
     @property
@@ -145,10 +146,15 @@ class ShapeMethods:
         sizes = tuple(size_arguments(sizes))
         if len(sizes) < self.ndim:
             raise RuntimeError(
-                f"expand: the number of sizes provided ({len(sizes)}) must be greater or equal to "
-                f"the number of dimensions in the tensor ({self.ndim})"
+                f"expand({self.type()}{{{list(self.shape)}}}, size={list(sizes)}): the number of "
+                f"sizes provided ({len(sizes)}) must be greater or equal to the number of "
+                f"dimensions in the tensor ({self.ndim})"
             )
         lead = len(sizes) - self.ndim
+        for i, wanted in enumerate(sizes[:lead]):
+            if wanted < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({wanted}) isn't allowed in a "
+                                   f"leading, non-existing dimension {i}")
         target = list(sizes)
         for i, size in enumerate(self.shape):
             wanted = sizes[lead + i]
@@ -169,10 +175,16 @@ class ShapeMethods:
 
     # ------------------------------------------------------------------ copies that move elements
 
-    def flip(self, *dims: ShapeLike) -> Tensor:
-        """The order of the elements along ``dims`` reversed (a copy, as in PyTorch)."""
-        dims = normalize_dims(tuple(size_arguments(dims)), self.ndim)
-        return Flip.apply(self, dims=dims)
+    def flip(self, *positional_dims: ShapeLike, dims: ShapeLike | None = None) -> Tensor:
+        """The order of the elements along ``dims`` reversed (a copy, as in PyTorch). The dims
+        come as ints, one tuple, or the keyword ``dims=`` (``x.flip(0, 1)``, ``x.flip((0, 1))``,
+        ``torch.flip(x, dims=(0, 1))``); they are required, and ``()`` flips nothing."""
+        if dims is not None and positional_dims:
+            raise TypeError("flip() got multiple values for argument 'dims'")
+        if dims is None and not positional_dims:
+            raise TypeError('flip() missing 1 required positional arguments: "dims"')
+        given = size_arguments(positional_dims if dims is None else (dims,))
+        return Flip.apply(self, dims=normalize_dims(given, self.ndim))
 
     def repeat(self, *repeats: ShapeLike) -> Tensor:
         """Tile the tensor ``repeats[i]`` times along dim ``i`` (new leading dims when
@@ -248,13 +260,24 @@ class ShapeMethods:
               dim: _int = 0) -> tuple[Tensor, ...]:
         """Views of consecutive pieces along ``dim``: of ``split_size`` each (the last may be
         smaller), or of the given list of sizes."""
+        if self.ndim == 0:
+            raise RuntimeError("split expects at least a 1-dimensional tensor")
         d = normalize_dim(dim, self.ndim)
         length = self.shape[d]
         if isinstance(split_size_or_sections, int):
             step = split_size_or_sections
-            sizes = [min(step, length - start) for start in range(0, length, step)] or [0]
+            if step < 0:
+                raise RuntimeError(f"split expects split_size be non-negative, but got "
+                                   f"split_size={step}")
+            if step == 0 and length:
+                raise RuntimeError("split_size can only be 0 if dimension size is 0, but got "
+                                   f"dimension size of {length}")
+            sizes = [min(step, length - start) for start in range(0, length, step or 1)] or [0]
         else:
             sizes = list(split_size_or_sections)
+            if any(size < 0 for size in sizes):
+                raise RuntimeError("split_with_sizes expects split_sizes have only non-negative "
+                                   f"entries, but got split_sizes={sizes}")
             if sum(sizes) != length:
                 raise RuntimeError(
                     f"split_with_sizes expects split_sizes to sum exactly to {length} (input "
@@ -269,6 +292,8 @@ class ShapeMethods:
 
     def chunk(self, chunks: _int, dim: _int = 0) -> tuple[Tensor, ...]:
         """At most ``chunks`` views of (nearly) equal size along ``dim``."""
+        if self.ndim == 0:
+            raise RuntimeError("chunk expects at least a 1-dimensional tensor")
         if chunks <= 0:
             raise RuntimeError("chunk expects `chunks` to be greater than 0, got: "
                                f"{chunks}")
@@ -277,14 +302,23 @@ class ShapeMethods:
 
     def unbind(self, dim: _int = 0) -> tuple[Tensor, ...]:
         """The slices along ``dim``, as a tuple of views with that dim removed."""
+        d = normalize_dim(dim, self.ndim)  # a 0-d tensor: dims -1 and 0 wrap, then refuse
         if self.ndim == 0:
             raise IndexError("Dimension specified as 0 but tensor has no dimensions")
-        d = normalize_dim(dim, self.ndim)
         return tuple(self[(slice(None),) * d + (i,)] for i in range(self.shape[d]))
 
     def narrow(self, dim: _int, start: _int | Tensor, length: _int) -> Tensor:
         """The view ``self[..., start:start + length, ...]`` along ``dim`` (``start`` may be
-        negative, counting from the end, or a 0-d tensor)."""
+        negative, counting from the end, or a 0-d integer tensor)."""
+        if isinstance(start, Tensor):
+            if start.ndim or start.dtype.kind not in "iu":
+                raise RuntimeError("start must be an 0-dim integral Tensor.")
+        elif isinstance(start, bool) or not isinstance(start, (int, np.integer)):
+            got = type(start).__name__
+            raise TypeError(
+                f"narrow() received an invalid combination of arguments - got (int, {got}, int), "
+                "but expected one of:\n * (int dim, Tensor start, int length)\n"
+                " * (int dim, int start, int length)")
         if self.ndim == 0:
             raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
         d = normalize_dim(dim, self.ndim)
@@ -388,12 +422,15 @@ class ShapeMethods:
         shift_list = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
         dim_list = () if dims is None else tuple(dims) if isinstance(dims, (tuple, list)) \
             else (dims,)
-        if len(shift_list) != max(len(dim_list), 1) or (dims is not None and not dim_list):
+        if not shift_list:
+            raise RuntimeError("`shifts` required")
+        if len(shift_list) != max(len(dim_list), 1):
             raise RuntimeError("shifts and dimensions must align. shifts: "
                                f"{len(shift_list)}, dims:{len(dim_list)}")
-        if dims is None:
+        if not dim_list or not self._array.size:  # None or (): along the flattened tensor;
+            # an empty tensor comes back as it is, its dims unchecked (PyTorch's early return)
             return Roll.apply(self, shifts=int(shift_list[0]), dims=None)
-        dim_list = tuple(normalize_dim(d, self.ndim) for d in dim_list)
+        dim_list = tuple(normalize_dim(d, self.ndim, wrap_scalar=False) for d in dim_list)
         return Roll.apply(self, shifts=tuple(int(s) for s in shift_list), dims=dim_list)
 
     def diag(self, diagonal: _int = 0) -> Tensor:
@@ -456,14 +493,23 @@ class ShapeMethods:
 
 @accept_numpy_names
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
-    """Concatenate tensors along an existing ``dim``; all other sizes must match."""
+    """Concatenate tensors along an existing ``dim``; all other sizes must match.
+
+    As in PyTorch, 1-D empty tensors (shape ``(0,)``, the legacy empty tensor) are skipped
+    whatever the others' number of dims (they still count in the result's dtype, and get an
+    empty gradient); ``dim`` is checked against the first tensor that is not one of them."""
     tensors = _tensor_list(tensors, "cat")
-    ndim = tensors[0].ndim
-    if ndim == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be "
+                               "concatenated")
+    joined = [(i, t) for i, t in enumerate(tensors) if t.shape != (0,)]
+    if not joined:  # only legacy empty tensors: an empty (0,) result, dim left unchecked
+        return Cat.apply(*_common_dtype(tensors), dim=0)
+    ndim = joined[0][1].ndim
     d = normalize_dim(dim, ndim)
-    first = tensors[0].shape
-    for i, t in enumerate(tensors[1:], start=1):
+    first = joined[0][1].shape
+    for i, t in joined[1:]:
         if t.ndim != ndim:
             raise RuntimeError(
                 f"Tensors must have same number of dimensions: got {ndim} and {t.ndim}"
@@ -492,14 +538,14 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 
 def hstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join tensors column-wise: 1-D (and 0-d) tensors end to end, others along dim 1."""
-    tensors = [_at_least(t, 1) for t in _tensor_list(tensors, "hstack", "a non-empty TensorList")]
+    tensors = [_at_least(t, 1) for t in _tensor_list(tensors, "hstack")]
     return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
 
 
 def vstack(tensors: Sequence[Tensor]) -> Tensor:
     """Join tensors row-wise: 1-D (and 0-d) tensors become rows of a matrix; others are
     joined along dim 0."""
-    tensors = [_at_least(t, 2) for t in _tensor_list(tensors, "vstack", "a non-empty TensorList")]
+    tensors = [_at_least(t, 2) for t in _tensor_list(tensors, "vstack")]
     return cat(tensors, 0)
 
 
@@ -524,7 +570,7 @@ def meshgrid(*tensors: Tensor | Sequence[Tensor],
         warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
                       "indexing argument.", UserWarning, stacklevel=2)
         indexing = "ij"
-    tensors = _tensor_list(tensors, "meshgrid", "a non-empty TensorList")
+    tensors = _tensor_list(tensors, "meshgrid")
     if any(t._array.dtype is not tensors[0]._array.dtype for t in tensors):
         raise RuntimeError("meshgrid expects all tensors to have the same dtype")
     for t in tensors:

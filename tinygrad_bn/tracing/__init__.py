@@ -36,7 +36,8 @@ How it works (tinygrad's ``TinyJit`` and CUDA graphs do the same with GPU kernel
 3. **Replay** (``plan.py``). The second record becomes a ``Plan``: straight-line Python,
    generated and compiled once, that calls each op's ``forward`` and ``backward`` on arrays,
    sums gradients in the engine's order, makes the recorded updates and calls, and stores
-   ``.grad`` as the engine would: bit-identical to eager mode. ``print(step.plan)`` lists the
+   ``.grad`` as the engine would: bit-identical to eager mode. (Linear, ReLU and training
+   BatchNorm are written inline, the same NumPy calls as their methods: ``inline.py``.) ``print(step.plan)`` lists the
    kernels; ``step.plan.source`` shows the code.
 
 Guards run before every replay and make it capture again instead of replaying stale

@@ -78,15 +78,19 @@ class JitFunction:
             self.replays = self._misses = 0
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if thread_state.capture is not None:  # called inside another capture: part of that one
+        state = thread_state
+        if state.capture is not None:  # called inside another capture: part of that one
             return self.function(*args, **kwargs)
-        tensors, signature = _flatten(args, kwargs)
-        if signature is None:
-            self._give_up(("unhashable",), "an argument that is neither a tensor nor hashable "
-                                           "(its value cannot key a plan)")
-            return self.function(*args, **kwargs)
-        key = (thread_state.grad_enabled, thread_state.inference_mode,
-               dtypes.get_default_dtype(), signature)
+        signature = None if kwargs else _tensors_signature(args)
+        if signature is not None:  # the common call, tensors only: what _flatten would give
+            tensors = args
+        else:
+            tensors, signature = _flatten(args, kwargs)
+            if signature is None:
+                self._give_up(("unhashable",), "an argument that is neither a tensor nor "
+                                               "hashable (its value cannot key a plan)")
+                return self.function(*args, **kwargs)
+        key = (state.grad_enabled, state.inference_mode, dtypes._default_float, signature)
         with self._lock:
             plan = self.plans.get(key)
             if plan is not None:
@@ -221,6 +225,33 @@ def _flatten(args, kwargs):
     return tensors, (positional, keyword)
 
 
+def _tensors_signature(args):
+    """``_flatten``'s signature when every argument is a tensor passed by position (a training
+    step's batch), computed without its general walk: the same tuples, aliases found by
+    comparing with the earlier arguments. None when some argument is not a tensor (or there
+    are too many for pairwise comparisons to pay), for ``_flatten`` to walk."""
+    if len(args) > 4:
+        return None
+    parts = []
+    for position, item in enumerate(args):
+        if not isinstance(item, Tensor):
+            return None
+        array = item._array
+        alias = None
+        for earlier in range(position):  # the first earlier argument that is this tensor...
+            if args[earlier] is item:
+                alias = ("same", earlier)
+                break
+        else:
+            for earlier in range(position):  # ...else the first that holds this array
+                if args[earlier]._array is array:
+                    alias = ("shares", earlier)
+                    break
+        parts.append(("tensor", array.shape, array.dtype, item._requires_grad,
+                      item.grad_fn is None, alias))
+    return (tuple(parts), ())
+
+
 def _signature(item, tensors, seen):
     """``_flatten``'s walk (a module-level function: a nested one that calls itself would make
     a reference cycle per call, holding the arguments until the garbage collector runs)."""
@@ -232,13 +263,13 @@ def _signature(item, tensors, seen):
             seen[id(item)] = ("same", len(tensors))
             seen.setdefault(id(array), ("shares", len(tensors)))
         tensors.append(item)
-        return ("tensor", array.shape, array.dtype.str, item._requires_grad,
+        return ("tensor", array.shape, array.dtype, item._requires_grad,
                 item.grad_fn is None, alias)
     if isinstance(item, np.ndarray):  # data for the function to make tensors of
         alias = seen.get(id(item))
         seen.setdefault(id(item), ("shares", len(tensors)))
         tensors.append(item)
-        return ("ndarray", item.shape, item.dtype.str, alias)
+        return ("ndarray", item.shape, item.dtype, alias)
     if isinstance(item, (list, tuple)):
         return (type(item).__name__, tuple([_signature(i, tensors, seen) for i in item]))
     if isinstance(item, dict):

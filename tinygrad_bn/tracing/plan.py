@@ -2,6 +2,8 @@
 calls each op's ``forward`` and ``backward`` on arrays, routes and sums gradients in the
 engine's order, makes the recorded state updates and method calls and stores ``.grad`` as the
 engine would. The same NumPy calls in the same order: results are bit-identical to eager mode.
+A few small ops (Linear, ReLU, training BatchNorm) have their methods' NumPy calls written
+inline instead, while their code is the code those templates transcribe (``inline.py``).
 
 The generated function starts with its guards: everything the plan took as given when it was
 captured and that could have changed since (a parameter's array, a module's mode or settings,
@@ -18,7 +20,8 @@ import numpy as np
 from ..autograd.grad_mode import _AnomalyMode
 from ..autograd.graph import PartialGradient, _Settings, _Structure, reduce_to_shape
 from ..tensor import Tensor
-from .capture import call_name, is_ref, same, settings_of
+from . import inline
+from .capture import call_name, is_ref, op_fields, same, settings_of
 
 
 class _Miss:
@@ -71,6 +74,7 @@ class Plan:
         self._locals = {}     # id(tensor or array) -> local name
         self._labels = {}     # local name -> what the kernel listing calls it (``0.weight``)
         self._guards = []     # (expression, what it checks)
+        self._inlined = {}    # value number -> inline.Inlined, for ops written inline
         self._trace = trace
         self._settings_count = [_Settings.count]
         self._modules = [(module, settings) for module, _, settings in trace.modules.values()]
@@ -201,6 +205,8 @@ class Plan:
                 self._guard(f"W{number}.get({key!r}, _MISSING) is not w{number}",
                             f"{description} was rebound")
         body = []
+        self._roots = {root for event in trace.events if event[0] == "backward"
+                       for root in event[1]}
         for leaf in trace.grads_read.values():
             name = self._leaf(leaf, body)
             self._guard(f"{name}._grad is None", f"{self._label(name)}.grad is None")
@@ -210,7 +216,7 @@ class Plan:
         self._names.update(
             _Structure=_Structure, _Settings=_Settings, _AnomalyMode=_AnomalyMode, MISS=MISS,
             _MISSING=_MISSING, _fit=_fit, _ndarray=np.ndarray,
-            _make=Tensor._make, _asarray=np.asarray, _copy_as=_copy_as,
+            _make=Tensor._make, _asarray=np.asarray, _copy_as=_copy_as, **inline.NAMES,
             _settings_count=self._settings_count, _settings_changed=self._settings_changed)
         arguments = [f"A{i}" for i in range(trace.arguments)]
         guards = "\n            or ".join(expression for expression, _ in self._guards)
@@ -224,17 +230,42 @@ class Plan:
     def _emit_op(self, event, lines):
         _, op, refs, number = event
         arrays = [self._array(r, lines) for r in refs]
-        forward = self._constant(op.forward, "f")
+        for name in op_fields(op):
+            value = getattr(op, name, None)
+            if isinstance(value, Tensor):
+                # BatchNorm's running statistics, which the op reads afresh at each forward:
+                # guarded like any state, since the Python that checked them when the op was
+                # made (their dtype against the input's) does not run in a replay.
+                self._object(value, lines)
         self._names[f"op{number}"] = op
         shape, dtype = self._trace.values[number]
-        call = f"{forward}({', '.join(arrays)})"
-        if shape == ():
-            call = f"_asarray({call})"
         described = ", ".join(self._label(a) for a in arrays)
         self.kernels.append(("forward", f"v{number} = {op!r}({described}) -> "
                                         f"{_describe(shape, dtype)}"))
+        if number not in self._roots:  # (a root's backward gets a gradient of any shape)
+            inlined = inline.forward(self, op, arrays, number, [self._meta(r) for r in refs],
+                                     lines)
+            if inlined is not None:
+                self._inlined[number] = inlined
+                return
+        forward = self._constant(op.forward, "f")
+        call = f"{forward}({', '.join(arrays)})"
+        if shape == ():
+            call = f"_asarray({call})"
         lines.append(f"    v{number} = {call}  # "
                      + _comment(f"{op!r} -> {_describe(shape, dtype)}"))
+
+    def _meta(self, ref):
+        """The shape and dtype of the array a reference names, when the plan fixes them (a
+        recorded value, a guarded state array, a constant), else None."""
+        kind, target = ref
+        if kind == "value":
+            return self._trace.values[target]
+        if kind == "state":
+            return target._array.shape, target._array.dtype
+        if kind == "constant":
+            return target.shape, target.dtype
+        return None
 
     def _emit_copy(self, event, lines):
         _, ref, dtype, number = event
@@ -279,9 +310,13 @@ class Plan:
             received.add(root)
         for number, edges in steps:
             targets = []
-            lines.append(f"    r = op{number}.backward(g{number})")
-            if not retain_graph:
-                lines.append(f"    op{number}.saved = None")
+            inlined = self._inlined.get(number)
+            if inlined is not None:
+                inlined.backward(f"g{number}", inlined.saved, lines)
+            else:
+                lines.append(f"    r = op{number}.backward(g{number})")
+                if not retain_graph:
+                    lines.append(f"    op{number}.saved = None")
             for position, (kind, target) in edges:
                 if kind == "value":
                     shape, dtype = values[target]

@@ -1,0 +1,132 @@
+"""The jit's inline templates (``tracing/inline.py``): Linear, ReLU and training BatchNorm
+written into a plan's code give eager's bits exactly, in every case a template covers or leaves
+to the op's methods, and they are in use (their fingerprints match the ops' code)."""
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+from tinygrad_bn import nn, optim
+from tinygrad_bn.ops.elementwise import ReLU
+from tinygrad_bn.ops.linalg import Linear
+from tinygrad_bn.ops.normalization import BatchNorm
+from tinygrad_bn.tracing import inline
+
+from test_jit_soundness import assert_same, run_both, snapshot
+
+
+@pytest.mark.parametrize("op_type", [Linear, ReLU, BatchNorm])
+def test_the_templates_transcribe_the_ops_as_they_are(op_type):
+    """Fails when the op's code (or a helper it calls) changed since its template was written:
+    read the template against the new code, fix it, and record the new fingerprint in
+    ``inline.EXPECTED``. (Until then plans call the op's methods: slower, never wrong.)"""
+    assert inline.fingerprint(op_type) == inline.EXPECTED[op_type], (
+        f"{op_type.__name__}'s code changed: its inline template in tracing/inline.py is not "
+        f"used until it is checked against the new code (fingerprint now "
+        f"{inline.fingerprint(op_type)})")
+    assert inline.transcribed(op_type)
+
+
+def _mlp(dtype, bias, batchnorm, track, affine, first_grad):
+    layers = [nn.Linear(6, 8, bias=bias)]
+    if batchnorm:
+        layers.append(nn.BatchNorm1d(8, track_running_stats=track, affine=affine))
+    layers += [nn.ReLU(), nn.Linear(8, 8, bias=not bias), nn.ReLU(), nn.Linear(8, 3)]
+    model = nn.Sequential(*layers).to(dtype)
+    if not first_grad:
+        model[0].weight.requires_grad_(False)
+    return model
+
+
+CASES = [  # dtype, bias, batchnorm, track_running_stats, affine, first weight requires grad
+    (tg.float32, False, True, True, True, True),
+    (tg.float64, True, True, True, True, True),
+    (tg.float32, True, True, False, True, True),
+    (tg.float64, False, True, True, False, True),
+    (tg.float32, True, False, True, True, False),
+    (tg.float64, False, True, True, True, False),
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_inlined_replays_equal_eager_bitwise(case):
+    dtype = case[0]
+    rng = np.random.default_rng(7)
+    calls = []
+    for n in (16, 16, 16, 16, 5, 5, 5, 16):  # the data changes every call; a second signature
+        x = tg.tensor(rng.standard_normal((n, 6))).to(dtype)
+        x.requires_grad_(n == 5)  # inputs that need a gradient: Linear's grad_x, arg .grad
+        calls.append((x, tg.tensor(rng.integers(0, 3, n))))
+
+    def build():
+        tg.manual_seed(3)
+        model = _mlp(*case)
+        optimizer = optim.Adam([p for p in model.parameters() if p.requires_grad], lr=0.05)
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss, x.grad
+        return step, {"state": lambda: snapshot(model, optimizer)}
+
+    step, texts = run_both(build, calls)
+    assert texts == [] and step.replays >= 4
+    assert "inline" in step.plan.source  # the templates ran, not the methods
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_inlined_forward_without_grad_and_in_eval_mode(training):
+    """Under no_grad only forwards are inlined; in eval mode BatchNorm is left to its methods
+    (its template covers training), Linear and ReLU still inlined."""
+    rng = np.random.default_rng(1)
+    calls = [(tg.tensor(rng.standard_normal((10, 6))),) for _ in range(5)]
+
+    def build():
+        tg.manual_seed(0)
+        model = _mlp(tg.float64, True, True, True, True, True).train(training)
+        return (lambda x: model(x) * 2), {"state": lambda: snapshot(model)}
+
+    with tg.no_grad():
+        step, texts = run_both(build, calls)
+    assert texts == [] and step.replays == 3
+    assert ("BatchNorm (training), inline" in step.plan.source) is training
+    assert "Linear, inline" in step.plan.source and "ReLU, inline" in step.plan.source
+
+
+def test_running_statistics_of_another_dtype_between_calls():
+    """Running statistics converted to another dtype between calls make eager raise (batch
+    norm's check of its inputs' dtypes, Python that a replay does not run): the replay must
+    raise too. The op's running-statistics tensors are guarded like any state, so the call
+    captures again and raises as eager does; the same conversion back replays again."""
+    rng = np.random.default_rng(2)
+    calls = [(tg.tensor(rng.standard_normal((12, 6))), tg.tensor(rng.integers(0, 3, 12)))
+             for _ in range(7)]
+
+    def to_float32(env):
+        norm = env["model"][1]
+        norm.running_mean.data = norm.running_mean.data.float()
+        norm.running_var.data = norm.running_var.data.float()
+
+    def build():
+        tg.manual_seed(4)
+        model = _mlp(tg.float64, True, True, True, True, True)
+        optimizer = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step, {"state": lambda: snapshot(model, optimizer), "model": model}
+
+    def to_float64(env):
+        norm = env["model"][1]
+        norm.running_mean.data = norm.running_mean.data.double()
+        norm.running_var.data = norm.running_var.data.double()
+
+    step, texts = run_both(build, calls[:4] + [to_float32] + calls[4:6] + [to_float64]
+                           + calls[4:])
+    assert texts == [] and step.replays >= 3
