@@ -8,8 +8,10 @@ once at the end. For each op of the table:
   untouched by the decorator).
 
 Also: the float32 path copies nothing, an in-place write to a saved float16 input is still
-caught, and where PyTorch's float16 kernels round more often than once (the last-dim
-log_softmax, nll_loss's float16 cascade sum, cross_entropy composed of those) its results are
+caught, a jit replay of float16 ops gives eager's bits, and where PyTorch's kernels round
+otherwise than once (the last-dim log_softmax, nll_loss's float16 cascade sum, cross_entropy
+composed of those, batch_norm's float16 statistics, binary_cross_entropy_with_logits, float16
+linspace, floor division and fmod, histc's bins, histogram's sequential sums) its results are
 matched bit for bit."""
 
 import numpy as np
