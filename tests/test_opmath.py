@@ -8,8 +8,10 @@ once at the end. For each op of the table:
   untouched by the decorator).
 
 Also: the float32 path copies nothing, an in-place write to a saved float16 input is still
-caught, and where PyTorch's float16 kernels round more often than once (the last-dim
-log_softmax, nll_loss's float16 cascade sum, cross_entropy composed of those) its results are
+caught, a jit replay of float16 ops gives eager's bits, and where PyTorch's kernels round
+otherwise than once (the last-dim log_softmax, nll_loss's float16 cascade sum, cross_entropy
+composed of those, batch_norm's float16 statistics, binary_cross_entropy_with_logits, float16
+linspace, floor division and fmod, histc's bins, histogram's sequential sums) its results are
 matched bit for bit."""
 
 import numpy as np
@@ -32,6 +34,13 @@ def _inputs(shapes, seed=0, scale=3.0, divisor=None):
 CASES = {
     "gelu": (lambda lib, x: lib.nn.functional.gelu(x), [(40, 50)]),
     "gelu_tanh": (lambda lib, x: lib.nn.functional.gelu(x, approximate="tanh"), [(40, 50)]),
+    "sigmoid": (lambda lib, x: x.sigmoid(), [(40, 50)]),
+    "rsqrt": (lambda lib, x: x.rsqrt(), [(40, 50)], 0),
+    "silu": (lambda lib, x: lib.nn.functional.silu(x), [(40, 50)]),
+    "softplus": (lambda lib, x: lib.nn.functional.softplus(x, beta=2.0, threshold=5.0),
+                 [(40, 50)]),
+    "leaky_relu": (lambda lib, x: lib.nn.functional.leaky_relu(x, 0.1), [(40, 50)]),
+    "cube": (lambda lib, x: x ** 3, [(40, 50)]),
     "lerp_tensor": (lambda lib, a, b, w: lib.lerp(a, b, w), [(30, 40), (30, 40), (30, 40)]),
     "lerp_scalar": (lambda lib, a, b: lib.lerp(a, b, 0.4), [(30, 40), (40,)]),
     "lerp_scalar_large": (lambda lib, a, b: lib.lerp(a, b, 0.7), [(30, 40), (30, 40)]),
@@ -345,3 +354,51 @@ def test_histc_bins_values_as_pytorch_does(dtype, bins, low, high):
     theirs = torch.histc(torch.from_numpy(x), bins, low, high).numpy()
     assert ours.dtype == theirs.dtype
     np.testing.assert_array_equal(ours, theirs)
+
+
+@pytest.mark.parametrize("pos_weight", [False, True])
+def test_float16_bce_with_logits_is_pytorchs_bit_for_bit(pos_weight):
+    """PyTorch's float16 binary_cross_entropy_with_logits: log_sigmoid rounded once (opmath),
+    then ``(1 - t) * x - log_sigmoid(x)`` (weighted by ``1 + (p - 1) t``) op by op."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = rng.normal(0, 2, (200, 250)).astype(np.float16)
+    target = rng.random((200, 250)).astype(np.float16)
+    weight = (rng.random(250) * 3).astype(np.float16) if pos_weight else None
+    results = []
+    for lib, convert in ((tg, tg.tensor), (torch, torch.from_numpy)):
+        results.append(lib.nn.functional.binary_cross_entropy_with_logits(
+            convert(x), convert(target), reduction="none",
+            pos_weight=None if weight is None else convert(weight)).numpy())
+    np.testing.assert_array_equal(*results)
+    logits = tg.tensor(rng.normal(0, 2, (3, 4)), requires_grad=True)
+    probabilities = tg.tensor(rng.random((3, 4)))
+    assert tg.gradcheck(lambda t: F.binary_cross_entropy_with_logits(t, probabilities), (logits,))
+
+
+def test_jit_replays_float16_linear_and_batch_norm_as_eager():
+    """The jit's inline templates transcribe the float32/float64 code of Linear and BatchNorm;
+    a float16 plan calls the ops (which compute in float32), so a replay gives eager's bits
+    (a template computing in float16 did not)."""
+    from tinygrad_bn import nn
+
+    def make():
+        tg.manual_seed(0)
+        return nn.Sequential(nn.Linear(8, 6), nn.BatchNorm1d(6), nn.ReLU(),
+                             nn.Linear(6, 3)).to(tg.float16)
+
+    model, twin = make(), make()
+
+    def step(module, x):
+        loss = module(x).sum()
+        loss.backward()
+        return loss
+
+    replay = tg.jit(lambda x: step(model, x))
+    rng = np.random.default_rng(0)
+    for _ in range(4):  # new data each call: captured once, then replayed
+        x = tg.tensor(rng.normal(size=(5, 8)), dtype=tg.float16)
+        assert replay(x).item() == step(twin, x).item()
+        for ours, eager in zip(model.parameters(), twin.parameters()):
+            np.testing.assert_array_equal(ours.grad.numpy(), eager.grad.numpy())
+            ours.grad = eager.grad = None

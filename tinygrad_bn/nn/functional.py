@@ -75,9 +75,15 @@ def _floating_only(input, kernel):
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """``x`` where ``x > 0``, else ``negative_slope * x`` (slope at 0, as PyTorch). Floating
-    tensors only, as in PyTorch (the same for ``elu``, ``silu``, ``gelu``, ``softplus``)."""
+    tensors only, as in PyTorch (the same for ``elu``, ``silu``, ``gelu``, ``softplus``);
+    float16 in float32, rounded once, as PyTorch's kernel."""
     _floating_only(input, "leaky_relu_cpu")
-    return _maybe_inplace(input, where(input > 0, input, input * negative_slope), inplace)
+    return _maybe_inplace(input, in_opmath(_leaky_relu, input, negative_slope=negative_slope),
+                          inplace)
+
+
+def _leaky_relu(input, negative_slope):
+    return where(input > 0, input, input * negative_slope)
 
 
 def relu6(input: Tensor, inplace: bool = False) -> Tensor:
@@ -111,7 +117,7 @@ def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """``x * sigmoid(x)`` (also called swish)."""
     _floating_only(input, "silu_cpu")
-    return _maybe_inplace(input, input * input.sigmoid(), inplace)
+    return _maybe_inplace(input, in_opmath(lambda x: x * x.sigmoid(), input), inplace)
 
 
 def gelu(input: Tensor, approximate: str = "none", fused: bool = True) -> Tensor:
@@ -134,6 +140,10 @@ def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tenso
     """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``
     (where the two agree to float precision), as PyTorch."""
     _floating_only(input, "softplus_cpu")
+    return in_opmath(_softplus, input, beta=beta, threshold=threshold)
+
+
+def _softplus(input, beta, threshold):
     scaled = input * beta
     smooth = (scaled.clamp(max=threshold)).exp().log1p() / beta
     return where(scaled > threshold, input, smooth)
@@ -507,6 +517,8 @@ def _cross_entropy_float16(input, target, weight, ignore_index, reduction, label
     class_dim = 0 if input._array.ndim == 1 else 1
     classes = input._array.shape[class_dim]
     log_p = input.log_softmax(class_dim)
+    if weight is not None:  # no gradient, in the input's dtype, as the fused op takes them
+        weight = weight.detach().to(input.dtype)
     if weight is not None and input._array.ndim > 1:  # the class weights along the class dim
         weight_view = weight.reshape(classes, *([1] * (input._array.ndim - 2)))
     else:
@@ -731,7 +743,9 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
             "The function 'binary_cross_entropy_with_logits' is not differentiable with respect "
             "to argument 'pos_weight'. This input cannot have requires_grad True."
         )
-    softplus_negative = (-input.abs()).exp().log1p() + (-input).clamp(min=0)
+    # -log(sigmoid(x)), computed as one op (float16 in float32, rounded once), as PyTorch's
+    # log_sigmoid; the rest op by op, as PyTorch composes it
+    softplus_negative = in_opmath(_softplus_negative, input)
     if pos_weight is None:
         losses = (1 - target) * input + softplus_negative
     else:
@@ -739,6 +753,11 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     if weight is not None:
         losses = losses * weight
     return _reduce(losses, reduction, None)
+
+
+def _softplus_negative(input):
+    """``log(1 + exp(-x)) = log1p(exp(-|x|)) + max(-x, 0)``, which never overflows."""
+    return (-input.abs()).exp().log1p() + (-input).clamp(min=0)
 
 
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ..autograd.graph import Op
-from .opmath import opmath
+from .opmath import HALF as _HALF, opmath
 
 
 _ZEROS = {}
@@ -109,6 +109,9 @@ class Pow(Op):
         n = _small_power(base, exponent)
         if n == 2:
             out = base * base
+        elif n == 3 and base.dtype is _HALF:  # one rounding of x*x*x, as PyTorch's kernel
+            wide = base.astype(np.float32)
+            out = (wide * wide * wide).astype(_HALF)
         elif n == 3:
             out = base * base
             out *= base
@@ -274,6 +277,7 @@ class Tanh(Op):
         return (_times(local, grad_output),)
 
 
+@opmath
 class Sigmoid(Op):
     """``1 / (1 + exp(-a))``, computed without overflow for large ``|a|``.
 
@@ -518,6 +522,7 @@ class Expm1(Op):
         return (grad_output * (out + 1),)
 
 
+@opmath
 class Rsqrt(Op):
     """``1 / sqrt(a)``. Gradient: ``-grad_output * out**3 / 2``."""
 

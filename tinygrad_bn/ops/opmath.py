@@ -56,9 +56,10 @@ def opmath(cls):
     ``backward`` wrapped."""
     forward = cls.forward
 
-    def forward_in_opmath(self, *arrays):
-        if not arrays or arrays[0].dtype is not HALF:
-            return forward(self, *arrays)
+    def forward_in_opmath(self, first, *rest):
+        if first.dtype is not HALF:  # float32/float64: straight through, nothing copied
+            return forward(self, first, *rest)
+        arrays = (first, *rest)
         wide = [widen(a) if isinstance(a, np.ndarray) else a for a in arrays]
         out = forward(self, *wide)
         out16 = narrow(np.asarray(out))
@@ -94,9 +95,11 @@ def opmath_backward(cls):
 
 def _rename(wrapper, method, cls):
     """Give ``wrapper`` the name and docstring (its own or the one it inherits) of the
-    ``method`` of ``cls`` it wraps."""
+    ``method`` of ``cls`` it wraps, and ``__wrapped__``: ``inspect.getsource`` then reads the
+    op's own code (the jit's inline templates fingerprint it)."""
     name = method.__name__
     wrapper.__name__ = name
+    wrapper.__wrapped__ = method
     wrapper.__doc__ = next((vars(c)[name].__doc__ for c in cls.__mro__
                             if name in vars(c) and vars(c)[name].__doc__), None)
     wrapper.__qualname__ = f"{cls.__qualname__}.{method.__name__}"

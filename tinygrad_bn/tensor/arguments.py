@@ -47,15 +47,15 @@ def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=
     return a, b
 
 
-def in_opmath(function, *tensors):
-    """``function(*tensors)`` computed as PyTorch's fused kernel for it computes float16
-    (``ops/opmath.py``): with float16 among ``tensors`` and no float32 or float64 (which would
-    promote the result anyway), each float16 tensor is widened to float32 (``Tensor.float``,
-    so gradients flow back through the cast), ``function`` runs on those, and its float32 result
-    is rounded to float16 once. For a function of several ops (``addcmul``, ``addmm``,
-    ``huber_loss``) whose intermediate results PyTorch never rounds to float16. Any other
-    dtypes call ``function(*tensors)`` as it is, after one dtype test per tensor. ``None``
-    entries (an absent bias) pass through."""
+def in_opmath(function, *tensors, **keywords):
+    """``function(*tensors, **keywords)`` computed as PyTorch's fused kernel for it computes
+    float16 (``ops/opmath.py``): with float16 among ``tensors`` and no float32 or float64
+    (which would promote the result anyway), each float16 tensor is widened to float32
+    (``Tensor.float``, so gradients flow back through the cast), ``function`` runs on those,
+    and its float32 result is rounded to float16 once. For a function of several ops
+    (``addcmul``, ``addmm``, ``huber_loss``) whose intermediate results PyTorch never rounds
+    to float16. Any other dtypes call ``function`` as it is, after one dtype test per tensor.
+    ``None`` entries (an absent bias) pass through."""
     half = False
     for t in tensors:
         if t is not None:
@@ -63,11 +63,11 @@ def in_opmath(function, *tensors):
             if dtype is HALF:
                 half = True
             elif dtype.kind == "f":
-                return function(*tensors)
+                return function(*tensors, **keywords)
     if not half:
-        return function(*tensors)
+        return function(*tensors, **keywords)
     out = function(*[t.float() if t is not None and t._array.dtype is HALF else t
-                     for t in tensors])
+                     for t in tensors], **keywords)
     return out.half() if out._array.dtype is FLOAT else out
 
 

@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -185,14 +184,14 @@ class ArithmeticMethods:
         for label, t in (("mat1", mat1), ("mat2", mat2)):
             if t.ndim != 2:
                 raise RuntimeError(f"{label} must be a matrix, got {t.ndim}-D tensor")
-        return in_opmath(functools.partial(_addmm, beta=beta, alpha=alpha), self, mat1, mat2)
+        return in_opmath(_addmm, self, mat1, mat2, beta=beta, alpha=alpha)
 
     def addcmul(self, tensor1: Tensor, tensor2: Tensor, *, value: Number = 1) -> Tensor:
         """``self + value * tensor1 * tensor2``, elementwise with broadcasting (integer tensors
         truncate ``value``, as in PyTorch); float16 in float32, rounded once, as PyTorch."""
         tensor1 = _tensor_argument(tensor1, "addcmul", "tensor1", 1)
         tensor2 = _tensor_argument(tensor2, "addcmul", "tensor2", 2)
-        return in_opmath(functools.partial(_addcmul, value=value), self, tensor1, tensor2)
+        return in_opmath(_addcmul, self, tensor1, tensor2, value=value)
 
     def addcdiv(self, tensor1: Tensor, tensor2: Tensor, *, value: Number = 1) -> Tensor:
         """``self + value * tensor1 / tensor2``, elementwise with broadcasting; PyTorch refuses
@@ -208,7 +207,7 @@ class ArithmeticMethods:
                 "tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / "
                 "tensor2) for float inputs. The future addcdiv behavior is just the latter "
                 "implementation: (input + value * tensor1 / tensor2), for all dtypes.")
-        return in_opmath(functools.partial(_addcdiv, value=value), self, tensor1, tensor2)
+        return in_opmath(_addcdiv, self, tensor1, tensor2, value=value)
 
     def lerp(self, end: Tensor, weight: Tensor | Number) -> Tensor:
         """Linear interpolation ``self + weight * (end - self)``, with ``weight`` a number or a
