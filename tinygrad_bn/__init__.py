@@ -31,6 +31,7 @@ from .tensor import (  # noqa: A004 - pow is torch.pow
     Tensor, broadcast_shapes, broadcast_tensors, cat, einsum, hstack, is_tensor, meshgrid, pow,
     stack, std_mean, var_mean, vstack, where,
 )
+from .tensor import out_argument as _out  # noqa: E402
 from .counting import histc, histogram, unique
 from .sampling import (
     bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
@@ -51,18 +52,19 @@ short = int16
 int = int32
 long = int64
 
-# Module-level forms of the Tensor methods, as torch.exp(x), torch.sum(x, dim=1), ...
-add = Tensor.add
-sub = Tensor.sub
-mul = Tensor.mul
-div = Tensor.div
-divide = true_divide = Tensor.div
+# Module-level forms of the Tensor methods, as torch.exp(x), torch.sum(x, dim=1), ...; those
+# wrapped in _out.with_out also take PyTorch's out= (tensor/out_argument.py).
+add = _out.with_out(Tensor.add, dtype=_out.CAST)
+sub = _out.with_out(Tensor.sub, dtype=_out.CAST)
+mul = _out.with_out(Tensor.mul, dtype=_out.CAST)
+div = _out.with_out(Tensor.div, dtype=_out.CAST)
+divide = true_divide = div
 floor_divide = Tensor.floor_divide
 remainder = Tensor.remainder
 fmod = Tensor.fmod
 neg = Tensor.neg
-mm = Tensor.mm
-bmm = Tensor.bmm
+mm = _out.with_out(Tensor.mm, dtype=_out.EXACT, overlap=None)
+bmm = _out.with_out(Tensor.bmm, dtype=_out.EXACT, overlap=None)
 clone = Tensor.clone
 numel = Tensor.numel
 sin = Tensor.sin
@@ -97,37 +99,37 @@ split = Tensor.split
 chunk = Tensor.chunk
 tril = Tensor.tril
 triu = Tensor.triu
-gather = Tensor.gather
+gather = _out.with_out(Tensor.gather, dtype=_out.EXACT, overlap="any")
 scatter = Tensor.scatter
 scatter_add = Tensor.scatter_add
 scatter_reduce = Tensor.scatter_reduce
-sort = Tensor.sort
+sort = _out.with_out(Tensor.sort, dtype=_out.EXACT, overlap=None)
 argsort = Tensor.argsort
-topk = Tensor.topk
+topk = _out.with_out(Tensor.topk, dtype=_out.EXACT, overlap=None)
 cumsum = Tensor.cumsum
 prod = Tensor.prod
-exp = Tensor.exp
-log = Tensor.log
-sqrt = Tensor.sqrt
+exp = _out.with_out(Tensor.exp, dtype=_out.CAST)
+log = _out.with_out(Tensor.log, dtype=_out.CAST)
+sqrt = _out.with_out(Tensor.sqrt, dtype=_out.CAST)
 tanh = Tensor.tanh
 sigmoid = Tensor.sigmoid
 relu = Tensor.relu
-abs = Tensor.abs
-clamp = Tensor.clamp
+abs = _out.with_out(Tensor.abs, dtype=_out.FOUND)
+clamp = _out.with_out(Tensor.clamp, dtype=_out.FOUND)
 masked_fill = Tensor.masked_fill
 t = Tensor.t
 detach = Tensor.detach
 maximum = Tensor.maximum
 minimum = Tensor.minimum
-matmul = Tensor.matmul
-sum = Tensor.sum
-mean = Tensor.mean
+matmul = _out.with_out(Tensor.matmul, dtype=_out.EXACT, overlap=None)
+sum = _out.with_out(Tensor.sum, dtype=_out.ANY, overlap=None)
+mean = _out.with_out(Tensor.mean, dtype=_out.CAST, overlap=None)
 var = Tensor.var
 std = Tensor.std
-max = Tensor.max
-min = Tensor.min
-amax = Tensor.amax
-amin = Tensor.amin
+max = _out.with_out(Tensor.max, dtype=_out.CAST, overlap=None)
+min = _out.with_out(Tensor.min, dtype=_out.CAST, overlap=None)
+amax = _out.with_out(Tensor.amax, dtype=_out.SAME_AS_INPUT, overlap=None)
+amin = _out.with_out(Tensor.amin, dtype=_out.SAME_AS_INPUT, overlap=None)
 argmax = Tensor.argmax
 argmin = Tensor.argmin
 logsumexp = Tensor.logsumexp
@@ -139,7 +141,13 @@ squeeze = Tensor.squeeze
 unsqueeze = Tensor.unsqueeze
 transpose = Tensor.transpose
 permute = Tensor.permute
-concat = concatenate = cat
+concat = concatenate = cat = _out.with_out(cat, dtype=_out.CAT, overlap="any")
+stack = _out.with_out(stack, dtype=_out.CAT, overlap="any")
+where = _out.with_out(where, dtype=_out.WHERE)
+arange = _out.with_out(arange, dtype=_out.ANY, overlap=None, prepare=_out.arange_out_dtype,
+                          resize_warning=_out.arange_resize_warning)
+bernoulli = _out.with_out(bernoulli, dtype=_out.ANY, overlap=None)
+multinomial = _out.with_out(multinomial, dtype=_out.MULTINOMIAL, overlap=None)
 row_stack = vstack
 square = Tensor.square
 dot = Tensor.dot
@@ -149,10 +157,10 @@ logical_not = Tensor.logical_not
 logical_and = Tensor.logical_and
 logical_or = Tensor.logical_or
 logical_xor = Tensor.logical_xor
-masked_select = Tensor.masked_select
+masked_select = _out.with_out(Tensor.masked_select, dtype=_out.SAME_SCALAR, overlap="any")
 nonzero = Tensor.nonzero
 argwhere = Tensor.argwhere
-index_select = Tensor.index_select
+index_select = _out.with_out(Tensor.index_select, dtype=_out.SAME_SCALAR, overlap="any")
 unbind = Tensor.unbind
 narrow = Tensor.narrow
 is_floating_point = Tensor.is_floating_point
@@ -185,11 +193,12 @@ broadcast_to = Tensor.broadcast_to
 diag = Tensor.diag
 trace = Tensor.trace
 median = Tensor.median
-kthvalue = Tensor.kthvalue
+kthvalue = _out.with_out(
+    Tensor.kthvalue, dtypes_of_tuple=(_out.KTHVALUE_VALUES, _out.KTHVALUE_INDICES), overlap="any")
 mode = Tensor.mode
 cummax = Tensor.cummax
 cummin = Tensor.cummin
-aminmax = Tensor.aminmax
+aminmax = _out.with_out(Tensor.aminmax, dtype=_out.EXACT, overlap=None)
 count_nonzero = Tensor.count_nonzero
 zero_ = Tensor.zero_
 
