@@ -122,7 +122,7 @@ detach = Tensor.detach
 maximum = Tensor.maximum
 minimum = Tensor.minimum
 matmul = _out.with_out(Tensor.matmul, dtype=_out.EXACT, overlap=None)
-sum = _out.with_out(Tensor.sum, dtype=_out.ANY, overlap=None)
+sum = _out.with_out(Tensor.sum, dtype=_out.ANY, overlap=None, prepare=_out.out_dtype_if_none)
 mean = _out.with_out(Tensor.mean, dtype=_out.CAST, overlap=None)
 var = Tensor.var
 std = Tensor.std

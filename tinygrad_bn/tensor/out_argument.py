@@ -9,14 +9,17 @@ One mechanism, ``with_out``, wraps a function that does not know about ``out``. 
    ``add(): functions with out=... arguments don't support automatic differentiation, but one
    of the arguments requires grad.``;
 3. the result computed as without ``out`` (under ``no_grad``; the function's own errors come
-   first);
+   first, except for a rule on ``out``'s dtype alone, ``multinomial``'s int64, checked before);
+   ``arange`` and ``sum`` compute in ``out``'s dtype (``prepare``);
 4. each result's dtype checked against its ``out`` by the op's rule (``CAST``: PyTorch's
    ``can_cast``, same or lower category; ``EXACT``: the same dtype; ``ANY``; and a few ops'
    own messages);
 5. overlap refused: ``out`` whose elements share memory (an ``expand``\\ed tensor) always; for
    ``overlap="partial"`` (PyTorch's elementwise kernels) an ``out`` that shares only part of an
    input's memory, so ``exp(x, out=x)`` is fine; for ``overlap="any"`` (``cat``, ``gather``,
-   ``index_select``, ``masked_select``, ``kthvalue``) any sharing, ``out`` being an input too;
+   ``index_select``, ``masked_select``, ``kthvalue``) any sharing, ``out`` being an input too.
+   As PyTorch, memory is compared only between tensors that each fill one gapless block (a
+   slice such as ``x[:, :2]`` is "too hard" and passes);
 6. a wrongly shaped ``out`` resized to the result's shape (a fresh array: views of it no longer
    see it), with PyTorch's deprecation warning when it held elements;
 7. the values copied in (cast to ``out``'s dtype), ``out``'s version bumped as by an in-place
@@ -225,12 +228,26 @@ def _check_overlap(out, result, inputs, overlap):
             if overlap == "any":
                 raise RuntimeError(OVERLAP_ERROR)
             continue
+        if not (_dense(array) and _dense(t._array)):
+            continue  # PyTorch's "too hard" to tell: allowed
         if not np.shares_memory(array, t._array):
             continue
         same = (array.__array_interface__["data"][0] == t._array.__array_interface__["data"][0]
                 and array.shape == t._array.shape and array.strides == t._array.strides)
         if overlap == "any" or not same:
             raise RuntimeError(OVERLAP_ERROR)
+
+
+def _dense(array):
+    """Whether ``array``'s elements fill one block of memory with no gaps (in some order of
+    its dimensions): PyTorch compares the memory of such tensors only."""
+    expected = array.itemsize
+    for stride, size in sorted((abs(st), n) for st, n in zip(array.strides, array.shape)
+                               if n != 1):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
 
 
 def _write(out, array, resize_warning):
@@ -263,3 +280,9 @@ def arange_resize_warning(old, new):
             f"match the computed number of elements {new[0]}. Note that this may occur as a "
             f"result of rounding error. The out tensor will be resized to a tensor of shape "
             f"({new[0]},).")
+
+
+def out_dtype_if_none(out, kwargs):
+    """``sum(..., out=o)`` sums in ``o``'s dtype (as ``dtype=o.dtype``) unless given one."""
+    if kwargs.get("dtype") is None:
+        kwargs["dtype"] = out._array.dtype
