@@ -51,7 +51,8 @@ def _same(call, values=True):
     our_parts = tuple(ours) if isinstance(ours, tuple) else (ours,)
     assert len(our_parts) == len(their_parts)
     for mine, other in zip(our_parts, their_parts):
-        assert str(mine.dtype) == str(other.dtype).replace("torch.", "") and tuple(mine.shape) == tuple(other.shape)
+        assert str(mine.dtype) == str(other.dtype).replace("torch.", "")
+        assert tuple(mine.shape) == tuple(other.shape)
         if values:
             np.testing.assert_allclose(_values(mine), _values(other), rtol=1e-6)
     return ours
@@ -312,3 +313,33 @@ def test_method_forms_take_no_out():
     """PyTorch's Tensor methods have no out=; only the module-level functions do."""
     with pytest.raises(TypeError):
         tg.tensor(A).add(tg.tensor(B), out=tg.empty(2, 3))
+
+
+UNARY = ["exp", "log", "sqrt", "abs", "neg", "sin", "cos", "tanh", "sigmoid", "log2", "log1p",
+         "expm1", "rsqrt", "erf", "square", "floor", "ceil", "round", "sign", "trunc",
+         "logical_not"]
+BINARY = ["add", "sub", "mul", "div", "pow", "maximum", "minimum", "remainder", "fmod",
+          "floor_divide", "atan2", "eq", "ne", "lt", "le", "gt", "ge", "logical_and",
+          "logical_or", "logical_xor"]
+OUT_DTYPES = ["float32", "float64", "int64", "bool"]
+
+
+@pytest.mark.parametrize("out_dtype", OUT_DTYPES)
+@pytest.mark.parametrize("name", UNARY)
+def test_unary_functions_as_pytorch(name, out_dtype):
+    """Each elementwise function's dtype rule (can_cast, or the same dtype exactly) and values."""
+    _same(lambda m: getattr(m, name)(_t(m, np.abs(A) + 0.25),
+                                     out=m.empty(2, 3, dtype=getattr(m, out_dtype))))
+
+
+@pytest.mark.parametrize("out_dtype", OUT_DTYPES)
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_functions_as_pytorch(name, out_dtype):
+    _same(lambda m: getattr(m, name)(_t(m, A), _t(m, B),
+                                     out=m.empty(2, 3, dtype=getattr(m, out_dtype))))
+
+
+@pytest.mark.parametrize("out_dtype", ["float32", "float64", "int32", "int64"])
+@pytest.mark.parametrize("name", ["cumsum", "prod", "argmax", "argmin", "sum", "mean"])
+def test_reductions_as_pytorch(name, out_dtype):
+    _same(lambda m: getattr(m, name)(_t(m, A), 1, out=m.empty(0, dtype=getattr(m, out_dtype))))

@@ -29,6 +29,7 @@ One mechanism, ``with_out``, wraps a function that does not know about ``out``. 
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 
 import numpy as np
@@ -161,6 +162,10 @@ def with_out(function, name=None, *, dtype=CAST, dtypes_of_tuple=(EXACT, EXACT),
         return _call_with_out(function, name, args, kwargs, out, dtype, dtypes_of_tuple,
                               overlap, prepare, resize_warning)
 
+    function_with_out.__doc__ = (
+        (inspect.getdoc(function) or "") + "\n\nWith ``out=`` (keyword only) the result is written "
+        "into that tensor (a tuple of tensors for several results), which is returned, as "
+        "PyTorch does: ``tinygrad_bn/tensor/out_argument.py`` says the rules.").lstrip()
     return function_with_out
 
 
