@@ -253,6 +253,7 @@ OVERLAPS = [
     ("add-shifted", lambda m: (lambda x: m.add(x[:2], 1, out=x[1:3]))(_t(m, P))),
     ("exp-other-row", lambda m: (lambda x: (m.exp(x[0], out=x[1]), x)[1])(_t(m, A))),
     ("cat-disjoint", lambda m: (lambda x: (m.cat([x[:2]], out=x[2:]), x)[1])(_t(m, P))),
+    ("expanded-one-element-out", lambda m: m.exp(_t(m, [0.5]), out=m.ones(1).expand(1))),
     ("expanded-out", lambda m: m.exp(_t(m, A), out=m.ones(1, 3).expand(2, 3))),
     ("into-view", lambda m: (lambda base: (m.add(_t(m, A), 1, out=base[:, 1:]), base)[1])(
         m.zeros(2, 4))),

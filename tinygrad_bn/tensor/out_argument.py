@@ -257,8 +257,9 @@ def _dense(array):
 
 def _write(out, array, resize_warning):
     """``array``'s values into ``out``, resized to its shape if need be; bumps the version."""
-    if out._array.shape != array.shape:
-        if out._array.size:
+    if out._array.shape != array.shape or not out._array.flags.writeable:
+        # (read-only here: an expand of one element to one, which PyTorch writes)
+        if out._array.shape != array.shape and out._array.size:
             old, new = list(out._array.shape), list(array.shape)
             message = (resize_warning(old, new) if resize_warning is not None
                        else RESIZE_WARNING.format(old=old, new=new))
