@@ -485,42 +485,23 @@ XFAILS = {
     '__rmatmul__': {
         'precision': 'float32:13',
     },
-    'amax': {
-        'silent error type': 'error:5',
-    },
-    'amin': {
-        'silent error type': 'error:5',
-    },
-    'aminmax': {
-        'silent error type': 'error:3',
-    },
-    'arange': {
-        'silent error type': 'error:6',
-    },
     'bernoulli': {
-        'silent error type': 'error:0',
+        'silent accepted': 'error:0',
     },
     'cat': {
-        'silent error message': 'error:13',
-        'silent error type': 'error:0,6-8',
+        'silent accepted': 'error:0,8',
     },
     'gather': {
-        'silent error type': 'error:1,5-7',
+        'silent accepted': 'error:5,7',
     },
     'index_select': {
-        'silent error type': 'error:0',
-    },
-    'kthvalue': {
-        'silent error type': 'error:0',
+        'silent accepted': 'error:0',
     },
     'masked_select': {
-        'silent error type': 'error:0-2',
+        'silent accepted': 'error:0',
     },
     'matmul': {
         'precision': 'float32:13',
-    },
-    'multinomial': {
-        'silent error type': 'error:2',
     },
 }
 

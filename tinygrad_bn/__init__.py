@@ -31,6 +31,7 @@ from .tensor import (  # noqa: A004 - pow is torch.pow
     Tensor, broadcast_shapes, broadcast_tensors, cat, einsum, hstack, is_tensor, meshgrid, pow,
     stack, std_mean, var_mean, vstack, where,
 )
+from .tensor import out_argument as _out  # noqa: E402
 from .counting import histc, histogram, unique
 from .sampling import (
     bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
@@ -51,39 +52,40 @@ short = int16
 int = int32
 long = int64
 
-# Module-level forms of the Tensor methods, as torch.exp(x), torch.sum(x, dim=1), ...
-add = Tensor.add
-sub = Tensor.sub
-mul = Tensor.mul
-div = Tensor.div
-divide = true_divide = Tensor.div
-floor_divide = Tensor.floor_divide
-remainder = Tensor.remainder
-fmod = Tensor.fmod
-neg = Tensor.neg
-mm = Tensor.mm
-bmm = Tensor.bmm
+# Module-level forms of the Tensor methods, as torch.exp(x), torch.sum(x, dim=1), ...; those
+# wrapped in _out.with_out also take PyTorch's out= (tensor/out_argument.py).
+add = _out.with_out(Tensor.add, dtype=_out.CAST)
+sub = _out.with_out(Tensor.sub, dtype=_out.CAST)
+mul = _out.with_out(Tensor.mul, dtype=_out.CAST)
+div = _out.with_out(Tensor.div, dtype=_out.CAST)
+divide = true_divide = div
+floor_divide = _out.with_out(Tensor.floor_divide, dtype=_out.CAST)
+remainder = _out.with_out(Tensor.remainder, dtype=_out.CAST)
+fmod = _out.with_out(Tensor.fmod, dtype=_out.CAST)
+neg = _out.with_out(Tensor.neg, dtype=_out.FOUND)
+mm = _out.with_out(Tensor.mm, dtype=_out.EXACT, overlap=None)
+bmm = _out.with_out(Tensor.bmm, dtype=_out.EXACT, overlap=None)
 clone = Tensor.clone
 numel = Tensor.numel
-sin = Tensor.sin
-cos = Tensor.cos
-log2 = Tensor.log2
+sin = _out.with_out(Tensor.sin, dtype=_out.CAST)
+cos = _out.with_out(Tensor.cos, dtype=_out.CAST)
+log2 = _out.with_out(Tensor.log2, dtype=_out.CAST)
 log10 = Tensor.log10
-log1p = Tensor.log1p
-expm1 = Tensor.expm1
-rsqrt = Tensor.rsqrt
-erf = Tensor.erf
-floor = Tensor.floor
-ceil = Tensor.ceil
-round = Tensor.round
-trunc = Tensor.trunc
-sign = Tensor.sign
-eq = Tensor.eq
-ne = Tensor.ne
-lt = Tensor.lt
-le = Tensor.le
-gt = Tensor.gt
-ge = Tensor.ge
+log1p = _out.with_out(Tensor.log1p, dtype=_out.CAST)
+expm1 = _out.with_out(Tensor.expm1, dtype=_out.CAST)
+rsqrt = _out.with_out(Tensor.rsqrt, dtype=_out.CAST)
+erf = _out.with_out(Tensor.erf, dtype=_out.CAST)
+floor = _out.with_out(Tensor.floor, dtype=_out.FOUND)
+ceil = _out.with_out(Tensor.ceil, dtype=_out.FOUND)
+round = _out.with_out(Tensor.round, dtype=_out.FOUND)
+trunc = _out.with_out(Tensor.trunc, dtype=_out.FOUND)
+sign = _out.with_out(Tensor.sign, dtype=_out.FOUND)
+eq = _out.with_out(Tensor.eq, dtype=_out.ANY)
+ne = _out.with_out(Tensor.ne, dtype=_out.ANY)
+lt = _out.with_out(Tensor.lt, dtype=_out.ANY)
+le = _out.with_out(Tensor.le, dtype=_out.ANY)
+gt = _out.with_out(Tensor.gt, dtype=_out.ANY)
+ge = _out.with_out(Tensor.ge, dtype=_out.ANY)
 isnan = Tensor.isnan
 isinf = Tensor.isinf
 isfinite = Tensor.isfinite
@@ -97,39 +99,41 @@ split = Tensor.split
 chunk = Tensor.chunk
 tril = Tensor.tril
 triu = Tensor.triu
-gather = Tensor.gather
+gather = _out.with_out(Tensor.gather, dtype=_out.EXACT, overlap="any")
 scatter = Tensor.scatter
 scatter_add = Tensor.scatter_add
 scatter_reduce = Tensor.scatter_reduce
-sort = Tensor.sort
+sort = _out.with_out(Tensor.sort, dtype=_out.EXACT, overlap=None)
 argsort = Tensor.argsort
-topk = Tensor.topk
-cumsum = Tensor.cumsum
-prod = Tensor.prod
-exp = Tensor.exp
-log = Tensor.log
-sqrt = Tensor.sqrt
-tanh = Tensor.tanh
-sigmoid = Tensor.sigmoid
+topk = _out.with_out(Tensor.topk, dtype=_out.EXACT, overlap=None)
+cumsum = _out.with_out(Tensor.cumsum, dtype=_out.ANY, overlap=None,
+                        prepare=_out.out_dtype_if_none)
+prod = _out.with_out(Tensor.prod, dtype=_out.ANY, overlap=None,
+                      prepare=_out.out_dtype_if_none)
+exp = _out.with_out(Tensor.exp, dtype=_out.CAST)
+log = _out.with_out(Tensor.log, dtype=_out.CAST)
+sqrt = _out.with_out(Tensor.sqrt, dtype=_out.CAST)
+tanh = _out.with_out(Tensor.tanh, dtype=_out.CAST)
+sigmoid = _out.with_out(Tensor.sigmoid, dtype=_out.CAST)
 relu = Tensor.relu
-abs = Tensor.abs
-clamp = Tensor.clamp
+abs = _out.with_out(Tensor.abs, dtype=_out.FOUND)
+clamp = _out.with_out(Tensor.clamp, dtype=_out.FOUND)
 masked_fill = Tensor.masked_fill
 t = Tensor.t
 detach = Tensor.detach
-maximum = Tensor.maximum
-minimum = Tensor.minimum
-matmul = Tensor.matmul
-sum = Tensor.sum
-mean = Tensor.mean
+maximum = _out.with_out(Tensor.maximum, dtype=_out.CAST)
+minimum = _out.with_out(Tensor.minimum, dtype=_out.CAST)
+matmul = _out.with_out(Tensor.matmul, dtype=_out.EXACT, overlap=None)
+sum = _out.with_out(Tensor.sum, dtype=_out.ANY, overlap=None, prepare=_out.out_dtype_if_none)
+mean = _out.with_out(Tensor.mean, dtype=_out.CAST, overlap=None)
 var = Tensor.var
 std = Tensor.std
-max = Tensor.max
-min = Tensor.min
-amax = Tensor.amax
-amin = Tensor.amin
-argmax = Tensor.argmax
-argmin = Tensor.argmin
+max = _out.with_out(Tensor.max, dtype=_out.CAST, overlap=None)
+min = _out.with_out(Tensor.min, dtype=_out.CAST, overlap=None)
+amax = _out.with_out(Tensor.amax, dtype=_out.SAME_AS_INPUT, overlap=None)
+amin = _out.with_out(Tensor.amin, dtype=_out.SAME_AS_INPUT, overlap=None)
+argmax = _out.with_out(Tensor.argmax, dtype=_out.EXACT, overlap=None)
+argmin = _out.with_out(Tensor.argmin, dtype=_out.EXACT, overlap=None)
 logsumexp = Tensor.logsumexp
 softmax = Tensor.softmax
 log_softmax = Tensor.log_softmax
@@ -139,20 +143,27 @@ squeeze = Tensor.squeeze
 unsqueeze = Tensor.unsqueeze
 transpose = Tensor.transpose
 permute = Tensor.permute
-concat = concatenate = cat
+pow = _out.with_out(pow, dtype=_out.CAST)  # noqa: A001
+concat = concatenate = cat = _out.with_out(cat, dtype=_out.CAT, overlap="any")
+stack = _out.with_out(stack, dtype=_out.CAT, overlap="any")
+where = _out.with_out(where, dtype=_out.WHERE)
+arange = _out.with_out(arange, dtype=_out.ANY, overlap=None, prepare=_out.arange_out_dtype,
+                          resize_warning=_out.arange_resize_warning)
+bernoulli = _out.with_out(bernoulli, dtype=_out.ANY, overlap=None)
+multinomial = _out.with_out(multinomial, dtype=_out.MULTINOMIAL, overlap=None)
 row_stack = vstack
-square = Tensor.square
+square = _out.with_out(Tensor.square, dtype=_out.CAST)
 dot = Tensor.dot
 outer = ger = Tensor.outer
 norm = Tensor.norm
-logical_not = Tensor.logical_not
-logical_and = Tensor.logical_and
-logical_or = Tensor.logical_or
-logical_xor = Tensor.logical_xor
-masked_select = Tensor.masked_select
+logical_not = _out.with_out(Tensor.logical_not, dtype=_out.ANY)
+logical_and = _out.with_out(Tensor.logical_and, dtype=_out.ANY)
+logical_or = _out.with_out(Tensor.logical_or, dtype=_out.ANY)
+logical_xor = _out.with_out(Tensor.logical_xor, dtype=_out.ANY)
+masked_select = _out.with_out(Tensor.masked_select, dtype=_out.SAME_SCALAR, overlap="any")
 nonzero = Tensor.nonzero
 argwhere = Tensor.argwhere
-index_select = Tensor.index_select
+index_select = _out.with_out(Tensor.index_select, dtype=_out.SAME_SCALAR, overlap="any")
 unbind = Tensor.unbind
 narrow = Tensor.narrow
 is_floating_point = Tensor.is_floating_point
@@ -165,7 +176,7 @@ acos = arccos = Tensor.acos
 atan = arctan = Tensor.atan
 sinh = Tensor.sinh
 cosh = Tensor.cosh
-atan2 = arctan2 = Tensor.atan2
+atan2 = arctan2 = _out.with_out(Tensor.atan2, dtype=_out.CAST)
 hypot = Tensor.hypot
 logit = Tensor.logit
 lerp = Tensor.lerp
@@ -185,11 +196,12 @@ broadcast_to = Tensor.broadcast_to
 diag = Tensor.diag
 trace = Tensor.trace
 median = Tensor.median
-kthvalue = Tensor.kthvalue
+kthvalue = _out.with_out(
+    Tensor.kthvalue, dtypes_of_tuple=(_out.KTHVALUE_VALUES, _out.KTHVALUE_INDICES), overlap="any")
 mode = Tensor.mode
 cummax = Tensor.cummax
 cummin = Tensor.cummin
-aminmax = Tensor.aminmax
+aminmax = _out.with_out(Tensor.aminmax, dtype=_out.EXACT, overlap=None)
 count_nonzero = Tensor.count_nonzero
 zero_ = Tensor.zero_
 

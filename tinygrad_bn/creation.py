@@ -245,8 +245,8 @@ def _integer_range(start, end, step, dtype):
     """``arange``'s values in an integer ``dtype`` (the rule in ``arange``'s docstring)."""
     first, last, stride = int(start), int(end), int(step)
     if dtype == np.int64:
-        if stride == 0:
-            raise RuntimeError("step must be nonzero")
+        if stride == 0:  # a nonzero step truncated to 0 is PyTorch's ValueError
+            raise (ValueError if step != 0 else RuntimeError)("step must be nonzero")
         span = last - first + stride - (1 if stride > 0 else -1)
         size = abs(span) // abs(stride) * (1 if (span >= 0) == (stride > 0) else -1)
     else:
