@@ -40,9 +40,16 @@ class Converter:
     tensor twice becomes the same tinygrad_bn tensor twice) and remembering which leaves
     require grad, in order, so that gradients can be compared pair by pair."""
 
-    def __init__(self):
+    def __init__(self, keep_memory=False):
         self.tensors = {}
         self.leaves = []  # (torch leaf, tinygrad_bn leaf)
+        # keep_memory: tensors that share memory in PyTorch (an expand, a slice of another
+        # argument) share it here too, as NumPy views of one copy of each storage, so that
+        # error inputs about overlapping memory (an ``out=`` that is an expand or a view of an
+        # input) reach tinygrad_bn as they reach PyTorch. Off for the other samples, whose
+        # inputs are separate tensors to tinygrad_bn's autograd (no shared version counter).
+        self.keep_memory = keep_memory
+        self.storages = {}  # storage address -> (storage, NumPy copy of it, 1-D)
 
     def __call__(self, x):
         if isinstance(x, torch.Tensor):
@@ -80,13 +87,32 @@ class Converter:
             raise OutOfScope("complex numbers" if x.is_complex() else f"dtype {x.dtype}")
         if x.dim() > 64:
             raise OutOfScope("more than 64 dimensions (NumPy's limit)")
-        ours = tg.tensor(x.detach().cpu().numpy().copy(), dtype=DTYPES[x.dtype])
+        if self.keep_memory:
+            ours = tg.from_numpy(self._view_of_storage(x.detach()))
+        else:
+            ours = tg.tensor(x.detach().cpu().numpy().copy(), dtype=DTYPES[x.dtype])
         if x.requires_grad:
             ours.requires_grad_(True)
             if x.is_leaf:
                 self.leaves.append((x, ours))
         self.tensors[id(x)] = (x, ours)  # keep x alive so that its id stays unique
         return ours
+
+
+    def _view_of_storage(self, x):
+        """``x``'s elements as a NumPy view (same sizes, strides and offset) of a copy of its
+        whole storage, one copy per storage."""
+        storage = x.untyped_storage()
+        key = storage.data_ptr()
+        if key not in self.storages:
+            whole = torch.empty(0, dtype=x.dtype).set_(storage, 0,
+                                                       (storage.nbytes() // x.element_size(),))
+            self.storages[key] = (storage, whole.numpy().copy())
+        base = self.storages[key][1]
+        item = base.itemsize
+        return np.lib.stride_tricks.as_strided(
+            base[x.storage_offset():], shape=tuple(x.shape),
+            strides=tuple(stride * item for stride in x.stride()))
 
 
 def to_numpy(x):

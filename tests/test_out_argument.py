@@ -257,6 +257,14 @@ OVERLAPS = [
     ("expanded-out", lambda m: m.exp(_t(m, A), out=m.ones(1, 3).expand(2, 3))),
     ("into-view", lambda m: (lambda base: (m.add(_t(m, A), 1, out=base[:, 1:]), base)[1])(
         m.zeros(2, 4))),
+    # an expanded out of another shape: refused before any resize, except by reductions
+    ("exp-expanded-other-shape", lambda m: m.exp(_t(m, P[:2]), out=m.zeros(1).expand(5))),
+    ("index_select-expanded-other-shape", lambda m: m.index_select(
+        _t(m, A), 1, _t(m, [0, 1]), out=m.zeros(1, 1).expand(3, 2))),
+    ("masked_select-expanded", lambda m: m.masked_select(_t(m, A), _t(m, A) > 0,
+                                                         out=m.zeros(1).expand(3))),
+    ("bernoulli-expanded", lambda m: m.bernoulli(_t(m, P[:3] / 9), out=m.zeros(1).expand(3))),
+    ("sum-expanded-other-shape", lambda m: m.sum(_t(m, A), 1, out=m.zeros(1).expand(5))),
 ]
 
 

@@ -149,7 +149,7 @@ stack = _out.with_out(stack, dtype=_out.CAT, overlap="any")
 where = _out.with_out(where, dtype=_out.WHERE)
 arange = _out.with_out(arange, dtype=_out.ANY, overlap=None, prepare=_out.arange_out_dtype,
                           resize_warning=_out.arange_resize_warning)
-bernoulli = _out.with_out(bernoulli, dtype=_out.ANY, overlap=None)
+bernoulli = _out.with_out(bernoulli, dtype=_out.ANY, overlap="partial")
 multinomial = _out.with_out(multinomial, dtype=_out.MULTINOMIAL, overlap=None)
 row_stack = vstack
 square = _out.with_out(Tensor.square, dtype=_out.CAST)

@@ -224,8 +224,11 @@ def _call_with_out(function, name, args, kwargs, out, rule, tuple_rules, overlap
 
 def _check_overlap(out, result, inputs, overlap):
     array = out._array
-    if array.shape == result._array.shape and array.size > 1 and not array.flags.writeable:
-        out._check_writeable()  # an expanded tensor: PyTorch's "more than one element" error
+    # An ``out`` whose elements share memory (an expand): PyTorch's "more than one element"
+    # error, for any shape where its kernel checks (elementwise ops, cat, gather, ...), and
+    # only for the shape it writes without resizing for the others (reductions, products).
+    if _internal_overlap(array) and (overlap is not None or array.shape == result._array.shape):
+        raise RuntimeError(INTERNAL_OVERLAP_ERROR)
     if overlap is None:
         return
     for t in inputs:
@@ -241,6 +244,18 @@ def _check_overlap(out, result, inputs, overlap):
                 and array.shape == t._array.shape and array.strides == t._array.strides)
         if overlap == "any" or not same:
             raise RuntimeError(OVERLAP_ERROR)
+
+
+INTERNAL_OVERLAP_ERROR = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation.")
+
+
+def _internal_overlap(array):
+    """Whether two of ``array``'s elements are one memory location: a dim of size > 1 with
+    stride 0 (an expand; tinygrad_bn's expands are also read-only views)."""
+    return array.size > 1 and (not array.flags.writeable or any(
+        stride == 0 and size > 1 for stride, size in zip(array.strides, array.shape)))
 
 
 def _dense(array):
