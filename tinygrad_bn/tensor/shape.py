@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 # ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
 from builtins import int as _int
@@ -46,6 +47,19 @@ def _viewable(array, shape):
     return True
 
 
+def _target_shape(shape, numel):
+    """``resolve_shape(size_arguments(shape), numel)``, the target of ``reshape`` and ``view``.
+    Sizes given one by one as non-negative ints that multiply to ``numel`` (``x.view(B, T, nh,
+    hs)``, the common call) are the target as they are; anything else (one tuple, a -1, a NumPy
+    int, sizes that do not fit) takes the checking path, which also raises the errors."""
+    for size in shape:
+        if type(size) is not int or size < 0:
+            return resolve_shape(size_arguments(shape), numel)
+    if math.prod(shape) == numel:
+        return shape
+    return resolve_shape(size_arguments(shape), numel)
+
+
 class ShapeMethods:
     """The shape methods of ``Tensor``, which takes them as its own (see
     ``tinygrad_bn/tensor/__init__.py``)."""
@@ -57,13 +71,13 @@ class ShapeMethods:
         ``reshape((4, -1))``); one dimension may be -1 and is then inferred. As PyTorch's
         ``reshape``, the result shares the data (a view) when the layout allows and is a copy
         otherwise (a transposed tensor)."""
-        return Reshape.apply(self, shape=resolve_shape(size_arguments(shape), self._array.size))
+        return Reshape.apply(self, shape=_target_shape(shape, self._array.size))
 
     def view(self, *shape: ShapeLike) -> Tensor:
         """The same elements in a new shape, always sharing the data: as PyTorch's ``view``, a
         shape that the memory layout cannot give without a copy (``x.t().view(-1)``) is an error,
         so writes through the result always reach this tensor. ``reshape`` copies instead."""
-        target = resolve_shape(size_arguments(shape), self._array.size)
+        target = _target_shape(shape, self._array.size)
         if not _viewable(self._array, target):
             raise RuntimeError(
                 "view size is not compatible with input tensor's size and stride (at least one "
