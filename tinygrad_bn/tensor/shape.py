@@ -60,6 +60,19 @@ def _target_shape(shape, numel):
     return resolve_shape(size_arguments(shape), numel)
 
 
+def _plain_order(dims, ndim):
+    """The order a ``permute(*dims)`` call asks for (ints one by one, or one tuple) when it is
+    already what the checks would make of it: each of ``0 .. ndim - 1`` once, as an int. Else
+    None, and ``permute`` checks the arguments (and raises their errors)."""
+    order = dims[0] if len(dims) == 1 and type(dims[0]) is tuple else dims
+    if len(order) != ndim:
+        return None
+    for d in order:
+        if type(d) is not int or not 0 <= d < ndim:
+            return None
+    return order if len(set(order)) == ndim else None
+
+
 class ShapeMethods:
     """The shape methods of ``Tensor``, which takes them as its own (see
     ``tinygrad_bn/tensor/__init__.py``)."""
@@ -122,6 +135,9 @@ class ShapeMethods:
         """A view with the dimensions reordered: ``x.permute(2, 0, 1)`` or ``x.permute((2, 0,
         1))``; ``dims`` must name every dimension once (negative indices allowed). Shares the data.
         """
+        order = _plain_order(dims, self._array.ndim)
+        if order is not None:
+            return Permute.apply(self, dims=order)
         dims = tuple(size_arguments(dims))
         if len(dims) != self.ndim:
             raise RuntimeError(
