@@ -165,6 +165,8 @@ def accept_numpy_names(function: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(function)
     def with_numpy_names(*args, **kwargs):
+        if not kwargs:  # the common call: nothing to rename
+            return function(*args)
         if "axis" in kwargs or "keepdims" in kwargs:
             for alias, name in (("axis", "dim"), ("keepdims", "keepdim")):
                 if alias in kwargs:

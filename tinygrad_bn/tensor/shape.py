@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 # ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
 from builtins import int as _int
@@ -46,6 +47,32 @@ def _viewable(array, shape):
     return True
 
 
+def _target_shape(shape, numel):
+    """``resolve_shape(size_arguments(shape), numel)``, the target of ``reshape`` and ``view``.
+    Sizes given one by one as non-negative ints that multiply to ``numel`` (``x.view(B, T, nh,
+    hs)``, the common call) are the target as they are; anything else (one tuple, a -1, a NumPy
+    int, sizes that do not fit) takes the checking path, which also raises the errors."""
+    for size in shape:
+        if type(size) is not int or size < 0:
+            return resolve_shape(size_arguments(shape), numel)
+    if math.prod(shape) == numel:
+        return shape
+    return resolve_shape(size_arguments(shape), numel)
+
+
+def _plain_order(dims, ndim):
+    """The order a ``permute(*dims)`` call asks for (ints one by one, or one tuple) when it is
+    already what the checks would make of it: each of ``0 .. ndim - 1`` once, as an int. Else
+    None, and ``permute`` checks the arguments (and raises their errors)."""
+    order = dims[0] if len(dims) == 1 and type(dims[0]) is tuple else dims
+    if len(order) != ndim:
+        return None
+    for d in order:
+        if type(d) is not int or not 0 <= d < ndim:
+            return None
+    return order if len(set(order)) == ndim else None
+
+
 class ShapeMethods:
     """The shape methods of ``Tensor``, which takes them as its own (see
     ``tinygrad_bn/tensor/__init__.py``)."""
@@ -57,13 +84,13 @@ class ShapeMethods:
         ``reshape((4, -1))``); one dimension may be -1 and is then inferred. As PyTorch's
         ``reshape``, the result shares the data (a view) when the layout allows and is a copy
         otherwise (a transposed tensor)."""
-        return Reshape.apply(self, shape=resolve_shape(size_arguments(shape), self._array.size))
+        return Reshape.apply(self, shape=_target_shape(shape, self._array.size))
 
     def view(self, *shape: ShapeLike) -> Tensor:
         """The same elements in a new shape, always sharing the data: as PyTorch's ``view``, a
         shape that the memory layout cannot give without a copy (``x.t().view(-1)``) is an error,
         so writes through the result always reach this tensor. ``reshape`` copies instead."""
-        target = resolve_shape(size_arguments(shape), self._array.size)
+        target = _target_shape(shape, self._array.size)
         if not _viewable(self._array, target):
             raise RuntimeError(
                 "view size is not compatible with input tensor's size and stride (at least one "
@@ -108,6 +135,9 @@ class ShapeMethods:
         """A view with the dimensions reordered: ``x.permute(2, 0, 1)`` or ``x.permute((2, 0,
         1))``; ``dims`` must name every dimension once (negative indices allowed). Shares the data.
         """
+        order = _plain_order(dims, self._array.ndim)
+        if order is not None:
+            return Permute.apply(self, dims=order)
         dims = tuple(size_arguments(dims))
         if len(dims) != self.ndim:
             raise RuntimeError(
