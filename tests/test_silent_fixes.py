@@ -290,6 +290,39 @@ def test_histc_matches_pytorch_bin_for_bin(dtype):
         tg.histc(tg.tensor(np.array([1.0, np.nan], dtype=dtype)))
 
 
+def test_histc_of_a_collapsed_or_overflowing_range_counts_as_pytorch():
+    """A range that collapses in float16 (2536 +- 1 rounds back to 2536) or a position that
+    overflows gives nan or inf: PyTorch counts such values in the first bin (it crashed in
+    NumPy's bincount)."""
+    cases = [([2536.0], 13, "float16", [1] + [0] * 12), ([0.0, 3e38], 3, "float32", [2, 0, 0])]
+    for values, bins, dtype, expected in cases:
+        counts = tg.histc(tg.tensor(np.array(values, dtype=dtype)), bins)
+        assert counts.tolist() == expected
+
+
+def test_histogram_edges_and_counts_are_pytorchs():
+    """Equal-width edges are PyTorch's linspace in the input's dtype (not NumPy's
+    histogram_bin_edges), so a value on an edge lands in PyTorch's bin."""
+    hist, edges = tg.histogram(tg.tensor([0.0, 0.9, 1.0]), 10)
+    assert hist.tolist() == [1, 0, 0, 0, 0, 0, 0, 0, 0, 2]
+    assert edges.numpy()[9] == np.float32(0.9)
+    assert tg.histogram(tg.tensor([2.0, 2.0]), 4).bin_edges.tolist() == [1.5, 1.75, 2, 2.25, 2.5]
+    with pytest.raises(RuntimeError, match=r"^torch.histogramdd: min should not exceed max, "
+                                           r"but got min 2 max 1 for dimension 0$"):
+        tg.histogram(tg.tensor([2.0, 3.0]), 4, range=(2.0, 1.0))
+    with pytest.raises(RuntimeError, match=r"^torch.histogramdd: dimension 0's range \[0, inf\] "
+                                           r"is not finite$"):
+        tg.histogram(tg.tensor([2.0, 3.0]), 4, range=(0.0, float("inf")))
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        x = rng.standard_normal(int(rng.integers(0, 50))).astype(np.float32)
+        bins = int(rng.integers(1, 20))
+        ours, theirs = tg.histogram(tg.tensor(x), bins), torch.histogram(torch.tensor(x), bins)
+        np.testing.assert_array_equal(ours.hist.numpy(), theirs.hist.numpy())
+        np.testing.assert_array_equal(ours.bin_edges.numpy(), theirs.bin_edges.numpy())
+
+
 # --- log_softmax in float16: PyTorch's roundings --------------------------------------------
 
 def test_float16_log_softmax_matches_pytorch():

@@ -81,7 +81,10 @@ def _histc(array, bins, low, high):
     values = values[(values >= left) & (values <= right)]
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         scaled = (values - left) * array.dtype.type(bins) / (right - left)
-    positions = np.minimum(np.trunc(scaled).astype(np.int64), bins - 1)
+        # a range that collapses in the dtype, or a product that overflows, gives nan or inf,
+        # which PyTorch's conversion to an integer sends to the first bin
+        positions = np.nan_to_num(np.trunc(scaled), nan=0.0, posinf=0.0, neginf=0.0)
+    positions = np.clip(positions, 0, bins - 1).astype(np.int64)
     return np.bincount(positions, minlength=bins).astype(array.dtype)
 
 
@@ -117,6 +120,27 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
         Derived.apply(*inputs, function=_histogram, keywords={**keywords, "part": 1}))
 
 
+def _histogram_edges(values, bins, range):
+    """PyTorch's ``bins + 1`` equal-width edges: ``linspace(low, high, bins + 1)`` in
+    ``values``' dtype over ``range`` or the data's (0 to 1 without data), widened by 0.5 each
+    way when ``low == high``."""
+    if range is not None:
+        low, high = range
+    elif values.size:
+        low, high = float(values.min()), float(values.max())
+    else:
+        low, high = 0.0, 1.0
+    if low > high:
+        raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min "
+                           f"{low:g} max {high:g} for dimension 0")
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise RuntimeError(f"torch.histogramdd: dimension 0's range [{low:g}, {high:g}] is not "
+                           "finite")
+    if low == high:
+        low, high = low - 0.5, high + 0.5
+    return linspace_values(low, high, bins + 1, values.dtype)
+
+
 def _histogram(values, *given, bins, range, density, weighted, part):
     """``histogram``'s counts (``part`` 0) or bin edges (1), in ``values``' dtype. ``given``:
     the edges when ``bins`` is None, then the weights when ``weighted``. The counts are added
@@ -126,12 +150,11 @@ def _histogram(values, *given, bins, range, density, weighted, part):
         bins = given[0]
         if np.any(np.diff(bins) < 0):
             raise RuntimeError("torch.histogram(): bin edges must be increasing")
-    elif range is None and values.size:
-        low, high = float(values.min()), float(values.max())
-        if not (np.isfinite(low) and np.isfinite(high)):
-            raise RuntimeError(f"torch.histogram(): range of [{low}, {high}] is not finite")
     values = values.reshape(-1)
-    edges = np.histogram_bin_edges(values, bins=bins, range=range, weights=weights)
+    if isinstance(bins, int):
+        edges = _histogram_edges(values, bins, range)
+    else:
+        edges = bins
     if part == 1:  # the edges alone, without counting
         return edges.astype(values.dtype)
     # PyTorch's kernel adds each weight (or 1) into its bin one by one, in the input's dtype
