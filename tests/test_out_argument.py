@@ -196,6 +196,12 @@ ERRORS = [
                                          out=m.empty(2, 2, 3, dtype=m.int64))),
     ("arange-dtype", lambda m: m.arange(5, dtype=m.float32, out=m.empty(5, dtype=m.float64))),
     ("arange-step", lambda m: m.arange(0, 64, 0.5, out=m.empty(0, dtype=m.int64))),
+    # a dtype= given with out= must be out's dtype
+    ("sum-dtype-float64", lambda m: m.sum(_t(m, A), 0, dtype=m.float64, out=m.empty(3))),
+    ("sum-dtype-int64", lambda m: m.sum(_t(m, A), 0, dtype=m.int64, out=m.empty(3))),
+    ("mean-dtype", lambda m: m.mean(_t(m, A), 0, dtype=m.float64, out=m.empty(3))),
+    ("cumsum-dtype", lambda m: m.cumsum(_t(m, A), 1, dtype=m.float64, out=m.empty(2, 3))),
+    ("prod-dtype", lambda m: m.prod(_t(m, A), 1, dtype=m.float64, out=m.empty(2))),
     # out of the wrong kind
     ("out-list", lambda m: m.add(_t(m, A), _t(m, B), out=[m.empty(2, 3)])),
     ("out-short-tuple", lambda m: m.max(_t(m, A), 1, out=(m.empty(2),))),

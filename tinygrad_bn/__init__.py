@@ -125,7 +125,8 @@ maximum = _out.with_out(Tensor.maximum, dtype=_out.CAST)
 minimum = _out.with_out(Tensor.minimum, dtype=_out.CAST)
 matmul = _out.with_out(Tensor.matmul, dtype=_out.EXACT, overlap=None)
 sum = _out.with_out(Tensor.sum, dtype=_out.ANY, overlap=None, prepare=_out.out_dtype_if_none)
-mean = _out.with_out(Tensor.mean, dtype=_out.CAST, overlap=None)
+mean = _out.with_out(Tensor.mean, dtype=_out.CAST, overlap=None,
+                      prepare=_out.check_given_dtype)
 var = Tensor.var
 std = Tensor.std
 max = _out.with_out(Tensor.max, dtype=_out.CAST, overlap=None)

@@ -304,6 +304,18 @@ def arange_resize_warning(old, new):
 
 
 def out_dtype_if_none(out, kwargs):
-    """``sum(..., out=o)`` sums in ``o``'s dtype (as ``dtype=o.dtype``) unless given one."""
+    """``sum(..., out=o)`` sums in ``o``'s dtype (as ``dtype=o.dtype``) unless given one,
+    which must then be ``o``'s (PyTorch's error otherwise)."""
     if kwargs.get("dtype") is None:
         kwargs["dtype"] = out._array.dtype
+    else:
+        check_given_dtype(out, kwargs)
+
+
+def check_given_dtype(out, kwargs):
+    """A ``dtype=`` given with ``out=`` must be ``out``'s dtype, as PyTorch's reductions want."""
+    given = kwargs.get("dtype")
+    if given is not None and dtypes.canonical(given) != out._array.dtype:
+        raise RuntimeError(
+            f"Expected out tensor to have dtype {dtypes.cpp_type_name(dtypes.canonical(given))}, "
+            f"but got {dtypes.cpp_type_name(out._array.dtype)} instead")
