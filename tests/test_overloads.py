@@ -535,3 +535,24 @@ def test_scatter_reduce_refuses_writes_to_its_inputs_before_backward_as_pytorch(
         src.detach().add_(1)
         with pytest.raises(RuntimeError, match="modified by an inplace operation"):
             out.sum().backward()
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "prod", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_float16_scatter_reduce_and_scatter_add_round_once_as_pytorch(reduce, include_self):
+    """PyTorch's CPU kernel accumulates float16 sums and products in float32 and rounds once
+    (a mean: that rounded sum divided by the count in float16); bit for bit."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        a = (rng.standard_normal((4, 5)) * 3).astype(np.float16)
+        src = (rng.standard_normal((12, 5)) * 3).astype(np.float16)
+        index = rng.integers(0, 4, (12, 5))
+        ours = tg.tensor(a).scatter_reduce(0, tg.tensor(index), tg.tensor(src), reduce,
+                                           include_self=include_self)
+        theirs = torch.tensor(a).scatter_reduce(0, torch.tensor(index), torch.tensor(src),
+                                                reduce, include_self=include_self)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+        np.testing.assert_array_equal(
+            tg.tensor(a).scatter_add(0, tg.tensor(index), tg.tensor(src)).numpy(),
+            torch.tensor(a).scatter_add(0, torch.tensor(index), torch.tensor(src)).numpy())

@@ -318,6 +318,10 @@ class ScatterAdd(Op):
         values = src[tuple(slice(0, n) for n in index.shape)]
         if self.overwrite:
             out[positions] = values
+        elif out.dtype == np.float16:  # accumulated in float32, rounded once, as PyTorch
+            wide = out.astype(np.float32)
+            np.add.at(wide, positions, values.astype(np.float32))
+            out = wide.astype(np.float16)
         else:
             np.add.at(out, positions, values)
         return out
@@ -376,19 +380,32 @@ class ScatterReduce(Op):
             self.saved = (positions, a.shape, values.shape, a, values, out)
         return out
 
-    def _reduce(self, a, values, positions):
+    def _reduce(self, a, values, positions, reduce=None):
+        reduce = reduce or self.reduce
+        if a.dtype == np.float16 and reduce in ("sum", "mean", "prod"):
+            return self._reduce_float16(a, values, positions)
         out = a.copy()
         if not self.include_self:
-            out[positions] = _identity(self.reduce, a.dtype)
+            out[positions] = _identity(reduce, a.dtype)
         ufunc = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximum,
-                 "amin": np.minimum}[self.reduce]
+                 "amin": np.minimum}[reduce]
         ufunc.at(out, positions, values)
-        if self.reduce == "mean":
+        if reduce == "mean":
             counts = _counts(a.shape, positions, self.include_self)
             if out.dtype.kind == "f":
                 out /= counts.astype(out.dtype)
             else:
                 out //= counts.astype(out.dtype)
+        return out
+
+    def _reduce_float16(self, a, values, positions):
+        """float16 as PyTorch's CPU kernel: sums and products accumulated in float32 and
+        rounded once; a mean is that rounded sum divided by the count in float16."""
+        mean = self.reduce == "mean"
+        out = self._reduce(a.astype(np.float32), values.astype(np.float32), positions,
+                           "sum" if mean else self.reduce).astype(np.float16)
+        if mean:
+            out /= _counts(a.shape, positions, self.include_self).astype(np.float16)
         return out
 
     def backward(self, grad_output):
