@@ -556,3 +556,18 @@ def test_float16_scatter_reduce_and_scatter_add_round_once_as_pytorch(reduce, in
         np.testing.assert_array_equal(
             tg.tensor(a).scatter_add(0, tg.tensor(index), tg.tensor(src)).numpy(),
             torch.tensor(a).scatter_add(0, torch.tensor(index), torch.tensor(src)).numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_embedding_max_norm_rescales_rows_bit_for_bit_as_pytorch(dtype):
+    """embedding_renorm_'s roundings: the norm (float32 for float16) and the scale rounded to
+    the row's dtype, the product in float32 (ord 1 and 2; ord 3 may differ in the last bit)."""
+    torch = pytest.importorskip("torch")
+    for seed in range(40):
+        weight = (np.random.default_rng(seed).standard_normal((5, 4)) * 2).astype(dtype)
+        ours, theirs = tg.tensor(weight.copy()), torch.tensor(weight.copy())
+        norm_type = (1.0, 2.0)[seed % 2]
+        tg.nn.functional.embedding(tg.tensor([0, 1, 3]), ours, max_norm=1.0, norm_type=norm_type)
+        torch.nn.functional.embedding(torch.tensor([0, 1, 3]), theirs, max_norm=1.0,
+                                      norm_type=norm_type)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -214,18 +214,20 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
 
 def _renormalise_rows(weight, ids, max_norm, norm_type):
     """PyTorch's ``embedding_renorm_``: each distinct row ``ids`` picks whose ``norm_type``-norm
-    (in the row's dtype, float32 for float16) exceeds ``max_norm`` is scaled in place by
-    ``max_norm / (norm + 1e-7)``, outside autograd."""
+    exceeds ``max_norm`` is scaled in place by ``max_norm / (norm + 1e-7)``, outside autograd.
+    As PyTorch's kernel: the norm is computed in float32 for float16 and rounded to the row's
+    dtype, the scale rounded to the row's dtype, their product taken in float32."""
     graph.untraceable("embedding(max_norm=...) rescales the rows its indices pick, in place: "
                       "which rows depends on the indices' values")
     rows = np.unique(ids.numpy())
     values = weight.detach().numpy()[rows]
     wide = np.promote_types(values.dtype, np.float32)
-    norms = np.linalg.norm(values.astype(wide), ord=norm_type, axis=1).astype(np.float64)
+    norms = np.linalg.norm(values.astype(wide), ord=norm_type, axis=1)
+    norms = norms.astype(values.dtype).astype(np.float64)
     over = norms > max_norm
     if not over.any():
         return
-    scale = (max_norm / (norms[over] + 1e-7)).astype(wide)[:, np.newaxis]
+    scale = (max_norm / (norms[over] + 1e-7)).astype(values.dtype).astype(wide)[:, np.newaxis]
     rescaled = (values[over].astype(wide) * scale).astype(values.dtype)
     with no_grad():
         weight[constant_tensor(rows[over])] = constant_tensor(rescaled)
