@@ -387,3 +387,15 @@ def test_kl_div_gradcheck_for_positive_targets():
     x = tg.tensor(rng.standard_normal((3, 4)), requires_grad=True)
     t = tg.tensor(rng.uniform(0.1, 1.0, (3, 4)), requires_grad=True)
     assert tg.autograd.gradcheck(lambda a, b: tg.nn.functional.kl_div(a, b, reduction="sum"), (x, t))
+
+
+@pytest.mark.parametrize("dtype,large", [("float16", 11.5), ("float32", 100.0), ("float64", 1e3)])
+def test_elu_gradient_of_a_large_input_is_one_not_nan(dtype, large):
+    """elu's exponential overflowed for a large input (float16 past 11.1, float32 past 88.7):
+    the discarded branch of where sent 0 * inf = nan into the gradient."""
+    x = tg.tensor(np.array([-2.0, 0.0, 0.5, large], dtype=dtype), requires_grad=True)
+    tg.nn.functional.elu(x, alpha=1.5).sum().backward()
+    expected = np.array([1.5 * np.exp(-2.0), 1.5, 1.0, 1.0]).astype(dtype)
+    np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-3)
+    y = tg.tensor(np.array([-1.3, -0.2, 0.4, 2.0]), requires_grad=True)
+    assert tg.autograd.gradcheck(lambda t: tg.nn.functional.elu(t, alpha=0.7), (y,))

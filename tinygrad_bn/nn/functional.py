@@ -109,9 +109,13 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``."""
+    """``x`` where ``x > 0``, else ``alpha * (exp(x) - 1)``. The exponential is taken of
+    ``min(x, 0)``: of a large ``x`` it would overflow, and the branch ``where`` discards would
+    still send ``0 * inf = nan`` into the gradient."""
     _floating_only(input, "elu_cpu")
-    return _maybe_inplace(input, where(input > 0, input, alpha * input.expm1()), inplace)
+    positive = input > 0
+    negative_part = where(positive, 0.0, input)
+    return _maybe_inplace(input, where(positive, input, alpha * negative_part.expm1()), inplace)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
