@@ -6,7 +6,6 @@ Nothing here knows about tensors: these take and return ints, tuples and shapes.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Union
 

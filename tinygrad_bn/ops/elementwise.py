@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from ..autograd.graph import Op
-from .opmath import HALF as _HALF, opmath
+from .opmath import HALF as _HALF, opmath, widen
 
 
 _ZEROS = {}
@@ -692,12 +692,6 @@ class GELU(Op):
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 
 
-def _opmath(array):
-    """``array`` in the dtype PyTorch's CPU kernels compute it in: float16 in float32 (rounded
-    back once at the end), any other dtype as it is."""
-    return array.astype(np.float32) if array.dtype == np.float16 else array
-
-
 def _floor_divide_rounding_each_step(a, b):
     """PyTorch's floor division (``div_floor_floating``) with every operation rounded to
     ``a``'s dtype, as its vectorised float16 kernel computes it (NumPy's own float16
@@ -731,7 +725,7 @@ class RoundedDiv(Op):
         if a.dtype.kind == "f":
             with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                 if a.dtype == np.float16 and b.size == 1:  # PyTorch's scalar-divisor path
-                    x, y = _opmath(a), _opmath(b)
+                    x, y = widen(a), widen(b)
                     quotient = np.trunc(x / y) if self.mode == "trunc" else np.floor_divide(x, y)
                     return quotient.astype(a.dtype)
                 if self.mode == "trunc":  # the quotient rounded to the dtype, then truncated
@@ -791,7 +785,7 @@ class Fmod(Op):
             raise RuntimeError("ZeroDivisionError")
         self.saved = (a, b) if self.needs_input_grad and self.needs_input_grad[1] else ()
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.fmod(_opmath(a), _opmath(b)).astype(a.dtype, copy=False)
+            return np.fmod(widen(a), widen(b)).astype(a.dtype, copy=False)
 
     def backward(self, grad_output):
         needs_a, needs_b = self.needs_input_grad

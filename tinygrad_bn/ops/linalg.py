@@ -7,7 +7,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.graph import Op
 from ..dtypes import scalar_type_name
-from .opmath import opmath
+from .opmath import opmath, opmath_backward
 from .reduce import column_sums
 
 
@@ -142,7 +142,7 @@ class Linear(Op):
         return grad_x, grad_weight, (column_sums(rows_g) if needs[2] else None)
 
 
-@opmath
+@opmath_backward  # the forward widens float16 itself (integers too, to int64)
 class Einsum(Op):
     """``torch.einsum`` on an explicit equation of letters only (``"ij,jk->ik"``; the Tensor
     function expands ``...`` and implicit outputs into letters first, see ``einsum_subscripts``).

@@ -4,7 +4,7 @@ float16 losses with (PyTorch's cascade, rounded as PyTorch's)."""
 import numpy as np
 
 from ..autograd.graph import Op
-from .reduce import column_sums, row_max, row_sums
+from .reduce import row_max, row_sums
 
 
 def check_labels_in_range(labels, classes, ignore_index):

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..autograd.graph import Op
-from .opmath import HALF, opmath, opmath_backward, widen
+from .opmath import opmath, opmath_backward
 from ..shapes import reduced_count
 
 
@@ -342,9 +342,8 @@ class LogSoftmax(Op):
 
     def backward(self, grad_output):
         (out,) = self.saved
-        grad = grad_output.astype(np.float32) if grad_output.dtype == np.float16 else grad_output
-        result = grad - np.exp(out.astype(grad.dtype)) * grad.sum(axis=self.dim, keepdims=True)
-        return (result.astype(grad_output.dtype, copy=False),)
+        # (float16 arrives here widened to float32 by @opmath_backward)
+        return (grad_output - np.exp(out) * grad_output.sum(axis=self.dim, keepdims=True),)
 
 
 class Cumsum(Op):
