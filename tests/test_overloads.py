@@ -571,3 +571,20 @@ def test_embedding_max_norm_rescales_rows_bit_for_bit_as_pytorch(dtype):
         torch.nn.functional.embedding(torch.tensor([0, 1, 3]), theirs, max_norm=1.0,
                                       norm_type=norm_type)
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_singular_values_of_a_non_finite_matrix_raise_pytorchs_linalg_error():
+    x = tg.tensor([[1.0, float("nan")], [0.0, 1.0]])
+    message = ("linalg.svd: The algorithm failed to converge because the input matrix "
+               "contained non-finite values.")
+    for call in (lambda: tg.linalg.svdvals(x), lambda: tg.linalg.matrix_norm(x, "nuc")):
+        with pytest.raises(tg.linalg.LinAlgError, match=re.escape(message)):
+            call()
+    assert issubclass(tg.linalg.LinAlgError, RuntimeError)
+
+
+def test_linspace_refuses_bool_and_names_the_bounds_that_are_not_0d():
+    with pytest.raises(NotImplementedError, match="^\"linspace_cpu\" not implemented for 'Bool'$"):
+        tg.linspace(0, 1, 3, dtype=tg.bool)
+    with pytest.raises(RuntimeError, match=r"but got end with 1 dimension\(s\)\.$"):
+        tg.linspace(1, tg.zeros(1), 3)

@@ -276,15 +276,18 @@ def linspace(start: Number | Tensor, end: Number | Tensor, steps: int,
                         " * (Number start, Number end, int steps, *, torch.dtype dtype = None, "
                         "...)")
     if isinstance(start, Tensor) or isinstance(end, Tensor):
-        ndims = [v.ndim if isinstance(v, Tensor) else 0 for v in (start, end)]
-        if ndims != [0, 0]:
+        tensors = [(name, v) for name, v in (("start", start), ("end", end))
+                   if isinstance(v, Tensor)]
+        if any(v.ndim for _, v in tensors):  # PyTorch names every bound that is a tensor
+            got = " and ".join(f"{name} with {v.ndim} dimension(s)" for name, v in tensors)
             raise RuntimeError("linspace only supports 0-dimensional start and end tensors, but "
-                               f"got start with {ndims[0]} dimension(s) and end with {ndims[1]} "
-                               "dimension(s).")
+                               f"got {got}.")
         start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype = _float_dtype(dtype)
+    if np.dtype(dtype).kind == "b":
+        raise dtypes.not_implemented("linspace_cpu", dtype)
     for bound in (start, end):
         _check_convertible(bound, np.dtype(dtype))
     return _new(linspace_values(start, end, steps, np.dtype(dtype)), dtype, requires_grad,

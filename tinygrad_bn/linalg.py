@@ -12,6 +12,7 @@ import math
 
 from . import dtypes
 from .ops import SingularValues
+from .ops.linalg import LinAlgError  # noqa: F401 - torch.linalg.LinAlgError
 from .shapes import normalize_dim
 
 _SINGULAR_VALUE_ORDERS = (2, -2, "nuc")

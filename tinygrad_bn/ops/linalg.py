@@ -62,6 +62,11 @@ class MatMul(Op):
         return grad_a, grad_b
 
 
+class LinAlgError(RuntimeError):
+    """A linear-algebra routine that failed on its input (``torch.linalg.LinAlgError``, also a
+    ``RuntimeError``)."""
+
+
 class SingularValues(Op):
     """The singular values of the matrices in the last two dims of ``a``, in descending order
     (``torch.linalg.svdvals``): shape ``(..., m, n) -> (..., min(m, n))``.
@@ -76,6 +81,9 @@ class SingularValues(Op):
     __slots__ = ()
 
     def forward(self, a):
+        if not np.isfinite(a).all():  # LAPACK's gesdd would not converge (NumPy's own error)
+            raise LinAlgError("linalg.svd: The algorithm failed to converge because the input "
+                              "matrix contained non-finite values.")
         *batch, m, n = a.shape
         k = min(m, n)
         if k == 0:  # LAPACK refuses empty matrices; they have no singular values
