@@ -399,3 +399,13 @@ def test_elu_gradient_of_a_large_input_is_one_not_nan(dtype, large):
     np.testing.assert_allclose(x.grad.numpy(), expected, rtol=1e-3)
     y = tg.tensor(np.array([-1.3, -0.2, 0.4, 2.0]), requires_grad=True)
     assert tg.autograd.gradcheck(lambda t: tg.nn.functional.elu(t, alpha=0.7), (y,))
+
+
+def test_linspace_finer_than_float32_resolution_matches_pytorch():
+    """Steps below float32's resolution put many values exactly halfway in float64: the exact
+    sums among them round once correctly without the slow exact-fraction path."""
+    torch = pytest.importorskip("torch")
+    for k in (10, 15):
+        ours = tg.linspace(1, 1 + 2.0 ** (k - 24), 2 ** k + 1)
+        theirs = torch.linspace(1, 1 + 2.0 ** (k - 24), 2 ** k + 1)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

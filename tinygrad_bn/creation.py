@@ -359,14 +359,23 @@ def _fused_multiply_add(a, counts, c):
     then differ in the last bit, which only PyTorch's own fused instruction would avoid."""
     dtype = np.asarray(a).dtype
     wide = np.float64 if dtype == np.float32 else np.longdouble
-    exact = wide(a) * counts.astype(wide) + wide(c)
+    product = wide(a) * counts.astype(wide)
+    exact = product + wide(c)
     result = exact.astype(dtype)
     if not np.all(np.isfinite(result)):
         return result
     above = exact > result.astype(wide)
     neighbour = np.where(above, np.nextafter(result, dtype.type(np.inf)),
                          np.nextafter(result, dtype.type(-np.inf)))
-    ties = np.nonzero(result.astype(wide) + neighbour.astype(wide) == 2 * exact)[0]
+    halfway = result.astype(wide) + neighbour.astype(wide) == 2 * exact
+    spare_bits = np.finfo(wide).nmant - np.finfo(dtype).nmant
+    if counts.size and int(counts.max()) < 2 ** spare_bits:
+        # the product is exact: where the sum is exact too (its two-sum error is 0), the wide
+        # value is the true one and its rounding a correct single rounding, halfway or not
+        back = exact - product
+        error = (product - (exact - back)) + (wide(c) - back)
+        halfway &= error != 0
+    ties = np.nonzero(halfway)[0]
     for i in ties:
         total = Fraction(float(a)) * int(counts[i]) + Fraction(float(c))
         result[i] = _round_fraction(total, dtype)
