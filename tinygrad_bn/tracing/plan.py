@@ -14,6 +14,7 @@ kernels; ``plan.source`` shows the generated code.
 
 from __future__ import annotations
 
+import ast
 
 import numpy as np
 
@@ -62,6 +63,36 @@ def _comment(text, limit=110):
     return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
+def _release_dead(lines):
+    """``lines`` (a generated ``replay``) with each local let go after the last statement that
+    names it (``v3 = g7 = None``), as eager mode lets an array go when the last tensor or node
+    holding it does. Without this every result and gradient of a step stays alive to the end
+    of the replay: a heap several times eager's, written fresh each step and out of the caches
+    by the time it is read. A compound statement (an inline op's ``if``) counts as one, and a
+    name is set to None rather than deleted, since a branch may not have bound it."""
+    lines = "\n".join(lines).split("\n")  # an item may hold several lines
+    function = ast.parse("\n".join(lines)).body[0]
+    local = {node.id for node in ast.walk(function)
+             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
+    statements = function.body
+    last = {}  # name -> index of the last statement naming it
+    for index, statement in enumerate(statements):
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name) and node.id in local:
+                last[node.id] = index
+    dead = {}  # index -> names no statement after it reads
+    for name, index in last.items():
+        if not isinstance(statements[index], ast.Return):
+            dead.setdefault(index, []).append(name)
+    released, end = lines[:statements[0].lineno - 1], statements[0].lineno - 1
+    for index, statement in enumerate(statements):
+        released += lines[end:statement.end_lineno]  # with the comments before it
+        end = statement.end_lineno
+        if index in dead:
+            released.append("    " + " = ".join(sorted(dead[index])) + " = None")
+    return released
+
+
 class Plan:
     """One captured function for one argument signature. ``kernels`` lists ``(kind,
     description)`` in order, ``source`` is the generated Python, ``replay(*tensors)`` runs it
@@ -78,7 +109,7 @@ class Plan:
         self._trace = trace
         self._settings_count = [_Settings.count]
         self._modules = [(module, settings) for module, _, settings in trace.modules.values()]
-        lines = self._generate(trace, watched)
+        lines = _release_dead(self._generate(trace, watched))
         self.source = "\n".join(lines) + "\n"
         namespace = dict(self._names)
         exec(compile(self.source, f"<jit plan of {name}>", "exec"), namespace)  # noqa: S102
@@ -205,6 +236,8 @@ class Plan:
                 self._guard(f"W{number}.get({key!r}, _MISSING) is not w{number}",
                             f"{description} was rebound")
         body = []
+        self._backwarded = {number for event in trace.events if event[0] == "backward"
+                            for number, _ in event[3]}
         self._roots = {root for event in trace.events if event[0] == "backward"
                        for root in event[1]}
         for leaf in trace.grads_read.values():
@@ -253,6 +286,8 @@ class Plan:
             call = f"_asarray({call})"
         lines.append(f"    v{number} = {call}  # "
                      + _comment(f"{op!r} -> {_describe(shape, dtype)}"))
+        if number not in self._backwarded:  # what it saved would outlive the replay
+            lines.append(f"    op{number}.saved = None")
 
     def _meta(self, ref):
         """The shape and dtype of the array a reference names, when the plan fixes them (a
