@@ -46,6 +46,28 @@ def _fit(grad, shape, dtype):
     return grad
 
 
+def _add_gradient(previous, owned, grad, grad_output, shape, dtype):
+    """``previous + grad`` for a value's second and later gradients, made as the engine makes it
+    (``run_backward``): into ``previous`` in place when ``owned`` (no one else holds it), else
+    into ``grad`` when that is a new array the node made (not its ``grad_output``, no view);
+    a ``PartialGradient`` of the value's shape goes into ``previous`` at its slice (a copy of
+    ``previous`` unless owned). Returns the sum, which the replay then owns."""
+    if type(grad) is PartialGradient and grad.shape == shape and grad.values.dtype == dtype:
+        if not owned:
+            previous = np.array(previous, copy=True)
+        grad.add_into(previous)
+        return previous
+    if type(grad) is not np.ndarray or grad.shape != shape or grad.dtype is not dtype:
+        grad = _fit(grad, shape, dtype)
+    if owned:
+        previous += grad
+        return previous
+    if grad is not grad_output and grad.base is None and grad.flags.writeable:
+        grad += previous  # the same sum (addition commutes), with no new array
+        return grad
+    return np.asarray(previous + grad)
+
+
 def _copy_as(array, dtype):
     """``tensor(t)``: a copy of ``t``'s array in ``dtype`` (as ``Tensor.__init__`` makes it)."""
     copied = np.array(array)
@@ -248,7 +270,7 @@ class Plan:
         output = self._output(trace.output, body)
         self._names.update(
             _Structure=_Structure, _Settings=_Settings, _AnomalyMode=_AnomalyMode, MISS=MISS,
-            _MISSING=_MISSING, _fit=_fit, _ndarray=np.ndarray,
+            _MISSING=_MISSING, _fit=_fit, _add_gradient=_add_gradient, _ndarray=np.ndarray,
             _make=Tensor._make, _asarray=np.asarray, _copy_as=_copy_as, **inline.NAMES,
             _settings_count=self._settings_count, _settings_changed=self._settings_changed)
         arguments = [f"A{i}" for i in range(trace.arguments)]
@@ -341,11 +363,17 @@ class Plan:
         ``.grad`` (``engine._accumulate``'s rule, written out inline)."""
         _, roots, root_grads, steps, retain_graph = event
         values = self._trace.values
-        received = set()   # value numbers whose gradient variable exists
+        received = {}      # value number -> gradients it got so far (its variable exists)
         leaves = {}        # leaf expression -> (gradient variable, freshness variable)
+        coming = {}        # value number -> gradients it gets in all
+        for _, edges in steps:
+            for _, (kind, target) in edges:
+                if kind == "value":
+                    coming[target] = coming.get(target, 0) + 1
         for root, grad in zip(roots, root_grads):
             lines.append(f"    g{root} = {self._array(grad, lines)}  # d(root)/d(root)")
-            received.add(root)
+            lines.append(f"    o{root} = False  # a root's gradient is the caller's")
+            received[root] = 1
         for number, edges in steps:
             targets = []
             inlined = self._inlined.get(number)
@@ -358,14 +386,22 @@ class Plan:
             for position, (kind, target) in edges:
                 if kind == "value":
                     shape, dtype = values[target]
+                    dtype_name = self._constant(dtype, "d")
                     if target in received:
-                        self._fitted("t", position, repr(shape), self._constant(dtype, "d"),
-                                     lines)
-                        lines.append(f"    g{target} = g{target} + t")
+                        # The engine's rule: a second gradient goes into the first in place
+                        # when that one is the node's own, else the first into it when it is,
+                        # a PartialGradient into its slice; from then on the sum is owned.
+                        owned = f"o{target}" if received[target] == 1 else "True"
+                        lines.append(f"    g{target} = _add_gradient(g{target}, {owned}, "
+                                     f"r[{position}], g{number}, {shape!r}, {dtype_name})")
+                        received[target] += 1
                     else:
-                        self._fitted(f"g{target}", position, repr(shape),
-                                     self._constant(dtype, "d"), lines)
-                        received.add(target)
+                        self._fitted(f"g{target}", position, repr(shape), dtype_name, lines)
+                        if coming[target] > 1:  # may a second one be added into it in place
+                            lines.append(f"    o{target} = (g{target} is not g{number} and "
+                                         f"g{target}.base is None and "
+                                         f"g{target}.flags.writeable)")
+                        received[target] = 1
                     targets.append(f"g{target}")
                     continue
                 tensor = self._leaf((kind, target), lines)
@@ -376,8 +412,11 @@ class Plan:
                 if tensor in leaves:
                     grad_name, fresh_name = leaves[tensor]
                     self._fitted("t", position, shape, dtype, lines)
-                    lines.append(f"    {grad_name} = {grad_name} + t")
-                    lines.append(f"    {fresh_name} = True")
+                    lines.append(f"    if {fresh_name}:  # the engine's rule for a leaf's sum")
+                    lines.append(f"        {grad_name} += t")
+                    lines.append("    else:")
+                    lines.append(f"        {grad_name} = _asarray({grad_name} + t)")
+                    lines.append(f"        {fresh_name} = True")
                 else:
                     grad_name, fresh_name = f"G{len(leaves)}", f"F{len(leaves)}"
                     leaves[tensor] = (grad_name, fresh_name)
