@@ -14,7 +14,8 @@ kernels; ``plan.source`` shows the generated code.
 
 from __future__ import annotations
 
-import ast
+import re
+import types
 
 import numpy as np
 
@@ -90,29 +91,39 @@ def _release_dead(lines):
     names it (``v3 = g7 = None``), as eager mode lets an array go when the last tensor or node
     holding it does. Without this every result and gradient of a step stays alive to the end
     of the replay: a heap several times eager's, written fresh each step and out of the caches
-    by the time it is read. A compound statement (an inline op's ``if``) counts as one, and a
-    name is set to None rather than deleted, since a branch may not have bound it."""
+    by the time it is read. A statement is a line indented once and the lines indented deeper
+    after it (an inline op's ``if``/``else`` counts as one); a name is set to None rather than
+    deleted, since a branch may not have bound it. The locals are the compiled function's; a
+    name that only a comment mentions is kept a little longer, never let go too early. (Not
+    ``ast``: parsing a W4 plan into a tree made the garbage collector run 43 times.)"""
     lines = "\n".join(lines).split("\n")  # an item may hold several lines
-    function = ast.parse("\n".join(lines)).body[0]
-    local = {node.id for node in ast.walk(function)
-             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store)}
-    statements = function.body
+    code = compile("\n".join(lines), "<plan>", "exec")
+    local = set(next(c for c in code.co_consts if isinstance(c, types.CodeType)).co_varnames)
+    statements = []  # [first line, end line) of each statement of the body
+    for number, line in enumerate(lines):
+        if number and line[:4] == "    " and line[4:5] not in (" ", "") and \
+                not line.startswith(("    else", "    elif")):
+            statements.append([number, number + 1])
+        elif statements:
+            statements[-1][1] = number + 1
     last = {}  # name -> index of the last statement naming it
-    for index, statement in enumerate(statements):
-        for node in ast.walk(statement):
-            if isinstance(node, ast.Name) and node.id in local:
-                last[node.id] = index
+    for index, (first, end) in enumerate(statements):
+        for number in range(first, end):
+            for name in _IDENTIFIER.findall(lines[number]):
+                if name in local:
+                    last[name] = index
     dead = {}  # index -> names no statement after it reads
     for name, index in last.items():
-        if not isinstance(statements[index], ast.Return):
-            dead.setdefault(index, []).append(name)
-    released, end = lines[:statements[0].lineno - 1], statements[0].lineno - 1
-    for index, statement in enumerate(statements):
-        released += lines[end:statement.end_lineno]  # with the comments before it
-        end = statement.end_lineno
-        if index in dead:
+        dead.setdefault(index, []).append(name)
+    released = lines[:statements[0][0]]  # the header and the guards
+    for index, (first, end) in enumerate(statements):
+        released += lines[first:end]
+        if index in dead and not lines[first].startswith("    return"):
             released.append("    " + " = ".join(sorted(dead[index])) + " = None")
     return released
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
 class Plan:
