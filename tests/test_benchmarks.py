@@ -197,6 +197,45 @@ def test_jit_step_of_the_runner_trains_like_eager():
     assert losses[0] == losses[1]
 
 
+@pytest.mark.parametrize("block_size, T", [(16, 16), (8, 5)])
+def test_w4_jit_replay_is_bit_identical_to_eager(block_size, T):
+    """makemore's step under jit, replayed on new batches each call, leaves the very bits eager
+    mode leaves: the losses, every gradient and every parameter after each AdamW step."""
+    import warnings
+
+    config = dict(W4_CONFIG, block_size=block_size)
+    X, Y = make_words(160, block_size, config["vocab_size"], seed=2)
+    runs = []
+    for jitted in (False, True):
+        tg.manual_seed(0)
+        model = gpt_model(tg, **config)
+        optimizer = gpt_optimizer(tg, model)
+
+        def train(x, y):
+            _, loss = model(x, y)
+            model.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        step = tg.jit(train) if jitted else train
+        losses, states = [], []
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for number in range(5):
+                rows = slice(32 * number, 32 * (number + 1))
+                loss = step(tg.tensor(X[rows, :T]), tg.tensor(Y[rows, :T]))
+                losses.append(loss.detach().numpy().tobytes())
+                states.append([(p.detach().numpy().tobytes(), p.grad.numpy().tobytes())
+                               for p in model.parameters()])
+        if jitted:
+            assert step.replays == 3
+        runs.append((losses, states))
+    assert runs[0][0] == runs[1][0]
+    for number, (eager, replayed) in enumerate(zip(runs[0][1], runs[1][1])):
+        assert eager == replayed, f"step {number}"
+
+
 def test_graph_drawing_scaling_lines_run():
     assert run.draw_chain_seconds(500) > 0
     assert run.draw_module_calls_seconds(20) > 0

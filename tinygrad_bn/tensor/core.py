@@ -31,6 +31,8 @@ from ..dtypes import DTypeLike
 from ..printing import Size
 from ..shapes import normalize_dim
 
+_new_object = object.__new__
+
 
 class Tensor:
     """An n-dimensional array with reverse-mode automatic differentiation.
@@ -76,17 +78,19 @@ class Tensor:
                                "gradients")
         self.requires_grad = True
 
-    @classmethod
-    def _make(cls, data, grad_fn):
-        """Wrap an array produced by an op without copying or checking it."""
-        tensor = object.__new__(Tensor)
+    @staticmethod
+    def _make(data, grad_fn):
+        """Wrap an array produced by an op without copying or checking it. (A jit replay makes
+        its ``.grad`` tensors and its results with it: static, ``object.__new__`` read once and
+        one chained assignment keep it short.)"""
+        tensor = _new_object(Tensor)
         tensor._array = data if type(data) is np.ndarray else np.asarray(data)
-        tensor._grad = None
+        tensor._grad = tensor._version_counter = tensor._base = tensor._hooks = None
         tensor.grad_fn = grad_fn
         tensor._requires_grad = grad_fn is not None
-        tensor._version_counter = tensor._base = tensor._hooks = None
-        if graph.tracer is not None:  # a jit capture notes every tensor made while it runs
-            graph.tracer.record_made(tensor)
+        tracer = graph.tracer
+        if tracer is not None:  # a jit capture notes every tensor made while it runs
+            tracer.record_made(tensor)
         return tensor
 
     # ------------------------------------------------------------------ gradient

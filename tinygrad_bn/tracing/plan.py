@@ -14,6 +14,8 @@ kernels; ``plan.source`` shows the generated code.
 
 from __future__ import annotations
 
+import re
+import types
 
 import numpy as np
 
@@ -45,6 +47,28 @@ def _fit(grad, shape, dtype):
     return grad
 
 
+def _add_gradient(previous, owned, grad, grad_output, shape, dtype):
+    """``previous + grad`` for a value's second and later gradients, made as the engine makes it
+    (``run_backward``): into ``previous`` in place when ``owned`` (no one else holds it), else
+    into ``grad`` when that is a new array the node made (not its ``grad_output``, no view);
+    a ``PartialGradient`` of the value's shape goes into ``previous`` at its slice (a copy of
+    ``previous`` unless owned). Returns the sum, which the replay then owns."""
+    if type(grad) is PartialGradient and grad.shape == shape and grad.values.dtype == dtype:
+        if not owned:
+            previous = np.array(previous, copy=True)
+        grad.add_into(previous)
+        return previous
+    if type(grad) is not np.ndarray or grad.shape != shape or grad.dtype is not dtype:
+        grad = _fit(grad, shape, dtype)
+    if owned:
+        previous += grad
+        return previous
+    if grad is not grad_output and grad.base is None and grad.flags.writeable:
+        grad += previous  # the same sum (addition commutes), with no new array
+        return grad
+    return np.asarray(previous + grad)
+
+
 def _copy_as(array, dtype):
     """``tensor(t)``: a copy of ``t``'s array in ``dtype`` (as ``Tensor.__init__`` makes it)."""
     copied = np.array(array)
@@ -60,6 +84,46 @@ def _comment(text, limit=110):
     newlines, which would end the comment and break the source)."""
     text = " ".join(str(text).split())
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _release_dead(lines):
+    """``lines`` (a generated ``replay``) with each local let go after the last statement that
+    names it (``v3 = g7 = None``), as eager mode lets an array go when the last tensor or node
+    holding it does. Without this every result and gradient of a step stays alive to the end
+    of the replay: a heap several times eager's, written fresh each step and out of the caches
+    by the time it is read. A statement is a line indented once and the lines indented deeper
+    after it (an inline op's ``if``/``else`` counts as one); a name is set to None rather than
+    deleted, since a branch may not have bound it. The locals are the compiled function's; a
+    name that only a comment mentions is kept a little longer, never let go too early. (Not
+    ``ast``: parsing a W4 plan into a tree made the garbage collector run 43 times.)"""
+    lines = "\n".join(lines).split("\n")  # an item may hold several lines
+    code = compile("\n".join(lines), "<plan>", "exec")
+    local = set(next(c for c in code.co_consts if isinstance(c, types.CodeType)).co_varnames)
+    statements = []  # [first line, end line) of each statement of the body
+    for number, line in enumerate(lines):
+        if number and line[:4] == "    " and line[4:5] not in (" ", "") and \
+                not line.startswith(("    else", "    elif")):
+            statements.append([number, number + 1])
+        elif statements:
+            statements[-1][1] = number + 1
+    last = {}  # name -> index of the last statement naming it
+    for index, (first, end) in enumerate(statements):
+        for number in range(first, end):
+            for name in _IDENTIFIER.findall(lines[number]):
+                if name in local:
+                    last[name] = index
+    dead = {}  # index -> names no statement after it reads
+    for name, index in last.items():
+        dead.setdefault(index, []).append(name)
+    released = lines[:statements[0][0]]  # the header and the guards
+    for index, (first, end) in enumerate(statements):
+        released += lines[first:end]
+        if index in dead and not lines[first].startswith("    return"):
+            released.append("    " + " = ".join(sorted(dead[index])) + " = None")
+    return released
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 
 class Plan:
@@ -78,7 +142,7 @@ class Plan:
         self._trace = trace
         self._settings_count = [_Settings.count]
         self._modules = [(module, settings) for module, _, settings in trace.modules.values()]
-        lines = self._generate(trace, watched)
+        lines = _release_dead(self._generate(trace, watched))
         self.source = "\n".join(lines) + "\n"
         namespace = dict(self._names)
         exec(compile(self.source, f"<jit plan of {name}>", "exec"), namespace)  # noqa: S102
@@ -205,6 +269,8 @@ class Plan:
                 self._guard(f"W{number}.get({key!r}, _MISSING) is not w{number}",
                             f"{description} was rebound")
         body = []
+        self._backwarded = {number for event in trace.events if event[0] == "backward"
+                            for number, _ in event[3]}
         self._roots = {root for event in trace.events if event[0] == "backward"
                        for root in event[1]}
         for leaf in trace.grads_read.values():
@@ -215,7 +281,7 @@ class Plan:
         output = self._output(trace.output, body)
         self._names.update(
             _Structure=_Structure, _Settings=_Settings, _AnomalyMode=_AnomalyMode, MISS=MISS,
-            _MISSING=_MISSING, _fit=_fit, _ndarray=np.ndarray,
+            _MISSING=_MISSING, _fit=_fit, _add_gradient=_add_gradient, _ndarray=np.ndarray,
             _make=Tensor._make, _asarray=np.asarray, _copy_as=_copy_as, **inline.NAMES,
             _settings_count=self._settings_count, _settings_changed=self._settings_changed)
         arguments = [f"A{i}" for i in range(trace.arguments)]
@@ -253,6 +319,8 @@ class Plan:
             call = f"_asarray({call})"
         lines.append(f"    v{number} = {call}  # "
                      + _comment(f"{op!r} -> {_describe(shape, dtype)}"))
+        if number not in self._backwarded:  # what it saved would outlive the replay
+            lines.append(f"    op{number}.saved = None")
 
     def _meta(self, ref):
         """The shape and dtype of the array a reference names, when the plan fixes them (a
@@ -306,11 +374,17 @@ class Plan:
         ``.grad`` (``engine._accumulate``'s rule, written out inline)."""
         _, roots, root_grads, steps, retain_graph = event
         values = self._trace.values
-        received = set()   # value numbers whose gradient variable exists
+        received = {}      # value number -> gradients it got so far (its variable exists)
         leaves = {}        # leaf expression -> (gradient variable, freshness variable)
+        coming = {}        # value number -> gradients it gets in all
+        for _, edges in steps:
+            for _, (kind, target) in edges:
+                if kind == "value":
+                    coming[target] = coming.get(target, 0) + 1
         for root, grad in zip(roots, root_grads):
             lines.append(f"    g{root} = {self._array(grad, lines)}  # d(root)/d(root)")
-            received.add(root)
+            lines.append(f"    o{root} = False  # a root's gradient is the caller's")
+            received[root] = 1
         for number, edges in steps:
             targets = []
             inlined = self._inlined.get(number)
@@ -323,14 +397,22 @@ class Plan:
             for position, (kind, target) in edges:
                 if kind == "value":
                     shape, dtype = values[target]
+                    dtype_name = self._constant(dtype, "d")
                     if target in received:
-                        self._fitted("t", position, repr(shape), self._constant(dtype, "d"),
-                                     lines)
-                        lines.append(f"    g{target} = g{target} + t")
+                        # The engine's rule: a second gradient goes into the first in place
+                        # when that one is the node's own, else the first into it when it is,
+                        # a PartialGradient into its slice; from then on the sum is owned.
+                        owned = f"o{target}" if received[target] == 1 else "True"
+                        lines.append(f"    g{target} = _add_gradient(g{target}, {owned}, "
+                                     f"r[{position}], g{number}, {shape!r}, {dtype_name})")
+                        received[target] += 1
                     else:
-                        self._fitted(f"g{target}", position, repr(shape),
-                                     self._constant(dtype, "d"), lines)
-                        received.add(target)
+                        self._fitted(f"g{target}", position, repr(shape), dtype_name, lines)
+                        if coming[target] > 1:  # may a second one be added into it in place
+                            lines.append(f"    o{target} = (g{target} is not g{number} and "
+                                         f"g{target}.base is None and "
+                                         f"g{target}.flags.writeable)")
+                        received[target] = 1
                     targets.append(f"g{target}")
                     continue
                 tensor = self._leaf((kind, target), lines)
@@ -341,8 +423,11 @@ class Plan:
                 if tensor in leaves:
                     grad_name, fresh_name = leaves[tensor]
                     self._fitted("t", position, shape, dtype, lines)
-                    lines.append(f"    {grad_name} = {grad_name} + t")
-                    lines.append(f"    {fresh_name} = True")
+                    lines.append(f"    if {fresh_name}:  # the engine's rule for a leaf's sum")
+                    lines.append(f"        {grad_name} += t")
+                    lines.append("    else:")
+                    lines.append(f"        {grad_name} = _asarray({grad_name} + t)")
+                    lines.append(f"        {fresh_name} = True")
                 else:
                     grad_name, fresh_name = f"G{len(leaves)}", f"F{len(leaves)}"
                     leaves[tensor] = (grad_name, fresh_name)
