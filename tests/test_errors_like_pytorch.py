@@ -15,6 +15,13 @@ import tinygrad_bn as tg
 DIM_RANGE_0D = "Dimension out of range (expected to be in range of [-1, 0], but got {})"
 
 ERRORS = [
+    # reshape/view/permute need their sizes or dims (no argument made a 0-d tensor)
+    ("reshape_no_shape", lambda m: m.ones(1).reshape(), TypeError,
+     'reshape() missing 1 required positional arguments: "shape"'),
+    ("view_no_shape", lambda m: m.ones(1).view(), TypeError,
+     "view() received an invalid combination of arguments - got (), but expected one of:"),
+    ("permute_no_dims", lambda m: m.tensor(1.5).permute(), TypeError,
+     'permute() missing 1 required positional arguments: "dims"'),
     # dims: a 0-d tensor wraps dims -1 and 0 (maybe_wrap_dim), unless the op needs a real dim
     ("0d_dim_out_of_range", lambda m: m.tensor(1.5).sum(2), IndexError, DIM_RANGE_0D.format(2)),
     ("0d_max_dim_out_of_range", lambda m: m.tensor(1.5).max(1), IndexError,

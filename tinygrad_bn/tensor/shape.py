@@ -84,12 +84,17 @@ class ShapeMethods:
         ``reshape((4, -1))``); one dimension may be -1 and is then inferred. As PyTorch's
         ``reshape``, the result shares the data (a view) when the layout allows and is a copy
         otherwise (a transposed tensor)."""
+        if not shape:
+            raise TypeError('reshape() missing 1 required positional arguments: "shape"')
         return Reshape.apply(self, shape=_target_shape(shape, self._array.size))
 
     def view(self, *shape: ShapeLike) -> Tensor:
         """The same elements in a new shape, always sharing the data: as PyTorch's ``view``, a
         shape that the memory layout cannot give without a copy (``x.t().view(-1)``) is an error,
         so writes through the result always reach this tensor. ``reshape`` copies instead."""
+        if not shape:
+            raise TypeError("view() received an invalid combination of arguments - got (), but "
+                            "expected one of:\n * (torch.dtype dtype)\n * (tuple of ints size)\n")
         target = _target_shape(shape, self._array.size)
         if not _viewable(self._array, target):
             raise RuntimeError(
@@ -135,6 +140,8 @@ class ShapeMethods:
         """A view with the dimensions reordered: ``x.permute(2, 0, 1)`` or ``x.permute((2, 0,
         1))``; ``dims`` must name every dimension once (negative indices allowed). Shares the data.
         """
+        if not dims:
+            raise TypeError('permute() missing 1 required positional arguments: "dims"')
         order = _plain_order(dims, self._array.ndim)
         if order is not None:
             return Permute.apply(self, dims=order)
