@@ -15,6 +15,13 @@ import tinygrad_bn as tg
 DIM_RANGE_0D = "Dimension out of range (expected to be in range of [-1, 0], but got {})"
 
 ERRORS = [
+    # F.linear of mixed dtypes: PyTorch's mm wording without a bias, addmm's with one
+    ("linear_no_bias_dtypes", lambda m: m.nn.functional.linear(
+        m.ones(2, 3, dtype=m.float16), m.ones(4, 3)), RuntimeError,
+     "expected m1 and m2 to have the same dtype, but got: c10::Half != float"),
+    ("linear_bias_dtypes", lambda m: m.nn.functional.linear(
+        m.ones(2, 3, dtype=m.float64), m.ones(4, 3), m.ones(4)), RuntimeError,
+     "mat1 and mat2 must have the same dtype, but got Double and Float"),
     # reshape/view/permute need their sizes or dims (no argument made a 0-d tensor)
     ("reshape_no_shape", lambda m: m.ones(1).reshape(), TypeError,
      'reshape() missing 1 required positional arguments: "shape"'),

@@ -35,7 +35,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not "
                         f"{qualified_type_name(input)}")
     out_features, in_features = weight._array.shape
-    if input._array.dtype != weight._array.dtype:
+    if input._array.dtype != weight._array.dtype:  # PyTorch's mm (no bias) or addmm wording
+        if bias is None:
+            raise RuntimeError(
+                f"expected m1 and m2 to have the same dtype, but got: "
+                f"{dtypes.cpp_type_name(input.dtype)} != {dtypes.cpp_type_name(weight.dtype)}")
         raise RuntimeError(
             f"mat1 and mat2 must have the same dtype, but got "
             f"{dtypes.scalar_type_name(input.dtype)} and {dtypes.scalar_type_name(weight.dtype)}"
