@@ -15,6 +15,12 @@ import tinygrad_bn as tg
 DIM_RANGE_0D = "Dimension out of range (expected to be in range of [-1, 0], but got {})"
 
 ERRORS = [
+    # embedding with max_norm: the renorm's row selection refuses an index first
+    ("embedding_max_norm_index", lambda m: m.nn.functional.embedding(
+        m.tensor([7, -7]), m.ones(5, 4), max_norm=1.0), IndexError,
+     "select(): index -7 out of range for tensor of size [5, 4] at dimension 0"),
+    ("embedding_max_norm_negative_index", lambda m: m.nn.functional.embedding(
+        m.tensor([-2]), m.ones(5, 4), max_norm=1.0), IndexError, "index out of range in self"),
     # F.linear of mixed dtypes: PyTorch's mm wording without a bias, addmm's with one
     ("linear_no_bias_dtypes", lambda m: m.nn.functional.linear(
         m.ones(2, 3, dtype=m.float16), m.ones(4, 3)), RuntimeError,

@@ -212,6 +212,12 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         if not -weight.shape[0] <= padding_idx < weight.shape[0]:
             raise AssertionError("Padding_idx must be within num_embeddings")
         padding_idx %= weight.shape[0]
+    if max_norm is not None:  # PyTorch's renorm selects the rows first: its error comes first
+        rows, size = input._array, list(weight.shape)
+        outside = np.unique(rows[(rows < -size[0]) | (rows >= size[0])])
+        if outside.size:
+            raise IndexError(f"select(): index {outside[0]} out of range for tensor of size "
+                             f"{size} at dimension 0")
     ids = Derived.apply(input, function=_embedding_ids,
                         keywords={"num_embeddings": weight.shape[0]})
     if max_norm is not None:
