@@ -90,6 +90,48 @@ class Div(Op):
         return grad_a, grad_b
 
 
+@opmath
+class ScaledAdd(Op):
+    """``a + alpha * b`` for float16 ``a`` and ``b`` as PyTorch's ``add``/``sub`` kernel
+    (``sub`` passes ``alpha`` negated): computed in float32 with ``alpha`` rounded to float16,
+    as that kernel takes it (``forward_alpha``), the sum rounded once. Gradients: ``grad_output``
+    and ``grad_output * alpha`` with ``alpha`` as given (PyTorch's backward multiplies by the
+    number itself), each rounded once to float16."""
+
+    __slots__ = ("alpha", "forward_alpha")
+    arguments = ("alpha",)
+
+    def __init__(self, alpha):
+        self.alpha = alpha
+        self.forward_alpha = float(np.float16(alpha))
+
+    def forward(self, a, b):
+        return a + self.forward_alpha * b
+
+    def backward(self, grad_output):
+        needs_a, needs_b = self.needs_input_grad
+        return grad_output, (grad_output * self.alpha if needs_b else None)
+
+
+class Reciprocal(Op):
+    """``1 / a``, in ``a``'s dtype: the first step of PyTorch's ``number / tensor``
+    (``tensor.reciprocal() * number``). Gradient: ``-(grad_output * (out * out))``, PyTorch's
+    formula and order of rounding, reusing the output."""
+
+    __slots__ = ()
+    saves_output = True
+
+    def forward(self, a):
+        with np.errstate(divide="ignore"):
+            out = 1 / a
+        self.saved = (out,)
+        return out
+
+    def backward(self, grad_output):
+        (out,) = self.saved
+        return (-(grad_output * (out * out)),)
+
+
 class Pow(Op):
     """``base ** exponent``.
 

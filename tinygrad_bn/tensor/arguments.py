@@ -71,6 +71,30 @@ def in_opmath(function, *tensors, **keywords):
     return out.half() if out._array.dtype is FLOAT else out
 
 
+def opmath_scalar(tensor, value):
+    """Whether ``tensor`` is float16 and ``value`` a real number (Python or NumPy, not bool):
+    PyTorch's ``mul``, ``div`` and ``div`` with a rounding mode then keep ``value`` in float32
+    (its opmath type; ``TensorIterator``'s ``original_scalar_value``) rather than rounding it
+    to float16, compute in float32 and round the result once (``with_opmath_scalar``). One
+    dtype test for any other tensor."""
+    if tensor._array.dtype is not HALF:
+        return False
+    if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
+        return -2**63 <= value < 2**63  # larger integers keep PyTorch's overflow error
+    return isinstance(value, (float, np.floating))
+
+
+def with_opmath_scalar(op, tensor, value, reflected=False, **arguments):
+    """``op(tensor, value)`` (``op(value, tensor)`` if ``reflected``) for a float16 ``tensor``
+    and a number ``value`` (``opmath_scalar``), as PyTorch's kernel computes it:
+    ``float16(float32(tensor) op float32(value))``, one rounding, the result float16. Built of
+    ``Tensor.float``, ``op`` and ``Tensor.half``, so the gradient is PyTorch's too: the
+    float16 ``grad_output`` widened, ``op``'s float32 gradient, rounded once to float16."""
+    constant = constant_tensor(np.asarray(value, dtype=FLOAT), value)
+    wide = tensor.float()
+    return op.apply(*((constant, wide) if reflected else (wide, constant)), **arguments).half()
+
+
 def _no_bool(kernel, operands):
     """``operands`` of an op PyTorch has no bool kernel for, refused when both are bool (after
     promotion: a bool with a number is computed in the number's dtype)."""

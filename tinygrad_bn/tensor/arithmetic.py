@@ -11,11 +11,13 @@ import numpy as np
 from .. import dtypes
 from ..dtypes import Number
 from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
+from ..ops.elementwise import Reciprocal, ScaledAdd
 from ..ops.linalg import einsum_result_dtype, einsum_subscripts
-from ..ops.opmath import opmath_dtype
+from ..ops.opmath import HALF, opmath_dtype
 from ..shapes import broadcast_error, broadcastable
 from .arguments import (
     _no_bool, _operands, _subtraction_operands, _tensor_argument, constant_tensor, in_opmath,
+    opmath_scalar, with_opmath_scalar,
 )
 from .core import Tensor
 
@@ -25,32 +27,47 @@ class ArithmeticMethods:
     ``tinygrad_bn/tensor/__init__.py``)."""
 
     def add(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
-        """``self + alpha * other``."""
+        """``self + alpha * other``. float16 (both operands) as PyTorch's kernel: ``alpha``
+        (and a number ``other``) rounded to float16, the sum computed in float32 and rounded
+        once (``ops.ScaledAdd``)."""
         if alpha != 1:
+            if _half_with_alpha(self, other):
+                return ScaledAdd.apply(*_operands(self, other), alpha=alpha)
             other = other * alpha
         return Add.apply(*_operands(self, other))
 
     def sub(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
-        """``self - alpha * other``."""
+        """``self - alpha * other``; float16 as in ``add``."""
         if alpha != 1:
+            if _half_with_alpha(self, other):
+                return ScaledAdd.apply(*_subtraction_operands(self, other), alpha=-alpha)
             other = other * alpha
         return Sub.apply(*_subtraction_operands(self, other))
 
     def mul(self, other: Tensor | Number) -> Tensor:
         """``self * other``, elementwise; the shapes broadcast and the dtypes promote as in PyTorch
-        (``other`` may be a Python number)."""
+        (``other`` may be a Python number; with a float16 ``self`` it is taken in float32 and
+        the product rounded once, as in PyTorch)."""
+        if opmath_scalar(self, other):
+            return with_opmath_scalar(Mul, self, other)
         return Mul.apply(*_operands(self, other))
 
     def div(self, other: Tensor | Number, *, rounding_mode: str | None = None) -> Tensor:
         """``self / other``: true division (integers give the default float dtype), or rounded
-        toward zero (``rounding_mode="trunc"``) or down (``"floor"``), integers kept."""
+        toward zero (``rounding_mode="trunc"``) or down (``"floor"``), integers kept. A number
+        ``other`` of a float16 ``self`` is taken in float32 and the quotient (before ``trunc`` or
+        ``floor``) computed in float32, rounded once, as PyTorch's kernels."""
         if rounding_mode is None:
+            if opmath_scalar(self, other):
+                return with_opmath_scalar(Div, self, other)
             return Div.apply(*_operands(self, other, true_division=True))
         if rounding_mode not in ("trunc", "floor"):
             raise RuntimeError(
                 "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                 f"'{rounding_mode}'"
             )
+        if opmath_scalar(self, other):
+            return with_opmath_scalar(RoundedDiv, self, other, mode=rounding_mode)
         operands = _no_bool(f"div_{rounding_mode}_cpu", _operands(self, other))
         return RoundedDiv.apply(*operands, mode=rounding_mode)
 
@@ -252,9 +269,15 @@ class ArithmeticMethods:
         return Sub.apply(*_subtraction_operands(self, other, reflected=True))
 
     def __rmul__(self, other):
+        if opmath_scalar(self, other):
+            return with_opmath_scalar(Mul, self, other, reflected=True)
         return Mul.apply(*_operands(self, other, reflected=True))
 
     def __rtruediv__(self, other):
+        if opmath_scalar(self, other):
+            # PyTorch's ``number / tensor`` is ``tensor.reciprocal() * number``: the reciprocal
+            # rounded to float16, then the float32 product rounded once
+            return with_opmath_scalar(Mul, Reciprocal.apply(self), other)
         return Div.apply(*_operands(self, other, true_division=True, reflected=True))
 
     def __rpow__(self, other):
@@ -265,6 +288,15 @@ class ArithmeticMethods:
 
     def __pos__(self):
         return self
+
+
+def _half_with_alpha(tensor, other):
+    """Whether ``tensor.add(other, alpha=...)`` is PyTorch's float16 kernel: a float16
+    ``tensor`` with a float16 tensor or a number (one dtype test for any other tensor), which
+    ``ops.ScaledAdd`` computes."""
+    if tensor._array.dtype is not HALF:
+        return False
+    return other._array.dtype is HALF if isinstance(other, Tensor) else opmath_scalar(tensor, other)
 
 
 def _check_integer_power(base, exponent):
