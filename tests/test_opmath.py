@@ -407,7 +407,8 @@ def test_jit_replays_float16_linear_and_batch_norm_as_eager():
 # A float16 tensor with a Python number, and add/sub's alpha, as PyTorch's kernels compute them:
 # mul, div and div with a rounding mode keep the number in float32 and round the result once;
 # number / tensor is reciprocal() * number; add and sub round the number and alpha to float16
-# and compute in float32 (the gradient multiplies by alpha as given).
+# (the gradient multiplies by alpha as given) and compute in float32 in PyTorch's vectorised loop,
+# in float16 steps in its scalar loop.
 _SCALAR_FORMS = {
     "x * s": lambda x, s: x * s,
     "s * x": lambda x, s: s * x,
@@ -442,8 +443,8 @@ def test_tensor_with_a_number_is_pytorchs_bit_for_bit(form, dtype):
         pytest.skip("float32 differs (README): PyTorch's s / x is reciprocal(x) * s, rounded "
                     "twice, and its float32 add/sub with alpha round otherwise (not examined)")
     rng = np.random.default_rng(5)
-    x = (rng.standard_normal(4000) * 3).astype(dtype)
-    g = rng.standard_normal(4000).astype(dtype)
+    x = (rng.standard_normal(4031) * 3).astype(dtype)  # 125 vectors of 32 and 31 left over
+    g = rng.standard_normal(4031).astype(dtype)
     function = _SCALAR_FORMS[form]
     for s in (0.1, 2.3, 3, 1e-5, 2049, 100000, np.float32(0.1), np.float64(2.3)):
         ours = tg.tensor(x, requires_grad=form in _DIFFERENTIABLE)
@@ -458,13 +459,16 @@ def test_tensor_with_a_number_is_pytorchs_bit_for_bit(form, dtype):
                 np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
 
 
+@pytest.mark.parametrize("n", [25, 4031])
 @pytest.mark.parametrize("function", [lambda a, b: a.add(b, alpha=0.3),
                                       lambda a, b: a.sub(b, alpha=2049)])
-def test_float16_add_sub_alpha_of_two_tensors_is_pytorchs_bit_for_bit(function):
-    """Both gradients too: ``grad_output * alpha`` with alpha not rounded to float16."""
+def test_float16_add_sub_alpha_of_two_tensors_is_pytorchs_bit_for_bit(function, n):
+    """Both gradients too: ``grad_output * alpha`` with alpha not rounded to float16. Fewer
+    than 32 elements are PyTorch's scalar loop (float16 steps), 4031 its vectorised loop
+    (float32) but for the last 31."""
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(6)
-    a, b, g = (rng.standard_normal((3, 4000)) * 3).astype(np.float16)
+    a, b, g = (rng.standard_normal((3, n)) * 3).astype(np.float16)
     ours = [tg.tensor(v, requires_grad=True) for v in (a, b)]
     theirs = [torch.tensor(v, requires_grad=True) for v in (a, b)]
     out, expected = function(*ours), function(*theirs)
