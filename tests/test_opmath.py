@@ -11,8 +11,8 @@ Also: the float32 path copies nothing, an in-place write to a saved float16 inpu
 caught, a jit replay of float16 ops gives eager's bits, and where PyTorch's kernels round
 otherwise than once (the last-dim log_softmax, nll_loss's float16 cascade sum, cross_entropy
 composed of those, batch_norm's float16 statistics, binary_cross_entropy_with_logits, float16
-linspace, floor division and fmod, histc's bins, histogram's sequential sums) its results are
-matched bit for bit."""
+linspace, floor division and fmod, histc's bins, histogram's sequential sums, a float16 tensor
+with a Python number, add/sub's alpha) its results are matched bit for bit."""
 
 import numpy as np
 import pytest
