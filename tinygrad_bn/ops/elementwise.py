@@ -90,44 +90,6 @@ class Div(Op):
         return grad_a, grad_b
 
 
-# PyTorch's float16 CPU loops take this many elements at a time in float32 vectors
-_HALF_VECTOR = 32
-
-
-class ScaledAdd(Op):
-    """``a + alpha * b`` for float16 ``a`` and ``b`` (``b`` of ``a``'s shape or one element) as
-    PyTorch's ``add``/``sub`` kernel computes it (``sub`` passes ``alpha`` negated), ``alpha``
-    rounded to float16 as that kernel takes it: its vectorised loop takes 32 elements at a time
-    in float32 and rounds each sum once, its scalar loop (the elements left over, all of them
-    when fewer than 32 or when ``a`` is not contiguous) rounds ``alpha * b`` to float16 and
-    then the sum. Gradients: ``grad_output`` and ``grad_output * alpha`` with ``alpha`` as
-    given, in float32 rounded once (PyTorch's backward multiplies by the number itself)."""
-
-    __slots__ = ("alpha",)
-    arguments = ("alpha",)
-
-    def __init__(self, alpha):
-        self.alpha = alpha
-
-    def forward(self, a, b):
-        alpha = np.float16(self.alpha)
-        out = a + alpha * b  # the scalar loop: float16 steps
-        vectorised = out.size // _HALF_VECTOR * _HALF_VECTOR
-        if vectorised and a.flags.c_contiguous and (b.size == 1 or (
-                b.shape == a.shape and b.flags.c_contiguous)):
-            flat, a_flat = out.reshape(-1), a.reshape(-1)[:vectorised]
-            b_flat = b.reshape(-1) if b.size == 1 else b.reshape(-1)[:vectorised]
-            flat[:vectorised] = widen(a_flat) + np.float32(alpha) * widen(b_flat)
-        return out
-
-    def backward(self, grad_output):
-        needs_a, needs_b = self.needs_input_grad
-        if not needs_b:
-            return grad_output, None
-        return grad_output, (widen(grad_output) * np.float32(self.alpha)).astype(
-            grad_output.dtype)
-
-
 class Reciprocal(Op):
     """``1 / a``, in ``a``'s dtype: the first step of PyTorch's ``number / tensor``
     (``tensor.reciprocal() * number``). Gradient: ``-(grad_output * (out * out))``, PyTorch's

@@ -11,7 +11,7 @@ import numpy as np
 from .. import dtypes
 from ..dtypes import Number
 from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
-from ..ops.elementwise import Reciprocal, ScaledAdd
+from ..ops.elementwise import Reciprocal
 from ..ops.linalg import einsum_result_dtype, einsum_subscripts
 from ..ops.opmath import HALF, opmath_dtype
 from ..shapes import broadcast_error, broadcastable
@@ -27,21 +27,17 @@ class ArithmeticMethods:
     ``tinygrad_bn/tensor/__init__.py``)."""
 
     def add(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
-        """``self + alpha * other``. float16 (both operands) as PyTorch's kernel: ``alpha``
-        (and a number ``other``) rounded to float16, the sum computed in float32 and rounded
-        once (``ops.ScaledAdd``)."""
+        """``self + alpha * other``. float16 takes ``alpha`` in float16, as PyTorch's
+        per-element loop (``_half_alpha``)."""
         if alpha != 1:
-            if _half_with_alpha(self, other):
-                return ScaledAdd.apply(*_operands(self, other), alpha=alpha)
-            other = other * alpha
+            other = other * _half_alpha(self, other, alpha)
         return Add.apply(*_operands(self, other))
 
     def sub(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
-        """``self - alpha * other``; float16 as in ``add``."""
+        """``self - alpha * other``. float16 takes ``alpha`` in float16, as PyTorch's
+        per-element loop (``_half_alpha``)."""
         if alpha != 1:
-            if _half_with_alpha(self, other):
-                return ScaledAdd.apply(*_subtraction_operands(self, other), alpha=-alpha)
-            other = other * alpha
+            other = other * _half_alpha(self, other, alpha)
         return Sub.apply(*_subtraction_operands(self, other))
 
     def mul(self, other: Tensor | Number) -> Tensor:
@@ -290,13 +286,16 @@ class ArithmeticMethods:
         return self
 
 
-def _half_with_alpha(tensor, other):
-    """Whether ``tensor.add(other, alpha=...)`` is PyTorch's float16 kernel: a float16
-    ``tensor`` with a float16 tensor or a number (one dtype test for any other tensor), which
-    ``ops.ScaledAdd`` computes."""
-    if tensor._array.dtype is not HALF:
-        return False
-    return other._array.dtype is HALF if isinstance(other, Tensor) else opmath_scalar(tensor, other)
+def _half_alpha(tensor, other, alpha):
+    """``alpha`` as ``add``/``sub`` multiply by it: for float16 ``tensor`` and ``other``, rounded to float16 (PyTorch's kernel takes it so; a float16 product of two
+    float16 values is exact in float32, so ``mul``'s float32 path then rounds once as float16
+    arithmetic would). PyTorch's vectorised loop (blocks of its vector width, contiguous
+    operands) computes the sum in float32 instead, which this does not follow."""
+    if (tensor._array.dtype is HALF and isinstance(other, Tensor) and other._array.dtype is HALF
+            and isinstance(alpha, (int, float, np.integer, np.floating))
+            and not isinstance(alpha, bool)):
+        return np.float16(alpha)
+    return alpha
 
 
 def _check_integer_power(base, exponent):
