@@ -603,7 +603,7 @@ class Round(_Stepwise):
     def forward(self, a):
         if self.decimals == 0:
             return np.round(a)
-        wide = a.astype(np.float32) if a.dtype == np.float16 else a
+        wide = widen(a)
         with np.errstate(over="ignore", invalid="ignore"):
             # PyTorch computes 10**|d| in double, then casts it to the compute type
             scale = np.asarray(np.float64(10.0) ** abs(self.decimals)).astype(wide.dtype)

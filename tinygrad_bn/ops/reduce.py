@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..autograd.graph import Op
-from .opmath import opmath, opmath_backward
+from .opmath import opmath, opmath_backward, widen
 from ..shapes import reduced_count
 
 
@@ -324,7 +324,7 @@ class LogSoftmax(Op):
         self.dim = dim
 
     def forward(self, a):
-        x = a.astype(np.float32) if a.dtype == np.float16 else a
+        x = widen(a)
         shift = np.max(x, axis=self.dim, keepdims=True, initial=-np.inf)
         shift = np.where(np.isfinite(shift), shift, 0)
         innermost = math.prod(a.shape[self.dim + 1:]) == 1
@@ -459,7 +459,7 @@ class Norm(Op):
     def forward(self, a):
         p, dim = self.p, self.dim
         # float16 sums in float32, as PyTorch's (its squares overflow from |a| > 256 on)
-        wide = a.astype(np.float32) if a.dtype == np.float16 else a
+        wide = widen(a)
         magnitude = np.abs(wide)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             if p == 0:

@@ -71,14 +71,12 @@ def in_opmath(function, *tensors, **keywords):
     return out.half() if out._array.dtype is FLOAT else out
 
 
-def opmath_scalar(tensor, value):
-    """Whether ``tensor`` is float16 and ``value`` a real number (Python or NumPy, not bool):
-    PyTorch's ``mul``, ``div`` and ``div`` with a rounding mode then keep ``value`` in float32
-    (its opmath type; ``TensorIterator``'s ``original_scalar_value``) rather than rounding it
-    to float16, compute in float32 and round the result once (``with_opmath_scalar``). One
-    dtype test for any other tensor."""
-    if tensor._array.dtype is not HALF:
-        return False
+def opmath_scalar(value):
+    """Whether ``value`` is a real number (Python or NumPy, not bool), which PyTorch's ``mul``,
+    ``div`` and ``div`` with a rounding mode of a float16 tensor keep in float32 (its opmath
+    type; ``TensorIterator``'s ``original_scalar_value``) rather than rounding it to float16,
+    computing in float32 and rounding the result once (``with_opmath_scalar``). The callers
+    test the tensor's dtype first, so that any other dtype pays one identity test."""
     if isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_)):
         return -2**63 <= value < 2**63  # larger integers keep PyTorch's overflow error
     return isinstance(value, (float, np.floating))

@@ -44,7 +44,7 @@ class ArithmeticMethods:
         """``self * other``, elementwise; the shapes broadcast and the dtypes promote as in PyTorch
         (``other`` may be a Python number; with a float16 ``self`` it is taken in float32 and
         the product rounded once, as in PyTorch)."""
-        if self._array.dtype is HALF and opmath_scalar(self, other):
+        if self._array.dtype is HALF and opmath_scalar(other):
             return with_opmath_scalar(Mul, self, other)
         return Mul.apply(*_operands(self, other))
 
@@ -54,7 +54,7 @@ class ArithmeticMethods:
         ``other`` of a float16 ``self`` is taken in float32 and the quotient (before ``trunc`` or
         ``floor``) computed in float32, rounded once, as PyTorch's kernels."""
         if rounding_mode is None:
-            if self._array.dtype is HALF and opmath_scalar(self, other):
+            if self._array.dtype is HALF and opmath_scalar(other):
                 return with_opmath_scalar(Div, self, other)
             return Div.apply(*_operands(self, other, true_division=True))
         if rounding_mode not in ("trunc", "floor"):
@@ -62,7 +62,7 @@ class ArithmeticMethods:
                 "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                 f"'{rounding_mode}'"
             )
-        if self._array.dtype is HALF and opmath_scalar(self, other):
+        if self._array.dtype is HALF and opmath_scalar(other):
             return with_opmath_scalar(RoundedDiv, self, other, mode=rounding_mode)
         operands = _no_bool(f"div_{rounding_mode}_cpu", _operands(self, other))
         return RoundedDiv.apply(*operands, mode=rounding_mode)
@@ -265,12 +265,12 @@ class ArithmeticMethods:
         return Sub.apply(*_subtraction_operands(self, other, reflected=True))
 
     def __rmul__(self, other):
-        if self._array.dtype is HALF and opmath_scalar(self, other):
+        if self._array.dtype is HALF and opmath_scalar(other):
             return with_opmath_scalar(Mul, self, other, reflected=True)
         return Mul.apply(*_operands(self, other, reflected=True))
 
     def __rtruediv__(self, other):
-        if self._array.dtype is HALF and opmath_scalar(self, other):
+        if self._array.dtype is HALF and opmath_scalar(other):
             # PyTorch's ``number / tensor`` is ``tensor.reciprocal() * number``: the reciprocal
             # rounded to float16, then the float32 product rounded once
             return with_opmath_scalar(Mul, Reciprocal.apply(self), other)

@@ -315,7 +315,6 @@ def out_dtype_if_none(out, kwargs):
 def check_given_dtype(out, kwargs):
     """A ``dtype=`` given with ``out=`` must be ``out``'s dtype, as PyTorch's reductions want."""
     given = kwargs.get("dtype")
-    if given is not None and dtypes.canonical(given) != out._array.dtype:
-        raise RuntimeError(
-            f"Expected out tensor to have dtype {dtypes.cpp_type_name(dtypes.canonical(given))}, "
-            f"but got {dtypes.cpp_type_name(out._array.dtype)} instead")
+    error = None if given is None else EXACT(None, dtypes.canonical(given), out._array.dtype, None)
+    if error is not None:
+        raise error
