@@ -101,6 +101,19 @@ def gpt_optimizer(lib, model):
                            eps=1e-8)
 
 
+def gpt_training_step(model, optimizer):
+    """makemore's training step on a batch ``(x, y)``: forward with the loss, ``zero_grad(
+    set_to_none=True)``, backward, AdamW's step; returns the loss tensor."""
+    def train(x, y):
+        _, loss = model(x, y)
+        model.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return train
+
+
 def make_words(count, block_size, vocab_size, seed=0):
     """makemore's dataset made up: ``count`` words of 1 to ``block_size - 1`` letters (tokens 1
     to ``vocab_size - 1``), each as ``x = [0, word, 0...]`` and ``y = [word, 0, -1...]`` (the

@@ -30,7 +30,9 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "examples"))
 sys.path.insert(0, os.path.join(HERE, ".."))  # the checkout's tinygrad_bn, not an installed one
 
-from gpt import W4_CONFIG, gpt_model, gpt_optimizer, make_words  # noqa: E402
+from gpt import (  # noqa: E402
+    W4_CONFIG, gpt_model, gpt_optimizer, gpt_training_step, make_words,
+)
 from numpy_floor import NumpyMLP  # noqa: E402
 from numpy_gpt import NumpyGPT  # noqa: E402
 from numpy_plain import PlainNumpyMLP  # noqa: E402
@@ -117,15 +119,7 @@ def _gpt_step(implementation, spec, seed):
     lib = _import(implementation)
     lib.manual_seed(seed)
     model = gpt_model(lib, **config)
-    optimizer = gpt_optimizer(lib, model)
-
-    def train(x, y):
-        logits, loss = model(x, y)
-        model.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        return loss
-
+    train = gpt_training_step(model, gpt_optimizer(lib, model))
     if implementation.endswith("(jit)"):
         train = lib.jit(train)
 

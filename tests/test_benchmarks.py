@@ -14,7 +14,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import run  # noqa: E402
-from gpt import W4_CONFIG, gpt_model, gpt_optimizer, make_words  # noqa: E402
+from gpt import (  # noqa: E402
+    W4_CONFIG, gpt_model, gpt_optimizer, gpt_training_step, make_words,
+)
 from numpy_floor import NumpyMLP  # noqa: E402
 from numpy_gpt import NumpyGPT  # noqa: E402
 from numpy_plain import PlainNumpyMLP  # noqa: E402
@@ -209,15 +211,7 @@ def test_w4_jit_replay_is_bit_identical_to_eager(block_size, T):
     for jitted in (False, True):
         tg.manual_seed(0)
         model = gpt_model(tg, **config)
-        optimizer = gpt_optimizer(tg, model)
-
-        def train(x, y):
-            _, loss = model(x, y)
-            model.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            return loss
-
+        train = gpt_training_step(model, gpt_optimizer(tg, model))
         step = tg.jit(train) if jitted else train
         losses, states = [], []
         with warnings.catch_warnings():
