@@ -25,6 +25,21 @@ def _as_array(grad):
     return grad if type(grad) is np.ndarray else np.asarray(grad)
 
 
+def add_gradients(previous, may_add_into_previous, grad, grad_output):
+    """``previous + grad``, a value's gradients summed with as few new arrays as is safe: into
+    ``previous`` in place when the caller knows no one else holds it, else into ``grad`` when
+    that is a new array the node made (not its ``grad_output``, which other inputs may have got
+    too, nor a view), else a new array. The caller owns the result. (The jit's plan sums a
+    replay's gradients with the same rule.)"""
+    if may_add_into_previous:
+        previous += grad
+        return previous
+    if grad is not grad_output and grad.base is None and grad.flags.writeable:
+        grad += previous  # the same sum (addition commutes), with no new array
+        return grad
+    return _as_array(previous + grad)
+
+
 def _whole(grad):
     """A gradient a backward returned, as a whole array (a ``PartialGradient`` materialized)."""
     return grad.materialize() if type(grad) is PartialGradient else _as_array(grad)
@@ -177,17 +192,11 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
                 # gradient comes, as most results feed only one op.
                 if grad is grad_output:
                     shared.add(key)
-            elif key in owned:
-                previous += grad
-            elif key not in shared and previous.base is None and previous.flags.writeable:
-                owned.add(key)
-                previous += grad
-            elif grad is not grad_output and grad.base is None and grad.flags.writeable:
-                grad += previous  # the same sum (addition commutes), with no new array
-                node_grads[key] = grad
-                owned.add(key)
             else:
-                node_grads[key] = _as_array(previous + grad)
+                node_grads[key] = add_gradients(
+                    previous, key in owned or (key not in shared and previous.base is None
+                                               and previous.flags.writeable),
+                    grad, grad_output)
                 owned.add(key)
 
     if wanted is not None:  # autograd.grad: a leaf's hooks see its gradient too

@@ -19,6 +19,7 @@ import types
 
 import numpy as np
 
+from ..autograd.engine import add_gradients
 from ..autograd.grad_mode import _AnomalyMode
 from ..autograd.graph import PartialGradient, _Settings, _Structure, reduce_to_shape
 from ..tensor import Tensor
@@ -49,10 +50,10 @@ def _fit(grad, shape, dtype):
 
 def _add_gradient(previous, owned, grad, grad_output, shape, dtype):
     """``previous + grad`` for a value's second and later gradients, made as the engine makes it
-    (``run_backward``): into ``previous`` in place when ``owned`` (no one else holds it), else
-    into ``grad`` when that is a new array the node made (not its ``grad_output``, no view);
-    a ``PartialGradient`` of the value's shape goes into ``previous`` at its slice (a copy of
-    ``previous`` unless owned). Returns the sum, which the replay then owns."""
+    (``engine.add_gradients``: into ``previous`` in place when ``owned``, else into a new
+    ``grad`` the node made); a ``PartialGradient`` of the value's shape goes into ``previous``
+    at its slice (a copy of ``previous`` unless owned). Returns the sum, which the replay then
+    owns."""
     if type(grad) is PartialGradient and grad.shape == shape and grad.values.dtype == dtype:
         if not owned:
             previous = np.array(previous, copy=True)
@@ -60,13 +61,7 @@ def _add_gradient(previous, owned, grad, grad_output, shape, dtype):
         return previous
     if type(grad) is not np.ndarray or grad.shape != shape or grad.dtype is not dtype:
         grad = _fit(grad, shape, dtype)
-    if owned:
-        previous += grad
-        return previous
-    if grad is not grad_output and grad.base is None and grad.flags.writeable:
-        grad += previous  # the same sum (addition commutes), with no new array
-        return grad
-    return np.asarray(previous + grad)
+    return add_gradients(previous, owned, grad, grad_output)
 
 
 def _copy_as(array, dtype):
