@@ -590,10 +590,34 @@ def topological_order(roots):
     ``id()``: each stack entry is a node and an iterator over its producers, and a node is
     listed once its producers are exhausted. No recursion, so graph depth is unlimited, and each
     node is visited once however many paths reach it.
+
+    From a single root the walk first follows the chain of nodes fed by one node each (a
+    sequence of layers, whose other inputs are leaves), with no stack or visited set: the
+    search's order for that stretch is the chain reversed, and nothing upstream of the node
+    where it branches can reach back into it, so the search starts from there.
     """
+    if len(roots) == 1:
+        chain, node = [], roots[0].grad_fn
+        while node is not None:
+            following = None
+            for producer in node.producers:
+                if producer is not None:
+                    if following is not None:  # fed by two nodes (or one twice): search
+                        order = _depth_first([node])
+                        chain.reverse()
+                        return order + chain
+                    following = producer
+            chain.append(node)
+            node = following
+        chain.reverse()
+        return chain
+    return _depth_first([root.grad_fn for root in roots])
+
+
+def _depth_first(starts):
+    """``topological_order``'s search from the nodes ``starts`` (``None`` skipped)."""
     order, visited = [], set()
-    for root in roots:
-        node = root.grad_fn
+    for node in starts:
         if node is None or id(node) in visited:
             continue
         visited.add(id(node))
