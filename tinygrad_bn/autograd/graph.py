@@ -309,8 +309,9 @@ class Op:
         # never as freed, which made the collector run once every W4 step.
         op = cls(**arguments) if arguments else cls()
         state = thread_state
-        # One and two inputs (nearly every op) build their tuples as literals: a list
-        # comprehension is a function call of its own in Python 3.11.
+        # One, two and three inputs (nearly every op; three for Linear with a bias, the
+        # normalizations, Where) build their tuples as literals: a list comprehension is a
+        # function call of its own in Python 3.11.
         count = len(inputs)
         if count == 1:
             first = inputs[0]
@@ -323,6 +324,13 @@ class Op:
             needs = NO_INPUT_NEEDS_GRAD
             if state.grad_enabled and (first._requires_grad or second._requires_grad):
                 needs = (first._requires_grad, second._requires_grad)
+        elif count == 3:
+            first, second, third = inputs
+            arrays = (first._array, second._array, third._array)
+            needs = NO_INPUT_NEEDS_GRAD
+            if state.grad_enabled and (first._requires_grad or second._requires_grad
+                                       or third._requires_grad):
+                needs = (first._requires_grad, second._requires_grad, third._requires_grad)
         else:
             arrays = [t._array for t in inputs]
             needs = NO_INPUT_NEEDS_GRAD
@@ -344,6 +352,8 @@ class Op:
                 op.producers = (first.grad_fn,)
             elif count == 2:
                 op.producers = (first.grad_fn, second.grad_fn)
+            elif count == 3:
+                op.producers = (first.grad_fn, second.grad_fn, third.grad_fn)
             else:
                 op.producers = tuple([t.grad_fn for t in inputs])
             op.retained_output = op.hooks = op.output_counter = None
