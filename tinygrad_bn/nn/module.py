@@ -150,11 +150,19 @@ class Module:
             graph.tracer.record_module(self, hooks)
         if hooks is not None:
             return _call_with_hooks(self, hooks, args, kwargs)
-        return self._forward_in_its_call(args, kwargs)
+        # _forward_in_its_call, written out: this runs for every module call, and most modules
+        # have no hooks.
+        state = thread_state
+        parent = state.module_call
+        state.module_call = ModuleCall(self, parent)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            state.module_call = parent
 
     def _forward_in_its_call(self, args, kwargs):
-        # This call becomes the current module call (in this thread) while forward runs, so the
-        # ops it records carry it and the graph drawer can group them into one cluster.
+        """``forward`` as the current module call: while it runs (in this thread) the ops it
+        records carry the call, so the graph drawer can group them into one cluster."""
         state = thread_state
         parent = state.module_call
         state.module_call = ModuleCall(self, parent)
