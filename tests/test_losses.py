@@ -105,6 +105,36 @@ def test_custom_ignore_index():
     np.testing.assert_allclose(loss.item(), expected, rtol=1e-12)
 
 
+@pytest.mark.parametrize("ignore_index", [-1, 2])
+def test_ignored_rows_as_pytorch_treats_them(ignore_index):
+    """Ignored rows (a language model's padding) count nothing: a -inf logit in one leaves the
+    loss finite, every row ignored gives a nan mean and a zero gradient (PyTorch's), and the
+    fused node's gradient is the composed computation's (log_softmax, pick, mask)."""
+    x = np.random.default_rng(1).normal(size=(5, 4))
+    x[1, 0] = -np.inf
+    target = np.array([ignore_index, ignore_index, 3, 0, 1 if ignore_index != 1 else 3])
+    for reduction in ("mean", "sum", "none"):
+        grads = []
+        for fused in (True, False):
+            xt = tg.tensor(x, requires_grad=True)
+            loss = F.cross_entropy(xt, tg.tensor(target), ignore_index=ignore_index,
+                                   reduction=reduction, fused=fused)
+            expected = reference_cross_entropy(np.where(np.isinf(x), -1e300, x), target,
+                                               ignore_index=ignore_index, reduction=reduction)
+            np.testing.assert_allclose(loss.detach().numpy(), expected, rtol=1e-12)
+            loss.sum().backward()
+            grads.append(xt.grad.detach().numpy())
+        np.testing.assert_allclose(grads[0], grads[1], rtol=1e-12, atol=1e-15)
+        assert np.all(grads[0][:2] == 0)
+    finite = np.where(np.isinf(x), 0.0, x)
+    assert tg.gradcheck(lambda t: F.cross_entropy(t, tg.tensor(target), ignore_index=ignore_index),
+                        tg.tensor(finite, requires_grad=True))
+    xt = tg.tensor(x, requires_grad=True)
+    loss = F.cross_entropy(xt, tg.tensor(np.full(5, ignore_index)), ignore_index=ignore_index)
+    loss.backward()
+    assert np.isnan(loss.item()) and np.all(xt.grad.detach().numpy() == 0)
+
+
 def test_huge_logits_give_finite_loss_and_gradient():
     x = tg.tensor([[1e4, -1e4, 0.0], [-1e4, 1e4, 5e3]], requires_grad=True)
     loss = F.cross_entropy(x, tg.tensor([1, 1]))

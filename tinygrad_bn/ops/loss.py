@@ -76,6 +76,18 @@ class CrossEntropy(Op):
             losses = np.log(total).reshape(n) - shifted[rows, target]
             probabilities = np.divide(exp, total, out=exp)
             self.saved = (probabilities, (rows, target), n)
+        elif labels and weight is None and not self.label_smoothing:
+            # Class labels, some rows ignored (a language model's padding): the plain path
+            # with those rows' losses and gradients zero, the mean over the rows that count.
+            counted = target != self.ignore_index
+            rows = np.flatnonzero(counted)
+            picked = target[rows]
+            losses = np.zeros(n, dtype=x.dtype)
+            losses[rows] = np.log(total).reshape(n)[rows] - shifted[rows, picked]
+            probabilities = np.divide(exp, total, out=exp)
+            np.multiply(probabilities, counted[:, None], out=probabilities)  # (nan stays nan)
+            count = x.dtype.type(rows.size) if rows.size else None
+            self.saved = (probabilities, (rows, picked), count)
         else:
             log_p = shifted - np.log(total)
             probabilities = exp / total
