@@ -188,20 +188,24 @@ class BatchSampler(Sampler[list[int]]):
         chunks = iter(chunks)
         chunk, start = np.empty(0, np.intp), 0
         while True:
-            batch_size, parts, count = self.batch_size, [], 0
+            batch_size = self.batch_size
+            end = start + batch_size
+            if end <= len(chunk):  # the common case: the batch lies in one chunk
+                yield chunk[start:end]
+                start = end
+                continue
+            parts = [chunk[start:]]
+            count = len(parts[0])
             while count < batch_size:
-                if start == len(chunk):
-                    chunk, start = next(chunks, None), 0
-                    if chunk is None:
-                        break
-                    continue
-                part = chunk[start:start + batch_size - count]
-                parts.append(part)
-                count += len(part)
-                start += len(part)
+                chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                parts.append(chunk[:batch_size - count])
+                start = len(parts[-1])
+                count += start
             if count == 0 or (count < batch_size and self.drop_last):
                 return
-            yield parts[0] if len(parts) == 1 else np.concatenate(parts)
+            yield np.concatenate(parts)
             if chunk is None:
                 return
 

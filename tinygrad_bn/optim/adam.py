@@ -246,11 +246,11 @@ class _FlatMoments:
         cache, gives what decaying first gives)."""
         if decay is None:
             for array, update in zip(map(_ARRAY, params), self.update_views):
-                np.subtract(array, update, out=array)
+                array -= update  # (np.subtract with out= parses a keyword: 0.1 us a call more)
             return
         for array, update in zip(map(_ARRAY, params), self.update_views):
-            np.multiply(array, decay, out=array)
-            np.subtract(array, update, out=array)
+            array *= decay
+            array -= update
 
 
 class AdamW(Adam):
