@@ -73,6 +73,43 @@ def test_topological_order_puts_every_node_after_its_inputs():
                 assert position[id(t.grad_fn)] < position[id(node)]
 
 
+def _postorder(roots):
+    """A recursive depth-first search over ``node.producers``: the order topological_order
+    documents (which fixes the order in which a value's gradients are summed, hence the bits)."""
+    order, seen = [], set()
+
+    def visit(node):
+        if node is None or id(node) in seen:
+            return
+        seen.add(id(node))
+        for producer in node.producers:
+            visit(producer)
+        order.append(node)
+
+    for root in roots:
+        visit(root.grad_fn)
+    return order
+
+
+def test_topological_order_is_the_depth_first_postorder_on_chains_and_branches():
+    # Chains of layers (one producer each, the rest leaves), a chain that branches after a few
+    # nodes, a node fed twice by one producer, several roots.
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        leaves = [tg.randn(3, requires_grad=True) for _ in range(2)] + [tg.randn(3)]
+        values = list(leaves)
+        for _ in range(int(rng.integers(1, 10))):
+            if rng.random() < 0.7:
+                a, b = values[-1], leaves[int(rng.integers(len(leaves)))]
+            else:
+                a, b = (values[int(i)] for i in rng.integers(len(values), size=2))
+            kind = int(rng.integers(4))
+            values.append(a * b if kind == 0 else a + b if kind == 1 else a.tanh() if kind == 2
+                          else a * a)
+        roots = [values[-1]] if trial % 4 else [values[-1], values[len(values) // 2]]
+        assert [id(n) for n in topological_order(roots)] == [id(n) for n in _postorder(roots)]
+
+
 def test_gradients_accumulate_over_two_backward_calls():
     x = tg.tensor([1.0, 2.0], requires_grad=True)
     (x * 3).sum().backward()

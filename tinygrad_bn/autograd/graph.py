@@ -625,21 +625,25 @@ def topological_order(roots):
 
 
 def _depth_first(starts):
-    """``topological_order``'s search from the nodes ``starts`` (``None`` skipped)."""
-    order, visited = [], set()
+    """``topological_order``'s search from the nodes ``starts`` (``None`` skipped). The node
+    being searched and the iterator over its producers are locals; the stack holds those of its
+    consumers, waiting."""
+    order, visited, stack = [], set(), []
     for node in starts:
         if node is None or id(node) in visited:
             continue
         visited.add(id(node))
-        stack = [(node, iter(node.producers))]
-        while stack:
-            node, producers = stack[-1]
+        producers = iter(node.producers)
+        while True:
             for producer in producers:
                 if producer is not None and id(producer) not in visited:
                     visited.add(id(producer))
-                    stack.append((producer, iter(producer.producers)))
+                    stack.append((node, producers))
+                    node, producers = producer, iter(producer.producers)
                     break
             else:
-                stack.pop()
                 order.append(node)
+                if not stack:
+                    break
+                node, producers = stack.pop()
     return order

@@ -323,6 +323,12 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
         super().__init__(loader)
         self._fetcher = create_fetcher(self._iterable, self._dataset, self._auto_collation,
                                        self._collate_fn, self._drop_last)
+        if (getattr(self._fetcher, "rows_at_once", False)
+                and type(self._index_sampler) is BatchSampler):
+            # The same batches as index arrays, which the fetch uses as they are.
+            arrays = self._index_sampler._index_arrays()
+            if arrays is not None:
+                self._sampler_iter = arrays
 
     def _next_data(self):
         return self._fetcher.fetch(self._next_index())  # either may end the epoch

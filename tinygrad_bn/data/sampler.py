@@ -75,24 +75,25 @@ class RandomSampler(Sampler[int]):
     def __iter__(self) -> Iterator[int]:
         # The chunks are drawn one at a time as iteration reaches them (the first on the first
         # next()); chaining them keeps the per-index cost in C.
-        return itertools.chain.from_iterable(self._chunks())
+        return itertools.chain.from_iterable(map(np.ndarray.tolist, self._chunks()))
 
-    def _chunks(self) -> Iterator[list[int]]:
+    def _chunks(self) -> Iterator[np.ndarray]:
+        """The indices as integer arrays, each drawn when iteration reaches it."""
         n, rng = len(self.data_source), numpy_generator(self.generator)
         if self.replacement:
             full_chunks, rest = divmod(self.num_samples, 32)
             for _ in range(full_chunks):
-                yield rng.integers(0, n, size=32).tolist()
-            yield rng.integers(0, n, size=rest).tolist()
+                yield rng.integers(0, n, size=32)
+            yield rng.integers(0, n, size=rest)
             return
         # One permutation for each full pass; the draw for a partial pass only when there is
         # one (PyTorch draws it regardless), so a plain shuffle draws exactly one permutation
         # per epoch and keeps the order that seeded runs have always had.
         full_passes, rest = divmod(self.num_samples, n)
         for _ in range(full_passes):
-            yield rng.permutation(n).tolist()
+            yield rng.permutation(n)
         if rest:
-            yield rng.permutation(n)[:rest].tolist()
+            yield rng.permutation(n)[:rest]
 
     def __len__(self) -> int:
         return self.num_samples
@@ -169,7 +170,54 @@ class BatchSampler(Sampler[list[int]]):
             yield batch
             batch = list(itertools.islice(indices, self.batch_size))
 
+    def _index_arrays(self) -> Iterator[np.ndarray] | None:
+        """What ``iter(self)`` yields, as integer arrays instead of lists (a ``DataLoader``
+        indexes a ``TensorDataset`` with them, without turning lists into arrays), when the
+        sampler is exactly a ``RandomSampler`` or a ``SequentialSampler``; else None. The
+        random draws happen at the same moments: the sampler's chunks are drawn as a batch
+        reaches them."""
+        if type(self.sampler) is RandomSampler:
+            return self._batches_of(self.sampler._chunks())
+        if type(self.sampler) is SequentialSampler:
+            return self._batches_of(_ranges(self.sampler.data_source))
+        return None
+
+    def _batches_of(self, chunks: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+        """``chunks`` (arrays, pulled only when a batch needs them) regrouped as __iter__
+        groups indices, reading ``batch_size`` and ``drop_last`` for each batch as it does."""
+        chunks = iter(chunks)
+        chunk, start = np.empty(0, np.intp), 0
+        while True:
+            batch_size = self.batch_size
+            end = start + batch_size
+            if end <= len(chunk):  # the common case: the batch lies in one chunk
+                yield chunk[start:end]
+                start = end
+                continue
+            parts = [chunk[start:]]
+            count = len(parts[0])
+            while count < batch_size:
+                chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                parts.append(chunk[:batch_size - count])
+                start = len(parts[-1])
+                count += start
+            if count == 0 or (count < batch_size and self.drop_last):
+                return
+            yield np.concatenate(parts)
+            if chunk is None:
+                return
+
     def __len__(self) -> int:
         if self.drop_last:
             return len(self.sampler) // self.batch_size
         return (len(self.sampler) + self.batch_size - 1) // self.batch_size
+
+
+def _ranges(data_source: Sized, size: int = 65536) -> Iterator[np.ndarray]:
+    """``range(len(data_source))`` as arrays of up to ``size`` indices (the length read when
+    iteration starts, as ``SequentialSampler`` reads it)."""
+    n = len(data_source)
+    for start in range(0, n, size):
+        yield np.arange(start, min(start + size, n))
