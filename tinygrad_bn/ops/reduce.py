@@ -41,16 +41,17 @@ def column_sums(array):
     """The sums over the rows of a matrix ``(N, C)``. For float32 and float64, a matrix-vector
     product with a vector of ones (BLAS): several times faster than ``array.sum(axis=0)`` at
     the sizes of a training batch, and as accurate (a blocked sum in the array's dtype rather
-    than NumPy's pairwise one). Other dtypes sum as ``Sum`` does (float16 in float32)."""
-    if array.dtype != np.float32 and array.dtype != np.float64:
-        return np.add.reduce(array, axis=0, dtype=_accumulator(array)).astype(array.dtype,
-                                                                             copy=False)
-    key = (array.shape[0], array.dtype)
-    ones = _ONES.get(key)
+    than NumPy's pairwise one). Other dtypes sum as ``Sum`` does (float16 in float32).
+    (The vector of ones is looked up first: only float32 and float64 ever have one, and the
+    dtype tests cost more than the product at a batch's size.)"""
+    ones = _ONES.get((len(array), array.dtype))
     if ones is None:
+        if array.dtype != np.float32 and array.dtype != np.float64:
+            return np.add.reduce(array, axis=0, dtype=_accumulator(array)).astype(array.dtype,
+                                                                                 copy=False)
         if len(_ONES) > 64:  # many batch sizes: keep the memory bounded
             _ONES.clear()
-        ones = _ONES[key] = np.ones(array.shape[0], dtype=array.dtype)
+        ones = _ONES[len(array), array.dtype] = np.ones(len(array), dtype=array.dtype)
         ones.flags.writeable = False
     return np.dot(ones, array)
 

@@ -40,11 +40,11 @@ _SOURCES = {
                    check_labels_in_range, row_max, row_sums, column_sums),
 }
 EXPECTED = {
-    Linear: "b532d32a2b7c0bb8c1b2c29d8928c81a2e2db3d10486571b2ce9b52b0bbbda42",
+    Linear: "26ea772881b83dfb92ee60e5cd9b5313448bf4daa4b5c10b2c51f10c2681c700",
     ReLU: "33224a63fdd6141bb522a7e036d4f122502e30edd9e2b51657366fad8c6604c7",
-    BatchNorm: "b4179adb10b219845ab3461ba4041b8420c69a9f9ae634b1abcea382fae14def",
+    BatchNorm: "4f372f6e9faa40eefb997c41fa4a4628204315caf746c76d2a188ef2774696f9",
     _count_batch: "8f25c90bbf83ae6ac984d26c2a85021dfe7008cccc35240c8f5d1ea5e84eef54",
-    CrossEntropy: "240c63753209a8da09de8cc25b0cd6b9cc890241fc249421addadb411b0261b1",
+    CrossEntropy: "e4301e08ac84ecdb3fbed0f7841b82b4414404fec44d97d7ccf392bccd477ccb",
 }
 _checked = {}
 
