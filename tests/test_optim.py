@@ -1,6 +1,8 @@
 """Optimizers against the textbook form of their update rules, their options, state dicts and
 error messages."""
 
+import copy
+import pickle
 import re
 import warnings
 
@@ -390,3 +392,31 @@ def test_adam_flat_moments_are_rebuilt_whenever_the_state_changes(change):
     for mine, reference in zip(*runs):
         assert mine.dtype == reference.dtype
         np.testing.assert_array_equal(mine, reference)
+
+
+@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_a_copied_adam_steps_as_the_original(name, how):
+    """A copy of parameters and optimizer made mid-training (``copy.deepcopy`` or pickle)
+    continues exactly (bitwise) as the original does: the copy does not keep the flat moments,
+    which its copied states no longer view, but rebuilds them."""
+    rng = np.random.default_rng(0)
+    values = [rng.standard_normal(shape).astype(np.float32) for shape in ((3, 2), (4,))]
+    grads = [[rng.standard_normal(v.shape).astype(np.float32) for v in values] for _ in range(6)]
+    params = [nn.Parameter(tg.tensor(v)) for v in values]
+    opt = getattr(optim, name)(params, lr=0.1)
+    for step_grads in grads[:3]:
+        for p, g in zip(params, step_grads):
+            p.grad = tg.tensor(g)
+        opt.step()
+    pair = (params, opt)
+    copied = copy.deepcopy(pair) if how == "deepcopy" else pickle.loads(pickle.dumps(pair))
+    for params, opt in (pair, copied):
+        for step_grads in grads[3:]:
+            for p, g in zip(params, step_grads):
+                p.grad = tg.tensor(g)
+            opt.step()
+    for mine, original in zip(copied[0], pair[0]):
+        np.testing.assert_array_equal(mine.detach().numpy(), original.detach().numpy())
+    for mine, original in zip(copied[1].state.values(), pair[1].state.values()):
+        np.testing.assert_array_equal(mine["exp_avg_sq"], original["exp_avg_sq"])

@@ -138,7 +138,10 @@ class Pow(Op):
             out = _integer_power(base, exponent)
         else:
             out = base**exponent
-        self.saved = (base, exponent, out)
+        # The result only for the exponent's gradient, as PyTorch's pow saves it: a cube's
+        # result (NewGELU's torch.pow(x, 3.0)) can be freed once the next op has read it.
+        needs = self.needs_input_grad
+        self.saved = (base, exponent, out if needs and needs[1] else None)
         return out
 
     def backward(self, grad_output):

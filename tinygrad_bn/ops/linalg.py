@@ -53,8 +53,9 @@ class MatMul(Op):
             grad = np.expand_dims(grad, -2 if b_ndim > 1 else -1)
         if b_ndim == 1:
             grad = np.expand_dims(grad, -1)
-        grad_a = grad @ np.swapaxes(b2, -1, -2) if needs_a else None
-        grad_b = np.swapaxes(a2, -1, -2) @ grad if needs_b else None
+        # the arrays' own swapaxes: np.swapaxes adds a Python-level dispatch per call
+        grad_a = grad @ b2.swapaxes(-1, -2) if needs_a else None
+        grad_b = a2.swapaxes(-1, -2) @ grad if needs_b else None
         if needs_a and a_ndim == 1:
             grad_a = grad_a.sum(axis=tuple(range(grad_a.ndim - 1)))
         if needs_b and b_ndim == 1:

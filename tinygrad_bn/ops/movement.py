@@ -157,10 +157,12 @@ def _view_index(index):
 
 
 def _is_basic(index):
-    """Whether an index selects a view: only ints, slices, None and Ellipsis."""
-    parts = index if isinstance(index, tuple) else (index,)
-    return all(part is None or part is Ellipsis or isinstance(part, (int, slice))
-               for part in parts)
+    """Whether an index selects a view: only ints, slices, None and Ellipsis. (A plain loop: a
+    generator in ``all()`` costs twice as much, and ``GetItem`` asks in forward and backward.)"""
+    for part in index if isinstance(index, tuple) else (index,):
+        if not (part is None or part is Ellipsis or isinstance(part, (int, slice))):
+            return False
+    return True
 
 
 class Cat(Op):

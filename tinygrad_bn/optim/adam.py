@@ -58,6 +58,15 @@ class Adam(Optimizer):
             else:
                 self._update(group, params, flat)
 
+    def __getstate__(self):
+        """A copy (``copy.deepcopy``, pickle) leaves the flat moments out: copied, the
+        per-parameter states would no longer view them (a copy of a view is an array of its
+        own), so the copy would update arrays nothing reads. It rebuilds them from its own
+        states at its first step."""
+        state = self.__dict__.copy()
+        state["_flat"] = {}
+        return state
+
     def _state(self, p, group):
         state = self.state.get(p)
         if state is None:
