@@ -353,7 +353,7 @@ def test_a_parameter_whose_data_changed_shape_gives_pytorchs_error(name, options
                                     "dtype", "loaded"])
 def test_adam_flat_moments_are_rebuilt_whenever_the_state_changes(change):
     """Adam keeps a group's moments in flat buffers between steps and checks each step that
-    they still serve (``_still_flat``). After each kind of change to the state it must step
+    they still serve (``_FlatMoments.serves``). After each kind of change to the state it must step
     exactly (bitwise) as a twin whose flat buffers are rebuilt before every step."""
     rng = np.random.default_rng(0)
     values = [rng.standard_normal(shape) for shape in ((3, 4), (4,), (2,))]
