@@ -398,6 +398,39 @@ def test_learning_rate_changed_between_calls_is_used():
     assert_replayed(step, texts)
 
 
+@pytest.mark.parametrize("copied", ["deepcopy", "pickle"])
+def test_learning_rates_of_a_copied_optimizer_are_read_at_each_call(copied):
+    """An optimizer copied mid-training (``copy.deepcopy``, pickle) is watched as one made by
+    its constructor: a learning rate changed between calls reaches the replay, both in the
+    optimizer's step and where the function reads it. (A copy used to be unknown to captures:
+    the replay kept multiplying by the old rate.)"""
+    import copy
+    import pickle
+
+    def build():
+        model, optimizer = model_and_optimizer()
+        optimizer = (copy.deepcopy(optimizer) if copied == "deepcopy"
+                     else pickle.loads(pickle.dumps(optimizer)))
+        params = optimizer.param_groups[0]["params"]  # the copies the optimizer trains
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = (x @ params[0].T).relu().sum() * optimizer.param_groups[0]["lr"]
+            loss.backward()
+            optimizer.step()
+            return loss
+        return step, {"optimizer": optimizer, "state": lambda: [p.detach().numpy().copy()
+                                                              for p in params]}
+
+    def change(env):
+        env["optimizer"].param_groups[0]["lr"] = 0.5
+
+    calls = batches(6)
+    calls.insert(4, change)
+    step, texts = run_both(build, calls)
+    assert_replayed(step, texts)
+
+
 @pytest.mark.parametrize("change", ["momentum", "eps", "label_smoothing", "reduction",
                                     "dropout", "train_eval", "requires_grad"])
 def test_module_settings_changed_after_capture_are_used(change):

@@ -116,6 +116,13 @@ class Optimizer:
         if "step" in cls.__dict__:
             cls.step = replayable(cls.__dict__["step"])
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """A copy (``copy.deepcopy``, pickle) is an optimizer like one made by ``__init__``:
+        registered, so that a jit capture watches its parameter groups (unregistered, a
+        replay would keep a learning rate it read at capture after a scheduler changed it)."""
+        self.__dict__.update(state)
+        _optimizers.add(self)
+
     def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
         if isinstance(params, Tensor):
             raise TypeError(
