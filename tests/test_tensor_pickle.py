@@ -251,3 +251,28 @@ def test_a_deep_copied_model_starts_without_gradients_and_trains_apart():
     with tg.no_grad():
         next(twin.parameters()).zero_()
     assert next(model.parameters()).abs().sum().item() > 0
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy", "from_numpy", "as_tensor"])
+def test_tensors_from_pickled_arrays_have_numpys_own_dtype_objects(how):
+    """An array that went through pickle (a worker process, a file) comes back with a dtype
+    object of its own, equal to NumPy's float16 but not it; tinygrad_bn tests dtypes by
+    identity. Such tensors compute as any other: float16 matmul in float32 (opmath), not a
+    "float != float" dtype error or float16 arithmetic."""
+    half = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float16)
+    unpickled = pickle.loads(pickle.dumps(half))
+    assert unpickled.dtype is not np.dtype(np.float16)  # what NumPy does, the premise
+    if how == "pickle":
+        t = pickle.loads(pickle.dumps(tg.tensor(half)))
+    elif how == "deepcopy":
+        t = copy.deepcopy(pickle.loads(pickle.dumps(tg.tensor(half))))
+    else:
+        t = getattr(tg, how)(unpickled)
+        assert np.shares_memory(t.numpy(), unpickled)
+    assert t.numpy().dtype is np.dtype(np.float16) and t.dtype is tg.float16
+    expected = tg.tensor(half) @ tg.tensor(half).T
+    assert (t @ t.T).numpy().tobytes() == expected.numpy().tobytes()
+    model = pickle.loads(pickle.dumps(nn.Linear(5, 3)))
+    assert all(p.detach().numpy().dtype is np.dtype(np.float32) for p in model.parameters())
+    x = tg.tensor(np.ones((2, 5), np.float32))
+    assert (x @ model.weight.T).shape == (2, 3)

@@ -48,7 +48,7 @@ def from_numpy(array: np.ndarray) -> Tensor:
             f"can't convert np.ndarray of type numpy.{array.dtype.type.__name__}. The only "
             f"supported types are: {dtypes.SUPPORTED_NAMES}."
         )
-    return Tensor._make(array, None)
+    return Tensor._make(dtypes.with_own_dtype(array), None)
 
 
 def as_tensor(data: Any, dtype: DTypeLike | None = None,
@@ -62,7 +62,7 @@ def as_tensor(data: Any, dtype: DTypeLike | None = None,
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and data.dtype in dtypes.SUPPORTED and (
             dtype is None or dtypes.canonical(dtype) == data.dtype):
-        return Tensor._make(data, None)
+        return Tensor._make(dtypes.with_own_dtype(data), None)
     return Tensor(data, dtype=dtype)
 
 

@@ -62,6 +62,21 @@ def is_floating(dtype: np.dtype) -> builtins.bool:
 
 SUPPORTED_NAMES = "float16, float32, float64, uint8, int8, int16, int32, int64 or bool"
 
+_SUPPORTED_BY_VALUE = {dtype: dtype for dtype in SUPPORTED}  # equal dtypes hash alike
+
+
+def with_own_dtype(array: np.ndarray) -> np.ndarray:
+    """``array``, or a view of it whose dtype is the very object above when its own is merely
+    equal to one: an array that was pickled (a worker process, ``pickle``, ``copy``) comes
+    back with a dtype object of its own, and tinygrad_bn tests dtypes by identity
+    (``dtype is float16``), which such an array would fail silently. For the arrays a tensor
+    takes over without copying (``from_numpy``, ``as_tensor``, unpickling)."""
+    dtype = array.dtype
+    supported = _SUPPORTED_BY_VALUE.get(dtype)
+    if supported is None or supported is dtype:
+        return array
+    return array.view(supported)
+
 
 def canonical(dtype: DTypeLike) -> np.dtype:
     """The supported dtype equal to ``dtype``; unsigned integers wider than a byte become int64

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd import graph
 from .core import Tensor
 
@@ -74,6 +75,7 @@ def rebuild_tensor(cls: type, array: np.ndarray, requires_grad: bool,
     """A leaf of class ``cls`` (``Tensor`` or a subclass, whose ``__init__`` is not called)
     over ``array``, requiring grad if ``requires_grad``, with ``attributes`` as
     ``_attributes`` gave them. What unpickling a tensor calls."""
+    array = dtypes.with_own_dtype(array)  # (unpickled, its dtype object is a copy)
     tensor = object.__new__(cls)
     tensor._array = array
     tensor._grad = tensor.grad_fn = None
