@@ -108,6 +108,8 @@ def test_topological_order_is_the_depth_first_postorder_on_chains_and_branches()
                           else a * a)
         roots = [values[-1]] if trial % 4 else [values[-1], values[len(values) // 2]]
         assert [id(n) for n in topological_order(roots)] == [id(n) for n in _postorder(roots)]
+        assert [id(n) for n in topological_order(iter(roots))] == \
+            [id(n) for n in _postorder(roots)]  # any iterable of tensors
 
 
 def test_gradients_accumulate_over_two_backward_calls():

@@ -606,6 +606,8 @@ def topological_order(roots):
     search's order for that stretch is the chain reversed, and nothing upstream of the node
     where it branches can reach back into it, so the search starts from there.
     """
+    if not isinstance(roots, (list, tuple)):  # any iterable of tensors
+        roots = list(roots)
     if len(roots) == 1:
         chain, node = [], roots[0].grad_fn
         while node is not None:
