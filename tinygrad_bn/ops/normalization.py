@@ -159,11 +159,11 @@ class BatchNorm(Op):
                 grad_x *= scale
             else:
                 grad_x = grad_output * scale
-        return (
-            grad_x,
-            sum_g_xhat.reshape(-1) if needs_gamma else None,
-            sum_g.reshape(-1) if needs_beta else None,
-        )
+        if x_hat.ndim != 2:  # sums of (N, C, L) keep their dims: (1, C, 1)
+            sum_g_xhat, sum_g = sum_g_xhat.reshape(-1), sum_g.reshape(-1)
+        # (for (N, C) the sums are (C,) arrays of their own: no views, which the engine would
+        # copy before they become .grad)
+        return grad_x, sum_g_xhat if needs_gamma else None, sum_g if needs_beta else None
 
 
 @opmath
