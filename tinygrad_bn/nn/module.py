@@ -150,15 +150,7 @@ class Module:
             graph.tracer.record_module(self, hooks)
         if hooks is not None:
             return _call_with_hooks(self, hooks, args, kwargs)
-        # _forward_in_its_call, written out: this runs for every module call, and most modules
-        # have no hooks.
-        state = thread_state
-        parent = state.module_call
-        state.module_call = ModuleCall(self, parent)
-        try:
-            return self.forward(*args, **kwargs)
-        finally:
-            state.module_call = parent
+        return self._forward_in_its_call(args, kwargs)
 
     def _forward_in_its_call(self, args, kwargs):
         """``forward`` as the current module call: while it runs (in this thread) the ops it
