@@ -204,15 +204,11 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         for index, tensor in enumerate(inputs):
             if tensor.grad_fn is None and tensor._hooks and results[index] is not None:
                 results[index] = _run_tensor_hooks(tensor._hooks, results[index])
-    make = graph.Tensor._make
     for tensor, grad, fresh in leaf_grads.values():
         if tensor._hooks:
             grad = _run_tensor_hooks(tensor._hooks, grad)
             fresh = False
-        if tensor._grad is None:  # _accumulate, written out: this runs for every leaf
-            tensor._grad = make(grad if fresh else grad.copy(), None)
-        else:
-            tensor._grad._array += grad
+        _accumulate(tensor, grad, fresh)
     return results
 
 
