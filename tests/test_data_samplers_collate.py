@@ -198,6 +198,44 @@ def test_fast_tensor_dataset_path_gives_what_collating_gives():
     assert [describe(b) for b in fast] == [describe(b) for b in slow]
 
 
+@pytest.mark.parametrize("kind, n, batch_size, drop_last, num_samples", [
+    ("random", 11, 4, False, None), ("random", 11, 4, True, None),
+    ("random", 10, 3, False, 27), ("random", 10, 7, True, 25),       # several permutations
+    ("replacement", 10, 5, False, 77), ("replacement", 50, 30, False, 100),  # chunks of 32
+    ("replacement", 10, 16, True, 65), ("sequential", 70_001, 1_000, False, None),
+    ("sequential", 9, 4, True, None),
+])
+def test_index_array_batches_are_the_batch_samplers_batches(kind, n, batch_size, drop_last,
+                                                             num_samples):
+    """A loader over a TensorDataset draws its batches as index arrays (regrouping the
+    sampler's chunks itself); the batches, the draws and their timing are those of
+    ``BatchSampler.__iter__`` (the general path, taken here through a custom collate_fn), over
+    two epochs, across chunk boundaries, and with ``batch_size`` changed mid-epoch."""
+    dataset = TensorDataset(tg.arange(n), tg.arange(2 * n).reshape(n, 2).float())
+
+    def batches(collate_fn):
+        if kind == "sequential":
+            sampler = SequentialSampler(dataset)
+        else:
+            sampler = RandomSampler(dataset, replacement=kind == "replacement",
+                                    num_samples=num_samples,
+                                    generator=tg.Generator().manual_seed(3))
+        loader = DataLoader(dataset, batch_sampler=BatchSampler(sampler, batch_size, drop_last),
+                            **({} if collate_fn is None else {"collate_fn": collate_fn}))
+        seen = []
+        for _ in range(2):
+            for number, batch in enumerate(loader):
+                seen.append(describe(batch))
+                if number == 1:
+                    loader.batch_sampler.batch_size = batch_size + 1
+            loader.batch_sampler.batch_size = batch_size
+        return seen
+
+    fast = batches(None)
+    assert fast == batches(lambda samples: default_collate(samples))
+    assert len(fast) >= 2
+
+
 def test_shuffle_order_is_the_generators_permutation_each_epoch():
     dataset = TensorDataset(tg.arange(7))
     loader = DataLoader(dataset, batch_size=7, shuffle=True,
