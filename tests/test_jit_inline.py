@@ -14,7 +14,7 @@ from tinygrad_bn.ops.loss import CrossEntropy
 from tinygrad_bn.ops.normalization import BatchNorm
 from tinygrad_bn.tracing import inline
 
-from test_jit_soundness import assert_same, run_both, snapshot
+from test_jit_soundness import run_both, snapshot
 
 
 @pytest.mark.parametrize("op_type", [Linear, ReLU, BatchNorm, _count_batch, CrossEntropy])
@@ -40,6 +40,24 @@ def _mlp(dtype, bias, batchnorm, track, affine, first_grad):
     return model
 
 
+def _training_build(seed, make_model, make_optimizer, return_x_grad=False):
+    """A build (``run_both``'s) whose step is zero_grad, cross-entropy of ``model(x)``,
+    backward and the optimizer's step, returning the loss (and ``x.grad``)."""
+    def build():
+        tg.manual_seed(seed)
+        model = make_model()
+        optimizer = make_optimizer(model)
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return (loss, x.grad) if return_x_grad else loss
+        return step, {"state": lambda: snapshot(model, optimizer), "model": model}
+    return build
+
+
 CASES = [  # dtype, bias, batchnorm, track_running_stats, affine, first weight requires grad
     (tg.float32, False, True, True, True, True),
     (tg.float64, True, True, True, True, True),
@@ -61,19 +79,10 @@ def test_inlined_replays_equal_eager_bitwise(case):
         x.requires_grad_(n == 5)  # inputs that need a gradient: Linear's grad_x, arg .grad
         calls.append((x, tg.tensor(rng.integers(0, 3, n))))
 
-    def build():
-        tg.manual_seed(3)
-        model = _mlp(*case)
-        optimizer = optim.Adam([p for p in model.parameters() if p.requires_grad], lr=0.05)
-
-        def step(x, y):
-            optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(model(x), y)
-            loss.backward()
-            optimizer.step()
-            return loss, x.grad
-        return step, {"state": lambda: snapshot(model, optimizer)}
-
+    build = _training_build(
+        3, lambda: _mlp(*case),
+        lambda model: optim.Adam([p for p in model.parameters() if p.requires_grad], lr=0.05),
+        return_x_grad=True)
     step, texts = run_both(build, calls)
     assert texts == [] and step.replays >= 4
     if dtype == tg.float16:  # computed in float32 by the methods (ops.opmath)
@@ -117,18 +126,8 @@ def test_running_statistics_of_another_dtype_between_calls():
         norm.running_mean.data = norm.running_mean.data.float()
         norm.running_var.data = norm.running_var.data.float()
 
-    def build():
-        tg.manual_seed(4)
-        model = _mlp(tg.float64, True, True, True, True, True)
-        optimizer = optim.SGD(model.parameters(), lr=0.1)
-
-        def step(x, y):
-            optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(model(x), y)
-            loss.backward()
-            optimizer.step()
-            return loss
-        return step, {"state": lambda: snapshot(model, optimizer), "model": model}
+    build = _training_build(4, lambda: _mlp(tg.float64, True, True, True, True, True),
+                            lambda model: optim.SGD(model.parameters(), lr=0.1))
 
     def to_float64(env):
         norm = env["model"][1]
@@ -157,18 +156,9 @@ def test_cross_entropy_inline_with_ignored_and_bad_labels():
     kinds = ["plain", "plain", "plain", "ignored", "plain", "bad", "ignored", "plain"]
     calls = [(tg.tensor(rng.standard_normal((9, 6))), labels(kind)) for kind in kinds]
 
-    def build():
-        tg.manual_seed(6)
-        model = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 4)).double()
-        optimizer = optim.Adam(model.parameters(), lr=0.05)
-
-        def step(x, y):
-            optimizer.zero_grad()
-            loss = nn.functional.cross_entropy(model(x), y)
-            loss.backward()
-            optimizer.step()
-            return loss
-        return step, {"state": lambda: snapshot(model, optimizer)}
+    build = _training_build(
+        6, lambda: nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 4)).double(),
+        lambda model: optim.Adam(model.parameters(), lr=0.05))
 
     step, texts = run_both(build, calls)
     assert texts == [] and step.replays >= 4
