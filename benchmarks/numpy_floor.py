@@ -307,13 +307,21 @@ class NumpyMLP:
         K = (1 - b2) / (1 - b2 ** self.t) / (step * step)
         E = self.eps / step
         for p, g, m, v, tmp in self._adam_chunks:
-            multiply(m, b1, out=m)
-            add(m, g, out=m)
-            multiply(g, g, out=tmp)
-            multiply(v, b2, out=v)
-            add(v, tmp, out=v)
-            multiply(v, K, out=tmp)
-            sqrt(tmp, out=tmp)
-            add(tmp, E, out=tmp)
-            divide(m, tmp, out=tmp)
-            subtract(p, tmp, out=p)
+            folded_adam_passes(p, g, m, v, tmp, b1, b2, K, E)
+
+
+def folded_adam_passes(p, g, m, v, tmp, beta1, beta2, K, E):
+    """The ten in-place passes of Adam with rescaled moments (``NumpyMLP._adam``'s docstring
+    derives them): ``m = beta1 m + g``, ``v = beta2 v + g^2``, ``p -= m / (sqrt(v K) + E)``, with
+    ``tmp`` as scratch. The floors of W1 (``NumpyMLP``) and W4 (``numpy_gpt``) and the ceiling's
+    floor-arithmetic variant (``replay_ceiling``) run it, each with its own constants."""
+    multiply(m, beta1, out=m)
+    add(m, g, out=m)
+    multiply(g, g, out=tmp)
+    multiply(v, beta2, out=v)
+    add(v, tmp, out=v)
+    multiply(v, K, out=tmp)
+    sqrt(tmp, out=tmp)
+    add(tmp, E, out=tmp)
+    divide(m, tmp, out=tmp)
+    subtract(p, tmp, out=p)

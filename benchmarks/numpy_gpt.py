@@ -24,7 +24,7 @@ import math
 import numpy as np
 from numpy import add, divide, dot, exp, matmul, multiply, sqrt, subtract, tanh
 
-from numpy_floor import _empty
+from numpy_floor import _empty, folded_adam_passes
 
 GELU_C = math.sqrt(2.0 / math.pi)
 
@@ -317,13 +317,4 @@ class NumpyGPT:
         K = np.float32((1 - b2) / (1 - b2 ** self.t) / (step * step))
         E = np.float32(self.eps / step)
         multiply(p, np.float32(1 - self.lr * self.weight_decay), out=p)
-        multiply(m, np.float32(b1), out=m)
-        add(m, g, out=m)
-        multiply(g, g, out=tmp)
-        multiply(v, np.float32(b2), out=v)
-        add(v, tmp, out=v)
-        multiply(v, K, out=tmp)
-        sqrt(tmp, out=tmp)
-        add(tmp, E, out=tmp)
-        divide(m, tmp, out=tmp)
-        subtract(p, tmp, out=p)
+        folded_adam_passes(p, g, m, v, tmp, np.float32(b1), np.float32(b2), K, E)

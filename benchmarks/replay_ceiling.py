@@ -55,21 +55,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, ".."))  # the checkout's tinygrad_bn, not an installed one
 
+from numpy_floor import _empty, folded_adam_passes  # noqa: E402 - 64-byte aligned buffers
+
 # Adam's passes run over chunks of this many elements, as eager's (``optim/adam.py``); W1's
 # 5,957 parameters are one chunk. Chunking changes no value: every pass is elementwise.
 ADAM_CHUNK = 65536
-
-
-def _empty(shape, dtype, fill=None):
-    """An array whose data start on a 64-byte boundary (as the floor's buffers)."""
-    dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape)) * dtype.itemsize
-    raw = np.empty(nbytes + 64, np.uint8)
-    start = -raw.ctypes.data % 64
-    array = raw[start:start + nbytes].view(dtype).reshape(shape)
-    if fill is not None:
-        array[...] = fill
-    return array
 
 
 def _constant(value, dtype):
@@ -492,16 +482,7 @@ class CeilingMLP:
         self._step_size[()] = E
         K, E = self._bias_correction2_sqrt, self._step_size
         for p, g, m, v, tmp in self._chunks:
-            multiply(m, self._beta1, out=m)
-            add(m, g, out=m)
-            multiply(g, g, out=tmp)
-            multiply(v, self._beta2, out=v)
-            add(v, tmp, out=v)
-            multiply(v, K, out=tmp)
-            sqrt(tmp, out=tmp)
-            add(tmp, E, out=tmp)
-            divide(m, tmp, out=tmp)
-            subtract(p, tmp, out=p)
+            folded_adam_passes(p, g, m, v, tmp, self._beta1, self._beta2, K, E)
 
 
 # Timing: the floor, the ceiling and its variants, tinygrad_bn under jit and eager, PyTorch.
