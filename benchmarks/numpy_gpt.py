@@ -153,7 +153,7 @@ class NumpyGPT:
         plan = self._buffers.get((B, T))
         if plan is None:
             plan = self._buffers[(B, T)] = self._plan(B, T)
-        N, C, H, V = B * T, self.C, self.H, self.V
+        N, C, H = B * T, self.C, self.H
         hs = C // H
         P = self.named
         x, tmp = plan["x"], plan["tmp"]

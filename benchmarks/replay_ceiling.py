@@ -654,7 +654,7 @@ def profile(steps, arithmetic):
     for name, function, args, kwargs in calls:
         count, ns = rows.get(name, (0, 0.0))
         rows[name] = (count + 1, ns + _isolated_ns(function, args, kwargs, 2000))
-    print(f"## each NumPy call of one step timed alone (CPU time, best of 5 x 2,000 calls)")
+    print("## each NumPy call of one step timed alone (CPU time, best of 5 x 2,000 calls)")
     print(f"whole step: {step_us:.1f} us CPU (batches fetched beforehand; fetching one, "
           f"X[index] and y[index]: {fetch_us:.1f} us)")
     print("| NumPy function | calls/step | us/step | us/call |")
