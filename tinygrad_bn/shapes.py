@@ -77,10 +77,10 @@ def new_shape(args, function=None):
     return shape
 
 
-def resolve_shape(shape, numel):
-    """Fill in a ``-1`` in a reshape target; raise PyTorch's message when sizes do not fit
-    (its ``infer_size``: the sizes are read left to right, so a second ``-1`` or a negative
-    size is named by the first one met)."""
+def inferred_and_known(shape):
+    """``(position of the -1 or None, product of the other sizes)`` of a target shape, with
+    PyTorch's ``infer_size`` errors: the sizes are read left to right, so a second ``-1`` or a
+    negative size is named by the first one met. Shared by reshape and unflatten."""
     infer = None
     known = 1  # exact ints: NumPy's prod is 20x slower
     for i, size in enumerate(shape):
@@ -93,6 +93,13 @@ def resolve_shape(shape, numel):
         else:
             raise RuntimeError(f"invalid shape dimension {size} at index {i} of shape "
                                f"{list(shape)}")
+    return infer, known
+
+
+def resolve_shape(shape, numel):
+    """Fill in a ``-1`` in a reshape target; raise PyTorch's message when sizes do not fit
+    (``inferred_and_known``'s, then its ``infer_size``'s for sizes that do not multiply up)."""
+    infer, known = inferred_and_known(shape)
     if numel == known or (infer is not None and known > 0 and numel % known == 0):
         if infer is None:
             return shape

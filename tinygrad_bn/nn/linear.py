@@ -12,7 +12,7 @@ import numpy as np
 from .. import dtypes
 from ..device import DeviceLike, check_device
 from ..dtypes import DTypeLike
-from ..shapes import normalize_dim
+from ..shapes import inferred_and_known, normalize_dim
 from ..tensor import Tensor
 from . import functional as F
 from . import init
@@ -125,17 +125,8 @@ def unflattened_shape(shape: Sequence[int], dim: int, sizes: Sequence[int]) -> t
     if not shape:
         raise RuntimeError(f"Dimension specified as {dim} but tensor has no dimensions")
     sizes = [int(size) for size in sizes]
-    numel, known, inferred = shape[dim], 1, None
-    for position, size in enumerate(sizes):
-        if size == -1:
-            if inferred is not None:
-                raise RuntimeError("only one dimension can be inferred")
-            inferred = position
-        elif size >= 0:
-            known *= size
-        else:
-            raise RuntimeError(f"invalid shape dimension {size} at index {position} of shape "
-                               f"{sizes}")
+    numel = shape[dim]
+    inferred, known = inferred_and_known(sizes)
     if inferred is not None and known == 0 and numel == 0:
         raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {sizes} because "
                            "the unspecified dimension size -1 can be any value and is ambiguous")
