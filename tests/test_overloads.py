@@ -16,6 +16,15 @@ def _torch():
     return pytest.importorskip("torch")
 
 
+def _raises_in_both(call, error, message):
+    """``call(tinygrad_bn)``, then ``call(torch)``, each raise ``error`` with exactly ``message``."""
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(tg)
+    torch = _torch()
+    with pytest.raises(error, match="^" + re.escape(message) + "$"):
+        call(torch)
+
+
 def _both(values, dtype="float64", requires_grad=False):
     """The same values as a tinygrad_bn tensor and (when installed) a PyTorch tensor."""
     torch = _torch()
@@ -178,11 +187,7 @@ def test_scatter_reduce_with_a_tensor_src_warns_as_pytorch(monkeypatch):
      RuntimeError, "scatter(): Expected self.dtype to be equal to src.dtype"),
 ])
 def test_gather_and_scatter_errors_are_pytorchs(call, error, message):
-    with pytest.raises(error, match="^" + re.escape(message) + "$"):
-        call(tg)
-    torch = _torch()
-    with pytest.raises(error, match="^" + re.escape(message) + "$"):
-        call(torch)
+    _raises_in_both(call, error, message)
 
 
 def test_scatter_takes_exactly_one_of_src_and_value():
@@ -275,11 +280,7 @@ def test_float16_vector_norms_sum_in_float32():
      "linalg.matrix_norm: Order abc not supported."),
 ])
 def test_norm_errors_are_pytorchs(call, error, message):
-    with pytest.raises(error, match="^" + re.escape(message) + "$"):
-        call(tg)
-    torch = _torch()
-    with pytest.raises(error, match="^" + re.escape(message) + "$"):
-        call(torch)
+    _raises_in_both(call, error, message)
 
 
 def test_smallest_matrix_norm_of_no_entries_is_refused():
@@ -422,11 +423,7 @@ def test_nn_embedding_passes_its_options_to_the_function():
      AssertionError, "Padding_idx must be within num_embeddings"),
 ])
 def test_embedding_errors_are_pytorchs(call, error, message):
-    with pytest.raises(error, match="^" + re.escape(message) + "$"):
-        call(tg)
-    torch = _torch()
-    with pytest.raises(error, match="^" + re.escape(message) + "$"):
-        call(torch)
+    _raises_in_both(call, error, message)
 
 
 # ---------------------------------------------------------------- scatter_reduce
