@@ -163,3 +163,57 @@ def test_cross_entropy_inline_with_ignored_and_bad_labels():
     step, texts = run_both(build, calls)
     assert texts == [] and step.replays >= 4
     assert "CrossEntropy (labels, mean), inline" in step.plan.source
+
+
+class _SharedAndBranching(nn.Module):
+    """A weight used by two Linear calls (a leaf that gets two gradients), a hidden value read
+    by two branches (a value that gets two), and a bias of shape (1,) that the forward
+    broadcasts (its gradient must be summed down to (1,) by the engine's fitting)."""
+
+    def __init__(self):
+        super().__init__()
+        self.shared = nn.Linear(6, 6)
+        self.norm = nn.BatchNorm1d(6)
+        self.head = nn.Linear(6, 3, bias=False)
+        self.narrow_bias = nn.Parameter(tg.zeros(1, dtype=tg.float64))
+
+    def forward(self, x):
+        hidden = nn.functional.relu(self.norm(self.shared(x)))
+        again = nn.functional.relu(self.shared(hidden))      # the shared weight's second use
+        both = hidden + again                                # hidden: read by two branches
+        return nn.functional.linear(both, self.head.weight, self.narrow_bias)
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_gradients_the_templates_hand_on_untested(set_to_none):
+    """The plan leaves out the engine's fitting and its freshness test for gradients a
+    template is known to give of the input's shape and dtype as arrays of its own
+    (``Inlined.exact``/``fresh``), and keeps both where it is not known: a bias broadcast
+    from (1,), a weight that gets two gradients, a value that gets two, ``.grad`` kept
+    between calls (``zero_grad(set_to_none=False)``) and an input's gradient (a view of the
+    template's product). Eager's bits, every call."""
+    rng = np.random.default_rng(11)
+    calls = []
+    for _ in range(6):
+        x = tg.tensor(rng.standard_normal((8, 6)), requires_grad=True)
+        calls.append((x, tg.tensor(rng.integers(0, 3, 8))))
+
+    def build():
+        tg.manual_seed(12)
+        model = _SharedAndBranching().double()
+        optimizer = optim.Adam(model.parameters(), lr=0.05)
+
+        def step(x, y):
+            optimizer.zero_grad(set_to_none=set_to_none)
+            loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss, x.grad, model.shared.weight.grad, model.narrow_bias.grad
+        return step, {"state": lambda: snapshot(model, optimizer), "model": model}
+
+    step, texts = run_both(build, calls)
+    assert texts == [] and step.replays >= 3
+    source = step.plan.source
+    assert "Linear, inline" in source and "BatchNorm backward, inline" in source
+    assert "_fit(" in source  # the broadcast bias's gradient (and the loss's) are fitted
+    assert source.count("_fit(") < source.count("r[")  # and the templates' others are not

@@ -90,10 +90,22 @@ def transcribed(op_type) -> bool:
 
 class Inlined:
     """What an inlined forward left for its backward: the names of the saved arrays (locals of
-    the generated function) and how to write the backward."""
+    the generated function), how to write the backward, and what its gradients are known to
+    be when the plan is built. ``exact[i]``: the gradient for input ``i`` is an ndarray of
+    that input's shape and dtype, so the engine's fitting (``_fit``) has nothing to do and the
+    plan leaves out its test; ``fresh[i]``: it is moreover a new array of its own (not a view,
+    not the incoming gradient), which the engine's rule may keep as a leaf's ``.grad`` or add
+    into in place, so the plan leaves out that test too."""
 
-    def __init__(self, backward, saved):
+    def __init__(self, backward, saved, exact=(), fresh=()):
         self.backward, self.saved = backward, saved
+        self.exact, self.fresh = exact, fresh
+
+    def is_exact(self, position):
+        return position < len(self.exact) and self.exact[position]
+
+    def is_fresh(self, position):
+        return position < len(self.fresh) and self.fresh[position]
 
 
 def forward(plan, op, arrays, number, metas, root, lines):
@@ -124,7 +136,8 @@ def forward(plan, op, arrays, number, metas, root, lines):
             return None
         zero = plan._constant(zero_of(out_dtype), "k")
         lines.append(f"    {v} = _maximum({names[0]}, {zero})  # ReLU, inline")
-        return Inlined(_relu_backward, (v, zero))
+        # g * (out > 0): a new array of g's shape and dtype, which are the input's
+        return Inlined(_relu_backward, (v, zero), exact=(True,), fresh=(True,))
     if kind is Linear:
         if len(out_shape) != 2 or metas[0] is None:  # (x's dtype: opmath's test)
             return None
@@ -132,8 +145,14 @@ def forward(plan, op, arrays, number, metas, root, lines):
         lines.append(f"    {v} = _dot({x}, {weight}.T)  # Linear, inline")
         if len(names) == 3:
             lines.append(f"    {v} += {names[2]}")
-        return Inlined(_linear_backward, (x, weight, out_shape, needs,
-                                          len(names), metas[1]))
+        # dot(g, W) reshaped to x's (rows, in) (a view: not fresh), dot(g.T, x) of W's shape,
+        # column sums of g of the bias's: of their inputs' dtypes when all share the output's
+        same = [meta is not None and meta[1] is out_dtype for meta in metas]
+        exact = (same[0] and same[1],
+                 same[0] and same[1] and metas[1][0] == out_shape[1:] + metas[0][0][1:],
+                 len(names) == 3 and same[2] and metas[2][0] == out_shape[1:])
+        return Inlined(_linear_backward, (x, weight, out_shape, needs, len(names), metas[1]),
+                       exact=exact, fresh=(False, exact[1], exact[2]))
     if kind is CrossEntropy:
         return _cross_entropy(plan, op, names, number, metas, out_dtype, lines)
     if kind is BatchNorm:
@@ -168,8 +187,13 @@ def forward(plan, op, arrays, number, metas, root, lines):
             f"    {v} += {beta}",
             f"    del m{n}",
         ]
+        # g - sum(g) / m ... of x's shape, column sums of gamma's and beta's, all new arrays
+        # of the output's dtype (the test above: every input has it)
+        exact = (metas[0][0] == out_shape, metas[1][0] == out_shape[1:],
+                 metas[2][0] == out_shape[1:])
         return Inlined(_batchnorm_backward, (f"c{n}_", f"i{n}", gamma, out_shape, needs,
-                                             plan._constant(scalar(1 / m), "k")))
+                                             plan._constant(scalar(1 / m), "k")),
+                       exact=exact, fresh=exact)
     return None
 
 

@@ -390,6 +390,8 @@ class Plan:
                 if not retain_graph:
                     lines.append(f"    op{number}.saved = None")
             for position, (kind, target) in edges:
+                exact = inlined is not None and inlined.is_exact(position)
+                fresh = inlined is not None and inlined.is_fresh(position)
                 if kind == "value":
                     shape, dtype = values[target]
                     dtype_name = self._constant(dtype, "d")
@@ -402,11 +404,12 @@ class Plan:
                                      f"r[{position}], g{number}, {shape!r}, {dtype_name})")
                         received[target] += 1
                     else:
-                        self._fitted(f"g{target}", position, repr(shape), dtype_name, lines)
+                        self._fitted(f"g{target}", position, repr(shape), dtype_name, exact,
+                                     lines)
                         if coming[target] > 1:  # may a second one be added into it in place
-                            lines.append(f"    o{target} = (g{target} is not g{number} and "
-                                         f"g{target}.base is None and "
-                                         f"g{target}.flags.writeable)")
+                            lines.append(f"    o{target} = " + (
+                                "True" if fresh else f"(g{target} is not g{number} and "
+                                f"g{target}.base is None and g{target}.flags.writeable)"))
                         received[target] = 1
                     targets.append(f"g{target}")
                     continue
@@ -415,36 +418,49 @@ class Plan:
                                 if kind == "arg_tensor" else
                                 (repr(target._array.shape),
                                  self._constant(target._array.dtype, "d")))
+                exact = exact and kind != "arg_tensor"  # (an argument's shape is its own)
                 if tensor in leaves:
                     grad_name, fresh_name = leaves[tensor]
-                    self._fitted("t", position, shape, dtype, lines)
+                    self._fitted("t", position, shape, dtype, exact, lines)
+                    if fresh_name is None:  # the sum so far is known to be the plan's own
+                        lines.append(f"    {grad_name} += t  # the engine's rule for a leaf's sum")
+                        continue
                     lines.append(f"    if {fresh_name}:  # the engine's rule for a leaf's sum")
                     lines.append(f"        {grad_name} += t")
                     lines.append("    else:")
                     lines.append(f"        {grad_name} = _asarray({grad_name} + t)")
                     lines.append(f"        {fresh_name} = True")
                 else:
-                    grad_name, fresh_name = f"G{len(leaves)}", f"F{len(leaves)}"
+                    # (fresh_name: the flag telling whether the gradient is the plan's own
+                    # array, None when the template says it always is)
+                    grad_name = f"G{len(leaves)}"
+                    fresh_name = None if exact and fresh else f"F{len(leaves)}"
                     leaves[tensor] = (grad_name, fresh_name)
-                    self._fitted(grad_name, position, shape, dtype, lines)
-                    lines.append(f"    {fresh_name} = ({grad_name} is not g{number} and "
-                                 f"{grad_name}.base is None and {grad_name}.flags.writeable)")
+                    self._fitted(grad_name, position, shape, dtype, exact, lines)
+                    if fresh_name is not None:
+                        lines.append(f"    {fresh_name} = ({grad_name} is not g{number} and "
+                                     f"{grad_name}.base is None and "
+                                     f"{grad_name}.flags.writeable)")
                 targets.append(f"{grad_name} (for {self._label(tensor)})")
             self.kernels.append(("backward", f"{self._names[f'op{number}']!r}.backward(g{number})"
                                  f" -> {', '.join(targets)}"))
         for tensor, (grad_name, fresh_name) in leaves.items():
             lines.append(f"    if {tensor}._grad is None:")
-            lines.append(f"        {tensor}._grad = _make({grad_name} if {fresh_name} else "
-                         f"{grad_name}.copy(), None)")
+            lines.append(f"        {tensor}._grad = _make({grad_name}, None)" if fresh_name is None
+                         else f"        {tensor}._grad = _make({grad_name} if {fresh_name} else "
+                              f"{grad_name}.copy(), None)")
             lines.append("    else:")
             lines.append(f"        {tensor}._grad._array += {grad_name}")
             self.kernels.append(("grad", f"{self._label(tensor)}.grad <- {grad_name}"))
 
     @staticmethod
-    def _fitted(name, position, shape, dtype, lines):
+    def _fitted(name, position, shape, dtype, exact, lines):
         """``name = r[position]`` as the engine passes a gradient on: an ndarray of its input's
-        shape and dtype, reduced (``_fit``) only when broadcasting stretched it."""
+        shape and dtype, reduced (``_fit``) only when broadcasting stretched it; tested only
+        when the backward is not ``exact`` (an inline template known to give exactly that)."""
         lines.append(f"    {name} = r[{position}]")
+        if exact:
+            return
         lines.append(f"    if type({name}) is not _ndarray or {name}.shape != {shape} "
                      f"or {name}.dtype is not {dtype}:")
         lines.append(f"        {name} = _fit({name}, {shape}, {dtype})")
