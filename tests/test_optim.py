@@ -420,3 +420,19 @@ def test_a_copied_adam_steps_as_the_original(name, how):
         np.testing.assert_array_equal(mine.detach().numpy(), original.detach().numpy())
     for mine, original in zip(copied[1].state.values(), pair[1].state.values()):
         np.testing.assert_array_equal(mine["exp_avg_sq"], original["exp_avg_sq"])
+
+
+def test_sgd_bumps_the_versions_of_the_parameters_it_updated_before_one_raised():
+    """SGD bumps its parameters' versions in one call after the loop; a parameter that raises
+    (its ``.data`` changed shape) must not leave the ones updated before it unbumped, or a graph
+    that saved them would not notice the write."""
+    first, second = nn.Parameter(tg.ones(2)), nn.Parameter(tg.ones(3))
+    optimizer = optim.SGD([first, second], lr=0.1, momentum=0.9)
+    first.grad, second.grad = tg.ones(2), tg.ones(3)
+    optimizer.step()
+    second.data = tg.ones(4)
+    second.grad = tg.ones(4)
+    before = first._version, second._version
+    with pytest.raises(RuntimeError, match="must match the size"):
+        optimizer.step()
+    assert (first._version, second._version) == (before[0] + 1, before[1])
