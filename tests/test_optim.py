@@ -350,7 +350,7 @@ def test_a_parameter_whose_data_changed_shape_gives_pytorchs_error(name, options
 
 
 @pytest.mark.parametrize("change", ["moment replaced", "state dict replaced", "step count",
-                                    "dtype", "loaded"])
+                                    "dtype", "loaded", "parameter added", "parameters reordered"])
 def test_adam_flat_moments_are_rebuilt_whenever_the_state_changes(change):
     """Adam keeps a group's moments in flat buffers between steps and checks each step that
     they still serve (``_FlatMoments.serves``). After each kind of change to the state it must step
@@ -382,6 +382,13 @@ def test_adam_flat_moments_are_rebuilt_whenever_the_state_changes(change):
                     saved = opt.state_dict()
                     saved["state"][0]["exp_avg"] = saved["state"][0]["exp_avg"] + 1
                     opt.load_state_dict(saved)
+                elif change == "parameter added":
+                    params.append(nn.Parameter(tg.tensor(values[1] * 3)))
+                    opt.param_groups[0]["params"].append(params[-1])
+                    step_grads = step_grads + [step_grads[1]]
+                elif change == "parameters reordered":
+                    group_params = opt.param_groups[0]["params"]
+                    group_params[1], group_params[2] = group_params[2], group_params[1]
             for p, g in zip(params, step_grads):
                 p.grad = tg.tensor(g).to(p.dtype)
             if rebuild_always:
