@@ -350,7 +350,7 @@ def test_a_parameter_whose_data_changed_shape_gives_pytorchs_error(name, options
 
 
 @pytest.mark.parametrize("change", ["moment replaced", "state dict replaced", "step count",
-                                    "dtype", "loaded"])
+                                    "dtype", "loaded", "parameter added", "parameters reordered"])
 def test_adam_flat_moments_are_rebuilt_whenever_the_state_changes(change):
     """Adam keeps a group's moments in flat buffers between steps and checks each step that
     they still serve (``_FlatMoments.serves``). After each kind of change to the state it must step
@@ -382,6 +382,13 @@ def test_adam_flat_moments_are_rebuilt_whenever_the_state_changes(change):
                     saved = opt.state_dict()
                     saved["state"][0]["exp_avg"] = saved["state"][0]["exp_avg"] + 1
                     opt.load_state_dict(saved)
+                elif change == "parameter added":
+                    params.append(nn.Parameter(tg.tensor(values[1] * 3)))
+                    opt.param_groups[0]["params"].append(params[-1])
+                    step_grads = step_grads + [step_grads[1]]
+                elif change == "parameters reordered":
+                    group_params = opt.param_groups[0]["params"]
+                    group_params[1], group_params[2] = group_params[2], group_params[1]
             for p, g in zip(params, step_grads):
                 p.grad = tg.tensor(g).to(p.dtype)
             if rebuild_always:
@@ -420,3 +427,115 @@ def test_a_copied_adam_steps_as_the_original(name, how):
         np.testing.assert_array_equal(mine.detach().numpy(), original.detach().numpy())
     for mine, original in zip(copied[1].state.values(), pair[1].state.values()):
         np.testing.assert_array_equal(mine["exp_avg_sq"], original["exp_avg_sq"])
+
+
+def test_sgd_bumps_the_versions_of_the_parameters_it_updated_before_one_raised():
+    """SGD bumps its parameters' versions in one call after the loop; a parameter that raises
+    (its ``.data`` changed shape) must not leave the ones updated before it unbumped, or a graph
+    that saved them would not notice the write."""
+    first, second = nn.Parameter(tg.ones(2)), nn.Parameter(tg.ones(3))
+    optimizer = optim.SGD([first, second], lr=0.1, momentum=0.9)
+    first.grad, second.grad = tg.ones(2), tg.ones(3)
+    optimizer.step()
+    second.data = tg.ones(4)
+    second.grad = tg.ones(4)
+    before = first._version, second._version
+    with pytest.raises(RuntimeError, match="must match the size"):
+        optimizer.step()
+    assert (first._version, second._version) == (before[0] + 1, before[1])
+
+
+@pytest.mark.parametrize("change", ["buffer replaced", "state dict replaced", "dtype", "loaded",
+                                    "parameter added", "parameters reordered",
+                                    "gradient skipped"])
+@pytest.mark.parametrize("options", [{}, {"nesterov": True, "weight_decay": 0.1},
+                                     {"dampening": 0.3, "maximize": True}])
+def test_sgd_flat_buffers_are_rebuilt_whenever_the_state_changes(change, options):
+    """SGD with momentum keeps a group's buffers in flat arrays (a ``FlatState``) from the
+    step after it made them. After each kind of change it must step exactly (bitwise) as a
+    twin that never keeps them (its flat buffers dropped before every step)."""
+    rng = np.random.default_rng(0)
+    values = [rng.standard_normal(shape) for shape in ((3, 4), (4,), (2,))]
+    grads = [[rng.standard_normal(v.shape) for v in values] for _ in range(6)]
+    runs = []
+    for never_flat in (False, True):
+        params = [nn.Parameter(tg.tensor(v)) for v in values]
+        opt = optim.SGD(params, lr=0.01, momentum=0.9, **options)
+        for number, step_grads in enumerate(grads):
+            if number == 3:
+                a = params[0]
+                if change == "buffer replaced":
+                    opt.state[a]["momentum_buffer"] = opt.state[a]["momentum_buffer"] * 2
+                elif change == "state dict replaced":
+                    opt.state[a] = {"momentum_buffer": opt.state[a]["momentum_buffer"].copy()}
+                elif change == "dtype":
+                    for p in params:
+                        p.data = p.data.float()
+                    for state in opt.state.values():
+                        state["momentum_buffer"] = state["momentum_buffer"].astype(np.float32)
+                elif change == "loaded":
+                    saved = opt.state_dict()
+                    saved["state"][0]["momentum_buffer"] += 1
+                    opt.load_state_dict(saved)
+                elif change == "parameter added":
+                    params.append(nn.Parameter(tg.tensor(values[1] * 3)))
+                    opt.param_groups[0]["params"].append(params[-1])
+                    step_grads = step_grads + [step_grads[1]]
+                elif change == "parameters reordered":
+                    group_params = opt.param_groups[0]["params"]
+                    group_params[1], group_params[2] = group_params[2], group_params[1]
+            for i, (p, g) in enumerate(zip(params, step_grads)):
+                skipped = change == "gradient skipped" and number == 3 and i == 1
+                p.grad = None if skipped else tg.tensor(g).to(p.dtype)
+            if never_flat:
+                opt._flat.clear()
+            opt.step()
+        runs.append([p.detach().numpy().copy() for p in params]
+                    + [s["momentum_buffer"].copy() for s in opt.state.values()])
+    for mine, reference in zip(*runs):
+        assert mine.dtype == reference.dtype
+        np.testing.assert_array_equal(mine, reference)
+
+
+@pytest.mark.parametrize("name, options, key", [("SGD", {"momentum": 0.9}, "momentum_buffer"),
+                                                ("Adam", {}, "exp_avg")])
+def test_a_state_array_read_after_a_step_is_the_one_the_next_step_updates(name, options, key):
+    """As in PyTorch, the arrays in ``optimizer.state`` are updated in place: one read after a
+    step (here after the first, which makes them) still shows the state after the next."""
+    params = [nn.Parameter(tg.ones(3)), nn.Parameter(tg.ones(2))]
+    optimizer = getattr(optim, name)(params, lr=0.1, **options)
+    kept = []
+    for number in range(3):
+        for p in params:
+            p.grad = tg.full(p.shape, float(number + 1))
+        optimizer.step()
+        if number == 0:
+            kept = [optimizer.state[p][key] for p in params]
+    for p, array in zip(params, kept):
+        assert array is optimizer.state[p][key] or np.shares_memory(array, optimizer.state[p][key])
+        np.testing.assert_array_equal(array, optimizer.state[p][key])
+
+
+@pytest.mark.parametrize("first_shape, alias", [((4,), lambda a: a.data),
+                                                ((2, 4), lambda a: a.data[0])])
+def test_sgd_reads_a_gradient_that_is_another_parameters_storage_as_pytorchs_loop(first_shape,
+                                                                                   alias):
+    """A gradient sharing memory with an earlier parameter (its array, or a view of it) sees
+    that parameter's update, as in PyTorch's loop over the parameters: the flat step, which
+    reads every gradient first, must leave such a group to the per-parameter one (bitwise
+    against a twin that never keeps flat buffers)."""
+    runs = []
+    for never_flat in (False, True):
+        rng = np.random.default_rng(0)
+        params = [nn.Parameter(tg.tensor(rng.standard_normal(first_shape))),
+                  nn.Parameter(tg.tensor(rng.standard_normal(4)))]
+        opt = optim.SGD(params, lr=0.1, momentum=0.9)
+        for number in range(4):
+            params[0].grad = tg.tensor(rng.standard_normal(first_shape))
+            params[1].grad = alias(params[0]) if number > 1 else tg.tensor(rng.standard_normal(4))
+            if never_flat:
+                opt._flat.clear()
+            opt.step()
+        runs.append([p.detach().numpy().copy() for p in params])
+    for mine, reference in zip(*runs):
+        np.testing.assert_array_equal(mine, reference)

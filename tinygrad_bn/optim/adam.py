@@ -3,13 +3,13 @@ operations."""
 
 from __future__ import annotations
 
-import operator
-
 import numpy as np
 
 from ..autograd import no_grad
-from ..autograd.graph import bump_versions
+from .flat_state import FlatState, flat_gradients, flat_weights, run_in_chunks
 from .optimizer import Optimizer, Params, check_state_shape, silent_on_nonfinite
+
+_MOMENTS = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")  # the state arrays Adam keeps flat
 
 
 class Adam(Optimizer):
@@ -42,30 +42,24 @@ class Adam(Optimizer):
             raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize))
-        self._flat = {}  # group index -> flat moment arrays the per-parameter state views into
 
     @no_grad()
     @silent_on_nonfinite
     def step(self) -> None:
+        flats, state = self._flat, self.state
         for index, group in enumerate(self.param_groups):
-            params = [p for p in group["params"] if p._grad is not None]
-            if not params:
-                continue
-            flat = self._flat_moments(index, group, params)
-            if flat is None:
-                for p in params:
-                    self._update(group, [p], self._state(p, group))
-            else:
-                self._update(group, params, flat)
-
-    def __getstate__(self):
-        """A copy (``copy.deepcopy``, pickle) leaves the flat moments out: copied, the
-        per-parameter states would no longer view them (a copy of a view is an array of its
-        own), so the copy would update arrays nothing reads. It rebuilds them from its own
-        states at its first step."""
-        state = self.__dict__.copy()
-        state["_flat"] = {}
-        return state
+            params = group["params"]
+            flat = flats.get(index)
+            if flat is None or not flat.serves(state, params):
+                params = [p for p in params if p._grad is not None]
+                if not params:
+                    continue
+                flat = self._flat_moments(index, group, params)
+                if flat is None:
+                    for p in params:
+                        self._update(group, p, self._state(p, group))
+                    continue
+            self._update_flat(group, params, flat)
 
     def _state(self, p, group):
         state = self.state.get(p)
@@ -79,10 +73,10 @@ class Adam(Optimizer):
         return state
 
     def _flat_moments(self, index, group, params):
-        """The group's moments as flat arrays that each parameter's state views into, so one
-        step is a handful of vectorised calls instead of a dozen per parameter. None (per-
-        parameter updates instead) unless every parameter has a gradient, all share a dtype and
-        all have taken the same number of steps."""
+        """The group's moments as a ``FlatState``, flat arrays that each parameter's state views
+        into, so one step is a handful of vectorised calls instead of a dozen per parameter.
+        None (per-parameter updates instead) unless every parameter has a gradient, all share a
+        dtype and all have taken the same number of steps."""
         flat = self._flat.get(index)
         if flat is not None and flat.serves(self.state, params):
             return flat
@@ -91,55 +85,73 @@ class Adam(Optimizer):
         states = [self._state(p, group) for p in params]
         if len({state["step"] for state in states}) != 1:
             return None
-        flat = self._flat[index] = _FlatMoments(params, states)  # (re)built, e.g. after loading
-        return flat
+        names = [name for name in _MOMENTS if name in states[0]]
+        flat = self._flat[index] = FlatState(params, states, names, 6, counts_steps=True)
+        return flat  # (re)built, e.g. after loading
 
-    def _update(self, group, params, moments):
-        """One Adam step for ``params`` whose moments are ``moments`` (a ``_FlatMoments``, or
-        one parameter's state), in PyTorch's order of operations, in place: the constants are
-        of the parameters' dtype (what NumPy would convert a Python float to on every call)."""
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay = group["weight_decay"]
-        flat = type(moments) is _FlatMoments  # else one parameter with its own state
-        states = moments.states if flat else [moments]
-        grad = moments.gather_grads(params) if flat else params[0]._grad._array
-        scalar = grad.dtype.type
-        if group["maximize"]:
-            grad = -grad
-        decay = None
-        if weight_decay:
-            if self.decoupled_weight_decay:
-                decay = scalar(1 - lr * weight_decay)
-                if not flat:  # (the flat step decays p just before p -= update: the same)
-                    params[0]._array *= decay
-            else:
-                grad = grad + weight_decay * (
-                    np.concatenate([p._array for p in params], axis=None) if flat
-                    else params[0]._array)
-        step = states[0]["step"] + 1
-        for state in states:
+    def _update(self, group, p, state):
+        """One Adam step of parameter ``p`` with its own ``state``, in PyTorch's order of
+        operations, in place: the constants are of the parameter's dtype (what NumPy would
+        convert a Python float to on every call). A group whose parameters step together is
+        updated by ``_update_flat`` instead, with the same arithmetic."""
+        scalar = p._grad._array.dtype.type  # (the L2 penalty can promote the gradient)
+        grad, decay = _gradient_and_decay(group, p._grad._array, lambda: p._array,
+                                          self.decoupled_weight_decay)
+        if decay is not None:
+            p._array *= decay
+        step = state["step"] = state["step"] + 1
+        scratch = np.empty(grad.shape, grad.dtype)
+        _adam_passes(grad, state["exp_avg"], state["exp_avg_sq"],
+                     state.get("max_exp_avg_sq") if group["amsgrad"] else None, scratch,
+                     *map(scalar, _step_constants(group, step)))
+        p._array -= scratch
+        p._bump_version()
+
+    def _update_flat(self, group, params, flat):
+        """One Adam step of the whole group over its flat moments (a ``FlatState``):
+        ``_update``'s arithmetic for every parameter at once, then ``p -= update`` for each
+        (after ``p *= decay`` if AdamW decays it: the passes read a copy of the gradients,
+        never ``p``, so decaying there, while ``p`` is in cache, gives what decaying first
+        gives). The flat gradient keeps the gradients' own dtype; the constants take it."""
+        grad, decay = _gradient_and_decay(group, flat_gradients(params),
+                                          lambda: flat_weights(params),
+                                          self.decoupled_weight_decay)
+        step = flat.states[0]["step"] + 1
+        for state in flat.states:
             state["step"] = step
-        bias_correction1 = 1 - beta1**step
-        bias_correction2_sqrt = (1 - beta2**step) ** 0.5
-        constants = (1 - beta1, beta2, 1 - beta2, bias_correction2_sqrt, eps,
-                     lr / bias_correction1)
-        if not flat:
-            scratch = np.empty(grad.shape, grad.dtype)
-            max_exp_avg_sq = moments.get("max_exp_avg_sq") if group["amsgrad"] else None
-            _adam_passes(grad, moments["exp_avg"], moments["exp_avg_sq"], max_exp_avg_sq,
-                         scratch, *map(scalar, constants))
-            params[0]._array -= scratch
-            params[0]._bump_version()
-            return
-        moments.run_passes(grad, constants, group["amsgrad"])
-        moments.subtract_update(params, decay)
-        bump_versions(params)  # as PyTorch's in-place update: a graph that saved p now refuses
+        moments = flat.arrays
+        run_in_chunks(_adam_passes,
+                      (grad, moments["exp_avg"], moments["exp_avg_sq"],
+                       moments.get("max_exp_avg_sq") if group["amsgrad"] else None,
+                       flat.scratch),
+                      flat.constants_for(grad.dtype, _step_constants(group, step)))
+        flat.subtract_update(params, decay)
 
 
-_CHUNK = 65536  # elements: 256 KiB of float32 per array, so that a chunk's arrays fit in L2
+def _gradient_and_decay(group, grad, weights, decoupled):
+    """The gradient Adam's passes read (negated if ``maximize``; plus ``weight_decay *
+    weights()``, Adam's L2 penalty) and AdamW's decay factor ``1 - lr * weight_decay`` of the
+    gradient's dtype, for ``p *= decay`` before the update (None if there is none).
+    ``weights`` is called only for the L2 penalty."""
+    if group["maximize"]:
+        grad = -grad
+    weight_decay = group["weight_decay"]
+    if not weight_decay:
+        return grad, None
+    if decoupled:
+        return grad, grad.dtype.type(1 - group["lr"] * weight_decay)
+    return grad + weight_decay * weights(), None
 
-_GRAD_ARRAY = operator.attrgetter("_grad._array")
-_ARRAY = operator.attrgetter("_array")
+
+def _step_constants(group, step):
+    """The six Python floats ``_adam_passes`` takes at step ``step`` (from 1), in its order:
+    ``1 - beta1``, ``beta2``, ``1 - beta2``, ``sqrt(1 - beta2**step)``, ``eps`` and ``lr / (1 -
+    beta1**step)``."""
+    beta1, beta2 = group["betas"]
+    bias_correction1 = 1 - beta1**step
+    bias_correction2_sqrt = (1 - beta2**step) ** 0.5
+    return (1 - beta1, beta2, 1 - beta2, bias_correction2_sqrt, group["eps"],
+            group["lr"] / bias_correction1)
 
 
 def _adam_passes(grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch, one_minus_beta1, beta2,
@@ -164,101 +176,6 @@ def _adam_passes(grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch, one_minus_b
     # addcdiv_'s rounding: value * (exp_avg / denom)
     np.divide(exp_avg, denom, out=scratch)
     scratch *= step_size
-
-
-class _FlatMoments:
-    """A parameter group's moments kept as flat arrays (``exp_avg``, ``exp_avg_sq`` and with
-    amsgrad ``max_exp_avg_sq``), each parameter's state holding views into them, with what a
-    step needs prepared once: one scratch buffer for the intermediate results and then the
-    update (each parameter subtracts its view of it), and the six constants as 0-d arrays of
-    the parameters' dtype (a ufunc takes a 0-d array faster than a NumPy scalar: 2 us of W1's
-    step). A step allocates only the flat gradient."""
-
-    __slots__ = ("states", "moments", "scratch", "update_views", "checks", "constants",
-                 "constant_views")
-
-    def __init__(self, params, states):
-        names = [name for name in states[0] if name != "step"]
-        moments = {name: np.concatenate([state[name].reshape(-1) for state in states])
-                   for name in names}
-        self.states, self.moments = states, moments
-        first = moments[names[0]]
-        self.scratch = np.empty_like(first)
-        self.update_views, offset = [], 0
-        for p, state in zip(params, states):
-            shape, size = p._array.shape, p._array.size
-            for name in names:
-                state[name] = moments[name][offset:offset + size].reshape(shape)
-            self.update_views.append(self.scratch[offset:offset + size].reshape(shape))
-            offset += size
-        self.checks = [(p, state, tuple((name, state[name]) for name in names),
-                        state["exp_avg"].shape, state["exp_avg"].dtype)
-                       for p, state in zip(params, states)]
-        self.constants = np.empty(6, first.dtype)
-        self.constant_views = tuple(self.constants[i, ...] for i in range(6))
-
-    def serves(self, state, params):
-        """Whether these flat moments still serve a step of ``params``: the same parameters
-        with the same state dicts (``optimizer.state``), still holding the views
-        (``load_state_dict`` replaces them) and matching their parameters' dtype and shape,
-        all at the same step. One pass over the parameters: this runs every step (a plain
-        loop: ``map(operator.is_, ...)`` over each sequence measured slower, 5.2 us against
-        3.9 at W1's 8 parameters, 24 against 22 at W4's 53)."""
-        checks = self.checks
-        if len(checks) != len(params):
-            return False
-        get = state.get
-        step = self.states[0]["step"]
-        for p, (q, p_state, views, shape, dtype) in zip(params, checks):
-            if p is not q or get(p) is not p_state:
-                return False
-            array = p._array
-            if array.dtype != dtype or array.shape != shape:
-                return False
-            for name, view in views:
-                if p_state[name] is not view:
-                    return False
-            if p_state["step"] != step:
-                return False
-        return True
-
-    @staticmethod
-    def gather_grads(params):
-        """The parameters' gradients as one new flat vector (concatenate with ``axis=None``
-        flattens). A new array, not a buffer kept between steps: in W4's step the fresh one
-        measured faster (894 us against 928 for AdamW's step; it reuses memory still in
-        cache), and it keeps the gradients' own dtype (a ``.data`` replaced since the
-        gradients were computed can make it differ from the moments')."""
-        return np.concatenate(list(map(_GRAD_ARRAY, params)), axis=None)
-
-    def run_passes(self, grad, constants, amsgrad):
-        """Adam's passes over the flat arrays, with ``constants`` (Python floats) made 0-d
-        arrays of the parameters' dtype."""
-        if grad.dtype == self.constants.dtype:
-            self.constants[:] = constants
-            constants = self.constant_views
-        else:  # gradients of another dtype than the moments' (see gather_grads)
-            constants = tuple(map(grad.dtype.type, constants))
-        arrays = [grad, self.moments["exp_avg"], self.moments["exp_avg_sq"],
-                  self.moments.get("max_exp_avg_sq") if amsgrad else None, self.scratch]
-        if grad.size <= _CHUNK:  # a small model: one pass each
-            _adam_passes(*arrays, *constants)
-            return
-        for start in range(0, grad.size, _CHUNK):  # in chunks that stay in the CPU's cache
-            _adam_passes(*[None if a is None else a[start:start + _CHUNK] for a in arrays],
-                         *constants)
-
-    def subtract_update(self, params, decay):
-        """``p -= update`` for each parameter, after ``p *= decay`` if AdamW decays it (the
-        passes read a copy of the gradients, never ``p``: decaying here, while ``p`` is in
-        cache, gives what decaying first gives)."""
-        if decay is None:
-            for array, update in zip(map(_ARRAY, params), self.update_views):
-                array -= update  # (np.subtract with out= parses a keyword: 0.1 us a call more)
-            return
-        for array, update in zip(map(_ARRAY, params), self.update_views):
-            array *= decay
-            array -= update
 
 
 class AdamW(Adam):

@@ -116,11 +116,21 @@ class Optimizer:
         if "step" in cls.__dict__:
             cls.step = replayable(cls.__dict__["step"])
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A copy (``copy.deepcopy``, pickle) leaves the flat state (``FlatState``) out: copied,
+        the per-parameter states would no longer view it (a copy of a view is an array of its
+        own), so the copy would update arrays nothing reads. It rebuilds it from its own
+        states at its first step."""
+        state = self.__dict__.copy()
+        state["_flat"] = {}
+        return state
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         """A copy (``copy.deepcopy``, pickle) is an optimizer like one made by ``__init__``:
         registered, so that a jit capture watches its parameter groups (unregistered, a
         replay would keep a learning rate it read at capture after a scheduler changed it)."""
         self.__dict__.update(state)
+        self._flat = {}  # (a copy pickled before optimizers kept one has none)
         _optimizers.add(self)
 
     def __init__(self, params: Params, defaults: dict[str, Any]) -> None:
@@ -132,6 +142,7 @@ class Optimizer:
         self.defaults = defaults
         self.param_groups = []
         self.state = {}
+        self._flat = {}  # group index -> its FlatState, for the optimizers that keep one
         _optimizers.add(self)
         groups = list(params)
         if not groups:
