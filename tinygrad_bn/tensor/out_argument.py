@@ -37,7 +37,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import graph
 from ..autograd.grad_mode import no_grad, thread_state
-from .core import Tensor
+from .core import Tensor, qualified_type_name
 
 RESIZE_WARNING = (
     "An output with one or more elements was resized since it had shape {old}, which does not "
@@ -182,11 +182,12 @@ def _tensors_in(values):
 
 def _call_with_out(function, name, args, kwargs, out, rule, tuple_rules, overlap, prepare,
                    resize_warning):
-    outs = tuple(out) if isinstance(out, (list, tuple)) else (out,)
-    for o in outs:
-        if not isinstance(o, Tensor):
-            kind = "tuple of Tensors" if isinstance(out, (list, tuple)) else "Tensor"
-            raise TypeError(f"{name}(): argument 'out' must be {kind}, not {type(o).__name__}")
+    listed = isinstance(out, (list, tuple))
+    if not listed and not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {qualified_type_name(out)}")
+    outs = tuple(out) if listed else (out,)
+    if listed and not all(isinstance(o, Tensor) for o in outs):
+        _refuse_listed_non_tensors(function, name, args, kwargs, out)
     inputs = _tensors_in(list(args) + list(kwargs.values()))
     if thread_state.grad_enabled and any(t._requires_grad for t in inputs + list(outs)):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
@@ -220,6 +221,25 @@ def _call_with_out(function, name, args, kwargs, out, rule, tuple_rules, overlap
     if isinstance(result, tuple):
         return type(result)(*outs) if hasattr(result, "_fields") else tuple(outs)
     return out
+
+
+def _refuse_listed_non_tensors(function, name, args, kwargs, out):
+    """PyTorch's TypeError for an ``out`` list or tuple holding something not a Tensor: for a
+    function of one result ``exp(): argument 'out' must be Tensor, not list`` (whatever the
+    list holds), for one of several ``expected Tensor as element 1 in argument 3, but got int``
+    (the argument's index in PyTorch's signature, ``out`` coming after all the others; ``sort``'s
+    ``stable`` is in only the signature that matches when it is given). Which of the two is
+    known only from the result, so the function runs first (PyTorch knows it from its
+    signatures and checks before computing)."""
+    with no_grad():
+        result = function(*args, **kwargs)
+    if not isinstance(result, tuple):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    parameters = inspect.signature(function).parameters
+    position = len([p for p in parameters if p != "stable" or p in kwargs])
+    index = next(i for i, o in enumerate(out) if not isinstance(o, Tensor))
+    raise TypeError(f"expected Tensor as element {index} in argument {position}, but got "
+                    f"{qualified_type_name(out[index])}")
 
 
 def _check_overlap(out, result, inputs, overlap):
