@@ -88,3 +88,116 @@ def test_an_empty_view_keeps_the_strides_it_was_cut_with():
     assert x[:, 0:0, :].stride() == (12, 4, 1)
     assert x[:0].transpose(0, 2).stride() == (1, 4, 12)
     assert tg.zeros(0, 6).reshape(2, 0, 3).stride() == (3, 3, 1)
+
+
+# --- number / tensor --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "uint8", "bool"])
+@pytest.mark.parametrize("number", [3.0, 3, -0.1, True, 1e30])
+def test_number_over_tensor_is_the_reciprocal_times_the_number(dtype, number):
+    rng = np.random.default_rng(5)
+    values = rng.standard_normal(4000) * 10
+    array = values > 0 if dtype == "bool" else values.astype(dtype)
+    ours = number / tg.tensor(array)
+    floating = array.dtype if array.dtype.kind == "f" else np.dtype(np.float32)
+    with np.errstate(over="ignore", divide="ignore"):
+        reciprocal = np.float32(1) / array.astype(floating) if floating != np.float16 else \
+            (np.float16(1) / array).astype(np.float16)
+        if floating == np.float16:  # the product in float32, rounded once
+            expected = (reciprocal.astype(np.float32) * np.float32(number)).astype(np.float16)
+        else:
+            expected = reciprocal * np.asarray(number, dtype=floating)
+    _same_bits(ours.numpy(), expected.astype(floating))
+    torch = _torch_or_none()
+    if torch is not None:
+        _same_bits(ours.numpy(), (number / torch.from_numpy(array)).numpy())
+
+
+def test_number_over_tensor_is_not_the_quotient():
+    values = np.arange(1, 200, dtype=np.float32)
+    product = (np.float32(1) / values) * np.float32(7)  # two roundings, not the quotient's one
+    assert (product != np.float32(7) / values).any()
+    np.testing.assert_array_equal((7 / tg.tensor(values)).numpy(), product)
+
+
+def test_number_over_tensor_gradient_is_pytorchs():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    for dtype in ("float32", "float64", "float16"):
+        x = (rng.standard_normal(3000) * 10).astype(dtype)
+        g = rng.standard_normal(3000).astype(dtype)
+        ours, theirs = tg.tensor(x, requires_grad=True), torch.from_numpy(x).requires_grad_()
+        (2.7 / ours).backward(tg.tensor(g))
+        (2.7 / theirs).backward(torch.from_numpy(g))
+        _same_bits(ours.grad.numpy(), theirs.grad.numpy())
+
+
+# --- remainder: the sign of a zero, the quotient in the gradient --------------------------------
+
+def _dividends_and_divisors(dtype, seed=7):
+    """Random pairs, many of them with an integer quotient (zero remainders of both signs),
+    quotients just below an integer, and the special values."""
+    rng = np.random.default_rng(seed)
+    b = np.round(rng.standard_normal(6000) * 5, 1)
+    a = np.round(rng.standard_normal(6000) * 5) * b
+    a[::3] = rng.standard_normal(2000) * 50
+    a[1::3] = np.nextafter(a[1::3].astype(dtype), 0)  # quotients just short of an integer
+    special = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, 3.0, -3.0, 6.0, -6.0, 7.5, -7.5])
+    a = np.concatenate([a, np.repeat(special, len(special))])
+    b = np.concatenate([b, np.tile(special, len(special))])
+    return a.astype(dtype), b.astype(dtype)
+
+
+def _pytorch_remainder(a, b):
+    """PyTorch's CPU kernel: ``fmod(a, b)``, plus ``b`` where that is nonzero with the other
+    sign, in float32 for float16."""
+    wide = np.float32 if a.dtype == np.float16 else a.dtype
+    with np.errstate(invalid="ignore"):
+        mod = np.fmod(a.astype(wide), b.astype(wide))
+        mod = np.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b.astype(wide), mod)
+    return mod.astype(a.dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_remainder_bits_and_zero_signs_are_pytorchs(dtype):
+    a, b = _dividends_and_divisors(dtype)
+    expected = _pytorch_remainder(a, b)
+    assert np.signbit(expected[(expected == 0) & (a < 0)]).all()  # -6 % 3 is -0.0
+    _same_bits(tg.remainder(tg.tensor(a), tg.tensor(b)).numpy(), expected)
+    _same_bits((tg.tensor(a) % tg.tensor(b)).numpy(), expected)
+    scalar = np.full_like(a, -2.5)
+    _same_bits((tg.tensor(a) % -2.5).numpy(), _pytorch_remainder(a, scalar))
+    _same_bits((6 % tg.tensor(b)).numpy(), _pytorch_remainder(np.full_like(b, 6), b))
+    torch = _torch_or_none()
+    if torch is not None:
+        theirs = torch.remainder(torch.from_numpy(a), torch.from_numpy(b)).numpy()
+        _same_bits(tg.remainder(tg.tensor(a), tg.tensor(b)).numpy(), theirs)
+        _same_bits(tg.fmod(tg.tensor(a), tg.tensor(b)).numpy(),
+                   torch.fmod(torch.from_numpy(a), torch.from_numpy(b)).numpy())
+        for number in (3.7, -2.5, 3, -4):
+            _same_bits((tg.tensor(a) % number).numpy(), (torch.from_numpy(a) % number).numpy())
+            _same_bits((number % tg.tensor(b)).numpy(), (number % torch.from_numpy(b)).numpy())
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_remainder_and_fmod_divisor_gradients_use_the_rounded_division(dtype):
+    a, b = _dividends_and_divisors(dtype, seed=8)
+    finite = np.isfinite(a) & np.isfinite(b) & (b != 0)
+    a, b = a[finite], b[finite]
+    g = np.random.default_rng(9).standard_normal(a.shape).astype(dtype)
+    results = {}
+    for name, mode in (("remainder", "floor"), ("fmod", "trunc")):
+        ours_b = tg.tensor(b, requires_grad=True)
+        getattr(tg, name)(tg.tensor(a), ours_b).backward(tg.tensor(g))
+        quotient = tg.div(tg.tensor(a), tg.tensor(b), rounding_mode=mode).numpy()
+        _same_bits(ours_b.grad.numpy(), -g * quotient)
+        results[name] = ours_b.grad.numpy()
+    if dtype != "float16":  # the floor of the quotient, not of the rounded a / b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            assert (np.floor_divide(a, b) != np.floor(a / b)).any()
+    torch = _torch_or_none()
+    if torch is not None:
+        for name in ("remainder", "fmod"):
+            theirs_b = torch.from_numpy(b).requires_grad_()
+            getattr(torch, name)(torch.from_numpy(a), theirs_b).backward(torch.from_numpy(g))
+            _same_bits(results[name], theirs_b.grad.numpy())

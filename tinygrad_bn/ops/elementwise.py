@@ -729,6 +729,25 @@ def _floor_divide_rounding_each_step(a, b):
     return np.where(b == 0, a / b, floor)
 
 
+def rounded_floating_division(a, b, mode):
+    """Float ``a / b`` rounded toward zero (``mode="trunc"``) or down (``"floor"``) as
+    PyTorch's ``div(a, b, rounding_mode=mode)`` computes it (``RoundedDiv``; also the
+    quotient in the gradients of ``remainder`` and ``fmod``)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if a.dtype == np.float16 and b.size == 1:  # PyTorch's scalar-divisor path
+            x, y = widen(a), widen(b)
+            quotient = np.trunc(x / y) if mode == "trunc" else np.floor_divide(x, y)
+            return quotient.astype(a.dtype)
+        if mode == "trunc":  # the quotient rounded to the dtype, then truncated
+            return np.trunc(a / b)
+        if a.dtype == np.float16:
+            return _floor_divide_rounding_each_step(a, b)
+        # (a - fmod(a, b)) / b, corrected to the floor: PyTorch's div_floor_floating, which
+        # NumPy's floor_divide also runs (never floor(a / b), whose rounding can reach the
+        # next integer)
+        return np.floor_divide(a, b)
+
+
 class RoundedDiv(Op):
     """``a / b`` rounded toward zero (``mode="trunc"``: the quotient in the dtype, truncated) or
     down (``"floor"``: ``(a - fmod(a, b)) / b`` corrected to the floor, as Python and PyTorch);
@@ -745,19 +764,7 @@ class RoundedDiv(Op):
 
     def forward(self, a, b):
         if a.dtype.kind == "f":
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                if a.dtype == np.float16 and b.size == 1:  # PyTorch's scalar-divisor path
-                    x, y = widen(a), widen(b)
-                    quotient = np.trunc(x / y) if self.mode == "trunc" else np.floor_divide(x, y)
-                    return quotient.astype(a.dtype)
-                if self.mode == "trunc":  # the quotient rounded to the dtype, then truncated
-                    return np.trunc(a / b)
-                if a.dtype == np.float16:
-                    return _floor_divide_rounding_each_step(a, b)
-                # (a - fmod(a, b)) / b, corrected to the floor: PyTorch's div_floor_floating,
-                # which NumPy's floor_divide also runs (never floor(a / b), whose rounding can
-                # reach the next integer)
-                return np.floor_divide(a, b)
+            return rounded_floating_division(a, b, self.mode)
         if (b == 0).any():
             raise RuntimeError("ZeroDivisionError")
         if self.mode == "floor":
@@ -774,7 +781,12 @@ class RoundedDiv(Op):
 
 class Remainder(Op):
     """``a - floor(a / b) * b``: the remainder with the divisor's sign (Python's ``%``).
-    Gradients: ``grad_output`` for ``a``, ``-grad_output * floor(a / b)`` for ``b``."""
+    Gradients: ``grad_output`` for ``a``, ``-grad_output * floor(a / b)`` for ``b`` (the
+    quotient as ``div(a, b, rounding_mode="floor")`` gives it, PyTorch's formula).
+
+    A zero remainder of floats has the dividend's sign, as PyTorch's kernel (``fmod(a, b)``,
+    plus ``b`` where that is nonzero with the other sign) gives it: ``-6.0 % 3.0`` is
+    ``-0.0``. NumPy's ``mod`` gives it the divisor's sign."""
 
     __slots__ = ()
 
@@ -783,14 +795,17 @@ class Remainder(Op):
             raise RuntimeError("ZeroDivisionError")
         self.saved = (a, b) if self.needs_input_grad and self.needs_input_grad[1] else ()
         with np.errstate(divide="ignore", invalid="ignore"):  # x % 0.0 is NaN, silently
-            return np.mod(a, b)
+            out = np.asarray(np.mod(a, b))
+        if out.dtype.kind == "f":
+            np.copysign(out, a, out=out, where=out == 0)
+        return out
 
     def backward(self, grad_output):
         needs_a, needs_b = self.needs_input_grad
         grad_b = None
         if needs_b:
             a, b = self.saved
-            grad_b = -grad_output * np.floor(a / b)
+            grad_b = -grad_output * rounded_floating_division(a, b, "floor")
         return grad_output if needs_a else None, grad_b
 
 
@@ -814,8 +829,7 @@ class Fmod(Op):
         grad_b = None
         if needs_b:
             a, b = self.saved
-            with np.errstate(divide="ignore", invalid="ignore"):
-                grad_b = -grad_output * np.trunc(a / b)
+            grad_b = -grad_output * rounded_floating_division(a, b, "trunc")
         return grad_output if needs_a else None, grad_b
 
 

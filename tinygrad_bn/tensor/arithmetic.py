@@ -270,11 +270,14 @@ class ArithmeticMethods:
         return Mul.apply(*_operands(self, other, reflected=True))
 
     def __rtruediv__(self, other):
-        if self._array.dtype is HALF and opmath_scalar(other):
-            # PyTorch's ``number / tensor`` is ``tensor.reciprocal() * number``: the reciprocal
-            # rounded to float16, then the float32 product rounded once
-            return with_opmath_scalar(Mul, Reciprocal.apply(self), other)
-        return Div.apply(*_operands(self, other, true_division=True, reflected=True))
+        # PyTorch's ``number / tensor`` is ``tensor.reciprocal() * number`` (its
+        # ``Tensor.__rtruediv__``): the reciprocal rounded in the tensor's dtype (an integer or
+        # bool tensor's in the default float dtype), then the product (float16: in float32,
+        # rounded once). It differs from the quotient in the last bit for about a third of
+        # float32 and float64 values.
+        if self._array.dtype.kind != "f":
+            self = self.to(dtypes.get_default_dtype())
+        return Reciprocal.apply(self).mul(other)
 
     def __rpow__(self, other):
         return Pow.apply(*_operands(self, other, reflected=True))
