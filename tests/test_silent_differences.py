@@ -201,3 +201,38 @@ def test_remainder_and_fmod_divisor_gradients_use_the_rounded_division(dtype):
             theirs_b = torch.from_numpy(b).requires_grad_()
             getattr(torch, name)(torch.from_numpy(a), theirs_b).backward(torch.from_numpy(g))
             _same_bits(results[name], theirs_b.grad.numpy())
+
+
+# --- embedding(max_norm=..., norm_type=p): the norm as PyTorch's reduction takes it --------------
+
+def _renormalised(weight, indices, norm_type, dtype):
+    module = _torch_or_none()
+    results = []
+    for m in ([tg] + ([module] if module is not None else [])):
+        w = m.tensor(weight.astype(dtype))
+        functional = tg.nn.functional if m is tg else module.nn.functional
+        functional.embedding(m.tensor(indices), w, max_norm=1.0, norm_type=norm_type)
+        results.append(w.numpy())
+    return results
+
+
+@pytest.mark.parametrize("norm_type", [3, 2.5, 4, 1, 0.5])
+def test_embedding_renormalises_with_the_norm_summed_in_order(norm_type):
+    rng = np.random.default_rng(10)
+    weight = rng.standard_normal((300, 40)) * 3
+    indices = rng.integers(0, 300, (30, 5))
+    ours, *theirs = _renormalised(weight, indices, norm_type, "float64")
+    expected = weight.copy()
+    import math
+    for row in np.unique(indices):  # PyTorch's NormOps: pow(|x|, p) summed in order, C's pow
+        total = 0.0
+        for x in weight[row]:
+            total += math.pow(abs(x), norm_type)
+        norm = math.pow(total, 1.0 / norm_type)
+        if norm > 1.0:
+            expected[row] = weight[row] * (1.0 / (norm + 1e-7))
+    _same_bits(ours, expected)
+    for dtype in ("float32", "float16"):
+        ours, *theirs = _renormalised(weight, indices, norm_type, dtype)
+        if theirs:
+            _same_bits(ours, theirs[0])
