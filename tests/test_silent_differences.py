@@ -236,3 +236,67 @@ def test_embedding_renormalises_with_the_norm_summed_in_order(norm_type):
         ours, *theirs = _renormalised(weight, indices, norm_type, dtype)
         if theirs:
             _same_bits(ours, theirs[0])
+
+
+# --- a reduction's out= an expanded tensor ---------------------------------------------------------
+
+# (function, dim, keepdim, the base out expands, the shape it expands to, the input's shape)
+EXPANDED_OUT_CASES = [
+    ("sum", 1, False, (1,), (3,), (3, 4)), ("sum", 2, False, (2, 1), (2, 3), (2, 3, 4)),
+    ("sum", 2, False, (1, 3), (2, 3), (2, 3, 4)), ("sum", 1, True, (2, 1, 1), (2, 1, 4), (2, 3, 4)),
+    ("sum", (1, 2), False, (1,), (2,), (2, 3, 4)), ("prod", 0, False, (1,), (4,), (3, 4)),
+    ("prod", 1, True, (1, 1), (3, 1), (3, 4)),
+    ("amax", 2, False, (1, 3), (2, 3), (2, 3, 4)), ("amin", 0, False, (3, 1), (3, 4), (2, 3, 4)),
+    ("argmax", 2, False, (2, 1), (2, 3), (2, 3, 4)),
+    ("argmin", 0, True, (1, 1, 4), (1, 3, 4), (2, 3, 4)),
+    ("argmax", 1, False, (1,), (3,), (3, 4)), ("argmin", 0, False, (1,), (4,), (3, 4)),
+]
+
+
+def _reduce_into_expanded(module, case, values):
+    name, dim, keepdim, base_shape, shape, _ = case
+    x = module.tensor(values)
+    dtype = module.int64 if name.startswith("arg") else x.dtype
+    base = module.full((5,) + base_shape, -7, dtype=dtype)
+    out = base[2].expand(*shape)  # a view at an offset, expanded
+    result = getattr(module, name)(x, dim, keepdim=keepdim, out=out)
+    assert result is out
+    return base.numpy(), out.numpy()
+
+
+@pytest.mark.parametrize("case", EXPANDED_OUT_CASES, ids=lambda c: f"{c[0]}{c[1:]}")
+def test_a_reduction_into_an_expanded_out_reduces_its_shared_dims_too(case):
+    name, dim, keepdim, base_shape, shape, input_shape = case
+    rng = np.random.default_rng(11)
+    values = rng.permutation(24)[:np.prod(input_shape)].reshape(input_shape) - 10.5
+    base, out = _reduce_into_expanded(tg, case, values)
+    ndim = values.ndim
+    reduced = {d % ndim for d in ((dim,) if isinstance(dim, int) else dim)}
+    dims_in_out = list(range(ndim)) if keepdim else [d for d in range(ndim) if d not in reduced]
+    reduced |= {d for d, b, s in zip(dims_in_out, (1,) * (len(shape) - len(base_shape)) + base_shape,
+                                     shape) if b == 1 and s > 1}
+    kept = [d for d in range(ndim) if d not in reduced]
+    flat = values.transpose(kept + sorted(reduced)).reshape([values.shape[d] for d in kept] + [-1])
+    expected = getattr(np, {"amax": "max", "amin": "min"}.get(name, name))(flat, axis=-1)
+    expected = expected.reshape([1 if d in reduced else values.shape[d] for d in dims_in_out])
+    np.testing.assert_array_equal(out, np.broadcast_to(expected, shape))
+    np.testing.assert_array_equal(base[2], expected.reshape(base_shape))  # written through
+    assert (base[[0, 1, 3, 4]] == -7).all()
+    torch = _torch_or_none()
+    if torch is not None:
+        theirs_base, theirs_out = _reduce_into_expanded(torch, case, values)
+        np.testing.assert_array_equal(base, theirs_base)
+        np.testing.assert_array_equal(out, theirs_out)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, o: m.mean(m.ones(3, 4), 1, out=o),
+    lambda m, o: m.max(m.ones(3, 4), 1, out=(o, m.zeros(1, dtype=m.int64).expand(3))),
+    lambda m, o: m.cumsum(m.ones(3), 0, out=o),
+    lambda m, o: m.exp(m.ones(3), out=o),
+])
+def test_other_ops_refuse_an_expanded_out(call):
+    message = ("unsupported operation: more than one element of the written-to tensor refers "
+               "to a single memory location. Please clone() the tensor before performing the "
+               "operation.")
+    _raises(lambda m: call(m, m.zeros(1).expand(3)), RuntimeError, message)

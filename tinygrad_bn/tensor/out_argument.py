@@ -150,7 +150,9 @@ def with_out(function, name=None, *, dtype=CAST, dtypes_of_tuple=(EXACT, EXACT),
 
     ``dtype`` is the dtype rule of a single result, ``dtypes_of_tuple`` those of the results of
     a function returning several (values, indices); ``overlap`` is ``"partial"``, ``"any"`` or
-    None (only ``out``'s own overlap is refused). ``prepare(out, kwargs)`` may adjust the call
+    None (only ``out``'s own overlap is refused) or ``"reduction"`` (as None, but an expanded
+    ``out`` of the result's shape is reduced into, ``_reduce_into_expanded``).
+    ``prepare(out, kwargs)`` may adjust the call
     (``arange`` takes its dtype from ``out``); ``resize_warning(old, new)`` replaces the general
     resize warning (None: PyTorch's ``Resize.cpp`` one)."""
     name = name or function.__name__
@@ -213,8 +215,13 @@ def _call_with_out(function, name, args, kwargs, out, rule, tuple_rules, overlap
         error = check(name, r._array.dtype, o._array.dtype, given)
         if error is not None:
             raise error
+    if (overlap == "reduction" and out._array.shape == result._array.shape
+            and _internal_overlap(out._array)):
+        graph.untraceable(f"{name}(out=...) writes into a given tensor")
+        _reduce_into_expanded(function, args, kwargs, out)
+        return out
     for r, o in zip(results, outs):
-        _check_overlap(o, r, inputs, overlap)
+        _check_overlap(o, r, inputs, None if overlap == "reduction" else overlap)
     graph.untraceable(f"{name}(out=...) writes into a given tensor")
     for r, o in zip(results, outs):
         _write(o, r._array, resize_warning)
@@ -269,6 +276,50 @@ def _check_overlap(out, result, inputs, overlap):
 INTERNAL_OVERLAP_ERROR = (
     "unsupported operation: more than one element of the written-to tensor refers to a single "
     "memory location. Please clone() the tensor before performing the operation.")
+
+
+def _reduce_into_expanded(function, args, kwargs, out):
+    """A reduction (``sum``, ``prod``, ``amax``, ``amin``, ``argmax``, ``argmin``) into an
+    ``out`` of the result's shape whose elements share memory (an expand), as PyTorch does it:
+    its reduction kernel takes each dim along which ``out`` has stride 0 as one more dim to
+    reduce, so every shared element gets the reduction over all the input it stands for
+    (``torch.sum(x, 1, out=torch.zeros(1).expand(3))`` for ``x`` of shape ``(3, 4)`` writes
+    ``x.sum()`` into the one element; ``argmax`` the row-major index over those dims), written
+    through to the memory ``out`` is a view of. No error, unlike ``mean`` or ``max(dim)``."""
+    bound = inspect.signature(function).bind(*args, **kwargs)
+    bound.apply_defaults()
+    arguments = bound.arguments
+    x, dim, keepdim = arguments["self"], arguments["dim"], arguments["keepdim"]
+    reduced = {d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim)}
+    dims_in_out = list(range(x.ndim)) if keepdim else [d for d in range(x.ndim) if d not in reduced]
+    reduced |= {d for d, stride, size in zip(dims_in_out, out._array.strides, out._array.shape)
+                if stride == 0 and size > 1}
+    kept = [d for d in range(x.ndim) if d not in reduced]
+    flat = x.permute(*kept, *sorted(reduced)).reshape(*[x.shape[d] for d in kept], -1)
+    arguments.update(self=flat, dim=-1, keepdim=False)
+    values = function(*bound.args, **bound.kwargs)._array
+    values = values.reshape([1 if d in reduced else x.shape[d] for d in dims_in_out])
+    np.copyto(_writeable(out._array), values, casting="unsafe")
+    out._bump_version()
+
+
+class _ArrayInterface:
+    """An ``__array_interface__`` holder, so that NumPy makes an array of given memory (as
+    NumPy's own ``as_strided`` does), keeping ``base`` alive."""
+
+    def __init__(self, interface, base):
+        self.__array_interface__, self.base = interface, base
+
+
+def _writeable(array):
+    """A writeable array of ``array``'s memory, shape and strides, for a read-only view (an
+    expand) of a writeable array."""
+    owner = array
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    interface = dict(array.__array_interface__)
+    interface["data"] = (interface["data"][0], not owner.flags.writeable)
+    return np.asarray(_ArrayInterface(interface, owner))
 
 
 def _internal_overlap(array):
