@@ -300,3 +300,68 @@ def test_other_ops_refuse_an_expanded_out(call):
                "to a single memory location. Please clone() the tensor before performing the "
                "operation.")
     _raises(lambda m: call(m, m.zeros(1).expand(3)), RuntimeError, message)
+
+
+# --- add/sub with alpha: one rounding, as PyTorch's fused multiply-add ------------------------------
+
+def _correctly_rounded(value, dtype):
+    """The exact rational ``value`` rounded to nearest (ties to even) in float32 or float64."""
+    from fractions import Fraction
+    nearest = np.asarray(float(value)).astype(dtype)  # float64 exact rounding; float32 within one
+    if dtype == np.float64 or not np.isfinite(nearest):
+        return nearest
+    candidates = [np.nextafter(nearest, dtype(-np.inf)), nearest, np.nextafter(nearest, dtype(np.inf))]
+    distances = [abs(Fraction(float(c)) - value) for c in candidates]
+    best = min(distances)
+    ties = [c for c, d in zip(candidates, distances) if d == best]
+    return min(ties, key=lambda c: int(c.view(np.uint32)) & 1)
+
+
+def _alpha_operands(dtype, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(1500) * 2.0 ** rng.integers(-8, 8, 1500)
+    b = rng.standard_normal(1500) * 4
+    a[::2] = -b[::2] * 0.3 * (1 + rng.standard_normal(750) * 1e-4)  # sums that cancel
+    return a.astype(dtype), b.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+@pytest.mark.parametrize("alpha", [0.3, -1.7, 1e-3, 3])
+def test_add_and_sub_with_alpha_round_once(dtype, alpha):
+    from fractions import Fraction
+    a, b = _alpha_operands(dtype, seed=12)
+    taken = float(np.float16(alpha)) if dtype == "float16" else float(np.dtype(dtype).type(alpha))
+    wide = np.float32 if dtype == "float16" else np.dtype(dtype).type
+    for name, sign in (("add", 1), ("sub", -1)):
+        ours = getattr(tg, name)(tg.tensor(a), tg.tensor(b), alpha=alpha).numpy()
+        expected = np.array([_correctly_rounded(Fraction(float(x)) + sign * Fraction(taken)
+                                                * Fraction(float(y)), wide) for x, y in zip(a, b)])
+        _same_bits(ours, expected.astype(dtype))
+    if dtype != "float16":  # two roundings differ: the test tells them apart
+        assert not np.array_equal(ours, a - (b * np.dtype(dtype).type(alpha)))
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_add_and_sub_with_alpha_match_pytorch_with_gradients(dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(13)
+    a, b = _alpha_operands(dtype, seed=14)
+    a, b = a[:1024], b[:1024]  # whole vectors: PyTorch's float16 tail loop rounds twice
+    g = rng.standard_normal(1024).astype(dtype)
+    for name in ("add", "sub"):
+        for alpha in (0.3, -1.7, 2):
+            ours = [tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)]
+            theirs = [torch.from_numpy(a).requires_grad_(), torch.from_numpy(b).requires_grad_()]
+            out, expected = getattr(tg, name)(*ours, alpha=alpha), getattr(torch, name)(*theirs, alpha=alpha)
+            _same_bits(out.detach().numpy(), expected.detach().numpy())
+            out.backward(tg.tensor(g))
+            expected.backward(torch.from_numpy(g))
+            for mine, reference in zip(ours, theirs):
+                _same_bits(mine.grad.numpy(), reference.grad.numpy())
+            # a number or a broadcast row as the other operand
+            _same_bits(getattr(tg, name)(tg.tensor(a), 2.3, alpha=alpha).numpy(),
+                       getattr(torch, name)(torch.from_numpy(a), 2.3, alpha=alpha).numpy())
+            row, column = a.reshape(32, 32), b[:32]
+            _same_bits(getattr(tg, name)(tg.tensor(row), tg.tensor(column), alpha=alpha).numpy(),
+                       getattr(torch, name)(torch.from_numpy(row), torch.from_numpy(column),
+                                            alpha=alpha).numpy())
