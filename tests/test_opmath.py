@@ -406,8 +406,8 @@ def test_jit_replays_float16_linear_and_batch_norm_as_eager():
 
 # A float16 tensor with a Python number as PyTorch's kernels compute it: mul, div and div with a
 # rounding mode keep the number in float32 and round the result once; number / tensor is
-# reciprocal() * number; add and sub round the number to float16. (add/sub with alpha= are not
-# here: PyTorch's float16 result depends on its vectorised loop's width, see README.)
+# reciprocal() * number; add and sub round the number to float16. (add/sub with alpha= are in
+# test_silent_differences.py: PyTorch's float16 result depends on its vectorised loop's width.)
 _SCALAR_FORMS = {
     "x * s": lambda x, s: x * s,
     "s * x": lambda x, s: s * x,
@@ -427,11 +427,8 @@ _SCALAR_FORMS = {
 _DIFFERENTIABLE = ("x * s", "s * x", "x / s", "s / x", "x + s", "x - s", "s - x")
 
 
-# (float32 ``number / x`` is left out: PyTorch's is reciprocal(x) * number, rounded twice, ours
-# rounds once; README, what differs.)
 @pytest.mark.parametrize("form, dtype", [(form, dtype) for dtype in ("float16", "float32")
-                                         for form in _SCALAR_FORMS
-                                         if (form, dtype) != ("s / x", "float32")])
+                                         for form in _SCALAR_FORMS])
 def test_tensor_with_a_number_is_pytorchs_bit_for_bit(form, dtype):
     """Values and (where PyTorch has them) gradients equal PyTorch's bit for bit, for numbers
     float16 rounds (0.1, 2.3, 1e-5, 2049, 100000, NumPy scalars) and ones it holds (3); the

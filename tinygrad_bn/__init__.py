@@ -108,7 +108,7 @@ argsort = Tensor.argsort
 topk = _out.with_out(Tensor.topk, dtype=_out.EXACT, overlap=None)
 cumsum = _out.with_out(Tensor.cumsum, dtype=_out.ANY, overlap=None,
                         prepare=_out.out_dtype_if_none)
-prod = _out.with_out(Tensor.prod, dtype=_out.ANY, overlap=None,
+prod = _out.with_out(Tensor.prod, dtype=_out.ANY, overlap="reduction",
                       prepare=_out.out_dtype_if_none)
 exp = _out.with_out(Tensor.exp, dtype=_out.CAST)
 log = _out.with_out(Tensor.log, dtype=_out.CAST)
@@ -124,17 +124,18 @@ detach = Tensor.detach
 maximum = _out.with_out(Tensor.maximum, dtype=_out.CAST)
 minimum = _out.with_out(Tensor.minimum, dtype=_out.CAST)
 matmul = _out.with_out(Tensor.matmul, dtype=_out.EXACT, overlap=None)
-sum = _out.with_out(Tensor.sum, dtype=_out.ANY, overlap=None, prepare=_out.out_dtype_if_none)
+sum = _out.with_out(Tensor.sum, dtype=_out.ANY, overlap="reduction",
+                     prepare=_out.out_dtype_if_none)
 mean = _out.with_out(Tensor.mean, dtype=_out.CAST, overlap=None,
                       prepare=_out.check_given_dtype)
 var = Tensor.var
 std = Tensor.std
 max = _out.with_out(Tensor.max, dtype=_out.CAST, overlap=None)
 min = _out.with_out(Tensor.min, dtype=_out.CAST, overlap=None)
-amax = _out.with_out(Tensor.amax, dtype=_out.SAME_AS_INPUT, overlap=None)
-amin = _out.with_out(Tensor.amin, dtype=_out.SAME_AS_INPUT, overlap=None)
-argmax = _out.with_out(Tensor.argmax, dtype=_out.EXACT, overlap=None)
-argmin = _out.with_out(Tensor.argmin, dtype=_out.EXACT, overlap=None)
+amax = _out.with_out(Tensor.amax, dtype=_out.SAME_AS_INPUT, overlap="reduction")
+amin = _out.with_out(Tensor.amin, dtype=_out.SAME_AS_INPUT, overlap="reduction")
+argmax = _out.with_out(Tensor.argmax, dtype=_out.EXACT, overlap="reduction")
+argmin = _out.with_out(Tensor.argmin, dtype=_out.EXACT, overlap="reduction")
 logsumexp = Tensor.logsumexp
 softmax = Tensor.softmax
 log_softmax = Tensor.log_softmax

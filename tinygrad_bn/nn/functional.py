@@ -7,6 +7,9 @@ the tests can check the fused backward against what autograd derives.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 import math
 import numbers
 import warnings
@@ -236,7 +239,7 @@ def _renormalise_rows(weight, ids, max_norm, norm_type):
     rows = np.unique(ids.numpy())
     values = weight.detach().numpy()[rows]
     wide = np.promote_types(values.dtype, np.float32)
-    norms = np.linalg.norm(values.astype(wide), ord=norm_type, axis=1)
+    norms = _row_norms(values.astype(wide), norm_type)
     norms = norms.astype(values.dtype).astype(np.float64)
     over = norms > max_norm
     if not over.any():
@@ -245,6 +248,52 @@ def _renormalise_rows(weight, ids, max_norm, norm_type):
     rescaled = (values[over].astype(wide) * scale).astype(values.dtype)
     with no_grad():
         weight[constant_tensor(rows[over])] = constant_tensor(rescaled)
+
+
+@functools.cache
+def _c_power_functions():
+    """The C library's ``powf`` and ``pow`` as NumPy ufuncs (float32, float64), or None where
+    ctypes cannot load it."""
+    try:
+        libm = ctypes.CDLL(ctypes.util.find_library("m") or "libm.so.6")
+    except OSError:
+        return None
+    functions = {}
+    for dtype, name, c_type in ((np.float32, "powf", ctypes.c_float),
+                                (np.float64, "pow", ctypes.c_double)):
+        function = getattr(libm, name)
+        function.argtypes, function.restype = (c_type, c_type), c_type
+        functions[np.dtype(dtype)] = np.frompyfunc(function, 2, 1)
+    return functions
+
+
+def libm_power(base, exponent):
+    """``base ** exponent`` for a float32 or float64 array ``base`` and a scalar ``exponent`` of
+    its dtype, computed by the C library's ``powf``/``pow``, as PyTorch's scalar CPU loops
+    (``std::pow``) compute it; one call per element (microseconds for thousands). Without a
+    loadable C library, NumPy's ``power``."""
+    functions = _c_power_functions()
+    if functions is None:
+        return np.power(base, exponent)
+    return functions[base.dtype](base, exponent).astype(base.dtype)
+
+
+def _row_norms(rows, norm_type):
+    """The ``norm_type``-norm of each row of the float32 or float64 ``rows``, as PyTorch's CPU
+    reduction computes ``row.norm(norm_type)`` of one row. For a ``norm_type`` other than 0, 1,
+    2 and infinity (PyTorch's ``NormOps``) that is ``pow(sum, 1 / p)`` of the sum of
+    ``pow(|x|, p)`` taken in order, one element after another, in the rows' dtype, with the C
+    library's ``pow``/``powf`` (NumPy's own ``power`` differs from it in the last bit for some
+    values; ``libm_power``); 1 is the sum of ``|x|`` in order. 2 is NumPy's: PyTorch sums
+    squares in as many lanes as its CPU's vector width, which this does not follow."""
+    if rows.shape[1] == 0 or norm_type in (0, 2) or math.isinf(norm_type):
+        return np.linalg.norm(rows, ord=norm_type, axis=1)
+    if norm_type == 1:
+        return np.cumsum(np.abs(rows), axis=1)[:, -1]
+    p = rows.dtype.type(norm_type)
+    with np.errstate(over="ignore"):
+        sums = np.cumsum(libm_power(np.abs(rows), p), axis=1)[:, -1]
+    return libm_power(sums, rows.dtype.type(1) / p)
 
 
 def _embedding_ids(indices, num_embeddings):

@@ -11,7 +11,7 @@ import numpy as np
 from .. import dtypes
 from ..dtypes import Number
 from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
-from ..ops.elementwise import Reciprocal
+from ..ops.elementwise import Reciprocal, ScaledAdd
 from ..ops.linalg import einsum_result_dtype, einsum_subscripts
 from ..ops.opmath import HALF, opmath_dtype
 from ..shapes import broadcast_error, broadcastable
@@ -27,17 +27,23 @@ class ArithmeticMethods:
     ``tinygrad_bn/tensor/__init__.py``)."""
 
     def add(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
-        """``self + alpha * other``. float16 takes ``alpha`` in float16, as PyTorch's
-        per-element loop (``_half_alpha``)."""
+        """``self + alpha * other``; floating operands with a real ``alpha`` rounded once, as
+        PyTorch's kernel computes it (``ops.ScaledAdd``)."""
         if alpha != 1:
-            other = other * _half_alpha(self, other, alpha)
+            operands = _operands(self, other)
+            if _scaled_add_applies(operands, alpha):
+                return ScaledAdd.apply(*operands, alpha=alpha)
+            other = other * alpha
         return Add.apply(*_operands(self, other))
 
     def sub(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
-        """``self - alpha * other``. float16 takes ``alpha`` in float16, as PyTorch's
-        per-element loop (``_half_alpha``)."""
+        """``self - alpha * other``; floating operands with a real ``alpha`` rounded once, as
+        PyTorch's kernel computes it (``ops.ScaledAdd`` with ``-alpha``)."""
         if alpha != 1:
-            other = other * _half_alpha(self, other, alpha)
+            operands = _subtraction_operands(self, other)
+            if _scaled_add_applies(operands, alpha):
+                return ScaledAdd.apply(*operands, alpha=-alpha)
+            other = other * alpha
         return Sub.apply(*_subtraction_operands(self, other))
 
     def mul(self, other: Tensor | Number) -> Tensor:
@@ -270,11 +276,14 @@ class ArithmeticMethods:
         return Mul.apply(*_operands(self, other, reflected=True))
 
     def __rtruediv__(self, other):
-        if self._array.dtype is HALF and opmath_scalar(other):
-            # PyTorch's ``number / tensor`` is ``tensor.reciprocal() * number``: the reciprocal
-            # rounded to float16, then the float32 product rounded once
-            return with_opmath_scalar(Mul, Reciprocal.apply(self), other)
-        return Div.apply(*_operands(self, other, true_division=True, reflected=True))
+        # PyTorch's ``number / tensor`` is ``tensor.reciprocal() * number`` (its
+        # ``Tensor.__rtruediv__``): the reciprocal rounded in the tensor's dtype (an integer or
+        # bool tensor's in the default float dtype), then the product (float16: in float32,
+        # rounded once). It differs from the quotient in the last bit for about a third of
+        # float32 and float64 values.
+        if self._array.dtype.kind != "f":
+            self = self.to(dtypes.get_default_dtype())
+        return Reciprocal.apply(self).mul(other)
 
     def __rpow__(self, other):
         return Pow.apply(*_operands(self, other, reflected=True))
@@ -286,16 +295,12 @@ class ArithmeticMethods:
         return self
 
 
-def _half_alpha(tensor, other, alpha):
-    """``alpha`` as ``add``/``sub`` multiply by it: for float16 ``tensor`` and ``other``, rounded to float16 (PyTorch's kernel takes it so; a float16 product of two
-    float16 values is exact in float32, so ``mul``'s float32 path then rounds once as float16
-    arithmetic would). PyTorch's vectorised loop (blocks of its vector width, contiguous
-    operands) computes the sum in float32 instead, which this does not follow."""
-    if (tensor._array.dtype is HALF and isinstance(other, Tensor) and other._array.dtype is HALF
+def _scaled_add_applies(operands, alpha):
+    """Whether ``add``/``sub`` with ``alpha`` is one ``ScaledAdd``: floating operands (after
+    promotion) and a real, non-bool ``alpha``; integers multiply and add as before."""
+    return (operands[0]._array.dtype.kind == "f"
             and isinstance(alpha, (int, float, np.integer, np.floating))
-            and not isinstance(alpha, bool)):
-        return np.float16(alpha)
-    return alpha
+            and not isinstance(alpha, (bool, np.bool_)))
 
 
 def _check_integer_power(base, exponent):

@@ -331,8 +331,15 @@ class Tensor:
 
     def stride(self, dim: _int | None = None) -> tuple[_int, ...] | _int:
         """How many elements apart neighbours are in memory along each dim (0 along a broadcast
-        one), as a tuple, or along one ``dim``."""
-        strides = tuple(step // self._array.itemsize for step in self._array.strides)
+        one), as a tuple, or along one ``dim``.
+
+        NumPy allocates an empty array (a size 0) with every stride 0; PyTorch gives it the
+        contiguous strides of its shape with each 0 counted as 1 (``(2, 0, 4)``: ``(4, 4, 1)``),
+        and so does this. An empty view keeps the strides it was cut with, as in PyTorch."""
+        array = self._array
+        if array.size == 0 and not any(array.strides):
+            return _empty_strides(array.shape, dim)
+        strides = tuple(step // array.itemsize for step in array.strides)
         if dim is None:
             return strides
         return strides[normalize_dim(dim, self._array.ndim, wrap_scalar=False)]
@@ -346,6 +353,19 @@ class Tensor:
     def is_floating_point(self) -> _bool:
         """Whether the dtype is float16, float32 or float64."""
         return dtypes.is_floating(self._array.dtype)
+
+
+def _empty_strides(shape, dim):
+    """PyTorch's strides of a freshly made empty tensor of ``shape`` (``computeStrides``: the
+    product of the later sizes, each at least 1), or the one along ``dim``."""
+    strides, step = [], 1
+    for size in reversed(shape):
+        strides.append(step)
+        step *= max(size, 1)
+    strides = tuple(reversed(strides))
+    if dim is None:
+        return strides
+    return strides[normalize_dim(dim, len(shape), wrap_scalar=False)]
 
 
 # Documented, printed and pickled as ``tinygrad_bn.tensor.Tensor``, the name users import. Set

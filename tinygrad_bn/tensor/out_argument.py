@@ -37,7 +37,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import graph
 from ..autograd.grad_mode import no_grad, thread_state
-from .core import Tensor
+from .core import Tensor, qualified_type_name
 
 RESIZE_WARNING = (
     "An output with one or more elements was resized since it had shape {old}, which does not "
@@ -150,7 +150,9 @@ def with_out(function, name=None, *, dtype=CAST, dtypes_of_tuple=(EXACT, EXACT),
 
     ``dtype`` is the dtype rule of a single result, ``dtypes_of_tuple`` those of the results of
     a function returning several (values, indices); ``overlap`` is ``"partial"``, ``"any"`` or
-    None (only ``out``'s own overlap is refused). ``prepare(out, kwargs)`` may adjust the call
+    None (only ``out``'s own overlap is refused) or ``"reduction"`` (as None, but an expanded
+    ``out`` of the result's shape is reduced into, ``_reduce_into_expanded``).
+    ``prepare(out, kwargs)`` may adjust the call
     (``arange`` takes its dtype from ``out``); ``resize_warning(old, new)`` replaces the general
     resize warning (None: PyTorch's ``Resize.cpp`` one)."""
     name = name or function.__name__
@@ -182,11 +184,12 @@ def _tensors_in(values):
 
 def _call_with_out(function, name, args, kwargs, out, rule, tuple_rules, overlap, prepare,
                    resize_warning):
-    outs = tuple(out) if isinstance(out, (list, tuple)) else (out,)
-    for o in outs:
-        if not isinstance(o, Tensor):
-            kind = "tuple of Tensors" if isinstance(out, (list, tuple)) else "Tensor"
-            raise TypeError(f"{name}(): argument 'out' must be {kind}, not {type(o).__name__}")
+    listed = isinstance(out, (list, tuple))
+    if not listed and not isinstance(out, Tensor):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {qualified_type_name(out)}")
+    outs = tuple(out) if listed else (out,)
+    if listed and not all(isinstance(o, Tensor) for o in outs):
+        _refuse_listed_non_tensors(function, name, args, kwargs, out)
     inputs = _tensors_in(list(args) + list(kwargs.values()))
     if thread_state.grad_enabled and any(t._requires_grad for t in inputs + list(outs)):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic "
@@ -212,14 +215,38 @@ def _call_with_out(function, name, args, kwargs, out, rule, tuple_rules, overlap
         error = check(name, r._array.dtype, o._array.dtype, given)
         if error is not None:
             raise error
+    if (overlap == "reduction" and out._array.shape == result._array.shape
+            and _internal_overlap(out._array)):
+        graph.untraceable(f"{name}(out=...) writes into a given tensor")
+        _reduce_into_expanded(function, args, kwargs, out)
+        return out
     for r, o in zip(results, outs):
-        _check_overlap(o, r, inputs, overlap)
+        _check_overlap(o, r, inputs, None if overlap == "reduction" else overlap)
     graph.untraceable(f"{name}(out=...) writes into a given tensor")
     for r, o in zip(results, outs):
         _write(o, r._array, resize_warning)
     if isinstance(result, tuple):
         return type(result)(*outs) if hasattr(result, "_fields") else tuple(outs)
     return out
+
+
+def _refuse_listed_non_tensors(function, name, args, kwargs, out):
+    """PyTorch's TypeError for an ``out`` list or tuple holding something not a Tensor: for a
+    function of one result ``exp(): argument 'out' must be Tensor, not list`` (whatever the
+    list holds), for one of several ``expected Tensor as element 1 in argument 3, but got int``
+    (the argument's index in PyTorch's signature, ``out`` coming after all the others; ``sort``'s
+    ``stable`` is in only the signature that matches when it is given). Which of the two is
+    known only from the result, so the function runs first (PyTorch knows it from its
+    signatures and checks before computing)."""
+    with no_grad():
+        result = function(*args, **kwargs)
+    if not isinstance(result, tuple):
+        raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
+    parameters = inspect.signature(function).parameters
+    position = len([p for p in parameters if p != "stable" or p in kwargs])
+    index = next(i for i, o in enumerate(out) if not isinstance(o, Tensor))
+    raise TypeError(f"expected Tensor as element {index} in argument {position}, but got "
+                    f"{qualified_type_name(out[index])}")
 
 
 def _check_overlap(out, result, inputs, overlap):
@@ -249,6 +276,50 @@ def _check_overlap(out, result, inputs, overlap):
 INTERNAL_OVERLAP_ERROR = (
     "unsupported operation: more than one element of the written-to tensor refers to a single "
     "memory location. Please clone() the tensor before performing the operation.")
+
+
+def _reduce_into_expanded(function, args, kwargs, out):
+    """A reduction (``sum``, ``prod``, ``amax``, ``amin``, ``argmax``, ``argmin``) into an
+    ``out`` of the result's shape whose elements share memory (an expand), as PyTorch does it:
+    its reduction kernel takes each dim along which ``out`` has stride 0 as one more dim to
+    reduce, so every shared element gets the reduction over all the input it stands for
+    (``torch.sum(x, 1, out=torch.zeros(1).expand(3))`` for ``x`` of shape ``(3, 4)`` writes
+    ``x.sum()`` into the one element; ``argmax`` the row-major index over those dims), written
+    through to the memory ``out`` is a view of. No error, unlike ``mean`` or ``max(dim)``."""
+    bound = inspect.signature(function).bind(*args, **kwargs)
+    bound.apply_defaults()
+    arguments = bound.arguments
+    x, dim, keepdim = arguments["self"], arguments["dim"], arguments["keepdim"]
+    reduced = {d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim)}
+    dims_in_out = list(range(x.ndim)) if keepdim else [d for d in range(x.ndim) if d not in reduced]
+    reduced |= {d for d, stride, size in zip(dims_in_out, out._array.strides, out._array.shape)
+                if stride == 0 and size > 1}
+    kept = [d for d in range(x.ndim) if d not in reduced]
+    flat = x.permute(*kept, *sorted(reduced)).reshape(*[x.shape[d] for d in kept], -1)
+    arguments.update(self=flat, dim=-1, keepdim=False)
+    values = function(*bound.args, **bound.kwargs)._array
+    values = values.reshape([1 if d in reduced else x.shape[d] for d in dims_in_out])
+    np.copyto(_writeable(out._array), values, casting="unsafe")
+    out._bump_version()
+
+
+class _ArrayInterface:
+    """An ``__array_interface__`` holder, so that NumPy makes an array of given memory (as
+    NumPy's own ``as_strided`` does), keeping ``base`` alive."""
+
+    def __init__(self, interface, base):
+        self.__array_interface__, self.base = interface, base
+
+
+def _writeable(array):
+    """A writeable array of ``array``'s memory, shape and strides, for a read-only view (an
+    expand) of a writeable array."""
+    owner = array
+    while isinstance(owner.base, np.ndarray):
+        owner = owner.base
+    interface = dict(array.__array_interface__)
+    interface["data"] = (interface["data"][0], not owner.flags.writeable)
+    return np.asarray(_ArrayInterface(interface, owner))
 
 
 def _internal_overlap(array):
