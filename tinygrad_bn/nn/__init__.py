@@ -6,6 +6,7 @@ from .activation import (
     ELU, GELU, Hardtanh, LeakyReLU, LogSoftmax, ReLU, ReLU6, Sigmoid, SiLU, Softmax, Softplus, Tanh,
 )
 from .sparse import Embedding
+from .conv import Conv1d, Conv2d
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import Dropout
 from .linear import Flatten, Identity, Linear, Unflatten
@@ -16,11 +17,13 @@ from .loss import (
 from .module import Module, Parameter
 from .normalization import BatchNorm1d, LayerNorm
 
-# In the order of PyTorch's torch.nn reference: parameters and containers, activations,
-# normalization, linear layers, dropout, sparse layers, losses, utilities; then the submodules.
+# In the order of PyTorch's torch.nn reference: parameters and containers, convolution and
+# pooling layers, activations, normalization, linear layers, dropout, sparse layers, losses,
+# utilities; then the submodules.
 __all__ = [
     "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
     "ParameterDict",
+    "Conv1d", "Conv2d",
     "ELU", "Hardtanh", "LeakyReLU", "ReLU", "ReLU6", "SiLU", "GELU", "Sigmoid", "Softplus", "Tanh",
     "Softmax", "LogSoftmax",
     "BatchNorm1d", "LayerNorm",

@@ -28,6 +28,9 @@ from ..random import Generator
 from ..shapes import ShapeLike, normalize_dim
 from ..tensor import Tensor, constant_tensor, in_opmath, qualified_type_name, where
 
+# Convolution and pooling are functions of nn.functional in PyTorch; they live in their own files.
+from .conv import conv1d, conv2d  # noqa: E402,F401
+
 REDUCTIONS = ("none", "mean", "sum")
 
 

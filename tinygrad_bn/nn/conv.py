@@ -1,0 +1,343 @@
+"""Convolution layers: ``conv1d`` and ``conv2d`` (re-exported by ``nn.functional``) and the
+modules ``Conv1d`` and ``Conv2d``, with PyTorch's arguments, checks, messages and
+initialisation. Both run the one op ``ops.Convolution``."""
+
+from __future__ import annotations
+
+import math
+from typing import Union
+
+import numpy as np
+
+from .. import dtypes
+from ..device import DeviceLike, check_device
+from ..dtypes import DTypeLike
+from ..autograd.graph import tensor_type_name
+from ..ops.convolution import Convolution
+from ..tensor import Tensor, qualified_type_name
+from . import init
+from .module import Module, Parameter
+
+IntOrTuple = Union[int, tuple[int, ...]]
+
+PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrTuple = 1,
+           padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1, groups: int = 1) -> Tensor:
+    """1-D cross-correlation, PyTorch's ``F.conv1d``: ``input`` ``(N, C_in, L)`` or unbatched
+    ``(C_in, L)``, ``weight`` ``(C_out, C_in / groups, K)``, ``bias`` ``(C_out,)``; result
+    ``(N, C_out, floor((L + 2 padding - dilation (K - 1) - 1) / stride) + 1)``. ``padding`` is
+    an int, a 1-tuple, ``'valid'`` (none) or ``'same'`` (the output as long as the input; stride
+    1 only). See ``conv2d`` and ``ops.Convolution``."""
+    return _convolution("conv1d", 1, input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrTuple = 1,
+           padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation, PyTorch's ``F.conv2d``::
+
+        out[n, f, i, j] = bias[f] + sum_{c, a, b} input_padded[n, c, i sH + a dH, j sW + b dW]
+                                                  * weight[f, c, a, b]
+
+    ``input`` ``(N, C_in, H, W)`` or unbatched ``(C_in, H, W)`` (the result then has no batch
+    dim either), ``weight`` ``(C_out, C_in / groups, kH, kW)``, ``bias`` ``(C_out,)`` or None.
+    ``stride``, ``padding`` and ``dilation`` are an int or a pair (height, width); ``padding``
+    may also be ``'valid'`` (0) or ``'same'`` (stride 1 only: ``dilation (k - 1)`` zeros per
+    dim, the odd one after, as PyTorch). ``groups`` splits the channels into that many blocks,
+    each convolved with its own filters (``groups == C_in``: depthwise). Output size per dim:
+    ``floor((size + 2 padding - dilation (k - 1) - 1) / stride) + 1``. Arguments are checked in
+    PyTorch's order with its messages; input, weight and bias must share one dtype (floating
+    or integer, not bool)."""
+    return _convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
+
+
+def _convolution(name, dims, input, weight, bias, stride, padding, dilation, groups):
+    for position, (argument, value) in enumerate((("input", input), ("weight", weight)), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be "
+                            f"Tensor, not {qualified_type_name(value)}")
+    if bias is not None and not isinstance(bias, Tensor):
+        raise TypeError(f"{name}(): argument 'bias' (position 3) must be Tensor, not "
+                        f"{qualified_type_name(bias)}")
+    for position, (argument, value) in enumerate(
+            (("stride", stride), ("padding", padding), ("dilation", dilation)), 4):
+        if argument == "padding" and isinstance(value, str):
+            continue
+        if not _ints(value):
+            raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be "
+                            f"tuple of ints, not {qualified_type_name(value)}")
+    if isinstance(groups, bool) or not isinstance(groups, (int, np.integer)):
+        raise TypeError(f"{name}(): argument 'groups' (position 7) must be int, not "
+                        f"{qualified_type_name(groups)}")
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    # PyTorch's binding makes an int a list of the function's dims (conv2d's stride=1 is
+    # [1, 1]); a list is expanded against the weight's dims later
+    stride, dilation = ((v,) * dims if not isinstance(v, (list, tuple)) else v
+                        for v in (stride, dilation))
+    if not isinstance(padding, (str, list, tuple)):
+        padding = (padding,) * dims
+    unbatched = input.ndim == dims + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    if isinstance(padding, str):
+        padding, stride, dilation = _string_padding(padding, input, weight, stride, dilation,
+                                                    groups)
+    stride, padding, dilation = _checked(input, weight, bias, stride, padding, dilation, groups)
+    arguments = {"stride": stride, "padding": padding, "dilation": dilation,
+                 "groups": int(groups)}
+    if bias is None:
+        out = Convolution.apply(input, weight, **arguments)
+    else:
+        out = Convolution.apply(input, weight, bias, **arguments)
+    return out.squeeze(0) if unbatched else out
+
+
+def _ints(value):
+    """Whether ``value`` is an int or a tuple/list of ints (what PyTorch's ``int[]`` takes)."""
+    if isinstance(value, (list, tuple)):
+        return all(not isinstance(v, bool) and isinstance(v, (int, np.integer)) for v in value)
+    return not isinstance(value, bool) and isinstance(value, (int, np.integer))
+
+
+def _expanded(value, name, dims):
+    """``value`` as a tuple of ``dims`` ints: an int or a 1-list is repeated (PyTorch's
+    ``expand_param_if_needed``)."""
+    values = [int(v) for v in value] if isinstance(value, (list, tuple)) else [int(value)]
+    if len(values) == 1:
+        return tuple(values * dims)
+    if len(values) != dims:
+        raise RuntimeError(f"expected {name} to be a single integer value or a list of {dims} "
+                           f"values to match the convolution dimensions, but got "
+                           f"{name}={values}")
+    return tuple(values)
+
+
+def _string_padding(padding, input, weight, stride, dilation, groups):
+    """``padding='valid'`` or ``'same'`` as ``(before, after)`` per dim, with the checks
+    PyTorch's ``_convolution_mode`` makes first; returns ``(padding, stride, dilation)``."""
+    dims = weight.ndim - 2
+    if padding == "valid":
+        return 0, stride, dilation
+    if padding != "same":
+        raise RuntimeError(f"Invalid padding string: '{padding}'")
+    if weight.ndim <= 2:
+        raise RuntimeError("weight should have at least three dimensions")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    if weight.ndim != input.ndim:
+        raise RuntimeError(f"Expected {weight.ndim}-dimensional input for {weight.ndim}-"
+                           f"dimensional weight{list(weight.shape)}, but got {input.ndim}-"
+                           f"dimensional input of size {list(input.shape)} instead")
+    strides = list(stride) if isinstance(stride, (list, tuple)) else [stride]
+    dilations = list(dilation) if isinstance(dilation, (list, tuple)) else [dilation]
+    for name, values in (("stride", strides), ("dilation", dilations)):
+        if len(values) not in (1, dims):
+            raise RuntimeError(f"{name} cannot broadcast to {dims} dimensions")
+    if any(s != 1 for s in strides):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    dilations = dilations * dims if len(dilations) == 1 else dilations
+    pads = []
+    for d, k in zip(dilations, weight.shape[2:]):
+        total = d * (k - 1)
+        pads.append((total // 2, total - total // 2))
+    return pads, stride, dilation
+
+
+def _checked(input, weight, bias, stride, padding, dilation, groups):
+    """PyTorch's checks of ``at::_convolution`` (``check_shape_forward`` and the dtype tests of
+    its kernels), in its order; returns ``stride``, ``padding`` (``(before, after)`` per dim;
+    given as such by ``_string_padding``, else an int or ints) and ``dilation`` as tuples."""
+    if bias is not None and bias.dtype != input.dtype:
+        raise RuntimeError(f"Input type ({dtypes.cpp_type_name(input.dtype)}) and bias type "
+                           f"({dtypes.cpp_type_name(bias.dtype)}) should be the same")
+    dims = weight.ndim - 2
+    if dims <= 0:
+        raise RuntimeError("weight should have at least three dimensions")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    stride = _expanded(stride, "stride", dims)
+    if not (isinstance(padding, list) and padding and isinstance(padding[0], tuple)):
+        padding = [(p, p) for p in _expanded(padding, "padding", dims)]
+    dilation = _expanded(dilation, "dilation", dims)
+    if any(b < 0 or a < 0 for b, a in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d < 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    shape = list(weight.shape)
+    if weight.ndim != input.ndim:
+        raise RuntimeError(f"Expected {weight.ndim}-dimensional input for {weight.ndim}-"
+                           f"dimensional weight {shape}, but got {input.ndim}-dimensional input "
+                           f"of size {list(input.shape)} instead")
+    if shape[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {shape} instead")
+    if shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size [{shape}] instead")
+    if input.shape[1] != shape[1] * groups:
+        raise RuntimeError(f"Given groups={groups}, weight of size {shape}, expected "
+                           f"input{list(input.shape)} to have {shape[1] * groups} channels, but "
+                           f"got {input.shape[1]} channels instead")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != shape[0]):
+        raise RuntimeError(f"Given weight of size {shape}, expected bias to be 1-dimensional with "
+                           f"{shape[0]} elements, but got bias of size {list(bias.shape)} instead")
+    sizes = [size + b + a for size, (b, a) in zip(input.shape[2:], padding)]
+    spans = [d * (k - 1) + 1 for d, k in zip(dilation, shape[2:])]
+    if any(size < span for size, span in zip(sizes, spans)):
+        raise RuntimeError(
+            f"Calculated padded input size per channel: ({' x '.join(map(str, sizes))}). Kernel "
+            f"size: ({' x '.join(map(str, spans))}). Kernel size can't be greater than actual "
+            "input size")
+    if any(d == 0 for d in dilation):
+        raise RuntimeError("non-positive dilation is not supported")
+    if weight.dtype != input.dtype:
+        if dtypes.is_floating(input.dtype):
+            raise RuntimeError(f"Input type ({tensor_type_name(input.dtype)}) and weight type "
+                               f"({tensor_type_name(weight.dtype)}) should be the same or input "
+                               "should be a MKLDNN tensor and weight is a dense tensor")
+        raise RuntimeError(f"expected scalar type {dtypes.scalar_type_name(input.dtype)} but "
+                           f"found {dtypes.scalar_type_name(weight.dtype)}")
+    if input.dtype is dtypes.bool:
+        raise dtypes.not_implemented(f"slow_conv{dims}d_cpu" if dims > 1 else "slow_conv2d_cpu",
+                                     input.dtype)
+    return stride, tuple(padding), dilation
+
+
+class _ConvNd(Module):
+    """What ``Conv1d`` and ``Conv2d`` share (PyTorch's ``_ConvNd``): argument checks,
+    parameters, initialisation, padding modes and ``extra_repr``."""
+
+    _dims = 0
+    _function = None
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrTuple,
+                 stride: IntOrTuple = 1, padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
+        super().__init__()
+        check_device(device)
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        dims = self._dims
+        kernel_size, stride, dilation = (_module_tuple(v, dims)
+                                         for v in (kernel_size, stride, dilation))
+        if isinstance(padding, str):
+            if padding not in ("valid", "same"):
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of "
+                                 "{'valid', 'same'}")
+            if padding == "same" and any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        else:
+            padding = _module_tuple(padding, dims)
+        if padding_mode not in PADDING_MODES:
+            raise ValueError(f"padding_mode must be one of {list(PADDING_MODES)}, but got "
+                             f"padding_mode='{padding_mode}'")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation, self.groups, self.padding_mode = dilation, groups, padding_mode
+        self.transposed, self.output_padding = False, (0,) * dims
+        if padding == "same":
+            pads = []
+            for d, k in zip(dilation, kernel_size):
+                total = d * (k - 1)
+                pads.append((total // 2, total - total // 2))
+        elif padding == "valid":
+            pads = [(0, 0)] * dims
+        else:
+            pads = [(p, p) for p in padding]
+        self._padding_pairs = tuple(pads)
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
+        self.weight = Parameter(np.empty((out_channels, in_channels // groups, *kernel_size),
+                                         dtype=dtype))
+        self.bias = Parameter(np.empty(out_channels, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """PyTorch's initialisation: the weight from ``kaiming_uniform_(a=sqrt(5))``, i.e.
+        ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` with ``fan_in = in_channels / groups * prod(
+        kernel_size)``, then the bias (if any) from the same range; drawn in that order, so
+        that a seed gives PyTorch's values."""
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.weight.shape[1] * math.prod(self.weight.shape[2:])
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input: Tensor) -> Tensor:
+        function = type(self)._function
+        if self.padding_mode == "zeros":
+            return function(input, self.weight, self.bias, self.stride, self.padding,
+                            self.dilation, self.groups)
+        return function(_mode_padded(input, self._padding_pairs, self.padding_mode),
+                        self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+    def extra_repr(self) -> str:
+        text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}")
+        if self.padding != (0,) * len(self.kernel_size):
+            text += f", padding={self.padding}"
+        if self.dilation != (1,) * len(self.dilation):
+            text += f", dilation={self.dilation}"
+        if self.groups != 1:
+            text += f", groups={self.groups}"
+        if self.bias is None:
+            text += ", bias=False"
+        if self.padding_mode != "zeros":
+            text += f", padding_mode={self.padding_mode}"
+        return text
+
+
+def _module_tuple(value, dims):
+    """A module's ``kernel_size``/``stride``/... as PyTorch keeps it: an int repeated ``dims``
+    times, a sequence as a tuple."""
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,) * dims
+
+
+_NUMPY_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def _mode_padded(input, pairs, mode):
+    """``input`` padded by ``pairs`` (before, after) on its last ``len(pairs)`` dims with
+    values taken from itself (``padding_mode`` reflect, replicate or circular), by indexing:
+    the gradient of each padded element goes back to the element it copies."""
+    dims = len(pairs)
+    index = []
+    for position, ((before, after), size) in enumerate(zip(pairs, input.shape[-dims:])):
+        positions = np.pad(np.arange(size), (before, after), mode=_NUMPY_PAD_MODES[mode])
+        index.append(positions.reshape((-1,) + (1,) * (dims - 1 - position)))
+    return input[(Ellipsis, *index)]
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution layer (PyTorch's ``nn.Conv1d``): input ``(N, C_in, L)`` or ``(C_in,
+    L)``, ``weight`` ``(out_channels, in_channels / groups, kernel_size)``, ``bias``
+    ``(out_channels,)``. Arguments, defaults, initialisation and ``extra_repr`` as
+    ``Conv2d``."""
+
+    _dims = 1
+    _function = staticmethod(conv1d)
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution layer (PyTorch's ``nn.Conv2d``): ``F.conv2d(input, weight, bias,
+    stride, padding, dilation, groups)``. Input ``(N, C_in, H, W)`` or unbatched ``(C_in, H,
+    W)``; ``weight`` ``(out_channels, in_channels / groups, kH, kW)``, ``bias``
+    ``(out_channels,)`` (``bias=False``: none). ``kernel_size``, ``stride``, ``padding`` and
+    ``dilation`` are an int or a pair, kept as tuples; ``padding`` may be ``'valid'`` or
+    ``'same'``. ``padding_mode`` ``'zeros'`` (default), ``'reflect'``, ``'replicate'`` or
+    ``'circular'`` says what the padded border holds. Initialisation as PyTorch's
+    (``reset_parameters``).
+    """
+
+    _dims = 2
+    _function = staticmethod(conv2d)

@@ -1,0 +1,144 @@
+"""Convolution (``F.conv1d``, ``F.conv2d``: one op for any number of spatial dims) and the two
+array helpers pooling shares with it: the sliding windows of an array (im2col, a strided view)
+and their sum back into an array (col2im, one strided-slice add per kernel offset)."""
+
+import itertools
+import math
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..autograd.graph import Op
+from .opmath import opmath
+
+
+def output_size(size, kernel, stride, padding, dilation, ceil_mode=False):
+    """Windows along one dim of ``size`` elements (PyTorch's ``pooling_output_shape`` and the
+    convolution's): ``floor((size + 2 padding - dilation (kernel - 1) - 1) / stride) + 1``, or
+    with ``ceil_mode`` rounded up, less the last window if it would start in the right
+    padding."""
+    span = size + 2 * padding - dilation * (kernel - 1) - 1
+    count = (span + (stride - 1 if ceil_mode else 0)) // stride + 1
+    if ceil_mode and (count - 1) * stride >= size + padding:
+        count -= 1
+    return count
+
+
+def windows(array, kernel_size, stride, dilation, out_size):
+    """The strided view ``(N, C, *kernel_size, *out_size)`` of ``array`` ``(N, C, *spatial)``
+    (already padded): element ``[n, c, *k, *o]`` is ``array[n, c, *(o * stride + k *
+    dilation)]``. No copy; reshaping it makes the im2col matrix. Kernel dims come before output
+    dims so that the copy reads along output positions (unit stride for ``stride`` 1)."""
+    leading, spatial = array.strides[:2], array.strides[2:]
+    return as_strided(
+        array, shape=array.shape[:2] + tuple(kernel_size) + tuple(out_size),
+        strides=leading + tuple(s * d for s, d in zip(spatial, dilation))
+        + tuple(s * t for s, t in zip(spatial, stride)), writeable=False)
+
+
+def add_windows(target, grad_windows, stride, dilation):
+    """The inverse of ``windows`` for gradients (col2im): add ``grad_windows`` ``(N, C,
+    *kernel, *out)`` into ``target`` ``(N, C, *spatial)`` in place, each window element onto
+    the element it was read from. One strided-slice ``+=`` per kernel offset (9 for a 3x3
+    kernel), each over the whole batch; ``np.add.at`` on flat indices would do the same one
+    element at a time."""
+    dims = len(stride)
+    kernel = grad_windows.shape[2:2 + dims]
+    out = grad_windows.shape[2 + dims:]
+    for offset in itertools.product(*map(range, kernel)):
+        index = (slice(None), slice(None)) + tuple(
+            slice(k * d, k * d + (o - 1) * s + 1, s)
+            for k, d, o, s in zip(offset, dilation, out, stride))
+        target[index] += grad_windows[(slice(None), slice(None)) + offset]
+
+
+def padded(array, before, after, value=0):
+    """``array`` ``(N, C, *spatial)`` with ``before[i]`` and ``after[i]`` elements of ``value``
+    added on each side of spatial dim ``i``; ``array`` itself when there are none."""
+    if not any(before) and not any(after):
+        return array
+    shape = array.shape[:2] + tuple(size + b + a for size, b, a in
+                                    zip(array.shape[2:], before, after))
+    result = np.full(shape, value, dtype=array.dtype)
+    result[(slice(None), slice(None)) + tuple(slice(b, b + size) for b, size in
+                                              zip(before, array.shape[2:]))] = array
+    return result
+
+
+@opmath
+class Convolution(Op):
+    """Cross-correlation of ``input`` ``(N, C_in, *spatial)`` with ``weight`` ``(C_out, C_in /
+    groups, *kernel)``, plus ``bias`` ``(C_out,)``: PyTorch's ``conv1d``/``conv2d`` (the
+    functions in ``nn.functional`` check the arguments and add the batch dim of an unbatched
+    input). With ``groups`` g, input channels and output channels are split into g equal
+    blocks and block j of the output sees only block j of the input::
+
+        out[n, f, o] = bias[f] + sum_{c, k} input_padded[n, g(f) C_g + c, o * stride + k * dilation]
+                                            * weight[f, c, k]
+
+    Output size per dim: ``floor((size + pad_before + pad_after - dilation (kernel - 1) - 1) /
+    stride) + 1``. ``padding`` holds ``(before, after)`` per spatial dim (different only for
+    ``padding='same'`` with an even kernel, where PyTorch puts the extra element after).
+
+    Forward is im2col: the input's windows (``windows``, a strided view) are copied once into
+    a ``(N, g, C_g * K, O)`` matrix and multiplied by the weight as ``(g, F_g, C_g * K)`` in one
+    ``matmul``. Backward, with ``G`` = dL/dout as ``(N, g, F_g, O)``::
+
+        dL/dweight = sum_n G[n] @ cols[n].T      dL/dbias = G summed over n and o
+        dL/dcols = weight.T @ G, added back onto the padded input by ``add_windows`` (col2im)
+
+    The columns are saved for the weight's gradient, the weight for the input's. Float16 is
+    computed in float32 and rounded once (``@opmath``); integer dtypes multiply exactly in
+    their own dtype, as PyTorch's ``slow_conv2d`` does (no gradient).
+    """
+
+    __slots__ = ("stride", "padding", "dilation", "groups")
+    arguments = ("stride", "padding", "dilation", "groups")
+
+    def __init__(self, stride, padding, dilation, groups):
+        self.stride, self.padding, self.dilation, self.groups = stride, padding, dilation, groups
+
+    def forward(self, input, weight, bias=None):
+        groups = self.groups
+        batch, channels = input.shape[:2]
+        out_channels, kernel = weight.shape[0], weight.shape[2:]
+        x = padded(input, [b for b, _ in self.padding], [a for _, a in self.padding])
+        out_size = tuple(output_size(size, k, s, 0, d) for size, k, s, d in
+                         zip(x.shape[2:], kernel, self.stride, self.dilation))
+        positions, taps = math.prod(out_size), (channels // groups) * math.prod(kernel)
+        cols = windows(x, kernel, self.stride, self.dilation, out_size).reshape(
+            batch, groups, taps, positions)
+        weight_matrix = weight.reshape(groups, out_channels // groups, taps)
+        out = np.matmul(weight_matrix, cols)  # (N, g, F_g, O)
+        if bias is not None:
+            out += bias.reshape(groups, out_channels // groups, 1)
+        needs = self.needs_input_grad
+        if needs:
+            self.saved = (cols if needs[1] else None, weight_matrix if needs[0] else None,
+                          input.shape, x.shape, weight.shape)
+        return out.reshape((batch, out_channels) + out_size)
+
+    def backward(self, grad_output):
+        cols, weight_matrix, input_shape, padded_shape, weight_shape = self.saved
+        needs = self.needs_input_grad
+        batch, out_channels = grad_output.shape[:2]
+        groups = self.groups
+        grad = grad_output.reshape(batch, groups, out_channels // groups,
+                                   math.prod(grad_output.shape[2:]))
+        grad_input = grad_weight = grad_bias = None
+        if needs[0]:
+            grad_cols = np.matmul(weight_matrix.swapaxes(-1, -2), grad)  # (N, g, C_g K, O)
+            whole = np.zeros(padded_shape, dtype=grad_cols.dtype)
+            add_windows(whole, grad_cols.reshape(padded_shape[:2] + weight_shape[2:]
+                                                 + grad_output.shape[2:]),
+                        self.stride, self.dilation)
+            grad_input = whole[(slice(None), slice(None)) + tuple(
+                slice(before, before + size)
+                for (before, _), size in zip(self.padding, input_shape[2:]))]
+        if needs[1]:
+            grad_weight = np.matmul(grad, cols.swapaxes(-1, -2)).sum(axis=0).reshape(weight_shape)
+        if len(needs) == 3 and needs[2]:
+            grad_bias = grad_output.sum(axis=(0,) + tuple(range(2, grad_output.ndim)))
+        if len(needs) == 2:
+            return grad_input, grad_weight
+        return grad_input, grad_weight, grad_bias
