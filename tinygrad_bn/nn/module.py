@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import types
 import warnings
 import weakref
 from collections import OrderedDict, namedtuple
@@ -70,12 +71,19 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+# Types of attribute values that are never a parameter, a module or a container of them:
+# ``_every_parameter`` passes over them with one test (most of a module's attributes: its
+# ``training`` flag, sizes, ``eps``, the set of non-persistent buffer names).
+_PLAIN_VALUES = frozenset({bool, int, float, str, type(None), set, types.FunctionType})
+
+
 def _every_parameter(root: Module) -> list[Parameter]:
     """The parameters ``root.parameters()`` finds, for ``zero_grad``, which runs every step and
     needs neither their names nor their order: a plain loop over each module's attributes (the
     members ``Module._members`` yields, and its warning), with no generators or dotted names.
     A shared parameter may be listed twice."""
     params, stack, seen = [], [root], set()
+    plain = _PLAIN_VALUES
     while stack:
         module = stack.pop()
         if id(module) in seen:
@@ -91,6 +99,8 @@ def _every_parameter(root: Module) -> list[Parameter]:
         attributes = module.__dict__
         buffers = attributes.get("_buffer_names", ())
         for name, value in attributes.items():
+            if type(value) in plain or name == "_buffer_names":  # the latter: a list of names
+                continue
             if isinstance(value, Parameter):
                 if name not in buffers:
                     params.append(value)
