@@ -401,17 +401,18 @@ def test_adam_flat_moments_are_rebuilt_whenever_the_state_changes(change):
         np.testing.assert_array_equal(mine, reference)
 
 
-@pytest.mark.parametrize("name", ["Adam", "AdamW"])
+@pytest.mark.parametrize("name, options", [("Adam", {}), ("AdamW", {}),
+                                           ("SGD", {"momentum": 0.9})])
 @pytest.mark.parametrize("how", ["deepcopy", "pickle"])
-def test_a_copied_adam_steps_as_the_original(name, how):
+def test_a_copied_adam_steps_as_the_original(name, options, how):
     """A copy of parameters and optimizer made mid-training (``copy.deepcopy`` or pickle)
-    continues exactly (bitwise) as the original does: the copy does not keep the flat moments,
-    which its copied states no longer view, but rebuilds them."""
+    continues exactly (bitwise) as the original does: the copy does not keep the flat moments
+    (or SGD's flat buffers), which its copied states no longer view, but rebuilds them."""
     rng = np.random.default_rng(0)
     values = [rng.standard_normal(shape).astype(np.float32) for shape in ((3, 2), (4,))]
     grads = [[rng.standard_normal(v.shape).astype(np.float32) for v in values] for _ in range(6)]
     params = [nn.Parameter(tg.tensor(v)) for v in values]
-    opt = getattr(optim, name)(params, lr=0.1)
+    opt = getattr(optim, name)(params, lr=0.1, **options)
     for step_grads in grads[:3]:
         for p, g in zip(params, step_grads):
             p.grad = tg.tensor(g)
@@ -425,8 +426,9 @@ def test_a_copied_adam_steps_as_the_original(name, how):
             opt.step()
     for mine, original in zip(copied[0], pair[0]):
         np.testing.assert_array_equal(mine.detach().numpy(), original.detach().numpy())
+    key = "momentum_buffer" if name == "SGD" else "exp_avg_sq"
     for mine, original in zip(copied[1].state.values(), pair[1].state.values()):
-        np.testing.assert_array_equal(mine["exp_avg_sq"], original["exp_avg_sq"])
+        np.testing.assert_array_equal(mine[key], original[key])
 
 
 def test_sgd_bumps_the_versions_of_the_parameters_it_updated_before_one_raised():
