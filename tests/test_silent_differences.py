@@ -365,3 +365,91 @@ def test_add_and_sub_with_alpha_match_pytorch_with_gradients(dtype):
             _same_bits(getattr(tg, name)(tg.tensor(row), tg.tensor(column), alpha=alpha).numpy(),
                        getattr(torch, name)(torch.from_numpy(row), torch.from_numpy(column),
                                             alpha=alpha).numpy())
+
+
+# --- found by a randomised sweep of elementwise ops against PyTorch ----------------------------------
+
+ALPHA_ERRORS = [
+    (lambda m: m.tensor([1, 2]).add(m.tensor([1, 2]), alpha=0.5),
+     "For integral input tensors, argument alpha must not be a floating point number."),
+    (lambda m: m.tensor([1, 2]).sub(2, alpha=1.0),
+     "For integral input tensors, argument alpha must not be a floating point number."),
+    (lambda m: m.tensor([1, 2]).add(m.tensor([1, 2]), alpha=True),
+     "Boolean alpha only supported for Boolean results."),
+    (lambda m: m.tensor([1.0, 2.0]).add(m.tensor([1.0, 2.0]), alpha=True),
+     "Boolean alpha only supported for Boolean results."),
+    (lambda m: m.tensor([1.0, 2.0]).add(m.tensor([1.0, 2.0]), alpha=1j),
+     "For non-complex input tensors, argument alpha must not be a complex number."),
+    (lambda m: m.tensor([True, False]) - True,
+     "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+     "`logical_xor()` operator instead."),
+    (lambda m: True - m.tensor([True, False]),
+     "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+     "`logical_xor()` operator instead."),
+]
+
+
+@pytest.mark.parametrize("index", range(len(ALPHA_ERRORS)))
+def test_add_sub_refusals_are_pytorchs(index):
+    call, message = ALPHA_ERRORS[index]
+    _raises(call, RuntimeError, message)
+
+
+def test_alpha_with_integers_and_bools():
+    rows = np.array([True, False, False])
+    grid = np.array([[True, True, False], [False, False, False]])
+    for alpha in (0, 2, -1, False, True):  # bool: self or (alpha and other), broadcast
+        out = tg.add(tg.tensor(rows), tg.tensor(grid), alpha=alpha)
+        assert out.dtype == tg.bool
+        np.testing.assert_array_equal(out.numpy(), rows | (grid & bool(alpha)))
+    ints = tg.tensor(np.array([1, 2, 3], dtype=np.int32))
+    assert ints.add(ints, alpha=3).dtype == tg.int32
+    np.testing.assert_array_equal(ints.sub(ints, alpha=3).numpy(), [-2, -4, -6])
+    assert tg.tensor([1, 2]).add(tg.tensor([1.0, 2.0]), alpha=0.5).dtype == tg.float32
+
+
+def test_pow_of_bools_as_pytorch():
+    x = tg.tensor([True, False])
+    assert (x ** True).dtype == tg.bool and (x ** True).tolist() == [True, False]
+    assert (x ** False).tolist() == [True, True]
+    assert (x ** 2).dtype == tg.int64
+    _raises(lambda m: True ** m.tensor([True, False]), NotImplementedError,
+            "\"pow\" not implemented for 'Bool'")
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
+def test_sign_of_nan_is_zero(dtype):
+    values = np.array([np.nan, -np.nan, -0.0, 0.0, -2.0, 3.0, np.inf], dtype=dtype)
+    expected = np.array([0, 0, 0, 0, -1, 1, 1], dtype=dtype)  # (0 < x) - (x < 0)
+    _same_bits(tg.tensor(values).sign().numpy(), expected)
+    torch = _torch_or_none()
+    if torch is not None:
+        _same_bits(tg.tensor(values).sign().numpy(), torch.from_numpy(values).sign().numpy())
+
+
+def test_sigmoid_rounds_as_pytorch():
+    rng = np.random.default_rng(15)
+    x = rng.standard_normal(3000) * 5
+    x[:4] = [1000.0, -1000.0, 0.0, np.nan]
+    g = rng.standard_normal(3000)
+    for dtype in ("float64", "float16"):
+        a, grad = x.astype(dtype), g.astype(dtype)
+        ours = tg.tensor(a, requires_grad=True)
+        out = ours.sigmoid()
+        out.backward(tg.tensor(grad))
+        wide = a.astype(np.float64 if dtype == "float64" else np.float32)
+        with np.errstate(over="ignore"):
+            expected = (1 / (1 + np.exp(-wide))).astype(dtype)  # 1 / (1 + exp(-x)), no NaN
+        s = out.detach().numpy()
+        if dtype == "float64":
+            _same_bits(s, expected)
+        one = np.dtype(dtype).type(1)
+        _same_bits(ours.grad.numpy(), grad * (one - s) * s)  # float16: each step rounded
+    torch = _torch_or_none()
+    if torch is not None:
+        a, grad = x.astype("float16"), g.astype("float16")
+        ours, theirs = tg.tensor(a, requires_grad=True), torch.from_numpy(a).requires_grad_()
+        ours.sigmoid().backward(tg.tensor(grad))
+        theirs.sigmoid().backward(torch.from_numpy(grad))
+        _same_bits(ours.grad.numpy(), theirs.grad.numpy())
+        _same_bits(tg.tensor(a).sigmoid().numpy(), torch.from_numpy(a).sigmoid().numpy())

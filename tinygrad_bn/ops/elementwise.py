@@ -404,25 +404,29 @@ class Tanh(Op):
         return (_times(local, grad_output),)
 
 
-@opmath
 class Sigmoid(Op):
-    """``1 / (1 + exp(-a))``, computed without overflow for large ``|a|``.
+    """``1 / (1 + exp(-a))``, in that order of rounding, as PyTorch's CPU kernel (an
+    ``exp(-a)`` that overflows gives ``1 / inf = 0``, no NaN); float16 in float32, rounded
+    once.
 
-    Gradient: ``grad_output * s * (1 - s)`` with ``s`` the output.
+    Gradient: ``grad_output * (1 - s) * s`` with ``s`` the output, PyTorch's
+    ``sigmoid_backward`` in its order; float16 rounds each step to float16, as that kernel
+    does (not float32 opmath).
     """
 
     __slots__ = ()
     saves_output = True
 
     def forward(self, a):
-        e = np.exp(-np.abs(a))  # never overflows; sigmoid(a) = 1/(1+e) for a >= 0, e/(1+e) below
-        out = np.where(a >= 0, 1, e) / (1 + e)
+        wide = widen(a)
+        one = wide.dtype.type(1)
+        out = (one / (one + np.exp(-wide))).astype(a.dtype, copy=False)
         self.saved = (out,)
         return out
 
     def backward(self, grad_output):
         (out,) = self.saved
-        return (grad_output * out * (1 - out),)
+        return (grad_output * (grad_output.dtype.type(1) - out) * out,)
 
 
 class ReLU(Op):
@@ -729,11 +733,21 @@ class Trunc(_Stepwise):
     function = staticmethod(np.trunc)
 
 
+def _sign(a):
+    """NumPy's ``sign``, except that NaN gives 0 (PyTorch computes ``(0 < a) - (a < 0)``)."""
+    out = np.sign(a)
+    if out.dtype.kind == "f":
+        out = np.asarray(out)
+        np.copyto(out, 0, where=np.isnan(out))
+    return out
+
+
 class Sign(_Stepwise):
-    """``-1``, ``0`` or ``1`` by the sign of ``a``. Gradient: zero."""
+    """``-1``, ``0`` or ``1`` by the sign of ``a`` (``-0.0`` and NaN give ``0.0``, as in
+    PyTorch). Gradient: zero."""
 
     __slots__ = ()
-    function = staticmethod(np.sign)
+    function = staticmethod(_sign)
 
 
 _erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no erf; Python's is exact to double precision

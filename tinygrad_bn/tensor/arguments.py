@@ -105,7 +105,9 @@ def _subtraction_operands(tensor, other, reflected=False):
     """``_operands`` of a subtraction, which PyTorch refuses for bool operands."""
     other_is_bool = isinstance(other, (bool, np.bool_)) or (
         isinstance(other, Tensor) and other._array.dtype is dtypes.bool)
-    if tensor._array.dtype is dtypes.bool and isinstance(other, Tensor) and other_is_bool:
+    # a Python bool is a bool tensor to PyTorch here (a NumPy bool is not)
+    if tensor._array.dtype is dtypes.bool and (type(other) is bool or (
+            isinstance(other, Tensor) and other_is_bool)):
         raise RuntimeError(
             "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` "
             "or `logical_xor()` operator instead.")

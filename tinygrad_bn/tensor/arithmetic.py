@@ -29,21 +29,28 @@ class ArithmeticMethods:
     def add(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
         """``self + alpha * other``; floating operands with a real ``alpha`` rounded once, as
         PyTorch's kernel computes it (``ops.ScaledAdd``)."""
-        if alpha != 1:
+        if type(alpha) is not int or alpha != 1:  # the plain call pays one test
             operands = _operands(self, other)
-            if _scaled_add_applies(operands, alpha):
-                return ScaledAdd.apply(*operands, alpha=alpha)
-            other = other * alpha
+            _check_alpha(operands, alpha)
+            if alpha != 1:
+                if _scaled_add_applies(operands, alpha):
+                    return ScaledAdd.apply(*operands, alpha=alpha)
+                first, second = operands
+                if first._array.dtype is dtypes.bool:  # self or (alpha and other), as PyTorch
+                    return first.logical_or(second if alpha else second.ne(second))
+                other = other * alpha
         return Add.apply(*_operands(self, other))
 
     def sub(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
         """``self - alpha * other``; floating operands with a real ``alpha`` rounded once, as
         PyTorch's kernel computes it (``ops.ScaledAdd`` with ``-alpha``)."""
-        if alpha != 1:
+        if type(alpha) is not int or alpha != 1:  # the plain call pays one test
             operands = _subtraction_operands(self, other)
-            if _scaled_add_applies(operands, alpha):
-                return ScaledAdd.apply(*operands, alpha=-alpha)
-            other = other * alpha
+            _check_alpha(operands, alpha)
+            if alpha != 1:
+                if _scaled_add_applies(operands, alpha):
+                    return ScaledAdd.apply(*operands, alpha=-alpha)
+                other = other * alpha
         return Sub.apply(*_subtraction_operands(self, other))
 
     def mul(self, other: Tensor | Number) -> Tensor:
@@ -110,6 +117,9 @@ class ArithmeticMethods:
         while negative exponents in an integer tensor give the truncated ``1 / base**-e`` (0
         except for the bases 1 and -1)."""
         _check_integer_power(self, exponent)
+        if self._array.dtype is dtypes.bool and isinstance(exponent, bool):
+            # PyTorch's pow of a tensor by the number 1 copies it, by 0 fills ones
+            return self.clone() if exponent else self.eq(self)
         return Pow.apply(*_no_bool("pow", _operands(self, exponent)))
 
     def neg(self) -> Tensor:
@@ -286,13 +296,27 @@ class ArithmeticMethods:
         return Reciprocal.apply(self).mul(other)
 
     def __rpow__(self, other):
-        return Pow.apply(*_operands(self, other, reflected=True))
+        return Pow.apply(*_no_bool("pow", _operands(self, other, reflected=True)))
 
     def __rmatmul__(self, other):
         return MatMul.apply(*_operands(self, other, reflected=True, broadcast=False))
 
     def __pos__(self):
         return self
+
+
+def _check_alpha(operands, alpha):
+    """PyTorch's ``alpha_check`` of ``add``/``sub``, against the result's dtype: a bool
+    ``alpha`` only for a bool result, a float one only for a floating result, no complex one."""
+    kind = operands[0]._array.dtype.kind
+    if isinstance(alpha, (bool, np.bool_)) and kind != "b":
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if isinstance(alpha, (float, np.floating)) and kind != "f":
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+    if isinstance(alpha, complex):
+        raise RuntimeError("For non-complex input tensors, argument alpha must not be a complex "
+                           "number.")
 
 
 def _scaled_add_applies(operands, alpha):
