@@ -1,0 +1,244 @@
+"""Pooling over the spatial dims of ``(N, C, *spatial)`` arrays: the maximum (``MaxPool``, and
+``max_pool_indices`` for ``return_indices``), the average (``AvgPool``) and the adaptive
+average (``AdaptiveAvgPool``). Windows are the strided views of ``convolution.windows``, and
+gradients go back through ``convolution.add_windows``."""
+
+import itertools
+import math
+
+import numpy as np
+
+from ..autograd.graph import Op
+from .convolution import add_windows, output_size, padded, windows
+from .opmath import opmath
+
+
+def _geometry(spatial, kernel, stride, padding, dilation, ceil_mode):
+    """``(out_size, after)``: the output size per dim and the elements to add after each dim
+    (its padding, or fewer or more: ``ceil_mode``'s last window may run past it)."""
+    out = tuple(output_size(size, k, s, p, d, ceil_mode) for size, k, s, p, d in
+                zip(spatial, kernel, stride, padding, dilation))
+    after = tuple(max(0, (o - 1) * s + d * (k - 1) + 1 - size - p) for o, size, k, s, p, d in
+                  zip(out, spatial, kernel, stride, padding, dilation))
+    return out, after
+
+
+def _inside(offset, out, spatial, stride, padding, dilation):
+    """Which output positions read a real element (not padding) at kernel ``offset``: a
+    boolean array broadcasting to ``out``, or None when all of them do."""
+    mask = None
+    for axis, (k, o, size, s, p, d) in enumerate(zip(offset, out, spatial, stride, padding,
+                                                     dilation)):
+        position = np.arange(o) * s - p + k * d
+        inside = (position >= 0) & (position < size)
+        if inside.all():
+            continue
+        inside = inside.reshape((-1,) + (1,) * (len(out) - 1 - axis))
+        mask = inside if mask is None else mask & inside
+    return mask
+
+
+def max_windows(array, kernel, stride, padding, dilation, ceil_mode):
+    """``(values, choice, out)``: each window's maximum and the flat kernel offset it was found
+    at, as PyTorch's CPU kernel picks it: the first maximum, but a NaN wherever it is (the last
+    NaN), and padding never (a window of -inf picks its first real element)."""
+    spatial = array.shape[2:]
+    out, after = _geometry(spatial, kernel, stride, padding, dilation, ceil_mode)
+    view = windows(padded(array, padding, after), kernel, stride, dilation, out)
+    best = choice = found = None
+    floating = array.dtype.kind == "f"
+    for flat, offset in enumerate(itertools.product(*map(range, kernel))):
+        value = view[(slice(None), slice(None)) + offset]
+        inside = _inside(offset, out, spatial, stride, padding, dilation)
+        if best is None:
+            best = np.array(value)  # a copy: it is updated in place
+            choice = np.zeros(best.shape, dtype=np.int64)
+            found = np.ones(out, dtype=bool) if inside is None else \
+                np.broadcast_to(inside, out).copy()
+            continue
+        take = value > best
+        if floating:
+            take |= np.isnan(value)
+        if inside is not None:
+            take = (take | ~found) & inside
+            found |= inside
+        elif not found.all():
+            take |= ~found
+            found[...] = True
+        np.copyto(best, value, where=take)
+        choice[take] = flat
+    return best, choice, out
+
+
+def max_pool_indices(array, kernel_size, stride, padding, dilation, ceil_mode):
+    """``return_indices``: where each maximum is, as a flat index into its ``(N, c)`` plane of
+    the unpadded input (PyTorch's convention, what ``max_unpool`` reads), int64."""
+    _, choice, out = max_windows(array, kernel_size, stride, padding, dilation, ceil_mode)
+    offsets = np.unravel_index(choice, kernel_size)
+    index = np.zeros(choice.shape, dtype=np.int64)
+    for axis, (offset, size, o, s, p, d) in enumerate(zip(offsets, array.shape[2:], out, stride,
+                                                          padding, dilation)):
+        start = (np.arange(o) * s - p).reshape((-1,) + (1,) * (len(out) - 1 - axis))
+        index = index * size + start + offset * d
+    return index
+
+
+class MaxPool(Op):
+    """The maximum of each window (PyTorch's ``max_pool1d``/``max_pool2d``): input ``(N, C,
+    *spatial)``, windows of ``kernel`` elements spaced by ``dilation``, every ``stride``,
+    over the input with ``padding`` on both sides (padding is never picked); ``ceil_mode``
+    keeps a last partial window that starts inside the input or its left padding. Output
+    ``(N, C, *out)`` with ``out = floor_or_ceil((size + 2 padding - dilation (kernel - 1) -
+    1) / stride) + 1``.
+
+    The gradient of each output goes to the one input element it took (``max_windows``: the
+    first maximum, as PyTorch's CPU kernel), added up where windows overlap.
+    """
+
+    __slots__ = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+    arguments = ("kernel_size", "stride", "padding", "dilation", "ceil_mode")
+
+    def __init__(self, kernel_size, stride, padding, dilation, ceil_mode):
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.dilation, self.ceil_mode = dilation, ceil_mode
+
+    def forward(self, input):
+        values, choice, out = max_windows(input, self.kernel_size, self.stride, self.padding,
+                                          self.dilation, self.ceil_mode)
+        if self.needs_input_grad:
+            self.saved = (choice, input.shape, out)
+        return values
+
+    def backward(self, grad_output):
+        choice, input_shape, out = self.saved
+        kernel = self.kernel_size
+        _, after = _geometry(input_shape[2:], kernel, self.stride, self.padding, self.dilation,
+                             self.ceil_mode)
+        whole = np.zeros(input_shape[:2] + tuple(size + p + a for size, p, a in
+                                                 zip(input_shape[2:], self.padding, after)),
+                         dtype=grad_output.dtype)
+        flat = np.arange(math.prod(kernel)).reshape(kernel + (1,) * len(out))
+        taken = choice[:, :, np.newaxis] == flat.reshape((1, 1, -1) + (1,) * len(out))
+        grad_windows = (taken * grad_output[:, :, np.newaxis]).reshape(
+            input_shape[:2] + kernel + out)
+        add_windows(whole, grad_windows, self.stride, self.dilation)
+        return (_unpadded(whole, self.padding, input_shape),)
+
+
+def _unpadded(array, before, shape):
+    return array[(slice(None), slice(None)) + tuple(slice(b, b + size) for b, size in
+                                                    zip(before, shape[2:]))]
+
+
+def _divisors(spatial, kernel, stride, padding, out, count_include_pad):
+    """PyTorch's divisor of each output of an average pool without ``divisor_override``: the
+    window's size clipped to the padded input (``count_include_pad``) or to the input itself.
+    Separable: the product of one count per dim, as an array broadcasting to ``out``."""
+    divisor = np.ones((), dtype=np.int64)
+    for size, k, s, p, o in zip(spatial, kernel, stride, padding, out):
+        start = np.arange(o) * s - p
+        end = np.minimum(start + k, size + p)
+        count = end - start if count_include_pad else \
+            np.minimum(end, size) - np.maximum(start, 0)
+        divisor = np.multiply.outer(divisor, count)
+    return divisor
+
+
+@opmath
+class AvgPool(Op):
+    """The average of each window (PyTorch's ``avg_pool1d``/``avg_pool2d``): the window's sum
+    divided by ``divisor_override`` when given, else by the number of its elements inside the
+    padded input (``count_include_pad=True``, the default) or inside the input itself. Padding
+    is zeros on both sides; ``ceil_mode`` as ``MaxPool``. The gradient spreads each output's
+    gradient, divided by the same divisor, over its window. Float16 in float32 (``@opmath``);
+    int64 sums exactly and divides rounding toward zero, as PyTorch's integer kernel."""
+
+    __slots__ = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+                 "divisor_override")
+    arguments = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
+                 "divisor_override")
+
+    def __init__(self, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                 divisor_override):
+        self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
+        self.ceil_mode, self.count_include_pad = ceil_mode, count_include_pad
+        self.divisor_override = divisor_override
+
+    def _divisor(self, spatial, out):
+        if self.divisor_override is not None:
+            return self.divisor_override
+        return _divisors(spatial, self.kernel_size, self.stride, self.padding, out,
+                         self.count_include_pad)
+
+    def forward(self, input):
+        ones = (1,) * len(self.kernel_size)
+        out, after = _geometry(input.shape[2:], self.kernel_size, self.stride, self.padding,
+                               ones, self.ceil_mode)
+        view = windows(padded(input, self.padding, after), self.kernel_size, self.stride, ones,
+                       out)
+        total = view.sum(axis=tuple(range(2, 2 + len(out))))
+        divisor = self._divisor(input.shape[2:], out)
+        if self.needs_input_grad:
+            self.saved = (input.shape, out, after)
+        if input.dtype.kind == "f":
+            return total / np.asarray(divisor, dtype=input.dtype)
+        quotient = total // divisor  # toward zero, as C's integer division
+        return quotient + ((total % divisor != 0) & ((total < 0) != (np.asarray(divisor) < 0)))
+
+    def backward(self, grad_output):
+        input_shape, out, after = self.saved
+        ones = (1,) * len(out)
+        share = grad_output / np.asarray(self._divisor(input_shape[2:], out),
+                                         dtype=grad_output.dtype)
+        whole = np.zeros(input_shape[:2] + tuple(size + p + a for size, p, a in
+                                                 zip(input_shape[2:], self.padding, after)),
+                         dtype=grad_output.dtype)
+        grad_windows = np.broadcast_to(
+            share.reshape(share.shape[:2] + ones + share.shape[2:]),
+            input_shape[:2] + tuple(self.kernel_size) + tuple(out))
+        add_windows(whole, grad_windows, self.stride, ones)
+        return (_unpadded(whole, self.padding, input_shape),)
+
+
+def adaptive_matrix(size, out, dtype):
+    """The ``(out, size)`` averaging matrix of an adaptive pool along one dim: row ``i``
+    averages elements ``floor(i size / out)`` to ``ceil((i + 1) size / out)`` (exclusive),
+    PyTorch's ``start_index``/``end_index``."""
+    matrix = np.zeros((out, size), dtype=dtype)
+    for i in range(out):
+        start, end = (i * size) // out, -((-(i + 1) * size) // out)
+        matrix[i, start:end] = 1 / (end - start)
+    return matrix
+
+
+@opmath
+class AdaptiveAvgPool(Op):
+    """Average pooling to a fixed ``output_size`` (PyTorch's ``adaptive_avg_pool1d``/``2d``):
+    output element ``i`` along a dim averages input elements ``floor(i L / O)`` to ``ceil((i
+    + 1) L / O)``. Windows differ in size, but the average over a box is the average along
+    each dim in turn, so the op multiplies by one ``(O, L)`` averaging matrix per dim
+    (``adaptive_matrix``); the gradient multiplies by their transposes."""
+
+    __slots__ = ("output_size",)
+    arguments = ("output_size",)
+
+    def __init__(self, output_size):
+        self.output_size = output_size
+
+    def _matrices(self, spatial, dtype):
+        return [adaptive_matrix(size, out, dtype) for size, out in zip(spatial, self.output_size)]
+
+    def forward(self, input):
+        result = input
+        for axis, matrix in enumerate(self._matrices(input.shape[2:], input.dtype), 2):
+            result = np.moveaxis(np.tensordot(result, matrix, axes=([axis], [1])), -1, axis)
+        if self.needs_input_grad:
+            self.saved = (input.shape,)
+        return np.ascontiguousarray(result)
+
+    def backward(self, grad_output):
+        (input_shape,) = self.saved
+        grad = grad_output
+        for axis, matrix in enumerate(self._matrices(input_shape[2:], grad_output.dtype), 2):
+            grad = np.moveaxis(np.tensordot(grad, matrix, axes=([axis], [0])), -1, axis)
+        return (grad,)
