@@ -25,7 +25,12 @@ from ..random import Generator
 from ..shapes import ShapeLike, normalize_dim
 from ..tensor import Tensor, constant_tensor, in_opmath, qualified_type_name, where
 
+
+# Attention, in a file of its own (what Transformers need beyond the layers here).
+from .functional_attention import scaled_dot_product_attention  # noqa: F401
+
 REDUCTIONS = ("none", "mean", "sum")
+
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
