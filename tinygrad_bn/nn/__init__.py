@@ -32,3 +32,8 @@ __all__ = [
     "Flatten", "Unflatten",
     "functional", "init", "utils",
 ]
+
+# Distance functions as layers (metric learning), as in torch.nn.
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: E402
+
+__all__ += ["CosineSimilarity", "PairwiseDistance"]

@@ -29,6 +29,9 @@ from ..tensor import Tensor, constant_tensor, in_opmath, qualified_type_name, wh
 # Attention, in a file of its own (what Transformers need beyond the layers here).
 from .functional_attention import scaled_dot_product_attention  # noqa: F401
 
+# Norms and distances between vectors (contrastive and metric learning).
+from .functional_distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+
 REDUCTIONS = ("none", "mean", "sum")
 
 
