@@ -32,6 +32,9 @@ from .functional_attention import scaled_dot_product_attention  # noqa: F401
 # Norms and distances between vectors (contrastive and metric learning).
 from .functional_distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
 
+# Padding (constant, reflect, replicate, circular).
+from .functional_padding import pad  # noqa: F401
+
 REDUCTIONS = ("none", "mean", "sum")
 
 
