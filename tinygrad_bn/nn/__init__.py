@@ -51,3 +51,8 @@ __all__ += [
     "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "CircularPad1d", "CircularPad2d",
     "CircularPad3d",
 ]
+
+# Normalization beyond BatchNorm1d and LayerNorm.
+from .normalization import GroupNorm, RMSNorm  # noqa: E402
+
+__all__ += ["GroupNorm", "RMSNorm"]
