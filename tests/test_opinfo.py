@@ -488,6 +488,14 @@ XFAILS = {
     'matmul': {
         'precision': 'float32:13',
     },
+    # dropout_p > 0: the dropped weights are draws from tinygrad_bn's generator, not PyTorch's;
+    # float32:17 goes through matmul, whose float32 sums round as in matmul's own row above
+    'nn.functional.scaled_dot_product_attention': {
+        'precision': 'float32:17',
+        'silent value': 'float16:2-3,6-7,10-11,14-15,18-19,22-23 '
+                        'float32:2-3,6-7,10-11,14-15,18-19,22-23 '
+                        'float64:2-3,6-7,10-11,14-15,18-19,22-23',
+    },
 }
 
 if __name__ == "__main__":

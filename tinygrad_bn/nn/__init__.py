@@ -39,3 +39,27 @@ __all__ = [
     "Flatten", "Unflatten",
     "functional", "init", "utils",
 ]
+
+# Distance functions as layers (metric learning), as in torch.nn.
+from .distance import CosineSimilarity, PairwiseDistance  # noqa: E402
+
+__all__ += ["CosineSimilarity", "PairwiseDistance"]
+
+# Padding layers, as in torch.nn.
+from .padding import (  # noqa: E402
+    CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d, ConstantPad3d,
+    ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
+    ReplicationPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d,
+)
+
+__all__ += [
+    "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
+    "ReplicationPad2d", "ReplicationPad3d", "ZeroPad1d", "ZeroPad2d", "ZeroPad3d",
+    "ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "CircularPad1d", "CircularPad2d",
+    "CircularPad3d",
+]
+
+# Normalization beyond BatchNorm1d and LayerNorm.
+from .normalization import GroupNorm, RMSNorm  # noqa: E402
+
+__all__ += ["GroupNorm", "RMSNorm"]

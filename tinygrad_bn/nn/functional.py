@@ -34,6 +34,15 @@ from .pooling import (  # noqa: E402,F401
     adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
 )
 
+# Attention, in a file of its own (what Transformers need beyond the layers here).
+from .functional_attention import scaled_dot_product_attention  # noqa: F401
+
+# Norms and distances between vectors (contrastive and metric learning).
+from .functional_distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
+
+# Padding (constant, reflect, replicate, circular).
+from .functional_padding import pad  # noqa: F401
+
 REDUCTIONS = ("none", "mean", "sum")
 
 
@@ -487,6 +496,85 @@ def layer_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None
 
 def _shape_tuple(shape):
     return (shape,) if isinstance(shape, numbers.Integral) else tuple(shape)
+
+
+def rms_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None = None,
+             eps: float | None = None) -> Tensor:
+    """Root-mean-square normalization over the last ``len(normalized_shape)`` dims (no centring,
+    no bias): ``x / sqrt(mean(x**2) + eps) * weight``, PyTorch's. ``eps`` None is the machine
+    epsilon of the dtype it is computed in (float32's for float16, which is computed in float32
+    and rounded once before ``weight``, as PyTorch). ``weight`` has the normalised shape;
+    ``normalized_shape`` is a tuple or list (an int is refused, as by PyTorch's function; the
+    module accepts one)."""
+    if isinstance(normalized_shape, numbers.Integral):
+        raise TypeError("rms_norm(): argument 'normalized_shape' (position 2) must be tuple of "
+                        f"ints, not {type(normalized_shape).__name__}")
+    normalized_shape = tuple(normalized_shape)
+    if not normalized_shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
+    if weight is not None and tuple(weight.shape) != normalized_shape:
+        raise RuntimeError(
+            f"Expected weight to be of same shape as normalized_shape, but got weight of shape "
+            f"{list(weight.shape)} and normalized_shape = {list(normalized_shape)}")
+    count = len(normalized_shape)
+    if input.ndim < count or tuple(input.shape[input.ndim - count:]) != normalized_shape:
+        raise RuntimeError(
+            f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+            f"[*{', '.join(map(str, normalized_shape))}], but got input of size"
+            f"{list(input.shape)}")
+    _floating_only(input, "rms_norm")
+    if eps is None:
+        eps = float(np.finfo(np.promote_types(input._array.dtype, np.float32)).eps)
+    dims = tuple(range(input.ndim - count, input.ndim))
+    out = in_opmath(lambda x: x * ((x * x).mean(dim=dims, keepdim=True) + eps).rsqrt(), input)
+    return out if weight is None else out * weight
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Group normalization of ``input`` ``(N, C, *)``: the ``C`` channels split into
+    ``num_groups`` groups, each sample's group normalised over its channels and positions
+    (biased variance), then ``weight`` and ``bias`` ``(C,)`` per channel, PyTorch's. The
+    statistics are ``layer_norm``'s (one ``ops.LayerNorm`` node) over ``(N, G, C/G * ...)``;
+    identical in training and eval. One value per group is refused, as PyTorch's
+    ``_verify_batch_size`` does."""
+    if input.ndim < 2:
+        raise RuntimeError(
+            f"Expected at least 2 dimensions for input tensor but received {input.ndim}")
+    shape = tuple(input._array.shape)
+    size = [shape[0] * shape[1] // num_groups, num_groups, *shape[2:]]
+    if math.prod(size[:1] + size[2:]) == 1:
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size "
+                         f"{size}")
+    channels = shape[1]
+    if channels % num_groups:
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got input "
+            f"of shape {list(shape)} and num_groups={num_groups}")
+    for name, parameter in (("weight", weight), ("bias", bias)):
+        if parameter is not None and (parameter.ndim != 1 or parameter.numel() != channels):
+            # sic: PyTorch's message shows the weight's shape, for the bias too ([0] when None)
+            shown = [0] if weight is None else list(weight.shape)
+            raise RuntimeError(
+                f"Expected {name} to be a vector of size equal to the number of channels in "
+                f"input, but got {name} of shape {shown} and input of shape {list(shape)}")
+    _floating_only(input, "GroupNormKernelImpl")
+    _check_batch_norm_dtypes(input, weight, bias)
+    # float16 (with float16 or float32 parameters) is computed in float32 and rounded once, as
+    # PyTorch's kernel does
+    half = input._array.dtype is dtypes.float16
+    widened = [None if t is None else t.float() if half else t for t in (input, weight, bias)]
+    input, weight, bias = widened
+    group_size = channels // num_groups * math.prod(shape[2:])
+    grouped = input.reshape(shape[0], num_groups, group_size)
+    out = layer_norm(grouped, (group_size,), eps=eps).reshape(shape)
+    per_channel = (channels,) + (1,) * (len(shape) - 2)
+    if weight is not None:
+        out = out * weight.reshape(per_channel)
+    if bias is not None:
+        out = out + bias.reshape(per_channel)
+    return out.half() if half else out
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,

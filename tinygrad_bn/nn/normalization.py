@@ -1,6 +1,7 @@
 """Normalization layers: ``BatchNorm1d`` (statistics over the batch) and ``LayerNorm``
 (statistics over each sample's features, the alternative the article names for small batches
-and sequence models)."""
+and sequence models), ``RMSNorm`` (LayerNorm without centring, as in LLaMA-style Transformers)
+and ``GroupNorm`` (statistics over groups of channels, for small batches of images)."""
 
 from __future__ import annotations
 
@@ -137,3 +138,59 @@ class LayerNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.normalized_shape}, eps={self.eps}, "
                 f"elementwise_affine={self.elementwise_affine}, bias={self.use_bias}")
+
+
+class RMSNorm(Module):
+    """``y = x / sqrt(mean(x**2) + eps) * weight`` over the last ``len(normalized_shape)`` dims
+    (no centring, no bias; Zhang and Sennrich 2019), PyTorch's: ``eps`` None is the machine
+    epsilon of the computing dtype; ``weight`` starts at ones (none without
+    ``elementwise_affine``). Identical in training and eval."""
+
+    def __init__(self, normalized_shape: ShapeLike, eps: float | None = None,
+                 elementwise_affine: bool = True, device: DeviceLike | None = None,
+                 dtype: DTypeLike | None = None) -> None:
+        super().__init__()
+        check_device(device)
+        if isinstance(normalized_shape, numbers.Integral):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps, self.elementwise_affine = eps, elementwise_affine
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
+        self.weight = (Parameter(np.ones(self.normalized_shape, dtype=dtype))
+                       if elementwise_affine else None)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class GroupNorm(Module):
+    """Group normalization (Wu and He 2018) of ``(N, C, *)`` inputs, PyTorch's: the ``C``
+    channels in ``num_groups`` groups, each normalised per sample over its channels and positions
+    (biased variance, ``eps`` inside the square root), then ``weight`` (ones) and ``bias``
+    (zeros), ``(C,)`` each, per channel; ``affine=False`` drops both, ``bias=False`` the bias.
+    Independent of the batch, identical in training and eval."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5,
+                 affine: bool = True, device: DeviceLike | None = None,
+                 dtype: DTypeLike | None = None, *, bias: bool = True) -> None:
+        super().__init__()
+        check_device(device)
+        if num_channels % num_groups != 0:
+            raise ValueError(
+                f"num_channels ({num_channels}) must be divisible by num_groups ({num_groups})")
+        self.num_groups, self.num_channels, self.eps, self.affine = (
+            num_groups, num_channels, eps, affine)
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
+        self.weight = Parameter(np.ones(num_channels, dtype=dtype)) if affine else None
+        self.bias = Parameter(np.zeros(num_channels, dtype=dtype)) if affine and bias else None
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+                f"affine={self.affine}, bias={self.bias is not None}")
