@@ -162,15 +162,58 @@ def fused_multiply_add(x, y, z):
         return np.where(unsure, plain, out)
 
 
+def _half_vector_block():
+    """How many float16 elements PyTorch's CPU kernels take at a time, widened to float32
+    vectors: two vectors of the kernels it picks for this CPU, 2 x 16 with AVX-512, 2 x 8
+    otherwise (AVX2)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_features__ as features
+    except ImportError:  # NumPy 1
+        from numpy.core._multiarray_umath import __cpu_features__ as features
+    avx512 = all(features.get(name) for name in ("AVX512F", "AVX512BW", "AVX512VL", "AVX512DQ"))
+    return 32 if avx512 else 16
+
+
+_HALF_BLOCK = _half_vector_block()
+
+
+def _vectorised_rows(a, b, shape):
+    """How PyTorch's elementwise loop (TensorIterator) walks operands ``a`` and ``b`` broadcast
+    to ``shape``: the order of the dims it takes (outermost first: each dim's stride in the
+    first operand not broadcast along it, largest first) and the length of the rows it runs
+    its vectorised code over (trailing dims in that order merged while every operand's strides
+    allow; each operand contiguous along the row or one value), or 0 where it runs its scalar
+    code over everything."""
+    strides = [[step // x.itemsize for step in np.broadcast_to(x, shape).strides] for x in (a, b)]
+    order = sorted(range(len(shape)), key=lambda d: -(strides[0][d] or strides[1][d]))
+    dims = [d for d in order if shape[d] != 1]
+    if not dims:
+        return order, 1
+    last = dims[-1]
+    if not all(s[last] in (0, 1) for s in strides) or not any(s[last] for s in strides):
+        return order, 0
+    length = shape[last]
+    for d in reversed(dims[:-1]):
+        if not all(s[d] == s[last] * length for s in strides):
+            break
+        length *= shape[d]
+    return order, length
+
+
 class ScaledAdd(Op):
     """``a + alpha * b`` for floating ``a`` and ``b`` of one dtype, as PyTorch's ``add``
-    (``sub`` passes ``alpha`` negated): its vectorised loop computes
-    ``fmadd(b, alpha, a)``, one rounding; float16 in float32, ``alpha`` rounded to float16
-    first, the float32 result rounded to float16. (float16 elements left over from PyTorch's
-    vectors, fewer than twice the CPU's vector width at the end of each contiguous row, take its
-    scalar loop, which rounds ``alpha * b`` to float16 first: not followed, as that depends on
-    the CPU.) Gradients: ``grad_output`` and ``grad_output * alpha`` with ``alpha`` as given
-    (float16: in float32, rounded once), PyTorch's ``grad * alpha``."""
+    (``sub`` passes ``alpha`` negated) computes it on the CPU: float32 and float64 as one fused
+    multiply-add, one rounding (its vectorised ``fmadd``, and the compiled scalar loop
+    contracts to the same, except the float64 loop by one value per row, whose tail rounds
+    twice: not followed). float16 takes ``alpha`` rounded to float16 and two paths: its
+    vectorised loop, over blocks of ``_HALF_BLOCK`` elements of each row it can vectorise
+    (``_vectorised_rows``), computes the fused multiply-add in float32 and rounds the result
+    once to float16; the elements left over (the last ``< _HALF_BLOCK`` of each row, all of a
+    small tensor's, all where an operand is strided otherwise) take its scalar loop, which
+    rounds ``alpha * b`` to float16, then the sum. (Tensors over 32768 elements are also cut
+    in chunks among PyTorch's threads, each with its own tail: not followed.) Gradients:
+    ``grad_output`` and ``grad_output * alpha`` with ``alpha`` as given (float16: in float32,
+    rounded once), PyTorch's ``grad * alpha``."""
 
     __slots__ = ("alpha",)
     arguments = ("alpha",)
@@ -179,10 +222,20 @@ class ScaledAdd(Op):
         self.alpha = alpha
 
     def forward(self, a, b):
-        if a.dtype is _HALF:
-            alpha = np.float32(np.float16(self.alpha))
-            return fused_multiply_add(widen(b), alpha, widen(a)).astype(_HALF)
-        return fused_multiply_add(b, b.dtype.type(self.alpha), a)
+        if a.dtype is not _HALF:
+            return fused_multiply_add(b, b.dtype.type(self.alpha), a)
+        alpha = np.float16(self.alpha)
+        out = np.asarray(a + alpha * b)  # the scalar loop: each step rounded to float16
+        order, row = _vectorised_rows(a, b, out.shape)
+        vectorised = row // _HALF_BLOCK * _HALF_BLOCK
+        if vectorised:  # in PyTorch's order of dims, the first elements of each row
+            a, b = (np.broadcast_to(x, out.shape).transpose(order) for x in (a, b))
+            walked = out.transpose(order)  # a view: writes land in out
+            taken = np.zeros((out.size // row, row), dtype=bool)
+            taken[:, :vectorised] = True
+            fused = fused_multiply_add(widen(b), np.float32(alpha), widen(a))
+            np.copyto(walked, fused, casting="unsafe", where=taken.reshape(walked.shape))
+        return out
 
     def backward(self, grad_output):
         needs_a, needs_b = self.needs_input_grad
