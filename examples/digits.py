@@ -22,23 +22,8 @@ import tinygrad_bn as torch
 import tinygrad_bn.nn as nn
 import tinygrad_bn.optim as optim
 from _shared.article_models import MLP
+from _shared.digits_data import load_split
 from tinygrad_bn.utils.data import DataLoader, TensorDataset
-
-
-def load_split(seed, test_fraction=0.25):
-    """Digits as standardised float32 features, split into train and test sets."""
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError:
-        raise SystemExit('scikit-learn is not installed: pip install -e ".[examples]"') from None
-    digits = load_digits()
-    order = np.random.default_rng(seed).permutation(len(digits.target))
-    n_test = int(len(order) * test_fraction)
-    test, train = order[:n_test], order[n_test:]
-    mean, std = digits.data[train].mean(axis=0), digits.data[train].std(axis=0) + 1e-6
-    features = ((digits.data - mean) / std).astype(np.float32)
-    return ((torch.tensor(features[train]), torch.tensor(digits.target[train])),
-            (torch.tensor(features[test]), torch.tensor(digits.target[test])))
 
 
 def accuracy(model, X, y):

@@ -376,3 +376,39 @@ def test_module_trains_a_step():
         optimizer.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+def _conv2d_composed(x, weight, stride, dilation):
+    """The convolution written with primitive ops (slices and einsum, no padding, groups 1):
+    one term per kernel offset, ``x`` read at ``o * stride + k * dilation``."""
+    (sh, sw), (dh, dw) = stride, dilation
+    kh, kw = weight.shape[2:]
+    oh = (x.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    ow = (x.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    out = None
+    for i in range(kh):
+        for j in range(kw):
+            window = x[:, :, i * dh: i * dh + (oh - 1) * sh + 1: sh,
+                       j * dw: j * dw + (ow - 1) * sw + 1: sw]
+            term = tg.einsum("nchw,fc->nfhw", window, weight[:, :, i, j])
+            out = term if out is None else out + term
+    return out
+
+
+@pytest.mark.parametrize("stride, dilation", [((1, 1), (1, 1)), ((2, 1), (1, 2)), ((3, 2), (2, 1))])
+def test_fused_op_equals_what_autograd_derives_from_primitive_ops(stride, dilation):
+    rng = np.random.default_rng(0)
+    x_array, w_array = rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 3, 2))
+    grad = None
+    results = []
+    for function in (lambda x, w: tg.nn.functional.conv2d(x, w, stride=stride,
+                                                          dilation=dilation),
+                     lambda x, w: _conv2d_composed(x, w, stride, dilation)):
+        x, w = tg.tensor(x_array, requires_grad=True), tg.tensor(w_array, requires_grad=True)
+        out = function(x, w)
+        if grad is None:
+            grad = rng.standard_normal(tuple(out.shape))
+        out.backward(tg.tensor(grad))
+        results.append((out.detach().numpy(), x.grad.numpy(), w.grad.numpy()))
+    for fused, composed in zip(*results):
+        np.testing.assert_allclose(fused, composed, rtol=1e-12, atol=1e-12)
