@@ -56,3 +56,8 @@ __all__ += [
 from .normalization import GroupNorm, RMSNorm  # noqa: E402
 
 __all__ += ["GroupNorm", "RMSNorm"]
+
+# Attention layers (Transformers), as in torch.nn.
+from .attention import MultiheadAttention  # noqa: E402
+
+__all__ += ["MultiheadAttention"]
