@@ -63,3 +63,8 @@ __all__ += [
 from .normalization import GroupNorm, RMSNorm  # noqa: E402
 
 __all__ += ["GroupNorm", "RMSNorm"]
+
+# Attention layers (Transformers), as in torch.nn.
+from .attention import MultiheadAttention  # noqa: E402
+
+__all__ += ["MultiheadAttention"]
