@@ -158,23 +158,26 @@ def _adam_passes(grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch, one_minus_b
                  one_minus_beta2, bias_correction2_sqrt, eps, step_size):
     """Adam's element-wise update, in place and in PyTorch's order:
     ``m += (1 - beta1) * (g - m)``, ``v = beta2 * v + (1 - beta2) * g * g``, and
-    ``step_size * (m / (sqrt(v) / sqrt(1 - beta2**t) + eps))`` left in ``scratch``."""
-    np.subtract(grad, exp_avg, out=scratch)
+    ``step_size * (m / (sqrt(v) / sqrt(1 - beta2**t) + eps))`` left in ``scratch``. Outputs
+    are passed by position: ``out=`` as a keyword made W1's step 1,300 instructions longer
+    (valgrind's count, 0.5%)."""
+    np.subtract(grad, exp_avg, scratch)
     scratch *= one_minus_beta1
     exp_avg += scratch
     exp_avg_sq *= beta2
-    np.multiply(grad, one_minus_beta2, out=scratch)
+    np.multiply(grad, one_minus_beta2, scratch)
     scratch *= grad
     exp_avg_sq += scratch
     second_moment = exp_avg_sq
     if max_exp_avg_sq is not None:  # AMSGrad
+        # (a positional out is deprecated for maximum in NumPy 2.4: a keyword here)
         np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         second_moment = max_exp_avg_sq
-    denom = np.sqrt(second_moment, out=scratch)
+    denom = np.sqrt(second_moment, scratch)
     denom /= bias_correction2_sqrt
     denom += eps
     # addcdiv_'s rounding: value * (exp_avg / denom)
-    np.divide(exp_avg, denom, out=scratch)
+    np.divide(exp_avg, denom, scratch)
     scratch *= step_size
 
 

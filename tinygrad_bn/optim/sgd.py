@@ -146,11 +146,11 @@ def _momentum_passes(grad, buffer, scratch, momentum, one_minus_dampening, lr, n
     ``b = momentum * b + (1 - dampening) * g``, and ``lr * b`` (or ``lr * (g + momentum * b)``
     with Nesterov) left in ``scratch``."""
     buffer *= momentum
-    np.multiply(grad, one_minus_dampening, out=scratch)
+    np.multiply(grad, one_minus_dampening, scratch)
     buffer += scratch
     if nesterov:
-        np.multiply(buffer, momentum, out=scratch)
+        np.multiply(buffer, momentum, scratch)
         scratch += grad
         scratch *= lr
     else:
-        np.multiply(buffer, lr, out=scratch)
+        np.multiply(buffer, lr, scratch)
