@@ -170,7 +170,8 @@ def _adam_passes(grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch, one_minus_b
     exp_avg_sq += scratch
     second_moment = exp_avg_sq
     if max_exp_avg_sq is not None:  # AMSGrad
-        np.maximum(max_exp_avg_sq, exp_avg_sq, max_exp_avg_sq)
+        # (a positional out is deprecated for maximum in NumPy 2.4: a keyword here)
+        np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
         second_moment = max_exp_avg_sq
     denom = np.sqrt(second_moment, scratch)
     denom /= bias_correction2_sqrt
