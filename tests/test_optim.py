@@ -541,3 +541,33 @@ def test_sgd_reads_a_gradient_that_is_another_parameters_storage_as_pytorchs_loo
         runs.append([p.detach().numpy().copy() for p in params])
     for mine, reference in zip(*runs):
         np.testing.assert_array_equal(mine, reference)
+
+
+@pytest.mark.parametrize("make", [lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9),
+                                  lambda ps: optim.Adam(ps, lr=0.1),
+                                  lambda ps: optim.AdamW(ps, lr=0.1, amsgrad=True)],
+                         ids=["SGD", "Adam", "AdamW"])
+@pytest.mark.parametrize("first_shape, alias", [((4,), lambda a: a.data),
+                                                ((2, 4), lambda a: a.data[0])],
+                         ids=["array", "view"])
+def test_a_gradient_sharing_an_earlier_parameters_memory_sees_its_update(make, first_shape,
+                                                                          alias):
+    """PyTorch's optimizers (on the CPU) update one parameter at a time, so a gradient that
+    shares memory with an earlier parameter reads that parameter already updated. The flat
+    steps (which read every gradient before writing any parameter) leave such a group to the
+    per-parameter updates: bitwise as one optimizer per parameter, stepped in order."""
+    runs = []
+    for separate in (False, True):
+        rng = np.random.default_rng(3)
+        params = [nn.Parameter(tg.tensor(rng.standard_normal(first_shape))),
+                  nn.Parameter(tg.tensor(rng.standard_normal(4)))]
+        optimizers = [make([p]) for p in params] if separate else [make(params)]
+        for number in range(5):
+            params[0].grad = tg.tensor(rng.standard_normal(first_shape))
+            params[1].grad = (alias(params[0]) if number > 1 and number != 3 else
+                              tg.tensor(rng.standard_normal(4)))
+            for optimizer in optimizers:
+                optimizer.step()
+        runs.append([p.detach().numpy().copy() for p in params])
+    for mine, reference in zip(*runs):
+        np.testing.assert_array_equal(mine, reference)

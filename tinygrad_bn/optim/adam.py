@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..autograd import no_grad
-from .flat_state import FlatState, flat_gradients, flat_weights, run_in_chunks
+from .flat_state import (FlatState, concatenated, flat_weights, independent_gradients,
+                         run_in_chunks)
 from .optimizer import Optimizer, Params, check_state_shape, silent_on_nonfinite
 
 _MOMENTS = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")  # the state arrays Adam keeps flat
@@ -55,11 +56,9 @@ class Adam(Optimizer):
                 if not params:
                     continue
                 flat = self._flat_moments(index, group, params)
-                if flat is None:
-                    for p in params:
-                        self._update(group, p, self._state(p, group))
-                    continue
-            self._update_flat(group, params, flat)
+            if flat is None or not self._update_flat(group, params, flat):
+                for p in params:
+                    self._update(group, p, self._state(p, group))
 
     def _state(self, p, group):
         state = self.state.get(p)
@@ -112,8 +111,14 @@ class Adam(Optimizer):
         ``_update``'s arithmetic for every parameter at once, then ``p -= update`` for each
         (after ``p *= decay`` if AdamW decays it: the passes read a copy of the gradients,
         never ``p``, so decaying there, while ``p`` is in cache, gives what decaying first
-        gives). The flat gradient keeps the gradients' own dtype; the constants take it."""
-        grad, decay = _gradient_and_decay(group, flat_gradients(params),
+        gives). The flat gradient keeps the gradients' own dtype; the constants take it.
+        False (nothing done: the per-parameter updates run) if a gradient or a parameter may
+        share memory with another parameter, where PyTorch's loop lets a parameter updated
+        first change what a later one reads (``independent_gradients``)."""
+        grads = independent_gradients(params)
+        if grads is None:
+            return False
+        grad, decay = _gradient_and_decay(group, concatenated(grads),
                                           lambda: flat_weights(params),
                                           self.decoupled_weight_decay)
         step = flat.states[0]["step"] + 1
@@ -126,6 +131,7 @@ class Adam(Optimizer):
                        flat.scratch),
                       flat.constants_for(grad.dtype, _step_constants(group, step)))
         flat.subtract_update(params, decay)
+        return True
 
 
 def _gradient_and_decay(group, grad, weights, decoupled):

@@ -14,16 +14,33 @@ from ..autograd.graph import bump_versions
 
 CHUNK = 65536  # elements: 256 KiB of float32 per array, so that a chunk's arrays fit in L2
 
-_GRAD_ARRAY = operator.attrgetter("_grad._array")
 _ARRAY = operator.attrgetter("_array")
 
 
-def flat_gradients(params):
-    """The parameters' gradients as one new flat vector (concatenate with ``axis=None``
+def independent_gradients(params, dtype=None):
+    """The parameters' gradient arrays, or None when a flat step could read other values than
+    PyTorch's loop: when a gradient or a parameter may share memory with another parameter (a
+    view, or the same array twice). PyTorch's optimizers (on the CPU, one parameter at a time)
+    let a parameter updated first change what a later one reads; a flat step reads every
+    gradient before it writes any parameter. Also None when ``dtype`` is given and a gradient
+    has another dtype. (One pass: about 1 us at W1's 8 parameters.)"""
+    grads, arrays = [p._grad._array for p in params], [p._array for p in params]
+    for grad, array in zip(grads, arrays):
+        if (grad.base is not None or array.base is not None
+                or (dtype is not None and grad.dtype != dtype)):
+            return None
+    ids = set(map(id, arrays))
+    if len(ids) != len(arrays) or not ids.isdisjoint(map(id, grads)):
+        return None
+    return grads
+
+
+def concatenated(arrays):
+    """``arrays`` (a group's gradients) as one new flat vector (``concatenate`` with ``axis=None``
     flattens). A new array, not a buffer kept between steps: in W4's step the fresh one
     measured faster (894 us against 928 for AdamW's step; it reuses memory still in cache), and
     it keeps the gradients' own dtype."""
-    return np.concatenate(list(map(_GRAD_ARRAY, params)), axis=None)
+    return np.concatenate(arrays, axis=None)
 
 
 def flat_weights(params):

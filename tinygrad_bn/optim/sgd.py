@@ -6,7 +6,8 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
-from .flat_state import FlatState, flat_weights, run_in_chunks
+from .flat_state import (FlatState, concatenated, flat_weights, independent_gradients,
+                         run_in_chunks)
 from .optimizer import (
     Optimizer, Params, check_non_negative, check_state_shape, silent_on_nonfinite,
 )
@@ -121,14 +122,10 @@ class SGD(Optimizer):
         in PyTorch's loop; flat, all are read before any is written."""
         buffer, scratch = flat.arrays["momentum_buffer"], flat.scratch
         dtype = buffer.dtype
-        grads, arrays = [p._grad._array for p in params], [p._array for p in params]
-        for grad, array in zip(grads, arrays):
-            if grad.dtype != dtype or grad.base is not None or array.base is not None:
-                return False
-        ids = set(map(id, arrays))
-        if len(ids) != len(arrays) or not ids.isdisjoint(map(id, grads)):
+        grads = independent_gradients(params, dtype)
+        if grads is None:
             return False
-        grad = np.concatenate(grads, axis=None)  # (flat_gradients, of the arrays checked)
+        grad = concatenated(grads)
         if group["maximize"]:
             grad = -grad
         if group["weight_decay"]:
