@@ -414,7 +414,7 @@ class CeilingMLP:
         return g
 
     def _adam(self):
-        """``optim.Adam._update`` over the flat buffers, in eager's order of passes; the
+        """``optim.Adam._update_flat`` over the flat buffers, in eager's order of passes; the
         parameters take their update in one subtraction."""
         self.t += 1
         step = self.t
