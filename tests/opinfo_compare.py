@@ -70,6 +70,13 @@ class Converter:
             raise OutOfScope("torch.Generator arguments")
         if isinstance(x, complex):
             raise OutOfScope("complex numbers")
+        if isinstance(x, torch.nn.Module):
+            return self.module(x)
+        if callable(x) and x is getattr(torch.nn.functional, getattr(x, "__name__", ""), None):
+            # a function argument (TransformerEncoderLayer's activation=F.gelu): ours by name
+            if not hasattr(tg.nn.functional, x.__name__):
+                raise OutOfScope("torch.nn.functional arguments tinygrad_bn does not provide")
+            return getattr(tg.nn.functional, x.__name__)
         if isinstance(x, tuple) and hasattr(x, "_fields"):
             return type(x)(*map(self, x))
         if isinstance(x, (list, tuple)):
@@ -77,6 +84,18 @@ class Converter:
         if isinstance(x, dict):
             return {k: self(v) for k, v in x.items()}
         return x
+
+    def module(self, x):
+        """A PyTorch layer passed to a constructor (TransformerEncoder's encoder_layer) as the
+        same tinygrad_bn layer: rebuilt from its hyperparameters, for the classes in
+        MODULE_ARGUMENTS, with its state_dict copied in."""
+        rebuild = MODULE_ARGUMENTS.get(type(x).__name__)
+        if rebuild is None:
+            raise OutOfScope(f"{type(x).__name__} objects as arguments")
+        ours = rebuild(x, self)
+        ours.load_state_dict({name: tg.tensor(value.detach().numpy().copy())
+                              for name, value in x.state_dict().items()})
+        return ours.to(DTYPES[next(x.parameters()).dtype]).train(x.training)
 
     def tensor(self, x):
         if id(x) in self.tensors:
@@ -113,6 +132,18 @@ class Converter:
         return np.lib.stride_tricks.as_strided(
             base[x.storage_offset():], shape=tuple(x.shape),
             strides=tuple(stride * item for stride in x.stride()))
+
+
+def _encoder_layer(layer, convert):
+    attention = layer.self_attn
+    return tg.nn.TransformerEncoderLayer(
+        attention.embed_dim, attention.num_heads, layer.linear1.out_features, layer.dropout.p,
+        convert(layer.activation), layer.norm1.eps, attention.batch_first, layer.norm_first,
+        layer.linear1.bias is not None)
+
+
+# PyTorch layers that module_db passes to other layers' constructors, rebuilt as ours.
+MODULE_ARGUMENTS = {"TransformerEncoderLayer": _encoder_layer}
 
 
 def to_numpy(x):
