@@ -412,3 +412,24 @@ def test_fused_op_equals_what_autograd_derives_from_primitive_ops(stride, dilati
         results.append((out.detach().numpy(), x.grad.numpy(), w.grad.numpy()))
     for fused, composed in zip(*results):
         np.testing.assert_allclose(fused, composed, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.nn.Conv2d(2, 3, (3, 4), padding="same", dilation=(1, 3), padding_mode="reflect"),
+    lambda m: m.nn.Conv2d(2, 3, 3, padding=(1, 2), padding_mode="circular"),
+    lambda m: m.nn.Conv1d(2, 3, 3, padding=2),
+])
+def test_padding_for_padding_modes_is_kept_as_pytorch_keeps_it(make):
+    torch = pytest.importorskip("torch")
+    assert make(tg)._reversed_padding_repeated_twice == make(torch)._reversed_padding_repeated_twice
+
+
+def test_reflect_padding_wider_than_the_input_is_refused_as_pytorch_does():
+    torch = pytest.importorskip("torch")
+    messages = []
+    for m in (tg, torch):
+        layer = m.nn.Conv1d(1, 1, 3, padding=4, padding_mode="reflect")
+        with pytest.raises(RuntimeError) as info:
+            layer(m.ones(1, 1, 3))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]

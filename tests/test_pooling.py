@@ -240,6 +240,25 @@ ERRORS = [
     ("max1_indices_dilation", lambda m: m.nn.functional.max_pool1d(
         m.ones(1, 2, 10), 2, 2, 0, 0, return_indices=True), RuntimeError,
      "dilation should be greater than zero, but got dilationH: 1 dilationW: 0"),
+    ("max1_indices_dims_first", lambda m: m.nn.functional.max_pool1d(m.ones(3), (2, 2),
+                                                                     return_indices=True),
+     RuntimeError, "Expected 2 to 3 dimensions, but got 1-dimensional tensor for argument #1 "
+     "'self' (while checking arguments for max_pool1d)"),
+    ("max1_indices_stride_length", lambda m: m.nn.functional.max_pool1d(
+        m.ones(1, 3, 6), 2, (1, 1), return_indices=True), RuntimeError,
+     "max_pool1d() argument 'stride' should contain one int (got 2)"),
+    ("max1_indices_padding_length", lambda m: m.nn.functional.max_pool1d(
+        m.ones(1, 3, 6), 2, 2, (1, 1), return_indices=True), RuntimeError,
+     "max_pool1d() argument 'padding' should contain one int (got 2)"),
+    ("max1_indices_dilation_length", lambda m: m.nn.functional.max_pool1d(
+        m.ones(1, 3, 6), 2, 2, 0, (1, 1), return_indices=True), RuntimeError,
+     "max_pool1d() argument 'dilation' should contain one int (got 2)"),
+    ("avg1_dims_first", lambda m: m.nn.functional.avg_pool1d(m.ones(3), (2, 2)), RuntimeError,
+     "Expected 2 to 3 dimensions, but got 1-dimensional tensor for argument #1 'self' (while "
+     "checking arguments for avg_pool1d)"),
+    ("adaptive1_dims_first", lambda m: m.nn.functional.adaptive_avg_pool1d(m.ones(3), ()),
+     RuntimeError, "Expected 2 to 3 dimensions, but got 1-dimensional tensor for argument #1 "
+     "'self' (while checking arguments for adaptive_avg_pool1d)"),
     ("avg2_kernel_zero", lambda m: m.nn.functional.avg_pool2d(m.ones(*X), 0), RuntimeError,
      "stride should not be zero"),
     ("avg2_kernel_negative", lambda m: m.nn.functional.avg_pool2d(m.ones(*X), -1),

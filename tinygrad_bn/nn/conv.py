@@ -16,6 +16,7 @@ from ..autograd.graph import tensor_type_name
 from ..ops.convolution import Convolution
 from ..tensor import Tensor, qualified_type_name
 from . import init
+from .functional_padding import pad
 from .module import Module, Parameter
 
 IntOrTuple = Union[int, tuple[int, ...]]
@@ -254,7 +255,11 @@ class _ConvNd(Module):
             pads = [(0, 0)] * dims
         else:
             pads = [(p, p) for p in padding]
-        self._padding_pairs = tuple(pads)
+        # F.pad's order (last dim first, before then after), as PyTorch keeps it (a list for
+        # a padding string, else a tuple)
+        widths = [width for before, after in reversed(pads) for width in (before, after)]
+        self._reversed_padding_repeated_twice = widths if isinstance(padding, str) else \
+            tuple(widths)
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
         self.weight = Parameter(np.empty((out_channels, in_channels // groups, *kernel_size),
                                          dtype=dtype))
@@ -278,7 +283,7 @@ class _ConvNd(Module):
         if self.padding_mode == "zeros":
             return function(input, self.weight, self.bias, self.stride, self.padding,
                             self.dilation, self.groups)
-        return function(_mode_padded(input, self._padding_pairs, self.padding_mode),
+        return function(pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode),
                         self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
@@ -303,21 +308,6 @@ def _module_tuple(value, dims):
     return tuple(value) if isinstance(value, (list, tuple)) else (value,) * dims
 
 
-_NUMPY_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
-
-
-def _mode_padded(input, pairs, mode):
-    """``input`` padded by ``pairs`` (before, after) on its last ``len(pairs)`` dims with
-    values taken from itself (``padding_mode`` reflect, replicate or circular), by indexing:
-    the gradient of each padded element goes back to the element it copies."""
-    dims = len(pairs)
-    index = []
-    for position, ((before, after), size) in enumerate(zip(pairs, input.shape[-dims:])):
-        positions = np.pad(np.arange(size), (before, after), mode=_NUMPY_PAD_MODES[mode])
-        index.append(positions.reshape((-1,) + (1,) * (dims - 1 - position)))
-    return input[(Ellipsis, *index)]
-
-
 class Conv1d(_ConvNd):
     """1-D convolution layer (PyTorch's ``nn.Conv1d``): input ``(N, C_in, L)`` or ``(C_in,
     L)``, ``weight`` ``(out_channels, in_channels / groups, kernel_size)``, ``bias``
@@ -335,7 +325,8 @@ class Conv2d(_ConvNd):
     ``(out_channels,)`` (``bias=False``: none). ``kernel_size``, ``stride``, ``padding`` and
     ``dilation`` are an int or a pair, kept as tuples; ``padding`` may be ``'valid'`` or
     ``'same'``. ``padding_mode`` ``'zeros'`` (default), ``'reflect'``, ``'replicate'`` or
-    ``'circular'`` says what the padded border holds. Initialisation as PyTorch's
+    ``'circular'`` says what the padded border holds (through ``F.pad``, with its checks).
+    Initialisation as PyTorch's
     (``reset_parameters``).
     """
 

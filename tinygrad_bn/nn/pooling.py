@@ -133,7 +133,8 @@ def max_pool1d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None
     kernel, strides = _list(kernel_size), _list(stride) if stride is not None else []
     paddings, dilations = _list(padding), _list(dilation)
     if return_indices:
-        _check_1d("max_pool1d", input, kernel, "kernel_size")
+        _check_1d("max_pool1d", input, (("kernel_size", kernel), ("stride", strides or kernel),
+                                        ("padding", paddings), ("dilation", dilations)))
     else:
         _check_max_pool1d(input, kernel, strides, paddings, dilations, ceil_mode)
     result = max_pool2d(input.unsqueeze(-2), [1, kernel[0]], [1, strides[0]] if strides else
@@ -144,14 +145,16 @@ def max_pool1d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None
     return result.squeeze(-2)
 
 
-def _check_1d(name, input, values, argument):
-    """The checks PyTorch's 1-D pools make before running the 2-D one: one int, 2 or 3 dims."""
-    if len(values) != 1:
-        raise RuntimeError(f"{name}() argument '{argument}' should contain one int (got "
-                           f"{len(values)})")
+def _check_1d(name, input, arguments):
+    """The checks PyTorch's 1-D pools make before running the 2-D one, in its order: 2 or 3
+    dims, then one int in each of ``arguments`` (``(name, values)`` pairs)."""
     if input.ndim not in (2, 3):
         raise RuntimeError(f"Expected 2 to 3 dimensions, but got {input.ndim}-dimensional tensor "
                            f"for argument #1 'self' (while checking arguments for {name})")
+    for argument, values in arguments:
+        if len(values) != 1:
+            raise RuntimeError(f"{name}() argument '{argument}' should contain one int (got "
+                               f"{len(values)})")
 
 
 def _check_max_pool1d(input, kernel, stride, padding, dilation, ceil_mode):
@@ -225,11 +228,8 @@ def avg_pool1d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None
     ``F.avg_pool1d``)."""
     kernel, strides = _list(kernel_size), _list(stride) if stride is not None else []
     paddings = _list(padding)
-    _check_1d("avg_pool1d", input, kernel, "kernel_size")
-    for name, values in (("stride", strides), ("padding", paddings)):
-        if len(values) > 1 or (name == "padding" and not values):
-            raise RuntimeError(f"avg_pool1d() argument '{name}' should contain one int (got "
-                               f"{len(values)})")
+    _check_1d("avg_pool1d", input, (("kernel_size", kernel), ("stride", strides or kernel),
+                                    ("padding", paddings)))
     result = avg_pool2d(input.unsqueeze(-2), [1, kernel[0]],
                         [1, strides[0]] if strides else [1, kernel[0]], [0, paddings[0]],
                         ceil_mode, count_include_pad)
@@ -276,7 +276,7 @@ def adaptive_avg_pool1d(input: Tensor, output_size: IntOrTuple) -> Tensor:
     """``adaptive_avg_pool2d`` along the last dim of an ``(N, C, L)`` or ``(C, L)`` input
     (PyTorch's ``F.adaptive_avg_pool1d``)."""
     sizes = _list(output_size)
-    _check_1d("adaptive_avg_pool1d", input, sizes, "output_size")
+    _check_1d("adaptive_avg_pool1d", input, (("output_size", sizes),))
     return _adaptive_avg_pool2d(input.unsqueeze(-2), [1, sizes[0]]).squeeze(-2)
 
 
