@@ -1,0 +1,566 @@
+"""Recurrent layers, PyTorch's: the one-step cells ``RNNCell``, ``LSTMCell``, ``GRUCell`` and the
+sequence layers ``RNN``, ``LSTM``, ``GRU`` (stacked, optionally bidirectional, with dropout
+between layers and LSTM projections). They are built from existing ops (``linear``,
+``sigmoid``, ``tanh``, slices, ``stack``/``cat``), so autograd derives their backward; each
+step follows PyTorch's CPU kernels (aten/src/ATen/native/RNN.cpp) operation by operation, so
+that float64 results agree with PyTorch's to rounding."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+
+from .. import dtypes
+from ..creation import zeros
+from ..device import DeviceLike, check_device
+from ..dtypes import DTypeLike
+from ..printing import dtype_name
+from ..tensor import Tensor, cat, stack
+from . import functional as F
+from . import init
+from .module import Module, Parameter
+
+# ---------------------------------------------------------------------- one step of each cell
+# ``input_gates`` is ``input @ weight_ih.T + bias_ih`` for this step: the layers compute it for
+# the whole sequence with one matmul before the time loop (as PyTorch's CPU and cuDNN paths do),
+# the cells for their one step.
+
+
+def _rnn_step(input_gates: Tensor, hidden: Tensor, weight_hh: Tensor, bias_hh: Tensor | None,
+              nonlinearity: str) -> Tensor:
+    """``h' = act(W_hh h + b_hh + W_ih x + b_ih)``, ``act`` tanh or relu."""
+    pre_activation = F.linear(hidden, weight_hh, bias_hh) + input_gates
+    return pre_activation.tanh() if nonlinearity == "tanh" else pre_activation.relu()
+
+
+def _lstm_step(input_gates: Tensor, state: tuple[Tensor, Tensor], weight_hh: Tensor,
+               bias_hh: Tensor | None, weight_hr: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """Gates in PyTorch's order input, forget, cell, output: ``i, f, g, o = chunk(W_hh h + b_hh
+    + W_ih x + b_ih, 4)``; ``c' = sigmoid(f) * c + sigmoid(i) * tanh(g)``, ``h' = sigmoid(o) *
+    tanh(c')``, then ``h' = h' @ W_hr.T`` with a projection."""
+    hidden, cell = state
+    gates = F.linear(hidden, weight_hh, bias_hh) + input_gates
+    in_gate, forget_gate, cell_gate, out_gate = gates.chunk(4, 1)
+    cell = forget_gate.sigmoid() * cell + in_gate.sigmoid() * cell_gate.tanh()
+    hidden = out_gate.sigmoid() * cell.tanh()
+    if weight_hr is not None:
+        hidden = F.linear(hidden, weight_hr)
+    return hidden, cell
+
+
+def _gru_step(input_gates: Tensor, hidden: Tensor, weight_hh: Tensor,
+              bias_hh: Tensor | None) -> Tensor:
+    """Gates in PyTorch's order reset, update, new: ``r = sigmoid(W_hr h + b_hr + W_ir x +
+    b_ir)``, ``z`` likewise, ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))`` (the reset gate
+    scales the hidden projection including its bias, as cuDNN and PyTorch do), and ``h' = (h -
+    n) * z + n``, which is ``(1 - z) * n + z * h`` in PyTorch's operation order."""
+    input_reset, input_update, input_new = input_gates.chunk(3, 1)
+    hidden_reset, hidden_update, hidden_new = F.linear(hidden, weight_hh, bias_hh).chunk(3, 1)
+    reset_gate = (hidden_reset + input_reset).sigmoid()
+    update_gate = (hidden_update + input_update).sigmoid()
+    new_gate = (input_new + hidden_new * reset_gate).tanh()
+    return (hidden - new_gate) * update_gate + new_gate
+
+
+def _empty_parameter(shape: tuple[int, ...], dtype: np.dtype) -> Parameter:
+    return Parameter(np.empty(shape, dtype=dtype))
+
+
+def _initialise(module: Module, hidden_size: int) -> None:
+    """PyTorch's ``reset_parameters`` of every recurrent module: each parameter, in registration
+    order, from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)) (tinygrad_bn's generator)."""
+    bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0
+    for parameter in module.parameters():
+        init.uniform_(parameter, -bound, bound)
+
+
+# ---------------------------------------------------------------------- cells
+
+
+class RNNCellBase(Module):
+    """What the three cells share: ``weight_ih`` ``(chunks * hidden_size, input_size)``,
+    ``weight_hh`` ``(chunks * hidden_size, hidden_size)``, ``bias_ih`` and ``bias_hh``
+    ``(chunks * hidden_size,)`` (None with ``bias=False``), PyTorch's initialisation, and
+    PyTorch's checks of the input and hidden sizes."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
+        super().__init__()
+        check_device(device)
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        self.weight_ih = _empty_parameter((num_chunks * hidden_size, input_size), dtype)
+        self.weight_hh = _empty_parameter((num_chunks * hidden_size, hidden_size), dtype)
+        if bias:
+            self.bias_ih = _empty_parameter((num_chunks * hidden_size,), dtype)
+            self.bias_hh = _empty_parameter((num_chunks * hidden_size,), dtype)
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), in PyTorch's
+        order (weight_ih, weight_hh, bias_ih, bias_hh); the constructor calls it."""
+        _initialise(self, self.hidden_size)
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            text += f", nonlinearity={self.nonlinearity}"
+        return text
+
+    def _batched(self, name: str, input: Tensor, hidden: tuple[Tensor | None, ...],
+                 hidden_label: str) -> tuple[bool, Tensor, list[Tensor]]:
+        """PyTorch's cell preamble: 1-D or 2-D input and hidden, unbatched ones given a batch
+        dim of 1, missing hidden zeros; then ATen's size checks. Returns ``(is_batched, input,
+        hidden)``."""
+        if input.ndim not in (1, 2):
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D instead")
+        for label, value in zip(hidden_label, hidden):
+            if value is not None and value.ndim not in (1, 2):
+                raise ValueError(f"{name}: Expected {label} to be 1D or 2D, got {value.ndim}D "
+                                 "instead")
+        is_batched = input.ndim == 2
+        if not is_batched:
+            input = input.unsqueeze(0)
+        if hidden[0] is None:
+            state = zeros(input.shape[0], self.hidden_size, dtype=input.dtype)
+            hidden = [state] * len(hidden)
+        else:
+            hidden = [value if is_batched else value.unsqueeze(0) for value in hidden]
+        if input.shape[1] != self.weight_ih.shape[1]:
+            raise RuntimeError(f"input has inconsistent input_size: got {input.shape[1]} "
+                               f"expected {self.weight_ih.shape[1]}")
+        for index, value in enumerate(hidden):
+            if value.shape[0] != input.shape[0]:
+                raise RuntimeError(f"Input batch size {input.shape[0]} doesn't match "
+                                   f"hidden{index} batch size {value.shape[0]}")
+            if value.shape[1] != self.weight_hh.shape[1]:
+                raise RuntimeError(f"hidden{index} has inconsistent hidden_size: got "
+                                   f"{value.shape[1]}, expected {self.weight_hh.shape[1]}")
+        return is_batched, input, hidden
+
+
+class RNNCell(RNNCellBase):
+    """An Elman RNN cell: ``h' = tanh(x W_ih.T + b_ih + h W_hh.T + b_hh)`` (or relu with
+    ``nonlinearity="relu"``), PyTorch's ``nn.RNNCell``.
+
+    Input ``(N, input_size)`` or unbatched ``(input_size,)``; ``hx`` like it with
+    ``hidden_size`` (zeros when not given); returns ``h'`` of ``hx``'s shape. Parameters
+    ``weight_ih`` ``(hidden_size, input_size)``, ``weight_hh`` ``(hidden_size, hidden_size)``,
+    ``bias_ih``, ``bias_hh`` ``(hidden_size,)``, all from U(-1/sqrt(hidden_size),
+    1/sqrt(hidden_size)). An unknown nonlinearity is refused when called, as in PyTorch.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device: DeviceLike | None = None,
+                 dtype: DTypeLike | None = None) -> None:
+        super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device,
+                         dtype=dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        is_batched, input, (hidden,) = self._batched("RNNCell", input, (hx,), ("hidden",))
+        if self.nonlinearity not in ("tanh", "relu"):
+            raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
+        hidden = _rnn_step(F.linear(input, self.weight_ih, self.bias_ih), hidden,
+                           self.weight_hh, self.bias_hh, self.nonlinearity)
+        return hidden if is_batched else hidden.squeeze(0)
+
+
+class LSTMCell(RNNCellBase):
+    """A long short-term memory cell (Hochreiter & Schmidhuber 1997), PyTorch's
+    ``nn.LSTMCell``: ``i, f, g, o = chunk(x W_ih.T + b_ih + h W_hh.T + b_hh, 4)``, ``c' =
+    sigmoid(f) * c + sigmoid(i) * tanh(g)``, ``h' = sigmoid(o) * tanh(c')``.
+
+    Input ``(N, input_size)`` or unbatched ``(input_size,)``; ``hx = (h, c)``, each like the
+    input with ``hidden_size`` (zeros when not given); returns ``(h', c')``. ``weight_ih`` is
+    ``(4 * hidden_size, input_size)``, ``weight_hh`` ``(4 * hidden_size, hidden_size)``, the
+    biases ``(4 * hidden_size,)``, the gates stacked in the order i, f, g, o.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
+        super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device,
+                         dtype=dtype)
+
+    def forward(self, input: Tensor,
+                hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+        is_batched, input, state = self._batched(
+            "LSTMCell", input, (None, None) if hx is None else tuple(hx), ("hx[0]", "hx[1]"))
+        hidden, cell = _lstm_step(F.linear(input, self.weight_ih, self.bias_ih), tuple(state),
+                                  self.weight_hh, self.bias_hh)
+        return (hidden, cell) if is_batched else (hidden.squeeze(0), cell.squeeze(0))
+
+
+class GRUCell(RNNCellBase):
+    """A gated recurrent unit cell (Cho et al. 2014), PyTorch's ``nn.GRUCell``: ``r =
+    sigmoid(W_ir x + b_ir + W_hr h + b_hr)``, ``z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)``,
+    ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``, ``h' = (1 - z) * n + z * h``.
+
+    Input ``(N, input_size)`` or unbatched ``(input_size,)``; ``hx`` like it with
+    ``hidden_size`` (zeros when not given); returns ``h'``. ``weight_ih`` is ``(3 *
+    hidden_size, input_size)``, ``weight_hh`` ``(3 * hidden_size, hidden_size)``, the biases
+    ``(3 * hidden_size,)``, the gates stacked in the order r, z, n.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
+        super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device,
+                         dtype=dtype)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        is_batched, input, (hidden,) = self._batched("GRUCell", input, (hx,), ("hidden",))
+        hidden = _gru_step(F.linear(input, self.weight_ih, self.bias_ih), hidden,
+                           self.weight_hh, self.bias_hh)
+        return hidden if is_batched else hidden.squeeze(0)
+
+
+# ---------------------------------------------------------------------- sequence layers
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+class RNNBase(Module):
+    """What ``RNN``, ``LSTM`` and ``GRU`` share: PyTorch's constructor checks, parameters per
+    layer ``k`` and direction (``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_ih_l{k}``,
+    ``bias_hh_l{k}``, ``weight_hr_l{k}`` with an LSTM projection; ``_reverse`` appended for the
+    backward direction), so that state dicts load both ways, PyTorch's initialisation and
+    printing, and the stacked, bidirectional time loop.
+
+    The loop runs time-major ``(L, N, H_in)``. For each layer and direction the input
+    projection of the whole sequence is one matmul (``x W_ih.T + b_ih``, as PyTorch's CPU path
+    and cuDNN do); then each step adds ``h W_hh.T + b_hh`` and applies the cell. The backward
+    direction reads the sequence from the end; the directions' outputs are concatenated along
+    the features, and in training ``dropout`` applies to every layer's output but the last.
+    """
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0,
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
+        super().__init__()
+        check_device(device)
+        if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
+                or not 0 <= dropout <= 1):
+            raise ValueError("dropout should be a number in range [0, 1] representing the "
+                             "probability of an element being zeroed")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn("dropout option adds dropout after all but last recurrent layer, so "
+                          "non-zero dropout expects num_layers greater than 1, but got "
+                          f"dropout={dropout} and num_layers={num_layers}", stacklevel=3)
+        for name, value in (("bias", bias), ("batch_first", batch_first)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name} should be of type bool, got: {type(value).__name__}")
+        for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if not isinstance(value, int):
+                raise TypeError(f"{name} should be of type int, got: {type(value).__name__}")
+            if value <= 0:
+                raise ValueError(f"{name} must be greater than zero")
+        if num_layers <= 0:
+            raise ValueError("num_layers must be greater than zero")
+        if proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
+        self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
+        self.num_layers, self.bias, self.batch_first = num_layers, bias, batch_first
+        self.dropout, self.bidirectional, self.proj_size = float(dropout), bidirectional, proj_size
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
+        gate_size = _GATES[mode] * hidden_size
+        real_hidden_size = proj_size if proj_size > 0 else hidden_size
+        num_directions = 2 if bidirectional else 1
+        self._flat_weights_names, self._all_weights = [], []
+        for layer in range(num_layers):
+            layer_input_size = input_size if layer == 0 else real_hidden_size * num_directions
+            for direction in range(num_directions):
+                shapes = {"weight_ih_l{}{}": (gate_size, layer_input_size),
+                          "weight_hh_l{}{}": (gate_size, real_hidden_size)}
+                if bias:
+                    shapes.update({"bias_ih_l{}{}": (gate_size,), "bias_hh_l{}{}": (gate_size,)})
+                if proj_size > 0:
+                    shapes["weight_hr_l{}{}"] = (proj_size, hidden_size)
+                suffix = "_reverse" if direction == 1 else ""
+                names = []
+                for pattern, shape in shapes.items():
+                    names.append(pattern.format(layer, suffix))
+                    setattr(self, names[-1], _empty_parameter(shape, dtype))
+                self._flat_weights_names.extend(names)
+                self._all_weights.append(names)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw every parameter from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), in PyTorch's
+        order (by layer, then direction, then weight_ih, weight_hh, bias_ih, bias_hh,
+        weight_hr); the constructor calls it."""
+        _initialise(self, self.hidden_size)
+
+    def flatten_parameters(self) -> None:
+        """Does nothing: PyTorch packs the weights into one cuDNN buffer here, which a NumPy
+        CPU backend has no use for; kept so that programs calling it run unchanged."""
+
+    @property
+    def _flat_weights(self) -> list[Parameter | None]:
+        return [getattr(self, name, None) for name in self._flat_weights_names]
+
+    @property
+    def all_weights(self) -> list[list[Parameter]]:
+        """The parameters grouped per layer and direction, as PyTorch's ``all_weights``."""
+        return [[getattr(self, name) for name in names] for names in self._all_weights]
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size != 0:
+            text += f", proj_size={self.proj_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        if self.batch_first is not False:
+            text += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            text += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            text += f", bidirectional={self.bidirectional}"
+        return text
+
+    # ------------------------------------------------------------------ checks, as PyTorch's
+
+    def _prepare(self, input: Tensor) -> tuple[bool, Tensor]:
+        """PyTorch's preamble: a 2-D or 3-D input, an unbatched one given its batch dim."""
+        if input.ndim not in (2, 3):
+            tensor = " tensor" if self.mode.startswith("RNN") else ""
+            raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
+                             f"{input.ndim}D{tensor} instead")
+        is_batched = input.ndim == 3
+        if not is_batched:
+            input = input.unsqueeze(0 if self.batch_first else 1)
+        return is_batched, input
+
+    def _check_input(self, input: Tensor) -> None:
+        weight_dtype = self.weight_ih_l0.dtype
+        if input.dtype != weight_dtype:
+            raise ValueError(
+                f"RNN input dtype ({dtype_name(input.dtype)}) does not match weight dtype "
+                f"({dtype_name(weight_dtype)}). Convert input: input.to("
+                f"{dtype_name(weight_dtype)}), or convert model: model.to("
+                f"{dtype_name(input.dtype)})")
+        if input.ndim != 3:
+            raise RuntimeError(f"input must have 3 dimensions, got {input.ndim}")
+        if self.input_size != input.shape[-1]:
+            raise RuntimeError("input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {input.shape[-1]}")
+
+    def _expected_hidden_size(self, input: Tensor, size: int) -> tuple[int, int, int]:
+        mini_batch = input.shape[0] if self.batch_first else input.shape[1]
+        return (self.num_layers * (2 if self.bidirectional else 1), mini_batch, size)
+
+    @staticmethod
+    def _check_hidden_size(hx: Tensor, expected: tuple[int, int, int],
+                           message: str = "Expected hidden size {}, got {}") -> None:
+        if tuple(hx.shape) != expected:
+            raise RuntimeError(message.format(expected, list(hx.shape)))
+
+    def _zeros(self, input: Tensor, size: int) -> Tensor:
+        return zeros(*self._expected_hidden_size(input, size), dtype=input.dtype)
+
+    # ------------------------------------------------------------------ the time loop
+
+    def _run(self, input: Tensor, hidden: Tensor | tuple[Tensor, Tensor]) -> tuple[Tensor, Any]:
+        """The stacked, bidirectional loop over a batched input (layout per ``batch_first``)
+        and a hidden state of shape ``(num_layers * num_directions, N, H)`` (a pair ``(h, c)``
+        for an LSTM). Returns the last layer's outputs and the final hidden state(s) in those
+        layouts."""
+        if (input.shape[1] if self.batch_first else input.shape[0]) == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+        lstm = self.mode == "LSTM"
+        if self.batch_first:
+            input = input.transpose(0, 1)
+        num_directions = 2 if self.bidirectional else 1
+        states = hidden if lstm else (hidden,)
+        final = [[] for _ in states]
+        layer_input = input
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(num_directions):
+                index = layer * num_directions + direction
+                names = self._all_weights[index]
+                weights = dict(zip((name.split("_l")[0] for name in names),
+                                   (getattr(self, name) for name in names)))
+                input_gates = F.linear(layer_input, weights["weight_ih"],
+                                       weights.get("bias_ih"))
+                state = tuple(each[index] for each in states)
+                output, state = self._direction(input_gates, state if lstm else state[0],
+                                                weights, reverse=direction == 1)
+                outputs.append(output)
+                for kept, value in zip(final, state if lstm else (state,)):
+                    kept.append(value)
+            layer_input = outputs[0] if num_directions == 1 else cat(outputs, 2)
+            if self.dropout != 0 and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        output = layer_input.transpose(0, 1) if self.batch_first else layer_input
+        final = tuple(stack(kept, 0) for kept in final)
+        return output, final if lstm else final[0]
+
+    def _direction(self, input_gates: Tensor, state: Any, weights: dict[str, Tensor],
+                   reverse: bool) -> tuple[Tensor, Any]:
+        """One layer in one direction: the cell over ``input_gates`` ``(L, N, gates)`` from
+        ``state``; returns the hidden states ``(L, N, H)`` in time order and the last state."""
+        weight_hh, bias_hh = weights["weight_hh"], weights.get("bias_hh")
+        steps = input_gates.unbind(0)
+        outputs = [None] * len(steps)
+        for time in reversed(range(len(steps))) if reverse else range(len(steps)):
+            if self.mode == "LSTM":
+                state = _lstm_step(steps[time], state, weight_hh, bias_hh,
+                                   weights.get("weight_hr"))
+                outputs[time] = state[0]
+            elif self.mode == "GRU":
+                state = outputs[time] = _gru_step(steps[time], state, weight_hh, bias_hh)
+            else:
+                state = outputs[time] = _rnn_step(steps[time], state, weight_hh, bias_hh,
+                                                  "tanh" if self.mode == "RNN_TANH" else "relu")
+        return stack(outputs, 0), state
+
+
+def _no_projection(kwargs: dict[str, Any], name: str) -> None:
+    """PyTorch's RNN and GRU take ``**kwargs`` and refuse ``proj_size`` by name."""
+    if "proj_size" in kwargs:
+        raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+    if kwargs:
+        raise TypeError(f"{name}.__init__() got an unexpected keyword argument "
+                        f"'{next(iter(kwargs))}'")
+
+
+class RNN(RNNBase):
+    """A stacked Elman RNN, PyTorch's ``nn.RNN``: for each layer and time step ``h_t =
+    act(x_t W_ih.T + b_ih + h_{t-1} W_hh.T + b_hh)``, ``act`` tanh or relu (``nonlinearity``);
+    a layer's input is the previous layer's output (dropout between them in training).
+
+    Input ``(L, N, input_size)`` (``(N, L, input_size)`` with ``batch_first``) or unbatched
+    ``(L, input_size)``; ``hx`` ``(num_layers * D, N, hidden_size)`` or unbatched ``(num_layers
+    * D, hidden_size)``, zeros when not given (``D`` = 2 if bidirectional else 1). Returns
+    ``(output, h_n)``: output ``(L, N, D * hidden_size)`` (the two directions concatenated),
+    ``h_n`` the last hidden state of every layer and direction, shaped as ``hx``. Parameters:
+    see ``RNNBase``; all from U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False,
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None,
+                 **kwargs: Any) -> None:
+        _no_projection(kwargs, "RNN")
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
+                             "'relu'.")
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
+                         hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         device=device, dtype=dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        return _forward_single_state(self, input, hx)
+
+
+class GRU(RNNBase):
+    """A stacked GRU (Cho et al. 2014), PyTorch's ``nn.GRU``: for each layer and time step
+    ``r_t = sigmoid(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)``, ``z_t`` likewise, ``n_t =
+    tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))``, ``h_t = (1 - z_t) * n_t + z_t *
+    h_{t-1}``; a layer's input is the previous layer's output (dropout between them in
+    training).
+
+    Shapes as ``RNN``'s: input ``(L, N, input_size)`` (``batch_first``: ``(N, L, ...)``) or
+    ``(L, input_size)``; ``hx`` and ``h_n`` ``(num_layers * D, N, hidden_size)``; output ``(L,
+    N, D * hidden_size)``. ``weight_ih_l{k}`` is ``(3 * hidden_size, ...)``, gates r, z, n.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None,
+                 **kwargs: Any) -> None:
+        _no_projection(kwargs, "GRU")
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, device=device, dtype=dtype)
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        return _forward_single_state(self, input, hx)
+
+
+def _forward_single_state(module: RNNBase, input: Tensor,
+                          hx: Tensor | None) -> tuple[Tensor, Tensor]:
+    """``RNN.forward`` and ``GRU.forward`` (one hidden tensor), with PyTorch's checks in
+    PyTorch's order."""
+    is_batched, input = module._prepare(input)
+    if hx is not None:
+        if not is_batched and hx.ndim != 2:
+            raise RuntimeError(f"For unbatched 2-D input, hx should also be 2-D but got "
+                               f"{hx.ndim}-D tensor")
+        if is_batched and hx.ndim != 3:
+            raise RuntimeError(f"For batched 3-D input, hx should also be 3-D but got "
+                               f"{hx.ndim}-D tensor")
+        hx = hx if is_batched else hx.unsqueeze(1)
+    else:
+        hx = module._zeros(input, module.hidden_size)
+    module._check_input(input)
+    module._check_hidden_size(hx, module._expected_hidden_size(input, module.hidden_size))
+    output, hidden = module._run(input, hx)
+    if not is_batched:
+        return output.squeeze(0 if module.batch_first else 1), hidden.squeeze(1)
+    return output, hidden
+
+
+class LSTM(RNNBase):
+    """A stacked LSTM (Hochreiter & Schmidhuber 1997), PyTorch's ``nn.LSTM``: for each layer
+    and time step ``i, f, g, o = chunk(x_t W_ih.T + b_ih + h_{t-1} W_hh.T + b_hh, 4)``, ``c_t =
+    sigmoid(f) * c_{t-1} + sigmoid(i) * tanh(g)``, ``h_t = sigmoid(o) * tanh(c_t)``, and with
+    ``proj_size > 0`` ``h_t = h_t W_hr.T`` (Sak et al. 2014); a layer's input is the previous
+    layer's output (dropout between them in training).
+
+    Input ``(L, N, input_size)`` (``batch_first``: ``(N, L, ...)``) or unbatched ``(L,
+    input_size)``; ``hx = (h_0, c_0)`` with ``h_0`` ``(num_layers * D, N, H_out)`` and ``c_0``
+    ``(num_layers * D, N, hidden_size)`` (no ``N`` when unbatched), zeros when not given;
+    ``H_out`` is ``proj_size`` if set, else ``hidden_size``. Returns ``(output, (h_n, c_n))``
+    with output ``(L, N, D * H_out)``. ``weight_ih_l{k}`` is ``(4 * hidden_size, ...)``, gates
+    i, f, g, o; ``weight_hr_l{k}`` ``(proj_size, hidden_size)``.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 proj_size: int = 0, device: DeviceLike | None = None,
+                 dtype: DTypeLike | None = None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, device=device, dtype=dtype)
+
+    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
+                ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        is_batched, input = self._prepare(input)
+        real_hidden_size = self.proj_size if self.proj_size > 0 else self.hidden_size
+        if hx is None:
+            hx = (self._zeros(input, real_hidden_size), self._zeros(input, self.hidden_size))
+        else:
+            hidden, cell = hx
+            wanted = 3 if is_batched else 2
+            if hidden.ndim != wanted or cell.ndim != wanted:
+                raise RuntimeError(
+                    f"For {'batched 3' if is_batched else 'unbatched 2'}-D input, hx and cx "
+                    f"should also be {wanted}-D but got ({hidden.ndim}-D, {cell.ndim}-D) "
+                    "tensors")
+            hx = (hidden, cell) if is_batched else (hidden.unsqueeze(1), cell.unsqueeze(1))
+        self._check_input(input)
+        self._check_hidden_size(hx[0], self._expected_hidden_size(input, real_hidden_size),
+                                "Expected hidden[0] size {}, got {}")
+        self._check_hidden_size(hx[1], self._expected_hidden_size(input, self.hidden_size),
+                                "Expected hidden[1] size {}, got {}")
+        output, (hidden, cell) = self._run(input, hx)
+        if not is_batched:
+            return (output.squeeze(0 if self.batch_first else 1),
+                    (hidden.squeeze(1), cell.squeeze(1)))
+        return output, (hidden, cell)
