@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import tinygrad_bn as tg
+import tinygrad_bn.nn.utils.rnn  # noqa: F401 - m.nn.utils.rnn below, as torch loads it
 from tinygrad_bn import nn
 
 CELLS = [
@@ -440,6 +441,19 @@ ERRORS = [
     ("lstm_unbatched_hidden1_layers", lambda m: m.nn.LSTM(3, 4, 2)(
         m.zeros(5, 3), _lstm_hx(m, (2, 4), (1, 4))), RuntimeError,
      "Expected hidden[1] size (2, 1, 4), got [1, 1, 4]"),
+    # pad_sequence
+    ("pad_not_iterable", lambda m: m.nn.utils.rnn.pad_sequence(3), RuntimeError,
+     "pad_sequence: Expected iterable for input sequences, but got arg of type: <class 'int'>"),
+    ("pad_empty", lambda m: m.nn.utils.rnn.pad_sequence([], padding_side="middle"),
+     RuntimeError, "received an empty list of sequences"),
+    ("pad_side", lambda m: m.nn.utils.rnn.pad_sequence([m.ones(2)], padding_side="middle"),
+     RuntimeError, "Expected padding_side to be one of left or right, but got middle."),
+    ("pad_trailing_size", lambda m: m.nn.utils.rnn.pad_sequence(
+        [m.ones(2, 3, 4), m.ones(3, 2, 4)]), RuntimeError,
+     "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1"),
+    ("pad_trailing_dims", lambda m: m.nn.utils.rnn.pad_sequence(
+        [m.ones(2, 3), m.ones(3, 1, 3)]), RuntimeError,
+     "output with shape [3, 3] doesn't match the broadcast shape [3, 3, 3]"),
     ("lstm_projection_hidden0_size", lambda m: m.nn.LSTM(3, 4, proj_size=2)(
         m.zeros(5, 2, 3), _lstm_hx(m, (1, 2, 4), (1, 2, 4))), RuntimeError,
      "Expected hidden[0] size (1, 2, 2), got [1, 2, 4]"),
@@ -459,6 +473,57 @@ def test_pytorch_raises_the_same(name, call, error, message):
     with pytest.raises(error) as raised:
         call(torch)
     assert str(raised.value) == message
+
+
+# ---------------------------------------------------------------------- pad_sequence
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("padding_side", ["right", "left"])
+@pytest.mark.parametrize("trailing", [(), (3,), (2, 1)])
+def test_pad_sequence_matches_pytorch(batch_first, padding_side, trailing):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=(length,) + trailing) for length in (3, 5, 1, 5)]
+    ours = [tg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    kwargs = {"batch_first": batch_first, "padding_value": -2.5, "padding_side": padding_side}
+    ours_out = nn.utils.rnn.pad_sequence(ours, **kwargs)
+    theirs_out = torch.nn.utils.rnn.pad_sequence(theirs, **kwargs)
+    assert ours_out.shape == tuple(theirs_out.shape)
+    assert np.array_equal(ours_out.detach().numpy(), theirs_out.detach().numpy())
+    weights = rng.normal(size=tuple(theirs_out.shape))
+    (ours_out * tg.tensor(weights)).sum().backward()
+    (theirs_out * torch.tensor(weights)).sum().backward()
+    for o, t in zip(ours, theirs):
+        assert np.array_equal(o.grad.numpy(), t.grad.numpy())
+
+
+def test_pad_sequence_takes_the_first_dtype_and_broadcasts_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        pad = lib.nn.utils.rnn.pad_sequence
+        mixed = pad([lib.tensor([1, 2]), lib.tensor([3])], padding_value=0.5)
+        assert mixed.dtype == lib.int64 and mixed.tolist() == [[1, 3], [2, 0]]
+        cast = pad([lib.tensor([1.0, 2.0]), lib.tensor([3.0], dtype=lib.float64)])
+        assert cast.dtype == lib.float32
+        spread = pad([lib.tensor([[1.0, 2.0]]), lib.tensor([[3.0], [4.0]])])
+        assert spread.tolist() == [[[1.0, 2.0], [3.0, 3.0]], [[0.0, 0.0], [4.0, 4.0]]]
+        assert pad(lib.ones(2, 3)).shape == (3, 2)  # a tensor is a sequence of its rows
+
+
+def test_padded_batches_through_an_lstm_with_the_last_valid_step():
+    """The tutorial pattern without PackedSequence: pad, run, pick each sequence's last
+    step; equals running each sequence alone (to rounding: BLAS may block a batch of 3 and
+    a batch of 1 differently)."""
+    tg.manual_seed(0)
+    lstm = nn.LSTM(3, 4, batch_first=True).double()
+    sequences = [tg.randn(length, 3, dtype=tg.float64) for length in (5, 2, 4)]
+    output, _ = lstm(nn.utils.rnn.pad_sequence(sequences, batch_first=True))
+    for i, sequence in enumerate(sequences):
+        _, (h, _) = lstm(sequence)
+        np.testing.assert_allclose(output[i, len(sequence) - 1].detach().numpy(),
+                                   h[0].detach().numpy(), rtol=1e-13, atol=1e-15)
 
 
 # ---------------------------------------------------------------------- the example
