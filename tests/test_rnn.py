@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import tinygrad_bn as tg
+import tinygrad_bn.nn.utils.rnn  # noqa: F401 - m.nn.utils.rnn below, as torch loads it
 from tinygrad_bn import nn
 
 CELLS = [
@@ -234,6 +235,36 @@ def test_an_lstm_learns_to_continue_a_sine_wave():
     assert losses[-1] < 0.05 * losses[0]
 
 
+@pytest.mark.parametrize("name, kwargs", [("LSTM", {"num_layers": 2, "bidirectional": True}),
+                                          ("GRU", {"batch_first": True})], ids=["lstm", "gru"])
+def test_a_jitted_training_step_replays_eager_bit_for_bit(name, kwargs):
+    """tinygrad_bn.jit captures the time loop like any other ops (about twice as fast as
+    eager on an LSTM training step); new data on every call, losses and parameters equal."""
+    rng = np.random.default_rng(0)
+    batches = [(rng.normal(size=(6, 4, 3)), rng.normal(size=(6, 4, 1))) for _ in range(5)]
+    runs = []
+    for use_jit in (False, True):
+        tg.manual_seed(0)
+        layer = getattr(nn, name)(3, 5, **kwargs).double()
+        head = nn.Linear(layer.hidden_size * (2 if layer.bidirectional else 1), 1).double()
+        optimizer = tg.optim.Adam(list(layer.parameters()) + list(head.parameters()), lr=0.01)
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = nn.functional.mse_loss(head(layer(x)[0]), y)
+            loss.backward()
+            optimizer.step()
+            return loss
+
+        step = tg.jit(step) if use_jit else step
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no fallback to eager mode
+            losses = [step(tg.tensor(x), tg.tensor(y)).item() for x, y in batches]
+        runs.append((losses, [p.detach().numpy().copy() for p in layer.parameters()]))
+    assert runs[0][0] == runs[1][0]
+    assert all(np.array_equal(a, b) for a, b in zip(runs[0][1], runs[1][1]))
+
+
 # ---------------------------------------------------------------------- against PyTorch
 
 
@@ -440,6 +471,41 @@ ERRORS = [
     ("lstm_unbatched_hidden1_layers", lambda m: m.nn.LSTM(3, 4, 2)(
         m.zeros(5, 3), _lstm_hx(m, (2, 4), (1, 4))), RuntimeError,
      "Expected hidden[1] size (2, 1, 4), got [1, 1, 4]"),
+    # pad_sequence
+    ("pad_not_iterable", lambda m: m.nn.utils.rnn.pad_sequence(3), RuntimeError,
+     "pad_sequence: Expected iterable for input sequences, but got arg of type: <class 'int'>"),
+    ("pad_empty", lambda m: m.nn.utils.rnn.pad_sequence([], padding_side="middle"),
+     RuntimeError, "received an empty list of sequences"),
+    ("pad_side", lambda m: m.nn.utils.rnn.pad_sequence([m.ones(2)], padding_side="middle"),
+     RuntimeError, "Expected padding_side to be one of left or right, but got middle."),
+    ("pad_trailing_size", lambda m: m.nn.utils.rnn.pad_sequence(
+        [m.ones(2, 3, 4), m.ones(3, 2, 4)]), RuntimeError,
+     "The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1"),
+    ("pad_trailing_dims", lambda m: m.nn.utils.rnn.pad_sequence(
+        [m.ones(2, 3), m.ones(3, 1, 3)]), RuntimeError,
+     "output with shape [3, 3] doesn't match the broadcast shape [3, 3, 3]"),
+    # packing
+    ("pack_unsorted", lambda m: m.nn.utils.rnn.pack_padded_sequence(m.zeros(4, 3, 1), [2, 3, 1]),
+     RuntimeError, "`lengths` array must be sorted in decreasing order when `enforce_sorted` "
+     "is True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or "
+     "pack_sequence to sidestep this requirement if you do not need ONNX exportability."),
+    ("pack_lengths_count", lambda m: m.nn.utils.rnn.pack_padded_sequence(
+        m.zeros(4, 3, 1), [3, 2]), RuntimeError,
+     "Expected `len(lengths)` to be equal to batch_size, but got 2 (batch_size=3)"),
+    ("pack_zero_length", lambda m: m.nn.utils.rnn.pack_padded_sequence(
+        m.zeros(4, 3, 1), [3, 1, 0]), RuntimeError,
+     "Length of all samples has to be greater than 0, but found an element in 'lengths' that "
+     "is <= 0"),
+    ("pad_packed_total_length", lambda m: m.nn.utils.rnn.pad_packed_sequence(
+        m.nn.utils.rnn.pack_padded_sequence(m.zeros(4, 3, 1), [4, 2, 1]), total_length=3),
+     ValueError, "Expected total_length to be at least the length of the longest sequence in "
+     "input, but got total_length=3 and max sequence length being 4"),
+    ("packed_input_size", lambda m: m.nn.GRU(2, 4)(m.nn.utils.rnn.pack_padded_sequence(
+        m.zeros(4, 3, 1), [4, 2, 1])), RuntimeError,
+     "input.size(-1) must be equal to input_size. Expected 2, got 1"),
+    ("packed_hidden_batch", lambda m: m.nn.RNN(1, 4)(m.nn.utils.rnn.pack_padded_sequence(
+        m.zeros(4, 3, 1), [4, 2, 1]), m.zeros(1, 2, 4)), RuntimeError,
+     "Expected hidden size (1, 3, 4), got [1, 2, 4]"),
     ("lstm_projection_hidden0_size", lambda m: m.nn.LSTM(3, 4, proj_size=2)(
         m.zeros(5, 2, 3), _lstm_hx(m, (1, 2, 4), (1, 2, 4))), RuntimeError,
      "Expected hidden[0] size (1, 2, 2), got [1, 2, 4]"),
@@ -459,6 +525,129 @@ def test_pytorch_raises_the_same(name, call, error, message):
     with pytest.raises(error) as raised:
         call(torch)
     assert str(raised.value) == message
+
+
+# ---------------------------------------------------------------------- pad_sequence
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("padding_side", ["right", "left"])
+@pytest.mark.parametrize("trailing", [(), (3,), (2, 1)])
+def test_pad_sequence_matches_pytorch(batch_first, padding_side, trailing):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=(length,) + trailing) for length in (3, 5, 1, 5)]
+    ours = [tg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    kwargs = {"batch_first": batch_first, "padding_value": -2.5, "padding_side": padding_side}
+    ours_out = nn.utils.rnn.pad_sequence(ours, **kwargs)
+    theirs_out = torch.nn.utils.rnn.pad_sequence(theirs, **kwargs)
+    assert ours_out.shape == tuple(theirs_out.shape)
+    assert np.array_equal(ours_out.detach().numpy(), theirs_out.detach().numpy())
+    weights = rng.normal(size=tuple(theirs_out.shape))
+    (ours_out * tg.tensor(weights)).sum().backward()
+    (theirs_out * torch.tensor(weights)).sum().backward()
+    for o, t in zip(ours, theirs):
+        assert np.array_equal(o.grad.numpy(), t.grad.numpy())
+
+
+def test_pad_sequence_takes_the_first_dtype_and_broadcasts_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        pad = lib.nn.utils.rnn.pad_sequence
+        mixed = pad([lib.tensor([1, 2]), lib.tensor([3])], padding_value=0.5)
+        assert mixed.dtype == lib.int64 and mixed.tolist() == [[1, 3], [2, 0]]
+        cast = pad([lib.tensor([1.0, 2.0]), lib.tensor([3.0], dtype=lib.float64)])
+        assert cast.dtype == lib.float32
+        spread = pad([lib.tensor([[1.0, 2.0]]), lib.tensor([[3.0], [4.0]])])
+        assert spread.tolist() == [[[1.0, 2.0], [3.0, 3.0]], [[0.0, 0.0], [4.0, 4.0]]]
+        assert pad(lib.ones(2, 3)).shape == (3, 2)  # a tensor is a sequence of its rows
+
+
+def test_padded_batches_through_an_lstm_with_the_last_valid_step():
+    """The tutorial pattern without PackedSequence: pad, run, pick each sequence's last
+    step; equals running each sequence alone (to rounding: BLAS may block a batch of 3 and
+    a batch of 1 differently)."""
+    tg.manual_seed(0)
+    lstm = nn.LSTM(3, 4, batch_first=True).double()
+    sequences = [tg.randn(length, 3, dtype=tg.float64) for length in (5, 2, 4)]
+    output, _ = lstm(nn.utils.rnn.pad_sequence(sequences, batch_first=True))
+    for i, sequence in enumerate(sequences):
+        _, (h, _) = lstm(sequence)
+        np.testing.assert_allclose(output[i, len(sequence) - 1].detach().numpy(),
+                                   h[0].detach().numpy(), rtol=1e-13, atol=1e-15)
+
+
+# ---------------------------------------------------------------------- packed sequences
+
+PACKED = [("LSTM", {"num_layers": 2, "bidirectional": True}),
+          ("GRU", {"batch_first": True, "bidirectional": True}), ("RNN", {"num_layers": 2}),
+          ("LSTM", {"proj_size": 2, "bidirectional": True, "num_layers": 2,
+                    "batch_first": True})]
+
+
+@pytest.mark.parametrize("with_state", [True, False], ids=["hx", "zeros"])
+@pytest.mark.parametrize("enforce_sorted", [True, False], ids=["sorted", "unsorted"])
+@pytest.mark.parametrize("name, kwargs", PACKED, ids=_ids(PACKED))
+def test_packed_sequences_through_layers_match_pytorch(name, kwargs, enforce_sorted, with_state):
+    """pack_padded_sequence, the layer on the PackedSequence, pad_packed_sequence: values,
+    lengths, final states and the gradients of input, hx and parameters, in float64."""
+    torch, ours, theirs = _pair(name, kwargs, np.float64)
+    rng = np.random.default_rng(0)
+    batch_first = kwargs.get("batch_first", False)
+    lengths = [5, 3, 3, 1] if enforce_sorted else [3, 5, 1, 3]
+    x = rng.normal(size=(4, 5, 3) if batch_first else (5, 4, 3))
+    state = _states(name, kwargs, rng, 4) if with_state else None
+    results = []
+    for lib, module in ((tg, ours), (torch, theirs)):
+        x_in, hx = _to(lib, x), _to(lib, state)
+        packed = lib.nn.utils.rnn.pack_padded_sequence(x_in, lengths, batch_first=batch_first,
+                                                       enforce_sorted=enforce_sorted)
+        output, hidden = module(packed, hx)
+        padded, out_lengths = lib.nn.utils.rnn.pad_packed_sequence(
+            output, batch_first=batch_first, total_length=6)
+        outputs = [padded] + _flat(hidden)
+        weights = [np.random.default_rng(i).normal(size=tuple(o.shape))
+                   for i, o in enumerate(outputs)]
+        sum((o * lib.tensor(w)).sum() for o, w in zip(outputs, weights)).backward()
+        leaves = [x_in] + [h for h in _flat(hx) if h is not None] + list(module.parameters())
+        results.append(([o.detach().numpy() for o in outputs], out_lengths.tolist(),
+                        packed.batch_sizes.tolist(), [leaf.grad.numpy() for leaf in leaves]))
+    (ours_out, ours_lengths, ours_sizes, ours_grads), (their_out, their_lengths, their_sizes,
+                                                       their_grads) = results
+    assert ours_lengths == their_lengths == lengths and ours_sizes == their_sizes
+    for a, b in zip(ours_out + ours_grads, their_out + their_grads):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_pack_and_pad_functions_match_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 4, 2))
+    sequences = [rng.normal(size=(n, 2)) for n in (2, 4, 1)]
+    results = []
+    for lib in (tg, torch):
+        utils = lib.nn.utils.rnn
+        leaf = lib.tensor(x, requires_grad=True)
+        packed = utils.pack_padded_sequence(leaf, lib.tensor([2, 3, 2]), batch_first=True,
+                                            enforce_sorted=False)
+        padded, lengths = utils.pad_packed_sequence(packed, padding_value=-1.0)
+        (padded * lib.tensor(np.arange(padded.numel()).reshape(tuple(padded.shape)))).sum(
+        ).backward()
+        by_list = utils.pack_sequence([lib.tensor(s) for s in sequences], enforce_sorted=False)
+        results.append([packed.data.detach().numpy(), packed.batch_sizes.tolist(),
+                        packed.sorted_indices.tolist(), packed.unsorted_indices.tolist(),
+                        padded.detach().numpy(), lengths.tolist(), leaf.grad.numpy(),
+                        by_list.data.numpy(), by_list.batch_sizes.tolist(),
+                        by_list.sorted_indices.tolist()])
+        assert type(packed).__name__ == "PackedSequence" and packed._fields == (
+            "data", "batch_sizes", "sorted_indices", "unsorted_indices")
+        assert packed.batch_sizes.dtype == lib.int64 and lengths.dtype == lib.int64
+        made = utils.PackedSequence(lib.ones(3), lib.tensor([2, 1]))
+        assert made.sorted_indices is None and made.unsorted_indices is None
+    for ours, theirs in zip(*results):
+        assert np.array_equal(ours, theirs)
 
 
 # ---------------------------------------------------------------------- the example

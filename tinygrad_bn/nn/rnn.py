@@ -1,6 +1,6 @@
 """Recurrent layers, PyTorch's: the one-step cells ``RNNCell``, ``LSTMCell``, ``GRUCell`` and the
 sequence layers ``RNN``, ``LSTM``, ``GRU`` (stacked, optionally bidirectional, with dropout
-between layers and LSTM projections). They are built from existing ops (``linear``,
+between layers, LSTM projections, padded or packed batches). They are built from existing ops (``linear``,
 ``sigmoid``, ``tanh``, slices, ``stack``/``cat``), so autograd derives their backward; each
 step follows PyTorch's CPU kernels (aten/src/ATen/native/RNN.cpp) operation by operation, so
 that float64 results agree with PyTorch's to rounding."""
@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from ..tensor import Tensor, cat, stack
 from . import functional as F
 from . import init
 from .module import Module, Parameter
+from .utils.rnn import PackedSequence
 
 # ---------------------------------------------------------------------- one step of each cell
 # ``input_gates`` is ``input @ weight_ih.T + bias_ih`` for this step: the layers compute it for
@@ -240,6 +242,10 @@ class RNNBase(Module):
     and cuDNN do); then each step adds ``h W_hh.T + b_hh`` and applies the cell. The backward
     direction reads the sequence from the end; the directions' outputs are concatenated along
     the features, and in training ``dropout`` applies to every layer's output but the last.
+
+    The input may also be a ``PackedSequence`` (``nn.utils.rnn.pack_padded_sequence``): the
+    output is then packed the same way, ``hx`` and the final states are in the batch's
+    original order, and each sequence's final state is taken at its own last step.
     """
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -345,7 +351,7 @@ class RNNBase(Module):
             input = input.unsqueeze(0 if self.batch_first else 1)
         return is_batched, input
 
-    def _check_input(self, input: Tensor) -> None:
+    def _check_input(self, input: Tensor, packed: bool = False) -> None:
         weight_dtype = self.weight_ih_l0.dtype
         if input.dtype != weight_dtype:
             raise ValueError(
@@ -353,14 +359,17 @@ class RNNBase(Module):
                 f"({dtype_name(weight_dtype)}). Convert input: input.to("
                 f"{dtype_name(weight_dtype)}), or convert model: model.to("
                 f"{dtype_name(input.dtype)})")
-        if input.ndim != 3:
-            raise RuntimeError(f"input must have 3 dimensions, got {input.ndim}")
+        expected = 2 if packed else 3
+        if input.ndim != expected:
+            raise RuntimeError(f"input must have {expected} dimensions, got {input.ndim}")
         if self.input_size != input.shape[-1]:
             raise RuntimeError("input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
 
-    def _expected_hidden_size(self, input: Tensor, size: int) -> tuple[int, int, int]:
-        mini_batch = input.shape[0] if self.batch_first else input.shape[1]
+    def _mini_batch(self, input: Tensor) -> int:
+        return input.shape[0] if self.batch_first else input.shape[1]
+
+    def _expected_hidden_size(self, mini_batch: int, size: int) -> tuple[int, int, int]:
         return (self.num_layers * (2 if self.bidirectional else 1), mini_batch, size)
 
     @staticmethod
@@ -369,21 +378,65 @@ class RNNBase(Module):
         if tuple(hx.shape) != expected:
             raise RuntimeError(message.format(expected, list(hx.shape)))
 
-    def _zeros(self, input: Tensor, size: int) -> Tensor:
-        return zeros(*self._expected_hidden_size(input, size), dtype=input.dtype)
+    def _check_states(self, hx: Any, mini_batch: int) -> None:
+        """PyTorch's ``check_hidden_size`` of ``hx`` (LSTM: of both ``h`` and ``c``)."""
+        if self.mode != "LSTM":
+            self._check_hidden_size(hx, self._expected_hidden_size(mini_batch, self.hidden_size))
+            return
+        self._check_hidden_size(hx[0], self._expected_hidden_size(mini_batch, self._out_size),
+                                "Expected hidden[0] size {}, got {}")
+        self._check_hidden_size(hx[1], self._expected_hidden_size(mini_batch, self.hidden_size),
+                                "Expected hidden[1] size {}, got {}")
+
+    @property
+    def _out_size(self) -> int:
+        return self.proj_size if self.proj_size > 0 else self.hidden_size
+
+    def _zeros(self, input: Tensor, mini_batch: int) -> Any:
+        """The default ``hx``: zeros (LSTM: the pair ``(h, c)``)."""
+        h = zeros(*self._expected_hidden_size(mini_batch, self._out_size), dtype=input.dtype)
+        if self.mode != "LSTM":
+            return h
+        return h, zeros(*self._expected_hidden_size(mini_batch, self.hidden_size),
+                        dtype=input.dtype)
+
+    def _forward_packed(self, input: PackedSequence, hx: Any) -> tuple[PackedSequence, Any]:
+        """The layer over a ``PackedSequence``: ``hx`` (given in the batch's original order)
+        is sorted as the batch was, the result's final states put back in the original order.
+        """
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        sizes = [int(size) for size in batch_sizes.numpy()]
+        lstm = self.mode == "LSTM"
+        if hx is None:
+            hx = self._zeros(data, sizes[0])
+        elif sorted_indices is not None:
+            hx = (tuple(h.index_select(1, sorted_indices) for h in hx) if lstm
+                  else hx.index_select(1, sorted_indices))
+        self._check_input(data, packed=True)
+        self._check_states(hx, sizes[0])
+        output, hidden = self._run(data, hx, sizes)
+        if unsorted_indices is not None:
+            hidden = (tuple(h.index_select(1, unsorted_indices) for h in hidden) if lstm
+                      else hidden.index_select(1, unsorted_indices))
+        return input._with_data(output), hidden
 
     # ------------------------------------------------------------------ the time loop
 
-    def _run(self, input: Tensor, hidden: Tensor | tuple[Tensor, Tensor]) -> tuple[Tensor, Any]:
-        """The stacked, bidirectional loop over a batched input (layout per ``batch_first``)
-        and a hidden state of shape ``(num_layers * num_directions, N, H)`` (a pair ``(h, c)``
-        for an LSTM). Returns the last layer's outputs and the final hidden state(s) in those
-        layouts."""
-        if (input.shape[1] if self.batch_first else input.shape[0]) == 0:
-            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-        lstm = self.mode == "LSTM"
-        if self.batch_first:
-            input = input.transpose(0, 1)
+    def _run(self, input: Tensor, hidden: Any,
+             batch_sizes: list[int] | None = None) -> tuple[Tensor, Any]:
+        """The stacked, bidirectional loop. ``input`` is a batched input (layout per
+        ``batch_first``), or with ``batch_sizes`` a ``PackedSequence``'s data ``(sum of
+        lengths, H_in)``; ``hidden`` has shape ``(num_layers * num_directions, N, H)`` (a pair
+        ``(h, c)`` for an LSTM). Returns the last layer's outputs, laid out as the input, and
+        the final hidden state(s)."""
+        lstm, packed = self.mode == "LSTM", batch_sizes is not None
+        if not packed:
+            if self.batch_first:
+                input = input.transpose(0, 1)
+            if input.shape[0] == 0:
+                raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+            batch_sizes = [input.shape[1]] * input.shape[0]
+        offsets = np.cumsum([0] + batch_sizes).tolist()
         num_directions = 2 if self.bidirectional else 1
         states = hidden if lstm else (hidden,)
         final = [[] for _ in states]
@@ -397,37 +450,68 @@ class RNNBase(Module):
                                    (getattr(self, name) for name in names)))
                 input_gates = F.linear(layer_input, weights["weight_ih"],
                                        weights.get("bias_ih"))
-                state = tuple(each[index] for each in states)
-                output, state = self._direction(input_gates, state if lstm else state[0],
-                                                weights, reverse=direction == 1)
-                outputs.append(output)
-                for kept, value in zip(final, state if lstm else (state,)):
+                steps = ([input_gates[offsets[t]:offsets[t + 1]] for t in range(len(batch_sizes))]
+                         if packed else input_gates.unbind(0))
+                step_outputs, state = self._direction(
+                    steps, batch_sizes, tuple(each[index] for each in states), weights,
+                    reverse=direction == 1)
+                outputs.append(cat(step_outputs, 0) if packed else stack(step_outputs, 0))
+                for kept, value in zip(final, state):
                     kept.append(value)
-            layer_input = outputs[0] if num_directions == 1 else cat(outputs, 2)
+            layer_input = outputs[0] if num_directions == 1 else cat(outputs, -1)
             if self.dropout != 0 and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
-        output = layer_input.transpose(0, 1) if self.batch_first else layer_input
+        output = layer_input.transpose(0, 1) if self.batch_first and not packed else layer_input
         final = tuple(stack(kept, 0) for kept in final)
         return output, final if lstm else final[0]
 
-    def _direction(self, input_gates: Tensor, state: Any, weights: dict[str, Tensor],
-                   reverse: bool) -> tuple[Tensor, Any]:
-        """One layer in one direction: the cell over ``input_gates`` ``(L, N, gates)`` from
-        ``state``; returns the hidden states ``(L, N, H)`` in time order and the last state."""
+    def _step(self, input_gates: Tensor, state: tuple[Tensor, ...],
+              weights: dict[str, Tensor]) -> tuple[Tensor, ...]:
         weight_hh, bias_hh = weights["weight_hh"], weights.get("bias_hh")
-        steps = input_gates.unbind(0)
-        outputs = [None] * len(steps)
-        for time in reversed(range(len(steps))) if reverse else range(len(steps)):
-            if self.mode == "LSTM":
-                state = _lstm_step(steps[time], state, weight_hh, bias_hh,
-                                   weights.get("weight_hr"))
+        if self.mode == "LSTM":
+            return _lstm_step(input_gates, state, weight_hh, bias_hh, weights.get("weight_hr"))
+        if self.mode == "GRU":
+            return (_gru_step(input_gates, state[0], weight_hh, bias_hh),)
+        nonlinearity = "tanh" if self.mode == "RNN_TANH" else "relu"
+        return (_rnn_step(input_gates, state[0], weight_hh, bias_hh, nonlinearity),)
+
+    def _direction(self, steps: Sequence[Tensor], batch_sizes: list[int],
+                   state: tuple[Tensor, ...], weights: dict[str, Tensor],
+                   reverse: bool) -> tuple[list[Tensor], tuple[Tensor, ...]]:
+        """One layer in one direction: the cell over the steps' input gates from ``state``
+        (``(h,)`` or ``(h, c)``, each ``(batch_sizes[0], H)``); returns each step's hidden
+        state, in time order, and the final state.
+
+        With packed input the batch shrinks as sequences end (they are sorted longest first,
+        so the ones ending are the last rows): forwards, an ended sequence's rows leave the
+        state and are kept as its final state; backwards, the loop starts with the sequences
+        running at the last step and each joins, from its initial state, at its own last step.
+        """
+        outputs: list[Tensor | None] = [None] * len(steps)
+        if not reverse:
+            active, ended = batch_sizes[0], []
+            for time, size in enumerate(batch_sizes):
+                if size < active:
+                    ended.append(tuple(part[size:active] for part in state))
+                    state, active = tuple(part[:size] for part in state), size
+                state = self._step(steps[time], state, weights)
                 outputs[time] = state[0]
-            elif self.mode == "GRU":
-                state = outputs[time] = _gru_step(steps[time], state, weight_hh, bias_hh)
-            else:
-                state = outputs[time] = _rnn_step(steps[time], state, weight_hh, bias_hh,
-                                                  "tanh" if self.mode == "RNN_TANH" else "relu")
-        return stack(outputs, 0), state
+            if ended:
+                state = tuple(cat([part] + [rows[k] for rows in reversed(ended)], 0)
+                              for k, part in enumerate(state))
+            return outputs, state
+        initial, active = state, batch_sizes[-1]
+        if active < batch_sizes[0]:
+            state = tuple(part[:active] for part in initial)
+        for time in reversed(range(len(steps))):
+            size = batch_sizes[time]
+            if size > active:
+                state = tuple(cat([part, first[active:size]], 0)
+                              for part, first in zip(state, initial))
+                active = size
+            state = self._step(steps[time], state, weights)
+            outputs[time] = state[0]
+        return outputs, state
 
 
 def _no_projection(kwargs: dict[str, Any], name: str) -> None:
@@ -466,7 +550,8 @@ class RNN(RNNBase):
                          device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(self, input: Tensor | PackedSequence,
+                hx: Tensor | None = None) -> tuple[Tensor | PackedSequence, Tensor]:
         return _forward_single_state(self, input, hx)
 
 
@@ -490,14 +575,17 @@ class GRU(RNNBase):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device=device, dtype=dtype)
 
-    def forward(self, input: Tensor, hx: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    def forward(self, input: Tensor | PackedSequence,
+                hx: Tensor | None = None) -> tuple[Tensor | PackedSequence, Tensor]:
         return _forward_single_state(self, input, hx)
 
 
-def _forward_single_state(module: RNNBase, input: Tensor,
-                          hx: Tensor | None) -> tuple[Tensor, Tensor]:
+def _forward_single_state(module: RNNBase, input: Tensor | PackedSequence,
+                          hx: Tensor | None) -> tuple[Any, Tensor]:
     """``RNN.forward`` and ``GRU.forward`` (one hidden tensor), with PyTorch's checks in
     PyTorch's order."""
+    if isinstance(input, PackedSequence):
+        return module._forward_packed(input, hx)
     is_batched, input = module._prepare(input)
     if hx is not None:
         if not is_batched and hx.ndim != 2:
@@ -508,9 +596,9 @@ def _forward_single_state(module: RNNBase, input: Tensor,
                                f"{hx.ndim}-D tensor")
         hx = hx if is_batched else hx.unsqueeze(1)
     else:
-        hx = module._zeros(input, module.hidden_size)
+        hx = module._zeros(input, module._mini_batch(input))
     module._check_input(input)
-    module._check_hidden_size(hx, module._expected_hidden_size(input, module.hidden_size))
+    module._check_states(hx, module._mini_batch(input))
     output, hidden = module._run(input, hx)
     if not is_batched:
         return output.squeeze(0 if module.batch_first else 1), hidden.squeeze(1)
@@ -539,12 +627,13 @@ class LSTM(RNNBase):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, proj_size, device=device, dtype=dtype)
 
-    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None
-                ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    def forward(self, input: Tensor | PackedSequence, hx: tuple[Tensor, Tensor] | None = None
+                ) -> tuple[Tensor | PackedSequence, tuple[Tensor, Tensor]]:
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         is_batched, input = self._prepare(input)
-        real_hidden_size = self.proj_size if self.proj_size > 0 else self.hidden_size
         if hx is None:
-            hx = (self._zeros(input, real_hidden_size), self._zeros(input, self.hidden_size))
+            hx = self._zeros(input, self._mini_batch(input))
         else:
             hidden, cell = hx
             wanted = 3 if is_batched else 2
@@ -555,10 +644,7 @@ class LSTM(RNNBase):
                     "tensors")
             hx = (hidden, cell) if is_batched else (hidden.unsqueeze(1), cell.unsqueeze(1))
         self._check_input(input)
-        self._check_hidden_size(hx[0], self._expected_hidden_size(input, real_hidden_size),
-                                "Expected hidden[0] size {}, got {}")
-        self._check_hidden_size(hx[1], self._expected_hidden_size(input, self.hidden_size),
-                                "Expected hidden[1] size {}, got {}")
+        self._check_states(hx, self._mini_batch(input))
         output, (hidden, cell) = self._run(input, hx)
         if not is_batched:
             return (output.squeeze(0 if self.batch_first else 1),
