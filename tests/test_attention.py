@@ -11,6 +11,8 @@ import pytest
 import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
 
+from pytorch_errors import error_tests
+
 BOOL_MASK = np.array([[1, 1, 0, 1, 1], [0, 0, 0, 0, 0], [0, 0, 1, 1, 1]], dtype=bool)
 FLOAT_MASK = np.where(BOOL_MASK, 0.25, -np.inf)
 
@@ -184,19 +186,7 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("name, call, error, message", ERRORS, ids=[e[0] for e in ERRORS])
-def test_errors_are_pytorchs(name, call, error, message):
-    with pytest.raises(error) as raised:
-        call(tg)
-    assert str(raised.value) == message
-
-
-@pytest.mark.parametrize("name, call, error, message", ERRORS, ids=[e[0] for e in ERRORS])
-def test_pytorch_raises_the_same(name, call, error, message):
-    torch = pytest.importorskip("torch")
-    with pytest.raises(error) as raised:
-        call(torch)
-    assert str(raised.value) == message
+test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
 
 
 def test_negative_dropout_outside_the_fused_kernel_is_no_dropout():

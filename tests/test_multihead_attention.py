@@ -11,6 +11,8 @@ import pytest
 
 import tinygrad_bn as tg
 
+from pytorch_errors import error_tests
+
 CAUSAL = np.triu(np.ones((3, 3), dtype=bool), 1)  # True: may not attend (PyTorch's MHA)
 
 # (constructor keywords, forward options)
@@ -195,16 +197,4 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("name, call, error, message", ERRORS, ids=[e[0] for e in ERRORS])
-def test_errors_are_pytorchs(name, call, error, message):
-    with pytest.raises(error) as raised:
-        call(tg)
-    assert str(raised.value) == message
-
-
-@pytest.mark.parametrize("name, call, error, message", ERRORS, ids=[e[0] for e in ERRORS])
-def test_pytorch_raises_the_same(name, call, error, message):
-    torch = pytest.importorskip("torch")
-    with pytest.raises(error) as raised:
-        call(torch)
-    assert str(raised.value) == message
+test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)

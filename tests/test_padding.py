@@ -8,6 +8,8 @@ import pytest
 import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
 
+from pytorch_errors import error_tests
+
 # (input shape, pad, mode)
 CASES = [
     ((1, 2, 3), (1, 1), "reflect"), ((1, 2, 3), (2, 2), "reflect"), ((1, 2, 3), (-1, 2), "reflect"),
@@ -181,16 +183,4 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("name, call, error, message", ERRORS, ids=[e[0] for e in ERRORS])
-def test_errors_are_pytorchs(name, call, error, message):
-    with pytest.raises(error) as raised:
-        call(tg)
-    assert str(raised.value) == message
-
-
-@pytest.mark.parametrize("name, call, error, message", ERRORS, ids=[e[0] for e in ERRORS])
-def test_pytorch_raises_the_same(name, call, error, message):
-    torch = pytest.importorskip("torch")
-    with pytest.raises(error) as raised:
-        call(torch)
-    assert str(raised.value) == message
+test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
