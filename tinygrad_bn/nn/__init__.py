@@ -8,7 +8,8 @@ from .activation import (
 from .sparse import Embedding
 from .conv import Conv1d, Conv2d
 from .pooling import (
-    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d,
+    AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d,
+    AvgPool2d, MaxPool1d, MaxPool2d,
 )
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .dropout import Dropout
@@ -27,7 +28,8 @@ __all__ = [
     "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
     "ParameterDict",
     "Conv1d", "Conv2d",
-    "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
+    "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d",
     "ELU", "Hardtanh", "LeakyReLU", "ReLU", "ReLU6", "SiLU", "GELU", "Sigmoid", "Softplus", "Tanh",
     "Softmax", "LogSoftmax",
     "BatchNorm1d", "LayerNorm",
