@@ -433,3 +433,196 @@ def test_reflect_padding_wider_than_the_input_is_refused_as_pytorch_does():
             layer(m.ones(1, 1, 3))
         messages.append(str(info.value))
     assert messages[0] == messages[1]
+
+
+# ---------------------------------------------------------------- transposed convolution
+
+# (name, input shape, weight shape (C_in, C_out / groups, *kernel), keyword arguments, bias)
+TRANSPOSED = [
+    ("plain", (2, 3, 4, 4), (3, 2, 3, 3), {}, True),
+    ("stride_padding_output_padding", (1, 3, 4, 4), (3, 3, 3, 3),
+     {"stride": 2, "padding": 2, "output_padding": 1}, True),
+    ("everything", (2, 2, 4, 4), (2, 2, 4, 5),
+     {"stride": (3, 2), "padding": (1, 2), "output_padding": (2, 3), "groups": 2,
+      "dilation": (4, 4)}, True),
+    ("dilation", (1, 1, 4, 5), (1, 1, 4, 3),
+     {"stride": 2, "padding": 1, "output_padding": 1, "dilation": (2, 3)}, False),
+    ("depthwise", (2, 4, 4, 4), (4, 1, 3, 3), {"groups": 4}, True),
+    ("unbatched", (2, 5, 5), (2, 4, 3, 3), {}, True),
+    ("1d", (2, 2, 4), (2, 2, 4), {"stride": 3, "padding": 1, "output_padding": 2, "groups": 2,
+                                  "dilation": 4}, True),
+    ("1d_unbatched", (4, 5), (4, 8, 3), {}, False),
+]
+TRANSPOSED_IDS = [case[0] for case in TRANSPOSED]
+
+
+def _transposed(module, weight_shape):
+    return module.nn.functional.conv_transpose1d if len(weight_shape) == 3 else \
+        module.nn.functional.conv_transpose2d
+
+
+def _transposed_arrays(input_shape, weight_shape, kwargs, bias, dtype=np.float64):
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(input_shape), rng.standard_normal(weight_shape)]
+    if bias:
+        arrays.append(rng.standard_normal(weight_shape[1] * kwargs.get("groups", 1)))
+    return [a.astype(dtype) for a in arrays]
+
+
+@pytest.mark.parametrize("name, input_shape, weight_shape, kwargs, bias", TRANSPOSED,
+                         ids=TRANSPOSED_IDS)
+def test_transposed_gradcheck(name, input_shape, weight_shape, kwargs, bias):
+    tensors = [tg.tensor(a, requires_grad=True)
+               for a in _transposed_arrays(input_shape, weight_shape, kwargs, bias)]
+    function = _transposed(tg, weight_shape)
+    assert tg.gradcheck(lambda *xs: function(*xs, **kwargs), tensors)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name, input_shape, weight_shape, kwargs, bias", TRANSPOSED,
+                         ids=TRANSPOSED_IDS)
+def test_transposed_matches_pytorch(name, input_shape, weight_shape, kwargs, bias, dtype):
+    torch = pytest.importorskip("torch")
+    arrays = _transposed_arrays(input_shape, weight_shape, kwargs, bias, np.dtype(dtype))
+    ours = [tg.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out = _transposed(tg, weight_shape)(*ours, **kwargs)
+    expected = _transposed(torch, weight_shape)(*theirs, **kwargs)
+    tolerance = {"rtol": 1e-10, "atol": 1e-12} if dtype == "float64" else \
+        {"rtol": 1e-5, "atol": 1e-5}
+    assert tuple(out.shape) == tuple(expected.shape)
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), **tolerance)
+    grad = np.random.default_rng(1).standard_normal(tuple(expected.shape)).astype(dtype)
+    out.backward(tg.tensor(grad))
+    expected.backward(torch.tensor(grad))
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(), **tolerance)
+
+
+def test_transposed_is_the_adjoint_of_convolution():
+    """<conv2d(x, w), y> = <x, conv_transpose2d(y, w)>: the transposed convolution is the
+    gradient of the convolution with respect to its input."""
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.standard_normal((2, 3, 9, 8)))
+    w = tg.tensor(rng.standard_normal((4, 3, 3, 2)))
+    arguments = {"stride": (2, 3), "padding": (1, 1), "dilation": (1, 2)}
+    y = tg.tensor(rng.standard_normal(tuple(tg.nn.functional.conv2d(x, w, **arguments).shape)))
+    back = tg.nn.functional.conv_transpose2d(y, w, output_padding=(0, 1), **arguments)
+    assert back.shape == x.shape
+    left = (tg.nn.functional.conv2d(x, w, **arguments) * y).sum().item()
+    assert left == pytest.approx((x * back).sum().item(), rel=1e-12)
+
+
+TRANSPOSED_ERRORS = [
+    ("input_dims", lambda m: m.nn.functional.conv_transpose2d(m.ones(4, 5), m.ones(4, 3, 3, 3)),
+     RuntimeError, "Expected 3D (unbatched) or 4D (batched) input to conv_transpose2d, but got "
+     "input of size: [4, 5]"),
+    ("channels", lambda m: m.nn.functional.conv_transpose2d(m.ones(2, 4, 5, 5),
+                                                            m.ones(3, 3, 3, 3)), RuntimeError,
+     "Given transposed=1, weight of size [3, 3, 3, 3], expected input[2, 4, 5, 5] to have 3 "
+     "channels, but got 4 channels instead"),
+    ("bias", lambda m: m.nn.functional.conv_transpose2d(m.ones(2, 4, 5, 5), m.ones(4, 3, 3, 3),
+                                                        m.ones(4)), RuntimeError,
+     "Given transposed=1, weight of size [4, 3, 3, 3], expected bias to be 1-dimensional with 3 "
+     "elements, but got bias of size [4] instead"),
+    ("groups", lambda m: m.nn.functional.conv_transpose2d(m.ones(2, 4, 5, 5), m.ones(4, 3, 3, 3),
+                                                          groups=3), RuntimeError,
+     "Given groups=3, expected weight to be divisible by 3 at dimension 0, but got weight of "
+     "size [[4, 3, 3, 3]] instead"),
+    ("groups_zero", lambda m: m.nn.functional.conv_transpose2d(m.ones(2, 4, 5, 5),
+                                                               m.ones(4, 3, 3, 3), groups=0),
+     RuntimeError, "non-positive groups is not supported"),
+    ("output_padding_negative", lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(2, 4, 5, 5), m.ones(4, 3, 3, 3), output_padding=-1), RuntimeError,
+     "negative output_padding is not supported"),
+    ("output_padding_big", lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(2, 4, 5, 5), m.ones(4, 3, 3, 3), stride=2, output_padding=2), RuntimeError,
+     "output padding must be smaller than either stride or dilation, but got "
+     "output_padding_height: 2 output_padding_width: 2 stride_height: 2 stride_width: 2 "
+     "dilation_height: 1 dilation_width: 1"),
+    ("output_padding_length", lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(2, 4, 5, 5), m.ones(4, 3, 3, 3), output_padding=(1, 1, 1)), RuntimeError,
+     "expected output_padding to be a single integer value or a list of 2 values to match the "
+     "convolution dimensions, but got output_padding=[1, 1, 1]"),
+    ("output_too_small", lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(1, 4, 1, 1), m.ones(4, 3, 3, 3), padding=2), RuntimeError,
+     "Given input size per channel: (1 x 1). Calculated output size per channel: (-1 x -1). "
+     "Output size is too small"),
+    ("weight_input_dims", lambda m: m.nn.functional.conv_transpose1d(m.ones(1, 4, 5),
+                                                                     m.ones(4, 3, 3, 3)),
+     RuntimeError, "Expected 4-dimensional input for 4-dimensional weight [4, 3, 3, 3], but got "
+     "3-dimensional input of size [1, 4, 5] instead"),
+    ("integer_input_float_weight", lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(2, 4, 5, 5, dtype=m.int64), m.ones(4, 3, 3, 3)), RuntimeError,
+     "expected scalar type Long but found Float"),
+    ("int32", lambda m: m.nn.functional.conv_transpose2d(m.ones(2, 4, 5, 5, dtype=m.int32),
+                                                         m.ones(4, 3, 3, 3, dtype=m.int32)),
+     NotImplementedError, "\"slow_conv_transpose2d_out_cpu\" not implemented for 'Int'"),
+    ("dilation_zero", lambda m: m.nn.functional.conv_transpose2d(
+        m.ones(2, 4, 5, 5), m.ones(4, 3, 3, 3), dilation=0), RuntimeError,
+     "could not create a primitive descriptor for the deconvolution forward propagation "
+     "primitive. Run workload with environment variable ONEDNN_VERBOSE=all to get additional "
+     "diagnostic information."),
+    ("module_padding_mode", lambda m: m.nn.ConvTranspose2d(4, 6, 3, padding_mode="reflect"),
+     ValueError, 'Only "zeros" padding mode is supported for ConvTranspose2d'),
+    ("module_output_size", lambda m: m.nn.ConvTranspose2d(4, 6, 3, stride=2)(
+        m.ones(2, 4, 5, 5), output_size=(14, 14)), ValueError,
+     "requested an output size of (14, 14), but valid sizes range from [11, 11] to [12, 12] "
+     "(for an input of torch.Size([5, 5]))"),
+]
+
+
+@pytest.mark.parametrize("name, call, error, message", TRANSPOSED_ERRORS,
+                         ids=[e[0] for e in TRANSPOSED_ERRORS])
+def test_transposed_error(name, call, error, message):
+    with pytest.raises(error) as info:
+        call(tg)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize("name, call, error, message", TRANSPOSED_ERRORS,
+                         ids=[e[0] for e in TRANSPOSED_ERRORS])
+def test_transposed_pytorch_raises_the_same(name, call, error, message):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(error) as info:
+        call(torch)
+    assert str(info.value).split("\n")[0] == message
+
+
+@pytest.mark.parametrize("make", [
+    lambda m: m.nn.ConvTranspose2d(4, 6, 3),
+    lambda m: m.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1, groups=2,
+                                   bias=False, dilation=2),
+    lambda m: m.nn.ConvTranspose1d(4, 6, 3, stride=3, output_padding=2),
+])
+def test_transposed_module_matches_pytorch(make):
+    torch = pytest.importorskip("torch")
+    ours, theirs = make(tg).double(), make(torch).double()
+    assert repr(ours) == repr(theirs)
+    ours.load_state_dict({k: tg.tensor(v.detach().numpy()) for k, v in
+                          theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 4) + (5,) * ours._dims)
+    np.testing.assert_allclose(ours(tg.tensor(x)).detach().numpy(),
+                               theirs(torch.tensor(x)).detach().numpy(), rtol=1e-12)
+    target = tuple(theirs(torch.tensor(x)).shape[2:])
+    wanted = tuple(size - extra for size, extra in zip(target, ours.output_padding))
+    np.testing.assert_allclose(
+        ours(tg.tensor(x), output_size=wanted).detach().numpy(),
+        theirs(torch.tensor(x), output_size=wanted).detach().numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"stride": 2, "padding": 1, "output_padding": 1},  # PyTorch's oneDNN path: rounded once
+    {"stride": (3, 2), "padding": (1, 2), "output_padding": (2, 3), "groups": 2,
+     "dilation": (4, 4)},  # its fallback (output_padding >= stride): every addition rounded
+])
+def test_transposed_float16_rounds_as_pytorch(kwargs):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((2, 2, 6, 6)) * 4).astype(np.float16)
+    w = (rng.standard_normal((2, 4 // kwargs.get("groups", 1), 4, 5)) * 4).astype(np.float16)
+    out = tg.nn.functional.conv_transpose2d(tg.tensor(x), tg.tensor(w), **kwargs)
+    expected = torch.nn.functional.conv_transpose2d(torch.tensor(x), torch.tensor(w), **kwargs)
+    assert out.dtype == tg.float16
+    np.testing.assert_allclose(out.numpy().astype(np.float64),
+                               expected.numpy().astype(np.float64), rtol=1e-3, atol=1e-5)

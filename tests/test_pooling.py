@@ -1,7 +1,8 @@
-"""Pooling: ``max_pool1d/2d``, ``avg_pool1d/2d``, ``adaptive_avg_pool1d/2d`` and their
-modules. One table of cases, each gradient-checked in float64 against finite differences and
-compared with PyTorch (values, indices, gradients) when it is installed; ties, NaN and
-all--inf windows as PyTorch's CPU kernel picks them; every error message; module reprs."""
+"""Pooling: ``max_pool1d/2d``, ``avg_pool1d/2d``, ``adaptive_avg_pool1d/2d``,
+``adaptive_max_pool1d/2d`` and their modules. One table of cases, each gradient-checked in
+float64 against finite differences and compared with PyTorch (values, indices, gradients)
+when it is installed; ties, NaN and all--inf windows as PyTorch's CPU kernel picks them; every
+error message; module reprs."""
 
 import numpy as np
 import pytest
@@ -35,6 +36,12 @@ CASES = [
     ("adaptive_avg_pool2d", (1, 2, 4, 3), ((1, 1),), {}),
     ("adaptive_avg_pool1d", (3, 8, 7), (3,), {}),
     ("adaptive_avg_pool1d", (8, 7), ((5,),), {}),
+    ("adaptive_max_pool2d", (2, 3, 8, 7), ((5, None), True), {}),
+    ("adaptive_max_pool2d", (3, 8, 7), (3,), {}),
+    ("adaptive_max_pool2d", (1, 2, 4, 3), (5,), {"return_indices": True}),
+    ("adaptive_max_pool2d", (2, 2, 5, 6), ((1, 1),), {}),
+    ("adaptive_max_pool1d", (3, 8, 7), (3, True), {}),
+    ("adaptive_max_pool1d", (8, 7), ((5,),), {}),
 ]
 IDS = [f"{name}-{index}" for index, (name, *_) in enumerate(CASES)]
 
@@ -102,6 +109,23 @@ def _pool_both(values, function, *args, **kwargs):
 def test_max_pool_picks_as_pytorch(values, args, kwargs):
     (ours, theirs) = _pool_both(values, "max_pool2d", *args, **kwargs)
     for mine, reference in zip(ours, theirs):
+        np.testing.assert_array_equal(mine, reference)
+
+
+@pytest.mark.parametrize("values", [
+    [[[[1.0, np.nan, np.nan], [2.0, 2.0, 2.0], [3.0, 3.0, 3.0]]]],
+    [[[[1.0, 1.0, 1.0], [1.0, 1.0, 1.0], [1.0, 1.0, 1.0]]]],
+    [[[[-np.inf] * 3] * 3]],
+])
+def test_adaptive_max_pool_picks_as_pytorch(values):
+    torch = pytest.importorskip("torch")
+    results = []
+    for module in (tg, torch):
+        x = module.tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+        out, indices = module.nn.functional.adaptive_max_pool2d(x, 2, return_indices=True)
+        out.sum().backward()  # overlapping windows: a shared maximum gets both gradients
+        results.append((out.detach().numpy(), indices.numpy(), x.grad.numpy()))
+    for mine, reference in zip(*results):
         np.testing.assert_array_equal(mine, reference)
 
 
@@ -323,6 +347,29 @@ ERRORS = [
     ("adaptive2_integer", lambda m: m.nn.functional.adaptive_avg_pool2d(
         m.ones(1, 2, 3, 3, dtype=m.int64), 2), NotImplementedError,
      "\"adaptive_avg_pool2d\" not implemented for 'Long'"),
+    ("adaptive_max2_dims", lambda m: m.nn.functional.adaptive_max_pool2d(m.ones(6, 6), 2),
+     RuntimeError, "adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: [6, 6]"),
+    ("adaptive_max2_length", lambda m: m.nn.functional.adaptive_max_pool2d(m.ones(*X), ()),
+     RuntimeError, "adaptive_max_pool2d(): internal error: output_size.size() must be 2"),
+    ("adaptive_max2_negative", lambda m: m.nn.functional.adaptive_max_pool2d(m.ones(1, 1, 1, 1),
+                                                                             (2, -3)),
+     RuntimeError, "Trying to create tensor with negative dimension -3: [1, 1, 2, -3]"),
+    ("adaptive_max2_empty_plane", lambda m: m.nn.functional.adaptive_max_pool2d(
+        m.ones(1, 0, 3, 3), 2), RuntimeError,
+     "adaptive_max_pool2d(): Expected input to have non-zero size for non-batch dimensions, but "
+     "input has sizes [1, 0, 3, 3] with dimension 1 being empty"),
+    ("adaptive_max2_integer", lambda m: m.nn.functional.adaptive_max_pool2d(
+        m.ones(1, 2, 3, 3, dtype=m.int64), 2, True), NotImplementedError,
+     "\"adaptive_max_pool2d\" not implemented for 'Long'"),
+    ("adaptive_max1_length", lambda m: m.nn.functional.adaptive_max_pool1d(m.ones(1, 2, 3), ()),
+     RuntimeError, "adaptive_max_pool1d() argument 'output_size' should contain one int (got "
+     "0)"),
+    ("adaptive_max1_negative", lambda m: m.nn.functional.adaptive_max_pool1d(m.ones(1, 1, 1),
+                                                                             (-1,)),
+     RuntimeError, "Trying to create tensor with negative dimension -1: [1, 1, 1, -1]"),
+    ("adaptive_max1_empty", lambda m: m.nn.functional.adaptive_max_pool1d(m.ones(1, 2, 0), 2),
+     RuntimeError, "adaptive_max_pool1d(): Expected input to have non-zero size for non-batch "
+     "dimensions, but input has sizes [1, 2, 0] with dimension 2 being empty"),
     ("adaptive1_length", lambda m: m.nn.functional.adaptive_avg_pool1d(m.ones(1, 2, 3), ()),
      RuntimeError, "adaptive_avg_pool1d() argument 'output_size' should contain one int (got "
      "0)"),
@@ -365,6 +412,8 @@ def test_pytorch_raises_the_same(name, call, error, message):
     (lambda m: m.nn.AdaptiveAvgPool2d((3, None)), (1, 3, 5, 6)),
     (lambda m: m.nn.AdaptiveAvgPool2d(1), (3, 5, 6)),
     (lambda m: m.nn.AdaptiveAvgPool1d(3), (1, 3, 5)),
+    (lambda m: m.nn.AdaptiveMaxPool2d((3, None), return_indices=True), (1, 3, 5, 6)),
+    (lambda m: m.nn.AdaptiveMaxPool1d(3), (3, 5)),
 ])
 def test_modules_match_pytorch(make, shape):
     torch = pytest.importorskip("torch")

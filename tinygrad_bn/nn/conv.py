@@ -1,6 +1,7 @@
-"""Convolution layers: ``conv1d`` and ``conv2d`` (re-exported by ``nn.functional``) and the
-modules ``Conv1d`` and ``Conv2d``, with PyTorch's arguments, checks, messages and
-initialisation. Both run the one op ``ops.Convolution``."""
+"""Convolution layers: ``conv1d``, ``conv2d``, ``conv_transpose1d`` and ``conv_transpose2d``
+(re-exported by ``nn.functional``) and the modules ``Conv1d``, ``Conv2d``,
+``ConvTranspose1d`` and ``ConvTranspose2d``, with PyTorch's arguments, checks, messages and
+initialisation. They run the ops ``Convolution`` and ``ConvolutionTranspose``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from .. import dtypes
 from ..device import DeviceLike, check_device
 from ..dtypes import DTypeLike
 from ..autograd.graph import tensor_type_name
-from ..ops.convolution import Convolution
+from ..ops.convolution import Convolution, ConvolutionTranspose
+from ..printing import Size
 from ..tensor import Tensor, qualified_type_name
 from . import init
 from .functional_padding import pad
@@ -209,6 +211,127 @@ def _checked(input, weight, bias, stride, padding, dilation, groups):
     return stride, tuple(padding), dilation
 
 
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: IntOrTuple = 1, padding: IntOrTuple = 0,
+                     output_padding: IntOrTuple = 0, groups: int = 1,
+                     dilation: IntOrTuple = 1) -> Tensor:
+    """1-D transposed convolution, PyTorch's ``F.conv_transpose1d`` (note its argument order:
+    ``groups`` before ``dilation``): ``input`` ``(N, C_in, L)`` or ``(C_in, L)``, ``weight``
+    ``(C_in, C_out / groups, K)``; see ``conv_transpose2d``."""
+    return _convolution_transpose("conv_transpose1d", 1, input, weight, bias, stride, padding,
+                                  output_padding, groups, dilation)
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: IntOrTuple = 1, padding: IntOrTuple = 0,
+                     output_padding: IntOrTuple = 0, groups: int = 1,
+                     dilation: IntOrTuple = 1) -> Tensor:
+    """2-D transposed convolution ("deconvolution"), PyTorch's ``F.conv_transpose2d``: the
+    gradient of ``conv2d`` with respect to its input, as a layer that upsamples. ``input``
+    ``(N, C_in, H, W)`` or ``(C_in, H, W)``, ``weight`` ``(C_in, C_out / groups, kH, kW)``,
+    ``bias`` ``(C_out,)``; output ``H_out = (H - 1) stride - 2 padding + dilation (kH - 1) +
+    output_padding + 1`` (the same for ``W``), ``output_padding`` smaller than the stride or
+    the dilation. See ``ops.ConvolutionTranspose``."""
+    return _convolution_transpose("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                                  output_padding, groups, dilation)
+
+
+def _convolution_transpose(name, dims, input, weight, bias, stride, padding, output_padding,
+                           groups, dilation):
+    for position, (argument, value) in enumerate((("input", input), ("weight", weight)), 1):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be "
+                            f"Tensor, not {qualified_type_name(value)}")
+    for argument, value in (("stride", stride), ("padding", padding),
+                            ("output_padding", output_padding), ("dilation", dilation)):
+        if not _ints(value):
+            raise TypeError(f"{name}(): argument '{argument}' must be tuple of ints, not "
+                            f"{qualified_type_name(value)}")
+    if input.ndim not in (dims + 1, dims + 2):
+        raise RuntimeError(f"Expected {dims + 1}D (unbatched) or {dims + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    stride, padding, output_padding, dilation = (
+        (v,) * dims if not isinstance(v, (list, tuple)) else v
+        for v in (stride, padding, output_padding, dilation))
+    unbatched = input.ndim == dims + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    if weight.ndim <= 2:
+        raise RuntimeError("weight should have at least three dimensions")
+    if groups <= 0:
+        raise RuntimeError("non-positive groups is not supported")
+    k = weight.ndim - 2
+    stride, padding, dilation, output_padding = (
+        _expanded(v, label, k) for v, label in ((stride, "stride"), (padding, "padding"),
+                                                (dilation, "dilation"),
+                                                (output_padding, "output_padding")))
+    if any(p < 0 for p in padding):
+        raise RuntimeError("negative padding is not supported")
+    if any(p < 0 for p in output_padding):
+        raise RuntimeError("negative output_padding is not supported")
+    if any(s <= 0 for s in stride):
+        raise RuntimeError("non-positive stride is not supported")
+    if any(d < 0 for d in dilation):
+        raise RuntimeError("dilation should be greater than zero")
+    shape = list(weight.shape)
+    if weight.ndim != input.ndim:
+        raise RuntimeError(f"Expected {weight.ndim}-dimensional input for {weight.ndim}-"
+                           f"dimensional weight {shape}, but got {input.ndim}-dimensional input "
+                           f"of size {list(input.shape)} instead")
+    if shape[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {shape} instead")
+    if shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size [{shape}] instead")
+    if input.shape[1] != shape[0]:
+        raise RuntimeError(f"Given transposed=1, weight of size {shape}, expected "
+                           f"input{list(input.shape)} to have {shape[0]} channels, but got "
+                           f"{input.shape[1]} channels instead")
+    if bias is not None and (bias.ndim != 1 or bias.shape[0] != shape[1] * groups):
+        raise RuntimeError(f"Given transposed=1, weight of size {shape}, expected bias to be "
+                           f"1-dimensional with {shape[1] * groups} elements, but got bias of "
+                           f"size {list(bias.shape)} instead")
+    for label, other in (("weight", weight), ("bias", bias)):
+        if other is not None and other.dtype != input.dtype:
+            if dtypes.is_floating(input.dtype):
+                raise RuntimeError(
+                    f"Input type ({tensor_type_name(input.dtype)}) and {label} type "
+                    f"({tensor_type_name(other.dtype)}) should be the same or input should be "
+                    f"a MKLDNN tensor and {label} is a dense tensor")
+            raise RuntimeError(f"expected scalar type {dtypes.scalar_type_name(input.dtype)} but "
+                               f"found {dtypes.scalar_type_name(other.dtype)}")
+    if any(d == 0 for d in dilation):
+        raise RuntimeError("could not create a primitive descriptor for the deconvolution forward "
+                           "propagation primitive. Run workload with environment variable "
+                           "ONEDNN_VERBOSE=all to get additional diagnostic information.")
+    # PyTorch's 1-D transposed convolution is its 2-D one on a height of 1
+    planar = ([0] * (2 - k) + list(output_padding), [1] * (2 - k) + list(stride),
+              [1] * (2 - k) + list(dilation))
+    if any(o >= s and o >= d for o, s, d in zip(*planar)):
+        (oh, ow), (sh, sw), (dh, dw) = planar[0][-2:], planar[1][-2:], planar[2][-2:]
+        raise RuntimeError(
+            "output padding must be smaller than either stride or dilation, but got "
+            f"output_padding_height: {oh} output_padding_width: {ow} stride_height: {sh} "
+            f"stride_width: {sw} dilation_height: {dh} dilation_width: {dw}")
+    out = [(size - 1) * s - 2 * p + d * (kk - 1) + o + 1 for size, kk, s, p, o, d in zip(
+        input.shape[2:], shape[2:], stride, padding, output_padding, dilation)]
+    if any(size < 1 for size in out):
+        raise RuntimeError(
+            f"Given input size per channel: ({' x '.join(map(str, input.shape[2:]))}). "
+            f"Calculated output size per channel: ({' x '.join(map(str, out))}). Output size "
+            "is too small")
+    if input.dtype not in (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int64):
+        raise dtypes.not_implemented(f"slow_conv_transpose{max(k, 2)}d_out_cpu", input.dtype)
+    arguments = {"stride": stride, "padding": padding, "output_padding": output_padding,
+                 "dilation": dilation, "groups": int(groups)}
+    if bias is None:
+        result = ConvolutionTranspose.apply(input, weight, **arguments)
+    else:
+        result = ConvolutionTranspose.apply(input, weight, bias, **arguments)
+    return result.squeeze(0) if unbatched else result
+
+
 class _ConvNd(Module):
     """What ``Conv1d`` and ``Conv2d`` share (PyTorch's ``_ConvNd``): argument checks,
     parameters, initialisation, padding modes and ``extra_repr``."""
@@ -261,10 +384,13 @@ class _ConvNd(Module):
         self._reversed_padding_repeated_twice = widths if isinstance(padding, str) else \
             tuple(widths)
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
-        self.weight = Parameter(np.empty((out_channels, in_channels // groups, *kernel_size),
-                                         dtype=dtype))
+        self.weight = Parameter(np.empty(
+            self._weight_shape(in_channels, out_channels, groups, kernel_size), dtype=dtype))
         self.bias = Parameter(np.empty(out_channels, dtype=dtype)) if bias else None
         self.reset_parameters()
+
+    def _weight_shape(self, in_channels, out_channels, groups, kernel_size):
+        return (out_channels, in_channels // groups, *kernel_size)
 
     def reset_parameters(self) -> None:
         """PyTorch's initialisation: the weight from ``kaiming_uniform_(a=sqrt(5))``, i.e.
@@ -293,6 +419,8 @@ class _ConvNd(Module):
             text += f", padding={self.padding}"
         if self.dilation != (1,) * len(self.dilation):
             text += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * len(self.output_padding):
+            text += f", output_padding={self.output_padding}"
         if self.groups != 1:
             text += f", groups={self.groups}"
         if self.bias is None:
@@ -332,3 +460,73 @@ class Conv2d(_ConvNd):
 
     _dims = 2
     _function = staticmethod(conv2d)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """What ``ConvTranspose1d`` and ``ConvTranspose2d`` share (PyTorch's
+    ``_ConvTransposeNd``): ``weight`` is ``(in_channels, out_channels / groups, *kernel)``,
+    ``output_padding`` lengthens the output, only ``padding_mode='zeros'``, and ``forward``
+    may take the ``output_size`` wanted instead."""
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrTuple,
+                 stride: IntOrTuple = 1, padding: IntOrTuple = 0,
+                 output_padding: IntOrTuple = 0, groups: int = 1, bias: bool = True,
+                 dilation: IntOrTuple = 1, padding_mode: str = "zeros",
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        if isinstance(padding, str):
+            raise ValueError(f"{type(self).__name__} does not support a padding string, got "
+                             f"{padding!r}")
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, device, dtype)
+        self.transposed = True
+        self.output_padding = _module_tuple(output_padding, self._dims)
+
+    def _weight_shape(self, in_channels, out_channels, groups, kernel_size):
+        return (in_channels, out_channels // groups, *kernel_size)
+
+    def _output_padding(self, input, output_size):
+        """PyTorch's ``_output_padding``: the ``output_padding`` that gives ``output_size``
+        (the last ``dims`` sizes of it), within the range of sizes the input allows."""
+        if output_size is None:
+            return self.output_padding
+        dims = self._dims
+        output_size = list(output_size)[-dims:]
+        if len(output_size) != dims:
+            raise ValueError(f"ConvTranspose{dims}D: for {input.ndim}D input, output_size must "
+                             f"have {dims} or {input.ndim} elements (got {len(output_size)})")
+        smallest = [(size - 1) * s - 2 * p + d * (k - 1) + 1 for size, s, p, d, k in zip(
+            input.shape[-dims:], self.stride, self.padding, self.dilation, self.kernel_size)]
+        largest = [low + s - 1 for low, s in zip(smallest, self.stride)]
+        for size, low, high in zip(output_size, smallest, largest):
+            if not low <= size <= high:
+                raise ValueError(
+                    f"requested an output size of {tuple(output_size)}, but valid sizes range "
+                    f"from {smallest} to {largest} (for an input of "
+                    f"{Size(input.shape[-dims:])})")
+        return tuple(size - low for size, low in zip(output_size, smallest))
+
+    def forward(self, input: Tensor, output_size: list[int] | None = None) -> Tensor:
+        output_padding = self._output_padding(input, output_size)
+        return type(self)._function(input, self.weight, self.bias, self.stride, self.padding,
+                                    output_padding, self.groups, self.dilation)
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """1-D transposed convolution layer (PyTorch's ``nn.ConvTranspose1d``): input ``(N, C_in,
+    L)`` or ``(C_in, L)``; see ``ConvTranspose2d``."""
+
+    _dims = 1
+    _function = staticmethod(conv_transpose1d)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """2-D transposed convolution layer (PyTorch's ``nn.ConvTranspose2d``):
+    ``F.conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups,
+    dilation)`` with ``weight`` ``(in_channels, out_channels / groups, kH, kW)`` and ``bias``
+    ``(out_channels,)``, initialised as PyTorch's (``kaiming_uniform_(a=sqrt(5))`` over its
+    fan-in, ``weight.shape[1] * kH * kW``, then the bias in the same range). ``forward(input,
+    output_size=None)``: an ``output_size`` picks the ``output_padding`` that reaches it."""
+
+    _dims = 2
+    _function = staticmethod(conv_transpose2d)

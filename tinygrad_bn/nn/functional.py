@@ -29,9 +29,12 @@ from ..shapes import ShapeLike, normalize_dim
 from ..tensor import Tensor, constant_tensor, in_opmath, qualified_type_name, where
 
 # Convolution and pooling are functions of nn.functional in PyTorch; they live in their own files.
-from .conv import conv1d, conv2d  # noqa: E402,F401
+from .conv import (  # noqa: E402,F401
+    conv1d, conv2d, conv_transpose1d, conv_transpose2d,
+)
 from .pooling import (  # noqa: E402,F401
-    adaptive_avg_pool1d, adaptive_avg_pool2d, avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
+    adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
+    avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
 )
 
 # Attention, in a file of its own (what Transformers need beyond the layers here).

@@ -1,7 +1,7 @@
-"""Pooling layers: ``max_pool1d/2d``, ``avg_pool1d/2d`` and ``adaptive_avg_pool1d/2d``
-(re-exported by ``nn.functional``) and their modules, with PyTorch's arguments, checks and
-messages. The 1-D forms run the 2-D ops on the input with a height of 1, as PyTorch does
-(``unsqueeze(-2)``), after their own checks."""
+"""Pooling layers: ``max_pool1d/2d``, ``avg_pool1d/2d``, ``adaptive_avg_pool1d/2d`` and
+``adaptive_max_pool1d/2d`` (re-exported by ``nn.functional``) and their modules, with
+PyTorch's arguments, checks and messages. The 1-D forms run the 2-D ops on the input with a
+height of 1, as PyTorch does (``unsqueeze(-2)``), after their own checks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from typing import Union
 
 from .. import dtypes
 from ..ops.derived import Derived
-from ..ops.pooling import AdaptiveAvgPool, AvgPool, MaxPool, max_pool_indices
+from ..ops.pooling import (
+    AdaptiveAvgPool, AdaptiveMaxPool, AvgPool, MaxPool, adaptive_max_pool_indices,
+    max_pool_indices,
+)
 from ..tensor import Tensor
 from .module import Module
 
@@ -241,14 +244,18 @@ def adaptive_avg_pool2d(input: Tensor, output_size: IntOrTuple) -> Tensor:
     size), PyTorch's ``F.adaptive_avg_pool2d``: output element ``i`` along a dim of size ``L``
     averages input elements ``floor(i L / O)`` to ``ceil((i + 1) L / O)``. Input ``(N, C, H,
     W)`` or ``(C, H, W)``, floating."""
-    if isinstance(output_size, (list, tuple)):
-        if input.ndim <= len(output_size):
-            raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
-        sizes = [input.shape[-len(output_size) + i] if v is None else v
-                 for i, v in enumerate(output_size)] if output_size else []
-    else:
-        sizes = [output_size, output_size]
-    return _adaptive_avg_pool2d(input, sizes)
+    return _adaptive_avg_pool2d(input, _adaptive_sizes(input, output_size))
+
+
+def _adaptive_sizes(input, output_size):
+    """``output_size`` as a list, each ``None`` replaced by the input's size there (PyTorch's
+    ``_list_with_default``, with its ValueError)."""
+    if not isinstance(output_size, (list, tuple)):
+        return [output_size, output_size]
+    if input.ndim <= len(output_size):
+        raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
+    return [input.shape[-len(output_size) + i] if v is None else v
+            for i, v in enumerate(output_size)] if output_size else []
 
 
 def _adaptive_avg_pool2d(input, sizes):
@@ -278,6 +285,65 @@ def adaptive_avg_pool1d(input: Tensor, output_size: IntOrTuple) -> Tensor:
     sizes = _list(output_size)
     _check_1d("adaptive_avg_pool1d", input, (("output_size", sizes),))
     return _adaptive_avg_pool2d(input.unsqueeze(-2), [1, sizes[0]]).squeeze(-2)
+
+
+def adaptive_max_pool2d(input: Tensor, output_size: IntOrTuple,
+                        return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Max pooling to ``output_size`` (an int, or a pair whose ``None`` keeps that input size),
+    PyTorch's ``F.adaptive_max_pool2d``: output element ``i`` along a dim of size ``L`` is the
+    maximum of input elements ``floor(i L / O)`` to ``ceil((i + 1) L / O)``. Input ``(N, C, H,
+    W)`` or ``(C, H, W)``, floating; ``return_indices`` also returns where each maximum is
+    (flat ``h * W + w``, int64). Ties and NaN as ``max_pool2d``."""
+    return _adaptive_max_pool2d(input, _adaptive_sizes(input, output_size), return_indices)
+
+
+def _adaptive_max_pool2d(input, sizes, return_indices):
+    shape, ndim = input.shape, input.ndim
+    if ndim not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: "
+                           f"{list(shape)}")
+    _check_non_empty("adaptive_max_pool2d", shape)
+    if len(sizes) != 2:
+        raise RuntimeError("adaptive_max_pool2d(): internal error: output_size.size() must be 2")
+    out_shape = list(shape[:-2]) + [int(size) for size in sizes]
+    for size in out_shape:
+        if size < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {size}: "
+                               f"{out_shape}")
+    if not dtypes.is_floating(input.dtype):
+        raise dtypes.not_implemented("adaptive_max_pool2d", input.dtype)
+    output_size = tuple(out_shape[-2:])
+
+    def pool(batch):
+        values = AdaptiveMaxPool.apply(batch, output_size=output_size)
+        if not return_indices:
+            return values
+        return values, Derived.apply(batch, function=adaptive_max_pool_indices,
+                                     keywords={"output_size": output_size})
+
+    return _batched(input, pool)
+
+
+def _check_non_empty(name, shape):
+    """PyTorch's adaptive max pools: every dim after the first must be non-empty."""
+    for dim in range(1, len(shape)):
+        if shape[dim] == 0:
+            raise RuntimeError(f"{name}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {list(shape)} with dimension "
+                               f"{dim} being empty")
+
+
+def adaptive_max_pool1d(input: Tensor, output_size: IntOrTuple,
+                        return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """``adaptive_max_pool2d`` along the last dim of an ``(N, C, L)`` or ``(C, L)`` input
+    (PyTorch's ``F.adaptive_max_pool1d``)."""
+    sizes = _list(output_size)
+    _check_1d("adaptive_max_pool1d", input, (("output_size", sizes),))
+    _check_non_empty("adaptive_max_pool1d", input.shape)
+    result = _adaptive_max_pool2d(input.unsqueeze(-2), [1, sizes[0]], return_indices)
+    if return_indices:
+        return result[0].squeeze(-2), result[1].squeeze(-2)
+    return result.squeeze(-2)
 
 
 # --------------------------------------------------------------------------- modules
@@ -379,3 +445,25 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
     """``F.adaptive_avg_pool1d`` as a layer (PyTorch's ``nn.AdaptiveAvgPool1d``)."""
 
     _function = staticmethod(adaptive_avg_pool1d)
+
+
+class AdaptiveMaxPool2d(Module):
+    """``F.adaptive_max_pool2d`` as a layer (PyTorch's ``nn.AdaptiveMaxPool2d``)."""
+
+    _function = staticmethod(adaptive_max_pool2d)
+
+    def __init__(self, output_size: IntOrTuple, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
+        return type(self)._function(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """``F.adaptive_max_pool1d`` as a layer (PyTorch's ``nn.AdaptiveMaxPool1d``)."""
+
+    _function = staticmethod(adaptive_max_pool1d)

@@ -9,7 +9,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.graph import Op
-from .opmath import opmath
+from .opmath import opmath, opmath_backward, widen
 
 
 def output_size(size, kernel, stride, padding, dilation, ceil_mode=False):
@@ -137,6 +137,98 @@ class Convolution(Op):
                 for (before, _), size in zip(self.padding, input_shape[2:]))]
         if needs[1]:
             grad_weight = np.matmul(grad, cols.swapaxes(-1, -2)).sum(axis=0).reshape(weight_shape)
+        if len(needs) == 3 and needs[2]:
+            grad_bias = grad_output.sum(axis=(0,) + tuple(range(2, grad_output.ndim)))
+        if len(needs) == 2:
+            return grad_input, grad_weight
+        return grad_input, grad_weight, grad_bias
+
+
+@opmath_backward  # the forward handles float16 itself, as PyTorch's kernel rounds
+class ConvolutionTranspose(Op):
+    """The transpose (adjoint) of ``Convolution`` with respect to its input, PyTorch's
+    ``conv_transpose1d``/``conv_transpose2d``: ``input`` ``(N, C_in, *spatial)``, ``weight``
+    ``(C_in, C_out / groups, *kernel)``, ``bias`` ``(C_out,)``. Each input element scatters
+    ``input[n, c, i] * weight[c, f, k]`` onto output position ``i * stride + k * dilation -
+    padding``::
+
+        out_size = (size - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1
+
+    Forward is one ``matmul`` (``weight.T @ input`` per group, the columns) and col2im
+    (``add_windows``) onto a canvas the output is cut from; backward reads the gradient's
+    windows (im2col, as ``Convolution``'s forward) for both gradients::
+
+        dL/dinput = weight @ windows(G)       dL/dweight = sum_n input[n] @ windows(G)[n].T
+
+    ``output_padding`` only lengthens the output (with elements no input reaches but the
+    bias). Float16 rounds where PyTorch's CPU kernels do: its oneDNN path (every
+    ``output_padding`` below the stride) computes in float32 and rounds once; its fallback
+    (``slow_conv_transpose2d``) rounds the columns (a float32 product), then every col2im
+    addition and the bias in float16 (rounding once there instead differs from PyTorch by up
+    to 5% where windows overlap). Gradients of float16 are computed in float32
+    (``@opmath_backward``). Integer dtypes are exact.
+    """
+
+    __slots__ = ("stride", "padding", "output_padding", "dilation", "groups")
+    arguments = ("stride", "padding", "output_padding", "dilation", "groups")
+
+    def __init__(self, stride, padding, output_padding, dilation, groups):
+        self.stride, self.padding, self.output_padding = stride, padding, output_padding
+        self.dilation, self.groups = dilation, groups
+
+    def _canvas(self, in_size, kernel):
+        """``(out_size, canvas)``: the output's size and the full size written to (the output
+        starts ``padding`` into it)."""
+        out = tuple((size - 1) * s - 2 * p + d * (k - 1) + o + 1 for size, k, s, p, o, d in zip(
+            in_size, kernel, self.stride, self.padding, self.output_padding, self.dilation))
+        canvas = tuple(max((size - 1) * s + d * (k - 1) + 1, p + o_size) for size, k, s, d, p,
+                       o_size in zip(in_size, kernel, self.stride, self.dilation, self.padding,
+                                     out))
+        return out, canvas
+
+    def forward(self, input, weight, bias=None):
+        groups = self.groups
+        batch, channels = input.shape[:2]
+        kernel, in_size = weight.shape[2:], input.shape[2:]
+        out_channels = weight.shape[1] * groups
+        taps = weight.shape[1] * math.prod(kernel)
+        weight_matrix = weight.reshape(groups, channels // groups, taps)
+        rows = input.reshape(batch, groups, channels // groups, math.prod(in_size))
+        stepwise = any(o >= s for o, s in zip(self.output_padding, self.stride))
+        work = input.dtype if stepwise else widen(input[:0]).dtype  # see the docstring
+        cols = np.matmul(widen(weight_matrix).swapaxes(-1, -2), widen(rows))  # (N, g, C_g K, I)
+        cols = cols.astype(work, copy=False)
+        out_size, canvas = self._canvas(in_size, kernel)
+        whole = np.zeros((batch, out_channels) + canvas, dtype=work)
+        add_windows(whole, cols.reshape((batch, out_channels) + kernel + in_size), self.stride,
+                    self.dilation)
+        out = np.array(whole[(slice(None), slice(None)) + tuple(
+            slice(p, p + size) for p, size in zip(self.padding, out_size))])
+        if bias is not None:
+            out += bias.astype(work, copy=False).reshape((out_channels,) + (1,) * len(out_size))
+        needs = self.needs_input_grad
+        if needs:
+            self.saved = (rows if needs[1] else None, weight_matrix if needs[0] else None,
+                          input.shape, weight.shape, canvas)
+        return out.astype(input.dtype, copy=False)
+
+    def backward(self, grad_output):
+        rows, weight_matrix, input_shape, weight_shape, canvas = self.saved
+        needs = self.needs_input_grad
+        groups = self.groups
+        batch, out_channels = grad_output.shape[:2]
+        kernel, in_size = weight_shape[2:], input_shape[2:]
+        start = tuple(self.padding)
+        whole = padded(grad_output, start, tuple(
+            c - p - size for c, p, size in zip(canvas, start, grad_output.shape[2:])))
+        cols = windows(whole, kernel, self.stride, self.dilation, in_size).reshape(
+            batch, groups, weight_shape[1] * math.prod(kernel), math.prod(in_size))
+        grad_input = grad_weight = grad_bias = None
+        if needs[0]:
+            grad_input = np.matmul(weight_matrix, cols).reshape(input_shape)
+        if needs[1]:
+            grad_weight = np.matmul(rows, cols.swapaxes(-1, -2)).sum(axis=0).reshape(
+                weight_shape)
         if len(needs) == 3 and needs[2]:
             grad_bias = grad_output.sum(axis=(0,) + tuple(range(2, grad_output.ndim)))
         if len(needs) == 2:

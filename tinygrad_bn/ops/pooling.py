@@ -252,3 +252,82 @@ class AdaptiveAvgPool(Op):
         for axis, matrix in enumerate(self._matrices(input_shape[2:], grad_output.dtype), 2):
             grad = np.moveaxis(np.tensordot(grad, matrix, axes=([axis], [0])), -1, axis)
         return (grad,)
+
+
+def _adaptive_positions(size, out):
+    """``(out, width)``: the input positions of each adaptive window along one dim
+    (``adaptive_matrix``'s bounds), the last one repeated up to the widest window's width, so
+    that every window is read as one strided block; in increasing order, so that a scan over
+    them meets the elements in PyTorch's order (a repeat changes no maximum and no index)."""
+    index = np.arange(out)
+    starts, ends = (index * size) // out, -((-(index + 1) * size) // out)
+    width = int((ends - starts).max()) if out else 0
+    return np.minimum(starts[:, np.newaxis] + np.arange(width), ends[:, np.newaxis] - 1)
+
+
+def adaptive_max_windows(array, output_size):
+    """``(values, index)`` of an adaptive max pool of ``array`` ``(N, C, *spatial)``: each
+    window's maximum and where it is, flat in its ``(N, c)`` plane (int64), picked as
+    ``max_windows`` picks (PyTorch's CPU kernel: the first maximum, the last NaN)."""
+    spatial = array.shape[2:]
+    dims = len(spatial)
+    positions = [_adaptive_positions(size, out) for size, out in zip(spatial, output_size)]
+    shape = array.shape[:2] + tuple(output_size)
+    if 0 in shape or any(p.shape[1] == 0 for p in positions):
+        return np.zeros(shape, dtype=array.dtype), np.zeros(shape, dtype=np.int64)
+    grid = tuple(p.reshape((1,) * (2 * axis) + p.shape + (1,) * (2 * (dims - axis - 1)))
+                 for axis, p in enumerate(positions))
+    gathered = array[(slice(None), slice(None)) + grid]  # (N, C, O_1, K_1, O_2, K_2, ...)
+    widths = tuple(p.shape[1] for p in positions)
+    floating = array.dtype.kind == "f"
+    best = choice = None
+    for flat, offset in enumerate(itertools.product(*map(range, widths))):
+        value = gathered[(slice(None), slice(None)) + tuple(
+            item for k in offset for item in (slice(None), k))]
+        if best is None:
+            best, choice = np.array(value), np.zeros(value.shape, dtype=np.int64)
+            continue
+        take = np.greater(value, best)
+        if floating:
+            take |= np.isnan(value)
+        np.maximum(choice, np.multiply(take, flat, dtype=np.int64), out=choice)
+        np.maximum(best, value, out=best)
+    offsets = np.unravel_index(choice, widths)
+    index = np.zeros(choice.shape, dtype=np.int64)
+    for axis, (offset, size, p) in enumerate(zip(offsets, spatial, positions)):
+        rows = np.arange(p.shape[0]).reshape((-1,) + (1,) * (dims - 1 - axis))
+        index = index * size + p[rows, offset]
+    return best, index
+
+
+def adaptive_max_pool_indices(array, output_size):
+    """``return_indices`` of an adaptive max pool: ``adaptive_max_windows``' index."""
+    return adaptive_max_windows(array, output_size)[1]
+
+
+class AdaptiveMaxPool(Op):
+    """Max pooling to a fixed ``output_size`` (PyTorch's ``adaptive_max_pool1d``/``2d``):
+    output element ``i`` along a dim of size ``L`` is the maximum of input elements ``floor(i
+    L / O)`` to ``ceil((i + 1) L / O)`` (exclusive), picked as PyTorch's CPU kernel picks
+    (``adaptive_max_windows``). The gradient of each output goes to the element it took,
+    summed where windows share one."""
+
+    __slots__ = ("output_size",)
+    arguments = ("output_size",)
+
+    def __init__(self, output_size):
+        self.output_size = output_size
+
+    def forward(self, input):
+        values, index = adaptive_max_windows(input, self.output_size)
+        if self.needs_input_grad:
+            self.saved = (index, input.shape)
+        return values
+
+    def backward(self, grad_output):
+        index, input_shape = self.saved
+        planes, plane = math.prod(input_shape[:2]), math.prod(input_shape[2:])
+        flat = index.reshape(planes, -1) + (np.arange(planes) * plane)[:, np.newaxis]
+        grad = np.bincount(flat.ravel(), weights=grad_output.ravel(),
+                           minlength=planes * plane)
+        return (grad.reshape(input_shape).astype(grad_output.dtype, copy=False),)
