@@ -29,7 +29,7 @@ from .random import (
 from .serialization import load, save
 from .tensor import (  # noqa: A004 - pow is torch.pow
     Tensor, broadcast_shapes, broadcast_tensors, cat, einsum, hstack, is_tensor, meshgrid, pow,
-    stack, std_mean, var_mean, vstack, where,
+    stack, std_mean, tensordot, var_mean, vstack, where,
 )
 from .tensor import out_argument as _out  # noqa: E402
 from .counting import histc, histogram, unique
@@ -206,5 +206,13 @@ cummin = Tensor.cummin
 aminmax = _out.with_out(Tensor.aminmax, dtype=_out.EXACT, overlap=None)
 count_nonzero = Tensor.count_nonzero
 zero_ = Tensor.zero_
+mv = _out.with_out(Tensor.mv, dtype=_out.EXACT, overlap=None)
+tensordot = _out.with_out(tensordot, dtype=_out.EXACT, overlap=None)
+diagonal = Tensor.diagonal
+select = Tensor.select
+index_add = Tensor.index_add
+index_copy = Tensor.index_copy
+index_fill = Tensor.index_fill
+take_along_dim = Tensor.take_along_dim
 
 __version__ = "0.1.0"

@@ -34,8 +34,9 @@ from .derived import Derived
 from .linalg import Einsum, Linear, MatMul, SingularValues
 from .loss import CrossEntropy
 from .movement import (
-    Cat, Clone, Diag, Embedding, Expand, Flip, Gather, GetItem, IndexSelect, Permute, Repeat,
-    Reshape, Roll, ScatterAdd, ScatterReduce, Stack,
+    Cat, Clone, Diag, Diagonal, Embedding, Expand, Flip, Gather, GetItem, IndexAdd, IndexSelect,
+    Permute,
+    Repeat, Reshape, Roll, ScatterAdd, ScatterReduce, Stack,
 )
 from .normalization import BatchNorm, LayerNorm
 from .reduce import (
@@ -44,9 +45,10 @@ from .reduce import (
 
 __all__ = [
     "Abs", "Acos", "Add", "Asin", "Atan", "Atan2", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp",
-    "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Derived", "Diag", "Div",
+    "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Derived", "Diag", "Diagonal",
+    "Div",
     "Einsum", "Embedding", "Erf", "Exp", "Expand", "Expm1", "Flip", "Floor", "Fmod", "GELU",
-    "Gather", "GetItem", "Hypot", "IndexSelect", "LayerNorm", "Lerp", "Linear", "Log", "Log10",
+    "Gather", "GetItem", "Hypot", "IndexAdd", "IndexSelect", "LayerNorm", "Lerp", "Linear", "Log", "Log10",
     "Log1p", "Log2", "LogSoftmax", "LogSumExp", "Logit", "MatMul", "Max", "Maximum", "Mean",
     "Min", "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU", "Remainder",
     "Repeat", "Reshape", "Roll", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd", "ScatterReduce",

@@ -30,7 +30,7 @@ class with every method and its docstring, as PyTorch documents ``torch.Tensor``
 import inspect
 
 from .arguments import accept_numpy_names, constant_tensor, in_opmath
-from .arithmetic import ArithmeticMethods, einsum, pow  # noqa: A004 - torch.pow
+from .arithmetic import ArithmeticMethods, einsum, pow, tensordot  # noqa: A004 - torch.pow
 from .comparison import ComparisonMethods, where
 from .conversion import ConversionMethods
 from .copying import CopyingMethods, rebuild_tensor

@@ -1,9 +1,11 @@
 """Arithmetic: ``+ - * / // % **``, their named forms (``add``, ``div`` with a rounding mode,
-``fmod``, ...), the products (``matmul``, ``mm``, ``bmm``, ``dot``, ``outer``, ``addmm``) and
+``fmod``, ...), the products (``matmul``, ``mm``, ``bmm``, ``mv``, ``dot``, ``outer``, ``addmm``,
+``tensordot``) and
 ``einsum``, with PyTorch's dtype promotion and broadcasting."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -14,7 +16,7 @@ from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder
 from ..ops.elementwise import Reciprocal, ScaledAdd
 from ..ops.linalg import einsum_result_dtype, einsum_subscripts
 from ..ops.opmath import HALF, opmath_dtype
-from ..shapes import broadcast_error, broadcastable
+from ..shapes import broadcast_error, broadcastable, normalize_dim
 from .arguments import (
     _no_bool, _operands, _subtraction_operands, _tensor_argument, constant_tensor, in_opmath,
     opmath_scalar, with_opmath_scalar,
@@ -198,6 +200,21 @@ class ArithmeticMethods:
 
     ger = outer
 
+    def mv(self, vec: Tensor) -> Tensor:
+        """Matrix times vector: ``(n, m) @ (m,) -> (n,)``, one dtype for both."""
+        vec = _tensor_argument(vec, "mv", "vec", 1)
+        if self.ndim != 2 or vec.ndim != 1:
+            raise RuntimeError("vector + matrix @ vector expected, got 1, "
+                               f"{self.ndim}, {vec.ndim}")
+        if self.shape[1] != vec.shape[0]:
+            raise RuntimeError(f"size mismatch, got input ({self.shape[0]}), mat "
+                               f"({self.shape[0]}x{self.shape[1]}), vec ({vec.shape[0]})")
+        if self._array.dtype is not vec._array.dtype:
+            names = [dtypes.scalar_type_name(t._array.dtype) for t in (vec, self, vec)]
+            raise RuntimeError("addmv input tensors must have the same dtype, but got "
+                               f"{names[0]}, {names[1]}, and {names[2]}")
+        return MatMul.apply(self, vec)
+
     def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Number = 1, alpha: Number = 1) -> Tensor:
         """``beta * self + alpha * (mat1 @ mat2)``: ``mat1`` ``(n, k)``, ``mat2`` ``(k, m)``,
         ``self`` broadcastable to ``(n, m)``; all three of one dtype. With ``beta=0`` ``self``
@@ -303,6 +320,59 @@ class ArithmeticMethods:
 
     def __pos__(self):
         return self
+
+
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
+    """The sum of products over dims ``dims`` of both: an int ``k`` contracts the last
+    ``k`` dims of ``a`` with the first ``k`` of ``b``; a pair of lists (or ints) names the
+    dims of each, in matching order. The result has ``a``'s other dims then ``b``'s. As
+    PyTorch, the contraction is one matrix product of the two permuted and reshaped tensors,
+    and a size-1 contracted dim facing a larger one is summed out first."""
+    _tensor_argument(a, "tensordot", "a", 1)
+    _tensor_argument(b, "tensordot", "b", 2)
+    dims_a, dims_b = _tensordot_dims(dims)
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError("both dimension lists should have same length")
+    if a._array.dtype is not b._array.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    contracted_a, contracted_b = [], []
+    for given_a, given_b in zip(dims_a, dims_b):
+        da, db = normalize_dim(given_a, a.ndim), normalize_dim(given_b, b.ndim)
+        size_a, size_b = a.shape[da], b.shape[db]
+        if size_a != size_b:
+            if size_b == 1:
+                a = a.sum(da, keepdim=True).to(a.dtype)  # wraps as PyTorch's
+            elif size_a == 1:
+                b = b.sum(db, keepdim=True).to(b.dtype)
+            else:
+                raise RuntimeError(
+                    f"contracted dimensions need to match, but first has size {size_a} in "
+                    f"dim {given_a} and second has size {size_b} in dim {given_b}")
+        contracted_a.append(da)
+        contracted_b.append(db)
+    free_a = [d for d in range(a.ndim) if d not in contracted_a]
+    free_b = [d for d in range(b.ndim) if d not in contracted_b]
+    inner = math.prod(a.shape[d] for d in contracted_a)
+    rows, columns = [a.shape[d] for d in free_a], [b.shape[d] for d in free_b]
+    left = (a.permute(*free_a, *contracted_a) if a.ndim else a).reshape(math.prod(rows), inner)
+    right = (b.permute(*contracted_b, *free_b) if b.ndim else b).reshape(inner,
+                                                                        math.prod(columns))
+    return left.mm(right).reshape(tuple(rows + columns))
+
+
+def _tensordot_dims(dims):
+    """``tensordot``'s ``dims`` as two lists: an int (or a 1-element tensor) ``k`` means the
+    last ``k`` dims of the first operand and the first ``k`` of the second."""
+    if isinstance(dims, Tensor):
+        dims = dims.item() if dims.numel() == 1 else dims.tolist()
+    if isinstance(dims, (tuple, list)):
+        if len(dims) != 2:
+            raise RuntimeError("tensordot expects dims to be a pair of lists or an int, got "
+                               f"{dims}")
+        return [[d] if isinstance(d, int) else list(d) for d in dims]
+    if dims < 0:
+        raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+    return list(range(-dims, 0)), list(range(dims))
 
 
 def _check_alpha(operands, alpha):

