@@ -17,6 +17,15 @@ def normal(*shape):
     return _rng.standard_normal(shape)
 
 
+def with_nan(*shape, infinite=True):
+    """Normal values with a NaN (and, when ``infinite``, +inf and -inf) among them."""
+    values = normal(*shape)
+    values.flat[1] = np.nan
+    if infinite:
+        values.flat[-2], values.flat[-1] = np.inf, -np.inf
+    return values
+
+
 def ints(*values):
     return np.array(values, dtype=np.int64)
 
@@ -55,6 +64,31 @@ CASES = [
      [normal(3, 4), ints(0, 3, -1).reshape(1, 3)], True),
     ("take_along_dim_flat", lambda L, a, i: a.take_along_dim(i), [normal(3, 4), ints(11, 0, 0)],
      True),
+    ("nansum", lambda L, a: L.nansum(a, 1, keepdim=True), [with_nan(3, 4, infinite=False)], False),
+    ("nansum_all", lambda L, a: a.nansum(), [with_nan(3, 4, infinite=False)], False),
+    ("nanmean", lambda L, a: L.nanmean(a, 0), [with_nan(3, 4, infinite=False)], False),
+    ("logaddexp", lambda L, a, b: L.logaddexp(a, b), [normal(3, 4), normal(4)], False),
+    ("logaddexp2", lambda L, a, b: a.logaddexp2(b), [normal(3, 4), normal(3, 1)], False),
+    ("xlogy", lambda L, a, b: L.xlogy(a, b.abs()), [normal(3, 4), normal(3, 4)], True),
+    ("xlogy_number", lambda L, b: L.xlogy(2, b.abs()), [normal(5)], True),
+    ("nan_to_num", lambda L, a: L.nan_to_num(a, posinf=7.0), [with_nan(3, 4)], True),
+    ("frac", lambda L, a: L.frac(3 * a), [normal(3, 4)], True),
+    ("sinc", lambda L, a: L.sinc(a), [np.r_[normal(7), 0.0]], False),
+    ("cross", lambda L, a, b: L.cross(a, b, dim=0), [normal(3, 4), normal(3, 1)], True),
+    ("cross_float32", lambda L, a, b: L.linalg.cross(a.float(), b.float()),
+     [normal(5, 3), normal(5, 3)], True),
+    ("kron", lambda L, a, b: L.kron(a, b), [normal(2, 3), normal(4)], True),
+    ("dist", lambda L, a, b: L.dist(a, b), [normal(3, 4), normal(4)], False),
+    ("dist_p", lambda L, a, b: a.dist(b, 3), [normal(3, 4), normal(3, 4)], False),
+    ("renorm", lambda L, a: L.renorm(a, 2, 0, 1.0), [normal(4, 5)], False),
+    ("renorm_p1", lambda L, a: a.renorm(1, 1, 0.5), [normal(4, 5)], False),
+    ("cdist", lambda L, a, b: L.cdist(a, b), [normal(4, 3), normal(2, 5, 3)], False),
+    ("cdist_p1", lambda L, a, b: L.cdist(a, b, p=1), [normal(4, 3), normal(5, 3)], False),
+    ("cdist_pinf", lambda L, a, b: L.cdist(a, b, p=float("inf")), [normal(4, 3), normal(5, 3)],
+     False),
+    ("cdist_mm", lambda L, a, b: L.cdist(a, b), [normal(30, 3), normal(5, 3)], False),
+    ("cdist_forced_mm", lambda L, a, b: L.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
+     [normal(4, 3), normal(5, 3)], False),
 ]
 
 
@@ -160,7 +194,41 @@ ERRORS = [
      "got 2 dimensions for input, and 1 dimensions for indices"),
     (lambda: tg.take_along_dim(tg.ones(3, 4), tg.tensor([[0]]).int(), 1), RuntimeError,
      "torch.take_along_dim(): dtype of indices should be Long but got Int"),
+    (lambda: tg.logaddexp(tg.tensor([1]), tg.tensor([2])), NotImplementedError,
+     "\"logaddexp_cpu\" not implemented for 'Long'"),
+    (lambda: tg.frac(tg.tensor([1])), NotImplementedError,
+     "\"frac_cpu\" not implemented for 'Long'"),
+    (lambda: tg.nanmean(tg.tensor([1])), RuntimeError,
+     "nanmean(): expected input to have floating point or complex dtype but got Long"),
+    (lambda: tg.cross(tg.ones(2, 4), tg.ones(2, 4)), RuntimeError,
+     "no dimension of size 3 in input"),
+    (lambda: tg.linalg.cross(tg.ones(3, 2), tg.ones(3, 2)), RuntimeError,
+     "linalg.cross: inputs dimension -1 must have length 3. Got 2 and 2"),
+    (lambda: tg.cross(tg.ones(3).long(), tg.ones(3), dim=0), RuntimeError,
+     "expected scalar type Long but found Float"),
+    (lambda: tg.renorm(tg.ones(3, 3), 2, 0, -1), RuntimeError,
+     "renorm: expected maxnorm to be >= 0 but got -1.0"),
+    (lambda: tg.renorm(tg.ones(3), 2, 0, 1), RuntimeError,
+     "renorm: input needs at least 2 dimensions, got 1 dimensions"),
+    (lambda: tg.renorm(tg.ones(3, 3), 0, 0, 1), RuntimeError,
+     "renorm: non-positive-norm not supported"),
+    (lambda: tg.cdist(tg.ones(3, 3).long(), tg.ones(3, 3)), RuntimeError,
+     "cdist only supports floating-point dtypes, X1 got: Long"),
+    (lambda: tg.cdist(tg.ones(3, 3), tg.ones(3)), RuntimeError,
+     "cdist only supports at least 2D tensors, X2 got: 1D"),
+    (lambda: tg.cdist(tg.ones(3, 3), tg.ones(3, 4)), RuntimeError,
+     "X1 and X2 must have the same number of columns. X1: 3 X2: 4"),
+    (lambda: tg.cdist(tg.ones(3, 3), tg.ones(3, 3), p=-1), RuntimeError,
+     "cdist only supports non-negative p values"),
+    (lambda: tg.cdist(tg.ones(3, 3), tg.ones(3, 3), compute_mode="x"), ValueError,
+     "x is not a valid value for compute_mode"),
 ]
+
+
+def test_cross_without_dim_warns_as_pytorch():
+    with pytest.warns(UserWarning, match="Using torch.cross without specifying the dim arg"):
+        result = tg.cross(tg.ones(4, 3), tg.ones(4, 3))
+    assert result.shape == (4, 3)
 
 
 @pytest.mark.parametrize("call, error, message", ERRORS)

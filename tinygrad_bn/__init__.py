@@ -29,9 +29,9 @@ from .random import (
 from .serialization import load, save
 from .tensor import (  # noqa: A004 - pow is torch.pow
     Tensor, broadcast_shapes, broadcast_tensors, cat, einsum, hstack, is_tensor, meshgrid, pow,
-    stack, std_mean, tensordot, var_mean, vstack, where,
+    cdist, stack, std_mean, tensordot, var_mean, vstack, where,
 )
-from .tensor import out_argument as _out  # noqa: E402
+from .tensor import arguments as _tensor, out_argument as _out  # noqa: E402
 from .counting import histc, histogram, unique
 from .sampling import (
     bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
@@ -214,5 +214,25 @@ index_add = Tensor.index_add
 index_copy = Tensor.index_copy
 index_fill = Tensor.index_fill
 take_along_dim = Tensor.take_along_dim
+nansum = Tensor.nansum
+nanmean = Tensor.nanmean
+logaddexp = Tensor.logaddexp
+logaddexp2 = Tensor.logaddexp2
+nan_to_num = Tensor.nan_to_num
+frac = Tensor.frac
+sinc = Tensor.sinc
+cross = Tensor.cross
+kron = Tensor.kron
+dist = Tensor.dist
+renorm = Tensor.renorm
+
+
+def xlogy(input, other):
+    """``input * log(other)``, 0 where ``input`` is 0: ``Tensor.xlogy``, with either operand a
+    Python number."""
+    if isinstance(input, Tensor):
+        return input.xlogy(other)
+    input, other = _tensor._operands(other, input, reflected=True)
+    return input.xlogy(other)
 
 __version__ = "0.1.0"

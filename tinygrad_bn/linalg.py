@@ -1,5 +1,5 @@
-"""``tinygrad_bn.linalg``: PyTorch's norms, ``vector_norm``, ``matrix_norm`` and ``norm``, and
-the singular values ``svdvals`` the spectral and nuclear norms are made of.
+"""``tinygrad_bn.linalg``: PyTorch's norms, ``vector_norm``, ``matrix_norm`` and ``norm``, the
+singular values ``svdvals`` the spectral and nuclear norms are made of, and ``cross``.
 
 Vector norms are one ``Norm`` op (see ``ops.reduce.Norm``); the matrix norms of order
 ``"fro"``, ``1``, ``-1``, ``inf`` and ``-inf`` are compositions of ``abs``, ``sum`` and
@@ -14,8 +14,15 @@ from . import dtypes
 from .ops import SingularValues
 from .ops.linalg import LinAlgError  # noqa: F401 - torch.linalg.LinAlgError
 from .shapes import normalize_dim
+from .tensor.arithmetic import _cross
 
 _SINGULAR_VALUE_ORDERS = (2, -2, "nuc")
+
+
+def cross(input, other, *, dim=-1):
+    """The cross product of 3-vectors along ``dim`` (the last by default), the operands
+    broadcast together: ``Tensor.cross`` with a default dim and no deprecation."""
+    return _cross(input, other, dim)
 
 
 def svdvals(A, *, driver=None):

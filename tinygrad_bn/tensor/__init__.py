@@ -39,7 +39,7 @@ from .elementwise import ElementwiseMethods
 from .indexing import IndexingMethods
 from .inplace import InPlaceMethods
 from .inplace_forms import InPlaceFormsMethods
-from .reduction import ReductionMethods, std_mean, var_mean
+from .reduction import ReductionMethods, cdist, std_mean, var_mean
 from .shape import (
     ShapeMethods, broadcast_shapes, broadcast_tensors, cat, hstack, meshgrid, stack, vstack,
 )

@@ -6,6 +6,9 @@
 from __future__ import annotations
 
 import math
+import warnings
+# ``int`` is a Tensor method, so annotations use this:
+from builtins import int as _int
 from collections.abc import Sequence
 
 import numpy as np
@@ -13,7 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..dtypes import Number
 from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
-from ..ops.elementwise import Reciprocal, ScaledAdd
+from ..ops.elementwise import Cross, Reciprocal, ScaledAdd
 from ..ops.linalg import einsum_result_dtype, einsum_subscripts
 from ..ops.opmath import HALF, opmath_dtype
 from ..shapes import broadcast_error, broadcastable, normalize_dim
@@ -200,6 +203,34 @@ class ArithmeticMethods:
 
     ger = outer
 
+    def cross(self, other: Tensor, dim: _int | None = None) -> Tensor:
+        """The cross product of 3-vectors along ``dim`` (the operands broadcast together; one
+        dtype). ``dim=None`` takes the first dim of size 3, with PyTorch's deprecation warning
+        (``linalg.cross`` defaults to the last dim instead)."""
+        other = _tensor_argument(other, "cross", "other", 1)
+        if dim is None:
+            warnings.warn(
+                "Using torch.cross without specifying the dim arg is deprecated.\nPlease either "
+                "pass the dim explicitly or simply use torch.linalg.cross.\nThe default value of "
+                "dim will change to agree with that of linalg.cross in a future release.",
+                UserWarning, stacklevel=2)
+            dim = next((d for d, size in enumerate(self.shape) if size == 3), None)
+            if dim is None:
+                raise RuntimeError("no dimension of size 3 in input")
+        return _cross(self, other, dim)
+
+    def kron(self, other: Tensor) -> Tensor:
+        """The Kronecker product: every element of ``self`` times the whole of ``other``,
+        shape ``self.shape * other.shape`` dim by dim (the shorter shape padded with leading
+        1s); dtypes promote as in ``*``."""
+        other = _tensor_argument(other, "kron", "other", 1)
+        ndim = max(self.ndim, other.ndim)
+        a_shape = (1,) * (ndim - self.ndim) + self.shape
+        b_shape = (1,) * (ndim - other.ndim) + other.shape
+        a = self.reshape(tuple(size for n in a_shape for size in (n, 1)))
+        b = other.reshape(tuple(size for n in b_shape for size in (1, n)))
+        return (a * b).reshape(tuple(m * n for m, n in zip(a_shape, b_shape)))
+
     def mv(self, vec: Tensor) -> Tensor:
         """Matrix times vector: ``(n, m) @ (m,) -> (n,)``, one dtype for both."""
         vec = _tensor_argument(vec, "mv", "vec", 1)
@@ -358,6 +389,24 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     right = (b.permute(*contracted_b, *free_b) if b.ndim else b).reshape(inner,
                                                                         math.prod(columns))
     return left.mm(right).reshape(tuple(rows + columns))
+
+
+def _cross(a, b, dim):
+    """The cross product along ``dim`` of ``a`` and ``b`` (``cross`` and ``linalg.cross``),
+    PyTorch's checks in its order; see ``ops.Cross``."""
+    if a._array.dtype is not b._array.dtype:
+        raise RuntimeError(f"expected scalar type {dtypes.scalar_type_name(a._array.dtype)} but "
+                           f"found {dtypes.scalar_type_name(b._array.dtype)}")
+    if a.ndim != b.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if not broadcastable(a.shape, b.shape):
+        raise RuntimeError(broadcast_error(a.shape, b.shape))
+    d = normalize_dim(dim, a.ndim)
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{a.shape[d]} and {b.shape[d]}")
+    shape = tuple(np.broadcast_shapes(a.shape, b.shape))
+    return Cross.apply(a.expand(*shape), b.expand(*shape), dim=d)
 
 
 def _tensordot_dims(dims):

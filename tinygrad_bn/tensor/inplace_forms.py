@@ -2,7 +2,8 @@
 elementwise functions (``sin_``, ``floor_``, ...), the binary ones (``atan2_``, ``fmod_``,
 ``lerp_``, ``addcmul_``, ...), comparisons and logical ops (``eq_``, ``logical_and_``), scans
 (``cumsum_``), triangles (``tril_``), ``swapaxes_``, the scatters (``scatter_``,
-``scatter_add_``) and ``index_add_``/``index_copy_``/``index_fill_``.
+``scatter_add_``), ``index_add_``/``index_copy_``/``index_fill_``, ``xlogy_``, ``nan_to_num_``,
+``frac_``, ``sinc_`` and ``renorm_``.
 
 Each is ``self._write(Tensor.op, ...)`` (see ``InPlaceMethods._write``), so PyTorch's in-place
 rules hold for all: the result is written into this tensor's memory in its dtype (a result that
@@ -257,6 +258,27 @@ class InPlaceFormsMethods:
         """In-place ``scatter_add``: ``src`` added at the positions ``index`` names along
         ``dim`` (repeated positions add up)."""
         return self._write(Tensor.scatter_add, dim, index, src)
+
+    def xlogy_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``xlogy``."""
+        return self._write(Tensor.xlogy, other)
+
+    def nan_to_num_(self, nan: _float = 0.0, posinf: _float | None = None,
+                    neginf: _float | None = None) -> Tensor:
+        """In-place ``nan_to_num``."""
+        return self._write(Tensor.nan_to_num, nan, posinf, neginf)
+
+    def frac_(self) -> Tensor:
+        """In-place ``frac``."""
+        return self._write(Tensor.frac)
+
+    def sinc_(self) -> Tensor:
+        """In-place ``sinc``."""
+        return self._write(Tensor.sinc)
+
+    def renorm_(self, p: Number, dim: _int, maxnorm: Number) -> Tensor:
+        """In-place ``renorm``."""
+        return self._write(Tensor.renorm, p, dim, maxnorm)
 
     def index_add_(self, dim: _int, index: Tensor, source: Tensor, *,
                    alpha: Number = 1) -> Tensor:
