@@ -89,7 +89,65 @@ CASES = [
     ("cdist_mm", lambda L, a, b: L.cdist(a, b), [normal(30, 3), normal(5, 3)], False),
     ("cdist_forced_mm", lambda L, a, b: L.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
      [normal(4, 3), normal(5, 3)], False),
+    ("tensor_split", lambda L, a: joined(L, a.tensor_split(3, 1)), [normal(2, 7)], True),
+    ("tensor_split_indices", lambda L, a: joined(L, L.tensor_split(a, [1, 5, 3, 9, -2])),
+     [normal(7, 2)], True),
+    ("hsplit", lambda L, a: joined(L, L.hsplit(a, 2)[::-1]), [normal(2, 4)], True),
+    ("vsplit", lambda L, a: joined(L, a.vsplit([1])[1:]), [normal(3, 4)], True),
+    ("dsplit", lambda L, a: joined(L, L.dsplit(a, 2)), [normal(1, 2, 4)], True),
+    ("dstack", lambda L, a, b: L.dstack([a, b]), [normal(2, 3), normal(2, 3, 2)], True),
+    ("column_stack", lambda L, a, b, c: L.column_stack([a, b, c]),
+     [normal(3), normal(3, 2), normal(3)], True),
+    ("atleast_3d", lambda L, a, b: joined(L, L.atleast_3d(a, b)), [normal(), normal(3)], True),
+    ("block_diag", lambda L, a, b, c: L.block_diag(a, b, c), [normal(2, 3), normal(2), normal()],
+     True),
+    ("cartesian_prod", lambda L, a, b: L.cartesian_prod(a, b), [normal(3), normal(2)], True),
+    ("vander", lambda L, a: L.vander(a), [normal(4)], True),
+    ("vander_increasing", lambda L, a: L.vander(a, N=2, increasing=True), [normal(4)], True),
+    ("linalg_vander", lambda L, a: L.linalg.vander(a, N=3), [normal(2, 4)], True),
+    ("rot90", lambda L, a: L.rot90(a, 1, [2, 0]), [normal(2, 3, 4)], True),
+    ("rot90_negative", lambda L, a: a.rot90(-1), [normal(2, 3)], True),
 ]
+
+
+def joined(library, pieces):
+    """Pieces flattened and joined into one tensor (to compare and differentiate at once)."""
+    return library.cat([p.flatten() for p in pieces])
+
+
+INTEGER_RESULTS = [
+    ("searchsorted", lambda L, s, v: L.searchsorted(s, v), [np.array([1.0, 3, 5, 7]),
+                                                            np.array([0.0, 3, 4, 7, 9])]),
+    ("searchsorted_right_int32", lambda L, s, v: L.searchsorted(s, v, side="right",
+                                                                out_int32=True),
+     [np.array([1.0, 3, 5, 7]), np.array([0.0, 3, 4, 7, 9])]),
+    ("searchsorted_rows", lambda L, s, v: L.searchsorted(s, v),
+     [np.sort(normal(2, 3, 5), -1), normal(2, 3, 4)]),
+    ("searchsorted_sorter", lambda L, s, v: L.searchsorted(s, v, sorter=s.argsort()),
+     [normal(6), normal(4)]),
+    ("searchsorted_number", lambda L, s: L.searchsorted(s, 5.0), [np.array([1.0, 3, 5, 7])]),
+    ("bucketize", lambda L, s, v: L.bucketize(v, s, right=True),
+     [np.array([1.0, 3, 5, 7]), np.array([0.0, 3, 4, 7, 9])]),
+    ("bincount", lambda L, i: L.bincount(i, minlength=9), [ints(1, 1, 3, 0, 7)]),
+    ("bincount_weights", lambda L, i, w: i.bincount(w), [ints(1, 1, 3), normal(3)]),
+    ("bincount_float32_weights", lambda L, i, w: L.bincount(i, w.float()),
+     [ints(1, 1, 3), normal(3)]),
+]
+
+
+@pytest.mark.parametrize("case", INTEGER_RESULTS, ids=[c[0] for c in INTEGER_RESULTS])
+def test_counting_and_searching_match_pytorch(case):
+    torch = pytest.importorskip("torch")
+    _, function, arrays = case
+    result = function(tg, *[tg.tensor(a) for a in arrays])
+    expected = function(torch, *[torch.tensor(a) for a in arrays])
+    assert str(result.dtype).replace("torch.", "") == str(expected.dtype).replace("torch.", "")
+    assert np.array_equal(result.numpy(), expected.numpy())
+
+
+# PyTorch 2.13's torch.vander cannot be differentiated (its backward raises "modified by an
+# inplace operation"); ours is checked against finite differences only.
+NO_PYTORCH_GRADIENT = {"vander", "vander_increasing"}
 
 
 def _inputs(library, arrays, grad):
@@ -99,8 +157,9 @@ def _inputs(library, arrays, grad):
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_values_and_gradients_match_pytorch(case):
     torch = pytest.importorskip("torch")
-    _, function, arrays, exact = case
-    ours, theirs = _inputs(tg, arrays, True), _inputs(torch, arrays, True)
+    name, function, arrays, exact = case
+    grad = name not in NO_PYTORCH_GRADIENT
+    ours, theirs = _inputs(tg, arrays, grad), _inputs(torch, arrays, grad)
     result, expected = function(tg, *ours), function(torch, *theirs)
     assert result.shape == tuple(expected.shape)
     assert str(result.dtype).replace("torch.", "") == str(expected.dtype).replace("torch.", "")
@@ -222,6 +281,39 @@ ERRORS = [
      "cdist only supports non-negative p values"),
     (lambda: tg.cdist(tg.ones(3, 3), tg.ones(3, 3), compute_mode="x"), ValueError,
      "x is not a valid value for compute_mode"),
+    (lambda: tg.searchsorted(tg.ones(4), tg.ones(2), side="left", right=True), RuntimeError,
+     "torch.searchsorted(): side and right can't be set to opposites, got side of left while "
+     "right was True"),
+    (lambda: tg.searchsorted(tg.ones(2, 2), tg.ones(2)), RuntimeError,
+     "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions "
+     "of boundaries tensor and input value tensor must match, but we got boundaries tensor "
+     "[2, 2] and input value tensor [2]"),
+    (lambda: tg.bucketize(tg.ones(2), tg.ones(2, 2)), RuntimeError,
+     "boundaries tensor must be 1 dimension, but got dim(2)"),
+    (lambda: tg.bincount(tg.tensor([1, -1])), RuntimeError,
+     "bincount only supports 1-d non-negative integral inputs."),
+    (lambda: tg.bincount(tg.tensor([1.0])), NotImplementedError,
+     "\"bincount_cpu\" not implemented for 'Float'"),
+    (lambda: tg.bincount(tg.tensor([1]), tg.ones(2)), RuntimeError,
+     "weights should be 1-d and have the same length as input"),
+    (lambda: tg.ones(4).tensor_split(0), RuntimeError,
+     "number of sections must be larger than 0, got 0"),
+    (lambda: tg.ones(3, 4).hsplit(3), RuntimeError,
+     "torch.hsplit attempted to split along dimension 1, but the size of the dimension 4 is not "
+     "divisible by the split_size 3!"),
+    (lambda: tg.ones(3).vsplit(3), RuntimeError,
+     "torch.vsplit requires a tensor with at least 2 dimension, but got a tensor with 1 "
+     "dimensions!"),
+    (lambda: tg.block_diag(tg.ones(2, 2, 2)), RuntimeError,
+     "torch.block_diag: Input tensors must have 2 or fewer dimensions. Input 0 has 3 dimensions"),
+    (lambda: tg.cartesian_prod(tg.ones(2, 2)), RuntimeError,
+     "Expect a 1D vector, but got shape [2, 2]"),
+    (lambda: tg.vander(tg.ones(2, 2)), RuntimeError, "x must be a one-dimensional tensor."),
+    (lambda: tg.linalg.vander(tg.ones(2), N=1), RuntimeError, "N must be greater than 1."),
+    (lambda: tg.rot90(tg.ones(2, 3), 1, [0, 0]), RuntimeError,
+     "expected rotation dims to be different, but got dim0 = 0 and dim1 = 0"),
+    (lambda: tg.rot90(tg.ones(2), 1), RuntimeError,
+     "expected total dims >= 2, but got total dims = 1"),
 ]
 
 

@@ -28,11 +28,14 @@ from .random import (
 )
 from .serialization import load, save
 from .tensor import (  # noqa: A004 - pow is torch.pow
-    Tensor, broadcast_shapes, broadcast_tensors, cat, einsum, hstack, is_tensor, meshgrid, pow,
-    cdist, stack, std_mean, tensordot, var_mean, vstack, where,
+    Tensor, broadcast_shapes, broadcast_tensors, cat, cdist, einsum, hstack, is_tensor, meshgrid,
+    pow, stack, std_mean, tensordot, var_mean, vstack, where,
+)
+from .tensor.arranging import (
+    atleast_1d, atleast_2d, atleast_3d, block_diag, cartesian_prod, column_stack, dstack, vander,
 )
 from .tensor import arguments as _tensor, out_argument as _out  # noqa: E402
-from .counting import histc, histogram, unique
+from .counting import bucketize, histc, histogram, searchsorted, unique
 from .sampling import (
     bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
 )
@@ -225,6 +228,12 @@ cross = Tensor.cross
 kron = Tensor.kron
 dist = Tensor.dist
 renorm = Tensor.renorm
+bincount = Tensor.bincount
+tensor_split = Tensor.tensor_split
+hsplit = Tensor.hsplit
+vsplit = Tensor.vsplit
+dsplit = Tensor.dsplit
+rot90 = Tensor.rot90
 
 
 def xlogy(input, other):

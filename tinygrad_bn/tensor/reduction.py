@@ -1,5 +1,5 @@
 """Reductions and scans: ``sum``, ``mean``, ``var``/``std``, ``max``/``min`` with their indices,
-``norm``, ``dist``, ``renorm`` and ``cdist``, ``nansum``/``nanmean``, the order statistics (``median``, ``kthvalue``, ``mode``, ``sort``, ``topk``), the
+``norm``, ``dist``, ``renorm`` and ``cdist``, ``nansum``/``nanmean``, ``bincount``, the order statistics (``median``, ``kthvalue``, ``mode``, ``sort``, ``topk``), the
 running ops (``cumsum``, ``cummax``, ...), ``softmax`` and ``logsumexp``, and ``var_mean``/
 ``std_mean``. ``dim`` may be an int, a tuple of ints or None (every dim), ``keepdim`` keeps the
 reduced dims with size 1, as in PyTorch."""
@@ -174,6 +174,25 @@ class ReductionMethods:
                                f"dtype but got {dtypes.scalar_type_name(self._array.dtype)}")
         count = self.isnan().logical_not().sum(dim, keepdim)
         return self.nansum(dim, keepdim, dtype=dtype) / count
+
+    def bincount(self, weights: Tensor | None = None, minlength: _int = 0) -> Tensor:
+        """How many times each value ``0 .. max`` occurs in this 1-D tensor of non-negative
+        integers (at least ``minlength`` counts), int64; with ``weights`` (one per element) the
+        sums of the weights instead, in float32 for float32 weights and float64 for any other,
+        as PyTorch. No gradient."""
+        if self._array.dtype.kind not in "iub" or self._array.dtype is dtypes.bool:
+            raise dtypes.not_implemented("bincount_cpu", self._array.dtype)
+        if minlength < 0:
+            raise RuntimeError("minlength should be >= 0")
+        if self.ndim != 1 or (self._array.size and self._array.min() < 0):
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        if weights is None:
+            return Derived.apply(self, function=_bincount, keywords={"minlength": minlength})
+        if weights.ndim != 1 or weights.shape[0] != self.shape[0]:
+            raise RuntimeError("weights should be 1-d and have the same length as input")
+        dtype = dtypes.float32 if weights._array.dtype is dtypes.float32 else dtypes.float64
+        return Derived.apply(self, weights, function=_bincount,
+                             keywords={"minlength": minlength, "dtype": dtype})
 
     # ------------------------------------------------------------------ extremes
 
@@ -541,6 +560,11 @@ def _spread_and_mean(input, spread, name, dim, unbiased, keepdim, correction):
         dim, unbiased = None, dim
     return (spread(input, dim, unbiased, keepdim, correction=correction),
             input.mean(dim, keepdim))
+
+
+def _bincount(values, weights=None, *, minlength, dtype=np.int64):
+    """``np.bincount`` in PyTorch's result dtype (weights summed in float64 first)."""
+    return np.bincount(values, weights, minlength=minlength).astype(dtype, copy=False)
 
 
 _CDIST_MODES = {"use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_dist": True,
