@@ -328,3 +328,43 @@ def test_errors_are_pytorchs(call, error, message):
     with pytest.raises(error) as raised:
         call()
     assert str(raised.value) == message
+
+
+OUT_CALLS = {
+    "logaddexp": lambda L, a, b, out: L.logaddexp(a, b, out=out),
+    "xlogy": lambda L, a, b, out: L.xlogy(2, b.abs(), out=out),
+    "frac": lambda L, a, b, out: L.frac(a, out=out),
+    "sinc": lambda L, a, b, out: L.sinc(a, out=out),
+    "kron": lambda L, a, b, out: L.kron(a, b, out=out),
+    "cross": lambda L, a, b, out: L.cross(a, b, dim=1, out=out),
+    "take_along_dim": lambda L, a, b, out: L.take_along_dim(a, L.tensor([[0, 2, 1]]), 1,
+                                                            out=out),
+    "index_add": lambda L, a, b, out: L.index_add(a, 0, L.tensor([1]), b[:1], out=out),
+    "renorm": lambda L, a, b, out: L.renorm(a, 2, 0, 0.5, out=out),
+    "dstack": lambda L, a, b, out: L.dstack([a, b], out=out),
+    "mv": lambda L, a, b, out: L.mv(a, b[0], out=out),
+    "tensordot": lambda L, a, b, out: L.tensordot(a, b, ([1], [1]), out=out),
+}
+
+
+@pytest.mark.parametrize("name", OUT_CALLS)
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int64"])
+def test_out_argument_as_pytorch(name, dtype):
+    """``out=``: the values written into ``out`` and ``out`` returned, or PyTorch's error for
+    an ``out`` of a dtype the op refuses."""
+    torch = pytest.importorskip("torch")
+    a, b = normal(2, 3).astype(np.float32), normal(2, 3).astype(np.float32)
+    if name == "mv":
+        b = normal(3, 3).astype(np.float32)
+    outcomes = []
+    for library in (tg, torch):
+        out = library.empty(0, dtype=getattr(library, dtype))
+        try:
+            returned = OUT_CALLS[name](library, library.tensor(a), library.tensor(b), out)
+            outcomes.append(("ok", returned is out, out.numpy()))
+        except (RuntimeError, TypeError) as error:
+            outcomes.append((type(error), str(error)))
+    ours, theirs = outcomes
+    assert ours[:2] == theirs[:2]
+    if ours[0] == "ok":
+        assert np.allclose(ours[2], theirs[2], equal_nan=True)

@@ -210,24 +210,24 @@ aminmax = _out.with_out(Tensor.aminmax, dtype=_out.EXACT, overlap=None)
 count_nonzero = Tensor.count_nonzero
 zero_ = Tensor.zero_
 mv = _out.with_out(Tensor.mv, dtype=_out.EXACT, overlap=None)
-tensordot = _out.with_out(tensordot, dtype=_out.EXACT, overlap=None)
+tensordot = _out.with_out(tensordot, dtype=_out.TENSORDOT, overlap=None)
 diagonal = Tensor.diagonal
 select = Tensor.select
-index_add = Tensor.index_add
+index_add = _out.with_out(Tensor.index_add, dtype=_out.EXACT)
 index_copy = Tensor.index_copy
 index_fill = Tensor.index_fill
-take_along_dim = Tensor.take_along_dim
+take_along_dim = _out.with_out(Tensor.take_along_dim, dtype=_out.EXACT, overlap="any")
 nansum = Tensor.nansum
 nanmean = Tensor.nanmean
-logaddexp = Tensor.logaddexp
-logaddexp2 = Tensor.logaddexp2
+logaddexp = _out.with_out(Tensor.logaddexp, dtype=_out.CAST)
+logaddexp2 = _out.with_out(Tensor.logaddexp2, dtype=_out.CAST)
 nan_to_num = Tensor.nan_to_num
-frac = Tensor.frac
-sinc = Tensor.sinc
-cross = Tensor.cross
-kron = Tensor.kron
+frac = _out.with_out(Tensor.frac, dtype=_out.FOUND)
+sinc = _out.with_out(Tensor.sinc, dtype=_out.CAST)
+cross = _out.with_out(Tensor.cross, dtype=_out.EXACT)
+kron = _out.with_out(Tensor.kron, dtype=_out.CAST)
 dist = Tensor.dist
-renorm = Tensor.renorm
+renorm = _out.with_out(Tensor.renorm, dtype=_out.EXACT)
 bincount = Tensor.bincount
 tensor_split = Tensor.tensor_split
 hsplit = Tensor.hsplit
@@ -243,5 +243,10 @@ def xlogy(input, other):
         return input.xlogy(other)
     input, other = _tensor._operands(other, input, reflected=True)
     return input.xlogy(other)
+
+
+xlogy = _out.with_out(xlogy, dtype=_out.CAST)
+dstack = _out.with_out(dstack, dtype=_out.CAT, overlap="any")
+column_stack = _out.with_out(column_stack, dtype=_out.CAT, overlap="any")
 
 __version__ = "0.1.0"
