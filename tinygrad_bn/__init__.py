@@ -28,11 +28,14 @@ from .random import (
 )
 from .serialization import load, save
 from .tensor import (  # noqa: A004 - pow is torch.pow
-    Tensor, broadcast_shapes, broadcast_tensors, cat, einsum, hstack, is_tensor, meshgrid, pow,
-    stack, std_mean, var_mean, vstack, where,
+    Tensor, broadcast_shapes, broadcast_tensors, cat, cdist, einsum, hstack, is_tensor, meshgrid,
+    pow, stack, std_mean, tensordot, var_mean, vstack, where,
 )
-from .tensor import out_argument as _out  # noqa: E402
-from .counting import histc, histogram, unique
+from .tensor.arranging import (
+    atleast_1d, atleast_2d, atleast_3d, block_diag, cartesian_prod, column_stack, dstack, vander,
+)
+from .tensor import arguments as _tensor, out_argument as _out  # noqa: E402
+from .counting import bucketize, histc, histogram, searchsorted, unique
 from .sampling import (
     bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
 )
@@ -206,5 +209,44 @@ cummin = Tensor.cummin
 aminmax = _out.with_out(Tensor.aminmax, dtype=_out.EXACT, overlap=None)
 count_nonzero = Tensor.count_nonzero
 zero_ = Tensor.zero_
+mv = _out.with_out(Tensor.mv, dtype=_out.EXACT, overlap=None)
+tensordot = _out.with_out(tensordot, dtype=_out.TENSORDOT, overlap=None)
+diagonal = Tensor.diagonal
+select = Tensor.select
+index_add = _out.with_out(Tensor.index_add, dtype=_out.EXACT)
+index_copy = Tensor.index_copy
+index_fill = Tensor.index_fill
+take_along_dim = _out.with_out(Tensor.take_along_dim, dtype=_out.EXACT, overlap="any")
+nansum = Tensor.nansum
+nanmean = Tensor.nanmean
+logaddexp = _out.with_out(Tensor.logaddexp, dtype=_out.CAST)
+logaddexp2 = _out.with_out(Tensor.logaddexp2, dtype=_out.CAST)
+nan_to_num = Tensor.nan_to_num
+frac = _out.with_out(Tensor.frac, dtype=_out.FOUND)
+sinc = _out.with_out(Tensor.sinc, dtype=_out.CAST)
+cross = _out.with_out(Tensor.cross, dtype=_out.EXACT)
+kron = _out.with_out(Tensor.kron, dtype=_out.CAST)
+dist = Tensor.dist
+renorm = _out.with_out(Tensor.renorm, dtype=_out.EXACT)
+bincount = Tensor.bincount
+tensor_split = Tensor.tensor_split
+hsplit = Tensor.hsplit
+vsplit = Tensor.vsplit
+dsplit = Tensor.dsplit
+rot90 = Tensor.rot90
+
+
+def xlogy(input, other):
+    """``input * log(other)``, 0 where ``input`` is 0: ``Tensor.xlogy``, with either operand a
+    Python number."""
+    if isinstance(input, Tensor):
+        return input.xlogy(other)
+    input, other = _tensor._operands(other, input, reflected=True)
+    return input.xlogy(other)
+
+
+xlogy = _out.with_out(xlogy, dtype=_out.CAST)
+dstack = _out.with_out(dstack, dtype=_out.CAT, overlap="any")
+column_stack = _out.with_out(column_stack, dtype=_out.CAT, overlap="any")
 
 __version__ = "0.1.0"

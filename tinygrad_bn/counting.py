@@ -1,5 +1,6 @@
-"""Counting values: ``unique``, ``histc`` and ``histogram``, with PyTorch's signatures,
-result dtypes and errors.
+"""Counting values: ``unique``, ``histc``, ``histogram`` and finding places in sorted
+sequences (``searchsorted``, ``bucketize``), with PyTorch's signatures, result dtypes and
+errors. (``bincount`` is a Tensor method: see ``tensor/reduction.py``.)
 
 - ``unique(x)`` returns the distinct values sorted ascending, with ``return_inverse`` (for each
   element of ``x``, the position of its value in the result: ``result[inverse] == x``) and
@@ -12,11 +13,13 @@ result dtypes and errors.
   ``(hist, bin_edges)``; ``bins`` is a count or a tensor of increasing edges.
 """
 
+import math
+
 import numpy as np
 
 from . import dtypes
 from .autograd import graph
-from .creation import linspace_values
+from .creation import linspace_values, tensor
 from .ops import Derived, Unique
 from .printing import return_types
 from .shapes import normalize_dim
@@ -168,3 +171,68 @@ def _histogram(values, *given, bins, range, density, weighted, part):
             hist /= hist.sum()
             hist /= np.diff(edges).astype(values.dtype)
     return hist
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    """For each value of ``input`` (a tensor or a number), the position in
+    ``sorted_sequence`` (ascending along its last dim) where it would be inserted to keep the
+    order: before equal values (``side="left"``, the default) or after them (``right=True``
+    or ``side="right"``). A sequence of several dims is searched row by row, its leading dims
+    matching ``input``'s. ``sorter`` (int64 positions that sort an unsorted sequence) as
+    NumPy's. int64 results, int32 with ``out_int32``; no gradient."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError("torch.searchsorted(): side can only be 'left' or 'right' but "
+                               f"got {side}")
+        if right and side == "left":
+            raise RuntimeError("torch.searchsorted(): side and right can't be set to "
+                               "opposites, got side of left while right was True")
+        right = side == "right"
+    values = input if isinstance(input, Tensor) else tensor(input, dtype=sorted_sequence.dtype)
+    boundaries = sorted_sequence._array.shape
+    if len(boundaries) > 1 and (values.ndim != len(boundaries)
+                                or values.shape[:-1] != boundaries[:-1]):
+        raise RuntimeError(
+            "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 "
+            "dimensions of boundaries tensor and input value tensor must match, but we got "
+            f"boundaries tensor {list(boundaries)} and input value tensor {list(values.shape)}")
+    inputs = [sorted_sequence, values]
+    if sorter is not None:
+        if sorter._array.dtype is not dtypes.int64:
+            raise RuntimeError("torch.searchsorted(): sorter must be a tensor of long dtype but "
+                               f"got dtype {dtypes.scalar_type_name(sorter._array.dtype)}")
+        if sorter._array.shape != boundaries:
+            raise RuntimeError(
+                "torch.searchsorted(): boundary and sorter must have the same size, but got "
+                f"boundary tensor {list(boundaries)}and got sorter tensor "
+                f"{list(sorter._array.shape)}")
+        inputs.append(sorter)
+    return Derived.apply(*inputs, function=_searchsorted, keywords={
+        "side": "right" if right else "left",
+        "dtype": np.int32 if out_int32 else np.int64})
+
+
+def _searchsorted(sequence, values, sorter=None, *, side, dtype):
+    """``np.searchsorted`` along the last dim: one call for a 1-D sequence, one per row of a
+    sequence of several dims."""
+    if sorter is not None:
+        sequence = np.take_along_axis(sequence, sorter, axis=-1)
+    if sequence.ndim <= 1:
+        return np.searchsorted(sequence, values, side=side).astype(dtype)
+    positions = np.empty(values.shape, dtype=dtype)
+    count = math.prod(values.shape[:-1])
+    rows = sequence.reshape(count, sequence.shape[-1])
+    found = positions.reshape(count, values.shape[-1])
+    for row, (boundary, value) in enumerate(zip(rows, values.reshape(found.shape))):
+        found[row] = np.searchsorted(boundary, value, side=side)
+    return positions
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The index of the bucket each value of ``input`` falls in, ``boundaries`` a 1-D
+    ascending tensor: ``searchsorted(boundaries, input, right=right)``; with ``right=False``
+    a value equal to a boundary goes to the bucket that boundary opens, as PyTorch's."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"boundaries tensor must be 1 dimension, but got dim({boundaries.ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)

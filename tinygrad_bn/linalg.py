@@ -1,5 +1,6 @@
-"""``tinygrad_bn.linalg``: PyTorch's norms, ``vector_norm``, ``matrix_norm`` and ``norm``, and
-the singular values ``svdvals`` the spectral and nuclear norms are made of.
+"""``tinygrad_bn.linalg``: PyTorch's norms, ``vector_norm``, ``matrix_norm`` and ``norm``, the
+singular values ``svdvals`` the spectral and nuclear norms are made of, ``cross`` and
+``vander``.
 
 Vector norms are one ``Norm`` op (see ``ops.reduce.Norm``); the matrix norms of order
 ``"fro"``, ``1``, ``-1``, ``inf`` and ``-inf`` are compositions of ``abs``, ``sum`` and
@@ -14,8 +15,30 @@ from . import dtypes
 from .ops import SingularValues
 from .ops.linalg import LinAlgError  # noqa: F401 - torch.linalg.LinAlgError
 from .shapes import normalize_dim
+from .tensor.arithmetic import _cross
+from .tensor.arranging import _powers
 
 _SINGULAR_VALUE_ORDERS = (2, -2, "nuc")
+
+
+def cross(input, other, *, dim=-1):
+    """The cross product of 3-vectors along ``dim`` (the last by default), the operands
+    broadcast together: ``Tensor.cross`` with a default dim and no deprecation."""
+    return _cross(input, other, dim)
+
+
+def vander(x, N=None):
+    """The Vandermonde matrices of the vectors in the last dim of ``x``: ``(..., n) -> (...,
+    n, N)`` with columns ``x**0, x**1, ..., x**(N-1)`` (``N = n`` by default), a ``cumprod``
+    as PyTorch's; floating and integer tensors, in their dtype."""
+    if x._array.dtype is dtypes.bool:
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer "
+                           "tensors, but got Bool")
+    x = x if x.ndim else x.reshape(1)  # a 0-d tensor as one value, as PyTorch
+    n = x.shape[-1] if N is None else N
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    return _powers(x, n)
 
 
 def svdvals(A, *, driver=None):

@@ -25,17 +25,18 @@ keep_freed_memory()  # see allocator.py: a training step's arrays reuse the last
 
 from .elementwise import (
     Abs, Acos, Add, Asin, Atan, Atan2, Cast, Ceil, Clamp, Cos, Cosh, Div, Erf, Exp, Expm1, Floor,
-    Fmod, GELU, Hypot, Lerp, Log, Log1p, Log2, Log10, Logit, Maximum, Minimum, Mul, Neg, Pow, ReLU,
-    Remainder, Round, RoundedDiv, Rsqrt, Sigmoid, Sign, Sin, Sinh, Sqrt, Sub, Tan, Tanh, Trunc,
-    Where, XLogY,
+    Fmod, GELU, Hypot, Lerp, Log, Log1p, Log2, Log10, LogAddExp, Logit, Maximum, Minimum, Mul, Neg,
+    Pow, ReLU, Remainder, Round, RoundedDiv, Rsqrt, Sigmoid, Sign, Sin, Sinh, Sqrt, Sub, Tan, Tanh,
+    Trunc, Where, XLogY,
 )
 from .counting import Unique
 from .derived import Derived
 from .linalg import Einsum, Linear, MatMul, SingularValues
 from .loss import CrossEntropy
 from .movement import (
-    Cat, Clone, Diag, Embedding, Expand, Flip, Gather, GetItem, IndexSelect, Permute, Repeat,
-    Reshape, Roll, ScatterAdd, ScatterReduce, Stack,
+    Cat, Clone, Diag, Diagonal, Embedding, Expand, Flip, Gather, GetItem, IndexAdd, IndexSelect,
+    Permute,
+    Repeat, Reshape, Roll, ScatterAdd, ScatterReduce, Stack,
 )
 from .normalization import BatchNorm, LayerNorm
 from .reduce import (
@@ -44,10 +45,10 @@ from .reduce import (
 
 __all__ = [
     "Abs", "Acos", "Add", "Asin", "Atan", "Atan2", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp",
-    "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Derived", "Diag", "Div",
-    "Einsum", "Embedding", "Erf", "Exp", "Expand", "Expm1", "Flip", "Floor", "Fmod", "GELU",
-    "Gather", "GetItem", "Hypot", "IndexSelect", "LayerNorm", "Lerp", "Linear", "Log", "Log10",
-    "Log1p", "Log2", "LogSoftmax", "LogSumExp", "Logit", "MatMul", "Max", "Maximum", "Mean",
+    "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Derived", "Diag", "Diagonal",
+    "Div", "Einsum", "Embedding", "Erf", "Exp", "Expand", "Expm1", "Flip", "Floor", "Fmod", "GELU",
+    "Gather", "GetItem", "Hypot", "IndexAdd", "IndexSelect", "LayerNorm", "Lerp", "Linear", "Log", "Log10",
+    "Log1p", "Log2", "LogAddExp", "LogSoftmax", "LogSumExp", "Logit", "MatMul", "Max", "Maximum", "Mean",
     "Min", "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU", "Remainder",
     "Repeat", "Reshape", "Roll", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd", "ScatterReduce",
     "Sigmoid", "Sign", "Sin", "SingularValues", "Sinh", "Softmax", "Sqrt", "Stack", "Std",

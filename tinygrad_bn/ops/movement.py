@@ -8,6 +8,7 @@ over expanded dims, scatter-add into the indexed positions, split along the join
 import numpy as np
 
 from ..autograd.graph import Op, PartialGradient
+from .elementwise import fused_multiply_add
 from ..shapes import index_error_message
 
 
@@ -607,3 +608,95 @@ class Diag(Op):
         k = self.diagonal
         grad[positions + max(-k, 0), positions + max(k, 0)] = grad_output
         return (grad,)
+
+
+class Diagonal(Op):
+    """``torch.diagonal``: the elements ``a[..., i, ..., i + offset, ...]`` of dims ``dim1`` and
+    ``dim2`` (both removed; the diagonal becomes the last dim), as a view that shares ``a``'s
+    memory, so writes through it reach ``a`` as in PyTorch (see ``diagonal_view``). Gradient: zeros of the
+    input's shape with ``grad_output`` on that diagonal."""
+
+    __slots__ = ("offset", "dim1", "dim2", "input_shape")
+    is_view = True
+    arguments = ("offset", "dim1", "dim2")
+
+    def __init__(self, offset, dim1, dim2):
+        self.offset, self.dim1, self.dim2 = offset, dim1, dim2
+
+    def forward(self, a):
+        self.input_shape = a.shape
+        return diagonal_view(a, self.offset, self.dim1, self.dim2)
+
+    def backward(self, grad_output):
+        grad = np.zeros(self.input_shape, dtype=grad_output.dtype)
+        diagonal_view(grad, self.offset, self.dim1, self.dim2)[...] = grad_output
+        return (grad,)
+
+
+def diagonal_view(a, offset, dim1, dim2):
+    """NumPy's ``diagonal`` of ``a``, a view that NumPy marks read-only (its documented plan is
+    to make it writeable): made writeable when ``a`` is, as PyTorch's diagonal view is."""
+    view = np.diagonal(a, offset, dim1, dim2)
+    if a.flags.writeable:
+        view.flags.writeable = True
+    return view
+
+
+class IndexAdd(Op):
+    """``torch.index_add``: a copy of ``a`` with ``alpha * source[i]`` added into slice
+    ``index[i]`` along ``dim`` (``index``: an input, 1-D int32/int64, no gradient). As PyTorch
+    on the CPU, one slice at a time in index order, each add a fused multiply-add rounded once
+    (float16: computed in float32, rounded once per add); integers ``a + alpha * source``.
+    Repeated positions are done in rounds (each round writes every position at most once), so
+    a position's adds come in index order as PyTorch's loop makes them. Gradients:
+    ``grad_output`` for ``a``, ``alpha * grad_output`` at the indexed slices for ``source``."""
+
+    __slots__ = ("dim", "alpha")
+    arguments = ("dim", "alpha")
+
+    def __init__(self, dim, alpha=1):
+        self.dim, self.alpha = dim, alpha
+
+    def forward(self, a, source, index):
+        positions = positions_along(index.reshape(-1), a.shape[self.dim], self.dim)
+        self.saved = (positions,)
+        out = a.copy()
+        rows, values = np.moveaxis(out, self.dim, 0), np.moveaxis(source, self.dim, 0)
+        for picked in _rounds(positions):
+            where = positions[picked]
+            rows[where] = self._add(rows[where], values[picked])
+        return out
+
+    def _add(self, current, added):
+        if current.dtype.kind != "f":  # alpha wraps into the dtype, as PyTorch casts it
+            if self.alpha == 1:
+                return current + added
+            return current + np.asarray(self.alpha).astype(current.dtype) * added
+        if self.alpha == 1:
+            return current + added
+        if current.dtype == np.float16:
+            return fused_multiply_add(added.astype(np.float32), np.float32(self.alpha),
+                                      current.astype(np.float32)).astype(np.float16)
+        return fused_multiply_add(added, added.dtype.type(self.alpha), current)
+
+    def backward(self, grad_output):
+        needs_a, needs_source = self.needs_input_grad[:2]
+        grad_source = None
+        if needs_source:
+            grad_source = np.take(grad_output, self.saved[0], axis=self.dim)
+            if self.alpha != 1:
+                grad_source = grad_source * grad_output.dtype.type(self.alpha)
+        return (grad_output if needs_a else None), grad_source, None
+
+
+def _rounds(positions):
+    """Boolean masks over ``positions``, one per round: round ``r`` picks the ``r``-th
+    occurrence of each position (a single round when no position repeats)."""
+    order = np.argsort(positions, kind="stable")
+    ordered = positions[order]
+    starts = np.r_[0, np.flatnonzero(ordered[1:] != ordered[:-1]) + 1] if ordered.size else \
+        np.zeros(0, dtype=np.int64)
+    rank = np.empty(positions.size, dtype=np.int64)
+    run_lengths = np.diff(np.r_[starts, ordered.size])
+    rank[order] = np.arange(ordered.size) - np.repeat(starts, run_lengths)
+    return [rank == r for r in range(int(rank.max()) + 1 if rank.size else 0)]

@@ -15,6 +15,9 @@ its family:
 - ``comparison``: comparisons, logical and bitwise ops, ``where``;
 - ``reduction``: sums, means, spreads, extremes, norms, sorts, scans, ``softmax``;
 - ``shape``: views and reshaping, pieces, ``cat``, ``stack``;
+- ``arranging``: ``tensor_split``, ``hsplit``/``vsplit``/``dsplit``, ``rot90``, and the
+  functions ``atleast_1d``/``2d``/``3d``, ``dstack``, ``column_stack``, ``block_diag``,
+  ``cartesian_prod``, ``vander``;
 - ``indexing``: ``tensor[index]``, ``gather``, ``scatter``, masks;
 - ``inplace``: ``add_`` and the other in-place writes, ``tensor[index] = value``;
 - ``inplace_forms``: the in-place forms of the other ops (``sin_``, ``eq_``, ``scatter_``, ...);
@@ -30,7 +33,8 @@ class with every method and its docstring, as PyTorch documents ``torch.Tensor``
 import inspect
 
 from .arguments import accept_numpy_names, constant_tensor, in_opmath
-from .arithmetic import ArithmeticMethods, einsum, pow  # noqa: A004 - torch.pow
+from .arranging import ArrangingMethods
+from .arithmetic import ArithmeticMethods, einsum, pow, tensordot  # noqa: A004 - torch.pow
 from .comparison import ComparisonMethods, where
 from .conversion import ConversionMethods
 from .copying import CopyingMethods, rebuild_tensor
@@ -39,14 +43,14 @@ from .elementwise import ElementwiseMethods
 from .indexing import IndexingMethods
 from .inplace import InPlaceMethods
 from .inplace_forms import InPlaceFormsMethods
-from .reduction import ReductionMethods, std_mean, var_mean
+from .reduction import ReductionMethods, cdist, std_mean, var_mean
 from .shape import (
     ShapeMethods, broadcast_shapes, broadcast_tensors, cat, hstack, meshgrid, stack, vstack,
 )
 
 FAMILIES = (ArithmeticMethods, ElementwiseMethods, ComparisonMethods, ReductionMethods,
-            ShapeMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods, ConversionMethods,
-            CopyingMethods)
+            ShapeMethods, ArrangingMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods,
+            ConversionMethods, CopyingMethods)
 
 
 class _Empty:

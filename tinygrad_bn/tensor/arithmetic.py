@@ -1,9 +1,14 @@
 """Arithmetic: ``+ - * / // % **``, their named forms (``add``, ``div`` with a rounding mode,
-``fmod``, ...), the products (``matmul``, ``mm``, ``bmm``, ``dot``, ``outer``, ``addmm``) and
+``fmod``, ...), the products (``matmul``, ``mm``, ``bmm``, ``mv``, ``dot``, ``outer``, ``addmm``,
+``tensordot``) and
 ``einsum``, with PyTorch's dtype promotion and broadcasting."""
 
 from __future__ import annotations
 
+import math
+import warnings
+# ``int`` is a Tensor method, so annotations use this:
+from builtins import int as _int
 from collections.abc import Sequence
 
 import numpy as np
@@ -11,10 +16,10 @@ import numpy as np
 from .. import dtypes
 from ..dtypes import Number
 from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
-from ..ops.elementwise import Reciprocal, ScaledAdd
+from ..ops.elementwise import Cross, Reciprocal, ScaledAdd
 from ..ops.linalg import einsum_result_dtype, einsum_subscripts
 from ..ops.opmath import HALF, opmath_dtype
-from ..shapes import broadcast_error, broadcastable
+from ..shapes import broadcast_error, broadcastable, normalize_dim
 from .arguments import (
     _no_bool, _operands, _subtraction_operands, _tensor_argument, constant_tensor, in_opmath,
     opmath_scalar, with_opmath_scalar,
@@ -198,6 +203,49 @@ class ArithmeticMethods:
 
     ger = outer
 
+    def cross(self, other: Tensor, dim: _int | None = None) -> Tensor:
+        """The cross product of 3-vectors along ``dim`` (the operands broadcast together; one
+        dtype). ``dim=None`` takes the first dim of size 3, with PyTorch's deprecation warning
+        (``linalg.cross`` defaults to the last dim instead)."""
+        other = _tensor_argument(other, "cross", "other", 1)
+        if dim is None:
+            warnings.warn(
+                "Using torch.cross without specifying the dim arg is deprecated.\nPlease either "
+                "pass the dim explicitly or simply use torch.linalg.cross.\nThe default value of "
+                "dim will change to agree with that of linalg.cross in a future release.",
+                UserWarning, stacklevel=2)
+            dim = next((d for d, size in enumerate(self.shape) if size == 3), None)
+            if dim is None:
+                raise RuntimeError("no dimension of size 3 in input")
+        return _cross(self, other, dim)
+
+    def kron(self, other: Tensor) -> Tensor:
+        """The Kronecker product: every element of ``self`` times the whole of ``other``,
+        shape ``self.shape * other.shape`` dim by dim (the shorter shape padded with leading
+        1s); dtypes promote as in ``*``."""
+        other = _tensor_argument(other, "kron", "other", 1)
+        ndim = max(self.ndim, other.ndim)
+        a_shape = (1,) * (ndim - self.ndim) + self.shape
+        b_shape = (1,) * (ndim - other.ndim) + other.shape
+        a = self.reshape(tuple(size for n in a_shape for size in (n, 1)))
+        b = other.reshape(tuple(size for n in b_shape for size in (1, n)))
+        return (a * b).reshape(tuple(m * n for m, n in zip(a_shape, b_shape)))
+
+    def mv(self, vec: Tensor) -> Tensor:
+        """Matrix times vector: ``(n, m) @ (m,) -> (n,)``, one dtype for both."""
+        vec = _tensor_argument(vec, "mv", "vec", 1)
+        if self.ndim != 2 or vec.ndim != 1:
+            raise RuntimeError("vector + matrix @ vector expected, got 1, "
+                               f"{self.ndim}, {vec.ndim}")
+        if self.shape[1] != vec.shape[0]:
+            raise RuntimeError(f"size mismatch, got input ({self.shape[0]}), mat "
+                               f"({self.shape[0]}x{self.shape[1]}), vec ({vec.shape[0]})")
+        if self._array.dtype is not vec._array.dtype:
+            names = [dtypes.scalar_type_name(t._array.dtype) for t in (vec, self, vec)]
+            raise RuntimeError("addmv input tensors must have the same dtype, but got "
+                               f"{names[0]}, {names[1]}, and {names[2]}")
+        return MatMul.apply(self, vec)
+
     def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Number = 1, alpha: Number = 1) -> Tensor:
         """``beta * self + alpha * (mat1 @ mat2)``: ``mat1`` ``(n, k)``, ``mat2`` ``(k, m)``,
         ``self`` broadcastable to ``(n, m)``; all three of one dtype. With ``beta=0`` ``self``
@@ -303,6 +351,77 @@ class ArithmeticMethods:
 
     def __pos__(self):
         return self
+
+
+def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
+    """The sum of products over dims ``dims`` of both: an int ``k`` contracts the last
+    ``k`` dims of ``a`` with the first ``k`` of ``b``; a pair of lists (or ints) names the
+    dims of each, in matching order. The result has ``a``'s other dims then ``b``'s. As
+    PyTorch, the contraction is one matrix product of the two permuted and reshaped tensors,
+    and a size-1 contracted dim facing a larger one is summed out first."""
+    _tensor_argument(a, "tensordot", "a", 1)
+    _tensor_argument(b, "tensordot", "b", 2)
+    dims_a, dims_b = _tensordot_dims(dims)
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError("both dimension lists should have same length")
+    if a._array.dtype is not b._array.dtype:
+        raise RuntimeError("both inputs should have same dtype")
+    contracted_a, contracted_b = [], []
+    for given_a, given_b in zip(dims_a, dims_b):
+        da, db = normalize_dim(given_a, a.ndim), normalize_dim(given_b, b.ndim)
+        size_a, size_b = a.shape[da], b.shape[db]
+        if size_a != size_b:
+            if size_b == 1:
+                a = a.sum(da, keepdim=True).to(a.dtype)  # wraps as PyTorch's
+            elif size_a == 1:
+                b = b.sum(db, keepdim=True).to(b.dtype)
+            else:
+                raise RuntimeError(
+                    f"contracted dimensions need to match, but first has size {size_a} in "
+                    f"dim {given_a} and second has size {size_b} in dim {given_b}")
+        contracted_a.append(da)
+        contracted_b.append(db)
+    free_a = [d for d in range(a.ndim) if d not in contracted_a]
+    free_b = [d for d in range(b.ndim) if d not in contracted_b]
+    inner = math.prod(a.shape[d] for d in contracted_a)
+    rows, columns = [a.shape[d] for d in free_a], [b.shape[d] for d in free_b]
+    left = (a.permute(*free_a, *contracted_a) if a.ndim else a).reshape(math.prod(rows), inner)
+    right = (b.permute(*contracted_b, *free_b) if b.ndim else b).reshape(inner,
+                                                                        math.prod(columns))
+    return left.mm(right).reshape(tuple(rows + columns))
+
+
+def _cross(a, b, dim):
+    """The cross product along ``dim`` of ``a`` and ``b`` (``cross`` and ``linalg.cross``),
+    PyTorch's checks in its order; see ``ops.Cross``."""
+    if a._array.dtype is not b._array.dtype:
+        raise RuntimeError(f"expected scalar type {dtypes.scalar_type_name(a._array.dtype)} but "
+                           f"found {dtypes.scalar_type_name(b._array.dtype)}")
+    if a.ndim != b.ndim:
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    if not broadcastable(a.shape, b.shape):
+        raise RuntimeError(broadcast_error(a.shape, b.shape))
+    d = normalize_dim(dim, a.ndim)
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
+                           f"{a.shape[d]} and {b.shape[d]}")
+    shape = tuple(np.broadcast_shapes(a.shape, b.shape))
+    return Cross.apply(a.expand(*shape), b.expand(*shape), dim=d)
+
+
+def _tensordot_dims(dims):
+    """``tensordot``'s ``dims`` as two lists: an int (or a 1-element tensor) ``k`` means the
+    last ``k`` dims of the first operand and the first ``k`` of the second."""
+    if isinstance(dims, Tensor):
+        dims = dims.item() if dims.numel() == 1 else dims.tolist()
+    if isinstance(dims, (tuple, list)):
+        if len(dims) != 2:
+            raise RuntimeError("tensordot expects dims to be a pair of lists or an int, got "
+                               f"{dims}")
+        return [[d] if isinstance(d, int) else list(d) for d in dims]
+    if dims < 0:
+        raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+    return list(range(-dims, 0)), list(range(dims))
 
 
 def _check_alpha(operands, alpha):

@@ -4,6 +4,7 @@ functions give the default float dtype, as in PyTorch."""
 
 from __future__ import annotations
 
+import math
 import numbers
 # ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
 from builtins import float as _float, int as _int
@@ -14,10 +15,10 @@ from .. import dtypes
 from ..dtypes import Number
 from ..ops import (
     Abs, Acos, Asin, Atan, Atan2, Ceil, Clamp, Clone, Cos, Cosh, Derived, Erf, Exp, Expm1,
-    Floor, Hypot, Log, Log1p, Log2, Log10, Logit, Maximum, Minimum, ReLU, Round, Rsqrt, Sigmoid,
-    Sign, Sin, Sinh, Sqrt, Tan, Tanh, Trunc,
+    Floor, Hypot, Log, Log1p, Log2, Log10, LogAddExp, Logit, Maximum, Minimum, ReLU, Round, Rsqrt,
+    Sigmoid, Sign, Sin, Sinh, Sqrt, Tan, Tanh, Trunc, XLogY,
 )
-from .arguments import _operands, _tensor_argument
+from .arguments import _operands, _tensor_argument, constant_tensor, in_opmath
 from .comparison import where
 from .core import Tensor
 
@@ -149,6 +150,58 @@ class ElementwiseMethods:
         """``self ** 2`` (integer and bool tensors give integers, as in PyTorch)."""
         return self.pow(2)
 
+    def logaddexp(self, other: Tensor) -> Tensor:
+        """``log(exp(self) + exp(other))`` elementwise with broadcasting, without overflow
+        (see ``ops.LogAddExp``); floating results only, as PyTorch's."""
+        return self._log_add_exp(other, "logaddexp", 0)
+
+    def logaddexp2(self, other: Tensor) -> Tensor:
+        """``log2(2**self + 2**other)`` elementwise with broadcasting, without overflow."""
+        return self._log_add_exp(other, "logaddexp2", 2)
+
+    def _log_add_exp(self, other, name, base):
+        a, b = _operands(self, _tensor_argument(other, name, "other", 2))
+        if not dtypes.is_floating(a._array.dtype):
+            raise dtypes.not_implemented(f"{name}_cpu", a._array.dtype)
+        return LogAddExp.apply(a, b, base=base)
+
+    def xlogy(self, other: Tensor | Number) -> Tensor:
+        """``self * log(other)`` elementwise with broadcasting, 0 where ``self`` is 0 (unless
+        ``other`` is NaN), as ``kl_div`` needs for ``0 * log(0)``; integer operands give the
+        default float dtype (see ``ops.XLogY``)."""
+        a, b = _operands(self, other)
+        return XLogY.apply(a._floating(), b._floating())
+
+    def nan_to_num(self, nan: _float = 0.0, posinf: _float | None = None,
+                   neginf: _float | None = None) -> Tensor:
+        """A copy with NaN replaced by ``nan``, +inf by ``posinf`` and -inf by ``neginf`` (by
+        default the largest and the lowest finite values of the dtype); integer and bool
+        tensors come back as copies. The gradient flows to the finite elements only."""
+        dtype = self._array.dtype
+        if not dtypes.is_floating(dtype):
+            return Clone.apply(self)
+        info = np.finfo(dtype)
+        result = self
+        for replaced, value in ((self.isnan(), nan),
+                                (self == math.inf, info.max if posinf is None else posinf),
+                                (self == -math.inf, info.min if neginf is None else neginf)):
+            with np.errstate(over="ignore"):  # a replacement beyond the dtype becomes inf
+                result = where(replaced, constant_tensor(np.asarray(value, dtype=dtype)), result)
+        return result
+
+    def frac(self) -> Tensor:
+        """The fractional part ``self - trunc(self)``, elementwise, with the sign of ``self``;
+        floating tensors only. Gradient: ``grad_output``."""
+        if not dtypes.is_floating(self._array.dtype):
+            raise dtypes.not_implemented("frac_cpu", self._array.dtype)
+        return self - self.trunc()
+
+    def sinc(self) -> Tensor:
+        """The normalised sinc ``sin(pi * x) / (pi * x)``, 1 at 0 (where its gradient is 0);
+        integer inputs give the default float dtype; float16 is computed in float32 and
+        rounded once, as PyTorch's kernel."""
+        return in_opmath(_sinc, self._floating())
+
     def _stepwise(self, op):
         """floor, ceil, round, trunc, sign: an integer or bool tensor comes back as a copy of
         itself (its dtype kept, as in PyTorch), a floating one through the op (zero gradient)."""
@@ -246,3 +299,11 @@ class ElementwiseMethods:
         elementwise; the shapes broadcast and the dtypes promote as in PyTorch. Where the two
         are equal each receives half the gradient."""
         return Minimum.apply(*_operands(self, _tensor_argument(other, "minimum", "other", 2)))
+
+
+def _sinc(x):
+    """``sinc`` of a floating tensor: ``pi * x`` in ``x``'s dtype (PyTorch's ``c10::pi`` of
+    that type), with 1 put in for the zeros first so that neither value nor gradient is 0/0."""
+    zero = x == 0
+    product = where(zero, 1, x) * math.pi
+    return where(zero, 1, product.sin() / product)

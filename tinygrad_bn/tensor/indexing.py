@@ -1,5 +1,6 @@
 """Indexing: ``tensor[index]`` with every index form NumPy and PyTorch share, and picking or
-placing elements by position (``gather``, ``scatter``, ``index_select``, ``tril``/``triu``) or
+placing elements by position (``gather``, ``scatter``, ``index_select``, ``index_add``/``copy``/
+``fill``, ``take_along_dim``, ``tril``/``triu``) or
 by mask (``masked_select``, ``masked_fill``, ``nonzero``). ``tensor[index] = value`` is an
 in-place write: see ``inplace``."""
 
@@ -15,7 +16,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd import graph
 from ..dtypes import Number
-from ..ops import Gather, GetItem, IndexSelect, ScatterAdd, ScatterReduce
+from ..ops import Gather, GetItem, IndexAdd, IndexSelect, ScatterAdd, ScatterReduce
 from ..ops.movement import INDEX_TENSOR
 from ..shapes import broadcast_error, broadcastable, normalize_dim
 from .arguments import _scalar_tensor, _tensor_argument, constant_tensor
@@ -185,6 +186,149 @@ class IndexingMethods:
             return ScatterReduce.apply(self, src, index, dim=d, reduce=reduce,
                                        include_self=include_self, deprecated_form=deprecated_form)
         return ScatterAdd.apply(self, src, index, dim=d, overwrite=overwrite)
+
+
+    # ------------------------------------------------------------------ slices by position
+
+    def index_add(self, dim: _int, index: Tensor, source: Tensor, *,
+                  alpha: Number = 1) -> Tensor:
+        """A copy with ``alpha * source`` added into the slices at positions ``index`` (a 1-D
+        int32/int64 tensor, one position per slice of ``source`` along ``dim``; repeated
+        positions add up): ``out[index[i]] += alpha * source[i]`` for ``dim=0``. ``source`` has
+        this tensor's dtype and shape apart from ``dim``. An integer tensor takes ``alpha``
+        truncated to an int, as PyTorch does. See ``ops.IndexAdd`` for the rounding."""
+        d = self._check_index_slices("index_add_", dim, index, source)
+        alpha = alpha if dtypes.is_floating(self._array.dtype) else _int(alpha)
+        if self.ndim == 0 or source.ndim == 0:
+            flat = IndexAdd.apply(self.reshape(-1), source.reshape(-1), index, dim=0, alpha=alpha)
+            return flat.reshape(self.shape)
+        return IndexAdd.apply(self, source, index, dim=d, alpha=alpha)
+
+    def index_copy(self, dim: _int, index: Tensor, source: Tensor) -> Tensor:
+        """A copy with the slices at positions ``index`` (a 1-D int64 tensor) along ``dim``
+        replaced by those of ``source``: ``out[index[i]] = source[i]`` for ``dim=0``."""
+        d = self._check_index_slices("index_copy_", dim, index, source)
+        return self._scatter_slices(d, index, source, overwrite=True)
+
+    def index_fill(self, dim: _int, index: Tensor, value: Tensor | Number) -> Tensor:
+        """A copy with the slices at positions ``index`` (a 0-d or 1-D int64 tensor; negative
+        positions count from the end) along ``dim`` filled with ``value`` (a number or a 0-d
+        tensor, which gets the gradient of every element it fills)."""
+        _tensor_argument(index, "index_fill", "index", 2)
+        if index._array.dtype is not dtypes.int64:
+            raise IndexError("index_fill_(): Expected dtype int64 for index.")
+        if index.ndim > 1:
+            raise RuntimeError("Index has to be a vector/scalar")
+        if isinstance(value, Tensor):
+            if value.ndim:
+                raise RuntimeError("index_fill_ only supports a 0-dimensional value tensor, but "
+                                   f"got tensor with {value.ndim} dimension(s).")
+            value = value.to(self._array.dtype)
+        else:
+            value = _scalar_tensor(value, self._array.dtype)
+        d = normalize_dim(dim, self.ndim)
+        size = self.shape[d] if self.ndim else 1
+        index = index.reshape(-1)
+        index = where(index < 0, index + size, index)  # PyTorch counts negatives from the end
+        # A mask of the slices filled: a repeated position fills (and differentiates) once.
+        filled = constant_tensor(np.zeros(size, dtype=bool)).scatter(0, index, True)
+        filled = filled.reshape((-1,) + (1,) * (self.ndim - d - 1) if self.ndim else ())
+        return where(filled, value, self)
+
+    def _check_index_slices(self, name, dim, index, source):
+        """PyTorch's checks of ``index_add``'s and ``index_copy``'s arguments (``name`` is the
+        in-place form its messages name); the normalised ``dim``."""
+        _tensor_argument(index, name.rstrip("_"), "index", 2)
+        _tensor_argument(source, name.rstrip("_"), "source", 3)
+        d = normalize_dim(dim, self.ndim)
+        index_type = dtypes.scalar_type_name(index._array.dtype)
+        if name == "index_copy_":
+            if index._array.dtype is not dtypes.int64:
+                raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
+                                   f"{index_type}")
+            if source._array.dtype is not self._array.dtype:
+                raise RuntimeError(
+                    "index_copy_(): self and source expected to have the same dtype, but got "
+                    f"(self) {dtypes.scalar_type_name(self._array.dtype)} and (source) "
+                    f"{dtypes.scalar_type_name(source._array.dtype)}")
+        elif index._array.dtype not in (dtypes.int32, dtypes.int64):
+            raise RuntimeError(f"{name}(): Expected dtype int32/int64 for index but got: "
+                               f"{index_type}")
+        if index.ndim > 1:
+            raise IndexError(f"{name}(): Index is supposed to be a vector, but got dim: "
+                             f"{index.ndim} with type: {index_type} and size: "
+                             f"{list(index.shape)}")
+        count = index._array.size
+        source_size = source.shape[d] if source.ndim else 1
+        if name == "index_add_":
+            if source._array.dtype is not self._array.dtype:
+                raise RuntimeError(
+                    f"index_add_(): self ({dtypes.scalar_type_name(self._array.dtype)}) and "
+                    f"source ({dtypes.scalar_type_name(source._array.dtype)}) must have the "
+                    "same scalar type")
+            if count != source_size:
+                raise RuntimeError(f"index_add_(): Number of indices ({count}) should be equal "
+                                   f"to source.size(dim): ({source_size}), for dim: {d}")
+            if max(source.ndim, 1) != max(self.ndim, 1) or any(
+                    a != b for k, (a, b) in enumerate(zip(self.shape, source.shape)) if k != d):
+                raise RuntimeError(
+                    "source tensor shape must match self tensor shape, excluding the specified "
+                    f"dimension. Got self.shape = {list(self.shape)} source.shape = "
+                    f"{list(source.shape)}")
+        else:
+            if count != source_size:
+                raise IndexError(f"index_copy_(): Number of indices ({count}) should be equal "
+                                 f"to source.size(dim) ({source_size})")
+            for k, (a, b) in enumerate(zip(self.shape, source.shape)):
+                if k != d and a != b:
+                    raise RuntimeError(
+                        "index_copy_(): Source/destination tensor must have same slice shapes. "
+                        f"Destination slice shape: {a} at dimension {k} and source slice "
+                        f"shape: {b} at dimension {k}.")
+        return d
+
+    def _scatter_slices(self, dim, index, source, overwrite):
+        """``source`` added into (or written over) the slices of this tensor at the positions
+        of the 1-D ``index`` along ``dim``: one ``ScatterAdd`` with the index broadcast to
+        ``source``'s shape, so both gradients are ``ScatterAdd``'s (checked positions too)."""
+        if self.ndim == 0 or source.ndim == 0:
+            flat = self.reshape(-1)._scatter_slices(0, index.reshape(-1), source.reshape(-1),
+                                                    overwrite)
+            return flat.reshape(self.shape)
+        placed = index.reshape((1,) * dim + (-1,) + (1,) * (self.ndim - dim - 1))
+        if placed._array.shape != source._array.shape:
+            placed = placed.expand(*source.shape)
+        return ScatterAdd.apply(self, source, placed, dim=dim, overwrite=overwrite)
+
+    def take_along_dim(self, indices: Tensor, dim: _int | None = None) -> Tensor:
+        """The elements at ``indices`` (int64) along ``dim``: ``gather`` after broadcasting
+        this tensor and ``indices`` against each other in every other dim, as NumPy's
+        ``take_along_axis``; with ``dim=None``, along the flattened tensor. Along a ``dim`` a
+        negative position counts from the end; along the flattened tensor it is refused, as
+        ``gather`` refuses it (both as PyTorch does)."""
+        _tensor_argument(indices, "take_along_dim", "indices", 2)
+        if indices._array.dtype is not dtypes.int64:
+            raise RuntimeError("torch.take_along_dim(): dtype of indices should be Long but got "
+                               f"{dtypes.scalar_type_name(indices._array.dtype)}")
+        if dim is None:
+            source, indices, d = self.reshape(-1), indices.reshape(-1), 0
+        else:
+            d = normalize_dim(dim, self.ndim)
+            if self.ndim != indices.ndim:
+                raise RuntimeError(
+                    "torch.take_along_dim(): input and indices should have the same number of "
+                    f"dimensions, but got {self.ndim} dimensions for input, and {indices.ndim} "
+                    "dimensions for indices")
+            shape = list(np.broadcast_shapes(*(
+                tuple(1 if k == d else n for k, n in enumerate(t.shape))
+                for t in (self, indices))))
+            source = self.expand(*shape[:d], self.shape[d], *shape[d + 1:]) if self.ndim \
+                else self
+            indices = indices.expand(*shape[:d], indices.shape[d], *shape[d + 1:]) \
+                if indices.ndim else indices
+            size = self.shape[d] if self.ndim else 1
+            indices = where(indices < 0, indices + size, indices)
+        return source.gather(d, indices)
 
 
 _warned = {"scatter reduce": False}

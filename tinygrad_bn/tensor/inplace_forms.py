@@ -1,8 +1,9 @@
 """The in-place forms of out-of-place ops that ``inplace`` does not define itself: the
 elementwise functions (``sin_``, ``floor_``, ...), the binary ones (``atan2_``, ``fmod_``,
 ``lerp_``, ``addcmul_``, ...), comparisons and logical ops (``eq_``, ``logical_and_``), scans
-(``cumsum_``), triangles (``tril_``), ``swapaxes_`` and the scatters (``scatter_``,
-``scatter_add_``).
+(``cumsum_``), triangles (``tril_``), ``swapaxes_``, the scatters (``scatter_``,
+``scatter_add_``), ``index_add_``/``index_copy_``/``index_fill_``, ``xlogy_``, ``nan_to_num_``,
+``frac_``, ``sinc_`` and ``renorm_``.
 
 Each is ``self._write(Tensor.op, ...)`` (see ``InPlaceMethods._write``), so PyTorch's in-place
 rules hold for all: the result is written into this tensor's memory in its dtype (a result that
@@ -257,6 +258,40 @@ class InPlaceFormsMethods:
         """In-place ``scatter_add``: ``src`` added at the positions ``index`` names along
         ``dim`` (repeated positions add up)."""
         return self._write(Tensor.scatter_add, dim, index, src)
+
+    def xlogy_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``xlogy``."""
+        return self._write(Tensor.xlogy, other)
+
+    def nan_to_num_(self, nan: _float = 0.0, posinf: _float | None = None,
+                    neginf: _float | None = None) -> Tensor:
+        """In-place ``nan_to_num``."""
+        return self._write(Tensor.nan_to_num, nan, posinf, neginf)
+
+    def frac_(self) -> Tensor:
+        """In-place ``frac``."""
+        return self._write(Tensor.frac)
+
+    def sinc_(self) -> Tensor:
+        """In-place ``sinc``."""
+        return self._write(Tensor.sinc)
+
+    def renorm_(self, p: Number, dim: _int, maxnorm: Number) -> Tensor:
+        """In-place ``renorm``."""
+        return self._write(Tensor.renorm, p, dim, maxnorm)
+
+    def index_add_(self, dim: _int, index: Tensor, source: Tensor, *,
+                   alpha: Number = 1) -> Tensor:
+        """In-place ``index_add``: ``alpha * source`` added into the slices at ``index``."""
+        return self._write(Tensor.index_add, dim, index, source, alpha=alpha)
+
+    def index_copy_(self, dim: _int, index: Tensor, source: Tensor) -> Tensor:
+        """In-place ``index_copy``: the slices at ``index`` replaced by ``source``'s."""
+        return self._write(Tensor.index_copy, dim, index, source)
+
+    def index_fill_(self, dim: _int, index: Tensor, value: Tensor | Number) -> Tensor:
+        """In-place ``index_fill``: the slices at ``index`` filled with ``value``."""
+        return self._write(Tensor.index_fill, dim, index, value)
 
     def scatter_reduce_(self, dim: _int, index: Tensor, src: Tensor, reduce: str, *,
                         include_self: _bool = True) -> Tensor:

@@ -116,6 +116,14 @@ def CAT(name, result, out, given):
     return None
 
 
+def TENSORDOT(name, result, out, given):
+    """``tensordot``: the result's dtype exactly, in its own words."""
+    if result != out:
+        return RuntimeError(f"tensordot: Expected the output tensor to have dtype {_name(result)}, "
+                            f"but got an output tensor with dtype {_name(out)}")
+    return None
+
+
 def KTHVALUE_VALUES(name, result, out, given):
     """``kthvalue``'s values: the input's dtype exactly."""
     if result != out:

@@ -1,5 +1,5 @@
 """Reductions and scans: ``sum``, ``mean``, ``var``/``std``, ``max``/``min`` with their indices,
-``norm``, the order statistics (``median``, ``kthvalue``, ``mode``, ``sort``, ``topk``), the
+``norm``, ``dist``, ``renorm`` and ``cdist``, ``nansum``/``nanmean``, ``bincount``, the order statistics (``median``, ``kthvalue``, ``mode``, ``sort``, ``topk``), the
 running ops (``cumsum``, ``cummax``, ...), ``softmax`` and ``logsumexp``, and ``var_mean``/
 ``std_mean``. ``dim`` may be an int, a tuple of ints or None (every dim), ``keepdim`` keeps the
 reduced dims with size 1, as in PyTorch."""
@@ -25,8 +25,10 @@ from ..ops.positions import (
 )
 from ..printing import return_types
 from ..shapes import normalize_dim, normalize_dims, reduced_count
-from .arguments import accept_numpy_names, constant_tensor
+from .arguments import _tensor_argument, accept_numpy_names, constant_tensor
+from .comparison import where
 from .core import Tensor
+from .shape import cat
 
 
 class ReductionMethods:
@@ -157,6 +159,41 @@ class ReductionMethods:
             )
         return dims, correction
 
+    def nansum(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False, *,
+               dtype: DTypeLike | None = None) -> Tensor:
+        """``sum`` with NaNs counted as zero (their gradient is 0)."""
+        source = where(self.isnan(), 0, self) if dtypes.is_floating(self._array.dtype) else self
+        return source.sum(dim, keepdim, dtype=dtype)
+
+    def nanmean(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False, *,
+                dtype: DTypeLike | None = None) -> Tensor:
+        """The mean of the elements that are not NaN (NaN where all are), PyTorch's
+        ``nansum(...) / count``; floating tensors only."""
+        if not dtypes.is_floating(self._array.dtype):
+            raise RuntimeError("nanmean(): expected input to have floating point or complex "
+                               f"dtype but got {dtypes.scalar_type_name(self._array.dtype)}")
+        count = self.isnan().logical_not().sum(dim, keepdim)
+        return self.nansum(dim, keepdim, dtype=dtype) / count
+
+    def bincount(self, weights: Tensor | None = None, minlength: _int = 0) -> Tensor:
+        """How many times each value ``0 .. max`` occurs in this 1-D tensor of non-negative
+        integers (at least ``minlength`` counts), int64; with ``weights`` (one per element) the
+        sums of the weights instead, in float32 for float32 weights and float64 for any other,
+        as PyTorch. No gradient."""
+        if self._array.dtype.kind not in "iub" or self._array.dtype is dtypes.bool:
+            raise dtypes.not_implemented("bincount_cpu", self._array.dtype)
+        if minlength < 0:
+            raise RuntimeError("minlength should be >= 0")
+        if self.ndim != 1 or (self._array.size and self._array.min() < 0):
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        if weights is None:
+            return Derived.apply(self, function=_bincount, keywords={"minlength": minlength})
+        if weights.ndim != 1 or weights.shape[0] != self.shape[0]:
+            raise RuntimeError("weights should be 1-d and have the same length as input")
+        dtype = dtypes.float32 if weights._array.dtype is dtypes.float32 else dtypes.float64
+        return Derived.apply(self, weights, function=_bincount,
+                             keywords={"minlength": minlength, "dtype": dtype})
+
     # ------------------------------------------------------------------ extremes
 
     def max(self, dim: _int | Sequence[_int] | Tensor | None = None,
@@ -264,6 +301,31 @@ class ReductionMethods:
             return matrix_norm(self, p, tuple(range(self.ndim)) if dims is None else dims,
                                keepdim, dtype=dtype)
         return self._vector_norm(p, dim, keepdim, dtype)
+
+    def dist(self, other: Tensor, p: Number = 2) -> Tensor:
+        """The ``p``-norm of ``self - other`` (broadcast), over all elements: ``norm(self -
+        other, p)``."""
+        other = _tensor_argument(other, "dist", "other", 1)
+        return (self - other)._vector_norm(p, None, False, None)
+
+    def renorm(self, p: Number, dim: _int, maxnorm: Number) -> Tensor:
+        """Each slice along ``dim`` (``self.select(dim, i)``) whose ``p``-norm exceeds
+        ``maxnorm`` scaled down to norm ``maxnorm``: multiplied by ``maxnorm / (norm + 1e-7)``
+        (PyTorch's factor; the norm in float32 for float16). Differentiable through the norm, as
+        PyTorch's."""
+        if maxnorm < 0:
+            raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {float(maxnorm)}")
+        if self.ndim <= 1:
+            raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {self.ndim} "
+                               "dimensions")
+        if p <= 0:
+            raise RuntimeError("renorm: non-positive-norm not supported")
+        d = normalize_dim(dim, self.ndim)
+        others = tuple(k for k in range(self.ndim) if k != d)
+        wide = dtypes.float32 if self._array.dtype is dtypes.float16 else None
+        norm = self._vector_norm(p, others, True, wide)
+        factor = where(norm > maxnorm, maxnorm / (norm + 1e-7), 1)
+        return self * factor.to(self._array.dtype)
 
     def _vector_norm(self, ord, dim, keepdim, dtype):
         """PyTorch's ``linalg.vector_norm`` (see ``norm``)."""
@@ -498,3 +560,58 @@ def _spread_and_mean(input, spread, name, dim, unbiased, keepdim, correction):
         dim, unbiased = None, dim
     return (spread(input, dim, unbiased, keepdim, correction=correction),
             input.mean(dim, keepdim))
+
+
+def _bincount(values, weights=None, *, minlength, dtype=np.int64):
+    """``np.bincount`` in PyTorch's result dtype (weights summed in float64 first)."""
+    return np.bincount(values, weights, minlength=minlength).astype(dtype, copy=False)
+
+
+_CDIST_MODES = {"use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_dist": True,
+                "donot_use_mm_for_euclid_dist": False}
+
+
+def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
+          compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
+    """The ``p``-norm distance between each row of ``x1`` ``(..., P, M)`` and each row of
+    ``x2`` ``(..., R, M)``: shape ``(..., P, R)``, batch dims broadcast.
+
+    As PyTorch, ``p=2`` takes the matrix-product form ``sqrt(max(|a|^2 - 2 a.b + |b|^2, 0))``
+    (its ``_euclidean_dist``, the same ops in the same order) when ``compute_mode`` is
+    ``"use_mm_for_euclid_dist"``, or by default when ``P`` or ``R`` exceeds 25; otherwise
+    the norm of each difference, whose values agree with PyTorch's to rounding (its kernel
+    sums the powers in another order). Gradients: those of the ops composed (at a zero
+    distance, the norm's subgradient 0, as PyTorch's)."""
+    for name, t in (("X1", x1), ("X2", x2)):
+        _tensor_argument(t, "cdist", name.lower(), 1 if name == "X1" else 2)
+        if not dtypes.is_floating(t._array.dtype):
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
+                               f"{dtypes.scalar_type_name(t._array.dtype)}")
+        if t.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: "
+                               f"{t.ndim}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError("X1 and X2 must have the same number of columns. X1: "
+                           f"{x1.shape[-1]} X2: {x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError("cdist only supports non-negative p values")
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(f"{compute_mode} is not a valid value for compute_mode")
+    if x1._array.dtype is not x2._array.dtype:
+        raise RuntimeError(f"expected scalar type {dtypes.scalar_type_name(x1._array.dtype)} but "
+                           f"found {dtypes.scalar_type_name(x2._array.dtype)}")
+    if x1._array.dtype is dtypes.float16:
+        raise dtypes.not_implemented("cdist", x1._array.dtype)
+    batch = tuple(np.broadcast_shapes(x1.shape[:-2], x2.shape[:-2]))
+    x1, x2 = x1.expand(*batch, *x1.shape[-2:]), x2.expand(*batch, *x2.shape[-2:])
+    use_mm = _CDIST_MODES[compute_mode]
+    if use_mm is None:
+        use_mm = x1.shape[-2] > 25 or x2.shape[-2] > 25
+    if p == 2 and use_mm:
+        x1_norm = x1.pow(2).sum(-1, keepdim=True)
+        x2_norm = x2.pow(2).sum(-1, keepdim=True)
+        x1_ = cat([x1.mul(-2), x1_norm, x1_norm.new_ones(x1_norm.shape)], -1)
+        x2_ = cat([x2, x2_norm.new_ones(x2_norm.shape), x2_norm], -1)
+        return x1_.matmul(x2_.mT).clamp_min(0).sqrt()
+    differences = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    return differences._vector_norm(p, -1, False, None)

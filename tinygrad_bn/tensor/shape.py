@@ -16,7 +16,8 @@ import numpy as np
 from .. import dtypes
 from ..autograd import graph
 from ..ops import (
-    Cat, Derived, Diag, Expand, Flip, GetItem, IndexSelect, Permute, Repeat, Reshape, Roll, Stack,
+    Cat, Derived, Diag, Diagonal, Expand, Flip, GetItem, IndexSelect, Permute, Repeat, Reshape,
+    Roll, Stack,
 )
 from ..ops.positions import repeated_positions
 from ..printing import Size
@@ -371,6 +372,29 @@ class ShapeMethods:
             raise RuntimeError(
                 f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
         return self[(slice(None),) * d + (slice(start, start + length),)]
+
+    def select(self, dim: _int, index: _int) -> Tensor:
+        """The view ``self[..., index, ...]`` at position ``index`` of ``dim`` (negative counts
+        from the end), that dim removed."""
+        if self.ndim == 0:
+            raise IndexError("select() cannot be applied to a 0-dim tensor.")
+        d = normalize_dim(dim, self.ndim)
+        size = self.shape[d]
+        if isinstance(index, Tensor):
+            index = index.item()
+        if not -size <= index < size:
+            raise IndexError(f"select(): index {index} out of range for tensor of size "
+                             f"{list(self.shape)} at dimension {d}")
+        return self[(slice(None),) * d + (int(index) % size,)]
+
+    def diagonal(self, offset: _int = 0, dim1: _int = 0, dim2: _int = 1) -> Tensor:
+        """The diagonal ``offset`` (0 the main one, positive above it, negative below) of the
+        matrices in dims ``dim1`` and ``dim2``: those dims are removed and the diagonal becomes
+        the last dim. A view, as in PyTorch: writes through it reach this tensor."""
+        d1, d2 = normalize_dim(dim1, self.ndim), normalize_dim(dim2, self.ndim)
+        if d1 == d2:
+            raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+        return Diagonal.apply(self, offset=int(offset), dim1=d1, dim2=d2)
 
     # ------------------------------------------------------------------ more views
 
