@@ -67,6 +67,8 @@ GRAD_DTYPE = torch.float64
 VALUES_UNDEFINED = {
     "bernoulli", "normal", "multinomial", "rand_like", "randn_like", "randint_like", "randint",
     "randn", "nn.functional.dropout", "empty", "empty_like", "new_empty",
+    "nn.functional.dropout2d", "nn.functional.dropout3d", "nn.functional.alpha_dropout",
+    "nn.functional.feature_alpha_dropout",
 }
 
 
@@ -490,6 +492,28 @@ XFAILS = {
     },
     # dropout_p > 0: the dropped weights are draws from tinygrad_bn's generator, not PyTorch's;
     # float32:17 goes through matmul, whose float32 sums round as in matmul's own row above
+    # float16: PyTorch keeps the interpolation weights in float16 and sums in float32 in its
+    # own nesting (one float16 ulp apart); uint8: its kernel's fixed-point weights (off by one)
+    'nn.functional.interpolate.area': {
+        'precision': 'float16:14-21',
+    },
+    'nn.functional.interpolate.bicubic': {
+        'silent value': 'uint8:0-1,4,6,8,14',
+    },
+    'nn.functional.interpolate.bilinear': {
+        'precision': 'float16:3-4,6,8-12,14,16-20,22',
+        'silent value': 'uint8:8-9,12,14-15,18',
+    },
+    'nn.functional.interpolate.linear': {
+        'precision': 'float16:7-9,13-15',
+    },
+    'nn.functional.interpolate.trilinear': {
+        'precision': 'float16:2-4,6,8,10-14,16,18-22',
+        'silent value': 'float16:9,17',
+    },
+    'nn.functional.upsample_bilinear': {
+        'precision': 'float16:2',
+    },
     'nn.functional.scaled_dot_product_attention': {
         'precision': 'float32:17',
         'silent value': 'float16:2-3,6-7,10-11,14-15,18-19,22-23 '

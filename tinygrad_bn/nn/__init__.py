@@ -84,3 +84,19 @@ __all__ += ["Transformer", "TransformerEncoder", "TransformerDecoder",
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase  # noqa: E402
 
 __all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
+
+# Convolutional-network layers beyond BatchNorm1d and Dropout: batch, instance and local
+# response normalization of feature maps, channel dropout, upsampling and pixel shuffling.
+from .dropout import (  # noqa: E402
+    AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout,
+)
+from .normalization import (  # noqa: E402
+    BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LocalResponseNorm,
+)
+from .pixelshuffle import PixelShuffle, PixelUnshuffle  # noqa: E402
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d  # noqa: E402
+
+__all__ += ["BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
+            "LocalResponseNorm", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+            "FeatureAlphaDropout", "PixelShuffle", "PixelUnshuffle", "Upsample",
+            "UpsamplingNearest2d", "UpsamplingBilinear2d"]

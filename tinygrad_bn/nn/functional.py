@@ -46,6 +46,16 @@ from .functional_distance import cosine_similarity, normalize, pairwise_distance
 # Padding (constant, reflect, replicate, circular).
 from .functional_padding import pad  # noqa: F401
 
+# Channel dropout and alpha dropout.
+from .functional_dropout import (  # noqa: F401
+    alpha_dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout,
+)
+
+# Resampling images: interpolate (upsample) and pixel (un)shuffle.
+from .functional_upsampling import (  # noqa: F401
+    interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest,
+)
+
 REDUCTIONS = ("none", "mean", "sum")
 
 
@@ -455,6 +465,60 @@ def _batch_norm_composed(input, running, weight, bias, use_batch_stats, momentum
     std = (var + eps).sqrt()                                  # step 4: standard deviation
     x_hat = centred / std                                     # step 5: normalise
     return x_hat * weight.reshape(shape) + bias.reshape(shape)  # step 6: scale and shift
+
+
+def instance_norm(input: Tensor, running_mean: Tensor | None = None,
+                  running_var: Tensor | None = None, weight: Tensor | None = None,
+                  bias: Tensor | None = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Instance normalization of ``input`` ``(N, C, *)``: each sample's channel normalised over
+    its own positions (biased variance), then ``weight``/``bias`` ``(C,)`` per channel, as
+    PyTorch's ``instance_norm``: batch norm of the ``(1, N * C, *)`` view (one fused
+    ``ops.BatchNorm`` node), the running statistics (when given) updated with the mean over
+    the batch of the per-instance statistics. ``use_input_stats=False`` normalises with the
+    running statistics instead."""
+    shape = tuple(input._array.shape)
+    if use_input_stats and math.prod(shape[2:]) == 1:
+        raise ValueError(f"Expected more than 1 spatial element when training, got input size "
+                         f"{list(shape)}")
+    if not use_input_stats:  # the same running statistics for every sample
+        return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
+    n, channels = shape[:2]
+    repeated = [None if t is None else t.repeat(n) for t in (weight, bias)]
+    running = [None, None]
+    if running_mean is not None and running_var is not None:
+        graph.untraceable("instance_norm with running statistics averages them over the batch "
+                          "in Python")
+        running = [Tensor(np.tile(t._array, n)) for t in (running_mean, running_var)]
+    out = batch_norm(input.reshape(1, n * channels, *shape[2:]), running[0], running[1],
+                     repeated[0], repeated[1], True, momentum, eps)
+    if running[0] is not None:
+        for buffer, updated in zip((running_mean, running_var), running):
+            buffer._array[...] = updated._array.reshape(n, channels).mean(axis=0)
+    return out.reshape(shape)
+
+
+def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Tensor:
+    """``input / (k + alpha * mean of input**2 over the size channels around c) ** beta``
+    (channels dim 1, the window zero-padded: ``size // 2`` before, ``(size - 1) // 2`` after),
+    PyTorch's ``local_response_norm``."""
+    if input.ndim < 3:
+        raise ValueError(
+            f"Expected 3D or higher dimensionality input (got {input.ndim} dimensions)")
+    if input._array.size == 0:
+        return input
+    squares = input * input
+    channels = input.shape[1]
+    widths = [0, 0] * (input.ndim - 2) + [size // 2, (size - 1) // 2]
+    padded = pad(squares, widths)
+    window = padded.narrow(1, 0, channels)
+    for start in range(1, size):
+        window = window + padded.narrow(1, start, channels)
+    # an integer input's window average is an integer division, as PyTorch's avg_pool3d
+    mean = window // size if not dtypes.is_floating(input._array.dtype) else window / size
+    div = (mean * alpha + k) ** beta
+    return input / div
 
 
 def layer_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None = None,

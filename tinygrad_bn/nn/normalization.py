@@ -1,4 +1,5 @@
-"""Normalization layers: ``BatchNorm1d`` (statistics over the batch) and ``LayerNorm``
+"""Normalization layers: ``BatchNorm1d/2d/3d`` (statistics over the batch), ``InstanceNorm1d/2d/3d``
+(over each sample's channel) and ``LayerNorm``
 (statistics over each sample's features, the alternative the article names for small batches
 and sequence models), ``RMSNorm`` (LayerNorm without centring, as in LLaMA-style Transformers)
 and ``GroupNorm`` (statistics over groups of channels, for small batches of images)."""
@@ -6,6 +7,7 @@ and ``GroupNorm`` (statistics over groups of channels, for small batches of imag
 from __future__ import annotations
 
 import numbers
+import warnings
 
 import numpy as np
 
@@ -19,28 +21,17 @@ from . import functional as F
 from .module import Module, Parameter
 
 
-class BatchNorm1d(Module):
-    """Batch normalization over a ``(N, C)`` or ``(N, C, L)`` input, PyTorch's semantics.
-
-    ``y = (x - mean) / sqrt(var + eps) * weight + bias`` per channel ``C``; ``weight`` (gamma)
-    starts at ones and ``bias`` (beta) at zeros. In training the batch's mean and biased
-    variance normalise, and the buffers follow
-    ``running = (1 - momentum) * running + momentum * batch`` with the **unbiased** batch
-    variance for ``running_var`` (``momentum=None``: the cumulative average over
-    ``num_batches_tracked``, an int64 count of training batches). In eval mode the running
-    statistics normalise. ``track_running_stats=False`` keeps no buffers and always uses the
-    batch's statistics; ``affine=False`` (or ``bias=False``) drops the learnable parameters.
-    The forward pass is one fused node (``ops.BatchNorm``) with the closed-form backward;
-    ``fused=False`` (not in PyTorch) builds it from primitive ops instead, the article's six
-    steps, so a drawing shows how every input reaches every output through the shared batch
-    statistics. Both give the same values and gradients.
-    """
+class _NormBase(Module):
+    """What batch and instance normalization share, as PyTorch's ``_NormBase``: ``num_features``
+    channels, the optional affine ``weight`` (ones) and ``bias`` (zeros), the optional buffers
+    ``running_mean`` (zeros), ``running_var`` (ones) and ``num_batches_tracked`` (an int64
+    count), ``reset_running_stats`` and the repr."""
 
     # A state dict without num_batches_tracked (as written before PyTorch 0.4.1) keeps the
     # module's own count, as PyTorch's BatchNorm loads it.
     _optional_state = ("num_batches_tracked",)
 
-    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
                  affine: bool = True, track_running_stats: bool = True,
                  device: DeviceLike | None = None, dtype: DTypeLike | None = None, *,
                  bias: bool = True, fused: bool = True) -> None:
@@ -48,8 +39,8 @@ class BatchNorm1d(Module):
         check_device(device)
         self.fused = fused
         if isinstance(num_features, bool) or not isinstance(num_features, int) or num_features < 1:
-            raise ValueError(
-                f"BatchNorm1d: num_features must be a positive int, got {num_features!r}")
+            raise ValueError(f"{type(self).__name__}: num_features must be a positive int, got "
+                             f"{num_features!r}")
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         self.use_bias = affine and bias
@@ -74,13 +65,41 @@ class BatchNorm1d(Module):
                 self.running_var.fill_(1)
                 self.num_batches_tracked.zero_()
 
+    def _check_input_dim(self, input: Tensor) -> None:
+        raise NotImplementedError
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.use_bias}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class _BatchNorm(_NormBase):
+    """Batch normalization over an ``(N, C, *)`` input, PyTorch's semantics; the subclasses
+    differ only in the input dims they accept (``_check_input_dim``).
+
+    ``y = (x - mean) / sqrt(var + eps) * weight + bias`` per channel ``C``, the statistics
+    over ``N`` and every trailing dim; ``weight`` (gamma) starts at ones and ``bias`` (beta) at
+    zeros. In training the batch's mean and biased variance normalise, and the buffers follow
+    ``running = (1 - momentum) * running + momentum * batch`` with the **unbiased** batch
+    variance for ``running_var`` (``momentum=None``: the cumulative average over
+    ``num_batches_tracked``, an int64 count of training batches). In eval mode the running
+    statistics normalise. ``track_running_stats=False`` keeps no buffers and always uses the
+    batch's statistics; ``affine=False`` (or ``bias=False``) drops the learnable parameters.
+    The forward pass is one fused node (``ops.BatchNorm``; inputs of more than three dims are
+    seen as ``(N, C, L)``) with the closed-form backward; ``fused=False`` (not in PyTorch)
+    builds it from primitive ops instead, the article's six steps, so a drawing shows how every
+    input reaches every output through the shared batch statistics. Both give the same values
+    and gradients.
+    """
+
     def forward(self, input: Tensor) -> Tensor:
-        if input._array.ndim not in (2, 3):
-            raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
+        self._check_input_dim(input)
         if input._array.shape[1] != self.num_features:
             raise ValueError(
-                f"BatchNorm1d({self.num_features}) expected {self.num_features} channels in dim 1 "
-                f"of its input, got input of shape {tuple(input.shape)} with {input.shape[1]}"
+                f"{type(self).__name__}({self.num_features}) expected {self.num_features} "
+                f"channels in dim 1 of its input, got input of shape {tuple(input.shape)} with "
+                f"{input.shape[1]}"
             )
         momentum = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
@@ -89,8 +108,8 @@ class BatchNorm1d(Module):
                 # its version is never checked), as an effect that a jit replay repeats.
                 graph.effect(_count_batch, self.num_batches_tracked)
             if self.momentum is None:  # cumulative moving average
-                graph.untraceable("BatchNorm1d(momentum=None) computes its momentum in Python "
-                                  "from the batch count")
+                graph.untraceable(f"{type(self).__name__}(momentum=None) computes its momentum "
+                                  "in Python from the batch count")
                 momentum = 1.0 / max(int(self.num_batches_tracked._array), 1)
         use_running = not self.training and self.track_running_stats
         return F.batch_norm(
@@ -101,10 +120,105 @@ class BatchNorm1d(Module):
             fused=self.fused,
         )
 
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization (``_BatchNorm``) of a ``(N, C)`` or ``(N, C, L)`` input."""
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input._array.ndim not in (2, 3):
+            raise ValueError(f"expected 2D or 3D input (got {input.ndim}D input)")
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization (``_BatchNorm``) of a ``(N, C, H, W)`` input: statistics per channel
+    over ``N``, ``H`` and ``W``."""
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input._array.ndim != 4:
+            raise ValueError(f"expected 4D input (got {input.ndim}D input)")
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization (``_BatchNorm``) of a ``(N, C, D, H, W)`` input: statistics per
+    channel over ``N``, ``D``, ``H`` and ``W``."""
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input._array.ndim != 5:
+            raise ValueError(f"expected 5D input (got {input.ndim}D input)")
+
+
+class _InstanceNorm(_NormBase):
+    """Instance normalization (Ulyanov et al. 2016), PyTorch's: each sample's channel normalised
+    over its own positions (biased variance), then ``weight`` and ``bias`` per channel when
+    ``affine`` (off by default, as ``track_running_stats``). With ``track_running_stats`` the
+    buffers follow the mean over the batch of the per-instance statistics in training, and
+    normalise in eval mode. An input without its batch dim is one sample. ``num_features`` is
+    only checked when ``affine`` (otherwise a warning, as PyTorch)."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1,
+                 affine: bool = False, track_running_stats: bool = False,
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None, *,
+                 bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias=bias)
+
+    _no_batch_dim = 0  # the input dims of an unbatched sample, set by each subclass
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        dims = (self._no_batch_dim, self._no_batch_dim + 1)
+        if input._array.ndim not in dims:
+            raise ValueError(f"expected {dims[0]}D or {dims[1]}D input (got {input.ndim}D input)")
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input_dim(input)
+        feature_dim = input.ndim - self._no_batch_dim
+        if input.shape[feature_dim] != self.num_features:
+            if self.affine:
+                raise ValueError(
+                    f"expected input's size at dim={feature_dim} to match num_features "
+                    f"({self.num_features}), but got: {input.shape[feature_dim]}.")
+            warnings.warn(
+                f"input's size at dim={feature_dim} does not match num_features. You can "
+                "silence this warning by not passing in num_features, which is not used "
+                "because affine=False", stacklevel=2)
+        batched = input if feature_dim == 1 else input.unsqueeze(0)
+        out = F.instance_norm(
+            batched, self.running_mean, self.running_var, self.weight, self.bias,
+            self.training or not self.track_running_stats,
+            self.momentum if self.momentum is not None else 0.0, self.eps)
+        return out if feature_dim == 1 else out.squeeze(0)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalization (``_InstanceNorm``) of ``(N, C, L)`` or ``(C, L)``."""
+    _no_batch_dim = 2
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalization (``_InstanceNorm``) of ``(N, C, H, W)`` or ``(C, H, W)``."""
+    _no_batch_dim = 3
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization (``_InstanceNorm``) of ``(N, C, D, H, W)`` or ``(C, D, H, W)``."""
+    _no_batch_dim = 4
+
+
+class LocalResponseNorm(Module):
+    """Local response normalization across channels (Krizhevsky et al. 2012, AlexNet), PyTorch's:
+    ``y = x / (k + alpha / size * sum of x**2 over the size channels around c) ** beta``, the
+    window zero-padded at the edges. Input ``(N, C, *)``, at least 3-D."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                 k: float = 1.0) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
     def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.use_bias}, "
-                f"track_running_stats={self.track_running_stats}")
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
 def _count_batch(num_batches_tracked):
