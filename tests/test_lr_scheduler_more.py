@@ -302,3 +302,36 @@ def _with_plateau(kind):
 def test_scheduler_errors(action, error, message):
     with pytest.raises(error, match=re.escape(message)):
         action()
+
+
+@pytest.mark.parametrize("name", ["SequentialLR_warmup_cosine", "CyclicLR_exp_range",
+                                  "ChainedScheduler_restarts", "MultiplicativeLR"])
+@pytest.mark.parametrize("optimizer_name", ["SGD", "Adam"])
+def test_a_jitted_step_with_the_scheduler_replays_as_eager(name, optimizer_name):
+    """A jitted training step that steps the optimizer and the schedule: results, weights,
+    optimizer state and hyperparameters (CyclicLR moves momentum or betas) bitwise eager's,
+    without a TracerWarning: a replay makes the scheduler's step again and reads the rates
+    it set."""
+    from test_jit_soundness import assert_replayed, batches, model_and_optimizer, run_both, \
+        snapshot
+    from tinygrad_bn.nn import functional as F
+
+    def build():
+        model, _ = model_and_optimizer()
+        if optimizer_name == "SGD":
+            optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        else:
+            optimizer = tg.optim.Adam(model.parameters(), lr=0.01)
+        scheduler = _schedules(tg)[name](optimizer)
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            return loss, scheduler.get_last_lr()
+        return step, {"state": lambda: snapshot(model, optimizer)}
+
+    step, texts = run_both(build, batches(8))
+    assert_replayed(step, texts, 8)
