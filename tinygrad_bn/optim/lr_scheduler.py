@@ -1,5 +1,6 @@
 """Learning-rate schedules, as ``torch.optim.lr_scheduler``: each sets ``group["lr"]`` of its
-optimizer's parameter groups at every ``step()``.
+optimizer's parameter groups at every ``step()``; ``SequentialLR`` and ``ChainedScheduler``
+compose them.
 
 The updates follow PyTorch's own recurrences (most multiply the current rate rather than
 recompute it from the base rate), so the sequences match PyTorch's to the last bit. Creating a
@@ -10,6 +11,9 @@ scheduler records ``initial_lr`` in each group and takes step 0; call ``schedule
 from __future__ import annotations
 
 import math
+import types
+import warnings
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -18,6 +22,15 @@ from ..autograd import graph
 from ..autograd.graph import replayable
 from ..tensor import Tensor
 from .optimizer import Optimizer
+
+EPOCH_DEPRECATION_WARNING = (
+    "The epoch parameter in `scheduler.step()` was not necessary and is being "
+    "deprecated where possible. Please use `scheduler.step()` to step the "
+    "scheduler. During the deprecation, if epoch is different from None, the "
+    "closed form is used instead of the new chainable form, where available. "
+    "Please open an issue if you are unable to replicate your use case: "
+    "https://github.com/pytorch/pytorch/issues/new/choose."
+)
 
 
 class LRScheduler:
@@ -47,9 +60,19 @@ class LRScheduler:
                     )
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
-        self._initial = True  # the constructor's step: rates are not advanced
-        self.step()
-        self._initial = False
+        if not isinstance(getattr(optimizer, "step", None), _StepTracker):
+            optimizer.step = _StepTracker(optimizer)
+        self._initial_step()
+
+    def _initial_step(self) -> None:
+        """The constructor's step (``SequentialLR`` takes it again when a scheduler's turn
+        comes): rates are not advanced."""
+        self._step_count = 0
+        self._initial = True
+        try:
+            self.step()
+        finally:
+            self._initial = False
 
     def get_lr(self) -> list[float]:
         """The learning rates for step ``last_epoch``, one per parameter group, computed from the
@@ -62,10 +85,43 @@ class LRScheduler:
         return [group["lr"] for group in self.optimizer.param_groups]
 
     @replayable
-    def step(self) -> None:
-        """Advance one step and set every group's ``lr``."""
-        self.last_epoch += 1
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one step and set every group's ``lr``. An ``epoch`` (deprecated in PyTorch,
+        with its warning) jumps to that epoch, through the closed form where the schedule has
+        one."""
+        if self._step_count == 1:  # the first step after the constructor's
+            if not isinstance(getattr(self.optimizer, "step", None), _StepTracker):
+                warnings.warn(
+                    "Seems like `optimizer.step()` has been overridden after learning rate "
+                    "scheduler initialization. Please, make sure to call `optimizer.step()` "
+                    "before `lr_scheduler.step()`. See more details at "
+                    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+                    UserWarning, stacklevel=3)
+            elif not getattr(self.optimizer, "_opt_called", False):
+                warnings.warn(
+                    "Detected call of `lr_scheduler.step()` before `optimizer.step()`. "
+                    "In PyTorch 1.1.0 and later, you should call them in the opposite order: "
+                    "`optimizer.step()` before `lr_scheduler.step()`.  Failure to do this "
+                    "will result in PyTorch skipping the first value of the learning rate "
+                    "schedule. See more details at "
+                    "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+                    UserWarning, stacklevel=3)
+        self._step_count += 1
+        if epoch is not None:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=3)
+        self._update_lr(epoch)
+
+    def _update_lr(self, epoch: int | None = None) -> None:
+        """Set every group's ``lr`` for the next epoch (the recursive ``get_lr``), or for
+        ``epoch`` (``_get_closed_form_lr`` if the schedule has one, as PyTorch)."""
+        if epoch is None:
+            self.last_epoch += 1
+            values = self.get_lr()
+        else:
+            self.last_epoch = epoch
+            closed_form = getattr(self, "_get_closed_form_lr", None)
+            values = closed_form() if closed_form is not None else self.get_lr()
+        for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = self.current_lrs()
 
@@ -81,6 +137,30 @@ class LRScheduler:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the state a ``state_dict()`` returned."""
         self.__dict__.update(state_dict)
+
+
+class _StepTracker:
+    """What a scheduler puts in place of its optimizer's ``step`` (an attribute of the instance,
+    as PyTorch does): the optimizer's own ``step``, noting that it was called, so that the
+    scheduler's first ``step()`` can warn, as PyTorch's does, when it comes before any
+    optimizer step (the first rate of the schedule would be skipped). A class rather than a
+    closure, so that an optimizer still pickles and copies (a copy's tracker steps the copy)."""
+
+    __slots__ = ("optimizer",)
+
+    def __init__(self, optimizer: Optimizer) -> None:
+        self.optimizer = optimizer
+
+    def __call__(self, *args, **kwargs):
+        optimizer = self.optimizer
+        optimizer._opt_called = True
+        return type(optimizer).step(optimizer, *args, **kwargs)
+
+    def __getstate__(self):
+        return {"optimizer": self.optimizer}
+
+    def __setstate__(self, state):
+        self.optimizer = state["optimizer"]
 
 
 class LambdaLR(LRScheduler):
@@ -125,6 +205,10 @@ class StepLR(LRScheduler):
             return self.current_lrs()
         return [lr * self.gamma for lr in self.current_lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma ** (self.last_epoch // self.step_size)
+                for base in self.base_lrs]
+
 
 class MultiStepLR(LRScheduler):
     """Multiply the rate by ``gamma`` at each epoch listed in ``milestones`` (by ``gamma**n``
@@ -141,6 +225,11 @@ class MultiStepLR(LRScheduler):
         factor = self.gamma ** self.milestones[self.last_epoch]
         return [lr * factor for lr in self.current_lrs()]
 
+    def _get_closed_form_lr(self) -> list[float]:
+        milestones = sorted(self.milestones.elements())
+        return [base * self.gamma ** bisect_right(milestones, self.last_epoch)
+                for base in self.base_lrs]
+
 
 class ExponentialLR(LRScheduler):
     """Multiply the rate by ``gamma`` every epoch."""
@@ -153,6 +242,9 @@ class ExponentialLR(LRScheduler):
         if self._initial:
             return self.current_lrs()
         return [lr * self.gamma for lr in self.current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * self.gamma**self.last_epoch for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -174,6 +266,11 @@ class CosineAnnealingLR(LRScheduler):
                     for lr, base in zip(self.current_lrs(), self.base_lrs)]
         ratio = (1 + math.cos(math.pi * epoch / T_max)) / (1 + math.cos(math.pi * (epoch - 1) / T_max))
         return [ratio * (lr - eta_min) + eta_min for lr in self.current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [self.eta_min + (base - self.eta_min)
+                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base in self.base_lrs]
 
 
 class OneCycleLR(LRScheduler):
@@ -324,6 +421,401 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._last_lr = self.current_lrs()
 
+
+class MultiplicativeLR(LRScheduler):
+    """Multiply the rate by ``lr_lambda(epoch)`` every epoch (one function, or one per group)."""
+
+    def __init__(self, optimizer: Optimizer,
+                 lr_lambda: Callable[[int], float] | Sequence[Callable[[int], float]],
+                 last_epoch: int = -1) -> None:
+        self.optimizer = optimizer
+        groups = len(optimizer.param_groups)
+        if not isinstance(lr_lambda, (list, tuple)):
+            self.lr_lambdas = [lr_lambda] * groups
+        else:
+            if len(lr_lambda) != groups:
+                raise ValueError(f"Expected {groups} lr_lambdas, but got {len(lr_lambda)}")
+            self.lr_lambdas = list(lr_lambda)
+        for function in self.lr_lambdas:
+            if not callable(function):
+                raise TypeError(
+                    f"lr_lambda should be a function, but got {type(function).__name__}")
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._initial:
+            return self.current_lrs()
+        return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self.current_lrs())]
+
+    def state_dict(self) -> dict[str, Any]:
+        """As PyTorch: a plain function is saved as None, a callable object as its
+        ``__dict__``."""
+        state = super().state_dict()
+        state["lr_lambdas"] = [_callable_state(fn) for fn in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas")
+        super().load_state_dict(state)
+        for fn, fn_state in zip(self.lr_lambdas, saved):
+            if fn_state is not None:
+                fn.__dict__.update(fn_state)
+
+
+class ConstantLR(LRScheduler):
+    """The rate times ``factor`` until epoch ``total_iters``, then the base rate."""
+
+    def __init__(self, optimizer: Optimizer, factor: float = 1.0 / 3, total_iters: int = 5,
+                 last_epoch: int = -1) -> None:
+        if factor > 1.0 or factor < 0:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self.current_lrs()]
+        if self.last_epoch != self.total_iters:
+            return self.current_lrs()
+        return [lr * (1.0 / self.factor) for lr in self.current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
+                for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """The rate's factor moves linearly from ``start_factor`` to ``end_factor`` over
+    ``total_iters`` epochs (a warm-up with the defaults), then stays."""
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1) -> None:
+        if start_factor > 1.0 or start_factor <= 0:
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 and "
+                             "less or equal to 1.")
+        if end_factor > 1.0 or end_factor < 0:
+            raise ValueError("Ending multiplicative factor expected to be between 0 and 1.")
+        self.start_factor, self.end_factor, self.total_iters = start_factor, end_factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self.last_epoch == 0:
+            return [lr * self.start_factor for lr in self.current_lrs()]
+        if self._initial or self.last_epoch > self.total_iters:
+            return self.current_lrs()
+        change = self.end_factor - self.start_factor
+        return [lr * (1.0 + change / (self.total_iters * self.start_factor
+                                      + (self.last_epoch - 1) * change))
+                for lr in self.current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * (self.start_factor + (self.end_factor - self.start_factor)
+                        * min(self.total_iters, self.last_epoch) / self.total_iters)
+                for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """``base_lr * (1 - epoch / total_iters) ** power`` until ``total_iters``, then 0 (reached
+    through PyTorch's recurrence)."""
+
+    def __init__(self, optimizer: Optimizer, total_iters: int = 5, power: float = 1.0,
+                 last_epoch: int = -1) -> None:
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        if self._initial or self.last_epoch > self.total_iters:
+            return self.current_lrs()
+        decay_factor = ((1.0 - self.last_epoch / self.total_iters)
+                        / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
+        return [lr * decay_factor for lr in self.current_lrs()]
+
+    def _get_closed_form_lr(self) -> list[float]:
+        return [base * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters)
+                ** self.power for base in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    """SGDR (Loshchilov and Hutter): ``eta_min + (base_lr - eta_min) * (1 + cos(pi * T_cur /
+    T_i)) / 2``, where ``T_cur`` counts epochs since the last restart and a restart comes
+    after ``T_i`` epochs (``T_0`` first, multiplied by ``T_mult`` at each restart). ``step``
+    may be given a (fractional) epoch, as PyTorch allows, to step within an epoch."""
+
+    def __init__(self, optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0.0,
+                 last_epoch: int = -1) -> None:
+        if T_0 <= 0 or not isinstance(T_0, int):
+            raise ValueError(f"Expected positive integer T_0, but got {T_0}")
+        if T_mult < 1 or not isinstance(T_mult, int):
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(
+                f"Expected float or int eta_min, but got {eta_min} of type {type(eta_min)}")
+        self.T_0, self.T_i, self.T_mult, self.eta_min = T_0, T_0, T_mult, eta_min
+        self.T_cur = last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[float]:
+        return [self.eta_min + (base - self.eta_min) * (1 + math.cos(math.pi * self.T_cur
+                                                                     / self.T_i)) / 2
+                for base in self.base_lrs]
+
+    def step(self, epoch: float | None = None) -> None:
+        """Advance one epoch, or go to ``epoch`` (fractional epochs allowed: call
+        ``step(epoch + i / iters)`` after each batch)."""
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur = self.T_cur + 1
+            if self.T_cur >= self.T_i:
+                self.T_cur = self.T_cur % self.T_i
+                self.T_i = self.T_i * self.T_mult
+        else:
+            if epoch < 0:
+                raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+            if epoch >= self.T_0:
+                if self.T_mult == 1:
+                    self.T_cur = epoch % self.T_0
+                else:
+                    n = int(math.log((epoch / self.T_0 * (self.T_mult - 1) + 1), self.T_mult))
+                    self.T_cur = epoch - self.T_0 * (self.T_mult**n - 1) / (self.T_mult - 1)
+                    self.T_i = self.T_0 * self.T_mult ** (n)
+            else:
+                self.T_i = self.T_0
+                self.T_cur = epoch
+        self.last_epoch = math.floor(epoch)
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
+        self._last_lr = self.current_lrs()
+
+
+class CyclicLR(LRScheduler):
+    """The cyclical learning rate policy (Smith, 2017): the rate goes from ``base_lr`` up to
+    ``max_lr`` over ``step_size_up`` iterations and back over ``step_size_down`` (default the
+    same), the amplitude scaled per cycle (``triangular``: 1; ``triangular2``: halved each
+    cycle; ``exp_range``: ``gamma ** iteration``) or by ``scale_fn``. With
+    ``cycle_momentum`` the momentum (SGD's ``momentum``, or Adam's ``beta1``) moves the other
+    way between ``max_momentum`` and ``base_momentum``. Step it once per batch."""
+
+    def __init__(self, optimizer: Optimizer, base_lr: float | Sequence[float],
+                 max_lr: float | Sequence[float], step_size_up: int = 2000,
+                 step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
+                 scale_mode: str = "cycle", cycle_momentum: bool = True,
+                 base_momentum: float | Sequence[float] = 0.8,
+                 max_momentum: float | Sequence[float] = 0.9, last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        step_size_up = float(step_size_up)
+        step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
+        self.total_size = step_size_up + step_size_down
+        self.step_ratio = step_size_up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError("mode is invalid and scale_fn is None")
+        self.mode, self.gamma = mode, gamma
+        self._scale_fn_custom, self.scale_mode = scale_fn, scale_mode
+        self._init_scale_fn()
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(
+                    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+                )
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for high, low, group in zip(self.max_momentums, self.base_momentums,
+                                            optimizer.param_groups):
+                    self._set_momentum(group, high)
+                    group["max_momentum"], group["base_momentum"] = high, low
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _init_scale_fn(self) -> None:
+        """The mode's scale function (and the scale mode it implies), unless one was given."""
+        if self._scale_fn_custom is not None:
+            return
+        self.scale_mode = "iterations" if self.mode == "exp_range" else "cycle"
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude's scale at cycle (or iteration) ``x``."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def _set_momentum(self, group, value):
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def get_lr(self) -> list[float]:
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)
+        at = cycle if self.scale_mode == "cycle" else self.last_epoch
+        lrs = [base + (top - base) * scale_factor * self.scale_fn(at)
+               for base, top in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums,
+                                        self.max_momentums):
+                self._set_momentum(group, high - (high - low) * scale_factor * self.scale_fn(at))
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        """As PyTorch: a plain ``scale_fn`` is saved as None, a callable object as its
+        ``__dict__``."""
+        state = super().state_dict()
+        state["_scale_fn_custom"] = _callable_state(self._scale_fn_custom)
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("_scale_fn_custom", None)
+        state.pop("_scale_fn_ref", None)  # (PyTorch's state dicts carry none either)
+        super().load_state_dict(state)
+        if saved is not None:
+            self._scale_fn_custom.__dict__.update(saved)
+        self._init_scale_fn()
+
+
+class SequentialLR(LRScheduler):
+    """Run ``schedulers`` one after another: the first until epoch ``milestones[0]``, the
+    second (restarted at its epoch 0, from the base rates) until ``milestones[1]``, and so on.
+    The usual warm-up is ``SequentialLR(opt, [LinearLR(opt, ...), CosineAnnealingLR(opt,
+    ...)], milestones=[warmup])``."""
+
+    def __init__(self, optimizer: Optimizer, schedulers: Sequence[LRScheduler],
+                 milestones: Sequence[int], last_epoch: int = -1) -> None:
+        _check_schedulers(type(self).__name__, optimizer, schedulers)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(
+                "Sequential Schedulers expects number of schedulers provided to be one more "
+                f"than the number of milestone points, but got number of schedulers "
+                f"{len(schedulers)} and the number of milestones to be equal to "
+                f"{len(milestones)}")
+        self._schedulers, self._milestones = list(schedulers), list(milestones)
+        self.last_epoch = last_epoch + 1
+        self.optimizer = optimizer
+        # undo the steps the schedulers took when made, and take the first one's afresh
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        self.recursive_undo()
+        index = bisect_right(self._milestones, 0)
+        self._schedulers[index]._initial_step()
+        self._last_lr = self._schedulers[index].get_last_lr()
+
+    def recursive_undo(self, scheduler=None) -> None:
+        """Take one from the epoch of every scheduler, through nested sequences."""
+        scheduler = self if scheduler is None else scheduler
+        if hasattr(scheduler, "_schedulers"):
+            for inner in scheduler._schedulers:
+                self.recursive_undo(inner)
+        elif hasattr(scheduler, "last_epoch"):
+            scheduler.last_epoch -= 1
+
+    def step(self) -> None:
+        """Step the scheduler whose turn it is (at a milestone: start it at its epoch 0)."""
+        self.last_epoch += 1
+        index = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            scheduler._update_lr(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self) -> dict[str, Any]:
+        """This scheduler's state, with each inner scheduler's ``state_dict``."""
+        return _with_inner_states(self)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        _load_with_inner_states(self, state_dict)
+
+
+class ChainedScheduler(LRScheduler):
+    """Step every scheduler of ``schedulers`` at each ``step()``, so that their changes to the
+    rate compose (each multiplies what the one before set)."""
+
+    def __init__(self, schedulers: Sequence[LRScheduler],
+                 optimizer: Optimizer | None = None) -> None:
+        if len(schedulers) < 1:
+            raise ValueError(f"{type(self).__name__} expects at least one scheduler to be "
+                             "chained, but got no scheduler.")
+        optimizer = optimizer or schedulers[0].optimizer
+        _check_schedulers(type(self).__name__, optimizer, schedulers, empty_checked=True)
+        self._schedulers, self.optimizer = list(schedulers), optimizer
+        self._last_lr = self._schedulers[-1].current_lrs()
+
+    def step(self) -> None:
+        """Step each scheduler in turn."""
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = self._schedulers[-1].current_lrs()
+
+    def state_dict(self) -> dict[str, Any]:
+        """This scheduler's state, with each inner scheduler's ``state_dict``."""
+        return _with_inner_states(self)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        _load_with_inner_states(self, state_dict)
+
+
+def _check_schedulers(kind, optimizer, schedulers, empty_checked=False):
+    """PyTorch's checks of the schedulers a ``SequentialLR`` or ``ChainedScheduler`` runs."""
+    if not empty_checked and len(schedulers) < 1:
+        raise ValueError(f"{kind} expects at least one scheduler, but got no scheduler.")
+    for index, scheduler in enumerate(schedulers):
+        if not hasattr(scheduler, "optimizer"):
+            raise TypeError(f"{kind} at index {index} should have `optimizer` as its attribute.")
+        if isinstance(scheduler, ReduceLROnPlateau):
+            raise ValueError(
+                f"{kind} does not support `ReduceLROnPlateau` scheduler as it requires "
+                "additional kwargs to be specified when calling `step`, but got one at index "
+                f"{index} in the given schedulers sequence.")
+        if optimizer != scheduler.optimizer:
+            raise ValueError(
+                f"{kind} expects all schedulers to belong to the same optimizer, but got "
+                f"scheduler {type(scheduler).__name__} at index {index} has "
+                f"{scheduler.optimizer}, which is different from {type(optimizer).__name__}.")
+
+
+def _with_inner_states(scheduler):
+    state = {key: value for key, value in scheduler.__dict__.items()
+             if key not in ("optimizer", "_schedulers")}
+    state["_schedulers"] = [inner.state_dict() for inner in scheduler._schedulers]
+    return state
+
+
+def _load_with_inner_states(scheduler, state_dict):
+    state = dict(state_dict)
+    inner_states = state.pop("_schedulers")
+    scheduler.__dict__.update(state)
+    for inner, inner_state in zip(scheduler._schedulers, inner_states):
+        inner.load_state_dict(inner_state)
+
+
+def _callable_state(function):
+    """What PyTorch saves of a schedule's function: None for a plain function, a copy of the
+    ``__dict__`` of a callable object."""
+    if function is None or isinstance(function, types.FunctionType):
+        return None
+    return function.__dict__.copy()
 
 def _per_group(name, optimizer, value):
     """``value`` once per parameter group (a list or tuple must have one entry per group)."""

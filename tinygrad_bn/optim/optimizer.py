@@ -13,6 +13,7 @@ import numpy as np
 
 from ..autograd import graph
 from ..autograd.graph import replayable
+from ..dtypes import get_default_dtype
 from ..nn.module import clear_grads
 from ..shapes import broadcast_error
 from ..tensor import Tensor
@@ -52,6 +53,14 @@ def silent_on_nonfinite(step):
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             return step(self, *args, **kwargs)
     return quiet_step
+
+
+def scalar_state(value: float) -> np.ndarray:
+    """A per-parameter scalar kept in state (NAdam's ``mu_product``, ASGD's ``eta`` and ``mu``)
+    as PyTorch keeps it: a 0-d array of float64 when that is the default dtype, else of
+    float32, so that it is rounded as PyTorch rounds it at every step."""
+    dtype = np.float64 if get_default_dtype() == np.float64 else np.float32
+    return np.array(value, dtype)
 
 
 def check_state_shape(p: Tensor, moment: np.ndarray) -> None:
