@@ -100,3 +100,25 @@ __all__ += ["BatchNorm2d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "I
             "LocalResponseNorm", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
             "FeatureAlphaDropout", "PixelShuffle", "PixelUnshuffle", "Upsample",
             "UpsamplingNearest2d", "UpsamplingBilinear2d"]
+
+# Activations beyond the common ones (nn/activation.py, functions in functional_activations.py).
+from .activation import (  # noqa: E402
+    CELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, LogSigmoid, Mish, PReLU, RReLU,
+    Softmax2d, Softmin, Softshrink, Softsign, Tanhshrink, Threshold,
+)
+
+__all__ += ["Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "PReLU", "RReLU", "SELU",
+            "CELU", "Mish", "Softshrink", "Softsign", "Tanhshrink", "Threshold", "GLU", "Softmin",
+            "Softmax2d"]
+
+# Margin, embedding and likelihood losses (nn/loss.py, functions in functional_losses.py).
+from .loss import (  # noqa: E402
+    CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,
+    MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, PoissonNLLLoss,
+    SoftMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss,
+)
+
+__all__ += ["PoissonNLLLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MultiLabelMarginLoss",
+            "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
+            "MarginRankingLoss", "MultiMarginLoss", "TripletMarginLoss",
+            "TripletMarginWithDistanceLoss"]

@@ -1,11 +1,19 @@
 """Elementwise nonlinearities as modules: ``ReLU``, ``LeakyReLU``, ``ReLU6``, ``Hardtanh``,
-``ELU``, ``GELU``, ``SiLU``, ``Softplus``, ``Tanh``, ``Sigmoid``, ``Softmax``, ``LogSoftmax``."""
+``ELU``, ``GELU``, ``SiLU``, ``Softplus``, ``Tanh``, ``Sigmoid``, ``Softmax``, ``LogSoftmax``;
+then ``Mish``, ``Hardswish``, ``Hardsigmoid``, ``SELU``, ``CELU``, ``Softsign``, ``LogSigmoid``,
+``Tanhshrink``, ``Softmin``, ``Softmax2d``, ``GLU``, ``Threshold``, ``Hardshrink``,
+``Softshrink``, ``PReLU`` (a learnt slope) and ``RReLU`` (random slopes in training)."""
 
 from __future__ import annotations
 
+import numpy as np
+
+from .. import dtypes
+from ..device import check_device
 from ..tensor import Tensor
 from . import functional as F
-from .module import Module
+from . import init
+from .module import Module, Parameter
 
 
 class ReLU(Module):
@@ -153,3 +161,199 @@ class LogSoftmax(Softmax):
 
     def forward(self, input: Tensor) -> Tensor:
         return F.log_softmax(input, self.dim, _stacklevel=5)
+
+
+# ---------------------------------------------------------------------- beyond the common ones
+# (functions in nn/functional_activations.py; reprs as PyTorch's)
+
+
+def _inplace_repr(inplace):
+    return "inplace=True" if inplace else ""
+
+
+class _InplaceActivation(Module):
+    """An activation whose only option is ``inplace`` (its function's ``inplace=``)."""
+
+    function = None
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return type(self).function(input, inplace=self.inplace)
+
+
+class Mish(_InplaceActivation):
+    """``x * tanh(softplus(x))`` (see ``functional.mish``)."""
+
+    function = staticmethod(F.mish)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace)
+
+
+class Hardswish(_InplaceActivation):
+    """``x * relu6(x + 3) / 6`` (see ``functional.hardswish``); PyTorch's repr shows no
+    options."""
+
+    function = staticmethod(F.hardswish)
+
+
+class Hardsigmoid(_InplaceActivation):
+    """``relu6(x + 3) / 6`` (see ``functional.hardsigmoid``)."""
+
+    function = staticmethod(F.hardsigmoid)
+
+
+class SELU(_InplaceActivation):
+    """``scale * elu(x, alpha)`` with the self-normalising constants (see
+    ``functional.selu``)."""
+
+    function = staticmethod(F.selu)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace)
+
+
+class CELU(Module):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False) -> None:
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.celu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Softsign(Module):
+    """``x / (1 + |x|)``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softsign(input)
+
+
+class LogSigmoid(Module):
+    """``log(sigmoid(x))``, computed without overflow."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.logsigmoid(input)
+
+
+class Tanhshrink(Module):
+    """``x - tanh(x)``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.tanhshrink(input)
+
+
+class Softmin(Softmax):
+    """``softmax(-x)`` along ``dim``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softmin(input, self.dim, _stacklevel=5)
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at each position of ``(N, C, H, W)`` or ``(C, H, W)``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        if input.ndim not in (3, 4):
+            raise ValueError(
+                f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D instead")
+        return F.softmax(input, -3, _stacklevel=5)
+
+
+class GLU(Module):
+    """Gated linear unit: halves ``a, b`` of ``dim``, ``a * sigmoid(b)``."""
+
+    def __init__(self, dim: int = -1) -> None:
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.glu(input, self.dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class Threshold(Module):
+    """``value`` where ``x <= threshold``, else ``x``."""
+
+    def __init__(self, threshold: float, value: float, inplace: bool = False) -> None:
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self) -> str:
+        return (f"threshold={self.threshold}, value={self.value}"
+                + (", inplace=True" if self.inplace else ""))
+
+
+class Hardshrink(Module):
+    """``x`` where ``|x| > lambd``, else 0."""
+
+    def __init__(self, lambd: float = 0.5) -> None:
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardshrink(input, self.lambd)
+
+    def extra_repr(self) -> str:
+        return f"{self.lambd}"
+
+
+class Softshrink(Hardshrink):
+    """``x`` moved ``lambd`` towards 0, 0 within ``[-lambd, lambd]``."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softshrink(input, self.lambd)
+
+
+class PReLU(Module):
+    """``x`` where ``x > 0``, else ``weight * x``, the slope ``weight`` learnt: one
+    (``num_parameters=1``) or one per channel (dim 1 of the input), each starting at
+    ``init``."""
+
+    def __init__(self, num_parameters: int = 1, init: float = 0.25, device=None,
+                 dtype=None) -> None:
+        super().__init__()
+        check_device(device)
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(np.empty(num_parameters, dtype=dtype))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.constant_(self.weight, self.init)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self) -> str:
+        return f"num_parameters={self.num_parameters}"
+
+
+class RReLU(Module):
+    """Randomized leaky ReLU: random slopes on ``[lower, upper)`` in training (tinygrad_bn's
+    generator), the mean slope in eval (see ``functional.rrelu``)."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return (f"lower={self.lower}, upper={self.upper}"
+                + (", inplace=True" if self.inplace else ""))

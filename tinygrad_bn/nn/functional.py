@@ -56,6 +56,12 @@ from .functional_upsampling import (  # noqa: F401
     interpolate, pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear, upsample_nearest,
 )
 
+# Activations beyond the common ones below, and the margin, embedding and likelihood losses.
+from .functional_activations import (  # noqa: F401
+    celu, glu, hardshrink, hardsigmoid, hardswish, logsigmoid, mish, prelu, rrelu, selu, softmin,
+    softshrink, softsign, tanhshrink, threshold,
+)
+
 REDUCTIONS = ("none", "mean", "sum")
 
 
@@ -1094,3 +1100,12 @@ def _check_class_target(input, target, weight, probabilities_hint=False):
     if input._array.ndim == 4 and tuple(target._array.shape[1:]) != spatial:
         raise RuntimeError(f"size mismatch (got input: {list(input._array.shape)} , target: "
                            f"{list(target._array.shape)}")  # sic: PyTorch's message has no ")"
+
+
+# Margin, embedding and likelihood losses, in a file of their own; imported last, as they are
+# built from the functions above.
+from .functional_losses import (  # noqa: E402,F401
+    cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss, margin_ranking_loss,
+    multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, poisson_nll_loss,
+    soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
+)
