@@ -1,0 +1,341 @@
+"""The recurrent layers' time loop as one fused op per layer and direction: ``RNNSequence``,
+``LSTMSequence``, ``GRUSequence``, each running the forward loop and, in backward, the loop back
+through time (BPTT) in closed form.
+
+Why: built from primitive ops an LSTM step is about 15 graph nodes, and at a recurrent layer's
+sizes the engine's cost per node outweighs NumPy's (LSTM 32 -> 64, 2 layers, batch 16 x 50
+steps, forward + backward: see ``nn.rnn``'s docstring for the measurement). One node per layer
+and direction removes all of that per-step bookkeeping.
+
+Bit-identity: each step makes the NumPy calls the composite path (``nn.rnn._lstm_step`` and
+friends, run with ``fused=False``) makes, on the same values in the same memory layouts, and
+each backward makes the calls autograd makes through those primitive ops, summing a value's
+gradients in the order the engine sums them; so the fused and composite layers agree bit for
+bit (``tests/test_rnn_fused.py`` checks outputs, states and every gradient). One
+implementation of each cell's step (``lstm_step`` / ``lstm_step_backward`` and so on) serves
+both the layers and the one-step cells (a cell is a sequence of one step).
+
+Conventions: ``input_gates`` is ``x W_ih.T + b_ih`` for every step, ``(L, N, G * H)`` (or
+``(N, G * H)`` for one step, as the cells pass it), gates in PyTorch's order (LSTM i, f, g,
+o; GRU r, z, n); ``hidden``/``cell`` are ``(N, H)``; ``weight_hh`` ``(G * H, H)``, ``bias_hh``
+``(G * H,)`` or absent. ``reverse=True`` runs from the last step to the first. The result holds
+every step's hidden state ``(L, N, H)`` in time order; the LSTM's has one row more, the final
+cell state: ``(L + 1, N, H)``.
+"""
+
+import numpy as np
+
+from ..autograd.graph import Op
+from .elementwise import sigmoid, sigmoid_backward, tanh_backward, zero_of
+from .reduce import column_sums
+
+
+def _hidden_projection(hidden, weight_hh, bias_hh):
+    """``h W_hh.T + b_hh`` as ``Linear`` computes it (the product, then the bias added in
+    place)."""
+    out = np.dot(hidden, weight_hh.T)
+    if bias_hh is not None:
+        out += bias_hh
+    return out
+
+
+def _chunks(array, count):
+    """The ``count`` column blocks of ``(N, count * H)``, as views (``Tensor.chunk(count, 1)``)."""
+    size = array.shape[1] // count
+    return [array[:, k * size:(k + 1) * size] for k in range(count)]
+
+
+# ---------------------------------------------------------------------- the steps
+
+
+def rnn_step(input_gates, hidden, weight_hh, bias_hh, nonlinearity, out):
+    """``h' = act(h W_hh.T + b_hh + input_gates)`` written into ``out``; returns what the
+    backward needs (``h'`` itself)."""
+    pre_activation = _hidden_projection(hidden, weight_hh, bias_hh) + input_gates
+    if nonlinearity == "tanh":
+        np.tanh(pre_activation, out=out)
+    else:
+        np.maximum(pre_activation, zero_of(pre_activation.dtype), out=out)
+    return out
+
+
+def rnn_step_backward(out, grad_hidden, nonlinearity):
+    """The gradient of the pre-activation, ``dL/dh' * act'``: tanh's ``1 - h'^2``, relu's
+    ``h' > 0`` (what ``Tanh`` and ``ReLU`` compute)."""
+    if nonlinearity == "tanh":
+        return tanh_backward(out, grad_hidden)
+    return grad_hidden * (out > zero_of(out.dtype))
+
+
+def lstm_step(input_gates, hidden, cell, weight_hh, bias_hh, out):
+    """``i, f, g, o = chunk(h W_hh.T + b_hh + input_gates, 4)``, ``c' = sigmoid(f) * c +
+    sigmoid(i) * tanh(g)``, ``h' = sigmoid(o) * tanh(c')`` (``h'`` written into ``out``).
+    Returns ``c'`` and what the backward needs."""
+    gates = _hidden_projection(hidden, weight_hh, bias_hh) + input_gates
+    in_gate, forget_gate, cell_gate, out_gate = _chunks(gates, 4)
+    forget = sigmoid(forget_gate)
+    kept = forget * cell
+    input_ = sigmoid(in_gate)
+    candidate = np.tanh(cell_gate)
+    new_cell = kept + input_ * candidate
+    output = sigmoid(out_gate)
+    cell_tanh = np.tanh(new_cell)
+    np.multiply(output, cell_tanh, out=out)
+    return new_cell, (cell, forget, input_, candidate, output, cell_tanh)
+
+
+def lstm_step_backward(saved, grad_hidden, grad_cell_after):
+    """One step back: from ``dL/dh'`` and the gradient ``c'`` gets from later (the next step's
+    ``f * c``, or the final state), the gradient of the gates ``(N, 4H)`` and of ``c``.
+
+    With ``s_x = sigmoid(x)``, ``dc' = dL/dh' * s_o * (1 - tanh(c')^2) + dc'_later``::
+
+        d o = dL/dh' * tanh(c') * s_o (1 - s_o)      d i = dc' * tanh(g) * s_i (1 - s_i)
+        d g = dc' * s_i * (1 - tanh(g)^2)            d f = dc' * c * s_f (1 - s_f)
+        dc  = dc' * s_f
+
+    each product in the order ``Mul``, ``Sigmoid`` and ``Tanh`` take it."""
+    cell, forget, input_, candidate, output, cell_tanh = saved
+    grad_output_gate = grad_hidden * cell_tanh
+    grad_cell = tanh_backward(cell_tanh, grad_hidden * output)
+    if grad_cell_after is not None:
+        grad_cell += grad_cell_after
+    grads = np.empty((len(cell), 4 * cell.shape[1]), cell.dtype)
+    grad_in, grad_forget, grad_candidate, grad_out = _chunks(grads, 4)
+    grad_in[...] = sigmoid_backward(input_, grad_cell * candidate)
+    grad_forget[...] = sigmoid_backward(forget, grad_cell * cell)
+    grad_candidate[...] = tanh_backward(candidate, grad_cell * input_)
+    grad_out[...] = sigmoid_backward(output, grad_output_gate)
+    return grads, grad_cell * forget
+
+
+def gru_step(input_gates, hidden, weight_hh, bias_hh, out):
+    """``r = sigmoid(W_hr h + b_hr + x_r)``, ``z = sigmoid(W_hz h + b_hz + x_z)``, ``n =
+    tanh(x_n + r * (W_hn h + b_hn))``, ``h' = (h - n) * z + n`` (written into ``out``);
+    returns what the backward needs."""
+    input_reset, input_update, input_new = _chunks(input_gates, 3)
+    hidden_reset, hidden_update, hidden_new = _chunks(
+        _hidden_projection(hidden, weight_hh, bias_hh), 3)
+    reset = sigmoid(hidden_reset + input_reset)
+    update = sigmoid(hidden_update + input_update)
+    new = np.tanh(input_new + hidden_new * reset)
+    difference = hidden - new
+    np.add(difference * update, new, out=out)
+    return (hidden_new, reset, update, new, difference)
+
+
+def gru_step_backward(saved, grad_hidden):
+    """One step back from ``dL/dh'``: the gradients of the input gates and of the hidden
+    projection (both ``(N, 3H)``) and the direct part of ``dL/dh``, ``dL/dh' * z``::
+
+        dn = dL/dh' * (1 - z) (1 - n^2)           (as dL/dh' - dL/dh' * z, Sub's and Add's)
+        dz = dL/dh' * (h - n) * z (1 - z)         dr = dn * (W_hn h + b_hn) * r (1 - r)
+        d(x_n) = dn     d(W_hn h + b_hn) = dn * r     d(x_r) = d(W_hr h + b_hr) = dr, z alike
+    """
+    hidden_new, reset, update, new, difference = saved
+    grad_difference = grad_hidden * update
+    grad_update = grad_hidden * difference
+    grad_new = -grad_difference
+    grad_new += grad_hidden
+    grad_new = tanh_backward(new, grad_new)
+    size = new.shape[1]
+    grad_reset = sigmoid_backward(reset, grad_new * hidden_new)
+    grad_update = sigmoid_backward(update, grad_update)
+    grad_inputs = np.empty((len(new), 3 * size), new.dtype)
+    grad_hidden_projection = np.empty_like(grad_inputs)
+    for grads, last in ((grad_inputs, grad_new), (grad_hidden_projection, grad_new * reset)):
+        grads[:, :size], grads[:, size:2 * size], grads[:, 2 * size:] = (grad_reset,
+                                                                          grad_update, last)
+    return grad_inputs, grad_hidden_projection, grad_difference
+
+
+# ---------------------------------------------------------------------- the layers
+
+
+class _Sequence(Op):
+    """What the three fused layers share: the arguments, the order of the steps and the
+    gradients of the hidden-to-hidden ``Linear`` summed over the steps as the engine sums a
+    leaf's gradients (the last step's first, each next one added in place)."""
+
+    __slots__ = ("reverse",)
+    arguments = ("reverse",)
+    saves_output = True  # the hidden states, kept in the result, are what backward reads
+
+    def __init__(self, reverse=False):
+        self.reverse = reverse
+
+    def _order(self, length):
+        return range(length - 1, -1, -1) if self.reverse else range(length)
+
+    @staticmethod
+    def _as_steps(input_gates):
+        return input_gates if input_gates.ndim == 3 else input_gates[None]
+
+    def _linear_backward(self, grad_projection, hidden, weight_hh, sums):
+        """``Linear``'s backward for one step: returns ``dL/dh``'s part through the
+        projection and adds ``dL/dW_hh``'s and ``dL/db_hh``'s parts into ``sums``."""
+        needs = self.needs_input_grad
+        grad_hidden = np.dot(grad_projection, weight_hh)
+        if needs[self.weight_position]:
+            part = np.dot(grad_projection.T, hidden)
+            sums[0] = part if sums[0] is None else _add_into(sums[0], part)
+        if len(needs) > self.weight_position + 1 and needs[self.weight_position + 1]:
+            part = column_sums(grad_projection)
+            sums[1] = part if sums[1] is None else _add_into(sums[1], part)
+        return grad_hidden
+
+    def _input_gates_grad(self, grads, shape):
+        """The step gradients as ``unbind``'s views' gradients add up: the first one the
+        backward reaches written into zeros, the others added in."""
+        if len(shape) == 2:
+            return grads[0][1]
+        total = np.zeros(shape, grads[0][1].dtype)
+        first = True
+        for time, grad in grads:
+            if first:
+                total[time] = grad
+                first = False
+            else:
+                total[time] += grad
+        return total
+
+
+def _add_into(total, part):
+    total += part
+    return total
+
+
+class RNNSequence(_Sequence):
+    """An Elman RNN layer's loop, ``h_t = act(h_{t-1} W_hh.T + b_hh + input_gates_t)``,
+    ``act`` tanh or relu. Inputs ``(input_gates, h_0, weight_hh[, bias_hh])``; result ``(L, N,
+    H)``.
+
+    Backward through time, with ``a_t`` the pre-activation and ``dh_t`` the gradient of
+    ``h_t`` from the result plus from step ``t + 1``::
+
+        da_t = dh_t * act'(a_t)        dh_{t-1} += da_t W_hh
+        dW_hh = sum_t da_t.T h_{t-1}   db_hh = sum_t da_t   d input_gates_t = da_t
+    """
+
+    __slots__ = ("nonlinearity",)
+    arguments = ("nonlinearity", "reverse")
+    weight_position = 2
+
+    def __init__(self, nonlinearity="tanh", reverse=False):
+        super().__init__(reverse)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input_gates, hidden, weight_hh, bias_hh=None):
+        steps = self._as_steps(input_gates)
+        out = np.empty((len(steps),) + hidden.shape, steps.dtype)
+        previous = []
+        for time in self._order(len(steps)):
+            previous.append(hidden)
+            hidden = rnn_step(steps[time], hidden, weight_hh, bias_hh, self.nonlinearity,
+                              out[time])
+        if self.needs_input_grad:
+            self.saved = (previous, out, weight_hh, input_gates.shape)
+        return out
+
+    def backward(self, grad_output):
+        previous, out, weight_hh, shape = self.saved
+        sums, gate_grads, carried = [None, None], [], None
+        for time, hidden in zip(reversed(self._order(len(out))), reversed(previous)):
+            grad_hidden = grad_output[time]
+            if carried is not None:
+                grad_hidden = _add_into(carried, grad_hidden)
+            grad = rnn_step_backward(out[time], grad_hidden, self.nonlinearity)
+            gate_grads.append((time, grad))
+            carried = self._linear_backward(grad, hidden, weight_hh, sums)
+        needs = self.needs_input_grad
+        return ((self._input_gates_grad(gate_grads, shape) if needs[0] else None),
+                carried, *sums[:len(needs) - 2])
+
+
+class LSTMSequence(_Sequence):
+    """An LSTM layer's loop (see ``lstm_step``). Inputs ``(input_gates, h_0, c_0, weight_hh[,
+    bias_hh])``; result ``(L + 1, N, H)``: ``h_1 .. h_L`` in time order, then the final cell
+    state.
+
+    Backward through time: from ``dh_t`` (the result's gradient plus ``da_{t+1} W_hh``) and
+    ``dc_t`` (from step ``t + 1``'s ``f * c_t``, or the final state's gradient),
+    ``lstm_step_backward`` gives the gates' gradient ``da_t`` and ``dc_{t-1}``; then as an
+    RNN's, ``dh_{t-1} += da_t W_hh``, ``dW_hh = sum_t da_t.T h_{t-1}``, ``db_hh = sum_t da_t``,
+    ``d input_gates_t = da_t``.
+    """
+
+    __slots__ = ()
+    weight_position = 3
+
+    def forward(self, input_gates, hidden, cell, weight_hh, bias_hh=None):
+        steps = self._as_steps(input_gates)
+        out = np.empty((len(steps) + 1,) + hidden.shape, steps.dtype)
+        saved = []
+        for time in self._order(len(steps)):
+            cell, step_saved = lstm_step(steps[time], hidden, cell, weight_hh, bias_hh,
+                                         out[time])
+            saved.append((hidden, step_saved))
+            hidden = out[time]
+        out[-1] = cell
+        if self.needs_input_grad:
+            self.saved = (saved, weight_hh, input_gates.shape)
+        return out
+
+    def backward(self, grad_output):
+        saved, weight_hh, shape = self.saved
+        sums, gate_grads, carried = [None, None], [], None
+        grad_cell = grad_output[-1]
+        for time, (hidden, step_saved) in zip(reversed(self._order(len(saved))),
+                                               reversed(saved)):
+            grad_hidden = grad_output[time]
+            if carried is not None:
+                grad_hidden = _add_into(carried, grad_hidden)
+            grads, grad_cell = lstm_step_backward(step_saved, grad_hidden, grad_cell)
+            gate_grads.append((time, grads))
+            carried = self._linear_backward(grads, hidden, weight_hh, sums)
+        needs = self.needs_input_grad
+        return ((self._input_gates_grad(gate_grads, shape) if needs[0] else None),
+                carried, grad_cell, *sums[:len(needs) - 3])
+
+
+class GRUSequence(_Sequence):
+    """A GRU layer's loop (see ``gru_step``). Inputs ``(input_gates, h_0, weight_hh[,
+    bias_hh])``; result ``(L, N, H)``.
+
+    Backward through time: ``gru_step_backward`` gives from ``dh_t`` the input gates'
+    gradient, the hidden projection's ``dp_t`` and the direct ``dh_t * z_t``; ``dh_{t-1}`` is
+    the result's gradient plus those two plus ``dp_t W_hh``; ``dW_hh = sum_t dp_t.T h_{t-1}``,
+    ``db_hh = sum_t dp_t``.
+    """
+
+    __slots__ = ()
+    weight_position = 2
+
+    def forward(self, input_gates, hidden, weight_hh, bias_hh=None):
+        steps = self._as_steps(input_gates)
+        out = np.empty((len(steps),) + hidden.shape, steps.dtype)
+        saved = []
+        for time in self._order(len(steps)):
+            saved.append((hidden, gru_step(steps[time], hidden, weight_hh, bias_hh,
+                                           out[time])))
+            hidden = out[time]
+        if self.needs_input_grad:
+            self.saved = (saved, weight_hh, input_gates.shape)
+        return out
+
+    def backward(self, grad_output):
+        saved, weight_hh, shape = self.saved
+        sums, gate_grads, carried = [None, None], [], None
+        for time, (hidden, step_saved) in zip(reversed(self._order(len(saved))),
+                                               reversed(saved)):
+            grad_hidden = grad_output[time]
+            if carried is not None:  # as the engine sums them: the result's, Sub's, Linear's
+                grad_hidden = _add_into(direct, grad_hidden)
+                grad_hidden += carried
+            grad_inputs, grad_projection, direct = gru_step_backward(step_saved, grad_hidden)
+            gate_grads.append((time, grad_inputs))
+            carried = self._linear_backward(grad_projection, hidden, weight_hh, sums)
+        needs = self.needs_input_grad
+        carried += direct
+        return ((self._input_gates_grad(gate_grads, shape) if needs[0] else None),
+                carried, *sums[:len(needs) - 2])
