@@ -78,13 +78,13 @@ def _fused_steps(mode: str, input_gates: Tensor, state: tuple[Tensor, ...], weig
     final state (``(h,)`` or ``(h, c)``)."""
     extra = () if bias_hh is None else (bias_hh,)
     if mode == "LSTM":
-        result = LSTMSequence.apply(input_gates, *state, weight_hh, *extra, reverse=reverse)
+        result = LSTMSequence.apply(*state, input_gates, weight_hh, *extra, reverse=reverse)
         length = result.shape[0] - 1
         return result[:length], (result[0 if reverse else length - 1], result[length])
     if mode == "GRU":
-        result = GRUSequence.apply(input_gates, *state, weight_hh, *extra, reverse=reverse)
+        result = GRUSequence.apply(*state, *state, input_gates, weight_hh, *extra, reverse=reverse)
     else:
-        result = RNNSequence.apply(input_gates, *state, weight_hh, *extra, reverse=reverse,
+        result = RNNSequence.apply(*state, input_gates, weight_hh, *extra, reverse=reverse,
                                    nonlinearity="tanh" if mode == "RNN_TANH" else "relu")
     # the hidden states as a view, as the composite path's ``stack`` is a node of its own: the
     # gradients of the output are summed there before the final state's is added (the order

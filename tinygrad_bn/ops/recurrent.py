@@ -18,7 +18,9 @@ both the layers and the one-step cells (a cell is a sequence of one step).
 Conventions: ``input_gates`` is ``x W_ih.T + b_ih`` for every step, ``(L, N, G * H)`` (or
 ``(N, G * H)`` for one step, as the cells pass it), gates in PyTorch's order (LSTM i, f, g,
 o; GRU r, z, n); ``hidden``/``cell`` are ``(N, H)``; ``weight_hh`` ``(G * H, H)``, ``bias_hh``
-``(G * H,)`` or absent. ``reverse=True`` runs from the last step to the first. The result holds
+``(G * H,)`` or absent. The states come before ``input_gates`` among the inputs, as the
+composite step reaches them first (``F.linear(h, ...) + input_gates``): the engine then runs
+the nodes in the same order and sums a weight's gradients over the steps in the same order. ``reverse=True`` runs from the last step to the first. The result holds
 every step's hidden state ``(L, N, H)`` in time order; the LSTM's has one row more, the final
 cell state: ``(L + 1, N, H)``.
 """
@@ -48,15 +50,13 @@ def _chunks(array, count):
 # ---------------------------------------------------------------------- the steps
 
 
-def rnn_step(input_gates, hidden, weight_hh, bias_hh, nonlinearity, out):
-    """``h' = act(h W_hh.T + b_hh + input_gates)`` written into ``out``; returns what the
-    backward needs (``h'`` itself)."""
+def rnn_step(input_gates, hidden, weight_hh, bias_hh, nonlinearity):
+    """``h' = act(h W_hh.T + b_hh + input_gates)``, ``act`` tanh or relu; the backward needs
+    only ``h'``."""
     pre_activation = _hidden_projection(hidden, weight_hh, bias_hh) + input_gates
     if nonlinearity == "tanh":
-        np.tanh(pre_activation, out=out)
-    else:
-        np.maximum(pre_activation, zero_of(pre_activation.dtype), out=out)
-    return out
+        return np.tanh(pre_activation)
+    return np.maximum(pre_activation, zero_of(pre_activation.dtype))
 
 
 def rnn_step_backward(out, grad_hidden, nonlinearity):
@@ -67,10 +67,10 @@ def rnn_step_backward(out, grad_hidden, nonlinearity):
     return grad_hidden * (out > zero_of(out.dtype))
 
 
-def lstm_step(input_gates, hidden, cell, weight_hh, bias_hh, out):
+def lstm_step(input_gates, hidden, cell, weight_hh, bias_hh):
     """``i, f, g, o = chunk(h W_hh.T + b_hh + input_gates, 4)``, ``c' = sigmoid(f) * c +
-    sigmoid(i) * tanh(g)``, ``h' = sigmoid(o) * tanh(c')`` (``h'`` written into ``out``).
-    Returns ``c'`` and what the backward needs."""
+    sigmoid(i) * tanh(g)``, ``h' = sigmoid(o) * tanh(c')``. Returns ``h'``, ``c'`` and what
+    the backward needs."""
     gates = _hidden_projection(hidden, weight_hh, bias_hh) + input_gates
     in_gate, forget_gate, cell_gate, out_gate = _chunks(gates, 4)
     forget = sigmoid(forget_gate)
@@ -80,8 +80,7 @@ def lstm_step(input_gates, hidden, cell, weight_hh, bias_hh, out):
     new_cell = kept + input_ * candidate
     output = sigmoid(out_gate)
     cell_tanh = np.tanh(new_cell)
-    np.multiply(output, cell_tanh, out=out)
-    return new_cell, (cell, forget, input_, candidate, output, cell_tanh)
+    return output * cell_tanh, new_cell, (cell, forget, input_, candidate, output, cell_tanh)
 
 
 def lstm_step_backward(saved, grad_hidden, grad_cell_after):
@@ -109,10 +108,10 @@ def lstm_step_backward(saved, grad_hidden, grad_cell_after):
     return grads, grad_cell * forget
 
 
-def gru_step(input_gates, hidden, weight_hh, bias_hh, out):
+def gru_step(input_gates, hidden, weight_hh, bias_hh):
     """``r = sigmoid(W_hr h + b_hr + x_r)``, ``z = sigmoid(W_hz h + b_hz + x_z)``, ``n =
-    tanh(x_n + r * (W_hn h + b_hn))``, ``h' = (h - n) * z + n`` (written into ``out``);
-    returns what the backward needs."""
+    tanh(x_n + r * (W_hn h + b_hn))``, ``h' = (h - n) * z + n``; returns ``h'`` and what the
+    backward needs."""
     input_reset, input_update, input_new = _chunks(input_gates, 3)
     hidden_reset, hidden_update, hidden_new = _chunks(
         _hidden_projection(hidden, weight_hh, bias_hh), 3)
@@ -120,8 +119,7 @@ def gru_step(input_gates, hidden, weight_hh, bias_hh, out):
     update = sigmoid(hidden_update + input_update)
     new = np.tanh(input_new + hidden_new * reset)
     difference = hidden - new
-    np.add(difference * update, new, out=out)
-    return (hidden_new, reset, update, new, difference)
+    return difference * update + new, (hidden_new, reset, update, new, difference)
 
 
 def gru_step_backward(saved, grad_hidden):
@@ -159,13 +157,19 @@ class _Sequence(Op):
 
     __slots__ = ("reverse",)
     arguments = ("reverse",)
-    saves_output = True  # the hidden states, kept in the result, are what backward reads
 
     def __init__(self, reverse=False):
         self.reverse = reverse
 
     def _order(self, length):
         return range(length - 1, -1, -1) if self.reverse else range(length)
+
+    @staticmethod
+    def _result(states, extra=()):
+        """The steps' hidden states (each an array of its own, saved for backward: a write to
+        the result in place changes nothing backward reads, as with the composite path's
+        ``stack``) stacked in time order, and ``extra`` rows after them."""
+        return np.stack(states + list(extra))
 
     @staticmethod
     def _as_steps(input_gates):
@@ -207,7 +211,7 @@ def _add_into(total, part):
 
 class RNNSequence(_Sequence):
     """An Elman RNN layer's loop, ``h_t = act(h_{t-1} W_hh.T + b_hh + input_gates_t)``,
-    ``act`` tanh or relu. Inputs ``(input_gates, h_0, weight_hh[, bias_hh])``; result ``(L, N,
+    ``act`` tanh or relu. Inputs ``(h_0, input_gates, weight_hh[, bias_hh])``; result ``(L, N,
     H)``.
 
     Backward through time, with ``a_t`` the pre-activation and ``dh_t`` the gradient of
@@ -225,17 +229,16 @@ class RNNSequence(_Sequence):
         super().__init__(reverse)
         self.nonlinearity = nonlinearity
 
-    def forward(self, input_gates, hidden, weight_hh, bias_hh=None):
+    def forward(self, hidden, input_gates, weight_hh, bias_hh=None):
         steps = self._as_steps(input_gates)
-        out = np.empty((len(steps),) + hidden.shape, steps.dtype)
-        previous = []
+        states, previous = [None] * len(steps), []
         for time in self._order(len(steps)):
             previous.append(hidden)
-            hidden = rnn_step(steps[time], hidden, weight_hh, bias_hh, self.nonlinearity,
-                              out[time])
+            hidden = states[time] = rnn_step(steps[time], hidden, weight_hh, bias_hh,
+                                             self.nonlinearity)
         if self.needs_input_grad:
-            self.saved = (previous, out, weight_hh, input_gates.shape)
-        return out
+            self.saved = (previous, states, weight_hh, input_gates.shape)
+        return self._result(states)
 
     def backward(self, grad_output):
         previous, out, weight_hh, shape = self.saved
@@ -248,12 +251,12 @@ class RNNSequence(_Sequence):
             gate_grads.append((time, grad))
             carried = self._linear_backward(grad, hidden, weight_hh, sums)
         needs = self.needs_input_grad
-        return ((self._input_gates_grad(gate_grads, shape) if needs[0] else None),
-                carried, *sums[:len(needs) - 2])
+        return (carried, self._input_gates_grad(gate_grads, shape) if needs[1] else None,
+                *sums[:len(needs) - 2])
 
 
 class LSTMSequence(_Sequence):
-    """An LSTM layer's loop (see ``lstm_step``). Inputs ``(input_gates, h_0, c_0, weight_hh[,
+    """An LSTM layer's loop (see ``lstm_step``). Inputs ``(h_0, c_0, input_gates, weight_hh[,
     bias_hh])``; result ``(L + 1, N, H)``: ``h_1 .. h_L`` in time order, then the final cell
     state.
 
@@ -267,19 +270,17 @@ class LSTMSequence(_Sequence):
     __slots__ = ()
     weight_position = 3
 
-    def forward(self, input_gates, hidden, cell, weight_hh, bias_hh=None):
+    def forward(self, hidden, cell, input_gates, weight_hh, bias_hh=None):
         steps = self._as_steps(input_gates)
-        out = np.empty((len(steps) + 1,) + hidden.shape, steps.dtype)
-        saved = []
+        states, saved = [None] * len(steps), []
         for time in self._order(len(steps)):
-            cell, step_saved = lstm_step(steps[time], hidden, cell, weight_hh, bias_hh,
-                                         out[time])
+            new_hidden, cell, step_saved = lstm_step(steps[time], hidden, cell, weight_hh,
+                                                     bias_hh)
             saved.append((hidden, step_saved))
-            hidden = out[time]
-        out[-1] = cell
+            hidden = states[time] = new_hidden
         if self.needs_input_grad:
             self.saved = (saved, weight_hh, input_gates.shape)
-        return out
+        return self._result(states, (cell,))
 
     def backward(self, grad_output):
         saved, weight_hh, shape = self.saved
@@ -294,13 +295,19 @@ class LSTMSequence(_Sequence):
             gate_grads.append((time, grads))
             carried = self._linear_backward(grads, hidden, weight_hh, sums)
         needs = self.needs_input_grad
-        return ((self._input_gates_grad(gate_grads, shape) if needs[0] else None),
-                carried, grad_cell, *sums[:len(needs) - 3])
+        return (carried, grad_cell,
+                self._input_gates_grad(gate_grads, shape) if needs[2] else None,
+                *sums[:len(needs) - 3])
 
 
 class GRUSequence(_Sequence):
-    """A GRU layer's loop (see ``gru_step``). Inputs ``(input_gates, h_0, weight_hh[,
-    bias_hh])``; result ``(L, N, H)``.
+    """A GRU layer's loop (see ``gru_step``). Inputs ``(h_0, h_0, input_gates, weight_hh[,
+    bias_hh])``; result ``(L, N, H)``. The initial state is given twice, the same tensor: as
+    the state the update interpolates from (``h - n``) and as the projection's input (``W_hh
+    h``). Its gradient then arrives as the composite step's does, in two parts that the engine
+    adds to the state's other gradients in the same order (the first step's ``h`` has three
+    consumers in a loop of ``GRUCell`` calls whose states are also kept: the order of the sum
+    is the order of rounding).
 
     Backward through time: ``gru_step_backward`` gives from ``dh_t`` the input gates'
     gradient, the hidden projection's ``dp_t`` and the direct ``dh_t * z_t``; ``dh_{t-1}`` is
@@ -309,19 +316,18 @@ class GRUSequence(_Sequence):
     """
 
     __slots__ = ()
-    weight_position = 2
+    weight_position = 3
 
-    def forward(self, input_gates, hidden, weight_hh, bias_hh=None):
+    def forward(self, hidden, projected, input_gates, weight_hh, bias_hh=None):
         steps = self._as_steps(input_gates)
-        out = np.empty((len(steps),) + hidden.shape, steps.dtype)
-        saved = []
+        states, saved = [None] * len(steps), []
         for time in self._order(len(steps)):
-            saved.append((hidden, gru_step(steps[time], hidden, weight_hh, bias_hh,
-                                           out[time])))
-            hidden = out[time]
+            new_hidden, step_saved = gru_step(steps[time], hidden, weight_hh, bias_hh)
+            saved.append((hidden, step_saved))
+            hidden = states[time] = new_hidden
         if self.needs_input_grad:
             self.saved = (saved, weight_hh, input_gates.shape)
-        return out
+        return self._result(states)
 
     def backward(self, grad_output):
         saved, weight_hh, shape = self.saved
@@ -336,6 +342,5 @@ class GRUSequence(_Sequence):
             gate_grads.append((time, grad_inputs))
             carried = self._linear_backward(grad_projection, hidden, weight_hh, sums)
         needs = self.needs_input_grad
-        carried += direct
-        return ((self._input_gates_grad(gate_grads, shape) if needs[0] else None),
-                carried, *sums[:len(needs) - 2])
+        return (direct, carried, self._input_gates_grad(gate_grads, shape) if needs[2] else None,
+                *sums[:len(needs) - 3])
