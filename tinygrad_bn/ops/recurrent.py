@@ -72,15 +72,14 @@ def lstm_step(input_gates, hidden, cell, weight_hh, bias_hh):
     sigmoid(i) * tanh(g)``, ``h' = sigmoid(o) * tanh(c')``. Returns ``h'``, ``c'`` and what
     the backward needs."""
     gates = _hidden_projection(hidden, weight_hh, bias_hh) + input_gates
-    in_gate, forget_gate, cell_gate, out_gate = _chunks(gates, 4)
-    forget = sigmoid(forget_gate)
-    kept = forget * cell
-    input_ = sigmoid(in_gate)
-    candidate = np.tanh(cell_gate)
-    new_cell = kept + input_ * candidate
-    output = sigmoid(out_gate)
+    # One sigmoid over all four gates (the g block's is not used): one call for three, and
+    # the same values (sigmoid's exp runs on the negated gates, a contiguous array either way).
+    activated = sigmoid(gates)
+    input_, forget, _, output = _chunks(activated, 4)
+    candidate = np.tanh(_chunks(gates, 4)[2])
+    new_cell = forget * cell + input_ * candidate
     cell_tanh = np.tanh(new_cell)
-    return output * cell_tanh, new_cell, (cell, forget, input_, candidate, output, cell_tanh)
+    return output * cell_tanh, new_cell, (cell, activated, candidate, cell_tanh)
 
 
 def lstm_step_backward(saved, grad_hidden, grad_cell_after):
@@ -94,17 +93,21 @@ def lstm_step_backward(saved, grad_hidden, grad_cell_after):
         dc  = dc' * s_f
 
     each product in the order ``Mul``, ``Sigmoid`` and ``Tanh`` take it."""
-    cell, forget, input_, candidate, output, cell_tanh = saved
-    grad_output_gate = grad_hidden * cell_tanh
+    cell, activated, candidate, cell_tanh = saved
+    input_, forget, _, output = _chunks(activated, 4)
+    grad_activated = np.empty_like(activated)  # the gradients of the four gates' activations
+    grad_in, grad_forget, grad_candidate, grad_out = _chunks(grad_activated, 4)
+    np.multiply(grad_hidden, cell_tanh, out=grad_out)
     grad_cell = tanh_backward(cell_tanh, grad_hidden * output)
     if grad_cell_after is not None:
         grad_cell += grad_cell_after
-    grads = np.empty((len(cell), 4 * cell.shape[1]), cell.dtype)
-    grad_in, grad_forget, grad_candidate, grad_out = _chunks(grads, 4)
-    grad_in[...] = sigmoid_backward(input_, grad_cell * candidate)
-    grad_forget[...] = sigmoid_backward(forget, grad_cell * cell)
-    grad_candidate[...] = tanh_backward(candidate, grad_cell * input_)
-    grad_out[...] = sigmoid_backward(output, grad_output_gate)
+    np.multiply(grad_cell, candidate, out=grad_in)
+    np.multiply(grad_cell, cell, out=grad_forget)
+    np.multiply(grad_cell, input_, out=grad_candidate)
+    # sigmoid's gradient for all four blocks at once (elementwise products: the same values
+    # as block by block), then the g block's replaced by tanh's
+    grads = sigmoid_backward(activated, grad_activated)
+    _chunks(grads, 4)[2][...] = tanh_backward(candidate, grad_candidate)
     return grads, grad_cell * forget
 
 
@@ -112,14 +115,15 @@ def gru_step(input_gates, hidden, weight_hh, bias_hh):
     """``r = sigmoid(W_hr h + b_hr + x_r)``, ``z = sigmoid(W_hz h + b_hz + x_z)``, ``n =
     tanh(x_n + r * (W_hn h + b_hn))``, ``h' = (h - n) * z + n``; returns ``h'`` and what the
     backward needs."""
-    input_reset, input_update, input_new = _chunks(input_gates, 3)
-    hidden_reset, hidden_update, hidden_new = _chunks(
-        _hidden_projection(hidden, weight_hh, bias_hh), 3)
-    reset = sigmoid(hidden_reset + input_reset)
-    update = sigmoid(hidden_update + input_update)
-    new = np.tanh(input_new + hidden_new * reset)
+    size = hidden.shape[1]
+    projection = _hidden_projection(hidden, weight_hh, bias_hh)
+    # r and z side by side: one sum and one sigmoid for two, the same values
+    reset_update = sigmoid(projection[:, :2 * size] + input_gates[:, :2 * size])
+    reset, update = reset_update[:, :size], reset_update[:, size:]
+    hidden_new = projection[:, 2 * size:]
+    new = np.tanh(input_gates[:, 2 * size:] + hidden_new * reset)
     difference = hidden - new
-    return difference * update + new, (hidden_new, reset, update, new, difference)
+    return difference * update + new, (hidden_new, reset_update, new, difference)
 
 
 def gru_step_backward(saved, grad_hidden):
@@ -130,20 +134,22 @@ def gru_step_backward(saved, grad_hidden):
         dz = dL/dh' * (h - n) * z (1 - z)         dr = dn * (W_hn h + b_hn) * r (1 - r)
         d(x_n) = dn     d(W_hn h + b_hn) = dn * r     d(x_r) = d(W_hr h + b_hr) = dr, z alike
     """
-    hidden_new, reset, update, new, difference = saved
+    hidden_new, reset_update, new, difference = saved
+    size = new.shape[1]
+    reset, update = reset_update[:, :size], reset_update[:, size:]
     grad_difference = grad_hidden * update
-    grad_update = grad_hidden * difference
+    grad_reset_update = np.empty_like(reset_update)
+    np.multiply(grad_hidden, difference, out=grad_reset_update[:, size:])
     grad_new = -grad_difference
     grad_new += grad_hidden
     grad_new = tanh_backward(new, grad_new)
-    size = new.shape[1]
-    grad_reset = sigmoid_backward(reset, grad_new * hidden_new)
-    grad_update = sigmoid_backward(update, grad_update)
+    np.multiply(grad_new, hidden_new, out=grad_reset_update[:, :size])
+    grad_reset_update = sigmoid_backward(reset_update, grad_reset_update)
     grad_inputs = np.empty((len(new), 3 * size), new.dtype)
     grad_hidden_projection = np.empty_like(grad_inputs)
-    for grads, last in ((grad_inputs, grad_new), (grad_hidden_projection, grad_new * reset)):
-        grads[:, :size], grads[:, size:2 * size], grads[:, 2 * size:] = (grad_reset,
-                                                                          grad_update, last)
+    grad_inputs[:, :2 * size] = grad_hidden_projection[:, :2 * size] = grad_reset_update
+    grad_inputs[:, 2 * size:] = grad_new
+    np.multiply(grad_new, reset, out=grad_hidden_projection[:, 2 * size:])
     return grad_inputs, grad_hidden_projection, grad_difference
 
 
