@@ -41,12 +41,6 @@ def _hidden_projection(hidden, weight_hh, bias_hh):
     return out
 
 
-def _chunks(array, count):
-    """The ``count`` column blocks of ``(N, count * H)``, as views (``Tensor.chunk(count, 1)``)."""
-    size = array.shape[1] // count
-    return [array[:, k * size:(k + 1) * size] for k in range(count)]
-
-
 # ---------------------------------------------------------------------- the steps
 
 
@@ -75,11 +69,14 @@ def lstm_step(input_gates, hidden, cell, weight_hh, bias_hh):
     # One sigmoid over all four gates (the g block's is not used): one call for three, and
     # the same values (sigmoid's exp runs on the negated gates, a contiguous array either way).
     activated = sigmoid(gates)
-    input_, forget, _, output = _chunks(activated, 4)
-    candidate = np.tanh(_chunks(gates, 4)[2])
+    size = cell.shape[1]
+    input_, forget = activated[:, :size], activated[:, size:2 * size]
+    output = activated[:, 3 * size:]
+    candidate = np.tanh(gates[:, 2 * size:3 * size])
     new_cell = forget * cell + input_ * candidate
     cell_tanh = np.tanh(new_cell)
-    return output * cell_tanh, new_cell, (cell, activated, candidate, cell_tanh)
+    return output * cell_tanh, new_cell, (cell, activated, input_, forget, candidate, output,
+                                          cell_tanh)
 
 
 def lstm_step_backward(saved, grad_hidden, grad_cell_after):
@@ -93,11 +90,12 @@ def lstm_step_backward(saved, grad_hidden, grad_cell_after):
         dc  = dc' * s_f
 
     each product in the order ``Mul``, ``Sigmoid`` and ``Tanh`` take it."""
-    cell, activated, candidate, cell_tanh = saved
-    input_, forget, _, output = _chunks(activated, 4)
+    cell, activated, input_, forget, candidate, output, cell_tanh = saved
+    size = cell.shape[1]
     grad_activated = np.empty_like(activated)  # the gradients of the four gates' activations
-    grad_in, grad_forget, grad_candidate, grad_out = _chunks(grad_activated, 4)
-    np.multiply(grad_hidden, cell_tanh, out=grad_out)
+    grad_in, grad_forget = grad_activated[:, :size], grad_activated[:, size:2 * size]
+    grad_candidate = grad_activated[:, 2 * size:3 * size]
+    np.multiply(grad_hidden, cell_tanh, out=grad_activated[:, 3 * size:])
     grad_cell = tanh_backward(cell_tanh, grad_hidden * output)
     if grad_cell_after is not None:
         grad_cell += grad_cell_after
@@ -107,7 +105,7 @@ def lstm_step_backward(saved, grad_hidden, grad_cell_after):
     # sigmoid's gradient for all four blocks at once (elementwise products: the same values
     # as block by block), then the g block's replaced by tanh's
     grads = sigmoid_backward(activated, grad_activated)
-    _chunks(grads, 4)[2][...] = tanh_backward(candidate, grad_candidate)
+    grads[:, 2 * size:3 * size] = tanh_backward(candidate, grad_candidate)
     return grads, grad_cell * forget
 
 
