@@ -19,6 +19,7 @@ from .. import dtypes
 from ..creation import zeros
 from ..device import DeviceLike, check_device
 from ..dtypes import DTypeLike
+from ..ops.recurrent import GRUSequence, LSTMSequence, RNNSequence
 from ..printing import dtype_name
 from ..tensor import Tensor, cat, stack
 from . import functional as F
@@ -68,6 +69,36 @@ def _gru_step(input_gates: Tensor, hidden: Tensor, weight_hh: Tensor,
     return (hidden - new_gate) * update_gate + new_gate
 
 
+def _fused_steps(mode: str, input_gates: Tensor, state: tuple[Tensor, ...], weight_hh: Tensor,
+                 bias_hh: Tensor | None, reverse: bool = False
+                 ) -> tuple[Tensor, tuple[Tensor, ...]]:
+    """The steps above over a whole sequence (``input_gates`` ``(L, N, G * H)``, or ``(N, G *
+    H)`` for one step) as one fused node (``ops.recurrent``), bit-identical to the loop of
+    ``_*_step`` calls. Returns every step's hidden state ``(L, N, H)`` in time order and the
+    final state (``(h,)`` or ``(h, c)``)."""
+    extra = () if bias_hh is None else (bias_hh,)
+    if mode == "LSTM":
+        result = LSTMSequence.apply(*state, input_gates, weight_hh, *extra, reverse=reverse)
+        length = result.shape[0] - 1
+        return result[:length], (result[0 if reverse else length - 1], result[length])
+    if mode == "GRU":
+        result = GRUSequence.apply(*state, *state, input_gates, weight_hh, *extra, reverse=reverse)
+    else:
+        result = RNNSequence.apply(*state, input_gates, weight_hh, *extra, reverse=reverse,
+                                   nonlinearity="tanh" if mode == "RNN_TANH" else "relu")
+    # the hidden states as a view, as the composite path's ``stack`` is a node of its own: the
+    # gradients of the output are summed there before the final state's is added (the order
+    # of rounding matters for bit-identity)
+    length = result.shape[0]
+    return result[:length], (result[0 if reverse else length - 1],)
+
+
+def _fusable(fused: bool, input: Tensor) -> bool:
+    """Whether the fused ops run: asked for, and float32 or float64 (float16 keeps the
+    composite path, whose ops compute it in float32 and round per op)."""
+    return fused and input.dtype in (dtypes.float32, dtypes.float64)
+
+
 def _empty_parameter(shape: tuple[int, ...], dtype: np.dtype) -> Parameter:
     return Parameter(np.empty(shape, dtype=dtype))
 
@@ -90,8 +121,10 @@ class RNNCellBase(Module):
     PyTorch's checks of the input and hidden sizes."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
-                 device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None,
+                 fused: bool = True) -> None:
         super().__init__()
+        self.fused = fused
         check_device(device)
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
@@ -163,17 +196,22 @@ class RNNCell(RNNCellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device: DeviceLike | None = None,
-                 dtype: DTypeLike | None = None) -> None:
+                 dtype: DTypeLike | None = None, fused: bool = True) -> None:
         super().__init__(input_size, hidden_size, bias, num_chunks=1, device=device,
-                         dtype=dtype)
+                         dtype=dtype, fused=fused)
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         is_batched, input, (hidden,) = self._batched("RNNCell", input, (hx,), ("hidden",))
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
-        hidden = _rnn_step(F.linear(input, self.weight_ih, self.bias_ih), hidden,
-                           self.weight_hh, self.bias_hh, self.nonlinearity)
+        input_gates = F.linear(input, self.weight_ih, self.bias_ih)
+        if _fusable(self.fused, input_gates):
+            (hidden,) = _fused_steps("RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU",
+                                     input_gates, (hidden,), self.weight_hh, self.bias_hh)[1]
+        else:
+            hidden = _rnn_step(input_gates, hidden, self.weight_hh, self.bias_hh,
+                               self.nonlinearity)
         return hidden if is_batched else hidden.squeeze(0)
 
 
@@ -189,16 +227,21 @@ class LSTMCell(RNNCellBase):
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None,
+                 fused: bool = True) -> None:
         super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device,
-                         dtype=dtype)
+                         dtype=dtype, fused=fused)
 
     def forward(self, input: Tensor,
                 hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         is_batched, input, state = self._batched(
             "LSTMCell", input, (None, None) if hx is None else tuple(hx), ("hx[0]", "hx[1]"))
-        hidden, cell = _lstm_step(F.linear(input, self.weight_ih, self.bias_ih), tuple(state),
-                                  self.weight_hh, self.bias_hh)
+        input_gates = F.linear(input, self.weight_ih, self.bias_ih)
+        if _fusable(self.fused, input_gates):
+            hidden, cell = _fused_steps("LSTM", input_gates, tuple(state), self.weight_hh,
+                                        self.bias_hh)[1]
+        else:
+            hidden, cell = _lstm_step(input_gates, tuple(state), self.weight_hh, self.bias_hh)
         return (hidden, cell) if is_batched else (hidden.squeeze(0), cell.squeeze(0))
 
 
@@ -214,14 +257,19 @@ class GRUCell(RNNCellBase):
     """
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
-                 device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None,
+                 fused: bool = True) -> None:
         super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device,
-                         dtype=dtype)
+                         dtype=dtype, fused=fused)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         is_batched, input, (hidden,) = self._batched("GRUCell", input, (hx,), ("hidden",))
-        hidden = _gru_step(F.linear(input, self.weight_ih, self.bias_ih), hidden,
-                           self.weight_hh, self.bias_hh)
+        input_gates = F.linear(input, self.weight_ih, self.bias_ih)
+        if _fusable(self.fused, input_gates):
+            (hidden,) = _fused_steps("GRU", input_gates, (hidden,), self.weight_hh,
+                                     self.bias_hh)[1]
+        else:
+            hidden = _gru_step(input_gates, hidden, self.weight_hh, self.bias_hh)
         return hidden if is_batched else hidden.squeeze(0)
 
 
@@ -251,9 +299,11 @@ class RNNBase(Module):
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
                  bidirectional: bool = False, proj_size: int = 0,
-                 device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None,
+                 fused: bool = True) -> None:
         super().__init__()
         check_device(device)
+        self.fused = fused
         if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
                 or not 0 <= dropout <= 1):
             raise ValueError("dropout should be a number in range [0, 1] representing the "
@@ -450,12 +500,20 @@ class RNNBase(Module):
                                    (getattr(self, name) for name in names)))
                 input_gates = F.linear(layer_input, weights["weight_ih"],
                                        weights.get("bias_ih"))
-                steps = ([input_gates[offsets[t]:offsets[t + 1]] for t in range(len(batch_sizes))]
-                         if packed else input_gates.unbind(0))
-                step_outputs, state = self._direction(
-                    steps, batch_sizes, tuple(each[index] for each in states), weights,
-                    reverse=direction == 1)
-                outputs.append(cat(step_outputs, 0) if packed else stack(step_outputs, 0))
+                initial = tuple(each[index] for each in states)
+                if not packed and "weight_hr" not in weights and \
+                        _fusable(self.fused, input_gates):
+                    output, state = _fused_steps(self.mode, input_gates, initial,
+                                                 weights["weight_hh"], weights.get("bias_hh"),
+                                                 reverse=direction == 1)
+                    outputs.append(output)
+                else:
+                    steps = ([input_gates[offsets[t]:offsets[t + 1]]
+                              for t in range(len(batch_sizes))]
+                             if packed else input_gates.unbind(0))
+                    step_outputs, state = self._direction(steps, batch_sizes, initial, weights,
+                                                          reverse=direction == 1)
+                    outputs.append(cat(step_outputs, 0) if packed else stack(step_outputs, 0))
                 for kept, value in zip(final, state):
                     kept.append(value)
             layer_input = outputs[0] if num_directions == 1 else cat(outputs, -1)
@@ -540,14 +598,14 @@ class RNN(RNNBase):
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False,
                  device: DeviceLike | None = None, dtype: DTypeLike | None = None,
-                 **kwargs: Any) -> None:
+                 fused: bool = True, **kwargs: Any) -> None:
         _no_projection(kwargs, "RNN")
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
                              "'relu'.")
         super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
                          hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-                         device=device, dtype=dtype)
+                         device=device, dtype=dtype, fused=fused)
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor | PackedSequence,
@@ -570,10 +628,10 @@ class GRU(RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  device: DeviceLike | None = None, dtype: DTypeLike | None = None,
-                 **kwargs: Any) -> None:
+                 fused: bool = True, **kwargs: Any) -> None:
         _no_projection(kwargs, "GRU")
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, device=device, dtype=dtype)
+                         bidirectional, device=device, dtype=dtype, fused=fused)
 
     def forward(self, input: Tensor | PackedSequence,
                 hx: Tensor | None = None) -> tuple[Tensor | PackedSequence, Tensor]:
@@ -623,9 +681,9 @@ class LSTM(RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
                  proj_size: int = 0, device: DeviceLike | None = None,
-                 dtype: DTypeLike | None = None) -> None:
+                 dtype: DTypeLike | None = None, fused: bool = True) -> None:
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, proj_size, device=device, dtype=dtype)
+                         bidirectional, proj_size, device=device, dtype=dtype, fused=fused)
 
     def forward(self, input: Tensor | PackedSequence, hx: tuple[Tensor, Tensor] | None = None
                 ) -> tuple[Tensor | PackedSequence, tuple[Tensor, Tensor]]:

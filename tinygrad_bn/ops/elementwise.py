@@ -452,9 +452,15 @@ class Tanh(Op):
 
     def backward(self, grad_output):
         (out,) = self.saved
-        local = _square(out)  # 1 - out**2, then times grad_output, in one fresh array
-        np.subtract(out.dtype.type(1), local, out=local)
-        return (_times(local, grad_output),)
+        return (tanh_backward(out, grad_output),)
+
+
+def tanh_backward(out, grad_output):
+    """``(1 - out**2) * grad_output``, ``out = tanh(a)``: Tanh's gradient (and the fused
+    recurrent cells', ``ops.recurrent``), in one fresh array."""
+    local = _square(out)
+    np.subtract(out.dtype.type(1), local, out=local)
+    return _times(local, grad_output)
 
 
 class Sigmoid(Op):
@@ -471,15 +477,26 @@ class Sigmoid(Op):
     saves_output = True
 
     def forward(self, a):
-        wide = widen(a)
-        one = wide.dtype.type(1)
-        out = (one / (one + np.exp(-wide))).astype(a.dtype, copy=False)
+        out = sigmoid(a)
         self.saved = (out,)
         return out
 
     def backward(self, grad_output):
         (out,) = self.saved
-        return (grad_output * (grad_output.dtype.type(1) - out) * out,)
+        return (sigmoid_backward(out, grad_output),)
+
+
+def sigmoid(a):
+    """``1 / (1 + exp(-a))`` as an array (Sigmoid's forward; the fused recurrent cells',
+    ``ops.recurrent``, call it too)."""
+    wide = widen(a)
+    one = wide.dtype.type(1)
+    return (one / (one + np.exp(-wide))).astype(a.dtype, copy=False)
+
+
+def sigmoid_backward(out, grad_output):
+    """``grad_output * (1 - s) * s`` with ``s = sigmoid(a)``, in that order (Sigmoid's)."""
+    return grad_output * (grad_output.dtype.type(1) - out) * out
 
 
 class ReLU(Op):
