@@ -335,3 +335,12 @@ def test_a_jitted_step_with_the_scheduler_replays_as_eager(name, optimizer_name)
 
     step, texts = run_both(build, batches(8))
     assert_replayed(step, texts, 8)
+
+
+def test_get_lr_called_from_outside_step_warns_as_pytorch():
+    optimizer = _sgd()
+    for scheduler in (L.StepLR(optimizer, 2), L.LinearLR(optimizer)):
+        with pytest.warns(UserWarning, match=re.escape(
+                "To get the last learning rate computed by the scheduler, please use "
+                "`get_last_lr()`.")):
+            scheduler.get_lr()

@@ -10,6 +10,7 @@ scheduler records ``initial_lr`` in each group and takes step 0; call ``schedule
 
 from __future__ import annotations
 
+import functools
 import math
 import types
 import warnings
@@ -38,11 +39,17 @@ class LRScheduler:
     after construction), ``get_last_lr()``. Subclasses define ``get_lr()``, the rates for the
     step ``last_epoch`` from the current ones."""
 
+    _get_lr_called_within_step = False  # (set on the instance while a step computes rates)
+
     def __init_subclass__(cls, **kwargs):
-        """Every ``step`` is ``replayable``: a jit capture records the call and replays make it."""
+        """Every ``step`` is ``replayable``: a jit capture records the call and replays make it.
+        Every ``get_lr`` warns, as PyTorch's, when called from outside ``step``: it computes the
+        next rates from the current ones, which is not what a caller reading the rate wants."""
         super().__init_subclass__(**kwargs)
         if "step" in cls.__dict__:
             cls.step = replayable(cls.__dict__["step"])
+        if "get_lr" in cls.__dict__:
+            cls.get_lr = _warn_outside_step(cls.__dict__["get_lr"])
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
         if not isinstance(optimizer, Optimizer):
@@ -114,13 +121,17 @@ class LRScheduler:
     def _update_lr(self, epoch: int | None = None) -> None:
         """Set every group's ``lr`` for the next epoch (the recursive ``get_lr``), or for
         ``epoch`` (``_get_closed_form_lr`` if the schedule has one, as PyTorch)."""
-        if epoch is None:
-            self.last_epoch += 1
-            values = self.get_lr()
-        else:
-            self.last_epoch = epoch
-            closed_form = getattr(self, "_get_closed_form_lr", None)
-            values = closed_form() if closed_form is not None else self.get_lr()
+        self._get_lr_called_within_step = True
+        try:
+            if epoch is None:
+                self.last_epoch += 1
+                values = self.get_lr()
+            else:
+                self.last_epoch = epoch
+                closed_form = getattr(self, "_get_closed_form_lr", None)
+                values = closed_form() if closed_form is not None else self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = self.current_lrs()
@@ -137,6 +148,17 @@ class LRScheduler:
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the state a ``state_dict()`` returned."""
         self.__dict__.update(state_dict)
+
+
+def _warn_outside_step(get_lr):
+    """``get_lr`` with PyTorch's warning when it is called from outside ``step``."""
+    @functools.wraps(get_lr)
+    def checked(self):
+        if not self._get_lr_called_within_step:
+            warnings.warn("To get the last learning rate computed by the scheduler, please use "
+                          "`get_last_lr()`.", UserWarning, stacklevel=2)
+        return get_lr(self)
+    return checked
 
 
 class _StepTracker:
@@ -585,7 +607,12 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_i = self.T_0
                 self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
-        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+        self._get_lr_called_within_step = True
+        try:
+            values = self.get_lr()
+        finally:
+            self._get_lr_called_within_step = False
+        for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = self.current_lrs()
 
