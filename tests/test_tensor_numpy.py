@@ -55,6 +55,8 @@ def test_float_of_a_tensor_that_requires_grad_warns_once_at_the_users_line(monke
         warnings.simplefilter("error")
         assert f"{loss:.4f}" == "3.0000" and int(loss) == 3 and loss.item() == 3.0
         assert f"{tg.tensor(2.0):.1f}" == "2.0" and float(tg.tensor(2.0)) == 2.0
+        with tg.no_grad():  # grad mode off: PyTorch does not warn (nor use up its one warning)
+            assert float(loss) == 3.0 and "%.1f" % loss == "3.0"
     with pytest.warns(UserWarning) as record:
         assert "%.4f" % loss == "3.0000"
     assert len(record) == 1 and record[0].filename == __file__

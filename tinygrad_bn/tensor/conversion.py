@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import graph
+from ..autograd.grad_mode import thread_state
 from ..device import DeviceLike, check_device, parse_to_arguments
 from ..dtypes import DTypeLike, Number
 from ..ops import Cast, Clone
@@ -206,9 +207,10 @@ class ConversionMethods:
 
     def __float__(self):
         """``float(t)``, and so ``"%.4f" % t`` and ``math.exp(t)``. As in PyTorch, the first
-        conversion in a process of a tensor that requires grad warns that the number leaves the
-        graph (``f"{t:.4f}"``, ``int(t)`` and ``item()`` do not warn)."""
-        if self._requires_grad and not _warned["float of grad"]:
+        conversion in a process of a tensor that requires grad, with grad mode on, warns that
+        the number leaves the graph (``f"{t:.4f}"``, ``int(t)``, ``item()`` and any conversion
+        under ``no_grad`` do not warn)."""
+        if self._requires_grad and not _warned["float of grad"] and thread_state.grad_enabled:
             _warned["float of grad"] = True
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
