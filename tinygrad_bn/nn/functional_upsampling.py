@@ -98,7 +98,8 @@ def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "neares
             f"modes: {_MODES} (got {mode})")
     if output_size is None:  # PyTorch's compute_output_size: the product, truncated
         output_size = [int(s * f) for s, f in zip(input.shape[2:], scale_factors)]
-    _check_sizes(input, output_size)
+    if mode != "area":  # adaptive average pooling returns an empty output
+        _check_sizes(input, output_size)
     return _resample(input, output_size, scale_factors, mode, align_corners)
 
 
@@ -109,8 +110,9 @@ def _check_sizes(input, output_size):
     names = ["D", "H", "W"][-len(spatial):]
     shown_in = ", ".join(f"{n}: {s}" for n, s in zip(names, spatial))
     shown_out = ", ".join(f"{n}: {s}" for n, s in zip(names, output_size))
+    joint = " and" if len(spatial) == 1 else ""
     raise RuntimeError("Input and output sizes should be greater than 0, but got input "
-                       f"({shown_in}) output ({shown_out})")
+                       f"({shown_in}){joint} output ({shown_out})")
 
 
 def _resample(input, output_size, scale_factors, mode, align_corners):
@@ -133,6 +135,9 @@ def _resample(input, output_size, scale_factors, mode, align_corners):
             index = _nearest_indices(in_size, out_size, scale, mode == "nearest-exact")
             if not (out_size == in_size and np.array_equal(index, np.arange(in_size))):
                 out = out.index_select(axis + 2, constant_tensor(index))
+            continue
+        if mode == "area" and (out_size == 0 or in_size == 0):
+            out = out.narrow(axis + 2, 0, 0) if out_size == 0 else out
             continue
         if mode == "area":
             indices, weights = _area_weights(in_size, out_size)
