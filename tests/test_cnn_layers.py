@@ -150,6 +150,9 @@ def test_instance_norm_as_pytorch(name, shape, kwargs):
 def test_instance_norm_errors_and_warning_as_pytorch():
     with pytest.raises(ValueError, match=r"expected 3D or 4D input \(got 2D input\)"):
         nn.InstanceNorm2d(3)(_ours(np.zeros((2, 3))))
+    with pytest.raises(RuntimeError, match="Expected running_mean and running_var to be "
+                                           "defined when use_input_stats is false"):
+        F.instance_norm(_ours(np.zeros((2, 3, 4))), use_input_stats=False)
     with pytest.raises(ValueError, match="Expected more than 1 spatial element when training"):
         F.instance_norm(_ours(np.zeros((2, 3, 1))))
     with pytest.raises(ValueError, match=r"expected input's size at dim=1 to match num_features"):
