@@ -487,6 +487,9 @@ def instance_norm(input: Tensor, running_mean: Tensor | None = None,
     if use_input_stats and math.prod(shape[2:]) == 1:
         raise ValueError(f"Expected more than 1 spatial element when training, got input size "
                          f"{list(shape)}")
+    if not use_input_stats and (running_mean is None or running_var is None):
+        raise RuntimeError("Expected running_mean and running_var to be defined when "
+                           "use_input_stats is false")
     if not use_input_stats:  # the same running statistics for every sample
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)
     n, channels = shape[:2]
