@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import dtypes
+from ..autograd import graph
 from ..dtypes import Number
 from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
 from ..ops.elementwise import Cross, Reciprocal, ScaledAdd
@@ -413,6 +414,7 @@ def _tensordot_dims(dims):
     """``tensordot``'s ``dims`` as two lists: an int (or a 1-element tensor) ``k`` means the
     last ``k`` dims of the first operand and the first ``k`` of the second."""
     if isinstance(dims, Tensor):
+        graph.untraceable("tensordot with a tensor of dims reads the tensor's values")
         dims = dims.item() if dims.numel() == 1 else dims.tolist()
     if isinstance(dims, (tuple, list)):
         if len(dims) != 2:
