@@ -259,7 +259,7 @@ ERRORS = [
      "\"frac_cpu\" not implemented for 'Long'"),
     (lambda: tg.nanmean(tg.tensor([1])), RuntimeError,
      "nanmean(): expected input to have floating point or complex dtype but got Long"),
-    (lambda: tg.cross(tg.ones(2, 4), tg.ones(2, 4)), RuntimeError,
+    (lambda: tg.cross(tg.ones(2, 4), tg.ones(2, 4), dim=None), RuntimeError,
      "no dimension of size 3 in input"),
     (lambda: tg.linalg.cross(tg.ones(3, 2), tg.ones(3, 2)), RuntimeError,
      "linalg.cross: inputs dimension -1 must have length 3. Got 2 and 2"),
@@ -318,11 +318,14 @@ ERRORS = [
 
 
 def test_cross_without_dim_warns_as_pytorch():
-    with pytest.warns(UserWarning, match="Using torch.cross without specifying the dim arg"):
-        result = tg.cross(tg.ones(4, 3), tg.ones(4, 3))
-    assert result.shape == (4, 3)
+    for cross in (tg.cross, tg.Tensor.cross):
+        with pytest.warns(UserWarning, match="Using torch.cross without specifying the dim") as w:
+            result = cross(tg.ones(4, 3), tg.ones(4, 3))
+        assert result.shape == (4, 3)
+        assert w[0].filename == __file__  # the caller's line, as a warning should name
 
 
+@pytest.mark.filterwarnings("ignore:Using torch.cross without specifying the dim")
 @pytest.mark.parametrize("call, error, message", ERRORS)
 def test_errors_are_pytorchs(call, error, message):
     with pytest.raises(error) as raised:

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import math
+import os
+import sys
 import warnings
 # ``int`` is a Tensor method, so annotations use this:
 from builtins import int as _int
@@ -214,7 +216,7 @@ class ArithmeticMethods:
                 "Using torch.cross without specifying the dim arg is deprecated.\nPlease either "
                 "pass the dim explicitly or simply use torch.linalg.cross.\nThe default value of "
                 "dim will change to agree with that of linalg.cross in a future release.",
-                UserWarning, stacklevel=2)
+                UserWarning, stacklevel=_caller_outside_package())
             dim = next((d for d, size in enumerate(self.shape) if size == 3), None)
             if dim is None:
                 raise RuntimeError("no dimension of size 3 in input")
@@ -390,6 +392,16 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     right = (b.permute(*contracted_b, *free_b) if b.ndim else b).reshape(inner,
                                                                         math.prod(columns))
     return left.mm(right).reshape(tuple(rows + columns))
+
+
+def _caller_outside_package():
+    """The ``stacklevel`` that makes a warning name the first caller outside tinygrad_bn (the
+    function that warns is reached through wrappers: ``out=``, NumPy's argument names)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _cross(a, b, dim):
