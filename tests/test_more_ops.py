@@ -371,3 +371,21 @@ def test_out_argument_as_pytorch(name, dtype):
     assert ours[:2] == theirs[:2]
     if ours[0] == "ok":
         assert np.allclose(ours[2], theirs[2], equal_nan=True)
+
+
+@pytest.mark.parametrize("p", [0, 0.5, 1, 2, 3, float("inf")])
+def test_cdist_gradients_at_ties_and_zeros_are_pytorchs(p):
+    """Equal coordinates, tied largest differences and a zero distance: PyTorch's
+    ``_cdist_backward`` choices (every tie of the inf-norm gets the gradient, 0 where a
+    coordinate difference is 0 for p < 1 and where the distance is 0)."""
+    torch = pytest.importorskip("torch")
+    a = np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]])
+    b = np.array([[0.0, 3.0, 2.0], [1.0, 1.0, 1.0]])
+    grads = []
+    for library in (tg, torch):
+        x1 = library.tensor(a, requires_grad=True)
+        x2 = library.tensor(b, requires_grad=True)
+        library.cdist(x1, x2, p=p).sum().backward()
+        grads.append((x1.grad.numpy(), x2.grad.numpy()))
+    assert np.allclose(grads[0][0], grads[1][0])
+    assert np.allclose(grads[0][1], grads[1][1])
