@@ -19,8 +19,8 @@ from .. import dtypes
 from ..autograd import graph
 from ..dtypes import Number
 from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
-from ..ops.elementwise import Cross, Reciprocal, ScaledAdd
-from ..ops.linalg import einsum_result_dtype, einsum_subscripts
+from ..ops.elementwise import Reciprocal, ScaledAdd
+from ..ops.linalg import Cross, einsum_result_dtype, einsum_subscripts
 from ..ops.opmath import HALF, opmath_dtype
 from ..shapes import broadcast_error, broadcastable, normalize_dim
 from .arguments import (
