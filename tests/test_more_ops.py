@@ -259,7 +259,7 @@ ERRORS = [
      "\"frac_cpu\" not implemented for 'Long'"),
     (lambda: tg.nanmean(tg.tensor([1])), RuntimeError,
      "nanmean(): expected input to have floating point or complex dtype but got Long"),
-    (lambda: tg.cross(tg.ones(2, 4), tg.ones(2, 4)), RuntimeError,
+    (lambda: tg.cross(tg.ones(2, 4), tg.ones(2, 4), dim=None), RuntimeError,
      "no dimension of size 3 in input"),
     (lambda: tg.linalg.cross(tg.ones(3, 2), tg.ones(3, 2)), RuntimeError,
      "linalg.cross: inputs dimension -1 must have length 3. Got 2 and 2"),
@@ -318,11 +318,14 @@ ERRORS = [
 
 
 def test_cross_without_dim_warns_as_pytorch():
-    with pytest.warns(UserWarning, match="Using torch.cross without specifying the dim arg"):
-        result = tg.cross(tg.ones(4, 3), tg.ones(4, 3))
-    assert result.shape == (4, 3)
+    for cross in (tg.cross, tg.Tensor.cross):
+        with pytest.warns(UserWarning, match="Using torch.cross without specifying the dim") as w:
+            result = cross(tg.ones(4, 3), tg.ones(4, 3))
+        assert result.shape == (4, 3)
+        assert w[0].filename == __file__  # the caller's line, as a warning should name
 
 
+@pytest.mark.filterwarnings("ignore:Using torch.cross without specifying the dim")
 @pytest.mark.parametrize("call, error, message", ERRORS)
 def test_errors_are_pytorchs(call, error, message):
     with pytest.raises(error) as raised:
@@ -368,3 +371,21 @@ def test_out_argument_as_pytorch(name, dtype):
     assert ours[:2] == theirs[:2]
     if ours[0] == "ok":
         assert np.allclose(ours[2], theirs[2], equal_nan=True)
+
+
+@pytest.mark.parametrize("p", [0, 0.5, 1, 2, 3, float("inf")])
+def test_cdist_gradients_at_ties_and_zeros_are_pytorchs(p):
+    """Equal coordinates, tied largest differences and a zero distance: PyTorch's
+    ``_cdist_backward`` choices (every tie of the inf-norm gets the gradient, 0 where a
+    coordinate difference is 0 for p < 1 and where the distance is 0)."""
+    torch = pytest.importorskip("torch")
+    a = np.array([[0.0, 1.0, 2.0], [1.0, 1.0, 1.0]])
+    b = np.array([[0.0, 3.0, 2.0], [1.0, 1.0, 1.0]])
+    grads = []
+    for library in (tg, torch):
+        x1 = library.tensor(a, requires_grad=True)
+        x2 = library.tensor(b, requires_grad=True)
+        library.cdist(x1, x2, p=p).sum().backward()
+        grads.append((x1.grad.numpy(), x2.grad.numpy()))
+    assert np.allclose(grads[0][0], grads[1][0])
+    assert np.allclose(grads[0][1], grads[1][1])

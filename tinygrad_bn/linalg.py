@@ -1,6 +1,6 @@
 """``tinygrad_bn.linalg``: PyTorch's norms, ``vector_norm``, ``matrix_norm`` and ``norm``, the
-singular values ``svdvals`` the spectral and nuclear norms are made of, ``cross`` and
-``vander``.
+singular values ``svdvals`` the spectral and nuclear norms are made of, ``cross``,
+``diagonal`` and ``vander``.
 
 Vector norms are one ``Norm`` op (see ``ops.reduce.Norm``); the matrix norms of order
 ``"fro"``, ``1``, ``-1``, ``inf`` and ``-inf`` are compositions of ``abs``, ``sum`` and
@@ -25,6 +25,12 @@ def cross(input, other, *, dim=-1):
     """The cross product of 3-vectors along ``dim`` (the last by default), the operands
     broadcast together: ``Tensor.cross`` with a default dim and no deprecation."""
     return _cross(input, other, dim)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """``A.diagonal(offset, dim1, dim2)`` with the last two dims by default: the diagonals of
+    a batch of matrices, a view."""
+    return A.diagonal(offset, dim1, dim2)
 
 
 def vander(x, N=None):

@@ -1241,37 +1241,3 @@ class LogAddExp(Op):
             return (grad_output / (1 + power(b - a)) if needs_a else None,
                     grad_output / (1 + power(a - b)) if needs_b else None)
 
-
-class Cross(Op):
-    """The cross product of 3-vectors along ``dim`` of ``a`` and ``b`` (same shape and
-    dtype): ``out[0] = a[1] * b[2] - a[2] * b[1]`` and its rotations. float32 and float64
-    as PyTorch's CPU kernel computes them (the compiler contracts each to one fused
-    multiply-add, ``fma(a[1], b[2], -(a[2] * b[1]))``: bit for bit on 1000 random rows);
-    other dtypes in plain arithmetic. Gradients (PyTorch's): ``cross(b, grad_output)`` for
-    ``a``, ``cross(grad_output, a)`` for ``b``."""
-
-    __slots__ = ("dim",)
-    arguments = ("dim",)
-
-    def __init__(self, dim):
-        self.dim = dim
-
-    def forward(self, a, b):
-        self.saved = (a, b)
-        return self._cross(a, b)
-
-    def _cross(self, a, b):
-        a0, a1, a2 = np.moveaxis(a, self.dim, 0)
-        b0, b1, b2 = np.moveaxis(b, self.dim, 0)
-        if a.dtype.kind == "f" and a.dtype != _HALF:
-            parts = [fused_multiply_add(x, y, -(z * w))
-                     for x, y, z, w in ((a1, b2, a2, b1), (a2, b0, a0, b2), (a0, b1, a1, b0))]
-        else:
-            parts = [a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0]
-        return np.stack(parts, axis=self.dim)
-
-    def backward(self, grad_output):
-        a, b = self.saved
-        needs_a, needs_b = self.needs_input_grad
-        return (self._cross(b, grad_output) if needs_a else None,
-                self._cross(grad_output, a) if needs_b else None)

@@ -1,4 +1,5 @@
-"""Matrix multiplication, with NumPy's ``matmul`` rules for 1-D, 2-D and batched operands."""
+"""Matrix multiplication, with NumPy's ``matmul`` rules for 1-D, 2-D and batched operands, and
+the other products: ``einsum``, ``linear``, singular values, ``cross``, ``cdist``."""
 
 import math
 
@@ -7,7 +8,8 @@ import numpy as np
 from .. import dtypes
 from ..autograd.graph import Op
 from ..dtypes import scalar_type_name
-from .opmath import opmath, opmath_backward
+from .elementwise import fused_multiply_add
+from .opmath import HALF, opmath, opmath_backward
 from .reduce import column_sums
 
 
@@ -372,3 +374,100 @@ def _check_einsum_sizes(inputs, shapes):
                                    "which does not broadcast with previously seen size "
                                    f"{previous}")
             seen[letter] = max(previous, size) if size != 1 else previous
+
+
+class CDist(Op):
+    """``torch.cdist`` without the matrix-product form: the ``p``-norm of ``x1[..., i, :] -
+    x2[..., j, :]`` for each pair of rows, ``(..., P, M), (..., R, M) -> (..., P, R)`` (batch
+    dims already broadcast). ``p=0`` counts the differing coordinates, ``inf`` takes the
+    largest difference. Gradients: PyTorch's ``_cdist_backward`` formulas, with ``d`` a
+    difference and ``dist`` its pair's distance: ``sign(d)`` for ``p=1``; ``d / dist`` for
+    2; ``sign(d) * |d|**(p-1) / dist**(p-1)`` for other ``p < 2`` (0 where ``d`` is 0 and
+    ``p < 1``); ``d * |d|**(p-2) / dist**(p-1)`` above 2; ``sign(d)`` where ``|d|`` is the
+    largest for ``inf`` (every tie gets it, unlike ``amax``'s even split); 0 where ``dist``
+    is 0, and for ``p=0``. ``x2``'s gradient is the same with the sign turned."""
+
+    __slots__ = ("p",)
+    arguments = ("p",)
+
+    def __init__(self, p):
+        self.p = p
+
+    def forward(self, x1, x2):
+        differences = x1[..., :, None, :] - x2[..., None, :, :]
+        size = np.abs(differences)
+        p = self.p
+        if p == 0:
+            out = np.add.reduce(differences != 0, axis=-1).astype(x1.dtype)
+        elif p == 1:
+            out = np.add.reduce(size, axis=-1)
+        elif p == 2:
+            out = np.sqrt(np.add.reduce(size * size, axis=-1))
+        elif math.isinf(p):
+            out = np.maximum.reduce(size, axis=-1, initial=0)
+        else:
+            out = np.power(np.add.reduce(np.power(size, p), axis=-1), 1 / p)
+        self.saved = (differences, out)
+        return out
+
+    def backward(self, grad_output):
+        differences, dist = self.saved
+        p = self.p
+        grad = grad_output[..., None]
+        dist_ = dist[..., None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if p == 0:
+                each = np.zeros_like(differences)
+            elif p == 1:
+                each = grad * np.sign(differences)
+            elif math.isinf(p):
+                each = grad * np.sign(differences) * (np.abs(differences) == dist_)
+            elif p == 2:
+                each = np.where(dist_ == 0, 0, grad * differences / dist_)
+            elif p < 2:
+                size = np.abs(differences)
+                each = np.where((dist_ == 0) | ((differences == 0) & (p < 1)), 0,
+                                np.sign(differences) * np.power(size, p - 1) * grad
+                                / np.power(dist_, p - 1))
+            else:
+                size = np.abs(differences)
+                each = np.where(dist_ == 0, 0, differences * np.power(size, p - 2) * grad
+                                / np.power(dist_, p - 1))
+        needs_x1, needs_x2 = self.needs_input_grad
+        return (np.add.reduce(each, axis=-2) if needs_x1 else None,
+                -np.add.reduce(each, axis=-3) if needs_x2 else None)
+
+
+class Cross(Op):
+    """The cross product of 3-vectors along ``dim`` of ``a`` and ``b`` (same shape and
+    dtype): ``out[0] = a[1] * b[2] - a[2] * b[1]`` and its rotations. float32 and float64
+    as PyTorch's CPU kernel computes them (the compiler contracts each to one fused
+    multiply-add, ``fma(a[1], b[2], -(a[2] * b[1]))``: bit for bit on 1000 random rows);
+    other dtypes in plain arithmetic. Gradients (PyTorch's): ``cross(b, grad_output)`` for
+    ``a``, ``cross(grad_output, a)`` for ``b``."""
+
+    __slots__ = ("dim",)
+    arguments = ("dim",)
+
+    def __init__(self, dim):
+        self.dim = dim
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return self._cross(a, b)
+
+    def _cross(self, a, b):
+        a0, a1, a2 = np.moveaxis(a, self.dim, 0)
+        b0, b1, b2 = np.moveaxis(b, self.dim, 0)
+        if a.dtype.kind == "f" and a.dtype != HALF:
+            parts = [fused_multiply_add(x, y, -(z * w))
+                     for x, y, z, w in ((a1, b2, a2, b1), (a2, b0, a0, b2), (a0, b1, a1, b0))]
+        else:
+            parts = [a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0]
+        return np.stack(parts, axis=self.dim)
+
+    def backward(self, grad_output):
+        a, b = self.saved
+        needs_a, needs_b = self.needs_input_grad
+        return (self._cross(b, grad_output) if needs_a else None,
+                self._cross(grad_output, a) if needs_b else None)

@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import math
+import os
+import sys
 import warnings
 # ``int`` is a Tensor method, so annotations use this:
 from builtins import int as _int
@@ -14,10 +16,11 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import dtypes
+from ..autograd import graph
 from ..dtypes import Number
 from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
-from ..ops.elementwise import Cross, Reciprocal, ScaledAdd
-from ..ops.linalg import einsum_result_dtype, einsum_subscripts
+from ..ops.elementwise import Reciprocal, ScaledAdd
+from ..ops.linalg import Cross, einsum_result_dtype, einsum_subscripts
 from ..ops.opmath import HALF, opmath_dtype
 from ..shapes import broadcast_error, broadcastable, normalize_dim
 from .arguments import (
@@ -213,7 +216,7 @@ class ArithmeticMethods:
                 "Using torch.cross without specifying the dim arg is deprecated.\nPlease either "
                 "pass the dim explicitly or simply use torch.linalg.cross.\nThe default value of "
                 "dim will change to agree with that of linalg.cross in a future release.",
-                UserWarning, stacklevel=2)
+                UserWarning, stacklevel=_caller_outside_package())
             dim = next((d for d, size in enumerate(self.shape) if size == 3), None)
             if dim is None:
                 raise RuntimeError("no dimension of size 3 in input")
@@ -391,6 +394,16 @@ def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     return left.mm(right).reshape(tuple(rows + columns))
 
 
+def _caller_outside_package():
+    """The ``stacklevel`` that makes a warning name the first caller outside tinygrad_bn (the
+    function that warns is reached through wrappers: ``out=``, NumPy's argument names)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _cross(a, b, dim):
     """The cross product along ``dim`` of ``a`` and ``b`` (``cross`` and ``linalg.cross``),
     PyTorch's checks in its order; see ``ops.Cross``."""
@@ -413,6 +426,7 @@ def _tensordot_dims(dims):
     """``tensordot``'s ``dims`` as two lists: an int (or a 1-element tensor) ``k`` means the
     last ``k`` dims of the first operand and the first ``k`` of the second."""
     if isinstance(dims, Tensor):
+        graph.untraceable("tensordot with a tensor of dims reads the tensor's values")
         dims = dims.item() if dims.numel() == 1 else dims.tolist()
     if isinstance(dims, (tuple, list)):
         if len(dims) != 2:

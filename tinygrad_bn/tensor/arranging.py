@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import dtypes
+from ..autograd import graph
 from ..shapes import normalize_dim
 from .arguments import _common_dtype, _tensor_list, constant_tensor
 from .core import Tensor
@@ -41,6 +42,8 @@ class ArrangingMethods:
                     "tensor_split expected tensor_indices_or_sections to be a zero-dimensional "
                     "or one-dimensional tensor, but got a tensor with "
                     f"{indices_or_sections.ndim} dims")
+            graph.untraceable("tensor_split with a tensor of indices returns shapes that depend "
+                              "on the tensor's values")
             indices_or_sections = indices_or_sections.tolist()
         d = normalize_dim(dim, self.ndim)
         size = self.shape[d]

@@ -19,6 +19,7 @@ from ..ops import (
     Cumprod, Cumsum, Derived, LogSoftmax, LogSumExp, Max, Mean, Min, Norm, Prod, Softmax, Std,
     Sum, Var,
 )
+from ..ops.linalg import CDist
 from ..ops.positions import (
     cumulative_extremum_positions, kth_positions, median_positions, mode_positions,
     sort_positions, topk_positions,
@@ -579,9 +580,9 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     As PyTorch, ``p=2`` takes the matrix-product form ``sqrt(max(|a|^2 - 2 a.b + |b|^2, 0))``
     (its ``_euclidean_dist``, the same ops in the same order) when ``compute_mode`` is
     ``"use_mm_for_euclid_dist"``, or by default when ``P`` or ``R`` exceeds 25; otherwise
-    the norm of each difference, whose values agree with PyTorch's to rounding (its kernel
-    sums the powers in another order). Gradients: those of the ops composed (at a zero
-    distance, the norm's subgradient 0, as PyTorch's)."""
+    ``ops.CDist``, the norm of each difference (values agree with PyTorch's to rounding: its
+    kernel sums the powers in another order) with PyTorch's gradient formulas. The
+    matrix-product form's gradients are those of the ops composed, as PyTorch's."""
     for name, t in (("X1", x1), ("X2", x2)):
         _tensor_argument(t, "cdist", name.lower(), 1 if name == "X1" else 2)
         if not dtypes.is_floating(t._array.dtype):
@@ -613,5 +614,4 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
         x1_ = cat([x1.mul(-2), x1_norm, x1_norm.new_ones(x1_norm.shape)], -1)
         x2_ = cat([x2, x2_norm.new_ones(x2_norm.shape), x2_norm], -1)
         return x1_.matmul(x2_.mT).clamp_min(0).sqrt()
-    differences = x1.unsqueeze(-2) - x2.unsqueeze(-3)
-    return differences._vector_norm(p, -1, False, None)
+    return CDist.apply(x1, x2, p=float(p))

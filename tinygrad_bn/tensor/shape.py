@@ -381,6 +381,7 @@ class ShapeMethods:
         d = normalize_dim(dim, self.ndim)
         size = self.shape[d]
         if isinstance(index, Tensor):
+            graph.untraceable("select with a tensor index reads the index's value")
             index = index.item()
         if not -size <= index < size:
             raise IndexError(f"select(): index {index} out of range for tensor of size "
