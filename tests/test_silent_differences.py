@@ -476,3 +476,27 @@ def test_sigmoid_rounds_as_pytorch():
         theirs.sigmoid().backward(torch.from_numpy(grad))
         _same_bits(ours.grad.numpy(), theirs.grad.numpy())
         _same_bits(tg.tensor(a).sigmoid().numpy(), torch.from_numpy(a).sigmoid().numpy())
+
+
+@pytest.mark.parametrize("dtype", ["int8", "int16", "int32", "uint8", "bool", "float16",
+                                   "float64"])
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_sum_with_a_dtype_sums_in_that_dtype(dtype, dim):
+    """``sum(dtype=D)`` casts the input to D and gives a sum of dtype D (an int8 sum wraps, a
+    bool sum is whether any element is true), as PyTorch's; it used to give int64 for every
+    integer and bool D. Without ``dtype`` integer and bool tensors still sum to int64."""
+    values = np.array([[100, 100, 100], [1, 0, 3]], dtype=np.int64)
+    result = tg.sum(tg.tensor(values), dim=dim, dtype=getattr(tg, dtype))
+    cast = values.astype(dtype)
+    if dtype == "bool":
+        expected = np.any(cast, axis=dim)
+    elif dtype in ("float16", "float64"):
+        expected = np.add.reduce(cast.astype(np.float64), axis=dim).astype(dtype)
+    else:
+        expected = np.add.reduce(cast, axis=dim, dtype=np.int64).astype(dtype)
+    assert result.dtype == np.dtype(dtype)
+    np.testing.assert_array_equal(result.numpy(), expected)
+    assert tg.sum(tg.tensor(values.astype(np.int8)), dim=dim).dtype == tg.int64
+    torch = pytest.importorskip("torch")
+    theirs = torch.sum(torch.tensor(values), dim=dim, dtype=getattr(torch, dtype))
+    np.testing.assert_array_equal(result.numpy(), theirs.numpy())

@@ -80,11 +80,15 @@ class ReductionMethods:
 
     def sum(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False, *,
             dtype: DTypeLike | None = None) -> Tensor:
-        """Sum over ``dim`` (all dims when None), in ``dtype`` when given. Bool and integer
-        tensors sum to int64, as in PyTorch."""
-        source = self if dtype is None else self.to(dtype)
-        if not dtypes.is_floating(source._array.dtype) and source._array.dtype is not dtypes.int64:
-            source = source.to(dtypes.int64)
+        """Sum over ``dim`` (all dims when None). Without ``dtype``, bool and integer tensors sum
+        to int64; with it, the input is cast to ``dtype`` and the sum is of that dtype (an int8
+        sum wraps, a bool one is whether any is true), as in PyTorch."""
+        if dtype is not None:
+            source = self.to(dtype)
+        elif dtypes.is_floating(self._array.dtype) or self._array.dtype is dtypes.int64:
+            source = self
+        else:
+            source = self.to(dtypes.int64)
         return Sum.apply(source, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
     def mean(self, dim: _int | Sequence[_int] | None = None, keepdim: _bool = False, *,
