@@ -186,3 +186,26 @@ def test_writing_the_output_in_place_is_allowed(fused):
     (again(tg.randn(5, 2, 3))[0] * 2).sum().backward()
     assert _bytes(p.grad.numpy() for p in layer.parameters()) == \
         _bytes(p.grad.numpy() for p in again.parameters())
+
+
+@pytest.mark.parametrize("length", [1, 3])
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"])
+def test_zero_initial_states_bit_for_bit(name, length):
+    """With the default zero states some gradients are exact zeros (``dL/df = dc * c_0``):
+    their signs match too (bytes compared)."""
+    runs = []
+    for fused in (True, False):
+        tg.manual_seed(0)
+        layer = getattr(nn, name)(3, 4, fused=fused)
+        rng = np.random.default_rng(5)
+        shape = (2, 3) if name.endswith("Cell") else (length, 2, 3)
+        x = tg.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+        result = layer(x)
+        if name.endswith("Cell"):
+            loss = sum(((t * t).sum() for t in result), tg.zeros(())) \
+                if name == "LSTMCell" else (result * result).sum()
+        else:
+            loss = (result[0] * result[0]).sum()
+        loss.backward()
+        runs.append(_bytes([x.grad.numpy()] + [p.grad.numpy() for p in layer.parameters()]))
+    assert runs[0] == runs[1]

@@ -1,9 +1,15 @@
 """Recurrent layers, PyTorch's: the one-step cells ``RNNCell``, ``LSTMCell``, ``GRUCell`` and the
 sequence layers ``RNN``, ``LSTM``, ``GRU`` (stacked, optionally bidirectional, with dropout
-between layers, LSTM projections, padded or packed batches). They are built from existing ops (``linear``,
-``sigmoid``, ``tanh``, slices, ``stack``/``cat``), so autograd derives their backward; each
-step follows PyTorch's CPU kernels (aten/src/ATen/native/RNN.cpp) operation by operation, so
-that float64 results agree with PyTorch's to rounding."""
+between layers, LSTM projections, padded or packed batches). Each step follows PyTorch's CPU
+kernels (aten/src/ATen/native/RNN.cpp) operation by operation, so that float64 results agree
+with PyTorch's to rounding.
+
+Two paths compute the same thing, bit for bit. By default (``fused=True``) each layer and
+direction is one node (``ops.recurrent``: the time loop inside, backpropagation through time
+in closed form); ``fused=False`` builds every step from existing ops (``linear``,
+``sigmoid``, ``tanh``, slices, ``stack``/``cat``: the ``_*_step`` functions below), so that
+autograd derives the backward, the version to read first. LSTM projections, packed
+sequences and float16 always take the composite path."""
 
 from __future__ import annotations
 
@@ -118,7 +124,9 @@ class RNNCellBase(Module):
     """What the three cells share: ``weight_ih`` ``(chunks * hidden_size, input_size)``,
     ``weight_hh`` ``(chunks * hidden_size, hidden_size)``, ``bias_ih`` and ``bias_hh``
     ``(chunks * hidden_size,)`` (None with ``bias=False``), PyTorch's initialisation, and
-    PyTorch's checks of the input and hidden sizes."""
+    PyTorch's checks of the input and hidden sizes. ``fused`` (not in PyTorch, default True):
+    the step as one node (``ops.recurrent``, a sequence of one step) or, with ``False``, built
+    from primitive ops; the two agree bit for bit."""
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
                  device: DeviceLike | None = None, dtype: DTypeLike | None = None,
@@ -294,6 +302,10 @@ class RNNBase(Module):
     The input may also be a ``PackedSequence`` (``nn.utils.rnn.pack_padded_sequence``): the
     output is then packed the same way, ``hx`` and the final states are in the batch's
     original order, and each sequence's final state is taken at its own last step.
+
+    ``fused`` (not in PyTorch, default True): each layer and direction runs as one node
+    (``ops.recurrent``), bit-identical to the loop of primitive ops that ``fused=False`` builds
+    (packed input, projections and float16 always take that loop).
     """
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,

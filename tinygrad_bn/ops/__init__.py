@@ -38,6 +38,7 @@ from .movement import (
     Reshape, Roll, ScatterAdd, ScatterReduce, Stack,
 )
 from .normalization import BatchNorm, LayerNorm
+from .recurrent import GRUSequence, LSTMSequence, RNNSequence
 from .reduce import (
     Cumprod, Cumsum, LogSoftmax, LogSumExp, Max, Mean, Min, Norm, Prod, Softmax, Std, Sum, Var,
 )
@@ -46,10 +47,10 @@ __all__ = [
     "Abs", "Acos", "Add", "Asin", "Atan", "Atan2", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp",
     "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Derived", "Diag", "Div",
     "Einsum", "Embedding", "Erf", "Exp", "Expand", "Expm1", "Flip", "Floor", "Fmod", "GELU",
-    "Gather", "GetItem", "Hypot", "IndexSelect", "LayerNorm", "Lerp", "Linear", "Log", "Log10",
-    "Log1p", "Log2", "LogSoftmax", "LogSumExp", "Logit", "MatMul", "Max", "Maximum", "Mean",
+    "Gather", "GetItem", "GRUSequence", "Hypot", "IndexSelect", "LayerNorm", "Lerp", "Linear", "Log", "Log10",
+    "Log1p", "Log2", "LogSoftmax", "LogSumExp", "Logit", "LSTMSequence", "MatMul", "Max", "Maximum", "Mean",
     "Min", "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU", "Remainder",
-    "Repeat", "Reshape", "Roll", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd", "ScatterReduce",
+    "Repeat", "Reshape", "RNNSequence", "Roll", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd", "ScatterReduce",
     "Sigmoid", "Sign", "Sin", "SingularValues", "Sinh", "Softmax", "Sqrt", "Stack", "Std",
     "Sub", "Sum", "Tan", "Tanh", "Trunc", "Unique", "Var", "Where", "XLogY",
 ]

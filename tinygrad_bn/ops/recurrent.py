@@ -3,9 +3,10 @@
 through time (BPTT) in closed form.
 
 Why: built from primitive ops an LSTM step is about 15 graph nodes, and at a recurrent layer's
-sizes the engine's cost per node outweighs NumPy's (LSTM 32 -> 64, 2 layers, batch 16 x 50
-steps, forward + backward: see ``nn.rnn``'s docstring for the measurement). One node per layer
-and direction removes all of that per-step bookkeeping.
+sizes the engine's cost per node outweighs NumPy's. One node per layer and direction removes
+that per-step bookkeeping: LSTM 32 -> 64, 2 layers, batch 16 x 50 steps, forward + backward
+on one thread, about 33 ms composite against 11-13 ms fused (CPU time; PyTorch about 4 ms).
+The rest is NumPy: three small matrix products and some twenty elementwise calls per step.
 
 Bit-identity: each step makes the NumPy calls the composite path (``nn.rnn._lstm_step`` and
 friends, run with ``fused=False``) makes, on the same values in the same memory layouts, and
