@@ -13,7 +13,7 @@ LAYERS = [
     ("RNN", {"num_layers": 2}), ("RNN", {"nonlinearity": "relu", "bidirectional": True}),
     ("RNN", {"bias": False, "batch_first": True}),
     ("LSTM", {"num_layers": 2}), ("LSTM", {"num_layers": 2, "bidirectional": True}),
-    ("LSTM", {"bias": False, "batch_first": True}),
+    ("LSTM", {"bias": False, "batch_first": True}), ("LSTM", {"num_layers": 3, "dropout": 0.5}),
     ("GRU", {"num_layers": 2}), ("GRU", {"num_layers": 2, "bidirectional": True}),
     ("GRU", {"bias": False, "batch_first": True}),
 ]

@@ -9,21 +9,26 @@ on one thread, about 33 ms composite against 11-13 ms fused (CPU time; PyTorch a
 The rest is NumPy: three small matrix products and some twenty elementwise calls per step.
 
 Bit-identity: each step makes the NumPy calls the composite path (``nn.rnn._lstm_step`` and
-friends, run with ``fused=False``) makes, on the same values in the same memory layouts, and
-each backward makes the calls autograd makes through those primitive ops, summing a value's
-gradients in the order the engine sums them; so the fused and composite layers agree bit for
-bit (``tests/test_rnn_fused.py`` checks outputs, states and every gradient). One
-implementation of each cell's step (``lstm_step`` / ``lstm_step_backward`` and so on) serves
-both the layers and the one-step cells (a cell is a sequence of one step).
+friends, run with ``fused=False``) makes, on the same values in the same memory layouts (or
+one call where the composite makes several on parts of an array and the values cannot
+differ: one sigmoid over all the gates), and each backward makes the calls autograd makes
+through those primitive ops, summing a value's gradients in the order the engine sums them;
+so the fused and composite layers agree bit for bit (``tests/test_rnn_fused.py`` checks
+outputs, states and every gradient). One implementation of each cell's step (``lstm_step`` /
+``lstm_step_backward`` and so on) serves both the layers and the one-step cells (a cell is a
+sequence of one step). The one known difference: a cell's output used at once as the next
+call's input, as its state and a third time; the engine then adds its gradients in another
+order than through the composite graph (they agree to rounding).
 
 Conventions: ``input_gates`` is ``x W_ih.T + b_ih`` for every step, ``(L, N, G * H)`` (or
 ``(N, G * H)`` for one step, as the cells pass it), gates in PyTorch's order (LSTM i, f, g,
 o; GRU r, z, n); ``hidden``/``cell`` are ``(N, H)``; ``weight_hh`` ``(G * H, H)``, ``bias_hh``
 ``(G * H,)`` or absent. The states come before ``input_gates`` among the inputs, as the
 composite step reaches them first (``F.linear(h, ...) + input_gates``): the engine then runs
-the nodes in the same order and sums a weight's gradients over the steps in the same order. ``reverse=True`` runs from the last step to the first. The result holds
-every step's hidden state ``(L, N, H)`` in time order; the LSTM's has one row more, the final
-cell state: ``(L + 1, N, H)``.
+the nodes in the same order and sums a weight's gradients over the steps in the same order.
+``reverse=True`` runs from the last step to the first. The result holds every step's hidden
+state ``(L, N, H)`` in time order; the LSTM's has one row more, the final cell state: ``(L +
+1, N, H)``.
 """
 
 import numpy as np
