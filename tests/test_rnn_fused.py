@@ -209,3 +209,19 @@ def test_zero_initial_states_bit_for_bit(name, length):
         loss.backward()
         runs.append(_bytes([x.grad.numpy()] + [p.grad.numpy() for p in layer.parameters()]))
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"])
+def test_a_state_of_another_dtype_is_refused_as_by_the_composite_path(name):
+    layer = getattr(nn, name)(3, 4).double()
+    cell = name.endswith("Cell")
+    x = tg.randn(2, 3).double() if cell else tg.randn(5, 2, 3).double()
+    h = tg.randn(2, 4) if cell else tg.randn(1, 2, 4)
+    with pytest.raises(RuntimeError, match="mat1 and mat2 must have the same dtype"):
+        layer(x, (h, h) if "LSTM" in name else h)
+
+
+def test_a_layer_pickled_without_the_flag_runs_fused():
+    layer = nn.LSTM(3, 4)
+    del layer.fused  # as a module pickled before the flag existed
+    assert layer(tg.randn(5, 2, 3))[0].grad_fn.producers[0].name == "LSTMSequence"

@@ -99,10 +99,13 @@ def _fused_steps(mode: str, input_gates: Tensor, state: tuple[Tensor, ...], weig
     return result[:length], (result[0 if reverse else length - 1],)
 
 
-def _fusable(fused: bool, input: Tensor) -> bool:
-    """Whether the fused ops run: asked for, and float32 or float64 (float16 keeps the
-    composite path, whose ops compute it in float32 and round per op)."""
-    return fused and input.dtype in (dtypes.float32, dtypes.float64)
+def _fusable(fused: bool, input_gates: Tensor, state: Sequence[Tensor]) -> bool:
+    """Whether the fused ops run: asked for, float32 or float64 (float16 keeps the composite
+    path, whose ops compute it in float32 and round per op), and the states of the gates'
+    dtype (else the composite path refuses them, as PyTorch does, with its message)."""
+    dtype = input_gates.dtype
+    return fused and dtype in (dtypes.float32, dtypes.float64) and \
+        all(part.dtype == dtype for part in state)
 
 
 def _empty_parameter(shape: tuple[int, ...], dtype: np.dtype) -> Parameter:
@@ -127,6 +130,8 @@ class RNNCellBase(Module):
     PyTorch's checks of the input and hidden sizes. ``fused`` (not in PyTorch, default True):
     the step as one node (``ops.recurrent``, a sequence of one step) or, with ``False``, built
     from primitive ops; the two agree bit for bit."""
+
+    fused = True  # the class's default: modules pickled before the flag existed have none
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
                  device: DeviceLike | None = None, dtype: DTypeLike | None = None,
@@ -214,7 +219,7 @@ class RNNCell(RNNCellBase):
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         input_gates = F.linear(input, self.weight_ih, self.bias_ih)
-        if _fusable(self.fused, input_gates):
+        if _fusable(self.fused, input_gates, (hidden,)):
             (hidden,) = _fused_steps("RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU",
                                      input_gates, (hidden,), self.weight_hh, self.bias_hh)[1]
         else:
@@ -245,7 +250,7 @@ class LSTMCell(RNNCellBase):
         is_batched, input, state = self._batched(
             "LSTMCell", input, (None, None) if hx is None else tuple(hx), ("hx[0]", "hx[1]"))
         input_gates = F.linear(input, self.weight_ih, self.bias_ih)
-        if _fusable(self.fused, input_gates):
+        if _fusable(self.fused, input_gates, state):
             hidden, cell = _fused_steps("LSTM", input_gates, tuple(state), self.weight_hh,
                                         self.bias_hh)[1]
         else:
@@ -273,7 +278,7 @@ class GRUCell(RNNCellBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         is_batched, input, (hidden,) = self._batched("GRUCell", input, (hx,), ("hidden",))
         input_gates = F.linear(input, self.weight_ih, self.bias_ih)
-        if _fusable(self.fused, input_gates):
+        if _fusable(self.fused, input_gates, (hidden,)):
             (hidden,) = _fused_steps("GRU", input_gates, (hidden,), self.weight_hh,
                                      self.bias_hh)[1]
         else:
@@ -307,6 +312,8 @@ class RNNBase(Module):
     (``ops.recurrent``), bit-identical to the loop of primitive ops that ``fused=False`` builds
     (packed input, projections and float16 always take that loop).
     """
+
+    fused = True  # the class's default: modules pickled before the flag existed have none
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -514,7 +521,7 @@ class RNNBase(Module):
                                        weights.get("bias_ih"))
                 initial = tuple(each[index] for each in states)
                 if not packed and "weight_hr" not in weights and \
-                        _fusable(self.fused, input_gates):
+                        _fusable(self.fused, input_gates, initial):
                     output, state = _fused_steps(self.mode, input_gates, initial,
                                                  weights["weight_hh"], weights.get("bias_hh"),
                                                  reverse=direction == 1)
