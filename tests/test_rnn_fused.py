@@ -225,3 +225,15 @@ def test_a_layer_pickled_without_the_flag_runs_fused():
     layer = nn.LSTM(3, 4)
     del layer.fused  # as a module pickled before the flag existed
     assert layer(tg.randn(5, 2, 3))[0].grad_fn.producers[0].name == "LSTMSequence"
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
+def test_an_initial_state_written_in_place_is_refused_at_backward(name, fused):
+    layer = getattr(nn, name)(3, 4, fused=fused)
+    h = tg.randn(1, 2, 4, requires_grad=True)
+    hx = h * 1
+    output, _ = layer(tg.randn(5, 2, 3), (hx, hx) if name == "LSTM" else hx)
+    hx.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        output.sum().backward()

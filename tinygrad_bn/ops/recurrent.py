@@ -174,6 +174,11 @@ class _Sequence(Op):
     def _order(self, length):
         return range(length - 1, -1, -1) if self.reverse else range(length)
 
+    # ``saved`` holds the step arrays in lists, and the weight and the initial states as items
+    # of its own: those are the inputs the composite path's ops save (Linear its input and
+    # weight, Mul the cell state), so that an in-place write to one of them after the forward
+    # is refused at backward (the engine checks an op's saved inputs) as it is there.
+
     @staticmethod
     def _result(states, extra=()):
         """The steps' hidden states (each an array of its own, saved for backward: a write to
@@ -241,17 +246,18 @@ class RNNSequence(_Sequence):
 
     def forward(self, hidden, input_gates, weight_hh, bias_hh=None):
         steps = self._as_steps(input_gates)
+        initial = (hidden,)
         states, previous = [None] * len(steps), []
         for time in self._order(len(steps)):
             previous.append(hidden)
             hidden = states[time] = rnn_step(steps[time], hidden, weight_hh, bias_hh,
                                              self.nonlinearity)
         if self.needs_input_grad:
-            self.saved = (previous, states, weight_hh, input_gates.shape)
+            self.saved = (previous, states, weight_hh, input_gates.shape, *initial)
         return self._result(states)
 
     def backward(self, grad_output):
-        previous, out, weight_hh, shape = self.saved
+        previous, out, weight_hh, shape = self.saved[:4]
         sums, gate_grads, carried = [None, None], [], None
         for time, hidden in zip(reversed(self._order(len(out))), reversed(previous)):
             grad_hidden = grad_output[time]
@@ -282,6 +288,7 @@ class LSTMSequence(_Sequence):
 
     def forward(self, hidden, cell, input_gates, weight_hh, bias_hh=None):
         steps = self._as_steps(input_gates)
+        initial = (hidden, cell)
         states, saved = [None] * len(steps), []
         for time in self._order(len(steps)):
             new_hidden, cell, step_saved = lstm_step(steps[time], hidden, cell, weight_hh,
@@ -289,11 +296,11 @@ class LSTMSequence(_Sequence):
             saved.append((hidden, step_saved))
             hidden = states[time] = new_hidden
         if self.needs_input_grad:
-            self.saved = (saved, weight_hh, input_gates.shape)
+            self.saved = (saved, weight_hh, input_gates.shape, *initial)
         return self._result(states, (cell,))
 
     def backward(self, grad_output):
-        saved, weight_hh, shape = self.saved
+        saved, weight_hh, shape = self.saved[:3]
         sums, gate_grads, carried = [None, None], [], None
         grad_cell = grad_output[-1]
         for time, (hidden, step_saved) in zip(reversed(self._order(len(saved))),
@@ -330,17 +337,18 @@ class GRUSequence(_Sequence):
 
     def forward(self, hidden, projected, input_gates, weight_hh, bias_hh=None):
         steps = self._as_steps(input_gates)
+        initial = (hidden,)
         states, saved = [None] * len(steps), []
         for time in self._order(len(steps)):
             new_hidden, step_saved = gru_step(steps[time], hidden, weight_hh, bias_hh)
             saved.append((hidden, step_saved))
             hidden = states[time] = new_hidden
         if self.needs_input_grad:
-            self.saved = (saved, weight_hh, input_gates.shape)
+            self.saved = (saved, weight_hh, input_gates.shape, *initial)
         return self._result(states)
 
     def backward(self, grad_output):
-        saved, weight_hh, shape = self.saved
+        saved, weight_hh, shape = self.saved[:3]
         sums, gate_grads, carried = [None, None], [], None
         for time, (hidden, step_saved) in zip(reversed(self._order(len(saved))),
                                                reversed(saved)):
