@@ -519,20 +519,34 @@ class RNNBase(Module):
                                    (getattr(self, name) for name in names)))
                 input_gates = F.linear(layer_input, weights["weight_ih"],
                                        weights.get("bias_ih"))
-                initial = tuple(each[index] for each in states)
-                if not packed and "weight_hr" not in weights and \
-                        _fusable(self.fused, input_gates, initial):
+                initial, reverse = tuple(each[index] for each in states), direction == 1
+                fused = "weight_hr" not in weights and _fusable(self.fused, input_gates, initial)
+                if fused and not packed:  # the whole sequence as one node
                     output, state = _fused_steps(self.mode, input_gates, initial,
                                                  weights["weight_hh"], weights.get("bias_hh"),
-                                                 reverse=direction == 1)
+                                                 reverse=reverse)
                     outputs.append(output)
+                    for kept, value in zip(final, state):
+                        kept.append(value)
+                    continue
+                steps = ([input_gates[offsets[t]:offsets[t + 1]]
+                          for t in range(len(batch_sizes))]
+                         if packed else input_gates.unbind(0))
+                if fused:
+                    # Packed: one node per step (a sequence of one step, as the cells run),
+                    # not one per run of steps of one batch size: such a node would sum its
+                    # steps' W_hh gradients before the engine adds them to the others', an
+                    # order of rounding other than the composite path's.
+                    def step(time: int, state: tuple[Tensor, ...], steps=steps,
+                             weights=weights) -> tuple[Tensor, ...]:
+                        return _fused_steps(self.mode, steps[time], state, weights["weight_hh"],
+                                            weights.get("bias_hh"))[1]
                 else:
-                    steps = ([input_gates[offsets[t]:offsets[t + 1]]
-                              for t in range(len(batch_sizes))]
-                             if packed else input_gates.unbind(0))
-                    step_outputs, state = self._direction(steps, batch_sizes, initial, weights,
-                                                          reverse=direction == 1)
-                    outputs.append(cat(step_outputs, 0) if packed else stack(step_outputs, 0))
+                    def step(time: int, state: tuple[Tensor, ...], steps=steps,
+                             weights=weights) -> tuple[Tensor, ...]:
+                        return self._step(steps[time], state, weights)
+                step_outputs, state = self._direction(step, batch_sizes, initial, reverse)
+                outputs.append(cat(step_outputs, 0) if packed else stack(step_outputs, 0))
                 for kept, value in zip(final, state):
                     kept.append(value)
             layer_input = outputs[0] if num_directions == 1 else cat(outputs, -1)
@@ -552,26 +566,25 @@ class RNNBase(Module):
         nonlinearity = "tanh" if self.mode == "RNN_TANH" else "relu"
         return (_rnn_step(input_gates, state[0], weight_hh, bias_hh, nonlinearity),)
 
-    def _direction(self, steps: Sequence[Tensor], batch_sizes: list[int],
-                   state: tuple[Tensor, ...], weights: dict[str, Tensor],
+    def _direction(self, step: Any, batch_sizes: list[int], state: tuple[Tensor, ...],
                    reverse: bool) -> tuple[list[Tensor], tuple[Tensor, ...]]:
-        """One layer in one direction: the cell over the steps' input gates from ``state``
-        (``(h,)`` or ``(h, c)``, each ``(batch_sizes[0], H)``); returns each step's hidden
-        state, in time order, and the final state.
+        """One layer in one direction: ``step(time, state)`` (the cell on that step's input
+        gates) over the steps from ``state`` (``(h,)`` or ``(h, c)``, each ``(batch_sizes[0],
+        H)``); returns each step's hidden state, in time order, and the final state.
 
         With packed input the batch shrinks as sequences end (they are sorted longest first,
         so the ones ending are the last rows): forwards, an ended sequence's rows leave the
         state and are kept as its final state; backwards, the loop starts with the sequences
         running at the last step and each joins, from its initial state, at its own last step.
         """
-        outputs: list[Tensor | None] = [None] * len(steps)
+        outputs: list[Tensor | None] = [None] * len(batch_sizes)
         if not reverse:
             active, ended = batch_sizes[0], []
             for time, size in enumerate(batch_sizes):
                 if size < active:
                     ended.append(tuple(part[size:active] for part in state))
                     state, active = tuple(part[:size] for part in state), size
-                state = self._step(steps[time], state, weights)
+                state = step(time, state)
                 outputs[time] = state[0]
             if ended:
                 state = tuple(cat([part] + [rows[k] for rows in reversed(ended)], 0)
@@ -580,13 +593,13 @@ class RNNBase(Module):
         initial, active = state, batch_sizes[-1]
         if active < batch_sizes[0]:
             state = tuple(part[:active] for part in initial)
-        for time in reversed(range(len(steps))):
+        for time in reversed(range(len(batch_sizes))):
             size = batch_sizes[time]
             if size > active:
                 state = tuple(cat([part, first[active:size]], 0)
                               for part, first in zip(state, initial))
                 active = size
-            state = self._step(steps[time], state, weights)
+            state = step(time, state)
             outputs[time] = state[0]
         return outputs, state
 
