@@ -8,8 +8,9 @@ Two paths compute the same thing, bit for bit. By default (``fused=True``) each 
 direction is one node (``ops.recurrent``: the time loop inside, backpropagation through time
 in closed form); ``fused=False`` builds every step from existing ops (``linear``,
 ``sigmoid``, ``tanh``, slices, ``stack``/``cat``: the ``_*_step`` functions below), so that
-autograd derives the backward, the version to read first. LSTM projections, packed
-sequences and float16 always take the composite path."""
+autograd derives the backward, the version to read first. Packed sequences run one fused
+node per step (the batch shrinks between steps); LSTM projections and float16 always take the
+composite path."""
 
 from __future__ import annotations
 
@@ -309,8 +310,8 @@ class RNNBase(Module):
     original order, and each sequence's final state is taken at its own last step.
 
     ``fused`` (not in PyTorch, default True): each layer and direction runs as one node
-    (``ops.recurrent``), bit-identical to the loop of primitive ops that ``fused=False`` builds
-    (packed input, projections and float16 always take that loop).
+    (``ops.recurrent``; packed input one node per step), bit-identical to the loop of
+    primitive ops that ``fused=False`` builds (projections and float16 always take that loop).
     """
 
     fused = True  # the class's default: modules pickled before the flag existed have none
