@@ -14,6 +14,7 @@ LAYERS = [
     ("RNN", {"bias": False, "batch_first": True}),
     ("LSTM", {"num_layers": 2}), ("LSTM", {"num_layers": 2, "bidirectional": True}),
     ("LSTM", {"bias": False, "batch_first": True}), ("LSTM", {"num_layers": 3, "dropout": 0.5}),
+    ("LSTM", {"proj_size": 2}), ("LSTM", {"proj_size": 3, "num_layers": 2, "bidirectional": True}),
     ("GRU", {"num_layers": 2}), ("GRU", {"num_layers": 2, "bidirectional": True}),
     ("GRU", {"bias": False, "batch_first": True}),
 ]
@@ -41,7 +42,8 @@ def _layer_run(name, kwargs, fused, dtype):
     x = tg.tensor(rng.standard_normal((5, 7, 3) if batch_first else (7, 5, 3)).astype(dtype),
                   requires_grad=True)
     count = layer.num_layers * (2 if layer.bidirectional else 1)
-    h0 = tg.tensor(rng.standard_normal((count, 5, 4)).astype(dtype), requires_grad=True)
+    h0 = tg.tensor(rng.standard_normal((count, 5, kwargs.get("proj_size") or 4)).astype(dtype),
+                   requires_grad=True)
     c0 = tg.tensor(rng.standard_normal((count, 5, 4)).astype(dtype), requires_grad=True)
     if name == "LSTM":
         out, (h, c) = layer(x, (h0, c0))
@@ -240,6 +242,7 @@ def test_an_initial_state_written_in_place_is_refused_at_backward(name, fused):
 
 
 PACKED = [("LSTM", {}), ("LSTM", {"num_layers": 2, "bidirectional": True}),
+          ("LSTM", {"proj_size": 2, "bidirectional": True}),
           ("GRU", {"num_layers": 2}), ("GRU", {"bidirectional": True}),
           ("RNN", {"nonlinearity": "relu", "bidirectional": True})]
 
@@ -264,7 +267,8 @@ def test_fused_layers_on_packed_sequences_equal_the_composite(name, kwargs, dtyp
                        requires_grad=True)
         packed = pack_padded_sequence(x, lengths, enforce_sorted=False)
         if name == "LSTM":
-            output, (h, c) = layer(packed, (h0, h0 * 0.5))
+            projected = h0[..., :kwargs["proj_size"]] if "proj_size" in kwargs else h0
+            output, (h, c) = layer(packed, (projected, h0 * 0.5))
             extra = (c * c).sum()
         else:
             output, h = layer(packed, h0)
@@ -274,3 +278,17 @@ def test_fused_layers_on_packed_sequences_equal_the_composite(name, kwargs, dtyp
         runs.append(_bytes([padded.detach().numpy(), h.detach().numpy(), x.grad.numpy(),
                             h0.grad.numpy()] + [p.grad.numpy() for p in layer.parameters()]))
     assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_projected_lstm_sequence_gradcheck(reverse, bias):
+    """``LSTMSequence(projection=True)``: every input's gradient against finite differences."""
+    rng = np.random.default_rng(7)
+    hidden, projected = 3, 2
+    shapes = [(2, projected), (2, hidden), (4, 2, 4 * hidden), (4 * hidden, projected)]
+    shapes += [(4 * hidden,)] * bias + [(projected, hidden)]
+    inputs = [tg.tensor(rng.standard_normal(shape) * 0.5, requires_grad=True)
+              for shape in shapes]
+    assert tg.gradcheck(lambda *t: LSTMSequence.apply(*t, reverse=reverse, projection=True),
+                        inputs)

@@ -9,8 +9,7 @@ direction is one node (``ops.recurrent``: the time loop inside, backpropagation 
 in closed form); ``fused=False`` builds every step from existing ops (``linear``,
 ``sigmoid``, ``tanh``, slices, ``stack``/``cat``: the ``_*_step`` functions below), so that
 autograd derives the backward, the version to read first. Packed sequences run one fused
-node per step (the batch shrinks between steps); LSTM projections and float16 always take the
-composite path."""
+node per step (the batch shrinks between steps); float16 always takes the composite path."""
 
 from __future__ import annotations
 
@@ -77,13 +76,26 @@ def _gru_step(input_gates: Tensor, hidden: Tensor, weight_hh: Tensor,
 
 
 def _fused_steps(mode: str, input_gates: Tensor, state: tuple[Tensor, ...], weight_hh: Tensor,
-                 bias_hh: Tensor | None, reverse: bool = False
-                 ) -> tuple[Tensor, tuple[Tensor, ...]]:
+                 bias_hh: Tensor | None, reverse: bool = False,
+                 weight_hr: Tensor | None = None) -> tuple[Tensor, tuple[Tensor, ...]]:
     """The steps above over a whole sequence (``input_gates`` ``(L, N, G * H)``, or ``(N, G *
     H)`` for one step) as one fused node (``ops.recurrent``), bit-identical to the loop of
     ``_*_step`` calls. Returns every step's hidden state ``(L, N, H)`` in time order and the
     final state (``(h,)`` or ``(h, c)``)."""
     extra = () if bias_hh is None else (bias_hh,)
+    if mode == "LSTM" and weight_hr is not None:
+        result = LSTMSequence.apply(*state, input_gates, weight_hh, *extra, weight_hr,
+                                    reverse=reverse, projection=True)
+        length = input_gates.shape[0] if input_gates.ndim == 3 else 1
+        shape = (state[0].shape[0], weight_hr.shape[0])
+        size = shape[0] * shape[1]
+        last = 0 if reverse else (length - 1) * size
+        # each piece a view of the result itself (not the final state a view of the output),
+        # so the output's gradients are summed apart from the final state's, as without a
+        # projection
+        return (result[:length * size].reshape(length, *shape),
+                (result[last:last + size].reshape(shape),
+                 result[length * size:].reshape(state[1].shape)))
     if mode == "LSTM":
         result = LSTMSequence.apply(*state, input_gates, weight_hh, *extra, reverse=reverse)
         length = result.shape[0] - 1
@@ -311,7 +323,7 @@ class RNNBase(Module):
 
     ``fused`` (not in PyTorch, default True): each layer and direction runs as one node
     (``ops.recurrent``; packed input one node per step), bit-identical to the loop of
-    primitive ops that ``fused=False`` builds (projections and float16 always take that loop).
+    primitive ops that ``fused=False`` builds (float16 always takes that loop).
     """
 
     fused = True  # the class's default: modules pickled before the flag existed have none
@@ -521,11 +533,11 @@ class RNNBase(Module):
                 input_gates = F.linear(layer_input, weights["weight_ih"],
                                        weights.get("bias_ih"))
                 initial, reverse = tuple(each[index] for each in states), direction == 1
-                fused = "weight_hr" not in weights and _fusable(self.fused, input_gates, initial)
+                fused = _fusable(self.fused, input_gates, initial)
                 if fused and not packed:  # the whole sequence as one node
                     output, state = _fused_steps(self.mode, input_gates, initial,
                                                  weights["weight_hh"], weights.get("bias_hh"),
-                                                 reverse=reverse)
+                                                 reverse, weights.get("weight_hr"))
                     outputs.append(output)
                     for kept, value in zip(final, state):
                         kept.append(value)
@@ -541,7 +553,8 @@ class RNNBase(Module):
                     def step(time: int, state: tuple[Tensor, ...], steps=steps,
                              weights=weights) -> tuple[Tensor, ...]:
                         return _fused_steps(self.mode, steps[time], state, weights["weight_hh"],
-                                            weights.get("bias_hh"))[1]
+                                            weights.get("bias_hh"), False,
+                                            weights.get("weight_hr"))[1]
                 else:
                     def step(time: int, state: tuple[Tensor, ...], steps=steps,
                              weights=weights) -> tuple[Tensor, ...]:

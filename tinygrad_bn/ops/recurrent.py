@@ -198,10 +198,15 @@ class _Sequence(Op):
         if needs[self.weight_position]:
             part = np.dot(grad_projection.T, hidden)
             sums[0] = part if sums[0] is None else _add_into(sums[0], part)
-        if len(needs) > self.weight_position + 1 and needs[self.weight_position + 1]:
+        if len(needs) > self.weight_position + 1 + self._projected() and \
+                needs[self.weight_position + 1]:
             part = column_sums(grad_projection)
             sums[1] = part if sums[1] is None else _add_into(sums[1], part)
         return grad_hidden
+
+    def _projected(self):
+        """Whether a projection's weight is the last input (LSTM only)."""
+        return False
 
     def _input_gates_grad(self, grads, shape):
         """The step gradients as ``unbind``'s views' gradients add up: the first one the
@@ -274,7 +279,10 @@ class RNNSequence(_Sequence):
 class LSTMSequence(_Sequence):
     """An LSTM layer's loop (see ``lstm_step``). Inputs ``(h_0, c_0, input_gates, weight_hh[,
     bias_hh])``; result ``(L + 1, N, H)``: ``h_1 .. h_L`` in time order, then the final cell
-    state.
+    state. With ``projection=True`` (``LSTM(proj_size=P)``, Sak et al. 2014) the last input is
+    ``weight_hr`` ``(P, H)`` and each step's ``h`` is ``h W_hr.T`` (``Linear``'s product,
+    backward ``dh = dh_P W_hr``, ``dW_hr = sum_t dh_P.T h``); the result is then flat, the
+    ``(L, N, P)`` hidden states followed by the ``(N, H)`` cell state (their widths differ).
 
     Backward through time: from ``dh_t`` (the result's gradient plus ``da_{t+1} W_hh``) and
     ``dc_t`` (from step ``t + 1``'s ``f * c_t``, or the final state's gradient),
@@ -283,38 +291,64 @@ class LSTMSequence(_Sequence):
     ``d input_gates_t = da_t``.
     """
 
-    __slots__ = ()
+    __slots__ = ("projection",)
+    arguments = ("reverse", "projection")
     weight_position = 3
 
-    def forward(self, hidden, cell, input_gates, weight_hh, bias_hh=None):
+    def __init__(self, reverse=False, projection=False):
+        super().__init__(reverse)
+        self.projection = projection
+
+    def _projected(self):
+        return self.projection
+
+    def forward(self, hidden, cell, input_gates, weight_hh, *rest):
+        weight_hr = rest[-1] if self.projection else None
+        bias_hh = rest[0] if len(rest) > self.projection else None
         steps = self._as_steps(input_gates)
         initial = (hidden, cell)
         states, saved = [None] * len(steps), []
         for time in self._order(len(steps)):
             new_hidden, cell, step_saved = lstm_step(steps[time], hidden, cell, weight_hh,
                                                      bias_hh)
-            saved.append((hidden, step_saved))
+            saved.append((hidden, step_saved, new_hidden))
+            if weight_hr is not None:
+                new_hidden = np.dot(new_hidden, weight_hr.T)
             hidden = states[time] = new_hidden
         if self.needs_input_grad:
-            self.saved = (saved, weight_hh, input_gates.shape, *initial)
+            self.saved = (saved, weight_hh, input_gates.shape, weight_hr, *initial)
+        if weight_hr is not None:
+            return np.concatenate([np.stack(states).reshape(-1), cell.reshape(-1)])
         return self._result(states, (cell,))
 
     def backward(self, grad_output):
-        saved, weight_hh, shape = self.saved[:3]
+        saved, weight_hh, shape, weight_hr = self.saved[:4]
         sums, gate_grads, carried = [None, None], [], None
-        grad_cell = grad_output[-1]
-        for time, (hidden, step_saved) in zip(reversed(self._order(len(saved))),
-                                               reversed(saved)):
+        grad_projection = None
+        if weight_hr is not None:
+            length, (rows, size) = len(saved), saved[0][0].shape
+            grad_cell = grad_output[length * rows * size:].reshape(rows, -1)
+            grad_output = grad_output[:length * rows * size].reshape(length, rows, size)
+        else:
+            grad_cell = grad_output[-1]
+        for time, (hidden, step_saved, unprojected) in zip(
+                reversed(self._order(len(saved))), reversed(saved)):
             grad_hidden = grad_output[time]
             if carried is not None:
                 grad_hidden = _add_into(carried, grad_hidden)
+            if weight_hr is not None:  # Linear's backward, as the composite's projection
+                part = np.dot(grad_hidden.T, unprojected)
+                grad_projection = part if grad_projection is None else \
+                    _add_into(grad_projection, part)
+                grad_hidden = np.dot(grad_hidden, weight_hr)
             grads, grad_cell = lstm_step_backward(step_saved, grad_hidden, grad_cell)
             gate_grads.append((time, grads))
             carried = self._linear_backward(grads, hidden, weight_hh, sums)
         needs = self.needs_input_grad
         return (carried, grad_cell,
                 self._input_gates_grad(gate_grads, shape) if needs[2] else None,
-                *sums[:len(needs) - 3])
+                *sums[:len(needs) - 3 - self.projection],
+                *((grad_projection,) if self.projection else ()))
 
 
 class GRUSequence(_Sequence):
