@@ -80,8 +80,9 @@ def _fused_steps(mode: str, input_gates: Tensor, state: tuple[Tensor, ...], weig
                  weight_hr: Tensor | None = None) -> tuple[Tensor, tuple[Tensor, ...]]:
     """The steps above over a whole sequence (``input_gates`` ``(L, N, G * H)``, or ``(N, G *
     H)`` for one step) as one fused node (``ops.recurrent``), bit-identical to the loop of
-    ``_*_step`` calls. Returns every step's hidden state ``(L, N, H)`` in time order and the
-    final state (``(h,)`` or ``(h, c)``)."""
+    ``_*_step`` calls (with ``weight_hr``, an LSTM's projection, each ``h`` projected).
+    Returns every step's hidden state ``(L, N, H)`` in time order and the final state
+    (``(h,)`` or ``(h, c)``)."""
     extra = () if bias_hh is None else (bias_hh,)
     if mode == "LSTM" and weight_hr is not None:
         result = LSTMSequence.apply(*state, input_gates, weight_hh, *extra, weight_hr,

@@ -383,7 +383,7 @@ class GRUSequence(_Sequence):
 
     def backward(self, grad_output):
         saved, weight_hh, shape = self.saved[:3]
-        sums, gate_grads, carried = [None, None], [], None
+        sums, gate_grads, carried, direct = [None, None], [], None, None
         for time, (hidden, step_saved) in zip(reversed(self._order(len(saved))),
                                                reversed(saved)):
             grad_hidden = grad_output[time]
