@@ -5,7 +5,7 @@ through time (BPTT) in closed form.
 Why: built from primitive ops an LSTM step is about 15 graph nodes, and at a recurrent layer's
 sizes the engine's cost per node outweighs NumPy's. One node per layer and direction removes
 that per-step bookkeeping: LSTM 32 -> 64, 2 layers, batch 16 x 50 steps, forward + backward
-on one thread, about 33 ms composite against 11-13 ms fused (CPU time; PyTorch about 4 ms).
+on one thread, 23-37 ms composite against 9-10 ms fused (PyTorch 3.4-3.6 ms, same runs).
 The rest is NumPy: three small matrix products and some twenty elementwise calls per step.
 
 Bit-identity: each step makes the NumPy calls the composite path (``nn.rnn._lstm_step`` and
