@@ -13,7 +13,8 @@ LAYERS = [
     ("RNN", {"num_layers": 2}), ("RNN", {"nonlinearity": "relu", "bidirectional": True}),
     ("RNN", {"bias": False, "batch_first": True}),
     ("LSTM", {"num_layers": 2}), ("LSTM", {"num_layers": 2, "bidirectional": True}),
-    ("LSTM", {"bias": False, "batch_first": True}),
+    ("LSTM", {"bias": False, "batch_first": True}), ("LSTM", {"num_layers": 3, "dropout": 0.5}),
+    ("LSTM", {"proj_size": 2}), ("LSTM", {"proj_size": 3, "num_layers": 2, "bidirectional": True}),
     ("GRU", {"num_layers": 2}), ("GRU", {"num_layers": 2, "bidirectional": True}),
     ("GRU", {"bias": False, "batch_first": True}),
 ]
@@ -41,7 +42,8 @@ def _layer_run(name, kwargs, fused, dtype):
     x = tg.tensor(rng.standard_normal((5, 7, 3) if batch_first else (7, 5, 3)).astype(dtype),
                   requires_grad=True)
     count = layer.num_layers * (2 if layer.bidirectional else 1)
-    h0 = tg.tensor(rng.standard_normal((count, 5, 4)).astype(dtype), requires_grad=True)
+    h0 = tg.tensor(rng.standard_normal((count, 5, kwargs.get("proj_size") or 4)).astype(dtype),
+                   requires_grad=True)
     c0 = tg.tensor(rng.standard_normal((count, 5, 4)).astype(dtype), requires_grad=True)
     if name == "LSTM":
         out, (h, c) = layer(x, (h0, c0))
@@ -186,3 +188,107 @@ def test_writing_the_output_in_place_is_allowed(fused):
     (again(tg.randn(5, 2, 3))[0] * 2).sum().backward()
     assert _bytes(p.grad.numpy() for p in layer.parameters()) == \
         _bytes(p.grad.numpy() for p in again.parameters())
+
+
+@pytest.mark.parametrize("length", [1, 3])
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"])
+def test_zero_initial_states_bit_for_bit(name, length):
+    """With the default zero states some gradients are exact zeros (``dL/df = dc * c_0``):
+    their signs match too (bytes compared)."""
+    runs = []
+    for fused in (True, False):
+        tg.manual_seed(0)
+        layer = getattr(nn, name)(3, 4, fused=fused)
+        rng = np.random.default_rng(5)
+        shape = (2, 3) if name.endswith("Cell") else (length, 2, 3)
+        x = tg.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+        result = layer(x)
+        if name.endswith("Cell"):
+            loss = sum(((t * t).sum() for t in result), tg.zeros(())) \
+                if name == "LSTMCell" else (result * result).sum()
+        else:
+            loss = (result[0] * result[0]).sum()
+        loss.backward()
+        runs.append(_bytes([x.grad.numpy()] + [p.grad.numpy() for p in layer.parameters()]))
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell"])
+def test_a_state_of_another_dtype_is_refused_as_by_the_composite_path(name):
+    layer = getattr(nn, name)(3, 4).double()
+    cell = name.endswith("Cell")
+    x = tg.randn(2, 3).double() if cell else tg.randn(5, 2, 3).double()
+    h = tg.randn(2, 4) if cell else tg.randn(1, 2, 4)
+    with pytest.raises(RuntimeError, match="mat1 and mat2 must have the same dtype"):
+        layer(x, (h, h) if "LSTM" in name else h)
+
+
+def test_a_layer_pickled_without_the_flag_runs_fused():
+    layer = nn.LSTM(3, 4)
+    del layer.fused  # as a module pickled before the flag existed
+    assert layer(tg.randn(5, 2, 3))[0].grad_fn.producers[0].name == "LSTMSequence"
+
+
+@pytest.mark.parametrize("fused", [True, False])
+@pytest.mark.parametrize("name", ["LSTM", "GRU", "RNN"])
+def test_an_initial_state_written_in_place_is_refused_at_backward(name, fused):
+    layer = getattr(nn, name)(3, 4, fused=fused)
+    h = tg.randn(1, 2, 4, requires_grad=True)
+    hx = h * 1
+    output, _ = layer(tg.randn(5, 2, 3), (hx, hx) if name == "LSTM" else hx)
+    hx.add_(1)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        output.sum().backward()
+
+
+PACKED = [("LSTM", {}), ("LSTM", {"num_layers": 2, "bidirectional": True}),
+          ("LSTM", {"proj_size": 2, "bidirectional": True}),
+          ("GRU", {"num_layers": 2}), ("GRU", {"bidirectional": True}),
+          ("RNN", {"nonlinearity": "relu", "bidirectional": True})]
+
+
+@pytest.mark.parametrize("lengths", [[5, 3, 3, 1], [2, 5, 1, 5], [4, 4, 4]],
+                         ids=["sorted", "unsorted", "equal"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["float32", "float64"])
+@pytest.mark.parametrize("name, kwargs", PACKED, ids=_ids(PACKED))
+def test_fused_layers_on_packed_sequences_equal_the_composite(name, kwargs, dtype, lengths):
+    """Packed input (each step one node, the batch shrinking as sequences end): output,
+    final states and every gradient bytewise equal, fused or not."""
+    from tinygrad_bn.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+    runs = []
+    for fused in (True, False):
+        tg.manual_seed(0)
+        layer = getattr(nn, name)(3, 4, dtype=dtype, fused=fused, **kwargs)
+        rng = np.random.default_rng(6)
+        x = tg.tensor(rng.standard_normal((max(lengths), len(lengths), 3)).astype(dtype),
+                      requires_grad=True)
+        count = layer.num_layers * (2 if layer.bidirectional else 1)
+        h0 = tg.tensor(rng.standard_normal((count, len(lengths), 4)).astype(dtype),
+                       requires_grad=True)
+        packed = pack_padded_sequence(x, lengths, enforce_sorted=False)
+        if name == "LSTM":
+            projected = h0[..., :kwargs["proj_size"]] if "proj_size" in kwargs else h0
+            output, (h, c) = layer(packed, (projected, h0 * 0.5))
+            extra = (c * c).sum()
+        else:
+            output, h = layer(packed, h0)
+            extra = 0
+        padded, _ = pad_packed_sequence(output)
+        ((padded * padded).sum() + (h * 3).sum() + extra).backward()
+        runs.append(_bytes([padded.detach().numpy(), h.detach().numpy(), x.grad.numpy(),
+                            h0.grad.numpy()] + [p.grad.numpy() for p in layer.parameters()]))
+    assert runs[0] == runs[1]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("reverse", [False, True])
+def test_projected_lstm_sequence_gradcheck(reverse, bias):
+    """``LSTMSequence(projection=True)``: every input's gradient against finite differences."""
+    rng = np.random.default_rng(7)
+    hidden, projected = 3, 2
+    shapes = [(2, projected), (2, hidden), (4, 2, 4 * hidden), (4 * hidden, projected)]
+    shapes += [(4 * hidden,)] * bias + [(projected, hidden)]
+    inputs = [tg.tensor(rng.standard_normal(shape) * 0.5, requires_grad=True)
+              for shape in shapes]
+    assert tg.gradcheck(lambda *t: LSTMSequence.apply(*t, reverse=reverse, projection=True),
+                        inputs)

@@ -1,9 +1,15 @@
 """Recurrent layers, PyTorch's: the one-step cells ``RNNCell``, ``LSTMCell``, ``GRUCell`` and the
 sequence layers ``RNN``, ``LSTM``, ``GRU`` (stacked, optionally bidirectional, with dropout
-between layers, LSTM projections, padded or packed batches). They are built from existing ops (``linear``,
-``sigmoid``, ``tanh``, slices, ``stack``/``cat``), so autograd derives their backward; each
-step follows PyTorch's CPU kernels (aten/src/ATen/native/RNN.cpp) operation by operation, so
-that float64 results agree with PyTorch's to rounding."""
+between layers, LSTM projections, padded or packed batches). Each step follows PyTorch's CPU
+kernels (aten/src/ATen/native/RNN.cpp) operation by operation, so that float64 results agree
+with PyTorch's to rounding.
+
+Two paths compute the same thing, bit for bit. By default (``fused=True``) each layer and
+direction is one node (``ops.recurrent``: the time loop inside, backpropagation through time
+in closed form); ``fused=False`` builds every step from existing ops (``linear``,
+``sigmoid``, ``tanh``, slices, ``stack``/``cat``: the ``_*_step`` functions below), so that
+autograd derives the backward, the version to read first. Packed sequences run one fused
+node per step (the batch shrinks between steps); float16 always takes the composite path."""
 
 from __future__ import annotations
 
@@ -70,13 +76,27 @@ def _gru_step(input_gates: Tensor, hidden: Tensor, weight_hh: Tensor,
 
 
 def _fused_steps(mode: str, input_gates: Tensor, state: tuple[Tensor, ...], weight_hh: Tensor,
-                 bias_hh: Tensor | None, reverse: bool = False
-                 ) -> tuple[Tensor, tuple[Tensor, ...]]:
+                 bias_hh: Tensor | None, reverse: bool = False,
+                 weight_hr: Tensor | None = None) -> tuple[Tensor, tuple[Tensor, ...]]:
     """The steps above over a whole sequence (``input_gates`` ``(L, N, G * H)``, or ``(N, G *
     H)`` for one step) as one fused node (``ops.recurrent``), bit-identical to the loop of
-    ``_*_step`` calls. Returns every step's hidden state ``(L, N, H)`` in time order and the
-    final state (``(h,)`` or ``(h, c)``)."""
+    ``_*_step`` calls (with ``weight_hr``, an LSTM's projection, each ``h`` projected).
+    Returns every step's hidden state ``(L, N, H)`` in time order and the final state
+    (``(h,)`` or ``(h, c)``)."""
     extra = () if bias_hh is None else (bias_hh,)
+    if mode == "LSTM" and weight_hr is not None:
+        result = LSTMSequence.apply(*state, input_gates, weight_hh, *extra, weight_hr,
+                                    reverse=reverse, projection=True)
+        length = input_gates.shape[0] if input_gates.ndim == 3 else 1
+        shape = (state[0].shape[0], weight_hr.shape[0])
+        size = shape[0] * shape[1]
+        last = 0 if reverse else (length - 1) * size
+        # each piece a view of the result itself (not the final state a view of the output),
+        # so the output's gradients are summed apart from the final state's, as without a
+        # projection
+        return (result[:length * size].reshape(length, *shape),
+                (result[last:last + size].reshape(shape),
+                 result[length * size:].reshape(state[1].shape)))
     if mode == "LSTM":
         result = LSTMSequence.apply(*state, input_gates, weight_hh, *extra, reverse=reverse)
         length = result.shape[0] - 1
@@ -93,10 +113,13 @@ def _fused_steps(mode: str, input_gates: Tensor, state: tuple[Tensor, ...], weig
     return result[:length], (result[0 if reverse else length - 1],)
 
 
-def _fusable(fused: bool, input: Tensor) -> bool:
-    """Whether the fused ops run: asked for, and float32 or float64 (float16 keeps the
-    composite path, whose ops compute it in float32 and round per op)."""
-    return fused and input.dtype in (dtypes.float32, dtypes.float64)
+def _fusable(fused: bool, input_gates: Tensor, state: Sequence[Tensor]) -> bool:
+    """Whether the fused ops run: asked for, float32 or float64 (float16 keeps the composite
+    path, whose ops compute it in float32 and round per op), and the states of the gates'
+    dtype (else the composite path refuses them, as PyTorch does, with its message)."""
+    dtype = input_gates.dtype
+    return fused and dtype in (dtypes.float32, dtypes.float64) and \
+        all(part.dtype == dtype for part in state)
 
 
 def _empty_parameter(shape: tuple[int, ...], dtype: np.dtype) -> Parameter:
@@ -118,7 +141,11 @@ class RNNCellBase(Module):
     """What the three cells share: ``weight_ih`` ``(chunks * hidden_size, input_size)``,
     ``weight_hh`` ``(chunks * hidden_size, hidden_size)``, ``bias_ih`` and ``bias_hh``
     ``(chunks * hidden_size,)`` (None with ``bias=False``), PyTorch's initialisation, and
-    PyTorch's checks of the input and hidden sizes."""
+    PyTorch's checks of the input and hidden sizes. ``fused`` (not in PyTorch, default True):
+    the step as one node (``ops.recurrent``, a sequence of one step) or, with ``False``, built
+    from primitive ops; the two agree bit for bit."""
+
+    fused = True  # the class's default: modules pickled before the flag existed have none
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int,
                  device: DeviceLike | None = None, dtype: DTypeLike | None = None,
@@ -206,7 +233,7 @@ class RNNCell(RNNCellBase):
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
         input_gates = F.linear(input, self.weight_ih, self.bias_ih)
-        if _fusable(self.fused, input_gates):
+        if _fusable(self.fused, input_gates, (hidden,)):
             (hidden,) = _fused_steps("RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU",
                                      input_gates, (hidden,), self.weight_hh, self.bias_hh)[1]
         else:
@@ -237,7 +264,7 @@ class LSTMCell(RNNCellBase):
         is_batched, input, state = self._batched(
             "LSTMCell", input, (None, None) if hx is None else tuple(hx), ("hx[0]", "hx[1]"))
         input_gates = F.linear(input, self.weight_ih, self.bias_ih)
-        if _fusable(self.fused, input_gates):
+        if _fusable(self.fused, input_gates, state):
             hidden, cell = _fused_steps("LSTM", input_gates, tuple(state), self.weight_hh,
                                         self.bias_hh)[1]
         else:
@@ -265,7 +292,7 @@ class GRUCell(RNNCellBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         is_batched, input, (hidden,) = self._batched("GRUCell", input, (hx,), ("hidden",))
         input_gates = F.linear(input, self.weight_ih, self.bias_ih)
-        if _fusable(self.fused, input_gates):
+        if _fusable(self.fused, input_gates, (hidden,)):
             (hidden,) = _fused_steps("GRU", input_gates, (hidden,), self.weight_hh,
                                      self.bias_hh)[1]
         else:
@@ -294,7 +321,13 @@ class RNNBase(Module):
     The input may also be a ``PackedSequence`` (``nn.utils.rnn.pack_padded_sequence``): the
     output is then packed the same way, ``hx`` and the final states are in the batch's
     original order, and each sequence's final state is taken at its own last step.
+
+    ``fused`` (not in PyTorch, default True): each layer and direction runs as one node
+    (``ops.recurrent``; packed input one node per step), bit-identical to the loop of
+    primitive ops that ``fused=False`` builds (float16 always takes that loop).
     """
+
+    fused = True  # the class's default: modules pickled before the flag existed have none
 
     def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
                  bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
@@ -500,20 +533,35 @@ class RNNBase(Module):
                                    (getattr(self, name) for name in names)))
                 input_gates = F.linear(layer_input, weights["weight_ih"],
                                        weights.get("bias_ih"))
-                initial = tuple(each[index] for each in states)
-                if not packed and "weight_hr" not in weights and \
-                        _fusable(self.fused, input_gates):
+                initial, reverse = tuple(each[index] for each in states), direction == 1
+                fused = _fusable(self.fused, input_gates, initial)
+                if fused and not packed:  # the whole sequence as one node
                     output, state = _fused_steps(self.mode, input_gates, initial,
                                                  weights["weight_hh"], weights.get("bias_hh"),
-                                                 reverse=direction == 1)
+                                                 reverse, weights.get("weight_hr"))
                     outputs.append(output)
+                    for kept, value in zip(final, state):
+                        kept.append(value)
+                    continue
+                steps = ([input_gates[offsets[t]:offsets[t + 1]]
+                          for t in range(len(batch_sizes))]
+                         if packed else input_gates.unbind(0))
+                if fused:
+                    # Packed: one node per step (a sequence of one step, as the cells run),
+                    # not one per run of steps of one batch size: such a node would sum its
+                    # steps' W_hh gradients before the engine adds them to the others', an
+                    # order of rounding other than the composite path's.
+                    def step(time: int, state: tuple[Tensor, ...], steps=steps,
+                             weights=weights) -> tuple[Tensor, ...]:
+                        return _fused_steps(self.mode, steps[time], state, weights["weight_hh"],
+                                            weights.get("bias_hh"), False,
+                                            weights.get("weight_hr"))[1]
                 else:
-                    steps = ([input_gates[offsets[t]:offsets[t + 1]]
-                              for t in range(len(batch_sizes))]
-                             if packed else input_gates.unbind(0))
-                    step_outputs, state = self._direction(steps, batch_sizes, initial, weights,
-                                                          reverse=direction == 1)
-                    outputs.append(cat(step_outputs, 0) if packed else stack(step_outputs, 0))
+                    def step(time: int, state: tuple[Tensor, ...], steps=steps,
+                             weights=weights) -> tuple[Tensor, ...]:
+                        return self._step(steps[time], state, weights)
+                step_outputs, state = self._direction(step, batch_sizes, initial, reverse)
+                outputs.append(cat(step_outputs, 0) if packed else stack(step_outputs, 0))
                 for kept, value in zip(final, state):
                     kept.append(value)
             layer_input = outputs[0] if num_directions == 1 else cat(outputs, -1)
@@ -533,26 +581,25 @@ class RNNBase(Module):
         nonlinearity = "tanh" if self.mode == "RNN_TANH" else "relu"
         return (_rnn_step(input_gates, state[0], weight_hh, bias_hh, nonlinearity),)
 
-    def _direction(self, steps: Sequence[Tensor], batch_sizes: list[int],
-                   state: tuple[Tensor, ...], weights: dict[str, Tensor],
+    def _direction(self, step: Any, batch_sizes: list[int], state: tuple[Tensor, ...],
                    reverse: bool) -> tuple[list[Tensor], tuple[Tensor, ...]]:
-        """One layer in one direction: the cell over the steps' input gates from ``state``
-        (``(h,)`` or ``(h, c)``, each ``(batch_sizes[0], H)``); returns each step's hidden
-        state, in time order, and the final state.
+        """One layer in one direction: ``step(time, state)`` (the cell on that step's input
+        gates) over the steps from ``state`` (``(h,)`` or ``(h, c)``, each ``(batch_sizes[0],
+        H)``); returns each step's hidden state, in time order, and the final state.
 
         With packed input the batch shrinks as sequences end (they are sorted longest first,
         so the ones ending are the last rows): forwards, an ended sequence's rows leave the
         state and are kept as its final state; backwards, the loop starts with the sequences
         running at the last step and each joins, from its initial state, at its own last step.
         """
-        outputs: list[Tensor | None] = [None] * len(steps)
+        outputs: list[Tensor | None] = [None] * len(batch_sizes)
         if not reverse:
             active, ended = batch_sizes[0], []
             for time, size in enumerate(batch_sizes):
                 if size < active:
                     ended.append(tuple(part[size:active] for part in state))
                     state, active = tuple(part[:size] for part in state), size
-                state = self._step(steps[time], state, weights)
+                state = step(time, state)
                 outputs[time] = state[0]
             if ended:
                 state = tuple(cat([part] + [rows[k] for rows in reversed(ended)], 0)
@@ -561,13 +608,13 @@ class RNNBase(Module):
         initial, active = state, batch_sizes[-1]
         if active < batch_sizes[0]:
             state = tuple(part[:active] for part in initial)
-        for time in reversed(range(len(steps))):
+        for time in reversed(range(len(batch_sizes))):
             size = batch_sizes[time]
             if size > active:
                 state = tuple(cat([part, first[active:size]], 0)
                               for part, first in zip(state, initial))
                 active = size
-            state = self._step(steps[time], state, weights)
+            state = step(time, state)
             outputs[time] = state[0]
         return outputs, state
 

@@ -39,6 +39,7 @@ from .movement import (
     Repeat, Reshape, Roll, ScatterAdd, ScatterReduce, Stack,
 )
 from .normalization import BatchNorm, LayerNorm
+from .recurrent import GRUSequence, LSTMSequence, RNNSequence
 from .reduce import (
     Cumprod, Cumsum, LogSoftmax, LogSumExp, Max, Mean, Min, Norm, Prod, Softmax, Std, Sum, Var,
 )
@@ -46,11 +47,12 @@ from .reduce import (
 __all__ = [
     "Abs", "Acos", "Add", "Asin", "Atan", "Atan2", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp",
     "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Derived", "Diag", "Diagonal",
-    "Div", "Einsum", "Embedding", "Erf", "Exp", "Expand", "Expm1", "Flip", "Floor", "Fmod", "GELU",
-    "Gather", "GetItem", "Hypot", "IndexAdd", "IndexSelect", "LayerNorm", "Lerp", "Linear", "Log", "Log10",
-    "Log1p", "Log2", "LogAddExp", "LogSoftmax", "LogSumExp", "Logit", "MatMul", "Max", "Maximum", "Mean",
-    "Min", "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU", "Remainder",
-    "Repeat", "Reshape", "Roll", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd", "ScatterReduce",
-    "Sigmoid", "Sign", "Sin", "SingularValues", "Sinh", "Softmax", "Sqrt", "Stack", "Std",
-    "Sub", "Sum", "Tan", "Tanh", "Trunc", "Unique", "Var", "Where", "XLogY",
+    "Div", "Einsum", "Embedding", "Erf", "Exp", "Expand", "Expm1", "Flip", "Floor", "Fmod",
+    "Gather", "GELU", "GetItem", "GRUSequence", "Hypot", "IndexAdd", "IndexSelect",
+    "LayerNorm", "Lerp", "Linear", "Log", "Log10", "Log1p", "Log2", "LogAddExp", "Logit",
+    "LogSoftmax", "LogSumExp", "LSTMSequence", "MatMul", "Max", "Maximum", "Mean", "Min",
+    "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU", "Remainder", "Repeat",
+    "Reshape", "RNNSequence", "Roll", "Round", "RoundedDiv", "Rsqrt", "ScatterAdd",
+    "ScatterReduce", "Sigmoid", "Sign", "Sin", "SingularValues", "Sinh", "Softmax", "Sqrt",
+    "Stack", "Std", "Sub", "Sum", "Tan", "Tanh", "Trunc", "Unique", "Var", "Where", "XLogY",
 ]
