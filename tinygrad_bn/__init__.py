@@ -208,3 +208,8 @@ count_nonzero = Tensor.count_nonzero
 zero_ = Tensor.zero_
 
 __version__ = "0.1.0"
+
+# The activations torch has at top level as well as in nn.functional (torch.selu, torch.celu_).
+from .nn.functional_activations import (  # noqa: E402
+    celu, celu_, hardshrink, prelu, rrelu, rrelu_, selu, selu_, threshold, threshold_,
+)

@@ -212,7 +212,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     frames, classes = _check_margin_input(input)
     if target.ndim > 1 or target.numel() != frames:
         raise RuntimeError(
-            f"inconsistent target size, expected {frames} but got {list(target.shape)}")
+            f"multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+            f"input samples (batch size). Expected target size [{frames}], but got "
+            f"{list(target.shape)}. Input has shape {list(input.shape)}.")
     if weight is not None and weight.numel() != classes:
         raise RuntimeError(
             f"inconsistent weight size, expected {classes} but got {list(weight.shape)}")
@@ -236,13 +238,13 @@ def _label_counts(target):
     """``(N, C)`` counts of each class among each row's labels (those before its first -1,
     PyTorch's convention for ``multilabel_margin_loss``), after PyTorch's range check."""
     frames, classes = target.shape
+    if target.size and (target.min() < -1 or target.max() >= classes):
+        raise RuntimeError("argument #2 'target' is out of range")
     counts = np.zeros((frames, classes), dtype=np.int64)
     for row, labels in enumerate(target):
         for label in labels:
             if label < 0:
                 break
-            if label >= classes:
-                raise RuntimeError(f"target index is out of range")
             counts[row, label] += 1
     return counts
 
@@ -261,6 +263,9 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: bool | N
     if not consistent:
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
                            f"{list(input.shape)}")
+    if target.dtype != dtypes.int64:
+        raise RuntimeError(f"expected scalar type Long but found "
+                           f"{dtypes.scalar_type_name(target.dtype)}")
     rows = input.reshape(frames, classes)
     counts = Derived.apply(target.reshape(frames, classes), function=_label_counts)
     labelled = counts > 0
