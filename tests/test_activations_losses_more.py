@@ -242,3 +242,39 @@ def test_loss_modules_and_legacy_flags():
         warnings.simplefilter("error")
         assert nn.MultiMarginLoss(p=2, margin=0.5)(x, tg.tensor([0, 1, 3])).shape == ()
     assert repr(nn.TripletMarginLoss()) == "TripletMarginLoss()"
+
+
+@pytest.mark.parametrize("loss_name", ["multi_margin_loss", "multilabel_soft_margin_loss",
+                                       "multilabel_margin_loss"])
+def test_jit_replays_agree_with_eager(loss_name):
+    """New data every call; RReLU's training slopes are drawn anew in each replay, as eager."""
+    def run(use_jit):
+        tg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(20, 32), nn.RReLU(), nn.Linear(32, 16), nn.Mish(),
+                              nn.PReLU(16), nn.Linear(16, 5))
+        optimizer = tg.optim.SGD(model.parameters(), lr=0.05)
+
+        def step(x, y):
+            optimizer.zero_grad()
+            out = model(x)
+            if loss_name == "multi_margin_loss":
+                loss = F.multi_margin_loss(out, y, p=2)
+            elif loss_name == "multilabel_soft_margin_loss":
+                loss = F.multilabel_soft_margin_loss(out, F.one_hot(y, 5).float())
+            else:
+                loss = F.multilabel_margin_loss(out, tg.stack([y, -tg.ones_like(y), y, y, y], 1))
+            loss.backward()
+            optimizer.step()
+            return loss
+        if use_jit:
+            step = tg.jit(step)
+        rng = np.random.default_rng(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            losses = [step(tg.tensor(rng.standard_normal((16, 20)).astype(np.float32)),
+                           tg.tensor(rng.integers(0, 5, 16))).item() for _ in range(6)]
+        return losses, step
+    eager, _ = run(False)
+    jitted, step = run(True)
+    assert jitted == eager and len(set(eager)) == 6
+    assert step.replays == 4

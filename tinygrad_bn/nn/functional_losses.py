@@ -223,7 +223,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
                            f"{dtypes.scalar_type_name(target.dtype)}")
     rows, labels = input.reshape(frames, classes), target.reshape(frames)
     others = Derived.apply(labels, function=_not_label, keywords={"classes": classes})
-    picked = rows[Tensor(np.arange(frames)), labels].reshape(frames, 1)
+    picked = rows[np.arange(frames), labels].reshape(frames, 1)
     hinge = margin - picked + rows
     hinge = where(others & (hinge > 0), hinge if p == 1 else hinge * hinge, 0.0)
     if weight is not None:
