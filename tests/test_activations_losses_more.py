@@ -278,3 +278,45 @@ def test_jit_replays_agree_with_eager(loss_name):
     jitted, step = run(True)
     assert jitted == eager and len(set(eager)) == 6
     assert step.replays == 4
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+def test_ctc_loss_matches_pytorch_gradient_quirk_included(reduction, zero_infinity):
+    """Values and float64 gradients, with a shorter input, an empty target and an impossible
+    alignment (target longer than its input); PyTorch's gradient carries exp(log_probs)."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    steps, batch, classes = 12, 4, 6
+    log_probs = torch.randn(steps, batch, classes, dtype=torch.float64).log_softmax(2)
+    targets = torch.randint(1, classes, (batch, 8))
+    input_lengths, target_lengths = [12, 9, 12, 3], [5, 0, 8, 6]
+    theirs_in = log_probs.detach().requires_grad_()
+    ours_in = tg.tensor(log_probs.numpy(), requires_grad=True)
+    theirs = torch.nn.functional.ctc_loss(theirs_in, targets, input_lengths, target_lengths,
+                                          reduction=reduction, zero_infinity=zero_infinity)
+    ours = nn.CTCLoss(reduction=reduction, zero_infinity=zero_infinity)(
+        ours_in, tg.tensor(targets.numpy()), tg.tensor(input_lengths), tg.tensor(target_lengths))
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10)
+    if zero_infinity:
+        grad = _grad_output(tuple(theirs.shape))
+        theirs.backward(torch.tensor(grad))
+        ours.backward(tg.tensor(grad))
+        np.testing.assert_allclose(ours_in.grad.numpy(), theirs_in.grad.numpy(), atol=1e-12)
+
+
+def test_ctc_loss_concatenated_and_unbatched_targets():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(1)
+    log_probs = torch.randn(10, 3, 5, dtype=torch.float64).log_softmax(2)
+    targets, lengths = torch.randint(1, 5, (9,)), [4, 0, 5]
+    ours = F.ctc_loss(tg.tensor(log_probs.numpy()), tg.tensor(targets.numpy()), [10] * 3, lengths,
+                      reduction="none")
+    theirs = torch.nn.functional.ctc_loss(log_probs, targets, [10] * 3, lengths,
+                                          reduction="none")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10)
+    ours = F.ctc_loss(tg.tensor(log_probs[:, 0].numpy()), tg.tensor(targets[:4].numpy()), 10, 4)
+    theirs = torch.nn.functional.ctc_loss(log_probs[:, 0], targets[:4], torch.tensor(10),
+                                          torch.tensor(4))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10)
