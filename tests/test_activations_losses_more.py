@@ -134,7 +134,11 @@ def test_module_reprs_match_pytorch():
     (lambda: F.multi_margin_loss(tg.ones(2, 3), tg.tensor([0, 1]), p=3), ValueError,
      "only p == 1 and p == 2 supported"),
     (lambda: F.multi_margin_loss(tg.ones(2, 3), tg.tensor([0, 1, 2])), RuntimeError,
-     r"inconsistent target size, expected 2 but got \[3\]"),
+     r"Expected target size \[2\], but got \[3\]. Input has shape \[2, 3\]."),
+    (lambda: F.multilabel_margin_loss(tg.ones(2, 3), tg.tensor([[0, 5, -1], [0, 1, 2]])),
+     RuntimeError, "argument #2 'target' is out of range"),
+    (lambda: F.rrelu(tg.ones(2), 0.3, 0.1), RuntimeError,
+     "Lower bound should be less than or equal to the upper bound"),
     (lambda: F.multi_margin_loss(tg.ones(2, 3), tg.tensor([0, 3])), RuntimeError,
      "target out of range"),
     (lambda: F.multilabel_margin_loss(tg.ones(2, 3), tg.tensor([0, 1])), RuntimeError,
@@ -238,3 +242,81 @@ def test_loss_modules_and_legacy_flags():
         warnings.simplefilter("error")
         assert nn.MultiMarginLoss(p=2, margin=0.5)(x, tg.tensor([0, 1, 3])).shape == ()
     assert repr(nn.TripletMarginLoss()) == "TripletMarginLoss()"
+
+
+@pytest.mark.parametrize("loss_name", ["multi_margin_loss", "multilabel_soft_margin_loss",
+                                       "multilabel_margin_loss"])
+def test_jit_replays_agree_with_eager(loss_name):
+    """New data every call; RReLU's training slopes are drawn anew in each replay, as eager."""
+    def run(use_jit):
+        tg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(20, 32), nn.RReLU(), nn.Linear(32, 16), nn.Mish(),
+                              nn.PReLU(16), nn.Linear(16, 5))
+        optimizer = tg.optim.SGD(model.parameters(), lr=0.05)
+
+        def step(x, y):
+            optimizer.zero_grad()
+            out = model(x)
+            if loss_name == "multi_margin_loss":
+                loss = F.multi_margin_loss(out, y, p=2)
+            elif loss_name == "multilabel_soft_margin_loss":
+                loss = F.multilabel_soft_margin_loss(out, F.one_hot(y, 5).float())
+            else:
+                loss = F.multilabel_margin_loss(out, tg.stack([y, -tg.ones_like(y), y, y, y], 1))
+            loss.backward()
+            optimizer.step()
+            return loss
+        if use_jit:
+            step = tg.jit(step)
+        rng = np.random.default_rng(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            losses = [step(tg.tensor(rng.standard_normal((16, 20)).astype(np.float32)),
+                           tg.tensor(rng.integers(0, 5, 16))).item() for _ in range(6)]
+        return losses, step
+    eager, _ = run(False)
+    jitted, step = run(True)
+    assert jitted == eager and len(set(eager)) == 6
+    assert step.replays == 4
+
+
+@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
+@pytest.mark.parametrize("zero_infinity", [False, True])
+def test_ctc_loss_matches_pytorch_gradient_quirk_included(reduction, zero_infinity):
+    """Values and float64 gradients, with a shorter input, an empty target and an impossible
+    alignment (target longer than its input); PyTorch's gradient carries exp(log_probs)."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    steps, batch, classes = 12, 4, 6
+    log_probs = torch.randn(steps, batch, classes, dtype=torch.float64).log_softmax(2)
+    targets = torch.randint(1, classes, (batch, 8))
+    input_lengths, target_lengths = [12, 9, 12, 3], [5, 0, 8, 6]
+    theirs_in = log_probs.detach().requires_grad_()
+    ours_in = tg.tensor(log_probs.numpy(), requires_grad=True)
+    theirs = torch.nn.functional.ctc_loss(theirs_in, targets, input_lengths, target_lengths,
+                                          reduction=reduction, zero_infinity=zero_infinity)
+    ours = nn.CTCLoss(reduction=reduction, zero_infinity=zero_infinity)(
+        ours_in, tg.tensor(targets.numpy()), tg.tensor(input_lengths), tg.tensor(target_lengths))
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-10)
+    if zero_infinity:
+        grad = _grad_output(tuple(theirs.shape))
+        theirs.backward(torch.tensor(grad))
+        ours.backward(tg.tensor(grad))
+        np.testing.assert_allclose(ours_in.grad.numpy(), theirs_in.grad.numpy(), atol=1e-12)
+
+
+def test_ctc_loss_concatenated_and_unbatched_targets():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(1)
+    log_probs = torch.randn(10, 3, 5, dtype=torch.float64).log_softmax(2)
+    targets, lengths = torch.randint(1, 5, (9,)), [4, 0, 5]
+    ours = F.ctc_loss(tg.tensor(log_probs.numpy()), tg.tensor(targets.numpy()), [10] * 3, lengths,
+                      reduction="none")
+    theirs = torch.nn.functional.ctc_loss(log_probs, targets, [10] * 3, lengths,
+                                          reduction="none")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10)
+    ours = F.ctc_loss(tg.tensor(log_probs[:, 0].numpy()), tg.tensor(targets[:4].numpy()), 10, 4)
+    theirs = torch.nn.functional.ctc_loss(log_probs[:, 0], targets[:4], torch.tensor(10),
+                                          torch.tensor(4))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-10)

@@ -490,6 +490,10 @@ XFAILS = {
     'matmul': {
         'precision': 'float32:13',
     },
+    # training=True: the slopes are draws from tinygrad_bn's generator, not PyTorch's
+    'nn.functional.rrelu': {
+        'silent value': 'float32:0,2 float64:0,2',
+    },
     # dropout_p > 0: the dropped weights are draws from tinygrad_bn's generator, not PyTorch's;
     # float32:17 goes through matmul, whose float32 sums round as in matmul's own row above
     # float16: PyTorch keeps the interpolation weights in float16 and sums in float32 in its

@@ -250,3 +250,8 @@ dstack = _out.with_out(dstack, dtype=_out.CAT, overlap="any")
 column_stack = _out.with_out(column_stack, dtype=_out.CAT, overlap="any")
 
 __version__ = "0.1.0"
+
+# The activations torch has at top level as well as in nn.functional (torch.selu, torch.celu_).
+from .nn.functional_activations import (  # noqa: E402
+    celu, celu_, hardshrink, prelu, rrelu, rrelu_, selu, selu_, threshold, threshold_,
+)

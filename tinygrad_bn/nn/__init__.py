@@ -113,7 +113,7 @@ __all__ += ["Hardshrink", "Hardsigmoid", "Hardswish", "LogSigmoid", "PReLU", "RR
 
 # Margin, embedding and likelihood losses (nn/loss.py, functions in functional_losses.py).
 from .loss import (  # noqa: E402
-    CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,
+    CTCLoss, CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,
     MultiLabelMarginLoss, MultiLabelSoftMarginLoss, MultiMarginLoss, PoissonNLLLoss,
     SoftMarginLoss, TripletMarginLoss, TripletMarginWithDistanceLoss,
 )
@@ -121,4 +121,4 @@ from .loss import (  # noqa: E402
 __all__ += ["PoissonNLLLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MultiLabelMarginLoss",
             "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
             "MarginRankingLoss", "MultiMarginLoss", "TripletMarginLoss",
-            "TripletMarginWithDistanceLoss"]
+            "TripletMarginWithDistanceLoss", "CTCLoss"]

@@ -333,6 +333,7 @@ class PReLU(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Every slope back to ``init``, as PyTorch's."""
         init.constant_(self.weight, self.init)
 
     def forward(self, input: Tensor) -> Tensor:

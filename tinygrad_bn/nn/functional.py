@@ -1108,7 +1108,7 @@ def _check_class_target(input, target, weight, probabilities_hint=False):
 # Margin, embedding and likelihood losses, in a file of their own; imported last, as they are
 # built from the functions above.
 from .functional_losses import (  # noqa: E402,F401
-    cosine_embedding_loss, gaussian_nll_loss, hinge_embedding_loss, margin_ranking_loss,
+    cosine_embedding_loss, ctc_loss, gaussian_nll_loss, hinge_embedding_loss, margin_ranking_loss,
     multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, poisson_nll_loss,
     soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
 )

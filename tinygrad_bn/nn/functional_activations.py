@@ -144,6 +144,9 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
     return _maybe_inplace(input, kept, inplace)
 
 
+_threshold = threshold  # for threshold_, whose argument of PyTorch's name hides the function
+
+
 def hardshrink(input: Tensor, lambd: float = 0.5) -> Tensor:
     """``x`` where ``|x| > lambd``, else 0 (``[-lambd, lambd]`` inclusive, as PyTorch)."""
     _floating_only(input, "hardshrink_cpu")
@@ -197,9 +200,36 @@ def rrelu(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3, trainin
     slope drawn uniformly from ``[lower, upper)`` (from tinygrad_bn's generator, so not
     PyTorch's numbers; a draw is made for every element, PyTorch draws only for the negative
     ones); otherwise ``leaky_relu`` with the mean slope ``(lower + upper) / 2``."""
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     _floating_only(input, "rrelu_with_noise_cpu")
     if not training:
         from .functional import leaky_relu
         return leaky_relu(input, (lower + upper) / 2, inplace)
     slopes = rand_like(input.detach()) * (upper - lower) + lower
     return _maybe_inplace(input, where(input <= 0, input * slopes, input), inplace)
+
+
+# The in-place forms torch has at top level (torch.selu_, ...), as the functions above with
+# inplace=True.
+
+
+def selu_(input: Tensor) -> Tensor:
+    """``selu`` written into ``input``."""
+    return selu(input, inplace=True)
+
+
+def celu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """``celu`` written into ``input``."""
+    return celu(input, alpha, inplace=True)
+
+
+def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
+    """``threshold`` written into ``input``."""
+    return _threshold(input, threshold, value, inplace=True)
+
+
+def rrelu_(input: Tensor, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Tensor:
+    """``rrelu`` written into ``input``."""
+    return rrelu(input, lower, upper, training, inplace=True)

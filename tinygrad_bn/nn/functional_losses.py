@@ -20,11 +20,22 @@ from typing import Callable
 import numpy as np
 
 from .. import dtypes
-from ..autograd import no_grad
+from ..autograd import graph, no_grad
 from ..creation import ones_like
 from ..ops import Derived
 from ..tensor import Tensor, where
-from .functional import _check_reduction, _reduce, logsigmoid, pairwise_distance
+from .functional_activations import logsigmoid
+from .functional_distance import pairwise_distance
+
+
+def _check_reduction(reduction):
+    from .functional import _check_reduction as check  # functional imports this file
+    check(reduction)
+
+
+def _reduce(losses, reduction, divisor):
+    from .functional import _reduce as reduce  # functional imports this file
+    return reduce(losses, reduction, divisor)
 
 
 def legacy_reduction(size_average: bool | None, reduce: bool | None, stacklevel: int = 3) -> str:
@@ -212,7 +223,9 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
     frames, classes = _check_margin_input(input)
     if target.ndim > 1 or target.numel() != frames:
         raise RuntimeError(
-            f"inconsistent target size, expected {frames} but got {list(target.shape)}")
+            f"multi_margin_loss: target tensor should be 1-D with size equal to the number of "
+            f"input samples (batch size). Expected target size [{frames}], but got "
+            f"{list(target.shape)}. Input has shape {list(input.shape)}.")
     if weight is not None and weight.numel() != classes:
         raise RuntimeError(
             f"inconsistent weight size, expected {classes} but got {list(weight.shape)}")
@@ -221,7 +234,7 @@ def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float =
                            f"{dtypes.scalar_type_name(target.dtype)}")
     rows, labels = input.reshape(frames, classes), target.reshape(frames)
     others = Derived.apply(labels, function=_not_label, keywords={"classes": classes})
-    picked = rows[Tensor(np.arange(frames)), labels].reshape(frames, 1)
+    picked = rows[np.arange(frames), labels].reshape(frames, 1)
     hinge = margin - picked + rows
     hinge = where(others & (hinge > 0), hinge if p == 1 else hinge * hinge, 0.0)
     if weight is not None:
@@ -236,13 +249,13 @@ def _label_counts(target):
     """``(N, C)`` counts of each class among each row's labels (those before its first -1,
     PyTorch's convention for ``multilabel_margin_loss``), after PyTorch's range check."""
     frames, classes = target.shape
+    if target.size and (target.min() < -1 or target.max() >= classes):
+        raise RuntimeError("argument #2 'target' is out of range")
     counts = np.zeros((frames, classes), dtype=np.int64)
     for row, labels in enumerate(target):
         for label in labels:
             if label < 0:
                 break
-            if label >= classes:
-                raise RuntimeError(f"target index is out of range")
             counts[row, label] += 1
     return counts
 
@@ -261,6 +274,9 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: bool | N
     if not consistent:
         raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of size: "
                            f"{list(input.shape)}")
+    if target.dtype != dtypes.int64:
+        raise RuntimeError(f"expected scalar type Long but found "
+                           f"{dtypes.scalar_type_name(target.dtype)}")
     rows = input.reshape(frames, classes)
     counts = Derived.apply(target.reshape(frames, classes), function=_label_counts)
     labelled = counts > 0
@@ -325,3 +341,92 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var: Tensor | float, full: 
 
 def _size(tensor):
     return f"torch.Size({list(tensor.shape)})"
+
+
+def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
+             reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
+    """Connectionist temporal classification (Graves et al. 2006): ``-log p(target | input)``
+    summed over every alignment of the target to the ``T`` steps of ``log_probs`` ``(T, N, C)``
+    (or ``(T, C)``), with ``blank`` between labels and repeats. ``targets`` are ``(N, S)``
+    padded or the ``N`` sequences concatenated; the lengths are tensors or lists. ``"mean"``
+    divides each loss by its target length (at least 1), then averages over the batch;
+    ``zero_infinity`` replaces an impossible alignment's infinite loss (and its gradient) by 0.
+
+    The forward recursion runs in probability space, rescaled to sum 1 at each step (Graves's
+    own scaling, so nothing underflows) and in float64, so that autograd's gradient has no
+    ``0 * inf`` from ``-inf`` log-probabilities of unreachable states. PyTorch's gradient with
+    respect to ``log_probs`` is that of logits through ``log_softmax``: ``exp(log_probs)`` more
+    than the derivative of the loss (LossCTC.cpp); a zero-valued term adds it here too."""
+    _check_reduction(reduction)
+    graph.untraceable("ctc_loss reads its targets and lengths in Python")
+    batched = log_probs.ndim == 3
+    if not batched:
+        log_probs = log_probs.unsqueeze(1)
+    steps, batch, classes = log_probs.shape
+    input_lengths = _lengths(input_lengths, batch)
+    target_lengths = _lengths(target_lengths, batch)
+    labels = targets.detach().numpy().astype(np.int64)
+    if labels.ndim == 1 and batched:  # the sequences concatenated: padded here
+        offsets = np.concatenate([[0], np.cumsum(target_lengths)])
+        padded = np.full((batch, max(int(target_lengths.max(initial=0)), 1)), blank, np.int64)
+        for n in range(batch):
+            padded[n, :target_lengths[n]] = labels[offsets[n]:offsets[n + 1]]
+        labels = padded
+    labels = labels.reshape(batch, -1)
+    length = 2 * labels.shape[1] + 1
+    extended = np.full((batch, length), blank, np.int64)
+    extended[:, 1::2] = labels
+    skip = np.zeros((batch, length), bool)
+    skip[:, 2:] = (extended[:, 2:] != blank) & (extended[:, 2:] != extended[:, :-2])
+    wide = log_probs.to(dtypes.float64)
+    emissions = wide.permute(1, 0, 2)[np.arange(batch)[:, None, None],
+                                      np.arange(steps)[None, :, None],
+                                      extended[:, None, :]].exp()  # (N, T, L)
+    start = np.zeros((batch, length), bool)
+    start[:, 0] = True
+    start[:, 1] = target_lengths > 0
+    alpha = where(Tensor(start), emissions[:, 0], 0.0)
+    log_scale = alpha.sum(1).log()
+    alpha = alpha / alpha.sum(1, keepdim=True)
+    zeros = Tensor(np.zeros((batch, 2)))
+    skip_mask = Tensor(skip)
+    for t in range(1, steps):
+        shifted = _shift(alpha, 1, zeros) + where(skip_mask, _shift(alpha, 2, zeros), 0.0)
+        new = (alpha + shifted) * emissions[:, t]
+        total = new.sum(1, keepdim=True)
+        reachable = total > 0
+        total = where(reachable, total, 1.0)
+        active = Tensor((t < input_lengths)[:, None])
+        alpha = where(active, new / total, alpha)
+        log_scale = log_scale + where(active & reachable, total.log(), 0.0).reshape(batch)
+    ends = np.stack([2 * target_lengths, np.maximum(2 * target_lengths - 1, 0)], 1)
+    final = alpha[np.arange(batch)[:, None], ends]
+    final = where(Tensor(np.stack([np.ones(batch, bool), target_lengths > 0], 1)), final, 0.0)
+    final = final.sum(1)
+    possible = final > 0
+    nll = -(log_scale + where(possible, final, 1.0).log())
+    nll = where(possible, nll, math.inf)
+    counted = Tensor((np.arange(steps)[:, None] < input_lengths[None, :])[:, :, None])
+    softmax_term = where(counted, wide.exp() - wide.exp().detach(), 0.0).sum((0, 2))
+    if zero_infinity:
+        nll = where(possible, nll, 0.0)
+        softmax_term = where(possible, softmax_term, 0.0)
+    nll = (nll + softmax_term).to(log_probs.dtype)
+    if reduction == "mean":
+        return (nll / Tensor(np.maximum(target_lengths, 1)).to(nll.dtype)).mean()
+    if reduction == "sum":
+        return nll.sum()
+    return nll if batched else nll.reshape(())
+
+
+def _lengths(lengths, batch):
+    """Sequence lengths (a tensor, list or tuple) as a NumPy int64 array ``(N,)``."""
+    if isinstance(lengths, Tensor):
+        lengths = lengths.detach().numpy()
+    return np.asarray(lengths, dtype=np.int64).reshape(batch)
+
+
+def _shift(alpha, by, zeros):
+    """``alpha`` moved ``by`` states along dim 1, zeros coming in."""
+    from ..tensor import cat
+    return cat([zeros[:, :by], alpha[:, :-by]], 1)
