@@ -149,6 +149,24 @@ def _string_padding(padding, input, weight, stride, dilation, groups):
     return pads, stride, dilation
 
 
+def _checked_weight_shape(input, weight, groups):
+    """The weight's shape as a list, after PyTorch's checks shared by convolution and
+    transposed convolution (``check_shape_forward``): the weight has the input's number of
+    dims, and its first dim is at least ``groups`` and divisible by it."""
+    shape = list(weight.shape)
+    if weight.ndim != input.ndim:
+        raise RuntimeError(f"Expected {weight.ndim}-dimensional input for {weight.ndim}-"
+                           f"dimensional weight {shape}, but got {input.ndim}-dimensional input "
+                           f"of size {list(input.shape)} instead")
+    if shape[0] < groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
+                           f"dimension 0, but got weight of size {shape} instead")
+    if shape[0] % groups:
+        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
+                           f"at dimension 0, but got weight of size [{shape}] instead")
+    return shape
+
+
 def _checked(input, weight, bias, stride, padding, dilation, groups):
     """PyTorch's checks of ``at::_convolution`` (``check_shape_forward`` and the dtype tests of
     its kernels), in its order; returns ``stride``, ``padding`` (``(before, after)`` per dim;
@@ -171,17 +189,7 @@ def _checked(input, weight, bias, stride, padding, dilation, groups):
         raise RuntimeError("non-positive stride is not supported")
     if any(d < 0 for d in dilation):
         raise RuntimeError("dilation should be greater than zero")
-    shape = list(weight.shape)
-    if weight.ndim != input.ndim:
-        raise RuntimeError(f"Expected {weight.ndim}-dimensional input for {weight.ndim}-"
-                           f"dimensional weight {shape}, but got {input.ndim}-dimensional input "
-                           f"of size {list(input.shape)} instead")
-    if shape[0] < groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
-                           f"dimension 0, but got weight of size {shape} instead")
-    if shape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
-                           f"at dimension 0, but got weight of size [{shape}] instead")
+    shape = _checked_weight_shape(input, weight, groups)
     if input.shape[1] != shape[1] * groups:
         raise RuntimeError(f"Given groups={groups}, weight of size {shape}, expected "
                            f"input{list(input.shape)} to have {shape[1] * groups} channels, but "
@@ -273,17 +281,7 @@ def _convolution_transpose(name, dims, input, weight, bias, stride, padding, out
         raise RuntimeError("non-positive stride is not supported")
     if any(d < 0 for d in dilation):
         raise RuntimeError("dilation should be greater than zero")
-    shape = list(weight.shape)
-    if weight.ndim != input.ndim:
-        raise RuntimeError(f"Expected {weight.ndim}-dimensional input for {weight.ndim}-"
-                           f"dimensional weight {shape}, but got {input.ndim}-dimensional input "
-                           f"of size {list(input.shape)} instead")
-    if shape[0] < groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be at least {groups} at "
-                           f"dimension 0, but got weight of size {shape} instead")
-    if shape[0] % groups:
-        raise RuntimeError(f"Given groups={groups}, expected weight to be divisible by {groups} "
-                           f"at dimension 0, but got weight of size [{shape}] instead")
+    shape = _checked_weight_shape(input, weight, groups)
     if input.shape[1] != shape[0]:
         raise RuntimeError(f"Given transposed=1, weight of size {shape}, expected "
                            f"input{list(input.shape)} to have {shape[0]} channels, but got "
