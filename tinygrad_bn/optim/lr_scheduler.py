@@ -343,11 +343,7 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _cycles_beta1(optimizer)
             if last_epoch == -1:
                 for group, high, low in zip(optimizer.param_groups,
                                             _per_group("max_momentum", optimizer, max_momentum),
@@ -651,11 +647,7 @@ class CyclicLR(LRScheduler):
         self._init_scale_fn()
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _cycles_beta1(optimizer)
             self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
             self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
@@ -843,6 +835,15 @@ def _callable_state(function):
     if function is None or isinstance(function, types.FunctionType):
         return None
     return function.__dict__.copy()
+
+def _cycles_beta1(optimizer):
+    """For ``cycle_momentum`` (OneCycleLR, CyclicLR): whether the momentum that cycles is
+    Adam's ``beta1`` (else SGD's ``momentum``); PyTorch's error when there is neither."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(
+            "optimizer must support momentum or beta1 with `cycle_momentum` option enabled")
+    return "betas" in optimizer.defaults
+
 
 def _per_group(name, optimizer, value):
     """``value`` once per parameter group (a list or tuple must have one entry per group)."""
