@@ -11,6 +11,8 @@ import pytest
 
 import tinygrad_bn as tg
 
+from pytorch_errors import error_tests
+
 # (name, input shape, weight shape, keyword arguments, bias)
 CASES = [
     ("plain", (2, 3, 6, 5), (4, 3, 3, 3), {}, True),
@@ -233,26 +235,7 @@ ERRORS = [
 ]
 
 
-def _call(call, module):
-    import warnings
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        call(module)
-
-
-@pytest.mark.parametrize("name, call, error, message", ERRORS, ids=[e[0] for e in ERRORS])
-def test_error(name, call, error, message):
-    with pytest.raises(error) as info:
-        _call(call, tg)
-    assert str(info.value) == message
-
-
-@pytest.mark.parametrize("name, call, error, message", ERRORS, ids=[e[0] for e in ERRORS])
-def test_pytorch_raises_the_same(name, call, error, message):
-    torch = pytest.importorskip("torch")
-    with pytest.raises(error) as info:
-        _call(call, torch)
-    assert str(info.value).split("\n")[0] == message
+test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
 
 
 def test_weight_dtype_names_both_tensor_types():

@@ -9,6 +9,8 @@ import pytest
 
 import tinygrad_bn as tg
 
+from pytorch_errors import error_tests
+
 # (function name, input shape, positional arguments, keyword arguments)
 CASES = [
     ("max_pool2d", (2, 3, 6, 6), (2,), {}),
@@ -382,19 +384,7 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("name, call, error, message", ERRORS, ids=[e[0] for e in ERRORS])
-def test_error(name, call, error, message):
-    with pytest.raises(error) as info:
-        call(tg)
-    assert str(info.value) == message
-
-
-@pytest.mark.parametrize("name, call, error, message", ERRORS, ids=[e[0] for e in ERRORS])
-def test_pytorch_raises_the_same(name, call, error, message):
-    torch = pytest.importorskip("torch")
-    with pytest.raises(error) as info:
-        call(torch)
-    assert str(info.value).split("\n")[0] == message
+test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
 
 
 # ---------------------------------------------------------------- modules

@@ -20,6 +20,8 @@ import tinygrad_bn as tg
 import tinygrad_bn.nn.utils.rnn  # noqa: F401 - m.nn.utils.rnn below, as torch loads it
 from tinygrad_bn import nn
 
+from pytorch_errors import error_tests
+
 CELLS = [
     ("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu", "bias": False}),
     ("LSTMCell", {}), ("LSTMCell", {"bias": False}), ("GRUCell", {}), ("GRUCell", {"bias": False}),
@@ -512,19 +514,7 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("name, call, error, message", ERRORS, ids=[e[0] for e in ERRORS])
-def test_errors_are_pytorchs(name, call, error, message):
-    with pytest.raises(error) as raised:
-        call(tg)
-    assert str(raised.value) == message
-
-
-@pytest.mark.parametrize("name, call, error, message", ERRORS, ids=[e[0] for e in ERRORS])
-def test_pytorch_raises_the_same(name, call, error, message):
-    torch = pytest.importorskip("torch")
-    with pytest.raises(error) as raised:
-        call(torch)
-    assert str(raised.value) == message
+test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
 
 
 # ---------------------------------------------------------------------- pad_sequence
