@@ -12,6 +12,7 @@ import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
 
 from pytorch_errors import error_tests
+from torch_comparison import assert_matches_torch
 
 BOOL_MASK = np.array([[1, 1, 0, 1, 1], [0, 0, 0, 0, 0], [0, 0, 1, 1, 1]], dtype=bool)
 FLOAT_MASK = np.where(BOOL_MASK, 0.25, -np.inf)
@@ -54,17 +55,7 @@ def test_values_and_gradients_match_pytorch(case, dtype):
     expected = torch.nn.functional.scaled_dot_product_attention(*theirs, attn_mask=their_mask,
                                                                 **keywords)
     out = F.scaled_dot_product_attention(*ours, attn_mask=our_mask, **keywords)
-    assert tuple(out.shape) == tuple(expected.shape) and str(out.dtype) == str(expected.dtype)[6:]
-    tolerance = {np.float64: 1e-12, np.float32: 1e-6, np.float16: 1e-3}[dtype]
-    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=tolerance,
-                               atol=tolerance)
-    if grad:
-        grad_output = np.random.default_rng(1).standard_normal(tuple(out.shape))
-        expected.backward(torch.tensor(grad_output))
-        out.backward(tg.tensor(grad_output))
-        for their, our in zip(theirs, ours):
-            np.testing.assert_allclose(our.grad.numpy(), their.grad.numpy(), rtol=1e-10,
-                                       atol=1e-12)
+    assert_matches_torch(out, expected, ours, theirs, dtype, grad)
 
 
 @pytest.mark.parametrize("case", [0, 1, 2, 3, 5, 6, 7])

@@ -10,6 +10,7 @@ import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
 
 from pytorch_errors import error_tests
+from torch_comparison import assert_matches_torch
 
 CASES = [
     ("normalize", [(2, 3, 4)], {}),
@@ -44,17 +45,7 @@ def test_values_and_gradients_match_pytorch(case, dtype):
     ours = [tg.tensor(a, requires_grad=grad) for a in arrays]
     expected = getattr(torch.nn.functional, name)(*theirs, **keywords)
     out = getattr(F, name)(*ours, **keywords)
-    assert tuple(out.shape) == tuple(expected.shape) and str(out.dtype) == str(expected.dtype)[6:]
-    tolerance = {np.float64: 1e-12, np.float32: 1e-6, np.float16: 1e-3}[dtype]
-    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=tolerance,
-                               atol=tolerance)
-    if grad:
-        grad_output = np.random.default_rng(1).standard_normal(tuple(out.shape))
-        expected.backward(torch.tensor(grad_output))
-        out.backward(tg.tensor(grad_output))
-        for their, our in zip(theirs, ours):
-            np.testing.assert_allclose(our.grad.numpy(), their.grad.numpy(), rtol=1e-10,
-                                       atol=1e-12)
+    assert_matches_torch(out, expected, ours, theirs, dtype, grad)
 
 
 @pytest.mark.parametrize("case", [0, 1, 2, 4, 5, 6, 7, 9, 10, 11])

@@ -9,6 +9,7 @@ import tinygrad_bn as tg
 import tinygrad_bn.nn.functional as F
 
 from pytorch_errors import error_tests
+from torch_comparison import assert_matches_torch
 
 # (function, input shape, positional arguments after the input (shapes become tensors), keywords)
 CASES = [
@@ -49,18 +50,8 @@ def test_values_and_gradients_match_pytorch(case, dtype):
     grad = dtype == np.float64
     expected, theirs = _call(torch, case, dtype, grad)
     out, ours = _call(tg, case, dtype, grad)
-    assert tuple(out.shape) == tuple(expected.shape) and str(out.dtype) == str(expected.dtype)[6:]
     tolerance = {np.float64: 1e-12, np.float32: 1e-5, np.float16: 2e-3}[dtype]
-    np.testing.assert_allclose(out.detach().numpy().astype(np.float64),
-                               expected.detach().numpy().astype(np.float64), rtol=tolerance,
-                               atol=tolerance)
-    if grad and out.numel():
-        grad_output = np.random.default_rng(1).standard_normal(tuple(out.shape))
-        expected.backward(torch.tensor(grad_output))
-        out.backward(tg.tensor(grad_output))
-        for their, our in zip(theirs, ours):
-            np.testing.assert_allclose(our.grad.numpy(), their.grad.numpy(), rtol=1e-9,
-                                       atol=1e-11)
+    assert_matches_torch(out, expected, ours, theirs, dtype, grad, tolerance, (1e-9, 1e-11))
 
 
 @pytest.mark.parametrize("case", [0, 1, 2, 4, 5, 6, 7])
