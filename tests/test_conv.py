@@ -1,6 +1,6 @@
-"""Convolution: ``F.conv1d``/``F.conv2d`` and ``nn.Conv1d``/``nn.Conv2d``. One table of cases
-(stride, padding, dilation, groups, non-square kernels, batch 1, one channel, unbatched
-input), each gradient-checked in float64 against finite differences and compared with
+"""Convolution: ``F.conv1d``/``conv2d``/``conv3d`` and ``nn.Conv1d``/``Conv2d``/``Conv3d``. One
+table of cases (stride, padding, dilation, groups, non-square kernels, batch 1, one channel,
+unbatched input), each gradient-checked in float64 against finite differences and compared with
 PyTorch (values and gradients) when it is installed; every error message, and the modules'
 initialisation, ``extra_repr`` and padding modes."""
 
@@ -41,13 +41,16 @@ CASES = [
                                                   "dilation": 2}, True),
     ("1d_same", (2, 2, 7), (2, 1, 4), {"padding": "same", "groups": 2, "dilation": 2}, True),
     ("1d_unbatched", (3, 6), (2, 3, 2), {}, False),
+    ("3d", (2, 2, 4, 5, 4), (3, 2, 2, 3, 2), {"stride": (1, 2, 1), "padding": 1}, True),
+    ("3d_groups_same", (1, 4, 4, 4, 5), (2, 2, 2, 3, 2), {"padding": "same", "groups": 2},
+     True),
+    ("3d_unbatched", (2, 4, 4, 4), (3, 2, 2, 2, 2), {"dilation": (1, 2, 1)}, False),
 ]
 IDS = [case[0] for case in CASES]
 
 
 def _function(module, weight_shape):
-    return module.nn.functional.conv1d if len(weight_shape) == 3 else \
-        module.nn.functional.conv2d
+    return getattr(module.nn.functional, f"conv{len(weight_shape) - 2}d")
 
 
 def _arrays(input_shape, weight_shape, bias, dtype=np.float64, seed=0):

@@ -490,6 +490,11 @@ XFAILS = {
     'matmul': {
         'precision': 'float32:13',
     },
+    # float32 sums over 3-D windows (padding='same', even kernels): checked against the float64
+    # convolution, PyTorch's result is 6.6e-5 off and ours 4.0e-5; the two differ by 4.6e-5
+    'nn.functional.conv3d': {
+        'silent value': 'float32:12-13',
+    },
     # training=True: the slopes are draws from tinygrad_bn's generator, not PyTorch's
     'nn.functional.rrelu': {
         'silent value': 'float32:0,2 float64:0,2',

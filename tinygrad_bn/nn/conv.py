@@ -55,6 +55,15 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: In
     return _convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: IntOrTuple = 1,
+           padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1, groups: int = 1) -> Tensor:
+    """3-D cross-correlation, PyTorch's ``F.conv3d``: ``input`` ``(N, C_in, D, H, W)`` or
+    unbatched ``(C_in, D, H, W)``, ``weight`` ``(C_out, C_in / groups, kD, kH, kW)``, ``bias``
+    ``(C_out,)``; ``stride``, ``padding`` and ``dilation`` an int or a triple. See ``conv2d``
+    and ``ops.Convolution`` (the same op, three spatial dims)."""
+    return _convolution("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
 def _convolution(name, dims, input, weight, bias, stride, padding, dilation, groups):
     for position, (argument, value) in enumerate((("input", input), ("weight", weight)), 1):
         if not isinstance(value, Tensor):
@@ -458,6 +467,16 @@ class Conv2d(_ConvNd):
 
     _dims = 2
     _function = staticmethod(conv2d)
+
+
+class Conv3d(_ConvNd):
+    """3-D convolution layer (PyTorch's ``nn.Conv3d``): input ``(N, C_in, D, H, W)`` or
+    ``(C_in, D, H, W)``, ``weight`` ``(out_channels, in_channels / groups, kD, kH, kW)``,
+    ``bias`` ``(out_channels,)``. Arguments, defaults, initialisation and ``extra_repr`` as
+    ``Conv2d``."""
+
+    _dims = 3
+    _function = staticmethod(conv3d)
 
 
 class _ConvTransposeNd(_ConvNd):

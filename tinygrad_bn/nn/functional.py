@@ -30,7 +30,7 @@ from ..tensor import Tensor, constant_tensor, in_opmath, qualified_type_name, wh
 
 # Convolution and pooling are functions of nn.functional in PyTorch; they live in their own files.
 from .conv import (  # noqa: E402,F401
-    conv1d, conv2d, conv_transpose1d, conv_transpose2d,
+    conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
 )
 from .pooling import (  # noqa: E402,F401
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
