@@ -390,3 +390,20 @@ def test_cdist_gradients_at_ties_and_zeros_are_pytorchs(p):
         grads.append((x1.grad.numpy(), x2.grad.numpy()))
     assert np.allclose(grads[0][0], grads[1][0])
     assert np.allclose(grads[0][1], grads[1][1])
+
+
+def test_functions_tensors_have_as_methods_in_pytorch_are_methods_here_too():
+    """Every function of ``tinygrad_bn`` that PyTorch also offers as a ``Tensor`` method is a
+    ``Tensor`` method here (``x.where(mask, y)``, ``x.histogram(3)``, ``x.hardshrink()``,
+    ``x.prelu(w)`` were missing)."""
+    x = tg.tensor([[-1.0, 2.0], [0.5, -0.2]], dtype=tg.float64)
+    assert x.where(x > 0, 7).tolist() == [[7.0, 2.0], [0.5, 7.0]]
+    assert x.hardshrink(0.3).tolist() == [[-1.0, 2.0], [0.5, 0.0]]
+    assert x.prelu(tg.tensor([0.25], dtype=tg.float64)).tolist() == [[-0.25, 2.0], [0.5, -0.05]]
+    hist, edges = x.histogram(3)
+    assert hist.tolist() == [2.0, 1.0, 1.0] and edges.tolist() == [-1.0, 0.0, 1.0, 2.0]
+    torch = pytest.importorskip("torch")
+    ours = {name for name in dir(tg) if not name.startswith("_")}
+    missing = sorted(name for name in dir(torch.Tensor) if not name.startswith("_")
+                     and name in ours and not hasattr(tg.Tensor, name))
+    assert missing == []

@@ -140,6 +140,11 @@ class ComparisonMethods:
         _tensor_argument(other, "allclose", "other", 2)
         return bool(self.isclose(other, rtol, atol, equal_nan).all())
 
+    def where(self, condition: Tensor, other: Tensor | Number) -> Tensor:
+        """``where(condition, self, other)``: this tensor's values where ``condition`` holds,
+        ``other``'s elsewhere (PyTorch's ``Tensor.where``)."""
+        return where(condition, self, other)
+
     def equal(self, other: Tensor) -> _bool:
         """Whether ``other`` has the same shape and the same values, as a Python bool (read
         from the values: a jit capture refuses it)."""

@@ -243,6 +243,19 @@ class ElementwiseMethods:
         unchanged, as in PyTorch); the gradient is zero."""
         return self._stepwise(Sign)
 
+    def hardshrink(self, lambd: _float = 0.5) -> Tensor:
+        """``self`` where ``|self| > lambd``, else 0 (see ``nn.functional.hardshrink``)."""
+        from ..nn.functional_activations import hardshrink  # nn builds on the tensor: a layer up
+
+        return hardshrink(self, lambd)
+
+    def prelu(self, weight: Tensor) -> Tensor:
+        """``max(0, self) + weight * min(0, self)``, ``weight`` per channel (dim 1) or one value
+        (see ``nn.functional.prelu``)."""
+        from ..nn.functional_activations import prelu  # nn builds on the tensor: a layer up
+
+        return prelu(self, weight)
+
     def relu(self) -> Tensor:
         """``max(self, 0)``, elementwise, same shape and dtype. The gradient is 1 where ``self >
         0`` and 0 elsewhere (including at 0, as in PyTorch). Bool tensors raise, as in PyTorch."""

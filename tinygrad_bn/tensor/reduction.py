@@ -461,6 +461,13 @@ class ReductionMethods:
 
         return histc(self, bins, min, max)
 
+    def histogram(self, bins: _int | Tensor = 100, *, range: tuple[float, float] | None = None,
+                  weight: Tensor | None = None, density: _bool = False):
+        """``(hist, bin_edges)`` (see ``tinygrad_bn.counting.histogram``)."""
+        from ..counting import histogram  # counting builds on the tensor: a layer up
+
+        return histogram(self, bins, range=range, weight=weight, density=density)
+
     # ------------------------------------------------------------------ running sums and extremes
 
     def cumsum(self, dim: _int, *, dtype: DTypeLike | None = None) -> Tensor:
