@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import tinygrad_bn as tg
+import tinygrad_bn.nn.functional as F
 
 _rng = np.random.default_rng(0)
 
@@ -407,3 +408,23 @@ def test_functions_tensors_have_as_methods_in_pytorch_are_methods_here_too():
     missing = sorted(name for name in dir(torch.Tensor) if not name.startswith("_")
                      and name in ours and not hasattr(tg.Tensor, name))
     assert missing == []
+
+
+@pytest.mark.parametrize("name, arguments", [
+    ("relu_", ()), ("elu_", (0.5,)), ("leaky_relu_", (0.2,)), ("hardtanh_", (-1.0, 1.0)),
+    ("celu_", (0.7,)), ("selu_", ()), ("threshold_", (0.1, 9.0)), ("rrelu_", ())])
+def test_functional_in_place_activations_write_into_their_input(name, arguments):
+    """``F.relu_``, ``F.elu_``, ... (and ``F.relu(x, inplace=True)``) return their input with
+    the activation written into it, the values of the out-of-place function (``rrelu_`` in
+    eval mode, its default)."""
+    values = np.array([-1.5, -0.2, 0.0, 0.7, 2.5])
+    x = tg.tensor(values)
+    assert getattr(F, name)(x, *arguments) is x
+    expected = getattr(F, name.rstrip("_"))(tg.tensor(values), *arguments)
+    np.testing.assert_array_equal(x.numpy(), expected.numpy())
+    y = tg.tensor(values)
+    assert F.relu(y, inplace=True) is y and y.tolist() == [0.0, 0.0, 0.0, 0.7, 2.5]
+    torch = pytest.importorskip("torch")
+    theirs = torch.tensor(values)
+    getattr(torch.nn.functional, name)(theirs, *arguments)
+    np.testing.assert_allclose(x.numpy(), theirs.numpy(), rtol=1e-15, atol=0)

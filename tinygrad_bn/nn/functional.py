@@ -58,8 +58,8 @@ from .functional_upsampling import (  # noqa: F401
 
 # Activations beyond the common ones below, and the margin, embedding and likelihood losses.
 from .functional_activations import (  # noqa: F401
-    celu, glu, hardshrink, hardsigmoid, hardswish, logsigmoid, mish, prelu, rrelu, selu, softmin,
-    softshrink, softsign, tanhshrink, threshold,
+    celu, celu_, glu, hardshrink, hardsigmoid, hardswish, logsigmoid, mish, prelu, rrelu, rrelu_,
+    selu, selu_, softmin, softshrink, softsign, tanhshrink, threshold, threshold_,
 )
 
 REDUCTIONS = ("none", "mean", "sum")
@@ -102,10 +102,15 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     return Linear.apply(input, weight, bias)
 
 
-def relu(input: Tensor) -> Tensor:
-    """``max(input, 0)`` elementwise, same shape and dtype (``input.relu()``); the gradient at 0 is
-    0, as in PyTorch."""
-    return input.relu()
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """``max(input, 0)`` elementwise, same shape and dtype (``input.relu()``, with ``inplace``
+    ``input.relu_()``); the gradient at 0 is 0, as in PyTorch."""
+    return input.relu_() if inplace else input.relu()
+
+
+def relu_(input: Tensor) -> Tensor:
+    """``relu`` written into ``input`` (``input.relu_()``)."""
+    return input.relu_()
 
 
 def _floating_only(input, kernel):
@@ -121,6 +126,11 @@ def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = Fals
     _floating_only(input, "leaky_relu_cpu")
     return _maybe_inplace(input, in_opmath(_leaky_relu, input, negative_slope=negative_slope),
                           inplace)
+
+
+def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
+    """``leaky_relu`` written into ``input``."""
+    return leaky_relu(input, negative_slope, inplace=True)
 
 
 def _leaky_relu(input, negative_slope):
@@ -147,6 +157,16 @@ def hardtanh(input: Tensor, min_val: float = -1.0, max_val: float = 1.0,
     inside = (input > min_val) & (input < max_val)
     return _maybe_inplace(input, where(inside, input, input.detach().clamp(min_val, max_val)),
                           inplace)
+
+
+def hardtanh_(input: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
+    """``hardtanh`` written into ``input``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def elu_(input: Tensor, alpha: float = 1.0) -> Tensor:
+    """``elu`` written into ``input``."""
+    return elu(input, alpha, inplace=True)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
