@@ -410,6 +410,21 @@ def test_functions_tensors_have_as_methods_in_pytorch_are_methods_here_too():
     assert missing == []
 
 
+def test_in_place_methods_pytorch_also_has_as_functions_are_functions_here_too():
+    """``torch.relu_(x)``, ``torch.clamp_(x, -1, 1)``, ``torch.fill_(x, 5)``...: the in-place
+    methods PyTorch also offers at top level are ``tinygrad_bn`` functions, the methods
+    themselves (they write into their first argument and return it)."""
+    x = tg.tensor([-1.0, 0.5])
+    assert tg.relu_(x) is x and x.tolist() == [0.0, 0.5]
+    assert tg.clamp_(tg.tensor([3.0, -3.0]), -1, 1).tolist() == [1.0, -1.0]
+    assert tg.fill_(tg.zeros(2), 5).tolist() == [5.0, 5.0]
+    torch = pytest.importorskip("torch")
+    methods = {name for name in dir(tg.Tensor) if not name.startswith("_")}
+    missing = sorted(name for name in dir(torch) if name.endswith("_") and not name.startswith("_")
+                     and name in methods and not hasattr(tg, name))
+    assert missing == []
+
+
 @pytest.mark.parametrize("name, arguments", [
     ("relu_", ()), ("elu_", (0.5,)), ("leaky_relu_", (0.2,)), ("hardtanh_", (-1.0, 1.0)),
     ("celu_", (0.7,)), ("selu_", ()), ("threshold_", (0.1, 9.0)), ("rrelu_", ())])

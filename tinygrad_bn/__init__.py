@@ -251,6 +251,49 @@ column_stack = _out.with_out(column_stack, dtype=_out.CAT, overlap="any")
 
 __version__ = "0.1.0"
 
+# In-place forms PyTorch also has as functions (torch.relu_(x) is x.relu_()).
+abs_ = Tensor.abs_
+acos_ = Tensor.acos_
+arccos_ = Tensor.arccos_
+arcsin_ = Tensor.arcsin_
+arctan_ = Tensor.arctan_
+asin_ = Tensor.asin_
+atan_ = Tensor.atan_
+ceil_ = Tensor.ceil_
+clamp_ = Tensor.clamp_
+clamp_max_ = Tensor.clamp_max_
+clamp_min_ = Tensor.clamp_min_
+clip_ = Tensor.clip_
+cos_ = Tensor.cos_
+cosh_ = Tensor.cosh_
+detach_ = Tensor.detach_
+erf_ = Tensor.erf_
+exp_ = Tensor.exp_
+expm1_ = Tensor.expm1_
+fill_ = Tensor.fill_
+floor_ = Tensor.floor_
+frac_ = Tensor.frac_
+log10_ = Tensor.log10_
+log1p_ = Tensor.log1p_
+log2_ = Tensor.log2_
+log_ = Tensor.log_
+logit_ = Tensor.logit_
+nan_to_num_ = Tensor.nan_to_num_
+neg_ = Tensor.neg_
+relu_ = Tensor.relu_
+round_ = Tensor.round_
+rsqrt_ = Tensor.rsqrt_
+sigmoid_ = Tensor.sigmoid_
+sin_ = Tensor.sin_
+sinc_ = Tensor.sinc_
+sinh_ = Tensor.sinh_
+sqrt_ = Tensor.sqrt_
+square_ = Tensor.square_
+tan_ = Tensor.tan_
+tanh_ = Tensor.tanh_
+trunc_ = Tensor.trunc_
+xlogy_ = Tensor.xlogy_
+
 # The activations torch has at top level as well as in nn.functional (torch.selu, torch.celu_).
 from .nn.functional_activations import (  # noqa: E402
     celu, celu_, hardshrink, prelu, rrelu, rrelu_, selu, selu_, threshold, threshold_,
