@@ -119,3 +119,79 @@ def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot initialisation: N(0, std**2) with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     fan_in, fan_out = _fans(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
+
+
+def _normal_cdf(x):
+    return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
+
+
+@no_grad()
+def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
+    """Fill ``tensor`` with draws from N(mean, std**2) truncated to ``[a, b]``, by PyTorch's
+    method: uniform draws on ``[2 Phi((a - mean) / std) - 1, 2 Phi((b - mean) / std) - 1]``
+    (``Phi`` the standard normal CDF) mapped through ``erfinv``, scaled by ``std sqrt 2``,
+    shifted by ``mean`` and clamped to ``[a, b]``. PyTorch warns when ``mean`` lies more than 2
+    ``std`` outside ``[a, b]`` (the distribution is then poorly approximated)."""
+    if (mean < a - 2 * std) or (mean > b + 2 * std):
+        warnings.warn("mean is more than 2 std from [a, b] in nn.init.trunc_normal_. "
+                      "The distribution of values may be incorrect.", stacklevel=3)
+    low, high = _normal_cdf((a - mean) / std), _normal_cdf((b - mean) / std)
+    tensor.uniform_(2 * low - 1, 2 * high - 1, generator=generator)
+    tensor.erfinv_()
+    tensor.mul_(std * math.sqrt(2.0))
+    tensor.add_(mean)
+    return tensor.clamp_(min=a, max=b)
+
+
+@no_grad()
+def orthogonal_(tensor, gain=1.0, generator=None):
+    """Fill ``tensor`` (at least 2-D, seen as ``(rows, the product of the other dims)``) with a
+    (semi-)orthogonal matrix times ``gain``, as PyTorch's (Saxe et al. 2013): the Q of the QR
+    decomposition of a standard normal matrix (transposed first when it has fewer rows than
+    columns), its columns' signs made those of R's diagonal, so that Q is uniformly
+    distributed."""
+    if tensor.ndim < 2:
+        raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor.numel() == 0:
+        return tensor  # no-op
+    rows = tensor.shape[0]
+    columns = tensor.numel() // rows
+    flattened = tensor.new_empty((rows, columns)).normal_(0, 1, generator=generator)
+    matrix = flattened.numpy().astype(np.float64)
+    if rows < columns:
+        matrix = matrix.T
+    q, r = np.linalg.qr(matrix)
+    q = q * np.sign(np.diag(r))
+    if rows < columns:
+        q = q.T
+    tensor.copy_(tensor.new_tensor(q.reshape(tensor.shape)))
+    return tensor.mul_(gain)
+
+
+@no_grad()
+def eye_(tensor):
+    """Fill the 2-D ``tensor`` with the identity matrix (ones on the diagonal, zeros elsewhere,
+    for a rectangular one too), PyTorch's ``eye_``."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    return tensor.copy_(tensor.new_tensor(np.eye(*tensor.shape)))
+
+
+@no_grad()
+def dirac_(tensor, groups=1):
+    """Fill the 3-, 4- or 5-D convolution weight ``tensor`` with the Dirac delta, so that the
+    convolution keeps its input's channels (in each of ``groups`` groups: output channel ``i``
+    of a group copies its input channel ``i``), PyTorch's ``dirac_``."""
+    dims = tensor.ndim
+    if dims not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    sizes = tensor.shape
+    if sizes[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per_group = sizes[0] // groups
+    smallest = min(out_per_group, sizes[1])
+    weights = np.zeros(sizes)
+    for group in range(groups):
+        for d in range(smallest):
+            weights[(group * out_per_group + d, d) + tuple(s // 2 for s in sizes[2:])] = 1
+    return tensor.copy_(tensor.new_tensor(weights))

@@ -24,8 +24,8 @@ from .allocator import keep_freed_memory
 keep_freed_memory()  # see allocator.py: a training step's arrays reuse the last step's memory
 
 from .elementwise import (
-    Abs, Acos, Add, Asin, Atan, Atan2, Cast, Ceil, Clamp, Cos, Cosh, Div, Erf, Exp, Expm1, Floor,
-    Fmod, GELU, Hypot, Lerp, Log, Log1p, Log2, Log10, LogAddExp, Logit, Maximum, Minimum, Mul, Neg,
+    Abs, Acos, Add, Asin, Atan, Atan2, Cast, Ceil, Clamp, Cos, Cosh, Div, Erf, Erfinv, Exp, Expm1,
+    Floor, Fmod, GELU, Hypot, Lerp, Log, Log1p, Log2, Log10, LogAddExp, Logit, Maximum, Minimum, Mul, Neg,
     Pow, ReLU, Remainder, Round, RoundedDiv, Rsqrt, Sigmoid, Sign, Sin, Sinh, Sqrt, Sub, Tan, Tanh,
     Trunc, Where, XLogY,
 )
@@ -47,8 +47,8 @@ from .reduce import (
 __all__ = [
     "Abs", "Acos", "Add", "Asin", "Atan", "Atan2", "BatchNorm", "Cast", "Cat", "Ceil", "Clamp",
     "Clone", "Cos", "Cosh", "CrossEntropy", "Cumprod", "Cumsum", "Derived", "Diag", "Diagonal",
-    "Div", "Einsum", "Embedding", "Erf", "Exp", "Expand", "Expm1", "Flip", "Floor", "Fmod",
-    "Gather", "GELU", "GetItem", "GRUSequence", "Hypot", "IndexAdd", "IndexSelect",
+    "Div", "Einsum", "Embedding", "Erf", "Erfinv", "Exp", "Expand", "Expm1", "Flip", "Floor",
+    "Fmod", "Gather", "GELU", "GetItem", "GRUSequence", "Hypot", "IndexAdd", "IndexSelect",
     "LayerNorm", "Lerp", "Linear", "Log", "Log10", "Log1p", "Log2", "LogAddExp", "Logit",
     "LogSoftmax", "LogSumExp", "LSTMSequence", "MatMul", "Max", "Maximum", "Mean", "Min",
     "Minimum", "Mul", "Neg", "Norm", "Permute", "Pow", "Prod", "ReLU", "Remainder", "Repeat",

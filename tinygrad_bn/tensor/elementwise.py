@@ -14,7 +14,7 @@ import numpy as np
 from .. import dtypes
 from ..dtypes import Number
 from ..ops import (
-    Abs, Acos, Asin, Atan, Atan2, Ceil, Clamp, Clone, Cos, Cosh, Derived, Erf, Exp, Expm1,
+    Abs, Acos, Asin, Atan, Atan2, Ceil, Clamp, Clone, Cos, Cosh, Derived, Erf, Erfinv, Exp, Expm1,
     Floor, Hypot, Log, Log1p, Log2, Log10, LogAddExp, Logit, Maximum, Minimum, ReLU, Round, Rsqrt,
     Sigmoid, Sign, Sin, Sinh, Sqrt, Tan, Tanh, Trunc, XLogY,
 )
@@ -96,6 +96,11 @@ class ElementwiseMethods:
     def erf(self) -> Tensor:
         """The error function (as ``math.erf``, elementwise)."""
         return Erf.apply(self._floating())
+
+    def erfinv(self) -> Tensor:
+        """The inverse error function, elementwise: ``erf(erfinv(x)) = x`` on ``(-1, 1)``,
+        ``+-inf`` at ``+-1``, nan beyond (see ``ops.Erfinv``)."""
+        return Erfinv.apply(self._floating())
 
     def tan(self) -> Tensor:
         """``tan(self)`` in radians, elementwise, same shape; integer and bool inputs give the

@@ -94,6 +94,10 @@ class InPlaceFormsMethods:
         """In-place ``erf``."""
         return self._write(Tensor.erf)
 
+    def erfinv_(self) -> Tensor:
+        """In-place ``erfinv``."""
+        return self._write(Tensor.erfinv)
+
     def logit_(self, eps: _float | None = None) -> Tensor:
         """In-place ``logit``: ``log(p / (1 - p))``, ``p`` clamped to ``[eps, 1 - eps]`` when
         ``eps`` is given."""
