@@ -130,6 +130,35 @@ def test_clipping_an_infinite_gradient_gives_nan_without_a_warning(norm_type):
     assert np.isnan(p.grad[0].item()) and p.grad[1].item() == 0.0
 
 
+@pytest.mark.parametrize("norm_type", [2.0, 1, float("inf")])
+def test_total_norm_then_clipping_is_clip_grad_norm(norm_type):
+    """``get_total_norm`` of the gradients and ``clip_grads_with_norm_`` with it (PyTorch 2.6's
+    split of ``clip_grad_norm_``) give ``clip_grad_norm_``'s norm and gradients, bit for bit;
+    the norm of no tensors is 0 and clipping no parameters does nothing."""
+    runs = []
+    for split in (False, True):
+        tg.manual_seed(0)
+        layer = tg.nn.Linear(4, 3)
+        layer(tg.randn(5, 4)).pow(2).sum().backward()
+        params = list(layer.parameters())
+        if split:
+            total = tg.nn.utils.get_total_norm([p.grad for p in params], norm_type)
+            tg.nn.utils.clip_grads_with_norm_(params, 0.5, total)
+        else:
+            total = tg.nn.utils.clip_grad_norm_(params, 0.5, norm_type)
+        runs.append((total.item(), [p.grad.numpy().copy() for p in params]))
+    assert runs[0][0] == runs[1][0]
+    for a, b in zip(runs[0][1], runs[1][1]):
+        np.testing.assert_array_equal(a, b)
+    assert tg.nn.utils.get_total_norm([]).item() == 0.0
+    assert tg.nn.utils.get_total_norm(tg.tensor([3.0, 4.0])).item() == 5.0
+    assert tg.nn.utils.clip_grads_with_norm_([], 1.0, tg.tensor(5.0)) is None
+    p = tg.nn.Parameter(tg.tensor([3.0, 4.0]))
+    p.grad = tg.tensor([3.0, 4.0])
+    tg.nn.utils.clip_grads_with_norm_([p], 1.0, tg.tensor(5.0))
+    np.testing.assert_allclose(p.grad.numpy(), [0.6, 0.8], rtol=1e-6)
+
+
 def test_vector_to_parameters_round_trip():
     layer = tg.nn.Linear(2, 2)
     vector = tg.nn.utils.parameters_to_vector(layer.parameters()).detach() * 0 + 3

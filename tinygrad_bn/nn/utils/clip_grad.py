@@ -1,4 +1,5 @@
-"""Gradient clipping, as ``torch.nn.utils.clip_grad_norm_`` and ``clip_grad_value_``."""
+"""Gradient clipping, as ``torch.nn.utils.clip_grad_norm_`` (``get_total_norm`` then
+``clip_grads_with_norm_``) and ``clip_grad_value_``."""
 
 import math
 
@@ -18,25 +19,47 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     """Scale all gradients together so that their joint ``norm_type``-norm (the norm of the
     per-parameter norms) is at most ``max_norm``: each is multiplied by
     ``min(1, max_norm / (total_norm + 1e-6))``. Returns the total norm before clipping, as a
-    0-d tensor."""
+    0-d tensor. (``get_total_norm`` of the gradients, then ``clip_grads_with_norm_``, as in
+    PyTorch.)"""
     params = _with_grads(parameters)
-    if not params:
+    total = get_total_norm([p.grad for p in params], norm_type, error_if_nonfinite)
+    clip_grads_with_norm_(params, max_norm, total)
+    return total
+
+
+@replayable
+def get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """The ``norm_type``-norm of the per-tensor norms of ``tensors`` (a tensor or an iterable
+    of them, usually gradients), as a 0-d tensor of their dtype (0 for none). With
+    ``error_if_nonfinite`` a nan or infinite total raises PyTorch's error."""
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    if not tensors:
         return Tensor(0.0)
     norm_type = float(norm_type)
     if norm_type == math.inf:
-        norms = [np.abs(p.grad._array).max() for p in params]
-        total = max(norms)
+        total = max(np.abs(t._array).max() for t in tensors)
     else:
-        norms = [np.linalg.norm(p.grad._array.ravel(), norm_type) for p in params]
+        norms = [np.linalg.norm(t._array.ravel(), norm_type) for t in tensors]
         total = np.linalg.norm(np.asarray(norms), norm_type)
-    dtype = params[0].grad._array.dtype
-    total = np.asarray(total, dtype=dtype)
+    total = np.asarray(total, dtype=tensors[0]._array.dtype)
     if error_if_nonfinite and not np.isfinite(total):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, "
             "so it cannot be clipped. To disable this error and scale the gradients by the "
             "non-finite norm anyway, set `error_if_nonfinite=False`"
         )
+    return Tensor._make(total, None)
+
+
+@replayable
+def clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
+    """Multiply every gradient of ``parameters`` by ``min(1, max_norm / (total_norm + 1e-6))``
+    in place, ``total_norm`` given (``get_total_norm``'s, perhaps of more parameters)."""
+    params = _with_grads(parameters)
+    if not params:
+        return
+    total = total_norm._array if isinstance(total_norm, Tensor) else np.asarray(total_norm)
+    dtype = total.dtype
     coefficient = np.minimum(np.asarray(max_norm, dtype=dtype) / (total + dtype.type(1e-6)), 1.0)
     # An infinite norm makes the coefficient 0 and inf * 0 = nan, as in PyTorch, which computes
     # it without a warning: NumPy's "invalid value" is silenced here, not by a warnings filter.
@@ -44,7 +67,6 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
         for p in params:
             p.grad._array *= coefficient.astype(p.grad._array.dtype)
             p.grad._bump_version()
-    return Tensor._make(total, None)
 
 
 @replayable
