@@ -64,13 +64,11 @@ class Adam(Optimizer):
         return state
 
     def _flat_moments(self, index, group, params):
-        """The group's moments as a ``FlatState``, flat arrays that each parameter's state views
-        into, so one step is a handful of vectorised calls instead of a dozen per parameter.
-        None (per-parameter updates instead) unless every parameter has a gradient, all share a
-        dtype and all have taken the same number of steps."""
-        flat = self._flat.get(index)
-        if flat is not None and flat.serves(self.state, params):
-            return flat
+        """The group's moments as a new ``FlatState`` (``step`` found the old one, if any, no
+        longer serving), flat arrays that each parameter's state views into, so one step is a
+        handful of vectorised calls instead of a dozen per parameter. None (per-parameter
+        updates instead) unless every parameter has a gradient, all share a dtype and all have
+        taken the same number of steps."""
         if len(params) != len(group["params"]) or len({p._array.dtype for p in params}) != 1:
             return None
         states = [self._state(p, group) for p in params]

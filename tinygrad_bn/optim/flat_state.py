@@ -23,7 +23,7 @@ def independent_gradients(params, dtype=None):
     view, or the same array twice). PyTorch's optimizers (on the CPU, one parameter at a time)
     let a parameter updated first change what a later one reads; a flat step reads every
     gradient before it writes any parameter. Also None when ``dtype`` is given and a gradient
-    has another dtype. (One pass: about 1 us at W1's 8 parameters.)"""
+    has another dtype. (About 2.7 us a step at W1's 8 parameters, measured alone.)"""
     grads, arrays = [p._grad._array for p in params], [p._array for p in params]
     for grad, array in zip(grads, arrays):
         if (grad.base is not None or array.base is not None
