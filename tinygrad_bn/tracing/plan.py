@@ -64,6 +64,13 @@ def _add_gradient(previous, owned, grad, grad_output, shape, dtype):
     return add_gradients(previous, owned, grad, grad_output)
 
 
+def _owned(name, incoming):
+    """The test, as generated code, of whether the gradient ``name`` that a backward passed on
+    is an array of its own, which the engine's rule may keep or add into in place: not the
+    ``incoming`` gradient itself, not a view, writeable (``engine.add_gradients``' rule)."""
+    return f"({name} is not {incoming} and {name}.base is None and {name}.flags.writeable)"
+
+
 def _copy_as(array, dtype):
     """``tensor(t)``: a copy of ``t``'s array in ``dtype`` (as ``Tensor.__init__`` makes it)."""
     copied = np.array(array)
@@ -408,8 +415,7 @@ class Plan:
                                      lines)
                         if coming[target] > 1:  # may a second one be added into it in place
                             lines.append(f"    o{target} = " + (
-                                "True" if fresh else f"(g{target} is not g{number} and "
-                                f"g{target}.base is None and g{target}.flags.writeable)"))
+                                "True" if fresh else _owned(f"g{target}", f"g{number}")))
                         received[target] = 1
                     targets.append(f"g{target}")
                     continue
@@ -438,9 +444,7 @@ class Plan:
                     leaves[tensor] = (grad_name, fresh_name)
                     self._fitted(grad_name, position, shape, dtype, exact, lines)
                     if fresh_name is not None:
-                        lines.append(f"    {fresh_name} = ({grad_name} is not g{number} and "
-                                     f"{grad_name}.base is None and "
-                                     f"{grad_name}.flags.writeable)")
+                        lines.append(f"    {fresh_name} = {_owned(grad_name, f'g{number}')}")
                 targets.append(f"{grad_name} (for {self._label(tensor)})")
             self.kernels.append(("backward", f"{self._names[f'op{number}']!r}.backward(g{number})"
                                  f" -> {', '.join(targets)}"))
