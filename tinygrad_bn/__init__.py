@@ -19,9 +19,16 @@ from .creation import (
 )
 from .device import backends, cuda, device, get_default_device, set_default_device
 from .dtypes import (
-    bool, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
+    bfloat16, bool, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
     set_default_dtype, uint8,
 )
+from .process_settings import (
+    are_deterministic_algorithms_enabled, get_deterministic_debug_mode,
+    get_float32_matmul_precision, get_num_threads, is_deterministic_algorithms_warn_only_enabled,
+    set_deterministic_debug_mode, set_float32_matmul_precision, set_num_threads,
+    use_deterministic_algorithms,
+)
+from .type_info import finfo, iinfo
 from .printing import Size, get_printoptions, printoptions, return_types, set_printoptions
 from .random import (
     Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
@@ -173,6 +180,15 @@ index_select = _out.with_out(Tensor.index_select, dtype=_out.SAME_SCALAR, overla
 unbind = Tensor.unbind
 narrow = Tensor.narrow
 is_floating_point = Tensor.is_floating_point
+is_complex = Tensor.is_complex
+conj = Tensor.conj
+conj_physical = Tensor.conj_physical
+conj_physical_ = Tensor.conj_physical_
+resolve_conj = Tensor.resolve_conj
+is_conj = Tensor.is_conj
+adjoint = Tensor.adjoint
+real = Tensor.real.fget
+imag = Tensor.imag.fget
 clamp_min = Tensor.clamp_min
 clamp_max = Tensor.clamp_max
 clip = Tensor.clip
