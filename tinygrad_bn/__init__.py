@@ -315,3 +315,53 @@ xlogy_ = Tensor.xlogy_
 from .nn.functional_activations import (  # noqa: E402
     celu, celu_, hardshrink, prelu, rrelu, rrelu_, selu, selu_, threshold, threshold_,
 )
+
+# More elementwise functions and PyTorch's other names for existing ones
+# (tensor/elementwise.py, tensor/comparison.py, tensor/inplace_forms.py).
+from .tensor.elementwise import float_power as _float_power  # noqa: E402
+from .tensor import comparison as _comparison  # noqa: E402
+
+asinh = arcsinh = _out.with_out(Tensor.asinh, dtype=_out.CAST)
+acosh = arccosh = _out.with_out(Tensor.acosh, dtype=_out.CAST)
+atanh = arctanh = _out.with_out(Tensor.atanh, dtype=_out.CAST)
+asinh_ = arcsinh_ = Tensor.asinh_
+acosh_ = arccosh_ = Tensor.acosh_
+atanh_ = arctanh_ = Tensor.atanh_
+reciprocal = _out.with_out(Tensor.reciprocal, dtype=_out.CAST)
+reciprocal_ = Tensor.reciprocal_
+deg2rad = _out.with_out(Tensor.deg2rad, dtype=_out.CAST)
+rad2deg = _out.with_out(Tensor.rad2deg, dtype=_out.CAST)
+deg2rad_, rad2deg_ = Tensor.deg2rad_, Tensor.rad2deg_
+copysign = _out.with_out(Tensor.copysign, dtype=_out.CAST)
+fmax = _out.with_out(Tensor.fmax, dtype=_out.CAST)
+fmin = _out.with_out(Tensor.fmin, dtype=_out.CAST)
+nextafter = _out.with_out(Tensor.nextafter, dtype=_out.CAST)
+signbit = _out.with_out(Tensor.signbit, dtype=_out.ANY)
+sgn = _out.with_out(Tensor.sgn, dtype=_out.FOUND)
+fix = _out.with_out(Tensor.fix, dtype=_out.FOUND)
+fix_ = Tensor.fix_
+absolute = _out.with_out(Tensor.absolute, dtype=_out.FOUND)
+negative = _out.with_out(Tensor.negative, dtype=_out.FOUND)
+negative_ = Tensor.negative_
+positive = Tensor.positive
+multiply = _out.with_out(Tensor.multiply, dtype=_out.CAST)
+subtract = _out.with_out(Tensor.subtract, dtype=_out.CAST)
+greater = _out.with_out(Tensor.greater, dtype=_out.ANY)
+greater_equal = _out.with_out(Tensor.greater_equal, dtype=_out.ANY)
+less = _out.with_out(Tensor.less, dtype=_out.ANY)
+less_equal = _out.with_out(Tensor.less_equal, dtype=_out.ANY)
+not_equal = _out.with_out(Tensor.not_equal, dtype=_out.ANY)
+bitwise_and = _out.with_out(_comparison.bitwise_and, dtype=_out.CAST)
+bitwise_or = _out.with_out(_comparison.bitwise_or, dtype=_out.CAST)
+bitwise_xor = _out.with_out(_comparison.bitwise_xor, dtype=_out.CAST)
+bitwise_left_shift = _out.with_out(_comparison.bitwise_left_shift, dtype=_out.CAST)
+bitwise_right_shift = _out.with_out(_comparison.bitwise_right_shift, dtype=_out.CAST)
+bitwise_not = _out.with_out(Tensor.bitwise_not, dtype=_out.CAST)
+gcd = _out.with_out(Tensor.gcd, dtype=_out.CAST)
+lcm = _out.with_out(Tensor.lcm, dtype=_out.CAST)
+gcd_, lcm_ = Tensor.gcd_, Tensor.lcm_
+isposinf = _out.with_out(Tensor.isposinf, dtype=_out.ANY)
+isneginf = _out.with_out(Tensor.isneginf, dtype=_out.ANY)
+isreal = Tensor.isreal
+ravel = Tensor.ravel
+float_power = _out.with_out(_float_power, "float_power", dtype=_out.CAST)

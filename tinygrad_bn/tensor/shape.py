@@ -113,6 +113,11 @@ class ShapeMethods:
         """``self.reshape(other.shape)``: a view when the layout allows, else a copy."""
         return self.reshape(other.shape)
 
+    def ravel(self) -> Tensor:
+        """The values as one dimension: a view when the layout allows, else a copy
+        (``reshape(-1)``)."""
+        return self.reshape(-1)
+
     def flatten(self, start_dim: _int = 0, end_dim: _int = -1) -> Tensor:
         """Merge dims ``start_dim`` to ``end_dim`` (inclusive) into one."""
         start, end = normalize_dim(start_dim, self.ndim), normalize_dim(end_dim, self.ndim)
