@@ -687,3 +687,46 @@ def test_fusion_errors_are_pytorchs():
     with pytest.raises(AssertionError, match="must not be None"):
         nn.utils.fuse_conv_bn_eval(conv.eval(), nn.BatchNorm2d(3, track_running_stats=False)
                                    .eval())
+
+
+# ---------------------------------------------------------------------- under the jit
+
+
+@pytest.mark.parametrize("kind", ["weight_norm", "spectral_norm", "old_spectral_norm"])
+def test_a_jitted_step_computes_what_eager_does(kind):
+    """weight_norm's step replays (the parametrization is ordinary ops on the originals);
+    spectral_norm's in-place power iteration and the hook-based forms run eagerly, with the
+    jit's warning: either way the results are eager's, bit for bit."""
+    def run(use_jit):
+        tg.manual_seed(0)
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        if kind == "weight_norm":
+            parametrizations.weight_norm(model[0])
+        elif kind == "spectral_norm":
+            parametrizations.spectral_norm(model[0])
+        else:
+            nn.utils.spectral_norm(model[2])
+        opt = tg.optim.Adam(model.parameters(), lr=0.01)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+
+        function = tg.jit(step) if use_jit else step
+        rng = np.random.default_rng(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            losses = [function(tg.tensor(rng.standard_normal((5, 4)), dtype=tg.float32),
+                               tg.tensor(rng.standard_normal((5, 2)), dtype=tg.float32)).item()
+                      for _ in range(6)]
+        return losses, _state(model), function
+
+    eager_losses, eager_state, _ = run(False)
+    losses, state, jitted = run(True)
+    assert losses == eager_losses
+    for key, value in eager_state.items():
+        np.testing.assert_array_equal(state[key], value)
+    assert (jitted.replays > 0) == (kind == "weight_norm")
