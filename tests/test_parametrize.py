@@ -730,3 +730,155 @@ def test_a_jitted_step_computes_what_eager_does(kind):
     for key, value in eager_state.items():
         np.testing.assert_array_equal(state[key], value)
     assert (jitted.replays > 0) == (kind == "weight_norm")
+
+
+# ---------------------------------------------------------------------- prune
+
+
+def _torch_prune():
+    torch = _torch()
+    import torch.nn.utils.prune  # noqa: F401  (not imported by torch.nn.utils itself)
+    return torch
+
+
+def _pruned_pair(prune_both):
+    """A conv net in both libraries with PyTorch's weights, pruned by ``prune_both(lib, net)``;
+    the masks must come out the same (the methods here are deterministic)."""
+    torch = _torch_prune()
+
+    def make(lib):
+        return lib.nn.Sequential(lib.nn.Conv2d(2, 4, 3), lib.nn.Tanh(), lib.nn.Flatten(),
+                                 lib.nn.Linear(36, 3)).double()
+
+    ours, theirs, _ = _same_start(make)
+    prune_both(tg, ours)
+    prune_both(torch, theirs)
+    return ours, theirs, torch
+
+
+PRUNINGS = {
+    "identity": lambda lib, net: lib.nn.utils.prune.identity(net[0], "weight"),
+    "l1-int": lambda lib, net: lib.nn.utils.prune.l1_unstructured(net[0], "weight", amount=10),
+    "l1-float": lambda lib, net: lib.nn.utils.prune.l1_unstructured(net[3], "weight", 0.35),
+    "l1-scores": lambda lib, net: lib.nn.utils.prune.l1_unstructured(
+        net[0], "bias", 2, importance_scores=lib.tensor([4.0, 1.0, 3.0, 2.0])),
+    "ln-2-dim0": lambda lib, net: lib.nn.utils.prune.ln_structured(net[0], "weight", 0.5, 2, 0),
+    "ln-1-dim1": lambda lib, net: lib.nn.utils.prune.ln_structured(net[0], "weight", 1, 1, 1),
+    "ln-inf-last": lambda lib, net: lib.nn.utils.prune.ln_structured(net[3], "weight", 10,
+                                                                     float("inf"), -1),
+    "custom": lambda lib, net: lib.nn.utils.prune.custom_from_mask(
+        net[0], "bias", mask=lib.tensor([1.0, 0.0, 1.0, 0.0])),
+    "iterative": lambda lib, net: (lib.nn.utils.prune.l1_unstructured(net[0], "weight", 0.3),
+                                   lib.nn.utils.prune.ln_structured(net[0], "weight", 1, 2, 0),
+                                   lib.nn.utils.prune.l1_unstructured(net[0], "weight", 5)),
+    "global": lambda lib, net: lib.nn.utils.prune.global_unstructured(
+        [(net[0], "weight"), (net[3], "weight"), (net[0], "bias")],
+        pruning_method=lib.nn.utils.prune.L1Unstructured, amount=0.4),
+    "global-after-l1": lambda lib, net: (
+        lib.nn.utils.prune.l1_unstructured(net[3], "weight", 20),
+        lib.nn.utils.prune.global_unstructured(
+            [(net[0], "weight"), (net[3], "weight")],
+            pruning_method=lib.nn.utils.prune.L1Unstructured, amount=30)),
+}
+
+
+@pytest.mark.parametrize("how", list(PRUNINGS))
+def test_pruning_matches_pytorch(how):
+    ours, theirs, torch = _pruned_pair(PRUNINGS[how])
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for key, value in _state(theirs).items():
+        np.testing.assert_array_equal(ours.state_dict()[key].numpy(), value)
+    assert nn.utils.prune.is_pruned(ours) and not nn.utils.prune.is_pruned(nn.Linear(2, 2))
+    x = np.random.default_rng(6).standard_normal((2, 2, 5, 5))
+    for _ in range(2):  # the hook recomputes the pruned weight at each call
+        (ours(tg.tensor(x)) ** 2).sum().backward()
+        (theirs(torch.tensor(x)) ** 2).sum().backward()
+    _grads_close(ours, theirs)
+    for module in (ours, theirs):
+        lib = tg if module is ours else torch
+        for layer in (module[0], module[3]):
+            for name in ("weight", "bias"):
+                if hasattr(layer, name + "_mask"):
+                    lib.nn.utils.prune.remove(layer, name)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for key, value in _state(theirs).items():
+        np.testing.assert_array_equal(ours.state_dict()[key].numpy(), value)
+    assert not nn.utils.prune.is_pruned(ours)
+
+
+def test_pruned_state_dicts_load_both_ways():
+    ours, theirs, torch = _pruned_pair(PRUNINGS["iterative"])
+    fresh_ours = nn.Sequential(nn.Conv2d(2, 4, 3), nn.Tanh(), nn.Flatten(), nn.Linear(36, 3))
+    nn.utils.prune.identity(fresh_ours[0], "weight")
+    fresh_ours.double().load_state_dict(_state(theirs))
+    np.testing.assert_array_equal(fresh_ours[0].weight_mask.numpy(),
+                                  theirs[0].weight_mask.numpy())
+    theirs.load_state_dict({key: torch.tensor(value) for key, value in _state(ours).items()})
+
+
+@pytest.mark.parametrize("amount", [7, 0.25, 0, 1.0])
+def test_random_unstructured_prunes_the_right_count(amount):
+    layer = nn.utils.prune.random_unstructured(nn.Linear(6, 5), "weight", amount=amount)
+    expected = amount if isinstance(amount, int) else round(amount * 30)
+    assert layer.weight_mask.shape == (5, 6)
+    assert int((layer.weight_mask == 0).sum()) == expected
+    np.testing.assert_array_equal(layer.weight.detach().numpy(),
+                                  (layer.weight_mask * layer.weight_orig).detach().numpy())
+
+
+@pytest.mark.parametrize("amount, dim", [(2, 0), (0.5, 1), (1, -1)])
+def test_random_structured_prunes_whole_channels(amount, dim):
+    conv = nn.utils.prune.random_structured(nn.Conv2d(4, 6, 3), "weight", amount=amount, dim=dim)
+    mask = conv.weight_mask.numpy()
+    other = tuple(d for d in range(4) if d != dim % 4)
+    per_channel = mask.sum(axis=other)
+    size = conv.weight.shape[dim]
+    expected = amount if isinstance(amount, int) else round(amount * size)
+    assert int((per_channel == 0).sum()) == expected
+    assert set(np.unique(per_channel)) <= {0.0, mask.size / size}
+
+
+def _prune_error(lib, call):
+    import importlib
+    importlib.import_module(lib.__name__ + ".nn.utils.prune")
+    return call(lib.nn.utils.prune)
+
+
+PRUNE_ERRORS = [
+    ("amount type", lambda lib: _prune_error(lib, lambda p: p.l1_unstructured(
+        lib.nn.Linear(2, 2), "weight", amount="x")), TypeError,
+     "Invalid type for amount: x. Must be int or float."),
+    ("amount range", lambda lib: _prune_error(lib, lambda p: p.l1_unstructured(
+        lib.nn.Linear(2, 2), "weight", amount=1.5)), ValueError,
+     "amount=1.5 should either be a float in the range [0, 1] or a non-negative integer"),
+    ("amount too large", lambda lib: _prune_error(lib, lambda p: p.random_unstructured(
+        lib.nn.Linear(2, 2), "weight", amount=5)), ValueError,
+     "amount=5 should be smaller than the number of parameters to prune=4"),
+    ("structured 1-d", lambda lib: _prune_error(lib, lambda p: p.ln_structured(
+        lib.nn.Linear(2, 2), "bias", 1, 2, 0)), ValueError,
+     "Structured pruning can only be applied to multidimensional tensors. Found tensor of shape "
+     "torch.Size([2]) with 1 dims"),
+    ("structured dim", lambda lib: _prune_error(lib, lambda p: p.random_structured(
+        lib.nn.Linear(2, 2), "weight", 1, dim=2)), IndexError,
+     "Invalid index 2 for tensor of size torch.Size([2, 2])"),
+    ("remove unpruned", lambda lib: _prune_error(lib, lambda p: p.remove(
+        lib.nn.Linear(2, 2), "weight")), ValueError,
+     "Parameter 'weight' of module Linear(in_features=2, out_features=2, bias=True) has to be "
+     "pruned before pruning can be removed"),
+    ("scores shape", lambda lib: _prune_error(lib, lambda p: p.l1_unstructured(
+        lib.nn.Linear(2, 2), "weight", 1, importance_scores=lib.ones(3))), AssertionError,
+     "importance_scores should have the same shape as parameter weight of Linear(in_features=2, "
+     "out_features=2, bias=True), got torch.Size([3]) vs torch.Size([2, 2])"),
+    ("global not iterable", lambda lib: _prune_error(lib, lambda p: p.global_unstructured(
+        3, p.L1Unstructured, amount=1)), TypeError,
+     "global_unstructured(): parameters is not an Iterable"),
+    ("global scores", lambda lib: _prune_error(lib, lambda p: p.global_unstructured(
+        [], p.L1Unstructured, importance_scores=[1], amount=1)), TypeError,
+     "global_unstructured(): importance_scores must be of type dict"),
+    ("custom mask shape", lambda lib: _prune_error(lib, lambda p: p.custom_from_mask(
+        lib.nn.Linear(2, 2), "bias", mask=lib.ones(3))), AssertionError,
+     "default_mask shape torch.Size([2]) must match self.mask shape torch.Size([3])"),
+]
+
+test_prune_errors_are_pytorchs, test_pytorch_raises_the_same_prune_errors = \
+    error_tests(PRUNE_ERRORS)

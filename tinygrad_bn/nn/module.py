@@ -600,13 +600,11 @@ class Module:
         missing = hook_missing + [key for key in missing if key not in hook_missing]
         unexpected = [key for key in state_dict if key not in own]
         if strict and unexpected:
-            problems.insert(
-                0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". "
-            )
+            problems.insert(0, "Unexpected key(s) in state_dict: "
+                            + ", ".join(f'"{k}"' for k in unexpected) + ". ")
         if strict and missing:
-            problems.insert(
-                0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". "
-            )
+            problems.insert(0, "Missing key(s) in state_dict: "
+                            + ", ".join(f'"{k}"' for k in missing) + ". ")
         updates = []
         for key, target in own.items():
             if key not in state_dict:
@@ -837,6 +835,21 @@ class ModuleHooks:
         if always_call:
             self.always_called.add(handle.id)
         return handle
+
+
+def forward_pre_hooks(module):
+    """``module``'s forward pre-hooks, handle id -> hook, in calling order (PyTorch's
+    ``module._forward_pre_hooks``, which ``weight_norm``, ``spectral_norm`` and ``prune`` search
+    for their own hook); an empty dict when it has none."""
+    hooks = module.__dict__.get("_module_hooks")
+    return {} if hooks is None else hooks.forward_pre
+
+
+def remove_forward_pre_hook(module, key):
+    """Unregister the forward pre-hook ``key`` of ``module`` (what its handle's ``remove()``
+    does, for code that found the hook by searching ``forward_pre_hooks``)."""
+    graph._Structure.count += 1  # a jit plan captured with the hook must not replay
+    del module.__dict__["_module_hooks"].forward_pre[key]
 
 
 def _call_with_hooks(module, hooks, args, kwargs):

@@ -1,8 +1,9 @@
 """``torch.nn.utils``: gradient clipping, flattening parameters into one vector,
 parametrizations (``parametrize``, ``parametrizations``), the hook-based ``weight_norm`` and
-``spectral_norm``, and folding BatchNorm into the layer before it (``fusion``)."""
+``spectral_norm``, folding BatchNorm into the layer before it (``fusion``) and pruning by masks
+(``prune``)."""
 
-from . import parametrizations, parametrize
+from . import parametrizations, parametrize, prune
 from .clip_grad import clip_grad_norm_, clip_grad_value_, clip_grads_with_norm_, get_total_norm
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 from .fusion import (
@@ -13,6 +14,6 @@ from .weight_norm import remove_weight_norm, weight_norm
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
            "parameters_to_vector", "vector_to_parameters", "parametrizations", "parametrize",
-           "weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm",
+           "prune", "weight_norm", "remove_weight_norm", "spectral_norm", "remove_spectral_norm",
            "fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
            "fuse_linear_bn_weights"]

@@ -17,9 +17,8 @@ from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor
 from .. import functional as F
 from ..conv import ConvTranspose1d, ConvTranspose2d
-from ..module import Module, Parameter
+from ..module import Module, Parameter, forward_pre_hooks, remove_forward_pre_hook
 from .parametrizations import reshape_weight_to_matrix
-from .weight_norm import _forward_pre_hooks, _remove_hook
 
 __all__ = ["SpectralNorm", "SpectralNormLoadStateDictPreHook", "SpectralNormStateDictHook",
            "spectral_norm", "remove_spectral_norm"]
@@ -83,7 +82,7 @@ class SpectralNorm:
     @staticmethod
     def apply(module: Module, name: str, n_power_iterations: int, dim: int,
               eps: float) -> SpectralNorm:
-        for hook in _forward_pre_hooks(module).values():
+        for hook in forward_pre_hooks(module).values():
             if isinstance(hook, SpectralNorm) and hook.name == name:
                 raise RuntimeError(
                     f"Cannot register two spectral_norm hooks on the same parameter {name}")
@@ -180,11 +179,10 @@ def spectral_norm(module: Module, name: str = "weight", n_power_iterations: int 
 def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
     """Undo ``spectral_norm``: ``module.<name>`` becomes a Parameter holding ``W / sigma``
     (without a further power iteration), and the buffers and hooks go. Returns ``module``."""
-    hooks = _forward_pre_hooks(module)
-    for key, hook in list(hooks.items()):
+    for key, hook in list(forward_pre_hooks(module).items()):
         if isinstance(hook, SpectralNorm) and hook.name == name:
             hook.remove(module)
-            _remove_hook(hooks, key)
+            remove_forward_pre_hook(module, key)
             break
     else:
         raise ValueError(f"spectral_norm of '{name}' not found in {module}")

@@ -9,17 +9,10 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from ...autograd import graph
-from ..module import Module, Parameter
+from ..module import Module, Parameter, forward_pre_hooks, remove_forward_pre_hook
 from .parametrizations import _weight_norm, norm_except_dim
 
 __all__ = ["WeightNorm", "weight_norm", "remove_weight_norm"]
-
-
-def _forward_pre_hooks(module):
-    """``module``'s forward pre-hooks, handle id -> hook (PyTorch's ``_forward_pre_hooks``)."""
-    hooks = module.__dict__.get("_module_hooks")
-    return {} if hooks is None else hooks.forward_pre
 
 
 class WeightNorm:
@@ -40,7 +33,7 @@ class WeightNorm:
         warnings.warn("`torch.nn.utils.weight_norm` is deprecated in favor of "
                       "`torch.nn.utils.parametrizations.weight_norm`.", FutureWarning,
                       stacklevel=3)
-        for hook in _forward_pre_hooks(module).values():
+        for hook in forward_pre_hooks(module).values():
             if isinstance(hook, WeightNorm) and hook.name == name:
                 raise RuntimeError(
                     f"Cannot register two weight_norm hooks on the same parameter {name}")
@@ -76,19 +69,12 @@ def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Mo
     return module
 
 
-def _remove_hook(hooks, key):
-    """Take the hook ``key`` out of ``hooks`` (one of ``ModuleHooks``' dicts)."""
-    graph._Structure.count += 1  # a jit plan captured with the hook must not replay
-    del hooks[key]
-
-
 def remove_weight_norm(module: Module, name: str = "weight") -> Module:
     """Undo ``weight_norm``: ``module.<name>`` becomes a Parameter again, holding
     ``g * v / ||v||``; ``<name>_g``, ``<name>_v`` and the hook go. Returns ``module``."""
-    hooks = _forward_pre_hooks(module)
-    for key, hook in list(hooks.items()):
+    for key, hook in list(forward_pre_hooks(module).items()):
         if isinstance(hook, WeightNorm) and hook.name == name:
             hook.remove(module)
-            _remove_hook(hooks, key)
+            remove_forward_pre_hook(module, key)
             return module
     raise ValueError(f"weight_norm of '{name}' not found in {module}")
