@@ -882,3 +882,32 @@ PRUNE_ERRORS = [
 
 test_prune_errors_are_pytorchs, test_pytorch_raises_the_same_prune_errors = \
     error_tests(PRUNE_ERRORS)
+
+
+# ---------------------------------------------------------------------- finite differences
+
+
+@pytest.mark.parametrize("dim", [0, 1, None])
+def test_weight_norm_gradients_agree_with_finite_differences(dim):
+    rng = np.random.default_rng(7)
+    v = tg.tensor(rng.standard_normal((3, 4, 2)), requires_grad=True)
+    g = parametrizations.norm_except_dim(v.detach(), 2, -1 if dim is None else dim) * 1.5
+    g.requires_grad_(True)
+    assert tg.gradcheck(parametrizations._WeightNorm(dim), (g, v))
+
+
+@pytest.mark.parametrize("shape, dim", [((4, 3), 0), ((3, 2, 2), 1), ((5,), 0)])
+def test_spectral_norm_gradients_agree_with_finite_differences(shape, dim):
+    """In evaluation mode (fixed u, v) the parametrization is a function of the weight alone."""
+    weight = tg.tensor(np.random.default_rng(8).standard_normal(shape), requires_grad=True)
+    parametrization = parametrizations._SpectralNorm(weight.detach(), dim=dim).eval()
+    assert tg.gradcheck(parametrization, (weight,))
+
+
+def test_register_buffer_decides_persistence_over_the_buffers_flag():
+    torch = _torch()
+    for lib in (tg, torch):
+        module = lib.nn.Module()
+        module.register_buffer("kept", lib.nn.Buffer(lib.ones(1), persistent=False))
+        module.register_buffer("dropped", lib.nn.Buffer(lib.ones(1)), persistent=False)
+        assert list(module.state_dict()) == ["kept"]

@@ -385,8 +385,8 @@ class Module:
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                 "(torch Tensor or None required)"
             )
-        self._buffer_name(name, persistent)
         setattr(self, name, tensor)
+        self._buffer_name(name, persistent)  # after: an nn.Buffer's own flag does not count here
 
     def _buffer_name(self, name, persistent):
         """Note ``name`` as a buffer's, saved in ``state_dict`` if ``persistent``."""
