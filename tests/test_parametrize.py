@@ -14,6 +14,7 @@ import pytest
 
 import tinygrad_bn as tg
 import tinygrad_bn.nn as nn
+import tinygrad_bn.nn.utils.prune  # noqa: F401  (not imported by nn.utils, as in PyTorch)
 from tinygrad_bn.nn.utils import parametrizations, parametrize
 
 from pytorch_errors import error_tests
