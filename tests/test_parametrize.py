@@ -912,3 +912,16 @@ def test_register_buffer_decides_persistence_over_the_buffers_flag():
         module.register_buffer("kept", lib.nn.Buffer(lib.ones(1), persistent=False))
         module.register_buffer("dropped", lib.nn.Buffer(lib.ones(1)), persistent=False)
         assert list(module.state_dict()) == ["kept"]
+
+
+def test_a_deep_copy_has_its_own_hooks_and_cache():
+    module = nn.Linear(2, 2)
+    seen = []
+    module.register_load_state_dict_pre_hook(lambda m, *args: seen.append(m))
+    replica = copy.deepcopy(module)
+    replica.load_state_dict(replica.state_dict())
+    assert seen == [replica]
+    parametrized = _parametrized(tg, _symmetric, size=2)
+    copied = copy.deepcopy(parametrized)
+    with P.cached():
+        assert copied.weight is not parametrized.weight

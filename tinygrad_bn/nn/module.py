@@ -789,6 +789,14 @@ class _WithModule:
     def __call__(self, *args):
         return self.hook(self.module(), *args)
 
+    def __getstate__(self):
+        """The module itself, so that a deep copy's hook takes the copied module (PyTorch's
+        ``_WrappedHook`` does the same)."""
+        return {"module": self.module(), "hook": self.hook}
+
+    def __setstate__(self, state):
+        self.module, self.hook = weakref.ref(state["module"]), state["hook"]
+
 
 def _run_load_pre_hooks(root, state_dict):
     """``state_dict`` as the load pre-hooks of ``root``'s modules leave it (a copy, with its

@@ -225,7 +225,9 @@ def _inject_property(module: Module, tensor_name: str) -> None:
             return parametrization()
         if graph.tracer is not None:
             raise RuntimeError("Cannot trace a model while caching parametrizations.")
-        key = (id(module), tensor_name)
+        # keyed by the module read; PyTorch keys by the one registered on, which a deep copy
+        # (same class, same property) would then share
+        key = (id(self), tensor_name)
         tensor = _cache.get(key)
         if tensor is None:
             tensor = _cache[key] = parametrization()
