@@ -7,8 +7,9 @@ module (a *parametrization*) from tensors that are the ones actually trained.
 ``Parametrized<Name>``, that has a property ``weight`` returning ``P()(original)``: gradients
 flow through ``P`` to the originals, and ``m.weight = X`` stores ``P.right_inverse(X)``. This is
 PyTorch's mechanism, names, ``state_dict`` keys (``parametrizations.weight.original``) and error
-messages; the one difference is the tensor identity kept by ``set_``: here the original tensor
-keeps its identity by taking the new array (``original.data = new``).
+messages. Where PyTorch calls ``original.set_(new)`` (the tensor an optimizer holds keeps its
+identity and takes the new values) this does ``original.data = new``, to the same effect.
+``right_inverse`` returning opaque objects (PyTorch's ``OpaqueBase``) is not supported.
 """
 
 from __future__ import annotations
