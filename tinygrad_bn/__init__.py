@@ -14,7 +14,8 @@ from .autograd import (
     is_inference_mode_enabled, no_grad, set_grad_enabled,
 )
 from .creation import (
-    arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace,
+    arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, frombuffer, full, full_like,
+    linspace,
     ones, ones_like, rand, randint, randn, randperm, tensor, zeros, zeros_like,
 )
 from .device import backends, cuda, device, get_default_device, set_default_device
@@ -25,8 +26,8 @@ from .dtypes import (
 from .process_settings import (
     are_deterministic_algorithms_enabled, get_deterministic_debug_mode,
     get_float32_matmul_precision, get_num_threads, is_deterministic_algorithms_warn_only_enabled,
-    set_deterministic_debug_mode, set_float32_matmul_precision, set_num_threads,
-    use_deterministic_algorithms,
+    set_deterministic_debug_mode, set_float32_matmul_precision, set_flush_denormal,
+    set_num_threads, use_deterministic_algorithms,
 )
 from .type_info import finfo, iinfo
 from .printing import Size, get_printoptions, printoptions, return_types, set_printoptions
@@ -49,7 +50,7 @@ from .sampling import (
 from .tracing import TracerWarning, jit
 from .tensor_types import (
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
-    LongTensor, ShortTensor,
+    LongTensor, ShortTensor, set_default_tensor_type, typename,
 )
 
 # Subpackages that use the names above are imported last.
