@@ -114,6 +114,26 @@ CASES = [
      [_random(5, 3), _random(5, 2)]),
     ("cond", lambda lib, a: lib.linalg.cond(a), [_random(2, 3, 4)]),
     ("cond fro", lambda lib, a: lib.linalg.cond(a, "fro"), [_well_conditioned(3, 3)]),
+    ("lu_factor", lambda lib, a: lib.linalg.lu_factor(a).LU, [_random(2, 4, 4)]),
+    ("lu_factor_ex wide", lambda lib, a: lib.linalg.lu_factor_ex(a).LU, [_random(3, 5)]),
+    ("lu tall", lambda lib, a: lib.linalg.lu(a).L.sum(-1) + lib.linalg.lu(a).U.sum(),
+     [_random(2, 5, 3)]),
+    ("lu wide U", lambda lib, a: lib.linalg.lu(a).U, [_random(3, 5)]),
+    ("lu square L", lambda lib, a: lib.linalg.lu(a).L, [_random(4, 4)]),
+    ("lu_solve", lambda lib, a, b: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b),
+     [_random(2, 3, 3), _random(3, 2)]),
+    ("lu_solve adjoint", lambda lib, a, b: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b,
+                                                               adjoint=True),
+     [_random(3, 3), _random(2, 3, 2)]),
+    ("lu_solve right", lambda lib, a, b: lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b,
+                                                             left=False), [_random(3, 3),
+                                                                           _random(2, 3)]),
+    ("lu_solve right adjoint", lambda lib, a, b: lib.linalg.lu_solve(
+        *lib.linalg.lu_factor(a), b, left=False, adjoint=True), [_random(3, 3), _random(2, 3)]),
+    ("torch.lu_solve", lambda lib, a, b: lib.lu_solve(b, *lib.lu(a)), [_random(3, 3),
+                                                                         _random(3, 1)]),
+    ("lu_unpack", lambda lib, a: lib.lu_unpack(*lib.linalg.lu_factor(a)).L.sum(-1)
+     + lib.lu_unpack(*lib.linalg.lu_factor(a)).U.sum(-2), [_random(4, 4)]),
     ("matrix_exp", lambda lib, a: lib.linalg.matrix_exp(a), [_random(2, 3, 3)]),
     ("torch.matrix_exp large", lambda lib, a: lib.matrix_exp(a), [4 * _random(3, 3)]),
 ]
@@ -235,9 +255,30 @@ def test_solve_triangular_with_a_zero_on_the_diagonal_gives_infinities_as_pytorc
     np.testing.assert_array_equal(ours, theirs)
 
 
-def test_torch_cholesky_warns_that_it_is_deprecated():
+def test_torch_cholesky_and_lu_warn_that_they_are_deprecated():
     with pytest.warns(UserWarning, match="torch.cholesky is deprecated"):
         tg.cholesky(tg.eye(2))
+    with pytest.warns(UserWarning, match="torch.lu is deprecated"):
+        tg.lu(tg.eye(2))
+
+
+def test_lu_factorizations_and_pivots_are_pytorchs():
+    """Partial pivoting picks the same rows as LAPACK (the first largest), so the packed
+    factors, pivots, infos and P, L, U are PyTorch's."""
+    torch = pytest.importorskip("torch")
+    singular = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
+    for a in (_random(2, 4, 4), _random(3, 5), _random(5, 3), singular, np.zeros((0, 3, 3))):
+        ours = tg.linalg.lu_factor_ex(tg.tensor(a))
+        theirs = torch.linalg.lu_factor_ex(torch.tensor(a))
+        for our, their in zip(ours, theirs):
+            assert f"torch.{our.dtype}" == str(their.dtype) and our.shape == their.shape
+            np.testing.assert_allclose(our.numpy(), their.numpy(), atol=1e-12)
+        for our, their in zip(tg.linalg.lu(tg.tensor(a)), torch.linalg.lu(torch.tensor(a))):
+            np.testing.assert_allclose(our.numpy(), their.numpy(), atol=1e-12)
+        ours = tg.lu_unpack(*tg.linalg.lu_factor_ex(tg.tensor(a))[:2])
+        theirs = torch.lu_unpack(*torch.linalg.lu_factor_ex(torch.tensor(a))[:2])
+        for our, their in zip(ours, theirs):
+            np.testing.assert_allclose(our.numpy(), their.numpy(), atol=1e-12)
 
 
 SINGULAR = [[1.0, 2.0], [2.0, 4.0]]
@@ -339,6 +380,23 @@ ERRORS = [
      RuntimeError, "This function doesn't handle types other than float and double"),
     ("cond 1-D", lambda lib: lib.linalg.cond(lib.ones(3)), RuntimeError,
      "linalg.cond: The input tensor must have at least 2 dimensions."),
+    ("lu_factor singular", lambda lib: lib.linalg.lu_factor(lib.stack([lib.eye(2),
+                                                                       lib.tensor(SINGULAR)])),
+     RuntimeError, "torch.linalg.lu_factor: (Batch element 1): U[2,2] is zero and using it on "
+     "lu_solve would result in a division by zero. If you still want to perform the "
+     "factorization, consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"),
+    ("lu long", lambda lib: lib.linalg.lu(lib.ones(2, 2, dtype=lib.long)), NotImplementedError,
+     "\"lu_cpu\" not implemented for 'Long'"),
+    ("lu 1-D", lambda lib: lib.linalg.lu(lib.ones(2)), RuntimeError,
+     "linalg.lu: Expected tensor with 2 or more dimensions. Got size: [2] instead"),
+    ("lu without pivoting", lambda lib: lib.linalg.lu_factor(lib.eye(2), pivot=False),
+     RuntimeError, "linalg.lu_factor: LU without pivoting is not implemented on the CPU"),
+    ("lu_solve pivots", lambda lib: lib.linalg.lu_solve(lib.eye(3), lib.ones(3, dtype=lib.long),
+                                                        lib.ones(3, 1)), RuntimeError,
+     "linalg.lu_solve: pivots should be a Tensor of scalar type torch.int32"),
+    ("lu_solve shapes", lambda lib: lib.linalg.lu_solve(lib.eye(3), lib.ones(3, dtype=lib.int32),
+                                                        lib.ones(2, 1)), RuntimeError,
+     "linalg.lu_solve: Incompatible shapes of A and B for the equation AX = B (3x3 and 2x1)"),
     ("matrix_exp long", lambda lib: lib.linalg.matrix_exp(lib.ones(2, 2, dtype=lib.long)),
      RuntimeError, "linalg.matrix_exp: Expected a floating point or complex tensor as input. "
      "Got Long"),

@@ -20,9 +20,9 @@ from .shapes import normalize_dim
 from .tensor.arithmetic import _cross
 from .tensor.arranging import _powers
 from .linalg_solvers import (  # noqa: F401 - torch.linalg's names
-    cholesky, cholesky_ex, cond, det, eigh, eigvalsh, inv, inv_ex, lstsq, matrix_exp,
-    matrix_power, matrix_rank, multi_dot, pinv, qr, slogdet, solve, solve_ex, solve_triangular,
-    svd, vecdot,
+    cholesky, cholesky_ex, cond, det, eigh, eigvalsh, inv, inv_ex, lstsq, lu, lu_factor,
+    lu_factor_ex, lu_solve, matrix_exp, matrix_power, matrix_rank, multi_dot, pinv, qr, slogdet,
+    solve, solve_ex, solve_triangular, svd, vecdot,
 )
 
 _SINGULAR_VALUE_ORDERS = (2, -2, "nuc")

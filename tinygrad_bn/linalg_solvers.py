@@ -18,9 +18,10 @@ from .creation import eye, tensor, zeros
 from .ops.derived import Derived
 from .ops.linalg import LinAlgError  # noqa: F401 - raised by the ops
 from .ops.linalg_decompositions import (
-    QR, SVD, Cholesky, CholeskyInverse, CholeskySolve, Determinant, DeterminantSign, Inverse,
-    LogAbsDeterminant, MatrixExp, PseudoInverse, Solve, SymmetricEigen, TriangularSolve,
-    cholesky_ex as _cholesky_ex, singular_infos,
+    LU, QR, SVD, Cholesky, CholeskyInverse, CholeskySolve, Determinant, DeterminantSign, Inverse,
+    LogAbsDeterminant, LUFactor, LUSolve, MatrixExp, PseudoInverse, Solve, SymmetricEigen, TriangularSolve,
+    cholesky_ex as _cholesky_ex, lu_factor as lu_factor_arrays, permutation_matrix,
+    singular_infos,
 )
 from .tensor import Tensor
 from .printing import _result_tuple
@@ -601,3 +602,125 @@ def matrix_exp(A):
 def svdvals(A):
     from .linalg import svdvals as singular_values
     return singular_values(A)
+
+
+# ---------------------------------------------------------------------- LU
+
+linalg_lu_factor = _result_tuple("linalg_lu_factor", ("LU", "pivots"))
+linalg_lu_factor_ex = _result_tuple("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+linalg_lu = _result_tuple("linalg_lu", ("P", "L", "U"))
+lu_unpack_result = _result_tuple("lu_unpack", ("P", "L", "U"))
+lu_with_info = _result_tuple("_lu_with_info", ("LU", "pivots", "info"))
+
+
+def _check_lu(A, name, pivot):
+    if A.ndim < 2:
+        raise RuntimeError(f"{name}: Expected tensor with 2 or more dimensions. Got size: "
+                           f"{list(A.shape)} instead")
+    dtype = A._array.dtype
+    if not dtypes.is_floating(dtype) or dtype == dtypes.float16:
+        raise dtypes.not_implemented("lu_cpu", dtype)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+
+
+def _lu_pivots(a):
+    return _lu_arrays(a)[1]
+
+
+def _lu_infos(a):
+    return _lu_arrays(a)[2]
+
+
+def _lu_arrays(a):
+    return lu_factor_arrays(a)
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    """``(LU, pivots, info)`` (``torch.return_types.linalg_lu_factor_ex``): the LU
+    factorization with partial pivoting ``A = P L U`` of each matrix ``(..., m, n)``, packed as
+    LAPACK's ``getrf`` (``U`` on and above the diagonal, ``L`` below it with its unit diagonal
+    implied), the 1-based int32 pivots ``(..., min(m, n))`` and ``info`` (the first zero pivot
+    ``U[i, i]``, 1-based, else 0). ``LU`` is differentiable (PyTorch's gradient)."""
+    _check_lu(A, "torch.lu_factor", pivot)
+    infos = Derived.apply(A, function=_lu_infos)
+    if check_errors:
+        _raise_lu_error(infos, "torch.linalg.lu_factor_ex")
+    return linalg_lu_factor_ex(LUFactor.apply(A), Derived.apply(A, function=_lu_pivots), infos)
+
+
+def _raise_lu_error(infos, name):
+    flat = infos._array.reshape(-1)
+    bad = np.flatnonzero(flat)
+    if bad.size:
+        index = int(bad[0])
+        prefix = f"(Batch element {index}): " if infos.ndim else ""
+        position = int(flat[index])
+        raise LinAlgError(
+            f"{name}: {prefix}U[{position},{position}] is zero and using it on lu_solve would "
+            "result in a division by zero. If you still want to perform the factorization, "
+            "consider calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)")
+
+
+def lu_factor(A, *, pivot=True):
+    """``(LU, pivots)`` (``torch.return_types.linalg_lu_factor``), as ``lu_factor_ex``; a
+    matrix with a zero pivot raises PyTorch's error (its ``lu_solve`` would divide by zero)."""
+    LU, pivots, infos = lu_factor_ex(A, pivot=pivot)
+    _raise_lu_error(infos, "torch.linalg.lu_factor")
+    return linalg_lu_factor(LU, pivots)
+
+
+def lu(A, *, pivot=True):
+    """``(P, L, U)`` (``torch.return_types.linalg_lu``) with ``A = P L U``: ``P`` a permutation
+    (..., m, m) in ``A``'s dtype, ``L`` (..., m, k) unit lower triangular, ``U`` (..., k, n)
+    upper triangular, ``k = min(m, n)``; ``L`` and ``U`` are differentiable."""
+    _check_lu(A, "linalg.lu", pivot)
+    m, n = A.shape[-2], A.shape[-1]
+    k = min(m, n)
+    p, lower, upper = unpack(LU.apply(A), [(m, m), (m, k), (k, n)])
+    return linalg_lu(p.detach(), lower, upper)
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
+    """``X`` with ``A X = B`` (``A^T X = B`` with ``adjoint``; ``X A = B`` or ``X A^T = B`` when
+    not ``left``) given ``lu_factor``'s ``(LU, pivots)`` of the square ``A``; ``B`` ``(..., n,
+    k)``, batch dims broadcast. Differentiable in ``LU`` and ``B`` (PyTorch's gradients)."""
+    name = "linalg.lu_solve"
+    if pivots._array.dtype != dtypes.int32:
+        raise RuntimeError(f"{name}: pivots should be a Tensor of scalar type torch.int32")
+    if B.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions.")
+    check_matrices(LU, name, integers="lu_solve_cpu", half="lu_solve_cpu")
+    n = LU.shape[-1]
+    if B.shape[-2 if left else -1] != n:
+        equation = "AX = B" if left else "XA = B"
+        raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation {equation} "
+                           f"({LU.shape[-2]}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    _check_same_dtype(LU, B, name)
+    return LUSolve.apply(LU, pivots, B, left=left, adjoint=adjoint)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+    """``torch.lu_unpack``: ``(P, L, U)`` (``torch.return_types.lu_unpack``) from ``lu_factor``'s
+    packed ``(LU, pivots)``; ``L`` and ``U`` are slices of ``LU`` in the graph, ``P`` is not. A
+    part not unpacked is an empty tensor, as PyTorch's."""
+    if LU_pivots._array.dtype != dtypes.int32:
+        raise RuntimeError("torch.lu_unpack: LU_pivots is expected to be a contiguous tensor of "
+                           "torch.int32 dtype.\nNote: this function is intended to be used with "
+                           "the output produced by torch.linalg.lu_factor")
+    m, n = LU_data.shape[-2], LU_data.shape[-1]
+    k = min(m, n)
+    empty = zeros(0, dtype=LU_data.dtype)
+    lower = upper = p = empty
+    if unpack_data:
+        identity = eye(m, k, dtype=LU_data.dtype)
+        lower = LU_data[..., :, :k].tril(-1) + identity
+        upper = LU_data[..., :k, :].triu()
+    if unpack_pivots:
+        p = Derived.apply(LU_pivots, function=_permutation_matrix,
+                          keywords={"m": m, "dtype": LU_data._array.dtype})
+    return lu_unpack_result(p, lower, upper)
+
+
+def _permutation_matrix(pivots, m, dtype):
+    return permutation_matrix(pivots, m, dtype)

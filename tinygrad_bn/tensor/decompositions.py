@@ -1,6 +1,6 @@
 """Tensor methods of linear algebra (``inverse``, ``det``, ``logdet``, ``slogdet``, ``cholesky``,
 ``cholesky_solve``, ``cholesky_inverse``, ``matrix_power``, ``matrix_exp``, ``pinverse``,
-``qr``, ``svd``) and the module-level functions of
+``qr``, ``svd``, ``lu``, ``lu_solve``) and the module-level functions of
 the same names with PyTorch's older spellings (``torch.inverse``, ``torch.cholesky`` with
 ``upper=``, ``torch.svd`` returning ``V``, ``torch.chain_matmul``).
 
@@ -24,6 +24,14 @@ _CHOLESKY_DEPRECATION = (
     "torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\nshould be replaced "
     "with\nU = torch.linalg.cholesky(A).mH\nThis transform will produce equivalent results for "
     "all valid (symmetric positive definite) inputs.")
+
+
+_LU_DEPRECATION = (
+    "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and "
+    "will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\n"
+    "should be replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n"
+    "LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\n"
+    "LU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)")
 
 
 def _solvers():
@@ -89,6 +97,21 @@ class DecompositionMethods:
         """The older ``torch.qr``: ``torch.linalg.qr`` with mode ``"reduced"`` (``some``) or
         ``"complete"``, as ``torch.return_types.qr``."""
         return qr_result(*_solvers().qr(self, "reduced" if some else "complete"))
+
+    def lu(self, pivot=True, get_infos=False):
+        """The deprecated ``torch.lu``: ``(LU, pivots)`` of ``torch.linalg.lu_factor`` (with
+        ``info`` too, and no error for a zero pivot, when ``get_infos``)."""
+        warnings.warn(_LU_DEPRECATION, UserWarning, stacklevel=2)
+        result = _solvers().lu_factor_ex(self, pivot=pivot)
+        if get_infos:
+            return _solvers().lu_with_info(*result)
+        _solvers()._raise_lu_error(result.info, "torch.linalg.lu_factor")
+        return result.LU, result.pivots
+
+    def lu_solve(self, LU_data, LU_pivots):
+        """``torch.lu_solve(b, LU_data, LU_pivots)``: ``torch.linalg.lu_solve(LU_data,
+        LU_pivots, b)``."""
+        return _solvers().lu_solve(LU_data, LU_pivots, self)
 
     def svd(self, some=True, compute_uv=True):
         """The older ``torch.svd``: ``(U, S, V)`` (``torch.return_types.svd``) with ``A = U
@@ -168,6 +191,24 @@ def qr(input, some=True):
 def svd(input, some=True, compute_uv=True):
     """``torch.svd``: ``(U, S, V)``, ``V`` not transposed (see ``Tensor.svd``)."""
     return DecompositionMethods.svd(input, some, compute_uv)
+
+
+def lu(A, pivot=True, get_infos=False):
+    """The deprecated ``torch.lu`` (see ``Tensor.lu``)."""
+    warnings.warn(_LU_DEPRECATION, UserWarning, stacklevel=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return DecompositionMethods.lu(A, pivot, get_infos)
+
+
+def lu_solve(b, LU_data, LU_pivots):
+    """``torch.lu_solve(b, LU_data, LU_pivots)``."""
+    return DecompositionMethods.lu_solve(b, LU_data, LU_pivots)
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+    """``torch.lu_unpack``: ``(P, L, U)`` from ``lu_factor``'s packed result."""
+    return _solvers().lu_unpack(LU_data, LU_pivots, unpack_data, unpack_pivots)
 
 
 def chain_matmul(*matrices):
