@@ -134,6 +134,25 @@ CASES = [
                                                                          _random(3, 1)]),
     ("lu_unpack", lambda lib, a: lib.lu_unpack(*lib.linalg.lu_factor(a)).L.sum(-1)
      + lib.lu_unpack(*lib.linalg.lu_factor(a)).U.sum(-2), [_random(4, 4)]),
+    ("triangular_solve", lambda lib, b, a: lib.triangular_solve(b, a).solution,
+     [_random(2, 3, 2), _upper(3, 3)]),
+    ("Tensor.triangular_solve transpose", lambda lib, b, a: b.triangular_solve(
+        a, upper=False, transpose=True, unitriangular=True)[0]
+     + b.triangular_solve(a, upper=False, transpose=True)[1].sum(), [_random(3, 2),
+                                                                      _upper(3, 3).T.copy()]),
+    ("householder_product", lambda lib, a, tau: lib.linalg.householder_product(a, tau),
+     [_random(2, 5, 3), _random(2, 2)]),
+    ("orgqr", lambda lib, a, tau: a.orgqr(tau), [_random(4, 4), _random(4)]),
+    ("ormqr", lambda lib, a, tau, c: lib.ormqr(a, tau, c), [_random(4, 3), _random(3),
+                                                            _random(4, 2)]),
+    ("ormqr right transposed", lambda lib, a, tau, c: a.ormqr(tau, c, left=False,
+                                                              transpose=True),
+     [_random(4, 3), _random(3), _random(2, 4)]),
+    ("tensorinv", lambda lib, a: lib.linalg.tensorinv(a, ind=1), [_well_conditioned(4, 4)
+                                                                   .reshape(4, 2, 2)]),
+    ("tensorsolve", lambda lib, a, b: lib.linalg.tensorsolve(a, b, dims=(0,)),
+     [_well_conditioned(6, 6).reshape(2, 3, 6).transpose(2, 0, 1).copy(), _random(2, 3)]),
+    ("linalg.matmul", lambda lib, a, b: lib.linalg.matmul(a, b), [_random(2, 3), _random(3)]),
     ("matrix_exp", lambda lib, a: lib.linalg.matrix_exp(a), [_random(2, 3, 3)]),
     ("torch.matrix_exp large", lambda lib, a: lib.matrix_exp(a), [4 * _random(3, 3)]),
 ]
@@ -205,6 +224,17 @@ def test_qr_signs_and_shapes_are_pytorchs(mode, shape):
         np.testing.assert_allclose(our.numpy(), their.numpy(), atol=1e-12)
 
 
+def test_geqrf_is_lapacks_and_householder_product_rebuilds_q():
+    torch = pytest.importorskip("torch")
+    a = _random(2, 5, 3)
+    ours, theirs = tg.geqrf(tg.tensor(a)), torch.geqrf(torch.tensor(a))
+    assert type(ours).__name__ == "geqrf"
+    for our, their in zip(ours, theirs):
+        np.testing.assert_allclose(our.numpy(), their.numpy(), atol=1e-12)
+    q = tg.linalg.householder_product(*ours)
+    np.testing.assert_allclose(q.numpy(), tg.linalg.qr(tg.tensor(a)).Q.numpy(), atol=1e-12)
+
+
 def test_factorizations_reconstruct_their_input():
     a = _random(3, 5, 4)
     u, s, vh = tg.linalg.svd(tg.tensor(a))
@@ -255,9 +285,11 @@ def test_solve_triangular_with_a_zero_on_the_diagonal_gives_infinities_as_pytorc
     np.testing.assert_array_equal(ours, theirs)
 
 
-def test_torch_cholesky_and_lu_warn_that_they_are_deprecated():
+def test_torch_cholesky_lu_and_triangular_solve_warn_that_they_are_deprecated():
     with pytest.warns(UserWarning, match="torch.cholesky is deprecated"):
         tg.cholesky(tg.eye(2))
+    with pytest.warns(UserWarning, match="torch.triangular_solve is deprecated"):
+        tg.triangular_solve(tg.ones(2, 1), tg.eye(2))
     with pytest.warns(UserWarning, match="torch.lu is deprecated"):
         tg.lu(tg.eye(2))
 
@@ -397,6 +429,22 @@ ERRORS = [
     ("lu_solve shapes", lambda lib: lib.linalg.lu_solve(lib.eye(3), lib.ones(3, dtype=lib.int32),
                                                         lib.ones(2, 1)), RuntimeError,
      "linalg.lu_solve: Incompatible shapes of A and B for the equation AX = B (3x3 and 2x1)"),
+    ("triangular_solve sizes", lambda lib: lib.triangular_solve(lib.ones(2, 2), lib.eye(3)),
+     RuntimeError, "Incompatible matrix sizes for triangular_solve: each A matrix is 3 by 3 but "
+     "each b matrix is 2 by 2"),
+    ("householder_product tall", lambda lib: lib.linalg.householder_product(lib.ones(2, 3),
+                                                                            lib.ones(2)),
+     RuntimeError, "torch.linalg.householder_product: input.shape[-2] must be greater than or "
+     "equal to input.shape[-1]"),
+    ("ormqr other", lambda lib: lib.ormqr(lib.ones(3, 2), lib.ones(2), lib.ones(2, 3)),
+     RuntimeError, "torch.ormqr: other.shape[-2] must be equal to input.shape[-2]"),
+    ("geqrf long", lambda lib: lib.geqrf(lib.ones(3, 2, dtype=lib.long)), NotImplementedError,
+     "\"geqrf_cpu\" not implemented for 'Long'"),
+    ("tensorinv ind", lambda lib: lib.linalg.tensorinv(lib.ones(2, 3, 2, 2), ind=0),
+     RuntimeError, "Expected a strictly positive integer for 'ind', but got 0"),
+    ("tensorsolve shapes", lambda lib: lib.linalg.tensorsolve(lib.ones(2, 3, 5), lib.ones(2, 3)),
+     RuntimeError, "Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
+     "prod(self.shape[:other.ndim]), but got 5 != 6"),
     ("matrix_exp long", lambda lib: lib.linalg.matrix_exp(lib.ones(2, 2, dtype=lib.long)),
      RuntimeError, "linalg.matrix_exp: Expected a floating point or complex tensor as input. "
      "Got Long"),

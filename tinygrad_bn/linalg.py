@@ -20,10 +20,16 @@ from .shapes import normalize_dim
 from .tensor.arithmetic import _cross
 from .tensor.arranging import _powers
 from .linalg_solvers import (  # noqa: F401 - torch.linalg's names
-    cholesky, cholesky_ex, cond, det, eigh, eigvalsh, inv, inv_ex, lstsq, lu, lu_factor,
-    lu_factor_ex, lu_solve, matrix_exp, matrix_power, matrix_rank, multi_dot, pinv, qr, slogdet,
-    solve, solve_ex, solve_triangular, svd, vecdot,
+    cholesky, cholesky_ex, cond, det, eigh, eigvalsh, householder_product, inv, inv_ex, lstsq, lu,
+    lu_factor, lu_factor_ex, lu_solve, matrix_exp, matrix_power, matrix_rank, multi_dot, pinv, qr,
+    slogdet, solve, solve_ex, solve_triangular, svd, tensorinv, tensorsolve, vecdot,
 )
+from .tensor import Tensor as _Tensor
+
+
+def matmul(input, other):
+    """``torch.linalg.matmul``: ``input @ other`` (``torch.matmul``)."""
+    return _Tensor.matmul(input, other)
 
 _SINGULAR_VALUE_ORDERS = (2, -2, "nuc")
 

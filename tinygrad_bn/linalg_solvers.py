@@ -724,3 +724,166 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
 
 def _permutation_matrix(pivots, m, dtype):
     return permutation_matrix(pivots, m, dtype)
+
+
+# ---------------------------------------------------------------------- Householder, tensors
+
+geqrf_result = _result_tuple("geqrf", ("a", "tau"))
+triangular_solve_result = _result_tuple("triangular_solve", ("solution", "cloned_coefficient"))
+
+
+def _apply_householder(vectors, tau, other, left, transpose):
+    """``Q C``, ``Q^T C``, ``C Q`` or ``C Q^T`` for ``Q = H_1 ... H_k``, ``H_i = I - tau_i v_i
+    v_i^T`` with ``v_i`` the columns of ``vectors``: one reflection at a time, each a few
+    differentiable ops (so the gradients are those of the product, as PyTorch's)."""
+    k = tau.shape[-1]
+    ascending = transpose if left else not transpose
+    order = range(k) if ascending else range(k - 1, -1, -1)
+    for i in order:
+        v, t = vectors[..., :, i:i + 1], tau[..., i:i + 1].unsqueeze(-1)
+        if left:
+            other = other - v * t @ (v.mT @ other)
+        else:
+            other = other - (other @ v) * t @ v.mT
+    return other
+
+
+def _reflectors(A, k):
+    """The Householder vectors of a ``geqrf`` result: the first ``k`` columns of ``A`` below
+    the diagonal, with a 1 on it and zeros above."""
+    m = A.shape[-2]
+    return A[..., :, :k].tril(-1) + eye(m, k, dtype=A.dtype)
+
+
+def householder_product(A, tau):
+    """The first ``n`` columns of ``H_1 ... H_k`` (``torch.linalg.householder_product``, LAPACK's
+    ``orgqr``): ``H_i = I - tau_i v_i v_i^T``, ``v_i`` column ``i`` of ``A`` below the diagonal
+    with a 1 on it. ``A`` ``(..., m, n)``, ``m >= n >= k``, ``tau`` ``(..., k)``."""
+    name = "torch.linalg.householder_product"
+    if A.ndim < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    if tau.ndim < 1:
+        raise RuntimeError(f"{name}: tau must have at least 1 dimension.")
+    m, n = A.shape[-2], A.shape[-1]
+    if m < n:
+        raise RuntimeError(f"{name}: input.shape[-2] must be greater than or equal to "
+                           "input.shape[-1]")
+    if n < tau.shape[-1]:
+        raise RuntimeError(f"{name}: input.shape[-1] must be greater than or equal to "
+                           "tau.shape[-1]")
+    if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
+        raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to "
+                           f"input.shape[:-2], but got {list(tau.shape[:-1])}")
+    if tau._array.dtype != A._array.dtype:
+        raise RuntimeError(f"{name}: tau dtype {dtypes.scalar_type_name(tau._array.dtype)} does "
+                           f"not match input dtype {dtypes.scalar_type_name(A._array.dtype)}")
+    check_matrices(A, name, square=False, integers="orgqr_cpu", half="orgqr_cpu")
+    identity = eye(m, n, dtype=A.dtype).expand(*A.shape[:-2], m, n)
+    if tau.shape[-1] == 0 and A.requires_grad:  # no reflection: in the graph, zero gradient
+        return A.where(zeros(A.shape, dtype=dtypes.bool), identity)
+    return _apply_householder(_reflectors(A, tau.shape[-1]), tau, identity, True, False)
+
+
+def ormqr(input, tau, other, left=True, transpose=False):
+    """``torch.ormqr``: ``other`` multiplied by the ``Q`` of a ``geqrf`` result (``input``,
+    ``tau``), from the left or the right, transposed or not (LAPACK's ``ormqr``)."""
+    name = "torch.ormqr"
+    if input.ndim < 2:
+        raise RuntimeError(f"{name}: input must have at least 2 dimensions.")
+    if other.ndim < 2:
+        raise RuntimeError(f"{name}: other must have at least 2 dimensions.")
+    rows = other.shape[-2 if left else -1]
+    if rows != input.shape[-2]:
+        which = "other.shape[-2]" if left else "other.shape[-1]"
+        raise RuntimeError(f"{name}: {which} must be equal to input.shape[-2]")
+    if tau.shape[-1] != min(rows, input.shape[-1]):
+        raise RuntimeError(f"{name}: tau.shape[-1] must be equal to min(other.shape[{-2 if left else -1}], "
+                           "input.shape[-1])")
+    check_matrices(input, name, square=False, integers="ormqr_cpu", half="ormqr_cpu")
+    return _apply_householder(_reflectors(input, tau.shape[-1]), tau, other, left, transpose)
+
+
+def _geqrf_arrays(a):
+    """LAPACK's ``geqrf`` through NumPy's ``qr(mode="raw")`` (which returns it transposed)."""
+    if a.size == 0:
+        return a.copy(), np.zeros((*a.shape[:-2], min(a.shape[-2:])), a.dtype)
+    h, tau = np.linalg.qr(a, mode="raw")
+    return np.ascontiguousarray(np.swapaxes(h, -1, -2)).astype(a.dtype), tau.astype(a.dtype)
+
+
+def _geqrf_a(a):
+    return _geqrf_arrays(a)[0]
+
+
+def _geqrf_tau(a):
+    return _geqrf_arrays(a)[1]
+
+
+def geqrf(input):
+    """``torch.geqrf``: ``(a, tau)`` (``torch.return_types.geqrf``), LAPACK's Householder QR:
+    ``R`` on and above the diagonal of ``a``, the reflectors below it (see
+    ``householder_product``). Not differentiable, as PyTorch's."""
+    if input.ndim < 2:
+        raise RuntimeError("torch.geqrf: input must have at least 2 dimensions.")
+    check_matrices(input, "torch.geqrf", square=False, integers="geqrf_cpu", half="geqrf_cpu")
+    return geqrf_result(Derived.apply(input, function=_geqrf_a),
+                        Derived.apply(input, function=_geqrf_tau))
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+    """The deprecated ``torch.triangular_solve(b, A)``: ``(solution, cloned_coefficient)``,
+    ``X`` with ``T X = b`` (``T^T X = b`` with ``transpose``), ``T`` the upper (by default) or
+    lower triangle of ``A``, and a copy of ``A``."""
+    if b.ndim < 2:
+        raise RuntimeError("torch.triangular_solve: Expected b to have at least 2 dimensions, "
+                           f"but it has {b.ndim} dimensions instead")
+    if A.ndim < 2:
+        raise RuntimeError("torch.triangular_solve: Expected A to have at least 2 dimensions, "
+                           f"but it has {A.ndim} dimensions instead")
+    if b._array.dtype != A._array.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{dtypes.scalar_type_name(b._array.dtype)} and A of type "
+                           f"{dtypes.scalar_type_name(A._array.dtype)} instead.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"A must be batches of square matrices, but they are {A.shape[-2]} "
+                           f"by {A.shape[-1]} matrices")
+    if A.shape[-1] != b.shape[-2]:
+        raise RuntimeError(f"Incompatible matrix sizes for triangular_solve: each A matrix is "
+                           f"{A.shape[-2]} by {A.shape[-1]} but each b matrix is {b.shape[-2]} "
+                           f"by {b.shape[-1]}")
+    if not dtypes.is_floating(A._array.dtype) or A._array.dtype == dtypes.float16:
+        raise dtypes.not_implemented("triangular_solve_cpu", A._array.dtype)
+    coefficient = A.mT if transpose else A
+    solution = TriangularSolve.apply(coefficient, b, upper=upper != transpose,
+                                     unitriangular=unitriangular)
+    batch = tuple(solution.shape[:-2])
+    return triangular_solve_result(solution, A.expand(*batch, *A.shape[-2:]).clone())
+
+
+def tensorinv(A, ind=2):
+    """The tensor ``X`` with ``tensordot(A, X, ind)`` the identity (``torch.linalg.tensorinv``):
+    ``A`` as a matrix of its first ``ind`` dims by the rest, inverted, reshaped to ``A.shape[ind:]
+    + A.shape[:ind]``."""
+    if not isinstance(ind, int) or ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, columns = math.prod(A.shape[:ind]), math.prod(A.shape[ind:])
+    if rows != columns:
+        raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {columns} != {rows}")
+    return inv(A.reshape(rows, columns)).reshape(*A.shape[ind:], *A.shape[:ind])
+
+
+def tensorsolve(A, B, dims=None):
+    """The tensor ``X`` with ``tensordot(A, X, X.ndim) = B`` (``torch.linalg.tensorsolve``):
+    ``dims`` of ``A`` are first moved to the end; then ``A`` is a square matrix of ``B``'s
+    shape by the rest, and ``X`` has shape ``A.shape[B.ndim:]``."""
+    if dims is not None:
+        dims = [d % A.ndim for d in dims]
+        rest = [d for d in range(A.ndim) if d not in dims]
+        A = A.permute(*rest, *dims)
+    result_shape = tuple(A.shape[B.ndim:])
+    rows, columns = math.prod(A.shape[:B.ndim]), math.prod(result_shape)
+    if rows != columns:
+        raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[other.ndim:]) "
+                           f"== prod(self.shape[:other.ndim]), but got {columns} != {rows}")
+    return solve(A.reshape(rows, columns), B.reshape(rows)).reshape(*result_shape)

@@ -1,8 +1,9 @@
 """Tensor methods of linear algebra (``inverse``, ``det``, ``logdet``, ``slogdet``, ``cholesky``,
 ``cholesky_solve``, ``cholesky_inverse``, ``matrix_power``, ``matrix_exp``, ``pinverse``,
-``qr``, ``svd``, ``lu``, ``lu_solve``) and the module-level functions of
-the same names with PyTorch's older spellings (``torch.inverse``, ``torch.cholesky`` with
-``upper=``, ``torch.svd`` returning ``V``, ``torch.chain_matmul``).
+``qr``, ``svd``, ``lu``, ``lu_solve``, ``triangular_solve``, ``geqrf``, ``orgqr``, ``ormqr``)
+and the module-level functions of the same names with PyTorch's older spellings
+(``torch.inverse``, ``torch.cholesky`` with ``upper=``, ``torch.svd`` returning ``V``,
+``torch.chain_matmul``, ``torch.lu_unpack``).
 
 The work is ``tinygrad_bn.linalg``'s (``linalg_solvers``), imported when first called: that
 module builds on ``Tensor``, which these methods are part of.
@@ -32,6 +33,13 @@ _LU_DEPRECATION = (
     "should be replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n"
     "LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\n"
     "LU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)")
+
+
+_TRIANGULAR_SOLVE_DEPRECATION = (
+    "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangular and will be "
+    "removed in a future PyTorch release.\ntorch.linalg.solve_triangular has its arguments "
+    "reversed and does not return a copy of one of the inputs.\nX = torch.triangular_solve(B, "
+    "A).solution\nshould be replaced with\nX = torch.linalg.solve_triangular(A, B).")
 
 
 def _solvers():
@@ -112,6 +120,25 @@ class DecompositionMethods:
         """``torch.lu_solve(b, LU_data, LU_pivots)``: ``torch.linalg.lu_solve(LU_data,
         LU_pivots, b)``."""
         return _solvers().lu_solve(LU_data, LU_pivots, self)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+        """The deprecated ``torch.triangular_solve(b, A)``: ``(solution, cloned_coefficient)``
+        (see ``linalg_solvers.triangular_solve``), with PyTorch's deprecation warning."""
+        warnings.warn(_TRIANGULAR_SOLVE_DEPRECATION, UserWarning, stacklevel=2)
+        return _solvers().triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def geqrf(self):
+        """``torch.geqrf(self)``: LAPACK's Householder QR, ``(a, tau)``."""
+        return _solvers().geqrf(self)
+
+    def orgqr(self, input2):
+        """``torch.orgqr``: ``torch.linalg.householder_product(self, input2)``."""
+        return _solvers().householder_product(self, input2)
+
+    def ormqr(self, input2, input3, left=True, transpose=False):
+        """``torch.ormqr(self, tau, other, left, transpose)``: ``other`` times the ``Q`` of a
+        ``geqrf`` result."""
+        return _solvers().ormqr(self, input2, input3, left, transpose)
 
     def svd(self, some=True, compute_uv=True):
         """The older ``torch.svd``: ``(U, S, V)`` (``torch.return_types.svd``) with ``A = U
@@ -209,6 +236,29 @@ def lu_solve(b, LU_data, LU_pivots):
 def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
     """``torch.lu_unpack``: ``(P, L, U)`` from ``lu_factor``'s packed result."""
     return _solvers().lu_unpack(LU_data, LU_pivots, unpack_data, unpack_pivots)
+
+
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False):
+    """The deprecated ``torch.triangular_solve(b, A)`` (see ``Tensor.triangular_solve``)."""
+    warnings.warn(_TRIANGULAR_SOLVE_DEPRECATION, UserWarning, stacklevel=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return DecompositionMethods.triangular_solve(input, A, upper, transpose, unitriangular)
+
+
+def geqrf(input):
+    """``torch.geqrf``: LAPACK's Householder QR, ``(a, tau)``."""
+    return DecompositionMethods.geqrf(input)
+
+
+def orgqr(input, input2):
+    """``torch.orgqr``: ``torch.linalg.householder_product``."""
+    return DecompositionMethods.orgqr(input, input2)
+
+
+def ormqr(input, input2, input3, left=True, transpose=False):
+    """``torch.ormqr``: ``other`` times the ``Q`` of a ``geqrf`` result."""
+    return DecompositionMethods.ormqr(input, input2, input3, left, transpose)
 
 
 def chain_matmul(*matrices):
