@@ -55,6 +55,11 @@ from .tensor_types import (
 
 # Subpackages that use the names above are imported last.
 from . import data, linalg, multiprocessing, nn, optim, utils, viz  # noqa: E402
+from .tensor.decompositions import (  # noqa: E402 - torch.inverse, torch.det, ...
+    chain_matmul, cholesky, cholesky_inverse, cholesky_solve, det, geqrf, inverse, logdet, lu,
+    lu_solve, lu_unpack, matrix_exp, matrix_power, orgqr, ormqr, pinverse, qr, slogdet, svd,
+    triangular_solve,
+)
 
 half = float16
 float = float32

@@ -38,6 +38,7 @@ from .arithmetic import ArithmeticMethods, einsum, pow, tensordot  # noqa: A004 
 from .comparison import ComparisonMethods, where
 from .conversion import ConversionMethods
 from .copying import CopyingMethods, rebuild_tensor
+from .decompositions import DecompositionMethods
 from .core import Tensor, _to_array, is_tensor, qualified_type_name, scalar_for
 from .elementwise import ElementwiseMethods
 from .indexing import IndexingMethods
@@ -50,7 +51,7 @@ from .shape import (
 
 FAMILIES = (ArithmeticMethods, ElementwiseMethods, ComparisonMethods, ReductionMethods,
             ShapeMethods, ArrangingMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods,
-            ConversionMethods, CopyingMethods)
+            ConversionMethods, CopyingMethods, DecompositionMethods)
 
 
 class _Empty:
