@@ -74,7 +74,8 @@ VALUES_UNDEFINED = {
 
 def _namespace(name):
     for prefix, theirs, ours in (("nn.functional.", torch.nn.functional, tg.nn.functional),
-                                 ("linalg.", torch.linalg, tg.linalg), ("", torch, tg)):
+                                 ("linalg.", torch.linalg, tg.linalg),
+                                 ("special.", torch.special, tg.special), ("", torch, tg)):
         if name.startswith(prefix):
             return name[len(prefix):], theirs, ours
     raise AssertionError(name)

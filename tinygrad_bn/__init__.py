@@ -43,6 +43,7 @@ from .tensor.arranging import (
     atleast_1d, atleast_2d, atleast_3d, block_diag, cartesian_prod, column_stack, dstack, vander,
 )
 from .tensor import arguments as _tensor, out_argument as _out  # noqa: E402
+from .tensor import special as _tensor_special  # noqa: E402
 from .counting import bucketize, histc, histogram, searchsorted, unique
 from .sampling import (
     bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
@@ -316,6 +317,21 @@ tan_ = Tensor.tan_
 tanh_ = Tensor.tanh_
 trunc_ = Tensor.trunc_
 xlogy_ = Tensor.xlogy_
+
+# Special functions (tensor/special.py) and their namespace torch.special (special.py).
+lgamma = _out.with_out(Tensor.lgamma, dtype=_out.CAST)
+digamma = _out.with_out(Tensor.digamma, dtype=_out.CAST)
+polygamma = _out.with_out(_tensor_special.polygamma, dtype=_out.CAST)
+mvlgamma = _out.with_out(Tensor.mvlgamma, dtype=_out.CAST)
+i0 = _out.with_out(Tensor.i0, dtype=_out.CAST)
+erfc = _out.with_out(Tensor.erfc, dtype=_out.CAST)
+exp2 = _out.with_out(Tensor.exp2, dtype=_out.CAST)
+igamma = _out.with_out(Tensor.igamma, dtype=_out.CAST)
+igammac = _out.with_out(Tensor.igammac, dtype=_out.CAST)
+i0_ = Tensor.i0_
+erfc_ = Tensor.erfc_
+exp2_ = Tensor.exp2_
+from . import special  # noqa: E402
 
 # The activations torch has at top level as well as in nn.functional (torch.selu, torch.celu_).
 from .nn.functional_activations import (  # noqa: E402

@@ -831,7 +831,7 @@ class Erf(Op):
 
     def forward(self, a):
         self.saved = (a,)
-        return _erf(a).astype(a.dtype)
+        return np.asarray(_erf(a), dtype=a.dtype)  # a 0-d input gives a Python float
 
     def backward(self, grad_output):
         (a,) = self.saved
