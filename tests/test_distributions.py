@@ -5,10 +5,13 @@ differ from PyTorch's, so only statistics can agree); kl_divergence; validation 
 PyTorch's messages; and two small programs (REINFORCE with given actions, a VAE with shared
 noise) whose parameters must match PyTorch's after a few optimiser steps."""
 
+import math
+
 import numpy as np
 import pytest
 
 import tinygrad_bn as tg
+from pytorch_errors import error_tests
 
 RNG = np.random.default_rng(0)
 BATCH = (3, 4)
@@ -180,3 +183,632 @@ def test_values_and_gradients_match_pytorch(name, method, dtype):
             continue
         np.testing.assert_allclose(our_param.grad.numpy(), their_param.grad.numpy(),
                                    rtol=100 * RTOL[dtype], atol=100 * RTOL[dtype])
+
+
+def _build_from(lib, name, tensors):
+    return CASES[name][0](lib.distributions, tensors)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_structure_matches_pytorch(name):
+    """Batch and event shapes, has_rsample, has_enumerate_support, the support's repr, the
+    distribution's repr, enumerate_support and expand (shapes, and log_prob after it) are
+    PyTorch's."""
+    torch = pytest.importorskip("torch")
+    theirs, _ = _build(torch, name, "float64", None)
+    ours, _ = _build(tg, name, "float64", None)
+    assert tuple(ours.batch_shape) == tuple(theirs.batch_shape)
+    assert tuple(ours.event_shape) == tuple(theirs.event_shape)
+    assert ours.has_rsample == theirs.has_rsample
+    assert ours.has_enumerate_support == theirs.has_enumerate_support
+    assert repr(ours.support) == repr(theirs.support) or "lower_bound=tensor" in repr(
+        theirs.support)  # a support with tensor bounds prints the tensors
+    assert repr(ours) == repr(theirs)
+    if theirs.has_enumerate_support:
+        np.testing.assert_array_equal(ours.enumerate_support().numpy(),
+                                      theirs.enumerate_support().numpy())
+        assert (tuple(ours.enumerate_support(expand=False).shape)
+                == tuple(theirs.enumerate_support(expand=False).shape))
+    bigger = (2,) + tuple(theirs.batch_shape)
+    their_expanded, our_expanded = theirs.expand(bigger), ours.expand(bigger)
+    assert type(our_expanded).__name__ == type(their_expanded).__name__
+    assert tuple(our_expanded.batch_shape) == tuple(their_expanded.batch_shape)
+    value = their_expanded.sample().numpy()
+    np.testing.assert_allclose(
+        our_expanded.log_prob(tg.tensor(value)).detach().numpy(),
+        their_expanded.log_prob(torch.tensor(value)).detach().numpy(), rtol=1e-12, atol=1e-12)
+
+
+GRADCHECKED = [name for name in CASES if CASES[name][1]]
+
+
+@pytest.mark.parametrize("name", GRADCHECKED)
+def test_log_prob_gradcheck(name):
+    """float64 gradients of log_prob with respect to every parameter, against finite
+    differences."""
+    torch = pytest.importorskip("torch")
+    theirs, _ = _build(torch, name, "float64", None)
+    value = tg.tensor(_values(name, theirs))
+    keys = list(CASES[name][1])
+    params = [tg.tensor(CASES[name][1][k], dtype=tg.float64, requires_grad=True) for k in keys]
+
+    def log_prob(*tensors):
+        return _build_from(tg, name, dict(zip(keys, tensors))).log_prob(value)
+
+    assert tg.gradcheck(log_prob, tuple(params))
+
+
+RSAMPLED = [name for name in GRADCHECKED if name not in (
+    "Bernoulli-probs", "Bernoulli-logits", "Categorical-probs", "Categorical-logits",
+    "OneHotCategorical", "OneHotCategoricalStraightThrough", "Geometric-probs",
+    "Geometric-logits", "MixtureSameFamily")]
+
+
+@pytest.mark.parametrize("name", RSAMPLED)
+def test_rsample_is_differentiable(name):
+    """rsample is reparameterised: with the generator reseeded before each draw it is a
+    deterministic function of the parameters, whose float64 gradients pass gradcheck; sample()
+    draws outside the graph."""
+    keys = list(CASES[name][1])
+    params = [tg.tensor(CASES[name][1][k], dtype=tg.float64, requires_grad=True) for k in keys]
+
+    def rsample(*tensors):
+        tg.manual_seed(1)
+        return _build_from(tg, name, dict(zip(keys, tensors))).rsample((2,))
+
+    draw = rsample(*params)
+    assert draw.requires_grad
+    assert tg.gradcheck(rsample, tuple(params))
+    assert not _build_from(tg, name, dict(zip(keys, params))).sample((2,)).requires_grad
+
+
+def test_normal_rsample_is_loc_plus_scale_times_noise():
+    """Normal.rsample is loc + eps * scale with eps the generator's standard normal draws:
+    its gradients are 1 for loc and eps for scale."""
+    loc = tg.tensor([0.5, -1.0], requires_grad=True)
+    scale = tg.tensor([2.0, 0.1], requires_grad=True)
+    tg.manual_seed(3)
+    draw = tg.distributions.Normal(loc, scale).rsample((4,))
+    tg.manual_seed(3)
+    eps = tg.randn(4, 2)
+    np.testing.assert_array_equal(draw.detach().numpy(),
+                                  (loc.detach() + eps * scale.detach()).numpy())
+    draw.sum().backward()
+    np.testing.assert_array_equal(loc.grad.numpy(), [4.0, 4.0])
+    np.testing.assert_allclose(scale.grad.numpy(), eps.sum(0).numpy(), rtol=1e-6)
+
+
+# Draws: the heavy-tailed ones (no finite variance, or a fourth moment too large for a sample
+# variance to settle) are checked by quantiles only.
+NO_VARIANCE_CHECK = {"Cauchy", "HalfCauchy", "LogNormal", "Pareto", "MixtureSameFamily",
+                     "TransformedDistribution", "TransformedDistribution-tanh"}
+SAMPLES = 40000
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_draws_have_the_right_shape_support_and_statistics(name):
+    """``sample((N,))``: shape ``(N,) + batch_shape + event_shape``, PyTorch's dtype, inside the
+    support; the sample mean within 6 standard errors of ``mean``, the sample variance within
+    15% of ``variance``, and the fraction below ``icdf(q)`` within 6 standard errors of q."""
+    torch = pytest.importorskip("torch")
+    theirs, _ = _build(torch, name, "float64", None)
+    ours, _ = _build(tg, name, "float64", None)
+    tg.manual_seed(0)
+    draws = ours.sample((SAMPLES,))
+    expected = theirs.sample((SAMPLES,))
+    assert tuple(draws.shape) == tuple(expected.shape)
+    assert str(draws.dtype) == str(expected.dtype).removeprefix("torch.")
+    assert ours.support.check(draws).all().item()
+    values = draws.numpy().astype(np.float64)
+    try:
+        mean, variance = theirs.mean.detach().numpy(), theirs.variance.detach().numpy()
+    except NotImplementedError:
+        mean = variance = None
+    if mean is not None and np.all(np.isfinite(mean)) and np.all(np.isfinite(variance)):
+        error = np.abs(values.mean(0) - mean) / np.sqrt(variance / SAMPLES + 1e-30)
+        assert error.max() < 6
+        if name not in NO_VARIANCE_CHECK:
+            np.testing.assert_allclose(values.var(0), variance, rtol=0.15, atol=1e-12)
+    try:
+        quartiles = [theirs.icdf(torch.full(tuple(theirs.batch_shape), q, dtype=torch.float64))
+                     for q in (0.25, 0.5, 0.75)]
+    except NotImplementedError:
+        return
+    for q, point in zip((0.25, 0.5, 0.75), quartiles):
+        fraction = (values <= point.detach().numpy()).mean(0)
+        assert np.abs(fraction - q).max() < 6 * math.sqrt(q * (1 - q) / SAMPLES)
+
+
+@pytest.mark.parametrize("name", ["Bernoulli-probs", "Bernoulli-logits", "Categorical-probs",
+                                  "Categorical-logits", "OneHotCategorical",
+                                  "Geometric-probs", "Geometric-logits"])
+def test_discrete_draws_have_the_right_frequencies(name):
+    """Each value's frequency among N draws is within 6 standard errors of its probability
+    ``exp(log_prob(value))`` (values: the enumerated support, or 0..5 for the geometric)."""
+    ours, _ = _build(tg, name, "float64", None)
+    tg.manual_seed(0)
+    draws = ours.sample((SAMPLES,)).numpy()
+    support = (ours.enumerate_support() if ours.has_enumerate_support
+               else tg.arange(6, dtype=tg.float64)[:, None, None].expand(6, *BATCH))
+    for value in support:
+        probability = ours.log_prob(value).exp().detach().numpy()
+        hits = draws == value.numpy()
+        if ours.event_shape:
+            hits = hits.all(-1)
+        error = np.abs(hits.mean(0) - probability)
+        assert np.all(error < 6 * np.sqrt(probability * (1 - probability) / SAMPLES) + 1e-12)
+
+
+# KL pairs: (p, q) built from ``lib`` and two parameter sets, PyTorch's registered pairs among
+# the distributions built (Gumbel/Gumbel needs lgamma and is left out while tinygrad_bn has none).
+def _normal(d, p, s):
+    return d.Normal(p[s + "loc"], p[s + "scale"])
+
+
+def _uniform(d, p, s):
+    return d.Uniform(p[s + "loc"], p[s + "loc"] + p[s + "scale"])
+
+
+FAMILIES = {
+    "Normal": _normal,
+    "Laplace": lambda d, p, s: d.Laplace(p[s + "loc"], p[s + "scale"]),
+    "Cauchy": lambda d, p, s: d.Cauchy(p[s + "loc"], p[s + "scale"]),
+    "Gumbel": lambda d, p, s: d.Gumbel(p[s + "loc"], p[s + "scale"]),
+    "Exponential": lambda d, p, s: d.Exponential(p[s + "scale"]),
+    "Uniform": _uniform,
+    "Pareto": lambda d, p, s: d.Pareto(p[s + "scale"], p[s + "scale"] + 2.5),
+    "HalfNormal": lambda d, p, s: d.HalfNormal(p[s + "scale"]),
+    "Bernoulli": lambda d, p, s: d.Bernoulli(probs=p[s + "unit"]),
+    "Geometric": lambda d, p, s: d.Geometric(probs=p[s + "unit"]),
+    "Categorical": lambda d, p, s: d.Categorical(probs=p[s + "simplex"]),
+    "OneHotCategorical": lambda d, p, s: d.OneHotCategorical(logits=p[s + "loc"]),
+    "Independent": lambda d, p, s: d.Independent(_normal(d, p, s), 1),
+    "LogNormal": lambda d, p, s: d.LogNormal(p[s + "loc"], p[s + "scale"]),
+}
+KL_PAIRS = [(f, f) for f in FAMILIES if f != "Gumbel"] + [
+    ("Exponential", "Pareto"), ("Exponential", "Uniform"), ("Exponential", "Gumbel"),
+    ("Exponential", "Normal"), ("Gumbel", "Exponential"), ("Gumbel", "Pareto"),
+    ("Gumbel", "Uniform"), ("Gumbel", "Normal"), ("Laplace", "Exponential"),
+    ("Laplace", "Pareto"), ("Laplace", "Uniform"), ("Laplace", "Normal"),
+    ("Normal", "Exponential"), ("Normal", "Pareto"), ("Normal", "Uniform"),
+    ("Normal", "Gumbel"), ("Normal", "Laplace"), ("Pareto", "Uniform"),
+    ("Pareto", "Exponential"), ("Pareto", "Normal"), ("Uniform", "Exponential"),
+    ("Uniform", "Gumbel"), ("Uniform", "Normal"), ("Uniform", "Pareto"),
+]
+KL_PARAMS = {f"{side}{kind}": make() for side in "pq" for kind, make in
+             (("loc", _real), ("scale", _positive), ("unit", _unit), ("simplex", _simplex))}
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("p_family, q_family", KL_PAIRS, ids=[f"{p}-{q}" for p, q in KL_PAIRS])
+def test_kl_divergence_matches_pytorch(p_family, q_family, dtype):
+    """kl_divergence's value (inf where PyTorch's is) and its gradients to both distributions'
+    parameters are PyTorch's."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tg, torch):
+        params = {k: lib.tensor(v, dtype=getattr(lib, dtype), requires_grad=True)
+                  for k, v in KL_PARAMS.items()}
+        kl = lib.distributions.kl_divergence(FAMILIES[p_family](lib.distributions, params, "p"),
+                                             FAMILIES[q_family](lib.distributions, params, "q"))
+        weights = np.where(np.isfinite(kl.detach().numpy()), 1.0, 0.0)
+        if kl.requires_grad:
+            (kl * lib.tensor(weights, dtype=kl.dtype)).sum().backward()
+        results.append((kl, params))
+    (ours, our_params), (theirs, their_params) = results
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(),
+                               rtol=RTOL[dtype], atol=RTOL[dtype])
+    for key, their_param in their_params.items():
+        if their_param.grad is not None:
+            np.testing.assert_allclose(our_params[key].grad.numpy(), their_param.grad.numpy(),
+                                       rtol=100 * RTOL[dtype], atol=100 * RTOL[dtype])
+
+
+def test_kl_gumbel_gumbel_needs_lgamma():
+    """KL(Gumbel || Gumbel) is PyTorch's formula with lgamma; without lgamma it says so."""
+    p = tg.distributions.Gumbel(tg.tensor([0.0]), tg.tensor([1.0]))
+    if hasattr(tg.Tensor, "lgamma"):
+        torch = pytest.importorskip("torch")
+        expected = torch.distributions.kl_divergence(
+            torch.distributions.Gumbel(torch.tensor([0.0]), torch.tensor([1.0])),
+            torch.distributions.Gumbel(torch.tensor([1.0]), torch.tensor([2.0])))
+        got = tg.distributions.kl_divergence(
+            p, tg.distributions.Gumbel(tg.tensor([1.0]), tg.tensor([2.0])))
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
+        return
+    with pytest.raises(NotImplementedError, match="needs lgamma"):
+        tg.distributions.kl_divergence(p, p)
+
+
+def test_register_kl_dispatches_to_the_most_specific_pair():
+    """A registered subclass pair wins over the base pair; an ambiguous pair warns as PyTorch
+    does and takes the left-most match."""
+    D = tg.distributions
+
+    class MyNormal(D.Normal):
+        pass
+
+    class OtherNormal(D.Normal):
+        pass
+
+    @D.register_kl(MyNormal, D.Normal)
+    def _kl_mine(p, q):
+        return tg.tensor(1.0)
+
+    @D.register_kl(D.Normal, OtherNormal)
+    def _kl_other(p, q):
+        return tg.tensor(2.0)
+
+    try:
+        assert D.kl_divergence(MyNormal(0.0, 1.0), D.Normal(0.0, 1.0)).item() == 1.0
+        assert D.kl_divergence(D.Normal(0.0, 2.0), D.Normal(0.0, 1.0)).item() > 0
+        with pytest.warns(RuntimeWarning, match=r"Ambiguous kl_divergence\(MyNormal, "
+                                                r"OtherNormal\). Please register_kl\(MyNormal, "
+                                                r"OtherNormal\)"):
+            assert D.kl_divergence(MyNormal(0.0, 1.0), OtherNormal(0.0, 1.0)).item() == 1.0
+    finally:
+        from tinygrad_bn.distributions import kl
+        del kl._KL_REGISTRY[MyNormal, D.Normal], kl._KL_REGISTRY[D.Normal, OtherNormal]
+        kl._KL_MEMOIZE.clear()
+
+
+def D(lib):
+    """The distributions package of ``lib`` (tinygrad_bn or torch)."""
+    return lib.distributions
+
+
+# Bad arguments and values: PyTorch's exception types and messages, word for word (the invalid
+# values printed as tensors, the distributions by their reprs).
+ERRORS = [
+    ('normal-nan-loc',
+     lambda lib: D(lib).Normal(lib.tensor([math.nan, 1.0]), lib.tensor([1.0, 1.0])),
+     ValueError,
+     'Expected parameter loc (Tensor of shape (2,)) of distribution Normal(loc: torch.Size([2]), '
+     'scale: torch.Size([2])) to satisfy the constraint Real(), but found invalid values:\ntensor('
+     '[nan, 1.])'),
+    ('normal-negative-scale',
+     lambda lib: D(lib).Normal(0.0, -1.0),
+     ValueError,
+     'Expected parameter scale (Tensor of shape ()) of distribution Normal(loc: 0.0, scale: -1.0)'
+     ' to satisfy the constraint GreaterThan(lower_bound=0.0), but found invalid values:\n-1.0'),
+    ('normal-scale-requires-grad',
+     lambda lib: D(lib).Normal(lib.tensor([0.0, 1.0]), lib.tensor([1.0, -2.0],
+         requires_grad=True)),
+     ValueError,
+     'Expected parameter scale (Tensor of shape (2,)) of distribution Normal(loc: torch.Size([2])'
+     ', scale: torch.Size([2])) to satisfy the constraint GreaterThan(lower_bound=0.0), but found'
+     ' invalid values:\ntensor([ 1., -2.], requires_grad=True)'),
+    ('categorical-negative',
+     lambda lib: D(lib).Categorical(probs=lib.tensor([0.5, -0.1, 0.6])),
+     ValueError,
+     'Expected parameter probs (Tensor of shape (3,)) of distribution Categorical(probs: torch.Si'
+     'ze([3])) to satisfy the constraint Simplex(), but found invalid values:\ntensor([ 0.5000, -0'
+     '.1000,  0.6000])'),
+    ('categorical-both',
+     lambda lib: D(lib).Categorical(probs=lib.tensor([0.5, 0.5]), logits=lib.tensor([0.0, 0.0])),
+     ValueError, 'Either `probs` or `logits` must be specified, but not both.'),
+    ('categorical-0d-probs',
+     lambda lib: D(lib).Categorical(probs=lib.tensor(1.0)),
+     ValueError, '`probs` parameter must be at least one-dimensional.'),
+    ('categorical-0d-logits',
+     lambda lib: D(lib).Categorical(logits=lib.tensor(1.0)),
+     ValueError, '`logits` parameter must be at least one-dimensional.'),
+    ('bernoulli-above-one',
+     lambda lib: D(lib).Bernoulli(probs=lib.tensor([1.5, 0.2])),
+     ValueError,
+     'Expected parameter probs (Tensor of shape (2,)) of distribution Bernoulli(probs: torch.Size'
+     '([2])) to satisfy the constraint Interval(lower_bound=0.0, upper_bound=1.0), but found inva'
+     'lid values:\ntensor([1.5000, 0.2000])'),
+    ('bernoulli-neither',
+     lambda lib: D(lib).Bernoulli(),
+     ValueError, 'Either `probs` or `logits` must be specified, but not both.'),
+    ('uniform-reversed',
+     lambda lib: D(lib).Uniform(2.0, 1.0),
+     ValueError,
+     'Expected parameter low (Tensor of shape ()) of distribution Uniform(low: 2.0, high: 1.0) to'
+     ' satisfy the constraint LessThan(upper_bound=1.0), but found invalid values:\n2.0'),
+    ('uniform-reversed-tensors',
+     lambda lib: D(lib).Uniform(lib.tensor([0.0, 2.0]), lib.tensor([1.0, 1.0])),
+     ValueError,
+     'Expected parameter low (Tensor of shape (2,)) of distribution Uniform(low: torch.Size([2]),'
+     ' high: torch.Size([2])) to satisfy the constraint LessThan(upper_bound=tensor([1., 1.])), b'
+     'ut found invalid values:\ntensor([0., 2.])'),
+    ('geometric-zero',
+     lambda lib: D(lib).Geometric(probs=lib.tensor([0.0, 0.5])),
+     ValueError,
+     'Expected parameter probs (Tensor of shape (2,)) of distribution Geometric(probs: torch.Size'
+     '([2])) to be positive but found invalid values:\ntensor([0.])'),
+    ('exponential-negative-float64',
+     lambda lib: D(lib).Exponential(lib.tensor([-1.0, 2.0], dtype=lib.float64)),
+     ValueError,
+     'Expected parameter rate (Tensor of shape (2,)) of distribution Exponential(rate: torch.Size'
+     '([2])) to satisfy the constraint GreaterThan(lower_bound=0.0), but found invalid values:\nte'
+     'nsor([-1.,  2.], dtype=torch.float64)'),
+    ('lognormal-negative',
+     lambda lib: D(lib).LogNormal(0.0, lib.tensor([-1.0])),
+     ValueError,
+     'Expected parameter scale (Tensor of shape (1,)) of distribution Normal(loc: tensor([0.]), s'
+     'cale: tensor([-1.])) to satisfy the constraint GreaterThan(lower_bound=0.0), but found inva'
+     'lid values:\ntensor([-1.])'),
+    ('log-prob-of-number',
+     lambda lib: D(lib).Normal(0.0, 1.0).log_prob(1.0),
+     ValueError, 'The value argument to log_prob must be a Tensor'),
+    ('categorical-outside',
+     lambda lib: D(lib).Categorical(probs=lib.tensor([0.5, 0.5])).log_prob(lib.tensor([2])),
+     ValueError,
+     'Expected value argument (Tensor of shape (1,)) to be within the support (IntegerInterval(lo'
+     'wer_bound=0, upper_bound=1)) of the distribution Categorical(probs: torch.Size([2])), but f'
+     'ound invalid values:\ntensor([2])'),
+    ('categorical-fraction',
+     lambda lib: D(lib).Categorical(probs=lib.tensor([0.5, 0.5])).log_prob(lib.tensor([0.5])),
+     ValueError,
+     'Expected value argument (Tensor of shape (1,)) to be within the support (IntegerInterval(lo'
+     'wer_bound=0, upper_bound=1)) of the distribution Categorical(probs: torch.Size([2])), but f'
+     'ound invalid values:\ntensor([0.5000])'),
+    ('bernoulli-outside',
+     lambda lib: D(lib).Bernoulli(probs=lib.tensor([0.5, 0.5])).log_prob(lib.tensor([0.5, 1.0])),
+     ValueError,
+     'Expected value argument (Tensor of shape (2,)) to be within the support (Boolean()) of the '
+     'distribution Bernoulli(probs: torch.Size([2])), but found invalid values:\ntensor([0.5000, 1'
+     '.0000])'),
+    ('exponential-outside',
+     lambda lib: D(lib).Exponential(lib.tensor([1.0, 2.0])).log_prob(lib.tensor([-1.0, 1.0])),
+     ValueError,
+     'Expected value argument (Tensor of shape (2,)) to be within the support (GreaterThanEq(lowe'
+     'r_bound=0.0)) of the distribution Exponential(rate: torch.Size([2])), but found invalid val'
+     'ues:\ntensor([-1.,  1.])'),
+    ('uniform-outside',
+     lambda lib: D(lib).Uniform(lib.tensor([0.0, 0.0]), lib.tensor([1.0,
+         1.0])).log_prob(lib.tensor([2.0, 0.5])),
+     ValueError,
+     'Expected value argument (Tensor of shape (2,)) to be within the support (Interval(lower_bou'
+     'nd=tensor([0., 0.]), upper_bound=tensor([1., 1.]))) of the distribution Uniform(low: torch.'
+     'Size([2]), high: torch.Size([2])), but found invalid values:\ntensor([2.0000, 0.5000])'),
+    ('normal-cdf-nan',
+     lambda lib: D(lib).Normal(0.0, 1.0).cdf(lib.tensor([math.nan])),
+     ValueError,
+     'Expected value argument (Tensor of shape (1,)) to be within the support (Real()) of the dis'
+     'tribution Normal(loc: 0.0, scale: 1.0), but found invalid values:\ntensor([nan])'),
+    ('one-hot-event-size',
+     lambda lib: D(lib).OneHotCategorical(probs=lib.tensor([0.5,
+         0.5])).log_prob(lib.tensor([1.0, 0.0, 0.0])),
+     ValueError,
+     'The right-most size of value must match event_shape: torch.Size([3]) vs torch.Size([2]).'),
+    ('one-hot-not-one-hot',
+     lambda lib: D(lib).OneHotCategorical(probs=lib.tensor([0.5,
+         0.5])).log_prob(lib.tensor([1.0, 1.0])),
+     ValueError,
+     'Expected value argument (Tensor of shape (2,)) to be within the support (OneHot()) of the d'
+     'istribution OneHotCategorical(), but found invalid values:\ntensor([1., 1.])'),
+    ('value-not-broadcastable',
+     lambda lib: D(lib).Normal(lib.tensor([0.0, 0.0]), lib.tensor([1.0,
+         1.0])).log_prob(lib.tensor([1.0, 0.0, 0.0])),
+     ValueError,
+     'Value is not broadcastable with batch_shape+event_shape: torch.Size([3]) vs torch.Size([2])'
+     '.'),
+    ('independent-too-many',
+     lambda lib: D(lib).Independent(D(lib).Normal(lib.tensor([0.0]), lib.tensor([1.0])), 2),
+     ValueError,
+     'Expected reinterpreted_batch_ndims <= len(base_distribution.batch_shape), actual 2 vs 1'),
+    ('independent-enumerate',
+     lambda lib: D(lib).Independent(D(lib).Bernoulli(lib.tensor([[0.5]])), 1).enumerate_support(),
+     NotImplementedError, 'Enumeration over cartesian product is not implemented'),
+    ('kl-not-registered',
+     lambda lib: D(lib).kl_divergence(D(lib).Normal(0.0, 1.0),
+         D(lib).Categorical(probs=lib.tensor([0.5, 0.5]))),
+     NotImplementedError,
+     'No KL(p || q) is implemented for p type Normal and q type Categorical'),
+    ('kl-two-exponential-families',
+     lambda lib: D(lib).kl_divergence(D(lib).Bernoulli(0.3), D(lib).Exponential(1.0)),
+     NotImplementedError,
+     'The cross KL-divergence between different exponential families cannot                      '
+     '       be computed using Bregman divergences'),
+    ('mixture-not-categorical',
+     lambda lib: D(lib).MixtureSameFamily(D(lib).Normal(0.0, 1.0),
+         D(lib).Normal(lib.tensor([0.0]), lib.tensor([1.0]))),
+     ValueError,
+     ' The Mixture distribution needs to be an  instance of torch.distributions.Categorical'),
+    ('mixture-components',
+     lambda lib: D(lib).MixtureSameFamily(D(lib).Categorical(probs=lib.tensor([0.5, 0.5])),
+         D(lib).Normal(lib.tensor([0.0, 1.0, 2.0]), lib.tensor([1.0, 1.0, 1.0]))),
+     ValueError,
+     '`mixture_distribution component` (2) does not equal `component_distribution.batch_shape[-1]'
+     '` (3)'),
+    ('mixture-component-type',
+     lambda lib: D(lib).MixtureSameFamily(D(lib).Categorical(probs=lib.tensor([0.5, 0.5])), 3),
+     ValueError,
+     'The Component distribution needs to be an instance of torch.distributions.Distribution'),
+    ('transforms-not-transform',
+     lambda lib: D(lib).TransformedDistribution(D(lib).Normal(0.0, 1.0), 'exp'),
+     ValueError, 'transforms must be a Transform or list, but was exp'),
+    ('transforms-list',
+     lambda lib: D(lib).TransformedDistribution(D(lib).Normal(0.0, 1.0), ['exp']),
+     ValueError, 'transforms must be a Transform or a list of Transforms'),
+    ('half-normal-negative-value',
+     lambda lib: D(lib).HalfNormal(lib.tensor([1.0])).log_prob(lib.tensor([-1.0])),
+     ValueError,
+     'Expected value argument (Tensor of shape (1,)) to be within the support (GreaterThanEq(lowe'
+     'r_bound=0.0)) of the distribution HalfNormal(), but found invalid values:\ntensor([-1.])'),
+    ('pareto-below-scale',
+     lambda lib: D(lib).Pareto(lib.tensor([1.0]), lib.tensor([2.0])).log_prob(lib.tensor([0.5])),
+     ValueError,
+     'Expected value argument (Tensor of shape (1,)) to be within the support (GreaterThanEq(lowe'
+     'r_bound=tensor([1.]))) of the distribution Pareto(alpha: tensor([2.]), scale: tensor([1.]))'
+     ', but found invalid values:\ntensor([0.5000])'),
+    ('transform-cache-size',
+     lambda lib: D(lib).transforms.ExpTransform(cache_size=2),
+     ValueError, 'cache_size must be 0 or 1'),
+    ('reshape-transform',
+     lambda lib: D(lib).transforms.ReshapeTransform((2, 3), (4,)),
+     ValueError, 'in_shape, out_shape have different numbers of elements'),
+    ('dependent-check',
+     lambda lib: D(lib).constraints.dependent.check(lib.tensor([1.0])),
+     ValueError, 'Cannot determine validity of dependent constraint'),
+    ('broadcast-all-string',
+     lambda lib: D(lib).Normal('a', 1.0),
+     ValueError,
+     'Input arguments must all be instances of Number, torch.Tensor or objects implementing __tor'
+     'ch_function__.'),]
+test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
+
+
+def test_validation_follows_the_default_and_the_argument():
+    """Validation is on by default (PyTorch's default under ``__debug__``);
+    ``validate_args=False`` turns it off for one distribution, ``set_default_validate_args``
+    for all made afterwards; an expanded distribution keeps the setting."""
+    Distribution = tg.distributions.Distribution
+    assert Distribution._validate_args is True
+    with pytest.raises(ValueError):
+        tg.distributions.Normal(0.0, -1.0)
+    unchecked = tg.distributions.Normal(0.0, -1.0, validate_args=False)
+    assert math.isnan(unchecked.log_prob(tg.tensor(0.0)).item())
+    assert not unchecked.expand((2,))._validate_args
+    Distribution.set_default_validate_args(False)
+    try:
+        bernoulli = tg.distributions.Bernoulli(probs=tg.tensor([0.5]))
+        bernoulli.log_prob(tg.tensor([0.5]))  # outside the support, not checked
+        with pytest.raises(ValueError):
+            tg.distributions.Normal(0.0, -1.0, validate_args=True)
+    finally:
+        Distribution.set_default_validate_args(True)
+    with pytest.raises(ValueError):
+        tg.distributions.Normal(0.0, -1.0)
+
+
+def test_sample_n_is_deprecated():
+    """``sample_n(n)`` is ``sample((n,))`` with PyTorch's FutureWarning."""
+    normal = tg.distributions.Normal(tg.zeros(3), tg.ones(3))
+    with pytest.warns(FutureWarning, match=r"`sample_n\(n\)` will be deprecated. Use "
+                                           r"`sample\(\(n,\)\)` instead."):
+        assert tuple(normal.sample_n(5).shape) == (5, 3)
+
+
+def test_lazy_parameters_stay_differentiable_under_no_grad():
+    """A parameter computed on first use (probs from logits) is made with grad enabled, as in
+    PyTorch, so reading it first inside ``no_grad`` does not cut it from the graph."""
+    logits = tg.tensor([0.1, 0.7, -0.3], requires_grad=True)
+    categorical = tg.distributions.Categorical(logits=logits)
+    with tg.no_grad():
+        categorical.sample()
+    categorical.entropy().backward()
+    assert logits.grad is not None and logits.grad.abs().sum().item() > 0
+
+
+def _policy_gradient_program(lib, dtype, weights, episodes):
+    """pytorch/examples' REINFORCE, with the actions given (not sampled) so both libraries take
+    the same path: a policy network, Categorical(probs), discounted and normalised returns,
+    loss = sum(-log_prob * return), Adam. Returns the parameters after every episode."""
+    nn, F = lib.nn, lib.nn.functional
+    policy = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2)).to(getattr(lib, dtype))
+    with lib.no_grad():
+        for parameter, array in zip(policy.parameters(), weights):
+            parameter.copy_(lib.tensor(array, dtype=getattr(lib, dtype)))
+    optimizer = lib.optim.Adam(policy.parameters(), lr=1e-2)
+    history = []
+    for states, actions, rewards in episodes:
+        log_probs = []
+        for state, action in zip(states, actions):
+            probs = F.softmax(policy(lib.tensor(state, dtype=getattr(lib, dtype)).unsqueeze(0)),
+                              dim=1)
+            m = lib.distributions.Categorical(probs)
+            assert tuple(m.sample().shape) == (1,)
+            log_probs.append(m.log_prob(lib.tensor([action])))
+        returns, running = [], 0.0
+        for reward in rewards[::-1]:
+            running = reward + 0.99 * running
+            returns.insert(0, running)
+        returns = lib.tensor(returns, dtype=getattr(lib, dtype))
+        returns = (returns - returns.mean()) / (returns.std() + 1e-8)
+        loss = lib.cat([-log_prob * ret for log_prob, ret in zip(log_probs, returns)]).sum()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        history.append([p.detach().numpy().copy() for p in policy.parameters()])
+    return history
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_reinforce_program_matches_pytorch(dtype):
+    """Five REINFORCE episodes leave the policy's parameters where PyTorch leaves them."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    weights = [rng.standard_normal(shape) * 0.3 for shape in ((16, 4), (16,), (2, 16), (2,))]
+    episodes = [(rng.standard_normal((12, 4)), rng.integers(0, 2, 12), rng.uniform(0, 1, 12))
+                for _ in range(5)]
+    ours = _policy_gradient_program(tg, dtype, weights, episodes)
+    theirs = _policy_gradient_program(torch, dtype, weights, episodes)
+    for our_step, their_step in zip(ours, theirs):
+        for our_parameter, their_parameter in zip(our_step, their_step):
+            np.testing.assert_allclose(our_parameter, their_parameter,
+                                       rtol=10 * RTOL[dtype], atol=10 * RTOL[dtype])
+    assert not np.allclose(ours[0][0], ours[-1][0])  # the policy did move
+
+
+def _vae_program(lib, dtype, weights, batches, noises, queue):
+    """A small VAE: encoder to (mu, log variance), z = Normal(mu, std).rsample() (its noise
+    queued for the patched ``_standard_normal`` of both libraries), a sigmoid decoder,
+    loss = BCE(sum) + kl_divergence(q(z|x), N(0, 1)).sum(), Adam. Returns the losses and the
+    final parameters."""
+    nn, F = lib.nn, lib.nn.functional
+    kind = getattr(lib, dtype)
+    encoder, to_mu, to_logvar, decoder = (nn.Linear(6, 8), nn.Linear(8, 2), nn.Linear(8, 2),
+                                          nn.Linear(2, 6))
+    modules = [encoder, to_mu, to_logvar, decoder]
+    parameters = [p for m in modules for p in m.parameters()]
+    with lib.no_grad():
+        for module in modules:
+            module.to(kind)
+        for parameter, array in zip(parameters, weights):
+            parameter.copy_(lib.tensor(array, dtype=kind))
+    optimizer = lib.optim.Adam(parameters, lr=1e-2)
+    prior = lib.distributions.Normal(lib.zeros(2, dtype=kind), lib.ones(2, dtype=kind))
+    losses = []
+    for batch, noise in zip(batches, noises):
+        x = lib.tensor(batch, dtype=kind)
+        hidden = F.relu(encoder(x))
+        mu, logvar = to_mu(hidden), to_logvar(hidden)
+        posterior = lib.distributions.Normal(mu, (0.5 * logvar).exp())
+        queue.append(noise)
+        z = posterior.rsample()
+        reconstruction = decoder(z).sigmoid()
+        loss = (F.binary_cross_entropy(reconstruction, x, reduction="sum")
+                + lib.distributions.kl_divergence(posterior, prior).sum())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses, [p.detach().numpy() for p in parameters]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_vae_with_rsample_matches_pytorch(dtype, monkeypatch):
+    """Eight VAE steps with Normal.rsample fed the same noise in both libraries give PyTorch's
+    losses and parameters, so rsample's reparameterised gradient and the Normal/Normal KL (and
+    its gradient) are PyTorch's."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(7)
+    shapes = [(8, 6), (8,), (2, 8), (2,), (2, 8), (2,), (6, 2), (6,)]
+    weights = [rng.standard_normal(shape) * 0.4 for shape in shapes]
+    batches = [rng.uniform(0, 1, (5, 6)) for _ in range(8)]
+    noises = [rng.standard_normal((5, 2)) for _ in range(8)]
+    queue = []
+
+    def given_noise(lib):
+        def standard_normal(shape, dtype, device=None):
+            noise = queue.pop(0)
+            assert tuple(noise.shape) == tuple(shape)
+            return lib.tensor(noise, dtype=dtype)
+        return standard_normal
+
+    import tinygrad_bn.distributions.normal as our_normal
+    import torch.distributions.normal as their_normal
+    monkeypatch.setattr(our_normal, "_standard_normal", given_noise(tg))
+    monkeypatch.setattr(their_normal, "_standard_normal", given_noise(torch))
+    ours = _vae_program(tg, dtype, weights, batches, noises, queue)
+    theirs = _vae_program(torch, dtype, weights, batches, noises, queue)
+    assert not queue
+    np.testing.assert_allclose(ours[0], theirs[0], rtol=10 * RTOL[dtype])
+    for our_parameter, their_parameter in zip(ours[1], theirs[1]):
+        np.testing.assert_allclose(our_parameter, their_parameter, rtol=10 * RTOL[dtype],
+                                   atol=10 * RTOL[dtype])
