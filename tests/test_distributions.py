@@ -812,3 +812,175 @@ def test_vae_with_rsample_matches_pytorch(dtype, monkeypatch):
     for our_parameter, their_parameter in zip(ours[1], theirs[1]):
         np.testing.assert_allclose(our_parameter, their_parameter, rtol=10 * RTOL[dtype],
                                    atol=10 * RTOL[dtype])
+
+
+# Transforms: (name, builder from lib and a parameter tensor, input array in the domain).
+TRANSFORMS = [
+    ("Exp", lambda t, lib, a: t.ExpTransform(), _real((3, 4))),
+    ("Sigmoid", lambda t, lib, a: t.SigmoidTransform(), _real((3, 4))),
+    ("Tanh", lambda t, lib, a: t.TanhTransform(), _real((3, 4))),
+    ("Softplus", lambda t, lib, a: t.SoftplusTransform(), _real((3, 4))),
+    ("Abs", lambda t, lib, a: t.AbsTransform(), _positive((3, 4))),
+    ("Power", lambda t, lib, a: t.PowerTransform(a), _positive((3, 4))),
+    ("Affine", lambda t, lib, a: t.AffineTransform(0.5, a), _real((3, 4))),
+    ("Affine-numbers", lambda t, lib, a: t.AffineTransform(-1.0, -2.0), _real((3, 4))),
+    ("Affine-event", lambda t, lib, a: t.AffineTransform(a, a, event_dim=1), _real((3, 4))),
+    ("Softmax", lambda t, lib, a: t.SoftmaxTransform(), _real((3, 4))),
+    ("StickBreaking", lambda t, lib, a: t.StickBreakingTransform(), _real((3, 4))),
+    ("Reshape", lambda t, lib, a: t.ReshapeTransform((4,), (2, 2)), _real((3, 4))),
+    ("Independent", lambda t, lib, a: t.IndependentTransform(t.ExpTransform(), 1),
+     _real((3, 4))),
+    ("Compose", lambda t, lib, a: t.ComposeTransform([t.AffineTransform(0.0, a),
+                                                      t.TanhTransform(), t.ExpTransform()]),
+     _real((3, 4))),
+    ("Compose-empty", lambda t, lib, a: t.identity_transform, _real((3, 4))),
+    ("Inverse", lambda t, lib, a: t.ExpTransform().inv, _positive((3, 4))),
+    ("CumulativeDistribution",
+     lambda t, lib, a: t.CumulativeDistributionTransform(lib.distributions.Normal(0.0, a)),
+     _real((3, 4))),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name, build, x", TRANSFORMS, ids=[t[0] for t in TRANSFORMS])
+def test_transforms_match_pytorch(name, build, x, dtype):
+    """y = t(x), t.inv(y), log_abs_det_jacobian (values and gradients to x and the parameter),
+    shapes both ways, sign, bijective, the domain's and codomain's reprs and event_dim, and the
+    transform's repr are PyTorch's."""
+    torch = pytest.importorskip("torch")
+    parameter = _positive((4,))
+    results = []
+    for lib in (tg, torch):
+        kind = getattr(lib, dtype)
+        a = lib.tensor(parameter, dtype=kind, requires_grad=True)
+        inputs = lib.tensor(x, dtype=kind, requires_grad=True)
+        transform = build(lib.distributions.transforms, lib, a)
+        y = transform(inputs)
+        back = transform.inv(y)
+        outputs = [y, back]
+        if name not in ("Abs", "Softmax", "Compose-empty"):
+            outputs.append(transform.log_abs_det_jacobian(inputs, y))
+        weights = np.random.default_rng(2)  # the same weights for both libraries
+        total = sum((out * lib.tensor(weights.standard_normal(tuple(out.shape)),
+                                      dtype=kind)).sum() for out in outputs)
+        total.backward()
+        facts = (repr(transform), repr(transform.domain), repr(transform.codomain),
+                 transform.domain.event_dim, transform.codomain.event_dim, transform.bijective,
+                 tuple(transform.forward_shape((3, 4))) if name != "Reshape" else None,
+                 tuple(transform.inverse_shape(tuple(y.shape))))
+        results.append((outputs, a, inputs, facts, transform))
+    (ours, our_a, our_x, our_facts, our_t), (theirs, their_a, their_x, their_facts, their_t) = (
+        results)
+    assert our_facts == their_facts
+    for out, expected in zip(ours, theirs):
+        assert tuple(out.shape) == tuple(expected.shape)
+        np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(),
+                                   rtol=RTOL[dtype], atol=RTOL[dtype])
+    np.testing.assert_allclose(our_x.grad.numpy(), their_x.grad.numpy(),
+                               rtol=100 * RTOL[dtype], atol=100 * RTOL[dtype])
+    if their_a.grad is not None:
+        np.testing.assert_allclose(our_a.grad.numpy(), their_a.grad.numpy(),
+                                   rtol=100 * RTOL[dtype], atol=100 * RTOL[dtype])
+    try:
+        their_sign = their_t.sign
+    except NotImplementedError:
+        with pytest.raises(NotImplementedError):
+            our_t.sign
+    else:
+        our_sign = our_t.sign
+        if isinstance(their_sign, torch.Tensor):
+            their_sign, our_sign = their_sign.detach().numpy(), our_sign.detach().numpy()
+        np.testing.assert_array_equal(our_sign, their_sign)
+
+
+def test_transform_cache_returns_the_same_tensors():
+    """With ``cache_size=1`` the inverse of the last output is the last input itself (and the
+    other way), as PyTorch's cache; inverses compare equal, and ``inv.inv`` is the transform."""
+    transforms = tg.distributions.transforms
+    exp = transforms.ExpTransform(cache_size=1)
+    x = tg.tensor([0.5, -1.0])
+    y = exp(x)
+    assert exp.inv(y) is x and exp(x) is y
+    assert transforms.ExpTransform().inv == transforms.ExpTransform().inv
+    assert exp.inv.inv is exp
+    assert transforms.SigmoidTransform().with_cache()._cache_size == 1
+    affine = transforms.AffineTransform(1.0, tg.tensor([2.0]))
+    assert affine == transforms.AffineTransform(1.0, tg.tensor([2.0]))
+    assert affine != transforms.AffineTransform(1.0, tg.tensor([3.0]))
+
+
+CONSTRAINTS = [
+    ("real", lambda c: c.real), ("positive", lambda c: c.positive),
+    ("nonnegative", lambda c: c.nonnegative), ("unit_interval", lambda c: c.unit_interval),
+    ("boolean", lambda c: c.boolean), ("nonnegative_integer", lambda c: c.nonnegative_integer),
+    ("positive_integer", lambda c: c.positive_integer), ("simplex", lambda c: c.simplex),
+    ("one_hot", lambda c: c.one_hot), ("real_vector", lambda c: c.real_vector),
+    ("integer_interval", lambda c: c.integer_interval(0, 2)),
+    ("interval", lambda c: c.interval(-0.5, 1.0)),
+    ("half_open_interval", lambda c: c.half_open_interval(-0.5, 1.0)),
+    ("greater_than", lambda c: c.greater_than(0.5)),
+    ("greater_than_eq", lambda c: c.greater_than_eq(0.5)),
+    ("less_than", lambda c: c.less_than(0.5)),
+    ("independent", lambda c: c.independent(c.positive, 2)),
+    ("multinomial", lambda c: c.multinomial(3)),
+    ("lower_triangular", lambda c: c.lower_triangular), ("square", lambda c: c.square),
+    ("symmetric", lambda c: c.symmetric),
+    ("cat", lambda c: c.cat([c.positive, c.real], dim=-1, lengths=[2, 1])),
+    ("stack", lambda c: c.stack([c.positive, c.real, c.unit_interval], dim=-1)),
+    ("mixture", lambda c: c.MixtureSameFamilyConstraint(c.positive)),
+]
+CONSTRAINT_VALUES = [np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]),
+                     np.array([[0.5, 0.5, 0.0], [2.0, -1.0, 1.0], [1.0, 1.0, 1.0]]),
+                     np.array([[0.2, 0.3, 0.5], [math.nan, 0.0, 1.0], [0.0, 0.0, 2.0]]),
+                     np.array([[1.0, 0.0, 0.0], [2.0, 1.0, 0.0], [1.0, 2.0, 3.0]])]
+
+
+@pytest.mark.parametrize("name, build", CONSTRAINTS, ids=[c[0] for c in CONSTRAINTS])
+def test_constraints_match_pytorch(name, build):
+    """check() on valid and invalid values (and NaN), the repr, event_dim and is_discrete are
+    PyTorch's."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = build(tg.distributions.constraints), build(torch.distributions.constraints)
+    assert repr(ours) == repr(theirs)
+    assert (ours.event_dim, ours.is_discrete) == (theirs.event_dim, theirs.is_discrete)
+    for value in CONSTRAINT_VALUES:
+        np.testing.assert_array_equal(ours.check(tg.tensor(value)).numpy(),
+                                      theirs.check(torch.tensor(value)).numpy())
+
+
+def test_dependent_constraints():
+    """``dependent`` cannot be checked or asked its attributes unless given them; a
+    ``dependent_property`` is a property on instances and a dependent constraint on the class."""
+    constraints = tg.distributions.constraints
+    assert constraints.is_dependent(constraints.dependent)
+    with pytest.raises(NotImplementedError, match=r"^.is_discrete cannot be determined "
+                                                  r"statically$"):
+        constraints.dependent.is_discrete
+    with pytest.raises(NotImplementedError, match=r"^.event_dim cannot be determined "
+                                                  r"statically$"):
+        constraints.dependent.event_dim
+    assert constraints.dependent(is_discrete=True, event_dim=1).event_dim == 1
+    assert constraints.is_dependent(tg.distributions.Uniform.support)
+    assert tg.distributions.Uniform.support.event_dim == 0
+    support = tg.distributions.Uniform(0.0, 2.0).support
+    assert repr(support) == "Interval(lower_bound=0.0, upper_bound=2.0)"
+
+
+def test_exponential_family_entropy_and_kl_by_bregman_divergence():
+    """The generic ExponentialFamily entropy and KL (from the log-normaliser's gradient) agree
+    with the closed forms of Normal, Bernoulli and Exponential."""
+    D = tg.distributions
+    from tinygrad_bn.distributions.kl import _kl_expfamily_expfamily
+    pairs = [(D.Normal(tg.tensor([0.3, -1.0], dtype=tg.float64), tg.tensor([0.5, 2.0],
+                                                                         dtype=tg.float64)),
+              D.Normal(tg.tensor([1.0, 0.0], dtype=tg.float64), tg.tensor([1.5, 0.7],
+                                                                        dtype=tg.float64))),
+             (D.Bernoulli(tg.tensor([0.2, 0.9], dtype=tg.float64)),
+              D.Bernoulli(tg.tensor([0.6, 0.4], dtype=tg.float64))),
+             (D.Exponential(tg.tensor([0.5, 3.0], dtype=tg.float64)),
+              D.Exponential(tg.tensor([2.0, 1.0], dtype=tg.float64)))]
+    for p, q in pairs:
+        np.testing.assert_allclose(D.ExponentialFamily.entropy(p).detach().numpy(),
+                                   p.entropy().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(_kl_expfamily_expfamily(p, q).detach().numpy(),
+                                   D.kl_divergence(p, q).numpy(), rtol=1e-10)
