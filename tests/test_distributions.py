@@ -835,6 +835,14 @@ TRANSFORMS = [
      _real((3, 4))),
     ("Compose-empty", lambda t, lib, a: t.identity_transform, _real((3, 4))),
     ("Inverse", lambda t, lib, a: t.ExpTransform().inv, _positive((3, 4))),
+    ("Cat", lambda t, lib, a: t.CatTransform([t.ExpTransform(), t.AffineTransform(0.5, a[:3])],
+                                             dim=-1, lengths=[1, 3]), _real((3, 4))),
+    ("Cat-event", lambda t, lib, a: t.CatTransform([t.IndependentTransform(t.ExpTransform(), 1),
+                                                    t.AffineTransform(0.5, a)], dim=0,
+                                                   lengths=[2, 1]), _real((3, 4))),
+    ("Stack", lambda t, lib, a: t.StackTransform([t.ExpTransform(), t.SigmoidTransform(),
+                                                  t.AffineTransform(1.0, a)], dim=0),
+     _real((3, 4))),
     ("CumulativeDistribution",
      lambda t, lib, a: t.CumulativeDistributionTransform(lib.distributions.Normal(0.0, a)),
      _real((3, 4))),
@@ -984,3 +992,41 @@ def test_exponential_family_entropy_and_kl_by_bregman_divergence():
                                    p.entropy().numpy(), rtol=1e-12)
         np.testing.assert_allclose(_kl_expfamily_expfamily(p, q).detach().numpy(),
                                    D.kl_divergence(p, q).numpy(), rtol=1e-10)
+
+
+REGISTERED = [
+    ("real", lambda c: c.real), ("positive", lambda c: c.positive),
+    ("nonnegative", lambda c: c.nonnegative), ("greater_than", lambda c: c.greater_than(1.5)),
+    ("greater_than_eq", lambda c: c.greater_than_eq(-1.0)),
+    ("less_than", lambda c: c.less_than(2.0)), ("unit_interval", lambda c: c.unit_interval),
+    ("interval", lambda c: c.interval(-1.0, 3.0)),
+    ("half_open_interval", lambda c: c.half_open_interval(0.0, 1.0)),
+    ("simplex", lambda c: c.simplex), ("independent", lambda c: c.independent(c.positive, 1)),
+    ("cat", lambda c: c.cat([c.positive, c.real], dim=-1, lengths=[3, 1])),
+    ("stack", lambda c: c.stack([c.positive, c.real, c.unit_interval], dim=0)),
+]
+
+
+@pytest.mark.parametrize("registry", ["biject_to", "transform_to"])
+@pytest.mark.parametrize("name, build", REGISTERED, ids=[r[0] for r in REGISTERED])
+def test_constraint_registry_matches_pytorch(name, build, registry):
+    """biject_to / transform_to give PyTorch's transform (its repr), whose output satisfies the
+    constraint and matches PyTorch's; an unregistered constraint raises PyTorch's error."""
+    torch = pytest.importorskip("torch")
+    x = _real((3, 4))
+    ours = getattr(tg.distributions, registry)(build(tg.distributions.constraints))
+    theirs = getattr(torch.distributions, registry)(build(torch.distributions.constraints))
+    assert repr(ours) == repr(theirs)
+    y = ours(tg.tensor(x))
+    assert build(tg.distributions.constraints).check(y).all().item()
+    np.testing.assert_allclose(y.numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-12)
+
+
+def test_constraint_registry_errors():
+    """PyTorch's messages for an unregistered constraint and a bad registration."""
+    constraints = tg.distributions.constraints
+    with pytest.raises(NotImplementedError, match="^Cannot transform _Boolean constraints$"):
+        tg.distributions.biject_to(constraints.boolean)
+    with pytest.raises(TypeError, match="^Expected constraint to be either a Constraint "
+                                        "subclass or instance, but got 3$"):
+        tg.distributions.biject_to.register(3, lambda c: None)

@@ -24,6 +24,7 @@ Wishart (they need ``cholesky``/``solve_triangular``).
 from . import constraints, transforms
 from .bernoulli import Bernoulli
 from .categorical import Categorical
+from .constraint_registry import biject_to, transform_to
 from .cauchy import Cauchy
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
@@ -53,6 +54,6 @@ __all__ = [
     "Independent", "Laplace", "LogNormal", "LogisticNormal",
     "MixtureSameFamily", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
     "Pareto", "RelaxedBernoulli", "RelaxedOneHotCategorical", "TransformedDistribution",
-    "Uniform", "constraints", "kl_divergence", "register_kl", "transforms",
+    "Uniform", "biject_to", "kl_divergence", "register_kl", "transform_to",
 ]
 __all__.extend(transforms.__all__)

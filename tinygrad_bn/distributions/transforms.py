@@ -9,9 +9,9 @@ last pair so that ``t.inv(t(x))`` returns ``x`` itself.
 Built: Transform, ComposeTransform, identity_transform, IndependentTransform,
 ReshapeTransform, ExpTransform, PowerTransform, SigmoidTransform, SoftplusTransform,
 TanhTransform, AbsTransform, AffineTransform, SoftmaxTransform, StickBreakingTransform,
-CumulativeDistributionTransform. Not built: CatTransform, StackTransform, and the matrix ones
+CatTransform, StackTransform, CumulativeDistributionTransform. Not built: the matrix ones
 (LowerCholeskyTransform, PositiveDefiniteTransform, CorrCholeskyTransform), which need
-Cholesky factorisations.
+``diag_embed`` and Cholesky factorisations.
 """
 
 import functools
@@ -22,15 +22,16 @@ import operator
 from ..creation import full_like, zeros_like
 from ..nn.functional import logsigmoid, pad, softplus
 from ..printing import Size
-from ..tensor import broadcast_shapes
+from ..tensor import broadcast_shapes, cat, stack
 from . import constraints
 from .utils import _sum_rightmost, broadcast_all, finfo, lazy_property
 
 __all__ = [
-    "AbsTransform", "AffineTransform", "ComposeTransform", "CumulativeDistributionTransform",
+    "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
+    "CumulativeDistributionTransform",
     "ExpTransform", "IndependentTransform", "PowerTransform", "ReshapeTransform",
     "SigmoidTransform", "SoftplusTransform", "TanhTransform", "SoftmaxTransform",
-    "StickBreakingTransform", "Transform", "identity_transform",
+    "StackTransform", "StickBreakingTransform", "Transform", "identity_transform",
 ]
 
 
@@ -696,6 +697,151 @@ class StickBreakingTransform(Transform):
         if len(shape) < 1:
             raise ValueError("Too few dimensions on input")
         return shape[:-1] + (shape[-1] - 1,)
+
+
+def _check_dim(dim, tensor, what):
+    if not -tensor.dim() <= dim < tensor.dim():
+        raise AssertionError(f"dim {dim} out of range for {what} with {tensor.dim()} dimensions")
+
+
+def _check_size(dim, tensor, name, expected, expected_name):
+    if tensor.size(dim) != expected:
+        raise AssertionError(f"{name}.size({dim}) = {tensor.size(dim)} must equal "
+                             f"{expected_name} {expected}")
+
+
+class CatTransform(Transform):
+    """The transforms ``tseq`` applied to consecutive pieces of ``lengths`` along ``dim`` (as
+    ``cat`` joins them); log-Jacobians joined the same way, or summed when ``dim`` is inside
+    the event."""
+
+    def __init__(self, tseq, dim=0, lengths=None, cache_size=0):
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError("All elements of tseq must be Transform instances")
+        if cache_size:
+            tseq = [t.with_cache(cache_size) for t in tseq]
+        super().__init__(cache_size=cache_size)
+        self.transforms = list(tseq)
+        self.lengths = [1] * len(self.transforms) if lengths is None else list(lengths)
+        if len(self.lengths) != len(self.transforms):
+            raise AssertionError(f"lengths ({len(self.lengths)}) must match transforms "
+                                 f"({len(self.transforms)})")
+        self.dim = dim
+
+    @lazy_property
+    def event_dim(self):
+        return max(t.event_dim for t in self.transforms)
+
+    @lazy_property
+    def length(self):
+        return sum(self.lengths)
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return CatTransform(self.transforms, self.dim, self.lengths, cache_size)
+
+    def _pieces(self, z):
+        start = 0
+        for transform, length in zip(self.transforms, self.lengths):
+            yield transform, z.narrow(self.dim, start, length)
+            start = start + length
+
+    def _call(self, x):
+        _check_dim(self.dim, x, "tensor")
+        _check_size(self.dim, x, "x", self.length, "length")
+        return cat([transform(piece) for transform, piece in self._pieces(x)], dim=self.dim)
+
+    def _inverse(self, y):
+        _check_dim(self.dim, y, "tensor")
+        _check_size(self.dim, y, "y", self.length, "length")
+        return cat([transform.inv(piece) for transform, piece in self._pieces(y)],
+                   dim=self.dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        _check_dim(self.dim, x, "x")
+        _check_size(self.dim, x, "x", self.length, "length")
+        _check_dim(self.dim, y, "y")
+        _check_size(self.dim, y, "y", self.length, "length")
+        terms = []
+        for (transform, x_piece), (_, y_piece) in zip(self._pieces(x), self._pieces(y)):
+            term = transform.log_abs_det_jacobian(x_piece, y_piece)
+            if transform.event_dim < self.event_dim:
+                term = _sum_rightmost(term, self.event_dim - transform.event_dim)
+            terms.append(term)
+        dim = self.dim
+        if dim >= 0:
+            dim = dim - x.dim()
+        dim = dim + self.event_dim
+        if dim < 0:
+            return cat(terms, dim=dim)
+        return sum(terms)
+
+    @property
+    def bijective(self):
+        return all(t.bijective for t in self.transforms)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.cat([t.domain for t in self.transforms], self.dim, self.lengths)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
+
+
+class StackTransform(Transform):
+    """The transforms ``tseq`` applied to the slices along ``dim`` (as ``stack`` joins them);
+    log-Jacobians stacked the same way."""
+
+    def __init__(self, tseq, dim=0, cache_size=0):
+        if not all(isinstance(t, Transform) for t in tseq):
+            raise AssertionError("All elements of tseq must be Transform instances")
+        if cache_size:
+            tseq = [t.with_cache(cache_size) for t in tseq]
+        super().__init__(cache_size=cache_size)
+        self.transforms = list(tseq)
+        self.dim = dim
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return StackTransform(self.transforms, self.dim, cache_size)
+
+    def _slice(self, z):
+        return [z.select(self.dim, i) for i in range(z.size(self.dim))]
+
+    def _call(self, x):
+        _check_dim(self.dim, x, "tensor")
+        _check_size(self.dim, x, "x", len(self.transforms), "len(transforms)")
+        return stack([t(piece) for piece, t in zip(self._slice(x), self.transforms)],
+                     dim=self.dim)
+
+    def _inverse(self, y):
+        _check_dim(self.dim, y, "tensor")
+        _check_size(self.dim, y, "y", len(self.transforms), "len(transforms)")
+        return stack([t.inv(piece) for piece, t in zip(self._slice(y), self.transforms)],
+                     dim=self.dim)
+
+    def log_abs_det_jacobian(self, x, y):
+        _check_dim(self.dim, x, "x")
+        _check_size(self.dim, x, "x", len(self.transforms), "len(transforms)")
+        _check_dim(self.dim, y, "y")
+        _check_size(self.dim, y, "y", len(self.transforms), "len(transforms)")
+        return stack([t.log_abs_det_jacobian(x_piece, y_piece) for x_piece, y_piece, t
+                      in zip(self._slice(x), self._slice(y), self.transforms)], dim=self.dim)
+
+    @property
+    def bijective(self):
+        return all(t.bijective for t in self.transforms)
+
+    @constraints.dependent_property
+    def domain(self):
+        return constraints.stack([t.domain for t in self.transforms], self.dim)
+
+    @constraints.dependent_property
+    def codomain(self):
+        return constraints.stack([t.codomain for t in self.transforms], self.dim)
 
 
 class CumulativeDistributionTransform(Transform):
