@@ -6,6 +6,7 @@ PyTorch's messages; and two small programs (REINFORCE with given actions, a VAE 
 noise) whose parameters must match PyTorch's after a few optimiser steps."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -1030,3 +1031,48 @@ def test_constraint_registry_errors():
     with pytest.raises(TypeError, match="^Expected constraint to be either a Constraint "
                                         "subclass or instance, but got 3$"):
         tg.distributions.biject_to.register(3, lambda c: None)
+
+
+def _vae_step_losses(jit, steps=6):
+    """Losses and parameters of a small VAE trained with Normal.rsample and the Normal/Normal
+    KL, each step on new data, eagerly or through ``tg.jit``."""
+    tg.manual_seed(0)
+    encoder, decoder = tg.nn.Linear(6, 4), tg.nn.Linear(2, 6)
+    optimizer = tg.optim.Adam(list(encoder.parameters()) + list(decoder.parameters()), lr=1e-2)
+
+    def step(x):
+        optimizer.zero_grad()
+        hidden = encoder(x)
+        posterior = tg.distributions.Normal(hidden[:, :2], (0.5 * hidden[:, 2:]).exp())
+        prior = tg.distributions.Normal(tg.zeros_like(hidden[:, :2]),
+                                        tg.ones_like(hidden[:, :2]))
+        loss = (((decoder(posterior.rsample()) - x) ** 2).sum()
+                + tg.distributions.kl_divergence(posterior, prior).sum())
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = tg.jit(step) if jit else step
+    losses = [step(tg.tensor(np.random.default_rng(i).standard_normal((5, 6)),
+                             dtype=tg.float32)).item() for i in range(steps)]
+    return losses, [p.detach().numpy() for p in encoder.parameters()], step
+
+
+def test_jit_replays_a_step_without_validation():
+    """Validation reads values into Python (``.item()``), so under ``tg.jit`` a validating step
+    runs eagerly with the jit's warning; with validation off it is captured and replayed,
+    rsample's noise drawn anew by each replay, bit-identical to eager mode."""
+    eager_losses, eager_parameters, _ = _vae_step_losses(jit=False)
+    with pytest.warns(tg.TracerWarning, match=r"Tensor.item\(\) reads a tensor's values"):
+        validated_losses, _, step = _vae_step_losses(jit=True)
+    assert validated_losses == eager_losses and step.plan is None
+    tg.distributions.Distribution.set_default_validate_args(False)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            jit_losses, jit_parameters, step = _vae_step_losses(jit=True)
+    finally:
+        tg.distributions.Distribution.set_default_validate_args(True)
+    assert jit_losses == eager_losses and "RandomDraw" in str(step.plan)
+    for ours, eager in zip(jit_parameters, eager_parameters):
+        np.testing.assert_array_equal(ours, eager)

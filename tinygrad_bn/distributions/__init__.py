@@ -21,7 +21,7 @@ which tinygrad_bn lacks), and MultivariateNormal, LowRankMultivariateNormal, LKJ
 Wishart (they need ``cholesky``/``solve_triangular``).
 """
 
-from . import constraints, transforms
+from . import constraints, transforms  # noqa: F401 - public submodules, as in PyTorch
 from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .constraint_registry import biject_to, transform_to
