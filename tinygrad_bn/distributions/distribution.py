@@ -23,7 +23,10 @@ class Distribution:
     With ``validate_args`` (on by default, as PyTorch's follows ``__debug__``; see
     ``set_default_validate_args``) the constructor checks each parameter against its entry in
     ``arg_constraints`` and ``log_prob``/``cdf`` check the value's shape and support, raising
-    PyTorch's ``ValueError``s."""
+    PyTorch's ``ValueError``s. A check reads values into Python (``.item()``), so under
+    ``tinygrad_bn.jit`` a step that validates runs eagerly, with the jit's warning; with
+    validation off the step is captured and replayed (draws are ``RandomDraw`` ops, drawn anew
+    by each replay), as ``torch.jit.trace`` users also turn validation off."""
 
     has_rsample = False
     has_enumerate_support = False
