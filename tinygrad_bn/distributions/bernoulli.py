@@ -79,6 +79,7 @@ class Bernoulli(ExponentialFamily):
 
     @property
     def param_shape(self):
+        """The shape of the parameter given (``probs`` or ``logits``)."""
         return self._param.size()
 
     def sample(self, sample_shape=Size()):

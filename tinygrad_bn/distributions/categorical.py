@@ -74,6 +74,7 @@ class Categorical(Distribution):
 
     @property
     def param_shape(self):
+        """The shape of the parameter given: ``batch_shape + (K,)``."""
         return self._param.size()
 
     @property

@@ -30,6 +30,7 @@ class HalfCauchy(TransformedDistribution):
 
     @property
     def scale(self):
+        """The scale of the Cauchy folded at 0."""
         return self.base_dist.scale
 
     @property

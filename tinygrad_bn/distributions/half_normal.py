@@ -30,6 +30,7 @@ class HalfNormal(TransformedDistribution):
 
     @property
     def scale(self):
+        """The scale of the Normal folded at 0."""
         return self.base_dist.scale
 
     @property

@@ -66,10 +66,12 @@ class MixtureSameFamily(Distribution):
 
     @property
     def mixture_distribution(self):
+        """The Categorical over the K components."""
         return self._mixture_distribution
 
     @property
     def component_distribution(self):
+        """The components, batched over the last batch dimension (of size K)."""
         return self._component_distribution
 
     @property

@@ -40,10 +40,12 @@ class OneHotCategorical(Distribution):
 
     @property
     def probs(self):
+        """The normalised probabilities of the K categories."""
         return self._categorical.probs
 
     @property
     def logits(self):
+        """The normalised log-probabilities of the K categories."""
         return self._categorical.logits
 
     @property
@@ -62,6 +64,7 @@ class OneHotCategorical(Distribution):
 
     @property
     def param_shape(self):
+        """The shape of the parameter given: ``batch_shape + (K,)``."""
         return self._categorical.param_shape
 
     def sample(self, sample_shape=Size()):

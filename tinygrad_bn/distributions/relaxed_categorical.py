@@ -91,12 +91,15 @@ class RelaxedOneHotCategorical(TransformedDistribution):
 
     @property
     def temperature(self):
+        """The relaxation temperature (lower: closer to discrete draws)."""
         return self.base_dist.temperature
 
     @property
     def logits(self):
+        """The logits of the underlying discrete distribution."""
         return self.base_dist.logits
 
     @property
     def probs(self):
+        """The probabilities of the underlying discrete distribution."""
         return self.base_dist.probs

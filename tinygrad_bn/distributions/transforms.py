@@ -59,6 +59,7 @@ class Transform:
 
     @property
     def event_dim(self):
+        """The number of event dimensions, when domain and codomain agree."""
         if self.domain.event_dim == self.codomain.event_dim:
             return self.domain.event_dim
         raise ValueError("Please use either .domain.event_dim or .codomain.event_dim")
@@ -78,6 +79,7 @@ class Transform:
         raise NotImplementedError
 
     def with_cache(self, cache_size=1):
+        """This transform with ``cache_size`` (0 or 1) instead of its own."""
         if self._cache_size == cache_size:
             return self
         if type(self).__init__ is Transform.__init__:
@@ -200,6 +202,7 @@ class ComposeTransform(Transform):
 
     @constraints.dependent_property(is_discrete=False)
     def domain(self):
+        """The constraint inputs satisfy."""
         if not self.parts:
             return constraints.real
         domain = self.parts[0].domain
@@ -213,6 +216,7 @@ class ComposeTransform(Transform):
 
     @constraints.dependent_property(is_discrete=False)
     def codomain(self):
+        """The constraint outputs satisfy."""
         if not self.parts:
             return constraints.real
         codomain = self.parts[-1].codomain
@@ -304,11 +308,13 @@ class IndependentTransform(Transform):
 
     @constraints.dependent_property(is_discrete=False)
     def domain(self):
+        """The constraint inputs satisfy."""
         return constraints.independent(self.base_transform.domain,
                                        self.reinterpreted_batch_ndims)
 
     @constraints.dependent_property(is_discrete=False)
     def codomain(self):
+        """The constraint outputs satisfy."""
         return constraints.independent(self.base_transform.codomain,
                                        self.reinterpreted_batch_ndims)
 
@@ -359,10 +365,12 @@ class ReshapeTransform(Transform):
 
     @constraints.dependent_property
     def domain(self):
+        """The constraint inputs satisfy."""
         return constraints.independent(constraints.real, len(self.in_shape))
 
     @constraints.dependent_property
     def codomain(self):
+        """The constraint outputs satisfy."""
         return constraints.independent(constraints.real, len(self.out_shape))
 
     def with_cache(self, cache_size=1):
@@ -566,16 +574,19 @@ class AffineTransform(Transform):
 
     @property
     def event_dim(self):
+        """The number of event dimensions the log-Jacobian sums over."""
         return self._event_dim
 
     @constraints.dependent_property(is_discrete=False)
     def domain(self):
+        """The constraint inputs satisfy."""
         if self.event_dim == 0:
             return constraints.real
         return constraints.independent(constraints.real, self.event_dim)
 
     @constraints.dependent_property(is_discrete=False)
     def codomain(self):
+        """The constraint outputs satisfy."""
         if self.event_dim == 0:
             return constraints.real
         return constraints.independent(constraints.real, self.event_dim)
@@ -783,10 +794,12 @@ class CatTransform(Transform):
 
     @constraints.dependent_property
     def domain(self):
+        """The constraint inputs satisfy."""
         return constraints.cat([t.domain for t in self.transforms], self.dim, self.lengths)
 
     @constraints.dependent_property
     def codomain(self):
+        """The constraint outputs satisfy."""
         return constraints.cat([t.codomain for t in self.transforms], self.dim, self.lengths)
 
 
@@ -837,10 +850,12 @@ class StackTransform(Transform):
 
     @constraints.dependent_property
     def domain(self):
+        """The constraint inputs satisfy."""
         return constraints.stack([t.domain for t in self.transforms], self.dim)
 
     @constraints.dependent_property
     def codomain(self):
+        """The constraint outputs satisfy."""
         return constraints.stack([t.codomain for t in self.transforms], self.dim)
 
 
@@ -858,6 +873,7 @@ class CumulativeDistributionTransform(Transform):
 
     @property
     def domain(self):
+        """The distribution's support."""
         return self.distribution.support
 
     def _call(self, x):
