@@ -46,6 +46,12 @@ CASES = {
                         RNG.integers(0, 2, (2,) + BATCH).astype(float)),
     "Bernoulli-logits": (lambda d, p: d.Bernoulli(logits=p["logits"]), {"logits": _real()},
                          RNG.integers(0, 2, (2,) + BATCH).astype(float)),
+    "ContinuousBernoulli-probs": (
+        lambda d, p: d.ContinuousBernoulli(probs=p["probs"]),
+        {"probs": np.concatenate([_unit((2, 4)), [[0.4995, 0.5, 0.5005, 0.49]]])},
+        _unit((2,) + BATCH)),
+    "ContinuousBernoulli-logits": (lambda d, p: d.ContinuousBernoulli(logits=p["logits"]),
+                                   {"logits": _real()}, _unit((2,) + BATCH)),
     "Categorical-probs": (lambda d, p: d.Categorical(probs=p["probs"]), {"probs": _simplex()},
                           RNG.integers(0, 4, (2, 3)).astype(float)),
     "Categorical-logits": (lambda d, p: d.Categorical(logits=p["logits"]),
@@ -360,6 +366,7 @@ FAMILIES = {
     "Pareto": lambda d, p, s: d.Pareto(p[s + "scale"], p[s + "scale"] + 2.5),
     "HalfNormal": lambda d, p, s: d.HalfNormal(p[s + "scale"]),
     "Bernoulli": lambda d, p, s: d.Bernoulli(probs=p[s + "unit"]),
+    "ContinuousBernoulli": lambda d, p, s: d.ContinuousBernoulli(probs=p[s + "unit"]),
     "Geometric": lambda d, p, s: d.Geometric(probs=p[s + "unit"]),
     "Categorical": lambda d, p, s: d.Categorical(probs=p[s + "simplex"]),
     "OneHotCategorical": lambda d, p, s: d.OneHotCategorical(logits=p[s + "loc"]),
@@ -375,6 +382,11 @@ KL_PAIRS = [(f, f) for f in FAMILIES if f != "Gumbel"] + [
     ("Normal", "Gumbel"), ("Normal", "Laplace"), ("Pareto", "Uniform"),
     ("Pareto", "Exponential"), ("Pareto", "Normal"), ("Uniform", "Exponential"),
     ("Uniform", "Gumbel"), ("Uniform", "Normal"), ("Uniform", "Pareto"),
+    ("ContinuousBernoulli", "Pareto"), ("ContinuousBernoulli", "Exponential"),
+    ("ContinuousBernoulli", "Normal"), ("ContinuousBernoulli", "Uniform"),
+    ("Uniform", "ContinuousBernoulli"), ("Exponential", "ContinuousBernoulli"),
+    ("Gumbel", "ContinuousBernoulli"), ("Laplace", "ContinuousBernoulli"),
+    ("Normal", "ContinuousBernoulli"), ("Pareto", "ContinuousBernoulli"),
 ]
 KL_PARAMS = {f"{side}{kind}": make() for side in "pq" for kind, make in
              (("loc", _real), ("scale", _positive), ("unit", _unit), ("simplex", _simplex))}
@@ -588,6 +600,9 @@ ERRORS = [
      ValueError,
      'Value is not broadcastable with batch_shape+event_shape: torch.Size([3]) vs torch.Size([2])'
      '.'),
+    ('continuous-bernoulli-probs',
+     lambda lib: D(lib).ContinuousBernoulli(lib.tensor([1.5]), validate_args=True),
+     ValueError, 'The parameter probs has invalid values'),
     ('independent-too-many',
      lambda lib: D(lib).Independent(D(lib).Normal(lib.tensor([0.0]), lib.tensor([1.0])), 2),
      ValueError,
@@ -1076,3 +1091,23 @@ def test_jit_replays_a_step_without_validation():
     assert jit_losses == eager_losses and "RandomDraw" in str(step.plan)
     for ours, eager in zip(jit_parameters, eager_parameters):
         np.testing.assert_array_equal(ours, eager)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_bce_with_logits_gradient_at_zero_logits_is_pytorchs(dtype):
+    """Bernoulli.log_prob is minus binary_cross_entropy_with_logits, whose gradient at a logit
+    of exactly 0 (probs 1/2: a zero-initialised policy or classifier) is sigmoid(0) - target,
+    as PyTorch's; with pos_weight too."""
+    torch = pytest.importorskip("torch")
+    logits, targets = [0.0, -0.0, 0.0, 1.5], [0.0, 1.0, 0.3, 1.0]
+    grads = []
+    for lib in (tg, torch):
+        kind = getattr(lib, dtype)
+        x = lib.tensor(logits, dtype=kind, requires_grad=True)
+        y = lib.tensor([1.0, 0.0, 1.0, 1.0], dtype=kind)
+        bernoulli = lib.distributions.Bernoulli(logits=x)
+        loss = -bernoulli.log_prob(y).sum() + lib.nn.functional.binary_cross_entropy_with_logits(
+            x, lib.tensor(targets, dtype=kind), pos_weight=lib.tensor([2.0] * 4, dtype=kind))
+        loss.backward()
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=RTOL[dtype], atol=RTOL[dtype])

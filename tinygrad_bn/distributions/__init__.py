@@ -8,23 +8,24 @@ and transforms. The REINFORCE pattern::
     action = m.sample()
     loss = -m.log_prob(action) * reward
 
-Built: Bernoulli, Categorical, Cauchy, ExponentialFamily, Exponential, Geometric, Gumbel,
-HalfCauchy, HalfNormal, Independent, Laplace, LogisticNormal, LogNormal, MixtureSameFamily,
-Normal, OneHotCategorical, OneHotCategoricalStraightThrough, Pareto, RelaxedBernoulli,
-RelaxedOneHotCategorical, TransformedDistribution, Uniform (and, in their modules as in
-PyTorch, LogitRelaxedBernoulli and ExpRelaxedCategorical).
+Built: Bernoulli, Categorical, Cauchy, ContinuousBernoulli, ExponentialFamily, Exponential,
+Geometric, Gumbel, HalfCauchy, HalfNormal, Independent, Laplace, LogisticNormal, LogNormal,
+MixtureSameFamily, Normal, OneHotCategorical, OneHotCategoricalStraightThrough, Pareto,
+RelaxedBernoulli, RelaxedOneHotCategorical, TransformedDistribution, Uniform (and, in their
+modules as in PyTorch, LogitRelaxedBernoulli and ExpRelaxedCategorical).
 
-Not built: Beta, Binomial, Chi2, ContinuousBernoulli, Dirichlet, FisherSnedecor, Gamma,
-GeneralizedPareto, InverseGamma, Kumaraswamy, Multinomial, NegativeBinomial, Poisson, StudentT,
-VonMises, Weibull (their densities need ``lgamma``/``digamma``, or their samplers gamma draws,
-which tinygrad_bn lacks), and MultivariateNormal, LowRankMultivariateNormal, LKJCholesky,
-Wishart (they need ``cholesky``/``solve_triangular``).
+Not built: Beta, Binomial, Chi2, Dirichlet, FisherSnedecor, Gamma, GeneralizedPareto,
+InverseGamma, Kumaraswamy, Multinomial, NegativeBinomial, Poisson, StudentT, VonMises, Weibull
+(their densities need ``lgamma``/``digamma``, their samplers gamma draws, or (VonMises) a
+rejection sampler; tinygrad_bn has no lgamma yet), and MultivariateNormal,
+LowRankMultivariateNormal, LKJCholesky, Wishart (they need ``cholesky``/``solve_triangular``).
 """
 
 from . import constraints, transforms  # noqa: F401 - public submodules, as in PyTorch
 from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .constraint_registry import biject_to, transform_to
+from .continuous_bernoulli import ContinuousBernoulli
 from .cauchy import Cauchy
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
@@ -49,7 +50,7 @@ from .transforms import *  # noqa: F403 - PyTorch exports every transform here t
 from .uniform import Uniform
 
 __all__ = [
-    "Bernoulli", "Categorical", "Cauchy", "Distribution",
+    "Bernoulli", "Categorical", "Cauchy", "ContinuousBernoulli", "Distribution",
     "Exponential", "ExponentialFamily", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
     "Independent", "Laplace", "LogNormal", "LogisticNormal",
     "MixtureSameFamily", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",

@@ -3,12 +3,14 @@
 base classes wins, with PyTorch's warning when two orders disagree).
 
 Registered here: PyTorch's pairs among the distributions built: Bernoulli/Bernoulli,
-Categorical/Categorical, Cauchy/Cauchy, Exponential/Exponential, ExponentialFamily pairs of one
-type (Bregman divergence), Geometric/Geometric, Gumbel/Gumbel (needs ``lgamma``: raises until
-tinygrad_bn has it), HalfNormal/HalfNormal, Independent/Independent, Laplace/Laplace,
-Normal/Normal, OneHotCategorical/OneHotCategorical, Pareto/Pareto,
+Categorical/Categorical, Cauchy/Cauchy, ContinuousBernoulli/ContinuousBernoulli,
+Exponential/Exponential, ExponentialFamily pairs of one type (Bregman divergence),
+Geometric/Geometric, Gumbel/Gumbel (needs ``lgamma``: raises until tinygrad_bn has it),
+HalfNormal/HalfNormal, Independent/Independent, Laplace/Laplace, Normal/Normal,
+OneHotCategorical/OneHotCategorical, Pareto/Pareto,
 TransformedDistribution/TransformedDistribution, Uniform/Uniform, and the mixed pairs among
-Exponential, Gumbel, Laplace, Normal, Pareto and Uniform (inf where the supports make it so).
+ContinuousBernoulli, Exponential, Gumbel, Laplace, Normal, Pareto and Uniform (inf where the
+supports make it so).
 """
 
 import math
@@ -16,12 +18,13 @@ import warnings
 from functools import total_ordering
 
 from ..autograd import grad
-from ..creation import full_like
+from ..creation import full_like, ones_like
 from ..nn.functional import softplus
-from ..tensor import Tensor
+from ..tensor import Tensor, where
 from .bernoulli import Bernoulli
 from .categorical import Categorical
 from .cauchy import Cauchy
+from .continuous_bernoulli import ContinuousBernoulli
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .exponential import Exponential
@@ -143,6 +146,14 @@ def _kl_categorical_categorical(p, q):
     return t.sum(-1)
 
 
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
+    t1 = p.mean * (p.logits - q.logits)
+    t2 = p._cont_bern_log_norm() + (-p.probs).log1p()
+    t3 = -q._cont_bern_log_norm() - (-q.probs).log1p()
+    return t1 + t2 + t3
+
+
 @register_kl(Exponential, Exponential)
 def _kl_exponential_exponential(p, q):
     rate_ratio = q.rate / p.rate
@@ -259,10 +270,36 @@ def _kl_cauchy_cauchy(p, q):
 
 # Different families.
 
+@register_kl(Exponential, ContinuousBernoulli)
 @register_kl(Exponential, Pareto)
 @register_kl(Exponential, Uniform)
 def _kl_exponential_infinity(p, q):
     return _infinite_like(p.rate)
+
+
+@register_kl(ContinuousBernoulli, Pareto)
+def _kl_continuous_bernoulli_infinity(p, q):
+    return _infinite_like(p.probs)
+
+
+@register_kl(ContinuousBernoulli, Exponential)
+def _kl_continuous_bernoulli_exponential(p, q):
+    return -p.entropy() - q.rate.log() + q.rate * p.mean
+
+
+@register_kl(ContinuousBernoulli, Normal)
+def _kl_continuous_bernoulli_normal(p, q):
+    t1 = -p.entropy()
+    t2 = 0.5 * (math.log(2.0 * math.pi) + (q.loc / q.scale).square()) + q.scale.log()
+    t3 = (p.variance + p.mean.square() - 2.0 * q.loc * p.mean) / (2.0 * q.scale.square())
+    return t1 + t2 + t3
+
+
+@register_kl(ContinuousBernoulli, Uniform)
+def _kl_continuous_bernoulli_uniform(p, q):
+    result = -p.entropy() + (q.high - q.low).log()
+    return where(q.low.ge(p.support.lower_bound) | q.high.le(p.support.upper_bound),
+                 ones_like(result) * inf, result)
 
 
 @register_kl(Exponential, Gumbel)
@@ -286,6 +323,7 @@ def _kl_exponential_normal(p, q):
     return t1 - 1 + (t2 - t3 + t4) / var_normal
 
 
+@register_kl(Gumbel, ContinuousBernoulli)
 @register_kl(Gumbel, Exponential)
 @register_kl(Gumbel, Pareto)
 @register_kl(Gumbel, Uniform)
@@ -302,6 +340,7 @@ def _kl_gumbel_normal(p, q):
     return -t1 + t2 + t3 - (_euler_gamma + 1)
 
 
+@register_kl(Laplace, ContinuousBernoulli)
 @register_kl(Laplace, Exponential)
 @register_kl(Laplace, Pareto)
 @register_kl(Laplace, Uniform)
@@ -320,6 +359,7 @@ def _kl_laplace_normal(p, q):
     return -t1 + scale_sqr_var_ratio + (t2 - t3 + t4) / var_normal - 1
 
 
+@register_kl(Normal, ContinuousBernoulli)
 @register_kl(Normal, Exponential)
 @register_kl(Normal, Pareto)
 @register_kl(Normal, Uniform)
@@ -349,6 +389,7 @@ def _kl_normal_laplace(p, q):
     return -t1 + (t2 + t3) / q.scale - (0.5 * (1 + math.log(0.5 * math.pi)))
 
 
+@register_kl(Pareto, ContinuousBernoulli)
 @register_kl(Pareto, Uniform)
 def _kl_pareto_infinity(p, q):
     return _infinite_like(p.scale)
@@ -383,6 +424,13 @@ def _kl_uniform_exponetial(p, q):
     result = q.rate * (p.high + p.low) / 2 - ((p.high - p.low) * q.rate).log()
     result[p.low < q.support.lower_bound] = inf
     return result
+
+
+@register_kl(Uniform, ContinuousBernoulli)
+def _kl_uniform_continuous_bernoulli(p, q):
+    result = -p.entropy() - p.mean * q.logits - (-q.probs).log1p() - q._cont_bern_log_norm()
+    return where(p.high.ge(q.support.upper_bound) | p.low.le(q.support.lower_bound),
+                 ones_like(result) * inf, result)
 
 
 @register_kl(Uniform, Gumbel)
