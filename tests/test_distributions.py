@@ -119,9 +119,18 @@ CASES = {
 }
 METHODS = ("log_prob", "cdf", "icdf", "entropy", "mean", "mode", "variance", "stddev",
            "perplexity")
-# Where our formula is PyTorch's written with other primitives (PyTorch's atanh; erfinv), the
-# values agree to rounding: float32 within a few ulps of the larger of the two.
-RTOL = {"float32": 2e-5, "float64": 1e-12}
+# The formulas are PyTorch's, op for op; NumPy's float32 exp/log/pow may differ from PyTorch's
+# vectorised ones by an ulp, which the continuous Bernoulli's differences of nearly equal terms
+# (its normaliser, cdf and variance) and a composition of three transforms magnify: those get
+# CANCELLING's tolerance.
+RTOL = {"float32": 1e-6, "float64": 1e-12}
+CANCELLING = 2e-5
+
+
+def _rtol(dtype, name):
+    if dtype == "float32" and ("ContinuousBernoulli" in name or name == "Compose"):
+        return CANCELLING
+    return RTOL[dtype]
 
 
 def _values(name, dist_torch):
@@ -174,7 +183,7 @@ def test_values_and_gradients_match_pytorch(name, method, dtype):
     assert tuple(out.shape) == tuple(expected.shape)
     assert str(out.dtype) == str(expected.dtype).removeprefix("torch.")
     got, want = out.detach().numpy(), expected.detach().numpy()
-    np.testing.assert_allclose(got, want, rtol=RTOL[dtype], atol=RTOL[dtype])
+    np.testing.assert_allclose(got, want, rtol=_rtol(dtype, name), atol=_rtol(dtype, name))
     if not expected.requires_grad or not expected.dtype.is_floating_point:
         assert not out.requires_grad or not out.is_floating_point()
         return
@@ -189,7 +198,7 @@ def test_values_and_gradients_match_pytorch(name, method, dtype):
             assert our_param.grad is None or not our_param.grad.numpy().any()
             continue
         np.testing.assert_allclose(our_param.grad.numpy(), their_param.grad.numpy(),
-                                   rtol=100 * RTOL[dtype], atol=100 * RTOL[dtype])
+                                   rtol=100 * _rtol(dtype, name), atol=100 * _rtol(dtype, name))
 
 
 def _build_from(lib, name, tensors):
@@ -410,12 +419,13 @@ def test_kl_divergence_matches_pytorch(p_family, q_family, dtype):
         results.append((kl, params))
     (ours, our_params), (theirs, their_params) = results
     assert tuple(ours.shape) == tuple(theirs.shape)
-    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(),
-                               rtol=RTOL[dtype], atol=RTOL[dtype])
+    rtol = _rtol(dtype, p_family + q_family)
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=rtol,
+                               atol=rtol)
     for key, their_param in their_params.items():
         if their_param.grad is not None:
             np.testing.assert_allclose(our_params[key].grad.numpy(), their_param.grad.numpy(),
-                                       rtol=100 * RTOL[dtype], atol=100 * RTOL[dtype])
+                                       rtol=100 * rtol, atol=100 * rtol)
 
 
 def test_kl_gumbel_gumbel_needs_lgamma():
@@ -896,15 +906,16 @@ def test_transforms_match_pytorch(name, build, x, dtype):
     (ours, our_a, our_x, our_facts, our_t), (theirs, their_a, their_x, their_facts, their_t) = (
         results)
     assert our_facts == their_facts
+    rtol = _rtol(dtype, name)
     for out, expected in zip(ours, theirs):
         assert tuple(out.shape) == tuple(expected.shape)
-        np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(),
-                                   rtol=RTOL[dtype], atol=RTOL[dtype])
-    np.testing.assert_allclose(our_x.grad.numpy(), their_x.grad.numpy(),
-                               rtol=100 * RTOL[dtype], atol=100 * RTOL[dtype])
+        np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=rtol,
+                                   atol=rtol)
+    np.testing.assert_allclose(our_x.grad.numpy(), their_x.grad.numpy(), rtol=100 * rtol,
+                               atol=100 * rtol)
     if their_a.grad is not None:
-        np.testing.assert_allclose(our_a.grad.numpy(), their_a.grad.numpy(),
-                                   rtol=100 * RTOL[dtype], atol=100 * RTOL[dtype])
+        np.testing.assert_allclose(our_a.grad.numpy(), their_a.grad.numpy(), rtol=100 * rtol,
+                                   atol=100 * rtol)
     try:
         their_sign = their_t.sign
     except NotImplementedError:

@@ -23,7 +23,7 @@ class Exponential(ExponentialFamily):
 
     @property
     def mean(self):
-        return 1 / self.rate
+        return self.rate.reciprocal()
 
     @property
     def mode(self):
@@ -31,7 +31,7 @@ class Exponential(ExponentialFamily):
 
     @property
     def stddev(self):
-        return 1 / self.rate
+        return self.rate.reciprocal()
 
     @property
     def variance(self):

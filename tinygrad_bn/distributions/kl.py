@@ -308,7 +308,7 @@ def _kl_exponential_gumbel(p, q):
     loc_scale_ratio = q.loc / q.scale
     t1 = scale_rate_prod.log() - 1
     t2 = loc_scale_ratio.exp() * scale_rate_prod / (scale_rate_prod + 1)
-    t3 = 1 / scale_rate_prod
+    t3 = scale_rate_prod.reciprocal()
     return t1 - loc_scale_ratio + t2 + t3
 
 
@@ -317,7 +317,7 @@ def _kl_exponential_normal(p, q):
     var_normal = q.scale.pow(2)
     rate_sqr = p.rate.pow(2)
     t1 = 0.5 * (rate_sqr * var_normal * 2 * math.pi).log()
-    t2 = 1 / rate_sqr
+    t2 = rate_sqr.reciprocal()
     t3 = q.loc / p.rate
     t4 = q.loc.pow(2) * 0.5
     return t1 - 1 + (t2 - t3 + t4) / var_normal
@@ -399,7 +399,7 @@ def _kl_pareto_infinity(p, q):
 def _kl_pareto_exponential(p, q):
     scale_rate_prod = p.scale * q.rate
     t1 = (p.alpha / scale_rate_prod).log()
-    t2 = 1 / p.alpha
+    t2 = p.alpha.reciprocal()
     t3 = p.alpha * scale_rate_prod / (p.alpha - 1)
     result = t1 - t2 + t3 - 1
     result[p.alpha <= 1] = inf
@@ -411,7 +411,7 @@ def _kl_pareto_normal(p, q):
     var_normal = 2 * q.scale.pow(2)
     common_term = p.scale / (p.alpha - 1)
     t1 = (math.sqrt(2 * math.pi) * q.scale * p.alpha / p.scale).log()
-    t2 = 1 / p.alpha
+    t2 = p.alpha.reciprocal()
     t3 = p.alpha * common_term.pow(2) / (p.alpha - 2)
     t4 = (p.alpha * common_term - q.loc).pow(2)
     result = t1 - t2 + (t3 + t4) / var_normal - 1

@@ -81,7 +81,7 @@ class Normal(ExponentialFamily):
     def cdf(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return 0.5 * (1 + ((value - self.loc) * (1 / self.scale) / math.sqrt(2)).erf())
+        return 0.5 * (1 + ((value - self.loc) * self.scale.reciprocal() / math.sqrt(2)).erf())
 
     def icdf(self, value):
         return self.loc + self.scale * (2 * value - 1).erfinv() * math.sqrt(2)
@@ -91,7 +91,7 @@ class Normal(ExponentialFamily):
 
     @property
     def _natural_params(self):
-        return (self.loc / self.scale.pow(2), -0.5 * (1 / self.scale.pow(2)))
+        return (self.loc / self.scale.pow(2), -0.5 * self.scale.pow(2).reciprocal())
 
     def _log_normalizer(self, x, y):
         return -0.25 * x.pow(2) / y + 0.5 * (-math.pi / y).log()

@@ -47,4 +47,4 @@ class Pareto(TransformedDistribution):
         return constraints.greater_than_eq(self.scale)
 
     def entropy(self):
-        return (self.scale / self.alpha).log() + (1 + 1 / self.alpha)
+        return (self.scale / self.alpha).log() + (1 + self.alpha.reciprocal())
