@@ -208,8 +208,8 @@ def _build_from(lib, name, tensors):
 @pytest.mark.parametrize("name", list(CASES))
 def test_structure_matches_pytorch(name):
     """Batch and event shapes, has_rsample, has_enumerate_support, the support's repr, the
-    distribution's repr, enumerate_support and expand (shapes, and log_prob after it) are
-    PyTorch's."""
+    distribution's repr, the shapes of sample and rsample for sample shapes () and (2, 3),
+    enumerate_support and expand (shapes, and log_prob after it) are PyTorch's."""
     torch = pytest.importorskip("torch")
     theirs, _ = _build(torch, name, "float64", None)
     ours, _ = _build(tg, name, "float64", None)
@@ -225,6 +225,11 @@ def test_structure_matches_pytorch(name):
                                       theirs.enumerate_support().numpy())
         assert (tuple(ours.enumerate_support(expand=False).shape)
                 == tuple(theirs.enumerate_support(expand=False).shape))
+    for shape in ((), (2, 3)):
+        assert (tuple(ours.sample(shape).shape) == tuple(theirs.sample(shape).shape))
+        if theirs.has_rsample:
+            assert tuple(ours.rsample(shape).shape) == tuple(theirs.rsample(shape).shape)
+            assert ours.rsample(shape).dtype == ours.sample(shape).dtype
     bigger = (2,) + tuple(theirs.batch_shape)
     their_expanded, our_expanded = theirs.expand(bigger), ours.expand(bigger)
     assert type(our_expanded).__name__ == type(their_expanded).__name__
@@ -1122,3 +1127,22 @@ def test_bce_with_logits_gradient_at_zero_logits_is_pytorchs(dtype):
         loss.backward()
         grads.append(x.grad.numpy())
     np.testing.assert_allclose(grads[0], grads[1], rtol=RTOL[dtype], atol=RTOL[dtype])
+
+
+def test_numbers_and_dtypes_follow_pytorch():
+    """Numbers become tensors of the default dtype, or of the tensor given alongside; a
+    distribution of numbers has batch shape (); integer values score as floats; samples take
+    the parameters' dtype."""
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        D = lib.distributions
+        normal = D.Normal(lib.tensor([0.0, 1.0], dtype=lib.float64), 2.0)
+        assert normal.scale.dtype == lib.float64 and tuple(normal.batch_shape) == (2,)
+        assert normal.sample().dtype == lib.float64
+        scalar = D.Bernoulli(0.3)
+        assert tuple(scalar.batch_shape) == () and scalar.sample().dtype == lib.float32
+        assert tuple(scalar.sample((4,)).shape) == (4,)
+        assert D.Normal(0.0, 1.0).log_prob(lib.tensor(1)).dtype == lib.float32
+        assert D.Categorical(logits=lib.tensor([0.0, -math.inf])).entropy().item() == 0.0
+        uniform = D.Uniform(0.0, 1.0, validate_args=False)
+        assert uniform.log_prob(lib.tensor(2.0)).item() == -math.inf
