@@ -1011,8 +1011,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
 
 def _softplus_negative(input):
-    """``log(1 + exp(-x)) = log1p(exp(-|x|)) + max(-x, 0)``, which never overflows."""
-    return (-input.abs()).exp().log1p() + (-input).clamp(min=0)
+    """``log(1 + exp(-x)) = log1p(exp(-|x|)) + max(-x, 0)``, which never overflows. The max is
+    ``maximum`` with 0, which halves the gradient on the tie at ``x = 0``: -1/2 there, the
+    derivative PyTorch's ``-log_sigmoid`` gives (``clamp`` passed all of it, and ``abs`` none,
+    so the gradient at 0 was -1)."""
+    zero = constant_tensor(np.zeros((), input.dtype), 0)
+    return (-input.abs()).exp().log1p() + (-input).maximum(zero)
 
 
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
