@@ -233,6 +233,13 @@ class LayerNorm(Op):
             d *= rstd
         return grad_x, grad_weight, grad_bias
 
+    def composite(self, x, weight, bias):
+        """The docstring's formula with primitive ops, for ``create_graph=True``."""
+        dims = tuple(range(x.ndim - weight.ndim, x.ndim))
+        centred = x - x.mean(dim=dims, keepdim=True)
+        var = (centred * centred).mean(dim=dims, keepdim=True)
+        return centred / (var + self.eps).sqrt() * weight + bias
+
 
 def _shaped(array, shape):
     """``array`` with ``shape``: itself when it has it already, else a reshaped view."""

@@ -1,0 +1,377 @@
+"""Higher-order and functional autodiff against PyTorch (float64): ``create_graph=True`` through
+each op's ``tensor_backward``, ``autograd.functional`` (jacobian, hessian, vjp, jvp, vhp, hvp),
+``tinygrad_bn.func`` (grad, vjp, jvp, jacrev, jacfwd, hessian, vmap, functional_call) and
+``utils.checkpoint``; and their error messages, which must be PyTorch's."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+import tinygrad_bn.nn.functional as TF
+from pytorch_errors import error_tests
+
+rng = np.random.default_rng(0)
+
+
+def _numpy(result):
+    """Tensors (nested in tuples/lists/dicts) as arrays, keeping the nesting's types."""
+    if result is None:
+        return None
+    if isinstance(result, dict):
+        return {k: _numpy(v) for k, v in result.items()}
+    if isinstance(result, (tuple, list)):
+        return type(result)(_numpy(r) for r in result)
+    return result.detach().numpy()
+
+
+def assert_same(ours, theirs, atol=1e-10):
+    """The same nesting (tuple vs list vs Tensor) and the same values."""
+    if isinstance(theirs, dict):
+        assert isinstance(ours, dict) and ours.keys() == theirs.keys()
+        for key in theirs:
+            assert_same(ours[key], theirs[key], atol)
+        return
+    if isinstance(theirs, (tuple, list)):
+        assert type(ours) is type(theirs), (type(ours), type(theirs))
+        assert len(ours) == len(theirs)
+        for a, b in zip(ours, theirs):
+            assert_same(a, b, atol)
+        return
+    if theirs is None:
+        assert ours is None
+        return
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, atol=atol, rtol=1e-9)
+
+
+def both(build):
+    """``build(lib)`` run with torch and tinygrad_bn, results compared."""
+    torch = pytest.importorskip("torch")
+    assert_same(_numpy(build(tg)), _numpy(build(torch)))
+
+
+def _functional(lib):
+    return lib.nn.functional
+
+
+# --------------------------------------------------------------------------- double backward
+
+X = rng.standard_normal((3, 4))
+DIRECTION = np.linspace(-1, 1, 12).reshape(3, 4)
+
+SECOND_ORDER = {
+    "mul": lambda L, x: (x * x * x).sum(),
+    "div": lambda L, x: (1 / (x * x + 1)).sum() + (x / (x * x + 2)).sum(),
+    "pow": lambda L, x: (x ** 3).sum() + (x.abs() + 1).pow(2.5).sum() + (2 ** x).sum(),
+    "exp_log": lambda L, x: (x.exp() + (x * x + 1).log()).sum(),
+    "tanh_sigmoid": lambda L, x: (x.tanh() * x.sigmoid()).sum(),
+    "sin_cos": lambda L, x: (x.sin() * x.cos()).sum(),
+    "sqrt_rsqrt": lambda L, x: ((x * x + 1).sqrt() + (x * x + 1).rsqrt()).sum(),
+    "relu": lambda L, x: (L.relu(x) ** 2).sum(),
+    "abs_clamp": lambda L, x: (x.abs() * x.clamp(-0.5, 0.5) * x).sum(),
+    "maximum": lambda L, x: (L.maximum(x, x * 0.5) ** 2).sum() + (L.minimum(x, -x) ** 3).sum(),
+    "matmul": lambda L, x: ((x @ x.T) ** 2).sum() + (x[0] @ x.T).pow(2).sum()
+    + (x @ x[0]).pow(2).sum() + (x[0] @ x[0]) ** 2,
+    "batched_matmul": lambda L, x: ((x.reshape(2, 2, 3) @ x.reshape(2, 3, 2)) ** 2).sum(),
+    "sum_mean": lambda L, x: (x.sum(0) ** 2).mean() + (x.mean(1, keepdim=True) ** 3).sum(),
+    "softmax": lambda L, x: (x.softmax(-1) * x).sum() + (x.softmax(0) ** 2).sum(),
+    "log_softmax": lambda L, x: (x.log_softmax(-1) ** 2).sum(),
+    "logsumexp": lambda L, x: (x.logsumexp(1) ** 2).sum(),
+    "var_std": lambda L, x: x.var(1).sum() * x.std() + x.var() + x.std(0, keepdim=True).sum(),
+    "max_min": lambda L, x: (x.max(1).values ** 2).sum() + x.amax() ** 2 + x.min() ** 3,
+    "norm": lambda L, x: x.norm() ** 3 + x.norm(dim=1).sum() ** 2 + x.norm(p=3) ** 2,
+    "index": lambda L, x: (x[1:, ::2] ** 3).sum() + (x[[0, 2]] ** 2).sum(),
+    "cat_stack": lambda L, x: (L.cat([x, x * x]) ** 2).sum() + (L.stack([x, x.exp()]) ** 2).sum(),
+    "reshape_permute_expand": lambda L, x: (x.reshape(4, 3).T ** 3).sum()
+    + (x.unsqueeze(0).expand(2, 3, 4) ** 3).sum(),
+    "where": lambda L, x: L.where(x > 0, x ** 3, x ** 2).sum(),
+    "gelu": lambda L, x: (_functional(L).gelu(x) ** 2).sum()
+    + (_functional(L).gelu(x, approximate="tanh") ** 2).sum(),
+    "softplus_silu": lambda L, x: (_functional(L).softplus(x) ** 2).sum()
+    + (_functional(L).silu(x) ** 2).sum(),
+    "elu_leaky_relu": lambda L, x: (_functional(L).elu(x) ** 2).sum()
+    + (_functional(L).leaky_relu(x) ** 2).sum(),
+    "layer_norm": lambda L, x: (_functional(L).layer_norm(x, (4,))
+                                * L.arange(4.0, dtype=L.float64)).pow(2).sum(),
+    "cross_entropy": lambda L, x: _functional(L).cross_entropy(x, L.tensor([0, 3, 1])),
+    "cross_entropy_weighted_smoothed": lambda L, x: _functional(L).cross_entropy(
+        x, L.tensor([0, 3, -100]), weight=L.tensor([1., 2, 3, 4], dtype=L.float64),
+        label_smoothing=0.1),
+    "cross_entropy_probabilities": lambda L, x: _functional(L).cross_entropy(
+        x, (x * 0 + 1).softmax(1) * 0.5 + x.detach().softmax(1) * 0.5, reduction="sum"),
+    "mse": lambda L, x: _functional(L).mse_loss(x, L.ones(3, 4, dtype=L.float64)) ** 2,
+    "erf_atan": lambda L, x: (x.erf() * x.atan()).sum(),
+    "linear": lambda L, x: (_functional(L).linear(x, x[:2] * 2, x[0, :2]) ** 2).sum(),
+    "pad": lambda L, x: (_functional(L).pad(x, (1, 2), value=3.0) ** 3).sum(),
+    "binary_cross_entropy": lambda L, x: _functional(L).binary_cross_entropy(
+        x.sigmoid(), L.full((3, 4), 0.3, dtype=L.float64)),
+}
+
+
+@pytest.mark.parametrize("name", list(SECOND_ORDER))
+def test_second_derivatives_match_torch(name):
+    """The gradient with ``create_graph=True``, then the gradient of ``<grad, v>``: a
+    Hessian-vector product through every op's ``tensor_backward``."""
+    def build(lib):
+        x = lib.tensor(X, requires_grad=True)
+        (grad,) = lib.autograd.grad(SECOND_ORDER[name](lib, x), x, create_graph=True)
+        (hessian_v,) = lib.autograd.grad((grad * lib.tensor(DIRECTION)).sum(), x,
+                                         allow_unused=True)
+        return grad, hessian_v
+    both(build)
+
+
+def test_third_derivative_and_backward_create_graph():
+    """d3/dx3 of sin(x) x^2 elementwise, through grads of grads, and ``backward(create_graph=
+    True)`` leaving a ``.grad`` with a history."""
+    def build(lib):
+        x = lib.tensor(X, requires_grad=True)
+        y = (x.sin() * x * x).sum()
+        (g1,) = lib.autograd.grad(y, x, create_graph=True)
+        (g2,) = lib.autograd.grad(g1.sum(), x, create_graph=True)
+        (g3,) = lib.autograd.grad(g2.sum(), x)
+        z = lib.tensor(X, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # PyTorch's warning of a reference cycle
+            (z.exp() * z).sum().backward(create_graph=True)
+        first = z.grad
+        assert first.requires_grad
+        (second,) = lib.autograd.grad(first.sum(), z)
+        return g1, g2, g3, first, second
+    both(build)
+
+
+def test_create_graph_through_custom_function():
+    """A custom Function whose backward uses Tensor ops is differentiable again."""
+    def build(lib):
+        class Cube(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x ** 3
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                (x,) = ctx.saved_tensors
+                return 3 * x ** 2 * grad_output
+
+        x = lib.tensor(X, requires_grad=True)
+        (g,) = lib.autograd.grad(Cube.apply(x).sum(), x, create_graph=True)
+        (h,) = lib.autograd.grad(g.sum(), x)
+        return g, h
+    both(build)
+
+
+def test_pinn_second_derivative():
+    """A PINN residual: u(t) an MLP, u'' by two grads with create_graph, a loss on the
+    residual u'' + u, and the parameters' gradient of that loss."""
+    def build(lib):
+        lib.manual_seed(0)
+        weights = [rng_weights[i] for i in range(4)]
+        w1, b1, w2, b2 = (lib.tensor(w, requires_grad=True) for w in weights)
+        t = lib.tensor(np.linspace(0, 1, 7).reshape(7, 1), requires_grad=True)
+        u = lib.tanh(t @ w1 + b1) @ w2 + b2
+        (du,) = lib.autograd.grad(u, t, lib.ones_like(u), create_graph=True)
+        (d2u,) = lib.autograd.grad(du, t, lib.ones_like(du), create_graph=True)
+        loss = ((d2u + u) ** 2).mean()
+        grads = lib.autograd.grad(loss, (w1, b1, w2, b2))
+        return (u, du, d2u, loss) + tuple(grads)
+    both(build)
+
+
+rng_weights = [rng.standard_normal((1, 8)), rng.standard_normal(8), rng.standard_normal((8, 1)),
+               rng.standard_normal(1)]
+
+
+# --------------------------------------------------------------------------- autograd.functional
+
+A = rng.standard_normal(3)
+B = rng.standard_normal((2, 3))
+VA = rng.standard_normal(3)
+VB = rng.standard_normal((2, 3))
+
+FUNCTIONS = {  # name: (function, inputs)
+    "one_in_scalar_out": (lambda a: (a.exp() * a).sum(), lambda L: L.tensor(A)),
+    "one_in_vector_out": (lambda a: a.sin() * a ** 2, lambda L: L.tensor(A)),
+    "tuple_in": (lambda a, b: (b @ a).tanh(), lambda L: (L.tensor(A), L.tensor(B))),
+    "tuple_in_tuple_out": (lambda a, b: (a.exp() * b.sum(), (b * b).sum(1) * a.sum(),
+                                         b.sum() + a.sum()),
+                           lambda L: (L.tensor(A), L.tensor(B))),
+    "one_in_tuple_out": (lambda a: (a.exp(), a.sum()), lambda L: L.tensor(A)),
+    "one_element_tuple_in": (lambda a: a.cos() * 2, lambda L: (L.tensor(A),)),
+}
+JACOBIAN_OPTIONS = [{}, {"create_graph": True}, {"vectorize": True}, {"strict": True},
+                    {"strategy": "forward-mode", "vectorize": True}]
+
+
+@pytest.mark.parametrize("options", JACOBIAN_OPTIONS, ids=str)
+@pytest.mark.parametrize("name", list(FUNCTIONS))
+def test_jacobian_matches_torch(name, options):
+    function, inputs = FUNCTIONS[name]
+    both(lambda lib: lib.autograd.functional.jacobian(function, inputs(lib), **options))
+
+
+def _scalar(a, b):
+    return ((b @ a).tanh() ** 2).sum() + (a ** 3).sum() * b.sum()
+
+
+HESSIAN_OPTIONS = [{}, {"create_graph": True}, {"vectorize": True}, {"strict": True},
+                   {"outer_jacobian_strategy": "forward-mode", "vectorize": True}]
+
+
+@pytest.mark.parametrize("options", HESSIAN_OPTIONS, ids=str)
+def test_hessian_matches_torch(options):
+    both(lambda lib: lib.autograd.functional.hessian(
+        _scalar, (lib.tensor(A), lib.tensor(B)), **options))
+    both(lambda lib: lib.autograd.functional.hessian(
+        lambda a: (a.exp() * a.sin()).sum() * (a * a).sum(), lib.tensor(A), **options))
+
+
+def test_hessian_of_mlp_loss():
+    """The Hessian of a small MLP's loss with respect to its flat parameters."""
+    def build(lib):
+        x = lib.tensor(rng_x)
+        y = lib.tensor(rng_y)
+
+        def loss(flat):
+            w1 = flat[:12].reshape(4, 3)
+            b1 = flat[12:16]
+            w2 = flat[16:20].reshape(1, 4)
+            hidden = lib.tanh(x @ w1.T + b1)
+            return ((hidden @ w2.T - y) ** 2).mean()
+        return lib.autograd.functional.hessian(loss, lib.tensor(rng_flat))
+    both(build)
+
+
+rng_x, rng_y, rng_flat = rng.standard_normal((5, 3)), rng.standard_normal((5, 1)), \
+    rng.standard_normal(20)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("which", ["vjp", "jvp", "vhp", "hvp"])
+def test_products_match_torch(which, create_graph):
+    def build(lib):
+        product = getattr(lib.autograd.functional, which)
+        a, b, va, vb = (lib.tensor(v) for v in (A, B, VA, VB))
+        if which == "vjp":
+            return (product(lambda a, b: (b @ a).tanh(), (a, b), va[:2], create_graph=create_graph),
+                    product(lambda a: (a.exp(), a.sum()), a, (va, lib.tensor(2.0)),
+                            create_graph=create_graph),
+                    product(lambda a: (a * a).sum(), a, create_graph=create_graph))
+        if which == "jvp":
+            return (product(lambda a, b: (b @ a).tanh(), (a, b), (va, vb),
+                            create_graph=create_graph),
+                    product(lambda a: (a.exp(), a.sum()), a, va, create_graph=create_graph))
+        return (product(_scalar, (a, b), (va, vb), create_graph=create_graph),
+                product(lambda a: (a.exp() * a).sum(), a, va, create_graph=create_graph))
+    both(build)
+
+
+def test_create_graph_results_stay_differentiable():
+    """With create_graph=True the Jacobian of an input that requires grad can be
+    differentiated again (the gradient of its trace)."""
+    def build(lib):
+        a = lib.tensor(A, requires_grad=True)
+        jac = lib.autograd.functional.jacobian(lambda a: a.sin() * a.exp(), a, create_graph=True)
+        assert jac.requires_grad
+        (grad,) = lib.autograd.grad(jac.diagonal().sum(), a)
+        return jac, grad
+    both(build)
+
+
+def _functional_call(name, *args, **kwargs):
+    return lambda lib: getattr(lib.autograd.functional, name)(*args, **kwargs)
+
+
+FUNCTIONAL_ERRORS = [
+    ("strict_output_no_grad", lambda L: L.autograd.functional.jacobian(
+        lambda a: L.ones(2, dtype=L.float64), L.tensor(A), strict=True), RuntimeError,
+     "Output 0 of the user-provided function does not require gradients. The outputs must be "
+     "computed in a differentiable manner from the input when running in strict mode."),
+    ("strict_independent", lambda L: L.autograd.functional.jacobian(
+        lambda a, b: a * 2, (L.tensor(A), L.tensor(B)), strict=True), RuntimeError,
+     "Output 0 of the user-provided function is independent of input 1. This is not allowed in "
+     "strict mode."),
+    ("strict_vectorize", lambda L: L.autograd.functional.jacobian(
+        lambda a: a * a, L.tensor(A), strict=True, vectorize=True), RuntimeError,
+     "torch.autograd.functional.jacobian: `strict=True` and `vectorized=True` are not supported "
+     "together. Please either set `strict=False` or `vectorize=False`."),
+    ("forward_mode_needs_vectorize", lambda L: L.autograd.functional.jacobian(
+        lambda a: a * a, L.tensor(A), strategy="forward-mode"), NotImplementedError,
+     "Computing Jacobian using forward-AD or forward-over-reverse Hessian isonly implemented for "
+     "`vectorize=True`."),
+    ("forward_mode_create_graph", lambda L: L.autograd.functional.jacobian(
+        lambda a: a * a, L.tensor(A), strategy="forward-mode", create_graph=True),
+     NotImplementedError,
+     "torch.autograd.functional.jacobian: `create_graph=True` and `strategy=\"forward-mode\"` "
+     "are not supported together (yet). Please either set `create_graph=False` or "
+     "`strategy=\"reverse-mode\"`."),
+    ("forward_mode_strict", lambda L: L.autograd.functional.jacobian(
+        lambda a: a * a, L.tensor(A), strategy="forward-mode", strict=True, vectorize=True),
+     RuntimeError,
+     "torch.autograd.functional.jacobian: `strict=True` and `strategy=\"forward-mode\"` are not "
+     "supported together (yet). Please either set `strict=False` or "
+     "`strategy=\"reverse-mode\"`."),
+    ("bad_strategy", lambda L: L.autograd.functional.jacobian(
+        lambda a: a * a, L.tensor(A), strategy="sideways"), AssertionError,
+     "Expected strategy to be either \"forward-mode\" or \"reverse-mode\". Hint: If your "
+     "function has more outputs than inputs, \"forward-mode\" tends to be more performant. "
+     "Otherwise, prefer to use \"reverse-mode\"."),
+    ("inputs_not_tensor", lambda L: L.autograd.functional.jacobian(lambda a: a, [1.0]),
+     TypeError, "The inputs given to jacobian must be either a Tensor or a tuple of Tensors but "
+     "the given inputs has type <class 'list'>."),
+    ("inputs_tuple_not_tensor", lambda L: L.autograd.functional.vjp(
+        lambda a, b: a, (L.tensor(A), 2.0)), TypeError,
+     "The inputs given to vjp must be either a Tensor or a tuple of Tensors but the value at "
+     "index 1 has type <class 'float'>."),
+    ("hessian_tuple_output", lambda L: L.autograd.functional.hessian(
+        lambda a: (a.sum(), a.sum()), L.tensor(A)), RuntimeError,
+     "The function given to hessian should return a single Tensor"),
+    ("hessian_not_scalar", lambda L: L.autograd.functional.hessian(lambda a: a * a, L.tensor(A)),
+     RuntimeError, "The Tensor returned by the function given to hessian should contain a single "
+     "element"),
+    ("vjp_v_none", lambda L: L.autograd.functional.vjp(lambda a: a * a, L.tensor(A)),
+     RuntimeError, "The vector v can only be None if the user-provided function returns a single "
+     "Tensor with a single element."),
+    ("jvp_v_none", lambda L: L.autograd.functional.jvp(lambda a: a * a, L.tensor(A)),
+     RuntimeError, "The vector v can only be None if the input to the user-provided function is "
+     "a single Tensor with a single element."),
+    ("v_size", lambda L: L.autograd.functional.vjp(lambda a: a * a, L.tensor(A), L.ones(2)),
+     RuntimeError, "v has invalid size: should be torch.Size([3]) but got torch.Size([2])."),
+    ("v_entry_size", lambda L: L.autograd.functional.jvp(
+        lambda a, b: a, (L.tensor(A), L.tensor(B)), (L.ones(3), L.ones(3))),
+     RuntimeError,
+     "Entry 1 in v has invalid size: should be torch.Size([2, 3]) but got torch.Size([3])."),
+    ("v_length", lambda L: L.autograd.functional.jvp(
+        lambda a, b: a, (L.tensor(A), L.tensor(B)), (L.ones(3),)), RuntimeError,
+     "v is a tuple of invalid length: should be 2 but got 1."),
+    ("v_single", lambda L: L.autograd.functional.vjp(
+        lambda a: a * a, L.tensor(A), (L.ones(3), L.ones(3))), RuntimeError,
+     "The given v should contain a single Tensor."),
+    ("hvp_not_scalar", lambda L: L.autograd.functional.hvp(
+        lambda a: a * a, L.tensor(A), L.tensor(VA)), RuntimeError,
+     "The Tensor returned by the function given to hvp should contain a single element"),
+    ("vhp_tuple", lambda L: L.autograd.functional.vhp(
+        lambda a: (a.sum(),), L.tensor(A), L.tensor(VA)), RuntimeError,
+     "The function given to vhp should return a single Tensor"),
+    ("strict_linear_hessian", lambda L: L.autograd.functional.hessian(
+        lambda a: (a * 2).sum(), L.tensor(A), strict=True), RuntimeError,
+     "While computing the hessian, found that the jacobian of the user-provided function with "
+     "respect to input 0 is independent of the input. This is not allowed in strict mode. You "
+     "should ensure that your function is twice differentiable and that the jacobian depends on "
+     "the inputs (this would be violated by a linear function for example)."),
+    ("strict_vjp_unused", lambda L: L.autograd.functional.vjp(
+        lambda a, b: a * 2, (L.tensor(A), L.tensor(B)), L.tensor(VA), strict=True),
+     RuntimeError, "The output of the user-provided function is independent of input 1. This is "
+     "not allowed in strict mode."),
+    ("strict_jvp_unused", lambda L: L.autograd.functional.jvp(
+        lambda a, b: b * 2, (L.tensor(A), L.tensor(B)), (L.tensor(VA), L.tensor(VB)),
+        strict=True), RuntimeError,
+     "The output of the user-provided function is independent of input 0. This is not allowed "
+     "in strict mode."),
+]
+
+test_functional_errors_are_pytorchs, test_pytorch_raises_the_same_functional = \
+    error_tests(FUNCTIONAL_ERRORS)
