@@ -375,3 +375,347 @@ FUNCTIONAL_ERRORS = [
 
 test_functional_errors_are_pytorchs, test_pytorch_raises_the_same_functional = \
     error_tests(FUNCTIONAL_ERRORS)
+
+
+# --------------------------------------------------------------------------- tinygrad_bn.func
+
+MLP_WEIGHTS = [rng.standard_normal((8, 3)), rng.standard_normal(8), rng.standard_normal((2, 8)),
+               rng.standard_normal(2)]
+SAMPLES, TARGETS = rng.standard_normal((6, 3)), np.array([0, 1, 1, 0, 1, 0])
+
+
+def _mlp(lib):
+    model = lib.nn.Sequential(lib.nn.Linear(3, 8), lib.nn.Tanh(), lib.nn.Linear(8, 2)).double()
+    with lib.no_grad():
+        for parameter, value in zip(model.parameters(), MLP_WEIGHTS):
+            parameter.copy_(lib.tensor(value))
+    return model
+
+
+def test_per_sample_gradients_tutorial():
+    """torch.func's tutorial: vmap(grad(loss), in_dims=(None, None, 0, 0)) over a batch, with
+    functional_call on detached parameters; each row equals that sample's own gradient."""
+    def build(lib):
+        func = lib.func
+        model = _mlp(lib)
+        params = {k: v.detach() for k, v in model.named_parameters()}
+        buffers = {k: v.detach() for k, v in model.named_buffers()}
+
+        def compute_loss(params, buffers, sample, target):
+            predictions = func.functional_call(model, (params, buffers), (sample.unsqueeze(0),))
+            return lib.nn.functional.cross_entropy(predictions, target.unsqueeze(0))
+
+        per_sample = func.vmap(func.grad(compute_loss), in_dims=(None, None, 0, 0))(
+            params, buffers, lib.tensor(SAMPLES), lib.tensor(TARGETS))
+        assert all(not g.requires_grad for g in per_sample.values())
+        return per_sample
+    both(build)
+    ours = _numpy(build(tg))
+    model = _mlp(tg)
+    for i in range(len(SAMPLES)):  # against one backward per sample
+        model.zero_grad()
+        tg.nn.functional.cross_entropy(model(tg.tensor(SAMPLES[i:i + 1])),
+                                       tg.tensor(TARGETS[i:i + 1])).backward()
+        for name, parameter in model.named_parameters():
+            np.testing.assert_allclose(ours[name][i], parameter.grad.numpy(), atol=1e-12)
+
+
+def test_grad_transforms_match_torch():
+    x = lambda lib: lib.tensor(SAMPLES)  # noqa: E731
+    both(lambda lib: lib.func.grad(lambda a: (a.sin() * a.exp()).sum())(x(lib)))
+    both(lambda lib: lib.func.grad(lambda a: lib.func.grad(lambda b: (b ** 3).sin())(a))(
+        lib.tensor(0.7, dtype=lib.float64)))
+    both(lambda lib: lib.func.grad_and_value(
+        lambda a, b: ((a * b).sum(), a.mean()), argnums=(0, 1), has_aux=True)(x(lib), x(lib) + 1))
+    both(lambda lib: lib.func.grad(lambda p, c: (p["w"] * c).sum() * p["b"], has_aux=False)(
+        {"w": x(lib), "b": lib.tensor(2.0, dtype=lib.float64)}, x(lib)))
+    both(lambda lib: lib.func.grad(lambda a, b: (a * b).sum(), argnums=-1)(x(lib), x(lib) * 3))
+
+
+def test_vjp_jvp_match_torch():
+    x = lambda lib: lib.tensor(SAMPLES)  # noqa: E731
+
+    def vjp(lib):
+        output, vjp_fn = lib.func.vjp(lambda a, b: a.tanh() * b, x(lib), x(lib) * 2)
+        return output, vjp_fn(lib.ones_like(output)), vjp_fn(output)
+    both(vjp)
+    both(lambda lib: lib.func.vjp(lambda a: (a.exp(), a.sum()), x(lib), has_aux=False)[1](
+        (x(lib), lib.tensor(2.0, dtype=lib.float64))))
+    both(lambda lib: lib.func.jvp(lambda a, b: (a.tanh() * b, a.sum()), (x(lib), x(lib) * 2),
+                                  (x(lib) * 0.5, x(lib) - 1)))
+    both(lambda lib: lib.func.jvp(lambda a: (a.sin(), a.cos().sum()), (x(lib),), (x(lib),),
+                                  has_aux=True))
+
+
+@pytest.mark.parametrize("transform", ["jacrev", "jacfwd"])
+def test_jacobians_match_torch(transform):
+    def build(lib):
+        jac = getattr(lib.func, transform)
+        a, b = lib.tensor(SAMPLES[:2]), lib.tensor(SAMPLES[:2] * 2)
+        return (jac(lambda a, b: (a.tanh() * b).sum(0), argnums=(0, 1))(a, b),
+                jac(lambda a: {"s": a.sin(), "t": a.sum()})(a[0]),
+                jac(lambda a: (a.exp(), a * a.sum()), has_aux=False)(a[0]),
+                jac(lambda a, b: (a * b, a.sum()), has_aux=True)(a[0], b[0]))
+    both(build)
+
+
+def test_hessians_match_torch():
+    both(lambda lib: lib.func.hessian(lambda a: (a.sin() * a.exp()).sum() * a.sum())(
+        lib.tensor(SAMPLES[0])))
+    models = {}
+
+    def mlp_hessian(lib):
+        model = models.setdefault(lib.__name__, _mlp(lib))
+        params = {k: v.detach() for k, v in model.named_parameters()}
+        return lib.func.hessian(lambda p: lib.func.functional_call(
+            model, p, (lib.tensor(SAMPLES),)).pow(2).mean())(params)
+    pytest.importorskip("torch")
+    import torch
+    models["torch"], models["tinygrad_bn"] = _mlp(torch), _mlp(tg)
+    both(mlp_hessian)
+
+
+def test_vmap_matches_torch():
+    x = lambda lib: lib.tensor(SAMPLES)  # noqa: E731
+    both(lambda lib: lib.func.vmap(lambda a, b: (a * b, a.sum()), in_dims=(1, None),
+                                   out_dims=(1, 0))(x(lib), x(lib)[:, 0]))
+    both(lambda lib: lib.func.vmap(lib.func.vmap(lambda a, b: a @ b, in_dims=(0, None)),
+                                   in_dims=(None, 1))(x(lib), x(lib).T))
+    both(lambda lib: lib.func.vmap(lambda d: d["a"] * d["b"], in_dims=({"a": 0, "b": None},))(
+        {"a": x(lib), "b": x(lib)[0]}))
+    both(lambda lib: lib.func.vmap(lambda a: a.sum(-1), in_dims=-1, chunk_size=2)(x(lib)))
+    both(lambda lib: lib.func.jacrev(lib.func.vmap(lambda a: a.sin() * a.sum()))(x(lib)[:2]))
+
+
+def test_vmap_randomness():
+    """"same" draws one stream for every element, "different" fresh draws per element."""
+    x = tg.zeros(4, 3, dtype=tg.float64)
+    same = tg.func.vmap(lambda a: a + tg.rand(3, dtype=tg.float64), randomness="same")(x)
+    assert (same.numpy() == same.numpy()[0]).all()
+    different = tg.func.vmap(lambda a: a + tg.rand(3, dtype=tg.float64),
+                             randomness="different")(x)
+    assert len({tuple(row) for row in different.numpy()}) == 4
+
+
+def test_outer_gradient_through_vmap_of_grad():
+    """A loss of per-sample gradients differentiated with respect to a closed-over weight."""
+    def build(lib):
+        w = lib.tensor(MLP_WEIGHTS[0][:, :3].T.copy(), requires_grad=True)
+        per_sample = lib.func.vmap(lib.func.grad(lambda x: ((x @ w).tanh() ** 2).sum()))(
+            lib.tensor(SAMPLES))
+        return per_sample, lib.autograd.grad((per_sample ** 2).sum(), w)
+    both(build)
+
+
+def test_functional_call_and_stack_module_state():
+    def build(lib):
+        model = _mlp(lib)
+        replaced = {"0.weight": lib.tensor(MLP_WEIGHTS[0] * 2)}
+        out = lib.func.functional_call(model, replaced, lib.tensor(SAMPLES))
+        after = model(lib.tensor(SAMPLES))  # the module's own weights are back
+        models = [_mlp(lib), _mlp(lib)]
+        params, buffers = lib.func.stack_module_state(models)
+        assert all(p.requires_grad and p.grad_fn is None for p in params.values())
+        ensemble = lib.func.vmap(
+            lambda p, b, x: lib.func.functional_call(models[0], (p, b), (x,)),
+            in_dims=(0, 0, None))(params, buffers, lib.tensor(SAMPLES))
+        grads = lib.autograd.grad(ensemble.sum(), list(params.values()))
+        return out, after, params, ensemble, grads
+    both(build)
+
+
+def test_functional_call_ties_weights():
+    model = tg.nn.Sequential(tg.nn.Linear(3, 3, bias=False), tg.nn.Linear(3, 3, bias=False))
+    model[1].weight = model[0].weight
+    x = tg.ones(1, 3)
+    new = tg.eye(3)
+    assert np.array_equal(tg.func.functional_call(model, {"0.weight": new}, (x,)).numpy(),
+                          x.numpy())
+    untied = tg.func.functional_call(model, {"0.weight": new}, (x,), tie_weights=False)
+    assert np.array_equal(untied.detach().numpy(), (x @ model[1].weight.T).detach().numpy())
+
+
+def test_stateless_functional_call_is_deprecated_alias():
+    model = _mlp(tg)
+    with pytest.warns(FutureWarning, match="torch.func.functional_call"):
+        out = tg.nn.utils.stateless.functional_call(
+            model, {"2.bias": tg.zeros(2, dtype=tg.float64)}, (tg.tensor(SAMPLES),))
+    expected = tg.func.functional_call(model, {"2.bias": tg.zeros(2, dtype=tg.float64)},
+                                       (tg.tensor(SAMPLES),))
+    assert np.array_equal(out.detach().numpy(), expected.detach().numpy())
+
+
+def _linear_module(lib):
+    return lib.nn.Linear(2, 2)
+
+
+FUNC_ERRORS = [
+    ("grad_not_scalar", lambda L: L.func.grad(lambda a: a * 2)(L.ones(3)), RuntimeError,
+     "grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, got tensor with 1 "
+     "dims. Maybe you wanted to use the vjp or jacrev APIs instead?"),
+    ("grad_not_tensor", lambda L: L.func.grad(lambda a: 2.0)(L.ones(3)), RuntimeError,
+     "grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got <class 'float'>"),
+    ("grad_bad_aux", lambda L: L.func.grad(lambda a: a.sum(), has_aux=True)(L.ones(3)),
+     RuntimeError, "grad_and_value(f)(*args): output of function f should be a tuple: (output, "
+     "aux) if has_aux is True"),
+    ("grad_argnum_range", lambda L: L.func.grad(lambda a: a.sum(), argnums=2)(L.ones(3)),
+     RuntimeError, "Got argnum=2, but only 1 positional inputs"),
+    ("grad_argnum_type", lambda L: L.func.grad(lambda a: a.sum(), argnums=1.0)(L.ones(3)),
+     RuntimeError, "argnums must be int or Tuple[int, ...], got: <class 'float'>"),
+    ("vmap_sizes", lambda L: L.func.vmap(lambda a, b: a + b)(L.ones(2, 3), L.ones(3, 3)),
+     ValueError, "vmap: Expected all tensors to have the same size in the mapped dimension, got "
+     "sizes [2, 3] for the mapped dimension"),
+    ("vmap_random", lambda L: L.func.vmap(lambda a: a + L.rand(3))(L.ones(2, 3)), RuntimeError,
+     "vmap: called random operation while in randomness error mode. Please either use the "
+     "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
+     "of vmap"),
+    ("vmap_randomness_value", lambda L: L.func.vmap(lambda a: a, randomness="foo")(L.ones(2)),
+     RuntimeError, "Only allowed values for randomness are 'error', 'different', or 'same'. Got "
+     "foo"),
+    ("vmap_non_tensor", lambda L: L.func.vmap(lambda a: a)(3.0), ValueError,
+     "vmap(<lambda>, in_dims=0, ...)(<inputs>): Got in_dim=0 for an input but the input is of "
+     "type <class 'float'>. We cannot vmap over non-Tensor arguments, please use None as the "
+     "respective in_dim"),
+    ("vmap_dim_range", lambda L: L.func.vmap(lambda a: a, in_dims=2)(L.ones(2, 3)), ValueError,
+     "vmap(<lambda>, in_dims=2, ...)(<inputs>): Got in_dim=2 for some input, but that input is "
+     "a Tensor of dimensionality 2 so expected in_dim to satisfy -2 <= in_dim < 2."),
+    ("vmap_in_dims_structure", lambda L: L.func.vmap(lambda a, b: a + b, in_dims=(0,))(
+        L.ones(2, 3), L.ones(2, 3)), ValueError,
+     "vmap(<lambda>, in_dims=(0,), ...)(<inputs>): in_dims is not compatible with the structure "
+     "of `inputs`. in_dims has structure TreeSpec(tuple, None, [*]) but inputs has structure "
+     "TreeSpec(tuple, None, [*,\n  *])."),
+    ("vmap_out_not_tensor", lambda L: L.func.vmap(lambda a: 3.0)(L.ones(2, 3)), ValueError,
+     "vmap(<lambda>, ...): `<lambda>` must only return Tensors, got type <class 'float'>. Did "
+     "you mean to set out_dims= to None for output?"),
+    ("jvp_primals_tuple", lambda L: L.func.jvp(lambda a: a, L.ones(3), L.ones(3)), RuntimeError,
+     "jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be valid to call "
+     "f(*primals)."),
+    ("jvp_structure", lambda L: L.func.jvp(lambda a: a, (L.ones(3),), L.ones(3)), RuntimeError,
+     "jvp(f, primals, tangents): Expected primals and tangents to have the same python "
+     "structure. For example, if primals is a tuple of 3 tensors, tangents also must be. Got "
+     "primals with structure TreeSpec(tuple, None, [*]) and tangents with structure *"),
+    ("jvp_size", lambda L: L.func.jvp(lambda a: a, (L.ones(3),), (L.ones(2),)), RuntimeError,
+     "Trying to set a forward gradient that has a different size than that of the original "
+     "Tensor, this is not supported. Tensor is of size [3] while the given forward gradient is "
+     "of size [2]."),
+    ("jacrev_not_tensor", lambda L: L.func.jacrev(lambda a: 1.0)(L.ones(3)), RuntimeError,
+     "vjp(f, *primals): expected f(*primals) to return only tensors, got unsupported type "
+     "<class 'float'>"),
+    ("functional_call_repeated", lambda L: L.func.functional_call(
+        _linear_module(L), ({"weight": L.ones(2, 2)}, {"weight": L.ones(2, 2)}), (L.ones(2),)),
+     ValueError, "['weight'] appeared in multiple dictionaries; behavior of functional call is "
+     "ambiguous"),
+    ("functional_call_strict", lambda L: L.func.functional_call(
+        _linear_module(L), {"weight": L.ones(2, 2), "extra": L.ones(1)}, (L.ones(2),),
+        strict=True), RuntimeError,
+     "Error(s) in reparametrizing for Linear:\n\tUnexpected key(s): 'extra'.\n\tMissing key(s): "
+     "'bias'."),
+    ("functional_call_type", lambda L: L.func.functional_call(_linear_module(L), 3, (L.ones(2),)),
+     ValueError, "Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, but "
+     "got <class 'int'>"),
+    ("stack_module_state_empty", lambda L: L.func.stack_module_state([]), RuntimeError,
+     "stack_module_state: Expected at least one model, got 0."),
+    ("stack_module_state_classes", lambda L: L.func.stack_module_state(
+        [_linear_module(L), L.nn.Tanh()]), RuntimeError,
+     "stack_module_state: Expected all models to be of the same class."),
+]
+
+test_func_errors_are_pytorchs, test_pytorch_raises_the_same_func = error_tests(FUNC_ERRORS)
+
+
+# --------------------------------------------------------------------------- checkpoint
+
+
+def _checkpointed_run(lib, mode, dropout=0.0):
+    """Loss, input gradient and parameter gradients of a small network, run plain or with a
+    checkpoint variant (the random state reset first, so dropout draws the same masks)."""
+    lib.manual_seed(0)
+    model = lib.nn.Sequential(lib.nn.Linear(3, 8), lib.nn.Tanh(), lib.nn.Dropout(dropout),
+                              lib.nn.Linear(8, 2), lib.nn.Sigmoid()).double()
+    with lib.no_grad():
+        for parameter, value in zip(model.parameters(), MLP_WEIGHTS):
+            parameter.copy_(lib.tensor(value))
+    x = lib.tensor(SAMPLES, requires_grad=True)
+    checkpoint = lib.utils.checkpoint
+    if mode == "plain":
+        out = model(x)
+    elif mode == "sequential":
+        out = checkpoint.checkpoint_sequential(model, 2, x, use_reentrant=False)
+    elif mode == "sequential_reentrant":
+        out = checkpoint.checkpoint_sequential(model, 2, x, use_reentrant=True)
+    else:
+        out = checkpoint.checkpoint(model, x, use_reentrant=mode == "reentrant")
+    (out ** 2).sum().backward()
+    return [out.detach().numpy(), x.grad.numpy()] + [p.grad.numpy() for p in model.parameters()]
+
+
+CHECKPOINT_MODES = ["reentrant", "non_reentrant", "sequential", "sequential_reentrant"]
+
+
+@pytest.mark.parametrize("mode", CHECKPOINT_MODES)
+def test_checkpoint_gradients_equal_unchecked(mode):
+    """Bit for bit the gradients without checkpointing, with dropout too (its masks replayed),
+    and PyTorch's values."""
+    for dropout in (0.0, 0.5):
+        plain = _checkpointed_run(tg, "plain", dropout)
+        for ours, expected in zip(_checkpointed_run(tg, mode, dropout), plain):
+            assert np.array_equal(ours, expected)
+    torch = pytest.importorskip("torch")
+    for ours, theirs in zip(_checkpointed_run(tg, mode), _checkpointed_run(torch, mode)):
+        np.testing.assert_allclose(ours, theirs, atol=1e-12)
+
+
+def test_non_reentrant_checkpoint_with_grad_kwargs_and_create_graph():
+    def build(lib):
+        lib.manual_seed(0)
+        layer = lib.nn.Linear(3, 2).double()
+        with lib.no_grad():
+            layer.weight.copy_(lib.tensor(MLP_WEIGHTS[2][:, :3]))
+            layer.bias.copy_(lib.tensor(MLP_WEIGHTS[3]))
+        x = lib.tensor(SAMPLES, requires_grad=True)
+        out = lib.utils.checkpoint.checkpoint(lambda t, scale: layer(t).tanh() * scale, x,
+                                              use_reentrant=False, scale=2.0)
+        first = lib.autograd.grad(out.sum(), [x, layer.weight])
+        y = lib.tensor(SAMPLES, requires_grad=True)
+        cubed = lib.utils.checkpoint.checkpoint(lambda t: (t ** 3).sin(), y, use_reentrant=False)
+        (gy,) = lib.autograd.grad(cubed.sum(), y, create_graph=True)
+        (hy,) = lib.autograd.grad(gy.sum(), y)
+        return first, gy, hy
+    both(build)
+
+
+def test_checkpoint_warns_without_use_reentrant():
+    x = tg.ones(2, requires_grad=True)
+    with pytest.warns(UserWarning, match="the use_reentrant parameter should be passed "
+                                         "explicitly"):
+        out = tg.utils.checkpoint.checkpoint(lambda t: t * 2, x)
+    out.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
+    with pytest.warns(UserWarning, match="None of the inputs have requires_grad=True"):
+        tg.utils.checkpoint.checkpoint(lambda t: t * 2, tg.ones(2), use_reentrant=True)
+
+
+def _reentrant_grad(lib):
+    x = lib.ones(2, requires_grad=True)
+    out = lib.utils.checkpoint.checkpoint(lambda t: t * 2, x, use_reentrant=True)
+    return lib.autograd.grad(out.sum(), x)
+
+
+CHECKPOINT_ERRORS = [
+    ("reentrant_with_grad", lambda L: _reentrant_grad(L), RuntimeError,
+     "When use_reentrant=True, torch.utils.checkpoint is incompatible with .grad() or passing an "
+     "`inputs` parameter to .backward(). To resolve this error, you can either set "
+     "use_reentrant=False, or call .backward() without passing the `inputs` argument."),
+    ("reentrant_kwargs", lambda L: L.utils.checkpoint.checkpoint(
+        lambda t, s: t * s, L.ones(2), use_reentrant=True, s=2), ValueError,
+     "Unexpected keyword arguments: s"),
+    ("reentrant_context_fn", lambda L: L.utils.checkpoint.checkpoint(
+        lambda t: t, L.ones(2), use_reentrant=True, debug=True), ValueError,
+     "Passing `context_fn` or `debug` is only supported when use_reentrant=False."),
+    ("sequential_kwargs", lambda L: L.utils.checkpoint.checkpoint_sequential(
+        [lambda t: t], 1, L.ones(2), use_reentrant=False, other=1), ValueError,
+     "Unexpected keyword arguments: other"),
+]
+
+test_checkpoint_errors_are_pytorchs, test_pytorch_raises_the_same_checkpoint = \
+    error_tests(CHECKPOINT_ERRORS)

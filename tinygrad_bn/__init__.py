@@ -47,6 +47,7 @@ from .tensor_types import (
 
 # Subpackages that use the names above are imported last.
 from . import data, linalg, multiprocessing, nn, optim, utils, viz  # noqa: E402
+from . import func  # noqa: E402
 
 half = float16
 float = float32

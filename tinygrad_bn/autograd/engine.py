@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 
 from . import graph
-from .grad_mode import _AnomalyMode
+from .grad_mode import _AnomalyMode, thread_state
 from .graph import (
     RELEASED_GRAPH_MESSAGE, PartialGradient, _Writes, reduce_to_shape, topological_order,
 )
@@ -358,12 +358,17 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
     grads_in = root_grads(outputs, grad_outputs)
     Tensor = graph.Tensor
-    if create_graph:
-        results = run_backward_graph(
-            outputs, _graph_root_grads(grads_in, grad_outputs),
-            retain_graph=True if retain_graph is None else bool(retain_graph), inputs=inputs)
-    else:
-        results = run_backward(outputs, grads_in, retain_graph=bool(retain_graph), inputs=inputs)
+    previous, thread_state.in_grad_call = thread_state.in_grad_call, True
+    try:
+        if create_graph:
+            results = run_backward_graph(
+                outputs, _graph_root_grads(grads_in, grad_outputs),
+                retain_graph=True if retain_graph is None else bool(retain_graph), inputs=inputs)
+        else:
+            results = run_backward(outputs, grads_in, retain_graph=bool(retain_graph),
+                                   inputs=inputs)
+    finally:
+        thread_state.in_grad_call = previous
     wrapped = []
     for i, (t, g) in enumerate(zip(inputs, results)):
         if g is None and materialize_grads:
