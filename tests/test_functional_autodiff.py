@@ -185,6 +185,77 @@ rng_weights = [rng.standard_normal((1, 8)), rng.standard_normal(8), rng.standard
                rng.standard_normal(1)]
 
 
+
+IMAGE = rng.standard_normal((2, 2, 5, 5))
+KERNEL = rng.standard_normal((4, 2, 3, 3))
+KERNEL_T = rng.standard_normal((2, 3, 3, 3))
+BIAS = rng.standard_normal(4)
+TABLE = rng.standard_normal((6, 3))
+
+
+def _conv(L, x, w):
+    F = _functional(L)
+    return F.conv2d(x, w, L.tensor(BIAS), stride=2, padding=1) + F.conv2d(x, w[:, :1], groups=2)
+
+
+SECOND_ORDER_WITH_WEIGHTS = {  # name: (f(lib, x, w), x, w): derivatives in both
+    "conv2d": (_conv, IMAGE, KERNEL),
+    "conv_transpose2d": (lambda L, x, w: _functional(L).conv_transpose2d(
+        x, w, stride=2, padding=1, output_padding=1), IMAGE, KERNEL_T),
+    "conv1d": (lambda L, x, w: _functional(L).conv1d(x, w, padding=2, dilation=2),
+               IMAGE[:, :, 0], KERNEL[:, :, 0]),
+    "einsum": (lambda L, x, w: L.einsum("nchw,ocij,nc->no", x, w, x[:, :, 0, 0]), IMAGE, KERNEL),
+    "cross": (lambda L, x, w: L.linalg.cross(x[:, :, :3, 0], w[:2, :, 0, :]), IMAGE, KERNEL),
+    "embedding": (lambda L, x, w: _functional(L).embedding(L.tensor([[0, 2, 2], [5, 0, 1]]), w,
+                                                           padding_idx=1) * x[0, 0, :3, :3],
+                  IMAGE, TABLE),
+    "embedding_scaled": (lambda L, x, w: _functional(L).embedding(
+        L.tensor([[0, 2, 2], [5, 0, 1]]), w, scale_grad_by_freq=True) * x[0, 0, :3, :3],
+        IMAGE, TABLE),
+    "batch_norm_train": (lambda L, x, w: _functional(L).batch_norm(
+        x, None, None, w[:2, 0, 0, 0], w[:2, 0, 0, 1], training=True), IMAGE, KERNEL),
+    "batch_norm_eval": (lambda L, x, w: _functional(L).batch_norm(
+        x, L.tensor([0.1, -0.2], dtype=L.float64), L.tensor([1.5, 0.5], dtype=L.float64),
+        w[:2, 0, 0, 0], w[:2, 0, 0, 1],
+        training=False), IMAGE, KERNEL),
+    "pooling": (lambda L, x, w: _functional(L).avg_pool2d(x * w[0, 0, 0, 0], 2, padding=1)
+                .sum() + _functional(L).adaptive_avg_pool2d(x.exp() * w[0, 0, 0, 1], 2).pow(2),
+                IMAGE, KERNEL),
+    "logaddexp_logit_erfinv": (lambda L, x, w: L.logaddexp(x, w[:2, :2, :3, :3].sum() * x)
+                               + L.logaddexp2(x * 2, w[0, 0, 0, 0] * x)
+                               + L.logit(x.sigmoid() * w[0, 0, 0, 1], eps=0.3)
+                               + (x.tanh() * 0.9).erfinv(), IMAGE, KERNEL),
+}
+
+
+@pytest.mark.parametrize("name", list(SECOND_ORDER_WITH_WEIGHTS))
+def test_second_derivatives_with_weights_match_torch(name):
+    """Ops with two differentiable operands (multilinear ones: convolutions, einsum, cross):
+    the gradients with create_graph, then the gradients of their weighted sum for both."""
+    function, x_value, w_value = SECOND_ORDER_WITH_WEIGHTS[name]
+
+    def build(lib):
+        x = lib.tensor(x_value, requires_grad=True)
+        w = lib.tensor(w_value, requires_grad=True)
+        out = function(lib, x, w)
+        weights = lib.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)))
+        gx, gw = lib.autograd.grad((out * weights).sum(), (x, w), create_graph=True)
+        second = lib.autograd.grad((gx * gx).sum() + (gw.sin()).sum(), (x, w),
+                                   allow_unused=True)
+        return gx, gw, second
+    both(build)
+
+
+def test_dropout_second_derivative_uses_the_same_mask():
+    tg.manual_seed(0)
+    x = tg.tensor(X, requires_grad=True)
+    out = tg.nn.functional.dropout(x * x, 0.5)
+    (g,) = tg.autograd.grad(out.sum(), x, create_graph=True)
+    (h,) = tg.autograd.grad(g.sum(), x)
+    kept = out.detach().numpy() != 0
+    np.testing.assert_allclose(g.detach().numpy(), np.where(kept, 4 * X, 0))
+    np.testing.assert_allclose(h.numpy(), np.where(kept, 4.0, 0))
+
 # --------------------------------------------------------------------------- autograd.functional
 
 A = rng.standard_normal(3)

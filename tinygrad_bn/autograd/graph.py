@@ -290,6 +290,7 @@ class Op:
     num_outputs = 1
     is_linear = False
     is_piecewise_linear = False
+    multilinear_inputs = ()
 
     def forward(self, *arrays):
         """Compute the result from the inputs' NumPy arrays (in input order) and store in
@@ -307,7 +308,9 @@ class Op:
         as Tensors with a history, so that they can be differentiated again. ``grad_output`` is
         a Tensor (a list of them for a node with several outputs). An op defines it as a
         formula, or sets ``is_linear`` (linear in its floating inputs: the gradient is recorded
-        as a ``LinearBackward`` node, whose backward is the op itself) or
+        as a ``LinearBackward`` node, whose backward is the op itself), ``multilinear_inputs``
+        (the positions of inputs it is linear in one at a time, a convolution's input and
+        weight: ``MultilinearBackward`` nodes) or
         ``is_piecewise_linear`` (an elementwise op with a local derivative constant almost
         everywhere: ``grad_output * backward(ones)``), or defines ``composite(*inputs)``, its
         forward written with simpler differentiable ops. See ``higher_order.py``."""

@@ -13,6 +13,12 @@ An op gets its ``tensor_backward`` in one of four ways (see ``Op.tensor_backward
   backward ``g -> J^T g`` is recorded as one ``LinearBackward`` node per input. Its own
   backward is ``v -> J v``, which for a linear op is the op itself applied to ``v``: so every
   order of derivative comes from the op's forward and first-order backward alone.
+- **multilinear ops** (``multilinear_inputs``: convolution, einsum, cross): linear in each of
+  those inputs with the others fixed (a bias, linear on its own, is added). The gradient for
+  input ``k`` is recorded as a ``MultilinearBackward`` node whose inputs are ``grad_output``
+  and the other multilinear inputs; its backward is the op applied with ``v`` in place of
+  input ``k`` (for ``grad_output``), and the op's backward for input ``j`` evaluated with
+  ``v`` in place of input ``k`` (for input ``j``): again every order from forward and backward.
 - **piecewise-linear elementwise ops** (``is_piecewise_linear = True``: relu, abs, clamp, max of
   two): the local derivative is constant almost everywhere, so the gradient is ``g`` times the
   constant array ``backward(ones)`` (whose own derivative is 0, as in PyTorch).
@@ -59,6 +65,8 @@ def default_tensor_backward(node, grad_output):
     cls = type(node)
     if cls.is_linear:
         return _linear_backward(node, grad_output)
+    if node.multilinear_inputs:
+        return _multilinear_backward(node, grad_output)
     if cls.is_piecewise_linear:
         with no_grad():
             ones = np.ones(grad_output.shape, grad_output._array.dtype)
@@ -154,6 +162,117 @@ class LinearBackward(Op):
 
     def tensor_backward(self, grad_output):
         return (self._apply_to(grad_output),)
+
+
+def _multilinear_backward(node, grad_output):
+    multilinear = tuple(node.multilinear_inputs)
+    roles = []
+    for position, tensor in enumerate(node.inputs):
+        floating = tensor._array.dtype.kind == "f"
+        role = "multilinear" if position in multilinear else ("additive" if floating else "fixed")
+        roles.append((tuple(tensor.shape), tensor._array.dtype, role,
+                      tensor if role == "fixed" else None))
+    spec = (type(node), _init_arguments(node), roles, multilinear)
+    with no_grad():
+        grads = node.backward(grad_output._array)
+    results = []
+    for position, grad in enumerate(grads):
+        if grad is None or not node.needs_input_grad[position]:
+            results.append(None)
+            continue
+        others = tuple(j for j in multilinear if j != position) if position in multilinear \
+            else ()
+        shape, dtype = roles[position][:2]
+        array = reduce_to_shape(_whole(grad), shape, dtype)
+        if array is grad_output._array or array.base is not None:
+            array = array.copy()
+        results.append(MultilinearBackward.apply(
+            grad_output, *[node.inputs[j] for j in others], spec=spec, position=position,
+            others=others, grad=array))
+    return tuple(results)
+
+
+def _op_arrays(spec, values):
+    """The input arrays for a fresh application of the op in ``spec``: ``values`` (position
+    -> array) where given, zeros for the other floating inputs, the recorded fixed ones."""
+    arrays = []
+    for position, (shape, dtype, role, tensor) in enumerate(spec[2]):
+        if position in values:
+            arrays.append(values[position])
+        elif role == "fixed":
+            arrays.append(tensor._array)
+        else:
+            arrays.append(np.zeros(shape, dtype))
+    return arrays
+
+
+def _backward_at(spec, values, grad_output, target):
+    """The op's gradient for input ``target``, by a fresh forward and backward with the inputs
+    ``values`` (the others zero or fixed): for a multilinear op it does not depend on
+    ``target``'s own value."""
+    cls, arguments, roles, _ = spec
+    op = cls(**arguments)
+    op.needs_input_grad = tuple(i == target for i in range(len(roles)))
+    op.saved = ()
+    op.forward(*_op_arrays(spec, values))
+    grad = op.backward(grad_output)[target]
+    shape, dtype = roles[target][:2]
+    grad = reduce_to_shape(_whole(grad), shape, dtype)
+    return grad.copy() if grad is grad_output or grad.base is not None else grad
+
+
+def _apply_op(spec, values):
+    """The op applied (recorded) to the Tensors ``values`` (position -> Tensor), zeros for its
+    other floating inputs."""
+    cls, arguments, roles, _ = spec
+    tensors = []
+    for position, (shape, dtype, role, tensor) in enumerate(roles):
+        if position in values:
+            tensors.append(values[position])
+        elif role == "fixed":
+            tensors.append(tensor)
+        else:
+            tensors.append(_constant(np.zeros(shape, dtype)))
+    return cls.apply(*tensors, **arguments)
+
+
+class MultilinearBackward(Op):
+    """The gradient of a multilinear op's input ``position`` (see the module docstring):
+    inputs ``grad_output`` and the op's other multilinear inputs (``others``, in order)."""
+
+    __slots__ = ("spec", "position", "others", "grad")
+    arguments = ("position",)
+
+    def __init__(self, spec, position, others, grad=None):
+        self.spec, self.position, self.others, self.grad = spec, position, others, grad
+
+    def forward(self, grad_output, *arrays):
+        grad, self.grad = self.grad, None
+        if grad is None:
+            grad = _backward_at(self.spec, dict(zip(self.others, arrays)), grad_output,
+                                self.position)
+        self.saved = (grad_output,) + arrays
+        return grad
+
+    def backward(self, grad_output):
+        g, *arrays = self.saved
+        values = dict(zip(self.others, arrays))
+        values[self.position] = grad_output
+        with no_grad():
+            jvp = _apply_op(self.spec, {k: _constant(v) for k, v in values.items()})._array
+        return (jvp,) + tuple(_backward_at(self.spec, {k: v for k, v in values.items() if k != j},
+                                           g, j) for j in self.others)
+
+    def tensor_backward(self, grad_output):
+        g, *tensors = self.inputs
+        values = dict(zip(self.others, tensors))
+        values[self.position] = grad_output
+        results = [_apply_op(self.spec, values)]
+        for j in self.others:
+            others = tuple(i for i in self.spec[3] if i != j)
+            results.append(MultilinearBackward.apply(
+                g, *[values[i] for i in others], spec=self.spec, position=j, others=others))
+        return tuple(results)
 
 
 # --------------------------------------------------------------------------- the walk

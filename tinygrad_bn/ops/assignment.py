@@ -17,6 +17,7 @@ class Fill(Op):
     Gradient: zeros for the old value, which no longer matters (as PyTorch gives)."""
 
     __slots__ = ("value",)
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("value",)
 
     def __init__(self, value):

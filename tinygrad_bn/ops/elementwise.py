@@ -992,6 +992,11 @@ class Erfinv(Op):
         (out,) = self.saved
         return (grad_output * (math.sqrt(math.pi) / 2) * np.exp(out * out),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        out = Erfinv.apply(a)
+        return (grad_output * (math.sqrt(math.pi) / 2) * (out * out).exp(),)
+
 
 @opmath
 class GELU(Op):
@@ -1383,6 +1388,13 @@ class Logit(Op):
             grad = np.where((a >= self.eps) & (a <= 1 - self.eps), grad, 0)
         return (grad,)
 
+    def composite(self, a):
+        """``log(a / (1 - a))`` of ``a`` clamped to ``[eps, 1 - eps]``, for
+        ``create_graph=True`` (the clamp's gradient is PyTorch's 0 outside)."""
+        if self.eps is not None:
+            a = a.clamp(self.eps, 1 - self.eps)
+        return a.log() - (1 - a).log()
+
 
 @opmath
 class Lerp(Op):
@@ -1446,4 +1458,13 @@ class LogAddExp(Op):
         with np.errstate(invalid="ignore", over="ignore"):
             return (grad_output / (1 + power(b - a)) if needs_a else None,
                     grad_output / (1 + power(a - b)) if needs_b else None)
+
+    def tensor_backward(self, grad_output):
+        """The docstring's gradients with Tensor operations (``create_graph=True``):
+        ``sigmoid((a - b) k)`` with ``k`` 1, or ``log 2`` for base 2."""
+        a, b = self.inputs
+        needs_a, needs_b = self.needs_input_grad
+        k = math.log(2) if self.base == 2 else 1.0
+        return (grad_output * ((a - b) * k).sigmoid() if needs_a else None,
+                grad_output * ((b - a) * k).sigmoid() if needs_b else None)
 

@@ -254,6 +254,12 @@ class Einsum(Op):
         full[tuple(grid[letters.index(letter)] for letter in subscripts)] = grad
         return full
 
+    @property
+    def multilinear_inputs(self):
+        """Every operand: einsum is linear in each (``create_graph``, see
+        autograd/higher_order.py)."""
+        return tuple(range(len(self.inputs_subscripts)))
+
 
 def einsum_subscripts(equation, shapes):
     """Check an einsum ``equation`` against the operands' ``shapes`` with PyTorch's messages,
@@ -477,6 +483,7 @@ class Cross(Op):
     ``a``, ``cross(grad_output, a)`` for ``b``."""
 
     __slots__ = ("dim",)
+    multilinear_inputs = (0, 1)  # create_graph: see autograd/higher_order.py
     arguments = ("dim",)
 
     def __init__(self, dim):

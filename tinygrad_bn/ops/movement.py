@@ -563,6 +563,25 @@ class Embedding(Op):
             grad[self.padding_idx] = 0
         return grad, None
 
+    def tensor_backward(self, grad_output):
+        """``backward`` with Tensor operations (``create_graph=True``): the rows of
+        ``grad_output`` added into the picked rows (``index_add``, linear), masked and scaled
+        as backward does."""
+        weight, indices = self.inputs
+        constant = type(weight)._make
+        index = indices._array.reshape(-1)
+        rows = grad_output.reshape(index.size, grad_output.shape[-1])
+        if self.padding_idx is not None:
+            rows = rows * constant((index != self.padding_idx).astype(rows.dtype)[:, None], None)
+        if self.scale_grad_by_freq:
+            # PyTorch's double backward (embedding_dense_double_backward) ignores the scaling:
+            # the scaled rows' values, with the unscaled rows' derivative
+            counts = np.maximum(np.bincount(index, minlength=self.num_embeddings), 1)[index]
+            rows = rows + (rows * constant((1 / counts - 1).astype(rows.dtype)[:, None],
+                                           None)).detach()
+        zeros = constant(np.zeros((self.num_embeddings, rows.shape[-1]), rows._array.dtype), None)
+        return zeros.index_add(0, constant(index, None), rows), None
+
 
 def scatter_add_rows(rows, positions, count):
     """``out[p] += rows[i]`` for every ``i`` with ``p = positions[i]``, into zeros

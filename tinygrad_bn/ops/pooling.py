@@ -165,6 +165,7 @@ class AvgPool(Op):
 
     __slots__ = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                  "divisor_override")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                  "divisor_override")
 
@@ -230,6 +231,7 @@ class AdaptiveAvgPool(Op):
     (``adaptive_matrix``); the gradient multiplies by their transposes."""
 
     __slots__ = ("output_size",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("output_size",)
 
     def __init__(self, output_size):
