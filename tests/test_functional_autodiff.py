@@ -221,6 +221,13 @@ SECOND_ORDER_WITH_WEIGHTS = {  # name: (f(lib, x, w), x, w): derivatives in both
     "pooling": (lambda L, x, w: _functional(L).avg_pool2d(x * w[0, 0, 0, 0], 2, padding=1)
                 .sum() + _functional(L).adaptive_avg_pool2d(x.exp() * w[0, 0, 0, 1], 2).pow(2),
                 IMAGE, KERNEL),
+    "max_pools": (lambda L, x, w: _functional(L).max_pool2d(x * w[0, 0], 3, stride=2, padding=1,
+                                                          dilation=1) ** 2
+                  + _functional(L).max_pool2d(x * w[0, 1], 2, stride=1, dilation=2).sum()
+                  + _functional(L).adaptive_max_pool2d(x.exp() * w[1, 0], 2).pow(2).sum(),
+                  IMAGE, rng.standard_normal((2, 2, 5, 5))),
+    "prod": (lambda L, x, w: (x * w).prod(1).sum() + (x * w).prod(), IMAGE[:, :, :2, :2],
+             np.abs(IMAGE[:, :, :2, :2]) + 0.5),
     "logaddexp_logit_erfinv": (lambda L, x, w: L.logaddexp(x, w[:2, :2, :3, :3].sum() * x)
                                + L.logaddexp2(x * 2, w[0, 0, 0, 0] * x)
                                + L.logit(x.sigmoid() * w[0, 0, 0, 1], eps=0.3)

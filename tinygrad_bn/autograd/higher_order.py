@@ -285,6 +285,7 @@ def run_backward_graph(roots, root_grads, retain_graph=False, inputs=None):
     with a history. Only nodes that lead to a wanted tensor run."""
     from .engine import _needed_nodes  # the same pruning as the first-order walk
 
+    graph.untraceable("a backward pass with create_graph=True")
     Tensor = graph.Tensor
     wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
     wanted_nodes = {}

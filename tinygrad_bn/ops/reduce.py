@@ -455,6 +455,18 @@ class Prod(Op):
         grad = grad_output if flat or self.keepdim else np.expand_dims(grad_output, self.dim)
         return (grad * others,)
 
+    def tensor_backward(self, grad_output):
+        """``grad_output * prod / a`` with Tensor operations (``create_graph=True``), for an
+        input without zeros (PyTorch's exact formula for zeros is not followed: refused)."""
+        (a,) = self.inputs
+        if (a._array == 0).any():
+            raise RuntimeError("the derivative of Prod's backward at an input with zeros is not "
+                               "implemented in tinygrad_bn (create_graph=True needs it)")
+        if self.dim is None:
+            return (grad_output * (Prod.apply(a) / a),)
+        grad = grad_output if self.keepdim else grad_output.unsqueeze(self.dim)
+        return (grad * (Prod.apply(a, dim=self.dim, keepdim=True) / a),)
+
 
 class Cumprod(Op):
     """Running products along ``dim``.
