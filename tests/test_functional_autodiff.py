@@ -263,6 +263,23 @@ def test_dropout_second_derivative_uses_the_same_mask():
     np.testing.assert_allclose(g.detach().numpy(), np.where(kept, 4 * X, 0))
     np.testing.assert_allclose(h.numpy(), np.where(kept, 4.0, 0))
 
+
+def test_grad_batched_dict_inputs_and_only_inputs():
+    """autograd.grad's is_grads_batched (a Jacobian in one call), dict inputs, and the
+    deprecated only_inputs (ignored, with PyTorch's warning)."""
+    def build(lib):
+        x = lib.tensor(X[0], requires_grad=True)
+        w = lib.tensor(X[1], requires_grad=True)
+        y = x.sin() * w
+        (jacobian,) = lib.autograd.grad(y, x, lib.eye(4, dtype=lib.float64),
+                                        is_grads_batched=True, retain_graph=True)
+        with pytest.warns(FutureWarning, match="only_inputs argument is deprecated"):
+            (plain,) = lib.autograd.grad(y.sum(), x, only_inputs=False, retain_graph=True)
+        both_inputs = lib.autograd.grad((y * y).sum(), {"x": x, "w": w}, create_graph=True)
+        (second,) = lib.autograd.grad(both_inputs["x"].sum(), w)
+        return jacobian, both_inputs, second, plain
+    both(build)
+
 # --------------------------------------------------------------------------- autograd.functional
 
 A = rng.standard_normal(3)
@@ -364,6 +381,14 @@ def _functional_call(name, *args, **kwargs):
 
 
 FUNCTIONAL_ERRORS = [
+    ("grads_batched_shape", lambda L: L.autograd.grad(
+        L.ones(3, requires_grad=True) * 2, L.ones(3, requires_grad=True), L.ones(3),
+        is_grads_batched=True), RuntimeError,
+     "If `is_grads_batched=True`, we interpret the first dimension of each grad_output as the "
+     "batch dimension. The sizes of the remaining dimensions are expected to match the shape of "
+     "corresponding output, but a mismatch was detected: grad_output[0] has a shape of "
+     "torch.Size([]) and output[0] has a shape of torch.Size([3]). If you only want some "
+     "tensors in `grad_output` to be considered batched, consider using vmap."),
     ("strict_output_no_grad", lambda L: L.autograd.functional.jacobian(
         lambda a: L.ones(2, dtype=L.float64), L.tensor(A), strict=True), RuntimeError,
      "Output 0 of the user-provided function does not require gradients. The outputs must be "

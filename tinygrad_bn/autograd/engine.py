@@ -341,14 +341,31 @@ def _backward_with_anomaly_checks(node, grad_output):
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, materialize_grads=False):
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated
     (PyTorch's ``torch.autograd.grad``). ``grad_outputs`` default to ones for one-element
     outputs. An input the outputs do not depend on raises unless ``allow_unused=True``, in which
     case its gradient is ``None`` (zeros with ``materialize_grads=True``). With
     ``create_graph=True`` the gradients are computed by recorded ops (``higher_order.py``), so
     they can be differentiated again; ``retain_graph`` then defaults to True, as in PyTorch.
+    ``inputs`` may be a dict of tensors (the gradients come back as a dict by the same keys).
+    ``is_grads_batched=True`` reads the first dim of each ``grad_outputs`` as a batch: one
+    backward pass per entry (PyTorch vmaps them), the results stacked. ``only_inputs`` is
+    ignored (deprecated, with PyTorch's FutureWarning when False).
     """
+    if not only_inputs:
+        warnings.warn(
+            "only_inputs argument is deprecated and is ignored now (defaults to True). To "
+            "accumulate gradient for other parts of the graph, please use "
+            "torch.autograd.backward.", FutureWarning, stacklevel=2)
+    if isinstance(inputs, dict):
+        results = grad(outputs, tuple(inputs.values()), grad_outputs, retain_graph,
+                       create_graph, allow_unused=allow_unused,
+                       is_grads_batched=is_grads_batched, materialize_grads=materialize_grads)
+        return dict(zip(inputs, results))
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     if allow_unused is None:
         allow_unused = materialize_grads
     outputs = _as_tuple(outputs)
@@ -382,6 +399,32 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = Tensor._make(np.array(g, copy=True), None)
         wrapped.append(g)
     return tuple(wrapped)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    """``grad`` with ``is_grads_batched=True``: one pass per entry of the grad_outputs' first
+    dim, each input's gradients stacked (None where an input is unused)."""
+    from ..tensor.shape import stack  # Tensor's functions build on autograd: imported on use
+    outputs = _as_tuple(outputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if g is not None and tuple(g.shape[1:]) != tuple(out.shape):
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each "
+                "grad_output as the batch dimension. The sizes of the remaining dimensions are "
+                "expected to match the shape of corresponding output, but a mismatch was "
+                f"detected: grad_output[{i}] has a shape of {Size(g.shape[1:])} and output[{i}] "
+                f"has a shape of {Size(out.shape)}. If you only want some tensors in "
+                "`grad_output` to be considered batched, consider using vmap."
+            )
+    batch = next(g.shape[0] for g in grad_outputs if g is not None)
+    rows = [grad(outputs, inputs, tuple(None if g is None else g[b] for g in grad_outputs),
+                 retain_graph=True if b < batch - 1 else retain_graph,
+                 create_graph=create_graph, allow_unused=allow_unused,
+                 materialize_grads=materialize_grads) for b in range(batch)]
+    return tuple(None if column[0] is None else stack(list(column))
+                 for column in zip(*rows))
 
 
 def _graph_root_grads(arrays, grad_outputs):

@@ -368,11 +368,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
 
 
 def _stacked(rows, shape):
-    """The rows of one Jacobian block, stacked into ``output.shape + input.shape`` (an empty
-    output gives an empty block)."""
-    if not rows:
-        from ..creation import zeros
-        return zeros(shape)
+    """The rows of one Jacobian block, stacked into ``output.shape + input.shape``."""
     return _stack(rows).reshape(shape)
 
 
