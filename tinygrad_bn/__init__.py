@@ -61,6 +61,7 @@ from .tensor.decompositions import (  # noqa: E402 - torch.inverse, torch.det, .
     lu_solve, lu_unpack, matrix_exp, matrix_power, orgqr, ormqr, pinverse, qr, slogdet, svd,
     triangular_solve,
 )
+from . import func  # noqa: E402
 
 half = float16
 float = float32

@@ -93,6 +93,7 @@ class Convolution(Op):
     """
 
     __slots__ = ("stride", "padding", "dilation", "groups")
+    multilinear_inputs = (0, 1)  # create_graph: see autograd/higher_order.py
     arguments = ("stride", "padding", "dilation", "groups")
 
     def __init__(self, stride, padding, dilation, groups):
@@ -170,6 +171,7 @@ class ConvolutionTranspose(Op):
     """
 
     __slots__ = ("stride", "padding", "output_padding", "dilation", "groups")
+    multilinear_inputs = (0, 1)  # create_graph: see autograd/higher_order.py
     arguments = ("stride", "padding", "output_padding", "dilation", "groups")
 
     def __init__(self, stride, padding, output_padding, dilation, groups):

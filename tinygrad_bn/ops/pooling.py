@@ -134,6 +134,33 @@ class MaxPool(Op):
         add_windows(whole, grad_windows, self.stride, self.dilation)
         return (_unpadded(whole, self.padding, input_shape),)
 
+    def tensor_backward(self, grad_output):
+        """``backward`` with Tensor operations (``create_graph=True``): each output's
+        gradient added into the input element it took (``_routed_to``)."""
+        choice, input_shape, out = self.saved
+        offsets = np.unravel_index(choice, self.kernel_size)
+        spatial = input_shape[2:]
+        positions = []
+        for d, (offset, stride, before, dilation) in enumerate(
+                zip(offsets, self.stride, self.padding, self.dilation)):
+            starts = (np.arange(out[d]) * stride - before).reshape(
+                (-1,) + (1,) * (len(out) - d - 1))
+            positions.append(starts + offset * dilation)
+        flat = np.ravel_multi_index(tuple(positions), spatial)
+        return (_routed_to(grad_output, flat, input_shape),)
+
+
+def _routed_to(grad_output, flat, input_shape):
+    """``grad_output`` (N, C, *out) added into an input of ``input_shape`` at the positions
+    ``flat`` (each output's input element, flat within its (N, C) plane), by ``index_add``:
+    linear, so differentiable again (its derivative gathers at the same positions)."""
+    planes, plane = math.prod(input_shape[:2]), math.prod(input_shape[2:])
+    flat = flat.reshape(planes, -1) + (np.arange(planes) * plane)[:, np.newaxis]
+    constant = type(grad_output)._make
+    zeros = constant(np.zeros(planes * plane, grad_output.dtype), None)
+    return zeros.index_add(0, constant(flat.reshape(-1), None),
+                           grad_output.reshape(-1)).reshape(input_shape)
+
 
 def _unpadded(array, before, shape):
     return array[(slice(None), slice(None)) + tuple(slice(b, b + size) for b, size in
@@ -165,6 +192,7 @@ class AvgPool(Op):
 
     __slots__ = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                  "divisor_override")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                  "divisor_override")
 
@@ -230,6 +258,7 @@ class AdaptiveAvgPool(Op):
     (``adaptive_matrix``); the gradient multiplies by their transposes."""
 
     __slots__ = ("output_size",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("output_size",)
 
     def __init__(self, output_size):
@@ -331,3 +360,8 @@ class AdaptiveMaxPool(Op):
         grad = np.bincount(flat.ravel(), weights=grad_output.ravel(),
                            minlength=planes * plane)
         return (grad.reshape(input_shape).astype(grad_output.dtype, copy=False),)
+
+    def tensor_backward(self, grad_output):
+        """``backward`` with Tensor operations (``create_graph=True``), as ``MaxPool``'s."""
+        index, input_shape = self.saved
+        return (_routed_to(grad_output, index, input_shape),)
