@@ -17,7 +17,7 @@ from .creation import (
     arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace,
     ones, ones_like, rand, randint, randn, randperm, tensor, zeros, zeros_like,
 )
-from .device import backends, cuda, device, get_default_device, set_default_device
+from .device import backends, device, get_default_device, set_default_device
 from .dtypes import (
     bool, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
     set_default_dtype, uint8,
@@ -47,6 +47,11 @@ from .tensor_types import (
 
 # Subpackages that use the names above are imported last.
 from . import data, linalg, multiprocessing, nn, optim, utils, viz  # noqa: E402
+from . import amp, cpu, cuda  # noqa: E402
+from .amp.autocast_mode import (  # noqa: E402
+    autocast, clear_autocast_cache, get_autocast_dtype, is_autocast_cache_enabled,
+    is_autocast_enabled, set_autocast_cache_enabled, set_autocast_dtype, set_autocast_enabled,
+)
 
 half = float16
 float = float32

@@ -1,0 +1,202 @@
+"""Mixed precision and weight averaging against PyTorch 2.13 (CPU): ``amp.GradScaler`` (its
+scale sequence, skipped steps, unscaled gradients bit for bit, state_dict, errors and the
+deprecated ``cuda.amp``/``cpu.amp`` forms with their warnings), ``autocast`` (dtypes and values
+under CPU float16 autocast), ``testing.assert_close`` (its messages) and
+``optim.swa_utils`` (EMA/SWA averages, SWALR learning rates, update_bn)."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+
+INF, NAN = float("inf"), float("nan")
+GRADIENT_SEQUENCE = [[1, 2, 3], [INF, 1, 1], [1, 1, 1], [1, NAN, 1], [1e-3, 2, 3], [1, 1, 1],
+                     [1, 1, 1], [-INF, 1, 1], [5, 5, 5], [1, 1, 1], [1, 1, 1]]
+
+
+def scaler_run(lib, make_scaler, gradients=GRADIENT_SEQUENCE, dtype=np.float32):
+    """A scaled SGD loop over ``gradients``: after each update the scale, the tracker, what
+    ``step`` returned, the unscaled gradient (bytes), the weights rounded to 6 digits (SGD's own
+    last bit differs from PyTorch's) and the state_dict."""
+    w = lib.tensor(np.array([1.0, 2.0, 3.0], dtype=dtype), requires_grad=True)
+    optimizer = lib.optim.SGD([w], lr=0.1)
+    scaler = make_scaler(lib)
+    record = []
+    for g in gradients:
+        optimizer.zero_grad()
+        loss = (w * lib.tensor(np.array(g, dtype=dtype))).sum()
+        scaler.scale(loss).backward()
+        returned = scaler.step(optimizer)
+        unscaled = w.grad.numpy().copy()
+        scaler.update()
+        record.append((scaler.get_scale(), scaler._get_growth_tracker(), returned,
+                       unscaled.tobytes(), np.round(w.detach().numpy(), 6).tolist(),
+                       scaler.state_dict()))
+    return record
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"growth_interval": 2}, {"growth_interval": 1},
+    {"init_scale": 3.0, "growth_factor": 3.3, "backoff_factor": 0.3, "growth_interval": 1},
+    {"init_scale": 2.0**127, "growth_interval": 1},  # growth stops short of float32 overflow
+    {"init_scale": 1e-3, "backoff_factor": 0.1},
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_grad_scaler_sequence_matches_pytorch(options, dtype):
+    torch = pytest.importorskip("torch")
+    ours = scaler_run(tg, lambda lib: lib.amp.GradScaler("cpu", **options), dtype=dtype)
+    theirs = scaler_run(torch, lambda lib: lib.amp.GradScaler("cpu", **options), dtype=dtype)
+    assert ours == theirs
+
+
+def test_grad_scaler_skips_the_step_on_infs_and_returns_what_step_returns():
+    w = tg.tensor([1.0, 2.0], requires_grad=True)
+
+    class Counting(tg.optim.SGD):
+        def step(self):
+            super().step()
+            return "stepped"
+
+    optimizer = Counting([w], lr=1.0)
+    scaler = tg.amp.GradScaler("cpu", init_scale=4.0)
+    scaler.scale((w * tg.tensor([INF, 1.0])).sum()).backward()
+    assert scaler.step(optimizer) is None and w.tolist() == [1.0, 2.0]
+    scaler.update()
+    assert scaler.get_scale() == 2.0
+    optimizer.zero_grad()
+    scaler.scale((w * tg.tensor([1.0, 1.0])).sum()).backward()
+    assert scaler.step(optimizer) == "stepped" and w.tolist() == [0.0, 1.0]
+
+
+def test_unscale_then_clip_then_step_matches_pytorch_bit_for_bit():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    g = (rng.standard_normal(64) * 10.0 ** rng.integers(-8, 8, 64)).astype(np.float32)
+    results = []
+    for lib in (tg, torch):
+        w = lib.tensor(np.zeros(64, np.float32), requires_grad=True)
+        optimizer = lib.optim.SGD([w], lr=0.1)
+        scaler = lib.amp.GradScaler("cpu", init_scale=3.7)
+        scaler.scale((w * lib.tensor(g)).sum()).backward()
+        scaler.unscale_(optimizer)
+        results.append(w.grad.numpy().copy())
+        with pytest.raises(RuntimeError, match=r"^unscale_\(\) has already been called on this "
+                           r"optimizer since the last update\(\)\.$"):
+            scaler.unscale_(optimizer)
+        scaler.step(optimizer)
+        with pytest.raises(RuntimeError, match=r"^step\(\) has already been called since the "
+                           r"last update\(\)\.$"):
+            scaler.step(optimizer)
+        with pytest.raises(RuntimeError, match=r"^unscale_\(\) is being called after step\(\)\.$"):
+            scaler.unscale_(optimizer)
+    assert results[0].tobytes() == results[1].tobytes()
+
+
+def test_grad_scaler_errors_match_pytorch():
+    w = tg.tensor(np.zeros(3, np.float16), requires_grad=True)
+    optimizer = tg.optim.SGD([w], lr=0.1)
+    scaler = tg.amp.GradScaler("cpu")
+    scaler.scale((w * 2).sum()).backward()
+    with pytest.raises(ValueError, match="^Attempting to unscale FP16 gradients.$"):
+        scaler.step(optimizer)
+    with pytest.raises(RuntimeError, match="^Closure use is not currently supported if "
+                       "GradScaler is enabled.$"):
+        scaler.step(optimizer, closure=None)
+    fresh = tg.amp.GradScaler("cpu")
+    for call, name in ((lambda: fresh.step(optimizer), "step"), (fresh.update, "update"),
+                       (lambda: fresh.unscale_(optimizer), "unscale_")):
+        with pytest.raises(AssertionError, match=f"^Attempted {name} but _scale is None.  This "
+                           "may indicate your script did not use scaler.scale"):
+            call()
+    with pytest.raises(AssertionError, match=r"^The growth factor must be > 1\.0\.$"):
+        tg.amp.GradScaler("cpu", growth_factor=1.0)
+    with pytest.raises(AssertionError, match=r"^The backoff factor must be < 1\.0\.$"):
+        tg.amp.GradScaler("cpu", backoff_factor=1.0)
+    with pytest.raises(ValueError, match="^outputs must be a Tensor or an iterable of Tensors$"):
+        scaler.scale([w, (w, 3)])
+    with pytest.raises(RuntimeError, match="^The source state dict is empty"):
+        scaler.load_state_dict({})
+    scaler.update(8.0)
+    assert scaler.get_scale() == 8.0
+    scaler.update(tg.tensor(4.0))
+    assert scaler.get_scale() == 4.0
+    with pytest.raises(AssertionError, match="^new_scale should be a float or a 1-element"):
+        scaler.update(tg.tensor([4.0, 2.0]))
+
+
+def test_scale_of_lists_tuples_and_iterables_as_pytorch():
+    scaler = tg.amp.GradScaler("cpu", init_scale=2.0)
+    x = tg.tensor([1.0, 3.0])
+    nested = scaler.scale((x, [x, x.half()]))
+    assert type(nested) is tuple and type(nested[1]) is list
+    assert nested[1][0].tolist() == [2.0, 6.0] and nested[1][1].dtype == tg.float16
+    scaled = scaler.scale(iter([x]))
+    assert type(scaled) is map and next(scaled).tolist() == [2.0, 6.0]
+
+
+def test_disabled_scaler_is_a_pass_through():
+    w = tg.tensor([1.0], requires_grad=True)
+    optimizer = tg.optim.SGD([w], lr=1.0)
+    scaler = tg.amp.GradScaler("cpu", enabled=False)
+    loss = (w * 3).sum()
+    assert scaler.scale(loss) is loss and not scaler.is_enabled()
+    loss.backward()
+    assert scaler.step(optimizer) is None and w.tolist() == [-2.0]
+    scaler.update()
+    scaler.unscale_(optimizer)
+    assert scaler.get_scale() == 1.0 and scaler.state_dict() == {}
+    scaler.load_state_dict({})
+
+
+def test_state_dict_round_trip_and_pickle():
+    scaler = tg.amp.GradScaler("cpu", init_scale=16.0, growth_interval=3)
+    assert scaler.state_dict() == {"scale": 16.0, "growth_factor": 2.0, "backoff_factor": 0.5,
+                                   "growth_interval": 3, "_growth_tracker": 0}
+    w = tg.tensor([1.0], requires_grad=True)
+    optimizer = tg.optim.SGD([w], lr=1.0)
+    for _ in range(2):
+        optimizer.zero_grad()
+        scaler.scale(w.sum()).backward()
+        scaler.step(optimizer)
+        scaler.update()
+    state = scaler.state_dict()
+    assert state["_growth_tracker"] == 2
+    other = tg.amp.GradScaler("cpu")
+    other.load_state_dict(state)
+    assert other.state_dict() == state
+    copy = pickle.loads(pickle.dumps(scaler))
+    assert copy.state_dict() == state and copy._scale is None
+    scaler.set_growth_factor(4.0), scaler.set_backoff_factor(0.25), scaler.set_growth_interval(7)
+    assert (scaler.get_growth_factor(), scaler.get_backoff_factor(),
+            scaler.get_growth_interval()) == (4.0, 0.25, 7)
+
+
+def test_cuda_scaler_warns_and_disables_as_pytorch_without_cuda():
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            scaler = lib.cuda.amp.GradScaler(enabled=True)
+        assert [(w.category, str(w.message)) for w in caught] == [
+            (FutureWarning, "`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
+                            "`torch.amp.GradScaler('cuda', args...)` instead."),
+            (UserWarning, "torch.cuda.amp.GradScaler is enabled, but CUDA is not available.  "
+                          "Disabling.")]
+        assert not scaler.is_enabled() and scaler.get_scale() == 1.0
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert not lib.cuda.amp.GradScaler(enabled=False).is_enabled()
+            assert not lib.amp.GradScaler().is_enabled()  # device="cuda" by default
+        assert [str(w.message)[:30] for w in caught] == [
+            "`torch.cuda.amp.GradScaler(arg", "torch.cuda.amp.GradScaler is e"]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            assert lib.cpu.amp.GradScaler().is_enabled()
+        assert [str(w.message) for w in caught] == [
+            "`torch.cpu.amp.GradScaler(args...)` is deprecated. Please use "
+            "`torch.amp.GradScaler('cpu', args...)` instead."]
+    assert tg.cuda.is_available() is False and tg.cuda.device_count() == 0
+    assert tg.cpu.is_available() is True and tg.cpu.device_count() == 1

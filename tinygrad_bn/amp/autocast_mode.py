@@ -1,0 +1,221 @@
+"""``autocast``: PyTorch's context manager and decorator for mixed-precision regions, and the
+functions that read and set its per-thread state (``is_autocast_enabled``,
+``get_autocast_dtype``, ...). Which ops cast, and to what, is in tinygrad_bn/autocast_state.py.
+
+On the CPU PyTorch autocasts to bfloat16 unless told otherwise; tinygrad_bn has no bfloat16
+(NumPy has none), so an enabled CPU region must be given ``dtype=torch.float16``, and one with
+bfloat16 raises rather than compute in another dtype. ``autocast("cuda")`` warns and disables
+itself, as PyTorch does on a machine without CUDA.
+"""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from typing import Any
+
+from .. import autocast_state, dtypes
+from ..autocast_state import BFLOAT16
+from ..device import KNOWN_TYPES, device
+
+__all__ = ["autocast", "is_autocast_available", "is_autocast_enabled", "get_autocast_dtype",
+           "set_autocast_enabled", "set_autocast_dtype", "is_autocast_cache_enabled",
+           "set_autocast_cache_enabled", "clear_autocast_cache"]
+
+
+def _device_type(device_type: str) -> str:
+    """The device type named by ``device_type`` (``"cpu:0"`` is ``"cpu"``); an unknown name
+    raises PyTorch's device-string error."""
+    return device(device_type).type
+
+
+def is_autocast_available(device_type: str) -> bool:
+    """Whether autocast exists for ``device_type`` (every device type PyTorch's CPU build
+    accepts, all but ``"meta"``); an unknown name raises ``RuntimeError``."""
+    return _device_type(device_type) != "meta"
+
+
+def is_autocast_enabled(device_type: str | None = None) -> bool:
+    """Whether autocast is on for ``device_type`` in this thread; with no argument, for CUDA
+    (PyTorch's deprecated form), which is never on here."""
+    return autocast_state.state.enabled.get(
+        "cuda" if device_type is None else _device_type(device_type), False)
+
+
+def _dtype_name(dtype) -> str:
+    return "torch.bfloat16" if dtype is BFLOAT16 else f"torch.{dtypes.canonical(dtype)}"
+
+
+def get_autocast_dtype(device_type: str):
+    """The dtype autocast uses on ``device_type`` in this thread: float16 by default, but on the
+    CPU PyTorch's default is bfloat16, which tinygrad_bn does not have: asking for it then
+    raises ``RuntimeError`` (set ``dtype=torch.float16`` in ``autocast``, or call
+    ``set_autocast_dtype("cpu", torch.float16)``)."""
+    dtype = autocast_state.get_dtype(_device_type(device_type))
+    if dtype is BFLOAT16:
+        raise RuntimeError(_no_bfloat16(device_type))
+    return dtype
+
+
+def set_autocast_enabled(device_type: str, enabled: bool) -> None:
+    """Switch autocast on or off for ``device_type`` in this thread, keeping its dtype (a CPU
+    dtype of bfloat16 cannot be switched on: ``RuntimeError``)."""
+    device_type = _device_type(device_type)
+    dtype = autocast_state.get_dtype(device_type)
+    if enabled and dtype is BFLOAT16 and device_type == "cpu":
+        raise RuntimeError(_no_bfloat16(device_type))
+    autocast_state.set_state(device_type, enabled, dtype)
+
+
+def set_autocast_dtype(device_type: str, dtype) -> None:
+    """Set the dtype autocast uses on ``device_type`` in this thread."""
+    device_type = _device_type(device_type)
+    dtype = dtypes.canonical(dtype)
+    autocast_state.set_state(device_type, autocast_state.state.enabled.get(device_type, False),
+                             dtype)
+
+
+def is_autocast_cache_enabled() -> bool:
+    """Whether autocast's cast cache is on (a flag only: tinygrad_bn casts the weights again at
+    each op instead of caching them, which gives the same values)."""
+    return autocast_state.state.cache_enabled
+
+
+def set_autocast_cache_enabled(enabled: bool) -> None:
+    """Set the flag ``is_autocast_cache_enabled`` reads."""
+    autocast_state.state.cache_enabled = enabled
+
+
+def clear_autocast_cache() -> None:
+    """Nothing to clear: tinygrad_bn keeps no cast cache (see ``is_autocast_cache_enabled``)."""
+
+
+def _no_bfloat16(device_type) -> str:
+    return (f"autocast on '{device_type}' with dtype torch.bfloat16 (PyTorch's default autocast "
+            "dtype on the CPU): tinygrad_bn has no bfloat16 dtype (NumPy has none). Pass "
+            "dtype=torch.float16, or enabled=False.")
+
+
+def _is_supported_dtype(dtype) -> bool:
+    if dtype is BFLOAT16:
+        return True
+    try:
+        return dtypes.canonical(dtype) == dtypes.float16
+    except TypeError:
+        return False
+
+
+class autocast:
+    """PyTorch's ``autocast(device_type, dtype=None, enabled=True, cache_enabled=None)``: a
+    context manager or decorator in which the ops of PyTorch's CPU autocast lists run in
+    ``dtype`` (matmul, linear, convolutions, ...) or in float32 (losses, ...); the list is in
+    tinygrad_bn/autocast_state.py. ``dtype=None`` takes ``get_autocast_dtype(device_type)`` of
+    the moment (bfloat16 on the CPU unless a surrounding region set another), and the state the
+    region found is restored when it ends. It is per thread.
+
+    As in PyTorch: a dtype other than float16/bfloat16 warns and disables the region; a CUDA
+    region warns that CUDA is not available and is disabled; ``device_type`` must be a string.
+    Unlike PyTorch, an enabled CPU region with bfloat16 raises ``RuntimeError`` (tinygrad_bn has
+    no bfloat16); ``enabled=False`` never raises. The weight cache is not kept
+    (``cache_enabled`` is recorded only), which changes no value.
+    """
+
+    def __init__(self, device_type: str, dtype=None, enabled: bool = True,
+                 cache_enabled: bool | None = None) -> None:
+        if not isinstance(device_type, str):
+            raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+        self.device = device_type
+        kind = _device_type(device_type)
+        self.fast_dtype = autocast_state.get_dtype(kind) if dtype is None else dtype
+        if not is_autocast_available(device_type):
+            raise RuntimeError(
+                f"User specified an unsupported autocast device_type '{self.device}'")
+        self._cache_enabled = (autocast_state.state.cache_enabled if cache_enabled is None
+                               else cache_enabled)
+        if enabled:
+            if kind == "cuda":
+                warnings.warn("CUDA is not available or torch_xla is imported. Disabling "
+                              "autocast.", stacklevel=2)
+                enabled = False
+            elif not _is_supported_dtype(self.fast_dtype):
+                name = kind.upper()
+                warnings.warn(
+                    f"In {name} autocast, but the target dtype is not supported. Disabling "
+                    f"autocast.\n{name} Autocast only supports dtypes of torch.bfloat16, "
+                    "torch.float16 currently.", stacklevel=2)
+                enabled = False
+            elif self.fast_dtype is BFLOAT16 and kind == "cpu":
+                raise RuntimeError(_no_bfloat16(device_type))
+        if self.fast_dtype is not BFLOAT16:
+            self.fast_dtype = dtypes.canonical(self.fast_dtype)
+        self._enabled = enabled
+        self._kind = kind
+
+    def __enter__(self):
+        """Switch the region's state on, remembering what it replaces."""
+        state = autocast_state.state
+        self.prev_cache_enabled = state.cache_enabled
+        self.prev = state.enabled.get(self._kind, False)
+        self.prev_fastdtype = autocast_state.get_dtype(self._kind)
+        autocast_state.set_state(self._kind, self._enabled, self.fast_dtype)
+        state.nesting += 1
+        state.cache_enabled = self._cache_enabled
+        return self
+
+    def __exit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> bool:
+        """Restore the state the region found."""
+        state = autocast_state.state
+        state.nesting -= 1
+        autocast_state.set_state(self._kind, self.prev, self.prev_fastdtype)
+        state.cache_enabled = self.prev_cache_enabled
+        return False
+
+    def __call__(self, func):
+        """Use as a decorator: ``func`` runs inside this region."""
+        if not callable(func):
+            raise TypeError(
+                f"autocast()(func) requires a callable, but got {type(func).__name__}. "
+                f"Did you mean to use autocast as a context manager? For example:\n"
+                f"    with torch.autocast(device_type=...):\n"
+                f"        output = model(input)")
+
+        @functools.wraps(func)
+        def decorate_autocast(*args, **kwargs):
+            with self:
+                return func(*args, **kwargs)
+
+        return decorate_autocast
+
+
+class _DeprecatedAutocast(autocast):
+    """``torch.cpu.amp.autocast`` / ``torch.cuda.amp.autocast``: ``autocast`` for one device
+    type, with PyTorch's FutureWarning."""
+
+    _device = "cpu"
+    _default_dtype = None
+
+    def __init__(self, enabled: bool = True, dtype=None, cache_enabled: bool = True) -> None:
+        warnings.warn(
+            f"`torch.{self._device}.amp.autocast(args...)` is deprecated. Please use "
+            f"`torch.amp.autocast('{self._device}', args...)` instead.", FutureWarning,
+            stacklevel=2)
+        super().__init__(self._device, enabled=enabled,
+                         dtype=self._default_dtype if dtype is None else dtype,
+                         cache_enabled=cache_enabled)
+
+
+class cpu_autocast(_DeprecatedAutocast):
+    """``torch.cpu.amp.autocast(enabled=True, dtype=torch.bfloat16, cache_enabled=True)``:
+    deprecated, ``autocast("cpu", ...)`` with a FutureWarning."""
+
+    _device = "cpu"
+    _default_dtype = BFLOAT16
+
+
+class cuda_autocast(_DeprecatedAutocast):
+    """``torch.cuda.amp.autocast(enabled=True, dtype=torch.float16, cache_enabled=True)``:
+    deprecated, ``autocast("cuda", ...)`` with a FutureWarning (and CUDA is not available, so
+    an enabled one warns and disables itself)."""
+
+    _device = "cuda"
+    _default_dtype = dtypes.float16

@@ -1,0 +1,139 @@
+"""Autocast's per-thread state and the casts its ops make at their entry points.
+
+``amp.autocast`` (tinygrad_bn/amp/autocast_mode.py) switches this state; the ops PyTorch's CPU
+autocast policy lists read it where they are entered (``F.linear``, ``Tensor.matmul``, the
+convolutions, the losses, ...), never inside the op classes. It lives here, below the tensor
+and nn modules, because those modules import it.
+
+PyTorch's CPU policy (``autocast_mode.cpp``, checked against torch 2.13 with
+``torch.autocast("cpu", dtype=torch.float16)``): the *lower-precision* ops (matmul, mm, bmm,
+addmm, linear, conv1d/2d/3d, conv_transpose1d/2d/3d, prelu, scaled_dot_product_attention) cast
+their floating arguments that are not float64 to the autocast dtype; the *float32* ops (the
+losses, prod, cdist, trace, 3-d pools, reflection/replication padding, quantile, inverse, ...)
+cast them to float32; every other op runs in the dtypes it is given. Inside a listed op autocast
+is off (PyTorch excludes its dispatch key), so an op's own building blocks are not cast again.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+
+from . import dtypes
+
+# PyTorch's default autocast dtype on the CPU (and HPU); tinygrad_bn has no bfloat16 (NumPy has
+# none), so this name stands for it and enabling autocast with it raises.
+BFLOAT16 = "bfloat16"
+DEFAULT_DTYPES = {"cpu": BFLOAT16, "hpu": BFLOAT16}  # every other device type: float16
+
+
+class _State(threading.local):
+    """One thread's autocast state: per device type whether it is on and its dtype, the cache
+    flag, the nesting depth, and ``cpu_dtype``: the dtype CPU ops cast to now (None when CPU
+    autocast is off or an autocast op is running)."""
+
+    def __init__(self):
+        self.enabled: dict[str, bool] = {}
+        self.dtype: dict[str, object] = {}
+        self.cache_enabled = True
+        self.nesting = 0
+        self.cpu_dtype = None
+
+
+state = _State()
+
+# How many threads have CPU autocast casting now. Entry points read this module global first
+# (one global read, ~20 ns) and look at the thread-local state only when it is not zero.
+casting = 0
+_casting_lock = threading.Lock()
+
+
+def get_dtype(device_type: str):
+    """The autocast dtype of ``device_type`` in this thread (``BFLOAT16`` for the CPU's
+    default)."""
+    return state.dtype.get(device_type, DEFAULT_DTYPES.get(device_type, dtypes.float16))
+
+
+def set_state(device_type: str, enabled: bool, dtype) -> None:
+    """Switch autocast on or off for ``device_type`` in this thread, with ``dtype``."""
+    global casting
+    state.enabled[device_type] = enabled
+    state.dtype[device_type] = dtype
+    if device_type == "cpu":
+        was_casting = state.cpu_dtype is not None
+        state.cpu_dtype = dtype if enabled and dtype is dtypes.float16 else None
+        now_casting = state.cpu_dtype is not None
+        if was_casting != now_casting:
+            with _casting_lock:
+                casting += 1 if now_casting else -1
+
+
+def _cast(value, dtype):
+    """``value`` as ``dtype`` if it is a floating tensor that is not float64 (PyTorch's
+    eligibility rule); anything else (None, ints, float64 tensors) unchanged."""
+    array = getattr(value, "_array", None)
+    if array is None or array.dtype.kind != "f" or array.dtype == dtypes.float64:
+        return value
+    return value if array.dtype == dtype else value.to(dtype)
+
+
+def lower_precision(*values):
+    """The arguments of a lower-precision op (matmul, linear, conv, ...): floating tensors that
+    are not float64 cast to the autocast dtype when CPU autocast is on in this thread; a tuple
+    of all the arguments, unchanged when it is off."""
+    dtype = state.cpu_dtype
+    if dtype is None:
+        return values
+    return tuple(_cast(value, dtype) for value in values)
+
+
+class _Excluded:
+    """Autocast off in this thread while an autocast op runs (PyTorch excludes its key)."""
+
+    def __enter__(self):
+        self.saved, state.cpu_dtype = state.cpu_dtype, None
+
+    def __exit__(self, *exc_info):
+        state.cpu_dtype = self.saved
+
+
+def _cast_arguments(args, kwargs, dtype):
+    return (tuple(_cast_nested(a, dtype) for a in args),
+            {k: _cast_nested(v, dtype) for k, v in kwargs.items()})
+
+
+def _cast_nested(value, dtype):
+    if isinstance(value, (list, tuple)):
+        return type(value)(_cast(v, dtype) for v in value)
+    return _cast(value, dtype)
+
+
+def float32_op(function):
+    """Decorate an op of PyTorch's CPU float32 list: under CPU autocast its floating arguments
+    (not float64) are cast to float32 and it runs with autocast off; otherwise it is called as
+    is (the cost: one call and one global read)."""
+
+    @functools.wraps(function)
+    def autocast_to_float32(*args, **kwargs):
+        if casting and state.cpu_dtype is not None:
+            args, kwargs = _cast_arguments(args, kwargs, dtypes.float32)
+            with _Excluded():
+                return function(*args, **kwargs)
+        return function(*args, **kwargs)
+
+    return autocast_to_float32
+
+
+def not_autocast(function):
+    """Decorate an op that PyTorch runs as one kernel outside the autocast lists but that
+    tinygrad_bn builds from listed ops (``bilinear``, the recurrent cells): under CPU autocast it
+    runs with autocast off, in the dtypes it is given, as PyTorch's does."""
+
+    @functools.wraps(function)
+    def without_autocast(*args, **kwargs):
+        if casting and state.cpu_dtype is not None:
+            with _Excluded():
+                return function(*args, **kwargs)
+        return function(*args, **kwargs)
+
+    return without_autocast
