@@ -200,3 +200,135 @@ def test_cuda_scaler_warns_and_disables_as_pytorch_without_cuda():
             "`torch.amp.GradScaler('cpu', args...)` instead."]
     assert tg.cuda.is_available() is False and tg.cuda.device_count() == 0
     assert tg.cpu.is_available() is True and tg.cpu.device_count() == 1
+
+
+# ---------------------------------------------------------------------- optim.swa_utils
+
+def averaging_run(lib, dtype, kind, use_buffers):
+    """An AveragedModel of a Linear-BatchNorm-Linear model whose parameters and buffers are set
+    to the same random values in both libraries at each of 7 updates; its state_dict."""
+    su = lib.optim.swa_utils
+    options = {"swa": {}, "swa_avg_fn": {"avg_fn": su.get_swa_avg_fn()},
+               "ema_avg_fn": {"avg_fn": su.get_ema_avg_fn(0.9)},
+               "ema_multi": {"multi_avg_fn": su.get_ema_multi_avg_fn(0.9)},
+               "swa_multi": {"multi_avg_fn": su.get_swa_multi_avg_fn()}}[kind]
+    model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.BatchNorm1d(4), lib.nn.Linear(4, 2))
+    model = model.to(getattr(lib, dtype))
+    averaged = su.AveragedModel(model, use_buffers=use_buffers, **options)
+    rng = np.random.default_rng(1)
+    for _ in range(7):
+        with lib.no_grad():
+            for t in list(model.parameters()) + list(model.buffers()):
+                if t.is_floating_point():
+                    t.copy_(lib.tensor(rng.standard_normal(tuple(t.shape))))
+                else:
+                    t.add_(3)
+        averaged.update_parameters(model)
+    return {k: v.detach().numpy().copy() for k, v in averaged.state_dict().items()}
+
+
+@pytest.mark.parametrize("use_buffers", [False, True])
+@pytest.mark.parametrize("kind", ["swa", "swa_avg_fn", "ema_avg_fn", "ema_multi", "swa_multi"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_averaged_model_matches_pytorch(dtype, kind, use_buffers):
+    torch = pytest.importorskip("torch")
+    if kind == "swa_multi" and use_buffers:  # PyTorch's addcdiv refuses the int64 buffer
+        for lib in (tg, torch):
+            with pytest.raises(RuntimeError, match="^Integer division with addcdiv is no longer"):
+                averaging_run(lib, dtype, kind, use_buffers)
+        return
+    ours, theirs = averaging_run(tg, dtype, kind, use_buffers), averaging_run(torch, dtype,
+                                                                               kind, use_buffers)
+    assert list(ours) == list(theirs) == [
+        "n_averaged", "module.0.weight", "module.0.bias", "module.1.weight", "module.1.bias",
+        "module.1.running_mean", "module.1.running_var", "module.1.num_batches_tracked",
+        "module.2.weight", "module.2.bias"]
+    for key in ours:
+        assert ours[key].dtype == theirs[key].dtype
+        if kind in ("ema_multi", "swa_multi"):  # PyTorch's lerp is a fused multiply-add
+            single = dtype == "float32"
+            np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-6 if single else 1e-14,
+                                       atol=1e-7 if single else 1e-16)
+        else:
+            assert ours[key].tobytes() == theirs[key].tobytes(), key
+    assert ours["n_averaged"] == 7
+
+
+def test_averaged_model_forward_errors_and_device():
+    model = tg.nn.Linear(2, 1)
+    averaged = tg.optim.swa_utils.AveragedModel(model)
+    x = tg.ones(3, 2)
+    assert averaged(x).tolist() == model(x).tolist()
+    assert averaged.module is not model and averaged.n_averaged.dtype == tg.int64
+    with pytest.raises(AssertionError, match="^Only one of avg_fn and multi_avg_fn should be "
+                       "provided$"):
+        tg.optim.swa_utils.AveragedModel(model, avg_fn=tg.optim.swa_utils.get_swa_avg_fn(),
+                                         multi_avg_fn=tg.optim.swa_utils.get_swa_multi_avg_fn())
+    for make in (tg.optim.swa_utils.get_ema_avg_fn, tg.optim.swa_utils.get_ema_multi_avg_fn):
+        with pytest.raises(ValueError, match=r"^Invalid decay value 1.5 provided. Please provide "
+                           r"a value in \[0,1\] range.$"):
+            make(1.5)
+
+
+@pytest.mark.parametrize("options", [
+    {"swa_lr": 0.05}, {"swa_lr": [0.05, 0.01], "anneal_epochs": 3, "anneal_strategy": "linear"},
+    {"swa_lr": 0.2, "anneal_epochs": 0}, {"swa_lr": 0.02, "anneal_epochs": 1},
+])
+def test_swalr_rates_match_pytorch_bit_for_bit(options):
+    torch = pytest.importorskip("torch")
+    rates = []
+    for lib in (tg, torch):
+        w1, w2 = lib.zeros(2, requires_grad=True), lib.zeros(2, requires_grad=True)
+        optimizer = lib.optim.SGD([{"params": [w1]}, {"params": [w2], "lr": 0.3}], lr=0.1)
+        scheduler = lib.optim.swa_utils.SWALR(optimizer, **options)
+        seen = [scheduler.get_last_lr()]
+        for _ in range(14):
+            optimizer.step()
+            scheduler.step()
+            seen.append(scheduler.get_last_lr())
+        rates.append(seen)
+        state = scheduler.state_dict()
+        assert "optimizer" not in state and "anneal_func" not in state
+        scheduler.load_state_dict(state)
+        assert scheduler.anneal_func == (scheduler._linear_anneal if options.get(
+            "anneal_strategy") == "linear" else scheduler._cosine_anneal)
+    assert rates[0] == rates[1]
+
+
+def test_swalr_errors_match_pytorch():
+    w = tg.zeros(2, requires_grad=True)
+    optimizer = tg.optim.SGD([w], lr=0.1)
+    SWALR = tg.optim.swa_utils.SWALR
+    with pytest.raises(ValueError, match="^swa_lr must have the same length as "
+                       "optimizer.param_groups. swa_lr has 2 values, param_groups has 1.$"):
+        SWALR(optimizer, swa_lr=[1, 2])
+    with pytest.raises(ValueError, match="^anneal_strategy must be one of 'cos' or 'linear', "
+                       "instead got foo$"):
+        SWALR(optimizer, swa_lr=1, anneal_strategy="foo")
+    for epochs in (-1, 1.0):
+        with pytest.raises(ValueError, match=f"^anneal_epochs must be equal or greater than 0, "
+                           f"got {epochs}$"):
+            SWALR(optimizer, swa_lr=1, anneal_epochs=epochs)
+
+
+def test_update_bn_recomputes_statistics_as_pytorch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    batches = [rng.standard_normal((6, 3)) for _ in range(4)]
+    weight, bias = rng.standard_normal((4, 3)), rng.standard_normal(4)
+    results = []
+    for lib in (tg, torch):
+        model = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.BatchNorm1d(4, momentum=0.3))
+        model = model.double().eval()
+        with lib.no_grad():
+            model[0].weight.copy_(lib.tensor(weight))
+            model[0].bias.copy_(lib.tensor(bias))
+        loader = [(lib.tensor(b), 0) for b in batches]
+        lib.optim.swa_utils.update_bn(loader, model)
+        results.append((model[1].running_mean.numpy().copy(), model[1].running_var.numpy().copy(),
+                        (model.training, model[1].momentum, int(model[1].num_batches_tracked))))
+    for ours, theirs in zip(results[0][:2], results[1][:2]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-13)
+    assert results[0][2] == results[1][2] == (False, 0.3, 4)
+    plain = tg.nn.Linear(2, 2)
+    tg.optim.swa_utils.update_bn([tg.ones(1, 2)], plain)  # no batch norm: nothing happens
