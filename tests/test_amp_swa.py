@@ -332,3 +332,95 @@ def test_update_bn_recomputes_statistics_as_pytorch():
     assert results[0][2] == results[1][2] == (False, 0.3, 4)
     plain = tg.nn.Linear(2, 2)
     tg.optim.swa_utils.update_bn([tg.ones(1, 2)], plain)  # no batch norm: nothing happens
+
+
+# ---------------------------------------------------------------------- testing.assert_close
+
+def assert_close_cases(lib):
+    T = lib.tensor
+    nan, inf = float("nan"), float("inf")
+    return [
+        (T([1., 2., 3.]), T([1., 2.1, 3.]), {}),
+        (T([1., 2., 3.]), T([1., 4., 5.]), {"msg": lambda m: f"Header\n\n{m}\n\nFooter"}),
+        (T([1., 2., 3.]), T([1., 4., 5.]), {"msg": "Argh"}),
+        (T([[1., nan], [0., 1.]]), T([[1., nan], [1e-9, 1.]]), {}),
+        (T([[1., nan], [0., 1.]]), T([[1., nan], [0., 1.]]), {"equal_nan": True}),
+        (T([1., nan]), T([1., nan]), {}),
+        (T([1, 2, 3]), T([1, 2, 4]), {}),
+        (T([True, False]), T([True, True]), {}),
+        (T([1, 2], dtype=lib.uint8), T([3, 1], dtype=lib.uint8), {}),
+        (T([1., 2.], dtype=lib.float64), T([1., 2.00001], dtype=lib.float64), {}),
+        (T([1., 2.], dtype=lib.float16), T([1., 2.01], dtype=lib.float16), {}),
+        (T(1.0), T(1.1), {}),
+        (T([1., 2.]), T([1., 2.], dtype=lib.float64), {}),
+        (T([1., 2.]), T([1., 2.2], dtype=lib.float64), {"check_dtype": False}),
+        (T([1., 2.]), T([1., 2., 3.]), {}),
+        (T([1., 2.]), T([1., 2.5]), {"rtol": 0.1, "atol": 0}),
+        (T([1., 2.]), T([1., 2.5]), {"rtol": 0.1}),
+        (T([1., 2.]), T([1., 2.5]), {"rtol": 0.0, "atol": 0.0}),
+        (T([[1., 2.], [3., 4.]]).t(), T([[1., 3.], [2., 4.]]), {"check_stride": True}),
+        (T([0., 1e-6, 5.]), T([0., 0., 5.0001]), {}),
+        (T([inf, 1.]), T([inf, 1.]), {}),
+        (T([inf, 1.]), T([-inf, 1.]), {}),
+        (1, 1.0, {}), (1.0, 1.1, {}), (1, 2, {}), (True, False, {}), (None, 1, {}),
+        ([T([1.]), T([2.])], [T([1.]), T([2.5])], {}),
+        ({"a": T([1.]), "b": [1, 2]}, {"a": T([1.]), "b": [1, 3]}, {}),
+        ({"a": 1}, {"b": 1}, {}),
+        ([1, 2], [1, 2, 3], {}),
+        (np.array([1., 2.]), np.array([1., 3.]), {}),
+        ("a", "b", {}),
+    ]
+
+
+def raised(function):
+    try:
+        function()
+    except Exception as error:  # noqa: BLE001 - the comparison is of any error
+        return type(error), str(error)
+    return None
+
+
+def test_assert_close_messages_match_pytorch():
+    torch = pytest.importorskip("torch")
+    for (a, e, options), (ta, te, torch_options) in zip(assert_close_cases(tg),
+                                                        assert_close_cases(torch)):
+        ours = raised(lambda: tg.testing.assert_close(a, e, **options))
+        theirs = raised(lambda: torch.testing.assert_close(ta, te, **torch_options))
+        assert ours == theirs
+
+
+def test_assert_close_message_format():
+    with pytest.raises(AssertionError) as caught:
+        tg.testing.assert_close(tg.tensor([1., 2., 3.]), tg.tensor([1., 2.1, 3.]))
+    assert str(caught.value) == (
+        "Tensor-likes are not close!\n\nMismatched elements: 1 / 3 (33.3%)\n"
+        "Greatest absolute difference: 0.09999990463256836 at index (1,) (up to 1e-05 allowed)\n"
+        "Greatest relative difference: 0.04761900380253792 at index (1,) (up to 1.3e-06 "
+        "allowed)")
+    with pytest.raises(AssertionError, match=r"^Scalars are not close!\n\nExpected 1.1 but got "
+                       r"1.0.\nAbsolute difference: 0.10000000000000009 \(up to 1e-07 allowed\)"):
+        tg.testing.assert_close(1.0, 1.1)
+    with pytest.raises(AssertionError, match=r"\n\nThe failure occurred for item \[1\]$"):
+        tg.testing.assert_close([1, 2], [1, 3])
+    with pytest.raises(TypeError, match="^No comparison pair was able to handle inputs of type"):
+        tg.testing.assert_close("a", "b")
+    tg.testing.assert_close(tg.tensor([1., 2.]), tg.tensor([1., 2. + 1e-6]))
+    tg.testing.assert_close({"x": [tg.tensor(1), 2.0]}, {"x": [tg.tensor(1), 2.0]})
+
+
+def test_make_tensor_ranges_and_options():
+    tg.manual_seed(0)
+    x = tg.testing.make_tensor(3, 4, dtype=tg.float32, device="cpu")
+    assert x.shape == (3, 4) and x.dtype == tg.float32 and ((x >= -9) & (x < 9)).all()
+    y = tg.testing.make_tensor((50,), dtype=tg.int64, device="cpu", low=-2, high=2,
+                               exclude_zero=True)
+    assert ((y >= -2) & (y < 2) & (y != 0)).all() and y.dtype == tg.int64
+    b = tg.testing.make_tensor(10, dtype=tg.bool, device="cpu")
+    assert b.dtype == tg.bool
+    u = tg.testing.make_tensor(30, dtype=tg.uint8, device="cpu")
+    assert ((u >= 0) & (u < 10)).all()
+    g = tg.testing.make_tensor(2, 3, dtype=tg.float64, device="cpu", requires_grad=True,
+                               noncontiguous=True)
+    assert g.requires_grad and g.shape == (2, 3) and not g.is_contiguous()
+    with pytest.raises(ValueError, match="^`low` must be less than or equal to `high`"):
+        tg.testing.make_tensor(2, dtype=tg.float32, device="cpu", low=3, high=1)
