@@ -424,3 +424,278 @@ def test_make_tensor_ranges_and_options():
     assert g.requires_grad and g.shape == (2, 3) and not g.is_contiguous()
     with pytest.raises(ValueError, match="^`low` must be less than or equal to `high`"):
         tg.testing.make_tensor(2, dtype=tg.float32, device="cpu", low=3, high=1)
+
+
+# ---------------------------------------------------------------------- autocast
+
+def test_autocast_state_nesting_decorator_and_threads():
+    import threading
+    assert not tg.is_autocast_enabled("cpu") and not tg.is_autocast_enabled()
+    with tg.autocast("cpu", dtype=tg.float16) as region:
+        assert region is not None and tg.is_autocast_enabled("cpu")
+        assert tg.get_autocast_dtype("cpu") == tg.float16
+        assert not tg.is_autocast_enabled()  # no argument: CUDA's state, as PyTorch
+        with tg.autocast("cpu", enabled=False):
+            assert not tg.is_autocast_enabled("cpu") and (tg.ones(2, 2) @ tg.ones(2, 2)).dtype \
+                == tg.float32
+        with tg.autocast("cpu"):  # dtype=None takes the dtype of the moment: float16
+            assert (tg.ones(2, 2) @ tg.ones(2, 2)).dtype == tg.float16
+        seen = []
+        thread = threading.Thread(target=lambda: seen.append(
+            (tg.is_autocast_enabled("cpu"), (tg.ones(2, 2) @ tg.ones(2, 2)).dtype)))
+        thread.start(), thread.join()
+        assert seen == [(False, tg.float32)]  # the state is per thread
+    assert not tg.is_autocast_enabled("cpu") and (tg.ones(2, 2) @ tg.ones(2, 2)).dtype == \
+        tg.float32
+
+    @tg.autocast("cpu", dtype=tg.float16)
+    def product(a, b):
+        return a @ b
+
+    assert product(tg.ones(2, 2), tg.ones(2, 2)).dtype == tg.float16
+    assert product.__name__ == "product"
+    assert (tg.ones(2, 2) @ tg.ones(2, 2)).dtype == tg.float32
+
+    @tg.autocast("cpu", enabled=False)
+    def plain(a, b):
+        return a @ b
+
+    assert plain(tg.ones(2, 2), tg.ones(2, 2)).dtype == tg.float32
+
+
+def test_autocast_errors_and_warnings_match_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        with pytest.raises(ValueError, match="^Expected `device_type` of type `str`, got: "):
+            lib.autocast(lib.device("cpu"))
+        with pytest.raises(TypeError, match=r"^autocast\(\)\(func\) requires a callable, but "
+                           "got int. Did you mean to use autocast as a context manager?"):
+            lib.autocast("cpu", dtype=lib.float16)(3)
+        with pytest.raises(RuntimeError, match="device type at start of device string: foo$"):
+            lib.autocast("foo")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            regions = [lib.cpu.amp.autocast(dtype=lib.float16), lib.cuda.amp.autocast(),
+                       lib.autocast("cpu", dtype=lib.float32), lib.autocast("cuda"),
+                       lib.amp.autocast("cuda", enabled=False)]
+        assert [(w.category, str(w.message)) for w in caught] == [
+            (FutureWarning, "`torch.cpu.amp.autocast(args...)` is deprecated. Please use "
+                            "`torch.amp.autocast('cpu', args...)` instead."),
+            (FutureWarning, "`torch.cuda.amp.autocast(args...)` is deprecated. Please use "
+                            "`torch.amp.autocast('cuda', args...)` instead."),
+            (UserWarning, "CUDA is not available or torch_xla is imported. Disabling autocast."),
+            (UserWarning, "In CPU autocast, but the target dtype is not supported. Disabling "
+                          "autocast.\nCPU Autocast only supports dtypes of torch.bfloat16, "
+                          "torch.float16 currently."),
+            (UserWarning, "CUDA is not available or torch_xla is imported. Disabling autocast.")]
+        assert [r._enabled for r in regions] == [True, False, False, False, False]
+        assert lib.get_autocast_dtype("cuda") == lib.float16
+
+
+def test_bfloat16_autocast_raises_naming_the_dtype_unless_disabled():
+    message = "tinygrad_bn has no bfloat16 dtype"
+    with pytest.raises(RuntimeError, match=message):
+        tg.autocast("cpu")  # PyTorch's CPU default is bfloat16
+    with pytest.raises(RuntimeError, match=message):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            tg.cpu.amp.autocast()
+    with pytest.raises(RuntimeError, match=message):
+        tg.get_autocast_dtype("cpu")
+    with pytest.raises(RuntimeError, match=message):
+        tg.set_autocast_enabled("cpu", True)
+    with tg.autocast("cpu", enabled=False):  # a no-op region never raises
+        assert (tg.ones(2, 2) @ tg.ones(2, 2)).dtype == tg.float32
+    tg.set_autocast_dtype("cpu", tg.float16)
+    try:
+        tg.set_autocast_enabled("cpu", True)
+        assert (tg.ones(2, 2) @ tg.ones(2, 2)).dtype == tg.float16
+        tg.set_autocast_enabled("cpu", False)
+    finally:
+        from tinygrad_bn import autocast_state
+        autocast_state.set_state("cpu", False, autocast_state.BFLOAT16)
+    assert (tg.ones(2, 2) @ tg.ones(2, 2)).dtype == tg.float32
+
+
+def autocast_cases(lib):
+    """Ops and layers run under ``autocast("cpu", dtype=float16)`` on float32 or float16
+    inputs (``d``): the same random values in both libraries."""
+    F, nn = lib.nn.functional, lib.nn
+    rng = np.random.default_rng(0)
+
+    def r(*shape, d=None, low=None):
+        values = (rng.standard_normal(shape) if low is None
+                  else rng.uniform(low, 1 - low, shape)).astype(np.float32)
+        return lib.tensor(values).to(d or lib.float32)
+
+    def labels(*values):
+        return lib.tensor(list(values))
+
+    def layer(factory, *shape, self_attention=False):
+        def run(d):
+            module = factory()
+            values = np.random.default_rng(5)
+            with lib.no_grad():
+                for p in module.parameters():
+                    p.copy_(lib.tensor(values.standard_normal(tuple(p.shape)) * 0.3))
+            x = r(*shape, d=d)
+            out = module(x, x, x) if self_attention else module(x)
+            return out[0] if isinstance(out, tuple) else out
+        return run
+
+    return {
+        # PyTorch's lower-precision list: float16
+        "matmul": lambda d: r(4, 5, d=d) @ r(5, 3, d=d),
+        "matmul_mixed": lambda d: r(4, 5, d=d) @ r(5, 3),
+        "mm": lambda d: lib.mm(r(4, 5, d=d), r(5, 3, d=d)),
+        "bmm": lambda d: lib.bmm(r(2, 4, 5, d=d), r(2, 5, 3, d=d)),
+        "addmm": lambda d: lib.addmm(r(4, 3, d=d), r(4, 5, d=d), r(5, 3, d=d)),
+        "einsum": lambda d: lib.einsum("ij,jk->ik", r(4, 5, d=d), r(5, 3, d=d)),
+        "tensordot": lambda d: lib.tensordot(r(4, 5, d=d), r(5, 3, d=d), 1),
+        "linear": lambda d: F.linear(r(4, 5, d=d), r(3, 5), r(3)),
+        "conv1d": lambda d: F.conv1d(r(2, 3, 8, d=d), r(4, 3, 3, d=d)),
+        "conv2d": lambda d: F.conv2d(r(2, 3, 8, 8, d=d), r(4, 3, 3, 3, d=d), r(4, d=d)),
+        "conv3d": lambda d: F.conv3d(r(1, 2, 4, 4, 4, d=d), r(3, 2, 2, 2, 2, d=d)),
+        "conv_transpose1d": lambda d: F.conv_transpose1d(r(2, 3, 8, d=d), r(3, 4, 3, d=d), r(4)),
+        "prelu": lambda d: F.prelu(r(2, 3, d=d), r(1, d=d)),
+        "sdpa": lambda d: F.scaled_dot_product_attention(r(2, 3, 4, d=d), r(2, 3, 4, d=d),
+                                                         r(2, 3, 4, d=d), attn_mask=r(3, 3)),
+        # PyTorch's float32 list: float32
+        "cross_entropy": lambda d: F.cross_entropy(r(4, 5, d=d), labels(0, 1, 2, 3)),
+        "nll_loss": lambda d: F.nll_loss(r(4, 5, d=d), labels(0, 1, 2, 3)),
+        "mse_loss": lambda d: F.mse_loss(r(4, 5, d=d), r(4, 5, d=d)),
+        "l1_loss": lambda d: F.l1_loss(r(4, 5, d=d), r(4, 5, d=d)),
+        "smooth_l1_loss": lambda d: F.smooth_l1_loss(r(4, 5, d=d), r(4, 5, d=d)),
+        "huber_loss": lambda d: F.huber_loss(r(4, 5, d=d), r(4, 5, d=d)),
+        "bce": lambda d: F.binary_cross_entropy(r(4, 5, d=d, low=0.05), r(4, 5, d=d, low=0.05)),
+        "bce_logits": lambda d: F.binary_cross_entropy_with_logits(r(4, 5, d=d),
+                                                                   r(4, 5, d=d, low=0.05)),
+        "kl_div": lambda d: F.kl_div(r(4, 5, d=d), r(4, 5, d=d, low=0.05), reduction="batchmean"),
+        "soft_margin": lambda d: F.soft_margin_loss(r(4, 5, d=d), r(4, 5, d=d).sign()),
+        "cosine_embedding": lambda d: F.cosine_embedding_loss(r(4, 5, d=d), r(4, 5, d=d),
+                                                              lib.ones(4)),
+        "margin_ranking": lambda d: F.margin_ranking_loss(r(4, d=d), r(4, d=d), lib.ones(4)),
+        "hinge_embedding": lambda d: F.hinge_embedding_loss(r(4, d=d), lib.ones(4)),
+        "poisson_nll": lambda d: F.poisson_nll_loss(r(4, d=d), r(4, d=d, low=0.05)),
+        "triplet_margin": lambda d: F.triplet_margin_loss(r(4, 5, d=d), r(4, 5, d=d),
+                                                          r(4, 5, d=d)),
+        "multi_margin": lambda d: F.multi_margin_loss(r(4, 5, d=d), labels(0, 1, 2, 3)),
+        "multilabel_margin": lambda d: F.multilabel_margin_loss(
+            r(4, 5, d=d), lib.zeros(4, 5, dtype=lib.int64)),
+        "ctc_loss": lambda d: F.ctc_loss(F.log_softmax(r(6, 2, 4, d=d), -1),
+                                         lib.tensor([[1, 2], [1, 3]]), lib.tensor([6, 6]),
+                                         lib.tensor([2, 2])),
+        "prod": lambda d: r(4, 5, d=d).prod(),
+        "cdist": lambda d: lib.cdist(r(3, 4, d=d), r(2, 4, d=d)),
+        "cdist_matmul_form": lambda d: lib.cdist(r(30, 4, d=d), r(2, 4, d=d)),
+        "trace": lambda d: lib.trace(r(4, 4, d=d)),
+        "pad_reflect2d": lambda d: F.pad(r(1, 2, 5, 5, d=d), (2, 2, 2, 2), mode="reflect"),
+        "pad_replicate3d": lambda d: F.pad(r(1, 2, 3, 5, 5, d=d), (1, 1, 2, 2, 2, 2),
+                                           mode="replicate"),
+        # neither list: the dtype given
+        "pad_reflect3d": lambda d: F.pad(r(1, 2, 3, 5, 5, d=d), (1, 1, 2, 2, 2, 2),
+                                         mode="reflect"),
+        "pad_circular": lambda d: F.pad(r(1, 2, 5, 5, d=d), (2, 2, 2, 2), mode="circular"),
+        "softmax": lambda d: F.softmax(r(4, 5, d=d), -1),
+        "layer_norm": lambda d: F.layer_norm(r(4, 5, d=d), (5,)),
+        "sum": lambda d: r(4, 5, d=d).sum(),
+        "dot": lambda d: r(5, d=d).dot(r(5, d=d)),
+        "mv": lambda d: r(4, 5, d=d).mv(r(5, d=d)),
+        "einsum_one_operand": lambda d: lib.einsum("ij->j", r(4, 5, d=d)),
+        "gelu": lambda d: F.gelu(r(4, 5, d=d)),
+        "cosine_similarity": lambda d: F.cosine_similarity(r(4, 5, d=d), r(4, 5, d=d)),
+        "multilabel_soft_margin": lambda d: F.multilabel_soft_margin_loss(r(4, 5, d=d),
+                                                                          lib.ones(4, 5)),
+        "cat_promotes": lambda d: lib.cat([r(2, d=d), r(2)]),
+        "add_promotes": lambda d: r(2, d=d) + r(2),
+        # layers
+        "Linear": layer(lambda: nn.Linear(5, 3), 4, 5),
+        "Conv2d": layer(lambda: nn.Conv2d(2, 3, 3), 1, 2, 5, 5),
+        "LayerNorm": layer(lambda: nn.LayerNorm(5), 2, 5),  # float16 in, float32 weights
+        "BatchNorm1d": layer(lambda: nn.BatchNorm1d(5), 4, 5),
+        "PReLU": layer(lambda: nn.PReLU(), 2, 5),
+        "GRU": layer(lambda: nn.GRU(3, 4), 5, 2, 3),
+        "RNN": layer(lambda: nn.RNN(3, 4), 5, 2, 3),
+        "LSTMCell": layer(lambda: nn.LSTMCell(3, 4), 2, 3),
+        "GRUCell": layer(lambda: nn.GRUCell(3, 4), 2, 3),
+        "MultiheadAttention": layer(lambda: nn.MultiheadAttention(8, 2), 3, 2, 8,
+                                    self_attention=True),
+        "TransformerEncoderLayer": layer(
+            lambda: nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0).eval(), 3, 2, 8),
+    }
+
+
+def under_autocast(lib, case, dtype):
+    with lib.autocast("cpu", dtype=lib.float16):
+        return case(getattr(lib, dtype))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float16"])
+def test_autocast_dtypes_and_values_match_pytorch(dtype):
+    torch = pytest.importorskip("torch")
+    ours, theirs = autocast_cases(tg), autocast_cases(torch)
+    for name in ours:
+        a, b = under_autocast(tg, ours[name], dtype), under_autocast(torch, theirs[name], dtype)
+        assert str(a.dtype) == str(b.dtype)[6:], name
+        tolerance = 1e-5 if a.dtype == tg.float32 else 2e-3
+        if name == "GRU":  # PyTorch's GRU casts its gate products to float16 (a known
+            tolerance = 2e-3  # difference: ours computes them in float32)
+        np.testing.assert_allclose(a.detach().numpy().astype(np.float64),
+                                   b.detach().float().numpy().astype(np.float64),
+                                   rtol=tolerance, atol=tolerance, err_msg=name)
+
+
+def test_autocast_backward_gives_float32_gradients_and_in_place_ops_are_not_cast():
+    w = tg.ones(3, 2, requires_grad=True)
+    x = tg.full((4, 2), 0.1)
+    with tg.autocast("cpu", dtype=tg.float16):
+        out = tg.nn.functional.linear(x, w)
+        assert out.dtype == tg.float16 and out.grad_fn is not None
+    out.float().sum().backward()
+    assert w.grad.dtype == tg.float32 and np.allclose(w.grad.numpy(), 0.4, rtol=1e-3)
+    a = tg.tensor(np.random.default_rng(0).standard_normal((3, 3)).astype(np.float32))
+    expected = a.numpy() + a.numpy() @ a.numpy()
+    with tg.autocast("cpu", dtype=tg.float16):
+        a.addmm_(a.clone(), a.clone())  # as PyTorch: addmm_ is not on autocast's list
+    assert a.dtype == tg.float32 and np.allclose(a.numpy(), expected, rtol=1e-6, atol=1e-6)
+
+
+def mixed_precision_training(lib, steps=8):
+    """An MLP with a LayerNorm trained with SGD under float16 autocast and a GradScaler (one
+    step skipped on an overflow); per step the dtypes, loss and scale, then the weights."""
+    rng = np.random.default_rng(0)
+    nn = lib.nn
+    model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.LayerNorm(16), nn.Linear(16, 3))
+    with lib.no_grad():
+        for p in model.parameters():
+            p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32) * 0.5))
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    scaler = lib.amp.GradScaler("cpu", init_scale=2.0**20, growth_interval=3)
+    log = []
+    for _ in range(steps):
+        x = lib.tensor(rng.standard_normal((8, 6)).astype(np.float32))
+        y = lib.tensor(rng.integers(0, 3, 8))
+        optimizer.zero_grad()
+        with lib.autocast("cpu", dtype=lib.float16):
+            hidden = model[0](x)
+            out = model(x)
+            loss = lib.nn.functional.cross_entropy(out, y)
+        scaler.scale(loss).backward()
+        log.append(([str(t.dtype)[-7:] for t in (hidden, out, loss, model[0].weight.grad)],
+                    loss.item(), scaler.get_scale()))
+        scaler.step(optimizer)
+        scaler.update()
+    return log, [p.detach().numpy().copy() for p in model.parameters()]
+
+
+def test_mixed_precision_mlp_training_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    (ours, our_weights), (theirs, their_weights) = (mixed_precision_training(tg),
+                                                    mixed_precision_training(torch))
+    assert [entry[0] for entry in ours] == [entry[0] for entry in theirs] == [
+        ["float16", "float16", "float32", "float32"]] * 8
+    assert [entry[2] for entry in ours] == [entry[2] for entry in theirs]
+    np.testing.assert_allclose([entry[1] for entry in ours], [entry[1] for entry in theirs],
+                               rtol=1e-4)
+    for a, b in zip(our_weights, their_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)

@@ -87,8 +87,17 @@ def lower_precision(*values):
     return tuple(_cast(value, dtype) for value in values)
 
 
-class _Excluded:
-    """Autocast off in this thread while an autocast op runs (PyTorch excludes its key)."""
+def full_precision(*values):
+    """The arguments of a float32 op, floating ones that are not float64 cast to float32 when
+    CPU autocast is on in this thread (``float32_op`` for the ops it decorates)."""
+    if state.cpu_dtype is None:
+        return values
+    return tuple(_cast(value, dtypes.float32) for value in values)
+
+
+class excluded:
+    """Autocast off in this thread while an autocast op (or an in-place write) runs: PyTorch
+    excludes its autocast key there."""
 
     def __enter__(self):
         self.saved, state.cpu_dtype = state.cpu_dtype, None
@@ -117,11 +126,29 @@ def float32_op(function):
     def autocast_to_float32(*args, **kwargs):
         if casting and state.cpu_dtype is not None:
             args, kwargs = _cast_arguments(args, kwargs, dtypes.float32)
-            with _Excluded():
+            with excluded():
                 return function(*args, **kwargs)
         return function(*args, **kwargs)
 
     return autocast_to_float32
+
+
+def lower_precision_op(function):
+    """Decorate an op of PyTorch's CPU lower-precision list that tinygrad_bn builds from other
+    ops (``addmm``, ``scaled_dot_product_attention``, ``prelu``, ``tensordot``): under CPU
+    autocast its floating arguments (not float64) are cast to the autocast dtype and it runs
+    with autocast off, so that its own float32 steps (float16 is computed in float32 and
+    rounded once) are not cast down again."""
+
+    @functools.wraps(function)
+    def autocast_to_lower_precision(*args, **kwargs):
+        if casting and state.cpu_dtype is not None:
+            args, kwargs = _cast_arguments(args, kwargs, state.cpu_dtype)
+            with excluded():
+                return function(*args, **kwargs)
+        return function(*args, **kwargs)
+
+    return autocast_to_lower_precision
 
 
 def not_autocast(function):
@@ -132,7 +159,7 @@ def not_autocast(function):
     @functools.wraps(function)
     def without_autocast(*args, **kwargs):
         if casting and state.cpu_dtype is not None:
-            with _Excluded():
+            with excluded():
                 return function(*args, **kwargs)
         return function(*args, **kwargs)
 
