@@ -699,3 +699,71 @@ def test_mixed_precision_mlp_training_matches_pytorch():
                                rtol=1e-4)
     for a, b in zip(our_weights, their_weights):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-4)
+
+
+def custom_functions(lib):
+    class CastMatmul(lib.autograd.Function):
+        @staticmethod
+        @lib.amp.custom_fwd(device_type="cpu", cast_inputs=lib.float32)
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            ctx.inside = (lib.is_autocast_enabled("cpu"), (a @ b).dtype)
+            return a.mm(b)
+
+        @staticmethod
+        @lib.amp.custom_bwd(device_type="cpu")
+        def backward(ctx, grad):
+            a, b = ctx.saved_tensors
+            return grad.mm(b.t()), a.t().mm(grad)
+
+    class Recorded(lib.autograd.Function):
+        @staticmethod
+        @lib.amp.custom_fwd(device_type="cpu")
+        def forward(ctx, a, b):
+            return a.mm(b)
+
+        @staticmethod
+        @lib.amp.custom_bwd(device_type="cpu")
+        def backward(ctx, grad):
+            ctx.backward_state = (lib.is_autocast_enabled("cpu"), (grad @ grad).dtype)
+            return grad.float(), grad.float()
+
+    return CastMatmul, Recorded
+
+
+def test_custom_fwd_and_bwd_match_pytorch():
+    torch = pytest.importorskip("torch")
+    seen = []
+    for lib in (tg, torch):
+        CastMatmul, Recorded = custom_functions(lib)
+        a = lib.ones(2, 2, requires_grad=True)
+        b = lib.ones(2, 2, requires_grad=True)
+        with lib.autocast("cpu", dtype=lib.float16):
+            y = CastMatmul.apply(a.half(), b)
+            z = Recorded.apply(a, b)
+        (y.sum() + z.float().sum()).backward()
+        seen.append([str(y.dtype)[-7:], str(z.dtype)[-7:], str(a.grad.dtype)[-7:],
+                     a.grad.tolist(), y.grad_fn.ctx.inside[0] if lib is tg else None,
+                     str(y.grad_fn.ctx.inside[1] if lib is tg else "")[-7:] or None,
+                     z.grad_fn.ctx.backward_state[0] if lib is tg else None])
+        with pytest.raises(ValueError, match="^Expected `device_type` of type `str`"):
+            lib.amp.custom_fwd(device_type=None)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            lib.cuda.amp.custom_fwd(lambda ctx: 0)
+            lib.cuda.amp.custom_bwd(lambda ctx: 0)
+            assert lib.is_autocast_cpu_enabled() is False
+            assert lib.get_autocast_gpu_dtype() == lib.float16
+        assert [(w.category, str(w.message).split(" (Triggered")[0]) for w in caught] == [
+            (FutureWarning, "`torch.cuda.amp.custom_fwd(args...)` is deprecated. Please use "
+                            "`torch.amp.custom_fwd(args..., device_type='cuda')` instead."),
+            (FutureWarning, "`torch.cuda.amp.custom_bwd(args...)` is deprecated. Please use "
+                            "`torch.amp.custom_bwd(args..., device_type='cuda')` instead."),
+            (DeprecationWarning, "torch.is_autocast_cpu_enabled() is deprecated. Please use "
+                                 "torch.is_autocast_enabled('cpu') instead."),
+            (DeprecationWarning, "torch.get_autocast_gpu_dtype() is deprecated. Please use "
+                                 "torch.get_autocast_dtype('cuda') instead.")]
+    assert seen[0][:4] == seen[1][:4] == ["float32", "float16", "float32",
+                                          [[3.0, 3.0], [3.0, 3.0]]]
+    # ours: forward ran with autocast off on float32 inputs; backward in the forward's state
+    assert seen[0][4:] == [False, "float32", True]

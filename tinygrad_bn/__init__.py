@@ -49,7 +49,8 @@ from .tensor_types import (
 from . import data, linalg, multiprocessing, nn, optim, utils, viz  # noqa: E402
 from . import amp, cpu, cuda, testing  # noqa: E402
 from .amp.autocast_mode import (  # noqa: E402
-    autocast, clear_autocast_cache, get_autocast_dtype, is_autocast_cache_enabled,
+    autocast, clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
+    get_autocast_gpu_dtype, is_autocast_cache_enabled, is_autocast_cpu_enabled,
     is_autocast_enabled, set_autocast_cache_enabled, set_autocast_dtype, set_autocast_enabled,
 )
 

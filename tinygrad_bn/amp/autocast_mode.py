@@ -10,17 +10,20 @@ itself, as PyTorch does on a machine without CUDA.
 
 from __future__ import annotations
 
+import collections.abc
 import functools
 import warnings
 from typing import Any
 
 from .. import autocast_state, dtypes
 from ..autocast_state import BFLOAT16
-from ..device import KNOWN_TYPES, device
+from ..device import device
+from ..tensor import Tensor
 
 __all__ = ["autocast", "is_autocast_available", "is_autocast_enabled", "get_autocast_dtype",
            "set_autocast_enabled", "set_autocast_dtype", "is_autocast_cache_enabled",
-           "set_autocast_cache_enabled", "clear_autocast_cache"]
+           "set_autocast_cache_enabled", "clear_autocast_cache", "custom_fwd", "custom_bwd",
+           "is_autocast_cpu_enabled", "get_autocast_cpu_dtype", "get_autocast_gpu_dtype"]
 
 
 def _device_type(device_type: str) -> str:
@@ -219,3 +222,106 @@ class cuda_autocast(_DeprecatedAutocast):
 
     _device = "cuda"
     _default_dtype = dtypes.float16
+
+
+def is_autocast_cpu_enabled() -> bool:
+    """Deprecated (PyTorch's DeprecationWarning): ``is_autocast_enabled("cpu")``."""
+    warnings.warn("torch.is_autocast_cpu_enabled() is deprecated. Please use "
+                  "torch.is_autocast_enabled('cpu') instead.", DeprecationWarning, stacklevel=2)
+    return is_autocast_enabled("cpu")
+
+
+def get_autocast_cpu_dtype():
+    """Deprecated (PyTorch's DeprecationWarning): ``get_autocast_dtype("cpu")``."""
+    warnings.warn("torch.get_autocast_cpu_dtype() is deprecated. Please use "
+                  "torch.get_autocast_dtype('cpu') instead.", DeprecationWarning, stacklevel=2)
+    return get_autocast_dtype("cpu")
+
+
+def get_autocast_gpu_dtype():
+    """Deprecated (PyTorch's DeprecationWarning): ``get_autocast_dtype("cuda")``."""
+    warnings.warn("torch.get_autocast_gpu_dtype() is deprecated. Please use "
+                  "torch.get_autocast_dtype('cuda') instead.", DeprecationWarning, stacklevel=2)
+    return get_autocast_dtype("cuda")
+
+
+def _cast(value, device_type: str, dtype):
+    """PyTorch's ``autocast_mode._cast``: floating tensors on ``device_type`` that are not
+    float64 as ``dtype``, through mappings, lists, tuples and other iterables; strings, bytes
+    and NumPy arrays unchanged."""
+    if isinstance(value, Tensor):
+        eligible = (value.is_floating_point() and value.device.type == device_type
+                    and value.dtype != dtypes.float64)
+        return value.to(dtype) if eligible else value
+    if isinstance(value, (str, bytes)) or type(value).__module__ == "numpy":
+        return value
+    if isinstance(value, collections.abc.Mapping):
+        return {_cast(k, device_type, dtype): _cast(v, device_type, dtype)
+                for k, v in value.items()}
+    if isinstance(value, collections.abc.Iterable):
+        iterable = (_cast(v, device_type, dtype) for v in value)
+        return type(value)(iterable) if isinstance(value, (list, tuple)) else iterable
+    return value
+
+
+def custom_fwd(fwd=None, *, device_type: str, cast_inputs=None):
+    """Decorate the ``forward`` of a custom ``autograd.Function`` (PyTorch's
+    ``torch.amp.custom_fwd``): it records on ``ctx`` whether autocast was on for
+    ``device_type`` (``custom_bwd`` runs ``backward`` the same way); with ``cast_inputs`` a
+    dtype, inside an enabled region the floating tensor arguments are cast to it and
+    ``forward`` runs with autocast off. ``device_type`` must be a string."""
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+
+    @functools.wraps(fwd)
+    def decorate_fwd(*args, **kwargs):
+        args[0]._dtype = autocast_state.get_dtype(_device_type(device_type))
+        if cast_inputs is None:
+            args[0]._fwd_used_autocast = is_autocast_enabled(device_type)
+            return fwd(*args, **kwargs)
+        args[0]._fwd_used_autocast = False
+        if is_autocast_enabled(device_type):
+            with autocast(device_type=device_type, enabled=False):
+                return fwd(*_cast(args, device_type, cast_inputs),
+                           **_cast(kwargs, device_type, cast_inputs))
+        return fwd(*args, **kwargs)
+
+    return decorate_fwd
+
+
+def custom_bwd(bwd=None, *, device_type: str):
+    """Decorate the ``backward`` of a custom ``autograd.Function`` (PyTorch's
+    ``torch.amp.custom_bwd``): it runs in the autocast state its ``custom_fwd`` forward ran
+    in."""
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+
+    @functools.wraps(bwd)
+    def decorate_bwd(*args, **kwargs):
+        with autocast(device_type=device_type, enabled=args[0]._fwd_used_autocast,
+                      dtype=args[0]._dtype):
+            return bwd(*args, **kwargs)
+
+    return decorate_bwd
+
+
+def cuda_custom_fwd(fwd=None, *, cast_inputs=None):
+    """``torch.cuda.amp.custom_fwd``: deprecated, ``custom_fwd(..., device_type="cuda")`` with
+    PyTorch's FutureWarning."""
+    warnings.warn("`torch.cuda.amp.custom_fwd(args...)` is deprecated. Please use "
+                  "`torch.amp.custom_fwd(args..., device_type='cuda')` instead.", FutureWarning,
+                  stacklevel=2)
+    return functools.partial(custom_fwd, device_type="cuda")(fwd=fwd, cast_inputs=cast_inputs)
+
+
+def cuda_custom_bwd(bwd):
+    """``torch.cuda.amp.custom_bwd``: deprecated, ``custom_bwd(..., device_type="cuda")`` with
+    PyTorch's FutureWarning."""
+    warnings.warn("`torch.cuda.amp.custom_bwd(args...)` is deprecated. Please use "
+                  "`torch.amp.custom_bwd(args..., device_type='cuda')` instead.", FutureWarning,
+                  stacklevel=2)
+    return functools.partial(custom_bwd, device_type="cuda")(bwd)
