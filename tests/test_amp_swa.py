@@ -767,3 +767,39 @@ def test_custom_fwd_and_bwd_match_pytorch():
                                           [[3.0, 3.0], [3.0, 3.0]]]
     # ours: forward ran with autocast off on float32 inputs; backward in the forward's state
     assert seen[0][4:] == [False, "float32", True]
+
+
+def test_jit_never_replays_across_a_change_of_the_autocast_state():
+    model = tg.nn.Linear(4, 3)
+    rng = np.random.default_rng(0)
+
+    @tg.jit
+    def predict(x):
+        with tg.no_grad():
+            return model(x)
+
+    def call():
+        x = rng.standard_normal((2, 4)).astype(np.float32)
+        out = predict(tg.tensor(x))
+        with tg.no_grad():
+            eager = model(tg.tensor(x))
+        assert out.dtype == eager.dtype and np.array_equal(out.numpy(), eager.numpy())
+        return out.dtype
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", tg.TracerWarning)
+        assert [call() for _ in range(3)] == [tg.float32] * 3  # captured and replayed
+        with tg.autocast("cpu", dtype=tg.float16):
+            assert [call() for _ in range(3)] == [tg.float16] * 3
+        assert [call() for _ in range(3)] == [tg.float32] * 3
+
+        @tg.jit
+        def predict_in_region(x):  # captured under autocast: refused, runs eagerly
+            with tg.no_grad():
+                return model(x)
+
+        with tg.autocast("cpu", dtype=tg.float16):
+            with pytest.warns(tg.TracerWarning, match="autocast"):
+                predict_in_region(tg.ones(2, 4))
+            assert predict_in_region(tg.ones(2, 4)).dtype == tg.float16
+        assert [predict_in_region(tg.ones(2, 4)).dtype for _ in range(3)] == [tg.float32] * 3

@@ -20,6 +20,7 @@ import functools
 import threading
 
 from . import dtypes
+from .autograd import graph
 
 # PyTorch's default autocast dtype on the CPU (and HPU); tinygrad_bn has no bfloat16 (NumPy has
 # none), so this name stands for it and enabling autocast with it raises.
@@ -66,6 +67,8 @@ def set_state(device_type: str, enabled: bool, dtype) -> None:
         if was_casting != now_casting:
             with _casting_lock:
                 casting += 1 if now_casting else -1
+            if now_casting:  # jit plans captured without autocast must not replay under it:
+                graph._Structure.count += 1  # they capture again, which autocast refuses
 
 
 def _cast(value, dtype):
@@ -77,6 +80,14 @@ def _cast(value, dtype):
     return value if array.dtype == dtype else value.to(dtype)
 
 
+def _refuse_capture():
+    """A jit capture does not record the autocast state, so a replay could not follow a change
+    of it: a function that autocasts runs eagerly (the capture is told why)."""
+    if graph.tracer is not None:
+        graph.untraceable("an op autocast to another dtype (a replay would not follow a change "
+                          "of the autocast state)")
+
+
 def lower_precision(*values):
     """The arguments of a lower-precision op (matmul, linear, conv, ...): floating tensors that
     are not float64 cast to the autocast dtype when CPU autocast is on in this thread; a tuple
@@ -84,6 +95,7 @@ def lower_precision(*values):
     dtype = state.cpu_dtype
     if dtype is None:
         return values
+    _refuse_capture()
     return tuple(_cast(value, dtype) for value in values)
 
 
@@ -92,6 +104,7 @@ def full_precision(*values):
     CPU autocast is on in this thread (``float32_op`` for the ops it decorates)."""
     if state.cpu_dtype is None:
         return values
+    _refuse_capture()
     return tuple(_cast(value, dtypes.float32) for value in values)
 
 
@@ -107,6 +120,7 @@ class excluded:
 
 
 def _cast_arguments(args, kwargs, dtype):
+    _refuse_capture()
     return (tuple(_cast_nested(a, dtype) for a in args),
             {k: _cast_nested(v, dtype) for k, v in kwargs.items()})
 
