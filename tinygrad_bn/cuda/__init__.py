@@ -35,3 +35,8 @@ def synchronize(device=None) -> None:
 
 def empty_cache() -> None:
     """No GPU memory to release."""
+
+
+def is_bf16_supported(including_emulation: bool = True) -> bool:
+    """False: no CUDA device (nanoGPT asks this to pick its autocast dtype)."""
+    return False
