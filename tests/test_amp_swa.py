@@ -501,7 +501,8 @@ def test_bfloat16_autocast_raises_naming_the_dtype_unless_disabled():
             warnings.simplefilter("ignore", FutureWarning)
             tg.cpu.amp.autocast()
     with pytest.raises(RuntimeError, match=message):
-        tg.get_autocast_dtype("cpu")
+        tg.autocast("cpu", dtype=tg.bfloat16)
+    assert tg.get_autocast_dtype("cpu") is tg.bfloat16  # PyTorch's default, as a name
     with pytest.raises(RuntimeError, match=message):
         tg.set_autocast_enabled("cpu", True)
     with tg.autocast("cpu", enabled=False):  # a no-op region never raises

@@ -19,9 +19,16 @@ from .creation import (
 )
 from .device import backends, device, get_default_device, set_default_device
 from .dtypes import (
-    bool, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
+    bfloat16, bool, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
     set_default_dtype, uint8,
 )
+from .process_settings import (
+    are_deterministic_algorithms_enabled, get_deterministic_debug_mode,
+    get_float32_matmul_precision, get_num_threads, is_deterministic_algorithms_warn_only_enabled,
+    set_deterministic_debug_mode, set_float32_matmul_precision, set_num_threads,
+    use_deterministic_algorithms,
+)
+from .type_info import finfo, iinfo
 from .printing import Size, get_printoptions, printoptions, return_types, set_printoptions
 from .random import (
     Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state,
@@ -179,6 +186,15 @@ index_select = _out.with_out(Tensor.index_select, dtype=_out.SAME_SCALAR, overla
 unbind = Tensor.unbind
 narrow = Tensor.narrow
 is_floating_point = Tensor.is_floating_point
+is_complex = Tensor.is_complex
+conj = Tensor.conj
+conj_physical = Tensor.conj_physical
+conj_physical_ = Tensor.conj_physical_
+resolve_conj = Tensor.resolve_conj
+is_conj = Tensor.is_conj
+adjoint = Tensor.adjoint
+real = Tensor.real.fget
+imag = Tensor.imag.fget
 clamp_min = Tensor.clamp_min
 clamp_max = Tensor.clamp_max
 clip = Tensor.clip
@@ -305,3 +321,53 @@ xlogy_ = Tensor.xlogy_
 from .nn.functional_activations import (  # noqa: E402
     celu, celu_, hardshrink, prelu, rrelu, rrelu_, selu, selu_, threshold, threshold_,
 )
+
+# More elementwise functions and PyTorch's other names for existing ones
+# (tensor/elementwise.py, tensor/comparison.py, tensor/inplace_forms.py).
+from .tensor.elementwise import float_power as _float_power  # noqa: E402
+from .tensor import comparison as _comparison  # noqa: E402
+
+asinh = arcsinh = _out.with_out(Tensor.asinh, dtype=_out.CAST)
+acosh = arccosh = _out.with_out(Tensor.acosh, dtype=_out.CAST)
+atanh = arctanh = _out.with_out(Tensor.atanh, dtype=_out.CAST)
+asinh_ = arcsinh_ = Tensor.asinh_
+acosh_ = arccosh_ = Tensor.acosh_
+atanh_ = arctanh_ = Tensor.atanh_
+reciprocal = _out.with_out(Tensor.reciprocal, dtype=_out.CAST)
+reciprocal_ = Tensor.reciprocal_
+deg2rad = _out.with_out(Tensor.deg2rad, dtype=_out.CAST)
+rad2deg = _out.with_out(Tensor.rad2deg, dtype=_out.CAST)
+deg2rad_, rad2deg_ = Tensor.deg2rad_, Tensor.rad2deg_
+copysign = _out.with_out(Tensor.copysign, dtype=_out.CAST)
+fmax = _out.with_out(Tensor.fmax, dtype=_out.CAST)
+fmin = _out.with_out(Tensor.fmin, dtype=_out.CAST)
+nextafter = _out.with_out(Tensor.nextafter, dtype=_out.CAST)
+signbit = _out.with_out(Tensor.signbit, dtype=_out.ANY)
+sgn = _out.with_out(Tensor.sgn, dtype=_out.FOUND)
+fix = _out.with_out(Tensor.fix, dtype=_out.FOUND)
+fix_ = Tensor.fix_
+absolute = _out.with_out(Tensor.absolute, dtype=_out.FOUND)
+negative = _out.with_out(Tensor.negative, dtype=_out.FOUND)
+negative_ = Tensor.negative_
+positive = Tensor.positive
+multiply = _out.with_out(Tensor.multiply, dtype=_out.CAST)
+subtract = _out.with_out(Tensor.subtract, dtype=_out.CAST)
+greater = _out.with_out(Tensor.greater, dtype=_out.ANY)
+greater_equal = _out.with_out(Tensor.greater_equal, dtype=_out.ANY)
+less = _out.with_out(Tensor.less, dtype=_out.ANY)
+less_equal = _out.with_out(Tensor.less_equal, dtype=_out.ANY)
+not_equal = _out.with_out(Tensor.not_equal, dtype=_out.ANY)
+bitwise_and = _out.with_out(_comparison.bitwise_and, dtype=_out.CAST)
+bitwise_or = _out.with_out(_comparison.bitwise_or, dtype=_out.CAST)
+bitwise_xor = _out.with_out(_comparison.bitwise_xor, dtype=_out.CAST)
+bitwise_left_shift = _out.with_out(_comparison.bitwise_left_shift, dtype=_out.CAST)
+bitwise_right_shift = _out.with_out(_comparison.bitwise_right_shift, dtype=_out.CAST)
+bitwise_not = _out.with_out(Tensor.bitwise_not, dtype=_out.CAST)
+gcd = _out.with_out(Tensor.gcd, dtype=_out.CAST)
+lcm = _out.with_out(Tensor.lcm, dtype=_out.CAST)
+gcd_, lcm_ = Tensor.gcd_, Tensor.lcm_
+isposinf = _out.with_out(Tensor.isposinf, dtype=_out.ANY)
+isneginf = _out.with_out(Tensor.isneginf, dtype=_out.ANY)
+isreal = Tensor.isreal
+ravel = Tensor.ravel
+float_power = _out.with_out(_float_power, "float_power", dtype=_out.CAST)

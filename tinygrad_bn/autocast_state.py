@@ -22,9 +22,9 @@ import threading
 from . import dtypes
 from .autograd import graph
 
-# PyTorch's default autocast dtype on the CPU (and HPU); tinygrad_bn has no bfloat16 (NumPy has
-# none), so this name stands for it and enabling autocast with it raises.
-BFLOAT16 = "bfloat16"
+# PyTorch's default autocast dtype on the CPU (and HPU): the name exists (dtypes.bfloat16), but
+# NumPy has no such type, so enabling autocast with it raises.
+BFLOAT16 = dtypes.bfloat16
 DEFAULT_DTYPES = {"cpu": BFLOAT16, "hpu": BFLOAT16}  # every other device type: float16
 
 
@@ -50,7 +50,7 @@ _casting_lock = threading.Lock()
 
 
 def get_dtype(device_type: str):
-    """The autocast dtype of ``device_type`` in this thread (``BFLOAT16`` for the CPU's
+    """The autocast dtype of ``device_type`` in this thread (``bfloat16`` for the CPU's
     default)."""
     return state.dtype.get(device_type, DEFAULT_DTYPES.get(device_type, dtypes.float16))
 

@@ -90,7 +90,9 @@ def parse_to_arguments(args, dtype, device_arg):
     for arg in args:
         if is_device(arg):
             device_arg = arg
-        elif hasattr(arg, "dtype") and hasattr(arg, "shape"):  # a tensor: its dtype and device
+        elif not isinstance(arg, type) and hasattr(arg, "dtype") and hasattr(arg, "shape"):
+            # a tensor: its dtype and device (a NumPy scalar type such as np.float64 has the
+            # two attributes too, as descriptors of its class: it is a dtype)
             dtype = arg.dtype
         elif arg is not None:
             dtype = arg
@@ -115,10 +117,15 @@ def _false(*args, **kwargs):
 
 
 # torch.backends as far as scripts use it on a machine without a GPU (torch.cuda is the cuda
-# package).
+# package). The flags scripts set for GPUs (``torch.backends.cuda.matmul.allow_tf32 = True``),
+# with PyTorch's defaults; nothing here reads them.
 backends = types.SimpleNamespace(
     mps=types.SimpleNamespace(is_available=_false, is_built=_false),
-    cuda=types.SimpleNamespace(is_built=_false),
+    cuda=types.SimpleNamespace(
+        is_built=_false,
+        matmul=types.SimpleNamespace(allow_tf32=False,
+                                     allow_fp16_reduced_precision_reduction=True,
+                                     allow_bf16_reduced_precision_reduction=True)),
     cudnn=types.SimpleNamespace(is_available=_false, enabled=False, deterministic=False,
-                                benchmark=False),
+                                benchmark=False, allow_tf32=True),
 )

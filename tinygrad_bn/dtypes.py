@@ -36,6 +36,38 @@ int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 bool = np.dtype(np.bool_)  # noqa: A001 - the public name, as in PyTorch
 
+
+
+class DTypeNumPyLacks:
+    """A PyTorch dtype NumPy has no type for (``bfloat16``): the name exists, so that scripts
+    which list dtypes (``{"float16": torch.float16, "bfloat16": torch.bfloat16}``) run, and any
+    use of it as a dtype raises a ``TypeError`` naming it. NumPy reads a ``dtype`` attribute of
+    any object it is asked to turn into a dtype, so every ``np.dtype(...)`` in the package
+    raises that error."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    @property
+    def dtype(self):
+        raise TypeError(f"unsupported dtype {self.name}: tinygrad_bn tensors hold "
+                        f"{SUPPORTED_NAMES} (NumPy has no {self.name})")
+
+    is_floating_point = True
+    is_complex = False
+    is_signed = True
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def __reduce__(self) -> str:
+        return self.name  # pickles as the module attribute, one object per process
+
+
+bfloat16 = DTypeNumPyLacks("bfloat16")
+
 SUPPORTED = (float16, float32, float64, uint8, int8, int16, int32, int64, bool)
 FLOATING = (float16, float32, float64)
 

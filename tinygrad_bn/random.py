@@ -7,6 +7,8 @@ PyTorch. The streams are NumPy's PCG64, so the numbers differ from PyTorch's for
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -93,6 +95,23 @@ def get_rng_state() -> dict[str, Any]:
 def set_rng_state(state: dict[str, Any]) -> None:
     """Resume the default generator from a ``get_rng_state`` snapshot."""
     default_generator.set_state(state)
+
+
+@contextlib.contextmanager
+def fork_rng(devices: Any = None, enabled: bool = True, _caller: str = "fork_rng",
+             _devices_kw: str = "devices", device_type: str = "cuda") -> Iterator[None]:
+    """Draw from the default generator inside the ``with`` block without changing what is
+    drawn after it (PyTorch's ``torch.random.fork_rng``): its state is saved on entry and
+    restored on exit, also when the block raises. ``enabled=False`` saves nothing. There are no
+    accelerator generators to fork, so ``devices`` and ``device_type`` change nothing."""
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
 
 
 def numpy_generator(generator: Generator | None = None) -> np.random.Generator:

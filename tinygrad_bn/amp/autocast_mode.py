@@ -2,9 +2,9 @@
 functions that read and set its per-thread state (``is_autocast_enabled``,
 ``get_autocast_dtype``, ...). Which ops cast, and to what, is in tinygrad_bn/autocast_state.py.
 
-On the CPU PyTorch autocasts to bfloat16 unless told otherwise; tinygrad_bn has no bfloat16
-(NumPy has none), so an enabled CPU region must be given ``dtype=torch.float16``, and one with
-bfloat16 raises rather than compute in another dtype. ``autocast("cuda")`` warns and disables
+On the CPU PyTorch autocasts to bfloat16 unless told otherwise; tinygrad_bn's ``bfloat16`` is a
+name only (NumPy has no such type), so an enabled CPU region must be given
+``dtype=torch.float16``, and one with bfloat16 raises rather than compute in another dtype. ``autocast("cuda")`` warns and disables
 itself, as PyTorch does on a machine without CUDA.
 """
 
@@ -45,19 +45,12 @@ def is_autocast_enabled(device_type: str | None = None) -> bool:
         "cuda" if device_type is None else _device_type(device_type), False)
 
 
-def _dtype_name(dtype) -> str:
-    return "torch.bfloat16" if dtype is BFLOAT16 else f"torch.{dtypes.canonical(dtype)}"
-
-
 def get_autocast_dtype(device_type: str):
-    """The dtype autocast uses on ``device_type`` in this thread: float16 by default, but on the
-    CPU PyTorch's default is bfloat16, which tinygrad_bn does not have: asking for it then
-    raises ``RuntimeError`` (set ``dtype=torch.float16`` in ``autocast``, or call
-    ``set_autocast_dtype("cpu", torch.float16)``)."""
-    dtype = autocast_state.get_dtype(_device_type(device_type))
-    if dtype is BFLOAT16:
-        raise RuntimeError(_no_bfloat16(device_type))
-    return dtype
+    """The dtype autocast uses on ``device_type`` in this thread: float16, except on the CPU,
+    where PyTorch's default is ``bfloat16`` (a name only here: an autocast region enabled with
+    it raises; set ``dtype=torch.float16`` or call ``set_autocast_dtype("cpu",
+    torch.float16)``)."""
+    return autocast_state.get_dtype(_device_type(device_type))
 
 
 def set_autocast_enabled(device_type: str, enabled: bool) -> None:
@@ -73,7 +66,7 @@ def set_autocast_enabled(device_type: str, enabled: bool) -> None:
 def set_autocast_dtype(device_type: str, dtype) -> None:
     """Set the dtype autocast uses on ``device_type`` in this thread."""
     device_type = _device_type(device_type)
-    dtype = dtypes.canonical(dtype)
+    dtype = dtype if dtype is BFLOAT16 else dtypes.canonical(dtype)
     autocast_state.set_state(device_type, autocast_state.state.enabled.get(device_type, False),
                              dtype)
 
@@ -104,7 +97,7 @@ def _is_supported_dtype(dtype) -> bool:
         return True
     try:
         return dtypes.canonical(dtype) == dtypes.float16
-    except TypeError:
+    except (TypeError, ValueError):
         return False
 
 

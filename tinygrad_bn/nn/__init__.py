@@ -18,14 +18,14 @@ from .loss import (
     BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss, MSELoss, NLLLoss,
     SmoothL1Loss,
 )
-from .module import Module, Parameter
+from .module import Buffer, Module, Parameter
 from .normalization import BatchNorm1d, LayerNorm
 
 # In the order of PyTorch's torch.nn reference: parameters and containers, convolution and
 # pooling layers, activations, normalization, linear layers, dropout, sparse layers, losses,
 # utilities; then the submodules.
 __all__ = [
-    "Parameter", "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
+    "Parameter", "Buffer", "Module", "Sequential", "ModuleList", "ModuleDict", "ParameterList",
     "ParameterDict",
     "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
     "MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",

@@ -71,6 +71,31 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class _BufferMeta(type):
+    """``isinstance(t, Buffer)``: true for a tensor marked by ``Buffer(...)``, as PyTorch's."""
+
+    def __instancecheck__(cls, instance):
+        return isinstance(instance, Tensor) and getattr(instance, "_is_buffer", False) is True
+
+
+class Buffer(Tensor, metaclass=_BufferMeta):
+    """``nn.Buffer(data, persistent=True)``: a tensor that, assigned as a module attribute
+    (``self.running_mean = nn.Buffer(torch.zeros(3))``), is registered as a buffer, as
+    ``register_buffer(name, data, persistent)`` would. As PyTorch's, the object made is a plain
+    ``Tensor`` (``data.detach()`` with ``data``'s ``requires_grad``) marked by the attributes
+    ``persistent`` and ``_is_buffer``; ``isinstance(t, nn.Buffer)`` reads the mark."""
+
+    __slots__ = ()
+
+    def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Tensor:
+        if data is None:
+            data = Tensor(np.zeros(0, dtype=dtypes.get_default_dtype()))
+        buffer = data.detach().requires_grad_(data.requires_grad)
+        buffer.persistent = persistent
+        buffer._is_buffer = True
+        return buffer
+
+
 # Types of attribute values that are never a parameter, a module or a container of them:
 # ``_every_parameter`` passes over them with one test (most of a module's attributes: its
 # ``training`` flag, sizes, ``eps``, the set of non-persistent buffer names). On makemore's
@@ -221,9 +246,21 @@ class Module:
             _note_plain_container(self, name, value)
         if value is None or isinstance(value, (Tensor, Module)):
             graph._Structure.count += 1  # jit plans hold the tensors they were captured with
+            if value.__class__ is Tensor and getattr(value, "_is_buffer", False):  # nn.Buffer
+                self._buffer_name(name, value.persistent)
         elif name != "training":  # plans check the mode directly, and train() runs often
             graph._Settings.count += 1  # jit plans compare the settings they were captured with
         object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        """Delete an attribute; a buffer's name is forgotten with it, so assigning a tensor to
+        the name again makes a plain attribute, as in PyTorch."""
+        object.__delattr__(self, name)
+        graph._Structure.count += 1
+        buffers = self.__dict__.get("_buffer_names")
+        if buffers is not None and name in buffers:
+            buffers.remove(name)
+            self._non_persistent_buffers.discard(name)
 
     _holds = ()  # a container's own storage attributes, which it registers itself
     # Buffers a state dict may leave out: loading keeps their current value, as PyTorch's
@@ -348,11 +385,19 @@ class Module:
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                 "(torch Tensor or None required)"
             )
+        setattr(self, name, tensor)
+        self._buffer_name(name, persistent)  # after: an nn.Buffer's own flag does not count here
+
+    def _buffer_name(self, name, persistent):
+        """Note ``name`` as a buffer's, saved in ``state_dict`` if ``persistent``."""
+        if "_buffer_names" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
         if name not in self._buffer_names:
             self._buffer_names.append(name)
-        if not persistent:
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
             self._non_persistent_buffers.add(name)
-        setattr(self, name, tensor)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (a ``Parameter``, or None) under ``name``, the same as assigning the
@@ -462,14 +507,56 @@ class Module:
 
     # ------------------------------------------------------------------ state
 
+    # PyTorch's version of this class's state_dict layout, saved in ``state_dict()._metadata``
+    # (BatchNorm's is 2): what a load pre-hook reads to convert an older layout.
+    _version = 1
+
+    def _state_dict_hooks(self):
+        hooks = self.__dict__.get("_state_hooks")
+        if hooks is None:
+            hooks = self.__dict__["_state_hooks"] = StateDictHooks()
+        return hooks
+
+    def _register_state_dict_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata)`` runs after ``state_dict`` has
+        listed everything; it may edit the dict and the metadata in place or return a new dict
+        (PyTorch's private hook, which ``spectral_norm`` uses to save its version)."""
+        return RemovableHandle.append(self._state_dict_hooks().state_dict, hook)
+
+    def register_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata)`` runs after ``state_dict`` has
+        listed everything; it edits in place and returns None."""
+        return RemovableHandle.append(self._state_dict_hooks().state_dict_post, hook)
+
+    def _register_load_state_dict_pre_hook(self, hook: Callable[..., Any],
+                                           with_module: bool = False) -> RemovableHandle:
+        """``hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs)`` (with ``with_module``, the module first) runs in ``load_state_dict`` before
+        anything is checked or copied, on a copy of the given dict that it may edit (rename old
+        keys, as ``weight_norm``'s hook does); what it appends to ``missing_keys`` and
+        ``error_msgs`` is reported with the rest."""
+        if with_module:
+            hook = _WithModule(self, hook)
+        return RemovableHandle.append(self._state_dict_hooks().load_pre, hook)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)``: ``_register_load_state_dict_pre_hook`` with the module."""
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
+
     def state_dict(self, prefix: str = "") -> OrderedDict[str, Tensor]:
         """Every parameter and persistent buffer by dotted name, PyTorch's order: each module's
         own parameters, then its own buffers, then its submodules'. A module or tensor held
         under two names is listed under both, as in PyTorch (tied weights load either way).
-        Values share memory with the module (detached tensors)."""
+        Values share memory with the module (detached tensors). As PyTorch's, the dict carries
+        ``_metadata``: ``{module name: {"version": its class's _version}}``, which state-dict
+        hooks may add to; the hooks run once everything is listed, submodules' first."""
         state = OrderedDict()
+        state._metadata = metadata = OrderedDict()
+        hooked = []
         for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."),
                                                         remove_duplicate=False):
+            metadata[module_prefix] = local_metadata = {"version": module._version}
             names = module.__dict__.get("_non_persistent_buffers", set())
             members = list(module._members())
             for wanted in ("parameter", "buffer"):
@@ -477,6 +564,18 @@ class Module:
                     if kind == wanted and value is not None and name not in names:
                         key = f"{module_prefix}.{name}" if module_prefix else name
                         state[key] = value.detach()
+            if "_state_hooks" in module.__dict__:
+                hooked.append((module_prefix, module, local_metadata))
+        for module_prefix, module, local_metadata in reversed(hooked):
+            hooks = module.__dict__["_state_hooks"]
+            dotted = module_prefix + "." if module_prefix else ""
+            for hook in list(hooks.state_dict.values()):
+                result = hook(module, state, dotted, local_metadata)
+                if result is not None:
+                    state = result
+            for hook in list(hooks.state_dict_post.values()):
+                if hook(module, state, dotted, local_metadata) is not None:
+                    raise RuntimeError("state_dict post-hook must return None")
         return state
 
     def load_state_dict(self, state_dict: Mapping[str, Any],
@@ -488,24 +587,24 @@ class Module:
         are not numbers always raise, and with ``strict`` missing and unexpected keys raise too,
         all listed in one ``RuntimeError`` worded as PyTorch's, each naming its key. A buffer
         that may be left out (BatchNorm's ``num_batches_tracked``) keeps its value, as PyTorch
-        keeps it for a state dict without version metadata. Returns
-        ``(missing_keys, unexpected_keys)``.
+        keeps it for a state dict without version metadata. Load pre-hooks (parametrizations'
+        and ``spectral_norm``'s) first see a copy of ``state_dict``, parents before children.
+        Returns ``(missing_keys, unexpected_keys)``.
         """
+        state_dict, hook_missing, problems = _run_load_pre_hooks(self, state_dict)
         own = self.state_dict()
         optional = {f"{module_prefix}.{name}" if module_prefix else name
                     for module_prefix, module in self.named_modules()
                     for name in module._optional_state}
         missing = [key for key in own if key not in state_dict and key not in optional]
+        missing = hook_missing + [key for key in missing if key not in hook_missing]
         unexpected = [key for key in state_dict if key not in own]
-        problems = []
         if strict and unexpected:
-            problems.append(
-                "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ". "
-            )
+            problems.insert(0, "Unexpected key(s) in state_dict: "
+                            + ", ".join(f'"{k}"' for k in unexpected) + ". ")
         if strict and missing:
-            problems.insert(
-                0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ". "
-            )
+            problems.insert(0, "Missing key(s) in state_dict: "
+                            + ", ".join(f'"{k}"' for k in missing) + ". ")
         updates = []
         for key, target in own.items():
             if key not in state_dict:
@@ -672,6 +771,56 @@ def _warn_if_unregistered(module, name, value):
 # ---------------------------------------------------------------------- hooks
 
 
+class StateDictHooks:
+    """A module's ``state_dict`` and ``load_state_dict`` hooks, by kind, each an ordered dict
+    keyed by handle id (kept apart from ``ModuleHooks``, whose presence sends ``__call__`` down
+    its slower path)."""
+
+    def __init__(self):
+        self.state_dict, self.state_dict_post, self.load_pre = {}, {}, {}
+
+
+class _WithModule:
+    """A load pre-hook that takes the module first (``register_load_state_dict_pre_hook``)."""
+
+    def __init__(self, module, hook):
+        self.module, self.hook = weakref.ref(module), hook
+
+    def __call__(self, *args):
+        return self.hook(self.module(), *args)
+
+    def __getstate__(self):
+        """The module itself, so that a deep copy's hook takes the copied module (PyTorch's
+        ``_WrappedHook`` does the same)."""
+        return {"module": self.module(), "hook": self.hook}
+
+    def __setstate__(self, state):
+        self.module, self.hook = weakref.ref(state["module"]), state["hook"]
+
+
+def _run_load_pre_hooks(root, state_dict):
+    """``state_dict`` as the load pre-hooks of ``root``'s modules leave it (a copy, with its
+    ``_metadata``, when there are any), the keys they report missing, and their error
+    messages; each hook gets its module's dotted prefix and metadata, parents first, and
+    ``strict=True`` whatever ``strict`` is (PyTorch's ``load_state_dict`` passes True: missing
+    keys are always reported, and only raise with ``strict``)."""
+    hooked = [(name, module) for name, module in root.named_modules()
+              if "_state_hooks" in module.__dict__ and module.__dict__["_state_hooks"].load_pre]
+    missing, unexpected, errors = [], [], []
+    if not hooked:
+        return state_dict, missing, errors
+    metadata = getattr(state_dict, "_metadata", None)
+    state_dict = OrderedDict(state_dict)
+    if metadata is not None:
+        state_dict._metadata = metadata
+    for name, module in hooked:
+        local_metadata = {} if metadata is None else metadata.get(name, {})
+        for hook in list(module.__dict__["_state_hooks"].load_pre.values()):
+            hook(state_dict, name + "." if name else "", local_metadata, True, missing,
+                 unexpected, errors)
+    return state_dict, missing, errors
+
+
 class ModuleHooks:
     """A module's registered hooks, by kind, each an ordered dict keyed by handle id."""
 
@@ -694,6 +843,21 @@ class ModuleHooks:
         if always_call:
             self.always_called.add(handle.id)
         return handle
+
+
+def forward_pre_hooks(module):
+    """``module``'s forward pre-hooks, handle id -> hook, in calling order (PyTorch's
+    ``module._forward_pre_hooks``, which ``weight_norm``, ``spectral_norm`` and ``prune`` search
+    for their own hook); an empty dict when it has none."""
+    hooks = module.__dict__.get("_module_hooks")
+    return {} if hooks is None else hooks.forward_pre
+
+
+def remove_forward_pre_hook(module, key):
+    """Unregister the forward pre-hook ``key`` of ``module`` (what its handle's ``remove()``
+    does, for code that found the hook by searching ``forward_pre_hooks``)."""
+    graph._Structure.count += 1  # a jit plan captured with the hook must not replay
+    del module.__dict__["_module_hooks"].forward_pre[key]
 
 
 def _call_with_hooks(module, hooks, args, kwargs):

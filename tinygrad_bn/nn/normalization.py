@@ -27,6 +27,8 @@ class _NormBase(Module):
     ``running_mean`` (zeros), ``running_var`` (ones) and ``num_batches_tracked`` (an int64
     count), ``reset_running_stats`` and the repr."""
 
+    _version = 2  # PyTorch's state_dict layout version for these layers (in _metadata)
+
     # A state dict without num_batches_tracked (as written before PyTorch 0.4.1) keeps the
     # module's own count, as PyTorch's BatchNorm loads it.
     _optional_state = ("num_batches_tracked",)

@@ -1170,6 +1170,110 @@ class Cosh(Op):
         return (grad_output * np.sinh(a),)
 
 
+class Asinh(Op):
+    """``asinh(a) = log(a + sqrt(a**2 + 1))``. Gradient: ``grad_output * rsqrt(a**2 + 1)``
+    (PyTorch's formula)."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        return np.arcsinh(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        return (grad_output * (1 / np.sqrt(a * a + 1)),)
+
+
+class Acosh(Op):
+    """``acosh(a)`` (NaN below 1). Gradient: ``grad_output * rsqrt(a**2 - 1)`` (inf at 1)."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        with np.errstate(invalid="ignore"):
+            return np.arccosh(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad_output * (1 / np.sqrt(a * a - 1)),)
+
+
+class Atanh(Op):
+    """``atanh(a)`` (+-inf at +-1, NaN beyond). Gradient: ``grad_output / (1 - a**2)``."""
+
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = (a,)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.arctanh(a)
+
+    def backward(self, grad_output):
+        (a,) = self.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (grad_output * (1 / (1 - a * a)),)
+
+
+class Copysign(Op):
+    """``|a|`` with the sign of ``b`` (including the sign of a zero or NaN ``b``), floating.
+    Gradients (PyTorch's): ``grad_output * out / a`` for ``a`` (0 where ``a`` is 0), zeros
+    for ``b``."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        out = np.copysign(a, b)
+        self.saved = (a, out)
+        return out
+
+    def backward(self, grad_output):
+        a, out = self.saved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(a == 0, np.zeros((), out.dtype), out / a)
+        return grad_output * ratio, np.zeros_like(grad_output)
+
+
+class NextAfter(Op):
+    """``nextafter(a, b)``: the next floating value after ``a`` toward ``b``. Gradients
+    (PyTorch's): ``grad_output`` to ``a``, as if the step were not there, and zeros to
+    ``b``."""
+
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return np.nextafter(a, b)
+
+    def backward(self, grad_output):
+        return grad_output, np.zeros_like(grad_output)
+
+
+class NanIgnoringExtremum(Op):
+    """``fmax``/``fmin``: the larger (smaller) of ``a`` and ``b``, where a NaN loses to a number
+    (NaN only when both are). Gradients (PyTorch's): to ``a`` where ``a >= b`` (``<=`` for
+    ``fmin``) or ``b`` is NaN, to ``b`` everywhere else."""
+
+    __slots__ = ("smallest",)
+    arguments = ("smallest",)
+
+    def __init__(self, smallest):
+        self.smallest = smallest
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return np.fmin(a, b) if self.smallest else np.fmax(a, b)
+
+    def backward(self, grad_output):
+        a, b = self.saved
+        with np.errstate(invalid="ignore"):
+            to_a = (a <= b) if self.smallest else (a >= b)
+        to_a |= np.isnan(b)
+        zero = np.zeros((), grad_output.dtype)
+        return np.where(to_a, grad_output, zero), np.where(to_a, zero, grad_output)
+
+
 class Atan2(Op):
     """``atan2(a, b)``: the angle of the point ``(b, a)``, in ``(-pi, pi]``.
 

@@ -62,6 +62,14 @@ class ArithmeticMethods:
                 other = other * alpha
         return Sub.apply(*_subtraction_operands(self, other))
 
+    def subtract(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
+        """``sub``: ``self - alpha * other``."""
+        return self.sub(other, alpha=alpha)
+
+    def multiply(self, other: Tensor | Number) -> Tensor:
+        """``mul``: ``self * other``."""
+        return self.mul(other)
+
     def mul(self, other: Tensor | Number) -> Tensor:
         """``self * other``, elementwise; the shapes broadcast and the dtypes promote as in PyTorch
         (``other`` may be a Python number; with a float16 ``self`` it is taken in float32 and

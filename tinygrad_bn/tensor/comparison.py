@@ -74,6 +74,87 @@ class ComparisonMethods:
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__
 
+    def __lshift__(self, other):
+        return self._shift(other, "lshift", left=True)
+
+    def __rshift__(self, other):
+        return self._shift(other, "rshift", left=False)
+
+    def __rlshift__(self, other):
+        return self._shift(other, "lshift", left=True, reflected=True)
+
+    def __rrshift__(self, other):
+        return self._shift(other, "rshift", left=False, reflected=True)
+
+    def _shift(self, other, kernel, left, reflected=False):
+        """``<<``/``>>`` on integer tensors as PyTorch's shifts: a shift by a negative count or
+        by the width of the dtype or more gives 0 (``>>`` of a negative number: -1); a left
+        shift wraps around in two's complement."""
+        a, b = _operands(self, other, reflected=reflected)
+        if a._array.dtype.kind not in "iu":
+            raise dtypes.not_implemented(f"{kernel}_cpu", a._array.dtype)
+        return Derived.apply(a, b, function=_left_shift if left else _right_shift)
+
+    def bitwise_and(self, other: Tensor | Number) -> Tensor:
+        """``self & other`` on bool or integer tensors."""
+        return self & other
+
+    def bitwise_or(self, other: Tensor | Number) -> Tensor:
+        """``self | other`` on bool or integer tensors."""
+        return self | other
+
+    def bitwise_xor(self, other: Tensor | Number) -> Tensor:
+        """``self ^ other`` on bool or integer tensors."""
+        return self ^ other
+
+    def bitwise_not(self) -> Tensor:
+        """``~self``: each bit flipped (a bool tensor: logical not)."""
+        if self._array.dtype.kind not in "biu":
+            raise dtypes.not_implemented("bitwise_not_cpu", self._array.dtype)
+        return ~self
+
+    def bitwise_left_shift(self, other: Tensor | Number) -> Tensor:
+        """``self << other`` (see ``__lshift__``)."""
+        return self << other
+
+    def bitwise_right_shift(self, other: Tensor | Number) -> Tensor:
+        """``self >> other`` (see ``__rshift__``)."""
+        return self >> other
+
+    def gcd(self, other: Tensor) -> Tensor:
+        """The greatest common divisor of each pair (non-negative), integer tensors only."""
+        return self._integer_pairwise(other, np.gcd, "gcd")
+
+    def lcm(self, other: Tensor) -> Tensor:
+        """The least common multiple of each pair (non-negative), integer tensors only."""
+        return self._integer_pairwise(other, np.lcm, "lcm")
+
+    def _integer_pairwise(self, other, function, name):
+        a, b = _operands(self, _tensor_argument(other, name, "other", 2))
+        if a._array.dtype.kind not in "iu":
+            raise dtypes.not_implemented(f"{name}_cpu", a._array.dtype)
+        return Derived.apply(a, b, function=function)
+
+    def greater(self, other: Tensor | Number) -> Tensor:
+        """``gt``."""
+        return self.gt(other)
+
+    def greater_equal(self, other: Tensor | Number) -> Tensor:
+        """``ge``."""
+        return self.ge(other)
+
+    def less(self, other: Tensor | Number) -> Tensor:
+        """``lt``."""
+        return self.lt(other)
+
+    def less_equal(self, other: Tensor | Number) -> Tensor:
+        """``le``."""
+        return self.le(other)
+
+    def not_equal(self, other: Tensor | Number) -> Tensor:
+        """``ne``."""
+        return self.ne(other)
+
     def logical_not(self) -> Tensor:
         """Whether each element is zero, as a bool tensor (for any dtype)."""
         return Derived.apply(self, function=np.logical_not)
@@ -116,6 +197,18 @@ class ComparisonMethods:
         """A bool tensor of the same shape, True where the value is neither inf nor nan. Not
         differentiable (outside the graph), as in PyTorch."""
         return Derived.apply(self, function=np.isfinite)
+
+    def isposinf(self) -> Tensor:
+        """A bool tensor, True where the value is ``+inf``."""
+        return Derived.apply(self, function=np.isposinf)
+
+    def isneginf(self) -> Tensor:
+        """A bool tensor, True where the value is ``-inf``."""
+        return Derived.apply(self, function=np.isneginf)
+
+    def isreal(self) -> Tensor:
+        """A bool tensor, True everywhere: every value of a real tensor is real."""
+        return Derived.apply(self, function=np.isreal)
 
     def isclose(self, other: Tensor | Number, rtol: _float = 1e-05, atol: _float = 1e-08,
                 equal_nan: _bool = False) -> Tensor:
@@ -187,3 +280,59 @@ def where(condition: Tensor | Any, input: Tensor | Number, other: Tensor | Numbe
             f"{shapes[2]} do not broadcast"
         ) from None
     return Where.apply(condition, input, other)
+
+
+def _left_shift(a, counts):
+    """``a << counts`` with PyTorch's rule for counts outside ``[0, bits)``: 0."""
+    bits = a.dtype.itemsize * 8
+    inside = (counts >= 0) & (counts < bits)
+    shifted = np.left_shift(a, np.where(inside, counts, 0).astype(a.dtype, copy=False))
+    return np.where(inside, shifted, np.zeros((), a.dtype))
+
+
+def _right_shift(a, counts):
+    """``a >> counts`` (arithmetic) with PyTorch's rule for counts outside ``[0, bits)``: the
+    sign, -1 for a negative ``a`` and 0 otherwise."""
+    bits = a.dtype.itemsize * 8
+    inside = (counts >= 0) & (counts < bits)
+    shifted = np.right_shift(a, np.where(inside, counts, 0).astype(a.dtype, copy=False))
+    return np.where(inside, shifted, np.where(a < 0, -1, 0).astype(a.dtype, copy=False))
+
+
+def bitwise_and(input: Tensor | Number, other: Tensor | Number) -> Tensor:
+    """``input & other``; ``input`` may be a number when ``other`` is a tensor."""
+    return _bitwise_function("bitwise_and", input, other, "__and__", "__rand__")
+
+
+def bitwise_or(input: Tensor | Number, other: Tensor | Number) -> Tensor:
+    """``input | other``; ``input`` may be a number when ``other`` is a tensor."""
+    return _bitwise_function("bitwise_or", input, other, "__or__", "__ror__")
+
+
+def bitwise_xor(input: Tensor | Number, other: Tensor | Number) -> Tensor:
+    """``input ^ other``; ``input`` may be a number when ``other`` is a tensor."""
+    return _bitwise_function("bitwise_xor", input, other, "__xor__", "__rxor__")
+
+
+def bitwise_left_shift(input: Tensor | Number, other: Tensor | Number) -> Tensor:
+    """``input << other``; ``input`` may be a number when ``other`` is a tensor."""
+    return _bitwise_function("bitwise_left_shift", input, other, "__lshift__", "__rlshift__")
+
+
+def bitwise_right_shift(input: Tensor | Number, other: Tensor | Number) -> Tensor:
+    """``input >> other``; ``input`` may be a number when ``other`` is a tensor."""
+    return _bitwise_function("bitwise_right_shift", input, other, "__rshift__", "__rrshift__")
+
+
+def _bitwise_function(name, input, other, method, reflected):
+    """The module-level form of a bitwise op: PyTorch's overloads (tensor, tensor),
+    (number, tensor) and (tensor, number); two numbers raise its TypeError."""
+    if isinstance(input, Tensor):
+        return getattr(input, method)(other)
+    if isinstance(other, Tensor):
+        return getattr(other, reflected)(input)
+    raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                    f"({type(input).__name__}, {type(other).__name__}), but expected one of:\n"
+                    f" * (Tensor input, Tensor other, *, Tensor out = None)\n"
+                    f" * (Number self, Tensor other)\n"
+                    f" * (Tensor input, Number other, *, Tensor out = None)")

@@ -137,6 +137,20 @@ class ConversionMethods:
         float16."""
         return self.to(dtypes.float16)
 
+    def bfloat16(self) -> Tensor:
+        """``self.to(tinygrad_bn.bfloat16)``: refused with a ``TypeError``, NumPy has no
+        bfloat16 (see ``dtypes.bfloat16``)."""
+        return self.to(dtypes.bfloat16)
+
+    def pin_memory(self, device: Any = None) -> Tensor:
+        """Page-locked memory is for copies to a GPU: with none, PyTorch refuses, and so does
+        tinygrad_bn, with PyTorch's error (``DataLoader(pin_memory=True)`` warns instead)."""
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+
+    def is_pinned(self, device: Any = None) -> _bool:
+        """Always False: tensors live in ordinary memory."""
+        return False
+
     def bool(self) -> Tensor:
         """``self.to(tinygrad_bn.bool)``: nonzero becomes True. Returns this tensor if it is
         already bool."""

@@ -354,6 +354,43 @@ class Tensor:
         """Whether the dtype is float16, float32 or float64."""
         return dtypes.is_floating(self._array.dtype)
 
+    # Complex numbers: tinygrad_bn's dtypes are all real, and these are what PyTorch's give for
+    # a real tensor, so that code written for both kinds runs on real ones.
+
+    def is_complex(self) -> _bool:
+        """Always False: no tinygrad_bn dtype is complex."""
+        return False
+
+    def conj(self) -> Tensor:
+        """The complex conjugate: a real tensor is its own, returned itself (as PyTorch)."""
+        return self
+
+    def resolve_conj(self) -> Tensor:
+        """This tensor itself (no conjugation is ever pending on a real tensor)."""
+        return self
+
+    def conj_physical(self) -> Tensor:
+        """This tensor itself, as ``conj``."""
+        return self
+
+    def conj_physical_(self) -> Tensor:
+        """Conjugate in place: nothing to write for a real tensor, which is returned."""
+        return self
+
+    def is_conj(self) -> _bool:
+        """Always False: no conjugation is pending on a real tensor."""
+        return False
+
+    @property
+    def real(self) -> Tensor:
+        """The real part: a real tensor itself (as PyTorch)."""
+        return self
+
+    @property
+    def imag(self) -> Tensor:
+        """The imaginary part: refused for real tensors, with PyTorch's error."""
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
 
 def _empty_strides(shape, dim):
     """PyTorch's strides of a freshly made empty tensor of ``shape`` (``computeStrides``: the

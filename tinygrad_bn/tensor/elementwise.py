@@ -18,6 +18,9 @@ from ..ops import (
     Floor, Hypot, Log, Log1p, Log2, Log10, LogAddExp, Logit, Maximum, Minimum, ReLU, Round, Rsqrt,
     Sigmoid, Sign, Sin, Sinh, Sqrt, Tan, Tanh, Trunc, XLogY,
 )
+from ..ops.elementwise import (
+    Acosh, Asinh, Atanh, Copysign, NanIgnoringExtremum, NextAfter, Reciprocal,
+)
 from .arguments import _operands, _tensor_argument, constant_tensor, in_opmath
 from .comparison import where
 from .core import Tensor
@@ -130,6 +133,98 @@ class ElementwiseMethods:
         """Hyperbolic cosine, elementwise, same shape; integer and bool inputs give the default
         float dtype, as in PyTorch."""
         return Cosh.apply(self._floating())
+
+    def asinh(self) -> Tensor:
+        """The inverse hyperbolic sine, elementwise; integer and bool inputs give the default
+        float dtype."""
+        return Asinh.apply(self._floating())
+
+    def acosh(self) -> Tensor:
+        """The inverse hyperbolic cosine (NaN below 1), elementwise."""
+        return Acosh.apply(self._floating())
+
+    def atanh(self) -> Tensor:
+        """The inverse hyperbolic tangent (+-inf at +-1, NaN beyond), elementwise."""
+        return Atanh.apply(self._floating())
+
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def reciprocal(self) -> Tensor:
+        """``1 / self``, elementwise; integer and bool inputs give the default float dtype
+        (``1 / 0`` is inf). The gradient is ``-grad * out**2``."""
+        return Reciprocal.apply(self._floating())
+
+    def deg2rad(self) -> Tensor:
+        """Degrees to radians: ``self * (pi / 180)`` (PyTorch's product, the constant rounded
+        to the tensor's dtype); integer and bool inputs give the default float dtype."""
+        return self._floating() * (math.pi / 180.0)
+
+    def rad2deg(self) -> Tensor:
+        """Radians to degrees: ``self * (180 / pi)``."""
+        return self._floating() * (180.0 / math.pi)
+
+    def copysign(self, other: Tensor | Number) -> Tensor:
+        """``|self|`` with the sign of ``other`` (a zero or NaN ``other`` counts by its sign
+        bit), elementwise with broadcasting; always floating. Gradient to ``self`` only."""
+        a, b = _operands(self, other)
+        return Copysign.apply(a._floating(), b._floating())
+
+    def fmax(self, other: Tensor) -> Tensor:
+        """The larger of each pair, where a NaN loses to a number (``maximum`` propagates NaN;
+        ``fmax`` gives NaN only when both are), with broadcasting and promotion."""
+        return self._nan_ignoring(other, "fmax", smallest=False)
+
+    def fmin(self, other: Tensor) -> Tensor:
+        """The smaller of each pair, where a NaN loses to a number (see ``fmax``)."""
+        return self._nan_ignoring(other, "fmin", smallest=True)
+
+    def _nan_ignoring(self, other, name, smallest):
+        a, b = _operands(self, _tensor_argument(other, name, "other", 2))
+        return NanIgnoringExtremum.apply(a, b, smallest=smallest)
+
+    def float_power(self, exponent: Tensor | Number) -> Tensor:
+        """``self ** exponent`` computed in float64 whatever the dtypes (PyTorch's
+        ``float_power``); differentiable as ``pow``."""
+        if isinstance(exponent, Tensor):
+            exponent = exponent.to(dtypes.float64)
+        elif isinstance(exponent, bool):
+            exponent = int(exponent)
+        return self.to(dtypes.float64).pow(exponent)
+
+    def nextafter(self, other: Tensor) -> Tensor:
+        """The next floating value after ``self`` toward ``other``, elementwise; floating
+        tensors only. Its gradient passes to ``self`` unchanged, as PyTorch's."""
+        a, b = _operands(self, _tensor_argument(other, "nextafter", "other", 2))
+        if not dtypes.is_floating(a._array.dtype):
+            raise dtypes.not_implemented("nextafter_cpu", a._array.dtype)
+        return NextAfter.apply(a, b)
+
+    def signbit(self) -> Tensor:
+        """Whether each element's sign bit is set (True for -0.0 and negative numbers), as a
+        bool tensor."""
+        return Derived.apply(self, function=np.signbit)
+
+    def sgn(self) -> Tensor:
+        """``sign`` (for real tensors PyTorch's ``sgn`` is ``sign``)."""
+        return self.sign()
+
+    def fix(self) -> Tensor:
+        """``trunc``: round toward zero."""
+        return self.trunc()
+
+    def absolute(self) -> Tensor:
+        """``abs``."""
+        return self.abs()
+
+    def negative(self) -> Tensor:
+        """``neg``: ``-self``."""
+        return self.neg()
+
+    def positive(self) -> Tensor:
+        """This tensor itself (``+self``); a bool tensor is refused, as in PyTorch."""
+        if self._array.dtype is dtypes.bool:
+            raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+        return self
 
     def atan2(self, other: Tensor) -> Tensor:
         """The angle of the point ``(other, self)`` from the positive x axis, in ``(-pi, pi]``,
@@ -325,3 +420,13 @@ def _sinc(x):
     zero = x == 0
     product = where(zero, 1, x) * math.pi
     return where(zero, 1, product.sin() / product)
+
+
+def float_power(input: Tensor | Number, exponent: Tensor | Number) -> Tensor:
+    """``input ** exponent`` in float64 (``Tensor.float_power``); either may be a number."""
+    if not isinstance(input, Tensor):
+        if not isinstance(exponent, Tensor):
+            raise TypeError(f"float_power() received an invalid combination of arguments - got "
+                            f"({type(input).__name__}, {type(exponent).__name__})")
+        input = constant_tensor(np.asarray(input, dtype=dtypes.float64), input)
+    return input.float_power(exponent)

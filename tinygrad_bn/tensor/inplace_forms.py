@@ -66,6 +66,48 @@ class InPlaceFormsMethods:
         """In-place ``cosh``."""
         return self._write(Tensor.cosh)
 
+    def asinh_(self) -> Tensor:
+        """In-place ``asinh``; ``arcsinh_`` is the same method."""
+        return self._write(Tensor.asinh)
+
+    def acosh_(self) -> Tensor:
+        """In-place ``acosh``; ``arccosh_`` is the same method."""
+        return self._write(Tensor.acosh)
+
+    def atanh_(self) -> Tensor:
+        """In-place ``atanh``; ``arctanh_`` is the same method."""
+        return self._write(Tensor.atanh)
+
+    arcsinh_, arccosh_, arctanh_ = asinh_, acosh_, atanh_
+
+    def reciprocal_(self) -> Tensor:
+        """In-place ``reciprocal``: ``1 / self`` (an integer tensor refuses the float result)."""
+        return self._write(Tensor.reciprocal)
+
+    def deg2rad_(self) -> Tensor:
+        """In-place ``deg2rad``."""
+        return self._write(Tensor.deg2rad)
+
+    def rad2deg_(self) -> Tensor:
+        """In-place ``rad2deg``."""
+        return self._write(Tensor.rad2deg)
+
+    def sgn_(self) -> Tensor:
+        """In-place ``sgn`` (``sign``)."""
+        return self._write(Tensor.sign)
+
+    def fix_(self) -> Tensor:
+        """In-place ``fix`` (``trunc``)."""
+        return self._write(Tensor.trunc)
+
+    def absolute_(self) -> Tensor:
+        """In-place ``absolute`` (``abs``)."""
+        return self.abs_()
+
+    def negative_(self) -> Tensor:
+        """In-place ``negative`` (``neg``)."""
+        return self.neg_()
+
     def expm1_(self) -> Tensor:
         """In-place ``expm1``: ``exp(x) - 1``."""
         return self._write(Tensor.expm1)
@@ -136,6 +178,66 @@ class InPlaceFormsMethods:
         """In-place ``hypot``: ``sqrt(self**2 + other**2)``."""
         return self._write(Tensor.hypot, other)
 
+    def copysign_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``copysign``: ``|self|`` with the sign of ``other``."""
+        return self._write(Tensor.copysign, other)
+
+    def float_power_(self, exponent: Tensor | Number) -> Tensor:
+        """In-place ``float_power``: only a float64 tensor can hold its result, as in
+        PyTorch."""
+        if self._array.dtype is not dtypes.float64:
+            raise RuntimeError(f"the base given to float_power_ has dtype "
+                               f"{dtypes.scalar_type_name(self._array.dtype)} but the "
+                               f"operation's result requires dtype Double")
+        return self._write(Tensor.float_power, exponent)
+
+    def nextafter_(self, other: Tensor) -> Tensor:
+        """In-place ``nextafter``."""
+        return self._write(Tensor.nextafter, other)
+
+    def multiply_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``multiply`` (``mul``)."""
+        return self.mul_(other)
+
+    def subtract_(self, other: Tensor | Number, *, alpha: Number = 1) -> Tensor:
+        """In-place ``subtract`` (``sub``)."""
+        return self.sub_(other, alpha=alpha)
+
+    def bitwise_and_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``bitwise_and`` (``self &= other``)."""
+        return self._write(Tensor.bitwise_and, other)
+
+    def bitwise_or_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``bitwise_or`` (``self |= other``)."""
+        return self._write(Tensor.bitwise_or, other)
+
+    def bitwise_xor_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``bitwise_xor`` (``self ^= other``)."""
+        return self._write(Tensor.bitwise_xor, other)
+
+    def bitwise_not_(self) -> Tensor:
+        """In-place ``bitwise_not``."""
+        return self._write(Tensor.bitwise_not)
+
+    def bitwise_left_shift_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``bitwise_left_shift`` (``self <<= other``)."""
+        return self._write(Tensor.bitwise_left_shift, other)
+
+    def bitwise_right_shift_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``bitwise_right_shift`` (``self >>= other``)."""
+        return self._write(Tensor.bitwise_right_shift, other)
+
+    __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
+    __ilshift__, __irshift__ = bitwise_left_shift_, bitwise_right_shift_
+
+    def gcd_(self, other: Tensor) -> Tensor:
+        """In-place ``gcd``."""
+        return self._write(Tensor.gcd, other)
+
+    def lcm_(self, other: Tensor) -> Tensor:
+        """In-place ``lcm``."""
+        return self._write(Tensor.lcm, other)
+
     def fmod_(self, other: Tensor | Number) -> Tensor:
         """In-place ``fmod``: the remainder with the sign of ``self``."""
         return self._write(Tensor.fmod, other)
@@ -198,6 +300,26 @@ class InPlaceFormsMethods:
     def ge_(self, other: Tensor | Number) -> Tensor:
         """In place: 1 where ``self >= other``, else 0, in this tensor's dtype (zero gradient)."""
         return self._write(_truth, Tensor.ge, other)
+
+    def greater_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``greater`` (``gt_``)."""
+        return self.gt_(other)
+
+    def greater_equal_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``greater_equal`` (``ge_``)."""
+        return self.ge_(other)
+
+    def less_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``less`` (``lt_``)."""
+        return self.lt_(other)
+
+    def less_equal_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``less_equal`` (``le_``)."""
+        return self.le_(other)
+
+    def not_equal_(self, other: Tensor | Number) -> Tensor:
+        """In-place ``not_equal`` (``ne_``)."""
+        return self.ne_(other)
 
     def logical_not_(self) -> Tensor:
         """In place: 1 where ``self`` is zero, else 0, in this tensor's dtype (zero gradient)."""

@@ -114,6 +114,11 @@ class ShapeMethods:
         """``self.reshape(other.shape)``: a view when the layout allows, else a copy."""
         return self.reshape(other.shape)
 
+    def ravel(self) -> Tensor:
+        """The values as one dimension: a view when the layout allows, else a copy
+        (``reshape(-1)``)."""
+        return self.reshape(-1)
+
     def flatten(self, start_dim: _int = 0, end_dim: _int = -1) -> Tensor:
         """Merge dims ``start_dim`` to ``end_dim`` (inclusive) into one."""
         start, end = normalize_dim(start_dim, self.ndim), normalize_dim(end_dim, self.ndim)
@@ -468,6 +473,20 @@ class ShapeMethods:
     def mH(self) -> Tensor:
         """``mT``: the conjugate transpose of real matrices is their transpose."""
         return self._matrix_transpose("mH")
+
+    @property
+    def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
+        """The conjugate transpose of a matrix (2-D only): for real values its transpose, a
+        view."""
+        if self.ndim != 2:
+            hint = " For batches of matrices, consider using tensor.mH" if self.ndim > 2 else ""
+            raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                               f"{self.ndim}-D tensor.{hint}")
+        return self.transpose(-2, -1)
+
+    def adjoint(self) -> Tensor:
+        """``mH`` as a method (PyTorch's ``Tensor.adjoint``)."""
+        return self._matrix_transpose("adjoint()")
 
     def _matrix_transpose(self, name):
         if self.ndim < 2:
