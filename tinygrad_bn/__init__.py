@@ -18,7 +18,7 @@ from .creation import (
     linspace,
     ones, ones_like, rand, randint, randn, randperm, tensor, zeros, zeros_like,
 )
-from .device import backends, cuda, device, get_default_device, set_default_device
+from .device import backends, device, get_default_device, set_default_device
 from .dtypes import (
     bfloat16, bool, float16, float32, float64, get_default_dtype, int8, int16, int32, int64,
     set_default_dtype, uint8,
@@ -62,6 +62,12 @@ from .tensor.decompositions import (  # noqa: E402 - torch.inverse, torch.det, .
     triangular_solve,
 )
 from . import func  # noqa: E402
+from . import amp, cpu, cuda, testing  # noqa: E402
+from .amp.autocast_mode import (  # noqa: E402
+    autocast, clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
+    get_autocast_gpu_dtype, is_autocast_cache_enabled, is_autocast_cpu_enabled,
+    is_autocast_enabled, set_autocast_cache_enabled, set_autocast_dtype, set_autocast_enabled,
+)
 
 half = float16
 float = float32

@@ -116,18 +116,9 @@ def _false(*args, **kwargs):
     return False
 
 
-def _nothing(*args, **kwargs):
-    return None
-
-
-# torch.cuda and torch.backends as far as scripts use them on a machine without a GPU.
-cuda = types.SimpleNamespace(
-    is_available=_false, device_count=lambda: 0, manual_seed=_nothing, manual_seed_all=_nothing,
-    synchronize=_nothing, empty_cache=_nothing, is_initialized=_false,
-    is_bf16_supported=_false,
-)
-# The flags scripts set for GPUs (``torch.backends.cuda.matmul.allow_tf32 = True``), with
-# PyTorch's defaults; nothing here reads them.
+# torch.backends as far as scripts use it on a machine without a GPU (torch.cuda is the cuda
+# package). The flags scripts set for GPUs (``torch.backends.cuda.matmul.allow_tf32 = True``),
+# with PyTorch's defaults; nothing here reads them.
 backends = types.SimpleNamespace(
     mps=types.SimpleNamespace(is_available=_false, is_built=_false),
     cuda=types.SimpleNamespace(

@@ -53,8 +53,9 @@ class _Writes:
 
 
 class _Structure:
-    """How many times a module had a parameter, buffer, submodule or hook assigned, or a tensor
-    a hook registered: a jit plan notes the count and captures again once it has moved."""
+    """How many times a module had a parameter, buffer, submodule or hook assigned, a tensor
+    a hook registered, or CPU autocast started casting: a jit plan notes the count and captures
+    again once it has moved."""
 
     count = 0
 

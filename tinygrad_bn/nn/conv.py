@@ -10,7 +10,7 @@ from typing import Union
 
 import numpy as np
 
-from .. import dtypes
+from .. import autocast_state, dtypes
 from ..device import DeviceLike, check_device
 from ..dtypes import DTypeLike
 from ..autograd.graph import tensor_type_name
@@ -72,6 +72,8 @@ def _convolution(name, dims, input, weight, bias, stride, padding, dilation, gro
     if bias is not None and not isinstance(bias, Tensor):
         raise TypeError(f"{name}(): argument 'bias' (position 3) must be Tensor, not "
                         f"{qualified_type_name(bias)}")
+    if autocast_state.casting:  # CPU autocast: PyTorch's lower-precision list
+        input, weight, bias = autocast_state.lower_precision(input, weight, bias)
     for position, (argument, value) in enumerate(
             (("stride", stride), ("padding", padding), ("dilation", dilation)), 4):
         if argument == "padding" and isinstance(value, str):
@@ -259,6 +261,8 @@ def _convolution_transpose(name, dims, input, weight, bias, stride, padding, out
         if not isinstance(value, Tensor):
             raise TypeError(f"{name}(): argument '{argument}' (position {position}) must be "
                             f"Tensor, not {qualified_type_name(value)}")
+    if autocast_state.casting:  # CPU autocast: PyTorch's lower-precision list
+        input, weight, bias = autocast_state.lower_precision(input, weight, bias)
     for argument, value in (("stride", stride), ("padding", padding),
                             ("output_padding", output_padding), ("dilation", dilation)):
         if not _ints(value):

@@ -16,7 +16,8 @@ import warnings
 
 import numpy as np
 
-from .. import dtypes
+from .. import autocast_state, dtypes
+from ..autocast_state import float32_op
 from ..autograd import graph, no_grad
 from ..dtypes import DTypeLike
 from ..ops import GELU, BatchNorm, CrossEntropy, Derived, Embedding, LayerNorm, Linear, XLogY
@@ -71,6 +72,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     if not isinstance(input, Tensor):
         raise TypeError(f"linear(): argument 'input' (position 1) must be Tensor, not "
                         f"{qualified_type_name(input)}")
+    if autocast_state.casting:  # CPU autocast: PyTorch's lower-precision list
+        input, weight, bias = autocast_state.lower_precision(input, weight, bias)
     out_features, in_features = weight._array.shape
     if input._array.dtype != weight._array.dtype:  # PyTorch's mm (no bias) or addmm wording
         if bias is None:
@@ -570,6 +573,11 @@ def layer_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None
         )
     dtype = input._array.dtype
     _floating_only(input, "LayerNormKernelImpl")
+    if (dtype == dtypes.float16 and any(p is not None for p in (weight, bias))
+            and all(p is None or p._array.dtype == dtypes.float32 for p in (weight, bias))):
+        # PyTorch's mixed-type CPU kernel (what autocast hands a float32 LayerNorm after a
+        # float16 matmul): computed in float32, returned in float16
+        return layer_norm(input.float(), normalized_shape, weight, bias, eps, fused).half()
     if (fused and input._array.size and dtypes.is_floating(dtype)
             and all(p is None or (p._array.dtype == dtype and p._array.shape == normalized_shape)
                     for p in (weight, bias))):
@@ -687,6 +695,7 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True,
 # ---------------------------------------------------------------------- losses
 
 
+@float32_op
 def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                   ignore_index: int = -100, reduction: str = "mean", label_smoothing: float = 0.0,
                   fused: bool = True) -> Tensor:
@@ -846,6 +855,7 @@ def _picked(log_p, labels, valid):
     return where(valid, log_p[np.arange(log_p.shape[0]), labels], 0.0)
 
 
+@float32_op
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None, ignore_index: int = -100,
              reduction: str = "mean") -> Tensor:
     """Negative log-likelihood of log-probabilities ``input`` at int64 class indices
@@ -905,6 +915,7 @@ def _unflatten(losses, shape, reduction):
     return losses.reshape(shape)
 
 
+@float32_op
 def mse_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean squared error ``(input - target)**2``, reduced. Differently shaped operands
     broadcast with a warning, as in PyTorch."""
@@ -925,6 +936,7 @@ def _warn_if_broadcast(input, target):
         )
 
 
+@float32_op
 def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     """Mean absolute error ``|input - target|``, reduced."""
     _check_reduction(reduction)
@@ -932,6 +944,7 @@ def l1_loss(input: Tensor, target: Tensor, reduction: str = "mean") -> Tensor:
     return _reduce((input - target).abs(), reduction, None)
 
 
+@float32_op
 def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
                    beta: float = 1.0) -> Tensor:
     """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (``d = input -
@@ -947,6 +960,7 @@ def smooth_l1_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     return _reduce(losses, reduction, None)
 
 
+@float32_op
 def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
                delta: float = 1.0) -> Tensor:
     """``0.5 d**2`` where ``|d| < delta``, else ``delta * (|d| - 0.5 delta)``, ``d = input -
@@ -965,6 +979,7 @@ def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean",
     return _reduce(in_opmath(losses, input, target), reduction, None)
 
 
+@float32_op
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
                          reduction: str = "mean") -> Tensor:
     """``-w * (t log(x) + (1 - t) log(1 - x))`` for probabilities ``x`` in ``[0, 1]``; each log
@@ -981,6 +996,7 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = 
     return _reduce(losses, reduction, None)
 
 
+@float32_op
 def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tensor | None = None,
                                      reduction: str = "mean",
                                      pos_weight: Tensor | None = None) -> Tensor:
@@ -1019,6 +1035,7 @@ def _softplus_negative(input):
     return (-input.abs()).exp().log1p() + (-input).maximum(zero)
 
 
+@float32_op
 def kl_div(input: Tensor, target: Tensor, reduction: str = "mean",
            log_target: bool = False) -> Tensor:
     """Kullback-Leibler divergence of ``target`` from the log-probabilities ``input``:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import dtypes
+from ..autocast_state import lower_precision_op
 from ..dtypes import DTypeLike
 from ..sampling import rand_like
 from ..tensor import Tensor, in_opmath, where
@@ -170,6 +171,7 @@ def tanhshrink(input: Tensor) -> Tensor:
     return input - input.tanh()
 
 
+@lower_precision_op
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """``x`` where ``x > 0``, else ``weight * x``, ``weight`` one slope (``numel`` 1) or one
     per channel (dim 1 of ``input``), learnt (He et al. 2015). PyTorch's checks and

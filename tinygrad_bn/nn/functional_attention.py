@@ -10,11 +10,13 @@ import math
 import numpy as np
 
 from .. import dtypes
+from ..autocast_state import lower_precision_op
 from ..ops.random import Dropout
 from ..shapes import broadcast_error, normalize_dim
 from ..tensor import Tensor, constant_tensor, in_opmath, qualified_type_name, where
 
 
+@lower_precision_op
 def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
                                  attn_mask: Tensor | None = None, dropout_p: float = 0.0,
                                  is_causal: bool = False, scale: float | None = None,

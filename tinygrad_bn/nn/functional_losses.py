@@ -20,6 +20,7 @@ from typing import Callable
 import numpy as np
 
 from .. import dtypes
+from ..autocast_state import float32_op
 from ..autograd import graph, no_grad
 from ..creation import ones_like
 from ..ops import Derived
@@ -58,6 +59,7 @@ def _reduction(size_average, reduce, reduction):
     return reduction
 
 
+@float32_op
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
                         size_average: bool | None = None, reduce: bool | None = None,
                         reduction: str = "mean") -> Tensor:
@@ -71,6 +73,7 @@ def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: 
     return _reduce((-target * (input1 - input2) + margin).clamp(min=0), reduction, None)
 
 
+@float32_op
 def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
                          size_average: bool | None = None, reduce: bool | None = None,
                          reduction: str = "mean") -> Tensor:
@@ -82,6 +85,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0,
     return _reduce(margin_term + where(target != -1, input, 0.0), reduction, None)
 
 
+@float32_op
 def soft_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                      reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Two-class logistic loss ``log(1 + exp(-y * x))``, ``y`` in {1, -1}."""
@@ -111,6 +115,7 @@ def multilabel_soft_margin_loss(input: Tensor, target: Tensor, weight: Tensor | 
     raise ValueError(reduction + " is not valid")
 
 
+@float32_op
 def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
                           size_average: bool | None = None, reduce: bool | None = None,
                           reduction: str = "mean") -> Tensor:
@@ -147,6 +152,7 @@ def _check_triplet_dims(anchor, positive, negative):
             f"negative {negative.ndim}D inputs")
 
 
+@float32_op
 def triplet_margin_loss(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0,
                         p: float = 2, eps: float = 1e-6, swap: bool = False,
                         size_average: bool | None = None, reduce: bool | None = None,
@@ -208,6 +214,7 @@ def _not_label(labels, classes):
     return labels[:, None] != np.arange(classes)
 
 
+@float32_op
 def multi_margin_loss(input: Tensor, target: Tensor, p: int = 1, margin: float = 1.0,
                       weight: Tensor | None = None, size_average: bool | None = None,
                       reduce: bool | None = None, reduction: str = "mean") -> Tensor:
@@ -260,6 +267,7 @@ def _label_counts(target):
     return counts
 
 
+@float32_op
 def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
                            reduce: bool | None = None, reduction: str = "mean") -> Tensor:
     """Multi-label hinge loss of ``input`` ``(N, C)`` (or ``(C,)``): ``target`` holds each
@@ -290,6 +298,7 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average: bool | N
     return _reduce(losses, reduction, None)
 
 
+@float32_op
 def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False,
                      size_average: bool | None = None, eps: float = 1e-8,
                      reduce: bool | None = None, reduction: str = "mean") -> Tensor:
@@ -343,6 +352,7 @@ def _size(tensor):
     return f"torch.Size({list(tensor.shape)})"
 
 
+@float32_op
 def ctc_loss(log_probs: Tensor, targets: Tensor, input_lengths, target_lengths, blank: int = 0,
              reduction: str = "mean", zero_infinity: bool = False) -> Tensor:
     """Connectionist temporal classification (Graves et al. 2006): ``-log p(target | input)``

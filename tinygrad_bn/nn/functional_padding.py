@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .. import dtypes
+from .. import autocast_state, dtypes
 from ..ops.padding import ConstantPad
 from ..tensor import Tensor, constant_tensor, qualified_type_name
 
@@ -56,6 +56,8 @@ def pad(input: Tensor, pad: Sequence[int], mode: str = "constant",
         return _constant_pad(input, padded, 0.0 if value is None else value)
     if value is not None and value != 0:
         raise RuntimeError(f'Padding mode "{mode}" doesn\'t take in value argument')
+    if autocast_state.casting and (mode == "replicate" or mode == "reflect" and len(pad) <= 4):
+        input, = autocast_state.full_precision(input)  # PyTorch's float32 list (not 3-d reflect)
     count = len(padded)
     if count not in (1, 2, 3) or ndim not in (count + 1, count + 2):
         raise NotImplementedError(

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes
+from .. import autocast_state, dtypes
 from ..creation import zeros
 from ..device import DeviceLike, check_device
 from ..dtypes import DTypeLike
@@ -136,6 +136,12 @@ def _initialise(module: Module, hidden_size: int) -> None:
 
 # ---------------------------------------------------------------------- cells
 
+
+
+def _autocasting() -> bool:
+    """Whether autocast is on for any device in this thread: PyTorch then lets an RNN take an
+    input whose dtype differs from its weights."""
+    return any(autocast_state.state.enabled.values())
 
 class RNNCellBase(Module):
     """What the three cells share: ``weight_ih`` ``(chunks * hidden_size, input_size)``,
@@ -436,7 +442,7 @@ class RNNBase(Module):
 
     def _check_input(self, input: Tensor, packed: bool = False) -> None:
         weight_dtype = self.weight_ih_l0.dtype
-        if input.dtype != weight_dtype:
+        if input.dtype != weight_dtype and not _autocasting():
             raise ValueError(
                 f"RNN input dtype ({dtype_name(input.dtype)}) does not match weight dtype "
                 f"({dtype_name(weight_dtype)}). Convert input: input.to("

@@ -1,8 +1,8 @@
 """Optimizers with PyTorch's update rules: ``SGD``, ``Adam``, ``AdamW``, ``RMSprop``, ``Adagrad``,
 ``Adadelta``, ``Adamax``, ``NAdam``, ``RAdam``, ``Rprop``, ``ASGD`` and ``LBFGS``; learning-rate
-schedules in ``lr_scheduler``."""
+schedules in ``lr_scheduler``; weight averaging (SWA, EMA) in ``swa_utils``."""
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import ASGD, Adadelta, Rprop
 from .adam import Adam, AdamW
 from .adam_variants import Adamax, NAdam, RAdam
@@ -12,4 +12,4 @@ from .rmsprop import Adagrad, RMSprop
 from .sgd import SGD
 
 __all__ = ["ASGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "LBFGS", "NAdam", "Optimizer",
-           "RAdam", "RMSprop", "Rprop", "SGD", "lr_scheduler"]
+           "RAdam", "RMSprop", "Rprop", "SGD", "lr_scheduler", "swa_utils"]

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .. import dtypes
+from .. import autocast_state, dtypes
+from ..autocast_state import lower_precision_op
 from ..autograd import graph
 from ..dtypes import Number
 from ..ops import Add, Div, Einsum, Fmod, Lerp, MatMul, Mul, Neg, Pow, Remainder, RoundedDiv, Sub
@@ -154,6 +155,8 @@ class ArithmeticMethods:
         error, not a silent float64 result)."""
         if not isinstance(other, Tensor):
             raise TypeError(f"matmul expected a Tensor, got {type(other).__name__}")
+        if autocast_state.casting:  # CPU autocast: PyTorch's lower-precision list
+            self, other = autocast_state.lower_precision(self, other)
         if self._array.dtype is not other._array.dtype:
             raise RuntimeError(
                 "expected m1 and m2 to have the same dtype, but got: "
@@ -257,6 +260,7 @@ class ArithmeticMethods:
                                f"{names[0]}, {names[1]}, and {names[2]}")
         return MatMul.apply(self, vec)
 
+    @lower_precision_op
     def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: Number = 1, alpha: Number = 1) -> Tensor:
         """``beta * self + alpha * (mat1 @ mat2)``: ``mat1`` ``(n, k)``, ``mat2`` ``(k, m)``,
         ``self`` broadcastable to ``(n, m)``; all three of one dtype. With ``beta=0`` ``self``
@@ -364,6 +368,7 @@ class ArithmeticMethods:
         return self
 
 
+@lower_precision_op  # PyTorch's is a matrix product, which autocast casts
 def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     """The sum of products over dims ``dims`` of both: an int ``k`` contracts the last
     ``k`` dims of ``a`` with the first ``k`` of ``b``; a pair of lists (or ints) names the
@@ -550,6 +555,8 @@ def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     if not operands:
         raise ValueError("einsum(): must specify the equation string and at least one operand, "
                          "or at least one operand and its subscripts list")
+    if autocast_state.casting and len(operands) > 1:  # PyTorch contracts pairs by bmm
+        operands = autocast_state.lower_precision(*operands)
     shapes = [t._array.shape for t in operands]
     inputs, output = einsum_subscripts(equation, shapes)
     dtype = einsum_result_dtype(inputs, output, shapes, [t._array.dtype for t in operands])

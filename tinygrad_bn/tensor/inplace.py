@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes
+from .. import autocast_state, dtypes
 from ..autograd import graph
 from ..autograd.function import CUSTOM_FUNCTION_VIEWS
 from ..autograd.grad_mode import thread_state
@@ -50,6 +50,9 @@ class InPlaceMethods:
         input and the op's node becomes this tensor's ``grad_fn``. Written through a view, the
         base tensor is rebased too, so both differentiate through the write.
         """
+        if autocast_state.casting and autocast_state.state.cpu_dtype is not None:
+            with autocast_state.excluded():  # PyTorch autocasts no in-place op
+                return self._write(method, *args, **kwargs)
         base = self._base
         if not (thread_state.grad_enabled and (
                 self._requires_grad or _any_requires_grad(args)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import dtypes
+from ..autocast_state import float32_op
 from ..dtypes import DTypeLike, Number
 from ..ops import (
     Cumprod, Cumsum, Derived, LogSoftmax, LogSumExp, Max, Mean, Min, Norm, Prod, Softmax, Std,
@@ -113,6 +114,7 @@ class ReductionMethods:
             source = self
         return Mean.apply(source, dim=normalize_dims(dim, self.ndim), keepdim=keepdim)
 
+    @float32_op
     def prod(self, dim: _int | None = None, keepdim: _bool = False, *,
              dtype: DTypeLike | None = None) -> Tensor:
         """The product of all elements, or over one ``dim``; integer and bool inputs give int64
@@ -583,6 +585,7 @@ _CDIST_MODES = {"use_mm_for_euclid_dist_if_necessary": None, "use_mm_for_euclid_
                 "donot_use_mm_for_euclid_dist": False}
 
 
+@float32_op
 def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
           compute_mode: str = "use_mm_for_euclid_dist_if_necessary") -> Tensor:
     """The ``p``-norm distance between each row of ``x1`` ``(..., P, M)`` and each row of

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .. import dtypes
+from ..autocast_state import float32_op
 from ..autograd import graph
 from ..ops import (
     Cat, Derived, Diag, Diagonal, Expand, Flip, GetItem, IndexSelect, Permute, Repeat, Reshape,
@@ -521,6 +522,7 @@ class ShapeMethods:
             raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {self.ndim}D")
         return Diag.apply(self, diagonal=int(diagonal))
 
+    @float32_op
     def trace(self) -> Tensor:
         """The sum of a matrix's main diagonal (integers sum to int64)."""
         if self.ndim != 2:
