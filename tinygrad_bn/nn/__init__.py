@@ -122,3 +122,10 @@ __all__ += ["PoissonNLLLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MultiLab
             "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
             "MarginRankingLoss", "MultiMarginLoss", "TripletMarginLoss",
             "TripletMarginWithDistanceLoss", "CTCLoss"]
+
+# The rest of the convolution and pooling family: 3-D pools.
+from .pooling3d import (  # noqa: E402
+    AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d,
+)
+
+__all__ += ["MaxPool3d", "AvgPool3d", "AdaptiveMaxPool3d", "AdaptiveAvgPool3d"]

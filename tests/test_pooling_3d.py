@@ -1,0 +1,251 @@
+"""The rest of the convolution/pooling family: ``max_pool3d``, ``avg_pool3d``,
+``adaptive_avg_pool3d``, ``adaptive_max_pool3d`` and their modules. One table of cases, each
+gradient-checked in float64 against finite differences and compared with PyTorch in float32 and
+float64 (values, indices, gradients); ties and NaN as PyTorch's CPU kernel picks them; float16
+rounded where PyTorch's kernels round; every error message; module reprs."""
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+
+from pytorch_errors import error_tests
+
+# (function name, input shape, positional arguments, keyword arguments)
+CASES = [
+    ("max_pool3d", (2, 2, 4, 5, 6), (2,), {}),
+    ("max_pool3d", (2, 2, 5, 6, 5), (3, 2, 1), {"return_indices": True}),
+    ("max_pool3d", (1, 2, 7, 6, 5), ((3, 2, 2), (2, 1, 2), (1, 0, 1), (1, 2, 1), True, True), {}),
+    ("max_pool3d", (2, 5, 5, 5), (3,), {"stride": 2, "padding": 1, "return_indices": True}),
+    ("max_pool3d", (1, 1, 5, 5, 5), (2,), {"ceil_mode": True}),
+    ("max_pool3d", (0, 2, 4, 4, 4), (2,), {}),
+    ("max_pool3d", (1, 2, 4, 4, 4), (3,), {"stride": 1, "dilation": (1, 1, 1)}),
+    ("avg_pool3d", (2, 2, 4, 6, 6), (2,), {}),
+    ("avg_pool3d", (1, 2, 7, 7, 7), (3, 2, 1, True, False), {}),
+    ("avg_pool3d", (1, 2, 7, 8, 9), ((4, 4, 4), (3, 2, 3), (2, 1, 2), True, True, 3), {}),
+    ("avg_pool3d", (1, 2, 5, 5, 5), ((3, 3, 3), (2, 2, 2), 1, True, False), {}),
+    ("avg_pool3d", (2, 4, 4, 4), ((2, 2, 2), (), (0,), False, True, -2), {}),
+    ("avg_pool3d", (2, 4, 4, 4), (2,), {"divisor_override": 1, "padding": 1}),
+    ("adaptive_avg_pool3d", (2, 2, 5, 8, 7), ((3, None, 4),), {}),
+    ("adaptive_avg_pool3d", (2, 5, 8, 7), (3,), {}),
+    ("adaptive_avg_pool3d", (1, 2, 3, 4, 3), (5,), {}),
+    ("adaptive_avg_pool3d", (1, 2, 3, 4, 3), ((1, 1, 1),), {}),
+    ("adaptive_max_pool3d", (2, 2, 5, 8, 7), ((3, None, 4), True), {}),
+    ("adaptive_max_pool3d", (2, 5, 8, 7), (3,), {}),
+    ("adaptive_max_pool3d", (1, 2, 3, 4, 3), (5,), {"return_indices": True}),
+    ("adaptive_max_pool3d", (0, 2, 3, 4, 3), (2,), {}),
+]
+IDS = [f"{name}-{index}" for index, (name, *_) in enumerate(CASES)]
+
+
+def _values(result):
+    return result[0] if isinstance(result, tuple) else result
+
+
+@pytest.mark.parametrize("name, shape, args, kwargs", CASES, ids=IDS)
+def test_gradcheck(name, shape, args, kwargs):
+    x = tg.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+    function = getattr(tg.nn.functional, name)
+    if 0 in shape:
+        _values(function(x, *args, **kwargs)).sum().backward()
+        assert x.grad.shape == shape
+        return
+    assert tg.gradcheck(lambda t: _values(function(t, *args, **kwargs)), (x,))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name, shape, args, kwargs", CASES, ids=IDS)
+def test_matches_pytorch(name, shape, args, kwargs, dtype):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    ours, theirs = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out = getattr(tg.nn.functional, name)(ours, *args, **kwargs)
+    expected = getattr(torch.nn.functional, name)(theirs, *args, **kwargs)
+    if isinstance(expected, tuple):
+        assert out[1].dtype == tg.int64
+        np.testing.assert_array_equal(out[1].numpy(), expected[1].numpy())
+        out, expected = out[0], expected[0]
+    assert out.dtype == getattr(tg, dtype) and tuple(out.shape) == tuple(expected.shape)
+    tolerance = {"rtol": 1e-12, "atol": 1e-12} if dtype == "float64" else \
+        {"rtol": 1e-6, "atol": 1e-6}
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), **tolerance)
+    grad = np.random.default_rng(1).standard_normal(tuple(expected.shape)).astype(dtype)
+    out.backward(tg.tensor(grad))
+    expected.backward(torch.tensor(grad))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), **tolerance)
+
+
+@pytest.mark.parametrize("values, name, args", [
+    (np.ones((1, 1, 2, 2, 2)), "max_pool3d", (2,)),  # ties: the first maximum
+    (np.full((1, 1, 3, 3, 3), 3.0), "max_pool3d", (2, 1)),  # overlapping windows
+    (np.where(np.arange(8).reshape(1, 1, 2, 2, 2) % 3 == 1, np.nan, 1.0), "max_pool3d",
+     (2,)),  # a NaN wins, the last one
+    (np.full((1, 1, 2, 2, 2), -np.inf), "max_pool3d", (2, 2, 1)),  # padding never
+    (np.ones((1, 1, 3, 3, 3)), "adaptive_max_pool3d", (2,)),
+    (np.where(np.arange(27).reshape(1, 1, 3, 3, 3) % 5 == 2, np.nan, 1.0),
+     "adaptive_max_pool3d", (2,)),
+    (np.full((1, 1, 3, 3, 3), -np.inf), "adaptive_max_pool3d", (2,)),
+])
+def test_max_pool3d_picks_as_pytorch(values, name, args):
+    torch = pytest.importorskip("torch")
+    results = []
+    for module in (tg, torch):
+        x = module.tensor(np.asarray(values, dtype=np.float64), requires_grad=True)
+        out, indices = getattr(module.nn.functional, name)(x, *args, return_indices=True)
+        out.sum().backward()
+        results.append((out.detach().numpy(), indices.numpy(), x.grad.numpy()))
+    for mine, reference in zip(*results):
+        np.testing.assert_array_equal(mine, reference)
+
+
+def test_integers_match_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).integers(-9, 9, (2, 3, 5, 5, 5))
+    for dtype in ("int64", "int32", "uint8"):
+        a = x.astype(dtype) if dtype != "uint8" else np.abs(x).astype(dtype)
+        out, indices = tg.nn.functional.max_pool3d(tg.tensor(a), 3, 2, 1, return_indices=True)
+        expected = torch.nn.functional.max_pool3d(torch.tensor(a), 3, 2, 1, return_indices=True)
+        assert str(out.dtype) == dtype
+        np.testing.assert_array_equal(out.numpy(), expected[0].numpy())
+        np.testing.assert_array_equal(indices.numpy(), expected[1].numpy())
+    for args in ((2,), (3, 1, 1), (3, 2, 1, True, False), (2, None, 0, False, True, -3)):
+        out = tg.nn.functional.avg_pool3d(tg.tensor(x), *args)
+        expected = torch.nn.functional.avg_pool3d(torch.tensor(x), *args)
+        assert out.dtype == tg.int64
+        np.testing.assert_array_equal(out.numpy(), expected.numpy())
+
+
+@pytest.mark.parametrize("name, args", [("max_pool3d", (3, 2, 1)),
+                                        ("adaptive_avg_pool3d", ((2, 3, 4),)),
+                                        ("adaptive_avg_pool3d", ((3, 1, 5),)),
+                                        ("adaptive_avg_pool3d", (1,)),
+                                        ("adaptive_max_pool3d", ((2, 3, 4),))])
+def test_float16_is_pytorchs_bit_for_bit(name, args):
+    """The 3-D adaptive average of float16 sums and divides in float16, as PyTorch's kernel
+    (the 1-D/2-D one computes in float32): the same bits, not just close."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 7, 9, 8)).astype(np.float16)
+    out = getattr(tg.nn.functional, name)(tg.tensor(x), *args)
+    expected = getattr(torch.nn.functional, name)(torch.tensor(x), *args)
+    assert out.dtype == tg.float16
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+
+
+def test_modules_match_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 7, 8))
+    for name, args, kwargs in [
+            ("MaxPool3d", (3,), {"stride": 2, "padding": 1, "return_indices": True}),
+            ("MaxPool3d", ((2, 3, 2),), {"ceil_mode": True, "dilation": 2}),
+            ("AvgPool3d", (3, 2, 1), {"count_include_pad": False}),
+            ("AvgPool3d", (2,), {"divisor_override": 3, "ceil_mode": True}),
+            ("AdaptiveAvgPool3d", ((2, None, 3),), {}),
+            ("AdaptiveMaxPool3d", (4,), {"return_indices": True})]:
+        ours = getattr(tg.nn, name)(*args, **kwargs)
+        theirs = getattr(torch.nn, name)(*args, **kwargs)
+        assert repr(ours) == repr(theirs)
+        out, expected = ours(tg.tensor(x)), theirs(torch.tensor(x))
+        for mine, reference in zip(out if isinstance(out, tuple) else (out,),
+                                   expected if isinstance(expected, tuple) else (expected,)):
+            np.testing.assert_allclose(mine.numpy(), reference.numpy(), rtol=1e-12, atol=0)
+
+
+# ---------------------------------------------------------------- errors
+
+X = (2, 3, 4, 5, 6)
+
+
+def _f(m):
+    return m.nn.functional
+
+
+# (name, call against a module m (tinygrad_bn or torch), error type, PyTorch 2.13's message)
+ERRORS = [
+    ("max3_kernel_length", lambda m: _f(m).max_pool3d(m.ones(*X), (2, 2)), RuntimeError,
+     "max_pool3d: kernel_size must either be a single int, or a tuple of three ints"),
+    ("max3_stride_length", lambda m: _f(m).max_pool3d(m.ones(*X), 2, (1, 1)), RuntimeError,
+     "max_pool3d: stride must either be omitted, a single int, or a tuple of three ints"),
+    ("max3_padding_length", lambda m: _f(m).max_pool3d(m.ones(*X), 2, 2, (1, 1)), RuntimeError,
+     "max_pool3d: padding must either be a single int, or a tuple of three ints"),
+    ("max3_dilation_length", lambda m: _f(m).max_pool3d(m.ones(*X), 2, 2, 0, (1, 1)),
+     RuntimeError, "max_pool3d: dilation must be either a single int, or a tuple of three ints"),
+    ("max3_dims", lambda m: _f(m).max_pool3d(m.ones(3, 4, 5), 2), RuntimeError,
+     "non-empty 4D or 5D (batch mode) tensor expected for input"),
+    ("max3_kernel_zero", lambda m: _f(m).max_pool3d(m.ones(*X), 0), RuntimeError,
+     "stride should not be zero"),
+    ("max3_stride_negative", lambda m: _f(m).max_pool3d(m.ones(*X), 2, -1), RuntimeError,
+     "stride should be greater than zero, but got dT: -1 dH: -1 dW: -1"),
+    ("max3_kernel_negative", lambda m: _f(m).max_pool3d(m.ones(*X), -1, 1), RuntimeError,
+     "kernel size should be greater than zero, but got kT: -1 kH: -1 kW: -1"),
+    ("max3_dilation_zero", lambda m: _f(m).max_pool3d(m.ones(*X), 2, 1, 0, 0), RuntimeError,
+     "dilation should be greater than zero, but got dilationT: 0 dilationH: 0 dilationW: 0"),
+    ("max3_empty", lambda m: _f(m).max_pool3d(m.ones(2, 0, 4, 5, 6), 2), RuntimeError,
+     "max_pool3d_with_indices_out_cpu_template(): Expected input's non-batch dimensions to have "
+     "positive length, but input has a shape of [2, 0, 4, 5, 6] and non-batch dimension 0 has "
+     "length zero!"),
+    ("max3_empty_unbatched", lambda m: _f(m).max_pool3d(m.ones(0, 4, 5, 6), 2), RuntimeError,
+     "max_pool3d_with_indices_out_cpu_template(): Expected input's non-batch dimensions to have "
+     "positive length, but input has a shape of [0, 4, 5, 6] and non-batch dimension 0 has "
+     "length zero!"),
+    ("max3_pad_effective", lambda m: _f(m).max_pool3d(m.ones(*X), 2, 1, 2), RuntimeError,
+     "pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and "
+     "dilation=1"),
+    ("max3_pad_negative", lambda m: _f(m).max_pool3d(m.ones(*X), 2, 1, -1), RuntimeError,
+     "pad must be non-negative, but got pad: -1"),
+    ("max3_pad_half", lambda m: _f(m).max_pool3d(m.ones(*X), 3, 1, 2, 2), RuntimeError,
+     "pad should be smaller than or equal to half of kernel size, but got kT: 3 kW: 3 kH: 3 "
+     "padT: 2 padW: 2 padH: 2"),
+    ("max3_too_small", lambda m: _f(m).max_pool3d(m.ones(*X), 5), RuntimeError,
+     "Given input size: (3x4x5x6). Calculated output size: (3x0x1x1). Output size is too "
+     "small"),
+    ("max3_bool", lambda m: _f(m).max_pool3d(m.ones(*X, dtype=m.bool), 2), NotImplementedError,
+     "\"max_pool3d\" not implemented for 'Bool'"),
+    ("avg3_kernel_length", lambda m: _f(m).avg_pool3d(m.ones(*X), (2, 2)), RuntimeError,
+     "avg_pool3d: kernel_size must be a single int, or a tuple of three ints"),
+    ("avg3_stride_length", lambda m: _f(m).avg_pool3d(m.ones(*X), 2, (1, 1)), RuntimeError,
+     "avg_pool3d: stride must be omitted, a single int, or a tuple of three ints"),
+    ("avg3_padding_length", lambda m: _f(m).avg_pool3d(m.ones(*X), 2, 2, (1, 1)), RuntimeError,
+     "avg_pool3d: padding must be a single int, or a tuple of three ints"),
+    ("avg3_dims", lambda m: _f(m).avg_pool3d(m.ones(3, 4, 5), 2, divisor_override=0),
+     RuntimeError, "non-empty 4D or 5D (batch mode) tensor expected for input"),
+    ("avg3_divisor", lambda m: _f(m).avg_pool3d(m.ones(*X), 2, divisor_override=0),
+     RuntimeError, "divisor must be not zero"),
+    ("avg3_kernel_negative", lambda m: _f(m).avg_pool3d(m.ones(*X), -1), RuntimeError,
+     "kernel size should be greater than zero, but got kT: -1 kH: -1 kW: -1"),
+    ("avg3_empty", lambda m: _f(m).avg_pool3d(m.ones(2, 0, 4, 5, 6), 2), RuntimeError,
+     "avg_pool3d(): Expected input's non-batch dimensions to have positive length, but input "
+     "has a shape of [2, 0, 4, 5, 6] and non-batch dimension 0 has length zero!"),
+    ("avg3_smaller_than_kernel", lambda m: _f(m).avg_pool3d(m.ones(*X), 5, 1, 2), RuntimeError,
+     "input image (T: 4 H: 5 W: 6) smaller than kernel size (kT: 5 kH: 5 kW: 5)"),
+    ("avg3_int32", lambda m: _f(m).avg_pool3d(m.ones(*X, dtype=m.int32), 2),
+     NotImplementedError, "\"avg_pool3d_out_frame\" not implemented for 'Int'"),
+    ("avg3_half", lambda m: _f(m).avg_pool3d(m.ones(*X, dtype=m.float16), 2),
+     NotImplementedError, "\"avg_pool3d_out_frame\" not implemented for 'Half'"),
+    ("adaptive_avg3_length", lambda m: _f(m).adaptive_avg_pool3d(m.ones(*X), (2, 2)),
+     RuntimeError, "adaptive_avg_pool3d: output_size must be 3"),
+    ("adaptive_avg3_negative", lambda m: _f(m).adaptive_avg_pool3d(m.ones(*X), (-1, 2, 2)),
+     RuntimeError, "adaptive_avg_pool3d: elements of output_size must be greater than or equal "
+     "to 0 but received {-1, 2,2}"),
+    ("adaptive_avg3_dims", lambda m: _f(m).adaptive_avg_pool3d(m.ones(4, 5, 6), 2),
+     RuntimeError, "adaptive_avg_pool3d(): Expected 4D or 5D tensor, but got [4, 5, 6]"),
+    ("adaptive_avg3_empty", lambda m: _f(m).adaptive_avg_pool3d(m.ones(2, 3, 0, 5, 6), 2),
+     RuntimeError, "adaptive_avg_pool3d(): Expected input to have non-zero size for non-batch "
+     "dimensions, but input has sizes [2, 3, 0, 5, 6] with dimension 2 being empty"),
+    ("adaptive_avg3_none", lambda m: _f(m).adaptive_avg_pool3d(m.ones(4, 5), (2, None, 3)),
+     ValueError, "Input dimension should be at least 4"),
+    ("adaptive_avg3_int", lambda m: _f(m).adaptive_avg_pool3d(m.ones(*X, dtype=m.int64), 2),
+     NotImplementedError, "\"adaptive_avg_pool3d_cpu\" not implemented for 'Long'"),
+    ("adaptive_max3_length", lambda m: _f(m).adaptive_max_pool3d(m.ones(*X), (2, 2)),
+     RuntimeError, "adaptive_max_pool3d(): internal error: output_size.size() must be 3"),
+    ("adaptive_max3_negative", lambda m: _f(m).adaptive_max_pool3d(m.ones(*X), (2, 2, -1)),
+     RuntimeError, "Trying to create tensor with negative dimension -1: [2, 3, 2, 2, -1]"),
+    ("adaptive_max3_dims", lambda m: _f(m).adaptive_max_pool3d(m.ones(4, 5, 6), (2, 2)),
+     RuntimeError, "adaptive_max_pool3d(): Expected 4D or 5D tensor, but got: [4, 5, 6]"),
+    ("adaptive_max3_empty", lambda m: _f(m).adaptive_max_pool3d(m.ones(2, 0, 4, 5, 6), 2),
+     RuntimeError, "adaptive_max_pool3d(): Expected input to have non-zero size for non-batch "
+     "dimensions, but input has sizes [2, 0, 4, 5, 6] with dimension 1 being empty"),
+    ("adaptive_max3_int", lambda m: _f(m).adaptive_max_pool3d(m.ones(*X, dtype=m.int64), 2),
+     NotImplementedError, "\"adaptive_max_pool3d_cpu\" not implemented for 'Long'"),
+]
+
+test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
