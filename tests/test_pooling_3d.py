@@ -249,3 +249,113 @@ ERRORS = [
 ]
 
 test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
+
+
+# ---------------------------------------------------------------- conv_transpose3d
+
+# (input shape, weight shape, bias, keyword arguments)
+TRANSPOSE_CASES = [
+    ((2, 4, 3, 4, 5), (4, 2, 2, 3, 2), True, {}),
+    ((2, 4, 3, 4, 3), (4, 2, 2, 3, 2), False, {"stride": 2, "output_padding": 1}),
+    ((1, 4, 3, 2, 3), (4, 1, 2, 2, 3), True, {"stride": (2, 1, 3), "padding": (1, 0, 1),
+                                              "output_padding": (1, 0, 2),
+                                              "dilation": (1, 2, 1), "groups": 2}),
+    ((4, 3, 4, 5), (4, 2, 2, 3, 2), True, {"stride": 2, "dilation": 3, "output_padding": 2}),
+]
+
+
+@pytest.mark.parametrize("input_shape, weight_shape, bias, kwargs", TRANSPOSE_CASES)
+def test_conv_transpose3d_gradcheck(input_shape, weight_shape, bias, kwargs):
+    rng = np.random.default_rng(0)
+    inputs = [tg.tensor(rng.standard_normal(input_shape), requires_grad=True),
+              tg.tensor(rng.standard_normal(weight_shape), requires_grad=True)]
+    if bias:
+        inputs.append(tg.tensor(rng.standard_normal(weight_shape[1] * kwargs.get("groups", 1)),
+                                requires_grad=True))
+    assert tg.gradcheck(lambda *a: tg.nn.functional.conv_transpose3d(*a, **kwargs),
+                        tuple(inputs))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("input_shape, weight_shape, bias, kwargs", TRANSPOSE_CASES)
+def test_conv_transpose3d_matches_pytorch(input_shape, weight_shape, bias, kwargs, dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(input_shape), rng.standard_normal(weight_shape)]
+    if bias:
+        arrays.append(rng.standard_normal(weight_shape[1] * kwargs.get("groups", 1)))
+    arrays = [a.astype(dtype) for a in arrays]
+    grad = dtype != "float16"
+    ours = [tg.tensor(a, requires_grad=grad) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=grad) for a in arrays]
+    out = tg.nn.functional.conv_transpose3d(*ours, **kwargs)
+    expected = torch.nn.functional.conv_transpose3d(*theirs, **kwargs)
+    assert out.dtype == getattr(tg, dtype) and tuple(out.shape) == tuple(expected.shape)
+    tolerance = {"float64": 1e-12, "float32": 1e-5, "float16": 1e-3}[dtype]
+    np.testing.assert_allclose(out.detach().numpy().astype(np.float64),
+                               expected.detach().numpy().astype(np.float64), rtol=tolerance,
+                               atol=tolerance)
+    if grad:
+        grad_output = rng.standard_normal(tuple(expected.shape)).astype(dtype)
+        out.backward(tg.tensor(grad_output))
+        expected.backward(torch.tensor(grad_output))
+        for mine, reference in zip(ours, theirs):
+            np.testing.assert_allclose(mine.grad.numpy(), reference.grad.numpy(),
+                                       rtol=tolerance, atol=tolerance)
+
+
+def test_conv_transpose3d_module_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    theirs = torch.nn.ConvTranspose3d(4, 6, (2, 3, 2), stride=2, padding=1, output_padding=1,
+                                      groups=2).double()
+    ours = tg.nn.ConvTranspose3d(4, 6, (2, 3, 2), stride=2, padding=1, output_padding=1,
+                                 groups=2, dtype=tg.float64)
+    assert repr(ours) == repr(theirs)
+    ours.load_state_dict({k: tg.tensor(v.detach().numpy()) for k, v in
+                          theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 4, 3, 4, 5))
+    for output_size in (None, [5, 7, 9], [2, 4, 4, 8, 8]):
+        out = ours(tg.tensor(x), output_size=output_size)
+        expected = theirs(torch.tensor(x), output_size=output_size)
+        np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-12,
+                                   atol=1e-12)
+    assert tg.nn.functional.conv_transpose3d(tg.ones(1, 4, 3, 4, 5), tg.ones(4, 2, 2, 3, 2),
+                                             padding=(2, 0, 0)).shape == (1, 2, 0, 6, 6)
+
+
+def _transpose(m, x=(2, 4, 3, 4, 5), w=(4, 2, 2, 3, 2), dtype=None, **kwargs):
+    dtype = dtype or m.float32
+    return m.nn.functional.conv_transpose3d(m.ones(*x, dtype=dtype), m.ones(*w, dtype=dtype),
+                                            **kwargs)
+
+
+ERRORS += [
+    ("transpose3_output_padding", lambda m: _transpose(m, stride=2, output_padding=2),
+     RuntimeError, "output padding must be smaller than either stride or dilation, but got "
+     "output_padding_depth: 2 output_padding_height: 2 output_padding_width: 2 stride_depth: 2 "
+     "stride_height: 2 stride_width: 2 dilation_depth: 1 dilation_height: 1 dilation_width: 1"),
+    ("transpose3_dims", lambda m: _transpose(m, x=(4, 5)), RuntimeError,
+     "Expected 4D (unbatched) or 5D (batched) input to conv_transpose3d, but got input of "
+     "size: [4, 5]"),
+    ("transpose3_dilation_zero", lambda m: _transpose(m, dilation=0), RuntimeError,
+     "dimensions are invalid"),
+    ("transpose3_negative_size", lambda m: _transpose(m, padding=3), RuntimeError,
+     "could not construct a memory descriptor using a format tag"),
+    ("transpose3_stride_length", lambda m: _transpose(m, stride=(1, 1)), RuntimeError,
+     "expected stride to be a single integer value or a list of 3 values to match the "
+     "convolution dimensions, but got stride=[1, 1]"),
+    ("transpose3_int_size", lambda m: _transpose(m, dtype=m.int64, padding=(2, 0, 0)),
+     RuntimeError, "Given input size per channel: (3 x 4 x 5). Calculated output size per "
+     "channel: (0 x 6 x 6). Output size is too small"),
+    ("transpose3_int_dilation", lambda m: _transpose(m, dtype=m.int64, dilation=0),
+     RuntimeError, "dilation should be greater than zero, but got dilation_depth: 0, "
+     "dilation_height: 0, dilation_width: 0"),
+    ("transpose3_int32", lambda m: _transpose(m, dtype=m.int32), NotImplementedError,
+     "\"slow_conv_transpose3d_out_cpu\" not implemented for 'Int'"),
+    ("transpose3_output_size", lambda m: m.nn.ConvTranspose3d(4, 2, 3)(
+        m.ones(2, 4, 3, 4, 5), output_size=[1, 2]), ValueError,
+     "ConvTranspose3D: for 5D input, output_size must have 3 or 5 elements (got 2)"),
+]
+
+test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
