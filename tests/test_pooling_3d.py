@@ -1,5 +1,6 @@
 """The rest of the convolution/pooling family: ``max_pool3d``, ``avg_pool3d``,
-``adaptive_avg_pool3d``, ``adaptive_max_pool3d`` and their modules. One table of cases, each
+``adaptive_avg_pool3d``, ``adaptive_max_pool3d``, ``conv_transpose3d``, ``unfold``/``fold`` and
+their modules. One table of cases, each
 gradient-checked in float64 against finite differences and compared with PyTorch in float32 and
 float64 (values, indices, gradients); ties and NaN as PyTorch's CPU kernel picks them; float16
 rounded where PyTorch's kernels round; every error message; module reprs."""
@@ -248,8 +249,6 @@ ERRORS = [
      NotImplementedError, "\"adaptive_max_pool3d_cpu\" not implemented for 'Long'"),
 ]
 
-test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
-
 
 # ---------------------------------------------------------------- conv_transpose3d
 
@@ -356,6 +355,151 @@ ERRORS += [
     ("transpose3_output_size", lambda m: m.nn.ConvTranspose3d(4, 2, 3)(
         m.ones(2, 4, 3, 4, 5), output_size=[1, 2]), ValueError,
      "ConvTranspose3D: for 5D input, output_size must have 3 or 5 elements (got 2)"),
+]
+
+
+# ---------------------------------------------------------------- unfold / fold
+
+# (function, input shape, positional arguments, keyword arguments)
+FOLD_CASES = [
+    ("unfold", (2, 3, 6, 7), (2,), {}),
+    ("unfold", (3, 6, 7), ((2, 3),), {"padding": 1, "stride": (1, 2), "dilation": (2, 1)}),
+    ("unfold", (1, 2, 5, 5), (3,), {"stride": 2, "padding": (1, 0)}),
+    ("unfold", (0, 2, 5, 5), (3,), {}),
+    ("fold", (2, 12, 20), ((5, 6), 2), {}),
+    ("fold", (18, 24), ((6, 7), (2, 3)), {"padding": 1, "stride": (1, 2), "dilation": (2, 1)}),
+    ("fold", (1, 18, 4), (5, 3), {"stride": 2}),
+    ("fold", (0, 12, 20), ((5, 6), 2), {}),
+]
+FOLD_IDS = [f"{name}-{index}" for index, (name, *_) in enumerate(FOLD_CASES)]
+
+
+@pytest.mark.parametrize("name, shape, args, kwargs", FOLD_CASES, ids=FOLD_IDS)
+def test_fold_gradcheck(name, shape, args, kwargs):
+    x = tg.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+    function = getattr(tg.nn.functional, name)
+    if 0 in shape:
+        function(x, *args, **kwargs).sum().backward()
+        assert x.grad.shape == shape
+        return
+    assert tg.gradcheck(lambda t: function(t, *args, **kwargs), (x,))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16", "bool"])
+@pytest.mark.parametrize("name, shape, args, kwargs", FOLD_CASES, ids=FOLD_IDS)
+def test_fold_matches_pytorch_bit_for_bit(name, shape, args, kwargs, dtype):
+    """Values in every dtype PyTorch's kernels take (float16 sums in PyTorch's order, bool as
+    ``or``) and gradients in float32/float64: the same bits."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal(shape)
+    x = x > 0 if dtype == "bool" else x.astype(dtype)
+    grad = dtype in ("float32", "float64")
+    ours, theirs = tg.tensor(x, requires_grad=grad), torch.tensor(x, requires_grad=grad)
+    out = getattr(tg.nn.functional, name)(ours, *args, **kwargs)
+    expected = getattr(torch.nn.functional, name)(theirs, *args, **kwargs)
+    assert str(out.dtype) == dtype and tuple(out.shape) == tuple(expected.shape)
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    if grad:
+        grad_output = np.random.default_rng(1).standard_normal(tuple(out.shape)).astype(dtype)
+        out.backward(tg.tensor(grad_output))
+        expected.backward(torch.tensor(grad_output))
+        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def test_unfold_is_convolutions_im2col():
+    """A convolution is the weight times ``unfold`` of the input; ``fold`` of ``unfold`` counts
+    how many blocks read each element."""
+    rng = np.random.default_rng(0)
+    x = tg.tensor(rng.standard_normal((2, 3, 7, 8)))
+    weight = tg.tensor(rng.standard_normal((4, 3, 3, 2)))
+    columns = tg.nn.functional.unfold(x, (3, 2), padding=1, stride=2)
+    out = (weight.reshape(4, -1) @ columns).reshape(2, 4, 4, 5)
+    expected = tg.nn.functional.conv2d(x, weight, padding=1, stride=2)
+    np.testing.assert_allclose(out.numpy(), expected.numpy(), rtol=1e-12, atol=1e-12)
+    ones = tg.ones(1, 1, 4, 4)
+    counts = tg.nn.functional.fold(tg.nn.functional.unfold(ones, 2, stride=1), 4, 2)
+    np.testing.assert_array_equal(counts.numpy()[0, 0], [[1, 2, 2, 1], [2, 4, 4, 2],
+                                                         [2, 4, 4, 2], [1, 2, 2, 1]])
+
+
+def test_fold_modules_match_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 6, 7))
+    for ours, theirs in [(tg.nn.Unfold((2, 3), padding=1), torch.nn.Unfold((2, 3), padding=1)),
+                         (tg.nn.Unfold(2, 2, 1, 2), torch.nn.Unfold(2, 2, 1, 2))]:
+        assert repr(ours) == repr(theirs)
+        np.testing.assert_array_equal(ours(tg.tensor(x)).numpy(),
+                                      theirs(torch.tensor(x)).numpy())
+    ours, theirs = tg.nn.Fold((6, 7), 2, padding=1), torch.nn.Fold((6, 7), 2, padding=1)
+    assert repr(ours) == repr(theirs)
+    columns = np.random.default_rng(1).standard_normal((2, 12, 56))
+    np.testing.assert_array_equal(ours(tg.tensor(columns)).numpy(),
+                                  theirs(torch.tensor(columns)).numpy())
+
+
+C = (2, 12, 20)
+X4 = (2, 3, 6, 7)
+
+ERRORS += [
+    ("unfold_5d", lambda m: _f(m).unfold(m.ones(1, 2, 3, 4, 5), 2), RuntimeError,
+     "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+     "dimensions for input, but got: [1, 2, 3, 4, 5]"),
+    ("unfold_2d", lambda m: _f(m).unfold(m.ones(4, 5), 2), IndexError,
+     "Dimension out of range (expected to be in range of [-2, 1], but got 2)"),
+    ("unfold_1d", lambda m: _f(m).unfold(m.ones(4), 2), IndexError,
+     "Dimension out of range (expected to be in range of [-1, 0], but got 1)"),
+    ("unfold_kernel_length", lambda m: _f(m).unfold(m.ones(*X4), (2, 2, 2)), RuntimeError,
+     "It is expected kernel_size equals to 2, but got size 3"),
+    ("unfold_stride_length", lambda m: _f(m).unfold(m.ones(*X4), 2, stride=(1,)), RuntimeError,
+     "It is expected stride equals to 2, but got size 1"),
+    ("unfold_kernel_zero", lambda m: _f(m).unfold(m.ones(*X4), 0, dilation=0), RuntimeError,
+     "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0"),
+    ("unfold_dilation_zero", lambda m: _f(m).unfold(m.ones(*X4), 2, 0, -1, 0), RuntimeError,
+     "dilation should be greater than zero, but got dilation_height: 0 dilation_width: 0"),
+    ("unfold_padding_negative", lambda m: _f(m).unfold(m.ones(*X4), 2, padding=-1, stride=0),
+     RuntimeError, "padding should be non-negative, but got pad_height: -1 pad_width: -1"),
+    ("unfold_stride_zero", lambda m: _f(m).unfold(m.ones(*X4), 2, stride=0), RuntimeError,
+     "stride should be greater than zero, but got stride_height: 0 stride_width: 0"),
+    ("unfold_empty", lambda m: _f(m).unfold(m.ones(2, 3, 0, 7), 2), RuntimeError,
+     "Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and other non-zero "
+     "dimensions for input, but got: [2, 3, 0, 7]"),
+    ("unfold_too_large", lambda m: _f(m).unfold(m.ones(*X4), 9), RuntimeError,
+     "Given input with spatial size (6, 7), kernel_size=(9, 9), dilation=(1, 1), padding=(0, "
+     "0), calculated shape of the array of sliding blocks as (-2, -1), but its components must "
+     "be at least one."),
+    ("unfold_int64", lambda m: _f(m).unfold(m.ones(*X4, dtype=m.int64), 2), NotImplementedError,
+     "\"im2col_out_cpu\" not implemented for 'Long'"),
+    ("fold_4d", lambda m: _f(m).fold(m.ones(1, 2, 3, 4), (5, 6), 2), RuntimeError,
+     "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
+     "dimensions for input, but got: [1, 2, 3, 4]"),
+    ("fold_empty_length", lambda m: _f(m).fold(m.ones(2, 12, 0), (5, 6), 2), RuntimeError,
+     "Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch size and non-zero "
+     "dimensions for input, but got: [2, 12, 0]"),
+    ("fold_output_size_length", lambda m: _f(m).fold(m.ones(*C), (5, 6, 7), (2, 2, 2)),
+     RuntimeError, "It is expected output_size equals to 2, but got size 3"),
+    ("fold_kernel_zero", lambda m: _f(m).fold(m.ones(*C), (5, 6), 0, stride=0), RuntimeError,
+     "kernel size should be greater than zero, but got kernel_height: 0 kernel_width: 0"),
+    ("fold_stride_zero", lambda m: _f(m).fold(m.ones(*C), (5, 6), 2, stride=0, dilation=0),
+     RuntimeError, "stride should be greater than zero, but got stride_height: 0 stride_width: "
+     "0"),
+    ("fold_dilation_zero", lambda m: _f(m).fold(m.ones(*C), (5, 6), 2, padding=-1, dilation=0),
+     RuntimeError, "dilation should be greater than zero, but got dilation_height: 0 "
+     "dilation_width: 0"),
+    ("fold_padding_negative", lambda m: _f(m).fold(m.ones(*C), (5, 6), 2, padding=-1),
+     RuntimeError, "padding should be non-negative, but got pad_height: -1 pad_width: -1"),
+    ("fold_channels", lambda m: _f(m).fold(m.ones(2, 13, 20), (5, 6), 2), RuntimeError,
+     "Expected size of input's dimension 1 to be divisible by the product of kernel_size, but "
+     "got input.size(1)=13 and kernel_size=(2, 2)."),
+    ("fold_blocks", lambda m: _f(m).fold(m.ones(2, 12, 21), (5, 6), 2), RuntimeError,
+     "Given output_size=(5, 6), kernel_size=(2, 2), dilation=(1, 1), padding=(0, 0), stride=(1, "
+     "1), expected size of input's dimension 2 to match the calculated number of sliding blocks "
+     "4 * 5 = 20, but got input.size(2)=21."),
+    ("fold_non_positive", lambda m: _f(m).fold(m.ones(2, 4, 1), (0, 0), 2), RuntimeError,
+     "Given output_size=(0, 0), kernel_size=(2, 2), dilation=(1, 1), padding=(0, 0), stride=(1, "
+     "1), calculated shape of the array of sliding blocks as (-1, -1), which is too small "
+     "(non-positive)"),
+    ("fold_int64", lambda m: _f(m).fold(m.ones(*C, dtype=m.int64), (5, 6), 2),
+     NotImplementedError, "\"col2im_out_cpu\" not implemented for 'Long'"),
 ]
 
 test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
