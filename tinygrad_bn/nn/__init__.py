@@ -122,3 +122,13 @@ __all__ += ["PoissonNLLLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MultiLab
             "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
             "MarginRankingLoss", "MultiMarginLoss", "TripletMarginLoss",
             "TripletMarginWithDistanceLoss", "CTCLoss"]
+
+# The rest of the convolution and pooling family: 3-D pools, ConvTranspose3d, Fold/Unfold.
+from .conv import ConvTranspose3d  # noqa: E402
+from .fold import Fold, Unfold  # noqa: E402
+from .pooling3d import (  # noqa: E402
+    AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d,
+)
+
+__all__ += ["ConvTranspose3d", "Unfold", "Fold", "MaxPool3d", "AvgPool3d", "AdaptiveMaxPool3d",
+            "AdaptiveAvgPool3d"]

@@ -37,6 +37,12 @@ from .pooling import (  # noqa: E402,F401
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
     avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
 )
+# The rest of the convolution and pooling family: 3-D pools, conv_transpose3d, fold/unfold.
+from .conv import conv_transpose3d  # noqa: E402,F401
+from .fold import fold, unfold  # noqa: E402,F401
+from .pooling3d import (  # noqa: E402,F401
+    adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d,
+)
 
 # Attention, in a file of its own (what Transformers need beyond the layers here).
 from .functional_attention import scaled_dot_product_attention  # noqa: F401
