@@ -122,3 +122,10 @@ __all__ += ["PoissonNLLLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MultiLab
             "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
             "MarginRankingLoss", "MultiMarginLoss", "TripletMarginLoss",
             "TripletMarginWithDistanceLoss", "CTCLoss"]
+
+# Bilinear maps, bags of embeddings, channel shuffling and lazily shaped layers.
+from .channelshuffle import ChannelShuffle  # noqa: E402
+from .linear import Bilinear  # noqa: E402
+from .sparse import EmbeddingBag  # noqa: E402
+
+__all__ += ["Bilinear", "EmbeddingBag", "ChannelShuffle"]

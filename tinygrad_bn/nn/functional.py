@@ -62,6 +62,14 @@ from .functional_activations import (  # noqa: F401
     selu, selu_, softmin, softshrink, softsign, tanhshrink, threshold, threshold_,
 )
 
+# Bilinear maps, bags of embeddings, Gumbel-softmax, channel shuffling (functional_layers.py).
+from .functional_layers import (  # noqa: F401
+    bilinear, channel_shuffle, embedding_bag, gumbel_softmax,
+)
+
+# Spatial transformer networks: affine grids and sampling at a grid's positions.
+from .functional_vision import affine_grid, grid_sample  # noqa: F401
+
 REDUCTIONS = ("none", "mean", "sum")
 
 
