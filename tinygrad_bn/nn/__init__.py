@@ -128,4 +128,14 @@ from .channelshuffle import ChannelShuffle  # noqa: E402
 from .linear import Bilinear  # noqa: E402
 from .sparse import EmbeddingBag  # noqa: E402
 
-__all__ += ["Bilinear", "EmbeddingBag", "ChannelShuffle"]
+from .lazy import (  # noqa: E402
+    LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d,
+    LazyConvTranspose1d, LazyConvTranspose2d, LazyInstanceNorm1d, LazyInstanceNorm2d,
+    LazyInstanceNorm3d, LazyLinear, LazyModuleMixin, UninitializedBuffer, UninitializedParameter,
+)
+
+__all__ += ["Bilinear", "EmbeddingBag", "ChannelShuffle", "LazyLinear", "LazyConv1d",
+            "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+            "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
+            "LazyInstanceNorm2d", "LazyInstanceNorm3d", "UninitializedParameter",
+            "UninitializedBuffer"]

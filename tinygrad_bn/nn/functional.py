@@ -38,7 +38,9 @@ from .pooling import (  # noqa: E402,F401
 )
 
 # Attention, in a file of its own (what Transformers need beyond the layers here).
-from .functional_attention import scaled_dot_product_attention  # noqa: F401
+from .functional_attention import (  # noqa: F401
+    multi_head_attention_forward, scaled_dot_product_attention,
+)
 
 # Norms and distances between vectors (contrastive and metric learning).
 from .functional_distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401

@@ -9,9 +9,10 @@ import warnings
 import numpy as np
 
 from .. import dtypes
+from ..ops import Derived, Embedding
 from ..printing import Size
 from ..shapes import normalize_dim
-from ..tensor import Tensor, constant_tensor, einsum, qualified_type_name, where
+from ..tensor import Tensor, constant_tensor, einsum, in_opmath, qualified_type_name, where
 
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
@@ -96,7 +97,6 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
     # The lookup, the renormalisation and the index check are F.embedding's: nn.functional
     # imports this module, so it is imported here, when the call runs.
     from .functional import _embedding_ids, _renormalise_rows
-    from ..ops import Derived, Embedding
     if weight._array.dtype == dtypes.int64 and dtypes.is_floating(input._array.dtype):
         warnings.warn("Argument order of nn.functional.embedding_bag was changed. Usage "
                       "`embedding_bag(weight, input, ...)` is deprecated, and should now be "
@@ -179,16 +179,26 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                              keywords={"bags": bags})
         picked = weight.gather(0, rows.clamp(min=0))
         return where(rows >= 0, picked, constant_tensor(np.zeros((), weight._array.dtype)))
+    sizes = None if mode == "sum" else Derived.apply(bag_of_entry, function=_bag_sizes,
+                                                     keywords={"bags": bags})
+    return in_opmath(_bag_sums, weight, per_sample_weights, ids=ids, bag_of_entry=bag_of_entry,
+                     bags=bags, sizes=sizes, padding_idx=padding_idx,
+                     scale_grad_by_freq=bool(scale_grad_by_freq))
+
+
+def _bag_sums(weight, per_sample_weights, ids, bag_of_entry, bags, sizes, padding_idx,
+              scale_grad_by_freq):
+    """The bags' sums (``sizes`` None) or means, on checked arguments; float16 arrives widened
+    to float32 and is rounded once at the end, as PyTorch's kernel accumulates it."""
     entries = Embedding.apply(weight, ids, padding_idx=padding_idx,
-                              scale_grad_by_freq=bool(scale_grad_by_freq))
+                              scale_grad_by_freq=scale_grad_by_freq)
     if per_sample_weights is not None:
         entries = entries * per_sample_weights.unsqueeze(1)
-    # Entries outside every bag (padding, past include_last_offset's end) go to a spare row.
-    spare = constant_tensor(np.zeros((bags + 1, dim), dtype=weight._array.dtype))
+    # Entries outside every bag (padding) go to a spare last row, dropped after.
+    spare = constant_tensor(np.zeros((bags + 1, weight.shape[1]), dtype=weight._array.dtype))
     sums = spare.index_add(0, bag_of_entry, entries)[:bags]
-    if mode == "sum":
+    if sizes is None:
         return sums
-    sizes = Derived.apply(bag_of_entry, function=_bag_sizes, keywords={"bags": bags})
     return sums / sizes.to(sums.dtype).unsqueeze(1)
 
 
