@@ -36,7 +36,7 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
                         f"{qualified_type_name(theta)}")
     if not dtypes.is_floating(theta._array.dtype):
         raise ValueError(f"Expected theta to have floating point type, but got "
-                         f"{theta.dtype!r}".replace("tinygrad_bn.", "torch."))
+                         f"torch.{theta.dtype}")
     size = tuple(size)
     if len(size) == 4:
         if theta.ndim != 3 or tuple(theta.shape[-2:]) != (2, 3):
