@@ -127,11 +127,10 @@ __all__ += ["PoissonNLLLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MultiLab
 from .channelshuffle import ChannelShuffle  # noqa: E402
 from .linear import Bilinear  # noqa: E402
 from .sparse import EmbeddingBag  # noqa: E402
-
 from .lazy import (  # noqa: E402
     LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d,
     LazyConvTranspose1d, LazyConvTranspose2d, LazyInstanceNorm1d, LazyInstanceNorm2d,
-    LazyInstanceNorm3d, LazyLinear, LazyModuleMixin, UninitializedBuffer, UninitializedParameter,
+    LazyInstanceNorm3d, LazyLinear, UninitializedBuffer, UninitializedParameter,
 )
 
 __all__ += ["Bilinear", "EmbeddingBag", "ChannelShuffle", "LazyLinear", "LazyConv1d",

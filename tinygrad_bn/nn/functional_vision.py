@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import dtypes
 from ..ops.grid_sample import GridSample
-from ..tensor import Tensor, constant_tensor, in_opmath, qualified_type_name
+from ..tensor import Tensor, constant_tensor, qualified_type_name
 
 GRID_SAMPLE_MODES = ("bilinear", "nearest", "bicubic")
 GRID_SAMPLE_PADDING_MODES = ("zeros", "border", "reflection")
@@ -103,8 +103,10 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     ``mode``: ``bilinear`` (trilinear in 5-D), ``nearest``, ``bicubic`` (4-D only);
     ``padding_mode``: ``zeros``, ``border``, ``reflection``; ``align_corners`` as in
     ``affine_grid`` (None warns and means False). One ``ops.GridSample`` node (its docstring
-    has the formulas); gradients for the input and the grid. float16 is computed in float32
-    and rounded once.
+    has the formulas); gradients for the input and the grid. float16 is computed in float16,
+    each step rounded, as PyTorch's CPU kernel does (2-D bilinear and nearest: the same bits;
+    bicubic and 3-D: within a few float16 steps, the kernels round intermediate steps
+    differently).
     """
     if mode not in GRID_SAMPLE_MODES:
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
@@ -126,8 +128,8 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
     if grid._array.dtype != input._array.dtype:
         raise RuntimeError(f"expected scalar type {dtypes.scalar_type_name(input.dtype)} but "
                            f"found {dtypes.scalar_type_name(grid.dtype)}")
-    return in_opmath(GridSample.apply, input, grid, mode=mode, padding_mode=padding_mode,
-                     align_corners=bool(align_corners))
+    return GridSample.apply(input, grid, mode=mode, padding_mode=padding_mode,
+                            align_corners=bool(align_corners))
 
 
 def _check_grid_sampler(input, grid, mode):

@@ -33,7 +33,7 @@ class GridSample(Op):
     gradient; ``bicubic`` leaves out the padding's derivative, as PyTorch does.
     """
 
-    __slots__ = ("mode", "padding_mode", "align_corners", "taps", "input_shape")
+    __slots__ = ("mode", "padding_mode", "align_corners", "taps", "input_shape", "dtype")
     arguments = ("mode", "padding_mode", "align_corners")
 
     def __init__(self, mode="bilinear", padding_mode="zeros", align_corners=False):
@@ -64,9 +64,11 @@ class GridSample(Op):
             values = np.take_along_axis(flat, position[:, np.newaxis, :], axis=2)
             values = np.where(valid[:, np.newaxis, :], values, 0)
             out += weight[:, np.newaxis, :] * values
-            taps.append((chosen, position, valid, weight))
-        self.taps, self.input_shape = taps, input.shape
-        self.saved = (input,)
+            # the values read are kept for the grid's gradient (saves reading them again)
+            taps.append((chosen, position, valid, weight,
+                         values if self.needs_input_grad[1] else None))
+        self.taps, self.input_shape, self.dtype = taps, input.shape, dtype
+        self.saved = ()  # the taps hold what backward needs
         return out.reshape(batch, channels, *grid.shape[1:-1])
 
     def _taps(self, coordinate, size, dtype):
@@ -115,7 +117,6 @@ class GridSample(Op):
         return _as_index(padded)
 
     def backward(self, grad_output):
-        (input,) = self.saved
         batch, channels, *sizes = self.input_shape
         dims = len(sizes)
         grad_flat = grad_output.reshape(batch, channels, -1)
@@ -124,18 +125,16 @@ class GridSample(Op):
         if self.needs_input_grad[0]:
             plane = int(np.prod(sizes))
             base = (np.arange(batch * channels) * plane).reshape(batch, channels, 1)
-            positions = [base + position[:, np.newaxis, :] for _, position, _, _ in self.taps]
+            positions = [base + position[:, np.newaxis, :] for _, position, *_ in self.taps]
             weights = [np.where(valid, weight, 0)[:, np.newaxis, :] * grad_flat
-                       for _, _, valid, weight in self.taps]
+                       for _, _, valid, weight, _ in self.taps]
             grad_input = np.bincount(np.concatenate([p.ravel() for p in positions]),
                                      weights=np.concatenate([w.ravel() for w in weights]),
                                      minlength=batch * channels * plane)
-            grad_input = grad_input.astype(input.dtype).reshape(self.input_shape)
+            grad_input = grad_input.astype(self.dtype).reshape(self.input_shape)
         if self.needs_input_grad[1]:
-            flat = input.reshape(batch, channels, -1)
-            grad_grid = np.zeros((batch, points, dims), dtype=input.dtype)
-            for chosen, position, valid, _ in self.taps:
-                values = np.take_along_axis(flat, position[:, np.newaxis, :], axis=2)
+            grad_grid = np.zeros((batch, points, dims), dtype=self.dtype)
+            for chosen, _, valid, _, values in self.taps:
                 read = np.where(valid, (values * grad_flat).sum(axis=1), 0)
                 for k in range(dims):
                     factor = chosen[k][2]
