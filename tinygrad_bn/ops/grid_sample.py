@@ -49,6 +49,7 @@ class GridSample(Op):
         per_dim = [self._taps(coordinates[..., len(sizes) - 1 - k], size, dtype)
                    for k, size in enumerate(sizes)]
         flat = input.reshape(batch, channels, -1)
+        keep_values = any(self.needs_input_grad[1:])  # (the tuple is short without any grad)
         out = np.zeros((batch, channels, points), dtype=dtype)
         taps = []
         for combination in np.ndindex(*(len(dim_taps) for dim_taps in per_dim)):
@@ -66,7 +67,7 @@ class GridSample(Op):
             out += weight[:, np.newaxis, :] * values
             # the values read are kept for the grid's gradient (saves reading them again)
             taps.append((chosen, position, valid, weight,
-                         values if self.needs_input_grad[1] else None))
+                         values if keep_values else None))
         self.taps, self.input_shape, self.dtype = taps, input.shape, dtype
         self.saved = ()  # the taps hold what backward needs
         return out.reshape(batch, channels, *grid.shape[1:-1])
