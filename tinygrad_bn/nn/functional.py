@@ -45,7 +45,9 @@ from .pooling3d import (  # noqa: E402,F401
 )
 
 # Attention, in a file of its own (what Transformers need beyond the layers here).
-from .functional_attention import scaled_dot_product_attention  # noqa: F401
+from .functional_attention import (  # noqa: F401
+    multi_head_attention_forward, scaled_dot_product_attention,
+)
 
 # Norms and distances between vectors (contrastive and metric learning).
 from .functional_distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
@@ -68,6 +70,14 @@ from .functional_activations import (  # noqa: F401
     celu, celu_, glu, hardshrink, hardsigmoid, hardswish, logsigmoid, mish, prelu, rrelu, rrelu_,
     selu, selu_, softmin, softshrink, softsign, tanhshrink, threshold, threshold_,
 )
+
+# Bilinear maps, bags of embeddings, Gumbel-softmax, channel shuffling (functional_layers.py).
+from .functional_layers import (  # noqa: F401
+    bilinear, channel_shuffle, embedding_bag, gumbel_softmax,
+)
+
+# Spatial transformer networks: affine grids and sampling at a grid's positions.
+from .functional_vision import affine_grid, grid_sample  # noqa: F401
 
 REDUCTIONS = ("none", "mean", "sum")
 
