@@ -395,6 +395,16 @@ isreal = Tensor.isreal
 ravel = Tensor.ravel
 float_power = _out.with_out(_float_power, "float_power", dtype=_out.CAST)
 
+# The nn.functional functions torch also has at top level, with ATen's signatures
+# (nn/functional_toplevel.py): torch.conv2d, torch.layer_norm, torch.batch_norm, ...
+from .nn.functional_toplevel import (  # noqa: E402
+    adaptive_avg_pool1d, adaptive_max_pool1d, alpha_dropout, avg_pool1d, batch_norm,
+    binary_cross_entropy_with_logits, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
+    cosine_embedding_loss, cosine_similarity, ctc_loss, dropout, embedding, feature_alpha_dropout,
+    group_norm, hinge_embedding_loss, instance_norm, kl_div, layer_norm, margin_ranking_loss,
+    max_pool1d, max_pool2d, pairwise_distance, pixel_shuffle, pixel_unshuffle, poisson_nll_loss,
+    rms_norm, triplet_margin_loss,
+)
 
 def __getattr__(name):
     """``tinygrad_bn.distributions`` is imported on first use (``tg.distributions.Normal``),
