@@ -406,6 +406,7 @@ from .nn.functional_toplevel import (  # noqa: E402
     rms_norm, triplet_margin_loss,
 )
 
+
 def __getattr__(name):
     """``tinygrad_bn.distributions`` is imported on first use (``tg.distributions.Normal``),
     not with the package: its 30 modules would add about 7% to ``import tinygrad_bn`` (90 of
