@@ -500,6 +500,17 @@ class Module:
         """Returns ``self``: everything already lives on the CPU."""
         return self
 
+    def share_memory(self) -> Self:
+        """Move every parameter, buffer and existing gradient into shared memory
+        (``Tensor.share_memory_``), so that processes forked afterwards or sent this module
+        through ``tinygrad_bn.multiprocessing`` train the same numbers (Hogwild!); returns
+        ``self``."""
+        for tensor in list(self.parameters()) + list(self.buffers()):
+            tensor.share_memory_()
+            if tensor.grad is not None:
+                tensor.grad.share_memory_()
+        return self
+
     def cuda(self, device: DeviceLike | None = None) -> Self:
         """Refused: tinygrad_bn runs on the CPU only (the error says so)."""
         check_device("cuda" if device is None else device)
