@@ -85,6 +85,10 @@ CASES = {
                            "concentration": np.concatenate([_real((2, 4)) * 0.2,
                                                             [[0.0, -0.3, 0.7, 0.1]]])},
                           None),
+    "VonMises": (lambda d, p: d.VonMises(p["loc"], p["concentration"]),
+                 {"loc": _real(), "concentration": np.concatenate([_positive((2, 4)),
+                                                                   [[5.0, 0.1, 3.74, 3.76]]])},
+                 _real((2,) + BATCH) * 3),
     "Geometric-probs": (lambda d, p: d.Geometric(probs=p["probs"]), {"probs": _unit()},
                         RNG.integers(0, 5, (2,) + BATCH).astype(float)),
     "Geometric-logits": (lambda d, p: d.Geometric(logits=p["logits"]), {"logits": _real()},
@@ -289,7 +293,7 @@ def test_log_prob_gradcheck(name):
 RSAMPLED = [name for name in GRADCHECKED if name not in (
     "Bernoulli-probs", "Bernoulli-logits", "Categorical-probs", "Categorical-logits",
     "OneHotCategorical", "OneHotCategoricalStraightThrough", "Geometric-probs",
-    "Geometric-logits", "MixtureSameFamily")]
+    "Geometric-logits", "MixtureSameFamily", "VonMises")]
 
 
 @pytest.mark.parametrize("name", RSAMPLED)
@@ -347,6 +351,13 @@ def test_draws_have_the_right_shape_support_and_statistics(name):
     assert str(draws.dtype) == str(expected.dtype).removeprefix("torch.")
     assert ours.support.check(draws).all().item()
     values = draws.numpy().astype(np.float64)
+    if name == "VonMises":  # circular: E cos(x - loc) = 1 - variance, E sin(x - loc) = 0
+        angles = values - theirs.loc.detach().numpy()
+        resultant = 1 - theirs.variance.detach().numpy()
+        np.testing.assert_allclose(np.cos(angles).mean(0), resultant, atol=6 / math.sqrt(SAMPLES))
+        np.testing.assert_allclose(np.sin(angles).mean(0), 0, atol=6 / math.sqrt(SAMPLES))
+        assert values.min() >= -math.pi and values.max() < math.pi
+        return
     try:
         mean, variance = theirs.mean.detach().numpy(), theirs.variance.detach().numpy()
     except NotImplementedError:

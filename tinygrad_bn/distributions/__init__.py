@@ -12,14 +12,14 @@ Built: Bernoulli, Categorical, Cauchy, ContinuousBernoulli, ExponentialFamily, E
 GeneralizedPareto, Geometric, Gumbel, HalfCauchy, HalfNormal, Independent, Laplace,
 LogisticNormal, LogNormal, MixtureSameFamily, Normal, OneHotCategorical,
 OneHotCategoricalStraightThrough, Pareto, RelaxedBernoulli, RelaxedOneHotCategorical,
-TransformedDistribution, Uniform (and, in their modules as in PyTorch, LogitRelaxedBernoulli
-and ExpRelaxedCategorical).
+TransformedDistribution, Uniform, VonMises (and, in their modules as in PyTorch,
+LogitRelaxedBernoulli and ExpRelaxedCategorical).
 
 Not built: Beta, Binomial, Chi2, Dirichlet, FisherSnedecor, Gamma, InverseGamma, Kumaraswamy,
-Multinomial, NegativeBinomial, Poisson, StudentT, VonMises, Weibull (their densities need
-``lgamma``/``digamma``, their samplers gamma draws, or (VonMises) a rejection sampler;
-tinygrad_bn has no lgamma yet), and MultivariateNormal, LowRankMultivariateNormal,
-LKJCholesky, Wishart (they need ``cholesky``/``solve_triangular``).
+Multinomial, NegativeBinomial, Poisson, StudentT, Weibull (their densities need
+``lgamma``/``digamma``, or their samplers gamma draws; tinygrad_bn has no lgamma yet), and
+MultivariateNormal, LowRankMultivariateNormal, LKJCholesky, Wishart (they need
+``cholesky``/``solve_triangular``).
 """
 
 from . import constraints, transforms  # noqa: F401 - public submodules, as in PyTorch
@@ -50,13 +50,14 @@ from .relaxed_categorical import RelaxedOneHotCategorical
 from .transformed_distribution import TransformedDistribution
 from .transforms import *  # noqa: F403 - PyTorch exports every transform here too
 from .uniform import Uniform
+from .von_mises import VonMises
 
 __all__ = [
     "Bernoulli", "Categorical", "Cauchy", "ContinuousBernoulli", "Distribution", "Exponential",
     "ExponentialFamily", "GeneralizedPareto", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
     "Independent", "Laplace", "LogNormal", "LogisticNormal", "MixtureSameFamily", "Normal",
     "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto", "RelaxedBernoulli",
-    "RelaxedOneHotCategorical", "TransformedDistribution", "Uniform", "biject_to",
+    "RelaxedOneHotCategorical", "TransformedDistribution", "Uniform", "VonMises", "biject_to",
     "kl_divergence", "register_kl", "transform_to",
 ]
 __all__.extend(transforms.__all__)
