@@ -1,9 +1,12 @@
 """tinygrad_bn.distributions against torch.distributions: log_prob, cdf, icdf, entropy and the
 moments of every distribution built, values and gradients, in float32 and float64; float64
-gradchecks of log_prob; draws (shapes, dtypes, supports, moments over many samples: the streams
-differ from PyTorch's, so only statistics can agree); kl_divergence; validation errors with
-PyTorch's messages; and two small programs (REINFORCE with given actions, a VAE with shared
-noise) whose parameters must match PyTorch's after a few optimiser steps."""
+gradchecks of log_prob and of rsample at a fixed seed; draws (shapes, dtypes, supports, moments
+and quartiles over many samples: the streams differ from PyTorch's, so only statistics can
+agree); kl_divergence; transforms, constraints and the constraint registry; validation errors
+with PyTorch's messages; distributions under tg.jit; two small programs (REINFORCE with given
+actions, a VAE with shared noise) whose parameters must match PyTorch's after a few optimiser
+steps; and the two core fixes the distributions needed (BCE-with-logits' gradient at 0, Where's
+gradient with a NaN in the branch not taken)."""
 
 import math
 import warnings
@@ -1199,3 +1202,24 @@ def test_where_gradient_does_not_leak_from_the_branch_not_taken(dtype):
         out.backward(lib.tensor([1.0, 0.0, -2.0, 3.0], dtype=getattr(lib, dtype)))
         grads.append(x.grad.numpy())
     np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def test_tanh_normal_policy_uses_the_cached_pre_image():
+    """The SAC policy: TransformedDistribution(Normal, TanhTransform(cache_size=1)); log_prob
+    of its own rsample reads the cached pre-tanh value (no atanh of a value rounded to +-1), so
+    a saturated action keeps a finite log-probability, as in PyTorch; gradients flow to both
+    parameters."""
+    D = tg.distributions
+    loc = tg.tensor([0.0, 30.0], requires_grad=True)
+    scale = tg.tensor([1.0, 0.5], requires_grad=True)
+    policy = D.TransformedDistribution(D.Normal(loc, scale),
+                                       [D.transforms.TanhTransform(cache_size=1)])
+    tg.manual_seed(0)
+    action = policy.rsample()
+    assert action[1].item() == 1.0  # saturated in float32
+    log_prob = policy.log_prob(action)
+    assert np.all(np.isfinite(log_prob.detach().numpy()))
+    log_prob.sum().backward()
+    assert np.all(np.isfinite(loc.grad.numpy())) and np.all(np.isfinite(scale.grad.numpy()))
+    fresh = D.TransformedDistribution(D.Normal(loc, scale), [D.transforms.TanhTransform()])
+    assert not np.isfinite(fresh.log_prob(action.detach())[1].item())
