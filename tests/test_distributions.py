@@ -1223,3 +1223,30 @@ def test_tanh_normal_policy_uses_the_cached_pre_image():
     assert np.all(np.isfinite(loc.grad.numpy())) and np.all(np.isfinite(scale.grad.numpy()))
     fresh = D.TransformedDistribution(D.Normal(loc, scale), [D.transforms.TanhTransform()])
     assert not np.isfinite(fresh.log_prob(action.detach())[1].item())
+
+
+@pytest.mark.parametrize("diag", [-1, 0, 1])
+def test_tril_vectors_match_pytorch(diag):
+    """utils.tril_matrix_to_vec and vec_to_tril_matrix against PyTorch's (values and the round
+    trip, gradients through both), and their errors."""
+    torch = pytest.importorskip("torch")
+    from tinygrad_bn.distributions import utils
+    from torch.distributions import utils as their_utils
+    matrices = _real((2, 4, 4))
+    ours = tg.tensor(matrices, requires_grad=True)
+    theirs = torch.tensor(matrices, requires_grad=True)
+    vectors = utils.tril_matrix_to_vec(ours, diag)
+    expected = their_utils.tril_matrix_to_vec(theirs, diag)
+    np.testing.assert_array_equal(vectors.detach().numpy(), expected.detach().numpy())
+    back = utils.vec_to_tril_matrix(vectors, diag)
+    their_back = their_utils.vec_to_tril_matrix(expected, diag)
+    np.testing.assert_array_equal(back.detach().numpy(), their_back.detach().numpy())
+    back.sum().backward()
+    their_back.sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    with pytest.raises(ValueError, match=r"^diag \(4\) provided is outside \[-4, 3\].$"):
+        utils.tril_matrix_to_vec(ours, 4)
+    with pytest.raises(ValueError, match="^The size of last dimension is 5 which cannot be "
+                                         "expressed as the lower triangular part of a square "
+                                         "D x D matrix.$"):
+        utils.vec_to_tril_matrix(tg.zeros(5))
