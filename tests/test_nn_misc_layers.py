@@ -504,6 +504,8 @@ def test_uninitialized_tensors():
     assert type(parameter) is tg.nn.Parameter and tuple(parameter.shape) == (2, 3)
     buffer.materialize(4, dtype=tg.float64)
     assert type(buffer) is tg.Tensor and buffer.dtype == tg.float64
+    from tinygrad_bn.nn.parameter import UninitializedParameter, is_lazy  # PyTorch's path
+    assert is_lazy(UninitializedParameter()) and not is_lazy(parameter)
 
 
 UNINITIALIZED_USE = (
