@@ -2,6 +2,7 @@
 ChannelShuffle, multi_head_attention_forward and the lazy modules: values and gradients
 against PyTorch in float32 and float64, float64 gradchecks, PyTorch's errors."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -423,6 +424,7 @@ def test_lazy_linear_becomes_linear_and_trains_with_an_optimizer_made_before():
     x = tg.tensor(np.random.default_rng(14).standard_normal((5, 4)))
     first = lazy(x)
     assert type(lazy) is tg.nn.Linear and type(lazy.weight) is tg.nn.Parameter
+    assert "_module_hooks" not in lazy.__dict__  # its pre-hook is gone: a plain Linear
     assert lazy.in_features == 4 and lazy.weight.dtype == tg.float64
     assert np.abs(lazy.weight.detach().numpy()).max() <= 0.5  # Linear's U(-1/sqrt(4), ...)
     regular = tg.nn.Linear(4, 3, dtype=tg.float64)
@@ -506,6 +508,8 @@ def test_uninitialized_tensors():
     assert type(buffer) is tg.Tensor and buffer.dtype == tg.float64
     from tinygrad_bn.nn.parameter import UninitializedParameter, is_lazy  # PyTorch's path
     assert is_lazy(UninitializedParameter()) and not is_lazy(parameter)
+    copied = copy.deepcopy(tg.nn.LazyBatchNorm1d())
+    assert copied.has_uninitialized_params() and copied(tg.randn(4, 3)).shape == (4, 3)
 
 
 UNINITIALIZED_USE = (

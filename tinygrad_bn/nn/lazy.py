@@ -162,6 +162,10 @@ class LazyModuleMixin:
             raise RuntimeError(f"module {type(module).__name__} has not been fully initialized")
         module._initialize_hook.remove()
         del module._initialize_hook
+        hooks = module.__dict__.get("_module_hooks")
+        if hooks is not None and not (hooks.forward_pre or hooks.forward or hooks.backward_pre
+                                      or hooks.backward):
+            del module.__dict__["_module_hooks"]  # calls take the path without hooks again
         if module.cls_to_become is not None:
             module.__class__ = module.cls_to_become
 
