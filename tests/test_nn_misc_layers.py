@@ -682,3 +682,27 @@ ERRORS = [
 ]
 
 test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
+
+
+def _lazy_training_losses(jit):
+    tg.manual_seed(0)
+    model = tg.nn.Sequential(tg.nn.LazyLinear(8), tg.nn.ReLU(), tg.nn.LazyLinear(3))
+    optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = tg.jit(step) if jit else step
+    rng = np.random.default_rng(16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the first call runs eagerly: the lazy pre-hooks
+        return [step(tg.tensor(rng.standard_normal((5, 4)).astype(np.float32)),
+                     tg.tensor(rng.integers(0, 3, 5))).item() for _ in range(6)]
+
+
+def test_lazy_model_in_a_jitted_step_trains_as_eager():
+    assert _lazy_training_losses(True) == _lazy_training_losses(False)
