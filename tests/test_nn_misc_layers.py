@@ -495,6 +495,16 @@ def test_lazy_load_state_dict_materialises():
     assert tuple(lazy.weight.shape) == (3, 5) and not lazy.has_uninitialized_params()
     assert lazy(tg.randn(2, 5)).shape == (2, 3)
     assert type(lazy) is tg.nn.Linear
+    # inside a container too (PyTorch's load-state-dict hook of each lazy module)
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))
+    ours = tg.nn.Sequential(tg.nn.LazyConv2d(4, 3), tg.nn.LazyBatchNorm2d())
+    ours.load_state_dict({k: tg.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    assert not ours[0].has_uninitialized_params() and not ours[1].has_uninitialized_params()
+    image = np.random.default_rng(17).standard_normal((2, 3, 5, 5)).astype(np.float32)
+    np.testing.assert_allclose(ours(tg.tensor(image)).detach().numpy(),
+                               theirs(torch.tensor(image)).detach().numpy(), rtol=1e-5,
+                               atol=1e-6)
 
 
 def test_uninitialized_tensors():

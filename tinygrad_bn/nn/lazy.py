@@ -132,8 +132,8 @@ def is_lazy(tensor) -> bool:
 class LazyModuleMixin:
     """What every lazy module shares, PyTorch's ``LazyModuleMixin``: a forward pre-hook that on
     the first call runs ``initialize_parameters(*args, **kwargs)``, checks nothing is left
-    uninitialised, removes itself and turns the module into ``cls_to_become``; and
-    ``load_state_dict`` giving the placeholders the shapes of the values loaded.
+    uninitialised, removes itself and turns the module into ``cls_to_become``; and, when a
+    state dict is loaded, the placeholders take the shapes of the values loaded.
 
     A subclass lists the mixin first (``class LazyLinear(LazyModuleMixin, Linear)``) and
     defines ``initialize_parameters``."""
@@ -169,17 +169,16 @@ class LazyModuleMixin:
         if module.cls_to_become is not None:
             module.__class__ = module.cls_to_become
 
-    def load_state_dict(self, state_dict, strict: bool = True):
-        """The placeholders whose names ``state_dict`` holds take its values' shapes first
-        (PyTorch's ``_lazy_load_hook``); then the regular load. (Only for a lazy module loaded
-        itself: one inside a container keeps its placeholders, and the load reports its
-        shape error.)"""
+    def _materialize_from_state_dict(self, state_dict, prefix: str) -> None:
+        """The placeholders whose names (under ``prefix``) ``state_dict`` holds take its
+        values' shapes (PyTorch's ``_lazy_load_hook``); ``Module.load_state_dict`` calls it on
+        each module before loading, so a lazy layer inside a container loads too."""
+        prefix = f"{prefix}." if prefix else ""
         for name, tensor in (*self.named_parameters(recurse=False),
                              *self.named_buffers(recurse=False)):
-            if is_lazy(tensor) and name in state_dict:
+            if is_lazy(tensor) and prefix + name in state_dict:
                 with no_grad():
-                    tensor.materialize(tuple(state_dict[name].shape))
-        return super().load_state_dict(state_dict, strict)
+                    tensor.materialize(tuple(state_dict[prefix + name].shape))
 
 
 class LazyLinear(LazyModuleMixin, Linear):
@@ -313,6 +312,15 @@ class _LazyNormMixin(LazyModuleMixin):
             with no_grad():
                 self.weight.fill_(1)
                 self.bias.zero_()
+
+    def _materialize_from_state_dict(self, state_dict, prefix: str) -> None:
+        """As every lazy module's; then ``num_features`` from the loaded shapes, which this
+        framework's norm layers check their input against (PyTorch's keeps 0 there, and prints
+        it: its layers do not check)."""
+        super()._materialize_from_state_dict(state_dict, prefix)
+        for tensor in (self.weight, self.running_mean):
+            if tensor is not None and not is_lazy(tensor) and self.num_features == 0:
+                self.num_features = tensor.shape[0]
 
     def initialize_parameters(self, input) -> None:
         if self.has_uninitialized_params():

@@ -491,6 +491,9 @@ class Module:
         keeps it for a state dict without version metadata. Returns
         ``(missing_keys, unexpected_keys)``.
         """
+        for module_prefix, module in self.named_modules():  # lazy modules (nn/lazy.py) first
+            if hasattr(module, "_materialize_from_state_dict"):  # take the loaded shapes
+                module._materialize_from_state_dict(state_dict, module_prefix)
         own = self.state_dict()
         optional = {f"{module_prefix}.{name}" if module_prefix else name
                     for module_prefix, module in self.named_modules()
