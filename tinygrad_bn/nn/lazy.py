@@ -244,7 +244,7 @@ class _LazyConvMixin(LazyModuleMixin):
                 self.reset_parameters()
 
 
-def _lazy_conv(regular, dims):
+def _lazy_conv(regular):
     class LazyConv(_LazyConvMixin, regular):
         __doc__ = f"""``{regular.__name__}`` whose ``in_channels`` is read from its first input
         (``input.shape[1]``, or ``[0]`` unbatched)."""
@@ -279,9 +279,9 @@ def _lazy_conv_transpose(regular):
     return LazyConvTranspose
 
 
-LazyConv1d = _lazy_conv(Conv1d, 1)
-LazyConv2d = _lazy_conv(Conv2d, 2)
-LazyConv3d = _lazy_conv(Conv3d, 3)
+LazyConv1d = _lazy_conv(Conv1d)
+LazyConv2d = _lazy_conv(Conv2d)
+LazyConv3d = _lazy_conv(Conv3d)
 LazyConvTranspose1d = _lazy_conv_transpose(ConvTranspose1d)
 LazyConvTranspose2d = _lazy_conv_transpose(ConvTranspose2d)
 
