@@ -142,6 +142,7 @@ from .lazy import (  # noqa: E402
     LazyConvTranspose1d, LazyConvTranspose2d, LazyInstanceNorm1d, LazyInstanceNorm2d,
     LazyInstanceNorm3d, LazyLinear, UninitializedBuffer, UninitializedParameter,
 )
+from . import parameter  # noqa: E402 - PyTorch's torch.nn.parameter path
 
 __all__ += ["Bilinear", "EmbeddingBag", "ChannelShuffle", "LazyLinear", "LazyConv1d",
             "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",

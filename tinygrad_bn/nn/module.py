@@ -603,6 +603,9 @@ class Module:
         Returns ``(missing_keys, unexpected_keys)``.
         """
         state_dict, hook_missing, problems = _run_load_pre_hooks(self, state_dict)
+        for module_prefix, module in self.named_modules():  # lazy modules (nn/lazy.py) first
+            if hasattr(module, "_materialize_from_state_dict"):  # take the loaded shapes
+                module._materialize_from_state_dict(state_dict, module_prefix)
         own = self.state_dict()
         optional = {f"{module_prefix}.{name}" if module_prefix else name
                     for module_prefix, module in self.named_modules()
