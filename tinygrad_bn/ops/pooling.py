@@ -377,3 +377,46 @@ class AdaptiveMaxPool(Op):
         grad = np.bincount(flat.ravel(), weights=grad_output.ravel(),
                            minlength=planes * plane)
         return (grad.reshape(input_shape).astype(grad_output.dtype, copy=False),)
+
+
+class MaxUnpool(Op):
+    """The partial inverse of a max pool (PyTorch's ``max_unpool1d/2d/3d``): ``input`` ``(N,
+    C, *in)`` written into zeros ``(N, C, *output_size)`` at ``indices`` (int64, the input's
+    shape, each a flat position in its ``(n, c)`` plane: what ``return_indices`` gives).
+    Where two inputs name one position, the later one in row-major order is written, as
+    PyTorch's CPU loop leaves it. An index outside the plane raises PyTorch's error (the last
+    such index, as its loop reports on one thread). The gradient of each input is the output
+    gradient at its index; the indices have none."""
+
+    __slots__ = ("output_size",)
+    arguments = ("output_size",)
+
+    def __init__(self, output_size):
+        self.output_size = output_size
+
+    def _positions(self, indices, planes):
+        """Flat positions of ``indices`` in the ``(planes * plane,)`` output, checked."""
+        plane = math.prod(self.output_size)
+        flat = indices.reshape(planes, math.prod(indices.shape[2:]))
+        bad = (flat < 0) | (flat >= plane)
+        if bad.any():
+            raise RuntimeError(f"Found an invalid max index: {flat.ravel()[bad.ravel()][-1]} "
+                               f"(output volumes are of size "
+                               f"{'x'.join(map(str, self.output_size))})")
+        return (flat + (np.arange(planes) * plane)[:, np.newaxis]).ravel()
+
+    def forward(self, input, indices):
+        planes = math.prod(input.shape[:2])
+        positions = self._positions(indices, planes)
+        out = np.zeros(planes * math.prod(self.output_size), dtype=input.dtype)
+        # the last write to a position wins: keep each position's last occurrence
+        _, last = np.unique(positions[::-1], return_index=True)
+        keep = positions.size - 1 - last
+        out[positions[keep]] = input.ravel()[keep]
+        if self.needs_input_grad:
+            self.saved = (positions, input.shape)
+        return out.reshape(input.shape[:2] + tuple(self.output_size))
+
+    def backward(self, grad_output):
+        positions, input_shape = self.saved
+        return grad_output.ravel()[positions].reshape(input_shape), None
