@@ -1,6 +1,6 @@
 """The rest of the convolution/pooling family: ``max_pool3d``, ``avg_pool3d``,
 ``adaptive_avg_pool3d``, ``adaptive_max_pool3d``, ``conv_transpose3d``, ``unfold``/``fold``,
-``lp_pool1d/2d/3d``, ``max_unpool1d/2d/3d`` and their modules. One table of cases, each
+``lp_pool1d/2d/3d``, ``max_unpool1d/2d/3d``, ``fractional_max_pool2d/3d`` and their modules. One table of cases, each
 gradient-checked in float64 against finite differences and compared with PyTorch in float32 and
 float64 (values, indices, gradients); ties and NaN as PyTorch's CPU kernel picks them; float16
 rounded where PyTorch's kernels round; every error message; module reprs."""
@@ -691,6 +691,155 @@ ERRORS += [
     ("unpool2_int64", lambda m: m.nn.functional.max_unpool2d(
         m.ones(2, 3, 2, 2, dtype=m.int64), m.zeros(2, 3, 2, 2, dtype=m.int64), 2),
      NotImplementedError, "\"max_unpool2d\" not implemented for 'Long'"),
+]
+
+
+# ---------------------------------------------------------------- fractional_max_pool
+
+# (dims, input shape, kernel_size, output_size)
+FRACTIONAL_CASES = [
+    (2, (2, 3, 9, 9), 3, 4),
+    (2, (2, 3, 9, 11), (2, 3), (5, 4)),
+    (2, (3, 9, 9), 2, (8, 8)),  # overlapping windows
+    (3, (2, 2, 8, 9, 10), (2, 3, 2), (4, 5, 6)),
+    (3, (2, 6, 7, 8), 2, 3),
+]
+
+
+def _samples(shape, dims, dtype):
+    batch = shape[0] if len(shape) == dims + 2 else 1
+    return np.random.default_rng(2).uniform(0, 1, (batch, shape[-dims - 1], dims)).astype(dtype)
+
+
+@pytest.mark.parametrize("dims, shape, kernel, out", FRACTIONAL_CASES)
+def test_fractional_max_pool_gradcheck(dims, shape, kernel, out):
+    x = tg.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+    samples = tg.tensor(_samples(shape, dims, np.float64))
+    function = getattr(tg.nn.functional, f"fractional_max_pool{dims}d")
+    assert tg.gradcheck(lambda t: function(t, kernel, out, _random_samples=samples), (x,))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("dims, shape, kernel, out", FRACTIONAL_CASES)
+def test_fractional_max_pool_with_samples_is_pytorchs(dims, shape, kernel, out, dtype):
+    """Given the same ``_random_samples``, values, indices and gradients are PyTorch's, bit
+    for bit (window starts computed in the input's dtype, as PyTorch's ``scalar_t``)."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    samples = _samples(shape, dims, dtype)
+    results = []
+    for module in (tg, torch):
+        t = module.tensor(x, requires_grad=True)
+        values, indices = getattr(module.nn.functional, f"fractional_max_pool{dims}d")(
+            t, kernel, out, return_indices=True, _random_samples=module.tensor(samples))
+        values.backward(module.tensor(np.random.default_rng(1).standard_normal(
+            tuple(values.shape)).astype(dtype)))
+        results.append((values.detach().numpy(), indices.numpy(), t.grad.numpy()))
+    for mine, reference in zip(*results):
+        np.testing.assert_array_equal(mine, reference)
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_fractional_max_pool_without_samples(dims):
+    """Drawn samples: PyTorch's shapes and dtypes (values are random draws), every output one
+    of its window's elements, reproducible under a seed."""
+    torch = pytest.importorskip("torch")
+    shape = (2, 3) + (10,) * dims
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    name = f"fractional_max_pool{dims}d"
+    for kwargs in ({"output_size": 4}, {"output_ratio": (0.5,) * dims}):
+        tg.manual_seed(0)
+        values, indices = getattr(tg.nn.functional, name)(tg.tensor(x), 3, return_indices=True,
+                                                          **kwargs)
+        expected = getattr(torch.nn.functional, name)(torch.tensor(x), 3, return_indices=True,
+                                                      **kwargs)
+        assert values.shape == tuple(expected[0].shape) and values.dtype == tg.float32
+        assert indices.dtype == tg.int64
+        flat = x.reshape(2, 3, -1)
+        np.testing.assert_array_equal(
+            values.numpy(), np.take_along_axis(flat, indices.numpy().reshape(2, 3, -1),
+                                               2).reshape(values.shape))
+        tg.manual_seed(0)
+        again = getattr(tg.nn.functional, name)(tg.tensor(x), 3, **kwargs)
+        np.testing.assert_array_equal(again.numpy(), values.numpy())
+
+
+def test_fractional_modules_match_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 9, 9))
+    samples = _samples(x.shape, 3, np.float64)
+    ours = tg.nn.FractionalMaxPool3d(2, output_size=(4, 5, 6), return_indices=True,
+                                     _random_samples=tg.tensor(samples))
+    theirs = torch.nn.FractionalMaxPool3d(2, output_size=(4, 5, 6), return_indices=True,
+                                          _random_samples=torch.tensor(samples))
+    assert repr(ours) == repr(theirs)
+    for mine, reference in zip(ours(tg.tensor(x)), theirs(torch.tensor(x))):
+        np.testing.assert_array_equal(mine.numpy(), reference.numpy())
+    module = tg.nn.FractionalMaxPool2d(3, output_ratio=0.5)
+    assert module.output_ratio == (0.5, 0.5) and module(tg.tensor(x[0, :, 0])).shape == (3, 4, 4)
+
+
+def _fractional(m, dims=2, shape=(2, 3, 9, 9), kernel=3, samples=None, **kwargs):
+    x = m.ones(*shape)
+    return getattr(m.nn.functional, f"fractional_max_pool{dims}d")(
+        x, kernel, _random_samples=samples, **kwargs)
+
+
+ERRORS += [
+    ("fractional2_no_size", lambda m: _fractional(m), ValueError,
+     "fractional_max_pool2d requires specifying either an output_size or an output_ratio"),
+    ("fractional3_no_size", lambda m: _fractional(m, 3, (2, 3, 9, 9, 9)), ValueError,
+     "fractional_max_pool3d requires specifying either an output_size or an output_ratio"),
+    ("fractional2_ratio_length", lambda m: _fractional(m, output_ratio=(0.5, 0.5, 0.5)),
+     ValueError, "fractional_max_pool2d requires output_ratio to either be a single Int or "
+     "tuple of Ints."),
+    ("fractional2_ratio_number", lambda m: _fractional(m, output_ratio=0.5), TypeError,
+     "object of type 'float' has no len()"),
+    ("fractional2_kernel_length", lambda m: _fractional(m, kernel=(3, 3, 3), output_size=4),
+     RuntimeError, "fractional_max_pool2d: kernel_size must either be a single Int or tuple of "
+     "Ints"),
+    ("fractional3_output_length", lambda m: _fractional(m, 3, (2, 3, 9, 9, 9),
+                                                        output_size=(4, 4)),
+     RuntimeError, "fractional_max_pool3d: output_size must either be a single Int or tuple of "
+     "three Ints"),
+    ("fractional2_dims", lambda m: _fractional(m, shape=(9, 9), output_size=4), IndexError,
+     "Dimension out of range (expected to be in range of [-2, 1], but got -3)"),
+    ("fractional2_dims5", lambda m: _fractional(m, shape=(1, 2, 3, 9, 9), output_size=4),
+     RuntimeError, "fractional_max_pool2d(): Expected 3D or 4D tensor, but got: [1, 2, 3, 9, "
+     "9]"),
+    ("fractional3_dims6", lambda m: _fractional(m, 3, (1, 2, 3, 9, 9, 9), output_size=4),
+     RuntimeError, "fractional_max_pool3d_out(): Expected 4D or 5D tensor, but got: [1, 2, 3, "
+     "9, 9, 9]"),
+    ("fractional2_empty", lambda m: _fractional(m, shape=(2, 0, 9, 9), output_size=4),
+     RuntimeError, "fractional_max_pool2d(): Expected input to have non-zero size for non-batch "
+     "dimensions, but got[2, 0, 9, 9] with dimension 1 being empty."),
+    ("fractional2_too_large", lambda m: _fractional(m, kernel=(2, 3), output_size=8),
+     RuntimeError, "fractional_max_pool2d(): pool width 3 too large relative to input width 9"),
+    ("fractional3_too_large", lambda m: _fractional(m, 3, (2, 3, 9, 9, 9), (2, 3, 2),
+                                                    output_size=8),
+     RuntimeError, "fractional_max_pool3d_out(): pool time 2 too large relative to input time "
+     "9"),
+    ("fractional2_samples_dtype", lambda m: _fractional(
+        m, samples=m.ones(2, 3, 2, dtype=m.float64) / 2, output_size=4), RuntimeError,
+     "Expect _random_samples to have the same dtype as input"),
+    ("fractional2_samples_batch", lambda m: _fractional(m, samples=m.ones(1, 3, 2) / 2,
+                                                        output_size=4),
+     RuntimeError, "Expect _random_samples.size(0) no less then input batch size."),
+    ("fractional2_samples_channels", lambda m: _fractional(m, samples=m.ones(2, 2, 2) / 2,
+                                                           output_size=4),
+     RuntimeError, "Expect _random_samples.size(1) equals to input channel size."),
+    ("fractional2_samples_dims", lambda m: _fractional(m, samples=m.ones(2, 3, 3) / 2,
+                                                       output_size=4),
+     RuntimeError, "Expect _random_samples.size(2) equals to 2; got 3."),
+    ("fractional2_int", lambda m: m.nn.functional.fractional_max_pool2d(
+        m.ones(2, 3, 9, 9, dtype=m.int64), 3, 4), NotImplementedError,
+     "\"check_uniform_bounds\" not implemented for 'Long'"),
+    ("fractional_module_no_size", lambda m: m.nn.FractionalMaxPool2d(2), ValueError,
+     "FractionalMaxPool2d requires specifying either an output size, or a pooling ratio"),
+    ("fractional_module_both", lambda m: m.nn.FractionalMaxPool3d(2, 3, 0.5), ValueError,
+     "only one of output_size and output_ratio may be specified"),
+    ("fractional_module_ratio", lambda m: m.nn.FractionalMaxPool2d(2, output_ratio=1.5),
+     ValueError, "output_ratio must be between 0 and 1 (got 1.5)"),
 ]
 
 test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
