@@ -1,9 +1,10 @@
 """The rest of the convolution/pooling family: ``max_pool3d``, ``avg_pool3d``,
 ``adaptive_avg_pool3d``, ``adaptive_max_pool3d``, ``conv_transpose3d``, ``unfold``/``fold``,
-``lp_pool1d/2d/3d``, ``max_unpool1d/2d/3d``, ``fractional_max_pool2d/3d`` and their modules. One table of cases, each
-gradient-checked in float64 against finite differences and compared with PyTorch in float32 and
-float64 (values, indices, gradients); ties and NaN as PyTorch's CPU kernel picks them; float16
-rounded where PyTorch's kernels round; every error message; module reprs."""
+``lp_pool1d/2d/3d``, ``max_unpool1d/2d/3d``, ``fractional_max_pool2d/3d`` and their modules.
+Tables of cases, each gradient-checked in float64 against finite differences and compared with
+PyTorch in float32 and float64 (values, indices, gradients); ties and NaN as PyTorch's CPU
+kernel picks them; float16 rounded where PyTorch's kernels round; every error message; module
+reprs."""
 
 import numpy as np
 import pytest

@@ -49,8 +49,8 @@ def lp_pool1d(input: Tensor, norm_type: float, kernel_size: int, stride: IntOrTu
     """The power-average pool, PyTorch's ``F.lp_pool1d``: ``(sum over the window of x ** p) **
     (1 / p)``, computed as PyTorch does, ``avg_pool1d(x ** p) * kernel_size``, its sign times
     its ``relu`` (which is ``out`` itself: a negative sum gives NaN for a fractional ``1 /
-    p``), to the power ``1 / p``; a window summing to zero has gradient zero, as there. ``norm_type`` ``inf``: the max
-    pool of ``|x|``; ``-inf``: the min. No padding."""
+    p``), to the power ``1 / p``; a window summing to zero has gradient zero, as there.
+    ``norm_type`` ``inf``: the max pool of ``|x|``; ``-inf``: the min. No padding."""
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 1, kernel_size)
 
 

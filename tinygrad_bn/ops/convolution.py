@@ -115,8 +115,8 @@ class Convolution(Op):
     ``padding='same'`` with an even kernel, where PyTorch puts the extra element after).
 
     Forward is ``im2col``: the input's windows (``windows``, a strided view) are copied once
-    into a ``(N, g, C_g * K, O)`` matrix and multiplied by the weight as ``(g, F_g, C_g * K)`` in one
-    ``matmul``. Backward, with ``G`` = dL/dout as ``(N, g, F_g, O)``::
+    into a ``(N, g, C_g * K, O)`` matrix and multiplied by the weight as ``(g, F_g, C_g *
+    K)`` in one ``matmul``. Backward, with ``G`` = dL/dout as ``(N, g, F_g, O)``::
 
         dL/dweight = sum_n G[n] @ cols[n].T      dL/dbias = G summed over n and o
         dL/dcols = weight.T @ G, added back onto the input by ``col2im``

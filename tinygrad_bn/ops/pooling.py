@@ -1,7 +1,10 @@
-"""Pooling over the spatial dims of ``(N, C, *spatial)`` arrays: the maximum (``MaxPool``, and
-``max_pool_indices`` for ``return_indices``), the average (``AvgPool``) and the adaptive
-average (``AdaptiveAvgPool``). Windows are the strided views of ``convolution.windows``, and
-gradients go back through ``convolution.add_windows``."""
+"""Pooling over the spatial dims of ``(N, C, *spatial)`` arrays, any number of them: the
+maximum (``MaxPool``, and ``max_pool_indices`` for ``return_indices``), the average
+(``AvgPool``), the adaptive average and maximum (``AdaptiveAvgPool``, ``AdaptiveMaxPool``),
+the fractional maximum (``FractionalMaxPool``) and the partial inverse of a max pool
+(``MaxUnpool``). Windows are the strided views of ``convolution.windows``, and gradients go
+back through ``convolution.add_windows`` (or, for pools that took one element per window,
+``gradient_at_index``)."""
 
 import functools
 import itertools
@@ -234,7 +237,8 @@ class AdaptiveAvgPool(Op):
     rounds once; its 3-D kernel sums each window in float16 (rounding after every addition)
     and divides by the window's depth, height and width in turn, rounding after each
     (``adaptive_mean_stepwise``; in float32 the two differ by up to 10% where a window's
-    elements cancel), except to one element, which PyTorch computes as a ``mean``. Gradients of float16 are computed in float32 (``@opmath_backward``)."""
+    elements cancel), except to one element, which PyTorch computes as a ``mean``. Gradients
+    of float16 are computed in float32 (``@opmath_backward``)."""
 
     __slots__ = ("output_size",)
     arguments = ("output_size",)
