@@ -660,6 +660,8 @@ def _unpool(m, dims=2, shape=(2, 3, 2, 2), index_dtype=None, index_shape=None, p
 
 
 ERRORS += [
+    ("lp_pool1d_kernel_tuple", lambda m: m.nn.functional.lp_pool1d(m.ones(2, 3, 8), 2, (2,)),
+     TypeError, "mul(): argument 'other' (position 1) must be Tensor, not tuple"),
     ("unpool2_index_dtype", lambda m: _unpool(m, index_dtype=m.int32), RuntimeError,
      "elements in indices should be type int64 but got: Int"),
     ("unpool3_index_dtype", lambda m: _unpool(m, 3, (2, 3, 2, 2, 2), m.int32), RuntimeError,

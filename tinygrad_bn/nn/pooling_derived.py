@@ -38,6 +38,9 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, dims, scale):
     # NaN: threshold_backward selects, it does not multiply). Here the zeros are kept out of
     # pow instead, and put back after it, so the same values come out and the gradient there
     # is 0 too (a multiply by inf would give NaN).
+    if isinstance(scale, (list, tuple)):  # lp_pool1d's kernel_size given as a sequence
+        raise TypeError(f"mul(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(scale).__name__}")
     exponent = 1.0 / norm_type
     zero = out == 0
     root = where(zero, 1.0, out).mul(scale).pow(exponent)
