@@ -69,6 +69,8 @@ VALUES_UNDEFINED = {
     "randn", "nn.functional.dropout", "empty", "empty_like", "new_empty",
     "nn.functional.dropout2d", "nn.functional.dropout3d", "nn.functional.alpha_dropout",
     "nn.functional.feature_alpha_dropout",
+    # windows placed by torch.rand samples unless _random_samples is given
+    "nn.functional.fractional_max_pool2d", "nn.functional.fractional_max_pool3d",
 }
 
 
