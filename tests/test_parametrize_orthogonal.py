@@ -269,3 +269,29 @@ ERRORS = [
 ]
 
 test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
+
+
+def test_nn_rnn_with_an_orthogonal_recurrent_weight_trains_as_pytorch():
+    torch = _torch()
+    theirs = torch.nn.utils.parametrizations.orthogonal(
+        torch.nn.RNN(3, 4, dtype=torch.float64), "weight_hh_l0")
+    ours = orthogonal(tg.nn.RNN(3, 4, dtype=tg.float64), "weight_hh_l0")
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    _copy_state(theirs, ours)
+    inputs = np.random.default_rng(6).standard_normal((5, 2, 3))
+    their_optimizer = torch.optim.SGD(theirs.parameters(), lr=0.3)
+    our_optimizer = tg.optim.SGD(ours.parameters(), lr=0.3)
+    for _ in range(5):
+        losses = []
+        for lib, rnn, optimizer in ((torch, theirs, their_optimizer), (tg, ours, our_optimizer)):
+            optimizer.zero_grad()
+            output, hidden = rnn(lib.tensor(inputs))
+            loss = (output ** 2).mean() + hidden.sum()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        np.testing.assert_allclose(losses[1], losses[0], rtol=1e-12)
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_allclose(ours.state_dict()[key].numpy(), value.numpy(), atol=1e-13)
+    weight = ours.weight_hh_l0.detach().numpy()
+    np.testing.assert_allclose(weight.T @ weight, np.eye(4), atol=1e-13)
