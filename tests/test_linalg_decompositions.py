@@ -269,6 +269,30 @@ def test_named_tuples_and_infos_are_pytorchs():
     assert result.rank.item() == 3 and result.residuals.shape == (0,)
 
 
+@pytest.mark.parametrize("matrix", [[[1.0, 2.0], [2.0, 4.0]], [[0.0, 0.0], [0.0, 0.0]],
+                                    [[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]]])
+def test_ex_forms_of_singular_matrices_return_pytorchs_results(matrix):
+    """``inv_ex``/``solve_ex`` of a singular matrix: LAPACK's solve divides by the zero pivot,
+    and the infinities and NaN land where PyTorch's do."""
+    torch = pytest.importorskip("torch")
+    for call in (lambda lib, a: lib.linalg.inv_ex(a).inverse,
+                 lambda lib, a: lib.linalg.solve_ex(a, lib.ones(a.shape[-1])).result):
+        np.testing.assert_array_equal(call(tg, tg.tensor(matrix)).numpy(),
+                                      call(torch, torch.tensor(matrix)).numpy())
+
+
+@pytest.mark.parametrize("matrix", [[[4.0, 2.0, 1.0], [2.0, 1.0, 3.0], [1.0, 3.0, 5.0]],
+                                    [[4.0, 2.0, 0.0, 1.0], [2.0, 5.0, 1.0, 0.0],
+                                     [0.0, 1.0, -3.0, 2.0], [1.0, 0.0, 2.0, 6.0]]])
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_ex_of_an_indefinite_matrix_returns_pytorchs_partial_factor(matrix, upper):
+    torch = pytest.importorskip("torch")
+    ours = tg.linalg.cholesky_ex(tg.tensor(matrix, dtype=tg.float64), upper=upper)
+    theirs = torch.linalg.cholesky_ex(torch.tensor(matrix, dtype=torch.float64), upper=upper)
+    assert ours.info.item() == theirs.info.item() > 0
+    np.testing.assert_allclose(ours.L.numpy(), theirs.L.numpy(), atol=1e-12)
+
+
 def test_singular_errors_are_linalg_errors():
     with pytest.raises(tg.linalg.LinAlgError):
         tg.linalg.inv(tg.zeros(2, 2))
@@ -457,3 +481,41 @@ def test_qr_mode_r_is_not_differentiable_as_in_pytorch():
     a = tg.randn(3, 3, dtype=tg.float64, requires_grad=True)
     with pytest.raises(RuntimeError, match="The derivative of linalg.qr depends on Q"):
         tg.linalg.qr(a, mode="r").R.sum().backward()
+
+
+@pytest.mark.parametrize("use_vectors", [False, True])
+def test_repeated_singular_values_and_eigenvalues_as_pytorch(use_vectors):
+    """With repeated values the vectors are not unique: a gradient through them is NaN, as
+    PyTorch's; through the values alone it is defined (``U Vh``, ``V V^T``)."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tg, torch):
+        a = lib.tensor(np.diag([2.0, 2.0, 1.0]), requires_grad=True)
+        u, s, vh = lib.linalg.svd(a)
+        values, vectors = lib.linalg.eigh(a)
+        loss = s.sum() + values.sum() + ((u.sum() + vectors.abs().sum()) if use_vectors else 0)
+        loss.backward()
+        results.append(a.grad.numpy())
+    np.testing.assert_array_equal(results[0], results[1])
+    assert np.isnan(results[0]).all() == use_vectors
+
+
+def test_ops_run_under_the_jit_as_eagerly():
+    """A jitted step through solve, slogdet, cholesky, qr and inv_ex is replayed (not run
+    eagerly) and computes what eager computes, on new data each call."""
+    def step(a, b):
+        spd = a @ a.mT + 3 * tg.eye(3, dtype=tg.float64)
+        x = tg.linalg.solve(spd, b)
+        return (x.sum() + tg.linalg.slogdet(spd).logabsdet + tg.linalg.cholesky(spd).sum()
+                + tg.linalg.qr(spd).Q.sum() + tg.linalg.inv_ex(spd).inverse.sum())
+
+    jitted = tg.jit(step)
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        a, b = rng.standard_normal((3, 3)), rng.standard_normal((3, 2))
+        eager = step(tg.tensor(a), tg.tensor(b)).item()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            replayed = jitted(tg.tensor(a), tg.tensor(b)).item()
+        assert replayed == eager
+    assert jitted.replays > 0 and not jitted.eager_reasons

@@ -81,14 +81,18 @@ def singular_infos(a):
 
 def cholesky_failure(matrix, upper=False):
     """The order of the first leading minor of one symmetric matrix that is not positive
-    definite (``potrf``'s ``info``), 0 when there is none, and the factor computed up to it
-    (the columns before it; the rest zeros). ``upper`` reads the upper triangle."""
+    definite (``potrf``'s ``info``), 0 when there is none, and the lower factor as LAPACK's
+    unblocked ``potf2`` leaves it (which PyTorch returns from ``cholesky_ex``): the columns
+    before the failure computed, the failing diagonal entry replaced by its non-positive
+    value, the rest of the lower triangle the input's. ``upper`` reads the upper triangle."""
     a = transpose(matrix) if upper else matrix
     n = a.shape[0]
     factor = np.zeros_like(a)
     for j in range(n):
         d = a[j, j] - np.dot(factor[j, :j], factor[j, :j])
         if not d > 0:
+            factor[j:, j:] = np.tril(a[j:, j:])
+            factor[j, j] = d
             return j + 1, factor
         factor[j, j] = math.sqrt(d)
         factor[j + 1:, j] = (a[j + 1:, j] - factor[j + 1:, :j] @ factor[j, :j]) / factor[j, j]
@@ -172,8 +176,9 @@ def used_gradient(grad):
 class Inverse(Op):
     """``A^-1`` of each square matrix (``torch.linalg.inv``). Gradient (PyTorch's):
     ``-A^-T grad A^-T``. A singular matrix raises ``LinAlgError`` naming the first zero pivot
-    of its LU factorization, as PyTorch; ``check_errors=False`` (``inv_ex``) returns the
-    result LAPACK's ``getri`` would, infinities where it divides by the zero pivot."""
+    of its LU factorization, as PyTorch; ``check_errors=False`` (``inv_ex``) returns what
+    PyTorch's solve with the identity returns, infinities where it divides by the zero
+    pivot."""
 
     __slots__ = ("check_errors", "caller")
     arguments = ("check_errors", "caller")
@@ -193,7 +198,8 @@ class Inverse(Op):
                     f"{self.caller}: {batch_prefix(a.shape[:-2], index)}The diagonal element "
                     f"{int(infos.reshape(-1)[index])} is zero, the inversion could not be "
                     "completed because the input matrix is singular.") from None
-            inverse = _inverse_or_inf(a)
+            inverse = _solve_singular(a, np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype),
+                                                         a.shape))
         self.saved = (inverse,)
         return inverse
 
@@ -203,19 +209,14 @@ class Inverse(Op):
         return (-(inverse_t @ grad_output @ inverse_t),)
 
 
-def _inverse_or_inf(a):
-    """The inverse of each matrix, with ``inf`` of alternating signs for a singular one (what
-    ``getri`` leaves after dividing by an exact zero, as PyTorch's ``inv_ex`` returns it)."""
-    out = np.empty_like(a)
-    flat_out = out.reshape(math.prod(a.shape[:-2]), *a.shape[-2:])
-    for index, matrix in enumerate(_matrices(a)):
-        try:
-            flat_out[index] = np.linalg.inv(matrix)
-        except np.linalg.LinAlgError:
-            n = matrix.shape[0]
-            signs = (-1.0) ** np.add.outer(np.arange(n), np.arange(n) + 1)
-            flat_out[index] = signs * np.inf
-    return out
+def _solve_singular(a, b):
+    """``A^-1 B`` as LAPACK's ``getrf`` + ``getrs`` compute it when a matrix of ``a`` is
+    singular: the triangular solves divide by the zero pivot, leaving infinities and NaN where
+    PyTorch's ``solve_ex``/``inv_ex`` (a solve with the identity) leave them."""
+    from .linalg_lu import lu_factor, lu_solve  # that module builds on this one
+    lu, pivots, _ = lu_factor(a)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return lu_solve(lu, pivots, b)
 
 
 class Solve(Op):
@@ -245,7 +246,7 @@ class Solve(Op):
                 raise LinAlgError(
                     f"torch.linalg.solve: {batch_prefix(batch, index)}The solver failed "
                     "because the input matrix is singular.") from None
-            x = _inverse_or_inf(a_full) @ b_full
+            x = _solve_singular(a_full, b_full)
         self.saved = (a, x)
         return x
 
@@ -419,8 +420,9 @@ class Cholesky(Op):
 def cholesky_ex(a, upper):
     """``(factors, infos)`` without raising (``torch.linalg.cholesky_ex``): ``infos`` (int32,
     the batch shape) is 0 where the matrix is positive definite, else the order of its first
-    leading minor that is not; that matrix's factor holds the columns computed before it (the
-    rest zeros; LAPACK leaves other values there)."""
+    leading minor that is not; that matrix's factor is what LAPACK's unblocked ``potf2`` leaves
+    (see ``cholesky_failure``; MKL's blocked ``potrf`` may leave other values in the part it
+    had not reached)."""
     infos = np.zeros(a.shape[:-2], np.int32)
     try:
         return np.linalg.cholesky(a, upper=upper), infos
