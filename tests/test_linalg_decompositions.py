@@ -469,6 +469,33 @@ ERRORS = [
     ("tensorsolve shapes", lambda lib: lib.linalg.tensorsolve(lib.ones(2, 3, 5), lib.ones(2, 3)),
      RuntimeError, "Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
      "prod(self.shape[:other.ndim]), but got 5 != 6"),
+    ("matrix_rank hermitian not square", lambda lib: lib.linalg.matrix_rank(
+        lib.ones(2, 3), hermitian=True), RuntimeError,
+     "linalg.eigh: A must be batches of square matrices, but they are 2 by 3 matrices"),
+    ("cond fro not square", lambda lib: lib.linalg.cond(lib.ones(2, 3), "fro"), RuntimeError,
+     "linalg.cond(ord=fro): A must be batches of square matrices, but they are 2 by 3 matrices"),
+    ("lstsq long", lambda lib: lib.linalg.lstsq(lib.ones(3, 2, dtype=lib.long),
+                                                lib.ones(3, 1, dtype=lib.long)), RuntimeError,
+     "This function doesn't handle types other than float and double"),
+    ("lstsq dtypes", lambda lib: lib.linalg.lstsq(lib.ones(3, 2), lib.ones(3, 1).double()),
+     RuntimeError, "torch.linalg.lstsq: Expected input and other to have the same dtype, but got "
+     "input's dtype Float and other's dtype Double"),
+    ("lstsq driver", lambda lib: lib.linalg.lstsq(lib.ones(3, 2), lib.ones(3, 1), driver="x"),
+     RuntimeError, "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, "
+     "gelsd, gelss)"),
+    ("solve batches", lambda lib: lib.linalg.solve(lib.ones(2, 3, 3), lib.ones(4, 3, 1)),
+     RuntimeError, "The size of tensor a (4) must match the size of tensor b (2) at "
+     "non-singleton dimension 0"),
+    ("vecdot sizes", lambda lib: lib.linalg.vecdot(lib.ones(2), lib.ones(3)), RuntimeError,
+     "inconsistent tensor size, expected tensor [2] and src [3] to have the same number of "
+     "elements, but got 2 and 3 elements respectively"),
+    ("cholesky NaN", lambda lib: lib.linalg.cholesky(lib.full((2, 2, 2), float("nan"))),
+     RuntimeError, "linalg.cholesky: (Batch element 0): The factorization could not be "
+     "completed because the input is not positive-definite (the leading minor of order 1 is not "
+     "positive-definite)."),
+    ("svd NaN", lambda lib: lib.linalg.svd(lib.tensor([[float("nan"), 1.0], [1.0, 1.0]])),
+     RuntimeError, "linalg.svd: The algorithm failed to converge because the input matrix "
+     "contained non-finite values."),
     ("matrix_exp long", lambda lib: lib.linalg.matrix_exp(lib.ones(2, 2, dtype=lib.long)),
      RuntimeError, "linalg.matrix_exp: Expected a floating point or complex tensor as input. "
      "Got Long"),

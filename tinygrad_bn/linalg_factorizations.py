@@ -148,6 +148,9 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
     if A.ndim < 2:
         raise RuntimeError("torch.linalg.matrix_rank: The input tensor input must have at "
                            "least 2 dimensions.")
+    if hermitian and A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.eigh: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
     if tol is not None:
         atol, rtol = tol, 0.0
     atol, rtol = _tolerances(A, atol, rtol, "linalg.matrix_rank")
@@ -181,13 +184,12 @@ def lstsq(A, B, rcond=None, *, driver=None):
         raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
     if B.ndim < 1:
         raise RuntimeError("torch.linalg.lstsq: other must have at least 1 dimension.")
-    if not dtypes.is_floating(A._array.dtype):
-        raise RuntimeError("torch.linalg.lstsq: Expected input to be floating point tensor "
-                           f"but got {dtypes.scalar_type_name(A._array.dtype)}")
     if A._array.dtype != B._array.dtype:
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
-                           f"dtype, but got input's dtype {_torch_dtype(A)} and other's dtype "
-                           f"{_torch_dtype(B)}")
+                           f"dtype, but got input's dtype {dtypes.scalar_type_name(A._array.dtype)}"
+                           f" and other's dtype {dtypes.scalar_type_name(B._array.dtype)}")
+    if A._array.dtype not in (dtypes.float32, dtypes.float64):
+        raise RuntimeError("This function doesn't handle types other than float and double")
     driver = "gelsy" if driver is None else driver
     if driver not in ("gels", "gelsy", "gelsd", "gelss"):
         raise RuntimeError("torch.linalg.lstsq: parameter `driver` should be one of (gels, "
@@ -214,10 +216,6 @@ def lstsq(A, B, rcond=None, *, driver=None):
     return linalg_lstsq(solution, residuals, rank, singular_values)
 
 
-def _torch_dtype(tensor):
-    return f"torch.{tensor._array.dtype}"
-
-
 def cond(A, p=None):
     """The condition number of each matrix in the norm ``p``: ``None``/``2`` the ratio of the
     largest to the smallest singular value, ``-2`` its inverse (any shape); ``"fro"``,
@@ -234,7 +232,7 @@ def cond(A, p=None):
             return singular_values.sum(-1) * 0
         largest, smallest = singular_values[..., 0], singular_values[..., -1]
         return largest / smallest if p != -2 else smallest / largest
-    check_matrices(A, "linalg.cond")
+    check_matrices(A, f"linalg.cond(ord={p})")
     from .linalg import matrix_norm
     inverse, infos = inv_ex(A)
     result = matrix_norm(A, p) * matrix_norm(inverse, p)

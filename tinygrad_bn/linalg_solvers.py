@@ -97,10 +97,22 @@ def _check_same_dtype(A, B, name):
                            f"{dtypes.scalar_type_name(B._array.dtype)} instead")
 
 
+def broadcast_batches(a_shape, b_shape):
+    """PyTorch's error for batch shapes that do not broadcast (``a`` the right-hand side's,
+    ``b`` the matrix's, as PyTorch names them), naming the first mismatch from the right."""
+    for dim in range(1, min(len(a_shape), len(b_shape)) + 1):
+        a_size, b_size = a_shape[-dim], b_shape[-dim]
+        if a_size != b_size and a_size != 1 and b_size != 1:
+            raise RuntimeError(f"The size of tensor a ({a_size}) must match the size of tensor "
+                               f"b ({b_size}) at non-singleton dimension "
+                               f"{max(len(a_shape), len(b_shape)) - dim}")
+
+
 def _solve(A, B, left, check_errors):
     check_matrices(A, "linalg.solve")
     _check_same_dtype(A, B, "linalg.solve")
     vector = _solve_shapes(A, B, "linalg.solve", left)
+    broadcast_batches(tuple(B.shape[:-1 if vector else -2]), tuple(A.shape[:-2]))
     if vector:
         return Solve.apply(A, B.unsqueeze(-1), check_errors=check_errors).squeeze(-1)
     if left:
@@ -332,6 +344,10 @@ def vecdot(x, y, *, dim=-1):
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found "
                            f"x of type {dtypes.scalar_type_name(x._array.dtype)} and y of type "
                            f"{dtypes.scalar_type_name(y._array.dtype)} instead")
+    if x.ndim == 1 and y.ndim == 1 and x.shape[0] != y.shape[0]:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{x.shape[0]}] and src "
+                           f"[{y.shape[0]}] to have the same number of elements, but got "
+                           f"{x.shape[0]} and {y.shape[0]} elements respectively")
     return (x * y).sum(dim)
 
 

@@ -99,15 +99,25 @@ def cholesky_failure(matrix, upper=False):
     return 0, factor
 
 
+def _numpy_cholesky(a, upper):
+    """NumPy's Cholesky factors, or None where LAPACK's ``potrf`` reports a failure: a leading
+    minor that is not positive, or NaN (NumPy raises for the first, not for NaN, which ``potrf``
+    finds on a diagonal it cannot take the root of)."""
+    try:
+        factor = np.linalg.cholesky(a, upper=upper)
+    except np.linalg.LinAlgError:
+        return None
+    return None if np.isnan(np.einsum("...ii->...i", factor)).any() else factor
+
+
 def cholesky(a, upper, name):
     """The Cholesky factors of the matrices of ``a``, lower (``L L^T = a``, reading the lower
     triangle) or upper (``U^T U = a``, reading the upper one); ``LinAlgError`` with PyTorch's
     message, naming the batch element and the leading minor, when one is not positive
     definite. ``name`` is the function to name (``linalg.cholesky``, ``cholesky``)."""
-    try:
-        return np.linalg.cholesky(a, upper=upper)
-    except np.linalg.LinAlgError:
-        pass
+    factor = _numpy_cholesky(a, upper)
+    if factor is not None:
+        return factor
     for index, matrix in enumerate(_matrices(a)):
         order, _ = cholesky_failure(matrix, upper)
         if order:
@@ -424,10 +434,9 @@ def cholesky_ex(a, upper):
     (see ``cholesky_failure``; MKL's blocked ``potrf`` may leave other values in the part it
     had not reached)."""
     infos = np.zeros(a.shape[:-2], np.int32)
-    try:
-        return np.linalg.cholesky(a, upper=upper), infos
-    except np.linalg.LinAlgError:
-        pass
+    factor = _numpy_cholesky(a, upper)
+    if factor is not None:
+        return factor, infos
     factors = np.empty_like(a)
     flat_factors = factors.reshape(math.prod(a.shape[:-2]), *a.shape[-2:])
     flat_infos = infos.reshape(-1)
