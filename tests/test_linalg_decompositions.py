@@ -323,18 +323,20 @@ def test_lu_factorizations_and_pivots_are_pytorchs():
     factors, pivots, infos and P, L, U are PyTorch's."""
     torch = pytest.importorskip("torch")
     singular = np.array([[1.0, 2.0, 3.0], [2.0, 4.0, 6.0], [1.0, 0.0, 1.0]])
-    for a in (_random(2, 4, 4), _random(3, 5), _random(5, 3), singular, np.zeros((0, 3, 3))):
+    # (70 x 70 and the rest: more than one block of the blocked factorization)
+    for a in (_random(2, 4, 4), _random(3, 5), _random(5, 3), singular, np.zeros((0, 3, 3)),
+              _random(70, 70), _random(2, 80, 40), _random(40, 80)):
         ours = tg.linalg.lu_factor_ex(tg.tensor(a))
         theirs = torch.linalg.lu_factor_ex(torch.tensor(a))
         for our, their in zip(ours, theirs):
             assert f"torch.{our.dtype}" == str(their.dtype) and our.shape == their.shape
-            np.testing.assert_allclose(our.numpy(), their.numpy(), atol=1e-12)
+            np.testing.assert_allclose(our.numpy(), their.numpy(), atol=1e-10)
         for our, their in zip(tg.linalg.lu(tg.tensor(a)), torch.linalg.lu(torch.tensor(a))):
-            np.testing.assert_allclose(our.numpy(), their.numpy(), atol=1e-12)
+            np.testing.assert_allclose(our.numpy(), their.numpy(), atol=1e-10)
         ours = tg.lu_unpack(*tg.linalg.lu_factor_ex(tg.tensor(a))[:2])
         theirs = torch.lu_unpack(*torch.linalg.lu_factor_ex(torch.tensor(a))[:2])
         for our, their in zip(ours, theirs):
-            np.testing.assert_allclose(our.numpy(), their.numpy(), atol=1e-12)
+            np.testing.assert_allclose(our.numpy(), their.numpy(), atol=1e-10)
 
 
 SINGULAR = [[1.0, 2.0], [2.0, 4.0]]
