@@ -293,6 +293,22 @@ def test_cholesky_ex_of_an_indefinite_matrix_returns_pytorchs_partial_factor(mat
     np.testing.assert_allclose(ours.L.numpy(), theirs.L.numpy(), atol=1e-12)
 
 
+def test_solve_triangular_solves_in_the_dtype_of_A_as_pytorch():
+    a = tg.tensor(_upper(3, 3), dtype=tg.float32, requires_grad=True)
+    b = tg.tensor(_random(3, 2), dtype=tg.float64, requires_grad=True)
+    x = tg.linalg.solve_triangular(a, b, upper=True)
+    x.sum().backward()
+    assert x.dtype == tg.float32 and a.grad.dtype == tg.float32 and b.grad.dtype == tg.float64
+
+
+def test_eigvalsh_without_gradient_computes_values_only_as_pytorch():
+    torch = pytest.importorskip("torch")
+    a = _spd(3, 4, 4)
+    ours, theirs = tg.linalg.eigvalsh(tg.tensor(a)), torch.linalg.eigvalsh(torch.tensor(a))
+    assert not ours.requires_grad
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+
+
 def test_singular_errors_are_linalg_errors():
     with pytest.raises(tg.linalg.LinAlgError):
         tg.linalg.inv(tg.zeros(2, 2))

@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from . import dtypes
+from .autograd import is_grad_enabled
 from .creation import eye, tensor, zeros
 from .linalg_solvers import (
     LinAlgError, _check_same_dtype, check_matrices, inv, inv_ex, solve,
@@ -84,9 +85,21 @@ def _check_eigh(A, UPLO):
 
 
 def eigvalsh(A, UPLO="L"):
-    """The eigenvalues of each symmetric matrix, ascending: ``eigh(A, UPLO).eigenvalues``
-    (differentiable, as PyTorch's)."""
-    return eigh(A, UPLO).eigenvalues
+    """The eigenvalues of each symmetric matrix, ascending. As PyTorch, the eigenvectors are
+    computed too only when a gradient is wanted (``eigh(A, UPLO).eigenvalues``); otherwise
+    LAPACK computes the eigenvalues alone, which may differ from those ``eigh`` gives in the
+    last bits, as in PyTorch."""
+    if A.requires_grad and is_grad_enabled():
+        return eigh(A, UPLO).eigenvalues
+    _check_eigh(A, UPLO)
+    return Derived.apply(A, function=_eigenvalues, keywords={"uplo": UPLO})
+
+
+def _eigenvalues(a, uplo):
+    """The eigenvalues of the symmetric matrices of ``a`` (LAPACK's ``syevd`` without vectors)."""
+    if a.size == 0:
+        return np.zeros(a.shape[:-1], a.dtype)
+    return np.linalg.eigvalsh(a, UPLO=uplo)
 
 
 def svd(A, full_matrices=True, *, driver=None):

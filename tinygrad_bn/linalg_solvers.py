@@ -151,6 +151,8 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
         equation = "AX = B" if left else "XA = B"
         raise RuntimeError(f"{name}: Incompatible shapes of A and B for the equation {equation} "
                            f"({A.shape[-2]}x{n} and {B.shape[-2]}x{B.shape[-1]})")
+    if B._array.dtype != A._array.dtype:  # PyTorch solves in A's dtype
+        B = B.to(A.dtype)
     if left:
         return TriangularSolve.apply(A, B, upper=upper, unitriangular=unitriangular)
     return TriangularSolve.apply(A.mT, B.mT, upper=not upper, unitriangular=unitriangular).mT
