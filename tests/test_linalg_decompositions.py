@@ -564,3 +564,28 @@ def test_ops_run_under_the_jit_as_eagerly():
             replayed = jitted(tg.tensor(a), tg.tensor(b)).item()
         assert replayed == eager
     assert jitted.replays > 0 and not jitted.eager_reasons
+
+
+@pytest.mark.parametrize("name, extra", [("inv", ()), ("det", ()), ("solve", (np.ones(2),)),
+                                         ("cholesky", ()), ("eigvalsh", ())])
+def test_out_is_written_and_checked_as_pytorch(name, extra):
+    """``out=``: the result written into ``out`` and ``out`` returned; a dtype other than the
+    result's and arguments that require grad refused, with PyTorch's messages."""
+    torch = pytest.importorskip("torch")
+    a = np.array([[4.0, 1.0], [1.0, 3.0]], dtype=np.float32)
+    outcomes = []
+    for lib in (tg, torch):
+        function = getattr(lib.linalg, name)
+        row = []
+        for out_dtype, requires_grad in [(lib.float32, False), (lib.float64, False),
+                                         (lib.float32, True)]:
+            out = lib.empty(0, dtype=out_dtype)
+            arguments = [lib.tensor(a, requires_grad=requires_grad)]
+            arguments += [lib.tensor(x, dtype=lib.float32) for x in extra]
+            try:
+                assert function(*arguments, out=out) is out
+                row.append(out.numpy().round(6).tolist())
+            except RuntimeError as error:
+                row.append(str(error))
+        outcomes.append(row)
+    assert outcomes[0] == outcomes[1]

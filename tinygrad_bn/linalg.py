@@ -29,6 +29,15 @@ from .linalg_factorizations import (  # noqa: F401 - torch.linalg's names
     matrix_exp, matrix_rank, pinv, qr, svd, tensorinv, tensorsolve,
 )
 from .tensor import Tensor as _Tensor
+from .tensor import out_argument as _out
+
+# PyTorch's out= (written into; dtype exactly the result's) on the single-result solvers,
+# named in errors as PyTorch names the aten op that checks it
+inv = _out.with_out(inv, "linalg_inv_ex", dtype=_out.EXACT, overlap=None)
+det = _out.with_out(det, "_linalg_det", dtype=_out.EXACT, overlap=None)
+solve = _out.with_out(solve, "_linalg_solve_ex", dtype=_out.EXACT, overlap=None)
+cholesky = _out.with_out(cholesky, "linalg_cholesky_ex", dtype=_out.EXACT, overlap=None)
+eigvalsh = _out.with_out(eigvalsh, "_linalg_eigh", dtype=_out.EXACT, overlap=None)
 
 
 def matmul(input, other):
