@@ -116,7 +116,7 @@ def svd(A, full_matrices=True, *, driver=None):
     return linalg_svd(*unpack(SVD.apply(A, full_matrices=full_matrices), shapes))
 
 
-def _tolerances(A, atol, rtol, name):
+def _tolerances(A, atol, rtol):
     """PyTorch's defaults for ``pinv``/``matrix_rank``: ``rtol = eps * max(m, n)`` when neither
     is given, or when ``atol`` is given as 0 (not as a positive value or a tensor); ``atol =
     0`` when not given. Numbers stay numbers; a tensor is kept as a tensor."""
@@ -140,7 +140,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, rcond=None):
                            "or more dimensions of float, double, cfloat or cdouble types")
     if rcond is not None:
         rtol = rcond
-    atol, rtol = _tolerances(A, atol, rtol, "linalg.pinv")
+    atol, rtol = _tolerances(A, atol, rtol)
     if hermitian and A.shape[-1] != A.shape[-2]:
         raise RuntimeError(f"linalg.eigh: A must be batches of square matrices, but they are "
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
@@ -166,7 +166,7 @@ def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
                            f"{A.shape[-2]} by {A.shape[-1]} matrices")
     if tol is not None:
         atol, rtol = tol, 0.0
-    atol, rtol = _tolerances(A, atol, rtol, "linalg.matrix_rank")
+    atol, rtol = _tolerances(A, atol, rtol)
     atol, rtol = (t if isinstance(t, Tensor) else tensor(t, dtype=A.dtype)
                   for t in (atol, rtol))
     return Derived.apply(A.detach(), atol.detach(), rtol.detach(), function=_rank,
@@ -191,8 +191,9 @@ def lstsq(A, B, rcond=None, *, driver=None):
     ``singular_values`` are empty. ``gelsd``/``gelss`` also return the singular values, and
     every driver but ``gelsy`` the squared residuals per column when ``m > n`` and ``A`` has
     full rank; ``gels`` returns no rank. ``rcond`` (default ``eps * max(m, n)``) is the
-    relative cutoff of the singular values. The solution is ``pinv(A) B`` (and its gradients
-    are PyTorch's, which are those of ``pinv(A) B``); values agree with LAPACK's to rounding."""
+    relative cutoff of the singular values. The solution is ``pinv(A) B``; its gradients are
+    PyTorch's, those of ``pinv(A) B`` (PyTorch's use the default cutoff even when ``rcond`` is
+    given; ours use ``rcond``), and its values agree with LAPACK's to rounding."""
     if A.ndim < 2:
         raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
     if B.ndim < 1:
