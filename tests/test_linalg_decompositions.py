@@ -514,6 +514,32 @@ ERRORS = [
     ("svd NaN", lambda lib: lib.linalg.svd(lib.tensor([[float("nan"), 1.0], [1.0, 1.0]])),
      RuntimeError, "linalg.svd: The algorithm failed to converge because the input matrix "
      "contained non-finite values."),
+    ("solve half", lambda lib: lib.linalg.solve(lib.eye(2, dtype=lib.half),
+                                                lib.ones(2, dtype=lib.half)), NotImplementedError,
+     "\"lu_cpu\" not implemented for 'Half'"),
+    ("solve_triangular half", lambda lib: lib.linalg.solve_triangular(
+        lib.eye(2, dtype=lib.half), lib.ones(2, 1, dtype=lib.half), upper=True),
+     NotImplementedError, "\"triangular_solve_cpu\" not implemented for 'Half'"),
+    ("torch.svd 1-D", lambda lib: lib.svd(lib.ones(3)), RuntimeError,
+     "linalg.svd: input should have at least 2 dimensions, but has 1 dimensions instead"),
+    ("cond 1 long", lambda lib: lib.linalg.cond(lib.eye(3, dtype=lib.long), 1), RuntimeError,
+     "linalg.inv: Expected a floating point or complex tensor as input. Got Long"),
+    ("lu_solve long", lambda lib: lib.linalg.lu_solve(lib.eye(3, dtype=lib.long),
+                                                      lib.ones(3, dtype=lib.int32),
+                                                      lib.eye(3, dtype=lib.long)), RuntimeError,
+     "torch.linalg.lu_solve: Expected a floating point or complex tensor as input. Got Long"),
+    ("lu_solve pivots shape", lambda lib: lib.linalg.lu_solve(lib.ones(2, 3, 3),
+                                                              lib.ones(3, dtype=lib.int32),
+                                                              lib.ones(2, 3, 1)), RuntimeError,
+     "linalg.lu_solve: Expected LU.shape[:-1] and pivots.shape to be the same, but got pivots "
+     "with shape [3] instead"),
+    ("ormqr tau dims", lambda lib: lib.ormqr(lib.ones(2, 3, 2), lib.ones(2), lib.ones(2, 3, 1)),
+     RuntimeError, "torch.ormqr: Expected tau to have one dimension less than input, but got "
+     "tau.ndim equal to 1 and input.ndim is equal to 3"),
+    ("ormqr tau batch", lambda lib: lib.ormqr(lib.ones(2, 3, 2), lib.ones(3, 2),
+                                              lib.ones(2, 3, 1)), RuntimeError,
+     "torch.ormqr: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+     "[3]"),
     ("matrix_exp long", lambda lib: lib.linalg.matrix_exp(lib.ones(2, 2, dtype=lib.long)),
      RuntimeError, "linalg.matrix_exp: Expected a floating point or complex tensor as input. "
      "Got Long"),

@@ -246,7 +246,10 @@ def cond(A, p=None):
             return singular_values.sum(-1) * 0
         largest, smallest = singular_values[..., 0], singular_values[..., -1]
         return largest / smallest if p != -2 else smallest / largest
-    check_matrices(A, f"linalg.cond(ord={p})")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.cond(ord={p}): A must be batches of square matrices, but "
+                           f"they are {A.shape[-2]} by {A.shape[-1]} matrices")
+    check_matrices(A, "linalg.inv")
     from .linalg import matrix_norm
     inverse, infos = inv_ex(A)
     result = matrix_norm(A, p) * matrix_norm(inverse, p)
@@ -347,11 +350,14 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
     not ``left``) given ``lu_factor``'s ``(LU, pivots)`` of the square ``A``; ``B`` ``(..., n,
     k)``, batch dims broadcast. Differentiable in ``LU`` and ``B`` (PyTorch's gradients)."""
     name = "linalg.lu_solve"
+    check_matrices(LU, "torch.linalg.lu_solve", half="linalg.lu_solve_cpu")
     if pivots._array.dtype != dtypes.int32:
         raise RuntimeError(f"{name}: pivots should be a Tensor of scalar type torch.int32")
     if B.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions.")
-    check_matrices(LU, name, integers="lu_solve_cpu", half="lu_solve_cpu")
+    if tuple(pivots.shape) != tuple(LU.shape[:-1]):
+        raise RuntimeError(f"{name}: Expected LU.shape[:-1] and pivots.shape to be the same, but "
+                           f"got pivots with shape {list(pivots.shape)} instead")
     n = LU.shape[-1]
     if B.shape[-2 if left else -1] != n:
         equation = "AX = B" if left else "XA = B"
@@ -460,6 +466,12 @@ def ormqr(input, tau, other, left=True, transpose=False):
     if tau.shape[-1] != min(rows, input.shape[-1]):
         raise RuntimeError(f"{name}: tau.shape[-1] must be equal to "
                            f"min(other.shape[{-2 if left else -1}], input.shape[-1])")
+    if tau.ndim != input.ndim - 1:
+        raise RuntimeError(f"{name}: Expected tau to have one dimension less than input, but got "
+                           f"tau.ndim equal to {tau.ndim} and input.ndim is equal to {input.ndim}")
+    if tuple(tau.shape[:-1]) != tuple(input.shape[:-2]):
+        raise RuntimeError(f"{name}: Expected batch dimensions of tau to be equal to "
+                           f"input.shape[:-2], but got {list(tau.shape[:-1])}")
     check_matrices(input, name, square=False, integers="ormqr_cpu", half="ormqr_cpu")
     return _apply_householder(_reflectors(input, tau.shape[-1]), tau, other, left, transpose)
 

@@ -109,7 +109,7 @@ def broadcast_batches(a_shape, b_shape):
 
 
 def _solve(A, B, left, check_errors):
-    check_matrices(A, "linalg.solve")
+    check_matrices(A, "linalg.solve", half="lu_cpu")
     _check_same_dtype(A, B, "linalg.solve")
     vector = _solve_shapes(A, B, "linalg.solve", left)
     broadcast_batches(tuple(B.shape[:-1 if vector else -2]), tuple(A.shape[:-2]))
@@ -143,7 +143,7 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     broadcast; no vector case (as PyTorch's). A zero on the diagonal gives infinities, not an
     error, as LAPACK's ``trsm``."""
     name = "linalg.solve_triangular"
-    check_matrices(A, name, integers="triangular_solve_cpu")
+    check_matrices(A, name, integers="triangular_solve_cpu", half="triangular_solve_cpu")
     if B.ndim < 2:
         raise RuntimeError(f"{name}: The input tensor B must have at least 2 dimensions.")
     n = A.shape[-1]

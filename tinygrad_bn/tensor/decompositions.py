@@ -150,6 +150,9 @@ class DecompositionMethods:
         diag(S) V^T``, thin factors when ``some`` (the default, unlike ``linalg.svd``). Without
         ``compute_uv``, ``U`` and ``V`` are zero matrices ``(..., m, m)`` and ``(..., n, n)``,
         as PyTorch's."""
+        if self.ndim < 2:
+            raise RuntimeError("linalg.svd: input should have at least 2 dimensions, but has "
+                               f"{self.ndim} dimensions instead")
         solvers = _factorizations()
         if not compute_uv:
             from ..linalg import svdvals
