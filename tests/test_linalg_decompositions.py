@@ -224,6 +224,36 @@ def test_qr_signs_and_shapes_are_pytorchs(mode, shape):
         np.testing.assert_allclose(our.numpy(), their.numpy(), atol=1e-12)
 
 
+@pytest.mark.parametrize("n", [2, 5, 12])
+def test_ldl_factor_and_solve_are_lapacks(n):
+    """Bunch-Kaufman pivoting chooses PyTorch's (LAPACK's) 1 x 1 and 2 x 2 blocks: the packed
+    factors, pivots, infos and solutions agree, also with zeros on the diagonal (2 x 2 blocks)
+    and for a singular matrix."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(n)
+    matrices = []
+    for trial in range(6):
+        a = rng.standard_normal((n, n))
+        a = a + a.T
+        if trial % 2:
+            a[0, 0] = a[1, 1] = 0.0
+        matrices.append(a)
+    matrices.append(np.zeros((n, n)))
+    a = np.stack(matrices)
+    ours = tg.linalg.ldl_factor_ex(tg.tensor(a))
+    theirs = torch.linalg.ldl_factor_ex(torch.tensor(a))
+    assert type(ours).__name__ == "linalg_ldl_factor_ex"
+    for our, their in zip(ours, theirs):
+        assert f"torch.{our.dtype}" == str(their.dtype)
+        np.testing.assert_allclose(our.numpy(), their.numpy(), atol=1e-12)
+    b = rng.standard_normal((n, 2))
+    regular = slice(0, 6)
+    x = tg.linalg.ldl_solve(ours.LD[regular], ours.pivots[regular], tg.tensor(b))
+    expected = torch.linalg.ldl_solve(theirs.LD[regular], theirs.pivots[regular],
+                                      torch.tensor(b))
+    np.testing.assert_allclose(x.numpy(), expected.numpy(), atol=1e-9)
+
+
 def test_geqrf_is_lapacks_and_householder_product_rebuilds_q():
     torch = pytest.importorskip("torch")
     a = _random(2, 5, 3)
@@ -540,6 +570,19 @@ ERRORS = [
                                               lib.ones(2, 3, 1)), RuntimeError,
      "torch.ormqr: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
      "[3]"),
+    ("ldl_factor not square", lambda lib: lib.linalg.ldl_factor(lib.ones(2, 3)), RuntimeError,
+     "torch.linalg.ldl_factor_ex: A must be batches of square matrices, but they are 2 by 3 "
+     "matrices"),
+    ("ldl_factor half", lambda lib: lib.linalg.ldl_factor(lib.eye(3, dtype=lib.half)),
+     NotImplementedError, "\"ldl_factor_kernel_cpu\" not implemented for 'Half'"),
+    ("ldl_solve sizes", lambda lib: lib.linalg.ldl_solve(*lib.linalg.ldl_factor(lib.eye(3)),
+                                                         lib.ones(2, 1)), RuntimeError,
+     "Incompatible matrix sizes for torch.linalg.ldl_solve: each A matrix is 3 by 3 but each b "
+     "matrix is 2 by 1"),
+    ("ldl_solve pivots", lambda lib: lib.linalg.ldl_solve(lib.eye(3), lib.ones(2, dtype=lib.int32),
+                                                          lib.ones(3, 1)), RuntimeError,
+     "torch.linalg.ldl_solve: Expected LD.shape[:-1] and pivots.shape to be the same, but got "
+     "pivots with shape [2] instead"),
     ("matrix_exp long", lambda lib: lib.linalg.matrix_exp(lib.ones(2, 2, dtype=lib.long)),
      RuntimeError, "linalg.matrix_exp: Expected a floating point or complex tensor as input. "
      "Got Long"),

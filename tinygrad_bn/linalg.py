@@ -25,8 +25,9 @@ from .linalg_solvers import (  # noqa: F401 - torch.linalg's names
     solve_triangular, vecdot,
 )
 from .linalg_factorizations import (  # noqa: F401 - torch.linalg's names
-    cond, eigh, eigvalsh, householder_product, lstsq, lu, lu_factor, lu_factor_ex, lu_solve,
-    matrix_exp, matrix_rank, pinv, qr, svd, tensorinv, tensorsolve,
+    cond, eigh, eigvalsh, householder_product, ldl_factor, ldl_factor_ex, ldl_solve, lstsq, lu,
+    lu_factor, lu_factor_ex, lu_solve, matrix_exp, matrix_rank, pinv, qr, svd, tensorinv,
+    tensorsolve,
 )
 from .tensor import Tensor as _Tensor
 from .tensor import out_argument as _out

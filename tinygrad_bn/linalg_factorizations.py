@@ -1,11 +1,12 @@
 """``torch.linalg``'s factorizations, exported by ``tinygrad_bn.linalg``: ``qr``, ``eigh``,
 ``eigvalsh``, ``svd``, ``pinv``, ``matrix_rank``, ``lstsq``, ``cond``, ``matrix_exp``, the LU
-family (``lu_factor``, ``lu``, ``lu_solve``, ``torch.lu_unpack``), the Householder products
+family (``lu_factor``, ``lu``, ``lu_solve``, ``torch.lu_unpack``), the LDL^T family
+(``ldl_factor``, ``ldl_factor_ex``, ``ldl_solve``), the Householder products
 (``householder_product``, ``torch.ormqr``, ``torch.geqrf``), the deprecated
 ``torch.triangular_solve``, and ``tensorinv``/``tensorsolve``. Argument checks with PyTorch's
 messages and the named tuples are here; the numerics and gradients are the ops of
-``ops.linalg_decompositions`` and ``ops.linalg_lu``. The inverses, solves, determinants and
-Cholesky are in ``linalg_solvers``.
+``ops.linalg_decompositions``, ``ops.linalg_lu`` and ``ops.linalg_ldl``. The inverses, solves,
+determinants and Cholesky are in ``linalg_solvers``.
 """
 
 import math
@@ -22,6 +23,7 @@ from .ops.derived import Derived
 from .ops.linalg_decompositions import (
     QR, SVD, MatrixExp, PseudoInverse, SymmetricEigen, TriangularSolve,
 )
+from .ops.linalg_ldl import ldl_factor as ldl_factor_arrays, ldl_solve as ldl_solve_arrays
 from .ops.linalg_lu import (
     LU, LUFactor, LUSolve, lu_factor as lu_factor_arrays, permutation_matrix,
 )
@@ -560,3 +562,70 @@ def tensorsolve(A, B, dims=None):
         raise RuntimeError("Expected self to satisfy the requirement prod(self.shape[other.ndim:]) "
                            f"== prod(self.shape[:other.ndim]), but got {columns} != {rows}")
     return solve(A.reshape(rows, columns), B.reshape(rows)).reshape(*result_shape)
+
+
+# ---------------------------------------------------------------------- LDL^T
+
+linalg_ldl_factor = _result_tuple("linalg_ldl_factor", ("LD", "pivots"))
+linalg_ldl_factor_ex = _result_tuple("linalg_ldl_factor_ex", ("LD", "pivots", "info"))
+
+
+def _ldl_part(a, part):
+    return ldl_factor_arrays(a)[part]
+
+
+def ldl_factor_ex(A, *, hermitian=False, check_errors=False):
+    """``(LD, pivots, info)`` (``torch.return_types.linalg_ldl_factor_ex``): the Bunch-Kaufman
+    factorization ``A = P L D L^T P^T`` of each symmetric matrix (its lower triangle read),
+    packed as LAPACK's ``sytrf`` (see ``ops.linalg_ldl``); ``info`` is the first zero block of
+    ``D`` (1-based), else 0. ``hermitian`` is the same for real matrices. Not differentiable
+    (nor is PyTorch's): the results are outside the graph."""
+    name = "torch.linalg.ldl_factor_ex"
+    check_matrices(A, name, half="ldl_factor_kernel_cpu")
+    factors, pivots, infos = (Derived.apply(A.detach(), function=_ldl_part,
+                                            keywords={"part": part}) for part in range(3))
+    if check_errors and infos._array.any():
+        _raise_ldl_error(infos, name)
+    return linalg_ldl_factor_ex(factors, pivots, infos)
+
+
+def _raise_ldl_error(infos, name):
+    """PyTorch's error for a zero block of ``D`` (it reports LAPACK's code as unknown)."""
+    flat = infos._array.reshape(-1)
+    index = int(np.flatnonzero(flat)[0])
+    prefix = f"(Batch element {index}): " if infos.ndim else ""
+    raise RuntimeError(f"{name}: {prefix}Unknown error code: {int(flat[index])}.")
+
+
+def ldl_factor(A, *, hermitian=False):
+    """``(LD, pivots)`` (``torch.return_types.linalg_ldl_factor``), as ``ldl_factor_ex``; a zero
+    block of ``D`` raises (PyTorch reports it as an unknown LAPACK error code)."""
+    LD, pivots, infos = ldl_factor_ex(A, hermitian=hermitian)
+    if infos._array.any():
+        _raise_ldl_error(infos, "torch.linalg.ldl_factor")
+    return linalg_ldl_factor(LD, pivots)
+
+
+def _ldl_solve(factors, pivots, b):
+    return ldl_solve_arrays(factors, pivots, b)
+
+
+def ldl_solve(LD, pivots, B, *, hermitian=False):
+    """``X`` with ``A X = B`` from ``ldl_factor``'s ``(LD, pivots)`` (LAPACK's ``sytrs``);
+    ``B`` ``(..., n, k)``, batch dims broadcast. Not differentiable (nor is PyTorch's)."""
+    name = "torch.linalg.ldl_solve"
+    check_matrices(LD, name, half="ldl_solve_cpu")
+    if tuple(pivots.shape) != tuple(LD.shape[:-1]):
+        raise RuntimeError(f"{name}: Expected LD.shape[:-1] and pivots.shape to be the same, but "
+                           f"got pivots with shape {list(pivots.shape)} instead")
+    if B.ndim < 2:
+        raise IndexError("Dimension out of range (expected to be in range of [-1, 0], but got -2)")
+    if B.shape[-2] != LD.shape[-1]:
+        raise RuntimeError(f"Incompatible matrix sizes for {name}: each A matrix is "
+                           f"{LD.shape[-2]} by {LD.shape[-1]} but each b matrix is {B.shape[-2]} "
+                           f"by {B.shape[-1]}")
+    if B._array.dtype != LD._array.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{dtypes.scalar_type_name(B._array.dtype)} and A of type "
+                           f"{dtypes.scalar_type_name(LD._array.dtype)} instead.")
+    return Derived.apply(LD.detach(), pivots, B.detach(), function=_ldl_solve)
