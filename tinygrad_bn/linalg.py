@@ -2,7 +2,8 @@
 singular values ``svdvals`` the spectral and nuclear norms are made of, ``cross``,
 ``diagonal`` and ``vander``; the inverses, solvers, determinants and factorizations
 (``inv``, ``solve``, ``det``, ``slogdet``, ``cholesky``, ``solve_triangular``, ``qr``,
-``eigh``, ``svd``, ``pinv``, ``lstsq``, ...) are in ``linalg_solvers`` and exported here.
+``eigh``, ``svd``, ``pinv``, ``lstsq``, ...) are in ``linalg_solvers`` and
+``linalg_factorizations`` and exported here.
 
 Vector norms are one ``Norm`` op (see ``ops.reduce.Norm``); the matrix norms of order
 ``"fro"``, ``1``, ``-1``, ``inf`` and ``-inf`` are compositions of ``abs``, ``sum`` and
@@ -20,11 +21,24 @@ from .shapes import normalize_dim
 from .tensor.arithmetic import _cross
 from .tensor.arranging import _powers
 from .linalg_solvers import (  # noqa: F401 - torch.linalg's names
-    cholesky, cholesky_ex, cond, det, eigh, eigvalsh, householder_product, inv, inv_ex, lstsq, lu,
-    lu_factor, lu_factor_ex, lu_solve, matrix_exp, matrix_power, matrix_rank, multi_dot, pinv, qr,
-    slogdet, solve, solve_ex, solve_triangular, svd, tensorinv, tensorsolve, vecdot,
+    cholesky, cholesky_ex, det, inv, inv_ex, matrix_power, multi_dot, slogdet, solve, solve_ex,
+    solve_triangular, vecdot,
+)
+from .linalg_factorizations import (  # noqa: F401 - torch.linalg's names
+    cond, eigh, eigvalsh, householder_product, ldl_factor, ldl_factor_ex, ldl_solve, lstsq, lu,
+    lu_factor, lu_factor_ex, lu_solve, matrix_exp, matrix_rank, pinv, qr, svd, tensorinv,
+    tensorsolve,
 )
 from .tensor import Tensor as _Tensor
+from .tensor import out_argument as _out
+
+# PyTorch's out= (written into; dtype exactly the result's) on the single-result solvers,
+# named in errors as PyTorch names the aten op that checks it
+inv = _out.with_out(inv, "linalg_inv_ex", dtype=_out.EXACT, overlap=None)
+det = _out.with_out(det, "_linalg_det", dtype=_out.EXACT, overlap=None)
+solve = _out.with_out(solve, "_linalg_solve_ex", dtype=_out.EXACT, overlap=None)
+cholesky = _out.with_out(cholesky, "linalg_cholesky_ex", dtype=_out.EXACT, overlap=None)
+eigvalsh = _out.with_out(eigvalsh, "_linalg_eigh", dtype=_out.EXACT, overlap=None)
 
 
 def matmul(input, other):

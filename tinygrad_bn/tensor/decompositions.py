@@ -5,8 +5,8 @@ and the module-level functions of the same names with PyTorch's older spellings
 (``torch.inverse``, ``torch.cholesky`` with ``upper=``, ``torch.svd`` returning ``V``,
 ``torch.chain_matmul``, ``torch.lu_unpack``).
 
-The work is ``tinygrad_bn.linalg``'s (``linalg_solvers``), imported when first called: that
-module builds on ``Tensor``, which these methods are part of.
+The work is ``tinygrad_bn.linalg``'s (``linalg_solvers``, ``linalg_factorizations``), imported
+when first called: those modules build on ``Tensor``, which these methods are part of.
 """
 
 from __future__ import annotations
@@ -45,6 +45,11 @@ _TRIANGULAR_SOLVE_DEPRECATION = (
 def _solvers():
     from .. import linalg_solvers
     return linalg_solvers
+
+
+def _factorizations():
+    from .. import linalg_factorizations
+    return linalg_factorizations
 
 
 class DecompositionMethods:
@@ -95,57 +100,60 @@ class DecompositionMethods:
 
     def matrix_exp(self):
         """``torch.linalg.matrix_exp(self)``: ``exp`` of each square matrix."""
-        return _solvers().matrix_exp(self)
+        return _factorizations().matrix_exp(self)
 
     def pinverse(self, rcond=1e-15):
         """``torch.linalg.pinv(self, rtol=rcond)`` (``atol`` 0): the pseudo-inverse."""
-        return _solvers().pinv(self, atol=0.0, rtol=rcond)
+        return _factorizations().pinv(self, atol=0.0, rtol=rcond)
 
     def qr(self, some=True):
         """The older ``torch.qr``: ``torch.linalg.qr`` with mode ``"reduced"`` (``some``) or
         ``"complete"``, as ``torch.return_types.qr``."""
-        return qr_result(*_solvers().qr(self, "reduced" if some else "complete"))
+        return qr_result(*_factorizations().qr(self, "reduced" if some else "complete"))
 
     def lu(self, pivot=True, get_infos=False):
         """The deprecated ``torch.lu``: ``(LU, pivots)`` of ``torch.linalg.lu_factor`` (with
         ``info`` too, and no error for a zero pivot, when ``get_infos``)."""
         warnings.warn(_LU_DEPRECATION, UserWarning, stacklevel=2)
-        result = _solvers().lu_factor_ex(self, pivot=pivot)
+        result = _factorizations().lu_factor_ex(self, pivot=pivot)
         if get_infos:
-            return _solvers().lu_with_info(*result)
-        _solvers()._raise_lu_error(result.info, "torch.linalg.lu_factor")
+            return _factorizations().lu_with_info(*result)
+        _factorizations()._raise_lu_error(result.info, "torch.linalg.lu_factor")
         return result.LU, result.pivots
 
     def lu_solve(self, LU_data, LU_pivots):
         """``torch.lu_solve(b, LU_data, LU_pivots)``: ``torch.linalg.lu_solve(LU_data,
         LU_pivots, b)``."""
-        return _solvers().lu_solve(LU_data, LU_pivots, self)
+        return _factorizations().lu_solve(LU_data, LU_pivots, self)
 
     def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
         """The deprecated ``torch.triangular_solve(b, A)``: ``(solution, cloned_coefficient)``
-        (see ``linalg_solvers.triangular_solve``), with PyTorch's deprecation warning."""
+        (see ``linalg_factorizations.triangular_solve``), with PyTorch's deprecation warning."""
         warnings.warn(_TRIANGULAR_SOLVE_DEPRECATION, UserWarning, stacklevel=2)
-        return _solvers().triangular_solve(self, A, upper, transpose, unitriangular)
+        return _factorizations().triangular_solve(self, A, upper, transpose, unitriangular)
 
     def geqrf(self):
         """``torch.geqrf(self)``: LAPACK's Householder QR, ``(a, tau)``."""
-        return _solvers().geqrf(self)
+        return _factorizations().geqrf(self)
 
     def orgqr(self, input2):
         """``torch.orgqr``: ``torch.linalg.householder_product(self, input2)``."""
-        return _solvers().householder_product(self, input2)
+        return _factorizations().householder_product(self, input2)
 
     def ormqr(self, input2, input3, left=True, transpose=False):
         """``torch.ormqr(self, tau, other, left, transpose)``: ``other`` times the ``Q`` of a
         ``geqrf`` result."""
-        return _solvers().ormqr(self, input2, input3, left, transpose)
+        return _factorizations().ormqr(self, input2, input3, left, transpose)
 
     def svd(self, some=True, compute_uv=True):
         """The older ``torch.svd``: ``(U, S, V)`` (``torch.return_types.svd``) with ``A = U
         diag(S) V^T``, thin factors when ``some`` (the default, unlike ``linalg.svd``). Without
         ``compute_uv``, ``U`` and ``V`` are zero matrices ``(..., m, m)`` and ``(..., n, n)``,
         as PyTorch's."""
-        solvers = _solvers()
+        if self.ndim < 2:
+            raise RuntimeError("linalg.svd: input should have at least 2 dimensions, but has "
+                               f"{self.ndim} dimensions instead")
+        solvers = _factorizations()
         if not compute_uv:
             from ..linalg import svdvals
             singular_values = svdvals(self)
@@ -235,7 +243,7 @@ def lu_solve(b, LU_data, LU_pivots):
 
 def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
     """``torch.lu_unpack``: ``(P, L, U)`` from ``lu_factor``'s packed result."""
-    return _solvers().lu_unpack(LU_data, LU_pivots, unpack_data, unpack_pivots)
+    return _factorizations().lu_unpack(LU_data, LU_pivots, unpack_data, unpack_pivots)
 
 
 def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False):
