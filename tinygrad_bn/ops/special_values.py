@@ -50,21 +50,25 @@ def _chbevl(x, coefficients):
 # ---------------------------------------------------------------------------- lgamma
 
 
-def _hurwitz_one(k):
-    """``zeta(k)`` for an integer ``k >= 2`` in float64 (at import time): the direct sum below
-    1000 plus the Euler-Maclaurin tail, exact to rounding."""
+def _zeta_minus_one(k):
+    """``zeta(k) - 1`` for an integer ``k >= 2`` in float64 (at import time): the direct sum
+    from 2 to 999 plus the Euler-Maclaurin tail, exact to rounding."""
     n = 1000
-    total = math.fsum(np.arange(1.0, n) ** -k)
+    total = math.fsum(np.arange(2.0, n) ** -k)
     tail = n ** (1 - k) / (k - 1) + 0.5 * n ** -k + k * n ** (-k - 1) / 12 \
         - k * (k + 1) * (k + 2) * n ** (-k - 3) / 720
     return total + tail
 
 
 _SERIES_TERMS = 60
-# lgamma(1 + t) = -EULER t + sum_{k>=2} (-1)^k zeta(k) t^k / k, for |t| <= 1/2 (60 terms leave
-# a remainder below 1e-19 there); highest power first for Horner.
-_LGAMMA1_SERIES = [(-1) ** k * _hurwitz_one(k) / k for k in range(_SERIES_TERMS, 1, -1)] + \
-    [-EULER, 0.0]
+_ZETA_MINUS_ONE = {k: _zeta_minus_one(k) for k in range(2, _SERIES_TERMS + 1)}
+# lgamma(1 + t) = -EULER t + sum_{k>=2} (-1)^k zeta(k) t^k / k and, adding log1p(t),
+# lgamma(2 + t) = (1 - EULER) t + sum_{k>=2} (-1)^k (zeta(k) - 1) t^k / k, both for |t| <= 1/2
+# (60 terms leave a remainder below 1e-19 there); highest power first for Horner.
+_LGAMMA1_SERIES = [(-1) ** k * (1 + _ZETA_MINUS_ONE[k]) / k
+                   for k in range(_SERIES_TERMS, 1, -1)] + [-EULER, 0.0]
+_LGAMMA2_SERIES = [(-1) ** k * _ZETA_MINUS_ONE[k] / k
+                   for k in range(_SERIES_TERMS, 1, -1)] + [1.0 - EULER, 0.0]
 # Stirling: lgamma(z) = (z - 1/2) log z - z + log(2 pi)/2 + sum B_2k / (2k (2k-1) z^(2k-1))
 _STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156,
              -3617 / 122400)
@@ -75,6 +79,12 @@ def _lgamma_series(t):
     """``lgamma(1 + t)`` for ``|t| <= 1/2``: the Taylor series, relative accuracy kept near
     the zero at ``t = 0``."""
     return _polevl(t, _LGAMMA1_SERIES)
+
+
+def _lgamma2_series(t):
+    """``lgamma(2 + t)`` for ``|t| <= 1/2``: its own Taylor series (not ``lgamma(1 + t) +
+    log1p(t)``, which cancels near ``t = -1/2``)."""
+    return _polevl(t, _LGAMMA2_SERIES)
 
 
 def _sinpi(x):
@@ -92,9 +102,8 @@ def _lgamma_positive(z):
     out[small] = _lgamma_series(z[small]) - np.log(z[small])
     near_one = (z >= 0.5) & (z <= 1.5)
     out[near_one] = _lgamma_series(z[near_one] - 1.0)
-    near_two = (z > 1.5) & (z <= 2.5)  # lgamma(2 + t) = lgamma(1 + t) + log1p(t)
-    t = z[near_two] - 2.0
-    out[near_two] = _lgamma_series(t) + np.log1p(t)
+    near_two = (z > 1.5) & (z <= 2.5)
+    out[near_two] = _lgamma2_series(z[near_two] - 2.0)
     middle = (z > 2.5) & (z < 15.0)   # down to (1.5, 2.5]: lgamma(z) = lgamma(z - n) + log prod
     if middle.any():
         w = z[middle]
@@ -103,8 +112,7 @@ def _lgamma_positive(z):
         for k in range(1, int(steps.max()) + 1):
             shift = k <= steps
             product = np.where(shift, product * (w - k), product)
-        t = w - steps - 2.0
-        out[middle] = _lgamma_series(t) + np.log1p(t) + np.log(product)
+        out[middle] = _lgamma2_series(w - steps - 2.0) + np.log(product)
     large = z >= 15.0                 # Stirling's series (nan and inf land here or nowhere)
     if large.any():
         w = z[large]
@@ -362,7 +370,7 @@ def erfcx_values(x):
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         size = np.abs(x)
         square = size * size
-        remainder = _square_remainder(size, square)
+        remainder = np.where(np.isfinite(square), _square_remainder(size, square), 0.0)
         direct = erfc_values(size) * np.exp(square) * np.exp(remainder)
         tail = np.zeros_like(size)
         for k in range(60, 0, -1):
@@ -370,6 +378,7 @@ def erfcx_values(x):
         far = (1 / math.sqrt(math.pi)) / (size + tail)
         positive = np.where(size <= 25.0, direct, far)
         negative = 2 * np.exp(square) * np.exp(remainder) - positive
+        negative = np.where(square < 710.0, negative, np.inf)  # exp(x^2) overflows
         return np.where(x < 0, negative, positive)
 
 

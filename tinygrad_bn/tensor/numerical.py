@@ -19,7 +19,7 @@ from .. import dtypes
 from ..dtypes import DTypeLike, Number
 from ..ops import Derived
 from ..ops.opmath import opmath
-from ..ops.special import Frexp, Logcumsumexp
+from ..ops.special import Frexp, Ldexp, Logcumsumexp
 from ..printing import return_types
 from ..shapes import normalize_dim
 from .arguments import _tensor_argument, constant_tensor
@@ -71,9 +71,12 @@ class NumericalMethods:
         return return_types.frexp(Frexp.apply(self), exponent)
 
     def ldexp(self, other: Tensor) -> Tensor:
-        """``self * 2**other`` (PyTorch's ``mul(self, pow(2.0, other))``)."""
+        """``self * 2**other`` (PyTorch's ``mul(self, pow(2.0, other))``); integer ``self``
+        gives the default float dtype. See ``ops.Ldexp`` for PyTorch's gradient, which this
+        follows (0 for ``self`` where an integer ``other`` is negative)."""
         _tensor_argument(self, "ldexp", "input", 1)
-        return self * (2.0 ** _tensor_argument(other, "ldexp", "other", 2))
+        _tensor_argument(other, "ldexp", "other", 2)
+        return Ldexp.apply(self._floating(), other)
 
     def float_power(self, exponent: Tensor | Number) -> Tensor:
         """``self ** exponent`` computed in float64 whatever the dtypes."""
@@ -136,7 +139,7 @@ def _slice(t, dim, start=None, stop=None):
 def _quantile(self, q, dim, keepdim, interpolation, ignore_nan):
     """PyTorch's ``quantile_impl``: the checks in its order and wording, then sort, ranks,
     gather and lerp as its composite does."""
-    name = "nanquantile" if ignore_nan else "quantile"
+    name = "quantile"  # nanquantile's messages say quantile() too
     dtype = self._array.dtype
     if dtype not in (np.float32, np.float64):
         raise RuntimeError(f"{name}() input tensor must be either float or double dtype")
