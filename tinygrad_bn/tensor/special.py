@@ -14,6 +14,8 @@ import numpy as np
 
 from .. import dtypes
 from ..dtypes import Number
+from ..ops import Derived
+from ..ops import special_values as _values
 from ..ops.special import (
     Digamma, Entr, Erfc, Erfcx, Exp2, I0, I0e, I1, I1e, Igamma, Lgamma, LogNdtr, Ndtri,
     Polygamma, XLog1pY, Zeta,
@@ -197,3 +199,126 @@ def zeta(input: Tensor | Number, other: Tensor | Number) -> Tensor:
     """The Hurwitz zeta function ``sum_{k>=0} (k + other)^-input``; either operand may be a
     Python number. No gradient, as in PyTorch."""
     return Zeta.apply(*_float_operands(input, other))
+
+
+def _not_differentiable(function, input):
+    """``function`` of ``input``'s values (the default float dtype for integers), computed in
+    float64 and rounded, with no gradient: PyTorch defines none for the newer ``torch.special``
+    functions and returns a result without ``grad_fn``."""
+    return Derived.apply(input._floating(), function=function)
+
+
+def _i0_rounded(a):
+    return _values.i0_values(a.astype(np.float64)).astype(a.dtype)
+
+
+def _i1_rounded(a):
+    return _values.i1_values(a.astype(np.float64)).astype(a.dtype)
+
+
+_J0_SERIES = (1 / 6227020800, -1 / 39916800, 1 / 362880, -1 / 5040, 1 / 120, -1 / 6, 1.0)
+
+
+def _spherical_j0(a):
+    x = a.astype(np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        square = x * x
+        series = np.zeros_like(x)
+        for c in _J0_SERIES:
+            series = series * square + c
+        out = np.where(np.abs(x) < 0.5, series, np.sin(x) / x)
+    return np.where(np.isinf(x), 0.0, out).astype(a.dtype)
+
+
+def modified_bessel_i0(input: Tensor) -> Tensor:
+    """``I0(x)`` without a gradient (``torch.special.modified_bessel_i0``; ``i0`` has one)."""
+    return _not_differentiable(_i0_rounded, input)
+
+
+def modified_bessel_i1(input: Tensor) -> Tensor:
+    """``I1(x)`` without a gradient (``torch.special.modified_bessel_i1``; ``i1`` has one)."""
+    return _not_differentiable(_i1_rounded, input)
+
+
+def _k0(a):
+    return _values.k_values(a.astype(np.float64), 0).astype(a.dtype)
+
+
+def _k1(a):
+    return _values.k_values(a.astype(np.float64), 1).astype(a.dtype)
+
+
+def _k0e(a):
+    return _values.k_values(a.astype(np.float64), 0, scaled=True).astype(a.dtype)
+
+
+def _k1e(a):
+    return _values.k_values(a.astype(np.float64), 1, scaled=True).astype(a.dtype)
+
+
+def _j0(a):
+    return _values.bessel_j_values(a.astype(np.float64), 0).astype(a.dtype)
+
+
+def _j1(a):
+    return _values.bessel_j_values(a.astype(np.float64), 1).astype(a.dtype)
+
+
+def _y0(a):
+    return _values.bessel_y_values(a.astype(np.float64), 0).astype(a.dtype)
+
+
+def _y1(a):
+    return _values.bessel_y_values(a.astype(np.float64), 1).astype(a.dtype)
+
+
+def bessel_j0(input: Tensor) -> Tensor:
+    """The Bessel function of the first kind of order 0 (Cephes' ``j0``); no gradient. Within
+    4e-16 of mpmath, where PyTorch's CPU kernels for ``j0``/``j1``/``y0``/``y1`` are up to 9e-7
+    off (measured on 2000 points in [-30, 30]): their rational functions lack the leading 1
+    of Cephes' ``p1evl`` denominators."""
+    return _not_differentiable(_j0, input)
+
+
+def bessel_j1(input: Tensor) -> Tensor:
+    """The Bessel function of the first kind of order 1 (odd); no gradient."""
+    return _not_differentiable(_j1, input)
+
+
+def bessel_y0(input: Tensor) -> Tensor:
+    """The Bessel function of the second kind of order 0 (``-inf`` at 0, nan below); no
+    gradient."""
+    return _not_differentiable(_y0, input)
+
+
+def bessel_y1(input: Tensor) -> Tensor:
+    """The Bessel function of the second kind of order 1 (``-inf`` at 0, nan below); no
+    gradient."""
+    return _not_differentiable(_y1, input)
+
+
+def modified_bessel_k0(input: Tensor) -> Tensor:
+    """``K0(x)``, the modified Bessel function of the second kind of order 0 (inf at 0, nan
+    below); no gradient."""
+    return _not_differentiable(_k0, input)
+
+
+def modified_bessel_k1(input: Tensor) -> Tensor:
+    """``K1(x)``, of order 1; no gradient."""
+    return _not_differentiable(_k1, input)
+
+
+def scaled_modified_bessel_k0(input: Tensor) -> Tensor:
+    """``exp(x) K0(x)``; no gradient."""
+    return _not_differentiable(_k0e, input)
+
+
+def scaled_modified_bessel_k1(input: Tensor) -> Tensor:
+    """``exp(x) K1(x)``; no gradient."""
+    return _not_differentiable(_k1e, input)
+
+
+def spherical_bessel_j0(input: Tensor) -> Tensor:
+    """The spherical Bessel function ``j0(x) = sin(x) / x``: its Taylor series below 1/2 in
+    magnitude, 0 at +-inf (PyTorch's); no gradient."""
+    return _not_differentiable(_spherical_j0, input)
