@@ -530,6 +530,14 @@ XFAILS = {
                         'float32:2-3,6-7,10-11,14-15,18-19,22-23 '
                         'float64:2-3,6-7,10-11,14-15,18-19,22-23',
     },
+    # PyTorch's CPU j0/j1/y0/y1 are up to 9e-7 off mpmath (their rational functions drop the
+    # leading 1 of Cephes' denominators); ours are within 4e-16 (test_special_functions.py)
+    'special.bessel_j0': {
+        'silent value': 'float64:0',
+    },
+    'special.bessel_y1': {
+        'silent value': 'float64:0',
+    },
 }
 
 if __name__ == "__main__":

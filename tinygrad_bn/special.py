@@ -3,7 +3,8 @@
 Each name is the one implementation the package has of its function (``special.gammaln`` is
 ``tinygrad_bn.lgamma``, ``special.expit`` is ``sigmoid``, ``special.psi`` is ``digamma``);
 those only ``torch.special`` has (``i0e``, ``i1``, ``i1e``, ``erfcx``, ``ndtr``, ``ndtri``,
-``log_ndtr``, ``entr``, ``xlog1py``, ``zeta``) live in ``tensor/special.py``. The functions take
+``log_ndtr``, ``entr``, ``xlog1py``, ``zeta``, the Bessel functions) live in
+``tensor/special.py``. The functions take
 ``out=`` as PyTorch's do. Not here: the orthogonal polynomials (``chebyshev_polynomial_t``,
 ``hermite_polynomial_h``, ...) and ``airy_ai``.
 """
@@ -16,12 +17,13 @@ from .tensor import out_argument as _out
 from .tensor import special as _special
 
 __all__ = [
-    "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc",
-    "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax",
-    "logit", "logsumexp", "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0",
-    "modified_bessel_k1", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round",
-    "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "sinc", "softmax",
-    "spherical_bessel_j0", "xlog1py", "xlogy", "zeta",
+    "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "digamma", "entr", "erf", "erfc",
+    "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc", "gammaincc", "gammaln", "i0",
+    "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit", "logsumexp",
+    "modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
+    "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "scaled_modified_bessel_k0",
+    "scaled_modified_bessel_k1", "sinc", "softmax", "spherical_bessel_j0", "xlog1py", "xlogy",
+    "zeta",
 ]
 
 expit = sigmoid

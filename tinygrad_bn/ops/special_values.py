@@ -1,8 +1,9 @@
 """Vectorised float64 kernels of the special functions NumPy lacks: ``lgamma``, ``digamma``,
 ``trigamma``, the Hurwitz ``zeta`` (and from it ``polygamma``), the modified Bessel functions
-``i0``/``i0e``/``i1``/``i1e`` and ``k0``/``k1`` (with their scaled forms), ``erfcx``, ``ndtri``, ``log_ndtr`` and the regularised incomplete
-gamma functions. Each takes and returns float64 arrays; the ops in ``special.py`` round the
-result to their input's dtype once.
+``i0``/``i0e``/``i1``/``i1e`` and ``k0``/``k1`` (with their scaled forms), the Bessel
+functions ``j0``/``j1``/``y0``/``y1``, ``erfcx``, ``ndtri``, ``log_ndtr`` and the regularised
+incomplete gamma functions. Each takes and returns float64 arrays; the ops in ``special.py``
+round the result to their input's dtype once.
 
 Where PyTorch's CPU kernel follows a published algorithm (Cephes for ``digamma``, ``zeta``, the
 Bessel functions and ``ndtri``) the same algorithm and coefficients are used (Cephes Math
