@@ -669,3 +669,92 @@ def igamma_values(a, x, upper=False):
         lower[one], upper_values[one] = 1.0, 0.0
         lower[zero], upper_values[zero] = 0.0, 1.0
     return upper_values if upper else lower
+
+
+# ---------------------------------------------------------------------------- polynomials
+
+
+def _recurrence(x, n, p, q, first_k, step, last_k):
+    """Run a three-term recurrence ``r = step(k, p, q)`` for ``k = first_k, ...`` while ``k <=
+    last_k(n)`` (per element), returning the last ``q``."""
+    stop = last_k(n)
+    k = first_k
+    top = int(stop.max()) if stop.size else 0
+    while k <= top:
+        running = k <= stop
+        r = step(k, p, q)
+        p, q = np.where(running, q, p), np.where(running, r, q)
+        k += 1
+    return q
+
+
+def polynomial_values(x, n, kind):
+    """The orthogonal polynomial ``kind`` (``chebyshev_t``/``u``/``v``/``w``, ``hermite_h``,
+    ``hermite_he``, ``laguerre_l``, ``legendre_p``) of degree ``n`` at ``x``, computed in
+    ``x``'s dtype by PyTorch's recurrences and closed forms (``cos(n acos x)`` for Chebyshev
+    T above degree 6 inside ``(-1, 1)``, ...), with its values at ``n < 0`` (0) and ``|x| =
+    1``. ``n`` is truncated to an integer, as PyTorch's ``static_cast<int64_t>``."""
+    x = np.asarray(x)
+    t = x.dtype.type
+    n_float = np.asarray(n)
+    if n_float.dtype.kind == "f":  # nan and inf count as -1 (PyTorch's hermite_h rule)
+        n_float = np.where(np.isfinite(n_float), n_float, -1)
+    n = n_float.astype(np.int64)
+    x, n = np.broadcast_arrays(x, n)
+    degree = n.astype(x.dtype)  # PyTorch's int64 * T products are in T
+    one = np.ones_like(x)
+    even = n % 2 == 0
+    with np.errstate(all="ignore"):
+        if kind == "chebyshev_t":
+            out = _recurrence(x, n, one, x, 2, lambda k, p, q: (x + x) * q - p, lambda n: n)
+            out = np.where(n == 1, x, np.where(n == 0, one, out))
+            out = np.where((n > 6) & (np.abs(x) < 1), np.cos(degree * np.arccos(x)), out)
+            out = np.where(np.abs(x) == 1, np.where((x > 0) | even, t(1), t(-1)), out)
+        elif kind in ("chebyshev_u", "chebyshev_v", "chebyshev_w"):
+            start = {"chebyshev_u": x + x, "chebyshev_v": x + x - t(1),
+                     "chebyshev_w": x + x + t(1)}[kind]
+            out = _recurrence(x, n, one, start, 2, lambda k, p, q: (x + x) * q - p, lambda n: n)
+            out = np.where(n == 1, start, np.where(n == 0, one, out))
+            angle = np.arccos(x)
+            two_n_1 = degree + degree + t(1)
+            if kind == "chebyshev_u":
+                sine = np.sin(angle)
+                closed = np.where(sine != 0, np.sin((degree + t(1)) * angle) / sine,
+                                  (degree + t(1)) * np.cos((degree + t(1)) * angle) / x)
+                at_one = np.where((x > 0) | even, degree + t(1), -(degree + t(1)))
+            elif kind == "chebyshev_v":
+                closed = np.where(np.sin(angle / t(2)) != 1,
+                                  np.cos((degree + t(0.5)) * angle) / np.cos(angle / t(2)),
+                                  np.where(even, two_n_1, -two_n_1))
+                at_one = np.where(x > 0, t(1), np.where(even, two_n_1, -two_n_1))
+            else:
+                at_one = np.where(x > 0, two_n_1, np.where(even, t(1), t(-1)))
+                closed = np.where(np.cos(angle / t(2)) != 1,
+                                  np.sin((degree + t(0.5)) * angle) / np.sin(angle / t(2)), at_one)
+            out = np.where((n > 8) & (np.abs(x) < 1), closed.astype(x.dtype), out)
+            out = np.where(np.abs(x) == 1, at_one, out)
+        elif kind == "hermite_h":
+            out = _recurrence(x, n, one, x + x, 1, lambda k, p, q: (x + x) * q - (2 * k) * p,
+                              lambda n: n - 1)
+            out = np.where(n == 1, x + x, np.where(n == 0, one, out))
+            out = np.where(n > (128 if x.dtype == np.float32 else 512), t(np.nan), out)
+        elif kind == "hermite_he":
+            out = _recurrence(x, n, one, x, 1, lambda k, p, q: x * q - k * p, lambda n: n - 1)
+            out = np.where(n == 1, x, np.where(n == 0, one, out))
+            out = np.where(n > (128 if x.dtype == np.float32 else 512), t(np.nan), out)
+        elif kind == "laguerre_l":
+            start = t(1) - x
+            out = _recurrence(x, n, one, start, 1,
+                              lambda k, p, q: (((k + k) + (t(1) - x)) * q - k * p) / (k + 1),
+                              lambda n: n - 1)
+            out = np.where(n == 1, start, np.where(n == 0, one, out))
+            out = np.where(np.abs(x) == 0, one, out)
+        elif kind == "legendre_p":
+            out = _recurrence(x, n, one, x, 1,
+                              lambda k, p, q: ((k + k + 1) * x * q - k * p) / (k + 1),
+                              lambda n: n - 1)
+            out = np.where(n == 1, x, np.where(n == 0, one, out))
+            out = np.where(np.abs(x) == 1, np.where((x > 0) | even, t(1), t(-1)), out)
+        else:
+            raise ValueError(kind)
+        return np.where(n < 0, t(0), out).astype(x.dtype, copy=False)

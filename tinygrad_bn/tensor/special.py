@@ -322,3 +322,52 @@ def spherical_bessel_j0(input: Tensor) -> Tensor:
     """The spherical Bessel function ``j0(x) = sin(x) / x``: its Taylor series below 1/2 in
     magnitude, 0 at +-inf (PyTorch's); no gradient."""
     return _not_differentiable(_spherical_j0, input)
+
+
+def _polynomial(kind, x, n):
+    """PyTorch's orthogonal polynomial ``kind`` of degree ``n`` at ``x``: either may be a
+    Python number; the result is floating (integers give the default float dtype); no
+    gradient."""
+    x, n = _float_operands(x, n)
+    return Derived.apply(x, n, function=_values.polynomial_values, keywords={"kind": kind})
+
+
+def chebyshev_polynomial_t(input: Tensor | Number, n: Tensor | Number) -> Tensor:
+    """The Chebyshev polynomial of the first kind ``T_n(x)``."""
+    return _polynomial("chebyshev_t", input, n)
+
+
+def chebyshev_polynomial_u(input: Tensor | Number, n: Tensor | Number) -> Tensor:
+    """The Chebyshev polynomial of the second kind ``U_n(x)``."""
+    return _polynomial("chebyshev_u", input, n)
+
+
+def chebyshev_polynomial_v(input: Tensor | Number, n: Tensor | Number) -> Tensor:
+    """The Chebyshev polynomial of the third kind ``V_n(x)``."""
+    return _polynomial("chebyshev_v", input, n)
+
+
+def chebyshev_polynomial_w(input: Tensor | Number, n: Tensor | Number) -> Tensor:
+    """The Chebyshev polynomial of the fourth kind ``W_n(x)``."""
+    return _polynomial("chebyshev_w", input, n)
+
+
+def hermite_polynomial_h(input: Tensor | Number, n: Tensor | Number) -> Tensor:
+    """The physicists' Hermite polynomial ``H_n(x)`` (nan above degree 128 in float32, 512 in
+    float64, as PyTorch)."""
+    return _polynomial("hermite_h", input, n)
+
+
+def hermite_polynomial_he(input: Tensor | Number, n: Tensor | Number) -> Tensor:
+    """The probabilists' Hermite polynomial ``He_n(x)``."""
+    return _polynomial("hermite_he", input, n)
+
+
+def laguerre_polynomial_l(input: Tensor | Number, n: Tensor | Number) -> Tensor:
+    """The Laguerre polynomial ``L_n(x)``."""
+    return _polynomial("laguerre_l", input, n)
+
+
+def legendre_polynomial_p(input: Tensor | Number, n: Tensor | Number) -> Tensor:
+    """The Legendre polynomial ``P_n(x)``."""
+    return _polynomial("legendre_p", input, n)
