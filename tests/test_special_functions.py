@@ -277,7 +277,7 @@ def test_special_namespace_has_every_real_function_of_torch_special():
     torch = _torch()
     left_out = {"airy_ai"}
     names = {n for n in dir(torch.special) if callable(getattr(torch.special, n))
-             and not n.startswith("_") and "shifted" not in n and n != "Tensor"}
+             and not n.startswith("_") and n != "Tensor"}
     assert sorted(n for n in names - left_out if not hasattr(tg.special, n)) == []
     assert tg.special.gammaln is tg.lgamma and tg.special.psi is tg.digamma
     assert tg.special.expit is tg.sigmoid and tg.special.multigammaln is tg.mvlgamma
@@ -485,7 +485,9 @@ def test_bessel_functions_match_pytorch_and_have_no_gradient(name):
 
 POLYNOMIALS = ["chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
                "chebyshev_polynomial_w", "hermite_polynomial_h", "hermite_polynomial_he",
-               "laguerre_polynomial_l", "legendre_polynomial_p"]
+               "laguerre_polynomial_l", "legendre_polynomial_p", "shifted_chebyshev_polynomial_t",
+               "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+               "shifted_chebyshev_polynomial_w"]
 
 
 @pytest.mark.parametrize("name", POLYNOMIALS)

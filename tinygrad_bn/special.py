@@ -5,7 +5,7 @@ Each name is the one implementation the package has of its function (``special.g
 those only ``torch.special`` has (``i0e``, ``i1``, ``i1e``, ``erfcx``, ``ndtr``, ``ndtri``,
 ``log_ndtr``, ``entr``, ``xlog1py``, ``zeta``, the Bessel functions) live in
 ``tensor/special.py``. The functions take
-``out=`` as PyTorch's do. Not here: the shifted Chebyshev polynomials and ``airy_ai``.
+``out=`` as PyTorch's do. Not here: ``airy_ai``.
 """
 
 from . import (
@@ -23,8 +23,10 @@ __all__ = [
     "i1e", "laguerre_polynomial_l", "legendre_polynomial_p", "log1p", "log_ndtr",
     "log_softmax", "logit", "logsumexp", "modified_bessel_i0", "modified_bessel_i1",
     "modified_bessel_k0", "modified_bessel_k1", "multigammaln", "ndtr", "ndtri", "polygamma",
-    "psi", "round", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "sinc",
-    "softmax", "spherical_bessel_j0", "xlog1py", "xlogy", "zeta",
+    "psi", "round", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+    "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+    "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "sinc", "softmax",
+    "spherical_bessel_j0", "xlog1py", "xlogy", "zeta",
 ]
 
 expit = sigmoid
@@ -62,6 +64,14 @@ hermite_polynomial_h = _out.with_out(_special.hermite_polynomial_h, dtype=_out.C
 hermite_polynomial_he = _out.with_out(_special.hermite_polynomial_he, dtype=_out.CAST)
 laguerre_polynomial_l = _out.with_out(_special.laguerre_polynomial_l, dtype=_out.CAST)
 legendre_polynomial_p = _out.with_out(_special.legendre_polynomial_p, dtype=_out.CAST)
+shifted_chebyshev_polynomial_t = _out.with_out(
+    _special.shifted_chebyshev_polynomial_t, dtype=_out.CAST)
+shifted_chebyshev_polynomial_u = _out.with_out(
+    _special.shifted_chebyshev_polynomial_u, dtype=_out.CAST)
+shifted_chebyshev_polynomial_v = _out.with_out(
+    _special.shifted_chebyshev_polynomial_v, dtype=_out.CAST)
+shifted_chebyshev_polynomial_w = _out.with_out(
+    _special.shifted_chebyshev_polynomial_w, dtype=_out.CAST)
 
 def softmax(input, dim, *, dtype=None):
     """``Tensor.softmax``: ``exp(x) / sum(exp(x), dim)``, computed in ``dtype`` when given."""

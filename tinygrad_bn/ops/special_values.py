@@ -733,6 +733,8 @@ def polynomial_values(x, n, kind):
                                   np.sin((degree + t(0.5)) * angle) / np.sin(angle / t(2)), at_one)
             out = np.where((n > 8) & (np.abs(x) < 1), closed.astype(x.dtype), out)
             out = np.where(np.abs(x) == 1, at_one, out)
+        elif kind.startswith("shifted_chebyshev_"):
+            out = _shifted_chebyshev(kind[-1], x, n, degree, even, one, t)
         elif kind == "hermite_h":
             out = _recurrence(x, n, one, x + x, 1, lambda k, p, q: (x + x) * q - (2 * k) * p,
                               lambda n: n - 1)
@@ -758,3 +760,34 @@ def polynomial_values(x, n, kind):
         else:
             raise ValueError(kind)
         return np.where(n < 0, t(0), out).astype(x.dtype, copy=False)
+
+
+def _shifted_chebyshev(letter, x, n, degree, even, one, t):
+    """The shifted Chebyshev polynomials ``T*``/``U*``/``V*``/``W*`` (``letter``) of ``y = 2x -
+    1``: PyTorch's recurrence in ``y``, its closed forms inside ``(-1, 1)`` above degree 6 (4 for
+    ``W*``), its values at ``x = 0`` and 1."""
+    y = x + x - t(1)
+    start = {"t": y, "u": y + y, "v": y + y - t(1), "w": y + y + t(1)}[letter]
+    out = _recurrence(y, n, one, start, 2, lambda k, p, q: (y + y) * q - p, lambda n: n)
+    out = np.where(n == 1, start, np.where(n == 0, one, out))
+    angle = np.arccos(y)
+    two_n_1 = degree + degree + t(1)
+    sign = np.where(even, t(1), t(-1))
+    if letter == "t":
+        closed, at_zero, at_one = np.cos(degree * angle), sign, one
+    elif letter == "u":
+        sine = np.sin(angle)
+        closed = np.where(sine != 0, np.sin((degree + t(1)) * angle) / sine,
+                          (degree + t(1)) * np.cos((degree + t(1)) * angle) / y)
+        at_zero, at_one = sign * (degree + t(1)), degree + t(1)
+    elif letter == "v":
+        at_zero, at_one = sign * two_n_1, one
+        closed = np.where(np.sin(angle / t(2)) != 1,
+                          np.cos((degree + t(0.5)) * angle) / np.cos(angle / t(2)), at_zero)
+    else:
+        at_zero, at_one = sign, two_n_1
+        closed = np.where(np.cos(angle / t(2)) != 1,
+                          np.sin((degree + t(0.5)) * angle) / np.sin(angle / t(2)), at_zero)
+    threshold = 4 if letter == "w" else 6
+    out = np.where((n > threshold) & (np.abs(y) < 1), closed.astype(x.dtype), out)
+    return np.where(x == 1, at_one, np.where(x == 0, at_zero, out))

@@ -371,3 +371,23 @@ def laguerre_polynomial_l(input: Tensor | Number, n: Tensor | Number) -> Tensor:
 def legendre_polynomial_p(input: Tensor | Number, n: Tensor | Number) -> Tensor:
     """The Legendre polynomial ``P_n(x)``."""
     return _polynomial("legendre_p", input, n)
+
+
+def shifted_chebyshev_polynomial_t(input: Tensor | Number, n: Tensor | Number) -> Tensor:
+    """The shifted Chebyshev polynomial of the first kind, ``T_n(2x - 1)``."""
+    return _polynomial("shifted_chebyshev_t", input, n)
+
+
+def shifted_chebyshev_polynomial_u(input: Tensor | Number, n: Tensor | Number) -> Tensor:
+    """The shifted Chebyshev polynomial of the second kind, ``U_n(2x - 1)``."""
+    return _polynomial("shifted_chebyshev_u", input, n)
+
+
+def shifted_chebyshev_polynomial_v(input: Tensor | Number, n: Tensor | Number) -> Tensor:
+    """The shifted Chebyshev polynomial of the third kind, ``V_n(2x - 1)``."""
+    return _polynomial("shifted_chebyshev_v", input, n)
+
+
+def shifted_chebyshev_polynomial_w(input: Tensor | Number, n: Tensor | Number) -> Tensor:
+    """The shifted Chebyshev polynomial of the fourth kind, ``W_n(2x - 1)``."""
+    return _polynomial("shifted_chebyshev_w", input, n)
