@@ -5,7 +5,7 @@ Each name is the one implementation the package has of its function (``special.g
 those only ``torch.special`` has (``i0e``, ``i1``, ``i1e``, ``erfcx``, ``ndtr``, ``ndtri``,
 ``log_ndtr``, ``entr``, ``xlog1py``, ``zeta``, the Bessel functions) live in
 ``tensor/special.py``. The functions take
-``out=`` as PyTorch's do. Not here: ``airy_ai``.
+``out=`` as PyTorch's do; every real function of ``torch.special`` is here.
 """
 
 from . import (
@@ -16,7 +16,7 @@ from .tensor import out_argument as _out
 from .tensor import special as _special
 
 __all__ = [
-    "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t",
+    "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t",
     "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w", "digamma",
     "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc",
     "gammaincc", "gammaln", "hermite_polynomial_h", "hermite_polynomial_he", "i0", "i0e", "i1",
@@ -52,6 +52,7 @@ modified_bessel_k1 = _out.with_out(_special.modified_bessel_k1, dtype=_out.CAST)
 scaled_modified_bessel_k0 = _out.with_out(_special.scaled_modified_bessel_k0, dtype=_out.CAST)
 scaled_modified_bessel_k1 = _out.with_out(_special.scaled_modified_bessel_k1, dtype=_out.CAST)
 spherical_bessel_j0 = _out.with_out(_special.spherical_bessel_j0, dtype=_out.CAST)
+airy_ai = _out.with_out(_special.airy_ai, dtype=_out.CAST)
 bessel_j0 = _out.with_out(_special.bessel_j0, dtype=_out.CAST)
 bessel_j1 = _out.with_out(_special.bessel_j1, dtype=_out.CAST)
 bessel_y0 = _out.with_out(_special.bessel_y0, dtype=_out.CAST)

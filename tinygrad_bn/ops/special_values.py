@@ -1,9 +1,10 @@
 """Vectorised float64 kernels of the special functions NumPy lacks: ``lgamma``, ``digamma``,
 ``trigamma``, the Hurwitz ``zeta`` (and from it ``polygamma``), the modified Bessel functions
 ``i0``/``i0e``/``i1``/``i1e`` and ``k0``/``k1`` (with their scaled forms), the Bessel
-functions ``j0``/``j1``/``y0``/``y1``, ``erfcx``, ``ndtri``, ``log_ndtr`` and the regularised
-incomplete gamma functions. Each takes and returns float64 arrays; the ops in ``special.py``
-round the result to their input's dtype once.
+functions ``j0``/``j1``/``y0``/``y1``, the Airy function ``Ai``, ``erfcx``, ``ndtri``,
+``log_ndtr``, the regularised incomplete gamma functions and the orthogonal polynomials. Each
+takes and returns float64 arrays (the polynomials: their input's dtype); the ops in
+``special.py`` round the result to their input's dtype once.
 
 Where PyTorch's CPU kernel follows a published algorithm (Cephes for ``digamma``, ``zeta``, the
 Bessel functions and ``ndtri``) the same algorithm and coefficients are used (Cephes Math
@@ -504,6 +505,79 @@ def bessel_y_values(x, order):
                 + _TWO_OVER_PI * (bessel_j_values(x, 1) * np.log(x) - 1.0 / x)
         out = np.where(x <= 5.0, near, _hankel(x, order, True))
         return np.where(x == 0, -np.inf, np.where(x < 0, np.nan, out))
+
+
+_AIRY_AN = (3.46538101525629032477e-01, 1.20075952739645805542e+01, 7.62796053615234516538e+01,
+            1.68089224934630576269e+02, 1.59756391350164413639e+02, 7.05360906840444183113e+01,
+            1.40264691163389668864e+01, 9.99999999999999995305e-01)
+_AIRY_AD = (5.67594532638770212846e-01, 1.47562562584847203173e+01, 8.45138970141474626562e+01,
+            1.77318088145400459522e+02, 1.64234692871529701831e+02, 7.14778400825575695274e+01,
+            1.40959135607834029598e+01, 1.00000000000000000470e+00)
+_AIRY_AFN = (-1.31696323418331795333e-01, -6.26456544431912369773e-01,
+             -6.93158036036933542233e-01, -2.79779981545119124951e-01,
+             -4.91900132609500318020e-02, -4.06265923594885404393e-03,
+             -1.59276496239262096340e-04, -2.77649108155232920844e-06,
+             -1.67787698489114633780e-08)
+_AIRY_AFD = (1.0, 1.33560420706553243746e+01, 3.26825032795224613948e+01,
+             2.67367040941499554804e+01, 9.18707402907259625840e+00, 1.47529146771666414581e+00,
+             1.15687173795188044134e-01, 4.40291641615211203805e-03, 7.54720348287414296618e-05,
+             4.51850092970580378464e-07)
+_AIRY_AGN = (1.97339932091685679179e-02, 3.91103029615688277255e-01, 1.06579897599595591108e+00,
+             9.39169229816650230044e-01, 3.51465656105547619242e-01, 6.33888919628925490927e-02,
+             5.85804113048388458567e-03, 2.82851600836737019778e-04, 6.98793669997260967291e-06,
+             8.11789239554389293311e-08, 3.41551784765923618484e-10)
+_AIRY_AGD = (1.0, 9.30892908077441974853e+00, 1.98352928718312140417e+01,
+             1.55646628932864612953e+01, 5.47686069422975497931e+00, 9.54293611618961883998e-01,
+             8.64580826352392193095e-02, 4.12656523824222607191e-03, 1.01259085116509135510e-04,
+             1.17166733214413521882e-06, 4.91834570062930015649e-09)
+
+
+def airy_ai_values(x):
+    """The Airy function ``Ai(x)`` (Cephes' ``airy``): the asymptotic forms below -2.09 and
+    from 2.09 on, the Maclaurin series between; 0 above 103.892 and nan at +-inf (PyTorch's).
+    The negative-side denominators keep Cephes' leading 1 (``p1evl``), which PyTorch's kernel
+    drops."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(x.shape, np.nan)
+    with np.errstate(all="ignore"):
+        negative = np.isfinite(x) & (x < -2.09)
+        w = x[negative]
+        root = np.sqrt(-w)
+        zeta = -2.0 * w * root / 3.0
+        z = 1.0 / zeta
+        zz = z * z
+        uf = 1.0 + zz * _polevl(zz, _AIRY_AFN) / _polevl(zz, _AIRY_AFD)
+        ug = z * _polevl(zz, _AIRY_AGN) / _polevl(zz, _AIRY_AGD)
+        t = zeta + 0.25 * math.pi
+        out[negative] = 5.64189583547756286948e-01 / np.sqrt(root) * (np.sin(t) * uf
+                                                                     - np.cos(t) * ug)
+        positive = np.isfinite(x) & (x >= 2.09)
+        w = x[positive]
+        zeta = 2.0 * w * np.sqrt(w) / 3.0
+        ratio = _polevl(1.0 / zeta, _AIRY_AN) / _polevl(1.0 / zeta, _AIRY_AD)
+        out[positive] = np.where(w > 103.892, 0.0, 5.64189583547756286948e-01 * ratio
+                                 / (2.0 * np.sqrt(np.sqrt(w)) * np.exp(zeta)))
+        middle = (x >= -2.09) & (x < 2.09)
+        w = x[middle]
+        f, g = np.ones_like(w), w.copy()
+        m, n, k = np.ones_like(w), w.copy(), 1.0
+        cube = w * w * w
+        running = np.ones(w.shape, dtype=bool)
+        while running.any():
+            m = m * cube
+            k += 1.0
+            m = m / k
+            n = n * cube
+            k += 1.0
+            n = n / k
+            m = m / k
+            f = np.where(running, f + m, f)
+            k += 1.0
+            n = n / k
+            g = np.where(running, g + n, g)
+            running &= np.abs(m / f) > np.finfo(np.float64).eps
+        out[middle] = 0.355028053887817239260 * f - 0.258819403792806798405 * g
+    return out
 
 
 # ---------------------------------------------------------------------------- normal distribution
