@@ -106,6 +106,8 @@ class Converter:
             raise OutOfScope("complex numbers" if x.is_complex() else f"dtype {x.dtype}")
         if x.dim() > 64:
             raise OutOfScope("more than 64 dimensions (NumPy's limit)")
+        if x.is_meta:
+            raise OutOfScope("meta tensors (no data)")
         if self.keep_memory:
             ours = tg.from_numpy(self._view_of_storage(x.detach()))
         else:

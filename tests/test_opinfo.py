@@ -577,6 +577,19 @@ XFAILS = {
             'float64:0'
         ),
     },
+    # PyTorch's CPU j0/j1/y0/y1 are up to 9e-7 off mpmath (their rational functions drop the
+    # leading 1 of Cephes' denominators); ours are within 4e-16 (test_special_functions.py)
+    'special.bessel_j0': {
+        'silent value': 'float64:0',
+    },
+    'special.bessel_y1': {
+        'silent value': 'float64:0',
+    },
+    # float32 recurrence to degree 8 at x = 8.4: PyTorch's compiled steps round in their own
+    # order (1.5919496e7; float64 gives 1.59194971e7, ours 1.5919494e7)
+    'special.hermite_polynomial_he': {
+        'precision': 'float32:4',
+    },
 }
 
 if __name__ == "__main__":

@@ -339,6 +339,18 @@ i0_ = Tensor.i0_
 erfc_ = Tensor.erfc_
 exp2_ = Tensor.exp2_
 from . import special  # noqa: E402
+from .tensor.numerical import (  # noqa: E402
+    combinations, cumulative_trapezoid, gradient, isin, trapezoid, trapz, tril_indices,
+    triu_indices,
+)
+logcumsumexp = _out.with_out(Tensor.logcumsumexp, dtype=_out.CAST)
+quantile = _out.with_out(Tensor.quantile, dtype=_out.EXACT)
+nanquantile = _out.with_out(Tensor.nanquantile, dtype=_out.EXACT)
+msort = _out.with_out(Tensor.msort, dtype=_out.EXACT)
+frexp = Tensor.frexp
+ldexp = _out.with_out(Tensor.ldexp, dtype=_out.CAST)
+heaviside = _out.with_out(Tensor.heaviside, dtype=_out.EXACT)
+ldexp_ = Tensor.ldexp_
 
 # The activations torch has at top level as well as in nn.functional (torch.selu, torch.celu_).
 from .nn.functional_activations import (  # noqa: E402
@@ -393,7 +405,7 @@ isposinf = _out.with_out(Tensor.isposinf, dtype=_out.ANY)
 isneginf = _out.with_out(Tensor.isneginf, dtype=_out.ANY)
 isreal = Tensor.isreal
 ravel = Tensor.ravel
-float_power = _out.with_out(_float_power, "float_power", dtype=_out.CAST)
+float_power = _out.with_out(_float_power, "float_power", dtype=_out.EXACT)
 
 # The nn.functional functions torch also has at top level, with ATen's signatures
 # (nn/functional_toplevel.py): torch.conv2d, torch.layer_norm, torch.batch_norm, ...

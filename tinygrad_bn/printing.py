@@ -155,6 +155,7 @@ class return_types:
     cummax = _result_tuple("cummax")
     cummin = _result_tuple("cummin")
     aminmax = _result_tuple("aminmax", ("min", "max"))
+    frexp = _result_tuple("frexp", ("mantissa", "exponent"))
 
 
 # ---------------------------------------------------------------------- tensors

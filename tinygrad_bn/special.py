@@ -3,9 +3,9 @@
 Each name is the one implementation the package has of its function (``special.gammaln`` is
 ``tinygrad_bn.lgamma``, ``special.expit`` is ``sigmoid``, ``special.psi`` is ``digamma``);
 those only ``torch.special`` has (``i0e``, ``i1``, ``i1e``, ``erfcx``, ``ndtr``, ``ndtri``,
-``log_ndtr``, ``entr``, ``xlog1py``, ``zeta``) live in ``tensor/special.py``. The functions take
-``out=`` as PyTorch's do. Not here: the orthogonal polynomials and the Bessel functions
-``j0``/``j1``/``y0``/``y1``/``k0``/``k1`` and ``airy_ai``.
+``log_ndtr``, ``entr``, ``xlog1py``, ``zeta``, the Bessel functions) live in
+``tensor/special.py``. The functions take
+``out=`` as PyTorch's do; every real function of ``torch.special`` is here.
 """
 
 from . import (
@@ -16,10 +16,17 @@ from .tensor import out_argument as _out
 from .tensor import special as _special
 
 __all__ = [
-    "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc",
-    "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax",
-    "logit", "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round",
-    "sinc", "softmax", "xlog1py", "xlogy", "zeta",
+    "airy_ai", "bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "chebyshev_polynomial_t",
+    "chebyshev_polynomial_u", "chebyshev_polynomial_v", "chebyshev_polynomial_w", "digamma",
+    "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc",
+    "gammaincc", "gammaln", "hermite_polynomial_h", "hermite_polynomial_he", "i0", "i0e", "i1",
+    "i1e", "laguerre_polynomial_l", "legendre_polynomial_p", "log1p", "log_ndtr",
+    "log_softmax", "logit", "logsumexp", "modified_bessel_i0", "modified_bessel_i1",
+    "modified_bessel_k0", "modified_bessel_k1", "multigammaln", "ndtr", "ndtri", "polygamma",
+    "psi", "round", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+    "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+    "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "sinc", "softmax",
+    "spherical_bessel_j0", "xlog1py", "xlogy", "zeta",
 ]
 
 expit = sigmoid
@@ -38,7 +45,34 @@ log_ndtr = _out.with_out(_special.log_ndtr, dtype=_out.CAST)
 entr = _out.with_out(_special.entr, dtype=_out.CAST)
 xlog1py = _out.with_out(_special.xlog1py, dtype=_out.CAST)
 zeta = _out.with_out(_special.zeta, dtype=_out.CAST)
-
+modified_bessel_i0 = _out.with_out(_special.modified_bessel_i0, dtype=_out.CAST)
+modified_bessel_i1 = _out.with_out(_special.modified_bessel_i1, dtype=_out.CAST)
+modified_bessel_k0 = _out.with_out(_special.modified_bessel_k0, dtype=_out.CAST)
+modified_bessel_k1 = _out.with_out(_special.modified_bessel_k1, dtype=_out.CAST)
+scaled_modified_bessel_k0 = _out.with_out(_special.scaled_modified_bessel_k0, dtype=_out.CAST)
+scaled_modified_bessel_k1 = _out.with_out(_special.scaled_modified_bessel_k1, dtype=_out.CAST)
+spherical_bessel_j0 = _out.with_out(_special.spherical_bessel_j0, dtype=_out.CAST)
+airy_ai = _out.with_out(_special.airy_ai, dtype=_out.CAST)
+bessel_j0 = _out.with_out(_special.bessel_j0, dtype=_out.CAST)
+bessel_j1 = _out.with_out(_special.bessel_j1, dtype=_out.CAST)
+bessel_y0 = _out.with_out(_special.bessel_y0, dtype=_out.CAST)
+bessel_y1 = _out.with_out(_special.bessel_y1, dtype=_out.CAST)
+chebyshev_polynomial_t = _out.with_out(_special.chebyshev_polynomial_t, dtype=_out.CAST)
+chebyshev_polynomial_u = _out.with_out(_special.chebyshev_polynomial_u, dtype=_out.CAST)
+chebyshev_polynomial_v = _out.with_out(_special.chebyshev_polynomial_v, dtype=_out.CAST)
+chebyshev_polynomial_w = _out.with_out(_special.chebyshev_polynomial_w, dtype=_out.CAST)
+hermite_polynomial_h = _out.with_out(_special.hermite_polynomial_h, dtype=_out.CAST)
+hermite_polynomial_he = _out.with_out(_special.hermite_polynomial_he, dtype=_out.CAST)
+laguerre_polynomial_l = _out.with_out(_special.laguerre_polynomial_l, dtype=_out.CAST)
+legendre_polynomial_p = _out.with_out(_special.legendre_polynomial_p, dtype=_out.CAST)
+shifted_chebyshev_polynomial_t = _out.with_out(
+    _special.shifted_chebyshev_polynomial_t, dtype=_out.CAST)
+shifted_chebyshev_polynomial_u = _out.with_out(
+    _special.shifted_chebyshev_polynomial_u, dtype=_out.CAST)
+shifted_chebyshev_polynomial_v = _out.with_out(
+    _special.shifted_chebyshev_polynomial_v, dtype=_out.CAST)
+shifted_chebyshev_polynomial_w = _out.with_out(
+    _special.shifted_chebyshev_polynomial_w, dtype=_out.CAST)
 
 def softmax(input, dim, *, dtype=None):
     """``Tensor.softmax``: ``exp(x) / sum(exp(x), dim)``, computed in ``dtype`` when given."""

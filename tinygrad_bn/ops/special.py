@@ -360,3 +360,31 @@ class Frexp(Op):
     def backward(self, grad_output):
         (exponent,) = self.saved
         return (grad_output / np.exp2(exponent).astype(grad_output.dtype),)
+
+
+class Ldexp(Op):
+    """``a * 2**e`` (``torch.ldexp``: ``mul(a, pow(2.0, e))``), the result in the two operands'
+    floating result dtype. Gradients, PyTorch's: ``grad_output * 2**e * log 2 * a`` for a
+    floating ``e``; for ``a``, ``grad_output * 2**e`` with ``2**e`` computed in ``e``'s own
+    dtype, so that an integer ``e < 0`` gives 0 there (PyTorch's integer ``pow``), not
+    ``2**e``."""
+
+    __slots__ = ()
+
+    def forward(self, a, e):
+        dtype = np.result_type(a, e) if e.dtype.kind == "f" else a.dtype
+        self.saved = (a, e)
+        with np.errstate(over="ignore"):
+            return a.astype(dtype, copy=False) * np.power(2.0, e, dtype=np.float64).astype(dtype)
+
+    def backward(self, grad_output):
+        a, e = self.saved
+        needs_a, needs_e = self.needs_input_grad
+        with np.errstate(over="ignore"):
+            power = np.power(2.0, e, dtype=np.float64).astype(grad_output.dtype)
+        grad_a = grad_e = None
+        if needs_a:
+            grad_a = grad_output * (power if e.dtype.kind == "f" else np.where(e < 0, 0, power))
+        if needs_e:
+            grad_e = grad_output * a * power * grad_output.dtype.type(math.log(2))
+        return grad_a, grad_e

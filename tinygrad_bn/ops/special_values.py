@@ -1,8 +1,10 @@
 """Vectorised float64 kernels of the special functions NumPy lacks: ``lgamma``, ``digamma``,
 ``trigamma``, the Hurwitz ``zeta`` (and from it ``polygamma``), the modified Bessel functions
-``i0``/``i0e``/``i1``/``i1e``, ``erfcx``, ``ndtri``, ``log_ndtr`` and the regularised incomplete
-gamma functions. Each takes and returns float64 arrays; the ops in ``special.py`` round the
-result to their input's dtype once.
+``i0``/``i0e``/``i1``/``i1e`` and ``k0``/``k1`` (with their scaled forms), the Bessel
+functions ``j0``/``j1``/``y0``/``y1``, the Airy function ``Ai``, ``erfcx``, ``ndtri``,
+``log_ndtr``, the regularised incomplete gamma functions and the orthogonal polynomials. Each
+takes and returns float64 arrays (the polynomials: their input's dtype); the ops in
+``special.py`` round the result to their input's dtype once.
 
 Where PyTorch's CPU kernel follows a published algorithm (Cephes for ``digamma``, ``zeta``, the
 Bessel functions and ``ndtri``) the same algorithm and coefficients are used (Cephes Math
@@ -50,21 +52,25 @@ def _chbevl(x, coefficients):
 # ---------------------------------------------------------------------------- lgamma
 
 
-def _hurwitz_one(k):
-    """``zeta(k)`` for an integer ``k >= 2`` in float64 (at import time): the direct sum below
-    1000 plus the Euler-Maclaurin tail, exact to rounding."""
+def _zeta_minus_one(k):
+    """``zeta(k) - 1`` for an integer ``k >= 2`` in float64 (at import time): the direct sum
+    from 2 to 999 plus the Euler-Maclaurin tail, exact to rounding."""
     n = 1000
-    total = math.fsum(np.arange(1.0, n) ** -k)
+    total = math.fsum(np.arange(2.0, n) ** -k)
     tail = n ** (1 - k) / (k - 1) + 0.5 * n ** -k + k * n ** (-k - 1) / 12 \
         - k * (k + 1) * (k + 2) * n ** (-k - 3) / 720
     return total + tail
 
 
 _SERIES_TERMS = 60
-# lgamma(1 + t) = -EULER t + sum_{k>=2} (-1)^k zeta(k) t^k / k, for |t| <= 1/2 (60 terms leave
-# a remainder below 1e-19 there); highest power first for Horner.
-_LGAMMA1_SERIES = [(-1) ** k * _hurwitz_one(k) / k for k in range(_SERIES_TERMS, 1, -1)] + \
-    [-EULER, 0.0]
+_ZETA_MINUS_ONE = {k: _zeta_minus_one(k) for k in range(2, _SERIES_TERMS + 1)}
+# lgamma(1 + t) = -EULER t + sum_{k>=2} (-1)^k zeta(k) t^k / k and, adding log1p(t),
+# lgamma(2 + t) = (1 - EULER) t + sum_{k>=2} (-1)^k (zeta(k) - 1) t^k / k, both for |t| <= 1/2
+# (60 terms leave a remainder below 1e-19 there); highest power first for Horner.
+_LGAMMA1_SERIES = [(-1) ** k * (1 + _ZETA_MINUS_ONE[k]) / k
+                   for k in range(_SERIES_TERMS, 1, -1)] + [-EULER, 0.0]
+_LGAMMA2_SERIES = [(-1) ** k * _ZETA_MINUS_ONE[k] / k
+                   for k in range(_SERIES_TERMS, 1, -1)] + [1.0 - EULER, 0.0]
 # Stirling: lgamma(z) = (z - 1/2) log z - z + log(2 pi)/2 + sum B_2k / (2k (2k-1) z^(2k-1))
 _STIRLING = (1 / 12, -1 / 360, 1 / 1260, -1 / 1680, 1 / 1188, -691 / 360360, 1 / 156,
              -3617 / 122400)
@@ -75,6 +81,12 @@ def _lgamma_series(t):
     """``lgamma(1 + t)`` for ``|t| <= 1/2``: the Taylor series, relative accuracy kept near
     the zero at ``t = 0``."""
     return _polevl(t, _LGAMMA1_SERIES)
+
+
+def _lgamma2_series(t):
+    """``lgamma(2 + t)`` for ``|t| <= 1/2``: its own Taylor series (not ``lgamma(1 + t) +
+    log1p(t)``, which cancels near ``t = -1/2``)."""
+    return _polevl(t, _LGAMMA2_SERIES)
 
 
 def _sinpi(x):
@@ -92,9 +104,8 @@ def _lgamma_positive(z):
     out[small] = _lgamma_series(z[small]) - np.log(z[small])
     near_one = (z >= 0.5) & (z <= 1.5)
     out[near_one] = _lgamma_series(z[near_one] - 1.0)
-    near_two = (z > 1.5) & (z <= 2.5)  # lgamma(2 + t) = lgamma(1 + t) + log1p(t)
-    t = z[near_two] - 2.0
-    out[near_two] = _lgamma_series(t) + np.log1p(t)
+    near_two = (z > 1.5) & (z <= 2.5)
+    out[near_two] = _lgamma2_series(z[near_two] - 2.0)
     middle = (z > 2.5) & (z < 15.0)   # down to (1.5, 2.5]: lgamma(z) = lgamma(z - n) + log prod
     if middle.any():
         w = z[middle]
@@ -103,8 +114,7 @@ def _lgamma_positive(z):
         for k in range(1, int(steps.max()) + 1):
             shift = k <= steps
             product = np.where(shift, product * (w - k), product)
-        t = w - steps - 2.0
-        out[middle] = _lgamma_series(t) + np.log1p(t) + np.log(product)
+        out[middle] = _lgamma2_series(w - steps - 2.0) + np.log(product)
     large = z >= 15.0                 # Stirling's series (nan and inf land here or nowhere)
     if large.any():
         w = z[large]
@@ -350,6 +360,226 @@ def i1_values(x):
         return np.exp(np.abs(x)) * i1e_values(x)
 
 
+_K0_A = (1.37446543561352307156e-16, 4.25981614279661018399e-14, 1.03496952576338420167e-11,
+         1.90451637722020886025e-09, 2.53479107902614945675e-07, 2.28621210311945178607e-05,
+         1.26461541144692592338e-03, 3.59799365153615016266e-02, 3.44289899924628486886e-01,
+         -5.35327393233902768720e-01)
+_K0_B = (5.30043377268626276149e-18, -1.64758043015242134646e-17, 5.21039150503902756861e-17,
+         -1.67823109680541210385e-16, 5.51205597852431940784e-16, -1.84859337734377901440e-15,
+         6.34007647740507060557e-15, -2.22751332699166985548e-14, 8.03289077536357521100e-14,
+         -2.98009692317273043925e-13, 1.14034058820847496303e-12, -4.51459788337394416547e-12,
+         1.85594911495471785253e-11, -7.95748924447710747776e-11, 3.57739728140030116597e-10,
+         -1.69753450938905987466e-09, 8.57403401741422608519e-09, -4.66048989768794782956e-08,
+         2.76681363944501510342e-07, -1.83175552271911948767e-06, 1.39498137188764993662e-05,
+         -1.28495495816278026384e-04, 1.56988388573005337491e-03, -3.14481013119645005427e-02,
+         2.44030308206595545468e+00)
+_K1_A = (-7.02386347938628759343e-18, -2.42744985051936593393e-15, -6.66690169419932900609e-13,
+         -1.41148839263352776110e-10, -2.21338763073472585583e-08, -2.43340614156596823496e-06,
+         -1.73028895751305206302e-04, -6.97572385963986435018e-03, -1.22611180822657148235e-01,
+         -3.53155960776544875667e-01, 1.52530022733894777053e+00)
+_K1_B = (-5.75674448366501715755e-18, 1.79405087314755922667e-17, -5.68946255844285935196e-17,
+         1.83809354436663880070e-16, -6.05704724837331885336e-16, 2.03870316562433424052e-15,
+         -7.01983709041831346144e-15, 2.47715442448130437068e-14, -8.97670518232499435011e-14,
+         3.34841966607842919884e-13, -1.28917396095102890680e-12, 5.13963967348173025100e-12,
+         -2.12996783842756842877e-11, 9.21831518760500529508e-11, -4.19035475934189648750e-10,
+         2.01504975519703286596e-09, -1.03457624656780970260e-08, 5.74108412545004946722e-08,
+         -3.50196060308781257119e-07, 2.40648494783721712015e-06, -1.93619797416608296024e-05,
+         1.95215518471351631108e-04, -2.85781685962277938680e-03, 1.03923736576817238437e-01,
+         2.72062619048444266945e+00)
+
+
+def k_values(x, order, scaled=False):
+    """The modified Bessel function of the second kind ``K0`` or ``K1`` (``order``), times
+    ``exp(x)`` when ``scaled`` (Cephes' ``k0``/``k1``/``k0e``/``k1e``, as PyTorch's): a
+    Chebyshev series in ``x^2 - 2`` with the ``log(x/2) I(x)`` term up to 2, one in ``8/x -
+    2`` beyond. inf at 0, nan below."""
+    x = np.asarray(x, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if order == 0:
+            near = _chbevl(x * x - 2.0, _K0_A) - np.log(0.5 * x) * i0_values(x)
+        else:
+            near = np.log(0.5 * x) * i1_values(x) + _chbevl(x * x - 2.0, _K1_A) / x
+        far = _chbevl(8.0 / x - 2.0, _K0_B if order == 0 else _K1_B) / np.sqrt(x)
+        if scaled:
+            near = near * np.exp(x)
+        else:
+            far = far * np.exp(-x)
+        out = np.where(x <= 2.0, near, far)
+        return np.where(x == 0, np.inf, np.where(x < 0, np.nan, out))
+
+
+# Cephes' j0/y0 and j1/y1: rational functions of x^2 up to 5, the Hankel asymptotic form with
+# rational functions of (5/x)^2 beyond.
+_J0_PP = (7.96936729297347051624e-04, 8.28352392107440799803e-02, 1.23953371646414299388e+00,
+          5.44725003058768775090e+00, 8.74716500199817011941e+00, 5.30324038235394892183e+00,
+          9.99999999999999997821e-01)
+_J0_PQ = (9.24408810558863637013e-04, 8.56288474354474431428e-02, 1.25352743901058953537e+00,
+          5.47097740330417105182e+00, 8.76190883237069594232e+00, 5.30605288235394617618e+00,
+          1.00000000000000000218e+00)
+_J0_QP = (-1.13663838898469149931e-02, -1.28252718670509318512e+00, -1.95539544257735972385e+01,
+          -9.32060152123768231369e+01, -1.77681167980488050595e+02, -1.47077505154951170175e+02,
+          -5.14105326766599330220e+01, -6.05014350600728481186e+00)
+_J0_QQ = (1.0, 6.43178256118178023184e+01, 8.56430025976980587198e+02, 3.88240183605401609683e+03,
+          7.24046774195652478189e+03, 5.93072701187316984827e+03, 2.06209331660327847417e+03,
+          2.42005740240291393179e+02)
+_J0_RP = (-4.79443220978201773821e+09, 1.95617491946556577543e+12, -2.49248344360967716204e+14,
+          9.70862251047306323952e+15)
+_J0_RQ = (1.0, 4.99563147152651017219e+02, 1.73785401676374683123e+05, 4.84409658339962045305e+07,
+          1.11855537045356834862e+10, 2.11277520115489217587e+12, 3.10518229857422583814e+14,
+          3.18121955943204943306e+16, 1.71086294081043136091e+18)
+_Y0_YP = (1.55924367855235737965e+04, -1.46639295903971606143e+07, 5.43526477051876500413e+09,
+          -9.82136065717911466409e+11, 8.75906394395366999549e+13, -3.46628303384729719441e+15,
+          4.42733268572569800351e+16, -1.84950800436986690637e+16)
+_Y0_YQ = (1.0, 1.04128353664259848412e+03, 6.26107330137134956842e+05, 2.68919633393814121987e+08,
+          8.64002487103935000337e+10, 2.02979612750105546709e+13, 3.17157752842975028269e+15,
+          2.50596256172653059228e+17)
+_J1_PP = (7.62125616208173112003e-04, 7.31397056940917570436e-02, 1.12719608129684925192e+00,
+          5.11207951146807644818e+00, 8.42404590141772420927e+00, 5.21451598682361504063e+00,
+          1.00000000000000000254e+00)
+_J1_PQ = (5.71323128072548699714e-04, 6.88455908754495404082e-02, 1.10514232634061696926e+00,
+          5.07386386128601488557e+00, 8.39985554327604159757e+00, 5.20982848682361821619e+00,
+          9.99999999999999997461e-01)
+_J1_QP = (5.10862594750176621635e-02, 4.98213872951233449420e+00, 7.58238284132545283818e+01,
+          3.66779609360150777800e+02, 7.10856304998926107277e+02, 5.97489612400613639965e+02,
+          2.11688757100572135698e+02, 2.52070205858023719784e+01)
+_J1_QQ = (1.0, 7.42373277035675149943e+01, 1.05644886038262816351e+03, 4.98641058337653607651e+03,
+          9.56231892404756170795e+03, 7.99704160447350683650e+03, 2.82619278517639096600e+03,
+          3.36093607810698293419e+02)
+_J1_RP = (-8.99971225705559398224e+08, 4.52228297998194034323e+11, -7.27494245221818276015e+13,
+          3.68295732863852883286e+15)
+_J1_RQ = (1.0, 6.20836478118054335476e+02, 2.56987256757748830383e+05, 8.35146791431949253037e+07,
+          2.21511595479792499675e+10, 4.74914122079991414898e+12, 7.84369607876235854894e+14,
+          8.95222336184627338078e+16, 5.32278620332680085395e+18)
+_Y1_YP = (1.26320474790178026440e+09, -6.47355876379160291031e+11, 1.14509511541823727583e+14,
+          -8.12770255501325109621e+15, 2.02439475713594898196e+17, -7.78877196265950026825e+17)
+_Y1_YQ = (1.0, 5.94301592346128195359e+02, 2.35564092943068577943e+05, 7.34811944459721705660e+07,
+          1.87601316108706159478e+10, 3.88231277496238566008e+12, 6.20557727146953693363e+14,
+          6.87141087355300489866e+16, 3.97270608116560655612e+18)
+_SQRT_2_OVER_PI = 0.797884560802865355879892119868763737
+_TWO_OVER_PI = 0.636619772367581343075535053490057448
+
+
+def _hankel(x, order, second_kind):
+    """The asymptotic form of J or Y (``order`` 0 or 1) for ``x > 5``."""
+    w = 5.0 / x
+    z = w * w
+    pp, pq, qp, qq = (_J0_PP, _J0_PQ, _J0_QP, _J0_QQ) if order == 0 else \
+        (_J1_PP, _J1_PQ, _J1_QP, _J1_QQ)
+    p = _polevl(z, pp) / _polevl(z, pq)
+    q = _polevl(z, qp) / _polevl(z, qq)
+    phase = x - (math.pi / 4 if order == 0 else 3 * math.pi / 4)
+    if second_kind:
+        value = p * np.sin(phase) + w * q * np.cos(phase)
+    else:
+        value = p * np.cos(phase) - w * q * np.sin(phase)
+    return value * _SQRT_2_OVER_PI / np.sqrt(x)
+
+
+def bessel_j_values(x, order):
+    """The Bessel function of the first kind ``J0`` (even) or ``J1`` (odd)."""
+    x = np.asarray(x, dtype=np.float64)
+    size = np.abs(x)
+    z = size * size
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        if order == 0:
+            near = (z - 5.78318596294678452118e+00) * (z - 3.04712623436620863991e+01) \
+                * _polevl(z, _J0_RP) / _polevl(z, _J0_RQ)
+            near = np.where(size < 1e-5, 1.0 - z / 4.0, near)
+        else:
+            near = _polevl(z, _J1_RP) / _polevl(z, _J1_RQ) * size \
+                * (z - 1.46819706421238932572e+01) * (z - 4.92184563216946036703e+01)
+        out = np.where(size <= 5.0, near, _hankel(size, order, False))
+    return np.where(x < 0, -out, out) if order == 1 else out
+
+
+def bessel_y_values(x, order):
+    """The Bessel function of the second kind ``Y0`` or ``Y1``: ``-inf`` at 0, nan below."""
+    x = np.asarray(x, dtype=np.float64)
+    z = x * x
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        if order == 0:
+            near = _polevl(z, _Y0_YP) / _polevl(z, _Y0_YQ) \
+                + _TWO_OVER_PI * np.log(x) * bessel_j_values(x, 0)
+        else:
+            near = x * (_polevl(z, _Y1_YP) / _polevl(z, _Y1_YQ)) \
+                + _TWO_OVER_PI * (bessel_j_values(x, 1) * np.log(x) - 1.0 / x)
+        out = np.where(x <= 5.0, near, _hankel(x, order, True))
+        return np.where(x == 0, -np.inf, np.where(x < 0, np.nan, out))
+
+
+_AIRY_AN = (3.46538101525629032477e-01, 1.20075952739645805542e+01, 7.62796053615234516538e+01,
+            1.68089224934630576269e+02, 1.59756391350164413639e+02, 7.05360906840444183113e+01,
+            1.40264691163389668864e+01, 9.99999999999999995305e-01)
+_AIRY_AD = (5.67594532638770212846e-01, 1.47562562584847203173e+01, 8.45138970141474626562e+01,
+            1.77318088145400459522e+02, 1.64234692871529701831e+02, 7.14778400825575695274e+01,
+            1.40959135607834029598e+01, 1.00000000000000000470e+00)
+_AIRY_AFN = (-1.31696323418331795333e-01, -6.26456544431912369773e-01,
+             -6.93158036036933542233e-01, -2.79779981545119124951e-01,
+             -4.91900132609500318020e-02, -4.06265923594885404393e-03,
+             -1.59276496239262096340e-04, -2.77649108155232920844e-06,
+             -1.67787698489114633780e-08)
+_AIRY_AFD = (1.0, 1.33560420706553243746e+01, 3.26825032795224613948e+01,
+             2.67367040941499554804e+01, 9.18707402907259625840e+00, 1.47529146771666414581e+00,
+             1.15687173795188044134e-01, 4.40291641615211203805e-03, 7.54720348287414296618e-05,
+             4.51850092970580378464e-07)
+_AIRY_AGN = (1.97339932091685679179e-02, 3.91103029615688277255e-01, 1.06579897599595591108e+00,
+             9.39169229816650230044e-01, 3.51465656105547619242e-01, 6.33888919628925490927e-02,
+             5.85804113048388458567e-03, 2.82851600836737019778e-04, 6.98793669997260967291e-06,
+             8.11789239554389293311e-08, 3.41551784765923618484e-10)
+_AIRY_AGD = (1.0, 9.30892908077441974853e+00, 1.98352928718312140417e+01,
+             1.55646628932864612953e+01, 5.47686069422975497931e+00, 9.54293611618961883998e-01,
+             8.64580826352392193095e-02, 4.12656523824222607191e-03, 1.01259085116509135510e-04,
+             1.17166733214413521882e-06, 4.91834570062930015649e-09)
+
+
+def airy_ai_values(x):
+    """The Airy function ``Ai(x)`` (Cephes' ``airy``): the asymptotic forms below -2.09 and
+    from 2.09 on, the Maclaurin series between; 0 above 103.892 and nan at +-inf (PyTorch's).
+    The negative-side denominators keep Cephes' leading 1 (``p1evl``), which PyTorch's kernel
+    drops."""
+    x = np.asarray(x, dtype=np.float64)
+    out = np.full(x.shape, np.nan)
+    with np.errstate(all="ignore"):
+        negative = np.isfinite(x) & (x < -2.09)
+        w = x[negative]
+        root = np.sqrt(-w)
+        zeta = -2.0 * w * root / 3.0
+        z = 1.0 / zeta
+        zz = z * z
+        uf = 1.0 + zz * _polevl(zz, _AIRY_AFN) / _polevl(zz, _AIRY_AFD)
+        ug = z * _polevl(zz, _AIRY_AGN) / _polevl(zz, _AIRY_AGD)
+        t = zeta + 0.25 * math.pi
+        out[negative] = 5.64189583547756286948e-01 / np.sqrt(root) * (np.sin(t) * uf
+                                                                     - np.cos(t) * ug)
+        positive = np.isfinite(x) & (x >= 2.09)
+        w = x[positive]
+        zeta = 2.0 * w * np.sqrt(w) / 3.0
+        ratio = _polevl(1.0 / zeta, _AIRY_AN) / _polevl(1.0 / zeta, _AIRY_AD)
+        out[positive] = np.where(w > 103.892, 0.0, 5.64189583547756286948e-01 * ratio
+                                 / (2.0 * np.sqrt(np.sqrt(w)) * np.exp(zeta)))
+        middle = (x >= -2.09) & (x < 2.09)
+        w = x[middle]
+        f, g = np.ones_like(w), w.copy()
+        m, n, k = np.ones_like(w), w.copy(), 1.0
+        cube = w * w * w
+        running = np.ones(w.shape, dtype=bool)
+        while running.any():
+            m = m * cube
+            k += 1.0
+            m = m / k
+            n = n * cube
+            k += 1.0
+            n = n / k
+            m = m / k
+            f = np.where(running, f + m, f)
+            k += 1.0
+            n = n / k
+            g = np.where(running, g + n, g)
+            running &= np.abs(m / f) > np.finfo(np.float64).eps
+        out[middle] = 0.355028053887817239260 * f - 0.258819403792806798405 * g
+    return out
+
+
 # ---------------------------------------------------------------------------- normal distribution
 
 
@@ -362,7 +592,7 @@ def erfcx_values(x):
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         size = np.abs(x)
         square = size * size
-        remainder = _square_remainder(size, square)
+        remainder = np.where(np.isfinite(square), _square_remainder(size, square), 0.0)
         direct = erfc_values(size) * np.exp(square) * np.exp(remainder)
         tail = np.zeros_like(size)
         for k in range(60, 0, -1):
@@ -370,6 +600,7 @@ def erfcx_values(x):
         far = (1 / math.sqrt(math.pi)) / (size + tail)
         positive = np.where(size <= 25.0, direct, far)
         negative = 2 * np.exp(square) * np.exp(remainder) - positive
+        negative = np.where(square < 710.0, negative, np.inf)  # exp(x^2) overflows
         return np.where(x < 0, negative, positive)
 
 
@@ -512,3 +743,125 @@ def igamma_values(a, x, upper=False):
         lower[one], upper_values[one] = 1.0, 0.0
         lower[zero], upper_values[zero] = 0.0, 1.0
     return upper_values if upper else lower
+
+
+# ---------------------------------------------------------------------------- polynomials
+
+
+def _recurrence(x, n, p, q, first_k, step, last_k):
+    """Run a three-term recurrence ``r = step(k, p, q)`` for ``k = first_k, ...`` while ``k <=
+    last_k(n)`` (per element), returning the last ``q``."""
+    stop = last_k(n)
+    k = first_k
+    top = int(stop.max()) if stop.size else 0
+    while k <= top:
+        running = k <= stop
+        r = step(k, p, q)
+        p, q = np.where(running, q, p), np.where(running, r, q)
+        k += 1
+    return q
+
+
+def polynomial_values(x, n, kind):
+    """The orthogonal polynomial ``kind`` (``chebyshev_t``/``u``/``v``/``w``, ``hermite_h``,
+    ``hermite_he``, ``laguerre_l``, ``legendre_p``) of degree ``n`` at ``x``, computed in
+    ``x``'s dtype by PyTorch's recurrences and closed forms (``cos(n acos x)`` for Chebyshev
+    T above degree 6 inside ``(-1, 1)``, ...), with its values at ``n < 0`` (0) and ``|x| =
+    1``. ``n`` is truncated to an integer, as PyTorch's ``static_cast<int64_t>``."""
+    x = np.asarray(x)
+    t = x.dtype.type
+    n_float = np.asarray(n)
+    if n_float.dtype.kind == "f":  # nan and inf count as -1 (PyTorch's hermite_h rule)
+        n_float = np.where(np.isfinite(n_float), n_float, -1)
+    n = n_float.astype(np.int64)
+    x, n = np.broadcast_arrays(x, n)
+    degree = n.astype(x.dtype)  # PyTorch's int64 * T products are in T
+    one = np.ones_like(x)
+    even = n % 2 == 0
+    with np.errstate(all="ignore"):
+        if kind == "chebyshev_t":
+            out = _recurrence(x, n, one, x, 2, lambda k, p, q: (x + x) * q - p, lambda n: n)
+            out = np.where(n == 1, x, np.where(n == 0, one, out))
+            out = np.where((n > 6) & (np.abs(x) < 1), np.cos(degree * np.arccos(x)), out)
+            out = np.where(np.abs(x) == 1, np.where((x > 0) | even, t(1), t(-1)), out)
+        elif kind in ("chebyshev_u", "chebyshev_v", "chebyshev_w"):
+            start = {"chebyshev_u": x + x, "chebyshev_v": x + x - t(1),
+                     "chebyshev_w": x + x + t(1)}[kind]
+            out = _recurrence(x, n, one, start, 2, lambda k, p, q: (x + x) * q - p, lambda n: n)
+            out = np.where(n == 1, start, np.where(n == 0, one, out))
+            angle = np.arccos(x)
+            two_n_1 = degree + degree + t(1)
+            if kind == "chebyshev_u":
+                sine = np.sin(angle)
+                closed = np.where(sine != 0, np.sin((degree + t(1)) * angle) / sine,
+                                  (degree + t(1)) * np.cos((degree + t(1)) * angle) / x)
+                at_one = np.where((x > 0) | even, degree + t(1), -(degree + t(1)))
+            elif kind == "chebyshev_v":
+                closed = np.where(np.sin(angle / t(2)) != 1,
+                                  np.cos((degree + t(0.5)) * angle) / np.cos(angle / t(2)),
+                                  np.where(even, two_n_1, -two_n_1))
+                at_one = np.where(x > 0, t(1), np.where(even, two_n_1, -two_n_1))
+            else:
+                at_one = np.where(x > 0, two_n_1, np.where(even, t(1), t(-1)))
+                closed = np.where(np.cos(angle / t(2)) != 1,
+                                  np.sin((degree + t(0.5)) * angle) / np.sin(angle / t(2)), at_one)
+            out = np.where((n > 8) & (np.abs(x) < 1), closed.astype(x.dtype), out)
+            out = np.where(np.abs(x) == 1, at_one, out)
+        elif kind.startswith("shifted_chebyshev_"):
+            out = _shifted_chebyshev(kind[-1], x, n, degree, even, one, t)
+        elif kind == "hermite_h":
+            out = _recurrence(x, n, one, x + x, 1, lambda k, p, q: (x + x) * q - (2 * k) * p,
+                              lambda n: n - 1)
+            out = np.where(n == 1, x + x, np.where(n == 0, one, out))
+            out = np.where(n > (128 if x.dtype == np.float32 else 512), t(np.nan), out)
+        elif kind == "hermite_he":
+            out = _recurrence(x, n, one, x, 1, lambda k, p, q: x * q - k * p, lambda n: n - 1)
+            out = np.where(n == 1, x, np.where(n == 0, one, out))
+            out = np.where(n > (128 if x.dtype == np.float32 else 512), t(np.nan), out)
+        elif kind == "laguerre_l":
+            start = t(1) - x
+            out = _recurrence(x, n, one, start, 1,
+                              lambda k, p, q: (((k + k) + (t(1) - x)) * q - k * p) / (k + 1),
+                              lambda n: n - 1)
+            out = np.where(n == 1, start, np.where(n == 0, one, out))
+            out = np.where(np.abs(x) == 0, one, out)
+        elif kind == "legendre_p":
+            out = _recurrence(x, n, one, x, 1,
+                              lambda k, p, q: ((k + k + 1) * x * q - k * p) / (k + 1),
+                              lambda n: n - 1)
+            out = np.where(n == 1, x, np.where(n == 0, one, out))
+            out = np.where(np.abs(x) == 1, np.where((x > 0) | even, t(1), t(-1)), out)
+        else:
+            raise ValueError(kind)
+        return np.where(n < 0, t(0), out).astype(x.dtype, copy=False)
+
+
+def _shifted_chebyshev(letter, x, n, degree, even, one, t):
+    """The shifted Chebyshev polynomials ``T*``/``U*``/``V*``/``W*`` (``letter``) of ``y = 2x -
+    1``: PyTorch's recurrence in ``y``, its closed forms inside ``(-1, 1)`` above degree 6 (4 for
+    ``W*``), its values at ``x = 0`` and 1."""
+    y = x + x - t(1)
+    start = {"t": y, "u": y + y, "v": y + y - t(1), "w": y + y + t(1)}[letter]
+    out = _recurrence(y, n, one, start, 2, lambda k, p, q: (y + y) * q - p, lambda n: n)
+    out = np.where(n == 1, start, np.where(n == 0, one, out))
+    angle = np.arccos(y)
+    two_n_1 = degree + degree + t(1)
+    sign = np.where(even, t(1), t(-1))
+    if letter == "t":
+        closed, at_zero, at_one = np.cos(degree * angle), sign, one
+    elif letter == "u":
+        sine = np.sin(angle)
+        closed = np.where(sine != 0, np.sin((degree + t(1)) * angle) / sine,
+                          (degree + t(1)) * np.cos((degree + t(1)) * angle) / y)
+        at_zero, at_one = sign * (degree + t(1)), degree + t(1)
+    elif letter == "v":
+        at_zero, at_one = sign * two_n_1, one
+        closed = np.where(np.sin(angle / t(2)) != 1,
+                          np.cos((degree + t(0.5)) * angle) / np.cos(angle / t(2)), at_zero)
+    else:
+        at_zero, at_one = sign, two_n_1
+        closed = np.where(np.cos(angle / t(2)) != 1,
+                          np.sin((degree + t(0.5)) * angle) / np.sin(angle / t(2)), at_zero)
+    threshold = 4 if letter == "w" else 6
+    out = np.where((n > threshold) & (np.abs(y) < 1), closed.astype(x.dtype), out)
+    return np.where(x == 1, at_one, np.where(x == 0, at_zero, out))

@@ -25,6 +25,8 @@ its family:
 - ``copying``: ``pickle``, ``copy.copy`` and ``copy.deepcopy`` (the data, never the graph);
 - ``special``: ``lgamma``, ``digamma``, ``polygamma``, ``i0``, ``erfc``, ``igamma`` and the
   functions of ``tinygrad_bn.special``;
+- ``numerical``: ``quantile``, ``logcumsumexp``, ``frexp``, ``heaviside`` and the functions
+  ``isin``, ``trapezoid``, ``gradient``, ``triu_indices``, ``combinations``;
 - ``arguments``: how the methods take their arguments (numbers, promotion, NumPy's names).
 
 Each family is a plain class of methods. Below they become ``Tensor``'s own methods: set on the
@@ -47,6 +49,7 @@ from .indexing import IndexingMethods
 from .inplace import InPlaceMethods
 from .inplace_forms import InPlaceFormsMethods
 from .reduction import ReductionMethods, cdist, std_mean, var_mean
+from .numerical import NumericalMethods
 from .special import SpecialMethods
 from .shape import (
     ShapeMethods, broadcast_shapes, broadcast_tensors, cat, hstack, meshgrid, stack, vstack,
@@ -54,7 +57,8 @@ from .shape import (
 
 FAMILIES = (ArithmeticMethods, ElementwiseMethods, ComparisonMethods, ReductionMethods,
             ShapeMethods, ArrangingMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods,
-            ConversionMethods, CopyingMethods, DecompositionMethods, SpecialMethods)
+            ConversionMethods, CopyingMethods, DecompositionMethods, SpecialMethods,
+            NumericalMethods)
 
 
 class _Empty:
