@@ -23,6 +23,8 @@ def _numpy(result):
         return {k: _numpy(v) for k, v in result.items()}
     if isinstance(result, (tuple, list)):
         return type(result)(_numpy(r) for r in result)
+    if getattr(result, "_is_zerotensor", lambda: False)():  # PyTorch's lazily zero gradient
+        return result.detach().numpy(force=True)
     return result.detach().numpy()
 
 
@@ -278,6 +280,48 @@ def test_grad_batched_dict_inputs_and_only_inputs():
         both_inputs = lib.autograd.grad((y * y).sum(), {"x": x, "w": w}, create_graph=True)
         (second,) = lib.autograd.grad(both_inputs["x"].sum(), w)
         return jacobian, both_inputs, second, plain
+    both(build)
+
+
+ZERO_SECOND_DERIVATIVE = {  # first derivative piecewise constant: does it require grad?
+    "relu": lambda L, x: L.relu(x),
+    "abs": lambda L, x: x.abs(),
+    "clamp": lambda L, x: x.clamp(-0.5, 0.5),
+    "maximum": lambda L, x: L.maximum(x, L.zeros_like(x)),
+    "amax": lambda L, x: x.amax(1),
+    "norm_1_and_inf_at_zero": lambda L, x: L.linalg.vector_norm(x * 0, 1)
+    + L.linalg.vector_norm(x * 0, float("inf")),
+    "max_pool": lambda L, x: _functional(L).max_pool1d(x.unsqueeze(0), 2),
+    "avg_pool": lambda L, x: _functional(L).avg_pool1d(x.unsqueeze(0), 2),
+    "floor": lambda L, x: x.floor(),
+    "sum": lambda L, x: x.sum(0),
+}
+
+
+@pytest.mark.parametrize("name", list(ZERO_SECOND_DERIVATIVE))
+def test_piecewise_linear_gradients_require_grad_as_torch(name):
+    """Where PyTorch's backward formula reads the input (relu's threshold_backward(grad,
+    self), pooling's), the gradient requires grad and differentiates to zeros; where it does
+    not (floor, sum, clamp, maximum, amax), it does not require grad."""
+    def build(lib):
+        x = lib.tensor(X, requires_grad=True)
+        out = ZERO_SECOND_DERIVATIVE[name](lib, x)
+        (g,) = lib.autograd.grad(out, x, lib.ones_like(out), create_graph=True)
+        second = lib.autograd.grad(g.sum(), x) if g.requires_grad else None
+        return g, lib.tensor(g.requires_grad), second
+    both(build)
+
+
+def test_cumprod_and_scatter_reduce_second_derivatives():
+    def build(lib):
+        x = lib.tensor(np.abs(X) + 0.5, requires_grad=True)
+        (g,) = lib.autograd.grad((x.cumprod(1) ** 2).sum(), x, create_graph=True)
+        index = lib.tensor([[0, 1, 0, 2], [2, 2, 1, 0], [1, 0, 0, 1]])
+        scattered = [x.scatter_reduce(0, index, x * x, reduce=r, include_self=s)
+                     for r in ("sum", "mean") for s in (True, False)]
+        (gs,) = lib.autograd.grad(sum(((t * t).sum() for t in scattered[1:]),
+                                      (scattered[0] ** 2).sum()), x, create_graph=True)
+        return g, lib.autograd.grad((g * g).sum(), x), gs, lib.autograd.grad((gs * gs).sum(), x)
     both(build)
 
 # --------------------------------------------------------------------------- autograd.functional
@@ -665,6 +709,10 @@ FUNC_ERRORS = [
      RuntimeError, "Got argnum=2, but only 1 positional inputs"),
     ("grad_argnum_type", lambda L: L.func.grad(lambda a: a.sum(), argnums=1.0)(L.ones(3)),
      RuntimeError, "argnums must be int or Tuple[int, ...], got: <class 'float'>"),
+    ("grad_non_tensor_input", lambda L: L.func.grad(lambda a: a.sum())(3.0), ValueError,
+     "Thing passed to transform API must be Tensor, got <class 'float'>"),
+    ("vjp_non_tensor_input", lambda L: L.func.vjp(lambda a: a, 3.0), ValueError,
+     "Thing passed to transform API must be Tensor, got <class 'float'>"),
     ("vmap_sizes", lambda L: L.func.vmap(lambda a, b: a + b)(L.ones(2, 3), L.ones(3, 3)),
      ValueError, "vmap: Expected all tensors to have the same size in the mapped dimension, got "
      "sizes [2, 3] for the mapped dimension"),

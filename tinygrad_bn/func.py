@@ -147,14 +147,14 @@ def _reaches_outside(outputs, own):
     return False
 
 
-def _gradients(outputs, inputs, grad_outputs, create_graph):
+def _gradients(outputs, inputs, grad_outputs, create_graph, retain_graph=True):
     """``autograd.grad`` of ``outputs`` (those that require grad) with respect to ``inputs``;
     zeros for an input nothing depends on."""
     from .creation import zeros_like  # creation builds on this package's Tensor: on use
     pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
     if pairs:
         results = _autograd_grad([o for o, _ in pairs], inputs, [g for _, g in pairs],
-                                 retain_graph=True, create_graph=create_graph,
+                                 retain_graph=retain_graph, create_graph=create_graph,
                                  allow_unused=True)
     else:
         results = (None,) * len(inputs)
@@ -184,9 +184,7 @@ def _prepare(args, argnums):
     leaves, spec = tree_flatten(chosen)
     for leaf in leaves:
         if not _is_tensor(leaf):
-            raise RuntimeError(
-                f"Expected all inputs to be a Tensor, got {type(leaf)}"  # functorch's wording
-            )
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(leaf)}")
     fresh = [_fresh(leaf) for leaf in leaves]
     rebuilt = tree_unflatten(fresh, spec)
     if isinstance(argnums, int):
@@ -294,13 +292,9 @@ def vjp(func, *primals, has_aux=False):
                     "vjp(f, *primals): expected f(*primals) to return only tensors, got "
                     f"unsupported type {type(leaf)}"
                 )
-        create_graph = _needs_graph(flat_outputs, fresh, own)
+        needs_graph = _needs_graph(flat_outputs, fresh, own)
 
-    def vjp_fn(*cotangents):
-        if len(cotangents) == 1 and output_spec.kind is not None:
-            cotangents = cotangents[0]
-        elif len(cotangents) == 1:
-            cotangents = cotangents[0]
+    def vjp_fn(cotangents, retain_graph=True, create_graph=None):
         flat_cotangents, cotangent_spec = tree_flatten(cotangents)
         if cotangent_spec != output_spec:
             raise RuntimeError(
@@ -308,6 +302,8 @@ def vjp(func, *primals, has_aux=False):
                 f"outputs to the function. cotangents: {cotangent_spec}, primal output: "
                 f"{output_spec}"
             )
+        if create_graph is None:
+            create_graph = needs_graph or any(c.requires_grad for c in flat_cotangents)
         with enable_grad():
             for number, (o, c) in enumerate(zip(flat_outputs, flat_cotangents)):
                 if tuple(o.shape) != tuple(c.shape):
@@ -315,12 +311,12 @@ def vjp(func, *primals, has_aux=False):
                         f"Mismatch in shape: grad_output[{number}] has a shape of {c.shape} and "
                         f"output[{number}] has a shape of {o.shape}."
                     )
-            grads = _gradients(flat_outputs, fresh, flat_cotangents,
-                               create_graph or any(c.requires_grad for c in flat_cotangents))
+            grads = _gradients(flat_outputs, fresh, flat_cotangents, create_graph,
+                               retain_graph)
         return tree_unflatten(grads, spec)
 
-    result = (_finish(output, create_graph), vjp_fn)
-    return result + (_finish(aux, create_graph),) if has_aux else result
+    result = (_finish(output, needs_graph), vjp_fn)
+    return result + (_finish(aux, needs_graph),) if has_aux else result
 
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):

@@ -596,6 +596,7 @@ class Clamp(Op):
     """
 
     __slots__ = ("min", "max")
+    local_derivative_is_constant = True  # as PyTorch: see higher_order.local_derivative
     is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("min", "max")
 
@@ -621,6 +622,7 @@ class Maximum(Op):
     (PyTorch's convention)."""
 
     __slots__ = ()
+    local_derivative_is_constant = True  # as PyTorch: see higher_order.local_derivative
     is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a, b):
@@ -636,6 +638,7 @@ class Minimum(Op):
     """Elementwise ``min(a, b)``. The smaller input gets ``grad_output``; on a tie each gets half."""
 
     __slots__ = ()
+    local_derivative_is_constant = True  # as PyTorch: see higher_order.local_derivative
     is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a, b):
@@ -838,6 +841,7 @@ class _Stepwise(Op):
 
     __slots__ = ()
     is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
+    local_derivative_is_constant = True  # as PyTorch: see higher_order.local_derivative
     function = None
 
     def forward(self, a):
@@ -1113,6 +1117,7 @@ class RoundedDiv(Op):
 
     __slots__ = ("mode",)
     is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
+    local_derivative_is_constant = True  # as PyTorch: see higher_order.local_derivative
     arguments = ("mode",)
 
     def __init__(self, mode):

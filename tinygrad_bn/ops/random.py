@@ -34,7 +34,6 @@ class Dropout(Op):
     ``p = 1``). Gradient: ``grad_output`` times the same mask."""
 
     __slots__ = ("p", "generator")
-    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("p",)
 
     def __init__(self, p, generator=None):
@@ -50,6 +49,11 @@ class Dropout(Op):
     def backward(self, grad_output):
         (mask,) = self.saved
         return (grad_output * mask,)
+
+    def tensor_backward(self, grad_output):
+        """``grad_output`` times the same mask, a constant (``create_graph=True``)."""
+        (mask,) = self.saved
+        return (grad_output * type(grad_output)._make(mask, None),)
 
 
 class Bernoulli(Op):
