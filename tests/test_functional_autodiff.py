@@ -324,6 +324,33 @@ def test_cumprod_and_scatter_reduce_second_derivatives():
         return g, lib.autograd.grad((g * g).sum(), x), gs, lib.autograd.grad((gs * gs).sum(), x)
     both(build)
 
+
+RECURRENT = [("RNN", {}), ("RNN", {"nonlinearity": "relu"}), ("LSTM", {}),
+             ("LSTM", {"proj_size": 2}), ("GRU", {"bidirectional": True, "num_layers": 2}),
+             ("LSTMCell", {}), ("GRUCell", {})]
+
+
+@pytest.mark.parametrize("kind, options", RECURRENT, ids=[f"{k}{o}" for k, o in RECURRENT])
+def test_recurrent_layers_second_derivatives(kind, options):
+    """The fused recurrent ops differentiate again through their composite loops."""
+    sequence = np.random.default_rng(5).standard_normal((5, 2, 3))
+
+    def build(lib):
+        weights = np.random.default_rng(1)
+        cell = kind.endswith("Cell")
+        module = getattr(lib.nn, kind)(3, 4, **options).double()
+        with lib.no_grad():
+            for parameter in module.parameters():
+                parameter.copy_(lib.tensor(weights.standard_normal(tuple(parameter.shape)) * 0.5))
+        x = lib.tensor(sequence[0] if cell else sequence, requires_grad=True)
+        out = module(x)
+        out = out[0] if isinstance(out, tuple) else out
+        wrt = [x] + list(module.parameters())
+        first = lib.autograd.grad((out ** 2).sum(), wrt, create_graph=True)
+        second = lib.autograd.grad(sum((g * g).sum() for g in first), wrt)
+        return first, second
+    both(build)
+
 # --------------------------------------------------------------------------- autograd.functional
 
 A = rng.standard_normal(3)
