@@ -776,6 +776,21 @@ FUNC_ERRORS = [
      "Trying to set a forward gradient that has a different size than that of the original "
      "Tensor, this is not supported. Tensor is of size [3] while the given forward gradient is "
      "of size [2]."),
+    ("jvp_strict", lambda L: L.func.jvp(lambda a: L.ones(2), (L.ones(3),), (L.ones(3),),
+                                        strict=True), RuntimeError,
+     "jvp(f, primals, tangents, strict=True): The output of f is independent of the inputs. "
+     "This is not allowed with strict=True."),
+    ("jvp_not_tensor", lambda L: L.func.jvp(lambda a: 2.0, (L.ones(3),), (L.ones(3),)),
+     RuntimeError, "jvp(f, primals, tangents): expected f(*primals) to return only tensors, "
+     "got unsupported type <class 'float'>"),
+    ("vjp_cotangent_structure", lambda L: L.func.vjp(lambda a: (a * 2, a.sum()), L.ones(3))[1](
+        L.ones(3)), RuntimeError,
+     "Expected pytree structure of cotangents to be the same as pytree structure of outputs to "
+     "the function. cotangents: *, primal output: (*, *)"),
+    ("vmap_chunk_size", lambda L: L.func.vmap(lambda a: a, chunk_size=0)(L.ones(3)), ValueError,
+     "vmap: chunk_size should be None or greater than 0. (got 0)"),
+    ("grad_empty_argnums", lambda L: L.func.grad(lambda a: a.sum(), argnums=())(L.ones(3)),
+     RuntimeError, "argnums must be non-empty"),
     ("jacrev_not_tensor", lambda L: L.func.jacrev(lambda a: 1.0)(L.ones(3)), RuntimeError,
      "vjp(f, *primals): expected f(*primals) to return only tensors, got unsupported type "
      "<class 'float'>"),

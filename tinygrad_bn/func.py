@@ -46,6 +46,18 @@ class TreeSpec:
         return (isinstance(other, TreeSpec) and self.kind is other.kind
                 and self.context == other.context and self.children == other.children)
 
+    def pprint(self):
+        """PyTorch's ``treespec_pprint``: ``*`` for a leaf, ``(*, *)``, ``[*]``, ``{'a': *}``."""
+        if self.kind is None:
+            return "*"
+        children = [child.pprint() for child in self.children]
+        if self.kind is dict:
+            return "{" + ", ".join(f"{key!r}: {child}" for key, child in
+                                   zip(self.context, children)) + "}"
+        if self.kind is list:
+            return "[" + ", ".join(children) + "]"
+        return "(" + ", ".join(children) + ("," if len(children) == 1 else "") + ")"
+
     def __repr__(self, indent=0):
         if self.kind is None:
             return "*"
@@ -299,8 +311,8 @@ def vjp(func, *primals, has_aux=False):
         if cotangent_spec != output_spec:
             raise RuntimeError(
                 "Expected pytree structure of cotangents to be the same as pytree structure of "
-                f"outputs to the function. cotangents: {cotangent_spec}, primal output: "
-                f"{output_spec}"
+                f"outputs to the function. cotangents: {cotangent_spec.pprint()}, primal output: "
+                f"{output_spec.pprint()}"
             )
         if create_graph is None:
             create_graph = needs_graph or any(c.requires_grad for c in flat_cotangents)
@@ -321,7 +333,8 @@ def vjp(func, *primals, has_aux=False):
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """``(func(*primals), J @ tangents)`` (and ``aux``): the Jacobian-vector product by the
-    double-vjp trick (exact). ``primals`` and ``tangents`` are tuples of one structure."""
+    double-vjp trick (exact). ``primals`` and ``tangents`` are tuples of one structure; with
+    ``strict`` an output independent of the primals is an error."""
     if not isinstance(primals, tuple):
         raise RuntimeError(
             "jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be valid "
@@ -336,8 +349,6 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             f"be. Got primals with structure {primals_spec} and tangents with structure "
             f"{tangents_spec}"
         )
-    if strict:
-        raise RuntimeError("jvp(f, primals, tangents, strict=True): not supported by tinygrad_bn")
     for p, t in zip(flat_primals, flat_tangents):
         if tuple(p.shape) != tuple(t.shape):
             raise RuntimeError(
@@ -363,6 +374,11 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                 raise RuntimeError(
                     "jvp(f, primals, tangents): expected f(*primals) to return only tensors, "
                     f"got unsupported type {type(leaf)}"
+                )
+            if strict and not leaf.requires_grad:
+                raise RuntimeError(
+                    "jvp(f, primals, tangents, strict=True): The output of f is independent of "
+                    "the inputs. This is not allowed with strict=True."
                 )
         create_graph = _needs_graph(flat_outputs, fresh, own) or \
             any(t.requires_grad for t in flat_tangents)
