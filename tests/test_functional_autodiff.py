@@ -719,6 +719,19 @@ def test_stateless_functional_call_is_deprecated_alias():
     assert np.array_equal(out.detach().numpy(), expected.detach().numpy())
 
 
+def test_linearize_functionalize_and_batch_norm_replacement():
+    def build(lib):
+        x = lib.tensor(SAMPLES[0])
+        output, jvp_fn = lib.func.linearize(lambda a: a.sin() * a.sum(), x)
+        model = lib.nn.Sequential(lib.nn.Linear(3, 3), lib.nn.BatchNorm1d(3)).double()
+        lib.func.replace_all_batch_norm_modules_(model)
+        batch_norm = model[1]
+        assert batch_norm.running_mean is None and not batch_norm.track_running_stats
+        functional = lib.func.functionalize(lambda a: a.clone().add_(1) * 2)
+        return output, jvp_fn(lib.tensor(SAMPLES[1])), functional(x)
+    both(build)
+
+
 def _linear_module(lib):
     return lib.nn.Linear(2, 2)
 
@@ -806,6 +819,12 @@ FUNC_ERRORS = [
     ("functional_call_type", lambda L: L.func.functional_call(_linear_module(L), 3, (L.ones(2),)),
      ValueError, "Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, but "
      "got <class 'int'>"),
+    ("functionalize_remove", lambda L: L.func.functionalize(lambda x: x, remove="foo"),
+     RuntimeError, "functionalize(f, remove='mutations'): received invalid argument for "
+     "remove=foo. Valid options are:\n     remove='mutations': all inplace and out= operators "
+     "will be removed from the program, and replaced with their out-of-place equivalents.\n"
+     "     remove='mutations_and_views': In addition to the above, all aliasing operators {view} "
+     "will be replaced with their non-aliasing counterparts, {view}_copy.\n"),
     ("stack_module_state_empty", lambda L: L.func.stack_module_state([]), RuntimeError,
      "stack_module_state: Expected at least one model, got 0."),
     ("stack_module_state_classes", lambda L: L.func.stack_module_state(
@@ -905,6 +924,8 @@ CHECKPOINT_ERRORS = [
     ("reentrant_context_fn", lambda L: L.utils.checkpoint.checkpoint(
         lambda t: t, L.ones(2), use_reentrant=True, debug=True), ValueError,
      "Passing `context_fn` or `debug` is only supported when use_reentrant=False."),
+    ("detach_variable_list", lambda L: L.utils.checkpoint.detach_variable([L.ones(2)]),
+     RuntimeError, "Only tuple of tensors is supported. Got Unsupported input type: list"),
     ("sequential_kwargs", lambda L: L.utils.checkpoint.checkpoint_sequential(
         [lambda t: t], 1, L.ones(2), use_reentrant=False, other=1), ValueError,
      "Unexpected keyword arguments: other"),

@@ -28,8 +28,9 @@ from .autograd.grad_mode import enable_grad
 from . import random as _random
 from .nn.utils.stateless import _functional_call
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
-           "functional_call", "stack_module_state"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian",
+           "vmap", "functional_call", "stack_module_state", "functionalize",
+           "replace_all_batch_norm_modules_"]
 
 
 # --------------------------------------------------------------------------- pytrees
@@ -390,6 +391,18 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     return result + (_finish(aux, create_graph),) if has_aux else result
 
 
+def linearize(func, *primals):
+    """``(func(*primals), jvp_fn)``: ``jvp_fn(*tangents)`` is the Jacobian-vector product at
+    ``primals`` (PyTorch traces the linearized function once; here each call is a ``jvp``,
+    the same values)."""
+    output = jvp(func, primals, tuple(primals))[0]
+
+    def jvp_fn(*tangents):
+        return jvp(func, primals, tangents)[1]
+
+    return output, jvp_fn
+
+
 # --------------------------------------------------------------------------- Jacobians
 
 
@@ -598,6 +611,26 @@ def _stack_outputs(results, out_dims, name, stack, batch):
     return tree_unflatten(stacked, spec)
 
 
+def functionalize(func, *, remove="mutations"):
+    """``func`` itself: PyTorch's functionalize rewrites in-place operations out of place for
+    tracing transforms; eager results are the same, and this package's transforms run eagerly.
+    ``remove`` is checked as PyTorch checks it."""
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(
+            f"functionalize(f, remove='mutations'): received invalid argument for remove="
+            f"{remove}. Valid options are:\n     remove='mutations': all inplace and out= "
+            "operators will be removed from the program, and replaced with their out-of-place "
+            "equivalents.\n     remove='mutations_and_views': In addition to the above, all "
+            "aliasing operators {view} will be replaced with their non-aliasing counterparts, "
+            "{view}_copy.\n")
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
 # --------------------------------------------------------------------------- modules
 
 
@@ -630,6 +663,20 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
             f"got {type(parameter_and_buffer_dicts)}")
     return _functional_call(module, parameters_and_buffers, args, kwargs,
                             tie_weights=tie_weights, strict=strict)
+
+
+def replace_all_batch_norm_modules_(root):
+    """Every batch norm module in ``root`` (itself included) made to keep no running
+    statistics (``running_mean``, ``running_var``, ``num_batches_tracked`` None,
+    ``track_running_stats`` False), in place, as PyTorch's; returns ``root``."""
+    from .nn.normalization import _BatchNorm  # nn builds on this package's core: on use
+    for module in root.modules():
+        if isinstance(module, _BatchNorm) and module.track_running_stats:
+            module.running_mean = None
+            module.running_var = None
+            module.num_batches_tracked = None
+            module.track_running_stats = False
+    return root
 
 
 def stack_module_state(models):
