@@ -351,6 +351,27 @@ def test_recurrent_layers_second_derivatives(kind, options):
         return first, second
     both(build)
 
+
+def test_backward_with_inputs():
+    """backward(inputs=...) accumulates into the given tensors only (a non-leaf too), with
+    create_graph as well; an input nothing reaches keeps .grad None."""
+    def build(lib):
+        x = lib.tensor(X[0], requires_grad=True)
+        w = lib.tensor(X[1], requires_grad=True)
+        y = x.sin() * w
+        z = (y * y).sum()
+        z.backward(inputs=[x, y], retain_graph=True)
+        z.backward(inputs=x, retain_graph=True)
+        unused = lib.tensor(X[2], requires_grad=True)
+        z.backward(inputs=[unused], retain_graph=True)
+        v = lib.tensor(X[2], requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            (v.exp() * v).sum().backward(inputs=[v], create_graph=True)
+        (second,) = lib.autograd.grad(v.grad.sum(), v)
+        return x.grad, y.grad, lib.tensor(w.grad is None and unused.grad is None), v.grad, second
+    both(build)
+
 # --------------------------------------------------------------------------- autograd.functional
 
 A = rng.standard_normal(3)
