@@ -7,7 +7,7 @@ the same gradient, computed from the node's input *tensors* with Tensor operatio
 recording is on. Its result is an ordinary graph (``x.grad`` of a PINN residual, a Hessian's
 row), so a second ``autograd.grad`` over it gives second derivatives, and so on.
 
-An op gets its ``tensor_backward`` in one of four ways (see ``Op.tensor_backward``):
+An op gets its ``tensor_backward`` in one of five ways (see ``Op.tensor_backward``):
 
 - **linear ops** (``is_linear = True``: reshape, sum, an index, a concatenation, addition): the
   backward ``g -> J^T g`` is recorded as one ``LinearBackward`` node per input. Its own
@@ -21,7 +21,9 @@ An op gets its ``tensor_backward`` in one of four ways (see ``Op.tensor_backward
   ``v`` in place of input ``k`` (for input ``j``): again every order from forward and backward.
 - **piecewise-linear elementwise ops** (``is_piecewise_linear = True``: relu, abs, clamp, max of
   two): the local derivative is constant almost everywhere, so the gradient is ``g`` times the
-  constant array ``backward(ones)`` (whose own derivative is 0, as in PyTorch).
+  array ``backward(ones)``, whose own derivative is 0 (``local_derivative``: recorded as a
+  function of the input where PyTorch's formula reads the input, so that the gradient
+  requires grad exactly when PyTorch's does).
 - **composites** (a ``composite(*inputs)`` method): the op's forward written again with
   simpler differentiable ops (layer norm, cross-entropy, GELU); the gradient is that
   composite's gradient, taken with ``create_graph=True``.
