@@ -372,6 +372,25 @@ def test_backward_with_inputs():
         return x.grad, y.grad, lib.tensor(w.grad is None and unused.grad is None), v.grad, second
     both(build)
 
+
+@pytest.mark.parametrize("p", [1.0, 1.5, 2.0, 3.0, float("inf")])
+def test_cdist_second_derivative_by_finite_differences(p):
+    """PyTorch has no double backward for cdist: ours is held against finite differences of
+    the first derivative (gradcheck of the create_graph gradient)."""
+    x1 = tg.tensor(X[:, :3], requires_grad=True)
+    x2 = tg.tensor(X[1:, 1:] * 1.5, requires_grad=True)
+
+    def first_derivative(a, b):
+        with tg.enable_grad():  # gradcheck's perturbed evaluations run without recording
+            if not a.requires_grad:
+                a, b = a.detach().requires_grad_(), b.detach().requires_grad_()
+            return tg.autograd.grad((tg.cdist(a, b, p=p) ** 2).sum(), (a, b),
+                                    create_graph=True)
+    plain = tg.autograd.grad((tg.cdist(x1, x2, p=p) ** 2).sum(), (x1, x2))
+    for recorded, first_order in zip(first_derivative(x1, x2), plain):  # the same gradient
+        np.testing.assert_allclose(recorded.detach().numpy(), first_order.numpy(), atol=1e-12)
+    assert tg.autograd.gradcheck(first_derivative, (x1, x2))
+
 # --------------------------------------------------------------------------- autograd.functional
 
 A = rng.standard_normal(3)
