@@ -391,6 +391,37 @@ def test_cdist_second_derivative_by_finite_differences(p):
         np.testing.assert_allclose(recorded.detach().numpy(), first_order.numpy(), atol=1e-12)
     assert tg.autograd.gradcheck(first_derivative, (x1, x2))
 
+
+NOT_TWICE_DIFFERENTIABLE = {"SingularValues"}  # svdvals, matrix_norm(ord=2 / "nuc")
+
+
+def test_every_op_differentiates_again():
+    """Each differentiable op has a way to run under create_graph=True (a tensor_backward, a
+    flag or a composite: autograd/higher_order.py), but those listed: a new op must get one."""
+    import importlib
+    import pkgutil
+
+    import tinygrad_bn.ops as ops
+    from tinygrad_bn.autograd.graph import Op
+    for module in pkgutil.iter_modules(ops.__path__):
+        importlib.import_module(f"tinygrad_bn.ops.{module.name}")
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+    lacking = set()
+    for cls in subclasses(Op):
+        if not cls.differentiable or cls.__name__.startswith("_") or \
+                cls.__module__.startswith("tinygrad_bn.autograd"):
+            continue
+        has_route = (cls.tensor_backward is not Op.tensor_backward or cls.is_linear
+                     or cls.is_piecewise_linear or hasattr(cls, "composite")
+                     or isinstance(cls.multilinear_inputs, property) or cls.multilinear_inputs)
+        if not has_route:
+            lacking.add(cls.__name__)
+    assert lacking == NOT_TWICE_DIFFERENTIABLE
+
 # --------------------------------------------------------------------------- autograd.functional
 
 A = rng.standard_normal(3)

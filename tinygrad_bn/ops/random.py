@@ -65,6 +65,8 @@ class Bernoulli(Op):
     PyTorch defines none, and backward raises its error."""
 
     __slots__ = ("p", "generator")
+    local_derivative_is_constant = True
+    is_piecewise_linear = True  # create_graph: zero gradients, see autograd/higher_order.py
     arguments = ("p",)
 
     def __init__(self, p=None, generator=None):
@@ -91,6 +93,8 @@ class Normal(Op):
     noise`` written out is, and is the way to differentiate through a draw)."""
 
     __slots__ = ("dtype", "generator")
+    local_derivative_is_constant = True
+    is_piecewise_linear = True  # create_graph: zero gradients, see autograd/higher_order.py
     arguments = ("dtype",)
 
     def __init__(self, dtype, generator=None):
