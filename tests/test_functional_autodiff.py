@@ -733,7 +733,27 @@ def test_vmap_matches_torch():
 
 
 def test_vmap_randomness():
-    """"same" draws one stream for every element, "different" fresh draws per element."""
+    """"same" draws one stream for every element, "different" fresh draws per element; an
+    outer "error" vmap refuses a draw inside an inner "different" one (as PyTorch), and a
+    thread outside any vmap draws freely while one runs in another thread."""
+    import threading
+    inner = tg.func.vmap(lambda a: a + tg.rand(()), randomness="different")
+    with pytest.raises(RuntimeError, match="randomness error mode"):
+        tg.func.vmap(inner)(tg.ones(2, 3))
+    started, release, drawn = threading.Event(), threading.Event(), []
+
+    def waits(a):
+        started.set()
+        release.wait(10)
+        return a
+
+    worker = threading.Thread(target=lambda: tg.func.vmap(waits)(tg.ones(1, 2)))
+    worker.start()
+    started.wait(10)
+    drawn.append(tg.rand(2))  # this thread runs no vmap: no error
+    release.set()
+    worker.join()
+    assert len(drawn) == 1
     x = tg.zeros(4, 3, dtype=tg.float64)
     same = tg.func.vmap(lambda a: a + tg.rand(3, dtype=tg.float64), randomness="same")(x)
     assert (same.numpy() == same.numpy()[0]).all()

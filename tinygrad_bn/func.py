@@ -21,6 +21,7 @@ Where functorch differs in mechanism, the values are the same:
 """
 
 import functools
+import threading
 
 from .autograd import graph
 from .autograd.engine import grad as _autograd_grad
@@ -482,12 +483,34 @@ def _check_randomness(randomness):
         )
 
 
-def _random_error():
-    raise RuntimeError(
-        "vmap: called random operation while in randomness error mode. Please either use the "
-        "'same' or 'different' randomness flags on vmap or perform the randomness operation "
-        "out of vmap"
-    )
+class _Randomness(threading.local):
+    """The ``randomness`` of each vmap running in this thread, outermost first."""
+
+    modes = ()
+
+
+_randomness = _Randomness()
+_error_mode_lock = threading.Lock()
+_error_mode_calls = [0]  # vmaps with randomness="error" running in any thread
+
+
+def _random_check():
+    """``random.draw_check`` while some thread runs a vmap with ``randomness="error"``: raises
+    PyTorch's error in a thread inside one (at any depth of nesting)."""
+    if "error" in _randomness.modes:
+        raise RuntimeError(
+            "vmap: called random operation while in randomness error mode. Please either use "
+            "the 'same' or 'different' randomness flags on vmap or perform the randomness "
+            "operation out of vmap"
+        )
+
+
+def _error_mode(delta):
+    """Count a vmap with ``randomness="error"`` starting (1) or ending (-1); the draw check is
+    installed only while one runs, so random draws elsewhere pay nothing."""
+    with _error_mode_lock:
+        _error_mode_calls[0] += delta
+        _random.draw_check = _random_check if _error_mode_calls[0] else None
 
 
 def _function_name(func):
@@ -562,18 +585,22 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         batch = sizes[0]
         results = []
         state = _random.get_rng_state() if randomness == "same" else None
-        previous_check = _random.draw_check
+        outer = _randomness.modes
+        if randomness == "error":
+            _error_mode(1)
         try:
             for index in range(batch):
                 if state is not None:
                     _random.set_rng_state(state)
                 sliced = [leaf if dim is None else leaf.select(dim, index)
                           for leaf, dim in zip(leaves, normalized)]
-                _random.draw_check = _random_error if randomness == "error" else None
+                _randomness.modes = outer + (randomness,)
                 results.append(func(*tree_unflatten(sliced, args_spec), **kwargs))
-                _random.draw_check = previous_check
+                _randomness.modes = outer
         finally:
-            _random.draw_check = previous_check
+            _randomness.modes = outer
+            if randomness == "error":
+                _error_mode(-1)
         return _stack_outputs(results, out_dims, name, stack, batch)
 
     return wrapper
