@@ -422,6 +422,44 @@ def test_every_op_differentiates_again():
             lacking.add(cls.__name__)
     assert lacking == NOT_TWICE_DIFFERENTIABLE
 
+
+def test_gradient_penalty_and_maml():
+    """Two canonical uses of create_graph: WGAN-GP's gradient penalty on a conv critic (conv,
+    leaky relu, layer norm, linear; the penalty's gradient reaches every weight), and a MAML
+    step (one inner SGD step with create_graph, the outer loss through functional_call)."""
+    real, fake = rng_images
+
+    def build(lib):
+        weights = np.random.default_rng(1)
+        critic = lib.nn.Sequential(
+            lib.nn.Conv2d(1, 4, 3, stride=2, padding=1), lib.nn.LeakyReLU(0.2),
+            lib.nn.Conv2d(4, 8, 3, stride=2, padding=1), lib.nn.LayerNorm([8, 2, 2]),
+            lib.nn.LeakyReLU(0.2), lib.nn.Flatten(), lib.nn.Linear(32, 1)).double()
+        net = lib.nn.Sequential(lib.nn.Linear(3, 8), lib.nn.Tanh(), lib.nn.Linear(8, 1)).double()
+        with lib.no_grad():
+            for parameter in list(critic.parameters()) + list(net.parameters()):
+                parameter.copy_(lib.tensor(weights.standard_normal(tuple(parameter.shape)) * 0.3))
+        alpha = lib.tensor(weights.random((4, 1, 1, 1)))
+        mixed = (alpha * lib.tensor(real) + (1 - alpha) * lib.tensor(fake)).requires_grad_(True)
+        score = critic(mixed)
+        (g,) = lib.autograd.grad(score, mixed, lib.ones_like(score), create_graph=True)
+        penalty = ((g.reshape(4, -1).norm(2, dim=1) - 1) ** 2).mean()
+        (score.mean() + 10 * penalty).backward()
+        xs, ys = lib.tensor(weights.standard_normal((5, 3))), lib.tensor(
+            weights.standard_normal((5, 1)))
+        params = dict(net.named_parameters())
+        inner = ((lib.func.functional_call(net, params, (xs,)) - ys) ** 2).mean()
+        grads = lib.autograd.grad(inner, list(params.values()), create_graph=True)
+        adapted = {k: v - 0.1 * g for (k, v), g in zip(params.items(), grads)}
+        outer = ((lib.func.functional_call(net, adapted, (xs * 2,)) - ys) ** 2).mean()
+        outer.backward()
+        return penalty, [p.grad for p in critic.parameters()], outer, \
+            [p.grad for p in net.parameters()]
+    both(build)
+
+
+rng_images = rng.standard_normal((2, 4, 1, 8, 8))
+
 # --------------------------------------------------------------------------- autograd.functional
 
 A = rng.standard_normal(3)
