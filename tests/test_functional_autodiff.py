@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import tinygrad_bn as tg
-import tinygrad_bn.nn.functional as TF
 from pytorch_errors import error_tests
 
 rng = np.random.default_rng(0)
