@@ -412,7 +412,7 @@ def test_every_op_differentiates_again():
     lacking = set()
     for cls in subclasses(Op):
         if not cls.differentiable or cls.__name__.startswith("_") or \
-                cls.__module__.startswith("tinygrad_bn.autograd"):
+                not cls.__module__.startswith("tinygrad_bn.ops"):  # not ops other tests made
             continue
         has_route = (cls.tensor_backward is not Op.tensor_backward or cls.is_linear
                      or cls.is_piecewise_linear or hasattr(cls, "composite")
