@@ -127,11 +127,8 @@ ERRORS = [
     ("data_dtype_category", lambda: setattr(leaf(), "data", tg.tensor([1, 2])), RuntimeError,
      "data set to a tensor that requires gradients must be floating point or complex dtype "
      "(got int64)"),
-    ("backward_inputs", lambda: (leaf() * 2).sum().backward(inputs=[leaf()]), NotImplementedError,
-     "backward(inputs=...) is not supported; use autograd.grad"),
-    ("autograd_backward_inputs", lambda: tg.autograd.backward((leaf() * 2).sum(),
-                                                              inputs=[leaf()]),
-     NotImplementedError, "backward(inputs=...) is not supported; use autograd.grad"),
+    ("backward_empty_inputs", lambda: (leaf() * 2).sum().backward(inputs=[]), RuntimeError,
+     "`inputs` argument to `backward()` cannot be empty."),
     ("hook_on_one_of_several_outputs", lambda: _two_outputs()[0].register_hook(print),
      RuntimeError, "register_hook on an output of a custom Function with several outputs is not "
      "supported by tinygrad_bn"),

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import tinygrad_bn as tg
-import tinygrad_bn.nn.functional as TF
 from pytorch_errors import error_tests
 
 rng = np.random.default_rng(0)
@@ -23,6 +22,8 @@ def _numpy(result):
         return {k: _numpy(v) for k, v in result.items()}
     if isinstance(result, (tuple, list)):
         return type(result)(_numpy(r) for r in result)
+    if getattr(result, "_is_zerotensor", lambda: False)():  # PyTorch's lazily zero gradient
+        return result.detach().numpy(force=True)
     return result.detach().numpy()
 
 
@@ -279,6 +280,184 @@ def test_grad_batched_dict_inputs_and_only_inputs():
         (second,) = lib.autograd.grad(both_inputs["x"].sum(), w)
         return jacobian, both_inputs, second, plain
     both(build)
+
+
+ZERO_SECOND_DERIVATIVE = {  # first derivative piecewise constant: does it require grad?
+    "relu": lambda L, x: L.relu(x),
+    "abs": lambda L, x: x.abs(),
+    "clamp": lambda L, x: x.clamp(-0.5, 0.5),
+    "maximum": lambda L, x: L.maximum(x, L.zeros_like(x)),
+    "amax": lambda L, x: x.amax(1),
+    "norm_1_and_inf_at_zero": lambda L, x: L.linalg.vector_norm(x * 0, 1)
+    + L.linalg.vector_norm(x * 0, float("inf")),
+    "max_pool": lambda L, x: _functional(L).max_pool1d(x.unsqueeze(0), 2),
+    "avg_pool": lambda L, x: _functional(L).avg_pool1d(x.unsqueeze(0), 2),
+    "floor": lambda L, x: x.floor(),
+    "sum": lambda L, x: x.sum(0),
+}
+
+
+@pytest.mark.parametrize("name", list(ZERO_SECOND_DERIVATIVE))
+def test_piecewise_linear_gradients_require_grad_as_torch(name):
+    """Where PyTorch's backward formula reads the input (relu's threshold_backward(grad,
+    self), pooling's), the gradient requires grad and differentiates to zeros; where it does
+    not (floor, sum, clamp, maximum, amax), it does not require grad."""
+    def build(lib):
+        x = lib.tensor(X, requires_grad=True)
+        out = ZERO_SECOND_DERIVATIVE[name](lib, x)
+        (g,) = lib.autograd.grad(out, x, lib.ones_like(out), create_graph=True)
+        second = lib.autograd.grad(g.sum(), x) if g.requires_grad else None
+        return g, lib.tensor(g.requires_grad), second
+    both(build)
+
+
+def test_cumprod_and_scatter_reduce_second_derivatives():
+    def build(lib):
+        x = lib.tensor(np.abs(X) + 0.5, requires_grad=True)
+        (g,) = lib.autograd.grad((x.cumprod(1) ** 2).sum(), x, create_graph=True)
+        index = lib.tensor([[0, 1, 0, 2], [2, 2, 1, 0], [1, 0, 0, 1]])
+        scattered = [x.scatter_reduce(0, index, x * x, reduce=r, include_self=s)
+                     for r in ("sum", "mean") for s in (True, False)]
+        (gs,) = lib.autograd.grad(sum(((t * t).sum() for t in scattered[1:]),
+                                      (scattered[0] ** 2).sum()), x, create_graph=True)
+        return g, lib.autograd.grad((g * g).sum(), x), gs, lib.autograd.grad((gs * gs).sum(), x)
+    both(build)
+
+
+RECURRENT = [("RNN", {}), ("RNN", {"nonlinearity": "relu"}), ("LSTM", {}),
+             ("LSTM", {"proj_size": 2}), ("GRU", {"bidirectional": True, "num_layers": 2}),
+             ("LSTMCell", {}), ("GRUCell", {})]
+
+
+@pytest.mark.parametrize("kind, options", RECURRENT, ids=[f"{k}{o}" for k, o in RECURRENT])
+def test_recurrent_layers_second_derivatives(kind, options):
+    """The fused recurrent ops differentiate again through their composite loops."""
+    sequence = np.random.default_rng(5).standard_normal((5, 2, 3))
+
+    def build(lib):
+        weights = np.random.default_rng(1)
+        cell = kind.endswith("Cell")
+        module = getattr(lib.nn, kind)(3, 4, **options).double()
+        with lib.no_grad():
+            for parameter in module.parameters():
+                parameter.copy_(lib.tensor(weights.standard_normal(tuple(parameter.shape)) * 0.5))
+        x = lib.tensor(sequence[0] if cell else sequence, requires_grad=True)
+        out = module(x)
+        out = out[0] if isinstance(out, tuple) else out
+        wrt = [x] + list(module.parameters())
+        first = lib.autograd.grad((out ** 2).sum(), wrt, create_graph=True)
+        second = lib.autograd.grad(sum((g * g).sum() for g in first), wrt)
+        return first, second
+    both(build)
+
+
+def test_backward_with_inputs():
+    """backward(inputs=...) accumulates into the given tensors only (a non-leaf too), with
+    create_graph as well; an input nothing reaches keeps .grad None."""
+    def build(lib):
+        x = lib.tensor(X[0], requires_grad=True)
+        w = lib.tensor(X[1], requires_grad=True)
+        y = x.sin() * w
+        z = (y * y).sum()
+        z.backward(inputs=[x, y], retain_graph=True)
+        z.backward(inputs=x, retain_graph=True)
+        unused = lib.tensor(X[2], requires_grad=True)
+        z.backward(inputs=[unused], retain_graph=True)
+        v = lib.tensor(X[2], requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            (v.exp() * v).sum().backward(inputs=[v], create_graph=True)
+        (second,) = lib.autograd.grad(v.grad.sum(), v)
+        return x.grad, y.grad, lib.tensor(w.grad is None and unused.grad is None), v.grad, second
+    both(build)
+
+
+@pytest.mark.parametrize("p", [1.0, 1.5, 2.0, 3.0, float("inf")])
+def test_cdist_second_derivative_by_finite_differences(p):
+    """PyTorch has no double backward for cdist: ours is held against finite differences of
+    the first derivative (gradcheck of the create_graph gradient)."""
+    x1 = tg.tensor(X[:, :3], requires_grad=True)
+    x2 = tg.tensor(X[1:, 1:] * 1.5, requires_grad=True)
+
+    def first_derivative(a, b):
+        with tg.enable_grad():  # gradcheck's perturbed evaluations run without recording
+            if not a.requires_grad:
+                a, b = a.detach().requires_grad_(), b.detach().requires_grad_()
+            return tg.autograd.grad((tg.cdist(a, b, p=p) ** 2).sum(), (a, b),
+                                    create_graph=True)
+    plain = tg.autograd.grad((tg.cdist(x1, x2, p=p) ** 2).sum(), (x1, x2))
+    for recorded, first_order in zip(first_derivative(x1, x2), plain):  # the same gradient
+        np.testing.assert_allclose(recorded.detach().numpy(), first_order.numpy(), atol=1e-12)
+    assert tg.autograd.gradcheck(first_derivative, (x1, x2))
+
+
+NOT_TWICE_DIFFERENTIABLE = {"SingularValues"}  # svdvals, matrix_norm(ord=2 / "nuc")
+
+
+def test_every_op_differentiates_again():
+    """Each differentiable op has a way to run under create_graph=True (a tensor_backward, a
+    flag or a composite: autograd/higher_order.py), but those listed: a new op must get one."""
+    import importlib
+    import pkgutil
+
+    import tinygrad_bn.ops as ops
+    from tinygrad_bn.autograd.graph import Op
+    for module in pkgutil.iter_modules(ops.__path__):
+        importlib.import_module(f"tinygrad_bn.ops.{module.name}")
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+    lacking = set()
+    for cls in subclasses(Op):
+        if not cls.differentiable or cls.__name__.startswith("_") or \
+                not cls.__module__.startswith("tinygrad_bn.ops"):  # not ops other tests made
+            continue
+        has_route = (cls.tensor_backward is not Op.tensor_backward or cls.is_linear
+                     or cls.is_piecewise_linear or hasattr(cls, "composite")
+                     or isinstance(cls.multilinear_inputs, property) or cls.multilinear_inputs)
+        if not has_route:
+            lacking.add(cls.__name__)
+    assert lacking == NOT_TWICE_DIFFERENTIABLE
+
+
+def test_gradient_penalty_and_maml():
+    """Two canonical uses of create_graph: WGAN-GP's gradient penalty on a conv critic (conv,
+    leaky relu, layer norm, linear; the penalty's gradient reaches every weight), and a MAML
+    step (one inner SGD step with create_graph, the outer loss through functional_call)."""
+    real, fake = rng_images
+
+    def build(lib):
+        weights = np.random.default_rng(1)
+        critic = lib.nn.Sequential(
+            lib.nn.Conv2d(1, 4, 3, stride=2, padding=1), lib.nn.LeakyReLU(0.2),
+            lib.nn.Conv2d(4, 8, 3, stride=2, padding=1), lib.nn.LayerNorm([8, 2, 2]),
+            lib.nn.LeakyReLU(0.2), lib.nn.Flatten(), lib.nn.Linear(32, 1)).double()
+        net = lib.nn.Sequential(lib.nn.Linear(3, 8), lib.nn.Tanh(), lib.nn.Linear(8, 1)).double()
+        with lib.no_grad():
+            for parameter in list(critic.parameters()) + list(net.parameters()):
+                parameter.copy_(lib.tensor(weights.standard_normal(tuple(parameter.shape)) * 0.3))
+        alpha = lib.tensor(weights.random((4, 1, 1, 1)))
+        mixed = (alpha * lib.tensor(real) + (1 - alpha) * lib.tensor(fake)).requires_grad_(True)
+        score = critic(mixed)
+        (g,) = lib.autograd.grad(score, mixed, lib.ones_like(score), create_graph=True)
+        penalty = ((g.reshape(4, -1).norm(2, dim=1) - 1) ** 2).mean()
+        (score.mean() + 10 * penalty).backward()
+        xs, ys = lib.tensor(weights.standard_normal((5, 3))), lib.tensor(
+            weights.standard_normal((5, 1)))
+        params = dict(net.named_parameters())
+        inner = ((lib.func.functional_call(net, params, (xs,)) - ys) ** 2).mean()
+        grads = lib.autograd.grad(inner, list(params.values()), create_graph=True)
+        adapted = {k: v - 0.1 * g for (k, v), g in zip(params.items(), grads)}
+        outer = ((lib.func.functional_call(net, adapted, (xs * 2,)) - ys) ** 2).mean()
+        outer.backward()
+        return penalty, [p.grad for p in critic.parameters()], outer, \
+            [p.grad for p in net.parameters()]
+    both(build)
+
+
+rng_images = rng.standard_normal((2, 4, 1, 8, 8))
 
 # --------------------------------------------------------------------------- autograd.functional
 
@@ -591,7 +770,27 @@ def test_vmap_matches_torch():
 
 
 def test_vmap_randomness():
-    """"same" draws one stream for every element, "different" fresh draws per element."""
+    """"same" draws one stream for every element, "different" fresh draws per element; an
+    outer "error" vmap refuses a draw inside an inner "different" one (as PyTorch), and a
+    thread outside any vmap draws freely while one runs in another thread."""
+    import threading
+    inner = tg.func.vmap(lambda a: a + tg.rand(()), randomness="different")
+    with pytest.raises(RuntimeError, match="randomness error mode"):
+        tg.func.vmap(inner)(tg.ones(2, 3))
+    started, release, drawn = threading.Event(), threading.Event(), []
+
+    def waits(a):
+        started.set()
+        release.wait(10)
+        return a
+
+    worker = threading.Thread(target=lambda: tg.func.vmap(waits)(tg.ones(1, 2)))
+    worker.start()
+    started.wait(10)
+    drawn.append(tg.rand(2))  # this thread runs no vmap: no error
+    release.set()
+    worker.join()
+    assert len(drawn) == 1
     x = tg.zeros(4, 3, dtype=tg.float64)
     same = tg.func.vmap(lambda a: a + tg.rand(3, dtype=tg.float64), randomness="same")(x)
     assert (same.numpy() == same.numpy()[0]).all()
@@ -648,6 +847,19 @@ def test_stateless_functional_call_is_deprecated_alias():
     assert np.array_equal(out.detach().numpy(), expected.detach().numpy())
 
 
+def test_linearize_functionalize_and_batch_norm_replacement():
+    def build(lib):
+        x = lib.tensor(SAMPLES[0])
+        output, jvp_fn = lib.func.linearize(lambda a: a.sin() * a.sum(), x)
+        model = lib.nn.Sequential(lib.nn.Linear(3, 3), lib.nn.BatchNorm1d(3)).double()
+        lib.func.replace_all_batch_norm_modules_(model)
+        batch_norm = model[1]
+        assert batch_norm.running_mean is None and not batch_norm.track_running_stats
+        functional = lib.func.functionalize(lambda a: a.clone().add_(1) * 2)
+        return output, jvp_fn(lib.tensor(SAMPLES[1])), functional(x)
+    both(build)
+
+
 def _linear_module(lib):
     return lib.nn.Linear(2, 2)
 
@@ -665,6 +877,10 @@ FUNC_ERRORS = [
      RuntimeError, "Got argnum=2, but only 1 positional inputs"),
     ("grad_argnum_type", lambda L: L.func.grad(lambda a: a.sum(), argnums=1.0)(L.ones(3)),
      RuntimeError, "argnums must be int or Tuple[int, ...], got: <class 'float'>"),
+    ("grad_non_tensor_input", lambda L: L.func.grad(lambda a: a.sum())(3.0), ValueError,
+     "Thing passed to transform API must be Tensor, got <class 'float'>"),
+    ("vjp_non_tensor_input", lambda L: L.func.vjp(lambda a: a, 3.0), ValueError,
+     "Thing passed to transform API must be Tensor, got <class 'float'>"),
     ("vmap_sizes", lambda L: L.func.vmap(lambda a, b: a + b)(L.ones(2, 3), L.ones(3, 3)),
      ValueError, "vmap: Expected all tensors to have the same size in the mapped dimension, got "
      "sizes [2, 3] for the mapped dimension"),
@@ -701,6 +917,21 @@ FUNC_ERRORS = [
      "Trying to set a forward gradient that has a different size than that of the original "
      "Tensor, this is not supported. Tensor is of size [3] while the given forward gradient is "
      "of size [2]."),
+    ("jvp_strict", lambda L: L.func.jvp(lambda a: L.ones(2), (L.ones(3),), (L.ones(3),),
+                                        strict=True), RuntimeError,
+     "jvp(f, primals, tangents, strict=True): The output of f is independent of the inputs. "
+     "This is not allowed with strict=True."),
+    ("jvp_not_tensor", lambda L: L.func.jvp(lambda a: 2.0, (L.ones(3),), (L.ones(3),)),
+     RuntimeError, "jvp(f, primals, tangents): expected f(*primals) to return only tensors, "
+     "got unsupported type <class 'float'>"),
+    ("vjp_cotangent_structure", lambda L: L.func.vjp(lambda a: (a * 2, a.sum()), L.ones(3))[1](
+        L.ones(3)), RuntimeError,
+     "Expected pytree structure of cotangents to be the same as pytree structure of outputs to "
+     "the function. cotangents: *, primal output: (*, *)"),
+    ("vmap_chunk_size", lambda L: L.func.vmap(lambda a: a, chunk_size=0)(L.ones(3)), ValueError,
+     "vmap: chunk_size should be None or greater than 0. (got 0)"),
+    ("grad_empty_argnums", lambda L: L.func.grad(lambda a: a.sum(), argnums=())(L.ones(3)),
+     RuntimeError, "argnums must be non-empty"),
     ("jacrev_not_tensor", lambda L: L.func.jacrev(lambda a: 1.0)(L.ones(3)), RuntimeError,
      "vjp(f, *primals): expected f(*primals) to return only tensors, got unsupported type "
      "<class 'float'>"),
@@ -716,6 +947,12 @@ FUNC_ERRORS = [
     ("functional_call_type", lambda L: L.func.functional_call(_linear_module(L), 3, (L.ones(2),)),
      ValueError, "Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, but "
      "got <class 'int'>"),
+    ("functionalize_remove", lambda L: L.func.functionalize(lambda x: x, remove="foo"),
+     RuntimeError, "functionalize(f, remove='mutations'): received invalid argument for "
+     "remove=foo. Valid options are:\n     remove='mutations': all inplace and out= operators "
+     "will be removed from the program, and replaced with their out-of-place equivalents.\n"
+     "     remove='mutations_and_views': In addition to the above, all aliasing operators {view} "
+     "will be replaced with their non-aliasing counterparts, {view}_copy.\n"),
     ("stack_module_state_empty", lambda L: L.func.stack_module_state([]), RuntimeError,
      "stack_module_state: Expected at least one model, got 0."),
     ("stack_module_state_classes", lambda L: L.func.stack_module_state(
@@ -815,6 +1052,8 @@ CHECKPOINT_ERRORS = [
     ("reentrant_context_fn", lambda L: L.utils.checkpoint.checkpoint(
         lambda t: t, L.ones(2), use_reentrant=True, debug=True), ValueError,
      "Passing `context_fn` or `debug` is only supported when use_reentrant=False."),
+    ("detach_variable_list", lambda L: L.utils.checkpoint.detach_variable([L.ones(2)]),
+     RuntimeError, "Only tuple of tensors is supported. Got Unsupported input type: list"),
     ("sequential_kwargs", lambda L: L.utils.checkpoint.checkpoint_sequential(
         [lambda t: t], 1, L.ones(2), use_reentrant=False, other=1), ValueError,
      "Unexpected keyword arguments: other"),

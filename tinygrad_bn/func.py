@@ -21,6 +21,7 @@ Where functorch differs in mechanism, the values are the same:
 """
 
 import functools
+import threading
 
 from .autograd import graph
 from .autograd.engine import grad as _autograd_grad
@@ -28,8 +29,9 @@ from .autograd.grad_mode import enable_grad
 from . import random as _random
 from .nn.utils.stateless import _functional_call
 
-__all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
-           "functional_call", "stack_module_state"]
+__all__ = ["grad", "grad_and_value", "vjp", "jvp", "linearize", "jacrev", "jacfwd", "hessian",
+           "vmap", "functional_call", "stack_module_state", "functionalize",
+           "replace_all_batch_norm_modules_"]
 
 
 # --------------------------------------------------------------------------- pytrees
@@ -45,6 +47,18 @@ class TreeSpec:
     def __eq__(self, other):
         return (isinstance(other, TreeSpec) and self.kind is other.kind
                 and self.context == other.context and self.children == other.children)
+
+    def pprint(self):
+        """PyTorch's ``treespec_pprint``: ``*`` for a leaf, ``(*, *)``, ``[*]``, ``{'a': *}``."""
+        if self.kind is None:
+            return "*"
+        children = [child.pprint() for child in self.children]
+        if self.kind is dict:
+            return "{" + ", ".join(f"{key!r}: {child}" for key, child in
+                                   zip(self.context, children)) + "}"
+        if self.kind is list:
+            return "[" + ", ".join(children) + "]"
+        return "(" + ", ".join(children) + ("," if len(children) == 1 else "") + ")"
 
     def __repr__(self, indent=0):
         if self.kind is None:
@@ -147,14 +161,14 @@ def _reaches_outside(outputs, own):
     return False
 
 
-def _gradients(outputs, inputs, grad_outputs, create_graph):
+def _gradients(outputs, inputs, grad_outputs, create_graph, retain_graph=True):
     """``autograd.grad`` of ``outputs`` (those that require grad) with respect to ``inputs``;
     zeros for an input nothing depends on."""
     from .creation import zeros_like  # creation builds on this package's Tensor: on use
     pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if o.requires_grad]
     if pairs:
         results = _autograd_grad([o for o, _ in pairs], inputs, [g for _, g in pairs],
-                                 retain_graph=True, create_graph=create_graph,
+                                 retain_graph=retain_graph, create_graph=create_graph,
                                  allow_unused=True)
     else:
         results = (None,) * len(inputs)
@@ -184,9 +198,7 @@ def _prepare(args, argnums):
     leaves, spec = tree_flatten(chosen)
     for leaf in leaves:
         if not _is_tensor(leaf):
-            raise RuntimeError(
-                f"Expected all inputs to be a Tensor, got {type(leaf)}"  # functorch's wording
-            )
+            raise ValueError(f"Thing passed to transform API must be Tensor, got {type(leaf)}")
     fresh = [_fresh(leaf) for leaf in leaves]
     rebuilt = tree_unflatten(fresh, spec)
     if isinstance(argnums, int):
@@ -294,20 +306,18 @@ def vjp(func, *primals, has_aux=False):
                     "vjp(f, *primals): expected f(*primals) to return only tensors, got "
                     f"unsupported type {type(leaf)}"
                 )
-        create_graph = _needs_graph(flat_outputs, fresh, own)
+        needs_graph = _needs_graph(flat_outputs, fresh, own)
 
-    def vjp_fn(*cotangents):
-        if len(cotangents) == 1 and output_spec.kind is not None:
-            cotangents = cotangents[0]
-        elif len(cotangents) == 1:
-            cotangents = cotangents[0]
+    def vjp_fn(cotangents, retain_graph=True, create_graph=None):
         flat_cotangents, cotangent_spec = tree_flatten(cotangents)
         if cotangent_spec != output_spec:
             raise RuntimeError(
                 "Expected pytree structure of cotangents to be the same as pytree structure of "
-                f"outputs to the function. cotangents: {cotangent_spec}, primal output: "
-                f"{output_spec}"
+                f"outputs to the function. cotangents: {cotangent_spec.pprint()}, primal output: "
+                f"{output_spec.pprint()}"
             )
+        if create_graph is None:
+            create_graph = needs_graph or any(c.requires_grad for c in flat_cotangents)
         with enable_grad():
             for number, (o, c) in enumerate(zip(flat_outputs, flat_cotangents)):
                 if tuple(o.shape) != tuple(c.shape):
@@ -315,17 +325,18 @@ def vjp(func, *primals, has_aux=False):
                         f"Mismatch in shape: grad_output[{number}] has a shape of {c.shape} and "
                         f"output[{number}] has a shape of {o.shape}."
                     )
-            grads = _gradients(flat_outputs, fresh, flat_cotangents,
-                               create_graph or any(c.requires_grad for c in flat_cotangents))
+            grads = _gradients(flat_outputs, fresh, flat_cotangents, create_graph,
+                               retain_graph)
         return tree_unflatten(grads, spec)
 
-    result = (_finish(output, create_graph), vjp_fn)
-    return result + (_finish(aux, create_graph),) if has_aux else result
+    result = (_finish(output, needs_graph), vjp_fn)
+    return result + (_finish(aux, needs_graph),) if has_aux else result
 
 
 def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     """``(func(*primals), J @ tangents)`` (and ``aux``): the Jacobian-vector product by the
-    double-vjp trick (exact). ``primals`` and ``tangents`` are tuples of one structure."""
+    double-vjp trick (exact). ``primals`` and ``tangents`` are tuples of one structure; with
+    ``strict`` an output independent of the primals is an error."""
     if not isinstance(primals, tuple):
         raise RuntimeError(
             "jvp(f, primals, tangents): Expected primals to be a tuple. E.g. it should be valid "
@@ -340,8 +351,6 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
             f"be. Got primals with structure {primals_spec} and tangents with structure "
             f"{tangents_spec}"
         )
-    if strict:
-        raise RuntimeError("jvp(f, primals, tangents, strict=True): not supported by tinygrad_bn")
     for p, t in zip(flat_primals, flat_tangents):
         if tuple(p.shape) != tuple(t.shape):
             raise RuntimeError(
@@ -368,6 +377,11 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
                     "jvp(f, primals, tangents): expected f(*primals) to return only tensors, "
                     f"got unsupported type {type(leaf)}"
                 )
+            if strict and not leaf.requires_grad:
+                raise RuntimeError(
+                    "jvp(f, primals, tangents, strict=True): The output of f is independent of "
+                    "the inputs. This is not allowed with strict=True."
+                )
         create_graph = _needs_graph(flat_outputs, fresh, own) or \
             any(t.requires_grad for t in flat_tangents)
         # the double-vjp trick: u -> J^T u is linear, its gradient along the tangents is J t
@@ -376,6 +390,18 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
         pushed = _gradients([p for p in pulled], dummies, flat_tangents, create_graph)
     result = (_finish(output, create_graph), tree_unflatten(pushed, output_spec))
     return result + (_finish(aux, create_graph),) if has_aux else result
+
+
+def linearize(func, *primals):
+    """``(func(*primals), jvp_fn)``: ``jvp_fn(*tangents)`` is the Jacobian-vector product at
+    ``primals`` (PyTorch traces the linearized function once; here each call is a ``jvp``,
+    the same values)."""
+    output = jvp(func, primals, tuple(primals))[0]
+
+    def jvp_fn(*tangents):
+        return jvp(func, primals, tangents)[1]
+
+    return output, jvp_fn
 
 
 # --------------------------------------------------------------------------- Jacobians
@@ -457,12 +483,34 @@ def _check_randomness(randomness):
         )
 
 
-def _random_error():
-    raise RuntimeError(
-        "vmap: called random operation while in randomness error mode. Please either use the "
-        "'same' or 'different' randomness flags on vmap or perform the randomness operation "
-        "out of vmap"
-    )
+class _Randomness(threading.local):
+    """The ``randomness`` of each vmap running in this thread, outermost first."""
+
+    modes = ()
+
+
+_randomness = _Randomness()
+_error_mode_lock = threading.Lock()
+_error_mode_calls = [0]  # vmaps with randomness="error" running in any thread
+
+
+def _random_check():
+    """``random.draw_check`` while some thread runs a vmap with ``randomness="error"``: raises
+    PyTorch's error in a thread inside one (at any depth of nesting)."""
+    if "error" in _randomness.modes:
+        raise RuntimeError(
+            "vmap: called random operation while in randomness error mode. Please either use "
+            "the 'same' or 'different' randomness flags on vmap or perform the randomness "
+            "operation out of vmap"
+        )
+
+
+def _error_mode(delta):
+    """Count a vmap with ``randomness="error"`` starting (1) or ending (-1); the draw check is
+    installed only while one runs, so random draws elsewhere pay nothing."""
+    with _error_mode_lock:
+        _error_mode_calls[0] += delta
+        _random.draw_check = _random_check if _error_mode_calls[0] else None
 
 
 def _function_name(func):
@@ -537,18 +585,22 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
         batch = sizes[0]
         results = []
         state = _random.get_rng_state() if randomness == "same" else None
-        previous_check = _random.draw_check
+        outer = _randomness.modes
+        if randomness == "error":
+            _error_mode(1)
         try:
             for index in range(batch):
                 if state is not None:
                     _random.set_rng_state(state)
                 sliced = [leaf if dim is None else leaf.select(dim, index)
                           for leaf, dim in zip(leaves, normalized)]
-                _random.draw_check = _random_error if randomness == "error" else None
+                _randomness.modes = outer + (randomness,)
                 results.append(func(*tree_unflatten(sliced, args_spec), **kwargs))
-                _random.draw_check = previous_check
+                _randomness.modes = outer
         finally:
-            _random.draw_check = previous_check
+            _randomness.modes = outer
+            if randomness == "error":
+                _error_mode(-1)
         return _stack_outputs(results, out_dims, name, stack, batch)
 
     return wrapper
@@ -586,6 +638,26 @@ def _stack_outputs(results, out_dims, name, stack, batch):
     return tree_unflatten(stacked, spec)
 
 
+def functionalize(func, *, remove="mutations"):
+    """``func`` itself: PyTorch's functionalize rewrites in-place operations out of place for
+    tracing transforms; eager results are the same, and this package's transforms run eagerly.
+    ``remove`` is checked as PyTorch checks it."""
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(
+            f"functionalize(f, remove='mutations'): received invalid argument for remove="
+            f"{remove}. Valid options are:\n     remove='mutations': all inplace and out= "
+            "operators will be removed from the program, and replaced with their out-of-place "
+            "equivalents.\n     remove='mutations_and_views': In addition to the above, all "
+            "aliasing operators {view} will be replaced with their non-aliasing counterparts, "
+            "{view}_copy.\n")
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
 # --------------------------------------------------------------------------- modules
 
 
@@ -618,6 +690,20 @@ def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, 
             f"got {type(parameter_and_buffer_dicts)}")
     return _functional_call(module, parameters_and_buffers, args, kwargs,
                             tie_weights=tie_weights, strict=strict)
+
+
+def replace_all_batch_norm_modules_(root):
+    """Every batch norm module in ``root`` (itself included) made to keep no running
+    statistics (``running_mean``, ``running_var``, ``num_batches_tracked`` None,
+    ``track_running_stats`` False), in place, as PyTorch's; returns ``root``."""
+    from .nn.normalization import _BatchNorm  # nn builds on this package's core: on use
+    for module in root.modules():
+        if isinstance(module, _BatchNorm) and module.track_running_stats:
+            module.running_mean = None
+            module.running_var = None
+            module.num_batches_tracked = None
+            module.track_running_stats = False
+    return root
 
 
 def stack_module_state(models):

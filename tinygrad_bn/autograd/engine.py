@@ -137,6 +137,8 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         grad_output = node_grads.pop(id(node), None)
         if grad_output is None:
             continue
+        if must_run is not None and id(node) not in must_run and id(node) not in wanted_nodes:
+            continue  # nothing wanted lies upstream: PyTorch does not run it (nor its hooks)
         if node.saved is None:
             raise RuntimeError(RELEASED_GRAPH_MESSAGE)
         if node.write_stamp != _Writes.count:  # something was written in place since
@@ -144,6 +146,8 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
         hooks = node.hooks
         if hooks is not None or node.retained_output is not None or wanted_nodes:
             grad_output = _before_node(node, grad_output, wanted_nodes, must_run, deliver)
+            if must_run is not None and id(node) not in must_run:
+                continue  # a wanted tensor's node with nothing wanted upstream
         if anomaly:
             input_grads = _backward_with_anomaly_checks(node, grad_output)
         else:
@@ -401,6 +405,36 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(wrapped)
 
 
+def _backward_into(tensors, grad_tensors, retain_graph, create_graph, inputs):
+    """``backward(inputs=...)``: the walk of ``autograd.grad`` for ``inputs``, each leaf's
+    gradient then accumulated into its ``.grad`` (an input nothing reaches keeps its own); a
+    non-leaf input calls ``retain_grad()``, as in PyTorch, and later passes keep filling it."""
+    if not inputs:
+        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    for tensor in inputs:
+        if tensor.grad_fn is not None:  # as PyTorch: a non-leaf input retains its grad from now
+            tensor.retain_grad()
+    grads_in = root_grads(tensors, grad_tensors)
+    previous, thread_state.in_grad_call = thread_state.in_grad_call, True
+    try:
+        if create_graph:
+            results = run_backward_graph(
+                tensors, _graph_root_grads(grads_in, grad_tensors),
+                retain_graph=True if retain_graph is None else bool(retain_graph), inputs=inputs)
+        else:
+            results = run_backward(tensors, grads_in, retain_graph=bool(retain_graph),
+                                   inputs=inputs)
+    finally:
+        thread_state.in_grad_call = previous
+    for tensor, grad in zip(inputs, results):
+        if grad is None or tensor.grad_fn is not None:  # retain_grad() took a non-leaf's
+            continue
+        if create_graph:
+            tensor._grad = grad if tensor._grad is None else tensor._grad + grad
+        else:
+            _accumulate(tensor, _as_array(grad), False)
+
+
 def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
                   materialize_grads):
     """``grad`` with ``is_grads_batched=True``: one pass per entry of the grad_outputs' first
@@ -458,10 +492,12 @@ _warned_reference_cycle = False
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """PyTorch's ``torch.autograd.backward``: ``backward()`` on several outputs at once (and
     what ``Tensor.backward`` runs). With ``create_graph=True`` the gradients accumulated into
-    ``.grad`` keep their history (``higher_order.py``)."""
-    if inputs is not None:
-        raise NotImplementedError("backward(inputs=...) is not supported; use autograd.grad")
+    ``.grad`` keep their history (``higher_order.py``). With ``inputs`` only those tensors
+    (leaves or not) get their gradient accumulated into ``.grad``."""
     tensors = _as_tuple(tensors)
+    if inputs is not None:
+        _backward_into(tensors, grad_tensors, retain_graph, create_graph, _as_tuple(inputs))
+        return
     if create_graph:
         global _warned_reference_cycle
         if not _warned_reference_cycle:  # once per process, as PyTorch's TORCH_WARN_ONCE

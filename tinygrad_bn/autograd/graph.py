@@ -292,6 +292,7 @@ class Op:
     is_linear = False
     is_piecewise_linear = False
     multilinear_inputs = ()
+    backward_reads_input = False
 
     def forward(self, *arrays):
         """Compute the result from the inputs' NumPy arrays (in input order) and store in

@@ -7,7 +7,7 @@ the same gradient, computed from the node's input *tensors* with Tensor operatio
 recording is on. Its result is an ordinary graph (``x.grad`` of a PINN residual, a Hessian's
 row), so a second ``autograd.grad`` over it gives second derivatives, and so on.
 
-An op gets its ``tensor_backward`` in one of four ways (see ``Op.tensor_backward``):
+An op gets its ``tensor_backward`` in one of five ways (see ``Op.tensor_backward``):
 
 - **linear ops** (``is_linear = True``: reshape, sum, an index, a concatenation, addition): the
   backward ``g -> J^T g`` is recorded as one ``LinearBackward`` node per input. Its own
@@ -21,7 +21,9 @@ An op gets its ``tensor_backward`` in one of four ways (see ``Op.tensor_backward
   ``v`` in place of input ``k`` (for input ``j``): again every order from forward and backward.
 - **piecewise-linear elementwise ops** (``is_piecewise_linear = True``: relu, abs, clamp, max of
   two): the local derivative is constant almost everywhere, so the gradient is ``g`` times the
-  constant array ``backward(ones)`` (whose own derivative is 0, as in PyTorch).
+  array ``backward(ones)``, whose own derivative is 0 (``local_derivative``: recorded as a
+  function of the input where PyTorch's formula reads the input, so that the gradient
+  requires grad exactly when PyTorch's does).
 - **composites** (a ``composite(*inputs)`` method): the op's forward written again with
   simpler differentiable ops (layer norm, cross-entropy, GELU); the gradient is that
   composite's gradient, taken with ``create_graph=True``.
@@ -71,7 +73,7 @@ def default_tensor_backward(node, grad_output):
         with no_grad():
             ones = np.ones(grad_output.shape, grad_output._array.dtype)
             local = node.backward(ones)
-        return tuple(None if weight is None else grad_output * _constant(_whole(weight))
+        return tuple(None if weight is None else grad_output * local_derivative(node, weight)
                      for weight in local)
     composite = getattr(node, "composite", None)
     if composite is not None:
@@ -80,6 +82,42 @@ def default_tensor_backward(node, grad_output):
         f"the derivative of {node.name}'s backward is not implemented in tinygrad_bn "
         "(create_graph=True needs it)"
     )
+
+
+def local_derivative(node, weights):
+    """The constant local derivative ``weights`` of a piecewise-linear op (a mask, a routing
+    weight) as a Tensor: recorded as a function of the op's floating inputs with gradient zero
+    (``LocalDerivative``), as PyTorch's backward formulas compute it from the input
+    (``threshold_backward(grad, self, 0)``), so that the gradient requires grad when the input
+    does and differentiates to zeros; a plain constant for an op whose
+    ``local_derivative_is_constant`` is set, where PyTorch's gradient does not require grad
+    (floor, round: ``zeros_like(grad)``; clamp, maximum, minimum, amax, amin)."""
+    weights = _whole(weights)
+    inputs = [t for t, needed in zip(node.inputs, node.needs_input_grad)
+              if needed and t._array.dtype.kind == "f"]
+    if getattr(node, "local_derivative_is_constant", False) or not inputs:
+        return _constant(weights)
+    return LocalDerivative.apply(*inputs, value=weights)
+
+
+class LocalDerivative(Op):
+    """``value``, an array that does not change with the inputs, recorded as a function of them
+    whose gradient is zero (see ``local_derivative``)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def forward(self, *inputs):
+        self.saved = tuple(a.shape for a in inputs)
+        return self.value
+
+    def backward(self, grad_output):
+        return tuple(np.zeros(shape, grad_output.dtype) for shape in self.saved)
+
+    def tensor_backward(self, grad_output):
+        return tuple(_constant(np.zeros(shape, grad_output.dtype)) for shape in self.saved)
 
 
 def composite_backward(node, grad_output, composite):
@@ -102,7 +140,18 @@ def _whole(grad):
     return grad.materialize() if type(grad) is PartialGradient else np.asarray(grad)
 
 
+def reads_input(node, grad_output):
+    """``grad_output`` made to depend, with derivative zero, on the node's floating inputs
+    (``LocalDerivative`` of ones): for an op whose PyTorch backward formula takes the input
+    although the gradient does not depend on it (``avg_pool2d_backward(grad, self, ...)``),
+    so that the gradient requires grad when the input does, as PyTorch's."""
+    ones = np.ones(grad_output.shape, grad_output._array.dtype)
+    return grad_output * local_derivative(node, ones)
+
+
 def _linear_backward(node, grad_output):
+    if node.backward_reads_input:
+        grad_output = reads_input(node, grad_output)
     with no_grad():
         grads = node.backward(grad_output._array)
     metas = [(t.shape, t.dtype, t._array.dtype.kind == "f", t) for t in node.inputs]

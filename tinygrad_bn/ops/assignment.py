@@ -18,6 +18,7 @@ class Fill(Op):
 
     __slots__ = ("value",)
     is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
+    local_derivative_is_constant = True  # as PyTorch: see higher_order.local_derivative
     arguments = ("value",)
 
     def __init__(self, value):

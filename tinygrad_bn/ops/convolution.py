@@ -278,6 +278,7 @@ class Im2Col(Op):
     PyTorch's ``col2im``."""
 
     __slots__ = ("kernel_size", "stride", "padding", "dilation")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("kernel_size", "stride", "padding", "dilation")
 
     def __init__(self, kernel_size, stride, padding, dilation):
@@ -306,6 +307,7 @@ class Col2Im(Op):
     there, and bool adds as ``or``."""
 
     __slots__ = ("output_size", "kernel_size", "stride", "padding", "dilation")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("output_size", "kernel_size", "stride", "padding", "dilation")
 
     def __init__(self, output_size, kernel_size, stride, padding, dilation):

@@ -25,3 +25,7 @@ class Unique(Op):
 
     def backward(self, grad_output):
         raise RuntimeError("the derivative for 'unique' is not implemented.")
+
+    def tensor_backward(self, grad_output):
+        """PyTorch's error, with ``create_graph=True`` too."""
+        return self.backward(grad_output._array)

@@ -596,6 +596,7 @@ class Clamp(Op):
     """
 
     __slots__ = ("min", "max")
+    local_derivative_is_constant = True  # as PyTorch: see higher_order.local_derivative
     is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("min", "max")
 
@@ -621,6 +622,7 @@ class Maximum(Op):
     (PyTorch's convention)."""
 
     __slots__ = ()
+    local_derivative_is_constant = True  # as PyTorch: see higher_order.local_derivative
     is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a, b):
@@ -636,6 +638,7 @@ class Minimum(Op):
     """Elementwise ``min(a, b)``. The smaller input gets ``grad_output``; on a tie each gets half."""
 
     __slots__ = ()
+    local_derivative_is_constant = True  # as PyTorch: see higher_order.local_derivative
     is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a, b):
@@ -849,6 +852,7 @@ class _Stepwise(Op):
 
     __slots__ = ()
     is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
+    local_derivative_is_constant = True  # as PyTorch: see higher_order.local_derivative
     function = None
 
     def forward(self, a):
@@ -1124,6 +1128,7 @@ class RoundedDiv(Op):
 
     __slots__ = ("mode",)
     is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
+    local_derivative_is_constant = True  # as PyTorch: see higher_order.local_derivative
     arguments = ("mode",)
 
     def __init__(self, mode):
@@ -1330,6 +1335,10 @@ class Asinh(Op):
         (a,) = self.saved
         return (grad_output * (1 / np.sqrt(a * a + 1)),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * (a * a + 1).rsqrt(),)
+
 
 class Acosh(Op):
     """``acosh(a)`` (NaN below 1). Gradient: ``grad_output * rsqrt(a**2 - 1)`` (inf at 1)."""
@@ -1345,6 +1354,10 @@ class Acosh(Op):
         (a,) = self.saved
         with np.errstate(divide="ignore", invalid="ignore"):
             return (grad_output * (1 / np.sqrt(a * a - 1)),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * (a * a - 1).rsqrt(),)
 
 
 class Atanh(Op):
@@ -1362,6 +1375,10 @@ class Atanh(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             return (grad_output * (1 / (1 - a * a)),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * (1 - a * a).reciprocal(),)
+
 
 class Copysign(Op):
     """``|a|`` with the sign of ``b`` (including the sign of a zero or NaN ``b``), floating.
@@ -1369,6 +1386,7 @@ class Copysign(Op):
     for ``b``."""
 
     __slots__ = ()
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a, b):
         out = np.copysign(a, b)
@@ -1388,6 +1406,7 @@ class NextAfter(Op):
     ``b``."""
 
     __slots__ = ()
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a, b):
         return np.nextafter(a, b)
@@ -1402,6 +1421,7 @@ class NanIgnoringExtremum(Op):
     ``fmin``) or ``b`` is NaN, to ``b`` everywhere else."""
 
     __slots__ = ("smallest",)
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("smallest",)
 
     def __init__(self, smallest):

@@ -463,6 +463,15 @@ class ScatterReduce(Op):
                                (g * out)[positions] / np.where(zero, ones, values))
         return grad_a, grad_values
 
+    def tensor_backward(self, grad_output):
+        """``create_graph=True``: "sum" and "mean" are linear in the input and the sources
+        (``LinearBackward``); the others are not supported."""
+        if self.reduce in ("sum", "mean"):
+            from ..autograd.higher_order import _linear_backward  # the is_linear rule
+            return _linear_backward(self, grad_output)
+        raise RuntimeError(f"the derivative of ScatterReduce's backward (reduce={self.reduce!r})"
+                           " is not implemented in tinygrad_bn (create_graph=True needs it)")
+
 
 def _identity(reduce, dtype):
     """The value a reduction starts from: 0 for sums, 1 for products, the lowest (highest)

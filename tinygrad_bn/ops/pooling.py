@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from ..autograd.graph import Op
+from ..autograd.higher_order import reads_input
 from .convolution import add_windows, output_size, padded, windows
 from .opmath import FLOAT, HALF, narrow, opmath, opmath_backward, widen
 
@@ -151,17 +152,19 @@ class MaxPool(Op):
                 (-1,) + (1,) * (len(out) - d - 1))
             positions.append(starts + offset * dilation)
         flat = np.ravel_multi_index(tuple(positions), spatial)
-        return (_routed_to(grad_output, flat, input_shape),)
+        return (_routed_to(self, grad_output, flat, input_shape),)
 
 
-def _routed_to(grad_output, flat, input_shape):
+def _routed_to(node, grad_output, flat, input_shape):
     """``grad_output`` (N, C, *out) added into an input of ``input_shape`` at the positions
     ``flat`` (each output's input element, flat within its (N, C) plane), by ``index_add``:
-    linear, so differentiable again (its derivative gathers at the same positions)."""
+    linear, so differentiable again (its derivative gathers at the same positions); reading
+    the input as PyTorch's formula does (``reads_input``)."""
     planes, plane = math.prod(input_shape[:2]), math.prod(input_shape[2:])
     flat = flat.reshape(planes, -1) + (np.arange(planes) * plane)[:, np.newaxis]
     constant = type(grad_output)._make
     zeros = constant(np.zeros(planes * plane, grad_output.dtype), None)
+    grad_output = reads_input(node, grad_output)
     return zeros.index_add(0, constant(flat.reshape(-1), None),
                            grad_output.reshape(-1)).reshape(input_shape)
 
@@ -197,6 +200,7 @@ class AvgPool(Op):
     __slots__ = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                  "divisor_override")
     is_linear = True  # create_graph: see autograd/higher_order.py
+    backward_reads_input = True  # PyTorch's backward takes self (higher_order.py)
     arguments = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                  "divisor_override")
 
@@ -270,6 +274,7 @@ class AdaptiveAvgPool(Op):
 
     __slots__ = ("output_size",)
     is_linear = True  # create_graph: see autograd/higher_order.py
+    backward_reads_input = True  # PyTorch's backward takes self (higher_order.py)
     arguments = ("output_size",)
 
     def __init__(self, output_size):
@@ -419,7 +424,7 @@ class AdaptiveMaxPool(Op):
     def tensor_backward(self, grad_output):
         """``backward`` with Tensor operations (``create_graph=True``), as ``MaxPool``'s."""
         index, input_shape = self.saved
-        return (_routed_to(grad_output, index, input_shape),)
+        return (_routed_to(self, grad_output, index, input_shape),)
 
 
 def gradient_at_index(grad_output, index, input_shape, in_order=False):
@@ -449,6 +454,7 @@ class MaxUnpool(Op):
     gradient at its index; the indices have none."""
 
     __slots__ = ("output_size",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("output_size",)
 
     def __init__(self, output_size):
@@ -569,3 +575,8 @@ class FractionalMaxPool(Op):
     def backward(self, grad_output):
         index, input_shape = self.saved
         return gradient_at_index(grad_output, index, input_shape, in_order=True), None
+
+    def tensor_backward(self, grad_output):
+        """``backward`` with Tensor operations (``create_graph=True``), as ``MaxPool``'s."""
+        index, input_shape = self.saved
+        return _routed_to(self, grad_output, index, input_shape), None

@@ -34,7 +34,6 @@ class Dropout(Op):
     ``p = 1``). Gradient: ``grad_output`` times the same mask."""
 
     __slots__ = ("p", "generator")
-    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("p",)
 
     def __init__(self, p, generator=None):
@@ -51,6 +50,11 @@ class Dropout(Op):
         (mask,) = self.saved
         return (grad_output * mask,)
 
+    def tensor_backward(self, grad_output):
+        """``grad_output`` times the same mask, a constant (``create_graph=True``)."""
+        (mask,) = self.saved
+        return (grad_output * type(grad_output)._make(mask, None),)
+
 
 class Bernoulli(Op):
     """Zeros and ones in ``probabilities``' dtype and shape, each a one when a uniform draw from
@@ -61,6 +65,8 @@ class Bernoulli(Op):
     PyTorch defines none, and backward raises its error."""
 
     __slots__ = ("p", "generator")
+    local_derivative_is_constant = True
+    is_piecewise_linear = True  # create_graph: zero gradients, see autograd/higher_order.py
     arguments = ("p",)
 
     def __init__(self, p=None, generator=None):
@@ -87,6 +93,8 @@ class Normal(Op):
     noise`` written out is, and is the way to differentiate through a draw)."""
 
     __slots__ = ("dtype", "generator")
+    local_derivative_is_constant = True
+    is_piecewise_linear = True  # create_graph: zero gradients, see autograd/higher_order.py
     arguments = ("dtype",)
 
     def __init__(self, dtype, generator=None):

@@ -223,6 +223,12 @@ class _Sequence(Op):
                 total[time] += grad
         return total
 
+    def _composite_steps(self, input_gates):
+        """The steps of ``input_gates`` as Tensors, and the order they run in (for the
+        composites of ``create_graph=True``)."""
+        steps = input_gates if input_gates.ndim == 3 else input_gates.unsqueeze(0)
+        return steps, self._order(steps.shape[0])
+
 
 def _add_into(total, part):
     total += part
@@ -274,6 +280,18 @@ class RNNSequence(_Sequence):
         needs = self.needs_input_grad
         return (carried, self._input_gates_grad(gate_grads, shape) if needs[1] else None,
                 *sums[:len(needs) - 2])
+
+    def composite(self, hidden, input_gates, weight_hh, bias_hh=None):
+        """The loop of ``nn.rnn._rnn_step`` (the ``fused=False`` path), for
+        ``create_graph=True``."""
+        from ..nn.rnn import _rnn_step  # the layers' composite step: nn builds on ops
+        from ..tensor.shape import stack
+        steps, order = self._composite_steps(input_gates)
+        states = [None] * steps.shape[0]
+        for time in order:
+            hidden = states[time] = _rnn_step(steps[time], hidden, weight_hh, bias_hh,
+                                              self.nonlinearity)
+        return stack(states)
 
 
 class LSTMSequence(_Sequence):
@@ -350,6 +368,22 @@ class LSTMSequence(_Sequence):
                 *sums[:len(needs) - 3 - self.projection],
                 *((grad_projection,) if self.projection else ()))
 
+    def composite(self, hidden, cell, input_gates, weight_hh, *rest):
+        """The loop of ``nn.rnn._lstm_step`` (the ``fused=False`` path), for
+        ``create_graph=True``."""
+        from ..nn.rnn import _lstm_step  # the layers' composite step: nn builds on ops
+        from ..tensor.shape import cat, stack
+        weight_hr = rest[-1] if self.projection else None
+        bias_hh = rest[0] if len(rest) > self.projection else None
+        steps, order = self._composite_steps(input_gates)
+        states = [None] * steps.shape[0]
+        for time in order:
+            hidden, cell = _lstm_step(steps[time], (hidden, cell), weight_hh, bias_hh, weight_hr)
+            states[time] = hidden
+        if weight_hr is not None:
+            return cat([stack(states).reshape(-1), cell.reshape(-1)])
+        return stack(states + [cell])
+
 
 class GRUSequence(_Sequence):
     """A GRU layer's loop (see ``gru_step``). Inputs ``(h_0, h_0, input_gates, weight_hh[,
@@ -396,3 +430,14 @@ class GRUSequence(_Sequence):
         needs = self.needs_input_grad
         return (direct, carried, self._input_gates_grad(gate_grads, shape) if needs[2] else None,
                 *sums[:len(needs) - 3])
+
+    def composite(self, hidden, projected, input_gates, weight_hh, bias_hh=None):
+        """The loop of ``nn.rnn._gru_step`` (the ``fused=False`` path), for
+        ``create_graph=True``; ``projected`` is ``hidden`` again (see the docstring)."""
+        from ..nn.rnn import _gru_step  # the layers' composite step: nn builds on ops
+        from ..tensor.shape import stack
+        steps, order = self._composite_steps(input_gates)
+        states = [None] * steps.shape[0]
+        for time in order:
+            hidden = states[time] = _gru_step(steps[time], hidden, weight_hh, bias_hh)
+        return stack(states)

@@ -33,11 +33,12 @@ def _routed(node, grad_output):
     """The gradient of a reduction that routes ``grad_output`` to chosen elements (max, min, an
     infinity norm), for ``create_graph=True``: the routing weights ``backward(ones)`` are
     constant almost everywhere, so the gradient is the unreduced ``grad_output`` times them."""
+    from ..autograd.higher_order import local_derivative  # beside the piecewise-linear rule
     ones = np.ones(grad_output.shape, grad_output._array.dtype)
     (weights,) = node.backward(ones)
     (a,) = node.inputs
     grad = _unreduce_tensor(grad_output, a.shape, node.dim, node.keepdim)
-    return (grad * type(grad_output)._make(np.asarray(weights), None),)
+    return (grad * local_derivative(node, weights),)
 
 
 def _drop_reduced(out, dim, keepdim):
@@ -214,6 +215,7 @@ class _Extremum(Op):
     """
 
     __slots__ = ("dim", "keepdim")
+    local_derivative_is_constant = True  # as PyTorch: see higher_order.local_derivative
     saves_output = True
     arguments = ("dim", "keepdim")
     reduce = staticmethod(np.max)
@@ -505,6 +507,17 @@ class Cumprod(Op):
             tail = grads[..., k + 1:] * after
             grad[..., k] = before[..., k] * (grads[..., k] + tail.sum(axis=-1))
         return (np.moveaxis(grad, -1, dim),)
+
+    def tensor_backward(self, grad_output):
+        """``reverse_cumsum(grad_output * out) / a`` with Tensor operations
+        (``create_graph=True``), for an input without zeros (refused otherwise)."""
+        (a,) = self.inputs
+        if (a._array == 0).any():
+            raise RuntimeError("the derivative of Cumprod's backward at an input with zeros is "
+                               "not implemented in tinygrad_bn (create_graph=True needs it)")
+        out = Cumprod.apply(a, dim=self.dim)
+        reversed_sums = (grad_output * out).flip(self.dim).cumsum(self.dim).flip(self.dim)
+        return (reversed_sums / a,)
 
 
 class Norm(Op):

@@ -26,7 +26,8 @@ from ..autograd.engine import backward as _autograd_backward, grad as _autograd_
 from ..autograd.function import Function
 from ..autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, thread_state
 
-__all__ = ["checkpoint", "checkpoint_sequential", "noop_context_fn"]
+__all__ = ["checkpoint", "checkpoint_sequential", "CheckpointFunction", "check_backward_validity",
+           "detach_variable", "noop_context_fn", "set_checkpoint_early_stop"]
 
 
 def noop_context_fn():
@@ -38,10 +39,29 @@ def _is_tensor(value):
     return isinstance(value, graph.Tensor)
 
 
-def _detach_variable(inputs):
-    """Each tensor detached, requiring grad as it did (PyTorch's ``detach_variable``)."""
+def detach_variable(inputs):
+    """Each tensor of the tuple ``inputs`` detached, requiring grad as it did (PyTorch's)."""
+    if not isinstance(inputs, tuple):
+        raise RuntimeError(
+            "Only tuple of tensors is supported. Got Unsupported input type: "
+            f"{type(inputs).__name__}")
     return tuple(x.detach().requires_grad_(x.requires_grad) if _is_tensor(x) else x
                  for x in inputs)
+
+
+def check_backward_validity(inputs):
+    """PyTorch's warning when no tensor among ``inputs`` requires grad."""
+    if not any(_is_tensor(a) and a.requires_grad for a in inputs):
+        warnings.warn(
+            "None of the inputs have requires_grad=True. Gradients will be None", stacklevel=2)
+
+
+@contextlib.contextmanager
+def set_checkpoint_early_stop(enable):
+    """PyTorch's switch for stopping a non-reentrant recomputation once the saved tensors are
+    found again; recomputation here always runs the whole function (the same results), so the
+    switch changes nothing."""
+    yield
 
 
 @contextlib.contextmanager
@@ -63,10 +83,7 @@ class CheckpointFunction(Function):
 
     @staticmethod
     def forward(ctx, run_function, preserve_rng_state, *args):
-        if not any(_is_tensor(a) and a.requires_grad for a in args):
-            warnings.warn(
-                "None of the inputs have requires_grad=True. Gradients will be None",
-                stacklevel=2)
+        check_backward_validity(args)
         ctx.run_function = run_function
         ctx.rng_state = _random.get_rng_state() if preserve_rng_state else None
         ctx.inputs, ctx.tensor_indices, tensor_inputs = [], [], []
@@ -94,7 +111,7 @@ class CheckpointFunction(Function):
         for i, index in enumerate(ctx.tensor_indices):
             inputs[index] = ctx.saved_tensors[i]
         with _rng_forked(ctx.rng_state):
-            detached_inputs = _detach_variable(tuple(inputs))
+            detached_inputs = detach_variable(tuple(inputs))
             with enable_grad():
                 outputs = ctx.run_function(*detached_inputs)
         if _is_tensor(outputs):
@@ -191,7 +208,7 @@ def _checkpoint_without_reentrant(function, preserve, context_fn, args, kwargs):
     forward_context, recompute_context = context_fn()
     rng_state = _random.get_rng_state() if preserve else None
     tensor_positions = [i for i, a in enumerate(args) if _is_tensor(a)]
-    detached = list(_detach_variable(args))
+    detached = list(detach_variable(tuple(args)))
     scope = _Scope(thread_state.module_call)
     previous = thread_state.module_call
     thread_state.module_call = scope
