@@ -3,10 +3,9 @@ a model's parameters (stochastic weight averaging, SWA, or an exponential moving
 ``SWALR`` anneals each group's learning rate to a constant ``swa_lr``, and ``update_bn``
 recomputes the batch-norm statistics of an averaged model with one pass over the data.
 
-The averages are computed as PyTorch's CPU path computes them: the default running mean tensor
-by tensor (``get_swa_avg_fn``), bit for bit; the ``multi_avg_fn`` updates by ``_foreach_lerp_``,
-here ``Tensor.lerp_``, which rounds twice where PyTorch's lerp rounds once (a fused
-multiply-add), so an EMA may differ from PyTorch's in its last bits.
+The averages are computed as PyTorch's CPU path computes them, bit for bit: the default running
+mean tensor by tensor (``get_swa_avg_fn``), the ``multi_avg_fn`` updates by ``Tensor.lerp_``
+where PyTorch calls ``_foreach_lerp_`` (the same fused multiply-add, one rounding).
 """
 
 from __future__ import annotations
