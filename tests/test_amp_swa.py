@@ -816,3 +816,17 @@ def test_lerp_rounds_once_as_pytorch(dtype):
         theirs = torch.lerp(torch.tensor(a), torch.tensor(b),
                             torch.tensor(weight) if isinstance(weight, np.ndarray) else weight)
         assert ours.numpy().tobytes() == theirs.numpy().tobytes()
+
+
+def test_out_forms_are_not_autocast_as_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).standard_normal((4, 4)).astype(np.float32)
+    for lib in (tg, torch):
+        x, out = lib.tensor(a), lib.zeros(4, 4)
+        with lib.autocast("cpu", dtype=lib.float16):
+            lib.mm(x, x, out=out)
+            assert lib.matmul(x, x).dtype == lib.float16
+            with pytest.raises(RuntimeError, match="^Expected out tensor to have dtype float, "
+                               "but got c10::Half instead$"):
+                lib.mm(x, x, out=lib.zeros(4, 4, dtype=lib.float16))
+        assert out.dtype == lib.float32 and np.array_equal(out.numpy(), a @ a)
