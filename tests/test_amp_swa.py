@@ -547,6 +547,9 @@ def autocast_cases(lib):
         "bmm": lambda d: lib.bmm(r(2, 4, 5, d=d), r(2, 5, 3, d=d)),
         "addmm": lambda d: lib.addmm(r(4, 3, d=d), r(4, 5, d=d), r(5, 3, d=d)),
         "einsum": lambda d: lib.einsum("ij,jk->ik", r(4, 5, d=d), r(5, 3, d=d)),
+        "einsum_row_dot": lambda d: lib.einsum("ij,ij->i", r(4, 5, d=d), r(4, 5, d=d)),
+        "einsum_outer": lambda d: lib.einsum("i,j->ij", r(4, d=d), r(5, d=d)),  # no bmm: as given
+        "einsum_product": lambda d: lib.einsum("ij,ij->ij", r(4, 5, d=d), r(4, 5, d=d)),
         "tensordot": lambda d: lib.tensordot(r(4, 5, d=d), r(5, 3, d=d), 1),
         "linear": lambda d: F.linear(r(4, 5, d=d), r(3, 5), r(3)),
         "conv1d": lambda d: F.conv1d(r(2, 3, 8, d=d), r(4, 3, 3, d=d)),
