@@ -15,8 +15,6 @@ import math
 from copy import deepcopy
 from typing import Any, Callable
 
-import numpy as np
-
 from .. import dtypes
 from ..autograd import no_grad
 from ..creation import tensor
@@ -110,8 +108,8 @@ class AveragedModel(Module):
     """A copy of ``model`` (``deepcopy``) whose parameters ``update_parameters(model)`` keeps
     as an average of ``model``'s over the calls: the first call copies them, later ones apply
     ``multi_avg_fn`` to lists of tensors in place, or ``avg_fn(averaged, current, n)`` to each
-    tensor (its result copied in), or by default the running mean
-    (``get_swa_avg_fn`` tensor by tensor, PyTorch's CPU path). ``n_averaged`` is a buffer (int64) counting the calls. With
+    tensor (its result copied in), or by default the running mean (``get_swa_avg_fn`` tensor by
+    tensor, PyTorch's CPU path). ``n_averaged`` is a buffer (int64) counting the calls. With
     ``use_buffers=True`` buffers are averaged along with parameters; otherwise they are copied
     from ``model``. ``forward`` calls the averaged copy. ``state_dict`` keys are
     ``n_averaged`` and ``module.<name>``, PyTorch's.
