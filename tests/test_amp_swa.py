@@ -660,8 +660,9 @@ def test_autocast_backward_gives_float32_gradients_and_in_place_ops_are_not_cast
 
 
 def mixed_precision_training(lib, steps=8):
-    """An MLP with a LayerNorm trained with SGD under float16 autocast and a GradScaler (one
-    step skipped on an overflow); per step the dtypes, loss and scale, then the weights."""
+    """An MLP with a LayerNorm trained with SGD under float16 autocast and a GradScaler, its
+    unscaled gradients clipped (steps skipped on overflows); per step the dtypes, loss and
+    scale, then the weights."""
     rng = np.random.default_rng(0)
     nn = lib.nn
     model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.LayerNorm(16), nn.Linear(16, 3))
@@ -682,6 +683,8 @@ def mixed_precision_training(lib, steps=8):
         scaler.scale(loss).backward()
         log.append(([str(t.dtype)[-7:] for t in (hidden, out, loss, model[0].weight.grad)],
                     loss.item(), scaler.get_scale()))
+        scaler.unscale_(optimizer)  # the usual clipping of unscaled gradients
+        lib.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         scaler.step(optimizer)
         scaler.update()
     return log, [p.detach().numpy().copy() for p in model.parameters()]
