@@ -417,8 +417,16 @@ def test_make_tensor_ranges_and_options():
     g = tg.testing.make_tensor(2, 3, dtype=tg.float64, device="cpu", requires_grad=True,
                                noncontiguous=True)
     assert g.requires_grad and g.shape == (2, 3) and not g.is_contiguous()
-    with pytest.raises(ValueError, match="^`low` must be less than or equal to `high`"):
-        tg.testing.make_tensor(2, dtype=tg.float32, device="cpu", low=3, high=1)
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        with pytest.raises(ValueError, match="^`low` must be less than `high`, but got 3 >= 1$"):
+            lib.testing.make_tensor(2, dtype=lib.float32, device="cpu", low=3, high=1)
+        with pytest.raises(ValueError, match="^`requires_grad=True` is not supported for "
+                           "boolean and integral dtypes, but got dtype=torch.int64$"):
+            lib.testing.make_tensor(2, dtype=lib.int64, device="cpu", requires_grad=True)
+        with pytest.raises(ValueError, match=r"^The value interval specified by `low` and "
+                           r"`high` is \[300, 400\), but torch.uint8 only supports \[0, 256\)$"):
+            lib.testing.make_tensor(2, dtype=lib.uint8, device="cpu", low=300, high=400)
 
 
 # ---------------------------------------------------------------------- autocast
