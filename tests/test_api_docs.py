@@ -20,6 +20,7 @@ PUBLIC_MODULES = (
     tinygrad_bn, tinygrad_bn.autograd, tinygrad_bn.nn, tinygrad_bn.nn.functional,
     tinygrad_bn.nn.init, tinygrad_bn.nn.utils, tinygrad_bn.optim, tinygrad_bn.optim.lr_scheduler,
     tinygrad_bn.data, tinygrad_bn.utils.data, tinygrad_bn.viz, tinygrad_bn.linalg,
+    tinygrad_bn.distributions, tinygrad_bn.distributions.constraints,
 )
 
 

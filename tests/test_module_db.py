@@ -94,6 +94,13 @@ def run_case(case):
     ours_module = getattr(tg.nn, case.info.module_cls.__name__)(
         *convert(constructor.args), **convert(constructor.kwargs))
     ours_module.to(DTYPES[case.dtype]).train(case.training)
+    if isinstance(theirs_module, torch.nn.modules.lazy.LazyModuleMixin):
+        # A lazy module's parameters get their shapes from a first call (made on both before
+        # the state is copied; the compared call is the second).
+        with torch.no_grad():
+            theirs_module(*forward.args, **forward.kwargs)
+        with tg.no_grad():
+            ours_module(*Converter()(forward.args), **Converter()(forward.kwargs))
     ours_module.load_state_dict({name: tg.tensor(value.detach().numpy().copy())
                                  for name, value in theirs_module.state_dict().items()})
     args, kwargs = convert(forward.args), convert(forward.kwargs)

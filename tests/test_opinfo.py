@@ -74,7 +74,8 @@ VALUES_UNDEFINED = {
 
 def _namespace(name):
     for prefix, theirs, ours in (("nn.functional.", torch.nn.functional, tg.nn.functional),
-                                 ("linalg.", torch.linalg, tg.linalg), ("", torch, tg)):
+                                 ("linalg.", torch.linalg, tg.linalg),
+                                 ("special.", torch.special, tg.special), ("", torch, tg)):
         if name.startswith(prefix):
             return name[len(prefix):], theirs, ours
     raise AssertionError(name)
@@ -528,6 +529,27 @@ XFAILS = {
         'silent value': 'float16:2-3,6-7,10-11,14-15,18-19,22-23 '
                         'float32:2-3,6-7,10-11,14-15,18-19,22-23 '
                         'float64:2-3,6-7,10-11,14-15,18-19,22-23',
+    },
+    # The signs of singular vectors and eigenvectors (and, with full_matrices, the basis of the
+    # complement) are LAPACK's choice: PyTorch's MKL and NumPy's OpenBLAS choose differently on
+    # these samples. The factorizations agree (same S and eigenvalues, A = U S Vh), and the
+    # gradients of the gauge-invariant outputs PyTorch's OpInfo differentiates agree on every
+    # sample (tests/test_linalg_decompositions.py checks both)
+    'linalg.eigh': {
+        'silent value': 'float32:4 float64:0,4,6',
+    },
+    'linalg.svd': {
+        'silent value': 'float32:40-47,184-191,208-215 float64:40-47,184-191',
+    },
+    'svd': {
+        'silent value': 'float32:40-47,184-191,208-215 float64:40-47,184-191',
+    },
+    # PyTorch evaluates its Taylor polynomial in the input dtype: in float16 it overflows to NaN
+    # on these samples; in float32 it is 2.4e-3 off the float64 result where ours (computed in
+    # float64, then rounded) is 5.6e-8 off
+    'matrix_exp': {
+        'precision': 'float32:1',
+        'silent value': 'float16:0-1',
     },
 }
 

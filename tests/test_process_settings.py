@@ -294,3 +294,102 @@ def test_no_warning_from_the_settings_a_script_makes_at_its_top():
         tg.set_num_threads(threads)
         tg.set_float32_matmul_precision("highest")
         tg.use_deterministic_algorithms(False)
+
+
+# ---------------------------------------------------------------------------- frombuffer
+
+def test_frombuffer_shares_the_buffers_memory():
+    buffer = bytearray(b"\x00\x00\x80\x3f\x00\x00\x00\x40")
+    t = tg.frombuffer(buffer, dtype=tg.float32)
+    assert t.tolist() == [1.0, 2.0] and t.is_leaf
+    buffer[3] = 0x40
+    assert t.tolist() == [4.0, 2.0]
+    t[1] = 0.0
+    assert bytes(buffer[4:]) == b"\x00\x00\x00\x00"
+    part = tg.frombuffer(bytearray(16), dtype=tg.int32, count=2, offset=4)
+    assert part.tolist() == [0, 0]
+    assert tg.frombuffer(bytearray(8), dtype=tg.float32, requires_grad=True).requires_grad
+
+
+def test_frombuffer_of_read_only_bytes_warns_and_refuses_writes():
+    from tinygrad_bn import creation
+
+    creation._READ_ONLY_BUFFER_WARNED[0] = False
+    with pytest.warns(UserWarning, match="The given buffer is not writable"):
+        t = tg.frombuffer(b"abcd", dtype=tg.uint8)
+    assert t.tolist() == [97, 98, 99, 100]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per program, as PyTorch's
+        tg.frombuffer(b"efgh", dtype=tg.uint8)
+    with pytest.raises(RuntimeError, match="the tensor's memory is read-only"):
+        t.add_(1)
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (dict(count=5), r"requested buffer length \(5 \* 4 bytes\) after offset \(0 bytes\) must "
+                    r"not be greater than actual buffer length \(16 bytes\)"),
+    (dict(offset=16), r"offset \(16 bytes\) must be non-negative and no greater than buffer "
+                      r"length \(16 bytes\) minus 1"),
+    (dict(offset=-1), r"offset \(-1 bytes\) must be non-negative"),
+    (dict(count=0), r"both buffer length \(16\) and count \(0\) must not be 0"),
+])
+def test_frombuffer_refuses_bad_counts_and_offsets_with_pytorchs_messages(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        tg.frombuffer(bytearray(16), dtype=tg.int32, **arguments)
+
+
+def test_frombuffer_refuses_a_length_that_is_not_whole_elements_and_a_non_buffer():
+    with pytest.raises(ValueError, match=r"buffer length \(6 bytes\) after offset \(0 bytes\) "
+                                         r"must be a multiple of element size \(4\)"):
+        tg.frombuffer(bytearray(6), dtype=tg.int32)
+    with pytest.raises(ValueError, match="object does not implement Python buffer protocol."):
+        tg.frombuffer([1, 2], dtype=tg.float32)
+
+
+def test_writing_a_read_only_numpy_array_names_the_cause_and_an_expanded_view_its_own():
+    array = np.ones(3)
+    array.flags.writeable = False
+    with pytest.raises(RuntimeError, match="the tensor's memory is read-only"):
+        tg.from_numpy(array).add_(1)
+    with pytest.raises(RuntimeError, match="more than one element of the written-to tensor "
+                                           "refers to a single memory location"):
+        tg.ones(1).expand(3).add_(1)
+
+
+# ---------------------------------------------------------------------------- legacy type names
+
+def test_typename_as_pytorchs():
+    assert tg.typename(tg.ones(2)) == "torch.FloatTensor"
+    assert tg.typename(tg.ones(2, dtype=tg.bool)) == "torch.BoolTensor"
+    assert tg.typename(tg.nn.Parameter(tg.ones(1))) == "torch.FloatTensor"
+    assert tg.typename(np.ones(2)) == "numpy.ndarray"
+    assert tg.typename(3) == "int"
+    assert tg.typename(tg.nn.Linear(1, 1)) == "tinygrad_bn.nn.linear.Linear"
+
+
+def test_set_default_tensor_type_sets_the_default_float_dtype_with_pytorchs_warning():
+    try:
+        with pytest.warns(UserWarning, match=r"torch.set_default_tensor_type\(\) is deprecated "
+                                             r"as of PyTorch 2.1"):
+            tg.set_default_tensor_type("torch.DoubleTensor")
+        assert tg.get_default_dtype() == tg.float64 and tg.tensor([1.0]).dtype == tg.float64
+        with pytest.warns(UserWarning):
+            tg.set_default_tensor_type(tg.FloatTensor)
+        assert tg.get_default_dtype() == tg.float32
+        with pytest.warns(UserWarning), pytest.raises(
+                TypeError, match="only floating-point types are supported as the default type"):
+            tg.set_default_tensor_type("torch.LongTensor")
+        with pytest.warns(UserWarning), pytest.raises(
+                TypeError, match="type torch.cuda.FloatTensor not available. Torch not compiled "
+                                 "with CUDA enabled."):
+            tg.set_default_tensor_type("torch.cuda.FloatTensor")
+    finally:
+        tg.set_default_dtype(tg.float32)
+
+
+def test_set_flush_denormal_says_it_cannot_and_subnormals_keep_their_values():
+    assert tg.set_flush_denormal(True) is False
+    tiny = tg.tensor([1e-310], dtype=tg.float64)
+    assert (tiny * 1.0).item() == 1e-310
+    with pytest.raises(TypeError, match="must be bool, not int"):
+        tg.set_flush_denormal(1)

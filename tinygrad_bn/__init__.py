@@ -15,7 +15,8 @@ from .autograd import (
     is_inference_mode_enabled, no_grad, set_grad_enabled,
 )
 from .creation import (
-    arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, full, full_like, linspace,
+    arange, as_tensor, asarray, empty, empty_like, eye, from_numpy, frombuffer, full, full_like,
+    linspace,
     ones, ones_like, rand, randint, randn, randperm, tensor, zeros, zeros_like,
 )
 from .device import backends, device, get_default_device, set_default_device
@@ -26,8 +27,8 @@ from .dtypes import (
 from .process_settings import (
     are_deterministic_algorithms_enabled, get_deterministic_debug_mode,
     get_float32_matmul_precision, get_num_threads, is_deterministic_algorithms_warn_only_enabled,
-    set_deterministic_debug_mode, set_float32_matmul_precision, set_num_threads,
-    use_deterministic_algorithms,
+    set_deterministic_debug_mode, set_float32_matmul_precision, set_flush_denormal,
+    set_num_threads, use_deterministic_algorithms,
 )
 from .type_info import finfo, iinfo
 from .printing import Size, get_printoptions, printoptions, return_types, set_printoptions
@@ -43,6 +44,7 @@ from .tensor.arranging import (
     atleast_1d, atleast_2d, atleast_3d, block_diag, cartesian_prod, column_stack, dstack, vander,
 )
 from .tensor import arguments as _tensor, out_argument as _out  # noqa: E402
+from .tensor import special as _tensor_special  # noqa: E402
 from .counting import bucketize, histc, histogram, searchsorted, unique
 from .sampling import (
     bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
@@ -50,11 +52,17 @@ from .sampling import (
 from .tracing import TracerWarning, jit
 from .tensor_types import (
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
-    LongTensor, ShortTensor,
+    LongTensor, ShortTensor, set_default_tensor_type, typename,
 )
 
 # Subpackages that use the names above are imported last.
 from . import data, linalg, multiprocessing, nn, optim, utils, viz  # noqa: E402
+from .tensor.decompositions import (  # noqa: E402 - torch.inverse, torch.det, ...
+    chain_matmul, cholesky, cholesky_inverse, cholesky_solve, det, geqrf, inverse, logdet, lu,
+    lu_solve, lu_unpack, matrix_exp, matrix_power, orgqr, ormqr, pinverse, qr, slogdet, svd,
+    triangular_solve,
+)
+from . import func  # noqa: E402
 from . import amp, cpu, cuda, testing  # noqa: E402
 from .amp.autocast_mode import (  # noqa: E402
     autocast, clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
@@ -318,6 +326,21 @@ tanh_ = Tensor.tanh_
 trunc_ = Tensor.trunc_
 xlogy_ = Tensor.xlogy_
 
+# Special functions (tensor/special.py) and their namespace torch.special (special.py).
+lgamma = _out.with_out(Tensor.lgamma, dtype=_out.CAST)
+digamma = _out.with_out(Tensor.digamma, dtype=_out.CAST)
+polygamma = _out.with_out(_tensor_special.polygamma, dtype=_out.CAST)
+mvlgamma = _out.with_out(Tensor.mvlgamma, dtype=_out.CAST)
+i0 = _out.with_out(Tensor.i0, dtype=_out.CAST)
+erfc = _out.with_out(Tensor.erfc, dtype=_out.CAST)
+exp2 = _out.with_out(Tensor.exp2, dtype=_out.CAST)
+igamma = _out.with_out(Tensor.igamma, dtype=_out.CAST)
+igammac = _out.with_out(Tensor.igammac, dtype=_out.CAST)
+i0_ = Tensor.i0_
+erfc_ = Tensor.erfc_
+exp2_ = Tensor.exp2_
+from . import special  # noqa: E402
+
 # The activations torch has at top level as well as in nn.functional (torch.selu, torch.celu_).
 from .nn.functional_activations import (  # noqa: E402
     celu, celu_, hardshrink, prelu, rrelu, rrelu_, selu, selu_, threshold, threshold_,
@@ -372,3 +395,24 @@ isneginf = _out.with_out(Tensor.isneginf, dtype=_out.ANY)
 isreal = Tensor.isreal
 ravel = Tensor.ravel
 float_power = _out.with_out(_float_power, "float_power", dtype=_out.CAST)
+
+# The nn.functional functions torch also has at top level, with ATen's signatures
+# (nn/functional_toplevel.py): torch.conv2d, torch.layer_norm, torch.batch_norm, ...
+from .nn.functional_toplevel import (  # noqa: E402
+    adaptive_avg_pool1d, adaptive_max_pool1d, alpha_dropout, avg_pool1d, batch_norm,
+    binary_cross_entropy_with_logits, conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
+    cosine_embedding_loss, cosine_similarity, ctc_loss, dropout, embedding, feature_alpha_dropout,
+    group_norm, hinge_embedding_loss, instance_norm, kl_div, layer_norm, margin_ranking_loss,
+    max_pool1d, max_pool2d, pairwise_distance, pixel_shuffle, pixel_unshuffle, poisson_nll_loss,
+    rms_norm, triplet_margin_loss,
+)
+
+
+def __getattr__(name):
+    """``tinygrad_bn.distributions`` is imported on first use (``tg.distributions.Normal``),
+    not with the package: its 30 modules would add about 7% to ``import tinygrad_bn`` (90 of
+    1300 ms measured), which most programs never need."""
+    if name == "distributions":
+        import importlib
+        return importlib.import_module(".distributions", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

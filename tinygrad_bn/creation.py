@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from fractions import Fraction
 from collections.abc import Sequence
 from typing import Any
@@ -49,6 +50,55 @@ def from_numpy(array: np.ndarray) -> Tensor:
             f"supported types are: {dtypes.SUPPORTED_NAMES}."
         )
     return Tensor._make(dtypes.with_own_dtype(array), None)
+
+
+_READ_ONLY_BUFFER_WARNED = [False]
+
+
+def frombuffer(buffer: Any, *, dtype: DTypeLike, count: int = -1, offset: int = 0,
+               requires_grad: bool = False) -> Tensor:
+    """A 1-D tensor over the memory of ``buffer`` (any object with Python's buffer protocol:
+    ``bytes``, ``bytearray``, ``memoryview``, ``array.array``, ``mmap``), sharing it (writes
+    to either show in both), as PyTorch's ``frombuffer``: ``count`` elements of ``dtype``
+    (-1: all that fit) from byte ``offset``. A read-only buffer gives a tensor anyway, with
+    PyTorch's warning (once): writing to the tensor writes to the buffer."""
+    dtype = dtypes.canonical(dtype)
+    try:
+        view = memoryview(buffer)
+    except TypeError:
+        raise ValueError("object does not implement Python buffer protocol.") from None
+    length = view.nbytes
+    itemsize = dtype.itemsize
+    if length == 0 or count == 0:
+        raise ValueError(f"both buffer length ({length}) and count ({count}) must not be 0")
+    if offset < 0 or offset >= length:
+        raise ValueError(f"offset ({offset} bytes) must be non-negative and no greater than "
+                         f"buffer length ({length} bytes) minus 1")
+    if count < 0:
+        if (length - offset) % itemsize:
+            raise ValueError(f"buffer length ({length - offset} bytes) after offset ({offset} "
+                             f"bytes) must be a multiple of element size ({itemsize})")
+        count = (length - offset) // itemsize
+    elif offset + count * itemsize > length:
+        raise ValueError(f"requested buffer length ({count} * {itemsize} bytes) after offset "
+                         f"({offset} bytes) must not be greater than actual buffer length "
+                         f"({length} bytes)")
+    array = np.frombuffer(view, dtype=dtype, count=count, offset=offset)
+    if not array.flags.writeable:
+        if not _READ_ONLY_BUFFER_WARNED[0]:
+            _READ_ONLY_BUFFER_WARNED[0] = True
+            warnings.warn("The given buffer is not writable, and PyTorch does not support "
+                          "non-writable tensors. This means you can write to the underlying "
+                          "(supposedly non-writable) buffer using the tensor. You may want to "
+                          "copy the buffer to protect its data or make it writable before "
+                          "converting it to a tensor. This type of warning will be suppressed "
+                          "for the rest of this program.", UserWarning, stacklevel=2)
+        array = array.view()
+        array.flags.writeable = False
+    tensor = Tensor._make(array, None)
+    if requires_grad:
+        tensor.requires_grad_(True)
+    return tensor
 
 
 def as_tensor(data: Any, dtype: DTypeLike | None = None,

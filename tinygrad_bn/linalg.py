@@ -1,6 +1,8 @@
 """``tinygrad_bn.linalg``: PyTorch's norms, ``vector_norm``, ``matrix_norm`` and ``norm``, the
 singular values ``svdvals`` the spectral and nuclear norms are made of, ``cross``,
-``diagonal`` and ``vander``.
+``diagonal`` and ``vander``; the inverses, solvers, determinants and factorizations
+(``inv``, ``solve``, ``det``, ``slogdet``, ``cholesky``, ``solve_triangular``, ``qr``,
+``eigh``, ``svd``, ``pinv``, ``lstsq``, ...) are in ``linalg_solvers`` and exported here.
 
 Vector norms are one ``Norm`` op (see ``ops.reduce.Norm``); the matrix norms of order
 ``"fro"``, ``1``, ``-1``, ``inf`` and ``-inf`` are compositions of ``abs``, ``sum`` and
@@ -17,6 +19,17 @@ from .ops.linalg import LinAlgError  # noqa: F401 - torch.linalg.LinAlgError
 from .shapes import normalize_dim
 from .tensor.arithmetic import _cross
 from .tensor.arranging import _powers
+from .linalg_solvers import (  # noqa: F401 - torch.linalg's names
+    cholesky, cholesky_ex, cond, det, eigh, eigvalsh, householder_product, inv, inv_ex, lstsq, lu,
+    lu_factor, lu_factor_ex, lu_solve, matrix_exp, matrix_power, matrix_rank, multi_dot, pinv, qr,
+    slogdet, solve, solve_ex, solve_triangular, svd, tensorinv, tensorsolve, vecdot,
+)
+from .tensor import Tensor as _Tensor
+
+
+def matmul(input, other):
+    """``torch.linalg.matmul``: ``input @ other`` (``torch.matmul``)."""
+    return _Tensor.matmul(input, other)
 
 _SINGULAR_VALUE_ORDERS = (2, -2, "nuc")
 

@@ -26,8 +26,8 @@ import numpy as np
 __all__ = [
     "are_deterministic_algorithms_enabled", "get_deterministic_debug_mode",
     "get_float32_matmul_precision", "get_num_threads", "is_deterministic_algorithms_warn_only_enabled",
-    "set_deterministic_debug_mode", "set_float32_matmul_precision", "set_num_threads",
-    "use_deterministic_algorithms",
+    "set_deterministic_debug_mode", "set_float32_matmul_precision", "set_flush_denormal",
+    "set_num_threads", "use_deterministic_algorithms",
 ]
 
 # (set, get) C functions of the BLAS libraries NumPy ships with or links: OpenBLAS as NumPy's
@@ -187,3 +187,14 @@ def get_deterministic_debug_mode() -> int:
     """0 when the deterministic mode is off, 1 when it warns, 2 when it raises."""
     enabled, warn_only = _deterministic
     return 0 if not enabled else 1 if warn_only else 2
+
+
+def set_flush_denormal(mode: bool) -> bool:
+    """PyTorch's ``set_flush_denormal``: ask the CPU to flush subnormal floats to zero, and
+    say whether it could. PyTorch sets the SSE control flags of its own threads; NumPy's
+    arithmetic here has no such switch, so the request is refused and the answer is False,
+    which is what PyTorch answers on a CPU that cannot (subnormals keep their values)."""
+    if type(mode) is not bool:
+        raise TypeError(f"set_flush_denormal(): argument 'mode' (position 1) must be bool, not "
+                        f"{type(mode).__name__}")
+    return False

@@ -114,6 +114,13 @@ def fork_rng(devices: Any = None, enabled: bool = True, _caller: str = "fork_rng
         set_rng_state(state)
 
 
+# Called before every draw while ``func.vmap(..., randomness="error")`` runs its function (it
+# raises PyTorch's error), else None.
+draw_check = None
+
+
 def numpy_generator(generator: Generator | None = None) -> np.random.Generator:
     """The ``numpy.random.Generator`` to draw from: the given one's, or the default one's."""
+    if draw_check is not None:
+        draw_check()
     return (generator or default_generator).numpy

@@ -11,6 +11,8 @@ Each is a constructor with a fixed dtype, as in PyTorch:
 the name ``"torch.FloatTensor"``, which ``t.type("torch.LongTensor")`` accepts back.
 """
 
+import warnings
+
 import numpy as np
 
 from . import dtypes
@@ -84,3 +86,35 @@ BY_NAME = {f"{MODULE_NAME}.{t.__name__}": t for t in (
     FloatTensor, DoubleTensor, HalfTensor, ByteTensor, CharTensor, ShortTensor, IntTensor,
     LongTensor, BoolTensor)}
 BY_DTYPE = {t.dtype: name for name, t in BY_NAME.items()}
+
+
+def typename(obj: object) -> str:
+    """The name PyTorch's ``torch.typename`` gives: a tensor's legacy type name
+    (``"torch.FloatTensor"``, also for a Parameter), else the object's class with its module
+    (``"torch.nn.modules.linear.Linear"`` is ``"tinygrad_bn.nn.linear.Linear"`` here,
+    ``"numpy.ndarray"``); a class itself gives its own name."""
+    if isinstance(obj, Tensor):
+        return obj.type()
+    cls = obj if isinstance(obj, type) else type(obj)
+    module = cls.__module__
+    if module in ("builtins", "__builtin__", None):
+        return cls.__qualname__
+    return f"{module}.{cls.__qualname__}"
+
+
+def set_default_tensor_type(t: type | str) -> None:
+    """PyTorch's deprecated ``set_default_tensor_type``: ``FloatTensor``, ``DoubleTensor`` or
+    ``HalfTensor`` (the class or its name, ``"torch.DoubleTensor"``) sets the default float
+    dtype, with PyTorch's deprecation warning; any other type raises its error."""
+    warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please use "
+                  "torch.set_default_dtype() and torch.set_default_device() as alternatives.",
+                  UserWarning, stacklevel=2)
+    if isinstance(t, str):
+        if t not in BY_NAME:
+            if ".cuda." in t:
+                raise TypeError(f"type {t} not available. Torch not compiled with CUDA enabled.")
+            raise TypeError(f"invalid type: '{t}'")
+        t = BY_NAME[t]
+    if not isinstance(t, _TensorTypeMeta):
+        raise TypeError(f"invalid type object: {t!r}")
+    dtypes.set_default_dtype(t.dtype)

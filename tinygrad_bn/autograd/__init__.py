@@ -8,9 +8,11 @@
   (per thread) and anomaly detection.
 - ``hooks.py``: the handle every ``register_*hook`` returns.
 - ``gradcheck.py``: ``gradcheck``, backward's gradients held against finite differences.
+- ``higher_order.py``: the backward pass of ``create_graph=True`` (gradients of gradients).
+- ``functional.py``: ``torch.autograd.functional`` (jacobian, hessian, vjp, jvp, hvp, vhp).
 """
 
-from . import graph
+from . import functional, graph
 from .engine import backward, grad, root_grads, run_backward
 from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import GradcheckError, gradcheck

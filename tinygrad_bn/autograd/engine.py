@@ -13,10 +13,11 @@ import warnings
 import numpy as np
 
 from . import graph
-from .grad_mode import _AnomalyMode
+from .grad_mode import _AnomalyMode, thread_state
 from .graph import (
     RELEASED_GRAPH_MESSAGE, PartialGradient, _Writes, reduce_to_shape, topological_order,
 )
+from .higher_order import run_backward_graph
 from ..printing import Size
 
 
@@ -340,16 +341,31 @@ def _backward_with_anomaly_checks(node, grad_output):
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=None, materialize_grads=False):
+         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Gradients of ``outputs`` with respect to ``inputs``, returned rather than accumulated
     (PyTorch's ``torch.autograd.grad``). ``grad_outputs`` default to ones for one-element
     outputs. An input the outputs do not depend on raises unless ``allow_unused=True``, in which
-    case its gradient is ``None`` (zeros with ``materialize_grads=True``).
+    case its gradient is ``None`` (zeros with ``materialize_grads=True``). With
+    ``create_graph=True`` the gradients are computed by recorded ops (``higher_order.py``), so
+    they can be differentiated again; ``retain_graph`` then defaults to True, as in PyTorch.
+    ``inputs`` may be a dict of tensors (the gradients come back as a dict by the same keys).
+    ``is_grads_batched=True`` reads the first dim of each ``grad_outputs`` as a batch: one
+    backward pass per entry (PyTorch vmaps them), the results stacked. ``only_inputs`` is
+    ignored (deprecated, with PyTorch's FutureWarning when False).
     """
-    if create_graph:
-        raise NotImplementedError(
-            "create_graph=True (gradients of gradients) is not supported by tinygrad_bn"
-        )
+    if not only_inputs:
+        warnings.warn(
+            "only_inputs argument is deprecated and is ignored now (defaults to True). To "
+            "accumulate gradient for other parts of the graph, please use "
+            "torch.autograd.backward.", FutureWarning, stacklevel=2)
+    if isinstance(inputs, dict):
+        results = grad(outputs, tuple(inputs.values()), grad_outputs, retain_graph,
+                       create_graph, allow_unused=allow_unused,
+                       is_grads_batched=is_grads_batched, materialize_grads=materialize_grads)
+        return dict(zip(inputs, results))
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     if allow_unused is None:
         allow_unused = materialize_grads
     outputs = _as_tuple(outputs)
@@ -358,9 +374,19 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t.requires_grad:
             raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
     grads_in = root_grads(outputs, grad_outputs)
-    results = run_backward(outputs, grads_in, retain_graph=bool(retain_graph), inputs=inputs)
-    wrapped = []
     Tensor = graph.Tensor
+    previous, thread_state.in_grad_call = thread_state.in_grad_call, True
+    try:
+        if create_graph:
+            results = run_backward_graph(
+                outputs, _graph_root_grads(grads_in, grad_outputs),
+                retain_graph=True if retain_graph is None else bool(retain_graph), inputs=inputs)
+        else:
+            results = run_backward(outputs, grads_in, retain_graph=bool(retain_graph),
+                                   inputs=inputs)
+    finally:
+        thread_state.in_grad_call = previous
+    wrapped = []
     for i, (t, g) in enumerate(zip(inputs, results)):
         if g is None and materialize_grads:
             g = np.zeros_like(t._array)
@@ -369,20 +395,82 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 f"One of the differentiated Tensors (input {i}) appears to not have been used in "
                 "the graph. Set allow_unused=True if this is the desired behavior."
             )
-        wrapped.append(None if g is None else Tensor._make(np.array(g, copy=True), None))
+        if g is not None and not isinstance(g, Tensor):
+            g = Tensor._make(np.array(g, copy=True), None)
+        wrapped.append(g)
     return tuple(wrapped)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    """``grad`` with ``is_grads_batched=True``: one pass per entry of the grad_outputs' first
+    dim, each input's gradients stacked (None where an input is unused)."""
+    from ..tensor.shape import stack  # Tensor's functions build on autograd: imported on use
+    outputs = _as_tuple(outputs)
+    grad_outputs = _as_tuple(grad_outputs)
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if g is not None and tuple(g.shape[1:]) != tuple(out.shape):
+            raise RuntimeError(
+                "If `is_grads_batched=True`, we interpret the first dimension of each "
+                "grad_output as the batch dimension. The sizes of the remaining dimensions are "
+                "expected to match the shape of corresponding output, but a mismatch was "
+                f"detected: grad_output[{i}] has a shape of {Size(g.shape[1:])} and output[{i}] "
+                f"has a shape of {Size(out.shape)}. If you only want some tensors in "
+                "`grad_output` to be considered batched, consider using vmap."
+            )
+    batch = next(g.shape[0] for g in grad_outputs if g is not None)
+    rows = [grad(outputs, inputs, tuple(None if g is None else g[b] for g in grad_outputs),
+                 retain_graph=True if b < batch - 1 else retain_graph,
+                 create_graph=create_graph, allow_unused=allow_unused,
+                 materialize_grads=materialize_grads) for b in range(batch)]
+    return tuple(None if column[0] is None else stack(list(column))
+                 for column in zip(*rows))
+
+
+def _graph_root_grads(arrays, grad_outputs):
+    """The starting gradients for ``create_graph=True``: the given Tensors themselves (their
+    history is kept, so a gradient can be differentiated with respect to them), arrays for the
+    rest."""
+    Tensor = graph.Tensor
+    if isinstance(grad_outputs, Tensor):
+        grad_outputs = (grad_outputs,)
+    if not isinstance(grad_outputs, (list, tuple)):
+        return arrays
+    result = []
+    for array, given in zip(arrays, grad_outputs):
+        if isinstance(given, Tensor):
+            result.append(given if given.dtype == array.dtype else given.to(array.dtype))
+        else:
+            result.append(array)
+    return result
+
+
+CREATE_GRAPH_CYCLE_WARNING = (
+    "Using backward() with create_graph=True will create a reference cycle between the "
+    "parameter and its gradient which can cause a memory leak. We recommend using autograd.grad "
+    "when creating the graph to avoid this. If you have to use this function, make sure to "
+    "reset the .grad fields of your parameters to None after use to break the cycle and avoid "
+    "the leak."
+)
+_warned_reference_cycle = False
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None):
     """PyTorch's ``torch.autograd.backward``: ``backward()`` on several outputs at once (and
-    what ``Tensor.backward`` runs)."""
-    if create_graph:
-        raise NotImplementedError(
-            "create_graph=True (gradients of gradients) is not supported by tinygrad_bn"
-        )
+    what ``Tensor.backward`` runs). With ``create_graph=True`` the gradients accumulated into
+    ``.grad`` keep their history (``higher_order.py``)."""
     if inputs is not None:
         raise NotImplementedError("backward(inputs=...) is not supported; use autograd.grad")
     tensors = _as_tuple(tensors)
+    if create_graph:
+        global _warned_reference_cycle
+        if not _warned_reference_cycle:  # once per process, as PyTorch's TORCH_WARN_ONCE
+            _warned_reference_cycle = True
+            warnings.warn(CREATE_GRAPH_CYCLE_WARNING, UserWarning, stacklevel=3)
+        run_backward_graph(
+            tensors, _graph_root_grads(root_grads(tensors, grad_tensors), grad_tensors),
+            retain_graph=True if retain_graph is None else bool(retain_graph))
+        return
     run_backward(tensors, root_grads(tensors, grad_tensors), retain_graph=bool(retain_graph))
 
 

@@ -247,6 +247,32 @@ class CustomFunctionNode(Op):
             wrapped.append(None if grad is None else Tensor._make(grad, None))
         with no_grad():
             result = self.function.backward(self.ctx, *wrapped)
+        input_grads = []
+        incoming = {id(g) for g in grads if g is not None}
+        for grad in self._checked_gradients(result):
+            if grad is None:
+                input_grads.append(None)
+                continue
+            array = grad._array
+            # A gradient passed straight through, or returned for two inputs, must not be
+            # added into in place later (the engine adds into fresh arrays).
+            input_grads.append(array.view() if id(array) in incoming else array)
+            incoming.add(id(array))
+        return tuple(input_grads)
+
+    def tensor_backward(self, grad_output):
+        """``create_graph=True``: the user's ``backward`` runs with recording on (as in
+        PyTorch), so a ``backward`` written with Tensor operations is differentiable again.
+        ``grad_output`` is a Tensor, or a list of them (zeros already made where materialized)."""
+        grads = grad_output if self.num_outputs != 1 else [grad_output]
+        result = self.function.backward(self.ctx, *grads)
+        return tuple(self._checked_gradients(result))
+
+    def _checked_gradients(self, result):
+        """The user's ``backward`` result checked as PyTorch does (one gradient per argument of
+        ``forward``, None for non-tensors, shapes that broadcast to the input's): one Tensor or
+        None per tensor input."""
+        Tensor = graph.Tensor
         result = result if isinstance(result, tuple) else (result,)
         if len(result) != self.num_args:
             if len(result) > self.num_args and all(r is None for r in result[self.num_args:]):
@@ -264,43 +290,39 @@ class CustomFunctionNode(Op):
                     f"position {position + 1}, but the corresponding forward input was not a "
                     "Variable"
                 )
-        input_grads = []
-        incoming = {id(g) for g in grads if g is not None}
+        checked = []
         for index, position in enumerate(self.positions):
             grad = result[position]
             if grad is None:
-                input_grads.append(None)
+                checked.append(None)
                 continue
             if not isinstance(grad, Tensor):
                 raise TypeError(
                     f"function {self.name}Backward returned a gradient of type "
                     f"{type(grad).__name__} at index {position}; expected a Tensor or None"
                 )
-            array = grad._array
             expected = self.inputs[index].shape
             try:
-                fits = np.broadcast_shapes(expected, array.shape) == array.shape
+                fits = np.broadcast_shapes(expected, grad.shape) == tuple(grad.shape)
             except ValueError:
                 fits = False
             if not fits:
                 raise RuntimeError(
                     f"Function {self.name}Backward returned an invalid gradient at index "
-                    f"{position} - got {list(array.shape)} but expected shape compatible with "
+                    f"{position} - got {list(grad.shape)} but expected shape compatible with "
                     f"{list(expected)}"
                 )
-            # A gradient passed straight through, or returned for two inputs, must not be
-            # added into in place later (the engine adds into fresh arrays).
-            input_grads.append(array.view() if id(array) in incoming else array)
-            incoming.add(id(array))
-        return tuple(input_grads)
+            checked.append(grad)
+        return checked
 
 
 def once_differentiable(backward):
-    """PyTorch's decorator for a ``backward`` that is not itself differentiable. tinygrad_bn
-    never differentiates a backward pass, so it returns ``backward`` unchanged."""
+    """PyTorch's decorator for a ``backward`` that is not itself differentiable: it runs with
+    recording off, so under ``create_graph=True`` its gradients have no history."""
 
     @functools.wraps(backward)
     def wrapper(ctx, *grad_outputs):
-        return backward(ctx, *grad_outputs)
+        with no_grad():
+            return backward(ctx, *grad_outputs)
 
     return wrapper

@@ -18,6 +18,9 @@ class _ThreadState(threading.local):
     inference_mode = False
     module_call = None  # the innermost running nn.Module call (see ModuleCall)
     capture = None      # the jit capture this thread is recording (see tinygrad_bn.tracing)
+    # whether the running backward pass was started by autograd.grad (or backward(inputs=)),
+    # which the reentrant checkpoint cannot serve (PyTorch's _is_checkpoint_valid)
+    in_grad_call = False
 
 
 thread_state = _ThreadState()

@@ -289,6 +289,9 @@ class Op:
     saves_output = False
     differentiable = True
     num_outputs = 1
+    is_linear = False
+    is_piecewise_linear = False
+    multilinear_inputs = ()
 
     def forward(self, *arrays):
         """Compute the result from the inputs' NumPy arrays (in input order) and store in
@@ -300,6 +303,21 @@ class Op:
         gradient per input in input order, or None for an input that needs none. The engine reduces
         broadcast gradients to each input's shape."""
         raise NotImplementedError(f"{type(self).__name__} does not define backward")
+
+    def tensor_backward(self, grad_output):
+        """``backward`` on Tensors, with recording on (``create_graph=True``): the gradients
+        as Tensors with a history, so that they can be differentiated again. ``grad_output`` is
+        a Tensor (a list of them for a node with several outputs). An op defines it as a
+        formula, or sets ``is_linear`` (linear in its floating inputs: the gradient is recorded
+        as a ``LinearBackward`` node, whose backward is the op itself), ``multilinear_inputs``
+        (the positions of inputs it is linear in one at a time, a convolution's input and
+        weight: ``MultilinearBackward`` nodes) or
+        ``is_piecewise_linear`` (an elementwise op with a local derivative constant almost
+        everywhere: ``grad_output * backward(ones)``), or defines ``composite(*inputs)``, its
+        forward written with simpler differentiable ops. See ``higher_order.py``."""
+        # higher_order builds on Op (its LinearBackward is an Op), so it is imported here
+        from .higher_order import default_tensor_backward
+        return default_tensor_backward(self, grad_output)
 
     @classmethod
     def apply(cls, *inputs, **arguments):

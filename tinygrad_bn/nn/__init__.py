@@ -122,3 +122,29 @@ __all__ += ["PoissonNLLLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MultiLab
             "SoftMarginLoss", "MultiLabelSoftMarginLoss", "CosineEmbeddingLoss",
             "MarginRankingLoss", "MultiMarginLoss", "TripletMarginLoss",
             "TripletMarginWithDistanceLoss", "CTCLoss"]
+
+# The rest of the convolution and pooling family: 3-D pools, ConvTranspose3d, Fold/Unfold.
+from .conv import ConvTranspose3d  # noqa: E402
+from .fold import Fold, Unfold  # noqa: E402
+from .pooling3d import (  # noqa: E402
+    AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d,
+)
+
+__all__ += ["ConvTranspose3d", "Unfold", "Fold", "MaxPool3d", "AvgPool3d", "AdaptiveMaxPool3d",
+            "AdaptiveAvgPool3d"]
+
+# Bilinear maps, bags of embeddings, channel shuffling and lazily shaped layers.
+from .channelshuffle import ChannelShuffle  # noqa: E402
+from .linear import Bilinear  # noqa: E402
+from .sparse import EmbeddingBag  # noqa: E402
+from .lazy import (  # noqa: E402
+    LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d, LazyConv3d,
+    LazyConvTranspose1d, LazyConvTranspose2d, LazyInstanceNorm1d, LazyInstanceNorm2d,
+    LazyInstanceNorm3d, LazyLinear, UninitializedBuffer, UninitializedParameter,
+)
+
+__all__ += ["Bilinear", "EmbeddingBag", "ChannelShuffle", "LazyLinear", "LazyConv1d",
+            "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+            "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
+            "LazyInstanceNorm2d", "LazyInstanceNorm3d", "UninitializedParameter",
+            "UninitializedBuffer"]

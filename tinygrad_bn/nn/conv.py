@@ -1,6 +1,5 @@
-"""Convolution layers: ``conv1d``, ``conv2d``, ``conv_transpose1d`` and ``conv_transpose2d``
-(re-exported by ``nn.functional``) and the modules ``Conv1d``, ``Conv2d``,
-``ConvTranspose1d`` and ``ConvTranspose2d``, with PyTorch's arguments, checks, messages and
+"""Convolution layers: ``conv1d/2d/3d`` and ``conv_transpose1d/2d/3d`` (re-exported by
+``nn.functional``) and their modules ``Conv1d/2d/3d`` and ``ConvTranspose1d/2d/3d``, with PyTorch's arguments, checks, messages and
 initialisation. They run the ops ``Convolution`` and ``ConvolutionTranspose``."""
 
 from __future__ import annotations
@@ -255,6 +254,19 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
                                   output_padding, groups, dilation)
 
 
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None,
+                     stride: IntOrTuple = 1, padding: IntOrTuple = 0,
+                     output_padding: IntOrTuple = 0, groups: int = 1,
+                     dilation: IntOrTuple = 1) -> Tensor:
+    """3-D transposed convolution, PyTorch's ``F.conv_transpose3d``: ``input`` ``(N, C_in, D,
+    H, W)`` or ``(C_in, D, H, W)``, ``weight`` ``(C_in, C_out / groups, kD, kH, kW)``, ``bias``
+    ``(C_out,)``; output sizes as ``conv_transpose2d``'s, per dim. Floating inputs are checked
+    as PyTorch's oneDNN path checks them (an output size of 0 gives an empty result), int64
+    as its ``slow_conv_transpose3d``. See ``ops.ConvolutionTranspose``."""
+    return _convolution_transpose("conv_transpose3d", 3, input, weight, bias, stride, padding,
+                                  output_padding, groups, dilation)
+
+
 def _convolution_transpose(name, dims, input, weight, bias, stride, padding, output_padding,
                            groups, dilation):
     for position, (argument, value) in enumerate((("input", input), ("weight", weight)), 1):
@@ -312,6 +324,36 @@ def _convolution_transpose(name, dims, input, weight, bias, stride, padding, out
                     f"a MKLDNN tensor and {label} is a dense tensor")
             raise RuntimeError(f"expected scalar type {dtypes.scalar_type_name(input.dtype)} but "
                                f"found {dtypes.scalar_type_name(other.dtype)}")
+    if k == 3:
+        _check_transpose_3d(input, shape, stride, padding, output_padding, dilation)
+    else:
+        _check_transpose_planar(input, shape, stride, padding, output_padding, dilation, k)
+    if input.dtype not in (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int64):
+        raise dtypes.not_implemented(f"slow_conv_transpose{max(k, 2)}d_out_cpu", input.dtype)
+    arguments = {"stride": stride, "padding": padding, "output_padding": output_padding,
+                 "dilation": dilation, "groups": int(groups)}
+    if bias is None:
+        result = ConvolutionTranspose.apply(input, weight, **arguments)
+    else:
+        result = ConvolutionTranspose.apply(input, weight, bias, **arguments)
+    return result.squeeze(0) if unbatched else result
+
+
+def _transpose_output_size(input, shape, stride, padding, output_padding, dilation):
+    return [(size - 1) * s - 2 * p + d * (kk - 1) + o + 1 for size, kk, s, p, o, d in zip(
+        input.shape[2:], shape[2:], stride, padding, output_padding, dilation)]
+
+
+def _output_too_small(input, out):
+    return RuntimeError(
+        f"Given input size per channel: ({' x '.join(map(str, input.shape[2:]))}). "
+        f"Calculated output size per channel: ({' x '.join(map(str, out))}). Output size "
+        "is too small")
+
+
+def _check_transpose_planar(input, shape, stride, padding, output_padding, dilation, k):
+    """The checks of PyTorch's 1-D/2-D transposed convolution after the shared ones, in its
+    order (its oneDNN path's dilation message first)."""
     if any(d == 0 for d in dilation):
         raise RuntimeError("could not create a primitive descriptor for the deconvolution forward "
                            "propagation primitive. Run workload with environment variable "
@@ -325,22 +367,34 @@ def _convolution_transpose(name, dims, input, weight, bias, stride, padding, out
             "output padding must be smaller than either stride or dilation, but got "
             f"output_padding_height: {oh} output_padding_width: {ow} stride_height: {sh} "
             f"stride_width: {sw} dilation_height: {dh} dilation_width: {dw}")
-    out = [(size - 1) * s - 2 * p + d * (kk - 1) + o + 1 for size, kk, s, p, o, d in zip(
-        input.shape[2:], shape[2:], stride, padding, output_padding, dilation)]
+    out = _transpose_output_size(input, shape, stride, padding, output_padding, dilation)
     if any(size < 1 for size in out):
+        raise _output_too_small(input, out)
+
+
+def _check_transpose_3d(input, shape, stride, padding, output_padding, dilation):
+    """The checks of PyTorch's 3-D transposed convolution after the shared ones: floating
+    inputs take its oneDNN path (its messages; an output of size 0 is allowed, empty),
+    int64 its ``slow_conv_transpose3d`` (which wants every output size at least 1)."""
+    floating = dtypes.is_floating(input.dtype)
+    if any(d == 0 for d in dilation):
+        if floating:
+            raise RuntimeError("dimensions are invalid")
+        raise RuntimeError("dilation should be greater than zero, but got dilation_depth: "
+                           f"{dilation[0]}, dilation_height: {dilation[1]}, dilation_width: "
+                           f"{dilation[2]}")
+    if any(o >= s and o >= d for o, s, d in zip(output_padding, stride, dilation)):
+        names = ("depth", "height", "width")
         raise RuntimeError(
-            f"Given input size per channel: ({' x '.join(map(str, input.shape[2:]))}). "
-            f"Calculated output size per channel: ({' x '.join(map(str, out))}). Output size "
-            "is too small")
-    if input.dtype not in (dtypes.float16, dtypes.float32, dtypes.float64, dtypes.int64):
-        raise dtypes.not_implemented(f"slow_conv_transpose{max(k, 2)}d_out_cpu", input.dtype)
-    arguments = {"stride": stride, "padding": padding, "output_padding": output_padding,
-                 "dilation": dilation, "groups": int(groups)}
-    if bias is None:
-        result = ConvolutionTranspose.apply(input, weight, **arguments)
-    else:
-        result = ConvolutionTranspose.apply(input, weight, bias, **arguments)
-    return result.squeeze(0) if unbatched else result
+            "output padding must be smaller than either stride or dilation, but got " + " ".join(
+                f"{label}_{name}: {value}" for label, values in (
+                    ("output_padding", output_padding), ("stride", stride),
+                    ("dilation", dilation)) for name, value in zip(names, values)))
+    out = _transpose_output_size(input, shape, stride, padding, output_padding, dilation)
+    if floating and any(size < 0 for size in out):
+        raise RuntimeError("could not construct a memory descriptor using a format tag")
+    if not floating and any(size < 1 for size in out):
+        raise _output_too_small(input, out)
 
 
 class _ConvNd(Module):
@@ -551,3 +605,12 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     _dims = 2
     _function = staticmethod(conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-D transposed convolution layer (PyTorch's ``nn.ConvTranspose3d``): input ``(N, C_in,
+    D, H, W)`` or ``(C_in, D, H, W)``, ``weight`` ``(in_channels, out_channels / groups, kD,
+    kH, kW)``; see ``ConvTranspose2d``."""
+
+    _dims = 3
+    _function = staticmethod(conv_transpose3d)

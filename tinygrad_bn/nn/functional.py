@@ -37,9 +37,17 @@ from .pooling import (  # noqa: E402,F401
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
     avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
 )
+# The rest of the convolution and pooling family: 3-D pools, conv_transpose3d, fold/unfold.
+from .conv import conv_transpose3d  # noqa: E402,F401
+from .fold import fold, unfold  # noqa: E402,F401
+from .pooling3d import (  # noqa: E402,F401
+    adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d,
+)
 
 # Attention, in a file of its own (what Transformers need beyond the layers here).
-from .functional_attention import scaled_dot_product_attention  # noqa: F401
+from .functional_attention import (  # noqa: F401
+    multi_head_attention_forward, scaled_dot_product_attention,
+)
 
 # Norms and distances between vectors (contrastive and metric learning).
 from .functional_distance import cosine_similarity, normalize, pairwise_distance  # noqa: F401
@@ -62,6 +70,14 @@ from .functional_activations import (  # noqa: F401
     celu, celu_, glu, hardshrink, hardsigmoid, hardswish, logsigmoid, mish, prelu, rrelu, rrelu_,
     selu, selu_, softmin, softshrink, softsign, tanhshrink, threshold, threshold_,
 )
+
+# Bilinear maps, bags of embeddings, Gumbel-softmax, channel shuffling (functional_layers.py).
+from .functional_layers import (  # noqa: F401
+    bilinear, channel_shuffle, embedding_bag, gumbel_softmax,
+)
+
+# Spatial transformer networks: affine grids and sampling at a grid's positions.
+from .functional_vision import affine_grid, grid_sample  # noqa: F401
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -1027,8 +1043,12 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
 
 
 def _softplus_negative(input):
-    """``log(1 + exp(-x)) = log1p(exp(-|x|)) + max(-x, 0)``, which never overflows."""
-    return (-input.abs()).exp().log1p() + (-input).clamp(min=0)
+    """``log(1 + exp(-x)) = log1p(exp(-|x|)) + max(-x, 0)``, which never overflows. The max is
+    ``maximum`` with 0, which halves the gradient on the tie at ``x = 0``: -1/2 there, the
+    derivative PyTorch's ``-log_sigmoid`` gives (``clamp`` passed all of it, and ``abs`` none,
+    so the gradient at 0 was -1)."""
+    zero = constant_tensor(np.zeros((), input.dtype), 0)
+    return (-input.abs()).exp().log1p() + (-input).maximum(zero)
 
 
 @float32_op

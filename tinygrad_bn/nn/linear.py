@@ -1,5 +1,5 @@
-"""Layers that map or reshape features without a nonlinearity: ``Linear``, ``Identity``,
-``Flatten`` and its inverse ``Unflatten``."""
+"""Layers that map or reshape features without a nonlinearity: ``Linear``, ``Bilinear``,
+``Identity``, ``Flatten`` and its inverse ``Unflatten``."""
 
 from __future__ import annotations
 
@@ -56,6 +56,47 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class Bilinear(Module):
+    """``y = x1^T A x2 + b``: ``y[..., o] = sum_ij x1[..., i] weight[o, i, j] x2[..., j] +
+    bias[o]`` (``F.bilinear``).
+
+    ``weight`` is ``(out_features, in1_features, in2_features)``, ``bias`` ``(out_features,)``;
+    inputs ``(..., in1_features)`` and ``(..., in2_features)`` give ``(..., out_features)``.
+    Initialisation is PyTorch's: weight, then bias, each from
+    ``U(-1/sqrt(in1_features), 1/sqrt(in1_features))``.
+    """
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device: DeviceLike | None = None,
+                 dtype: DTypeLike | None = None) -> None:
+        super().__init__()
+        check_device(device)
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
+        self.weight = Parameter(np.empty((out_features, in1_features, in2_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(np.empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Draw the weight, then the bias, from ``U(-1/sqrt(in1_features),
+        1/sqrt(in1_features))``, as PyTorch; the constructor calls it."""
+        bound = 1 / math.sqrt(self.weight.shape[1])
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Tensor, input2: Tensor) -> Tensor:
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
 class Identity(Module):

@@ -83,10 +83,11 @@ def _check_shape(input, kernel, stride, padding, dilation, out):
                            f"size: ({planes}x{out[0]}x{out[1]}). Output size is too small")
 
 
-def _batched(input, function):
-    """``function`` on ``input`` with a batch dim (added for an unbatched ``(C, H, W)``
-    input and removed from the result, or from each result of a pair)."""
-    if input.ndim == 4:
+def _batched(input, function, batched_ndim=4):
+    """``function`` on ``input`` with a batch dim (added for an unbatched ``(C, H, W)`` input,
+    or ``(C, D, H, W)`` with ``batched_ndim`` 5, and removed from the result, or from each
+    result of a pair)."""
+    if input.ndim == batched_ndim:
         return function(input)
     result = function(input.unsqueeze(0))
     if isinstance(result, tuple):
@@ -115,8 +116,13 @@ def max_pool2d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None
     _check_shape(input, kernel, strides, paddings, dilations, out)
     if input.dtype is dtypes.bool:
         raise dtypes.not_implemented("max_pool2d", input.dtype)
-    arguments = {"kernel_size": kernel, "stride": strides, "padding": paddings,
-                 "dilation": dilations, "ceil_mode": bool(ceil_mode)}
+    return _max_pool(input, kernel, strides, paddings, dilations, ceil_mode, return_indices, 4)
+
+
+def _max_pool(input, kernel, stride, padding, dilation, ceil_mode, return_indices, batched_ndim):
+    """``MaxPool`` (and ``max_pool_indices``) on checked arguments, for any number of dims."""
+    arguments = {"kernel_size": kernel, "stride": stride, "padding": padding,
+                 "dilation": dilation, "ceil_mode": bool(ceil_mode)}
 
     def pool(batch):
         values = MaxPool.apply(batch, **arguments)
@@ -124,7 +130,7 @@ def max_pool2d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None
             return values
         return values, Derived.apply(batch, function=max_pool_indices, keywords=arguments)
 
-    return _batched(input, pool)
+    return _batched(input, pool, batched_ndim)
 
 
 def max_pool1d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None,
@@ -247,11 +253,11 @@ def adaptive_avg_pool2d(input: Tensor, output_size: IntOrTuple) -> Tensor:
     return _adaptive_avg_pool2d(input, _adaptive_sizes(input, output_size))
 
 
-def _adaptive_sizes(input, output_size):
+def _adaptive_sizes(input, output_size, dims=2):
     """``output_size`` as a list, each ``None`` replaced by the input's size there (PyTorch's
-    ``_list_with_default``, with its ValueError)."""
+    ``_list_with_default``, with its ValueError); an int is repeated ``dims`` times."""
     if not isinstance(output_size, (list, tuple)):
-        return [output_size, output_size]
+        return [output_size] * dims
     if input.ndim <= len(output_size):
         raise ValueError(f"Input dimension should be at least {len(output_size) + 1}")
     return [input.shape[-len(output_size) + i] if v is None else v
@@ -312,7 +318,11 @@ def _adaptive_max_pool2d(input, sizes, return_indices):
                                f"{out_shape}")
     if not dtypes.is_floating(input.dtype):
         raise dtypes.not_implemented("adaptive_max_pool2d", input.dtype)
-    output_size = tuple(out_shape[-2:])
+    return _adaptive_max_pool(input, tuple(out_shape[-2:]), return_indices, 4)
+
+
+def _adaptive_max_pool(input, output_size, return_indices, batched_ndim):
+    """``AdaptiveMaxPool`` (and its indices) on checked arguments, for any number of dims."""
 
     def pool(batch):
         values = AdaptiveMaxPool.apply(batch, output_size=output_size)
@@ -321,7 +331,7 @@ def _adaptive_max_pool2d(input, sizes, return_indices):
         return values, Derived.apply(batch, function=adaptive_max_pool_indices,
                                      keywords={"output_size": output_size})
 
-    return _batched(input, pool)
+    return _batched(input, pool, batched_ndim)
 
 
 def _check_non_empty(name, shape):
@@ -393,9 +403,12 @@ class AvgPool2d(Module):
         self.padding, self.ceil_mode = padding, ceil_mode
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
+    _function = staticmethod(avg_pool2d)
+
     def forward(self, input: Tensor) -> Tensor:
-        return avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                          self.count_include_pad, self.divisor_override)
+        return type(self)._function(input, self.kernel_size, self.stride, self.padding,
+                                    self.ceil_mode, self.count_include_pad,
+                                    self.divisor_override)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

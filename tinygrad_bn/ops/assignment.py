@@ -17,6 +17,7 @@ class Fill(Op):
     Gradient: zeros for the old value, which no longer matters (as PyTorch gives)."""
 
     __slots__ = ("value",)
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("value",)
 
     def __init__(self, value):
@@ -35,6 +36,7 @@ class Copy(Op):
     over broadcast dims and casts it to the source's dtype)."""
 
     __slots__ = ()
+    is_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, old, source):
         return np.broadcast_to(source, old.shape).astype(old.dtype)
@@ -52,6 +54,7 @@ class SetItem(Op):
     ``grad_output[index]`` for ``value``."""
 
     __slots__ = ("index",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("index",)
     array_arguments = ("index",)  # arrays the user gave as Python lists or NumPy arrays
 
@@ -85,6 +88,7 @@ class WriteThroughView(Op):
     those positions zeroed for the old base; ``grad_output`` at those positions for the view."""
 
     __slots__ = ("positions",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ()
     array_arguments = ("positions",)  # from the arrays' layout (``view_positions``), not values
 
@@ -108,6 +112,7 @@ class ReadView(Op):
     at those positions."""
 
     __slots__ = ("positions", "base_shape")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ()
     array_arguments = ("positions",)  # from the arrays' layout (``view_positions``), not values
 

@@ -1,6 +1,9 @@
-"""Convolution (``F.conv1d``, ``F.conv2d``: one op for any number of spatial dims) and the two
-array helpers pooling shares with it: the sliding windows of an array (im2col, a strided view)
-and their sum back into an array (col2im, one strided-slice add per kernel offset)."""
+"""Convolution (``F.conv1d/2d/3d`` and the transposed ones: one op each for any number of
+spatial dims), the array helpers pooling shares with it, the sliding windows of an array
+(``windows``, a strided view) and their sum back into an array (``add_windows``, one
+strided-slice add per kernel offset), and the two kernels built on them, ``im2col`` and
+``col2im``, which are both ``Convolution``'s and ``F.unfold``/``F.fold``'s (the ops ``Im2Col``
+and ``Col2Im``)."""
 
 import itertools
 import math
@@ -65,6 +68,35 @@ def padded(array, before, after, value=0):
     return result
 
 
+def im2col(array, kernel, stride, padding, dilation):
+    """``(cols, out_size)``: the windows of ``array`` ``(N, C, *spatial)``, zero-padded by
+    ``padding`` (``(before, after)`` per dim), copied once into the matrix ``(N, C *
+    prod(kernel), prod(out_size))`` (row ``c * prod(kernel) + flat kernel offset``, column the
+    flat output position: PyTorch's ``im2col``, what ``F.unfold`` returns)."""
+    x = padded(array, [b for b, _ in padding], [a for _, a in padding])
+    out_size = tuple(output_size(size, k, s, 0, d) for size, k, s, d in
+                     zip(x.shape[2:], kernel, stride, dilation))
+    cols = windows(x, kernel, stride, dilation, out_size).reshape(
+        array.shape[0], array.shape[1] * math.prod(kernel), math.prod(out_size))
+    return cols, out_size
+
+
+def col2im(cols, shape, kernel, stride, padding, dilation, out_size):
+    """The adjoint of ``im2col``: ``cols`` ``(N, C * prod(kernel), prod(out_size))`` (or any
+    shape holding those elements in that order) summed back onto an array of ``shape`` ``(N,
+    C, *spatial)``, each column element onto the element its window read (those that fell in
+    the padding dropped): PyTorch's ``col2im``, what ``F.fold`` returns. Additions run one
+    kernel offset at a time in increasing order, in ``cols``' dtype, as PyTorch's loop (so
+    float16 rounds after each, as there; bool adds as ``or``)."""
+    padded_shape = tuple(shape[:2]) + tuple(size + b + a for size, (b, a) in
+                                            zip(shape[2:], padding))
+    whole = np.zeros(padded_shape, dtype=cols.dtype)
+    add_windows(whole, cols.reshape(padded_shape[:2] + tuple(kernel) + tuple(out_size)),
+                stride, dilation)
+    return whole[(slice(None), slice(None)) + tuple(
+        slice(before, before + size) for (before, _), size in zip(padding, shape[2:]))]
+
+
 @opmath
 class Convolution(Op):
     """Cross-correlation of ``input`` ``(N, C_in, *spatial)`` with ``weight`` ``(C_out, C_in /
@@ -80,12 +112,12 @@ class Convolution(Op):
     stride) + 1``. ``padding`` holds ``(before, after)`` per spatial dim (different only for
     ``padding='same'`` with an even kernel, where PyTorch puts the extra element after).
 
-    Forward is im2col: the input's windows (``windows``, a strided view) are copied once into
-    a ``(N, g, C_g * K, O)`` matrix and multiplied by the weight as ``(g, F_g, C_g * K)`` in one
+    Forward is ``im2col``: the input's windows (``windows``, a strided view) are copied once
+    into a ``(N, g, C_g * K, O)`` matrix and multiplied by the weight as ``(g, F_g, C_g * K)`` in one
     ``matmul``. Backward, with ``G`` = dL/dout as ``(N, g, F_g, O)``::
 
         dL/dweight = sum_n G[n] @ cols[n].T      dL/dbias = G summed over n and o
-        dL/dcols = weight.T @ G, added back onto the padded input by ``add_windows`` (col2im)
+        dL/dcols = weight.T @ G, added back onto the input by ``col2im``
 
     The columns are saved for the weight's gradient, the weight for the input's. Float16 is
     computed in float32 and rounded once (``@opmath``); integer dtypes multiply exactly in
@@ -93,6 +125,7 @@ class Convolution(Op):
     """
 
     __slots__ = ("stride", "padding", "dilation", "groups")
+    multilinear_inputs = (0, 1)  # create_graph: see autograd/higher_order.py
     arguments = ("stride", "padding", "dilation", "groups")
 
     def __init__(self, stride, padding, dilation, groups):
@@ -102,12 +135,9 @@ class Convolution(Op):
         groups = self.groups
         batch, channels = input.shape[:2]
         out_channels, kernel = weight.shape[0], weight.shape[2:]
-        x = padded(input, [b for b, _ in self.padding], [a for _, a in self.padding])
-        out_size = tuple(output_size(size, k, s, 0, d) for size, k, s, d in
-                         zip(x.shape[2:], kernel, self.stride, self.dilation))
+        cols, out_size = im2col(input, kernel, self.stride, self.padding, self.dilation)
         positions, taps = math.prod(out_size), (channels // groups) * math.prod(kernel)
-        cols = windows(x, kernel, self.stride, self.dilation, out_size).reshape(
-            batch, groups, taps, positions)
+        cols = cols.reshape(batch, groups, taps, positions)
         weight_matrix = weight.reshape(groups, out_channels // groups, taps)
         out = np.matmul(weight_matrix, cols)  # (N, g, F_g, O)
         if bias is not None:
@@ -115,11 +145,11 @@ class Convolution(Op):
         needs = self.needs_input_grad
         if needs:
             self.saved = (cols if needs[1] else None, weight_matrix if needs[0] else None,
-                          input.shape, x.shape, weight.shape)
+                          input.shape, weight.shape)
         return out.reshape((batch, out_channels) + out_size)
 
     def backward(self, grad_output):
-        cols, weight_matrix, input_shape, padded_shape, weight_shape = self.saved
+        cols, weight_matrix, input_shape, weight_shape = self.saved
         needs = self.needs_input_grad
         batch, out_channels = grad_output.shape[:2]
         groups = self.groups
@@ -128,13 +158,8 @@ class Convolution(Op):
         grad_input = grad_weight = grad_bias = None
         if needs[0]:
             grad_cols = np.matmul(weight_matrix.swapaxes(-1, -2), grad)  # (N, g, C_g K, O)
-            whole = np.zeros(padded_shape, dtype=grad_cols.dtype)
-            add_windows(whole, grad_cols.reshape(padded_shape[:2] + weight_shape[2:]
-                                                 + grad_output.shape[2:]),
-                        self.stride, self.dilation)
-            grad_input = whole[(slice(None), slice(None)) + tuple(
-                slice(before, before + size)
-                for (before, _), size in zip(self.padding, input_shape[2:]))]
+            grad_input = col2im(grad_cols, input_shape, weight_shape[2:], self.stride,
+                                self.padding, self.dilation, grad_output.shape[2:])
         if needs[1]:
             grad_weight = np.matmul(grad, cols.swapaxes(-1, -2)).sum(axis=0).reshape(weight_shape)
         if len(needs) == 3 and needs[2]:
@@ -170,6 +195,7 @@ class ConvolutionTranspose(Op):
     """
 
     __slots__ = ("stride", "padding", "output_padding", "dilation", "groups")
+    multilinear_inputs = (0, 1)  # create_graph: see autograd/higher_order.py
     arguments = ("stride", "padding", "output_padding", "dilation", "groups")
 
     def __init__(self, stride, padding, output_padding, dilation, groups):
@@ -234,3 +260,65 @@ class ConvolutionTranspose(Op):
         if len(needs) == 2:
             return grad_input, grad_weight
         return grad_input, grad_weight, grad_bias
+
+
+class Im2Col(Op):
+    """The sliding blocks of ``input`` ``(N, C, *spatial)`` as columns (PyTorch's ``im2col``,
+    ``F.unfold``): ``(N, C * prod(kernel_size), L)``, where column ``l`` holds the window at
+    output position ``l`` (row-major over the ``L = prod(out)`` positions) and row ``c *
+    prod(kernel_size) + k`` its element at flat kernel offset ``k`` of channel ``c``::
+
+        out[n, c K + k, l] = input_padded[n, c, o(l) * stride + k * dilation]
+
+    ``padding`` holds ``(before, after)`` per dim. The gradient is ``col2im`` of
+    ``grad_output`` (each window element's gradient added onto the element it read). Any
+    dtype (PyTorch's kernel takes floating and bool); float16 gradients add in float16, as
+    PyTorch's ``col2im``."""
+
+    __slots__ = ("kernel_size", "stride", "padding", "dilation")
+    arguments = ("kernel_size", "stride", "padding", "dilation")
+
+    def __init__(self, kernel_size, stride, padding, dilation):
+        self.kernel_size, self.stride = kernel_size, stride
+        self.padding, self.dilation = padding, dilation
+
+    def forward(self, input):
+        cols, out_size = im2col(input, self.kernel_size, self.stride, self.padding,
+                                self.dilation)
+        if self.needs_input_grad:
+            self.saved = (input.shape, out_size)
+        return cols
+
+    def backward(self, grad_output):
+        input_shape, out_size = self.saved
+        return (col2im(grad_output, input_shape, self.kernel_size, self.stride, self.padding,
+                       self.dilation, out_size),)
+
+
+class Col2Im(Op):
+    """The adjoint of ``Im2Col`` (PyTorch's ``col2im``, ``F.fold``): columns ``(N, C *
+    prod(kernel_size), L)`` summed into an array ``(N, C, *output_size)``, each column element
+    onto the element of the zero-padded output its window position reads, those in the
+    padding dropped. The gradient is ``im2col`` of ``grad_output``. Additions in the input's
+    dtype, one kernel offset at a time, as PyTorch's loop: float16 rounds after each, as
+    there, and bool adds as ``or``."""
+
+    __slots__ = ("output_size", "kernel_size", "stride", "padding", "dilation")
+    arguments = ("output_size", "kernel_size", "stride", "padding", "dilation")
+
+    def __init__(self, output_size, kernel_size, stride, padding, dilation):
+        self.output_size, self.kernel_size, self.stride = output_size, kernel_size, stride
+        self.padding, self.dilation = padding, dilation
+
+    def _blocks(self):
+        return tuple(output_size(size + b + a, k, s, 0, d) for size, (b, a), k, s, d in zip(
+            self.output_size, self.padding, self.kernel_size, self.stride, self.dilation))
+
+    def forward(self, input):
+        planes = input.shape[1] // math.prod(self.kernel_size)
+        return col2im(input, (input.shape[0], planes) + tuple(self.output_size),
+                      self.kernel_size, self.stride, self.padding, self.dilation, self._blocks())
+
+    def backward(self, grad_output):
+        return (im2col(grad_output, self.kernel_size, self.stride, self.padding,
+                       self.dilation)[0],)

@@ -35,6 +35,7 @@ class Add(Op):
     """``a + b``. Gradients: ``dL/da = dL/db = grad_output``."""
 
     __slots__ = ()
+    is_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a, b):
         return a + b
@@ -47,6 +48,7 @@ class Sub(Op):
     """``a - b``. Gradients: ``grad_output`` and ``-grad_output``."""
 
     __slots__ = ()
+    is_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a, b):
         return a - b
@@ -71,6 +73,11 @@ class Mul(Op):
         needs_a, needs_b = self.needs_input_grad
         return (grad_output * b if needs_a else None, grad_output * a if needs_b else None)
 
+    def tensor_backward(self, grad_output):
+        a, b = self.inputs
+        needs_a, needs_b = self.needs_input_grad
+        return (grad_output * b if needs_a else None, grad_output * a if needs_b else None)
+
 
 class Div(Op):
     """``a / b``. Gradients: ``grad_output / b`` and ``-grad_output * a / b**2``."""
@@ -88,6 +95,12 @@ class Div(Op):
         grad_a = grad_output / b if needs_a else None
         grad_b = -grad_output * a / (b * b) if needs_b else None
         return grad_a, grad_b
+
+    def tensor_backward(self, grad_output):
+        a, b = self.inputs
+        needs_a, needs_b = self.needs_input_grad
+        return (grad_output / b if needs_a else None,
+                -grad_output * a / (b * b) if needs_b else None)
 
 
 def _two_sum(a, b):
@@ -216,6 +229,7 @@ class ScaledAdd(Op):
     rounded once), PyTorch's ``grad * alpha``."""
 
     __slots__ = ("alpha",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("alpha",)
 
     def __init__(self, alpha):
@@ -265,6 +279,10 @@ class Reciprocal(Op):
     def backward(self, grad_output):
         (out,) = self.saved
         return (-(grad_output * (out * out)),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (-(grad_output / (a * a)),)
 
 
 class Pow(Op):
@@ -322,6 +340,18 @@ class Pow(Op):
             grad_exponent = grad_output * local
         return grad_base, grad_exponent
 
+    def tensor_backward(self, grad_output):
+        base, exponent = self.inputs
+        needs_base, needs_exponent = self.needs_input_grad
+        grad_base = grad_exponent = None
+        if needs_base:  # 0 where the exponent is 0, as backward
+            local = exponent * base ** (exponent - 1)
+            grad_base = grad_output * local.where(exponent != 0, 0.0)
+        if needs_exponent:
+            local = base ** exponent * base.log()
+            grad_exponent = grad_output * local.where(~((base == 0) & (exponent >= 0)), 0.0)
+        return grad_base, grad_exponent
+
 
 def _integer_power(base, exponent):
     """``base ** exponent`` for integers with some negative exponents, as PyTorch's integer
@@ -361,6 +391,7 @@ class Neg(Op):
     """``-a``. Gradient: ``-grad_output``."""
 
     __slots__ = ()
+    is_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a):
         return -a
@@ -384,6 +415,10 @@ class Exp(Op):
         (out,) = self.saved
         return (grad_output * out,)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * a.exp(),)
+
 
 class Log(Op):
     """Natural ``log(a)``. Gradient: ``grad_output / a``."""
@@ -396,6 +431,10 @@ class Log(Op):
 
     def backward(self, grad_output):
         (a,) = self.saved
+        return (grad_output / a,)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
         return (grad_output / a,)
 
 
@@ -422,6 +461,12 @@ class XLogY(Op):
             grad_y = grad_output * x / y if needs_y else None
         return grad_x, grad_y
 
+    def tensor_backward(self, grad_output):
+        x, y = self.inputs
+        needs_x, needs_y = self.needs_input_grad
+        return (grad_output * y.log().where(x != 0, 0.0) if needs_x else None,
+                grad_output * x / y if needs_y else None)
+
 
 class Sqrt(Op):
     """``sqrt(a)``. Gradient: ``grad_output / (2 * sqrt(a))``."""
@@ -438,6 +483,10 @@ class Sqrt(Op):
         (out,) = self.saved
         return (grad_output / (2 * out),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output / (2 * a.sqrt()),)
+
 
 class Tanh(Op):
     """``tanh(a)``. Gradient: ``grad_output * (1 - tanh(a)**2)``."""
@@ -453,6 +502,10 @@ class Tanh(Op):
     def backward(self, grad_output):
         (out,) = self.saved
         return (tanh_backward(out, grad_output),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * (1 - a.tanh() * a.tanh()),)
 
 
 def tanh_backward(out, grad_output):
@@ -485,6 +538,10 @@ class Sigmoid(Op):
         (out,) = self.saved
         return (sigmoid_backward(out, grad_output),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * (a.sigmoid() * (1 - a.sigmoid())),)
+
 
 def sigmoid(a):
     """``1 / (1 + exp(-a))`` as an array (Sigmoid's forward; the fused recurrent cells',
@@ -504,6 +561,7 @@ class ReLU(Op):
     PyTorch)."""
 
     __slots__ = ()
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
     saves_output = True
 
     def forward(self, a):
@@ -520,6 +578,7 @@ class Abs(Op):
     """``|a|``. Gradient: ``grad_output * sign(a)`` (0 at ``a == 0``)."""
 
     __slots__ = ()
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a):
         self.saved = (a,)
@@ -537,6 +596,7 @@ class Clamp(Op):
     """
 
     __slots__ = ("min", "max")
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("min", "max")
 
     def __init__(self, min=None, max=None):
@@ -561,6 +621,7 @@ class Maximum(Op):
     (PyTorch's convention)."""
 
     __slots__ = ()
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a, b):
         self.saved = (a, b)
@@ -575,6 +636,7 @@ class Minimum(Op):
     """Elementwise ``min(a, b)``. The smaller input gets ``grad_output``; on a tie each gets half."""
 
     __slots__ = ()
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a, b):
         self.saved = (a, b)
@@ -603,6 +665,7 @@ class Where(Op):
     """
 
     __slots__ = ()
+    is_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, condition, a, b):
         self.saved = (condition,)
@@ -625,6 +688,7 @@ class Cast(Op):
     """
 
     __slots__ = ("dtype",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("dtype",)
 
     def __init__(self, dtype):
@@ -650,6 +714,10 @@ class Sin(Op):
         (a,) = self.saved
         return (grad_output * np.cos(a),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * a.cos(),)
+
 
 class Cos(Op):
     """``cos(a)``. Gradient: ``-grad_output * sin(a)``."""
@@ -663,6 +731,10 @@ class Cos(Op):
     def backward(self, grad_output):
         (a,) = self.saved
         return (-grad_output * np.sin(a),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (-grad_output * a.sin(),)
 
 
 class Log2(Op):
@@ -678,6 +750,10 @@ class Log2(Op):
         (a,) = self.saved
         return (grad_output / (a * np.log(2.0)),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output / (a * math.log(2)),)
+
 
 class Log10(Op):
     """``log10(a)``. Gradient: ``grad_output / (a * ln 10)``."""
@@ -692,6 +768,10 @@ class Log10(Op):
         (a,) = self.saved
         return (grad_output / (a * np.log(10.0)),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output / (a * math.log(10)),)
+
 
 class Log1p(Op):
     """``log(1 + a)``, accurate for small ``a``. Gradient: ``grad_output / (1 + a)``."""
@@ -705,6 +785,10 @@ class Log1p(Op):
     def backward(self, grad_output):
         (a,) = self.saved
         return (grad_output / (1 + a),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output / (a + 1),)
 
 
 class Expm1(Op):
@@ -721,6 +805,10 @@ class Expm1(Op):
     def backward(self, grad_output):
         (out,) = self.saved
         return (grad_output * (out + 1),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * a.exp(),)
 
 
 @opmath
@@ -739,12 +827,17 @@ class Rsqrt(Op):
         (out,) = self.saved
         return (-0.5 * grad_output * out * out * out,)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (-0.5 * grad_output * a.rsqrt() ** 3,)
+
 
 class _Stepwise(Op):
     """An op that is piecewise constant (floor, ceil, round, trunc, sign): its gradient is zero
     everywhere it exists, and PyTorch returns zeros."""
 
     __slots__ = ()
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
     function = None
 
     def forward(self, a):
@@ -831,11 +924,15 @@ class Erf(Op):
 
     def forward(self, a):
         self.saved = (a,)
-        return _erf(a).astype(a.dtype)
+        return np.asarray(_erf(a), dtype=a.dtype)  # a 0-d input gives a Python float
 
     def backward(self, grad_output):
         (a,) = self.saved
         return (grad_output * (2 / math.sqrt(math.pi)) * np.exp(-a * a),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * (2 / math.sqrt(math.pi)) * (-(a * a)).exp(),)
 
 
 _GILES_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
@@ -894,6 +991,11 @@ class Erfinv(Op):
     def backward(self, grad_output):
         (out,) = self.saved
         return (grad_output * (math.sqrt(math.pi) / 2) * np.exp(out * out),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        out = Erfinv.apply(a)
+        return (grad_output * (math.sqrt(math.pi) / 2) * (out * out).exp(),)
 
 
 @opmath
@@ -957,6 +1059,12 @@ class GELU(Op):
             local += t
         return (_times(local, grad_output),)
 
+    def composite(self, a):
+        """The formula of the docstring with primitive ops, for ``create_graph=True``."""
+        if self.approximate == "tanh":
+            return 0.5 * a * (1 + (_SQRT_2_OVER_PI * (a + 0.044715 * a * a * a)).tanh())
+        return 0.5 * a * (1 + (a * (1 / math.sqrt(2))).erf())
+
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 
@@ -1004,6 +1112,7 @@ class RoundedDiv(Op):
     piecewise constant), as PyTorch."""
 
     __slots__ = ("mode",)
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("mode",)
 
     def __init__(self, mode):
@@ -1036,6 +1145,7 @@ class Remainder(Op):
     ``-0.0``. NumPy's ``mod`` gives it the divisor's sign."""
 
     __slots__ = ()
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a, b):
         if a.dtype.kind != "f" and (b == 0).any():
@@ -1063,6 +1173,7 @@ class Fmod(Op):
     (PyTorch's formula)."""
 
     __slots__ = ()
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a, b):
         if a.dtype.kind != "f" and (b == 0).any():
@@ -1095,6 +1206,10 @@ class Tan(Op):
         (out,) = self.saved
         return (grad_output * (1 + out * out),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * (1 + a.tan() * a.tan()),)
+
 
 class Asin(Op):
     """``asin(a)`` (NaN outside ``[-1, 1]``). Gradient: ``grad_output / sqrt(1 - a**2)``."""
@@ -1110,6 +1225,10 @@ class Asin(Op):
         (a,) = self.saved
         with np.errstate(divide="ignore", invalid="ignore"):
             return (grad_output / np.sqrt(1 - a * a),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output / (1 - a * a).sqrt(),)
 
 
 class Acos(Op):
@@ -1127,6 +1246,10 @@ class Acos(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             return (-grad_output / np.sqrt(1 - a * a),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (-grad_output / (1 - a * a).sqrt(),)
+
 
 class Atan(Op):
     """``atan(a)``. Gradient: ``grad_output / (1 + a**2)``."""
@@ -1139,6 +1262,10 @@ class Atan(Op):
 
     def backward(self, grad_output):
         (a,) = self.saved
+        return (grad_output / (1 + a * a),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
         return (grad_output / (1 + a * a),)
 
 
@@ -1155,6 +1282,10 @@ class Sinh(Op):
         (a,) = self.saved
         return (grad_output * np.cosh(a),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * a.cosh(),)
+
 
 class Cosh(Op):
     """``cosh(a)``. Gradient: ``grad_output * sinh(a)``."""
@@ -1168,6 +1299,10 @@ class Cosh(Op):
     def backward(self, grad_output):
         (a,) = self.saved
         return (grad_output * np.sinh(a),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * a.sinh(),)
 
 
 class Asinh(Op):
@@ -1294,6 +1429,13 @@ class Atan2(Op):
             scale = np.where((a == 0) & (b == 0), 0, grad_output / (a * a + b * b))
         return (scale * b if needs_a else None, -scale * a if needs_b else None)
 
+    def tensor_backward(self, grad_output):
+        a, b = self.inputs
+        needs_a, needs_b = self.needs_input_grad
+        squares = a * a + b * b
+        return (grad_output * b / squares if needs_a else None,
+                -grad_output * a / squares if needs_b else None)
+
 
 class Hypot(Op):
     """``sqrt(a**2 + b**2)`` without overflow. Gradients: ``grad_output * a / out`` and
@@ -1313,6 +1455,13 @@ class Hypot(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = grad_output / out
         return (scale * a if needs_a else None, scale * b if needs_b else None)
+
+    def tensor_backward(self, grad_output):
+        a, b = self.inputs
+        needs_a, needs_b = self.needs_input_grad
+        length = (a * a + b * b).sqrt()
+        return (grad_output * a / length if needs_a else None,
+                grad_output * b / length if needs_b else None)
 
 
 class Logit(Op):
@@ -1343,6 +1492,13 @@ class Logit(Op):
             grad = np.where((a >= self.eps) & (a <= 1 - self.eps), grad, 0)
         return (grad,)
 
+    def composite(self, a):
+        """``log(a / (1 - a))`` of ``a`` clamped to ``[eps, 1 - eps]``, for
+        ``create_graph=True`` (the clamp's gradient is PyTorch's 0 outside)."""
+        if self.eps is not None:
+            a = a.clamp(self.eps, 1 - self.eps)
+        return a.log() - (1 - a).log()
+
 
 @opmath
 class Lerp(Op):
@@ -1371,6 +1527,10 @@ class Lerp(Op):
         return (grad_output * (1 - weight) if needs_start else None,
                 grad_output * weight if needs_end else None,
                 grad_output * difference if needs_weight else None)
+
+    def composite(self, start, end, weight):
+        """``start + weight * (end - start)``, for ``create_graph=True``."""
+        return start + weight * (end - start)
 
 
 @opmath
@@ -1405,4 +1565,13 @@ class LogAddExp(Op):
         with np.errstate(invalid="ignore", over="ignore"):
             return (grad_output / (1 + power(b - a)) if needs_a else None,
                     grad_output / (1 + power(a - b)) if needs_b else None)
+
+    def tensor_backward(self, grad_output):
+        """The docstring's gradients with Tensor operations (``create_graph=True``):
+        ``sigmoid((a - b) k)`` with ``k`` 1, or ``log 2`` for base 2."""
+        a, b = self.inputs
+        needs_a, needs_b = self.needs_input_grad
+        k = math.log(2) if self.base == 2 else 1.0
+        return (grad_output * ((a - b) * k).sigmoid() if needs_a else None,
+                grad_output * ((b - a) * k).sigmoid() if needs_b else None)
 

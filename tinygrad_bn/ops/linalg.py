@@ -64,6 +64,25 @@ class MatMul(Op):
             grad_b = grad_b.sum(axis=tuple(range(grad_b.ndim - 2)) + (grad_b.ndim - 1,))
         return grad_a, grad_b
 
+    def tensor_backward(self, grad_output):
+        """``backward`` with Tensor operations (``create_graph=True``), step for step."""
+        a, b = self.inputs
+        needs_a, needs_b = self.needs_input_grad
+        a2 = a.unsqueeze(0) if a.ndim == 1 else a
+        b2 = b.unsqueeze(-1) if b.ndim == 1 else b
+        grad = grad_output
+        if a.ndim == 1:
+            grad = grad.unsqueeze(-2 if b.ndim > 1 else -1)
+        if b.ndim == 1:
+            grad = grad.unsqueeze(-1)
+        grad_a = grad @ b2.transpose(-1, -2) if needs_a else None
+        grad_b = a2.transpose(-1, -2) @ grad if needs_b else None
+        if needs_a and a.ndim == 1:
+            grad_a = grad_a.sum(dim=tuple(range(grad_a.ndim - 1)))
+        if needs_b and b.ndim == 1:
+            grad_b = grad_b.sum(dim=tuple(range(grad_b.ndim - 2)) + (grad_b.ndim - 1,))
+        return grad_a, grad_b
+
 
 class LinAlgError(RuntimeError):
     """A linear-algebra routine that failed on its input (``torch.linalg.LinAlgError``, also a
@@ -152,6 +171,17 @@ class Linear(Op):
             return grad_x, grad_weight
         return grad_x, grad_weight, (column_sums(rows_g) if needs[2] else None)
 
+    def tensor_backward(self, grad_output):
+        """``backward`` with Tensor operations (``create_graph=True``)."""
+        x, weight = self.inputs[:2]
+        needs = self.needs_input_grad
+        rows_g = grad_output.reshape(-1, grad_output.shape[-1])
+        grad_x = grad_output @ weight if needs[0] else None
+        grad_weight = rows_g.transpose(0, 1) @ x.reshape(-1, x.shape[-1]) if needs[1] else None
+        if len(needs) == 2:
+            return grad_x, grad_weight
+        return grad_x, grad_weight, (rows_g.sum(dim=0) if needs[2] else None)
+
 
 @opmath_backward  # the forward widens float16 itself (integers too, to int64)
 class Einsum(Op):
@@ -223,6 +253,12 @@ class Einsum(Op):
         grid = np.indices(grad.shape, sparse=True)
         full[tuple(grid[letters.index(letter)] for letter in subscripts)] = grad
         return full
+
+    @property
+    def multilinear_inputs(self):
+        """Every operand: einsum is linear in each (``create_graph``, see
+        autograd/higher_order.py)."""
+        return tuple(range(len(self.inputs_subscripts)))
 
 
 def einsum_subscripts(equation, shapes):
@@ -447,6 +483,7 @@ class Cross(Op):
     ``a``, ``cross(grad_output, a)`` for ``b``."""
 
     __slots__ = ("dim",)
+    multilinear_inputs = (0, 1)  # create_graph: see autograd/higher_order.py
     arguments = ("dim",)
 
     def __init__(self, dim):

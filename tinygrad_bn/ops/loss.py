@@ -172,6 +172,32 @@ class CrossEntropy(Op):
             return grad, grad_target, None
         return grad, grad_target
 
+    def composite(self, x, target, weight=None):
+        """The docstring's loss with primitive ops (``log_softmax``, ``gather``), for
+        ``create_graph=True``; the weights and class labels are constants."""
+        n, classes = x.shape
+        constant = lambda array: type(x)._make(np.asarray(array), None)  # noqa: E731
+        eps = self.label_smoothing
+        log_p = x.log_softmax(1)
+        w = np.ones(classes, x.dtype) if weight is None else weight._array
+        if target._array.dtype.kind == "f":
+            q = constant(w) * (target * (1 - eps) + eps / classes if eps else target)
+            losses = -(q * log_p).sum(dim=1)
+            divisor = n
+        else:
+            valid = target._array != self.ignore_index
+            labels = np.where(valid, target._array, 0)
+            picked = log_p.gather(1, constant(labels.reshape(n, 1))).reshape(n)
+            losses = picked * constant(-(1 - eps) * w[labels] * valid)
+            if eps:
+                smoothed = (log_p * constant(w)).sum(dim=1) * constant(valid.astype(x.dtype))
+                losses = losses - smoothed * (eps / classes)
+            divisor = (w[labels] * valid).sum()
+        if self.reduction == "none":
+            return losses
+        total = losses.sum()
+        return total / float(divisor) if self.reduction == "mean" else total
+
 
 class BinaryCrossEntropy(Op):
     """Elementwise ``-(t log(x) + (1 - t) log(1 - x))`` for probabilities ``x``, each log clamped
@@ -204,6 +230,10 @@ class BinaryCrossEntropy(Op):
                 grad_t = grad_output * (np.log1p(-x) - np.log(x))
         return grad_x, grad_t
 
+    def composite(self, x, t):
+        """The docstring's loss with primitive ops, for ``create_graph=True``."""
+        return -(t * x.log().clamp(min=-100) + (1 - t) * (1 - x).log().clamp(min=-100))
+
 
 class CascadeSum(Op):
     """The sum of a 1-D array of losses in the order and precision of PyTorch's CPU
@@ -221,6 +251,7 @@ class CascadeSum(Op):
     """
 
     __slots__ = ("input_shape",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     levels = 8
 
     def forward(self, values, counted):

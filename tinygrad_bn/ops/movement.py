@@ -18,6 +18,7 @@ class Reshape(Op):
     ``squeeze`` and ``unsqueeze``."""
 
     __slots__ = ("shape", "input_shape")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     is_view = True
     arguments = ("shape",)
 
@@ -37,6 +38,7 @@ class Permute(Op):
     ``.T``. Gradient: ``grad_output`` permuted by the inverse order."""
 
     __slots__ = ("dims",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     is_view = True
     arguments = ("dims",)
 
@@ -58,6 +60,7 @@ class Expand(Op):
     ``reduce_to_shape``, the one place broadcasting is undone)."""
 
     __slots__ = ("shape",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     is_view = True
     arguments = ("shape",)
 
@@ -113,6 +116,7 @@ class GetItem(Op):
     """
 
     __slots__ = ("index", "input_shape")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     is_view = True
     arguments = ("index",)
     array_arguments = ("index",)  # arrays the user gave as Python lists or NumPy arrays
@@ -174,6 +178,7 @@ class Cat(Op):
     inputs' number of dims, as PyTorch's ``cat`` does; their gradient is empty."""
 
     __slots__ = ("dim", "sizes", "skipped")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("dim",)
 
     def __init__(self, dim):
@@ -198,6 +203,7 @@ class Stack(Op):
     ``grad_output`` at each position of ``dim``."""
 
     __slots__ = ("dim",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("dim",)
 
     def __init__(self, dim):
@@ -215,6 +221,7 @@ class Clone(Op):
     Gradient: ``grad_output`` unchanged."""
 
     __slots__ = ()
+    is_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a):
         return np.array(a, copy=True, order="C")
@@ -227,6 +234,7 @@ class Flip(Op):
     """The input with the order of ``dims`` reversed. Gradient: ``grad_output`` flipped back."""
 
     __slots__ = ("dims",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("dims",)
 
     def __init__(self, dims):
@@ -244,6 +252,7 @@ class Repeat(Op):
     when ``repeats`` is longer). Gradient: ``grad_output`` summed over the tiles."""
 
     __slots__ = ("repeats", "input_shape")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("repeats",)
 
     def __init__(self, repeats):
@@ -269,6 +278,7 @@ class Gather(Op):
     added back at the gathered positions."""
 
     __slots__ = ("dim", "input_shape")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("dim",)
 
     def __init__(self, dim):
@@ -307,6 +317,7 @@ class ScatterAdd(Op):
     gathered for ``src``."""
 
     __slots__ = ("dim", "overwrite", "src_shape")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("dim",)
 
     def __init__(self, dim, overwrite=False):
@@ -489,6 +500,7 @@ class IndexSelect(Op):
     position outside raises PyTorch's ``IndexError`` for scalars)."""
 
     __slots__ = ("dim", "scalar", "input_shape")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("dim",)
 
     def __init__(self, dim, scalar=False):
@@ -551,6 +563,25 @@ class Embedding(Op):
             grad[self.padding_idx] = 0
         return grad, None
 
+    def tensor_backward(self, grad_output):
+        """``backward`` with Tensor operations (``create_graph=True``): the rows of
+        ``grad_output`` added into the picked rows (``index_add``, linear), masked and scaled
+        as backward does."""
+        weight, indices = self.inputs
+        constant = type(weight)._make
+        index = indices._array.reshape(-1)
+        rows = grad_output.reshape(index.size, grad_output.shape[-1])
+        if self.padding_idx is not None:
+            rows = rows * constant((index != self.padding_idx).astype(rows.dtype)[:, None], None)
+        if self.scale_grad_by_freq:
+            # PyTorch's double backward (embedding_dense_double_backward) ignores the scaling:
+            # the scaled rows' values, with the unscaled rows' derivative
+            counts = np.maximum(np.bincount(index, minlength=self.num_embeddings), 1)[index]
+            rows = rows + (rows * constant((1 / counts - 1).astype(rows.dtype)[:, None],
+                                           None)).detach()
+        zeros = constant(np.zeros((self.num_embeddings, rows.shape[-1]), rows._array.dtype), None)
+        return zeros.index_add(0, constant(index, None), rows), None
+
 
 def scatter_add_rows(rows, positions, count):
     """``out[p] += rows[i]`` for every ``i`` with ``p = positions[i]``, into zeros
@@ -572,6 +603,7 @@ class Roll(Op):
     ``grad_output`` rolled back by ``-shifts``."""
 
     __slots__ = ("dims", "shifts")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("shifts", "dims")
 
     def __init__(self, shifts, dims):
@@ -591,6 +623,7 @@ class Diag(Op):
     that diagonal as a 1-D copy. Gradient: the other direction applied to ``grad_output``."""
 
     __slots__ = ("diagonal", "input_shape")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("diagonal",)
 
     def __init__(self, diagonal=0):
@@ -617,6 +650,7 @@ class Diagonal(Op):
     input's shape with ``grad_output`` on that diagonal."""
 
     __slots__ = ("offset", "dim1", "dim2", "input_shape")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     is_view = True
     arguments = ("offset", "dim1", "dim2")
 
@@ -652,6 +686,7 @@ class IndexAdd(Op):
     ``grad_output`` for ``a``, ``alpha * grad_output`` at the indexed slices for ``source``."""
 
     __slots__ = ("dim", "alpha")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("dim", "alpha")
 
     def __init__(self, dim, alpha=1):

@@ -165,6 +165,20 @@ class BatchNorm(Op):
         # copy before they become .grad)
         return grad_x, sum_g_xhat if needs_gamma else None, sum_g if needs_beta else None
 
+    def composite(self, x, gamma, beta):
+        """The docstring's formula with primitive ops, for ``create_graph=True``: batch
+        statistics in training, the running ones (constants) in evaluation."""
+        shape = (-1,) if x.ndim == 2 else (1, -1, 1)
+        axes = (0,) if x.ndim == 2 else (0, 2)
+        if self.training:
+            centred = x - x.mean(dim=axes, keepdim=True)
+            var = (centred * centred).mean(dim=axes, keepdim=True)
+        else:
+            constant = type(x)._make
+            centred = x - constant(self.running_mean._array.reshape(shape), None)
+            var = constant(self.running_var._array.reshape(shape), None)
+        return centred / (var + self.eps).sqrt() * gamma.reshape(shape) + beta.reshape(shape)
+
 
 @opmath
 class LayerNorm(Op):
@@ -232,6 +246,13 @@ class LayerNorm(Op):
             d -= np.multiply(x_hat, _row_means(product), out=product)
             d *= rstd
         return grad_x, grad_weight, grad_bias
+
+    def composite(self, x, weight, bias):
+        """The docstring's formula with primitive ops, for ``create_graph=True``."""
+        dims = tuple(range(x.ndim - weight.ndim, x.ndim))
+        centred = x - x.mean(dim=dims, keepdim=True)
+        var = (centred * centred).mean(dim=dims, keepdim=True)
+        return centred / (var + self.eps).sqrt() * weight + bias
 
 
 def _shaped(array, shape):

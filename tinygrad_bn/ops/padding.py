@@ -30,3 +30,6 @@ class ConstantPad(Op):
 
     def backward(self, grad_output):
         return (grad_output[self.inner],)
+
+    def tensor_backward(self, grad_output):
+        return (grad_output[self.inner],)

@@ -3,6 +3,7 @@
 average (``AdaptiveAvgPool``). Windows are the strided views of ``convolution.windows``, and
 gradients go back through ``convolution.add_windows``."""
 
+import functools
 import itertools
 import math
 
@@ -10,7 +11,7 @@ import numpy as np
 
 from ..autograd.graph import Op
 from .convolution import add_windows, output_size, padded, windows
-from .opmath import opmath
+from .opmath import FLOAT, HALF, narrow, opmath, opmath_backward, widen
 
 
 def _geometry(spatial, kernel, stride, padding, dilation, ceil_mode):
@@ -134,6 +135,33 @@ class MaxPool(Op):
         add_windows(whole, grad_windows, self.stride, self.dilation)
         return (_unpadded(whole, self.padding, input_shape),)
 
+    def tensor_backward(self, grad_output):
+        """``backward`` with Tensor operations (``create_graph=True``): each output's
+        gradient added into the input element it took (``_routed_to``)."""
+        choice, input_shape, out = self.saved
+        offsets = np.unravel_index(choice, self.kernel_size)
+        spatial = input_shape[2:]
+        positions = []
+        for d, (offset, stride, before, dilation) in enumerate(
+                zip(offsets, self.stride, self.padding, self.dilation)):
+            starts = (np.arange(out[d]) * stride - before).reshape(
+                (-1,) + (1,) * (len(out) - d - 1))
+            positions.append(starts + offset * dilation)
+        flat = np.ravel_multi_index(tuple(positions), spatial)
+        return (_routed_to(grad_output, flat, input_shape),)
+
+
+def _routed_to(grad_output, flat, input_shape):
+    """``grad_output`` (N, C, *out) added into an input of ``input_shape`` at the positions
+    ``flat`` (each output's input element, flat within its (N, C) plane), by ``index_add``:
+    linear, so differentiable again (its derivative gathers at the same positions)."""
+    planes, plane = math.prod(input_shape[:2]), math.prod(input_shape[2:])
+    flat = flat.reshape(planes, -1) + (np.arange(planes) * plane)[:, np.newaxis]
+    constant = type(grad_output)._make
+    zeros = constant(np.zeros(planes * plane, grad_output.dtype), None)
+    return zeros.index_add(0, constant(flat.reshape(-1), None),
+                           grad_output.reshape(-1)).reshape(input_shape)
+
 
 def _unpadded(array, before, shape):
     return array[(slice(None), slice(None)) + tuple(slice(b, b + size) for b, size in
@@ -165,6 +193,7 @@ class AvgPool(Op):
 
     __slots__ = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                  "divisor_override")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("kernel_size", "stride", "padding", "ceil_mode", "count_include_pad",
                  "divisor_override")
 
@@ -221,15 +250,22 @@ def adaptive_matrix(size, out, dtype):
     return matrix
 
 
-@opmath
+@opmath_backward  # the forward handles float16 itself, as PyTorch's kernels round
 class AdaptiveAvgPool(Op):
-    """Average pooling to a fixed ``output_size`` (PyTorch's ``adaptive_avg_pool1d``/``2d``):
-    output element ``i`` along a dim averages input elements ``floor(i L / O)`` to ``ceil((i
-    + 1) L / O)``. Windows differ in size, but the average over a box is the average along
-    each dim in turn, so the op multiplies by one ``(O, L)`` averaging matrix per dim
-    (``adaptive_matrix``); the gradient multiplies by their transposes."""
+    """Average pooling to a fixed ``output_size`` (PyTorch's ``adaptive_avg_pool1d``/``2d``/
+    ``3d``): output element ``i`` along a dim averages input elements ``floor(i L / O)`` to
+    ``ceil((i + 1) L / O)``. Windows differ in size, but the average over a box is the average
+    along each dim in turn, so the op multiplies by one ``(O, L)`` averaging matrix per dim
+    (``adaptive_matrix``); the gradient multiplies by their transposes.
+
+    Float16 rounds where PyTorch's CPU kernels do: its 1-D/2-D kernel computes in float32 and
+    rounds once; its 3-D kernel sums each window in float16 (rounding after every addition)
+    and divides by the window's depth, height and width in turn, rounding after each
+    (``adaptive_mean_stepwise``; in float32 the two differ by up to 10% where a window's
+    elements cancel), except to one element, which PyTorch computes as a ``mean``. Gradients of float16 are computed in float32 (``@opmath_backward``)."""
 
     __slots__ = ("output_size",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("output_size",)
 
     def __init__(self, output_size):
@@ -239,11 +275,18 @@ class AdaptiveAvgPool(Op):
         return [adaptive_matrix(size, out, dtype) for size, out in zip(spatial, self.output_size)]
 
     def forward(self, input):
+        if self.needs_input_grad:
+            self.saved = (input.shape,)
+        if input.dtype is HALF:
+            if len(self.output_size) == 3 and self.output_size != (1, 1, 1):
+                return adaptive_mean_stepwise(input, self.output_size)
+            return narrow(self._average(widen(input)))
+        return self._average(input)
+
+    def _average(self, input):
         result = input
         for axis, matrix in enumerate(self._matrices(input.shape[2:], input.dtype), 2):
             result = np.moveaxis(np.tensordot(result, matrix, axes=([axis], [1])), -1, axis)
-        if self.needs_input_grad:
-            self.saved = (input.shape,)
         return np.ascontiguousarray(result)
 
     def backward(self, grad_output):
@@ -252,6 +295,38 @@ class AdaptiveAvgPool(Op):
         for axis, matrix in enumerate(self._matrices(input_shape[2:], grad_output.dtype), 2):
             grad = np.moveaxis(np.tensordot(grad, matrix, axes=([axis], [0])), -1, axis)
         return (grad,)
+
+
+def adaptive_mean_stepwise(array, output_size):
+    """The adaptive average of a float16 ``array`` ``(N, C, *spatial)`` as PyTorch's 3-D CPU
+    kernel computes it: each window's elements added one at a time in row-major order, the
+    sum rounded to float16 after each addition, then divided by the window's size along each
+    dim in turn (first dim first), rounded after each division. Vectorised over windows: the
+    windows are read as blocks of the widest window's width (``_adaptive_positions``), and an
+    offset beyond a narrower window's own width leaves its sum as it is."""
+    spatial = array.shape[2:]
+    dims = len(spatial)
+    shape = array.shape[:2] + tuple(output_size)
+    positions = [_adaptive_positions(size, out) for size, out in zip(spatial, output_size)]
+    if 0 in shape or any(p.shape[1] == 0 for p in positions):
+        return np.zeros(shape, dtype=array.dtype)
+    counts = []
+    for axis, (size, out) in enumerate(zip(spatial, output_size)):
+        index = np.arange(out)
+        count = -((-(index + 1) * size) // out) - (index * size) // out
+        counts.append(count.reshape((-1,) + (1,) * (dims - 1 - axis)))
+    grid = tuple(p.reshape((1,) * (2 * axis) + p.shape + (1,) * (2 * (dims - axis - 1)))
+                 for axis, p in enumerate(positions))
+    gathered = array[(slice(None), slice(None)) + grid].astype(FLOAT)
+    total = np.zeros(shape, dtype=FLOAT)
+    for offset in itertools.product(*(range(p.shape[1]) for p in positions)):
+        value = gathered[(slice(None), slice(None)) + tuple(
+            item for k in offset for item in (slice(None), k))]
+        inside = functools.reduce(np.logical_and, (k < count for k, count in zip(offset, counts)))
+        total = np.where(inside, (total + value).astype(HALF), total).astype(FLOAT)
+    for count in counts:
+        total = (total / count.astype(FLOAT)).astype(HALF).astype(FLOAT)
+    return total.astype(HALF)
 
 
 def _adaptive_positions(size, out):
@@ -327,7 +402,12 @@ class AdaptiveMaxPool(Op):
     def backward(self, grad_output):
         index, input_shape = self.saved
         planes, plane = math.prod(input_shape[:2]), math.prod(input_shape[2:])
-        flat = index.reshape(planes, -1) + (np.arange(planes) * plane)[:, np.newaxis]
+        flat = index.reshape(planes, math.prod(index.shape[2:])) + (np.arange(planes) * plane)[:, np.newaxis]
         grad = np.bincount(flat.ravel(), weights=grad_output.ravel(),
                            minlength=planes * plane)
         return (grad.reshape(input_shape).astype(grad_output.dtype, copy=False),)
+
+    def tensor_backward(self, grad_output):
+        """``backward`` with Tensor operations (``create_graph=True``), as ``MaxPool``'s."""
+        index, input_shape = self.saved
+        return (_routed_to(grad_output, index, input_shape),)

@@ -34,6 +34,7 @@ class Dropout(Op):
     ``p = 1``). Gradient: ``grad_output`` times the same mask."""
 
     __slots__ = ("p", "generator")
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("p",)
 
     def __init__(self, p, generator=None):

@@ -21,6 +21,25 @@ def _unreduce(grad_output, dim, keepdim):
     return np.expand_dims(grad_output, dim)
 
 
+def _unreduce_tensor(grad_output, shape, dim, keepdim):
+    """``_unreduce`` on a Tensor (``create_graph=True``): the reduced dims back as size 1."""
+    if dim is None or keepdim:
+        return grad_output
+    dims = (dim,) if isinstance(dim, int) else dim
+    return grad_output.reshape(tuple(1 if i in dims else size for i, size in enumerate(shape)))
+
+
+def _routed(node, grad_output):
+    """The gradient of a reduction that routes ``grad_output`` to chosen elements (max, min, an
+    infinity norm), for ``create_graph=True``: the routing weights ``backward(ones)`` are
+    constant almost everywhere, so the gradient is the unreduced ``grad_output`` times them."""
+    ones = np.ones(grad_output.shape, grad_output._array.dtype)
+    (weights,) = node.backward(ones)
+    (a,) = node.inputs
+    grad = _unreduce_tensor(grad_output, a.shape, node.dim, node.keepdim)
+    return (grad * type(grad_output)._make(np.asarray(weights), None),)
+
+
 def _drop_reduced(out, dim, keepdim):
     """Remove the size-1 dims a ``keepdims=True`` reduction left, unless ``keepdim``."""
     if keepdim:
@@ -77,6 +96,7 @@ class Sum(Op):
     """Sum over ``dim``. Gradient: ``grad_output`` broadcast back over the summed dims."""
 
     __slots__ = ("dim", "keepdim", "input_shape")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("dim", "keepdim")
 
     def __init__(self, dim=None, keepdim=False):
@@ -96,6 +116,7 @@ class Mean(Op):
     """Mean over ``dim``. Gradient: ``grad_output / n`` broadcast back, ``n`` the count averaged."""
 
     __slots__ = ("dim", "keepdim", "input_shape")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("dim", "keepdim")
 
     def __init__(self, dim=None, keepdim=False):
@@ -142,6 +163,13 @@ class Var(Op):
             scale = centred.dtype.type(np.float64(2) / divisor)  # in the input's precision
             return (_unreduce(grad_output, self.dim, self.keepdim) * centred * scale,)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        divisor = self.saved[1]
+        centred = a - a.mean(dim=self.dim, keepdim=True)
+        grad = _unreduce_tensor(grad_output, a.shape, self.dim, self.keepdim)
+        return (grad * centred * (2.0 / divisor),)
+
 
 @opmath
 class Std(Var):
@@ -166,6 +194,14 @@ class Std(Var):
         with np.errstate(divide="ignore", invalid="ignore"):
             grad_var = np.where(out == 0, 0, grad_output / (2 * out)).astype(out.dtype, copy=False)
         return super().backward(grad_var)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        divisor = self.saved[1]
+        centred = a - a.mean(dim=self.dim, keepdim=True)
+        std = Std.apply(a, dim=self.dim, correction=self.correction, keepdim=True)
+        grad = _unreduce_tensor(grad_output, a.shape, self.dim, self.keepdim)
+        return (grad * (centred / (std * divisor)).where(std != 0, 0.0),)
 
 
 class _Extremum(Op):
@@ -208,6 +244,9 @@ class _Extremum(Op):
         ties = is_extreme.sum(axis=self.dim, keepdims=True)
         grad = _unreduce(grad_output, self.dim, self.keepdim)
         return ((grad / ties.astype(grad.dtype)) * is_extreme,)
+
+    def tensor_backward(self, grad_output):
+        return _routed(self, grad_output)
 
 
 class Max(_Extremum):
@@ -255,6 +294,12 @@ class LogSumExp(Op):
         grad = _unreduce(grad_output, self.dim, self.keepdim)
         return (grad * np.exp(a - out),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        out = LogSumExp.apply(a, dim=self.dim, keepdim=True)
+        grad = _unreduce_tensor(grad_output, a.shape, self.dim, self.keepdim)
+        return (grad * (a - out).exp(),)
+
 
 @opmath
 class Softmax(Op):
@@ -297,6 +342,11 @@ class Softmax(Op):
             grad -= out * row_sums(grad.reshape(-1, n)).reshape(*out.shape[:-1], 1)
             return (grad,)
         return (out * (grad_output - (grad_output * out).sum(axis=self.dim, keepdims=True)),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        out = Softmax.apply(a, dim=self.dim)
+        return (out * (grad_output - (grad_output * out).sum(dim=self.dim, keepdim=True)),)
 
 
 def _rows_along_last(a, dim):
@@ -346,12 +396,18 @@ class LogSoftmax(Op):
         # (float16 arrives here widened to float32 by @opmath_backward)
         return (grad_output - np.exp(out) * grad_output.sum(axis=self.dim, keepdims=True),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        out = LogSoftmax.apply(a, dim=self.dim)
+        return (grad_output - out.exp() * grad_output.sum(dim=self.dim, keepdim=True),)
+
 
 class Cumsum(Op):
     """Running sums along ``dim``. Gradient: the running sums of ``grad_output`` taken from
     the end."""
 
     __slots__ = ("dim",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("dim",)
 
     def __init__(self, dim):
@@ -398,6 +454,18 @@ class Prod(Op):
         others = (before * after).reshape(a.shape)
         grad = grad_output if flat or self.keepdim else np.expand_dims(grad_output, self.dim)
         return (grad * others,)
+
+    def tensor_backward(self, grad_output):
+        """``grad_output * prod / a`` with Tensor operations (``create_graph=True``), for an
+        input without zeros (PyTorch's exact formula for zeros is not followed: refused)."""
+        (a,) = self.inputs
+        if (a._array == 0).any():
+            raise RuntimeError("the derivative of Prod's backward at an input with zeros is not "
+                               "implemented in tinygrad_bn (create_graph=True needs it)")
+        if self.dim is None:
+            return (grad_output * (Prod.apply(a) / a),)
+        grad = grad_output if self.keepdim else grad_output.unsqueeze(self.dim)
+        return (grad * (Prod.apply(a, dim=self.dim, keepdim=True) / a),)
 
 
 class Cumprod(Op):
@@ -499,3 +567,14 @@ class Norm(Op):
                 return (scaled * grad * norm ** (1 - p),)
             scaled = np.sign(a) * np.abs(a) ** (p - 1)
             return (scaled * np.where(norm == 0, 0, grad / norm ** (p - 1)),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        if self.p in (0, 1) or np.isinf(self.p):  # constant almost everywhere
+            return _routed(self, grad_output)
+        norm = Norm.apply(a, p=self.p, dim=self.dim, keepdim=True)
+        grad = _unreduce_tensor(grad_output, a.shape, self.dim, self.keepdim)
+        if self.p == 2:
+            return (grad * (a / norm).where(norm != 0, 0.0),)
+        local = a.sign() * a.abs() ** (self.p - 1) / norm ** (self.p - 1)
+        return (grad * local.where(norm != 0, 0.0),)

@@ -23,6 +23,8 @@ its family:
 - ``inplace_forms``: the in-place forms of the other ops (``sin_``, ``eq_``, ``scatter_``, ...);
 - ``conversion``: dtypes, devices, Python and NumPy values, new tensors, the printing hooks;
 - ``copying``: ``pickle``, ``copy.copy`` and ``copy.deepcopy`` (the data, never the graph);
+- ``special``: ``lgamma``, ``digamma``, ``polygamma``, ``i0``, ``erfc``, ``igamma`` and the
+  functions of ``tinygrad_bn.special``;
 - ``arguments``: how the methods take their arguments (numbers, promotion, NumPy's names).
 
 Each family is a plain class of methods. Below they become ``Tensor``'s own methods: set on the
@@ -38,19 +40,21 @@ from .arithmetic import ArithmeticMethods, einsum, pow, tensordot  # noqa: A004 
 from .comparison import ComparisonMethods, where
 from .conversion import ConversionMethods
 from .copying import CopyingMethods, rebuild_tensor
+from .decompositions import DecompositionMethods
 from .core import Tensor, _to_array, is_tensor, qualified_type_name, scalar_for
 from .elementwise import ElementwiseMethods
 from .indexing import IndexingMethods
 from .inplace import InPlaceMethods
 from .inplace_forms import InPlaceFormsMethods
 from .reduction import ReductionMethods, cdist, std_mean, var_mean
+from .special import SpecialMethods
 from .shape import (
     ShapeMethods, broadcast_shapes, broadcast_tensors, cat, hstack, meshgrid, stack, vstack,
 )
 
 FAMILIES = (ArithmeticMethods, ElementwiseMethods, ComparisonMethods, ReductionMethods,
             ShapeMethods, ArrangingMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods,
-            ConversionMethods, CopyingMethods)
+            ConversionMethods, CopyingMethods, DecompositionMethods, SpecialMethods)
 
 
 class _Empty:

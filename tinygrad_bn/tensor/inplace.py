@@ -128,12 +128,19 @@ class InPlaceMethods:
         self._bump_version()
 
     def _check_writeable(self):
-        if not self._array.flags.writeable:
+        array = self._array
+        if not array.flags.writeable:
+            if any(step == 0 and size > 1 for step, size in zip(array.strides, array.shape)):
+                raise RuntimeError(
+                    "unsupported operation: more than one element of the written-to tensor "
+                    "refers to a single memory location. Please clone() the tensor before "
+                    "performing the operation."
+                )
+            # Memory its owner made read-only (a NumPy array marked not writeable, bytes
+            # under frombuffer): PyTorch would write into it anyway; tinygrad_bn refuses.
             raise RuntimeError(
-                "unsupported operation: more than one element of the written-to tensor refers "
-                "to a single memory location. Please clone() the tensor before performing the "
-                "operation."
-            )
+                "the tensor's memory is read-only (from a NumPy array or buffer that is not "
+                "writeable): clone() the tensor before writing to it in place")
 
     def _fill(self, value):
         """Set every element to ``value`` (a number), recorded when this tensor is in the graph."""

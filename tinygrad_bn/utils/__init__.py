@@ -1,6 +1,8 @@
-"""``tinygrad_bn.utils.data`` mirrors ``torch.utils.data``, so ``import tinygrad_bn as torch``
-keeps ``torch.utils.data.DataLoader`` working."""
+"""``tinygrad_bn.utils`` mirrors ``torch.utils``: ``data`` (so ``import tinygrad_bn as torch``
+keeps ``torch.utils.data.DataLoader`` working) and ``checkpoint`` (activation
+checkpointing)."""
 
 from .. import data
+from . import checkpoint
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]

@@ -1,0 +1,60 @@
+"""Probability distributions with PyTorch's ``torch.distributions`` interface: sampling (from
+tinygrad_bn's generator, so the numbers differ from PyTorch's; shapes, dtypes and statistics
+agree), reparameterised ``rsample`` for gradients through draws, ``log_prob``, ``entropy``,
+moments, ``cdf``/``icdf``, argument validation with PyTorch's messages, ``kl_divergence``,
+and transforms. The REINFORCE pattern::
+
+    m = Categorical(probs)
+    action = m.sample()
+    loss = -m.log_prob(action) * reward
+
+Built: Bernoulli, Categorical, Cauchy, ContinuousBernoulli, ExponentialFamily, Exponential,
+Geometric, Gumbel, HalfCauchy, HalfNormal, Independent, Laplace, LogisticNormal, LogNormal,
+MixtureSameFamily, Normal, OneHotCategorical, OneHotCategoricalStraightThrough, Pareto,
+RelaxedBernoulli, RelaxedOneHotCategorical, TransformedDistribution, Uniform (and, in their
+modules as in PyTorch, LogitRelaxedBernoulli and ExpRelaxedCategorical).
+
+Not built: Beta, Binomial, Chi2, Dirichlet, FisherSnedecor, Gamma, GeneralizedPareto,
+InverseGamma, Kumaraswamy, Multinomial, NegativeBinomial, Poisson, StudentT, VonMises, Weibull
+(their densities need ``lgamma``/``digamma``, their samplers gamma draws, or (VonMises) a
+rejection sampler; tinygrad_bn has no lgamma yet), and MultivariateNormal,
+LowRankMultivariateNormal, LKJCholesky, Wishart (they need ``cholesky``/``solve_triangular``).
+"""
+
+from . import constraints, transforms  # noqa: F401 - public submodules, as in PyTorch
+from .bernoulli import Bernoulli
+from .categorical import Categorical
+from .constraint_registry import biject_to, transform_to
+from .continuous_bernoulli import ContinuousBernoulli
+from .cauchy import Cauchy
+from .distribution import Distribution
+from .exp_family import ExponentialFamily
+from .exponential import Exponential
+from .geometric import Geometric
+from .gumbel import Gumbel
+from .half_cauchy import HalfCauchy
+from .half_normal import HalfNormal
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .laplace import Laplace
+from .log_normal import LogNormal
+from .logistic_normal import LogisticNormal
+from .mixture_same_family import MixtureSameFamily
+from .normal import Normal
+from .one_hot_categorical import OneHotCategorical, OneHotCategoricalStraightThrough
+from .pareto import Pareto
+from .relaxed_bernoulli import RelaxedBernoulli
+from .relaxed_categorical import RelaxedOneHotCategorical
+from .transformed_distribution import TransformedDistribution
+from .transforms import *  # noqa: F403 - PyTorch exports every transform here too
+from .uniform import Uniform
+
+__all__ = [
+    "Bernoulli", "Categorical", "Cauchy", "ContinuousBernoulli", "Distribution",
+    "Exponential", "ExponentialFamily", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
+    "Independent", "Laplace", "LogNormal", "LogisticNormal",
+    "MixtureSameFamily", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
+    "Pareto", "RelaxedBernoulli", "RelaxedOneHotCategorical", "TransformedDistribution",
+    "Uniform", "biject_to", "kl_divergence", "register_kl", "transform_to",
+]
+__all__.extend(transforms.__all__)
