@@ -535,6 +535,10 @@ def autocast_cases(lib):
     def labels(*values):
         return lib.tensor(list(values))
 
+    def spd(n, d):  # symmetric positive definite
+        a = rng.standard_normal((n, n)).astype(np.float32)
+        return lib.tensor(a @ a.T + n * np.eye(n, dtype=np.float32)).to(d)
+
     def layer(factory, *shape, self_attention=False):
         def run(d):
             module = factory()
@@ -599,7 +603,36 @@ def autocast_cases(lib):
         "pad_reflect2d": lambda d: F.pad(r(1, 2, 5, 5, d=d), (2, 2, 2, 2), mode="reflect"),
         "pad_replicate3d": lambda d: F.pad(r(1, 2, 3, 5, 5, d=d), (1, 1, 2, 2, 2, 2),
                                            mode="replicate"),
+        "avg_pool3d": lambda d: F.avg_pool3d(r(1, 2, 4, 4, 4, d=d), 2),
+        "max_pool3d": lambda d: F.max_pool3d(r(1, 2, 4, 4, 4, d=d), 2),
+        "adaptive_avg_pool3d": lambda d: F.adaptive_avg_pool3d(r(1, 2, 4, 4, 4, d=d), 2),
+        "adaptive_max_pool3d": lambda d: F.adaptive_max_pool3d(r(1, 2, 4, 4, 4, d=d), 2),
+        "grid_sample": lambda d: F.grid_sample(r(1, 2, 4, 4, d=d), r(1, 3, 3, 2, d=d) * 0.5,
+                                               align_corners=False),
+        "linalg.inv": lambda d: lib.linalg.inv(spd(3, d)),
+        "inverse": lambda d: lib.inverse(spd(3, d)),
+        "linalg.cholesky": lambda d: lib.linalg.cholesky(spd(3, d)),
+        "cholesky_inverse": lambda d: lib.cholesky_inverse(spd(3, d).tril()),
+        "linalg.solve": lambda d: lib.linalg.solve(spd(3, d), r(3, 2, d=d)),
+        "linalg.lstsq": lambda d: lib.linalg.lstsq(r(4, 3, d=d), r(4, 2, d=d))[0],
+        "linalg.svdvals": lambda d: lib.linalg.svdvals(r(4, 3, d=d)),
+        "linalg.eigvalsh": lambda d: lib.linalg.eigvalsh(spd(3, d)),
+        "linalg.cond": lambda d: lib.linalg.cond(spd(3, d)),
+        "linalg.tensorinv": lambda d: lib.linalg.tensorinv(spd(4, d).reshape(4, 2, 2), ind=1),
+        "pinverse": lambda d: lib.pinverse(r(4, 3, d=d)),
+        "triangular_solve": lambda d: lib.triangular_solve(r(3, 2, d=d), spd(3, d).tril(),
+                                                           upper=False)[0],
+        # lower precision, reached through matmul
+        "linalg.multi_dot": lambda d: lib.linalg.multi_dot([r(3, 4, d=d), r(4, 5, d=d),
+                                                            r(5, 2, d=d)]),
+        "matrix_power": lambda d: lib.matrix_power(r(3, 3, d=d), 3),
+        "linalg.vecdot": lambda d: lib.linalg.vecdot(r(3, 4, d=d), r(3, 4, d=d)),
         # neither list: the dtype given
+        "linalg.det": lambda d: lib.linalg.det(spd(3, lib.float32)).to(d) + r(1, d=d),
+        "linalg.matrix_norm": lambda d: lib.linalg.matrix_norm(r(3, 3, d=d)),
+        "bilinear": lambda d: F.bilinear(r(2, 3), r(2, 4), r(5, 3, 4), r(5)),
+        "affine_grid": lambda d: F.affine_grid(r(1, 2, 3, d=d), (1, 1, 4, 4),
+                                               align_corners=False),
         "pad_reflect3d": lambda d: F.pad(r(1, 2, 3, 5, 5, d=d), (1, 1, 2, 2, 2, 2),
                                          mode="reflect"),
         "pad_circular": lambda d: F.pad(r(1, 2, 5, 5, d=d), (2, 2, 2, 2), mode="circular"),
@@ -637,6 +670,7 @@ def under_autocast(lib, case, dtype):
         return case(getattr(lib, dtype))
 
 
+@pytest.mark.filterwarnings("ignore:torch.triangular_solve is deprecated")
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_autocast_dtypes_and_values_match_pytorch(dtype):
     torch = pytest.importorskip("torch")
@@ -644,9 +678,11 @@ def test_autocast_dtypes_and_values_match_pytorch(dtype):
     for name in ours:
         a, b = under_autocast(tg, ours[name], dtype), under_autocast(torch, theirs[name], dtype)
         assert str(a.dtype) == str(b.dtype)[6:], name
-        # float16 results are PyTorch's bit for bit, but float16 batch norm (not autocast's:
-        # it runs in the dtype given) by one unit in the last place; float32 ones to rounding
-        tolerance = (2e-6 if a.dtype == tg.float32 else 1e-3 if name == "BatchNorm1d" else 0)
+        # float16 results are PyTorch's but for an occasional float16 ulp (conv, batch norm
+        # accumulate in another order), float32 ones to rounding (a transformer layer's pass
+        # through float16 matrix products: to float16 rounding carried on)
+        tolerance = (1e-3 if a.dtype == tg.float16 else
+                     1e-4 if name == "TransformerEncoderLayer" else 2e-6)
         np.testing.assert_allclose(a.detach().numpy().astype(np.float64),
                                    b.detach().float().numpy().astype(np.float64),
                                    rtol=tolerance, atol=tolerance, err_msg=name)

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from .autocast_state import float32_op, lower_precision_op
 from . import dtypes
 from .creation import eye, tensor, zeros
 from .ops.derived import Derived
@@ -66,6 +67,7 @@ def _infos(array, function):
 # ---------------------------------------------------------------------- inverses and solves
 
 
+@float32_op
 def inv(A):
     """The inverse of each square matrix in the last two dims of ``A``: ``(..., n, n) -> (...,
     n, n)``. A singular matrix raises ``LinAlgError`` naming the zero pivot, as PyTorch's."""
@@ -73,6 +75,7 @@ def inv(A):
     return Inverse.apply(A)
 
 
+@float32_op
 def inv_ex(A, *, check_errors=False):
     """``(inverse, info)`` (``torch.return_types.linalg_inv_ex``): ``info`` (int32, one per
     matrix) is 0 for an invertible matrix and the first zero pivot of its LU factorization
@@ -114,6 +117,7 @@ def _solve(A, B, left, check_errors):
     return Solve.apply(A.mT, B.mT, check_errors=check_errors).mT
 
 
+@float32_op
 def solve(A, B, *, left=True):
     """``X`` with ``A X = B`` (``X A = B`` when ``left=False``) for square ``A`` ``(..., n,
     n)``; ``B`` ``(..., n, k)``, or a vector ``(..., n)`` when it is 1-D or has the shape of
@@ -180,6 +184,7 @@ def logdet(A, name="linalg.logdet"):
 # ---------------------------------------------------------------------- Cholesky
 
 
+@float32_op
 def cholesky(A, *, upper=False):
     """The Cholesky factor of each symmetric positive-definite matrix: lower ``L`` with ``A = L
     L^T`` (only ``A``'s lower triangle is read), or with ``upper`` the upper factor ``L^T``
@@ -193,6 +198,7 @@ def _cholesky_infos(a, upper):
     return _cholesky_ex(a, upper)[1]
 
 
+@float32_op
 def cholesky_ex(A, *, upper=False, check_errors=False):
     """``(L, info)`` (``torch.return_types.linalg_cholesky_ex``): ``cholesky`` with ``info``
     (int32, one per matrix) 0 where the matrix is positive definite and the order of its first
@@ -327,6 +333,7 @@ def _chain_product(matrices, split, i, j):
     return _chain_product(matrices, split, i, k) @ _chain_product(matrices, split, k + 1, j)
 
 
+@lower_precision_op
 def vecdot(x, y, *, dim=-1):
     """The dot products of the vectors along ``dim`` of ``x`` and ``y`` (broadcast together):
     ``sum(x * y, dim)`` (real tensors, so no conjugate)."""
@@ -399,6 +406,7 @@ def unpack(packed, shapes):
     return factors
 
 
+@float32_op
 def qr(A, mode="reduced"):
     """``(Q, R)`` (``torch.return_types.linalg_qr``) with ``A = Q R``, ``Q`` with orthonormal
     columns and ``R`` upper triangular, for matrices of any shape ``(..., m, n)``: ``mode``
@@ -417,6 +425,7 @@ def qr(A, mode="reduced"):
     return linalg_qr(q, r)
 
 
+@float32_op
 def eigh(A, UPLO="L"):
     """``(eigenvalues, eigenvectors)`` (``torch.return_types.linalg_eigh``) of each symmetric
     matrix, reading its lower (``UPLO="L"``) or upper (``"U"``) triangle: eigenvalues ascending
@@ -434,12 +443,14 @@ def _check_eigh(A, UPLO):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
 
 
+@float32_op
 def eigvalsh(A, UPLO="L"):
     """The eigenvalues of each symmetric matrix, ascending: ``eigh(A, UPLO).eigenvalues``
     (differentiable, as PyTorch's)."""
     return eigh(A, UPLO).eigenvalues
 
 
+@float32_op
 def svd(A, full_matrices=True, *, driver=None):
     """``(U, S, Vh)`` (``torch.return_types.linalg_svd``) with ``A = U diag(S) Vh``, ``S``
     descending ``(..., k)``, ``k = min(m, n)``; ``U`` ``(..., m, m)`` and ``Vh`` ``(..., n,
@@ -489,6 +500,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, rcond=None):
     return PseudoInverse.apply(A, atol.detach(), rtol.detach(), hermitian=hermitian)
 
 
+@float32_op
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
     """The number of singular values (absolute eigenvalues with ``hermitian``) of each matrix
     above ``max(atol, rtol * the largest)``, an int64 tensor of the batch shape (defaults as
@@ -518,6 +530,7 @@ def _rank(a, atol, rtol, hermitian):
     return (values > cutoff).sum(axis=-1).astype(np.int64)
 
 
+@float32_op
 def lstsq(A, B, rcond=None, *, driver=None):
     """``(solution, residuals, rank, singular_values)`` (``torch.return_types.linalg_lstsq``):
     the ``X`` minimising ``||A X - B||`` (the least-norm one where ``A`` is rank deficient),
@@ -569,6 +582,7 @@ def _torch_dtype(tensor):
     return f"torch.{tensor._array.dtype}"
 
 
+@float32_op
 def cond(A, p=None):
     """The condition number of each matrix in the norm ``p``: ``None``/``2`` the ratio of the
     largest to the smallest singular value, ``-2`` its inverse (any shape); ``"fro"``,
@@ -755,6 +769,7 @@ def _reflectors(A, k):
     return A[..., :, :k].tril(-1) + eye(m, k, dtype=A.dtype)
 
 
+@float32_op
 def householder_product(A, tau):
     """The first ``n`` columns of ``H_1 ... H_k`` (``torch.linalg.householder_product``, LAPACK's
     ``orgqr``): ``H_i = I - tau_i v_i v_i^T``, ``v_i`` column ``i`` of ``A`` below the diagonal
@@ -860,6 +875,7 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
     return triangular_solve_result(solution, A.expand(*batch, *A.shape[-2:]).clone())
 
 
+@float32_op
 def tensorinv(A, ind=2):
     """The tensor ``X`` with ``tensordot(A, X, ind)`` the identity (``torch.linalg.tensorinv``):
     ``A`` as a matrix of its first ``ind`` dims by the rest, inverted, reshaped to ``A.shape[ind:]
@@ -873,6 +889,7 @@ def tensorinv(A, ind=2):
     return inv(A.reshape(rows, columns)).reshape(*A.shape[ind:], *A.shape[:ind])
 
 
+@float32_op
 def tensorsolve(A, B, dims=None):
     """The tensor ``X`` with ``tensordot(A, X, X.ndim) = B`` (``torch.linalg.tensorsolve``):
     ``dims`` of ``A`` are first moved to the end; then ``A`` is a square matrix of ``B``'s
