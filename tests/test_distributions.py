@@ -1,9 +1,12 @@
 """tinygrad_bn.distributions against torch.distributions: log_prob, cdf, icdf, entropy and the
 moments of every distribution built, values and gradients, in float32 and float64; float64
-gradchecks of log_prob; draws (shapes, dtypes, supports, moments over many samples: the streams
-differ from PyTorch's, so only statistics can agree); kl_divergence; validation errors with
-PyTorch's messages; and two small programs (REINFORCE with given actions, a VAE with shared
-noise) whose parameters must match PyTorch's after a few optimiser steps."""
+gradchecks of log_prob and of rsample at a fixed seed; draws (shapes, dtypes, supports, moments
+and quartiles over many samples: the streams differ from PyTorch's, so only statistics can
+agree); kl_divergence; transforms, constraints and the constraint registry; validation errors
+with PyTorch's messages; distributions under tg.jit; two small programs (REINFORCE with given
+actions, a VAE with shared noise) whose parameters must match PyTorch's after a few optimiser
+steps; and the two core fixes the distributions needed (BCE-with-logits' gradient at 0, Where's
+gradient with a NaN in the branch not taken)."""
 
 import math
 import warnings
@@ -48,7 +51,7 @@ CASES = {
                          RNG.integers(0, 2, (2,) + BATCH).astype(float)),
     "ContinuousBernoulli-probs": (
         lambda d, p: d.ContinuousBernoulli(probs=p["probs"]),
-        {"probs": np.concatenate([_unit((2, 4)), [[0.4995, 0.5, 0.5005, 0.49]]])},
+        {"probs": np.concatenate([_unit((2, 4)), [[0.4995, 0.5, 0.5005, 0.45]]])},
         _unit((2,) + BATCH)),
     "ContinuousBernoulli-logits": (lambda d, p: d.ContinuousBernoulli(logits=p["logits"]),
                                    {"logits": _real()}, _unit((2,) + BATCH)),
@@ -79,6 +82,16 @@ CASES = {
                   {"loc": _real(), "scale": _positive()}, _positive((2,) + BATCH)),
     "Pareto": (lambda d, p: d.Pareto(p["scale"], p["alpha"] + 2),
                {"scale": _positive(), "alpha": _positive()}, None),
+    "GeneralizedPareto": (lambda d, p: d.GeneralizedPareto(p["loc"], p["scale"],
+                                                           p["concentration"]),
+                          {"loc": _real(), "scale": _positive(),
+                           "concentration": np.concatenate([_real((2, 4)) * 0.2,
+                                                            [[0.0, -0.3, 0.7, 0.1]]])},
+                          None),
+    "VonMises": (lambda d, p: d.VonMises(p["loc"], p["concentration"]),
+                 {"loc": _real(), "concentration": np.concatenate([_positive((2, 4)),
+                                                                   [[5.0, 0.1, 3.74, 3.76]]])},
+                 _real((2,) + BATCH) * 3),
     "Geometric-probs": (lambda d, p: d.Geometric(probs=p["probs"]), {"probs": _unit()},
                         RNG.integers(0, 5, (2,) + BATCH).astype(float)),
     "Geometric-logits": (lambda d, p: d.Geometric(logits=p["logits"]), {"logits": _real()},
@@ -121,14 +134,15 @@ METHODS = ("log_prob", "cdf", "icdf", "entropy", "mean", "mode", "variance", "st
            "perplexity")
 # The formulas are PyTorch's, op for op; NumPy's float32 exp/log/pow may differ from PyTorch's
 # vectorised ones by an ulp, which the continuous Bernoulli's differences of nearly equal terms
-# (its normaliser, cdf and variance) and a composition of three transforms magnify: those get
-# CANCELLING's tolerance.
+# (its normaliser, cdf and variance), stick breaking's 1 - cumsum and a composition of three
+# transforms magnify: those get CANCELLING's tolerance.
 RTOL = {"float32": 1e-6, "float64": 1e-12}
 CANCELLING = 2e-5
 
 
 def _rtol(dtype, name):
-    if dtype == "float32" and ("ContinuousBernoulli" in name or name == "Compose"):
+    if dtype == "float32" and ("ContinuousBernoulli" in name
+                               or name in ("Compose", "LogisticNormal")):
         return CANCELLING
     return RTOL[dtype]
 
@@ -171,6 +185,7 @@ def test_values_and_gradients_match_pytorch(name, method, dtype):
     torch = pytest.importorskip("torch")
     theirs, their_params = _build(torch, name, dtype, None)
     value = _values(name, theirs)
+    rtol = _rtol(dtype, name)
     try:
         expected = _call(theirs, method, torch, value, dtype)
     except NotImplementedError:
@@ -178,16 +193,24 @@ def test_values_and_gradients_match_pytorch(name, method, dtype):
         with pytest.raises(NotImplementedError):
             _call(ours, method, tg, value, dtype)
         return
+    except RuntimeError as error:
+        # PyTorch 2.13's GeneralizedPareto compares a float64 concentration with a float32
+        # torch.tensor(0.0), which isclose refuses; ours is the same code and refuses alike.
+        assert name == "GeneralizedPareto" and str(error) == "Double did not match Float"
+        ours, _ = _build(tg, name, dtype, None)
+        with pytest.raises(RuntimeError, match="^Double did not match Float$"):
+            _call(ours, method, tg, value, dtype)
+        return
     ours, our_params = _build(tg, name, dtype, None)
     out = _call(ours, method, tg, value, dtype)
     assert tuple(out.shape) == tuple(expected.shape)
     assert str(out.dtype) == str(expected.dtype).removeprefix("torch.")
     got, want = out.detach().numpy(), expected.detach().numpy()
-    np.testing.assert_allclose(got, want, rtol=_rtol(dtype, name), atol=_rtol(dtype, name))
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
     if not expected.requires_grad or not expected.dtype.is_floating_point:
         assert not out.requires_grad or not out.is_floating_point()
         return
-    weights = RNG.standard_normal(tuple(out.shape))
+    weights = np.random.default_rng(3).standard_normal(tuple(out.shape))
     finite = np.isfinite(want)
     weights[~finite] = 0
     (expected * torch.tensor(weights, dtype=expected.dtype)).sum().backward()
@@ -198,7 +221,7 @@ def test_values_and_gradients_match_pytorch(name, method, dtype):
             assert our_param.grad is None or not our_param.grad.numpy().any()
             continue
         np.testing.assert_allclose(our_param.grad.numpy(), their_param.grad.numpy(),
-                                   rtol=100 * _rtol(dtype, name), atol=100 * _rtol(dtype, name))
+                                   rtol=100 * rtol, atol=100 * rtol)
 
 
 def _build_from(lib, name, tensors):
@@ -211,8 +234,9 @@ def test_structure_matches_pytorch(name):
     distribution's repr, the shapes of sample and rsample for sample shapes () and (2, 3),
     enumerate_support and expand (shapes, and log_prob after it) are PyTorch's."""
     torch = pytest.importorskip("torch")
-    theirs, _ = _build(torch, name, "float64", None)
-    ours, _ = _build(tg, name, "float64", None)
+    dtype = "float32" if name == "GeneralizedPareto" else "float64"  # its float64 log_prob fails
+    theirs, _ = _build(torch, name, dtype, None)
+    ours, _ = _build(tg, name, dtype, None)
     assert tuple(ours.batch_shape) == tuple(theirs.batch_shape)
     assert tuple(ours.event_shape) == tuple(theirs.event_shape)
     assert ours.has_rsample == theirs.has_rsample
@@ -237,21 +261,31 @@ def test_structure_matches_pytorch(name):
     value = their_expanded.sample().numpy()
     np.testing.assert_allclose(
         our_expanded.log_prob(tg.tensor(value)).detach().numpy(),
-        their_expanded.log_prob(torch.tensor(value)).detach().numpy(), rtol=1e-12, atol=1e-12)
+        their_expanded.log_prob(torch.tensor(value)).detach().numpy(), rtol=_rtol(dtype, name),
+        atol=_rtol(dtype, name))
 
 
 GRADCHECKED = [name for name in CASES if CASES[name][1]]
 
 
-@pytest.mark.parametrize("name", GRADCHECKED)
+def _gradcheck_parameters(name):
+    """The case's parameter names and float64 leaves, exact zeros moved to 0.05: at 0 a
+    GeneralizedPareto takes its exponential branch, whose gradient in the concentration is 0
+    (PyTorch's too), not the one-sided slope finite differences measure."""
+    keys = list(CASES[name][1])
+    return keys, [tg.tensor(np.where(CASES[name][1][k] == 0, 0.05, CASES[name][1][k]),
+                            dtype=tg.float64, requires_grad=True) for k in keys]
+
+
+@pytest.mark.parametrize("name", [n for n in GRADCHECKED if n != "GeneralizedPareto"])
 def test_log_prob_gradcheck(name):
     """float64 gradients of log_prob with respect to every parameter, against finite
-    differences."""
+    differences (not GeneralizedPareto's, whose float64 log_prob fails in PyTorch 2.13 and so
+    here)."""
     torch = pytest.importorskip("torch")
     theirs, _ = _build(torch, name, "float64", None)
     value = tg.tensor(_values(name, theirs))
-    keys = list(CASES[name][1])
-    params = [tg.tensor(CASES[name][1][k], dtype=tg.float64, requires_grad=True) for k in keys]
+    keys, params = _gradcheck_parameters(name)
 
     def log_prob(*tensors):
         return _build_from(tg, name, dict(zip(keys, tensors))).log_prob(value)
@@ -262,7 +296,7 @@ def test_log_prob_gradcheck(name):
 RSAMPLED = [name for name in GRADCHECKED if name not in (
     "Bernoulli-probs", "Bernoulli-logits", "Categorical-probs", "Categorical-logits",
     "OneHotCategorical", "OneHotCategoricalStraightThrough", "Geometric-probs",
-    "Geometric-logits", "MixtureSameFamily")]
+    "Geometric-logits", "MixtureSameFamily", "VonMises")]
 
 
 @pytest.mark.parametrize("name", RSAMPLED)
@@ -270,8 +304,7 @@ def test_rsample_is_differentiable(name):
     """rsample is reparameterised: with the generator reseeded before each draw it is a
     deterministic function of the parameters, whose float64 gradients pass gradcheck; sample()
     draws outside the graph."""
-    keys = list(CASES[name][1])
-    params = [tg.tensor(CASES[name][1][k], dtype=tg.float64, requires_grad=True) for k in keys]
+    keys, params = _gradcheck_parameters(name)
 
     def rsample(*tensors):
         tg.manual_seed(1)
@@ -321,6 +354,13 @@ def test_draws_have_the_right_shape_support_and_statistics(name):
     assert str(draws.dtype) == str(expected.dtype).removeprefix("torch.")
     assert ours.support.check(draws).all().item()
     values = draws.numpy().astype(np.float64)
+    if name == "VonMises":  # circular: E cos(x - loc) = 1 - variance, E sin(x - loc) = 0
+        angles = values - theirs.loc.detach().numpy()
+        resultant = 1 - theirs.variance.detach().numpy()
+        np.testing.assert_allclose(np.cos(angles).mean(0), resultant, atol=6 / math.sqrt(SAMPLES))
+        np.testing.assert_allclose(np.sin(angles).mean(0), 0, atol=6 / math.sqrt(SAMPLES))
+        assert values.min() >= -math.pi and values.max() < math.pi
+        return
     try:
         mean, variance = theirs.mean.detach().numpy(), theirs.variance.detach().numpy()
     except NotImplementedError:
@@ -1146,3 +1186,67 @@ def test_numbers_and_dtypes_follow_pytorch():
         assert D.Categorical(logits=lib.tensor([0.0, -math.inf])).entropy().item() == 0.0
         uniform = D.Uniform(0.0, 1.0, validate_args=False)
         assert uniform.log_prob(lib.tensor(2.0)).item() == -math.inf
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_where_gradient_does_not_leak_from_the_branch_not_taken(dtype):
+    """``where(valid, f(x), nan)`` followed by ``sqrt`` (GeneralizedPareto's stddev): the NaN
+    gradient of the untaken branch's positions does not reach ``x`` (PyTorch's where routes the
+    gradient, it does not multiply it by the mask)."""
+    torch = pytest.importorskip("torch")
+    grads = []
+    for lib in (tg, torch):
+        x = lib.tensor([0.2, 0.7, 0.3, 0.9], dtype=getattr(lib, dtype), requires_grad=True)
+        valid = x < 0.5
+        out = lib.where(valid, x * 2, math.nan).sqrt() + lib.where(valid, x, 1.0).log()
+        out.backward(lib.tensor([1.0, 0.0, -2.0, 3.0], dtype=getattr(lib, dtype)))
+        grads.append(x.grad.numpy())
+    np.testing.assert_array_equal(grads[0], grads[1])
+
+
+def test_tanh_normal_policy_uses_the_cached_pre_image():
+    """The SAC policy: TransformedDistribution(Normal, TanhTransform(cache_size=1)); log_prob
+    of its own rsample reads the cached pre-tanh value (no atanh of a value rounded to +-1), so
+    a saturated action keeps a finite log-probability, as in PyTorch; gradients flow to both
+    parameters."""
+    D = tg.distributions
+    loc = tg.tensor([0.0, 30.0], requires_grad=True)
+    scale = tg.tensor([1.0, 0.5], requires_grad=True)
+    policy = D.TransformedDistribution(D.Normal(loc, scale),
+                                       [D.transforms.TanhTransform(cache_size=1)])
+    tg.manual_seed(0)
+    action = policy.rsample()
+    assert action[1].item() == 1.0  # saturated in float32
+    log_prob = policy.log_prob(action)
+    assert np.all(np.isfinite(log_prob.detach().numpy()))
+    log_prob.sum().backward()
+    assert np.all(np.isfinite(loc.grad.numpy())) and np.all(np.isfinite(scale.grad.numpy()))
+    fresh = D.TransformedDistribution(D.Normal(loc, scale), [D.transforms.TanhTransform()])
+    assert not np.isfinite(fresh.log_prob(action.detach())[1].item())
+
+
+@pytest.mark.parametrize("diag", [-1, 0, 1])
+def test_tril_vectors_match_pytorch(diag):
+    """utils.tril_matrix_to_vec and vec_to_tril_matrix against PyTorch's (values and the round
+    trip, gradients through both), and their errors."""
+    torch = pytest.importorskip("torch")
+    from tinygrad_bn.distributions import utils
+    from torch.distributions import utils as their_utils
+    matrices = _real((2, 4, 4))
+    ours = tg.tensor(matrices, requires_grad=True)
+    theirs = torch.tensor(matrices, requires_grad=True)
+    vectors = utils.tril_matrix_to_vec(ours, diag)
+    expected = their_utils.tril_matrix_to_vec(theirs, diag)
+    np.testing.assert_array_equal(vectors.detach().numpy(), expected.detach().numpy())
+    back = utils.vec_to_tril_matrix(vectors, diag)
+    their_back = their_utils.vec_to_tril_matrix(expected, diag)
+    np.testing.assert_array_equal(back.detach().numpy(), their_back.detach().numpy())
+    back.sum().backward()
+    their_back.sum().backward()
+    np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+    with pytest.raises(ValueError, match=r"^diag \(4\) provided is outside \[-4, 3\].$"):
+        utils.tril_matrix_to_vec(ours, 4)
+    with pytest.raises(ValueError, match="^The size of last dimension is 5 which cannot be "
+                                         "expressed as the lower triangular part of a square "
+                                         "D x D matrix.$"):
+        utils.vec_to_tril_matrix(tg.zeros(5))

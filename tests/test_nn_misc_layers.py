@@ -2,6 +2,7 @@
 ChannelShuffle, multi_head_attention_forward and the lazy modules: values and gradients
 against PyTorch in float32 and float64, float64 gradchecks, PyTorch's errors."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -423,6 +424,7 @@ def test_lazy_linear_becomes_linear_and_trains_with_an_optimizer_made_before():
     x = tg.tensor(np.random.default_rng(14).standard_normal((5, 4)))
     first = lazy(x)
     assert type(lazy) is tg.nn.Linear and type(lazy.weight) is tg.nn.Parameter
+    assert "_module_hooks" not in lazy.__dict__  # its pre-hook is gone: a plain Linear
     assert lazy.in_features == 4 and lazy.weight.dtype == tg.float64
     assert np.abs(lazy.weight.detach().numpy()).max() <= 0.5  # Linear's U(-1/sqrt(4), ...)
     regular = tg.nn.Linear(4, 3, dtype=tg.float64)
@@ -493,6 +495,16 @@ def test_lazy_load_state_dict_materialises():
     assert tuple(lazy.weight.shape) == (3, 5) and not lazy.has_uninitialized_params()
     assert lazy(tg.randn(2, 5)).shape == (2, 3)
     assert type(lazy) is tg.nn.Linear
+    # inside a container too (PyTorch's load-state-dict hook of each lazy module)
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.BatchNorm2d(4))
+    ours = tg.nn.Sequential(tg.nn.LazyConv2d(4, 3), tg.nn.LazyBatchNorm2d())
+    ours.load_state_dict({k: tg.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    assert not ours[0].has_uninitialized_params() and not ours[1].has_uninitialized_params()
+    image = np.random.default_rng(17).standard_normal((2, 3, 5, 5)).astype(np.float32)
+    np.testing.assert_allclose(ours(tg.tensor(image)).detach().numpy(),
+                               theirs(torch.tensor(image)).detach().numpy(), rtol=1e-5,
+                               atol=1e-6)
 
 
 def test_uninitialized_tensors():
@@ -504,6 +516,10 @@ def test_uninitialized_tensors():
     assert type(parameter) is tg.nn.Parameter and tuple(parameter.shape) == (2, 3)
     buffer.materialize(4, dtype=tg.float64)
     assert type(buffer) is tg.Tensor and buffer.dtype == tg.float64
+    from tinygrad_bn.nn.parameter import UninitializedParameter, is_lazy  # PyTorch's path
+    assert is_lazy(UninitializedParameter()) and not is_lazy(parameter)
+    copied = copy.deepcopy(tg.nn.LazyBatchNorm1d())
+    assert copied.has_uninitialized_params() and copied(tg.randn(4, 3)).shape == (4, 3)
 
 
 UNINITIALIZED_USE = (
@@ -676,3 +692,27 @@ ERRORS = [
 ]
 
 test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
+
+
+def _lazy_training_losses(jit):
+    tg.manual_seed(0)
+    model = tg.nn.Sequential(tg.nn.LazyLinear(8), tg.nn.ReLU(), tg.nn.LazyLinear(3))
+    optimizer = tg.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    def step(x, y):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    step = tg.jit(step) if jit else step
+    rng = np.random.default_rng(16)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the first call runs eagerly: the lazy pre-hooks
+        return [step(tg.tensor(rng.standard_normal((5, 4)).astype(np.float32)),
+                     tg.tensor(rng.integers(0, 3, 5))).item() for _ in range(6)]
+
+
+def test_lazy_model_in_a_jitted_step_trains_as_eager():
+    assert _lazy_training_losses(True) == _lazy_training_losses(False)

@@ -69,6 +69,8 @@ VALUES_UNDEFINED = {
     "randn", "nn.functional.dropout", "empty", "empty_like", "new_empty",
     "nn.functional.dropout2d", "nn.functional.dropout3d", "nn.functional.alpha_dropout",
     "nn.functional.feature_alpha_dropout",
+    # windows placed by torch.rand samples unless _random_samples is given
+    "nn.functional.fractional_max_pool2d", "nn.functional.fractional_max_pool3d",
 }
 
 
@@ -550,6 +552,30 @@ XFAILS = {
     'matrix_exp': {
         'precision': 'float32:1',
         'silent value': 'float16:0-1',
+    },
+    # grid_sample float16: PyTorch's CPU kernel rounds each step to float16 as this does, but
+    # in another order for bicubic and 3-D (a few float16 steps apart; 2-D bilinear/nearest agree)
+    'nn.functional.grid_sample': {
+        'precision': 'float16:12-23',
+    },
+    # the odd samples (and float64:0) have dropout_p=0.5 with training=True: the dropped
+    # weights are draws from tinygrad_bn's generator, not PyTorch's; float32 precision: the
+    # masked scores q k^T summed by BLAS here, in order by PyTorch's baddbmm loop
+    'nn.functional.multi_head_attention_forward': {
+        'precision': 'float32:24,40,72,88,134,182',
+        'silent value': (
+            'float16:1,3,5,7,9,11,13,15,17,19,21,23,25,27,29,31,33,35,37,39,41,43,45,47,49,51,53,'
+            '55,57,59,61,63,65,67,69,71,73,75,77,79,81,83,85,87,89,91,93,95,97,99,101,103,105,'
+            '107,109,111,113,115,117,119,121,123,125,127,129,131,133,135,137,139,141,143,145,147,'
+            '149,151,153,155,157,159,161,163,165,167,169,171,173,175,177,179,181,183,185,187,189,'
+            '191 '
+            'float32:1,3,5,7,9,11,13,15,17,19,21,23,25,27,29,31,33,35,37,39,41,43,45,47,49,51,53,'
+            '55,57,59,61,63,65,67,69,71,73,75,77,79,81,83,85,87,89,91,93,95,97,99,101,103,105,'
+            '107,109,111,113,115,117,119,121,123,125,127,129,131,133,135,137,139,141,143,145,147,'
+            '149,151,153,155,157,159,161,163,165,167,169,171,173,175,177,179,181,183,185,187,189,'
+            '191 '
+            'float64:0'
+        ),
     },
 }
 

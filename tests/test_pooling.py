@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import tinygrad_bn as tg
+from pooling_checks import check_against_pytorch, check_gradient
 
 from pytorch_errors import error_tests
 
@@ -48,41 +49,15 @@ CASES = [
 IDS = [f"{name}-{index}" for index, (name, *_) in enumerate(CASES)]
 
 
-def _values(result):
-    return result[0] if isinstance(result, tuple) else result
-
-
 @pytest.mark.parametrize("name, shape, args, kwargs", CASES, ids=IDS)
 def test_gradcheck(name, shape, args, kwargs):
-    x = tg.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
-    function = getattr(tg.nn.functional, name)
-    if 0 in shape:
-        _values(function(x, *args, **kwargs)).sum().backward()
-        assert x.grad.shape == shape
-        return
-    assert tg.gradcheck(lambda t: _values(function(t, *args, **kwargs)), (x,))
+    check_gradient(name, shape, args, kwargs)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name, shape, args, kwargs", CASES, ids=IDS)
 def test_matches_pytorch(name, shape, args, kwargs, dtype):
-    torch = pytest.importorskip("torch")
-    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
-    ours, theirs = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    out = getattr(tg.nn.functional, name)(ours, *args, **kwargs)
-    expected = getattr(torch.nn.functional, name)(theirs, *args, **kwargs)
-    if isinstance(expected, tuple):
-        assert out[1].dtype == tg.int64
-        np.testing.assert_array_equal(out[1].numpy(), expected[1].numpy())
-        out, expected = out[0], expected[0]
-    assert out.dtype == getattr(tg, dtype) and tuple(out.shape) == tuple(expected.shape)
-    tolerance = {"rtol": 1e-12, "atol": 1e-12} if dtype == "float64" else \
-        {"rtol": 1e-6, "atol": 1e-6}
-    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), **tolerance)
-    grad = np.random.default_rng(1).standard_normal(tuple(expected.shape)).astype(dtype)
-    out.backward(tg.tensor(grad))
-    expected.backward(torch.tensor(grad))
-    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), **tolerance)
+    check_against_pytorch(name, shape, args, kwargs, dtype)
 
 
 def _pool_both(values, function, *args, **kwargs):

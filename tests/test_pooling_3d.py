@@ -1,14 +1,16 @@
 """The rest of the convolution/pooling family: ``max_pool3d``, ``avg_pool3d``,
-``adaptive_avg_pool3d``, ``adaptive_max_pool3d``, ``conv_transpose3d``, ``unfold``/``fold`` and
-their modules. One table of cases, each
-gradient-checked in float64 against finite differences and compared with PyTorch in float32 and
-float64 (values, indices, gradients); ties and NaN as PyTorch's CPU kernel picks them; float16
-rounded where PyTorch's kernels round; every error message; module reprs."""
+``adaptive_avg_pool3d``, ``adaptive_max_pool3d``, ``conv_transpose3d``, ``unfold``/``fold``,
+``lp_pool1d/2d/3d``, ``max_unpool1d/2d/3d``, ``fractional_max_pool2d/3d`` and their modules.
+Tables of cases, each gradient-checked in float64 against finite differences and compared with
+PyTorch in float32 and float64 (values, indices, gradients); ties and NaN as PyTorch's CPU
+kernel picks them; float16 rounded where PyTorch's kernels round; every error message; module
+reprs."""
 
 import numpy as np
 import pytest
 
 import tinygrad_bn as tg
+from pooling_checks import check_against_pytorch, check_gradient
 
 from pytorch_errors import error_tests
 
@@ -39,41 +41,15 @@ CASES = [
 IDS = [f"{name}-{index}" for index, (name, *_) in enumerate(CASES)]
 
 
-def _values(result):
-    return result[0] if isinstance(result, tuple) else result
-
-
 @pytest.mark.parametrize("name, shape, args, kwargs", CASES, ids=IDS)
 def test_gradcheck(name, shape, args, kwargs):
-    x = tg.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
-    function = getattr(tg.nn.functional, name)
-    if 0 in shape:
-        _values(function(x, *args, **kwargs)).sum().backward()
-        assert x.grad.shape == shape
-        return
-    assert tg.gradcheck(lambda t: _values(function(t, *args, **kwargs)), (x,))
+    check_gradient(name, shape, args, kwargs)
 
 
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 @pytest.mark.parametrize("name, shape, args, kwargs", CASES, ids=IDS)
 def test_matches_pytorch(name, shape, args, kwargs, dtype):
-    torch = pytest.importorskip("torch")
-    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
-    ours, theirs = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
-    out = getattr(tg.nn.functional, name)(ours, *args, **kwargs)
-    expected = getattr(torch.nn.functional, name)(theirs, *args, **kwargs)
-    if isinstance(expected, tuple):
-        assert out[1].dtype == tg.int64
-        np.testing.assert_array_equal(out[1].numpy(), expected[1].numpy())
-        out, expected = out[0], expected[0]
-    assert out.dtype == getattr(tg, dtype) and tuple(out.shape) == tuple(expected.shape)
-    tolerance = {"rtol": 1e-12, "atol": 1e-12} if dtype == "float64" else \
-        {"rtol": 1e-6, "atol": 1e-6}
-    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), **tolerance)
-    grad = np.random.default_rng(1).standard_normal(tuple(expected.shape)).astype(dtype)
-    out.backward(tg.tensor(grad))
-    expected.backward(torch.tensor(grad))
-    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), **tolerance)
+    check_against_pytorch(name, shape, args, kwargs, dtype)
 
 
 @pytest.mark.parametrize("values, name, args", [
@@ -500,6 +476,348 @@ ERRORS += [
      "(non-positive)"),
     ("fold_int64", lambda m: _f(m).fold(m.ones(*C, dtype=m.int64), (5, 6), 2),
      NotImplementedError, "\"col2im_out_cpu\" not implemented for 'Long'"),
+]
+
+
+# ---------------------------------------------------------------- lp_pool / max_unpool
+
+# (function, input shape, positional arguments after the input, keyword arguments); inputs
+# are positive where a fractional power of a negative window sum would be NaN
+LP_CASES = [
+    ("lp_pool1d", (2, 3, 9), (2, 3), {}),
+    ("lp_pool1d", (3, 9), (3.0, 2, 1), {"ceil_mode": True}),
+    ("lp_pool2d", (2, 3, 6, 7), (2, 2), {}),
+    ("lp_pool2d", (3, 6, 7), (1.5, (3, 2), (2, 1)), {"ceil_mode": True}),
+    ("lp_pool3d", (1, 2, 4, 5, 6), (2, 2), {}),
+    ("lp_pool3d", (2, 4, 5, 6), (3, (2, 3, 2), 1), {}),
+    ("lp_pool2d", (2, 3, 6, 6), (float("inf"), 2), {}),
+    ("lp_pool1d", (2, 3, 8), (float("-inf"), 2), {}),
+]
+LP_IDS = [f"{name}-{index}" for index, (name, *_) in enumerate(LP_CASES)]
+
+
+def _positive(shape):
+    return np.random.default_rng(0).uniform(0.2, 2.0, shape)
+
+
+@pytest.mark.parametrize("name, shape, args, kwargs", LP_CASES, ids=LP_IDS)
+def test_lp_pool_gradcheck(name, shape, args, kwargs):
+    x = tg.tensor(_positive(shape), requires_grad=True)
+    function = getattr(tg.nn.functional, name)
+    assert tg.gradcheck(lambda t: function(t, *args, **kwargs), (x,))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("name, shape, args, kwargs", LP_CASES, ids=LP_IDS)
+def test_lp_pool_matches_pytorch(name, shape, args, kwargs, dtype):
+    torch = pytest.importorskip("torch")
+    x = _positive(shape).astype(dtype)
+    x[..., 0] = 0.0  # a zero inside windows (and, for 2 of them, windows of zeros)
+    ours, theirs = tg.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out = getattr(tg.nn.functional, name)(ours, *args, **kwargs)
+    expected = getattr(torch.nn.functional, name)(theirs, *args, **kwargs)
+    assert out.dtype == getattr(tg, dtype) and tuple(out.shape) == tuple(expected.shape)
+    tolerance = {"rtol": 1e-12, "atol": 1e-12} if dtype == "float64" else \
+        {"rtol": 1e-5, "atol": 1e-6}
+    np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), **tolerance)
+    grad = np.random.default_rng(1).standard_normal(tuple(expected.shape)).astype(dtype)
+    out.backward(tg.tensor(grad))
+    expected.backward(torch.tensor(grad))
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), **tolerance)
+
+
+def test_lp_pool_of_zeros_and_negatives_as_pytorch():
+    """A window summing to zero has value and gradient zero; a negative sum with a fractional
+    1 / p is NaN (PyTorch's composite: sign(out) * relu(|out|))."""
+    torch = pytest.importorskip("torch")
+    x = np.array([[[0.0, 0.0, -1.0, -2.0, 1.0, 3.0]]])
+    results = []
+    for module in (tg, torch):
+        t = module.tensor(x, requires_grad=True)
+        out = module.nn.functional.lp_pool1d(t, 2, 2)
+        out.sum().backward()
+        results.append((out.detach().numpy(), t.grad.numpy()))
+    for mine, reference in zip(*results):
+        np.testing.assert_allclose(mine, reference, rtol=1e-12, equal_nan=True)
+
+
+# (dims, input shape, pool arguments, unpool keyword arguments)
+UNPOOL_CASES = [
+    (1, (2, 3, 8), (2,), {}),
+    (1, (3, 9), (3, 2, 1), {"output_size": [9]}),
+    (2, (2, 3, 6, 8), (2,), {}),
+    (2, (3, 7, 7), (3, 2, 1), {"output_size": [7, 7]}),
+    (2, (1, 2, 6, 6), (3, 1), {}),  # overlapping windows: one position from several inputs
+    (3, (1, 2, 4, 6, 6), (2,), {}),
+    (3, (1, 2, 4, 5, 6), (2,), {"output_size": [4, 5, 6]}),
+    (3, (2, 5, 5, 5), ((2, 3, 2), (2, 1, 2), (1, 1, 0)), {"output_size": [5, 5, 5]}),
+    (2, (0, 2, 6, 6), (2,), {}),
+]
+
+
+def _pool_then_unpool(module, x, dims, args, kwargs, requires_grad=False):
+    functional = module.nn.functional
+    pooled, indices = getattr(functional, f"max_pool{dims}d")(module.tensor(x), *args,
+                                                              return_indices=True)
+    pooled = pooled.detach().requires_grad_(requires_grad)
+    out = getattr(functional, f"max_unpool{dims}d")(pooled, indices, *args, **kwargs)
+    return pooled, out
+
+
+@pytest.mark.parametrize("dims, shape, args, kwargs",
+                         [case for case in UNPOOL_CASES if len(case[2]) == 1])
+def test_max_unpool_gradcheck(dims, shape, args, kwargs):
+    """Windows that do not overlap (``stride`` = ``kernel_size``), so no two inputs share an
+    index: where they do, only the later value is written but each gets the gradient at the
+    index (PyTorch's rule, tested against it below), which no finite difference measures."""
+    x = np.random.default_rng(0).standard_normal(shape)
+    pooled, _ = _pool_then_unpool(tg, x, dims, args, kwargs, requires_grad=True)
+    _, indices = getattr(tg.nn.functional, f"max_pool{dims}d")(tg.tensor(x), *args,
+                                                               return_indices=True)
+    function = getattr(tg.nn.functional, f"max_unpool{dims}d")
+    if 0 in shape:
+        function(pooled, indices, *args, **kwargs).sum().backward()
+        assert pooled.grad.shape == pooled.shape
+        return
+    assert tg.gradcheck(lambda t: function(t, indices, *args, **kwargs), (pooled,))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("dims, shape, args, kwargs", UNPOOL_CASES)
+def test_max_unpool_matches_pytorch(dims, shape, args, kwargs, dtype):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    grad = dtype != "float16"
+    ours, out = _pool_then_unpool(tg, x, dims, args, kwargs, grad)
+    theirs, expected = _pool_then_unpool(torch, x, dims, args, kwargs, grad)
+    assert str(out.dtype) == dtype and tuple(out.shape) == tuple(expected.shape)
+    np.testing.assert_array_equal(out.detach().numpy(), expected.detach().numpy())
+    if grad:
+        grad_output = np.random.default_rng(1).standard_normal(tuple(out.shape)).astype(dtype)
+        out.backward(tg.tensor(grad_output))
+        expected.backward(torch.tensor(grad_output))
+        np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
+
+
+def test_max_unpool_later_value_wins_a_shared_index():
+    torch = pytest.importorskip("torch")
+    values = np.array([[[[1.0, 2.0, 3.0, 4.0]]]])
+    indices = np.array([[[[0, 0, 1, 0]]]])
+    for module in (tg, torch):
+        out = module.nn.functional.max_unpool2d(module.tensor(values), module.tensor(indices),
+                                                (1, 2), output_size=(1, 8))
+        np.testing.assert_array_equal(out.numpy()[0, 0, 0], [4, 3, 0, 0, 0, 0, 0, 0])
+
+
+def test_pooling_derived_modules_match_pytorch():
+    torch = pytest.importorskip("torch")
+    x = _positive((2, 3, 6, 6, 6))
+    for name, args in [("LPPool1d", (2, 3)), ("LPPool2d", (1.5, (2, 3), 1, True)),
+                       ("LPPool3d", (2, 2))]:
+        ours, theirs = getattr(tg.nn, name)(*args), getattr(torch.nn, name)(*args)
+        assert repr(ours) == repr(theirs)
+        dims = int(name[-2])
+        data = x.reshape((6,) * 0 + x.shape[:2] + (-1,)) if dims == 1 else \
+            x[..., 0] if dims == 2 else x
+        np.testing.assert_allclose(ours(tg.tensor(data)).numpy(),
+                                   theirs(torch.tensor(data)).numpy(), rtol=1e-12)
+    for name, args in [("MaxUnpool1d", (2,)), ("MaxUnpool2d", (3, 2, 1)),
+                       ("MaxUnpool3d", ((2, 1, 2),))]:
+        ours, theirs = getattr(tg.nn, name)(*args), getattr(torch.nn, name)(*args)
+        assert repr(ours) == repr(theirs)
+
+
+def _unpool(m, dims=2, shape=(2, 3, 2, 2), index_dtype=None, index_shape=None, plus=0,
+            **kwargs):
+    values = m.ones(*shape)
+    indices = m.zeros(*(index_shape or shape), dtype=index_dtype or m.int64) + plus
+    return getattr(m.nn.functional, f"max_unpool{dims}d")(values, indices, 2, **kwargs)
+
+
+ERRORS += [
+    ("lp_pool1d_kernel_tuple", lambda m: m.nn.functional.lp_pool1d(m.ones(2, 3, 8), 2, (2,)),
+     TypeError, "mul(): argument 'other' (position 1) must be Tensor, not tuple"),
+    ("unpool2_index_dtype", lambda m: _unpool(m, index_dtype=m.int32), RuntimeError,
+     "elements in indices should be type int64 but got: Int"),
+    ("unpool3_index_dtype", lambda m: _unpool(m, 3, (2, 3, 2, 2, 2), m.int32), RuntimeError,
+     "elements in indices should be type int64"),
+    ("unpool2_index_shape", lambda m: _unpool(m, index_shape=(1, 3, 2, 2)), RuntimeError,
+     "Expected shape of indices to be same as that of the input tensor ([2, 3, 2, 2]) but got "
+     "indices tensor with shape: [1, 3, 2, 2]"),
+    ("unpool2_dims", lambda m: _unpool(m, shape=(1, 2, 3, 2, 2)), RuntimeError,
+     "Input to max_unpooling2d should be a 3d or 4d Tensor, but got a tensor with 5 "
+     "dimensions."),
+    ("unpool3_dims", lambda m: _unpool(m, 3, (3, 2, 2)), RuntimeError,
+     "Input to max_unpooling3d should be a 4d or 5d Tensor, but got a tensor with 3 "
+     "dimensions."),
+    ("unpool2_invalid_index", lambda m: _unpool(m, plus=16), RuntimeError,
+     "Found an invalid max index: 16 (output volumes are of size 4x4)"),
+    ("unpool3_invalid_index", lambda m: _unpool(m, 3, (2, 3, 2, 2, 2), plus=-1), RuntimeError,
+     "Found an invalid max index: -1 (output volumes are of size 4x4x4)"),
+    ("unpool2_output_size_length", lambda m: _unpool(m, output_size=(4, 4, 4)), ValueError,
+     "output_size should be a sequence containing 2 or 4 elements, but it has a length of '3'"),
+    ("unpool2_output_size_range", lambda m: _unpool(m, output_size=(6, 4)), ValueError,
+     'invalid output_size "(6, 4)" (dim 0 must be between 2 and 6)'),
+    ("unpool2_negative_size", lambda m: _unpool(m, padding=3), ValueError,
+     "max_unpooling: output_size must contain non-negative spatial dimensions, but got "
+     "output_size[0]=-2"),
+    ("unpool2_empty", lambda m: _unpool(m, shape=(2, 0, 2, 2)), RuntimeError,
+     "max_unpooling2d_forward_out_cpu(): Expected input to have non-zero size for non-batch "
+     "dimensions, but got [2, 0, 2, 2] with dimension 1 being empty."),
+    ("unpool3_stride", lambda m: _unpool(m, 3, (2, 3, 2, 2, 2), stride=0), RuntimeError,
+     "strides should be greater than zero, but got stride: [0, 0, 0]"),
+    ("unpool2_int64", lambda m: m.nn.functional.max_unpool2d(
+        m.ones(2, 3, 2, 2, dtype=m.int64), m.zeros(2, 3, 2, 2, dtype=m.int64), 2),
+     NotImplementedError, "\"max_unpool2d\" not implemented for 'Long'"),
+]
+
+
+# ---------------------------------------------------------------- fractional_max_pool
+
+# (dims, input shape, kernel_size, output_size)
+FRACTIONAL_CASES = [
+    (2, (2, 3, 9, 9), 3, 4),
+    (2, (2, 3, 9, 11), (2, 3), (5, 4)),
+    (2, (3, 9, 9), 2, (8, 8)),  # overlapping windows
+    (3, (2, 2, 8, 9, 10), (2, 3, 2), (4, 5, 6)),
+    (3, (2, 6, 7, 8), 2, 3),
+]
+
+
+def _samples(shape, dims, dtype):
+    batch = shape[0] if len(shape) == dims + 2 else 1
+    return np.random.default_rng(2).uniform(0, 1, (batch, shape[-dims - 1], dims)).astype(dtype)
+
+
+@pytest.mark.parametrize("dims, shape, kernel, out", FRACTIONAL_CASES)
+def test_fractional_max_pool_gradcheck(dims, shape, kernel, out):
+    x = tg.tensor(np.random.default_rng(0).standard_normal(shape), requires_grad=True)
+    samples = tg.tensor(_samples(shape, dims, np.float64))
+    function = getattr(tg.nn.functional, f"fractional_max_pool{dims}d")
+    assert tg.gradcheck(lambda t: function(t, kernel, out, _random_samples=samples), (x,))
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("dims, shape, kernel, out", FRACTIONAL_CASES)
+def test_fractional_max_pool_with_samples_is_pytorchs(dims, shape, kernel, out, dtype):
+    """Given the same ``_random_samples``, values, indices and gradients are PyTorch's, bit
+    for bit (window starts computed in the input's dtype, as PyTorch's ``scalar_t``)."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
+    samples = _samples(shape, dims, dtype)
+    results = []
+    for module in (tg, torch):
+        t = module.tensor(x, requires_grad=True)
+        values, indices = getattr(module.nn.functional, f"fractional_max_pool{dims}d")(
+            t, kernel, out, return_indices=True, _random_samples=module.tensor(samples))
+        values.backward(module.tensor(np.random.default_rng(1).standard_normal(
+            tuple(values.shape)).astype(dtype)))
+        results.append((values.detach().numpy(), indices.numpy(), t.grad.numpy()))
+    for mine, reference in zip(*results):
+        np.testing.assert_array_equal(mine, reference)
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+def test_fractional_max_pool_without_samples(dims):
+    """Drawn samples: PyTorch's shapes and dtypes (values are random draws), every output one
+    of its window's elements, reproducible under a seed."""
+    torch = pytest.importorskip("torch")
+    shape = (2, 3) + (10,) * dims
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    name = f"fractional_max_pool{dims}d"
+    for kwargs in ({"output_size": 4}, {"output_ratio": (0.5,) * dims}):
+        tg.manual_seed(0)
+        values, indices = getattr(tg.nn.functional, name)(tg.tensor(x), 3, return_indices=True,
+                                                          **kwargs)
+        expected = getattr(torch.nn.functional, name)(torch.tensor(x), 3, return_indices=True,
+                                                      **kwargs)
+        assert values.shape == tuple(expected[0].shape) and values.dtype == tg.float32
+        assert indices.dtype == tg.int64
+        flat = x.reshape(2, 3, -1)
+        np.testing.assert_array_equal(
+            values.numpy(), np.take_along_axis(flat, indices.numpy().reshape(2, 3, -1),
+                                               2).reshape(values.shape))
+        tg.manual_seed(0)
+        again = getattr(tg.nn.functional, name)(tg.tensor(x), 3, **kwargs)
+        np.testing.assert_array_equal(again.numpy(), values.numpy())
+
+
+def test_fractional_modules_match_pytorch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 9, 9, 9))
+    samples = _samples(x.shape, 3, np.float64)
+    ours = tg.nn.FractionalMaxPool3d(2, output_size=(4, 5, 6), return_indices=True,
+                                     _random_samples=tg.tensor(samples))
+    theirs = torch.nn.FractionalMaxPool3d(2, output_size=(4, 5, 6), return_indices=True,
+                                          _random_samples=torch.tensor(samples))
+    assert repr(ours) == repr(theirs)
+    for mine, reference in zip(ours(tg.tensor(x)), theirs(torch.tensor(x))):
+        np.testing.assert_array_equal(mine.numpy(), reference.numpy())
+    module = tg.nn.FractionalMaxPool2d(3, output_ratio=0.5)
+    assert module.output_ratio == (0.5, 0.5) and module(tg.tensor(x[0, :, 0])).shape == (3, 4, 4)
+
+
+def _fractional(m, dims=2, shape=(2, 3, 9, 9), kernel=3, samples=None, **kwargs):
+    x = m.ones(*shape)
+    return getattr(m.nn.functional, f"fractional_max_pool{dims}d")(
+        x, kernel, _random_samples=samples, **kwargs)
+
+
+ERRORS += [
+    ("fractional2_no_size", lambda m: _fractional(m), ValueError,
+     "fractional_max_pool2d requires specifying either an output_size or an output_ratio"),
+    ("fractional3_no_size", lambda m: _fractional(m, 3, (2, 3, 9, 9, 9)), ValueError,
+     "fractional_max_pool3d requires specifying either an output_size or an output_ratio"),
+    ("fractional2_ratio_length", lambda m: _fractional(m, output_ratio=(0.5, 0.5, 0.5)),
+     ValueError, "fractional_max_pool2d requires output_ratio to either be a single Int or "
+     "tuple of Ints."),
+    ("fractional2_ratio_number", lambda m: _fractional(m, output_ratio=0.5), TypeError,
+     "object of type 'float' has no len()"),
+    ("fractional2_kernel_length", lambda m: _fractional(m, kernel=(3, 3, 3), output_size=4),
+     RuntimeError, "fractional_max_pool2d: kernel_size must either be a single Int or tuple of "
+     "Ints"),
+    ("fractional3_output_length", lambda m: _fractional(m, 3, (2, 3, 9, 9, 9),
+                                                        output_size=(4, 4)),
+     RuntimeError, "fractional_max_pool3d: output_size must either be a single Int or tuple of "
+     "three Ints"),
+    ("fractional2_dims", lambda m: _fractional(m, shape=(9, 9), output_size=4), IndexError,
+     "Dimension out of range (expected to be in range of [-2, 1], but got -3)"),
+    ("fractional2_dims5", lambda m: _fractional(m, shape=(1, 2, 3, 9, 9), output_size=4),
+     RuntimeError, "fractional_max_pool2d(): Expected 3D or 4D tensor, but got: [1, 2, 3, 9, "
+     "9]"),
+    ("fractional3_dims6", lambda m: _fractional(m, 3, (1, 2, 3, 9, 9, 9), output_size=4),
+     RuntimeError, "fractional_max_pool3d_out(): Expected 4D or 5D tensor, but got: [1, 2, 3, "
+     "9, 9, 9]"),
+    ("fractional2_empty", lambda m: _fractional(m, shape=(2, 0, 9, 9), output_size=4),
+     RuntimeError, "fractional_max_pool2d(): Expected input to have non-zero size for non-batch "
+     "dimensions, but got[2, 0, 9, 9] with dimension 1 being empty."),
+    ("fractional2_too_large", lambda m: _fractional(m, kernel=(2, 3), output_size=8),
+     RuntimeError, "fractional_max_pool2d(): pool width 3 too large relative to input width 9"),
+    ("fractional3_too_large", lambda m: _fractional(m, 3, (2, 3, 9, 9, 9), (2, 3, 2),
+                                                    output_size=8),
+     RuntimeError, "fractional_max_pool3d_out(): pool time 2 too large relative to input time "
+     "9"),
+    ("fractional2_samples_dtype", lambda m: _fractional(
+        m, samples=m.ones(2, 3, 2, dtype=m.float64) / 2, output_size=4), RuntimeError,
+     "Expect _random_samples to have the same dtype as input"),
+    ("fractional2_samples_batch", lambda m: _fractional(m, samples=m.ones(1, 3, 2) / 2,
+                                                        output_size=4),
+     RuntimeError, "Expect _random_samples.size(0) no less then input batch size."),
+    ("fractional2_samples_channels", lambda m: _fractional(m, samples=m.ones(2, 2, 2) / 2,
+                                                           output_size=4),
+     RuntimeError, "Expect _random_samples.size(1) equals to input channel size."),
+    ("fractional2_samples_dims", lambda m: _fractional(m, samples=m.ones(2, 3, 3) / 2,
+                                                       output_size=4),
+     RuntimeError, "Expect _random_samples.size(2) equals to 2; got 3."),
+    ("fractional2_int", lambda m: m.nn.functional.fractional_max_pool2d(
+        m.ones(2, 3, 9, 9, dtype=m.int64), 3, 4), NotImplementedError,
+     "\"check_uniform_bounds\" not implemented for 'Long'"),
+    ("fractional_module_no_size", lambda m: m.nn.FractionalMaxPool2d(2), ValueError,
+     "FractionalMaxPool2d requires specifying either an output size, or a pooling ratio"),
+    ("fractional_module_both", lambda m: m.nn.FractionalMaxPool3d(2, 3, 0.5), ValueError,
+     "only one of output_size and output_ratio may be specified"),
+    ("fractional_module_ratio", lambda m: m.nn.FractionalMaxPool2d(2, output_ratio=1.5),
+     ValueError, "output_ratio must be between 0 and 1 (got 1.5)"),
 ]
 
 test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)

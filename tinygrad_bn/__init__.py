@@ -416,3 +416,8 @@ def __getattr__(name):
         import importlib
         return importlib.import_module(".distributions", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    """The package's names, ``distributions`` included before its first use (completion)."""
+    return sorted(set(globals()) | {"distributions"})

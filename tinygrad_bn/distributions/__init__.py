@@ -9,16 +9,17 @@ and transforms. The REINFORCE pattern::
     loss = -m.log_prob(action) * reward
 
 Built: Bernoulli, Categorical, Cauchy, ContinuousBernoulli, ExponentialFamily, Exponential,
-Geometric, Gumbel, HalfCauchy, HalfNormal, Independent, Laplace, LogisticNormal, LogNormal,
-MixtureSameFamily, Normal, OneHotCategorical, OneHotCategoricalStraightThrough, Pareto,
-RelaxedBernoulli, RelaxedOneHotCategorical, TransformedDistribution, Uniform (and, in their
-modules as in PyTorch, LogitRelaxedBernoulli and ExpRelaxedCategorical).
+GeneralizedPareto, Geometric, Gumbel, HalfCauchy, HalfNormal, Independent, Laplace,
+LogisticNormal, LogNormal, MixtureSameFamily, Normal, OneHotCategorical,
+OneHotCategoricalStraightThrough, Pareto, RelaxedBernoulli, RelaxedOneHotCategorical,
+TransformedDistribution, Uniform, VonMises (and, in their modules as in PyTorch,
+LogitRelaxedBernoulli and ExpRelaxedCategorical).
 
-Not built: Beta, Binomial, Chi2, Dirichlet, FisherSnedecor, Gamma, GeneralizedPareto,
-InverseGamma, Kumaraswamy, Multinomial, NegativeBinomial, Poisson, StudentT, VonMises, Weibull
-(their densities need ``lgamma``/``digamma``, their samplers gamma draws, or (VonMises) a
-rejection sampler; tinygrad_bn has no lgamma yet), and MultivariateNormal,
-LowRankMultivariateNormal, LKJCholesky, Wishart (they need ``cholesky``/``solve_triangular``).
+Not built: Beta, Binomial, Chi2, Dirichlet, FisherSnedecor, Gamma, InverseGamma, Kumaraswamy,
+Multinomial, NegativeBinomial, Poisson, StudentT, Weibull (their densities need
+``lgamma``/``digamma``, or their samplers gamma draws; tinygrad_bn has no lgamma yet), and
+MultivariateNormal, LowRankMultivariateNormal, LKJCholesky, Wishart (they need
+``cholesky``/``solve_triangular``).
 """
 
 from . import constraints, transforms  # noqa: F401 - public submodules, as in PyTorch
@@ -30,6 +31,7 @@ from .cauchy import Cauchy
 from .distribution import Distribution
 from .exp_family import ExponentialFamily
 from .exponential import Exponential
+from .generalized_pareto import GeneralizedPareto
 from .geometric import Geometric
 from .gumbel import Gumbel
 from .half_cauchy import HalfCauchy
@@ -48,13 +50,14 @@ from .relaxed_categorical import RelaxedOneHotCategorical
 from .transformed_distribution import TransformedDistribution
 from .transforms import *  # noqa: F403 - PyTorch exports every transform here too
 from .uniform import Uniform
+from .von_mises import VonMises
 
 __all__ = [
-    "Bernoulli", "Categorical", "Cauchy", "ContinuousBernoulli", "Distribution",
-    "Exponential", "ExponentialFamily", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
-    "Independent", "Laplace", "LogNormal", "LogisticNormal",
-    "MixtureSameFamily", "Normal", "OneHotCategorical", "OneHotCategoricalStraightThrough",
-    "Pareto", "RelaxedBernoulli", "RelaxedOneHotCategorical", "TransformedDistribution",
-    "Uniform", "biject_to", "kl_divergence", "register_kl", "transform_to",
+    "Bernoulli", "Categorical", "Cauchy", "ContinuousBernoulli", "Distribution", "Exponential",
+    "ExponentialFamily", "GeneralizedPareto", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
+    "Independent", "Laplace", "LogNormal", "LogisticNormal", "MixtureSameFamily", "Normal",
+    "OneHotCategorical", "OneHotCategoricalStraightThrough", "Pareto", "RelaxedBernoulli",
+    "RelaxedOneHotCategorical", "TransformedDistribution", "Uniform", "VonMises", "biject_to",
+    "kl_divergence", "register_kl", "transform_to",
 ]
 __all__.extend(transforms.__all__)

@@ -11,14 +11,14 @@ import numpy as np
 
 from .. import dtypes
 from ..autograd import enable_grad
-from ..creation import _drawn, tensor
+from ..creation import _drawn, arange, tensor
 from ..printing import Size
 from ..tensor import Tensor, broadcast_tensors
 
 euler_constant = 0.57721566490153286060  # Euler-Mascheroni constant
 
 __all__ = ["broadcast_all", "logits_to_probs", "clamp_probs", "probs_to_logits",
-           "lazy_property"]
+           "lazy_property", "tril_matrix_to_vec", "vec_to_tril_matrix"]
 
 
 def broadcast_all(*values):
@@ -99,6 +99,35 @@ class lazy_property:
             value = self.wrapped(instance)
         setattr(instance, self.wrapped.__name__, value)
         return value
+
+
+def tril_matrix_to_vec(mat, diag=0):
+    """The lower-triangular entries (from diagonal ``diag`` down) of a ``D x D`` matrix, or of a
+    batch of them, as vectors in row order."""
+    n = mat.shape[-1]
+    if diag < -n or diag >= n:
+        raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
+    rows = arange(n)
+    tril_mask = rows < rows.view(-1, 1) + (diag + 1)
+    return mat[..., tril_mask]
+
+
+def vec_to_tril_matrix(vec, diag=0):
+    """The inverse of ``tril_matrix_to_vec``: vectors of the lower-triangular entries (row
+    order) back into ``D x D`` matrices, zeros above; D solves ``D**2 + (1 + 2 diag) D -
+    |diag| (diag + 1) = 2 len(vec)``."""
+    n = (-(1 + 2 * diag) + ((1 + 2 * diag) ** 2 + 8 * vec.shape[-1]
+                            + 4 * abs(diag) * (diag + 1)) ** 0.5) / 2
+    eps = float(finfo(vec.dtype).eps)
+    if round(n) - n > eps:
+        raise ValueError(f"The size of last dimension is {vec.shape[-1]} which cannot be "
+                         "expressed as the lower triangular part of a square D x D matrix.")
+    n = round(n)
+    mat = vec.new_zeros(tuple(vec.shape[:-1]) + (n, n))
+    rows = arange(n)
+    tril_mask = rows < rows.view(-1, 1) + (diag + 1)
+    mat[..., tril_mask] = vec
+    return mat
 
 
 def as_size(shape):

@@ -5,19 +5,22 @@
 As in PyTorch, a tensor arrives with its values, dtype, class and ``requires_grad``, as a leaf;
 a non-leaf that requires grad is refused (autograd does not cross processes), hooks are left
 behind with a warning, and so are ``grad`` and Python attributes. Tensors sent in one message
-that share memory (a tensor and its views) share memory on arrival. Unlike PyTorch, the values
-are copied, not moved to shared memory: writes on one side are not seen on the other.
+that share memory (a tensor and its views) share memory on arrival. A tensor in shared memory
+(``share_memory_()``) travels as a duplicate of its block's file descriptor, so both sides map
+the same memory and see each other's writes; any other tensor's values are copied (PyTorch
+moves them to shared memory first: writes on one side are not seen on the other).
 """
 
 from __future__ import annotations
 
 import warnings
-from multiprocessing.reduction import ForkingPickler
+from multiprocessing.reduction import DupFd, ForkingPickler
 
 import numpy as np
 
 from ..nn import Parameter
 from ..tensor import Tensor
+from ..tensor import shared_memory
 from ..tensor.copying import rebuild_tensor, storage_of, view_into
 
 NON_LEAF_MESSAGE = (
@@ -37,6 +40,13 @@ def reduce_tensor(tensor: Tensor):
             warnings.warn(f"backward hook {hook!r} on tensor will not be serialized.",
                           UserWarning, stacklevel=2)
     array = tensor._array
+    block = shared_memory.block_of(array)
+    if block is not None:  # share_memory_: send the block's descriptor, not the values
+        fd, nbytes, root = block
+        offset = array.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+        layout = (array.shape, array.dtype, array.strides, array.flags.writeable)
+        return rebuild_from_block, (type(tensor), DupFd(fd), nbytes, offset, layout,
+                                    tensor._requires_grad)
     storage = storage_of(array)
     if storage is None:
         return rebuild_tensor, (type(tensor), array, tensor._requires_grad)
@@ -49,6 +59,14 @@ def rebuild_shared(cls: type, root: np.ndarray, offset: int, layout: tuple,
                    requires_grad: bool) -> Tensor:
     """A tensor over the view ``layout`` (shape, dtype, strides, writeable) of ``root`` at byte
     ``offset``: what ``reduce_tensor`` sent for a view."""
+    return rebuild_tensor(cls, view_into(root, offset, layout), requires_grad)
+
+
+def rebuild_from_block(cls: type, descriptor, nbytes: int, offset: int, layout: tuple,
+                       requires_grad: bool) -> Tensor:
+    """A tensor over the shared block whose descriptor ``reduce_tensor`` sent (a
+    ``DupFd``): the same memory as the sender's, so each side sees the other's writes."""
+    root = shared_memory.attach(descriptor.detach(), nbytes)
     return rebuild_tensor(cls, view_into(root, offset, layout), requires_grad)
 
 

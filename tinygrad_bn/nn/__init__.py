@@ -123,15 +123,21 @@ __all__ += ["PoissonNLLLoss", "GaussianNLLLoss", "HingeEmbeddingLoss", "MultiLab
             "MarginRankingLoss", "MultiMarginLoss", "TripletMarginLoss",
             "TripletMarginWithDistanceLoss", "CTCLoss"]
 
-# The rest of the convolution and pooling family: 3-D pools, ConvTranspose3d, Fold/Unfold.
+# The rest of the convolution and pooling family: 3-D pools, ConvTranspose3d, Fold/Unfold,
+# power-average, fractional max pools and max unpooling.
 from .conv import ConvTranspose3d  # noqa: E402
 from .fold import Fold, Unfold  # noqa: E402
+from .pooling_derived import (  # noqa: E402
+    LPPool1d, LPPool2d, LPPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
+)
+from .pooling_fractional import FractionalMaxPool2d, FractionalMaxPool3d  # noqa: E402
 from .pooling3d import (  # noqa: E402
     AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d,
 )
 
 __all__ += ["ConvTranspose3d", "Unfold", "Fold", "MaxPool3d", "AvgPool3d", "AdaptiveMaxPool3d",
-            "AdaptiveAvgPool3d"]
+            "AdaptiveAvgPool3d", "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "LPPool1d",
+            "LPPool2d", "LPPool3d", "FractionalMaxPool2d", "FractionalMaxPool3d"]
 
 # Bilinear maps, bags of embeddings, channel shuffling and lazily shaped layers.
 from .channelshuffle import ChannelShuffle  # noqa: E402
@@ -142,6 +148,7 @@ from .lazy import (  # noqa: E402
     LazyConvTranspose1d, LazyConvTranspose2d, LazyInstanceNorm1d, LazyInstanceNorm2d,
     LazyInstanceNorm3d, LazyLinear, UninitializedBuffer, UninitializedParameter,
 )
+from . import parameter  # noqa: E402 - PyTorch's torch.nn.parameter path
 
 __all__ += ["Bilinear", "EmbeddingBag", "ChannelShuffle", "LazyLinear", "LazyConv1d",
             "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",

@@ -1,6 +1,7 @@
 """Convolution layers: ``conv1d/2d/3d`` and ``conv_transpose1d/2d/3d`` (re-exported by
-``nn.functional``) and their modules ``Conv1d/2d/3d`` and ``ConvTranspose1d/2d/3d``, with PyTorch's arguments, checks, messages and
-initialisation. They run the ops ``Convolution`` and ``ConvolutionTranspose``."""
+``nn.functional``) and their modules ``Conv1d/2d/3d`` and ``ConvTranspose1d/2d/3d``, with
+PyTorch's arguments, checks, messages and initialisation. They run the ops ``Convolution``
+and ``ConvolutionTranspose``."""
 
 from __future__ import annotations
 

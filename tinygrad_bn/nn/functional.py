@@ -37,9 +37,14 @@ from .pooling import (  # noqa: E402,F401
     adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d,
     avg_pool1d, avg_pool2d, max_pool1d, max_pool2d,
 )
-# The rest of the convolution and pooling family: 3-D pools, conv_transpose3d, fold/unfold.
+# The rest of the convolution and pooling family: 3-D pools, conv_transpose3d, fold/unfold,
+# power-average, fractional max pools and max unpooling.
 from .conv import conv_transpose3d  # noqa: E402,F401
 from .fold import fold, unfold  # noqa: E402,F401
+from .pooling_derived import (  # noqa: E402,F401
+    lp_pool1d, lp_pool2d, lp_pool3d, max_unpool1d, max_unpool2d, max_unpool3d,
+)
+from .pooling_fractional import fractional_max_pool2d, fractional_max_pool3d  # noqa: E402,F401
 from .pooling3d import (  # noqa: E402,F401
     adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d,
 )

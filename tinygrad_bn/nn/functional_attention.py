@@ -313,9 +313,8 @@ def multi_head_attention_forward(
         dropout_p = 0.0
     if need_weights:
         scaled = q * math.sqrt(1.0 / float(head_dim))
-        scores = scaled @ k.transpose(-2, -1)
-        if attn_mask is not None:
-            scores = attn_mask + scores  # PyTorch's baddbmm(attn_mask, q, k^T)
+        # PyTorch's baddbmm(attn_mask, q, k^T): float16 rounded once, after the sum
+        scores = in_opmath(_masked_scores, scaled, k.transpose(-2, -1), attn_mask)
         weights = scores.softmax(-1)
         if dropout_p > 0.0:
             weights = F.dropout(weights, p=dropout_p)
@@ -343,6 +342,12 @@ def multi_head_attention_forward(
     if not is_batched:
         output = output.squeeze(1)
     return output, None
+
+
+def _masked_scores(scaled_query, key_transposed, attn_mask):
+    """``attn_mask + scaled_query @ key_transposed`` (without a mask, the product)."""
+    scores = scaled_query @ key_transposed
+    return scores if attn_mask is None else attn_mask + scores
 
 
 def _static(projected, static, name, heads, head_dim):

@@ -63,9 +63,10 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                   scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
                   per_sample_weights: Tensor | None = None, include_last_offset: bool = False,
                   padding_idx: int | None = None) -> Tensor:
-    """Sums, means or maxima of bags of rows of ``weight`` ``(num_embeddings, dim)``, without
-    the intermediate ``(entries, dim)`` embeddings being kept by the caller (PyTorch's
-    ``F.embedding_bag``). Returns ``(bags, dim)`` in ``weight``'s dtype.
+    """Sums, means or maxima of bags of rows of ``weight`` ``(num_embeddings, dim)`` in one
+    call (PyTorch's ``F.embedding_bag``). Returns ``(bags, dim)`` in ``weight``'s dtype.
+    PyTorch's kernel never forms the ``(entries, dim)`` embeddings; this one does, for the
+    sums and means (the lookup's gradient is then ``ops.Embedding``'s).
 
     Bags: a 2-D ``input`` ``(B, N)`` is B bags of N indices (``offsets`` must be None); a 1-D
     ``input`` is cut into bags at the positions ``offsets`` (1-D, starting at 0), the last bag

@@ -132,8 +132,8 @@ def is_lazy(tensor) -> bool:
 class LazyModuleMixin:
     """What every lazy module shares, PyTorch's ``LazyModuleMixin``: a forward pre-hook that on
     the first call runs ``initialize_parameters(*args, **kwargs)``, checks nothing is left
-    uninitialised, removes itself and turns the module into ``cls_to_become``; and
-    ``load_state_dict`` giving the placeholders the shapes of the values loaded.
+    uninitialised, removes itself and turns the module into ``cls_to_become``; and, when a
+    state dict is loaded, the placeholders take the shapes of the values loaded.
 
     A subclass lists the mixin first (``class LazyLinear(LazyModuleMixin, Linear)``) and
     defines ``initialize_parameters``."""
@@ -162,20 +162,23 @@ class LazyModuleMixin:
             raise RuntimeError(f"module {type(module).__name__} has not been fully initialized")
         module._initialize_hook.remove()
         del module._initialize_hook
+        hooks = module.__dict__.get("_module_hooks")
+        if hooks is not None and not (hooks.forward_pre or hooks.forward or hooks.backward_pre
+                                      or hooks.backward):
+            del module.__dict__["_module_hooks"]  # calls take the path without hooks again
         if module.cls_to_become is not None:
             module.__class__ = module.cls_to_become
 
-    def load_state_dict(self, state_dict, strict: bool = True):
-        """The placeholders whose names ``state_dict`` holds take its values' shapes first
-        (PyTorch's ``_lazy_load_hook``); then the regular load. (Only for a lazy module loaded
-        itself: one inside a container keeps its placeholders, and the load reports its
-        shape error.)"""
+    def _materialize_from_state_dict(self, state_dict, prefix: str) -> None:
+        """The placeholders whose names (under ``prefix``) ``state_dict`` holds take its
+        values' shapes (PyTorch's ``_lazy_load_hook``); ``Module.load_state_dict`` calls it on
+        each module before loading, so a lazy layer inside a container loads too."""
+        prefix = f"{prefix}." if prefix else ""
         for name, tensor in (*self.named_parameters(recurse=False),
                              *self.named_buffers(recurse=False)):
-            if is_lazy(tensor) and name in state_dict:
+            if is_lazy(tensor) and prefix + name in state_dict:
                 with no_grad():
-                    tensor.materialize(tuple(state_dict[name].shape))
-        return super().load_state_dict(state_dict, strict)
+                    tensor.materialize(tuple(state_dict[prefix + name].shape))
 
 
 class LazyLinear(LazyModuleMixin, Linear):
@@ -241,7 +244,7 @@ class _LazyConvMixin(LazyModuleMixin):
                 self.reset_parameters()
 
 
-def _lazy_conv(regular, dims):
+def _lazy_conv(regular):
     class LazyConv(_LazyConvMixin, regular):
         __doc__ = f"""``{regular.__name__}`` whose ``in_channels`` is read from its first input
         (``input.shape[1]``, or ``[0]`` unbatched)."""
@@ -276,9 +279,9 @@ def _lazy_conv_transpose(regular):
     return LazyConvTranspose
 
 
-LazyConv1d = _lazy_conv(Conv1d, 1)
-LazyConv2d = _lazy_conv(Conv2d, 2)
-LazyConv3d = _lazy_conv(Conv3d, 3)
+LazyConv1d = _lazy_conv(Conv1d)
+LazyConv2d = _lazy_conv(Conv2d)
+LazyConv3d = _lazy_conv(Conv3d)
 LazyConvTranspose1d = _lazy_conv_transpose(ConvTranspose1d)
 LazyConvTranspose2d = _lazy_conv_transpose(ConvTranspose2d)
 
@@ -309,6 +312,15 @@ class _LazyNormMixin(LazyModuleMixin):
             with no_grad():
                 self.weight.fill_(1)
                 self.bias.zero_()
+
+    def _materialize_from_state_dict(self, state_dict, prefix: str) -> None:
+        """As every lazy module's; then ``num_features`` from the loaded shapes, which this
+        framework's norm layers check their input against (PyTorch's keeps 0 there, and prints
+        it: its layers do not check)."""
+        super()._materialize_from_state_dict(state_dict, prefix)
+        for tensor in (self.weight, self.running_mean):
+            if tensor is not None and not is_lazy(tensor) and self.num_features == 0:
+                self.num_features = tensor.shape[0]
 
     def initialize_parameters(self, input) -> None:
         if self.has_uninitialized_params():

@@ -500,6 +500,17 @@ class Module:
         """Returns ``self``: everything already lives on the CPU."""
         return self
 
+    def share_memory(self) -> Self:
+        """Move every parameter, buffer and existing gradient into shared memory
+        (``Tensor.share_memory_``), so that processes forked afterwards or sent this module
+        through ``tinygrad_bn.multiprocessing`` train the same numbers (Hogwild!); returns
+        ``self``."""
+        for tensor in list(self.parameters()) + list(self.buffers()):
+            tensor.share_memory_()
+            if tensor.grad is not None:
+                tensor.grad.share_memory_()
+        return self
+
     def cuda(self, device: DeviceLike | None = None) -> Self:
         """Refused: tinygrad_bn runs on the CPU only (the error says so)."""
         check_device("cuda" if device is None else device)
@@ -592,6 +603,9 @@ class Module:
         Returns ``(missing_keys, unexpected_keys)``.
         """
         state_dict, hook_missing, problems = _run_load_pre_hooks(self, state_dict)
+        for module_prefix, module in self.named_modules():  # lazy modules (nn/lazy.py) first
+            if hasattr(module, "_materialize_from_state_dict"):  # take the loaded shapes
+                module._materialize_from_state_dict(state_dict, module_prefix)
         own = self.state_dict()
         optional = {f"{module_prefix}.{name}" if module_prefix else name
                     for module_prefix, module in self.named_modules()

@@ -68,14 +68,16 @@ def padded(array, before, after, value=0):
     return result
 
 
-def im2col(array, kernel, stride, padding, dilation):
+def im2col(array, kernel, stride, padding, dilation, out_size=None):
     """``(cols, out_size)``: the windows of ``array`` ``(N, C, *spatial)``, zero-padded by
     ``padding`` (``(before, after)`` per dim), copied once into the matrix ``(N, C *
     prod(kernel), prod(out_size))`` (row ``c * prod(kernel) + flat kernel offset``, column the
-    flat output position: PyTorch's ``im2col``, what ``F.unfold`` returns)."""
+    flat output position: PyTorch's ``im2col``, what ``F.unfold`` returns). ``out_size``
+    defaults to every window that fits; a smaller one takes the first windows only."""
     x = padded(array, [b for b, _ in padding], [a for _, a in padding])
-    out_size = tuple(output_size(size, k, s, 0, d) for size, k, s, d in
-                     zip(x.shape[2:], kernel, stride, dilation))
+    if out_size is None:
+        out_size = tuple(output_size(size, k, s, 0, d) for size, k, s, d in
+                         zip(x.shape[2:], kernel, stride, dilation))
     cols = windows(x, kernel, stride, dilation, out_size).reshape(
         array.shape[0], array.shape[1] * math.prod(kernel), math.prod(out_size))
     return cols, out_size
@@ -113,8 +115,8 @@ class Convolution(Op):
     ``padding='same'`` with an even kernel, where PyTorch puts the extra element after).
 
     Forward is ``im2col``: the input's windows (``windows``, a strided view) are copied once
-    into a ``(N, g, C_g * K, O)`` matrix and multiplied by the weight as ``(g, F_g, C_g * K)`` in one
-    ``matmul``. Backward, with ``G`` = dL/dout as ``(N, g, F_g, O)``::
+    into a ``(N, g, C_g * K, O)`` matrix and multiplied by the weight as ``(g, F_g, C_g *
+    K)`` in one ``matmul``. Backward, with ``G`` = dL/dout as ``(N, g, F_g, O)``::
 
         dL/dweight = sum_n G[n] @ cols[n].T      dL/dbias = G summed over n and o
         dL/dcols = weight.T @ G, added back onto the input by ``col2im``
@@ -179,9 +181,9 @@ class ConvolutionTranspose(Op):
 
         out_size = (size - 1) stride - 2 padding + dilation (kernel - 1) + output_padding + 1
 
-    Forward is one ``matmul`` (``weight.T @ input`` per group, the columns) and col2im
-    (``add_windows``) onto a canvas the output is cut from; backward reads the gradient's
-    windows (im2col, as ``Convolution``'s forward) for both gradients::
+    Forward is one ``matmul`` (``weight.T @ input`` per group, the columns) and ``col2im``
+    onto a canvas the output is cut from; backward reads the gradient's windows (``im2col``,
+    as ``Convolution``'s forward) for both gradients::
 
         dL/dinput = weight @ windows(G)       dL/dweight = sum_n input[n] @ windows(G)[n].T
 
@@ -212,6 +214,10 @@ class ConvolutionTranspose(Op):
                                      out))
         return out, canvas
 
+    def _margins(self, out_size, canvas):
+        """``(before, after)`` per dim: where the output sits in the canvas."""
+        return [(p, c - p - size) for p, c, size in zip(self.padding, canvas, out_size)]
+
     def forward(self, input, weight, bias=None):
         groups = self.groups
         batch, channels = input.shape[:2]
@@ -225,11 +231,8 @@ class ConvolutionTranspose(Op):
         cols = np.matmul(widen(weight_matrix).swapaxes(-1, -2), widen(rows))  # (N, g, C_g K, I)
         cols = cols.astype(work, copy=False)
         out_size, canvas = self._canvas(in_size, kernel)
-        whole = np.zeros((batch, out_channels) + canvas, dtype=work)
-        add_windows(whole, cols.reshape((batch, out_channels) + kernel + in_size), self.stride,
-                    self.dilation)
-        out = np.array(whole[(slice(None), slice(None)) + tuple(
-            slice(p, p + size) for p, size in zip(self.padding, out_size))])
+        out = np.array(col2im(cols, (batch, out_channels) + out_size, kernel, self.stride,
+                              self._margins(out_size, canvas), self.dilation, in_size))
         if bias is not None:
             out += bias.astype(work, copy=False).reshape((out_channels,) + (1,) * len(out_size))
         needs = self.needs_input_grad
@@ -244,11 +247,10 @@ class ConvolutionTranspose(Op):
         groups = self.groups
         batch, out_channels = grad_output.shape[:2]
         kernel, in_size = weight_shape[2:], input_shape[2:]
-        start = tuple(self.padding)
-        whole = padded(grad_output, start, tuple(
-            c - p - size for c, p, size in zip(canvas, start, grad_output.shape[2:])))
-        cols = windows(whole, kernel, self.stride, self.dilation, in_size).reshape(
-            batch, groups, weight_shape[1] * math.prod(kernel), math.prod(in_size))
+        cols, _ = im2col(grad_output, kernel, self.stride,
+                         self._margins(grad_output.shape[2:], canvas), self.dilation, in_size)
+        cols = cols.reshape(batch, groups, weight_shape[1] * math.prod(kernel),
+                            math.prod(in_size))
         grad_input = grad_weight = grad_bias = None
         if needs[0]:
             grad_input = np.matmul(weight_matrix, cols).reshape(input_shape)

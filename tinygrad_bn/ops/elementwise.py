@@ -661,7 +661,11 @@ class Where(Op):
     """``where(condition, a, b)``: ``a`` where ``condition`` holds, ``b`` elsewhere.
 
     The boolean condition is the first input and gets no gradient; ``a`` gets ``grad_output``
-    where the condition holds, ``b`` where it does not.
+    where the condition holds, ``b`` where it does not, and zero elsewhere, as PyTorch routes
+    it: a NaN or infinite gradient in one branch does not leak into the other as ``0 * nan``
+    (``where(valid, f(x), nan)`` then ``sqrt`` gave NaN gradients where PyTorch's are 0). A
+    finite ``grad_output`` takes the product ``grad_output * condition``, which gives the same
+    numbers (its zeros carry ``grad_output``'s sign); only a non-finite one pays the ``where``.
     """
 
     __slots__ = ()
@@ -674,10 +678,17 @@ class Where(Op):
     def backward(self, grad_output):
         (condition,) = self.saved
         _, needs_a, needs_b = self.needs_input_grad
+        if np.isfinite(grad_output).all():
+            return (
+                None,
+                grad_output * condition if needs_a else None,
+                grad_output * ~condition if needs_b else None,
+            )
+        zero = np.copysign(np.zeros_like(grad_output), grad_output)  # the product's zeros
         return (
             None,
-            grad_output * condition if needs_a else None,
-            grad_output * ~condition if needs_b else None,
+            np.where(condition, grad_output, zero) if needs_a else None,
+            np.where(condition, zero, grad_output) if needs_b else None,
         )
 
 

@@ -1,7 +1,10 @@
-"""Pooling over the spatial dims of ``(N, C, *spatial)`` arrays: the maximum (``MaxPool``, and
-``max_pool_indices`` for ``return_indices``), the average (``AvgPool``) and the adaptive
-average (``AdaptiveAvgPool``). Windows are the strided views of ``convolution.windows``, and
-gradients go back through ``convolution.add_windows``."""
+"""Pooling over the spatial dims of ``(N, C, *spatial)`` arrays, any number of them: the
+maximum (``MaxPool``, and ``max_pool_indices`` for ``return_indices``), the average
+(``AvgPool``), the adaptive average and maximum (``AdaptiveAvgPool``, ``AdaptiveMaxPool``),
+the fractional maximum (``FractionalMaxPool``) and the partial inverse of a max pool
+(``MaxUnpool``). Windows are the strided views of ``convolution.windows``, and gradients go
+back through ``convolution.add_windows`` (or, for pools that took one element per window,
+``gradient_at_index``)."""
 
 import functools
 import itertools
@@ -262,7 +265,8 @@ class AdaptiveAvgPool(Op):
     rounds once; its 3-D kernel sums each window in float16 (rounding after every addition)
     and divides by the window's depth, height and width in turn, rounding after each
     (``adaptive_mean_stepwise``; in float32 the two differ by up to 10% where a window's
-    elements cancel), except to one element, which PyTorch computes as a ``mean``. Gradients of float16 are computed in float32 (``@opmath_backward``)."""
+    elements cancel), except to one element, which PyTorch computes as a ``mean``. Gradients
+    of float16 are computed in float32 (``@opmath_backward``)."""
 
     __slots__ = ("output_size",)
     is_linear = True  # create_graph: see autograd/higher_order.py
@@ -340,6 +344,27 @@ def _adaptive_positions(size, out):
     return np.minimum(starts[:, np.newaxis] + np.arange(width), ends[:, np.newaxis] - 1)
 
 
+def _scan_max(gathered, widths):
+    """``(best, choice)``: the maximum of each window of ``gathered`` ``(N, C, O_1, K_1, O_2,
+    K_2, ...)`` (window elements along the ``K`` dims, ``widths`` long) and the flat offset
+    in the window where it was found, int64, picked as PyTorch's CPU kernels pick: the first
+    maximum, but a NaN wherever it is (the last NaN)."""
+    floating = gathered.dtype.kind == "f"
+    best = choice = None
+    for flat, offset in enumerate(itertools.product(*map(range, widths))):
+        value = gathered[(slice(None), slice(None)) + tuple(
+            item for k in offset for item in (slice(None), k))]
+        if best is None:
+            best, choice = np.array(value), np.zeros(value.shape, dtype=np.int64)
+            continue
+        take = np.greater(value, best)
+        if floating:
+            take |= np.isnan(value)
+        np.maximum(choice, np.multiply(take, flat, dtype=np.int64), out=choice)
+        np.maximum(best, value, out=best)
+    return best, choice
+
+
 def adaptive_max_windows(array, output_size):
     """``(values, index)`` of an adaptive max pool of ``array`` ``(N, C, *spatial)``: each
     window's maximum and where it is, flat in its ``(N, c)`` plane (int64), picked as
@@ -354,19 +379,7 @@ def adaptive_max_windows(array, output_size):
                  for axis, p in enumerate(positions))
     gathered = array[(slice(None), slice(None)) + grid]  # (N, C, O_1, K_1, O_2, K_2, ...)
     widths = tuple(p.shape[1] for p in positions)
-    floating = array.dtype.kind == "f"
-    best = choice = None
-    for flat, offset in enumerate(itertools.product(*map(range, widths))):
-        value = gathered[(slice(None), slice(None)) + tuple(
-            item for k in offset for item in (slice(None), k))]
-        if best is None:
-            best, choice = np.array(value), np.zeros(value.shape, dtype=np.int64)
-            continue
-        take = np.greater(value, best)
-        if floating:
-            take |= np.isnan(value)
-        np.maximum(choice, np.multiply(take, flat, dtype=np.int64), out=choice)
-        np.maximum(best, value, out=best)
+    best, choice = _scan_max(gathered, widths)
     offsets = np.unravel_index(choice, widths)
     index = np.zeros(choice.shape, dtype=np.int64)
     for axis, (offset, size, p) in enumerate(zip(offsets, spatial, positions)):
@@ -401,13 +414,158 @@ class AdaptiveMaxPool(Op):
 
     def backward(self, grad_output):
         index, input_shape = self.saved
-        planes, plane = math.prod(input_shape[:2]), math.prod(input_shape[2:])
-        flat = index.reshape(planes, math.prod(index.shape[2:])) + (np.arange(planes) * plane)[:, np.newaxis]
-        grad = np.bincount(flat.ravel(), weights=grad_output.ravel(),
-                           minlength=planes * plane)
-        return (grad.reshape(input_shape).astype(grad_output.dtype, copy=False),)
+        return (gradient_at_index(grad_output, index, input_shape),)
 
     def tensor_backward(self, grad_output):
         """``backward`` with Tensor operations (``create_graph=True``), as ``MaxPool``'s."""
         index, input_shape = self.saved
         return (_routed_to(grad_output, index, input_shape),)
+
+
+def gradient_at_index(grad_output, index, input_shape, in_order=False):
+    """The gradient of a pool that took one element per output: each output's gradient added
+    onto the input element ``index`` names (flat in its ``(n, c)`` plane), summed where
+    windows share one: by ``np.bincount`` (in float64, rounded once), or with ``in_order``
+    one addition at a time in the gradient's dtype, in output order (``np.add.at``, 3-5
+    times slower), as PyTorch's loop ``grad_input[index] += grad_output`` rounds."""
+    planes, plane = math.prod(input_shape[:2]), math.prod(input_shape[2:])
+    flat = index.reshape(planes, math.prod(index.shape[2:])) + \
+        (np.arange(planes) * plane)[:, np.newaxis]
+    if in_order:
+        grad = np.zeros(planes * plane, dtype=grad_output.dtype)
+        np.add.at(grad, flat.ravel(), grad_output.ravel())
+        return grad.reshape(input_shape)
+    grad = np.bincount(flat.ravel(), weights=grad_output.ravel(), minlength=planes * plane)
+    return grad.reshape(input_shape).astype(grad_output.dtype, copy=False)
+
+
+class MaxUnpool(Op):
+    """The partial inverse of a max pool (PyTorch's ``max_unpool1d/2d/3d``): ``input`` ``(N,
+    C, *in)`` written into zeros ``(N, C, *output_size)`` at ``indices`` (int64, the input's
+    shape, each a flat position in its ``(n, c)`` plane: what ``return_indices`` gives).
+    Where two inputs name one position, the later one in row-major order is written, as
+    PyTorch's CPU loop leaves it. An index outside the plane raises PyTorch's error (the last
+    such index, as its loop reports on one thread). The gradient of each input is the output
+    gradient at its index; the indices have none."""
+
+    __slots__ = ("output_size",)
+    arguments = ("output_size",)
+
+    def __init__(self, output_size):
+        self.output_size = output_size
+
+    def _positions(self, indices, planes):
+        """Flat positions of ``indices`` in the ``(planes * plane,)`` output, checked."""
+        plane = math.prod(self.output_size)
+        flat = indices.reshape(planes, math.prod(indices.shape[2:]))
+        bad = (flat < 0) | (flat >= plane)
+        if bad.any():
+            raise RuntimeError(f"Found an invalid max index: {flat.ravel()[bad.ravel()][-1]} "
+                               f"(output volumes are of size "
+                               f"{'x'.join(map(str, self.output_size))})")
+        return (flat + (np.arange(planes) * plane)[:, np.newaxis]).ravel()
+
+    def forward(self, input, indices):
+        planes = math.prod(input.shape[:2])
+        positions = self._positions(indices, planes)
+        out = np.zeros(planes * math.prod(self.output_size), dtype=input.dtype)
+        # the last write to a position wins: keep each position's last occurrence
+        _, last = np.unique(positions[::-1], return_index=True)
+        keep = positions.size - 1 - last
+        out[positions[keep]] = input.ravel()[keep]
+        if self.needs_input_grad:
+            self.saved = (positions, input.shape)
+        return out.reshape(input.shape[:2] + tuple(self.output_size))
+
+    def backward(self, grad_output):
+        positions, input_shape = self.saved
+        return grad_output.ravel()[positions].reshape(input_shape), None
+
+
+def fractional_starts(samples, size, out, kernel):
+    """Where each window of a fractional max pool starts along one dim, PyTorch's
+    ``generate_intervals``: ``int((i + u) alpha) - int(u alpha)`` with ``alpha = (size -
+    kernel) / (out - 1)`` for ``i < out - 1``, and ``size - kernel`` for the last; ``u`` is
+    the plane's sample in [0, 1) (``samples`` ``(N, C)``), and the arithmetic is in its
+    dtype, rounding after each step as PyTorch's ``scalar_t`` does. ``(N, C, out)`` int64."""
+    dtype = samples.dtype.type
+    starts = np.empty(samples.shape + (out,), dtype=np.int64)
+    if out > 1:
+        alpha = dtype(size - kernel) / dtype(out - 1)
+        steps = np.arange(out - 1).astype(samples.dtype)
+        starts[..., :-1] = ((steps + samples[..., np.newaxis]) * alpha).astype(np.int64) - \
+            (samples * alpha).astype(np.int64)[..., np.newaxis]
+    if out > 0:
+        starts[..., -1] = size - kernel
+    return starts
+
+
+def fractional_max_windows(array, samples, kernel_size, output_size):
+    """``(values, index)`` of a fractional max pool of ``array`` ``(N, C, *spatial)``: the
+    windows of ``kernel_size`` start where ``fractional_starts`` puts them, with plane ``(n,
+    c)``'s own samples ``samples[n, c]`` (PyTorch's order: width first, then height, for 2-D;
+    depth, height, width for 3-D); maxima picked as ``_scan_max`` (PyTorch's kernel: the
+    first maximum, the last NaN), ``index`` flat in the plane, int64."""
+    batch, channels = array.shape[:2]
+    spatial, dims = array.shape[2:], len(kernel_size)
+    order = (1, 0) if dims == 2 else (0, 1, 2)
+    samples = samples[:batch]
+    shape = array.shape[:2] + tuple(output_size)
+    if 0 in shape:
+        return np.zeros(shape, dtype=array.dtype), np.zeros(shape, dtype=np.int64)
+    starts = [fractional_starts(samples[:, :, order[d]], spatial[d], output_size[d],
+                                kernel_size[d]) for d in range(dims)]
+    if 0 in kernel_size:  # empty windows: PyTorch's initial -inf at the window's start
+        return (np.full(shape, -np.inf, dtype=array.dtype),
+                _fractional_index(starts, None, spatial, dims))
+    grid = [np.arange(batch).reshape((-1,) + (1,) * (2 * dims + 1)),
+            np.arange(channels).reshape((-1,) + (1,) * (2 * dims))]
+    for d in range(dims):
+        position = starts[d][..., np.newaxis] + np.arange(kernel_size[d])  # (N, C, O, K)
+        grid.append(position.reshape(position.shape[:2] + (1,) * (2 * d) + position.shape[2:]
+                                     + (1,) * (2 * (dims - d - 1))))
+    gathered = array[tuple(grid)]  # (N, C, O_1, K_1, O_2, K_2, ...)
+    best, choice = _scan_max(gathered, tuple(kernel_size))
+    return best, _fractional_index(starts, np.unravel_index(choice, tuple(kernel_size)),
+                                   spatial, dims)
+
+
+def _fractional_index(starts, offsets, spatial, dims):
+    index = 0
+    for d in range(dims):
+        start = starts[d].reshape(starts[d].shape[:2] + (1,) * d + starts[d].shape[2:]
+                                  + (1,) * (dims - d - 1))
+        index = index * spatial[d] + start + (0 if offsets is None else offsets[d])
+    return np.asarray(index, dtype=np.int64)
+
+
+def fractional_max_pool_indices(array, samples, kernel_size, output_size):
+    """``return_indices`` of a fractional max pool: ``fractional_max_windows``' index."""
+    return fractional_max_windows(array, samples, kernel_size, output_size)[1]
+
+
+class FractionalMaxPool(Op):
+    """Fractional max pooling (Graham, 2014; PyTorch's ``fractional_max_pool2d``/``3d``):
+    ``input`` ``(N, C, *spatial)`` to ``(N, C, *output_size)``, the maximum of windows of
+    ``kernel_size`` whose starts step pseudo-randomly by ``floor`` or ``ceil`` of ``(size -
+    kernel) / (out - 1)``, drawn from ``samples`` ``(N', C, dims)`` (``N' >= N``, uniform in
+    [0, 1)) as ``fractional_max_windows`` says. The gradient of each output goes to the
+    element it took, added in output order in the gradient's dtype as PyTorch's loop adds
+    (``gradient_at_index(in_order=True)``); ``samples`` has none."""
+
+    __slots__ = ("kernel_size", "output_size")
+    arguments = ("kernel_size", "output_size")
+
+    def __init__(self, kernel_size, output_size):
+        self.kernel_size, self.output_size = kernel_size, output_size
+
+    def forward(self, input, samples):
+        values, index = fractional_max_windows(input, samples, self.kernel_size,
+                                               self.output_size)
+        if self.needs_input_grad:
+            self.saved = (index, input.shape)
+        return values
+
+    def backward(self, grad_output):
+        index, input_shape = self.saved
+        return gradient_at_index(grad_output, index, input_shape, in_order=True), None

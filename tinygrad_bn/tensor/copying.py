@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import copy
 import warnings
+from builtins import bool as _bool
 from typing import Any
 
 import numpy as np
 
 from .. import dtypes
 from ..autograd import graph
+from . import shared_memory
 from .core import Tensor
 
 
@@ -42,6 +44,22 @@ class CopyingMethods:
                               UserWarning, stacklevel=2)
         return rebuild_tensor, (type(self), self._array.view(), self._requires_grad,
                                 _attributes(self))
+
+    def share_memory_(self) -> Tensor:
+        """Move this tensor's values into memory other processes can map (see
+        ``tensor/shared_memory.py``): a process forked afterwards, or one this tensor is sent
+        to through ``tinygrad_bn.multiprocessing``, writes the very same numbers (Hogwild!
+        training). A no-op when already shared; returns this tensor. As in PyTorch the move
+        is not in the graph and keeps ``requires_grad``, ``grad_fn`` and the version; tensors
+        that viewed the old memory (made before the call) keep viewing it."""
+        if shared_memory.block_of(self._array) is None:
+            self._array = shared_memory.shared_copy(self._array)
+        return self
+
+    def is_shared(self) -> _bool:
+        """Whether this tensor's values live in memory other processes can map
+        (``share_memory_``, or received from another process that shared them)."""
+        return shared_memory.block_of(self._array) is not None
 
     def __copy__(self):
         """A new leaf over the same memory, with ``requires_grad`` and a shallow copy of the
