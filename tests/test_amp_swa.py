@@ -245,12 +245,7 @@ def test_averaged_model_matches_pytorch(dtype, kind, use_buffers):
         "module.2.weight", "module.2.bias"]
     for key in ours:
         assert ours[key].dtype == theirs[key].dtype
-        if kind in ("ema_multi", "swa_multi"):  # PyTorch's lerp is a fused multiply-add
-            single = dtype == "float32"
-            np.testing.assert_allclose(ours[key], theirs[key], rtol=1e-6 if single else 1e-14,
-                                       atol=1e-7 if single else 1e-16)
-        else:
-            assert ours[key].tobytes() == theirs[key].tobytes(), key
+        assert ours[key].tobytes() == theirs[key].tobytes(), key
     assert ours["n_averaged"] == 7
 
 
@@ -422,8 +417,16 @@ def test_make_tensor_ranges_and_options():
     g = tg.testing.make_tensor(2, 3, dtype=tg.float64, device="cpu", requires_grad=True,
                                noncontiguous=True)
     assert g.requires_grad and g.shape == (2, 3) and not g.is_contiguous()
-    with pytest.raises(ValueError, match="^`low` must be less than or equal to `high`"):
-        tg.testing.make_tensor(2, dtype=tg.float32, device="cpu", low=3, high=1)
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        with pytest.raises(ValueError, match="^`low` must be less than `high`, but got 3 >= 1$"):
+            lib.testing.make_tensor(2, dtype=lib.float32, device="cpu", low=3, high=1)
+        with pytest.raises(ValueError, match="^`requires_grad=True` is not supported for "
+                           "boolean and integral dtypes, but got dtype=torch.int64$"):
+            lib.testing.make_tensor(2, dtype=lib.int64, device="cpu", requires_grad=True)
+        with pytest.raises(ValueError, match=r"^The value interval specified by `low` and "
+                           r"`high` is \[300, 400\), but torch.uint8 only supports \[0, 256\)$"):
+            lib.testing.make_tensor(2, dtype=lib.uint8, device="cpu", low=300, high=400)
 
 
 # ---------------------------------------------------------------------- autocast
@@ -532,6 +535,10 @@ def autocast_cases(lib):
     def labels(*values):
         return lib.tensor(list(values))
 
+    def spd(n, d):  # symmetric positive definite
+        a = rng.standard_normal((n, n)).astype(np.float32)
+        return lib.tensor(a @ a.T + n * np.eye(n, dtype=np.float32)).to(d)
+
     def layer(factory, *shape, self_attention=False):
         def run(d):
             module = factory()
@@ -552,6 +559,9 @@ def autocast_cases(lib):
         "bmm": lambda d: lib.bmm(r(2, 4, 5, d=d), r(2, 5, 3, d=d)),
         "addmm": lambda d: lib.addmm(r(4, 3, d=d), r(4, 5, d=d), r(5, 3, d=d)),
         "einsum": lambda d: lib.einsum("ij,jk->ik", r(4, 5, d=d), r(5, 3, d=d)),
+        "einsum_row_dot": lambda d: lib.einsum("ij,ij->i", r(4, 5, d=d), r(4, 5, d=d)),
+        "einsum_outer": lambda d: lib.einsum("i,j->ij", r(4, d=d), r(5, d=d)),  # no bmm: as given
+        "einsum_product": lambda d: lib.einsum("ij,ij->ij", r(4, 5, d=d), r(4, 5, d=d)),
         "tensordot": lambda d: lib.tensordot(r(4, 5, d=d), r(5, 3, d=d), 1),
         "linear": lambda d: F.linear(r(4, 5, d=d), r(3, 5), r(3)),
         "conv1d": lambda d: F.conv1d(r(2, 3, 8, d=d), r(4, 3, 3, d=d)),
@@ -593,7 +603,36 @@ def autocast_cases(lib):
         "pad_reflect2d": lambda d: F.pad(r(1, 2, 5, 5, d=d), (2, 2, 2, 2), mode="reflect"),
         "pad_replicate3d": lambda d: F.pad(r(1, 2, 3, 5, 5, d=d), (1, 1, 2, 2, 2, 2),
                                            mode="replicate"),
+        "avg_pool3d": lambda d: F.avg_pool3d(r(1, 2, 4, 4, 4, d=d), 2),
+        "max_pool3d": lambda d: F.max_pool3d(r(1, 2, 4, 4, 4, d=d), 2),
+        "adaptive_avg_pool3d": lambda d: F.adaptive_avg_pool3d(r(1, 2, 4, 4, 4, d=d), 2),
+        "adaptive_max_pool3d": lambda d: F.adaptive_max_pool3d(r(1, 2, 4, 4, 4, d=d), 2),
+        "grid_sample": lambda d: F.grid_sample(r(1, 2, 4, 4, d=d), r(1, 3, 3, 2, d=d) * 0.5,
+                                               align_corners=False),
+        "linalg.inv": lambda d: lib.linalg.inv(spd(3, d)),
+        "inverse": lambda d: lib.inverse(spd(3, d)),
+        "linalg.cholesky": lambda d: lib.linalg.cholesky(spd(3, d)),
+        "cholesky_inverse": lambda d: lib.cholesky_inverse(spd(3, d).tril()),
+        "linalg.solve": lambda d: lib.linalg.solve(spd(3, d), r(3, 2, d=d)),
+        "linalg.lstsq": lambda d: lib.linalg.lstsq(r(4, 3, d=d), r(4, 2, d=d))[0],
+        "linalg.svdvals": lambda d: lib.linalg.svdvals(r(4, 3, d=d)),
+        "linalg.eigvalsh": lambda d: lib.linalg.eigvalsh(spd(3, d)),
+        "linalg.cond": lambda d: lib.linalg.cond(spd(3, d)),
+        "linalg.tensorinv": lambda d: lib.linalg.tensorinv(spd(4, d).reshape(4, 2, 2), ind=1),
+        "pinverse": lambda d: lib.pinverse(r(4, 3, d=d)),
+        "triangular_solve": lambda d: lib.triangular_solve(r(3, 2, d=d), spd(3, d).tril(),
+                                                           upper=False)[0],
+        # lower precision, reached through matmul
+        "linalg.multi_dot": lambda d: lib.linalg.multi_dot([r(3, 4, d=d), r(4, 5, d=d),
+                                                            r(5, 2, d=d)]),
+        "matrix_power": lambda d: lib.matrix_power(r(3, 3, d=d), 3),
+        "linalg.vecdot": lambda d: lib.linalg.vecdot(r(3, 4, d=d), r(3, 4, d=d)),
         # neither list: the dtype given
+        "linalg.det": lambda d: lib.linalg.det(spd(3, lib.float32)).to(d) + r(1, d=d),
+        "linalg.matrix_norm": lambda d: lib.linalg.matrix_norm(r(3, 3, d=d)),
+        "bilinear": lambda d: F.bilinear(r(2, 3), r(2, 4), r(5, 3, 4), r(5)),
+        "affine_grid": lambda d: F.affine_grid(r(1, 2, 3, d=d), (1, 1, 4, 4),
+                                               align_corners=False),
         "pad_reflect3d": lambda d: F.pad(r(1, 2, 3, 5, 5, d=d), (1, 1, 2, 2, 2, 2),
                                          mode="reflect"),
         "pad_circular": lambda d: F.pad(r(1, 2, 5, 5, d=d), (2, 2, 2, 2), mode="circular"),
@@ -631,6 +670,7 @@ def under_autocast(lib, case, dtype):
         return case(getattr(lib, dtype))
 
 
+@pytest.mark.filterwarnings("ignore:torch.triangular_solve is deprecated")
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_autocast_dtypes_and_values_match_pytorch(dtype):
     torch = pytest.importorskip("torch")
@@ -638,9 +678,11 @@ def test_autocast_dtypes_and_values_match_pytorch(dtype):
     for name in ours:
         a, b = under_autocast(tg, ours[name], dtype), under_autocast(torch, theirs[name], dtype)
         assert str(a.dtype) == str(b.dtype)[6:], name
-        tolerance = 1e-5 if a.dtype == tg.float32 else 2e-3
-        if name == "GRU":  # float16 gate products, as PyTorch's, but one gate value in this
-            tolerance = 2e-3  # sequence rounds one float16 ulp apart and carries through
+        # float16 results are PyTorch's but for an occasional float16 ulp (conv, batch norm
+        # accumulate in another order), float32 ones to rounding (a transformer layer's pass
+        # through float16 matrix products: to float16 rounding carried on)
+        tolerance = (1e-3 if a.dtype == tg.float16 else
+                     1e-4 if name == "TransformerEncoderLayer" else 2e-6)
         np.testing.assert_allclose(a.detach().numpy().astype(np.float64),
                                    b.detach().float().numpy().astype(np.float64),
                                    rtol=tolerance, atol=tolerance, err_msg=name)
@@ -662,8 +704,9 @@ def test_autocast_backward_gives_float32_gradients_and_in_place_ops_are_not_cast
 
 
 def mixed_precision_training(lib, steps=8):
-    """An MLP with a LayerNorm trained with SGD under float16 autocast and a GradScaler (one
-    step skipped on an overflow); per step the dtypes, loss and scale, then the weights."""
+    """An MLP with a LayerNorm trained with SGD under float16 autocast and a GradScaler, its
+    unscaled gradients clipped (steps skipped on overflows); per step the dtypes, loss and
+    scale, then the weights."""
     rng = np.random.default_rng(0)
     nn = lib.nn
     model = nn.Sequential(nn.Linear(6, 16), nn.ReLU(), nn.LayerNorm(16), nn.Linear(16, 3))
@@ -684,6 +727,8 @@ def mixed_precision_training(lib, steps=8):
         scaler.scale(loss).backward()
         log.append(([str(t.dtype)[-7:] for t in (hidden, out, loss, model[0].weight.grad)],
                     loss.item(), scaler.get_scale()))
+        scaler.unscale_(optimizer)  # the usual clipping of unscaled gradients
+        lib.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         scaler.step(optimizer)
         scaler.update()
     return log, [p.detach().numpy().copy() for p in model.parameters()]
@@ -804,3 +849,58 @@ def test_jit_never_replays_across_a_change_of_the_autocast_state():
                 predict_in_region(tg.ones(2, 4))
             assert predict_in_region(tg.ones(2, 4)).dtype == tg.float16
         assert [predict_in_region(tg.ones(2, 4)).dtype for _ in range(3)] == [tg.float32] * 3
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+def test_lerp_rounds_once_as_pytorch(dtype):
+    """The EMA of swa_utils is a lerp: PyTorch's rounds once (a fused multiply-add), from the
+    nearer end; ours gives the same bits, for number, tensor and broadcast weights."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    a, b = (rng.standard_normal((64, 64)).astype(dtype) for _ in range(2))
+    weights = [0.001, 1 / 3, 0.7, -0.2, 1.0, 1.7, rng.uniform(-1, 2, (64, 64)).astype(dtype),
+               rng.uniform(-1, 2, 64).astype(dtype)]
+    for weight in weights:
+        ours = tg.lerp(tg.tensor(a), tg.tensor(b),
+                       tg.tensor(weight) if isinstance(weight, np.ndarray) else weight)
+        theirs = torch.lerp(torch.tensor(a), torch.tensor(b),
+                            torch.tensor(weight) if isinstance(weight, np.ndarray) else weight)
+        assert ours.numpy().tobytes() == theirs.numpy().tobytes()
+
+
+def test_out_forms_are_not_autocast_as_pytorch():
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).standard_normal((4, 4)).astype(np.float32)
+    for lib in (tg, torch):
+        x, out = lib.tensor(a), lib.zeros(4, 4)
+        with lib.autocast("cpu", dtype=lib.float16):
+            lib.mm(x, x, out=out)
+            assert lib.matmul(x, x).dtype == lib.float16
+            with pytest.raises(RuntimeError, match="^Expected out tensor to have dtype float, "
+                               "but got c10::Half instead$"):
+                lib.mm(x, x, out=lib.zeros(4, 4, dtype=lib.float16))
+        assert out.dtype == lib.float32 and np.array_equal(out.numpy(), a @ a)
+
+
+@pytest.mark.parametrize("use_reentrant", [True, False])
+def test_checkpoint_recomputes_in_the_forward_autocast_state(use_reentrant):
+    """A checkpointed block run under float16 autocast is recomputed under it during a backward
+    outside the region (PyTorch's checkpoint records the autocast state): the gradients equal
+    PyTorch's bit for bit (recomputed in float32 they differed by 0.08)."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tg, torch):
+        rng = np.random.default_rng(0)
+        first, second = lib.nn.Linear(4, 8), lib.nn.Linear(8, 3)
+        with lib.no_grad():
+            for p in list(first.parameters()) + list(second.parameters()):
+                p.copy_(lib.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32)))
+        x = lib.tensor(rng.standard_normal((5, 4)).astype(np.float32), requires_grad=True)
+        with lib.autocast("cpu", dtype=lib.float16):
+            hidden = lib.utils.checkpoint.checkpoint(lambda h: first(h).relu(), x,
+                                                     use_reentrant=use_reentrant)
+            out = second(hidden)
+        out.float().square().sum().backward()
+        results.append((str(hidden.dtype)[-7:], first.weight.grad.numpy().tobytes(),
+                        x.grad.numpy().tobytes()))
+    assert results[0] == results[1] and results[0][0] == "float16"

@@ -4,8 +4,9 @@
 ``Tensor.backward``), the nine dtypes (``float16``/``32``/``64``, ``uint8``,
 ``int8``/``16``/``32``/``64``, ``bool``) with PyTorch's promotion, gradient-mode switches, seeding, ``gradcheck``,
 ``save``/``load``, and the subpackages ``nn``, ``optim``, ``data`` (also at
-``utils.data``), ``linalg`` (its norms) and ``multiprocessing`` (Python's, with tensors that
-travel between processes).
+``utils.data``), ``linalg`` (its norms), ``multiprocessing`` (Python's, with tensors that
+travel between processes), ``amp`` (``autocast``, ``GradScaler``) and ``testing``
+(``assert_close``).
 """
 
 from . import autograd, ops

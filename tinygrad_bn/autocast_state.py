@@ -6,12 +6,35 @@ convolutions, the losses, ...), never inside the op classes. It lives here, belo
 and nn modules, because those modules import it.
 
 PyTorch's CPU policy (``autocast_mode.cpp``, checked against torch 2.13 with
-``torch.autocast("cpu", dtype=torch.float16)``): the *lower-precision* ops (matmul, mm, bmm,
-addmm, linear, conv1d/2d/3d, conv_transpose1d/2d/3d, prelu, scaled_dot_product_attention) cast
-their floating arguments that are not float64 to the autocast dtype; the *float32* ops (the
-losses, prod, cdist, trace, 3-d pools, reflection/replication padding, quantile, inverse, ...)
-cast them to float32; every other op runs in the dtypes it is given. Inside a listed op autocast
-is off (PyTorch excludes its dispatch key), so an op's own building blocks are not cast again.
+``torch.autocast("cpu", dtype=torch.float16)``, tests/test_amp_swa.py):
+
+- *lower precision*: floating arguments that are not float64 are cast to the autocast dtype.
+  Here: ``matmul`` (so ``mm``, ``bmm``, ``@``, ``linalg.matmul``, ``multi_dot``,
+  ``chain_matmul``, ``matrix_power``), ``F.linear``, ``addmm``, ``conv1d/2d/3d``,
+  ``conv_transpose1d/2d/3d``, ``prelu``, ``scaled_dot_product_attention``, ``linalg.vecdot``,
+  ``tensordot`` and an ``einsum`` that sums across operands (PyTorch's reach ``bmm``).
+  PyTorch's list also has ``baddbmm``, ``addbmm``, ``conv_tbc``,
+  ``_native_multi_head_attention``.
+- *float32*: floating arguments are cast to float32. Here: the losses (``cross_entropy``,
+  ``nll_loss``, ``mse``, ``l1``, ``smooth_l1``, ``huber``, ``binary_cross_entropy`` (with
+  logits), ``kl_div``, ``soft_margin``, ``cosine_embedding``, ``margin_ranking``,
+  ``hinge_embedding``, ``poisson_nll``, ``triplet_margin``, ``multi_margin``,
+  ``multilabel_margin``, ``ctc_loss``), ``prod``, ``cdist``, ``trace``, reflect padding of 1-2
+  dims, replicate padding, ``avg_pool3d``, ``max_pool3d``, ``adaptive_avg/max_pool3d``,
+  ``grid_sample``, and the decompositions: ``inverse``/``linalg.inv(_ex)``, ``cholesky``
+  (``linalg.cholesky(_ex)``, ``cholesky_solve``, ``cholesky_inverse``), ``qr``, ``svd``
+  (``linalg.svdvals``), ``pinverse``, ``linalg.solve``, ``lstsq``, ``eigh``, ``eigvalsh``,
+  ``cond``, ``matrix_rank``, ``householder_product``/``orgqr``, ``ormqr``, ``geqrf``,
+  ``lu_solve``, ``triangular_solve``, ``tensorinv``, ``tensorsolve``. PyTorch's list also has
+  ``max_unpool``, ``quantile``, ``stft``, ``fft_*``, ...: an op added with one of those names
+  should take ``float32_op``.
+- every other op runs in the dtypes it is given (``softmax``, ``layer_norm``, ``sum``,
+  ``linalg.det``, ``linalg.lu_factor``, ...), as do in-place and ``out=`` forms. Not
+  followed: PyTorch's ``linalg.pinv`` is a float32 SVD then a float16 matrix product (a float16
+  result); ours is one op and stays float32.
+
+Inside a listed op autocast is off (PyTorch excludes its dispatch key), so an op's own building
+blocks are not cast again.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ with PyTorch's subgradients where the norm is not differentiable (at zero, at ti
 
 import math
 
+from .autocast_state import float32_op
 from . import dtypes
 from .ops import SingularValues
 from .ops.linalg import LinAlgError  # noqa: F401 - torch.linalg.LinAlgError
@@ -74,6 +75,7 @@ def vander(x, N=None):
     return _powers(x, n)
 
 
+@float32_op
 def svdvals(A, *, driver=None):
     """The singular values of the matrices in the last two dims of ``A``, in descending order:
     shape ``(..., m, n) -> (..., min(m, n))``. Floating tensors of 32 or 64 bits, as PyTorch on

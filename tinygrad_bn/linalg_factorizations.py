@@ -9,6 +9,7 @@ messages and the named tuples are here; the numerics and gradients are the ops o
 determinants and Cholesky are in ``linalg_solvers``.
 """
 
+from .autocast_state import float32_op
 import math
 
 import numpy as np
@@ -51,6 +52,7 @@ def unpack(packed, shapes):
     return factors
 
 
+@float32_op
 def qr(A, mode="reduced"):
     """``(Q, R)`` (``torch.return_types.linalg_qr``) with ``A = Q R``, ``Q`` with orthonormal
     columns and ``R`` upper triangular, for matrices of any shape ``(..., m, n)``: ``mode``
@@ -69,6 +71,7 @@ def qr(A, mode="reduced"):
     return linalg_qr(q, r)
 
 
+@float32_op
 def eigh(A, UPLO="L"):
     """``(eigenvalues, eigenvectors)`` (``torch.return_types.linalg_eigh``) of each symmetric
     matrix, reading its lower (``UPLO="L"``) or upper (``"U"``) triangle: eigenvalues ascending
@@ -86,6 +89,7 @@ def _check_eigh(A, UPLO):
         raise RuntimeError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
 
 
+@float32_op
 def eigvalsh(A, UPLO="L"):
     """The eigenvalues of each symmetric matrix, ascending. As PyTorch, the eigenvectors are
     computed too only when a gradient is wanted (``eigh(A, UPLO).eigenvalues``); otherwise
@@ -104,6 +108,7 @@ def _eigenvalues(a, uplo):
     return np.linalg.eigvalsh(a, UPLO=uplo)
 
 
+@float32_op
 def svd(A, full_matrices=True, *, driver=None):
     """``(U, S, Vh)`` (``torch.return_types.linalg_svd``) with ``A = U diag(S) Vh``, ``S``
     descending ``(..., k)``, ``k = min(m, n)``; ``U`` ``(..., m, m)`` and ``Vh`` ``(..., n,
@@ -153,6 +158,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, rcond=None):
     return PseudoInverse.apply(A, atol.detach(), rtol.detach(), hermitian=hermitian)
 
 
+@float32_op
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, tol=None):
     """The number of singular values (absolute eigenvalues with ``hermitian``) of each matrix
     above ``max(atol, rtol * the largest)``, an int64 tensor of the batch shape (defaults as
@@ -185,6 +191,7 @@ def _rank(a, atol, rtol, hermitian):
     return (values > cutoff).sum(axis=-1).astype(np.int64)
 
 
+@float32_op
 def lstsq(A, B, rcond=None, *, driver=None):
     """``(solution, residuals, rank, singular_values)`` (``torch.return_types.linalg_lstsq``):
     the ``X`` minimising ``||A X - B||`` (the least-norm one where ``A`` is rank deficient),
@@ -232,6 +239,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     return linalg_lstsq(solution, residuals, rank, singular_values)
 
 
+@float32_op
 def cond(A, p=None):
     """The condition number of each matrix in the norm ``p``: ``None``/``2`` the ratio of the
     largest to the smallest singular value, ``-2`` its inverse (any shape); ``"fro"``,
@@ -424,6 +432,7 @@ def _reflectors(A, k):
     return A[..., :, :k].tril(-1) + eye(m, k, dtype=A.dtype)
 
 
+@float32_op
 def householder_product(A, tau):
     """The first ``n`` columns of ``H_1 ... H_k`` (``torch.linalg.householder_product``, LAPACK's
     ``orgqr``): ``H_i = I - tau_i v_i v_i^T``, ``v_i`` column ``i`` of ``A`` below the diagonal
@@ -535,6 +544,7 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
     return triangular_solve_result(solution, A.expand(*batch, *A.shape[-2:]).clone())
 
 
+@float32_op
 def tensorinv(A, ind=2):
     """The tensor ``X`` with ``tensordot(A, X, ind)`` the identity (``torch.linalg.tensorinv``):
     ``A`` as a matrix of its first ``ind`` dims by the rest, inverted, reshaped to ``A.shape[ind:]
@@ -548,6 +558,7 @@ def tensorinv(A, ind=2):
     return inv(A.reshape(rows, columns)).reshape(*A.shape[ind:], *A.shape[:ind])
 
 
+@float32_op
 def tensorsolve(A, B, dims=None):
     """The tensor ``X`` with ``tensordot(A, X, X.ndim) = B`` (``torch.linalg.tensorsolve``):
     ``dims`` of ``A`` are first moved to the end; then ``A`` is a square matrix of ``B``'s

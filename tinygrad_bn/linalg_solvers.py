@@ -10,6 +10,7 @@ Real dtypes only: tinygrad_bn has no complex tensors, so ``eig`` and ``eigvals``
 results for real input) are not provided.
 """
 
+from .autocast_state import float32_op, lower_precision_op
 from . import dtypes
 from .creation import eye, zeros
 from .ops.derived import Derived
@@ -60,6 +61,7 @@ def _infos(array, function):
 # ---------------------------------------------------------------------- inverses and solves
 
 
+@float32_op
 def inv(A):
     """The inverse of each square matrix in the last two dims of ``A``: ``(..., n, n) -> (...,
     n, n)``. A singular matrix raises ``LinAlgError`` naming the zero pivot, as PyTorch's."""
@@ -67,6 +69,7 @@ def inv(A):
     return Inverse.apply(A)
 
 
+@float32_op
 def inv_ex(A, *, check_errors=False):
     """``(inverse, info)`` (``torch.return_types.linalg_inv_ex``): ``info`` (int32, one per
     matrix) is 0 for an invertible matrix and the first zero pivot of its LU factorization
@@ -120,6 +123,7 @@ def _solve(A, B, left, check_errors):
     return Solve.apply(A.mT, B.mT, check_errors=check_errors).mT
 
 
+@float32_op
 def solve(A, B, *, left=True):
     """``X`` with ``A X = B`` (``X A = B`` when ``left=False``) for square ``A`` ``(..., n,
     n)``; ``B`` ``(..., n, k)``, or a vector ``(..., n)`` when it is 1-D or has the shape of
@@ -188,6 +192,7 @@ def logdet(A):
 # ---------------------------------------------------------------------- Cholesky
 
 
+@float32_op
 def cholesky(A, *, upper=False):
     """The Cholesky factor of each symmetric positive-definite matrix: lower ``L`` with ``A = L
     L^T`` (only ``A``'s lower triangle is read), or with ``upper`` the upper factor ``L^T``
@@ -201,6 +206,7 @@ def _cholesky_infos(a, upper):
     return _cholesky_ex(a, upper)[1]
 
 
+@float32_op
 def cholesky_ex(A, *, upper=False, check_errors=False):
     """``(L, info)`` (``torch.return_types.linalg_cholesky_ex``): ``cholesky`` with ``info``
     (int32, one per matrix) 0 where the matrix is positive definite and the order of its first
@@ -335,6 +341,7 @@ def _chain_product(matrices, split, i, j):
     return _chain_product(matrices, split, i, k) @ _chain_product(matrices, split, k + 1, j)
 
 
+@lower_precision_op
 def vecdot(x, y, *, dim=-1):
     """The dot products of the vectors along ``dim`` of ``x`` and ``y`` (broadcast together):
     ``sum(x * y, dim)`` (real tensors, so no conjugate)."""

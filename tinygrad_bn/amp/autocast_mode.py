@@ -4,8 +4,8 @@ functions that read and set its per-thread state (``is_autocast_enabled``,
 
 On the CPU PyTorch autocasts to bfloat16 unless told otherwise; tinygrad_bn's ``bfloat16`` is a
 name only (NumPy has no such type), so an enabled CPU region must be given
-``dtype=torch.float16``, and one with bfloat16 raises rather than compute in another dtype. ``autocast("cuda")`` warns and disables
-itself, as PyTorch does on a machine without CUDA.
+``dtype=torch.float16``, and one with bfloat16 raises rather than compute in another dtype.
+``autocast("cuda")`` warns and disables itself, as PyTorch does on a machine without CUDA.
 """
 
 from __future__ import annotations

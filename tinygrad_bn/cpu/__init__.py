@@ -1,7 +1,7 @@
 """``torch.cpu``: the device tinygrad_bn computes on (``is_available()`` is True,
 ``device_count()`` 1), and ``cpu.amp`` with the deprecated ``GradScaler`` and ``autocast``."""
 
-from . import amp
+from . import amp  # noqa: F401 - torch.cpu.amp / torch.cuda.amp
 
 
 def is_available() -> bool:

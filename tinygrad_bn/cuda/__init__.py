@@ -3,7 +3,7 @@ False (so ``"cuda" if torch.cuda.is_available() else "cpu"`` picks the CPU), the
 synchronising calls do nothing, and ``cuda.amp`` has the deprecated ``GradScaler`` and
 ``autocast``, which warn and disable themselves as PyTorch's do without CUDA."""
 
-from . import amp
+from . import amp  # noqa: F401 - torch.cpu.amp / torch.cuda.amp
 
 
 def is_available() -> bool:

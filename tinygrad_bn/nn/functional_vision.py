@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+from ..autocast_state import float32_op
 from .. import dtypes
 from ..ops.grid_sample import GridSample
 from ..tensor import Tensor, constant_tensor, qualified_type_name
@@ -94,6 +95,7 @@ def _size_text(tensor):
     return f"torch.Size({list(tensor.shape)})"
 
 
+@float32_op
 def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear",
                 padding_mode: str = "zeros", align_corners: bool | None = None) -> Tensor:
     """``input`` ``(N, C, H, W)`` read at the positions ``grid`` ``(N, Ho, Wo, 2)`` gives

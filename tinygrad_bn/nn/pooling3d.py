@@ -6,6 +6,7 @@ wording and order."""
 
 from __future__ import annotations
 
+from ..autocast_state import float32_op
 from .. import dtypes
 from ..ops.pooling import AdaptiveAvgPool, AvgPool
 from ..tensor import Tensor
@@ -75,6 +76,7 @@ def _check_ndim(input):
         raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
 
 
+@float32_op
 def max_pool3d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None,
                padding: IntOrTuple = 0, dilation: IntOrTuple = 1, ceil_mode: bool = False,
                return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
@@ -97,6 +99,7 @@ def max_pool3d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None
     return _max_pool(input, kernel, strides, paddings, dilations, ceil_mode, return_indices, 5)
 
 
+@float32_op
 def avg_pool3d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None = None,
                padding: IntOrTuple = 0, ceil_mode: bool = False, count_include_pad: bool = True,
                divisor_override: int | None = None) -> Tensor:
@@ -125,6 +128,7 @@ def avg_pool3d(input: Tensor, kernel_size: IntOrTuple, stride: IntOrTuple | None
     return _batched(input, lambda batch: AvgPool.apply(batch, **arguments), 5)
 
 
+@float32_op
 def adaptive_avg_pool3d(input: Tensor, output_size: IntOrTuple) -> Tensor:
     """Average pooling to ``output_size`` (an int, or a triple whose ``None`` keeps that input
     size), PyTorch's ``F.adaptive_avg_pool3d``: along each dim, output element ``i`` averages
@@ -148,6 +152,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size: IntOrTuple) -> Tensor:
                     5)
 
 
+@float32_op
 def adaptive_max_pool3d(input: Tensor, output_size: IntOrTuple,
                         return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
     """Max pooling to ``output_size`` (an int, or a triple whose ``None`` keeps that input

@@ -3,10 +3,9 @@ a model's parameters (stochastic weight averaging, SWA, or an exponential moving
 ``SWALR`` anneals each group's learning rate to a constant ``swa_lr``, and ``update_bn``
 recomputes the batch-norm statistics of an averaged model with one pass over the data.
 
-The averages are computed as PyTorch's CPU path computes them: the default running mean tensor
-by tensor (``get_swa_avg_fn``), bit for bit; the ``multi_avg_fn`` updates by ``_foreach_lerp_``,
-here ``Tensor.lerp_``, which rounds twice where PyTorch's lerp rounds once (a fused
-multiply-add), so an EMA may differ from PyTorch's in its last bits.
+The averages are computed as PyTorch's CPU path computes them, bit for bit: the default running
+mean tensor by tensor (``get_swa_avg_fn``), the ``multi_avg_fn`` updates by ``Tensor.lerp_``
+where PyTorch calls ``_foreach_lerp_`` (the same fused multiply-add, one rounding).
 """
 
 from __future__ import annotations
@@ -15,8 +14,6 @@ import itertools
 import math
 from copy import deepcopy
 from typing import Any, Callable
-
-import numpy as np
 
 from .. import dtypes
 from ..autograd import no_grad
@@ -111,8 +108,8 @@ class AveragedModel(Module):
     """A copy of ``model`` (``deepcopy``) whose parameters ``update_parameters(model)`` keeps
     as an average of ``model``'s over the calls: the first call copies them, later ones apply
     ``multi_avg_fn`` to lists of tensors in place, or ``avg_fn(averaged, current, n)`` to each
-    tensor (its result copied in), or by default the running mean
-    (``get_swa_avg_fn`` tensor by tensor, PyTorch's CPU path). ``n_averaged`` is a buffer (int64) counting the calls. With
+    tensor (its result copied in), or by default the running mean (``get_swa_avg_fn`` tensor by
+    tensor, PyTorch's CPU path). ``n_averaged`` is a buffer (int64) counting the calls. With
     ``use_buffers=True`` buffers are averaged along with parameters; otherwise they are copied
     from ``model``. ``forward`` calls the averaged copy. ``state_dict`` keys are
     ``n_averaged`` and ``module.<name>``, PyTorch's.

@@ -368,6 +368,18 @@ class ArithmeticMethods:
         return self
 
 
+def _einsum_sums_across(inputs, output):
+    """Whether an einsum sums over a letter shared by two operands: PyTorch then contracts
+    them with ``bmm`` (which autocast casts); otherwise it multiplies and sums elementwise."""
+    seen = set()
+    for letters in inputs:
+        shared = seen & set(letters)
+        if any(letter not in output for letter in shared):
+            return True
+        seen |= set(letters)
+    return False
+
+
 @lower_precision_op  # PyTorch's is a matrix product, which autocast casts
 def tensordot(a: Tensor, b: Tensor, dims=2) -> Tensor:
     """The sum of products over dims ``dims`` of both: an int ``k`` contracts the last
@@ -555,9 +567,9 @@ def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
     if not operands:
         raise ValueError("einsum(): must specify the equation string and at least one operand, "
                          "or at least one operand and its subscripts list")
-    if autocast_state.casting and len(operands) > 1:  # PyTorch contracts pairs by bmm
-        operands = autocast_state.lower_precision(*operands)
     shapes = [t._array.shape for t in operands]
     inputs, output = einsum_subscripts(equation, shapes)
+    if autocast_state.casting and _einsum_sums_across(inputs, output):
+        operands = autocast_state.lower_precision(*operands)  # PyTorch's bmm: autocast casts it
     dtype = einsum_result_dtype(inputs, output, shapes, [t._array.dtype for t in operands])
     return Einsum.apply(*operands, equation=",".join(inputs) + "->" + output, dtype=dtype)

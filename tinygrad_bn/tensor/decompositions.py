@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 
+from ..autocast_state import float32_op
 from ..printing import _result_tuple
 
 slogdet_result = _result_tuple("slogdet", ("sign", "logabsdet"))
@@ -55,6 +56,7 @@ def _factorizations():
 class DecompositionMethods:
     """Linear algebra on the matrices in the last two dims of a tensor."""
 
+    @float32_op
     def inverse(self):
         """``torch.linalg.inv(self)``: the inverse of each square matrix."""
         return _solvers().inv(self)
@@ -75,6 +77,7 @@ class DecompositionMethods:
         ``torch.linalg.slogdet``."""
         return slogdet_result(*_solvers().slogdet(self))
 
+    @float32_op
     def cholesky(self, upper=False):
         """The deprecated ``torch.cholesky``: ``torch.linalg.cholesky(self, upper=upper)`` with
         PyTorch's deprecation warning and its messages, named ``cholesky``."""
@@ -84,11 +87,13 @@ class DecompositionMethods:
         from ..ops.linalg_decompositions import Cholesky
         return Cholesky.apply(self, upper=upper, caller="cholesky")
 
+    @float32_op
     def cholesky_solve(self, input2, upper=False):
         """``X = A^-1 self`` for ``A = L L^T`` given its Cholesky factor ``input2`` (``U^T U``
         with ``upper``); batch dims broadcast. See ``linalg_solvers.cholesky_solve``."""
         return _solvers().cholesky_solve(self, input2, upper)
 
+    @float32_op
     def cholesky_inverse(self, upper=False):
         """``A^-1`` for ``A = L L^T`` given its Cholesky factor ``self`` (``U^T U`` with
         ``upper``)."""
@@ -102,10 +107,12 @@ class DecompositionMethods:
         """``torch.linalg.matrix_exp(self)``: ``exp`` of each square matrix."""
         return _factorizations().matrix_exp(self)
 
+    @float32_op
     def pinverse(self, rcond=1e-15):
         """``torch.linalg.pinv(self, rtol=rcond)`` (``atol`` 0): the pseudo-inverse."""
         return _factorizations().pinv(self, atol=0.0, rtol=rcond)
 
+    @float32_op
     def qr(self, some=True):
         """The older ``torch.qr``: ``torch.linalg.qr`` with mode ``"reduced"`` (``some``) or
         ``"complete"``, as ``torch.return_types.qr``."""
@@ -121,30 +128,36 @@ class DecompositionMethods:
         _factorizations()._raise_lu_error(result.info, "torch.linalg.lu_factor")
         return result.LU, result.pivots
 
+    @float32_op
     def lu_solve(self, LU_data, LU_pivots):
         """``torch.lu_solve(b, LU_data, LU_pivots)``: ``torch.linalg.lu_solve(LU_data,
         LU_pivots, b)``."""
         return _factorizations().lu_solve(LU_data, LU_pivots, self)
 
+    @float32_op
     def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
         """The deprecated ``torch.triangular_solve(b, A)``: ``(solution, cloned_coefficient)``
         (see ``linalg_factorizations.triangular_solve``), with PyTorch's deprecation warning."""
         warnings.warn(_TRIANGULAR_SOLVE_DEPRECATION, UserWarning, stacklevel=2)
         return _factorizations().triangular_solve(self, A, upper, transpose, unitriangular)
 
+    @float32_op
     def geqrf(self):
         """``torch.geqrf(self)``: LAPACK's Householder QR, ``(a, tau)``."""
         return _factorizations().geqrf(self)
 
+    @float32_op
     def orgqr(self, input2):
         """``torch.orgqr``: ``torch.linalg.householder_product(self, input2)``."""
         return _factorizations().householder_product(self, input2)
 
+    @float32_op
     def ormqr(self, input2, input3, left=True, transpose=False):
         """``torch.ormqr(self, tau, other, left, transpose)``: ``other`` times the ``Q`` of a
         ``geqrf`` result."""
         return _factorizations().ormqr(self, input2, input3, left, transpose)
 
+    @float32_op
     def svd(self, some=True, compute_uv=True):
         """The older ``torch.svd``: ``(U, S, V)`` (``torch.return_types.svd``) with ``A = U
         diag(S) V^T``, thin factors when ``some`` (the default, unlike ``linalg.svd``). Without

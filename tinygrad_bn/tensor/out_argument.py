@@ -34,7 +34,7 @@ import warnings
 
 import numpy as np
 
-from .. import dtypes
+from .. import autocast_state, dtypes
 from ..autograd import graph
 from ..autograd.grad_mode import no_grad, thread_state
 from .core import Tensor, qualified_type_name
@@ -210,7 +210,11 @@ def _call_with_out(function, name, args, kwargs, out, rule, tuple_rules, overlap
             if error is not None:
                 raise error
     with no_grad():
-        result = function(*args, **kwargs)
+        if autocast_state.casting:  # PyTorch autocasts no out= form: computed as given
+            with autocast_state.excluded():
+                result = function(*args, **kwargs)
+        else:
+            result = function(*args, **kwargs)
     results = tuple(result) if isinstance(result, tuple) else (result,)
     if isinstance(result, tuple) != isinstance(out, (list, tuple)):
         kind = "tuple of Tensors" if isinstance(result, tuple) else "Tensor"

@@ -308,52 +308,72 @@ def make_tensor(*shape, dtype, device, low: float | None = None, high: float | N
                 requires_grad: bool = False, noncontiguous: bool = False,
                 exclude_zero: bool = False, memory_format=None) -> Tensor:
     """A tensor of ``shape`` and ``dtype`` with values drawn uniformly from ``[low, high)``:
-    PyTorch's ``make_tensor``. Defaults: bool ``[0, 2)``, uint8 ``[0, 10)``, other integers
-    ``[-9, 10)``, floats ``[-9, 9)``; bounds are clamped to the dtype's range and ``low`` must
-    not exceed ``high``. ``exclude_zero`` replaces zeros by the smallest positive step (1 for
-    integers, the dtype's ``tiny`` for floats); ``noncontiguous`` returns a strided view.
-    The values come from the default generator (``manual_seed``), not PyTorch's draws."""
-    if len(shape) == 1 and isinstance(shape[0], (list, tuple)):
-        shape = tuple(shape[0])
+    PyTorch's ``make_tensor``, its checks and messages. Defaults: bool ``[0, 2)``, integers
+    ``[-9, 10)`` clamped to the dtype's range (uint8: ``[0, 10)``), floats ``[-9, 9)``; integer
+    bounds are rounded up. ``exclude_zero`` replaces zeros by 1 (integers) or the dtype's
+    ``tiny``; ``noncontiguous`` returns every other element of a last dim twice as long;
+    ``requires_grad`` is for floating dtypes only. The values come from the default generator
+    (``manual_seed``), not PyTorch's draws."""
+    if len(shape) == 1 and isinstance(shape[0], collections.abc.Sequence):
+        shape = shape[0]
+    shape = tuple(shape)
     dtype = dtypes.canonical(dtype)
+    if noncontiguous and memory_format is not None:
+        raise ValueError("The parameters `noncontiguous` and `memory_format` are mutually "
+                         f"exclusive, but got noncontiguous={noncontiguous} and "
+                         f"memory_format={memory_format}")
+    floating = dtypes.is_floating(dtype)
+    if requires_grad and not floating:
+        raise ValueError("`requires_grad=True` is not supported for boolean and integral "
+                         f"dtypes, but got dtype=torch.{dtype}")
+    noncontiguous = noncontiguous and math.prod(shape) > 1
+    if noncontiguous:
+        shape = (*shape[:-1], 2 * shape[-1])
     if dtype == dtypes.bool:
-        low_default, high_default = 0, 2
-    elif dtype == dtypes.uint8:
-        low_default, high_default = 0, 10
-    elif dtype.kind in "iu":
-        low_default, high_default = -9, 10
+        low, high = _low_high(low, high, dtype, 0, 2, 0, 2)
+    elif not floating:
+        info = np.iinfo(dtype)
+        low, high = _low_high(low, high, dtype, int(info.min),
+                              int(info.max) + (1 if dtype != dtypes.int64 else 0), -9, 10)
     else:
-        low_default, high_default = -9, 9
-    info = np.finfo(dtype) if dtype.kind == "f" else (np.iinfo(dtype) if dtype.kind in "iu"
-                                                      else None)
-
-    def clamp(value, default):
-        if value is None:
-            return default
-        if isinstance(value, float) and math.isnan(value):
-            raise ValueError(f"`low` and `high` cannot be NaN, but got low={low} and "
-                             f"high={high}")
-        return value if info is None else min(max(value, info.min), info.max)
-
-    lo, hi = clamp(low, low_default), clamp(high, high_default)
-    if lo > hi:
-        raise ValueError(f"`low` must be less than or equal to `high`, but got low={lo} and "
-                         f"high={hi}")
+        info = np.finfo(dtype)
+        low, high = _low_high(low, high, dtype, float(info.min), float(info.max), -9, 9)
     rng = numpy_generator()
-    if dtype == dtypes.bool:
-        values = rng.integers(0, 2, size=shape).astype(bool)
-    elif dtype.kind in "iu":
-        values = rng.integers(math.ceil(lo), max(math.ceil(hi), math.ceil(lo) + 1),
-                              size=shape).astype(dtype)
+    if floating:
+        values = rng.uniform(low, high, size=shape).astype(dtype)
     else:
-        values = rng.uniform(lo, hi, size=shape).astype(dtype)
-    if exclude_zero and dtype != dtypes.bool:
-        values[values == 0] = 1 if dtype.kind in "iu" else np.finfo(dtype).tiny
-    if noncontiguous and values.size > 1:
-        doubled = np.repeat(values, 2, axis=-1)
-        values = doubled[..., ::2]
+        values = rng.integers(low, high, size=shape).astype(dtype)
+    if noncontiguous:
+        values = values[..., 1::2]
+    if exclude_zero:
+        values[values == 0] = 1 if not floating else np.finfo(dtype).tiny
     result = as_tensor(values) if noncontiguous else tensor(values)
     if requires_grad:
         result.requires_grad_(True)
     return result
 
+
+def _low_high(low, high, dtype, lowest_inclusive, highest_exclusive, default_low,
+              default_high):
+    """PyTorch's ``modify_low_high``: the defaults filled in, NaN and empty intervals refused,
+    the bounds clamped to the dtype's range (and rounded up for integers and bool)."""
+    low = default_low if low is None else low
+    high = default_high if high is None else high
+    floating = dtypes.is_floating(dtype)
+    if any(isinstance(value, float) and math.isnan(value) for value in (low, high)):
+        raise ValueError(f"`low` and `high` cannot be NaN, but got low={low} and high={high}")
+    if low == high and floating:
+        warnings.warn("Passing `low==high` to `torch.testing.make_tensor` for floating or "
+                      "complex types is deprecated since 2.1 and will be removed in 2.3. Use "
+                      "`torch.full(...)` instead.", FutureWarning, stacklevel=3)
+    elif low >= high:
+        raise ValueError(f"`low` must be less than `high`, but got {low} >= {high}")
+    elif high < lowest_inclusive or low >= highest_exclusive:
+        raise ValueError(f"The value interval specified by `low` and `high` is [{low}, {high}), "
+                         f"but torch.{dtype} only supports [{lowest_inclusive}, "
+                         f"{highest_exclusive})")
+    low = min(max(low, lowest_inclusive), highest_exclusive)
+    high = min(max(high, lowest_inclusive), highest_exclusive)
+    if not floating:
+        return math.ceil(low), math.ceil(high)
+    return low, high

@@ -20,7 +20,8 @@ random state it had, so dropout draws the same masks) and differentiates that.
 import contextlib
 import warnings
 
-from .. import random as _random
+from .. import autocast_state, random as _random
+from ..amp.autocast_mode import autocast
 from ..autograd import graph
 from ..autograd.engine import backward as _autograd_backward, grad as _autograd_grad
 from ..autograd.function import Function
@@ -37,6 +38,15 @@ def noop_context_fn():
 
 def _is_tensor(value):
     return isinstance(value, graph.Tensor)
+
+
+def _cpu_autocast_now():
+    """The CPU autocast state a checkpointed forward runs in, which its recomputation enters
+    again (PyTorch's ``_get_autocast_kwargs``): else a float16 forward would be recomputed in
+    float32 when backward runs outside the autocast region."""
+    state = autocast_state.state
+    return {"enabled": state.enabled.get("cpu", False), "dtype": autocast_state.get_dtype("cpu"),
+            "cache_enabled": state.cache_enabled}
 
 
 def detach_variable(inputs):
@@ -86,6 +96,7 @@ class CheckpointFunction(Function):
         check_backward_validity(args)
         ctx.run_function = run_function
         ctx.rng_state = _random.get_rng_state() if preserve_rng_state else None
+        ctx.cpu_autocast = _cpu_autocast_now()
         ctx.inputs, ctx.tensor_indices, tensor_inputs = [], [], []
         for i, arg in enumerate(args):
             if _is_tensor(arg):
@@ -112,7 +123,7 @@ class CheckpointFunction(Function):
             inputs[index] = ctx.saved_tensors[i]
         with _rng_forked(ctx.rng_state):
             detached_inputs = detach_variable(tuple(inputs))
-            with enable_grad():
+            with enable_grad(), autocast("cpu", **ctx.cpu_autocast):
                 outputs = ctx.run_function(*detached_inputs)
         if _is_tensor(outputs):
             outputs = (outputs,)
@@ -190,7 +201,8 @@ class _NonReentrantCheckpoint(Function):
         for position, tensor in zip(state["tensor_positions"], arguments):
             args[position] = tensor if recording else \
                 tensor.detach().requires_grad_(tensor.requires_grad)
-        with _rng_forked(state["rng_state"]), enable_grad(), state["context"]:
+        with (_rng_forked(state["rng_state"]), enable_grad(),
+              autocast("cpu", **state["cpu_autocast"]), state["context"]):
             outputs = state["function"](*args, **state["kwargs"])
         outputs = outputs if isinstance(outputs, tuple) else (outputs,)
         pairs = [(o, g) for o, g in zip(outputs, grad_outputs)
@@ -223,7 +235,7 @@ def _checkpoint_without_reentrant(function, preserve, context_fn, args, kwargs):
     outside = _outside_tensors(outputs, scope, {id(detached[i]) for i in tensor_positions})
     state = {"function": function, "args": tuple(args), "kwargs": kwargs,
              "tensor_positions": tensor_positions, "rng_state": rng_state,
-             "context": recompute_context}
+             "context": recompute_context, "cpu_autocast": _cpu_autocast_now()}
     tensors = [args[i] for i in tensor_positions] + outside
     if not any(t.requires_grad for t in tensors):
         return result
