@@ -312,6 +312,7 @@ def test_piecewise_linear_gradients_require_grad_as_torch(name):
 
 
 def test_cumprod_and_scatter_reduce_second_derivatives():
+    """cumprod; scatter_reduce's sum and mean (linear) and amax/amin with ties (routed)."""
     def build(lib):
         x = lib.tensor(np.abs(X) + 0.5, requires_grad=True)
         (g,) = lib.autograd.grad((x.cumprod(1) ** 2).sum(), x, create_graph=True)
@@ -320,7 +321,14 @@ def test_cumprod_and_scatter_reduce_second_derivatives():
                      for r in ("sum", "mean") for s in (True, False)]
         (gs,) = lib.autograd.grad(sum(((t * t).sum() for t in scattered[1:]),
                                       (scattered[0] ** 2).sum()), x, create_graph=True)
-        return g, lib.autograd.grad((g * g).sum(), x), gs, lib.autograd.grad((gs * gs).sum(), x)
+        ties = lib.tensor(np.arange(12.0).reshape(3, 4) % 5, requires_grad=True)
+        source = lib.tensor(np.arange(12.0).reshape(3, 4)[::-1] % 4, requires_grad=True)
+        extremes = [ties.scatter_reduce(0, index, source * source, reduce=r, include_self=s)
+                    for r in ("amax", "amin") for s in (True, False)]
+        ge = lib.autograd.grad(sum((t * t).sum() for t in extremes), (ties, source),
+                               create_graph=True)
+        return (g, lib.autograd.grad((g * g).sum(), x), gs, lib.autograd.grad((gs * gs).sum(), x),
+                ge, lib.autograd.grad(sum((t * t).sum() for t in ge), (ties, source)))
     both(build)
 
 

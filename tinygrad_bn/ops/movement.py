@@ -375,6 +375,7 @@ class ScatterReduce(Op):
     """
 
     __slots__ = ("dim", "reduce", "include_self", "deprecated_form", "src_shape")
+    local_derivative_is_constant = True  # as PyTorch: see higher_order.local_derivative
     arguments = ("dim", "reduce", "include_self")
     saves_output = True
 
@@ -465,10 +466,22 @@ class ScatterReduce(Op):
 
     def tensor_backward(self, grad_output):
         """``create_graph=True``: "sum" and "mean" are linear in the input and the sources
-        (``LinearBackward``); the others are not supported."""
-        if self.reduce in ("sum", "mean"):
-            from ..autograd.higher_order import _linear_backward  # the is_linear rule
+        (``LinearBackward``); "amax" and "amin" route the gradient with constant weights (an
+        index covering the whole source); "prod" is not supported."""
+        from ..autograd.higher_order import _linear_backward, local_derivative
+        if self.reduce in ("sum", "mean"):  # the is_linear rule
             return _linear_backward(self, grad_output)
+        a, src, index = self.inputs
+        if self.reduce in ("amax", "amin") and tuple(index.shape) == tuple(src.shape):
+            # backward routes grad_output with weights constant almost everywhere (the
+            # winners, ties sharing): the weights are backward's of ones
+            with np.errstate(divide="ignore", invalid="ignore"):
+                weight_a, weight_src, _ = self.backward(np.ones(grad_output.shape,
+                                                                grad_output.dtype))
+            needs_a, needs_src = self.needs_input_grad[:2]
+            return (grad_output * local_derivative(self, weight_a) if needs_a else None,
+                    grad_output.gather(self.dim, index) * local_derivative(self, weight_src)
+                    if needs_src else None, None)
         raise RuntimeError(f"the derivative of ScatterReduce's backward (reduce={self.reduce!r})"
                            " is not implemented in tinygrad_bn (create_graph=True needs it)")
 
