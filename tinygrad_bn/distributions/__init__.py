@@ -8,16 +8,15 @@ and transforms. The REINFORCE pattern::
     action = m.sample()
     loss = -m.log_prob(action) * reward
 
-Built: Bernoulli, Categorical, Cauchy, ContinuousBernoulli, ExponentialFamily, Exponential,
+Built: Beta, Binomial, Chi2, Dirichlet, Gamma, Poisson, StudentT, Bernoulli, Categorical, Cauchy, ContinuousBernoulli, ExponentialFamily, Exponential,
 GeneralizedPareto, Geometric, Gumbel, HalfCauchy, HalfNormal, Independent, Laplace,
 LogisticNormal, LogNormal, MixtureSameFamily, Normal, OneHotCategorical,
 OneHotCategoricalStraightThrough, Pareto, RelaxedBernoulli, RelaxedOneHotCategorical,
 TransformedDistribution, Uniform, VonMises (and, in their modules as in PyTorch,
 LogitRelaxedBernoulli and ExpRelaxedCategorical).
 
-Not built: Beta, Binomial, Chi2, Dirichlet, FisherSnedecor, Gamma, InverseGamma, Kumaraswamy,
-Multinomial, NegativeBinomial, Poisson, StudentT, Weibull (their densities need
-``lgamma``/``digamma``, or their samplers gamma draws; tinygrad_bn has no lgamma yet), and
+Not built (yet): FisherSnedecor, InverseGamma, Kumaraswamy, Multinomial, NegativeBinomial,
+Weibull, and
 MultivariateNormal, LowRankMultivariateNormal, LKJCholesky, Wishart (they need
 ``cholesky``/``solve_triangular``).
 """
@@ -51,6 +50,14 @@ from .transformed_distribution import TransformedDistribution
 from .transforms import *  # noqa: F403 - PyTorch exports every transform here too
 from .uniform import Uniform
 from .von_mises import VonMises
+# added with lgamma/digamma (grouped, one block)
+from .beta import Beta
+from .binomial import Binomial
+from .chi2 import Chi2
+from .dirichlet import Dirichlet
+from .gamma import Gamma
+from .poisson import Poisson
+from .studentT import StudentT
 
 __all__ = [
     "Bernoulli", "Categorical", "Cauchy", "ContinuousBernoulli", "Distribution", "Exponential",
@@ -60,4 +67,5 @@ __all__ = [
     "RelaxedOneHotCategorical", "TransformedDistribution", "Uniform", "VonMises", "biject_to",
     "kl_divergence", "register_kl", "transform_to",
 ]
+__all__ += ["Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Poisson", "StudentT"]
 __all__.extend(transforms.__all__)
