@@ -329,3 +329,146 @@ def test_discrete_draws_have_the_right_frequencies(name):
         error = np.abs((draws == count).mean(0) - probability)[valid]
         bound = 6 * np.sqrt(probability * (1 - probability) / SAMPLES)[valid] + 1e-12
         assert np.all(error < bound)
+
+
+# KL pairs: PyTorch's registered pairs that involve the distributions of this file.
+FAMILIES = {
+    "Gamma": lambda d, p, s: d.Gamma(p[s + "positive"], p[s + "scale"]),
+    "Chi2": lambda d, p, s: d.Chi2(p[s + "positive"]),
+    "Beta": lambda d, p, s: d.Beta(p[s + "positive"], p[s + "scale"]),
+    "Dirichlet": lambda d, p, s: d.Dirichlet(p[s + "positive"]),
+    "Poisson": lambda d, p, s: d.Poisson(p[s + "scale"]),
+    "Binomial": lambda d, p, s: d.Binomial(4, probs=p[s + "unit"]),
+    "Binomial-mixed": lambda d, p, s: d.Binomial(
+        tg_or_torch(d).tensor([[4.0], [4.0], [6.0]] if s == "p" else [[4.0]]),
+        logits=p[s + "loc"]),
+    "Normal": lambda d, p, s: d.Normal(p[s + "loc"], p[s + "scale"]),
+    "Uniform": lambda d, p, s: d.Uniform(p[s + "low"], p[s + "low"] + p[s + "scale"]),
+    "Exponential": lambda d, p, s: d.Exponential(p[s + "scale"]),
+    "Gumbel": lambda d, p, s: d.Gumbel(p[s + "loc"], p[s + "scale"]),
+    "Laplace": lambda d, p, s: d.Laplace(p[s + "loc"], p[s + "scale"]),
+    "Pareto": lambda d, p, s: d.Pareto(p[s + "scale"], p[s + "positive"] + 0.6),
+    "Bernoulli": lambda d, p, s: d.Bernoulli(probs=p[s + "unit"]),
+    "ContinuousBernoulli": lambda d, p, s: d.ContinuousBernoulli(probs=p[s + "unit"]),
+}
+KL_PAIRS = [(f, f) for f in ("Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial",
+                             "Binomial-mixed")] + [
+    ("Bernoulli", "Poisson"), ("Beta", "ContinuousBernoulli"), ("Beta", "Pareto"),
+    ("Beta", "Exponential"), ("Beta", "Gamma"), ("Beta", "Normal"), ("Beta", "Uniform"),
+    ("Exponential", "Beta"), ("Exponential", "Gamma"), ("Gamma", "Beta"),
+    ("Gamma", "ContinuousBernoulli"), ("Gamma", "Pareto"), ("Gamma", "Uniform"),
+    ("Gamma", "Exponential"), ("Gamma", "Gumbel"), ("Gamma", "Normal"), ("Gumbel", "Beta"),
+    ("Gumbel", "Gamma"), ("Laplace", "Beta"), ("Laplace", "Gamma"), ("Normal", "Beta"),
+    ("Normal", "Gamma"), ("Pareto", "Beta"), ("Pareto", "Gamma"), ("Poisson", "Bernoulli"),
+    ("Poisson", "Binomial"), ("Uniform", "Beta"), ("Uniform", "Gamma"), ("Chi2", "Gamma"),
+]
+KL_PARAMS = {f"{side}{kind}": make() for side in "pq" for kind, make in
+             (("loc", _real), ("scale", _positive), ("unit", _unit),
+              ("positive", lambda: _positive() * 2), ("low", lambda: _unit() * 0.5 - 0.1))}
+KL_PARAMS["plow"] = _unit() * 0.4  # p's uniform sometimes inside [0, 1], sometimes not
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("p_family, q_family", KL_PAIRS, ids=[f"{p}-{q}" for p, q in KL_PAIRS])
+def test_kl_divergence_matches_pytorch(p_family, q_family, dtype):
+    """kl_divergence's value (inf where PyTorch's is) and its gradients to both distributions'
+    parameters are PyTorch's."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tg, torch):
+        params = {k: lib.tensor(v, dtype=getattr(lib, dtype), requires_grad=True)
+                  for k, v in KL_PARAMS.items()}
+        kl = lib.distributions.kl_divergence(FAMILIES[p_family](lib.distributions, params, "p"),
+                                             FAMILIES[q_family](lib.distributions, params, "q"))
+        weights = np.where(np.isfinite(kl.detach().numpy()), 1.0, 0.0)
+        if kl.requires_grad:
+            (kl * lib.tensor(weights, dtype=kl.dtype)).sum().backward()
+        results.append((kl, params))
+    (ours, our_params), (theirs, their_params) = results
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert str(ours.dtype) == str(theirs.dtype).removeprefix("torch.")
+    rtol = LOOSE[dtype]
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=rtol,
+                               atol=rtol)
+    for key, their_param in their_params.items():
+        if their_param.grad is not None:
+            np.testing.assert_allclose(our_params[key].grad.numpy(), their_param.grad.numpy(),
+                                       rtol=100 * rtol, atol=100 * rtol)
+
+
+def D(lib):
+    """The distributions package of ``lib`` (tinygrad_bn or torch)."""
+    return lib.distributions
+
+
+# Bad arguments and values: PyTorch's exception types and messages, word for word.
+ERRORS = [
+    ('gamma-negative-concentration',
+     lambda lib: D(lib).Gamma(lib.tensor([1.0, -1.0]), lib.tensor([1.0, 1.0])),
+     ValueError,
+     'Expected parameter concentration (Tensor of shape (2,)) of distribution Gamma(concentrat'
+     'ion: torch.Size([2]), rate: torch.Size([2])) to satisfy the constraint GreaterThan(lower_'
+     'bound=0.0), but found invalid values:\ntensor([ 1., -1.])'),
+    ('gamma-negative-value',
+     lambda lib: D(lib).Gamma(2.0, 1.0).log_prob(lib.tensor([-1.0])),
+     ValueError,
+     'Expected value argument (Tensor of shape (1,)) to be within the support (GreaterThanEq(lowe'
+     'r_bound=0.0)) of the distribution Gamma(concentration: 2.0, rate: 1.0), but found invalid '
+     'values:\ntensor([-1.])'),
+    ('chi2-zero-df',
+     lambda lib: D(lib).Chi2(lib.tensor([0.0])),
+     ValueError,
+     'Expected parameter df (Tensor of shape (1,)) of distribution Chi2() to satisfy the constrai'
+     'nt GreaterThan(lower_bound=0.0), but found invalid values:\ntensor([0.])'),
+    ('beta-value-outside',
+     lambda lib: D(lib).Beta(lib.tensor([2.0]), lib.tensor([3.0])).log_prob(lib.tensor([1.5])),
+     ValueError,
+     'Expected value argument (Tensor of shape (1,)) to be within the support (Interval(lower_bou'
+     'nd=0.0, upper_bound=1.0)) of the distribution Beta(), but found invalid values:\ntensor([1'
+     '.5000])'),
+    ('dirichlet-0d',
+     lambda lib: D(lib).Dirichlet(lib.tensor(1.0)),
+     ValueError, '`concentration` parameter must be at least one-dimensional.'),
+    ('dirichlet-not-simplex',
+     lambda lib: D(lib).Dirichlet(lib.tensor([1.0, 2.0])).log_prob(lib.tensor([0.5, 0.6])),
+     ValueError,
+     'Expected value argument (Tensor of shape (2,)) to be within the support (Simplex()) of the '
+     'distribution Dirichlet(concentration: torch.Size([2])), but found invalid values:\ntensor(['
+     '0.5000, 0.6000])'),
+    ('poisson-fractional-value',
+     lambda lib: D(lib).Poisson(lib.tensor([2.0])).log_prob(lib.tensor([1.5])),
+     ValueError,
+     'Expected value argument (Tensor of shape (1,)) to be within the support (IntegerGreaterThan'
+     '(lower_bound=0)) of the distribution Poisson(rate: tensor([2.])), but found invalid values:'
+     '\ntensor([1.5000])'),
+    ('studentt-negative-scale',
+     lambda lib: D(lib).StudentT(3.0, 0.0, -1.0),
+     ValueError,
+     'Expected parameter scale (Tensor of shape ()) of distribution StudentT(df: 3.0, loc: 0.0, s'
+     'cale: -1.0) to satisfy the constraint GreaterThan(lower_bound=0.0), but found invalid value'
+     's:\n-1.0'),
+    ('binomial-both',
+     lambda lib: D(lib).Binomial(3, probs=lib.tensor([0.5]), logits=lib.tensor([0.0])),
+     ValueError, 'Either `probs` or `logits` must be specified, but not both.'),
+    ('binomial-fractional-count',
+     lambda lib: D(lib).Binomial(lib.tensor([2.5]), probs=lib.tensor([0.5])),
+     ValueError,
+     'Expected parameter total_count (Tensor of shape (1,)) of distribution Binomial(total_count:'
+     ' tensor([2.5000]), probs: tensor([0.5000])) to satisfy the constraint IntegerGreaterThan(lo'
+     'wer_bound=0), but found invalid values:\ntensor([2.5000])'),
+    ('binomial-value-above-count',
+     lambda lib: D(lib).Binomial(3, probs=lib.tensor([0.5])).log_prob(lib.tensor([4.0])),
+     ValueError,
+     'Expected value argument (Tensor of shape (1,)) to be within the support (IntegerInterval(lo'
+     'wer_bound=0, upper_bound=tensor([3.]))) of the distribution Binomial(total_count'
+     ': tensor([3.]), probs: tensor([0.5000])), but found invalid values:\ntensor([4.])'),
+    ('binomial-inhomogeneous-entropy',
+     lambda lib: D(lib).Binomial(lib.tensor([2.0, 3.0]), probs=lib.tensor([0.5, 0.5])).entropy(),
+     NotImplementedError, 'Inhomogeneous total count not supported by `entropy`.'),
+    ('binomial-kl-larger-q-count',
+     lambda lib: D(lib).kl_divergence(D(lib).Binomial(2, probs=lib.tensor([0.5])),
+                                      D(lib).Binomial(3, probs=lib.tensor([0.5]))),
+     NotImplementedError,
+     'KL between Binomials where q.total_count > p.total_count is not implemented'),
+]
+test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
