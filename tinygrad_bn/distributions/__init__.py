@@ -8,17 +8,16 @@ and transforms. The REINFORCE pattern::
     action = m.sample()
     loss = -m.log_prob(action) * reward
 
-Built: Beta, Binomial, Chi2, Dirichlet, Gamma, Poisson, StudentT, Bernoulli, Categorical, Cauchy, ContinuousBernoulli, ExponentialFamily, Exponential,
-GeneralizedPareto, Geometric, Gumbel, HalfCauchy, HalfNormal, Independent, Laplace,
-LogisticNormal, LogNormal, MixtureSameFamily, Normal, OneHotCategorical,
-OneHotCategoricalStraightThrough, Pareto, RelaxedBernoulli, RelaxedOneHotCategorical,
+Built: Bernoulli, Beta, Binomial, Categorical, Cauchy, Chi2, ContinuousBernoulli, Dirichlet,
+ExponentialFamily, Exponential, Gamma, GeneralizedPareto, Geometric, Gumbel, HalfCauchy, HalfNormal, Independent, Laplace,
+LogisticNormal, LogNormal, MixtureSameFamily, Multinomial, MultivariateNormal,
+NegativeBinomial, Normal, OneHotCategorical, OneHotCategoricalStraightThrough, Pareto, Poisson,
+StudentT, RelaxedBernoulli, RelaxedOneHotCategorical,
 TransformedDistribution, Uniform, VonMises (and, in their modules as in PyTorch,
 LogitRelaxedBernoulli and ExpRelaxedCategorical).
 
-Not built (yet): FisherSnedecor, InverseGamma, Kumaraswamy, Multinomial, NegativeBinomial,
-Weibull, and
-MultivariateNormal, LowRankMultivariateNormal, LKJCholesky, Wishart (they need
-``cholesky``/``solve_triangular``).
+Not built (yet): FisherSnedecor, InverseGamma, Kumaraswamy, Weibull, and
+LowRankMultivariateNormal, LKJCholesky, Wishart.
 """
 
 from . import constraints, transforms  # noqa: F401 - public submodules, as in PyTorch
@@ -56,6 +55,9 @@ from .binomial import Binomial
 from .chi2 import Chi2
 from .dirichlet import Dirichlet
 from .gamma import Gamma
+from .multinomial import Multinomial
+from .multivariate_normal import MultivariateNormal
+from .negative_binomial import NegativeBinomial
 from .poisson import Poisson
 from .studentT import StudentT
 
@@ -67,5 +69,6 @@ __all__ = [
     "RelaxedOneHotCategorical", "TransformedDistribution", "Uniform", "VonMises", "biject_to",
     "kl_divergence", "register_kl", "transform_to",
 ]
-__all__ += ["Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Poisson", "StudentT"]
+__all__ += ["Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Multinomial",
+            "MultivariateNormal", "NegativeBinomial", "Poisson", "StudentT"]
 __all__.extend(transforms.__all__)
