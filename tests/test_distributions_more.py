@@ -381,6 +381,9 @@ FAMILIES = {
         tg_or_torch(d).tensor([[4.0], [4.0], [6.0]] if s == "p" else [[4.0]]),
         logits=p[s + "loc"]),
     "Normal": lambda d, p, s: d.Normal(p[s + "loc"], p[s + "scale"]),
+    "MultivariateNormal": lambda d, p, s: d.MultivariateNormal(
+        p[s + "loc"], scale_tril=p[s + "tril"]) if s == "p" else d.MultivariateNormal(
+        p[s + "loc"][0], covariance_matrix=p[s + "cov"]),
     "Uniform": lambda d, p, s: d.Uniform(p[s + "low"], p[s + "low"] + p[s + "scale"]),
     "Exponential": lambda d, p, s: d.Exponential(p[s + "scale"]),
     "Gumbel": lambda d, p, s: d.Gumbel(p[s + "loc"], p[s + "scale"]),
@@ -390,7 +393,7 @@ FAMILIES = {
     "ContinuousBernoulli": lambda d, p, s: d.ContinuousBernoulli(probs=p[s + "unit"]),
 }
 KL_PAIRS = [(f, f) for f in ("Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial",
-                             "Binomial-mixed")] + [
+                             "Binomial-mixed", "MultivariateNormal")] + [
     ("Bernoulli", "Poisson"), ("Beta", "ContinuousBernoulli"), ("Beta", "Pareto"),
     ("Beta", "Exponential"), ("Beta", "Gamma"), ("Beta", "Normal"), ("Beta", "Uniform"),
     ("Exponential", "Beta"), ("Exponential", "Gamma"), ("Gamma", "Beta"),
@@ -403,6 +406,7 @@ KL_PAIRS = [(f, f) for f in ("Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "B
 KL_PARAMS = {f"{side}{kind}": make() for side in "pq" for kind, make in
              (("loc", _real), ("scale", _positive), ("unit", _unit),
               ("positive", lambda: _positive() * 2), ("low", lambda: _unit() * 0.5 - 0.1))}
+KL_PARAMS.update(ptril=np.tril(_real((3, 4, 4)) * 0.3) + np.eye(4), qcov=_spd((4, 4)))
 KL_PARAMS["plow"] = _unit() * 0.4  # p's uniform sometimes inside [0, 1], sometimes not
 
 
@@ -508,5 +512,54 @@ ERRORS = [
                                       D(lib).Binomial(3, probs=lib.tensor([0.5]))),
      NotImplementedError,
      'KL between Binomials where q.total_count > p.total_count is not implemented'),
+    ('mvn-two-parameters',
+     lambda lib: D(lib).MultivariateNormal(lib.zeros(2), covariance_matrix=lib.eye(2),
+                                           scale_tril=lib.eye(2)),
+     ValueError,
+     'Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified.'),
+    ('mvn-0d-loc',
+     lambda lib: D(lib).MultivariateNormal(lib.tensor(0.0), scale_tril=lib.eye(2)),
+     ValueError, 'loc must be at least one-dimensional.'),
+    ('mvn-1d-scale-tril',
+     lambda lib: D(lib).MultivariateNormal(lib.zeros(2), scale_tril=lib.ones(2)),
+     ValueError, 'scale_tril matrix must be at least two-dimensional, with optional leading '
+                 'batch dimensions'),
+    ('mvn-1d-covariance',
+     lambda lib: D(lib).MultivariateNormal(lib.zeros(2), covariance_matrix=lib.ones(2)),
+     ValueError, 'covariance_matrix must be at least two-dimensional, with optional leading '
+                 'batch dimensions'),
+    ('mvn-1d-precision',
+     lambda lib: D(lib).MultivariateNormal(lib.zeros(2), precision_matrix=lib.ones(2)),
+     ValueError, 'precision_matrix must be at least two-dimensional, with optional leading '
+                 'batch dimensions'),
+    ('mvn-not-positive-definite',
+     lambda lib: D(lib).MultivariateNormal(lib.zeros(2), covariance_matrix=lib.tensor(
+         [[1.0, 2.0], [2.0, 1.0]])),
+     ValueError,
+     'Expected parameter covariance_matrix (Tensor of shape (2, 2)) of distribution Multivariate'
+     'Normal(loc: torch.Size([2]), covariance_matrix: torch.Size([2, 2])) to satisfy the constrai'
+     'nt PositiveDefinite(), but found invalid values:\ntensor([[1., 2.],\n        [2., 1.]])'),
+    ('mvn-scale-tril-upper',
+     lambda lib: D(lib).MultivariateNormal(lib.zeros(2), scale_tril=lib.tensor(
+         [[1.0, 2.0], [0.0, 1.0]])),
+     ValueError,
+     'Expected parameter scale_tril (Tensor of shape (2, 2)) of distribution MultivariateNormal(l'
+     'oc: torch.Size([2]), scale_tril: torch.Size([2, 2])) to satisfy the constraint LowerCholesk'
+     'y(), but found invalid values:\ntensor([[1., 2.],\n        [0., 1.]])'),
+    ('mvn-kl-event-shapes',
+     lambda lib: D(lib).kl_divergence(D(lib).MultivariateNormal(lib.zeros(2), lib.eye(2)),
+                                      D(lib).MultivariateNormal(lib.zeros(3), lib.eye(3))),
+     ValueError,
+     'KL-divergence between two Multivariate Normals with                          different '
+     'event shapes cannot be computed'),
+    ('multinomial-tensor-count',
+     lambda lib: D(lib).Multinomial(lib.tensor(3), probs=lib.tensor([0.5, 0.5])),
+     NotImplementedError, 'inhomogeneous total_count is not supported'),
+    ('negative-binomial-probs-one',
+     lambda lib: D(lib).NegativeBinomial(2.0, probs=lib.tensor([1.0])),
+     ValueError,
+     'Expected parameter probs (Tensor of shape (1,)) of distribution NegativeBinomial(total_coun'
+     't: tensor([2.]), probs: tensor([1.])) to satisfy the constraint HalfOpenInterval(lower_bou'
+     'nd=0.0, upper_bound=1.0), but found invalid values:\ntensor([1.])'),
 ]
 test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)

@@ -12,7 +12,7 @@ TransformedDistribution/TransformedDistribution, Uniform/Uniform, and the mixed 
 ContinuousBernoulli, Exponential, Gumbel, Laplace, Normal, Pareto and Uniform (inf where the
 supports make it so). With the distributions on lgamma/digamma: Beta/Beta, Binomial/Binomial,
 Dirichlet/Dirichlet, Gamma/Gamma (so Chi2), Poisson/Poisson, and PyTorch's mixed pairs of Beta,
-Gamma and Poisson with the others.
+Gamma and Poisson with the others; MultivariateNormal/MultivariateNormal.
 """
 
 import math
@@ -22,7 +22,8 @@ from functools import total_ordering
 from ..autograd import grad
 from ..creation import full_like, ones_like
 from ..nn.functional import softplus
-from ..tensor import Tensor, where
+from .. import linalg
+from ..tensor import Tensor, broadcast_shapes, where
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
@@ -39,6 +40,7 @@ from .gumbel import Gumbel
 from .half_normal import HalfNormal
 from .independent import Independent
 from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
 from .pareto import Pareto
@@ -665,3 +667,27 @@ def _kl_uniform_gamma(p, q):
     t4 = q.rate * (p.high + p.low) / 2
     result = -t1 + t2 + t3 + t4
     return where(p.low < q.support.lower_bound, inf, result)
+
+
+def _batch_trace_XXT(bmat):
+    """``trace(X X^T)`` (the squared Frobenius norm) of each matrix of a batch."""
+    n, m = bmat.size(-1), bmat.size(-2)
+    flat_trace = bmat.reshape(-1, m * n).pow(2).sum(-1)
+    return flat_trace.reshape(tuple(bmat.shape[:-2]))
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(p, q):
+    if p.event_shape != q.event_shape:
+        raise ValueError("KL-divergence between two Multivariate Normals with\
+                          different event shapes cannot be computed")
+    half_term1 = (q._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1)
+                  - p._unbroadcasted_scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(-1))
+    combined_batch_shape = tuple(broadcast_shapes(q._unbroadcasted_scale_tril.shape[:-2],
+                                                  p._unbroadcasted_scale_tril.shape[:-2]))
+    n = p.event_shape[0]
+    q_scale_tril = q._unbroadcasted_scale_tril.expand(combined_batch_shape + (n, n))
+    p_scale_tril = p._unbroadcasted_scale_tril.expand(combined_batch_shape + (n, n))
+    term2 = _batch_trace_XXT(linalg.solve_triangular(q_scale_tril, p_scale_tril, upper=False))
+    term3 = _batch_mahalanobis(q._unbroadcasted_scale_tril, q.loc - p.loc)
+    return half_term1 + 0.5 * (term2 + term3 - n)
