@@ -90,6 +90,20 @@ CASES = {
     "MultivariateNormal-precision": (
         lambda d, p: d.MultivariateNormal(p["loc"], precision_matrix=p["precision"]),
         {"loc": _real((2, 1, 4)), "precision": _spd((3, 4, 4))}, _real((2, 2, 3, 4))),
+    "InverseGamma": (lambda d, p: d.InverseGamma(p["concentration"], p["rate"]),
+                     {"concentration": np.concatenate([_positive((2, 4)) * 2,
+                                                       [[0.5, 1.5, 3.0, 9.0]]]),
+                      "rate": _positive()}, _positive((2,) + BATCH)),
+    "Weibull": (lambda d, p: d.Weibull(p["scale"], p["concentration"]),
+                {"scale": _positive(), "concentration": _positive() * 2},
+                _positive((2,) + BATCH)),
+    "Kumaraswamy": (lambda d, p: d.Kumaraswamy(p["concentration1"], p["concentration0"]),
+                    {"concentration1": _positive() * 1.5, "concentration0": _positive() * 1.5},
+                    _unit((2,) + BATCH)),
+    "FisherSnedecor": (lambda d, p: d.FisherSnedecor(p["df1"], p["df2"]),
+                       {"df1": np.concatenate([_positive((2, 4)) * 4, [[1.0, 2.5, 3.0, 9.0]]]),
+                        "df2": np.concatenate([_positive((2, 4)) * 6, [[1.5, 3.0, 5.0, 12.0]]])},
+                       _positive((2,) + BATCH)),
 }
 
 
@@ -252,7 +266,8 @@ def test_log_prob_gradcheck(name):
         tg.distributions.Distribution.set_default_validate_args(True)
 
 
-RSAMPLED = ["Gamma", "Chi2", "Beta", "Dirichlet", "StudentT"]
+RSAMPLED = ["Gamma", "Chi2", "Beta", "Dirichlet", "StudentT", "InverseGamma", "Kumaraswamy",
+            "FisherSnedecor"]
 
 
 @pytest.mark.parametrize("name", RSAMPLED)
@@ -324,6 +339,12 @@ def test_gamma_rsample_gradients_are_pytorchs_formula():
 
 
 SAMPLES = 40000
+# Where the fourth moment is finite (heavy tails elsewhere): the entries whose moments are checked.
+FINITE_FOURTH_MOMENT = {
+    "StudentT": lambda p: p["df"] > 4,
+    "InverseGamma": lambda p: p["concentration"] > 4,
+    "FisherSnedecor": lambda p: p["df2"] > 8,
+}
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -343,10 +364,10 @@ def test_draws_have_the_right_shape_support_and_statistics(name):
     values = draws.numpy()
     mean, variance = theirs.mean.detach().numpy(), theirs.variance.detach().numpy()
     finite = np.isfinite(mean) & np.isfinite(variance)
-    if name == "StudentT":  # the fourth moment is infinite below df = 4
-        finite &= theirs.df.detach().numpy() > 4
-    error = np.abs(values.mean(0) - mean) / np.sqrt(variance / SAMPLES + 1e-30)
-    assert error[finite].max() < 6
+    if name in FINITE_FOURTH_MOMENT:  # else a sample variance does not settle
+        finite &= FINITE_FOURTH_MOMENT[name](CASES[name][1])
+    error = np.abs(values.mean(0)[finite] - mean[finite]) / np.sqrt(variance[finite] / SAMPLES)
+    assert error.max() < 6
     np.testing.assert_allclose(values.var(0)[finite], variance[finite], rtol=0.15)
 
 
@@ -552,6 +573,19 @@ ERRORS = [
      ValueError,
      'KL-divergence between two Multivariate Normals with                          different '
      'event shapes cannot be computed'),
+    ('weibull-negative-concentration',
+     lambda lib: D(lib).Weibull(1.0, -2.0),
+     ValueError,
+     'Expected parameter concentration (Tensor of shape ()) of distribution Weibull(scale: 1.0, co'
+     'ncentration: -2.0) to satisfy the constraint GreaterThan(lower_bound=0.0), but found invali'
+     'd values:\n-2.0'),
+    ('kumaraswamy-value-outside',
+     lambda lib: D(lib).Kumaraswamy(lib.tensor([2.0]), lib.tensor([3.0])).log_prob(
+         lib.tensor([1.5])),
+     ValueError,
+     'Expected value argument (Tensor of shape (1,)) to be within the support (Interval(lower_bou'
+     'nd=0.0, upper_bound=1.0)) of the distribution Kumaraswamy(concentration1: tensor([2.]), con'
+     'centration0: tensor([3.])), but found invalid values:\ntensor([1.5000])'),
     ('multinomial-tensor-count',
      lambda lib: D(lib).Multinomial(lib.tensor(3), probs=lib.tensor([0.5, 0.5])),
      NotImplementedError, 'inhomogeneous total_count is not supported'),

@@ -9,15 +9,15 @@ and transforms. The REINFORCE pattern::
     loss = -m.log_prob(action) * reward
 
 Built: Bernoulli, Beta, Binomial, Categorical, Cauchy, Chi2, ContinuousBernoulli, Dirichlet,
-ExponentialFamily, Exponential, Gamma, GeneralizedPareto, Geometric, Gumbel, HalfCauchy, HalfNormal, Independent, Laplace,
+ExponentialFamily, Exponential, FisherSnedecor, Gamma, GeneralizedPareto, Geometric, Gumbel, HalfCauchy, HalfNormal, Independent, InverseGamma, Kumaraswamy,
+Laplace,
 LogisticNormal, LogNormal, MixtureSameFamily, Multinomial, MultivariateNormal,
 NegativeBinomial, Normal, OneHotCategorical, OneHotCategoricalStraightThrough, Pareto, Poisson,
 StudentT, RelaxedBernoulli, RelaxedOneHotCategorical,
-TransformedDistribution, Uniform, VonMises (and, in their modules as in PyTorch,
+TransformedDistribution, Uniform, VonMises, Weibull (and, in their modules as in PyTorch,
 LogitRelaxedBernoulli and ExpRelaxedCategorical).
 
-Not built (yet): FisherSnedecor, InverseGamma, Kumaraswamy, Weibull, and
-LowRankMultivariateNormal, LKJCholesky, Wishart.
+Not built (yet): LowRankMultivariateNormal, LKJCholesky, Wishart.
 """
 
 from . import constraints, transforms  # noqa: F401 - public submodules, as in PyTorch
@@ -54,12 +54,16 @@ from .beta import Beta
 from .binomial import Binomial
 from .chi2 import Chi2
 from .dirichlet import Dirichlet
+from .fishersnedecor import FisherSnedecor
 from .gamma import Gamma
+from .inverse_gamma import InverseGamma
+from .kumaraswamy import Kumaraswamy
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .negative_binomial import NegativeBinomial
 from .poisson import Poisson
 from .studentT import StudentT
+from .weibull import Weibull
 
 __all__ = [
     "Bernoulli", "Categorical", "Cauchy", "ContinuousBernoulli", "Distribution", "Exponential",
@@ -69,6 +73,7 @@ __all__ = [
     "RelaxedOneHotCategorical", "TransformedDistribution", "Uniform", "VonMises", "biject_to",
     "kl_divergence", "register_kl", "transform_to",
 ]
-__all__ += ["Beta", "Binomial", "Chi2", "Dirichlet", "Gamma", "Multinomial",
-            "MultivariateNormal", "NegativeBinomial", "Poisson", "StudentT"]
+__all__ += ["Beta", "Binomial", "Chi2", "Dirichlet", "FisherSnedecor", "Gamma", "InverseGamma",
+            "Kumaraswamy", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Poisson",
+            "StudentT", "Weibull"]
 __all__.extend(transforms.__all__)
