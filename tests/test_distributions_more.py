@@ -597,3 +597,91 @@ ERRORS = [
      'nd=0.0, upper_bound=1.0), but found invalid values:\ntensor([1.])'),
 ]
 test_errors_are_pytorchs, test_pytorch_raises_the_same = error_tests(ERRORS)
+
+
+# Transforms that need cholesky: (name, builder, input in the domain).
+TRANSFORMS = [
+    ("LowerCholesky", lambda t: t.LowerCholeskyTransform(), _real((2, 3, 3))),
+    ("PositiveDefinite", lambda t: t.PositiveDefiniteTransform(), _real((2, 3, 3))),
+    ("CorrCholesky", lambda t: t.CorrCholeskyTransform(), _real((2, 6))),
+    ("CorrCholesky-2", lambda t: t.CorrCholeskyTransform(), _real((3, 1))),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name, build, x", TRANSFORMS, ids=[t[0] for t in TRANSFORMS])
+def test_cholesky_transforms_match_pytorch(name, build, x, dtype):
+    """y = t(x), t.inv(y), log_abs_det_jacobian where PyTorch has it (NotImplementedError where
+    not), gradients to x, shapes both ways, reprs, event dims, bijective, equality."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (tg, torch):
+        kind = getattr(lib, dtype)
+        inputs = lib.tensor(x, dtype=kind, requires_grad=True)
+        transform = build(lib.distributions.transforms)
+        y = transform(inputs)
+        outputs = [y, transform.inv(y)]
+        try:
+            outputs.append(transform.log_abs_det_jacobian(inputs, y))
+            has_jacobian = True
+        except NotImplementedError:
+            has_jacobian = False
+        weights = np.random.default_rng(2)
+        sum((out * lib.tensor(weights.standard_normal(tuple(out.shape)), dtype=kind)).sum()
+            for out in outputs).backward()
+        facts = (repr(transform), repr(transform.domain), repr(transform.codomain),
+                 transform.domain.event_dim, transform.codomain.event_dim, transform.bijective,
+                 tuple(transform.forward_shape(tuple(x.shape))),
+                 tuple(transform.inverse_shape(tuple(y.shape))), has_jacobian,
+                 transform == build(lib.distributions.transforms),
+                 bool(transform.codomain.check(y.detach()).all()))
+        results.append((outputs, inputs, facts))
+    (ours, our_x, our_facts), (theirs, their_x, their_facts) = results
+    assert our_facts == their_facts
+    rtol = LOOSE[dtype]
+    for out, expected in zip(ours, theirs):
+        assert tuple(out.shape) == tuple(expected.shape)
+        np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=rtol,
+                                   atol=rtol)
+    np.testing.assert_allclose(our_x.grad.numpy(), their_x.grad.numpy(), rtol=100 * rtol,
+                               atol=100 * rtol)
+
+
+@pytest.mark.parametrize("registry", ["biject_to", "transform_to"])
+@pytest.mark.parametrize("constraint", ["lower_cholesky", "positive_definite",
+                                        "positive_semidefinite", "corr_cholesky"])
+def test_cholesky_constraints_in_the_registry_match_pytorch(constraint, registry):
+    """biject_to/transform_to of the cholesky constraints: PyTorch's transform (by repr, and
+    its values on an input), or PyTorch's NotImplementedError."""
+    torch = pytest.importorskip("torch")
+    x = _real((2, 6)) if constraint == "corr_cholesky" else _real((2, 3, 3))
+    found = []
+    for lib in (tg, torch):
+        c = getattr(lib.distributions.constraints, constraint)
+        try:
+            transform = getattr(lib.distributions, registry)(c)
+        except NotImplementedError:
+            found.append(None)
+            continue
+        found.append((repr(transform), transform(lib.tensor(x)).numpy()))
+    if found[1] is None:
+        assert found[0] is None
+        return
+    assert found[0][0] == found[1][0]
+    np.testing.assert_allclose(found[0][1], found[1][1], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize("constraint", ["lower_cholesky", "positive_definite",
+                                        "positive_semidefinite", "corr_cholesky"])
+def test_cholesky_constraints_check_as_pytorch(constraint):
+    """check() of the cholesky constraints on matrices in and out of them, and their reprs."""
+    torch = pytest.importorskip("torch")
+    values = np.stack([np.eye(3), np.tril(_real((3, 3))), _spd((3, 3)),
+                       [[1.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+                       [[1.0, 0.0, 0.0], [0.6, 0.8, 0.0], [0.0, 0.6, 0.8]],
+                       [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 1.0]]])
+    ours = getattr(tg.distributions.constraints, constraint)
+    theirs = getattr(torch.distributions.constraints, constraint)
+    assert repr(ours) == repr(theirs) and ours.event_dim == theirs.event_dim
+    np.testing.assert_array_equal(ours.check(tg.tensor(values)).numpy(),
+                                  theirs.check(torch.tensor(values)).numpy())
