@@ -90,6 +90,10 @@ CASES = {
     "MultivariateNormal-precision": (
         lambda d, p: d.MultivariateNormal(p["loc"], precision_matrix=p["precision"]),
         {"loc": _real((2, 1, 4)), "precision": _spd((3, 4, 4))}, _real((2, 2, 3, 4))),
+    "LowRankMultivariateNormal": (
+        lambda d, p: d.LowRankMultivariateNormal(p["loc"], p["cov_factor"], p["cov_diag"]),
+        {"loc": _real((2, 1, 4)), "cov_factor": _real((3, 4, 2)) * 0.7,
+         "cov_diag": _positive((3, 4))}, _real((2, 2, 3, 4))),
     "InverseGamma": (lambda d, p: d.InverseGamma(p["concentration"], p["rate"]),
                      {"concentration": np.concatenate([_positive((2, 4)) * 2,
                                                        [[0.5, 1.5, 3.0, 9.0]]]),
@@ -200,6 +204,22 @@ def test_values_and_gradients_match_pytorch(name, method, dtype):
     ours, our_params = _build(tg, name, dtype)
     _compare(_call(ours, method, tg, value, dtype), expected, our_params, their_params,
              _rtol(str(expected.dtype).removeprefix("torch."), name))
+
+
+MATRIX_CASES = [n for n in CASES if "MultivariateNormal" in n]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("method", ["scale_tril", "covariance_matrix", "precision_matrix"])
+@pytest.mark.parametrize("name", MATRIX_CASES)
+def test_matrix_parameters_match_pytorch(name, method, dtype):
+    """The multivariate normals' scale_tril, covariance_matrix and precision_matrix (whichever
+    was not given is derived): values and gradients are PyTorch's."""
+    torch = pytest.importorskip("torch")
+    theirs, their_params = _build(torch, name, dtype)
+    ours, our_params = _build(tg, name, dtype)
+    _compare(getattr(ours, method), getattr(theirs, method), our_params, their_params,
+             LOOSE[dtype] * 10)
 
 
 @pytest.mark.parametrize("name", list(CASES))
@@ -402,6 +422,8 @@ FAMILIES = {
         tg_or_torch(d).tensor([[4.0], [4.0], [6.0]] if s == "p" else [[4.0]]),
         logits=p[s + "loc"]),
     "Normal": lambda d, p, s: d.Normal(p[s + "loc"], p[s + "scale"]),
+    "LowRank": lambda d, p, s: d.LowRankMultivariateNormal(
+        p[s + "loc"] if s == "p" else p[s + "loc"][0], p[s + "factor"], p[s + "scale"][0]),
     "MultivariateNormal": lambda d, p, s: d.MultivariateNormal(
         p[s + "loc"], scale_tril=p[s + "tril"]) if s == "p" else d.MultivariateNormal(
         p[s + "loc"][0], covariance_matrix=p[s + "cov"]),
@@ -414,7 +436,8 @@ FAMILIES = {
     "ContinuousBernoulli": lambda d, p, s: d.ContinuousBernoulli(probs=p[s + "unit"]),
 }
 KL_PAIRS = [(f, f) for f in ("Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial",
-                             "Binomial-mixed", "MultivariateNormal")] + [
+                             "Binomial-mixed", "MultivariateNormal", "LowRank")] + [
+    ("MultivariateNormal", "LowRank"), ("LowRank", "MultivariateNormal"),
     ("Bernoulli", "Poisson"), ("Beta", "ContinuousBernoulli"), ("Beta", "Pareto"),
     ("Beta", "Exponential"), ("Beta", "Gamma"), ("Beta", "Normal"), ("Beta", "Uniform"),
     ("Exponential", "Beta"), ("Exponential", "Gamma"), ("Gamma", "Beta"),
@@ -427,6 +450,7 @@ KL_PAIRS = [(f, f) for f in ("Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "B
 KL_PARAMS = {f"{side}{kind}": make() for side in "pq" for kind, make in
              (("loc", _real), ("scale", _positive), ("unit", _unit),
               ("positive", lambda: _positive() * 2), ("low", lambda: _unit() * 0.5 - 0.1))}
+KL_PARAMS.update(pfactor=_real((3, 4, 2)) * 0.5, qfactor=_real((4, 3)) * 0.5)
 KL_PARAMS.update(ptril=np.tril(_real((3, 4, 4)) * 0.3) + np.eye(4), qcov=_spd((4, 4)))
 KL_PARAMS["plow"] = _unit() * 0.4  # p's uniform sometimes inside [0, 1], sometimes not
 
@@ -586,6 +610,17 @@ ERRORS = [
      'Expected value argument (Tensor of shape (1,)) to be within the support (Interval(lower_bou'
      'nd=0.0, upper_bound=1.0)) of the distribution Kumaraswamy(concentration1: tensor([2.]), con'
      'centration0: tensor([3.])), but found invalid values:\ntensor([1.5000])'),
+    ('lowrank-cov-factor-shape',
+     lambda lib: D(lib).LowRankMultivariateNormal(lib.zeros(3), lib.ones(4, 2), lib.ones(3)),
+     ValueError, 'cov_factor must be a batch of matrices with shape 3 x m'),
+    ('lowrank-cov-diag-shape',
+     lambda lib: D(lib).LowRankMultivariateNormal(lib.zeros(3), lib.ones(3, 2), lib.ones(4)),
+     ValueError, 'cov_diag must be a batch of vectors with shape torch.Size([3])'),
+    ('lowrank-batch-shapes',
+     lambda lib: D(lib).LowRankMultivariateNormal(lib.zeros(2, 3), lib.ones(4, 3, 2),
+                                                  lib.ones(3)),
+     ValueError, 'Incompatible batch shapes: loc torch.Size([2, 3]), cov_factor torch.Size([4, '
+                 '3, 2]), cov_diag torch.Size([3])'),
     ('multinomial-tensor-count',
      lambda lib: D(lib).Multinomial(lib.tensor(3), probs=lib.tensor([0.5, 0.5])),
      NotImplementedError, 'inhomogeneous total_count is not supported'),

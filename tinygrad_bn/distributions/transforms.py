@@ -19,14 +19,14 @@ import math
 import numbers
 import operator
 
-from .. import dtypes, linalg
+from .. import linalg
 from ..creation import eye, full_like, zeros_like
 from ..nn.functional import logsigmoid, pad, softplus
 from ..printing import Size
-from ..tensor import broadcast_shapes, cat, stack, where
+from ..tensor import broadcast_shapes, cat, stack
 from . import constraints
-from .utils import (_sum_rightmost, broadcast_all, finfo, lazy_property, tril_matrix_to_vec,
-                    vec_to_tril_matrix)
+from .utils import (_diag_embed, _sum_rightmost, broadcast_all, finfo, lazy_property,
+                    tril_matrix_to_vec, vec_to_tril_matrix)
 
 __all__ = [
     "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
@@ -710,15 +710,6 @@ class StickBreakingTransform(Transform):
         if len(shape) < 1:
             raise ValueError("Too few dimensions on input")
         return shape[:-1] + (shape[-1] - 1,)
-
-
-def _diag_embed(diagonal):
-    """Square matrices with ``diagonal`` (last dimension) on their diagonals and 0 elsewhere
-    (PyTorch's ``diag_embed``, which tinygrad_bn does not have yet; ``where`` keeps the zeros
-    exact even for infinite entries)."""
-    n = diagonal.shape[-1]
-    on_diagonal = eye(n, dtype=dtypes.bool)
-    return where(on_diagonal, diagonal.unsqueeze(-2), 0.0)
 
 
 class LowerCholeskyTransform(Transform):

@@ -146,3 +146,13 @@ def _xlogy(x, y):
         return x.xlogy(y)
     safe_y = where(missing, y, 1.0)
     return x.xlogy(y) + where(missing, (x - x.detach()) * safe_y.log(), 0.0)
+
+
+def _diag_embed(diagonal):
+    """Square matrices with ``diagonal`` (last dimension) on their diagonals and 0 elsewhere
+    (PyTorch's ``diag_embed``, which tinygrad_bn does not have yet; ``where`` keeps the zeros
+    exact even for infinite entries)."""
+    from ..creation import eye  # noqa: PLC0415 - as _xlogy
+    from ..tensor import where  # noqa: PLC0415
+    on_diagonal = eye(diagonal.shape[-1], dtype=dtypes.bool)
+    return where(on_diagonal, diagonal.unsqueeze(-2), 0.0)
