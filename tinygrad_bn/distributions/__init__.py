@@ -10,14 +10,14 @@ and transforms. The REINFORCE pattern::
 
 Built: Bernoulli, Beta, Binomial, Categorical, Cauchy, Chi2, ContinuousBernoulli, Dirichlet,
 ExponentialFamily, Exponential, FisherSnedecor, Gamma, GeneralizedPareto, Geometric, Gumbel, HalfCauchy, HalfNormal, Independent, InverseGamma, Kumaraswamy,
-Laplace, LowRankMultivariateNormal,
+Laplace, LKJCholesky, LowRankMultivariateNormal,
 LogisticNormal, LogNormal, MixtureSameFamily, Multinomial, MultivariateNormal,
 NegativeBinomial, Normal, OneHotCategorical, OneHotCategoricalStraightThrough, Pareto, Poisson,
 StudentT, RelaxedBernoulli, RelaxedOneHotCategorical,
 TransformedDistribution, Uniform, VonMises, Weibull (and, in their modules as in PyTorch,
 LogitRelaxedBernoulli and ExpRelaxedCategorical).
 
-Not built (yet): LKJCholesky, Wishart.
+Not built (yet): Wishart.
 """
 
 from . import constraints, transforms  # noqa: F401 - public submodules, as in PyTorch
@@ -58,6 +58,7 @@ from .fishersnedecor import FisherSnedecor
 from .gamma import Gamma
 from .inverse_gamma import InverseGamma
 from .kumaraswamy import Kumaraswamy
+from .lkj_cholesky import LKJCholesky
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
@@ -75,6 +76,6 @@ __all__ = [
     "kl_divergence", "register_kl", "transform_to",
 ]
 __all__ += ["Beta", "Binomial", "Chi2", "Dirichlet", "FisherSnedecor", "Gamma", "InverseGamma",
-            "Kumaraswamy", "LowRankMultivariateNormal", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Poisson",
+            "Kumaraswamy", "LKJCholesky", "LowRankMultivariateNormal", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Poisson",
             "StudentT", "Weibull"]
 __all__.extend(transforms.__all__)
