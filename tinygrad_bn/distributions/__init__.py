@@ -8,18 +8,16 @@ and transforms. The REINFORCE pattern::
     action = m.sample()
     loss = -m.log_prob(action) * reward
 
-Built: Bernoulli, Categorical, Cauchy, ContinuousBernoulli, ExponentialFamily, Exponential,
-GeneralizedPareto, Geometric, Gumbel, HalfCauchy, HalfNormal, Independent, Laplace,
-LogisticNormal, LogNormal, MixtureSameFamily, Normal, OneHotCategorical,
-OneHotCategoricalStraightThrough, Pareto, RelaxedBernoulli, RelaxedOneHotCategorical,
-TransformedDistribution, Uniform, VonMises (and, in their modules as in PyTorch,
+Built: Bernoulli, Beta, Binomial, Categorical, Cauchy, Chi2, ContinuousBernoulli, Dirichlet,
+ExponentialFamily, Exponential, FisherSnedecor, Gamma, GeneralizedPareto, Geometric, Gumbel, HalfCauchy, HalfNormal, Independent, InverseGamma, Kumaraswamy,
+Laplace, LKJCholesky, LowRankMultivariateNormal,
+LogisticNormal, LogNormal, MixtureSameFamily, Multinomial, MultivariateNormal,
+NegativeBinomial, Normal, OneHotCategorical, OneHotCategoricalStraightThrough, Pareto, Poisson,
+StudentT, RelaxedBernoulli, RelaxedOneHotCategorical,
+TransformedDistribution, Uniform, VonMises, Weibull (and, in their modules as in PyTorch,
 LogitRelaxedBernoulli and ExpRelaxedCategorical).
 
-Not built: Beta, Binomial, Chi2, Dirichlet, FisherSnedecor, Gamma, InverseGamma, Kumaraswamy,
-Multinomial, NegativeBinomial, Poisson, StudentT, Weibull (their densities need
-``lgamma``/``digamma``, or their samplers gamma draws; tinygrad_bn has no lgamma yet), and
-MultivariateNormal, LowRankMultivariateNormal, LKJCholesky, Wishart (they need
-``cholesky``/``solve_triangular``).
+Not built (yet): Wishart.
 """
 
 from . import constraints, transforms  # noqa: F401 - public submodules, as in PyTorch
@@ -51,6 +49,23 @@ from .transformed_distribution import TransformedDistribution
 from .transforms import *  # noqa: F403 - PyTorch exports every transform here too
 from .uniform import Uniform
 from .von_mises import VonMises
+# added with lgamma/digamma (grouped, one block)
+from .beta import Beta
+from .binomial import Binomial
+from .chi2 import Chi2
+from .dirichlet import Dirichlet
+from .fishersnedecor import FisherSnedecor
+from .gamma import Gamma
+from .inverse_gamma import InverseGamma
+from .kumaraswamy import Kumaraswamy
+from .lkj_cholesky import LKJCholesky
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
+from .multinomial import Multinomial
+from .multivariate_normal import MultivariateNormal
+from .negative_binomial import NegativeBinomial
+from .poisson import Poisson
+from .studentT import StudentT
+from .weibull import Weibull
 
 __all__ = [
     "Bernoulli", "Categorical", "Cauchy", "ContinuousBernoulli", "Distribution", "Exponential",
@@ -60,4 +75,7 @@ __all__ = [
     "RelaxedOneHotCategorical", "TransformedDistribution", "Uniform", "VonMises", "biject_to",
     "kl_divergence", "register_kl", "transform_to",
 ]
+__all__ += ["Beta", "Binomial", "Chi2", "Dirichlet", "FisherSnedecor", "Gamma", "InverseGamma",
+            "Kumaraswamy", "LKJCholesky", "LowRankMultivariateNormal", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Poisson",
+            "StudentT", "Weibull"]
 __all__.extend(transforms.__all__)

@@ -8,7 +8,8 @@ constrained parameter through an unconstrained one::
 ``biject_to(c)`` is bijective (log-Jacobians are meaningful, for HMC-like uses);
 ``transform_to(c)`` need not be (``simplex`` maps through softmax). Registered: real, positive,
 nonnegative, greater_than(_eq), less_than, interval, half_open_interval, unit_interval,
-simplex, independent, cat and stack; the Cholesky constraints are not built.
+simplex, independent, cat and stack; and as PyTorch, lower_cholesky, positive_definite and
+positive_semidefinite for ``transform_to`` only, corr_cholesky for both.
 """
 
 import numbers
@@ -56,6 +57,23 @@ transform_to = ConstraintRegistry()
 @transform_to.register(constraints.real)
 def _transform_to_real(constraint):
     return transforms.identity_transform
+
+
+@transform_to.register(constraints.lower_cholesky)
+def _transform_to_lower_cholesky(constraint):
+    return transforms.LowerCholeskyTransform()
+
+
+@transform_to.register(constraints.positive_definite)
+@transform_to.register(constraints.positive_semidefinite)
+def _transform_to_positive_definite(constraint):
+    return transforms.PositiveDefiniteTransform()
+
+
+@biject_to.register(constraints.corr_cholesky)
+@transform_to.register(constraints.corr_cholesky)
+def _transform_to_corr_cholesky(constraint):
+    return transforms.CorrCholeskyTransform()
 
 
 @biject_to.register(constraints.independent)

@@ -7,16 +7,19 @@ since the validation errors of the distributions print them.
 Built: boolean, cat, dependent, dependent_property, greater_than, greater_than_eq, independent,
 integer_interval, interval, half_open_interval, is_dependent, less_than, lower_triangular,
 MixtureSameFamilyConstraint, multinomial, nonnegative, nonnegative_integer, one_hot, positive,
-positive_integer, real, real_vector, simplex, square, stack, symmetric, unit_interval. Not built
-(they need a Cholesky factorisation or eigenvalues, which tinygrad_bn lacks): lower_cholesky,
-corr_cholesky, positive_semidefinite, positive_definite.
+positive_integer, real, real_vector, simplex, square, stack, symmetric, unit_interval, and
+(with ``linalg.cholesky_ex``/``eigvalsh``) lower_cholesky, corr_cholesky, positive_semidefinite,
+positive_definite.
 """
 
 from __future__ import annotations
 
 from .. import dtypes
 from ..creation import full
+from ..linalg import cholesky_ex as _cholesky_ex, eigvalsh as _eigvalsh
+from ..linalg import vector_norm as _vector_norm
 from ..tensor import cat as _cat_tensors, stack as _stack_tensors
+from .utils import finfo
 
 __all__ = [
     "Constraint", "boolean", "cat", "dependent", "dependent_property", "greater_than",
@@ -24,7 +27,8 @@ __all__ = [
     "is_dependent", "less_than", "lower_triangular", "MixtureSameFamilyConstraint",
     "multinomial", "nonnegative", "nonnegative_integer", "one_hot", "positive",
     "positive_integer", "real", "real_vector", "simplex", "square", "stack", "symmetric",
-    "unit_interval",
+    "unit_interval", "lower_cholesky", "corr_cholesky", "positive_semidefinite",
+    "positive_definite",
 ]
 
 
@@ -370,6 +374,51 @@ class _Symmetric(_Square):
         return value.isclose(value.transpose(-2, -1), atol=1e-6).all(-2).all(-1)
 
 
+class _LowerCholesky(Constraint):
+    """Lower-triangular square matrices with a positive diagonal (Cholesky factors)."""
+
+    event_dim = 2
+
+    def check(self, value):
+        value_tril = value.tril()
+        lower_triangular = (value_tril == value).view(tuple(value.shape[:-2]) + (-1,)).min(-1)[0]
+        positive_diagonal = (value.diagonal(dim1=-2, dim2=-1) > 0).min(-1)[0]
+        return lower_triangular & positive_diagonal
+
+
+class _CorrCholesky(Constraint):
+    """Cholesky factors of correlation matrices: lower-triangular, positive diagonal, rows of
+    unit Euclidean norm (within ``10 eps`` of the dtype, times the size, as PyTorch)."""
+
+    event_dim = 2
+
+    def check(self, value):
+        tol = float(finfo(value.dtype).eps) * value.size(-1) * 10
+        row_norm = _vector_norm(value.detach(), dim=-1)
+        unit_row_norm = (row_norm - 1.0).abs().le(tol).all(dim=-1)
+        return _LowerCholesky().check(value) & unit_row_norm
+
+
+class _PositiveSemidefinite(_Symmetric):
+    """Symmetric matrices with nonnegative eigenvalues."""
+
+    def check(self, value):
+        sym_check = super().check(value)
+        if not sym_check.all():
+            return sym_check
+        return _eigvalsh(value).ge(0).all(-1)
+
+
+class _PositiveDefinite(_Symmetric):
+    """Symmetric matrices with a Cholesky factorisation (positive eigenvalues)."""
+
+    def check(self, value):
+        sym_check = super().check(value)
+        if not sym_check.all():
+            return sym_check
+        return _cholesky_ex(value).info.eq(0)
+
+
 class _Cat(Constraint):
     """The constraints ``cseq`` applied to consecutive pieces of ``lengths`` along ``dim``, as
     ``cat`` would join them."""
@@ -457,5 +506,9 @@ simplex = _Simplex()
 lower_triangular = _LowerTriangular()
 square = _Square()
 symmetric = _Symmetric()
+lower_cholesky = _LowerCholesky()
+corr_cholesky = _CorrCholesky()
+positive_semidefinite = _PositiveSemidefinite()
+positive_definite = _PositiveDefinite()
 cat = _Cat
 stack = _Stack

@@ -9,9 +9,9 @@ last pair so that ``t.inv(t(x))`` returns ``x`` itself.
 Built: Transform, ComposeTransform, identity_transform, IndependentTransform,
 ReshapeTransform, ExpTransform, PowerTransform, SigmoidTransform, SoftplusTransform,
 TanhTransform, AbsTransform, AffineTransform, SoftmaxTransform, StickBreakingTransform,
-CatTransform, StackTransform, CumulativeDistributionTransform. Not built: the matrix ones
-(LowerCholeskyTransform, PositiveDefiniteTransform, CorrCholeskyTransform), which need
-``diag_embed`` and Cholesky factorisations.
+CatTransform, StackTransform, CumulativeDistributionTransform, and the matrix ones
+LowerCholeskyTransform, PositiveDefiniteTransform, CorrCholeskyTransform (``linalg.cholesky``;
+``diag_embed`` is a local ``where`` until tinygrad_bn has it).
 """
 
 import functools
@@ -19,16 +19,19 @@ import math
 import numbers
 import operator
 
-from ..creation import full_like, zeros_like
+from .. import linalg
+from ..creation import eye, full_like, zeros_like
 from ..nn.functional import logsigmoid, pad, softplus
 from ..printing import Size
 from ..tensor import broadcast_shapes, cat, stack
 from . import constraints
-from .utils import _sum_rightmost, broadcast_all, finfo, lazy_property
+from .utils import (_diag_embed, _sum_rightmost, broadcast_all, finfo, lazy_property,
+                    tril_matrix_to_vec, vec_to_tril_matrix)
 
 __all__ = [
     "AbsTransform", "AffineTransform", "CatTransform", "ComposeTransform",
-    "CumulativeDistributionTransform",
+    "CorrCholeskyTransform", "CumulativeDistributionTransform", "LowerCholeskyTransform",
+    "PositiveDefiniteTransform",
     "ExpTransform", "IndependentTransform", "PowerTransform", "ReshapeTransform",
     "SigmoidTransform", "SoftplusTransform", "TanhTransform", "SoftmaxTransform",
     "StackTransform", "StickBreakingTransform", "Transform", "identity_transform",
@@ -707,6 +710,98 @@ class StickBreakingTransform(Transform):
         if len(shape) < 1:
             raise ValueError("Too few dimensions on input")
         return shape[:-1] + (shape[-1] - 1,)
+
+
+class LowerCholeskyTransform(Transform):
+    """From unconstrained square matrices to Cholesky factors: the strictly lower triangle
+    kept, the diagonal exponentiated, the upper triangle dropped (so not bijective)."""
+
+    domain = constraints.independent(constraints.real, 2)
+    codomain = constraints.lower_cholesky
+
+    def __eq__(self, other):
+        return isinstance(other, LowerCholeskyTransform)
+
+    def _call(self, x):
+        return x.tril(-1) + _diag_embed(x.diagonal(dim1=-2, dim2=-1).exp())
+
+    def _inverse(self, y):
+        return y.tril(-1) + _diag_embed(y.diagonal(dim1=-2, dim2=-1).log())
+
+
+class PositiveDefiniteTransform(Transform):
+    """From unconstrained square matrices to positive-definite ones: ``L L^T`` with ``L`` the
+    ``LowerCholeskyTransform`` of the input; the inverse goes through ``linalg.cholesky``."""
+
+    domain = constraints.independent(constraints.real, 2)
+    codomain = constraints.positive_definite
+
+    def __eq__(self, other):
+        return isinstance(other, PositiveDefiniteTransform)
+
+    def _call(self, x):
+        x = LowerCholeskyTransform()(x)
+        return x @ x.mT
+
+    def _inverse(self, y):
+        y = linalg.cholesky(y)
+        return LowerCholeskyTransform().inv(y)
+
+
+class CorrCholeskyTransform(Transform):
+    """From vectors of length ``D(D-1)/2`` onto Cholesky factors of ``D x D`` correlation
+    matrices: ``r = tanh(x)`` (clamped ``eps`` inside (-1, 1)) fills the strict lower triangle
+    in row order, then each row goes through a signed stick breaking, ``y = r *
+    sqrt(cumprod(1 - r^2))`` shifted right, with 1 on the diagonal (rows of unit norm).
+    ``log_abs_det_jacobian`` is with respect to the flattened lower triangle of ``y`` (Stan's
+    convention, as PyTorch)."""
+
+    domain = constraints.real_vector
+    codomain = constraints.corr_cholesky
+    bijective = True
+
+    def _call(self, x):
+        x = x.tanh()
+        eps = float(finfo(x.dtype).eps)
+        x = x.clamp(min=-1 + eps, max=1 - eps)
+        r = vec_to_tril_matrix(x, diag=-1)
+        z = r ** 2
+        z1m_cumprod_sqrt = (1 - z).sqrt().cumprod(-1)
+        r = r + eye(r.shape[-1], dtype=r.dtype)
+        return r * pad(z1m_cumprod_sqrt[..., :-1], [1, 0], value=1)
+
+    def _inverse(self, y):
+        y_cumsum = 1 - (y * y).cumsum(dim=-1)
+        y_cumsum_shifted = pad(y_cumsum[..., :-1], [1, 0], value=1)
+        y_vec = tril_matrix_to_vec(y, diag=-1)
+        y_cumsum_vec = tril_matrix_to_vec(y_cumsum_shifted, diag=-1)
+        t = y_vec / y_cumsum_vec.sqrt()
+        return (t.log1p() - t.neg().log1p()) / 2
+
+    def log_abs_det_jacobian(self, x, y, intermediates=None):
+        y1m_cumsum = 1 - (y * y).cumsum(dim=-1)
+        y1m_cumsum_tril = tril_matrix_to_vec(y1m_cumsum, diag=-2)
+        stick_breaking_logdet = 0.5 * y1m_cumsum_tril.log().sum(-1)
+        tanh_logdet = -2 * (x + softplus(-2 * x) - math.log(2.0)).sum(dim=-1)
+        return stick_breaking_logdet + tanh_logdet
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        N = shape[-1]
+        D = round((0.25 + 2 * N) ** 0.5 + 0.5)
+        if D * (D - 1) // 2 != N:
+            raise ValueError("Input is not a flattened lower-diagonal number")
+        return shape[:-1] + (D, D)
+
+    def inverse_shape(self, shape):
+        if len(shape) < 2:
+            raise ValueError("Too few dimensions on input")
+        if shape[-2] != shape[-1]:
+            raise ValueError("Input is not square")
+        D = shape[-1]
+        N = D * (D - 1) // 2
+        return shape[:-2] + (N,)
 
 
 def _check_dim(dim, tensor, what):
