@@ -38,15 +38,23 @@ def load(lib, model, state):
     return model
 
 
-def compare(program, dtype="float32", **kwargs):
+def compare(program, dtype="float32", default_dtype=None, **kwargs):
     """Run ``program(lib, shared, **kwargs)`` with PyTorch then tinygrad_bn; it returns (losses,
     module or dict of final tensors). ``shared`` is a dict PyTorch's run may fill with its random
-    draws for ours to replay. Asserts both runs agree."""
+    draws for ours to replay. With ``default_dtype`` ("float64") both run under
+    ``set_default_dtype``. Asserts both runs agree."""
     torch = pytest.importorskip("torch")
     shared = {}
     torch.manual_seed(0)
-    losses_t, final_t = program(torch, shared, **kwargs)
-    losses_o, final_o = program(tg, shared, **kwargs)
+    runs = []
+    for lib in (torch, tg):
+        if default_dtype:
+            lib.set_default_dtype(getattr(lib, default_dtype))
+        try:
+            runs.append(program(lib, shared, **kwargs))
+        finally:
+            lib.set_default_dtype(lib.float32)
+    (losses_t, final_t), (losses_o, final_o) = runs
     tol = TOL[dtype]
     np.testing.assert_allclose(np.array([float(x) for x in losses_o]),
                                np.array([float(x) for x in losses_t]), **tol)
@@ -429,3 +437,511 @@ def test_mnist_hogwild_share_memory_trains_the_parents_model():
     p.start()
     p.join()
     assert not np.allclose(model.fc2.weight.detach().numpy(), state["fc2.weight"])
+
+
+# ---------------------------------------------------------------- word_language_model
+
+def rnn_model(lib, rnn_type, ntoken=30, ninp=16, nhid=16, nlayers=2, tie_weights=True):
+    nn, F = lib.nn, lib.nn.functional
+
+    class RNNModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ntoken = ntoken
+            self.drop = nn.Dropout(0.0)
+            self.encoder = nn.Embedding(ntoken, ninp)
+            if rnn_type in ["LSTM", "GRU"]:
+                self.rnn = getattr(nn, rnn_type)(ninp, nhid, nlayers, dropout=0.0)
+            else:
+                nonlinearity = {"RNN_TANH": "tanh", "RNN_RELU": "relu"}[rnn_type]
+                self.rnn = nn.RNN(ninp, nhid, nlayers, nonlinearity=nonlinearity, dropout=0.0)
+            self.decoder = nn.Linear(nhid, ntoken)
+            if tie_weights:
+                self.decoder.weight = self.encoder.weight
+            self.init_weights()
+            self.rnn_type, self.nhid, self.nlayers = rnn_type, nhid, nlayers
+
+        def init_weights(self):
+            initrange = 0.1
+            nn.init.uniform_(self.encoder.weight, -initrange, initrange)
+            nn.init.zeros_(self.decoder.bias)
+            nn.init.uniform_(self.decoder.weight, -initrange, initrange)
+
+        def forward(self, input, hidden):
+            emb = self.drop(self.encoder(input))
+            output, hidden = self.rnn(emb, hidden)
+            output = self.drop(output)
+            decoded = self.decoder(output).view(-1, self.ntoken)
+            return F.log_softmax(decoded, dim=1), hidden
+
+        def init_hidden(self, bsz):
+            weight = next(self.parameters())
+            if self.rnn_type == "LSTM":
+                return (weight.new_zeros(self.nlayers, bsz, self.nhid),
+                        weight.new_zeros(self.nlayers, bsz, self.nhid))
+            return weight.new_zeros(self.nlayers, bsz, self.nhid)
+
+    return RNNModel()
+
+
+def transformer_model(lib, ntoken=30, ninp=16, nhead=2, nhid=32, nlayers=2):
+    nn, F = lib.nn, lib.nn.functional
+
+    class PositionalEncoding(nn.Module):
+        def __init__(self, d_model, dropout=0.0, max_len=64):
+            super().__init__()
+            self.dropout = nn.Dropout(p=dropout)
+            pe = lib.zeros(max_len, d_model)
+            position = lib.arange(0, max_len, dtype=lib.float).unsqueeze(1)
+            div_term = lib.exp(lib.arange(0, d_model, 2).float()
+                               * (-math.log(10000.0) / d_model))
+            pe[:, 0::2] = lib.sin(position * div_term)
+            pe[:, 1::2] = lib.cos(position * div_term)
+            pe = pe.unsqueeze(0).transpose(0, 1)
+            self.register_buffer("pe", pe)
+
+        def forward(self, x):
+            x = x + self.pe[:x.size(0), :]
+            return self.dropout(x)
+
+    class TransformerModel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model_type = "Transformer"
+            self.src_mask = None
+            self.pos_encoder = PositionalEncoding(ninp)
+            encoder_layers = nn.TransformerEncoderLayer(ninp, nhead, nhid, 0.0)
+            self.transformer_encoder = nn.TransformerEncoder(encoder_layers, nlayers,
+                                                             enable_nested_tensor=False)
+            self.input_emb = nn.Embedding(ntoken, ninp)
+            self.ninp = ninp
+            self.decoder = nn.Linear(ninp, ntoken)
+
+        def _generate_square_subsequent_mask(self, sz):
+            return lib.log(lib.tril(lib.ones(sz, sz)))
+
+        def forward(self, src, has_mask=True):
+            if has_mask:
+                if self.src_mask is None or self.src_mask.size(0) != len(src):
+                    self.src_mask = self._generate_square_subsequent_mask(len(src))
+            else:
+                self.src_mask = None
+            src = self.input_emb(src) * math.sqrt(self.ninp)
+            src = self.pos_encoder(src)
+            output = self.transformer_encoder(src, self.src_mask)
+            output = self.decoder(output)
+            return F.log_softmax(output, dim=-1)
+
+    return TransformerModel()
+
+
+def repackage_hidden(h, lib):
+    if isinstance(h, lib.Tensor):
+        return h.detach()
+    return tuple(repackage_hidden(v, lib) for v in h)
+
+
+def word_language_model(lib, shared, state, build, corpus, epochs=2, bptt=7, bsz=4):
+    torch, nn = lib, lib.nn
+    model = load(lib, build(lib), state)
+    criterion = nn.NLLLoss()
+    data = torch.from_numpy(corpus)
+    nbatch = data.size(0) // bsz
+    data = data.narrow(0, 0, nbatch * bsz).view(bsz, -1).t().contiguous()
+    lr, losses, is_transformer = 2.0, [], hasattr(model, "model_type")
+    for epoch in range(epochs):
+        model.train()
+        if not is_transformer:
+            hidden = model.init_hidden(bsz)
+        for i in range(0, data.size(0) - 1, bptt):
+            seq_len = min(bptt, len(data) - 1 - i)
+            source, targets = data[i:i + seq_len], data[i + 1:i + 1 + seq_len].view(-1)
+            model.zero_grad()
+            if is_transformer:
+                output = model(source).view(-1, model.decoder.out_features)
+            else:
+                hidden = repackage_hidden(hidden, lib)
+                output, hidden = model(source, hidden)
+            loss = criterion(output, targets)
+            loss.backward()
+            norm = nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+            for p in model.parameters():
+                p.data.add_(p.grad, alpha=-lr)
+            losses += [loss.item(), norm.item()]
+        lr /= 4.0
+    return losses, model
+
+
+@pytest.mark.parametrize("rnn_type", ["LSTM", "GRU", "RNN_TANH", "RNN_RELU"])
+def test_word_language_model_rnns_tied_weights_clip_and_repackage(rnn_type):
+    corpus = np.random.default_rng(0).integers(0, 30, size=120)
+    build = lambda lib: rnn_model(lib, rnn_type)  # noqa: E731
+    compare(word_language_model, state=initial_state(build), build=build, corpus=corpus)
+
+
+def test_word_language_model_transformer():
+    corpus = np.random.default_rng(0).integers(0, 30, size=120)
+    compare(word_language_model, state=initial_state(transformer_model),
+            build=transformer_model, corpus=corpus)
+
+
+# ---------------------------------------------------------------- dcgan
+
+def dcgan_models(lib, nz=8, ngf=8, ndf=8, nc=3):
+    nn = lib.nn
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.main = nn.Sequential(
+                nn.ConvTranspose2d(nz, ngf * 4, 4, 1, 0, bias=False),
+                nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
+                nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
+                nn.ConvTranspose2d(ngf * 2, nc, 4, 2, 1, bias=False),
+                nn.Tanh())
+
+        def forward(self, input):
+            return self.main(input)
+
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.main = nn.Sequential(
+                nn.Conv2d(nc, ndf, 4, 2, 1, bias=False),
+                nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False),
+                nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2, inplace=True),
+                nn.Conv2d(ndf * 2, 1, 4, 1, 0, bias=False),
+                nn.Sigmoid())
+
+        def forward(self, input):
+            return self.main(input).view(-1, 1).squeeze(1)
+
+    def weights_init(m):
+        classname = m.__class__.__name__
+        if classname.find("Conv") != -1:
+            lib.nn.init.normal_(m.weight, 0.0, 0.02)
+        elif classname.find("BatchNorm") != -1:
+            lib.nn.init.normal_(m.weight, 1.0, 0.02)
+            lib.nn.init.zeros_(m.bias)
+
+    netG, netD = Generator(), Discriminator()
+    netG.apply(weights_init)
+    netD.apply(weights_init)
+    return nn.ModuleDict({"G": netG, "D": netD})
+
+
+def dcgan(lib, shared, state, real, noise):
+    torch, nn = lib, lib.nn
+    nets = load(lib, dcgan_models(lib), state)
+    netG, netD = nets["G"], nets["D"]
+    criterion = nn.BCELoss()
+    fixed_noise = torch.from_numpy(noise[0])
+    real_label, fake_label = 1, 0
+    optimizerD = lib.optim.Adam(netD.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    optimizerG = lib.optim.Adam(netG.parameters(), lr=2e-3, betas=(0.5, 0.999))
+    losses = []
+    for i in range(len(real)):
+        netD.zero_grad()
+        real_cpu = torch.from_numpy(real[i])
+        batch_size = real_cpu.size(0)
+        label = torch.full((batch_size,), real_label, dtype=real_cpu.dtype)
+        output = netD(real_cpu)
+        errD_real = criterion(output, label)
+        errD_real.backward()
+        D_x = output.mean().item()
+        fake = netG(torch.from_numpy(noise[i + 1]))
+        label.fill_(fake_label)
+        output = netD(fake.detach())
+        errD_fake = criterion(output, label)
+        errD_fake.backward()
+        D_G_z1 = output.mean().item()
+        errD = errD_real + errD_fake
+        optimizerD.step()
+        netG.zero_grad()
+        label.fill_(real_label)
+        output = netD(fake)
+        errG = criterion(output, label)
+        errG.backward()
+        D_G_z2 = output.mean().item()
+        optimizerG.step()
+        losses += [errD.item(), errG.item(), D_x, D_G_z1, D_G_z2]
+    netG.eval()
+    with torch.no_grad():
+        losses += netG(fixed_noise).numpy().ravel()[:20].tolist()
+    return losses, nets
+
+
+@pytest.mark.parametrize("dtype,steps", [("float64", 4), ("float32", 2)])
+def test_dcgan_convtranspose_batchnorm_bce_two_optimizers(dtype, steps):
+    """In float32 only two steps: Adam's first steps divide each gradient by its own magnitude,
+    so float32 rounding in near-zero gradients of the small batch grows ~100x a step (the third
+    step's losses differ by 1e-4 while float64 agrees to 1e-15 after four steps)."""
+    rng = np.random.default_rng(0)
+    real = np.tanh(rng.standard_normal((steps, 6, 3, 16, 16))).astype(dtype)
+    noise = rng.standard_normal((steps + 1, 6, 8, 1, 1)).astype(dtype)
+    state = {k: v.astype(dtype) if v.dtype.kind == "f" else v
+             for k, v in initial_state(dcgan_models).items()}
+    compare(dcgan, dtype, default_dtype=dtype, state=state, real=real, noise=noise)
+
+
+# ---------------------------------------------------------------- siamese network
+
+def siamese_model(lib):
+    nn = lib.nn
+
+    class SiameseNetwork(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.cnn = nn.Sequential(nn.Conv2d(1, 4, 3), nn.ReLU(inplace=True),
+                                     nn.MaxPool2d(2, stride=2), nn.Flatten(),
+                                     nn.Linear(4 * 3 * 3, 16), nn.ReLU(inplace=True),
+                                     nn.Linear(16, 5))
+
+        def forward_once(self, x):
+            return self.cnn(x)
+
+        def forward(self, input1, input2, input3=None):
+            out = (self.forward_once(input1), self.forward_once(input2))
+            return out if input3 is None else out + (self.forward_once(input3),)
+
+    return SiameseNetwork()
+
+
+def siamese(lib, shared, state, a, b, c, same):
+    torch, F = lib, lib.nn.functional
+    net = load(lib, siamese_model(lib), state)
+    triplet = lib.nn.TripletMarginLoss(margin=1.0, p=2)
+    optimizer = lib.optim.RMSprop(net.parameters(), lr=1e-3, alpha=0.99, momentum=0.9)
+    margin, losses = 2.0, []
+    for i in range(len(a)):
+        x1, x2, x3 = (torch.from_numpy(v[i]) for v in (a, b, c))
+        label = torch.from_numpy(same[i])
+        o1, o2, o3 = net(x1, x2, x3)
+        d = F.pairwise_distance(o1, o2, keepdim=True)
+        contrastive = torch.mean((1 - label) * torch.pow(d, 2)
+                                 + label * torch.pow(torch.clamp(margin - d, min=0.0), 2))
+        loss = contrastive + triplet(o1, o2, o3)
+        loss += F.cosine_embedding_loss(o1, o3, 2 * label.squeeze(1) - 1, margin=0.1)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses += [contrastive.item(), loss.item()]
+    return losses, net
+
+
+def test_siamese_contrastive_and_triplet_losses():
+    rng = np.random.default_rng(0)
+    a, b, c = (rng.standard_normal((5, 6, 1, 8, 8)).astype("float32") for _ in range(3))
+    same = rng.integers(0, 2, size=(5, 6, 1)).astype("float32")
+    compare(siamese, state=initial_state(siamese_model), a=a, b=b, c=c, same=same)
+
+
+# ---------------------------------------------------------------- Learning PyTorch with examples
+
+def polynomial_nn(lib, shared, steps=300):
+    """The tutorial's nn.Sequential polynomial fit, with manual updates under no_grad."""
+    torch = lib
+    x = torch.linspace(-math.pi, math.pi, 200)
+    y = torch.sin(x)
+    p = torch.tensor([1, 2, 3])
+    xx = x.unsqueeze(-1).pow(p)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 1), torch.nn.Flatten(0, 1))
+    model.load_state_dict({"0.weight": torch.tensor([[0.1, -0.2, 0.05]]),
+                           "0.bias": torch.tensor([0.3])})
+    loss_fn = torch.nn.MSELoss(reduction="sum")
+    learning_rate, losses = 1e-6, []
+    for t in range(steps):
+        y_pred = model(xx)
+        loss = loss_fn(y_pred, y)
+        losses.append(loss.item())
+        model.zero_grad()
+        loss.backward()
+        with torch.no_grad():
+            for param in model.parameters():
+                param -= learning_rate * param.grad
+    return losses, model
+
+
+def test_learning_pytorch_polynomial_nn_flatten():
+    compare(polynomial_nn)
+
+
+def legendre(lib, shared, steps=300):
+    """The tutorial's custom autograd.Function LegendrePolynomial3."""
+    torch = lib
+
+    class LegendrePolynomial3(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, input):
+            ctx.save_for_backward(input)
+            return 0.5 * (5 * input ** 3 - 3 * input)
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            input, = ctx.saved_tensors
+            return grad_output * 1.5 * (5 * input ** 2 - 1)
+
+    dtype = torch.float
+    x = torch.linspace(-math.pi, math.pi, 200, dtype=dtype)
+    y = torch.sin(x)
+    a = torch.full((), 0.0, dtype=dtype, requires_grad=True)
+    b = torch.full((), -1.0, dtype=dtype, requires_grad=True)
+    c = torch.full((), 0.0, dtype=dtype, requires_grad=True)
+    d = torch.full((), 0.3, dtype=dtype, requires_grad=True)
+    learning_rate, losses = 5e-6, []
+    for t in range(steps):
+        P3 = LegendrePolynomial3.apply
+        y_pred = a + b * P3(c + d * x)
+        loss = (y_pred - y).pow(2).sum()
+        losses.append(loss.item())
+        loss.backward()
+        with torch.no_grad():
+            for v in (a, b, c, d):
+                v -= learning_rate * v.grad
+                v.grad = None
+    return losses, {"a": a, "b": b, "c": c, "d": d}
+
+
+def test_learning_pytorch_legendre_custom_function():
+    compare(legendre)
+
+
+# ---------------------------------------------------------------- PINN
+
+def pinn_model(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(1, 16), nn.Tanh(), nn.Linear(16, 16), nn.Tanh(),
+                         nn.Linear(16, 1)).double()
+
+
+def pinn(lib, shared, state, steps=30):
+    """Solve u'' = -pi^2 sin(pi x), u(0) = u(1) = 0, from the residual's autograd second
+    derivative (autograd.grad with create_graph twice)."""
+    torch = lib
+    net = load(lib, pinn_model(lib), state)
+    optimizer = lib.optim.Adam(net.parameters(), lr=1e-2)
+    x = torch.linspace(0, 1, 25, dtype=torch.float64).unsqueeze(1).requires_grad_(True)
+    xb = torch.tensor([[0.0], [1.0]], dtype=torch.float64)
+    losses = []
+    for step in range(steps):
+        optimizer.zero_grad()
+        u = net(x)
+        u_x = torch.autograd.grad(u, x, grad_outputs=torch.ones_like(u), create_graph=True)[0]
+        u_xx = torch.autograd.grad(u_x, x, grad_outputs=torch.ones_like(u_x),
+                                   create_graph=True)[0]
+        residual = u_xx + math.pi ** 2 * torch.sin(math.pi * x)
+        loss = residual.pow(2).mean() + net(xb).pow(2).mean()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses, net
+
+
+def test_pinn_second_derivative_with_create_graph():
+    compare(pinn, "float64", state=initial_state(pinn_model))
+
+
+# ---------------------------------------------------------------- per-sample gradients
+
+def per_sample_model(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+
+
+def per_sample_grads(lib, shared, state, data, targets):
+    """torch.func: vmap(grad(loss)) over functional_call, against a loop of per-sample
+    backward passes; then a DP-SGD-style clipped mean of the per-sample gradients."""
+    torch, F = lib, lib.nn.functional
+    from_func = lib.func
+    model = load(lib, per_sample_model(lib), state)
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    buffers = {k: v.detach() for k, v in model.named_buffers()}
+
+    def compute_loss(params, buffers, sample, target):
+        batch, targets = sample.unsqueeze(0), target.unsqueeze(0)
+        predictions = from_func.functional_call(model, (params, buffers), (batch,))
+        return F.cross_entropy(predictions, targets)
+
+    ft_compute_sample_grad = from_func.vmap(from_func.grad(compute_loss),
+                                            in_dims=(None, None, 0, 0))
+    x, y = torch.from_numpy(data), torch.from_numpy(targets)
+    ft = ft_compute_sample_grad(params, buffers, x, y)
+    losses = []
+    for i in range(len(data)):
+        model.zero_grad()
+        F.cross_entropy(model(x[i:i + 1]), y[i:i + 1]).backward()
+        for k, p in model.named_parameters():
+            np.testing.assert_allclose(ft[k][i].numpy(), p.grad.numpy(), rtol=1e-5, atol=1e-6)
+    norms = torch.sqrt(sum(g.flatten(1).pow(2).sum(1) for g in ft.values()))
+    scale = torch.clamp(1.0 / (norms + 1e-6), max=1.0)
+    final = {k: params[k] - 0.1 * (g * scale.view(-1, *[1] * (g.dim() - 1))).mean(0)
+             for k, g in ft.items()}
+    losses += norms.tolist()
+    return losses, final
+
+
+def test_per_sample_gradients_vmap_grad_functional_call():
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((10, 6)).astype("float32")
+    targets = rng.integers(0, 3, size=10)
+    compare(per_sample_grads, state=initial_state(per_sample_model), data=data, targets=targets)
+
+
+# ---------------------------------------------------------------- WGAN-GP
+
+def wgan_models(lib):
+    nn = lib.nn
+    return nn.ModuleDict({
+        "G": nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2)),
+        "D": nn.Sequential(nn.Linear(2, 16), nn.LeakyReLU(0.2), nn.Linear(16, 16),
+                           nn.LeakyReLU(0.2), nn.Linear(16, 1))})
+
+
+def wgan_gp(lib, shared, state, real, noise, alphas, lambda_gp=10.0, n_critic=2):
+    torch, autograd = lib, lib.autograd
+    nets = load(lib, wgan_models(lib), state)
+    G, D = nets["G"], nets["D"]
+    optimizer_G = lib.optim.Adam(G.parameters(), lr=1e-3, betas=(0.5, 0.9))
+    optimizer_D = lib.optim.Adam(D.parameters(), lr=1e-3, betas=(0.5, 0.9))
+
+    def compute_gradient_penalty(D, real_samples, fake_samples, alpha):
+        interpolates = (alpha * real_samples + ((1 - alpha) * fake_samples)).requires_grad_(True)
+        d_interpolates = D(interpolates)
+        fake = torch.ones(real_samples.shape[0], 1, requires_grad=False)
+        gradients = autograd.grad(outputs=d_interpolates, inputs=interpolates,
+                                  grad_outputs=fake, create_graph=True, retain_graph=True,
+                                  only_inputs=True)[0]
+        gradients = gradients.view(gradients.size(0), -1)
+        return ((gradients.norm(2, dim=1) - 1) ** 2).mean()
+
+    losses = []
+    for i in range(len(real)):
+        real_imgs = torch.from_numpy(real[i])
+        optimizer_D.zero_grad()
+        z = torch.from_numpy(noise[i])
+        fake_imgs = G(z)
+        gradient_penalty = compute_gradient_penalty(D, real_imgs.data, fake_imgs.data,
+                                                    torch.from_numpy(alphas[i]))
+        d_loss = -torch.mean(D(real_imgs)) + torch.mean(D(fake_imgs)) \
+            + lambda_gp * gradient_penalty
+        d_loss.backward()
+        optimizer_D.step()
+        optimizer_G.zero_grad()
+        losses += [d_loss.item(), gradient_penalty.item()]
+        if i % n_critic == 0:
+            fake_imgs = G(z)
+            g_loss = -torch.mean(D(fake_imgs))
+            g_loss.backward()
+            optimizer_G.step()
+            losses.append(g_loss.item())
+    return losses, nets
+
+
+def test_wgan_gp_gradient_penalty_create_graph():
+    rng = np.random.default_rng(0)
+    real = (rng.standard_normal((8, 16, 2)) * 0.5 + [2.0, -1.0]).astype("float32")
+    noise = rng.standard_normal((8, 16, 4)).astype("float32")
+    alphas = rng.random((8, 16, 1)).astype("float32")
+    compare(wgan_gp, state=initial_state(wgan_models), real=real, noise=noise, alphas=alphas)
