@@ -38,11 +38,12 @@ def load(lib, model, state):
     return model
 
 
-def compare(program, dtype="float32", default_dtype=None, **kwargs):
+def compare(program, dtype="float32", default_dtype=None, param_tol=None, **kwargs):
     """Run ``program(lib, shared, **kwargs)`` with PyTorch then tinygrad_bn; it returns (losses,
     module or dict of final tensors). ``shared`` is a dict PyTorch's run may fill with its random
     draws for ours to replay. With ``default_dtype`` ("float64") both run under
-    ``set_default_dtype``. Asserts both runs agree."""
+    ``set_default_dtype``. Asserts both runs agree (the final tensors within ``param_tol`` if
+    given, else the dtype's tolerance)."""
     torch = pytest.importorskip("torch")
     shared = {}
     torch.manual_seed(0)
@@ -63,7 +64,8 @@ def compare(program, dtype="float32", default_dtype=None, **kwargs):
     assert list(so) == list(st)
     for k in st:
         assert str(numpy_of(so[k]).dtype) == str(numpy_of(st[k]).dtype), k
-        np.testing.assert_allclose(numpy_of(so[k]), numpy_of(st[k]), err_msg=k, **tol)
+        np.testing.assert_allclose(numpy_of(so[k]), numpy_of(st[k]), err_msg=k,
+                                   **(param_tol or tol))
     return losses_t, losses_o
 
 
@@ -675,15 +677,18 @@ def dcgan(lib, shared, state, real, noise):
 
 @pytest.mark.parametrize("dtype,steps", [("float64", 4), ("float32", 2)])
 def test_dcgan_convtranspose_batchnorm_bce_two_optimizers(dtype, steps):
-    """In float32 only two steps: Adam's first steps divide each gradient by its own magnitude,
-    so float32 rounding in near-zero gradients of the small batch grows ~100x a step (the third
-    step's losses differ by 1e-4 while float64 agrees to 1e-15 after four steps)."""
+    """In float32 only two steps, and weights within 2.5 learning rates: Adam's first steps move
+    each weight by about ``lr * sign(grad)``, and the generator's convolutions feeding BatchNorm
+    have near-zero gradients (BatchNorm cancels their scale) whose float32 rounding flips that
+    sign; the losses' differences grow ~100x a step (1e-4 at the third). In float64 everything
+    agrees to 1e-14 after four steps."""
     rng = np.random.default_rng(0)
     real = np.tanh(rng.standard_normal((steps, 6, 3, 16, 16))).astype(dtype)
     noise = rng.standard_normal((steps + 1, 6, 8, 1, 1)).astype(dtype)
     state = {k: v.astype(dtype) if v.dtype.kind == "f" else v
              for k, v in initial_state(dcgan_models).items()}
-    compare(dcgan, dtype, default_dtype=dtype, state=state, real=real, noise=noise)
+    compare(dcgan, dtype, default_dtype=dtype, state=state, real=real, noise=noise,
+            param_tol=dict(rtol=0, atol=5e-3) if dtype == "float32" else None)
 
 
 # ---------------------------------------------------------------- siamese network
