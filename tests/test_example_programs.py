@@ -11,6 +11,7 @@ everything else is the program's own code path: optimizers, closures, samplers' 
 repackaging, ``share_memory`` with a worker process, ``torch.func`` transforms.
 """
 
+import copy
 import math
 from collections import namedtuple
 
@@ -38,12 +39,12 @@ def load(lib, model, state):
     return model
 
 
-def compare(program, dtype="float32", default_dtype=None, param_tol=None, **kwargs):
+def compare(program, dtype="float32", default_dtype=None, param_tol=None, ignore=(), **kwargs):
     """Run ``program(lib, shared, **kwargs)`` with PyTorch then tinygrad_bn; it returns (losses,
     module or dict of final tensors). ``shared`` is a dict PyTorch's run may fill with its random
     draws for ours to replay. With ``default_dtype`` ("float64") both run under
     ``set_default_dtype``. Asserts both runs agree (the final tensors within ``param_tol`` if
-    given, else the dtype's tolerance)."""
+    given, else the dtype's tolerance; those named in ``ignore`` only in shape)."""
     torch = pytest.importorskip("torch")
     shared = {}
     torch.manual_seed(0)
@@ -51,8 +52,8 @@ def compare(program, dtype="float32", default_dtype=None, param_tol=None, **kwar
     for lib in (torch, tg):
         if default_dtype:
             lib.set_default_dtype(getattr(lib, default_dtype))
-        try:
-            runs.append(program(lib, shared, **kwargs))
+        try:  # each run gets its own copy of the data: from_numpy shares it, in-place ops write
+            runs.append(program(lib, shared, **copy.deepcopy(kwargs)))
         finally:
             lib.set_default_dtype(lib.float32)
     (losses_t, final_t), (losses_o, final_o) = runs
@@ -64,6 +65,9 @@ def compare(program, dtype="float32", default_dtype=None, param_tol=None, **kwar
     assert list(so) == list(st)
     for k in st:
         assert str(numpy_of(so[k]).dtype) == str(numpy_of(st[k]).dtype), k
+        assert numpy_of(so[k]).shape == numpy_of(st[k]).shape, k
+        if k in ignore:
+            continue
         np.testing.assert_allclose(numpy_of(so[k]), numpy_of(st[k]), err_msg=k,
                                    **(param_tol or tol))
     return losses_t, losses_o
@@ -950,3 +954,437 @@ def test_wgan_gp_gradient_penalty_create_graph():
     noise = rng.standard_normal((8, 16, 4)).astype("float32")
     alphas = rng.random((8, 16, 1)).astype("float32")
     compare(wgan_gp, state=initial_state(wgan_models), real=real, noise=noise, alphas=alphas)
+
+
+# ---------------------------------------------------------------- mnist (Adadelta, StepLR)
+
+def mnist_model(lib):
+    nn, F = lib.nn, lib.nn.functional
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 4, 3, 1)
+            self.conv2 = nn.Conv2d(4, 8, 3, 1)
+            self.dropout1 = nn.Dropout(0.0)
+            self.fc1 = nn.Linear(8 * 4 * 4, 16)
+            self.fc2 = nn.Linear(16, 10)
+
+        def forward(self, x):
+            x = F.relu(self.conv1(x))
+            x = F.relu(self.conv2(x))
+            x = F.max_pool2d(x, 2)
+            x = self.dropout1(x)
+            x = lib.flatten(x, 1)
+            x = F.relu(self.fc1(x))
+            return F.log_softmax(self.fc2(x), dim=1)
+
+    return Net()
+
+
+def mnist(lib, shared, state, data, target, epochs=3):
+    torch, F = lib, lib.nn.functional
+    model = load(lib, mnist_model(lib), state)
+    optimizer = lib.optim.Adadelta(model.parameters(), lr=1.0)
+    scheduler = lib.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.7)
+    losses = []
+    for epoch in range(1, epochs + 1):
+        model.train()
+        for batch_idx in range(len(data) - 1):
+            x, y = torch.from_numpy(data[batch_idx]), torch.from_numpy(target[batch_idx])
+            optimizer.zero_grad()
+            loss = F.nll_loss(model(x), y)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        model.eval()
+        test_loss, correct = 0, 0
+        with torch.no_grad():
+            x, y = torch.from_numpy(data[-1]), torch.from_numpy(target[-1])
+            output = model(x)
+            test_loss += F.nll_loss(output, y, reduction="sum").item()
+            pred = output.argmax(dim=1, keepdim=True)
+            correct += pred.eq(y.view_as(pred)).sum().item()
+        losses += [test_loss, correct, scheduler.get_last_lr()[0]]
+        scheduler.step()
+    return losses, model
+
+
+def test_mnist_adadelta_steplr():
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((4, 16, 1, 12, 12)).astype("float32")
+    target = rng.integers(0, 10, size=(4, 16))
+    compare(mnist, state=initial_state(mnist_model), data=data, target=target)
+
+
+def mnist_rnn_model(lib):
+    nn, F = lib.nn, lib.nn.functional
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.LSTM(input_size=12, hidden_size=16, batch_first=True)
+            self.batchnorm = nn.BatchNorm1d(16)
+            self.fc1 = nn.Linear(16, 10)
+
+        def forward(self, input):
+            input = input.reshape(-1, 12, 12)
+            output, hidden = self.rnn(input)
+            output = output[:, -1, :]
+            output = self.batchnorm(output)
+            return F.log_softmax(self.fc1(F.relu(output)), dim=1)
+
+    return Net()
+
+
+def mnist_rnn(lib, shared, state, data, target):
+    model = load(lib, mnist_rnn_model(lib), state)
+    optimizer = lib.optim.Adadelta(model.parameters(), lr=0.1)
+    scheduler = lib.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.7)
+    losses = []
+    for i in range(len(data)):
+        optimizer.zero_grad()
+        loss = lib.nn.functional.nll_loss(model(lib.from_numpy(data[i])),
+                                          lib.from_numpy(target[i]))
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        losses.append(loss.item())
+    return losses, model
+
+
+def test_mnist_rnn_lstm_batch_first_batchnorm1d():
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((4, 16, 1, 12, 12)).astype("float32")
+    target = rng.integers(0, 10, size=(4, 16))
+    compare(mnist_rnn, state=initial_state(mnist_rnn_model), data=data, target=target)
+
+
+# ---------------------------------------------------------------- regression
+
+def regression(lib, shared, W_target, b_target, xs, steps=40):
+    """pytorch/examples regression: fit a polynomial's coefficients, manual updates on .data."""
+    torch, F = lib, lib.nn.functional
+    POLY_DEGREE = 4
+    W_target, b_target = torch.from_numpy(W_target), torch.from_numpy(b_target)
+
+    def make_features(x):
+        x = x.unsqueeze(1)
+        return torch.cat([x ** i for i in range(1, POLY_DEGREE + 1)], 1)
+
+    def f(x):
+        return x.mm(W_target) + b_target.item()
+
+    fc = torch.nn.Linear(W_target.size(0), 1)
+    fc.load_state_dict({"weight": torch.zeros(1, 4) + 0.1, "bias": torch.zeros(1)})
+    losses = []
+    for batch_idx in range(steps):
+        x = make_features(torch.from_numpy(xs[batch_idx]))
+        batch_x, batch_y = x, f(x)
+        fc.zero_grad()
+        output = F.smooth_l1_loss(fc(batch_x), batch_y)
+        loss = output.item()
+        output.backward()
+        for param in fc.parameters():
+            param.data.add_(-0.1 * param.grad)
+        losses.append(loss)
+    return losses, fc
+
+
+def test_regression_polynomial_smooth_l1_data_updates():
+    rng = np.random.default_rng(0)
+    compare(regression, W_target=(rng.standard_normal((4, 1)) * 5).astype("float32"),
+            b_target=(rng.standard_normal(1) * 5).astype("float32"),
+            xs=rng.standard_normal((40, 32)).astype("float32"))
+
+
+# ---------------------------------------------------------------- super_resolution
+
+def super_resolution_model(lib, upscale_factor=2):
+    nn, init = lib.nn, lib.nn.init
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.relu = nn.ReLU()
+            self.conv1 = nn.Conv2d(1, 16, (5, 5), (1, 1), (2, 2))
+            self.conv2 = nn.Conv2d(16, 16, (3, 3), (1, 1), (1, 1))
+            self.conv3 = nn.Conv2d(16, 8, (3, 3), (1, 1), (1, 1))
+            self.conv4 = nn.Conv2d(8, upscale_factor ** 2, (3, 3), (1, 1), (1, 1))
+            self.pixel_shuffle = nn.PixelShuffle(upscale_factor)
+            self._initialize_weights()
+
+        def forward(self, x):
+            x = self.relu(self.conv1(x))
+            x = self.relu(self.conv2(x))
+            x = self.relu(self.conv3(x))
+            return self.pixel_shuffle(self.conv4(x))
+
+        def _initialize_weights(self):
+            init.orthogonal_(self.conv1.weight, init.calculate_gain("relu"))
+            init.orthogonal_(self.conv2.weight, init.calculate_gain("relu"))
+            init.orthogonal_(self.conv3.weight, init.calculate_gain("relu"))
+            init.orthogonal_(self.conv4.weight)
+
+    return Net()
+
+
+def super_resolution(lib, shared, state, low, high):
+    torch = lib
+    model = load(lib, super_resolution_model(lib), state)
+    criterion = torch.nn.MSELoss()
+    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
+    losses = []
+    for i in range(len(low)):
+        optimizer.zero_grad()
+        loss = criterion(model(torch.from_numpy(low[i])), torch.from_numpy(high[i]))
+        losses.append(loss.item())
+        loss.backward()
+        optimizer.step()
+        with torch.no_grad():
+            mse = criterion(model(torch.from_numpy(low[i])), torch.from_numpy(high[i]))
+            losses.append(10 * math.log10(1 / mse.item()))
+    return losses, model
+
+
+def test_super_resolution_pixel_shuffle_orthogonal_init():
+    rng = np.random.default_rng(0)
+    high = rng.random((4, 4, 1, 12, 12)).astype("float32")
+    low = high.reshape(4, 4, 1, 6, 2, 6, 2).mean((4, 6))
+    compare(super_resolution, state=initial_state(super_resolution_model), low=low, high=high)
+
+
+# ---------------------------------------------------------------- fast_neural_style
+
+def style_model(lib):
+    nn = lib.nn
+
+    class ConvLayer(nn.Module):
+        def __init__(self, in_channels, out_channels, kernel_size, stride):
+            super().__init__()
+            self.reflection_pad = nn.ReflectionPad2d(kernel_size // 2)
+            self.conv2d = nn.Conv2d(in_channels, out_channels, kernel_size, stride)
+
+        def forward(self, x):
+            return self.conv2d(self.reflection_pad(x))
+
+    class ResidualBlock(nn.Module):
+        def __init__(self, channels):
+            super().__init__()
+            self.conv1 = ConvLayer(channels, channels, kernel_size=3, stride=1)
+            self.in1 = nn.InstanceNorm2d(channels, affine=True)
+            self.conv2 = ConvLayer(channels, channels, kernel_size=3, stride=1)
+            self.in2 = nn.InstanceNorm2d(channels, affine=True)
+            self.relu = nn.ReLU()
+
+        def forward(self, x):
+            residual = x
+            out = self.relu(self.in1(self.conv1(x)))
+            out = self.in2(self.conv2(out))
+            return out + residual
+
+    class UpsampleConvLayer(nn.Module):
+        def __init__(self, in_channels, out_channels, kernel_size, stride, upsample=None):
+            super().__init__()
+            self.upsample = upsample
+            self.reflection_pad = nn.ReflectionPad2d(kernel_size // 2)
+            self.conv2d = nn.Conv2d(in_channels, out_channels, kernel_size, stride)
+
+        def forward(self, x):
+            if self.upsample:
+                x = lib.nn.functional.interpolate(x, mode="nearest", scale_factor=self.upsample)
+            return self.conv2d(self.reflection_pad(x))
+
+    class TransformerNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = ConvLayer(3, 8, kernel_size=5, stride=1)
+            self.in1 = nn.InstanceNorm2d(8, affine=True)
+            self.conv2 = ConvLayer(8, 16, kernel_size=3, stride=2)
+            self.in2 = nn.InstanceNorm2d(16, affine=True)
+            self.res1 = ResidualBlock(16)
+            self.deconv1 = UpsampleConvLayer(16, 8, kernel_size=3, stride=1, upsample=2)
+            self.in4 = nn.InstanceNorm2d(8, affine=True)
+            self.deconv3 = ConvLayer(8, 3, kernel_size=5, stride=1)
+            self.relu = nn.ReLU()
+
+        def forward(self, X):
+            y = self.relu(self.in1(self.conv1(X)))
+            y = self.relu(self.in2(self.conv2(y)))
+            y = self.res1(y)
+            y = self.relu(self.in4(self.deconv1(y)))
+            return self.deconv3(y)
+
+    features = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(inplace=True),
+                             nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(inplace=True),
+                             nn.MaxPool2d(2, 2), nn.Conv2d(8, 16, 3, padding=1),
+                             nn.ReLU(inplace=True))
+    return nn.ModuleDict({"net": TransformerNet(), "vgg": features})
+
+
+def fast_neural_style(lib, shared, state, images, style, content_weight=1e5, style_weight=1e10):
+    torch = lib
+    models = load(lib, style_model(lib), state)
+    transformer, vgg = models["net"], models["vgg"]
+    for p in vgg.parameters():
+        p.requires_grad_(False)
+    optimizer = lib.optim.Adam(transformer.parameters(), 1e-3)
+    mse_loss = torch.nn.MSELoss()
+
+    def gram_matrix(y):
+        (b, ch, h, w) = y.size()
+        features = y.view(b, ch, w * h)
+        features_t = features.transpose(1, 2)
+        return features.bmm(features_t) / (ch * h * w)
+
+    def normalize_batch(batch):
+        mean = batch.new_tensor([0.485, 0.456, 0.406]).view(-1, 1, 1)
+        std = batch.new_tensor([0.229, 0.224, 0.225]).view(-1, 1, 1)
+        batch = batch.div_(255.0)
+        return (batch - mean) / std
+
+    def vgg_features(x):  # relu1_2 and relu2_1
+        out, feats = x, []
+        for i, layer in enumerate(vgg):
+            out = layer(out)
+            if i in (3, 6):
+                feats.append(out)
+        return feats
+
+    style = torch.from_numpy(style).repeat(images.shape[1], 1, 1, 1)
+    gram_style = [gram_matrix(y) for y in vgg_features(normalize_batch(style))]
+    losses = []
+    transformer.train()
+    for i in range(len(images)):
+        x = torch.from_numpy(images[i])
+        n_batch = len(x)
+        optimizer.zero_grad()
+        y = transformer(x)
+        y = normalize_batch(y)
+        x = normalize_batch(x)
+        features_y, features_x = vgg_features(y), vgg_features(x)
+        content_loss = content_weight * mse_loss(features_y[1], features_x[1])
+        style_loss = 0.0
+        for ft_y, gm_s in zip(features_y, gram_style):
+            gm_y = gram_matrix(ft_y)
+            style_loss += mse_loss(gm_y, gm_s[:n_batch, :, :])
+        style_loss *= style_weight
+        total_loss = content_loss + style_loss
+        total_loss.backward()
+        optimizer.step()
+        losses += [content_loss.item(), style_loss.item()]
+    return losses, models
+
+
+def test_fast_neural_style_instance_norm_reflection_pad_gram():
+    """In float64: the biases before InstanceNorm (per-channel constants it removes) get
+    gradients that are zero but for rounding, and Adam turns float32 rounding noise (1e-9, near
+    its eps) into steps of a tenth of the learning rate, different in each library; in float64
+    (with the losses' weights of 1e10) that noise still moves those biases by up to 3e-7, so
+    they are not compared (the rest agree to 1e-9)."""
+    rng = np.random.default_rng(0)
+    images = rng.random((3, 2, 3, 16, 16)) * 255
+    style = rng.random((1, 3, 16, 16)) * 255
+    state = {k: v.astype("float64") for k, v in initial_state(style_model).items()}
+    compare(fast_neural_style, "float64", default_dtype="float64", state=state, images=images,
+            style=style, ignore={"net.conv1.conv2d.bias", "net.conv2.conv2d.bias",
+                                 "net.res1.conv1.conv2d.bias", "net.res1.conv2.conv2d.bias",
+                                 "net.deconv1.conv2d.bias", "net.in2.bias",
+                                 "net.res1.in2.bias"})
+
+
+# ---------------------------------------------------------------- word_language_model generate
+
+def generate(lib, shared, state, words=12, temperature=0.8):
+    """generate.py: sample words with torch.multinomial (PyTorch's draws replayed in ours)."""
+    torch = lib
+    model = load(lib, rnn_model(lib, "LSTM"), state)
+    model.eval()
+    hidden = model.init_hidden(1)
+    input = torch.tensor([[3]], dtype=torch.long)
+    out = []
+    with torch.no_grad():
+        for i in range(words):
+            output, hidden = model(input, hidden)
+            word_weights = output.squeeze().div(temperature).exp().cpu()
+            if lib.__name__ == "torch":
+                word_idx = torch.multinomial(word_weights, 1)[0]
+                shared.setdefault("words", []).append(int(word_idx))
+            else:
+                word_idx = shared["words"][i]
+            input.fill_(word_idx)
+            out += word_weights[:5].tolist()
+    return out, model
+
+
+def test_word_language_model_generate_multinomial():
+    compare(generate, state=initial_state(lambda lib: rnn_model(lib, "LSTM")))
+
+
+# ---------------------------------------------------------------- forward_forward
+
+def ff_model(lib):
+    nn = lib.nn
+
+    class Layer(nn.Linear):
+        def __init__(self, in_features, out_features):
+            super().__init__(in_features, out_features)
+            self.relu = nn.ReLU()
+            self.threshold = 2.0
+
+        def forward(self, x):
+            x_direction = x / (x.norm(2, 1, keepdim=True) + 1e-4)
+            return self.relu(lib.mm(x_direction, self.weight.T) + self.bias.unsqueeze(0))
+
+    class Net(nn.Module):
+        def __init__(self, dims):
+            super().__init__()
+            self.layers = nn.ModuleList([Layer(dims[d], dims[d + 1])
+                                         for d in range(len(dims) - 1)])
+
+    return Net([20, 16, 16])
+
+
+def forward_forward(lib, shared, state, x, y, num_epochs=15):
+    torch = lib
+    net = load(lib, ff_model(lib), state)
+    x, y = torch.from_numpy(x), torch.from_numpy(y)
+
+    def overlay_y_on_x(x, y):
+        x_ = x.clone()
+        x_[:, :4] *= 0.0
+        x_[range(x.shape[0]), y] = x.max()
+        return x_
+
+    x_pos = overlay_y_on_x(x, y)
+    x_neg = overlay_y_on_x(x, (y + 1) % 4)
+    losses = []
+    h_pos, h_neg = x_pos, x_neg
+    for layer in net.layers:
+        opt = lib.optim.Adam(layer.parameters(), lr=0.03)
+        for i in range(num_epochs):
+            g_pos = layer.forward(h_pos).pow(2).mean(1)
+            g_neg = layer.forward(h_neg).pow(2).mean(1)
+            loss = torch.log(1 + torch.exp(torch.cat([-g_pos + layer.threshold,
+                                                      g_neg - layer.threshold]))).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            losses.append(loss.item())
+        h_pos, h_neg = layer.forward(h_pos).detach(), layer.forward(h_neg).detach()
+    goodness_per_label = []
+    for label in range(4):
+        h = overlay_y_on_x(x, torch.full((x.shape[0],), label, dtype=torch.long))
+        goodness = []
+        for layer in net.layers:
+            h = layer(h)
+            goodness += [h.pow(2).mean(1)]
+        goodness_per_label += [sum(goodness).unsqueeze(1)]
+    losses += torch.cat(goodness_per_label, 1).argmax(1).tolist()
+    return losses, net
+
+
+def test_forward_forward_layerwise_training():
+    rng = np.random.default_rng(0)
+    compare(forward_forward, state=initial_state(ff_model),
+            x=rng.random((32, 20)).astype("float32"), y=rng.integers(0, 4, size=32))
