@@ -1736,3 +1736,356 @@ def test_language_translation_transformer_padding_masks_label_smoothing():
                   for i in range(2) for attn in attns}  # softmax's shift: zero gradient
     compare(language_translation, state=initial_state(translation_model), srcs=srcs, tgts=tgts,
             ignore=key_biases)
+
+
+# ---------------------------------------------------------------- gcn / gat
+
+def gcn_model(lib, nfeat=10, nhid=8, nclass=3, sparse=False):
+    nn, F = lib.nn, lib.nn.functional
+
+    class GraphConv(nn.Module):
+        def __init__(self, input_dim, output_dim, use_bias=False):
+            super().__init__()
+            self.kernel = nn.Parameter(lib.empty(input_dim, output_dim))
+            nn.init.xavier_normal_(self.kernel)
+            self.bias = nn.Parameter(lib.zeros(output_dim)) if use_bias else None
+
+        def forward(self, input_tensor, adj_mat):
+            support = lib.mm(input_tensor, self.kernel)
+            output = lib.sparse.mm(adj_mat, support) if sparse else lib.mm(adj_mat, support)
+            return output + self.bias if self.bias is not None else output
+
+    class GCN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gc1 = GraphConv(nfeat, nhid, use_bias=True)
+            self.gc2 = GraphConv(nhid, nclass, use_bias=True)
+            self.dropout = nn.Dropout(0.0)
+
+        def forward(self, input_tensor, adj_mat):
+            x = F.relu(self.gc1(input_tensor, adj_mat))
+            x = self.dropout(x)
+            return F.log_softmax(self.gc2(x, adj_mat), dim=1)
+
+    return GCN()
+
+
+def normalized_adjacency(n=12, seed=0):
+    rng = np.random.default_rng(seed)
+    a = (rng.random((n, n)) < 0.25).astype("float32")
+    a = np.maximum(a, a.T) + np.eye(n, dtype="float32")
+    d = a.sum(1) ** -0.5
+    return (a * d[:, None] * d[None, :]).astype("float32")
+
+
+def gcn(lib, shared, state, features, adj, labels, sparse=False, epochs=20):
+    torch, F = lib, lib.nn.functional
+    model = load(lib, gcn_model(lib, sparse=sparse), state)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
+    features, labels = torch.from_numpy(features), torch.from_numpy(labels)
+    adj = torch.from_numpy(adj)
+    if sparse:
+        idx = adj.nonzero().t()
+        adj = torch.sparse_coo_tensor(idx, adj[idx[0], idx[1]], adj.shape,
+                                      check_invariants=True)
+        assert adj.is_sparse
+    idx_train, idx_val = torch.arange(0, 8), torch.arange(8, 12)
+    losses = []
+    for epoch in range(epochs):
+        model.train()
+        optimizer.zero_grad()
+        output = model(features, adj)
+        loss = F.nll_loss(output[idx_train], labels[idx_train])
+        loss.backward()
+        optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            output = model(features, adj)
+            val = F.nll_loss(output[idx_val], labels[idx_val])
+            acc = output[idx_val].max(1)[1].eq(labels[idx_val]).double().mean()
+        losses += [loss.item(), val.item(), acc.item()]
+    return losses, model
+
+
+def gcn_data():
+    rng = np.random.default_rng(0)
+    return dict(features=rng.random((12, 10)).astype("float32"), adj=normalized_adjacency(),
+                labels=rng.integers(0, 3, size=12))
+
+
+def test_gcn_dense_adjacency():
+    compare(gcn, state=initial_state(gcn_model), **gcn_data())
+
+
+@pytest.mark.xfail(strict=True, raises=AttributeError,
+                   reason="tinygrad_bn has no sparse tensors: sparse_coo_tensor, "
+                          "Tensor.is_sparse and sparse.mm are missing")
+def test_gcn_sparse_adjacency():
+    compare(gcn, state=initial_state(gcn_model), sparse=True, **gcn_data())
+
+
+def gat_model(lib, in_features=10, n_hidden=8, n_heads=2, num_classes=3):
+    nn, F = lib.nn, lib.nn.functional
+
+    class GraphAttentionLayer(nn.Module):
+        def __init__(self, in_features, out_features, n_heads, concat=False, leaky_relu_slope=0.2):
+            super().__init__()
+            self.n_heads, self.concat = n_heads, concat
+            self.n_hidden = out_features // n_heads if concat else out_features
+            self.W = nn.Parameter(lib.empty(size=(in_features, self.n_hidden * n_heads)))
+            self.a = nn.Parameter(lib.empty(size=(n_heads, 2 * self.n_hidden, 1)))
+            self.leakyrelu = nn.LeakyReLU(leaky_relu_slope)
+            self.softmax = nn.Softmax(dim=1)
+            nn.init.xavier_normal_(self.W)
+            nn.init.xavier_normal_(self.a)
+
+        def _get_attention_scores(self, h_transformed):
+            source_scores = lib.matmul(h_transformed, self.a[:, :self.n_hidden, :])
+            target_scores = lib.matmul(h_transformed, self.a[:, self.n_hidden:, :])
+            e = source_scores + target_scores.mT
+            return self.leakyrelu(e)
+
+        def forward(self, h, adj_mat):
+            n_nodes = h.shape[0]
+            h_transformed = lib.mm(h, self.W)
+            h_transformed = h_transformed.view(n_nodes, self.n_heads, self.n_hidden).permute(
+                1, 0, 2)
+            e = self._get_attention_scores(h_transformed)
+            connectivity_mask = -9e16 * lib.ones_like(e)
+            e = lib.where(adj_mat > 0, e, connectivity_mask)
+            attention = F.softmax(e, dim=-1)
+            h_prime = lib.matmul(attention, h_transformed)
+            if self.concat:
+                return h_prime.permute(1, 0, 2).contiguous().view(n_nodes, -1)
+            return h_prime.mean(dim=0)
+
+    class GAT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.gat1 = GraphAttentionLayer(in_features, n_hidden, n_heads, concat=True)
+            self.gat2 = GraphAttentionLayer(n_hidden, num_classes, 1, concat=False)
+
+        def forward(self, input_tensor, adj_mat):
+            x = F.elu(self.gat1(input_tensor, adj_mat))
+            return F.log_softmax(self.gat2(x, adj_mat), dim=1)
+
+    return GAT()
+
+
+def gat(lib, shared, state, features, adj, labels, epochs=20):
+    torch, F = lib, lib.nn.functional
+    model = load(lib, gat_model(lib), state)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.005, weight_decay=5e-4)
+    features, labels, adj = (torch.from_numpy(v) for v in (features, labels, adj))
+    idx_train = torch.arange(0, 8)
+    losses = []
+    for epoch in range(epochs):
+        model.train()
+        optimizer.zero_grad()
+        y_hat = model(features, adj)
+        loss = F.nll_loss(y_hat[idx_train], labels[idx_train])
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses, model
+
+
+def test_gat_masked_multihead_attention():
+    compare(gat, state=initial_state(gat_model), **gcn_data())
+
+
+# ---------------------------------------------------------------- transfer learning pattern
+
+def finetune_model(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.BatchNorm2d(6), nn.ReLU(),
+                         nn.AdaptiveAvgPool2d((2, 2)), nn.Flatten(), nn.Linear(24, 5))
+
+
+def transfer_learning(lib, shared, state, data, target, epochs=3):
+    """Freeze the backbone, replace the head, two parameter groups, ReduceLROnPlateau,
+    best weights kept with copy.deepcopy(state_dict) and loaded back."""
+    torch, nn = lib, lib.nn
+    model = load(lib, finetune_model(lib), state)
+    for param in model.parameters():
+        param.requires_grad = False
+    model[1].weight.requires_grad_(True)
+    model[1].bias.requires_grad_(True)
+    num_ftrs = model[5].in_features
+    model[5] = nn.Linear(num_ftrs, 3)
+    model[5].load_state_dict({"weight": torch.from_numpy(shared["head_w"]),
+                              "bias": torch.from_numpy(shared["head_b"])})
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD([{"params": model[5].parameters()},
+                                 {"params": model[1].parameters(), "lr": 1e-3}],
+                                lr=0.05, momentum=0.9, nesterov=True)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.5,
+                                                           patience=0)
+    best_model_wts, best_loss, losses = copy.deepcopy(model.state_dict()), float("inf"), []
+    for epoch in range(epochs):
+        model.train()
+        running_loss, running_corrects = 0.0, 0
+        for x, y in zip(data[:-1], target[:-1]):
+            inputs, labels = torch.from_numpy(x), torch.from_numpy(y)
+            optimizer.zero_grad()
+            with torch.set_grad_enabled(True):
+                outputs = model(inputs)
+                _, preds = torch.max(outputs, 1)
+                loss = criterion(outputs, labels)
+                loss.backward()
+                optimizer.step()
+            running_loss += loss.item() * inputs.size(0)
+            running_corrects += torch.sum(preds == labels.data)
+        model.eval()
+        with torch.no_grad():
+            val = criterion(model(torch.from_numpy(data[-1])), torch.from_numpy(target[-1]))
+        scheduler.step(val)
+        if val.item() < best_loss:
+            best_loss, best_model_wts = val.item(), copy.deepcopy(model.state_dict())
+        losses += [running_loss, running_corrects.item(), val.item(),
+                   optimizer.param_groups[0]["lr"], optimizer.param_groups[1]["lr"]]
+    model.load_state_dict(best_model_wts)
+    return losses, model
+
+
+def test_transfer_learning_frozen_backbone_param_groups_plateau():
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((4, 8, 3, 6, 6)).astype("float32")
+    target = rng.integers(0, 3, size=(4, 8))
+    with_head = dict(head_w=(rng.standard_normal((3, 24)) * 0.2).astype("float32"),
+                     head_b=np.zeros(3, "float32"))
+
+    def program(lib, shared, **kw):
+        shared.update(with_head)
+        return transfer_learning(lib, shared, **kw)
+    compare(program, state=initial_state(finetune_model), data=data, target=target)
+
+
+# ---------------------------------------------------------------- knowledge distillation
+
+def distill_models(lib):
+    nn = lib.nn
+    return nn.ModuleDict({"teacher": nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 4)),
+                          "student": nn.Sequential(nn.Linear(8, 6), nn.ReLU(), nn.Linear(6, 4))})
+
+
+def distillation(lib, shared, state, data, target, T=2.0, soft_target_loss_weight=0.25):
+    torch, nn, F = lib, lib.nn, lib.nn.functional
+    models = load(lib, distill_models(lib), state)
+    teacher, student = models["teacher"], models["student"]
+    ce_loss = nn.CrossEntropyLoss()
+    optimizer = torch.optim.AdamW(student.parameters(), lr=1e-2)
+    teacher.eval()
+    student.train()
+    losses = []
+    for x, y in zip(data, target):
+        inputs, labels = torch.from_numpy(x), torch.from_numpy(y)
+        optimizer.zero_grad()
+        with torch.no_grad():
+            teacher_logits = teacher(inputs)
+        student_logits = student(inputs)
+        soft_targets = F.softmax(teacher_logits / T, dim=-1)
+        soft_prob = F.log_softmax(student_logits / T, dim=-1)
+        soft_targets_loss = torch.sum(soft_targets * (soft_targets.log() - soft_prob)) \
+            / soft_prob.size()[0] * (T ** 2)
+        kl = F.kl_div(soft_prob, soft_targets, reduction="batchmean") * T ** 2
+        label_loss = ce_loss(student_logits, labels)
+        loss = soft_target_loss_weight * soft_targets_loss + (1 - soft_target_loss_weight) \
+            * label_loss + 0.1 * kl
+        loss.backward()
+        optimizer.step()
+        losses += [loss.item(), kl.item()]
+    return losses, models
+
+
+def test_knowledge_distillation_soft_targets_kl_div():
+    rng = np.random.default_rng(0)
+    compare(distillation, state=initial_state(distill_models),
+            data=rng.standard_normal((10, 16, 8)).astype("float32"),
+            target=rng.integers(0, 4, size=(10, 16)))
+
+
+# ---------------------------------------------------------------- checkpoint and resume
+
+def resume(lib, shared, state, data, target, tmp):
+    """Train, torch.save model+optimizer+scheduler state, load into fresh objects, continue:
+    must equal training straight through."""
+    torch = lib
+    out = {}
+    for interrupted in (False, True):
+        model = load(lib, mnist_rnn_model(lib), state)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-2, amsgrad=True)
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=6)
+        losses = []
+        for i in range(len(data)):
+            if interrupted and i == 3:
+                path = f"{tmp}/{lib.__name__}.pt"
+                torch.save({"epoch": i, "model_state_dict": model.state_dict(),
+                            "optimizer_state_dict": optimizer.state_dict(),
+                            "scheduler": scheduler.state_dict(), "loss": losses}, path)
+                model = mnist_rnn_model(lib)
+                optimizer = torch.optim.Adam(model.parameters(), lr=1e-2, amsgrad=True)
+                scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=6)
+                checkpoint = torch.load(path, weights_only=True)
+                model.load_state_dict(checkpoint["model_state_dict"])
+                optimizer.load_state_dict(checkpoint["optimizer_state_dict"])
+                scheduler.load_state_dict(checkpoint["scheduler"])
+                losses = checkpoint["loss"]
+                assert checkpoint["epoch"] == 3
+            model.train()
+            optimizer.zero_grad()
+            loss = torch.nn.functional.nll_loss(model(torch.from_numpy(data[i])),
+                                                torch.from_numpy(target[i]))
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            losses += [loss.item(), scheduler.get_last_lr()[0]]
+        out[interrupted] = (losses, model)
+    straight, resumed = out[False], out[True]
+    assert straight[0] == resumed[0]
+    for (k, a), (_, b) in zip(straight[1].state_dict().items(), resumed[1].state_dict().items()):
+        np.testing.assert_array_equal(numpy_of(a), numpy_of(b), err_msg=k)
+    return resumed
+
+
+def test_checkpoint_resume_save_load_optimizer_and_scheduler(tmp_path):
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((6, 16, 1, 12, 12)).astype("float32")
+    target = rng.integers(0, 10, size=(6, 16))
+    compare(resume, state=initial_state(mnist_rnn_model), data=data, target=target,
+            tmp=str(tmp_path))
+
+
+# ---------------------------------------------------------------- DataLoader and accumulation
+
+def loader_training(lib, shared, state, x, y, accumulation_steps=2):
+    """TensorDataset + DataLoader (no shuffle, drop_last), gradient accumulation, OneCycleLR,
+    AdamW, and a mean over an epoch kept as a running tensor."""
+    torch = lib
+    from_data = lib.utils.data
+    model = load(lib, per_sample_model(lib), state)
+    dataset = from_data.TensorDataset(torch.from_numpy(x), torch.from_numpy(y))
+    loader = from_data.DataLoader(dataset, batch_size=6, shuffle=False, drop_last=True)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.05)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.05, epochs=3,
+                                                    steps_per_epoch=len(loader)
+                                                    // accumulation_steps)
+    losses = []
+    for epoch in range(3):
+        total = torch.zeros(())
+        for i, (inputs, labels) in enumerate(loader):
+            loss = torch.nn.functional.cross_entropy(model(inputs), labels) / accumulation_steps
+            loss.backward()
+            total += loss.detach()
+            if (i + 1) % accumulation_steps == 0:
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+        losses += [total.item(), scheduler.get_last_lr()[0], len(loader)]
+    return losses, model
+
+
+def test_dataloader_gradient_accumulation_onecycle():
+    rng = np.random.default_rng(0)
+    compare(loader_training, state=initial_state(per_sample_model),
+            x=rng.standard_normal((50, 6)).astype("float32"), y=rng.integers(0, 3, size=50))
