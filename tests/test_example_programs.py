@@ -2089,3 +2089,314 @@ def test_dataloader_gradient_accumulation_onecycle():
     rng = np.random.default_rng(0)
     compare(loader_training, state=initial_state(per_sample_model),
             x=rng.standard_normal((50, 6)).astype("float32"), y=rng.integers(0, 3, size=50))
+
+
+# ---------------------------------------------------------------- DQN tutorial
+
+def dqn_model(lib, n_observations=4, n_actions=2):
+    nn, F = lib.nn, lib.nn.functional
+
+    class DQN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layer1 = nn.Linear(n_observations, 32)
+            self.layer2 = nn.Linear(32, 32)
+            self.layer3 = nn.Linear(32, n_actions)
+
+        def forward(self, x):
+            x = F.relu(self.layer1(x))
+            x = F.relu(self.layer2(x))
+            return self.layer3(x)
+
+    return DQN()
+
+
+def dqn(lib, shared, state, episodes=4, BATCH_SIZE=16, GAMMA=0.99, TAU=0.005):
+    """The reinforcement-learning (DQN) tutorial: replay memory sampled with Python's random
+    (seeded the same for both), epsilon-greedy, target network soft updates through the
+    state_dicts, gather, boolean-mask assignment, SmoothL1Loss, AdamW(amsgrad) and
+    clip_grad_value_."""
+    import random
+    from collections import deque
+    torch, nn = lib, lib.nn
+    Transition = namedtuple("Transition", ("state", "action", "next_state", "reward"))
+    rnd = random.Random(0)
+    memory = deque([], maxlen=1000)
+    policy_net = load(lib, dqn_model(lib), state)
+    target_net = dqn_model(lib)
+    target_net.load_state_dict(policy_net.state_dict())
+    optimizer = torch.optim.AdamW(policy_net.parameters(), lr=1e-3, amsgrad=True)
+    steps_done, losses = 0, []
+
+    def select_action(s):
+        nonlocal steps_done
+        eps_threshold = 0.05 + (0.9 - 0.05) * math.exp(-1.0 * steps_done / 100)
+        steps_done += 1
+        if rnd.random() > eps_threshold:
+            with torch.no_grad():
+                return policy_net(s).max(1).indices.view(1, 1)
+        return torch.tensor([[rnd.randrange(2)]], dtype=torch.long)
+
+    def optimize_model():
+        if len(memory) < BATCH_SIZE:
+            return
+        transitions = rnd.sample(memory, BATCH_SIZE)
+        batch = Transition(*zip(*transitions))
+        non_final_mask = torch.tensor(tuple(map(lambda s: s is not None, batch.next_state)),
+                                      dtype=torch.bool)
+        non_final_next_states = torch.cat([s for s in batch.next_state if s is not None])
+        state_batch = torch.cat(batch.state)
+        action_batch = torch.cat(batch.action)
+        reward_batch = torch.cat(batch.reward)
+        state_action_values = policy_net(state_batch).gather(1, action_batch)
+        next_state_values = torch.zeros(BATCH_SIZE)
+        with torch.no_grad():
+            next_state_values[non_final_mask] = target_net(non_final_next_states).max(1).values
+        expected_state_action_values = (next_state_values * GAMMA) + reward_batch
+        criterion = nn.SmoothL1Loss()
+        loss = criterion(state_action_values, expected_state_action_values.unsqueeze(1))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_value_(policy_net.parameters(), 100)
+        optimizer.step()
+        losses.append(loss.item())
+
+    env = CartPole(3)
+    for i_episode in range(episodes):
+        s = torch.tensor(env.reset(), dtype=torch.float32).unsqueeze(0)
+        for t in range(40):
+            action = select_action(s)
+            observation, reward, terminated = env.step(action.item())
+            reward = torch.tensor([reward])
+            next_state = None if terminated else torch.tensor(
+                observation, dtype=torch.float32).unsqueeze(0)
+            memory.append(Transition(s, action, next_state, reward))
+            s = next_state
+            optimize_model()
+            target_net_state_dict = target_net.state_dict()
+            policy_net_state_dict = policy_net.state_dict()
+            for key in policy_net_state_dict:
+                target_net_state_dict[key] = policy_net_state_dict[key] * TAU \
+                    + target_net_state_dict[key] * (1 - TAU)
+            target_net.load_state_dict(target_net_state_dict)
+            if terminated:
+                break
+        losses.append(t)
+    return losses, nn.ModuleDict({"policy": policy_net, "target": target_net})
+
+
+def test_dqn_replay_memory_target_network_soft_update():
+    compare(dqn, state=initial_state(dqn_model))
+
+
+# ---------------------------------------------------------------- neural style transfer (Gatys)
+
+def nst_cnn(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(3, 6, 3, padding=1), nn.ReLU(), nn.Conv2d(6, 6, 3, padding=1),
+                         nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(6, 8, 3, padding=1), nn.ReLU())
+
+
+def neural_style_transfer(lib, shared, state, content, style, num_steps=3):
+    """The neural-transfer tutorial: loss modules inserted into a rebuilt nn.Sequential, the
+    input image optimized by LBFGS, clamped in place under no_grad inside the closure."""
+    torch, nn, F = lib, lib.nn, lib.nn.functional
+    cnn = load(lib, nst_cnn(lib), state).eval()
+    content_img, style_img = torch.from_numpy(content), torch.from_numpy(style)
+
+    class ContentLoss(nn.Module):
+        def __init__(self, target):
+            super().__init__()
+            self.target = target.detach()
+
+        def forward(self, input):
+            self.loss = F.mse_loss(input, self.target)
+            return input
+
+    def gram_matrix(input):
+        a, b, c, d = input.size()
+        features = input.view(a * b, c * d)
+        G = torch.mm(features, features.t())
+        return G.div(a * b * c * d)
+
+    class StyleLoss(nn.Module):
+        def __init__(self, target_feature):
+            super().__init__()
+            self.target = gram_matrix(target_feature).detach()
+
+        def forward(self, input):
+            self.loss = F.mse_loss(gram_matrix(input), self.target)
+            return input
+
+    class Normalization(nn.Module):
+        def __init__(self, mean, std):
+            super().__init__()
+            self.mean = torch.tensor(mean).view(-1, 1, 1)
+            self.std = torch.tensor(std).view(-1, 1, 1)
+
+        def forward(self, img):
+            return (img - self.mean) / self.std
+
+    normalization = Normalization([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+    content_losses, style_losses = [], []
+    model = nn.Sequential(normalization)
+    i = 0
+    for layer in cnn.children():
+        if isinstance(layer, nn.Conv2d):
+            i += 1
+            name = "conv_{}".format(i)
+        elif isinstance(layer, nn.ReLU):
+            name = "relu_{}".format(i)
+            layer = nn.ReLU(inplace=False)
+        elif isinstance(layer, nn.MaxPool2d):
+            name = "pool_{}".format(i)
+        model.add_module(name, layer)
+        if name == "conv_2":
+            target = model(content_img).detach()
+            content_loss = ContentLoss(target)
+            model.add_module("content_loss_{}".format(i), content_loss)
+            content_losses.append(content_loss)
+        if name in ("conv_1", "conv_2", "conv_3"):
+            target_feature = model(style_img).detach()
+            style_loss = StyleLoss(target_feature)
+            model.add_module("style_loss_{}".format(i), style_loss)
+            style_losses.append(style_loss)
+    input_img = content_img.clone()
+    input_img.requires_grad_(True)
+    model.eval()
+    model.requires_grad_(False)
+    optimizer = torch.optim.LBFGS([input_img])
+    run, losses = [0], []
+    while run[0] <= num_steps:
+        def closure():
+            with torch.no_grad():
+                input_img.clamp_(0, 1)
+            optimizer.zero_grad()
+            model(input_img)
+            style_score = sum(sl.loss for sl in style_losses) * 1e5
+            content_score = sum(cl.loss for cl in content_losses)
+            loss = style_score + content_score
+            loss.backward()
+            run[0] += 1
+            losses.append(loss.item())
+            return style_score + content_score
+        optimizer.step(closure)
+    with torch.no_grad():
+        input_img.clamp_(0, 1)
+    return losses, {"input_img": input_img}
+
+
+def test_neural_style_transfer_lbfgs_on_the_image():
+    rng = np.random.default_rng(0)
+    content = rng.random((1, 3, 12, 12))
+    style = rng.random((1, 3, 12, 12))
+    state = {k: v.astype("float64") for k, v in initial_state(nst_cnn).items()}
+    compare(neural_style_transfer, "float64", default_dtype="float64", state=state,
+            content=content, style=style)
+
+
+# ---------------------------------------------------------------- LBFGS strong Wolfe
+
+def rosenbrock_fit(lib, shared, x0, steps=5):
+    torch = lib
+    x = torch.tensor(x0, requires_grad=True)
+    optimizer = torch.optim.LBFGS([x], lr=1, max_iter=20, history_size=7,
+                                  line_search_fn="strong_wolfe")
+    losses = []
+
+    def closure():
+        optimizer.zero_grad()
+        loss = ((1 - x[0::2]) ** 2 + 100 * (x[1::2] - x[0::2] ** 2) ** 2).sum()
+        loss.backward()
+        losses.append(loss.item())
+        return loss
+
+    for _ in range(steps):
+        optimizer.step(closure)
+    return losses, {"x": x}
+
+
+def test_lbfgs_strong_wolfe_rosenbrock():
+    """Two steps (40 evaluations, agreeing to 3e-11): on Rosenbrock's valley the two runs'
+    float64 rounding grows steadily, to 1e-7 by the 60th evaluation and 3e-2 by the 100th,
+    with the same number of evaluations in each step."""
+    compare(rosenbrock_fit, "float64", x0=np.array([-1.2, 1.0, 0.5, -0.3, 2.0, 1.5]), steps=2)
+
+
+# ---------------------------------------------------------------- PPO with a Gaussian policy
+
+def ppo_model(lib):
+    nn = lib.nn
+
+    class ActorCritic(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.actor = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1))
+            self.critic = nn.Sequential(nn.Linear(3, 16), nn.Tanh(), nn.Linear(16, 1))
+            self.log_std = nn.Parameter(lib.zeros(1) - 0.5)
+
+    return ActorCritic()
+
+
+def ppo(lib, shared, state, obs, actions, advantages, returns, epochs=4, clip=0.2):
+    torch = lib
+    Normal = lib.distributions.Normal
+    model = load(lib, ppo_model(lib), state)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    obs, actions = torch.from_numpy(obs), torch.from_numpy(actions)
+    advantages, returns = torch.from_numpy(advantages), torch.from_numpy(returns)
+    with torch.no_grad():
+        old_log_probs = Normal(model.actor(obs), model.log_std.exp()).log_prob(actions).sum(-1)
+    losses = []
+    for _ in range(epochs):
+        dist = Normal(model.actor(obs), model.log_std.exp())
+        log_probs = dist.log_prob(actions).sum(-1)
+        ratio = torch.exp(log_probs - old_log_probs)
+        surr1 = ratio * advantages
+        surr2 = torch.clamp(ratio, 1 - clip, 1 + clip) * advantages
+        value_loss = (model.critic(obs).squeeze(-1) - returns).pow(2).mean()
+        loss = -torch.min(surr1, surr2).mean() + 0.5 * value_loss \
+            - 0.01 * dist.entropy().mean()
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+        optimizer.step()
+        losses.append(loss.item())
+    return losses, model
+
+
+def test_ppo_normal_policy_clipped_surrogate():
+    rng = np.random.default_rng(0)
+    compare(ppo, state=initial_state(ppo_model),
+            obs=rng.standard_normal((32, 3)).astype("float32"),
+            actions=rng.standard_normal((32, 1)).astype("float32"),
+            advantages=rng.standard_normal(32).astype("float32"),
+            returns=rng.standard_normal(32).astype("float32"))
+
+
+# ---------------------------------------------------------------- Hogwild with two workers
+
+def test_mnist_hogwild_two_workers_both_train_the_shared_model():
+    """Two processes train one shared model (not comparable step for step: their updates
+    interleave), and the parent's model ends up trained: its loss on the data fell."""
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((6, 8, 1, 10, 10)).astype("float32")
+    target = (data.mean((2, 3, 4)) > 0).astype("int64")
+    model = hogwild_model(tg)
+    model.share_memory()
+
+    def loss():
+        with tg.no_grad():
+            return sum(tg.nn.functional.nll_loss(model(tg.from_numpy(x)), tg.from_numpy(y)).item()
+                       for x, y in zip(data, target))
+
+    before = loss()
+    ctx = tg.multiprocessing.get_context("fork")
+    processes = [ctx.Process(target=hogwild_ours_train, args=(model, data, target))
+                 for _ in range(2)]
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join()
+    assert [p.exitcode for p in processes] == [0, 0]
+    assert loss() < before
