@@ -169,29 +169,50 @@ def _float_dtype(dtype):
     return dtypes.get_default_dtype() if dtype is None else dtype
 
 
-def zeros(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
-          requires_grad: bool = False) -> Tensor:
-    """A tensor of zeros with shape ``size`` (ints or one tuple: ``zeros(2, 3)``, ``zeros((2,
-    3))``), as PyTorch's ``zeros``. ``dtype`` defaults to the default float dtype (float32 unless
+def _sizes(name, sizes, size):
+    """The shape arguments of ``zeros``/``ones``/``empty``/``rand``/``randn``: the positional
+    sizes (ints or one sequence), or PyTorch's ``size=`` keyword (a sequence of ints, as in
+    ``empty(size=(n, m))``), with PyTorch's TypeErrors for both at once or a non-sequence."""
+    if size is None:
+        return sizes
+    if sizes:
+        if name in ("rand", "randn"):  # PyTorch's first line of its overload list
+            got = ", ".join(type(s).__name__ for s in sizes)
+            raise TypeError(f"{name}() received an invalid combination of arguments - got "
+                            f"({got}, size={type(size).__name__}), but expected one of:")
+        raise TypeError(f"{name}() got multiple values for argument 'size'")
+    if not isinstance(size, (tuple, list)):
+        raise TypeError(f"{name}(): argument 'size' must be tuple of ints, not "
+                        f"{type(size).__name__}")
+    return (size,)
+
+
+def zeros(*sizes: ShapeLike, size: ShapeLike | None = None, dtype: DTypeLike | None = None,
+          device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros with shape ``size`` (ints, one tuple or the keyword: ``zeros(2, 3)``,
+    ``zeros((2, 3))``, ``zeros(size=(2, 3))``), as PyTorch's ``zeros``. ``dtype`` defaults to the default float dtype (float32 unless
     ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
     ``requires_grad=False`` by default."""
-    return _new(np.zeros(new_shape(size, "zeros")), _float_dtype(dtype), requires_grad, device)
+    shape = new_shape(_sizes("zeros", sizes, size), "zeros")
+    return _new(np.zeros(shape), _float_dtype(dtype), requires_grad, device)
 
 
-def ones(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
-         requires_grad: bool = False) -> Tensor:
+def ones(*sizes: ShapeLike, size: ShapeLike | None = None, dtype: DTypeLike | None = None,
+         device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones with shape ``size`` (ints or one tuple: ``ones(2, 3)``, ``ones((2, 3))``),
     as PyTorch's ``ones``. ``dtype`` defaults to the default float dtype (float32 unless
     ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
     ``requires_grad=False`` by default."""
-    return _new(np.ones(new_shape(size)), _float_dtype(dtype), requires_grad, device)
+    return _new(np.ones(new_shape(_sizes("ones", sizes, size))), _float_dtype(dtype),
+                requires_grad, device)
 
 
-def empty(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
-          requires_grad: bool = False) -> Tensor:
+def empty(*sizes: ShapeLike, size: ShapeLike | None = None, dtype: DTypeLike | None = None,
+          device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """Uninitialised memory (made in its final dtype: casting garbage could overflow)."""
     dtype = dtypes.canonical(_float_dtype(dtype))
-    return _new(np.empty(new_shape(size), dtype=dtype), dtype, requires_grad, device)
+    return _new(np.empty(new_shape(_sizes("empty", sizes, size)), dtype=dtype), dtype,
+                requires_grad, device)
 
 
 def full(size: ShapeLike, fill_value: Number | Tensor, dtype: DTypeLike | None = None,
@@ -474,18 +495,20 @@ def eye(n: int, m: int | None = None, dtype: DTypeLike | None = None,
     return _new(np.eye(n, m), _float_dtype(dtype), requires_grad, device)
 
 
-def randn(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+def randn(*sizes: ShapeLike, size: ShapeLike | None = None, dtype: DTypeLike | None = None,
+          device: DeviceLike | None = None,
           requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
     """Samples from the standard normal distribution."""
-    shape = new_shape(size)
+    shape = new_shape(_sizes("randn", sizes, size))
     return _drawn("standard_normal", (shape,), generator, _float_dtype(dtype), requires_grad,
                   device)
 
 
-def rand(*size: ShapeLike, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
+def rand(*sizes: ShapeLike, size: ShapeLike | None = None, dtype: DTypeLike | None = None,
+         device: DeviceLike | None = None,
          requires_grad: bool = False, generator: Generator | None = None) -> Tensor:
     """Samples from the uniform distribution on ``[0, 1)``."""
-    shape = new_shape(size)
+    shape = new_shape(_sizes("rand", sizes, size))
     return _drawn("random", (shape,), generator, _float_dtype(dtype), requires_grad, device)
 
 
