@@ -23,6 +23,11 @@ its family:
 - ``inplace_forms``: the in-place forms of the other ops (``sin_``, ``eq_``, ``scatter_``, ...);
 - ``conversion``: dtypes, devices, Python and NumPy values, new tensors, the printing hooks;
 - ``copying``: ``pickle``, ``copy.copy`` and ``copy.deepcopy`` (the data, never the graph);
+- ``scattering``: ``unfold``, ``as_strided``, ``take``/``put``, ``index_put``, ``masked_scatter``,
+  ``index_reduce``, the ``*_scatter`` functions, ``diag_embed``, ``fliplr``/``flipud``;
+- ``products``: ``inner``, ``vdot``, ``addmv``/``addr``/``baddbmm``/``addbmm``, ``cov``,
+  ``corrcoef``, ``nanmedian``, ``unique_consecutive``;
+- ``queries``: ``is_nonzero``, ``is_signed``, ``get_device`` and the other self-descriptions;
 - ``arguments``: how the methods take their arguments (numbers, promotion, NumPy's names).
 
 Each family is a plain class of methods. Below they become ``Tensor``'s own methods: set on the
@@ -43,14 +48,17 @@ from .elementwise import ElementwiseMethods
 from .indexing import IndexingMethods
 from .inplace import InPlaceMethods
 from .inplace_forms import InPlaceFormsMethods
+from .products import ProductMethods
+from .queries import QueryMethods
 from .reduction import ReductionMethods, cdist, std_mean, var_mean
+from .scattering import ScatteringMethods
 from .shape import (
     ShapeMethods, broadcast_shapes, broadcast_tensors, cat, hstack, meshgrid, stack, vstack,
 )
 
 FAMILIES = (ArithmeticMethods, ElementwiseMethods, ComparisonMethods, ReductionMethods,
             ShapeMethods, ArrangingMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods,
-            ConversionMethods, CopyingMethods)
+            ConversionMethods, CopyingMethods, ScatteringMethods, ProductMethods, QueryMethods)
 
 
 class _Empty:
