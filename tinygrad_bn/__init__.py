@@ -419,6 +419,52 @@ from .nn.functional_toplevel import (  # noqa: E402
     rms_norm, triplet_margin_loss,
 )
 
+# More tensor functions (tensor/scattering.py, tensor/products.py, tensor/queries.py) and the
+# factories of factories.py: windows, logspace, range, dtype questions, poisson, binomial.
+from .factories import (  # noqa: E402
+    bartlett_window, binomial, blackman_window, can_cast, empty_strided, hamming_window,
+    hann_window, kaiser_window, logspace, pdist, poisson, promote_types, range, result_type,
+    scalar_tensor, unravel_index,
+)
+
+take = _out.with_out(Tensor.take, dtype=_out.EXACT, overlap="any")
+put = Tensor.put
+index_put = Tensor.index_put
+index_put_ = Tensor.index_put_
+masked_scatter = Tensor.masked_scatter
+index_reduce = Tensor.index_reduce
+select_scatter = Tensor.select_scatter
+slice_scatter = Tensor.slice_scatter
+diagonal_scatter = Tensor.diagonal_scatter
+as_strided = Tensor.as_strided
+as_strided_ = Tensor.as_strided_
+diag_embed = Tensor.diag_embed
+diagflat = Tensor.diagflat
+fliplr = Tensor.fliplr
+flipud = Tensor.flipud
+inner = _out.with_out(Tensor.inner, dtype=_out.EXACT, overlap=None)
+vdot = _out.with_out(Tensor.vdot, dtype=_out.EXACT, overlap=None)
+addmv = _out.with_out(Tensor.addmv, dtype=_out.EXACT, overlap=None)
+addmv_ = Tensor.addmv_
+addr = _out.with_out(Tensor.addr, dtype=_out.EXACT, overlap=None)
+baddbmm = _out.with_out(Tensor.baddbmm, dtype=_out.EXACT, overlap=None)
+addbmm = _out.with_out(Tensor.addbmm, dtype=_out.EXACT, overlap=None)
+cov = Tensor.cov
+corrcoef = Tensor.corrcoef
+nanmedian = Tensor.nanmedian
+unique_consecutive = Tensor.unique_consecutive
+split_with_sizes = Tensor.split_with_sizes
+unsafe_chunk = Tensor.unsafe_chunk
+unsafe_split = Tensor.unsafe_split
+unsafe_split_with_sizes = Tensor.unsafe_split_with_sizes
+narrow_copy = Tensor.narrow_copy
+is_nonzero = Tensor.is_nonzero
+is_same_size = Tensor.is_same_size
+is_signed = Tensor.is_signed
+get_device = Tensor.get_device
+is_inference = Tensor.is_inference
+is_neg = Tensor.is_neg
+resolve_neg = Tensor.resolve_neg
 
 def __getattr__(name):
     """``tinygrad_bn.distributions`` is imported on first use (``tg.distributions.Normal``),

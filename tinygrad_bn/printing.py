@@ -150,6 +150,7 @@ class return_types:
     topk = _result_tuple("topk")
     histogram = _result_tuple("histogram", ("hist", "bin_edges"))
     median = _result_tuple("median")
+    nanmedian = _result_tuple("nanmedian")
     kthvalue = _result_tuple("kthvalue")
     mode = _result_tuple("mode")
     cummax = _result_tuple("cummax")

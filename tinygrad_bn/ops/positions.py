@@ -65,6 +65,21 @@ def median_positions(array, dim):
     return np.take_along_axis(order, middle, axis=dim).astype(np.int64, copy=False)
 
 
+def nanmedian_positions(array, dim):
+    """The index of each slice's ``nanmedian`` along ``dim``: the lower middle of the values
+    that are not NaN in a stable sort (NaNs sort last), index 0 of a slice of NaNs only."""
+    order = np.argsort(array, axis=dim, kind="stable")
+    count = array.shape[dim]
+    if array.dtype.kind == "f":
+        count = count - np.isnan(array).sum(axis=dim, keepdims=True)
+    middle = np.maximum((np.asarray(count) - 1) // 2, 0)
+    middle = np.broadcast_to(middle, order.shape[:dim] + (1,) + order.shape[dim + 1:])
+    picked = np.take_along_axis(order, middle, axis=dim)
+    if array.dtype.kind == "f":
+        picked = np.where(count == 0, 0, picked)
+    return picked.astype(np.int64, copy=False)
+
+
 def mode_positions(array, dim):
     """The index of each slice's mode along ``dim``: the most frequent value, the smallest of
     equally frequent ones. PyTorch's CPU kernel sorts the slice with ``std::sort`` and takes

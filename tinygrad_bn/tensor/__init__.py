@@ -27,6 +27,11 @@ its family:
   functions of ``tinygrad_bn.special``;
 - ``numerical``: ``quantile``, ``logcumsumexp``, ``frexp``, ``heaviside`` and the functions
   ``isin``, ``trapezoid``, ``gradient``, ``triu_indices``, ``combinations``;
+- ``scattering``: ``unfold``, ``as_strided``, ``take``/``put``, ``index_put``, ``masked_scatter``,
+  ``index_reduce``, the ``*_scatter`` functions, ``diag_embed``, ``fliplr``/``flipud``;
+- ``products``: ``inner``, ``vdot``, ``addmv``/``addr``/``baddbmm``/``addbmm``, ``cov``,
+  ``corrcoef``, ``nanmedian``, ``unique_consecutive``;
+- ``queries``: ``is_nonzero``, ``is_signed``, ``get_device`` and the other self-descriptions;
 - ``arguments``: how the methods take their arguments (numbers, promotion, NumPy's names).
 
 Each family is a plain class of methods. Below they become ``Tensor``'s own methods: set on the
@@ -48,9 +53,12 @@ from .elementwise import ElementwiseMethods
 from .indexing import IndexingMethods
 from .inplace import InPlaceMethods
 from .inplace_forms import InPlaceFormsMethods
+from .products import ProductMethods
+from .queries import QueryMethods
 from .reduction import ReductionMethods, cdist, std_mean, var_mean
 from .numerical import NumericalMethods
 from .special import SpecialMethods
+from .scattering import ScatteringMethods
 from .shape import (
     ShapeMethods, broadcast_shapes, broadcast_tensors, cat, hstack, meshgrid, stack, vstack,
 )
@@ -58,7 +66,7 @@ from .shape import (
 FAMILIES = (ArithmeticMethods, ElementwiseMethods, ComparisonMethods, ReductionMethods,
             ShapeMethods, ArrangingMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods,
             ConversionMethods, CopyingMethods, DecompositionMethods, SpecialMethods,
-            NumericalMethods)
+            NumericalMethods, ScatteringMethods, ProductMethods, QueryMethods)
 
 
 class _Empty:

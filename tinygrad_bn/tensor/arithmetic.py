@@ -508,7 +508,13 @@ def pow(input: Tensor | Number, exponent: Tensor | Number) -> Tensor:  # noqa: A
 
 def _addmm(input, mat1, mat2, beta, alpha):
     """``addmm``'s computation, on arguments it has checked."""
-    product = mat1.matmul(mat2)
+    return _add_scaled(input, mat1.matmul(mat2), beta, alpha)
+
+
+def _add_scaled(input, product, beta, alpha):
+    """``beta * input + alpha * product``, the rule of ``addmm`` and its kin (``addmv``,
+    ``addr``, ``baddbmm``, ``addbmm``): ``beta=0`` ignores ``input`` (even its NaNs) and integer
+    inputs truncate ``alpha``/``beta``, as PyTorch."""
     input.expand(*product.shape)  # PyTorch's error when input does not broadcast to it
     if not dtypes.is_floating(input._array.dtype):
         alpha, beta = int(alpha), int(beta)
