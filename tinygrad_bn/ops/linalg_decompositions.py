@@ -202,6 +202,13 @@ class Inverse(Op):
         inverse_t = transpose(inverse)
         return (-(inverse_t @ grad_output @ inverse_t),)
 
+    def tensor_backward(self, grad_output):
+        """``backward`` recorded (``create_graph=True``): the inverse made again by this op,
+        so that its own gradient flows."""
+        (a,) = self.inputs
+        inverse_t = Inverse.apply(a, check_errors=self.check_errors, caller=self.caller).mT
+        return (-(inverse_t @ grad_output @ inverse_t),)
+
 
 def _solve_singular(a, b):
     """``A^-1 B`` as LAPACK's ``getrf`` + ``getrs`` compute it when a matrix of ``a`` is
@@ -350,6 +357,11 @@ class DeterminantSign(Op):
         (shape,) = self.saved
         return (np.zeros(shape, grad_output.dtype),)
 
+    def tensor_backward(self, grad_output):
+        """Zeros again, a constant (``create_graph=True``)."""
+        (shape,) = self.saved
+        return (type(grad_output)._make(np.zeros(shape, grad_output.dtype), None),)
+
 
 class LogAbsDeterminant(Op):
     """``log |det A|`` of each square matrix (the ``logabsdet`` of ``torch.linalg.slogdet``;
@@ -373,6 +385,11 @@ class LogAbsDeterminant(Op):
         except np.linalg.LinAlgError:
             raise LinAlgError("torch.linalg.solve: The solver failed because the input matrix "
                               "is singular.") from None
+
+    def tensor_backward(self, grad_output):
+        """``grad_output * A^-T`` recorded (``create_graph=True``)."""
+        (a,) = self.inputs
+        return (grad_output[..., None, None] * Inverse.apply(a).mT,)
 
 
 # ---------------------------------------------------------------------- Cholesky

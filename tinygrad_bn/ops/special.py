@@ -43,6 +43,10 @@ class Lgamma(Op):
         (a,) = self.saved
         return (grad_output * _in_float64(values.digamma_values, a),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * a.digamma(),)
+
 
 class Digamma(Op):
     """``digamma(a) = Gamma'(a) / Gamma(a)``. Gradient: ``grad_output * polygamma(1, a)``."""
@@ -56,6 +60,10 @@ class Digamma(Op):
     def backward(self, grad_output):
         (a,) = self.saved
         return (grad_output * _polygamma(1, a),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * a.polygamma(1),)
 
 
 class Polygamma(Op):
@@ -76,6 +84,10 @@ class Polygamma(Op):
         (a,) = self.saved
         return (grad_output * _polygamma(self.n + 1, a),)
 
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * a.polygamma(self.n + 1),)
+
 
 class I0(Op):
     """``I0(a)``, the modified Bessel function of the first kind of order 0. Gradient:
@@ -90,6 +102,12 @@ class I0(Op):
     def backward(self, grad_output):
         (a,) = self.saved
         return (grad_output * _in_float64(values.i1_values, a),)
+
+    def tensor_backward(self, grad_output):
+        from .. import special  # the functions build on the ops: a layer up
+
+        (a,) = self.inputs
+        return (grad_output * special.i1(a),)
 
 
 class I0e(Op):
@@ -106,6 +124,12 @@ class I0e(Op):
     def backward(self, grad_output):
         a, out = self.saved
         return (grad_output * (_in_float64(values.i1e_values, a) - np.sign(a) * out),)
+
+    def tensor_backward(self, grad_output):
+        from .. import special  # the functions build on the ops: a layer up
+
+        (a,) = self.inputs
+        return (grad_output * (special.i1e(a) - a.sign() * special.i0e(a)),)
 
 
 class I1(Op):
@@ -125,6 +149,13 @@ class I1(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             local = np.where(a == 0, 0.5, _in_float64(values.i0_values, a) - out / a)
         return (grad_output * local.astype(a.dtype, copy=False),)
+
+    def tensor_backward(self, grad_output):
+        from .. import special  # the functions build on the ops: a layer up
+
+        (a,) = self.inputs
+        local = special.i0(a) - special.i1(a) / a
+        return (grad_output * local.where(a != 0, 0.5),)
 
 
 class I1e(Op):
@@ -146,6 +177,13 @@ class I1e(Op):
                              - out * (np.sign(a) + 1 / a))
         return (grad_output * local.astype(a.dtype, copy=False),)
 
+    def tensor_backward(self, grad_output):
+        from .. import special  # the functions build on the ops: a layer up
+
+        (a,) = self.inputs
+        local = special.i0e(a) - special.i1e(a) * (a.sign() + 1 / a)
+        return (grad_output * local.where(a != 0, 0.5),)
+
 
 class Erfc(Op):
     """``1 - erf(a)``, without the cancellation for large ``a``. Gradient: ``-grad_output *
@@ -160,6 +198,10 @@ class Erfc(Op):
     def backward(self, grad_output):
         (a,) = self.saved
         return (grad_output * (-_TWO_OVER_SQRT_PI) * np.exp(-a * a),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * (-_TWO_OVER_SQRT_PI) * (-a * a).exp(),)
 
 
 class Erfcx(Op):
@@ -176,6 +218,12 @@ class Erfcx(Op):
     def backward(self, grad_output):
         a, out = self.saved
         return (grad_output * (2 * a * out - _TWO_OVER_SQRT_PI),)
+
+    def tensor_backward(self, grad_output):
+        from .. import special  # the functions build on the ops: a layer up
+
+        (a,) = self.inputs
+        return (grad_output * (2 * a * special.erfcx(a) - _TWO_OVER_SQRT_PI),)
 
 
 class Ndtri(Op):
@@ -194,6 +242,13 @@ class Ndtri(Op):
         (out,) = self.saved
         return (grad_output * _SQRT_TWO_PI * np.exp(out * out / 2),)
 
+    def tensor_backward(self, grad_output):
+        from .. import special  # the functions build on the ops: a layer up
+
+        (a,) = self.inputs
+        out = special.ndtri(a)
+        return (grad_output * _SQRT_TWO_PI * (out * out / 2).exp(),)
+
 
 class LogNdtr(Op):
     """``log Phi(a)``, Phi the standard normal CDF. Gradient (PyTorch's): ``grad_output
@@ -210,6 +265,12 @@ class LogNdtr(Op):
     def backward(self, grad_output):
         a, out = self.saved
         return (grad_output / _SQRT_TWO_PI * np.exp(-(out + a * a / 2)),)
+
+    def tensor_backward(self, grad_output):
+        from .. import special  # the functions build on the ops: a layer up
+
+        (a,) = self.inputs
+        return (grad_output / _SQRT_TWO_PI * (-(special.log_ndtr(a) + a * a / 2)).exp(),)
 
 
 class Igamma(Op):
@@ -239,6 +300,14 @@ class Igamma(Op):
         density = density.astype(np.result_type(a, x), copy=False)
         return None, grad_output * (-density if self.upper else density)
 
+    def tensor_backward(self, grad_output):
+        a, x = self.inputs
+        if self.needs_input_grad[0]:
+            name = "igammac" if self.upper else "igamma"
+            raise NotImplementedError(f"the derivative for '{name}: input' is not implemented.")
+        density = ((a - 1) * x.log() - x - a.lgamma()).exp()
+        return None, grad_output * (-density if self.upper else density)
+
 
 class Zeta(Op):
     """The Hurwitz zeta function ``sum_k (k + q)^-x``; PyTorch defines no gradient (backward
@@ -250,6 +319,9 @@ class Zeta(Op):
         return values.zeta_values(x, q).astype(np.result_type(x, q), copy=False)
 
     def backward(self, grad_output):
+        raise NotImplementedError("the derivative for 'zeta' is not implemented.")
+
+    def tensor_backward(self, grad_output):
         raise NotImplementedError("the derivative for 'zeta' is not implemented.")
 
 
@@ -267,6 +339,10 @@ class Exp2(Op):
     def backward(self, grad_output):
         (out,) = self.saved
         return (grad_output * out * out.dtype.type(math.log(2)),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (grad_output * a.exp2() * math.log(2),)
 
 
 class XLog1pY(Op):
@@ -291,6 +367,11 @@ class XLog1pY(Op):
             grad_y = grad_output * x / (1 + y) if needs_y else None
         return grad_x, grad_y
 
+    def tensor_backward(self, grad_output):
+        x, y = self.inputs
+        keep = (x != 0) | y.isnan()
+        return grad_output * y.log1p().where(keep, 0), grad_output * x / (1 + y)
+
 
 class Entr(Op):
     """The entropy term ``-a log a`` for ``a > 0``, 0 at 0, ``-inf`` below 0 (NaN at NaN).
@@ -308,6 +389,10 @@ class Entr(Op):
         (a,) = self.saved
         with np.errstate(divide="ignore", invalid="ignore"):
             return (-grad_output * (1 + np.log(a)),)
+
+    def tensor_backward(self, grad_output):
+        (a,) = self.inputs
+        return (-grad_output * (1 + a.log()),)
 
 
 class Logcumsumexp(Op):
@@ -344,6 +429,13 @@ class Logcumsumexp(Op):
             grad = np.exp(a + reversed_lcse(positive)) - np.exp(a + reversed_lcse(negative))
         return (grad.astype(a.dtype, copy=False),)
 
+    def composite(self, a):
+        """``log(cumsum(exp(a - m))) + m`` along ``dim`` (``m`` the largest finite value, a
+        constant), for ``create_graph=True``."""
+        m = a.detach().amax(self.dim, keepdim=True)
+        m = m.where(m.isfinite(), 0)
+        return (a - m).exp().cumsum(self.dim).log() + m
+
 
 class Frexp(Op):
     """The mantissa of ``np.frexp`` (in ``[0.5, 1)`` in magnitude, ``a = mantissa *
@@ -351,6 +443,7 @@ class Frexp(Op):
     ``grad_output / 2**exponent``, PyTorch's."""
 
     __slots__ = ()
+    is_piecewise_linear = True  # create_graph: see autograd/higher_order.py
 
     def forward(self, a):
         mantissa, exponent = np.frexp(a)
@@ -387,4 +480,12 @@ class Ldexp(Op):
             grad_a = grad_output * (power if e.dtype.kind == "f" else np.where(e < 0, 0, power))
         if needs_e:
             grad_e = grad_output * a * power * grad_output.dtype.type(math.log(2))
+        return grad_a, grad_e
+
+    def tensor_backward(self, grad_output):
+        a, e = self.inputs
+        power = e.to(np.float64).exp2().to(grad_output.dtype)
+        floating = e._array.dtype.kind == "f"
+        grad_a = grad_output * (power if floating else power.where(e >= 0, 0))
+        grad_e = grad_output * a * power * math.log(2) if floating else None
         return grad_a, grad_e
