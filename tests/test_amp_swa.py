@@ -535,6 +535,10 @@ def autocast_cases(lib):
     def labels(*values):
         return lib.tensor(list(values))
 
+    def unpool_arguments(d):
+        out, indices = F.max_pool2d(r(1, 2, 4, 4), 2, return_indices=True)
+        return out.to(d), indices
+
     def spd(n, d):  # symmetric positive definite
         a = rng.standard_normal((n, n)).astype(np.float32)
         return lib.tensor(a @ a.T + n * np.eye(n, dtype=np.float32)).to(d)
@@ -607,6 +611,9 @@ def autocast_cases(lib):
         "max_pool3d": lambda d: F.max_pool3d(r(1, 2, 4, 4, 4, d=d), 2),
         "adaptive_avg_pool3d": lambda d: F.adaptive_avg_pool3d(r(1, 2, 4, 4, 4, d=d), 2),
         "adaptive_max_pool3d": lambda d: F.adaptive_max_pool3d(r(1, 2, 4, 4, 4, d=d), 2),
+        "fractional_max_pool2d": lambda d: F.fractional_max_pool2d(
+            r(1, 2, 6, 6, d=d), 2, output_size=3, _random_samples=lib.full((1, 2, 2), 0.5)),
+        "max_unpool2d": lambda d: F.max_unpool2d(*unpool_arguments(d), 2),
         "grid_sample": lambda d: F.grid_sample(r(1, 2, 4, 4, d=d), r(1, 3, 3, 2, d=d) * 0.5,
                                                align_corners=False),
         "linalg.inv": lambda d: lib.linalg.inv(spd(3, d)),

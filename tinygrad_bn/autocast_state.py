@@ -21,13 +21,13 @@ PyTorch's CPU policy (``autocast_mode.cpp``, checked against torch 2.13 with
   ``hinge_embedding``, ``poisson_nll``, ``triplet_margin``, ``multi_margin``,
   ``multilabel_margin``, ``ctc_loss``), ``prod``, ``cdist``, ``trace``, reflect padding of 1-2
   dims, replicate padding, ``avg_pool3d``, ``max_pool3d``, ``adaptive_avg/max_pool3d``,
-  ``grid_sample``, and the decompositions: ``inverse``/``linalg.inv(_ex)``, ``cholesky``
+  ``fractional_max_pool2d/3d``, ``max_unpool1d/2d/3d``, ``grid_sample``, and the decompositions: ``inverse``/``linalg.inv(_ex)``, ``cholesky``
   (``linalg.cholesky(_ex)``, ``cholesky_solve``, ``cholesky_inverse``), ``qr``, ``svd``
   (``linalg.svdvals``), ``pinverse``, ``linalg.solve``, ``lstsq``, ``eigh``, ``eigvalsh``,
   ``cond``, ``matrix_rank``, ``householder_product``/``orgqr``, ``ormqr``, ``geqrf``,
   ``lu_solve``, ``triangular_solve``, ``tensorinv``, ``tensorsolve``. PyTorch's list also has
-  ``max_unpool``, ``quantile``, ``stft``, ``fft_*``, ...: an op added with one of those names
-  should take ``float32_op``.
+  ``quantile``, ``stft``, ``fft_*``, ``polar``, ...: an op added with one of those names should
+  take ``float32_op``.
 - every other op runs in the dtypes it is given (``softmax``, ``layer_norm``, ``sum``,
   ``linalg.det``, ``linalg.lu_factor``, ...), as do in-place and ``out=`` forms. Not
   followed: PyTorch's ``linalg.pinv`` is a float32 SVD then a float16 matrix product (a float16

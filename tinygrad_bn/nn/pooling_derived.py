@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 from .. import dtypes
+from ..autocast_state import float32_op
 from ..ops.pooling import MaxUnpool
 from ..tensor import Tensor, where
 from .module import Module
@@ -131,6 +132,7 @@ def _max_unpool(input, indices, output_size, dims, stride=None):
                            output_size=output_size).squeeze(0)
 
 
+@float32_op
 def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: IntOrTuple,
                  stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
                  output_size: list[int] | None = None) -> Tensor:
@@ -146,6 +148,7 @@ def max_unpool1d(input: Tensor, indices: Tensor, kernel_size: IntOrTuple,
     return _max_unpool(input.unsqueeze(-1), indices.unsqueeze(-1), size + [1], 2).squeeze(-1)
 
 
+@float32_op
 def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: IntOrTuple,
                  stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
                  output_size: list[int] | None = None) -> Tensor:
@@ -162,6 +165,7 @@ def max_unpool2d(input: Tensor, indices: Tensor, kernel_size: IntOrTuple,
     return _max_unpool(input, indices, size, 2)
 
 
+@float32_op
 def max_unpool3d(input: Tensor, indices: Tensor, kernel_size: IntOrTuple,
                  stride: IntOrTuple | None = None, padding: IntOrTuple = 0,
                  output_size: list[int] | None = None) -> Tensor:

@@ -8,6 +8,7 @@ are drawn from tinygrad_bn's generator, so they (and the values) differ from PyT
 from __future__ import annotations
 
 from .. import dtypes
+from ..autocast_state import float32_op
 from ..ops.derived import Derived
 from ..ops.pooling import FractionalMaxPool, fractional_max_pool_indices
 from ..creation import rand
@@ -83,6 +84,7 @@ def _fractional(name, dims, input, kernel_size, output_size, output_ratio, retur
     return (values, indices) if return_indices else values
 
 
+@float32_op
 def fractional_max_pool2d(input: Tensor, kernel_size: IntOrTuple,
                           output_size: IntOrTuple | None = None,
                           output_ratio: float | tuple[float, float] | None = None,
@@ -99,6 +101,7 @@ def fractional_max_pool2d(input: Tensor, kernel_size: IntOrTuple,
                        output_ratio, return_indices, _random_samples)
 
 
+@float32_op
 def fractional_max_pool3d(input: Tensor, kernel_size: IntOrTuple,
                           output_size: IntOrTuple | None = None,
                           output_ratio: float | tuple[float, float, float] | None = None,
