@@ -259,6 +259,13 @@ class Solve(Op):
         grad_a = -(grad_b @ transpose(x)) if needs_a else None
         return grad_a, (grad_b if needs_b else None)
 
+    def tensor_backward(self, grad_output):
+        """``backward`` recorded with this op (``create_graph=True``)."""
+        a, b = self.inputs
+        grad_b = Solve.apply(a.mT, grad_output, check_errors=self.check_errors)
+        x = Solve.apply(a, b, check_errors=self.check_errors)
+        return -(grad_b @ x.mT), grad_b
+
 
 class TriangularSolve(Op):
     """``X`` with ``T X = B``, ``T`` the upper or lower triangle of ``A`` (unit diagonal if
@@ -288,6 +295,16 @@ class TriangularSolve(Op):
             offset = 1 if self.unitriangular else 0
             grad_a = np.triu(grad_a, offset) if self.upper else np.tril(grad_a, -offset)
         return grad_a, (grad_b if needs_b else None)
+
+    def tensor_backward(self, grad_output):
+        """``backward`` recorded with this op (``create_graph=True``)."""
+        a, b = self.inputs
+        grad_b = TriangularSolve.apply(a.mT, grad_output, upper=not self.upper,
+                                       unitriangular=self.unitriangular)
+        x = TriangularSolve.apply(a, b, upper=self.upper, unitriangular=self.unitriangular)
+        grad_a = -(grad_b @ x.mT)
+        offset = 1 if self.unitriangular else 0
+        return (grad_a.triu(offset) if self.upper else grad_a.tril(-offset)), grad_b
 
 
 # ---------------------------------------------------------------------- determinants
@@ -427,6 +444,21 @@ class Cholesky(Op):
         grad = transpose(lower_inverse) @ phi @ lower_inverse
         return ((grad + transpose(grad)) * 0.5,)
 
+    def tensor_backward(self, grad_output):
+        """``backward`` recorded (``create_graph=True``): the factor made again by this op and
+        its inverse by ``TriangularSolve``, so that their gradients flow."""
+        (a,) = self.inputs
+        factor = Cholesky.apply(a, upper=self.upper, caller=self.caller)
+        lower, grad_lower = (factor.mT, grad_output.mT) if self.upper else (factor, grad_output)
+        n = lower.shape[-1]
+        half_diagonal = np.ones((n, n), lower.dtype)
+        np.fill_diagonal(half_diagonal, 0.5)
+        phi = (lower.mT @ grad_lower).tril() * type(a)._make(half_diagonal, None)
+        eye = type(a)._make(np.eye(n, dtype=lower.dtype), None).expand(*lower.shape)
+        lower_inverse = TriangularSolve.apply(lower, eye, upper=False)
+        grad = lower_inverse.mT @ phi @ lower_inverse
+        return ((grad + grad.mT) * 0.5,)
+
 
 def cholesky_ex(a, upper):
     """``(factors, infos)`` without raising (``torch.linalg.cholesky_ex``): ``infos`` (int32,
@@ -482,6 +514,14 @@ class CholeskySolve(Op):
             grad_factor = -(factor @ common) if self.upper else -(common @ factor)
         return (grad_b if needs_b else None), grad_factor
 
+    def tensor_backward(self, grad_output):
+        """``backward`` recorded with this op (``create_graph=True``)."""
+        b, factor = self.inputs
+        grad_b = CholeskySolve.apply(grad_output, factor, upper=self.upper)
+        common = grad_b @ CholeskySolve.apply(b, factor, upper=self.upper).mT
+        common = common + common.mT
+        return grad_b, (-(factor @ common) if self.upper else -(common @ factor))
+
 
 class CholeskyInverse(Op):
     """``A^-1`` for ``A = L L^T`` given ``L`` (``torch.cholesky_inverse``; ``U^T U`` with
@@ -515,6 +555,13 @@ class CholeskyInverse(Op):
     def backward(self, grad_output):
         factor, inverse = self.saved
         common = inverse @ (grad_output + transpose(grad_output)) @ inverse
+        return (-(factor @ common) if self.upper else -(common @ factor),)
+
+    def tensor_backward(self, grad_output):
+        """``backward`` recorded with this op (``create_graph=True``)."""
+        (factor,) = self.inputs
+        inverse = CholeskyInverse.apply(factor, upper=self.upper)
+        common = inverse @ (grad_output + grad_output.mT) @ inverse
         return (-(factor @ common) if self.upper else -(common @ factor),)
 
 
