@@ -347,6 +347,17 @@ class Determinant(Op):
             grad[singular] = (u * (alpha[..., None] * products)[..., None, :]) @ vh
         return (grad,)
 
+    def tensor_backward(self, grad_output):
+        """``grad_output * det(A) * A^-T`` recorded (``create_graph=True``), for invertible
+        matrices; at a singular one (where ``backward`` goes through the SVD) it raises."""
+        (a,) = self.inputs
+        a_saved, det = self.saved
+        if a_saved.size and (np.abs(det) < 100 * np.finfo(a_saved.dtype).eps).any():
+            raise RuntimeError("the derivative of Determinant's backward at a singular matrix "
+                               "is not implemented in tinygrad_bn (create_graph=True needs it)")
+        scaled = grad_output * Determinant.apply(a)
+        return (scaled[..., None, None] * Inverse.apply(a).mT,)
+
 
 def _products_without_each(s):
     """``prod_{j != i} s_j`` for each ``i`` along the last axis, without dividing (zeros
@@ -921,4 +932,16 @@ class MatrixExp(Op):
         block[..., n:, n:] = a_t
         block[..., :n, n:] = grad_output
         return (matrix_exponential(block)[..., :n, n:],)
+
+    def tensor_backward(self, grad_output):
+        """The same block exponential, built and exponentiated with recorded ops
+        (``create_graph=True``), so that it differentiates again in ``A`` and ``g``."""
+        from ..tensor.shape import cat  # the tensor functions build on the ops: a layer up
+
+        (a,) = self.inputs
+        n = a.shape[-1]
+        a_t = a.mT.expand(*grad_output.shape)
+        zeros = type(a)._make(np.zeros(grad_output.shape, grad_output._array.dtype), None)
+        block = cat([cat([a_t, grad_output], -1), cat([zeros, a_t], -1)], -2)
+        return (MatrixExp.apply(block)[..., :n, n:],)
 
