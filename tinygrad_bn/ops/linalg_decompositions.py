@@ -30,8 +30,9 @@ from .linalg import LinAlgError
 
 
 def transpose(a):
-    """``a.mT``: the matrices in the last two dims transposed (a view)."""
-    return np.swapaxes(a, -1, -2)
+    """``a.mT``: the matrices in the last two dims transposed (a view); of an array, or of a
+    Tensor where a backward formula runs recorded (``create_graph=True``)."""
+    return np.swapaxes(a, -1, -2) if isinstance(a, np.ndarray) else a.mT
 
 
 def batch_prefix(batch_shape, flat_index):
@@ -663,6 +664,50 @@ class QR(Op):
             grad = grad + q @ grad_r
         return (grad,)
 
+    def tensor_backward(self, grad_output):
+        """The same formula with recorded ops (``create_graph=True``): ``Q`` and ``R`` made
+        again by this op, the triangular solves by ``TriangularSolve``."""
+        from ..tensor.shape import cat  # the tensor functions build on the ops: a layer up
+
+        (a,) = self.inputs
+        m, n = a.shape[-2], a.shape[-1]
+        if self.mode == "r" or (self.mode == "complete" and m > n):
+            return (type(a)._make(self.backward(grad_output._array)[0], None),)  # raises
+        shapes = self.factor_shapes(m, n)
+        grad_q, grad_r = (None if used_gradient(g._array) is None else g
+                          for g in unpack_arrays(grad_output, shapes))
+        q, r = unpack_arrays(QR.apply(a, mode=self.mode), shapes)
+        if grad_q is None and grad_r is None:
+            return (type(a)._make(np.zeros(a.shape, a._array.dtype), None),)
+        if grad_q is None:
+            grad = grad_r @ r.mT
+        elif grad_r is None:
+            grad = -(q.mT @ grad_q)
+        else:
+            grad = grad_r @ r.mT - q.mT @ grad_q
+
+        def right_solve(g, upper):
+            return TriangularSolve.apply(upper, g.mT, upper=True).mT
+
+        if m >= n:
+            k = grad.shape[-1]
+            half_diagonal = np.ones((k, k), a._array.dtype)
+            np.fill_diagonal(half_diagonal, 0.5)
+            sym = grad.triu()
+            sym = (sym + sym.mT) * type(a)._make(half_diagonal, None)
+            grad = q @ sym
+            if grad_q is not None:
+                grad = grad + grad_q
+            return (right_solve(grad, r),)
+        x = -grad
+        skew = (x - x.mT).tril()
+        grad = right_solve(q @ skew, r[..., :, :m])
+        zeros = type(a)._make(np.zeros((*grad.shape[:-1], n - m), a._array.dtype), None)
+        grad = cat([grad, zeros], -1)
+        if grad_r is not None:
+            grad = grad + q @ grad_r
+        return (grad,)
+
 
 class SymmetricEigen(Op):
     """The eigenvalues (ascending) and orthonormal eigenvectors (columns) of each symmetric
@@ -707,6 +752,27 @@ class SymmetricEigen(Op):
         with np.errstate(divide="ignore", invalid="ignore"):
             inner = inner / gaps
         np.einsum("...ii->...i", inner)[...] = 0 if grad_values is None else grad_values
+        return (vectors @ inner @ vectors_t,)
+
+    def tensor_backward(self, grad_output):
+        """The same formula with recorded ops (``create_graph=True``): the factors made again
+        by this op, the diagonal set through masks."""
+        (a,) = self.inputs
+        n = a.shape[-1]
+        grad_values, grad_vectors = unpack_arrays(grad_output, [(n,), (n, n)])
+        values, vectors = unpack_arrays(SymmetricEigen.apply(a, uplo=self.uplo), [(n,), (n, n)])
+        values_used = used_gradient(grad_values._array) is not None
+        vectors_t = vectors.mT
+        if used_gradient(grad_vectors._array) is None:
+            if not values_used:
+                return (type(a)._make(np.zeros(a.shape, a._array.dtype), None),)
+            return ((vectors * grad_values[..., None, :]) @ vectors_t,)
+        eye = type(a)._make(np.eye(n, dtype=a._array.dtype), None)
+        inner = vectors_t @ grad_vectors
+        inner = 0.5 * (inner - inner.mT)
+        inner = inner / (values[..., None, :] - values[..., :, None] + eye) * (1 - eye)
+        if values_used:
+            inner = inner + grad_values.diag_embed()
         return (vectors @ inner @ vectors_t,)
 
 
@@ -766,6 +832,22 @@ class SVD(Op):
         grad_vh = None if grad_vh is None else grad_vh[..., :k, :]
         return (svd_backward(grad_u, grad_s, grad_vh, u, s, vh),)
 
+    def tensor_backward(self, grad_output):
+        """``svd_backward``'s formula with recorded ops (``create_graph=True``), the factors
+        made again by this op (``recorded_svd_backward``)."""
+        (a,) = self.inputs
+        m, n = a.shape[-2], a.shape[-1]
+        k = min(m, n)
+        shapes = self.factor_shapes(m, n)
+        grads = unpack_arrays(grad_output, shapes)
+        grads = [None if used_gradient(g._array) is None else g for g in grads]
+        u, s, vh = unpack_arrays(SVD.apply(a, full_matrices=self.full_matrices), shapes)
+        grad_u, grad_s, grad_vh = grads
+        grad_u = None if grad_u is None else grad_u[..., :, :k]
+        grad_vh = None if grad_vh is None else grad_vh[..., :k, :]
+        return (recorded_svd_backward(grad_u, grad_s, grad_vh, u[..., :, :k], s,
+                                      vh[..., :k, :], a),)
+
 
 def svd_backward(grad_u, grad_s, grad_vh, u, s, vh):
     """PyTorch's ``svd_backward`` on the thin factors (see ``SVD``); None for unused."""
@@ -803,6 +885,41 @@ def svd_backward(grad_u, grad_s, grad_vh, u, s, vh):
         else:
             grad = u @ grad @ vh
     return grad
+
+
+def recorded_svd_backward(grad_u, grad_s, grad_vh, u, s, vh, a):
+    """``svd_backward`` on Tensors (``create_graph=True``): the diagonals set through masks
+    instead of in place."""
+    m, n = u.shape[-2], vh.shape[-1]
+    constant = type(a)._make
+    if grad_u is None and grad_vh is None:
+        if grad_s is None:
+            return constant(np.zeros((*s.shape[:-1], m, n), a._array.dtype), None)
+        return (u * grad_s[..., None, :]) @ vh
+    k = s.shape[-1]
+    eye = constant(np.eye(k, dtype=a._array.dtype), None)
+    squares = s * s
+    gaps = squares[..., None, :] - squares[..., :, None] + eye
+    grad = None
+    if grad_u is not None:
+        inner_u = u.mT @ grad_u
+        grad = (inner_u - inner_u.mT) * s[..., None, :]
+    if grad_vh is not None:
+        inner_v = vh @ grad_vh.mT
+        inner_v = s[..., :, None] * (inner_v - inner_v.mT)
+        grad = inner_v if grad is None else grad + inner_v
+    grad = grad / gaps * (1 - eye)
+    if grad_s is not None:
+        grad = grad + grad_s.diag_embed()
+    if m > n and grad_u is not None:
+        grad = u @ grad
+        scaled = grad_u / s[..., None, :]
+        return (grad + scaled - u @ (u.mT @ scaled)) @ vh
+    if m < n and grad_vh is not None:
+        grad = grad @ vh
+        scaled = grad_vh / s[..., :, None]
+        return u @ (grad + scaled - (scaled @ vh.mT) @ vh)
+    return u @ grad @ vh
 
 
 class PseudoInverse(Op):
@@ -850,6 +967,14 @@ class PseudoInverse(Op):
         a, pinv = self.saved
         grad = pinv_backward(grad_output, pinv, a)
         return (grad,) + (None,) * (len(self.needs_input_grad) - 1)
+
+    def tensor_backward(self, grad_output):
+        """The same formula on Tensors, with ``A^+`` made again by this op
+        (``create_graph=True``); the tolerances get no gradient."""
+        a = self.inputs[0]
+        pinv = PseudoInverse.apply(*self.inputs, hermitian=self.hermitian, atol=self.atol,
+                                   rtol=self.rtol)
+        return (pinv_backward(grad_output, pinv, a),) + (None,) * (len(self.inputs) - 1)
 
 
 def pinv_backward(grad, pinv, a):
