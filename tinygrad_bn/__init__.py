@@ -4,9 +4,10 @@
 ``Tensor.backward``), the nine dtypes (``float16``/``32``/``64``, ``uint8``,
 ``int8``/``16``/``32``/``64``, ``bool``) with PyTorch's promotion, gradient-mode switches, seeding, ``gradcheck``,
 ``save``/``load``, and the subpackages ``nn``, ``optim``, ``data`` (also at
-``utils.data``), ``linalg`` (its norms), ``multiprocessing`` (Python's, with tensors that
-travel between processes), ``amp`` (``autocast``, ``GradScaler``) and ``testing``
-(``assert_close``).
+``utils.data``), ``linalg`` (norms, solves, decompositions), ``special``, ``distributions``
+(imported on first use), ``func`` (``grad``, ``vmap``, ``functional_call``), ``multiprocessing``
+(Python's, with tensors that travel between processes or share memory), ``amp``
+(``autocast``, ``GradScaler``) and ``testing`` (``assert_close``).
 """
 
 from . import autograd, ops
