@@ -96,6 +96,13 @@ CASES = {
          "cov_diag": _positive((3, 4))}, _real((2, 2, 3, 4))),
     "LKJCholesky": (lambda d, p: d.LKJCholesky(4, p["concentration"]),
                     {"concentration": np.array([0.5, 1.0, 3.0])}, None),
+    "Wishart-scale_tril": (lambda d, p: d.Wishart(p["df"], scale_tril=p["scale_tril"]),
+                           {"df": np.array([4.0, 6.5, 12.0]),
+                            "scale_tril": np.tril(_real((3, 3, 3)) * 0.3) + np.eye(3)}, None),
+    "Wishart-covariance": (lambda d, p: d.Wishart(5.0, covariance_matrix=p["covariance"]),
+                           {"covariance": _spd((3, 3))}, None),
+    "Wishart-precision": (lambda d, p: d.Wishart(p["df"], precision_matrix=p["precision"]),
+                          {"df": np.array([3.5, 8.0]), "precision": _spd((3, 3))}, None),
     "InverseGamma": (lambda d, p: d.InverseGamma(p["concentration"], p["rate"]),
                      {"concentration": np.concatenate([_positive((2, 4)) * 2,
                                                        [[0.5, 1.5, 3.0, 9.0]]]),
@@ -208,7 +215,7 @@ def test_values_and_gradients_match_pytorch(name, method, dtype):
              _rtol(str(expected.dtype).removeprefix("torch."), name))
 
 
-MATRIX_CASES = [n for n in CASES if "MultivariateNormal" in n]
+MATRIX_CASES = [n for n in CASES if "MultivariateNormal" in n or "Wishart" in n]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -274,9 +281,11 @@ def test_log_prob_gradcheck(name):
     keys, params = _leaves(name)
 
     def log_prob(*tensors):
-        # cholesky reads one triangle, its gradient is symmetric (PyTorch's): probe symmetrically
-        tensors = [(t + t.mT) / 2 if k in ("covariance", "precision") else t
-                   for k, t in zip(keys, tensors)]
+        # cholesky reads one triangle, its gradient is symmetric (PyTorch's): probe symmetrically;
+        # cholesky_solve's gradient in the factor is not confined to its triangle (PyTorch's
+        # neither): probe the triangle only
+        tensors = [(t + t.mT) / 2 if k in ("covariance", "precision")
+                   else t.tril() if k == "scale_tril" else t for k, t in zip(keys, tensors)]
         return CASES[name][0](tg.distributions, dict(zip(keys, tensors))).log_prob(value)
 
     # The probes move single entries of a matrix parameter (off the triangle, or asymmetrically):
