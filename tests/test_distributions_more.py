@@ -809,3 +809,29 @@ def test_gamma_rsample_under_jit_matches_eager():
     assert len(set(eager_losses)) == len(eager_losses)
     for ours, theirs in zip(jit_params, eager_params):
         np.testing.assert_array_equal(ours, theirs)
+
+
+def test_count_draws_under_jit_follow_the_current_parameters():
+    """Poisson, Binomial and NegativeBinomial draws take their parameters as op inputs: a jit
+    replay with new parameters draws what eager mode draws (same generator, same values)."""
+    def draws(jit):
+        tg.manual_seed(0)
+
+        def step(rate, probs):
+            return (tg.distributions.Poisson(rate, validate_args=False).sample((2,)),
+                    tg.distributions.Binomial(5, probs=probs, validate_args=False).sample((2,)),
+                    tg.distributions.NegativeBinomial(rate, probs=probs,
+                                                      validate_args=False).sample((2,)))
+
+        step = tg.jit(step) if jit else step
+        return [[out.numpy() for out in step(tg.tensor([0.5 + i, 4.0 * i + 1]),
+                                              tg.tensor([0.1 * (i + 1), 0.9 - 0.2 * i]))]
+                for i in range(4)]
+
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the step is captured, not run eagerly
+        jitted_draws = draws(True)
+    for eager, jitted in zip(draws(False), jitted_draws):
+        for ours, theirs in zip(jitted, eager):
+            np.testing.assert_array_equal(ours, theirs)
