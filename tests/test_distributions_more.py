@@ -459,7 +459,7 @@ FAMILIES = {
 }
 KL_PAIRS = [(f, f) for f in ("Gamma", "Chi2", "Beta", "Dirichlet", "Poisson", "Binomial",
                              "Binomial-mixed", "MultivariateNormal", "LowRank")] + [
-    ("MultivariateNormal", "LowRank"), ("LowRank", "MultivariateNormal"),
+    ("MultivariateNormal", "LowRank"), ("LowRank", "MultivariateNormal"), ("Gumbel", "Gumbel"),
     ("Bernoulli", "Poisson"), ("Beta", "ContinuousBernoulli"), ("Beta", "Pareto"),
     ("Beta", "Exponential"), ("Beta", "Gamma"), ("Beta", "Normal"), ("Beta", "Uniform"),
     ("Exponential", "Beta"), ("Exponential", "Gamma"), ("Gamma", "Beta"),
