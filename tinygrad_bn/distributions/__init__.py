@@ -14,10 +14,8 @@ Laplace, LKJCholesky, LowRankMultivariateNormal,
 LogisticNormal, LogNormal, MixtureSameFamily, Multinomial, MultivariateNormal,
 NegativeBinomial, Normal, OneHotCategorical, OneHotCategoricalStraightThrough, Pareto, Poisson,
 StudentT, RelaxedBernoulli, RelaxedOneHotCategorical,
-TransformedDistribution, Uniform, VonMises, Weibull (and, in their modules as in PyTorch,
+TransformedDistribution, Uniform, VonMises, Weibull, Wishart (and, in their modules as in PyTorch,
 LogitRelaxedBernoulli and ExpRelaxedCategorical).
-
-Not built (yet): Wishart.
 """
 
 from . import constraints, transforms  # noqa: F401 - public submodules, as in PyTorch
@@ -66,6 +64,7 @@ from .negative_binomial import NegativeBinomial
 from .poisson import Poisson
 from .studentT import StudentT
 from .weibull import Weibull
+from .wishart import Wishart
 
 __all__ = [
     "Bernoulli", "Categorical", "Cauchy", "ContinuousBernoulli", "Distribution", "Exponential",
@@ -77,5 +76,5 @@ __all__ = [
 ]
 __all__ += ["Beta", "Binomial", "Chi2", "Dirichlet", "FisherSnedecor", "Gamma", "InverseGamma",
             "Kumaraswamy", "LKJCholesky", "LowRankMultivariateNormal", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Poisson",
-            "StudentT", "Weibull"]
+            "StudentT", "Weibull", "Wishart"]
 __all__.extend(transforms.__all__)

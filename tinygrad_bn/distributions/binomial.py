@@ -1,13 +1,12 @@
 """The binomial distribution ``Binomial(total_count, probs=...)`` or ``(..., logits=...)``."""
 
-import numpy as np
-
 from ..autograd import no_grad
 from ..creation import arange
+from ..ops.random import ParametricDraw
 from ..printing import Size
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, draw, lazy_property, logits_to_probs, probs_to_logits
+from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Binomial"]
 
@@ -85,11 +84,10 @@ class Binomial(Distribution):
         return self._param.size()
 
     def sample(self, sample_shape=Size()):
-        shape = tuple(self._extended_shape(sample_shape))
+        shape = self._extended_shape(sample_shape)
         with no_grad():
-            count = np.broadcast_to(self.total_count.numpy().astype(np.int64), shape)
-            probs = np.broadcast_to(self.probs.detach().numpy().astype(np.float64), shape)
-            return draw("binomial", (count, probs), self._param.dtype)
+            return ParametricDraw.apply(self.total_count.expand(shape), self.probs.expand(shape),
+                                        method="binomial")
 
     def log_prob(self, value):
         if self._validate_args:

@@ -8,7 +8,7 @@ from ..tensor import where
 from . import constraints
 from .distribution import Distribution
 from .gamma import Gamma
-from .utils import broadcast_all, finfo
+from .utils import _clamp_min_keeping_gradient, broadcast_all, finfo
 
 __all__ = ["FisherSnedecor"]
 
@@ -16,7 +16,8 @@ __all__ = ["FisherSnedecor"]
 class FisherSnedecor(Distribution):
     """``(X1 / df1) / (X2 / df2)`` with ``X_i ~ Chi2(df_i)``, drawn as PyTorch: the ratio of
     ``Gamma(df1/2, df1)`` and ``Gamma(df2/2, df2)`` draws, each clamped up to the dtype's
-    smallest normal number (in place, so the gradient passes). Mean ``df2 / (df2 - 2)`` (NaN
+    smallest normal number (the gradient passing through the clamp, as PyTorch's in-place
+    clamp on detached tensors). Mean ``df2 / (df2 - 2)`` (NaN
     for ``df2 <= 2``), mode NaN for ``df1 <= 2``, variance NaN for ``df2 <= 4``."""
 
     arg_constraints = {"df1": constraints.positive, "df2": constraints.positive}
@@ -65,10 +66,8 @@ class FisherSnedecor(Distribution):
         X1 = self._gamma1.rsample(sample_shape).view(shape)
         X2 = self._gamma2.rsample(sample_shape).view(shape)
         tiny = float(finfo(X2.dtype).tiny)
-        X2.detach().clamp_(min=tiny)
-        Y = X1 / X2
-        Y.detach().clamp_(min=tiny)
-        return Y
+        X2 = _clamp_min_keeping_gradient(X2, tiny)
+        return _clamp_min_keeping_gradient(X1 / X2, tiny)
 
     def log_prob(self, value):
         if self._validate_args:

@@ -8,7 +8,7 @@ from ..printing import Size
 from ..special import gammainc
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import _xlogy, broadcast_all, finfo
+from .utils import _clamp_min_keeping_gradient, _xlogy, broadcast_all, finfo
 
 __all__ = ["Gamma"]
 
@@ -65,8 +65,7 @@ class Gamma(ExponentialFamily):
     def rsample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
         value = _standard_gamma(self.concentration.expand(shape)) / self.rate.expand(shape)
-        value.detach().clamp_(min=float(finfo(value.dtype).tiny))  # in place: the gradient passes
-        return value
+        return _clamp_min_keeping_gradient(value, float(finfo(value.dtype).tiny))
 
     def log_prob(self, value):
         value = as_tensor(value, dtype=self.rate.dtype)

@@ -5,7 +5,7 @@ base classes wins, with PyTorch's warning when two orders disagree).
 Registered here: PyTorch's pairs among the distributions built: Bernoulli/Bernoulli,
 Categorical/Categorical, Cauchy/Cauchy, ContinuousBernoulli/ContinuousBernoulli,
 Exponential/Exponential, ExponentialFamily pairs of one type (Bregman divergence),
-Geometric/Geometric, Gumbel/Gumbel (needs ``lgamma``: raises until tinygrad_bn has it),
+Geometric/Geometric, Gumbel/Gumbel (with ``lgamma``),
 HalfNormal/HalfNormal, Independent/Independent, Laplace/Laplace, Normal/Normal,
 OneHotCategorical/OneHotCategorical, Pareto/Pareto,
 TransformedDistribution/TransformedDistribution, Uniform/Uniform, and the mixed pairs among

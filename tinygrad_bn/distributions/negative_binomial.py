@@ -1,14 +1,13 @@
 """The negative binomial distribution ``NegativeBinomial(total_count, probs=... | logits=...)``."""
 
-import numpy as np
-
 from ..autograd import no_grad
 from ..nn.functional import logsigmoid
+from ..ops.random import ParametricDraw
 from ..printing import Size
 from . import constraints
 from .distribution import Distribution
 from .gamma import Gamma
-from .utils import broadcast_all, draw, lazy_property, logits_to_probs, probs_to_logits
+from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["NegativeBinomial"]
 
@@ -83,7 +82,7 @@ class NegativeBinomial(Distribution):
     def sample(self, sample_shape=Size()):
         with no_grad():
             rate = self._gamma.sample(sample_shape=sample_shape)
-            return draw("poisson", (rate.numpy().astype(np.float64),), rate.dtype)
+            return ParametricDraw.apply(rate, method="poisson")
 
     def log_prob(self, value):
         if self._validate_args:

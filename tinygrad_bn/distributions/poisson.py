@@ -2,13 +2,12 @@
 
 import numbers
 
-import numpy as np
-
 from ..autograd import no_grad
+from ..ops.random import ParametricDraw
 from ..printing import Size
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import _xlogy, broadcast_all, draw
+from .utils import _xlogy, broadcast_all
 
 __all__ = ["Poisson"]
 
@@ -49,8 +48,7 @@ class Poisson(ExponentialFamily):
     def sample(self, sample_shape=Size()):
         shape = self._extended_shape(sample_shape)
         with no_grad():
-            rate = np.broadcast_to(self.rate.detach().numpy().astype(np.float64), tuple(shape))
-            return draw("poisson", (rate,), self.rate.dtype)
+            return ParametricDraw.apply(self.rate.expand(shape), method="poisson")
 
     def log_prob(self, value):
         if self._validate_args:

@@ -156,3 +156,11 @@ def _diag_embed(diagonal):
     from ..tensor import where  # noqa: PLC0415
     on_diagonal = eye(diagonal.shape[-1], dtype=dtypes.bool)
     return where(on_diagonal, diagonal.unsqueeze(-2), 0.0)
+
+
+def _clamp_min_keeping_gradient(value, minimum):
+    """``value`` raised to at least ``minimum`` with the gradient of ``value`` everywhere (what
+    PyTorch gets from ``value.detach().clamp_(min=...)``), without an in-place write so that a
+    jit can capture it: ``value + (clamp(value) - value).detach()``, exact since the correction
+    is 0 where nothing is clamped and the sum of two tiny numbers otherwise."""
+    return value + (value.clamp(min=minimum) - value).detach()

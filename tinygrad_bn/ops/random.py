@@ -200,3 +200,25 @@ class StandardGamma(Op):
         concentration, draws = self.saved
         slope = standard_gamma_grad(concentration, draws).astype(grad_output.dtype, copy=False)
         return (grad_output * slope,)
+
+
+class ParametricDraw(Op):
+    """Draws whose distribution depends on tensors, elementwise: ``generator.poisson(rate)``,
+    ``generator.binomial(count, probs)`` (the count rounded to an integer, as NumPy needs),
+    in the first parameter's dtype and the parameters' (equal) shape. The parameters are inputs
+    rather than fixed arguments so that a jit replay draws with their current values. No
+    gradient (``sample`` is not differentiable)."""
+
+    __slots__ = ("method", "generator")
+    arguments = ("method",)
+    differentiable = False
+
+    def __init__(self, method, generator=None):
+        self.method, self.generator = method, generator
+
+    def forward(self, *parameters):
+        arrays = [p.astype(np.float64, copy=False) for p in parameters]
+        if self.method == "binomial":
+            arrays[0] = np.rint(arrays[0]).astype(np.int64)
+        draws = getattr(numpy_generator(self.generator), self.method)(*arrays)
+        return np.asarray(draws).astype(parameters[0].dtype, copy=False)
