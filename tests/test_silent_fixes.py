@@ -409,3 +409,25 @@ def test_linspace_finer_than_float32_resolution_matches_pytorch():
         ours = tg.linspace(1, 1 + 2.0 ** (k - 24), 2 ** k + 1)
         theirs = torch.linspace(1, 1 + 2.0 ** (k - 24), 2 ** k + 1)
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_xlogy_gradient_in_x_at_zero_is_log_y_as_pytorch_2_13():
+    """PyTorch's formula is ``xlogy(grad, y)`` masked to 0 only where ``x == 0`` and
+    ``y <= 0``: at ``x = 0`` and a positive ``y`` the gradient is ``log(y)`` (it was 0 here)."""
+    xs = [0.0, 0.0, 0.0, 1.0, 1.0, 2.0, -1.0, 0.0]
+    ys = [2.0, 0.0, -1.0, 0.0, float("inf"), 3.0, -2.0, float("inf")]
+    weights = [1.0, 1.0, 1.0, 1.0, 1.0, 0.0, 2.0, 1.0]
+    x = tg.tensor(xs, dtype=tg.float64, requires_grad=True)
+    y = tg.tensor(ys, dtype=tg.float64, requires_grad=True)
+    (tg.xlogy(x, y) * tg.tensor(weights, dtype=tg.float64)).sum().backward()
+    expected = [np.log(2.0), 0.0, 0.0, -np.inf, np.inf, 0.0, np.nan, np.inf]
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_clamp_gradient_outside_the_bounds_is_zero_even_for_a_nan_incoming_gradient():
+    """PyTorch selects the incoming gradient inside the bounds; a product with the mask let a
+    NaN or infinite gradient through as NaN where the input was clamped."""
+    a = tg.tensor([-1.0, 0.5, 3.0], dtype=tg.float64, requires_grad=True)
+    weights = tg.tensor([float("nan"), 1.0, float("inf")], dtype=tg.float64)
+    (a.clamp(0, 1) * weights).sum().backward()
+    assert a.grad.tolist() == [0.0, 1.0, 0.0]

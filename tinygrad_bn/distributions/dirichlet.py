@@ -6,7 +6,6 @@ from ..tensor import where
 from . import constraints
 from .exp_family import ExponentialFamily
 from .gamma import _standard_gamma
-from .utils import _xlogy
 
 __all__ = ["Dirichlet"]
 
@@ -48,7 +47,7 @@ class Dirichlet(ExponentialFamily):
     def log_prob(self, value):
         if self._validate_args:
             self._validate_sample(value)
-        return (_xlogy(self.concentration - 1.0, value).sum(-1)
+        return ((self.concentration - 1.0).xlogy(value).sum(-1)
                 + self.concentration.sum(-1).lgamma() - self.concentration.lgamma().sum(-1))
 
     @property

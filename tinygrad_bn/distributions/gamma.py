@@ -8,7 +8,7 @@ from ..printing import Size
 from ..special import gammainc
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import _clamp_min_keeping_gradient, _xlogy, broadcast_all, finfo
+from .utils import _clamp_min_keeping_gradient, broadcast_all, finfo
 
 __all__ = ["Gamma"]
 
@@ -71,7 +71,7 @@ class Gamma(ExponentialFamily):
         value = as_tensor(value, dtype=self.rate.dtype)
         if self._validate_args:
             self._validate_sample(value)
-        return (_xlogy(self.concentration, self.rate) + _xlogy(self.concentration - 1, value)
+        return (self.concentration.xlogy(self.rate) + (self.concentration - 1).xlogy(value)
                 - self.rate * value - self.concentration.lgamma())
 
     def entropy(self):

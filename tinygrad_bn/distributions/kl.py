@@ -50,7 +50,7 @@ from .pareto import Pareto
 from .poisson import Poisson
 from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
-from .utils import _diag_embed, _sum_rightmost, euler_constant as _euler_gamma
+from .utils import _sum_rightmost, euler_constant as _euler_gamma
 
 _KL_REGISTRY = {}  # the registered (type_p, type_q) pairs: the source of truth
 _KL_MEMOIZE = {}  # every pair of types looked up so far, mapped to the function found
@@ -755,7 +755,7 @@ def _kl_lowrankmultivariatenormal_multivariatenormal(p, q):
     q_scale_tril = q._unbroadcasted_scale_tril.expand(combined_batch_shape + (n, n))
     p_cov_factor = p._unbroadcasted_cov_factor.expand(combined_batch_shape
                                                       + (n, p.cov_factor.size(-1)))
-    p_cov_diag = _diag_embed(p._unbroadcasted_cov_diag.sqrt()).expand(combined_batch_shape
+    p_cov_diag = p._unbroadcasted_cov_diag.sqrt().diag_embed().expand(combined_batch_shape
                                                                       + (n, n))
     term21 = _batch_trace_XXT(linalg.solve_triangular(q_scale_tril, p_cov_factor, upper=False))
     term22 = _batch_trace_XXT(linalg.solve_triangular(q_scale_tril, p_cov_diag, upper=False))

@@ -9,7 +9,7 @@ from ..tensor import cat
 from . import constraints
 from .beta import Beta
 from .distribution import Distribution
-from .utils import _diag_embed, broadcast_all, finfo
+from .utils import broadcast_all, finfo
 
 __all__ = ["LKJCholesky"]
 
@@ -58,7 +58,7 @@ class LKJCholesky(Distribution):
         w = y.sqrt() * u_hypersphere
         eps = float(finfo(w.dtype).tiny)
         diag_elems = (1 - (w ** 2).sum(dim=-1)).clamp(min=eps).sqrt()
-        return w + _diag_embed(diag_elems)
+        return w + diag_elems.diag_embed()
 
     def log_prob(self, value):
         if self._validate_args:

@@ -10,7 +10,7 @@ from ..tensor import broadcast_tensors
 from . import constraints
 from .distribution import Distribution
 from .multivariate_normal import _batch_mahalanobis, _batch_mv
-from .utils import _diag_embed, _standard_normal, lazy_property
+from .utils import _standard_normal, lazy_property
 
 __all__ = ["LowRankMultivariateNormal"]
 
@@ -122,7 +122,7 @@ class LowRankMultivariateNormal(Distribution):
     @lazy_property
     def covariance_matrix(self):
         covariance_matrix = (self._unbroadcasted_cov_factor.matmul(
-            self._unbroadcasted_cov_factor.mT) + _diag_embed(self._unbroadcasted_cov_diag))
+            self._unbroadcasted_cov_factor.mT) + self._unbroadcasted_cov_diag.diag_embed())
         return covariance_matrix.expand(self._matrix_shape())
 
     @lazy_property
@@ -130,7 +130,7 @@ class LowRankMultivariateNormal(Distribution):
         Wt_Dinv = (self._unbroadcasted_cov_factor.mT
                    / self._unbroadcasted_cov_diag.unsqueeze(-2))
         A = linalg.solve_triangular(self._capacitance_tril, Wt_Dinv, upper=False)
-        precision_matrix = _diag_embed(self._unbroadcasted_cov_diag.reciprocal()) - A.mT @ A
+        precision_matrix = self._unbroadcasted_cov_diag.reciprocal().diag_embed() - A.mT @ A
         return precision_matrix.expand(self._matrix_shape())
 
     def rsample(self, sample_shape=Size()):

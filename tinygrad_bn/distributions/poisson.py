@@ -7,7 +7,7 @@ from ..ops.random import ParametricDraw
 from ..printing import Size
 from . import constraints
 from .exp_family import ExponentialFamily
-from .utils import _xlogy, broadcast_all
+from .utils import broadcast_all
 
 __all__ = ["Poisson"]
 
@@ -54,7 +54,7 @@ class Poisson(ExponentialFamily):
         if self._validate_args:
             self._validate_sample(value)
         rate, value = broadcast_all(self.rate, value)
-        return _xlogy(value, rate) - rate - (value + 1).lgamma()
+        return value.xlogy(rate) - rate - (value + 1).lgamma()
 
     @property
     def _natural_params(self):

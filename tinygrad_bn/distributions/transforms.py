@@ -10,8 +10,8 @@ Built: Transform, ComposeTransform, identity_transform, IndependentTransform,
 ReshapeTransform, ExpTransform, PowerTransform, SigmoidTransform, SoftplusTransform,
 TanhTransform, AbsTransform, AffineTransform, SoftmaxTransform, StickBreakingTransform,
 CatTransform, StackTransform, CumulativeDistributionTransform, and the matrix ones
-LowerCholeskyTransform, PositiveDefiniteTransform, CorrCholeskyTransform (``linalg.cholesky``;
-``diag_embed`` is a local ``where`` until tinygrad_bn has it).
+LowerCholeskyTransform, PositiveDefiniteTransform, CorrCholeskyTransform (``linalg.cholesky``,
+``diag_embed``).
 """
 
 import functools
@@ -25,7 +25,7 @@ from ..nn.functional import logsigmoid, pad, softplus
 from ..printing import Size
 from ..tensor import broadcast_shapes, cat, stack
 from . import constraints
-from .utils import (_diag_embed, _sum_rightmost, broadcast_all, finfo, lazy_property,
+from .utils import (_sum_rightmost, broadcast_all, finfo, lazy_property,
                     tril_matrix_to_vec, vec_to_tril_matrix)
 
 __all__ = [
@@ -723,10 +723,10 @@ class LowerCholeskyTransform(Transform):
         return isinstance(other, LowerCholeskyTransform)
 
     def _call(self, x):
-        return x.tril(-1) + _diag_embed(x.diagonal(dim1=-2, dim2=-1).exp())
+        return x.tril(-1) + x.diagonal(dim1=-2, dim2=-1).exp().diag_embed()
 
     def _inverse(self, y):
-        return y.tril(-1) + _diag_embed(y.diagonal(dim1=-2, dim2=-1).log())
+        return y.tril(-1) + y.diagonal(dim1=-2, dim2=-1).log().diag_embed()
 
 
 class PositiveDefiniteTransform(Transform):

@@ -135,28 +135,6 @@ def as_size(shape):
     return shape if isinstance(shape, Size) else Size(tuple(shape))
 
 
-def _xlogy(x, y):
-    """``x.xlogy(y)`` with PyTorch's gradient in ``x`` where ``x == 0``: ``log(y)`` (0 where
-    also ``y <= 0``). tinygrad_bn's ``XLogY`` backward gives 0 there (reported; kept as it is,
-    since other code's gradients depend on it), so the missing slope is added by a term whose
-    value is exactly 0: ``(x - x.detach()) * log(y)`` where ``x == 0`` and ``y > 0``."""
-    from ..tensor import where  # noqa: PLC0415 - as in kl.py, tensor imports stay late
-    missing = (x == 0) & (y > 0)
-    if not x.requires_grad or not missing.any().item():
-        return x.xlogy(y)
-    safe_y = where(missing, y, 1.0)
-    return x.xlogy(y) + where(missing, (x - x.detach()) * safe_y.log(), 0.0)
-
-
-def _diag_embed(diagonal):
-    """Square matrices with ``diagonal`` (last dimension) on their diagonals and 0 elsewhere
-    (PyTorch's ``diag_embed``, which tinygrad_bn does not have yet; ``where`` keeps the zeros
-    exact even for infinite entries)."""
-    from ..creation import eye  # noqa: PLC0415 - as _xlogy
-    from ..tensor import where  # noqa: PLC0415
-    on_diagonal = eye(diagonal.shape[-1], dtype=dtypes.bool)
-    return where(on_diagonal, diagonal.unsqueeze(-2), 0.0)
-
 
 def _clamp_min_keeping_gradient(value, minimum):
     """``value`` raised to at least ``minimum`` with the gradient of ``value`` everywhere (what

@@ -13,7 +13,7 @@ from . import constraints
 from .chi2 import Chi2
 from .exp_family import ExponentialFamily
 from .multivariate_normal import _precision_to_scale_tril
-from .utils import _diag_embed, _standard_normal, finfo, lazy_property, vec_to_tril_matrix
+from .utils import _standard_normal, finfo, lazy_property, vec_to_tril_matrix
 
 __all__ = ["Wishart"]
 
@@ -158,7 +158,7 @@ class Wishart(ExponentialFamily):
         diagonal = _clamp_above_eps(self._dist_chi2.rsample(sample_shape).sqrt())
         below = _standard_normal(tuple(sample_shape) + tuple(self._batch_shape)
                                  + (p * (p - 1) // 2,), dtype=diagonal.dtype)
-        noise = _diag_embed(diagonal) + vec_to_tril_matrix(below, diag=-1)
+        noise = diagonal.diag_embed() + vec_to_tril_matrix(below, diag=-1)
         chol = self._unbroadcasted_scale_tril @ noise
         return chol @ chol.transpose(-2, -1)
 

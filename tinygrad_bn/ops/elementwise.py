@@ -440,9 +440,10 @@ class Log(Op):
 
 class XLogY(Op):
     """``x * log(y)``, 0 where ``x`` is 0 (even for ``y`` 0 or infinite) unless ``y`` is NaN:
-    PyTorch's ``xlogy``, as ``kl_div`` computes ``target * log(target)``. Gradients (PyTorch's
-    formulas): ``grad_output * xlogy(x != 0, y)`` for ``x``, ``grad_output * x / y`` for ``y``
-    (NaN for ``x = y = 0``, as PyTorch's)."""
+    PyTorch's ``xlogy``, as ``kl_div`` computes ``target * log(target)``. Gradients (PyTorch
+    2.13's formulas): ``xlogy(grad_output, y)`` for ``x``, 0 where ``x == 0`` and ``y <= 0``
+    (so ``log(y)`` at ``x = 0`` for a positive ``y``), ``grad_output * x / y`` for ``y`` (NaN
+    for ``x = y = 0``, as PyTorch's)."""
 
     __slots__ = ()
 
@@ -455,17 +456,23 @@ class XLogY(Op):
     def backward(self, grad_output):
         x, y = self.saved
         needs_x, needs_y = self.needs_input_grad
+        grad_x = grad_y = None
         with np.errstate(divide="ignore", invalid="ignore"):
-            grad_x = grad_output * np.where((x == 0) & ~np.isnan(y), 0, np.log(y)) \
-                if needs_x else None
-            grad_y = grad_output * x / y if needs_y else None
+            if needs_x:  # PyTorch's xlogy(grad, y), 0 where x == 0 and y <= 0
+                grad_x = np.where((grad_output == 0) & ~np.isnan(y), 0, grad_output * np.log(y))
+                grad_x = np.where((x == 0) & (y <= 0), 0, grad_x).astype(grad_output.dtype,
+                                                                          copy=False)
+            if needs_y:
+                grad_y = grad_output * x / y
         return grad_x, grad_y
 
     def tensor_backward(self, grad_output):
         x, y = self.inputs
         needs_x, needs_y = self.needs_input_grad
-        return (grad_output * y.log().where(x != 0, 0.0) if needs_x else None,
-                grad_output * x / y if needs_y else None)
+        grad_x = None
+        if needs_x:
+            grad_x = grad_output.xlogy(y).where(~((x == 0) & (y <= 0)), 0.0)
+        return grad_x, (grad_output * x / y if needs_y else None)
 
 
 class Sqrt(Op):
@@ -614,7 +621,12 @@ class Clamp(Op):
             inside &= a >= self.min
         if self.max is not None:
             inside &= a <= self.max
-        return (grad_output * inside,)
+        if np.isfinite(grad_output).all():
+            return (grad_output * inside,)
+        # PyTorch selects (a NaN or inf gradient outside the bounds gives 0, where a product
+        # would give NaN); only a non-finite gradient pays the where
+        zero = np.copysign(np.zeros_like(grad_output), grad_output)
+        return (np.where(inside, grad_output, zero),)
 
 
 class Maximum(Op):
