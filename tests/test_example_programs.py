@@ -2400,3 +2400,300 @@ def test_mnist_hogwild_two_workers_both_train_the_shared_model():
         p.join()
     assert [p.exitcode for p in processes] == [0, 0]
     assert loss() < before
+
+
+# ---------------------------------------------------------------- ResNet on CIFAR-like data
+
+def resnet_model(lib, num_classes=4):
+    nn, F = lib.nn, lib.nn.functional
+
+    class BasicBlock(nn.Module):
+        expansion = 1
+
+        def __init__(self, in_planes, planes, stride=1):
+            super().__init__()
+            self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(planes)
+            self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(planes)
+            self.shortcut = nn.Sequential()
+            if stride != 1 or in_planes != planes:
+                self.shortcut = nn.Sequential(
+                    nn.Conv2d(in_planes, planes, kernel_size=1, stride=stride, bias=False),
+                    nn.BatchNorm2d(planes))
+
+        def forward(self, x):
+            out = F.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            out += self.shortcut(x)
+            return F.relu(out)
+
+    class ResNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 8, 3, stride=1, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(8)
+            self.layer1 = BasicBlock(8, 8)
+            self.layer2 = BasicBlock(8, 16, stride=2)
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.linear = nn.Linear(16, num_classes)
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                elif isinstance(m, nn.BatchNorm2d):
+                    nn.init.constant_(m.weight, 1)
+                    nn.init.constant_(m.bias, 0)
+
+        def forward(self, x):
+            out = F.relu(self.bn1(self.conv1(x)))
+            out = self.layer2(self.layer1(out))
+            out = self.avgpool(out)
+            return self.linear(lib.flatten(out, 1))
+
+    return ResNet()
+
+
+def resnet(lib, shared, state, data, target, lams, perms, epochs=2):
+    """SGD (momentum, nesterov, weight decay on all but norms and biases), MultiStepLR, label
+    smoothing, mixup with pre-drawn lambdas and permutations, eval accuracy."""
+    torch, nn = lib, lib.nn
+    model = load(lib, resnet_model(lib), state)
+    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
+    optimizer = torch.optim.SGD([{"params": decay, "weight_decay": 5e-4},
+                                 {"params": no_decay, "weight_decay": 0.0}],
+                                lr=0.1, momentum=0.9, nesterov=True)
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[1], gamma=0.1)
+    criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
+    losses, step = [], 0
+    for epoch in range(epochs):
+        model.train()
+        for x, y in zip(data[:-1], target[:-1]):
+            inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
+            lam, index = float(lams[step]), torch.from_numpy(perms[step])
+            mixed = lam * inputs + (1 - lam) * inputs[index, :]
+            outputs = model(mixed)
+            loss = lam * criterion(outputs, targets) + (1 - lam) * criterion(outputs,
+                                                                             targets[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            step += 1
+        scheduler.step()
+        model.eval()
+        with torch.no_grad():
+            outputs = model(torch.from_numpy(data[-1]))
+            _, predicted = outputs.max(1)
+            correct = predicted.eq(torch.from_numpy(target[-1])).sum().item()
+        losses += [correct, scheduler.get_last_lr()[0]]
+    return losses, model
+
+
+def test_resnet_mixup_nesterov_multistep_label_smoothing():
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((4, 8, 3, 8, 8)).astype("float32")
+    target = rng.integers(0, 4, size=(4, 8))
+    lams = rng.beta(1.0, 1.0, size=6)
+    perms = np.stack([rng.permutation(8) for _ in range(6)])
+    compare(resnet, state=initial_state(resnet_model), data=data, target=target, lams=lams,
+            perms=perms)
+
+
+# ---------------------------------------------------------------- Grad-CAM with hooks
+
+def gradcam(lib, shared, state, images):
+    """Grad-CAM: a forward hook keeps the last block's activations, a tensor hook registered
+    in it keeps their gradient; the map is upsampled bilinearly. Also a full backward hook."""
+    torch, F = lib, lib.nn.functional
+    model = load(lib, resnet_model(lib), state).eval()
+    store, grads_in = {}, []
+
+    def forward_hook(module, inputs, output):
+        store["act"] = output
+        output.register_hook(lambda g: store.__setitem__("grad", g))
+
+    def backward_hook(module, grad_input, grad_output):
+        grads_in.append(grad_output[0].sum().item())
+
+    handle = model.layer2.register_forward_hook(forward_hook)
+    handle_b = model.linear.register_full_backward_hook(backward_hook)
+    x = torch.from_numpy(images).requires_grad_(True)
+    logits = model(x)
+    class_idx = logits.argmax(dim=1)
+    score = logits.gather(1, class_idx.unsqueeze(1)).sum()
+    model.zero_grad()
+    score.backward()
+    weights = store["grad"].mean(dim=(2, 3), keepdim=True)
+    cam = F.relu((weights * store["act"]).sum(dim=1, keepdim=True))
+    cam = F.interpolate(cam, size=images.shape[2:], mode="bilinear", align_corners=False)
+    cam = cam - cam.amin(dim=(2, 3), keepdim=True)
+    cam = cam / (cam.amax(dim=(2, 3), keepdim=True) + 1e-8)
+    handle.remove()
+    handle_b.remove()
+    model(x)  # hooks removed: nothing more stored
+    return [score.item()] + grads_in + class_idx.tolist(), {"cam": cam.detach(),
+                                                             "input_grad": x.grad}
+
+
+def test_gradcam_forward_hook_tensor_hook_backward_hook():
+    rng = np.random.default_rng(0)
+    compare(gradcam, state=initial_state(resnet_model),
+            images=rng.standard_normal((3, 3, 8, 8)).astype("float32"))
+
+
+# ---------------------------------------------------------------- SNGAN (spectral_norm)
+
+def sngan_models(lib):
+    nn = lib.nn
+    SN = nn.utils.spectral_norm
+    return nn.ModuleDict({
+        "G": nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2)),
+        "D": nn.Sequential(SN(nn.Linear(2, 16)), nn.LeakyReLU(0.1), SN(nn.Linear(16, 1)))})
+
+
+def sngan(lib, shared, state, real, noise):
+    """Hinge-loss GAN with spectral normalization (its power-iteration vectors u, v are in the
+    state_dict, so both start from the same ones)."""
+    torch, F = lib, lib.nn.functional
+    nets = load(lib, sngan_models(lib), state)
+    G, D = nets["G"], nets["D"]
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.0, 0.9))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.0, 0.9))
+    losses = []
+    for x, z in zip(real, noise):
+        x, z = torch.from_numpy(x), torch.from_numpy(z)
+        fake = G(z)
+        d_loss = F.relu(1.0 - D(x)).mean() + F.relu(1.0 + D(fake.detach())).mean()
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+        g_loss = -D(G(z)).mean()
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+        losses += [d_loss.item(), g_loss.item()]
+    D.eval()
+    with torch.no_grad():
+        losses += D(torch.from_numpy(real[0])).flatten().tolist()
+    return losses, nets
+
+
+def test_sngan_spectral_norm_hinge_loss():
+    rng = np.random.default_rng(0)
+    real = (rng.standard_normal((6, 16, 2)) + [1.0, -2.0]).astype("float32")
+    noise = rng.standard_normal((6, 16, 4)).astype("float32")
+    compare(sngan, state=initial_state(sngan_models), real=real, noise=noise)
+
+
+# ---------------------------------------------------------------- Vision Transformer
+
+def vit_model(lib, image_size=8, patch=4, dim=16, depth=2, heads=2, classes=3):
+    nn = lib.nn
+
+    class ViT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            n = (image_size // patch) ** 2
+            self.patch_embed = nn.Conv2d(3, dim, kernel_size=patch, stride=patch)
+            self.cls_token = nn.Parameter(lib.zeros(1, 1, dim))
+            self.pos_embedding = nn.Parameter(lib.randn(1, n + 1, dim) * 0.02)
+            layer = nn.TransformerEncoderLayer(dim, heads, dim * 2, dropout=0.0,
+                                               activation="gelu", batch_first=True,
+                                               norm_first=True)
+            self.transformer = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+            self.norm = nn.LayerNorm(dim)
+            self.head = nn.Linear(dim, classes)
+
+        def forward(self, img):
+            x = self.patch_embed(img).flatten(2).transpose(1, 2)
+            cls = self.cls_token.expand(x.shape[0], -1, -1)
+            x = lib.cat((cls, x), dim=1) + self.pos_embedding
+            x = self.transformer(x)
+            return self.head(self.norm(x[:, 0]))
+
+    return ViT()
+
+
+def vit(lib, shared, state, data, target, warmup=2, total=6):
+    torch = lib
+    model = load(lib, vit_model(lib), state)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: (s + 1) / warmup if s < warmup
+        else 0.5 * (1 + math.cos(math.pi * (s - warmup) / (total - warmup))))
+    losses = []
+    for x, y in zip(data, target):
+        loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(y))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        losses += [loss.item(), scheduler.get_last_lr()[0]]
+    return losses, model
+
+
+def test_vision_transformer_norm_first_gelu_warmup_cosine():
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((6, 8, 3, 8, 8)).astype("float32")
+    target = rng.integers(0, 3, size=(6, 8))
+    compare(vit, state=initial_state(vit_model), data=data, target=target)
+
+
+# ---------------------------------------------------------------- char-RNN generation
+
+def char_rnn_model(lib, n_chars=10, hidden=12):
+    nn = lib.nn
+
+    class CharRNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(n_chars, 8)
+            self.cell = nn.GRUCell(8, hidden)
+            self.i2o = nn.Linear(hidden + 8, n_chars)
+            self.softmax = nn.LogSoftmax(dim=1)
+
+        def forward(self, input, hidden):
+            emb = self.embed(input)
+            hidden = self.cell(emb, hidden)
+            return self.softmax(self.i2o(lib.cat((hidden, emb), 1))), hidden
+
+    return CharRNN()
+
+
+def char_rnn(lib, shared, state, words, max_length=8):
+    torch = lib
+    rnn = load(lib, char_rnn_model(lib), state)
+    criterion = torch.nn.NLLLoss()
+    losses = []
+    for word in words:
+        input_line = torch.tensor(word[:-1]).unsqueeze(1)
+        target_line = torch.tensor(word[1:])
+        hidden = torch.zeros(1, 12)
+        rnn.zero_grad()
+        loss = torch.tensor(0.0)
+        for i in range(input_line.size(0)):
+            output, hidden = rnn(input_line[i], hidden)
+            loss += criterion(output, target_line[i].unsqueeze(0))
+        loss.backward()
+        for p in rnn.parameters():
+            p.data.add_(p.grad.data, alpha=-0.05)
+        losses.append(loss.item() / input_line.size(0))
+    with torch.no_grad():  # sample, PyTorch's draws replayed
+        input, hidden, sampled = torch.tensor([1]), torch.zeros(1, 12), []
+        for i in range(max_length):
+            output, hidden = rnn(input, hidden)
+            if lib.__name__ == "torch":
+                c = torch.multinomial(output.exp(), 1)[0, 0].item()
+                shared.setdefault("chars", []).append(c)
+            else:
+                c = shared["chars"][i]
+            sampled.append(output[0, c].item())
+            input = torch.tensor([c])
+    return losses + sampled, rnn
+
+
+def test_char_rnn_grucell_manual_sgd_sampling():
+    rng = np.random.default_rng(0)
+    words = [rng.integers(0, 10, size=rng.integers(3, 8)).tolist() for _ in range(10)]
+    compare(char_rnn, state=initial_state(char_rnn_model), words=words)
