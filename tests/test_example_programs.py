@@ -2697,3 +2697,30 @@ def test_char_rnn_grucell_manual_sgd_sampling():
     rng = np.random.default_rng(0)
     words = [rng.integers(0, 10, size=rng.integers(3, 8)).tolist() for _ in range(10)]
     compare(char_rnn, state=initial_state(char_rnn_model), words=words)
+
+
+# spawned workers unpickle the model by its class's qualified name: ours made at import time
+OursHogwildNet = type(hogwild_model(tg))
+OursHogwildNet.__qualname__ = OursHogwildNet.__name__ = "OursHogwildNet"
+
+
+@pytest.mark.parametrize("start_method", ["spawn", "forkserver"])
+def test_mnist_hogwild_with_spawned_workers_trains_the_parents_model(start_method):
+    """As with fork, under spawn and forkserver (the model's shared memory travels by pickle):
+    the parent's model equals PyTorch's (trained by a forked worker) after ours trained it."""
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((3, 8, 1, 10, 10)).astype("float32")
+    target = rng.integers(0, 3, size=(3, 8))
+    state = initial_state(hogwild_model)
+    _, theirs = mnist_hogwild(pytest.importorskip("torch"), {}, state, data, target)
+    model = load(tg, OursHogwildNet(), state)
+    model.share_memory()
+    p = tg.multiprocessing.get_context(start_method).Process(target=hogwild_ours_train,
+                                                             args=(model, data, target))
+    p.start()
+    p.join()
+    assert p.exitcode == 0
+    assert not np.allclose(model.fc2.weight.detach().numpy(), state["fc2.weight"])
+    for k, v in theirs.state_dict().items():
+        np.testing.assert_allclose(numpy_of(model.state_dict()[k]), numpy_of(v), err_msg=k,
+                                   **TOL["float32"])
