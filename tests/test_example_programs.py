@@ -2724,3 +2724,131 @@ def test_mnist_hogwild_with_spawned_workers_trains_the_parents_model(start_metho
     for k, v in theirs.state_dict().items():
         np.testing.assert_allclose(numpy_of(model.state_dict()[k]), numpy_of(v), err_msg=k,
                                    **TOL["float32"])
+
+
+# ---------------------------------------------------------------- torch.func tutorials
+
+def ensemble_models(lib, num_models=3):
+    nn = lib.nn
+    return nn.ModuleList([nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+                          for _ in range(num_models)])
+
+
+def model_ensembling(lib, shared, state, minibatches, meta=True):
+    """The model-ensembling tutorial: stack_module_state, a 'meta' base model, vmap over
+    functional_call with in_dims=(0, 0, None) and (0, 0, 0); then one SGD step on the stacked
+    parameters of a mean loss. ``meta=False`` keeps the base model's copy on the CPU."""
+    torch = lib
+    from_func = lib.func
+    models = load(lib, ensemble_models(lib), state)
+    params, buffers = from_func.stack_module_state(models)
+    base_model = copy.deepcopy(models[0])
+    if meta:
+        base_model = base_model.to("meta")
+
+    def fmodel(params, buffers, x):
+        return from_func.functional_call(base_model, (params, buffers), (x,))
+
+    minibatches = torch.from_numpy(minibatches)
+    same = from_func.vmap(fmodel, in_dims=(0, 0, None))(params, buffers, minibatches[0])
+    different = from_func.vmap(fmodel)(params, buffers, minibatches)
+    for i, model in enumerate(models):
+        np.testing.assert_allclose(different[i].detach().numpy(),
+                                   model(minibatches[i]).detach().numpy(), rtol=1e-5, atol=1e-6)
+    loss = different.pow(2).mean() + same.sum(-1).abs().mean()
+    grads = torch.autograd.grad(loss, list(params.values()))
+    final = {k: (v - 0.1 * g).detach() for (k, v), g in zip(params.items(), grads)}
+    return same.flatten().tolist() + [loss.item()], final
+
+
+@pytest.mark.parametrize("meta", [
+    pytest.param(True, marks=pytest.mark.xfail(
+        strict=True, raises=RuntimeError,
+        reason="no 'meta' device: Module.to('meta') raises 'tinygrad_bn runs on the CPU only'")),
+    False])
+def test_model_ensembling_stack_module_state_vmap(meta):
+    rng = np.random.default_rng(0)
+    compare(model_ensembling, state=initial_state(ensemble_models),
+            minibatches=rng.standard_normal((3, 5, 6)).astype("float32"), meta=meta)
+
+
+def ntk_model(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+
+
+def neural_tangent_kernel(lib, shared, state, x1, x2):
+    """The NTK tutorial: per-example Jacobians by vmap(jacrev(functional_call)), contracted with
+    einsum into the empirical NTK."""
+    torch = lib
+    from_func = lib.func
+    net = load(lib, ntk_model(lib), state).double()
+    params = {k: v.detach() for k, v in net.named_parameters()}
+
+    def fnet_single(params, x):
+        return from_func.functional_call(net, params, (x.unsqueeze(0),)).squeeze(0)
+
+    def empirical_ntk_jacobian_contraction(params, x1, x2):
+        jac1 = from_func.vmap(from_func.jacrev(fnet_single), (None, 0))(params, x1)
+        jac1 = [j.flatten(2) for j in jac1.values()]
+        jac2 = from_func.vmap(from_func.jacrev(fnet_single), (None, 0))(params, x2)
+        jac2 = [j.flatten(2) for j in jac2.values()]
+        result = torch.stack([torch.einsum("Naf,Mbf->NMab", j1, j2)
+                              for j1, j2 in zip(jac1, jac2)])
+        return result.sum(0)
+
+    ntk = empirical_ntk_jacobian_contraction(params, torch.from_numpy(x1), torch.from_numpy(x2))
+    return ntk.flatten().tolist(), {"ntk": ntk}
+
+
+def test_neural_tangent_kernel_vmap_jacrev():
+    rng = np.random.default_rng(0)
+    state = {k: v.astype("float64") for k, v in initial_state(ntk_model).items()}
+    compare(neural_tangent_kernel, "float64", state=state, x1=rng.standard_normal((3, 4)),
+            x2=rng.standard_normal((2, 4)))
+
+
+# ---------------------------------------------------------------- MAML
+
+def maml_model(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(1, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(),
+                         nn.Linear(16, 1))
+
+
+def maml(lib, shared, state, tasks, inner_lr=0.01, inner_steps=2):
+    """MAML on sine regression: inner SGD steps on functional_call'd parameters with
+    create_graph=True, the meta-gradient through them, Adam on the meta-parameters."""
+    torch, F = lib, lib.nn.functional
+    model = load(lib, maml_model(lib), state)
+    meta_opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    losses = []
+    for batch in tasks:
+        meta_opt.zero_grad()
+        meta_loss = 0.0
+        for xs, ys, xq, yq in batch:
+            xs, ys, xq, yq = (torch.from_numpy(v) for v in (xs, ys, xq, yq))
+            fast = dict(model.named_parameters())
+            for _ in range(inner_steps):
+                loss = F.mse_loss(torch.func.functional_call(model, fast, (xs,)), ys)
+                grads = torch.autograd.grad(loss, list(fast.values()), create_graph=True)
+                fast = {k: w - inner_lr * g for (k, w), g in zip(fast.items(), grads)}
+            meta_loss = meta_loss + F.mse_loss(torch.func.functional_call(model, fast, (xq,)),
+                                               yq)
+        meta_loss = meta_loss / len(batch)
+        meta_loss.backward()
+        meta_opt.step()
+        losses.append(meta_loss.item())
+    return losses, model
+
+
+def test_maml_second_order_inner_loop():
+    rng = np.random.default_rng(0)
+
+    def task():
+        a, p = rng.uniform(0.1, 5.0), rng.uniform(0, np.pi)
+        xs, xq = rng.uniform(-5, 5, (10, 1)), rng.uniform(-5, 5, (10, 1))
+        return tuple(v.astype("float32") for v in (xs, a * np.sin(xs + p), xq,
+                                                   a * np.sin(xq + p)))
+    tasks = [[task() for _ in range(3)] for _ in range(4)]
+    compare(maml, state=initial_state(maml_model), tasks=tasks)
