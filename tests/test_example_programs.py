@@ -2852,3 +2852,199 @@ def test_maml_second_order_inner_loop():
                                                    a * np.sin(xq + p)))
     tasks = [[task() for _ in range(3)] for _ in range(4)]
     compare(maml, state=initial_state(maml_model), tasks=tasks)
+
+
+# ---------------------------------------------------------------- word2vec (negative sampling)
+
+def skipgram_model(lib, vocab=30, dim=8):
+    nn = lib.nn
+
+    class SkipGram(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.u_embeddings = nn.Embedding(vocab, dim, sparse=True)
+            self.v_embeddings = nn.Embedding(vocab, dim, sparse=True)
+
+        def forward(self, pos_u, pos_v, neg_v):
+            F = lib.nn.functional
+            emb_u = self.u_embeddings(pos_u)
+            emb_v = self.v_embeddings(pos_v)
+            score = F.logsigmoid(lib.clamp(lib.sum(lib.mul(emb_u, emb_v), dim=1), -10, 10))
+            emb_neg_v = self.v_embeddings(neg_v)
+            neg_score = lib.bmm(emb_neg_v, emb_u.unsqueeze(2)).squeeze()
+            neg_score = F.logsigmoid(-lib.clamp(neg_score, -10, 10))
+            return -(score + lib.sum(neg_score, dim=1)).mean()
+
+    return SkipGram()
+
+
+def word2vec(lib, shared, state, batches, optimizer="SGD"):
+    torch = lib
+    model = load(lib, skipgram_model(lib), state)
+    opt = getattr(torch.optim, optimizer)(list(model.parameters()), lr=0.2 if optimizer == "SGD"
+                                          else 0.01)
+    losses = []
+    for pos_u, pos_v, neg_v in batches:
+        opt.zero_grad()
+        loss = model(torch.from_numpy(pos_u), torch.from_numpy(pos_v), torch.from_numpy(neg_v))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses, model
+
+
+def word2vec_batches():
+    rng = np.random.default_rng(0)
+    return [(rng.integers(0, 30, 12), rng.integers(0, 30, 12), rng.integers(0, 30, (12, 5)))
+            for _ in range(8)]
+
+
+def test_word2vec_sparse_embeddings_sgd():
+    compare(word2vec, state=initial_state(skipgram_model), batches=word2vec_batches())
+
+
+@pytest.mark.xfail(strict=True, raises=AttributeError,
+                   reason="no optim.SparseAdam (and Embedding(sparse=True) gives a dense "
+                          "gradient, so the lazy per-row update has nothing to go by)")
+def test_word2vec_sparse_adam():
+    compare(word2vec, state=initial_state(skipgram_model), batches=word2vec_batches(),
+            optimizer="SparseAdam")
+
+
+# ---------------------------------------------------------------- SimCLR NT-Xent
+
+def simclr_model(lib):
+    nn = lib.nn
+    return nn.ModuleDict({"encoder": nn.Sequential(nn.Linear(10, 16), nn.BatchNorm1d(16),
+                                                   nn.ReLU(), nn.Linear(16, 12)),
+                          "projector": nn.Sequential(nn.Linear(12, 12), nn.ReLU(),
+                                                     nn.Linear(12, 6))})
+
+
+def simclr(lib, shared, state, views, temperature=0.5):
+    torch, F = lib, lib.nn.functional
+    model = load(lib, simclr_model(lib), state)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-6)
+    losses = []
+    for a, b in views:
+        x = torch.cat([torch.from_numpy(a), torch.from_numpy(b)], dim=0)
+        z = F.normalize(model["projector"](model["encoder"](x)), dim=1)
+        n = a.shape[0]
+        similarity = torch.matmul(z, z.T) / temperature
+        mask = torch.eye(2 * n, dtype=torch.bool)
+        similarity = similarity.masked_fill(mask, float("-inf"))
+        labels = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+        loss = F.cross_entropy(similarity, labels)
+        top1 = (similarity.argmax(1) == labels).float().mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses += [loss.item(), top1.item()]
+    return losses, model
+
+
+def test_simclr_nt_xent_masked_similarity():
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((5, 8, 10))
+    views = [((b + 0.1 * rng.standard_normal(b.shape)).astype("float32"),
+              (b + 0.1 * rng.standard_normal(b.shape)).astype("float32")) for b in base]
+    compare(simclr, state=initial_state(simclr_model), views=views)
+
+
+# ---------------------------------------------------------------- Gaussian process regression
+
+def gp_regression(lib, shared, x, y, steps=25):
+    """Exact GP: RBF kernel with learned log length-scale, signal and noise, the negative log
+    marginal likelihood from a Cholesky factor, Adam; then the posterior mean."""
+    torch = lib
+    x, y = torch.from_numpy(x), torch.from_numpy(y)
+    log_ls = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    log_sf = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    log_sn = torch.tensor(-1.0, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.Adam([log_ls, log_sf, log_sn], lr=0.05)
+
+    def kernel(a, b):
+        d2 = torch.cdist(a, b).pow(2)
+        return log_sf.exp().pow(2) * torch.exp(-0.5 * d2 / log_ls.exp().pow(2))
+
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        K = kernel(x, x) + log_sn.exp().pow(2) * torch.eye(len(x), dtype=torch.float64)
+        L = torch.linalg.cholesky(K)
+        alpha = torch.cholesky_solve(y.unsqueeze(1), L)
+        nll = 0.5 * (y.unsqueeze(1) * alpha).sum() + torch.log(torch.diagonal(L)).sum() \
+            + 0.5 * len(x) * math.log(2 * math.pi)
+        nll.backward()
+        optimizer.step()
+        losses.append(nll.item())
+    with torch.no_grad():
+        xs = torch.linspace(-3, 3, 7, dtype=torch.float64).unsqueeze(1)
+        K = kernel(x, x) + log_sn.exp().pow(2) * torch.eye(len(x), dtype=torch.float64)
+        mean = kernel(xs, x) @ torch.linalg.solve(K, y)
+    return losses + mean.tolist(), {"log_ls": log_ls, "log_sf": log_sf, "log_sn": log_sn}
+
+
+def test_gaussian_process_cholesky_marginal_likelihood():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-3, 3, (15, 1))
+    compare(gp_regression, "float64", x=x, y=np.sin(2 * x[:, 0]) + 0.1 * rng.standard_normal(15))
+
+
+# ---------------------------------------------------------------- CTC speech-style model
+
+def ctc_model(lib, n_feats=6, classes=5):
+    nn = lib.nn
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv1d(n_feats, 8, 3, padding=1)
+            self.rnn = nn.GRU(8, 8, bidirectional=True, batch_first=True)
+            self.fc = nn.Linear(16, classes)
+
+        def forward(self, x):
+            x = lib.nn.functional.gelu(self.conv(x.transpose(1, 2))).transpose(1, 2)
+            x, _ = self.rnn(x)
+            return self.fc(x).log_softmax(2)
+
+    return Model()
+
+
+def ctc(lib, shared, state, feats, targets, target_lengths, input_lengths,
+        unique_consecutive=False):
+    torch = lib
+    model = load(lib, ctc_model(lib), state)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3)
+    criterion = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+    losses = []
+    for x, t, tl, il in zip(feats, targets, target_lengths, input_lengths):
+        log_probs = model(torch.from_numpy(x)).transpose(0, 1)  # (T, N, C)
+        loss = criterion(log_probs, torch.from_numpy(t), torch.from_numpy(il),
+                         torch.from_numpy(tl))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        losses.append(loss.item())
+    with torch.no_grad():  # greedy decoding
+        best = model(torch.from_numpy(feats[0])).argmax(2)[0]
+        if unique_consecutive:
+            losses += torch.unique_consecutive(best).tolist()
+        else:  # the same by hand
+            losses += [c for i, c in enumerate(best.tolist()) if i == 0 or c != best[i - 1]]
+    return losses, model
+
+
+@pytest.mark.parametrize("unique_consecutive", [
+    False, pytest.param(True, marks=pytest.mark.xfail(
+        strict=True, raises=AttributeError, reason="no torch.unique_consecutive"))])
+def test_ctc_loss_conv_bigru_greedy_decoding(unique_consecutive):
+    rng = np.random.default_rng(0)
+    feats = rng.standard_normal((4, 3, 12, 6)).astype("float32")
+    targets = rng.integers(1, 5, size=(4, 3, 4))
+    target_lengths = rng.integers(2, 5, size=(4, 3))
+    input_lengths = np.full((4, 3), 12) - rng.integers(0, 3, size=(4, 3))
+    compare(ctc, state=initial_state(ctc_model), feats=feats, targets=targets,
+            target_lengths=target_lengths, input_lengths=input_lengths,
+            unique_consecutive=unique_consecutive)
