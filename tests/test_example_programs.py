@@ -3048,3 +3048,70 @@ def test_ctc_loss_conv_bigru_greedy_decoding(unique_consecutive):
     compare(ctc, state=initial_state(ctc_model), feats=feats, targets=targets,
             target_lengths=target_lengths, input_lengths=input_lengths,
             unique_consecutive=unique_consecutive)
+
+
+# ---------------------------------------------------------------- RealNVP normalizing flow
+
+def realnvp_model(lib, dim=2, hidden=16, n_layers=4):
+    nn = lib.nn
+
+    class Coupling(nn.Module):
+        def __init__(self, mask):
+            super().__init__()
+            self.register_buffer("mask", mask)
+            self.s = nn.Sequential(nn.Linear(dim, hidden), nn.LeakyReLU(), nn.Linear(hidden, dim),
+                                   nn.Tanh())
+            self.t = nn.Sequential(nn.Linear(dim, hidden), nn.LeakyReLU(), nn.Linear(hidden, dim))
+
+        def inverse(self, x):  # data -> latent, with log|det|
+            x_m = x * self.mask
+            s = self.s(x_m) * (1 - self.mask)
+            t = self.t(x_m) * (1 - self.mask)
+            z = x_m + (1 - self.mask) * (x - t) * lib.exp(-s)
+            return z, -s.sum(dim=1)
+
+    class RealNVP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            masks = [lib.tensor([1.0, 0.0]) if i % 2 == 0 else lib.tensor([0.0, 1.0])
+                     for i in range(n_layers)]
+            self.layers = nn.ModuleList([Coupling(m) for m in masks])
+
+        def log_prob(self, x, prior):
+            log_det = lib.zeros(x.shape[0])
+            z = x
+            for layer in reversed(self.layers):
+                z, ld = layer.inverse(z)
+                log_det = log_det + ld
+            return prior.log_prob(z) + log_det
+
+    return RealNVP()
+
+
+def realnvp(lib, shared, state, batches, prior="Normal"):
+    torch, D = lib, lib.distributions
+    model = load(lib, realnvp_model(lib), state)
+    if prior == "MultivariateNormal":
+        base = D.MultivariateNormal(torch.zeros(2), torch.eye(2))
+    else:
+        base = D.Independent(D.Normal(torch.zeros(2), torch.ones(2)), 1)
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    losses = []
+    for x in batches:
+        loss = -model.log_prob(torch.from_numpy(x), base).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses, model
+
+
+@pytest.mark.parametrize("prior", [
+    "Normal", pytest.param("MultivariateNormal", marks=pytest.mark.xfail(
+        strict=True, raises=AttributeError, reason="no distributions.MultivariateNormal"))])
+def test_realnvp_flow_log_prob(prior):
+    rng = np.random.default_rng(0)
+    t = rng.uniform(0, 2 * np.pi, (6, 32))
+    batches = np.stack([np.cos(t), np.sin(t)], -1) + 0.05 * rng.standard_normal((6, 32, 2))
+    compare(realnvp, state=initial_state(realnvp_model), batches=batches.astype("float32"),
+            prior=prior)
