@@ -3115,3 +3115,142 @@ def test_realnvp_flow_log_prob(prior):
     batches = np.stack([np.cos(t), np.sin(t)], -1) + 0.05 * rng.standard_normal((6, 32, 2))
     compare(realnvp, state=initial_state(realnvp_model), batches=batches.astype("float32"),
             prior=prior)
+
+
+# ---------------------------------------------------------------- nanoGPT
+
+def nanogpt_model(lib, vocab=20, block=8, n_layer=2, n_head=2, n_embd=16):
+    nn, F = lib.nn, lib.nn.functional
+
+    class CausalSelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c_attn = nn.Linear(n_embd, 3 * n_embd)
+            self.c_proj = nn.Linear(n_embd, n_embd)
+
+        def forward(self, x):
+            B, T, C = x.size()
+            q, k, v = self.c_attn(x).split(n_embd, dim=2)
+            k = k.view(B, T, n_head, C // n_head).transpose(1, 2)
+            q = q.view(B, T, n_head, C // n_head).transpose(1, 2)
+            v = v.view(B, T, n_head, C // n_head).transpose(1, 2)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0.0,
+                                               is_causal=True)
+            y = y.transpose(1, 2).contiguous().view(B, T, C)
+            return self.c_proj(y)
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c_fc = nn.Linear(n_embd, 4 * n_embd)
+            self.gelu = nn.GELU()
+            self.c_proj = nn.Linear(4 * n_embd, n_embd)
+
+        def forward(self, x):
+            return self.c_proj(self.gelu(self.c_fc(x)))
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln_1 = nn.LayerNorm(n_embd, bias=False)
+            self.attn = CausalSelfAttention()
+            self.ln_2 = nn.LayerNorm(n_embd, bias=False)
+            self.mlp = MLP()
+
+        def forward(self, x):
+            x = x + self.attn(self.ln_1(x))
+            return x + self.mlp(self.ln_2(x))
+
+    class GPT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.transformer = nn.ModuleDict(dict(
+                wte=nn.Embedding(vocab, n_embd), wpe=nn.Embedding(block, n_embd),
+                h=nn.ModuleList([Block() for _ in range(n_layer)]),
+                ln_f=nn.LayerNorm(n_embd, bias=False)))
+            self.lm_head = nn.Linear(n_embd, vocab, bias=False)
+            self.transformer.wte.weight = self.lm_head.weight
+            self.apply(self._init_weights)
+            for pn, p in self.named_parameters():
+                if pn.endswith("c_proj.weight"):
+                    lib.nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))
+
+        def _init_weights(self, module):
+            if isinstance(module, nn.Linear):
+                lib.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+                if module.bias is not None:
+                    lib.nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.Embedding):
+                lib.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+        def forward(self, idx, targets=None):
+            b, t = idx.size()
+            pos = lib.arange(0, t, dtype=lib.long)
+            x = self.transformer.wte(idx) + self.transformer.wpe(pos)
+            for blk in self.transformer.h:
+                x = blk(x)
+            x = self.transformer.ln_f(x)
+            if targets is not None:
+                logits = self.lm_head(x)
+                loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1),
+                                       ignore_index=-1)
+            else:
+                logits = self.lm_head(x[:, [-1], :])
+                loss = None
+            return logits, loss
+
+        def configure_optimizers(self, weight_decay, learning_rate, betas):
+            param_dict = {pn: p for pn, p in self.named_parameters() if p.requires_grad}
+            decay_params = [p for n, p in param_dict.items() if p.dim() >= 2]
+            nodecay_params = [p for n, p in param_dict.items() if p.dim() < 2]
+            optim_groups = [{"params": decay_params, "weight_decay": weight_decay},
+                            {"params": nodecay_params, "weight_decay": 0.0}]
+            import inspect
+            fused_available = "fused" in inspect.signature(lib.optim.AdamW).parameters
+            extra_args = dict(fused=False) if fused_available else dict()
+            return lib.optim.AdamW(optim_groups, lr=learning_rate, betas=betas, **extra_args)
+
+    return GPT()
+
+
+def nanogpt(lib, shared, state, xs, ys, block=8, top_k=5, temperature=0.8):
+    torch, F = lib, lib.nn.functional
+    model = load(lib, nanogpt_model(lib), state)
+    optimizer = model.configure_optimizers(0.1, 6e-3, (0.9, 0.95))
+    losses = []
+    for it, (x, y) in enumerate(zip(xs, ys)):
+        lr = 6e-3 * (it + 1) / len(xs)
+        for param_group in optimizer.param_groups:
+            param_group["lr"] = lr
+        logits, loss = model(torch.from_numpy(x), torch.from_numpy(y))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+    model.eval()
+    idx = torch.zeros((1, 1), dtype=torch.long)
+    with torch.no_grad():
+        for i in range(10):
+            idx_cond = idx if idx.size(1) <= block else idx[:, -block:]
+            logits, _ = model(idx_cond)
+            logits = logits[:, -1, :] / temperature
+            v, _ = torch.topk(logits, min(top_k, logits.size(-1)))
+            logits[logits < v[:, [-1]]] = -float("Inf")
+            probs = F.softmax(logits, dim=-1)
+            if lib.__name__ == "torch":
+                idx_next = torch.multinomial(probs, num_samples=1)
+                shared.setdefault("tokens", []).append(idx_next.item())
+            else:
+                idx_next = torch.tensor([[shared["tokens"][i]]])
+            losses += probs.flatten().tolist()
+            idx = torch.cat((idx, idx_next), dim=1)
+    return losses, model
+
+
+def test_nanogpt_sdpa_tied_weights_param_groups_topk_sampling():
+    rng = np.random.default_rng(0)
+    xs = rng.integers(0, 20, size=(5, 4, 8))
+    ys = np.concatenate([xs[:, :, 1:], rng.integers(0, 20, size=(5, 4, 1))], axis=2)
+    ys[:, 0, -2:] = -1
+    compare(nanogpt, state=initial_state(nanogpt_model), xs=xs, ys=ys)
