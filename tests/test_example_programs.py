@@ -2400,3 +2400,857 @@ def test_mnist_hogwild_two_workers_both_train_the_shared_model():
         p.join()
     assert [p.exitcode for p in processes] == [0, 0]
     assert loss() < before
+
+
+# ---------------------------------------------------------------- ResNet on CIFAR-like data
+
+def resnet_model(lib, num_classes=4):
+    nn, F = lib.nn, lib.nn.functional
+
+    class BasicBlock(nn.Module):
+        expansion = 1
+
+        def __init__(self, in_planes, planes, stride=1):
+            super().__init__()
+            self.conv1 = nn.Conv2d(in_planes, planes, 3, stride=stride, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(planes)
+            self.conv2 = nn.Conv2d(planes, planes, 3, stride=1, padding=1, bias=False)
+            self.bn2 = nn.BatchNorm2d(planes)
+            self.shortcut = nn.Sequential()
+            if stride != 1 or in_planes != planes:
+                self.shortcut = nn.Sequential(
+                    nn.Conv2d(in_planes, planes, kernel_size=1, stride=stride, bias=False),
+                    nn.BatchNorm2d(planes))
+
+        def forward(self, x):
+            out = F.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            out += self.shortcut(x)
+            return F.relu(out)
+
+    class ResNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 8, 3, stride=1, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(8)
+            self.layer1 = BasicBlock(8, 8)
+            self.layer2 = BasicBlock(8, 16, stride=2)
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.linear = nn.Linear(16, num_classes)
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                elif isinstance(m, nn.BatchNorm2d):
+                    nn.init.constant_(m.weight, 1)
+                    nn.init.constant_(m.bias, 0)
+
+        def forward(self, x):
+            out = F.relu(self.bn1(self.conv1(x)))
+            out = self.layer2(self.layer1(out))
+            out = self.avgpool(out)
+            return self.linear(lib.flatten(out, 1))
+
+    return ResNet()
+
+
+def resnet(lib, shared, state, data, target, lams, perms, epochs=2):
+    """SGD (momentum, nesterov, weight decay on all but norms and biases), MultiStepLR, label
+    smoothing, mixup with pre-drawn lambdas and permutations, eval accuracy."""
+    torch, nn = lib, lib.nn
+    model = load(lib, resnet_model(lib), state)
+    decay = [p for n, p in model.named_parameters() if p.ndim > 1]
+    no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
+    optimizer = torch.optim.SGD([{"params": decay, "weight_decay": 5e-4},
+                                 {"params": no_decay, "weight_decay": 0.0}],
+                                lr=0.1, momentum=0.9, nesterov=True)
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[1], gamma=0.1)
+    criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
+    losses, step = [], 0
+    for epoch in range(epochs):
+        model.train()
+        for x, y in zip(data[:-1], target[:-1]):
+            inputs, targets = torch.from_numpy(x), torch.from_numpy(y)
+            lam, index = float(lams[step]), torch.from_numpy(perms[step])
+            mixed = lam * inputs + (1 - lam) * inputs[index, :]
+            outputs = model(mixed)
+            loss = lam * criterion(outputs, targets) + (1 - lam) * criterion(outputs,
+                                                                             targets[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            step += 1
+        scheduler.step()
+        model.eval()
+        with torch.no_grad():
+            outputs = model(torch.from_numpy(data[-1]))
+            _, predicted = outputs.max(1)
+            correct = predicted.eq(torch.from_numpy(target[-1])).sum().item()
+        losses += [correct, scheduler.get_last_lr()[0]]
+    return losses, model
+
+
+def test_resnet_mixup_nesterov_multistep_label_smoothing():
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((4, 8, 3, 8, 8)).astype("float32")
+    target = rng.integers(0, 4, size=(4, 8))
+    lams = rng.beta(1.0, 1.0, size=6)
+    perms = np.stack([rng.permutation(8) for _ in range(6)])
+    compare(resnet, state=initial_state(resnet_model), data=data, target=target, lams=lams,
+            perms=perms)
+
+
+# ---------------------------------------------------------------- Grad-CAM with hooks
+
+def gradcam(lib, shared, state, images):
+    """Grad-CAM: a forward hook keeps the last block's activations, a tensor hook registered
+    in it keeps their gradient; the map is upsampled bilinearly. Also a full backward hook."""
+    torch, F = lib, lib.nn.functional
+    model = load(lib, resnet_model(lib), state).eval()
+    store, grads_in = {}, []
+
+    def forward_hook(module, inputs, output):
+        store["act"] = output
+        output.register_hook(lambda g: store.__setitem__("grad", g))
+
+    def backward_hook(module, grad_input, grad_output):
+        grads_in.append(grad_output[0].sum().item())
+
+    handle = model.layer2.register_forward_hook(forward_hook)
+    handle_b = model.linear.register_full_backward_hook(backward_hook)
+    x = torch.from_numpy(images).requires_grad_(True)
+    logits = model(x)
+    class_idx = logits.argmax(dim=1)
+    score = logits.gather(1, class_idx.unsqueeze(1)).sum()
+    model.zero_grad()
+    score.backward()
+    weights = store["grad"].mean(dim=(2, 3), keepdim=True)
+    cam = F.relu((weights * store["act"]).sum(dim=1, keepdim=True))
+    cam = F.interpolate(cam, size=images.shape[2:], mode="bilinear", align_corners=False)
+    cam = cam - cam.amin(dim=(2, 3), keepdim=True)
+    cam = cam / (cam.amax(dim=(2, 3), keepdim=True) + 1e-8)
+    handle.remove()
+    handle_b.remove()
+    model(x)  # hooks removed: nothing more stored
+    return [score.item()] + grads_in + class_idx.tolist(), {"cam": cam.detach(),
+                                                             "input_grad": x.grad}
+
+
+def test_gradcam_forward_hook_tensor_hook_backward_hook():
+    rng = np.random.default_rng(0)
+    compare(gradcam, state=initial_state(resnet_model),
+            images=rng.standard_normal((3, 3, 8, 8)).astype("float32"))
+
+
+# ---------------------------------------------------------------- SNGAN (spectral_norm)
+
+def sngan_models(lib):
+    nn = lib.nn
+    SN = nn.utils.spectral_norm
+    return nn.ModuleDict({
+        "G": nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2)),
+        "D": nn.Sequential(SN(nn.Linear(2, 16)), nn.LeakyReLU(0.1), SN(nn.Linear(16, 1)))})
+
+
+def sngan(lib, shared, state, real, noise):
+    """Hinge-loss GAN with spectral normalization (its power-iteration vectors u, v are in the
+    state_dict, so both start from the same ones)."""
+    torch, F = lib, lib.nn.functional
+    nets = load(lib, sngan_models(lib), state)
+    G, D = nets["G"], nets["D"]
+    opt_g = torch.optim.Adam(G.parameters(), lr=2e-4, betas=(0.0, 0.9))
+    opt_d = torch.optim.Adam(D.parameters(), lr=2e-4, betas=(0.0, 0.9))
+    losses = []
+    for x, z in zip(real, noise):
+        x, z = torch.from_numpy(x), torch.from_numpy(z)
+        fake = G(z)
+        d_loss = F.relu(1.0 - D(x)).mean() + F.relu(1.0 + D(fake.detach())).mean()
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+        g_loss = -D(G(z)).mean()
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+        losses += [d_loss.item(), g_loss.item()]
+    D.eval()
+    with torch.no_grad():
+        losses += D(torch.from_numpy(real[0])).flatten().tolist()
+    return losses, nets
+
+
+def test_sngan_spectral_norm_hinge_loss():
+    rng = np.random.default_rng(0)
+    real = (rng.standard_normal((6, 16, 2)) + [1.0, -2.0]).astype("float32")
+    noise = rng.standard_normal((6, 16, 4)).astype("float32")
+    compare(sngan, state=initial_state(sngan_models), real=real, noise=noise)
+
+
+# ---------------------------------------------------------------- Vision Transformer
+
+def vit_model(lib, image_size=8, patch=4, dim=16, depth=2, heads=2, classes=3):
+    nn = lib.nn
+
+    class ViT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            n = (image_size // patch) ** 2
+            self.patch_embed = nn.Conv2d(3, dim, kernel_size=patch, stride=patch)
+            self.cls_token = nn.Parameter(lib.zeros(1, 1, dim))
+            self.pos_embedding = nn.Parameter(lib.randn(1, n + 1, dim) * 0.02)
+            layer = nn.TransformerEncoderLayer(dim, heads, dim * 2, dropout=0.0,
+                                               activation="gelu", batch_first=True,
+                                               norm_first=True)
+            self.transformer = nn.TransformerEncoder(layer, depth, enable_nested_tensor=False)
+            self.norm = nn.LayerNorm(dim)
+            self.head = nn.Linear(dim, classes)
+
+        def forward(self, img):
+            x = self.patch_embed(img).flatten(2).transpose(1, 2)
+            cls = self.cls_token.expand(x.shape[0], -1, -1)
+            x = lib.cat((cls, x), dim=1) + self.pos_embedding
+            x = self.transformer(x)
+            return self.head(self.norm(x[:, 0]))
+
+    return ViT()
+
+
+def vit(lib, shared, state, data, target, warmup=2, total=6):
+    torch = lib
+    model = load(lib, vit_model(lib), state)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: (s + 1) / warmup if s < warmup
+        else 0.5 * (1 + math.cos(math.pi * (s - warmup) / (total - warmup))))
+    losses = []
+    for x, y in zip(data, target):
+        loss = torch.nn.functional.cross_entropy(model(torch.from_numpy(x)), torch.from_numpy(y))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        losses += [loss.item(), scheduler.get_last_lr()[0]]
+    return losses, model
+
+
+def test_vision_transformer_norm_first_gelu_warmup_cosine():
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((6, 8, 3, 8, 8)).astype("float32")
+    target = rng.integers(0, 3, size=(6, 8))
+    compare(vit, state=initial_state(vit_model), data=data, target=target)
+
+
+# ---------------------------------------------------------------- char-RNN generation
+
+def char_rnn_model(lib, n_chars=10, hidden=12):
+    nn = lib.nn
+
+    class CharRNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(n_chars, 8)
+            self.cell = nn.GRUCell(8, hidden)
+            self.i2o = nn.Linear(hidden + 8, n_chars)
+            self.softmax = nn.LogSoftmax(dim=1)
+
+        def forward(self, input, hidden):
+            emb = self.embed(input)
+            hidden = self.cell(emb, hidden)
+            return self.softmax(self.i2o(lib.cat((hidden, emb), 1))), hidden
+
+    return CharRNN()
+
+
+def char_rnn(lib, shared, state, words, max_length=8):
+    torch = lib
+    rnn = load(lib, char_rnn_model(lib), state)
+    criterion = torch.nn.NLLLoss()
+    losses = []
+    for word in words:
+        input_line = torch.tensor(word[:-1]).unsqueeze(1)
+        target_line = torch.tensor(word[1:])
+        hidden = torch.zeros(1, 12)
+        rnn.zero_grad()
+        loss = torch.tensor(0.0)
+        for i in range(input_line.size(0)):
+            output, hidden = rnn(input_line[i], hidden)
+            loss += criterion(output, target_line[i].unsqueeze(0))
+        loss.backward()
+        for p in rnn.parameters():
+            p.data.add_(p.grad.data, alpha=-0.05)
+        losses.append(loss.item() / input_line.size(0))
+    with torch.no_grad():  # sample, PyTorch's draws replayed
+        input, hidden, sampled = torch.tensor([1]), torch.zeros(1, 12), []
+        for i in range(max_length):
+            output, hidden = rnn(input, hidden)
+            if lib.__name__ == "torch":
+                c = torch.multinomial(output.exp(), 1)[0, 0].item()
+                shared.setdefault("chars", []).append(c)
+            else:
+                c = shared["chars"][i]
+            sampled.append(output[0, c].item())
+            input = torch.tensor([c])
+    return losses + sampled, rnn
+
+
+def test_char_rnn_grucell_manual_sgd_sampling():
+    rng = np.random.default_rng(0)
+    words = [rng.integers(0, 10, size=rng.integers(3, 8)).tolist() for _ in range(10)]
+    compare(char_rnn, state=initial_state(char_rnn_model), words=words)
+
+
+# spawned workers unpickle the model by its class's qualified name: ours made at import time
+OursHogwildNet = type(hogwild_model(tg))
+OursHogwildNet.__qualname__ = OursHogwildNet.__name__ = "OursHogwildNet"
+
+
+@pytest.mark.parametrize("start_method", ["spawn", "forkserver"])
+def test_mnist_hogwild_with_spawned_workers_trains_the_parents_model(start_method):
+    """As with fork, under spawn and forkserver (the model's shared memory travels by pickle):
+    the parent's model equals PyTorch's (trained by a forked worker) after ours trained it."""
+    rng = np.random.default_rng(0)
+    data = rng.standard_normal((3, 8, 1, 10, 10)).astype("float32")
+    target = rng.integers(0, 3, size=(3, 8))
+    state = initial_state(hogwild_model)
+    _, theirs = mnist_hogwild(pytest.importorskip("torch"), {}, state, data, target)
+    model = load(tg, OursHogwildNet(), state)
+    model.share_memory()
+    p = tg.multiprocessing.get_context(start_method).Process(target=hogwild_ours_train,
+                                                             args=(model, data, target))
+    p.start()
+    p.join()
+    assert p.exitcode == 0
+    assert not np.allclose(model.fc2.weight.detach().numpy(), state["fc2.weight"])
+    for k, v in theirs.state_dict().items():
+        np.testing.assert_allclose(numpy_of(model.state_dict()[k]), numpy_of(v), err_msg=k,
+                                   **TOL["float32"])
+
+
+# ---------------------------------------------------------------- torch.func tutorials
+
+def ensemble_models(lib, num_models=3):
+    nn = lib.nn
+    return nn.ModuleList([nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+                          for _ in range(num_models)])
+
+
+def model_ensembling(lib, shared, state, minibatches, meta=True):
+    """The model-ensembling tutorial: stack_module_state, a 'meta' base model, vmap over
+    functional_call with in_dims=(0, 0, None) and (0, 0, 0); then one SGD step on the stacked
+    parameters of a mean loss. ``meta=False`` keeps the base model's copy on the CPU."""
+    torch = lib
+    from_func = lib.func
+    models = load(lib, ensemble_models(lib), state)
+    params, buffers = from_func.stack_module_state(models)
+    base_model = copy.deepcopy(models[0])
+    if meta:
+        base_model = base_model.to("meta")
+
+    def fmodel(params, buffers, x):
+        return from_func.functional_call(base_model, (params, buffers), (x,))
+
+    minibatches = torch.from_numpy(minibatches)
+    same = from_func.vmap(fmodel, in_dims=(0, 0, None))(params, buffers, minibatches[0])
+    different = from_func.vmap(fmodel)(params, buffers, minibatches)
+    for i, model in enumerate(models):
+        np.testing.assert_allclose(different[i].detach().numpy(),
+                                   model(minibatches[i]).detach().numpy(), rtol=1e-5, atol=1e-6)
+    loss = different.pow(2).mean() + same.sum(-1).abs().mean()
+    grads = torch.autograd.grad(loss, list(params.values()))
+    final = {k: (v - 0.1 * g).detach() for (k, v), g in zip(params.items(), grads)}
+    return same.flatten().tolist() + [loss.item()], final
+
+
+@pytest.mark.parametrize("meta", [
+    pytest.param(True, marks=pytest.mark.xfail(
+        strict=True, raises=RuntimeError,
+        reason="no 'meta' device: Module.to('meta') raises 'tinygrad_bn runs on the CPU only'")),
+    False])
+def test_model_ensembling_stack_module_state_vmap(meta):
+    rng = np.random.default_rng(0)
+    compare(model_ensembling, state=initial_state(ensemble_models),
+            minibatches=rng.standard_normal((3, 5, 6)).astype("float32"), meta=meta)
+
+
+def ntk_model(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 2))
+
+
+def neural_tangent_kernel(lib, shared, state, x1, x2):
+    """The NTK tutorial: per-example Jacobians by vmap(jacrev(functional_call)), contracted with
+    einsum into the empirical NTK."""
+    torch = lib
+    from_func = lib.func
+    net = load(lib, ntk_model(lib), state).double()
+    params = {k: v.detach() for k, v in net.named_parameters()}
+
+    def fnet_single(params, x):
+        return from_func.functional_call(net, params, (x.unsqueeze(0),)).squeeze(0)
+
+    def empirical_ntk_jacobian_contraction(params, x1, x2):
+        jac1 = from_func.vmap(from_func.jacrev(fnet_single), (None, 0))(params, x1)
+        jac1 = [j.flatten(2) for j in jac1.values()]
+        jac2 = from_func.vmap(from_func.jacrev(fnet_single), (None, 0))(params, x2)
+        jac2 = [j.flatten(2) for j in jac2.values()]
+        result = torch.stack([torch.einsum("Naf,Mbf->NMab", j1, j2)
+                              for j1, j2 in zip(jac1, jac2)])
+        return result.sum(0)
+
+    ntk = empirical_ntk_jacobian_contraction(params, torch.from_numpy(x1), torch.from_numpy(x2))
+    return ntk.flatten().tolist(), {"ntk": ntk}
+
+
+def test_neural_tangent_kernel_vmap_jacrev():
+    rng = np.random.default_rng(0)
+    state = {k: v.astype("float64") for k, v in initial_state(ntk_model).items()}
+    compare(neural_tangent_kernel, "float64", state=state, x1=rng.standard_normal((3, 4)),
+            x2=rng.standard_normal((2, 4)))
+
+
+# ---------------------------------------------------------------- MAML
+
+def maml_model(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Linear(1, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(),
+                         nn.Linear(16, 1))
+
+
+def maml(lib, shared, state, tasks, inner_lr=0.01, inner_steps=2):
+    """MAML on sine regression: inner SGD steps on functional_call'd parameters with
+    create_graph=True, the meta-gradient through them, Adam on the meta-parameters."""
+    torch, F = lib, lib.nn.functional
+    model = load(lib, maml_model(lib), state)
+    meta_opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    losses = []
+    for batch in tasks:
+        meta_opt.zero_grad()
+        meta_loss = 0.0
+        for xs, ys, xq, yq in batch:
+            xs, ys, xq, yq = (torch.from_numpy(v) for v in (xs, ys, xq, yq))
+            fast = dict(model.named_parameters())
+            for _ in range(inner_steps):
+                loss = F.mse_loss(torch.func.functional_call(model, fast, (xs,)), ys)
+                grads = torch.autograd.grad(loss, list(fast.values()), create_graph=True)
+                fast = {k: w - inner_lr * g for (k, w), g in zip(fast.items(), grads)}
+            meta_loss = meta_loss + F.mse_loss(torch.func.functional_call(model, fast, (xq,)),
+                                               yq)
+        meta_loss = meta_loss / len(batch)
+        meta_loss.backward()
+        meta_opt.step()
+        losses.append(meta_loss.item())
+    return losses, model
+
+
+def test_maml_second_order_inner_loop():
+    rng = np.random.default_rng(0)
+
+    def task():
+        a, p = rng.uniform(0.1, 5.0), rng.uniform(0, np.pi)
+        xs, xq = rng.uniform(-5, 5, (10, 1)), rng.uniform(-5, 5, (10, 1))
+        return tuple(v.astype("float32") for v in (xs, a * np.sin(xs + p), xq,
+                                                   a * np.sin(xq + p)))
+    tasks = [[task() for _ in range(3)] for _ in range(4)]
+    compare(maml, state=initial_state(maml_model), tasks=tasks)
+
+
+# ---------------------------------------------------------------- word2vec (negative sampling)
+
+def skipgram_model(lib, vocab=30, dim=8):
+    nn = lib.nn
+
+    class SkipGram(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.u_embeddings = nn.Embedding(vocab, dim, sparse=True)
+            self.v_embeddings = nn.Embedding(vocab, dim, sparse=True)
+
+        def forward(self, pos_u, pos_v, neg_v):
+            F = lib.nn.functional
+            emb_u = self.u_embeddings(pos_u)
+            emb_v = self.v_embeddings(pos_v)
+            score = F.logsigmoid(lib.clamp(lib.sum(lib.mul(emb_u, emb_v), dim=1), -10, 10))
+            emb_neg_v = self.v_embeddings(neg_v)
+            neg_score = lib.bmm(emb_neg_v, emb_u.unsqueeze(2)).squeeze()
+            neg_score = F.logsigmoid(-lib.clamp(neg_score, -10, 10))
+            return -(score + lib.sum(neg_score, dim=1)).mean()
+
+    return SkipGram()
+
+
+def word2vec(lib, shared, state, batches, optimizer="SGD"):
+    torch = lib
+    model = load(lib, skipgram_model(lib), state)
+    opt = getattr(torch.optim, optimizer)(list(model.parameters()), lr=0.2 if optimizer == "SGD"
+                                          else 0.01)
+    losses = []
+    for pos_u, pos_v, neg_v in batches:
+        opt.zero_grad()
+        loss = model(torch.from_numpy(pos_u), torch.from_numpy(pos_v), torch.from_numpy(neg_v))
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses, model
+
+
+def word2vec_batches():
+    rng = np.random.default_rng(0)
+    return [(rng.integers(0, 30, 12), rng.integers(0, 30, 12), rng.integers(0, 30, (12, 5)))
+            for _ in range(8)]
+
+
+def test_word2vec_sparse_embeddings_sgd():
+    compare(word2vec, state=initial_state(skipgram_model), batches=word2vec_batches())
+
+
+@pytest.mark.xfail(strict=True, raises=AttributeError,
+                   reason="no optim.SparseAdam (and Embedding(sparse=True) gives a dense "
+                          "gradient, so the lazy per-row update has nothing to go by)")
+def test_word2vec_sparse_adam():
+    compare(word2vec, state=initial_state(skipgram_model), batches=word2vec_batches(),
+            optimizer="SparseAdam")
+
+
+# ---------------------------------------------------------------- SimCLR NT-Xent
+
+def simclr_model(lib):
+    nn = lib.nn
+    return nn.ModuleDict({"encoder": nn.Sequential(nn.Linear(10, 16), nn.BatchNorm1d(16),
+                                                   nn.ReLU(), nn.Linear(16, 12)),
+                          "projector": nn.Sequential(nn.Linear(12, 12), nn.ReLU(),
+                                                     nn.Linear(12, 6))})
+
+
+def simclr(lib, shared, state, views, temperature=0.5):
+    torch, F = lib, lib.nn.functional
+    model = load(lib, simclr_model(lib), state)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-6)
+    losses = []
+    for a, b in views:
+        x = torch.cat([torch.from_numpy(a), torch.from_numpy(b)], dim=0)
+        z = F.normalize(model["projector"](model["encoder"](x)), dim=1)
+        n = a.shape[0]
+        similarity = torch.matmul(z, z.T) / temperature
+        mask = torch.eye(2 * n, dtype=torch.bool)
+        similarity = similarity.masked_fill(mask, float("-inf"))
+        labels = torch.cat([torch.arange(n, 2 * n), torch.arange(0, n)])
+        loss = F.cross_entropy(similarity, labels)
+        top1 = (similarity.argmax(1) == labels).float().mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses += [loss.item(), top1.item()]
+    return losses, model
+
+
+def test_simclr_nt_xent_masked_similarity():
+    rng = np.random.default_rng(0)
+    base = rng.standard_normal((5, 8, 10))
+    views = [((b + 0.1 * rng.standard_normal(b.shape)).astype("float32"),
+              (b + 0.1 * rng.standard_normal(b.shape)).astype("float32")) for b in base]
+    compare(simclr, state=initial_state(simclr_model), views=views)
+
+
+# ---------------------------------------------------------------- Gaussian process regression
+
+def gp_regression(lib, shared, x, y, steps=25):
+    """Exact GP: RBF kernel with learned log length-scale, signal and noise, the negative log
+    marginal likelihood from a Cholesky factor, Adam; then the posterior mean."""
+    torch = lib
+    x, y = torch.from_numpy(x), torch.from_numpy(y)
+    log_ls = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    log_sf = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    log_sn = torch.tensor(-1.0, dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.Adam([log_ls, log_sf, log_sn], lr=0.05)
+
+    def kernel(a, b):
+        d2 = torch.cdist(a, b).pow(2)
+        return log_sf.exp().pow(2) * torch.exp(-0.5 * d2 / log_ls.exp().pow(2))
+
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        K = kernel(x, x) + log_sn.exp().pow(2) * torch.eye(len(x), dtype=torch.float64)
+        L = torch.linalg.cholesky(K)
+        alpha = torch.cholesky_solve(y.unsqueeze(1), L)
+        nll = 0.5 * (y.unsqueeze(1) * alpha).sum() + torch.log(torch.diagonal(L)).sum() \
+            + 0.5 * len(x) * math.log(2 * math.pi)
+        nll.backward()
+        optimizer.step()
+        losses.append(nll.item())
+    with torch.no_grad():
+        xs = torch.linspace(-3, 3, 7, dtype=torch.float64).unsqueeze(1)
+        K = kernel(x, x) + log_sn.exp().pow(2) * torch.eye(len(x), dtype=torch.float64)
+        mean = kernel(xs, x) @ torch.linalg.solve(K, y)
+    return losses + mean.tolist(), {"log_ls": log_ls, "log_sf": log_sf, "log_sn": log_sn}
+
+
+def test_gaussian_process_cholesky_marginal_likelihood():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-3, 3, (15, 1))
+    compare(gp_regression, "float64", x=x, y=np.sin(2 * x[:, 0]) + 0.1 * rng.standard_normal(15))
+
+
+# ---------------------------------------------------------------- CTC speech-style model
+
+def ctc_model(lib, n_feats=6, classes=5):
+    nn = lib.nn
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv1d(n_feats, 8, 3, padding=1)
+            self.rnn = nn.GRU(8, 8, bidirectional=True, batch_first=True)
+            self.fc = nn.Linear(16, classes)
+
+        def forward(self, x):
+            x = lib.nn.functional.gelu(self.conv(x.transpose(1, 2))).transpose(1, 2)
+            x, _ = self.rnn(x)
+            return self.fc(x).log_softmax(2)
+
+    return Model()
+
+
+def ctc(lib, shared, state, feats, targets, target_lengths, input_lengths,
+        unique_consecutive=False):
+    torch = lib
+    model = load(lib, ctc_model(lib), state)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=5e-3)
+    criterion = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+    losses = []
+    for x, t, tl, il in zip(feats, targets, target_lengths, input_lengths):
+        log_probs = model(torch.from_numpy(x)).transpose(0, 1)  # (T, N, C)
+        loss = criterion(log_probs, torch.from_numpy(t), torch.from_numpy(il),
+                         torch.from_numpy(tl))
+        optimizer.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        losses.append(loss.item())
+    with torch.no_grad():  # greedy decoding
+        best = model(torch.from_numpy(feats[0])).argmax(2)[0]
+        if unique_consecutive:
+            losses += torch.unique_consecutive(best).tolist()
+        else:  # the same by hand
+            losses += [c for i, c in enumerate(best.tolist()) if i == 0 or c != best[i - 1]]
+    return losses, model
+
+
+@pytest.mark.parametrize("unique_consecutive", [
+    False, pytest.param(True, marks=pytest.mark.xfail(
+        strict=True, raises=AttributeError, reason="no torch.unique_consecutive"))])
+def test_ctc_loss_conv_bigru_greedy_decoding(unique_consecutive):
+    rng = np.random.default_rng(0)
+    feats = rng.standard_normal((4, 3, 12, 6)).astype("float32")
+    targets = rng.integers(1, 5, size=(4, 3, 4))
+    target_lengths = rng.integers(2, 5, size=(4, 3))
+    input_lengths = np.full((4, 3), 12) - rng.integers(0, 3, size=(4, 3))
+    compare(ctc, state=initial_state(ctc_model), feats=feats, targets=targets,
+            target_lengths=target_lengths, input_lengths=input_lengths,
+            unique_consecutive=unique_consecutive)
+
+
+# ---------------------------------------------------------------- RealNVP normalizing flow
+
+def realnvp_model(lib, dim=2, hidden=16, n_layers=4):
+    nn = lib.nn
+
+    class Coupling(nn.Module):
+        def __init__(self, mask):
+            super().__init__()
+            self.register_buffer("mask", mask)
+            self.s = nn.Sequential(nn.Linear(dim, hidden), nn.LeakyReLU(), nn.Linear(hidden, dim),
+                                   nn.Tanh())
+            self.t = nn.Sequential(nn.Linear(dim, hidden), nn.LeakyReLU(), nn.Linear(hidden, dim))
+
+        def inverse(self, x):  # data -> latent, with log|det|
+            x_m = x * self.mask
+            s = self.s(x_m) * (1 - self.mask)
+            t = self.t(x_m) * (1 - self.mask)
+            z = x_m + (1 - self.mask) * (x - t) * lib.exp(-s)
+            return z, -s.sum(dim=1)
+
+    class RealNVP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            masks = [lib.tensor([1.0, 0.0]) if i % 2 == 0 else lib.tensor([0.0, 1.0])
+                     for i in range(n_layers)]
+            self.layers = nn.ModuleList([Coupling(m) for m in masks])
+
+        def log_prob(self, x, prior):
+            log_det = lib.zeros(x.shape[0])
+            z = x
+            for layer in reversed(self.layers):
+                z, ld = layer.inverse(z)
+                log_det = log_det + ld
+            return prior.log_prob(z) + log_det
+
+    return RealNVP()
+
+
+def realnvp(lib, shared, state, batches, prior="Normal"):
+    torch, D = lib, lib.distributions
+    model = load(lib, realnvp_model(lib), state)
+    if prior == "MultivariateNormal":
+        base = D.MultivariateNormal(torch.zeros(2), torch.eye(2))
+    else:
+        base = D.Independent(D.Normal(torch.zeros(2), torch.ones(2)), 1)
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    losses = []
+    for x in batches:
+        loss = -model.log_prob(torch.from_numpy(x), base).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    return losses, model
+
+
+@pytest.mark.parametrize("prior", [
+    "Normal", pytest.param("MultivariateNormal", marks=pytest.mark.xfail(
+        strict=True, raises=AttributeError, reason="no distributions.MultivariateNormal"))])
+def test_realnvp_flow_log_prob(prior):
+    rng = np.random.default_rng(0)
+    t = rng.uniform(0, 2 * np.pi, (6, 32))
+    batches = np.stack([np.cos(t), np.sin(t)], -1) + 0.05 * rng.standard_normal((6, 32, 2))
+    compare(realnvp, state=initial_state(realnvp_model), batches=batches.astype("float32"),
+            prior=prior)
+
+
+# ---------------------------------------------------------------- nanoGPT
+
+def nanogpt_model(lib, vocab=20, block=8, n_layer=2, n_head=2, n_embd=16):
+    nn, F = lib.nn, lib.nn.functional
+
+    class CausalSelfAttention(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c_attn = nn.Linear(n_embd, 3 * n_embd)
+            self.c_proj = nn.Linear(n_embd, n_embd)
+
+        def forward(self, x):
+            B, T, C = x.size()
+            q, k, v = self.c_attn(x).split(n_embd, dim=2)
+            k = k.view(B, T, n_head, C // n_head).transpose(1, 2)
+            q = q.view(B, T, n_head, C // n_head).transpose(1, 2)
+            v = v.view(B, T, n_head, C // n_head).transpose(1, 2)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0.0,
+                                               is_causal=True)
+            y = y.transpose(1, 2).contiguous().view(B, T, C)
+            return self.c_proj(y)
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c_fc = nn.Linear(n_embd, 4 * n_embd)
+            self.gelu = nn.GELU()
+            self.c_proj = nn.Linear(4 * n_embd, n_embd)
+
+        def forward(self, x):
+            return self.c_proj(self.gelu(self.c_fc(x)))
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln_1 = nn.LayerNorm(n_embd, bias=False)
+            self.attn = CausalSelfAttention()
+            self.ln_2 = nn.LayerNorm(n_embd, bias=False)
+            self.mlp = MLP()
+
+        def forward(self, x):
+            x = x + self.attn(self.ln_1(x))
+            return x + self.mlp(self.ln_2(x))
+
+    class GPT(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.transformer = nn.ModuleDict(dict(
+                wte=nn.Embedding(vocab, n_embd), wpe=nn.Embedding(block, n_embd),
+                h=nn.ModuleList([Block() for _ in range(n_layer)]),
+                ln_f=nn.LayerNorm(n_embd, bias=False)))
+            self.lm_head = nn.Linear(n_embd, vocab, bias=False)
+            self.transformer.wte.weight = self.lm_head.weight
+            self.apply(self._init_weights)
+            for pn, p in self.named_parameters():
+                if pn.endswith("c_proj.weight"):
+                    lib.nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * n_layer))
+
+        def _init_weights(self, module):
+            if isinstance(module, nn.Linear):
+                lib.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+                if module.bias is not None:
+                    lib.nn.init.zeros_(module.bias)
+            elif isinstance(module, nn.Embedding):
+                lib.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+        def forward(self, idx, targets=None):
+            b, t = idx.size()
+            pos = lib.arange(0, t, dtype=lib.long)
+            x = self.transformer.wte(idx) + self.transformer.wpe(pos)
+            for blk in self.transformer.h:
+                x = blk(x)
+            x = self.transformer.ln_f(x)
+            if targets is not None:
+                logits = self.lm_head(x)
+                loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1),
+                                       ignore_index=-1)
+            else:
+                logits = self.lm_head(x[:, [-1], :])
+                loss = None
+            return logits, loss
+
+        def configure_optimizers(self, weight_decay, learning_rate, betas):
+            param_dict = {pn: p for pn, p in self.named_parameters() if p.requires_grad}
+            decay_params = [p for n, p in param_dict.items() if p.dim() >= 2]
+            nodecay_params = [p for n, p in param_dict.items() if p.dim() < 2]
+            optim_groups = [{"params": decay_params, "weight_decay": weight_decay},
+                            {"params": nodecay_params, "weight_decay": 0.0}]
+            import inspect
+            fused_available = "fused" in inspect.signature(lib.optim.AdamW).parameters
+            extra_args = dict(fused=False) if fused_available else dict()
+            return lib.optim.AdamW(optim_groups, lr=learning_rate, betas=betas, **extra_args)
+
+    return GPT()
+
+
+def nanogpt(lib, shared, state, xs, ys, block=8, top_k=5, temperature=0.8):
+    torch, F = lib, lib.nn.functional
+    model = load(lib, nanogpt_model(lib), state)
+    optimizer = model.configure_optimizers(0.1, 6e-3, (0.9, 0.95))
+    losses = []
+    for it, (x, y) in enumerate(zip(xs, ys)):
+        lr = 6e-3 * (it + 1) / len(xs)
+        for param_group in optimizer.param_groups:
+            param_group["lr"] = lr
+        logits, loss = model(torch.from_numpy(x), torch.from_numpy(y))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+    model.eval()
+    idx = torch.zeros((1, 1), dtype=torch.long)
+    with torch.no_grad():
+        for i in range(10):
+            idx_cond = idx if idx.size(1) <= block else idx[:, -block:]
+            logits, _ = model(idx_cond)
+            logits = logits[:, -1, :] / temperature
+            v, _ = torch.topk(logits, min(top_k, logits.size(-1)))
+            logits[logits < v[:, [-1]]] = -float("Inf")
+            probs = F.softmax(logits, dim=-1)
+            if lib.__name__ == "torch":
+                idx_next = torch.multinomial(probs, num_samples=1)
+                shared.setdefault("tokens", []).append(idx_next.item())
+            else:
+                idx_next = torch.tensor([[shared["tokens"][i]]])
+            losses += probs.flatten().tolist()
+            idx = torch.cat((idx, idx_next), dim=1)
+    return losses, model
+
+
+def test_nanogpt_sdpa_tied_weights_param_groups_topk_sampling():
+    rng = np.random.default_rng(0)
+    xs = rng.integers(0, 20, size=(5, 4, 8))
+    ys = np.concatenate([xs[:, :, 1:], rng.integers(0, 20, size=(5, 4, 1))], axis=2)
+    ys[:, 0, -2:] = -1
+    compare(nanogpt, state=initial_state(nanogpt_model), xs=xs, ys=ys)

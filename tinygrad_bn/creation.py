@@ -190,9 +190,9 @@ def _sizes(name, sizes, size):
 def zeros(*sizes: ShapeLike, size: ShapeLike | None = None, dtype: DTypeLike | None = None,
           device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros with shape ``size`` (ints, one tuple or the keyword: ``zeros(2, 3)``,
-    ``zeros((2, 3))``, ``zeros(size=(2, 3))``), as PyTorch's ``zeros``. ``dtype`` defaults to the default float dtype (float32 unless
-    ``set_default_dtype`` changed it); ``device`` must be the CPU (or None);
-    ``requires_grad=False`` by default."""
+    ``zeros((2, 3))``, ``zeros(size=(2, 3))``), as PyTorch's ``zeros``. ``dtype`` defaults to
+    the default float dtype (float32 unless ``set_default_dtype`` changed it); ``device`` must
+    be the CPU (or None); ``requires_grad=False`` by default."""
     shape = new_shape(_sizes("zeros", sizes, size), "zeros")
     return _new(np.zeros(shape), _float_dtype(dtype), requires_grad, device)
 

@@ -10,6 +10,7 @@
 - ``gradcheck.py``: ``gradcheck``, backward's gradients held against finite differences.
 - ``higher_order.py``: the backward pass of ``create_graph=True`` (gradients of gradients).
 - ``functional.py``: ``torch.autograd.functional`` (jacobian, hessian, vjp, jvp, hvp, vhp).
+- ``variable.py``: ``Variable``, the legacy wrapper (a detached alias of the tensor).
 """
 
 from . import functional, graph
@@ -25,4 +26,5 @@ from .graph import (
     RELEASED_GRAPH_MESSAGE, ModuleCall, Op, reduce_to_shape, topological_order,
 )
 from .hooks import RemovableHandle
+from .variable import Variable
 

@@ -466,6 +466,41 @@ class Module:
             fn(module)
         return self
 
+    def get_submodule(self, target: str) -> Module:
+        """The submodule at dotted path ``target`` (``"layer1.0.conv1"``; ``""`` is ``self``),
+        with PyTorch's AttributeErrors naming the first step that is missing or not a Module."""
+        if target == "":
+            return self
+        module = self
+        for item in target.split("."):
+            if not hasattr(module, item):
+                raise AttributeError(f"{type(module).__name__} has no attribute `{item}`")
+            module = getattr(module, item)
+            if not isinstance(module, Module):
+                raise AttributeError(f"`{item}` is not an nn.Module")
+        return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at dotted path ``target`` (``"0.weight"``), with PyTorch's errors."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        param = getattr(module, name)
+        if not isinstance(param, Parameter):
+            raise AttributeError(f"`{name}` is not an nn.Parameter")
+        return param
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path ``target`` (``"bn.running_mean"``), with PyTorch's errors."""
+        module_path, _, name = target.rpartition(".")
+        module = self.get_submodule(module_path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}`")
+        if name not in module._buffer_names:
+            raise AttributeError(f"`{name}` is not a buffer")
+        return getattr(module, name)
+
     # ------------------------------------------------------------------ dtype
 
     def to(self, *args: Any, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
@@ -495,6 +530,11 @@ class Module:
         """``to(float64)``: convert the floating parameters and buffers in place (what
         ``gradcheck`` wants); returns ``self``."""
         return self.to(dtypes.float64)
+
+    def half(self) -> Self:
+        """``to(float16)``: convert the floating parameters and buffers in place; returns
+        ``self``."""
+        return self.to(dtypes.float16)
 
     def cpu(self) -> Self:
         """Returns ``self``: everything already lives on the CPU."""

@@ -10,11 +10,11 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from ...creation import full
+from ...creation import arange, full
 from ...tensor import Tensor, cat, stack
 
 __all__ = ["PackedSequence", "pack_padded_sequence", "pad_packed_sequence", "pad_sequence",
-           "pack_sequence"]
+           "pack_sequence", "unpad_sequence", "unpack_sequence"]
 
 _PackedSequenceFields = namedtuple("PackedSequence_",
                                    ["data", "batch_sizes", "sorted_indices", "unsorted_indices"])
@@ -177,6 +177,28 @@ def pad_sequence(sequences: Sequence[Tensor] | Tensor, batch_first: bool = False
         fill = full((longest - sequence.shape[0],) + trailing, padding_value, dtype=dtype)
         padded.append(cat([sequence, fill] if padding_side == "right" else [fill, sequence], 0))
     return stack(padded, 0 if batch_first else 1)
+
+
+def unpad_sequence(padded_sequences: Tensor, lengths: Tensor,
+                   batch_first: bool = False) -> list[Tensor]:
+    """The sequences ``pad_sequence`` stacked, each cut to its length: a list of ``(L_i, *)``
+    tensors from ``(T, B, *)`` (``(B, T, *)`` with ``batch_first``), as PyTorch's. Like
+    PyTorch's it transposes a time-first ``padded_sequences`` in place (``transpose_(0, 1)``),
+    so the caller's tensor is batch-first afterwards."""
+    if not batch_first:
+        padded_sequences.transpose_(0, 1)
+    index = arange(padded_sequences.shape[1])
+    if len(padded_sequences) != len(lengths):  # PyTorch's zip(..., strict=True)
+        longer = "longer" if len(lengths) > len(padded_sequences) else "shorter"
+        raise ValueError(f"zip() argument 2 is {longer} than argument 1")
+    return [sequence[index < length] for sequence, length in zip(padded_sequences, lengths)]
+
+
+def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
+    """The list of sequences a ``PackedSequence`` holds, in their original order (the inverse
+    of ``pack_sequence``), as PyTorch's."""
+    padded_sequences, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded_sequences, lengths, batch_first=True)
 
 
 def _check_copy_broadcast(destination: tuple[int, ...], source: tuple[int, ...]) -> None:
