@@ -51,9 +51,6 @@ def test_device_index_is_a_context_manager_raising_on_entry_for_an_index():
                 pass
 
 
-@pytest.mark.xfail(strict=True, reason="tinygrad_bn/__init__.py does not import accelerator "
-                                       "yet (one name in its `from . import amp, cpu, cuda` "
-                                       "line); owned by another helper until 02:05")
 def test_reachable_as_an_attribute_without_importing_it():
     code = "import tinygrad_bn as torch; print(torch.accelerator.is_available())"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

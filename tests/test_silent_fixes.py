@@ -431,3 +431,17 @@ def test_clamp_gradient_outside_the_bounds_is_zero_even_for_a_nan_incoming_gradi
     weights = tg.tensor([float("nan"), 1.0, float("inf")], dtype=tg.float64)
     (a.clamp(0, 1) * weights).sum().backward()
     assert a.grad.tolist() == [0.0, 1.0, 0.0]
+
+
+def test_new_factories_take_size_by_keyword_and_where_takes_the_condition_alone():
+    """``x.new_zeros(size=(2, 3))`` and ``torch.where(mask)`` (the indices of the true
+    elements, as ``nonzero(as_tuple=True)``) raised TypeError; PyTorch accepts both."""
+    x = tg.ones(2)
+    assert x.new_zeros(size=(2, 3)).shape == (2, 3)
+    assert x.new_ones(size=(1, 2)).tolist() == [[1.0, 1.0]]
+    assert x.new_empty(size=(4,)).shape == (4,)
+    rows, cols = tg.where(tg.tensor([[True, False], [False, True]]))
+    assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1]
+    with pytest.raises(TypeError, match=r"where\(\) received an invalid combination of "
+                                        r"arguments - got \(Tensor, Tensor\)"):
+        tg.where(tg.tensor([True]), tg.ones(1))

@@ -64,7 +64,7 @@ from .tensor.decompositions import (  # noqa: E402 - torch.inverse, torch.det, .
     triangular_solve,
 )
 from . import func  # noqa: E402
-from . import amp, cpu, cuda, testing  # noqa: E402
+from . import accelerator, amp, cpu, cuda, testing  # noqa: E402
 from .amp.autocast_mode import (  # noqa: E402
     autocast, clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
     get_autocast_gpu_dtype, is_autocast_cache_enabled, is_autocast_cpu_enabled,

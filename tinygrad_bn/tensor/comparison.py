@@ -248,8 +248,18 @@ class ComparisonMethods:
         return bool((self._array == other._array).all())
 
 
-def where(condition: Tensor | Any, input: Tensor | Number, other: Tensor | Number) -> Tensor:
-    """Elementwise ``input`` where ``condition`` holds, else ``other`` (either may be a scalar)."""
+def where(condition: Tensor | Any, input: Tensor | Number | None = None,
+          other: Tensor | Number | None = None) -> Tensor | tuple[Tensor, ...]:
+    """Elementwise ``input`` where ``condition`` holds, else ``other`` (either may be a scalar);
+    ``where(condition)`` alone is ``condition.nonzero(as_tuple=True)``, as PyTorch's."""
+    if input is None or other is None:
+        if input is None and other is None:
+            return (condition if isinstance(condition, Tensor) else Tensor(condition)).nonzero(
+                as_tuple=True)
+        given = ", ".join(type(a).__name__ for a in (condition, input, other) if a is not None)
+        raise TypeError(f"where() received an invalid combination of arguments - got ({given}), "
+                        f"but expected one of:\n * (Tensor condition)\n * (Tensor condition, "
+                        f"Tensor input, Tensor other, *, Tensor out = None)")
     if not isinstance(condition, Tensor):
         condition = Tensor(condition)
     if condition._array.dtype is not dtypes.bool:

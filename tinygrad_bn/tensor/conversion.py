@@ -265,31 +265,38 @@ class ConversionMethods:
         return creation.tensor(data, self._array.dtype if dtype is None else dtype, device,
                                requires_grad)
 
-    def new_zeros(self, *size: ShapeLike, dtype: DTypeLike | None = None,
+    def new_zeros(self, *sizes: ShapeLike, size: ShapeLike | None = None,
+                  dtype: DTypeLike | None = None,
                   device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
         """Zeros of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
         from .. import creation  # creation builds on the tensor: a layer up
 
-        new_shape(size)  # PyTorch's message for a negative size here is not zeros' own
+        # PyTorch's message for a negative size here is not zeros' own
+        new_shape(sizes if size is None else size)
 
-        return creation.zeros(*size, dtype=self._array.dtype if dtype is None else dtype,
+        return creation.zeros(*sizes, size=size,
+                              dtype=self._array.dtype if dtype is None else dtype,
                               device=device, requires_grad=requires_grad)
 
-    def new_ones(self, *size: ShapeLike, dtype: DTypeLike | None = None,
+    def new_ones(self, *sizes: ShapeLike, size: ShapeLike | None = None,
+                 dtype: DTypeLike | None = None,
                  device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
         """Ones of shape ``size``, in this tensor's dtype unless ``dtype`` is given."""
         from .. import creation  # creation builds on the tensor: a layer up
 
-        return creation.ones(*size, dtype=self._array.dtype if dtype is None else dtype,
+        return creation.ones(*sizes, size=size,
+                             dtype=self._array.dtype if dtype is None else dtype,
                              device=device, requires_grad=requires_grad)
 
-    def new_empty(self, *size: ShapeLike, dtype: DTypeLike | None = None,
+    def new_empty(self, *sizes: ShapeLike, size: ShapeLike | None = None,
+                  dtype: DTypeLike | None = None,
                   device: DeviceLike | None = None, requires_grad: _bool = False) -> Tensor:
         """Uninitialised memory of shape ``size``, in this tensor's dtype unless ``dtype`` is
         given."""
         from .. import creation  # creation builds on the tensor: a layer up
 
-        return creation.empty(*size, dtype=self._array.dtype if dtype is None else dtype,
+        return creation.empty(*sizes, size=size,
+                              dtype=self._array.dtype if dtype is None else dtype,
                               device=device, requires_grad=requires_grad)
 
     def new_full(self, size: ShapeLike, fill_value: Number, dtype: DTypeLike | None = None,
