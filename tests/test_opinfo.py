@@ -68,7 +68,7 @@ VALUES_UNDEFINED = {
     "bernoulli", "normal", "multinomial", "rand_like", "randn_like", "randint_like", "randint",
     "randn", "nn.functional.dropout", "empty", "empty_like", "new_empty",
     "nn.functional.dropout2d", "nn.functional.dropout3d", "nn.functional.alpha_dropout",
-    "nn.functional.feature_alpha_dropout",
+    "nn.functional.feature_alpha_dropout", "empty_strided", "new_empty_strided",
 }
 
 

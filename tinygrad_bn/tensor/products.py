@@ -105,7 +105,7 @@ class ProductMethods:
         """``beta * self + alpha * sum_b(batch1[b] @ batch2[b])``, ``self`` broadcastable to
         ``(n, m)``."""
         batch1, batch2 = _batches("addbmm", batch1, batch2)
-        return in_opmath(lambda i, a, b, **k: _add_scaled(i, a.bmm(b).sum(0), **k), self,
+        return in_opmath(lambda i, a, b, **k: _add_scaled(i, a.bmm(b).sum(0, dtype=a.dtype), **k), self,
                          batch1, batch2, beta=beta, alpha=alpha)
 
     def addbmm_(self, batch1: Tensor, batch2: Tensor, *, beta: Number = 1,

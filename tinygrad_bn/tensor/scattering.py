@@ -323,6 +323,14 @@ class ScatteringMethods:
 
     def narrow_copy(self, dim: _int, start: _int, length: _int) -> Tensor:
         """``narrow`` as a copy."""
+        if not -max(self.ndim, 1) <= dim < max(self.ndim, 1):
+            raise RuntimeError("Expected dim < static_cast<int64_t>(self_sizes.size()) to be "
+                               "true, but got false.  (Could this error message be improved?  "
+                               "If so, please report an enhancement request to PyTorch.)")
+        size = self.shape[dim] if self.ndim else 1
+        if length < 0 or start + length > size:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                               f"({size}).")
         return self.narrow(dim, start, length).clone()
 
     def sum_to_size(self, *size) -> Tensor:
@@ -336,6 +344,8 @@ class ScatteringMethods:
         if lead < 0 or any(s != 1 and s != shape[lead + i] for i, s in enumerate(size)):
             raise RuntimeError(f"size {{{list(size)}}} is not expandable to size "
                                f"{{{list(shape)}}}.")
+        if not size:  # PyTorch's sum_to: the sum of everything (int64 for integers)
+            return self.sum()
         out = self
         if lead:
             out = out.sum(tuple(range(lead)))
