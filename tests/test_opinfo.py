@@ -529,6 +529,18 @@ XFAILS = {
                         'float32:2-3,6-7,10-11,14-15,18-19,22-23 '
                         'float64:2-3,6-7,10-11,14-15,18-19,22-23',
     },
+    # float16: PyTorch's addr kernel rounds its products and sums in its own order (one or two
+    # float16 ulps apart); index_reduce accumulates its means and products in float16 slot by
+    # slot, tinygrad_bn through scatter_reduce's float32 accumulation
+    'addr': {
+        'precision': 'float16:1-3',
+    },
+    'index_reduce.mean': {
+        'precision': 'float16:4-7',
+    },
+    'index_reduce.prod': {
+        'precision': 'float16:6',
+    },
 }
 
 if __name__ == "__main__":

@@ -323,11 +323,17 @@ class ScatteringMethods:
 
     def narrow_copy(self, dim: _int, start: _int, length: _int) -> Tensor:
         """``narrow`` as a copy."""
-        if not -max(self.ndim, 1) <= dim < max(self.ndim, 1):
+        if dim < -max(self.ndim, 1):
+            normalize_dim(dim, self.ndim)  # PyTorch's IndexError for a negative dim
+        if not dim < max(self.ndim, 1):
             raise RuntimeError("Expected dim < static_cast<int64_t>(self_sizes.size()) to be "
                                "true, but got false.  (Could this error message be improved?  "
                                "If so, please report an enhancement request to PyTorch.)")
         size = self.shape[dim] if self.ndim else 1
+        if not -size <= start <= size:
+            raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                             f"but got {start})")
+        start = start + size if start < 0 else start
         if length < 0 or start + length > size:
             raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
                                f"({size}).")
