@@ -446,3 +446,14 @@ def test_errors_match_torch(call):
         call(tg)
     expected = str(theirs.value).split("\n")[0].replace("torch.", "")
     assert str(ours.value).split("\n")[0].replace("torch.", "") == expected
+
+
+def test_index_reduce_warns_once_that_it_is_in_beta_as_torch(monkeypatch):
+    from tinygrad_bn.tensor import scattering
+    monkeypatch.setattr(scattering, "_WARNED", [])
+    x, index, source = tg.ones(3), tg.tensor([0, 0]), tg.tensor([2.0, 3.0])
+    with pytest.warns(UserWarning, match=r"index_reduce\(\) is in beta"):
+        assert x.index_reduce(0, index, source, "prod").tolist() == [6.0, 1.0, 1.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x.index_reduce(0, index, source, "amax")

@@ -14,6 +14,7 @@ from __future__ import annotations
 # ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
 from builtins import bool as _bool, int as _int
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,6 +31,9 @@ from .shape import broadcast_tensors
 
 def _sizes(size):
     return tuple(int(s) for s in size)
+
+
+_WARNED = []  # index_reduce's beta warning, given once
 
 
 def _scatter_shape_check(src, slice_shape):
@@ -206,6 +210,10 @@ class ScatteringMethods:
                                f"amin but got {reduce}.")
         d = normalize_dim(dim, max(self.ndim, 1))
         self._check_index_slices("index_reduce_", d, index, source)
+        if not _WARNED:  # PyTorch's TORCH_WARN_ONCE: once per process
+            _WARNED.append(True)
+            warnings.warn("index_reduce() is in beta and the API may change at any time.",
+                          UserWarning, stacklevel=2)
         if self.ndim == 0:
             spread = index.reshape(())
         else:
