@@ -102,7 +102,7 @@ def empty_strided(size, stride, *, dtype: DTypeLike | None = None, device=None,
     (``stride()`` reports them)."""
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     dtype = np.dtype(_float_dtype(dtype))
     needed = 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
     storage = np.zeros(needed, dtype=dtype)

@@ -88,7 +88,7 @@ class ScatteringMethods:
         is not C-contiguous keeps its own order; here such a storage is read in C order.)"""
         size, stride = _sizes(size), _sizes(stride)
         if len(size) != len(stride):
-            raise RuntimeError(f"mismatch in length of strides and shape")
+            raise RuntimeError("mismatch in length of strides and shape")
         if any(s < 0 for s in stride):
             raise RuntimeError("as_strided: Negative strides are not supported at the moment, "
                                f"got strides: {list(stride)}")
