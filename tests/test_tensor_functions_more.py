@@ -457,3 +457,14 @@ def test_index_reduce_warns_once_that_it_is_in_beta_as_torch(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         x.index_reduce(0, index, source, "amax")
+
+
+def test_as_strided_of_a_view_sends_its_gradient_through_the_view_as_torch():
+    grads = []
+    for L in (tg, torch):
+        base = L.arange(10.0, dtype=L.float64, requires_grad=True)
+        view = base[3:]
+        out = view.as_strided((2, 2), (1, 2))
+        (out * L.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=L.float64)).sum().backward()
+        grads.append(base.grad.numpy())
+    np.testing.assert_array_equal(*grads)

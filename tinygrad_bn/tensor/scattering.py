@@ -84,8 +84,9 @@ class ScatteringMethods:
         """The view of this tensor's storage (its base's memory, for a view) with ``size`` and
         element strides ``stride``, starting at ``storage_offset`` (default: this tensor's).
         Element ``i`` is storage position ``storage_offset + sum(i_k * stride_k)``; positions
-        read more than once get the sum of their gradients. (PyTorch's storage of a tensor that
-        is not C-contiguous keeps its own order; here such a storage is read in C order.)"""
+        read more than once get the sum of their gradients, which flow to this tensor's own
+        elements (PyTorch's storage of a base that is not C-contiguous keeps its own order;
+        here such a storage is read in C order)."""
         size, stride = _sizes(size), _sizes(stride)
         if len(size) != len(stride):
             raise RuntimeError("mismatch in length of strides and shape")
@@ -95,8 +96,8 @@ class ScatteringMethods:
         offset = self.storage_offset() if storage_offset is None else int(storage_offset)
         if offset < 0:
             raise RuntimeError(f"Tensor: invalid storage offset {offset}")
-        source = self if self._base is None else self._base
-        return AsStrided.apply(source, size=size, stride=stride, offset=offset)
+        storage = () if self._base is None else (self._base,)
+        return AsStrided.apply(self, *storage, size=size, stride=stride, offset=offset)
 
     def as_strided_(self, size: Sequence[_int], stride: Sequence[_int],
                     storage_offset: _int | None = None) -> Tensor:
