@@ -68,7 +68,7 @@ VALUES_UNDEFINED = {
     "bernoulli", "normal", "multinomial", "rand_like", "randn_like", "randint_like", "randint",
     "randn", "nn.functional.dropout", "empty", "empty_like", "new_empty",
     "nn.functional.dropout2d", "nn.functional.dropout3d", "nn.functional.alpha_dropout",
-    "nn.functional.feature_alpha_dropout",
+    "nn.functional.feature_alpha_dropout", "empty_strided", "new_empty_strided",
     # windows placed by torch.rand samples unless _random_samples is given
     "nn.functional.fractional_max_pool2d", "nn.functional.fractional_max_pool3d",
 }
@@ -149,6 +149,10 @@ def _collect():
         ours = our_callable(op)
         if ours is None:
             NOT_PROVIDED.append(_case_name(op))
+            continue
+        if op.name == "bfloat16":  # Tensor.bfloat16() converts to a dtype tinygrad_bn lacks
+            SCOPE["conversions to bfloat16 (Tensor.bfloat16 refuses: a dtype tinygrad_bn "
+                  "lacks)"] += 1
             continue
         supported = op.supported_dtypes(DEVICE)
         SCOPE["(op, dtype) pairs in complex/bfloat16 (dtypes tinygrad_bn lacks)"] += len(
@@ -589,6 +593,26 @@ XFAILS = {
     # order (1.5919496e7; float64 gives 1.59194971e7, ours 1.5919494e7)
     'special.hermite_polynomial_he': {
         'precision': 'float32:4',
+    },
+    # float16: PyTorch's addr kernel rounds its products and sums in its own order (one or two
+    # float16 ulps apart); index_reduce accumulates its means and products in float16 slot by
+    # slot, tinygrad_bn through scatter_reduce's float32 accumulation
+    'addr': {
+        'precision': 'float16:1-3',
+    },
+    'index_reduce.mean': {
+        'precision': 'float16:4-7',
+    },
+    'index_reduce.prod': {
+        'precision': 'float16:6',
+    },
+    # samples 1 and 2 view a storage from an offset and read past the view's own elements:
+    # tinygrad_bn's as_strided addresses the memory of the tensor it is given (a NumPy view),
+    # not its base's storage, so it refuses with PyTorch's out-of-bounds message instead
+    'as_strided.partial_views': {
+        'error refused (RuntimeError)': ' '.join(
+            f'{dtype}:1-2' for dtype in ('float16', 'float32', 'float64', 'uint8', 'int8',
+                                         'int16', 'int32', 'int64', 'bool')),
     },
 }
 

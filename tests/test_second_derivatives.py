@@ -74,6 +74,13 @@ CASES = {
                        + (lib.linalg.qr(a)[0] ** 3).sum(-1).sum(-1, keepdim=True), [TALL]),
     "linalg.qr wide": (lambda lib, a: (lib.linalg.qr(a)[1] ** 2).sum(-1)
                        + (lib.linalg.qr(a)[0] ** 3).sum(-1).sum(-1, keepdim=True), [WIDE]),
+    "Tensor.unfold": (lambda lib, a: a.unfold(1, 3, 2) ** 3, [RNG.standard_normal((4, 6))]),
+    "as_strided": (lambda lib, a: a.as_strided((3, 3), (2, 1), 1) ** 3,
+                   [RNG.standard_normal((4, 6))]),
+    "index_put accumulate": (
+        lambda lib, a, b: a.index_put((lib.tensor([0, 1, 0]), lib.tensor([2, 3, 2])), b,
+                                      accumulate=True) ** 3,
+        [RNG.standard_normal((4, 6)), RNG.standard_normal(3)]),
     "unfold": (lambda lib, a: lib.nn.functional.unfold(a[:, None], 2) ** 2, [SQUARE]),
     "fold": (lambda lib, a: lib.nn.functional.fold(a, (3, 4), 2) ** 2,
              [RNG.standard_normal((1, 4, 6))]),

@@ -340,7 +340,6 @@ igammac = _out.with_out(Tensor.igammac, dtype=_out.CAST)
 i0_ = Tensor.i0_
 erfc_ = Tensor.erfc_
 exp2_ = Tensor.exp2_
-from . import special  # noqa: E402
 from .tensor.numerical import (  # noqa: E402
     combinations, cumulative_trapezoid, gradient, isin, trapezoid, trapz, tril_indices,
     triu_indices,
@@ -467,16 +466,21 @@ is_inference = Tensor.is_inference
 is_neg = Tensor.is_neg
 resolve_neg = Tensor.resolve_neg
 
+# Imported on first use (``tg.distributions.Normal``, ``tg.special.expit``), not with the
+# package: distributions' 30 modules would add about 7% to ``import tinygrad_bn`` (90 of 1300
+# ms measured), which most programs never need; ``special`` takes its names from this module,
+# so importing it here would make an import circle.
+_ON_FIRST_USE = ("distributions", "special")
+
+
 def __getattr__(name):
-    """``tinygrad_bn.distributions`` is imported on first use (``tg.distributions.Normal``),
-    not with the package: its 30 modules would add about 7% to ``import tinygrad_bn`` (90 of
-    1300 ms measured), which most programs never need."""
-    if name == "distributions":
+    """The subpackages of ``_ON_FIRST_USE``, imported when first asked for."""
+    if name in _ON_FIRST_USE:
         import importlib
-        return importlib.import_module(".distributions", __name__)
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    """The package's names, ``distributions`` included before its first use (completion)."""
-    return sorted(set(globals()) | {"distributions"})
+    """The package's names, those imported on first use included (completion)."""
+    return sorted(set(globals()) | set(_ON_FIRST_USE))

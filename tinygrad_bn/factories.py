@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 
 from . import dtypes
-from .creation import _float_dtype, _new, linspace_values
+from .creation import _argument_type_name, _float_dtype, _new, linspace_values
 from .dtypes import DTypeLike, Number
 from .ops.draws import Binomial, Poisson
 from .tensor import Tensor, cdist
@@ -29,16 +29,37 @@ def logspace(start: Number, end: Number, steps: int, base: float = 10.0,
     """``base ** linspace(start, end, steps)``: the exponents are ``linspace``'s (PyTorch's
     kernel computes them the same way, both ends exact), the power is taken in ``dtype``
     (integer dtypes: in float64, truncated)."""
+    if not isinstance(steps, numbers.Integral) or isinstance(steps, bool):
+        names = ", ".join(_argument_type_name(v) for v in (start, end, steps))
+        raise TypeError(f"logspace() received an invalid combination of arguments - got "
+                        f"({names}), but expected one of:\n"
+                        " * (Tensor start, Tensor end, int steps, float base = 10.0, ...)\n"
+                        " * (Number start, Number end, int steps, float base = 10.0, ...)")
+    if isinstance(start, Tensor) or isinstance(end, Tensor):
+        tensors = [(name, v) for name, v in (("start", start), ("end", end))
+                   if isinstance(v, Tensor)]
+        if any(v.ndim for _, v in tensors):
+            got = " and ".join(f"{name} with {v.ndim} dimension(s)" for name, v in tensors)
+            raise RuntimeError("logspace only supports 0-dimensional start and end tensors, but "
+                               f"got {got}.")
+        start, end = (v.item() if isinstance(v, Tensor) else v for v in (start, end))
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     dtype = np.dtype(_float_dtype(dtype))
     if dtype.kind == "b":
         raise dtypes.not_implemented("logspace_cpu", dtype)
-    if dtype.kind == "f":
-        exponents = linspace_values(start, end, steps, dtype)
-        values = np.power(dtype.type(base), exponents)
-    else:
-        exponents = linspace_values(start, end, steps, np.dtype(np.float64))
+    if steps == 1:  # PyTorch fills base ** start, computed in float64
+        values = np.asarray([math.pow(float(base), float(start))])
+        if dtype.kind != "f":
+            values = np.trunc(values)
+    elif dtype.kind == "f":
+        # float16: the exponents and the power in float32, rounded once (measured)
+        compute = np.float32 if dtype == np.float16 else dtype.type
+        bounds = (float(dtype.type(start)), float(dtype.type(end)))  # rounded to the dtype
+        exponents = linspace_values(*bounds, steps, np.dtype(compute))
+        values = np.power(compute(base), exponents)
+    else:  # PyTorch's kernel casts the bounds (not the base) to the integer dtype first
+        exponents = linspace_values(int(start), int(end), steps, np.dtype(np.float64))
         values = np.trunc(np.power(float(base), exponents))
     return _new(values.astype(dtype), dtype, requires_grad, device)
 
@@ -81,7 +102,7 @@ def empty_strided(size, stride, *, dtype: DTypeLike | None = None, device=None,
     (``stride()`` reports them)."""
     size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
     if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape")
+        raise RuntimeError("mismatch in length of strides and shape")
     dtype = np.dtype(_float_dtype(dtype))
     needed = 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
     storage = np.zeros(needed, dtype=dtype)
@@ -237,7 +258,7 @@ def unravel_index(indices: Tensor, shape) -> tuple[Tensor, ...]:
     strides = np.array(strides[::-1], dtype=np.int64)
     array = indices._array.astype(np.int64)[..., None]
     coordinates = (array // strides) % np.array(shape, dtype=np.int64)
-    return tuple(constant_tensor(np.ascontiguousarray(coordinates[..., k]))
+    return tuple(constant_tensor(np.array(coordinates[..., k]))
                  for k in builtins.range(len(shape)))
 
 

@@ -70,10 +70,12 @@ class Beta(ExponentialFamily):
 
     @property
     def concentration1(self):
+        """The first concentration, ``alpha``."""
         return self._dirichlet.concentration[..., 0]
 
     @property
     def concentration0(self):
+        """The second concentration, ``beta``."""
         return self._dirichlet.concentration[..., 1]
 
     @property

@@ -32,10 +32,12 @@ class InverseGamma(TransformedDistribution):
 
     @property
     def concentration(self):
+        """The shape parameter, the base Gamma's concentration."""
         return self.base_dist.concentration
 
     @property
     def rate(self):
+        """The scale parameter, the base Gamma's rate."""
         return self.base_dist.rate
 
     @property

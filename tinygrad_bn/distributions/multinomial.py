@@ -55,14 +55,17 @@ class Multinomial(Distribution):
 
     @property
     def logits(self):
+        """The categories' normalised log-probabilities."""
         return self._categorical.logits
 
     @property
     def probs(self):
+        """The categories' probabilities."""
         return self._categorical.probs
 
     @property
     def param_shape(self):
+        """The shape of ``probs`` (or ``logits``)."""
         return self._categorical.param_shape
 
     def sample(self, sample_shape=Size()):

@@ -72,6 +72,7 @@ class NegativeBinomial(Distribution):
 
     @property
     def param_shape(self):
+        """The shape of ``probs`` (or ``logits``)."""
         return self._param.size()
 
     @lazy_property

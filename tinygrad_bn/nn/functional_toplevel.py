@@ -5,15 +5,18 @@ These are ATen's own signatures, which differ from ``torch.nn.functional``'s in 
 difference is kept: ``reduction`` is an int (1 ``'mean'``, 2 ``'sum'``, any other ``'none'``)
 whose default is 0, no reduction (PyTorch's stubs write ``reduction=1``, but its argument parser
 reads the default ``at::Reduction::Mean`` as 0: measured in 2.13, ``torch.kl_div(a, b)`` is
-elementwise, as are the other losses here), there are no legacy ``size_average``/``reduce`` flags, ``torch.dropout(input, p, train)`` has a required
-``train``, ``torch.batch_norm`` and ``torch.instance_norm`` take ``weight, bias`` before the running
-statistics and every argument positionally, ``torch.embedding`` takes ``weight`` first (a negative
-``padding_idx`` means none), ``torch.max_pool1d``/``max_pool2d`` return values only and
-``torch.adaptive_max_pool1d`` always returns ``(values, indices)``, the pooling ``stride`` default
-``()`` meaning ``kernel_size``, and ``cudnn_enabled``/``cudnn_enable`` are accepted and ignored (no
+elementwise, as are the other losses here); there are no legacy ``size_average``/``reduce``
+flags; ``torch.dropout(input, p, train)`` has a required ``train``; ``torch.batch_norm`` and
+``torch.instance_norm`` take ``weight, bias`` before the running statistics and every argument
+positionally; ``torch.embedding`` takes ``weight`` first (a negative ``padding_idx`` means none);
+``torch.max_pool1d``/``max_pool2d`` return values only and ``torch.adaptive_max_pool1d`` always
+returns ``(values, indices)``; the pooling ``stride`` default ``()`` means ``kernel_size``; and
+``cudnn_enabled``/``cudnn_enable`` are accepted and ignored (no
 cuDNN here). Every body calls the one ``nn.functional`` implementation."""
 
 from __future__ import annotations
+
+import warnings
 
 from . import functional as F
 
@@ -136,7 +139,6 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-06, 
 def kl_div(input, target, reduction=0, *, log_target=False):
     """``torch.kl_div``: ``F.kl_div``, ``reduction`` an int (1 is the mean over every element,
     without ``F.kl_div``'s advice to use ``'batchmean'``)."""
-    import warnings
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="reduction: 'mean' divides")
         return F.kl_div(input, target, reduction=_reduction(reduction), log_target=log_target)

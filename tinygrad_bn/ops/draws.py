@@ -24,6 +24,10 @@ class Poisson(Op):
     def backward(self, grad_output):
         return (np.zeros_like(grad_output),)
 
+    def tensor_backward(self, grad_output):
+        """Zeros again, a constant (``create_graph=True``)."""
+        return (type(grad_output)._make(np.zeros_like(grad_output._array), None),)
+
 
 class Binomial(Op):
     """Draws from Binomial(``count``, ``prob``) (shapes broadcast), in the promoted float dtype.
@@ -42,4 +46,7 @@ class Binomial(Op):
         return np.asarray(draws).astype(dtype)
 
     def backward(self, grad_output):
+        raise RuntimeError("derivative for aten::binomial is not implemented")
+
+    def tensor_backward(self, grad_output):
         raise RuntimeError("derivative for aten::binomial is not implemented")

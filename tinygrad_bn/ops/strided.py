@@ -9,6 +9,7 @@ repeats: ``d out[j] / d a[i]`` is 1 for every ``j`` that reads ``i``.
 import numpy as np
 
 from ..autograd.graph import Op
+from .assignment import view_positions
 from .movement import resolve_index
 
 
@@ -28,6 +29,7 @@ class Unfold(Op):
     ``grad_output`` added back at each window's elements."""
 
     __slots__ = ("dim", "size", "step", "input_shape")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     is_view = True
     arguments = ("dim", "size", "step")
 
@@ -65,36 +67,45 @@ def _contiguous_strides(shape):
 
 
 class AsStrided(Op):
-    """``as_strided(size, stride, storage_offset)`` of a tensor that owns its memory (a view's
-    base; ``Tensor.as_strided`` passes it): the elements at flat C-order positions
-    ``storage_offset + sum(i_k * stride_k)``, as a view (of a copy when the input is not
-    C-contiguous). Gradient: ``grad_output`` added back at the positions read (repeats add)."""
+    """``as_strided(size, stride, storage_offset)``: the elements at flat C-order positions
+    ``storage_offset + sum(i_k * stride_k)`` of the storage (the second input: the base of a
+    view, C-contiguous; the input itself when it owns its memory), as a view of that memory.
+    Gradient, for the first input only: ``grad_output`` added back at the positions read
+    (repeats add), then taken at the input's own positions in the storage (positions outside
+    the input get none)."""
 
-    __slots__ = ("size", "stride", "offset", "input_shape")
+    __slots__ = ("size", "stride", "offset", "input_shape", "input_positions", "storage_size")
+    is_linear = True  # create_graph: see autograd/higher_order.py
     is_view = True
     arguments = ("size", "stride", "offset")
 
     def __init__(self, size, stride, offset):
         self.size, self.stride, self.offset = size, stride, offset
 
-    def forward(self, a):
+    def forward(self, a, storage=None):
         self.input_shape = a.shape
+        if storage is None:
+            storage = a if a.flags.c_contiguous else np.ascontiguousarray(a)
+            self.input_positions = None
+        else:
+            self.input_positions = view_positions(storage, a)
+        self.storage_size = storage.size
         needed = self.offset + sum((n - 1) * s for n, s in zip(self.size, self.stride)) + 1
-        if all(self.size) and needed > a.size:
+        if all(self.size) and needed > storage.size:
             raise RuntimeError(
                 f"setStorage: sizes {list(self.size)}, strides {list(self.stride)}, storage "
                 f"offset {self.offset}, and itemsize {a.itemsize} requiring a storage size of "
                 f"{needed * a.itemsize} are out of bounds for storage of size "
-                f"{a.size * a.itemsize}")
-        flat = a.reshape(-1) if a.flags.c_contiguous else np.ascontiguousarray(a).reshape(-1)
-        return _strided(flat[self.offset:], self.size, self.stride)
+                f"{storage.size * a.itemsize}")
+        return _strided(storage.reshape(-1)[self.offset:], self.size, self.stride)
 
     def backward(self, grad_output):
-        grad = np.zeros(self.input_shape, dtype=grad_output.dtype)
-        positions = np.arange(grad.size + 1)  # + 1: a view at the end of an empty result
-        np.add.at(grad.reshape(-1), _strided(positions[self.offset:], self.size, self.stride),
-                  grad_output)
-        return (grad,)
+        grad = np.zeros(self.storage_size, dtype=grad_output.dtype)
+        positions = np.arange(self.storage_size + 1)  # + 1: a view at the end of an empty result
+        np.add.at(grad, _strided(positions[self.offset:], self.size, self.stride), grad_output)
+        if self.input_positions is not None:
+            grad = grad[self.input_positions]
+        return (grad.reshape(self.input_shape),) + (None,) * (len(self.needs_input_grad) - 1)
 
 
 def storage_offset(base, view):
@@ -112,6 +123,7 @@ class IndexPutAccumulate(Op):
     ``grad_output[indices]`` for ``values``."""
 
     __slots__ = ("index",)
+    is_linear = True  # create_graph: see autograd/higher_order.py
     arguments = ("index",)
     array_arguments = ("index",)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 # ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
 from builtins import bool as _bool, int as _int
 
+import builtins
 import warnings
 
 import numpy as np
@@ -80,6 +81,12 @@ class ProductMethods:
         for name, t in (("vec1", vec1), ("vec2", vec2)):
             if t.ndim != 1:
                 raise RuntimeError(f"addr: Expected 1-D argument {name}, but got {t.ndim}-D")
+        if all(t._array.dtype is dtypes.bool for t in (self, vec1, vec2)):
+            # PyTorch's boolean addr: (beta and self) or (alpha and vec1 vec2^T)
+            product = np.outer(vec1._array, vec2._array) & builtins.bool(alpha)
+            self.expand(*product.shape)
+            return constant_tensor(product | (np.broadcast_to(self._array, product.shape)
+                                              & builtins.bool(beta)))
         return in_opmath(lambda i, a, b, **k: _add_scaled(i, a.outer(b), **k), self, vec1, vec2,
                          beta=beta, alpha=alpha)
 
@@ -103,10 +110,16 @@ class ProductMethods:
     def addbmm(self, batch1: Tensor, batch2: Tensor, *, beta: Number = 1,
                alpha: Number = 1) -> Tensor:
         """``beta * self + alpha * sum_b(batch1[b] @ batch2[b])``, ``self`` broadcastable to
-        ``(n, m)``."""
+        ``(n, m)``: as PyTorch, one ``addmm`` per batch accumulated in order (``beta`` applied
+        by the first), so the roundings are PyTorch's."""
         batch1, batch2 = _batches("addbmm", batch1, batch2)
-        return in_opmath(lambda i, a, b, **k: _add_scaled(i, a.bmm(b).sum(0), **k), self,
-                         batch1, batch2, beta=beta, alpha=alpha)
+        _same_dtypes("addbmm", self, batch1, batch2)
+        out = self.expand(batch1.shape[1], batch2.shape[2])
+        if batch1.shape[0] == 0:
+            return out * beta if beta != 0 else out * 0
+        for b in range(batch1.shape[0]):  # PyTorch's loop: one addmm per batch, in order
+            out = out.addmm(batch1[b], batch2[b], beta=beta if b == 0 else 1, alpha=alpha)
+        return out
 
     def addbmm_(self, batch1: Tensor, batch2: Tensor, *, beta: Number = 1,
                 alpha: Number = 1) -> Tensor:
@@ -136,14 +149,14 @@ class ProductMethods:
             if given.ndim > 1:
                 raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but "
                                    f"got {name} with {given.ndim} dimensions")
-            if given.numel() != observations:
-                raise RuntimeError(f"cov(): expected {name} to have the same numel as there are "
-                                   f"observations in the input but got {given.numel()} != "
-                                   f"{observations}")
             integral = given._array.dtype.kind in "iu"
             if integral != (name == "fweights") or given._array.dtype is dtypes.bool:
                 raise RuntimeError(f"cov(): expected {name} to have {kind} dtype but got {name} "
                                    f"with {dtypes.scalar_type_name(given.dtype)} dtype")
+            if given.numel() != observations:
+                raise RuntimeError(f"cov(): expected {name} to have the same numel as there are "
+                                   f"observations in the input but got {given.numel()} != "
+                                   f"{observations}")
             if given.numel() and bool((given._array < 0).any()):
                 raise RuntimeError(f"cov(): {name} cannot be negative")
             w = given if w is None else w * given

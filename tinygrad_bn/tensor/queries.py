@@ -11,7 +11,6 @@ from builtins import bool as _bool, int as _int
 
 from collections.abc import Sequence
 
-from .. import dtypes
 from ..device import DeviceLike
 from ..dtypes import DTypeLike
 from .arguments import _tensor_argument

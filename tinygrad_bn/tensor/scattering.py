@@ -14,6 +14,7 @@ from __future__ import annotations
 # ``bool``, ``int`` and ``float`` are Tensor methods, so annotations use these:
 from builtins import bool as _bool, int as _int
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,6 +31,9 @@ from .shape import broadcast_tensors
 
 def _sizes(size):
     return tuple(int(s) for s in size)
+
+
+_WARNED = []  # index_reduce's beta warning, given once
 
 
 def _scatter_shape_check(src, slice_shape):
@@ -80,19 +84,20 @@ class ScatteringMethods:
         """The view of this tensor's storage (its base's memory, for a view) with ``size`` and
         element strides ``stride``, starting at ``storage_offset`` (default: this tensor's).
         Element ``i`` is storage position ``storage_offset + sum(i_k * stride_k)``; positions
-        read more than once get the sum of their gradients. (PyTorch's storage of a tensor that
-        is not C-contiguous keeps its own order; here such a storage is read in C order.)"""
+        read more than once get the sum of their gradients, which flow to this tensor's own
+        elements (PyTorch's storage of a base that is not C-contiguous keeps its own order;
+        here such a storage is read in C order)."""
         size, stride = _sizes(size), _sizes(stride)
         if len(size) != len(stride):
-            raise RuntimeError(f"mismatch in length of strides and shape")
+            raise RuntimeError("mismatch in length of strides and shape")
         if any(s < 0 for s in stride):
             raise RuntimeError("as_strided: Negative strides are not supported at the moment, "
                                f"got strides: {list(stride)}")
         offset = self.storage_offset() if storage_offset is None else int(storage_offset)
         if offset < 0:
             raise RuntimeError(f"Tensor: invalid storage offset {offset}")
-        source = self if self._base is None else self._base
-        return AsStrided.apply(source, size=size, stride=stride, offset=offset)
+        storage = () if self._base is None else (self._base,)
+        return AsStrided.apply(self, *storage, size=size, stride=stride, offset=offset)
 
     def as_strided_(self, size: Sequence[_int], stride: Sequence[_int],
                     storage_offset: _int | None = None) -> Tensor:
@@ -206,6 +211,10 @@ class ScatteringMethods:
                                f"amin but got {reduce}.")
         d = normalize_dim(dim, max(self.ndim, 1))
         self._check_index_slices("index_reduce_", d, index, source)
+        if not _WARNED:  # PyTorch's TORCH_WARN_ONCE: once per process
+            _WARNED.append(True)
+            warnings.warn("index_reduce() is in beta and the API may change at any time.",
+                          UserWarning, stacklevel=2)
         if self.ndim == 0:
             spread = index.reshape(())
         else:
@@ -323,6 +332,20 @@ class ScatteringMethods:
 
     def narrow_copy(self, dim: _int, start: _int, length: _int) -> Tensor:
         """``narrow`` as a copy."""
+        if dim < -max(self.ndim, 1):
+            normalize_dim(dim, self.ndim)  # PyTorch's IndexError for a negative dim
+        if not dim < max(self.ndim, 1):
+            raise RuntimeError("Expected dim < static_cast<int64_t>(self_sizes.size()) to be "
+                               "true, but got false.  (Could this error message be improved?  "
+                               "If so, please report an enhancement request to PyTorch.)")
+        size = self.shape[dim] if self.ndim else 1
+        if not -size <= start <= size:
+            raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                             f"but got {start})")
+        start = start + size if start < 0 else start
+        if length < 0 or start + length > size:
+            raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size "
+                               f"({size}).")
         return self.narrow(dim, start, length).clone()
 
     def sum_to_size(self, *size) -> Tensor:
@@ -336,6 +359,8 @@ class ScatteringMethods:
         if lead < 0 or any(s != 1 and s != shape[lead + i] for i, s in enumerate(size)):
             raise RuntimeError(f"size {{{list(size)}}} is not expandable to size "
                                f"{{{list(shape)}}}.")
+        if not size:  # PyTorch's sum_to: the sum of everything (int64 for integers)
+            return self.sum()
         out = self
         if lead:
             out = out.sum(tuple(range(lead)))
