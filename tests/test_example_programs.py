@@ -2712,7 +2712,7 @@ OursHogwildNet.__qualname__ = OursHogwildNet.__name__ = "OursHogwildNet"
 @pytest.mark.parametrize("start_method", ["spawn", "forkserver"])
 def test_mnist_hogwild_with_spawned_workers_trains_the_parents_model(start_method):
     """As with fork, under spawn and forkserver (the model's shared memory travels by pickle):
-    the parent's model equals PyTorch's (trained by a forked worker) after ours trained it."""
+    the parent's model equals PyTorch's (trained in this process) after ours trained it."""
     rng = np.random.default_rng(0)
     data = rng.standard_normal((3, 8, 1, 10, 10)).astype("float32")
     target = rng.integers(0, 3, size=(3, 8))
