@@ -562,6 +562,10 @@ def autocast_cases(lib):
         "mm": lambda d: lib.mm(r(4, 5, d=d), r(5, 3, d=d)),
         "bmm": lambda d: lib.bmm(r(2, 4, 5, d=d), r(2, 5, 3, d=d)),
         "addmm": lambda d: lib.addmm(r(4, 3, d=d), r(4, 5, d=d), r(5, 3, d=d)),
+        "baddbmm": lambda d: lib.baddbmm(r(2, 4, 3, d=d), r(2, 4, 5, d=d), r(2, 5, 3, d=d)),
+        "addbmm": lambda d: lib.addbmm(r(4, 3, d=d), r(2, 4, 5, d=d), r(2, 5, 3, d=d)),
+        "addr_not_listed": lambda d: lib.addr(r(4, 3, d=d), r(4, d=d), r(3, d=d)),
+        "addmv_not_listed": lambda d: lib.addmv(r(4, d=d), r(4, 5, d=d), r(5, d=d)),
         "einsum": lambda d: lib.einsum("ij,jk->ik", r(4, 5, d=d), r(5, 3, d=d)),
         "einsum_row_dot": lambda d: lib.einsum("ij,ij->i", r(4, 5, d=d), r(4, 5, d=d)),
         "einsum_outer": lambda d: lib.einsum("i,j->ij", r(4, d=d), r(5, d=d)),  # no bmm: as given

@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 
 from .. import dtypes
+from ..autocast_state import lower_precision_op, not_autocast
 from ..dtypes import Number
 from ..ops import Derived
 from ..ops.positions import nanmedian_positions
@@ -54,6 +55,7 @@ class ProductMethods:
         """``dot`` with the first vector conjugated: for real tensors, ``dot``."""
         return self.dot(_tensor_argument(other, "vdot", "other", 2))
 
+    @not_autocast  # one kernel in PyTorch, off autocast's lists: its mv is not cast
     def addmv(self, mat: Tensor, vec: Tensor, *, beta: Number = 1, alpha: Number = 1) -> Tensor:
         """``beta * self + alpha * (mat @ vec)``: ``mat`` ``(n, m)``, ``vec`` ``(m,)``, ``self``
         broadcastable to ``(n,)``."""
@@ -94,6 +96,7 @@ class ProductMethods:
         """In-place ``addr``."""
         return self._write(Tensor.addr, vec1, vec2, beta=beta, alpha=alpha)
 
+    @lower_precision_op  # on PyTorch's CPU autocast list
     def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: Number = 1,
                 alpha: Number = 1) -> Tensor:
         """``beta * self + alpha * bmm(batch1, batch2)``: ``batch1`` ``(b, n, k)``, ``batch2``
@@ -107,6 +110,7 @@ class ProductMethods:
         """In-place ``baddbmm``."""
         return self._write(Tensor.baddbmm, batch1, batch2, beta=beta, alpha=alpha)
 
+    @lower_precision_op  # on PyTorch's CPU autocast list
     def addbmm(self, batch1: Tensor, batch2: Tensor, *, beta: Number = 1,
                alpha: Number = 1) -> Tensor:
         """``beta * self + alpha * sum_b(batch1[b] @ batch2[b])``, ``self`` broadcastable to
