@@ -236,14 +236,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
         with enable_grad():
             prepared, fresh, spec, own = _prepare(args, numbers)
             output = func(*prepared, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(output, tuple) and len(output) == 2):
-                    raise RuntimeError(
-                        "grad_and_value(f)(*args): output of function f should be a tuple: "
-                        "(output, aux) if has_aux is True"
-                    )
-                output, aux = output
+            output, aux = _split_aux(output, has_aux, "grad_and_value(f)(*args)")
             if not _is_tensor(output):
                 raise RuntimeError(
                     "grad_and_value(f)(*args): Expected f(*args) to return a Tensor, got "
@@ -282,6 +275,17 @@ def grad(func, argnums=0, has_aux=False):
     return wrapper
 
 
+def _split_aux(output, has_aux, caller):
+    """``(output, aux)`` of a function called with ``has_aux`` (its result must be that pair,
+    PyTorch's error otherwise, ``caller`` naming the transform), else ``(output, None)``."""
+    if not has_aux:
+        return output, None
+    if not (isinstance(output, tuple) and len(output) == 2):
+        raise RuntimeError(f"{caller}: output of function f should be a tuple: (output, aux) if "
+                           "has_aux is True")
+    return output
+
+
 # --------------------------------------------------------------------------- vjp, jvp
 
 
@@ -291,14 +295,7 @@ def vjp(func, *primals, has_aux=False):
     with enable_grad():
         prepared, fresh, spec, own = _prepare(primals, tuple(range(len(primals))))
         output = func(*prepared)
-        aux = None
-        if has_aux:
-            if not (isinstance(output, tuple) and len(output) == 2):
-                raise RuntimeError(
-                    "vjp(f, *primals): output of function f should be a tuple: (output, aux) if "
-                    "has_aux is True"
-                )
-            output, aux = output
+        output, aux = _split_aux(output, has_aux, "vjp(f, *primals)")
         flat_outputs, output_spec = tree_flatten(output)
         for leaf in flat_outputs:
             if not _is_tensor(leaf):
@@ -362,14 +359,7 @@ def jvp(func, primals, tangents, *, strict=False, has_aux=False):
     with enable_grad():
         prepared, fresh, spec, own = _prepare(primals, tuple(range(len(primals))))
         output = func(*prepared)
-        aux = None
-        if has_aux:
-            if not (isinstance(output, tuple) and len(output) == 2):
-                raise RuntimeError(
-                    "jvp(f, primals, tangents): output of function f should be a tuple: "
-                    "(output, aux) if has_aux is True"
-                )
-            output, aux = output
+        output, aux = _split_aux(output, has_aux, "jvp(f, primals, tangents)")
         flat_outputs, output_spec = tree_flatten(output)
         for leaf in flat_outputs:
             if not _is_tensor(leaf):
@@ -416,14 +406,7 @@ def _jacobian(func, argnums, has_aux, name):
         with enable_grad():
             prepared, fresh, spec, own = _prepare(args, numbers)
             output = func(*prepared, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(output, tuple) and len(output) == 2):
-                    raise RuntimeError(
-                        f"{name}(f, ...)(*args): output of function f should be a tuple: "
-                        "(output, aux) if has_aux is True"
-                    )
-                output, aux = output
+            output, aux = _split_aux(output, has_aux, f"{name}(f, ...)(*args)")
             flat_outputs, output_spec = tree_flatten(output)
             for leaf in flat_outputs:
                 if not _is_tensor(leaf):
