@@ -65,6 +65,9 @@ from .tensor.decompositions import (  # noqa: E402 - torch.inverse, torch.det, .
 )
 from . import func  # noqa: E402
 from . import accelerator, amp, cpu, cuda, testing  # noqa: E402
+# torch.compile runs eagerly (no compiler here), with torch._dynamo and torch.compiler around it.
+from . import _dynamo, compiler  # noqa: E402
+from ._dynamo.eval_frame import compile  # noqa: E402, A004 - torch.compile
 from .amp.autocast_mode import (  # noqa: E402
     autocast, clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
     get_autocast_gpu_dtype, is_autocast_cache_enabled, is_autocast_cpu_enabled,

@@ -433,6 +433,16 @@ class Module:
         if name == "":
             raise KeyError('module name can\'t be empty string ""')
 
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """PyTorch's ``Module.compile``: compile this module in place with ``torch.compile``'s
+        arguments, keeping its structure and ``state_dict`` keys. tinygrad_bn has no compiler
+        (see ``tinygrad_bn._dynamo.eval_frame``): the arguments are checked, with PyTorch's
+        errors, and the module goes on running eagerly, which computes what a compiled module
+        must."""
+        from .._dynamo.eval_frame import compile  # compile wraps modules: it is a layer up
+
+        compile(self.__call__, *args, **kwargs)
+
     # ------------------------------------------------------------------ modes and gradients
 
     def train(self, mode: bool = True) -> Self:
