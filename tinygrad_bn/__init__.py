@@ -474,6 +474,8 @@ resolve_neg = Tensor.resolve_neg
 # ms measured), which most programs never need; ``special`` takes its names from this module,
 # so importing it here would make an import circle.
 _ON_FIRST_USE = ("distributions", "special")
+# torch.signal, torch.hub, torch.profiler: imported on first use too.
+_ON_FIRST_USE += ("signal",)
 
 
 def __getattr__(name):
