@@ -90,9 +90,9 @@ def _trajectory(module, name, options, dtype, steps=30, shapes=((3, 4), (5,), ()
 
 
 def _entry(value):
-    """What a state entry is: ("tensor", dtype, shape) or (type name, value)."""
-    if hasattr(value, "dtype") and hasattr(value, "shape"):
-        return ("tensor", str(value.dtype).split(".")[-1], tuple(value.shape))
+    """What a state entry is: ("Tensor", dtype, shape) or (type name, value)."""
+    if type(value).__name__ == "Tensor":
+        return ("Tensor", str(value.dtype).split(".")[-1], tuple(value.shape))
     return (type(value).__name__, value)
 
 
@@ -221,3 +221,55 @@ def test_rprop_steps_a_0d_parameter():
         p.grad = tg.tensor(g)
         optimizer.step()
     assert p.item() == pytest.approx(1.0 + 0.1 + 0.12 + 0.0)
+
+
+def _lbfgs_run(module, options):
+    """Five ``step(closure)`` calls of LBFGS on a convex quadratic plus quartic in two
+    parameters (float64)."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((6, 6))
+    a = module.tensor(a @ a.T + np.eye(6))
+    b = module.tensor(rng.standard_normal(6))
+    x = module.tensor(rng.standard_normal(6), requires_grad=True)
+    y = module.tensor(rng.standard_normal(3), requires_grad=True)
+    optimizer = module.optim.LBFGS([x, y], **options)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = (0.5 * (x * (a @ x)).sum() - (b * x).sum() + ((y - 1) ** 4).sum()
+                + 0.01 * (y.sum() * x.sum()) ** 2)
+        loss.backward()
+        return loss
+    losses = [optimizer.step(closure).item() for _ in range(5)]
+    return losses, [x.detach().numpy(), y.detach().numpy()], optimizer.state_dict()
+
+
+def _structure(value):
+    """A state entry's kind, recursively: tensors by dtype and shape, lists by their items."""
+    if isinstance(value, list):
+        return [_structure(v) for v in value]
+    if type(value).__name__ == "Tensor":
+        return ("Tensor", str(value.dtype).split(".")[-1], tuple(value.shape))
+    return type(value).__name__
+
+
+@pytest.mark.parametrize("options", [
+    {}, dict(line_search_fn="strong_wolfe"), dict(lr=0.5, max_iter=4, history_size=3),
+    dict(line_search_fn="strong_wolfe", max_iter=7, max_eval=9, history_size=2),
+])
+def test_lbfgs_matches_pytorch(options):
+    """float64 (in float32 both stop near the optimum on decisions taken at the loss's
+    rounding noise, where the two frameworks' losses differ by an ulp: the iterates agree
+    to ~1e-4 there, as float32's resolution of the loss allows)."""
+    torch = pytest.importorskip("torch")
+    our_losses, ours, our_dict = _lbfgs_run(tg, options)
+    their_losses, theirs, their_dict = _lbfgs_run(torch, options)
+    np.testing.assert_allclose(our_losses, their_losses, rtol=1e-10, atol=1e-12)
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine, reference, rtol=1e-10, atol=1e-12)
+    assert list(our_dict["param_groups"][0]) == list(their_dict["param_groups"][0])
+    our_state, their_state = our_dict["state"][0], their_dict["state"][0]
+    assert list(our_state) == list(their_state)
+    for key in ("d", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "func_evals",
+                "n_iter"):
+        assert _structure(our_state[key]) == _structure(their_state[key]), key
