@@ -133,16 +133,19 @@ def test_each_descends_a_quadratic(name):
 def test_defaults_are_pytorchs():
     p = nn.Parameter(tg.zeros(2))
     assert optim.Adadelta([p]).defaults == dict(lr=1.0, rho=0.9, eps=1e-6, weight_decay=0,
-                                                maximize=False)
+                                                maximize=False, capturable=False, foreach=None,
+                                                differentiable=False)
     assert optim.Adamax([p]).defaults["lr"] == 2e-3
     nadam = optim.NAdam([p]).defaults
     assert (nadam["lr"], nadam["momentum_decay"], nadam["decoupled_weight_decay"]) == \
         (2e-3, 4e-3, False)
     assert optim.RAdam([p]).defaults["lr"] == 1e-3
     assert optim.Rprop([p]).defaults == dict(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50),
-                                             maximize=False)
+                                             foreach=None, maximize=False, differentiable=False,
+                                             capturable=False)
     assert optim.ASGD([p]).defaults == dict(lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6,
-                                            weight_decay=0, maximize=False)
+                                            weight_decay=0, foreach=None, maximize=False,
+                                            differentiable=False, capturable=False)
 
 
 ERRORS = [

@@ -9,8 +9,10 @@ import numpy as np
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
 from .optimizer import (
-    Optimizer, Params, check_non_negative, check_state_shape, scalar_state, silent_on_nonfinite,
+    Optimizer, Params, check_non_negative, check_state_shape, check_step_flags, scalar_state,
+    scalar_value, silent_on_nonfinite,
 )
+from .pointwise import add_scaled_, addcmul_
 from .rmsprop import _gradients
 
 
@@ -27,19 +29,23 @@ class Adadelta(Optimizer):
     ``rho=0.9``, ``eps=1e-6``, as in PyTorch."""
 
     def __init__(self, params: Params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6,
-                 weight_decay: float = 0, maximize: bool = False) -> None:
+                 weight_decay: float = 0, foreach: bool | None = None, *,
+                 capturable: bool = False, maximize: bool = False,
+                 differentiable: bool = False) -> None:
         check_non_negative(lr=lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
         check_non_negative(eps=eps, weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
-                                      maximize=maximize))
+                                      maximize=maximize, capturable=capturable, foreach=foreach,
+                                      differentiable=differentiable))
 
     @no_grad()
     @silent_on_nonfinite
     def step(self) -> None:
         for group in self.param_groups:
-            lr, rho, eps = group["lr"], group["rho"], group["eps"]
+            check_step_flags(group, xla=False)
+            lr, rho, eps = scalar_value(group["lr"]), group["rho"], group["eps"]
             updated = []
             try:
                 for p, grad in _gradients(group):
@@ -50,14 +56,14 @@ class Adadelta(Optimizer):
                     state["step"] += 1
                     square_avg, acc_delta = state["square_avg"], state["acc_delta"]
                     square_avg *= rho
-                    square_avg += (1 - rho) * grad * grad
+                    addcmul_(square_avg, grad, grad, 1 - rho)
                     std = np.sqrt(square_avg + eps)
-                    delta = np.sqrt(acc_delta + eps)
+                    delta = np.array(np.sqrt(acc_delta + eps))
                     delta /= std
                     delta *= grad
                     acc_delta *= rho
-                    acc_delta += (1 - rho) * delta * delta
-                    p._array -= lr * delta
+                    addcmul_(acc_delta, delta, delta, 1 - rho)
+                    add_scaled_(p._array, delta, -lr)
                     updated.append(p)
             finally:
                 bump_versions(updated)
@@ -76,17 +82,21 @@ class Rprop(Optimizer):
     ``step_size`` (s). Defaults ``lr=1e-2``, ``etas=(0.5, 1.2)``, ``step_sizes=(1e-6, 50)``."""
 
     def __init__(self, params: Params, lr: float = 1e-2, etas: tuple[float, float] = (0.5, 1.2),
-                 step_sizes: tuple[float, float] = (1e-6, 50), maximize: bool = False) -> None:
+                 step_sizes: tuple[float, float] = (1e-6, 50), *, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
         check_non_negative(lr=lr)
         if not 0.0 < etas[0] < 1.0 < etas[1]:
             raise ValueError(f"Invalid eta values: {etas[0]}, {etas[1]}")
         super().__init__(params, dict(lr=lr, etas=tuple(etas), step_sizes=tuple(step_sizes),
-                                      maximize=maximize))
+                                      foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable, capturable=capturable))
 
     @no_grad()
     @silent_on_nonfinite
     def step(self) -> None:
         for group in self.param_groups:
+            check_step_flags(group)
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
             updated = []
@@ -99,17 +109,17 @@ class Rprop(Optimizer):
                     if state is None:
                         state = self.state[p] = {
                             "step": 0, "prev": np.zeros_like(p._array),
-                            "step_size": np.full_like(grad, group["lr"])}
+                            "step_size": np.full_like(grad, scalar_value(group["lr"]))}
                     check_state_shape(p, state["prev"])
                     state["step"] += 1
-                    sign = np.sign(grad * state["prev"])
+                    sign = np.array(np.sign(grad * state["prev"]))  # (an array even 0-d)
                     sign[sign > 0] = etaplus
                     sign[sign < 0] = etaminus
                     sign[sign == 0] = 1
                     step_size = state["step_size"]
                     step_size *= sign
                     np.clip(step_size, step_size_min, step_size_max, out=step_size)
-                    grad = grad.copy()
+                    grad = np.array(grad)
                     grad[sign == etaminus] = 0
                     p._array -= np.sign(grad) * step_size
                     state["prev"][...] = grad
@@ -133,16 +143,22 @@ class ASGD(Optimizer):
     the default float dtype. State per parameter: ``step``, ``eta``, ``mu``, ``ax``."""
 
     def __init__(self, params: Params, lr: float = 1e-2, lambd: float = 1e-4, alpha: float = 0.75,
-                 t0: float = 1e6, weight_decay: float = 0, maximize: bool = False) -> None:
+                 t0: float = 1e6, weight_decay: float = 0, foreach: bool | None = None,
+                 maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False) -> None:
         check_non_negative(lr=lr, weight_decay=weight_decay)
         super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0,
-                                      weight_decay=weight_decay, maximize=maximize))
+                                      weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable,
+                                      capturable=capturable))
 
     @no_grad()
     @silent_on_nonfinite
     def step(self) -> None:
         for group in self.param_groups:
-            lr, lambd, alpha, t0 = group["lr"], group["lambd"], group["alpha"], group["t0"]
+            check_step_flags(group, "params, mus, etas, and state_steps")
+            lr, lambd, alpha, t0 = (scalar_value(group["lr"]), group["lambd"], group["alpha"],
+                                    group["t0"])
             updated = []
             try:
                 for p, grad in _gradients(group):
@@ -155,7 +171,7 @@ class ASGD(Optimizer):
                     step = state["step"] = state["step"] + 1
                     eta = float(state["eta"])
                     p._array *= 1 - lambd * eta
-                    p._array -= eta * grad
+                    add_scaled_(p._array, grad, -eta)
                     ax = state["ax"]
                     if float(state["mu"]) != 1:
                         ax += (p._array - ax) * float(state["mu"])

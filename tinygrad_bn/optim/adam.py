@@ -8,7 +8,10 @@ import numpy as np
 from ..autograd import no_grad
 from .flat_state import (FlatState, concatenated, flat_weights, independent_gradients,
                          run_in_chunks)
-from .optimizer import Optimizer, Params, check_state_shape, silent_on_nonfinite
+from .optimizer import (
+    Optimizer, Params, check_fused_foreach, check_state_shape, check_step_flags, scalar_value,
+    silent_on_nonfinite,
+)
 
 _MOMENTS = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")  # the state arrays Adam keeps flat
 
@@ -24,23 +27,31 @@ class Adam(Optimizer):
         p   = p - lr / (1 - beta1**t) * m / denom
 
     State per parameter: ``step``, ``exp_avg`` (m), ``exp_avg_sq`` (v) and with amsgrad
-    ``max_exp_avg_sq``. Parameters whose ``.grad`` is None are skipped.
+    ``max_exp_avg_sq``. Parameters whose ``.grad`` is None are skipped. With
+    ``decoupled_weight_decay=True`` the decay is AdamW's instead of the L2 term. ``foreach``
+    and ``fused`` are accepted and recorded (one implementation here: PyTorch's CPU loop, which
+    its fused CPU kernel matches to rounding); ``capturable`` and ``differentiable`` fail at
+    the step as PyTorch's do on the CPU (``check_step_flags``).
     """
 
-    decoupled_weight_decay = False
-
     def __init__(self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False,
-                 maximize: bool = False) -> None:
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
         check_adam_arguments(lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                                      amsgrad=amsgrad, maximize=maximize))
+                                      amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                                      capturable=capturable, differentiable=differentiable,
+                                      fused=fused, decoupled_weight_decay=decoupled_weight_decay))
+        check_fused_foreach(fused, foreach, differentiable)
 
     @no_grad()
     @silent_on_nonfinite
     def step(self) -> None:
         flats, state = self._flat, self.state
         for index, group in enumerate(self.param_groups):
+            check_step_flags(group)
             params = group["params"]
             flat = flats.get(index)
             if flat is None or not flat.serves(state, params):
@@ -84,8 +95,7 @@ class Adam(Optimizer):
         convert a Python float to on every call). A group whose parameters step together is
         updated by ``_update_flat`` instead, with the same arithmetic."""
         scalar = p._grad._array.dtype.type  # (the L2 penalty can promote the gradient)
-        grad, decay = _gradient_and_decay(group, p._grad._array, lambda: p._array,
-                                          self.decoupled_weight_decay)
+        grad, decay = _gradient_and_decay(group, p._grad._array, lambda: p._array)
         if decay is not None:
             p._array *= decay
         step = state["step"] = state["step"] + 1
@@ -109,8 +119,7 @@ class Adam(Optimizer):
         if grads is None:
             return False
         grad, decay = _gradient_and_decay(group, concatenated(grads),
-                                          lambda: flat_weights(params),
-                                          self.decoupled_weight_decay)
+                                          lambda: flat_weights(params))
         step = flat.states[0]["step"] + 1
         for state in flat.states:
             state["step"] = step
@@ -137,7 +146,7 @@ def check_adam_arguments(lr, betas, eps, weight_decay):
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
 
 
-def _gradient_and_decay(group, grad, weights, decoupled):
+def _gradient_and_decay(group, grad, weights):
     """The gradient Adam's passes read (negated if ``maximize``; plus ``weight_decay *
     weights()``, Adam's L2 penalty) and AdamW's decay factor ``1 - lr * weight_decay`` of the
     gradient's dtype, for ``p *= decay`` before the update (None if there is none).
@@ -147,8 +156,8 @@ def _gradient_and_decay(group, grad, weights, decoupled):
     weight_decay = group["weight_decay"]
     if not weight_decay:
         return grad, None
-    if decoupled:
-        return grad, grad.dtype.type(1 - group["lr"] * weight_decay)
+    if group["decoupled_weight_decay"]:
+        return grad, grad.dtype.type(1 - scalar_value(group["lr"]) * weight_decay)
     return grad + weight_decay * weights(), None
 
 
@@ -160,7 +169,7 @@ def _step_constants(group, step):
     bias_correction1 = 1 - beta1**step
     bias_correction2_sqrt = (1 - beta2**step) ** 0.5
     return (1 - beta1, beta2, 1 - beta2, bias_correction2_sqrt, group["eps"],
-            group["lr"] / bias_correction1)
+            scalar_value(group["lr"]) / bias_correction1)
 
 
 def _adam_passes(grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch, one_minus_beta1, beta2,
@@ -192,12 +201,13 @@ def _adam_passes(grad, exp_avg, exp_avg_sq, max_exp_avg_sq, scratch, one_minus_b
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov and Hutter): before the Adam update,
-    ``p = p * (1 - lr * weight_decay)``, and the gradient carries no L2 term. Default
-    ``weight_decay=1e-2``, as in PyTorch."""
-
-    decoupled_weight_decay = True
+    ``p = p * (1 - lr * weight_decay)``, and the gradient carries no L2 term: ``Adam`` with
+    ``decoupled_weight_decay=True``. Default ``weight_decay=1e-2``, as in PyTorch."""
 
     def __init__(self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False,
-                 maximize: bool = False) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach,
+                         maximize=maximize, capturable=capturable, differentiable=differentiable,
+                         fused=fused, decoupled_weight_decay=True)

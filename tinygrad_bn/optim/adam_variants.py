@@ -9,17 +9,11 @@ import numpy as np
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
 from .adam import check_adam_arguments
-from .optimizer import Optimizer, Params, check_state_shape, scalar_state, silent_on_nonfinite
-
-
-def _lerp_(start, end, weight):
-    """``start`` moved towards ``end`` by ``weight``, in place, rounded as PyTorch's ``lerp_``
-    (from the nearer end: ``start + w * (end - start)`` for ``|w| < 0.5``, else
-    ``end - (end - start) * (1 - w)``)."""
-    if abs(weight) < 0.5:
-        start += weight * (end - start)
-    else:
-        start[...] = end - (end - start) * (1 - weight)
+from .optimizer import (
+    Optimizer, Params, check_state_shape, check_step_flags, scalar_state, scalar_value,
+    silent_on_nonfinite,
+)
+from .pointwise import add_scaled, addcdiv_, addcmul_, lerp_
 
 
 class _AdamVariant(Optimizer):
@@ -28,11 +22,13 @@ class _AdamVariant(Optimizer):
     ``_update(group, p, grad, state)`` and bumps the versions of those it updated."""
 
     _extra_state = {}  # name -> function making its initial value
+    _capturable_names = "params and state_steps"  # (PyTorch's device check names them)
 
     @no_grad()
     @silent_on_nonfinite
     def step(self) -> None:
         for group in self.param_groups:
+            check_step_flags(group, self._capturable_names)
             updated = []
             try:
                 for p in group["params"]:
@@ -56,13 +52,14 @@ class _AdamVariant(Optimizer):
 
 def _decayed_gradient(group, p, grad):
     """The gradient with the weight decay applied: ``p`` shrunk by ``1 - lr * weight_decay`` in
-    place if the decay is decoupled (AdamW's), else ``weight_decay * p`` added (L2)."""
+    place if the decay is decoupled (AdamW's), else ``weight_decay * p`` added (L2, rounded once
+    as PyTorch's ``grad.add(p, alpha=weight_decay)``)."""
     weight_decay = group["weight_decay"]
     if weight_decay:
         if group.get("decoupled_weight_decay"):
-            p._array *= 1 - group["lr"] * weight_decay
+            p._array *= 1 - scalar_value(group["lr"]) * weight_decay
         else:
-            grad = grad + weight_decay * p._array
+            grad = add_scaled(grad, p._array, weight_decay)
     return grad
 
 
@@ -81,20 +78,24 @@ class Adamax(_AdamVariant):
                     "exp_inf": lambda p: np.zeros_like(p._array)}
 
     def __init__(self, params: Params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0, maximize: bool = False) -> None:
+                 eps: float = 1e-8, weight_decay: float = 0, foreach: bool | None = None, *,
+                 maximize: bool = False, differentiable: bool = False,
+                 capturable: bool = False) -> None:
         check_adam_arguments(lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, maximize=maximize))
+                                      weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable,
+                                      capturable=capturable))
 
     def _update(self, group, p, grad, state):
         beta1, beta2 = group["betas"]
         grad = _decayed_gradient(group, p, grad)
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
-        _lerp_(exp_avg, grad, 1 - beta1)
+        lerp_(exp_avg, grad, 1 - beta1)
         exp_inf *= beta2
         np.maximum(exp_inf, np.abs(grad) + group["eps"], out=exp_inf)
-        clr = group["lr"] / (1 - beta1 ** state["step"])
-        p._array -= clr * (exp_avg / exp_inf)
+        clr = scalar_value(group["lr"]) / (1 - beta1 ** state["step"])
+        addcdiv_(p._array, exp_avg, exp_inf, -clr)
 
 
 class NAdam(_AdamVariant):
@@ -118,18 +119,23 @@ class NAdam(_AdamVariant):
 
     def __init__(self, params: Params, lr: float = 2e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, momentum_decay: float = 4e-3,
-                 decoupled_weight_decay: bool = False, maximize: bool = False) -> None:
+                 decoupled_weight_decay: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
         check_adam_arguments(lr, betas, eps, weight_decay)
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, momentum_decay=momentum_decay,
                                       decoupled_weight_decay=decoupled_weight_decay,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable))
+
+    _capturable_names = "params, mu_products and state_steps"
 
     def _update(self, group, p, grad, state):
         beta1, beta2 = group["betas"]
-        lr, momentum_decay = group["lr"], group["momentum_decay"]
+        lr, momentum_decay = scalar_value(group["lr"]), group["momentum_decay"]
         step = float(state["step"])
         bias_correction2 = 1 - beta2**step
         grad = _decayed_gradient(group, p, grad)
@@ -137,15 +143,15 @@ class NAdam(_AdamVariant):
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
         mu_product = state["mu_product"] = scalar_state(state["mu_product"] * mu)  # (its dtype)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        _lerp_(exp_avg, grad, 1 - beta1)
+        lerp_(exp_avg, grad, 1 - beta1)
         exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
         denom = np.sqrt(exp_avg_sq / bias_correction2)
         denom += group["eps"]
         mu_product = float(mu_product)
         mu_product_next = mu_product * mu_next
-        p._array += (-lr * (1.0 - mu) / (1.0 - mu_product)) * (grad / denom)
-        p._array += ((-lr * mu_next) / (1.0 - mu_product_next)) * (exp_avg / denom)
+        addcdiv_(p._array, grad, denom, -lr * (1.0 - mu) / (1.0 - mu_product))
+        addcdiv_(p._array, exp_avg, denom, (-lr * mu_next) / (1.0 - mu_product_next))
 
 
 class RAdam(_AdamVariant):
@@ -168,21 +174,23 @@ class RAdam(_AdamVariant):
 
     def __init__(self, params: Params, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0, decoupled_weight_decay: bool = False,
-                 maximize: bool = False) -> None:
+                 *, foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False) -> None:
         check_adam_arguments(lr, betas, eps, weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay,
+                                      weight_decay=weight_decay, maximize=maximize,
+                                      foreach=foreach, capturable=capturable,
                                       decoupled_weight_decay=decoupled_weight_decay,
-                                      maximize=maximize))
+                                      differentiable=differentiable))
 
     def _update(self, group, p, grad, state):
         beta1, beta2 = group["betas"]
-        lr, step = group["lr"], float(state["step"])
+        lr, step = scalar_value(group["lr"]), float(state["step"])
         grad = _decayed_gradient(group, p, grad)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        _lerp_(exp_avg, grad, 1 - beta1)
+        lerp_(exp_avg, grad, 1 - beta1)
         exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * grad * grad
+        addcmul_(exp_avg_sq, grad, grad, 1 - beta2)
         bias_correction1 = 1 - beta1**step
         bias_correction2 = 1 - beta2**step
         bias_corrected_exp_avg = exp_avg / bias_correction1

@@ -5,7 +5,6 @@ NumPy scalars of the parameters' dtype here, so that they round as PyTorch's do.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 
 import numpy as np
@@ -296,9 +295,11 @@ class LBFGS(Optimizer):
         return orig_loss
 
     def state_dict(self):
-        """PyTorch's layout; the history lists are copies, so later steps leave them alone."""
+        """PyTorch's layout and types: the direction, the gradient, the history vectors and
+        the scalars kept as NumPy numbers (``ro``, ``al``, ``H_diag``, a line search's ``t``)
+        are tensors, as PyTorch's are; all copies, so later steps leave them alone."""
         saved = super().state_dict()
-        saved["state"] = copy.deepcopy(saved["state"])
+        saved["state"] = _as_tensors(saved["state"])
         return saved
 
     def load_state_dict(self, state_dict):
@@ -316,6 +317,20 @@ def _value(loss):
     """The loss as a Python float. (Through ``detach``: PyTorch's ``float`` of a tensor that
     requires grad does not warn under ``no_grad``, where the step runs; ours would.)"""
     return float(loss.detach() if isinstance(loss, Tensor) else loss)
+
+
+def _as_tensors(value):
+    """A copy of ``value`` with every array and NumPy number (in lists and dicts too) a
+    tensor (of the same dtype, 0-d for a number)."""
+    if isinstance(value, Tensor):
+        return Tensor(np.array(value._array))
+    if isinstance(value, (np.ndarray, np.generic)):
+        return Tensor(np.array(value))
+    if isinstance(value, list):
+        return [_as_tensors(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _as_tensors(v) for k, v in value.items()}
+    return value
 
 
 def _as_arrays(value):

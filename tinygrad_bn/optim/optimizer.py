@@ -63,6 +63,47 @@ def scalar_state(value: float) -> np.ndarray:
     return np.array(value, dtype)
 
 
+def check_fused_foreach(fused, foreach, differentiable) -> None:
+    """PyTorch's checks of the implementation flags, in its order: ``fused`` excludes
+    ``differentiable`` and ``foreach``. (Every flag picks one of PyTorch's implementations of
+    one update rule; tinygrad_bn has one, PyTorch's single-tensor CPU loop, which its CPU
+    ``foreach`` path matches and its CPU ``fused`` kernels match to rounding.)"""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+def check_step_flags(group: dict[str, Any], state_names: str = "params and state_steps",
+                     xla: bool = True) -> None:
+    """What PyTorch's step does on the CPU with the flags it cannot honour there:
+    ``capturable=True`` fails its device check (an ``AssertionError`` naming the state
+    ``state_names`` it checks), and ``differentiable=True`` makes its in-place update of a leaf
+    that requires grad fail (every parameter is a leaf here: tinygrad_bn's optimizers do not
+    record their step in the graph, so they refuse non-leaf parameters even then)."""
+    if group.get("capturable"):
+        devices = ["cuda", "xpu", "hpu", "privateuseone"] + (["xla"] if xla else [])
+        raise AssertionError(f"If capturable=True, {state_names} must be on supported devices: "
+                             f"{devices}.")
+    if group.get("differentiable"):
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+
+
+def scalar_value(value) -> float:
+    """A hyperparameter given as a 1-element Tensor (``lr=torch.tensor(0.01)``) as the Python
+    float PyTorch's single-tensor step reads from it (``lr.item()``); a number as it is."""
+    return value.item() if isinstance(value, Tensor) else value
+
+
+def step_tensor(step) -> Tensor:
+    """A state's ``step`` as PyTorch keeps it and saves it: a 0-d tensor of float64 when that
+    is the default dtype, else of float32 (tinygrad_bn counts in a Python int, which
+    ``state_dict`` converts and ``load_state_dict`` converts back)."""
+    return Tensor(scalar_state(float(step)))
+
+
 def check_state_shape(p: Tensor, moment: np.ndarray) -> None:
     """A parameter whose ``.data`` was replaced by one of another shape no longer matches the
     state kept for it: PyTorch's broadcasting error (state first, parameter second), not
@@ -210,7 +251,9 @@ class Optimizer:
             for p in group["params"]:
                 if p in self.state:
                     state[index[id(p)]] = {
-                        k: (Tensor(v) if isinstance(v, (Tensor, np.ndarray)) else v)
+                        k: (Tensor(v) if isinstance(v, (Tensor, np.ndarray))
+                            else step_tensor(v) if k == "step" and isinstance(v, (int, float))
+                            else v)
                         for k, v in self.state[p].items()
                     }
         return {"state": state, "param_groups": groups}
@@ -239,7 +282,11 @@ class Optimizer:
                                  "holds")
             restored = {}
             for name, value in values.items():
-                if isinstance(value, (Tensor, np.ndarray)):
+                if name == "step" and isinstance(value, (Tensor, np.ndarray)) and not np.ndim(
+                        value._array if isinstance(value, Tensor) else value):
+                    step = float(value._array if isinstance(value, Tensor) else value)
+                    restored[name] = int(step) if step.is_integer() else step
+                elif isinstance(value, (Tensor, np.ndarray)):
                     array = np.array(value._array if isinstance(value, Tensor) else value)
                     if array.ndim and array.shape != p.shape:
                         raise ValueError(

@@ -7,19 +7,22 @@ import numpy as np
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
 from .optimizer import (
-    Optimizer, Params, check_non_negative, check_state_shape, silent_on_nonfinite,
+    Optimizer, Params, check_fused_foreach, check_non_negative, check_state_shape,
+    check_step_flags, scalar_value, silent_on_nonfinite,
 )
+from .pointwise import add_scaled, add_scaled_, addcdiv_, addcmul_, lerp_
 
 
 def _gradients(group):
     """``(parameter, gradient)`` for each parameter of ``group`` that has a gradient, negated
-    for ``maximize`` and with ``weight_decay * p`` added (L2 regularisation)."""
+    for ``maximize`` and with ``weight_decay * p`` added (L2 regularisation, rounded once as
+    PyTorch's ``grad.add(p, alpha=weight_decay)``)."""
     for p in group["params"]:
         if p._grad is None:
             continue
         grad = -p._grad._array if group["maximize"] else p._grad._array
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p._array
+            grad = add_scaled(grad, p._array, group["weight_decay"])
         yield p, grad
 
 
@@ -35,40 +38,52 @@ class RMSprop(Optimizer):
 
     def __init__(self, params: Params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False,
-                 maximize: bool = False) -> None:
+                 capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False) -> None:
         check_non_negative(lr=lr, eps=eps, weight_decay=weight_decay, momentum=momentum,
                            alpha=alpha)
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered, maximize=maximize))
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps,
+                                      centered=centered, weight_decay=weight_decay,
+                                      capturable=capturable, foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable))
 
     @no_grad()
     @silent_on_nonfinite
     def step(self) -> None:
         for group in self.param_groups:
-            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+            check_step_flags(group)
+            lr, alpha, eps = scalar_value(group["lr"]), group["alpha"], group["eps"]
+            momentum, centered = group["momentum"], group["centered"]
             updated = []
             for p, grad in _gradients(group):
-                state = self.state.setdefault(p, {"step": 0,
-                                                  "square_avg": np.zeros_like(p._array)})
+                state = self.state.get(p)
+                if state is None:  # (PyTorch's order of the names)
+                    state = self.state[p] = {"step": 0, "square_avg": np.zeros_like(p._array)}
+                    if momentum > 0:
+                        state["momentum_buffer"] = np.zeros_like(p._array)
+                    if centered:
+                        state["grad_avg"] = np.zeros_like(p._array)
                 check_state_shape(p, state["square_avg"])
                 state["step"] += 1
                 square_avg = state["square_avg"]
                 square_avg *= alpha
-                square_avg += (1 - alpha) * grad * grad
-                if group["centered"]:
+                addcmul_(square_avg, grad, grad, 1 - alpha)
+                if centered:
                     grad_avg = state.setdefault("grad_avg", np.zeros_like(p._array))
-                    grad_avg += (1 - alpha) * (grad - grad_avg)
-                    avg = np.sqrt(square_avg - grad_avg * grad_avg)
+                    lerp_(grad_avg, grad, 1 - alpha)
+                    avg = np.array(square_avg)
+                    addcmul_(avg, grad_avg, grad_avg, -1)
+                    avg = np.sqrt(avg)
                 else:
                     avg = np.sqrt(square_avg)
                 avg += eps
-                if group["momentum"] > 0:
+                if momentum > 0:
                     buffer = state.setdefault("momentum_buffer", np.zeros_like(p._array))
-                    buffer *= group["momentum"]
+                    buffer *= momentum
                     buffer += grad / avg
-                    p._array -= lr * buffer
+                    add_scaled_(p._array, buffer, -lr)
                 else:
-                    p._array -= lr * (grad / avg)
+                    addcdiv_(p._array, grad, avg, -lr)
                 updated.append(p)
             bump_versions(updated)
 
@@ -83,17 +98,22 @@ class Adagrad(Optimizer):
 
     def __init__(self, params: Params, lr: float = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0, eps: float = 1e-10,
-                 maximize: bool = False) -> None:
+                 foreach: bool | None = None, *, maximize: bool = False,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
         check_non_negative(lr=lr, eps=eps, weight_decay=weight_decay, lr_decay=lr_decay,
                            initial_accumulator_value=initial_accumulator_value)
-        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
+        super().__init__(params, dict(lr=lr, lr_decay=lr_decay, eps=eps,
+                                      weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
-                                      eps=eps, maximize=maximize))
+                                      foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable, fused=fused))
+        check_fused_foreach(fused, foreach, differentiable)
 
     @no_grad()
     @silent_on_nonfinite
     def step(self) -> None:
         for group in self.param_groups:
+            check_step_flags(group)
             updated = []
             for p, grad in _gradients(group):
                 state = self.state.setdefault(p, {
@@ -101,8 +121,10 @@ class Adagrad(Optimizer):
                     "sum": np.full_like(p._array, group["initial_accumulator_value"])})
                 check_state_shape(p, state["sum"])
                 state["step"] += 1
-                rate = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-                state["sum"] += grad * grad
-                p._array -= rate * (grad / (np.sqrt(state["sum"]) + group["eps"]))
+                rate = scalar_value(group["lr"]) / (1 + (state["step"] - 1) * group["lr_decay"])
+                addcmul_(state["sum"], grad, grad, 1)
+                std = np.sqrt(state["sum"])
+                std += group["eps"]
+                addcdiv_(p._array, grad, std, -rate)
                 updated.append(p)
             bump_versions(updated)

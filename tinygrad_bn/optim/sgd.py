@@ -9,7 +9,8 @@ from ..autograd.graph import bump_versions
 from .flat_state import (FlatState, concatenated, flat_weights, independent_gradients,
                          run_in_chunks)
 from .optimizer import (
-    Optimizer, Params, check_non_negative, check_state_shape, silent_on_nonfinite,
+    Optimizer, Params, check_fused_foreach, check_non_negative, check_state_shape,
+    check_step_flags, scalar_value, silent_on_nonfinite,
 )
 
 
@@ -34,19 +35,24 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params: Params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
-                 weight_decay: float = 0, nesterov: bool = False, maximize: bool = False) -> None:
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False,
+                 fused: bool | None = None) -> None:
         check_non_negative(lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+                                      maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
+        check_fused_foreach(fused, foreach, differentiable)
 
     @no_grad()
     @silent_on_nonfinite
     def step(self) -> None:
         flats, state = self._flat, self.state
         for index, group in enumerate(self.param_groups):
+            check_step_flags(group)
             params = group["params"]
             if not group["momentum"]:
                 self._update(group)
@@ -63,7 +69,7 @@ class SGD(Optimizer):
         """One step of each parameter of ``group`` that has a gradient, one at a time, in
         PyTorch's order of operations (its first step with momentum makes the buffers)."""
         state = self.state
-        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        lr, momentum, dampening = scalar_value(group["lr"]), group["momentum"], group["dampening"]
         weight_decay, nesterov = group["weight_decay"], group["nesterov"]
         maximize = group["maximize"]
         updated = []  # their versions are bumped in one call, even if a later one raises
@@ -131,7 +137,7 @@ class SGD(Optimizer):
         if group["weight_decay"]:
             grad = grad + group["weight_decay"] * flat_weights(params)
         constants = flat.constants_for(dtype, (group["momentum"], 1 - group["dampening"],
-                                               group["lr"]))
+                                               scalar_value(group["lr"])))
         run_in_chunks(_momentum_passes, (grad, buffer, scratch),
                       (*constants, group["nesterov"]))
         flat.subtract_update(params)
