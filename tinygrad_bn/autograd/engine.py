@@ -17,7 +17,11 @@ from .grad_mode import _AnomalyMode, thread_state
 from .graph import (
     RELEASED_GRAPH_MESSAGE, PartialGradient, _Writes, reduce_to_shape, topological_order,
 )
+from .graph_api import (
+    GradientEdge, edge_tensor, restore_packed, running_graph_task, unpack_saved,
+)
 from .higher_order import run_backward_graph
+from .hooks import LeafHooks
 from ..printing import Size
 
 
@@ -71,6 +75,7 @@ def _run_tensor_hooks(hooks, grad):
     return grad
 
 
+@running_graph_task
 def run_backward(roots, root_grads, retain_graph=False, inputs=None):
     """Backpropagate ``root_grads`` (arrays) from the ``roots`` (tensors).
 
@@ -148,12 +153,17 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             grad_output = _before_node(node, grad_output, wanted_nodes, must_run, deliver)
             if must_run is not None and id(node) not in must_run:
                 continue  # a wanted tensor's node with nothing wanted upstream
+            if hooks is not None and hooks["saved"] is not None:  # saved_tensors_hooks
+                packed_form = unpack_saved(node)
         if anomaly:
             input_grads = _backward_with_anomaly_checks(node, grad_output)
         else:
             input_grads = node.backward(grad_output)
-        if hooks is not None and hooks["post"]:
-            input_grads = _run_post_hooks(node, hooks, input_grads, grad_output)
+        if hooks is not None:
+            if hooks["post"]:
+                input_grads = _run_post_hooks(node, hooks, input_grads, grad_output)
+            if hooks["saved"] is not None:
+                restore_packed(node, packed_form, retain_graph)
         edges = zip(node.inputs, node.producers, node.needs_input_grad, input_grads)
         if not retain_graph:
             node.release()
@@ -210,11 +220,30 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             if tensor.grad_fn is None and tensor._hooks and results[index] is not None:
                 results[index] = _run_tensor_hooks(tensor._hooks, results[index])
     for tensor, grad, fresh in leaf_grads.values():
-        if tensor._hooks:
-            grad = _run_tensor_hooks(tensor._hooks, grad)
-            fresh = False
-        _accumulate(tensor, grad, fresh)
+        hooks = tensor._hooks
+        if hooks:
+            if len(hooks):
+                grad = _run_tensor_hooks(hooks, grad)
+                fresh = False
+            _accumulate(tensor, grad, fresh)
+            run_post_accumulate_grad_hooks(tensor)
+        else:
+            _accumulate(tensor, grad, fresh)
     return results
+
+
+def run_post_accumulate_grad_hooks(tensor):
+    """A leaf's ``register_post_accumulate_grad_hook`` hooks, once its ``.grad`` holds this
+    pass's total: each gets the tensor and must return None (PyTorch's errors otherwise)."""
+    hooks = tensor._hooks
+    if type(hooks) is not LeafHooks or not hooks.post_accumulate:
+        return
+    for hook in list(hooks.post_accumulate.values()):
+        result = hook(tensor)
+        if isinstance(result, graph.Tensor):
+            raise RuntimeError("Tensor post accumulate grad hooks should return None.")
+        if result is not None:
+            raise TypeError(f"expected Variable, but hook returned '{type(result).__name__}'")
 
 
 def _add_partial(partial, key, node_grads, owned, shared):
@@ -352,7 +381,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     case its gradient is ``None`` (zeros with ``materialize_grads=True``). With
     ``create_graph=True`` the gradients are computed by recorded ops (``higher_order.py``), so
     they can be differentiated again; ``retain_graph`` then defaults to True, as in PyTorch.
-    ``inputs`` may be a dict of tensors (the gradients come back as a dict by the same keys).
+    ``inputs`` may be a dict of tensors (the gradients come back as a dict by the same keys);
+    an input may be a ``graph.GradientEdge`` (``get_gradient_edge(t)``) in place of ``t``.
     ``is_grads_batched=True`` reads the first dim of each ``grad_outputs`` as a batch: one
     backward pass per entry (PyTorch vmaps them), the results stacked. ``only_inputs`` is
     ignored (deprecated, with PyTorch's FutureWarning when False).
@@ -373,7 +403,10 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     if allow_unused is None:
         allow_unused = materialize_grads
     outputs = _as_tuple(outputs)
-    inputs = _as_tuple(inputs)
+    if isinstance(inputs, GradientEdge):  # a NamedTuple: not a sequence of inputs
+        inputs = (inputs,)
+    inputs = tuple(edge_tensor(t) if isinstance(t, GradientEdge) else t
+                   for t in _as_tuple(inputs))
     for i, t in enumerate(inputs):
         if not t.requires_grad:
             raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
@@ -433,6 +466,7 @@ def _backward_into(tensors, grad_tensors, retain_graph, create_graph, inputs):
             tensor._grad = grad if tensor._grad is None else tensor._grad + grad
         else:
             _accumulate(tensor, _as_array(grad), False)
+        run_post_accumulate_grad_hooks(tensor)
 
 
 def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,

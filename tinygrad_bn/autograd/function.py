@@ -24,7 +24,7 @@ import weakref
 
 import numpy as np
 
-from . import graph
+from . import graph, graph_api
 from .grad_mode import _AnomalyMode, no_grad, thread_state
 from .graph import (
     RELEASED_GRAPH_MESSAGE, Op, _Writes, modified_error, tensor_type_name, user_stack,
@@ -56,6 +56,7 @@ class FunctionCtx:
         self._non_differentiable = set()
         self._materialize_grads = True
         self._released = False
+        self._packed = None  # (unpack_hook, packed values) inside saved_tensors_hooks
 
     def save_for_backward(self, *tensors):
         """Keep ``tensors`` (or None) for ``backward``, which reads them back from
@@ -80,6 +81,9 @@ class FunctionCtx:
         ``retain_graph=True``."""
         if self._released:
             raise RuntimeError(RELEASED_GRAPH_MESSAGE)
+        if self._packed is not None:  # unpacked at each read, with no version check (PyTorch)
+            unpack_hook, packed = self._packed
+            return tuple(None if p is None else graph_api.unpack(unpack_hook, p) for p in packed)
         for t, version in zip(self._saved, self._saved_versions):
             if t is not None and t._version_counter.value != version:
                 description = f"{tensor_type_name(t.dtype)} {list(t.shape)}"
@@ -209,6 +213,8 @@ class Function:
             node.module_call = thread_state.module_call
             if _AnomalyMode.enabled:
                 node.creation_trace = user_stack()
+            if thread_state.saved_tensors_hooks and ctx._saved:
+                graph_api.pack_function_saved(ctx)
         return tuple(results) if is_tuple else results[0]
 
 
@@ -228,12 +234,13 @@ class CustomFunctionNode(Op):
 
     @property
     def name(self):
-        return self.function.__name__
+        return graph.NodeName(self.function.__name__)
 
     def release(self):
         """Free what ``ctx`` saved and, as every node does, let go of intermediate inputs."""
         self.ctx._released = True
         self.ctx._saved = ()
+        self.ctx._packed = None
         super().release()
         self.saved = None
 

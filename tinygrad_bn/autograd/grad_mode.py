@@ -21,6 +21,11 @@ class _ThreadState(threading.local):
     # whether the running backward pass was started by autograd.grad (or backward(inputs=)),
     # which the reentrant checkpoint cannot serve (PyTorch's _is_checkpoint_valid)
     in_grad_call = False
+    # saved-tensor hooks (autograd/graph_api.py): the open saved_tensors_hooks blocks' (pack,
+    # unpack) pairs, innermost last; the message of an open disable_saved_tensors_hooks block
+    saved_tensors_hooks = ()
+    saved_tensors_hooks_disabled = None
+    graph_task = None   # the running backward pass (graph_api.GraphTask), for multi-grad hooks
 
 
 thread_state = _ThreadState()

@@ -68,6 +68,24 @@ class _Settings:
     count = 0
 
 
+class _SavedHooks:
+    """How many ``saved_tensors_hooks`` blocks are open in all threads (see ``graph_api``):
+    ``Op.apply`` reads this one class attribute on each recorded op and only when it is not
+    zero looks at its own thread's blocks."""
+
+    active = 0
+
+
+class NodeName(str):
+    """A node's name: a string (``node.name``, as tinygrad_bn reads it) that can also be
+    called (``node.name()``, as PyTorch's ``Node.name``) to give the plain string."""
+
+    __slots__ = ()
+
+    def __call__(self):
+        return str(self)
+
+
 class VersionCounter:
     """How many in-place writes an array has had (``value``), shared by every tensor that uses
     the array, and the write clock's reading at its recent writes (``stamps``, the last 64 at
@@ -386,6 +404,8 @@ class Op:
                 op.output_counter = out._version_counter = VersionCounter()
             if _AnomalyMode.enabled:
                 op.creation_trace = user_stack()
+            if _SavedHooks.active and state.saved_tensors_hooks:
+                pack_saved(op, inputs, out)
         else:
             out.grad_fn = None
             out._requires_grad = False
@@ -398,8 +418,13 @@ class Op:
 
     @property
     def name(self):
-        """The op's math name, e.g. ``MatMul``."""
-        return type(self).__name__
+        """The op's math name, e.g. ``MatMul`` (also callable, ``name()``, as PyTorch's)."""
+        return NodeName(type(self).__name__)
+
+    @property
+    def metadata(self):
+        """PyTorch's ``Node.metadata``: a dict of the user's own, kept as long as the node."""
+        return _node_metadata(self)
 
     def argument_values(self):
         """The fixed arguments as a dict, in declaration order."""
@@ -486,10 +511,26 @@ class Op:
 
 
 def _node_hooks(node, kind):
-    """The ordered dict of a node's tensor ("tensor"), pre or post hooks, created on first use."""
+    """The ordered dict of a node's tensor ("tensor"), pre or post hooks, created on first use
+    (the dict of them all for ``kind="saved"``, whose "saved" entry holds what saved-tensor
+    hooks packed: see ``graph_api.pack_saved``)."""
     if node.hooks is None:
-        node.hooks = {"tensor": {}, "pre": {}, "post": {}}
-    return node.hooks[kind]
+        node.hooks = {"tensor": {}, "pre": {}, "post": {}, "saved": None}
+    return node.hooks if kind == "saved" else node.hooks[kind]
+
+
+_metadata = {}  # id(owner) -> (weak reference to the owner, its metadata dict)
+
+
+def _node_metadata(owner):
+    """The ``metadata`` dict of a node (or a leaf, for its ``AccumulateGrad``), made on first
+    use and dropped with its owner. Keyed by ``id``: a tensor's ``==`` is elementwise."""
+    key = id(owner)
+    entry = _metadata.get(key)
+    if entry is None or entry[0]() is not owner:
+        entry = _metadata[key] = (
+            weakref.ref(owner, lambda _, key=key: _metadata.pop(key, None)), {})
+    return entry[1]
 
 
 def _saved_input_positions(saved, inputs):
@@ -548,11 +589,29 @@ def user_stack():
 
 
 class AccumulateGrad:
-    """PyTorch's leaf node in ``next_functions``: where a leaf's gradient is accumulated."""
+    """PyTorch's leaf node in ``next_functions``: where a leaf's gradient is accumulated. Made
+    anew at each look (equal when their leaf is the same); its hooks and ``metadata`` are the
+    leaf's: a pre-hook ``fn((grad,))`` is a hook on the leaf's gradient, a hook ``fn((),
+    (grad,))`` runs after the gradient is accumulated."""
 
     __slots__ = ("variable",)
-    name = "AccumulateGrad"
+    name = NodeName("AccumulateGrad")
     next_functions = ()
+
+    @property
+    def metadata(self):
+        return _node_metadata(self.variable)
+
+    def register_prehook(self, fn):
+        def as_tensor_hook(grad):
+            result = fn((grad,))
+            return None if result is None else result[0]
+        return self.variable.register_hook(as_tensor_hook)
+
+    def register_hook(self, fn):
+        def after_accumulation(tensor):
+            fn((), (tensor.grad,))
+        return self.variable.register_post_accumulate_grad_hook(after_accumulation)
 
     def __init__(self, variable):
         self.variable = variable
@@ -669,3 +728,13 @@ def _depth_first(starts):
                     break
                 node, producers = stack.pop()
     return order
+
+
+# torch.autograd.graph's public names that build on this module (imported last: they use it)
+from .graph_api import (  # noqa: E402
+    GradientEdge, Node, disable_saved_tensors_hooks, get_gradient_edge, increment_version,
+    pack_saved, register_multi_grad_hook, save_on_cpu, saved_tensors_hooks,
+)
+
+Node.register(Op)
+Node.register(AccumulateGrad)

@@ -34,7 +34,7 @@ import inspect
 
 import numpy as np
 
-from . import graph
+from . import graph, graph_api
 from .grad_mode import enable_grad, no_grad
 from .graph import RELEASED_GRAPH_MESSAGE, Op, _Writes, PartialGradient, reduce_to_shape
 
@@ -327,6 +327,7 @@ class MultilinearBackward(Op):
 # --------------------------------------------------------------------------- the walk
 
 
+@graph_api.running_graph_task
 def run_backward_graph(roots, root_grads, retain_graph=False, inputs=None):
     """``engine.run_backward`` with ``create_graph=True``: ``root_grads`` are Tensors (or
     arrays), every node's gradient is computed by its ``tensor_backward`` with recording on,
@@ -396,9 +397,15 @@ def run_backward_graph(roots, root_grads, retain_graph=False, inputs=None):
                     g if g is not None or meta is None or not node.ctx._materialize_grads
                     else _constant(np.zeros(meta[0], meta[1]))
                     for g, meta in zip(grad_output, node.outputs_meta)]
+            hooks = node.hooks
+            if hooks is not None and hooks["saved"] is not None:  # saved_tensors_hooks
+                packed_form = graph_api.unpack_saved(node)
             input_grads = node.tensor_backward(grad_output)
-            if node.hooks is not None and node.hooks["post"]:
-                input_grads = _post_hooks(node, input_grads, grad_output)
+            if hooks is not None:
+                if hooks["post"]:
+                    input_grads = _post_hooks(node, input_grads, grad_output)
+                if hooks["saved"] is not None:
+                    graph_api.restore_packed(node, packed_form, retain_graph)
             edges = list(zip(node.inputs, node.producers, node.needs_input_grad, input_grads))
             if not retain_graph:
                 node.release()
@@ -423,6 +430,9 @@ def run_backward_graph(roots, root_grads, retain_graph=False, inputs=None):
                 grad = _tensor_hooks(tensor._hooks, grad)
             # As PyTorch with create_graph: .grad keeps its history, summed out of place.
             tensor._grad = grad if tensor._grad is None else tensor._grad + grad
+            if tensor._hooks:
+                from .engine import run_post_accumulate_grad_hooks  # engine imports this module
+                run_post_accumulate_grad_hooks(tensor)
     return None
 
 

@@ -33,3 +33,19 @@ class RemovableHandle:
     def __exit__(self, *exc_info):
         self.remove()
         return False
+
+
+class LeafHooks(dict):
+    """A leaf tensor's hooks (``tensor._hooks``): its gradient hooks, by handle id, as the
+    dict's items, and its ``register_post_accumulate_grad_hook`` hooks in
+    ``post_accumulate``. True when either holds a hook, so that the engine's one test of
+    ``tensor._hooks`` (and a jit capture's refusal of hooked leaves) sees both."""
+
+    __slots__ = ("post_accumulate",)
+
+    def __init__(self):
+        super().__init__()
+        self.post_accumulate = {}
+
+    def __bool__(self):
+        return bool(len(self) or self.post_accumulate)

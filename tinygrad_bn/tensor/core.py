@@ -24,7 +24,7 @@ from .. import dtypes
 from ..autograd import graph
 from ..autograd.engine import backward as autograd_backward
 from ..autograd.graph import VersionCounter, _node_hooks, version_counter
-from ..autograd.hooks import RemovableHandle
+from ..autograd.hooks import LeafHooks, RemovableHandle
 from ..device import CPU
 from ..device import device as _device
 from ..dtypes import DTypeLike
@@ -237,7 +237,7 @@ class Tensor:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         if self.grad_fn is None:
             if self._hooks is None:
-                self._hooks = {}
+                self._hooks = LeafHooks()
             graph._Structure.count += 1  # a jit plan would not run the hook: it captures again
             return RemovableHandle.append(self._hooks, hook)
         if self.grad_fn.num_outputs != 1:
@@ -246,6 +246,26 @@ class Tensor:
                 "supported by tinygrad_bn"
             )
         return RemovableHandle.append(_node_hooks(self.grad_fn, "tensor"), hook)
+
+    def register_post_accumulate_grad_hook(
+            self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Call ``hook(tensor)`` after each backward pass has accumulated this leaf's gradient
+        into ``.grad`` (an optimizer stepping each parameter inside backward); the hook must
+        return None. As PyTorch's, for leaves that require grad only. tinygrad_bn runs these
+        hooks once the whole walk is over, leaf after leaf, where PyTorch runs each as soon as
+        its leaf's gradient is complete: the values are the same, the order of calls may not be.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if self._hooks is None:
+            self._hooks = LeafHooks()
+        graph._Structure.count += 1  # a jit plan would not run the hook: it captures again
+        handle = RemovableHandle(self._hooks.post_accumulate)
+        self._hooks.post_accumulate[handle.id] = hook
+        return handle
 
     def backward(self, gradient: Tensor | None = None, retain_graph: _bool | None = None,
                  create_graph: _bool = False,
