@@ -614,6 +614,13 @@ XFAILS = {
             f'{dtype}:1-2' for dtype in ('float16', 'float32', 'float64', 'uint8', 'int8',
                                          'int16', 'int32', 'int64', 'bool')),
     },
+    # PyTorch's gradient of as_strided_scatter's input is grad_output kept where src was written
+    # and zero elsewhere, the opposite of the derivative: it fails PyTorch's own gradcheck, and
+    # its OpInfo marks test_fn_grad an expected failure. Ours is the derivative (finite
+    # differences agree: test_view_copies.py); src's gradients agree
+    'as_strided_scatter': {
+        'silent grad': 'float64:0-6',
+    },
 }
 
 if __name__ == "__main__":

@@ -466,6 +466,16 @@ is_inference = Tensor.is_inference
 is_neg = Tensor.is_neg
 resolve_neg = Tensor.resolve_neg
 
+# The *_copy functions (a view op, then a copy: tensor/view_copies.py), as_strided_scatter and
+# rsub.
+from .tensor.view_copies import (  # noqa: E402
+    alias_copy, as_strided_copy, detach_copy, diagonal_copy, expand_copy, permute_copy,
+    select_copy, slice_copy, split_copy, split_with_sizes_copy, squeeze_copy, t_copy,
+    transpose_copy, unbind_copy, unfold_copy, unsqueeze_copy, view_copy,
+)
+from .tensor.arithmetic import rsub  # noqa: E402
+as_strided_scatter = Tensor.as_strided_scatter
+
 # Imported on first use (``tg.distributions.Normal``, ``tg.special.expit``), not with the
 # package: distributions' 30 modules would add about 7% to ``import tinygrad_bn`` (90 of 1300
 # ms measured), which most programs never need; ``special`` takes its names from this module,
