@@ -621,6 +621,11 @@ XFAILS = {
     'as_strided_scatter': {
         'silent grad': 'float64:0-6',
     },
+    # one float16 element normalised over itself: PyTorch's kernel computes x * rstd - mean * rstd
+    # with its own float32 roundings and keeps -0.00076 (and 9e-5) where the exact value is 0
+    'native_layer_norm': {
+        'precision': 'float16:10-11',
+    },
 }
 
 if __name__ == "__main__":

@@ -474,6 +474,15 @@ from .tensor.view_copies import (  # noqa: E402
     transpose_copy, unbind_copy, unfold_copy, unsqueeze_copy, view_copy,
 )
 from .tensor.arithmetic import rsub  # noqa: E402
+from .nn.functional_native import (  # noqa: E402
+    native_batch_norm, native_dropout, native_group_norm, native_layer_norm,
+)
+from .nn.functional_toplevel import (  # noqa: E402
+    alpha_dropout_, bilinear, channel_shuffle, constant_pad_nd, conv_transpose3d, convolution,
+    dropout_, feature_alpha_dropout_, feature_dropout, feature_dropout_, max_pool1d_with_indices,
+    max_pool3d,
+)
+native_channel_shuffle = channel_shuffle
 as_strided_scatter = Tensor.as_strided_scatter
 
 # Imported on first use (``tg.distributions.Normal``, ``tg.special.expit``), not with the
