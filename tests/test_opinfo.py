@@ -614,6 +614,18 @@ XFAILS = {
             f'{dtype}:1-2' for dtype in ('float16', 'float32', 'float64', 'uint8', 'int8',
                                          'int16', 'int32', 'int64', 'bool')),
     },
+    # PyTorch's gradient of as_strided_scatter's input is grad_output kept where src was written
+    # and zero elsewhere, the opposite of the derivative: it fails PyTorch's own gradcheck, and
+    # its OpInfo marks test_fn_grad an expected failure. Ours is the derivative (finite
+    # differences agree: test_view_copies.py); src's gradients agree
+    'as_strided_scatter': {
+        'silent grad': 'float64:0-6',
+    },
+    # one float16 element normalised over itself: PyTorch's kernel computes x * rstd - mean * rstd
+    # with its own float32 roundings and keeps -0.00076 (and 9e-5) where the exact value is 0
+    'native_layer_norm': {
+        'precision': 'float16:10-11',
+    },
 }
 
 if __name__ == "__main__":

@@ -469,6 +469,25 @@ is_inference = Tensor.is_inference
 is_neg = Tensor.is_neg
 resolve_neg = Tensor.resolve_neg
 
+# The *_copy functions (a view op, then a copy: tensor/view_copies.py), as_strided_scatter and
+# rsub.
+from .tensor.view_copies import (  # noqa: E402
+    alias_copy, as_strided_copy, detach_copy, diagonal_copy, expand_copy, permute_copy,
+    select_copy, slice_copy, split_copy, split_with_sizes_copy, squeeze_copy, t_copy,
+    transpose_copy, unbind_copy, unfold_copy, unsqueeze_copy, view_copy,
+)
+from .tensor.arithmetic import rsub  # noqa: E402
+from .nn.functional_native import (  # noqa: E402
+    native_batch_norm, native_dropout, native_group_norm, native_layer_norm,
+)
+from .nn.functional_toplevel import (  # noqa: E402
+    alpha_dropout_, bilinear, channel_shuffle, constant_pad_nd, conv_transpose3d, convolution,
+    dropout_, feature_alpha_dropout_, feature_dropout, feature_dropout_, max_pool1d_with_indices,
+    max_pool3d,
+)
+native_channel_shuffle = channel_shuffle
+as_strided_scatter = Tensor.as_strided_scatter
+
 # Imported on first use (``tg.distributions.Normal``, ``tg.special.expit``), not with the
 # package: distributions' 30 modules would add about 7% to ``import tinygrad_bn`` (90 of 1300
 # ms measured), which most programs never need; ``special`` takes its names from this module,

@@ -274,8 +274,8 @@ def pdist(input: Tensor, p: float = 2) -> Tensor:
     if not dtypes.is_floating(input._array.dtype):
         raise RuntimeError("pdist only supports floating-point dtypes")
     rows, columns = np.triu_indices(input.shape[0], 1)
-    if rows.size == 0:
-        return input.new_zeros(0)
+    if rows.size == 0:  # no pair: empty, in the graph as PyTorch's
+        return input.reshape(-1)[:0].clone()
     return cdist(input[rows].unsqueeze(1), input[columns].unsqueeze(1), p=p).reshape(-1)
 
 

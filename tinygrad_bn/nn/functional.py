@@ -84,6 +84,16 @@ from .functional_layers import (  # noqa: F401
 # Spatial transformer networks: affine grids and sampling at a grid's positions.
 from .functional_vision import affine_grid, grid_sample  # noqa: F401
 
+# The pools' (values, indices) forms, pdist (factories.py) and native_channel_shuffle.
+from .functional_with_indices import (  # noqa: F401,E402
+    adaptive_max_pool1d_with_indices, adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d_with_indices, fractional_max_pool2d_with_indices,
+    fractional_max_pool3d_with_indices, max_pool1d_with_indices, max_pool2d_with_indices,
+    max_pool3d_with_indices,
+)
+from ..factories import pdist  # noqa: F401,E402
+native_channel_shuffle = channel_shuffle
+
 REDUCTIONS = ("none", "mean", "sum")
 
 
@@ -581,6 +591,9 @@ def layer_norm(input: Tensor, normalized_shape: ShapeLike, weight: Tensor | None
     One ``ops.LayerNorm`` node (see there for the backward); ``fused=False`` builds the same
     from primitive ops."""
     normalized_shape = _shape_tuple(normalized_shape)
+    if not normalized_shape:
+        raise RuntimeError("Expected normalized_shape to be at least 1-dimensional, i.e., "
+                           "containing at least one element, but got normalized_shape = []")
     for name, parameter in (("weight", weight), ("bias", bias)):
         if parameter is not None and tuple(parameter.shape) != normalized_shape:
             raise RuntimeError(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import warnings
 
 from . import functional as F
+from .functional_dropout import _in_place, _noisy
 
 _REDUCTIONS = {0: "none", 1: "mean", 2: "sum"}
 
@@ -216,3 +217,103 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
     """``torch.ctc_loss``: ``F.ctc_loss``, ``reduction`` an int."""
     return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank,
                       _reduction(reduction), zero_infinity)
+
+
+# More of ATen's top-level forms: torch.max_pool3d, torch.max_pool1d_with_indices,
+# torch.conv_transpose3d, torch.convolution, torch.constant_pad_nd, torch.bilinear,
+# torch.channel_shuffle, and the in-place and feature forms of dropout.
+
+def max_pool3d(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """``torch.max_pool3d``: ``F.max_pool3d``'s values (``stride=()``: the kernel size)."""
+    return F.max_pool3d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=(), padding=0, dilation=1,
+                            ceil_mode=False):
+    """``torch.max_pool1d_with_indices``: ``F.max_pool1d``'s ``(values, indices)``
+    (``stride=()``: the kernel size)."""
+    return F.max_pool1d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode,
+                        return_indices=True)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """``torch.conv_transpose3d``: ``F.conv_transpose3d``."""
+    return F.conv_transpose3d(input, weight, bias, stride, padding, output_padding, groups,
+                              dilation)
+
+
+_CONVOLUTIONS = {1: (F.conv1d, F.conv_transpose1d), 2: (F.conv2d, F.conv_transpose2d),
+                 3: (F.conv3d, F.conv_transpose3d)}
+
+
+def convolution(input, weight, bias, stride, padding, dilation, transposed, output_padding,
+                groups):
+    """``torch.convolution``, ATen's one entry for every convolution: ``F.conv{1,2,3}d``, or
+    with ``transposed`` ``F.conv_transpose{1,2,3}d``, the dimension read from ``weight``
+    (``(out, in / groups, *kernel)``, transposed ``(in, out / groups, *kernel)``)."""
+    spatial = weight.ndim - 2
+    if spatial < 1:
+        raise RuntimeError("weight should have at least three dimensions")
+    if spatial not in _CONVOLUTIONS:
+        raise RuntimeError(f"Expected {weight.ndim}-dimensional input for {weight.ndim}-"
+                           f"dimensional weight {list(weight.shape)}, but got {input.ndim}-"
+                           f"dimensional input of size {list(input.shape)} instead")
+    forward, transpose = _CONVOLUTIONS[spatial]
+    if transposed:
+        return transpose(input, weight, bias, stride, padding, output_padding, groups, dilation)
+    return forward(input, weight, bias, stride, padding, dilation, groups)
+
+
+def constant_pad_nd(input, pad, value=0):
+    """``torch.constant_pad_nd``: ``F.pad(input, pad, 'constant', value)`` (negative entries
+    crop), with ATen's own messages for a bad ``pad`` length (sic: no space before "while" and
+    "dimensions", as PyTorch's)."""
+    if len(pad) % 2:
+        raise RuntimeError(f"Length of pad must be even but instead it equals {len(pad)}")
+    if len(pad) > 2 * input.ndim:
+        raise RuntimeError(f"Length of pad should be no more than twice the number of dimensions "
+                           f"of the input. Pad length is {len(pad)}while the input has "
+                           f"{input.ndim}dimensions.")
+    return F.pad(input, pad, "constant", value)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """``torch.bilinear``: ``F.bilinear``."""
+    return F.bilinear(input1, input2, weight, bias)
+
+
+def channel_shuffle(input, groups):
+    """``torch.channel_shuffle`` (and ``native_channel_shuffle``): ``F.channel_shuffle``."""
+    return F.channel_shuffle(input, groups)
+
+
+def dropout_(input, p, train):
+    """``torch.dropout_``: ``F.dropout(input, p, train)`` written into ``input``."""
+    return _in_place(input, F.dropout(input, p, train), True)
+
+
+def alpha_dropout_(input, p, train):
+    """``torch.alpha_dropout_``: ``F.alpha_dropout(input, p, train, inplace=True)``."""
+    return F.alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_alpha_dropout_(input, p, train):
+    """``torch.feature_alpha_dropout_``: ``F.feature_alpha_dropout(..., inplace=True)``."""
+    return F.feature_alpha_dropout(input, p, train, inplace=True)
+
+
+def feature_dropout(input, p, train):
+    """``torch.feature_dropout``: whole ``(dim 0, dim 1)`` slices zeroed with probability ``p``,
+    the rest scaled by ``1 / (1 - p)`` (``F.dropout2d``'s draw, for any input of at least 2
+    dims)."""
+    return _feature_dropout(input, p, train)
+
+
+def feature_dropout_(input, p, train):
+    """``torch.feature_dropout_``: ``feature_dropout`` written into ``input``."""
+    return _in_place(input, _feature_dropout(input, p, train), True)
+
+
+def _feature_dropout(input, p, train):
+    return _noisy(input, p, train, True, False, None)

@@ -579,3 +579,18 @@ def einsum(equation: str, *operands: Tensor | Sequence[Tensor]) -> Tensor:
         operands = autocast_state.lower_precision(*operands)  # PyTorch's bmm: autocast casts it
     dtype = einsum_result_dtype(inputs, output, shapes, [t._array.dtype for t in operands])
     return Einsum.apply(*operands, equation=",".join(inputs) + "->" + output, dtype=dtype)
+
+
+def rsub(input: Tensor, other: Tensor | Number, alpha: Number = 1) -> Tensor:
+    """``other - alpha * input`` (``torch.rsub``, the reflected ``sub``): ``Tensor.sub`` with
+    the operands swapped, ``other`` a tensor or a Python number (promoted as ``number - x``)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(
+            "rsub() received an invalid combination of arguments - got "
+            f"({type(input).__name__}, {type(other).__name__}), but expected one of:\n"
+            " * (Tensor input, Tensor other, *, Number alpha = 1)\n"
+            " * (Tensor input, Number other, Number alpha = 1)\n")
+    if isinstance(other, Tensor):
+        return other.sub(input, alpha=alpha)
+    constant, tensor = _subtraction_operands(input, other, reflected=True)
+    return constant.sub(tensor, alpha=alpha)

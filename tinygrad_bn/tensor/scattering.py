@@ -255,6 +255,29 @@ class ScatteringMethods:
         _scatter_shape_check(src, self.diagonal(offset, dim1, dim2).shape)
         return _written_through(self, lambda t: t.diagonal(offset, dim1, dim2), src)
 
+    def as_strided_scatter(self, src: Tensor, size: Sequence[_int], stride: Sequence[_int],
+                           storage_offset: _int | None = None) -> Tensor:
+        """A copy with ``copy.as_strided(size, stride, storage_offset)`` replaced by ``src``
+        (of that view's shape): element ``i`` of ``src`` goes to the copy's flat position
+        ``storage_offset + sum(i_k * stride_k)`` (``storage_offset`` default 0). The copy's
+        storage is its row-major order (PyTorch's copy of a transposed input keeps its strides,
+        so there the positions differ). A position written twice holds one of the writes; each
+        element of ``src`` gets the gradient at its position, ``self`` the gradient elsewhere
+        (PyTorch's derivative)."""
+        src = _tensor_argument(src, "as_strided_scatter", "src", 1)
+        out = self.clone()
+        _scatter_shape_check(src, out.as_strided(size, stride, storage_offset).shape)
+        size, stride = _sizes(size), _sizes(stride)
+        positions = np.full(size, 0 if storage_offset is None else int(storage_offset),
+                            dtype=np.int64)
+        for dim, (length, step) in enumerate(zip(size, stride)):
+            positions += (np.arange(length, dtype=np.int64) * step).reshape(
+                (-1,) + (1,) * (len(size) - dim - 1))
+        flat = Tensor._make(positions.reshape(-1), None)
+        if src._array.dtype is not self._array.dtype:
+            src = src.to(self._array.dtype)
+        return out.reshape(-1).index_put((flat,), src.reshape(-1)).reshape(self.shape)
+
     def fill_diagonal_(self, fill_value: Number, wrap: _bool = False) -> Tensor:
         """Write ``fill_value`` on the main diagonal, in place: the elements ``[i, i, ..., i]``
         (every dim the same size when more than 2). A tall matrix with ``wrap`` starts the
