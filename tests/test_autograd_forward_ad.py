@@ -237,3 +237,22 @@ def test_multithreading_flag_as_pytorchs():
         with autograd.set_multithreading_enabled(False):
             assert autograd.is_multithreading_enabled() is False
         assert autograd.is_multithreading_enabled() is True
+
+
+def test_jit_runs_a_forward_ad_step_eagerly():
+    import warnings
+
+    from tinygrad_bn.tracing import TracerWarning
+
+    def step(x, v):
+        with fwAD.dual_level():
+            return fwAD.unpack_dual((fwAD.make_dual(x, v) ** 3).sin()).tangent
+
+    jitted = tg.jit(step)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(4):
+            x, v = tg.tensor(X + i), tg.tensor(V * i)
+            np.testing.assert_array_equal(jitted(x, v).numpy(), step(x, v).numpy())
+    texts = [str(w.message) for w in caught if issubclass(w.category, TracerWarning)]
+    assert jitted.replays == 0 and len(texts) == 1 and "create_graph" in texts[0]

@@ -657,3 +657,50 @@ def test_jit_step_with_a_multi_grad_hook_runs_eagerly():
                                           extra=extra), batches(5))
     assert len(texts) == 1 and "hook" in texts[0]
 
+
+
+def test_allow_mutation_on_saved_tensors_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    results = []
+    for module in (tg, torch):
+        graph = module.autograd.graph
+        with graph.allow_mutation_on_saved_tensors() as ctx:
+            a, = leaves(module, A)
+            b = a.clone()
+            out = (b ** 2).sum() + (b.exp() * a).sum()
+            with module.no_grad():
+                b.sin_()  # written after it was saved: backward uses the saved value
+            out.backward()
+            kept = (a.clone() ** 2).sum()
+
+            def nested(graph=graph):
+                with graph.allow_mutation_on_saved_tensors():
+                    pass
+            nested_error = error_of(nested)
+        results.append((a.grad.numpy(), type(ctx).__name__, nested_error, error_of(kept.backward)))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-14)
+    assert results[0][1:] == results[1][1:]
+    assert results[0][2] == ("RuntimeError",
+                             "allow_mutation_on_saved_tensors contexts cannot be nested")
+    assert results[0][3] == (
+        "AssertionError", "Trying to backward outside of the 'allow_mutation_on_saved_tensors' "
+        "contextin which the graph was originally recorded.")
+
+
+def test_identity_hooks_read_a_tensor_written_after_it_was_saved_as_pytorch_does():
+    """With hooks PyTorch makes no in-place check: the unpacked tensor is the tensor itself,
+    with the values written since."""
+    torch = pytest.importorskip("torch")
+    grads = []
+    for module in (tg, torch):
+        a, w = leaves(module, A, B)
+        with module.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+            b = a * 1
+            c = b * w
+            d = b.exp()
+        with module.no_grad():
+            b.mul_(2)
+        (c.sum() + d.sum()).backward()
+        grads.append((a.grad.numpy(), w.grad.numpy()))
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-14)
