@@ -704,3 +704,21 @@ def test_identity_hooks_read_a_tensor_written_after_it_was_saved_as_pytorch_does
         grads.append((a.grad.numpy(), w.grad.numpy()))
     for ours, theirs in zip(*grads):
         np.testing.assert_allclose(ours, theirs, rtol=1e-14)
+
+
+def test_gradient_edges_as_outputs_of_grad_and_backward():
+    torch = pytest.importorskip("torch")
+    results = []
+    for module in (tg, torch):
+        x, = leaves(module, A)
+        y = x.exp()
+        edge = module.autograd.graph.get_gradient_edge(y)
+        weights = module.tensor(B)
+        (by_edge,) = module.autograd.grad(edge, x, grad_outputs=weights, retain_graph=True)
+        module.autograd.backward(edge, grad_tensors=weights)
+        scalar_error = error_of(lambda: module.autograd.grad(
+            module.autograd.graph.get_gradient_edge(x.exp()), x))
+        results.append((by_edge.numpy(), x.grad.numpy(), scalar_error))
+    for ours, theirs in zip(results[0][:2], results[1][:2]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-14)
+    assert results[0][2] == results[1][2]
