@@ -722,3 +722,29 @@ def test_gradient_edges_as_outputs_of_grad_and_backward():
     for ours, theirs in zip(results[0][:2], results[1][:2]):
         np.testing.assert_allclose(ours, theirs, rtol=1e-14)
     assert results[0][2] == results[1][2]
+
+
+@pytest.mark.parametrize("use_reentrant", [False, True])
+def test_checkpointed_regions_pack_as_pytorchs(use_reentrant):
+    """PyTorch's non-reentrant checkpoint keeps what its region saves away from outer hooks
+    (they pack its tensor arguments only) and recomputes unseen by them; the reentrant one
+    packs its tensor arguments and recomputes inside the backward pass."""
+    torch = pytest.importorskip("torch")
+    import importlib
+
+    counts = []
+    for module in (tg, torch):
+        checkpoint = importlib.import_module(module.__name__ + ".utils.checkpoint").checkpoint
+        x, w = leaves(module, A, B)
+        n = [0, 0]
+        with module.autograd.graph.saved_tensors_hooks(
+                lambda t: (n.__setitem__(0, n[0] + 1), t)[1],
+                lambda t: (n.__setitem__(1, n[1] + 1), t)[1]):
+            y = checkpoint(lambda x, w: (x.sin() * w).exp(), x, w, use_reentrant=use_reentrant)
+            z = (y * y).sum()
+            after_forward = list(n)
+            z.backward()
+        counts.append((after_forward, n, x.grad.numpy(), w.grad.numpy()))
+    assert counts[0][:2] == counts[1][:2]
+    for ours, theirs in zip(counts[0][2:], counts[1][2:]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-14)

@@ -361,6 +361,19 @@ def allow_mutation_on_saved_tensors():
 
 
 @contextlib.contextmanager
+def suspended_saved_tensors_hooks():
+    """No saved-tensor hooks of this thread apply inside (they come back on exit): what a
+    non-reentrant checkpoint's region saves is its own business, as in PyTorch, whose
+    checkpoint puts its own hooks innermost there."""
+    state = thread_state
+    previous, state.saved_tensors_hooks = state.saved_tensors_hooks, ()
+    try:
+        yield
+    finally:
+        state.saved_tensors_hooks = previous
+
+
+@contextlib.contextmanager
 def disable_saved_tensors_hooks(error_message):
     """Inside it, entering ``saved_tensors_hooks`` raises ``RuntimeError(error_message)``; so
     does entering it while hooks are in use. Blocks nest; leaving one restores the message
