@@ -657,3 +657,94 @@ def test_jit_step_with_a_multi_grad_hook_runs_eagerly():
                                           extra=extra), batches(5))
     assert len(texts) == 1 and "hook" in texts[0]
 
+
+
+def test_allow_mutation_on_saved_tensors_as_pytorchs():
+    torch = pytest.importorskip("torch")
+    results = []
+    for module in (tg, torch):
+        graph = module.autograd.graph
+        with graph.allow_mutation_on_saved_tensors() as ctx:
+            a, = leaves(module, A)
+            b = a.clone()
+            out = (b ** 2).sum() + (b.exp() * a).sum()
+            with module.no_grad():
+                b.sin_()  # written after it was saved: backward uses the saved value
+            out.backward()
+            kept = (a.clone() ** 2).sum()
+
+            def nested(graph=graph):
+                with graph.allow_mutation_on_saved_tensors():
+                    pass
+            nested_error = error_of(nested)
+        results.append((a.grad.numpy(), type(ctx).__name__, nested_error, error_of(kept.backward)))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-14)
+    assert results[0][1:] == results[1][1:]
+    assert results[0][2] == ("RuntimeError",
+                             "allow_mutation_on_saved_tensors contexts cannot be nested")
+    assert results[0][3] == (
+        "AssertionError", "Trying to backward outside of the 'allow_mutation_on_saved_tensors' "
+        "contextin which the graph was originally recorded.")
+
+
+def test_identity_hooks_read_a_tensor_written_after_it_was_saved_as_pytorch_does():
+    """With hooks PyTorch makes no in-place check: the unpacked tensor is the tensor itself,
+    with the values written since."""
+    torch = pytest.importorskip("torch")
+    grads = []
+    for module in (tg, torch):
+        a, w = leaves(module, A, B)
+        with module.autograd.graph.saved_tensors_hooks(lambda t: t, lambda t: t):
+            b = a * 1
+            c = b * w
+            d = b.exp()
+        with module.no_grad():
+            b.mul_(2)
+        (c.sum() + d.sum()).backward()
+        grads.append((a.grad.numpy(), w.grad.numpy()))
+    for ours, theirs in zip(*grads):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-14)
+
+
+def test_gradient_edges_as_outputs_of_grad_and_backward():
+    torch = pytest.importorskip("torch")
+    results = []
+    for module in (tg, torch):
+        x, = leaves(module, A)
+        y = x.exp()
+        edge = module.autograd.graph.get_gradient_edge(y)
+        weights = module.tensor(B)
+        (by_edge,) = module.autograd.grad(edge, x, grad_outputs=weights, retain_graph=True)
+        module.autograd.backward(edge, grad_tensors=weights)
+        scalar_error = error_of(lambda: module.autograd.grad(
+            module.autograd.graph.get_gradient_edge(x.exp()), x))
+        results.append((by_edge.numpy(), x.grad.numpy(), scalar_error))
+    for ours, theirs in zip(results[0][:2], results[1][:2]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-14)
+    assert results[0][2] == results[1][2]
+
+
+@pytest.mark.parametrize("use_reentrant", [False, True])
+def test_checkpointed_regions_pack_as_pytorchs(use_reentrant):
+    """PyTorch's non-reentrant checkpoint keeps what its region saves away from outer hooks
+    (they pack its tensor arguments only) and recomputes unseen by them; the reentrant one
+    packs its tensor arguments and recomputes inside the backward pass."""
+    torch = pytest.importorskip("torch")
+    import importlib
+
+    counts = []
+    for module in (tg, torch):
+        checkpoint = importlib.import_module(module.__name__ + ".utils.checkpoint").checkpoint
+        x, w = leaves(module, A, B)
+        n = [0, 0]
+        with module.autograd.graph.saved_tensors_hooks(
+                lambda t: (n.__setitem__(0, n[0] + 1), t)[1],
+                lambda t: (n.__setitem__(1, n[1] + 1), t)[1]):
+            y = checkpoint(lambda x, w: (x.sin() * w).exp(), x, w, use_reentrant=use_reentrant)
+            z = (y * y).sum()
+            after_forward = list(n)
+            z.backward()
+        counts.append((after_forward, n, x.grad.numpy(), w.grad.numpy()))
+    assert counts[0][:2] == counts[1][:2]
+    for ours, theirs in zip(counts[0][2:], counts[1][2:]):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-14)

@@ -382,7 +382,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     ``create_graph=True`` the gradients are computed by recorded ops (``higher_order.py``), so
     they can be differentiated again; ``retain_graph`` then defaults to True, as in PyTorch.
     ``inputs`` may be a dict of tensors (the gradients come back as a dict by the same keys);
-    an input may be a ``graph.GradientEdge`` (``get_gradient_edge(t)``) in place of ``t``.
+    an output or input may be a ``graph.GradientEdge`` (``get_gradient_edge(t)``) in place of
+    ``t``, as for ``backward``.
     ``is_grads_batched=True`` reads the first dim of each ``grad_outputs`` as a batch: one
     backward pass per entry (PyTorch vmaps them), the results stacked. ``only_inputs`` is
     ignored (deprecated, with PyTorch's FutureWarning when False).
@@ -402,11 +403,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                              allow_unused, materialize_grads)
     if allow_unused is None:
         allow_unused = materialize_grads
-    outputs = _as_tuple(outputs)
-    if isinstance(inputs, GradientEdge):  # a NamedTuple: not a sequence of inputs
-        inputs = (inputs,)
-    inputs = tuple(edge_tensor(t) if isinstance(t, GradientEdge) else t
-                   for t in _as_tuple(inputs))
+    outputs = _as_tensors(outputs)
+    inputs = _as_tensors(inputs)
     for i, t in enumerate(inputs):
         if not t.requires_grad:
             raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
@@ -527,8 +525,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """PyTorch's ``torch.autograd.backward``: ``backward()`` on several outputs at once (and
     what ``Tensor.backward`` runs). With ``create_graph=True`` the gradients accumulated into
     ``.grad`` keep their history (``higher_order.py``). With ``inputs`` only those tensors
-    (leaves or not) get their gradient accumulated into ``.grad``."""
-    tensors = _as_tuple(tensors)
+    (leaves or not) get their gradient accumulated into ``.grad``. A ``graph.GradientEdge``
+    may stand for an output tensor."""
+    tensors = _as_tensors(tensors)
     if inputs is not None:
         _backward_into(tensors, grad_tensors, retain_graph, create_graph, _as_tuple(inputs))
         return
@@ -542,6 +541,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             retain_graph=True if retain_graph is None else bool(retain_graph))
         return
     run_backward(tensors, root_grads(tensors, grad_tensors), retain_graph=bool(retain_graph))
+
+
+def _as_tensors(items):
+    """``_as_tuple`` of the tensors or ``graph.GradientEdge``s ``backward`` and ``grad`` take
+    as outputs and inputs, each edge as the tensor standing for it (``edge_tensor``)."""
+    if isinstance(items, GradientEdge):  # a NamedTuple: not a sequence of them
+        items = (items,)
+    return tuple(edge_tensor(t) if isinstance(t, GradientEdge) else t for t in _as_tuple(items))
 
 
 def _as_tuple(tensors):

@@ -26,6 +26,7 @@ class _ThreadState(threading.local):
     saved_tensors_hooks = ()
     saved_tensors_hooks_disabled = None
     graph_task = None   # the running backward pass (graph_api.GraphTask), for multi-grad hooks
+    multithreading_enabled = True  # set_multithreading_enabled: read back, changes nothing
 
 
 thread_state = _ThreadState()
@@ -216,3 +217,44 @@ class detect_anomaly:
                 return function(*args, **kwargs)
 
         return run_with_anomaly_detection
+
+
+# --------------------------------------------------------------------------- multithreading
+
+
+def is_multithreading_enabled():
+    """Whether multithreaded backward is enabled in this thread (True unless
+    ``set_multithreading_enabled(False)``). tinygrad_bn's backward always runs on the calling
+    thread, PyTorch's CPU-only behaviour, so the setting is only read back."""
+    return thread_state.multithreading_enabled
+
+
+class set_multithreading_enabled:  # noqa: N801 - PyTorch's name
+    """Set the per-thread flag at once (``set_multithreading_enabled(False)``), or for a
+    ``with`` block (or a decorated function), after which the previous value comes back."""
+
+    def __init__(self, mode):
+        self.prev = thread_state.multithreading_enabled
+        thread_state.multithreading_enabled = bool(mode)
+        self.mode = mode
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc_info):
+        thread_state.multithreading_enabled = self.prev
+        return False
+
+    def clone(self):
+        """A new context manager with the same mode (PyTorch's ``clone``)."""
+        return self.__class__(self.mode)
+
+    def __call__(self, function):
+        mode = self.mode
+        thread_state.multithreading_enabled = self.prev  # as a decorator it changes nothing now
+
+        @functools.wraps(function)
+        def in_mode(*args, **kwargs):
+            with set_multithreading_enabled(mode):
+                return function(*args, **kwargs)
+        return in_mode

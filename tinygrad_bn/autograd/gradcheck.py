@@ -12,8 +12,8 @@ import warnings
 import numpy as np
 
 from . import graph
-from .engine import run_backward
-from .grad_mode import no_grad
+from .engine import grad, run_backward
+from .grad_mode import enable_grad, no_grad
 
 
 class GradcheckError(RuntimeError):
@@ -114,3 +114,50 @@ def _compare(analytic, numeric, atol, rtol, out_index, in_index, out, tensor):
         f"{tuple(int(i) for i in out_position)}), analytic {analytic[row, column]:.8g} vs "
         f"numeric {numeric[row, column]:.8g} (atol={atol}, rtol={rtol})"
     )
+
+
+def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e-3,
+                  gen_non_contig_grad_outputs=False, raise_exception=True, nondet_tol=0.0,
+                  check_undefined_grad=True, check_grad_dtypes=False, check_batched_grad=False,
+                  check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False,
+                  masked=False):
+    """Check second derivatives, as PyTorch's ``gradgradcheck``: ``gradcheck`` of the function
+    ``(inputs, grad_outputs) -> autograd.grad(func(inputs), inputs, grad_outputs,
+    create_graph=True)``, so the gradients of ``func``'s backward (with respect to the inputs
+    and to ``grad_outputs``) are held against finite differences of that backward.
+    ``grad_outputs`` default to uniform draws in [-1, 1) of each differentiable output's shape
+    and dtype (from the global generator), requiring grad.
+
+    Of PyTorch's options, ``nondet_tol``, ``check_undefined_grad``, ``check_grad_dtypes``,
+    ``gen_non_contig_grad_outputs`` and ``fast_mode`` are accepted and change nothing here (the
+    check is the full, deterministic one); ``check_batched_grad``, ``check_fwd_over_rev`` and
+    ``masked`` are not supported (``NotImplementedError`` when set)."""
+    for name, value in (("check_batched_grad", check_batched_grad),
+                        ("check_fwd_over_rev", check_fwd_over_rev), ("masked", masked)):
+        if value:
+            raise NotImplementedError(f"gradgradcheck({name}=True) is not supported by "
+                                      "tinygrad_bn")
+    if not check_rev_over_rev:
+        return True
+    tupled_inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
+    if grad_outputs is None:
+        from .. import float64, rand  # the tensor package builds on autograd: on use
+        outputs = [out for out in _as_tuple(func(*tupled_inputs)) if out.requires_grad]
+        tupled_grad_outputs = tuple(
+            (rand(*out.shape, dtype=out.dtype if out.is_floating_point() else float64)
+             * 2 - 1).requires_grad_(True) for out in outputs)
+    else:
+        tupled_grad_outputs = _as_tuple(grad_outputs)
+    count = len(tupled_grad_outputs)
+    differentiable = [i for i, t in enumerate(tupled_inputs) if _is_tensor(t) and t.requires_grad]
+
+    def new_func(*args):
+        with enable_grad():  # gradcheck's finite differences run under no_grad
+            input_args, given = args[:-count] if count else args, args[len(args) - count:]
+            outputs = [out for out in _as_tuple(func(*input_args)) if out.requires_grad]
+            grads = grad(outputs, [input_args[i] for i in differentiable], given,
+                         create_graph=True, allow_unused=True)
+        return tuple(g for g in grads if g is not None)
+
+    return gradcheck(new_func, tupled_inputs + tupled_grad_outputs, eps=eps, atol=atol,
+                     rtol=rtol, raise_exception=raise_exception)

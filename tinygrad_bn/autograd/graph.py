@@ -732,8 +732,9 @@ def _depth_first(starts):
 
 # torch.autograd.graph's public names that build on this module (imported last: they use it)
 from .graph_api import (  # noqa: E402
-    GradientEdge, Node, disable_saved_tensors_hooks, get_gradient_edge, increment_version,
-    pack_saved, register_multi_grad_hook, save_on_cpu, saved_tensors_hooks,
+    GradientEdge, Node, allow_mutation_on_saved_tensors, disable_saved_tensors_hooks,
+    get_gradient_edge, increment_version, pack_saved, register_multi_grad_hook, save_on_cpu,
+    saved_tensors_hooks,
 )
 
 Node.register(Op)

@@ -2,7 +2,7 @@
 ``Node`` (the abstract base every ``grad_fn`` is an instance of), ``GradientEdge``,
 ``get_gradient_edge``, ``increment_version``, ``register_multi_grad_hook`` and the hooks on
 tensors saved for backward (``saved_tensors_hooks``, ``save_on_cpu``,
-``disable_saved_tensors_hooks``). ``graph.py`` re-exports them, so that
+``disable_saved_tensors_hooks``, ``allow_mutation_on_saved_tensors``). ``graph.py`` re-exports them, so that
 ``tinygrad_bn.autograd.graph`` reads as PyTorch's module does.
 
 Saved-tensor hooks, as in PyTorch: inside ``with saved_tensors_hooks(pack_hook, unpack_hook)``
@@ -277,14 +277,19 @@ class saved_tensors_hooks:  # noqa: N801 - PyTorch's name
             raise RuntimeError(state.saved_tensors_hooks_disabled)
         state.saved_tensors_hooks = state.saved_tensors_hooks + (
             (self.pack_hook, self.unpack_hook),)
-        _SavedHooks.active += 1
+        with _active_lock:
+            _SavedHooks.active += 1
         graph._Structure.count += 1  # a jit plan captured without hooks must not replay here
 
     def __exit__(self, *exc_info):
         state = thread_state
         state.saved_tensors_hooks = state.saved_tensors_hooks[:-1]
-        _SavedHooks.active -= 1
+        with _active_lock:
+            _SavedHooks.active -= 1
         return False
+
+
+_active_lock = threading.Lock()  # blocks open and close in several threads at once
 
 
 class save_on_cpu(saved_tensors_hooks):  # noqa: N801 - PyTorch's name
@@ -306,6 +311,66 @@ class save_on_cpu(saved_tensors_hooks):  # noqa: N801 - PyTorch's name
             return tensor.to(device)
 
         super().__init__(pack_to_cpu, unpack_from_cpu)
+
+
+class _AllowMutationOnSavedContext:
+    """What ``allow_mutation_on_saved_tensors`` yields: the copies it saved, by handle."""
+
+    def __init__(self):
+        self.saved = {}
+
+    def clear(self):
+        """Drop every saved copy (the graph recorded in the block can no longer backward)."""
+        self.saved.clear()
+
+
+_allow_mutation_enabled = False
+
+
+@contextlib.contextmanager
+def allow_mutation_on_saved_tensors():
+    """Inside it, a tensor saved for backward may be modified in place afterwards: backward
+    uses its value from when it was saved, as PyTorch's. PyTorch keeps the tensor and copies
+    it only when it is about to be written; tinygrad_bn copies every saved tensor when it is
+    saved (the same values; more memory for tensors never written). Backward must run inside
+    the block, and blocks do not nest (PyTorch's errors)."""
+    global _allow_mutation_enabled
+    ctx = _AllowMutationOnSavedContext()
+    message = ("Trying to backward outside of the 'allow_mutation_on_saved_tensors' context"
+               "in which the graph was originally recorded.")
+
+    def pack_hook(tensor):
+        handle = object()
+        ctx.saved[handle] = tensor.detach().clone()
+        return handle
+
+    def unpack_hook(handle):
+        if not _allow_mutation_enabled or handle not in ctx.saved:
+            raise AssertionError(message)
+        return ctx.saved[handle]
+
+    with saved_tensors_hooks(pack_hook, unpack_hook):
+        try:
+            if _allow_mutation_enabled:
+                raise RuntimeError("allow_mutation_on_saved_tensors contexts cannot be nested")
+            _allow_mutation_enabled = True
+            yield ctx
+        finally:
+            ctx.clear()
+            _allow_mutation_enabled = False
+
+
+@contextlib.contextmanager
+def suspended_saved_tensors_hooks():
+    """No saved-tensor hooks of this thread apply inside (they come back on exit): what a
+    non-reentrant checkpoint's region saves is its own business, as in PyTorch, whose
+    checkpoint puts its own hooks innermost there."""
+    state = thread_state
+    previous, state.saved_tensors_hooks = state.saved_tensors_hooks, ()
+    try:
+        yield
+    finally:
+        state.saved_tensors_hooks = previous
 
 
 @contextlib.contextmanager
@@ -352,11 +417,11 @@ def pack_saved(op, inputs, out):
 
 def _pack(pack_hook, tensor):
     """``pack_hook(tensor)``, refused as PyTorch does when it writes to ``tensor`` in place."""
-    counter = tensor._version_counter
-    version = None if counter is None else counter.value
+    counter = tensor._version_counter  # made on first use: None is version 0
+    version = 0 if counter is None else counter.value
     result = pack_hook(tensor)
     counter = tensor._version_counter
-    if (None if counter is None else counter.value) != version:
+    if (0 if counter is None else counter.value) != version:
         raise RuntimeError(
             "A saved tensor pack hook is modifying its input in place. Tensors provided as input "
             "to pack hook cannot be modified by in-place operations as this can lead to "

@@ -1,4 +1,5 @@
-"""``RemovableHandle``: what every ``register_*hook`` returns, so a hook can be taken out again."""
+"""``RemovableHandle``: what every ``register_*hook`` returns, so a hook can be taken out again;
+``LeafHooks``: the hooks of a leaf tensor (gradient and post-accumulate-grad hooks)."""
 
 import itertools
 

@@ -14,7 +14,10 @@ random state it had, so dropout draws the same masks) and differentiates that.
   respect to them, so ``autograd.grad``, keyword arguments and (through its recording
   backward) ``create_graph=True`` work, as with PyTorch's non-reentrant variant. The forward
   holds one segment's graph at a time; PyTorch's holds none (it drops each saved tensor as it
-  is made).
+  is made). Saved-tensor hooks (``autograd.graph.saved_tensors_hooks``) are not called for
+  what the function's ops save, in its forward or its recomputation, as in PyTorch; the
+  tensors the node keeps (the arguments and the outside tensors) are packed by them, where
+  PyTorch packs the tensor arguments only.
 """
 
 import contextlib
@@ -26,6 +29,7 @@ from ..autograd import graph
 from ..autograd.engine import backward as _autograd_backward, grad as _autograd_grad
 from ..autograd.function import Function
 from ..autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, thread_state
+from ..autograd.graph_api import suspended_saved_tensors_hooks
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointFunction", "check_backward_validity",
            "detach_variable", "noop_context_fn", "set_checkpoint_early_stop"]
@@ -119,8 +123,9 @@ class CheckpointFunction(Function):
                 " or call .backward() without passing the `inputs` argument."
             )
         inputs = list(ctx.inputs)
+        tensors = ctx.saved_tensors  # read once, as PyTorch: each read unpacks saved hooks
         for i, index in enumerate(ctx.tensor_indices):
-            inputs[index] = ctx.saved_tensors[i]
+            inputs[index] = tensors[i]
         with _rng_forked(ctx.rng_state):
             detached_inputs = detach_variable(tuple(inputs))
             with enable_grad(), autocast("cpu", **ctx.cpu_autocast):
@@ -201,7 +206,7 @@ class _NonReentrantCheckpoint(Function):
         for position, tensor in zip(state["tensor_positions"], arguments):
             args[position] = tensor if recording else \
                 tensor.detach().requires_grad_(tensor.requires_grad)
-        with (_rng_forked(state["rng_state"]), enable_grad(),
+        with (_rng_forked(state["rng_state"]), enable_grad(), suspended_saved_tensors_hooks(),
               autocast("cpu", **state["cpu_autocast"]), state["context"]):
             outputs = state["function"](*args, **state["kwargs"])
         outputs = outputs if isinstance(outputs, tuple) else (outputs,)
@@ -225,7 +230,7 @@ def _checkpoint_without_reentrant(function, preserve, context_fn, args, kwargs):
     previous = thread_state.module_call
     thread_state.module_call = scope
     try:
-        with forward_context:
+        with forward_context, suspended_saved_tensors_hooks():
             result = function(*detached, **kwargs)
     finally:
         thread_state.module_call = previous
