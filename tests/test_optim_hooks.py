@@ -162,7 +162,7 @@ def _closure_scenario(module, name, options):
 @pytest.mark.parametrize("name, options", [
     ("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.1)), ("AdamW", dict(lr=0.1)),
     ("Adamax", {}), ("NAdam", {}), ("RAdam", {}), ("Adagrad", {}), ("Adadelta", {}),
-    ("RMSprop", {}), ("Rprop", {}), ("ASGD", {}),
+    ("RMSprop", {}), ("Rprop", {}), ("ASGD", {}), ("Adafactor", {}),
 ])
 def test_step_takes_a_closure_as_pytorch(name, options):
     """Every optimizer's ``step(closure)`` calls it with grad enabled and returns its loss
