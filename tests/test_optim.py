@@ -200,7 +200,7 @@ ERRORS = [
      "Nesterov momentum requires a momentum and zero dampening"),
     (lambda: optim.SGD(P[0], lr=0.1), TypeError,
      "params argument given to the optimizer should be an iterable of Tensors or dicts, but got "
-     "a Tensor"),
+     "torch.FloatTensor"),
     (lambda: optim.SGD([1.0], lr=0.1), TypeError,
      "optimizer can only optimize Tensors, but one of the params is float"),
     (lambda: optim.SGD([P[0] * 2], lr=0.1), ValueError, "can't optimize a non-leaf Tensor"),

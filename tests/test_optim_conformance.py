@@ -57,6 +57,10 @@ CASES = [
     ("ASGD", dict()),
     ("ASGD", dict(lr=0.1, lambd=0.01, alpha=0.5, t0=5, weight_decay=0.1, maximize=True)),
     ("ASGD", dict(foreach=True)),
+    ("Adafactor", dict()),
+    ("Adafactor", dict(lr=0.05, beta2_decay=-0.5, eps=(1e-20, 1e-2), d=1.5, weight_decay=0.1,
+                       maximize=True)),
+    ("Adafactor", dict(lr=T(0.02), foreach=False)), ("Adafactor", dict(eps=(1e-3, 1e-3))),
 ]
 
 # (rtol, atol) per dtype; PyTorch's own foreach ASGD is further away (see the module docstring)
@@ -273,3 +277,32 @@ def test_lbfgs_matches_pytorch(options):
     for key in ("d", "old_dirs", "old_stps", "ro", "H_diag", "prev_flat_grad", "func_evals",
                 "n_iter"):
         assert _structure(our_state[key]) == _structure(their_state[key]), key
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_adafactor_batched_matrices_match_pytorch(dtype):
+    """A 3-d parameter: the factored moments over its last two dims, one pair per matrix."""
+    torch = pytest.importorskip("torch")
+    shapes = ((2, 3, 4), (4, 1), (6,))
+    ours, our_dict = _trajectory(tg, "Adafactor", dict(lr=0.05), dtype, shapes=shapes)
+    theirs, their_dict = _trajectory(torch, "Adafactor", dict(lr=0.05), dtype, shapes=shapes)
+    rtol, atol = TOLERANCE[dtype]
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine, reference, rtol=rtol, atol=atol)
+    for index, state in their_dict["state"].items():
+        assert {k: tuple(v.shape) for k, v in our_dict["state"][index].items()} == \
+            {k: tuple(v.shape) for k, v in state.items()}
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(lr=-1.0), "Learning rate should be >= 0 but is: -1.0"),
+    (dict(beta2_decay=0.5), "beta2_decay should be <= 0 but is: 0.5"),
+    (dict(eps=(-1.0, 1e-3)), "epsilon1 should be >= 0 but is: -1.0"),
+    (dict(eps=(None, -1.0)), "epsilon2 should be >= 0 but is: -1.0"),
+    (dict(d=0.5), "Clipping threshold d should be >= 1 but is: 0.5"),
+    (dict(weight_decay=-0.1), "weight_decay should be >= 0 but is: -0.1"),
+])
+def test_adafactor_argument_errors(options, message):
+    with pytest.raises(ValueError) as info:
+        tg.optim.Adafactor([tg.zeros(2, requires_grad=True)], **options)
+    assert str(info.value) == message

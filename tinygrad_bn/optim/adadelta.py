@@ -4,13 +4,15 @@ and running average of the weights)."""
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
 from .optimizer import (
-    Optimizer, Params, check_non_negative, check_state_shape, check_step_flags, scalar_state,
-    scalar_value, silent_on_nonfinite,
+    Optimizer, Params, check_non_negative, check_state_shape, check_step_flags,
+    evaluate_closure, scalar_state, scalar_value, silent_on_nonfinite,
 )
 from .pointwise import add_scaled_, addcmul_
 from .rmsprop import _gradients
@@ -42,7 +44,8 @@ class Adadelta(Optimizer):
 
     @no_grad()
     @silent_on_nonfinite
-    def step(self) -> None:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = evaluate_closure(closure)
         for group in self.param_groups:
             check_step_flags(group, xla=False)
             lr, rho, eps = scalar_value(group["lr"]), group["rho"], group["eps"]
@@ -67,6 +70,7 @@ class Adadelta(Optimizer):
                     updated.append(p)
             finally:
                 bump_versions(updated)
+        return loss
 
 
 class Rprop(Optimizer):
@@ -94,7 +98,8 @@ class Rprop(Optimizer):
 
     @no_grad()
     @silent_on_nonfinite
-    def step(self) -> None:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = evaluate_closure(closure)
         for group in self.param_groups:
             check_step_flags(group)
             etaminus, etaplus = group["etas"]
@@ -126,6 +131,7 @@ class Rprop(Optimizer):
                     updated.append(p)
             finally:
                 bump_versions(updated)
+        return loss
 
 
 class ASGD(Optimizer):
@@ -154,7 +160,8 @@ class ASGD(Optimizer):
 
     @no_grad()
     @silent_on_nonfinite
-    def step(self) -> None:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = evaluate_closure(closure)
         for group in self.param_groups:
             check_step_flags(group, "params, mus, etas, and state_steps")
             lr, lambd, alpha, t0 = (scalar_value(group["lr"]), group["lambd"], group["alpha"],
@@ -182,3 +189,4 @@ class ASGD(Optimizer):
                     updated.append(p)
             finally:
                 bump_versions(updated)
+        return loss

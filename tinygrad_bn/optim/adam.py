@@ -3,14 +3,16 @@ operations."""
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 from ..autograd import no_grad
 from .flat_state import (FlatState, concatenated, flat_weights, independent_gradients,
                          run_in_chunks)
 from .optimizer import (
-    Optimizer, Params, check_fused_foreach, check_state_shape, check_step_flags, scalar_value,
-    silent_on_nonfinite,
+    Optimizer, Params, check_fused_foreach, check_state_shape, check_step_flags,
+    evaluate_closure, scalar_value, silent_on_nonfinite,
 )
 
 _MOMENTS = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")  # the state arrays Adam keeps flat
@@ -48,7 +50,8 @@ class Adam(Optimizer):
 
     @no_grad()
     @silent_on_nonfinite
-    def step(self) -> None:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = evaluate_closure(closure)
         flats, state = self._flat, self.state
         for index, group in enumerate(self.param_groups):
             check_step_flags(group)
@@ -62,6 +65,7 @@ class Adam(Optimizer):
             if flat is None or not self._update_flat(group, params, flat):
                 for p in params:
                     self._update(group, p, self._state(p, group))
+        return loss
 
     def _state(self, p, group):
         state = self.state.get(p)

@@ -4,14 +4,16 @@ single-tensor order of operations."""
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
 from .adam import check_adam_arguments
 from .optimizer import (
-    Optimizer, Params, check_state_shape, check_step_flags, scalar_state, scalar_value,
-    silent_on_nonfinite,
+    Optimizer, Params, check_state_shape, check_step_flags, evaluate_closure, scalar_state,
+    scalar_value, silent_on_nonfinite,
 )
 from .pointwise import add_scaled, addcdiv_, addcmul_, lerp_
 
@@ -26,7 +28,8 @@ class _AdamVariant(Optimizer):
 
     @no_grad()
     @silent_on_nonfinite
-    def step(self) -> None:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = evaluate_closure(closure)
         for group in self.param_groups:
             check_step_flags(group, self._capturable_names)
             updated = []
@@ -45,6 +48,7 @@ class _AdamVariant(Optimizer):
                     updated.append(p)
             finally:
                 bump_versions(updated)
+        return loss
 
     def _update(self, group, p, grad, state):
         raise NotImplementedError

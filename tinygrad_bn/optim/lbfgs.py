@@ -294,23 +294,16 @@ class LBFGS(Optimizer):
                      prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
         return orig_loss
 
-    def state_dict(self):
-        """PyTorch's layout and types: the direction, the gradient, the history vectors and
-        the scalars kept as NumPy numbers (``ro``, ``al``, ``H_diag``, a line search's ``t``)
-        are tensors, as PyTorch's are; all copies, so later steps leave them alone."""
-        saved = super().state_dict()
-        saved["state"] = _as_tensors(saved["state"])
-        return saved
+    def _saved_state(self, p_state):
+        """PyTorch's types: the direction, the gradient, the history vectors and the scalars
+        kept as NumPy numbers (``ro``, ``al``, ``H_diag``, a line search's ``t``) are tensors,
+        as PyTorch's are; all copies, so later steps leave them alone."""
+        return _as_tensors(p_state)
 
-    def load_state_dict(self, state_dict):
-        """Restore hyperparameters and state saved by ``state_dict``: the state holds flat
-        vectors, not arrays of the parameters' shapes, so it is restored as saved (copied,
-        tensors as arrays)."""
-        saved_state = state_dict["state"]
-        super().load_state_dict({**state_dict, "state": {}})
-        self.state = {}
-        for key, values in saved_state.items():
-            self.state[self._params[int(key)]] = _as_arrays(values)
+    def _restored_state(self, p, key, values):
+        """The state holds flat vectors, not arrays of the parameters' shapes: restored as
+        saved (copied, tensors as arrays)."""
+        return _as_arrays(values)
 
 
 def _value(loss):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
 from .optimizer import (
     Optimizer, Params, check_fused_foreach, check_non_negative, check_state_shape,
-    check_step_flags, scalar_value, silent_on_nonfinite,
+    check_step_flags, evaluate_closure, scalar_value, silent_on_nonfinite,
 )
 from .pointwise import add_scaled, add_scaled_, addcdiv_, addcmul_, lerp_
 
@@ -49,7 +51,8 @@ class RMSprop(Optimizer):
 
     @no_grad()
     @silent_on_nonfinite
-    def step(self) -> None:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = evaluate_closure(closure)
         for group in self.param_groups:
             check_step_flags(group)
             lr, alpha, eps = scalar_value(group["lr"]), group["alpha"], group["eps"]
@@ -86,6 +89,7 @@ class RMSprop(Optimizer):
                     addcdiv_(p._array, grad, avg, -lr)
                 updated.append(p)
             bump_versions(updated)
+        return loss
 
 
 class Adagrad(Optimizer):
@@ -111,7 +115,8 @@ class Adagrad(Optimizer):
 
     @no_grad()
     @silent_on_nonfinite
-    def step(self) -> None:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = evaluate_closure(closure)
         for group in self.param_groups:
             check_step_flags(group)
             updated = []
@@ -128,3 +133,4 @@ class Adagrad(Optimizer):
                 addcdiv_(p._array, grad, std, -rate)
                 updated.append(p)
             bump_versions(updated)
+        return loss

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
 import numpy as np
 
 from ..autograd import no_grad
@@ -10,7 +12,7 @@ from .flat_state import (FlatState, concatenated, flat_weights, independent_grad
                          run_in_chunks)
 from .optimizer import (
     Optimizer, Params, check_fused_foreach, check_non_negative, check_state_shape,
-    check_step_flags, scalar_value, silent_on_nonfinite,
+    check_step_flags, evaluate_closure, scalar_value, silent_on_nonfinite,
 )
 
 
@@ -49,7 +51,8 @@ class SGD(Optimizer):
 
     @no_grad()
     @silent_on_nonfinite
-    def step(self) -> None:
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        loss = evaluate_closure(closure)
         flats, state = self._flat, self.state
         for index, group in enumerate(self.param_groups):
             check_step_flags(group)
@@ -64,6 +67,7 @@ class SGD(Optimizer):
             self._update(group)
             if not serves:  # buffers just made, replaced or loaded: flat from the next step on
                 self._flat_buffers(index, params)
+        return loss
 
     def _update(self, group):
         """One step of each parameter of ``group`` that has a gradient, one at a time, in
