@@ -6,6 +6,7 @@ PyTorch work."""
 import importlib
 import inspect
 import math
+import os
 
 import numpy as np
 import pytest
@@ -289,3 +290,56 @@ def test_module_namespace():
     assert nn.modules.lazy.LazyModuleMixin is nn.lazy.LazyModuleMixin
     assert isinstance(nn.LazyConv2d(4, 3), nn.modules.conv._ConvNd)
     assert isinstance(F.relu, type(F.relu))  # functional unaffected
+
+
+def test_reduction_helpers_as_pytorch():
+    import warnings
+    ours, theirs = nn._reduction, torch.nn._reduction
+    for reduction in ("none", "mean", "sum", "elementwise_mean"):
+        with warnings.catch_warnings(record=True) as expected:
+            warnings.simplefilter("always")
+            value = theirs.get_enum(reduction)
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            assert ours.get_enum(reduction) == value
+        assert [str(w.message) for w in got] == [str(w.message) for w in expected]
+    with pytest.raises(ValueError, match="bad is not a valid value for reduction"):
+        ours.get_enum("bad")
+    for size_average in (None, True, False):
+        for reduce in (None, True, False):
+            for emit in (True, False):
+                with warnings.catch_warnings(record=True) as expected:
+                    warnings.simplefilter("always")
+                    value = theirs.legacy_get_enum(size_average, reduce, emit)
+                with warnings.catch_warnings(record=True) as got:
+                    warnings.simplefilter("always")
+                    assert ours.legacy_get_enum(size_average, reduce, emit) == value
+                    assert ours.legacy_get_string(size_average, reduce, emit) == \
+                        theirs.legacy_get_string(size_average, reduce, False)
+                # legacy_get_enum's warning points into _reduction.py, as PyTorch's; the
+                # string's at its caller
+                assert [(str(w.message), os.path.basename(w.filename)) for w in got] == [
+                    (str(w.message), "_reduction.py") for w in expected] + [
+                    (str(w.message), os.path.basename(__file__)) for w in expected]
+
+
+def test_factory_kwargs_and_common_types():
+    for kwargs in (None, {}, {"device": "cpu"}, {"dtype": 1, "factory_kwargs": {"device": 2}},
+                   {"memory_format": 3}):
+        assert nn.factory_kwargs(kwargs) == torch.nn.factory_kwargs(kwargs)
+    for kwargs in ({"bias": True}, {"dtype": 1, "factory_kwargs": {"dtype": 2}}):
+        with pytest.raises(TypeError) as expected:
+            torch.nn.factory_kwargs(kwargs)
+        with pytest.raises(TypeError) as got:
+            nn.factory_kwargs(kwargs)
+        assert str(got.value) == str(expected.value)
+    from tinygrad_bn.nn.common_types import _ratio_2_t, _size_2_t, _size_any_opt_t
+    assert _size_2_t == (int | tuple[int, int])
+    assert _ratio_2_t == (float | tuple[float, float])
+    assert _size_any_opt_t == (int | None | tuple[int | None, ...])
+
+
+def test_addindent_as_pytorch():
+    from tinygrad_bn.nn.modules.module import _addindent
+    for text in ("one line", "a\nb\n\n c", "x(\n  y\n)"):
+        assert _addindent(text, 2) == torch.nn.modules.module._addindent(text, 2)
