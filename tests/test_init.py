@@ -50,7 +50,7 @@ def test_initialisers_draw_from_a_given_generator():
     (lambda: init.calculate_gain("leaky_relu", "a"), ValueError,
      "negative_slope a not a valid number"),
     (lambda: init.kaiming_normal_(tg.empty(2, 2), mode="fan"), ValueError,
-     "Mode fan not supported, please use one of fan_in, fan_out"),
+     "Mode fan not supported, please use one of ['fan_in', 'fan_out']"),
     (lambda: init.xavier_uniform_(tg.empty(3)), ValueError,
      "Fan in and fan out can not be computed for tensor with fewer than 2 dimensions"),
 ])

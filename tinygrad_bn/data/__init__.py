@@ -7,7 +7,8 @@
   ``WeightedRandomSampler``, ``BatchSampler``;
 - ``collate``: ``default_collate``, ``default_convert``;
 - ``worker``: what runs in a worker process, and ``get_worker_info``;
-- ``dataloader``: ``DataLoader``, in this process or in worker processes.
+- ``dataloader``: ``DataLoader``, in this process or in worker processes;
+- ``distributed``: ``DistributedSampler``, one slice of the dataset per process.
 """
 
 from .collate import default_collate, default_convert
@@ -21,6 +22,7 @@ from .sampler import (
     WeightedRandomSampler,
 )
 from .worker import WorkerInfo, get_worker_info
+from .distributed import DistributedSampler  # noqa: E402 - sampling across processes
 
 __all__ = [
     "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
@@ -28,3 +30,4 @@ __all__ = [
     "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "WorkerInfo",
     "default_collate", "default_convert", "get_worker_info", "random_split",
 ]
+__all__ += ["DistributedSampler"]

@@ -155,3 +155,25 @@ __all__ += ["Bilinear", "EmbeddingBag", "ChannelShuffle", "LazyLinear", "LazyCon
             "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyInstanceNorm1d",
             "LazyInstanceNorm2d", "LazyInstanceNorm3d", "UninitializedParameter",
             "UninitializedBuffer"]
+
+# PyTorch's torch.nn.modules namespace (the classes' real home modules, for programs that
+# import bases such as modules.batchnorm._BatchNorm), data parallelism, synchronised batch
+# norm, and deprecated names old programs still use.
+from . import parallel  # noqa: E402
+from .container import Container  # noqa: E402
+from .loss import NLLLoss2d  # noqa: E402
+from .normalization import SyncBatchNorm  # noqa: E402
+from .parallel import DataParallel  # noqa: E402
+from . import modules  # noqa: E402
+
+__all__ += ["Container", "DataParallel", "NLLLoss2d", "SyncBatchNorm"]
+
+# Adaptive softmax, Torch7's cross-map LRN and the lazy 3-D transposed convolution.
+from .adaptive import AdaptiveLogSoftmaxWithLoss  # noqa: E402
+from .lazy import LazyConvTranspose3d  # noqa: E402
+from .normalization import CrossMapLRN2d  # noqa: E402
+
+__all__ += ["AdaptiveLogSoftmaxWithLoss", "CrossMapLRN2d", "LazyConvTranspose3d"]
+from . import grad  # noqa: E402 - PyTorch's torch.nn.grad (convolution gradients)
+from . import _reduction, common_types  # noqa: E402 - PyTorch's helper modules
+from .factory import factory_kwargs  # noqa: E402

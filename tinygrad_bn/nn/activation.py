@@ -141,22 +141,27 @@ class Sigmoid(Module):
         return input.sigmoid()
 
 
-class Softmax(Module):
-    """``exp(x) / sum(exp(x))`` along ``dim`` (without one, PyTorch's deprecated implicit
-    choice, with its warning: see ``functional.softmax``)."""
+class _SoftmaxAlongDim(Module):
+    """What ``Softmax``, ``LogSoftmax`` and ``Softmin`` share: the ``dim`` and the repr.
+    (Siblings, not subclasses of ``Softmax``, as in PyTorch.)"""
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = dim
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.softmax(input, self.dim, _stacklevel=5)
-
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
 
 
-class LogSoftmax(Softmax):
+class Softmax(_SoftmaxAlongDim):
+    """``exp(x) / sum(exp(x))`` along ``dim`` (without one, PyTorch's deprecated implicit
+    choice, with its warning: see ``functional.softmax``)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softmax(input, self.dim, _stacklevel=5)
+
+
+class LogSoftmax(_SoftmaxAlongDim):
     """``x - logsumexp(x)`` along ``dim``."""
 
     def forward(self, input: Tensor) -> Tensor:
@@ -251,7 +256,7 @@ class Tanhshrink(Module):
         return F.tanhshrink(input)
 
 
-class Softmin(Softmax):
+class Softmin(_SoftmaxAlongDim):
     """``softmax(-x)`` along ``dim``."""
 
     def forward(self, input: Tensor) -> Tensor:
@@ -297,21 +302,26 @@ class Threshold(Module):
                 + (", inplace=True" if self.inplace else ""))
 
 
-class Hardshrink(Module):
-    """``x`` where ``|x| > lambd``, else 0."""
+class _Shrink(Module):
+    """What ``Hardshrink`` and ``Softshrink`` share: ``lambd`` and the repr (siblings, as in
+    PyTorch)."""
 
     def __init__(self, lambd: float = 0.5) -> None:
         super().__init__()
         self.lambd = lambd
 
-    def forward(self, input: Tensor) -> Tensor:
-        return F.hardshrink(input, self.lambd)
-
     def extra_repr(self) -> str:
         return f"{self.lambd}"
 
 
-class Softshrink(Hardshrink):
+class Hardshrink(_Shrink):
+    """``x`` where ``|x| > lambd``, else 0."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardshrink(input, self.lambd)
+
+
+class Softshrink(_Shrink):
     """``x`` moved ``lambd`` towards 0, 0 within ``[-lambd, lambd]``."""
 
     def forward(self, input: Tensor) -> Tensor:

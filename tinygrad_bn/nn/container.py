@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Union
 from ..autograd import graph
 from ..printing import dtype_name
 from ..tensor import Tensor
+from .deprecation import deprecated_class
 from .module import Module, Parameter
 
 if TYPE_CHECKING:
@@ -648,3 +649,15 @@ def _module(value):
     if not isinstance(value, Module):
         raise TypeError(f"{type(value).__name__} is not a Module subclass")
     return value
+
+
+@deprecated_class("`nn.Container` is deprecated. All of its functionality is now implemented "
+                  "in `nn.Module`. Subclass that instead.")
+class Container(Module):
+    """PyTorch's deprecated ``nn.Container``: a Module holding the keyword arguments as its
+    submodules (``Container(a=Linear(2, 2))`` has ``a.weight``); making one warns."""
+
+    def __init__(self, **kwargs: Module) -> None:
+        super().__init__()
+        for key, value in kwargs.items():
+            self.add_module(key, value)

@@ -399,15 +399,18 @@ def _check_transpose_3d(input, shape, stride, padding, output_padding, dilation)
 
 
 class _ConvNd(Module):
-    """What ``Conv1d`` and ``Conv2d`` share (PyTorch's ``_ConvNd``): argument checks,
-    parameters, initialisation, padding modes and ``extra_repr``."""
+    """What every convolution layer shares (PyTorch's ``_ConvNd``, with its constructor, so
+    that a subclass written for PyTorch builds the same layer): argument checks, ``weight``
+    ``(out_channels, in_channels / groups, *kernel_size)`` (``transposed``: ``(in_channels,
+    out_channels / groups, *kernel_size)``), ``bias``, initialisation, padding modes and
+    ``extra_repr``. ``kernel_size``, ``stride``, ``dilation``, ``output_padding`` and a
+    non-string ``padding`` arrive as tuples (the public layers make them with ``_single``,
+    ``_pair`` or ``_triple``)."""
 
-    _dims = 0
-    _function = None
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrTuple,
-                 stride: IntOrTuple = 1, padding: IntOrTuple | str = 0, dilation: IntOrTuple = 1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros",
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: tuple[int, ...],
+                 stride: tuple[int, ...], padding: tuple[int, ...] | str,
+                 dilation: tuple[int, ...], transposed: bool, output_padding: tuple[int, ...],
+                 groups: int, bias: bool, padding_mode: str,
                  device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
         super().__init__()
         check_device(device)
@@ -417,31 +420,26 @@ class _ConvNd(Module):
             raise ValueError("in_channels must be divisible by groups")
         if out_channels % groups != 0:
             raise ValueError("out_channels must be divisible by groups")
-        dims = self._dims
-        kernel_size, stride, dilation = (_module_tuple(v, dims)
-                                         for v in (kernel_size, stride, dilation))
         if isinstance(padding, str):
             if padding not in ("valid", "same"):
                 raise ValueError(f"Invalid padding string {padding!r}, should be one of "
                                  "{'valid', 'same'}")
             if padding == "same" and any(s != 1 for s in stride):
                 raise ValueError("padding='same' is not supported for strided convolutions")
-        else:
-            padding = _module_tuple(padding, dims)
         if padding_mode not in PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {list(PADDING_MODES)}, but got "
                              f"padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding = kernel_size, stride, padding
         self.dilation, self.groups, self.padding_mode = dilation, groups, padding_mode
-        self.transposed, self.output_padding = False, (0,) * dims
+        self.transposed, self.output_padding = transposed, output_padding
         if padding == "same":
             pads = []
             for d, k in zip(dilation, kernel_size):
                 total = d * (k - 1)
                 pads.append((total // 2, total - total // 2))
         elif padding == "valid":
-            pads = [(0, 0)] * dims
+            pads = [(0, 0)] * len(kernel_size)
         else:
             pads = [(p, p) for p in padding]
         # F.pad's order (last dim first, before then after), as PyTorch keeps it (a list for
@@ -450,13 +448,11 @@ class _ConvNd(Module):
         self._reversed_padding_repeated_twice = widths if isinstance(padding, str) else \
             tuple(widths)
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
-        self.weight = Parameter(np.empty(
-            self._weight_shape(in_channels, out_channels, groups, kernel_size), dtype=dtype))
+        shape = ((in_channels, out_channels // groups) if transposed
+                 else (out_channels, in_channels // groups))
+        self.weight = Parameter(np.empty((*shape, *kernel_size), dtype=dtype))
         self.bias = Parameter(np.empty(out_channels, dtype=dtype)) if bias else None
         self.reset_parameters()
-
-    def _weight_shape(self, in_channels, out_channels, groups, kernel_size):
-        return (out_channels, in_channels // groups, *kernel_size)
 
     def reset_parameters(self) -> None:
         """PyTorch's initialisation: the weight from ``kaiming_uniform_(a=sqrt(5))``, i.e.
@@ -469,14 +465,6 @@ class _ConvNd(Module):
             if fan_in != 0:
                 bound = 1 / math.sqrt(fan_in)
                 init.uniform_(self.bias, -bound, bound)
-
-    def forward(self, input: Tensor) -> Tensor:
-        function = type(self)._function
-        if self.padding_mode == "zeros":
-            return function(input, self.weight, self.bias, self.stride, self.padding,
-                            self.dilation, self.groups)
-        return function(pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode),
-                        self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
         text = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -497,9 +485,40 @@ class _ConvNd(Module):
 
 
 def _module_tuple(value, dims):
-    """A module's ``kernel_size``/``stride``/... as PyTorch keeps it: an int repeated ``dims``
-    times, a sequence as a tuple."""
+    """A module's ``kernel_size``/``stride``/... as PyTorch keeps it (its ``_ntuple``): an int
+    repeated ``dims`` times, a sequence as a tuple."""
     return tuple(value) if isinstance(value, (list, tuple)) else (value,) * dims
+
+
+def _conv_layer_init(self, in_channels: int, out_channels: int, kernel_size: IntOrTuple,
+                     stride: IntOrTuple = 1, padding: IntOrTuple | str = 0,
+                     dilation: IntOrTuple = 1, groups: int = 1, bias: bool = True,
+                     padding_mode: str = "zeros", device: DeviceLike | None = None,
+                     dtype: DTypeLike | None = None) -> None:
+    """The public constructor of ``Conv1d``/``Conv2d``/``Conv3d`` (one body for the three, as
+    their ``_dims`` is all that differs): sizes made ``_dims``-tuples, then ``_ConvNd``."""
+    dims = self._dims
+    if not isinstance(padding, str):
+        padding = _module_tuple(padding, dims)
+    _ConvNd.__init__(self, in_channels, out_channels, _module_tuple(kernel_size, dims),
+                     _module_tuple(stride, dims), padding, _module_tuple(dilation, dims), False,
+                     (0,) * dims, groups, bias, padding_mode, device, dtype)
+
+
+def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
+    """PyTorch's ``Conv{1,2,3}d._conv_forward``: the convolution of ``input`` with the given
+    ``weight`` and ``bias`` (a subclass may pass a reparametrised weight), padding first with
+    ``F.pad`` for a ``padding_mode`` other than ``'zeros'``."""
+    function = type(self)._function
+    if self.padding_mode == "zeros":
+        return function(input, weight, bias, self.stride, self.padding, self.dilation,
+                        self.groups)
+    return function(pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode),
+                    weight, bias, self.stride, 0, self.dilation, self.groups)
+
+
+def _conv_layer_forward(self, input: Tensor) -> Tensor:
+    return self._conv_forward(input, self.weight, self.bias)
 
 
 class Conv1d(_ConvNd):
@@ -510,6 +529,7 @@ class Conv1d(_ConvNd):
 
     _dims = 1
     _function = staticmethod(conv1d)
+    __init__, _conv_forward, forward = _conv_layer_init, _conv_forward, _conv_layer_forward
 
 
 class Conv2d(_ConvNd):
@@ -526,6 +546,7 @@ class Conv2d(_ConvNd):
 
     _dims = 2
     _function = staticmethod(conv2d)
+    __init__, _conv_forward, forward = _conv_layer_init, _conv_forward, _conv_layer_forward
 
 
 class Conv3d(_ConvNd):
@@ -536,57 +557,78 @@ class Conv3d(_ConvNd):
 
     _dims = 3
     _function = staticmethod(conv3d)
+    __init__, _conv_forward, forward = _conv_layer_init, _conv_forward, _conv_layer_forward
 
 
 class _ConvTransposeNd(_ConvNd):
-    """What ``ConvTranspose1d`` and ``ConvTranspose2d`` share (PyTorch's
-    ``_ConvTransposeNd``): ``weight`` is ``(in_channels, out_channels / groups, *kernel)``,
-    ``output_padding`` lengthens the output, only ``padding_mode='zeros'``, and ``forward``
-    may take the ``output_size`` wanted instead."""
+    """What ``ConvTranspose1d/2d/3d`` share (PyTorch's ``_ConvTransposeNd``, with its
+    constructor: ``_ConvNd``'s, refusing any ``padding_mode`` but ``'zeros'``): ``weight`` is
+    ``(in_channels, out_channels / groups, *kernel)``, ``output_padding`` lengthens the output,
+    and ``forward`` may take the ``output_size`` wanted instead."""
 
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: IntOrTuple,
-                 stride: IntOrTuple = 1, padding: IntOrTuple = 0,
-                 output_padding: IntOrTuple = 0, groups: int = 1, bias: bool = True,
-                 dilation: IntOrTuple = 1, padding_mode: str = "zeros",
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
+                 transposed, output_padding, groups, bias, padding_mode,
                  device: DeviceLike | None = None, dtype: DTypeLike | None = None) -> None:
         if padding_mode != "zeros":
             raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        if isinstance(padding, str):
-            raise ValueError(f"{type(self).__name__} does not support a padding string, got "
-                             f"{padding!r}")
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, device, dtype)
-        self.transposed = True
-        self.output_padding = _module_tuple(output_padding, self._dims)
+                         transposed, output_padding, groups, bias, padding_mode, device, dtype)
 
-    def _weight_shape(self, in_channels, out_channels, groups, kernel_size):
-        return (in_channels, out_channels // groups, *kernel_size)
-
-    def _output_padding(self, input, output_size):
+    def _output_padding(self, input: Tensor, output_size, stride, padding, kernel_size,
+                        num_spatial_dims: int, dilation=None):
         """PyTorch's ``_output_padding``: the ``output_padding`` that gives ``output_size``
-        (the last ``dims`` sizes of it), within the range of sizes the input allows."""
+        (its spatial sizes, or all of them with the batch and channel dims), within the range
+        of sizes the input allows; ``self.output_padding`` when no size is asked for."""
         if output_size is None:
             return self.output_padding
-        dims = self._dims
-        output_size = list(output_size)[-dims:]
-        if len(output_size) != dims:
-            raise ValueError(f"ConvTranspose{dims}D: for {input.ndim}D input, output_size must "
-                             f"have {dims} or {input.ndim} elements (got {len(output_size)})")
-        smallest = [(size - 1) * s - 2 * p + d * (k - 1) + 1 for size, s, p, d, k in zip(
-            input.shape[-dims:], self.stride, self.padding, self.dilation, self.kernel_size)]
-        largest = [low + s - 1 for low, s in zip(smallest, self.stride)]
+        has_batch_dim = input.ndim == num_spatial_dims + 2
+        non_spatial = 2 if has_batch_dim else 1
+        if len(output_size) == non_spatial + num_spatial_dims:
+            output_size = output_size[non_spatial:]
+        if len(output_size) != num_spatial_dims:
+            raise ValueError(
+                f"ConvTranspose{num_spatial_dims}D: for {input.ndim}D input, output_size must "
+                f"have {num_spatial_dims} or {non_spatial + num_spatial_dims} elements (got "
+                f"{len(output_size)})")
+        smallest = [(input.shape[d + non_spatial] - 1) * stride[d] - 2 * padding[d]
+                    + (dilation[d] if dilation is not None else 1) * (kernel_size[d] - 1) + 1
+                    for d in range(num_spatial_dims)]
+        largest = [low + s - 1 for low, s in zip(smallest, stride)]
         for size, low, high in zip(output_size, smallest, largest):
             if not low <= size <= high:
                 raise ValueError(
-                    f"requested an output size of {tuple(output_size)}, but valid sizes range "
-                    f"from {smallest} to {largest} (for an input of "
-                    f"{Size(input.shape[-dims:])})")
-        return tuple(size - low for size, low in zip(output_size, smallest))
+                    f"requested an output size of {output_size}, but valid sizes range "
+                    f"from {smallest} to {largest} (for an input of {Size(input.shape[2:])})")
+        return [size - low for size, low in zip(output_size, smallest)]
 
-    def forward(self, input: Tensor, output_size: list[int] | None = None) -> Tensor:
-        output_padding = self._output_padding(input, output_size)
-        return type(self)._function(input, self.weight, self.bias, self.stride, self.padding,
-                                    output_padding, self.groups, self.dilation)
+
+def _conv_transpose_layer_init(self, in_channels: int, out_channels: int,
+                               kernel_size: IntOrTuple, stride: IntOrTuple = 1,
+                               padding: IntOrTuple = 0, output_padding: IntOrTuple = 0,
+                               groups: int = 1, bias: bool = True, dilation: IntOrTuple = 1,
+                               padding_mode: str = "zeros", device: DeviceLike | None = None,
+                               dtype: DTypeLike | None = None) -> None:
+    """The public constructor of ``ConvTranspose1d/2d/3d``: sizes made ``_dims``-tuples, then
+    ``_ConvTransposeNd``."""
+    if isinstance(padding, str):
+        raise ValueError(f"{type(self).__name__} does not support a padding string, got "
+                         f"{padding!r}")
+    dims = self._dims
+    _ConvTransposeNd.__init__(
+        self, in_channels, out_channels, _module_tuple(kernel_size, dims),
+        _module_tuple(stride, dims), _module_tuple(padding, dims), _module_tuple(dilation, dims),
+        True, _module_tuple(output_padding, dims), groups, bias, padding_mode, device, dtype)
+
+
+def _conv_transpose_layer_forward(self, input: Tensor,
+                                  output_size: list[int] | None = None) -> Tensor:
+    if self.padding_mode != "zeros":
+        raise ValueError(f"Only `zeros` padding mode is supported for {type(self).__name__}")
+    output_padding = self._output_padding(input, output_size, self.stride, self.padding,
+                                          self.kernel_size, self._dims, self.dilation)
+    return type(self)._function(input, self.weight, self.bias, self.stride, self.padding,
+                                output_padding, self.groups, self.dilation)
+
 
 class ConvTranspose1d(_ConvTransposeNd):
     """1-D transposed convolution layer (PyTorch's ``nn.ConvTranspose1d``): input ``(N, C_in,
@@ -594,6 +636,7 @@ class ConvTranspose1d(_ConvTransposeNd):
 
     _dims = 1
     _function = staticmethod(conv_transpose1d)
+    __init__, forward = _conv_transpose_layer_init, _conv_transpose_layer_forward
 
 
 class ConvTranspose2d(_ConvTransposeNd):
@@ -606,6 +649,7 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     _dims = 2
     _function = staticmethod(conv_transpose2d)
+    __init__, forward = _conv_transpose_layer_init, _conv_transpose_layer_forward
 
 
 class ConvTranspose3d(_ConvTransposeNd):
@@ -615,3 +659,4 @@ class ConvTranspose3d(_ConvTransposeNd):
 
     _dims = 3
     _function = staticmethod(conv_transpose3d)
+    __init__, forward = _conv_transpose_layer_init, _conv_transpose_layer_forward

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 
 from ..autograd import no_grad
+from ..creation import randperm
 
 
 @no_grad()
@@ -50,10 +51,17 @@ def _fans(tensor):
 
 
 def _fan(tensor, mode):
+    """PyTorch's ``_calculate_correct_fan``: the fan the ``mode`` names (any letter case)."""
+    mode = mode.lower()
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"Mode {mode} not supported, please use one of fan_in, fan_out")
+        raise ValueError(f"Mode {mode} not supported, please use one of ['fan_in', 'fan_out']")
     fan_in, fan_out = _fans(tensor)
     return fan_in if mode == "fan_in" else fan_out
+
+
+# PyTorch's private names for the two, which layers' reset_parameters call
+_calculate_fan_in_and_fan_out = _fans
+_calculate_correct_fan = _fan
 
 
 def calculate_gain(nonlinearity, param=None):
@@ -195,3 +203,49 @@ def dirac_(tensor, groups=1):
         for d in range(smallest):
             weights[(group * out_per_group + d, d) + tuple(s // 2 for s in sizes[2:])] = 1
     return tensor.copy_(tensor.new_tensor(weights))
+
+
+@no_grad()
+def sparse_(tensor, sparsity, std=0.01, generator=None):
+    """Fill the 2-D ``tensor`` as a sparse matrix (Martens 2010), PyTorch's ``sparse_``: values
+    from ``N(0, std)`` (drawn with ``generator``), then in each column ``ceil(sparsity *
+    rows)`` entries set to zero, at the first rows of a permutation drawn from the default
+    generator (as PyTorch draws them)."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, columns = tensor.shape
+    num_zeros = math.ceil(sparsity * rows)
+    tensor.normal_(0, std, generator=generator)
+    for column in range(columns):
+        zero_rows = randperm(rows)[:num_zeros]
+        tensor[zero_rows, column] = 0
+    return tensor
+
+
+def _make_deprecate(method):
+    """PyTorch's deprecated name for an in-place initialiser (``uniform`` for ``uniform_``):
+    the same function, warning first."""
+    new_name = method.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of `nn.init.{new_name}`.",
+                      FutureWarning, stacklevel=2)
+        return method(*args, **kwargs)
+
+    deprecated_init.__doc__ = f"""``{old_name}(...)``: deprecated in favour of ``{new_name}``."""
+    deprecated_init.__name__ = deprecated_init.__qualname__ = old_name
+    return deprecated_init
+
+
+uniform = _make_deprecate(uniform_)
+normal = _make_deprecate(normal_)
+constant = _make_deprecate(constant_)
+eye = _make_deprecate(eye_)
+dirac = _make_deprecate(dirac_)
+xavier_uniform = _make_deprecate(xavier_uniform_)
+xavier_normal = _make_deprecate(xavier_normal_)
+kaiming_uniform = _make_deprecate(kaiming_uniform_)
+kaiming_normal = _make_deprecate(kaiming_normal_)
+orthogonal = _make_deprecate(orthogonal_)
+sparse = _make_deprecate(sparse_)

@@ -14,7 +14,7 @@ from .. import dtypes
 from ..autograd import no_grad
 from ..printing import Size
 from ..tensor import Tensor
-from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .linear import Linear
 from .module import Parameter
 from .normalization import (
@@ -284,6 +284,7 @@ LazyConv2d = _lazy_conv(Conv2d)
 LazyConv3d = _lazy_conv(Conv3d)
 LazyConvTranspose1d = _lazy_conv_transpose(ConvTranspose1d)
 LazyConvTranspose2d = _lazy_conv_transpose(ConvTranspose2d)
+LazyConvTranspose3d = _lazy_conv_transpose(ConvTranspose3d)
 
 
 class _LazyNormMixin(LazyModuleMixin):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from ..tensor import Tensor
 from . import functional as F
 from .functional_losses import legacy_reduction
+from .deprecation import deprecated_class
 from .module import Module
 
 
@@ -69,6 +70,14 @@ class NLLLoss(_WeightedLoss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.nll_loss(input, target, weight=self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
+
+
+@deprecated_class("`NLLLoss2d` has been deprecated. Please use `NLLLoss` instead as a drop-in "
+                  "replacement and see https://pytorch.org/docs/main/nn.html#torch.nn.NLLLoss "
+                  "for more details.")
+class NLLLoss2d(NLLLoss):
+    """PyTorch's deprecated ``nn.NLLLoss2d``: ``NLLLoss`` itself (which takes any ``(N, C, d1,
+    ...)`` input); making one warns."""
 
 
 class MSELoss(_Loss):

@@ -566,6 +566,21 @@ class Module:
         check_device("cuda" if device is None else device)
         return self
 
+    def to_empty(self, *, device: DeviceLike | None, recurse: bool = True) -> Self:
+        """PyTorch's ``to_empty``: every parameter and buffer (and existing gradient) given
+        fresh uninitialised storage of its shape and dtype on ``device`` (the CPU; others are
+        refused), in place, so that handles to them stay valid; only this module's own with
+        ``recurse=False``. Returns ``self``. PyTorch uses it after building a module on the
+        ``meta`` device; here the values are simply discarded."""
+        if device is not None:
+            check_device(device)
+        tensors = [*self.parameters(recurse=recurse), *self.buffers(recurse=recurse)]
+        for tensor in tensors:
+            tensor._array = np.empty_like(tensor._array)
+            if tensor.grad is not None:
+                tensor.grad._array = np.empty_like(tensor.grad._array)
+        return self
+
     # ------------------------------------------------------------------ state
 
     # PyTorch's version of this class's state_dict layout, saved in ``state_dict()._metadata``

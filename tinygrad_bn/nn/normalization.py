@@ -15,6 +15,7 @@ from .. import dtypes
 from ..autograd import graph, no_grad
 from ..device import DeviceLike, check_device
 from ..dtypes import DTypeLike
+from ..ops.cross_map_lrn import CrossMapLRN2d as CrossMapLRN
 from ..shapes import ShapeLike
 from ..tensor import Tensor
 from . import functional as F
@@ -149,6 +150,61 @@ class BatchNorm3d(_BatchNorm):
             raise ValueError(f"expected 5D input (got {input.ndim}D input)")
 
 
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalization whose statistics would be reduced over every process of a
+    ``torch.distributed`` group (PyTorch's ``nn.SyncBatchNorm``). This framework has no process
+    groups, so it behaves as PyTorch's does when ``torch.distributed`` is not initialised (on
+    the CPU, in training and in eval mode alike): plain ``_BatchNorm`` over the local batch, of
+    any ``(N, C, *)`` input. ``process_group`` is kept, unused. ``convert_sync_batchnorm``
+    swaps every ``_BatchNorm`` of a model for one, sharing its parameters and buffers."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, process_group=None,
+                 device: DeviceLike | None = None, dtype: DTypeLike | None = None, *,
+                 bias: bool = True) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
+                         bias=bias)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input: Tensor) -> None:
+        if input._array.ndim < 2:
+            raise ValueError(f"expected at least 2D input (got {input.ndim}D input)")
+
+    def _check_non_zero_input_channels(self, input: Tensor) -> None:
+        if input.shape[1] == 0:
+            raise ValueError("SyncBatchNorm number of input channels should be non-zero")
+
+    def forward(self, input: Tensor) -> Tensor:
+        self._check_input_dim(input)
+        self._check_non_zero_input_channels(input)
+        return super().forward(input)
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group=None) -> Module:
+        """PyTorch's: every ``_BatchNorm`` in ``module`` (or ``module`` itself, then a new
+        layer is returned) replaced by a ``SyncBatchNorm`` with its options, sharing its
+        ``weight``, ``bias`` and running buffers and keeping its training mode."""
+        module_output = module
+        if isinstance(module, _BatchNorm):
+            module_output = cls(module.num_features, module.eps, module.momentum, module.affine,
+                                module.track_running_stats, process_group,
+                                bias=module.bias is not None)
+            if module.affine:
+                with no_grad():
+                    module_output.weight = module.weight
+                    module_output.bias = module.bias
+            module_output.running_mean = module.running_mean
+            module_output.running_var = module.running_var
+            module_output.num_batches_tracked = module.num_batches_tracked
+            module_output.training = module.training
+            if hasattr(module, "qconfig"):
+                module_output.qconfig = module.qconfig
+        for name, child in module.named_children():
+            module_output.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        del module
+        return module_output
+
+
 class _InstanceNorm(_NormBase):
     """Instance normalization (Ulyanov et al. 2016), PyTorch's: each sample's channel normalised
     over its own positions (biased variance), then ``weight`` and ``bias`` per channel when
@@ -226,6 +282,23 @@ class LocalResponseNorm(Module):
 def _count_batch(num_batches_tracked):
     """One more training batch for ``num_batches_tracked`` (a 0-d int64 array), in place."""
     num_batches_tracked += 1
+
+
+class CrossMapLRN2d(Module):
+    """Torch7's cross-channel local response normalization of a 4-D ``(N, C, H, W)`` input
+    (PyTorch's ``nn.CrossMapLRN2d``, with its own forward and backward:
+    ``ops.cross_map_lrn.CrossMapLRN2d`` states the formula and PyTorch's quirks)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1) -> None:
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input: Tensor) -> Tensor:
+        return CrossMapLRN.apply(input, size=self.size, alpha=self.alpha, beta=self.beta,
+                                 k=self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
 
 
 class LayerNorm(Module):

@@ -98,36 +98,46 @@ class _ModePadNd(Module):
         return f"{self.padding}"
 
 
-class ReflectionPad1d(_ModePadNd):
+class _ReflectionPadNd(_ModePadNd):
+    """The reflection pads' base (PyTorch's ``_ReflectionPadNd``)."""
+
+
+class _ReplicationPadNd(_ModePadNd):
+    """The replication pads' base (PyTorch's ``_ReplicationPadNd``)."""
+
+    mode = "replicate"
+
+
+class ReflectionPad1d(_ReflectionPadNd):
     """Reflection of the last dim about its edges (``[1, 2, 3]`` by 2 on the left:
     ``[3, 2, 1, 2, 3]``); each width below the dim's size."""
 
 
-class ReflectionPad2d(_ModePadNd):
+class ReflectionPad2d(_ReflectionPadNd):
     """Reflection of the last two dims about their edges."""
 
     dims = 2
 
 
-class ReflectionPad3d(_ModePadNd):
+class ReflectionPad3d(_ReflectionPadNd):
     """Reflection of the last three dims about their edges."""
 
     dims = 3
 
 
-class ReplicationPad1d(_ModePadNd):
+class ReplicationPad1d(_ReplicationPadNd):
     """The edge elements of the last dim repeated."""
 
     mode = "replicate"
 
 
-class ReplicationPad2d(_ModePadNd):
+class ReplicationPad2d(_ReplicationPadNd):
     """The edge elements of the last two dims repeated."""
 
     dims, mode = 2, "replicate"
 
 
-class ReplicationPad3d(_ModePadNd):
+class ReplicationPad3d(_ReplicationPadNd):
     """The edge elements of the last three dims repeated."""
 
     dims, mode = 3, "replicate"

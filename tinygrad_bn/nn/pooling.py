@@ -359,20 +359,19 @@ def adaptive_max_pool1d(input: Tensor, output_size: IntOrTuple,
 # --------------------------------------------------------------------------- modules
 
 
-class MaxPool2d(Module):
-    """``F.max_pool2d`` as a layer (PyTorch's ``nn.MaxPool2d``): arguments kept as given,
-    ``stride`` defaulting to ``kernel_size``."""
+class _MaxPoolNd(Module):
+    """What ``MaxPool1d/2d/3d`` share (PyTorch's ``_MaxPoolNd``): the arguments, kept as
+    given with ``stride`` defaulting to ``kernel_size``, and the repr; ``forward`` calls the
+    subclass's ``_function``."""
 
     def __init__(self, kernel_size: IntOrTuple, stride: IntOrTuple | None = None,
                  padding: IntOrTuple = 0, dilation: IntOrTuple = 1, return_indices: bool = False,
                  ceil_mode: bool = False) -> None:
         super().__init__()
         self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
+        self.stride = stride if (stride is not None) else kernel_size
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
-
-    _function = staticmethod(max_pool2d)
 
     def forward(self, input: Tensor) -> Tensor | tuple[Tensor, Tensor]:
         return type(self)._function(input, self.kernel_size, self.stride, self.padding,
@@ -384,37 +383,53 @@ class MaxPool2d(Module):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class MaxPool1d(MaxPool2d):
+class MaxPool2d(_MaxPoolNd):
+    """``F.max_pool2d`` as a layer (PyTorch's ``nn.MaxPool2d``): arguments kept as given,
+    ``stride`` defaulting to ``kernel_size``."""
+
+    _function = staticmethod(max_pool2d)
+
+
+class MaxPool1d(_MaxPoolNd):
     """``F.max_pool1d`` as a layer (PyTorch's ``nn.MaxPool1d``)."""
 
     _function = staticmethod(max_pool1d)
 
 
-class AvgPool2d(Module):
-    """``F.avg_pool2d`` as a layer (PyTorch's ``nn.AvgPool2d``): ``stride`` defaults to
-    ``kernel_size``."""
-
-    def __init__(self, kernel_size: IntOrTuple, stride: IntOrTuple | None = None,
-                 padding: IntOrTuple = 0, ceil_mode: bool = False, count_include_pad: bool = True,
-                 divisor_override: int | None = None) -> None:
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
-
-    _function = staticmethod(avg_pool2d)
-
-    def forward(self, input: Tensor) -> Tensor:
-        return type(self)._function(input, self.kernel_size, self.stride, self.padding,
-                                    self.ceil_mode, self.count_include_pad,
-                                    self.divisor_override)
+class _AvgPoolNd(Module):
+    """What the average pools share (PyTorch's ``_AvgPoolNd``): the repr."""
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool1d(Module):
+def _avg_pool_layer_init(self, kernel_size: IntOrTuple, stride: IntOrTuple | None = None,
+                         padding: IntOrTuple = 0, ceil_mode: bool = False,
+                         count_include_pad: bool = True,
+                         divisor_override: int | None = None) -> None:
+    """The constructor of ``AvgPool2d`` and ``AvgPool3d`` (one body for both): arguments kept
+    as given, ``stride`` defaulting to ``kernel_size``."""
+    Module.__init__(self)
+    self.kernel_size = kernel_size
+    self.stride = stride if (stride is not None) else kernel_size
+    self.padding, self.ceil_mode = padding, ceil_mode
+    self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+
+def _avg_pool_layer_forward(self, input: Tensor) -> Tensor:
+    return type(self)._function(input, self.kernel_size, self.stride, self.padding,
+                                self.ceil_mode, self.count_include_pad, self.divisor_override)
+
+
+class AvgPool2d(_AvgPoolNd):
+    """``F.avg_pool2d`` as a layer (PyTorch's ``nn.AvgPool2d``): ``stride`` defaults to
+    ``kernel_size``."""
+
+    _function = staticmethod(avg_pool2d)
+    __init__, forward = _avg_pool_layer_init, _avg_pool_layer_forward
+
+
+class AvgPool1d(_AvgPoolNd):
     """``F.avg_pool1d`` as a layer (PyTorch's ``nn.AvgPool1d``): sizes kept as 1-tuples."""
 
     def __init__(self, kernel_size: IntOrTuple, stride: IntOrTuple | None = None,
@@ -430,18 +445,14 @@ class AvgPool1d(Module):
         return avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                           self.count_include_pad)
 
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
-
 
 def _single(value):
     return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 
-class AdaptiveAvgPool2d(Module):
-    """``F.adaptive_avg_pool2d`` as a layer (PyTorch's ``nn.AdaptiveAvgPool2d``)."""
-
-    _function = staticmethod(adaptive_avg_pool2d)
+class _AdaptiveAvgPoolNd(Module):
+    """What the adaptive average pools share (PyTorch's ``_AdaptiveAvgPoolNd``): the
+    ``output_size`` and the repr; ``forward`` calls the subclass's ``_function``."""
 
     def __init__(self, output_size: IntOrTuple) -> None:
         super().__init__()
@@ -454,16 +465,21 @@ class AdaptiveAvgPool2d(Module):
         return f"output_size={self.output_size}"
 
 
-class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
+class AdaptiveAvgPool2d(_AdaptiveAvgPoolNd):
+    """``F.adaptive_avg_pool2d`` as a layer (PyTorch's ``nn.AdaptiveAvgPool2d``)."""
+
+    _function = staticmethod(adaptive_avg_pool2d)
+
+
+class AdaptiveAvgPool1d(_AdaptiveAvgPoolNd):
     """``F.adaptive_avg_pool1d`` as a layer (PyTorch's ``nn.AdaptiveAvgPool1d``)."""
 
     _function = staticmethod(adaptive_avg_pool1d)
 
 
-class AdaptiveMaxPool2d(Module):
-    """``F.adaptive_max_pool2d`` as a layer (PyTorch's ``nn.AdaptiveMaxPool2d``)."""
-
-    _function = staticmethod(adaptive_max_pool2d)
+class _AdaptiveMaxPoolNd(Module):
+    """What the adaptive max pools share (PyTorch's ``_AdaptiveMaxPoolNd``): ``output_size``,
+    ``return_indices`` and the repr; ``forward`` calls the subclass's ``_function``."""
 
     def __init__(self, output_size: IntOrTuple, return_indices: bool = False) -> None:
         super().__init__()
@@ -476,7 +492,13 @@ class AdaptiveMaxPool2d(Module):
         return f"output_size={self.output_size}"
 
 
-class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+class AdaptiveMaxPool2d(_AdaptiveMaxPoolNd):
+    """``F.adaptive_max_pool2d`` as a layer (PyTorch's ``nn.AdaptiveMaxPool2d``)."""
+
+    _function = staticmethod(adaptive_max_pool2d)
+
+
+class AdaptiveMaxPool1d(_AdaptiveMaxPoolNd):
     """``F.adaptive_max_pool1d`` as a layer (PyTorch's ``nn.AdaptiveMaxPool1d``)."""
 
     _function = staticmethod(adaptive_max_pool1d)

@@ -11,7 +11,8 @@ from .. import dtypes
 from ..ops.pooling import AdaptiveAvgPool, AvgPool
 from ..tensor import Tensor
 from .pooling import (
-    AdaptiveAvgPool2d, AdaptiveMaxPool2d, AvgPool2d, IntOrTuple, MaxPool2d, _adaptive_max_pool,
+    IntOrTuple, _AdaptiveAvgPoolNd, _AdaptiveMaxPoolNd, _AvgPoolNd, _MaxPoolNd, _adaptive_max_pool,
+    _avg_pool_layer_forward, _avg_pool_layer_init,
     _adaptive_sizes, _batched, _check_non_empty, _list, _max_pool, _output_sizes,
 )
 
@@ -178,26 +179,27 @@ def adaptive_max_pool3d(input: Tensor, output_size: IntOrTuple,
     return _adaptive_max_pool(input, tuple(out_shape[-3:]), return_indices, 5)
 
 
-class MaxPool3d(MaxPool2d):
+class MaxPool3d(_MaxPoolNd):
     """``F.max_pool3d`` as a layer (PyTorch's ``nn.MaxPool3d``): arguments kept as given,
     ``stride`` defaulting to ``kernel_size``."""
 
     _function = staticmethod(max_pool3d)
 
 
-class AvgPool3d(AvgPool2d):
+class AvgPool3d(_AvgPoolNd):
     """``F.avg_pool3d`` as a layer (PyTorch's ``nn.AvgPool3d``)."""
 
     _function = staticmethod(avg_pool3d)
+    __init__, forward = _avg_pool_layer_init, _avg_pool_layer_forward
 
 
-class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
+class AdaptiveAvgPool3d(_AdaptiveAvgPoolNd):
     """``F.adaptive_avg_pool3d`` as a layer (PyTorch's ``nn.AdaptiveAvgPool3d``)."""
 
     _function = staticmethod(adaptive_avg_pool3d)
 
 
-class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     """``F.adaptive_max_pool3d`` as a layer (PyTorch's ``nn.AdaptiveMaxPool3d``)."""
 
     _function = staticmethod(adaptive_max_pool3d)

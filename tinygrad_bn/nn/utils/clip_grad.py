@@ -2,6 +2,7 @@
 ``clip_grads_with_norm_``) and ``clip_grad_value_``."""
 
 import math
+import warnings
 
 import numpy as np
 
@@ -75,3 +76,10 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     for p in _with_grads(parameters):
         np.clip(p.grad._array, -clip_value, clip_value, out=p.grad._array)
         p.grad._bump_version()
+
+
+def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None):
+    """PyTorch's deprecated name for ``clip_grad_norm_`` (which it calls), warning first."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
+                  "`torch.nn.utils.clip_grad_norm_`.", FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)

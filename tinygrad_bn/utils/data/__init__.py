@@ -10,6 +10,8 @@ from ...data import (
     get_worker_info, random_split,
 )
 from . import dataloader, dataset, sampler
+from . import distributed  # noqa: E402
+from .distributed import DistributedSampler  # noqa: E402
 
 __all__ = [
     "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
@@ -17,3 +19,4 @@ __all__ = [
     "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "WorkerInfo",
     "default_collate", "default_convert", "get_worker_info", "random_split",
 ]
+__all__ += ["DistributedSampler"]
