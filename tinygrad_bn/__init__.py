@@ -472,7 +472,7 @@ resolve_neg = Tensor.resolve_neg
 # so importing it here would make an import circle.
 _ON_FIRST_USE = ("distributions", "special")
 # torch.signal, torch.hub, torch.profiler: imported on first use too.
-_ON_FIRST_USE += ("profiler", "signal")
+_ON_FIRST_USE += ("hub", "profiler", "signal")
 
 
 def __getattr__(name):
