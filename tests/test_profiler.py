@@ -61,6 +61,9 @@ def test_ranges_table_and_tree_match_torch():
                 sorted(masked(theirs_table).splitlines())
     assert masked(ours.key_averages().table(row_limit=1)) == \
         masked(theirs.key_averages().table(row_limit=1))
+    for sort_by in ("self_cuda_time_total", "xpu_time_total", "self_cpu_memory_usage"):
+        assert sorted(masked(ours.key_averages().table(sort_by=sort_by)).splitlines()) == \
+            sorted(masked(theirs.key_averages().table(sort_by=sort_by)).splitlines())
 
 
 def test_self_times_and_averages_add_up():

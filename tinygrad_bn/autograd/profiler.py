@@ -165,8 +165,10 @@ class _Recorder:
         if self.profile_memory and result is not None:
             record[5] = _bytes_made(result)
         open_records = self._local.__dict__.get("open", [])
-        if record in open_records:  # ranges closed out of order close the ones inside too
-            while open_records.pop() is not record:
+        if open_records and open_records[-1] is record:
+            open_records.pop()
+        elif any(entry is record for entry in open_records):
+            while open_records.pop() is not record:  # closed out of order: the ones inside too
                 pass
 
     def backward(self, node, grad_output, checked_backward):

@@ -253,7 +253,10 @@ def _build_table(events, sort_by, header, row_limit, max_src_column_width,
         return ""
     has_input_shapes = any(event.input_shapes for event in events)
     if sort_by is not None:
-        events = sorted(events, key=lambda event: getattr(event, sort_by), reverse=True)
+        # As PyTorch, a device's name in sort_by means the (here always zero) device times.
+        attribute = sort_by.replace("cuda", "device").replace("xpu", "device") \
+            .replace("privateuse1", "device")
+        events = sorted(events, key=lambda event: getattr(event, attribute), reverse=True)
     name_width = min(max(len(event.key) for event in events) + 4, max_name_column_width)
     shapes_width = min(max(len(str(event.input_shapes)) for event in events) + 4,
                        max_shapes_column_width)
