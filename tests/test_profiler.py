@@ -254,6 +254,17 @@ def test_schedule_errors_and_warnings_match_torch():
     with pytest.raises(AssertionError, match="Profiler must be initialized before accessing"):
         profile().events()
     assert int(ProfilerActivity.CUDA) == int(torch.profiler.ProfilerActivity.CUDA)
+    for module in (tg.profiler, torch.profiler):  # a device that is not there: nothing left
+        device_only = module.profile(activities=[module.ProfilerActivity.CUDA])
+        with pytest.warns(UserWarning, match="CUDA is not available, disabling CUDA profiling"), \
+                pytest.raises(AssertionError, match="No activities specified for the profiler"):
+            device_only.start()
+    for module in (autograd_profiler, torch.autograd.profiler):
+        with pytest.warns(UserWarning, match="CUDA is not available, disabling CUDA profiling"):
+            with module.profile(use_device="cuda") as legacy:
+                with module.record_function("r"):
+                    pass
+        assert [e.name for e in legacy.function_events] == ["r"]
     assert tg.profiler.supported_activities() == {ProfilerActivity.CPU}
 
 

@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 import traceback
+import warnings
 
 from . import function as _function
 from . import graph
@@ -283,15 +284,21 @@ class profile:
     """``torch.autograd.profiler.profile``: records while its ``with`` block runs (when
     ``enabled``); then ``function_events`` (an ``EventList``), ``key_averages()``,
     ``table()``, ``export_chrome_trace()``, ``self_cpu_time_total`` and ``total_average()``.
-    ``use_cuda``/``use_device`` other than the CPU are refused as on a CPU-only PyTorch."""
+    ``use_cuda``/``use_device`` other than the CPU warn and record the CPU, as a PyTorch
+    without the device does."""
 
     def __init__(self, enabled=True, *, use_cuda=False, use_device=None, record_shapes=False,
                  with_flops=False, profile_memory=False, with_stack=False, with_modules=False,
                  use_kineto=False, use_cpu=True, experimental_config=None, acc_events=False,
                  custom_trace_id_callback=None, post_processing_timeout_s=None,
                  activity_filters=None):
-        if use_cuda or use_device not in (None, "cpu"):
-            raise AssertionError("Torch not compiled with CUDA enabled")
+        if use_cuda:
+            warnings.warn("The attribute `use_cuda` will be deprecated soon, please use "
+                          "``use_device = 'cuda'`` instead.", FutureWarning, stacklevel=2)
+            use_device = "cuda"
+        if use_device not in (None, "cpu"):  # as PyTorch without the device: CPU only
+            name = "CUDA" if use_device == "cuda" else str(use_device)
+            warnings.warn(f"{name} is not available, disabling {name} profiling", stacklevel=2)
         self.enabled = enabled
         self.record_shapes, self.profile_memory = record_shapes, profile_memory
         self.with_stack, self.with_flops, self.with_modules = with_stack, with_flops, with_modules

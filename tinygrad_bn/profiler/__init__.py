@@ -151,9 +151,6 @@ class _KinetoProfile:
         self._recorders: list[_Recorder] = []
         self._metadata: dict[str, str] = {}
         self._events: EventList | None = None
-        for device in self.activities - {ProfilerActivity.CPU}:
-            name = device.name if device is not ProfilerActivity.PrivateUse1 else "privateuse1"
-            warnings.warn(f"{name} is not available, disabling {name} profiling", stacklevel=3)
 
     def start(self):
         self.prepare_trace()
@@ -164,6 +161,11 @@ class _KinetoProfile:
 
     def prepare_trace(self):
         global _warned_cycles
+        for device in self.activities - {ProfilerActivity.CPU}:  # PyTorch's warning, each cycle
+            name = device.name if device is not ProfilerActivity.PrivateUse1 else "privateuse1"
+            warnings.warn(f"{name} is not available, disabling {name} profiling", stacklevel=3)
+        if ProfilerActivity.CPU not in self.activities:
+            raise AssertionError("No activities specified for the profiler")
         if self.profiler is not None and not self.acc_events and not _warned_cycles:
             _warned_cycles = True
             warnings.warn("Warning: Profiler clears events at the end of each cycle. Only "
