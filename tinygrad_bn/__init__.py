@@ -494,7 +494,7 @@ as_strided_scatter = Tensor.as_strided_scatter
 # so importing it here would make an import circle.
 _ON_FIRST_USE = ("distributions", "special")
 # torch.signal, torch.hub, torch.profiler: imported on first use too.
-_ON_FIRST_USE += ("signal",)
+_ON_FIRST_USE += ("hub", "profiler", "signal")
 
 
 def __getattr__(name):

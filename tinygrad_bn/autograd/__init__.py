@@ -16,6 +16,7 @@
 - ``higher_order.py``: the backward pass of ``create_graph=True`` (gradients of gradients).
 - ``functional.py``: ``torch.autograd.functional`` (jacobian, hessian, vjp, jvp, hvp, vhp).
 - ``variable.py``: ``Variable``, the legacy wrapper (a detached alias of the tensor).
+- ``profiler.py``, ``profiler_util.py``: the profiler's recorder and ``torch.autograd.profiler``.
 """
 
 from . import anomaly_mode, forward_ad, functional, graph
@@ -31,5 +32,6 @@ from .graph import (
     RELEASED_GRAPH_MESSAGE, ModuleCall, Op, reduce_to_shape, topological_order,
 )
 from .hooks import RemovableHandle
+from . import profiler, profiler_util  # noqa: E402  (after function and graph, which it wraps)
 from .variable import Variable
 

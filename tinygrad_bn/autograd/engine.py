@@ -134,7 +134,9 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             node_grads[key] = grad if key not in node_grads else _as_array(node_grads[key] + grad)
             shared.add(key)
 
-    anomaly = _AnomalyMode.enabled
+    # Anomaly mode checks each node's gradients, a recording profiler times each node: read
+    # once per walk, so the walk pays one test per node either way.
+    checked = _AnomalyMode.enabled or graph.profiler is not None
     order = topological_order(roots)
     must_run = _needed_nodes(order, wanted, wanted_nodes) if wanted is not None else None
     ndarray = np.ndarray
@@ -155,8 +157,8 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
                 continue  # a wanted tensor's node with nothing wanted upstream
             if hooks is not None and hooks["saved"] is not None:  # saved_tensors_hooks
                 packed_form = unpack_saved(node)
-        if anomaly:
-            input_grads = _backward_with_anomaly_checks(node, grad_output)
+        if checked:
+            input_grads = _checked_backward(node, grad_output)
         else:
             input_grads = node.backward(grad_output)
         if hooks is not None:
@@ -344,6 +346,15 @@ def _run_post_hooks(node, hooks, input_grads, grad_output):
         if result is not None:
             input_grads = tuple(None if g is None else g._array for g in result)
     return input_grads
+
+
+def _checked_backward(node, grad_output):
+    """``node.backward`` under anomaly mode, timed by the recording profiler, or both."""
+    check = _backward_with_anomaly_checks if _AnomalyMode.enabled else None
+    profiler = graph.profiler
+    if profiler is None:  # stopped recording during this walk
+        return node.backward(grad_output) if check is None else check(node, grad_output)
+    return profiler.backward(node, grad_output, check)
 
 
 def _backward_with_anomaly_checks(node, grad_output):

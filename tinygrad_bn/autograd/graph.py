@@ -35,6 +35,11 @@ Tensor = None
 # this costs one global read per op.
 tracer = None
 
+# The recorder (``autograd.profiler._Recorder``) of the profiler recording now, else None. While
+# it records, ``Op.apply`` is swapped for a timing version; the backward walk reads this once
+# per walk.
+profiler = None
+
 RELEASED_GRAPH_MESSAGE = (
     "Trying to backward through the graph a second time (or directly access saved tensors after "
     "they have already been freed). Saved intermediate values of the graph are freed when you call "
