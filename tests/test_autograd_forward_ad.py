@@ -256,3 +256,53 @@ def test_jit_runs_a_forward_ad_step_eagerly():
             np.testing.assert_array_equal(jitted(x, v).numpy(), step(x, v).numpy())
     texts = [str(w.message) for w in caught if issubclass(w.category, TracerWarning)]
     assert jitted.replays == 0 and len(texts) == 1 and "create_graph" in texts[0]
+
+
+def test_custom_functions_and_backward_hooked_modules_refuse_forward_ad_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for module in (tg, torch):
+        fw = module.autograd.forward_ad
+
+        class Double(module.autograd.Function):
+            @staticmethod
+            def forward(ctx, t):
+                return t * 2
+
+            @staticmethod
+            def backward(ctx, grad):
+                return grad * 2
+
+        layer = module.nn.Linear(3, 2).double()
+        layer.register_full_backward_hook(lambda m, gi, go: None)
+        with fw.dual_level():
+            dual = fw.make_dual(module.tensor(X), module.tensor(V))
+
+            def through_function():
+                return fw.unpack_dual(Double.apply(dual)).tangent
+
+            def through_layer():
+                return fw.unpack_dual(layer(dual)).tangent
+            message = ("You must implement the jvp function for custom autograd.Function to use "
+                       "it with forward mode AD.")
+            assert error_of(through_function) == ("NotImplementedError", message)
+            assert error_of(through_layer) == ("NotImplementedError", message)
+            # a Function on another path than the dual tensor's is no obstacle
+            other = Double.apply(module.tensor(W[:, :3], requires_grad=True))
+            np.testing.assert_allclose(fw.unpack_dual(dual[:3] + other).tangent.numpy(), V[:3],
+                                       rtol=1e-15)
+
+
+def test_unpack_dual_runs_no_gradient_hook_and_fills_no_retained_grad():
+    torch = pytest.importorskip("torch")
+    for module in (tg, torch):
+        fw = module.autograd.forward_ad
+        fired = []
+        p = module.tensor(X, requires_grad=True)
+        with fw.dual_level():
+            dual = fw.make_dual(p, module.tensor(V))
+            mid = dual * 2
+            mid.register_hook(lambda g: fired.append(g))
+            mid.retain_grad()
+            tangent = fw.unpack_dual(mid.sin()).tangent
+        np.testing.assert_allclose(tangent.detach().numpy(), np.cos(2 * X) * 2 * V, rtol=1e-14)
+        assert fired == [] and mid.grad is None and p.grad is None

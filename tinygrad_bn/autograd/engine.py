@@ -557,6 +557,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
 def _as_tensors(items):
     """``_as_tuple`` of the tensors or ``graph.GradientEdge``s ``backward`` and ``grad`` take
     as outputs and inputs, each edge as the tensor standing for it (``edge_tensor``)."""
+    if isinstance(items, graph.Tensor):  # loss.backward(): the common call, no edges
+        return (items,)
     if isinstance(items, GradientEdge):  # a NamedTuple: not a sequence of them
         items = (items,)
     return tuple(edge_tensor(t) if isinstance(t, GradientEdge) else t for t in _as_tuple(items))

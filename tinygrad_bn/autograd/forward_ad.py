@@ -22,8 +22,13 @@ Where this differs from PyTorch's forward AD:
   level required grad (forward-over-reverse), when it is ``t`` viewed.
 - Tangents flow only through recorded operations: code run under ``no_grad`` (or on
   ``.detach()``-ed values) carries none, where PyTorch's forward AD ignores grad mode.
-- Each ``unpack_dual`` of a computed tensor costs two backward passes over its graph, and an op
-  without a ``create_graph=True`` formula (see ``higher_order.py``) raises there.
+- Each ``unpack_dual`` of a computed tensor costs two backward passes over its graph (run with
+  the graph's gradient hooks, module backward hooks and ``retain_grad()`` set aside, so none
+  of them sees these passes), and an op without a ``create_graph=True`` formula (see
+  ``higher_order.py``) raises there.
+- A custom ``Function`` between a dual tensor and the result raises ``NotImplementedError``
+  (PyTorch's message when it has no ``jvp``; a ``jvp`` is not called by tinygrad_bn), and so
+  does a module with full backward hooks (their node is a custom Function, as in PyTorch).
 - A tangent computed this way has the result's dtype and no history of its own (PyTorch's
   can be differentiated again); a tangent given to ``make_dual`` is kept as given, as in
   PyTorch.
@@ -158,10 +163,50 @@ def unpack_dual(tensor, *, level=None):
 
 def _computed_tangent(tensor):
     """``sum_i J_i v_i`` for ``tensor`` by the double-backward trick (module docstring)."""
-    from .engine import grad  # the engine builds on this package's modules
     if not tensor.requires_grad or not tensor.is_floating_point() or not _Level.tangents:
         return None
     duals = list(_Level.tangents.values())
+    order = graph.topological_order([tensor])
+    _refuse_custom_functions(order, duals)
+    # The backward passes below are this function's own business: the graph's gradient hooks,
+    # module backward hooks and retain_grad() must not see them (PyTorch's forward AD runs no
+    # backward). What saved-tensor hooks packed is still unpacked.
+    kept = [(node, node.hooks, node.retained_output) for node in order
+            if node.hooks is not None or node.retained_output is not None]
+    for node, hooks, _ in kept:
+        node.retained_output = None
+        node.hooks = None if hooks is None or hooks["saved"] is None else {
+            "tensor": {}, "pre": {}, "post": {}, "saved": hooks["saved"]}
+    try:
+        return _double_backward(tensor, duals)
+    finally:
+        for node, hooks, retained in kept:
+            node.hooks, node.retained_output = hooks, retained
+
+
+def _refuse_custom_functions(order, duals):
+    """PyTorch's error for a custom ``Function`` between a dual tensor and the result: its
+    forward AD calls the Function's ``jvp``, which tinygrad_bn does not (a tangent taken
+    through its ``backward`` would be wrong if that backward is not differentiable)."""
+    from .engine import _needed_nodes  # the engine builds on this package's modules
+    from .function import CustomFunctionNode
+    wanted = {id(dual): i for i, (dual, _) in enumerate(duals)}
+    wanted_nodes = {id(dual.grad_fn): () for dual, _ in duals if dual.grad_fn is not None}
+    on_path = _needed_nodes(order, wanted, wanted_nodes)
+    for node in order:
+        if isinstance(node, CustomFunctionNode) and id(node) in on_path:
+            if getattr(node.function, "jvp", None) is not None:
+                raise NotImplementedError(
+                    f"forward AD through the custom Function {node.name} is not supported by "
+                    "tinygrad_bn: its jvp is not called (tangents come from backward formulas)")
+            raise NotImplementedError("You must implement the jvp function for custom "
+                                      "autograd.Function to use it with forward mode AD.")
+
+
+def _double_backward(tensor, duals):
+    """``d/du <J^T u, v>`` with ``u`` a zero cotangent of ``tensor``'s shape that requires grad:
+    ``J v`` summed over the dual tensors, or None if ``tensor`` depends on none of them."""
+    from .engine import grad  # the engine builds on this package's modules
     with enable_grad():
         cotangent = graph.Tensor._make(np.zeros(tensor.shape, tensor._array.dtype), None)
         cotangent.requires_grad_(True)

@@ -2,29 +2,36 @@
 ``Node`` (the abstract base every ``grad_fn`` is an instance of), ``GradientEdge``,
 ``get_gradient_edge``, ``increment_version``, ``register_multi_grad_hook`` and the hooks on
 tensors saved for backward (``saved_tensors_hooks``, ``save_on_cpu``,
-``disable_saved_tensors_hooks``, ``allow_mutation_on_saved_tensors``). ``graph.py`` re-exports them, so that
-``tinygrad_bn.autograd.graph`` reads as PyTorch's module does.
+``disable_saved_tensors_hooks``, ``allow_mutation_on_saved_tensors``). ``graph.py``
+re-exports them, so that ``tinygrad_bn.autograd.graph`` reads as PyTorch's module does.
 
 Saved-tensor hooks, as in PyTorch: inside ``with saved_tensors_hooks(pack_hook, unpack_hook)``
 every tensor an op keeps for its backward is handed to ``pack_hook`` when the op is recorded,
-and what ``pack_hook`` returned is handed to ``unpack_hook`` when backward needs the tensor
-again; the op's backward uses the tensor ``unpack_hook`` returns. Which tensors a built-in op
-keeps is the top-level arrays of its ``saved`` tuple (``Op.apply`` packs them right after
-``forward``): the input tensor itself when the op kept an input's array, the result tensor
-when it kept its result, and a new tensor (no history) for an array it derived (a mask, a
-softmax's probabilities); a 0-d input that does not require grad (the ``2`` of ``x * 2``,
-which PyTorch keeps as a Python number) is not packed. So the number of ``pack_hook`` calls is
-tinygrad_bn's formula's, not always PyTorch's: equal for ``x * y``, ``x * 2``, ``x @ w``,
-``linear``, ``conv2d``, ``exp``, ``log``, ``tanh``, ``sigmoid``, ``relu``, ``softmax``,
-``log_softmax``, ``layer_norm``, ``batch_norm``, ``mse_loss``, and none for ``sum``, ``mean``,
-``reshape``, indexing, ``cat``; different for ``cross_entropy`` (1 here, 4 in PyTorch),
-``gelu`` (2 / 1), ``silu`` (3 / 1), ``max_pool2d`` (1 / 2): see
-``tests/test_autograd_graph_api.py`` for the table. Arrays an op keeps outside ``saved``, or nested in a tuple inside it, are not handed
-to the hooks, and a backward that reads its inputs' arrays directly (``node.inputs``) reads
-the original values, whatever ``unpack_hook`` returns. With hooks, as in PyTorch, no in-place
-modification check is made on the packed tensors. A custom ``Function``'s
-``ctx.save_for_backward`` tensors are packed after its ``forward`` returns and unpacked at
-each read of ``ctx.saved_tensors``, as in PyTorch.
+and what ``pack_hook`` returned is handed to ``unpack_hook`` each time a backward needs the
+tensor; the op's backward uses the tensor ``unpack_hook`` returns.
+
+- Built-in ops (every ``Op``, the fused Linear, ReLU, BatchNorm and CrossEntropy included):
+  ``Op.apply`` packs the top-level arrays of the node's ``saved`` tuple right after
+  ``forward``: as the input tensor itself when the op kept an input's array, as the result
+  tensor when it kept its result, else as a new tensor with no history (a mask, softmax
+  probabilities). A 0-d input that does not require grad (the ``2`` of ``x * 2``, which
+  PyTorch keeps as a Python number) is not packed. The engine unpacks them just before the
+  node's backward (``create_graph=True`` too) and puts the packed form back after it.
+- Custom ``Function``s: what ``ctx.save_for_backward`` got is packed once ``forward`` has
+  returned and unpacked at each read of ``ctx.saved_tensors``, as in PyTorch.
+- A non-reentrant checkpoint's region packs nothing (``suspended_saved_tensors_hooks``), as
+  in PyTorch.
+
+So the number of ``pack_hook`` calls follows tinygrad_bn's backward formulas, not always
+PyTorch's: equal for ``x * y``, ``x * 2``, ``x @ w``, ``linear``, ``conv2d``, ``exp``,
+``log``, ``tanh``, ``sigmoid``, ``relu``, ``softmax``, ``log_softmax``, ``layer_norm``,
+``batch_norm``, ``mse_loss``, none for ``sum``, ``mean``, ``reshape``, indexing and ``cat``;
+different for ``cross_entropy`` (1 here, 4 in PyTorch), ``gelu`` (2 / 1), ``silu`` (3 / 1),
+``max_pool2d`` (1 / 2) (the table is in ``tests/test_autograd_graph_api.py``). Arrays an op
+keeps outside ``saved``, or nested in a tuple inside it, are not handed to the hooks, and a
+backward that reads its inputs' arrays directly (``node.inputs``) reads the original values
+whatever ``unpack_hook`` returns. With hooks, as in PyTorch, no in-place modification check is
+made on what was packed.
 
 A jit capture refuses a step that packs a saved tensor (the hooks are Python code a replay
 would not run), and entering ``saved_tensors_hooks`` makes every plan captured before it
