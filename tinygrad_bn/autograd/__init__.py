@@ -19,7 +19,7 @@
 - ``profiler.py``, ``profiler_util.py``: the profiler's recorder and ``torch.autograd.profiler``.
 """
 
-from . import anomaly_mode, forward_ad, functional, graph
+from . import anomaly_mode, forward_ad, functional, graph, graph_api
 from .engine import backward, grad, root_grads, run_backward
 from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck

@@ -410,6 +410,7 @@ class Op:
             if _AnomalyMode.enabled:
                 op.creation_trace = user_stack()
             if _SavedHooks.active and state.saved_tensors_hooks:
+                from .graph_api import pack_saved  # the module builds on this one
                 pack_saved(op, inputs, out)
         else:
             out.grad_fn = None
@@ -735,12 +736,24 @@ def _depth_first(starts):
     return order
 
 
-# torch.autograd.graph's public names that build on this module (imported last: they use it)
-from .graph_api import (  # noqa: E402
-    GradientEdge, Node, allow_mutation_on_saved_tensors, disable_saved_tensors_hooks,
-    get_gradient_edge, increment_version, pack_saved, register_multi_grad_hook, save_on_cpu,
-    saved_tensors_hooks,
+# torch.autograd.graph's public names live in graph_api.py, which builds on this module (and
+# registers Op and AccumulateGrad with its Node): they are looked up there when first asked
+# for, so that neither module imports the other at its top.
+_PUBLIC_NAMES = (
+    "GradientEdge", "Node", "allow_mutation_on_saved_tensors", "disable_saved_tensors_hooks",
+    "get_gradient_edge", "increment_version", "register_multi_grad_hook", "save_on_cpu",
+    "saved_tensors_hooks",
 )
 
-Node.register(Op)
-Node.register(AccumulateGrad)
+
+def __getattr__(name):
+    """``torch.autograd.graph.Node``, ``saved_tensors_hooks``, ...: from ``graph_api``."""
+    if name in _PUBLIC_NAMES:
+        from . import graph_api
+        return getattr(graph_api, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_PUBLIC_NAMES))
+

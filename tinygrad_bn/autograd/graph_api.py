@@ -474,3 +474,7 @@ def pack_function_saved(ctx):
     ctx._packed = (unpack_hook, tuple(None if t is None else _pack(pack_hook, t)
                                       for t in ctx._saved))
     ctx._saved = tuple(None for _ in ctx._saved)
+
+
+Node.register(graph.Op)
+Node.register(graph.AccumulateGrad)
