@@ -410,3 +410,28 @@ def test_training_under_the_profiler_is_bit_identical():
 
     for ours, plain in zip(train(True), train(False)):
         np.testing.assert_array_equal(ours, plain)
+
+
+def test_optimizer_steps_are_ranges_as_in_torch():
+    torch = pytest.importorskip("torch")
+
+    def run(module, optimizer_class):
+        model = module.nn.Linear(2, 2)
+        optimizer = optimizer_class(model.parameters(), lr=0.1)
+        with module.profiler.profile() as prof:
+            for _ in range(2):
+                optimizer.zero_grad()
+                model(module.ones(1, 2)).sum().backward()
+                optimizer.step()
+        return [(e.name, e.is_user_annotation) for e in prof.events()
+                if e.name.startswith("Optimizer.")]
+
+    classes = (tg.optim.Optimizer, tg.optim.Adam, tg.optim.SGD)
+    before = [dict(cls.__dict__) for cls in classes]
+    for name in ("Adam", "SGD"):
+        assert run(tg, getattr(tg.optim, name)) == run(torch, getattr(torch.optim, name)) == \
+            [(f"Optimizer.zero_grad#{name}.zero_grad", True),
+             (f"Optimizer.step#{name}.step", True)] * 2
+    for cls, methods in zip(classes, before):  # the same functions put back
+        for method in ("step", "zero_grad"):
+            assert cls.__dict__.get(method) is methods.get(method)

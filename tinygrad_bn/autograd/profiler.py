@@ -15,11 +15,13 @@ What is timed, while a profiler records:
   AddBackward0`` around ``AddBackward0`` (the forward's aten name in CamelCase, ``Backward0``;
   a custom Function's is ``<Name>Backward``). Gradient accumulation into ``.grad`` is not an
   event (PyTorch's ``AccumulateGrad``).
-- every ``record_function`` range, and ``ProfilerStep#<n>`` under a schedule.
+- every ``record_function`` range, ``ProfilerStep#<n>`` under a schedule, and as in PyTorch
+  each optimizer's ``step`` and ``zero_grad`` (``Optimizer.step#Adam.step``; their array
+  updates are not ops, so nothing is inside them).
 
-Costs nothing while no profiler records: ``Op.apply`` and ``Function.apply`` are replaced by
-timing versions only while a profiler records (the same classmethod objects are put back
-after), and the backward walk reads one module global once per walk (``graph.profiler``), in
+Costs nothing while no profiler records: ``Op.apply``, ``Function.apply`` and the optimizer
+classes' ``step``/``zero_grad`` are replaced by timing versions only while a profiler records
+(the same objects are put back after), and the backward walk reads one module global once per walk (``graph.profiler``), in
 the test it already made for anomaly mode.
 
 A ``jit`` function does not replay while a profiler records, since a replay runs no op the
@@ -31,6 +33,7 @@ that signature then runs eagerly (every op timed) until ``.reset()``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import sys
 import threading
@@ -143,6 +146,7 @@ class _Recorder:
         self.record_shapes, self.profile_memory = record_shapes, profile_memory
         self.with_stack = with_stack
         self.records: list[list] = []
+        self.optimizer_calls: set = set()  # (optimizer id, method) being timed
         self._local = threading.local()
         self.start_ns = time.perf_counter_ns()
         self.wall_start_ns = time.time_ns()
@@ -249,7 +253,53 @@ def _profiled_function_apply(cls, *args, **kwargs):
         recorder.end(record, result)
 
 
+def _timed_optimizer_method(name, function):
+    """``function`` (an optimizer's ``step`` or ``zero_grad``) as PyTorch's profiler sees it:
+    a ``record_function`` range ``Optimizer.step#Adam.step`` around the outermost call (a
+    subclass's ``super().step()`` is not a second range)."""
+
+    @functools.wraps(function)
+    def timed(self, *args, **kwargs):
+        recorder = graph.profiler
+        key = (id(self), name)
+        if recorder is None or key in recorder.optimizer_calls:
+            return function(self, *args, **kwargs)
+        recorder.optimizer_calls.add(key)
+        record = recorder.begin(f"Optimizer.{name}#{type(self).__name__}.{name}",
+                                annotation=True)
+        try:
+            return function(self, *args, **kwargs)
+        finally:
+            recorder.end(record)
+            recorder.optimizer_calls.discard(key)
+
+    return timed
+
+
+def _swap_optimizer_methods():
+    """Wrap ``step`` and ``zero_grad`` of every optimizer class defined so far; returns what
+    to put back. Nothing when ``tinygrad_bn.optim`` was never imported (so no optimizer
+    exists)."""
+    module = sys.modules.get("tinygrad_bn.optim.optimizer")
+    if module is None:
+        return []
+    originals, pending, seen = [], [module.Optimizer], set()
+    while pending:
+        cls = pending.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        pending.extend(cls.__subclasses__())
+        for name in ("step", "zero_grad"):
+            if name in cls.__dict__:
+                original = cls.__dict__[name]
+                originals.append((cls, name, original))
+                setattr(cls, name, _timed_optimizer_method(name, original))
+    return originals
+
+
 _session_lock = threading.Lock()
+_swapped_optimizer_methods: list = []
 
 
 def start_recording(recorder):
@@ -261,6 +311,7 @@ def start_recording(recorder):
                                "(tinygrad_bn records one profiling session at a time)")
         graph.profiler = recorder
         graph.Op.apply = classmethod(_profiled_op_apply)
+        _swapped_optimizer_methods[:] = _swap_optimizer_methods()
         _function.Function.apply = classmethod(_profiled_function_apply)
         graph._Structure.count += 1  # jit plans miss, and captures are refused while recording
 
@@ -273,6 +324,9 @@ def stop_recording(recorder):
         recorder.end_ns = time.perf_counter_ns()
         graph.Op.apply = _op_apply
         _function.Function.apply = _function_apply
+        for cls, name, original in reversed(_swapped_optimizer_methods):
+            setattr(cls, name, original)
+        _swapped_optimizer_methods.clear()
         graph.profiler = None
 
 
