@@ -435,3 +435,39 @@ def test_optimizer_steps_are_ranges_as_in_torch():
     for cls, methods in zip(classes, before):  # the same functions put back
         for method in ("step", "zero_grad"):
             assert cls.__dict__.get(method) is methods.get(method)
+
+
+# Calls whose ops are one op of ours each and PyTorch's top-level aten ops: the same names.
+SAME_NAMES = {
+    "exp": lambda m, x, w: x.exp(), "log": lambda m, x, w: x.abs().log(),
+    "tanh": lambda m, x, w: x.tanh(), "sigmoid": lambda m, x, w: x.sigmoid(),
+    "matmul": lambda m, x, w: x @ w, "add_sub_mul_div": lambda m, x, w: (x + x - 1) * 2 / 3,
+    "pow_neg": lambda m, x, w: -(x ** 2), "reductions": lambda m, x, w: (x.sum(), x.mean(),
+                                                                        x.max(), x.var()),
+    "softmax": lambda m, x, w: m.nn.functional.softmax(x, dim=1),
+    "log_softmax": lambda m, x, w: m.nn.functional.log_softmax(x, dim=1),
+    "relu_gelu": lambda m, x, w: m.nn.functional.gelu(m.relu(x)),
+    "layer_norm": lambda m, x, w: m.nn.functional.layer_norm(x, (4,)),
+    "batch_norm": lambda m, x, w: m.nn.functional.batch_norm(x, None, None, training=True),
+    "cat_stack": lambda m, x, w: (m.cat([x, x]), m.stack([x, x])),
+    "reshape_permute": lambda m, x, w: x.reshape(4, 3).permute(1, 0),
+    "clamp_abs_cumsum": lambda m, x, w: x.clamp(0, 1).abs().cumsum(0),
+    "compare_where": lambda m, x, w: m.where(x > 0, x, x * 0),
+    "dropout": lambda m, x, w: m.nn.functional.dropout(x, 0.5, training=True),
+    "max_pool2d": lambda m, x, w: m.nn.functional.max_pool2d(x.reshape(1, 1, 3, 4), 2),
+}
+
+
+@pytest.mark.parametrize("name", SAME_NAMES)
+def test_forward_event_names_are_torchs(name):
+    torch = pytest.importorskip("torch")
+
+    def names(module):
+        x = module.tensor(np.arange(12.0, dtype=np.float32).reshape(3, 4) / 7 - 0.5)
+        w = module.ones(4, 5)
+        with module.profiler.profile() as prof:
+            with module.profiler.record_function("r"):
+                SAME_NAMES[name](module, x, w)
+        return [c.name for c in next(e for e in prof.events() if e.name == "r").cpu_children]
+
+    assert names(tg) == names(torch)

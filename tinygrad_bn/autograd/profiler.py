@@ -6,8 +6,11 @@ What is timed, while a profiler records:
 
 - every op's forward: ``Op.apply`` of each op class, named as PyTorch names the aten op where
   there is an obvious one (``Add`` is ``aten::add``, ``MatMul`` ``aten::matmul``, ``Linear``
-  ``aten::linear``, ``MaxPool`` on a 2-D kernel ``aten::max_pool2d``; the table is
-  ``ATEN_NAMES``), else ``tinygrad_bn::`` and the op's class name (``tinygrad_bn::GetItem``).
+  ``aten::linear``, ``MaxPool`` on a 2-D kernel ``aten::max_pool2d``, a comparison
+  ``aten::gt``; the tables are ``ATEN_NAMES`` and ``_DERIVED``), else ``tinygrad_bn::`` and
+  the op's class name (``tinygrad_bn::GetItem``). Where one op of ours stands for several
+  of PyTorch's, the name is the op's: ``view``, ``flatten`` and ``unsqueeze`` are
+  ``aten::reshape``, ``transpose`` is ``aten::permute``, ``mm`` is ``aten::matmul``.
   One op of ours is one event: PyTorch's ``aten::linear`` has ``aten::t`` and ``aten::addmm``
   below it, ours has nothing below it. A custom ``autograd.Function`` is an event named by its
   class, as in PyTorch, with its ops below it.
@@ -98,6 +101,14 @@ _DIMENSIONAL = {"MaxPool": ("max_pool{}d", "kernel_size"), "AvgPool": ("avg_pool
                 "Convolution": ("conv{}d", "stride"),
                 "ConvolutionTranspose": ("conv_transpose{}d", "stride")}
 
+# ``Derived`` ops (results with no gradient) named by the NumPy function they apply.
+_DERIVED = {"equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le", "greater": "gt",
+            "greater_equal": "ge", "argmax": "argmax", "argmin": "argmin", "isnan": "isnan",
+            "isinf": "isinf", "isfinite": "isfinite", "isposinf": "isposinf",
+            "isneginf": "isneginf", "isreal": "isreal", "signbit": "signbit", "sign": "sign",
+            "logical_not": "logical_not", "invert": "bitwise_not", "any": "any", "all": "all",
+            "isclose": "isclose"}
+
 _names: dict[type, str] = {}  # op class -> event name, for ops named by class alone
 
 
@@ -106,6 +117,10 @@ def op_event_name(cls, arguments=None):
     name = _names.get(cls)
     if name is not None:
         return name
+    if cls.__name__ == "Derived":
+        function = (arguments or {}).get("function")
+        aten = _DERIVED.get(getattr(function, "__name__", None))
+        return "aten::" + aten if aten is not None else "tinygrad_bn::Derived"
     dimensional = _DIMENSIONAL.get(cls.__name__)
     if dimensional is not None:
         value = (arguments or {}).get(dimensional[1])
