@@ -173,6 +173,10 @@ def test_memory_columns_and_bytes_made():
     header = prof.key_averages().table().splitlines()[1]
     assert "CPU Mem" in header and "Self CPU Mem" in header
     assert "400 B" in prof.key_averages().table()
+    # a result that is a view of memory the op made itself is new memory too
+    with profile(profile_memory=True) as prof:
+        tg.nn.functional.conv2d(tg.ones(1, 1, 4, 4), tg.ones(2, 1, 3, 3))
+    assert [e.cpu_memory_usage for e in prof.events()] == [2 * 2 * 2 * 4]
 
 
 def test_with_stack_records_user_frames():

@@ -44,6 +44,8 @@ import time
 import traceback
 import warnings
 
+import numpy as np
+
 from . import function as _function
 from . import graph
 from .profiler_util import EventList, FunctionEvent, FunctionEventAvg  # noqa: F401
@@ -180,10 +182,10 @@ class _Recorder:
         record[1] = time.perf_counter_ns()
         return record
 
-    def end(self, record, result=None):
+    def end(self, record, result=None, inputs=()):
         record[2] = time.perf_counter_ns()
         if self.profile_memory and result is not None:
-            record[5] = _bytes_made(result)
+            record[5] = _bytes_made(result, inputs)
         open_records = self._local.__dict__.get("open", [])
         if open_records and open_records[-1] is record:
             open_records.pop()
@@ -224,12 +226,20 @@ class _Recorder:
         return events
 
 
-def _bytes_made(result):
-    """Bytes of the new arrays in an op's result (a view makes none)."""
+def _root(array):
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def _bytes_made(result, inputs):
+    """Bytes of the arrays in an op's result that are new memory: not views into an input's
+    memory (a result may be a view of an array the op made, e.g. a transposed product)."""
+    taken = {id(_root(t._array)) for t in inputs if hasattr(t, "_array")}
     total = 0
     for tensor in result if isinstance(result, (tuple, list)) else (result,):
         array = getattr(tensor, "_array", None)
-        if array is not None and array.base is None:
+        if array is not None and id(_root(array)) not in taken:
             total += array.nbytes
     return total
 
@@ -252,7 +262,7 @@ def _profiled_op_apply(cls, *inputs, **arguments):
         result = _op_apply.__func__(cls, *inputs, **arguments)
         return result
     finally:
-        recorder.end(record, result)
+        recorder.end(record, result, inputs)
 
 
 def _profiled_function_apply(cls, *args, **kwargs):
@@ -265,7 +275,7 @@ def _profiled_function_apply(cls, *args, **kwargs):
         result = _function_apply.__func__(cls, *args, **kwargs)
         return result
     finally:
-        recorder.end(record, result)
+        recorder.end(record, result, args)
 
 
 def _timed_optimizer_method(name, function):
