@@ -136,7 +136,16 @@ def test_event_names_for_dimension_dependent_and_unmapped_ops():
         x[0, 0, 1:3]
     keys = [a.key for a in prof.key_averages()]
     assert "aten::max_pool2d" in keys and "aten::avg_pool2d" in keys and "aten::conv2d" in keys
-    assert "tinygrad_bn::GetItem" in keys
+    assert "aten::select" in keys  # x[0, 0, 1:3]: PyTorch's first op of it
+    index = tg.tensor([0, 2])
+    with profile() as prof:
+        tg.randn(2)  # an op with no obvious aten counterpart: its class name
+        x[0, 0, index]
+    assert [e.name for e in prof.events()] == ["tinygrad_bn::RandomDraw", "aten::index"]
+    x.requires_grad_()
+    with profile() as prof:
+        (x[0, :, 1:] * 2).sum().backward()
+    assert "SelectBackward0" in [e.name for e in prof.events()]
 
 
 def test_custom_function_is_an_event_with_its_ops_inside():
@@ -459,6 +468,7 @@ SAME_NAMES = {
     "compare_where": lambda m, x, w: m.where(x > 0, x, x * 0),
     "dropout": lambda m, x, w: m.nn.functional.dropout(x, 0.5, training=True),
     "max_pool2d": lambda m, x, w: m.nn.functional.max_pool2d(x.reshape(1, 1, 3, 4), 2),
+    "index": lambda m, x, w: (x[0], x[:, 1:3], x[None], x[x > 0]),
 }
 
 

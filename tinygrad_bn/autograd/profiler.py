@@ -7,13 +7,14 @@ What is timed, while a profiler records:
 - every op's forward: ``Op.apply`` of each op class, named as PyTorch names the aten op where
   there is an obvious one (``Add`` is ``aten::add``, ``MatMul`` ``aten::matmul``, ``Linear``
   ``aten::linear``, ``MaxPool`` on a 2-D kernel ``aten::max_pool2d``, a comparison
-  ``aten::gt``; the tables are ``ATEN_NAMES`` and ``_DERIVED``), else ``tinygrad_bn::`` and
-  the op's class name (``tinygrad_bn::GetItem``). Where one op of ours stands for several
-  of PyTorch's, the name is the op's: ``view``, ``flatten`` and ``unsqueeze`` are
-  ``aten::reshape``, ``transpose`` is ``aten::permute``, ``mm`` is ``aten::matmul``.
-  One op of ours is one event: PyTorch's ``aten::linear`` has ``aten::t`` and ``aten::addmm``
-  below it, ours has nothing below it. A custom ``autograd.Function`` is an event named by its
-  class, as in PyTorch, with its ops below it.
+  ``aten::gt``, indexing ``aten::index``, ``aten::select`` or ``aten::slice`` by its index:
+  PyTorch's first op of it; the tables are ``ATEN_NAMES`` and ``_DERIVED``), else
+  ``tinygrad_bn::`` and the op's class name (``tinygrad_bn::RandomDraw``). Where one op of
+  ours stands for several of PyTorch's, the name is the op's: ``view``, ``flatten`` and
+  ``unsqueeze`` are ``aten::reshape``, ``transpose`` is ``aten::permute``, ``mm`` is
+  ``aten::matmul``. One op of ours is one event: PyTorch's ``aten::linear`` has ``aten::t``
+  and ``aten::addmm`` below it, ours has nothing below it. A custom ``autograd.Function`` is
+  an event named by its class, as in PyTorch, with its ops below it.
 - every backward node the engine runs, as PyTorch: ``autograd::engine::evaluate_function:
   AddBackward0`` around ``AddBackward0`` (the forward's aten name in CamelCase, ``Backward0``;
   a custom Function's is ``<Name>Backward``). Gradient accumulation into ``.grad`` is not an
@@ -24,8 +25,8 @@ What is timed, while a profiler records:
 
 Costs nothing while no profiler records: ``Op.apply``, ``Function.apply`` and the optimizer
 classes' ``step``/``zero_grad`` are replaced by timing versions only while a profiler records
-(the same objects are put back after), and the backward walk reads one module global once per walk (``graph.profiler``), in
-the test it already made for anomaly mode.
+(the same objects are put back after), and the backward walk reads one module global once
+per walk (``graph.profiler``), in the test it already made for anomaly mode.
 
 A ``jit`` function does not replay while a profiler records, since a replay runs no op the
 profiler could time: recording starts by making every plan stale (the structure count its
@@ -97,7 +98,8 @@ ATEN_NAMES = {
 }
 # Ops whose aten name says the number of spatial dims: (name, the argument holding a tuple of
 # that length).
-_DIMENSIONAL = {"MaxPool": ("max_pool{}d", "kernel_size"), "AvgPool": ("avg_pool{}d", "kernel_size"),
+_DIMENSIONAL = {"MaxPool": ("max_pool{}d", "kernel_size"),
+                "AvgPool": ("avg_pool{}d", "kernel_size"),
                 "AdaptiveAvgPool": ("adaptive_avg_pool{}d", "output_size"),
                 "AdaptiveMaxPool": ("adaptive_max_pool{}d", "output_size"),
                 "Convolution": ("conv{}d", "stride"),
@@ -119,6 +121,8 @@ def op_event_name(cls, arguments=None):
     name = _names.get(cls)
     if name is not None:
         return name
+    if cls.__name__ == "GetItem":
+        return _indexing_name((arguments or {}).get("index"))
     if cls.__name__ == "Derived":
         function = (arguments or {}).get("function")
         aten = _DERIVED.get(getattr(function, "__name__", None))
@@ -135,11 +139,25 @@ def op_event_name(cls, arguments=None):
     return name
 
 
+def _indexing_name(index):
+    """PyTorch's first aten op for ``t[index]``: ``aten::index`` with tensor (or list)
+    indices, ``aten::select`` when an integer picks along a dim, ``aten::unsqueeze`` for
+    ``None`` alone, else ``aten::slice``."""
+    items = index if isinstance(index, tuple) else (index,)
+    if any(not isinstance(item, (int, slice, type(None), type(Ellipsis))) for item in items):
+        return "aten::index"
+    if any(isinstance(item, int) for item in items):
+        return "aten::select"
+    if all(item is None for item in items):
+        return "aten::unsqueeze"
+    return "aten::slice"
+
+
 def backward_event_name(node):
     """PyTorch's name of a backward node: ``AddBackward0`` for ``aten::add``'s."""
     if isinstance(node, _function.CustomFunctionNode):
         return node.name + "Backward"
-    name = getattr(node, "profiler_name", None) or op_event_name(type(node))
+    name = op_event_name(type(node), node.argument_values())
     base = name.split("::", 1)[1]
     if name.startswith("aten::"):
         base = "".join(part[:1].upper() + part[1:] for part in base.strip("_").split("_"))
