@@ -20,10 +20,6 @@ TIME_SETS = [
 ]
 
 
-def both(torch):
-    return (benchmark, torch.utils.benchmark)
-
-
 def make(module, times, number=10, **labels):
     spec = module.TaskSpec(stmt=labels.pop("stmt", "x * 2"), setup=labels.pop("setup", "pass"),
                            **labels)
@@ -57,7 +53,7 @@ def test_measurement_statistics_and_text_match_torch(times):
 
 
 def test_units_and_trimming_match_torch():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     import torch.utils.benchmark as theirs
     for t in (3e-10, 1e-9, 9.99e-7, 1e-6, 1.5e-4, 1e-3, 0.999, 1.0, 12.0):
         assert benchmark.select_unit(t) == theirs.select_unit(t)
@@ -88,7 +84,7 @@ def comparison(module):
                                      ("highlight_warnings", "trim_significant_figures"),
                                      ("colorize_rowwise",)])
 def test_compare_tables_match_torch(options):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     import torch.utils.benchmark as theirs_module
     state = RNG.bit_generator.state
     ours = benchmark.Compare(comparison(benchmark))
@@ -104,7 +100,7 @@ def test_compare_tables_match_torch(options):
 
 
 def test_compare_merges_repeated_measurements_and_refuses_others(capsys):
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     import torch.utils.benchmark as theirs_module
     outputs = []
     for module in (benchmark, theirs_module):
@@ -149,7 +145,7 @@ def test_autoranges_measure_long_enough():
 
 
 def test_timer_errors_match_torch():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     import torch.utils.benchmark as theirs
     for module in (benchmark, theirs):
         with pytest.raises(ValueError, match="Currently only a `str` stmt is supported."):

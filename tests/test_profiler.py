@@ -136,7 +136,16 @@ def test_event_names_for_dimension_dependent_and_unmapped_ops():
         x[0, 0, 1:3]
     keys = [a.key for a in prof.key_averages()]
     assert "aten::max_pool2d" in keys and "aten::avg_pool2d" in keys and "aten::conv2d" in keys
-    assert "tinygrad_bn::GetItem" in keys
+    assert "aten::select" in keys  # x[0, 0, 1:3]: PyTorch's first op of it
+    index = tg.tensor([0, 2])
+    with profile() as prof:
+        tg.randn(2)  # an op with no obvious aten counterpart: its class name
+        x[0, 0, index]
+    assert [e.name for e in prof.events()] == ["tinygrad_bn::RandomDraw", "aten::index"]
+    x.requires_grad_()
+    with profile() as prof:
+        (x[0, :, 1:] * 2).sum().backward()
+    assert "SelectBackward0" in [e.name for e in prof.events()]
 
 
 def test_custom_function_is_an_event_with_its_ops_inside():
@@ -173,6 +182,10 @@ def test_memory_columns_and_bytes_made():
     header = prof.key_averages().table().splitlines()[1]
     assert "CPU Mem" in header and "Self CPU Mem" in header
     assert "400 B" in prof.key_averages().table()
+    # a result that is a view of memory the op made itself is new memory too
+    with profile(profile_memory=True) as prof:
+        tg.nn.functional.conv2d(tg.ones(1, 1, 4, 4), tg.ones(2, 1, 3, 3))
+    assert [e.cpu_memory_usage for e in prof.events()] == [2 * 2 * 2 * 4]
 
 
 def test_with_stack_records_user_frames():
@@ -410,3 +423,65 @@ def test_training_under_the_profiler_is_bit_identical():
 
     for ours, plain in zip(train(True), train(False)):
         np.testing.assert_array_equal(ours, plain)
+
+
+def test_optimizer_steps_are_ranges_as_in_torch():
+    torch = pytest.importorskip("torch")
+
+    def run(module, optimizer_class):
+        model = module.nn.Linear(2, 2)
+        optimizer = optimizer_class(model.parameters(), lr=0.1)
+        with module.profiler.profile() as prof:
+            for _ in range(2):
+                optimizer.zero_grad()
+                model(module.ones(1, 2)).sum().backward()
+                optimizer.step()
+        return [(e.name, e.is_user_annotation) for e in prof.events()
+                if e.name.startswith("Optimizer.")]
+
+    classes = (tg.optim.Optimizer, tg.optim.Adam, tg.optim.SGD)
+    before = [dict(cls.__dict__) for cls in classes]
+    for name in ("Adam", "SGD"):
+        assert run(tg, getattr(tg.optim, name)) == run(torch, getattr(torch.optim, name)) == \
+            [(f"Optimizer.zero_grad#{name}.zero_grad", True),
+             (f"Optimizer.step#{name}.step", True)] * 2
+    for cls, methods in zip(classes, before):  # the same functions put back
+        for method in ("step", "zero_grad"):
+            assert cls.__dict__.get(method) is methods.get(method)
+
+
+# Calls whose ops are one op of ours each and PyTorch's top-level aten ops: the same names.
+SAME_NAMES = {
+    "exp": lambda m, x, w: x.exp(), "log": lambda m, x, w: x.abs().log(),
+    "tanh": lambda m, x, w: x.tanh(), "sigmoid": lambda m, x, w: x.sigmoid(),
+    "matmul": lambda m, x, w: x @ w, "add_sub_mul_div": lambda m, x, w: (x + x - 1) * 2 / 3,
+    "pow_neg": lambda m, x, w: -(x ** 2), "reductions": lambda m, x, w: (x.sum(), x.mean(),
+                                                                        x.max(), x.var()),
+    "softmax": lambda m, x, w: m.nn.functional.softmax(x, dim=1),
+    "log_softmax": lambda m, x, w: m.nn.functional.log_softmax(x, dim=1),
+    "relu_gelu": lambda m, x, w: m.nn.functional.gelu(m.relu(x)),
+    "layer_norm": lambda m, x, w: m.nn.functional.layer_norm(x, (4,)),
+    "batch_norm": lambda m, x, w: m.nn.functional.batch_norm(x, None, None, training=True),
+    "cat_stack": lambda m, x, w: (m.cat([x, x]), m.stack([x, x])),
+    "reshape_permute": lambda m, x, w: x.reshape(4, 3).permute(1, 0),
+    "clamp_abs_cumsum": lambda m, x, w: x.clamp(0, 1).abs().cumsum(0),
+    "compare_where": lambda m, x, w: m.where(x > 0, x, x * 0),
+    "dropout": lambda m, x, w: m.nn.functional.dropout(x, 0.5, training=True),
+    "max_pool2d": lambda m, x, w: m.nn.functional.max_pool2d(x.reshape(1, 1, 3, 4), 2),
+    "index": lambda m, x, w: (x[0], x[:, 1:3], x[None], x[x > 0]),
+}
+
+
+@pytest.mark.parametrize("name", SAME_NAMES)
+def test_forward_event_names_are_torchs(name):
+    torch = pytest.importorskip("torch")
+
+    def names(module):
+        x = module.tensor(np.arange(12.0, dtype=np.float32).reshape(3, 4) / 7 - 0.5)
+        w = module.ones(4, 5)
+        with module.profiler.profile() as prof:
+            with module.profiler.record_function("r"):
+                SAME_NAMES[name](module, x, w)
+        return [c.name for c in next(e for e in prof.events() if e.name == "r").cpu_children]
+
+    assert names(tg) == names(torch)

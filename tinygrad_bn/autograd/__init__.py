@@ -32,6 +32,13 @@ from .graph import (
     RELEASED_GRAPH_MESSAGE, ModuleCall, Op, reduce_to_shape, topological_order,
 )
 from .hooks import RemovableHandle
-from . import profiler, profiler_util  # noqa: E402  (after function and graph, which it wraps)
 from .variable import Variable
 
+
+def __getattr__(name):
+    """``profiler`` and ``profiler_util`` (``torch.autograd.profiler``), imported when first
+    asked for: a program that never profiles does not load them."""
+    if name in ("profiler", "profiler_util"):
+        import importlib
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

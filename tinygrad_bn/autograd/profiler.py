@@ -6,21 +6,27 @@ What is timed, while a profiler records:
 
 - every op's forward: ``Op.apply`` of each op class, named as PyTorch names the aten op where
   there is an obvious one (``Add`` is ``aten::add``, ``MatMul`` ``aten::matmul``, ``Linear``
-  ``aten::linear``, ``MaxPool`` on a 2-D kernel ``aten::max_pool2d``; the table is
-  ``ATEN_NAMES``), else ``tinygrad_bn::`` and the op's class name (``tinygrad_bn::GetItem``).
-  One op of ours is one event: PyTorch's ``aten::linear`` has ``aten::t`` and ``aten::addmm``
-  below it, ours has nothing below it. A custom ``autograd.Function`` is an event named by its
-  class, as in PyTorch, with its ops below it.
+  ``aten::linear``, ``MaxPool`` on a 2-D kernel ``aten::max_pool2d``, a comparison
+  ``aten::gt``, indexing ``aten::index``, ``aten::select`` or ``aten::slice`` by its index:
+  PyTorch's first op of it; the tables are ``ATEN_NAMES`` and ``_DERIVED``), else
+  ``tinygrad_bn::`` and the op's class name (``tinygrad_bn::RandomDraw``). Where one op of
+  ours stands for several of PyTorch's, the name is the op's: ``view``, ``flatten`` and
+  ``unsqueeze`` are ``aten::reshape``, ``transpose`` is ``aten::permute``, ``mm`` is
+  ``aten::matmul``. One op of ours is one event: PyTorch's ``aten::linear`` has ``aten::t``
+  and ``aten::addmm`` below it, ours has nothing below it. A custom ``autograd.Function`` is
+  an event named by its class, as in PyTorch, with its ops below it.
 - every backward node the engine runs, as PyTorch: ``autograd::engine::evaluate_function:
   AddBackward0`` around ``AddBackward0`` (the forward's aten name in CamelCase, ``Backward0``;
   a custom Function's is ``<Name>Backward``). Gradient accumulation into ``.grad`` is not an
   event (PyTorch's ``AccumulateGrad``).
-- every ``record_function`` range, and ``ProfilerStep#<n>`` under a schedule.
+- every ``record_function`` range, ``ProfilerStep#<n>`` under a schedule, and as in PyTorch
+  each optimizer's ``step`` and ``zero_grad`` (``Optimizer.step#Adam.step``; their array
+  updates are not ops, so nothing is inside them).
 
-Costs nothing while no profiler records: ``Op.apply`` and ``Function.apply`` are replaced by
-timing versions only while a profiler records (the same classmethod objects are put back
-after), and the backward walk reads one module global once per walk (``graph.profiler``), in
-the test it already made for anomaly mode.
+Costs nothing while no profiler records: ``Op.apply``, ``Function.apply`` and the optimizer
+classes' ``step``/``zero_grad`` are replaced by timing versions only while a profiler records
+(the same objects are put back after), and the backward walk reads one module global once
+per walk (``graph.profiler``), in the test it already made for anomaly mode.
 
 A ``jit`` function does not replay while a profiler records, since a replay runs no op the
 profiler could time: recording starts by making every plan stale (the structure count its
@@ -31,12 +37,15 @@ that signature then runs eagerly (every op timed) until ``.reset()``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 import sys
 import threading
 import time
 import traceback
 import warnings
+
+import numpy as np
 
 from . import function as _function
 from . import graph
@@ -89,11 +98,20 @@ ATEN_NAMES = {
 }
 # Ops whose aten name says the number of spatial dims: (name, the argument holding a tuple of
 # that length).
-_DIMENSIONAL = {"MaxPool": ("max_pool{}d", "kernel_size"), "AvgPool": ("avg_pool{}d", "kernel_size"),
+_DIMENSIONAL = {"MaxPool": ("max_pool{}d", "kernel_size"),
+                "AvgPool": ("avg_pool{}d", "kernel_size"),
                 "AdaptiveAvgPool": ("adaptive_avg_pool{}d", "output_size"),
                 "AdaptiveMaxPool": ("adaptive_max_pool{}d", "output_size"),
                 "Convolution": ("conv{}d", "stride"),
                 "ConvolutionTranspose": ("conv_transpose{}d", "stride")}
+
+# ``Derived`` ops (results with no gradient) named by the NumPy function they apply.
+_DERIVED = {"equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le", "greater": "gt",
+            "greater_equal": "ge", "argmax": "argmax", "argmin": "argmin", "isnan": "isnan",
+            "isinf": "isinf", "isfinite": "isfinite", "isposinf": "isposinf",
+            "isneginf": "isneginf", "isreal": "isreal", "signbit": "signbit", "sign": "sign",
+            "logical_not": "logical_not", "invert": "bitwise_not", "any": "any", "all": "all",
+            "isclose": "isclose"}
 
 _names: dict[type, str] = {}  # op class -> event name, for ops named by class alone
 
@@ -103,6 +121,12 @@ def op_event_name(cls, arguments=None):
     name = _names.get(cls)
     if name is not None:
         return name
+    if cls.__name__ == "GetItem":
+        return _indexing_name((arguments or {}).get("index"))
+    if cls.__name__ == "Derived":
+        function = (arguments or {}).get("function")
+        aten = _DERIVED.get(getattr(function, "__name__", None))
+        return "aten::" + aten if aten is not None else "tinygrad_bn::Derived"
     dimensional = _DIMENSIONAL.get(cls.__name__)
     if dimensional is not None:
         value = (arguments or {}).get(dimensional[1])
@@ -115,11 +139,25 @@ def op_event_name(cls, arguments=None):
     return name
 
 
+def _indexing_name(index):
+    """PyTorch's first aten op for ``t[index]``: ``aten::index`` with tensor (or list)
+    indices, ``aten::select`` when an integer picks along a dim, ``aten::unsqueeze`` for
+    ``None`` alone, else ``aten::slice``."""
+    items = index if isinstance(index, tuple) else (index,)
+    if any(not isinstance(item, (int, slice, type(None), type(Ellipsis))) for item in items):
+        return "aten::index"
+    if any(isinstance(item, int) for item in items):
+        return "aten::select"
+    if all(item is None for item in items):
+        return "aten::unsqueeze"
+    return "aten::slice"
+
+
 def backward_event_name(node):
     """PyTorch's name of a backward node: ``AddBackward0`` for ``aten::add``'s."""
     if isinstance(node, _function.CustomFunctionNode):
         return node.name + "Backward"
-    name = getattr(node, "profiler_name", None) or op_event_name(type(node))
+    name = op_event_name(type(node), node.argument_values())
     base = name.split("::", 1)[1]
     if name.startswith("aten::"):
         base = "".join(part[:1].upper() + part[1:] for part in base.strip("_").split("_"))
@@ -143,6 +181,7 @@ class _Recorder:
         self.record_shapes, self.profile_memory = record_shapes, profile_memory
         self.with_stack = with_stack
         self.records: list[list] = []
+        self.optimizer_calls: set = set()  # (optimizer id, method) being timed
         self._local = threading.local()
         self.start_ns = time.perf_counter_ns()
         self.wall_start_ns = time.time_ns()
@@ -161,10 +200,10 @@ class _Recorder:
         record[1] = time.perf_counter_ns()
         return record
 
-    def end(self, record, result=None):
+    def end(self, record, result=None, inputs=()):
         record[2] = time.perf_counter_ns()
         if self.profile_memory and result is not None:
-            record[5] = _bytes_made(result)
+            record[5] = _bytes_made(result, inputs)
         open_records = self._local.__dict__.get("open", [])
         if open_records and open_records[-1] is record:
             open_records.pop()
@@ -205,12 +244,20 @@ class _Recorder:
         return events
 
 
-def _bytes_made(result):
-    """Bytes of the new arrays in an op's result (a view makes none)."""
+def _root(array):
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
+def _bytes_made(result, inputs):
+    """Bytes of the arrays in an op's result that are new memory: not views into an input's
+    memory (a result may be a view of an array the op made, e.g. a transposed product)."""
+    taken = {id(_root(t._array)) for t in inputs if hasattr(t, "_array")}
     total = 0
     for tensor in result if isinstance(result, (tuple, list)) else (result,):
         array = getattr(tensor, "_array", None)
-        if array is not None and array.base is None:
+        if array is not None and id(_root(array)) not in taken:
             total += array.nbytes
     return total
 
@@ -233,7 +280,7 @@ def _profiled_op_apply(cls, *inputs, **arguments):
         result = _op_apply.__func__(cls, *inputs, **arguments)
         return result
     finally:
-        recorder.end(record, result)
+        recorder.end(record, result, inputs)
 
 
 def _profiled_function_apply(cls, *args, **kwargs):
@@ -246,10 +293,56 @@ def _profiled_function_apply(cls, *args, **kwargs):
         result = _function_apply.__func__(cls, *args, **kwargs)
         return result
     finally:
-        recorder.end(record, result)
+        recorder.end(record, result, args)
+
+
+def _timed_optimizer_method(name, function):
+    """``function`` (an optimizer's ``step`` or ``zero_grad``) as PyTorch's profiler sees it:
+    a ``record_function`` range ``Optimizer.step#Adam.step`` around the outermost call (a
+    subclass's ``super().step()`` is not a second range)."""
+
+    @functools.wraps(function)
+    def timed(self, *args, **kwargs):
+        recorder = graph.profiler
+        key = (id(self), name)
+        if recorder is None or key in recorder.optimizer_calls:
+            return function(self, *args, **kwargs)
+        recorder.optimizer_calls.add(key)
+        record = recorder.begin(f"Optimizer.{name}#{type(self).__name__}.{name}",
+                                annotation=True)
+        try:
+            return function(self, *args, **kwargs)
+        finally:
+            recorder.end(record)
+            recorder.optimizer_calls.discard(key)
+
+    return timed
+
+
+def _swap_optimizer_methods():
+    """Wrap ``step`` and ``zero_grad`` of every optimizer class defined so far; returns what
+    to put back. Nothing when ``tinygrad_bn.optim`` was never imported (so no optimizer
+    exists)."""
+    module = sys.modules.get("tinygrad_bn.optim.optimizer")
+    if module is None:
+        return []
+    originals, pending, seen = [], [module.Optimizer], set()
+    while pending:
+        cls = pending.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        pending.extend(cls.__subclasses__())
+        for name in ("step", "zero_grad"):
+            if name in cls.__dict__:
+                original = cls.__dict__[name]
+                originals.append((cls, name, original))
+                setattr(cls, name, _timed_optimizer_method(name, original))
+    return originals
 
 
 _session_lock = threading.Lock()
+_swapped_optimizer_methods: list = []
 
 
 def start_recording(recorder):
@@ -261,6 +354,7 @@ def start_recording(recorder):
                                "(tinygrad_bn records one profiling session at a time)")
         graph.profiler = recorder
         graph.Op.apply = classmethod(_profiled_op_apply)
+        _swapped_optimizer_methods[:] = _swap_optimizer_methods()
         _function.Function.apply = classmethod(_profiled_function_apply)
         graph._Structure.count += 1  # jit plans miss, and captures are refused while recording
 
@@ -273,6 +367,9 @@ def stop_recording(recorder):
         recorder.end_ns = time.perf_counter_ns()
         graph.Op.apply = _op_apply
         _function.Function.apply = _function_apply
+        for cls, name, original in reversed(_swapped_optimizer_methods):
+            setattr(cls, name, original)
+        _swapped_optimizer_methods.clear()
         graph.profiler = None
 
 

@@ -10,8 +10,6 @@ started and ended inside it on the same thread).
 
 from __future__ import annotations
 
-import gzip
-import json
 import os
 from collections import namedtuple
 
@@ -336,6 +334,8 @@ def _build_table(events, sort_by, header, row_limit, max_src_column_width,
 
 
 def _write_chrome_trace(events, path, start_ns, metadata):
+    import gzip  # here, not with the package: gzip and json cost ~30 ms of import time
+    import json
     pid = os.getpid()
     threads = sorted({event.thread for event in events})
     trace = [{"ph": "M", "name": "process_name", "ts": 0, "pid": pid, "tid": 0,
