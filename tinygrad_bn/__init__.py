@@ -496,6 +496,10 @@ _ON_FIRST_USE = ("distributions", "special")
 # torch.signal, torch.hub, torch.profiler: imported on first use too.
 _ON_FIRST_USE += ("hub", "profiler", "signal")
 
+# Sparse COO tensors (tinygrad_bn/sparse): torch.sparse, torch.sparse_coo_tensor, the layout.
+from . import sparse  # noqa: E402
+from .sparse.coo import sparse_coo, sparse_coo_tensor  # noqa: E402
+
 
 def __getattr__(name):
     """The subpackages of ``_ON_FIRST_USE``, imported when first asked for."""
