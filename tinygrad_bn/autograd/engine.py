@@ -182,7 +182,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
                     if producer is None:  # a leaf keeps it sparse, as PyTorch's
                         entry = leaf_grads.get(id(tensor)) if wanted is None else None
                         if entry is not None and getattr(entry[1], "is_sparse_array", False):
-                            entry[1] = entry[1].concatenated(grad)  # as PyTorch's InputBuffer
+                            entry[1] = grad.concatenated(entry[1])  # as PyTorch's InputBuffer
                         else:
                             deliver(tensor, grad, True)
                         continue

@@ -19,7 +19,7 @@ from ..autograd.graph import replayable
 from ..autograd.hooks import RemovableHandle
 from ..dtypes import get_default_dtype
 from ..nn.module import clear_grads
-from ..sparse.coo import SPARSE_GRADIENTS
+from ..sparse.coo import SPARSE_GRADIENTS, is_sparse_array, sparse_tensor
 from ..shapes import broadcast_error
 from ..tensor import Tensor
 from ..tensor_types import typename
@@ -449,6 +449,7 @@ class Optimizer:
         ``step`` as PyTorch's 0-d tensor (``step_tensor``)."""
         return {k: (Tensor(v) if isinstance(v, (Tensor, np.ndarray))
                     else step_tensor(v) if k == "step" and isinstance(v, (int, float))
+                    else sparse_tensor(v.copy()) if is_sparse_array(v)  # SGD's sparse buffer
                     else v)
                 for k, v in p_state.items()}
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
+from ..tensor import Tensor
 from .optimizer import Optimizer, Params, evaluate_closure, scalar_value
 
 
@@ -51,6 +52,11 @@ class SparseAdam(Optimizer):
         if complex_params:
             raise ValueError(f"Complex params at indices {complex_params}: SparseAdam does not "
                              "support complex parameters")
+
+    def _saved_state(self, p_state: dict[str, Any]) -> dict[str, Any]:
+        """The state as PyTorch's ``state_dict`` holds it: ``step`` a Python int (PyTorch's
+        SparseAdam counts in an int), the moments as tensors (copies)."""
+        return {k: Tensor(v) if isinstance(v, np.ndarray) else v for k, v in p_state.items()}
 
     @no_grad()
     def step(self, closure: Callable[[], Any] | None = None) -> Any:

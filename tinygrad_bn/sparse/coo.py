@@ -119,6 +119,9 @@ class SparseArray:
             values = self.values if ufunc is np.add else -self.values
             np.add.at(target, tuple(self.indices), values)
             return target
+        if method == "__call__" and ufunc is np.matmul and len(inputs) == 2 and \
+                inputs[0] is self and type(inputs[1]) is np.ndarray and not kwargs and not out:
+            return self @ inputs[1]  # torch.matmul(sparse, dense): ops.MatMul's forward
         if method == "__call__" and ufunc is np.add and len(inputs) == 2 and inputs[0] is self:
             raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) "
                                "instead.")
@@ -174,9 +177,25 @@ class SparseArray:
         return NotImplemented
 
     def __iadd__(self, other):
-        if isinstance(other, np.ndarray):  # PyTorch: a dense gradient added makes it dense
+        """``self += other``: in place (a momentum buffer held in a state dict sees it), as
+        ``__add__``; a dense ``other`` gives a new dense array (PyTorch: a dense gradient added
+        to a sparse one makes it dense)."""
+        if isinstance(other, np.ndarray):
             return np.add(other, self)
-        return self.__add__(other)
+        total = self.__add__(other)
+        if total is NotImplemented:
+            return total
+        self.indices, self.values, self.coalesced = total.indices, total.values, total.coalesced
+        return self
+
+    def __matmul__(self, dense):
+        """``self @ dense`` for a 2-D ``self`` without dense dimensions and a 2-D ndarray:
+        ``out[r] += v * dense[c]`` for each stored ``(r, c, v)``, in stored order."""
+        if not isinstance(dense, np.ndarray) or self.ndim != 2 or self.sparse_dim != 2 \
+                or dense.ndim != 2:
+            return NotImplemented
+        rows, columns = self.indices
+        return _scatter_rows(self.shape[0], rows, self.values[:, None] * dense[columns])
 
     # ------------------------------------------------------------------ conversions
     def to_dense(self):
@@ -397,7 +416,14 @@ class SparseTensor(Tensor):
         return self.to(dtypes.float32)
 
     def numpy(self, *, force=False):
+        raise TypeError("can't convert Sparse layout tensor to numpy. Use Tensor.to_dense() "
+                        "first.")
+
+    def view(self, *shape):
         raise _backend_refusal("aten::view")
+
+    def reshape(self, *shape):
+        raise RuntimeError("reshape is not implemented for sparse tensors")
 
     def __repr__(self):
         return sparse_repr(self)
@@ -411,6 +437,9 @@ def sparse_repr(tensor):
     array = tensor._array
     indices = repr(Tensor._make(array.indices, None)).replace("\n", "\n" + " " * 15)
     values = repr(Tensor._make(array.values, None)).replace("\n", "\n" + " " * 14)
+    if array.nnz == 0:  # PyTorch names the sizes of both, and no dtype in either
+        indices = f"tensor([], size={tuple(array.indices.shape)})"
+        values = f"tensor([], size={tuple(array.values.shape)})"
     text = (f"tensor(indices={indices},\n       values={values},\n       size="
             f"{tuple(array.shape)}, nnz={array.nnz}")
     if ", dtype=" in values:  # PyTorch names the dtype after nnz, not in the values
@@ -486,9 +515,10 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pi
     else:
         shape = tuple(int(s) for s in size)
         if len(shape) != sparse_dim + value.ndim - 1:
-            raise RuntimeError(f"number of dimensions must be sparseDims ({sparse_dim}) + "
-                               f"denseDims ({value.ndim - 1}), but got {len(shape)}")
-        for d in range(sparse_dim):
+            raise RuntimeError(f"'len(size) == sparse_dim + dense_dim' is not satisfied: "
+                               f"len(size) = {len(shape)}, sparse_dim = {sparse_dim}, "
+                               f"dense_dim = {value.ndim - 1}")
+        for d in range(sparse_dim if check_invariants else 0):
             if index.shape[1]:
                 top, bottom = int(index[d].max()), int(index[d].min())
                 if top >= shape[d]:
@@ -542,7 +572,9 @@ class ToDense(Op):
         return self.pattern.to_dense()
 
     def backward(self, grad_output):
-        return (self.pattern.with_values(self.pattern.mask(grad_output)),)
+        # PyTorch's gradient has the coalesced positions but is not flagged coalesced
+        return (SparseArray(self.pattern.indices, self.pattern.mask(grad_output),
+                            self.pattern.shape),)
 
 
 def _scatter_rows(count, rows, contributions):
@@ -569,8 +601,7 @@ class SparseDenseMatMul(Op):
 
     def forward(self, sparse, dense):
         self.saved = (sparse, dense)
-        rows, columns = sparse.indices
-        return _scatter_rows(sparse.shape[0], rows, sparse.values[:, None] * dense[columns])
+        return sparse @ dense
 
     def backward(self, grad_output):
         sparse, dense = self.saved
@@ -579,14 +610,12 @@ class SparseDenseMatMul(Op):
             if self.masked_grad:
                 pattern = sparse.coalesce()
                 rows, columns = pattern.indices
-                grad_sparse = pattern.with_values(
-                    np.einsum("ij,ij->i", grad_output[rows], dense[columns]))
+                grad_sparse = SparseArray(pattern.indices, np.einsum(
+                    "ij,ij->i", grad_output[rows], dense[columns]), pattern.shape)
             else:
                 grad_sparse = grad_output @ dense.T
         if self.needs_input_grad[1]:
-            rows, columns = sparse.indices
-            grad_dense = _scatter_rows(dense.shape[0], columns,
-                                       sparse.values[:, None] * grad_output[rows])
+            grad_dense = sparse.T @ grad_output
         return grad_sparse, grad_dense
 
 
@@ -602,8 +631,8 @@ def _sparse_dense_product(sparse, dense, masked_grad):
     if dense.ndim != 2:
         raise RuntimeError(f"addmm: matrices expected, got {dense.ndim}D tensor")
     if sparse.shape[1] != dense.shape[0]:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sparse.shape[0]}x"
-                           f"{sparse.shape[1]} and {dense.shape[0]}x{dense.shape[1]})")
+        raise RuntimeError(f"addmm: Argument #3 (dense): Expected dim 0 size "
+                           f"{sparse.shape[1]}, got {dense.shape[0]}")
     if sparse.dtype != dense.dtype:
         raise RuntimeError(f"expected mat1 and mat2 to have the same dtype, but got: "
                            f"{dtypes.cpp_type_name(sparse.dtype)} != "
@@ -616,7 +645,7 @@ class SparseEmbedding(Op):
     ``ops.Embedding``, but the gradient for ``weight`` is a sparse COO tensor as PyTorch's
     (``embedding_sparse_backward``): one entry per looked-up position, in order, uncoalesced,
     ``indices`` the flattened ids (without the ``padding_idx`` ones) and ``values`` the rows of
-    ``grad_output`` (divided by each id's count with ``scale_grad_by_freq``)."""
+    ``grad_output``. ``scale_grad_by_freq`` is refused at backward, as PyTorch refuses it."""
 
     __slots__ = ("padding_idx", "scale_grad_by_freq", "num_embeddings")
     arguments = ("padding_idx", "scale_grad_by_freq")
@@ -638,7 +667,7 @@ class SparseEmbedding(Op):
             keep = ids != self.padding_idx
             ids, rows = ids[keep], rows[keep]
         if self.scale_grad_by_freq:
-            counts = np.bincount(indices.reshape(-1), minlength=self.num_embeddings)
-            rows = rows / counts[ids].astype(rows.dtype)[:, None]
+            raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with "
+                               "sparse gradients")
         rows = np.array(rows, copy=True)
         return SparseArray(ids[None, :].copy(), rows, (self.num_embeddings, dim)), None
