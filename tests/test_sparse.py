@@ -337,3 +337,31 @@ def test_dense_ops_pytorch_refuses_on_sparse_raise_not_implemented(call):
         with pytest.raises(NotImplementedError) as raised:
             call(lib)
         assert "with arguments from the 'SparseCPU' backend" in str(raised.value)
+
+
+@pytest.mark.parametrize("product", ["sparse.mm", "mm", "to_dense"])
+def test_gradient_reaches_the_values_a_sparse_tensor_was_made_from(product):
+    def run(lib):
+        values = lib.tensor([3., 4., 5., 1.], dtype=lib.float64, requires_grad=True)
+        s = lib.sparse_coo_tensor(lib.tensor(INDICES), values, (2, 3))
+        assert s.requires_grad and not s.is_leaf
+        d = lib.arange(6., dtype=lib.float64).reshape(3, 2).requires_grad_()
+        if product == "to_dense":
+            out = s.to_dense() * lib.arange(6., dtype=lib.float64).reshape(2, 3)
+        else:
+            out = (lib.sparse.mm if product == "sparse.mm" else lib.mm)(s, d).pow(2)
+        out.sum().backward()
+        return values.grad, d.grad
+
+    (values_t, dense_t), (values_o, dense_o) = both(run)
+    np.testing.assert_allclose(values_o.numpy(), values_t.numpy(), rtol=1e-14)
+    if dense_t is not None:
+        np.testing.assert_allclose(dense_o.numpy(), dense_t.numpy(), rtol=1e-14)
+
+
+def test_values_gradient_passes_gradcheck():
+    d = tg.randn(3, 2, dtype=tg.float64)
+    indices = tg.tensor(INDICES)
+    assert tg.autograd.gradcheck(
+        lambda v: tg.sparse.mm(tg.sparse_coo_tensor(indices, v, (2, 3)), d).sin(),
+        (tg.randn(4, dtype=tg.float64, requires_grad=True),))

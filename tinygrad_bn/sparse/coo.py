@@ -488,8 +488,9 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pi
     is none) and the dense sizes are the values'. ``is_coalesced=True`` promises unique,
     sorted positions (not checked, as PyTorch without invariant checks).
 
-    The values are copied; the result is a leaf (values that require grad give no gradient
-    here: a difference from PyTorch, which records the construction)."""
+    The values are copied. Values that require grad make the result a non-leaf whose
+    gradient reaches them (``SparseCooFromValues``), as PyTorch's; with a ``dtype`` given they
+    get none (a difference)."""
     index = indices._array if isinstance(indices, Tensor) else np.asarray(indices)
     if isinstance(values, Tensor):
         value = values._array
@@ -531,7 +532,24 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pi
                                f"{list((value.shape[0],) + shape[sparse_dim:])}, got "
                                f"{list(value.shape)}")
     coalesced = bool(is_coalesced) or index.shape[1] <= 1
-    return sparse_tensor(SparseArray(index, value, shape, coalesced), requires_grad)
+    result = sparse_tensor(SparseArray(index, value, shape, coalesced), requires_grad)
+    if isinstance(values, Tensor) and values._requires_grad and thread_state.grad_enabled \
+            and dtype is None:
+        _record(SparseCooFromValues(index), (values,), result)
+    return result
+
+
+def _record(op, inputs, out):
+    """Make ``op`` the ``grad_fn`` of the sparse ``out`` made from ``inputs``: the fields
+    ``Op.apply`` sets, which cannot run here (its result is an ndarray)."""
+    op.inputs, op.producers = inputs, tuple(t.grad_fn for t in inputs)
+    op.needs_input_grad = tuple(t._requires_grad for t in inputs)
+    op.saved = ()
+    op.retained_output = op.hooks = op.output_counter = op.creation_trace = None
+    op.module_call = thread_state.module_call
+    op.write_stamp = graph._Writes.count
+    op.output_meta = (out._array.shape, out._array.dtype)
+    out.grad_fn, out._requires_grad = op, True
 
 
 def to_sparse(tensor, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
@@ -558,6 +576,21 @@ def to_sparse(tensor, sparse_dim=None, *, layout=None, blocksize=None, dense_dim
 
 
 # ---------------------------------------------------------------------- ops
+
+
+class SparseCooFromValues(Op):
+    """``sparse_coo_tensor(indices, values)`` with ``values`` that require grad: the sparse
+    result's node (PyTorch's ``SparseCooTensorWithDimsAndTensorsBackward0``). Its gradient
+    arrives dense (the engine densifies a sparse one); each stored value gets the gradient at
+    its position (repeats each get all of it)."""
+
+    __slots__ = ("positions",)
+
+    def __init__(self, positions=None):
+        self.positions = positions  # the indices, (sparse_dim, nnz)
+
+    def backward(self, grad_output):
+        return (grad_output[tuple(self.positions)],)
 
 
 class ToDense(Op):
