@@ -61,3 +61,57 @@ def sum(input: Tensor, dim=None, dtype=None) -> Tensor:  # noqa: A001 - torch.sp
         with no_grad():
             return Tensor._make(values.sum(axis=0), None)
     return sparse_tensor(_SparseArray(array.indices[kept], values, shape).coalesce())
+
+
+def _softmax(input, dim, dtype, logarithm):
+    """Softmax (or its logarithm) of a COO tensor along ``dim`` over the stored elements only
+    (the unspecified ones count as minus infinity): a coalesced COO tensor of the same
+    positions. ``exp(v - max) / sum`` per group of positions equal but along ``dim``."""
+    import numpy as np
+
+    from .coo import SparseArray as _SparseArray, _backend_refusal, _no_sparse_graph, \
+        sparse_tensor
+
+    if not isinstance(input, SparseTensor):
+        raise _backend_refusal("aten::_sparse_softmax" if not logarithm
+                               else "aten::_sparse_log_softmax")
+    _no_sparse_graph(input, "sparse.log_softmax" if logarithm else "sparse.softmax")
+    array = input._array.coalesce()
+    values = array.values if dtype is None else array.values.astype(dtype)
+    dim = dim % input.ndim
+    if dim >= array.sparse_dim:  # along a dense dimension: within each stored block
+        axis = dim - array.sparse_dim + 1
+        shifted = values - values.max(axis=axis, keepdims=True)
+        total = np.exp(shifted).sum(axis=axis, keepdims=True)
+    else:
+        others = [d for d in range(array.sparse_dim) if d != dim]
+        keys = np.ravel_multi_index(tuple(array.indices[others]),
+                                    tuple(array.shape[d] for d in others)) if others else \
+            np.zeros(array.nnz, np.int64)
+        _, groups = np.unique(keys, return_inverse=True)
+        count = int(groups.max()) + 1 if groups.size else 0
+        peak = np.full((count,) + values.shape[1:], -np.inf, values.dtype)
+        np.maximum.at(peak, groups, values)
+        shifted = values - peak[groups]
+        total = np.zeros((count,) + values.shape[1:], values.dtype)
+        np.add.at(total, groups, np.exp(shifted))
+        total = total[groups]
+    result = shifted - np.log(total)
+    if not logarithm:  # exp of the logarithm: PyTorch's roundings more often than a division
+        result = np.exp(result)
+    return sparse_tensor(_SparseArray(array.indices, result.astype(values.dtype), array.shape,
+                                      True))
+
+
+def softmax(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """PyTorch's ``torch.sparse.softmax``: softmax along ``dim`` over the stored elements of a
+    COO tensor (unspecified ones are minus infinity, not zero); a COO tensor of its coalesced
+    positions. Not differentiable here."""
+    return _softmax(input, dim, dtype, False)
+
+
+def log_softmax(input: Tensor, dim: int, *, dtype=None) -> Tensor:
+    """PyTorch's ``torch.sparse.log_softmax``: ``softmax``'s logarithm, computed as
+    ``(v - max) - log(sum(exp(v - max)))`` (``softmax`` is its ``exp``). Not differentiable
+    here."""
+    return _softmax(input, dim, dtype, True)
