@@ -1,4 +1,5 @@
-"""PyTorch's ``torch.sparse``: COO tensors (``coo.py``) and the functions that take them.
+"""PyTorch's ``torch.sparse``: COO tensors (``coo.py``), CSR matrices (``csr.py``) and the
+functions that take them.
 
 ``mm`` and ``addmm`` multiply a 2-D COO tensor by a dense matrix, with a sparse gradient for the
 sparse operand (its positions only); ``sum`` adds up all or some dimensions."""
@@ -7,6 +8,7 @@ from ..tensor import Tensor
 from .coo import (  # noqa: F401
     SparseArray, SparseTensor, _sparse_dense_product, sparse_coo, sparse_coo_tensor, to_sparse,
 )
+from .csr import SparseCsrTensor, sparse_csr, sparse_csr_tensor  # noqa: F401
 
 
 def mm(mat1: Tensor, mat2: Tensor, reduce=None) -> Tensor:
@@ -17,6 +19,8 @@ def mm(mat1: Tensor, mat2: Tensor, reduce=None) -> Tensor:
         raise NotImplementedError("tinygrad_bn: sparse.mm(reduce=...) is not supported")
     if isinstance(mat1, SparseTensor):
         return _sparse_dense_product(mat1, mat2, masked_grad=True)
+    if isinstance(mat1, SparseCsrTensor):
+        return mat1.matmul(mat2)
     if isinstance(mat2, SparseTensor):
         raise NotImplementedError("tinygrad_bn: sparse.mm with a sparse right operand is not "
                                   "supported")

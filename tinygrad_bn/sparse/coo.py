@@ -334,6 +334,12 @@ class SparseTensor(Tensor):
 
     to_sparse_coo = to_sparse
 
+    def to_sparse_csr(self, dense_dim=None):
+        """The CSR form of a 2-D COO matrix."""
+        from .csr import to_sparse_csr  # csr builds on this module
+
+        return to_sparse_csr(self, dense_dim)
+
     def t(self) -> SparseTensor:
         """The transpose of a 2-D sparse tensor (its positions swapped, order kept)."""
         _no_sparse_graph(self, "t")
