@@ -2,6 +2,7 @@
 printing, coalescing, the products with a dense matrix and their gradients, sparse embedding
 gradients and the optimizers that take them (SparseAdam, SGD, Adagrad), and the errors."""
 
+import copy
 import warnings
 
 import numpy as np
@@ -381,3 +382,61 @@ def test_values_gradient_passes_gradcheck():
     assert tg.autograd.gradcheck(
         lambda v: tg.sparse.mm(tg.sparse_coo_tensor(indices, v, (2, 3)), d).sin(),
         (tg.randn(4, dtype=tg.float64, requires_grad=True),))
+
+
+def test_autograd_grad_and_hooks_hand_out_the_sparse_gradient_as_pytorch():
+    def run(lib):
+        e = lib.nn.Embedding(5, 2, sparse=True)
+        seen = []
+        e.weight.register_hook(lambda g: seen.append((g.is_sparse, g._nnz())))
+        (grad,) = lib.autograd.grad(e(lib.tensor([1, 3, 1])).sum(), e.weight)
+        e(lib.tensor([4])).sum().backward()
+        return grad, seen
+    (grad_t, seen_t), (grad_o, seen_o) = both(run)
+    same_sparse(grad_t, grad_o)
+    assert seen_o == seen_t == [(True, 3), (True, 1)]
+
+
+def test_zero_grad_keeping_the_sparse_gradient_empties_it_as_pytorch():
+    def run(lib):
+        e = lib.nn.Embedding(5, 2, sparse=True)
+        e(lib.tensor([1, 3])).sum().backward()
+        e.zero_grad(set_to_none=False)
+        return e.weight.grad
+    theirs, ours = both(run)
+    same_sparse(theirs, ours)
+    assert repr(ours) == repr(theirs)
+
+
+def test_clip_grad_norm_refuses_a_sparse_gradient_as_pytorch():
+    for lib in (torch, tg):
+        e = lib.nn.Embedding(5, 2, sparse=True)
+        e(lib.tensor([1, 3])).sum().backward()
+        with pytest.raises(NotImplementedError, match="'aten::linalg_vector_norm' with "
+                                                      "arguments from the 'SparseCPU' backend"):
+            lib.nn.utils.clip_grad_norm_(e.parameters(), 1.0)
+
+
+def test_sgd_state_dict_with_a_sparse_momentum_buffer_round_trips():
+    def train(lib, reload):
+        e = lib.nn.Embedding(6, 2, sparse=True)
+        with lib.no_grad():
+            e.weight.copy_(lib.tensor(np.arange(12.0).reshape(6, 2)))
+        opt = lib.optim.SGD(e.parameters(), lr=0.1, momentum=0.9)
+        for step, batch in enumerate(([1, 3], [0, 3, 3], [5, 1], [2])):
+            if reload and step == 2:
+                state = copy.deepcopy(opt.state_dict())
+                opt = lib.optim.SGD(e.parameters(), lr=0.1, momentum=0.9)
+                opt.load_state_dict(state)
+            opt.zero_grad()
+            e(lib.tensor(batch)).pow(2).sum().backward()
+            opt.step()
+        return e.weight.detach().numpy()
+    np.testing.assert_array_equal(train(tg, True), train(tg, False))
+    np.testing.assert_allclose(train(tg, True), train(torch, True), rtol=1e-6)
+
+
+def test_deepcopy_of_a_sparse_tensor():
+    theirs, ours = both(lambda lib: copy.deepcopy(coo(lib, requires_grad=True)))
+    same_sparse(theirs, ours)
+    assert ours.requires_grad and ours._values()._array is not coo(tg)._values()._array

@@ -50,11 +50,20 @@ def _whole(grad):
     return grad.materialize() if type(grad) is PartialGradient else _as_array(grad)
 
 
+def _gradient_tensor(grad, copy=True):
+    """A gradient array as a Tensor (a copy unless ``copy=False``); a sparse one (sparse/coo.py)
+    as a sparse tensor, as PyTorch hands it to hooks and returns it from ``autograd.grad``."""
+    if getattr(grad, "is_sparse_array", False):
+        from ..sparse.coo import sparse_tensor  # the sparse tensor builds on the engine
+        return sparse_tensor(grad.copy() if copy else grad)
+    return graph.Tensor._make(np.array(grad, copy=True) if copy else grad, None)
+
+
 def _run_tensor_hooks(hooks, grad):
     """Call each hook with the gradient as a Tensor; a hook may return a replacement."""
     Tensor = graph.Tensor
     for hook in list(hooks.values()):
-        result = hook(Tensor._make(grad, None))
+        result = hook(_gradient_tensor(grad, copy=False))
         if result is not None:
             if not isinstance(result, Tensor):
                 raise TypeError(
@@ -471,7 +480,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 "the graph. Set allow_unused=True if this is the desired behavior."
             )
         if g is not None and not isinstance(g, Tensor):
-            g = Tensor._make(np.array(g, copy=True), None)
+            g = _gradient_tensor(g)
         wrapped.append(g)
     return tuple(wrapped)
 

@@ -508,6 +508,8 @@ class Optimizer:
                     value._array if isinstance(value, Tensor) else value):
                 step = float(value._array if isinstance(value, Tensor) else value)
                 restored[name] = int(step) if step.is_integer() else step
+            elif isinstance(value, Tensor) and value.is_sparse:  # SGD's sparse momentum
+                restored[name] = value._array.copy()
             elif isinstance(value, (Tensor, np.ndarray)):
                 array = np.array(value._array if isinstance(value, Tensor) else value)
                 if array.ndim and array.shape != p.shape:

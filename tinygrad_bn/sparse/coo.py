@@ -127,6 +127,11 @@ class SparseArray:
                                "instead.")
         raise _backend_refusal(f"aten::{ufunc.__name__}")
 
+    def ravel(self, *args, **kwargs):
+        """Refused: reading a sparse array flat is what a norm of it (``clip_grad_norm_``)
+        does, and PyTorch has no norm kernel for sparse tensors."""
+        raise _backend_refusal("aten::linalg_vector_norm")
+
     # ------------------------------------------------------------------ sparse arithmetic
     def copy(self):
         return SparseArray(self.indices.copy(), self.values.copy(), self.shape, self.coalesced)
@@ -399,6 +404,19 @@ class SparseTensor(Tensor):
         if dim is None and not keepdim:
             return self.to_dense().sum(dtype=dtype)
         raise _backend_refusal("aten::sum.dim_IntList")
+
+    def zero_(self) -> SparseTensor:
+        """No entries left (``nnz`` 0), as PyTorch's ``zero_`` of a sparse tensor
+        (``zero_grad(set_to_none=False)``)."""
+        array = self._array
+        self._array = SparseArray(array.indices[:, :0].copy(), array.values[:0].copy(),
+                                  array.shape, True)
+        return self
+
+    def __deepcopy__(self, memo):
+        copied = sparse_tensor(self._array.copy(), self._requires_grad and self.grad_fn is None)
+        memo[id(self)] = copied
+        return copied
 
     # ------------------------------------------------------------------ copies and dtypes
     def detach(self) -> SparseTensor:
