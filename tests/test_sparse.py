@@ -3,7 +3,6 @@ printing, coalescing, the products with a dense matrix and their gradients, spar
 gradients and the optimizers that take them (SparseAdam, SGD, Adagrad), and the errors."""
 
 import copy
-import warnings
 
 import numpy as np
 import pytest

@@ -27,7 +27,10 @@ def both(make):
     lambda lib: lib.sparse_csr_tensor(lib.tensor([0, 1, 3]), lib.tensor([2, 0, 2]),
                                       lib.tensor([4., 4., 5.])),
     lambda lib: lib.zeros(2, 3).to_sparse_csr(),
-], ids=["dense", "float64", "from_coo", "made", "size_inferred", "empty"])
+    lambda lib: lib.tensor(DENSE).to_sparse(layout=lib.sparse_csr),
+    lambda lib: lib.tensor(DENSE).to_sparse().to_sparse(layout=lib.sparse_csr),
+], ids=["dense", "float64", "from_coo", "made", "size_inferred", "empty", "layout",
+        "coo_layout"])
 def test_csr_parts_and_print_as_pytorch(make):
     theirs, ours = both(make)
     assert repr(ours) == repr(theirs)

@@ -40,8 +40,6 @@ def addmm(mat: Tensor, mat1: Tensor, mat2: Tensor, *, beta: float = 1.0,
 def sum(input: Tensor, dim=None, dtype=None) -> Tensor:  # noqa: A001 - torch.sparse.sum
     """The sum of a COO tensor's values: over everything (a dense 0-d tensor), or over the
     dimensions ``dim``: a COO tensor over the sparse dimensions left (dense when none are)."""
-    import numpy as np
-
     from ..autograd.grad_mode import no_grad
     from .coo import SparseArray as _SparseArray, _no_sparse_graph, sparse_tensor
 

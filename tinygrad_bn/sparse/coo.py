@@ -283,6 +283,7 @@ class SparseTensor(Tensor):
 
     @property
     def layout(self):
+        """``torch.sparse_coo``."""
         return sparse_coo
 
     # ------------------------------------------------------------------ parts
@@ -317,15 +318,20 @@ class SparseTensor(Tensor):
         return sparse_tensor(self._array.coalesce())
 
     def is_coalesced(self) -> bool:
+        """Whether the positions are known unique and sorted (``coalesce()``'s results,
+        ``is_coalesced=True``, one entry or none)."""
         return self._array.coalesced
 
     def sparse_dim(self) -> int:
+        """How many leading dimensions the indices address."""
         return self._array.sparse_dim
 
     def dense_dim(self) -> int:
+        """How many trailing dimensions each stored value has."""
         return self._array.ndim - self._array.sparse_dim
 
     def _nnz(self) -> int:
+        """How many entries are stored (repeats counted)."""
         return self._array.nnz
 
     def to_dense(self, dtype=None, *, masked_grad=None) -> Tensor:
@@ -335,6 +341,9 @@ class SparseTensor(Tensor):
         return result if dtype is None else result.to(dtype)
 
     def to_sparse(self, *args, layout=None, **kwargs) -> SparseTensor:
+        """Itself (a COO tensor already); ``layout=torch.sparse_csr`` gives its CSR form."""
+        if layout is not None and layout is not sparse_coo:
+            return self.to_sparse_csr()
         return self
 
     to_sparse_coo = to_sparse
@@ -398,9 +407,12 @@ class SparseTensor(Tensor):
     __matmul__ = matmul
 
     def mm(self, other: Tensor) -> Tensor:
+        """``matmul`` (2-D operands)."""
         return self.matmul(other)
 
     def sum(self, dim=None, keepdim=False, dtype=None):
+        """The sum of every element (a dense 0-d tensor); with ``dim`` PyTorch has no kernel
+        (``torch.sparse.sum`` has)."""
         if dim is None and not keepdim:
             return self.to_dense().sum(dtype=dtype)
         raise _backend_refusal("aten::sum.dim_IntList")
@@ -420,13 +432,16 @@ class SparseTensor(Tensor):
 
     # ------------------------------------------------------------------ copies and dtypes
     def detach(self) -> SparseTensor:
+        """The same storage outside the graph."""
         return sparse_tensor(self._array)
 
     def clone(self, *, memory_format=None) -> SparseTensor:
+        """A copy of the indices and values (uncoalesced stays uncoalesced)."""
         _no_sparse_graph(self, "clone")
         return sparse_tensor(self._array.copy())
 
     def to(self, *args, **kwargs):
+        """The values cast to a dtype given (positionally or as ``dtype=``); itself otherwise."""
         dtype = kwargs.get("dtype", next((a for a in args if isinstance(a, np.dtype)), None))
         if dtype is None or np.dtype(dtype) == self.dtype:
             return self
@@ -434,19 +449,24 @@ class SparseTensor(Tensor):
         return sparse_tensor(self._array.with_values(self._array.values.astype(dtype)))
 
     def double(self):
+        """``to(float64)``."""
         return self.to(dtypes.float64)
 
     def float(self):
+        """``to(float32)``."""
         return self.to(dtypes.float32)
 
     def numpy(self, *, force=False):
+        """Refused, as PyTorch refuses it: ``to_dense().numpy()``."""
         raise TypeError("can't convert Sparse layout tensor to numpy. Use Tensor.to_dense() "
                         "first.")
 
     def view(self, *shape):
+        """Refused, as PyTorch refuses it."""
         raise _backend_refusal("aten::view")
 
     def reshape(self, *shape):
+        """Refused, as PyTorch refuses it."""
         raise RuntimeError("reshape is not implemented for sparse tensors")
 
     def __repr__(self):
@@ -537,7 +557,7 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pi
     if index.ndim != 2 and not (index.ndim == 1 and index.size == 0):
         raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(index.shape)}")
     if index.dtype.kind not in "iu":
-        raise RuntimeError(f"indices must be an int64 tensor")
+        raise RuntimeError("indices must be an int64 tensor")
     index = index.astype(np.int64).reshape(index.shape[0] if index.ndim == 2 else 0, -1)
     if value.ndim == 0:
         raise RuntimeError("values has incorrect size, expected at least one dimension")
@@ -592,7 +612,11 @@ def to_sparse(tensor, sparse_dim=None, *, layout=None, blocksize=None, dense_dim
     dimensions, every one by default; a block of the trailing ones is kept when any of it is
     non-zero) as a coalesced COO tensor; its gradient flows back to ``tensor`` (``ToSparse``)."""
     if layout is not None and layout is not sparse_coo:
-        raise NotImplementedError(f"to_sparse with layout {layout} is not supported here")
+        from .csr import sparse_csr, to_sparse_csr  # csr builds on this module
+        if layout is sparse_csr:
+            return to_sparse_csr(tensor)
+        raise NotImplementedError(f"tinygrad_bn: to_sparse with layout {layout} is not "
+                                  "supported")
     if isinstance(tensor, SparseTensor):
         return tensor
     array = tensor._array

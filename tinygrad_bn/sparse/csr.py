@@ -79,21 +79,27 @@ class SparseCsrTensor(Tensor):
 
     @property
     def layout(self):
+        """``torch.sparse_csr``."""
         return sparse_csr
 
     def crow_indices(self) -> Tensor:
+        """Where each row's entries start (``n + 1`` int64, the last is nnz)."""
         return Tensor._make(self._array.crow, None)
 
     def col_indices(self) -> Tensor:
+        """Each entry's column."""
         return Tensor._make(self._array.col, None)
 
     def values(self) -> Tensor:
+        """Each entry's value."""
         return Tensor._make(self._array.values, None)
 
     def _nnz(self) -> int:
+        """How many entries are stored."""
         return self._array.values.shape[0]
 
     def to_dense(self, dtype=None, *, masked_grad=None) -> Tensor:
+        """The dense matrix."""
         dense = Tensor._make(self._array.coo().to_dense(), None)
         return dense if dtype is None else dense.to(dtype)
 
@@ -106,6 +112,7 @@ class SparseCsrTensor(Tensor):
     to_sparse_coo = to_sparse
 
     def to_sparse_csr(self, dense_dim=None):
+        """Itself."""
         return self
 
     def matmul(self, other: Tensor) -> Tensor:
@@ -121,12 +128,15 @@ class SparseCsrTensor(Tensor):
     __matmul__ = matmul
 
     def mm(self, other: Tensor) -> Tensor:
+        """``matmul``."""
         return self.matmul(other)
 
     def view(self, *shape):
+        """Refused, as PyTorch refuses it."""
         raise _csr_refusal("aten::view")
 
     def numpy(self, *, force=False):
+        """Refused, as PyTorch refuses it: ``to_dense().numpy()``."""
         raise TypeError("can't convert SparseCsr layout tensor to numpy. Use Tensor.to_dense() "
                         "first.")
 
