@@ -439,3 +439,34 @@ def test_deepcopy_of_a_sparse_tensor():
     theirs, ours = both(lambda lib: copy.deepcopy(coo(lib, requires_grad=True)))
     same_sparse(theirs, ours)
     assert ours.requires_grad and ours._values()._array is not coo(tg)._values()._array
+
+
+SIGNED = [3., -4., 5., -1.]
+
+
+@pytest.mark.parametrize("name", ["abs", "sqrt", "sin", "tan", "tanh", "sinh", "asin", "asinh",
+                                  "atan", "atanh", "square", "sign", "sgn", "expm1", "log1p",
+                                  "relu", "floor", "ceil", "round", "trunc", "frac", "erf",
+                                  "deg2rad", "rad2deg", "signbit", "isnan", "nan_to_num",
+                                  "neg", "positive"])
+def test_zero_preserving_elementwise_ops_as_pytorch(name):
+    def run(lib):
+        s = lib.sparse_coo_tensor(lib.tensor(INDICES), lib.tensor(SIGNED) / 4, (2, 3))
+        return getattr(s, name)()
+    theirs, ours = both(run)
+    same_sparse(theirs, ours, exact=False)
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: coo(lib).pow(2),
+    lambda lib: coo(lib) ** 0.5,
+    lambda lib: coo(lib) * lib.arange(6.).reshape(2, 3),
+    lambda lib: lib.arange(6.).reshape(2, 3) * coo(lib),
+    lambda lib: coo(lib).transpose(0, 1),
+    lambda lib: coo(lib).T,
+    lambda lib: coo(lib).data,
+], ids=["pow", "pow_half", "times_dense", "dense_times", "transpose", "T", "data"])
+def test_more_sparse_results_as_pytorch(make):
+    theirs, ours = both(make)
+    same_sparse(theirs, ours, exact=False)
+    assert repr(ours) == repr(theirs)

@@ -239,6 +239,10 @@ class SparseArray:
                                f"{self.ndim - self.sparse_dim} dense dimensions")
         return SparseArray(self.indices[::-1].copy(), self.values, self.shape[::-1])
 
+    @property
+    def itemsize(self):
+        return self.values.itemsize
+
 
 def _merged(first, second):
     """``add_out_sparse_cpu``'s merge of two entry lists (see ``SparseArray.__add__``)."""
@@ -355,7 +359,8 @@ class SparseTensor(Tensor):
         return to_sparse_csr(self, dense_dim)
 
     def t(self) -> SparseTensor:
-        """The transpose of a 2-D sparse tensor (its positions swapped, order kept)."""
+        """The transpose of a 2-D sparse tensor (its positions swapped, order kept; the result
+        is uncoalesced, as PyTorch's)."""
         _no_sparse_graph(self, "t")
         if self.ndim > 2 or self.dense_dim():
             raise RuntimeError(f"t() expects a tensor with <= 2 sparse and 0 dense dimensions, "
@@ -365,10 +370,170 @@ class SparseTensor(Tensor):
             return self
         return sparse_tensor(self._array.T)
 
+    # ------------------------------------------------------------------ elementwise
+    def _on_values(self, name, *args, **kwargs):
+        """The dense ``Tensor.<name>`` applied to the coalesced values: the elementwise
+        functions that map zero to zero, which PyTorch computes on the values alone (one
+        implementation of each: the dense one)."""
+        _no_sparse_graph(self, name)
+        array = self._array.coalesce()
+        values = getattr(Tensor._make(array.values, None), name)(*args, **kwargs)._array
+        return sparse_tensor(SparseArray(array.indices, values, array.shape, True))
+
+    def abs(self, *args, **kwargs):
+        """``abs`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("abs", *args, **kwargs)
+
+    def sqrt(self, *args, **kwargs):
+        """``sqrt`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("sqrt", *args, **kwargs)
+
+    def sin(self, *args, **kwargs):
+        """``sin`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("sin", *args, **kwargs)
+
+    def tan(self, *args, **kwargs):
+        """``tan`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("tan", *args, **kwargs)
+
+    def tanh(self, *args, **kwargs):
+        """``tanh`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("tanh", *args, **kwargs)
+
+    def sinh(self, *args, **kwargs):
+        """``sinh`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("sinh", *args, **kwargs)
+
+    def asin(self, *args, **kwargs):
+        """``asin`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("asin", *args, **kwargs)
+
+    def asinh(self, *args, **kwargs):
+        """``asinh`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("asinh", *args, **kwargs)
+
+    def atan(self, *args, **kwargs):
+        """``atan`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("atan", *args, **kwargs)
+
+    def atanh(self, *args, **kwargs):
+        """``atanh`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("atanh", *args, **kwargs)
+
+    def square(self, *args, **kwargs):
+        """``square`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("square", *args, **kwargs)
+
+    def sign(self, *args, **kwargs):
+        """``sign`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("sign", *args, **kwargs)
+
+    def sgn(self, *args, **kwargs):
+        """``sgn`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("sgn", *args, **kwargs)
+
+    def expm1(self, *args, **kwargs):
+        """``expm1`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("expm1", *args, **kwargs)
+
+    def log1p(self, *args, **kwargs):
+        """``log1p`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("log1p", *args, **kwargs)
+
+    def relu(self, *args, **kwargs):
+        """``relu`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("relu", *args, **kwargs)
+
+    def floor(self, *args, **kwargs):
+        """``floor`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("floor", *args, **kwargs)
+
+    def ceil(self, *args, **kwargs):
+        """``ceil`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("ceil", *args, **kwargs)
+
+    def round(self, *args, **kwargs):
+        """``round`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("round", *args, **kwargs)
+
+    def trunc(self, *args, **kwargs):
+        """``trunc`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("trunc", *args, **kwargs)
+
+    def frac(self, *args, **kwargs):
+        """``frac`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("frac", *args, **kwargs)
+
+    def erf(self, *args, **kwargs):
+        """``erf`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("erf", *args, **kwargs)
+
+    def deg2rad(self, *args, **kwargs):
+        """``deg2rad`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("deg2rad", *args, **kwargs)
+
+    def rad2deg(self, *args, **kwargs):
+        """``rad2deg`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("rad2deg", *args, **kwargs)
+
+    def signbit(self, *args, **kwargs):
+        """``signbit`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("signbit", *args, **kwargs)
+
+    def isnan(self, *args, **kwargs):
+        """``isnan`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("isnan", *args, **kwargs)
+
+    def nan_to_num(self, *args, **kwargs):
+        """``nan_to_num`` of the stored values (coalesced first; zero stays zero)."""
+        return self._on_values("nan_to_num", *args, **kwargs)
+
+    def pow(self, exponent):
+        """``pow`` of the stored values by a positive number (coalesced first)."""
+        if isinstance(exponent, Tensor) or not exponent > 0:
+            raise _backend_refusal("aten::pow.Tensor_Scalar")
+        return self._on_values("pow", exponent)
+
+    __pow__ = pow
+
+    def positive(self):
+        """Itself, as PyTorch."""
+        return self
+
+    @property
+    def data(self) -> SparseTensor:
+        """The same storage outside the graph (``detach()``)."""
+        return sparse_tensor(self._array)
+
+    def transpose(self, dim0, dim1) -> SparseTensor:
+        """Two sparse dimensions swapped (their index rows; the result is uncoalesced)."""
+        _no_sparse_graph(self, "transpose")
+        array = self._array
+        dim0, dim1 = dim0 % array.ndim, dim1 % array.ndim
+        if max(dim0, dim1) >= array.sparse_dim:
+            raise NotImplementedError("tinygrad_bn: transpose of a dense dimension of a sparse "
+                                      "tensor")
+        order = list(range(array.ndim))
+        order[dim0], order[dim1] = order[dim1], order[dim0]
+        return sparse_tensor(SparseArray(array.indices[order[:array.sparse_dim]].copy(),
+                                         array.values, tuple(array.shape[d] for d in order)))
+
+    @property
+    def T(self) -> SparseTensor:
+        """``t()``."""
+        return self.t()
+
     # ------------------------------------------------------------------ arithmetic
     def __mul__(self, other):
-        if isinstance(other, Tensor):
+        if isinstance(other, SparseTensor):
             raise _backend_refusal("aten::mul.Tensor")
+        if isinstance(other, Tensor):  # a dense tensor of this shape: read at the positions
+            _no_sparse_graph(self, "mul")
+            if tuple(other.shape) != tuple(self.shape):
+                raise _backend_refusal("aten::mul.Tensor")
+            array = self._array
+            return sparse_tensor(array.with_values(array.values * other._array[
+                tuple(array.indices)]))
         _no_sparse_graph(self, "mul")
         return sparse_tensor(self._array * other)
 
@@ -383,6 +548,18 @@ class SparseTensor(Tensor):
     def __neg__(self):
         _no_sparse_graph(self, "neg")
         return sparse_tensor(-self._array)
+
+    def neg(self):
+        """``-self``: the values negated (order and coalescing kept)."""
+        return -self
+
+    def mul(self, other):
+        """``self * other`` (a number, or a dense tensor of this shape)."""
+        return self * other
+
+    def add(self, other, *, alpha=1):
+        """``self + alpha * other`` for a sparse ``other``."""
+        return self + (other if alpha == 1 else other * alpha)
 
     def __add__(self, other):
         if isinstance(other, SparseTensor):
