@@ -371,19 +371,23 @@ def test_embedding_options_match_pytorch(options, dtype):
     ours, theirs = _both(values, dtype=dtype, requires_grad=True)
     our_ids, their_ids = tg.tensor(EMBEDDING_IDS), torch.tensor(EMBEDDING_IDS)
     our_out = tg.nn.functional.embedding(our_ids, ours, **options)
-    # PyTorch's sparse gradient refuses scale_grad_by_freq; ours is dense, and so is the
-    # reference then
-    their_options = dict(options, sparse=options.get("sparse", False)
-                         and not options.get("scale_grad_by_freq", False))
-    their_out = torch.nn.functional.embedding(their_ids, theirs, **their_options)
+    their_out = torch.nn.functional.embedding(their_ids, theirs, **options)
     _assert_same(our_out, their_out, rtol=1e-6)
     _assert_same(ours, theirs, rtol=1e-6)  # max_norm rescaled the same rows in place
     assert ours._version == theirs._version
     g = np.random.default_rng(6).standard_normal(tuple(our_out.shape))
+    if options.get("sparse") and options.get("scale_grad_by_freq"):  # refused by both
+        message = "embedding_backward: scale_grad_by_freq not supported with sparse gradients"
+        for out, lib in ((our_out, tg), (their_out, torch)):
+            with pytest.raises(RuntimeError, match=message):
+                out.backward(lib.tensor(g.astype(dtype)))
+        return
     our_out.backward(tg.tensor(g.astype(dtype)))
     their_out.backward(torch.tensor(g.astype(dtype)))
+    assert ours.grad.is_sparse == theirs.grad.is_sparse
+    our_grad = ours.grad.to_dense() if ours.grad.is_sparse else ours.grad
     their_grad = theirs.grad.to_dense() if theirs.grad.is_sparse else theirs.grad
-    np.testing.assert_allclose(ours.grad.numpy(), their_grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(our_grad.numpy(), their_grad.numpy(), rtol=1e-6)
 
 
 def test_embedding_gradient_scaled_by_frequency_is_the_gradient_over_the_counts():

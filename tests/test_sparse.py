@@ -470,3 +470,22 @@ def test_more_sparse_results_as_pytorch(make):
     theirs, ours = both(make)
     same_sparse(theirs, ours, exact=False)
     assert repr(ours) == repr(theirs)
+
+
+@pytest.mark.parametrize("options, call", [
+    (dict(mode="mean"), dict()),
+    (dict(mode="sum", padding_idx=1), dict(per_sample_weights=True)),
+    (dict(mode="sum", include_last_offset=True), dict()),
+], ids=["mean", "sum_padding_weights", "include_last_offset"])
+def test_embedding_bag_sparse_gradient_as_pytorchs(options, call):
+    weight = np.random.default_rng(0).standard_normal((6, 2)).astype("float32")
+
+    def run(lib):
+        bag = lib.nn.EmbeddingBag(6, 2, sparse=True, **options)
+        with lib.no_grad():
+            bag.weight.copy_(lib.tensor(weight))
+        extra = {"per_sample_weights": lib.arange(5.)} if call else {}
+        offsets = [0, 2, 5] if options.get("include_last_offset") else [0, 2]
+        bag(lib.tensor([1, 3, 1, 0, 5]), lib.tensor(offsets), **extra).pow(2).sum().backward()
+        return bag.weight.grad
+    same_sparse(*both(run), exact=False)

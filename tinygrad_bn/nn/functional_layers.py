@@ -87,8 +87,8 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
       place first, as in ``F.embedding``. ``scale_grad_by_freq`` divides each row's gradient by
       how often ``input`` picks it. PyTorch's CPU kernel (2.13) differs there: it divides the
       gradient of the k-th distinct index (ascending) by the frequency of the k-th smallest
-      entry of ``input`` (an indexing slip), which agrees only when those frequencies do. ``sparse=True`` gives a dense gradient (there are no
-      sparse tensors here).
+      entry of ``input`` (an indexing slip), which agrees only when those frequencies do. ``sparse=True`` makes the weight's gradient
+      a sparse COO tensor, one entry per looked-up index (padding ones left out), as PyTorch's.
 
     Built from ``ops.Embedding`` (the lookup), a multiplication, ``index_add`` (the bag sums)
     and ``gather`` (the maxima), so every gradient, including that of ``per_sample_weights``,
@@ -184,15 +184,20 @@ def embedding_bag(input: Tensor, weight: Tensor, offsets: Tensor | None = None,
                                                      keywords={"bags": bags})
     return in_opmath(_bag_sums, weight, per_sample_weights, ids=ids, bag_of_entry=bag_of_entry,
                      bags=bags, sizes=sizes, padding_idx=padding_idx,
-                     scale_grad_by_freq=bool(scale_grad_by_freq))
+                     scale_grad_by_freq=bool(scale_grad_by_freq), sparse=bool(sparse))
 
 
 def _bag_sums(weight, per_sample_weights, ids, bag_of_entry, bags, sizes, padding_idx,
-              scale_grad_by_freq):
+              scale_grad_by_freq, sparse=False):
     """The bags' sums (``sizes`` None) or means, on checked arguments; float16 arrives widened
-    to float32 and is rounded once at the end, as PyTorch's kernel accumulates it."""
-    entries = Embedding.apply(weight, ids, padding_idx=padding_idx,
-                              scale_grad_by_freq=scale_grad_by_freq)
+    to float32 and is rounded once at the end, as PyTorch's kernel accumulates it. ``sparse``:
+    the lookup is ``SparseEmbedding`` (a sparse gradient for ``weight``)."""
+    if sparse:
+        from ..sparse.coo import SparseEmbedding as lookup  # the sparse package builds on nn
+    else:
+        lookup = Embedding
+    entries = lookup.apply(weight, ids, padding_idx=padding_idx,
+                           scale_grad_by_freq=scale_grad_by_freq)
     if per_sample_weights is not None:
         entries = entries * per_sample_weights.unsqueeze(1)
     # Entries outside every bag (padding) go to a spare last row, dropped after.

@@ -15,8 +15,8 @@ class Embedding(Module):
     """Rows of ``weight`` ``(num_embeddings, embedding_dim)``, initialised N(0, 1), picked by
     int64 indices: input of any shape ``S`` gives ``S + (embedding_dim,)``. The row at
     ``padding_idx`` starts at zero and gets no gradient. ``max_norm``, ``norm_type``,
-    ``scale_grad_by_freq`` and ``sparse`` go to ``F.embedding`` at each call (``sparse=True``
-    gives a dense gradient: there are no sparse tensors here)."""
+    ``scale_grad_by_freq`` and ``sparse`` go to ``F.embedding`` at each call (``sparse=True``:
+    the weight's gradient is a sparse COO tensor, as PyTorch's)."""
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
                  norm_type=2.0, scale_grad_by_freq=False, sparse=False, _weight=None,
@@ -80,8 +80,8 @@ class EmbeddingBag(Module):
     ``forward(input, offsets=None, per_sample_weights=None)``: a 2-D ``input`` ``(B, N)`` is B
     bags of N indices; a 1-D one is cut into bags at ``offsets``; returns ``(bags,
     embedding_dim)``. ``include_last_offset``, ``padding_idx``, ``max_norm``, ``norm_type``,
-    ``scale_grad_by_freq`` and ``sparse`` as in ``F.embedding_bag`` (``sparse=True`` gives a
-    dense gradient: there are no sparse tensors here)."""
+    ``scale_grad_by_freq`` and ``sparse`` as in ``F.embedding_bag`` (``sparse=True``: the
+    weight's gradient is a sparse COO tensor, as PyTorch's)."""
 
     def __init__(self, num_embeddings, embedding_dim, max_norm=None, norm_type=2.0,
                  scale_grad_by_freq=False, mode="mean", sparse=False, _weight=None,
