@@ -489,3 +489,13 @@ def test_embedding_bag_sparse_gradient_as_pytorchs(options, call):
         bag(lib.tensor([1, 3, 1, 0, 5]), lib.tensor(offsets), **extra).pow(2).sum().backward()
         return bag.weight.grad
     same_sparse(*both(run), exact=False)
+
+
+def test_one_entry_or_none_is_coalesced_as_pytorch():
+    def run(lib):
+        e = lib.nn.Embedding(5, 2, sparse=True)
+        e(lib.tensor([1])).sum().backward()
+        empty = lib.sparse_coo_tensor(lib.zeros(1, 0, dtype=lib.long), lib.zeros(0), (3,))
+        return e.weight.grad.is_coalesced(), empty.is_coalesced(), (-empty).is_coalesced()
+    theirs, ours = both(run)
+    assert ours == theirs == (True, True, True)

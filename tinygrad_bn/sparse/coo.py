@@ -85,7 +85,8 @@ class SparseArray:
 
     def __init__(self, indices, values, shape, coalesced=False):
         self.indices, self.values = indices, values
-        self.shape, self.coalesced = tuple(shape), coalesced
+        # one entry or none is coalesced, as PyTorch marks it
+        self.shape, self.coalesced = tuple(shape), coalesced or indices.shape[1] <= 1
 
     # ------------------------------------------------------------------ what NumPy asks
     @property
