@@ -499,3 +499,22 @@ def test_one_entry_or_none_is_coalesced_as_pytorch():
         return e.weight.grad.is_coalesced(), empty.is_coalesced(), (-empty).is_coalesced()
     theirs, ours = both(run)
     assert ours == theirs == (True, True, True)
+
+
+def test_lbfgs_reads_a_sparse_gradient_as_dense_as_pytorch():
+    def run(lib):
+        e = lib.nn.Embedding(5, 2, sparse=True).double()
+        with lib.no_grad():
+            e.weight.copy_(lib.tensor(np.linspace(-1, 1, 10).reshape(5, 2)))
+        opt = lib.optim.LBFGS(e.parameters(), lr=0.5, max_iter=4)
+
+        def closure():
+            opt.zero_grad()
+            loss = (e(lib.tensor([1, 3, 1])) - 2).pow(2).sum()
+            loss.backward()
+            return loss
+        for _ in range(2):
+            opt.step(closure)
+        return e.weight.detach().numpy()
+    theirs, ours = both(run)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
