@@ -518,3 +518,17 @@ def test_lbfgs_reads_a_sparse_gradient_as_dense_as_pytorch():
         return e.weight.detach().numpy()
     theirs, ours = both(run)
     np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("weights_only", [True, False])
+def test_sparse_tensors_pickle_and_save(tmp_path, weights_only):
+    import pickle
+    coo_tensor = coo(tg, requires_grad=True)
+    csr = tg.tensor([[0., 1.], [2., 0.]]).to_sparse_csr()
+    path = str(tmp_path / "sparse.pt")
+    tg.save({"coo": coo_tensor, "csr": csr, "dense": tg.ones(2)}, path)
+    for loaded in (tg.load(path, weights_only=weights_only),
+                   pickle.loads(pickle.dumps({"coo": coo_tensor, "csr": csr}))):
+        assert repr(loaded["coo"]) == repr(coo_tensor) and loaded["coo"].requires_grad
+        assert repr(loaded["csr"]) == repr(csr)
+    assert repr(copy.deepcopy(csr)) == repr(csr)

@@ -82,6 +82,8 @@ def _holds_objects(obj, depth):
     tensor, a NumPy value nor one of Python's own types (which the npz format holds, or names
     in its error): such an object is pickled whole. Past ``MAX_NESTING`` levels the npz format
     reports the nesting."""
+    if isinstance(obj, Tensor) and (obj.is_sparse or obj.is_sparse_csr):
+        return True  # a sparse tensor (tinygrad_bn/sparse) is pickled: the npz holds arrays
     if depth > MAX_NESTING or isinstance(obj, (Tensor, np.ndarray, np.generic)):
         return False
     if isinstance(obj, dict):

@@ -145,6 +145,7 @@ def _default_safe_globals() -> dict[str, Any]:
     # nn sits above serialization, which the package face imports first; Parameter is needed
     # only when a pickle is loaded, by then nn is there.
     from ..nn.module import Parameter
+    from ..sparse.coo import to_sparse  # a sparse tensor's pickle names its rebuild too
 
     allowed = {"collections.OrderedDict": OrderedDict, "collections.Counter": Counter,
                "builtins.set": set, "builtins.complex": complex,
@@ -154,7 +155,9 @@ def _default_safe_globals() -> dict[str, Any]:
     samples = [Tensor(np.zeros(2, dtype=dtype)) for dtype in dtypes.SUPPORTED]
     samples += [written, Tensor(np.ones(2, dtype=np.float32), requires_grad=True),
                 Parameter(Tensor(np.ones(2, dtype=np.float32))), np.zeros((2, 2)),
-                np.float32(1), np.int64(1), np.bool_(True)]
+                np.float32(1), np.int64(1), np.bool_(True),
+                to_sparse(Tensor(np.ones(2, dtype=np.float32))),
+                Tensor(np.ones((2, 2), dtype=np.float32)).to_sparse_csr()]
 
     class Recorder(pickle.Unpickler):
         def find_class(self, module, name):

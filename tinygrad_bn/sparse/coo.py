@@ -603,6 +603,13 @@ class SparseTensor(Tensor):
                                   array.shape, True)
         return self
 
+    def __reduce_ex__(self, protocol):
+        """``(rebuild_sparse, (indices, values, size, coalesced, requires_grad))``: the data
+        only (pickle, ``tinygrad_bn.save``, sending to another process)."""
+        array = self._array
+        return rebuild_sparse, (array.indices, array.values, array.shape, array.coalesced,
+                                self._requires_grad and self.grad_fn is None)
+
     def __deepcopy__(self, memo):
         copied = sparse_tensor(self._array.copy(), self._requires_grad and self.grad_fn is None)
         memo[id(self)] = copied
@@ -685,6 +692,11 @@ def sparse_repr(tensor, parts, layout_name):
     if layout_name == "sparse_coo":
         return text + ",\n" + " " * indent + _with_suffixes(suffixes[0], suffixes[1:], indent)
     return _with_suffixes(text, suffixes, indent)
+
+
+def rebuild_sparse(indices, values, shape, coalesced, requires_grad):
+    """The sparse tensor a pickle holds (``SparseTensor.__reduce_ex__``)."""
+    return sparse_tensor(SparseArray(indices, values, shape, coalesced), requires_grad)
 
 
 def sparse_tensor(array, requires_grad=False):

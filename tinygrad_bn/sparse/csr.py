@@ -140,12 +140,28 @@ class SparseCsrTensor(Tensor):
         raise TypeError("can't convert SparseCsr layout tensor to numpy. Use Tensor.to_dense() "
                         "first.")
 
+    def __reduce_ex__(self, protocol):
+        """``(rebuild_csr, (crow, col, values, size))``: the data only (pickle, ``save``)."""
+        array = self._array
+        return rebuild_csr, (array.crow, array.col, array.values, array.shape)
+
+    def __deepcopy__(self, memo):
+        array = self._array
+        copied = memo[id(self)] = csr_tensor(CsrArray(array.crow.copy(), array.col.copy(),
+                                                      array.values.copy(), array.shape))
+        return copied
+
     def __repr__(self):
         array = self._array
         return sparse_repr(self, [("crow_indices", array.crow), ("col_indices", array.col),
                                   ("values", array.values)], "sparse_csr")
 
     __str__ = __repr__
+
+
+def rebuild_csr(crow, col, values, shape):
+    """The CSR matrix a pickle holds (``SparseCsrTensor.__reduce_ex__``)."""
+    return csr_tensor(CsrArray(crow, col, values, shape))
 
 
 def csr_tensor(array):
