@@ -40,6 +40,7 @@ class LRScheduler:
     step ``last_epoch`` from the current ones."""
 
     _get_lr_called_within_step = False  # (set on the instance while a step computes rates)
+    _is_initial = False  # (True on the instance during the constructor's step)
 
     def __init_subclass__(cls, **kwargs):
         """Every ``step`` is ``replayable``: a jit capture records the call and replays make it.
@@ -75,11 +76,11 @@ class LRScheduler:
         """The constructor's step (``SequentialLR`` takes it again when a scheduler's turn
         comes): rates are not advanced."""
         self._step_count = 0
-        self._initial = True
+        self._is_initial = True
         try:
             self.step()
         finally:
-            self._initial = False
+            self._is_initial = False
 
     def get_lr(self) -> list[float]:
         """The learning rates for step ``last_epoch``, one per parameter group, computed from the
@@ -204,14 +205,12 @@ class LambdaLR(LRScheduler):
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
     def state_dict(self) -> dict[str, Any]:
-        state = super().state_dict()
-        state["lr_lambdas"] = [None] * len(self.lr_lambdas)  # functions are not state
-        return state
+        """As PyTorch: ``lr_lambdas`` last, a plain function saved as None, a callable object
+        as its ``__dict__``."""
+        return _with_lambda_states(self)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        state.pop("lr_lambdas", None)
-        super().load_state_dict(state)
+        _load_with_lambda_states(self, state_dict)
 
 
 class StepLR(LRScheduler):
@@ -261,7 +260,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        if self._initial:
+        if self._is_initial:
             return self.current_lrs()
         return [lr * self.gamma for lr in self.current_lrs()]
 
@@ -281,7 +280,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         epoch, T_max, eta_min = self.last_epoch, self.T_max, self.eta_min
-        if self._initial:
+        if self._is_initial:
             return self.current_lrs()
         if (epoch - 1 - T_max) % (2 * T_max) == 0:
             return [lr + (base - eta_min) * (1 - math.cos(math.pi / T_max)) / 2
@@ -293,6 +292,9 @@ class CosineAnnealingLR(LRScheduler):
         return [self.eta_min + (base - self.eta_min)
                 * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
                 for base in self.base_lrs]
+
+
+_PHASE_KEYS = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
 
 
 class OneCycleLR(LRScheduler):
@@ -323,18 +325,20 @@ class OneCycleLR(LRScheduler):
             raise ValueError(
                 f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
             )
-        self.anneal_strategy = anneal_strategy
         up = float(pct_start * self.total_steps) - 1
         if three_phase:
-            self.phases = [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                           (float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr",
-                            "base_momentum", "max_momentum"),
-                           (self.total_steps - 1, "initial_lr", "min_lr", "max_momentum",
-                            "max_momentum")]
+            phases = [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                      (float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr",
+                       "base_momentum", "max_momentum"),
+                      (self.total_steps - 1, "initial_lr", "min_lr", "max_momentum",
+                       "max_momentum")]
         else:
-            self.phases = [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                           (self.total_steps - 1, "max_lr", "min_lr", "base_momentum",
-                            "max_momentum")]
+            phases = [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                      (self.total_steps - 1, "max_lr", "min_lr", "base_momentum",
+                       "max_momentum")]
+        # (PyTorch's names and layout: its state dict holds them)
+        self._schedule_phases = [dict(zip(_PHASE_KEYS, phase)) for phase in phases]
+        self._anneal_func_type = anneal_strategy
         max_lrs = _per_group("max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for group, top in zip(optimizer.param_groups, max_lrs):
@@ -359,7 +363,7 @@ class OneCycleLR(LRScheduler):
             group["momentum"] = value
 
     def _anneal(self, start, end, pct):
-        if self.anneal_strategy == "cos":
+        if self._anneal_func_type == "cos":
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
@@ -373,8 +377,10 @@ class OneCycleLR(LRScheduler):
         rates = []
         for group in self.optimizer.param_groups:
             start_step = 0.0
-            for i, (end_step, start_lr, end_lr, start_mom, end_mom) in enumerate(self.phases):
-                if step <= end_step or i == len(self.phases) - 1:
+            for i, phase in enumerate(self._schedule_phases):
+                end_step, start_lr, end_lr, start_mom, end_mom = map(phase.__getitem__,
+                                                                     _PHASE_KEYS)
+                if step <= end_step or i == len(self._schedule_phases) - 1:
                     pct = (step - start_step) / (end_step - start_step)
                     rates.append(self._anneal(group[start_lr], group[end_lr], pct))
                     if self.cycle_momentum:
@@ -394,22 +400,36 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
                  cooldown: int = 0, min_lr: float | Sequence[float] = 0, eps: float = 1e-8) -> None:
+        # PyTorch's checks and attributes in its order (its state dict lists them so)
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
+        self.factor = factor
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != len(optimizer.param_groups):
+                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, got "
+                                 f"{len(min_lr)}")
+            self.default_min_lr = None
+            self.min_lrs = list(min_lr)
+        else:
+            self.default_min_lr = min_lr
+            self.min_lrs = [min_lr] * len(optimizer.param_groups)
+        self.patience, self.cooldown, self.eps = patience, cooldown, eps
+        self.last_epoch = 0
+        self._last_lr = self.current_lrs()
+        self._init_is_better(mode, threshold, threshold_mode)
+        self.best = self.mode_worse
+        self.cooldown_counter = self.num_bad_epochs = 0
+
+    def _init_is_better(self, mode, threshold, threshold_mode):
         if mode not in ("min", "max"):
             raise ValueError("mode " + mode + " is unknown!")
         if threshold_mode not in ("rel", "abs"):
             raise ValueError("threshold mode " + threshold_mode + " is unknown!")
-        self.optimizer, self.factor, self.patience = optimizer, factor, patience
+        self.mode_worse = math.inf if mode == "min" else -math.inf
         self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
-        self.cooldown, self.eps = cooldown, eps
-        self.min_lrs = _per_group("min_lr", optimizer, min_lr)
-        self.last_epoch = 0
-        self.best = math.inf if mode == "min" else -math.inf
-        self.num_bad_epochs = self.cooldown_counter = 0
-        self._last_lr = self.current_lrs()
 
     def _is_better(self, value):
         if self.mode == "min":
@@ -420,9 +440,15 @@ class ReduceLROnPlateau(LRScheduler):
             self.best + self.threshold
         return value > limit
 
-    def step(self, metrics: float | Tensor) -> None:
+    def step(self, metrics: float | Tensor, epoch: int | None = None) -> None:
+        """Take ``metrics`` for the epoch just ended (``epoch``, deprecated as in PyTorch,
+        sets the epoch number instead of counting)."""
         current = float(metrics)
-        self.last_epoch += 1
+        if epoch is None:
+            epoch = self.last_epoch + 1
+        else:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=3)
+        self.last_epoch = epoch
         if self._is_better(current):
             self.best, self.num_bad_epochs = current, 0
         else:
@@ -431,13 +457,35 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
-            for group, floor in zip(self.optimizer.param_groups, self.min_lrs):
-                old = float(group["lr"])
-                new = max(old * self.factor, floor)
-                if old - new > self.eps:
-                    group["lr"] = new
+            self._reduce_lr()
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._last_lr = self.current_lrs()
+
+    def _reduce_lr(self):
+        """Each group's rate times ``factor``, not below its ``min_lr``, unless that changes it
+        by no more than ``eps``. A group added since: its ``min_lr`` is the one number given,
+        or PyTorch's error if a list was."""
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.min_lrs):
+            if self.default_min_lr is None:
+                raise RuntimeError(
+                    f"The number of param groups in the `optimizer` ({len(groups)}) differs "
+                    f"from when `ReduceLROnPlateau` was initialized ({len(self.min_lrs)}), "
+                    "usually due to a new param group being added to the optimizer. Please "
+                    "modify the `min_lrs` field to match the length of the `optimizer` param "
+                    "groups.")
+            self.min_lrs = [self.default_min_lr] * len(groups)
+        for group, floor in zip(groups, self.min_lrs):
+            old = float(group["lr"])
+            new = max(old * self.factor, floor)
+            if old - new > self.eps:
+                group["lr"] = new
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the state a ``state_dict()`` returned (``mode_worse`` recomputed from the
+        mode, as PyTorch)."""
+        self.__dict__.update(state_dict)
+        self._init_is_better(self.mode, self.threshold, self.threshold_mode)
 
 
 class MultiplicativeLR(LRScheduler):
@@ -461,24 +509,17 @@ class MultiplicativeLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        if self._initial:
+        if self._is_initial:
             return self.current_lrs()
         return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self.current_lrs())]
 
     def state_dict(self) -> dict[str, Any]:
-        """As PyTorch: a plain function is saved as None, a callable object as its
-        ``__dict__``."""
-        state = super().state_dict()
-        state["lr_lambdas"] = [_callable_state(fn) for fn in self.lr_lambdas]
-        return state
+        """As PyTorch: ``lr_lambdas`` last, a plain function saved as None, a callable object
+        as its ``__dict__``."""
+        return _with_lambda_states(self)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        saved = state.pop("lr_lambdas")
-        super().load_state_dict(state)
-        for fn, fn_state in zip(self.lr_lambdas, saved):
-            if fn_state is not None:
-                fn.__dict__.update(fn_state)
+        _load_with_lambda_states(self, state_dict)
 
 
 class ConstantLR(LRScheduler):
@@ -520,7 +561,7 @@ class LinearLR(LRScheduler):
     def get_lr(self) -> list[float]:
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in self.current_lrs()]
-        if self._initial or self.last_epoch > self.total_iters:
+        if self._is_initial or self.last_epoch > self.total_iters:
             return self.current_lrs()
         change = self.end_factor - self.start_factor
         return [lr * (1.0 + change / (self.total_iters * self.start_factor
@@ -543,7 +584,7 @@ class PolynomialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        if self._initial or self.last_epoch > self.total_iters:
+        if self._is_initial or self.last_epoch > self.total_iters:
             return self.current_lrs()
         decay_factor = ((1.0 - self.last_epoch / self.total_iters)
                         / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
@@ -700,6 +741,7 @@ class CyclicLR(LRScheduler):
         """As PyTorch: a plain ``scale_fn`` is saved as None, a callable object as its
         ``__dict__``."""
         state = super().state_dict()
+        state.pop("_scale_fn_custom")  # (and put last, where PyTorch's is)
         state["_scale_fn_custom"] = _callable_state(self._scale_fn_custom)
         return state
 
@@ -827,6 +869,26 @@ def _load_with_inner_states(scheduler, state_dict):
     scheduler.__dict__.update(state)
     for inner, inner_state in zip(scheduler._schedulers, inner_states):
         inner.load_state_dict(inner_state)
+
+
+def _with_lambda_states(scheduler):
+    """A ``LambdaLR``'s or ``MultiplicativeLR``'s state dict, PyTorch's layout: every attribute
+    but the optimizer, and ``lr_lambdas`` last (``_callable_state`` of each)."""
+    state = {key: value for key, value in LRScheduler.state_dict(scheduler).items()
+             if key != "lr_lambdas"}
+    state["lr_lambdas"] = [_callable_state(fn) for fn in scheduler.lr_lambdas]
+    return state
+
+
+def _load_with_lambda_states(scheduler, state_dict):
+    """Load what ``_with_lambda_states`` saved: the functions stay, a callable object gets its
+    saved ``__dict__`` back."""
+    state = dict(state_dict)
+    saved = state.pop("lr_lambdas")
+    LRScheduler.load_state_dict(scheduler, state)
+    for fn, fn_state in zip(scheduler.lr_lambdas, saved):
+        if fn_state is not None:
+            fn.__dict__.update(fn_state)
 
 
 def _callable_state(function):
