@@ -250,3 +250,43 @@ def test_hook_functions_are_where_pytorch_has_them():
                      tg.optim.optimizer.register_optimizer_step_pre_hook.__module__)
     assert callable(tg.optim.optimizer.register_optimizer_step_post_hook)
     assert repr(tg.optim.optimizer.required) == "<required parameter>"
+
+
+def test_a_subclass_step_calling_super_runs_the_hooks_once():
+    class Clipped(tg.optim.SGD):
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.grad.clamp_(-0.5, 0.5)
+            return super().step(closure)
+
+    p = tg.nn.Parameter(tg.ones(2))
+    optimizer = Clipped([p], lr=1.0)
+    calls = []
+    optimizer.register_step_pre_hook(lambda opt, args, kwargs: calls.append("pre"))
+    optimizer.register_step_post_hook(lambda opt, args, kwargs: calls.append("post"))
+    p.grad = tg.full((2,), 3.0)
+    optimizer.step()
+    assert calls == ["pre", "post"] and p.detach().numpy().tolist() == [0.5, 0.5]
+
+
+def _zero_grad_scenario(module):
+    p = module.nn.Parameter(module.ones(2))
+    q = module.nn.Parameter(module.ones(2))
+    optimizer = module.optim.SGD([p, q], lr=0.1)
+    p.grad = module.ones(2).requires_grad_()
+    (q * q).sum().backward(create_graph=True)
+    made_by_an_op = q.grad.grad_fn is not None
+    optimizer.zero_grad(set_to_none=False)
+    return (made_by_an_op, p.grad.requires_grad, p.grad.tolist(), q.grad.grad_fn is None,
+            q.grad.requires_grad, q.grad.tolist())
+
+
+def test_zero_grad_in_place_takes_the_gradients_out_of_the_graph():
+    """``zero_grad(set_to_none=False)`` of a gradient that requires grad (a leaf, or made by
+    ``create_graph``): PyTorch detaches it or stops it requiring grad, then zeroes it; the
+    in-place zeroing raised "a leaf Variable that requires grad..." before."""
+    ours, torch = _modules()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (create_graph's reference-cycle warning)
+        assert _zero_grad_scenario(ours) == _zero_grad_scenario(torch)
