@@ -34,7 +34,8 @@ CASES = [
     ("Adam", dict(lr=0.01, fused=True)),
     ("AdamW", dict(lr=0.01)), ("AdamW", dict(lr=0.01, amsgrad=True, maximize=True)),
     ("AdamW", dict(lr=0.01, fused=True)),
-    ("Adamax", dict()), ("Adamax", dict(lr=0.01, weight_decay=0.1, maximize=True, betas=(0.3, 0.9))),
+    ("Adamax", dict()),
+    ("Adamax", dict(lr=0.01, weight_decay=0.1, maximize=True, betas=(0.3, 0.9))),
     ("Adamax", dict(lr=T(0.01), foreach=False)),
     ("NAdam", dict()),
     ("NAdam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True, momentum_decay=0.01)),
@@ -52,7 +53,8 @@ CASES = [
     ("RMSprop", dict(lr=0.01, alpha=0.9, weight_decay=0.1, momentum=0.5, centered=True,
                      maximize=True)),
     ("RMSprop", dict(momentum=0.9, foreach=True)), ("RMSprop", dict(centered=True)),
-    ("Rprop", dict()), ("Rprop", dict(lr=0.1, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.1, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2), maximize=True)),
     ("Rprop", dict(foreach=True)),
     ("ASGD", dict()),
     ("ASGD", dict(lr=0.1, lambd=0.01, alpha=0.5, t0=5, weight_decay=0.1, maximize=True)),
@@ -135,7 +137,8 @@ def test_optimizer_matches_pytorch(name, options, dtype):
 
 POINTWISE = [
     ("Adamax", dict(weight_decay=0.1, betas=(0.3, 0.9))),
-    ("NAdam", dict(weight_decay=0.1)), ("NAdam", dict(weight_decay=0.1, decoupled_weight_decay=True)),
+    ("NAdam", dict(weight_decay=0.1)),
+    ("NAdam", dict(weight_decay=0.1, decoupled_weight_decay=True)),
     ("RAdam", dict(weight_decay=0.1, betas=(0.9, 0.9))),
     ("Adagrad", dict(lr=0.1, lr_decay=0.01, weight_decay=0.1)),
     ("Adadelta", dict(weight_decay=0.1)),
@@ -308,3 +311,61 @@ def test_adafactor_argument_errors(options, message):
     with pytest.raises(ValueError) as info:
         tg.optim.Adafactor([tg.zeros(2, requires_grad=True)], **options)
     assert str(info.value) == message
+
+
+BAD_ARGUMENTS = [
+    ("SGD", dict(lr=-1)), ("SGD", dict(momentum=-0.1)), ("SGD", dict(weight_decay=-1)),
+    ("SGD", dict(nesterov=True)), ("SGD", dict(nesterov=True, momentum=0.9, dampening=0.1)),
+    ("SGD", dict(lr="2 elements")),
+    ("Adam", dict(lr=-1)), ("Adam", dict(eps=-1)), ("Adam", dict(betas=(1.0, 0.9))),
+    ("Adam", dict(betas=(0.9, 1.5))), ("Adam", dict(weight_decay=-1)),
+    ("Adam", dict(betas=(0.9, "tensor"))), ("Adam", dict(betas=(0, 0.9))),
+    ("Adam", dict(lr="tensor", foreach=True)), ("Adam", dict(lr="2 elements")),
+    ("Adam", dict(betas=("tensor", "tensor"), foreach=True)),
+    ("AdamW", dict(lr=-1)), ("AdamW", dict(eps=-1)), ("AdamW", dict(betas=(-0.1, 0.9))),
+    ("AdamW", dict(weight_decay=-1)),
+    ("Adamax", dict(lr=-1)), ("Adamax", dict(eps=-1)), ("Adamax", dict(betas=(1.0, 0.9))),
+    ("Adamax", dict(weight_decay=-1)), ("Adamax", dict(lr="2 elements")),
+    ("NAdam", dict(lr=-1)), ("NAdam", dict(eps=-1)), ("NAdam", dict(betas=(1.0, 0.9))),
+    ("NAdam", dict(weight_decay=-1)), ("NAdam", dict(momentum_decay=-1)),
+    ("RAdam", dict(lr=-1)), ("RAdam", dict(eps=-1)), ("RAdam", dict(betas=(1.0, 0.9))),
+    ("RAdam", dict(weight_decay=-1)),
+    ("Adagrad", dict(lr=-1)), ("Adagrad", dict(lr_decay=-1)), ("Adagrad", dict(weight_decay=-1)),
+    ("Adagrad", dict(initial_accumulator_value=-1)), ("Adagrad", dict(eps=-1)),
+    ("Adagrad", dict(lr="2 elements")),
+    ("Adadelta", dict(lr=-1)), ("Adadelta", dict(rho=1.5)), ("Adadelta", dict(eps=-1)),
+    ("Adadelta", dict(weight_decay=-1)),
+    ("RMSprop", dict(lr=-1)), ("RMSprop", dict(eps=-1)), ("RMSprop", dict(momentum=-1)),
+    ("RMSprop", dict(weight_decay=-1)), ("RMSprop", dict(alpha=-1)),
+    ("Rprop", dict(lr=-1)), ("Rprop", dict(etas=(1.5, 1.2))), ("Rprop", dict(etas=(0.5, 0.9))),
+    ("ASGD", dict(lr=-1)), ("ASGD", dict(weight_decay=-1)), ("ASGD", dict(lr="2 elements")),
+    ("LBFGS", dict(lr=-1)), ("LBFGS", dict(line_search_fn="armijo")),
+    ("LBFGS", dict(lr="2 elements")),
+    ("Adafactor", dict(lr=-1)), ("Adafactor", dict(lr="2 elements")), ("Muon", dict(lr=-1)),
+]
+
+
+def _construction_error(module, name, options):
+    """What making the optimizer (and for LBFGS one step) raises: (type name, message)."""
+    def value(v):
+        if v == "tensor":
+            return module.tensor(0.9)
+        if v == "2 elements":
+            return module.tensor([0.1, 0.2])
+        return tuple(map(value, v)) if isinstance(v, tuple) else v
+    p = module.nn.Parameter(module.ones(2, 2))
+    try:
+        optimizer = getattr(module.optim, name)([p], **{k: value(v) for k, v in options.items()})
+        if name == "LBFGS":
+            optimizer.step(lambda: (p * p).sum())
+    except Exception as error:  # noqa: BLE001 - the comparison is the point
+        return type(error).__name__, str(error)
+    return None
+
+
+@pytest.mark.parametrize("name, options", BAD_ARGUMENTS)
+def test_bad_arguments_raise_pytorchs_errors(name, options):
+    """Each error's type and message, against PyTorch's (Adam's tensor lr and betas checks, and
+    every optimizer's 1-element check of a tensor lr, were missing)."""
+    torch = pytest.importorskip("torch")
+    assert _construction_error(tg, name, options) == _construction_error(torch, name, options)

@@ -109,7 +109,9 @@ _ERRSTATE_DECORATOR_PER_CALL = int(np.__version__.split(".")[0]) >= 2
 
 def check_non_negative(**hyperparameters: float) -> None:
     """Raise PyTorch's ``ValueError("Invalid <name> value: <value>")`` for the first negative
-    one, checked in the order given (``lr`` is "learning rate", ``eps`` "epsilon value")."""
+    one, checked in the order given (``lr`` is "learning rate", ``eps`` "epsilon value"); an
+    ``lr`` given as a tensor must have one element (``check_tensor_lr``, checked first)."""
+    check_tensor_lr(hyperparameters.get("lr"))
     for name, value in hyperparameters.items():
         if value < 0:
             raise ValueError(f"Invalid {_ARGUMENT_WORDS.get(name, name + ' value')}: {value}")
@@ -141,6 +143,13 @@ def scalar_state(value: float) -> np.ndarray:
     float32, so that it is rounded as PyTorch rounds it at every step."""
     dtype = np.float64 if get_default_dtype() == np.float64 else np.float32
     return np.array(value, dtype)
+
+
+def check_tensor_lr(lr) -> None:
+    """PyTorch's first check in every optimizer: a learning rate given as a tensor has one
+    element."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
 
 
 def check_fused_foreach(fused, foreach, differentiable) -> None:
