@@ -369,3 +369,29 @@ def test_bad_arguments_raise_pytorchs_errors(name, options):
     every optimizer's 1-element check of a tensor lr, were missing)."""
     torch = pytest.importorskip("torch")
     assert _construction_error(tg, name, options) == _construction_error(torch, name, options)
+
+
+@pytest.mark.parametrize("name", ["NAdam", "ASGD", "Adam", "RMSprop"])
+def test_loaded_state_takes_the_parameters_dtype_as_pytorchs(name):
+    """float64 parameters under the float32 default dtype: NAdam's ``mu_product`` and ASGD's
+    ``eta`` and ``mu`` are float32 scalars; ``load_state_dict`` gives every floating entry but
+    ``step`` the parameter's dtype, 0-d ones included (they stayed float32 before, and the
+    steps after a load then rounded otherwise), so a run saved and loaded halfway continues
+    as PyTorch's does."""
+    torch = pytest.importorskip("torch")
+
+    def run(module):
+        rng = np.random.default_rng(0)
+        p = module.nn.Parameter(module.tensor(rng.standard_normal(5)))
+        optimizer = getattr(module.optim, name)([p], lr=0.05)
+        for i in range(20):
+            p.grad = module.tensor(rng.standard_normal(5) + 0.3 * p.detach().numpy())
+            optimizer.step()
+            if i == 9:
+                optimizer.load_state_dict(optimizer.state_dict())
+        kinds = {k: str(v.dtype).split(".")[-1] for k, v in optimizer.state_dict()["state"][0].items()}
+        return p.detach().numpy(), kinds
+    ours, our_kinds = run(tg)
+    theirs, their_kinds = run(torch)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-15)
+    assert our_kinds == their_kinds

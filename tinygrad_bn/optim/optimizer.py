@@ -203,6 +203,13 @@ def step_tensor(step) -> Tensor:
     return Tensor(scalar_state(float(step)))
 
 
+def scalar_update(entry: np.ndarray, value) -> np.ndarray:
+    """``value`` as a new 0-d state ``entry`` of that entry's dtype, as PyTorch's in-place
+    updates (``mu_product *= mu``, ``eta.copy_(...)``) keep it: the default float dtype when
+    made, the parameter's after ``load_state_dict``."""
+    return np.array(value, entry.dtype)
+
+
 def check_state_shape(p: Tensor, moment: np.ndarray) -> None:
     """A parameter whose ``.data`` was replaced by one of another shape no longer matches the
     state kept for it: PyTorch's broadcasting error (state first, parameter second), not
@@ -511,7 +518,10 @@ class Optimizer:
                         f"loaded state '{name}' of parameter {key} has shape {array.shape}, "
                         f"the parameter has shape {tuple(p.shape)}"
                     )
-                restored[name] = array.astype(p.dtype) if array.ndim else array
+                # (PyTorch's: every floating entry but step takes the parameter's dtype, 0-d
+                # ones too: NAdam's mu_product, ASGD's eta and mu)
+                floating = np.issubdtype(p._array.dtype, np.inexact)
+                restored[name] = array.astype(p._array.dtype) if floating else array
             else:
                 restored[name] = value
         return restored
