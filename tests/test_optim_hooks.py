@@ -290,3 +290,15 @@ def test_zero_grad_in_place_takes_the_gradients_out_of_the_graph():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # (create_graph's reference-cycle warning)
         assert _zero_grad_scenario(ours) == _zero_grad_scenario(torch)
+
+
+def _repr_scenario(module):
+    p, q = module.nn.Parameter(module.ones(2)), module.nn.Parameter(module.ones(2))
+    return [repr(module.optim.SGD([{"params": [p]}, {"params": [q], "lr": 0.5}], lr=0.1)),
+            repr(module.optim.Adam([("a", p)]))]
+
+
+def test_repr_as_pytorchs():
+    """A blank line between groups (there was none), ``param_names`` among the settings."""
+    ours, torch = _modules()
+    assert _repr_scenario(ours) == _repr_scenario(torch)

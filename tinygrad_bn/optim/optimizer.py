@@ -527,12 +527,13 @@ class Optimizer:
         return restored
 
     def __repr__(self):
-        lines = [f"{type(self).__name__} ("]
+        """PyTorch's: each group's settings sorted by name, a blank line between groups."""
+        text = f"{type(self).__name__} ("
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
+            text += f"\nParameter Group {i}\n"
             for name in sorted(k for k in group if k != "params"):
-                lines.append(f"    {name}: {group[name]}")
-        return "\n".join(lines) + "\n)"
+                text += f"    {name}: {group[name]}\n"
+        return text + ")"
 
 
 def _register(hooks: dict, hook: Callable, prepend: bool) -> RemovableHandle:
