@@ -241,7 +241,7 @@ def _lbfgs_run(module, options):
     b = module.tensor(rng.standard_normal(6))
     x = module.tensor(rng.standard_normal(6), requires_grad=True)
     y = module.tensor(rng.standard_normal(3), requires_grad=True)
-    optimizer = module.optim.LBFGS([x, y], **options)
+    optimizer = module.optim.LBFGS([x, y], **{k: _convert(module, v) for k, v in options.items()})
 
     def closure():
         optimizer.zero_grad()
@@ -265,11 +265,14 @@ def _structure(value):
 @pytest.mark.parametrize("options", [
     {}, dict(line_search_fn="strong_wolfe"), dict(lr=0.5, max_iter=4, history_size=3),
     dict(line_search_fn="strong_wolfe", max_iter=7, max_eval=9, history_size=2),
+    dict(lr=T(0.5)), dict(lr=T(0.8), line_search_fn="strong_wolfe", tolerance_grad=1e-5,
+                          tolerance_change=1e-6),
 ])
 def test_lbfgs_matches_pytorch(options):
-    """float64 (in float32 both stop near the optimum on decisions taken at the loss's
-    rounding noise, where the two frameworks' losses differ by an ulp: the iterates agree
-    to ~1e-4 there, as float32's resolution of the loss allows)."""
+    """float64, a tensor ``lr`` too (it raised a TypeError before). (In float32 both stop near
+    the optimum on decisions taken at the loss's rounding noise, where the two frameworks'
+    losses differ by an ulp: the iterates agree to ~1e-4 there, as float32's resolution of
+    the loss allows.)"""
     torch = pytest.importorskip("torch")
     our_losses, ours, our_dict = _lbfgs_run(tg, options)
     their_losses, theirs, their_dict = _lbfgs_run(torch, options)
