@@ -82,6 +82,10 @@ def _optimizer(module, kind):
         return module.optim.SGD([p], lr=0.1, momentum=0.9)
     if kind == "Adam":
         return module.optim.Adam([p], lr=0.01)
+    if kind == "tensor lr":
+        return module.optim.SGD([p], lr=module.tensor(0.1))
+    if kind == "tensor lr, momentum":
+        return module.optim.SGD([p], lr=module.tensor(0.1), momentum=0.9)
     return module.optim.SGD([p], lr=0.1)
 
 
@@ -134,7 +138,10 @@ def _run(module, name, kind, options, interrupt=False):
 
 
 def _plain(value):
-    """A state-dict value with functions as a marker, for comparing."""
+    """A state-dict value with functions as a marker and tensors as their value, for
+    comparing."""
+    if type(value).__name__ == "Tensor":
+        return ("tensor", str(value.dtype).split(".")[-1], value.item())
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, dict):
@@ -156,6 +163,30 @@ def test_scheduler_matches_pytorch(name, kind, options):
     theirs, their_state = _run(torch, name, kind, options)
     _assert_same_record(ours, theirs)
     assert list(our_state) == list(their_state)
+    assert _plain(our_state) == _plain(their_state)
+
+
+TENSOR_LR_CASES = [(name, "tensor lr, momentum" if kind == "SGD momentum" else "tensor lr",
+                    options) for name, kind, options in CASES
+                   if kind in ("SGD", "SGD momentum")]
+
+
+@pytest.mark.parametrize("name, kind, options", TENSOR_LR_CASES)
+def test_scheduler_with_a_tensor_lr_matches_pytorch(name, kind, options):
+    """``lr`` given as a (float32) tensor: every scheduler fills that tensor in place, so the
+    rates are rounded to float32 at each step, and ``get_last_lr()`` gives tensors, as
+    PyTorch's (OneCycleLR, CyclicLR and ReduceLROnPlateau replaced it by a float before, and
+    computed unrounded rates; the others put a new tensor in the group)."""
+    torch = pytest.importorskip("torch")
+    for module in (tg, torch):
+        optimizer = _optimizer(module, kind)
+        tensor = optimizer.param_groups[0]["lr"]
+        scheduler = _scheduler(module, name, optimizer, options)
+        _steps(optimizer, scheduler, name, 0, 3)
+        assert optimizer.param_groups[0]["lr"] is tensor
+    ours, our_state = _run(tg, name, kind, options)
+    theirs, their_state = _run(torch, name, kind, options)
+    _assert_same_record(ours, theirs)
     assert _plain(our_state) == _plain(their_state)
 
 

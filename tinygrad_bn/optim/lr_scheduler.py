@@ -58,15 +58,17 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                group.setdefault("initial_lr", _copy(group["lr"]))
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(
                         f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
-                        "an optimizer"
-                    )
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+                        "scheduler with last_epoch >= 0.\nThis typically happens when:\n1. "
+                        "You're trying to resume training from a checkpoint but haven't properly "
+                        "loaded the optimizer state\n2. You're using last_epoch >= 0 for a fresh "
+                        "training run (not recommended)")
+        self.base_lrs = _param_groups_val_list(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         if not isinstance(getattr(optimizer, "step", None), _StepTracker):
             optimizer.step = _StepTracker(optimizer)
@@ -89,8 +91,9 @@ class LRScheduler:
         raise NotImplementedError
 
     def current_lrs(self) -> list[float]:
-        """The optimizer's current learning rates, one per parameter group."""
-        return [group["lr"] for group in self.optimizer.param_groups]
+        """The optimizer's current learning rates, one per parameter group (a rate kept as a
+        tensor copied)."""
+        return _param_groups_val_list(self.optimizer, "lr")
 
     @replayable
     def step(self, epoch: int | None = None) -> None:
@@ -134,7 +137,7 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
+            _update_param_group_val(group, "lr", lr)
         self._last_lr = self.current_lrs()
 
     def get_last_lr(self) -> list[float]:
@@ -339,7 +342,7 @@ class OneCycleLR(LRScheduler):
         # (PyTorch's names and layout: its state dict holds them)
         self._schedule_phases = [dict(zip(_PHASE_KEYS, phase)) for phase in phases]
         self._anneal_func_type = anneal_strategy
-        max_lrs = _per_group("max_lr", optimizer, max_lr)
+        max_lrs = _format_param("max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for group, top in zip(optimizer.param_groups, max_lrs):
                 group["initial_lr"] = top / div_factor
@@ -350,8 +353,8 @@ class OneCycleLR(LRScheduler):
             self.use_beta1 = _cycles_beta1(optimizer)
             if last_epoch == -1:
                 for group, high, low in zip(optimizer.param_groups,
-                                            _per_group("max_momentum", optimizer, max_momentum),
-                                            _per_group("base_momentum", optimizer, base_momentum)):
+                                            _format_param("max_momentum", optimizer, max_momentum),
+                                            _format_param("base_momentum", optimizer, base_momentum)):
                     self._set_momentum(group, high)
                     group["max_momentum"], group["base_momentum"] = high, low
         super().__init__(optimizer, last_epoch)
@@ -479,7 +482,7 @@ class ReduceLROnPlateau(LRScheduler):
             old = float(group["lr"])
             new = max(old * self.factor, floor)
             if old - new > self.eps:
-                group["lr"] = new
+                _update_param_group_val(group, "lr", new)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore the state a ``state_dict()`` returned (``mode_worse`` recomputed from the
@@ -650,7 +653,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
+            _update_param_group_val(group, "lr", lr)
         self._last_lr = self.current_lrs()
 
 
@@ -672,11 +675,11 @@ class CyclicLR(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
-        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        base_lrs = _format_param("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
-                group["lr"] = lr
-        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+                _update_param_group_val(group, "lr", lr)
+        self.max_lrs = _format_param("max_lr", optimizer, max_lr)
         step_size_up = float(step_size_up)
         step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
         self.total_size = step_size_up + step_size_down
@@ -689,8 +692,8 @@ class CyclicLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             self.use_beta1 = _cycles_beta1(optimizer)
-            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            self.base_momentums = _format_param("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _format_param("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
                 for high, low, group in zip(self.max_momentums, self.base_momentums,
                                             optimizer.param_groups):
@@ -775,7 +778,7 @@ class SequentialLR(LRScheduler):
         self.optimizer = optimizer
         # undo the steps the schedulers took when made, and take the first one's afresh
         for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
+            _update_param_group_val(group, "lr", group["initial_lr"])
         self.recursive_undo()
         index = bisect_right(self._milestones, 0)
         self._schedulers[index]._initial_step()
@@ -907,11 +910,34 @@ def _cycles_beta1(optimizer):
     return "betas" in optimizer.defaults
 
 
-def _per_group(name, optimizer, value):
-    """``value`` once per parameter group (a list or tuple must have one entry per group)."""
-    groups = len(optimizer.param_groups)
-    if isinstance(value, (list, tuple)):
-        if len(value) != groups:
-            raise ValueError(f"expected {groups} values for {name}, got {len(value)}")
-        return list(value)
-    return [value] * groups
+def _format_param(name: str, optimizer: Optimizer, param):
+    """``param`` once per parameter group: a list/tuple must have one entry per group
+    (``ValueError`` otherwise, PyTorch's words), a number is repeated; tensors are copied."""
+    if isinstance(param, (list, tuple)):
+        if len(param) != len(optimizer.param_groups):
+            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
+                             f"{name} has {len(param)} values, param_groups has "
+                             f"{len(optimizer.param_groups)}.")
+    else:
+        param = [param] * len(optimizer.param_groups)
+    return list(map(_copy, param))
+
+
+def _copy(value):
+    return value.clone() if isinstance(value, Tensor) else value
+
+
+def _param_groups_val_list(optimizer: Optimizer, key: str) -> list[Any]:
+    """Every group's ``key`` (``"lr"``), a tensor copied, so that a rate kept as a tensor is
+    not aliased (PyTorch's)."""
+    return [_copy(group[key]) for group in optimizer.param_groups]
+
+
+def _update_param_group_val(group: dict[str, Any], key: str, value) -> None:
+    """Set ``group[key]``: a rate kept as a tensor is filled in place (so it stays the same
+    tensor, of its dtype: a float32 tensor rounds the rate), a number replaced, as
+    PyTorch's."""
+    if isinstance(group[key], Tensor):
+        group[key].fill_(value.reshape(()) if isinstance(value, Tensor) else value)
+    else:
+        group[key] = value
