@@ -226,3 +226,63 @@ def test_reduce_lr_on_plateau_epoch_argument_warns_and_sets_the_epoch():
     with pytest.warns(UserWarning, match="The epoch parameter in `scheduler.step\\(\\)`"):
         scheduler.step(1.0, epoch=7)
     assert scheduler.last_epoch == 7
+
+
+def _sgd(module, kind="SGD"):
+    p = module.nn.Parameter(module.ones(2))
+    if kind == "Adagrad":
+        return module.optim.Adagrad([p])
+    return module.optim.SGD([p], lr=0.1, momentum=0.9)
+
+
+BAD_SCHEDULERS = [
+    lambda m, s, o: s.StepLR("x", 2),
+    lambda m, s, o: s.StepLR(o, 2, last_epoch=3),
+    lambda m, s, o: s.LambdaLR(o, [_decay, _decay]),
+    lambda m, s, o: s.MultiplicativeLR(o, 3),
+    lambda m, s, o: s.ConstantLR(o, factor=1.5),
+    lambda m, s, o: s.LinearLR(o, start_factor=0),
+    lambda m, s, o: s.LinearLR(o, end_factor=2),
+    lambda m, s, o: s.CosineAnnealingWarmRestarts(o, T_0=0),
+    lambda m, s, o: s.CosineAnnealingWarmRestarts(o, T_0=2, T_mult=0),
+    lambda m, s, o: s.CosineAnnealingWarmRestarts(o, T_0=2.5),
+    lambda m, s, o: s.CosineAnnealingWarmRestarts(o, T_0=2, eta_min="a"),
+    lambda m, s, o: s.CyclicLR(o, 0.1, 1.0, mode="foo"),
+    lambda m, s, o: s.CyclicLR(o, [0.1, 0.2], 1.0),
+    lambda m, s, o: s.CyclicLR(_sgd(m, "Adagrad"), 0.1, 1.0),
+    lambda m, s, o: s.OneCycleLR(o, 0.1),
+    lambda m, s, o: s.OneCycleLR(o, 0.1, total_steps=0),
+    lambda m, s, o: s.OneCycleLR(o, 0.1, total_steps=10, pct_start=2.0),
+    lambda m, s, o: s.OneCycleLR(o, 0.1, epochs=0, steps_per_epoch=2),
+    lambda m, s, o: s.OneCycleLR(o, 0.1, epochs=2, steps_per_epoch=-1),
+    lambda m, s, o: s.OneCycleLR("x", 0.1, total_steps=10),
+    lambda m, s, o: s.OneCycleLR(o, 0.1, total_steps=10, anneal_strategy="x"),
+    lambda m, s, o: s.OneCycleLR(_sgd(m, "Adagrad"), 0.1, total_steps=10),
+    lambda m, s, o: s.OneCycleLR(o, [0.1, 0.2], total_steps=10),
+    lambda m, s, o: s.ReduceLROnPlateau(o, factor=1.0),
+    lambda m, s, o: s.ReduceLROnPlateau(o, mode="x"),
+    lambda m, s, o: s.ReduceLROnPlateau(o, threshold_mode="x"),
+    lambda m, s, o: s.SequentialLR(o, [s.StepLR(o, 2)], milestones=[1]),
+    lambda m, s, o: s.SequentialLR(o, [], milestones=[]),
+    lambda m, s, o: s.SequentialLR(o, [s.StepLR(o, 2), s.StepLR(_sgd(m), 2)], milestones=[1]),
+    lambda m, s, o: s.SequentialLR(o, [s.StepLR(o, 2), "x"], milestones=[1]),
+    lambda m, s, o: s.ChainedScheduler([]),
+    lambda m, s, o: s.ChainedScheduler([s.StepLR(o, 2), s.StepLR(_sgd(m), 2)]),
+    lambda m, s, o: s.ChainedScheduler([s.StepLR(o, 2), s.ReduceLROnPlateau(o)]),
+]
+
+
+@pytest.mark.parametrize("case", range(len(BAD_SCHEDULERS)))
+def test_scheduler_errors_as_pytorchs(case):
+    """Each bad construction's error type and message against PyTorch's (OneCycleLR's epochs
+    and steps_per_epoch checks were missing: a ZeroDivisionError, or a schedule of -2 steps;
+    the per-group length message and the resume KeyError had older words)."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for module in (tg, torch):
+        try:
+            BAD_SCHEDULERS[case](module, module.optim.lr_scheduler, _sgd(module))
+            results.append(None)
+        except Exception as error:  # noqa: BLE001 - the comparison is the point
+            results.append((type(error).__name__, str(error)))
+    assert results[0] == results[1]
