@@ -302,3 +302,25 @@ def test_repr_as_pytorchs():
     """A blank line between groups (there was none), ``param_names`` among the settings."""
     ours, torch = _modules()
     assert _repr_scenario(ours) == _repr_scenario(torch)
+
+
+def test_jit_replays_run_the_step_hooks():
+    """The hooks run inside the replayable step: every jitted call (capture and replays) runs
+    them once, with the step's own arguments."""
+    model = tg.nn.Linear(3, 2)
+    optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
+    calls = []
+    optimizer.register_step_post_hook(lambda opt, args, kwargs: calls.append(len(args)))
+
+    @tg.jit
+    def train_step(x, y):
+        optimizer.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+        return loss
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        train_step(tg.tensor(rng.standard_normal((4, 3)).astype(np.float32)),
+                   tg.tensor(rng.standard_normal((4, 2)).astype(np.float32)))
+    assert calls == [1] * 5
