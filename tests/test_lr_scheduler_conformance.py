@@ -5,7 +5,6 @@ betas (CyclicLR and OneCycleLR cycle them) exactly, and the final ``state_dict()
 PyTorch's order, values); then the same run interrupted at step 25 by a save and a load into
 a new optimizer and scheduler must end where the uninterrupted one does."""
 
-import numpy as np
 import pytest
 
 import tinygrad_bn as tg

@@ -1,5 +1,7 @@
-"""``Optimizer``: parameter groups, per-parameter state, ``zero_grad`` and ``state_dict``, shared
-by ``SGD``, ``Adam`` and ``AdamW``."""
+"""``Optimizer``, the base of every optimizer: parameter groups, per-parameter state,
+``zero_grad``, ``state_dict``/``load_state_dict`` and PyTorch's hooks (per optimizer, and the
+global step hooks ``register_optimizer_step_pre_hook``/``post_hook``); and the checks and
+scalar helpers the optimizers share."""
 
 from __future__ import annotations
 
