@@ -202,7 +202,8 @@ def test_fused_flag_errors(name):
 
 def test_state_dict_step_round_trips():
     """``step`` is saved as PyTorch saves it (a 0-d float32 tensor, float64 under a float64
-    default dtype) and loaded back into the count the optimizer keeps."""
+    default dtype unless the group is fused) and loaded back into the count the optimizer
+    keeps."""
     p = tg.zeros(3, requires_grad=True)
     optimizer = tg.optim.Adam([p])
     for _ in range(3):
@@ -213,10 +214,14 @@ def test_state_dict_step_round_trips():
     other = tg.optim.Adam([tg.zeros(3, requires_grad=True)])
     other.load_state_dict(optimizer.state_dict())
     assert other.state[other.param_groups[0]["params"][0]]["step"] == 3
+    fused = tg.optim.Adam([p], fused=True)
+    p.grad = tg.ones(3)
+    fused.step()
     previous = tg.get_default_dtype()
     tg.set_default_dtype(tg.float64)
     try:
         assert optimizer.state_dict()["state"][0]["step"].dtype == tg.float64
+        assert fused.state_dict()["state"][0]["step"].dtype == tg.float32  # (fused: always)
     finally:
         tg.set_default_dtype(previous)
 

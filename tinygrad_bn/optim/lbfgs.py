@@ -294,7 +294,7 @@ class LBFGS(Optimizer):
                      prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
         return orig_loss
 
-    def _saved_state(self, p_state):
+    def _saved_state(self, p_state, group):
         """PyTorch's types: the direction, the gradient, the history vectors and the scalars
         kept as NumPy numbers (``ro``, ``al``, ``H_diag``, a line search's ``t``) are tensors,
         as PyTorch's are; all copies, so later steps leave them alone."""

@@ -198,11 +198,12 @@ def scalar_value(value) -> float:
     return value.item() if isinstance(value, Tensor) else value
 
 
-def step_tensor(step) -> Tensor:
+def step_tensor(step, fused: bool = False) -> Tensor:
     """A state's ``step`` as PyTorch keeps it and saves it: a 0-d tensor of float64 when that
-    is the default dtype, else of float32 (tinygrad_bn counts in a Python int, which
-    ``state_dict`` converts and ``load_state_dict`` converts back)."""
-    return Tensor(scalar_state(float(step)))
+    is the default dtype, else of float32, and always float32 for a ``fused`` group
+    (tinygrad_bn counts in a Python int, which ``state_dict`` converts and ``load_state_dict``
+    converts back)."""
+    return Tensor(np.array(float(step), np.float32) if fused else scalar_state(float(step)))
 
 
 def scalar_update(entry: np.ndarray, value) -> np.ndarray:
@@ -442,7 +443,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index[id(p)]] = self._saved_state(self.state[p])
+                    state[index[id(p)]] = self._saved_state(self.state[p], group)
         state_dict = {"state": state, "param_groups": groups}
         for post_hook in self._optimizer_state_dict_post_hooks.values():
             result = post_hook(self, state_dict)
@@ -450,11 +451,12 @@ class Optimizer:
                 state_dict = result
         return state_dict
 
-    def _saved_state(self, p_state: dict[str, Any]) -> dict[str, Any]:
-        """One parameter's state as ``state_dict`` saves it: arrays as tensors (copies),
-        ``step`` as PyTorch's 0-d tensor (``step_tensor``)."""
+    def _saved_state(self, p_state: dict[str, Any], group: dict[str, Any]) -> dict[str, Any]:
+        """One parameter's state (its group ``group``) as ``state_dict`` saves it: arrays as
+        tensors (copies), ``step`` as PyTorch's 0-d tensor (``step_tensor``)."""
+        fused = bool(group.get("fused"))
         return {k: (Tensor(v) if isinstance(v, (Tensor, np.ndarray))
-                    else step_tensor(v) if k == "step" and isinstance(v, (int, float))
+                    else step_tensor(v, fused) if k == "step" and isinstance(v, (int, float))
                     else v)
                 for k, v in p_state.items()}
 
