@@ -5,6 +5,8 @@ betas (CyclicLR and OneCycleLR cycle them) exactly, and the final ``state_dict()
 PyTorch's order, values); then the same run interrupted at step 25 by a save and a load into
 a new optimizer and scheduler must end where the uninterrupted one does."""
 
+import warnings
+
 import pytest
 
 import tinygrad_bn as tg
@@ -284,4 +286,28 @@ def test_scheduler_errors_as_pytorchs(case):
             results.append(None)
         except Exception as error:  # noqa: BLE001 - the comparison is the point
             results.append((type(error).__name__, str(error)))
+    assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("name, kind, options", [case for case in CASES if case[0] not in (
+    "SequentialLR", "ChainedScheduler")])
+def test_scheduler_step_with_an_epoch_matches_pytorch(name, kind, options):
+    """The deprecated ``step(epoch)`` (jumping back and forth, through the closed forms where
+    PyTorch has them; ``ReduceLROnPlateau.step(metrics, epoch)``): the same rates and epochs."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for module in (tg, torch):
+        optimizer = _optimizer(module, kind)
+        scheduler = _scheduler(module, name, optimizer, options)
+        record = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for epoch in (3, 7, 2, 15, 15, 40, 1):
+                optimizer.step()
+                if name == "ReduceLROnPlateau":
+                    scheduler.step(1.0, epoch)
+                else:
+                    scheduler.step(epoch)
+                record.append((list(scheduler.get_last_lr()), scheduler.last_epoch))
+        results.append(_plain(record))
     assert results[0] == results[1]
