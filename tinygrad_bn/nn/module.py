@@ -141,14 +141,21 @@ def _every_parameter(root: Module) -> list[Parameter]:
 
 
 def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
-    """Set each tensor's ``.grad`` to None, or fill it with zeros in place (``zero_grad``)."""
+    """Set each tensor's ``.grad`` to None, or fill it with zeros in place (``zero_grad``),
+    first taken out of the graph as PyTorch's: detached if an op made it (``create_graph``),
+    else no longer requiring grad (zeroing a leaf that requires grad in place would raise)."""
     for param in params:  # the private field: this runs every step
         if param._grad is None:
             continue
         if set_to_none:
             param._grad = None
         else:
-            param._grad.zero_()
+            grad = param._grad
+            if grad.grad_fn is not None:
+                grad.detach_()
+            elif grad.requires_grad:
+                grad.requires_grad_(False)
+            grad.zero_()
 
 
 _MISSING = object()  # getattr's default where None is a value
