@@ -46,7 +46,7 @@ from .tensor.arranging import (
 )
 from .tensor import arguments as _tensor, out_argument as _out  # noqa: E402
 from .tensor import special as _tensor_special  # noqa: E402
-from .counting import bucketize, histc, histogram, searchsorted, unique
+from .counting import bucketize, histc, histogram, histogramdd, searchsorted, unique
 from .sampling import (
     bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
 )
@@ -482,7 +482,13 @@ from .nn.functional_toplevel import (  # noqa: E402
     dropout_, feature_alpha_dropout_, feature_dropout, feature_dropout_, max_pool1d_with_indices,
     max_pool3d,
 )
+from .nn.functional_toplevel import (  # noqa: E402
+    affine_grid_generator, grid_sampler, grid_sampler_2d, grid_sampler_3d,
+)
 native_channel_shuffle = channel_shuffle
+nonzero_static = Tensor.nonzero_static
+from .factories import empty_permuted  # noqa: E402
+from .tensor.legacy_norms import frobenius_norm, norm_except_dim, nuclear_norm  # noqa: E402
 as_strided_scatter = Tensor.as_strided_scatter
 
 # Imported on first use (``tg.distributions.Normal``, ``tg.special.expit``), not with the
