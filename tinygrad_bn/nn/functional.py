@@ -1187,3 +1187,4 @@ from .functional_losses import (  # noqa: E402,F401
     multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, poisson_nll_loss,
     soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
 )
+from .functional_losses import linear_cross_entropy  # noqa: E402,F401
