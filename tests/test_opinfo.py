@@ -634,6 +634,14 @@ XFAILS = {
     'grid_sampler_3d': {
         'precision': 'float16:1-4,6-9,11-14,16-19,21-24,26-29',
     },
+    # float16 sums with an initial value: PyTorch's segment kernel rounds to float16 after each
+    # element (18.66 where the float32 sum is 18.639); ours are scatter_reduce's sums in float32
+    '_segment_reduce.lengths': {
+        'precision': 'float16:42-43,46-47,82-83,87',
+    },
+    '_segment_reduce.offsets': {
+        'precision': 'float16:42-43,46-47,82-83,87',
+    },
 }
 
 if __name__ == "__main__":

@@ -490,6 +490,8 @@ nonzero_static = Tensor.nonzero_static
 from .factories import empty_permuted  # noqa: E402
 from .tensor.legacy_norms import frobenius_norm, norm_except_dim, nuclear_norm  # noqa: E402
 from .nn.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402
+from .tensor.segments import segment_reduce  # noqa: E402
+_segment_reduce = segment_reduce  # torch._segment_reduce, the name PyTorch's OpInfo tests
 as_strided_scatter = Tensor.as_strided_scatter
 
 # Imported on first use (``tg.distributions.Normal``, ``tg.special.expit``), not with the
