@@ -475,7 +475,8 @@ from .tensor.view_copies import (  # noqa: E402
 )
 from .tensor.arithmetic import rsub  # noqa: E402
 from .nn.functional_native import (  # noqa: E402
-    native_batch_norm, native_dropout, native_group_norm, native_layer_norm,
+    _native_batch_norm_legit, native_batch_norm, native_dropout, native_group_norm,
+    native_layer_norm,
 )
 from .nn.functional_toplevel import (  # noqa: E402
     alpha_dropout_, bilinear, channel_shuffle, constant_pad_nd, conv_transpose3d, convolution,
