@@ -486,6 +486,7 @@ from .nn.functional_toplevel import (  # noqa: E402
 from .nn.functional_toplevel import (  # noqa: E402
     affine_grid_generator, grid_sampler, grid_sampler_2d, grid_sampler_3d,
 )
+from .nn.conv import conv_tbc  # noqa: E402
 native_channel_shuffle = channel_shuffle
 nonzero_static = Tensor.nonzero_static
 from .factories import empty_permuted  # noqa: E402

@@ -363,3 +363,4 @@ def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners
 def affine_grid_generator(theta, size, align_corners):
     """``torch.affine_grid_generator``: ``F.affine_grid(theta, size, align_corners)``."""
     return F.affine_grid(theta, size, align_corners)
+
