@@ -27,9 +27,11 @@ CALLS = {
                                                                          1e-3),
     "batch_norm_train": lambda lib, x, w, b: lib.native_batch_norm(x, w, b, None, None, True,
                                                                      0.1, 1e-5),
+    "batch_norm_legit": lambda lib, x, w, b: lib._native_batch_norm_legit(x, w, b, True, 0.1,
+                                                                            1e-5),
 }
 PARAMETERS = {"layer_norm": (W5, B5), "layer_norm_2d": (None, None), "group_norm": (W4, B4),
-              "group_norm_one_group": (None, None), "batch_norm_train": (W4, B4)}
+              "group_norm_one_group": (None, None), "batch_norm_train": (W4, B4), "batch_norm_legit": (W4, None)}
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])

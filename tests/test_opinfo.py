@@ -68,7 +68,7 @@ VALUES_UNDEFINED = {
     "bernoulli", "normal", "multinomial", "rand_like", "randn_like", "randint_like", "randint",
     "randn", "nn.functional.dropout", "empty", "empty_like", "new_empty",
     "nn.functional.dropout2d", "nn.functional.dropout3d", "nn.functional.alpha_dropout",
-    "nn.functional.feature_alpha_dropout", "empty_strided", "new_empty_strided",
+    "nn.functional.feature_alpha_dropout", "empty_strided", "new_empty_strided", "empty_permuted",
     # windows placed by torch.rand samples unless _random_samples is given
     "nn.functional.fractional_max_pool2d", "nn.functional.fractional_max_pool3d",
 }
@@ -625,6 +625,22 @@ XFAILS = {
     # with its own float32 roundings and keeps -0.00076 (and 9e-5) where the exact value is 0
     'native_layer_norm': {
         'precision': 'float16:10-11',
+    },
+    # torch.grid_sampler_2d/3d are F.grid_sample's kernels: float16 rounded in another order,
+    # as the nn.functional.grid_sample row above says
+    'grid_sampler_2d': {
+        'precision': 'float16:12-17',
+    },
+    'grid_sampler_3d': {
+        'precision': 'float16:1-4,6-9,11-14,16-19,21-24,26-29',
+    },
+    # float16 sums with an initial value: PyTorch's segment kernel rounds to float16 after each
+    # element (18.66 where the float32 sum is 18.639); ours are scatter_reduce's sums in float32
+    '_segment_reduce.lengths': {
+        'precision': 'float16:42-43,46-47,82-83,87',
+    },
+    '_segment_reduce.offsets': {
+        'precision': 'float16:42-43,46-47,82-83,87',
     },
 }
 

@@ -46,7 +46,7 @@ from .tensor.arranging import (
 )
 from .tensor import arguments as _tensor, out_argument as _out  # noqa: E402
 from .tensor import special as _tensor_special  # noqa: E402
-from .counting import bucketize, histc, histogram, searchsorted, unique
+from .counting import bucketize, histc, histogram, histogramdd, searchsorted, unique
 from .sampling import (
     bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
 )
@@ -478,14 +478,25 @@ from .tensor.view_copies import (  # noqa: E402
 )
 from .tensor.arithmetic import rsub  # noqa: E402
 from .nn.functional_native import (  # noqa: E402
-    native_batch_norm, native_dropout, native_group_norm, native_layer_norm,
+    _native_batch_norm_legit, native_batch_norm, native_dropout, native_group_norm,
+    native_layer_norm,
 )
 from .nn.functional_toplevel import (  # noqa: E402
     alpha_dropout_, bilinear, channel_shuffle, constant_pad_nd, conv_transpose3d, convolution,
     dropout_, feature_alpha_dropout_, feature_dropout, feature_dropout_, max_pool1d_with_indices,
     max_pool3d,
 )
+from .nn.functional_toplevel import (  # noqa: E402
+    affine_grid_generator, grid_sampler, grid_sampler_2d, grid_sampler_3d,
+)
+from .nn.conv import conv_tbc  # noqa: E402
 native_channel_shuffle = channel_shuffle
+nonzero_static = Tensor.nonzero_static
+from .factories import empty_permuted  # noqa: E402
+from .tensor.legacy_norms import frobenius_norm, norm_except_dim, nuclear_norm  # noqa: E402
+from .nn.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402
+from .tensor.segments import segment_reduce  # noqa: E402
+_segment_reduce = segment_reduce  # torch._segment_reduce, the name PyTorch's OpInfo tests
 as_strided_scatter = Tensor.as_strided_scatter
 
 # Imported on first use (``tg.distributions.Normal``, ``tg.special.expit``), not with the

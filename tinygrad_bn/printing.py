@@ -149,6 +149,7 @@ class return_types:
     sort = _result_tuple("sort")
     topk = _result_tuple("topk")
     histogram = _result_tuple("histogram", ("hist", "bin_edges"))
+    histogramdd = _result_tuple("histogramdd", ("hist", "bin_edges"))
     median = _result_tuple("median")
     nanmedian = _result_tuple("nanmedian")
     kthvalue = _result_tuple("kthvalue")

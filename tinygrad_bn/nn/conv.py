@@ -660,3 +660,24 @@ class ConvTranspose3d(_ConvTransposeNd):
     _dims = 3
     _function = staticmethod(conv_transpose3d)
     __init__, forward = _conv_transpose_layer_init, _conv_transpose_layer_forward
+
+
+def conv_tbc(input, weight, bias, pad=0):
+    """``torch.conv_tbc`` (also ``F.conv_tbc``): a 1-D convolution in time-batch-channel layout,
+    ``input`` ``(time, batch, in)``, ``weight`` ``(kernel, in, out)``, ``bias`` ``(out,)``,
+    ``pad`` zeros at each end of time; the result ``(time_out, batch, out)``. ``F.conv1d`` on
+    the permuted tensors (PyTorch's own kernel sums in another order: ~1e-16 apart in
+    float64)."""
+    if input.ndim != 3:
+        raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
+    if weight.ndim != 3:
+        raise RuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, "
+                           "out_channels.")
+    if bias.ndim != 1:
+        raise RuntimeError("Bias must be 1-D")
+    if bias.shape[0] != weight.shape[2]:
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)

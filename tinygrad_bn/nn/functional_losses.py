@@ -24,6 +24,7 @@ from ..autocast_state import float32_op
 from ..autograd import graph, no_grad
 from ..creation import ones_like
 from ..ops import Derived
+from ..printing import dtype_name
 from ..tensor import Tensor, where
 from .functional_activations import logsigmoid
 from .functional_distance import pairwise_distance
@@ -440,3 +441,66 @@ def _shift(alpha, by, zeros):
     """``alpha`` moved ``by`` states along dim 1, zeros coming in."""
     from ..tensor import cat
     return cat([zeros[:, :by], alpha[:, :-by]], 1)
+
+
+def linear_cross_entropy(input: Tensor, linear_weight: Tensor, target: Tensor, *,
+                         linear_bias: Tensor | None = None, weight: Tensor | None = None,
+                         reduction: str = "mean", ignore_index: int | None = None,
+                         label_smoothing: float = 0.0, options=None) -> Tensor:
+    """``cross_entropy(linear(input, linear_weight, linear_bias), target, ...)``, PyTorch's
+    reference path: ``input`` ``(in,)`` or ``(N, in)``, ``linear_weight`` ``(C, in)`` or
+    ``(C, d_1, ..., d_K, in)`` (a K-dimensional loss, batched input only), the logits reshaped to
+    ``(N, C, d_1, ..., d_K)``. ``ignore_index`` None means -100 for class indices and is refused
+    with class probabilities. ``options`` (PyTorch's chunking strategy, which saves memory) is
+    accepted and the same values computed in one piece (float16 in float32, rounded once, as
+    PyTorch's chunked op), with PyTorch's warning where its chunked path does not apply."""
+    from .functional import cross_entropy, linear  # functional imports this file
+    if input.ndim < 1 or input.ndim > 2:
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.ndim}")
+    if linear_weight.ndim < 2:
+        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got "
+                           f"{linear_weight.ndim}")
+    batches, in_features = tuple(input.shape[:-1]), input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError(
+            "expected equal input and linear_weight last dimensions (in_features), got "
+            f"{input.shape[-1]} and {linear_weight.shape[-1]}, respectively")
+    classes, out_features = linear_weight.shape[0], tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (classes, *out_features):
+        raise RuntimeError(f"expected linear_bias shape {(classes, *out_features)}, got "
+                           f"{tuple(linear_bias.shape)}")
+    if out_features and not batches:
+        raise RuntimeError(
+            f"K-dimensional loss defined by linear_weight shape {tuple(linear_weight.shape)} "
+            f"requires batched input, (N, {in_features}), got unbatched input with shape "
+            f"{tuple(input.shape)}")
+    logits_shape = (*batches, classes, *out_features)
+    if tuple(target.shape) == logits_shape and ignore_index is not None:
+        raise RuntimeError("ignore_index cannot be specified when target contains probabilities")
+    chunked = (options is not None and reduction in ("mean", "sum", "none")
+               and label_smoothing == 0.0 and target.dtype == dtypes.int64 and not out_features)
+    if options is not None and not chunked:
+        warnings.warn(
+            "linear_cross_entropy: ``options`` ignored; chunked path needs reduction in "
+            "{'mean','sum','none'}, label_smoothing == 0, target.dtype == int64, out_features "
+            f"== (). Got reduction={reduction!r}, label_smoothing={label_smoothing}, "
+            f"target.dtype={dtype_name(target.dtype)}, out_features={out_features}, "
+            f"tracing=False, linear_bias.shape="
+            f"{tuple(linear_bias.shape) if linear_bias is not None else None}.", stacklevel=2)
+    if chunked and input.dtype == dtypes.float16:
+        # PyTorch's chunked op accumulates the logits and the loss of float16 in float32,
+        # rounding once at the end
+        wide = [None if t is None else t.float() for t in (input, linear_weight, linear_bias,
+                                                            weight)]
+        return linear_cross_entropy(wide[0], wide[1], target, linear_bias=wide[2],
+                                    weight=wide[3], reduction=reduction,
+                                    ignore_index=ignore_index).half()
+    if out_features:
+        linear_weight = linear_weight.reshape(math.prod(out_features, start=classes),
+                                              in_features)
+        if linear_bias is not None:
+            linear_bias = linear_bias.reshape(math.prod(out_features, start=classes))
+    logits = linear(input, linear_weight, linear_bias).reshape(logits_shape)
+    return cross_entropy(logits, target, weight=weight, reduction=reduction,
+                         ignore_index=-100 if ignore_index is None else ignore_index,
+                         label_smoothing=label_smoothing)

@@ -88,6 +88,20 @@ class IndexingMethods:
             return (Tensor._make(np.zeros(int(bool(array)), dtype=np.int64), None),)
         return tuple(Tensor._make(i.astype(np.int64), None) for i in np.nonzero(array))
 
+    def nonzero_static(self, *, size: _int, fill_value: _int = -1) -> Tensor:
+        """``nonzero()`` in a fixed shape ``(size, ndim)``: the first ``size`` rows of the
+        indices, padded with rows of ``fill_value`` when there are fewer (a shape that does not
+        depend on the values, for compilers)."""
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+            raise TypeError(f"nonzero_static(): argument 'size' must be int, not "
+                            f"{type(size).__name__}")
+        if size < 0:
+            raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+        found = np.argwhere(self._array).astype(np.int64)[:size]
+        padded = np.full((int(size), self._array.ndim), fill_value, dtype=np.int64)
+        padded[:found.shape[0]] = found
+        return Tensor._make(padded, None)
+
     def argwhere(self) -> Tensor:
         """``nonzero()``: the ``(count, ndim)`` indices of the nonzero elements."""
         return self.nonzero()
