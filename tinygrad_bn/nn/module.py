@@ -182,6 +182,9 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         hooks = self.__dict__.get("_module_hooks")
+        if (global_hooks.forward_pre or global_hooks.forward or global_hooks.backward_pre
+                or global_hooks.backward):
+            hooks = _with_global_hooks(hooks)
         if graph.tracer is not None:  # a jit capture notes the module, its mode and hooks
             graph.tracer.record_module(self, hooks)
         if hooks is not None:
@@ -912,6 +915,68 @@ class ModuleHooks:
         if always_call:
             self.always_called.add(handle.id)
         return handle
+
+
+# Hooks every module call runs before the module's own (PyTorch's _global_forward_hooks and
+# the like, registered with nn.modules.module.register_module_forward_hook & co.)
+global_hooks = ModuleHooks()
+_global_backward_kind = [None]  # "full" or "regular" once a global backward hook is registered
+
+
+def _with_global_hooks(own):
+    """The hooks a module call runs when global hooks exist: the global ones first, then the
+    module's own (``own``, or None), as PyTorch orders them; a new ``ModuleHooks``."""
+    merged = ModuleHooks()
+    for kind in ("forward_pre", "forward", "backward_pre", "backward"):
+        getattr(merged, kind).update(getattr(global_hooks, kind))
+        if own is not None:
+            getattr(merged, kind).update(getattr(own, kind))
+    merged.with_kwargs = global_hooks.with_kwargs | (own.with_kwargs if own else set())
+    merged.always_called = global_hooks.always_called | (own.always_called if own else set())
+    return merged
+
+
+def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global forward pre-hook: ``hook(module, args)`` before every module's
+    ``forward`` (and before the module's own pre-hooks); it may return new ``args``."""
+    return global_hooks.add("forward_pre", hook, False, False)
+
+
+def register_module_forward_hook(hook: Callable[..., Any], *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """PyTorch's global forward hook: ``hook(module, args, output)`` (``with_kwargs``:
+    ``hook(module, args, kwargs, output)``) after every module's ``forward``, before the
+    module's own forward hooks; it may return a replacement output."""
+    return global_hooks.add("forward", hook, False, with_kwargs, always_call)
+
+
+def _check_global_backward_kind(kind):
+    if _global_backward_kind[0] not in (None, kind):
+        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as a "
+                           "global Module hook. Please use only one of them.")
+    _global_backward_kind[0] = kind
+
+
+def register_module_full_backward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global backward pre-hook: ``hook(module, grad_output)`` for every module
+    call, as ``Module.register_full_backward_pre_hook``."""
+    return global_hooks.add("backward_pre", hook, False, False)
+
+
+def register_module_full_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global backward hook: ``hook(module, grad_input, grad_output)`` for every
+    module call, as ``Module.register_full_backward_hook``; not with a regular one."""
+    _check_global_backward_kind("full")
+    return global_hooks.add("backward", hook, False, False)
+
+
+def register_module_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's deprecated global (non-full) backward hook, not with a full one. As this
+    framework's ``Module.register_backward_hook``, it runs with the full hook's semantics
+    (``grad_input`` with respect to the module's tensor arguments), which is what PyTorch's
+    gives for a module made of a single operation."""
+    _check_global_backward_kind("regular")
+    return global_hooks.add("backward", hook, False, False)
 
 
 def forward_pre_hooks(module):
