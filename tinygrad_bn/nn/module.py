@@ -21,7 +21,7 @@ import warnings
 import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -483,6 +483,25 @@ class Module:
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return module
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at dotted path ``target`` (its parent must exist); with ``strict``
+        only in place of an existing attribute. PyTorch's checks and messages."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        atoms = target.split(".")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent = self if len(atoms) == 1 else self.get_submodule(".".join(atoms[:-1]))
+        if strict and not hasattr(parent, atoms[-1]):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{atoms[-1]}`")
+        if hasattr(parent, atoms[-1]) and not isinstance(getattr(parent, atoms[-1]), Module):
+            raise AttributeError(f"`{atoms[-1]}` is not an nn.Module")
+        setattr(parent, atoms[-1], module)
+
+    def _get_name(self) -> str:
+        """The class name, as the repr starts (PyTorch's helper for custom reprs)."""
+        return type(self).__name__
+
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at dotted path ``target`` (``"0.weight"``), with PyTorch's errors."""
         module_path, _, name = target.rpartition(".")
@@ -539,6 +558,39 @@ class Module:
         ``self``."""
         return self.to(dtypes.float16)
 
+    def bfloat16(self) -> Self:
+        """``to(bfloat16)``: convert the floating parameters and buffers in place; returns
+        ``self``."""
+        return self.to(dtypes.bfloat16)
+
+    def type(self, dst_type: Any) -> Self:
+        """Every parameter and buffer (integer ones too, as PyTorch's) cast to ``dst_type``
+        (a dtype or its name), through ``_apply``; returns ``self``."""
+        return self._apply(lambda t: t.type(dst_type))
+
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Self:
+        """PyTorch's ``_apply``: ``fn`` on every parameter (whose ``.data`` becomes the
+        result, so the Parameter object and its handles stay), its gradient likewise, and
+        every buffer (replaced by the result), submodules first unless ``recurse=False``; under
+        ``no_grad``. Returns ``self``."""
+        if recurse:
+            for module in self.children():
+                module._apply(fn)
+        for kind, name, value in list(self._members()):
+            if kind == "module" or value is None:
+                continue
+            with no_grad():
+                applied = fn(value)
+            if kind == "buffer":
+                setattr(self, name, applied)
+                continue
+            grad = value.grad
+            value.data = applied
+            if grad is not None:
+                with no_grad():
+                    grad.data = fn(grad)
+        return self
+
     def cpu(self) -> Self:
         """Returns ``self``: everything already lives on the CPU."""
         return self
@@ -579,6 +631,37 @@ class Module:
     # PyTorch's version of this class's state_dict layout, saved in ``state_dict()._metadata``
     # (BatchNorm's is 2): what a load pre-hook reads to convert an older layout.
     _version = 1
+    # PyTorch's class attributes: whether Module.__init__ calls super().__init__ with the
+    # extra arguments (never, here), and the legacy serialization patch flag
+    call_super_init = False
+    dump_patches = False
+    T_destination = TypeVar("T_destination", bound=dict)
+
+    def get_extra_state(self) -> Any:
+        """Override (with ``set_extra_state``) to save any picklable state in ``state_dict``
+        under ``"_extra_state"``; the base method is never called by ``state_dict``."""
+        raise RuntimeError(
+            "Reached a code path in Module.get_extra_state() that should never be called. "
+            "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template="
+            "bug-report.yml to report this bug.")
+
+    def set_extra_state(self, state: Any) -> None:
+        """Override to restore what ``get_extra_state`` returned, when a state dict loads."""
+        raise RuntimeError(
+            "Reached a code path in Module.set_extra_state() that should never be called. "
+            "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template="
+            "bug-report.yml to report this bug.")
+
+    def register_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, prefix, keep_vars)`` runs when ``state_dict`` reaches this module,
+        before its parameters and buffers are listed."""
+        return RemovableHandle.append(self._state_dict_hooks().state_dict_pre, hook)
+
+    def register_load_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, incompatible_keys)`` runs after ``load_state_dict`` has copied the
+        values; it may edit ``incompatible_keys.missing_keys`` and ``.unexpected_keys`` in
+        place (which ``strict`` then judges) and must return None."""
+        return RemovableHandle.append(self._state_dict_hooks().load_post, hook)
 
     def _state_dict_hooks(self):
         hooks = self.__dict__.get("_state_hooks")
@@ -613,28 +696,51 @@ class Module:
         unexpected_keys, error_msgs)``: ``_register_load_state_dict_pre_hook`` with the module."""
         return self._register_load_state_dict_pre_hook(hook, with_module=True)
 
-    def state_dict(self, prefix: str = "") -> OrderedDict[str, Tensor]:
+    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:
         """Every parameter and persistent buffer by dotted name, PyTorch's order: each module's
-        own parameters, then its own buffers, then its submodules'. A module or tensor held
-        under two names is listed under both, as in PyTorch (tied weights load either way).
-        Values share memory with the module (detached tensors). As PyTorch's, the dict carries
-        ``_metadata``: ``{module name: {"version": its class's _version}}``, which state-dict
-        hooks may add to; the hooks run once everything is listed, submodules' first."""
-        state = OrderedDict()
-        state._metadata = metadata = OrderedDict()
+        own parameters, then its own buffers, then its ``"_extra_state"`` (when its class
+        overrides ``get_extra_state``), then its submodules'. A module or tensor held under two
+        names is listed under both, as in PyTorch (tied weights load either way). Values share
+        memory with the module (detached tensors; the tensors themselves with ``keep_vars``).
+        Entries go into ``destination`` if given (positional ``destination, prefix,
+        keep_vars`` are PyTorch's deprecated form, with its warning). As PyTorch's, the dict
+        carries ``_metadata``: ``{module name: {"version": its class's _version}}``, which
+        state-dict hooks may add to; a module's pre-hooks run when it is reached, the other
+        hooks once everything is listed, submodules' first."""
+        if args:
+            warnings.warn(
+                "Positional args are being deprecated, use kwargs instead. Refer to "
+                "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
+                "#torch.nn.Module.state_dict for details.", FutureWarning, stacklevel=2)
+            destination = args[0] if destination is None else destination
+            prefix = args[1] if len(args) > 1 and prefix == "" else prefix
+            keep_vars = args[2] if len(args) > 2 and keep_vars is False else keep_vars
+        if destination is None:
+            state = OrderedDict()
+            state._metadata = OrderedDict()
+        else:
+            state = destination
+        metadata = getattr(state, "_metadata", None)
         hooked = []
         for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."),
                                                         remove_duplicate=False):
-            metadata[module_prefix] = local_metadata = {"version": module._version}
+            local_metadata = {"version": module._version}
+            if metadata is not None:
+                metadata[module_prefix] = local_metadata
+            dotted = module_prefix + "." if module_prefix else ""
+            if "_state_hooks" in module.__dict__:
+                hooked.append((module_prefix, module, local_metadata))
+                for hook in list(module.__dict__["_state_hooks"].state_dict_pre.values()):
+                    hook(module, dotted, keep_vars)
             names = module.__dict__.get("_non_persistent_buffers", set())
             members = list(module._members())
             for wanted in ("parameter", "buffer"):
                 for kind, name, value in members:
                     if kind == wanted and value is not None and name not in names:
-                        key = f"{module_prefix}.{name}" if module_prefix else name
-                        state[key] = value.detach()
-            if "_state_hooks" in module.__dict__:
-                hooked.append((module_prefix, module, local_metadata))
+                        state[dotted + name] = value if keep_vars else value.detach()
+            if _has_extra_state(module, "get_extra_state"):
+                state[dotted + _EXTRA_STATE] = module.get_extra_state()
         for module_prefix, module, local_metadata in reversed(hooked):
             hooks = module.__dict__["_state_hooks"]
             dotted = module_prefix + "." if module_prefix else ""
@@ -647,38 +753,60 @@ class Module:
                     raise RuntimeError("state_dict post-hook must return None")
         return state
 
-    def load_state_dict(self, state_dict: Mapping[str, Any],
-                        strict: bool = True) -> IncompatibleKeys:
-        """Copy values from ``state_dict`` (Tensors or NumPy arrays) into this module in place.
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> IncompatibleKeys:
+        """Copy values from ``state_dict`` (Tensors or NumPy arrays) into this module in place
+        (with ``assign``, put the given tensors themselves in place of the parameters and
+        buffers, as PyTorch's: a parameter keeps its ``requires_grad``, the dtype is the
+        value's).
 
         Everything is checked and converted to the destination's dtype before anything is
         copied, so a failed load leaves the module as it was: shape mismatches and values that
         are not numbers always raise, and with ``strict`` missing and unexpected keys raise too,
-        all listed in one ``RuntimeError`` worded as PyTorch's, each naming its key. A buffer
-        that may be left out (BatchNorm's ``num_batches_tracked``) keeps its value, as PyTorch
-        keeps it for a state dict without version metadata. Load pre-hooks (parametrizations'
-        and ``spectral_norm``'s) first see a copy of ``state_dict``, parents before children.
-        Returns ``(missing_keys, unexpected_keys)``.
+        all listed in one ``RuntimeError`` worded as PyTorch's, each naming its key. (When a
+        module has load post-hooks, which may forgive missing and unexpected keys, those two
+        are judged after the copy and the hooks, as PyTorch does.) A buffer that may be left
+        out (BatchNorm's ``num_batches_tracked``) keeps its value, as PyTorch keeps it for a
+        state dict without version metadata. ``"_extra_state"`` entries go to the modules'
+        ``set_extra_state``. Load pre-hooks (parametrizations' and ``spectral_norm``'s) first
+        see a copy of ``state_dict``, parents before children; post-hooks run after the copy,
+        children before parents. Returns ``(missing_keys, unexpected_keys)``.
         """
         state_dict, hook_missing, problems = _run_load_pre_hooks(self, state_dict)
         for module_prefix, module in self.named_modules():  # lazy modules (nn/lazy.py) first
             if hasattr(module, "_materialize_from_state_dict"):  # take the loaded shapes
                 module._materialize_from_state_dict(state_dict, module_prefix)
-        own = self.state_dict()
+        own, extra_setters = OrderedDict(), {}
         optional = {f"{module_prefix}.{name}" if module_prefix else name
                     for module_prefix, module in self.named_modules()
                     for name in module._optional_state}
-        missing = [key for key in own if key not in state_dict and key not in optional]
-        missing = hook_missing + [key for key in missing if key not in hook_missing]
-        unexpected = [key for key in state_dict if key not in own]
-        if strict and unexpected:
-            problems.insert(0, "Unexpected key(s) in state_dict: "
-                            + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-        if strict and missing:
-            problems.insert(0, "Missing key(s) in state_dict: "
-                            + ", ".join(f'"{k}"' for k in missing) + ". ")
+        # each module call of PyTorch's recursive load, in its order: (module, its missing
+        # keys, its unexpected keys, how many calls its subtree spans), for the post-hooks
+        calls, post_hooked = [], False
+        owner_of_unexpected = _owners_of_unexpected(self, state_dict)
+        for module_prefix, module, depth in _modules_with_depth(self):
+            dotted = module_prefix + "." if module_prefix else ""
+            names = module.__dict__.get("_non_persistent_buffers", set())
+            members = list(module._members())
+            expected = []
+            for wanted in ("parameter", "buffer"):
+                for kind, name, value in members:
+                    if kind == wanted and value is not None and name not in names:
+                        own[dotted + name] = (module, name, value)
+                        expected.append(dotted + name)
+            if _has_extra_state(module, "set_extra_state"):
+                extra_setters[dotted + _EXTRA_STATE] = module
+                expected.append(dotted + _EXTRA_STATE)
+            module_missing = [key for key in expected if key not in state_dict
+                              and key not in optional and key not in hook_missing]
+            calls.append((module, depth, module_missing,
+                          owner_of_unexpected.get(module_prefix, [])))
+            hooks = module.__dict__.get("_state_hooks")
+            post_hooked = post_hooked or (hooks is not None and bool(hooks.load_post))
+        missing = hook_missing + [key for call in calls for key in call[2]]
+        unexpected = [key for call in calls for key in call[3]]
         updates = []
-        for key, target in own.items():
+        for key, (module, name, target) in own.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
@@ -695,17 +823,62 @@ class Module:
                     f"from checkpoint, the shape in current model is {target.shape}."
                 )
                 continue
-            # converted now, as copy_ would (any number dtype casts), so writing cannot fail
-            updates.append((target, array.astype(target.dtype, copy=False)))
+            if assign:
+                updates.append((module, name, target, value if isinstance(value, Tensor)
+                                else Tensor._make(array, None)))
+            else:  # converted now, as copy_ would (any number dtype casts): writing cannot fail
+                updates.append((module, name, target, array.astype(target.dtype, copy=False)))
+
+        def strict_problems():
+            if strict and unexpected:
+                problems.insert(0, "Unexpected key(s) in state_dict: "
+                                + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+            if strict and missing:
+                problems.insert(0, "Missing key(s) in state_dict: "
+                                + ", ".join(f'"{k}"' for k in missing) + ". ")
+
+        if not post_hooked:
+            strict_problems()
         if problems:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                + "\n\t".join(problems)
-            )
-        for target, array in updates:
-            with no_grad():
-                target.copy_(Tensor._make(array, None))
-        return IncompatibleKeys(missing, unexpected)
+            self._raise_load_problems(problems)
+        for module, name, target, value in updates:
+            if not assign:
+                with no_grad():
+                    target.copy_(Tensor._make(value, None))
+            elif isinstance(target, Parameter):
+                if not isinstance(value, Parameter):
+                    value = Parameter(value, requires_grad=target.requires_grad)
+                else:
+                    value.requires_grad_(target.requires_grad)
+                setattr(module, name, value)
+            else:
+                setattr(module, name, value)
+        for key, module in extra_setters.items():
+            if key in state_dict:
+                module.set_extra_state(state_dict[key])
+        result = IncompatibleKeys(missing, unexpected)
+        if post_hooked:
+            # PyTorch's order: a module's keys are judged when its load starts, its post-hooks
+            # run when its subtree is done, on the lists as they stand then
+            missing[:], unexpected[:] = hook_missing, []
+            result = IncompatibleKeys(missing, unexpected)
+            pending = []  # (depth, module) whose subtree is still loading
+            for module, depth, module_missing, module_unexpected in calls:
+                while pending and pending[-1][0] >= depth:
+                    _run_load_post_hooks(pending.pop()[1], result)
+                missing.extend(module_missing)
+                unexpected.extend(module_unexpected)
+                pending.append((depth, module))
+            while pending:
+                _run_load_post_hooks(pending.pop()[1], result)
+            strict_problems()
+            if problems:
+                self._raise_load_problems(problems)
+        return result
+
+    def _raise_load_problems(self, problems):
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                           + "\n\t".join(problems))
 
     # ------------------------------------------------------------------ printing
 
@@ -843,6 +1016,70 @@ def _warn_if_unregistered(module, name, value):
 # ---------------------------------------------------------------------- hooks
 
 
+def _modules_with_depth(root):
+    """``(dotted name, module, depth)`` for ``root`` and every submodule under every name, in
+    the pre-order PyTorch's recursive load visits them (a module inside itself not again)."""
+    stack = [("", root, 0, ())]
+    while stack:
+        name, module, depth, ancestors = stack.pop()
+        if id(module) in ancestors:
+            continue
+        yield name, module, depth
+        children = list(module.named_children())
+        for child_name, child in reversed(children):
+            if child is not None:
+                stack.append((f"{name}.{child_name}" if name else child_name, child, depth + 1,
+                              (*ancestors, id(module))))
+
+
+def _owners_of_unexpected(root, state_dict):
+    """The keys of ``state_dict`` no module expects, by the dotted name of the module that
+    PyTorch's load reports each at: the deepest module its path reaches, where the next
+    component names no submodule (a key naming a submodule itself is not reported, as in
+    PyTorch). Keys a module does expect are left out."""
+    owners = {}
+    for key in state_dict:
+        module, prefix, parts = root, "", key.split(".")
+        for index, part in enumerate(parts):
+            child = dict(module.named_children()).get(part)
+            if isinstance(child, Module) and index < len(parts) - 1:
+                module, prefix = child, f"{prefix}.{part}" if prefix else part
+                continue
+            if isinstance(child, Module):  # the key names a submodule
+                break
+            rest = ".".join(parts[index:])
+            local = {name for kind, name, value in module._members()
+                     if kind in ("parameter", "buffer") and value is not None
+                     and name not in module.__dict__.get("_non_persistent_buffers", set())}
+            if _has_extra_state(module, "set_extra_state"):
+                local.add(_EXTRA_STATE)
+            if rest not in local:
+                owners.setdefault(prefix, []).append(key)
+            break
+    return owners
+
+
+def _run_load_post_hooks(module, incompatible_keys):
+    hooks = module.__dict__.get("_state_hooks")
+    if hooks is None:
+        return
+    for hook in list(hooks.load_post.values()):
+        if hook(module, incompatible_keys) is not None:
+            raise AssertionError(
+                "Hooks registered with ``register_load_state_dict_post_hook`` are not expected "
+                "to return new values, if incompatible_keys need to be modified, it should be "
+                "done inplace.")
+
+
+# The state-dict key of a module's get_extra_state() (PyTorch's _EXTRA_STATE_KEY_SUFFIX)
+_EXTRA_STATE = "_extra_state"
+
+
+def _has_extra_state(module, method):
+    """Whether ``module``'s class overrides ``get_extra_state`` / ``set_extra_state``."""
+    return getattr(type(module), method) is not getattr(Module, method)
+
+
 class StateDictHooks:
     """A module's ``state_dict`` and ``load_state_dict`` hooks, by kind, each an ordered dict
     keyed by handle id (kept apart from ``ModuleHooks``, whose presence sends ``__call__`` down
@@ -850,6 +1087,7 @@ class StateDictHooks:
 
     def __init__(self):
         self.state_dict, self.state_dict_post, self.load_pre = {}, {}, {}
+        self.state_dict_pre, self.load_post = {}, {}
 
 
 class _WithModule:
