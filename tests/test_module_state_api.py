@@ -196,3 +196,49 @@ def test_set_submodule_and_names_as_pytorch():
                 action(model, module)
             messages.append(str(raised.value).replace("torch.", "").replace("tinygrad_bn.", ""))
         assert messages[0] == messages[1]
+
+
+def _renaming(module):
+    """The pattern of layers that load old checkpoints: ``_load_from_state_dict`` renames a
+    key, then calls the base; and one that saves an extra entry from ``_save_to_state_dict``."""
+    class Renamed(module.nn.Linear):
+        def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict,
+                                  missing_keys, unexpected_keys, error_msgs):
+            old = prefix + "kernel"
+            if old in state_dict:
+                state_dict[prefix + "weight"] = state_dict.pop(old)
+            super()._load_from_state_dict(state_dict, prefix, local_metadata, strict,
+                                          missing_keys, unexpected_keys, error_msgs)
+
+    class Saves(module.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = module.nn.Parameter(module.ones(1))
+
+        def _save_to_state_dict(self, destination, prefix, keep_vars):
+            super()._save_to_state_dict(destination, prefix, keep_vars)
+            destination[prefix + "scale_copy"] = self.scale.detach() * 2
+    return module.nn.Sequential(Renamed(2, 2), module.nn.BatchNorm1d(2), Saves())
+
+
+def test_load_and_save_overrides_as_pytorch():
+    results = []
+    for module in (torch, tg):
+        model = _renaming(module)
+        saved = model.state_dict()
+        keys = list(saved)
+        state = OrderedDict((("0.kernel" if k == "0.weight" else k), v) for k, v in saved.items())
+        state["0.kernel"] = module.full((2, 2), 3.0)
+        state["1.stray"] = module.zeros(1)
+        del state["1.running_var"]
+        result = model.load_state_dict(state, strict=False)
+        assert "0.kernel" in state  # the caller's dict is left as it was
+        assert model[0].weight.detach().numpy().tolist() == [[3.0, 3.0], [3.0, 3.0]]
+        with pytest.raises(RuntimeError) as error:
+            model.load_state_dict(state)
+        bad = dict(state, **{"0.kernel": module.zeros(3, 3)})
+        with pytest.raises(RuntimeError) as size_error:
+            model.load_state_dict(bad, strict=False)
+        results.append((keys, result.missing_keys, result.unexpected_keys, str(error.value),
+                        str(size_error.value).replace("torch.Size", "Size")))
+    assert results[0] == results[1]

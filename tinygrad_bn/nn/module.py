@@ -733,14 +733,7 @@ class Module:
                 hooked.append((module_prefix, module, local_metadata))
                 for hook in list(module.__dict__["_state_hooks"].state_dict_pre.values()):
                     hook(module, dotted, keep_vars)
-            names = module.__dict__.get("_non_persistent_buffers", set())
-            members = list(module._members())
-            for wanted in ("parameter", "buffer"):
-                for kind, name, value in members:
-                    if kind == wanted and value is not None and name not in names:
-                        state[dotted + name] = value if keep_vars else value.detach()
-            if _has_extra_state(module, "get_extra_state"):
-                state[dotted + _EXTRA_STATE] = module.get_extra_state()
+            module._save_to_state_dict(state, dotted, keep_vars)
         for module_prefix, module, local_metadata in reversed(hooked):
             hooks = module.__dict__["_state_hooks"]
             dotted = module_prefix + "." if module_prefix else ""
@@ -752,6 +745,108 @@ class Module:
                 if hook(module, state, dotted, local_metadata) is not None:
                     raise RuntimeError("state_dict post-hook must return None")
         return state
+
+    def _save_to_state_dict(self, destination: Any, prefix: str, keep_vars: bool) -> None:
+        """Put this module's own state into ``destination`` (PyTorch's hook for subclasses):
+        its parameters, then its persistent buffers, then ``"_extra_state"`` when the class
+        overrides ``get_extra_state``, each under ``prefix + name``."""
+        names = self.__dict__.get("_non_persistent_buffers", set())
+        members = list(self._members())
+        for wanted in ("parameter", "buffer"):
+            for kind, name, value in members:
+                if kind == wanted and value is not None and name not in names:
+                    destination[prefix + name] = value if keep_vars else value.detach()
+        if _has_extra_state(self, "get_extra_state"):
+            destination[prefix + _EXTRA_STATE] = self.get_extra_state()
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs) -> None:
+        """Load this module's own state (PyTorch's method, which subclasses override to
+        rename or convert old entries before calling it): each parameter and persistent
+        buffer from ``state_dict[prefix + name]`` (copied, or assigned when
+        ``local_metadata["assign_to_params_buffers"]``), the extra state, and the keys under
+        ``prefix`` this module does not know, into ``unexpected_keys``. ``load_state_dict``
+        goes through these per module, as PyTorch's does, only when some module of the model
+        overrides it; otherwise it checks everything before copying anything."""
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        names = self.__dict__.get("_non_persistent_buffers", set())
+        local = {name: value for kind, name, value in self._members()
+                 if kind in ("parameter", "buffer") and value is not None and name not in names}
+        for name, target in local.items():
+            key = prefix + name
+            if key not in state_dict:
+                if strict and name not in self._optional_state:
+                    missing_keys.append(key)
+                continue
+            value = state_dict[key]
+            array = np.asarray(value._array if isinstance(value, Tensor) else value)
+            if array.dtype.kind not in "biuf":
+                error_msgs.append(
+                    f'While copying the parameter named "{key}", expected a tensor of numbers '
+                    f"from checkpoint but received {type(value).__name__} of dtype {array.dtype}.")
+                continue
+            if array.shape != target.shape:
+                error_msgs.append(
+                    f"size mismatch for {key}: copying a param with shape {Size(array.shape)} "
+                    f"from checkpoint, the shape in current model is {target.shape}.")
+                continue
+            if not assign:
+                with no_grad():
+                    target.copy_(Tensor._make(array.astype(target.dtype, copy=False), None))
+                continue
+            value = value if isinstance(value, Tensor) else Tensor._make(array, None)
+            if isinstance(target, Parameter):
+                if not isinstance(value, Parameter):
+                    value = Parameter(value, requires_grad=target.requires_grad)
+                else:
+                    value.requires_grad_(target.requires_grad)
+            setattr(self, name, value)
+        extra_key = prefix + _EXTRA_STATE
+        if _has_extra_state(self, "set_extra_state"):
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
+        if strict:
+            children = dict(self.named_children())
+            for key in state_dict:
+                if key.startswith(prefix) and key != extra_key:
+                    first, dot, _ = key[len(prefix):].partition(".")
+                    if (dot and first not in children) or (not dot and first not in local):
+                        unexpected_keys.append(key)
+
+    def _load_recursively(self, state_dict, strict, assign, missing, problems):
+        """PyTorch's recursive load, for models where a module overrides
+        ``_load_from_state_dict``: each module loads its own entries, then its children, then
+        its post-hooks run."""
+        unexpected = []
+        metadata = getattr(state_dict, "_metadata", None)
+
+        def load(module, local_state_dict, prefix=""):
+            local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
+            if assign:
+                local_metadata["assign_to_params_buffers"] = assign
+            module._load_from_state_dict(local_state_dict, prefix, local_metadata, True,
+                                         missing, unexpected, problems)
+            for name, child in module.named_children():
+                if child is not None:
+                    child_prefix = prefix + name + "."
+                    load(child, {k: v for k, v in local_state_dict.items()
+                                 if k.startswith(child_prefix)}, child_prefix)
+            _run_load_post_hooks(module, IncompatibleKeys(missing, unexpected))
+
+        load(self, state_dict)
+        if strict and unexpected:
+            problems.insert(0, "Unexpected key(s) in state_dict: "
+                            + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+        if strict and missing:
+            problems.insert(0, "Missing key(s) in state_dict: "
+                            + ", ".join(f'"{k}"' for k in missing) + ". ")
+        if problems:
+            self._raise_load_problems(problems)
+        return IncompatibleKeys(missing, unexpected)
 
     def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
                         assign: bool = False) -> IncompatibleKeys:
@@ -776,6 +871,13 @@ class Module:
         for module_prefix, module in self.named_modules():  # lazy modules (nn/lazy.py) first
             if hasattr(module, "_materialize_from_state_dict"):  # take the loaded shapes
                 module._materialize_from_state_dict(state_dict, module_prefix)
+        if any(type(module)._load_from_state_dict is not Module._load_from_state_dict
+               for module in self.modules()):
+            metadata = getattr(state_dict, "_metadata", None)
+            state_dict = OrderedDict(state_dict)  # the overrides may edit it: a copy
+            if metadata is not None:
+                state_dict._metadata = metadata
+            return self._load_recursively(state_dict, strict, assign, hook_missing, problems)
         own, extra_setters = OrderedDict(), {}
         optional = {f"{module_prefix}.{name}" if module_prefix else name
                     for module_prefix, module in self.named_modules()
