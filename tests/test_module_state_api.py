@@ -242,3 +242,37 @@ def test_load_and_save_overrides_as_pytorch():
         results.append((keys, result.missing_keys, result.unexpected_keys, str(error.value),
                         str(size_error.value).replace("torch.Size", "Size")))
     assert results[0] == results[1]
+
+
+def test_private_member_dicts_as_pytorch():
+    """``_modules``, ``_parameters``, ``_buffers``, ``_non_persistent_buffers_set`` and the
+    hook dicts, read and written as programs do (swapping a layer through ``_modules``)."""
+    summaries = []
+    for module in (torch, tg):
+        class Net(module.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = module.nn.Linear(2, 2)
+                self.bn = module.nn.BatchNorm1d(2)
+                self.register_buffer("scratch", module.zeros(1), persistent=False)
+        net = Net()
+        net._modules["fc"] = module.nn.Linear(2, 3)
+        net.bn._parameters["extra"] = module.nn.Parameter(module.ones(1))
+        net._buffers["scratch"] = module.ones(2)
+        sequence = module.nn.Sequential(module.nn.ReLU())
+        sequence._modules["1"] = module.nn.Tanh()
+        handle = net.fc.register_forward_hook(lambda *args: None)
+        hooks_while = len(net.fc._forward_hooks)
+        handle.remove()
+        summaries.append((
+            list(net._modules), type(net._modules["fc"]).__name__, net.fc.out_features,
+            list(net.bn._parameters), list(net.bn._buffers), list(net._buffers),
+            sorted(net._non_persistent_buffers_set), list(net.state_dict()),
+            len(sequence), type(sequence[1]).__name__, "fc" in net._modules,
+            "weight" in net.bn._parameters, hooks_while, len(net.fc._forward_hooks),
+            len(net.bn._forward_pre_hooks), len(net.bn._backward_hooks)))
+        del net.bn._parameters["extra"]
+        assert "extra" not in dict(net.bn.named_parameters())
+        with pytest.raises(KeyError):
+            del net.bn._parameters["missing"]
+    assert summaries[0] == summaries[1]

@@ -20,7 +20,7 @@ import types
 import warnings
 import weakref
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
@@ -201,6 +201,48 @@ class Module:
             return self.forward(*args, **kwargs)
         finally:
             state.module_call = parent
+
+    # ------------------------------------------------------------------ PyTorch's private dicts
+
+    # Programs reach into PyTorch's per-module dicts (``model._modules["fc"] = Linear(...)`` to
+    # swap a layer, ``for name, p in m._parameters.items()``). This framework keeps members as
+    # attributes, so these are live views that read and register through them.
+
+    @property
+    def _modules(self) -> _MemberView:
+        """The direct submodules by name (PyTorch's ``_modules``); a container's own dict."""
+        own = self.__dict__.get("_modules")
+        return own if own is not None else _MemberView(self, "module")
+
+    @property
+    def _parameters(self) -> _MemberView:
+        """This module's own parameters by name (PyTorch's ``_parameters``)."""
+        return _MemberView(self, "parameter")
+
+    @property
+    def _buffers(self) -> _MemberView:
+        """This module's own buffers by name (PyTorch's ``_buffers``)."""
+        return _MemberView(self, "buffer")
+
+    @property
+    def _non_persistent_buffers_set(self) -> set[str]:
+        """The names of the buffers ``state_dict`` leaves out (PyTorch's set)."""
+        return self._non_persistent_buffers
+
+    def _hook_dict(self, kind):
+        """The live dict of this module's hooks of ``kind``, or an empty read-only mapping when
+        it has no hooks (registering through it would be lost: use the register methods)."""
+        hooks = self.__dict__.get("_module_hooks")
+        return getattr(hooks, kind) if hooks is not None else types.MappingProxyType({})
+
+    _forward_pre_hooks = property(lambda self: self._hook_dict("forward_pre"),
+                                  doc="PyTorch's ``_forward_pre_hooks``: id -> hook.")
+    _forward_hooks = property(lambda self: self._hook_dict("forward"),
+                              doc="PyTorch's ``_forward_hooks``: id -> hook.")
+    _backward_pre_hooks = property(lambda self: self._hook_dict("backward_pre"),
+                                   doc="PyTorch's ``_backward_pre_hooks``: id -> hook.")
+    _backward_hooks = property(lambda self: self._hook_dict("backward"),
+                               doc="PyTorch's ``_backward_hooks``: id -> hook.")
 
     # ------------------------------------------------------------------ hooks
 
@@ -1116,6 +1158,56 @@ def _warn_if_unregistered(module, name, value):
 
 
 # ---------------------------------------------------------------------- hooks
+
+
+class _MemberView(MutableMapping):
+    """A live view of one module's own parameters, buffers or submodules by name, in
+    registration order: what PyTorch keeps as ``_parameters``, ``_buffers`` and ``_modules``.
+    Writing registers (``register_parameter``, ``register_buffer`` keeping the name's
+    persistence, ``add_module``), deleting unregisters. Unlike PyTorch's dicts, a member set to
+    None is not listed."""
+
+    __slots__ = ("module", "kind")
+
+    def __init__(self, module, kind):
+        self.module, self.kind = module, kind
+
+    def _items(self):
+        return [(name, value) for kind, name, value in self.module._members()
+                if kind == self.kind]
+
+    def __getitem__(self, name):
+        for member, value in self._items():
+            if member == name:
+                return value
+        raise KeyError(name)
+
+    def __setitem__(self, name, value):
+        module = self.module
+        if self.kind == "parameter":
+            module.register_parameter(name, value)
+        elif self.kind == "buffer":
+            module.register_buffer(name, value,
+                                   persistent=name not in module._non_persistent_buffers)
+        else:
+            module.add_module(name, value)
+
+    def __delitem__(self, name):
+        if name not in self:
+            raise KeyError(name)
+        delattr(self.module, name)
+
+    def __iter__(self):
+        return iter([name for name, _ in self._items()])
+
+    def __len__(self):
+        return len(self._items())
+
+    def __contains__(self, name):
+        return any(member == name for member, _ in self._items())
+
+    def __repr__(self):
+        return f"{type(self).__name__}({dict(self._items())!r})"
 
 
 def _modules_with_depth(root):
