@@ -6,6 +6,7 @@ not).
 
 Imported only by those two files, after they have checked that PyTorch is installed."""
 
+import dataclasses
 import types
 
 import numpy as np
@@ -77,6 +78,11 @@ class Converter:
             if not hasattr(tg.nn.functional, x.__name__):
                 raise OutOfScope("torch.nn.functional arguments tinygrad_bn does not provide")
             return getattr(tg.nn.functional, x.__name__)
+        if (dataclasses.is_dataclass(x) and not isinstance(x, type)
+                and hasattr(tg.nn, type(x).__name__)):
+            # an options object (LinearCrossEntropyOptions): ours, field by field
+            return getattr(tg.nn, type(x).__name__)(
+                **{field.name: self(getattr(x, field.name)) for field in dataclasses.fields(x)})
         if isinstance(x, tuple) and hasattr(x, "_fields"):
             return type(x)(*map(self, x))
         if isinstance(x, (list, tuple)):

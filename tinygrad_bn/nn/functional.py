@@ -1187,4 +1187,6 @@ from .functional_losses import (  # noqa: E402,F401
     multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, poisson_nll_loss,
     soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
 )
-from .functional_losses import linear_cross_entropy  # noqa: E402,F401
+
+# The cross entropy of a linear layer's logits (PyTorch 2.13), with its module and options.
+from .linear_cross_entropy import linear_cross_entropy  # noqa: E402,F401
