@@ -139,3 +139,47 @@ def test_a_jit_plan_does_not_replay_past_a_new_global_hook():
     expected = model(x).sum().item()
     assert step(x).item() == expected
     assert len(calls) == 2
+
+
+def test_registration_hooks_as_pytorch():
+    """The global parameter, buffer and module registration hooks see what PyTorch's see
+    while a model is built and changed (non-None values), and may replace the value."""
+    logs = []
+    for module in (torch, tg):
+        hooks = module.nn.modules.module
+        log = []
+
+        def note(kind):
+            return lambda m, name, value: log.append((kind, type(m).__name__, name,
+                                                      type(value).__name__))
+        handles = [hooks.register_module_parameter_registration_hook(note("parameter")),
+                   hooks.register_module_buffer_registration_hook(note("buffer")),
+                   hooks.register_module_module_registration_hook(note("module"))]
+        try:
+            model = module.nn.Sequential(module.nn.Linear(2, 3), module.nn.BatchNorm1d(3))
+            model.append(module.nn.ReLU())
+            model[1].running_mean = module.zeros(3)
+            model[1].register_buffer("extra", module.ones(1))
+            model[0].scale = module.nn.Parameter(module.ones(1))
+            model[0].plain = module.ones(1)  # neither parameter nor buffer: no hook
+
+            class Net(module.nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.head = module.nn.Identity()
+            Net()
+        finally:
+            for handle in handles:
+                handle.remove()
+        module.nn.Linear(1, 1)  # removed: not seen
+        logs.append(log)
+    assert logs[0] == logs[1]
+    for module in (torch, tg):
+        replace = module.nn.modules.module.register_module_module_registration_hook(
+            lambda m, name, value: module.nn.Tanh() if isinstance(value, module.nn.ReLU)
+            else None)
+        try:
+            model = module.nn.Sequential(module.nn.ReLU())
+        finally:
+            replace.remove()
+        assert isinstance(model[0], module.nn.Tanh)

@@ -296,6 +296,9 @@ class Module:
     def __setattr__(self, name, value):
         if isinstance(value, (list, tuple, dict)) and name not in self._holds:
             _note_plain_container(self, name, value)
+        if (registration_hooks["parameter"] or registration_hooks["buffer"]
+                or registration_hooks["module"]) and value is not None:
+            value = _after_registration_hooks(self, name, value)
         if value is None or isinstance(value, (Tensor, Module)):
             graph._Structure.count += 1  # jit plans hold the tensors they were captured with
             if value.__class__ is Tensor and getattr(value, "_is_buffer", False):  # nn.Buffer
@@ -437,6 +440,10 @@ class Module:
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                 "(torch Tensor or None required)"
             )
+        if (registration_hooks["buffer"] and tensor is not None and name not in self._buffer_names
+                and not getattr(tensor, "_is_buffer", False)):
+            # a new buffer name: __setattr__ cannot tell it is one yet
+            tensor = _run_registration_hooks("buffer", self, name, tensor)
         setattr(self, name, tensor)
         self._buffer_name(name, persistent)  # after: an nn.Buffer's own flag does not count here
 
@@ -1225,6 +1232,52 @@ class _MemberView(MutableMapping):
 
     def __repr__(self):
         return f"{type(self).__name__}({dict(self._items())!r})"
+
+
+# Hooks run when any module registers a parameter, buffer or submodule (PyTorch's
+# register_module_parameter/buffer/module_registration_hook): hook(module, name, value) may
+# return a replacement
+registration_hooks = {"parameter": {}, "buffer": {}, "module": {}}
+
+
+def _run_registration_hooks(kind, module, name, value):
+    for hook in list(registration_hooks[kind].values()):
+        output = hook(module, name, value)
+        if output is not None:
+            value = output
+    return value
+
+
+def _after_registration_hooks(module, name, value):
+    """``value`` after the registration hooks of its kind (a Parameter, a Module, or a tensor
+    assigned to a buffer's name or an ``nn.Buffer``); other values pass unchanged."""
+    if isinstance(value, Parameter):
+        return _run_registration_hooks("parameter", module, name, value)
+    if isinstance(value, Module):
+        return _run_registration_hooks("module", module, name, value)
+    if isinstance(value, Tensor) and (getattr(value, "_is_buffer", False)
+                                      or name in module.__dict__.get("_buffer_names", ())):
+        return _run_registration_hooks("buffer", module, name, value)
+    return value
+
+
+def register_module_parameter_registration_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global hook ``hook(module, name, param)``, run whenever a module registers a
+    parameter (assignment or ``register_parameter``); it may return a replacement."""
+    return RemovableHandle.append(registration_hooks["parameter"], hook)
+
+
+def register_module_buffer_registration_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global hook ``hook(module, name, buffer)``, run whenever a module registers a
+    buffer; it may return a replacement."""
+    return RemovableHandle.append(registration_hooks["buffer"], hook)
+
+
+def register_module_module_registration_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global hook ``hook(module, name, submodule)``, run whenever a module registers
+    a submodule (assignment, ``add_module``, a container's entries); it may return a
+    replacement."""
+    return RemovableHandle.append(registration_hooks["module"], hook)
 
 
 def _modules_with_depth(root):
