@@ -18,6 +18,7 @@ from .graph import (
     RELEASED_GRAPH_MESSAGE, PartialGradient, _Writes, reduce_to_shape, topological_order,
 )
 from .higher_order import run_backward_graph
+from .. import printing
 from ..printing import Size
 
 
@@ -130,6 +131,7 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             shared.add(key)
 
     anomaly = _AnomalyMode.enabled
+    checked = anomaly or graph.ComplexSeen.recorded  # a slower call, for complex or anomaly
     order = topological_order(roots)
     must_run = _needed_nodes(order, wanted, wanted_nodes) if wanted is not None else None
     ndarray = np.ndarray
@@ -148,8 +150,9 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             grad_output = _before_node(node, grad_output, wanted_nodes, must_run, deliver)
             if must_run is not None and id(node) not in must_run:
                 continue  # a wanted tensor's node with nothing wanted upstream
-        if anomaly:
-            input_grads = _backward_with_anomaly_checks(node, grad_output)
+        if checked:
+            input_grads = _backward_with_anomaly_checks(node, grad_output) if anomaly else \
+                graph.complex_backward(node, grad_output)
         else:
             input_grads = node.backward(grad_output)
         if hooks is not None and hooks["post"]:
@@ -321,7 +324,7 @@ def _backward_with_anomaly_checks(node, grad_output):
     """``node.backward`` under anomaly mode: an error, or a NaN in a returned gradient, comes
     with the forward traceback of the line that created the node."""
     try:
-        input_grads = node.backward(grad_output)
+        input_grads = graph.complex_backward(node, grad_output)
         if any(type(grad) is PartialGradient for grad in input_grads):  # what the user sees
             input_grads = tuple(None if grad is None else _whole(grad) for grad in input_grads)
         if _AnomalyMode.check_nan:
@@ -545,6 +548,9 @@ def root_grads(outputs, grad_outputs):
         if g is None:
             if array.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if array.dtype.kind == "c":
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs "
+                                   f"but got {printing.dtype_name(array.dtype)}")
             # ones of the output's one-element shape (np.ones_like is a Python function
             # of NumPy's, twice as slow)
             grads.append(np.array(1, dtype=array.dtype).reshape(array.shape))

@@ -396,7 +396,7 @@ def run_backward_graph(roots, root_grads, retain_graph=False, inputs=None):
                     g if g is not None or meta is None or not node.ctx._materialize_grads
                     else _constant(np.zeros(meta[0], meta[1]))
                     for g, meta in zip(grad_output, node.outputs_meta)]
-            input_grads = node.tensor_backward(grad_output)
+            input_grads = graph.complex_tensor_backward(node, grad_output)
             if node.hooks is not None and node.hooks["post"]:
                 input_grads = _post_hooks(node, input_grads, grad_output)
             edges = list(zip(node.inputs, node.producers, node.needs_input_grad, input_grads))
