@@ -466,11 +466,12 @@ is_inference = Tensor.is_inference
 is_neg = Tensor.is_neg
 resolve_neg = Tensor.resolve_neg
 
-# Complex numbers (tensor/complex.py).
+# Complex numbers (tensor/complex.py) and torch.fft (fft.py).
 from .dtypes import complex32, complex64, complex128  # noqa: E402
 from .tensor.complex import complex, polar, view_as_complex, view_as_real  # noqa: E402,A004
 cfloat, cdouble, chalf = complex64, complex128, complex32
 angle = _out.with_out(Tensor.angle, dtype=_out.FOUND)
+from . import fft  # noqa: E402 - torch.fft
 
 # Imported on first use (``tg.distributions.Normal``, ``tg.special.expit``), not with the
 # package: distributions' 30 modules would add about 7% to ``import tinygrad_bn`` (90 of 1300
