@@ -472,6 +472,7 @@ from .tensor.complex import complex, polar, view_as_complex, view_as_real  # noq
 cfloat, cdouble, chalf = complex64, complex128, complex32
 angle = _out.with_out(Tensor.angle, dtype=_out.FOUND)
 from . import fft  # noqa: E402 - torch.fft
+from .spectral import istft, stft  # noqa: E402
 
 # Imported on first use (``tg.distributions.Normal``, ``tg.special.expit``), not with the
 # package: distributions' 30 modules would add about 7% to ``import tinygrad_bn`` (90 of 1300

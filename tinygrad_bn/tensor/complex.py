@@ -14,8 +14,8 @@ original, unlike PyTorch's view.
 from __future__ import annotations
 
 import weakref
-# ``bool`` is a Tensor method, so annotations use this:
-from builtins import bool as _bool
+# ``bool`` and ``int`` are Tensor methods, so annotations use these:
+from builtins import bool as _bool, int as _int
 
 import numpy as np
 
@@ -117,6 +117,25 @@ class ComplexMethods:
     def cdouble(self) -> Tensor:
         """``self.to(complex128)`` (differentiable)."""
         return self.to(dtypes.complex128)
+
+    def stft(self, n_fft: _int, hop_length: _int | None = None, win_length: _int | None = None,
+             window: Tensor | None = None, center: _bool = True, pad_mode: str = "reflect",
+             normalized: _bool = False, onesided: _bool | None = None,
+             return_complex: _bool | None = None,
+             align_to_window: _bool | None = None) -> Tensor:
+        """``tinygrad_bn.stft(self, ...)``: the short-time Fourier transform."""
+        from ..spectral import stft  # builds on the fft module, which builds on the tensor
+        return stft(self, n_fft, hop_length, win_length, window, center, pad_mode, normalized,
+                    onesided, return_complex, align_to_window)
+
+    def istft(self, n_fft: _int, hop_length: _int | None = None, win_length: _int | None = None,
+              window: Tensor | None = None, center: _bool = True, normalized: _bool = False,
+              onesided: _bool | None = None, length: _int | None = None,
+              return_complex: _bool = False) -> Tensor:
+        """``tinygrad_bn.istft(self, ...)``: the inverse short-time Fourier transform."""
+        from ..spectral import istft
+        return istft(self, n_fft, hop_length, win_length, window, center, normalized,
+                     onesided, length, return_complex)
 
     def chalf(self) -> Tensor:
         """``self.to(complex32)``: refused, NumPy has no complex32 (``TypeError``)."""
