@@ -320,3 +320,40 @@ def test_float16_meeting_complex_is_refused():
         tg.ones(2, dtype=tg.float16) * 1j
     with pytest.raises(TypeError, match="complex32"):
         tg.ones(2, dtype=tg.chalf)
+
+
+MORE = [
+    ("mH", lambda lib, a, b: a.mH), ("H", lambda lib, a, b: a.H),
+    ("adjoint", lambda lib, a, b: a.adjoint()), ("vdot", lambda lib, a, b: lib.vdot(a[0], b[1])),
+    ("cumprod", lambda lib, a, b: a.cumprod(1)),
+    ("linear", lambda lib, a, b: lib.nn.functional.linear(a, b, b[0])),
+    ("pad", lambda lib, a, b: lib.nn.functional.pad(a, (1, 2))),
+    ("scatter_add", lambda lib, a, b: a.scatter_add(0, lib.tensor([[1, 0, 1]]), b[:1])),
+    ("index_add", lambda lib, a, b: a.index_add(0, lib.tensor([2, 0]), b[:2])),
+    ("masked_fill", lambda lib, a, b: a.masked_fill(lib.tensor([True, False, True]), 2j)),
+    ("where", lambda lib, a, b: lib.where(lib.tensor([True, False, True]), a, b)),
+    ("cat", lambda lib, a, b: lib.cat([a, b], 1)), ("flip", lambda lib, a, b: a.flip(0)),
+    ("gather", lambda lib, a, b: a.gather(1, lib.tensor([[2, 0], [1, 1], [0, 2]]))),
+    ("einsum", lambda lib, a, b: lib.einsum("ij,kj->ik", a, b)),
+    ("trace", lambda lib, a, b: a.trace()),
+]
+
+
+@pytest.mark.parametrize("name, function", MORE, ids=[name for name, _ in MORE])
+def test_more_ops_and_their_gradients_are_pytorchs(name, function):
+    torch = pytest.importorskip("torch")
+    a, b = _values((3, 3), np.complex128, 8), _values((3, 3), np.complex128, 9)
+    x, y = tg.tensor(a, requires_grad=True), tg.tensor(b, requires_grad=True)
+    s, t = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
+    out, expected = function(tg, x, y), function(torch, s, t)
+    _close(out, expected.resolve_conj(), np.complex128)
+    grad = _values(tuple(out.shape), np.complex128, 10)
+    out.backward(tg.tensor(grad))
+    expected.backward(torch.tensor(grad))
+    for ours, theirs in ((x, s), (y, t)):
+        if theirs.grad is not None:
+            _close(ours.grad, theirs.grad, np.complex128)
+
+
+def test_full_of_a_complex_number():
+    assert tg.full((2,), 1j).dtype == tg.complex64 and tg.full((2,), 1j).tolist() == [1j, 1j]

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..autograd.graph import Op
-from . import assignment, elementwise, linalg, movement, reduce, special, strided
+from . import assignment, elementwise, linalg, movement, padding, reduce, special, strided
 from .derived import Derived
 
 
@@ -197,8 +197,9 @@ COMPUTES_COMPLEX = (
     movement.Reshape, movement.Permute, movement.Expand, movement.GetItem, movement.Cat,
     movement.Stack, movement.Clone, movement.Flip, movement.Repeat, movement.Gather,
     movement.IndexSelect, movement.Roll, movement.Diag, movement.Diagonal,
-    reduce.Sum, reduce.Mean, reduce.Cumsum, reduce.Prod, special.Exp2,
-    linalg.MatMul, linalg.Einsum,
+    reduce.Sum, reduce.Mean, reduce.Cumsum, reduce.Prod, reduce.Cumprod, special.Exp2,
+    linalg.MatMul, linalg.Einsum, linalg.Linear, padding.ConstantPad, movement.ScatterAdd,
+    movement.IndexAdd,
     strided.AsStrided, strided.Unfold,
     assignment.Fill, assignment.Copy, assignment.SetItem, assignment.WriteThroughView,
     assignment.ReadView,
