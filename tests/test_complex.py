@@ -357,3 +357,14 @@ def test_more_ops_and_their_gradients_are_pytorchs(name, function):
 
 def test_full_of_a_complex_number():
     assert tg.full((2,), 1j).dtype == tg.complex64 and tg.full((2,), 1j).tolist() == [1j, 1j]
+
+
+def test_python_conversions_finfo_and_type_names_are_pytorchs():
+    torch = pytest.importorskip("torch")
+    for lib in (tg, torch):
+        assert complex(lib.tensor(1 + 2j)) == 1 + 2j and complex(lib.tensor(2.0)) == 2 + 0j
+        with pytest.raises(RuntimeError, match="value cannot be converted to type double"):
+            float(lib.tensor(1j))
+    assert tg.tensor(1j).type() == torch.tensor(1j).type() == "torch.ComplexFloatTensor"
+    assert str(tg.finfo(tg.complex128).dtype) == "float64"
+    assert tg.finfo(tg.complex64).eps == torch.finfo(torch.complex64).eps

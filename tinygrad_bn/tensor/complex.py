@@ -13,6 +13,7 @@ original, unlike PyTorch's view.
 
 from __future__ import annotations
 
+import builtins
 import weakref
 # ``bool`` and ``int`` are Tensor methods, so annotations use these:
 from builtins import bool as _bool, int as _int
@@ -109,6 +110,10 @@ class ComplexMethods:
         magnitude = self.abs()
         zero = magnitude == 0
         return (self / magnitude.masked_fill(zero, 1)).masked_fill(zero, 0)
+
+    def __complex__(self) -> builtins.complex:
+        """``complex(t)`` of a one-element tensor (any dtype)."""
+        return builtins.complex(self._python_scalar())
 
     def cfloat(self) -> Tensor:
         """``self.to(complex64)`` (differentiable)."""
