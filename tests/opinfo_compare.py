@@ -29,6 +29,9 @@ DTYPES = {
     torch.int64: tg.int64, torch.bool: tg.bool,
 }
 TORCH_DTYPES = {str(ours): theirs for theirs, ours in DTYPES.items()}
+# Complex results (torch.complex, torch.polar, view_as_complex, torch.fft of real samples) are
+# compared too; complex inputs stay out of scope (DTYPES draws no complex samples).
+TORCH_DTYPES.update({"complex64": torch.complex64, "complex128": torch.complex128})
 
 
 class OutOfScope(Exception):
@@ -238,8 +241,8 @@ def _close(actual, expected, where, loose=False):
 def grad_outputs(outputs):
     """The tensors of an output structure that carry gradients, in order."""
     if isinstance(outputs, (torch.Tensor, tg.Tensor)):
-        floating = (outputs.dtype.is_floating_point if isinstance(outputs, torch.Tensor)
-                    else outputs.dtype.kind == "f")
+        floating = (outputs.dtype.is_floating_point or outputs.dtype.is_complex
+                    if isinstance(outputs, torch.Tensor) else outputs.dtype.kind in "fc")
         return [outputs] if outputs.requires_grad and floating else []
     if isinstance(outputs, (tuple, list)):
         return [t for o in outputs for t in grad_outputs(o)]
@@ -247,9 +250,13 @@ def grad_outputs(outputs):
 
 
 def seeded_grad(shape, dtype):
-    """A fixed, non-constant grad_output: -1 .. 1 evenly over the elements."""
+    """A fixed, non-constant grad_output: -1 .. 1 evenly over the elements (for a complex
+    output, ``dtype`` complex128: imaginary parts 1 .. -1)."""
     n = int(np.prod(shape))
-    return np.linspace(-1.0, 1.0, n).reshape(tuple(shape)).astype(dtype)
+    ramp = np.linspace(-1.0, 1.0, n).reshape(tuple(shape))
+    if np.dtype(dtype).kind == "c":
+        return np.asarray(ramp - 1j * ramp.reshape(-1)[::-1].reshape(tuple(shape)), dtype)
+    return ramp.astype(dtype)
 
 
 def compare_gradients(their_outs, our_outs, leaves, leaf_name, loose=False, values=True):
@@ -257,7 +264,8 @@ def compare_gradients(their_outs, our_outs, leaves, leaf_name, loose=False, valu
     outputs to each ``(their_leaf, our_leaf)`` pair of ``leaves`` and compare the gradients
     (a missing one counts as zeros; their values only when ``values``); a difference is a
     ``Mismatch("grad", ...)`` naming ``leaf_name`` and the leaf's index."""
-    seeds = [seeded_grad(t.shape, np.float64) for t in their_outs]
+    seeds = [seeded_grad(t.shape, np.complex128 if t.is_complex() else np.float64)
+             for t in their_outs]
     their_grads = torch.autograd.grad(their_outs, [t for t, _ in leaves],
                                       [torch.from_numpy(s) for s in seeds], allow_unused=True)
     our_grads = tg.autograd.grad(our_outs, [o for _, o in leaves],

@@ -77,7 +77,8 @@ VALUES_UNDEFINED = {
 def _namespace(name):
     for prefix, theirs, ours in (("nn.functional.", torch.nn.functional, tg.nn.functional),
                                  ("linalg.", torch.linalg, tg.linalg),
-                                 ("special.", torch.special, tg.special), ("", torch, tg)):
+                                 ("special.", torch.special, tg.special),
+                                 ("fft.", torch.fft, tg.fft), ("", torch, tg)):
         if name.startswith(prefix):
             return name[len(prefix):], theirs, ours
     raise AssertionError(name)
@@ -164,6 +165,9 @@ def _collect():
         for dtype in DTYPES:
             if dtype not in supported:
                 continue
+            if dtype == torch.float16 and op.name in COMPLEX32_RESULTS:
+                SCOPE["(op, float16) pairs whose result is complex32 (NumPy has none)"] += 1
+                continue
             torch.manual_seed(0)
             requires_grad = dtype == GRAD_DTYPE and op.supports_autograd
             for index, sample in enumerate(op.sample_inputs(DEVICE, dtype,
@@ -186,6 +190,10 @@ def _collect():
                     continue
                 cases.append(Case(op, ours, None, index, error.sample_input, error))
     return cases
+
+
+# Ops that make a complex tensor of their float inputs' precision: complex32 from float16.
+COMPLEX32_RESULTS = {"complex", "polar", "view_as_complex"}
 
 
 def _pytorch_accepts(op, sample):
@@ -605,6 +613,11 @@ XFAILS = {
     },
     'index_reduce.prod': {
         'precision': 'float16:6',
+    },
+    # a 3-D hfft2 of 5x6x7 float32 points: NumPy's FFT computes in float64 and rounds once,
+    # PyTorch's in float32 (2 of 360 values 1e-5 apart; ours is the closer to float64's)
+    'fft.hfft2': {
+        'precision': 'float32:5 int8:5 int16:5 int32:5 int64:5',
     },
     # samples 1 and 2 view a storage from an offset and read past the view's own elements:
     # tinygrad_bn's as_strided addresses the memory of the tensor it is given (a NumPy view),

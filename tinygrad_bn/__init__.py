@@ -498,6 +498,13 @@ from .nn.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E
 from .tensor.segments import segment_reduce  # noqa: E402
 _segment_reduce = segment_reduce  # torch._segment_reduce, the name PyTorch's OpInfo tests
 as_strided_scatter = Tensor.as_strided_scatter
+# Complex numbers (tensor/complex.py) and torch.fft (fft.py).
+from .dtypes import complex32, complex64, complex128  # noqa: E402
+from .tensor.complex import complex, polar, view_as_complex, view_as_real  # noqa: E402,A004
+cfloat, cdouble, chalf = complex64, complex128, complex32
+angle = _out.with_out(Tensor.angle, dtype=_out.FOUND)
+from . import fft  # noqa: E402 - torch.fft
+from .spectral import istft, stft  # noqa: E402
 
 # Imported on first use (``tg.distributions.Normal``, ``tg.special.expit``), not with the
 # package: distributions' 30 modules would add about 7% to ``import tinygrad_bn`` (90 of 1300

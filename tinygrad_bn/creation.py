@@ -224,6 +224,8 @@ def full(size: ShapeLike, fill_value: Number | Tensor, dtype: DTypeLike | None =
             dtype = dtypes.bool
         elif isinstance(fill_value, numbers.Integral):
             dtype = dtypes.int64
+        elif isinstance(fill_value, (complex, np.complexfloating)):
+            dtype = dtypes.default_complex()
         else:
             dtype = dtypes.get_default_dtype()
     _check_fill_tensor("full", fill_value)

@@ -31,6 +31,8 @@ its family:
   ``index_reduce``, the ``*_scatter`` functions, ``diag_embed``, ``fliplr``/``flipud``;
 - ``products``: ``inner``, ``vdot``, ``addmv``/``addr``/``baddbmm``/``addbmm``, ``cov``,
   ``corrcoef``, ``nanmedian``, ``unique_consecutive``;
+- ``complex``: ``real``, ``imag``, ``conj``, ``angle``, ``sgn`` and the functions
+  ``complex``, ``polar``, ``view_as_real``, ``view_as_complex``;
 - ``queries``: ``is_nonzero``, ``is_signed``, ``get_device`` and the other self-descriptions;
 - ``arguments``: how the methods take their arguments (numbers, promotion, NumPy's names).
 
@@ -45,6 +47,7 @@ from .arguments import accept_numpy_names, constant_tensor, in_opmath
 from .arranging import ArrangingMethods
 from .arithmetic import ArithmeticMethods, einsum, pow, tensordot  # noqa: A004 - torch.pow
 from .comparison import ComparisonMethods, where
+from .complex import ComplexMethods
 from .conversion import ConversionMethods
 from .copying import CopyingMethods, rebuild_tensor
 from .decompositions import DecompositionMethods
@@ -66,7 +69,7 @@ from .shape import (
 FAMILIES = (ArithmeticMethods, ElementwiseMethods, ComparisonMethods, ReductionMethods,
             ShapeMethods, ArrangingMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods,
             ConversionMethods, CopyingMethods, DecompositionMethods, SpecialMethods,
-            NumericalMethods, ScatteringMethods, ProductMethods, QueryMethods)
+            NumericalMethods, ScatteringMethods, ProductMethods, QueryMethods, ComplexMethods)
 
 
 class _Empty:

@@ -229,7 +229,10 @@ class ConversionMethods:
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
                           UserWarning, stacklevel=2)
-        return float(self._python_scalar())
+        value = self._python_scalar()
+        if type(value) is complex:
+            raise RuntimeError("value cannot be converted to type double without overflow")
+        return float(value)
 
     def __int__(self):
         return int(self._python_scalar())
