@@ -1,0 +1,65 @@
+"""tinygrad_bn.distributed.ddp.DistributedDataParallel: two spawned ranks train a small
+float64 MLP (with BatchNorm buffers, a ``no_sync`` micro-batch and per-rank starting values
+that DDP must overwrite with rank 0's) and end on PyTorch's own DDP-with-gloo parameters from
+the same start and data, to 1e-12; unused parameters; errors. Every wait has a deadline."""
+
+import numpy as np
+import pytest
+
+import tinygrad_bn as tg
+from distributed_workers import ddp_train, free_port, run_processes, unused_parameter
+
+
+def _train(library, tmp_path, find_unused=False):
+    run_processes(ddp_train, (library, f"tcp://127.0.0.1:{free_port()}", find_unused,
+                              str(tmp_path)), nprocs=2)
+    return [dict(np.load(tmp_path / f"{library}-{rank}.npz")) for rank in (0, 1)]
+
+
+def test_two_rank_training_ends_on_pytorchs_parameters(tmp_path):
+    ours = _train("tinygrad_bn", tmp_path)
+    assert all(name.startswith("module.") for name in ours[0])
+    for name in ours[0]:
+        if "running" not in name:  # buffers: each rank's last forward updates its own
+            np.testing.assert_array_equal(ours[0][name], ours[1][name], err_msg=name)
+    pytest.importorskip("torch")
+    theirs = _train("torch", tmp_path)
+    for rank in (0, 1):
+        assert list(ours[rank]) == list(theirs[rank])
+        for name in ours[rank]:
+            np.testing.assert_allclose(ours[rank][name], theirs[rank][name], rtol=0,
+                                       atol=1e-12, err_msg=f"rank {rank} {name}")
+
+
+def test_unused_parameters(tmp_path):
+    run_processes(unused_parameter, (f"tcp://127.0.0.1:{free_port()}", str(tmp_path)), nprocs=2)
+    ranks = [np.load(tmp_path / f"unused-{rank}.npz") for rank in (0, 1)]
+    for name in ("shared", "sometimes"):
+        np.testing.assert_array_equal(ranks[0][name], ranks[1][name])
+    # rank 1 alone used `sometimes`: the mean of its gradient and rank 0's zero
+    assert np.all(ranks[0]["sometimes"] != 0)
+    assert bool(ranks[0]["never"]) and bool(ranks[1]["never"])
+
+
+def test_needs_a_process_group_and_a_parameter():
+    from tinygrad_bn.distributed import destroy_process_group, init_process_group
+    from tinygrad_bn.distributed.ddp import DistributedDataParallel
+    with pytest.raises(ValueError, match=r"^Default process group has not been initialized, "
+                                         r"please make sure to call init_process_group\.$"):
+        DistributedDataParallel(tg.nn.Linear(2, 2))
+    init_process_group("gloo", init_method=f"tcp://127.0.0.1:{free_port()}", rank=0,
+                       world_size=1)
+    try:
+        with pytest.raises(RuntimeError, match=r"^DistributedDataParallel is not needed when a "
+                                               r"module doesn't have any parameter that "
+                                               r"requires a gradient\.$"):
+            DistributedDataParallel(tg.nn.ReLU())
+        model = DistributedDataParallel(tg.nn.Linear(3, 2))
+        assert isinstance(model.module, tg.nn.Linear)
+        assert list(model.state_dict()) == ["module.weight", "module.bias"]
+        x = tg.randn(4, 3)
+        model(x).sum().backward()  # one rank: the mean is the gradient itself
+        expected = x.sum(0).expand(2, 3).numpy()
+        np.testing.assert_allclose(model.module.weight.grad.numpy(), expected, rtol=1e-6)
+    finally:
+        destroy_process_group()
