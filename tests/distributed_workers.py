@@ -22,16 +22,27 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def run_processes(fn, args, nprocs: int, deadline: float = DEADLINE) -> None:
-    """``fn(rank, *args)`` in ``nprocs`` spawned processes; raises what one raised, and
-    ``TimeoutError`` (after killing them) when they are not done within ``deadline`` s."""
+def start_processes(fn, args, nprocs: int):
+    """``fn(rank, *args)`` started in ``nprocs`` spawned processes; ``finish`` waits."""
     context = mp.start_processes(fn, args, nprocs, join=False, start_method="spawn")
-    end = time.monotonic() + deadline
+    context.started, context.name = time.monotonic(), fn.__name__
+    return context
+
+
+def finish(context, deadline: float = DEADLINE) -> None:
+    """Wait for ``start_processes``'s processes; raise what one raised, and ``TimeoutError``
+    (after killing them) when they are not done ``deadline`` s after they started."""
+    end = context.started + deadline
     while not context.join(timeout=max(end - time.monotonic(), 0.01)):
         if time.monotonic() > end:
             for process in context.processes:
                 process.kill()
-            raise TimeoutError(f"{fn.__name__} did not finish within {deadline} s")
+            raise TimeoutError(f"{context.name} did not finish within {deadline} s")
+
+
+def run_processes(fn, args, nprocs: int, deadline: float = DEADLINE) -> None:
+    """``fn(rank, *args)`` in ``nprocs`` spawned processes, waited for with ``finish``."""
+    finish(start_processes(fn, args, nprocs), deadline)
 
 
 # -- DDP training: the same program with torch or tinygrad_bn --------------------------------
@@ -87,6 +98,8 @@ def ddp_train(rank: int, library: str, init_method: str, find_unused: bool, out:
     optimizer.step()
     state = {name: value.detach().numpy() for name, value in ddp.state_dict().items()}
     np.savez(os.path.join(out, f"{library}-{rank}.npz"), **state)
+    if library == "tinygrad_bn":
+        unused_parameter(rank, out)
     dist.destroy_process_group()
 
 
@@ -212,8 +225,9 @@ def collectives(rank: int, init_method: str, world_size: int) -> None:
     assert not dist.is_initialized()
 
 
-def env_rendezvous(rank: int, port: int, world_size: int) -> None:
-    """``init_method`` omitted: ``env://`` with MASTER_ADDR/MASTER_PORT/RANK/WORLD_SIZE."""
+def rendezvous(rank: int, port: int, path: str, world_size: int) -> None:
+    """``init_method`` omitted: ``env://`` with MASTER_ADDR/MASTER_PORT/RANK/WORLD_SIZE; then,
+    after ``destroy_process_group``, a new group through ``file://path``."""
     import tinygrad_bn as tg
     import tinygrad_bn.distributed as dist
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank),
@@ -223,12 +237,6 @@ def env_rendezvous(rank: int, port: int, world_size: int) -> None:
     dist.all_reduce(tensor)
     assert tensor.item() == world_size * (world_size + 1) / 2
     dist.destroy_process_group()
-
-
-def file_rendezvous(rank: int, path: str, world_size: int) -> None:
-    """``file://path``: the ranks meet through a file."""
-    import tinygrad_bn as tg
-    import tinygrad_bn.distributed as dist
     dist.init_process_group("gloo", init_method=f"file://{path}", rank=rank,
                             world_size=world_size)
     tensor = tg.tensor([float(rank + 1)])
@@ -237,14 +245,13 @@ def file_rendezvous(rank: int, path: str, world_size: int) -> None:
     dist.destroy_process_group()
 
 
-def unused_parameter(rank: int, init_method: str, out: str) -> None:
+def unused_parameter(rank: int, out: str) -> None:
     """DDP with a layer only rank 1 uses (find_unused_parameters=True): rank 0's gradient of it
     is the mean with its zero; a layer no rank uses keeps no gradient. Without
     find_unused_parameters, an unused layer makes the next forward raise PyTorch's error."""
     import tinygrad_bn as tg
     import tinygrad_bn.distributed as dist
     from tinygrad_bn.distributed.ddp import DistributedDataParallel
-    dist.init_process_group("gloo", init_method=init_method, rank=rank, world_size=2)
     tg.manual_seed(0)
 
     class Branches(tg.nn.Module):
@@ -256,7 +263,7 @@ def unused_parameter(rank: int, init_method: str, out: str) -> None:
             return self.sometimes(self.shared(x)) if use else self.shared(x)
 
     model = DistributedDataParallel(Branches(), find_unused_parameters=True)
-    x = tg.ones(1, 2, dtype=tg.float32) * (rank + 1)
+    x = tg.ones(1, 2) * (rank + 1)
     model(x, use=rank == 1).sum().backward()
     module = model.module
     np.savez(os.path.join(out, f"unused-{rank}.npz"),
@@ -274,4 +281,3 @@ def unused_parameter(rank: int, init_method: str, out: str) -> None:
                               "before starting a new one."), message
     assert f"Parameter indices which did not receive grad for rank {rank}: 2 3 4 5\n" \
         in message, message
-    dist.destroy_process_group()

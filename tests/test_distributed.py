@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 import tinygrad_bn as tg
-from distributed_workers import (collectives, env_rendezvous, file_rendezvous, free_port,
-                                 run_processes)
+from distributed_workers import collectives, free_port, rendezvous, run_processes
 
 NO_GROUP = ("Default process group has not been initialized, please make sure to call "
             "init_process_group.")
@@ -28,8 +27,7 @@ def test_every_collective_matches_its_definition_on_three_ranks():
 
 
 def test_env_and_file_rendezvous(tmp_path):
-    run_processes(env_rendezvous, (free_port(), 2), nprocs=2)
-    run_processes(file_rendezvous, (str(tmp_path / "rendezvous"), 2), nprocs=2)
+    run_processes(rendezvous, (free_port(), str(tmp_path / "rendezvous"), 2), nprocs=2)
 
 
 # -- errors ------------------------------------------------------------------------------------

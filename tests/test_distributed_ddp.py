@@ -7,23 +7,38 @@ import numpy as np
 import pytest
 
 import tinygrad_bn as tg
-from distributed_workers import ddp_train, free_port, run_processes, unused_parameter
+from distributed_workers import ddp_train, finish, free_port, start_processes
 
 
-def _train(library, tmp_path, find_unused=False):
-    run_processes(ddp_train, (library, f"tcp://127.0.0.1:{free_port()}", find_unused,
-                              str(tmp_path)), nprocs=2)
-    return [dict(np.load(tmp_path / f"{library}-{rank}.npz")) for rank in (0, 1)]
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """Each rank's final state_dict, ours and (when installed) PyTorch's: the two groups of
+    processes run at the same time (PyTorch's spend most of theirs importing torch)."""
+    out = tmp_path_factory.mktemp("ddp")
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        theirs = None
+    else:
+        theirs = start_processes(ddp_train, ("torch", f"tcp://127.0.0.1:{free_port()}", False,
+                                              str(out)), nprocs=2)
+    finish(start_processes(ddp_train, ("tinygrad_bn", f"tcp://127.0.0.1:{free_port()}", False,
+                                       str(out)), nprocs=2))
+    if theirs is not None:
+        finish(theirs)
+    load = lambda library: [dict(np.load(out / f"{library}-{rank}.npz"))  # noqa: E731
+                            for rank in (0, 1)]
+    return out, load("tinygrad_bn"), None if theirs is None else load("torch")
 
 
-def test_two_rank_training_ends_on_pytorchs_parameters(tmp_path):
-    ours = _train("tinygrad_bn", tmp_path)
+def test_two_rank_training_ends_on_pytorchs_parameters(trained):
+    _, ours, theirs = trained
     assert all(name.startswith("module.") for name in ours[0])
     for name in ours[0]:
         if "running" not in name:  # buffers: each rank's last forward updates its own
             np.testing.assert_array_equal(ours[0][name], ours[1][name], err_msg=name)
-    pytest.importorskip("torch")
-    theirs = _train("torch", tmp_path)
+    if theirs is None:
+        pytest.skip("PyTorch is not installed")
     for rank in (0, 1):
         assert list(ours[rank]) == list(theirs[rank])
         for name in ours[rank]:
@@ -31,9 +46,9 @@ def test_two_rank_training_ends_on_pytorchs_parameters(tmp_path):
                                        atol=1e-12, err_msg=f"rank {rank} {name}")
 
 
-def test_unused_parameters(tmp_path):
-    run_processes(unused_parameter, (f"tcp://127.0.0.1:{free_port()}", str(tmp_path)), nprocs=2)
-    ranks = [np.load(tmp_path / f"unused-{rank}.npz") for rank in (0, 1)]
+def test_unused_parameters(trained):
+    out = trained[0]
+    ranks = [np.load(out / f"unused-{rank}.npz") for rank in (0, 1)]
     for name in ("shared", "sometimes"):
         np.testing.assert_array_equal(ranks[0][name], ranks[1][name])
     # rank 1 alone used `sometimes`: the mean of its gradient and rank 0's zero
