@@ -148,6 +148,7 @@ class Work:
             self._done.set()
 
     def wait(self, timeout: timedelta | None = None) -> bool:
+        """Block until it has finished (at most ``timeout``); raise what it raised; True."""
         seconds = None if timeout is None or timeout == timedelta(0) else timeout.total_seconds()
         if not self._done.wait(seconds):
             raise RuntimeError(f"Work timed out after {int(seconds * 1000)}ms")
@@ -156,23 +157,29 @@ class Work:
         return True
 
     def is_completed(self) -> bool:
+        """Whether it has finished (well or not)."""
         return self._done.is_set()
 
     def is_success(self) -> bool:
+        """Whether it has finished without an error."""
         return self._done.is_set() and self._error is None
 
     def exception(self):
+        """What it raised, or None."""
         return self._error
 
     def result(self):
+        """Wait; the output tensors (an empty list: the collectives write in place)."""
         self.wait()
         return self._result if isinstance(self._result, list) else []
 
     def source_rank(self) -> int:
+        """Wait; for a ``recv``/``irecv``, the sender's rank."""
         self.wait()
         return self._result
 
     def synchronize(self) -> None:
+        """Wait (PyTorch's device synchronisation: the CPU has nothing more to wait for)."""
         self.wait()
 
 
@@ -192,12 +199,15 @@ class ProcessGroup:
         self._lock = threading.Lock()
 
     def rank(self) -> int:
+        """This process's rank in the group."""
         return self._rank
 
     def size(self) -> int:
+        """The number of ranks in the group."""
         return len(self._global_ranks)
 
     def name(self) -> str:
+        """The backend's name."""
         return self._backend
 
     def __repr__(self):
@@ -337,30 +347,37 @@ def is_initialized() -> bool:
 
 
 def is_gloo_available() -> bool:
+    """True: the gloo backend is what this package provides."""
     return True
 
 
 def is_nccl_available() -> bool:
+    """False: no CUDA here, so no NCCL (as a CPU-only PyTorch build)."""
     return False
 
 
 def is_mpi_available() -> bool:
+    """False, as a PyTorch build without MPI."""
     return False
 
 
 def is_ucc_available() -> bool:
+    """False, as a PyTorch build without UCC."""
     return False
 
 
 def is_xccl_available() -> bool:
+    """False: no XPU here."""
     return False
 
 
 def is_backend_available(backend: str) -> bool:
+    """Whether ``backend`` can be used here: only ``"gloo"``."""
     return backend.lower() == Backend.GLOO
 
 
 def is_torchelastic_launched() -> bool:
+    """Whether torchrun (torchelastic) started this process (``TORCHELASTIC_RUN_ID`` set)."""
     return os.getenv("TORCHELASTIC_RUN_ID") is not None
 
 
@@ -583,4 +600,5 @@ def get_group_rank(group, global_rank: int) -> int:
 
 
 def get_default_backend_for_device(device) -> str:
+    """The backend PyTorch uses for ``device``'s type (``"cpu"``: ``"gloo"``)."""
     return Backend.default_device_backend_map[str(device).split(":")[0]]

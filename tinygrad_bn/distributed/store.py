@@ -236,9 +236,11 @@ class TCPStore:
         return value
 
     def set(self, key: str, value) -> None:
+        """Store ``value`` (bytes or str) under ``key``, waking those waiting for it."""
         self._request("set", key, value.encode() if isinstance(value, str) else bytes(value))
 
     def get(self, key: str) -> bytes:
+        """``key``'s value, once it exists (``DistStoreError`` after ``timeout``)."""
         return self._request("get", key, _seconds(self.timeout))
 
     def take(self, key: str, readers: int) -> bytes:
@@ -247,23 +249,31 @@ class TCPStore:
         return self._request("take", key, readers, _seconds(self.timeout))
 
     def add(self, key: str, amount: int) -> int:
+        """Add ``amount`` to the integer under ``key`` (0 when missing); the new value."""
         return self._request("add", key, int(amount))
 
     def wait(self, keys, timeout: timedelta | None = None) -> None:
+        """Return once all ``keys`` exist (``DistStoreError`` after the timeout)."""
         self._request("wait", list(keys), _seconds(self.timeout if timeout is None else timeout))
 
     def check(self, keys) -> bool:
+        """Whether all ``keys`` exist now."""
         return self._request("check", list(keys))
 
     def delete_key(self, key: str) -> bool:
+        """Delete ``key``; whether it existed."""
         return self._request("delete_key", key)
 
     def num_keys(self) -> int:
+        """How many keys the store holds."""
         return self._request("num_keys")
 
     def compare_set(self, key: str, expected_value, desired_value) -> bytes:
+        """Set ``key`` to ``desired_value`` if it holds ``expected_value`` (or is missing and
+        ``expected_value`` is empty); the value it holds afterwards."""
         encode = lambda value: value.encode() if isinstance(value, str) else bytes(value)
         return self._request("compare_set", key, encode(expected_value), encode(desired_value))
 
     def set_timeout(self, timeout: timedelta) -> None:
+        """The timeout of later ``get``/``wait`` calls."""
         self.timeout = timeout
