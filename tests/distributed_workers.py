@@ -220,6 +220,15 @@ def collectives(rank: int, init_method: str, world_size: int) -> None:
         tensor = T(everyone[rank])
         assert dist.all_reduce(tensor, group=pair) is None  # not a member: nothing happens
         same(tensor, everyone[rank])
+    # ranks whose tensors differ in size: every rank raises (gloo would time out or
+    # read garbage), naming the two sizes
+    try:
+        dist.all_reduce(tg.ones(rank + 1))
+    except RuntimeError as error:
+        assert str(error).startswith("ProcessGroupGloo::allreduce: rank "), error
+        assert "sent a tensor of size" in str(error), error
+    else:
+        raise AssertionError("all_reduce of tensors of different sizes did not raise")
     dist.barrier()
     dist.destroy_process_group()
     assert not dist.is_initialized()
