@@ -159,7 +159,8 @@ def broadcast(tensor, src=None, group=None, async_op: bool = False, group_src=No
 
     def body(prefix):
         if process_group.rank() == root:
-            process_group._put(prefix, _read(tensor))
+            if process_group.size() > 1:
+                process_group._put(prefix, _read(tensor))
             return
         array = process_group._take(prefix, process_group.size() - 1)
         _check_peer_shapes("broadcast", process_group, [array], tuple(tensor.shape))
@@ -548,7 +549,8 @@ def broadcast_object_list(object_list: list, src=None, group=None, device=None,
 
     def body(prefix):
         if process_group.rank() == root:
-            process_group._put(prefix, [_dumps(obj) for obj in object_list])
+            if process_group.size() > 1:
+                process_group._put(prefix, [_dumps(obj) for obj in object_list])
             return None
         return process_group._take(prefix, process_group.size() - 1)
     objects = process_group._submit_result(body)

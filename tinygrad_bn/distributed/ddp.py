@@ -42,7 +42,8 @@ def _broadcast_arrays(process_group, tensors, source: int = 0) -> None:
     """Overwrite every rank's ``tensors`` with rank ``source``'s, in one exchange."""
     def body(prefix):
         if process_group.rank() == source:
-            process_group._put(prefix, [_read(tensor) for tensor in tensors])
+            if process_group.size() > 1:
+                process_group._put(prefix, [_read(tensor) for tensor in tensors])
             return
         for tensor, array in zip(tensors, process_group._take(prefix, process_group.size() - 1)):
             _write(tensor, array)

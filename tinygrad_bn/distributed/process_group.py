@@ -117,7 +117,7 @@ def _reduce(arrays: list[np.ndarray], op, world_size: int) -> np.ndarray:
         raise RuntimeError(f"Cannot use ReduceOp.{getattr(op, 'name', op)} with Gloo")
     result = arrays[0].copy()
     for array in arrays[1:]:
-        result = combine(result, array).astype(dtype, copy=False)
+        combine(result, array, out=result)
     if op == ReduceOp.AVG:
         result = (result / world_size).astype(dtype, copy=False)
     return result
@@ -268,8 +268,9 @@ class ProcessGroup:
     def _exchange(self, prefix: str, value) -> list:
         """Every rank's ``value``, in rank order, on every rank (the all-gather that the
         other collectives are made of)."""
-        self._put(f"{prefix}/{self._rank}", value)
         size = self.size()
+        if size > 1:  # (a key nobody reads would never be deleted)
+            self._put(f"{prefix}/{self._rank}", value)
         return [value if rank == self._rank else self._take(f"{prefix}/{rank}", size - 1)
                 for rank in range(size)]
 
