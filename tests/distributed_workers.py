@@ -259,7 +259,6 @@ def unused_parameter(rank: int, out: str) -> None:
     is the mean with its zero; a layer no rank uses keeps no gradient. Without
     find_unused_parameters, an unused layer makes the next forward raise PyTorch's error."""
     import tinygrad_bn as tg
-    import tinygrad_bn.distributed as dist
     from tinygrad_bn.distributed.ddp import DistributedDataParallel
     tg.manual_seed(0)
 

@@ -16,7 +16,7 @@ def trained(tmp_path_factory):
     processes run at the same time (PyTorch's spend most of theirs importing torch)."""
     out = tmp_path_factory.mktemp("ddp")
     try:
-        import torch  # noqa: F401
+        import torch  # noqa: F401 - installed: PyTorch runs too
     except ImportError:
         theirs = None
     else:

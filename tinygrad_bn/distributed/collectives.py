@@ -58,6 +58,11 @@ def _check_same(kind: str, expected: np.ndarray | tuple, tensors, index_base: in
                                f"{_shape_text(tensor.shape)})")
 
 
+def _vector_text(shape) -> str:
+    """How c10 prints a size vector in a failed check: ``2`` for one dimension, ``[2, 3]``."""
+    return str(shape[0]) if len(shape) == 1 else "[" + ", ".join(map(str, shape)) + "]"
+
+
 def _check_dtypes(tensors) -> None:
     dtypes = [t.dtype for t in tensors]
     for dtype in dtypes[1:]:
@@ -319,10 +324,13 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op: bo
         return None
     op = _check_op(op)
     if len(input_list) != process_group.size():
-        raise ValueError(f"ProcessGroupGloo::reduce_scatter: invalid input tensor list at "
-                         f"index 0 (expected length {process_group.size()}, got "
-                         f"{len(input_list)})")
-    _check_same("reduce_scatter", output.shape, input_list)
+        raise RuntimeError("invalid input tensor list size, must be world size")
+    for piece in input_list:
+        if tuple(piece.shape) != tuple(output.shape):
+            # gloo's failed check (without the log prefix with rank, time and source line)
+            raise RuntimeError(f"Check failed: outputs[0].sizes().vec() == "
+                               f"inputs[0][i].sizes().vec() ({_vector_text(output.shape)} vs. "
+                               f"{_vector_text(piece.shape)}). \n")
     pieces = [_read(piece) for piece in input_list]
     _reduce(pieces[:1], op, process_group.size())
 
@@ -342,9 +350,12 @@ def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op: 
     if process_group is None:
         return None
     size = process_group.size()
-    if input.numel() != output.numel() * size:
-        raise RuntimeError(f"ProcessGroupGloo::reduce_scatter_tensor: input tensor must be the "
-                           f"same size as output size times world size")
+    out_rows = output.shape[0] if output.dim() else 1
+    in_rows = input.shape[0] if input.dim() else 1
+    if out_rows * size != in_rows or input.numel() != output.numel() * size:
+        # gloo's failed check (without the log prefix with rank, time and source line)
+        raise RuntimeError(f"Check failed: outputShape[0] * worldSize == inputShape[0] "
+                           f"({out_rows * size} vs. {in_rows}). \n")
     op = _check_op(op)
     pieces = list(_read(input).reshape((size,) + tuple(output.shape)))
     _reduce(pieces[:1], op, size)
@@ -363,6 +374,11 @@ def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op: bool
     process_group = _resolve(group)
     if process_group is None:
         return None
+    for kind, tensors in (("input", input_tensor_list), ("output", output_tensor_list)):
+        if len(tensors) != process_group.size():
+            raise RuntimeError(f"ProcessGroupGloo::alltoall: {kind} tensor list size "
+                               f"{len(tensors)} does not match world size "
+                               f"{process_group.size()}")
     pieces = [_read(piece) for piece in input_tensor_list]
 
     def body(prefix):
