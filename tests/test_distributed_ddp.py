@@ -3,6 +3,8 @@ float64 MLP (with BatchNorm buffers, a ``no_sync`` micro-batch and per-rank star
 that DDP must overwrite with rank 0's) and end on PyTorch's own DDP-with-gloo parameters from
 the same start and data, to 1e-12; unused parameters; errors. Every wait has a deadline."""
 
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -15,17 +17,16 @@ def trained(tmp_path_factory):
     """Each rank's final state_dict, ours and (when installed) PyTorch's: the two groups of
     processes run at the same time (PyTorch's spend most of theirs importing torch)."""
     out = tmp_path_factory.mktemp("ddp")
-    try:
-        import torch  # noqa: F401 - installed: PyTorch runs too
-    except ImportError:
-        theirs = None
-    else:
+    theirs = None
+    if importlib.util.find_spec("torch") is not None:
         theirs = start_processes(ddp_train, ("torch", f"tcp://127.0.0.1:{free_port()}", False,
                                               str(out)), nprocs=2)
-    finish(start_processes(ddp_train, ("tinygrad_bn", f"tcp://127.0.0.1:{free_port()}", False,
-                                       str(out)), nprocs=2))
-    if theirs is not None:
-        finish(theirs)
+    try:
+        finish(start_processes(ddp_train, ("tinygrad_bn", f"tcp://127.0.0.1:{free_port()}",
+                                           False, str(out)), nprocs=2))
+    finally:
+        if theirs is not None:
+            finish(theirs)
     load = lambda library: [dict(np.load(out / f"{library}-{rank}.npz"))  # noqa: E731
                             for rank in (0, 1)]
     return out, load("tinygrad_bn"), None if theirs is None else load("torch")
