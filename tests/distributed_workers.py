@@ -64,10 +64,12 @@ def _batches(rank: int):
     return [(draw.normal(size=(6, 5)), draw.normal(size=(6, 3))) for _ in range(STEPS + 2)]
 
 
-def ddp_train(rank: int, library: str, init_method: str, find_unused: bool, out: str) -> None:
+def ddp_train(rank: int, library: str, init_method: str, out: str) -> None:
     """Two ranks train Linear-BatchNorm-Tanh-Linear with SGD (momentum) under DDP: STEPS
     synchronised steps, then one step accumulated over a ``no_sync`` micro-batch and a
-    synchronised one; rank ``rank`` saves its final parameters and buffers to ``out``."""
+    synchronised one; rank ``rank`` saves its final parameters and buffers to ``out``. Then
+    the same with ``find_unused_parameters=True, broadcast_buffers=False`` and a layer that
+    each rank uses on alternate steps only (``_train_unused``)."""
     if library == "torch":
         import torch
         import torch.distributed as dist
@@ -82,7 +84,7 @@ def ddp_train(rank: int, library: str, init_method: str, find_unused: bool, out:
                                 torch.nn.Tanh(), torch.nn.Linear(8, 3))
     model.load_state_dict({name: torch.tensor(value) for name, value in
                            _start_parameters(rank).items()}, strict=False)
-    ddp = DistributedDataParallel(model, find_unused_parameters=find_unused)
+    ddp = DistributedDataParallel(model)
     optimizer = torch.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
     batches = _batches(rank)
     for x, y in batches[:STEPS]:
@@ -98,9 +100,42 @@ def ddp_train(rank: int, library: str, init_method: str, find_unused: bool, out:
     optimizer.step()
     state = {name: value.detach().numpy() for name, value in ddp.state_dict().items()}
     np.savez(os.path.join(out, f"{library}-{rank}.npz"), **state)
+    _train_unused(rank, library, torch, DistributedDataParallel, batches, out)
     if library == "tinygrad_bn":
         unused_parameter(rank, out)
     dist.destroy_process_group()
+
+
+def _train_unused(rank, library, torch, DistributedDataParallel, batches, out) -> None:
+    class Alternating(torch.nn.Module):
+        """``extra`` is used by rank 0 on even steps and by rank 1 on odd ones; ``norm``'s
+        buffers are each rank's own (broadcast_buffers=False)."""
+
+        def __init__(self):
+            super().__init__()
+            self.first, self.norm = torch.nn.Linear(5, 8), torch.nn.BatchNorm1d(8)
+            self.extra, self.last = torch.nn.Linear(8, 8), torch.nn.Linear(8, 3)
+
+        def forward(self, x, use_extra):
+            hidden = torch.tanh(self.norm(self.first(x)))
+            return self.last(self.extra(hidden) if use_extra else hidden)
+
+    model = Alternating()
+    draw = np.random.default_rng(55)  # the same start on both ranks, for once
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.copy_(torch.tensor(0.3 * draw.normal(size=tuple(parameter.shape))))
+    ddp = DistributedDataParallel(model, find_unused_parameters=True, broadcast_buffers=False)
+    # (not Adam: it scales the bias before BatchNorm's gradient, rounding noise of 1e-17,
+    # up to steps of 1e-11 that differ between any two implementations)
+    optimizer = torch.optim.SGD(ddp.parameters(), lr=0.05, momentum=0.5)
+    for step, (x, y) in enumerate(batches[:4]):
+        optimizer.zero_grad()
+        output = ddp(torch.tensor(x), use_extra=(step + rank) % 2 == 0)
+        torch.nn.functional.mse_loss(output, torch.tensor(y)).backward()
+        optimizer.step()
+    state = {name: value.detach().numpy() for name, value in ddp.state_dict().items()}
+    np.savez(os.path.join(out, f"{library}-{rank}-unused.npz"), **state)
 
 
 # -- each collective against its definition ----------------------------------------------------

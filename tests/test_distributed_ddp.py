@@ -19,27 +19,32 @@ def trained(tmp_path_factory):
     out = tmp_path_factory.mktemp("ddp")
     theirs = None
     if importlib.util.find_spec("torch") is not None:
-        theirs = start_processes(ddp_train, ("torch", f"tcp://127.0.0.1:{free_port()}", False,
+        theirs = start_processes(ddp_train, ("torch", f"tcp://127.0.0.1:{free_port()}",
                                               str(out)), nprocs=2)
     try:
         finish(start_processes(ddp_train, ("tinygrad_bn", f"tcp://127.0.0.1:{free_port()}",
-                                           False, str(out)), nprocs=2))
+                                           str(out)), nprocs=2))
     finally:
         if theirs is not None:
             finish(theirs)
-    load = lambda library: [dict(np.load(out / f"{library}-{rank}.npz"))  # noqa: E731
-                            for rank in (0, 1)]
-    return out, load("tinygrad_bn"), None if theirs is None else load("torch")
+    load = lambda library, run="": [  # noqa: E731
+        dict(np.load(out / f"{library}-{rank}{run}.npz")) for rank in (0, 1)]
+    return out, load, theirs is not None
 
 
-def test_two_rank_training_ends_on_pytorchs_parameters(trained):
-    _, ours, theirs = trained
+@pytest.mark.parametrize("run", ["", "-unused"])
+def test_two_rank_training_ends_on_pytorchs_parameters(trained, run):
+    """run "": broadcast_buffers, no_sync; "-unused": find_unused_parameters with a layer
+    each rank uses on alternate steps, broadcast_buffers=False."""
+    _, load, with_torch = trained
+    ours = load("tinygrad_bn", run)
     assert all(name.startswith("module.") for name in ours[0])
     for name in ours[0]:
         if "running" not in name:  # buffers: each rank's last forward updates its own
             np.testing.assert_array_equal(ours[0][name], ours[1][name], err_msg=name)
-    if theirs is None:
+    if not with_torch:
         pytest.skip("PyTorch is not installed")
+    theirs = load("torch", run)
     for rank in (0, 1):
         assert list(ours[rank]) == list(theirs[rank])
         for name in ours[rank]:

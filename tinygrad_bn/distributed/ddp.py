@@ -66,7 +66,7 @@ def _tensors_in(value, found: list) -> list:
 def _reachable_leaves(outputs) -> set[int]:
     """ids of the leaves the autograd graph of ``outputs`` reaches (PyTorch's search for
     unused parameters)."""
-    leaves, seen = set(), set()
+    leaves, seen = set(), set()  # leaf ids; op nodes
     stack = []
     for tensor in _tensors_in(outputs, []):
         if tensor.grad_fn is not None:
@@ -75,13 +75,13 @@ def _reachable_leaves(outputs) -> set[int]:
             leaves.add(id(tensor))
     while stack:
         node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
         variable = getattr(node, "variable", None)
-        if variable is not None:
-            leaves.add(id(variable))
+        if variable is not None:  # an AccumulateGrad: made anew at each look, so its id
+            leaves.add(id(variable))  # may be a freed one's; the leaf's is what counts
             continue
+        if node in seen:  # op nodes are kept alive by the graph: the set holds them too
+            continue
+        seen.add(node)
         for next_node, _ in node.next_functions:
             if next_node is not None:
                 stack.append(next_node)
