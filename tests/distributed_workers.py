@@ -190,9 +190,10 @@ def collectives(rank: int, init_method: str, world_size: int) -> None:
     dist.all_gather(outputs, T(everyone[rank]))
     for output, expected in zip(outputs, everyone):
         same(output, expected)
-    output = tg.zeros(2 * size, 3, dtype=tg.float64)
-    dist.all_gather_into_tensor(output, T(everyone[rank]))
-    same(output, np.concatenate(everyone))
+    for gather_into in (dist.all_gather_single, dist.all_gather_into_tensor):
+        output = tg.zeros(2 * size, 3, dtype=tg.float64)
+        gather_into(output, T(everyone[rank]))
+        same(output, np.concatenate(everyone))
     gathered = [tg.zeros(2, 3, dtype=tg.float64) for _ in range(size)] if rank == 0 else None
     dist.gather(T(everyone[rank]), gathered, dst=0)
     if rank == 0:
@@ -226,6 +227,17 @@ def collectives(rank: int, init_method: str, world_size: int) -> None:
     dist.isend(T(everyone[rank]), dst=after, tag=5).wait()
     assert request.wait()
     same(inbox, everyone[before])
+    inbox = tg.zeros(2, 3, dtype=tg.float64)
+    works = dist.batch_isend_irecv([dist.P2POp(dist.irecv, inbox, before),
+                                    dist.P2POp(dist.isend, T(-everyone[rank]), after)])
+    assert all(work.wait() for work in works)
+    same(inbox, -everyone[before])
+    received_objects = [None, None]
+    if rank == 0:
+        dist.send_object_list([{"to": 1}, "two"], dst=1)
+    elif rank == 1:
+        assert dist.recv_object_list(received_objects, src=0) == 0
+        assert received_objects == [{"to": 1}, "two"]
     if rank == 0:
         for _ in range(size - 1):
             inbox = tg.zeros(2, 3, dtype=tg.float64)

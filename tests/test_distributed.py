@@ -210,6 +210,31 @@ def test_bad_arguments_raise_pytorchs_errors(one_rank):
             assert _without_log_prefix(_raised(call)) == MESSAGES[key], key
 
 
+def test_deprecations_and_p2p_argument_errors(one_rank, monkeypatch):
+    dist, torch = one_rank
+    libraries = [(dist, tg)]
+    if torch is not None:
+        import torch.distributed as torch_dist
+        libraries.append((torch_dist, torch))
+    monkeypatch.delenv("LOCAL_RANK", raising=False)
+    for module, lib in libraries:
+        for name, single in (("all_gather_into_tensor", "all_gather_single"),
+                             ("reduce_scatter_tensor", "reduce_scatter_single")):
+            with pytest.warns(FutureWarning, match=re.escape(
+                    f"`torch.distributed.{name}` is deprecated. Please use "
+                    f"`torch.distributed.{single}` instead.")):
+                getattr(module, name)(lib.zeros(2), lib.ones(2))
+        assert _raised(lambda: module.P2POp(module.all_reduce, lib.ones(2), 0)) == (
+            "ValueError", "Invalid ``op``. Expected ``op`` to be of type "
+            "``torch.distributed.isend`` or ``torch.distributed.irecv``.")
+        assert _raised(lambda: module.batch_isend_irecv([1])) == (
+            "ValueError", "Invalid ``p2p_op_list``. Each op is expected to to be of type "
+            "``torch.distributed.P2POp``.")
+        assert module.get_node_local_rank(fallback_rank=3) == 3
+        assert _raised(module.get_node_local_rank)[1].startswith(
+            "LOCAL_RANK is not in the environment.")
+
+
 def test_one_rank_group_queries_and_async_work(one_rank):
     dist, _ = one_rank
     assert dist.get_backend() == "gloo" and type(dist.get_backend()) is str

@@ -13,10 +13,11 @@ PyTorch's is a separate module.
 """
 
 from .collectives import (
-    all_gather, all_gather_into_tensor, all_gather_object, all_reduce, all_to_all,
-    all_to_all_single, barrier, broadcast, broadcast_object_list, gather, gather_object, irecv,
-    isend, monitored_barrier, recv, reduce, reduce_scatter, reduce_scatter_tensor, scatter,
-    scatter_object_list, send,
+    P2POp, all_gather, all_gather_into_tensor, all_gather_object, all_gather_single, all_reduce,
+    all_to_all, all_to_all_single, barrier, batch_isend_irecv, broadcast, broadcast_object_list,
+    gather, gather_object, get_node_local_rank, irecv, isend, monitored_barrier, recv,
+    recv_object_list, reduce, reduce_scatter, reduce_scatter_single, reduce_scatter_tensor,
+    scatter, scatter_object_list, send, send_object_list,
 )
 from .process_group import (
     Backend, GroupMember, ProcessGroup, ReduceOp, Work, default_pg_timeout,
@@ -33,8 +34,10 @@ reduce_op = ReduceOp
 
 __all__ = [
     "Backend", "DistBackendError", "DistError", "DistNetworkError", "DistStoreError",
-    "GroupMember", "ProcessGroup", "ReduceOp", "TCPStore", "Work", "all_gather",
-    "all_gather_into_tensor", "all_gather_object", "all_reduce", "all_to_all",
+    "GroupMember", "P2POp", "ProcessGroup", "ReduceOp", "TCPStore", "Work", "all_gather",
+    "all_gather_into_tensor", "all_gather_object", "all_gather_single", "all_reduce",
+    "all_to_all", "batch_isend_irecv", "get_node_local_rank", "recv_object_list",
+    "reduce_scatter_single", "send_object_list",
     "all_to_all_single", "barrier", "broadcast", "broadcast_object_list", "default_pg_timeout",
     "destroy_process_group", "gather", "gather_object", "get_backend",
     "get_default_backend_for_device", "get_global_rank", "get_group_rank",

@@ -6,9 +6,11 @@ the default group, ``group_src``/``group_dst`` ranks of ``group``, as in PyTorch
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import threading
 import time
+import warnings
 
 import numpy as np
 
@@ -196,6 +198,13 @@ def all_gather(tensor_list, tensor, group=None, async_op: bool = False):
 
 
 def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op: bool = False):
+    """``all_gather_single``, under the name PyTorch 2.13 deprecates (FutureWarning)."""
+    warnings.warn("`torch.distributed.all_gather_into_tensor` is deprecated. Please use "
+                  "`torch.distributed.all_gather_single` instead.", FutureWarning, stacklevel=2)
+    return all_gather_single(output_tensor, input_tensor, group, async_op)
+
+
+def all_gather_single(output_tensor, input_tensor, group=None, async_op: bool = False):
     """``output_tensor`` (shape ``(size * n, ...)`` for an input of shape ``(n, ...)``)
     becomes every rank's ``input_tensor``, concatenated in rank order."""
     _check_tensor(input_tensor, "input_tensor")
@@ -341,6 +350,14 @@ def reduce_scatter(output, input_list, op=ReduceOp.SUM, group=None, async_op: bo
 
 
 def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op: bool = False):
+    """``reduce_scatter_single``, under the name PyTorch 2.13 deprecates (FutureWarning)."""
+    warnings.warn("`torch.distributed.reduce_scatter_tensor` is deprecated. Please use "
+                  "`torch.distributed.reduce_scatter_single` instead.", FutureWarning,
+                  stacklevel=2)
+    return reduce_scatter_single(output, input, op, group, async_op)
+
+
+def reduce_scatter_single(output, input, op=ReduceOp.SUM, group=None, async_op: bool = False):
     """``reduce_scatter`` with the inputs as one tensor, split along its first dimension
     into ``size`` equal parts."""
     _check_tensor(output, "output")
@@ -508,6 +525,44 @@ def _receive_any(process_group, tensor, tag: int) -> int:
                        f"{int(process_group._timeout.total_seconds() * 1000)}ms")
 
 
+class P2POp:
+    """PyTorch's ``P2POp(op, tensor, peer=None, group=None, tag=0, group_peer=None)``: one
+    ``isend`` or ``irecv`` for ``batch_isend_irecv``."""
+
+    def __init__(self, op, tensor, peer=None, group=None, tag: int = 0, group_peer=None):
+        if op not in (isend, irecv):
+            raise ValueError("Invalid ``op``. Expected ``op`` to be of type "
+                             "``torch.distributed.isend`` or ``torch.distributed.irecv``.")
+        _check_tensor(tensor)
+        self.op, self.tensor, self.tag = op, tensor, tag
+        self.group = _resolve(group)
+        self.peer, self.group_peer = peer, group_peer
+
+
+def batch_isend_irecv(p2p_op_list: list) -> list:
+    """Start every ``P2POp`` of the list (all on one group); their ``Work`` handles."""
+    if not isinstance(p2p_op_list, list) or not all(isinstance(op, P2POp)
+                                                    for op in p2p_op_list):
+        raise ValueError("Invalid ``p2p_op_list``. Each op is expected to to be of type "
+                         "``torch.distributed.P2POp``.")
+    group = p2p_op_list[0].group if p2p_op_list else None
+    if not all(group == op.group for op in p2p_op_list):
+        raise ValueError("All ops need to use the same group.")
+    return [op.op(op.tensor, op.peer, op.group, op.tag, op.group_peer) for op in p2p_op_list]
+
+
+def get_node_local_rank(fallback_rank: int | None = None) -> int:
+    """This process's rank on its machine: ``LOCAL_RANK`` (set by torchrun), else
+    ``fallback_rank``."""
+    if "LOCAL_RANK" in os.environ:
+        return int(os.environ["LOCAL_RANK"])
+    if fallback_rank is not None:
+        return int(fallback_rank)
+    raise RuntimeError("LOCAL_RANK is not in the environment. Consider passing fallback_rank "
+                       "to allow `get_node_local_rank` to work, assuming you are not running "
+                       "in a multi-device context and want the code to run locally instead.")
+
+
 def _start(run) -> Work:
     work = Work(run)
     threading.Thread(target=work._execute, daemon=True).start()
@@ -595,3 +650,34 @@ def scatter_object_list(scatter_object_output_list: list, scatter_object_input_l
             return _dumps(scatter_object_input_list[root])
         return process_group._take(f"{prefix}/{process_group.rank()}")
     scatter_object_output_list[0] = pickle.loads(process_group._submit_result(body))
+
+
+def send_object_list(object_list: list, dst=None, group=None, device=None, group_dst=None,
+                     use_batch: bool = False) -> None:
+    """Send the (pickled) objects of ``object_list`` to rank ``dst``."""
+    process_group = _resolve(group)
+    if process_group is None:
+        return
+    peer = _peer(process_group, dst, group_dst, "dst")
+    if peer == process_group.rank():
+        raise ValueError("Invalid destination rank: destination rank should not be the same "
+                         "as the rank of the current process.")
+    key = process_group._next_p2p(process_group.rank(), peer, "objects")
+    process_group._put(key, [_dumps(obj) for obj in object_list])
+
+
+def recv_object_list(object_list: list, src=None, group=None, device=None, group_src=None,
+                     use_batch: bool = False) -> int:
+    """Fill ``object_list`` with the objects rank ``src`` sent with ``send_object_list``;
+    returns the sender's rank."""
+    process_group = _resolve(group)
+    if process_group is None:
+        return -1
+    if src is None and group_src is None:
+        raise ValueError("recv_object_list needs ``src`` here (receiving from any rank is "
+                         "not supported by this implementation)")
+    peer = _peer(process_group, src, group_src, "src")
+    key = process_group._next_p2p(peer, process_group.rank(), "objects")
+    for index, value in enumerate(process_group._take(key)[:len(object_list)]):
+        object_list[index] = pickle.loads(value)
+    return process_group._global_ranks[peer]
