@@ -168,6 +168,13 @@ def collectives(rank: int, init_method: str, world_size: int) -> None:
         for other in everyone[1:]:
             expected = combine(expected, other)
         same(tensor, expected)
+    base = T(everyone[rank])  # a view (transposed, not contiguous) is written through
+    dist.all_reduce(base.t())
+    same(base, sum(everyone[1:], everyone[0]))
+    parameter = tg.nn.Parameter(T(everyone[rank]))  # a leaf that requires grad, as PyTorch
+    dist.broadcast(parameter, src=0)
+    assert parameter.grad_fn is None and parameter.requires_grad
+    same(parameter.detach(), everyone[0])
     tensor = T(everyone[rank])
     dist.all_reduce(tensor, op=dist.ReduceOp.AVG)
     same(tensor, sum(everyone[1:], everyone[0]) / size)

@@ -10,6 +10,21 @@ How the bytes move: a star through rank 0, whose ``TCPStore`` every process talk
 localhost (or any) TCP sockets with Python's ``multiprocessing.connection``; see
 ``process_group``'s docstring. Imported on first use (``tinygrad_bn.distributed``), as
 PyTorch's is a separate module.
+
+Where this differs from PyTorch with gloo:
+- only the ``gloo`` backend (``nccl``/``mpi``/``xccl`` raise a CPU-only build's errors);
+- tensors travel through rank 0's store (a star), so large tensors are slower than gloo's
+  ring (1M float32 all_reduce on 2 ranks: about 120 ms against gloo's 21 ms; 10 floats:
+  0.35 ms against 3.3 ms); each rank reduces the gathered tensors in rank order, so sums over
+  more than two ranks may differ from gloo's in the last bits;
+- ranks whose tensors differ in size raise at once (gloo times out or reads garbage);
+  ``reduce`` leaves the non-destination ranks' tensors unchanged (gloo leaves scratch values);
+  ``recv`` from oneself raises ``ValueError`` (gloo fails inside its transport);
+- ``file://`` keeps only the store's address in the file; the store server binds to
+  ``MASTER_ADDR`` (PyTorch's to every interface); at exit rank 0 waits up to 60 s for the
+  other ranks to hang up, so that they can still read what it sent last;
+- ``TCPStore`` only (no ``FileStore``/``HashStore``/``PrefixStore``), no ``DeviceMesh``,
+  ``torch.distributed.rpc``, ``fsdp``, ``elastic`` or ``torchrun``.
 """
 
 from .collectives import (
