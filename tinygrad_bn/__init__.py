@@ -513,6 +513,8 @@ from .spectral import istft, stft  # noqa: E402
 _ON_FIRST_USE = ("distributions", "special")
 # torch.signal, torch.hub, torch.profiler: imported on first use too.
 _ON_FIRST_USE += ("hub", "profiler", "signal")
+# torch.distributed (CPU, gloo-like): imported on first use too.
+_ON_FIRST_USE += ("distributed",)
 
 
 def __getattr__(name):
