@@ -1822,9 +1822,6 @@ def test_gcn_dense_adjacency():
     compare(gcn, state=initial_state(gcn_model), **gcn_data())
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="tinygrad_bn has no sparse tensors: sparse_coo_tensor, "
-                          "Tensor.is_sparse and sparse.mm are missing")
 def test_gcn_sparse_adjacency():
     compare(gcn, state=initial_state(gcn_model), sparse=True, **gcn_data())
 
@@ -2908,9 +2905,6 @@ def test_word2vec_sparse_embeddings_sgd():
     compare(word2vec, state=initial_state(skipgram_model), batches=word2vec_batches())
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError,
-                   reason="no optim.SparseAdam (and Embedding(sparse=True) gives a dense "
-                          "gradient, so the lazy per-row update has nothing to go by)")
 def test_word2vec_sparse_adam():
     compare(word2vec, state=initial_state(skipgram_model), batches=word2vec_batches(),
             optimizer="SparseAdam")

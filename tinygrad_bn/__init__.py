@@ -516,6 +516,10 @@ _ON_FIRST_USE += ("hub", "profiler", "signal")
 # torch.distributed (CPU, gloo-like): imported on first use too.
 _ON_FIRST_USE += ("distributed",)
 
+# Sparse COO tensors (tinygrad_bn/sparse): torch.sparse, torch.sparse_coo_tensor, the layout.
+from . import sparse  # noqa: E402
+from .sparse.coo import sparse_coo, sparse_coo_tensor  # noqa: E402
+
 
 def __getattr__(name):
     """The subpackages of ``_ON_FIRST_USE``, imported when first asked for."""

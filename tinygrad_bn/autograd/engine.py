@@ -180,6 +180,15 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
                         producer.output_meta:
                     _add_partial(grad, id(producer), node_grads, owned, shared)
                     continue
+                if getattr(grad, "is_sparse_array", False):  # a sparse COO gradient
+                    if producer is None:  # a leaf keeps it sparse, as PyTorch's
+                        entry = leaf_grads.get(id(tensor)) if wanted is None else None
+                        if entry is not None and getattr(entry[1], "is_sparse_array", False):
+                            entry[1] = grad.concatenated(entry[1])  # as PyTorch's InputBuffer
+                        else:
+                            deliver(tensor, grad, True)
+                        continue
+                    grad = grad.to_dense()
                 grad = grad.materialize() if type(grad) is PartialGradient else np.asarray(grad)
             if producer is None:  # a leaf: its gradient is summed here, stored after the walk
                 data = tensor._array
@@ -269,9 +278,29 @@ def _accumulate(tensor, grad, fresh):
     """Add ``grad`` into ``tensor.grad`` in place, or make it ``.grad`` (itself when ``fresh``,
     an array no one else holds, else a copy)."""
     if tensor._grad is None:
+        if type(grad) is not np.ndarray:  # a sparse gradient (sparse/coo.py): a sparse .grad
+            return _accumulate_sparse(tensor, grad, fresh)
         tensor._grad = graph.Tensor._make(grad if fresh else grad.copy(), None)
+    elif type(grad) is not np.ndarray or type(tensor._grad._array) is not np.ndarray:
+        _accumulate_sparse(tensor, grad, fresh)
     else:
         tensor._grad._array += grad
+
+
+def _accumulate_sparse(tensor, grad, fresh):
+    """``_accumulate`` where the gradient or ``.grad`` is a sparse COO array: as PyTorch's
+    AccumulateGrad, a first sparse gradient becomes a sparse ``.grad``, sparse + sparse
+    concatenates the entries (uncoalesced), and sparse + dense is dense."""
+    from ..sparse.coo import sparse_tensor  # the sparse tensor builds on the engine
+
+    if tensor._grad is None:
+        tensor._grad = sparse_tensor(grad if fresh else grad.copy())
+    elif type(tensor._grad._array) is np.ndarray:
+        tensor._grad._array += grad  # dense += sparse: each entry added at its position
+    elif type(grad) is np.ndarray:
+        tensor._grad = graph.Tensor._make(grad + tensor._grad._array, None)
+    else:
+        tensor._grad._array = tensor._grad._array.concatenated(grad)
 
 
 def _before_node(node, grad_output, wanted_nodes, must_run, deliver):

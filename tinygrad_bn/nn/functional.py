@@ -287,10 +287,9 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     with ``max_norm``, each row ``input`` picks whose ``norm_type``-norm exceeds it is first
     rescaled in place to norm ``max_norm`` (``row * max_norm / (norm + 1e-7)``, no gradient:
     ``weight``'s version goes up); ``scale_grad_by_freq`` divides each row's gradient by how
-    often ``input`` picks it. ``sparse=True`` is accepted, but the gradient is dense: this
-    framework has no sparse tensors.
+    often ``input`` picks it. With ``sparse=True`` the weight's gradient is a sparse COO tensor
+    (``sparse.coo.SparseEmbedding``), one entry per looked-up position, as PyTorch's.
     """
-    del sparse  # a layout for the gradient only: it is the same values, dense here
     if weight.ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
     if not isinstance(input, Tensor) or input.dtype not in (dtypes.int64, dtypes.int32):
@@ -313,6 +312,10 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
                         keywords={"num_embeddings": weight.shape[0]})
     if max_norm is not None:
         _renormalise_rows(weight, ids, max_norm, norm_type)
+    if sparse:  # the weight's gradient a sparse COO tensor: one entry per position
+        from ..sparse.coo import SparseEmbedding  # the sparse package builds on nn's layers
+        return SparseEmbedding.apply(weight, ids, padding_idx=padding_idx,
+                                     scale_grad_by_freq=bool(scale_grad_by_freq))
     return Embedding.apply(weight, ids, padding_idx=padding_idx,
                            scale_grad_by_freq=bool(scale_grad_by_freq))
 

@@ -139,6 +139,8 @@ class LBFGS(Optimizer):
     ``al``. Defaults ``lr=1``, ``max_iter=20``, ``max_eval=max_iter * 5 // 4``,
     ``tolerance_grad=1e-7``, ``tolerance_change=1e-9``, ``history_size=100``."""
 
+    supports_sparse_gradients = True  # read as dense (_gather_flat_grad), as PyTorch's
+
     def __init__(self, params: Params, lr: float = 1, max_iter: int = 20,
                  max_eval: int | None = None, tolerance_grad: float = 1e-7,
                  tolerance_change: float = 1e-9, history_size: int = 100,
@@ -157,7 +159,8 @@ class LBFGS(Optimizer):
     def _gather_flat_grad(self):
         """Every parameter's gradient as one new flat vector (zeros for a None gradient)."""
         return np.concatenate([np.zeros(p._array.size, p._array.dtype) if p._grad is None
-                               else p._grad._array.reshape(-1) for p in self._params])
+                               else p._grad.to_dense()._array.reshape(-1)
+                               for p in self._params])
 
     def _add_grad(self, step_size, update):
         """``p += step_size * update`` for each parameter's slice of the flat ``update``."""

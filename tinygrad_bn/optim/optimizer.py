@@ -21,6 +21,7 @@ from ..autograd.graph import replayable
 from ..autograd.hooks import RemovableHandle
 from ..dtypes import get_default_dtype
 from ..nn.module import clear_grads
+from ..sparse.coo import SPARSE_GRADIENTS, is_sparse_array, sparse_tensor
 from ..shapes import broadcast_error
 from ..tensor import Tensor
 from ..tensor_types import typename
@@ -72,6 +73,8 @@ def _step_with_hooks(step):
 
     @functools.wraps(step)
     def hooked(self, *args, **kwargs):
+        if SPARSE_GRADIENTS.made and not self.supports_sparse_gradients:
+            refuse_sparse_gradients(self)
         pre_hooks, post_hooks = self._optimizer_step_pre_hooks, self._optimizer_step_post_hooks
         if not (pre_hooks or post_hooks or _global_optimizer_pre_hooks
                 or _global_optimizer_post_hooks) or self.__dict__.get("_running_step_hooks"):
@@ -107,6 +110,21 @@ _HOOK_DICTS = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks",
                "_optimizer_load_state_dict_pre_hooks", "_optimizer_load_state_dict_post_hooks")
 
 _ERRSTATE_DECORATOR_PER_CALL = int(np.__version__.split(".")[0]) >= 2
+
+
+def refuse_sparse_gradients(optimizer) -> None:
+    """PyTorch's error for a sparse gradient (``Embedding(sparse=True)``'s) given to an
+    optimizer that takes dense ones only, raised before anything is updated. Checked only once
+    a sparse gradient has been made (``SPARSE_GRADIENTS.made``), so a dense step pays one
+    attribute read."""
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            if p._grad is not None and p._grad.is_sparse:
+                name = type(optimizer).__name__
+                if name in ("Adam", "AdamW"):
+                    raise RuntimeError("Adam does not support sparse gradients, please consider "
+                                       "SparseAdam instead")
+                raise RuntimeError(f"{name} does not support sparse gradients")
 
 
 def check_non_negative(**hyperparameters: float) -> None:
@@ -267,6 +285,8 @@ class Optimizer:
     ``params`` is an iterable of tensors, or of dicts that each define a group with its own
     options (``[{"params": model.fc1.parameters(), "lr": 0.1}, ...]``).
     """
+
+    supports_sparse_gradients = False  # SGD, Adagrad, LBFGS and SparseAdam: True
 
     def __init_subclass__(cls, **kwargs):
         """Each subclass's own ``step`` runs its step hooks (``_step_with_hooks``) and is
@@ -457,6 +477,7 @@ class Optimizer:
         fused = bool(group.get("fused"))
         return {k: (Tensor(v) if isinstance(v, (Tensor, np.ndarray))
                     else step_tensor(v, fused) if k == "step" and isinstance(v, (int, float))
+                    else sparse_tensor(v.copy()) if is_sparse_array(v)  # SGD's sparse buffer
                     else v)
                 for k, v in p_state.items()}
 

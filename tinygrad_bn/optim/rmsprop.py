@@ -92,6 +92,16 @@ class RMSprop(Optimizer):
         return loss
 
 
+def _sparse_adagrad(p, grad, state_sum, eps, rate):
+    """Adagrad's step for a coalesced sparse gradient, PyTorch's ``_make_sparse`` path: the
+    squares added into the sum at the gradient's positions, and only those rows of ``p``
+    updated, by ``rate * g / (sqrt(sum) + eps)`` read there."""
+    values = grad.values
+    state_sum += grad.with_values(values ** 2)
+    std = np.sqrt(grad.mask(state_sum)) + values.dtype.type(eps)
+    p._array += grad.with_values(values.dtype.type(-rate) * (values / std))
+
+
 class Adagrad(Optimizer):
     """PyTorch's ``Adagrad``. For each parameter ``p`` with gradient ``g`` at step ``t``::
 
@@ -99,6 +109,8 @@ class Adagrad(Optimizer):
         s = s + g**2                                    (s starts at initial_accumulator_value)
         p = p - lr / (1 + (t - 1) * lr_decay) * g / (sqrt(s) + eps)
     """
+
+    supports_sparse_gradients = True  # sparse COO (_sparse_adagrad), as PyTorch's
 
     def __init__(self, params: Params, lr: float = 1e-2, lr_decay: float = 0,
                  weight_decay: float = 0, initial_accumulator_value: float = 0, eps: float = 1e-10,
@@ -120,6 +132,9 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             check_step_flags(group)
             updated = []
+            if group["weight_decay"] and any(p._grad is not None and p._grad.is_sparse
+                                             for p in group["params"]):
+                raise RuntimeError("weight_decay option is not compatible with sparse gradients")
             for p, grad in _gradients(group):
                 state = self.state.setdefault(p, {
                     "step": 0,
@@ -127,6 +142,10 @@ class Adagrad(Optimizer):
                 check_state_shape(p, state["sum"])
                 state["step"] += 1
                 rate = scalar_value(group["lr"]) / (1 + (state["step"] - 1) * group["lr_decay"])
+                if getattr(grad, "is_sparse_array", False):  # a sparse COO gradient
+                    _sparse_adagrad(p, grad.coalesce(), state["sum"], group["eps"], rate)
+                    updated.append(p)
+                    continue
                 addcmul_(state["sum"], grad, grad, 1)
                 std = np.sqrt(state["sum"])
                 std += group["eps"]

@@ -36,6 +36,8 @@ class SGD(Optimizer):
     Parameters whose ``.grad`` is None are skipped.
     """
 
+    supports_sparse_gradients = True  # sparse COO (see _update), as PyTorch's
+
     def __init__(self, params: Params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
                  foreach: bool | None = None, differentiable: bool = False,
@@ -116,7 +118,7 @@ class SGD(Optimizer):
         dtype = params[0]._array.dtype
         for p, p_state in zip(params, states):
             buffer = None if p_state is None else p_state.get("momentum_buffer")
-            if (buffer is None or buffer.shape != p._array.shape or buffer.dtype != dtype
+            if (type(buffer) is not np.ndarray or buffer.shape != p._array.shape or buffer.dtype != dtype
                     or p._array.dtype != dtype):
                 return
         self._flat[index] = FlatState(params, states, ("momentum_buffer",), 3)

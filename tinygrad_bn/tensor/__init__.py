@@ -61,6 +61,7 @@ from .queries import QueryMethods
 from .reduction import ReductionMethods, cdist, std_mean, var_mean
 from .numerical import NumericalMethods
 from .special import SpecialMethods
+from .sparse_methods import SparseMethods
 from .scattering import ScatteringMethods
 from .shape import (
     ShapeMethods, broadcast_shapes, broadcast_tensors, cat, hstack, meshgrid, stack, vstack,
@@ -69,7 +70,8 @@ from .shape import (
 FAMILIES = (ArithmeticMethods, ElementwiseMethods, ComparisonMethods, ReductionMethods,
             ShapeMethods, ArrangingMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods,
             ConversionMethods, CopyingMethods, DecompositionMethods, SpecialMethods,
-            NumericalMethods, ScatteringMethods, ProductMethods, QueryMethods, ComplexMethods)
+            NumericalMethods, ScatteringMethods, ProductMethods, QueryMethods, ComplexMethods,
+            SparseMethods)
 
 
 class _Empty:

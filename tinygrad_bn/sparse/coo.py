@@ -1,0 +1,706 @@
+"""Sparse COO tensors (PyTorch's ``torch.sparse_coo`` layout): the storage, the tensor class and
+the ops that read them.
+
+A COO tensor of ``size`` holds ``indices`` (int64, ``(sparse_dim, nnz)``: one column per stored
+element, giving its position in the first ``sparse_dim`` dimensions) and ``values``
+(``(nnz,) + size[sparse_dim:]``: the element, itself a dense block of the ``dense_dim`` trailing
+dimensions). Positions may repeat (the tensor is *uncoalesced*: the value there is the sum);
+``coalesce()`` sorts the positions and sums the repeats.
+
+``SparseArray`` is that storage as a plain object; it stands where a dense tensor has its NumPy
+array (``tensor._array``), so that ``Op.apply`` hands it to an op's ``forward`` and the engine
+carries one as a gradient (``Embedding(sparse=True)``'s, ``sparse.mm``'s for its sparse operand).
+``SparseTensor`` is the ``Tensor`` subclass around one: its own methods are PyTorch's sparse
+ones; a dense method that PyTorch refuses on a sparse tensor refuses here with PyTorch's
+``NotImplementedError`` (when its NumPy code reaches the storage).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd import graph
+from ..autograd.grad_mode import thread_state
+from ..autograd.graph import Op
+from ..printing import dtype_name
+from ..tensor import Tensor
+
+_new_object = object.__new__
+
+
+class _Layout:
+    """``torch.sparse_coo``: the layout object of a COO tensor (prints as PyTorch's)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return f"torch.{self.name}"
+
+    def __reduce__(self):
+        return (_layout_named, (self.name,))
+
+
+def _layout_named(name):
+    return sparse_coo
+
+
+sparse_coo = _Layout("sparse_coo")
+
+
+class _Made:
+    """Whether any sparse tensor was ever made: the optimizers look for sparse gradients (to
+    refuse them) only then."""
+
+    __slots__ = ("made",)
+
+    def __init__(self):
+        self.made = False
+
+
+SPARSE_GRADIENTS = _Made()
+
+
+def _backend_refusal(name):
+    return NotImplementedError(
+        f"Could not run '{name}' with arguments from the 'SparseCPU' backend. This could be "
+        "because the operator doesn't exist for this backend, or was omitted during the "
+        "selective/custom build process (if using custom build).")
+
+
+class SparseArray:
+    """The storage of a COO tensor: ``indices`` (int64 ``(sparse_dim, nnz)``), ``values``
+    (``(nnz,) + shape[sparse_dim:]``), ``shape`` and whether it is known to be coalesced.
+
+    Arithmetic follows PyTorch's sparse kernels: ``sparse + sparse`` concatenates the entries
+    (uncoalesced, the left operand's first), ``dense + sparse`` (NumPy's ``add``/``subtract``,
+    in place with ``out=``) adds each entry at its position in order, ``sparse * number``
+    scales the values; ``sparse + dense`` is refused as PyTorch refuses it."""
+
+    __slots__ = ("indices", "values", "shape", "coalesced")
+    is_sparse_array = True
+
+    def __init__(self, indices, values, shape, coalesced=False):
+        self.indices, self.values = indices, values
+        self.shape, self.coalesced = tuple(shape), coalesced
+
+    # ------------------------------------------------------------------ what NumPy asks
+    @property
+    def dtype(self):
+        return self.values.dtype
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return int(np.prod(self.shape, dtype=np.int64))
+
+    @property
+    def sparse_dim(self):
+        return self.indices.shape[0]
+
+    @property
+    def nnz(self):
+        return self.indices.shape[1]
+
+    def __array__(self, dtype=None, copy=None):
+        raise _backend_refusal("aten::_local_scalar_dense" if self.ndim == 0 else "aten::view")
+
+    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
+        if method == "__call__" and ufunc in (np.add, np.subtract) and len(inputs) == 2 \
+                and type(inputs[0]) is np.ndarray and inputs[1] is self and not kwargs:
+            dense = inputs[0]
+            target = out[0] if out else dense.astype(np.result_type(dense, self.values))
+            values = self.values if ufunc is np.add else -self.values
+            np.add.at(target, tuple(self.indices), values)
+            return target
+        if method == "__call__" and ufunc is np.matmul and len(inputs) == 2 and \
+                inputs[0] is self and type(inputs[1]) is np.ndarray and not kwargs and not out:
+            return self @ inputs[1]  # torch.matmul(sparse, dense): ops.MatMul's forward
+        if method == "__call__" and ufunc is np.add and len(inputs) == 2 and inputs[0] is self:
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) "
+                               "instead.")
+        raise _backend_refusal(f"aten::{ufunc.__name__}")
+
+    # ------------------------------------------------------------------ sparse arithmetic
+    def copy(self):
+        return SparseArray(self.indices.copy(), self.values.copy(), self.shape, self.coalesced)
+
+    def with_values(self, values):
+        """The same positions with other values (PyTorch's ``grad.new(indices, values, size)``)."""
+        return SparseArray(self.indices, values, self.shape, self.coalesced)
+
+    def __neg__(self):
+        return self.with_values(-self.values)
+
+    def __mul__(self, number):
+        if isinstance(number, (SparseArray, np.ndarray)):
+            return NotImplemented
+        return self.with_values(self.values * self.values.dtype.type(number))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, number):
+        self.values *= self.values.dtype.type(number)
+        return self
+
+    def concatenated(self, other):
+        """Both tensors' entries, this one's first (uncoalesced): how PyTorch's autograd sums
+        two sparse gradients."""
+        return SparseArray(np.concatenate([self.indices, other.indices], axis=1),
+                           np.concatenate([self.values, other.values]), self.shape)
+
+    def __add__(self, other):
+        """``self + other`` as PyTorch's CPU kernel (``add_out_sparse_cpu``): one walk along
+        both entry lists, taking the smaller position first and summing the two values where
+        the positions are equal (the result is coalesced when both are)."""
+        if isinstance(other, SparseArray):
+            if other.shape != self.shape:
+                raise RuntimeError(f"add: expected 'self' and 'other' to have same size, but "
+                                   f"self has size {list(self.shape)} while other has size "
+                                   f"{list(other.shape)} (FYI: op2-sparse addition does not "
+                                   "currently support broadcasting)")
+            return _merged(self, other)
+        if isinstance(other, np.ndarray):
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) "
+                               "instead.")
+        return NotImplemented
+
+    def __radd__(self, other):
+        if isinstance(other, np.ndarray):
+            return np.add(other, self)
+        return NotImplemented
+
+    def __iadd__(self, other):
+        """``self += other``: in place (a momentum buffer held in a state dict sees it), as
+        ``__add__``; a dense ``other`` gives a new dense array (PyTorch: a dense gradient added
+        to a sparse one makes it dense)."""
+        if isinstance(other, np.ndarray):
+            return np.add(other, self)
+        total = self.__add__(other)
+        if total is NotImplemented:
+            return total
+        self.indices, self.values, self.coalesced = total.indices, total.values, total.coalesced
+        return self
+
+    def __matmul__(self, dense):
+        """``self @ dense`` for a 2-D ``self`` without dense dimensions and a 2-D ndarray:
+        ``out[r] += v * dense[c]`` for each stored ``(r, c, v)``, in stored order."""
+        if not isinstance(dense, np.ndarray) or self.ndim != 2 or self.sparse_dim != 2 \
+                or dense.ndim != 2:
+            return NotImplemented
+        rows, columns = self.indices
+        return _scatter_rows(self.shape[0], rows, self.values[:, None] * dense[columns])
+
+    # ------------------------------------------------------------------ conversions
+    def to_dense(self):
+        dense = np.zeros(self.shape, dtype=self.values.dtype)
+        np.add.at(dense, tuple(self.indices), self.values)
+        return dense
+
+    def coalesce(self):
+        """Positions sorted (row-major) and unique, the values of repeats summed in the order
+        they were stored (a stable sort, then ``np.add.reduceat``)."""
+        if self.coalesced:
+            return self
+        if self.nnz == 0 or self.sparse_dim == 0:
+            values = self.values.sum(axis=0, keepdims=True) if self.sparse_dim == 0 and \
+                self.nnz else self.values
+            indices = self.indices[:, :1] if self.sparse_dim == 0 and self.nnz else self.indices
+            return SparseArray(indices, values, self.shape, True)
+        keys = np.ravel_multi_index(tuple(self.indices), self.shape[:self.sparse_dim])
+        order = np.argsort(keys, kind="stable")
+        keys = keys[order]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        values = np.add.reduceat(self.values[order], starts, axis=0)
+        indices = np.stack(np.unravel_index(keys[starts], self.shape[:self.sparse_dim]))
+        return SparseArray(indices.astype(np.int64), values, self.shape, True)
+
+    def mask(self, dense):
+        """PyTorch's ``dense.sparse_mask(self)`` values: ``dense`` read at this tensor's
+        (coalesced) positions."""
+        return dense[tuple(self.indices)]
+
+    @property
+    def T(self):
+        if self.sparse_dim != 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 sparse and 0 dense dimensions, "
+                               f"but got {self.sparse_dim} sparse and "
+                               f"{self.ndim - self.sparse_dim} dense dimensions")
+        return SparseArray(self.indices[::-1].copy(), self.values, self.shape[::-1])
+
+
+def _merged(first, second):
+    """``add_out_sparse_cpu``'s merge of two entry lists (see ``SparseArray.__add__``)."""
+    left, right = first.indices.T.tolist(), second.indices.T.tolist()
+    take_left, take_right = [], []  # per result entry: the entry of each side, or -1
+    i = j = 0
+    while i < len(left) or j < len(right):
+        if i >= len(left):
+            order = -1
+        elif j >= len(right):
+            order = 1
+        else:
+            order = 1 if left[i] < right[j] else -1 if left[i] > right[j] else 0
+        take_left.append(i if order >= 0 else -1)
+        take_right.append(j if order <= 0 else -1)
+        i += order >= 0
+        j += order <= 0
+    take_left, take_right = np.array(take_left, np.int64), np.array(take_right, np.int64)
+    dtype = np.result_type(first.values, second.values)
+    values = np.zeros((take_left.size,) + first.values.shape[1:], dtype)
+    has_left, has_right = take_left >= 0, take_right >= 0
+    values[has_left] = first.values[take_left[has_left]]
+    values[has_right] += second.values[take_right[has_right]]
+    indices = np.where(has_left, first.indices[:, np.maximum(take_left, 0)] if left else 0,
+                       second.indices[:, np.maximum(take_right, 0)] if right else 0)
+    return SparseArray(indices.astype(np.int64).reshape(first.sparse_dim, -1), values,
+                       first.shape, first.coalesced and second.coalesced)
+
+
+def is_sparse_array(value):
+    return type(value) is SparseArray
+
+
+# ---------------------------------------------------------------------- the tensor
+
+
+class SparseTensor(Tensor):
+    """A tensor in the ``torch.sparse_coo`` layout (see the module docstring); its ``_array`` is
+    a ``SparseArray``. Made by ``sparse_coo_tensor`` and ``Tensor.to_sparse()``."""
+
+    is_sparse = True
+
+    @property
+    def layout(self):
+        return sparse_coo
+
+    # ------------------------------------------------------------------ parts
+    def _indices(self) -> Tensor:
+        """The stored positions, ``(sparse_dim, nnz)`` int64 (uncoalesced as stored)."""
+        return Tensor._make(self._array.indices, None)
+
+    def _values(self) -> Tensor:
+        """The stored values, ``(nnz,) + size[sparse_dim:]``."""
+        return Tensor._make(self._array.values, None)
+
+    def indices(self) -> Tensor:
+        """``_indices()`` of a coalesced tensor; PyTorch refuses an uncoalesced one."""
+        if not self._array.coalesced:
+            raise RuntimeError("Cannot get indices on an uncoalesced tensor, please call "
+                               ".coalesce() first")
+        return self._indices()
+
+    def values(self) -> Tensor:
+        """``_values()`` of a coalesced tensor; PyTorch refuses an uncoalesced one."""
+        if not self._array.coalesced:
+            raise RuntimeError("Cannot get values on an uncoalesced tensor, please call "
+                               ".coalesce() first")
+        return self._values()
+
+    def coalesce(self) -> SparseTensor:
+        """The same tensor with unique, sorted positions (repeats summed); itself if it is
+        coalesced already, as PyTorch."""
+        if self._array.coalesced:
+            return self
+        _no_sparse_graph(self, "coalesce")
+        return sparse_tensor(self._array.coalesce())
+
+    def is_coalesced(self) -> bool:
+        return self._array.coalesced
+
+    def sparse_dim(self) -> int:
+        return self._array.sparse_dim
+
+    def dense_dim(self) -> int:
+        return self._array.ndim - self._array.sparse_dim
+
+    def _nnz(self) -> int:
+        return self._array.nnz
+
+    def to_dense(self, dtype=None, *, masked_grad=None) -> Tensor:
+        """The dense tensor (repeats summed). Its gradient for this tensor is sparse, the
+        incoming gradient read at this tensor's positions (coalesced), as PyTorch's."""
+        result = ToDense.apply(self)
+        return result if dtype is None else result.to(dtype)
+
+    def to_sparse(self, *args, layout=None, **kwargs) -> SparseTensor:
+        return self
+
+    to_sparse_coo = to_sparse
+
+    def t(self) -> SparseTensor:
+        """The transpose of a 2-D sparse tensor (its positions swapped, order kept)."""
+        _no_sparse_graph(self, "t")
+        if self.ndim > 2 or self.dense_dim():
+            raise RuntimeError(f"t() expects a tensor with <= 2 sparse and 0 dense dimensions, "
+                               f"but got {self.sparse_dim()} sparse and {self.dense_dim()} "
+                               "dense dimensions")
+        if self.ndim < 2:
+            return self
+        return sparse_tensor(self._array.T)
+
+    # ------------------------------------------------------------------ arithmetic
+    def __mul__(self, other):
+        if isinstance(other, Tensor):
+            raise _backend_refusal("aten::mul.Tensor")
+        _no_sparse_graph(self, "mul")
+        return sparse_tensor(self._array * other)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        if isinstance(other, Tensor):
+            raise _backend_refusal("aten::div.Tensor")
+        _no_sparse_graph(self, "div")
+        return sparse_tensor(self._array.with_values(self._array.values / other))
+
+    def __neg__(self):
+        _no_sparse_graph(self, "neg")
+        return sparse_tensor(-self._array)
+
+    def __add__(self, other):
+        if isinstance(other, SparseTensor):
+            _no_sparse_graph(self, "add")
+            _no_sparse_graph(other, "add")
+            return sparse_tensor(self._array + other._array)
+        if isinstance(other, Tensor):
+            raise RuntimeError("add(sparse, dense) is not supported. Use add(dense, sparse) "
+                               "instead.")
+        raise _backend_refusal("aten::add.Tensor")
+
+    def __sub__(self, other):
+        if isinstance(other, SparseTensor):
+            return self + (-other)
+        return self.__add__(other)
+
+    def matmul(self, other: Tensor) -> Tensor:
+        """``self @ other`` with a dense 2-D ``other``: a dense result. As PyTorch's ``mm``,
+        the gradient for this tensor is dense (``sparse.mm`` gives a sparse one)."""
+        return _sparse_dense_product(self, other, masked_grad=False)
+
+    __matmul__ = matmul
+
+    def mm(self, other: Tensor) -> Tensor:
+        return self.matmul(other)
+
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        if dim is None and not keepdim:
+            return self.to_dense().sum(dtype=dtype)
+        raise _backend_refusal("aten::sum.dim_IntList")
+
+    # ------------------------------------------------------------------ copies and dtypes
+    def detach(self) -> SparseTensor:
+        return sparse_tensor(self._array)
+
+    def clone(self, *, memory_format=None) -> SparseTensor:
+        _no_sparse_graph(self, "clone")
+        return sparse_tensor(self._array.copy())
+
+    def to(self, *args, **kwargs):
+        dtype = kwargs.get("dtype", next((a for a in args if isinstance(a, np.dtype)), None))
+        if dtype is None or np.dtype(dtype) == self.dtype:
+            return self
+        _no_sparse_graph(self, "to")
+        return sparse_tensor(self._array.with_values(self._array.values.astype(dtype)))
+
+    def double(self):
+        return self.to(dtypes.float64)
+
+    def float(self):
+        return self.to(dtypes.float32)
+
+    def numpy(self, *, force=False):
+        raise TypeError("can't convert Sparse layout tensor to numpy. Use Tensor.to_dense() "
+                        "first.")
+
+    def view(self, *shape):
+        raise _backend_refusal("aten::view")
+
+    def reshape(self, *shape):
+        raise RuntimeError("reshape is not implemented for sparse tensors")
+
+    def __repr__(self):
+        return sparse_repr(self)
+
+    __str__ = __repr__
+
+
+def sparse_repr(tensor):
+    """PyTorch's print of a COO tensor: its indices and values tensors, the size, nnz and
+    layout, then ``requires_grad=True`` or the ``grad_fn`` when there is one."""
+    array = tensor._array
+    indices = repr(Tensor._make(array.indices, None)).replace("\n", "\n" + " " * 15)
+    values = repr(Tensor._make(array.values, None)).replace("\n", "\n" + " " * 14)
+    if array.nnz == 0:  # PyTorch names the sizes of both, and no dtype in either
+        indices = f"tensor([], size={tuple(array.indices.shape)})"
+        values = f"tensor([], size={tuple(array.values.shape)})"
+    text = (f"tensor(indices={indices},\n       values={values},\n       size="
+            f"{tuple(array.shape)}, nnz={array.nnz}")
+    if ", dtype=" in values:  # PyTorch names the dtype after nnz, not in the values
+        values = values[:values.rindex(", dtype=")] + ")"
+        text = (f"tensor(indices={indices},\n       values={values},\n       size="
+                f"{tuple(array.shape)}, nnz={array.nnz}, dtype={dtype_name(array.values.dtype)}")
+    text += ", layout=torch.sparse_coo"
+    if tensor.grad_fn is not None:
+        text += f", grad_fn=<{tensor.grad_fn.name()}>"
+    elif tensor._requires_grad:
+        text += ", requires_grad=True"
+    return text + ")"
+
+
+def sparse_tensor(array, requires_grad=False):
+    """A ``SparseTensor`` around ``array`` (a ``SparseArray``), a leaf."""
+    SPARSE_GRADIENTS.made = True
+    tensor = _new_object(SparseTensor)
+    tensor._array = array
+    tensor._grad = tensor.grad_fn = tensor._version_counter = tensor._base = None
+    tensor._hooks = None
+    tensor._requires_grad = False
+    if requires_grad:
+        tensor._require_grad_at_creation()
+    return tensor
+
+
+def _no_sparse_graph(tensor, name):
+    """An op on a sparse tensor that requires grad, whose result is sparse, has no backward
+    here: refuse rather than silently drop the gradient."""
+    if tensor._requires_grad and thread_state.grad_enabled:
+        raise NotImplementedError(
+            f"tinygrad_bn: {name} of a sparse tensor that requires grad is not differentiable "
+            "here (only sparse.mm, mm and to_dense are); call it under no_grad() or on "
+            ".detach()")
+
+
+# ---------------------------------------------------------------------- making one
+
+
+def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None, pin_memory=False,
+                      requires_grad=False, check_invariants=None, is_coalesced=None):
+    """PyTorch's ``torch.sparse_coo_tensor``: a COO tensor with the given ``indices``
+    (``(sparse_dim, nnz)``, converted to int64) and ``values`` (``(nnz,) + dense sizes``).
+    Without ``size``, each sparse dimension is one more than its largest index (0 when there
+    is none) and the dense sizes are the values'. ``is_coalesced=True`` promises unique,
+    sorted positions (not checked, as PyTorch without invariant checks).
+
+    The values are copied. Values that require grad make the result a non-leaf whose
+    gradient reaches them (``SparseCooFromValues``), as PyTorch's; with a ``dtype`` given they
+    get none (a difference)."""
+    index = indices._array if isinstance(indices, Tensor) else np.asarray(indices)
+    if isinstance(values, Tensor):
+        value = values._array
+    else:
+        value = Tensor(values)._array
+    if dtype is not None:
+        value = value.astype(dtype)
+    value = np.array(value, copy=True)
+    if index.ndim != 2 and not (index.ndim == 1 and index.size == 0):
+        raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(index.shape)}")
+    if index.dtype.kind not in "iu":
+        raise RuntimeError(f"indices must be an int64 tensor")
+    index = index.astype(np.int64).reshape(index.shape[0] if index.ndim == 2 else 0, -1)
+    if value.ndim == 0:
+        raise RuntimeError("values has incorrect size, expected at least one dimension")
+    if index.shape[1] != value.shape[0]:
+        raise RuntimeError(f"indices and values must have same nnz, but got nnz from indices: "
+                           f"{index.shape[1]}, nnz from values: {value.shape[0]}")
+    sparse_dim = index.shape[0]
+    if size is None:
+        computed = [int(index[d].max()) + 1 if index.shape[1] else 0 for d in range(sparse_dim)]
+        shape = tuple(computed) + value.shape[1:]
+    else:
+        shape = tuple(int(s) for s in size)
+        if len(shape) != sparse_dim + value.ndim - 1:
+            raise RuntimeError(f"'len(size) == sparse_dim + dense_dim' is not satisfied: "
+                               f"len(size) = {len(shape)}, sparse_dim = {sparse_dim}, "
+                               f"dense_dim = {value.ndim - 1}")
+        for d in range(sparse_dim if check_invariants else 0):
+            if index.shape[1]:
+                top, bottom = int(index[d].max()), int(index[d].min())
+                if top >= shape[d]:
+                    raise RuntimeError(f"size is inconsistent with indices: for dim {d}, size "
+                                       f"is {shape[d]} but found index {top}")
+                if bottom < 0:
+                    raise RuntimeError(f"found negative index {bottom} for dim {d}")
+        if tuple(shape[sparse_dim:]) != value.shape[1:]:
+            raise RuntimeError(f"values has incorrect size, expected "
+                               f"{list((value.shape[0],) + shape[sparse_dim:])}, got "
+                               f"{list(value.shape)}")
+    coalesced = bool(is_coalesced) or index.shape[1] <= 1
+    result = sparse_tensor(SparseArray(index, value, shape, coalesced), requires_grad)
+    if isinstance(values, Tensor) and values._requires_grad and thread_state.grad_enabled \
+            and dtype is None:
+        _record(SparseCooFromValues(index), (values,), result)
+    return result
+
+
+def _record(op, inputs, out):
+    """Make ``op`` the ``grad_fn`` of the sparse ``out`` made from ``inputs``: the fields
+    ``Op.apply`` sets, which cannot run here (its result is an ndarray)."""
+    op.inputs, op.producers = inputs, tuple(t.grad_fn for t in inputs)
+    op.needs_input_grad = tuple(t._requires_grad for t in inputs)
+    op.saved = ()
+    op.retained_output = op.hooks = op.output_counter = op.creation_trace = None
+    op.module_call = thread_state.module_call
+    op.write_stamp = graph._Writes.count
+    op.output_meta = (out._array.shape, out._array.dtype)
+    out.grad_fn, out._requires_grad = op, True
+
+
+def to_sparse(tensor, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
+    """``Tensor.to_sparse()``: the non-zero elements (over the first ``sparse_dim``
+    dimensions, every one by default; a block of the trailing ones is kept when any of it is
+    non-zero) as a coalesced COO tensor. No gradient flows back to ``tensor`` here."""
+    if layout is not None and layout is not sparse_coo:
+        raise NotImplementedError(f"to_sparse with layout {layout} is not supported here")
+    if isinstance(tensor, SparseTensor):
+        return tensor
+    array = tensor._array
+    sparse_dim = array.ndim if sparse_dim is None else int(sparse_dim)
+    if not 0 <= sparse_dim <= array.ndim:
+        raise RuntimeError(f"sparse_dim argument must be in [0, {array.ndim}] range, but "
+                           f"{sparse_dim} is given")
+    block = array.reshape(array.shape[:sparse_dim] + (-1,)) if sparse_dim < array.ndim else \
+        array[..., None]
+    keep = (block != 0).any(axis=-1)
+    positions = np.stack(np.nonzero(keep)).astype(np.int64) if sparse_dim else \
+        np.zeros((0, 1), np.int64)
+    values = array[tuple(positions)] if sparse_dim else array[None]
+    return sparse_tensor(SparseArray(positions.reshape(sparse_dim, -1), values.copy(),
+                                     array.shape, True))
+
+
+# ---------------------------------------------------------------------- ops
+
+
+class SparseCooFromValues(Op):
+    """``sparse_coo_tensor(indices, values)`` with ``values`` that require grad: the sparse
+    result's node (PyTorch's ``SparseCooTensorWithDimsAndTensorsBackward0``). Its gradient
+    arrives dense (the engine densifies a sparse one); each stored value gets the gradient at
+    its position (repeats each get all of it)."""
+
+    __slots__ = ("positions",)
+
+    def __init__(self, positions=None):
+        self.positions = positions  # the indices, (sparse_dim, nnz)
+
+    def backward(self, grad_output):
+        return (grad_output[tuple(self.positions)],)
+
+
+class ToDense(Op):
+    """``sparse.to_dense()``: the dense tensor, each stored value added at its position. The
+    gradient for the sparse input is the incoming gradient read at its coalesced positions (a
+    sparse gradient, PyTorch's ``to_dense_backward``)."""
+
+    __slots__ = ("pattern",)
+
+    def forward(self, sparse):
+        self.pattern = sparse.coalesce()
+        return self.pattern.to_dense()
+
+    def backward(self, grad_output):
+        # PyTorch's gradient has the coalesced positions but is not flagged coalesced
+        return (SparseArray(self.pattern.indices, self.pattern.mask(grad_output),
+                            self.pattern.shape),)
+
+
+def _scatter_rows(count, rows, contributions):
+    """``out[rows[i]] += contributions[i]`` into zeros ``(count, ...)``, in stored order."""
+    out = np.zeros((count,) + contributions.shape[1:], dtype=contributions.dtype)
+    np.add.at(out, rows, contributions)
+    return out
+
+
+class SparseDenseMatMul(Op):
+    """``sparse @ dense`` for a 2-D COO ``sparse`` ``(n, k)`` (no dense dimensions) and a dense
+    ``(k, m)``: ``out[r] += v * dense[c]`` for each stored ``(r, c, v)``.
+
+    Gradients: for ``dense``, ``sparse.T @ grad_output``; for ``sparse``, ``grad_output @
+    dense.T``, which ``masked_grad`` (``torch.sparse.mm``) reads at the sparse operand's
+    coalesced positions only (a sparse gradient, PyTorch's) and otherwise (``torch.mm``) keeps
+    whole (a dense gradient, PyTorch's)."""
+
+    __slots__ = ("masked_grad", "pattern")
+    arguments = ("masked_grad",)
+
+    def __init__(self, masked_grad=True):
+        self.masked_grad = masked_grad
+
+    def forward(self, sparse, dense):
+        self.saved = (sparse, dense)
+        return sparse @ dense
+
+    def backward(self, grad_output):
+        sparse, dense = self.saved
+        grad_sparse = grad_dense = None
+        if self.needs_input_grad[0]:
+            if self.masked_grad:
+                pattern = sparse.coalesce()
+                rows, columns = pattern.indices
+                grad_sparse = SparseArray(pattern.indices, np.einsum(
+                    "ij,ij->i", grad_output[rows], dense[columns]), pattern.shape)
+            else:
+                grad_sparse = grad_output @ dense.T
+        if self.needs_input_grad[1]:
+            grad_dense = sparse.T @ grad_output
+        return grad_sparse, grad_dense
+
+
+def _sparse_dense_product(sparse, dense, masked_grad):
+    """Check the operands as PyTorch's ``mm`` does and apply ``SparseDenseMatMul``."""
+    if not isinstance(dense, Tensor):
+        raise TypeError(f"mm(): argument 'mat2' (position 2) must be Tensor, not "
+                        f"{type(dense).__name__}")
+    if isinstance(dense, SparseTensor):
+        raise _backend_refusal("aten::mm")
+    if sparse.ndim != 2 or sparse.dense_dim():
+        raise RuntimeError(f"addmm: matrices expected, got {sparse.ndim}D tensor")
+    if dense.ndim != 2:
+        raise RuntimeError(f"addmm: matrices expected, got {dense.ndim}D tensor")
+    if sparse.shape[1] != dense.shape[0]:
+        raise RuntimeError(f"addmm: Argument #3 (dense): Expected dim 0 size "
+                           f"{sparse.shape[1]}, got {dense.shape[0]}")
+    if sparse.dtype != dense.dtype:
+        raise RuntimeError(f"expected mat1 and mat2 to have the same dtype, but got: "
+                           f"{dtypes.cpp_type_name(sparse.dtype)} != "
+                           f"{dtypes.cpp_type_name(dense.dtype)}")
+    return SparseDenseMatMul.apply(sparse, dense, masked_grad=masked_grad)
+
+
+class SparseEmbedding(Op):
+    """``F.embedding(..., sparse=True)``: the rows of ``weight`` picked by ``indices``, as
+    ``ops.Embedding``, but the gradient for ``weight`` is a sparse COO tensor as PyTorch's
+    (``embedding_sparse_backward``): one entry per looked-up position, in order, uncoalesced,
+    ``indices`` the flattened ids (without the ``padding_idx`` ones) and ``values`` the rows of
+    ``grad_output``. ``scale_grad_by_freq`` is refused at backward, as PyTorch refuses it."""
+
+    __slots__ = ("padding_idx", "scale_grad_by_freq", "num_embeddings")
+    arguments = ("padding_idx", "scale_grad_by_freq")
+
+    def __init__(self, padding_idx=None, scale_grad_by_freq=False):
+        self.padding_idx, self.scale_grad_by_freq = padding_idx, scale_grad_by_freq
+
+    def forward(self, weight, indices):
+        self.num_embeddings = weight.shape[0]
+        self.saved = (indices,)
+        return np.take(weight, indices, axis=0)
+
+    def backward(self, grad_output):
+        (indices,) = self.saved
+        dim = grad_output.shape[-1]
+        ids = indices.reshape(-1).astype(np.int64)
+        rows = grad_output.reshape(ids.size, dim)
+        if self.padding_idx is not None:
+            keep = ids != self.padding_idx
+            ids, rows = ids[keep], rows[keep]
+        if self.scale_grad_by_freq:
+            raise RuntimeError("embedding_backward: scale_grad_by_freq not supported with "
+                               "sparse gradients")
+        rows = np.array(rows, copy=True)
+        return SparseArray(ids[None, :].copy(), rows, (self.num_embeddings, dim)), None

@@ -1,0 +1,25 @@
+"""The dense tensor's side of the sparse layout: ``is_sparse`` (False) and the conversions
+``to_sparse``/``to_sparse_coo``/``to_dense``. The COO tensor itself lives in
+``tinygrad_bn/sparse``."""
+
+from __future__ import annotations
+
+
+class SparseMethods:
+    is_sparse = False
+
+    def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
+        """This tensor's non-zero elements as a coalesced COO tensor (PyTorch's ``to_sparse``;
+        ``sparse_dim`` leading dimensions indexed, the rest kept as dense blocks)."""
+        from ..sparse.coo import to_sparse  # the sparse package builds on the tensor
+
+        return to_sparse(self, sparse_dim, layout=layout, blocksize=blocksize,
+                         dense_dim=dense_dim)
+
+    def to_sparse_coo(self, sparse_dim=None):
+        """``to_sparse(sparse_dim)`` (the COO layout)."""
+        return self.to_sparse(sparse_dim)
+
+    def to_dense(self, dtype=None, *, masked_grad=None):
+        """A dense tensor is its own dense form (PyTorch returns it as is)."""
+        return self if dtype is None else self.to(dtype)
