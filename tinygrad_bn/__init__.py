@@ -469,8 +469,9 @@ is_inference = Tensor.is_inference
 is_neg = Tensor.is_neg
 resolve_neg = Tensor.resolve_neg
 
-# The *_copy functions (a view op, then a copy: tensor/view_copies.py), as_strided_scatter and
-# rsub.
+# The *_copy functions (a view op, then a copy: tensor/view_copies.py), ATen's native_* forms
+# (nn/functional_native.py), more of ATen's top-level forms of nn.functional
+# (functional_toplevel.py), the RNN cell functions, segment_reduce and the legacy norms.
 from .tensor.view_copies import (  # noqa: E402
     alias_copy, as_strided_copy, detach_copy, diagonal_copy, expand_copy, permute_copy,
     select_copy, slice_copy, split_copy, split_with_sizes_copy, squeeze_copy, t_copy,
@@ -482,21 +483,19 @@ from .nn.functional_native import (  # noqa: E402
     native_layer_norm,
 )
 from .nn.functional_toplevel import (  # noqa: E402
-    alpha_dropout_, bilinear, channel_shuffle, constant_pad_nd, conv_transpose3d, convolution,
-    dropout_, feature_alpha_dropout_, feature_dropout, feature_dropout_, max_pool1d_with_indices,
+    affine_grid_generator, alpha_dropout_, bilinear, channel_shuffle, constant_pad_nd,
+    conv_transpose3d, convolution, dropout_, feature_alpha_dropout_, feature_dropout,
+    feature_dropout_, grid_sampler, grid_sampler_2d, grid_sampler_3d, max_pool1d_with_indices,
     max_pool3d,
 )
-from .nn.functional_toplevel import (  # noqa: E402
-    affine_grid_generator, grid_sampler, grid_sampler_2d, grid_sampler_3d,
-)
 from .nn.conv import conv_tbc  # noqa: E402
-native_channel_shuffle = channel_shuffle
-nonzero_static = Tensor.nonzero_static
+from .nn.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402
 from .factories import empty_permuted  # noqa: E402
 from .tensor.legacy_norms import frobenius_norm, norm_except_dim, nuclear_norm  # noqa: E402
-from .nn.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402
 from .tensor.segments import segment_reduce  # noqa: E402
 _segment_reduce = segment_reduce  # torch._segment_reduce, the name PyTorch's OpInfo tests
+native_channel_shuffle = channel_shuffle
+nonzero_static = Tensor.nonzero_static
 as_strided_scatter = Tensor.as_strided_scatter
 # Complex numbers (tensor/complex.py) and torch.fft (fft.py).
 from .dtypes import complex32, complex64, complex128  # noqa: E402
