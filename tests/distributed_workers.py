@@ -24,7 +24,7 @@ def free_port() -> int:
 
 def start_processes(fn, args, nprocs: int):
     """``fn(rank, *args)`` started in ``nprocs`` spawned processes; ``finish`` waits."""
-    context = mp.start_processes(fn, args, nprocs, join=False, start_method="spawn")
+    context = mp.spawn(fn, args, nprocs, join=False)
     context.started, context.name = time.monotonic(), fn.__name__
     return context
 

@@ -4,6 +4,8 @@ that DDP must overwrite with rank 0's) and end on PyTorch's own DDP-with-gloo pa
 the same start and data, to 1e-12; unused parameters; errors. Every wait has a deadline."""
 
 import importlib.util
+import pickle
+import re
 
 import numpy as np
 import pytest
@@ -82,5 +84,17 @@ def test_needs_a_process_group_and_a_parameter():
         model(x).sum().backward()  # one rank: the mean is the gradient itself
         expected = x.sum(0).expand(2, 3).numpy()
         np.testing.assert_allclose(model.module.weight.grad.numpy(), expected, rtol=1e-6)
+        with pytest.raises(ValueError, match=re.escape(
+                "DistributedDataParallel device_ids and output_device arguments only work with "
+                "single-device/multiple-device GPU modules or CPU modules, but got device_ids "
+                "[0], output_device None, and module parameters {device(type='cpu')}.")):
+            DistributedDataParallel(tg.nn.Linear(3, 2), device_ids=[0])
+        copy = pickle.loads(pickle.dumps(model))  # onto the default group, hooks again
+        assert copy.process_group is model.process_group
+        copy.zero_grad()
+        copy(x).sum().backward()
+        np.testing.assert_allclose(copy.module.weight.grad.numpy(), expected, rtol=1e-6)
+        assert copy._parameters_to_reduce[0] is copy.module.weight
+        assert len(copy._ready) == 2 and not copy._armed  # its hooks ran the reduction
     finally:
         destroy_process_group()

@@ -121,8 +121,11 @@ class DistributedDataParallel(Module):
             raise RuntimeError("DistributedDataParallel is not needed when a module doesn't "
                                "have any parameter that requires a gradient.")
         if device_ids is not None and len(device_ids) > 0:
-            raise ValueError(f"device_ids can only be None or contain a single element "
-                             f"for a single-device module on the CPU, got {device_ids}")
+            devices = "{" + ", ".join(sorted({repr(p.device) for p in parameters})) + "}"
+            raise ValueError(f"DistributedDataParallel device_ids and output_device arguments "
+                             f"only work with single-device/multiple-device GPU modules or CPU "
+                             f"modules, but got device_ids {device_ids}, output_device "
+                             f"{output_device}, and module parameters {devices}.")
         self.module = module
         self.device_ids, self.output_device, self.dim = None, None, dim
         self.broadcast_buffers = broadcast_buffers
@@ -138,8 +141,11 @@ class DistributedDataParallel(Module):
         if init_sync:
             _broadcast_arrays(self.process_group,
                               [*module.parameters(), *module.buffers()])
+        self._register_hooks()
+
+    def _register_hooks(self) -> None:
         self._gradient_hooks = [p.register_post_accumulate_grad_hook(self._gradient_ready)
-                       for p in parameters]
+                                for p in self._parameters_to_reduce]
 
     def _verify_same_model(self) -> None:
         shapes = [tuple(p.shape) for p in self._parameters_to_reduce]
@@ -249,5 +255,16 @@ class DistributedDataParallel(Module):
                     _write(parameter.grad, values)
 
     def __getstate__(self):
-        raise RuntimeError("DistributedDataParallel cannot be pickled: its process group "
-                           "lives in this process")
+        """Pickled without its process group and hooks, as PyTorch's (which needs the
+        default group to exist)."""
+        _default_group()
+        state = dict(self.__dict__)
+        for name in ("process_group", "_gradient_hooks"):
+            state.pop(name, None)
+        return state
+
+    def __setstate__(self, state) -> None:
+        """Unpickled onto the default process group, its gradient hooks registered again."""
+        self.__dict__.update(state)
+        self.process_group = _default_group()
+        self._register_hooks()
