@@ -518,6 +518,8 @@ def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> T
 
 
 def _conv_layer_forward(self, input: Tensor) -> Tensor:
+    """The layer's convolution of ``input`` (``(N, C_in, *spatial)`` or unbatched) with its
+    ``weight`` and ``bias``: ``_conv_forward``."""
     return self._conv_forward(input, self.weight, self.bias)
 
 
@@ -622,6 +624,8 @@ def _conv_transpose_layer_init(self, in_channels: int, out_channels: int,
 
 def _conv_transpose_layer_forward(self, input: Tensor,
                                   output_size: list[int] | None = None) -> Tensor:
+    """The layer's transposed convolution of ``input``; ``output_size`` (the spatial sizes
+    wanted, or the whole shape) picks the ``output_padding`` that gives it, as PyTorch's."""
     if self.padding_mode != "zeros":
         raise ValueError(f"Only `zeros` padding mode is supported for {type(self).__name__}")
     output_padding = self._output_padding(input, output_size, self.stride, self.padding,
