@@ -32,6 +32,8 @@ its family:
 - ``products``: ``inner``, ``vdot``, ``addmv``/``addr``/``baddbmm``/``addbmm``, ``cov``,
   ``corrcoef``, ``nanmedian``, ``unique_consecutive``;
 - ``queries``: ``is_nonzero``, ``is_signed``, ``get_device`` and the other self-descriptions;
+- ``legacy``: the device and layout flags (``is_cpu``, ``is_sparse``, ...) and PyTorch's older
+  methods (``new``, ``resize_``, ``apply_``, ``map_``, ``cauchy_``, ``set_``, ``dim_order``);
 - ``arguments``: how the methods take their arguments (numbers, promotion, NumPy's names).
 
 Each family is a plain class of methods. Below they become ``Tensor``'s own methods: set on the
@@ -55,6 +57,7 @@ from .inplace import InPlaceMethods
 from .inplace_forms import InPlaceFormsMethods
 from .products import ProductMethods
 from .queries import QueryMethods
+from .legacy import LegacyMethods
 from .reduction import ReductionMethods, cdist, std_mean, var_mean
 from .numerical import NumericalMethods
 from .special import SpecialMethods
@@ -66,7 +69,7 @@ from .shape import (
 FAMILIES = (ArithmeticMethods, ElementwiseMethods, ComparisonMethods, ReductionMethods,
             ShapeMethods, ArrangingMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods,
             ConversionMethods, CopyingMethods, DecompositionMethods, SpecialMethods,
-            NumericalMethods, ScatteringMethods, ProductMethods, QueryMethods)
+            NumericalMethods, ScatteringMethods, ProductMethods, QueryMethods, LegacyMethods)
 
 
 class _Empty:
