@@ -638,3 +638,12 @@ PROCESS_ERRORS = [
 
 test_process_errors_are_pytorchs, test_pytorch_raises_the_same_process_errors = error_tests(
     PROCESS_ERRORS)
+
+
+def test_set_under_no_grad_takes_a_parameter_new_memory():
+    """How programs swap a parameter's data (PyTorch allows it without grad mode)."""
+    for lib in _libraries():
+        parameter = lib.zeros(2, requires_grad=True)
+        with lib.no_grad():
+            parameter.set_(lib.ones(3))
+        assert parameter.tolist() == [1.0, 1.0, 1.0] and parameter.requires_grad

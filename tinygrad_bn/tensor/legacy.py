@@ -28,6 +28,7 @@ from ..printing import Size
 from ..random import Generator, numpy_generator
 from ..shapes import new_shape
 from ..autograd import graph
+from ..autograd.grad_mode import thread_state
 from .core import Tensor
 
 
@@ -306,7 +307,7 @@ class LegacyMethods:
             raise RuntimeError(f"Could not set tensor of type "
                                f"{dtypes.cpp_type_name(source.dtype)} to a tensor of type "
                                f"{dtypes.cpp_type_name(self.dtype)}")
-        if self._requires_grad and self.grad_fn is None:
+        if self._requires_grad and self.grad_fn is None and thread_state.grad_enabled:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                                "operation.")
         self._array = (np.empty((0,), dtype=self._array.dtype) if source is None
