@@ -66,8 +66,8 @@ class Converter:
             return tuple(x)
         if isinstance(x, torch.device):
             return str(x)
-        if isinstance(x, torch.memory_format):
-            raise OutOfScope("memory formats")
+        if isinstance(x, torch.memory_format):  # torch.channels_last: tg.channels_last
+            return getattr(tg, str(x).rpartition(".")[2])
         if isinstance(x, torch.layout):
             raise OutOfScope("layouts")
         if isinstance(x, torch.Generator):

@@ -10,6 +10,9 @@
 (``autocast``, ``GradScaler``) and ``testing`` (``assert_close``).
 """
 
+import math as _math
+import numbers as _numbers
+
 from . import autograd, ops
 from .autograd import (
     GradcheckError, enable_grad, gradcheck, inference_mode, is_anomaly_enabled, is_grad_enabled,
@@ -30,6 +33,10 @@ from .process_settings import (
     get_float32_matmul_precision, get_num_threads, is_deterministic_algorithms_warn_only_enabled,
     set_deterministic_debug_mode, set_float32_matmul_precision, set_flush_denormal,
     set_num_threads, use_deterministic_algorithms,
+)
+from .process_settings import (  # the process flags of tests/test_surface_names.py
+    get_num_interop_threads, has_lapack, has_mkl, has_openmp, has_spectral, init_num_threads,
+    is_warn_always_enabled, set_anomaly_enabled, set_num_interop_threads, set_warn_always,
 )
 from .type_info import finfo, iinfo
 from .printing import Size, get_printoptions, printoptions, return_types, set_printoptions
@@ -68,6 +75,44 @@ from . import accelerator, amp, cpu, cuda, testing  # noqa: E402
 # torch.compile runs eagerly (no compiler here), with torch._dynamo and torch.compiler around it.
 from . import _dynamo, compiler  # noqa: E402
 from ._dynamo.eval_frame import compile  # noqa: E402, A004 - torch.compile
+from .func import vmap  # noqa: E402
+from .dtypes import dtype  # noqa: E402 - the class of the dtypes, for isinstance
+from .layouts import (  # noqa: E402
+    channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format,
+    strided,
+)
+
+# PyTorch's constants (torch.pi, ...), its index for a new axis (x[:, torch.newaxis]).
+pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
+newaxis = None
+from .autograd import is_anomaly_check_nan_enabled  # noqa: E402
+
+
+def is_storage(obj) -> bool:
+    """PyTorch's ``is_storage``: whether ``obj`` is a storage object. Tensors here do not expose
+    storages (see ``tensor/legacy.py``), so nothing is one: False."""
+    return False
+
+
+def is_distributed(input: Tensor) -> bool:
+    """PyTorch's ``is_distributed``: False for every tensor (nothing is sharded here)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_distributed(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input.is_distributed()
+
+
+resize_as_ = Tensor.resize_as_
+
+
+def fill(input: Tensor, value) -> Tensor:
+    """PyTorch's ``torch.fill``: a tensor of ``input``'s shape and dtype filled with ``value``
+    (a number, or a 0-d tensor), the out-of-place ``fill_``; in the graph as ``fill_`` is (the
+    gradient to ``input`` is zero, to a tensor ``value`` the sum)."""
+    if not isinstance(input, Tensor) or not isinstance(value, (Tensor, _numbers.Number)):
+        raise TypeError(f"fill() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(value).__name__}), but expected one of:")
+    return input.clone().fill_(value)
 from .amp.autocast_mode import (  # noqa: E402
     autocast, clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
     get_autocast_gpu_dtype, is_autocast_cache_enabled, is_autocast_cpu_enabled,

@@ -259,3 +259,21 @@ def not_implemented(kernel: str, dtype: DTypeLike) -> NotImplementedError:
 def scalar_type_name(dtype: DTypeLike) -> str:
     """PyTorch's short name of a dtype in error messages: ``Float``, ``Long``, ..."""
     return _SCALAR_TYPE_NAMES.get(str(dtype), str(dtype))
+
+
+class _DTypeClass(type):
+    """``isinstance(x, dtype)`` holds for every dtype tinygrad_bn names: NumPy's dtype objects
+    and the ones NumPy lacks (``bfloat16``)."""
+
+    def __instancecheck__(cls, instance) -> builtins.bool:
+        return isinstance(instance, (np.dtype, DTypeNumPyLacks))
+
+
+class dtype(metaclass=_DTypeClass):  # noqa: N801 - PyTorch's class name
+    """PyTorch's ``torch.dtype``, the class of the dtypes: for ``isinstance(x, torch.dtype)``
+    and annotations. tinygrad_bn's dtypes are NumPy's dtype objects (see the module docstring),
+    so this class stands for them rather than being their type; as in PyTorch, it makes no
+    instances."""
+
+    def __new__(cls, *args, **kwargs):
+        raise TypeError("cannot create 'torch.dtype' instances")

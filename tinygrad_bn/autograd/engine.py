@@ -24,6 +24,7 @@ from .higher_order import run_backward_graph
 from .hooks import LeafHooks
 from .. import printing
 from ..printing import Size
+from ..warn_once import warn_always
 
 
 def _as_array(grad):
@@ -582,7 +583,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         return
     if create_graph:
         global _warned_reference_cycle
-        if not _warned_reference_cycle:  # once per process, as PyTorch's TORCH_WARN_ONCE
+        if not _warned_reference_cycle or warn_always():  # once, as PyTorch's TORCH_WARN_ONCE
             _warned_reference_cycle = True
             warnings.warn(CREATE_GRAPH_CYCLE_WARNING, UserWarning, stacklevel=3)
         run_backward_graph(

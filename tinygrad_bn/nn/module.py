@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, layouts
 from ..device import DeviceLike, check_device, parse_to_arguments
 from ..dtypes import DTypeLike
 from ..autograd.function import Function
@@ -592,10 +592,18 @@ class Module:
     # ------------------------------------------------------------------ dtype
 
     def to(self, *args: Any, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
-           non_blocking: bool = False) -> Self:
+           non_blocking: bool = False, memory_format: layouts.memory_format | None = None
+           ) -> Self:
         """Convert floating parameters and buffers to a dtype in place (``to(float64)``,
-        ``to(device, dtype)``); the device must be the CPU, which changes nothing."""
+        ``to(device, dtype)``); the device must be the CPU, which changes nothing. With
+        ``memory_format`` (``channels_last``), the 4-d and 5-d ones are kept in that order, as
+        PyTorch's (values unchanged)."""
         target = parse_to_arguments(args, dtype, device)
+        if memory_format is not None:
+            layouts.check(memory_format, "to")
+            for tensor in list(self.parameters()) + list(self.buffers()):
+                if tensor.ndim in (4, 5) and memory_format is not layouts.preserve_format:
+                    tensor._array = layouts.laid_out(tensor._array, memory_format)
         if target is None:
             return self
         target = dtypes.canonical(target)

@@ -34,6 +34,8 @@ its family:
 - ``complex``: ``real``, ``imag``, ``conj``, ``angle``, ``sgn`` and the functions
   ``complex``, ``polar``, ``view_as_real``, ``view_as_complex``;
 - ``queries``: ``is_nonzero``, ``is_signed``, ``get_device`` and the other self-descriptions;
+- ``legacy``: the device and layout flags (``is_cpu``, ``is_sparse``, ...) and PyTorch's older
+  methods (``new``, ``resize_``, ``apply_``, ``map_``, ``cauchy_``, ``set_``, ``dim_order``);
 - ``arguments``: how the methods take their arguments (numbers, promotion, NumPy's names).
 
 Each family is a plain class of methods. Below they become ``Tensor``'s own methods: set on the
@@ -58,6 +60,7 @@ from .inplace import InPlaceMethods
 from .inplace_forms import InPlaceFormsMethods
 from .products import ProductMethods
 from .queries import QueryMethods
+from .legacy import LegacyMethods
 from .reduction import ReductionMethods, cdist, std_mean, var_mean
 from .numerical import NumericalMethods
 from .special import SpecialMethods
@@ -71,7 +74,7 @@ FAMILIES = (ArithmeticMethods, ElementwiseMethods, ComparisonMethods, ReductionM
             ShapeMethods, ArrangingMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods,
             ConversionMethods, CopyingMethods, DecompositionMethods, SpecialMethods,
             NumericalMethods, ScatteringMethods, ProductMethods, QueryMethods, ComplexMethods,
-            SparseMethods)
+            SparseMethods, LegacyMethods)
 
 
 class _Empty:

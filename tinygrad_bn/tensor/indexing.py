@@ -19,6 +19,7 @@ from ..dtypes import Number
 from ..ops import Gather, GetItem, IndexAdd, IndexSelect, ScatterAdd, ScatterReduce
 from ..ops.movement import INDEX_TENSOR
 from ..shapes import broadcast_error, broadcastable, normalize_dim
+from ..warn_once import warn_always
 from .arguments import _scalar_tensor, _tensor_argument, constant_tensor
 from .comparison import where
 from .core import Tensor
@@ -351,7 +352,7 @@ _warned = {"scatter reduce": False}
 def warn_reduce_with_tensor_src(stacklevel):
     """PyTorch's deprecation warning for ``scatter``/``scatter_`` with ``reduce=`` and a tensor
     ``src``, given once per process as there; ``stacklevel`` counts from this function."""
-    if not _warned["scatter reduce"]:
+    if not _warned["scatter reduce"] or warn_always():
         _warned["scatter reduce"] = True
         warnings.warn(
             "The reduce argument of torch.scatter with Tensor src is deprecated and will be "
