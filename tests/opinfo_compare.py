@@ -187,6 +187,10 @@ def compare(ours, theirs, where="output", values=True, loose=False):
         if ours.requires_grad != theirs.requires_grad:
             raise Mismatch("requires_grad", f"{where}: requires_grad={ours.requires_grad}, "
                                             f"PyTorch {theirs.requires_grad}")
+        if theirs.layout == torch.sparse_coo:  # a sparse result (to_sparse): its dense form
+            if not ours.is_sparse:
+                raise Mismatch("type", f"{where}: a strided tensor, PyTorch a sparse one")
+            ours, theirs = ours.detach().to_dense(), theirs.detach().to_dense()
         if values:
             _close(torch.from_numpy(np.array(ours.detach().numpy(), copy=True)),
                    theirs.detach(), where, loose)

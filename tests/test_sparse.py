@@ -39,6 +39,7 @@ def same_sparse(theirs, ours, exact=True):
 
 
 INDICES = [[0, 1, 1, 0], [2, 0, 2, 2]]
+BLOCKS = np.sin(np.arange(12.0)).reshape(3, 4).astype("float32") * 3
 
 
 def coo(lib, dtype="float32", **kwargs):
@@ -71,18 +72,27 @@ def coo(lib, dtype="float32", **kwargs):
     lambda lib: lib.sparse.sum(coo(lib), dim=1),
     lambda lib: lib.sparse.sum(lib.sparse_coo_tensor(lib.tensor(INDICES),
                                                      lib.ones(4, 2), (2, 3, 2)), dim=(0, 2)),
+    lambda lib: lib.sparse.softmax(coo(lib), 1),
+    lambda lib: lib.sparse.softmax(coo(lib), 0, dtype=lib.float64),
+    lambda lib: lib.sparse.log_softmax(coo(lib), -1),
+    lambda lib: lib.sparse.log_softmax(lib.sparse_coo_tensor(lib.tensor([[0, 2, 0]]),
+                                                             lib.tensor(BLOCKS), (3, 4)), 1),
+    lambda lib: lib.sparse.softmax(lib.sparse_coo_tensor(lib.tensor([[0, 2, 0]]),
+                                                         lib.tensor(BLOCKS), (3, 4)), 0),
 ], ids=["uncoalesced", "coalesced", "float64", "requires_grad", "int_values", "dense_dim",
         "empty", "to_sparse", "to_sparse_1", "t", "times_2", "div", "add_same", "add_merge",
-        "add_coalesced", "neg", "double", "sum_dim", "sum_dims"])
+        "add_coalesced", "neg", "double", "sum_dim", "sum_dims", "softmax", "softmax_dtype",
+        "log_softmax", "log_softmax_dense_dim", "softmax_dense_dim"])
 def test_coo_parts_and_print_as_pytorch(make):
     theirs, ours = both(make)
-    same_sparse(theirs, ours)
+    same_sparse(theirs, ours, exact=False)
     assert repr(ours) == repr(theirs)
     assert (ours.sparse_dim(), ours.dense_dim(), ours.layout is tg.sparse_coo) == \
         (theirs.sparse_dim(), theirs.dense_dim(), True)
     assert repr(ours.layout) == repr(theirs.layout) == "torch.sparse_coo"
-    np.testing.assert_array_equal(ours.to_dense().detach().numpy(),
-                                  theirs.to_dense().detach().numpy())
+    np.testing.assert_allclose(ours.to_dense().detach().numpy(),  # (softmax's exp rounds
+                               theirs.to_dense().detach().numpy(),  # otherwise)
+                               rtol=1e-6 if ours.dtype == tg.float32 else 4e-16)
     assert ours.dtype == getattr(tg, str(theirs.dtype).split(".")[1])
 
 
@@ -339,11 +349,17 @@ def test_dense_ops_pytorch_refuses_on_sparse_raise_not_implemented(call):
         assert "with arguments from the 'SparseCPU' backend" in str(raised.value)
 
 
+@pytest.mark.parametrize("made_by", ["sparse_coo_tensor", "to_sparse"])
 @pytest.mark.parametrize("product", ["sparse.mm", "mm", "to_dense"])
-def test_gradient_reaches_the_values_a_sparse_tensor_was_made_from(product):
+def test_gradient_reaches_the_values_a_sparse_tensor_was_made_from(product, made_by):
     def run(lib):
-        values = lib.tensor([3., 4., 5., 1.], dtype=lib.float64, requires_grad=True)
-        s = lib.sparse_coo_tensor(lib.tensor(INDICES), values, (2, 3))
+        if made_by == "to_sparse":
+            values = lib.tensor([[0., 3., 0.], [-1., 0., 2.]], dtype=lib.float64,
+                                requires_grad=True)
+            s = values.to_sparse()
+        else:
+            values = lib.tensor([3., 4., 5., 1.], dtype=lib.float64, requires_grad=True)
+            s = lib.sparse_coo_tensor(lib.tensor(INDICES), values, (2, 3))
         assert s.requires_grad and not s.is_leaf
         d = lib.arange(6., dtype=lib.float64).reshape(3, 2).requires_grad_()
         if product == "to_dense":

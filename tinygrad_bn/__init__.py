@@ -563,6 +563,7 @@ _ON_FIRST_USE += ("distributed",)
 # Sparse COO tensors (tinygrad_bn/sparse): torch.sparse, torch.sparse_coo_tensor, the layout.
 from . import sparse  # noqa: E402
 from .sparse.coo import sparse_coo, sparse_coo_tensor  # noqa: E402
+from .sparse.csr import sparse_csr, sparse_csr_tensor  # noqa: E402
 
 
 def __getattr__(name):

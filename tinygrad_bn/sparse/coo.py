@@ -23,7 +23,7 @@ from .. import dtypes
 from ..autograd import graph
 from ..autograd.grad_mode import thread_state
 from ..autograd.graph import Op
-from ..printing import dtype_name
+from ..printing import OPTIONS, _body, _edges, _ElementFormat, _with_suffixes, dtype_name
 from ..tensor import Tensor
 
 _new_object = object.__new__
@@ -334,6 +334,12 @@ class SparseTensor(Tensor):
 
     to_sparse_coo = to_sparse
 
+    def to_sparse_csr(self, dense_dim=None):
+        """The CSR form of a 2-D COO matrix."""
+        from .csr import to_sparse_csr  # csr builds on this module
+
+        return to_sparse_csr(self, dense_dim)
+
     def t(self) -> SparseTensor:
         """The transpose of a 2-D sparse tensor (its positions swapped, order kept)."""
         _no_sparse_graph(self, "t")
@@ -426,32 +432,43 @@ class SparseTensor(Tensor):
         raise RuntimeError("reshape is not implemented for sparse tensors")
 
     def __repr__(self):
-        return sparse_repr(self)
+        array = self._array
+        return sparse_repr(self, [("indices", array.indices), ("values", array.values)],
+                           "sparse_coo")
 
     __str__ = __repr__
 
 
-def sparse_repr(tensor):
-    """PyTorch's print of a COO tensor: its indices and values tensors, the size, nnz and
-    layout, then ``requires_grad=True`` or the ``grad_fn`` when there is one."""
-    array = tensor._array
-    indices = repr(Tensor._make(array.indices, None)).replace("\n", "\n" + " " * 15)
-    values = repr(Tensor._make(array.values, None)).replace("\n", "\n" + " " * 14)
-    if array.nnz == 0:  # PyTorch names the sizes of both, and no dtype in either
-        indices = f"tensor([], size={tuple(array.indices.shape)})"
-        values = f"tensor([], size={tuple(array.values.shape)})"
-    text = (f"tensor(indices={indices},\n       values={values},\n       size="
-            f"{tuple(array.shape)}, nnz={array.nnz}")
-    if ", dtype=" in values:  # PyTorch names the dtype after nnz, not in the values
-        values = values[:values.rindex(", dtype=")] + ")"
-        text = (f"tensor(indices={indices},\n       values={values},\n       size="
-                f"{tuple(array.shape)}, nnz={array.nnz}, dtype={dtype_name(array.values.dtype)}")
-    text += ", layout=torch.sparse_coo"
+def _tensor_str(array, indent):
+    """PyTorch's ``_tensor_str``: the bracketed elements of ``array``, nested lines indented
+    by ``indent``, plus ``, size=...`` when it is empty (as a sparse print names it)."""
+    if array.size == 0:
+        return f"[], size={tuple(array.shape)}"
+    summarize = array.size > OPTIONS.threshold
+    return _body(array, indent, summarize, _ElementFormat(_edges(array) if summarize else array))
+
+
+def sparse_repr(tensor, parts, layout_name):
+    """PyTorch's print of a sparse tensor: ``parts`` (``(name, array)``: the index arrays and
+    the values) one a line, then the size, nnz, a dtype that is not the default, the layout and
+    ``grad_fn``/``requires_grad=True``, wrapped at ``linewidth``; a COO tensor's suffixes start
+    on a line of their own (``_add_suffixes(force_newline=True)``)."""
+    indent = len("tensor(")
+    texts = [f"{name}=tensor(" + _tensor_str(array, indent + len(name) + len("=tensor(")) + ")"
+             for name, array in parts]
+    text = "tensor(" + (",\n" + " " * indent).join(texts)
+    values = parts[-1][1]
+    suffixes = [f"size={tuple(tensor.shape)}", f"nnz={values.shape[0]}"]
+    if values.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool):
+        suffixes.append(f"dtype={dtype_name(values.dtype)}")
+    suffixes.append(f"layout=torch.{layout_name}")
     if tensor.grad_fn is not None:
-        text += f", grad_fn=<{tensor.grad_fn.name()}>"
+        suffixes.append(f"grad_fn=<{tensor.grad_fn.name()}>")
     elif tensor._requires_grad:
-        text += ", requires_grad=True"
-    return text + ")"
+        suffixes.append("requires_grad=True")
+    if layout_name == "sparse_coo":
+        return text + ",\n" + " " * indent + _with_suffixes(suffixes[0], suffixes[1:], indent)
+    return _with_suffixes(text, suffixes, indent)
 
 
 def sparse_tensor(array, requires_grad=False):
@@ -555,7 +572,7 @@ def _record(op, inputs, out):
 def to_sparse(tensor, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
     """``Tensor.to_sparse()``: the non-zero elements (over the first ``sparse_dim``
     dimensions, every one by default; a block of the trailing ones is kept when any of it is
-    non-zero) as a coalesced COO tensor. No gradient flows back to ``tensor`` here."""
+    non-zero) as a coalesced COO tensor; its gradient flows back to ``tensor`` (``ToSparse``)."""
     if layout is not None and layout is not sparse_coo:
         raise NotImplementedError(f"to_sparse with layout {layout} is not supported here")
     if isinstance(tensor, SparseTensor):
@@ -571,8 +588,11 @@ def to_sparse(tensor, sparse_dim=None, *, layout=None, blocksize=None, dense_dim
     positions = np.stack(np.nonzero(keep)).astype(np.int64) if sparse_dim else \
         np.zeros((0, 1), np.int64)
     values = array[tuple(positions)] if sparse_dim else array[None]
-    return sparse_tensor(SparseArray(positions.reshape(sparse_dim, -1), values.copy(),
-                                     array.shape, True))
+    result = sparse_tensor(SparseArray(positions.reshape(sparse_dim, -1), values.copy(),
+                                       array.shape, True))
+    if tensor._requires_grad and thread_state.grad_enabled:
+        _record(ToSparse(), (tensor,), result)
+    return result
 
 
 # ---------------------------------------------------------------------- ops
@@ -591,6 +611,17 @@ class SparseCooFromValues(Op):
 
     def backward(self, grad_output):
         return (grad_output[tuple(self.positions)],)
+
+
+class ToSparse(Op):
+    """``dense.to_sparse()`` of a tensor that requires grad: the sparse result's node. Its
+    gradient (dense: the engine densifies a sparse one) is the input's, as PyTorch's
+    ``ToSparseBackward0`` (``grad.to_dense()``)."""
+
+    __slots__ = ()
+
+    def backward(self, grad_output):
+        return (grad_output,)
 
 
 class ToDense(Op):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 class SparseMethods:
     is_sparse = False
+    is_sparse_csr = False
 
     def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
         """This tensor's non-zero elements as a coalesced COO tensor (PyTorch's ``to_sparse``;
@@ -23,3 +24,9 @@ class SparseMethods:
     def to_dense(self, dtype=None, *, masked_grad=None):
         """A dense tensor is its own dense form (PyTorch returns it as is)."""
         return self if dtype is None else self.to(dtype)
+
+    def to_sparse_csr(self, dense_dim=None):
+        """This 2-D tensor as a CSR matrix (PyTorch's ``to_sparse_csr``)."""
+        from ..sparse.csr import to_sparse_csr  # the sparse package builds on the tensor
+
+        return to_sparse_csr(self, dense_dim)
