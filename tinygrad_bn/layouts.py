@@ -1,5 +1,5 @@
-"""How a tensor's values lie in memory: PyTorch's ``torch.layout`` (``strided``, the only one
-here: no sparse tensors) and ``torch.memory_format`` (``contiguous_format``, ``channels_last``,
+"""How a tensor's values lie in memory: PyTorch's ``torch.layout`` (``strided``, dense;
+``sparse_coo`` and ``sparse_csr``, the sparse tensors of ``tinygrad_bn/sparse``) and ``torch.memory_format`` (``contiguous_format``, ``channels_last``,
 ``channels_last_3d``, ``preserve_format``), the objects ``memory_format=`` arguments take.
 
 A tensor's array is a NumPy array, which may have any strides, so the formats are real: a
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = ["channels_last", "channels_last_3d", "contiguous_format", "layout", "memory_format",
-           "preserve_format", "strided"]
+           "preserve_format", "sparse_coo", "sparse_csr", "strided"]
 
 
 class _Named:
@@ -51,7 +51,8 @@ class memory_format(_Named):  # noqa: N801 - PyTorch's class name
 
 class layout(_Named):  # noqa: N801 - PyTorch's class name
     """How a tensor is stored (PyTorch's ``torch.layout``): ``strided``, a dense array with a
-    stride per dimension, the only layout tinygrad_bn has."""
+    stride per dimension; ``sparse_coo`` (indices and values) and ``sparse_csr`` (compressed
+    rows)."""
 
     __slots__ = ()
 
@@ -61,6 +62,8 @@ channels_last = memory_format._make("channels_last")
 channels_last_3d = memory_format._make("channels_last_3d")
 preserve_format = memory_format._make("preserve_format")
 strided = layout._make("strided")
+sparse_coo = layout._make("sparse_coo")
+sparse_csr = layout._make("sparse_csr")
 
 # The order of the dimensions in memory, outermost first, for the formats that fix one rank.
 _ORDERS = {channels_last: (4, (0, 2, 3, 1)), channels_last_3d: (5, (0, 2, 3, 4, 1))}
