@@ -34,7 +34,7 @@ from .process_settings import (
     set_deterministic_debug_mode, set_float32_matmul_precision, set_flush_denormal,
     set_num_threads, use_deterministic_algorithms,
 )
-from .process_settings import (  # the process flags of tests/test_surface_names.py
+from .process_settings import (  # PyTorch's process flags: interop threads, warnings, build
     get_num_interop_threads, has_lapack, has_mkl, has_openmp, has_spectral, init_num_threads,
     is_warn_always_enabled, set_anomaly_enabled, set_num_interop_threads, set_warn_always,
 )
@@ -72,10 +72,17 @@ from .tensor.decompositions import (  # noqa: E402 - torch.inverse, torch.det, .
 )
 from . import func  # noqa: E402
 from . import accelerator, amp, cpu, cuda, testing  # noqa: E402
+from .amp.autocast_mode import (  # noqa: E402
+    autocast, clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
+    get_autocast_gpu_dtype, is_autocast_cache_enabled, is_autocast_cpu_enabled,
+    is_autocast_enabled, set_autocast_cache_enabled, set_autocast_dtype, set_autocast_enabled,
+)
+
 # torch.compile runs eagerly (no compiler here), with torch._dynamo and torch.compiler around it.
 from . import _dynamo, compiler  # noqa: E402
 from ._dynamo.eval_frame import compile  # noqa: E402, A004 - torch.compile
 from .func import vmap  # noqa: E402
+from .autograd import is_anomaly_check_nan_enabled  # noqa: E402
 from .dtypes import dtype  # noqa: E402 - the class of the dtypes, for isinstance
 from .layouts import (  # noqa: E402
     channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format,
@@ -85,7 +92,6 @@ from .layouts import (  # noqa: E402
 # PyTorch's constants (torch.pi, ...), its index for a new axis (x[:, torch.newaxis]).
 pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
 newaxis = None
-from .autograd import is_anomaly_check_nan_enabled  # noqa: E402
 
 
 def is_storage(obj) -> bool:
@@ -113,11 +119,7 @@ def fill(input: Tensor, value) -> Tensor:
         raise TypeError(f"fill() received an invalid combination of arguments - got "
                         f"({type(input).__name__}, {type(value).__name__}), but expected one of:")
     return input.clone().fill_(value)
-from .amp.autocast_mode import (  # noqa: E402
-    autocast, clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
-    get_autocast_gpu_dtype, is_autocast_cache_enabled, is_autocast_cpu_enabled,
-    is_autocast_enabled, set_autocast_cache_enabled, set_autocast_dtype, set_autocast_enabled,
-)
+
 
 half = float16
 float = float32

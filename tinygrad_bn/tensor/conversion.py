@@ -98,11 +98,17 @@ class ConversionMethods:
            non_blocking: _bool = False, copy: _bool = False,
            memory_format: layouts.memory_format = layouts.preserve_format) -> Tensor:
         """Convert to a dtype (differentiable): ``to(float64)``, ``to(other)`` (its dtype),
-        ``to(device, dtype)``; the device must be the CPU (``"cpu"``, ``device("cpu")``).
+        ``to(device, dtype)``, each optionally followed by ``non_blocking`` and ``copy`` as in
+        PyTorch; the device must be the CPU (``"cpu"``, ``device("cpu")``).
         ``memory_format`` other than ``preserve_format`` gives the result that order
         (``contiguous(memory_format)``). Returns this tensor when nothing changes, unless
         ``copy=True``."""
         layouts.check(memory_format, "to")
+        if args and type(args[-1]) is _bool:  # PyTorch's positional (..., non_blocking, copy)
+            flags = args[-2:] if len(args) > 1 and type(args[-2]) is _bool else args[-1:]
+            args = args[:len(args) - len(flags)]
+            if len(flags) == 2:
+                copy = flags[1]
         target = parse_to_arguments(args, dtype, device)
         result = self
         if target is not None:
