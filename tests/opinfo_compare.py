@@ -6,6 +6,7 @@ not).
 
 Imported only by those two files, after they have checked that PyTorch is installed."""
 
+import dataclasses
 import types
 
 import numpy as np
@@ -28,6 +29,9 @@ DTYPES = {
     torch.int64: tg.int64, torch.bool: tg.bool,
 }
 TORCH_DTYPES = {str(ours): theirs for theirs, ours in DTYPES.items()}
+# Complex results (torch.complex, torch.polar, view_as_complex, torch.fft of real samples) are
+# compared too; complex inputs stay out of scope (DTYPES draws no complex samples).
+TORCH_DTYPES.update({"complex64": torch.complex64, "complex128": torch.complex128})
 
 
 class OutOfScope(Exception):
@@ -62,8 +66,8 @@ class Converter:
             return tuple(x)
         if isinstance(x, torch.device):
             return str(x)
-        if isinstance(x, torch.memory_format):
-            raise OutOfScope("memory formats")
+        if isinstance(x, torch.memory_format):  # torch.channels_last: tg.channels_last
+            return getattr(tg, str(x).rpartition(".")[2])
         if isinstance(x, torch.layout):
             raise OutOfScope("layouts")
         if isinstance(x, torch.Generator):
@@ -77,6 +81,11 @@ class Converter:
             if not hasattr(tg.nn.functional, x.__name__):
                 raise OutOfScope("torch.nn.functional arguments tinygrad_bn does not provide")
             return getattr(tg.nn.functional, x.__name__)
+        if (dataclasses.is_dataclass(x) and not isinstance(x, type)
+                and hasattr(tg.nn, type(x).__name__)):
+            # an options object (LinearCrossEntropyOptions): ours, field by field
+            return getattr(tg.nn, type(x).__name__)(
+                **{field.name: self(getattr(x, field.name)) for field in dataclasses.fields(x)})
         if isinstance(x, tuple) and hasattr(x, "_fields"):
             return type(x)(*map(self, x))
         if isinstance(x, (list, tuple)):
@@ -236,8 +245,8 @@ def _close(actual, expected, where, loose=False):
 def grad_outputs(outputs):
     """The tensors of an output structure that carry gradients, in order."""
     if isinstance(outputs, (torch.Tensor, tg.Tensor)):
-        floating = (outputs.dtype.is_floating_point if isinstance(outputs, torch.Tensor)
-                    else outputs.dtype.kind == "f")
+        floating = (outputs.dtype.is_floating_point or outputs.dtype.is_complex
+                    if isinstance(outputs, torch.Tensor) else outputs.dtype.kind in "fc")
         return [outputs] if outputs.requires_grad and floating else []
     if isinstance(outputs, (tuple, list)):
         return [t for o in outputs for t in grad_outputs(o)]
@@ -245,9 +254,13 @@ def grad_outputs(outputs):
 
 
 def seeded_grad(shape, dtype):
-    """A fixed, non-constant grad_output: -1 .. 1 evenly over the elements."""
+    """A fixed, non-constant grad_output: -1 .. 1 evenly over the elements (for a complex
+    output, ``dtype`` complex128: imaginary parts 1 .. -1)."""
     n = int(np.prod(shape))
-    return np.linspace(-1.0, 1.0, n).reshape(tuple(shape)).astype(dtype)
+    ramp = np.linspace(-1.0, 1.0, n).reshape(tuple(shape))
+    if np.dtype(dtype).kind == "c":
+        return np.asarray(ramp - 1j * ramp.reshape(-1)[::-1].reshape(tuple(shape)), dtype)
+    return ramp.astype(dtype)
 
 
 def compare_gradients(their_outs, our_outs, leaves, leaf_name, loose=False, values=True):
@@ -255,7 +268,8 @@ def compare_gradients(their_outs, our_outs, leaves, leaf_name, loose=False, valu
     outputs to each ``(their_leaf, our_leaf)`` pair of ``leaves`` and compare the gradients
     (a missing one counts as zeros; their values only when ``values``); a difference is a
     ``Mismatch("grad", ...)`` naming ``leaf_name`` and the leaf's index."""
-    seeds = [seeded_grad(t.shape, np.float64) for t in their_outs]
+    seeds = [seeded_grad(t.shape, np.complex128 if t.is_complex() else np.float64)
+             for t in their_outs]
     their_grads = torch.autograd.grad(their_outs, [t for t, _ in leaves],
                                       [torch.from_numpy(s) for s in seeds], allow_unused=True)
     our_grads = tg.autograd.grad(our_outs, [o for _, o in leaves],

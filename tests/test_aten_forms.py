@@ -58,6 +58,10 @@ CASES = [
     ("native_channel_shuffle", lambda lib, F, x: lib.native_channel_shuffle(x, 3), [X2]),
     ("F.native_channel_shuffle", lambda lib, F, x: F.native_channel_shuffle(x, 1), [X2]),
     ("F.pdist", lambda lib, F, x: F.pdist(x, 1.5), [P]),
+    ("conv_tbc", lambda lib, F, x, w, b: lib.conv_tbc(x, w, b, 1),
+     [X1.transpose(2, 0, 1), W1.transpose(2, 1, 0), B4]),
+    ("F.conv_tbc", lambda lib, F, x, w, b: F.conv_tbc(x, w, b),
+     [X1.transpose(2, 0, 1), W1.transpose(2, 1, 0), B4]),
 ]
 
 
@@ -88,7 +92,7 @@ def test_values_and_gradients_are_pytorchs(name, call, arrays, dtype):
             lib.autograd.backward(floating, seeds)
         results.append((outs, [t.grad for t in inputs] if grad else []))
     (ours, our_grads), (theirs, their_grads) = results
-    tolerance = 1e-12 if grad else 2e-5
+    tolerance = 1e-12 if grad else 2e-5  # (conv_tbc: PyTorch's kernel sums in its own order)
     for our, their in zip(ours, theirs, strict=True):
         assert tuple(our.shape) == tuple(their.shape)
         assert str(our.dtype)[-5:] == str(their.dtype)[-5:]
@@ -142,6 +146,15 @@ ERRORS = [
      RuntimeError, "Feature dropout requires at least 2 dimensions in the input"),
     ("channel_shuffle groups", lambda lib: lib.channel_shuffle(lib.ones(1, 4, 2), 3),
      RuntimeError, "Number of channels must be divisible by groups. Got 4 channels and 3 groups."),
+    ("conv_tbc bias", lambda lib: lib.conv_tbc(lib.zeros(7, 2, 3), lib.zeros(3, 3, 4),
+                                               lib.zeros(2)), RuntimeError,
+     "Bias size must equal dim 2 in the weight tensor (output channels)."),
+    ("conv_tbc channels", lambda lib: lib.conv_tbc(lib.zeros(7, 2, 3), lib.zeros(3, 2, 4),
+                                                   lib.zeros(4)), RuntimeError,
+     "Input dim 2 (input channels) is not == dim 1 in the weight tensor"),
+    ("conv_tbc input dims", lambda lib: lib.conv_tbc(lib.zeros(2, 3), lib.zeros(3, 3, 4),
+                                                     lib.zeros(4)), RuntimeError,
+     "Input must have 3 dims: time, batch, in_channel"),
     ("F.pdist of 3-D", lambda lib: lib.nn.functional.pdist(lib.ones(1, 4, 2)), RuntimeError,
      "pdist only supports 2D tensors, got: 3D"),
 ]

@@ -78,3 +78,23 @@ def test_in_a_dataloader():
         np.testing.assert_array_equal(got, np.array(list(reference), dtype=np.float32))
     assert tg.utils.data.distributed.DistributedSampler is DistributedSampler
     assert tg.data.DistributedSampler is DistributedSampler
+
+
+def test_sampler_reads_world_size_and_rank_from_the_process_group():
+    """Without ``num_replicas``/``rank`` the sampler asks the default process group, as
+    PyTorch's does (a group of one process here, started in this process)."""
+    import socket
+
+    import tinygrad_bn.distributed as dist
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    dist.init_process_group("gloo", init_method=f"tcp://127.0.0.1:{port}", world_size=1, rank=0)
+    try:
+        sampler = tg.utils.data.DistributedSampler(list(range(10)), seed=3)
+        assert (sampler.num_replicas, sampler.rank) == (1, 0)
+        explicit = tg.utils.data.DistributedSampler(list(range(10)), num_replicas=1, rank=0,
+                                                    seed=3)
+        assert list(sampler) == list(explicit)
+    finally:
+        dist.destroy_process_group()

@@ -27,9 +27,12 @@ CALLS = {
                                                                          1e-3),
     "batch_norm_train": lambda lib, x, w, b: lib.native_batch_norm(x, w, b, None, None, True,
                                                                      0.1, 1e-5),
+    "batch_norm_legit": lambda lib, x, w, b: lib._native_batch_norm_legit(x, w, b, True, 0.1,
+                                                                            1e-5),
 }
 PARAMETERS = {"layer_norm": (W5, B5), "layer_norm_2d": (None, None), "group_norm": (W4, B4),
-              "group_norm_one_group": (None, None), "batch_norm_train": (W4, B4)}
+              "group_norm_one_group": (None, None), "batch_norm_train": (W4, B4),
+              "batch_norm_legit": (W4, None)}
 
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
@@ -51,7 +54,8 @@ def test_outputs_and_gradients_are_pytorchs(name, dtype):
     tolerance = {"float16": 2e-3, "float32": 2e-5, "float64": 1e-12}[dtype]
     (ours, our_grads), (theirs, their_grads) = results
     for our, their in zip(ours, theirs, strict=True):
-        assert tuple(our.shape) == tuple(their.shape) and str(our.dtype)[-7:] == str(their.dtype)[-7:]
+        assert tuple(our.shape) == tuple(their.shape)
+        assert str(our.dtype)[-7:] == str(their.dtype)[-7:]
         assert our.requires_grad == their.requires_grad
         np.testing.assert_allclose(our.detach().numpy().astype(float),
                                    their.detach().numpy().astype(float), rtol=tolerance,

@@ -68,7 +68,7 @@ VALUES_UNDEFINED = {
     "bernoulli", "normal", "multinomial", "rand_like", "randn_like", "randint_like", "randint",
     "randn", "nn.functional.dropout", "empty", "empty_like", "new_empty",
     "nn.functional.dropout2d", "nn.functional.dropout3d", "nn.functional.alpha_dropout",
-    "nn.functional.feature_alpha_dropout", "empty_strided", "new_empty_strided",
+    "nn.functional.feature_alpha_dropout", "empty_strided", "new_empty_strided", "empty_permuted",
     # windows placed by torch.rand samples unless _random_samples is given
     "nn.functional.fractional_max_pool2d", "nn.functional.fractional_max_pool3d",
 }
@@ -77,7 +77,8 @@ VALUES_UNDEFINED = {
 def _namespace(name):
     for prefix, theirs, ours in (("nn.functional.", torch.nn.functional, tg.nn.functional),
                                  ("linalg.", torch.linalg, tg.linalg),
-                                 ("special.", torch.special, tg.special), ("", torch, tg)):
+                                 ("special.", torch.special, tg.special),
+                                 ("fft.", torch.fft, tg.fft), ("", torch, tg)):
         if name.startswith(prefix):
             return name[len(prefix):], theirs, ours
     raise AssertionError(name)
@@ -164,6 +165,9 @@ def _collect():
         for dtype in DTYPES:
             if dtype not in supported:
                 continue
+            if dtype == torch.float16 and op.name in COMPLEX32_RESULTS:
+                SCOPE["(op, float16) pairs whose result is complex32 (NumPy has none)"] += 1
+                continue
             torch.manual_seed(0)
             requires_grad = dtype == GRAD_DTYPE and op.supports_autograd
             for index, sample in enumerate(op.sample_inputs(DEVICE, dtype,
@@ -186,6 +190,10 @@ def _collect():
                     continue
                 cases.append(Case(op, ours, None, index, error.sample_input, error))
     return cases
+
+
+# Ops that make a complex tensor of their float inputs' precision: complex32 from float16.
+COMPLEX32_RESULTS = {"complex", "polar", "view_as_complex"}
 
 
 def _pytorch_accepts(op, sample):
@@ -606,6 +614,11 @@ XFAILS = {
     'index_reduce.prod': {
         'precision': 'float16:6',
     },
+    # a 3-D hfft2 of 5x6x7 float32 points: NumPy's FFT computes in float64 and rounds once,
+    # PyTorch's in float32 (2 of 360 values 1e-5 apart; ours is the closer to float64's)
+    'fft.hfft2': {
+        'precision': 'float32:5 int8:5 int16:5 int32:5 int64:5',
+    },
     # samples 1 and 2 view a storage from an offset and read past the view's own elements:
     # tinygrad_bn's as_strided addresses the memory of the tensor it is given (a NumPy view),
     # not its base's storage, so it refuses with PyTorch's out-of-bounds message instead
@@ -625,6 +638,22 @@ XFAILS = {
     # with its own float32 roundings and keeps -0.00076 (and 9e-5) where the exact value is 0
     'native_layer_norm': {
         'precision': 'float16:10-11',
+    },
+    # torch.grid_sampler_2d/3d are F.grid_sample's kernels: float16 rounded in another order,
+    # as the nn.functional.grid_sample row above says
+    'grid_sampler_2d': {
+        'precision': 'float16:12-17',
+    },
+    'grid_sampler_3d': {
+        'precision': 'float16:1-4,6-9,11-14,16-19,21-24,26-29',
+    },
+    # float16 sums with an initial value: PyTorch's segment kernel rounds to float16 after each
+    # element (18.66 where the float32 sum is 18.639); ours are scatter_reduce's sums in float32
+    '_segment_reduce.lengths': {
+        'precision': 'float16:42-43,46-47,82-83,87',
+    },
+    '_segment_reduce.offsets': {
+        'precision': 'float16:42-43,46-47,82-83,87',
     },
 }
 

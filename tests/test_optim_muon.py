@@ -77,7 +77,8 @@ def test_newton_schulz_orthogonalises():
 
 
 @pytest.mark.parametrize("make, error, message", [
-    (lambda p: tg.optim.Muon([p], lr=-1.0), ValueError, "Learning rate should be >= 0 but is: -1.0"),
+    (lambda p: tg.optim.Muon([p], lr=-1.0), ValueError,
+     "Learning rate should be >= 0 but is: -1.0"),
     (lambda p: tg.optim.Muon([p], momentum=-1.0), ValueError,
      "momentum should be >= 0 but is: -1.0"),
     (lambda p: tg.optim.Muon([p], weight_decay=-1.0), ValueError,

@@ -64,7 +64,8 @@ def test_values_dtypes_and_gradients_are_pytorchs(name, array, args, kwargs, dty
     assert type(ours) is type(theirs) or (isinstance(ours, tg.Tensor)
                                           and isinstance(theirs, torch.Tensor))
     for our, their in zip(_pieces(ours), _pieces(theirs), strict=True):
-        assert tuple(our.shape) == tuple(their.shape) and str(our.dtype)[-7:] == str(their.dtype)[-7:]
+        assert tuple(our.shape) == tuple(their.shape)
+        assert str(our.dtype)[-7:] == str(their.dtype)[-7:]
         np.testing.assert_array_equal(our.detach().numpy(), their.detach().numpy())
         assert our.is_contiguous() and our.requires_grad == their.requires_grad
     if dtype == "float64":

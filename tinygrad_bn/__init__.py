@@ -10,6 +10,9 @@
 (``autocast``, ``GradScaler``) and ``testing`` (``assert_close``).
 """
 
+import math as _math
+import numbers as _numbers
+
 from . import autograd, ops
 from .autograd import (
     GradcheckError, enable_grad, gradcheck, inference_mode, is_anomaly_enabled, is_grad_enabled,
@@ -31,6 +34,10 @@ from .process_settings import (
     set_deterministic_debug_mode, set_float32_matmul_precision, set_flush_denormal,
     set_num_threads, use_deterministic_algorithms,
 )
+from .process_settings import (  # PyTorch's process flags: interop threads, warnings, build
+    get_num_interop_threads, has_lapack, has_mkl, has_openmp, has_spectral, init_num_threads,
+    is_warn_always_enabled, set_anomaly_enabled, set_num_interop_threads, set_warn_always,
+)
 from .type_info import finfo, iinfo
 from .printing import Size, get_printoptions, printoptions, return_types, set_printoptions
 from .random import (
@@ -46,7 +53,7 @@ from .tensor.arranging import (
 )
 from .tensor import arguments as _tensor, out_argument as _out  # noqa: E402
 from .tensor import special as _tensor_special  # noqa: E402
-from .counting import bucketize, histc, histogram, searchsorted, unique
+from .counting import bucketize, histc, histogram, histogramdd, searchsorted, unique
 from .sampling import (
     bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
 )
@@ -65,14 +72,54 @@ from .tensor.decompositions import (  # noqa: E402 - torch.inverse, torch.det, .
 )
 from . import func  # noqa: E402
 from . import accelerator, amp, cpu, cuda, testing  # noqa: E402
-# torch.compile runs eagerly (no compiler here), with torch._dynamo and torch.compiler around it.
-from . import _dynamo, compiler  # noqa: E402
-from ._dynamo.eval_frame import compile  # noqa: E402, A004 - torch.compile
 from .amp.autocast_mode import (  # noqa: E402
     autocast, clear_autocast_cache, get_autocast_cpu_dtype, get_autocast_dtype,
     get_autocast_gpu_dtype, is_autocast_cache_enabled, is_autocast_cpu_enabled,
     is_autocast_enabled, set_autocast_cache_enabled, set_autocast_dtype, set_autocast_enabled,
 )
+
+# torch.compile runs eagerly (no compiler here), with torch._dynamo and torch.compiler around it.
+from . import _dynamo, compiler  # noqa: E402
+from ._dynamo.eval_frame import compile  # noqa: E402, A004 - torch.compile
+from .func import vmap  # noqa: E402
+from .autograd import is_anomaly_check_nan_enabled  # noqa: E402
+from .dtypes import dtype  # noqa: E402 - the class of the dtypes, for isinstance
+from .layouts import (  # noqa: E402
+    channels_last, channels_last_3d, contiguous_format, layout, memory_format, preserve_format,
+    strided,
+)
+
+# PyTorch's constants (torch.pi, ...), its index for a new axis (x[:, torch.newaxis]).
+pi, e, inf, nan = _math.pi, _math.e, _math.inf, _math.nan
+newaxis = None
+
+
+def is_storage(obj) -> bool:
+    """PyTorch's ``is_storage``: whether ``obj`` is a storage object. Tensors here do not expose
+    storages (see ``tensor/legacy.py``), so nothing is one: False."""
+    return False
+
+
+def is_distributed(input: Tensor) -> bool:
+    """PyTorch's ``is_distributed``: False for every tensor (nothing is sharded here)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"is_distributed(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    return input.is_distributed()
+
+
+resize_as_ = Tensor.resize_as_
+
+
+def fill(input: Tensor, value) -> Tensor:
+    """PyTorch's ``torch.fill``: a tensor of ``input``'s shape and dtype filled with ``value``
+    (a number, or a 0-d tensor), the out-of-place ``fill_``; in the graph as ``fill_`` is (the
+    gradient to ``input`` is zero, to a tensor ``value`` the sum)."""
+    if not isinstance(input, Tensor) or not isinstance(value, (Tensor, _numbers.Number)):
+        raise TypeError(f"fill() received an invalid combination of arguments - got "
+                        f"({type(input).__name__}, {type(value).__name__}), but expected one of:")
+    return input.clone().fill_(value)
+
 
 half = float16
 float = float32
@@ -469,8 +516,9 @@ is_inference = Tensor.is_inference
 is_neg = Tensor.is_neg
 resolve_neg = Tensor.resolve_neg
 
-# The *_copy functions (a view op, then a copy: tensor/view_copies.py), as_strided_scatter and
-# rsub.
+# The *_copy functions (a view op, then a copy: tensor/view_copies.py), ATen's native_* forms
+# (nn/functional_native.py), more of ATen's top-level forms of nn.functional
+# (functional_toplevel.py), the RNN cell functions, segment_reduce and the legacy norms.
 from .tensor.view_copies import (  # noqa: E402
     alias_copy, as_strided_copy, detach_copy, diagonal_copy, expand_copy, permute_copy,
     select_copy, slice_copy, split_copy, split_with_sizes_copy, squeeze_copy, t_copy,
@@ -478,15 +526,31 @@ from .tensor.view_copies import (  # noqa: E402
 )
 from .tensor.arithmetic import rsub  # noqa: E402
 from .nn.functional_native import (  # noqa: E402
-    native_batch_norm, native_dropout, native_group_norm, native_layer_norm,
+    _native_batch_norm_legit, native_batch_norm, native_dropout, native_group_norm,
+    native_layer_norm,
 )
 from .nn.functional_toplevel import (  # noqa: E402
-    alpha_dropout_, bilinear, channel_shuffle, constant_pad_nd, conv_transpose3d, convolution,
-    dropout_, feature_alpha_dropout_, feature_dropout, feature_dropout_, max_pool1d_with_indices,
+    affine_grid_generator, alpha_dropout_, bilinear, channel_shuffle, constant_pad_nd,
+    conv_transpose3d, convolution, dropout_, feature_alpha_dropout_, feature_dropout,
+    feature_dropout_, grid_sampler, grid_sampler_2d, grid_sampler_3d, max_pool1d_with_indices,
     max_pool3d,
 )
+from .nn.conv import conv_tbc  # noqa: E402
+from .nn.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402
+from .factories import empty_permuted  # noqa: E402
+from .tensor.legacy_norms import frobenius_norm, norm_except_dim, nuclear_norm  # noqa: E402
+from .tensor.segments import segment_reduce  # noqa: E402
+_segment_reduce = segment_reduce  # torch._segment_reduce, the name PyTorch's OpInfo tests
 native_channel_shuffle = channel_shuffle
+nonzero_static = Tensor.nonzero_static
 as_strided_scatter = Tensor.as_strided_scatter
+# Complex numbers (tensor/complex.py) and torch.fft (fft.py).
+from .dtypes import complex32, complex64, complex128  # noqa: E402
+from .tensor.complex import complex, polar, view_as_complex, view_as_real  # noqa: E402,A004
+cfloat, cdouble, chalf = complex64, complex128, complex32
+angle = _out.with_out(Tensor.angle, dtype=_out.FOUND)
+from . import fft  # noqa: E402 - torch.fft
+from .spectral import istft, stft  # noqa: E402
 
 # Imported on first use (``tg.distributions.Normal``, ``tg.special.expit``), not with the
 # package: distributions' 30 modules would add about 7% to ``import tinygrad_bn`` (90 of 1300
@@ -495,6 +559,8 @@ as_strided_scatter = Tensor.as_strided_scatter
 _ON_FIRST_USE = ("distributions", "special")
 # torch.signal, torch.hub, torch.profiler: imported on first use too.
 _ON_FIRST_USE += ("hub", "profiler", "signal")
+# torch.distributed (CPU, gloo-like): imported on first use too.
+_ON_FIRST_USE += ("distributed",)
 
 # Sparse COO tensors (tinygrad_bn/sparse): torch.sparse, torch.sparse_coo_tensor, the layout.
 from . import sparse  # noqa: E402

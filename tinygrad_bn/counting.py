@@ -46,10 +46,10 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return tuple(results)
 
 
-def _check_bins(bins):
+def _check_bins(bins, dim=0):
     if bins <= 0:
         raise RuntimeError(
-            f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0"
+            f"torch.histogram(): bins must be > 0, but got {bins} for dimension {dim}"
         )
 
 
@@ -123,7 +123,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False):
         Derived.apply(*inputs, function=_histogram, keywords={**keywords, "part": 1}))
 
 
-def _histogram_edges(values, bins, range):
+def _histogram_edges(values, bins, range, dim=0):
     """PyTorch's ``bins + 1`` equal-width edges: ``linspace(low, high, bins + 1)`` in
     ``values``' dtype over ``range`` or the data's (0 to 1 without data), widened by 0.5 each
     way when ``low == high``."""
@@ -135,13 +135,31 @@ def _histogram_edges(values, bins, range):
         low, high = 0.0, 1.0
     if low > high:
         raise RuntimeError(f"torch.histogramdd: min should not exceed max, but got min "
-                           f"{low:g} max {high:g} for dimension 0")
+                           f"{low:g} max {high:g} for dimension {dim}")
     if not (np.isfinite(low) and np.isfinite(high)):
-        raise RuntimeError(f"torch.histogramdd: dimension 0's range [{low:g}, {high:g}] is not "
-                           "finite")
+        raise RuntimeError(f"torch.histogramdd: dimension {dim}'s range [{low:g}, {high:g}] is "
+                           "not finite")
     if low == high:
         low, high = low - 0.5, high + 0.5
     return linspace_values(low, high, bins + 1, values.dtype)
+
+
+def _bin_index(values, edges):
+    """Each value's bin among ``edges`` and whether it falls in one, as PyTorch's kernel finds
+    them: C++'s ``upper_bound`` (a binary search, so edges that are not increasing, which
+    ``histogramdd`` accepts, give PyTorch's bins too) minus one, the last edge belonging to the
+    last bin, and only values within ``[edges[0], edges[-1]]`` counted."""
+    first = np.zeros(values.shape, dtype=np.int64)
+    count = np.full(values.shape, edges.size, dtype=np.int64)
+    while np.any(count > 0):
+        step = count // 2
+        probe = np.minimum(first + step, edges.size - 1)
+        right = (count > 0) & ~(values < edges[probe])
+        first = np.where(right, probe + 1, first)
+        count = np.where(right, count - step - 1, np.where(count > 0, step, 0))
+    index = first - 1
+    index[index == edges.size - 1] = edges.size - 2
+    return index, (values >= edges[0]) & (values <= edges[-1])
 
 
 def _histogram(values, *given, bins, range, density, weighted, part):
@@ -161,9 +179,7 @@ def _histogram(values, *given, bins, range, density, weighted, part):
     if part == 1:  # the edges alone, without counting
         return edges.astype(values.dtype)
     # PyTorch's kernel adds each weight (or 1) into its bin one by one, in the input's dtype
-    index = np.searchsorted(edges, values, side="right") - 1
-    index[values == edges[-1]] = edges.size - 2  # the last bin includes its right edge
-    counted = (index >= 0) & (index < edges.size - 1)
+    index, counted = _bin_index(values, edges)
     hist = np.zeros(edges.size - 1, dtype=values.dtype)
     np.add.at(hist, index[counted], 1 if weights is None else weights[counted])
     if density:  # divided by the total, then by each bin's width, as PyTorch
@@ -171,6 +187,69 @@ def _histogram(values, *given, bins, range, density, weighted, part):
             hist /= hist.sum()
             hist /= np.diff(edges).astype(values.dtype)
     return hist
+
+
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
+    """The ``D``-dimensional histogram of the points ``input`` ``(..., D)`` (the last dim holds
+    each point's coordinates): ``(hist, bin_edges)`` with ``hist`` of shape ``(bins_0, ...,
+    bins_{D-1})`` and one tensor of edges per dimension. ``bins`` is a count for every
+    dimension, a count per dimension, or a tensor of increasing edges per dimension; ``range``
+    ``[min_0, max_0, min_1, max_1, ...]``; ``weight`` one per point; ``density`` normalises to
+    integrate to 1. Each dimension is binned as ``histogram`` bins (its edges, its last bin
+    including the right edge); no gradient."""
+    if not dtypes.is_floating(input._array.dtype):
+        raise dtypes.not_implemented("histogramdd", input._array.dtype)
+    if input.ndim < 2:
+        raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
+    dims = input.shape[-1]
+    points = input._array.reshape(-1, dims)
+    if isinstance(bins, int):
+        bins = [bins] * dims
+    if len(bins) != dims:
+        raise RuntimeError("histogramdd: The size of bins must be equal to the innermost "
+                           "dimension of the input.")
+    if range is not None and len(range) != 2 * dims:
+        raise RuntimeError(f"torch.histogramdd: for a {dims}-dimensional histogram range should "
+                           f"have {2 * dims} elements, but got {len(range)}")
+    if weight is not None and weight._array.shape != input._array.shape[:-1]:
+        raise RuntimeError(
+            "torch.histogramdd: if weight tensor is provided it should have the same shape as "
+            "the input tensor excluding its innermost dimension, but got input with shape "
+            f"{list(input.shape)} and weight with shape {list(weight.shape)}")
+    edges = []
+    for dim, count in enumerate(bins):
+        values = points[:, dim]
+        if isinstance(count, Tensor):
+            if count._array.dtype is not values.dtype:
+                raise RuntimeError(
+                    f"torch.histogramdd: input tensor and bins tensors should have the same "
+                    f"dtype, but got input with dtype {dtypes.cpp_type_name(values.dtype)} and "
+                    f"bins for dimension {dim} with dtype "
+                    f"{dtypes.cpp_type_name(count._array.dtype)}")
+            edges.append(count._array)
+            continue
+        _check_bins(count, dim)
+        pair = None if range is None else tuple(range[2 * dim:2 * dim + 2])
+        edges.append(_histogram_edges(values, count, pair, dim))
+    counted = np.ones(points.shape[0], dtype=bool)
+    indices = []
+    for dim, dim_edges in enumerate(edges):
+        index, inside = _bin_index(points[:, dim], dim_edges)
+        indices.append(index)
+        counted &= inside
+    hist = np.zeros([e.size - 1 for e in edges], dtype=points.dtype)
+    weights = 1 if weight is None else weight._array.reshape(-1)[counted]
+    np.add.at(hist, tuple(index[counted] for index in indices), weights)
+    if density:  # divided by the total, then by each bin's volume, as PyTorch
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hist /= hist.sum()
+            for dim, dim_edges in enumerate(edges):
+                shape = [1] * dims
+                shape[dim] = -1
+                hist /= np.diff(dim_edges).astype(points.dtype).reshape(shape)
+    return return_types.histogramdd(Tensor._make(hist, None),
+                                    tuple(Tensor._make(e.astype(points.dtype), None)
+                                          for e in edges))
 
 
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,

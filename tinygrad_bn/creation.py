@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, layouts
 from .autograd import graph
 from .dtypes import DTypeLike, Number
 from .random import Generator
@@ -208,11 +208,25 @@ def ones(*sizes: ShapeLike, size: ShapeLike | None = None, dtype: DTypeLike | No
 
 
 def empty(*sizes: ShapeLike, size: ShapeLike | None = None, dtype: DTypeLike | None = None,
-          device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
-    """Uninitialised memory (made in its final dtype: casting garbage could overflow)."""
+          device: DeviceLike | None = None, requires_grad: bool = False,
+          memory_format: layouts.memory_format = layouts.contiguous_format) -> Tensor:
+    """Uninitialised memory (made in its final dtype: casting garbage could overflow), kept in
+    row-major order or ``memory_format``'s (``channels_last`` for a 4-d size)."""
+    layouts.check(memory_format, "empty")
+    if memory_format is layouts.preserve_format:
+        raise RuntimeError("unsupported memory format Preserve")
     dtype = dtypes.canonical(_float_dtype(dtype))
-    return _new(np.empty(new_shape(_sizes("empty", sizes, size)), dtype=dtype), dtype,
-                requires_grad, device)
+    array = np.empty(new_shape(_sizes("empty", sizes, size)), dtype=dtype)
+    return _new(_in_format(array, memory_format), dtype, requires_grad, device)
+
+
+def _in_format(array, memory_format):
+    """``array`` kept in ``memory_format``'s order: itself for row-major and (a ``*_like``'s
+    default) ``preserve_format``, which here makes row-major results (PyTorch copies the
+    strides of a dense ``input``: the same values, other strides)."""
+    if layouts.order(memory_format, array.ndim) is None:
+        return array
+    return layouts.laid_out(array, memory_format)
 
 
 def full(size: ShapeLike, fill_value: Number | Tensor, dtype: DTypeLike | None = None,
@@ -224,6 +238,8 @@ def full(size: ShapeLike, fill_value: Number | Tensor, dtype: DTypeLike | None =
             dtype = dtypes.bool
         elif isinstance(fill_value, numbers.Integral):
             dtype = dtypes.int64
+        elif isinstance(fill_value, (complex, np.complexfloating)):
+            dtype = dtypes.default_complex()
         else:
             dtype = dtypes.get_default_dtype()
     _check_fill_tensor("full", fill_value)
@@ -249,37 +265,49 @@ def _filled(array, fill_value, dtype, requires_grad, device):
 
 
 def zeros_like(input: Tensor, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
-               requires_grad: bool = False) -> Tensor:
+               requires_grad: bool = False,
+               memory_format: layouts.memory_format = layouts.preserve_format) -> Tensor:
     """Zeros with ``input``'s shape and, unless ``dtype`` is given, its dtype (PyTorch's ``*_like``
     rule); ``requires_grad=False`` by default and the result is a new leaf, outside ``input``'s
     graph."""
+    layouts.check(memory_format, "zeros_like")
     dtype = input.dtype if dtype is None else dtypes.canonical(dtype)
-    return _new(np.zeros(input._array.shape, dtype=dtype), dtype, requires_grad, device)
+    return _new(_in_format(np.zeros(input._array.shape, dtype=dtype), memory_format), dtype,
+                requires_grad, device)
 
 
 def ones_like(input: Tensor, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
-              requires_grad: bool = False) -> Tensor:
+              requires_grad: bool = False,
+               memory_format: layouts.memory_format = layouts.preserve_format) -> Tensor:
     """Ones with ``input``'s shape and, unless ``dtype`` is given, its dtype (PyTorch's ``*_like``
     rule); ``requires_grad=False`` by default and the result is a new leaf, outside ``input``'s
     graph."""
+    layouts.check(memory_format, "ones_like")
     dtype = input.dtype if dtype is None else dtypes.canonical(dtype)
-    return _new(np.ones(input._array.shape, dtype=dtype), dtype, requires_grad, device)
+    return _new(_in_format(np.ones(input._array.shape, dtype=dtype), memory_format), dtype,
+                requires_grad, device)
 
 
 def empty_like(input: Tensor, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
-               requires_grad: bool = False) -> Tensor:
+               requires_grad: bool = False,
+               memory_format: layouts.memory_format = layouts.preserve_format) -> Tensor:
     """Uninitialised memory of ``input``'s shape and (unless given) dtype."""
+    layouts.check(memory_format, "empty_like")
+    if memory_format is layouts.preserve_format:
+        memory_format = layouts.contiguous_format
     return empty(*input.shape, dtype=input.dtype if dtype is None else dtype, device=device,
-                 requires_grad=requires_grad)
+                 requires_grad=requires_grad, memory_format=memory_format)
 
 
 def full_like(input: Tensor, fill_value: Number | Tensor, dtype: DTypeLike | None = None,
-              device: DeviceLike | None = None, requires_grad: bool = False) -> Tensor:
+              device: DeviceLike | None = None, requires_grad: bool = False,
+               memory_format: layouts.memory_format = layouts.preserve_format) -> Tensor:
     """A tensor filled with ``fill_value`` with ``input``'s shape and, unless ``dtype`` is given,
     its dtype (PyTorch's ``*_like`` rule); ``requires_grad=False`` by default and the result is a
     new leaf, outside ``input``'s graph."""
+    layouts.check(memory_format, "full_like")
     _check_fill_tensor("full_like", fill_value)
-    return _filled(np.full(input.shape, fill_value), fill_value,
+    return _filled(_in_format(np.full(input.shape, fill_value), memory_format), fill_value,
                    input.dtype if dtype is None else dtype, requires_grad, device)
 
 

@@ -111,6 +111,31 @@ def empty_strided(size, stride, *, dtype: DTypeLike | None = None, device=None,
     return _new(array, dtype, requires_grad, device)
 
 
+def empty_permuted(size, physical_layout, *, dtype: DTypeLike | None = None, layout=None,
+                   device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+    """Uninitialised memory of shape ``size`` laid out in the order ``physical_layout`` (its
+    dims from outermost to innermost): ``empty([size[d] for d in physical_layout])`` permuted
+    back, so ``empty_permuted((2, 3, 4), (2, 0, 1)).stride()`` is ``(3, 1, 6)``."""
+    size, order = tuple(int(s) for s in size), tuple(int(d) for d in physical_layout)
+    if len(size) != len(order):
+        raise RuntimeError(f"Number of dimensions in size does not match the length of the "
+                           f"physical_layout; i.e. len(size) = {len(size)} is not equal to "
+                           f"len(physical_layout) = {len(order)}")
+    seen = set()
+    for index, dim in enumerate(order):
+        if not 0 <= dim < len(size):
+            raise RuntimeError(f"Dimension out of range (expected to be between 0 and "
+                               f"{len(size) - 1}, but got {dim} at index {index}).  NB: "
+                               f"negative dims not currently supported; file an issue if you "
+                               f"want it.")
+        if dim in seen:
+            raise RuntimeError("Duplicate dim not allowed")
+        seen.add(dim)
+    dtype = np.dtype(_float_dtype(dtype))
+    physical = np.empty([size[d] for d in order], dtype=dtype)
+    return _new(physical.transpose(np.argsort(order)), dtype, requires_grad, device)
+
+
 # ---------------------------------------------------------------------------- windows
 
 

@@ -30,6 +30,7 @@ from .linalg_factorizations import (  # noqa: F401 - torch.linalg's names
     lu_factor, lu_factor_ex, lu_solve, matrix_exp, matrix_rank, pinv, qr, svd, tensorinv,
     tensorsolve,
 )
+from .linalg_factorizations import eig, eigvals  # noqa: F401,E402 - torch.linalg's names
 from .tensor import Tensor as _Tensor
 from .tensor import out_argument as _out
 

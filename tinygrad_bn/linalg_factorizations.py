@@ -640,3 +640,49 @@ def ldl_solve(LD, pivots, B, *, hermitian=False):
                            f"{dtypes.scalar_type_name(B._array.dtype)} and A of type "
                            f"{dtypes.scalar_type_name(LD._array.dtype)} instead.")
     return Derived.apply(LD.detach(), pivots, B.detach(), function=_ldl_solve)
+
+
+# ---------------------------------------------------------------------- general eigenproblem
+
+linalg_eig = _result_tuple("linalg_eig", ("eigenvalues", "eigenvectors"))
+
+
+def _check_eig(A, name):
+    """PyTorch's checks of ``linalg.eig``'s input: a batch of square floating or complex
+    matrices without infinities or NaNs."""
+    from .tensor.arguments import _tensor_argument
+
+    _tensor_argument(A, name, "input", 0)
+    dtype = A._array.dtype
+    if dtype.kind not in "fc":
+        raise RuntimeError(f"Unknown Complex ScalarType for {dtypes.scalar_type_name(dtype)}")
+    if A.ndim < 2:
+        raise RuntimeError(f"{name}: The input tensor A must have at least 2 dimensions.")
+    if A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"{name}: A must be batches of square matrices, but they are "
+                           f"{A.shape[-2]} by {A.shape[-1]} matrices")
+    if dtype == dtypes.float16:
+        raise dtypes.not_implemented("linalg_eig_out_cpu", dtype)
+    if not np.isfinite(A._array).all():
+        raise RuntimeError("torch.linalg.eig: input tensor should not contain infs or NaNs.")
+
+
+@float32_op
+def eig(A):
+    """``(eigenvalues, eigenvectors)`` (``torch.return_types.linalg_eig``) of each square
+    matrix: complex (complex64 for float32 input), the eigenvectors the columns of ``(..., n,
+    n)``, each of norm 1 (LAPACK's ``geev``, as PyTorch); differentiable (see ``ops.linalg_eig.
+    Eigen``)."""
+    from .ops.linalg_eig import Eigen
+
+    _check_eig(A, "linalg.eig")
+    n = A.shape[-1]
+    values, vectors = unpack(Eigen.apply(A), [(n,), (n, n)])
+    return linalg_eig(values, vectors)
+
+
+@float32_op
+def eigvals(A):
+    """The eigenvalues of each square matrix, complex, as ``eig(A).eigenvalues``."""
+    _check_eig(A, "linalg.eigvals")
+    return eig(A).eigenvalues

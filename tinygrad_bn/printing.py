@@ -149,6 +149,7 @@ class return_types:
     sort = _result_tuple("sort")
     topk = _result_tuple("topk")
     histogram = _result_tuple("histogram", ("hist", "bin_edges"))
+    histogramdd = _result_tuple("histogramdd", ("hist", "bin_edges"))
     median = _result_tuple("median")
     nanmedian = _result_tuple("nanmedian")
     kthvalue = _result_tuple("kthvalue")
@@ -209,6 +210,27 @@ class _ElementFormat:
         else:
             text = f"{value:.{self.precision}f}"
         return text.rjust(self.width)
+
+
+class _ComplexFormat:
+    """Formats complex elements as PyTorch does: the real parts with one ``_ElementFormat``,
+    the imaginary parts with another, joined as ``real+imagj`` (``1.+2.0000e+00j``); the
+    width is both widths and the sign."""
+
+    def __init__(self, array, precision=None):
+        self.real = _ElementFormat(np.ascontiguousarray(array.real), precision)
+        self.imag = _ElementFormat(np.ascontiguousarray(array.imag), precision)
+        self.width = self.real.width + self.imag.width + 1
+
+    def __call__(self, value):
+        imag = (self.imag(value.imag) + "j").lstrip()
+        sign = "" if imag[0] in "+-" else "+"
+        return self.real(value.real) + sign + imag
+
+
+def _element_format(array, precision=None):
+    return _ComplexFormat(array, precision) if array.dtype.kind == "c" else \
+        _ElementFormat(array, precision)
 
 
 def _edges(array):
@@ -275,7 +297,8 @@ def format_tensor(tensor):
     prefix = "tensor("
     indent = len(prefix)
     suffixes = []
-    default_dtypes = (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool)
+    default_dtypes = (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool,
+                      dtypes.default_complex())
     if array.size == 0:
         if array.ndim != 1:
             suffixes.append(f"size={tuple(array.shape)}")
@@ -284,7 +307,7 @@ def format_tensor(tensor):
         body = "[]"
     else:
         summarize = array.size > OPTIONS.threshold
-        element = _ElementFormat(_edges(array) if summarize else array)
+        element = _element_format(_edges(array) if summarize else array)
         body = _body(array, indent, summarize, element)
         if not OPTIONS.edgeitems:
             suffixes.append(f"size={tuple(array.shape)}")
@@ -302,7 +325,7 @@ def format_numbers(array, precision=None):
     (one shared mode: ``["1.0000e-05", "2.0000e+00"]``), without the alignment padding: the
     format graph labels use."""
     flat = np.asarray(array).reshape(-1)
-    element = _ElementFormat(flat, precision)
+    element = _element_format(flat, precision)
     return [element(value).lstrip() for value in flat.tolist()]
 
 

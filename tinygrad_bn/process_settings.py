@@ -23,11 +23,17 @@ import warnings
 
 import numpy as np
 
+from .autograd.grad_mode import _AnomalyMode
+from .warn_once import _always as _warn_always
+
 __all__ = [
     "are_deterministic_algorithms_enabled", "get_deterministic_debug_mode",
-    "get_float32_matmul_precision", "get_num_threads", "is_deterministic_algorithms_warn_only_enabled",
-    "set_deterministic_debug_mode", "set_float32_matmul_precision", "set_flush_denormal",
-    "set_num_threads", "use_deterministic_algorithms",
+    "get_float32_matmul_precision", "get_num_interop_threads", "get_num_threads",
+    "has_lapack", "has_mkl", "has_openmp", "has_spectral", "init_num_threads",
+    "is_deterministic_algorithms_warn_only_enabled", "is_warn_always_enabled",
+    "set_anomaly_enabled", "set_deterministic_debug_mode", "set_float32_matmul_precision",
+    "set_flush_denormal", "set_num_interop_threads", "set_num_threads", "set_warn_always",
+    "use_deterministic_algorithms",
 ]
 
 # (set, get) C functions of the BLAS libraries NumPy ships with or links: OpenBLAS as NumPy's
@@ -198,3 +204,72 @@ def set_flush_denormal(mode: bool) -> bool:
         raise TypeError(f"set_flush_denormal(): argument 'mode' (position 1) must be bool, not "
                         f"{type(mode).__name__}")
     return False
+
+
+def init_num_threads() -> None:
+    """PyTorch's ``init_num_threads``: give the calling thread the process's thread count. The
+    only thread pool here is the BLAS library's, which is process-wide and already has it
+    (``set_num_threads``), so there is nothing to do per thread."""
+
+
+# PyTorch's inter-op pool runs independent ops side by side (``torch.jit.fork``); tinygrad_bn
+# runs ops one after another, so the count is only remembered, and may be set once, as there.
+_interop_threads = [os.cpu_count() or 1, False]  # [count, set already]
+
+
+def set_num_interop_threads(num: int) -> None:
+    """PyTorch's ``set_num_interop_threads``: the size of the inter-op thread pool, which may be
+    set once per process (later calls raise PyTorch's error). tinygrad_bn has no such pool: ops
+    run one after another, so the number is remembered for ``get_num_interop_threads``."""
+    if type(num) is not int and not isinstance(num, np.integer):
+        raise RuntimeError(f"set_num_interop_threads expects an int, but got "
+                           f"{type(num).__name__}")
+    if num <= 0:
+        raise RuntimeError("set_num_interop_threads expects a positive integer")
+    if _interop_threads[1]:
+        raise RuntimeError("Error: cannot set number of interop threads after parallel work has "
+                           "started or set_num_interop_threads called")
+    _interop_threads[:] = [int(num), True]
+
+
+def get_num_interop_threads() -> int:
+    """The inter-op thread count: the number of CPUs unless ``set_num_interop_threads`` set
+    it (PyTorch's default is the machine's cores too)."""
+    return _interop_threads[0]
+
+
+def set_warn_always(b: bool) -> None:
+    """PyTorch's ``set_warn_always``: with True, the warnings PyTorch gives once per process
+    (see ``tinygrad_bn.warn_once``) are given every time."""
+    if type(b) is not bool:
+        raise RuntimeError(f"setWarnOnlyOnce expects a bool, but got {type(b).__name__}")
+    _warn_always[0] = b
+
+
+def is_warn_always_enabled() -> bool:
+    """Whether ``set_warn_always(True)`` is in force (False by default)."""
+    return _warn_always[0]
+
+
+def set_anomaly_enabled(enabled: bool, check_nan: bool = True) -> None:
+    """PyTorch's ``torch.set_anomaly_enabled``: anomaly detection on or off for the process, as
+    ``autograd.set_detect_anomaly`` without the ``with`` block; ``check_nan`` (True by default)
+    makes backward check each gradient for NaN while it is on."""
+    if type(enabled) is not bool:
+        raise TypeError(f"set_anomaly_enabled(): argument 'enabled' (position 1) must be bool, "
+                        f"not {type(enabled).__name__}")
+    if type(check_nan) is not bool:
+        raise TypeError(f"set_anomaly_enabled(): argument 'check_nan' (position 2) must be "
+                        f"bool, not {type(check_nan).__name__}")
+    _AnomalyMode.enabled, _AnomalyMode.check_nan = enabled, check_nan
+
+
+# What the library underneath can do, as PyTorch's build flags say of its own. tinygrad_bn's
+# linear algebra and FFTs are NumPy's: LAPACK (NumPy's own or its BLAS library's) and
+# pocketfft are always there; MKL only when NumPy links it (conda's NumPy, not the wheels'
+# OpenBLAS); OpenMP never (NumPy's wheels build OpenBLAS with pthreads, and nothing here is
+# parallel otherwise).
+has_mkl = any("mkl" in os.path.basename(path).lower() for path in _loaded_libraries())
+has_lapack = True
+has_openmp = False
+has_spectral = True

@@ -16,9 +16,9 @@ indices have none.
 
 import numpy as np
 
-from . import dtypes
+from . import dtypes, layouts
 from .autograd import graph
-from .creation import _drawn, randint
+from .creation import _drawn, _in_format, randint
 from .ops.random import Bernoulli, Normal
 from .random import numpy_generator
 from .shapes import broadcast_error, broadcastable
@@ -120,23 +120,39 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     return _drawn("normal", (mean, std, shape), generator, dtype, requires_grad, device)
 
 
-def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, generator=None,
+              memory_format=layouts.preserve_format):
     """Uniform draws on ``[0, 1)`` in ``input``'s shape and (unless given) dtype."""
-    return _drawn("random", (input.shape,), generator, input.dtype if dtype is None else dtype,
-                  requires_grad, device)
+    layouts.check(memory_format, "rand_like")
+    return _kept_in(_drawn("random", (input.shape,), generator,
+                           input.dtype if dtype is None else dtype, requires_grad, device),
+                    memory_format)
 
 
-def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None):
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, generator=None,
+               memory_format=layouts.preserve_format):
     """Standard normal draws in ``input``'s shape and (unless given) dtype."""
-    return _drawn("standard_normal", (input.shape,), generator,
-                  input.dtype if dtype is None else dtype, requires_grad, device)
+    layouts.check(memory_format, "randn_like")
+    return _kept_in(_drawn("standard_normal", (input.shape,), generator,
+                           input.dtype if dtype is None else dtype, requires_grad, device),
+                    memory_format)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
-                 generator=None):
+                 generator=None, memory_format=layouts.preserve_format):
     """Integers uniform on ``[low, high)`` (``randint_like(x, high)`` means low 0) in
     ``input``'s shape and (unless given) dtype."""
+    layouts.check(memory_format, "randint_like")
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(input.shape), dtype=input.dtype if dtype is None else dtype,
-                   device=device, generator=generator, requires_grad=requires_grad)
+    return _kept_in(randint(low, high, tuple(input.shape),
+                            dtype=input.dtype if dtype is None else dtype, device=device,
+                            generator=generator, requires_grad=requires_grad), memory_format)
+
+
+def _kept_in(drawn, memory_format):
+    """The new tensor ``drawn`` with its values kept in ``memory_format``'s order (the same
+    values: the draws fill the tensor in row-major order whatever the format, where PyTorch
+    fills memory in order; a jit replay draws row-major arrays)."""
+    drawn._array = _in_format(drawn._array, memory_format)
+    return drawn

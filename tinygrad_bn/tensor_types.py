@@ -86,6 +86,9 @@ BY_NAME = {f"{MODULE_NAME}.{t.__name__}": t for t in (
     FloatTensor, DoubleTensor, HalfTensor, ByteTensor, CharTensor, ShortTensor, IntTensor,
     LongTensor, BoolTensor)}
 BY_DTYPE = {t.dtype: name for name, t in BY_NAME.items()}
+# PyTorch names complex tensors' legacy type too, though it has no constructor for it
+BY_DTYPE.update({dtypes.complex64: f"{MODULE_NAME}.ComplexFloatTensor",
+                 dtypes.complex128: f"{MODULE_NAME}.ComplexDoubleTensor"})
 
 
 def typename(obj: object) -> str:

@@ -51,6 +51,7 @@ class finfo:  # noqa: N801 - PyTorch's name
 
     def __init__(self, type: DTypeLike | None = None) -> None:  # noqa: A002 - PyTorch's name
         dtype = dtypes.get_default_dtype() if type is None else _dtype_argument("finfo", type)
+        dtype = dtypes.to_real(dtype)  # a complex dtype's: its parts', as PyTorch
         if dtype.kind != "f":
             raise TypeError("torch.finfo() requires a floating point input type. Use torch.iinfo "
                             "to handle 'torch.finfo'")

@@ -22,7 +22,9 @@ from .graph_api import (
 )
 from .higher_order import run_backward_graph
 from .hooks import LeafHooks
+from .. import printing
 from ..printing import Size
+from ..warn_once import warn_always
 
 
 def _as_array(grad):
@@ -143,9 +145,10 @@ def run_backward(roots, root_grads, retain_graph=False, inputs=None):
             node_grads[key] = grad if key not in node_grads else _as_array(node_grads[key] + grad)
             shared.add(key)
 
-    # Anomaly mode checks each node's gradients, a recording profiler times each node: read
-    # once per walk, so the walk pays one test per node either way.
-    checked = _AnomalyMode.enabled or graph.profiler is not None
+    # Anomaly mode checks each node's gradients, a recording profiler times each node, and once
+    # a complex result exists gradients may need conjugating: read once per walk, so the walk
+    # pays one test per node either way.
+    checked = _AnomalyMode.enabled or graph.profiler is not None or graph.ComplexSeen.recorded
     order = topological_order(roots)
     must_run = _needed_nodes(order, wanted, wanted_nodes) if wanted is not None else None
     ndarray = np.ndarray
@@ -387,10 +390,17 @@ def _run_post_hooks(node, hooks, input_grads, grad_output):
 
 
 def _checked_backward(node, grad_output):
-    """``node.backward`` under anomaly mode, timed by the recording profiler, or both."""
-    check = _backward_with_anomaly_checks if _AnomalyMode.enabled else None
+    """``node.backward`` under anomaly mode, with complex gradients conjugated
+    (``graph.complex_backward``, once a complex result has been made), timed by the recording
+    profiler: any of these."""
+    if _AnomalyMode.enabled:
+        check = _backward_with_anomaly_checks  # conjugates complex gradients itself
+    elif graph.ComplexSeen.recorded:
+        check = graph.complex_backward
+    else:
+        check = None
     profiler = graph.profiler
-    if profiler is None:  # stopped recording during this walk
+    if profiler is None:  # not recording, or stopped recording during this walk
         return node.backward(grad_output) if check is None else check(node, grad_output)
     return profiler.backward(node, grad_output, check)
 
@@ -399,7 +409,7 @@ def _backward_with_anomaly_checks(node, grad_output):
     """``node.backward`` under anomaly mode: an error, or a NaN in a returned gradient, comes
     with the forward traceback of the line that created the node."""
     try:
-        input_grads = node.backward(grad_output)
+        input_grads = graph.complex_backward(node, grad_output)
         if any(type(grad) is PartialGradient for grad in input_grads):  # what the user sees
             input_grads = tuple(None if grad is None else _whole(grad) for grad in input_grads)
         if _AnomalyMode.check_nan:
@@ -582,7 +592,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         return
     if create_graph:
         global _warned_reference_cycle
-        if not _warned_reference_cycle:  # once per process, as PyTorch's TORCH_WARN_ONCE
+        if not _warned_reference_cycle or warn_always():  # once, as PyTorch's TORCH_WARN_ONCE
             _warned_reference_cycle = True
             warnings.warn(CREATE_GRAPH_CYCLE_WARNING, UserWarning, stacklevel=3)
         run_backward_graph(
@@ -637,6 +647,9 @@ def root_grads(outputs, grad_outputs):
         if g is None:
             if array.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if array.dtype.kind == "c":
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs "
+                                   f"but got {printing.dtype_name(array.dtype)}")
             # ones of the output's one-element shape (np.ones_like is a Python function
             # of NumPy's, twice as slow)
             grads.append(np.array(1, dtype=array.dtype).reshape(array.shape))

@@ -238,6 +238,78 @@ def untraceable(reason):
         tracer.refuse(reason)
 
 
+# --------------------------------------------------------------------------- complex results
+
+
+class ComplexSeen:
+    """Whether any op has made a complex result in this process: until one has, the backward
+    walk never looks for complex gradients (``engine``), so real programs pay nothing."""
+
+    recorded = False
+
+
+def complex_result(op, dtype):
+    """Called by ``Op.apply`` for a complex result (or complex input NumPy refused): refuse an
+    op not known to compute it as PyTorch does (``supports_complex``), with PyTorch's wording
+    where the op names it (``complex_refusal``, ``{dtype}`` standing for ``ComplexFloat``);
+    tell a jit capture that complex steps are not replayed; note that complex gradients may
+    now flow. True."""
+    if not op.supports_complex:
+        from ..dtypes import scalar_type_name  # dtypes imports nothing of the graph: fine
+        refusal = op.complex_refusal or f'"{op.name}" not implemented for \'{{dtype}}\''
+        error = NotImplementedError
+        if not isinstance(refusal, str):
+            error, refusal = refusal
+        raise error(refusal.format(dtype=scalar_type_name(dtype)))
+    if tracer is not None:
+        tracer.refuse("complex tensors (a replay does not conjugate their gradients)")
+    ComplexSeen.recorded = True
+    return True
+
+
+def complex_backward(node, grad_output):
+    """``node.backward`` with PyTorch's convention for complex values: the gradient of a real
+    loss ``L`` with respect to ``z`` is ``dL/dx + i dL/dy`` (the conjugate Wirtinger derivative
+    times 2), so a holomorphic ``f`` passes back ``grad_output * conj(f'(z))``. An op whose
+    ``backward`` computes ``grad_output * f'(z)`` (every holomorphic op and every op linear
+    with real coefficients: ``backward`` never conjugates) gives that as
+    ``conj(backward(conj(grad_output)))``; ops that set ``complex_backward`` (``abs``,
+    ``real``, ``view_as_real``, the FFTs, ...) compute it themselves. Real gradients pass
+    unchanged."""
+    if node.complex_backward:
+        return node.backward(grad_output)
+    if type(grad_output) is np.ndarray:  # one output (a node with several gets a list)
+        if grad_output.dtype.kind != "c":
+            return node.backward(grad_output)
+        conjugated = np.conj(grad_output)
+    else:
+        if not any(g is not None and g.dtype.kind == "c" for g in grad_output):
+            return node.backward(grad_output)
+        conjugated = [None if g is None else np.conj(g) for g in grad_output]
+    grads = node.backward(conjugated)
+    return tuple(None if g is None else np.conj(_materialized(g)) for g in grads)
+
+
+def complex_tensor_backward(node, grad_output):
+    """``node.tensor_backward`` (``create_graph=True``) with the conjugation of
+    ``complex_backward``, on Tensors (``Tensor.conj`` is differentiable)."""
+    if not ComplexSeen.recorded or node.complex_backward:
+        return node.tensor_backward(grad_output)
+    outputs = grad_output if isinstance(grad_output, (list, tuple)) else (grad_output,)
+    if not any(g is not None and g._array.dtype.kind == "c" for g in outputs):
+        return node.tensor_backward(grad_output)
+    conjugated = [None if g is None else g.conj() for g in outputs]
+    grads = node.tensor_backward(conjugated if isinstance(grad_output, (list, tuple))
+                                 else conjugated[0])
+    return tuple(None if g is None else
+                 (g.conj() if isinstance(g, Tensor) else np.conj(_materialized(g)))
+                 for g in grads)
+
+
+def _materialized(grad):
+    return grad.materialize() if type(grad) is PartialGradient else np.asarray(grad)
+
+
 # --------------------------------------------------------------------------- module scope
 
 
@@ -316,6 +388,13 @@ class Op:
     is_piecewise_linear = False
     multilinear_inputs = ()
     backward_reads_input = False
+    # Complex results (see ``complex_result``): an op that computes them correctly sets
+    # ``supports_complex``; one whose ``backward`` already returns PyTorch's conjugate
+    # Wirtinger gradients sets ``complex_backward`` too, the others are holomorphic or
+    # linear with real coefficients and the engine conjugates around their backward.
+    supports_complex = False
+    complex_backward = False
+    complex_refusal = None
 
     def forward(self, *arrays):
         """Compute the result from the inputs' NumPy arrays (in input order) and store in
@@ -383,13 +462,21 @@ class Op:
                     needs = NO_INPUT_NEEDS_GRAD
         op.needs_input_grad = needs
         op.saved = ()
-        data = op.forward(*arrays)
+        try:  # free unless raised (Python 3.11)
+            data = op.forward(*arrays)
+        except TypeError:  # NumPy has no such ufunc loop: for complex, PyTorch's error
+            for array in arrays:
+                if array.dtype.kind == "c":
+                    complex_result(op, array.dtype)
+            raise
         if type(data) is not np.ndarray:
             data = np.asarray(data)
         out = _new_object(Tensor)
         out._array = data
         out._grad = out._version_counter = out._base = out._hooks = None
-        if needs and cls.differentiable and data.dtype.kind == "f":
+        kind = data.dtype.kind
+        if needs and cls.differentiable and (
+                kind == "f" or kind == "c" and complex_result(op, data.dtype)):
             op.inputs = inputs
             if count == 1:
                 op.producers = (first.grad_fn,)
@@ -413,6 +500,8 @@ class Op:
                 from .graph_api import pack_saved  # the module builds on this one
                 pack_saved(op, inputs, out)
         else:
+            if kind == "c":
+                complex_result(op, data.dtype)
             out.grad_fn = None
             out._requires_grad = False
         if cls.is_view:
@@ -674,6 +763,8 @@ def reduce_to_shape(grad, shape, dtype):
         grad = grad.sum(axis=tuple(range(leading)) + stretched, keepdims=True)
         grad = grad.reshape(shape)
     if grad.dtype is not dtype:
+        if grad.dtype.kind == "c" and dtype.kind != "c":
+            grad = grad.real  # a real input of a complex op: the real part, as PyTorch
         grad = grad.astype(dtype)
     return grad
 

@@ -400,7 +400,7 @@ def run_backward_graph(roots, root_grads, retain_graph=False, inputs=None):
             hooks = node.hooks
             if hooks is not None and hooks["saved"] is not None:  # saved_tensors_hooks
                 packed_form = graph_api.unpack_saved(node)
-            input_grads = node.tensor_backward(grad_output)
+            input_grads = graph.complex_tensor_backward(node, grad_output)
             if hooks is not None:
                 if hooks["post"]:
                     input_grads = _post_hooks(node, input_grads, grad_output)

@@ -177,3 +177,7 @@ __all__ += ["AdaptiveLogSoftmaxWithLoss", "CrossMapLRN2d", "LazyConvTranspose3d"
 from . import grad  # noqa: E402 - PyTorch's torch.nn.grad (convolution gradients)
 from . import _reduction, common_types  # noqa: E402 - PyTorch's helper modules
 from .factory import factory_kwargs  # noqa: E402
+from .linear_cross_entropy import LinearCrossEntropyOptions  # noqa: E402
+from .loss import LinearCrossEntropyLoss  # noqa: E402
+
+__all__ += ["LinearCrossEntropyLoss", "LinearCrossEntropyOptions"]

@@ -24,7 +24,7 @@ from ..autograd import graph
 from ..printing import dtype_name
 from ..tensor import Tensor
 from .deprecation import deprecated_class
-from .module import Module, Parameter
+from .module import Module, Parameter, _run_registration_hooks, registration_hooks
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11 on
@@ -93,6 +93,8 @@ class _ModuleTable(Module):
 
     def _set_entry(self, name, module):
         graph._Structure.count += 1  # jit plans hold the modules they were captured with
+        if registration_hooks["module"] and module is not None:
+            module = _run_registration_hooks("module", self, name, module)
         self._modules[name] = module
 
     def _renumber(self):

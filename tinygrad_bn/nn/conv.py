@@ -518,6 +518,8 @@ def _conv_forward(self, input: Tensor, weight: Tensor, bias: Tensor | None) -> T
 
 
 def _conv_layer_forward(self, input: Tensor) -> Tensor:
+    """The layer's convolution of ``input`` (``(N, C_in, *spatial)`` or unbatched) with its
+    ``weight`` and ``bias``: ``_conv_forward``."""
     return self._conv_forward(input, self.weight, self.bias)
 
 
@@ -622,6 +624,8 @@ def _conv_transpose_layer_init(self, in_channels: int, out_channels: int,
 
 def _conv_transpose_layer_forward(self, input: Tensor,
                                   output_size: list[int] | None = None) -> Tensor:
+    """The layer's transposed convolution of ``input``; ``output_size`` (the spatial sizes
+    wanted, or the whole shape) picks the ``output_padding`` that gives it, as PyTorch's."""
     if self.padding_mode != "zeros":
         raise ValueError(f"Only `zeros` padding mode is supported for {type(self).__name__}")
     output_padding = self._output_padding(input, output_size, self.stride, self.padding,
@@ -660,3 +664,24 @@ class ConvTranspose3d(_ConvTransposeNd):
     _dims = 3
     _function = staticmethod(conv_transpose3d)
     __init__, forward = _conv_transpose_layer_init, _conv_transpose_layer_forward
+
+
+def conv_tbc(input, weight, bias, pad=0):
+    """``torch.conv_tbc`` (also ``F.conv_tbc``): a 1-D convolution in time-batch-channel layout,
+    ``input`` ``(time, batch, in)``, ``weight`` ``(kernel, in, out)``, ``bias`` ``(out,)``,
+    ``pad`` zeros at each end of time; the result ``(time_out, batch, out)``. ``F.conv1d`` on
+    the permuted tensors (PyTorch's own kernel sums in another order: ~1e-16 apart in
+    float64)."""
+    if input.ndim != 3:
+        raise RuntimeError("Input must have 3 dims: time, batch, in_channel")
+    if weight.ndim != 3:
+        raise RuntimeError("Weight tensor must have 3 dims: kernel_width, in_channels, "
+                           "out_channels.")
+    if bias.ndim != 1:
+        raise RuntimeError("Bias must be 1-D")
+    if bias.shape[0] != weight.shape[2]:
+        raise RuntimeError("Bias size must equal dim 2 in the weight tensor (output channels).")
+    if input.shape[2] != weight.shape[1]:
+        raise RuntimeError("Input dim 2 (input channels) is not == dim 1 in the weight tensor")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)

@@ -39,7 +39,7 @@ from .pooling import (  # noqa: E402,F401
 )
 # The rest of the convolution and pooling family: 3-D pools, conv_transpose3d, fold/unfold,
 # power-average, fractional max pools and max unpooling.
-from .conv import conv_transpose3d  # noqa: E402,F401
+from .conv import conv_tbc, conv_transpose3d  # noqa: E402,F401
 from .fold import fold, unfold  # noqa: E402,F401
 from .pooling_derived import (  # noqa: E402,F401
     lp_pool1d, lp_pool2d, lp_pool3d, max_unpool1d, max_unpool2d, max_unpool3d,
@@ -1190,3 +1190,6 @@ from .functional_losses import (  # noqa: E402,F401
     multi_margin_loss, multilabel_margin_loss, multilabel_soft_margin_loss, poisson_nll_loss,
     soft_margin_loss, triplet_margin_loss, triplet_margin_with_distance_loss,
 )
+
+# The cross entropy of a linear layer's logits (PyTorch 2.13), with its module and options.
+from .linear_cross_entropy import linear_cross_entropy  # noqa: E402,F401

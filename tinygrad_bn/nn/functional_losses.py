@@ -24,6 +24,7 @@ from ..autocast_state import float32_op
 from ..autograd import graph, no_grad
 from ..creation import ones_like
 from ..ops import Derived
+from ..printing import dtype_name
 from ..tensor import Tensor, where
 from .functional_activations import logsigmoid
 from .functional_distance import pairwise_distance

@@ -74,6 +74,20 @@ def native_batch_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None,
     return out, mean.to(dtype), invstd.to(dtype)
 
 
+def _native_batch_norm_legit(input: Tensor, weight: Tensor | None, bias: Tensor | None,
+                             *args) -> tuple[Tensor, Tensor, Tensor]:
+    """``torch._native_batch_norm_legit``: ``native_batch_norm`` in ATen's two overloads,
+    ``(input, weight, bias, running_mean, running_var, training, momentum, eps)`` and, without
+    running statistics, ``(input, weight, bias, training, momentum, eps)``."""
+    if len(args) == 3:
+        running_mean = running_var = None
+        training, momentum, eps = args
+    else:
+        running_mean, running_var, training, momentum, eps = args
+    return native_batch_norm(input, weight, bias, running_mean, running_var, training, momentum,
+                             eps)
+
+
 def native_group_norm(input: Tensor, weight: Tensor | None, bias: Tensor | None, N: int, C: int,
                       HxW: int, group: int, eps: float) -> tuple[Tensor, Tensor, Tensor]:
     """``(F.group_norm(input, group, weight, bias, eps), mean, rstd)`` with ``mean`` and ``rstd``

@@ -317,3 +317,50 @@ def feature_dropout_(input, p, train):
 
 def _feature_dropout(input, p, train):
     return _noisy(input, p, train, True, False, None)
+
+
+# ATen's grid sampling entries: the modes as ints (GridSampler.h's enums).
+_INTERPOLATIONS = ("bilinear", "nearest", "bicubic")
+_PADDINGS = ("zeros", "border", "reflection")
+
+
+def grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners):
+    """``torch.grid_sampler``: ``F.grid_sample`` with ``interpolation_mode`` 0 bilinear,
+    1 nearest, 2 bicubic and ``padding_mode`` 0 zeros, 1 border, 2 reflection."""
+    if not 0 <= interpolation_mode < 3 or not 0 <= padding_mode < 3:
+        raise RuntimeError(f"grid_sampler(): unknown interpolation_mode {interpolation_mode} or "
+                           f"padding_mode {padding_mode}")
+    return F.grid_sample(input, grid, _INTERPOLATIONS[interpolation_mode],
+                         _PADDINGS[padding_mode], align_corners)
+
+
+def _grid_sampler_of(ndim):
+    def check(input, grid):
+        for tensor in (input, grid):
+            if tensor.ndim != ndim:
+                raise RuntimeError(
+                    f"grid_sampler(): expected {ndim}D input and grid with same number of "
+                    f"dimensions, but got input with sizes {list(input.shape)} and grid with "
+                    f"sizes {list(grid.shape)}")
+    return check
+
+
+_check_2d, _check_3d = _grid_sampler_of(4), _grid_sampler_of(5)
+
+
+def grid_sampler_2d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """``torch.grid_sampler_2d``: ``grid_sampler`` of a 4-D input and grid."""
+    _check_2d(input, grid)
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+def grid_sampler_3d(input, grid, interpolation_mode, padding_mode, align_corners):
+    """``torch.grid_sampler_3d``: ``grid_sampler`` of a 5-D input and grid."""
+    _check_3d(input, grid)
+    return grid_sampler(input, grid, interpolation_mode, padding_mode, align_corners)
+
+
+def affine_grid_generator(theta, size, align_corners):
+    """``torch.affine_grid_generator``: ``F.affine_grid(theta, size, align_corners)``."""
+    return F.affine_grid(theta, size, align_corners)
+

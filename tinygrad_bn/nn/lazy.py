@@ -19,6 +19,7 @@ from .linear import Linear
 from .module import Parameter
 from .normalization import (
     BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,
+    _NormBase,
 )
 
 
@@ -287,8 +288,9 @@ LazyConvTranspose2d = _lazy_conv_transpose(ConvTranspose2d)
 LazyConvTranspose3d = _lazy_conv_transpose(ConvTranspose3d)
 
 
-class _LazyNormMixin(LazyModuleMixin):
-    """``num_features`` from the first input's dim 1; PyTorch's defaults ``affine=True`` and
+class _LazyNormBase(LazyModuleMixin, _NormBase):
+    """What the lazy norm layers share (PyTorch's ``_LazyNormBase``): ``num_features`` from
+    the first input's dim 1; PyTorch's defaults ``affine=True`` and
     ``track_running_stats=True`` for every lazy norm layer, the instance norms included."""
 
     def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
@@ -337,10 +339,19 @@ class _LazyNormMixin(LazyModuleMixin):
 
 
 def _lazy_norm(regular):
-    class LazyNorm(_LazyNormMixin, regular):
+    """The lazy form of ``regular``, as PyTorch builds it: a subclass of ``_LazyNormBase`` and
+    of ``regular``'s base (``_BatchNorm`` or ``_InstanceNorm``), not of ``regular`` itself,
+    with ``regular``'s input check; it becomes ``regular`` once initialised."""
+    base = regular.__bases__[0]
+
+    class LazyNorm(_LazyNormBase, base):
         __doc__ = f"""``{regular.__name__}`` whose ``num_features`` is read from its first
         input (``input.shape[1]``)."""
         cls_to_become = regular
+        _check_input_dim = regular._check_input_dim
+
+    if hasattr(regular, "_no_batch_dim"):  # an instance norm's unbatched input dims
+        LazyNorm._no_batch_dim = regular._no_batch_dim
 
     LazyNorm.__name__ = LazyNorm.__qualname__ = f"Lazy{regular.__name__}"
     LazyNorm.__module__ = __name__

@@ -4,11 +4,15 @@ become a ``reduction`` with PyTorch's warning)."""
 
 from __future__ import annotations
 
+import math
+
 from ..tensor import Tensor
 from . import functional as F
 from .functional_losses import legacy_reduction
 from .deprecation import deprecated_class
 from .module import Module
+from .linear import Linear
+from .linear_cross_entropy import LinearCrossEntropyOptions, linear_cross_entropy
 
 
 class _Loss(Module):
@@ -325,3 +329,46 @@ class CTCLoss(_Loss):
                 target_lengths: Tensor) -> Tensor:
         return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
                           self.reduction, self.zero_infinity)
+
+
+class LinearCrossEntropyLoss(_WeightedLoss):
+    """PyTorch's ``nn.LinearCrossEntropyLoss(in_features, num_classes, *, out_features=(),
+    bias=False, device=None, dtype=None, reduction="mean", weight=None, ignore_index=None,
+    label_smoothing=0.0, options=None)``: a ``Linear(in_features, num_classes *
+    prod(out_features))`` (``self.linear``, its weight stored flat and reshaped in forward)
+    followed by cross entropy against ``target``; ``linear_cross_entropy`` states the
+    shapes."""
+
+    def __init__(self, in_features: int, num_classes: int, *,
+                 out_features: tuple[int, ...] = (), bias: bool = False, device=None,
+                 dtype=None, reduction: str = "mean", weight: Tensor | None = None,
+                 ignore_index: int | None = None, label_smoothing: float = 0.0,
+                 options: LinearCrossEntropyOptions | None = None) -> None:
+        if weight is not None and tuple(weight.shape) != (num_classes,):
+            raise RuntimeError(f"expected weight shape to be {(num_classes,)}, got "
+                               f"{tuple(weight.shape)}")
+        if label_smoothing < 0 or label_smoothing > 1.0:
+            raise RuntimeError("expected label_smoothing to be in range [0, 1], got "
+                               f"{label_smoothing}")
+        super().__init__(weight=weight, size_average=None, reduce=None, reduction=reduction)
+        self.num_classes, self.out_features = num_classes, out_features
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+        self.linear = Linear(in_features, math.prod(out_features, start=num_classes),
+                             bias=bias, device=device, dtype=dtype)
+        self.options = options
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        linear_weight = self.linear.weight.reshape(
+            (self.num_classes, *self.out_features, self.linear.in_features))
+        linear_bias = (self.linear.bias.reshape((self.num_classes, *self.out_features))
+                       if self.linear.bias is not None else None)
+        return linear_cross_entropy(input, linear_weight, target, linear_bias=linear_bias,
+                                    weight=self.weight, reduction=self.reduction,
+                                    ignore_index=self.ignore_index,
+                                    label_smoothing=self.label_smoothing, options=self.options)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.linear.in_features}, num_classes={self.num_classes}, "
+                f"out_features={self.out_features}, bias={self.linear.bias is not None}, "
+                f"reduction={self.reduction}, ignore_index={self.ignore_index}, "
+                f"label_smoothing={self.label_smoothing}, options={self.options}")

@@ -20,12 +20,12 @@ import types
 import warnings
 import weakref
 from collections import OrderedDict, namedtuple
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, layouts
 from ..device import DeviceLike, check_device, parse_to_arguments
 from ..dtypes import DTypeLike
 from ..autograd.function import Function
@@ -141,14 +141,21 @@ def _every_parameter(root: Module) -> list[Parameter]:
 
 
 def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
-    """Set each tensor's ``.grad`` to None, or fill it with zeros in place (``zero_grad``)."""
+    """Set each tensor's ``.grad`` to None, or fill it with zeros in place (``zero_grad``),
+    first taken out of the graph as PyTorch's: detached if an op made it (``create_graph``),
+    else no longer requiring grad (zeroing a leaf that requires grad in place would raise)."""
     for param in params:  # the private field: this runs every step
         if param._grad is None:
             continue
         if set_to_none:
             param._grad = None
         else:
-            param._grad.zero_()
+            grad = param._grad
+            if grad.grad_fn is not None:
+                grad.detach_()
+            elif grad.requires_grad:
+                grad.requires_grad_(False)
+            grad.zero_()
 
 
 _MISSING = object()  # getattr's default where None is a value
@@ -182,6 +189,9 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         hooks = self.__dict__.get("_module_hooks")
+        if (global_hooks.forward_pre or global_hooks.forward or global_hooks.backward_pre
+                or global_hooks.backward):
+            hooks = _with_global_hooks(hooks)
         if graph.tracer is not None:  # a jit capture notes the module, its mode and hooks
             graph.tracer.record_module(self, hooks)
         if hooks is not None:
@@ -198,6 +208,48 @@ class Module:
             return self.forward(*args, **kwargs)
         finally:
             state.module_call = parent
+
+    # ------------------------------------------------------------------ PyTorch's private dicts
+
+    # Programs reach into PyTorch's per-module dicts (``model._modules["fc"] = Linear(...)`` to
+    # swap a layer, ``for name, p in m._parameters.items()``). This framework keeps members as
+    # attributes, so these are live views that read and register through them.
+
+    @property
+    def _modules(self) -> _MemberView:
+        """The direct submodules by name (PyTorch's ``_modules``); a container's own dict."""
+        own = self.__dict__.get("_modules")
+        return own if own is not None else _MemberView(self, "module")
+
+    @property
+    def _parameters(self) -> _MemberView:
+        """This module's own parameters by name (PyTorch's ``_parameters``)."""
+        return _MemberView(self, "parameter")
+
+    @property
+    def _buffers(self) -> _MemberView:
+        """This module's own buffers by name (PyTorch's ``_buffers``)."""
+        return _MemberView(self, "buffer")
+
+    @property
+    def _non_persistent_buffers_set(self) -> set[str]:
+        """The names of the buffers ``state_dict`` leaves out (PyTorch's set)."""
+        return self._non_persistent_buffers
+
+    def _hook_dict(self, kind):
+        """The live dict of this module's hooks of ``kind``, or an empty read-only mapping when
+        it has no hooks (registering through it would be lost: use the register methods)."""
+        hooks = self.__dict__.get("_module_hooks")
+        return getattr(hooks, kind) if hooks is not None else types.MappingProxyType({})
+
+    _forward_pre_hooks = property(lambda self: self._hook_dict("forward_pre"),
+                                  doc="PyTorch's ``_forward_pre_hooks``: id -> hook.")
+    _forward_hooks = property(lambda self: self._hook_dict("forward"),
+                              doc="PyTorch's ``_forward_hooks``: id -> hook.")
+    _backward_pre_hooks = property(lambda self: self._hook_dict("backward_pre"),
+                                   doc="PyTorch's ``_backward_pre_hooks``: id -> hook.")
+    _backward_hooks = property(lambda self: self._hook_dict("backward"),
+                               doc="PyTorch's ``_backward_hooks``: id -> hook.")
 
     # ------------------------------------------------------------------ hooks
 
@@ -244,6 +296,9 @@ class Module:
     def __setattr__(self, name, value):
         if isinstance(value, (list, tuple, dict)) and name not in self._holds:
             _note_plain_container(self, name, value)
+        if (registration_hooks["parameter"] or registration_hooks["buffer"]
+                or registration_hooks["module"]) and value is not None:
+            value = _after_registration_hooks(self, name, value)
         if value is None or isinstance(value, (Tensor, Module)):
             graph._Structure.count += 1  # jit plans hold the tensors they were captured with
             if value.__class__ is Tensor and getattr(value, "_is_buffer", False):  # nn.Buffer
@@ -385,6 +440,10 @@ class Module:
                 f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
                 "(torch Tensor or None required)"
             )
+        if (registration_hooks["buffer"] and tensor is not None and name not in self._buffer_names
+                and not getattr(tensor, "_is_buffer", False)):
+            # a new buffer name: __setattr__ cannot tell it is one yet
+            tensor = _run_registration_hooks("buffer", self, name, tensor)
         setattr(self, name, tensor)
         self._buffer_name(name, persistent)  # after: an nn.Buffer's own flag does not count here
 
@@ -490,6 +549,25 @@ class Module:
                 raise AttributeError(f"`{item}` is not an nn.Module")
         return module
 
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at dotted path ``target`` (its parent must exist); with ``strict``
+        only in place of an existing attribute. PyTorch's checks and messages."""
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        atoms = target.split(".")
+        if not isinstance(module, Module):
+            raise ValueError(f"`module` is not an nn.Module, found {type(module)}")
+        parent = self if len(atoms) == 1 else self.get_submodule(".".join(atoms[:-1]))
+        if strict and not hasattr(parent, atoms[-1]):
+            raise AttributeError(f"{parent._get_name()} has no attribute `{atoms[-1]}`")
+        if hasattr(parent, atoms[-1]) and not isinstance(getattr(parent, atoms[-1]), Module):
+            raise AttributeError(f"`{atoms[-1]}` is not an nn.Module")
+        setattr(parent, atoms[-1], module)
+
+    def _get_name(self) -> str:
+        """The class name, as the repr starts (PyTorch's helper for custom reprs)."""
+        return type(self).__name__
+
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at dotted path ``target`` (``"0.weight"``), with PyTorch's errors."""
         module_path, _, name = target.rpartition(".")
@@ -514,10 +592,18 @@ class Module:
     # ------------------------------------------------------------------ dtype
 
     def to(self, *args: Any, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
-           non_blocking: bool = False) -> Self:
+           non_blocking: bool = False, memory_format: layouts.memory_format | None = None
+           ) -> Self:
         """Convert floating parameters and buffers to a dtype in place (``to(float64)``,
-        ``to(device, dtype)``); the device must be the CPU, which changes nothing."""
+        ``to(device, dtype)``); the device must be the CPU, which changes nothing. With
+        ``memory_format`` (``channels_last``), the 4-d and 5-d ones are kept in that order, as
+        PyTorch's (values unchanged)."""
         target = parse_to_arguments(args, dtype, device)
+        if memory_format is not None:
+            layouts.check(memory_format, "to")
+            for tensor in list(self.parameters()) + list(self.buffers()):
+                if tensor.ndim in (4, 5) and memory_format is not layouts.preserve_format:
+                    tensor._array = layouts.laid_out(tensor._array, memory_format)
         if target is None:
             return self
         target = dtypes.canonical(target)
@@ -545,6 +631,39 @@ class Module:
         """``to(float16)``: convert the floating parameters and buffers in place; returns
         ``self``."""
         return self.to(dtypes.float16)
+
+    def bfloat16(self) -> Self:
+        """``to(bfloat16)``: convert the floating parameters and buffers in place; returns
+        ``self``."""
+        return self.to(dtypes.bfloat16)
+
+    def type(self, dst_type: Any) -> Self:
+        """Every parameter and buffer (integer ones too, as PyTorch's) cast to ``dst_type``
+        (a dtype or its name), through ``_apply``; returns ``self``."""
+        return self._apply(lambda t: t.type(dst_type))
+
+    def _apply(self, fn: Callable[[Tensor], Tensor], recurse: bool = True) -> Self:
+        """PyTorch's ``_apply``: ``fn`` on every parameter (whose ``.data`` becomes the
+        result, so the Parameter object and its handles stay), its gradient likewise, and
+        every buffer (replaced by the result), submodules first unless ``recurse=False``; under
+        ``no_grad``. Returns ``self``."""
+        if recurse:
+            for module in self.children():
+                module._apply(fn)
+        for kind, name, value in list(self._members()):
+            if kind == "module" or value is None:
+                continue
+            with no_grad():
+                applied = fn(value)
+            if kind == "buffer":
+                setattr(self, name, applied)
+                continue
+            grad = value.grad
+            value.data = applied
+            if grad is not None:
+                with no_grad():
+                    grad.data = fn(grad)
+        return self
 
     def cpu(self) -> Self:
         """Returns ``self``: everything already lives on the CPU."""
@@ -586,6 +705,37 @@ class Module:
     # PyTorch's version of this class's state_dict layout, saved in ``state_dict()._metadata``
     # (BatchNorm's is 2): what a load pre-hook reads to convert an older layout.
     _version = 1
+    # PyTorch's class attributes: whether Module.__init__ calls super().__init__ with the
+    # extra arguments (never, here), and the legacy serialization patch flag
+    call_super_init = False
+    dump_patches = False
+    T_destination = TypeVar("T_destination", bound=dict)
+
+    def get_extra_state(self) -> Any:
+        """Override (with ``set_extra_state``) to save any picklable state in ``state_dict``
+        under ``"_extra_state"``; the base method is never called by ``state_dict``."""
+        raise RuntimeError(
+            "Reached a code path in Module.get_extra_state() that should never be called. "
+            "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template="
+            "bug-report.yml to report this bug.")
+
+    def set_extra_state(self, state: Any) -> None:
+        """Override to restore what ``get_extra_state`` returned, when a state dict loads."""
+        raise RuntimeError(
+            "Reached a code path in Module.set_extra_state() that should never be called. "
+            "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template="
+            "bug-report.yml to report this bug.")
+
+    def register_state_dict_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, prefix, keep_vars)`` runs when ``state_dict`` reaches this module,
+        before its parameters and buffers are listed."""
+        return RemovableHandle.append(self._state_dict_hooks().state_dict_pre, hook)
+
+    def register_load_state_dict_post_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """``hook(module, incompatible_keys)`` runs after ``load_state_dict`` has copied the
+        values; it may edit ``incompatible_keys.missing_keys`` and ``.unexpected_keys`` in
+        place (which ``strict`` then judges) and must return None."""
+        return RemovableHandle.append(self._state_dict_hooks().load_post, hook)
 
     def _state_dict_hooks(self):
         hooks = self.__dict__.get("_state_hooks")
@@ -620,28 +770,44 @@ class Module:
         unexpected_keys, error_msgs)``: ``_register_load_state_dict_pre_hook`` with the module."""
         return self._register_load_state_dict_pre_hook(hook, with_module=True)
 
-    def state_dict(self, prefix: str = "") -> OrderedDict[str, Tensor]:
+    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:
         """Every parameter and persistent buffer by dotted name, PyTorch's order: each module's
-        own parameters, then its own buffers, then its submodules'. A module or tensor held
-        under two names is listed under both, as in PyTorch (tied weights load either way).
-        Values share memory with the module (detached tensors). As PyTorch's, the dict carries
-        ``_metadata``: ``{module name: {"version": its class's _version}}``, which state-dict
-        hooks may add to; the hooks run once everything is listed, submodules' first."""
-        state = OrderedDict()
-        state._metadata = metadata = OrderedDict()
+        own parameters, then its own buffers, then its ``"_extra_state"`` (when its class
+        overrides ``get_extra_state``), then its submodules'. A module or tensor held under two
+        names is listed under both, as in PyTorch (tied weights load either way). Values share
+        memory with the module (detached tensors; the tensors themselves with ``keep_vars``).
+        Entries go into ``destination`` if given (positional ``destination, prefix,
+        keep_vars`` are PyTorch's deprecated form, with its warning). As PyTorch's, the dict
+        carries ``_metadata``: ``{module name: {"version": its class's _version}}``, which
+        state-dict hooks may add to; a module's pre-hooks run when it is reached, the other
+        hooks once everything is listed, submodules' first."""
+        if args:
+            warnings.warn(
+                "Positional args are being deprecated, use kwargs instead. Refer to "
+                "https://pytorch.org/docs/main/generated/torch.nn.Module.html"
+                "#torch.nn.Module.state_dict for details.", FutureWarning, stacklevel=2)
+            destination = args[0] if destination is None else destination
+            prefix = args[1] if len(args) > 1 and prefix == "" else prefix
+            keep_vars = args[2] if len(args) > 2 and keep_vars is False else keep_vars
+        if destination is None:
+            state = OrderedDict()
+            state._metadata = OrderedDict()
+        else:
+            state = destination
+        metadata = getattr(state, "_metadata", None)
         hooked = []
         for module_prefix, module in self.named_modules(prefix=prefix.rstrip("."),
                                                         remove_duplicate=False):
-            metadata[module_prefix] = local_metadata = {"version": module._version}
-            names = module.__dict__.get("_non_persistent_buffers", set())
-            members = list(module._members())
-            for wanted in ("parameter", "buffer"):
-                for kind, name, value in members:
-                    if kind == wanted and value is not None and name not in names:
-                        key = f"{module_prefix}.{name}" if module_prefix else name
-                        state[key] = value.detach()
+            local_metadata = {"version": module._version}
+            if metadata is not None:
+                metadata[module_prefix] = local_metadata
+            dotted = module_prefix + "." if module_prefix else ""
             if "_state_hooks" in module.__dict__:
                 hooked.append((module_prefix, module, local_metadata))
+                for hook in list(module.__dict__["_state_hooks"].state_dict_pre.values()):
+                    hook(module, dotted, keep_vars)
+            module._save_to_state_dict(state, dotted, keep_vars)
         for module_prefix, module, local_metadata in reversed(hooked):
             hooks = module.__dict__["_state_hooks"]
             dotted = module_prefix + "." if module_prefix else ""
@@ -654,38 +820,169 @@ class Module:
                     raise RuntimeError("state_dict post-hook must return None")
         return state
 
-    def load_state_dict(self, state_dict: Mapping[str, Any],
-                        strict: bool = True) -> IncompatibleKeys:
-        """Copy values from ``state_dict`` (Tensors or NumPy arrays) into this module in place.
+    def _save_to_state_dict(self, destination: Any, prefix: str, keep_vars: bool) -> None:
+        """Put this module's own state into ``destination`` (PyTorch's hook for subclasses):
+        its parameters, then its persistent buffers, then ``"_extra_state"`` when the class
+        overrides ``get_extra_state``, each under ``prefix + name``."""
+        names = self.__dict__.get("_non_persistent_buffers", set())
+        members = list(self._members())
+        for wanted in ("parameter", "buffer"):
+            for kind, name, value in members:
+                if kind == wanted and value is not None and name not in names:
+                    destination[prefix + name] = value if keep_vars else value.detach()
+        if _has_extra_state(self, "get_extra_state"):
+            destination[prefix + _EXTRA_STATE] = self.get_extra_state()
 
-        Everything is checked and converted to the destination's dtype before anything is
-        copied, so a failed load leaves the module as it was: shape mismatches and values that
-        are not numbers always raise, and with ``strict`` missing and unexpected keys raise too,
-        all listed in one ``RuntimeError`` worded as PyTorch's, each naming its key. A buffer
-        that may be left out (BatchNorm's ``num_batches_tracked``) keeps its value, as PyTorch
-        keeps it for a state dict without version metadata. Load pre-hooks (parametrizations'
-        and ``spectral_norm``'s) first see a copy of ``state_dict``, parents before children.
-        Returns ``(missing_keys, unexpected_keys)``.
-        """
-        state_dict, hook_missing, problems = _run_load_pre_hooks(self, state_dict)
-        for module_prefix, module in self.named_modules():  # lazy modules (nn/lazy.py) first
-            if hasattr(module, "_materialize_from_state_dict"):  # take the loaded shapes
-                module._materialize_from_state_dict(state_dict, module_prefix)
-        own = self.state_dict()
-        optional = {f"{module_prefix}.{name}" if module_prefix else name
-                    for module_prefix, module in self.named_modules()
-                    for name in module._optional_state}
-        missing = [key for key in own if key not in state_dict and key not in optional]
-        missing = hook_missing + [key for key in missing if key not in hook_missing]
-        unexpected = [key for key in state_dict if key not in own]
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                              unexpected_keys, error_msgs) -> None:
+        """Load this module's own state (PyTorch's method, which subclasses override to
+        rename or convert old entries before calling it): each parameter and persistent
+        buffer from ``state_dict[prefix + name]`` (copied, or assigned when
+        ``local_metadata["assign_to_params_buffers"]``), the extra state, and the keys under
+        ``prefix`` this module does not know, into ``unexpected_keys``. ``load_state_dict``
+        goes through these per module, as PyTorch's does, only when some module of the model
+        overrides it; otherwise it checks everything before copying anything."""
+        assign = local_metadata.get("assign_to_params_buffers", False)
+        names = self.__dict__.get("_non_persistent_buffers", set())
+        local = {name: value for kind, name, value in self._members()
+                 if kind in ("parameter", "buffer") and value is not None and name not in names}
+        for name, target in local.items():
+            key = prefix + name
+            if key not in state_dict:
+                if strict and name not in self._optional_state:
+                    missing_keys.append(key)
+                continue
+            value = state_dict[key]
+            array = np.asarray(value._array if isinstance(value, Tensor) else value)
+            if array.dtype.kind not in "biuf":
+                error_msgs.append(
+                    f'While copying the parameter named "{key}", expected a tensor of numbers '
+                    f"from checkpoint but received {type(value).__name__} of dtype {array.dtype}.")
+                continue
+            if array.shape != target.shape:
+                error_msgs.append(
+                    f"size mismatch for {key}: copying a param with shape {Size(array.shape)} "
+                    f"from checkpoint, the shape in current model is {target.shape}.")
+                continue
+            if not assign:
+                with no_grad():
+                    target.copy_(Tensor._make(array.astype(target.dtype, copy=False), None))
+                continue
+            value = value if isinstance(value, Tensor) else Tensor._make(array, None)
+            if isinstance(target, Parameter):
+                if not isinstance(value, Parameter):
+                    value = Parameter(value, requires_grad=target.requires_grad)
+                else:
+                    value.requires_grad_(target.requires_grad)
+            setattr(self, name, value)
+        extra_key = prefix + _EXTRA_STATE
+        if _has_extra_state(self, "set_extra_state"):
+            if extra_key in state_dict:
+                self.set_extra_state(state_dict[extra_key])
+            elif strict:
+                missing_keys.append(extra_key)
+        elif strict and extra_key in state_dict:
+            unexpected_keys.append(extra_key)
+        if strict:
+            children = dict(self.named_children())
+            for key in state_dict:
+                if key.startswith(prefix) and key != extra_key:
+                    first, dot, _ = key[len(prefix):].partition(".")
+                    if (dot and first not in children) or (not dot and first not in local):
+                        unexpected_keys.append(key)
+
+    def _load_recursively(self, state_dict, strict, assign, missing, problems):
+        """PyTorch's recursive load, for models where a module overrides
+        ``_load_from_state_dict``: each module loads its own entries, then its children, then
+        its post-hooks run."""
+        unexpected = []
+        metadata = getattr(state_dict, "_metadata", None)
+
+        def load(module, local_state_dict, prefix=""):
+            local_metadata = {} if metadata is None else dict(metadata.get(prefix[:-1], {}))
+            if assign:
+                local_metadata["assign_to_params_buffers"] = assign
+            module._load_from_state_dict(local_state_dict, prefix, local_metadata, True,
+                                         missing, unexpected, problems)
+            for name, child in module.named_children():
+                if child is not None:
+                    child_prefix = prefix + name + "."
+                    load(child, {k: v for k, v in local_state_dict.items()
+                                 if k.startswith(child_prefix)}, child_prefix)
+            _run_load_post_hooks(module, IncompatibleKeys(missing, unexpected))
+
+        load(self, state_dict)
         if strict and unexpected:
             problems.insert(0, "Unexpected key(s) in state_dict: "
                             + ", ".join(f'"{k}"' for k in unexpected) + ". ")
         if strict and missing:
             problems.insert(0, "Missing key(s) in state_dict: "
                             + ", ".join(f'"{k}"' for k in missing) + ". ")
+        if problems:
+            self._raise_load_problems(problems)
+        return IncompatibleKeys(missing, unexpected)
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> IncompatibleKeys:
+        """Copy values from ``state_dict`` (Tensors or NumPy arrays) into this module in place
+        (with ``assign``, put the given tensors themselves in place of the parameters and
+        buffers, as PyTorch's: a parameter keeps its ``requires_grad``, the dtype is the
+        value's).
+
+        Everything is checked and converted to the destination's dtype before anything is
+        copied, so a failed load leaves the module as it was: shape mismatches and values that
+        are not numbers always raise, and with ``strict`` missing and unexpected keys raise too,
+        all listed in one ``RuntimeError`` worded as PyTorch's, each naming its key. (When a
+        module has load post-hooks, which may forgive missing and unexpected keys, those two
+        are judged after the copy and the hooks, as PyTorch does.) A buffer that may be left
+        out (BatchNorm's ``num_batches_tracked``) keeps its value, as PyTorch keeps it for a
+        state dict without version metadata. ``"_extra_state"`` entries go to the modules'
+        ``set_extra_state``. Load pre-hooks (parametrizations' and ``spectral_norm``'s) first
+        see a copy of ``state_dict``, parents before children; post-hooks run after the copy,
+        children before parents. Returns ``(missing_keys, unexpected_keys)``.
+        """
+        state_dict, hook_missing, problems = _run_load_pre_hooks(self, state_dict)
+        for module_prefix, module in self.named_modules():  # lazy modules (nn/lazy.py) first
+            if hasattr(module, "_materialize_from_state_dict"):  # take the loaded shapes
+                module._materialize_from_state_dict(state_dict, module_prefix)
+        if any(type(module)._load_from_state_dict is not Module._load_from_state_dict
+               for module in self.modules()):
+            metadata = getattr(state_dict, "_metadata", None)
+            state_dict = OrderedDict(state_dict)  # the overrides may edit it: a copy
+            if metadata is not None:
+                state_dict._metadata = metadata
+            return self._load_recursively(state_dict, strict, assign, hook_missing, problems)
+        own, extra_setters = OrderedDict(), {}
+        optional = {f"{module_prefix}.{name}" if module_prefix else name
+                    for module_prefix, module in self.named_modules()
+                    for name in module._optional_state}
+        # each module call of PyTorch's recursive load, in its order: (module, its missing
+        # keys, its unexpected keys, how many calls its subtree spans), for the post-hooks
+        calls, post_hooked = [], False
+        owner_of_unexpected = _owners_of_unexpected(self, state_dict)
+        for module_prefix, module, depth in _modules_with_depth(self):
+            dotted = module_prefix + "." if module_prefix else ""
+            names = module.__dict__.get("_non_persistent_buffers", set())
+            members = list(module._members())
+            expected = []
+            for wanted in ("parameter", "buffer"):
+                for kind, name, value in members:
+                    if kind == wanted and value is not None and name not in names:
+                        own[dotted + name] = (module, name, value)
+                        expected.append(dotted + name)
+            if _has_extra_state(module, "set_extra_state"):
+                extra_setters[dotted + _EXTRA_STATE] = module
+                expected.append(dotted + _EXTRA_STATE)
+            module_missing = [key for key in expected if key not in state_dict
+                              and key not in optional and key not in hook_missing]
+            calls.append((module, depth, module_missing,
+                          owner_of_unexpected.get(module_prefix, [])))
+            hooks = module.__dict__.get("_state_hooks")
+            post_hooked = post_hooked or (hooks is not None and bool(hooks.load_post))
+        missing = hook_missing + [key for call in calls for key in call[2]]
+        unexpected = [key for call in calls for key in call[3]]
         updates = []
-        for key, target in own.items():
+        for key, (module, name, target) in own.items():
             if key not in state_dict:
                 continue
             value = state_dict[key]
@@ -702,17 +999,62 @@ class Module:
                     f"from checkpoint, the shape in current model is {target.shape}."
                 )
                 continue
-            # converted now, as copy_ would (any number dtype casts), so writing cannot fail
-            updates.append((target, array.astype(target.dtype, copy=False)))
+            if assign:
+                updates.append((module, name, target, value if isinstance(value, Tensor)
+                                else Tensor._make(array, None)))
+            else:  # converted now, as copy_ would (any number dtype casts): writing cannot fail
+                updates.append((module, name, target, array.astype(target.dtype, copy=False)))
+
+        def strict_problems():
+            if strict and unexpected:
+                problems.insert(0, "Unexpected key(s) in state_dict: "
+                                + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+            if strict and missing:
+                problems.insert(0, "Missing key(s) in state_dict: "
+                                + ", ".join(f'"{k}"' for k in missing) + ". ")
+
+        if not post_hooked:
+            strict_problems()
         if problems:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
-                + "\n\t".join(problems)
-            )
-        for target, array in updates:
-            with no_grad():
-                target.copy_(Tensor._make(array, None))
-        return IncompatibleKeys(missing, unexpected)
+            self._raise_load_problems(problems)
+        for module, name, target, value in updates:
+            if not assign:
+                with no_grad():
+                    target.copy_(Tensor._make(value, None))
+            elif isinstance(target, Parameter):
+                if not isinstance(value, Parameter):
+                    value = Parameter(value, requires_grad=target.requires_grad)
+                else:
+                    value.requires_grad_(target.requires_grad)
+                setattr(module, name, value)
+            else:
+                setattr(module, name, value)
+        for key, module in extra_setters.items():
+            if key in state_dict:
+                module.set_extra_state(state_dict[key])
+        result = IncompatibleKeys(missing, unexpected)
+        if post_hooked:
+            # PyTorch's order: a module's keys are judged when its load starts, its post-hooks
+            # run when its subtree is done, on the lists as they stand then
+            missing[:], unexpected[:] = hook_missing, []
+            result = IncompatibleKeys(missing, unexpected)
+            pending = []  # (depth, module) whose subtree is still loading
+            for module, depth, module_missing, module_unexpected in calls:
+                while pending and pending[-1][0] >= depth:
+                    _run_load_post_hooks(pending.pop()[1], result)
+                missing.extend(module_missing)
+                unexpected.extend(module_unexpected)
+                pending.append((depth, module))
+            while pending:
+                _run_load_post_hooks(pending.pop()[1], result)
+            strict_problems()
+            if problems:
+                self._raise_load_problems(problems)
+        return result
+
+    def _raise_load_problems(self, problems):
+        raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                           + "\n\t".join(problems))
 
     # ------------------------------------------------------------------ printing
 
@@ -850,6 +1192,166 @@ def _warn_if_unregistered(module, name, value):
 # ---------------------------------------------------------------------- hooks
 
 
+class _MemberView(MutableMapping):
+    """A live view of one module's own parameters, buffers or submodules by name, in
+    registration order: what PyTorch keeps as ``_parameters``, ``_buffers`` and ``_modules``.
+    Writing registers (``register_parameter``, ``register_buffer`` keeping the name's
+    persistence, ``add_module``), deleting unregisters. Unlike PyTorch's dicts, a member set to
+    None is not listed."""
+
+    __slots__ = ("module", "kind")
+
+    def __init__(self, module, kind):
+        self.module, self.kind = module, kind
+
+    def _items(self):
+        return [(name, value) for kind, name, value in self.module._members()
+                if kind == self.kind]
+
+    def __getitem__(self, name):
+        for member, value in self._items():
+            if member == name:
+                return value
+        raise KeyError(name)
+
+    def __setitem__(self, name, value):
+        module = self.module
+        if self.kind == "parameter":
+            module.register_parameter(name, value)
+        elif self.kind == "buffer":
+            module.register_buffer(name, value,
+                                   persistent=name not in module._non_persistent_buffers)
+        else:
+            module.add_module(name, value)
+
+    def __delitem__(self, name):
+        if name not in self:
+            raise KeyError(name)
+        delattr(self.module, name)
+
+    def __iter__(self):
+        return iter([name for name, _ in self._items()])
+
+    def __len__(self):
+        return len(self._items())
+
+    def __contains__(self, name):
+        return any(member == name for member, _ in self._items())
+
+    def __repr__(self):
+        return f"{type(self).__name__}({dict(self._items())!r})"
+
+
+# Hooks run when any module registers a parameter, buffer or submodule (PyTorch's
+# register_module_parameter/buffer/module_registration_hook): hook(module, name, value) may
+# return a replacement
+registration_hooks = {"parameter": {}, "buffer": {}, "module": {}}
+
+
+def _run_registration_hooks(kind, module, name, value):
+    for hook in list(registration_hooks[kind].values()):
+        output = hook(module, name, value)
+        if output is not None:
+            value = output
+    return value
+
+
+def _after_registration_hooks(module, name, value):
+    """``value`` after the registration hooks of its kind (a Parameter, a Module, or a tensor
+    assigned to a buffer's name or an ``nn.Buffer``); other values pass unchanged."""
+    if isinstance(value, Parameter):
+        return _run_registration_hooks("parameter", module, name, value)
+    if isinstance(value, Module):
+        return _run_registration_hooks("module", module, name, value)
+    if isinstance(value, Tensor) and (getattr(value, "_is_buffer", False)
+                                      or name in module.__dict__.get("_buffer_names", ())):
+        return _run_registration_hooks("buffer", module, name, value)
+    return value
+
+
+def register_module_parameter_registration_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global hook ``hook(module, name, param)``, run whenever a module registers a
+    parameter (assignment or ``register_parameter``); it may return a replacement."""
+    return RemovableHandle.append(registration_hooks["parameter"], hook)
+
+
+def register_module_buffer_registration_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global hook ``hook(module, name, buffer)``, run whenever a module registers a
+    buffer; it may return a replacement."""
+    return RemovableHandle.append(registration_hooks["buffer"], hook)
+
+
+def register_module_module_registration_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global hook ``hook(module, name, submodule)``, run whenever a module registers
+    a submodule (assignment, ``add_module``, a container's entries); it may return a
+    replacement."""
+    return RemovableHandle.append(registration_hooks["module"], hook)
+
+
+def _modules_with_depth(root):
+    """``(dotted name, module, depth)`` for ``root`` and every submodule under every name, in
+    the pre-order PyTorch's recursive load visits them (a module inside itself not again)."""
+    stack = [("", root, 0, ())]
+    while stack:
+        name, module, depth, ancestors = stack.pop()
+        if id(module) in ancestors:
+            continue
+        yield name, module, depth
+        children = list(module.named_children())
+        for child_name, child in reversed(children):
+            if child is not None:
+                stack.append((f"{name}.{child_name}" if name else child_name, child, depth + 1,
+                              (*ancestors, id(module))))
+
+
+def _owners_of_unexpected(root, state_dict):
+    """The keys of ``state_dict`` no module expects, by the dotted name of the module that
+    PyTorch's load reports each at: the deepest module its path reaches, where the next
+    component names no submodule (a key naming a submodule itself is not reported, as in
+    PyTorch). Keys a module does expect are left out."""
+    owners = {}
+    for key in state_dict:
+        module, prefix, parts = root, "", key.split(".")
+        for index, part in enumerate(parts):
+            child = dict(module.named_children()).get(part)
+            if isinstance(child, Module) and index < len(parts) - 1:
+                module, prefix = child, f"{prefix}.{part}" if prefix else part
+                continue
+            if isinstance(child, Module):  # the key names a submodule
+                break
+            rest = ".".join(parts[index:])
+            local = {name for kind, name, value in module._members()
+                     if kind in ("parameter", "buffer") and value is not None
+                     and name not in module.__dict__.get("_non_persistent_buffers", set())}
+            if _has_extra_state(module, "set_extra_state"):
+                local.add(_EXTRA_STATE)
+            if rest not in local:
+                owners.setdefault(prefix, []).append(key)
+            break
+    return owners
+
+
+def _run_load_post_hooks(module, incompatible_keys):
+    hooks = module.__dict__.get("_state_hooks")
+    if hooks is None:
+        return
+    for hook in list(hooks.load_post.values()):
+        if hook(module, incompatible_keys) is not None:
+            raise AssertionError(
+                "Hooks registered with ``register_load_state_dict_post_hook`` are not expected "
+                "to return new values, if incompatible_keys need to be modified, it should be "
+                "done inplace.")
+
+
+# The state-dict key of a module's get_extra_state() (PyTorch's _EXTRA_STATE_KEY_SUFFIX)
+_EXTRA_STATE = "_extra_state"
+
+
+def _has_extra_state(module, method):
+    """Whether ``module``'s class overrides ``get_extra_state`` / ``set_extra_state``."""
+    return getattr(type(module), method) is not getattr(Module, method)
+
+
 class StateDictHooks:
     """A module's ``state_dict`` and ``load_state_dict`` hooks, by kind, each an ordered dict
     keyed by handle id (kept apart from ``ModuleHooks``, whose presence sends ``__call__`` down
@@ -857,6 +1359,7 @@ class StateDictHooks:
 
     def __init__(self):
         self.state_dict, self.state_dict_post, self.load_pre = {}, {}, {}
+        self.state_dict_pre, self.load_post = {}, {}
 
 
 class _WithModule:
@@ -922,6 +1425,68 @@ class ModuleHooks:
         if always_call:
             self.always_called.add(handle.id)
         return handle
+
+
+# Hooks every module call runs before the module's own (PyTorch's _global_forward_hooks and
+# the like, registered with nn.modules.module.register_module_forward_hook & co.)
+global_hooks = ModuleHooks()
+_global_backward_kind = [None]  # "full" or "regular" once a global backward hook is registered
+
+
+def _with_global_hooks(own):
+    """The hooks a module call runs when global hooks exist: the global ones first, then the
+    module's own (``own``, or None), as PyTorch orders them; a new ``ModuleHooks``."""
+    merged = ModuleHooks()
+    for kind in ("forward_pre", "forward", "backward_pre", "backward"):
+        getattr(merged, kind).update(getattr(global_hooks, kind))
+        if own is not None:
+            getattr(merged, kind).update(getattr(own, kind))
+    merged.with_kwargs = global_hooks.with_kwargs | (own.with_kwargs if own else set())
+    merged.always_called = global_hooks.always_called | (own.always_called if own else set())
+    return merged
+
+
+def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global forward pre-hook: ``hook(module, args)`` before every module's
+    ``forward`` (and before the module's own pre-hooks); it may return new ``args``."""
+    return global_hooks.add("forward_pre", hook, False, False)
+
+
+def register_module_forward_hook(hook: Callable[..., Any], *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """PyTorch's global forward hook: ``hook(module, args, output)`` (``with_kwargs``:
+    ``hook(module, args, kwargs, output)``) after every module's ``forward``, before the
+    module's own forward hooks; it may return a replacement output."""
+    return global_hooks.add("forward", hook, False, with_kwargs, always_call)
+
+
+def _check_global_backward_kind(kind):
+    if _global_backward_kind[0] not in (None, kind):
+        raise RuntimeError("Cannot use both regular backward hooks and full backward hooks as a "
+                           "global Module hook. Please use only one of them.")
+    _global_backward_kind[0] = kind
+
+
+def register_module_full_backward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global backward pre-hook: ``hook(module, grad_output)`` for every module
+    call, as ``Module.register_full_backward_pre_hook``."""
+    return global_hooks.add("backward_pre", hook, False, False)
+
+
+def register_module_full_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's global backward hook: ``hook(module, grad_input, grad_output)`` for every
+    module call, as ``Module.register_full_backward_hook``; not with a regular one."""
+    _check_global_backward_kind("full")
+    return global_hooks.add("backward", hook, False, False)
+
+
+def register_module_backward_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """PyTorch's deprecated global (non-full) backward hook, not with a full one. As this
+    framework's ``Module.register_backward_hook``, it runs with the full hook's semantics
+    (``grad_input`` with respect to the module's tensor arguments), which is what PyTorch's
+    gives for a module made of a single operation."""
+    _check_global_backward_kind("regular")
+    return global_hooks.add("backward", hook, False, False)
 
 
 def forward_pre_hooks(module):

@@ -417,6 +417,7 @@ def _avg_pool_layer_init(self, kernel_size: IntOrTuple, stride: IntOrTuple | Non
 
 
 def _avg_pool_layer_forward(self, input: Tensor) -> Tensor:
+    """The layer's ``_function`` (``F.avg_pool2d``/``3d``) of ``input`` with its arguments."""
     return type(self)._function(input, self.kernel_size, self.stride, self.padding,
                                 self.ceil_mode, self.count_include_pad, self.divisor_override)
 

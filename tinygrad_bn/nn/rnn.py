@@ -27,6 +27,7 @@ from ..device import DeviceLike, check_device
 from ..dtypes import DTypeLike
 from ..ops.recurrent import GRUSequence, LSTMSequence, RNNSequence
 from ..printing import dtype_name
+from ..shapes import normalize_dim
 from ..tensor import Tensor, cat, stack
 from . import functional as F
 from . import init
@@ -122,6 +123,86 @@ def _fusable(fused: bool, input_gates: Tensor, state: Sequence[Tensor]) -> bool:
         all(part.dtype == dtype for part in state)
 
 
+def _cell_step(mode: str, input: Tensor, state: tuple[Tensor, ...], weight_ih: Tensor,
+               weight_hh: Tensor, bias_ih: Tensor | None, bias_hh: Tensor | None,
+               fused: bool) -> tuple[Tensor, ...]:
+    """One step of a cell on a batch ``input`` ``(N, input_size)`` and ``state`` (``(h,)``, or
+    ``(h, c)`` for ``mode`` "LSTM"): the input's projection, then the fused node or the
+    composite ``_*_step``. Returns the new state. The cell modules and the ``torch.*_cell``
+    functions both run this."""
+    input_gates = F.linear(input, weight_ih, bias_ih)
+    if _fusable(fused, input_gates, state):
+        return _fused_steps(mode, input_gates, state, weight_hh, bias_hh)[1]
+    if mode == "LSTM":
+        return _lstm_step(input_gates, state, weight_hh, bias_hh)
+    if mode == "GRU":
+        return (_gru_step(input_gates, state[0], weight_hh, bias_hh),)
+    return (_rnn_step(input_gates, state[0], weight_hh, bias_hh,
+                      "tanh" if mode == "RNN_TANH" else "relu"),)
+
+
+def _check_cell_sizes(input: Tensor, hidden: Sequence[Tensor], weight_ih: Tensor,
+                      weight_hh: Tensor) -> None:
+    """ATen's checks of a cell's batched input and hidden states against its weights."""
+    if input.shape[1] != weight_ih.shape[1]:
+        raise RuntimeError(f"input has inconsistent input_size: got {input.shape[1]} "
+                           f"expected {weight_ih.shape[1]}")
+    for index, value in enumerate(hidden):
+        if value.shape[0] != input.shape[0]:
+            raise RuntimeError(f"Input batch size {input.shape[0]} doesn't match "
+                               f"hidden{index} batch size {value.shape[0]}")
+        if value.shape[1] != weight_hh.shape[1]:
+            raise RuntimeError(f"hidden{index} has inconsistent hidden_size: got "
+                               f"{value.shape[1]}, expected {weight_hh.shape[1]}")
+
+
+def _cell_function(mode: str, input: Tensor, state: tuple[Tensor, ...], weight_ih: Tensor,
+                   weight_hh: Tensor, bias_ih: Tensor | None,
+                   bias_hh: Tensor | None) -> tuple[Tensor, ...]:
+    """``torch.*_cell``: ATen's checks (a batch dim, sizes, each weight ``gates *
+    hidden_size`` rows), then ``_cell_step`` fused."""
+    normalize_dim(1, input.ndim)  # PyTorch's IndexError for an input without a batch dim
+    _check_cell_sizes(input, state, weight_ih, weight_hh)
+    gates = {"LSTM": 4, "GRU": 3}.get(mode, 1)
+    hidden_size = state[0].shape[1]
+    for name, weight in (("weight_ih", weight_ih), ("weight_hh", weight_hh)):
+        if weight.shape[0] != gates * hidden_size:
+            raise RuntimeError(f"{name} first dim must be {gates} * hidden_size = "
+                               f"{gates * hidden_size}, but got {weight.shape[0]}")
+    return _cell_step(mode, input, state, weight_ih, weight_hh, bias_ih, bias_hh, True)
+
+
+def rnn_tanh_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
+                  b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+    """``torch.rnn_tanh_cell``: one step of ``nn.RNNCell`` with the given weights,
+    ``tanh(input w_ih.T + b_ih + hx w_hh.T + b_hh)``; ``input`` ``(N, input_size)``."""
+    return _cell_function("RNN_TANH", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
+
+
+def rnn_relu_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
+                  b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+    """``torch.rnn_relu_cell``: ``rnn_tanh_cell`` with relu."""
+    return _cell_function("RNN_RELU", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
+
+
+def lstm_cell(input: Tensor, hx: Sequence[Tensor], w_ih: Tensor, w_hh: Tensor,
+              b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> tuple[Tensor, Tensor]:
+    """``torch.lstm_cell``: one step of ``nn.LSTMCell`` with the given weights; ``hx`` the pair
+    ``(h, c)``; returns ``(h', c')``."""
+    if isinstance(hx, Tensor) or not isinstance(hx, (list, tuple)):
+        raise TypeError(f"lstm_cell(): argument 'hx' (position 2) must be tuple of Tensors, "
+                        f"not {type(hx).__name__}")
+    if len(hx) != 2:
+        raise RuntimeError("lstm_cell expects two hidden states")
+    return tuple(_cell_function("LSTM", input, tuple(hx), w_ih, w_hh, b_ih, b_hh))
+
+
+def gru_cell(input: Tensor, hx: Tensor, w_ih: Tensor, w_hh: Tensor,
+             b_ih: Tensor | None = None, b_hh: Tensor | None = None) -> Tensor:
+    """``torch.gru_cell``: one step of ``nn.GRUCell`` with the given weights."""
+    return _cell_function("GRU", input, (hx,), w_ih, w_hh, b_ih, b_hh)[0]
+
+
 def _empty_parameter(shape: tuple[int, ...], dtype: np.dtype) -> Parameter:
     return Parameter(np.empty(shape, dtype=dtype))
 
@@ -203,16 +284,7 @@ class RNNCellBase(Module):
             hidden = [state] * len(hidden)
         else:
             hidden = [value if is_batched else value.unsqueeze(0) for value in hidden]
-        if input.shape[1] != self.weight_ih.shape[1]:
-            raise RuntimeError(f"input has inconsistent input_size: got {input.shape[1]} "
-                               f"expected {self.weight_ih.shape[1]}")
-        for index, value in enumerate(hidden):
-            if value.shape[0] != input.shape[0]:
-                raise RuntimeError(f"Input batch size {input.shape[0]} doesn't match "
-                                   f"hidden{index} batch size {value.shape[0]}")
-            if value.shape[1] != self.weight_hh.shape[1]:
-                raise RuntimeError(f"hidden{index} has inconsistent hidden_size: got "
-                                   f"{value.shape[1]}, expected {self.weight_hh.shape[1]}")
+        _check_cell_sizes(input, hidden, self.weight_ih, self.weight_hh)
         return is_batched, input, hidden
 
 
@@ -238,13 +310,9 @@ class RNNCell(RNNCellBase):
         is_batched, input, (hidden,) = self._batched("RNNCell", input, (hx,), ("hidden",))
         if self.nonlinearity not in ("tanh", "relu"):
             raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
-        input_gates = F.linear(input, self.weight_ih, self.bias_ih)
-        if _fusable(self.fused, input_gates, (hidden,)):
-            (hidden,) = _fused_steps("RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU",
-                                     input_gates, (hidden,), self.weight_hh, self.bias_hh)[1]
-        else:
-            hidden = _rnn_step(input_gates, hidden, self.weight_hh, self.bias_hh,
-                               self.nonlinearity)
+        (hidden,) = _cell_step("RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU", input,
+                               (hidden,), self.weight_ih, self.weight_hh, self.bias_ih,
+                               self.bias_hh, self.fused)
         return hidden if is_batched else hidden.squeeze(0)
 
 
@@ -269,12 +337,8 @@ class LSTMCell(RNNCellBase):
                 hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         is_batched, input, state = self._batched(
             "LSTMCell", input, (None, None) if hx is None else tuple(hx), ("hx[0]", "hx[1]"))
-        input_gates = F.linear(input, self.weight_ih, self.bias_ih)
-        if _fusable(self.fused, input_gates, state):
-            hidden, cell = _fused_steps("LSTM", input_gates, tuple(state), self.weight_hh,
-                                        self.bias_hh)[1]
-        else:
-            hidden, cell = _lstm_step(input_gates, tuple(state), self.weight_hh, self.bias_hh)
+        hidden, cell = _cell_step("LSTM", input, tuple(state), self.weight_ih, self.weight_hh,
+                                  self.bias_ih, self.bias_hh, self.fused)
         return (hidden, cell) if is_batched else (hidden.squeeze(0), cell.squeeze(0))
 
 
@@ -297,12 +361,8 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         is_batched, input, (hidden,) = self._batched("GRUCell", input, (hx,), ("hidden",))
-        input_gates = F.linear(input, self.weight_ih, self.bias_ih)
-        if _fusable(self.fused, input_gates, (hidden,)):
-            (hidden,) = _fused_steps("GRU", input_gates, (hidden,), self.weight_hh,
-                                     self.bias_hh)[1]
-        else:
-            hidden = _gru_step(input_gates, hidden, self.weight_hh, self.bias_hh)
+        (hidden,) = _cell_step("GRU", input, (hidden,), self.weight_ih, self.weight_hh,
+                               self.bias_ih, self.bias_hh, self.fused)
         return hidden if is_batched else hidden.squeeze(0)
 
 

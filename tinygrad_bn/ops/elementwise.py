@@ -1365,6 +1365,8 @@ class Acosh(Op):
     def backward(self, grad_output):
         (a,) = self.saved
         with np.errstate(divide="ignore", invalid="ignore"):
+            if a.dtype.kind == "c":  # PyTorch's branch for complex: sqrt(a - 1) sqrt(a + 1)
+                return (grad_output / (np.sqrt(a - 1) * np.sqrt(a + 1)),)
             return (grad_output * (1 / np.sqrt(a * a - 1)),)
 
     def tensor_backward(self, grad_output):

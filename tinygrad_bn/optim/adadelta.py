@@ -12,7 +12,7 @@ from ..autograd import no_grad
 from ..autograd.graph import bump_versions
 from .optimizer import (
     Optimizer, Params, check_non_negative, check_state_shape, check_step_flags,
-    evaluate_closure, scalar_state, scalar_value, silent_on_nonfinite,
+    evaluate_closure, scalar_state, scalar_update, scalar_value, silent_on_nonfinite,
 )
 from .pointwise import add_scaled_, addcmul_
 from .rmsprop import _gradients
@@ -184,8 +184,11 @@ class ASGD(Optimizer):
                         ax += (p._array - ax) * float(state["mu"])
                     else:
                         ax[...] = p._array
-                    state["eta"] = scalar_state(lr / ((1 + lambd * lr * step) ** alpha))
-                    state["mu"] = scalar_state(1 / max(1, step - t0))
+                    # (PyTorch's eta.copy_(torch.as_tensor(...)): made in the default dtype,
+                    # then copied into the entry's)
+                    state["eta"] = scalar_update(
+                        state["eta"], scalar_state(lr / ((1 + lambd * lr * step) ** alpha)))
+                    state["mu"] = scalar_update(state["mu"], scalar_state(1 / max(1, step - t0)))
                     updated.append(p)
             finally:
                 bump_versions(updated)

@@ -12,7 +12,8 @@ from ..autograd import no_grad
 from ..autograd.graph import bump_versions
 from ..tensor import Tensor
 from .optimizer import (
-    Optimizer, Params, evaluate_closure, scalar_state, scalar_value, silent_on_nonfinite,
+    Optimizer, Params, check_tensor_lr, evaluate_closure, scalar_state, scalar_value,
+    silent_on_nonfinite,
 )
 from .pointwise import add_scaled_, lerp_
 
@@ -48,8 +49,7 @@ class Adafactor(Optimizer):
                  eps: tuple[float | None, float] = (None, 1e-3), d: float = 1.0,
                  weight_decay: float = 0.0, *, foreach: bool | None = None,
                  maximize: bool = False) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
+        check_tensor_lr(lr)
         if not 0.0 <= lr:
             raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
         if not 0.0 >= beta2_decay:

@@ -10,9 +10,10 @@ import numpy as np
 from ..autograd import no_grad
 from .flat_state import (FlatState, concatenated, flat_weights, independent_gradients,
                          run_in_chunks)
+from ..tensor import Tensor
 from .optimizer import (
     Optimizer, Params, check_fused_foreach, check_state_shape, check_step_flags,
-    evaluate_closure, scalar_value, silent_on_nonfinite,
+    check_tensor_lr, evaluate_closure, scalar_value, silent_on_nonfinite,
 )
 
 _MOMENTS = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")  # the state arrays Adam keeps flat
@@ -41,7 +42,11 @@ class Adam(Optimizer):
                  foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
                  differentiable: bool = False, fused: bool | None = None,
                  decoupled_weight_decay: bool = False) -> None:
+        if isinstance(lr, Tensor) and foreach and not capturable:
+            raise ValueError("lr as a Tensor is not supported for capturable=False and "
+                             "foreach=True")
         check_adam_arguments(lr, betas, eps, weight_decay)
+        betas = _tensor_betas(betas, foreach, capturable)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
                                       amsgrad=amsgrad, maximize=maximize, foreach=foreach,
                                       capturable=capturable, differentiable=differentiable,
@@ -138,7 +143,9 @@ class Adam(Optimizer):
 
 
 def check_adam_arguments(lr, betas, eps, weight_decay):
-    """PyTorch's checks and messages, in its order: learning rate, epsilon, betas, decay."""
+    """PyTorch's checks and messages, in its order: a tensor learning rate's size, learning
+    rate, epsilon, betas, decay (Adam, Adamax, NAdam, RAdam)."""
+    check_tensor_lr(lr)
     if not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
     if not 0.0 <= eps:
@@ -148,6 +155,24 @@ def check_adam_arguments(lr, betas, eps, weight_decay):
             raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
     if not 0.0 <= weight_decay:
         raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+def _tensor_betas(betas, foreach, capturable):
+    """Adam's checks of ``betas``: both floats or both tensors (PyTorch refuses a mix, and
+    ints), each tensor of one element (and not with ``foreach`` unless ``capturable``); a
+    1-element tensor of more dims made 0-d, as PyTorch's ``_to_scalar``."""
+    if not (all(isinstance(beta, float) for beta in betas)
+            or all(isinstance(beta, Tensor) for beta in betas)):
+        raise ValueError("betas must be either both floats or both Tensors")
+    for i, beta in enumerate(betas):
+        if isinstance(beta, Tensor):
+            if not capturable and foreach:
+                raise ValueError(f"betas[{i}] as a Tensor is not supported for capturable=False "
+                                 "and foreach=True")
+            if beta.numel() != 1:
+                raise ValueError(f"Tensor betas[{i}] must be 1-element")
+    return tuple(beta.reshape(()) if isinstance(beta, Tensor) and beta.ndim else beta
+                 for beta in betas)
 
 
 def _gradient_and_decay(group, grad, weights):

@@ -13,7 +13,7 @@ from ..autograd.graph import bump_versions
 from .adam import check_adam_arguments
 from .optimizer import (
     Optimizer, Params, check_state_shape, check_step_flags, evaluate_closure, scalar_state,
-    scalar_value, silent_on_nonfinite,
+    scalar_update, scalar_value, silent_on_nonfinite,
 )
 from .pointwise import add_scaled, addcdiv_, addcmul_, lerp_
 
@@ -145,7 +145,8 @@ class NAdam(_AdamVariant):
         grad = _decayed_gradient(group, p, grad)
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-        mu_product = state["mu_product"] = scalar_state(state["mu_product"] * mu)  # (its dtype)
+        mu_product = state["mu_product"] = scalar_update(state["mu_product"],
+                                                         state["mu_product"] * mu)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         lerp_(exp_avg, grad, 1 - beta1)
         exp_avg_sq *= beta2

@@ -12,7 +12,7 @@ import numpy as np
 from ..autograd import enable_grad, no_grad
 from ..autograd.graph import bump_versions
 from ..tensor import Tensor
-from .optimizer import Optimizer, Params, check_non_negative, silent_on_nonfinite
+from .optimizer import Optimizer, Params, check_non_negative, scalar_value, silent_on_nonfinite
 
 
 def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
@@ -188,7 +188,7 @@ class LBFGS(Optimizer):
         loss and gradients; returns the loss of its first call."""
         closure = enable_grad()(closure)
         group = self.param_groups[0]
-        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        lr, max_iter, max_eval = scalar_value(group["lr"]), group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
         line_search_fn, history_size = group["line_search_fn"], group["history_size"]
 
@@ -297,7 +297,7 @@ class LBFGS(Optimizer):
                      prev_flat_grad=prev_flat_grad, prev_loss=prev_loss)
         return orig_loss
 
-    def _saved_state(self, p_state):
+    def _saved_state(self, p_state, group):
         """PyTorch's types: the direction, the gradient, the history vectors and the scalars
         kept as NumPy numbers (``ro``, ``al``, ``H_diag``, a line search's ``t``) are tensors,
         as PyTorch's are; all copies, so later steps leave them alone."""

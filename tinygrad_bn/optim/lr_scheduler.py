@@ -40,6 +40,7 @@ class LRScheduler:
     step ``last_epoch`` from the current ones."""
 
     _get_lr_called_within_step = False  # (set on the instance while a step computes rates)
+    _is_initial = False  # (True on the instance during the constructor's step)
 
     def __init_subclass__(cls, **kwargs):
         """Every ``step`` is ``replayable``: a jit capture records the call and replays make it.
@@ -57,15 +58,17 @@ class LRScheduler:
         self.optimizer = optimizer
         if last_epoch == -1:
             for group in optimizer.param_groups:
-                group.setdefault("initial_lr", group["lr"])
+                group.setdefault("initial_lr", _copy(group["lr"]))
         else:
             for i, group in enumerate(optimizer.param_groups):
                 if "initial_lr" not in group:
                     raise KeyError(
                         f"param 'initial_lr' is not specified in param_groups[{i}] when resuming "
-                        "an optimizer"
-                    )
-        self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
+                        "scheduler with last_epoch >= 0.\nThis typically happens when:\n1. "
+                        "You're trying to resume training from a checkpoint but haven't properly "
+                        "loaded the optimizer state\n2. You're using last_epoch >= 0 for a fresh "
+                        "training run (not recommended)")
+        self.base_lrs = _param_groups_val_list(optimizer, "initial_lr")
         self.last_epoch = last_epoch
         if not isinstance(getattr(optimizer, "step", None), _StepTracker):
             optimizer.step = _StepTracker(optimizer)
@@ -75,11 +78,11 @@ class LRScheduler:
         """The constructor's step (``SequentialLR`` takes it again when a scheduler's turn
         comes): rates are not advanced."""
         self._step_count = 0
-        self._initial = True
+        self._is_initial = True
         try:
             self.step()
         finally:
-            self._initial = False
+            self._is_initial = False
 
     def get_lr(self) -> list[float]:
         """The learning rates for step ``last_epoch``, one per parameter group, computed from the
@@ -88,8 +91,9 @@ class LRScheduler:
         raise NotImplementedError
 
     def current_lrs(self) -> list[float]:
-        """The optimizer's current learning rates, one per parameter group."""
-        return [group["lr"] for group in self.optimizer.param_groups]
+        """The optimizer's current learning rates, one per parameter group (a rate kept as a
+        tensor copied)."""
+        return _param_groups_val_list(self.optimizer, "lr")
 
     @replayable
     def step(self, epoch: int | None = None) -> None:
@@ -133,7 +137,7 @@ class LRScheduler:
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
+            _update_param_group_val(group, "lr", lr)
         self._last_lr = self.current_lrs()
 
     def get_last_lr(self) -> list[float]:
@@ -204,14 +208,12 @@ class LambdaLR(LRScheduler):
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
     def state_dict(self) -> dict[str, Any]:
-        state = super().state_dict()
-        state["lr_lambdas"] = [None] * len(self.lr_lambdas)  # functions are not state
-        return state
+        """As PyTorch: ``lr_lambdas`` last, a plain function saved as None, a callable object
+        as its ``__dict__``."""
+        return _with_lambda_states(self)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        state.pop("lr_lambdas", None)
-        super().load_state_dict(state)
+        _load_with_lambda_states(self, state_dict)
 
 
 class StepLR(LRScheduler):
@@ -261,7 +263,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        if self._initial:
+        if self._is_initial:
             return self.current_lrs()
         return [lr * self.gamma for lr in self.current_lrs()]
 
@@ -281,7 +283,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         epoch, T_max, eta_min = self.last_epoch, self.T_max, self.eta_min
-        if self._initial:
+        if self._is_initial:
             return self.current_lrs()
         if (epoch - 1 - T_max) % (2 * T_max) == 0:
             return [lr + (base - eta_min) * (1 - math.cos(math.pi / T_max)) / 2
@@ -293,6 +295,9 @@ class CosineAnnealingLR(LRScheduler):
         return [self.eta_min + (base - self.eta_min)
                 * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
                 for base in self.base_lrs]
+
+
+_PHASE_KEYS = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
 
 
 class OneCycleLR(LRScheduler):
@@ -309,11 +314,18 @@ class OneCycleLR(LRScheduler):
                  max_momentum: float | Sequence[float] = 0.95, div_factor: float = 25.0,
                  final_div_factor: float = 1e4, three_phase: bool = False,
                  last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         if total_steps is not None:
             if not isinstance(total_steps, int) or total_steps <= 0:
                 raise ValueError(f"Expected positive integer total_steps, but got {total_steps}")
             self.total_steps = total_steps
         elif epochs is not None and steps_per_epoch is not None:
+            if not isinstance(epochs, int) or epochs <= 0:
+                raise ValueError(f"Expected positive integer epochs, but got {epochs}")
+            if not isinstance(steps_per_epoch, int) or steps_per_epoch <= 0:
+                raise ValueError("Expected positive integer steps_per_epoch, but got "
+                                 f"{steps_per_epoch}")
             self.total_steps = epochs * steps_per_epoch
         else:
             raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
@@ -323,19 +335,21 @@ class OneCycleLR(LRScheduler):
             raise ValueError(
                 f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy}"
             )
-        self.anneal_strategy = anneal_strategy
         up = float(pct_start * self.total_steps) - 1
         if three_phase:
-            self.phases = [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                           (float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr",
-                            "base_momentum", "max_momentum"),
-                           (self.total_steps - 1, "initial_lr", "min_lr", "max_momentum",
-                            "max_momentum")]
+            phases = [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                      (float(2 * pct_start * self.total_steps) - 2, "max_lr", "initial_lr",
+                       "base_momentum", "max_momentum"),
+                      (self.total_steps - 1, "initial_lr", "min_lr", "max_momentum",
+                       "max_momentum")]
         else:
-            self.phases = [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
-                           (self.total_steps - 1, "max_lr", "min_lr", "base_momentum",
-                            "max_momentum")]
-        max_lrs = _per_group("max_lr", optimizer, max_lr)
+            phases = [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                      (self.total_steps - 1, "max_lr", "min_lr", "base_momentum",
+                       "max_momentum")]
+        # (PyTorch's names and layout: its state dict holds them)
+        self._schedule_phases = [dict(zip(_PHASE_KEYS, phase)) for phase in phases]
+        self._anneal_func_type = anneal_strategy
+        max_lrs = _format_param("max_lr", optimizer, max_lr)
         if last_epoch == -1:
             for group, top in zip(optimizer.param_groups, max_lrs):
                 group["initial_lr"] = top / div_factor
@@ -346,8 +360,8 @@ class OneCycleLR(LRScheduler):
             self.use_beta1 = _cycles_beta1(optimizer)
             if last_epoch == -1:
                 for group, high, low in zip(optimizer.param_groups,
-                                            _per_group("max_momentum", optimizer, max_momentum),
-                                            _per_group("base_momentum", optimizer, base_momentum)):
+                                            _format_param("max_momentum", optimizer, max_momentum),
+                                            _format_param("base_momentum", optimizer, base_momentum)):
                     self._set_momentum(group, high)
                     group["max_momentum"], group["base_momentum"] = high, low
         super().__init__(optimizer, last_epoch)
@@ -359,7 +373,7 @@ class OneCycleLR(LRScheduler):
             group["momentum"] = value
 
     def _anneal(self, start, end, pct):
-        if self.anneal_strategy == "cos":
+        if self._anneal_func_type == "cos":
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
 
@@ -373,8 +387,10 @@ class OneCycleLR(LRScheduler):
         rates = []
         for group in self.optimizer.param_groups:
             start_step = 0.0
-            for i, (end_step, start_lr, end_lr, start_mom, end_mom) in enumerate(self.phases):
-                if step <= end_step or i == len(self.phases) - 1:
+            for i, phase in enumerate(self._schedule_phases):
+                end_step, start_lr, end_lr, start_mom, end_mom = map(phase.__getitem__,
+                                                                     _PHASE_KEYS)
+                if step <= end_step or i == len(self._schedule_phases) - 1:
                     pct = (step - start_step) / (end_step - start_step)
                     rates.append(self._anneal(group[start_lr], group[end_lr], pct))
                     if self.cycle_momentum:
@@ -394,22 +410,36 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer: Optimizer, mode: str = "min", factor: float = 0.1,
                  patience: int = 10, threshold: float = 1e-4, threshold_mode: str = "rel",
                  cooldown: int = 0, min_lr: float | Sequence[float] = 0, eps: float = 1e-8) -> None:
+        # PyTorch's checks and attributes in its order (its state dict lists them so)
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
+        self.factor = factor
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        if isinstance(min_lr, (list, tuple)):
+            if len(min_lr) != len(optimizer.param_groups):
+                raise ValueError(f"expected {len(optimizer.param_groups)} min_lrs, got "
+                                 f"{len(min_lr)}")
+            self.default_min_lr = None
+            self.min_lrs = list(min_lr)
+        else:
+            self.default_min_lr = min_lr
+            self.min_lrs = [min_lr] * len(optimizer.param_groups)
+        self.patience, self.cooldown, self.eps = patience, cooldown, eps
+        self.last_epoch = 0
+        self._last_lr = self.current_lrs()
+        self._init_is_better(mode, threshold, threshold_mode)
+        self.best = self.mode_worse
+        self.cooldown_counter = self.num_bad_epochs = 0
+
+    def _init_is_better(self, mode, threshold, threshold_mode):
         if mode not in ("min", "max"):
             raise ValueError("mode " + mode + " is unknown!")
         if threshold_mode not in ("rel", "abs"):
             raise ValueError("threshold mode " + threshold_mode + " is unknown!")
-        self.optimizer, self.factor, self.patience = optimizer, factor, patience
+        self.mode_worse = math.inf if mode == "min" else -math.inf
         self.mode, self.threshold, self.threshold_mode = mode, threshold, threshold_mode
-        self.cooldown, self.eps = cooldown, eps
-        self.min_lrs = _per_group("min_lr", optimizer, min_lr)
-        self.last_epoch = 0
-        self.best = math.inf if mode == "min" else -math.inf
-        self.num_bad_epochs = self.cooldown_counter = 0
-        self._last_lr = self.current_lrs()
 
     def _is_better(self, value):
         if self.mode == "min":
@@ -420,9 +450,15 @@ class ReduceLROnPlateau(LRScheduler):
             self.best + self.threshold
         return value > limit
 
-    def step(self, metrics: float | Tensor) -> None:
+    def step(self, metrics: float | Tensor, epoch: int | None = None) -> None:
+        """Take ``metrics`` for the epoch just ended (``epoch``, deprecated as in PyTorch,
+        sets the epoch number instead of counting)."""
         current = float(metrics)
-        self.last_epoch += 1
+        if epoch is None:
+            epoch = self.last_epoch + 1
+        else:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=3)
+        self.last_epoch = epoch
         if self._is_better(current):
             self.best, self.num_bad_epochs = current, 0
         else:
@@ -431,13 +467,35 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
-            for group, floor in zip(self.optimizer.param_groups, self.min_lrs):
-                old = float(group["lr"])
-                new = max(old * self.factor, floor)
-                if old - new > self.eps:
-                    group["lr"] = new
+            self._reduce_lr()
             self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
         self._last_lr = self.current_lrs()
+
+    def _reduce_lr(self):
+        """Each group's rate times ``factor``, not below its ``min_lr``, unless that changes it
+        by no more than ``eps``. A group added since: its ``min_lr`` is the one number given,
+        or PyTorch's error if a list was."""
+        groups = self.optimizer.param_groups
+        if len(groups) != len(self.min_lrs):
+            if self.default_min_lr is None:
+                raise RuntimeError(
+                    f"The number of param groups in the `optimizer` ({len(groups)}) differs "
+                    f"from when `ReduceLROnPlateau` was initialized ({len(self.min_lrs)}), "
+                    "usually due to a new param group being added to the optimizer. Please "
+                    "modify the `min_lrs` field to match the length of the `optimizer` param "
+                    "groups.")
+            self.min_lrs = [self.default_min_lr] * len(groups)
+        for group, floor in zip(groups, self.min_lrs):
+            old = float(group["lr"])
+            new = max(old * self.factor, floor)
+            if old - new > self.eps:
+                _update_param_group_val(group, "lr", new)
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the state a ``state_dict()`` returned (``mode_worse`` recomputed from the
+        mode, as PyTorch)."""
+        self.__dict__.update(state_dict)
+        self._init_is_better(self.mode, self.threshold, self.threshold_mode)
 
 
 class MultiplicativeLR(LRScheduler):
@@ -461,24 +519,17 @@ class MultiplicativeLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        if self._initial:
+        if self._is_initial:
             return self.current_lrs()
         return [lr * fn(self.last_epoch) for fn, lr in zip(self.lr_lambdas, self.current_lrs())]
 
     def state_dict(self) -> dict[str, Any]:
-        """As PyTorch: a plain function is saved as None, a callable object as its
-        ``__dict__``."""
-        state = super().state_dict()
-        state["lr_lambdas"] = [_callable_state(fn) for fn in self.lr_lambdas]
-        return state
+        """As PyTorch: ``lr_lambdas`` last, a plain function saved as None, a callable object
+        as its ``__dict__``."""
+        return _with_lambda_states(self)
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        state = dict(state_dict)
-        saved = state.pop("lr_lambdas")
-        super().load_state_dict(state)
-        for fn, fn_state in zip(self.lr_lambdas, saved):
-            if fn_state is not None:
-                fn.__dict__.update(fn_state)
+        _load_with_lambda_states(self, state_dict)
 
 
 class ConstantLR(LRScheduler):
@@ -520,7 +571,7 @@ class LinearLR(LRScheduler):
     def get_lr(self) -> list[float]:
         if self.last_epoch == 0:
             return [lr * self.start_factor for lr in self.current_lrs()]
-        if self._initial or self.last_epoch > self.total_iters:
+        if self._is_initial or self.last_epoch > self.total_iters:
             return self.current_lrs()
         change = self.end_factor - self.start_factor
         return [lr * (1.0 + change / (self.total_iters * self.start_factor
@@ -543,7 +594,7 @@ class PolynomialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
-        if self._initial or self.last_epoch > self.total_iters:
+        if self._is_initial or self.last_epoch > self.total_iters:
             return self.current_lrs()
         decay_factor = ((1.0 - self.last_epoch / self.total_iters)
                         / (1.0 - (self.last_epoch - 1) / self.total_iters)) ** self.power
@@ -609,7 +660,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         finally:
             self._get_lr_called_within_step = False
         for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
+            _update_param_group_val(group, "lr", lr)
         self._last_lr = self.current_lrs()
 
 
@@ -631,11 +682,11 @@ class CyclicLR(LRScheduler):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
-        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        base_lrs = _format_param("base_lr", optimizer, base_lr)
         if last_epoch == -1:
             for lr, group in zip(base_lrs, optimizer.param_groups):
-                group["lr"] = lr
-        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+                _update_param_group_val(group, "lr", lr)
+        self.max_lrs = _format_param("max_lr", optimizer, max_lr)
         step_size_up = float(step_size_up)
         step_size_down = float(step_size_down) if step_size_down is not None else step_size_up
         self.total_size = step_size_up + step_size_down
@@ -648,8 +699,8 @@ class CyclicLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             self.use_beta1 = _cycles_beta1(optimizer)
-            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
-            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            self.base_momentums = _format_param("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _format_param("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:
                 for high, low, group in zip(self.max_momentums, self.base_momentums,
                                             optimizer.param_groups):
@@ -700,6 +751,7 @@ class CyclicLR(LRScheduler):
         """As PyTorch: a plain ``scale_fn`` is saved as None, a callable object as its
         ``__dict__``."""
         state = super().state_dict()
+        state.pop("_scale_fn_custom")  # (and put last, where PyTorch's is)
         state["_scale_fn_custom"] = _callable_state(self._scale_fn_custom)
         return state
 
@@ -733,7 +785,7 @@ class SequentialLR(LRScheduler):
         self.optimizer = optimizer
         # undo the steps the schedulers took when made, and take the first one's afresh
         for group in optimizer.param_groups:
-            group["lr"] = group["initial_lr"]
+            _update_param_group_val(group, "lr", group["initial_lr"])
         self.recursive_undo()
         index = bisect_right(self._milestones, 0)
         self._schedulers[index]._initial_step()
@@ -829,6 +881,26 @@ def _load_with_inner_states(scheduler, state_dict):
         inner.load_state_dict(inner_state)
 
 
+def _with_lambda_states(scheduler):
+    """A ``LambdaLR``'s or ``MultiplicativeLR``'s state dict, PyTorch's layout: every attribute
+    but the optimizer, and ``lr_lambdas`` last (``_callable_state`` of each)."""
+    state = {key: value for key, value in LRScheduler.state_dict(scheduler).items()
+             if key != "lr_lambdas"}
+    state["lr_lambdas"] = [_callable_state(fn) for fn in scheduler.lr_lambdas]
+    return state
+
+
+def _load_with_lambda_states(scheduler, state_dict):
+    """Load what ``_with_lambda_states`` saved: the functions stay, a callable object gets its
+    saved ``__dict__`` back."""
+    state = dict(state_dict)
+    saved = state.pop("lr_lambdas")
+    LRScheduler.load_state_dict(scheduler, state)
+    for fn, fn_state in zip(scheduler.lr_lambdas, saved):
+        if fn_state is not None:
+            fn.__dict__.update(fn_state)
+
+
 def _callable_state(function):
     """What PyTorch saves of a schedule's function: None for a plain function, a copy of the
     ``__dict__`` of a callable object."""
@@ -845,11 +917,34 @@ def _cycles_beta1(optimizer):
     return "betas" in optimizer.defaults
 
 
-def _per_group(name, optimizer, value):
-    """``value`` once per parameter group (a list or tuple must have one entry per group)."""
-    groups = len(optimizer.param_groups)
-    if isinstance(value, (list, tuple)):
-        if len(value) != groups:
-            raise ValueError(f"expected {groups} values for {name}, got {len(value)}")
-        return list(value)
-    return [value] * groups
+def _format_param(name: str, optimizer: Optimizer, param):
+    """``param`` once per parameter group: a list/tuple must have one entry per group
+    (``ValueError`` otherwise, PyTorch's words), a number is repeated; tensors are copied."""
+    if isinstance(param, (list, tuple)):
+        if len(param) != len(optimizer.param_groups):
+            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
+                             f"{name} has {len(param)} values, param_groups has "
+                             f"{len(optimizer.param_groups)}.")
+    else:
+        param = [param] * len(optimizer.param_groups)
+    return list(map(_copy, param))
+
+
+def _copy(value):
+    return value.clone() if isinstance(value, Tensor) else value
+
+
+def _param_groups_val_list(optimizer: Optimizer, key: str) -> list[Any]:
+    """Every group's ``key`` (``"lr"``), a tensor copied, so that a rate kept as a tensor is
+    not aliased (PyTorch's)."""
+    return [_copy(group[key]) for group in optimizer.param_groups]
+
+
+def _update_param_group_val(group: dict[str, Any], key: str, value) -> None:
+    """Set ``group[key]``: a rate kept as a tensor is filled in place (so it stays the same
+    tensor, of its dtype: a float32 tensor rounds the rate), a number replaced, as
+    PyTorch's."""
+    if isinstance(group[key], Tensor):
+        group[key].fill_(value.reshape(()) if isinstance(value, Tensor) else value)
+    else:
+        group[key] = value

@@ -12,7 +12,10 @@ import numpy as np
 from ..autograd import no_grad
 from ..autograd.graph import bump_versions
 from ..tensor import Tensor
-from .optimizer import Optimizer, Params, evaluate_closure, scalar_value, silent_on_nonfinite
+from .optimizer import (
+    Optimizer, Params, check_tensor_lr, evaluate_closure, scalar_value,
+    silent_on_nonfinite,
+)
 from .pointwise import add_scaled_, lerp_
 
 EPS = 1e-7
@@ -92,8 +95,7 @@ class Muon(Optimizer):
                  ns_coefficients: tuple[float, float, float] = (DEFAULT_A, DEFAULT_B, DEFAULT_C),
                  eps: float = EPS, ns_steps: int = DEFAULT_NS_STEPS,
                  adjust_lr_fn: str | None = None) -> None:
-        if isinstance(lr, Tensor) and lr.numel() != 1:
-            raise ValueError("Tensor lr must be 1-element")
+        check_tensor_lr(lr)
         if not 0.0 <= lr:
             raise ValueError(f"Learning rate should be >= 0 but is: {lr}")
         if not 0.0 <= momentum:

@@ -1,5 +1,7 @@
-"""``Optimizer``: parameter groups, per-parameter state, ``zero_grad`` and ``state_dict``, shared
-by ``SGD``, ``Adam`` and ``AdamW``."""
+"""``Optimizer``, the base of every optimizer: parameter groups, per-parameter state,
+``zero_grad``, ``state_dict``/``load_state_dict`` and PyTorch's hooks (per optimizer, and the
+global step hooks ``register_optimizer_step_pre_hook``/``post_hook``); and the checks and
+scalar helpers the optimizers share."""
 
 from __future__ import annotations
 
@@ -65,8 +67,9 @@ def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
 def _step_with_hooks(step):
     """``step`` run between the step pre-hooks (global ones first; one returning ``(args,
     kwargs)`` replaces them for the rest and for ``step``) and the post-hooks (the optimizer's
-    own first), as PyTorch's ``Optimizer.profile_hook_step``. Without hooks, one check of
-    three dicts (0.1 us)."""
+    own first), as PyTorch's ``Optimizer.profile_hook_step``, once per call from outside (a
+    subclass's ``step`` that calls ``super().step()`` runs them once). Without hooks, one
+    check of four dicts (0.1 us)."""
 
     @functools.wraps(step)
     def hooked(self, *args, **kwargs):
@@ -74,25 +77,32 @@ def _step_with_hooks(step):
             refuse_sparse_gradients(self)
         pre_hooks, post_hooks = self._optimizer_step_pre_hooks, self._optimizer_step_post_hooks
         if not (pre_hooks or post_hooks or _global_optimizer_pre_hooks
-                or _global_optimizer_post_hooks):
+                or _global_optimizer_post_hooks) or self.__dict__.get("_running_step_hooks"):
             return step(self, *args, **kwargs)
-        args = (self, *args)
-        for pre_hook in itertools.chain(_global_optimizer_pre_hooks.values(),
-                                        pre_hooks.values()):
-            result = pre_hook(self, args, kwargs)
-            if result is not None:
-                if isinstance(result, tuple) and len(result) == 2:
-                    args, kwargs = result
-                else:
-                    raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
-                                       f"new_kwargs), but got {result}.")
-        out = step(*args, **kwargs)
-        for post_hook in itertools.chain(post_hooks.values(),
-                                         _global_optimizer_post_hooks.values()):
-            post_hook(self, args, kwargs)
-        return out
+        self._running_step_hooks = True  # (a subclass's step calling super().step(): once)
+        try:
+            return _run_with_step_hooks(step, self, args, kwargs, pre_hooks, post_hooks)
+        finally:
+            self._running_step_hooks = False
 
     return hooked
+
+
+def _run_with_step_hooks(step, self, args, kwargs, pre_hooks, post_hooks):
+    """``_step_with_hooks``'s work where there are hooks."""
+    args = (self, *args)
+    for pre_hook in itertools.chain(_global_optimizer_pre_hooks.values(), pre_hooks.values()):
+        result = pre_hook(self, args, kwargs)
+        if result is not None:
+            if isinstance(result, tuple) and len(result) == 2:
+                args, kwargs = result
+            else:
+                raise RuntimeError(f"{step} must return None or a tuple of (new_args, "
+                                   f"new_kwargs), but got {result}.")
+    out = step(*args, **kwargs)
+    for post_hook in itertools.chain(post_hooks.values(), _global_optimizer_post_hooks.values()):
+        post_hook(self, args, kwargs)
+    return out
 
 
 _HOOK_DICTS = ("_optimizer_step_pre_hooks", "_optimizer_step_post_hooks",
@@ -119,7 +129,9 @@ def refuse_sparse_gradients(optimizer) -> None:
 
 def check_non_negative(**hyperparameters: float) -> None:
     """Raise PyTorch's ``ValueError("Invalid <name> value: <value>")`` for the first negative
-    one, checked in the order given (``lr`` is "learning rate", ``eps`` "epsilon value")."""
+    one, checked in the order given (``lr`` is "learning rate", ``eps`` "epsilon value"); an
+    ``lr`` given as a tensor must have one element (``check_tensor_lr``, checked first)."""
+    check_tensor_lr(hyperparameters.get("lr"))
     for name, value in hyperparameters.items():
         if value < 0:
             raise ValueError(f"Invalid {_ARGUMENT_WORDS.get(name, name + ' value')}: {value}")
@@ -151,6 +163,13 @@ def scalar_state(value: float) -> np.ndarray:
     float32, so that it is rounded as PyTorch rounds it at every step."""
     dtype = np.float64 if get_default_dtype() == np.float64 else np.float32
     return np.array(value, dtype)
+
+
+def check_tensor_lr(lr) -> None:
+    """PyTorch's first check in every optimizer: a learning rate given as a tensor has one
+    element."""
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
 
 
 def check_fused_foreach(fused, foreach, differentiable) -> None:
@@ -197,11 +216,19 @@ def scalar_value(value) -> float:
     return value.item() if isinstance(value, Tensor) else value
 
 
-def step_tensor(step) -> Tensor:
+def step_tensor(step, fused: bool = False) -> Tensor:
     """A state's ``step`` as PyTorch keeps it and saves it: a 0-d tensor of float64 when that
-    is the default dtype, else of float32 (tinygrad_bn counts in a Python int, which
-    ``state_dict`` converts and ``load_state_dict`` converts back)."""
-    return Tensor(scalar_state(float(step)))
+    is the default dtype, else of float32, and always float32 for a ``fused`` group
+    (tinygrad_bn counts in a Python int, which ``state_dict`` converts and ``load_state_dict``
+    converts back)."""
+    return Tensor(np.array(float(step), np.float32) if fused else scalar_state(float(step)))
+
+
+def scalar_update(entry: np.ndarray, value) -> np.ndarray:
+    """``value`` as a new 0-d state ``entry`` of that entry's dtype, as PyTorch's in-place
+    updates (``mu_product *= mu``, ``eta.copy_(...)``) keep it: the default float dtype when
+    made, the parameter's after ``load_state_dict``."""
+    return np.array(value, entry.dtype)
 
 
 def check_state_shape(p: Tensor, moment: np.ndarray) -> None:
@@ -436,7 +463,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p in self.state:
-                    state[index[id(p)]] = self._saved_state(self.state[p])
+                    state[index[id(p)]] = self._saved_state(self.state[p], group)
         state_dict = {"state": state, "param_groups": groups}
         for post_hook in self._optimizer_state_dict_post_hooks.values():
             result = post_hook(self, state_dict)
@@ -444,11 +471,12 @@ class Optimizer:
                 state_dict = result
         return state_dict
 
-    def _saved_state(self, p_state: dict[str, Any]) -> dict[str, Any]:
-        """One parameter's state as ``state_dict`` saves it: arrays as tensors (copies),
-        ``step`` as PyTorch's 0-d tensor (``step_tensor``)."""
+    def _saved_state(self, p_state: dict[str, Any], group: dict[str, Any]) -> dict[str, Any]:
+        """One parameter's state (its group ``group``) as ``state_dict`` saves it: arrays as
+        tensors (copies), ``step`` as PyTorch's 0-d tensor (``step_tensor``)."""
+        fused = bool(group.get("fused"))
         return {k: (Tensor(v) if isinstance(v, (Tensor, np.ndarray))
-                    else step_tensor(v) if k == "step" and isinstance(v, (int, float))
+                    else step_tensor(v, fused) if k == "step" and isinstance(v, (int, float))
                     else sparse_tensor(v.copy()) if is_sparse_array(v)  # SGD's sparse buffer
                     else v)
                 for k, v in p_state.items()}
@@ -517,18 +545,22 @@ class Optimizer:
                         f"loaded state '{name}' of parameter {key} has shape {array.shape}, "
                         f"the parameter has shape {tuple(p.shape)}"
                     )
-                restored[name] = array.astype(p.dtype) if array.ndim else array
+                # (PyTorch's: every floating entry but step takes the parameter's dtype, 0-d
+                # ones too: NAdam's mu_product, ASGD's eta and mu)
+                floating = np.issubdtype(p._array.dtype, np.inexact)
+                restored[name] = array.astype(p._array.dtype) if floating else array
             else:
                 restored[name] = value
         return restored
 
     def __repr__(self):
-        lines = [f"{type(self).__name__} ("]
+        """PyTorch's: each group's settings sorted by name, a blank line between groups."""
+        text = f"{type(self).__name__} ("
         for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
+            text += f"\nParameter Group {i}\n"
             for name in sorted(k for k in group if k != "params"):
-                lines.append(f"    {name}: {group[name]}")
-        return "\n".join(lines) + "\n)"
+                text += f"    {name}: {group[name]}\n"
+        return text + ")"
 
 
 def _register(hooks: dict, hook: Callable, prepend: bool) -> RemovableHandle:

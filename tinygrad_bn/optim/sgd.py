@@ -91,8 +91,10 @@ class SGD(Optimizer):
                     if p_state is None:
                         p_state = state[p] = {}
                     buffer = p_state.get("momentum_buffer")
-                    if buffer is None:
-                        buffer = p_state["momentum_buffer"] = grad.copy()
+                    if buffer is None:  # an array even for a 0-d parameter, whose grad
+                        # arithmetic above gives a NumPy scalar: it is updated in place below
+                        buffer = p_state["momentum_buffer"] = (
+                            np.array(grad) if isinstance(grad, np.generic) else grad.copy())
                     else:
                         check_state_shape(p, buffer)
                         buffer *= momentum

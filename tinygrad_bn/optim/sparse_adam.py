@@ -53,7 +53,7 @@ class SparseAdam(Optimizer):
             raise ValueError(f"Complex params at indices {complex_params}: SparseAdam does not "
                              "support complex parameters")
 
-    def _saved_state(self, p_state: dict[str, Any]) -> dict[str, Any]:
+    def _saved_state(self, p_state: dict[str, Any], group: dict[str, Any]) -> dict[str, Any]:
         """The state as PyTorch's ``state_dict`` holds it: ``step`` a Python int (PyTorch's
         SparseAdam counts in an int), the moments as tensors (copies)."""
         return {k: Tensor(v) if isinstance(v, np.ndarray) else v for k, v in p_state.items()}

@@ -21,7 +21,7 @@ from ..creation import tensor
 from ..nn.module import Module
 from ..nn.normalization import _BatchNorm
 from ..tensor import Tensor
-from .lr_scheduler import LRScheduler
+from .lr_scheduler import LRScheduler, _format_param
 from .optimizer import Optimizer
 
 __all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn",
@@ -284,21 +284,3 @@ class SWALR(LRScheduler):
         """Restore the state ``state_dict()`` returned."""
         self.__dict__.update(state_dict)
         self._set_anneal_func(self._anneal_strategy)
-
-
-def _format_param(name: str, optimizer: Optimizer, param):
-    """``param`` once per parameter group: a list/tuple must have one entry per group
-    (``ValueError`` otherwise, PyTorch's words), a number is repeated."""
-    if isinstance(param, (list, tuple)):
-        if len(param) != len(optimizer.param_groups):
-            raise ValueError(f"{name} must have the same length as optimizer.param_groups. "
-                             f"{name} has {len(param)} values, param_groups has "
-                             f"{len(optimizer.param_groups)}.")
-    else:
-        param = [param] * len(optimizer.param_groups)
-    return list(map(_copy, param))
-
-
-def _copy(value):
-    return value.clone() if isinstance(value, Tensor) else value
-

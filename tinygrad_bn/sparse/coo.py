@@ -24,31 +24,10 @@ from ..autograd import graph
 from ..autograd.grad_mode import thread_state
 from ..autograd.graph import Op
 from ..printing import OPTIONS, _body, _edges, _ElementFormat, _with_suffixes, dtype_name
+from ..layouts import sparse_coo
 from ..tensor import Tensor
 
 _new_object = object.__new__
-
-
-class _Layout:
-    """``torch.sparse_coo``: the layout object of a COO tensor (prints as PyTorch's)."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return f"torch.{self.name}"
-
-    def __reduce__(self):
-        return (_layout_named, (self.name,))
-
-
-def _layout_named(name):
-    return sparse_coo
-
-
-sparse_coo = _Layout("sparse_coo")
 
 
 class _Made:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..layouts import sparse_csr
 from ..tensor import Tensor
 from .coo import (
-    SparseArray, SparseDenseMatMul, _Layout, _backend_refusal, _new_object, sparse_repr,
+    SparseArray, SparseDenseMatMul, _backend_refusal, _new_object, sparse_repr,
     sparse_tensor,
 )
-
-sparse_csr = _Layout("sparse_csr")
 
 
 class CsrArray:

@@ -31,7 +31,11 @@ its family:
   ``index_reduce``, the ``*_scatter`` functions, ``diag_embed``, ``fliplr``/``flipud``;
 - ``products``: ``inner``, ``vdot``, ``addmv``/``addr``/``baddbmm``/``addbmm``, ``cov``,
   ``corrcoef``, ``nanmedian``, ``unique_consecutive``;
+- ``complex``: ``real``, ``imag``, ``conj``, ``angle``, ``sgn`` and the functions
+  ``complex``, ``polar``, ``view_as_real``, ``view_as_complex``;
 - ``queries``: ``is_nonzero``, ``is_signed``, ``get_device`` and the other self-descriptions;
+- ``legacy``: the device and layout flags (``is_cpu``, ``is_sparse``, ...) and PyTorch's older
+  methods (``new``, ``resize_``, ``apply_``, ``map_``, ``cauchy_``, ``set_``, ``dim_order``);
 - ``arguments``: how the methods take their arguments (numbers, promotion, NumPy's names).
 
 Each family is a plain class of methods. Below they become ``Tensor``'s own methods: set on the
@@ -45,6 +49,7 @@ from .arguments import accept_numpy_names, constant_tensor, in_opmath
 from .arranging import ArrangingMethods
 from .arithmetic import ArithmeticMethods, einsum, pow, tensordot  # noqa: A004 - torch.pow
 from .comparison import ComparisonMethods, where
+from .complex import ComplexMethods
 from .conversion import ConversionMethods
 from .copying import CopyingMethods, rebuild_tensor
 from .decompositions import DecompositionMethods
@@ -55,6 +60,7 @@ from .inplace import InPlaceMethods
 from .inplace_forms import InPlaceFormsMethods
 from .products import ProductMethods
 from .queries import QueryMethods
+from .legacy import LegacyMethods
 from .reduction import ReductionMethods, cdist, std_mean, var_mean
 from .numerical import NumericalMethods
 from .special import SpecialMethods
@@ -67,7 +73,8 @@ from .shape import (
 FAMILIES = (ArithmeticMethods, ElementwiseMethods, ComparisonMethods, ReductionMethods,
             ShapeMethods, ArrangingMethods, IndexingMethods, InPlaceMethods, InPlaceFormsMethods,
             ConversionMethods, CopyingMethods, DecompositionMethods, SpecialMethods,
-            NumericalMethods, ScatteringMethods, ProductMethods, QueryMethods, SparseMethods)
+            NumericalMethods, ScatteringMethods, ProductMethods, QueryMethods, ComplexMethods,
+            SparseMethods, LegacyMethods)
 
 
 class _Empty:

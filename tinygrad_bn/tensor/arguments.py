@@ -36,7 +36,7 @@ def _operands(tensor, other, *, reflected=False, true_division=False, broadcast=
         other = _constant(other, tensor._array.dtype)
     a, b = (other, tensor) if reflected else (tensor, other)
     a_dtype, b_dtype = a._array.dtype, b._array.dtype
-    if true_division and not dtypes.is_floating(a_dtype) and not dtypes.is_floating(b_dtype):
+    if true_division and a_dtype.kind not in "fc" and b_dtype.kind not in "fc":
         default = dtypes.get_default_dtype()
         a, b = a.to(default), b.to(default)
     elif a_dtype is not b_dtype:
@@ -123,7 +123,7 @@ def _constant(value, tensor_dtype):
     """A Python scalar, list or array met by a tensor op, as a tensor that requires no grad.
     An integer that does not fit an integer tensor's dtype wraps around, as in PyTorch
     (``uint8_tensor + 300`` adds 44)."""
-    if isinstance(value, (numbers.Number, np.generic)) and not isinstance(value, complex):
+    if isinstance(value, (numbers.Number, np.generic)):
         dtype = dtypes.scalar_dtype(value, tensor_dtype)
         if dtype.kind in "iu" and isinstance(value, (int, np.integer)) and \
                 not isinstance(value, (bool, np.bool_)):

@@ -354,7 +354,7 @@ class ArithmeticMethods:
         # bool tensor's in the default float dtype), then the product (float16: in float32,
         # rounded once). It differs from the quotient in the last bit for about a third of
         # float32 and float64 values.
-        if self._array.dtype.kind != "f":
+        if self._array.dtype.kind not in "fc":
             self = self.to(dtypes.get_default_dtype())
         return Reciprocal.apply(self).mul(other)
 

@@ -38,17 +38,26 @@ class ComparisonMethods:
     def __ne__(self, other):
         return self._compare(other, np.not_equal)
 
+    def _order(self, other, compare, kernel):
+        """``< <= > >=``: ``_compare``, refused for complex operands as PyTorch refuses."""
+        if self._array.dtype.kind == "c" or isinstance(other, complex) or (
+                isinstance(other, Tensor) and other._array.dtype.kind == "c"):
+            raise dtypes.not_implemented(kernel, dtypes.promote(
+                self._array.dtype, other._array.dtype if isinstance(other, Tensor)
+                else dtypes.scalar_dtype(other, self._array.dtype)))
+        return self._compare(other, compare)
+
     def __lt__(self, other):
-        return self._compare(other, np.less)
+        return self._order(other, np.less, "lt_cpu")
 
     def __le__(self, other):
-        return self._compare(other, np.less_equal)
+        return self._order(other, np.less_equal, "le_cpu")
 
     def __gt__(self, other):
-        return self._compare(other, np.greater)
+        return self._order(other, np.greater, "gt_cpu")
 
     def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
+        return self._order(other, np.greater_equal, "ge_cpu")
 
     eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, layouts
 from ..autograd import graph
 from ..autograd.grad_mode import thread_state
 from ..device import DeviceLike, check_device, parse_to_arguments
@@ -24,6 +24,7 @@ from ..dtypes import DTypeLike, Number
 from ..ops import Cast, Clone
 from ..printing import format_tensor
 from ..random import Generator
+from ..warn_once import warn_always
 from ..shapes import ShapeLike, new_shape
 from .core import Tensor
 
@@ -41,18 +42,51 @@ class ConversionMethods:
 
     # ------------------------------------------------------------------ copies
 
-    def clone(self) -> Tensor:
-        """A copy in new memory that stays in the graph (its gradient flows back unchanged)."""
+    def clone(self, *, memory_format: layouts.memory_format = layouts.preserve_format) -> Tensor:
+        """A copy in new memory that stays in the graph (its gradient flows back unchanged),
+        kept in row-major order, or in ``memory_format``'s order when that is
+        ``channels_last``/``channels_last_3d``. PyTorch's default ``preserve_format`` keeps
+        the strides of a dense input (a ``t()`` view's clone is column-major there); here it
+        gives a row-major copy, as ``contiguous_format`` does: the same values, other
+        strides."""
+        layouts.check(memory_format, "clone")
+        if layouts.order(memory_format, self.ndim) is not None:
+            return self._laid_out(memory_format, copy=True)
         return Clone.apply(self)
 
-    def contiguous(self) -> Tensor:
-        """This tensor if its memory is in row-major order, else a row-major copy."""
-        return self if self._array.flags.c_contiguous else Clone.apply(self)
+    def contiguous(self, memory_format: layouts.memory_format = layouts.contiguous_format
+                   ) -> Tensor:
+        """This tensor if its memory is in row-major order (or in ``memory_format``'s order:
+        ``channels_last`` is ``(N, H, W, C)`` for a 4-d ``(N, C, H, W)`` tensor,
+        ``channels_last_3d`` ``(N, D, H, W, C)``), else a copy in that order, in the graph.
+        ``preserve_format`` is refused for a tensor that is not contiguous, as in PyTorch."""
+        layouts.check(memory_format, "contiguous")
+        if memory_format is layouts.contiguous_format:
+            return self if self._array.flags.c_contiguous else Clone.apply(self)
+        if self.is_contiguous(memory_format):
+            return self
+        if memory_format is layouts.preserve_format:
+            raise RuntimeError("preserve memory format is unsupported by the contiguous operator")
+        return self._laid_out(memory_format, copy=False)
 
-    def is_contiguous(self) -> _bool:
-        """Whether the values are stored in row-major (C) order with no gaps; views such as ``t()``
-        are not. ``contiguous()`` makes a copy that is."""
-        return self._array.flags.c_contiguous
+    def _laid_out(self, memory_format, copy):
+        """This tensor in ``memory_format``'s order, from the differentiable ops: the dimensions
+        put in memory order, a row-major copy (made only if needed, unless ``copy``), and the
+        dimensions put back (a view)."""
+        dims = layouts.order(memory_format, self.ndim)
+        in_order = self.permute(dims)
+        in_order = in_order.clone() if copy else in_order.contiguous()
+        return in_order.permute(tuple(np.argsort(dims).tolist()))
+
+    def is_contiguous(self, memory_format: layouts.memory_format = layouts.contiguous_format
+                      ) -> _bool:
+        """Whether the values are stored in row-major (C) order with no gaps (or densely in
+        ``memory_format``'s order); views such as ``t()`` are not. ``contiguous()`` makes a
+        copy that is."""
+        layouts.check(memory_format, "is_contiguous")
+        if memory_format is layouts.contiguous_format:
+            return self._array.flags.c_contiguous
+        return layouts.is_contiguous_as(self._array.shape, self.stride(), memory_format)
 
     def cpu(self) -> Tensor:
         """This tensor: tinygrad_bn keeps every tensor in the CPU's memory."""
@@ -61,17 +95,31 @@ class ConversionMethods:
     # ------------------------------------------------------------------ dtype and device
 
     def to(self, *args: Any, dtype: DTypeLike | None = None, device: DeviceLike | None = None,
-           non_blocking: _bool = False, copy: _bool = False) -> Tensor:
+           non_blocking: _bool = False, copy: _bool = False,
+           memory_format: layouts.memory_format = layouts.preserve_format) -> Tensor:
         """Convert to a dtype (differentiable): ``to(float64)``, ``to(other)`` (its dtype),
-        ``to(device, dtype)``; the device must be the CPU (``"cpu"``, ``device("cpu")``).
-        Returns this tensor when nothing changes, unless ``copy=True``."""
+        ``to(device, dtype)``, each optionally followed by ``non_blocking`` and ``copy`` as in
+        PyTorch; the device must be the CPU (``"cpu"``, ``device("cpu")``).
+        ``memory_format`` other than ``preserve_format`` gives the result that order
+        (``contiguous(memory_format)``). Returns this tensor when nothing changes, unless
+        ``copy=True``."""
+        layouts.check(memory_format, "to")
+        if args and type(args[-1]) is _bool:  # PyTorch's positional (..., non_blocking, copy)
+            flags = args[-2:] if len(args) > 1 and type(args[-2]) is _bool else args[-1:]
+            args = args[:len(args) - len(flags)]
+            if len(flags) == 2:
+                copy = flags[1]
         target = parse_to_arguments(args, dtype, device)
         result = self
         if target is not None:
             target = dtypes.canonical(target)
             if target is not self._array.dtype:
                 result = Cast.apply(self, dtype=target)
-        return result.clone() if copy and result is self else result
+        if memory_format is not layouts.preserve_format:
+            result = result.contiguous(memory_format)
+        if copy and result is self:
+            return result.clone(memory_format=memory_format)
+        return result
 
     def cuda(self, device: DeviceLike | None = None, non_blocking: _bool = False) -> Tensor:
         """Refused: tinygrad_bn runs on the CPU only (the error says so)."""
@@ -102,45 +150,54 @@ class ConversionMethods:
         """This tensor converted to ``other``'s dtype."""
         return self.to(other.dtype)
 
-    def float(self) -> Tensor:
+    def float(self, memory_format: layouts.memory_format = layouts.preserve_format
+            ) -> Tensor:
         """``self.to(tinygrad_bn.float32)`` (differentiable). Returns this tensor if it is already
         float32."""
-        return self.to(dtypes.float32)
+        return self.to(dtypes.float32, memory_format=memory_format)
 
-    def double(self) -> Tensor:
+    def double(self, memory_format: layouts.memory_format = layouts.preserve_format
+            ) -> Tensor:
         """``self.to(tinygrad_bn.float64)`` (differentiable; what ``gradcheck`` wants). Returns
         this tensor if it is already float64."""
-        return self.to(dtypes.float64)
+        return self.to(dtypes.float64, memory_format=memory_format)
 
-    def long(self) -> Tensor:
+    def long(self, memory_format: layouts.memory_format = layouts.preserve_format
+            ) -> Tensor:
         """``self.to(tinygrad_bn.int64)``. Returns this tensor if it is already int64."""
-        return self.to(dtypes.int64)
+        return self.to(dtypes.int64, memory_format=memory_format)
 
-    def int(self) -> Tensor:
+    def int(self, memory_format: layouts.memory_format = layouts.preserve_format
+            ) -> Tensor:
         """``self.to(tinygrad_bn.int32)``. Returns this tensor if it is already int32."""
-        return self.to(dtypes.int32)
+        return self.to(dtypes.int32, memory_format=memory_format)
 
-    def short(self) -> Tensor:
+    def short(self, memory_format: layouts.memory_format = layouts.preserve_format
+            ) -> Tensor:
         """``self.to(tinygrad_bn.int16)``. Returns this tensor if it is already int16."""
-        return self.to(dtypes.int16)
+        return self.to(dtypes.int16, memory_format=memory_format)
 
-    def char(self) -> Tensor:
+    def char(self, memory_format: layouts.memory_format = layouts.preserve_format
+            ) -> Tensor:
         """``self.to(tinygrad_bn.int8)``. Returns this tensor if it is already int8."""
-        return self.to(dtypes.int8)
+        return self.to(dtypes.int8, memory_format=memory_format)
 
-    def byte(self) -> Tensor:
+    def byte(self, memory_format: layouts.memory_format = layouts.preserve_format
+            ) -> Tensor:
         """``self.to(tinygrad_bn.uint8)``. Returns this tensor if it is already uint8."""
-        return self.to(dtypes.uint8)
+        return self.to(dtypes.uint8, memory_format=memory_format)
 
-    def half(self) -> Tensor:
+    def half(self, memory_format: layouts.memory_format = layouts.preserve_format
+            ) -> Tensor:
         """``self.to(tinygrad_bn.float16)`` (differentiable). Returns this tensor if it is already
         float16."""
-        return self.to(dtypes.float16)
+        return self.to(dtypes.float16, memory_format=memory_format)
 
-    def bfloat16(self) -> Tensor:
+    def bfloat16(self, memory_format: layouts.memory_format = layouts.preserve_format
+                 ) -> Tensor:
         """``self.to(tinygrad_bn.bfloat16)``: refused with a ``TypeError``, NumPy has no
         bfloat16 (see ``dtypes.bfloat16``)."""
-        return self.to(dtypes.bfloat16)
+        return self.to(dtypes.bfloat16, memory_format=memory_format)
 
     def pin_memory(self, device: Any = None) -> Tensor:
         """Page-locked memory is for copies to a GPU: with none, PyTorch refuses, and so does
@@ -151,10 +208,11 @@ class ConversionMethods:
         """Always False: tensors live in ordinary memory."""
         return False
 
-    def bool(self) -> Tensor:
+    def bool(self, memory_format: layouts.memory_format = layouts.preserve_format
+            ) -> Tensor:
         """``self.to(tinygrad_bn.bool)``: nonzero becomes True. Returns this tensor if it is
         already bool."""
-        return self.to(dtypes.bool)
+        return self.to(dtypes.bool, memory_format=memory_format)
 
     # ------------------------------------------------------------------ Python and NumPy values
 
@@ -224,12 +282,16 @@ class ConversionMethods:
         conversion in a process of a tensor that requires grad, with grad mode on, warns that
         the number leaves the graph (``f"{t:.4f}"``, ``int(t)``, ``item()`` and any conversion
         under ``no_grad`` do not warn)."""
-        if self._requires_grad and not _warned["float of grad"] and thread_state.grad_enabled:
+        if (self._requires_grad and (not _warned["float of grad"] or warn_always())
+                and thread_state.grad_enabled):
             _warned["float of grad"] = True
             warnings.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                           "unexpected behavior.\nConsider using tensor.detach() first.",
                           UserWarning, stacklevel=2)
-        return float(self._python_scalar())
+        value = self._python_scalar()
+        if type(value) is complex:
+            raise RuntimeError("value cannot be converted to type double without overflow")
+        return float(value)
 
     def __int__(self):
         return int(self._python_scalar())

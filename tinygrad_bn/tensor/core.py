@@ -73,7 +73,7 @@ class Tensor:
     def _require_grad_at_creation(self):
         """``requires_grad=True`` given when the tensor is made (``tensor``, ``zeros``, ...):
         PyTorch refuses a non-floating dtype there in its own words."""
-        if not dtypes.is_floating(self._array.dtype):
+        if not dtypes.is_differentiable(self._array.dtype):
             raise RuntimeError("Only Tensors of floating point and complex dtype can require "
                                "gradients")
         self.requires_grad = True
@@ -145,8 +145,8 @@ class Tensor:
                 f"data must be a Tensor, got {type(value).__name__}; use "
                 "tinygrad_bn.from_numpy(array) for a NumPy array"
             )
-        if dtypes.is_floating(self._array.dtype) != dtypes.is_floating(value._array.dtype) and \
-                self._requires_grad:
+        if dtypes.is_differentiable(self._array.dtype) != \
+                dtypes.is_differentiable(value._array.dtype) and self._requires_grad:
             raise RuntimeError(
                 f"data set to a tensor that requires gradients must be floating point or complex "
                 f"dtype (got {value._array.dtype})"
@@ -187,7 +187,7 @@ class Tensor:
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach()."
             )
-        if value and not dtypes.is_floating(self._array.dtype):
+        if value and not dtypes.is_differentiable(self._array.dtype):
             raise RuntimeError(
                 "only Tensors of floating point dtype can require gradients "
                 f"(this tensor is {self._array.dtype})"
@@ -374,43 +374,6 @@ class Tensor:
         """Whether the dtype is float16, float32 or float64."""
         return dtypes.is_floating(self._array.dtype)
 
-    # Complex numbers: tinygrad_bn's dtypes are all real, and these are what PyTorch's give for
-    # a real tensor, so that code written for both kinds runs on real ones.
-
-    def is_complex(self) -> _bool:
-        """Always False: no tinygrad_bn dtype is complex."""
-        return False
-
-    def conj(self) -> Tensor:
-        """The complex conjugate: a real tensor is its own, returned itself (as PyTorch)."""
-        return self
-
-    def resolve_conj(self) -> Tensor:
-        """This tensor itself (no conjugation is ever pending on a real tensor)."""
-        return self
-
-    def conj_physical(self) -> Tensor:
-        """This tensor itself, as ``conj``."""
-        return self
-
-    def conj_physical_(self) -> Tensor:
-        """Conjugate in place: nothing to write for a real tensor, which is returned."""
-        return self
-
-    def is_conj(self) -> _bool:
-        """Always False: no conjugation is pending on a real tensor."""
-        return False
-
-    @property
-    def real(self) -> Tensor:
-        """The real part: a real tensor itself (as PyTorch)."""
-        return self
-
-    @property
-    def imag(self) -> Tensor:
-        """The imaginary part: refused for real tensors, with PyTorch's error."""
-        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
-
 
 def _empty_strides(shape, dim):
     """PyTorch's strides of a freshly made empty tensor of ``shape`` (``computeStrides``: the
@@ -468,15 +431,19 @@ def _to_array(data, dtype=None):
     NumPy scalars) that do not fit the dtype raise instead of wrapping around, as in PyTorch;
     arrays convert as NumPy casts them."""
     from_python = not isinstance(data, (Tensor, np.ndarray))
-    floating_target = dtype is not None and dtypes.is_floating(dtypes.canonical(dtype))
+    target_kind = None if dtype is None else dtypes.canonical(dtype).kind
+    floating_target = target_kind == "f"
     if isinstance(data, Tensor):
         array = np.array(data._array)
     elif isinstance(data, (np.ndarray, np.generic)):
         array = np.array(data)
     else:
         try:
-            array = np.array(data, dtype=np.float64 if floating_target else None)
+            array = np.array(data, dtype=np.float64 if floating_target else
+                             np.complex128 if target_kind == "c" else None)
         except (ValueError, OverflowError, TypeError) as error:
+            if floating_target and _holds_complex(data):
+                raise TypeError("must be real number, not complex") from None
             ragged = _ragged_message(data)
             if ragged:
                 raise ValueError(ragged) from None
@@ -490,6 +457,8 @@ def _to_array(data, dtype=None):
             # Python floats become the default dtype; with an explicit dtype the value goes
             # straight from float64 to it (never through float32).
             array = array.astype(dtypes.get_default_dtype())
+        elif array.dtype.kind == "c" and dtype is None:
+            array = array.astype(dtypes.default_complex())  # PyTorch's rule for floats
     target = dtypes.canonical(array.dtype if dtype is None else dtype)
     if target.kind in "iu" and array.dtype.kind in "iuf" and array.size \
             and array.dtype is not target:
@@ -498,6 +467,19 @@ def _to_array(data, dtype=None):
         return array
     with np.errstate(over="ignore"):  # 1e6 into float16 is inf, without a warning, as in PyTorch
         return array.astype(target)
+
+
+def _holds_complex(data):
+    """Whether nested lists ``data`` hold a Python complex number (PyTorch refuses one for a
+    real dtype)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (complex, np.complexfloating)):
+            return True
+    return False
 
 
 def _check_integer_range(array, target, from_python):

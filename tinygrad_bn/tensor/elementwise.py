@@ -33,7 +33,7 @@ class ElementwiseMethods:
     def _floating(self):
         """This tensor, or for an integer or bool one its values in the default float dtype:
         PyTorch's float functions (``exp``, ``sin``, ...) give floats for any input."""
-        if dtypes.is_floating(self._array.dtype):
+        if self._array.dtype.kind in "fc":  # complex stays complex
             return self
         return self.to(dtypes.get_default_dtype())
 
@@ -204,10 +204,6 @@ class ElementwiseMethods:
         bool tensor."""
         return Derived.apply(self, function=np.signbit)
 
-    def sgn(self) -> Tensor:
-        """``sign`` (for real tensors PyTorch's ``sgn`` is ``sign``)."""
-        return self.sign()
-
     def fix(self) -> Tensor:
         """``trunc``: round toward zero."""
         return self.trunc()
@@ -305,7 +301,7 @@ class ElementwiseMethods:
     def _stepwise(self, op):
         """floor, ceil, round, trunc, sign: an integer or bool tensor comes back as a copy of
         itself (its dtype kept, as in PyTorch), a floating one through the op (zero gradient)."""
-        if dtypes.is_floating(self._array.dtype):
+        if self._array.dtype.kind in "fc":  # complex: refused by the op, as PyTorch
             return op.apply(self)
         if op is Sign and self._array.dtype is not dtypes.bool:
             return Derived.apply(self, function=np.sign)

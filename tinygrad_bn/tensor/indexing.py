@@ -19,6 +19,7 @@ from ..dtypes import Number
 from ..ops import Gather, GetItem, IndexAdd, IndexSelect, ScatterAdd, ScatterReduce
 from ..ops.movement import INDEX_TENSOR
 from ..shapes import broadcast_error, broadcastable, normalize_dim
+from ..warn_once import warn_always
 from .arguments import _scalar_tensor, _tensor_argument, constant_tensor
 from .comparison import where
 from .core import Tensor
@@ -87,6 +88,20 @@ class IndexingMethods:
         if array.ndim == 0:
             return (Tensor._make(np.zeros(int(bool(array)), dtype=np.int64), None),)
         return tuple(Tensor._make(i.astype(np.int64), None) for i in np.nonzero(array))
+
+    def nonzero_static(self, *, size: _int, fill_value: _int = -1) -> Tensor:
+        """``nonzero()`` in a fixed shape ``(size, ndim)``: the first ``size`` rows of the
+        indices, padded with rows of ``fill_value`` when there are fewer (a shape that does not
+        depend on the values, for compilers)."""
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+            raise TypeError(f"nonzero_static(): argument 'size' must be int, not "
+                            f"{type(size).__name__}")
+        if size < 0:
+            raise RuntimeError("nonzero_static: 'size' must be an non-negative integer")
+        found = np.argwhere(self._array).astype(np.int64)[:size]
+        padded = np.full((int(size), self._array.ndim), fill_value, dtype=np.int64)
+        padded[:found.shape[0]] = found
+        return Tensor._make(padded, None)
 
     def argwhere(self) -> Tensor:
         """``nonzero()``: the ``(count, ndim)`` indices of the nonzero elements."""
@@ -337,7 +352,7 @@ _warned = {"scatter reduce": False}
 def warn_reduce_with_tensor_src(stacklevel):
     """PyTorch's deprecation warning for ``scatter``/``scatter_`` with ``reduce=`` and a tensor
     ``src``, given once per process as there; ``stacklevel`` counts from this function."""
-    if not _warned["scatter reduce"]:
+    if not _warned["scatter reduce"] or warn_always():
         _warned["scatter reduce"] = True
         warnings.warn(
             "The reduce argument of torch.scatter with Tensor src is deprecated and will be "

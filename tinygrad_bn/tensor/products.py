@@ -53,7 +53,7 @@ class ProductMethods:
 
     def vdot(self, other: Tensor) -> Tensor:
         """``dot`` with the first vector conjugated: for real tensors, ``dot``."""
-        return self.dot(_tensor_argument(other, "vdot", "other", 2))
+        return self.conj().dot(_tensor_argument(other, "vdot", "other", 2))
 
     @not_autocast  # one kernel in PyTorch, off autocast's lists: its mv is not cast
     def addmv(self, mat: Tensor, vec: Tensor, *, beta: Number = 1, alpha: Number = 1) -> Tensor:

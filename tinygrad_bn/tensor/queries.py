@@ -11,6 +11,7 @@ from builtins import bool as _bool, int as _int
 
 from collections.abc import Sequence
 
+from .. import layouts
 from ..device import DeviceLike
 from ..dtypes import DTypeLike
 from .arguments import _tensor_argument
@@ -54,6 +55,11 @@ class QueryMethods:
     def resolve_neg(self) -> Tensor:
         """This tensor (no lazy negation to resolve)."""
         return self
+
+    @property
+    def layout(self) -> layouts.layout:
+        """``strided``: every tensor here is a dense array with a stride per dimension."""
+        return layouts.strided
 
     def new_empty_strided(self, size: Sequence[_int], stride: Sequence[_int], *,
                           dtype: DTypeLike | None = None, device: DeviceLike | None = None,

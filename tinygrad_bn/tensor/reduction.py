@@ -58,6 +58,7 @@ class ReductionMethods:
         if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
             raise TypeError(f"argmax(): argument 'dim' (position 1) must be int, not "
                             f"{type(dim).__name__}")
+        _refuse_complex(self, "argmax(): does not support complex input")
         self._check_reducible("argmax", dim, IndexError)
         if dim is None:
             return Derived.apply(self, function=np.argmax)
@@ -70,6 +71,7 @@ class ReductionMethods:
         if dim is not None and (isinstance(dim, bool) or not isinstance(dim, (int, np.integer))):
             raise TypeError(f"argmin(): argument 'dim' (position 1) must be int, not "
                             f"{type(dim).__name__}")
+        _refuse_complex(self, "argmin(): does not support complex input")
         self._check_reducible("argmin", dim, IndexError)
         if dim is None:
             return Derived.apply(self, function=np.argmin)
@@ -86,7 +88,7 @@ class ReductionMethods:
         sum wraps, a bool one is whether any is true), as in PyTorch."""
         if dtype is not None:
             source = self.to(dtype)
-        elif dtypes.is_floating(self._array.dtype) or self._array.dtype is dtypes.int64:
+        elif dtypes.is_differentiable(self._array.dtype) or self._array.dtype is dtypes.int64:
             source = self
         else:
             source = self.to(dtypes.int64)
@@ -100,12 +102,12 @@ class ReductionMethods:
         ``mean(dtype=)``, so an integer tensor can be averaged; without it, floating tensors
         only (an integer tensor raises, as in PyTorch)."""
         if dtype is not None:
-            if not dtypes.is_floating(dtypes.canonical(dtype)):
+            if not dtypes.is_differentiable(dtypes.canonical(dtype)):
                 raise RuntimeError(
                     "mean(): could not infer output dtype. Optional dtype must be either a "
                     f"floating point or complex dtype. Got: {dtypes.scalar_type_name(dtype)}")
             source = self.to(dtype)
-        elif not dtypes.is_floating(self._array.dtype):
+        elif not dtypes.is_differentiable(self._array.dtype):
             raise RuntimeError(
                 "mean(): could not infer output dtype. Input dtype must be either a floating "
                 f"point or complex dtype. Got: {dtypes.scalar_type_name(self._array.dtype)}"
@@ -121,7 +123,7 @@ class ReductionMethods:
         unless ``dtype`` says otherwise (an integer product is computed in int64 and wrapped
         into ``dtype``, the same numbers as multiplying in it)."""
         source = self if dtype is None else self.to(dtype)
-        if not dtypes.is_floating(source._array.dtype):
+        if not dtypes.is_differentiable(source._array.dtype):
             source = source.to(dtypes.int64)
         d = None if dim is None else normalize_dim(dim, self.ndim)
         if self.ndim == 0:  # dims 0 and -1 of a 0-d tensor: the product of its one element
@@ -137,6 +139,8 @@ class ReductionMethods:
         ``correction=0`` (``unbiased=False``) is the biased one batch norm normalises with.
         """
         dims, correction = self._spread_arguments("var", dim, unbiased, correction)
+        if self._array.dtype.kind == "c":
+            return _complex_variance(self, dims, correction, keepdim)
         return Var.apply(self, dim=dims, correction=correction, keepdim=keepdim)
 
     def std(self, dim: _int | Sequence[_int] | None = None, unbiased: _bool | None = None,
@@ -144,11 +148,13 @@ class ReductionMethods:
         """Standard deviation: the square root of ``var`` with the same arguments, one node
         whose gradient is 0 for a constant input (PyTorch's convention; see ``ops.Std``)."""
         dims, correction = self._spread_arguments("std", dim, unbiased, correction)
+        if self._array.dtype.kind == "c":
+            return _complex_variance(self, dims, correction, keepdim).sqrt()
         return Std.apply(self, dim=dims, correction=correction, keepdim=keepdim)
 
     def _spread_arguments(self, name, dim, unbiased, correction):
         """``(dims, correction)`` of ``var``/``std``, PyTorch's ways of saying them."""
-        if not dtypes.is_floating(self._array.dtype):
+        if not dtypes.is_differentiable(self._array.dtype):
             raise RuntimeError("std and var only support floating point and complex dtypes")
         if isinstance(dim, bool):  # var(True): PyTorch's positional unbiased
             dim, unbiased = None, dim
@@ -342,13 +348,15 @@ class ReductionMethods:
         if np.isinf(ord) and reduced_count(self.shape, dims) == 0:
             raise RuntimeError(f"linalg.vector_norm cannot compute the {ord:g} norm on an empty "
                                "tensor because the operation does not have an identity")
+        if source._array.dtype.kind == "c":  # the norm of the magnitudes, a real tensor
+            source = source.abs()
         return Norm.apply(source, p=ord, dim=dims, keepdim=keepdim)
 
     def _norm_input(self, dtype, name):
         """This tensor in the dtype a norm is computed in, with PyTorch's checks: a floating
         tensor, and a ``dtype`` it converts to without narrowing."""
         scalar_name = dtypes.scalar_type_name
-        if not dtypes.is_floating(self._array.dtype):
+        if not dtypes.is_differentiable(self._array.dtype):
             raise RuntimeError(f"{name}: Expected a floating point or complex tensor as input. "
                                f"Got {scalar_name(self._array.dtype)}")
         if dtype is None:
@@ -432,6 +440,7 @@ class ReductionMethods:
 
     def argsort(self, dim: _int = -1, descending: _bool = False, stable: _bool = False) -> Tensor:
         """The indices that sort the tensor along ``dim`` (a stable sort)."""
+        _refuse_complex(self, " Sort does not support complex dtypes on CPU")
         return Derived.apply(self, function=sort_positions, keywords={
             "dim": normalize_dim(dim, self.ndim), "descending": bool(descending)})
 
@@ -477,7 +486,7 @@ class ReductionMethods:
         int64 otherwise, as in PyTorch)."""
         d = normalize_dim(dim, self.ndim)
         source = self if dtype is None else self.to(dtype)
-        if not dtypes.is_floating(source._array.dtype):
+        if not dtypes.is_differentiable(source._array.dtype):
             source = source.to(dtypes.int64)
         if self.ndim == 0:
             result = Cumsum.apply(source.reshape(1), dim=0).reshape(())
@@ -490,7 +499,7 @@ class ReductionMethods:
         int64, as in PyTorch). The gradient is exact with zeros in the input."""
         d = normalize_dim(dim, self.ndim)
         source = self if dtype is None else self.to(dtype)
-        if not dtypes.is_floating(source._array.dtype):
+        if not dtypes.is_differentiable(source._array.dtype):
             source = source.to(dtypes.int64)
         if self.ndim == 0:
             result = Cumprod.apply(source.reshape(1), dim=0).reshape(())
@@ -629,3 +638,18 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
         x2_ = cat([x2, x2_norm.new_ones(x2_norm.shape), x2_norm], -1)
         return x1_.matmul(x2_.mT).clamp_min(0).sqrt()
     return CDist.apply(x1, x2, p=float(p))
+
+
+def _refuse_complex(tensor, message):
+    """PyTorch's ``RuntimeError`` for an op that orders values, given a complex tensor."""
+    if tensor._array.dtype.kind == "c":
+        raise RuntimeError(message)
+
+
+def _complex_variance(tensor, dims, correction, keepdim):
+    """The variance of a complex tensor, a real tensor as PyTorch's: ``sum(|x - mean|**2) /
+    (n - correction)`` over ``dims``, built of differentiable ops."""
+    deviation = tensor - tensor.mean(dims, keepdim=True)
+    squared = deviation.real * deviation.real + deviation.imag * deviation.imag
+    count = reduced_count(tensor._array.shape, dims)
+    return squared.sum(dims, keepdim=keepdim) / max(count - correction, 0)

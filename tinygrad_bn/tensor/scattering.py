@@ -23,6 +23,7 @@ from .. import dtypes
 from ..dtypes import Number
 from ..ops.strided import AsStrided, IndexPutAccumulate, Unfold, storage_offset
 from ..shapes import normalize_dim
+from ..warn_once import warn_always
 from .arguments import _tensor_argument
 from .core import Tensor
 from .indexing import _index
@@ -211,7 +212,7 @@ class ScatteringMethods:
                                f"amin but got {reduce}.")
         d = normalize_dim(dim, max(self.ndim, 1))
         self._check_index_slices("index_reduce_", d, index, source)
-        if not _WARNED:  # PyTorch's TORCH_WARN_ONCE: once per process
+        if not _WARNED or warn_always():  # PyTorch's TORCH_WARN_ONCE: once per process
             _WARNED.append(True)
             warnings.warn("index_reduce() is in beta and the API may change at any time.",
                           UserWarning, stacklevel=2)

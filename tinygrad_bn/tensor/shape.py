@@ -471,22 +471,22 @@ class ShapeMethods:
 
     @property
     def mH(self) -> Tensor:
-        """``mT``: the conjugate transpose of real matrices is their transpose."""
-        return self._matrix_transpose("mH")
+        """The conjugate transpose of the last two dims (``mT`` for real matrices)."""
+        return self._matrix_transpose("mH").conj()
 
     @property
     def H(self) -> Tensor:  # noqa: N802 - PyTorch's name
         """The conjugate transpose of a matrix (2-D only): for real values its transpose, a
-        view."""
+        view; for complex ones conjugated (see ``conj``)."""
         if self.ndim != 2:
             hint = " For batches of matrices, consider using tensor.mH" if self.ndim > 2 else ""
             raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
                                f"{self.ndim}-D tensor.{hint}")
-        return self.transpose(-2, -1)
+        return self.transpose(-2, -1).conj()
 
     def adjoint(self) -> Tensor:
         """``mH`` as a method (PyTorch's ``Tensor.adjoint``)."""
-        return self._matrix_transpose("adjoint()")
+        return self._matrix_transpose("adjoint()").conj()
 
     def _matrix_transpose(self, name):
         if self.ndim < 2:

@@ -1,14 +1,11 @@
-"""The dense tensor's side of the sparse layout: ``is_sparse`` (False) and the conversions
-``to_sparse``/``to_sparse_coo``/``to_dense``. The COO tensor itself lives in
+"""The dense tensor's side of the sparse layout: the conversions ``to_sparse``/
+``to_sparse_coo``/``to_sparse_csr``/``to_dense`` (``is_sparse`` is False: ``legacy.py``). The COO tensor itself lives in
 ``tinygrad_bn/sparse``."""
 
 from __future__ import annotations
 
 
 class SparseMethods:
-    is_sparse = False
-    is_sparse_csr = False
-
     def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
         """This tensor's non-zero elements as a coalesced COO tensor (PyTorch's ``to_sparse``;
         ``sparse_dim`` leading dimensions indexed, the rest kept as dense blocks)."""

@@ -7,6 +7,7 @@ own files; these modules name them where PyTorch does, so
 
 from . import (  # noqa: F401
     activation, adaptive, batchnorm, channelshuffle, container, conv, distance, dropout,
+    linear_cross_entropy_options,
     flatten, fold, instancenorm, lazy, linear, loss, module, normalization, padding,
     pixelshuffle, pooling, rnn, sparse, transformer, upsampling, utils,
 )
@@ -33,3 +34,4 @@ from .rnn import *  # noqa: F401,F403
 from .sparse import *  # noqa: F401,F403
 from .transformer import *  # noqa: F401,F403
 from .upsampling import *  # noqa: F401,F403
+from .linear_cross_entropy_options import *  # noqa: F401,F403

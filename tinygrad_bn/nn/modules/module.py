@@ -1,10 +1,23 @@
-"""PyTorch's ``torch.nn.modules.module``: ``Module``. The global module hooks PyTorch files
-here (``register_module_forward_hook`` and the like) are not provided."""
+"""PyTorch's ``torch.nn.modules.module``: ``Module``, the global module hooks
+(``register_module_forward_pre_hook``, ``register_module_forward_hook``,
+``register_module_full_backward_pre_hook``, ``register_module_full_backward_hook``,
+``register_module_backward_hook``), the global registration hooks
+(``register_module_buffer/module/parameter_registration_hook``) and ``_addindent``."""
 
 from ..module import IncompatibleKeys as _IncompatibleKeys  # noqa: F401
-from ..module import Module  # noqa: F401
+from ..module import (  # noqa: F401
+    Module, register_module_backward_hook, register_module_buffer_registration_hook,
+    register_module_forward_hook, register_module_forward_pre_hook,
+    register_module_full_backward_hook, register_module_full_backward_pre_hook,
+    register_module_module_registration_hook, register_module_parameter_registration_hook,
+)
 
-__all__ = ["Module"]
+__all__ = [
+    "Module", "register_module_forward_pre_hook", "register_module_forward_hook",
+    "register_module_full_backward_pre_hook", "register_module_backward_hook",
+    "register_module_full_backward_hook", "register_module_buffer_registration_hook",
+    "register_module_module_registration_hook", "register_module_parameter_registration_hook",
+]
 
 
 def _addindent(s_: str, numSpaces: int) -> str:
