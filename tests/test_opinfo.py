@@ -614,6 +614,13 @@ XFAILS = {
     'index_reduce.prod': {
         'precision': 'float16:6',
     },
+    # the eigenvectors of a real matrix's complex-conjugate eigenvalue pairs are defined up to
+    # a phase: NumPy's LAPACK (OpenBLAS) and PyTorch's return some of them negated (relative
+    # difference 2). Eigenvalues agree, and so do the gradients through PyTorch's own
+    # output_process_fn_grad, which takes the eigenvectors' absolute values for this reason
+    'linalg.eig': {
+        'silent value': 'float32:0,4,6 float64:0,4,6',
+    },
     # a 3-D hfft2 of 5x6x7 float32 points: NumPy's FFT computes in float64 and rounds once,
     # PyTorch's in float32 (2 of 360 values 1e-5 apart; ours is the closer to float64's)
     'fft.hfft2': {
