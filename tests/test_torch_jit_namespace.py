@@ -348,3 +348,51 @@ def test_deprecation_warnings_as_torch(tmp_path):
             expected = results
         else:
             assert results == expected
+
+
+def test_a_scripted_model_under_the_trace_and_replay_jit_trains_as_eagerly():
+    def run(use_jit):
+        tg.manual_seed(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            model = tg.jit.script(GlobalNet())
+        optimizer = tg.optim.Adam(model.parameters(), lr=0.01)
+
+        def step(x, y):
+            optimizer.zero_grad()
+            loss = tg.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            return loss.detach()
+
+        step = tg.jit(step) if use_jit else step
+        rng = np.random.default_rng(3)
+        losses = [step(tg.tensor(rng.standard_normal((8, 4)).astype(np.float32)),
+                       tg.tensor(rng.integers(0, 3, 8))).item() for _ in range(6)]
+        return losses, model.state_dict(), step
+
+    eager_losses, eager_state, _ = run(False)
+    jit_losses, jit_state, step = run(True)
+    assert step.replays == 4 and jit_losses == eager_losses
+    for key, value in eager_state.items():
+        assert np.array_equal(jit_state[key].numpy(), value.numpy())
+
+
+def test_script_module_subclass_with_script_method():
+    torch = pytest.importorskip("torch")
+    outputs = []
+    for library in (torch, tg):
+        class Affine(library.jit.ScriptModule):
+            def __init__(self):
+                super().__init__()
+                self.scale = library.nn.Parameter(library.tensor([2.0, 3.0]))
+
+            @library.jit.script_method
+            def forward(self, x):
+                return x * self.scale + 1.0
+
+        module = Affine()
+        assert isinstance(module, library.jit.ScriptModule)
+        assert list(module.state_dict()) == ["scale"]
+        outputs.append(module(library.ones(2)).tolist())
+    assert outputs[0] == outputs[1] == [3.0, 4.0]

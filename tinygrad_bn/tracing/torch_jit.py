@@ -47,7 +47,7 @@ __all__ = ["script", "trace", "trace_module", "ignore", "unused", "export", "is_
            "TopLevelTracedModule", "TracedModule", "ScriptFunction", "save", "load", "freeze",
            "optimize_for_inference", "fork", "wait", "Future", "interface",
            "set_fusion_strategy", "enable_onednn_fusion", "onednn_fusion_enabled",
-           "script_if_tracing", "TracerWarning"]
+           "script_if_tracing", "script_method", "TracerWarning"]
 
 Final = typing.Final
 
@@ -137,6 +137,12 @@ def interface(obj: type) -> type:
 def annotate(the_type: Any, the_value: Any) -> Any:
     """``torch.jit.annotate(type, value)``: a type hint for the compiler; returns ``the_value``."""
     return the_value
+
+
+def script_method(fn: Callable) -> Callable:
+    """``@torch.jit.script_method`` on a method of a ``ScriptModule`` subclass (PyTorch's
+    older API): the method stays Python, so ``fn`` is returned."""
+    return fn
 
 
 def script_if_tracing(fn: Callable) -> Callable:
