@@ -396,3 +396,37 @@ def test_script_module_subclass_with_script_method():
         assert list(module.state_dict()) == ["scale"]
         outputs.append(module(library.ones(2)).tolist())
     assert outputs[0] == outputs[1] == [3.0, 4.0]
+
+
+def containers(torch):
+    """A model with every container and a non-persistent buffer, for ``repr``/``state_dict``."""
+
+    class Holder(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.d = torch.nn.ModuleDict({"a": torch.nn.Linear(2, 2)})
+            self.l = torch.nn.ModuleList([torch.nn.Linear(2, 2)])
+            self.seq = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU())
+            self.p = torch.nn.Parameter(torch.ones(2))
+            self.register_buffer("b", torch.zeros(2))
+            self.register_buffer("nb", torch.zeros(1), persistent=False)
+
+        def forward(self, x):
+            for layer in self.l:
+                x = layer(x)
+            return self.seq(self.d["a"](x)) * self.p + self.b + self.nb
+    return Holder
+
+
+def test_containers_repr_and_state_dict_keys_as_torch():
+    torch = pytest.importorskip("torch")
+    seen = []
+    for library in (torch, tg):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            scripted = library.jit.script(containers(library)())
+            traced = library.jit.trace(containers(library)(), library.ones(1, 2))
+        seen.append([repr(scripted), list(scripted.state_dict()), repr(traced),
+                     list(traced.state_dict()), tuple(scripted(library.ones(3, 2)).shape)])
+    assert seen[0] == seen[1]
+    assert "nb" in seen[1][1]  # a script module's state_dict keeps non-persistent buffers

@@ -11,7 +11,8 @@ is not made. In particular:
 
 - ``script(module)`` returns a ``RecursiveScriptModule`` that shares the module's parameters and
   buffers (the same tensors, as PyTorch's) and has its own ``training`` flag; submodules are
-  converted likewise, so ``state_dict()`` has the original's keys. Its class is a subclass of
+  converted likewise, so ``state_dict()`` has the original's keys, plus (as PyTorch's) the
+  non-persistent buffers, which a script module does not tell apart. Its class is a subclass of
   the original class too, so ``isinstance(scripted, MyNet)`` is True (False in PyTorch).
 - ``trace(fn, example_inputs)`` calls ``fn`` once on the example inputs (PyTorch calls it up to
   three times with ``check_trace=True``, tracing twice and running the Python once to compare),
@@ -197,7 +198,8 @@ class ScriptModule(Module):
 
     def __repr__(self):
         children = list(self.named_children())
-        head = f"{_script_kind(type(self)).__name__}("
+        kind = _script_kind(type(self))
+        head = f"{self.original_name if issubclass(kind, TracedModule) else kind.__name__}("
         if not children:
             return f"{head}original_name={self.original_name})"
         lines = [head, f"  original_name={self.original_name}"]
@@ -281,6 +283,8 @@ def _convert(module, kind, child_kind, memo):
             value = copy.copy(value)
         state[name] = value
     state["_original_name"] = type(module).__name__
+    # PyTorch's script modules keep no persistent flag: state_dict() holds every buffer
+    state["_non_persistent_buffers"] = set()
     converted.__dict__.update(state)
     return converted
 
