@@ -430,3 +430,26 @@ def test_containers_repr_and_state_dict_keys_as_torch():
                      list(traced.state_dict()), tuple(scripted(library.ones(3, 2)).shape)])
     assert seen[0] == seen[1]
     assert "nb" in seen[1][1]  # a script module's state_dict keeps non-persistent buffers
+
+
+def test_isinstance_attribute_optimized_execution_and_scripted_function_save(tmp_path):
+    torch = pytest.importorskip("torch")
+    from typing import Dict, List, Optional, Tuple, Union
+    for jit, tensor in ((torch.jit, torch.ones(1)), (tg.jit, tg.ones(1))):
+        checks = [([1, 2], List[int]), ([1, "a"], List[int]), ({"a": tensor}, Dict[str, type(tensor)]),
+                  (None, Optional[int]), ((1, "a"), Tuple[int, str]), ((1,), Tuple[int, str]),
+                  (3, Union[int, str]), ([], List[int]), (3, int), ("3", int)]
+        assert [jit.isinstance(obj, kind) for obj, kind in checks] == [
+            True, False, True, True, True, False, True, True, True, False]
+        attribute = jit.Attribute(3, int)
+        assert attribute == (3, int) and attribute.value == 3 and attribute.type is int
+        with jit.optimized_execution(False):
+            pass
+        assert issubclass(jit.ScriptWarning, Warning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        scripted = tg.jit.script(double)
+        tg.jit.save(scripted, tmp_path / "double.pt")
+        loaded = tg.jit.load(tmp_path / "double.pt")
+    assert isinstance(loaded, tg.jit.ScriptFunction) and loaded.name == "double"
+    assert loaded(tg.tensor([1.5])).item() == 3.0

@@ -29,6 +29,7 @@ is not made. In particular:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 import sys
@@ -48,7 +49,8 @@ __all__ = ["script", "trace", "trace_module", "ignore", "unused", "export", "is_
            "TopLevelTracedModule", "TracedModule", "ScriptFunction", "save", "load", "freeze",
            "optimize_for_inference", "fork", "wait", "Future", "interface",
            "set_fusion_strategy", "enable_onednn_fusion", "onednn_fusion_enabled",
-           "script_if_tracing", "script_method", "TracerWarning"]
+           "script_if_tracing", "script_method", "TracerWarning", "Attribute", "ScriptWarning",
+           "optimized_execution"]
 
 Final = typing.Final
 
@@ -138,6 +140,46 @@ def interface(obj: type) -> type:
 def annotate(the_type: Any, the_value: Any) -> Any:
     """``torch.jit.annotate(type, value)``: a type hint for the compiler; returns ``the_value``."""
     return the_value
+
+
+class Attribute(typing.NamedTuple):
+    """``torch.jit.Attribute(value, type)``: a module attribute with its TorchScript type. As
+    in eager PyTorch it is a named tuple ``(value, type)``; nothing reads the type here."""
+    value: Any
+    type: Any
+
+
+class ScriptWarning(Warning):
+    """PyTorch's warning category for TorchScript's own warnings (none are given here)."""
+
+
+def jit_isinstance(obj: Any, target_type: Any) -> bool:
+    """``torch.jit.isinstance(obj, List[int])`` (``tinygrad_bn.jit.isinstance``):
+    ``isinstance`` that also checks the element types of ``List``, ``Dict``, ``Tuple``, ``Optional`` and ``Union`` (every element,
+    as PyTorch's eager check; an empty container matches any element type)."""
+    origin = typing.get_origin(target_type)
+    arguments = typing.get_args(target_type)
+    if origin is None:
+        return isinstance(obj, target_type)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(jit_isinstance(obj, option) for option in arguments)
+    if origin is list:
+        return isinstance(obj, list) and all(jit_isinstance(item, arguments[0]) for item in obj)
+    if origin is dict:
+        return isinstance(obj, dict) and all(
+            jit_isinstance(key, arguments[0]) and jit_isinstance(value, arguments[1])
+            for key, value in obj.items())
+    if origin is tuple:
+        return (isinstance(obj, tuple) and len(obj) == len(arguments)
+                and all(jit_isinstance(item, kind) for item, kind in zip(obj, arguments)))
+    return isinstance(obj, origin)
+
+
+@contextlib.contextmanager
+def optimized_execution(should_optimize: bool) -> Any:
+    """``with torch.jit.optimized_execution(False):`` switches TorchScript's graph optimiser;
+    nothing is optimised here, so the block just runs."""
+    yield
 
 
 def script_method(fn: Callable) -> Callable:
@@ -624,5 +666,6 @@ def make_namespace(package_name: str) -> JitNamespace:
                              + (_trace_and_replay.__doc__ or ""))
     for name in __all__:
         setattr(namespace, name, globals()[name])
+    namespace.isinstance = jit_isinstance
     sys.modules[namespace.__name__] = namespace
     return namespace
