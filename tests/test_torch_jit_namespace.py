@@ -186,7 +186,8 @@ def test_trace_module_calls_each_method_once():
             calls.append(("half", tg.jit.is_tracing()))
             return (x + y) / 2
 
-    traced = tg.jit.trace_module(Twice(), {"forward": tg.ones(2), "half": (tg.ones(2), tg.zeros(2))})
+    traced = tg.jit.trace_module(Twice(), {"forward": tg.ones(2),
+                                           "half": (tg.ones(2), tg.zeros(2))})
     assert calls == [("forward", True), ("half", True)]
     assert traced.half(tg.ones(1), tg.ones(1)).item() == 1.0
     with pytest.raises(AttributeError, match="expected torch.nn.Module as the first argument"):
@@ -215,7 +216,8 @@ def test_markers_and_small_names_behave_as_torch():
             pass
         assert jit.interface(Interface) is Interface
         assert issubclass(jit.TracerWarning, Warning)
-    with pytest.raises(ValueError, match="FusionBehavior only supported 'STATIC' or 'DYNAMIC', got: FOO"):
+    with pytest.raises(ValueError,
+                       match="FusionBehavior only supported 'STATIC' or 'DYNAMIC', got: FOO"):
         tg.jit.set_fusion_strategy([("FOO", 1)])
     with pytest.raises(TypeError, match="<class 'int'> is a built-in class"):
         tg.jit.script(3)
@@ -228,7 +230,8 @@ def test_freeze_and_optimize_for_inference():
         model = GlobalNet()
         scripted = tg.jit.script(model)
         t_scripted = torch.jit.script(torch.nn.Linear(2, 2))
-        for jit, plain, script in ((tg.jit, GlobalNet(), scripted), (torch.jit, torch.nn.Linear(2, 2), t_scripted)):
+        for jit, plain, script in ((tg.jit, GlobalNet(), scripted),
+                                   (torch.jit, torch.nn.Linear(2, 2), t_scripted)):
             with pytest.raises(RuntimeError, match="Freezing expects a ScriptModule as input"):
                 jit.freeze(plain.eval())
             with pytest.raises(RuntimeError, match="only implemented for modules in eval mode"):
@@ -270,7 +273,8 @@ def test_missing_ir_save_and_load_errors(tmp_path):
         tg.jit.load(torchscript)
     other = tmp_path / "module.pt"
     tg.save(GlobalNet(), other)
-    with pytest.raises(RuntimeError, match="holds a GlobalNet, not a module or function written by"):
+    with pytest.raises(RuntimeError,
+                       match="holds a GlobalNet, not a module or function written by"):
         tg.jit.load(other)
     assert tg.jit.script(scripted) is scripted
     with pytest.warns(UserWarning, match="already a ScriptModule"):
@@ -338,7 +342,8 @@ def test_deprecation_warnings_as_torch(tmp_path):
             "save": lambda: jit.save(scripted, path),
             "load": lambda: jit.load(path),
             "fork": lambda: jit.fork(abs, -1),
-            "set_fusion_strategy": lambda: jit.set_fusion_strategy([("STATIC", 2), ("DYNAMIC", 10)]),
+            "set_fusion_strategy":
+                lambda: jit.set_fusion_strategy([("STATIC", 2), ("DYNAMIC", 10)]),
             "export": lambda: jit.export(lambda x: x),
             "ignore": lambda: jit.ignore(drop=True),
             "method save": lambda: scripted.save(path),
@@ -436,7 +441,8 @@ def test_isinstance_attribute_optimized_execution_and_scripted_function_save(tmp
     torch = pytest.importorskip("torch")
     from typing import Dict, List, Optional, Tuple, Union
     for jit, tensor in ((torch.jit, torch.ones(1)), (tg.jit, tg.ones(1))):
-        checks = [([1, 2], List[int]), ([1, "a"], List[int]), ({"a": tensor}, Dict[str, type(tensor)]),
+        checks = [([1, 2], List[int]), ([1, "a"], List[int]),
+                  ({"a": tensor}, Dict[str, type(tensor)]),
                   (None, Optional[int]), ((1, "a"), Tuple[int, str]), ((1,), Tuple[int, str]),
                   (3, Union[int, str]), ([], List[int]), (3, int), ("3", int)]
         assert [jit.isinstance(obj, kind) for obj, kind in checks] == [

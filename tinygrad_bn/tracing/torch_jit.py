@@ -103,7 +103,8 @@ def ignore(drop: Any = False, **kwargs: Any) -> Any:
         drop._torchscript_modifier = "ignore"
         return drop
     if not isinstance(drop, bool):
-        raise RuntimeError(f"Argument to @torch.jit.ignore must be a bool or a function but got {drop}")
+        raise RuntimeError(
+            f"Argument to @torch.jit.ignore must be a bool or a function but got {drop}")
 
     if drop:
         warnings.warn("ignore(True) has been deprecated. TorchScript will now drop the function "
@@ -155,8 +156,9 @@ class ScriptWarning(Warning):
 
 def jit_isinstance(obj: Any, target_type: Any) -> bool:
     """``torch.jit.isinstance(obj, List[int])`` (``tinygrad_bn.jit.isinstance``):
-    ``isinstance`` that also checks the element types of ``List``, ``Dict``, ``Tuple``, ``Optional`` and ``Union`` (every element,
-    as PyTorch's eager check; an empty container matches any element type)."""
+    ``isinstance`` that also checks the element types of ``List``, ``Dict``, ``Tuple``,
+    ``Optional`` and ``Union`` (every element, as PyTorch's eager check; an empty container
+    matches any element type)."""
     origin = typing.get_origin(target_type)
     arguments = typing.get_args(target_type)
     if origin is None:
