@@ -459,3 +459,29 @@ def test_isinstance_attribute_optimized_execution_and_scripted_function_save(tmp
         loaded = tg.jit.load(tmp_path / "double.pt")
     assert isinstance(loaded, tg.jit.ScriptFunction) and loaded.name == "double"
     assert loaded(tg.tensor([1.5])).item() == 3.0
+
+
+def test_trace_errors_as_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    for jit, ones in ((torch.jit, torch.ones(1)), (tg.jit, tg.ones(1))):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with pytest.raises(TypeError, match="'NoneType' object is not iterable"):
+                jit.trace(double)
+            with pytest.raises(RuntimeError, match="Only tensors, lists, tuples of tensors, or "
+                                                   "dictionary of tensors can be output"):
+                jit.trace(lambda x: (x, 3), ones)
+            with pytest.raises(RuntimeError, match="Could not get name of python class object"):
+                jit.trace(3, ones)
+            with pytest.raises(RuntimeError, match="didn't return any values"):
+                jit.trace(lambda x: None, ones)
+            with pytest.raises(RuntimeError, match="Encountering a dict at the output"):
+                jit.trace(lambda x: (x, {"a": x}), ones)
+            assert list(jit.trace(lambda x: {"a": x}, ones, strict=False)(ones)) == ["a"]
+            traced = jit.trace(lambda x: (x, [x * 2, x]), ones)
+            assert traced(ones)[1][0].tolist() == [2.0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        path = tmp_path / "model.safetensors"  # the suffix does not pick the format
+        tg.jit.save(tg.jit.script(GlobalNet()), path)
+        assert type(tg.jit.load(path)).__name__ == "RecursiveScriptModule"

@@ -384,7 +384,7 @@ def _example_arguments(example_inputs, example_kwarg_inputs):
             raise RuntimeError("example_kwarg_inputs should be a dict")
         return (), dict(example_kwarg_inputs)
     if example_inputs is None:
-        return (), {}
+        raise TypeError("'NoneType' object is not iterable")
     if isinstance(example_inputs, (Tensor, dict)):
         return (example_inputs,), {}
     if not isinstance(example_inputs, tuple):
@@ -392,13 +392,51 @@ def _example_arguments(example_inputs, example_kwarg_inputs):
     return example_inputs, {}
 
 
-def _traced_call(fn, args, kwargs):
-    """``fn(*args, **kwargs)`` with ``is_tracing()`` True."""
+def _traceable(value):
+    """Whether ``value`` is what PyTorch's trace can return: a tensor, or lists, tuples and
+    dicts of them."""
+    from ..tensor.core import Tensor
+    if isinstance(value, Tensor):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_traceable(item) for item in value)
+    if isinstance(value, dict):
+        return all(_traceable(item) for item in value.values())
+    return False
+
+
+def _holds_dict(value):
+    """Whether a traced result holds a dict (refused with ``strict=True``, as in PyTorch)."""
+    if isinstance(value, dict):
+        return True
+    return isinstance(value, (list, tuple)) and any(_holds_dict(item) for item in value)
+
+
+_DICT_OUTPUT = (
+    "Encountering a dict at the output of the tracer might cause the trace to be incorrect, "
+    "this is only valid if the container structure does not change based on the module's "
+    "inputs. Consider using a constant container instead (e.g. for `list`, use a `tuple` "
+    "instead. for `dict`, use a `NamedTuple` instead). If you absolutely need this and know "
+    "the side effects, pass strict=False to trace() to allow this behavior.")
+
+
+def _traced_call(fn, args, kwargs, strict=True):
+    """``fn(*args, **kwargs)`` with ``is_tracing()`` True; its result must be ``_traceable``,
+    not None, and with ``strict`` hold no dict (PyTorch's ``RuntimeError``s otherwise)."""
     _state.tracing = getattr(_state, "tracing", 0) + 1
     try:
-        return fn(*args, **kwargs)
+        result = fn(*args, **kwargs)
     finally:
         _state.tracing -= 1
+    if result is None:
+        raise RuntimeError("The traced function didn't return any values! Side-effects are not "
+                           "captured in traces, so it would be a no-op.")
+    if not _traceable(result):
+        raise RuntimeError("Only tensors, lists, tuples of tensors, or dictionary of tensors "
+                           "can be output from traced functions")
+    if strict and _holds_dict(result):
+        raise RuntimeError(_DICT_OUTPUT)
+    return result
 
 
 def trace(func: Any, example_inputs: Any = None, optimize: Any = None, check_trace: bool = True,
@@ -412,7 +450,9 @@ def trace(func: Any, example_inputs: Any = None, optimize: Any = None, check_tra
     or a ``ScriptFunction`` calling a function. No graph is recorded: every later call runs the
     Python again, so unlike PyTorch's trace, branches on data follow each call's inputs.
     ``check_trace`` and its options are accepted and have nothing to check (the result is the
-    Python itself). Gives PyTorch's ``DeprecationWarning``."""
+    Python itself). As PyTorch's, the example call must return tensors or lists, tuples (and,
+    with ``strict=False``, dicts) of them, else ``RuntimeError``; PyTorch's further check that
+    a list's elements share one type is not made. Gives PyTorch's ``DeprecationWarning``."""
     _deprecated(_DEPRECATED, "trace")
     if isinstance(func, ScriptModule):
         warnings.warn("The input to trace is already a ScriptModule, tracing it is a no-op. "
@@ -420,11 +460,13 @@ def trace(func: Any, example_inputs: Any = None, optimize: Any = None, check_tra
         return func
     args, kwargs = _example_arguments(example_inputs, example_kwarg_inputs)
     if isinstance(func, Module):
-        _traced_call(func, args, kwargs)
+        _traced_call(func, args, kwargs, strict)
         return _convert(func, TopLevelTracedModule, TracedModule, {})
     if isinstance(func, ScriptFunction):
         return func
-    _traced_call(func, args, kwargs)
+    if not callable(func):
+        raise RuntimeError("Could not get name of python class object")
+    _traced_call(func, args, kwargs, strict)
     return ScriptFunction(func)
 
 
@@ -448,7 +490,7 @@ def trace_module(mod: Module, inputs: dict[str, Any], optimize: Any = None,
         else:
             args, kwargs = _example_arguments(example, None)
         method = mod if method_name == "forward" else getattr(mod, method_name)
-        _traced_call(method, args, kwargs)
+        _traced_call(method, args, kwargs, strict)
     return _convert(mod, TopLevelTracedModule, TracedModule, {})
 
 
@@ -532,7 +574,7 @@ def _save(m, f):
     if not isinstance(m, (ScriptModule, ScriptFunction)):
         method = "save_to_buffer" if hasattr(f, "write") else "save"
         raise AttributeError(f"'{type(m).__name__}' object has no attribute '{method}'")
-    save_object(m, f)
+    save_object(m, f, format="npz")  # a whole object is pickled, whatever the path's suffix
 
 
 def _is_torchscript_archive(f):
