@@ -57,7 +57,10 @@ from .counting import bucketize, histc, histogram, histogramdd, searchsorted, un
 from .sampling import (
     bernoulli, multinomial, normal, rand_like, randint_like, randn_like,
 )
-from .tracing import TracerWarning, jit
+from .tracing import TracerWarning
+from .tracing.torch_jit import make_namespace as _make_jit_namespace
+
+jit = _make_jit_namespace(__name__)  # tg.jit(step) as before, and torch.jit's names
 from .tensor_types import (
     BoolTensor, ByteTensor, CharTensor, DoubleTensor, FloatTensor, HalfTensor, IntTensor,
     LongTensor, ShortTensor, set_default_tensor_type, typename,

@@ -58,6 +58,9 @@ only during the two captures. Python side effects (appending to a list, printing
 and never in a replay; a function that assigns a global or an enclosing variable is refused.
 The returned tensors hold the replay's values but no ``grad_fn``: call ``backward()`` inside
 the function. Calls from several threads are served one at a time, each as if alone.
+
+``tinygrad_bn.jit`` is this decorator and also PyTorch's ``torch.jit`` namespace
+(``script``, ``trace``, ``save``...), which runs the Python eagerly: see ``torch_jit.py``.
 """
 
 from .capture import TracerWarning
