@@ -2,6 +2,8 @@
 ``Module.__setattr__``'s type checks, name clashes in ``register_*``/``add_module``, assigning
 before ``Module.__init__()``, de-duplicated children, ``load_state_dict``'s result repr, the
 ``_LRScheduler`` and ``utils.hooks`` names, and ``autograd.grad``'s unused-input message."""
+from collections import OrderedDict
+
 import pytest
 
 import tinygrad_bn as tg
@@ -178,3 +180,77 @@ def test_load_state_dict_result_repr():
                          type(matched).__name__)
     assert results["tg"] == results["torch"]
     assert results["tg"][0] == "<All keys matched successfully>"
+
+
+def test_lr_scheduler_old_base_class_name():
+    rates = {}
+    for name in BACKENDS:
+        torch = lib(name)
+        from importlib import import_module
+        schedulers = import_module(f"{torch.__name__}.optim.lr_scheduler")
+        assert issubclass(schedulers._LRScheduler, schedulers.LRScheduler)
+
+        class Halving(schedulers._LRScheduler):
+            def get_lr(self):
+                return [group["lr"] * 0.5 for group in self.optimizer.param_groups]
+        weight = torch.nn.Parameter(torch.ones(1))
+        optimizer = torch.optim.SGD([weight], lr=1.0)
+        scheduler = Halving(optimizer)
+        rates[name] = [scheduler.get_last_lr()]
+        for _ in range(2):
+            optimizer.step()
+            scheduler.step()
+            rates[name].append(scheduler.get_last_lr())
+    assert rates["tg"] == rates["torch"]
+
+
+def test_utils_hooks():
+    import warnings
+    from importlib import import_module
+    seen = {}
+    for name in BACKENDS:
+        torch = lib(name)
+        hooks = import_module(f"{torch.__name__}.utils.hooks")
+        assert torch.utils.hooks is hooks
+        registry, extra = OrderedDict(), OrderedDict()  # PyTorch holds them weakly
+        handle = hooks.RemovableHandle(registry, extra_dict=extra)
+        registry[handle.id] = extra[handle.id] = print
+        with handle:
+            pass
+        assert registry == {} and extra == {}
+        leaf = torch.ones(2, requires_grad=True)
+        plain = lambda grad: grad  # noqa: E731
+        quiet = hooks.unserializable_hook(lambda grad: grad)
+        assert quiet.__torch_unserializable__ is True
+        leaf.register_hook(plain)
+        leaf.register_hook(quiet)
+        inner = leaf * 2
+        inner.register_hook(plain)
+        messages = []
+        for tensor in (leaf, inner, torch.ones(1)):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                hooks.warn_if_has_hooks(tensor)
+            messages.append([str(w.message).replace(repr(plain), "HOOK") for w in caught])
+        seen[name] = messages
+    assert seen["tg"] == seen["torch"]
+    assert len(seen["tg"][0]) == 1 and seen["tg"][0][0].startswith("backward hook HOOK on tensor")
+
+
+def test_autograd_grad_unused_and_no_grad_messages():
+    results = {}
+    for name in BACKENDS:
+        torch = lib(name)
+        x = torch.ones(2, requires_grad=True)
+        unused = torch.ones(1, requires_grad=True)
+        results[name] = [
+            outcome(lambda: torch.autograd.grad((x * 2).sum(), [x, unused])),
+            outcome(lambda: torch.autograd.grad((x * 2).sum(), [unused, x])),
+            outcome(lambda: torch.autograd.grad((x * 2).sum(), [x, torch.ones(1)])),
+            outcome(lambda: torch.autograd.grad((x * 2).sum(), [x, unused], allow_unused=False,
+                                                materialize_grads=True)),
+        ]
+    assert results["tg"] == results["torch"]
+    assert results["tg"][0] == ("RuntimeError", "The differentiated Tensor at index 1 appears to "
+                                "not have been used in the graph. Set allow_unused=True if this "
+                                "is the desired behavior.")
