@@ -254,3 +254,34 @@ def test_autograd_grad_unused_and_no_grad_messages():
     assert results["tg"][0] == ("RuntimeError", "The differentiated Tensor at index 1 appears to "
                                 "not have been used in the graph. Set allow_unused=True if this "
                                 "is the desired behavior.")
+
+
+def test_none_parameter_and_submodule_slots_keep_their_kind():
+    def run(torch):
+        results = []
+        for make in (lambda: torch.nn.Linear(2, 2, bias=False),
+                     lambda: torch.nn.BatchNorm1d(2, affine=False),
+                     lambda: torch.nn.LayerNorm(2, bias=False),
+                     lambda: torch.nn.Conv1d(1, 2, 1, bias=False),
+                     lambda: torch.nn.Bilinear(2, 2, 2, bias=False)):
+            layer = make()
+            results.append(outcome(lambda: setattr(layer, "bias", torch.zeros(2))))
+        layer = torch.nn.Linear(2, 2)
+        layer.weight = None
+        results.append(outcome(lambda: setattr(layer, "weight", 3)))
+        layer.weight = torch.nn.Parameter(torch.ones(2, 2))
+        results.append(names(layer.named_parameters()))
+        del layer.bias
+        layer.bias = 3  # deleted: a plain attribute now
+        results.append((layer.bias, names(layer.named_parameters())))
+        net = torch.nn.Module()
+        net.add_module("fc", None)
+        results.append(outcome(lambda: setattr(net, "fc", 3)))
+        net.fc = torch.nn.ReLU()
+        net.fc = None
+        results.append(outcome(lambda: setattr(net, "fc", 3)))
+        return results
+    got, want = run(tg), run(lib("torch"))
+    assert got == want
+    assert got[0] == ("TypeError", "cannot assign 'torch.FloatTensor' as parameter 'bias' "
+                      "(torch.nn.Parameter or None expected)")

@@ -331,6 +331,10 @@ class Module:
         the name again makes a plain attribute, as in PyTorch."""
         object.__delattr__(self, name)
         graph._Structure.count += 1
+        nones = self.__dict__.get("_none_members")
+        if nones:
+            nones.discard((name, "parameter"))
+            nones.discard((name, "module"))
         buffers = self.__dict__.get("_buffer_names")
         if buffers is not None and name in buffers:
             buffers.remove(name)
@@ -505,6 +509,8 @@ class Module:
                 "(torch.nn.Parameter or None required)"
             )
         setattr(self, name, param)
+        if param is None:
+            _note_none(self, name, "parameter")
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` (a Module, or None) as the submodule ``name``, the same as assigning
@@ -513,6 +519,8 @@ class Module:
         ``register_module`` is the same method."""
         self._check_submodule(name, module)
         setattr(self, name, module)
+        if module is None:
+            _note_none(self, name, "module")
 
     register_module = add_module
 
@@ -1140,37 +1148,64 @@ def _check_assignment(module, name, value, current):
     raises ``AttributeError``; a Parameter or Module over a buffer unregisters the buffer, and
     one that changes an attribute's kind moves it to the end (PyTorch re-inserts it in its
     dict). Assignments of the same class skip this (``self.weight = nn.Parameter(...)``,
-    ``self.running_mean = t``). Unlike PyTorch, a parameter or submodule set to None is a plain
-    None here, so what is assigned to it next is not checked."""
+    ``self.running_mean = t``). A parameter or submodule that is None is a plain None
+    attribute here, its kind noted in ``_none_members`` (a set, which the member walk skips)
+    when it became None through ``register_parameter``/``add_module`` or by assignment over a
+    parameter or submodule: ``Linear(bias=False).bias = t`` raises as in PyTorch, but a layer
+    that wrote ``self.bias = None`` itself has no such note."""
     attributes = module.__dict__
     buffers = attributes.get("_buffer_names")
+    nones = attributes.get("_none_members")
+    was = None
+    if nones and current is None:
+        was = "parameter" if (name, "parameter") in nones else \
+            "module" if (name, "module") in nones else None
     if isinstance(value, Parameter):
         if buffers is None:
             raise AttributeError("cannot assign parameters before Module.__init__() call")
-        if not isinstance(current, Parameter):
+        if was == "parameter":  # a None parameter slot keeps its place
+            nones.discard((name, "parameter"))
+        elif not isinstance(current, Parameter):
             _forget_member(module, name, buffers)
-    elif isinstance(current, Parameter):
+    elif isinstance(current, Parameter) or was == "parameter":
         if value is not None:
             raise TypeError(f"cannot assign '{typename(value)}' as parameter '{name}' "
                             "(torch.nn.Parameter or None expected)")
+        _note_none(module, name, "parameter")
     elif isinstance(value, Module):
         if buffers is None:
             raise AttributeError("cannot assign module before Module.__init__() call")
-        if not isinstance(current, Module):
+        if was == "module":
+            nones.discard((name, "module"))
+        elif not isinstance(current, Module):
             _forget_member(module, name, buffers)
-    elif isinstance(current, Module):
+    elif isinstance(current, Module) or was == "module":
         if value is not None:
             raise TypeError(f"cannot assign '{typename(value)}' as child module '{name}' "
                             "(torch.nn.Module or None expected)")
+        _note_none(module, name, "module")
     elif buffers is not None and name in buffers:
         if value is not None and not isinstance(value, Tensor):
             raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
                             "(torch.nn.Buffer, torch.Tensor or None expected)")
 
 
+def _note_none(module, name, kind):
+    """Note that ``module.name``, now None, is a ``kind`` ("parameter" or "module") slot."""
+    nones = module.__dict__.get("_none_members")
+    if nones is None:
+        nones = module.__dict__["_none_members"] = set()
+    nones.add((name, kind))
+
+
 def _forget_member(module, name, buffers):
-    """Drop ``name``'s attribute and buffer registration before it is assigned anew."""
+    """Drop ``name``'s attribute, buffer registration and None-member note before it is
+    assigned anew."""
     module.__dict__.pop(name, None)
+    nones = module.__dict__.get("_none_members")
+    if nones:
+        nones.discard((name, "parameter"))
+        nones.discard((name, "module"))
     if name in buffers:
         buffers.remove(name)
         module._non_persistent_buffers.discard(name)
