@@ -280,11 +280,11 @@ def test_module_errors():
         NoForward()(tg.ones(1))
     module = nn.Module()
     with pytest.raises(TypeError, match=re.escape(
-            "cannot assign 'ndarray' object to buffer 'stats' (torch Tensor or None required)")):
+            "cannot assign 'numpy.ndarray' object to buffer 'stats' (torch Tensor or None required)")):
         module.register_buffer("stats", np.ones(2))
     with pytest.raises(KeyError, match="buffer name must be a non-empty string"):
         module.register_buffer("a.b", tg.ones(1))
-    with pytest.raises(TypeError, match="cannot assign 'Tensor' object to parameter 'w'"):
+    with pytest.raises(TypeError, match="cannot assign 'torch.FloatTensor' object to parameter 'w'"):
         module.register_parameter("w", tg.ones(1))
     with pytest.raises(TypeError, match="int is not a Module subclass"):
         module.add_module("m", 3)

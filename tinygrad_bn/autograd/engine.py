@@ -452,6 +452,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             "only_inputs argument is deprecated and is ignored now (defaults to True). To "
             "accumulate gradient for other parts of the graph, please use "
             "torch.autograd.backward.", FutureWarning, stacklevel=2)
+    if materialize_grads and allow_unused is False:
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False."
+        )
     if isinstance(inputs, dict):
         results = grad(outputs, tuple(inputs.values()), grad_outputs, retain_graph,
                        create_graph, allow_unused=allow_unused,
@@ -466,7 +471,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     inputs = _as_tensors(inputs)
     for i, t in enumerate(inputs):
         if not t.requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors (input {i}) does not require grad")
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
     grads_in = root_grads(outputs, grad_outputs)
     Tensor = graph.Tensor
     previous, thread_state.in_grad_call = thread_state.in_grad_call, True
@@ -486,7 +491,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
             g = np.zeros_like(t._array)
         if g is None and not allow_unused:
             raise RuntimeError(
-                f"One of the differentiated Tensors (input {i}) appears to not have been used in "
+                f"The differentiated Tensor at index {i} appears to not have been used in "
                 "the graph. Set allow_unused=True if this is the desired behavior."
             )
         if g is not None and not isinstance(g, Tensor):

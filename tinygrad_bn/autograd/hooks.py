@@ -10,9 +10,12 @@ class RemovableHandle:
 
     _ids = itertools.count()
 
-    def __init__(self, hooks_dict):
+    def __init__(self, hooks_dict, *, extra_dict=None):
         self.hooks_dict = hooks_dict
         self.id = next(RemovableHandle._ids)
+        # PyTorch's extra_dict: more dicts (one or a list) whose entry under this id goes too
+        self.extra_dicts = (extra_dict,) if isinstance(extra_dict, dict) else \
+            tuple(extra_dict or ())
 
     @classmethod
     def append(cls, hooks_dict, hook):
@@ -27,6 +30,8 @@ class RemovableHandle:
         """Unregister the hook this handle was returned for; removing it twice does nothing. Using
         the handle as a ``with`` block removes it on exit."""
         self.hooks_dict.pop(self.id, None)
+        for extra in self.extra_dicts:
+            extra.pop(self.id, None)
 
     def __enter__(self):
         return self

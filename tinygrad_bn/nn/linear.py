@@ -38,7 +38,8 @@ class Linear(Module):
         self.in_features, self.out_features = in_features, out_features
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
-        self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
+        self.register_parameter(
+            "bias", Parameter(np.empty(out_features, dtype=dtype)) if bias else None)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:

@@ -35,6 +35,7 @@ from ..autograd.graph import ModuleCall, replayable, version_counter
 from ..autograd.hooks import RemovableHandle
 from ..printing import Size
 from ..tensor import Tensor, _to_array
+from ..tensor_types import typename
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # typing.Self from Python 3.11 on
@@ -160,7 +161,22 @@ def clear_grads(params: Iterable[Tensor], set_to_none: bool = True) -> None:
 
 _MISSING = object()  # getattr's default where None is a value
 
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """``load_state_dict``'s result, PyTorch's named tuple: it prints as
+    ``<All keys matched successfully>`` when nothing is missing or unexpected, else as
+    ``_IncompatibleKeys(missing_keys=[...], unexpected_keys=[...])``."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
+
+IncompatibleKeys = _IncompatibleKeys
 
 
 class Module:
@@ -299,6 +315,9 @@ class Module:
         if (registration_hooks["parameter"] or registration_hooks["buffer"]
                 or registration_hooks["module"]) and value is not None:
             value = _after_registration_hooks(self, name, value)
+        current = self.__dict__.get(name)
+        if current is None or current.__class__ is not value.__class__:  # may change kind
+            _check_assignment(self, name, value, current)
         if value is None or isinstance(value, (Tensor, Module)):
             graph._Structure.count += 1  # jit plans hold the tensors they were captured with
             if value.__class__ is Tensor and getattr(value, "_is_buffer", False):  # nn.Buffer
@@ -312,6 +331,10 @@ class Module:
         the name again makes a plain attribute, as in PyTorch."""
         object.__delattr__(self, name)
         graph._Structure.count += 1
+        nones = self.__dict__.get("_none_members")
+        if nones:
+            nones.discard((name, "parameter"))
+            nones.discard((name, "module"))
         buffers = self.__dict__.get("_buffer_names")
         if buffers is not None and name in buffers:
             buffers.remove(name)
@@ -341,7 +364,19 @@ class Module:
                 _warn_if_unregistered(self, name, value)
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        """``(name, module)`` for each direct submodule."""
+        """``(name, module)`` for each direct submodule, each once: one registered under two
+        names (``self.shared = self.fc``) is given under the first only, as PyTorch's memo
+        does (``state_dict``, ``repr`` and ``named_modules(remove_duplicate=False)`` list
+        every name)."""
+        seen = set()  # ids: a module need not be hashable
+        for name, module in self._named_submodules():
+            if module is not None and id(module) not in seen:
+                seen.add(id(module))
+                yield name, module
+
+    def _named_submodules(self):
+        """``(name, module)`` for each direct submodule under every name it has (PyTorch's
+        ``_modules.items()`` without the None entries)."""
         for kind, name, value in self._members():
             if kind == "module":
                 yield name, value
@@ -378,7 +413,7 @@ class Module:
                 continue
             yield name, module
             ancestors = (*ancestors, id(module))
-            children = list(module.named_children())
+            children = list(module._named_submodules())
             for child_name, child in reversed(children):
                 stack.append((f"{name}.{child_name}" if name else child_name, child, ancestors))
 
@@ -435,9 +470,12 @@ class Module:
             raise AttributeError("cannot assign buffer before Module.__init__() call")
         if not isinstance(name, str) or "." in name or name == "":
             raise KeyError(f'buffer name must be a non-empty string without ".", got {name!r}')
+        current = getattr(self, name, None)
+        if current is not None and name not in self._buffer_names:
+            raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(
-                f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
                 "(torch Tensor or None required)"
             )
         if (registration_hooks["buffer"] and tensor is not None and name not in self._buffer_names
@@ -460,13 +498,19 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (a ``Parameter``, or None) under ``name``, the same as assigning the
-        attribute; anything else raises ``TypeError`` as in PyTorch."""
+        attribute; anything else raises ``TypeError`` as in PyTorch, and so does a name that
+        another attribute has (``KeyError``; one that is None is taken over here)."""
+        current = getattr(self, name, None)
+        if current is not None and not isinstance(current, Parameter):
+            raise KeyError(f"attribute '{name}' already exists")
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
-                f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+                f"cannot assign '{typename(param)}' object to parameter '{name}' "
                 "(torch.nn.Parameter or None required)"
             )
         setattr(self, name, param)
+        if param is None:
+            _note_none(self, name, "parameter")
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` (a Module, or None) as the submodule ``name``, the same as assigning
@@ -475,6 +519,8 @@ class Module:
         ``register_module`` is the same method."""
         self._check_submodule(name, module)
         setattr(self, name, module)
+        if module is None:
+            _note_none(self, name, "module")
 
     register_module = add_module
 
@@ -884,7 +930,7 @@ class Module:
         elif strict and extra_key in state_dict:
             unexpected_keys.append(extra_key)
         if strict:
-            children = dict(self.named_children())
+            children = dict(self._named_submodules())
             for key in state_dict:
                 if key.startswith(prefix) and key != extra_key:
                     first, dot, _ = key[len(prefix):].partition(".")
@@ -904,7 +950,7 @@ class Module:
                 local_metadata["assign_to_params_buffers"] = assign
             module._load_from_state_dict(local_state_dict, prefix, local_metadata, True,
                                          missing, unexpected, problems)
-            for name, child in module.named_children():
+            for name, child in module._named_submodules():
                 if child is not None:
                     child_prefix = prefix + name + "."
                     load(child, {k: v for k, v in local_state_dict.items()
@@ -1068,7 +1114,7 @@ class Module:
         extra = self.extra_repr()
         lines = extra.split("\n") if extra else []
         children = [f"({name}): " + repr(child).replace("\n", "\n  ")
-                    for name, child in self.named_children()]
+                    for name, child in self._named_submodules()]
         if not children and len(lines) <= 1:
             return f"{type(self).__name__}({extra})"
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines + children) + "\n)"
@@ -1092,6 +1138,77 @@ _warned_unregistered = set()  # (module class, attribute name) pairs already war
 # the module removes the entry when the module goes.
 _assignment_sites = {}
 _quiet = threading.local()  # walking=True while a check walks the tree: no warnings inside it
+
+
+def _check_assignment(module, name, value, current):
+    """PyTorch's ``Module.__setattr__`` rules where ``module.name = value`` may change what
+    kind of member ``name`` is (``current`` is the attribute now, or None): a parameter takes
+    only a Parameter or None, a submodule only a Module or None, a buffer only a tensor or None
+    (``TypeError`` in PyTorch's words); a Parameter or Module before ``Module.__init__()``
+    raises ``AttributeError``; a Parameter or Module over a buffer unregisters the buffer, and
+    one that changes an attribute's kind moves it to the end (PyTorch re-inserts it in its
+    dict). Assignments of the same class skip this (``self.weight = nn.Parameter(...)``,
+    ``self.running_mean = t``). A parameter or submodule that is None is a plain None
+    attribute here, its kind noted in ``_none_members`` (a set, which the member walk skips)
+    when it became None through ``register_parameter``/``add_module`` or by assignment over a
+    parameter or submodule: ``Linear(bias=False).bias = t`` raises as in PyTorch, but a layer
+    that wrote ``self.bias = None`` itself has no such note."""
+    attributes = module.__dict__
+    buffers = attributes.get("_buffer_names")
+    nones = attributes.get("_none_members")
+    was = None
+    if nones and current is None:
+        was = "parameter" if (name, "parameter") in nones else \
+            "module" if (name, "module") in nones else None
+    if isinstance(value, Parameter):
+        if buffers is None:
+            raise AttributeError("cannot assign parameters before Module.__init__() call")
+        if was == "parameter":  # a None parameter slot keeps its place
+            nones.discard((name, "parameter"))
+        elif not isinstance(current, Parameter):
+            _forget_member(module, name, buffers)
+    elif isinstance(current, Parameter) or was == "parameter":
+        if value is not None:
+            raise TypeError(f"cannot assign '{typename(value)}' as parameter '{name}' "
+                            "(torch.nn.Parameter or None expected)")
+        _note_none(module, name, "parameter")
+    elif isinstance(value, Module):
+        if buffers is None:
+            raise AttributeError("cannot assign module before Module.__init__() call")
+        if was == "module":
+            nones.discard((name, "module"))
+        elif not isinstance(current, Module):
+            _forget_member(module, name, buffers)
+    elif isinstance(current, Module) or was == "module":
+        if value is not None:
+            raise TypeError(f"cannot assign '{typename(value)}' as child module '{name}' "
+                            "(torch.nn.Module or None expected)")
+        _note_none(module, name, "module")
+    elif buffers is not None and name in buffers:
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"cannot assign '{typename(value)}' as buffer '{name}' "
+                            "(torch.nn.Buffer, torch.Tensor or None expected)")
+
+
+def _note_none(module, name, kind):
+    """Note that ``module.name``, now None, is a ``kind`` ("parameter" or "module") slot."""
+    nones = module.__dict__.get("_none_members")
+    if nones is None:
+        nones = module.__dict__["_none_members"] = set()
+    nones.add((name, kind))
+
+
+def _forget_member(module, name, buffers):
+    """Drop ``name``'s attribute, buffer registration and None-member note before it is
+    assigned anew."""
+    module.__dict__.pop(name, None)
+    nones = module.__dict__.get("_none_members")
+    if nones:
+        nones.discard((name, "parameter"))
+        nones.discard((name, "module"))
+    if name in buffers:
+        buffers.remove(name)
+        module._non_persistent_buffers.discard(name)
 
 
 def _held(value):
@@ -1297,7 +1414,7 @@ def _modules_with_depth(root):
         if id(module) in ancestors:
             continue
         yield name, module, depth
-        children = list(module.named_children())
+        children = list(module._named_submodules())
         for child_name, child in reversed(children):
             if child is not None:
                 stack.append((f"{name}.{child_name}" if name else child_name, child, depth + 1,
@@ -1313,7 +1430,7 @@ def _owners_of_unexpected(root, state_dict):
     for key in state_dict:
         module, prefix, parts = root, "", key.split(".")
         for index, part in enumerate(parts):
-            child = dict(module.named_children()).get(part)
+            child = dict(module._named_submodules()).get(part)
             if isinstance(child, Module) and index < len(parts) - 1:
                 module, prefix = child, f"{prefix}.{part}" if prefix else part
                 continue

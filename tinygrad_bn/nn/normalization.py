@@ -48,8 +48,10 @@ class _NormBase(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         self.use_bias = affine and bias
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
-        self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
-        self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None
+        self.register_parameter(
+            "weight", Parameter(np.ones(num_features, dtype=dtype)) if affine else None)
+        self.register_parameter(
+            "bias", Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
             self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
@@ -316,10 +318,10 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(int(s) for s in normalized_shape)
         self.eps, self.elementwise_affine, self.use_bias = eps, elementwise_affine, bias
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
-        self.weight = (Parameter(np.ones(self.normalized_shape, dtype=dtype))
-                       if elementwise_affine else None)
-        self.bias = (Parameter(np.zeros(self.normalized_shape, dtype=dtype))
-                     if elementwise_affine and bias else None)
+        self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, dtype=dtype))
+                                if elementwise_affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(self.normalized_shape, dtype=dtype))
+                                if elementwise_affine and bias else None)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -345,8 +347,8 @@ class RMSNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps, self.elementwise_affine = eps, elementwise_affine
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
-        self.weight = (Parameter(np.ones(self.normalized_shape, dtype=dtype))
-                       if elementwise_affine else None)
+        self.register_parameter("weight", Parameter(np.ones(self.normalized_shape, dtype=dtype))
+                                if elementwise_affine else None)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
@@ -374,8 +376,10 @@ class GroupNorm(Module):
         self.num_groups, self.num_channels, self.eps, self.affine = (
             num_groups, num_channels, eps, affine)
         dtype = dtypes.get_default_dtype() if dtype is None else dtypes.canonical(dtype)
-        self.weight = Parameter(np.ones(num_channels, dtype=dtype)) if affine else None
-        self.bias = Parameter(np.zeros(num_channels, dtype=dtype)) if affine and bias else None
+        self.register_parameter(
+            "weight", Parameter(np.ones(num_channels, dtype=dtype)) if affine else None)
+        self.register_parameter(
+            "bias", Parameter(np.zeros(num_channels, dtype=dtype)) if affine and bias else None)
 
     def forward(self, input: Tensor) -> Tensor:
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

@@ -154,6 +154,11 @@ class LRScheduler:
         self.__dict__.update(state_dict)
 
 
+class _LRScheduler(LRScheduler):
+    """The base class's older name, which custom schedulers written for PyTorch subclass: in
+    PyTorch 2.13 an empty subclass of ``LRScheduler`` (no warning), as here."""
+
+
 def _warn_outside_step(get_lr):
     """``get_lr`` with PyTorch's warning when it is called from outside ``step``."""
     @functools.wraps(get_lr)

@@ -3,6 +3,6 @@ keeps ``torch.utils.data.DataLoader`` working) and ``checkpoint`` (activation
 checkpointing)."""
 
 from .. import data
-from . import checkpoint
+from . import checkpoint, hooks
 
-__all__ = ["checkpoint", "data"]
+__all__ = ["checkpoint", "data", "hooks"]
