@@ -516,18 +516,10 @@ is_neg = Tensor.is_neg
 resolve_neg = Tensor.resolve_neg
 
 # The *_copy functions (a view op, then a copy: tensor/view_copies.py), ATen's native_* forms
-# (nn/functional_native.py), more of ATen's top-level forms of nn.functional
-# (functional_toplevel.py), the RNN cell functions, segment_reduce and the legacy norms.
-from .tensor.view_copies import (  # noqa: E402
-    alias_copy, as_strided_copy, detach_copy, diagonal_copy, expand_copy, permute_copy,
-    select_copy, slice_copy, split_copy, split_with_sizes_copy, squeeze_copy, t_copy,
-    transpose_copy, unbind_copy, unfold_copy, unsqueeze_copy, view_copy,
-)
+# (nn/functional_native.py) and the legacy norms (tensor/legacy_norms.py), all three imported on
+# first use (_NAMES_ON_FIRST_USE, below); more of ATen's top-level forms of nn.functional
+# (functional_toplevel.py), the RNN cell functions and segment_reduce.
 from .tensor.arithmetic import rsub  # noqa: E402
-from .nn.functional_native import (  # noqa: E402
-    _native_batch_norm_legit, native_batch_norm, native_dropout, native_group_norm,
-    native_layer_norm,
-)
 from .nn.functional_toplevel import (  # noqa: E402
     affine_grid_generator, alpha_dropout_, bilinear, channel_shuffle, constant_pad_nd,
     conv_transpose3d, convolution, dropout_, feature_alpha_dropout_, feature_dropout,
@@ -537,7 +529,6 @@ from .nn.functional_toplevel import (  # noqa: E402
 from .nn.conv import conv_tbc  # noqa: E402
 from .nn.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402
 from .factories import empty_permuted  # noqa: E402
-from .tensor.legacy_norms import frobenius_norm, norm_except_dim, nuclear_norm  # noqa: E402
 from .tensor.segments import segment_reduce  # noqa: E402
 _segment_reduce = segment_reduce  # torch._segment_reduce, the name PyTorch's OpInfo tests
 native_channel_shuffle = channel_shuffle
@@ -569,6 +560,19 @@ _NAMES_ON_FIRST_USE = {
     "compile": "_dynamo.eval_frame", "istft": "spectral", "stft": "spectral",
     "sparse_coo_tensor": "sparse.coo", "sparse_csr_tensor": "sparse.csr",
 }
+# The *_copy functions, ATen's native_* forms and the legacy norms (see above).
+_NAMES_ON_FIRST_USE.update(dict.fromkeys((
+    "alias_copy", "as_strided_copy", "detach_copy", "diagonal_copy", "expand_copy",
+    "permute_copy", "select_copy", "slice_copy", "split_copy", "split_with_sizes_copy",
+    "squeeze_copy", "t_copy", "transpose_copy", "unbind_copy", "unfold_copy", "unsqueeze_copy",
+    "view_copy",
+), "tensor.view_copies"))
+_NAMES_ON_FIRST_USE.update(dict.fromkeys((
+    "_native_batch_norm_legit", "native_batch_norm", "native_dropout", "native_group_norm",
+    "native_layer_norm",
+), "nn.functional_native"))
+_NAMES_ON_FIRST_USE.update(dict.fromkeys(
+    ("frobenius_norm", "norm_except_dim", "nuclear_norm"), "tensor.legacy_norms"))
 # The modules of those names that are attributes of the package once imported (nn.adaptive).
 _MODULES_OF_NAMES = {m for m in _NAMES_ON_FIRST_USE.values() if "." not in m}
 
