@@ -81,9 +81,8 @@ from .amp.autocast_mode import (  # noqa: E402
     is_autocast_enabled, set_autocast_cache_enabled, set_autocast_dtype, set_autocast_enabled,
 )
 
-# torch.compile runs eagerly (no compiler here), with torch._dynamo and torch.compiler around it.
-from . import _dynamo, compiler  # noqa: E402
-from ._dynamo.eval_frame import compile  # noqa: E402, A004 - torch.compile
+# torch.compile runs eagerly (no compiler here), with torch._dynamo and torch.compiler around it
+# (all three imported on first use: _ON_FIRST_USE and _NAMES_ON_FIRST_USE below).
 from .func import vmap  # noqa: E402
 from .autograd import is_anomaly_check_nan_enabled  # noqa: E402
 from .dtypes import dtype  # noqa: E402 - the class of the dtypes, for isinstance
@@ -520,18 +519,10 @@ is_neg = Tensor.is_neg
 resolve_neg = Tensor.resolve_neg
 
 # The *_copy functions (a view op, then a copy: tensor/view_copies.py), ATen's native_* forms
-# (nn/functional_native.py), more of ATen's top-level forms of nn.functional
-# (functional_toplevel.py), the RNN cell functions, segment_reduce and the legacy norms.
-from .tensor.view_copies import (  # noqa: E402
-    alias_copy, as_strided_copy, detach_copy, diagonal_copy, expand_copy, permute_copy,
-    select_copy, slice_copy, split_copy, split_with_sizes_copy, squeeze_copy, t_copy,
-    transpose_copy, unbind_copy, unfold_copy, unsqueeze_copy, view_copy,
-)
+# (nn/functional_native.py) and the legacy norms (tensor/legacy_norms.py), all three imported on
+# first use (_NAMES_ON_FIRST_USE, below); more of ATen's top-level forms of nn.functional
+# (functional_toplevel.py), the RNN cell functions and segment_reduce.
 from .tensor.arithmetic import rsub  # noqa: E402
-from .nn.functional_native import (  # noqa: E402
-    _native_batch_norm_legit, native_batch_norm, native_dropout, native_group_norm,
-    native_layer_norm,
-)
 from .nn.functional_toplevel import (  # noqa: E402
     affine_grid_generator, alpha_dropout_, bilinear, channel_shuffle, constant_pad_nd,
     conv_transpose3d, convolution, dropout_, feature_alpha_dropout_, feature_dropout,
@@ -541,19 +532,16 @@ from .nn.functional_toplevel import (  # noqa: E402
 from .nn.conv import conv_tbc  # noqa: E402
 from .nn.rnn import gru_cell, lstm_cell, rnn_relu_cell, rnn_tanh_cell  # noqa: E402
 from .factories import empty_permuted  # noqa: E402
-from .tensor.legacy_norms import frobenius_norm, norm_except_dim, nuclear_norm  # noqa: E402
 from .tensor.segments import segment_reduce  # noqa: E402
 _segment_reduce = segment_reduce  # torch._segment_reduce, the name PyTorch's OpInfo tests
 native_channel_shuffle = channel_shuffle
 nonzero_static = Tensor.nonzero_static
 as_strided_scatter = Tensor.as_strided_scatter
-# Complex numbers (tensor/complex.py) and torch.fft (fft.py).
+# Complex numbers (tensor/complex.py); torch.fft (fft.py) is imported on first use (below).
 from .dtypes import complex32, complex64, complex128  # noqa: E402
 from .tensor.complex import complex, polar, view_as_complex, view_as_real  # noqa: E402,A004
 cfloat, cdouble, chalf = complex64, complex128, complex32
 angle = _out.with_out(Tensor.angle, dtype=_out.FOUND)
-from . import fft  # noqa: E402 - torch.fft
-from .spectral import istft, stft  # noqa: E402
 
 # Imported on first use (``tg.distributions.Normal``, ``tg.special.expit``), not with the
 # package: distributions' 30 modules would add about 7% to ``import tinygrad_bn`` (90 of 1300
@@ -565,20 +553,48 @@ _ON_FIRST_USE += ("hub", "profiler", "signal")
 # torch.distributed (CPU, gloo-like): imported on first use too.
 _ON_FIRST_USE += ("distributed",)
 
-# Sparse COO tensors (tinygrad_bn/sparse): torch.sparse, torch.sparse_coo_tensor, the layout.
-from . import sparse  # noqa: E402
-from .sparse.coo import sparse_coo, sparse_coo_tensor  # noqa: E402
-from .sparse.csr import sparse_csr, sparse_csr_tensor  # noqa: E402
+# The layouts of the sparse tensors (tinygrad_bn/sparse: torch.sparse, sparse_coo_tensor).
+from .layouts import sparse_coo, sparse_csr  # noqa: E402
+# torch.fft, torch.compile's packages (_dynamo, compiler) and torch.sparse: imported on first
+# use too, as are the names of _NAMES_ON_FIRST_USE ({name: its module}); together they added
+# 12 ms (2%) to ``import tinygrad_bn``.
+_ON_FIRST_USE += ("fft", "_dynamo", "compiler", "sparse")
+_NAMES_ON_FIRST_USE = {
+    "compile": "_dynamo.eval_frame", "istft": "spectral", "stft": "spectral",
+    "sparse_coo_tensor": "sparse.coo", "sparse_csr_tensor": "sparse.csr",
+}
+# The *_copy functions, ATen's native_* forms and the legacy norms (see above).
+_NAMES_ON_FIRST_USE.update(dict.fromkeys((
+    "alias_copy", "as_strided_copy", "detach_copy", "diagonal_copy", "expand_copy",
+    "permute_copy", "select_copy", "slice_copy", "split_copy", "split_with_sizes_copy",
+    "squeeze_copy", "t_copy", "transpose_copy", "unbind_copy", "unfold_copy", "unsqueeze_copy",
+    "view_copy",
+), "tensor.view_copies"))
+_NAMES_ON_FIRST_USE.update(dict.fromkeys((
+    "_native_batch_norm_legit", "native_batch_norm", "native_dropout", "native_group_norm",
+    "native_layer_norm",
+), "nn.functional_native"))
+_NAMES_ON_FIRST_USE.update(dict.fromkeys(
+    ("frobenius_norm", "norm_except_dim", "nuclear_norm"), "tensor.legacy_norms"))
+# The modules of those names that are attributes of the package once imported (nn.adaptive).
+_MODULES_OF_NAMES = {m for m in _NAMES_ON_FIRST_USE.values() if "." not in m}
 
 
 def __getattr__(name):
-    """The subpackages of ``_ON_FIRST_USE``, imported when first asked for."""
-    if name in _ON_FIRST_USE:
+    """The subpackages of ``_ON_FIRST_USE`` and the names of ``_NAMES_ON_FIRST_USE``, imported
+    when first asked for (and then kept as globals: the next look-up does not come here)."""
+    if name in _ON_FIRST_USE or name in _MODULES_OF_NAMES:
         import importlib
         return importlib.import_module(f".{name}", __name__)
+    if name in _NAMES_ON_FIRST_USE:
+        import importlib
+        value = getattr(importlib.import_module(f".{_NAMES_ON_FIRST_USE[name]}", __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
     """The package's names, those imported on first use included (completion)."""
-    return sorted(set(globals()) | set(_ON_FIRST_USE))
+    return sorted(set(globals()) | set(_ON_FIRST_USE) | set(_NAMES_ON_FIRST_USE)
+                  | _MODULES_OF_NAMES)

@@ -65,6 +65,20 @@ strided = layout._make("strided")
 sparse_coo = layout._make("sparse_coo")
 sparse_csr = layout._make("sparse_csr")
 
+
+class _Made:
+    """Whether any sparse tensor was ever made: the optimizers look for sparse gradients (to
+    refuse them) only then. It lives here, below the optimizers, so that they need not import
+    the sparse package (loaded on first use)."""
+
+    __slots__ = ("made",)
+
+    def __init__(self):
+        self.made = False
+
+
+SPARSE_GRADIENTS = _Made()
+
 # The order of the dimensions in memory, outermost first, for the formats that fix one rank.
 _ORDERS = {channels_last: (4, (0, 2, 3, 1)), channels_last_3d: (5, (0, 2, 3, 4, 1))}
 

@@ -19,7 +19,7 @@
 - ``profiler.py``, ``profiler_util.py``: the profiler's recorder and ``torch.autograd.profiler``.
 """
 
-from . import anomaly_mode, forward_ad, functional, graph, graph_api
+from . import anomaly_mode, functional, graph, graph_api
 from .engine import backward, grad, root_grads, run_backward
 from .function import Function, FunctionCtx, once_differentiable
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
@@ -37,8 +37,14 @@ from .variable import Variable
 
 def __getattr__(name):
     """``profiler`` and ``profiler_util`` (``torch.autograd.profiler``), imported when first
-    asked for: a program that never profiles does not load them."""
-    if name in ("profiler", "profiler_util"):
+    asked for: a program that never profiles does not load them; ``forward_ad`` (dual tensors)
+    likewise."""
+    if name in ("profiler", "profiler_util", "forward_ad"):
         import importlib
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    """The package's names, ``forward_ad`` included (completion)."""
+    return sorted(set(globals()) | {"forward_ad"})

@@ -21,10 +21,14 @@ from ..autograd.graph import replayable
 from ..autograd.hooks import RemovableHandle
 from ..dtypes import get_default_dtype
 from ..nn.module import clear_grads
-from ..sparse.coo import SPARSE_GRADIENTS, is_sparse_array, sparse_tensor
+from ..layouts import SPARSE_GRADIENTS
 from ..shapes import broadcast_error
 from ..tensor import Tensor
 from ..tensor_types import typename
+
+def _false(_value):
+    return False
+
 
 # What optimizers take: tensors, or parameter groups (dicts with "params" and options).
 Params = Union[Iterable[Tensor], Iterable[dict[str, Any]]]
@@ -475,6 +479,10 @@ class Optimizer:
         """One parameter's state (its group ``group``) as ``state_dict`` saves it: arrays as
         tensors (copies), ``step`` as PyTorch's 0-d tensor (``step_tensor``)."""
         fused = bool(group.get("fused"))
+        if SPARSE_GRADIENTS.made:  # SGD's buffer may be sparse; the sparse package builds on optim
+            from ..sparse.coo import is_sparse_array, sparse_tensor
+        else:
+            is_sparse_array, sparse_tensor = _false, None
         return {k: (Tensor(v) if isinstance(v, (Tensor, np.ndarray))
                     else step_tensor(v, fused) if k == "step" and isinstance(v, (int, float))
                     else sparse_tensor(v.copy()) if is_sparse_array(v)  # SGD's sparse buffer

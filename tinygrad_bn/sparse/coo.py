@@ -24,23 +24,12 @@ from ..autograd import graph
 from ..autograd.grad_mode import thread_state
 from ..autograd.graph import Op
 from ..printing import OPTIONS, _body, _edges, _ElementFormat, _with_suffixes, dtype_name
-from ..layouts import sparse_coo
+from ..layouts import SPARSE_GRADIENTS, sparse_coo  # noqa: F401 - SPARSE_GRADIENTS's old path
 from ..tensor import Tensor
 
 _new_object = object.__new__
 
 
-class _Made:
-    """Whether any sparse tensor was ever made: the optimizers look for sparse gradients (to
-    refuse them) only then."""
-
-    __slots__ = ("made",)
-
-    def __init__(self):
-        self.made = False
-
-
-SPARSE_GRADIENTS = _Made()
 
 
 def _backend_refusal(name):
