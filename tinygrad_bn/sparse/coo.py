@@ -23,6 +23,7 @@ from .. import dtypes
 from ..autograd import graph
 from ..autograd.grad_mode import thread_state
 from ..autograd.graph import Op
+from ..ops.movement import Embedding
 from ..printing import OPTIONS, _body, _edges, _ElementFormat, _with_suffixes, dtype_name
 from ..layouts import SPARSE_GRADIENTS, sparse_coo  # noqa: F401 - SPARSE_GRADIENTS's old path
 from ..tensor import Tensor
@@ -904,23 +905,15 @@ def _sparse_dense_product(sparse, dense, masked_grad):
     return SparseDenseMatMul.apply(sparse, dense, masked_grad=masked_grad)
 
 
-class SparseEmbedding(Op):
+class SparseEmbedding(Embedding):
     """``F.embedding(..., sparse=True)``: the rows of ``weight`` picked by ``indices``, as
-    ``ops.Embedding``, but the gradient for ``weight`` is a sparse COO tensor as PyTorch's
-    (``embedding_sparse_backward``): one entry per looked-up position, in order, uncoalesced,
-    ``indices`` the flattened ids (without the ``padding_idx`` ones) and ``values`` the rows of
-    ``grad_output``. ``scale_grad_by_freq`` is refused at backward, as PyTorch refuses it."""
+    ``ops.Embedding`` (its constructor and forward), but the gradient for ``weight`` is a
+    sparse COO tensor as PyTorch's (``embedding_sparse_backward``): one entry per looked-up
+    position, in order, uncoalesced, ``indices`` the flattened ids (without the
+    ``padding_idx`` ones) and ``values`` the rows of ``grad_output``. ``scale_grad_by_freq``
+    is refused at backward, as PyTorch refuses it."""
 
-    __slots__ = ("padding_idx", "scale_grad_by_freq", "num_embeddings")
-    arguments = ("padding_idx", "scale_grad_by_freq")
-
-    def __init__(self, padding_idx=None, scale_grad_by_freq=False):
-        self.padding_idx, self.scale_grad_by_freq = padding_idx, scale_grad_by_freq
-
-    def forward(self, weight, indices):
-        self.num_embeddings = weight.shape[0]
-        self.saved = (indices,)
-        return np.take(weight, indices, axis=0)
+    __slots__ = ()
 
     def backward(self, grad_output):
         (indices,) = self.saved
