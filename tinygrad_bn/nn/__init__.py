@@ -183,25 +183,8 @@ __all__ += ["LinearCrossEntropyLoss", "LinearCrossEntropyOptions"]
 # ``import tinygrad_bn``.
 _ON_FIRST_USE = ("modules", "parallel", "grad", "_reduction", "common_types")
 _NAMES_ON_FIRST_USE = {"AdaptiveLogSoftmaxWithLoss": "adaptive", "DataParallel": "parallel"}
-# The modules of those names that are attributes of the package once imported (nn.adaptive).
-_MODULES_OF_NAMES = {m for m in _NAMES_ON_FIRST_USE.values() if "." not in m}
 
+from ..first_use import imported_on_first_use as _on_first_use  # noqa: E402
 
-def __getattr__(name):
-    """The submodules of ``_ON_FIRST_USE`` and the classes of ``_NAMES_ON_FIRST_USE``, imported
-    when first asked for (a class is then kept as a global: the next look-up does not come
-    here)."""
-    import importlib
-    if name in _ON_FIRST_USE or name in _MODULES_OF_NAMES:
-        return importlib.import_module(f".{name}", __name__)
-    if name in _NAMES_ON_FIRST_USE:
-        value = getattr(importlib.import_module(f".{_NAMES_ON_FIRST_USE[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    """The package's names, those imported on first use included (completion)."""
-    return sorted(set(globals()) | set(_ON_FIRST_USE) | set(_NAMES_ON_FIRST_USE)
-                  | _MODULES_OF_NAMES)
+__getattr__, __dir__ = _on_first_use(__name__, globals(), _ON_FIRST_USE,
+                                     _NAMES_ON_FIRST_USE)

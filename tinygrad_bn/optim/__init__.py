@@ -19,20 +19,6 @@ __all__ = ["ASGD", "Adadelta", "Adafactor", "Adagrad", "Adam", "AdamW", "Adamax"
 # import Muon``): {name: its module}.
 _ON_FIRST_USE = {"Adafactor": "adafactor", "Muon": "muon", "SparseAdam": "sparse_adam"}
 
+from ..first_use import imported_on_first_use as _on_first_use  # noqa: E402
 
-def __getattr__(name):
-    """The optimizers of ``_ON_FIRST_USE`` and their modules, imported when first asked for (an
-    optimizer is then kept as a global: the next look-up does not come here)."""
-    import importlib
-    if name in _ON_FIRST_USE:
-        value = getattr(importlib.import_module(f".{_ON_FIRST_USE[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    if name in _ON_FIRST_USE.values():  # the modules themselves (torch.optim.adafactor)
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    """The package's names, those imported on first use included (completion)."""
-    return sorted(set(globals()) | set(_ON_FIRST_USE) | set(_ON_FIRST_USE.values()))
+__getattr__, __dir__ = _on_first_use(__name__, globals(), (), _ON_FIRST_USE)
