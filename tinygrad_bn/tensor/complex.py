@@ -20,7 +20,7 @@ from builtins import bool as _bool, int as _int
 
 import numpy as np
 
-from .. import dtypes
+from .. import dtypes, layouts
 from ..ops.complex_numbers import Angle, Complex, Conj, Imag, Real, ViewAsComplex, ViewAsReal
 from .arguments import _tensor_argument
 from .core import Tensor
@@ -115,13 +115,13 @@ class ComplexMethods:
         """``complex(t)`` of a one-element tensor (any dtype)."""
         return builtins.complex(self._python_scalar())
 
-    def cfloat(self) -> Tensor:
+    def cfloat(self, memory_format=layouts.preserve_format) -> Tensor:
         """``self.to(complex64)`` (differentiable)."""
-        return self.to(dtypes.complex64)
+        return self.to(dtypes.complex64, memory_format=memory_format)
 
-    def cdouble(self) -> Tensor:
+    def cdouble(self, memory_format=layouts.preserve_format) -> Tensor:
         """``self.to(complex128)`` (differentiable)."""
-        return self.to(dtypes.complex128)
+        return self.to(dtypes.complex128, memory_format=memory_format)
 
     def stft(self, n_fft: _int, hop_length: _int | None = None, win_length: _int | None = None,
              window: Tensor | None = None, center: _bool = True, pad_mode: str = "reflect",
@@ -142,9 +142,9 @@ class ComplexMethods:
         return istft(self, n_fft, hop_length, win_length, window, center, normalized,
                      onesided, length, return_complex)
 
-    def chalf(self) -> Tensor:
+    def chalf(self, memory_format=layouts.preserve_format) -> Tensor:
         """``self.to(complex32)``: refused, NumPy has no complex32 (``TypeError``)."""
-        return self.to(dtypes.complex32)
+        return self.to(dtypes.complex32, memory_format=memory_format)
 
 
 def view_as_real(input: Tensor) -> Tensor:
